@@ -1,0 +1,1 @@
+"""Benchmark tables, fidelities, image batches and surrogates."""

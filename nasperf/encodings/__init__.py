@@ -1,0 +1,1 @@
+"""encodings (see the project issues)."""

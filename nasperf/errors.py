@@ -1,0 +1,31 @@
+"""Exceptions raised at nasperf's input boundaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InvalidArchitectureError(ValueError):
+    """An architecture (or its text / key) is malformed.
+
+    Attributes
+    ----------
+    field : str
+        The part of the input that is wrong ("ops[3]", "adjacency", "normal[2].input", ...).
+    value : Any
+        The offending value.
+    """
+
+    def __init__(self, field: str, value: Any, reason: str, *, space: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.space = space
+        where = f"{space}: " if space else ""
+        shown = repr(value)
+        if len(shown) > 200:
+            shown = shown[:197] + "..."
+        super().__init__(f"{where}invalid {field} = {shown}: {reason}")
+
+
+class DataIntegrityError(ValueError):
+    """A packaged or user data file is missing, corrupt, or does not match its manifest."""

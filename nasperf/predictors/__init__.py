@@ -1,0 +1,1 @@
+"""predictors (see the project issues)."""

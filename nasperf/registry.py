@@ -1,0 +1,106 @@
+"""A small generic registry: name -> class (or factory), filled by decorators on import.
+
+Spaces, encodings, predictors, zero-cost proxies and optimizers each own one instance.
+Nobody edits a list by hand: a new member is one new module whose class carries
+``@REGISTRY.register("name")``; the family's package ``__init__`` imports its modules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class UnknownNameError(ValueError):
+    """Raised when a name is not registered; the message lists what is available."""
+
+
+class Registry(Generic[T]):
+    """Map names to registered objects.
+
+    Parameters
+    ----------
+    kind : str
+        What the registry holds, used in error messages ("predictor", "search space", ...).
+
+    Examples
+    --------
+    >>> PREDICTORS = Registry("predictor")
+    >>> @PREDICTORS.register("xgb")
+    ... class XGB: ...
+    >>> PREDICTORS.get("xgb") is XGB
+    True
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str, *aliases: str) -> Callable[[T], T]:
+        """Class decorator registering ``obj`` under ``name`` (and optional aliases)."""
+
+        def decorator(obj: T) -> T:
+            for key in (name, *aliases):
+                self.add(key, obj)
+            return obj
+
+        return decorator
+
+    def add(self, name: str, obj: T) -> None:
+        """Register ``obj`` under ``name``; registering a name twice is an error."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{self.kind} name must be a non-empty string, got {name!r}")
+        key = name.lower()
+        if key in self._items and self._items[key] is not obj:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._items[key] = obj
+
+    def get(self, name: str) -> T:
+        """Return the object registered as ``name`` (case-insensitive).
+
+        Raises
+        ------
+        UnknownNameError
+            If ``name`` is unknown; the message suggests close matches and lists all names.
+        """
+        if not isinstance(name, str):
+            raise UnknownNameError(
+                f"{self.kind} name must be a string, got {type(name).__name__} {name!r}; "
+                f"available: {', '.join(self.names())}"
+            )
+        key = name.lower()
+        if key not in self._items:
+            close = difflib.get_close_matches(key, list(self._items), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UnknownNameError(
+                f"unknown {self.kind} {name!r}{hint} available: {', '.join(self.names())}"
+            )
+        return self._items[key]
+
+    def names(self) -> list[str]:
+        """Sorted registered names."""
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {self.names()})"
+
+
+def _import_family(package: str, path: list[str]) -> None:
+    """Import every public module of ``package`` so that their decorators register members."""
+    for info in pkgutil.iter_modules(path):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package}.{info.name}")

@@ -1,0 +1,55 @@
+"""Search spaces: architecture values, formats, hashing, sampling, mutation, network builders.
+
+``get_space(name)`` returns a space instance; ``available()`` lists the registered names.
+Register your own space with ``@SPACES.register("name")`` on a ``SearchSpace`` subclass.
+"""
+
+from __future__ import annotations
+
+from nasperf.registry import Registry, _import_family
+
+SPACES: Registry = Registry("search space")
+
+from .base import (  # noqa: E402
+    TASKS,
+    CellGraph,
+    ImageTask,
+    SearchSpace,
+    as_rng,
+    dag_hash,
+    resolve_task,
+)
+from .complexity import Complexity, count_complexity  # noqa: E402
+from .nb201 import NB201Arch, NB201Space  # noqa: E402
+
+# Every public module of this package is imported so that its spaces register themselves;
+# adding a space is adding a file, no list here is edited.
+_import_family(__name__, __path__)
+
+
+def get_space(name: str, **kwargs) -> SearchSpace:
+    """An instance of the search space registered as ``name`` ("nb101", "nb201", "nb301")."""
+    return SPACES.get(name)(**kwargs)
+
+
+def available() -> list[str]:
+    """Registered search-space names (aliases included)."""
+    return SPACES.names()
+
+
+__all__ = [
+    "SPACES",
+    "TASKS",
+    "CellGraph",
+    "Complexity",
+    "ImageTask",
+    "NB201Arch",
+    "NB201Space",
+    "SearchSpace",
+    "as_rng",
+    "available",
+    "count_complexity",
+    "dag_hash",
+    "get_space",
+    "resolve_task",
+]

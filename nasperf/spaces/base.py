@@ -1,0 +1,351 @@
+"""The search-space abstraction every space (built-in or user-defined) implements.
+
+An architecture is an immutable value owned by its space; the space holds the rules:
+parsing and formatting, validation, hashing, sampling, mutation, network building.
+Everything downstream (encodings, predictors, search) sees an architecture through the
+space's generic views, above all :meth:`SearchSpace.cells`: each cell as a
+:class:`CellGraph`, a labelled DAG with operations on nodes. No code outside ``spaces/``
+needs to know which concrete space it works on.
+
+See ``docs/custom_space.md`` for a worked example of a user-defined space.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+
+from nasperf.errors import InvalidArchitectureError
+
+from .complexity import Complexity, count_complexity
+
+__all__ = [
+    "CellGraph",
+    "ImageTask",
+    "SearchSpace",
+    "TASKS",
+    "as_rng",
+    "dag_hash",
+    "resolve_task",
+]
+
+A = TypeVar("A", bound=Hashable)
+
+RandomState = int | np.random.Generator | None
+
+
+def as_rng(random_state: RandomState) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a seed, a generator (returned as is) or ``None``."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is not None and not isinstance(random_state, int | np.integer):
+        raise ValueError(
+            f"random_state must be an int, a numpy Generator or None, got {random_state!r}"
+        )
+    return np.random.default_rng(random_state)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageTask:
+    """Input and output sizes of an image-classification dataset a network is built for."""
+
+    name: str
+    channels: int
+    resolution: int
+    num_classes: int
+
+    def input_shape(self, batch: int = 1) -> tuple[int, int, int, int]:
+        """``(batch, channels, resolution, resolution)``."""
+        return (batch, self.channels, self.resolution, self.resolution)
+
+
+TASKS: dict[str, ImageTask] = {
+    t.name: t
+    for t in (
+        ImageTask("cifar10", 3, 32, 10),
+        ImageTask("cifar100", 3, 32, 100),
+        ImageTask("ImageNet16-120", 3, 16, 120),
+    )
+}
+
+
+def resolve_task(dataset: str | ImageTask) -> ImageTask:
+    """Look up a dataset's :class:`ImageTask`; pass an ``ImageTask`` for your own data."""
+    if isinstance(dataset, ImageTask):
+        return dataset
+    if isinstance(dataset, str):
+        for name, task in TASKS.items():
+            if name.lower() == dataset.lower():
+                return task
+    raise ValueError(
+        f"unknown dataset {dataset!r}; available: {', '.join(TASKS)} "
+        "(or pass nasperf.spaces.ImageTask(name, channels, resolution, num_classes))"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CellGraph:
+    """A cell as a labelled DAG with operations on nodes.
+
+    Parameters
+    ----------
+    adjacency : tuple of tuple of int
+        ``n x n`` 0/1 matrix, ``adjacency[i][j] == 1`` for an edge i -> j. Nodes are in
+        topological order, so the matrix is strictly upper triangular.
+    ops : tuple of str
+        Node labels. Input nodes are labelled ``"input"`` (or ``"input0"``, ``"input1"``, ...
+        for cells with several inputs), the last node ``"output"``; the others carry an
+        operation name from the space's ``ops``.
+
+    Spaces with operations on edges (NAS-Bench-201, DARTS) give the standard conversion:
+    one node per operation-carrying edge, as in NASLib and White et al.
+    """
+
+    adjacency: tuple[tuple[int, ...], ...]
+    ops: tuple[str, ...]
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.ops)
+
+    def matrix(self) -> np.ndarray:
+        """Adjacency as an ``(n, n)`` int8 array."""
+        return np.asarray(self.adjacency, dtype=np.int8).reshape(self.n_nodes, self.n_nodes)
+
+    def edges(self) -> list[tuple[int, int]]:
+        """All edges ``(src, dst)`` in row-major order."""
+        return [
+            (i, j)
+            for i, row in enumerate(self.adjacency)
+            for j, v in enumerate(row)
+            if v
+        ]
+
+    def pruned(self) -> CellGraph:
+        """The cell restricted to nodes on some input -> output path.
+
+        Nodes that no input reaches, or that do not reach the output, do not change what
+        the cell computes; dropping them is NAS-Bench-101's pruning. A cell whose output no
+        input reaches prunes to its inputs and output with no edges.
+        """
+        m = self.matrix().astype(bool)
+        n = self.n_nodes
+        inputs = [i for i, op in enumerate(self.ops) if op.startswith("input")]
+        fwd = np.zeros(n, dtype=bool)
+        fwd[inputs] = True
+        for j in range(n):
+            if not fwd[j]:
+                fwd[j] = bool((m[:, j] & fwd).any())
+        bwd = np.zeros(n, dtype=bool)
+        bwd[n - 1] = True
+        for i in range(n - 1, -1, -1):
+            if not bwd[i]:
+                bwd[i] = bool((m[i, :] & bwd).any())
+        keep = fwd & bwd
+        keep[inputs] = True
+        keep[n - 1] = True
+        idx = np.flatnonzero(keep)
+        sub = m[np.ix_(idx, idx)]
+        if not fwd[n - 1]:
+            sub[:] = False
+        return CellGraph(
+            adjacency=tuple(tuple(int(v) for v in row) for row in sub.astype(np.int8)),
+            ops=tuple(self.ops[i] for i in idx),
+        )
+
+    def is_connected(self) -> bool:
+        """Whether some input reaches the output."""
+        p = self.pruned()
+        return bool(np.asarray(p.adjacency).any()) if p.n_nodes > 1 else False
+
+
+def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[str]) -> str:
+    """Isomorphism-invariant hash of a labelled DAG (NAS-Bench-101's ``hash_module``).
+
+    Each node starts from a hash of its (in-degree, out-degree, label); for ``n`` rounds each
+    node's hash becomes the hash of its sorted in-neighbour hashes, sorted out-neighbour
+    hashes and own hash (Weisfeiler-Lehman refinement). The graph's hash is the hash of the
+    sorted node hashes. Isomorphic graphs always hash equal; the converse holds for every
+    pair of cells in NAS-Bench-101 (Ying et al., 2019).
+
+    Parameters
+    ----------
+    adjacency : (n, n) array-like of 0/1
+    labels : sequence of n str
+
+    Returns
+    -------
+    str
+        32 hex digits (md5).
+
+    References
+    ----------
+    Ying et al., "NAS-Bench-101: Towards Reproducible Neural Architecture Search", ICML 2019.
+    """
+    m = np.asarray(adjacency, dtype=np.int64)
+    n = m.shape[0]
+    in_deg = m.sum(axis=0)
+    out_deg = m.sum(axis=1)
+    hashes = [
+        hashlib.md5(f"{in_deg[v]}|{out_deg[v]}|{labels[v]}".encode()).hexdigest()
+        for v in range(n)
+    ]
+    preds = [np.flatnonzero(m[:, v]) for v in range(n)]
+    succs = [np.flatnonzero(m[v, :]) for v in range(n)]
+    for _ in range(n):
+        hashes = [
+            hashlib.md5(
+                (
+                    "".join(sorted(hashes[u] for u in preds[v]))
+                    + "|"
+                    + "".join(sorted(hashes[w] for w in succs[v]))
+                    + "|"
+                    + hashes[v]
+                ).encode()
+            ).hexdigest()
+            for v in range(n)
+        ]
+    return hashlib.md5("".join(sorted(hashes)).encode()).hexdigest()
+
+
+class SearchSpace(ABC, Generic[A]):
+    """Base class of search spaces.
+
+    Subclasses set the class attributes and implement the abstract methods; everything else
+    (hashing, mutation, FLOPs / parameter counting, sampling of many architectures) comes
+    from here and can be overridden where a space knows better.
+
+    Class attributes
+    ----------------
+    name : str
+        Registry name ("nb201", ...).
+    ops : tuple of str
+        Operation vocabulary used as node labels in :meth:`cells`.
+    arch_type : type
+        The architecture value class (frozen, hashable).
+    """
+
+    name: ClassVar[str] = "space"
+    ops: ClassVar[tuple[str, ...]] = ()
+    arch_type: ClassVar[type] = object
+
+    # ----------------------------------------------------------------- text formats
+    @abstractmethod
+    def parse(self, text: str) -> A:
+        """Parse the space's native text format; raises ``InvalidArchitectureError``."""
+
+    @abstractmethod
+    def to_string(self, arch: A) -> str:
+        """Format ``arch`` in the native text format (inverse of :meth:`parse`)."""
+
+    def from_naslib(self, key: Any) -> A:
+        """Architecture from a NASLib key (as in its zero-cost JSON files)."""
+        raise NotImplementedError(f"{self.name} has no NASLib key format")
+
+    def to_naslib(self, arch: A) -> Any:
+        """NASLib key of ``arch`` (inverse of :meth:`from_naslib`)."""
+        raise NotImplementedError(f"{self.name} has no NASLib key format")
+
+    def coerce(self, value: Any) -> A:
+        """Accept an architecture value, its native string, or a NASLib key."""
+        if isinstance(value, self.arch_type):
+            self.validate(value)
+            return value
+        if isinstance(value, str):
+            try:
+                return self.parse(value)
+            except InvalidArchitectureError:
+                try:
+                    return self.from_naslib(value)
+                except (InvalidArchitectureError, NotImplementedError):
+                    pass
+                raise
+        return self.from_naslib(value)
+
+    def validate(self, arch: A) -> None:
+        """Raise ``InvalidArchitectureError`` if ``arch`` is not a valid member of the space."""
+        if not isinstance(arch, self.arch_type):
+            raise InvalidArchitectureError(
+                "arch", arch, f"expected a {self.arch_type.__name__}", space=self.name
+            )
+
+    # ----------------------------------------------------------------- graph views
+    @abstractmethod
+    def cells(self, arch: A) -> tuple[CellGraph, ...]:
+        """The cells of ``arch`` as labelled DAGs with operations on nodes."""
+
+    def hash(self, arch: A) -> str:
+        """Isomorphism-invariant hash: equal for architectures that compute the same function.
+
+        Default: each cell is pruned to its input -> output paths and hashed with
+        :func:`dag_hash`; the cells' hashes are combined in order.
+        """
+        parts = []
+        for cell in self.cells(arch):
+            p = cell.pruned()
+            parts.append(dag_hash(p.adjacency, p.ops))
+        if len(parts) == 1:
+            return parts[0]
+        return hashlib.md5("/".join(parts).encode()).hexdigest()
+
+    # ----------------------------------------------------------------- sampling and moves
+    @abstractmethod
+    def random_architecture(self, rng: np.random.Generator) -> A:
+        """One architecture drawn uniformly (as the space defines uniform) from ``rng``."""
+
+    def sample(self, n: int, seed: RandomState = 0) -> list[A]:
+        """``n`` architectures drawn with :meth:`random_architecture`, reproducible by seed."""
+        if not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"n must be a non-negative int, got {n!r}")
+        rng = as_rng(seed)
+        return [self.random_architecture(rng) for _ in range(int(n))]
+
+    @abstractmethod
+    def neighbors(self, arch: A) -> list[A]:
+        """All valid architectures one elementary edit away (for local search)."""
+
+    def mutate(self, arch: A, rng: RandomState = None) -> A:
+        """A uniformly chosen neighbour of ``arch`` (a single elementary edit)."""
+        nbrs = self.neighbors(arch)
+        if not nbrs:
+            raise ValueError(f"{self.name}: architecture has no neighbours to mutate to")
+        return nbrs[int(as_rng(rng).integers(len(nbrs)))]
+
+    @property
+    def size(self) -> int | None:
+        """Number of architectures if the space is enumerable, else ``None``."""
+        return None
+
+    def enumerate(self) -> Iterator[A]:
+        """Every architecture of a finite space, in a fixed order."""
+        raise NotImplementedError(f"{self.name} is too large to enumerate")
+
+    # ----------------------------------------------------------------- networks
+    @abstractmethod
+    def build_network(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any):
+        """A ``torch.nn.Module`` classifier for ``arch`` as the benchmark trained it."""
+
+    def complexity(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> Complexity:
+        """FLOPs and parameters of the network (NASLib's convention, see ``complexity``)."""
+        task = resolve_task(dataset)
+        arch = self.coerce(arch)
+        return count_complexity(
+            lambda: self.build_network(arch, task, **kwargs), task.input_shape(1)
+        )
+
+    def flops(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> float:
+        """MFLOPs of one forward pass on one image, as NASLib reports them."""
+        return self.complexity(arch, dataset, **kwargs).mflops
+
+    def params(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> float:
+        """Parameters of the network, in millions."""
+        return self.complexity(arch, dataset, **kwargs).mparams
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,314 @@
+"""NAS-Bench-201: a 4-node cell with one of 5 operations on each of its 6 edges (15,625 cells).
+
+Formats
+-------
+* Architecture string (the benchmark's own): ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``; the
+  ``k``-th group lists the inputs of node ``k`` (``op~j``: node k <- node j).
+* NASLib key: six operation indices, edges in the order (1,2), (1,3), (1,4), (2,3), (2,4),
+  (3,4) with nodes numbered from 1, indices 0 skip_connect, 1 none, 2 nor_conv_3x3,
+  3 nor_conv_1x1, 4 avg_pool_3x3; as a tuple / list of ints or its text ``"(4, 3, 3, 3, 2, 3)"``.
+
+Equivalence (``hash``)
+----------------------
+Two cells hash equal when they compute the same function up to renaming of the two inner
+nodes: ``none`` edges are removed, operations still leading nowhere (not on an input ->
+output path) are dropped, and the rest is hashed as an operations-on-nodes DAG. All 341 cells
+whose output is unreachable from the input hash equal (they output zeros). Skip connections
+are kept as nodes: a ``skip_connect`` edge is not merged with what it connects.
+
+References
+----------
+Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture
+Search", ICLR 2020.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from nasperf.errors import InvalidArchitectureError
+
+from . import SPACES
+from .base import CellGraph, ImageTask, SearchSpace, resolve_task
+from .complexity import Complexity, count_complexity
+from .nb201_network import EDGES, NB201Network, make_op
+
+__all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
+
+NB201_OPS: tuple[str, ...] = (
+    "none",
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+)
+# NASLib's operation indices.
+NASLIB_OPS: tuple[str, ...] = (
+    "skip_connect",
+    "none",
+    "nor_conv_3x3",
+    "nor_conv_1x1",
+    "avg_pool_3x3",
+)
+# Position in the architecture string of each NASLib edge (1,2), (1,3), (1,4), (2,3), (2,4), (3,4).
+_NASLIB_TO_STRING = (0, 1, 3, 2, 4, 5)
+_GROUP_RE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
+
+
+def _check_ops(ops: Any) -> tuple[str, ...]:
+    if not isinstance(ops, tuple | list) or len(ops) != 6:
+        raise InvalidArchitectureError(
+            "ops", ops, "expected a sequence of 6 operation names", space="nb201"
+        )
+    for k, op in enumerate(ops):
+        if op not in NB201_OPS:
+            raise InvalidArchitectureError(
+                f"ops[{k}]", op, f"unknown operation; expected one of {NB201_OPS}", space="nb201"
+            )
+    return tuple(ops)
+
+
+@dataclass(frozen=True, slots=True)
+class NB201Arch:
+    """A NAS-Bench-201 cell: the operations of its 6 edges in architecture-string order.
+
+    Edges are (node 1 <- 0), (2 <- 0), (2 <- 1), (3 <- 0), (3 <- 1), (3 <- 2).
+    """
+
+    ops: tuple[str, str, str, str, str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ops", _check_ops(self.ops))
+
+    def __str__(self) -> str:
+        return NB201Space.format(self)
+
+
+@SPACES.register("nb201", "nasbench201", "nas-bench-201")
+class NB201Space(SearchSpace[NB201Arch]):
+    """The NAS-Bench-201 cell search space (see module docstring).
+
+    Parameters of :meth:`build_network`: ``channels`` (C, default 16) and
+    ``cells_per_stage`` (N, default 5) build smaller networks for fast tests.
+    """
+
+    name = "nb201"
+    ops = NB201_OPS
+    arch_type = NB201Arch
+    edges = EDGES
+
+    # ------------------------------------------------------------ formats
+    @staticmethod
+    def format(arch: NB201Arch) -> str:
+        o = arch.ops
+        return f"|{o[0]}~0|+|{o[1]}~0|{o[2]}~1|+|{o[3]}~0|{o[4]}~1|{o[5]}~2|"
+
+    def to_string(self, arch: NB201Arch) -> str:
+        self.validate(arch)
+        return self.format(arch)
+
+    def parse(self, text: str) -> NB201Arch:
+        if not isinstance(text, str):
+            raise InvalidArchitectureError(
+                "text", text, "expected an architecture string", space=self.name
+            )
+        s = text.strip()
+        if not (s.startswith("|") and s.endswith("|")):
+            raise InvalidArchitectureError(
+                "text", text, "must start and end with '|' (e.g. |nor_conv_3x3~0|+|...|)",
+                space=self.name,
+            )
+        groups = s.split("+")
+        if len(groups) != 3:
+            raise InvalidArchitectureError(
+                "text", text, f"expected 3 node groups separated by '+', found {len(groups)}",
+                space=self.name,
+            )
+        ops: list[str] = []
+        for node, group in enumerate(groups, start=1):
+            g = group.strip()
+            if not (g.startswith("|") and g.endswith("|")):
+                raise InvalidArchitectureError(
+                    f"node{node}", group, "a node group must be wrapped in '|'", space=self.name
+                )
+            items = [t for t in g[1:-1].split("|")]
+            if len(items) != node:
+                raise InvalidArchitectureError(
+                    f"node{node}", group, f"node {node} needs exactly {node} inputs",
+                    space=self.name,
+                )
+            for src, item in enumerate(items):
+                m = _GROUP_RE.match(item.strip())
+                if m is None:
+                    raise InvalidArchitectureError(
+                        f"node{node}.input{src}", item, "expected 'op~index'", space=self.name
+                    )
+                op, idx = m.group(1), int(m.group(2))
+                if idx != src:
+                    raise InvalidArchitectureError(
+                        f"node{node}.input{src}", item,
+                        f"input index must be {src} at this position", space=self.name,
+                    )
+                if op not in NB201_OPS:
+                    raise InvalidArchitectureError(
+                        f"node{node}.input{src}", op,
+                        f"unknown operation; expected one of {NB201_OPS}", space=self.name,
+                    )
+                ops.append(op)
+        return NB201Arch(tuple(ops))
+
+    def from_naslib(self, key: Any) -> NB201Arch:
+        if isinstance(key, str):
+            try:
+                key = ast.literal_eval(key.strip())
+            except (ValueError, SyntaxError) as err:
+                raise InvalidArchitectureError(
+                    "naslib_key", key, "expected six op indices like '(4, 3, 3, 3, 2, 3)'",
+                    space=self.name,
+                ) from err
+        if isinstance(key, np.ndarray):
+            key = key.tolist()
+        if not isinstance(key, tuple | list) or len(key) != 6:
+            raise InvalidArchitectureError(
+                "naslib_key", key, "expected six op indices", space=self.name
+            )
+        ops = [""] * 6
+        for k, v in enumerate(key):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 0 <= v < 5:
+                raise InvalidArchitectureError(
+                    f"naslib_key[{k}]", v, "op index must be an int in 0..4", space=self.name
+                )
+            ops[_NASLIB_TO_STRING[k]] = NASLIB_OPS[int(v)]
+        return NB201Arch(tuple(ops))
+
+    def to_naslib(self, arch: NB201Arch) -> tuple[int, ...]:
+        self.validate(arch)
+        return tuple(NASLIB_OPS.index(arch.ops[_NASLIB_TO_STRING[k]]) for k in range(6))
+
+    # ------------------------------------------------------------ graph view
+    def cells(self, arch: NB201Arch) -> tuple[CellGraph, ...]:
+        """One 8-node graph: input, one node per edge (string order), output.
+
+        ``none`` edge-nodes are kept (so every cell has the same node layout) but get no
+        edges. Edge-node ``(j <- i)`` feeds every edge-node leaving node ``j``, or the output
+        when ``j`` is the cell output.
+        """
+        n = 8
+        adj = np.zeros((n, n), dtype=np.int8)
+        live = [op != "none" for op in arch.ops]
+        for e, (dst, src) in enumerate(EDGES):
+            if not live[e]:
+                continue
+            if src == 0:
+                adj[0, e + 1] = 1
+            if dst == 3:
+                adj[e + 1, n - 1] = 1
+            for f, (dst2, src2) in enumerate(EDGES):
+                if live[f] and src2 == dst:
+                    adj[e + 1, f + 1] = 1
+        return (
+            CellGraph(
+                adjacency=tuple(tuple(int(v) for v in row) for row in adj),
+                ops=("input", *arch.ops, "output"),
+            ),
+        )
+
+    # ------------------------------------------------------------ sampling and moves
+    @property
+    def size(self) -> int:
+        return 5**6
+
+    def enumerate(self) -> Iterator[NB201Arch]:
+        """All 15,625 cells, in lexicographic order of ``NB201_OPS`` indices."""
+        for ops in itertools.product(NB201_OPS, repeat=6):
+            yield NB201Arch(ops)
+
+    def random_architecture(self, rng: np.random.Generator) -> NB201Arch:
+        idx = rng.integers(len(NB201_OPS), size=6)
+        return NB201Arch(tuple(NB201_OPS[i] for i in idx))
+
+    def neighbors(self, arch: NB201Arch) -> list[NB201Arch]:
+        """The 24 cells that differ from ``arch`` in exactly one edge's operation."""
+        self.validate(arch)
+        out = []
+        for e in range(6):
+            for op in NB201_OPS:
+                if op != arch.ops[e]:
+                    ops = list(arch.ops)
+                    ops[e] = op
+                    out.append(NB201Arch(tuple(ops)))
+        return out
+
+    # ------------------------------------------------------------ networks
+    def build_network(
+        self,
+        arch: NB201Arch,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+    ) -> NB201Network:
+        """The NAS-Bench-201 network (C=16, N=5 by default) for ``dataset``."""
+        arch = self.coerce(arch)
+        task = resolve_task(dataset)
+        return NB201Network(
+            arch.ops,
+            task.num_classes,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
+            in_channels=task.channels,
+        )
+
+    def complexity(
+        self,
+        arch: NB201Arch,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+    ) -> Complexity:
+        """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
+
+        The network's cost is its skeleton (every edge ``none``) plus, for each stage, ``N``
+        times the cost of each edge operation at that stage's width and resolution; each
+        part is counted once by :func:`count_complexity` and cached.
+        """
+        arch = self.coerce(arch)
+        task = resolve_task(dataset)
+        base = _skeleton_cost(task, channels, cells_per_stage)
+        flops, params = base.mflops, base.mparams
+        for stage in range(3):
+            width = channels * 2**stage
+            res = -(-task.resolution // 2**stage)
+            for op in arch.ops:
+                c = _op_cost(op, width, res)
+                flops += cells_per_stage * c.mflops
+                params += cells_per_stage * c.mparams
+        return Complexity(mflops=flops, mparams=params)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Complexity:
+    return count_complexity(
+        lambda: NB201Network(
+            ("none",) * 6,
+            task.num_classes,
+            channels=channels,
+            cells_per_stage=cells_per_stage,
+            in_channels=task.channels,
+        ),
+        task.input_shape(1),
+    )
+
+
+@lru_cache(maxsize=256)
+def _op_cost(op: str, channels: int, resolution: int) -> Complexity:
+    return count_complexity(lambda: make_op(op, channels), (1, channels, resolution, resolution))

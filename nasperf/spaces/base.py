@@ -120,12 +120,7 @@ class CellGraph:
 
     def edges(self) -> list[tuple[int, int]]:
         """All edges ``(src, dst)`` in row-major order."""
-        return [
-            (i, j)
-            for i, row in enumerate(self.adjacency)
-            for j, v in enumerate(row)
-            if v
-        ]
+        return [(i, j) for i, row in enumerate(self.adjacency) for j, v in enumerate(row) if v]
 
     def pruned(self) -> CellGraph:
         """The cell restricted to nodes on some input -> output path.
@@ -193,8 +188,7 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[s
     in_deg = m.sum(axis=0)
     out_deg = m.sum(axis=1)
     hashes = [
-        hashlib.md5(f"{in_deg[v]}|{out_deg[v]}|{labels[v]}".encode()).hexdigest()
-        for v in range(n)
+        hashlib.md5(f"{in_deg[v]}|{out_deg[v]}|{labels[v]}".encode()).hexdigest() for v in range(n)
     ]
     preds = [np.flatnonzero(m[:, v]) for v in range(n)]
     succs = [np.flatnonzero(m[v, :]) for v in range(n)]
@@ -331,7 +325,9 @@ class SearchSpace(ABC, Generic[A]):
     def build_network(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any):
         """A ``torch.nn.Module`` classifier for ``arch`` as the benchmark trained it."""
 
-    def complexity(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> Complexity:
+    def complexity(
+        self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any
+    ) -> Complexity:
         """FLOPs and parameters of the network (NASLib's convention, see ``complexity``)."""
         task = resolve_task(dataset)
         arch = self.coerce(arch)

@@ -114,7 +114,11 @@ def count_complexity(
 
     def hook(module: nn.Module, args: tuple, output: object) -> None:
         nonlocal flops
-        if not args or not isinstance(args[0], torch.Tensor) or not isinstance(output, torch.Tensor):
+        if (
+            not args
+            or not isinstance(args[0], torch.Tensor)
+            or not isinstance(output, torch.Tensor)
+        ):
             return
         flops += module_flops(module, args[0], output)
         called[id(module)] = module
@@ -131,7 +135,5 @@ def count_complexity(
         for h in handles:
             h.remove()
         net.train(was_training)
-    n_params = sum(
-        p.numel() for m in called.values() for p in m.parameters(recurse=False)
-    )
+    n_params = sum(p.numel() for m in called.values() for p in m.parameters(recurse=False))
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)

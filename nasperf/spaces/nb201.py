@@ -123,13 +123,17 @@ class NB201Space(SearchSpace[NB201Arch]):
         s = text.strip()
         if not (s.startswith("|") and s.endswith("|")):
             raise InvalidArchitectureError(
-                "text", text, "must start and end with '|' (e.g. |nor_conv_3x3~0|+|...|)",
+                "text",
+                text,
+                "must start and end with '|' (e.g. |nor_conv_3x3~0|+|...|)",
                 space=self.name,
             )
         groups = s.split("+")
         if len(groups) != 3:
             raise InvalidArchitectureError(
-                "text", text, f"expected 3 node groups separated by '+', found {len(groups)}",
+                "text",
+                text,
+                f"expected 3 node groups separated by '+', found {len(groups)}",
                 space=self.name,
             )
         ops: list[str] = []
@@ -142,7 +146,9 @@ class NB201Space(SearchSpace[NB201Arch]):
             items = [t for t in g[1:-1].split("|")]
             if len(items) != node:
                 raise InvalidArchitectureError(
-                    f"node{node}", group, f"node {node} needs exactly {node} inputs",
+                    f"node{node}",
+                    group,
+                    f"node {node} needs exactly {node} inputs",
                     space=self.name,
                 )
             for src, item in enumerate(items):
@@ -154,13 +160,17 @@ class NB201Space(SearchSpace[NB201Arch]):
                 op, idx = m.group(1), int(m.group(2))
                 if idx != src:
                     raise InvalidArchitectureError(
-                        f"node{node}.input{src}", item,
-                        f"input index must be {src} at this position", space=self.name,
+                        f"node{node}.input{src}",
+                        item,
+                        f"input index must be {src} at this position",
+                        space=self.name,
                     )
                 if op not in NB201_OPS:
                     raise InvalidArchitectureError(
-                        f"node{node}.input{src}", op,
-                        f"unknown operation; expected one of {NB201_OPS}", space=self.name,
+                        f"node{node}.input{src}",
+                        op,
+                        f"unknown operation; expected one of {NB201_OPS}",
+                        space=self.name,
                     )
                 ops.append(op)
         return NB201Arch(tuple(ops))
@@ -171,7 +181,9 @@ class NB201Space(SearchSpace[NB201Arch]):
                 key = ast.literal_eval(key.strip())
             except (ValueError, SyntaxError) as err:
                 raise InvalidArchitectureError(
-                    "naslib_key", key, "expected six op indices like '(4, 3, 3, 3, 2, 3)'",
+                    "naslib_key",
+                    key,
+                    "expected six op indices like '(4, 3, 3, 3, 2, 3)'",
                     space=self.name,
                 ) from err
         if isinstance(key, np.ndarray):
@@ -211,7 +223,7 @@ class NB201Space(SearchSpace[NB201Arch]):
                 adj[0, e + 1] = 1
             if dst == 3:
                 adj[e + 1, n - 1] = 1
-            for f, (dst2, src2) in enumerate(EDGES):
+            for f, (_dst2, src2) in enumerate(EDGES):
                 if live[f] and src2 == dst:
                     adj[e + 1, f + 1] = 1
         return (

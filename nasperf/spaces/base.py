@@ -160,19 +160,22 @@ class CellGraph:
         return bool(np.asarray(p.adjacency).any()) if p.n_nodes > 1 else False
 
 
-def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[str]) -> str:
+def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[Any]) -> str:
     """Isomorphism-invariant hash of a labelled DAG (NAS-Bench-101's ``hash_module``).
 
-    Each node starts from a hash of its (in-degree, out-degree, label); for ``n`` rounds each
-    node's hash becomes the hash of its sorted in-neighbour hashes, sorted out-neighbour
-    hashes and own hash (Weisfeiler-Lehman refinement). The graph's hash is the hash of the
-    sorted node hashes. Isomorphic graphs always hash equal; the converse holds for every
+    Each node starts from the md5 of ``str((in_degree, out_degree, label))``; for ``n``
+    rounds each node's hash becomes the md5 of its sorted in-neighbour hashes, ``|``, its
+    sorted out-neighbour hashes, ``|``, its own hash (Weisfeiler-Lehman refinement). The
+    graph's hash is the md5 of ``str(sorted(node_hashes))``. With NAS-Bench-101's labels
+    (-1 input, -2 output, else the index of the op in
+    ``[conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3]``) on a pruned spec this is exactly the
+    benchmark's module hash. Isomorphic graphs always hash equal; the converse holds for every
     pair of cells in NAS-Bench-101 (Ying et al., 2019).
 
     Parameters
     ----------
     adjacency : (n, n) array-like of 0/1
-    labels : sequence of n str
+    labels : sequence of n labels (str or int), formatted with ``str`` / ``repr``.
 
     Returns
     -------
@@ -185,13 +188,14 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[s
     """
     m = np.asarray(adjacency, dtype=np.int64)
     n = m.shape[0]
-    in_deg = m.sum(axis=0)
-    out_deg = m.sum(axis=1)
+    in_deg = m.sum(axis=0).tolist()
+    out_deg = m.sum(axis=1).tolist()
     hashes = [
-        hashlib.md5(f"{in_deg[v]}|{out_deg[v]}|{labels[v]}".encode()).hexdigest() for v in range(n)
+        hashlib.md5(str((in_deg[v], out_deg[v], labels[v])).encode("utf-8")).hexdigest()
+        for v in range(n)
     ]
-    preds = [np.flatnonzero(m[:, v]) for v in range(n)]
-    succs = [np.flatnonzero(m[v, :]) for v in range(n)]
+    preds = [np.flatnonzero(m[:, v]).tolist() for v in range(n)]
+    succs = [np.flatnonzero(m[v, :]).tolist() for v in range(n)]
     for _ in range(n):
         hashes = [
             hashlib.md5(
@@ -201,11 +205,11 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[s
                     + "".join(sorted(hashes[w] for w in succs[v]))
                     + "|"
                     + hashes[v]
-                ).encode()
+                ).encode("utf-8")
             ).hexdigest()
             for v in range(n)
         ]
-    return hashlib.md5("".join(sorted(hashes)).encode()).hexdigest()
+    return hashlib.md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
 
 
 class SearchSpace(ABC, Generic[A]):

@@ -1,0 +1,91 @@
+"""Access to the data files shipped inside the package, verified against a sha256 manifest.
+
+``data/MANIFEST.json`` maps each file's path (relative to ``data/``, with ``/``) to
+``{"sha256": ..., "bytes": ...}``. :func:`data_path` checks a file's digest the first time
+it is asked for in a process and raises :class:`~nasperf.errors.DataIntegrityError` if the
+file is missing or differs. ``scripts/build_package_data.py`` writes the files and the
+manifest from ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from nasperf.errors import DataIntegrityError
+
+MANIFEST = "MANIFEST.json"
+
+
+def data_root() -> Path:
+    """Folder of the packaged data files."""
+    return Path(str(resources.files("nasperf.datasets") / "data"))
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _manifest(root: str) -> dict[str, dict]:
+    path = Path(root) / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as err:
+        raise DataIntegrityError(
+            f"packaged data manifest {path} is missing; reinstall nasperf or rebuild the data "
+            "with scripts/build_package_data.py"
+        ) from err
+    except json.JSONDecodeError as err:
+        raise DataIntegrityError(f"packaged data manifest {path} is not valid JSON: {err}") from err
+
+
+def verify_file(path: Path, expected_sha256: str) -> None:
+    """Raise ``DataIntegrityError`` if ``path`` is missing or its sha256 differs."""
+    if not path.is_file():
+        raise DataIntegrityError(f"data file {path} is missing")
+    got = sha256_file(path)
+    if got != expected_sha256:
+        raise DataIntegrityError(
+            f"data file {path} is corrupt or modified: sha256 {got} does not match the "
+            f"manifest's {expected_sha256}"
+        )
+
+
+_VERIFIED: set[tuple[str, str]] = set()
+
+
+def data_path(name: str, *, root: str | Path | None = None) -> Path:
+    """Path of packaged data file ``name`` (relative to ``data/``), verified on first use.
+
+    Raises
+    ------
+    DataIntegrityError
+        If ``name`` is not in the manifest, the file is missing, or its digest differs.
+    """
+    base = Path(root) if root is not None else data_root()
+    manifest = _manifest(str(base))
+    if name not in manifest:
+        raise DataIntegrityError(
+            f"{name!r} is not a packaged data file; available: {', '.join(sorted(manifest))}"
+        )
+    path = base / name
+    key = (str(base), name)
+    if key not in _VERIFIED:
+        verify_file(path, manifest[name]["sha256"])
+        _VERIFIED.add(key)
+    return path
+
+
+def packaged_files(*, root: str | Path | None = None) -> list[str]:
+    """Names of all packaged data files."""
+    base = Path(root) if root is not None else data_root()
+    return sorted(_manifest(str(base)))

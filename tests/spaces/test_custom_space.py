@@ -1,0 +1,65 @@
+"""A user-defined space works through the base class: registry, hashing, moves, FLOPs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import nasperf
+from nasperf.registry import Registry
+from nasperf.spaces import SPACES
+
+from .custom_space_example import ChainArch, ChainSpace
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "custom_space.md"
+
+
+@pytest.fixture(scope="module")
+def space():
+    if "chain" not in SPACES:
+        SPACES.register("chain")(ChainSpace)
+    return nasperf.get_space("chain")
+
+
+def test_doc_example_is_this_code():
+    code = (Path(__file__).parent / "custom_space_example.py").read_text()
+    body = code.split("CHAIN_OPS = ", 1)[1]
+    assert body in DOC.read_text()
+
+
+def test_register_twice_under_one_name_is_an_error(space):
+    with pytest.raises(ValueError, match="already registered"):
+        SPACES.register("chain")(type("Other", (ChainSpace,), {}))
+    reg: Registry = Registry("thing")
+    reg.register("a")(int)
+    with pytest.raises(ValueError, match="unknown thing 'b'.*available: a"):
+        reg.get("b")
+
+
+def test_base_class_services(space):
+    arch = space.parse("conv3x3-skip-conv1x1")
+    assert space.to_string(arch) == "conv3x3-skip-conv1x1"
+    assert space.sample(5, seed=1) == space.sample(5, seed=1)
+    assert space.coerce("skip-skip-skip") == ChainArch(("skip",) * 3)
+    assert space.mutate(arch, 0) in space.neighbors(arch)
+    assert len(space.neighbors(arch)) == 6
+    # hash: chains with the same ops in the same order are the same; order matters
+    assert space.hash(arch) == space.hash(space.parse("conv3x3-skip-conv1x1"))
+    assert space.hash(arch) != space.hash(space.parse("conv1x1-skip-conv3x3"))
+    assert len({space.hash(a) for a in space.enumerate()}) == 27
+    with pytest.raises(ValueError, match=r"ops\[1\]"):
+        space.parse("conv3x3-pool-skip")
+
+
+def test_flops_and_params_counted_from_the_users_builder(space):
+    arch = space.parse("conv3x3-skip-conv1x1")
+    w, hw = 8, 32 * 32
+    flops = (27 * w + w + 9 * w * w + w + w * w) * hw + 33 * 33 * w + w * 10
+    # stem conv, relu, conv3x3, relu, conv1x1, torchstat's adaptive-pool window sum, linear
+    assert space.flops(arch) == pytest.approx(flops / 1e6, rel=1e-12)
+    params = 27 * w + 9 * w * w + w * w + w * 10 + 10
+    assert space.params(arch) == pytest.approx(params / 1e6, rel=1e-12)
+    out = space.build_network(arch, "cifar100")(torch.zeros(2, 3, 32, 32))
+    assert out.shape == (2, 100)

@@ -92,8 +92,8 @@ def count_complexity(
     ----------
     build : callable returning nn.Module, or nn.Module
         Preferably a zero-argument factory: it is called under ``torch.device("meta")`` so that
-        no weights are allocated. A ready module is moved to a meta copy-free forward instead
-        (its parameters are read, never changed).
+        no weights are allocated. A ready module is run where its weights are, in eval mode
+        and without gradients; its parameters and training flag are left as they were.
     input_shape : tuple of int
         Shape of one input batch, e.g. ``(1, 3, 32, 32)``.
 
@@ -104,11 +104,15 @@ def count_complexity(
     """
     if isinstance(build, nn.Module):
         net = build
-        device = next((p.device for p in net.parameters()), torch.device("cpu"))
     else:
         with torch.device("meta"):
             net = build()
-        device = torch.device("meta")
+    # A factory may hand back an existing module; run on wherever its weights live.
+    first = next(net.parameters(), None)
+    if first is not None:
+        device = first.device
+    else:
+        device = torch.device("cpu" if isinstance(build, nn.Module) else "meta")
     flops = 0
     called: dict[int, nn.Module] = {}
 

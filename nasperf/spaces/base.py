@@ -163,7 +163,7 @@ class CellGraph:
 def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[Any]) -> str:
     """Isomorphism-invariant hash of a labelled DAG (NAS-Bench-101's ``hash_module``).
 
-    Each node starts from the md5 of ``str((in_degree, out_degree, label))``; for ``n``
+    Each node starts from the md5 of ``str((out_degree, in_degree, label))``; for ``n``
     rounds each node's hash becomes the md5 of its sorted in-neighbour hashes, ``|``, its
     sorted out-neighbour hashes, ``|``, its own hash (Weisfeiler-Lehman refinement). The
     graph's hash is the md5 of ``str(sorted(node_hashes))``. With NAS-Bench-101's labels
@@ -191,7 +191,7 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[A
     in_deg = m.sum(axis=0).tolist()
     out_deg = m.sum(axis=1).tolist()
     hashes = [
-        hashlib.md5(str((in_deg[v], out_deg[v], labels[v])).encode("utf-8")).hexdigest()
+        hashlib.md5(str((out_deg[v], in_deg[v], labels[v])).encode("utf-8")).hexdigest()
         for v in range(n)
     ]
     preds = [np.flatnonzero(m[:, v]).tolist() for v in range(n)]

@@ -1,0 +1,588 @@
+"""NAS-Bench-301 / DARTS: a normal and a reduction cell, each 4 nodes of two operations.
+
+An architecture is a DARTS genotype: for each cell, 8 ``(op, input)`` pairs, two per
+intermediate node 2..5, ``input`` the index of an earlier node (0 is the cell input
+``c_{k-2}``, 1 is ``c_{k-1}``, 2..5 the intermediate nodes). The two inputs of a node are
+distinct (DARTS's discretisation and NAS-Bench-301 keep two different predecessors), the
+operation one of the 7 of :data:`DARTS_OPS` (no ``none``), and the cell's output is the
+concatenation of all 4 intermediate nodes (``concat = (2, 3, 4, 5)``, fixed).
+
+Formats
+-------
+* Genotype text (DARTS's own): ``Genotype(normal=[('sep_conv_3x3', 0), ...],
+  normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])``, parsed with
+  :mod:`ast` (never evaluated); ``range(2, 6)`` is accepted for a concat.
+* NASLib compact key: ``[[(input, op_index) x 8], [(input, op_index) x 8]]`` (normal,
+  reduce), op index into :data:`DARTS_OPS`; nested lists / tuples or their text.
+  ``str(space.to_naslib(arch))`` is exactly the key of NASLib's zero-cost JSON files.
+* Config dict (NAS-Bench-301's ConfigSpace, used by its surrogates and YAHPO Gym):
+  ``NetworkSelectorDatasetInfo:darts:edge_{cell}_{e}`` -> op for the active edges (edge ``e``
+  of node ``k`` from input ``j`` is ``e = (k-2)(k+1)/2 + j``), and
+  ``NetworkSelectorDatasetInfo:darts:inputs_node_{cell}_{k}`` -> ``"i_j"`` for nodes 3..5.
+  YAHPO writes ``_COLON_`` for ``:``; both are read, ``to_config(yahpo=True)`` writes it.
+  The config has no order within a node, so ``from_config`` lists each node's pairs by input.
+
+Equivalence (``hash``)
+----------------------
+Two genotypes hash equal when their cells are isomorphic as computation graphs: the order
+of the two ``(op, input)`` pairs of a node does not matter (the node is their sum), nor does
+the numbering of intermediate nodes (any relabelling consistent with the data flow
+computes the same cell up to the order of the concatenated channels, which the next
+layer's 1x1 convolution absorbs). DARTS cells have no dead nodes (every intermediate node
+is concatenated into the output), so nothing is pruned. The two cell inputs are distinct
+(``c_{k-2}`` and ``c_{k-1}``), and the normal and reduction cells are hashed in that order.
+Skip connections are not contracted.
+
+References
+----------
+Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search", ICLR 2019.
+Siems et al., "NAS-Bench-301 and the Case for Surrogate Benchmarks for Neural Architecture
+Search", 2020.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from nasperf.errors import InvalidArchitectureError
+
+from . import SPACES
+from .base import CellGraph, ImageTask, SearchSpace, resolve_task
+from .complexity import Complexity, count_complexity
+from .darts_network import DARTS_OPS, DartsNetwork, make_op
+
+__all__ = ["DARTS_OPS", "NB301Arch", "NB301Space"]
+
+SPACE_NAME = "nb301"
+CELLS: tuple[str, str] = ("normal", "reduce")
+CONCAT: tuple[int, ...] = (2, 3, 4, 5)
+N_PAIRS = 8
+SUM_LABEL = "sum"
+CONFIG_PREFIX = "NetworkSelectorDatasetInfo:darts:"
+_YAHPO_COLON = "_COLON_"
+# First config edge index of each intermediate node 2..5 (edges 0..13 per cell).
+_EDGE_OFFSET = {2: 0, 3: 2, 4: 5, 5: 9}
+
+Cell = tuple[tuple[str, int], ...]
+
+
+def _node_of(k: int) -> int:
+    """Intermediate node (2..5) that pair ``k`` (0..7) feeds."""
+    return k // 2 + 2
+
+
+def _check_cell(name: str, cell: Any) -> Cell:
+    if isinstance(cell, np.ndarray):
+        cell = cell.tolist()
+    if not isinstance(cell, tuple | list) or len(cell) != N_PAIRS:
+        raise InvalidArchitectureError(
+            name,
+            cell,
+            f"expected a sequence of {N_PAIRS} (op, input) pairs, two per node 2..5",
+            space=SPACE_NAME,
+        )
+    out: list[tuple[str, int]] = []
+    for k, pair in enumerate(cell):
+        field = f"{name}[{k}]"
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidArchitectureError(
+                field, pair, "expected an (op, input) pair", space=SPACE_NAME
+            )
+        op, inp = pair
+        if not isinstance(op, str) or op not in DARTS_OPS:
+            raise InvalidArchitectureError(
+                f"{field}.op",
+                op,
+                f"unknown operation; expected one of {DARTS_OPS}",
+                space=SPACE_NAME,
+            )
+        node = _node_of(k)
+        if isinstance(inp, bool) or not isinstance(inp, int | np.integer) or not 0 <= inp < node:
+            raise InvalidArchitectureError(
+                f"{field}.input",
+                inp,
+                f"node {node} reads an int input in 0..{node - 1}",
+                space=SPACE_NAME,
+            )
+        if k % 2 == 1 and int(inp) == out[-1][1]:
+            raise InvalidArchitectureError(
+                f"{field}.input",
+                inp,
+                f"node {node} already reads input {int(inp)}; its two inputs must differ",
+                space=SPACE_NAME,
+            )
+        out.append((op, int(inp)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NB301Arch:
+    """A DARTS genotype: the normal and the reduction cell, 8 ``(op, input)`` pairs each.
+
+    Pairs ``2k`` and ``2k+1`` feed intermediate node ``k+2``; ``input`` 0 is ``c_{k-2}``,
+    1 is ``c_{k-1}``, 2..5 earlier intermediate nodes. Both cells concatenate nodes 2..5.
+    """
+
+    normal: Cell
+    reduce: Cell
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "normal", _check_cell("normal", self.normal))
+        object.__setattr__(self, "reduce", _check_cell("reduce", self.reduce))
+
+    @property
+    def normal_concat(self) -> tuple[int, ...]:
+        """Nodes concatenated into the normal cell's output: (2, 3, 4, 5)."""
+        return CONCAT
+
+    @property
+    def reduce_concat(self) -> tuple[int, ...]:
+        """Nodes concatenated into the reduction cell's output: (2, 3, 4, 5)."""
+        return CONCAT
+
+    def __str__(self) -> str:
+        return NB301Space.format(self)
+
+
+def _literal(node: ast.expr, field: str, text: str) -> Any:
+    # ``range(2, 6)`` appears in DARTS's own genotype files for the concat lists.
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "range"
+        and not node.keywords
+    ):
+        try:
+            return list(range(*(ast.literal_eval(a) for a in node.args)))
+        except (ValueError, TypeError) as err:
+            raise InvalidArchitectureError(
+                field, text, "range() needs int literals", space=SPACE_NAME
+            ) from err
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
+        raise InvalidArchitectureError(
+            field, ast.unparse(node), "expected a literal list", space=SPACE_NAME
+        ) from err
+
+
+def _config_key(kind: str, cell: str, index: int, colon: str = ":") -> str:
+    return f"{CONFIG_PREFIX}{kind}_{cell}_{index}".replace(":", colon)
+
+
+@SPACES.register("nb301", "darts", "nasbench301", "nas-bench-301")
+class NB301Space(SearchSpace[NB301Arch]):
+    """The DARTS / NAS-Bench-301 cell search space (see module docstring).
+
+    ``cells(arch)`` gives two 15-node graphs (normal, reduction) in ops-on-nodes form, in
+    topological order: ``input0``, ``input1``, then for each intermediate node 2..5 its two
+    operation nodes (genotype order) followed by its ``sum`` node, then ``output``. An
+    operation node reads ``input0`` / ``input1`` or the ``sum`` node of its input and feeds
+    the ``sum`` node of its own node; every ``sum`` node feeds ``output`` (the
+    concatenation). ``ops`` lists the node labels (the 7 DARTS operations and ``sum``);
+    :data:`DARTS_OPS` (also ``operations``) the operation choices.
+
+    Parameters of :meth:`build_network`: ``channels`` (C, default 32), ``layers`` (cells,
+    default 8), ``stem_multiplier`` (3), ``auxiliary`` (False), ``affine`` (False) build
+    NASLib's NB301 network by default, smaller ones for fast tests.
+    """
+
+    name = SPACE_NAME
+    ops = (*DARTS_OPS, SUM_LABEL)
+    operations = DARTS_OPS
+    arch_type = NB301Arch
+
+    # ------------------------------------------------------------ genotype text
+    @staticmethod
+    def format(arch: NB301Arch) -> str:
+        def cell(c: Cell) -> str:
+            return "[" + ", ".join(f"({op!r}, {i})" for op, i in c) + "]"
+
+        concat = list(CONCAT)
+        return (
+            f"Genotype(normal={cell(arch.normal)}, normal_concat={concat}, "
+            f"reduce={cell(arch.reduce)}, reduce_concat={concat})"
+        )
+
+    def to_string(self, arch: NB301Arch) -> str:
+        self.validate(arch)
+        return self.format(arch)
+
+    def parse(self, text: str) -> NB301Arch:
+        """Parse DARTS genotype text with :mod:`ast` (no code is evaluated)."""
+        if not isinstance(text, str):
+            raise InvalidArchitectureError(
+                "text", text, "expected a Genotype(...) string", space=self.name
+            )
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError as err:
+            raise InvalidArchitectureError(
+                "text", text, f"not a Genotype(...) expression: {err.msg}", space=self.name
+            ) from err
+        call = tree.body
+        func = call.func if isinstance(call, ast.Call) else None
+        fname = (
+            func.id
+            if isinstance(func, ast.Name)
+            else func.attr
+            if isinstance(func, ast.Attribute)
+            else None
+        )
+        if fname != "Genotype":
+            raise InvalidArchitectureError(
+                "text", text, "expected Genotype(normal=..., reduce=...)", space=self.name
+            )
+        fields = ("normal", "normal_concat", "reduce", "reduce_concat")
+        if len(call.args) > len(fields):
+            raise InvalidArchitectureError(
+                "text", text, "Genotype takes at most 4 arguments", space=self.name
+            )
+        values: dict[str, Any] = {}
+        for fname_, node in zip(fields, call.args, strict=False):
+            values[fname_] = _literal(node, fname_, text)
+        for kw in call.keywords:
+            if kw.arg not in fields or kw.arg in values:
+                raise InvalidArchitectureError(
+                    kw.arg or "**", text, "unexpected or repeated Genotype field", space=self.name
+                )
+            values[kw.arg] = _literal(kw.value, kw.arg, text)
+        for cell in CELLS:
+            if cell not in values:
+                raise InvalidArchitectureError(cell, text, "missing", space=self.name)
+            concat = values.get(f"{cell}_concat", list(CONCAT))
+            if not isinstance(concat, list | tuple) or tuple(concat) != CONCAT:
+                raise InvalidArchitectureError(
+                    f"{cell}_concat",
+                    concat,
+                    "NAS-Bench-301 concatenates nodes [2, 3, 4, 5]",
+                    space=self.name,
+                )
+        return NB301Arch(values["normal"], values["reduce"])
+
+    # ------------------------------------------------------------ NASLib compact key
+    def from_naslib(self, key: Any) -> NB301Arch:
+        """Architecture from NASLib's compact key ``[[(input, op_index) x 8] x 2]``."""
+        if isinstance(key, str):
+            try:
+                key = ast.literal_eval(key.strip())
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
+                raise InvalidArchitectureError(
+                    "naslib_key",
+                    key,
+                    "expected '[[(input, op), ...8], [(input, op), ...8]]'",
+                    space=self.name,
+                ) from err
+        if isinstance(key, np.ndarray):
+            key = key.tolist()
+        if not isinstance(key, tuple | list) or len(key) != 2:
+            raise InvalidArchitectureError(
+                "naslib_key", key, "expected two cells (normal, reduce)", space=self.name
+            )
+        cells = []
+        for c, cell_key in enumerate(key):
+            name = f"naslib_key[{c}]"
+            if isinstance(cell_key, np.ndarray):
+                cell_key = cell_key.tolist()
+            if not isinstance(cell_key, tuple | list) or len(cell_key) != N_PAIRS:
+                raise InvalidArchitectureError(
+                    name, cell_key, "expected 8 (input, op_index) pairs", space=self.name
+                )
+            pairs = []
+            for k, pair in enumerate(cell_key):
+                if not isinstance(pair, tuple | list | np.ndarray) or len(pair) != 2:
+                    raise InvalidArchitectureError(
+                        f"{name}[{k}]", pair, "expected an (input, op_index) pair", space=self.name
+                    )
+                inp, op = pair
+                if isinstance(op, bool) or not isinstance(op, int | np.integer) or not 0 <= op < 7:
+                    raise InvalidArchitectureError(
+                        f"{name}[{k}].op", op, "op index must be an int in 0..6", space=self.name
+                    )
+                pairs.append((DARTS_OPS[int(op)], inp))
+            cells.append(pairs)
+        return NB301Arch(*cells)
+
+    def to_naslib(self, arch: NB301Arch) -> list[list[tuple[int, int]]]:
+        """NASLib's compact key; its ``str`` is the key used in NASLib's JSON files."""
+        self.validate(arch)
+        return [[(i, DARTS_OPS.index(op)) for op, i in cell] for cell in (arch.normal, arch.reduce)]
+
+    # ------------------------------------------------------------ ConfigSpace dict
+    def to_config(self, arch: NB301Arch, *, yahpo: bool = False) -> dict[str, str]:
+        """NAS-Bench-301 ConfigSpace values (active hyperparameters only).
+
+        ``yahpo=True`` spells ``:`` as ``_COLON_``, as YAHPO Gym's ``nb301`` scenario does.
+        """
+        self.validate(arch)
+        colon = _YAHPO_COLON if yahpo else ":"
+        config: dict[str, str] = {}
+        for cname, cell in zip(CELLS, (arch.normal, arch.reduce), strict=True):
+            for node in range(2, 6):
+                pairs = cell[2 * (node - 2) : 2 * (node - 2) + 2]
+                for op, i in pairs:
+                    config[_config_key("edge", cname, _EDGE_OFFSET[node] + i, colon)] = op
+                if node > 2:
+                    a, b = sorted(i for _, i in pairs)
+                    config[_config_key("inputs_node", cname, node, colon)] = f"{a}_{b}"
+        return config
+
+    def from_config(self, config: dict[str, Any]) -> NB301Arch:
+        """Architecture from a NAS-Bench-301 / YAHPO config dict (inactive keys absent).
+
+        Extra keys (``epoch``, other benchmark settings) are ignored unless they look like
+        DARTS hyperparameters; a ``#na#`` / ``None`` value means inactive.
+        """
+        if not isinstance(config, dict):
+            raise InvalidArchitectureError(
+                "config", config, "expected a dict of ConfigSpace values", space=self.name
+            )
+        values: dict[str, Any] = {}
+        for key, value in config.items():
+            if not isinstance(key, str):
+                continue
+            norm = key.replace(_YAHPO_COLON, ":")
+            if not norm.startswith(CONFIG_PREFIX):
+                continue
+            if value is None or value == "#na#":
+                continue
+            values[norm[len(CONFIG_PREFIX) :]] = value
+        known: set[str] = set()
+        cells = []
+        for cname in CELLS:
+            pairs: list[tuple[str, int]] = []
+            for node in range(2, 6):
+                active = []
+                for j in range(node):
+                    name = f"edge_{cname}_{_EDGE_OFFSET[node] + j}"
+                    known.add(name)
+                    if name in values:
+                        active.append((values[name], j))
+                field = f"config[{CONFIG_PREFIX}edge_{cname}_{_EDGE_OFFSET[node]}..]"
+                if len(active) != 2:
+                    raise InvalidArchitectureError(
+                        field,
+                        [op for op, _ in active],
+                        f"node {node} of the {cname} cell needs exactly 2 active edges, "
+                        f"found {len(active)}",
+                        space=self.name,
+                    )
+                if node > 2:
+                    iname = f"inputs_node_{cname}_{node}"
+                    known.add(iname)
+                    expected = f"{active[0][1]}_{active[1][1]}"
+                    if iname in values and values[iname] != expected:
+                        raise InvalidArchitectureError(
+                            f"config[{CONFIG_PREFIX}{iname}]",
+                            values[iname],
+                            f"the active edges of node {node} read inputs {expected}",
+                            space=self.name,
+                        )
+                for op, j in active:
+                    if op not in DARTS_OPS:
+                        raise InvalidArchitectureError(
+                            f"config[{CONFIG_PREFIX}edge_{cname}_{_EDGE_OFFSET[node] + j}]",
+                            op,
+                            f"unknown operation; expected one of {DARTS_OPS}",
+                            space=self.name,
+                        )
+                pairs.extend(active)
+            cells.append(pairs)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InvalidArchitectureError(
+                f"config[{CONFIG_PREFIX}{unknown[0]}]",
+                values[unknown[0]],
+                "not a NAS-Bench-301 DARTS hyperparameter",
+                space=self.name,
+            )
+        return NB301Arch(*cells)
+
+    def coerce(self, value: Any) -> NB301Arch:
+        """Accept an :class:`NB301Arch`, genotype text, a NASLib key or a config dict."""
+        if isinstance(value, dict):
+            return self.from_config(value)
+        return super().coerce(value)
+
+    # ------------------------------------------------------------ graph view
+    def cells(self, arch: NB301Arch) -> tuple[CellGraph, ...]:
+        """Normal and reduction cell as 15-node graphs (layout in the class docstring)."""
+        return (_cell_graph(arch.normal), _cell_graph(arch.reduce))
+
+    # ------------------------------------------------------------ sampling and moves
+    def random_architecture(self, rng: np.random.Generator) -> NB301Arch:
+        """NASLib's / NAS-Bench-301's sampler: per node 2 distinct inputs, ops uniform."""
+        normal: list[tuple[str, int]] = []
+        reduce: list[tuple[str, int]] = []
+        for node in range(2, 6):
+            ops = rng.integers(len(DARTS_OPS), size=4)
+            in_n = rng.choice(node, size=2, replace=False)
+            in_r = rng.choice(node, size=2, replace=False)
+            normal += [(DARTS_OPS[ops[0]], int(in_n[0])), (DARTS_OPS[ops[1]], int(in_n[1]))]
+            reduce += [(DARTS_OPS[ops[2]], int(in_r[0])), (DARTS_OPS[ops[3]], int(in_r[1]))]
+        return NB301Arch(tuple(normal), tuple(reduce))
+
+    def neighbors(self, arch: NB301Arch) -> list[NB301Arch]:
+        """All genotypes one edit away: one pair's op or one pair's input changed.
+
+        An input change keeps the node's two inputs distinct. 120 neighbours per genotype
+        (2 cells x (8 pairs x 6 ops + 12 input changes)).
+        """
+        self.validate(arch)
+        out: list[NB301Arch] = []
+        for c, cell in enumerate((arch.normal, arch.reduce)):
+            for k, (op, inp) in enumerate(cell):
+                partner = cell[k ^ 1][1]
+                edits = [(o, inp) for o in DARTS_OPS if o != op]
+                edits += [(op, j) for j in range(_node_of(k)) if j not in (inp, partner)]
+                for pair in edits:
+                    new = list(cell)
+                    new[k] = pair
+                    cells = [arch.normal, arch.reduce]
+                    cells[c] = tuple(new)
+                    out.append(NB301Arch(*cells))
+        return out
+
+    # ------------------------------------------------------------ networks
+    def build_network(
+        self,
+        arch: NB301Arch,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 32,
+        layers: int = 8,
+        stem_multiplier: int = 3,
+        auxiliary: bool = False,
+        affine: bool = False,
+    ) -> DartsNetwork:
+        """NASLib's NB301 network (C=32, 8 cells, stem 96 channels) for ``dataset``."""
+        arch = self.coerce(arch)
+        task = resolve_task(dataset)
+        return DartsNetwork(
+            arch.normal,
+            arch.reduce,
+            task.num_classes,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            auxiliary=auxiliary,
+            affine=affine,
+            in_channels=task.channels,
+        )
+
+    def complexity(
+        self,
+        arch: NB301Arch,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 32,
+        layers: int = 8,
+        stem_multiplier: int = 3,
+        auxiliary: bool = False,
+        affine: bool = False,
+    ) -> Complexity:
+        """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
+
+        The network's cost is its skeleton (stem, cell preprocessing, classifier: independent
+        of the genotype) plus the cost of every cell operation at its width, stride and input
+        resolution; each part is counted once by :func:`count_complexity` and cached. The
+        auxiliary head only runs in training mode and is never counted.
+        """
+        arch = self.coerce(arch)
+        task = resolve_task(dataset)
+        key = (task, channels, layers, stem_multiplier, affine)
+        flops, params = _skeleton_cost(*key)
+        for op_flops, op_params in _ops_costs(arch, task.resolution, channels, layers, affine):
+            flops += op_flops
+            params += op_params
+        return Complexity(mflops=flops / 1e6, mparams=params / 1e6)
+
+
+def _op_index(k: int) -> int:
+    """Node index of operation ``k`` (0..7) in the cell graph."""
+    return 2 + 3 * (k // 2) + k % 2
+
+
+def _sum_index(node: int) -> int:
+    """Node index of the ``sum`` node of intermediate node ``node`` (2..5)."""
+    return 2 + 3 * (node - 2) + 2
+
+
+def _cell_graph(cell: Cell) -> CellGraph:
+    n = 2 + 3 * 4 + 1
+    adj = np.zeros((n, n), dtype=np.int8)
+    labels = ["input0", "input1"] + [SUM_LABEL] * 12 + ["output"]
+    for k, (op, inp) in enumerate(cell):
+        labels[_op_index(k)] = op
+        adj[inp if inp < 2 else _sum_index(inp), _op_index(k)] = 1
+        adj[_op_index(k), _sum_index(_node_of(k))] = 1
+    for node in range(2, 6):
+        adj[_sum_index(node), n - 1] = 1
+    return CellGraph(adjacency=tuple(tuple(int(v) for v in row) for row in adj), ops=tuple(labels))
+
+
+def _cell_layout(resolution: int, layers: int) -> list[tuple[bool, int]]:
+    """``(reduction, input resolution)`` of each cell."""
+    out = []
+    res = resolution
+    for i in range(layers):
+        reduction = i in (layers // 3, 2 * layers // 3)
+        out.append((reduction, res))
+        if reduction:
+            res = -(-res // 2)
+    return out
+
+
+def _ops_costs(
+    arch: NB301Arch, resolution: int, channels: int, layers: int, affine: bool
+) -> list[tuple[int, int]]:
+    costs = []
+    width = channels
+    for reduction, res in _cell_layout(resolution, layers):
+        if reduction:
+            width *= 2
+        for op, inp in arch.reduce if reduction else arch.normal:
+            stride = 2 if reduction and inp < 2 else 1
+            in_res = res if stride == 2 or not reduction else -(-res // 2)
+            costs.append(_op_cost(op, width, stride, in_res, affine))
+    return costs
+
+
+@lru_cache(maxsize=512)
+def _op_cost(op: str, channels: int, stride: int, resolution: int, affine: bool) -> tuple[int, int]:
+    c = count_complexity(
+        lambda: make_op(op, channels, stride, affine=affine), (1, channels, resolution, resolution)
+    )
+    return round(c.mflops * 1e6), round(c.mparams * 1e6)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_cost(
+    task: ImageTask, channels: int, layers: int, stem_multiplier: int, affine: bool
+) -> tuple[int, int]:
+    # Any genotype works: count its whole network, then take its operations away.
+    cell = tuple(("skip_connect", i) for i in (0, 1, 0, 1, 0, 1, 0, 1))
+    arch = NB301Arch(cell, cell)
+    total = count_complexity(
+        lambda: DartsNetwork(
+            arch.normal,
+            arch.reduce,
+            task.num_classes,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            affine=affine,
+            in_channels=task.channels,
+        ),
+        task.input_shape(1),
+    )
+    flops, params = round(total.mflops * 1e6), round(total.mparams * 1e6)
+    for f, p in _ops_costs(arch, task.resolution, channels, layers, affine):
+        flops -= f
+        params -= p
+    return flops, params

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from .datasets import (
+    available_benchmarks,
+    fidelities,
+    load_benchmark,
+    load_image_batch,
+    load_target,
+    read_architecture_csv,
+    read_naslib_zc,
+    register_benchmark,
+)
 from .errors import DataIntegrityError, InvalidArchitectureError
 from .registry import Registry, UnknownNameError
 from .spaces import get_space
@@ -14,5 +24,13 @@ __all__ = [
     "Registry",
     "UnknownNameError",
     "__version__",
+    "available_benchmarks",
+    "fidelities",
     "get_space",
+    "load_benchmark",
+    "load_image_batch",
+    "load_target",
+    "read_architecture_csv",
+    "read_naslib_zc",
+    "register_benchmark",
 ]

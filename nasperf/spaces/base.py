@@ -26,6 +26,7 @@ from .complexity import Complexity, count_complexity
 
 __all__ = [
     "CellGraph",
+    "GraphBatch",
     "ImageTask",
     "SearchSpace",
     "TASKS",
@@ -160,6 +161,38 @@ class CellGraph:
         return bool(np.asarray(p.adjacency).any()) if p.n_nodes > 1 else False
 
 
+@dataclass(frozen=True, slots=True)
+class GraphBatch:
+    """The cells of many architectures as padded arrays (operations on nodes).
+
+    Attributes
+    ----------
+    adjacency : ndarray of uint8, shape (N, C, n, n)
+        Adjacency of cell ``c`` of architecture ``i``; padding nodes have no edges.
+    ops : ndarray of int16, shape (N, C, n)
+        Node labels as indices into ``labels``; ``-1`` marks padding nodes.
+    labels : tuple of str
+        The node-label vocabulary (the space's ``node_labels``).
+    """
+
+    adjacency: np.ndarray
+    ops: np.ndarray
+    labels: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.adjacency.shape[0])
+
+    @property
+    def n_cells(self) -> int:
+        """Cells per architecture ``C``."""
+        return int(self.adjacency.shape[1])
+
+    @property
+    def max_nodes(self) -> int:
+        """Padded node count ``n``."""
+        return int(self.adjacency.shape[2])
+
+
 def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[Any]) -> str:
     """Isomorphism-invariant hash of a labelled DAG (NAS-Bench-101's ``hash_module``).
 
@@ -232,6 +265,14 @@ class SearchSpace(ABC, Generic[A]):
     name: ClassVar[str] = "space"
     ops: ClassVar[tuple[str, ...]] = ()
     arch_type: ClassVar[type] = object
+    #: Nodes of the largest cell graph :meth:`cells` returns (the padding width of
+    #: :meth:`graph_batch`); ``None`` pads to the largest cell of each batch.
+    max_nodes: ClassVar[int | None] = None
+
+    @property
+    def node_labels(self) -> tuple[str, ...]:
+        """Vocabulary of :class:`CellGraph` node labels: inputs, operations, output."""
+        return ("input", *self.ops, "output")
 
     # ----------------------------------------------------------------- text formats
     @abstractmethod
@@ -277,6 +318,43 @@ class SearchSpace(ABC, Generic[A]):
     @abstractmethod
     def cells(self, arch: A) -> tuple[CellGraph, ...]:
         """The cells of ``arch`` as labelled DAGs with operations on nodes."""
+
+    def graph_batch(self, archs: Sequence[A], max_nodes: int | None = None) -> GraphBatch:
+        """The cells of ``archs`` as padded arrays (see :class:`GraphBatch`).
+
+        Parameters
+        ----------
+        archs : sequence of architectures (values or anything :meth:`coerce` accepts)
+        max_nodes : int, optional
+            Padding width; defaults to the space's ``max_nodes`` (or the largest cell).
+
+        Spaces may override this with a vectorised version; the result must equal this one.
+        """
+        archs = [self.coerce(a) for a in archs]
+        index = {label: k for k, label in enumerate(self.node_labels)}
+        cells = [self.cells(a) for a in archs]
+        n_cells = len(cells[0]) if cells else 1
+        width = (
+            max_nodes or self.max_nodes or max((c.n_nodes for cs in cells for c in cs), default=1)
+        )
+        adj = np.zeros((len(archs), n_cells, width, width), dtype=np.uint8)
+        ops = np.full((len(archs), n_cells, width), -1, dtype=np.int16)
+        for i, cs in enumerate(cells):
+            for c, cell in enumerate(cs):
+                n = cell.n_nodes
+                if n > width:
+                    raise ValueError(
+                        f"{self.name}: a cell has {n} nodes, more than max_nodes={width}"
+                    )
+                adj[i, c, :n, :n] = cell.adjacency
+                try:
+                    ops[i, c, :n] = [index[label] for label in cell.ops]
+                except KeyError as err:
+                    raise ValueError(
+                        f"{self.name}: cell label {err.args[0]!r} is not in node_labels "
+                        f"{self.node_labels}"
+                    ) from None
+        return GraphBatch(adjacency=adj, ops=ops, labels=self.node_labels)
 
     def hash(self, arch: A) -> str:
         """Isomorphism-invariant hash: equal for architectures that compute the same function.

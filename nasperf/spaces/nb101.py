@@ -150,13 +150,15 @@ class NB101Arch:
         return NB101Space.format(self)
 
 
+@lru_cache(maxsize=1 << 16)
 def _prune(
     matrix: tuple[tuple[int, ...], ...], ops: tuple[str, ...]
 ) -> tuple[np.ndarray, tuple[str, ...]] | None:
     """NAS-Bench-101's ``ModelSpec._prune``: keep vertices on an input -> output path.
 
     Returns ``None`` when no path leads from input to output. ``matrix`` must be upper
-    triangular.
+    triangular. Cached (validation, hashing and encodings all prune); the returned matrix is
+    read-only.
     """
     m = np.asarray(matrix, dtype=np.int64)
     n = m.shape[0]
@@ -172,7 +174,9 @@ def _prune(
     if not keep[0]:  # the input does not reach the output
         return None
     idx = np.flatnonzero(keep)
-    return m[np.ix_(idx, idx)], tuple(ops[i] for i in idx)
+    pruned = m[np.ix_(idx, idx)]
+    pruned.setflags(write=False)
+    return pruned, tuple(ops[i] for i in idx)
 
 
 @SPACES.register("nb101", "nasbench101", "nas-bench-101")
@@ -186,6 +190,7 @@ class NB101Space(SearchSpace[NB101Arch]):
     name = "nb101"
     ops = NB101_OPS
     arch_type = NB101Arch
+    max_nodes = 7
     max_vertices = MAX_VERTICES
     max_edges = MAX_EDGES
 

@@ -37,7 +37,7 @@ import numpy as np
 from nasperf.errors import InvalidArchitectureError
 
 from . import SPACES
-from .base import CellGraph, ImageTask, SearchSpace, resolve_task
+from .base import CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
 from .complexity import Complexity, count_complexity
 from .nb201_network import EDGES, NB201Network, make_op
 
@@ -103,6 +103,7 @@ class NB201Space(SearchSpace[NB201Arch]):
     name = "nb201"
     ops = NB201_OPS
     arch_type = NB201Arch
+    max_nodes = 8
     edges = EDGES
 
     # ------------------------------------------------------------ formats
@@ -233,6 +234,25 @@ class NB201Space(SearchSpace[NB201Arch]):
             ),
         )
 
+    def graph_batch(self, archs, max_nodes: int | None = None) -> GraphBatch:
+        """Vectorised :meth:`SearchSpace.graph_batch`: the 8-node layout of :meth:`cells`."""
+        width = max_nodes or 8
+        if width < 8:
+            raise ValueError(f"nb201: cells have 8 nodes, more than max_nodes={width}")
+        code = {op: k for k, op in enumerate(NB201_OPS)}
+        archs = [a if type(a) is NB201Arch else self.coerce(a) for a in archs]
+        op_idx = np.array([[code[o] for o in a.ops] for a in archs], dtype=np.int16)
+        op_idx = op_idx.reshape(len(archs), 6)
+        live = np.ones((len(archs), 8), dtype=np.uint8)
+        live[:, 1:7] = op_idx != code["none"]
+        adj = np.zeros((len(archs), 1, width, width), dtype=np.uint8)
+        adj[:, 0, :8, :8] = _FULL_LAYOUT[None] * live[:, :, None] * live[:, None, :]
+        ops = np.full((len(archs), 1, width), -1, dtype=np.int16)
+        ops[:, 0, 0] = 0
+        ops[:, 0, 1:7] = op_idx + 1
+        ops[:, 0, 7] = len(NB201_OPS) + 1
+        return GraphBatch(adjacency=adj, ops=ops, labels=self.node_labels)
+
     # ------------------------------------------------------------ sampling and moves
     @property
     def size(self) -> int:
@@ -305,6 +325,12 @@ class NB201Space(SearchSpace[NB201Arch]):
                 flops += cells_per_stage * c.mflops
                 params += cells_per_stage * c.mparams
         return Complexity(mflops=flops, mparams=params)
+
+
+# Adjacency of cells() when every edge is live; a none edge removes its node's edges.
+_FULL_LAYOUT = np.array(
+    NB201Space().cells(NB201Arch(("skip_connect",) * 6))[0].adjacency, dtype=np.uint8
+)
 
 
 @lru_cache(maxsize=64)

@@ -196,6 +196,12 @@ class NB301Space(SearchSpace[NB301Arch]):
     ops = (*DARTS_OPS, SUM_LABEL)
     operations = DARTS_OPS
     arch_type = NB301Arch
+    max_nodes = 15
+
+    @property
+    def node_labels(self) -> tuple[str, ...]:
+        """``input0`` (c_{k-2}), ``input1`` (c_{k-1}), the operations, ``sum``, ``output``."""
+        return ("input0", "input1", *self.ops, "output")
 
     # ------------------------------------------------------------ genotype text
     @staticmethod

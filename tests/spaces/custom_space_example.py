@@ -36,6 +36,7 @@ class ChainSpace(SearchSpace[ChainArch]):
     name = "chain"
     ops = CHAIN_OPS
     arch_type = ChainArch
+    max_nodes = 5
 
     def parse(self, text: str) -> ChainArch:
         if not isinstance(text, str):

@@ -93,3 +93,25 @@ def test_tasks_and_rng():
     assert as_rng(3).integers(1000) == np.random.default_rng(3).integers(1000)
     with pytest.raises(ValueError, match="random_state"):
         as_rng("seed")
+
+
+@pytest.mark.parametrize("name", ["nb101", "nb201", "nb301"])
+def test_graph_batch_matches_the_cells_view(name):
+    import nasperf
+    from nasperf.spaces import SearchSpace
+
+    space = nasperf.get_space(name)
+    archs = space.sample(40, seed=11)
+    batch = space.graph_batch(archs)
+    generic = SearchSpace.graph_batch(space, archs)
+    assert np.array_equal(batch.adjacency, generic.adjacency)
+    assert np.array_equal(batch.ops, generic.ops)
+    assert batch.max_nodes == space.max_nodes and len(batch) == 40
+    for i in (0, 17):
+        for c, cell in enumerate(space.cells(archs[i])):
+            n = cell.n_nodes
+            assert np.array_equal(batch.adjacency[i, c, :n, :n], cell.matrix())
+            assert [batch.labels[k] for k in batch.ops[i, c, :n]] == list(cell.ops)
+            assert (batch.ops[i, c, n:] == -1).all() and not batch.adjacency[i, c, n:].any()
+    with pytest.raises(ValueError, match="max_nodes"):
+        space.graph_batch(archs, max_nodes=2)

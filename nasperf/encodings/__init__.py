@@ -1,1 +1,53 @@
-"""encodings (see the project issues)."""
+"""Architecture encodings: scikit-learn transformers from architectures to features or graphs.
+
+``get(name, space=...)`` builds a registered encoder (a list of names concatenates them with
+scikit-learn's ``FeatureUnion``); ``available()`` lists the names. Register your own with
+``@ENCODINGS.register("name")`` on an :class:`Encoder` subclass in a module of this package
+(or anywhere, before calling ``get``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nasperf.registry import Registry, _import_family
+
+ENCODINGS: Registry = Registry("encoding")
+
+from .base import Encoder, as_arch_list, resolve_space  # noqa: E402
+
+_import_family(__name__, __path__)
+
+
+def get(name: str | Sequence[str], *, space: Any = "nb201", **params: Any):
+    """An encoder by registered name, with ``space`` and the encoder's parameters.
+
+    A sequence of names gives a ``sklearn.pipeline.FeatureUnion`` of those encoders (each
+    with default parameters; ``params`` are not allowed then), whose output concatenates
+    theirs column-wise.
+    """
+    if isinstance(name, str):
+        return ENCODINGS.get(name)(space=space, **params)
+    names = list(name)
+    if not names:
+        raise ValueError("expected at least one encoding name")
+    if params:
+        raise ValueError(
+            "parameters cannot be passed with several encodings; build each with "
+            "get(name, **params) and combine them with sklearn.pipeline.FeatureUnion"
+        )
+    from sklearn.pipeline import FeatureUnion
+
+    encoders = [ENCODINGS.get(n)(space=space) for n in names]
+    if not all(e.numeric for e in encoders):
+        raise ValueError("only numeric encodings can be concatenated")
+    return FeatureUnion([(n, e) for n, e in zip(names, encoders, strict=True)])
+
+
+def available() -> list[str]:
+    """Registered encoding names."""
+    return ENCODINGS.names()
+
+
+__all__ = ["ENCODINGS", "Encoder", "as_arch_list", "available", "get", "resolve_space"]

@@ -13,6 +13,7 @@ SPACES: Registry = Registry("search space")
 from .base import (  # noqa: E402
     TASKS,
     CellGraph,
+    GraphBatch,
     ImageTask,
     SearchSpace,
     as_rng,
@@ -20,7 +21,9 @@ from .base import (  # noqa: E402
     resolve_task,
 )
 from .complexity import Complexity, count_complexity  # noqa: E402
+from .nb101 import NB101Arch, NB101Space  # noqa: E402
 from .nb201 import NB201Arch, NB201Space  # noqa: E402
+from .nb301 import NB301Arch, NB301Space  # noqa: E402
 
 # Every public module of this package is imported so that its spaces register themselves;
 # adding a space is adding a file, no list here is edited.
@@ -42,9 +45,14 @@ __all__ = [
     "TASKS",
     "CellGraph",
     "Complexity",
+    "GraphBatch",
     "ImageTask",
+    "NB101Arch",
+    "NB101Space",
     "NB201Arch",
     "NB201Space",
+    "NB301Arch",
+    "NB301Space",
     "SearchSpace",
     "as_rng",
     "available",

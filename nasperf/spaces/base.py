@@ -274,6 +274,15 @@ class SearchSpace(ABC, Generic[A]):
         """Vocabulary of :class:`CellGraph` node labels: inputs, operations, output."""
         return ("input", *self.ops, "output")
 
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """The operation choices: node labels that are operations (default ``ops``).
+
+        Spaces whose cell graphs carry structural labels (e.g. DARTS's ``sum`` nodes) list
+        only the real operations here; path encodings and graph features use them.
+        """
+        return self.ops
+
     # ----------------------------------------------------------------- text formats
     @abstractmethod
     def parse(self, text: str) -> A:

@@ -1,0 +1,130 @@
+"""The encoder contract: scikit-learn transformers over lists of architectures.
+
+An encoder turns architectures of any space into what predictors learn from. It reads
+architectures only through the space's generic views (:meth:`SearchSpace.graph_batch`,
+:meth:`SearchSpace.cells`, ``node_labels``, ``operations``), never a space's name, so a
+user-defined space encodes with every encoder.
+
+>>> enc = nasperf.encodings.get("path", space="nb201").fit(archs)
+>>> X = enc.transform(archs)                  # (n_archs, n_features) float32
+
+Subclasses implement ``_fit(batch)`` (learn what the encoding needs from the fitting
+architectures; most encodings need nothing) and ``_transform(batch) -> ndarray``, and
+``_feature_names()``. Architectures may be given as values, native text or NASLib keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from nasperf.spaces import GraphBatch, SearchSpace, get_space
+
+__all__ = ["Encoder", "resolve_space", "as_arch_list"]
+
+
+def resolve_space(space: str | SearchSpace) -> SearchSpace:
+    """A space instance from a registered name or an instance."""
+    if isinstance(space, SearchSpace):
+        return space
+    if isinstance(space, str):
+        return get_space(space)
+    raise ValueError(
+        f"space must be a registered name or a SearchSpace instance, got {type(space).__name__}"
+    )
+
+
+def as_arch_list(space: SearchSpace, archs: Any) -> list:
+    """Validate and coerce a sequence of architectures (values, text or NASLib keys)."""
+    if isinstance(archs, str | bytes) or not hasattr(archs, "__len__"):
+        raise ValueError(
+            f"expected a sequence of architectures, got {type(archs).__name__}; wrap a single "
+            "architecture in a list"
+        )
+    if hasattr(archs, "tolist") and not isinstance(archs, list):
+        archs = archs.tolist()
+    archs = list(archs)
+    if not archs:
+        raise ValueError("expected at least one architecture, got an empty sequence")
+    out = []
+    for i, a in enumerate(archs):
+        if isinstance(a, space.arch_type):
+            out.append(a)
+            continue
+        try:
+            out.append(space.coerce(a))
+        except ValueError as err:
+            raise type(err)(f"architecture [{i}]: {err}") from err
+    return out
+
+
+class Encoder(TransformerMixin, BaseEstimator):
+    """Base class of encoders (scikit-learn transformer contract).
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+        The search space of the architectures.
+
+    Fitted attributes
+    -----------------
+    space_ : SearchSpace
+    n_features_out_ : int
+        Width of the encoding.
+    """
+
+    #: Whether ``transform`` returns a 2-D float array (False for graph encoders).
+    numeric: bool = True
+
+    def __init__(self, *, space: str | SearchSpace = "nb201") -> None:
+        self.space = space
+
+    # ------------------------------------------------------------ contract
+    def fit(self, archs: Sequence[Any], y: Any = None) -> Encoder:
+        """Learn what the encoding needs from ``archs``; returns ``self``."""
+        self.space_ = resolve_space(self.space)
+        archs = as_arch_list(self.space_, archs)
+        self._fit(self._batch(archs), archs)
+        self.n_features_out_ = len(self._feature_names())
+        return self
+
+    def transform(self, archs: Sequence[Any]) -> np.ndarray:
+        """Encode ``archs``: a ``(len(archs), n_features_out_)`` float32 array."""
+        check_is_fitted(self, "space_")
+        archs = as_arch_list(self.space_, archs)
+        return self._transform(self._batch(archs), archs)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns."""
+        check_is_fitted(self, "space_")
+        return np.asarray(self._feature_names(), dtype=object)
+
+    # ------------------------------------------------------------ for subclasses
+    def _batch(self, archs: list) -> GraphBatch:
+        return self.space_.graph_batch(archs)
+
+    def _fit(self, batch: GraphBatch, archs: list) -> None:
+        """Learn from the fitting architectures (default: nothing to learn)."""
+
+    def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
+        raise NotImplementedError
+
+    def _feature_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
+
+    # ------------------------------------------------------------ helpers
+    def _operation_codes(self) -> np.ndarray:
+        """Indices into ``node_labels`` of the space's operations (the labels paths use)."""
+        labels = self.space_.node_labels
+        return np.array([labels.index(o) for o in self.space_.operations], dtype=np.int64)

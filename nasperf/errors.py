@@ -19,12 +19,19 @@ class InvalidArchitectureError(ValueError):
     def __init__(self, field: str, value: Any, reason: str, *, space: str | None = None) -> None:
         self.field = field
         self.value = value
+        self.reason = reason
         self.space = space
         where = f"{space}: " if space else ""
         shown = repr(value)
         if len(shown) > 200:
             shown = shown[:197] + "..."
         super().__init__(f"{where}invalid {field} = {shown}: {reason}")
+
+    def within(self, prefix: str) -> InvalidArchitectureError:
+        """The same error for a field inside a larger input (e.g. ``archs[3].``)."""
+        return InvalidArchitectureError(
+            f"{prefix}{self.field}", self.value, self.reason, space=self.space
+        )
 
 
 class DataIntegrityError(ValueError):

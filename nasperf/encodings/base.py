@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from nasperf.errors import InvalidArchitectureError
 from nasperf.spaces import GraphBatch, SearchSpace, get_space
 
 __all__ = ["Encoder", "resolve_space", "as_arch_list"]
@@ -57,8 +58,10 @@ def as_arch_list(space: SearchSpace, archs: Any) -> list:
             continue
         try:
             out.append(space.coerce(a))
+        except InvalidArchitectureError as err:
+            raise err.within(f"archs[{i}].") from err
         except ValueError as err:
-            raise type(err)(f"architecture [{i}]: {err}") from err
+            raise ValueError(f"archs[{i}]: {err}") from err
     return out
 
 
@@ -73,6 +76,11 @@ class Encoder(TransformerMixin, BaseEstimator):
     Fitted attributes
     -----------------
     space_ : SearchSpace
+    max_nodes_ : int
+        Padding width of the cell graphs (the space's ``max_nodes`` or the largest cell seen
+        in ``fit``); a larger cell in ``transform`` is an error.
+    n_cells_ : int
+        Cells per architecture.
     n_features_out_ : int
         Width of the encoding.
     """
@@ -88,7 +96,10 @@ class Encoder(TransformerMixin, BaseEstimator):
         """Learn what the encoding needs from ``archs``; returns ``self``."""
         self.space_ = resolve_space(self.space)
         archs = as_arch_list(self.space_, archs)
-        self._fit(self._batch(archs), archs)
+        batch = self.space_.graph_batch(archs)
+        self.max_nodes_ = batch.max_nodes
+        self.n_cells_ = batch.n_cells
+        self._fit(batch, archs)
         self.n_features_out_ = len(self._feature_names())
         return self
 
@@ -105,7 +116,8 @@ class Encoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------ for subclasses
     def _batch(self, archs: list) -> GraphBatch:
-        return self.space_.graph_batch(archs)
+        # The padding width learnt in fit, so every transform has the same columns.
+        return self.space_.graph_batch(archs, self.max_nodes_)
 
     def _fit(self, batch: GraphBatch, archs: list) -> None:
         """Learn from the fitting architectures (default: nothing to learn)."""

@@ -1,0 +1,175 @@
+"""Path encoding (BANANAS): which input -> output paths, labelled by operations, a cell has."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasperf.spaces import GraphBatch
+
+from . import ENCODINGS
+from ._graph_ops import input_mask, node_paths, output_mask
+from .base import Encoder
+
+
+@ENCODINGS.register("path", "path_encoding")
+class PathEncoder(Encoder):
+    """One feature per possible input -> output path, labelled by its operation sequence.
+
+    A path's label is the sequence of operations on it (structural nodes such as DARTS's
+    ``sum`` nodes and the input / output are not labels). The vocabulary holds every
+    sequence of the space's ``operations`` of length ``0..max_length``, for each cell and
+    (in cells with several inputs) each input: for NAS-Bench-101, 3 operations and length
+    <= 5 give BANANAS's 364 features. Isomorphic cells have the same paths, so they encode
+    identically (unlike adjacency one-hot).
+
+    Features are ordered as BANANAS truncates them: by path length first (under uniform
+    sampling shorter paths are more likely), then cell, input, and operation order.
+    ``truncate=k`` keeps the first ``k`` ("truncated path encoding").
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+    max_length : int, optional
+        Longest path (in operations) of the vocabulary; default the space's
+        ``max_path_length``, else the longest path among the fitting architectures. A longer
+        path in ``transform`` is an error.
+    truncate : int, optional
+        Keep only the first ``truncate`` features (see above).
+    counts : bool, default False
+        Number of paths with each label instead of presence (0/1).
+
+    References
+    ----------
+    White, Neiswanger & Savani, "BANANAS: Bayesian Optimization with Neural Architectures
+    for Neural Architecture Search", AAAI 2021.
+    """
+
+    def __init__(
+        self,
+        *,
+        space="nb201",
+        max_length: int | None = None,
+        truncate: int | None = None,
+        counts: bool = False,
+    ) -> None:
+        super().__init__(space=space)
+        self.max_length = max_length
+        self.truncate = truncate
+        self.counts = counts
+
+    # ------------------------------------------------------------ fit
+    def _fit(self, batch: GraphBatch, archs: list) -> None:
+        labels = batch.labels
+        ops = self.space_.operations
+        self.inputs_ = tuple(label for label in labels if label.startswith("input"))
+        length = self.max_length
+        if length is None:
+            length = getattr(self.space_, "max_path_length", None)
+        if length is None:
+            length = max((len(p) for p in self._label_paths(batch)), default=0)
+        if not isinstance(length, int | np.integer) or length < 0:
+            raise ValueError(f"max_length must be a non-negative int, got {length!r}")
+        self.max_length_ = int(length)
+        k = len(ops)
+        self.offsets_ = np.array([sum(k**m for m in range(j)) for j in range(length + 2)])
+        self.block_ = int(self.offsets_[-1])
+        total = self.n_cells_ * len(self.inputs_) * self.block_
+        # BANANAS order: length, then cell, input, operation sequence.
+        lengths = np.searchsorted(self.offsets_, np.arange(self.block_), side="right") - 1
+        col_len = np.tile(lengths, self.n_cells_ * len(self.inputs_))
+        order = np.lexsort((np.arange(total), col_len))
+        if self.truncate is not None:
+            if not isinstance(self.truncate, int | np.integer) or self.truncate < 1:
+                raise ValueError(f"truncate must be a positive int, got {self.truncate!r}")
+            order = order[: self.truncate]
+        self.columns_ = order
+        position = np.full(total, -1, dtype=np.int64)
+        position[order] = np.arange(len(order))
+        self.position_ = position
+        op_index = np.full(len(labels) + 1, -1, dtype=np.int64)  # last slot: padding (-1)
+        for j, op in enumerate(ops):
+            op_index[labels.index(op)] = j
+        self.op_index_ = op_index
+        in_index = np.full(len(labels) + 1, -1, dtype=np.int64)
+        for j, label in enumerate(self.inputs_):
+            in_index[labels.index(label)] = j
+        self.input_index_ = in_index
+
+    def _label_paths(self, batch: GraphBatch) -> list[tuple[int, ...]]:
+        """Operation sequences of all paths (used only to size the vocabulary)."""
+        ops = self.space_.operations
+        codes = {batch.labels.index(o) for o in ops}
+        out = []
+        for c in range(batch.n_cells):
+            union = batch.adjacency[:, c].any(0)
+            for path in node_paths(
+                union, input_mask(batch)[:, c].any(0), output_mask(batch)[:, c].any(0)
+            ):
+                edges = np.ones(len(batch), dtype=bool)
+                for a, b in zip(path[:-1], path[1:], strict=True):
+                    edges &= batch.adjacency[:, c, a, b].astype(bool)
+                if not edges.any():
+                    continue
+                for row in np.flatnonzero(edges):
+                    out.append(
+                        tuple(
+                            int(x) for x in batch.ops[row, c, list(path[1:-1])] if int(x) in codes
+                        )
+                    )
+        return out
+
+    # ------------------------------------------------------------ transform
+    def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
+        n_arch = len(batch)
+        X = np.zeros((n_arch, len(self.columns_)), dtype=np.float32)
+        k = len(self.space_.operations)
+        n_in = len(self.inputs_)
+        is_in = input_mask(batch)
+        is_out = output_mask(batch)
+        for c in range(batch.n_cells):
+            adj = batch.adjacency[:, c].astype(bool)
+            union = adj.any(0)
+            for path in node_paths(union, is_in[:, c].any(0), is_out[:, c].any(0)):
+                present = is_in[:, c, path[0]] & is_out[:, c, path[-1]]
+                for a, b in zip(path[:-1], path[1:], strict=True):
+                    present &= adj[:, a, b]
+                rows = np.flatnonzero(present)
+                if rows.size == 0:
+                    continue
+                code = np.zeros(rows.size, dtype=np.int64)
+                length = np.zeros(rows.size, dtype=np.int64)
+                for v in path[1:-1]:
+                    j = self.op_index_[batch.ops[rows, c, v]]
+                    is_op = j >= 0
+                    code = np.where(is_op, code * k + j, code)
+                    length += is_op
+                if length.max() > self.max_length_:
+                    raise ValueError(
+                        f"a path has {int(length.max())} operations, more than max_length="
+                        f"{self.max_length_}; fit with a larger max_length"
+                    )
+                block = (c * n_in + self.input_index_[batch.ops[rows, c, path[0]]]) * self.block_
+                pos = self.position_[block + self.offsets_[length] + code]
+                keep = pos >= 0
+                if self.counts:
+                    np.add.at(X, (rows[keep], pos[keep]), 1.0)
+                else:
+                    X[rows[keep], pos[keep]] = 1.0
+        return X
+
+    def _feature_names(self) -> list[str]:
+        ops = self.space_.operations
+        k = len(ops)
+        names = []
+        for col in self.columns_:
+            block, rest = divmod(int(col), self.block_)
+            cell, inp = divmod(block, len(self.inputs_))
+            length = int(np.searchsorted(self.offsets_, rest, side="right") - 1)
+            code = rest - int(self.offsets_[length])
+            seq = []
+            for _ in range(length):
+                code, j = divmod(code, k)
+                seq.append(ops[j])
+            label = ">".join(reversed(seq)) or "(direct)"
+            names.append(f"cell{cell}_{self.inputs_[inp]}_{label}")
+        return names

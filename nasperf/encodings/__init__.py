@@ -19,6 +19,14 @@ from .base import Encoder, as_arch_list, resolve_space  # noqa: E402
 
 _import_family(__name__, __path__)
 
+from .adjacency import AdjacencyOneHotEncoder  # noqa: E402
+from .augmentation import GraphIsomorphismAugmenter, giaug  # noqa: E402
+from .graf import GRAFEncoder  # noqa: E402
+from .graph import GraphEncoder  # noqa: E402
+from .op_distribution import OpDistributionEncoder  # noqa: E402
+from .path import PathEncoder  # noqa: E402
+from .zero_cost import ZeroCostFeatures  # noqa: E402
+
 
 def get(name: str | Sequence[str], *, space: Any = "nb201", **params: Any):
     """An encoder by registered name, with ``space`` and the encoder's parameters.
@@ -50,4 +58,19 @@ def available() -> list[str]:
     return ENCODINGS.names()
 
 
-__all__ = ["ENCODINGS", "Encoder", "as_arch_list", "available", "get", "resolve_space"]
+__all__ = [
+    "ENCODINGS",
+    "AdjacencyOneHotEncoder",
+    "Encoder",
+    "GRAFEncoder",
+    "GraphEncoder",
+    "GraphIsomorphismAugmenter",
+    "OpDistributionEncoder",
+    "PathEncoder",
+    "ZeroCostFeatures",
+    "as_arch_list",
+    "available",
+    "get",
+    "giaug",
+    "resolve_space",
+]

@@ -51,6 +51,11 @@ def as_rng(random_state: RandomState) -> np.random.Generator:
     return np.random.default_rng(random_state)
 
 
+def _choose_sorted(n: int, k: int, random_state: RandomState) -> list[int]:
+    """``k`` of ``range(n)`` drawn uniformly without replacement, in increasing order."""
+    return sorted(int(i) for i in as_rng(random_state).choice(n, size=k, replace=False))
+
+
 @dataclass(frozen=True, slots=True)
 class ImageTask:
     """Input and output sizes of an image-classification dataset a network is built for."""
@@ -268,6 +273,9 @@ class SearchSpace(ABC, Generic[A]):
     #: Nodes of the largest cell graph :meth:`cells` returns (the padding width of
     #: :meth:`graph_batch`); ``None`` pads to the largest cell of each batch.
     max_nodes: ClassVar[int | None] = None
+    #: Most operations on one input -> output path of a cell (sizes path encodings);
+    #: ``None``: learnt from the architectures an encoder is fitted on.
+    max_path_length: ClassVar[int | None] = None
 
     @property
     def node_labels(self) -> tuple[str, ...]:
@@ -401,6 +409,45 @@ class SearchSpace(ABC, Generic[A]):
         if not nbrs:
             raise ValueError(f"{self.name}: architecture has no neighbours to mutate to")
         return nbrs[int(as_rng(rng).integers(len(nbrs)))]
+
+    # ----------------------------------------------------------------- isomorphic variants
+    def isomorphic_variants(self, arch: A) -> list[A]:
+        """Other encodings of the same architecture: its distinct isomorphic relabellings.
+
+        Every architecture (``arch`` itself excluded) obtained by renumbering the nodes of
+        ``arch``'s native cell structure so that it stays a valid member of the space (input
+        first, output last, nodes in topological order). Each variant is a different value
+        with ``hash(variant) == hash(arch)``: the same network written down differently,
+        which order-sensitive encodings (adjacency matrices, one-hot ops) see as a new point.
+        Graph-isomorphism augmentation (GIAug) trains predictors on them.
+
+        Default: ``[]``: a space that cannot enumerate its relabellings gets no augmentation.
+        The order is fixed (deterministic) and space-specific.
+
+        References
+        ----------
+        Xie, Liu, Sun, Zhang & Tan, "Architecture Augmentation for Performance Predictor
+        Based on Graph Isomorphism", arXiv:2207.00987, 2022.
+        """
+        return []
+
+    def sample_isomorphic_variants(
+        self, arch: A, k: int, random_state: RandomState = None
+    ) -> list[A]:
+        """At most ``k`` distinct :meth:`isomorphic_variants` of ``arch``, chosen at random.
+
+        All of them (no random draw) when there are at most ``k``; otherwise ``k`` drawn
+        uniformly without replacement from ``random_state``, returned in the order of
+        :meth:`isomorphic_variants`. Spaces with very many variants override this to draw
+        without listing them all; the result must equal this default's for the same state.
+        """
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+            raise ValueError(f"k must be a non-negative int, got {k!r}")
+        variants = self.isomorphic_variants(arch)
+        if len(variants) <= k:
+            return variants
+        picked = _choose_sorted(len(variants), int(k), random_state)
+        return [variants[i] for i in picked]
 
     @property
     def size(self) -> int | None:

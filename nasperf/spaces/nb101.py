@@ -44,6 +44,7 @@ Ying et al., "NAS-Bench-101: Towards Reproducible Neural Architecture Search", I
 
 from __future__ import annotations
 
+import itertools
 import json
 import numbers
 import re
@@ -191,6 +192,7 @@ class NB101Space(SearchSpace[NB101Arch]):
     ops = NB101_OPS
     arch_type = NB101Arch
     max_nodes = 7
+    max_path_length = 5
     max_vertices = MAX_VERTICES
     max_edges = MAX_EDGES
 
@@ -400,6 +402,38 @@ class NB101Space(SearchSpace[NB101Arch]):
                 rows = [list(r) for r in arch.matrix]
                 rows[i][j] = 1 - rows[i][j]
                 consider(tuple(tuple(r) for r in rows), arch.ops)
+        return out
+
+    def isomorphic_variants(self, arch: NB101Arch) -> list[NB101Arch]:
+        """Every distinct spec that renumbers ``arch``'s interior vertices in topological order.
+
+        Vertex 0 stays the input and vertex ``n - 1`` the output; the interior vertices are
+        permuted (all ``(n - 2)! <= 120`` orders, ``n <= 7``) and an order is kept when every
+        edge still goes from a lower to a higher index (the matrix stays upper triangular).
+        The spec is relabelled as given, dangling vertices included, so two variants may
+        differ only there and prune to the same cell. Listed in the lexicographic order of
+        the permutations, duplicates (automorphisms) and ``arch`` itself removed; all are
+        valid and hash like ``arch``.
+        """
+        self.validate(arch)
+        n = arch.n_vertices
+        edges = [(i, j) for i in range(n) for j in range(i + 1, n) if arch.matrix[i][j]]
+        seen = {arch}
+        out: list[NB101Arch] = []
+        for order in itertools.permutations(range(1, n - 1)):
+            old = (0, *order, n - 1)  # old[new_index] = old vertex
+            new = [0] * n
+            for a, v in enumerate(old):
+                new[v] = a
+            if any(new[i] >= new[j] for i, j in edges):
+                continue
+            cand = NB101Arch(
+                tuple(tuple(arch.matrix[old[a]][old[b]] for b in range(n)) for a in range(n)),
+                tuple(arch.ops[v] for v in old),
+            )
+            if cand not in seen:
+                seen.add(cand)
+                out.append(cand)
         return out
 
     # ------------------------------------------------------------ networks

@@ -43,6 +43,7 @@ Search", 2020.
 from __future__ import annotations
 
 import ast
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,7 +53,7 @@ import numpy as np
 from nasperf.errors import InvalidArchitectureError
 
 from . import SPACES
-from .base import CellGraph, ImageTask, SearchSpace, resolve_task
+from .base import CellGraph, ImageTask, SearchSpace, _choose_sorted, resolve_task
 from .complexity import Complexity, count_complexity
 from .darts_network import DARTS_OPS, DartsNetwork, make_op
 
@@ -197,6 +198,7 @@ class NB301Space(SearchSpace[NB301Arch]):
     operations = DARTS_OPS
     arch_type = NB301Arch
     max_nodes = 15
+    max_path_length = 4
 
     @property
     def node_labels(self) -> tuple[str, ...]:
@@ -454,6 +456,43 @@ class NB301Space(SearchSpace[NB301Arch]):
                     out.append(NB301Arch(*cells))
         return out
 
+    def isomorphic_variants(self, arch: NB301Arch) -> list[NB301Arch]:
+        """Every distinct genotype that renumbers ``arch``'s cells consistently.
+
+        Within each cell independently: the intermediate nodes 2..5 are permuted (inputs
+        renumbered with them) wherever every node still reads only lower-numbered nodes, and
+        the two ``(op, input)`` pairs of each node are listed in either order (a node is
+        their sum). Each cell has between 16 and 24 x 16 = 384 distinct forms, so a genotype
+        has between 255 and 147,455 variants: listed in the order normal-form-major,
+        reduction-form-minor (form 0 being the cell as given), ``arch`` itself removed. Use
+        :meth:`sample_isomorphic_variants` to draw a few without building them all.
+        """
+        normal, reduce = self._cell_forms(arch)
+        return [
+            NB301Arch(n, r) for i, n in enumerate(normal) for j, r in enumerate(reduce) if i or j
+        ]
+
+    def sample_isomorphic_variants(
+        self, arch: NB301Arch, k: int, random_state: Any = None
+    ) -> list[NB301Arch]:
+        """As :meth:`SearchSpace.sample_isomorphic_variants`, drawn by index: only the ``k``
+        chosen genotypes are built."""
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+            raise ValueError(f"k must be a non-negative int, got {k!r}")
+        normal, reduce = self._cell_forms(arch)
+        total = len(normal) * len(reduce) - 1
+        if total <= k:
+            return self.isomorphic_variants(arch)
+        out = []
+        for t in _choose_sorted(total, int(k), random_state):
+            i, j = divmod(t + 1, len(reduce))  # + 1 skips (0, 0): arch itself
+            out.append(NB301Arch(normal[i], reduce[j]))
+        return out
+
+    def _cell_forms(self, arch: NB301Arch) -> tuple[list[Cell], list[Cell]]:
+        self.validate(arch)
+        return _cell_forms(arch.normal), _cell_forms(arch.reduce)
+
     # ------------------------------------------------------------ networks
     def build_network(
         self,
@@ -530,6 +569,29 @@ def _cell_graph(cell: Cell) -> CellGraph:
     for node in range(2, 6):
         adj[_sum_index(node), n - 1] = 1
     return CellGraph(adjacency=tuple(tuple(int(v) for v in row) for row in adj), ops=tuple(labels))
+
+
+@lru_cache(maxsize=4096)
+def _cell_forms(cell: Cell) -> list[Cell]:
+    """Distinct renumberings of a valid cell (see ``isomorphic_variants``); ``cell`` first."""
+    forms: dict[Cell, None] = {}
+    for order in itertools.permutations(CONCAT):  # order[j - 2] = old node at new index j
+        new = {0: 0, 1: 1, **{old: j for j, old in enumerate(order, start=2)}}
+        nodes = []
+        for old in order:
+            pairs = cell[2 * (old - 2) : 2 * (old - 2) + 2]
+            if any(new[i] >= new[old] for _, i in pairs):
+                break
+            nodes.append(tuple((op, new[i]) for op, i in pairs))
+        else:
+            for swap in itertools.product((False, True), repeat=len(nodes)):
+                form = tuple(
+                    pair
+                    for s, node in zip(swap, nodes, strict=True)
+                    for pair in node[:: -1 if s else 1]
+                )
+                forms.setdefault(form, None)
+    return list(forms)
 
 
 def _cell_layout(resolution: int, layers: int) -> list[tuple[bool, int]]:

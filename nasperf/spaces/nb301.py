@@ -53,7 +53,7 @@ import numpy as np
 from nasperf.errors import InvalidArchitectureError
 
 from . import SPACES
-from .base import CellGraph, ImageTask, SearchSpace, _choose_sorted, resolve_task
+from .base import CellGraph, GraphBatch, ImageTask, SearchSpace, _choose_sorted, resolve_task
 from .complexity import Complexity, count_complexity
 from .darts_network import DARTS_OPS, DartsNetwork, make_op
 
@@ -418,6 +418,42 @@ class NB301Space(SearchSpace[NB301Arch]):
         return super().coerce(value)
 
     # ------------------------------------------------------------ graph view
+    def graph_batch(self, archs, max_nodes: int | None = None) -> GraphBatch:
+        """Vectorised :meth:`SearchSpace.graph_batch` for the 15-node layout of :meth:`cells`."""
+        n = 15
+        width = max_nodes or n
+        if width < n:
+            raise ValueError(f"nb301: cells have {n} nodes, more than max_nodes={width}")
+        archs = [a if type(a) is NB301Arch else self.coerce(a) for a in archs]
+        labels = self.node_labels
+        code = {op: labels.index(op) for op in DARTS_OPS}
+        # (N, 2 cells, 8 pairs): operation label codes and inputs
+        op_codes = np.array(
+            [[[code[op] for op, _ in cell] for cell in (a.normal, a.reduce)] for a in archs],
+            dtype=np.int16,
+        ).reshape(len(archs), 2, N_PAIRS)
+        inputs = np.array(
+            [[[inp for _, inp in cell] for cell in (a.normal, a.reduce)] for a in archs],
+            dtype=np.int64,
+        ).reshape(len(archs), 2, N_PAIRS)
+        pairs = np.arange(N_PAIRS)
+        op_nodes = np.array([_op_index(k) for k in pairs])
+        sum_of_pair = np.array([_sum_index(_node_of(k)) for k in pairs])
+        sum_nodes = np.array([_sum_index(node) for node in CONCAT])
+        src_of_input = np.array([0, 1, *sum_nodes])  # cell input j -> its graph node
+        ops = np.full((len(archs), 2, width), -1, dtype=np.int16)
+        ops[:, :, :n] = labels.index(SUM_LABEL)
+        ops[:, :, 0] = labels.index("input0")
+        ops[:, :, 1] = labels.index("input1")
+        ops[:, :, n - 1] = labels.index("output")
+        ops[:, :, op_nodes] = op_codes
+        adj = np.zeros((len(archs), 2, width, width), dtype=np.uint8)
+        i, c, k = np.indices(inputs.shape)
+        adj[i, c, src_of_input[inputs], op_nodes[k]] = 1
+        adj[:, :, op_nodes, sum_of_pair] = 1
+        adj[:, :, sum_nodes, n - 1] = 1
+        return GraphBatch(adjacency=adj, ops=ops, labels=labels)
+
     def cells(self, arch: NB301Arch) -> tuple[CellGraph, ...]:
         """Normal and reduction cell as 15-node graphs (layout in the class docstring)."""
         return (_cell_graph(arch.normal), _cell_graph(arch.reduce))

@@ -177,3 +177,15 @@ def test_transformer_contract_and_errors():
     assert {"adjacency_onehot", "path", "op_distribution", "graf", "zero_cost"} <= set(
         encodings.available()
     )
+
+
+def test_zero_cost_features_on_a_user_defined_space():
+    sp = nasperf.get_space("chain")
+    archs = list(sp.enumerate())
+    table = pd.DataFrame(
+        {"synflow": np.arange(len(archs), dtype=float), "val_accuracy": 1.0},
+        index=[sp.to_string(a) for a in archs],
+    )
+    enc = encodings.get("zero_cost", space="chain", table=table).fit(archs)
+    assert list(enc.proxies_) == ["synflow"]
+    assert enc.transform(archs[::-1])[:, 0] == pytest.approx(np.arange(len(archs))[::-1])

@@ -21,7 +21,7 @@ from nasperf import encodings
 
 TARGETS = {"graph": 3.0}
 SKIP = {"zero_cost"}
-PARAMS = {"arch2vec": {"epochs": 5, "random_state": 0}}
+PARAMS = {"arch2vec": {"epochs": 5, "random_state": 0, "n_threads": None}}
 
 
 def main() -> None:
@@ -30,9 +30,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    canonical = {}
-    for n in encodings.available():
-        canonical.setdefault(encodings.ENCODINGS.get(n), n)
+    canonical = {encodings.ENCODINGS.get(n): n for n in encodings.ENCODINGS.names(aliases=False)}
     print("| space | encoding | archs | width | fit s | encode s | target s | ok |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for space_name in ("nb201", "nb101", "nb301"):

@@ -40,6 +40,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
+        self._primary: dict[str, T] = {}
 
     def register(self, name: str, *aliases: str) -> Callable[[T], T]:
         """Class decorator registering ``obj`` under ``name`` (and optional aliases)."""
@@ -47,6 +48,7 @@ class Registry(Generic[T]):
         def decorator(obj: T) -> T:
             for key in (name, *aliases):
                 self.add(key, obj)
+            self._primary[name.lower()] = obj
             return obj
 
         return decorator
@@ -82,9 +84,18 @@ class Registry(Generic[T]):
             )
         return self._items[key]
 
-    def names(self) -> list[str]:
-        """Sorted registered names."""
-        return sorted(self._items)
+    def names(self, *, aliases: bool = True) -> list[str]:
+        """Sorted registered names; ``aliases=False`` gives one (the primary) name per member."""
+        if aliases:
+            return sorted(self._items)
+        primary = set(self._primary)
+        # members added with add() alone count under their first name
+        seen = {id(v) for k, v in self._items.items() if k in primary}
+        for k, v in self._items.items():
+            if id(v) not in seen:
+                primary.add(k)
+                seen.add(id(v))
+        return sorted(primary)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items

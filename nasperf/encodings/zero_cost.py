@@ -11,7 +11,9 @@ from . import ENCODINGS
 from .base import Encoder
 
 #: Columns of NAS-Bench-Suite-Zero style tables that are not proxy scores.
-NON_PROXY_COLUMNS = frozenset({"val_accuracy", "naslib_key", "dataset", "arch", "space"})
+NON_PROXY_COLUMNS = frozenset(
+    {"val_accuracy", "naslib_key", "dataset", "arch", "space", "nan_reasons"}
+)
 
 
 @ENCODINGS.register("zero_cost", "zc")

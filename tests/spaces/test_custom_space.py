@@ -33,9 +33,12 @@ def test_register_twice_under_one_name_is_an_error(space):
     with pytest.raises(ValueError, match="already registered"):
         SPACES.register("chain")(type("Other", (ChainSpace,), {}))
     reg: Registry = Registry("thing")
-    reg.register("a")(int)
-    with pytest.raises(ValueError, match="unknown thing 'b'.*available: a"):
+    reg.register("a", "alpha")(int)
+    reg.add("zed", float)
+    with pytest.raises(ValueError, match="unknown thing 'b'.*available: a, alpha, zed"):
         reg.get("b")
+    assert reg.names(aliases=False) == ["a", "zed"]
+    assert reg.get("ALPHA") is int and "Alpha" in reg
 
 
 def test_base_class_services(space):

@@ -34,3 +34,15 @@ __all__ = [
     "read_naslib_zc",
     "register_benchmark",
 ]
+
+_SUBMODULES = ("datasets", "encodings", "evaluation", "predictors", "spaces", "zero_cost")
+
+
+def __getattr__(name: str):
+    # ``nasperf.zero_cost.score(...)`` etc. after a plain ``import nasperf``, without paying
+    # for every sub-package at import time.
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,11 +4,15 @@ Sub-commands:
 
 * ``nasperf info``: registered search spaces and packaged benchmarks.
 * ``nasperf study [...]``: the study runner (same as ``python run_study.py``).
+* ``nasperf proxies [...]``: zero-cost proxy scores of many architectures to a CSV / parquet
+  file, resumable (see ``nasperf proxies --help``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
 
 
@@ -20,6 +24,184 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
+_PROXIES_EPILOG = """\
+The output is written one architecture at a time (append, flush, fsync), so an interrupted
+run loses at most the architectures in flight; rerun the same command to resume: rows
+already in FILE are skipped. Scores also go to the proxy cache (--cache). Columns: arch,
+one per proxy (NaN where undefined), nan_reasons (JSON {proxy: reason}). Read the file back
+with nasperf.zero_cost.read_proxy_table(FILE).
+
+example: nasperf proxies --space nb201 --dataset cifar10 --proxies synflow,jacov \\
+             --n 1000 --seed 0 --out nb201_c10.csv --workers 2
+"""
+
+
+def _add_proxies_parser(sub) -> None:
+    p = sub.add_parser(
+        "proxies",
+        help="compute zero-cost proxy scores of many architectures (resumable)",
+        description="Compute zero-cost proxy scores of many architectures into a CSV or "
+        "parquet file.",
+        epilog=_PROXIES_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--space", default="nb201", help="search space (default nb201)")
+    p.add_argument(
+        "--dataset", default="cifar10", help="cifar10 (default), cifar100 or ImageNet16-120"
+    )
+    p.add_argument(
+        "--proxies",
+        default="all",
+        help="'all' (default) or comma-separated proxy names",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="output .csv or .parquet")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--n", type=int, metavar="N", help="sample N architectures (with --seed)")
+    which.add_argument(
+        "--archs", metavar="FILE", help="architectures, one native text per line ('#' comments)"
+    )
+    which.add_argument("--all", action="store_true", help="every architecture of the space")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seeds the sample (--n), the images and the weight initialisation (default 0)",
+    )
+    p.add_argument("--batch-size", type=int, default=64, help="images per minibatch (default 64)")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes, one torch thread each (default 1); the scores do not depend on it",
+    )
+    p.add_argument(
+        "--network-kwargs",
+        default=None,
+        metavar="JSON",
+        help='builder options as JSON, e.g. \'{"channels": 8, "cells_per_stage": 1}\'',
+    )
+    p.add_argument(
+        "--images",
+        default=None,
+        metavar="PATH",
+        help="image source (.npz / CIFAR format) instead of the packaged images; needed for "
+        "ImageNet16-120",
+    )
+    p.add_argument(
+        "--cache",
+        default="default",
+        metavar="PATH|none",
+        help="proxy cache: an SQLite file, 'none', or the default "
+        "($NASPERF_CACHE or ~/.cache/nasperf)",
+    )
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (registers your own spaces or proxies); repeatable",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _read_arch_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        lines = [line.strip() for line in fh]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _proxies(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from nasperf.predictors.zero_cost._table_file import ResultsFile
+    from nasperf.predictors.zero_cost.compute import _Computation
+    from nasperf.registry import UnknownNameError
+
+    def fail(msg: str) -> int:
+        print(f"nasperf proxies: error: {msg}", file=sys.stderr)
+        return 2
+
+    if args.workers < 1:
+        return fail(f"--workers must be at least 1, got {args.workers}")
+    if args.n is not None and args.n < 1:
+        return fail(f"--n must be at least 1, got {args.n}")
+    try:
+        for module in args.imports:
+            importlib.import_module(module)
+        kwargs = json.loads(args.network_kwargs) if args.network_kwargs else None
+        if kwargs is not None and not isinstance(kwargs, dict):
+            return fail(f"--network-kwargs must be a JSON object, got {args.network_kwargs}")
+        cache = None if args.cache.lower() in ("none", "off", "false", "") else args.cache
+        comp = _Computation(
+            args.space,
+            args.proxies,
+            args.dataset,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            device=args.device,
+            cache=cache,
+            network_kwargs=kwargs,
+            inputs=args.images,
+        )
+        space = comp.space
+        if args.archs is not None:
+            archs = _read_arch_lines(args.archs)
+        elif args.all:
+            archs = list(space.enumerate())
+        else:
+            archs = space.sample(args.n, seed=args.seed)
+        keys = comp.keys(archs)
+        settings = {
+            k: v for k, v in comp.settings.items() if k not in ("nasperf", "torch", "format")
+        }
+        settings["proxies"] = comp.proxies
+        out = ResultsFile(Path(args.out), comp.proxies, settings)
+        done = out.open()
+    except (ValueError, RuntimeError, OSError, UnknownNameError, NotImplementedError) as err:
+        return fail(str(err))
+    todo = [arch for text, (_, arch) in keys.items() if text not in done]
+    print(
+        f"nasperf proxies: {len(keys)} architectures, {len(keys) - len(todo)} already in "
+        f"{args.out}, {len(todo)} to go ({', '.join(comp.proxies)}; {comp.device}, "
+        f"{args.workers} worker(s))",
+        file=sys.stderr,
+    )
+    import torch
+
+    # Every worker runs one intra-op thread, and so does a single-process run: float sums
+    # then reduce in the same order whatever --workers is, and the scores agree to the bit.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    complete = False
+    try:
+        for text, _, scores in comp.run(
+            todo, workers=args.workers, progress=not args.quiet, imports=args.imports
+        ):
+            out.append(text, scores)
+        complete = True
+    except KeyboardInterrupt:
+        print(
+            f"\nnasperf proxies: interrupted; rerun the same command to resume {args.out}",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        torch.set_num_threads(threads)
+        out.close(complete=complete)
+        if comp.cache is not None:
+            comp.cache.close()
+    print(
+        f"nasperf proxies: wrote {args.out} ({len(keys)} architectures) in "
+        f"{time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -27,11 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="list search spaces and packaged benchmarks")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)
+    _add_proxies_parser(sub)
     if argv and argv[0] == "study":
         from nasperf.evaluation.demo_study import main as study_main
 
         return study_main(argv[1:])
     args = parser.parse_args(argv)
+    if args.command == "proxies":
+        return _proxies(args)
     return _info(args)
 
 

@@ -1,0 +1,283 @@
+"""On-disk cache of zero-cost proxy scores: a small SQLite database.
+
+One row per (settings, architecture, proxy). *Settings* are everything besides the
+architecture and the proxy that the score depends on: the search space, the dataset, the
+minibatch (size, seed and a sha256 of its images and labels), the weight-initialisation seed,
+the network-builder keyword arguments, the device type and a format tag; they are stored once
+as canonical JSON in the ``settings`` table and referred to by id.
+
+An architecture is keyed by its isomorphism-invariant hash **and** its canonical text
+(``space.to_string``). The hash alone is not enough: two architectures that hash equal
+compute the same function once trained, but their untrained networks can differ (an NB201
+edge that leads nowhere is pruned by the hash, yet it still holds parameters that the
+``params`` proxy counts and that draw from the random stream, changing every later weight),
+so their proxy scores differ in general. Scores are shared only between identical texts; the
+hash is kept alongside for look-ups by equivalence class.
+
+Writes are SQLite transactions (one per architecture in :func:`nasperf.zero_cost.compute`),
+so a crash loses at most the architecture being written and never corrupts the file. The
+database runs in WAL mode so that several processes can read while one writes.
+
+Undefined scores (NaN) are stored as ``NULL`` together with the reason the proxy gave.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ProxyCache", "default_cache_path", "resolve_cache"]
+
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    id INTEGER PRIMARY KEY,
+    space TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    spec TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS scores (
+    settings_id INTEGER NOT NULL REFERENCES settings(id),
+    arch_hash TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    proxy TEXT NOT NULL,
+    value REAL,
+    reason TEXT,
+    seconds REAL,
+    created REAL,
+    PRIMARY KEY (settings_id, arch_hash, arch, proxy)
+) WITHOUT ROWID;
+"""
+
+
+def default_cache_path() -> Path:
+    """``$NASPERF_CACHE/zero_cost.sqlite``, else ``$XDG_CACHE_HOME/nasperf/zero_cost.sqlite``,
+    else ``~/.cache/nasperf/zero_cost.sqlite``."""
+    root = os.environ.get("NASPERF_CACHE")
+    if root:
+        return Path(root).expanduser() / "zero_cost.sqlite"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "nasperf" / "zero_cost.sqlite"
+
+
+class ProxyCache:
+    """Proxy scores in an SQLite file (created on first use, with its folder).
+
+    Parameters
+    ----------
+    path : str or Path
+        Database file.
+    timeout : float
+        Seconds to wait for another process's write lock before failing.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 60.0) -> None:
+        self.path = Path(path).expanduser()
+        self.timeout = timeout
+        self._conn: sqlite3.Connection | None = None
+        self._settings_ids: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ connection
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, _SCHEMA_VERSION):
+                    raise RuntimeError(
+                        f"{self.path} is a nasperf proxy cache of schema version {version}; "
+                        f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
+                        "pass another cache path."
+                    )
+                # CREATE ... IF NOT EXISTS is idempotent; concurrent first uses serialise
+                # on SQLite's lock (busy timeout above).
+                conn.executescript(_SCHEMA)
+                if version == 0:
+                    conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            except sqlite3.DatabaseError as err:
+                conn.close()
+                raise RuntimeError(
+                    f"cannot use {self.path} as a proxy cache ({err}); delete it or pass "
+                    "another cache path"
+                ) from err
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection (it reopens on the next use)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+            self._settings_ids.clear()
+
+    def __enter__(self) -> ProxyCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Connections do not cross process boundaries; a copy reconnects on first use.
+        return {"path": self.path, "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], timeout=state["timeout"])
+
+    def __repr__(self) -> str:
+        return f"ProxyCache({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ settings
+    def _settings_id(self, settings: Mapping[str, Any], *, create: bool) -> int | None:
+        spec = canonical_json(settings)
+        if spec in self._settings_ids:
+            return self._settings_ids[spec]
+        conn = self._connection()
+        row = conn.execute("SELECT id FROM settings WHERE spec = ?", (spec,)).fetchone()
+        if row is None:
+            if not create:
+                return None
+            conn.execute(
+                "INSERT OR IGNORE INTO settings (space, dataset, spec) VALUES (?, ?, ?)",
+                (str(settings.get("space")), str(settings.get("dataset")), spec),
+            )
+            row = conn.execute("SELECT id FROM settings WHERE spec = ?", (spec,)).fetchone()
+        self._settings_ids[spec] = int(row[0])
+        return int(row[0])
+
+    # ------------------------------------------------------------------ reads and writes
+    def get(
+        self,
+        settings: Mapping[str, Any],
+        keys: Iterable[tuple[str, str]],
+        proxies: Iterable[str],
+    ) -> dict[tuple[str, str], dict[str, tuple[float, str | None]]]:
+        """Cached scores.
+
+        Parameters
+        ----------
+        settings : mapping
+            The settings (JSON-serialisable), see the module docstring.
+        keys : iterable of (arch_hash, arch_text)
+        proxies : iterable of str
+
+        Returns
+        -------
+        dict
+            ``{(arch_hash, arch_text): {proxy: (value, reason)}}`` for what is cached; NaN
+            values come back as ``nan``.
+        """
+        wanted = set(keys)
+        proxies = list(proxies)
+        if not wanted or not proxies:
+            return {}
+        sid = self._settings_id(settings, create=False)
+        if sid is None:
+            return {}
+        conn = self._connection()
+        out: dict[tuple[str, str], dict[str, tuple[float, str | None]]] = {}
+        marks = ",".join("?" * len(proxies))
+        rows = conn.execute(
+            "SELECT arch_hash, arch, proxy, value, reason FROM scores "
+            f"WHERE settings_id = ? AND proxy IN ({marks})",
+            (sid, *proxies),
+        )
+        for arch_hash, arch, proxy, value, reason in rows:
+            key = (arch_hash, arch)
+            if key in wanted:
+                out.setdefault(key, {})[proxy] = (
+                    math.nan if value is None else float(value),
+                    reason,
+                )
+        return out
+
+    def put(
+        self,
+        settings: Mapping[str, Any],
+        key: tuple[str, str],
+        scores: Mapping[str, tuple[float, str | None]],
+        *,
+        seconds: float | None = None,
+    ) -> None:
+        """Store the scores of one architecture in one transaction.
+
+        ``scores`` maps proxy name to ``(value, reason)``; ``seconds`` is the time the
+        architecture took (bookkeeping only).
+        """
+        if not scores:
+            return
+        conn = self._connection()
+        now = time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            sid = self._settings_id(settings, create=True)
+            conn.executemany(
+                "INSERT OR REPLACE INTO scores "
+                "(settings_id, arch_hash, arch, proxy, value, reason, seconds, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sid,
+                        key[0],
+                        key[1],
+                        proxy,
+                        None if math.isnan(value) else float(value),
+                        reason,
+                        seconds,
+                        now,
+                    )
+                    for proxy, (value, reason) in scores.items()
+                ],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # A rolled-back insert of a new settings row must not stay in the id memo.
+            self._settings_ids.clear()
+            raise
+
+    def __len__(self) -> int:
+        return int(self._connection().execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+
+    def clear(self) -> None:
+        """Delete every cached score."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DELETE FROM scores")
+        conn.execute("DELETE FROM settings")
+        conn.execute("COMMIT")
+        self._settings_ids.clear()
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted-key, compact JSON; raises ``TypeError`` for values JSON cannot hold."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def resolve_cache(cache: Any) -> ProxyCache | None:
+    """``True`` / ``"default"`` -> the default cache; ``None`` / ``False`` -> no cache;
+    a path -> a cache there; a :class:`ProxyCache` as is."""
+    if cache is None or cache is False:
+        return None
+    if cache is True or (isinstance(cache, str) and cache == "default"):
+        return ProxyCache(default_cache_path())
+    if isinstance(cache, ProxyCache):
+        return cache
+    if isinstance(cache, str | os.PathLike):
+        return ProxyCache(cache)
+    raise ValueError(
+        f"cache must be True, False, None, a path or a ProxyCache, got {type(cache).__name__}"
+    )

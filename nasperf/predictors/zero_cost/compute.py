@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf._device import resolve_device
+
 from .cache import ProxyCache, canonical_json, resolve_cache
 
 __all__ = ["compute", "nan_reasons", "read_proxy_table", "resolve_proxies"]
@@ -96,33 +98,6 @@ def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Score
 
 
 # ---------------------------------------------------------------------- devices and RNG
-def _resolve_device(device: Any):
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"invalid device {device!r}: {err}") from err
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {device!r} was asked for but CUDA is not available "
-                f"(torch {torch.__version__}, torch.cuda.is_available() is False); "
-                "use device='cpu' or install a CUDA build of torch on a GPU machine"
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise RuntimeError(
-                f"device {device!r} was asked for but only {torch.cuda.device_count()} "
-                "CUDA device(s) are visible"
-            )
-    elif dev.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise RuntimeError(f"device {device!r} was asked for but MPS is not available")
-    elif dev.type != "cpu":
-        raise ValueError(f"unsupported device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
-    return dev
-
-
 @contextmanager
 def _seeded(seed: int, device):
     """Seed torch's CPU (and ``device``'s CUDA) generator; restore them on exit."""
@@ -271,7 +246,7 @@ class _Computation:
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
-        self.device = _resolve_device(device)
+        self.device = resolve_device(device)
         self.network_kwargs = dict(network_kwargs or {})
         x, y = _load_inputs(self.task, inputs, int(batch_size), self.seed)
         self.batch_size = len(x)
@@ -462,9 +437,8 @@ def compute(
     nasperf.UnknownNameError
         Unknown proxy or space (the message lists the available names).
     ValueError
-        Unknown dataset, a dataset without packaged images and no ``inputs``, bad arguments.
-    RuntimeError
-        ``device`` is not available.
+        Unknown dataset, a dataset without packaged images and no ``inputs``, bad arguments,
+        a ``device`` that is not available here.
 
     References
     ----------

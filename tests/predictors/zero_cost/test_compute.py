@@ -200,7 +200,7 @@ def test_bad_arguments_give_clear_errors(tmp_path, archs):
     with pytest.raises(ValueError, match="only 256"):
         _compute("nb201", archs, ["params"], batch_size=1000)
     if not torch.cuda.is_available():
-        with pytest.raises(RuntimeError, match="CUDA is not available"):
+        with pytest.raises(ValueError, match="CUDA is not available"):
             _compute("nb201", archs, ["params"], device="cuda")
     bad = tmp_path / "not_a_db.sqlite"
     bad.write_bytes(b"this is no database" * 100)

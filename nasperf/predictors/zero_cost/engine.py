@@ -271,6 +271,7 @@ def _train_pass(ctx: Context) -> TrainPass:
     if want_input:
         x = x.clone().requires_grad_(True)
     res_acts: list[torch.Tensor] = []
+    res_mods: list[nn.Module] = []  # the layer of each captured activation (call order)
     kernel: list[torch.Tensor] = []
     n_relu = 0
     swap_codes: list[torch.Tensor] = []
@@ -279,6 +280,7 @@ def _train_pass(ctx: Context) -> TrainPass:
     def prunable_hook(module: nn.Module, args: tuple, out: Any) -> Any:
         if isinstance(out, torch.Tensor):
             res_acts.append(out)
+            res_mods.append(module)
             # Downstream in-place ops (ReLU(inplace=True)) must not alter the tensor whose
             # gradient we ask for: hand the network a copy.
             return out.clone()
@@ -348,15 +350,21 @@ def _train_pass(ctx: Context) -> TrainPass:
         out.weights = {n: w.detach() for n, w in zip(weight_names, weights, strict=False)}
         out.grads = {n: g.detach() for n, g in zip(weight_names, wg, strict=False)}
         if "fisher" in taps:
-            fisher = []
-            for act, g in zip(res_acts, grads[len(weights) :], strict=False):
+            # Per prunable layer in ctx.prunable order (activations arrive in call order,
+            # which differs, e.g. a residual block's shortcut runs first); a layer called
+            # several times accumulates, as in NASLib.
+            per_layer: dict[int, torch.Tensor] = {}
+            for mod, act, g in zip(res_mods, res_acts, grads[len(weights) :], strict=True):
                 if g is None:
-                    fisher.append(torch.zeros(act.shape[1], device=act.device))
                     continue
                 prod = act.detach() * g.detach()
                 g_nk = prod.sum(tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
-                fisher.append(0.5 * g_nk.pow(2).mean(0))
-            out.fisher = fisher
+                value = 0.5 * g_nk.pow(2).mean(0)
+                per_layer[id(mod)] = per_layer[id(mod)] + value if id(mod) in per_layer else value
+            out.fisher = [
+                per_layer.get(id(m), torch.zeros(m.weight.shape[0], device=x.device))
+                for m in prunable_modules
+            ]
         if create:
             # GraSP's H g: gradient of z = sum(stop_grad(g) * g). (A finite difference of two
             # gradients would be cheaper but is biased on ReLU networks: units that flip sign

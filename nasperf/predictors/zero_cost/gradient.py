@@ -10,8 +10,9 @@ weight and ``g = dL/dw``:
 * ``snip``      sum |w * g|                       (Lee et al., ICLR 2019)
 * ``grad_norm`` sum over layers of ||g||_2        (Abdelfattah et al., ICLR 2021)
 * ``plain``     sum w * g                         (Mozer & Smolensky, 1989)
-* ``fisher``    sum over layers and output channels of 0.5 * mean_n (sum_hw a * dL/da)^2,
-                ``a`` the layer's output          (Turner et al., ICLR 2020)
+* ``fisher``    sum over layers and output channels of 0.5 * mean_n (sum_hw a * dL/da)^2
+                times the channel's fan-in (its number of weights, as NASLib broadcasts
+                the channel value to them), ``a`` the layer's output (Turner et al., 2020)
 * ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
                 (Wang et al., ICLR 2020), by a double backward of the shared pass
 
@@ -93,7 +94,11 @@ class Fisher(Proxy):
 
     def compute(self, ctx: Context) -> float:
         _check_layers(ctx)
-        return _sum(train_pass(ctx).fisher)
+        # NASLib / zero-cost-nas broadcast each channel's value to every weight of that
+        # channel before summing, so a channel counts once per weight of its fan-in.
+        fan_in = [m.weight[0].numel() for _, m in ctx.prunable]
+        values = train_pass(ctx).fisher
+        return _sum(f.abs() * n for f, n in zip(values, fan_in, strict=True))
 
 
 @PROXIES.register("grasp")

@@ -257,3 +257,32 @@ def test_data_free_proxies_match_naslib(reference_cells, n_cells):
         np.testing.assert_allclose(ours, reference_cells[p].to_numpy(), rtol=1e-6)
     rho = spearmanr([r["synflow"] for r in rows], reference_cells["synflow"])[0]
     assert rho >= 0.98
+
+
+def test_fisher_matches_naslibs_channel_broadcast(batch):
+    # NASLib: per layer and output channel 0.5 * mean_n (sum_hw a * dL/da)^2, broadcast to
+    # every weight of the channel (x fan-in) and summed.
+    x, y = batch
+    net = small_net(NORMAL, seed=5)
+    got = score(net, x, y, ["fisher"])["fisher"]
+    layers = [m for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    acts = {}
+
+    def keep(module, args, out):
+        out.retain_grad()
+        acts[module] = out
+
+    handles = [m.register_forward_hook(keep) for m in layers]
+    try:
+        net.train()
+        nn.functional.cross_entropy(net(x), y).backward()
+    finally:
+        for h in handles:
+            h.remove()
+    expected = 0.0
+    for m in layers:
+        a = acts[m]
+        prod = (a * a.grad).detach()
+        g_nk = prod.sum(tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
+        expected += float((0.5 * g_nk.pow(2).mean(0)).sum()) * m.weight[0].numel()
+    assert got == pytest.approx(expected, rel=1e-4)

@@ -118,7 +118,8 @@ def part_b(datasets, proxies, limit, batch, out_csv: Path) -> None:
                 pd.DataFrame(rows).to_csv(out_csv.with_suffix(f".{ds}.csv"), index=False)
         df = pd.DataFrame(rows).set_index("arch")
         df.to_csv(out_csv.with_suffix(f".{ds}.csv"))
-        df["vote"] = rank_vote(df)
+        if {"synflow", "jacov", "snip"} <= set(df.columns):
+            df["vote"] = rank_vote(df)
         acc = ref.loc[df.index, "val_accuracy"]
         for p in df.columns:
             s, k, n = corr(df[p], acc)

@@ -19,7 +19,7 @@ import sys
 def _info(_: argparse.Namespace) -> int:
     from nasperf import datasets, spaces
 
-    print("search spaces:", ", ".join(spaces.available()))
+    print("search spaces:", ", ".join(spaces.SPACES.names(aliases=False)))
     print("benchmarks:", ", ".join(datasets.available_benchmarks()))
     return 0
 

@@ -24,15 +24,7 @@ SMALL = {"channels": 8, "cells_per_stage": 1}
 DEAD = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # The command runs one torch thread; compute() here must too to agree to the bit.
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _args(out, *extra, proxies="params,synflow,jacov"):

@@ -50,14 +50,7 @@ class CountingNB201(NB201Space):
         return super().build_network(arch, dataset, **kwargs)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # As `nasperf proxies` runs: one intra-op thread makes workers=1 and workers=2 agree to
-    # the bit (and keeps these tests fast on a busy machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

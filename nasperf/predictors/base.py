@@ -1,0 +1,535 @@
+"""The predictor contract: every model-based, ranking and hybrid predictor follows it.
+
+A predictor is a scikit-learn regressor over *architectures*:
+
+>>> pred = nasperf.predictors.get("xgb", space="nb201", encoding="adjacency_onehot")
+>>> pred.fit(train_archs, y_train)              # returns the predictor
+>>> scores = pred.predict(test_archs)            # float64 (n,), higher = better
+>>> pred.save("xgb.nasperf"); same = nasperf.predictors.load("xgb.nasperf")
+
+Inputs
+------
+``archs`` is a sequence of architectures (values, native text or NASLib keys: anything
+``space.coerce`` takes) which the predictor encodes with its ``encoding`` (a registered
+encoder name or a list of names). A 2-D numeric ``numpy`` array or ``pandas.DataFrame`` is
+taken as an already-encoded feature matrix instead (``space`` is then not used), which is
+how scikit-learn's estimator checks drive numeric predictors. Graph predictors take
+architectures only.
+
+Side information
+----------------
+What a predictor needs besides architectures and labels is declared in its class attribute
+:attr:`Predictor.requirements` (:class:`Requirements`), so that a study runner can supply
+it without special cases, passed as keyword arguments of ``fit`` / ``predict``:
+
+``zero_cost``
+    Zero-cost proxy scores used as extra features: a ``DataFrame`` indexed by architecture
+    text (``space.to_string``) with one column per proxy (e.g. from
+    :func:`nasperf.read_naslib_zc` or :func:`nasperf.zero_cost.compute`), or an array
+    ``(n_archs, n_proxies)`` aligned with ``archs``. Any feature-based predictor accepts
+    it; with the parameter ``zero_cost_proxies=[...]`` and no table the scores are computed
+    (and cached) with :func:`nasperf.zero_cost.compute`. Scores enter the features through
+    a signed log, ``sign(x) * log1p(|x|)``, since they span many orders of magnitude.
+``learning_curves``
+    Partial learning curves, ``(n_archs, n_epochs)`` (e.g. validation accuracy after the
+    first epochs, or a cheap fidelity's final value), for predictors whose
+    ``requirements.learning_curves`` is true (OMNI-style hybrids).
+``unlabelled``
+    Extra architectures without labels (semi-supervised predictors such as SemiNAS).
+
+Persistence
+-----------
+``save(path)`` writes one zip file: ``meta.json`` (class, parameters, format version,
+fitted scalars), ``arrays.npz`` (arrays and torch tensors, read with
+``allow_pickle=False``) and native model files (XGBoost UBJSON, LightGBM text,
+scikit-learn models through ``skops`` with an explicit allow-list). Nothing is unpickled
+on load. Encoders are refitted on load from the architectures they were fitted on
+(encoders are deterministic), so files stay small.
+
+Writing a predictor
+-------------------
+Subclass :class:`Predictor`, give ``__init__`` keyword-only parameters that it stores
+unchanged (include ``space``, ``encoding``, ``zero_cost_proxies`` and ``random_state``),
+implement ``_fit(X, y)`` and ``_predict(X)`` (``X`` is the feature matrix, or a list of
+PyG graphs for ``encoding="graph"``), optionally ``_predict_std(X)`` with
+``has_uncertainty = True``, and register the class with ``@PREDICTORS.register("name")``
+in a new module of this package. Torch-based predictors also implement
+``_build_modules()`` so that :func:`load` can rebuild their networks before loading the
+weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from nasperf.spaces import SearchSpace, as_rng
+
+__all__ = [
+    "Predictor",
+    "Requirements",
+    "SIDE_INFORMATION",
+    "is_feature_matrix",
+    "signed_log",
+    "torch_generator",
+]
+
+#: Keyword arguments of ``fit`` / ``predict`` that carry side information.
+SIDE_INFORMATION: tuple[str, ...] = ("zero_cost", "learning_curves", "unlabelled")
+
+
+@dataclasses.dataclass(frozen=True)
+class Requirements:
+    """What a predictor needs, so a study runner can supply it.
+
+    Attributes
+    ----------
+    labels : bool
+        ``fit`` needs ``y`` (False for training-free predictors).
+    zero_cost : bool
+        The predictor needs zero-cost scores (side information ``zero_cost``, or computed
+        from ``zero_cost_proxies``). Every feature-based predictor *accepts* them.
+    learning_curves : bool
+        ``fit`` and ``predict`` need partial learning curves (``learning_curves``).
+    learning_curve_epochs : tuple of int
+        Epochs of the partial curve the predictor expects by default (its study budget).
+    unlabelled : bool
+        ``fit`` uses extra unlabelled architectures (``unlabelled``).
+    images : bool
+        The predictor builds networks and reads images (zero-cost proxies).
+    """
+
+    labels: bool = True
+    zero_cost: bool = False
+    learning_curves: bool = False
+    learning_curve_epochs: tuple[int, ...] = ()
+    unlabelled: bool = False
+    images: bool = False
+
+    @property
+    def side_information(self) -> tuple[str, ...]:
+        """Names of the ``fit`` / ``predict`` keyword arguments this predictor needs."""
+        out = []
+        if self.zero_cost:
+            out.append("zero_cost")
+        if self.learning_curves:
+            out.append("learning_curves")
+        if self.unlabelled:
+            out.append("unlabelled")
+        return tuple(out)
+
+
+def signed_log(x: np.ndarray) -> np.ndarray:
+    """``sign(x) * log1p(|x|)``: order-preserving compression of heavy-tailed scores."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def is_feature_matrix(archs: Any) -> bool:
+    """Whether ``archs`` is an encoded feature matrix rather than architectures.
+
+    True for a 2-D ``ndarray``, a ``DataFrame``, a sparse matrix or another array-like
+    object, and for a list of rows holding a non-integral float (architecture keys are
+    text or integers, so such rows cannot be architectures).
+    """
+    if isinstance(archs, pd.DataFrame):
+        return True
+    if isinstance(archs, np.ndarray):
+        return archs.ndim != 1
+    if hasattr(archs, "tocsr") and hasattr(archs, "shape"):
+        return True
+    if not isinstance(archs, list | tuple) and hasattr(archs, "__array__"):
+        return True
+    if isinstance(archs, list | tuple) and archs:
+        first = archs[0]
+        if isinstance(first, list | tuple | np.ndarray) and len(first) > 0:
+            return any(
+                isinstance(v, float | np.floating) and not float(v).is_integer() for v in first
+            )
+    return False
+
+
+def torch_generator(random_state: Any):
+    """A ``torch.Generator`` seeded from ``random_state`` (int, numpy Generator or None)."""
+    import torch
+
+    rng = as_rng(random_state)
+    gen = torch.Generator()
+    gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    return gen
+
+
+class Predictor(RegressorMixin, BaseEstimator):
+    """Base class of performance predictors (scikit-learn regressor contract).
+
+    Parameters (common to subclasses)
+    ---------------------------------
+    space : str or SearchSpace
+        Search space of the architectures (unused for feature-matrix input).
+    encoding : str or list of str
+        Registered encoding(s) (``nasperf.encodings.available()``); a list concatenates them.
+    zero_cost_proxies : list of str, optional
+        Proxies to add as features. With side information ``zero_cost`` these columns are
+        selected from it; without, they are computed (and cached) on the space's network.
+    random_state : int, numpy Generator or None
+        The only source of randomness.
+
+    Fitted attributes
+    -----------------
+    n_features_in_ : int
+        Width of the feature matrix the model saw (after encoding and extra features).
+    encoder_ : Encoder or None
+        The fitted encoder (None for feature-matrix input).
+    uses_zero_cost_ : list of str
+        Zero-cost columns appended to the features (empty if none).
+    fit_time_ : float
+        Seconds spent in ``fit``.
+    """
+
+    #: Side information the predictor needs; see :class:`Requirements`.
+    requirements: ClassVar[Requirements] = Requirements()
+    #: Whether :meth:`predict_std` is available.
+    has_uncertainty: ClassVar[bool] = False
+    #: Whether the model learns from a feature matrix (False: graphs or architectures).
+    numeric: ClassVar[bool] = True
+    #: Registered name (set by the registry decorator).
+    name: ClassVar[str] = ""
+    #: Parameters that make the predictor fast enough for the shared contract tests
+    #: (n=100 training cells, a few seconds on one CPU core); not used elsewhere.
+    test_params: ClassVar[dict] = {}
+
+    def __init__(
+        self,
+        *,
+        space: Any = "nb201",
+        encoding: Any = "adjacency_onehot",
+        zero_cost_proxies: Sequence[str] | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.space = space
+        self.encoding = encoding
+        self.zero_cost_proxies = zero_cost_proxies
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ contract
+    def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
+        """Fit on architectures (or a feature matrix) and targets; returns ``self``.
+
+        Parameters
+        ----------
+        archs : sequence of architectures, or array-like (n_samples, n_features)
+        y : array-like (n_samples,)
+            Targets (e.g. validation accuracy); finite values only.
+        **side
+            Side information (``zero_cost``, ``learning_curves``, ``unlabelled``); see the
+            module docstring.
+        """
+        start = time.perf_counter()
+        self._check_side(side)
+        X, y = self._prepare_fit(archs, y, side)
+        self._fit(X, y, **self._fit_extras(side))
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def predict(self, archs: Any, **side: Any) -> np.ndarray:
+        """Predicted performance, float64 of shape ``(n,)``; higher is better."""
+        check_is_fitted(self, "fit_time_")
+        self._check_side(side)
+        X = self._prepare_predict(archs, side)
+        out = np.asarray(self._predict(X), dtype=np.float64).reshape(-1)
+        return out
+
+    def predict_std(self, archs: Any, **side: Any) -> np.ndarray:
+        """Predictive standard deviation, float64 ``(n,)`` (only if ``has_uncertainty``)."""
+        if not self.has_uncertainty:
+            raise AttributeError(f"{type(self).__name__} has no predictive uncertainty")
+        check_is_fitted(self, "fit_time_")
+        self._check_side(side)
+        X = self._prepare_predict(archs, side)
+        return np.asarray(self._predict_std(X), dtype=np.float64).reshape(-1)
+
+    def save(self, path: Any) -> None:
+        """Write the fitted predictor to ``path`` (one zip file; see the module docstring)."""
+        from ._persistence import save_predictor
+
+        save_predictor(self, path)
+
+    @classmethod
+    def load(cls, path: Any, *, space: Any = None) -> Predictor:
+        """Read a predictor written by :meth:`save` (``space``: for user-defined spaces)."""
+        from ._persistence import load_predictor
+
+        pred = load_predictor(path, space=space)
+        if not isinstance(pred, cls):
+            raise ValueError(f"{path} holds a {type(pred).__name__}, not a {cls.__name__}")
+        return pred
+
+    # ------------------------------------------------------------------ for subclasses
+    def _fit(self, X: Any, y: np.ndarray, **extras: Any) -> None:
+        raise NotImplementedError
+
+    def _predict(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def _predict_std(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fit_extras(self, side: dict) -> dict:
+        """Keyword arguments for ``_fit`` derived from side information (e.g. unlabelled
+        architectures encoded); default none."""
+        return {}
+
+    def _build_modules(self) -> None:
+        """(Torch predictors) create the fitted ``nn.Module`` attributes with fresh weights
+        from the parameters and the restored scalar attributes; :func:`load` then loads the
+        saved weights into them."""
+        raise NotImplementedError(f"{type(self).__name__} cannot rebuild its networks")
+
+    # ------------------------------------------------------------------ features
+    def _check_side(self, side: dict) -> None:
+        unknown = sorted(set(side) - set(SIDE_INFORMATION))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unknown keyword argument(s) {unknown}; side "
+                f"information is passed as {list(SIDE_INFORMATION)}"
+            )
+
+    def _check_y(self, y: Any, n: int) -> np.ndarray:
+        if y is None:
+            raise ValueError(f"{type(self).__name__} needs targets y to fit")
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-d, got shape {y.shape}")
+        if len(y) != n:
+            raise ValueError(f"got {n} architectures but {len(y)} targets")
+        if not np.all(np.isfinite(y)):
+            bad = np.flatnonzero(~np.isfinite(y))
+            raise ValueError(
+                f"y has {len(bad)} non-finite value(s) (NaN or inf), first at index {bad[0]}; "
+                "drop those architectures or impute their targets"
+            )
+        return y
+
+    def _space(self) -> SearchSpace:
+        from nasperf.encodings import resolve_space
+
+        return resolve_space(self.space)
+
+    def _prepare_fit(self, archs: Any, y: Any, side: dict) -> tuple[Any, np.ndarray]:
+        if is_feature_matrix(archs):
+            if not self.numeric:
+                raise ValueError(
+                    f"{type(self).__name__} learns from architectures, not a feature matrix; "
+                    "pass a list of architectures"
+                )
+            X, y = validate_data(self, archs, y, accept_sparse=False, y_numeric=True)
+            y = self._check_y(y, X.shape[0])
+            self.encoder_ = None
+            self.fit_archs_ = None
+            self.uses_zero_cost_ = []
+            self.zero_cost_source_ = ""
+            self.uses_learning_curves_ = 0
+            return X.astype(np.float64), y
+        from nasperf.encodings import as_arch_list
+
+        space = self._space()
+        archs = as_arch_list(space, archs)
+        y = self._check_y(y, len(archs))
+        self.encoder_ = self._make_encoder(space).fit(archs)
+        self.fit_archs_ = [space.to_string(a) for a in archs]
+        self.uses_zero_cost_ = self._zero_cost_columns(side)
+        zc = side.get("zero_cost")
+        self.zero_cost_source_ = (
+            ""
+            if not self.uses_zero_cost_
+            else "computed"
+            if zc is None
+            else "table"
+            if isinstance(zc, pd.DataFrame)
+            else "array"
+        )
+        lc = side.get("learning_curves")
+        if self.requirements.learning_curves and lc is None:
+            raise ValueError(
+                f"{type(self).__name__} needs partial learning curves: pass "
+                "learning_curves=(n_archs, n_epochs) to fit and predict"
+            )
+        self.uses_learning_curves_ = (
+            0 if lc is None or not self.requirements.learning_curves else _lc_width(lc)
+        )
+        X = self._features(space, archs, side)
+        if self.numeric:
+            self.n_features_in_ = X.shape[1]
+        return X, y
+
+    def _prepare_predict(self, archs: Any, side: dict) -> Any:
+        fitted_on_matrix = self.encoder_ is None
+        if fitted_on_matrix and not (
+            isinstance(archs, list | tuple) and archs and isinstance(archs[0], str)
+        ):
+            X = validate_data(self, archs, reset=False)
+            return X.astype(np.float64)
+        if is_feature_matrix(archs):
+            if self.encoder_ is not None:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on architectures; predict on "
+                    "architectures too, not a feature matrix"
+                )
+            X = validate_data(self, archs, reset=False)
+            return X.astype(np.float64)
+        if self.encoder_ is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on a feature matrix; predict on a feature "
+                "matrix of the same columns, not on architectures"
+            )
+        from nasperf.encodings import as_arch_list
+
+        space = self.encoder_.space_
+        archs = as_arch_list(space, archs)
+        return self._features(space, archs, side)
+
+    def _make_encoder(self, space: SearchSpace):
+        from nasperf.encodings import get as get_encoding
+
+        return get_encoding(self.encoding, space=space)
+
+    def _zero_cost_columns(self, side: dict) -> list[str]:
+        table = side.get("zero_cost")
+        wanted = list(self.zero_cost_proxies) if self.zero_cost_proxies else None
+        if table is None:
+            if self.requirements.zero_cost and not wanted:
+                raise ValueError(
+                    f"{type(self).__name__} needs zero-cost scores: pass zero_cost=TABLE to fit "
+                    "and predict, or set zero_cost_proxies=[...] to compute them"
+                )
+            return wanted or []
+        if isinstance(table, pd.DataFrame):
+            from nasperf.encodings.zero_cost import NON_PROXY_COLUMNS
+
+            cols = [
+                str(c)
+                for c in table.columns
+                if c not in NON_PROXY_COLUMNS
+                and not str(c).endswith("_time")
+                and pd.api.types.is_numeric_dtype(table[c])
+            ]
+            if wanted:
+                missing = [p for p in wanted if p not in table.columns]
+                if missing:
+                    raise ValueError(
+                        f"zero_cost_proxies {missing} are not columns of the zero_cost table "
+                        f"(it has {cols})"
+                    )
+                return wanted
+            if not cols:
+                raise ValueError("the zero_cost table has no numeric proxy columns")
+            return cols
+        arr = np.asarray(table, dtype=np.float64)
+        if arr.ndim != 2:
+            raise ValueError(f"zero_cost must be a DataFrame or a 2-d array, got shape {arr.shape}")
+        return [f"zc{i}" for i in range(arr.shape[1])]
+
+    def _zero_cost_block(self, space: SearchSpace, archs: list, side: dict) -> np.ndarray:
+        cols = self.uses_zero_cost_
+        table = side.get("zero_cost")
+        if table is None:
+            if self.zero_cost_source_ != "computed":
+                raise ValueError(
+                    f"{type(self).__name__} was fitted with zero-cost scores given as "
+                    f"zero_cost= ({self.zero_cost_source_}); pass zero_cost= to predict too"
+                )
+            from nasperf.predictors.zero_cost.compute import compute
+
+            table = compute(space, archs, cols)
+        if isinstance(table, pd.DataFrame):
+            keys = [space.to_string(a) for a in archs]
+            missing = [c for c in cols if c not in table.columns]
+            if missing:
+                raise ValueError(f"the zero_cost table lacks the fitted columns {missing}")
+            rows = table.index.get_indexer(keys)
+            if (rows < 0).any():
+                first = keys[int(np.flatnonzero(rows < 0)[0])]
+                raise ValueError(
+                    f"{int((rows < 0).sum())} architecture(s) have no row in the zero_cost "
+                    f"table, e.g. {first!r}"
+                )
+            block = table[cols].to_numpy(dtype=np.float64)[rows]
+        else:
+            block = np.asarray(table, dtype=np.float64)
+            if block.shape != (len(archs), len(cols)):
+                raise ValueError(
+                    f"zero_cost array has shape {block.shape}, expected {(len(archs), len(cols))}"
+                )
+        block = signed_log(block)
+        # A proxy undefined on a cell (NaN) gets the worst finite value of that column, so
+        # degenerate cells rank last instead of poisoning the features.
+        if np.isnan(block).any():
+            lo = np.nanmin(np.where(np.isfinite(block), block, np.nan), axis=0)
+            lo = np.where(np.isnan(lo), 0.0, lo) - 1.0
+            block = np.where(np.isnan(block), lo, block)
+        return block
+
+    def _features(self, space: SearchSpace, archs: list, side: dict) -> Any:
+        base = self.encoder_.transform(archs)
+        if not self.numeric:
+            return base
+        parts = [np.asarray(base, dtype=np.float64)]
+        if self.uses_zero_cost_:
+            parts.append(self._zero_cost_block(space, archs, side))
+        if self.uses_learning_curves_:
+            lc = side.get("learning_curves")
+            if lc is None:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted with learning curves; pass "
+                    "learning_curves= to predict too"
+                )
+            lc = np.asarray(lc, dtype=np.float64).reshape(len(archs), -1)
+            if lc.shape[1] != self.uses_learning_curves_:
+                raise ValueError(
+                    f"learning_curves has {lc.shape[1]} epochs, the predictor was fitted on "
+                    f"{self.uses_learning_curves_}"
+                )
+            if not np.all(np.isfinite(lc)):
+                raise ValueError("learning_curves has NaN or inf values")
+            parts.append(lc)
+        return np.hstack(parts)
+
+    def _encode_unlabelled(self, side: dict) -> Any:
+        """The ``unlabelled`` side information encoded like training architectures."""
+        un = side.get("unlabelled")
+        if un is None:
+            return None
+        from nasperf.encodings import as_arch_list
+
+        space = self.encoder_.space_
+        archs = as_arch_list(space, un)
+        return self.encoder_.transform(archs)
+
+    def _rng(self) -> np.random.Generator:
+        return as_rng(self.random_state)
+
+    def _seed(self) -> int:
+        """An int seed derived from ``random_state`` (for libraries that take ints)."""
+        if isinstance(self.random_state, int | np.integer):
+            return int(self.random_state)
+        return int(as_rng(self.random_state).integers(0, 2**31 - 1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.target_tags.required = self.requirements.labels
+        return tags
+
+
+def _lc_width(lc: Any) -> int:
+    arr = np.asarray(lc, dtype=np.float64)
+    return 1 if arr.ndim == 1 else int(arr.shape[1])

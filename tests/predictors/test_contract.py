@@ -1,0 +1,198 @@
+"""Every registered predictor through the same contract (NB201, n=100, 200 held-out cells)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import kendalltau
+
+import nasperf
+from nasperf.predictors import PREDICTORS, available, get, load
+
+NAMES = available()
+
+
+@pytest.fixture(scope="module")
+def nb201_split():
+    """100 training and 200 test cells of NB201 CIFAR-10 (200-epoch validation accuracy),
+    with side information: the 12-epoch accuracy as a one-point learning curve, and a
+    table of cheap cost measurements standing in for zero-cost scores."""
+    table = nasperf.load_benchmark("nb201", "cifar10")
+    sample = table.sample(300, random_state=0)
+    archs = list(sample.index)
+    zc = (
+        sample[["params_mb", "flops_proxy"]]
+        if "flops_proxy" in sample
+        else sample[["params_mb", "edgegpu_latency", "raspi4_latency"]]
+    )
+    zc = zc.rename(columns=lambda c: f"proxy_{c}")
+    lcs = sample[["val_acc_12ep"]].to_numpy()
+    y = sample["val_acc_200ep"].to_numpy()
+    return {
+        "train": archs[:100],
+        "test": archs[100:],
+        "y_train": y[:100],
+        "y_test": y[100:],
+        "side_train": {"zero_cost": zc, "learning_curves": lcs[:100], "unlabelled": archs[100:]},
+        "side_test": {"zero_cost": zc, "learning_curves": lcs[100:]},
+    }
+
+
+def _side(pred, side, fit):
+    need = pred.requirements.side_information
+    return {k: v for k, v in side.items() if k in need and (fit or k != "unlabelled")}
+
+
+def _make(name, **extra):
+    cls = PREDICTORS.get(name)
+    params = {"space": "nb201", "random_state": 0, **cls.test_params, **extra}
+    params = {k: v for k, v in params.items() if k in cls._get_param_names()}
+    return cls(**params)
+
+
+@pytest.fixture(scope="module")
+def fitted(nb201_split):
+    cache = {}
+
+    def get_fitted(name):
+        if name not in cache:
+            d = nb201_split
+            pred = _make(name)
+            pred.fit(d["train"], d["y_train"], **_side(pred, d["side_train"], True))
+            cache[name] = pred
+        return cache[name]
+
+    return get_fitted
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_beats_constant_predictor(name, nb201_split, fitted):
+    d = nb201_split
+    pred = fitted(name)
+    scores = pred.predict(d["test"], **_side(pred, d["side_test"], False))
+    assert scores.shape == (200,) and scores.dtype == np.float64
+    assert np.all(np.isfinite(scores))
+    tau = kendalltau(scores, d["y_test"])[0]
+    # A constant predictor has no rank information (tau 0 / undefined).
+    assert tau > 0.2, f"{name}: Kendall tau {tau:.3f}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
+    d = nb201_split
+    pred = fitted(name)
+    side = _side(pred, d["side_test"], False)
+    before = pred.predict(d["test"], **side)
+    path = tmp_path / f"{name}.nasperf"
+    pred.save(path)
+    again = load(path)
+    assert type(again) is type(pred)
+    assert again.get_params() == pred.get_params()
+    np.testing.assert_array_equal(again.predict(d["test"], **side), before)
+    if pred.has_uncertainty:
+        np.testing.assert_array_equal(
+            again.predict_std(d["test"], **side), pred.predict_std(d["test"], **side)
+        )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in NAMES
+        if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.side_information
+    ],
+)
+def test_uncertainty_positive_and_grows_away_from_data(name, nb201_split, fitted):
+    d = nb201_split
+    pred = fitted(name)
+    assert np.all(pred.predict_std(d["test"]) > 0)
+    # Far from the data: cells made of one operation only, absent from the training set.
+    ops = ["none", "avg_pool_3x3", "skip_connect"]
+    far = [f"|{o}~0|+|{o}~0|{o}~1|+|{o}~0|{o}~1|{o}~2|" for o in ops]
+    assert not set(far) & set(d["train"])
+    far_std = pred.predict_std(far)
+    train_std = pred.predict_std(d["train"])
+    assert far_std.mean() > np.median(train_std), (far_std, np.median(train_std))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_given_seed(name, nb201_split, fitted):
+    d = nb201_split
+    pred = fitted(name)
+    again = _make(name)
+    again.fit(d["train"], d["y_train"], **_side(again, d["side_train"], True))
+    side = _side(pred, d["side_test"], False)
+    np.testing.assert_allclose(
+        again.predict(d["test"], **side), pred.predict(d["test"], **side), rtol=1e-6, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in NAMES
+        if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.side_information
+    ],
+)
+def test_sklearn_estimator_checks(name):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(_make(name), on_fail=None)
+    failed = [
+        (r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"
+    ]
+    assert not failed, failed
+
+
+def test_get_rejects_unknown_names_and_parameters():
+    with pytest.raises(ValueError, match="did you mean 'xgb'"):
+        get("xbg")
+    with pytest.raises(ValueError, match="no parameter"):
+        get("xgb", n_trees=3)
+
+
+def test_nan_labels_are_rejected_with_their_index(nb201_split):
+    d = nb201_split
+    y = d["y_train"].copy()
+    y[7] = np.nan
+    with pytest.raises(ValueError, match="first at index 7"):
+        get("xgb").fit(d["train"], y)
+
+
+def test_zero_cost_table_must_cover_the_architectures(nb201_split):
+    d = nb201_split
+    zc = d["side_train"]["zero_cost"]
+    pred = get("xgb", n_estimators=5).fit(d["train"], d["y_train"], zero_cost=zc)
+    assert pred.n_features_in_ == pred.encoder_.n_features_out_ + zc.shape[1]
+    with pytest.raises(ValueError, match="no row in the zero_cost table"):
+        pred.predict(d["test"], zero_cost=zc.iloc[:150])
+    with pytest.raises(ValueError, match="pass zero_cost= to predict too"):
+        pred.predict(d["test"])
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    from nasperf.errors import DataIntegrityError
+
+    bad = tmp_path / "bad.nasperf"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(DataIntegrityError, match="not a saved nasperf predictor"):
+        load(bad)
+
+
+def test_feature_matrix_and_architectures_do_not_mix(nb201_split):
+    d = nb201_split
+    pred = get("xgb", n_estimators=5).fit(d["train"], d["y_train"])
+    X = pred.encoder_.transform(d["test"])
+    with pytest.raises(ValueError, match="fitted on architectures"):
+        pred.predict(X)
+    df = pd.DataFrame(X)
+    matrix_pred = get("xgb", n_estimators=5).fit(df, np.arange(len(df), dtype=float))
+    with pytest.raises(ValueError, match="fitted on a feature matrix"):
+        matrix_pred.predict(d["test"])

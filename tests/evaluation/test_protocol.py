@@ -1,0 +1,137 @@
+"""Train sizes and paired, nested, seeded splits of the predictor-evaluation protocol."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from nasperf.evaluation import Split, make_split, train_sizes
+
+CANDIDATES = tuple(f"arch{i:04d}" for i in range(1500))
+
+
+# ---------------------------------------------------------------- train sizes
+def test_train_sizes_default_is_white_et_al():
+    assert train_sizes() == (10, 20, 50, 100, 200, 500, 1000)
+    assert train_sizes(min=10, max=1000, num=7) == (10, 20, 50, 100, 200, 500, 1000)
+
+
+def test_train_sizes_other_ranges():
+    assert train_sizes(1, 1000, 10) == (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+    assert train_sizes(10, 1000, 4) == (10, 50, 200, 1000)
+    assert train_sizes(8, 500, 5) == (8, 20, 50, 200, 500)  # ends kept as given
+    # Too many points for the 1-2-5 grid: rounded geometric spacing.
+    sizes = train_sizes(10, 100, 10)
+    assert sizes == tuple(int(x) for x in np.rint(np.geomspace(10, 100, 10)))
+    assert train_sizes(1, 10, 10) == tuple(range(1, 11))
+
+
+@pytest.mark.parametrize("lo,hi,num", [(1, 50, 50), (3, 7, 5), (10, 5000, 30), (1, 2, 2)])
+def test_train_sizes_invariants(lo, hi, num):
+    sizes = train_sizes(lo, hi, num)
+    assert len(sizes) == num and sizes[0] == lo and sizes[-1] == hi
+    assert all(a < b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert all(type(s) is int for s in sizes)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"min": 0}, {"min": 100, "max": 100}, {"num": 1}, {"min": 1, "max": 3, "num": 4},
+               {"num": 2.5}]
+)  # fmt: skip
+def test_train_sizes_errors(kwargs):
+    with pytest.raises(ValueError):
+        train_sizes(**kwargs)
+
+
+# ---------------------------------------------------------------- splits
+def test_split_is_frozen_value():
+    s = make_split(CANDIDATES, 10, seed=0)
+    assert isinstance(s, Split)
+    assert isinstance(s.train, tuple) and isinstance(s.test, tuple)
+    assert (s.seed, s.n_train, s.test_size) == (0, 10, 200)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.seed = 1  # type: ignore[misc]
+    assert hash(s) == hash(make_split(CANDIDATES, 10, seed=0))
+
+
+def test_same_test_set_for_every_train_size():
+    splits = [make_split(CANDIDATES, n, seed=3) for n in (0, *train_sizes())]
+    assert len({s.test for s in splits}) == 1
+    assert all(len(s.test) == 200 for s in splits)
+
+
+def test_training_sets_are_nested_prefixes():
+    splits = [make_split(CANDIDATES, n, seed=4) for n in train_sizes()]
+    largest = splits[-1].train
+    for s in splits:
+        assert len(s.train) == s.n_train
+        assert s.train == largest[: s.n_train]
+
+
+def test_train_and_test_disjoint_and_from_candidates():
+    s = make_split(CANDIDATES, 1000, test_size=300, seed=5)
+    assert not set(s.train) & set(s.test)
+    assert set(s.train) | set(s.test) <= set(CANDIDATES)
+    assert len(set(s.train)) == 1000 and len(set(s.test)) == 300
+
+
+def test_deterministic_and_seed_dependent():
+    a = make_split(CANDIDATES, 100, seed=6)
+    assert a == make_split(CANDIDATES, 100, seed=6)
+    b = make_split(CANDIDATES, 100, seed=7)
+    assert set(a.test) != set(b.test) and a.train != b.train
+
+
+def test_candidate_order_does_not_matter():
+    shuffled = list(CANDIDATES)
+    np.random.default_rng(0).shuffle(shuffled)
+    assert make_split(shuffled, 50, seed=8) == make_split(CANDIDATES, 50, seed=8)
+    assert make_split(iter(shuffled), 50, seed=8) == make_split(set(CANDIDATES), 50, seed=8)
+
+
+def test_test_set_independent_of_n_train_reference_draw():
+    # The documented recipe: sort, permute once with default_rng(seed), test first.
+    s = make_split(CANDIDATES, 20, test_size=5, seed=9)
+    perm = np.random.default_rng(9).permutation(len(CANDIDATES))
+    keys = sorted(CANDIDATES)
+    assert s.test == tuple(keys[i] for i in perm[:5])
+    assert s.train == tuple(keys[i] for i in perm[5:25])
+
+
+def test_uses_all_candidates_when_exact():
+    small = CANDIDATES[:30]
+    s = make_split(small, 10, test_size=20, seed=0)
+    assert sorted(s.train + s.test) == sorted(small)
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,match",
+    [
+        ((CANDIDATES[:100], 50), {"test_size": 51, "seed": 0}, "exceeds"),
+        ((CANDIDATES[:100], -1), {"seed": 0}, "n_train"),
+        ((CANDIDATES, 10), {"test_size": 0, "seed": 0}, "test_size"),
+        ((CANDIDATES, 10), {"seed": -1}, "seed"),
+        ((CANDIDATES, 10), {"seed": 1.5}, "seed"),
+        ((CANDIDATES[:5] + CANDIDATES[:1], 1), {"test_size": 1, "seed": 0}, "duplicates"),
+    ],
+)
+def test_split_errors(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_split(*args, **kwargs)
+
+
+def test_seed_is_required():
+    with pytest.raises(TypeError):
+        make_split(CANDIDATES, 10)  # type: ignore[call-arg]
+
+
+def test_split_on_benchmark_index():
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10")
+    s = make_split(table.index, 100, seed=0)
+    assert set(s.train + s.test) <= set(table.index)
+    y = table.loc[list(s.test), "val_acc_200ep"].to_numpy()
+    assert len(y) == 200 and np.isfinite(y).all()

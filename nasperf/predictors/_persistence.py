@@ -94,8 +94,18 @@ def _classify(value: Any) -> str | None:
         return "tensor"
     if isinstance(value, torch.nn.Module):
         return "module"
-    if isinstance(value, Encoder):
+    if isinstance(value, Encoder) or type(value).__name__ == "FeatureUnion":
         return "encoder"
+    from nasperf.spaces import SearchSpace
+
+    if isinstance(value, SearchSpace):
+        return "space"
+    from .base import Predictor
+
+    if isinstance(value, Predictor):
+        return "predictor"
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Predictor) for v in value):
+        return "predictor_list"
     if (
         isinstance(value, list | tuple)
         and value
@@ -157,8 +167,14 @@ def save_predictor(pred, path: Any) -> None:
             entry["keys"] = _put_state(arrays, attr, value)
         elif kind == "module_list":
             entry["keys"] = [_put_state(arrays, f"{attr}.{i}", m) for i, m in enumerate(value)]
-        elif kind == "encoder":
-            pass  # refitted on load from fit_archs_
+        elif kind in ("encoder", "space"):
+            pass  # rebuilt on load: the space from the parameters, the encoder refitted
+        elif kind == "predictor":
+            blobs[attr] = _nested_bytes(value)
+        elif kind == "predictor_list":
+            entry["count"] = len(value)
+            for i, member in enumerate(value):
+                blobs[f"{attr}.{i}"] = _nested_bytes(member)
         elif kind == "xgboost":
             booster = value.get_booster() if hasattr(value, "get_booster") else value
             blobs[attr] = bytes(booster.save_raw("ubj"))
@@ -171,18 +187,19 @@ def save_predictor(pred, path: Any) -> None:
 
             blobs[attr] = sio.dumps(value)
         meta["attributes"][attr] = entry
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
+    if isinstance(path, io.BytesIO):
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            _write_entries(zf, meta, buf, blobs)
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("meta.json", json.dumps(meta, indent=1, allow_nan=True))
-                zf.writestr("arrays.npz", buf.getvalue())
-                for attr, blob in blobs.items():
-                    zf.writestr(f"blobs/{attr}", blob)
+                _write_entries(zf, meta, buf, blobs)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -190,6 +207,19 @@ def save_predictor(pred, path: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _write_entries(zf: zipfile.ZipFile, meta: dict, arrays: io.BytesIO, blobs: dict) -> None:
+    zf.writestr("meta.json", json.dumps(meta, indent=1, allow_nan=True))
+    zf.writestr("arrays.npz", arrays.getvalue())
+    for attr, blob in blobs.items():
+        zf.writestr(f"blobs/{attr}", blob)
+
+
+def _nested_bytes(pred) -> bytes:
+    buf = io.BytesIO()
+    save_predictor(pred, buf)
+    return buf.getvalue()
 
 
 def _put_state(arrays: dict, prefix: str, module) -> list[str]:
@@ -212,7 +242,8 @@ def load_predictor(path: Any, *, space: Any = None):
     """
     from nasperf.errors import DataIntegrityError
 
-    path = Path(path)
+    if not isinstance(path, io.BytesIO):
+        path = Path(path)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
@@ -274,6 +305,16 @@ def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
             setattr(pred, attr, torch.from_numpy(arr.copy()) if kind == "tensor" else arr)
         elif kind in ("module", "module_list", "encoder"):
             deferred.append((attr, entry))
+        elif kind == "space":
+            setattr(pred, attr, pred._space())
+        elif kind == "predictor":
+            setattr(pred, attr, load_predictor(io.BytesIO(blobs[attr]), space=space))
+        elif kind == "predictor_list":
+            members = [
+                load_predictor(io.BytesIO(blobs[f"{attr}.{i}"]), space=space)
+                for i in range(entry["count"])
+            ]
+            setattr(pred, attr, members)
         elif kind == "xgboost":
             import xgboost as xgb
 

@@ -187,6 +187,8 @@ class Predictor(RegressorMixin, BaseEstimator):
         Width of the feature matrix the model saw (after encoding and extra features).
     encoder_ : Encoder or None
         The fitted encoder (None for feature-matrix input).
+    space_ : SearchSpace or None
+        The resolved space (None for feature-matrix input).
     uses_zero_cost_ : list of str
         Zero-cost columns appended to the features (empty if none).
     fit_time_ : float
@@ -334,6 +336,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             X, y = validate_data(self, archs, y, accept_sparse=False, y_numeric=True)
             y = self._check_y(y, X.shape[0])
             self.encoder_ = None
+            self.space_ = None
             self.fit_archs_ = None
             self.uses_zero_cost_ = []
             self.zero_cost_source_ = ""
@@ -344,6 +347,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         space = self._space()
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
+        self.space_ = space
         self.encoder_ = self._make_encoder(space).fit(archs)
         self.fit_archs_ = [space.to_string(a) for a in archs]
         self.uses_zero_cost_ = self._zero_cost_columns(side)
@@ -393,9 +397,8 @@ class Predictor(RegressorMixin, BaseEstimator):
             )
         from nasperf.encodings import as_arch_list
 
-        space = self.encoder_.space_
-        archs = as_arch_list(space, archs)
-        return self._features(space, archs, side)
+        archs = as_arch_list(self.space_, archs)
+        return self._features(self.space_, archs, side)
 
     def _make_encoder(self, space: SearchSpace):
         from nasperf.encodings import get as get_encoding
@@ -510,8 +513,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             return None
         from nasperf.encodings import as_arch_list
 
-        space = self.encoder_.space_
-        archs = as_arch_list(space, un)
+        archs = as_arch_list(self.space_, un)
         return self.encoder_.transform(archs)
 
     def _rng(self) -> np.random.Generator:

@@ -37,6 +37,7 @@ import torch
 from scipy.stats import kendalltau, spearmanr
 
 import nasperf
+from nasperf.evaluation import make_split
 from nasperf.predictors import PREDICTORS, available, get
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -69,12 +70,9 @@ def naslib_task(args) -> tuple[pd.Series, dict, dict]:
 
 
 def split(index: pd.Index, n_train: int, test_size: int, seed: int):
-    """Test set depends on the seed only; training sets are nested prefixes."""
-    keys = np.array(sorted(index))
-    perm = np.random.default_rng(seed).permutation(len(keys))
-    test = keys[perm[:test_size]]
-    train = keys[perm[test_size : test_size + n_train]]
-    return list(train), list(test)
+    """White et al.'s protocol: the test set depends on the seed only; training sets nest."""
+    s = make_split(list(index), n_train, test_size=test_size, seed=seed)
+    return list(s.train), list(s.test)
 
 
 def side_for(pred, side: dict, archs: list, use_zc: bool, fit: bool) -> dict:
@@ -154,9 +152,9 @@ def main(argv=None) -> int:
                 continue
             for n in sizes:
                 for seed in range(args.seeds):
-                    train, test = split(y.index, n, test_size, seed)
-                    if len(train) < n:
+                    if n + test_size > len(y):
                         continue
+                    train, test = split(y.index, n, test_size, seed)
                     kw = {"space": base["space"], "random_state": seed, **params.get(name, {})}
                     kw = {k: v for k, v in kw.items() if k in cls._get_param_names()}
                     pred = get(name, **kw)

@@ -287,6 +287,28 @@ def build_licenses(source: Path, out: Path) -> list[Path]:
     return written
 
 
+def keep_zero_cost(out: Path) -> list[Path]:
+    """The zero-cost tables nasperf computed itself (scripts/compute_zero_cost_tables.py).
+
+    They have no source in the shared data: the packaged copies are the source, copied into
+    ``out`` when it is another folder, and listed in the manifest either way.
+    """
+    src = REPO / "nasperf" / "datasets" / "data" / "zero_cost"
+    if not src.is_dir():
+        return []
+    dst = out / "zero_cost"
+    dst.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(src.iterdir()):
+        if path.suffix not in (".parquet", ".json"):
+            continue
+        target = dst / path.name
+        if target.resolve() != path.resolve():
+            shutil.copyfile(path, target)
+        written.append(target)
+    return written
+
+
 def write_manifest(out: Path, files: list[Path]) -> Path:
     entries = {}
     for path in sorted(files):
@@ -328,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     files += build_images(source, out, args.n_images)
     files += build_nb301_surrogate(source, out)
     files += build_licenses(source, out)
+    files += keep_zero_cost(out)
     manifest = write_manifest(out, files)
 
     total = 0

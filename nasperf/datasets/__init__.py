@@ -3,6 +3,7 @@
 * :func:`load_benchmark` / :func:`load_target`: tabular benchmarks (NAS-Bench-201 on
   CIFAR-10, CIFAR-100, ImageNet16-120) indexed by architecture text, with fidelities.
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
+* :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
 * ``nasperf.datasets.nb301_surrogate``: the NAS-Bench-301 learning-curve surrogate.
 
@@ -42,6 +43,7 @@ from .images import (
     read_images,
 )
 from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
+from .zero_cost_tables import available_zero_cost, load_zero_cost, zero_cost_settings
 
 _LAZY = {"NB301Surrogate": "nb301_surrogate"}
 
@@ -67,6 +69,7 @@ __all__ = [
     "RestrictedUnpickler",
     "UnsafePickleError",
     "available_benchmarks",
+    "available_zero_cost",
     "benchmark_datasets",
     "clear_cache",
     "data_path",
@@ -76,6 +79,7 @@ __all__ = [
     "load_benchmark",
     "load_image_batch",
     "load_target",
+    "load_zero_cost",
     "normalize_images",
     "packaged_files",
     "read_architecture_csv",
@@ -85,4 +89,5 @@ __all__ = [
     "read_images",
     "read_naslib_zc",
     "register_benchmark",
+    "zero_cost_settings",
 ]

@@ -206,6 +206,9 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: Parameters that make the predictor fast enough for the shared contract tests
     #: (n=100 training cells, a few seconds on one CPU core); not used elsewhere.
     test_params: ClassVar[dict] = {}
+    #: Hyper-parameter distributions for :class:`~nasperf.predictors.tuned.TunedPredictor`
+    #: (``{param: values or scipy.stats distribution}``); empty: not tunable by default.
+    search_space: ClassVar[dict] = {}
 
     def __init__(
         self,

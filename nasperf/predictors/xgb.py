@@ -34,6 +34,15 @@ class XGBPredictor(Predictor):
     "How Powerful are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
     """
 
+    search_space = {
+        "n_estimators": [200, 500, 1000],
+        "max_depth": [2, 3, 4, 6, 8],
+        "learning_rate": [0.01, 0.02, 0.05, 0.1],
+        "subsample": [0.5, 0.7, 0.8, 1.0],
+        "colsample_bytree": [0.3, 0.5, 0.8, 1.0],
+        "min_child_weight": [1.0, 2.0, 5.0],
+    }
+
     def __init__(
         self,
         *,

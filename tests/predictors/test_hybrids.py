@@ -110,3 +110,18 @@ def test_tree_and_ensemble_predictors_on_a_user_defined_space(tmp_path):
     again = load(tmp_path / "chain.nasperf", space=space)
     np.testing.assert_array_equal(again.predict(archs), pred.predict(archs))
     assert "xgb" in PREDICTORS
+
+
+def test_tuned_search_keeps_the_best_configuration(data):
+    tuned = get(
+        "tuned", model="xgb", model_params={"n_estimators": 30},
+        param_distributions={"max_depth": [1, 2, 4], "learning_rate": [0.05, 0.3]},
+        n_iter=4, cv=3, random_state=0,
+    ).fit(data["archs"][:120], data["y"][:120])
+    assert tuned.n_tried_ == 4 and tuned.cv_results_[0]["params"] == {}
+    best = max(r["kendall_tau"] for r in tuned.cv_results_)
+    assert [r["kendall_tau"] for r in tuned.cv_results_ if r["params"] == tuned.best_params_][0] == best
+    assert tuned.model_.get_params()["max_depth"] == tuned.best_params_.get("max_depth", 6)
+    quick = get("tuned", model="xgb", model_params={"n_estimators": 10}, time_budget=0.0,
+                random_state=0).fit(data["archs"][:60], data["y"][:60])
+    assert quick.n_tried_ == 1 and quick.best_params_ == {}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Package a zero-cost proxy table computed with ``nasperf proxies`` (all architectures).
+
+Step 1, compute (resumable; hours on CPU, minutes on a GPU)::
+
+    nasperf proxies --space nb201 --dataset cifar10 --proxies synflow,l2_norm,params,flops \\
+        --all --out nb201_cifar10.csv --workers 2
+
+Step 2, package (checks that every architecture of the space is present exactly once,
+writes ``nasperf/datasets/data/zero_cost/<space>_<dataset>.parquet`` and ``.json`` with the
+settings, and refreshes the manifest through ``scripts/build_package_data.py``)::
+
+    python scripts/compute_zero_cost_tables.py nb201_cifar10.csv [more.csv ...]
+
+Several files of the same space, dataset and settings (e.g. different proxies) are joined
+column-wise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import nasperf  # noqa: E402
+from nasperf.zero_cost import read_proxy_table  # noqa: E402
+
+SETTINGS_KEYS = (
+    "space",
+    "dataset",
+    "batch_size",
+    "seed",
+    "data_sha256",
+    "device",
+    "network_kwargs",
+)
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location(
+        "build_package_data", REPO / "scripts" / "build_package_data.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("tables", nargs="+", type=Path, help="CSV/parquet files from nasperf proxies")
+    ap.add_argument("--no-manifest", action="store_true", help="do not refresh the manifest")
+    args = ap.parse_args(argv)
+    frames, settings = [], None
+    for path in args.tables:
+        meta = json.loads(Path(str(path) + ".settings.json").read_text())
+        common = {k: meta.get(k) for k in SETTINGS_KEYS}
+        if settings is not None and common != {k: settings.get(k) for k in SETTINGS_KEYS}:
+            ap.error(f"{path} was computed with other settings than {args.tables[0]}")
+        settings = {
+            **(settings or {}),
+            **common,
+            "proxies": [*(settings or {}).get("proxies", []), *meta["proxies"]],
+        }
+        frames.append(read_proxy_table(path).drop(columns=["nan_reasons"], errors="ignore"))
+    table = pd.concat(frames, axis=1, join="outer")
+    space = nasperf.get_space(settings["space"])
+    dataset = (
+        settings["dataset"][0] if isinstance(settings["dataset"], list) else settings["dataset"]
+    )
+    expected = {space.to_string(a) for a in space.enumerate()}
+    got = set(table.index)
+    if table.index.has_duplicates or got != expected:
+        ap.error(
+            f"the tables cover {len(got)} architectures, {len(got - expected)} unknown and "
+            f"{len(expected - got)} missing; finish the computation first"
+        )
+    missing_cols = table.isna().all()
+    if missing_cols.any():
+        ap.error(f"proxies without any value: {list(missing_cols[missing_cols].index)}")
+    settings["nasperf_version"] = nasperf.__version__
+    out = REPO / "nasperf" / "datasets" / "data" / "zero_cost"
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{space.name}_{dataset.lower()}"
+    build = _build_module()
+    frame = (
+        table.astype("float64").reset_index().rename(columns={table.index.name or "index": "arch"})
+    )
+    build.write_parquet(frame, out / f"{stem}.parquet")
+    (out / f"{stem}.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out / stem}.parquet: {len(frame)} architectures x {table.shape[1]} proxies")
+    if not args.no_manifest:
+        return build.main([])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

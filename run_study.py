@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Run a nasperf study. See ``python run_study.py --help``."""
+"""Run a nasperf study (default: NAS-Bench-201 CIFAR-10). See ``python run_study.py --help``."""
 
-from nasperf.evaluation.demo_study import main
+from nasperf.evaluation.study import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

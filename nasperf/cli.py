@@ -4,6 +4,7 @@ Sub-commands:
 
 * ``nasperf info``: registered search spaces and packaged benchmarks.
 * ``nasperf study [...]``: the study runner (same as ``python run_study.py``).
+* ``nasperf plot RESULTS_DIR``: plots of a stored study, without rerunning it.
 * ``nasperf proxies [...]``: zero-cost proxy scores of many architectures to a CSV / parquet
   file, resumable (see ``nasperf proxies --help``).
 """
@@ -202,6 +203,20 @@ def _proxies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from nasperf.evaluation.plots import plot_study
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    try:
+        paths = plot_study(args.results, out=args.out, metrics=metrics)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"nasperf plot: error: {err}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -209,14 +224,28 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="list search spaces and packaged benchmarks")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)
+    plot = sub.add_parser(
+        "plot",
+        help="plot a study's stored results (no rerun)",
+        description="Write the study plots (PNG) of a results folder.",
+    )
+    plot.add_argument("results", metavar="RESULTS_DIR", help="a study's results folder")
+    plot.add_argument("--out", metavar="DIR", help="where to write (default RESULTS_DIR/plots)")
+    plot.add_argument(
+        "--metrics",
+        default="kendall_tau,spearman",
+        help="comma-separated metrics (default kendall_tau,spearman)",
+    )
     _add_proxies_parser(sub)
     if argv and argv[0] == "study":
-        from nasperf.evaluation.demo_study import main as study_main
+        from nasperf.evaluation.study import main as study_main
 
-        return study_main(argv[1:])
+        return study_main(argv[1:], prog="nasperf study")
     args = parser.parse_args(argv)
     if args.command == "proxies":
         return _proxies(args)
+    if args.command == "plot":
+        return _plot(args)
     return _info(args)
 
 

@@ -4,6 +4,12 @@
 (correlations, sparse Kendall tau, NDCG@k, precision@k, best true rank@k, errors, cost);
 :mod:`~nasperf.evaluation.protocol` draws White et al.'s paired train/test splits. Both
 import only numpy and scipy.
+
+The study runner (``run_study.py``, ``nasperf study``): :mod:`~nasperf.evaluation.config`
+(YAML schema, trials and their hashes), :mod:`~nasperf.evaluation.engines` (the trial
+function; local, Dask and Ray engines), :mod:`~nasperf.evaluation.store` (SQLite results
+folder), :mod:`~nasperf.evaluation.study` (orchestration, resume, summary) and
+:mod:`~nasperf.evaluation.plots`; their names below are imported on first use.
 """
 
 from __future__ import annotations
@@ -24,8 +30,55 @@ from .metrics import (
 )
 from .protocol import Split, make_split, train_sizes
 
+# Study-runner names, imported on first use (they pull in pandas, joblib, matplotlib).
+_LAZY = {
+    "ConfigError": "config",
+    "StudyConfig": "config",
+    "default_config": "config",
+    "expand_trials": "config",
+    "load_config": "config",
+    "parse_config": "config",
+    "trial_hash": "config",
+    "TIMING_COLUMNS": "engines",
+    "TrialError": "engines",
+    "run_trial": "engines",
+    "run_trials": "engines",
+    "ResultsStore": "store",
+    "read_results": "store",
+    "StudyResult": "study",
+    "run_study": "study",
+    "summarize": "study",
+    "plot_study": "plots",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "TIMING_COLUMNS",
+    "ConfigError",
+    "ResultsStore",
     "Split",
+    "StudyConfig",
+    "StudyResult",
+    "TrialError",
+    "default_config",
+    "expand_trials",
+    "load_config",
+    "parse_config",
+    "plot_study",
+    "read_results",
+    "run_study",
+    "run_trial",
+    "run_trials",
+    "summarize",
+    "trial_hash",
     "best_true_rank_at_k",
     "evaluate",
     "initialisation_time",

@@ -1,0 +1,652 @@
+"""Study configuration: an explicit schema, validation with clear errors, expansion into trials.
+
+A *study* is spaces x datasets x predictors (with parameters) x training-set sizes x epoch
+budgets x seeds. It is written as YAML (read with ``yaml.safe_load``, never evaluated) or
+built from a mapping; :func:`parse_config` checks every key against :data:`SCHEMA` and
+returns a :class:`StudyConfig`; :func:`expand_trials` turns it into one plain ``dict`` per
+trial, JSON-serialisable and self-contained, which is all a worker needs
+(:func:`nasperf.evaluation.engines.run_trial`). A trial is identified by
+:func:`trial_hash`, the sha256 of its canonical JSON, so a rerun recognises finished trials
+whatever the order or the engine.
+
+Example (``configs/default.yaml``)::
+
+    name: nb201-default
+    spaces: [nb201]
+    datasets: [cifar10]
+    predictors:
+      - xgb
+      - {name: xgb, label: xgb-100, params: {n_estimators: 100}}
+    train_sizes: [10, 20, 50, 100, 200, 500, 1000]
+    seeds: 3
+    test_size: 200
+
+Keys (all optional except ``predictors``)
+-----------------------------------------
+``name``
+    Names the default output folder.
+``spaces`` / ``datasets``
+    Benchmarks (``nasperf.available_benchmarks()``) and their datasets; every pair is run.
+``data``
+    Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
+    format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
+    dataset, name, cost_column, fidelities: {budget: [columns]}}``.
+``predictors``
+    Registered names, or ``{name, label, params, zero_cost}`` mappings (``zero_cost: true``
+    also hands the zero-cost table to a predictor that does not require it).
+``train_sizes``, ``seeds`` (a count or a list), ``test_size``
+    Training-set sizes (nested sets per seed), seeds, test-set size (independent of the
+    training size). Training-free predictors (``requirements.labels`` false) get one trial
+    per seed with ``n_train = 0``.
+``budgets``
+    Epoch budgets of the partial learning curves (fidelity names such as ``"12ep"``), used
+    by predictors whose ``requirements.learning_curves`` is true (one trial per budget);
+    default the benchmark's cheapest fidelity.
+``target``
+    Fidelity (benchmark) or column (user data) to predict; default the most expensive one.
+``unlabelled_size``
+    Unlabelled architectures handed to semi-supervised predictors (default 1000).
+``zero_cost_table``
+    A proxy table file (NASLib JSON, CSV or parquet, indexed by architecture) for predictors
+    that take zero-cost scores; default ``nasperf.datasets.load_zero_cost(space, dataset)``.
+``metrics``
+    ``{ks: [10, 20, 50], nan_policy: worst}``, passed to :func:`evaluate`.
+``imports``
+    Modules imported first, in the runner and in every worker (user-defined spaces or
+    predictors register themselves on import).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import importlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_PREDICTORS",
+    "DEFAULT_TRAIN_SIZES",
+    "QUICK_TRAIN_SIZES",
+    "SCHEMA",
+    "ConfigError",
+    "StudyConfig",
+    "default_config",
+    "expand_trials",
+    "load_config",
+    "parse_config",
+    "trial_hash",
+]
+
+#: Predictors of the default study, in order; names not registered in this installation
+#: are left out (at least one must exist). Edit this list to change the default study.
+DEFAULT_PREDICTORS: tuple[str, ...] = ("xgb", "lgb", "rf", "gp", "mlp")
+#: How many of DEFAULT_PREDICTORS the default study runs (the first ones registered).
+DEFAULT_MAX_PREDICTORS = 3
+#: Training-set sizes of the default study (White et al. use 10 ... 1000 on NB201).
+DEFAULT_TRAIN_SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000)
+#: Training-set sizes of ``--quick``.
+QUICK_TRAIN_SIZES: tuple[int, ...] = (10, 50, 200)
+
+#: Top-level keys: name -> (accepted Python types, description) of the schema.
+SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "study name (names the default output folder)"),
+    "spaces": ((list, str), "benchmarks, e.g. [nb201]"),
+    "datasets": ((list, str), "datasets of the benchmarks, e.g. [cifar10]"),
+    "data": ((list, dict, str), "a user's table (path or {path, space, ...}) or a list"),
+    "predictors": ((list, str), "predictor names or {name, label, params, zero_cost}"),
+    "train_sizes": ((list, int), "training-set sizes, e.g. [10, 100, 1000]"),
+    "budgets": ((list, str, int), "epoch budgets of learning curves, e.g. [12ep]"),
+    "seeds": ((list, int), "number of seeds, or a list of seeds"),
+    "test_size": ((int,), "test-set size (default 200)"),
+    "target": ((str, int), "fidelity / column to predict"),
+    "unlabelled_size": ((int,), "unlabelled architectures for semi-supervised predictors"),
+    "zero_cost_table": ((str,), "a proxy table file (NASLib JSON, CSV or parquet)"),
+    "metrics": ((dict,), "{ks: [10, 20, 50], nan_policy: worst}"),
+    "imports": ((list, str), "modules imported first (user-defined spaces / predictors)"),
+}
+_PREDICTOR_KEYS = {"name", "label", "params", "zero_cost"}
+_DATA_KEYS = {
+    "path",
+    "space",
+    "format",
+    "target",
+    "arch_column",
+    "dataset",
+    "name",
+    "cost_column",
+    "fidelities",
+}
+_METRIC_KEYS = {"ks", "nan_policy"}
+_NAN_POLICIES = ("worst", "raise", "omit")
+
+
+class ConfigError(ValueError):
+    """A study configuration is invalid; the message names the key and the problem."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """A validated study configuration (see the module docstring for the keys).
+
+    ``as_dict()`` is its canonical, JSON-serialisable form (stored in the metadata file).
+    """
+
+    name: str
+    spaces: tuple[str, ...]
+    datasets: tuple[str, ...]
+    data: tuple[dict, ...]
+    predictors: tuple[dict, ...]
+    train_sizes: tuple[int, ...]
+    budgets: tuple[str, ...]
+    seeds: tuple[int, ...]
+    test_size: int
+    target: str | None
+    unlabelled_size: int
+    zero_cost_table: dict | None
+    ks: tuple[int, ...]
+    nan_policy: str
+    imports: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        """Canonical JSON-serialisable form."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def digest(self) -> str:
+        """Short sha256 of the canonical form (names the default output folder)."""
+        return hashlib.sha256(_canonical(self.as_dict()).encode()).hexdigest()[:10]
+
+
+# --------------------------------------------------------------------------- helpers
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def trial_hash(trial: Mapping[str, Any]) -> str:
+    """sha256 (hex) of the trial's canonical JSON (sorted keys, no spaces), ``hash`` excluded."""
+    body = {k: v for k, v in trial.items() if k != "hash"}
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _as_list(value: Any, key: str, item_types: tuple[type, ...]) -> list:
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, item_types):
+            names = " or ".join(t.__name__ for t in item_types)
+            raise ConfigError(f"{key}[{i}]: expected {names}, got {item!r}")
+    if not items:
+        raise ConfigError(f"{key}: must not be empty")
+    return items
+
+
+def _check_json_value(value: Any, key: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{key}: {value!r} is not a finite number")
+        return
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_json_value(v, f"{key}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError(f"{key}: keys must be strings, got {k!r}")
+            _check_json_value(v, f"{key}.{k}")
+        return
+    raise ConfigError(f"{key}: {type(value).__name__} values are not allowed ({value!r})")
+
+
+def _run_imports(modules: Sequence[str]) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise ConfigError(f"imports: cannot import {module!r}: {err}") from err
+
+
+def _resolve_path(path: str, base: Path | None, key: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base is not None:
+        p = base / p
+    p = p.resolve()
+    if not p.is_file():
+        raise ConfigError(f"{key}: file {str(p)!r} does not exist")
+    return p
+
+
+# --------------------------------------------------------------------------- parsing
+def _parse_predictor(item: Any, i: int) -> dict:
+    import nasperf.predictors as P
+    from nasperf.registry import UnknownNameError
+
+    key = f"predictors[{i}]"
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, dict):
+        raise ConfigError(f"{key}: expected a name or a mapping {{name, params}}, got {item!r}")
+    unknown = sorted(set(item) - _PREDICTOR_KEYS)
+    if unknown:
+        raise ConfigError(f"{key}: unknown key(s) {unknown}; valid: {sorted(_PREDICTOR_KEYS)}")
+    name = item.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{key}.name: a predictor name is required")
+    try:
+        cls = P.PREDICTORS.get(name)
+    except UnknownNameError as err:
+        raise ConfigError(f"{key}.name: {err}") from None
+    name = cls.name or name.lower()
+    params = item.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{key}.params: expected a mapping, got {params!r}")
+    _check_json_value(params, f"{key}.params")
+    valid = set(cls._get_param_names())
+    bad = sorted(set(params) - valid)
+    if bad:
+        raise ConfigError(
+            f"{key}.params: predictor {name!r} has no parameter(s) {bad}; its parameters are "
+            f"{sorted(valid)}"
+        )
+    reserved = sorted({"random_state"} & set(params))
+    if reserved:
+        raise ConfigError(f"{key}.params: {reserved} is set from the trial's seed; remove it")
+    label = item.get("label", name)
+    if not isinstance(label, str) or not label:
+        raise ConfigError(f"{key}.label: expected a non-empty string, got {label!r}")
+    zc = item.get("zero_cost", False)
+    if not isinstance(zc, bool):
+        raise ConfigError(f"{key}.zero_cost: expected true or false, got {zc!r}")
+    return {"name": name, "label": label, "params": params, "zero_cost": zc}
+
+
+def _parse_data(item: Any, i: int, base: Path | None) -> dict:
+    from nasperf.spaces import get_space
+
+    key = f"data[{i}]"
+    if isinstance(item, str):
+        item = {"path": item}
+    if not isinstance(item, dict):
+        raise ConfigError(f"{key}: expected a path or a mapping {{path, space, ...}}")
+    unknown = sorted(set(item) - _DATA_KEYS)
+    if unknown:
+        raise ConfigError(f"{key}: unknown key(s) {unknown}; valid: {sorted(_DATA_KEYS)}")
+    for k, v in item.items():
+        if k != "fidelities" and v is not None and not isinstance(v, str):
+            raise ConfigError(f"{key}.{k}: expected a string, got {v!r}")
+    if "path" not in item:
+        raise ConfigError(f"{key}.path: the table's file is required")
+    path = _resolve_path(item["path"], base, f"{key}.path")
+    fmt = item.get("format")
+    if fmt is None:
+        suffix = "".join(path.suffixes[-2:]).lower()
+        fmt = (
+            "naslib_zc"
+            if suffix.endswith(".json")
+            else "parquet"
+            if suffix.endswith(".parquet")
+            else "csv"
+        )
+    if fmt not in ("csv", "naslib_zc", "parquet"):
+        raise ConfigError(f"{key}.format: {fmt!r} is not one of csv, naslib_zc, parquet")
+    space = item.get("space")
+    if fmt != "naslib_zc" and not space:
+        raise ConfigError(f"{key}.space: the search space of the table is required")
+    if space:
+        try:
+            space = get_space(space).name
+        except ValueError as err:
+            raise ConfigError(f"{key}.space: {err}") from None
+    fids = item.get("fidelities") or {}
+    if not isinstance(fids, dict) or not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in fids.values()
+    ):
+        raise ConfigError(f"{key}.fidelities: expected {{budget: [column, ...]}}, got {fids!r}")
+    target = item.get("target") or ("val_accuracy" if fmt == "naslib_zc" else None)
+    if target is None:
+        raise ConfigError(f"{key}.target: name the column holding the target")
+    return {
+        "path": str(path),
+        "sha256": _file_sha256(path),
+        "format": fmt,
+        "space": space,
+        "target": target,
+        "arch_column": item.get("arch_column") or "arch",
+        "dataset": item.get("dataset"),
+        "name": item.get("name") or item.get("dataset") or path.stem,
+        "cost_column": item.get("cost_column"),
+        "fidelities": {str(k): list(v) for k, v in fids.items()},
+    }
+
+
+def parse_config(
+    raw: Mapping[str, Any] | None, *, base_dir: str | Path | None = None
+) -> StudyConfig:
+    """Validate a configuration mapping (e.g. ``yaml.safe_load`` output) into a StudyConfig.
+
+    Parameters
+    ----------
+    raw : mapping
+        Keys of :data:`SCHEMA`; missing keys take the defaults of :func:`default_config`.
+    base_dir : path, optional
+        Folder against which relative file paths (``data``, ``zero_cost_table``) resolve;
+        default the working directory.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, a value of the wrong type, an unknown predictor (the message lists
+        the available ones), parameter, benchmark, dataset, budget or file.
+    """
+    from nasperf.datasets import get_benchmark
+
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            f"a study config is a mapping of keys to values, got {type(raw).__name__}"
+        )
+    unknown = sorted(set(raw) - set(SCHEMA))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown}; valid keys: {sorted(SCHEMA)}")
+    for k, v in raw.items():
+        types = SCHEMA[k][0]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, types)):
+            raise ConfigError(f"{k}: expected {SCHEMA[k][1]}, got {v!r}")
+    base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
+    raw = {k: v for k, v in raw.items() if v is not None}
+
+    imports = tuple(_as_list(raw.get("imports", []) or ["nasperf"], "imports", (str,)))
+    imports = tuple(m for m in imports if m != "nasperf")
+    _run_imports(imports)
+
+    name = raw.get("name", "study")
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ConfigError(f"name: use letters, digits, '-', '_' and '.', got {name!r}")
+
+    if "predictors" not in raw:
+        raise ConfigError(
+            "predictors: required (a list of names, e.g. [xgb]); available predictors: "
+            + ", ".join(__import__("nasperf.predictors", fromlist=["available"]).available())
+        )
+    preds = [
+        _parse_predictor(p, i)
+        for i, p in enumerate(_as_list(raw["predictors"], "predictors", (str, dict)))
+    ]
+    labels = [p["label"] for p in preds]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ConfigError(f"predictors: label(s) {dup} used twice; give each entry its own label")
+
+    data: list[dict] = []
+    if "data" in raw:
+        if "spaces" in raw or "datasets" in raw:
+            raise ConfigError("data: give either data (your own tables) or spaces/datasets")
+        data = [
+            _parse_data(d, i, base)
+            for i, d in enumerate(_as_list(raw["data"], "data", (str, dict)))
+        ]
+        spaces: list[str] = []
+        datasets: list[str] = []
+    else:
+        spaces = _as_list(raw.get("spaces", ["nb201"]), "spaces", (str,))
+        datasets = _as_list(raw.get("datasets", ["cifar10"]), "datasets", (str,))
+        resolved_spaces = []
+        for i, s in enumerate(spaces):
+            try:
+                resolved_spaces.append(get_benchmark(s).name)
+            except ValueError as err:
+                raise ConfigError(f"spaces[{i}]: {err}") from None
+        spaces = resolved_spaces
+        resolved_ds = []
+        for i, d in enumerate(datasets):
+            for s in spaces:
+                try:
+                    canon = get_benchmark(s).resolve_dataset(d)
+                except ValueError as err:
+                    raise ConfigError(f"datasets[{i}]: {err}") from None
+            resolved_ds.append(canon)
+        datasets = resolved_ds
+
+    sizes = _as_list(raw.get("train_sizes", list(DEFAULT_TRAIN_SIZES)), "train_sizes", (int,))
+    if any(s < 1 for s in sizes):
+        raise ConfigError(f"train_sizes: sizes must be at least 1, got {sizes}")
+    sizes = sorted(set(sizes))
+
+    seeds_raw = raw.get("seeds", 3)
+    if isinstance(seeds_raw, int):
+        if seeds_raw < 1:
+            raise ConfigError(f"seeds: the number of seeds must be at least 1, got {seeds_raw}")
+        seeds = list(range(seeds_raw))
+    else:
+        seeds = _as_list(seeds_raw, "seeds", (int,))
+        if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
+            raise ConfigError(f"seeds: expected distinct non-negative seeds, got {seeds}")
+
+    test_size = raw.get("test_size", 200)
+    if test_size < 2:
+        raise ConfigError(f"test_size: at least 2 test architectures are needed, got {test_size}")
+    unl = raw.get("unlabelled_size", 1000)
+    if unl < 0:
+        raise ConfigError(f"unlabelled_size: must be non-negative, got {unl}")
+
+    budgets = (
+        [str(b) for b in _as_list(raw["budgets"], "budgets", (str, int))]
+        if "budgets" in raw
+        else []
+    )
+    target = raw.get("target")
+    target = None if target is None else str(target)
+    for s in spaces:
+        bench = get_benchmark(s)
+        try:
+            tfid = bench.resolve_fidelity(target)
+        except ValueError as err:
+            raise ConfigError(f"target: {err}") from None
+        cheaper = [f.name for f in bench.fidelities[: bench.fidelities.index(tfid)]]
+        for b in budgets:
+            try:
+                fid = bench.resolve_fidelity(int(b) if b.isdigit() else b)
+            except ValueError:
+                raise ConfigError(
+                    f"budgets: benchmark {s!r} has no budget {b!r} below the target "
+                    f"{tfid.name!r}; available: {cheaper or 'none'}"
+                ) from None
+            if fid.name not in cheaper:
+                raise ConfigError(
+                    f"budgets: budget {b!r} is not cheaper than the target {tfid.name!r} "
+                    f"of {s!r}; available: {cheaper or 'none'}"
+                )
+    for i, d in enumerate(data):
+        for b in budgets:
+            if b not in d["fidelities"]:
+                raise ConfigError(
+                    f"budgets: data[{i}] ({d['name']}) has no budget {b!r}; its fidelities: "
+                    f"{sorted(d['fidelities']) or 'none'}"
+                )
+
+    metrics = raw.get("metrics", {})
+    bad = sorted(set(metrics) - _METRIC_KEYS)
+    if bad:
+        raise ConfigError(f"metrics: unknown key(s) {bad}; valid: {sorted(_METRIC_KEYS)}")
+    ks = _as_list(metrics.get("ks", [10, 20, 50]), "metrics.ks", (int,))
+    if any(k < 1 for k in ks):
+        raise ConfigError(f"metrics.ks: expected positive integers, got {ks}")
+    nan_policy = metrics.get("nan_policy", "worst")
+    if nan_policy not in _NAN_POLICIES:
+        raise ConfigError(f"metrics.nan_policy: {nan_policy!r} is not one of {_NAN_POLICIES}")
+
+    zc = None
+    if "zero_cost_table" in raw:
+        p = _resolve_path(raw["zero_cost_table"], base, "zero_cost_table")
+        zc = {"path": str(p), "sha256": _file_sha256(p)}
+
+    return StudyConfig(
+        name=name,
+        spaces=tuple(spaces),
+        datasets=tuple(datasets),
+        data=tuple(data),
+        predictors=tuple(preds),
+        train_sizes=tuple(sizes),
+        budgets=tuple(budgets),
+        seeds=tuple(seeds),
+        test_size=int(test_size),
+        target=target,
+        unlabelled_size=int(unl),
+        zero_cost_table=zc,
+        ks=tuple(sorted(set(ks))),
+        nan_policy=nan_policy,
+        imports=imports,
+    )
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
+    """Read a YAML (or JSON) study config with ``yaml.safe_load``, apply ``overrides``, validate.
+
+    Keys the file leaves out take :func:`default_config`'s values (the name: the file's stem).
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read config {str(path)!r}: {err}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a study config is a mapping of keys to values")
+    overrides = dict(overrides or {})
+    base = default_config()
+    base["name"] = path.stem
+    if "data" in raw or "data" in overrides:
+        base.pop("spaces")
+        base.pop("datasets")
+    raw = {**base, **raw, **overrides}
+    if "data" in overrides:
+        raw.pop("spaces", None)
+        raw.pop("datasets", None)
+    try:
+        return parse_config(raw, base_dir=path.resolve().parent)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def default_config(*, quick: bool = False) -> dict:
+    """The default study as a raw mapping: packaged NB201 CIFAR-10, the first registered
+    :data:`DEFAULT_PREDICTORS`, training sizes 10 ... 1000 (``quick``: 10 ... 200), 3 seeds."""
+    import nasperf.predictors as P
+
+    have = set(P.available())
+    preds = [p for p in DEFAULT_PREDICTORS if p in have][:DEFAULT_MAX_PREDICTORS]
+    if not preds:
+        raise ConfigError(
+            f"none of the default predictors {list(DEFAULT_PREDICTORS)} is registered; "
+            f"pick some with --predictors (available: {', '.join(sorted(have))})"
+        )
+    return {
+        "name": "nb201-quick" if quick else "nb201-default",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "predictors": preds,
+        "train_sizes": list(QUICK_TRAIN_SIZES if quick else DEFAULT_TRAIN_SIZES),
+        "seeds": 2 if quick else 3,
+        "test_size": 200,
+    }
+
+
+# --------------------------------------------------------------------------- expansion
+def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -> list[str]:
+    if config.budgets:
+        return list(config.budgets)
+    if data is not None:
+        return sorted(data["fidelities"])[:1]
+    from nasperf.datasets import get_benchmark
+
+    bench = get_benchmark(space)
+    tfid = bench.resolve_fidelity(config.target)
+    cheaper = bench.fidelities[: bench.fidelities.index(tfid)]
+    return [cheaper[0].name] if cheaper else []
+
+
+def expand_trials(config: StudyConfig) -> list[dict]:
+    """One self-contained trial dict per (source, predictor, budget, n_train, seed).
+
+    Every trial carries its full configuration and its ``hash`` (:func:`trial_hash`).
+    Predictors that need learning curves get one trial per budget; the others one trial
+    with ``budget`` None. Training-free predictors get ``n_train = 0``, one trial per seed.
+
+    Raises
+    ------
+    ConfigError
+        A learning-curve predictor on a source without a cheaper fidelity.
+    """
+    import nasperf.predictors as P
+
+    sources: list[tuple[str, str, str | None, dict | None]] = []
+    if config.data:
+        for d in config.data:
+            sources.append((d["space"], d["name"], None, d))
+    else:
+        from nasperf.datasets import get_benchmark
+
+        for s in config.spaces:
+            for ds in config.datasets:
+                sources.append((get_benchmark(s).space, ds, s, None))
+    trials = []
+    for space, dataset, bench, data in sources:
+        for pred in config.predictors:
+            req = P.PREDICTORS.get(pred["name"]).requirements
+            budgets: list[str | None] = [None]
+            if req.learning_curves:
+                budgets = _default_budget(config, bench, data)
+                if not budgets:
+                    raise ConfigError(
+                        f"predictors: {pred['label']!r} needs learning curves, but "
+                        f"{bench or data['name']}/{dataset} has no fidelity cheaper than the "
+                        "target (set budgets, or fidelities for your data)"
+                    )
+            sizes = list(config.train_sizes) if req.labels else [0]
+            for budget in budgets:
+                for n_train in sizes:
+                    for seed in config.seeds:
+                        trial = {
+                            "space": space,
+                            "benchmark": bench,
+                            "dataset": dataset,
+                            "data": copy.deepcopy(data),
+                            "target": config.target,
+                            "predictor": pred["name"],
+                            "label": pred["label"],
+                            "params": copy.deepcopy(pred["params"]),
+                            "pass_zero_cost": pred["zero_cost"],
+                            "n_train": n_train,
+                            "budget": budget,
+                            "seed": seed,
+                            "test_size": config.test_size,
+                            "unlabelled_size": config.unlabelled_size,
+                            "zero_cost_table": copy.deepcopy(config.zero_cost_table),
+                            "ks": list(config.ks),
+                            "nan_policy": config.nan_policy,
+                            "imports": list(config.imports),
+                        }
+                        trial["hash"] = trial_hash(trial)
+                        trials.append(trial)
+    return trials

@@ -1,0 +1,537 @@
+"""The trial function and the engines that run it: local processes, Dask, Ray.
+
+:func:`run_trial` is pure: a trial dict (from :func:`nasperf.evaluation.config.expand_trials`)
+in, one result row (a flat ``dict``) out; everything it needs is in the trial (data are
+read from the packaged benchmark or the files the trial names, with their sha256), and its
+randomness comes only from the trial's seed. Every engine runs this same function, one
+torch thread per process, so the rows are identical whatever the engine and the number of
+workers (the timing columns, :data:`TIMING_COLUMNS`, aside).
+
+:func:`run_trials` runs many trials on an engine and yields ``(trial, row, error)`` as they
+finish, in completion order; the caller stores them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ENGINES",
+    "TIMING_COLUMNS",
+    "EngineUnavailableError",
+    "TrialError",
+    "load_source",
+    "run_trial",
+    "run_trials",
+]
+
+#: Engines :func:`run_trials` knows.
+ENGINES: tuple[str, ...] = ("local", "dask", "ray")
+
+#: Row columns that measure wall-clock time (or where / when a trial ran); every other
+#: column is a deterministic function of the trial.
+TIMING_COLUMNS: tuple[str, ...] = (
+    "fit_time_s",
+    "predict_time_s",
+    "query_time_per_arch_s",
+    "init_time_s",
+    "total_time_s",
+    "trial_time_s",
+    "worker",
+)
+
+
+class TrialError(RuntimeError):
+    """A trial cannot run (missing side information, too few architectures, ...)."""
+
+
+class EngineUnavailableError(RuntimeError):
+    """The requested engine's package is not installed or its cluster cannot be reached."""
+
+
+# --------------------------------------------------------------------------- data
+_SOURCES: dict[str, tuple[pd.DataFrame, dict]] = {}
+_ZERO_COST: dict[str, pd.DataFrame] = {}
+
+
+def _canonical_index(table: pd.DataFrame, space_name: str, where: str) -> pd.DataFrame:
+    from nasperf.spaces import get_space
+
+    space = get_space(space_name)
+    keys = []
+    for i, text in enumerate(table.index):
+        try:
+            keys.append(space.to_string(space.coerce(str(text).strip())))
+        except ValueError as err:
+            raise TrialError(f"{where} row {i}: {err}") from None
+    out = table.copy()
+    out.index = pd.Index(keys, name="arch")
+    if not out.index.is_unique:
+        dup = out.index[out.index.duplicated()][0]
+        raise TrialError(f"{where}: architecture {dup!r} appears twice")
+    return out
+
+
+def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
+    from nasperf.datasets import read_architecture_csv, read_naslib_zc
+
+    path = Path(data["path"])
+    fmt = data["format"]
+    if fmt == "naslib_zc":
+        table = read_naslib_zc(path, space=data["space"], dataset=data["dataset"])
+        if not table.index.is_unique:
+            raise TrialError(
+                f"{path}: the file holds several datasets {sorted(set(table['dataset']))}; "
+                "set data.dataset to choose one"
+            )
+        return table
+    if fmt == "csv":
+        wanted = [data["target"]]
+        if data.get("cost_column"):
+            wanted.append(data["cost_column"])
+        for cols in data.get("fidelities", {}).values():
+            wanted.extend(cols)
+        return read_architecture_csv(
+            path,
+            data["space"],
+            arch_column=data["arch_column"],
+            targets=list(dict.fromkeys(wanted)),
+        )
+    table = pd.read_parquet(path)
+    if data["arch_column"] in table.columns:
+        table = table.set_index(data["arch_column"])
+    return _canonical_index(table, data["space"], str(path))
+
+
+def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
+    """The table a trial runs on and what it knows about it (cached per process).
+
+    Returns
+    -------
+    table : DataFrame
+        Indexed by architecture text.
+    info : dict
+        ``target`` (column), ``fidelities`` ({budget: [columns]}), ``target_epochs``,
+        ``budget_epochs`` ({budget: epochs}), ``cost_column`` (full-schedule training
+        seconds or None), ``space``.
+    """
+    data = trial.get("data")
+    key = json.dumps(
+        [trial.get("benchmark"), trial["dataset"], data, trial.get("target")], sort_keys=True
+    )
+    if key in _SOURCES:
+        return _SOURCES[key]
+    if data is None:
+        from nasperf.datasets import get_benchmark, load_benchmark
+
+        bench = get_benchmark(trial["benchmark"])
+        table = load_benchmark(bench.name, trial["dataset"])
+        tfid = bench.resolve_fidelity(trial.get("target"))
+        cheaper = bench.fidelities[: bench.fidelities.index(tfid)]
+        info = {
+            "target": tfid.column,
+            "fidelities": {
+                f.name: [g.column for g in cheaper[: i + 1]] for i, f in enumerate(cheaper)
+            },
+            "target_epochs": tfid.epochs,
+            "budget_epochs": {f.name: f.epochs for f in cheaper},
+            "cost_column": "train_time_s" if "train_time_s" in table.columns else None,
+            "space": bench.space,
+        }
+    else:
+        sha = _sha256(Path(data["path"]))
+        if sha != data["sha256"]:
+            raise TrialError(
+                f"{data['path']} changed since the study was configured (sha256 {sha[:12]}..., "
+                f"expected {data['sha256'][:12]}...); start a new study for new data"
+            )
+        table = _read_user_table(data)
+        for col in [data["target"], data.get("cost_column")]:
+            if col and col not in table.columns:
+                raise TrialError(
+                    f"{data['path']}: no column {col!r}; columns: {list(table.columns)}"
+                )
+        info = {
+            "target": data["target"],
+            "fidelities": data.get("fidelities", {}),
+            "target_epochs": None,
+            "budget_epochs": {},
+            "cost_column": data.get("cost_column"),
+            "space": data["space"] or table.attrs.get("space"),
+        }
+    _SOURCES[key] = (table, info)
+    return table, info
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    spec = trial.get("zero_cost_table")
+    data = trial.get("data")
+    space, dataset = trial["space"], trial["dataset"]
+    if spec is None and data is not None and data["format"] == "naslib_zc":
+        return table  # NASLib zero-cost files carry the proxies beside the target
+    if spec is None:
+        import nasperf.datasets as D
+
+        loader = getattr(D, "load_zero_cost", None)
+        if loader is None:
+            raise TrialError(
+                f"predictor {trial['predictor']!r} needs zero-cost scores, and this nasperf has "
+                "no packaged zero-cost tables (nasperf.datasets.load_zero_cost); set "
+                "zero_cost_table: FILE in the study config"
+            )
+        try:
+            return loader(space, dataset)
+        except LookupError as err:
+            raise TrialError(
+                f"predictor {trial['predictor']!r} needs zero-cost scores, and none are packaged "
+                f"for {space}/{dataset} ({err}); set zero_cost_table: FILE in the study config"
+            ) from None
+    key = spec["sha256"] + dataset
+    if key not in _ZERO_COST:
+        path = Path(spec["path"])
+        if _sha256(path) != spec["sha256"]:
+            raise TrialError(f"{path} changed since the study was configured; start a new study")
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            from nasperf.datasets import read_naslib_zc
+
+            zc = read_naslib_zc(path, space=space, dataset=dataset)
+        else:
+            raw = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+            if "arch" not in raw.columns:
+                raise TrialError(f"{path}: a proxy table needs an 'arch' column")
+            zc = _canonical_index(raw.set_index("arch"), space, str(path))
+        _ZERO_COST[key] = zc
+    return _ZERO_COST[key]
+
+
+# --------------------------------------------------------------------------- the trial
+def _with_threads_one(fn, *args):
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return fn(*args)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run_trial(trial: Mapping[str, Any]) -> dict:
+    """Run one trial and return its result row (a flat dict of JSON-serialisable values).
+
+    Steps: load the table of ``(space, dataset)`` (or the user's file); candidates are the
+    architectures with a finite target; ``make_split(candidates, n_train, test_size,
+    seed)``; build ``nasperf.predictors.get(predictor, space=..., random_state=seed,
+    **params)``; hand it the side information its ``requirements`` name (learning curves of
+    the trial's budget, zero-cost scores, unlabelled architectures); fit on the training
+    set, predict the test set, score with :func:`nasperf.evaluation.metrics.evaluate`.
+
+    The row holds the trial's configuration (``hash``, ``space``, ``dataset``, ``label``,
+    ``n_train``, ``budget``, ``seed``, ...), every metric, and costs: ``fit_time_s``,
+    ``predict_time_s``, ``query_time_per_arch_s`` (wall-clock prediction time per test
+    architecture plus, for learning-curve predictors, the simulated partial training of
+    one architecture), ``label_cost_s`` (simulated training of the training set, from the
+    benchmark's training times; NaN if unknown), ``init_time_s`` (= label cost + fit time)
+    and ``total_time_s`` (= init + test_size x query time), as White et al. (2021) plot them.
+
+    Raises
+    ------
+    TrialError
+        The trial cannot run: too few architectures for ``n_train + test_size``, zero-cost
+        scores or learning curves that are not available.
+    """
+    return _with_threads_one(_run_trial, trial)
+
+
+def _run_trial(trial: Mapping[str, Any]) -> dict:
+    import nasperf.predictors as P
+    from nasperf.evaluation.metrics import evaluate, initialisation_time
+    from nasperf.evaluation.protocol import make_split
+
+    start = time.perf_counter()
+    for module in trial.get("imports", []):
+        importlib.import_module(module)
+    table, info = load_source(trial)
+    target = info["target"]
+    if target not in table.columns:
+        raise TrialError(
+            f"target column {target!r} not in the table; columns: {list(table.columns)}"
+        )
+    y_all = pd.to_numeric(table[target], errors="coerce").astype(np.float64)
+    finite = np.isfinite(y_all.to_numpy())
+    candidates = list(table.index[finite])
+
+    cls = P.PREDICTORS.get(trial["predictor"])
+    req = cls.requirements
+    n_train = int(trial["n_train"]) if req.labels else 0
+    try:
+        split = make_split(
+            candidates, n_train, test_size=int(trial["test_size"]), seed=int(trial["seed"])
+        )
+    except ValueError as err:
+        raise TrialError(f"{trial['space']}/{trial['dataset']}: {err}") from None
+    train, test = list(split.train), list(split.test)
+
+    params = dict(trial.get("params") or {})
+    names = set(cls._get_param_names())
+    defaults = {"space": info["space"] or trial["space"], "dataset": trial["dataset"]}
+    for k, v in defaults.items():
+        if k in names and k not in params:
+            params[k] = v
+    if "random_state" in names:
+        params["random_state"] = int(trial["seed"])
+    elif "seed" in names and "seed" not in params:
+        params["seed"] = int(trial["seed"])
+    predictor = P.get(trial["predictor"], **params)
+
+    side_names = set(req.side_information)
+    if trial.get("pass_zero_cost"):
+        side_names.add("zero_cost")
+    fit_side: dict[str, Any] = {}
+    pred_side: dict[str, Any] = {}
+    budget = trial.get("budget")
+    if "learning_curves" in side_names:
+        cols = info["fidelities"].get(budget)
+        if not cols:
+            raise TrialError(
+                f"predictor {trial['predictor']!r} needs learning curves, and "
+                f"{trial['dataset']} has no budget {budget!r}; available: "
+                f"{sorted(info['fidelities']) or 'none'}"
+            )
+        curves = table[cols].astype(np.float64)
+        fit_side["learning_curves"] = curves.loc[train].to_numpy()
+        pred_side["learning_curves"] = curves.loc[test].to_numpy()
+    if "zero_cost" in side_names:
+        zc = _zero_cost_table(trial, table)
+        fit_side["zero_cost"] = pred_side["zero_cost"] = zc
+    n_unlabelled = 0
+    if "unlabelled" in side_names:
+        used = set(train) | set(test)
+        pool = sorted(a for a in candidates if a not in used)
+        size = min(int(trial.get("unlabelled_size", 1000)), len(pool))
+        rng = np.random.default_rng([int(trial["seed"]), 1])
+        picked = sorted(rng.choice(len(pool), size=size, replace=False).tolist())
+        fit_side["unlabelled"] = [pool[i] for i in picked]
+        n_unlabelled = size
+
+    y_train = y_all.loc[train].to_numpy()
+    y_test = y_all.loc[test].to_numpy()
+    t0 = time.perf_counter()
+    if req.labels:
+        predictor.fit(train, y_train, **fit_side)
+    else:
+        predictor.fit(test, **fit_side)  # training-free: no labels are read
+    t1 = time.perf_counter()
+    y_pred = np.asarray(predictor.predict(test, **pred_side), dtype=np.float64).reshape(-1)
+    t2 = time.perf_counter()
+    if y_pred.shape != y_test.shape:
+        raise TrialError(
+            f"predictor {trial['predictor']!r} returned {y_pred.shape[0]} scores for "
+            f"{y_test.shape[0]} test architectures"
+        )
+    metrics = evaluate(y_test, y_pred, ks=tuple(trial["ks"]), nan_policy=trial["nan_policy"])
+
+    # Costs as White et al. (2021) count them: training data at the full schedule, and for
+    # learning-curve predictors every queried architecture trained for the budget.
+    cost_col = info["cost_column"]
+    if cost_col is not None:
+        costs = pd.to_numeric(table[cost_col], errors="coerce").astype(np.float64)
+        label_cost = initialisation_time(costs.loc[train].to_numpy())
+        lc_cost = 0.0
+        if "learning_curves" in side_names:
+            b_ep, t_ep = info["budget_epochs"].get(budget), info["target_epochs"]
+            frac = (b_ep / t_ep) if b_ep and t_ep else float("nan")
+            lc_cost = float(frac * costs.loc[test].mean())
+    else:
+        label_cost = float("nan") if req.labels else 0.0
+        lc_cost = float("nan") if "learning_curves" in side_names else 0.0
+    fit_time = t1 - t0
+    predict_time = t2 - t1
+    query = predict_time / len(test) + lc_cost
+    init = label_cost + fit_time
+
+    row: dict[str, Any] = {
+        "hash": trial["hash"],
+        "space": trial["space"],
+        "benchmark": trial.get("benchmark"),
+        "dataset": trial["dataset"],
+        "data_path": None if trial.get("data") is None else trial["data"]["path"],
+        "target": target,
+        "predictor": trial["predictor"],
+        "label": trial["label"],
+        "params": json.dumps(trial.get("params") or {}, sort_keys=True),
+        "zero_cost": "zero_cost" in side_names,
+        "n_train": n_train,
+        "budget": budget,
+        "seed": int(trial["seed"]),
+        "test_size": len(test),
+        "n_unlabelled": n_unlabelled,
+    }
+    for k, v in metrics.items():
+        row[k] = int(v) if isinstance(v, int | np.integer) else float(v)
+    row.update(
+        {
+            "label_cost_s": float(label_cost),
+            "lc_cost_per_arch_s": float(lc_cost),
+            "fit_time_s": fit_time,
+            "predict_time_s": predict_time,
+            "query_time_per_arch_s": query,
+            "init_time_s": init,
+            "total_time_s": init + len(test) * query,
+            "trial_time_s": time.perf_counter() - start,
+            "worker": f"{socket.gethostname()}:{os.getpid()}",
+        }
+    )
+    return row
+
+
+def _safe_run(trial: Mapping[str, Any]) -> tuple[dict, dict | None, str | None]:
+    """``run_trial`` that returns its error as text instead of raising (one failing trial
+    does not stop a study); KeyboardInterrupt and SystemExit still propagate."""
+    try:
+        return dict(trial), run_trial(trial), None
+    except TrialError as err:
+        return dict(trial), None, str(err)
+    except Exception as err:
+        tb = traceback.format_exc(limit=6)
+        return dict(trial), None, f"{type(err).__name__}: {err}\n{tb}"
+
+
+# --------------------------------------------------------------------------- engines
+def run_trials(
+    trials: Iterable[Mapping[str, Any]],
+    *,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    address: str | None = None,
+) -> Iterator[tuple[dict, dict | None, str | None]]:
+    """Run ``trials`` on ``engine``; yield ``(trial, row, error)`` as each finishes.
+
+    Parameters
+    ----------
+    engine : {"local", "dask", "ray"}
+        ``local``: this process (``workers=1``) or joblib's process pool; ``dask``: a Dask
+        distributed cluster (``scheduler`` address, or a LocalCluster of ``workers``
+        processes, one thread each); ``ray``: a Ray cluster (``address``, or a local one
+        with ``workers`` CPUs).
+    workers : int
+        Processes for the local engines (ignored when connecting to a cluster).
+
+    Raises
+    ------
+    EngineUnavailableError
+        Dask / Ray are not installed (``pip install 'nasperf[distributed]'``).
+    """
+    trials = list(trials)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if not trials:
+        return iter(())
+    if engine == "local":
+        return _run_local(trials, workers)
+    if engine == "dask":
+        return _run_dask(trials, workers, scheduler)
+    return _run_ray(trials, workers, address)
+
+
+def _run_local(trials: list, workers: int) -> Iterator:
+    if workers == 1:
+        for trial in trials:
+            yield _safe_run(trial)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
+    yield from parallel(delayed(_safe_run)(t) for t in trials)
+
+
+def _run_dask(trials: list, workers: int, scheduler: str | None) -> Iterator:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as err:
+        raise EngineUnavailableError(
+            f"the dask engine needs dask.distributed ({err}); pip install 'nasperf[distributed]'"
+        ) from None
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as err:
+            raise EngineUnavailableError(
+                f"cannot reach the Dask scheduler {scheduler}: {err}"
+            ) from None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        futures = client.map(
+            _safe_run, trials, key=[f"nasperf-trial-{t['hash']}" for t in trials], pure=False
+        )
+        for fut in as_completed(futures):
+            yield fut.result()
+            fut.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_ray(trials: list, workers: int, address: str | None) -> Iterator:
+    try:
+        import ray
+    except ImportError as err:
+        raise EngineUnavailableError(
+            f"the ray engine needs ray ({err}); pip install 'nasperf[distributed]'"
+        ) from None
+    started = False
+    if not ray.is_initialized():
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            kwargs["address"] = address
+        else:
+            kwargs["num_cpus"] = workers
+        try:
+            ray.init(**kwargs)
+        except (ConnectionError, RuntimeError) as err:
+            raise EngineUnavailableError(
+                f"cannot start or reach Ray ({address or 'local'}): {err}"
+            ) from None
+        started = True
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=0)(_safe_run)
+        pending = [remote.remote(t) for t in trials]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started:
+            ray.shutdown()

@@ -1,0 +1,170 @@
+"""Plots of a study's results (PNG, matplotlib's Agg backend; no display needed).
+
+* :func:`plot_train_size`: a correlation (Kendall tau by default) against the training-set
+  size, one line per predictor (mean over seeds, band = +- std); training-free predictors
+  as horizontal dashed lines.
+* :func:`plot_time`: a correlation against the total time, initialisation (simulated
+  training of the training set + fitting) plus query time of the test set, log scale, one
+  line per predictor through its training sizes, in the style of White et al. (2021), Fig. 1.
+* :func:`plot_study`: both, for a results folder (``nasperf plot RESULTS``), without
+  rerunning anything.
+
+References
+----------
+White, Zela, Ru, Liu & Hutter, "How Powerful are Performance Predictors in Neural
+Architecture Search?", NeurIPS 2021, Fig. 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_study", "plot_time", "plot_train_size"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _sources(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    out = []
+    for (space, dataset), sub in df.groupby(["space", "dataset"], sort=True):
+        out.append((f"{space} / {dataset}", sub))
+    return out
+
+
+def _series_name(label: str, budget) -> str:
+    return (
+        label
+        if budget is None or (isinstance(budget, float) and np.isnan(budget))
+        else f"{label} ({budget})"
+    )
+
+
+def _grid(n: int, plt):
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.0 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat[:n])
+
+
+def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
+    """``metric`` vs training-set size per predictor, one panel per (space, dataset)."""
+    plt = _pyplot()
+    sources = _sources(table)
+    fig, axes = _grid(len(sources), plt)
+    for ax, (title, sub) in zip(axes, sources, strict=True):
+        sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
+        for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
+            name = _series_name(label, budget)
+            stats = g.groupby("n_train")[metric].agg(["mean", "std"]).fillna(0.0)
+            if (stats.index == 0).all():  # training-free: one level for every size
+                mean = float(stats["mean"].iloc[0])
+                ax.axhline(mean, linestyle="--", linewidth=1.2, label=name, color=None)
+                continue
+            x = stats.index.to_numpy()
+            (line,) = ax.plot(x, stats["mean"], marker="o", markersize=3, label=name)
+            ax.fill_between(
+                x,
+                stats["mean"] - stats["std"],
+                stats["mean"] + stats["std"],
+                alpha=0.15,
+                color=line.get_color(),
+            )
+        ax.set_xscale("log")
+        ax.set_xlabel("training-set size")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
+    """``metric`` vs total time (init + query, s, log) per predictor, as White et al. Fig. 1.
+
+    Each point is one (predictor, training size): mean over seeds of the metric and of
+    ``total_time_s``. Trials whose total time is unknown (user data without training
+    times) are left out.
+    """
+    plt = _pyplot()
+    table = table[np.isfinite(table["total_time_s"].astype(float))]
+    sources = _sources(table) if not table.empty else []
+    fig, axes = _grid(max(len(sources), 1), plt)
+    if not sources:
+        axes[0].text(0.5, 0.5, "no trial has a known total time", ha="center", va="center")
+    for ax, (title, sub) in zip(axes, sources, strict=False):
+        sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
+        for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
+            stats = g.groupby("n_train").agg(t=("total_time_s", "mean"), m=(metric, "mean"))
+            stats = stats.sort_values("t")
+            ax.plot(
+                stats["t"], stats["m"], marker="o", markersize=3, label=_series_name(label, budget)
+            )
+        ax.set_xscale("log")
+        ax.set_xlabel("initialisation + query time (s)")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_study(
+    folder: str | Path,
+    *,
+    table: pd.DataFrame | None = None,
+    out: str | Path | None = None,
+    metrics: Sequence[str] = ("kendall_tau", "spearman"),
+) -> list[Path]:
+    """Write the study plots of a results folder to ``out`` (default ``folder/plots``).
+
+    Parameters
+    ----------
+    folder : path
+        A results folder (``results.sqlite``).
+    table : DataFrame, optional
+        The rows to plot (default: all rows stored in ``folder``).
+    metrics : sequence of str
+        One training-size plot per metric; the time plot uses the first.
+
+    Returns
+    -------
+    list of Path
+        The PNG files written.
+    """
+    from .store import read_results
+
+    if table is None:
+        table = read_results(folder)
+    if table.empty:
+        raise ValueError(f"{folder} holds no finished trials to plot")
+    out = Path(out) if out is not None else Path(folder) / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for m in metrics:
+        if m in table.columns:
+            paths.append(plot_train_size(table, out / f"{m}_vs_train_size.png", metric=m))
+    first = next((m for m in metrics if m in table.columns), None)
+    if first is not None and "total_time_s" in table.columns:
+        paths.append(plot_time(table, out / f"{first}_vs_time.png", metric=first))
+    return paths

@@ -1,0 +1,258 @@
+"""A study's results folder: an SQLite table of finished trials and a metadata file.
+
+``results.sqlite`` holds one row per finished trial, keyed by the trial's hash
+(:func:`nasperf.evaluation.config.trial_hash`) and written in its own transaction, so a
+process killed at any instant (``kill -9`` included) leaves every committed row intact and
+no partial one; a rerun skips the hashes already there and ``INSERT OR IGNORE`` makes a
+duplicate impossible. Failed trials go to a separate ``errors`` table and are retried on
+the next run. ``meta.json`` (package and dependency versions, the config, start / end of
+every run) is replaced atomically: temporary file in the same folder, fsync, ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Mapping
+from importlib import metadata as _md
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "DB_NAME",
+    "META_NAME",
+    "ResultsStore",
+    "environment",
+    "read_meta",
+    "read_results",
+    "write_json_atomic",
+]
+
+DB_NAME = "results.sqlite"
+META_NAME = "meta.json"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trials (
+    hash TEXT PRIMARY KEY,
+    row TEXT NOT NULL,
+    trial TEXT NOT NULL,
+    finished_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS errors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash TEXT NOT NULL,
+    trial TEXT NOT NULL,
+    error TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+_DEPENDENCIES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "torch",
+    "torch-geometric",
+    "xgboost",
+    "xgboost-cpu",
+    "lightgbm",
+    "gpytorch",
+    "ngboost",
+    "joblib",
+    "pyyaml",
+    "pyarrow",
+    "dask",
+    "distributed",
+    "ray",
+)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def _dumps(obj: Any) -> str:
+    # NaN is kept (as JSON's NaN extension) so metrics round-trip exactly; floats are
+    # written with repr precision, so rows read back equal the rows stored.
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (temp file, flush, fsync, os.replace)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def environment() -> dict:
+    """Python, platform, nasperf and dependency versions (installed ones only)."""
+    versions = {}
+    for dist in ("nasperf", *_DEPENDENCIES):
+        try:
+            versions[dist] = _md.version(dist)
+        except _md.PackageNotFoundError:
+            continue
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "versions": versions,
+    }
+
+
+class ResultsStore:
+    """The results folder of one study (``results.sqlite`` + ``meta.json``).
+
+    Parameters
+    ----------
+    folder : path
+        Created if missing.
+
+    Examples
+    --------
+    >>> store = ResultsStore("studies/mine")
+    >>> done = store.finished()            # hashes of finished trials
+    >>> store.add(trial, row)              # one committed transaction
+    >>> df = store.table()                 # one row per finished trial
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / DB_NAME
+        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------------ rows
+    def finished(self) -> set[str]:
+        """Hashes of the trials already stored."""
+        return {h for (h,) in self._conn.execute("SELECT hash FROM trials")}
+
+    def add(self, trial: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+        """Store one finished trial in its own transaction; False if it was already there."""
+        with self._transaction():
+            cur = self._conn.execute(
+                "INSERT OR IGNORE INTO trials (hash, row, trial, finished_at) VALUES (?, ?, ?, ?)",
+                (trial["hash"], _dumps(dict(row)), _dumps(dict(trial)), _now()),
+            )
+        return cur.rowcount == 1
+
+    def add_error(self, trial: Mapping[str, Any], error: str) -> None:
+        """Record a failed trial (it is not finished: the next run tries it again)."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO errors (hash, trial, error, at) VALUES (?, ?, ?, ?)",
+                (trial["hash"], _dumps(dict(trial)), error, _now()),
+            )
+
+    def rows(self) -> list[dict]:
+        """Stored rows, ordered by hash (the order does not depend on how they ran)."""
+        cur = self._conn.execute("SELECT row FROM trials ORDER BY hash")
+        return [json.loads(r) for (r,) in cur]
+
+    def trials(self) -> list[dict]:
+        """Stored trial configurations, ordered by hash."""
+        cur = self._conn.execute("SELECT trial FROM trials ORDER BY hash")
+        return [json.loads(r) for (r,) in cur]
+
+    def errors(self) -> list[dict]:
+        """Recorded failures (hash, error, at), oldest first."""
+        cur = self._conn.execute("SELECT hash, error, at FROM errors ORDER BY id")
+        return [{"hash": h, "error": e, "at": a} for h, e, a in cur]
+
+    def table(self) -> pd.DataFrame:
+        """Finished trials as a DataFrame, one row each, sorted by hash."""
+        return pd.DataFrame(self.rows())
+
+    def __len__(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def meta_path(self) -> Path:
+        return self.folder / META_NAME
+
+    def read_meta(self) -> dict:
+        """``meta.json`` content ({} if there is none yet)."""
+        return read_meta(self.folder)
+
+    def write_meta(self, meta: Mapping[str, Any]) -> None:
+        """Replace ``meta.json`` atomically."""
+        write_json_atomic(self.meta_path, dict(meta))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _transaction(self):
+        conn = self._conn
+
+        class _Tx:
+            def __enter__(self_inner):
+                conn.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self_inner, exc_type, *_):
+                conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+
+def read_meta(folder: str | Path) -> dict:
+    """``meta.json`` of a results folder ({} if absent)."""
+    path = Path(folder) / META_NAME
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def read_results(folder: str | Path) -> pd.DataFrame:
+    """The finished trials of a results folder as a DataFrame (one row per trial).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` holds no ``results.sqlite``.
+    """
+    path = Path(folder) / DB_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} is not a study results folder (no {DB_NAME})")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = [json.loads(r) for (r,) in conn.execute("SELECT row FROM trials ORDER BY hash")]
+    finally:
+        conn.close()
+    return pd.DataFrame(rows)

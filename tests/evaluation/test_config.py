@@ -1,0 +1,126 @@
+"""Study configs: schema validation with clear errors, expansion into trials, trial hashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from nasperf.evaluation.config import (
+    ConfigError,
+    default_config,
+    expand_trials,
+    load_config,
+    parse_config,
+    trial_hash,
+)
+
+from ._study_helpers import CountConvPredictor, LastColumnPredictor, registered, tiny_config
+
+
+def test_expansion_counts_and_fields():
+    trials = expand_trials(parse_config(tiny_config(train_sizes=[30, 10, 30], seeds=[3, 5])))
+    assert [(t["n_train"], t["seed"]) for t in trials] == [(10, 3), (10, 5), (30, 3), (30, 5)]
+    t = trials[0]
+    assert (t["space"], t["benchmark"], t["dataset"], t["predictor"]) == (
+        "nb201",
+        "nb201",
+        "cifar10",
+        "xgb",
+    )
+    assert t["params"] == {"n_estimators": 20} and t["budget"] is None
+    assert len({t["hash"] for t in trials}) == 4
+    assert all(t["hash"] == trial_hash(t) for t in trials)
+
+
+def test_hash_is_canonical_and_sensitive():
+    t = expand_trials(parse_config(tiny_config()))[0]
+    reordered = dict(reversed(list(t.items())))
+    assert trial_hash(reordered) == t["hash"]
+    changed = {**t, "params": {"n_estimators": 21}}
+    assert trial_hash(changed) != t["hash"]
+    # a known value: the hash is sha256 of sorted-key compact JSON, stable across runs
+    import hashlib
+    import json
+
+    body = {k: v for k, v in t.items() if k != "hash"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert t["hash"] == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_unknown_predictor_lists_available():
+    with pytest.raises(ConfigError, match=r"predictors\[1\]\.name: unknown predictor 'xbg'") as ei:
+        parse_config(tiny_config(predictors=["xgb", "xbg"]))
+    msg = str(ei.value)
+    assert "did you mean 'xgb'" in msg and "available:" in msg and "rf" in msg
+
+
+@pytest.mark.parametrize(
+    ("over", "pattern"),
+    [
+        ({"seedz": 3}, r"unknown key\(s\) \['seedz'\].*valid keys"),
+        ({"train_sizes": "many"}, r"train_sizes: expected"),
+        ({"train_sizes": [10, 0]}, r"at least 1"),
+        ({"seeds": 0}, r"seeds: the number of seeds must be at least 1"),
+        (
+            {"predictors": [{"name": "xgb", "params": {"n_trees": 3}}]},
+            r"no parameter\(s\) \['n_trees'\]",
+        ),
+        (
+            {"predictors": [{"name": "xgb", "params": {"random_state": 3}}]},
+            r"set from the trial's seed",
+        ),
+        ({"predictors": ["xgb", "xgb"]}, r"label\(s\) \['xgb'\] used twice"),
+        ({"datasets": ["cifar11"]}, r"unknown dataset 'cifar11'.*available: cifar10"),
+        ({"spaces": ["nb999"]}, r"spaces\[0\]: unknown benchmark 'nb999'"),
+        ({"budgets": ["50ep"]}, r"no budget '50ep'.*available: \['12ep'\]"),
+        ({"budgets": ["200ep"]}, r"not cheaper than the target"),
+        ({"metrics": {"nan_policy": "ignore"}}, r"nan_policy"),
+        ({"zero_cost_table": "/nonexistent/zc.csv"}, r"does not exist"),
+        ({"imports": ["no_such_module_xyz"]}, r"cannot import 'no_such_module_xyz'"),
+    ],
+)
+def test_config_errors_are_clear(over, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        parse_config(tiny_config(**over))
+
+
+def test_yaml_is_never_evaluated(tmp_path):
+    cfg = tmp_path / "evil.yaml"
+    cfg.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(cfg)
+
+
+def test_load_config_file_with_overrides(tmp_path):
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text("predictors: [{name: xgb, params: {n_estimators: 5}}]\ntrain_sizes: [10]\n")
+    config = load_config(cfg, {"seeds": 1})
+    assert config.name == "small" and config.seeds == (0,) and config.train_sizes == (10,)
+    assert config.spaces == ("nb201",) and config.datasets == ("cifar10",)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("predictors: [xgb]\ntest_size: many\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: test_size: expected"):
+        load_config(bad)
+
+
+def test_packaged_default_config_parses():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
+    config = load_config(path)
+    assert config.train_sizes == (10, 20, 50, 100, 200, 500, 1000) and len(config.seeds) == 3
+    quick = parse_config(default_config(quick=True))
+    assert max(quick.train_sizes) <= 200
+
+
+def test_training_free_and_learning_curve_expansion():
+    with registered(test_count_conv=CountConvPredictor, test_last_column=LastColumnPredictor):
+        config = parse_config(
+            tiny_config(
+                predictors=["test_count_conv", "test_last_column"], train_sizes=[10, 30, 100]
+            )
+        )
+        trials = expand_trials(config)
+    free = [t for t in trials if t["predictor"] == "test_count_conv"]
+    assert [(t["n_train"], t["seed"]) for t in free] == [(0, 0), (0, 1)]  # sizes ignored
+    lc = [t for t in trials if t["predictor"] == "test_last_column"]
+    assert {t["budget"] for t in lc} == {"12ep"} and len(lc) == 6

@@ -1,0 +1,232 @@
+"""The study runner: trial function, resume after kill -9, engines agree, CLI, plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from nasperf.datasets import load_benchmark
+from nasperf.evaluation import kendall_tau, make_split
+from nasperf.evaluation.config import expand_trials, parse_config
+from nasperf.evaluation.engines import TrialError, run_trial
+from nasperf.evaluation.store import read_meta, read_results
+from nasperf.evaluation.study import main, run_study
+
+from ._study_helpers import (
+    CountConvPredictor,
+    FirstProxyPredictor,
+    LastColumnPredictor,
+    comparable,
+    registered,
+    tiny_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_trial_row_matches_a_direct_computation():
+    with registered(test_last_column=LastColumnPredictor):
+        config = parse_config(tiny_config(predictors=["test_last_column"], seeds=1))
+        trial = expand_trials(config)[0]
+        row = run_trial(trial)
+    table = load_benchmark("nb201", "cifar10")
+    split = make_split(table.index, 10, test_size=50, seed=0)
+    test = list(split.test)
+    expected = kendall_tau(table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"])
+    assert row["kendall_tau"] == expected
+    assert (row["budget"], row["n_train"], row["test_size"], row["hash"]) == (
+        "12ep",
+        10,
+        50,
+        trial["hash"],
+    )
+    # costs: the training set at 200 epochs, and every query trained for 12 of 200 epochs
+    train = list(split.train)
+    assert row["label_cost_s"] == pytest.approx(table.loc[train, "train_time_s"].sum())
+    lc = 12 / 200 * table.loc[test, "train_time_s"].mean()
+    assert row["lc_cost_per_arch_s"] == pytest.approx(lc)
+    assert row["query_time_per_arch_s"] >= lc
+
+
+def test_training_free_predictor_has_no_training_set():
+    with registered(test_count_conv=CountConvPredictor):
+        trial = expand_trials(parse_config(tiny_config(predictors=["test_count_conv"], seeds=1)))
+        assert len(trial) == 1
+        row = run_trial(trial[0])
+    assert row["n_train"] == 0 and row["label_cost_s"] == 0.0 and np.isfinite(row["kendall_tau"])
+
+
+def test_zero_cost_missing_is_a_clear_trial_error(monkeypatch):
+    import nasperf.datasets as D
+
+    def no_tables(space, dataset):
+        raise LookupError(f"no packaged zero-cost table for {space}/{dataset}")
+
+    monkeypatch.setattr(D, "load_zero_cost", no_tables, raising=False)
+    with registered(test_first_proxy=FirstProxyPredictor):
+        trial = expand_trials(parse_config(tiny_config(predictors=["test_first_proxy"], seeds=1)))
+        with pytest.raises(TrialError, match=r"needs zero-cost scores.*zero_cost_table"):
+            run_trial(trial[0])
+
+
+def test_user_proxy_table_and_csv_data(tmp_path):
+    table = load_benchmark("nb201", "cifar10").iloc[:400]
+    csv = tmp_path / "mine.csv"
+    pd.DataFrame(
+        {"arch": table.index, "acc": table["val_acc_200ep"], "secs": table["train_time_s"]}
+    ).to_csv(csv, index=False)
+    zc = tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "proxy": table["val_acc_12ep"]}).to_csv(zc, index=False)
+    raw = tiny_config(predictors=["test_first_proxy"], seeds=1, train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    raw.update(
+        data={"path": str(csv), "space": "nb201", "target": "acc", "cost_column": "secs"},
+        zero_cost_table=str(zc),
+    )
+    with registered(test_first_proxy=FirstProxyPredictor):
+        result = run_study(parse_config(raw), tmp_path / "out")
+    (row,) = result.table.to_dict("records")
+    split = make_split(table.index, 10, test_size=50, seed=0)
+    test = list(split.test)
+    assert row["kendall_tau"] == kendall_tau(
+        table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]
+    )
+    assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
+
+
+def test_study_resumes_and_is_deterministic(tmp_path):
+    config = parse_config(tiny_config())
+    first = run_study(config, tmp_path / "a")
+    assert (first.n_trials, first.n_run, first.n_skipped) == (4, 4, 0)
+    again = run_study(config, tmp_path / "a")
+    assert (again.n_run, again.n_skipped) == (0, 4)
+    other = run_study(config, tmp_path / "b")
+    pd.testing.assert_frame_equal(comparable(first.table), comparable(other.table))
+    meta = read_meta(tmp_path / "a")
+    assert meta["status"] == "complete" and len(meta["runs"]) == 2
+    assert meta["config"]["predictors"][0]["params"] == {"n_estimators": 20}
+    assert "numpy" in meta["environment"]["versions"]
+    assert meta["runs"][0]["started_at"] <= meta["runs"][0]["ended_at"]
+
+
+def _count_rows(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
+    raw = tiny_config(
+        predictors=[{"name": "xgb", "params": {"n_estimators": 150}}],
+        train_sizes=[10, 50, 100, 200, 400],
+        seeds=4,
+    )
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "killed"
+    cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg), "--out", str(out)]
+    cmd += ["--workers", "1", "--no-plots", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    db = out / "results.sqlite"
+    deadline = time.monotonic() + 120
+    while _count_rows(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_killed = _count_rows(db)
+    assert proc.returncode == -signal.SIGKILL
+    assert 3 <= n_killed < 20, f"the kill landed after {n_killed} of 20 trials"
+    json.loads((out / "meta.json").read_text())  # still a whole file
+
+    config = parse_config(raw)
+    resumed = run_study(config, out)
+    assert (resumed.n_skipped, resumed.n_run) == (n_killed, 20 - n_killed)
+    reference = run_study(config, tmp_path / "reference")
+    stored = read_results(out)
+    assert len(stored) == 20 and stored["hash"].is_unique
+    pd.testing.assert_frame_equal(comparable(stored), comparable(reference.table))
+
+
+def test_dask_local_cluster_and_local_engine_give_identical_tables(tmp_path):
+    pytest.importorskip("dask.distributed")
+    config = parse_config(tiny_config(seeds=3))
+    serial = run_study(config, tmp_path / "serial")
+    dask = run_study(config, tmp_path / "dask", engine="dask", workers=2)
+    assert len(serial.table) == 6
+    pd.testing.assert_frame_equal(comparable(serial.table), comparable(dask.table))
+    assert read_meta(tmp_path / "dask")["runs"][0]["engine"] == "dask"
+
+
+@pytest.mark.slow
+def test_local_process_pool_gives_identical_tables(tmp_path):
+    config = parse_config(tiny_config(seeds=3))
+    serial = run_study(config, tmp_path / "serial")
+    pooled = run_study(config, tmp_path / "pool", workers=2)
+    pd.testing.assert_frame_equal(comparable(serial.table), comparable(pooled.table))
+    assert pooled.table["worker"].nunique() >= 1
+
+
+@pytest.mark.slow
+def test_ray_gives_the_same_table(tmp_path):
+    pytest.importorskip("ray")
+    config = parse_config(tiny_config(seeds=1))
+    serial = run_study(config, tmp_path / "serial")
+    ray = run_study(config, tmp_path / "ray", engine="ray", workers=2)
+    pd.testing.assert_frame_equal(comparable(serial.table), comparable(ray.table))
+
+
+def test_cli_config_error_is_clear(tmp_path, capsys):
+    code = main(["--predictors", "xgb,nope", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "invalid study config: predictors[1].name: unknown predictor 'nope'" in err
+    assert "available:" in err and "xgb" in err
+    assert not (tmp_path / "x").exists()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("predictors: [xgb]\nseeds: -1\n")
+    assert main(["--config", str(cfg)]) == 2
+    assert "seeds: the number of seeds must be at least 1" in capsys.readouterr().err
+
+
+def test_default_study_end_to_end_shrunk(tmp_path, capsys, monkeypatch):
+    from nasperf import cli
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["--quick", "--train-sizes", "10,20", "--seeds", "1", "--test-size", "30"]
+    assert main([*argv, "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "| predictor | n_train | seeds | kendall_tau | spearman" in printed
+    (folder,) = (tmp_path / "studies").iterdir()  # default: studies/<name>-<digest>
+    assert folder.name.startswith("nb201-quick-")
+    table = read_results(folder)
+    assert set(table["n_train"]) == {10, 20} and table["label"].nunique() >= 1
+    pngs = sorted(p.name for p in (folder / "plots").glob("*.png"))
+    assert pngs == [
+        "kendall_tau_vs_time.png",
+        "kendall_tau_vs_train_size.png",
+        "spearman_vs_train_size.png",
+    ]
+    # plots again from the stored folder, without rerunning
+    assert cli.main(["plot", str(folder), "--out", str(tmp_path / "p")]) == 0
+    assert (tmp_path / "p" / "kendall_tau_vs_time.png").stat().st_size > 1000
+    # the same command resumes: nothing runs again
+    assert cli.main(["study", *argv, "--workers", "1", "--no-plots"]) == 0
+    assert "0 trial(s) run" in capsys.readouterr().out

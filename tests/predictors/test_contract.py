@@ -131,10 +131,14 @@ def test_deterministic_given_seed(name, nb201_split, fitted):
     )
 
 
+#: check_estimator fits these ~50 times at a cost of 20-120 s each: outside CI's default set.
+SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann"}
+
+
 @pytest.mark.parametrize(
     "name",
     [
-        n
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_SKLEARN_CHECKS else n
         for n in NAMES
         if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.side_information
     ],

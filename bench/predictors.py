@@ -52,7 +52,9 @@ def nb201_task(args) -> tuple[pd.Series, dict, dict]:
         zc = zc[[c for c in zc.columns if c != "nan_reasons"]].dropna(how="any")
         table = table.loc[table.index.intersection(zc.index)]
     y = table["val_acc_200ep"]
-    side = {"learning_curves": table[["val_acc_12ep"]]}
+    # The 12-epoch run's observations (validation and test accuracy) as the partial curve.
+    fid = nasperf.datasets.get_benchmark("nb201").resolve_fidelity(args.budget)
+    side = {"learning_curves": table[list(fid.curve_columns)]}
     if zc is not None:
         side["zero_cost"] = zc
     return y, side, {"space": "nb201"}
@@ -108,6 +110,7 @@ def main(argv=None) -> int:
         help="feature-based predictors without / with the zero-cost table",
     )
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--budget", default="12ep", help="fidelity giving the learning curves")
     ap.add_argument("--quick", action="store_true", help="3 seeds, sizes 10,100, 3 predictors")
     ap.add_argument("--json", default=None, help="also write the raw rows here")
     args = ap.parse_args(argv)

@@ -93,12 +93,23 @@ class Fidelity:
         Training epochs, if the budget is an epoch count.
     description : str
         One line for humans.
+    observed : tuple of str
+        Every column measured by the same partial training run (e.g. the validation and the
+        test accuracy after 12 epochs); learning-curve predictors receive all of them as the
+        run's features. Default: ``(column,)``.
     """
 
     name: str
     column: str
     epochs: int | None = None
     description: str = ""
+    observed: tuple[str, ...] = ()
+
+    @property
+    def curve_columns(self) -> tuple[str, ...]:
+        """Columns a learning-curve predictor gets for this budget (``observed`` or the
+        target column)."""
+        return self.observed or (self.column,)
 
 
 class Benchmark(ABC):
@@ -393,7 +404,13 @@ NB201 = register_benchmark(
             "imagenet": "ImageNet16-120",
         },
         fidelities=(
-            Fidelity("12ep", "val_acc_12ep", 12, "validation accuracy after the 12-epoch schedule"),
+            Fidelity(
+                "12ep",
+                "val_acc_12ep",
+                12,
+                "validation accuracy after the 12-epoch schedule",
+                observed=("val_acc_12ep", "test_acc_12ep"),
+            ),
             Fidelity(
                 "200ep",
                 "val_acc_200ep",

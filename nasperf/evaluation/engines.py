@@ -142,7 +142,8 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
         info = {
             "target": tfid.column,
             "fidelities": {
-                f.name: [g.column for g in cheaper[: i + 1]] for i, f in enumerate(cheaper)
+                f.name: [c for g in cheaper[: i + 1] for c in g.curve_columns]
+                for i, f in enumerate(cheaper)
             },
             "target_epochs": tfid.epochs,
             "budget_epochs": {f.name: f.epochs for f in cheaper},

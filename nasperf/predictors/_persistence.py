@@ -143,6 +143,9 @@ def save_predictor(pred, path: Any) -> None:
         "version": VERSION,
         "name": name,
         "params": _params_for_json(pred),
+        "tuple_params": sorted(
+            k for k, v in pred.get_params(deep=False).items() if isinstance(v, tuple)
+        ),
         "attributes": {},
     }
     arrays: dict[str, np.ndarray] = {}
@@ -293,6 +296,11 @@ def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
                 ) from err
     elif space is not None:
         params["space"] = space
+    # JSON has no tuples: parameters that were tuples get their type back, so that
+    # get_params of the loaded predictor equals the saved one's.
+    for key in meta.get("tuple_params", []):
+        if isinstance(params.get(key), list):
+            params[key] = tuple(params[key])
     pred = cls(**params)
     attrs = meta["attributes"]
     deferred = []

@@ -406,7 +406,8 @@ class Predictor(RegressorMixin, BaseEstimator):
     def _make_encoder(self, space: SearchSpace):
         from nasperf.encodings import get as get_encoding
 
-        return get_encoding(self.encoding, space=space)
+        enc = self.encoding
+        return get_encoding(enc if isinstance(enc, str) else list(enc), space=space)
 
     def _zero_cost_columns(self, side: dict) -> list[str]:
         table = side.get("zero_cost")

@@ -23,8 +23,12 @@ class OmniPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, zero_cost_proxies, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
+    encoding : str or sequence of str
+        Default: the adjacency one-hot encoding plus GRAF's graph features (operation
+        counts on input-output paths, path lengths, degrees): the trees then see both the
+        exact cell and the structure that decides trainability.
     model : str
         A registered predictor that accepts feature matrices (``"xgb"``, ``"lgb"``,
         ``"ngb"``, ``"rf"``, ...).
@@ -49,7 +53,7 @@ class OmniPredictor(Predictor):
         self,
         *,
         space: Any = "nb201",
-        encoding: Any = "adjacency_onehot",
+        encoding: Any = ("adjacency_onehot", "graf"),
         zero_cost_proxies: Any = None,
         model: str = "xgb",
         model_params: dict | None = None,

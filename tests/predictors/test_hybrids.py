@@ -33,7 +33,7 @@ def test_omni_requires_curves_and_scores_and_concatenates_them(data):
     omni.fit(
         data["archs"][:100], data["y"][:100], zero_cost=data["zc"], learning_curves=data["lc"][:100]
     )
-    width = omni.encoder_.n_features_out_
+    width = omni.encoder_.transform(data["archs"][:1]).shape[1]
     assert omni.model_.n_features_in_ == width + 2 + 1
     assert omni.uses_zero_cost_ == ["params_mb", "edgegpu_latency"]
     with pytest.raises(ValueError, match="learning_curves has 2 epochs"):
@@ -114,14 +114,21 @@ def test_tree_and_ensemble_predictors_on_a_user_defined_space(tmp_path):
 
 def test_tuned_search_keeps_the_best_configuration(data):
     tuned = get(
-        "tuned", model="xgb", model_params={"n_estimators": 30},
+        "tuned",
+        model="xgb",
+        model_params={"n_estimators": 30},
         param_distributions={"max_depth": [1, 2, 4], "learning_rate": [0.05, 0.3]},
-        n_iter=4, cv=3, random_state=0,
+        n_iter=4,
+        cv=3,
+        random_state=0,
     ).fit(data["archs"][:120], data["y"][:120])
     assert tuned.n_tried_ == 4 and tuned.cv_results_[0]["params"] == {}
     best = max(r["kendall_tau"] for r in tuned.cv_results_)
-    assert [r["kendall_tau"] for r in tuned.cv_results_ if r["params"] == tuned.best_params_][0] == best
+    assert [r["kendall_tau"] for r in tuned.cv_results_ if r["params"] == tuned.best_params_][
+        0
+    ] == best
     assert tuned.model_.get_params()["max_depth"] == tuned.best_params_.get("max_depth", 6)
-    quick = get("tuned", model="xgb", model_params={"n_estimators": 10}, time_budget=0.0,
-                random_state=0).fit(data["archs"][:60], data["y"][:60])
+    quick = get(
+        "tuned", model="xgb", model_params={"n_estimators": 10}, time_budget=0.0, random_state=0
+    ).fit(data["archs"][:60], data["y"][:60])
     assert quick.n_tried_ == 1 and quick.best_params_ == {}

@@ -132,7 +132,7 @@ def test_deterministic_given_seed(name, nb201_split, fitted):
 
 
 #: check_estimator fits these ~50 times at a cost of 20-120 s each: outside CI's default set.
-SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann"}
+SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann", "nao"}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,138 @@
+"""Shared pieces of the torch predictors: seeding, scaling, MLPs and a training loop.
+
+Private to :mod:`nasperf.predictors`. Randomness never touches the global RNG state:
+:func:`seeded` forks it, and data order comes from an explicit ``torch.Generator``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasperf._device import resolve_device
+
+__all__ = [
+    "seeded",
+    "device_of",
+    "fit_scaler",
+    "make_mlp",
+    "train",
+    "to_tensor",
+    "predict_batched",
+]
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device | None = None) -> Iterator[torch.Generator]:
+    """Run the block with torch's RNG seeded by ``seed``, restoring the caller's state after.
+
+    Module initialisation inside the block is reproducible; yields a CPU generator (seeded
+    from ``seed`` too) for data shuffling.
+    """
+    devices = [device] if device is not None and device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        gen = torch.Generator()
+        gen.manual_seed(seed + 1)
+        yield gen
+
+
+def device_of(device: Any) -> torch.device:
+    """The resolved ``device`` parameter (CPU by default, CUDA when asked and present)."""
+    return resolve_device(device)
+
+
+def fit_scaler(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale (std, with 1 where the std is 0) of ``a`` along ``axis``, float64."""
+    a = np.asarray(a, dtype=np.float64)
+    mean = a.mean(axis=axis)
+    scale = a.std(axis=axis)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    return mean, scale
+
+
+def to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A float32 tensor on ``device``."""
+    return torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32), device=device)
+
+
+def make_mlp(
+    n_in: int,
+    hidden: Sequence[int],
+    n_out: int = 1,
+    *,
+    activation: str = "relu",
+    dropout: float = 0.0,
+) -> nn.Sequential:
+    """A fully connected network ``n_in -> hidden... -> n_out``."""
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU}[activation]
+    layers: list[nn.Module] = []
+    width = n_in
+    for h in hidden:
+        layers += [nn.Linear(width, int(h)), act()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = int(h)
+    layers.append(nn.Linear(width, n_out))
+    return nn.Sequential(*layers)
+
+
+def train(
+    model: nn.Module,
+    tensors: Sequence[torch.Tensor],
+    loss_fn: Callable[..., torch.Tensor],
+    *,
+    epochs: int | None = None,
+    steps: int | None = None,
+    batch_size: int,
+    lr: float,
+    weight_decay: float = 0.0,
+    generator: torch.Generator,
+    cosine: bool = True,
+) -> nn.Module:
+    """Adam on mini-batches of ``tensors`` (shuffled by ``generator``) for ``epochs``, or
+    for as many epochs as make at least ``steps`` optimizer steps when ``steps`` is given.
+
+    ``loss_fn(*batch)`` returns the scalar loss of a batch; the learning rate follows a
+    cosine schedule to zero when ``cosine``. Leaves the model in eval mode.
+    """
+    n = tensors[0].shape[0]
+    bs = max(1, min(int(batch_size), n))
+    steps_per_epoch = -(-n // bs)
+    if steps is not None:
+        epochs = max(1, -(-int(steps) // steps_per_epoch))
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    total = max(1, epochs * steps_per_epoch)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cosine else 1.0
+    )
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=generator).to(tensors[0].device)
+        for start in range(0, n, bs):
+            idx = perm[start : start + bs]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(*(t[idx] for t in tensors))
+            loss.backward()
+            opt.step()
+            sched.step()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def predict_batched(
+    fn: Callable[[torch.Tensor], torch.Tensor], X: torch.Tensor, batch_size: int = 4096
+) -> np.ndarray:
+    """``fn`` applied to row blocks of ``X``, concatenated, as a float64 array.
+
+    Fixed-size row blocks keep results independent of how many rows are asked for at once
+    (up to ``batch_size``), which scikit-learn's subset-invariance checks rely on.
+    """
+    outs = [fn(X[i : i + batch_size]).detach().cpu().double() for i in range(0, len(X), batch_size)]
+    return torch.cat(outs).numpy() if outs else np.zeros(0)

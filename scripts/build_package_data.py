@@ -180,6 +180,9 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame.sort_values("arch"), preserve_index=False)
+    # No pandas metadata: it records the pandas version, which would make the bytes depend on
+    # the installed pandas; the Arrow types alone restore every column.
+    table = table.replace_schema_metadata(None)
     dictionary, encoding = [], {}
     for name in table.column_names:
         col = table.column(name)

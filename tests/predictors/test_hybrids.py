@@ -95,8 +95,14 @@ def test_ensemble_rank_combination_is_the_mean_rank(data):
     np.testing.assert_allclose(ens.predict(test), np.mean(ranks, axis=0))
 
 
+class _UnregisteredChain(ChainSpace):
+    """The chain space under a name no other test registers."""
+
+    name = "chain_unregistered_in_test_hybrids"
+
+
 def test_tree_and_ensemble_predictors_on_a_user_defined_space(tmp_path):
-    space = ChainSpace()
+    space = _UnregisteredChain()
     archs = space.enumerate() if hasattr(space, "enumerate") else space.sample(27, seed=0)
     archs = list(dict.fromkeys(archs))
     # A synthetic target: convolutions help, 3x3 more than 1x1.

@@ -5,8 +5,9 @@ NAS-Bench-201 (default): target = 200-epoch validation accuracy (mean over seeds
 training sets of the sizes asked for, drawn from the candidate cells (the same splits for
 every predictor: paired comparisons). Predictors get the side information they declare:
 zero-cost scores from ``--zero-cost FILE`` (a proxy table, e.g. written by ``nasperf
-proxies``; candidates are then the cells it covers) and the 12-epoch validation accuracy as
-a one-point learning curve. ``--features`` adds the zero-cost table to every feature-based
+proxies``; default: the packaged table of synflow, l2_norm, params and flops for all cells;
+candidates are the cells it covers) and the 12-epoch run's validation and test accuracy as
+the partial learning curve (``--budget``). ``--features`` adds the zero-cost table to every feature-based
 predictor too (``plain`` / ``zc`` / ``both`` rows).
 
 NAS-Bench-101 / -301 (``--space nb101|nb301``): the NASLib zero-cost samples in
@@ -47,9 +48,12 @@ def nb201_task(args) -> tuple[pd.Series, dict, dict]:
     table = nasperf.load_benchmark("nb201", args.dataset)
     table = table[np.isfinite(table["val_acc_200ep"])]
     zc = None
-    if args.zero_cost:
+    if args.zero_cost == "packaged":
+        zc = nasperf.datasets.load_zero_cost("nb201", args.dataset)
+    elif args.zero_cost != "none":
         zc = nasperf.zero_cost.read_proxy_table(args.zero_cost)
         zc = zc[[c for c in zc.columns if c != "nan_reasons"]].dropna(how="any")
+    if zc is not None:
         table = table.loc[table.index.intersection(zc.index)]
     y = table["val_acc_200ep"]
     # The 12-epoch run's observations (validation and test accuracy) as the partial curve.
@@ -102,7 +106,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default=None, help="comma list of training sizes")
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--test-size", type=int, default=None)
-    ap.add_argument("--zero-cost", default=None, help="proxy table (nb201)")
+    ap.add_argument(
+        "--zero-cost",
+        default="packaged",
+        help="nb201 proxy table: 'packaged' (default), 'none' or a file from nasperf proxies",
+    )
     ap.add_argument(
         "--features",
         default="both",

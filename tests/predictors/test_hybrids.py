@@ -138,3 +138,17 @@ def test_tuned_search_keeps_the_best_configuration(data):
         "tuned", model="xgb", model_params={"n_estimators": 10}, time_budget=0.0, random_state=0
     ).fit(data["archs"][:60], data["y"][:60])
     assert quick.n_tried_ == 1 and quick.best_params_ == {}
+
+
+def test_omni_auto_picks_the_model_with_the_best_out_of_fold_ranking(data):
+    side = {"zero_cost": data["zc"]}
+    omni = get("omni", random_state=0).fit(
+        data["archs"][:60], data["y"][:60], learning_curves=data["lc"][:60], **side
+    )
+    assert set(omni.cv_scores_) == {"xgb", "bayes_lin_reg"}
+    assert omni.model_name_ == max(omni.cv_scores_, key=omni.cv_scores_.get)
+    assert type(omni.model_).name == omni.model_name_
+    tiny = get("omni", random_state=0).fit(
+        data["archs"][:5], data["y"][:5], learning_curves=data["lc"][:5], **side
+    )
+    assert tiny.model_name_ == "bayes_lin_reg" and tiny.cv_scores_ == {}

@@ -154,8 +154,11 @@ class LambdaRankPredictor(Predictor):
             "lambdarank_truncation_level": max(sizes),
             "num_leaves": self.num_leaves,
             "learning_rate": self.learning_rate,
-            "min_data_in_leaf": self.min_child_samples,
-            "min_sum_hessian_in_leaf": 0.0,
+            # Capped at a fifth of the rows so that ten training architectures still split.
+            "min_data_in_leaf": max(1, min(self.min_child_samples, len(y) // 5)),
+            # Not 0: LightGBM aborts on leaves whose lambdas have zero hessian (all pairs of
+            # a leaf tied), a known failure of lambdarank with min_sum_hessian_in_leaf=0.
+            "min_sum_hessian_in_leaf": 1e-3,
             "bagging_fraction": self.subsample,
             "bagging_freq": 1 if self.subsample < 1.0 else 0,
             "feature_fraction": self.colsample_bytree,

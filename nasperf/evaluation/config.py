@@ -84,9 +84,11 @@ __all__ = [
 
 #: Predictors of the default study, in order; names not registered in this installation
 #: are left out (at least one must exist). Edit this list to change the default study.
-DEFAULT_PREDICTORS: tuple[str, ...] = ("xgb", "lgb", "rf", "gp", "mlp")
-#: How many of DEFAULT_PREDICTORS the default study runs (the first ones registered).
-DEFAULT_MAX_PREDICTORS = 3
+DEFAULT_PREDICTORS: tuple[str, ...] = ("xgb", "lgb", "omni", "zc_proxy", "rf", "gp", "mlp")
+#: How many of DEFAULT_PREDICTORS the default study runs (the first ones registered): two
+#: model-based baselines, the OMNI hybrid (packaged zero-cost table + 12-epoch curves) and a
+#: training-free proxy (synflow).
+DEFAULT_MAX_PREDICTORS = 4
 #: Training-set sizes of the default study (White et al. use 10 ... 1000 on NB201).
 DEFAULT_TRAIN_SIZES: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000)
 #: Training-set sizes of ``--quick``.

@@ -214,11 +214,15 @@ def test_default_study_end_to_end_shrunk(tmp_path, capsys, monkeypatch):
     argv = ["--quick", "--train-sizes", "10,20", "--seeds", "1", "--test-size", "30"]
     assert main([*argv, "--workers", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "| predictor | n_train | seeds | kendall_tau | spearman" in printed
+    # a budget column because the default study has a learning-curve predictor (omni)
+    assert "| predictor | budget | n_train | seeds | kendall_tau | spearman" in printed
     (folder,) = (tmp_path / "studies").iterdir()  # default: studies/<name>-<digest>
     assert folder.name.startswith("nb201-quick-")
     table = read_results(folder)
-    assert set(table["n_train"]) == {10, 20} and table["label"].nunique() >= 1
+    # the training-free proxy runs once per seed, with no training set
+    assert set(table["n_train"]) == {0, 10, 20}
+    assert set(table.loc[table["n_train"] == 0, "label"]) == {"zc_proxy"}
+    assert {"xgb", "lgb", "omni", "zc_proxy"} <= set(table["label"])
     pngs = sorted(p.name for p in (folder / "plots").glob("*.png"))
     assert pngs == [
         "kendall_tau_vs_time.png",

@@ -18,10 +18,18 @@ import sys
 
 
 def _info(_: argparse.Namespace) -> int:
-    from nasperf import datasets, spaces
+    from nasperf import datasets, encodings, predictors, spaces, zero_cost
 
     print("search spaces:", ", ".join(spaces.SPACES.names(aliases=False)))
     print("benchmarks:", ", ".join(datasets.available_benchmarks()))
+    tables = [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
+    print("zero-cost tables:", ", ".join(tables) or "none")
+    print("encodings:", ", ".join(encodings.ENCODINGS.names(aliases=False)))
+    print("zero-cost proxies:", ", ".join(zero_cost.available()))
+    for name in predictors.available():
+        req = predictors.PREDICTORS.get(name).requirements
+        needs = ", ".join(req.side_information) or ("no labels" if not req.labels else "")
+        print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
     return 0
 
 

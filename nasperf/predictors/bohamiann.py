@@ -202,8 +202,12 @@ class BOHAMIANNPredictor(Predictor):
     def _sample_predictions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-sample means ``(n_samples, n)`` and noise variances ``(n_samples,)``,
         standardised."""
-        Xt = to_tensor((X - self.x_mean_) / self.x_scale_, device_of(self.device))
-        means = np.stack([predict_batched(s, Xt) for s in self.samples_])
+        import copy
+
+        # float64 inference: float32 matmuls round differently with the number of rows in
+        # a batch, which would make a prediction depend on what else is predicted with it.
+        Xt = to_tensor((X - self.x_mean_) / self.x_scale_, device_of(self.device)).double()
+        means = np.stack([predict_batched(copy.deepcopy(s).double(), Xt) for s in self.samples_])
         noise = np.array([float(torch.exp(s.log_noise.detach())) for s in self.samples_])
         return means, noise
 

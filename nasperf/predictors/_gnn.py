@@ -14,7 +14,6 @@ concatenated to the pooled graph embedding before the head.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from typing import Any
 
@@ -24,6 +23,7 @@ from torch import nn
 
 from nasperf._device import resolve_device
 
+from ._torch_utils import torch_threads
 from .base import Predictor
 
 
@@ -295,16 +295,8 @@ class GraphPredictor(Predictor):
             extra = (extra - self.extra_mean_) / self.extra_scale_
         return _Packed(X.graphs, extra, self._device())
 
-    @contextlib.contextmanager
     def _threads(self):
-        n = getattr(self, "n_jobs", None)
-        before = torch.get_num_threads()
-        if n is not None:
-            torch.set_num_threads(int(n))
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+        return torch_threads(getattr(self, "n_jobs", None))
 
     def fit(self, archs: Any, y: Any = None, **side: Any):
         with self._threads():

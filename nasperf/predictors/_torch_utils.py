@@ -16,10 +16,13 @@ from torch import nn
 
 from nasperf._device import resolve_device
 
+from .base import fit_scaler
+
 __all__ = [
     "seeded",
     "device_of",
     "fit_scaler",
+    "torch_threads",
     "make_mlp",
     "train",
     "to_tensor",
@@ -47,13 +50,25 @@ def device_of(device: Any) -> torch.device:
     return resolve_device(device)
 
 
-def fit_scaler(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and scale (std, with 1 where the std is 0) of ``a`` along ``axis``, float64."""
-    a = np.asarray(a, dtype=np.float64)
-    mean = a.mean(axis=axis)
-    scale = a.std(axis=axis)
-    scale = np.where(scale > 1e-12, scale, 1.0)
-    return mean, scale
+@contextlib.contextmanager
+def torch_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run with ``n_jobs`` torch intra-op threads, restoring the previous count after.
+
+    Small networks and GP problems run fastest on one thread; on a shared machine torch's
+    default (all cores) can be tens of times slower through contention. ``None`` leaves
+    torch's setting alone.
+    """
+    if n_jobs is None:
+        yield
+        return
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be >= 1 or None, got {n_jobs}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:

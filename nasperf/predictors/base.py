@@ -76,6 +76,7 @@ __all__ = [
     "Predictor",
     "Requirements",
     "SIDE_INFORMATION",
+    "fit_scaler",
     "is_feature_matrix",
     "signed_log",
     "torch_generator",
@@ -130,6 +131,18 @@ def signed_log(x: np.ndarray) -> np.ndarray:
     """``sign(x) * log1p(|x|)``: order-preserving compression of heavy-tailed scores."""
     x = np.asarray(x, dtype=np.float64)
     return np.sign(x) * np.log1p(np.abs(x))
+
+
+def fit_scaler(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale (std, with 1 where the std is 0) of ``a`` along ``axis``, float64.
+
+    Constant columns get scale 1: they carry no information and must not divide by zero.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    mean = a.mean(axis=axis)
+    scale = a.std(axis=axis)
+    scale = np.where(scale > 1e-12, scale, 1.0)
+    return mean, scale
 
 
 def is_feature_matrix(archs: Any) -> bool:

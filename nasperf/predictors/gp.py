@@ -7,15 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import PREDICTORS
-from .base import Predictor
-
-
-def _standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and scales; constant columns get scale 1 (they carry no information)."""
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale = np.where(scale > 1e-12, scale, 1.0)
-    return mean, scale
+from .base import Predictor, fit_scaler
 
 
 @PREDICTORS.register("gp", "gaussian_process")
@@ -100,7 +92,7 @@ class GPPredictor(Predictor):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
 
-        self.x_mean_, self.x_scale_ = _standardizer(X)
+        self.x_mean_, self.x_scale_ = fit_scaler(X)
         Z = (X - self.x_mean_) / self.x_scale_
         model = GaussianProcessRegressor(
             kernel=self._kernel(X.shape[1]),

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from typing import Any
 
 import numpy as np
 
 from . import PREDICTORS
-from .base import Predictor
-
-
-def _standardizer(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    return mean, np.where(scale > 1e-12, scale, 1.0)
-
-
-@contextlib.contextmanager
-def _torch_threads(n_jobs: int | None):
-    """Run with ``n_jobs`` torch intra-op threads, restoring the previous count after.
-
-    Small GP problems run fastest on one thread; on a shared machine torch's default
-    (all cores) can be tens of times slower through contention.
-    """
-    import torch
-
-    if n_jobs is None:
-        yield
-        return
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be >= 1 or None, got {n_jobs}")
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+from ._torch_utils import torch_threads
+from .base import Predictor, fit_scaler
 
 
 def _initial_inducing(Z: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -169,7 +141,7 @@ class SparseGPPredictor(Predictor):
         self.model_ = _sgpr_model(train_x, train_y, inducing, self.likelihood_, self.nu).double()
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        with _torch_threads(self.n_jobs):
+        with torch_threads(self.n_jobs):
             self._fit_gp(X, y)
 
     def _fit_gp(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -178,7 +150,7 @@ class SparseGPPredictor(Predictor):
 
         if self.n_inducing < 1:
             raise ValueError(f"n_inducing must be >= 1, got {self.n_inducing}")
-        self.x_mean_, self.x_scale_ = _standardizer(X)
+        self.x_mean_, self.x_scale_ = fit_scaler(X)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         self.X_train_ = (X - self.x_mean_) / self.x_scale_
@@ -186,7 +158,7 @@ class SparseGPPredictor(Predictor):
         inducing = _initial_inducing(self.X_train_, self.n_inducing, self._rng())
         self.n_inducing_ = len(inducing)
         self._build_modules()
-        with _torch_threads(self.n_jobs), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             self.model_.covar_module.inducing_points.copy_(torch.from_numpy(inducing))
             # A lengthscale of the order of the distance between standardised rows.
             self.model_.base_covar_module.base_kernel.lengthscale = float(np.sqrt(X.shape[1]))
@@ -214,7 +186,7 @@ class SparseGPPredictor(Predictor):
         self.model_.eval()
         self.likelihood_.eval()
         with (
-            _torch_threads(self.n_jobs),
+            torch_threads(self.n_jobs),
             torch.no_grad(),
             gpytorch.settings.max_cholesky_size(10**9),
             warnings.catch_warnings(),

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import PREDICTORS
-from .base import Predictor
+from .base import Predictor, fit_scaler
 
 
 @PREDICTORS.register("svr", "support_vector_regression")
@@ -70,9 +70,7 @@ class SVRPredictor(Predictor):
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.svm import SVR
 
-        self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
-        self.x_scale_ = np.where(scale > 1e-12, scale, 1.0)
+        self.x_mean_, self.x_scale_ = fit_scaler(X)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         self.model_ = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma, kernel=self.kernel)

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from . import PREDICTORS
-from .base import Predictor
-from .sparse_gp import _initial_inducing, _standardizer, _torch_threads
+from ._torch_utils import torch_threads
+from .base import Predictor, fit_scaler
+from .sparse_gp import _initial_inducing
 
 
 def _make_svgp_class():
@@ -129,7 +130,7 @@ class VariationalSparseGPPredictor(Predictor):
         self.likelihood_ = gpytorch.likelihoods.GaussianLikelihood().double()
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        with _torch_threads(self.n_jobs):
+        with torch_threads(self.n_jobs):
             self._fit_gp(X, y)
 
     def _fit_gp(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -141,7 +142,7 @@ class VariationalSparseGPPredictor(Predictor):
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         rng = self._rng()
-        self.x_mean_, self.x_scale_ = _standardizer(X)
+        self.x_mean_, self.x_scale_ = fit_scaler(X)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         Z = (X - self.x_mean_) / self.x_scale_
@@ -151,7 +152,7 @@ class VariationalSparseGPPredictor(Predictor):
         self.n_features_in_ = X.shape[1]
         self._build_modules()
         model, likelihood = self.model_, self.likelihood_
-        with _torch_threads(self.n_jobs), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             model.variational_strategy.inducing_points.copy_(torch.from_numpy(inducing))
             model.covar_module.base_kernel.lengthscale = float(np.sqrt(X.shape[1]))
         x_all = torch.from_numpy(Z)
@@ -182,7 +183,7 @@ class VariationalSparseGPPredictor(Predictor):
         z = torch.as_tensor((X - self.x_mean_) / self.x_scale_, dtype=torch.float64)
         self.model_.eval()
         self.likelihood_.eval()
-        with _torch_threads(self.n_jobs), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             return self.likelihood_(self.model_(z))
 
     def _predict(self, X: np.ndarray) -> np.ndarray:

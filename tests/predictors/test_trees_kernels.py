@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from nasperf.predictors import get
+from nasperf.predictors._torch_utils import torch_threads as _torch_threads
 from nasperf.predictors.gp_wl import wl_features
 from nasperf.predictors.lambdarank import relevance_grades
-from nasperf.predictors.sparse_gp import _torch_threads
 
 ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 ALL_CONV = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"

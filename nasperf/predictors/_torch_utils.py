@@ -22,6 +22,7 @@ __all__ = [
     "seeded",
     "device_of",
     "fit_scaler",
+    "standardize_fit",
     "torch_threads",
     "make_mlp",
     "train",
@@ -48,6 +49,15 @@ def seeded(seed: int, device: torch.device | None = None) -> Iterator[torch.Gene
 def device_of(device: Any) -> torch.device:
     """The resolved ``device`` parameter (CPU by default, CUDA when asked and present)."""
     return resolve_device(device)
+
+
+def standardize_fit(est: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``est``'s scalers (``x_mean_``, ``x_scale_``, ``y_mean_``, ``y_scale_``) on
+    ``X`` and ``y`` and return both standardised."""
+    est.x_mean_, est.x_scale_ = fit_scaler(X)
+    y_mean, y_scale = fit_scaler(y)
+    est.y_mean_, est.y_scale_ = float(y_mean), float(y_scale)
+    return (X - est.x_mean_) / est.x_scale_, (y - est.y_mean_) / est.y_scale_
 
 
 @contextlib.contextmanager

@@ -10,7 +10,14 @@ import torch
 from torch import nn
 
 from . import PREDICTORS
-from ._torch_utils import device_of, fit_scaler, make_mlp, predict_batched, seeded, to_tensor
+from ._torch_utils import (
+    device_of,
+    make_mlp,
+    predict_batched,
+    seeded,
+    standardize_fit,
+    to_tensor,
+)
 from .base import Predictor
 
 __all__ = ["BOHAMIANNPredictor"]
@@ -168,11 +175,9 @@ class BOHAMIANNPredictor(Predictor):
                 f"burn_in={self.burn_in}, num_steps={self.num_steps}, keep_every={self.keep_every}"
             )
         device = device_of(self.device)
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
-        y_mean, y_scale = fit_scaler(y)
-        self.y_mean_, self.y_scale_ = float(y_mean), float(y_scale)
-        Xt = to_tensor((X - self.x_mean_) / self.x_scale_, device)
-        yt = to_tensor((y - self.y_mean_) / self.y_scale_, device)
+        Xs, ys = standardize_fit(self, X, y)
+        Xt = to_tensor(Xs, device)
+        yt = to_tensor(ys, device)
         n = len(yt)
         bs = max(1, min(int(self.batch_size), n))
         prior_prec = 1.0 / float(self.weight_prior_std) ** 2

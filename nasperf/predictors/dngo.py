@@ -10,7 +10,15 @@ from scipy.optimize import minimize
 from torch import nn
 
 from . import PREDICTORS
-from ._torch_utils import device_of, fit_scaler, make_mlp, predict_batched, seeded, to_tensor, train
+from ._torch_utils import (
+    device_of,
+    make_mlp,
+    predict_batched,
+    seeded,
+    standardize_fit,
+    to_tensor,
+    train,
+)
 from .base import Predictor
 
 __all__ = ["DNGOPredictor"]
@@ -112,11 +120,8 @@ class DNGOPredictor(Predictor):
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         device = device_of(self.device)
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
-        y_mean, y_scale = fit_scaler(y)
-        self.y_mean_, self.y_scale_ = float(y_mean), float(y_scale)
-        Xt = to_tensor((X - self.x_mean_) / self.x_scale_, device)
-        ys = (y - self.y_mean_) / self.y_scale_
+        Xs, ys = standardize_fit(self, X, y)
+        Xt = to_tensor(Xs, device)
         with seeded(self._seed(), device) as gen:
             self._build_modules()
             net = self.model_

@@ -11,10 +11,10 @@ from torch import nn
 from . import PREDICTORS
 from ._torch_utils import (
     device_of,
-    fit_scaler,
     make_mlp,
     predict_batched,
     seeded,
+    standardize_fit,
     to_tensor,
     train,
 )
@@ -117,10 +117,7 @@ class MLPPredictor(Predictor):
         self.random_state = random_state
 
     def _scale_fit(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
-        y_mean, y_scale = fit_scaler(y)
-        self.y_mean_, self.y_scale_ = float(y_mean), float(y_scale)
-        return (X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_
+        return standardize_fit(self, X, y)
 
     def _scale_x(self, X: np.ndarray) -> torch.Tensor:
         return to_tensor((X - self.x_mean_) / self.x_scale_, device_of(self.device))

@@ -9,7 +9,14 @@ import torch
 from torch import nn
 
 from . import PREDICTORS
-from ._torch_utils import device_of, fit_scaler, predict_batched, seeded, to_tensor, train
+from ._torch_utils import (
+    device_of,
+    predict_batched,
+    seeded,
+    standardize_fit,
+    to_tensor,
+    train,
+)
 from .base import Predictor
 
 __all__ = ["NAOPredictor"]
@@ -150,9 +157,7 @@ class NAOPredictor(Predictor):
         return to_tensor(np.where(self.binary_, X, scaled), device_of(self.device))
 
     def _setup(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
-        y_mean, y_scale = fit_scaler(y)
-        self.y_mean_, self.y_scale_ = float(y_mean), float(y_scale)
+        standardize_fit(self, X, y)
         self.binary_ = np.all((X == 0) | (X == 1), axis=0)
 
     def _train(

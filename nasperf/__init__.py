@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from .datasets import (
+    LearningCurves,
     available_benchmarks,
     fidelities,
+    get_curve_source,
     load_benchmark,
     load_image_batch,
     load_target,
@@ -20,6 +22,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DataIntegrityError",
+    "LearningCurves",
+    "get_curve_source",
     "InvalidArchitectureError",
     "Registry",
     "UnknownNameError",

@@ -12,6 +12,11 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
 ``nb301_surrogate/``
     The YAHPO Gym NAS-Bench-301 surrogate (``model.onnx``, ``config_space.json``,
     ``encoding.json``) and its Apache-2.0 license.
+``lcbench_surrogate/``
+    The YAHPO Gym LCBench surrogate (same files), Apache-2.0.
+``zero_cost/``, ``lcpfn/``
+    Files nasperf computed itself (zero-cost tables, the learned-prior extrapolator's
+    weights); kept as they are and listed in the manifest.
 ``licenses/``
     The license of every source, and the CIFAR citation.
 ``MANIFEST.json``
@@ -268,6 +273,22 @@ def build_nb301_surrogate(source: Path, out: Path) -> list[Path]:
     return written
 
 
+def build_lcbench_surrogate(source: Path, out: Path) -> list[Path]:
+    """YAHPO Gym's LCBench surrogate (ONNX model, config space, encoding, license)."""
+    dst = out / "lcbench_surrogate"
+    dst.mkdir(parents=True, exist_ok=True)
+    written = []
+    for src, name in {
+        "model.onnx": "model.onnx",
+        "config_space.json": "config_space.json",
+        "encoding.json": "encoding.json",
+        "LICENSE-2.0.txt": "LICENSE-Apache-2.0.txt",
+    }.items():
+        shutil.copyfile(source / "lcbench" / src, dst / name)
+        written.append(dst / name)
+    return written
+
+
 def build_licenses(source: Path, out: Path) -> list[Path]:
     dst = out / "licenses"
     dst.mkdir(parents=True, exist_ok=True)
@@ -290,25 +311,32 @@ def build_licenses(source: Path, out: Path) -> list[Path]:
     return written
 
 
-def keep_zero_cost(out: Path) -> list[Path]:
-    """The zero-cost tables nasperf computed itself (scripts/compute_zero_cost_tables.py).
+#: Folders of files nasperf computed itself, with the suffixes to keep: the zero-cost tables
+#: (scripts/compute_zero_cost_tables.py) and the learned-prior learning-curve extrapolator
+#: (scripts/train_lcpfn.py).
+COMPUTED = {"zero_cost": (".parquet", ".json"), "lcpfn": (".npz", ".json")}
+
+
+def keep_computed(out: Path) -> list[Path]:
+    """Files nasperf computed itself (see ``COMPUTED``).
 
     They have no source in the shared data: the packaged copies are the source, copied into
     ``out`` when it is another folder, and listed in the manifest either way.
     """
-    src = REPO / "nasperf" / "datasets" / "data" / "zero_cost"
-    if not src.is_dir():
-        return []
-    dst = out / "zero_cost"
-    dst.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in sorted(src.iterdir()):
-        if path.suffix not in (".parquet", ".json"):
+    for folder, suffixes in COMPUTED.items():
+        src = REPO / "nasperf" / "datasets" / "data" / folder
+        if not src.is_dir():
             continue
-        target = dst / path.name
-        if target.resolve() != path.resolve():
-            shutil.copyfile(path, target)
-        written.append(target)
+        dst = out / folder
+        dst.mkdir(parents=True, exist_ok=True)
+        for path in sorted(src.iterdir()):
+            if path.suffix not in suffixes:
+                continue
+            target = dst / path.name
+            if target.resolve() != path.resolve():
+                shutil.copyfile(path, target)
+            written.append(target)
     return written
 
 
@@ -352,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         files.append(path)
     files += build_images(source, out, args.n_images)
     files += build_nb301_surrogate(source, out)
+    files += build_lcbench_surrogate(source, out)
     files += build_licenses(source, out)
-    files += keep_zero_cost(out)
+    files += keep_computed(out)
     manifest = write_manifest(out, files)
 
     total = 0

@@ -6,6 +6,9 @@
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
 * ``nasperf.datasets.nb301_surrogate``: the NAS-Bench-301 learning-curve surrogate.
+* :func:`get_curve_source`: learning curves of NB301 (surrogate), LCBench (surrogate) and
+  NB201 (two real fidelities) behind one interface, as :class:`LearningCurves`; the
+  ``nb301_surrogate`` benchmark tabulates NB301 curves for studies over epoch budgets.
 
 Packaged files are verified against ``data/MANIFEST.json`` (sha256) on first use.
 """
@@ -30,6 +33,14 @@ from .benchmark import (
     load_target,
     register_benchmark,
 )
+from .curve_benchmark import CurveBenchmark
+from .curve_sources import (
+    CURVE_SOURCES,
+    CurveSource,
+    available_curve_sources,
+    get_curve_source,
+)
+from .curves import LearningCurves, as_learning_curves
 from .images import (
     IMAGE_STATS,
     ImageSet,
@@ -45,13 +56,17 @@ from .images import (
 from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
 from .zero_cost_tables import available_zero_cost, load_zero_cost, zero_cost_settings
 
-_LAZY = {"NB301Surrogate": "nb301_surrogate"}
+_LAZY = {
+    "NB301Surrogate": "nb301_surrogate",
+    "LCBenchSurrogate": "lcbench_surrogate",
+    "LCBenchConfig": "lcbench_surrogate",
+}
 
 
 def __getattr__(name: str) -> Any:
     # The NB301 surrogate (onnxruntime) is imported on first use, not with the package.
-    if name == "nb301_surrogate":
-        return importlib.import_module(f"{__name__}.nb301_surrogate")
+    if name in ("nb301_surrogate", "lcbench_surrogate"):
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY:
         return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -59,6 +74,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BENCHMARKS",
+    "CURVE_SOURCES",
+    "CurveBenchmark",
+    "CurveSource",
+    "LCBenchConfig",
+    "LCBenchSurrogate",
+    "LearningCurves",
     "IMAGE_STATS",
     "NASLIB_SPACE_NAMES",
     "Benchmark",
@@ -68,7 +89,9 @@ __all__ = [
     "PackagedBenchmark",
     "RestrictedUnpickler",
     "UnsafePickleError",
+    "as_learning_curves",
     "available_benchmarks",
+    "available_curve_sources",
     "available_zero_cost",
     "benchmark_datasets",
     "clear_cache",
@@ -76,6 +99,7 @@ __all__ = [
     "data_root",
     "fidelities",
     "get_benchmark",
+    "get_curve_source",
     "load_benchmark",
     "load_image_batch",
     "load_target",

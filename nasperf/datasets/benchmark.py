@@ -97,6 +97,11 @@ class Fidelity:
         Every column measured by the same partial training run (e.g. the validation and the
         test accuracy after 12 epochs); learning-curve predictors receive all of them as the
         run's features. Default: ``(column,)``.
+    metrics : tuple of str
+        The canonical learning-curve metric of each of :attr:`curve_columns`
+        (``val_accuracy``, ``val_loss``, ...; see :mod:`nasperf.datasets.curves`), so that a
+        study can hand extrapolators :class:`~nasperf.datasets.curves.LearningCurves` with
+        epochs and metric names. Empty: curves are passed as plain arrays.
     """
 
     name: str
@@ -104,6 +109,14 @@ class Fidelity:
     epochs: int | None = None
     description: str = ""
     observed: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.metrics and len(self.metrics) != len(self.curve_columns):
+            raise ValueError(
+                f"fidelity {self.name!r}: {len(self.metrics)} metrics for "
+                f"{len(self.curve_columns)} curve columns"
+            )
 
     @property
     def curve_columns(self) -> tuple[str, ...]:
@@ -410,12 +423,14 @@ NB201 = register_benchmark(
                 12,
                 "validation accuracy after the 12-epoch schedule",
                 observed=("val_acc_12ep", "test_acc_12ep"),
+                metrics=("val_accuracy", "test_accuracy"),
             ),
             Fidelity(
                 "200ep",
                 "val_acc_200ep",
                 200,
                 "validation accuracy after the 200-epoch schedule, mean over seeds",
+                metrics=("val_accuracy",),
             ),
         ),
         columns=NB201_COLUMNS,

@@ -41,7 +41,11 @@ Keys (all optional except ``predictors``)
 ``budgets``
     Epoch budgets of the partial learning curves (fidelity names such as ``"12ep"``), used
     by predictors whose ``requirements.learning_curves`` is true (one trial per budget);
-    default the benchmark's cheapest fidelity.
+    default the fidelities nearest 10 %, 25 % and 50 % of the target's epochs (NB201: its
+    only cheaper fidelity ``12ep``; ``nb301_surrogate``: ``10ep``, ``24ep``, ``49ep``).
+    Where the benchmark's fidelities name their epochs and metrics, learning-curve
+    predictors receive :class:`~nasperf.datasets.curves.LearningCurves`; a user's table's
+    budget columns arrive as an array (validation accuracy at epochs 1..k).
 ``target``
     Fidelity (benchmark) or column (user data) to predict; default the most expensive one.
 ``unlabelled_size``
@@ -575,6 +579,10 @@ def default_config(*, quick: bool = False) -> dict:
 
 
 # --------------------------------------------------------------------------- expansion
+#: Default learning-curve budgets, as fractions of the target fidelity's epochs.
+DEFAULT_BUDGET_FRACTIONS: tuple[float, ...] = (0.1, 0.25, 0.5)
+
+
 def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -> list[str]:
     if config.budgets:
         return list(config.budgets)
@@ -585,7 +593,18 @@ def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -
     bench = get_benchmark(space)
     tfid = bench.resolve_fidelity(config.target)
     cheaper = bench.fidelities[: bench.fidelities.index(tfid)]
-    return [cheaper[0].name] if cheaper else []
+    if not cheaper:
+        return []
+    if tfid.epochs is None or any(f.epochs is None for f in cheaper):
+        return [cheaper[0].name]
+    # White et al.'s query-time axis: the budgets nearest 10 %, 25 % and 50 % of the target's
+    # epochs (one budget where the benchmark has a single cheaper fidelity, as NB201).
+    picked: list[str] = []
+    for frac in DEFAULT_BUDGET_FRACTIONS:
+        best = min(cheaper, key=lambda f: (abs(f.epochs - frac * tfid.epochs), f.epochs))
+        if best.name not in picked:
+            picked.append(best.name)
+    return picked
 
 
 def expand_trials(config: StudyConfig) -> list[dict]:

@@ -147,6 +147,14 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             },
             "target_epochs": tfid.epochs,
             "budget_epochs": {f.name: f.epochs for f in cheaper},
+            "curve_spec": {
+                f.name: [
+                    [g.epochs, dict(zip(g.metrics, g.curve_columns, strict=True))]
+                    for g in cheaper[: i + 1]
+                ]
+                for i, f in enumerate(cheaper)
+                if all(g.metrics and g.epochs for g in cheaper[: i + 1])
+            },
             "cost_column": "train_time_s" if "train_time_s" in table.columns else None,
             "space": bench.space,
         }
@@ -168,6 +176,7 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             "fidelities": data.get("fidelities", {}),
             "target_epochs": None,
             "budget_epochs": {},
+            "curve_spec": {},
             "cost_column": data.get("cost_column"),
             "space": data["space"] or table.attrs.get("space"),
         }
@@ -323,9 +332,14 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
                 f"{trial['dataset']} has no budget {budget!r}; available: "
                 f"{sorted(info['fidelities']) or 'none'}"
             )
-        curves = table[cols].astype(np.float64)
-        fit_side["learning_curves"] = curves.loc[train].to_numpy()
-        pred_side["learning_curves"] = curves.loc[test].to_numpy()
+        spec = info.get("curve_spec", {}).get(budget)
+        if spec:
+            fit_side["learning_curves"] = _learning_curves(table, train, spec, info)
+            pred_side["learning_curves"] = _learning_curves(table, test, spec, info)
+        else:  # a user's table: its budget's columns, read as validation accuracy per epoch
+            curves = table[cols].astype(np.float64)
+            fit_side["learning_curves"] = curves.loc[train].to_numpy()
+            pred_side["learning_curves"] = curves.loc[test].to_numpy()
     if "zero_cost" in side_names:
         zc = _zero_cost_table(trial, table)
         fit_side["zero_cost"] = pred_side["zero_cost"] = zc
@@ -345,7 +359,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     if req.labels:
         predictor.fit(train, y_train, **fit_side)
     else:
-        predictor.fit(test, **fit_side)  # training-free: no labels are read
+        predictor.fit(test, **pred_side)  # training-free: no labels are read
     t1 = time.perf_counter()
     y_pred = np.asarray(predictor.predict(test, **pred_side), dtype=np.float64).reshape(-1)
     t2 = time.perf_counter()
@@ -408,6 +422,20 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         }
     )
     return row
+
+
+def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
+    """:class:`LearningCurves` of ``rows`` from a budget's ``[[epoch, {metric: column}],
+    ...]``; metrics not measured at every epoch of the budget are left out."""
+    from nasperf.datasets.curves import LearningCurves
+
+    epochs = [int(e) for e, _ in spec]
+    common = [m for m in spec[0][1] if all(m in cols for _, cols in spec)]
+    sub = table.loc[rows]
+    values = {
+        m: np.stack([sub[cols[m]].to_numpy(np.float64) for _, cols in spec], axis=1) for m in common
+    }
+    return LearningCurves(epochs, values, final_epoch=info.get("target_epochs"))
 
 
 def _safe_run(trial: Mapping[str, Any]) -> tuple[dict, dict | None, str | None]:

@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import kendalltau
 
 import nasperf
+from nasperf.datasets.curves import LearningCurves
 from nasperf.predictors import PREDICTORS, available, get, load
 
 NAMES = available()
@@ -18,8 +19,10 @@ NAMES = available()
 @pytest.fixture(scope="module")
 def nb201_split():
     """100 training and 200 test cells of NB201 CIFAR-10 (200-epoch validation accuracy),
-    with side information: the 12-epoch accuracy as a one-point learning curve, and a
-    table of cheap cost measurements standing in for zero-cost scores."""
+    with side information: the 12-epoch run as a one-point learning curve (validation and
+    test accuracy, plus ``-log(accuracy)`` standing in for the losses NB201 does not record,
+    so loss-based members run too), and a table of cheap cost measurements standing in for
+    zero-cost scores."""
     table = nasperf.load_benchmark("nb201", "cifar10")
     sample = table.sample(300, random_state=0)
     archs = list(sample.index)
@@ -29,15 +32,30 @@ def nb201_split():
         else sample[["params_mb", "edgegpu_latency", "raspi4_latency"]]
     )
     zc = zc.rename(columns=lambda c: f"proxy_{c}")
-    lcs = sample[["val_acc_12ep"]].to_numpy()
+    acc = sample["val_acc_12ep"].to_numpy(np.float64)[:, None]
+    stand_in_loss = -np.log(acc / 100.0)
+    lcs = LearningCurves(
+        [12],
+        {
+            "val_accuracy": acc,
+            "test_accuracy": sample["test_acc_12ep"].to_numpy(np.float64)[:, None],
+            "train_loss": stand_in_loss,
+            "val_loss": stand_in_loss,
+        },
+        final_epoch=200,
+    )
     y = sample["val_acc_200ep"].to_numpy()
     return {
         "train": archs[:100],
         "test": archs[100:],
         "y_train": y[:100],
         "y_test": y[100:],
-        "side_train": {"zero_cost": zc, "learning_curves": lcs[:100], "unlabelled": archs[100:]},
-        "side_test": {"zero_cost": zc, "learning_curves": lcs[100:]},
+        "side_train": {
+            "zero_cost": zc,
+            "learning_curves": lcs.take(np.arange(100)),
+            "unlabelled": archs[100:],
+        },
+        "side_test": {"zero_cost": zc, "learning_curves": lcs.take(np.arange(100, 300))},
     }
 
 

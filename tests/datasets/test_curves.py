@@ -1,0 +1,114 @@
+"""LearningCurves (the value learning-curve predictors read) and the curve sources."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasperf.datasets import (
+    LearningCurves,
+    as_learning_curves,
+    available_curve_sources,
+    get_benchmark,
+    get_curve_source,
+    load_benchmark,
+)
+from nasperf.datasets.curves import higher_is_better
+
+
+def _lc(n=3, epochs=(1, 2, 5)):
+    rng = np.random.default_rng(0)
+    acc = np.sort(rng.uniform(40, 90, (n, len(epochs))), axis=1)
+    return LearningCurves(epochs, {"val_accuracy": acc, "val_loss": 1 - acc / 100}, 10, np.ones(n))
+
+
+def test_learning_curves_validate_shapes_epochs_and_values():
+    lc = _lc()
+    assert len(lc) == 3 and lc.metrics == ("val_accuracy", "val_loss") and lc.last_epoch == 5
+    assert np.asarray(lc).shape == (3, 6)  # metrics side by side, for feature-based hybrids
+    with pytest.raises(ValueError, match="strictly increasing"):
+        LearningCurves([2, 1], {"val_accuracy": np.zeros((1, 2))})
+    with pytest.raises(ValueError, match=r"shape \(1, 3\), expected \(n, 2\)"):
+        LearningCurves([1, 2], {"val_accuracy": np.zeros((1, 3))})
+    with pytest.raises(ValueError, match="NaN or inf values, first at row 1, epoch 2"):
+        LearningCurves([1, 2], {"val_accuracy": np.array([[1.0, 2.0], [3.0, np.nan]])})
+    with pytest.raises(ValueError, match="unknown learning-curve metric 'acc'"):
+        LearningCurves([1], {"acc": np.zeros((1, 1))})
+    with pytest.raises(ValueError, match="final_epoch must be an int >= the last observed"):
+        LearningCurves([1, 5], {"val_accuracy": np.zeros((1, 2))}, final_epoch=3)
+    with pytest.raises(ValueError, match="2 rows, the other metrics 1"):
+        LearningCurves([1], {"val_accuracy": np.zeros((1, 1)), "val_loss": np.zeros((2, 1))})
+
+
+def test_learning_curves_views_and_missing_metric_message():
+    lc = _lc()
+    part = lc.upto(2)
+    assert part.epochs.tolist() == [1, 2] and part.final_epoch == 10
+    np.testing.assert_array_equal(part.get("val_accuracy"), lc.get("val_accuracy")[:, :2])
+    sub = lc.take([2, 0])
+    np.testing.assert_array_equal(sub.get("val_loss"), lc.get("val_loss")[[2, 0]])
+    assert sub.cost.tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="validation losses only .* use a validation-loss"):
+        lc.get("train_loss")
+    with pytest.raises(ValueError, match="no observed epoch <= 0"):
+        lc.upto(0)
+    assert higher_is_better("val_accuracy") and not higher_is_better("train_loss")
+    arr = as_learning_curves(np.ones((4, 3)), n=4)
+    assert arr.epochs.tolist() == [1, 2, 3] and arr.metrics == ("val_accuracy",)
+    assert arr.final_epoch is None
+    with pytest.raises(ValueError, match="extrapolate to is unknown"):
+        arr.require_final_epoch()
+    with pytest.raises(ValueError, match="4 rows for 5 architectures"):
+        as_learning_curves(arr, n=5)
+
+
+def test_sources_are_registered():
+    assert available_curve_sources() == ["lcbench", "nb201", "nb301"]
+    with pytest.raises(ValueError, match="did you mean 'nb301'"):
+        get_curve_source("nb310")
+
+
+def test_nb301_source_matches_the_surrogate_and_costs_grow():
+    src = get_curve_source("nb301", n_threads=1)
+    archs = src.sample(4, seed=3)
+    part = src.curves(archs, upto=10)
+    assert part.epochs.tolist() == list(range(1, 11)) and part.final_epoch == 98
+    assert part.metrics == ("val_accuracy", "val_loss")
+    ref = src.surrogate.predict_curve(archs[1], range(1, 11))
+    np.testing.assert_allclose(part.get("val_accuracy")[1], ref["val_accuracy"], rtol=1e-6)
+    np.testing.assert_allclose(part.get("val_loss")[1], ref["val_cross_entropy"], rtol=1e-6)
+    assert part.cost[1] == pytest.approx(ref["runtime"].iloc[-1])
+    full = src.curves(archs)
+    np.testing.assert_allclose(full.get("val_accuracy")[:, :10], part.get("val_accuracy"))
+    np.testing.assert_allclose(src.final(archs), full.get("val_accuracy")[:, -1])
+    assert np.all(src.cost(archs, 98) > part.cost)
+    np.testing.assert_allclose(src.cost(archs, 10), part.cost)
+    with pytest.raises(ValueError, match="no observable epoch <= 0"):
+        src.curves(archs, upto=0)
+
+
+def test_nb201_source_is_the_two_real_fidelities():
+    src = get_curve_source("nb201", dataset="cifar100")
+    table = load_benchmark("nb201", "cifar100")
+    archs = list(table.index[:5])
+    c12 = src.curves(archs, upto=12)
+    assert c12.epochs.tolist() == [12] and c12.final_epoch == 200
+    np.testing.assert_allclose(c12.get("val_accuracy")[:, 0], table["val_acc_12ep"].iloc[:5])
+    np.testing.assert_allclose(c12.get("test_accuracy")[:, 0], table["test_acc_12ep"].iloc[:5])
+    np.testing.assert_allclose(c12.cost, table["train_time_s"].iloc[:5] * 12 / 200, rtol=1e-6)
+    np.testing.assert_allclose(src.final(archs), table["val_acc_200ep"].iloc[:5])
+    full = src.curves(archs)
+    assert full.epochs.tolist() == [12, 200] and full.metrics == ("val_accuracy",)
+    with pytest.raises(ValueError, match="no final 'test_accuracy'"):
+        src.final(archs, "test_accuracy")
+    with pytest.raises(ValueError, match="no observable epoch <= 11"):
+        src.curves(archs, upto=11)
+
+
+def test_nb301_surrogate_benchmark_tabulates_the_curves():
+    bench = get_benchmark("nb301_surrogate")
+    assert [f.name for f in bench.fidelities[:2]] == ["1ep", "2ep"]
+    f10 = bench.resolve_fidelity(10)
+    assert f10.observed == ("val_accuracy_10ep", "val_loss_10ep")
+    assert f10.metrics == ("val_accuracy", "val_loss")
+    assert bench.resolve_fidelity(None).column == "val_accuracy_98ep"

@@ -24,11 +24,12 @@ def _info(_: argparse.Namespace) -> int:
     print("benchmarks:", ", ".join(datasets.available_benchmarks()))
     tables = [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
     print("zero-cost tables:", ", ".join(tables) or "none")
+    print("learning-curve sources:", ", ".join(datasets.available_curve_sources()))
     print("encodings:", ", ".join(encodings.ENCODINGS.names(aliases=False)))
     print("zero-cost proxies:", ", ".join(zero_cost.available()))
     for name in predictors.available():
         req = predictors.PREDICTORS.get(name).requirements
-        needs = ", ".join(req.side_information) or ("no labels" if not req.labels else "")
+        needs = ", ".join([*req.side_information, *(["no labels"] if not req.labels else [])])
         print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
     return 0
 

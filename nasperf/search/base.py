@@ -1,0 +1,115 @@
+"""The optimizer contract: ask for queries, be told their values.
+
+An optimizer sees the space only through :class:`~nasperf.spaces.SearchSpace`
+(``random_architecture``, ``neighbors``, ``mutate``, ``to_string``), so a user-defined
+space works. The run loop (:func:`nasperf.search.run`) calls :meth:`Optimizer.setup` once,
+then alternates :meth:`Optimizer.ask` (a batch of :class:`Query`) and :meth:`Optimizer.tell`
+(their values) until the budget is spent; the wall time spent inside ``ask`` / ``tell``
+(predictor fits, acquisition, zero-cost lookups) is measured and charged to the simulated
+time, next to the benchmark's training cost of every query.
+
+Subclasses keep the scikit-learn convention: a keyword-only ``__init__`` that stores its
+parameters unchanged, state created in ``setup`` (attributes ending in ``_``), randomness
+only from the generator ``setup`` receives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nasperf.spaces import SearchSpace
+
+__all__ = ["Context", "Optimizer", "Query"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """One simulated training run: ``arch`` at ``fidelity`` (None: the full run)."""
+
+    arch: Any
+    fidelity: str | None = None
+
+
+@dataclasses.dataclass
+class Context:
+    """What an optimizer may know about the search (set by the run loop).
+
+    Attributes
+    ----------
+    space : SearchSpace
+    fidelities : tuple of str
+        The objective's fidelities, cheapest first (the last is the objective).
+    epochs : dict fidelity -> epochs or None
+    candidates : list of str or None
+        Every architecture of a tabular benchmark (for optimizers that score a pool), else
+        None.
+    predictor : Predictor or None
+        The predictor handed to ``run`` (predictor-guided optimizers).
+    dataset : str
+    side : dict
+        Side information for predictors (``zero_cost`` table where available).
+    """
+
+    space: SearchSpace
+    fidelities: tuple[str, ...]
+    epochs: dict[str, int | None]
+    candidates: list[str] | None = None
+    predictor: Any = None
+    dataset: str = "cifar10"
+    side: dict = dataclasses.field(default_factory=dict)
+
+
+class Optimizer:
+    """Base class of search strategies (see the module docstring)."""
+
+    #: Registered name (set by the registry decorator).
+    name: ClassVar[str] = ""
+    #: Whether the optimizer uses ``run(..., predictor=...)``.
+    uses_predictor: ClassVar[bool] = False
+
+    def setup(self, context: Context, rng: np.random.Generator) -> None:
+        """Start a search: remember the context and the random generator."""
+        self.context_ = context
+        self.space_ = context.space
+        self.rng_ = rng
+        self.seen_: set[str] = set()
+
+    def ask(self) -> list[Query]:
+        """The next queries (at least one)."""
+        raise NotImplementedError
+
+    def tell(self, queries: list[Query], values: np.ndarray) -> None:
+        """The values of the queries just asked (same order)."""
+
+    # ------------------------------------------------------------------ helpers
+    def key(self, arch: Any) -> str:
+        return self.space_.to_string(arch)
+
+    def random_new(self, max_tries: int = 1000) -> Any:
+        """A random architecture not queried before (a repeat only if none is found)."""
+        arch = self.space_.random_architecture(self.rng_)
+        for _ in range(max_tries):
+            if self.key(arch) not in self.seen_:
+                break
+            arch = self.space_.random_architecture(self.rng_)
+        return arch
+
+    def mark(self, archs: list) -> None:
+        self.seen_.update(self.key(a) for a in archs)
+
+    def get_params(self) -> dict[str, Any]:
+        import inspect
+
+        names = [
+            p
+            for p in inspect.signature(type(self).__init__).parameters
+            if p not in ("self", "args", "kwargs")
+        ]
+        return {n: getattr(self, n) for n in names}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"

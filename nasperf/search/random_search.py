@@ -1,0 +1,33 @@
+"""Random search: the baseline every optimizer is measured against."""
+
+from __future__ import annotations
+
+from . import register
+from .base import Optimizer, Query
+
+
+@register("random_search", "rs")
+class RandomSearch(Optimizer):
+    """Query architectures drawn uniformly from the space, without repeats.
+
+    Parameters
+    ----------
+    batch_size : int
+        Architectures per ask (order of queries is unaffected).
+
+    References
+    ----------
+    Li & Talwalkar, "Random Search and Reproducibility for Neural Architecture Search",
+    UAI 2019.
+    """
+
+    def __init__(self, *, batch_size: int = 1) -> None:
+        self.batch_size = batch_size
+
+    def ask(self) -> list[Query]:
+        archs = []
+        for _ in range(max(1, int(self.batch_size))):
+            arch = self.random_new()
+            self.mark([arch])
+            archs.append(arch)
+        return [Query(a) for a in archs]

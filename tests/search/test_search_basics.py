@@ -1,0 +1,117 @@
+"""The simulated search loop, the objectives and the baseline optimizers."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasperf import search
+from nasperf.datasets import load_benchmark
+from nasperf.search import HISTORY_COLUMNS, TableObjective, get_objective, run
+from tests.spaces.custom_space_example import CHAIN_OPS, ChainSpace
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    return load_benchmark("nb201", "cifar10")
+
+
+def test_nb201_objective_reads_the_table_and_charges_train_time(nb201):
+    obj = get_objective("nb201", "cifar10")
+    assert obj.fidelities == ("12ep", "200ep") and obj.epochs("12ep") == 12
+    archs = list(nb201.index[:3])
+    v, c = obj.evaluate(archs)
+    np.testing.assert_allclose(v, nb201["val_acc_200ep"].iloc[:3])
+    np.testing.assert_allclose(c, nb201["train_time_s"].iloc[:3])
+    v12, c12 = obj.evaluate(archs, "12ep")
+    np.testing.assert_allclose(v12, nb201["val_acc_12ep"].iloc[:3])
+    np.testing.assert_allclose(c12, nb201["train_time_s"].iloc[:3] * 12 / 200)
+    best, value = obj.optimum()
+    assert value == nb201["val_acc_200ep"].max() and nb201.loc[best, "val_acc_200ep"] == value
+    with pytest.raises(ValueError, match="unknown fidelity '5ep'"):
+        obj.evaluate(archs, "5ep")
+
+
+def test_history_is_consistent(nb201):
+    h = run("random_search", budget=50, seed=3)
+    assert list(h.columns) == list(HISTORY_COLUMNS) and len(h) == 50
+    assert h["query"].tolist() == list(range(1, 51))
+    np.testing.assert_allclose(h["value"], nb201.loc[h["arch"], "val_acc_200ep"])
+    assert (np.diff(h["best_value"]) >= 0).all() and (h["regret"] >= 0).all()
+    assert (np.diff(h["sim_time_s"]) > 0).all()
+    # simulated time = training costs + measured optimizer overhead
+    total = h["train_cost_s"].sum() + h["overhead_s"].sum()
+    assert h["sim_time_s"].iloc[-1] == pytest.approx(total)
+    assert h["best_value"].iloc[-1] == h["value"].max()
+    assert h.attrs["optimum_value"] - h["best_value"].iloc[-1] == pytest.approx(
+        h["regret"].iloc[-1]
+    )
+
+
+@pytest.mark.parametrize("name", ["random_search", "regularized_evolution", "local_search"])
+def test_deterministic_given_seed(name):
+    a, b = run(name, budget=80, seed=5), run(name, budget=80, seed=5)
+    assert a["arch"].tolist() == b["arch"].tolist()
+    assert run(name, budget=80, seed=6)["arch"].tolist() != a["arch"].tolist()
+
+
+def test_random_search_does_not_repeat():
+    h = run("random_search", budget=400, seed=0)
+    assert h["arch"].is_unique
+
+
+def test_regularized_evolution_mutates_population_members():
+    from nasperf.spaces import get_space
+
+    space = get_space("nb201")
+    h = run("regularized_evolution", params={"population_size": 20, "sample_size": 5}, budget=60)
+    earlier = set(h["arch"].iloc[:20])
+    for arch in h["arch"].iloc[20:]:
+        parents = {space.to_string(n) for n in space.neighbors(space.parse(arch))}
+        assert parents & earlier, arch  # one edit away from an earlier (population) member
+        earlier.add(arch)
+
+
+def test_user_space_and_table_and_local_search_reaches_the_optimum():
+    space = ChainSpace()
+    archs = ["-".join(ops) for ops in itertools.product(CHAIN_OPS, repeat=3)]
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"acc": rng.uniform(50, 90, len(archs))}, index=archs)
+    obj = TableObjective(table, space, {"full": "acc"}, cost_column=None, name="chain")
+    h = run("local_search", benchmark=obj, budget=27, seed=0, params={"n_init": 3})
+    assert h["arch"].is_unique
+    assert h["regret"].iloc[-1] == 0.0  # 27 queries cover the 27 architectures
+    assert (h["train_cost_s"] == 0).all()
+
+
+def test_errors_are_clear():
+    with pytest.raises(ValueError, match="did you mean 'random_search'"):
+        search.get("random_serch")
+    with pytest.raises(ValueError, match="unexpected keyword"):
+        search.get("random_search", population=3)
+    with pytest.raises(ValueError, match="budget must be a positive"):
+        run("random_search", budget=0)
+    with pytest.raises(ValueError, match="does not match the benchmark's space"):
+        run("random_search", space="nb101", budget=3)
+    with pytest.raises(ValueError, match="unknown search benchmark"):
+        run("random_search", benchmark="nb999", budget=3)
+
+
+def test_nb301_surrogate_objective():
+    obj = get_objective("nb301")
+    assert obj.fidelities[0] == "1ep" and obj.full == "98ep"
+    h = run(
+        "regularized_evolution",
+        benchmark=obj,
+        budget=12,
+        seed=0,
+        params={"population_size": 5, "sample_size": 2},
+    )
+    arch = obj.space.parse(h["arch"].iloc[0])
+    expect = obj.source.surrogate.predict_curve(arch, [98])
+    assert h["value"].iloc[0] == pytest.approx(expect["val_accuracy"].iloc[0])
+    assert h["train_cost_s"].iloc[0] == pytest.approx(expect["runtime"].iloc[0])
+    assert h["regret"].isna().all()  # the surrogate's optimum is unknown

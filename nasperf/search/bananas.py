@@ -1,0 +1,205 @@
+"""BANANAS: Bayesian optimisation with a neural (or any) predictor (White et al. 2021)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from . import register
+from .base import Optimizer, Query
+
+ACQUISITIONS = ("its", "ucb", "ei", "mean")
+
+
+@register("bananas")
+class Bananas(Optimizer):
+    """Predictor-based Bayesian optimisation over architectures.
+
+    Each round fits the predictor on every queried architecture, proposes candidates
+    (``n_candidates`` mutations of the ``n_parents`` best architectures, or the whole table
+    when ``pool="all"`` and the benchmark is tabular), scores them with the acquisition and
+    queries the best ``batch_size`` unqueried ones. Uncertainty comes from the predictor's
+    ``predict_std`` when it has one, else from an ensemble of ``n_models`` copies fitted on
+    bootstrap resamples with different seeds (BANANAS's ensemble of MLPs).
+
+    The first ``n_init`` queries are random, or, with ``warm_start`` naming a zero-cost
+    proxy (a column of the zero-cost table the run supplies), the best unqueried
+    architectures by that proxy among the pool (Abdelfattah et al.'s warm start).
+
+    Parameters
+    ----------
+    predictor : str or Predictor
+        Any registered predictor (or an instance); ``run(..., predictor=...)`` overrides it.
+    acquisition : {"its", "ucb", "ei", "mean"}
+        Independent Thompson sampling, upper confidence bound (``beta``), expected
+        improvement, or the mean alone (greedy).
+    n_init, batch_size, n_candidates, n_parents, n_models : int
+    pool : {"mutations", "all"}
+    warm_start : str or None
+    use_zero_cost : bool
+        Give the predictor the zero-cost table as extra features (when the run has one).
+    beta : float
+        UCB's exploration weight.
+    predictor_params : dict
+        Parameters for a named predictor.
+
+    References
+    ----------
+    White, Neiswanger & Savani, "BANANAS: Bayesian Optimization with Neural Architectures
+    for Neural Architecture Search", AAAI 2021. Abdelfattah et al., "Zero-Cost Proxies for
+    Lightweight NAS", ICLR 2021.
+    """
+
+    uses_predictor = True
+
+    def __init__(
+        self,
+        *,
+        predictor: Any = "xgb",
+        acquisition: str = "its",
+        n_init: int = 10,
+        batch_size: int = 5,
+        n_candidates: int = 200,
+        n_parents: int = 10,
+        n_models: int = 5,
+        pool: str = "mutations",
+        warm_start: str | None = None,
+        use_zero_cost: bool = True,
+        beta: float = 1.0,
+        predictor_params: dict | None = None,
+    ) -> None:
+        self.predictor = predictor
+        self.acquisition = acquisition
+        self.n_init = n_init
+        self.batch_size = batch_size
+        self.n_candidates = n_candidates
+        self.n_parents = n_parents
+        self.n_models = n_models
+        self.pool = pool
+        self.warm_start = warm_start
+        self.use_zero_cost = use_zero_cost
+        self.beta = beta
+        self.predictor_params = predictor_params
+
+    def setup(self, context, rng) -> None:
+        super().setup(context, rng)
+        if self.acquisition not in ACQUISITIONS:
+            raise ValueError(f"acquisition {self.acquisition!r} is not one of {ACQUISITIONS}")
+        if self.pool not in ("mutations", "all"):
+            raise ValueError(f"pool must be 'mutations' or 'all', got {self.pool!r}")
+        if self.pool == "all" and context.candidates is None:
+            raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
+        self.archs_: list = []
+        self.values_: list[float] = []
+        zc = context.side.get("zero_cost") if self.use_zero_cost else None
+        self.side_ = {} if zc is None else {"zero_cost": zc}
+        self.init_queue_ = self._initial(context)
+
+    def _initial(self, context) -> list:
+        if self.warm_start is None:
+            return []
+        zc = context.side.get("zero_cost")
+        if zc is None or self.warm_start not in zc.columns:
+            raise ValueError(
+                f"warm_start={self.warm_start!r} needs that proxy in the zero-cost table of the "
+                "run (pass zero_cost= to run, or use a space with a packaged table)"
+            )
+        scores = zc[self.warm_start]
+        if context.candidates is not None:
+            scores = scores.reindex(context.candidates)
+        top = scores.dropna().sort_values(ascending=False, kind="stable").index[: self.n_init]
+        return [self.space_.parse(k) for k in top]
+
+    def _make_predictor(self, seed: int):
+        from sklearn.base import clone
+
+        from nasperf import predictors
+
+        spec = self.context_.predictor if self.context_.predictor is not None else self.predictor
+        if isinstance(spec, str):
+            params = dict(self.predictor_params or {})
+            cls = predictors.PREDICTORS.get(spec)
+            names = cls._get_param_names()
+            if "space" in names:
+                params.setdefault("space", self.space_)
+            if "random_state" in names:
+                params["random_state"] = seed
+            return predictors.get(spec, **params)
+        pred = clone(spec)
+        if "random_state" in pred.get_params():
+            pred.set_params(random_state=seed)
+        return pred
+
+    def _candidates(self) -> list:
+        if self.pool == "all":
+            return [self.space_.parse(k) for k in self.context_.candidates if k not in self.seen_]
+        order = np.argsort(self.values_)[::-1][: self.n_parents]
+        parents = [self.archs_[i] for i in order]
+        out, keys = [], set()
+        tries = 0
+        while len(out) < self.n_candidates and tries < 20 * self.n_candidates:
+            tries += 1
+            parent = parents[int(self.rng_.integers(len(parents)))]
+            child = self.space_.mutate(parent, self.rng_)
+            if self.rng_.random() < 0.5:
+                child = self.space_.mutate(child, self.rng_)
+            k = self.key(child)
+            if k not in self.seen_ and k not in keys:
+                keys.add(k)
+                out.append(child)
+        return out
+
+    def _score(self, cands: list) -> np.ndarray:
+        y = np.asarray(self.values_)
+        probe = self._make_predictor(int(self.rng_.integers(2**31 - 1)))
+        if probe.has_uncertainty:
+            probe.fit(self.archs_, y, **self.side_)
+            mean = probe.predict(cands, **self.side_)
+            std = probe.predict_std(cands, **self.side_)
+        else:
+            preds = []
+            n = len(y)
+            for m in range(max(1, int(self.n_models))):
+                pred = probe if m == 0 else self._make_predictor(int(self.rng_.integers(2**31 - 1)))
+                idx = self.rng_.integers(n, size=n) if self.n_models > 1 else np.arange(n)
+                pred.fit([self.archs_[i] for i in idx], y[idx], **self.side_)
+                preds.append(pred.predict(cands, **self.side_))
+            preds = np.asarray(preds)
+            mean, std = preds.mean(axis=0), preds.std(axis=0)
+        std = np.maximum(std, 1e-9)
+        if self.acquisition == "its":
+            return self.rng_.normal(mean, std)
+        if self.acquisition == "ucb":
+            return mean + self.beta * std
+        if self.acquisition == "ei":
+            z = (mean - y.max()) / std
+            return (mean - y.max()) * norm.cdf(z) + std * norm.pdf(z)
+        return mean
+
+    def ask(self) -> list[Query]:
+        if self.init_queue_:
+            arch = self.init_queue_.pop(0)
+            self.mark([arch])
+            return [Query(arch)]
+        if len(self.values_) < max(2, self.n_init) and self.warm_start is None:
+            arch = self.random_new()
+            self.mark([arch])
+            return [Query(arch)]
+        cands = self._candidates()
+        if not cands:
+            arch = self.random_new()
+            self.mark([arch])
+            return [Query(arch)]
+        scores = self._score(cands)
+        picked = [cands[i] for i in np.argsort(-scores)[: max(1, int(self.batch_size))]]
+        self.mark(picked)
+        return [Query(a) for a in picked]
+
+    def tell(self, queries, values) -> None:
+        for q, v in zip(queries, values, strict=True):
+            self.archs_.append(q.arch)
+            self.values_.append(
+                float(v) if np.isfinite(v) else float(np.nanmin(self.values_ or [0]))
+            )

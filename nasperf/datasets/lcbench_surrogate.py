@@ -40,6 +40,7 @@ import pandas as pd
 from nasperf.errors import DataIntegrityError
 
 from ._files import data_path
+from ._onnx_surrogate import check_epochs, onnx_session
 
 __all__ = ["HYPERPARAMETERS", "LCBenchConfig", "LCBenchSurrogate"]
 
@@ -114,8 +115,6 @@ class LCBenchSurrogate:
     """
 
     def __init__(self, model_dir: str | Path | None = None, *, n_threads: int | None = None):
-        import onnxruntime as ort
-
         self.model_dir = model_dir
         paths = {}
         for name in _FILES:
@@ -140,13 +139,7 @@ class LCBenchSurrogate:
         self.tasks: tuple[str, ...] = tuple(self.ranges["OpenML_task_id"]["choices"])
         self.min_epoch = int(self.ranges["epoch"]["lower"])
         self.max_epoch = int(self.ranges["epoch"]["upper"])
-        options = ort.SessionOptions()
-        if n_threads is not None:
-            options.intra_op_num_threads = int(n_threads)
-            options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(paths["model.onnx"]), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(paths["model.onnx"], n_threads)
         shapes = {i.name: i.shape for i in self._session.get_inputs()}
         if shapes.get("x_cat", [None, None])[1] != 1 or shapes.get("x_cont", [0, 0])[1] != 8:
             raise DataIntegrityError(
@@ -214,20 +207,7 @@ class LCBenchSurrogate:
 
     # ------------------------------------------------------------ predictions
     def _check_epochs(self, epochs: Iterable[int] | int) -> np.ndarray:
-        values = [epochs] if isinstance(epochs, int | np.integer) else list(epochs)
-        if not values:
-            raise ValueError("invalid epochs = []: at least one epoch is needed")
-        for i, e in enumerate(values):
-            if (
-                isinstance(e, bool)
-                or not isinstance(e, int | np.integer)
-                or not self.min_epoch <= e <= self.max_epoch
-            ):
-                raise ValueError(
-                    f"invalid epochs[{i}] = {e!r}: epochs are ints in "
-                    f"{self.min_epoch}..{self.max_epoch} (LCBench trained 52 epochs)"
-                )
-        return np.asarray(values, dtype=np.float32)
+        return check_epochs(epochs, self.min_epoch, self.max_epoch, "LCBench trained 52 epochs")
 
     def _rows(self, configs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         cfgs = [self.config(c) for c in configs]

@@ -41,6 +41,7 @@ import pandas as pd
 from nasperf.errors import DataIntegrityError
 
 from ._files import data_path
+from ._onnx_surrogate import check_epochs, onnx_session
 
 __all__ = ["NB301Surrogate"]
 
@@ -93,8 +94,6 @@ class NB301Surrogate:
     """
 
     def __init__(self, model_dir: str | Path | None = None, *, n_threads: int | None = None):
-        import onnxruntime as ort
-
         from nasperf.spaces import get_space
 
         self.model_dir = model_dir
@@ -104,15 +103,7 @@ class NB301Surrogate:
         )
         config_space = json.loads(_resolve(model_dir, "config_space").read_text())
         self.min_epoch, self.max_epoch = self._check_schema(config_space)
-        options = ort.SessionOptions()
-        if n_threads is not None:
-            options.intra_op_num_threads = int(n_threads)
-            options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(_resolve(model_dir, "model")),
-            sess_options=options,
-            providers=["CPUExecutionProvider"],
-        )
+        self._session = onnx_session(str(_resolve(model_dir, "model")), n_threads)
         inputs = {i.name: i.shape for i in self._session.get_inputs()}
         if set(inputs) != {"x_cat", "x_cont"} or inputs["x_cat"][1] != len(CAT_NAMES):
             raise DataIntegrityError(
@@ -134,20 +125,9 @@ class NB301Surrogate:
 
     # ------------------------------------------------------------ encoding
     def _check_epochs(self, epochs: Iterable[int] | int) -> np.ndarray:
-        values = [epochs] if isinstance(epochs, int | np.integer) else list(epochs)
-        if not values:
-            raise ValueError("invalid epochs = []: at least one epoch is needed")
-        for i, e in enumerate(values):
-            if (
-                isinstance(e, bool)
-                or not isinstance(e, int | np.integer)
-                or not self.min_epoch <= e <= self.max_epoch
-            ):
-                raise ValueError(
-                    f"invalid epochs[{i}] = {e!r}: epochs are ints in "
-                    f"{self.min_epoch}..{self.max_epoch} (NAS-Bench-301 trained 98 epochs)"
-                )
-        return np.asarray(values, dtype=np.float32)
+        return check_epochs(
+            epochs, self.min_epoch, self.max_epoch, "NAS-Bench-301 trained 98 epochs"
+        )
 
     def encode(self, arch: Any) -> np.ndarray:
         """The 34 integer codes (``x_cat`` row) of a genotype (anything the space coerces)."""

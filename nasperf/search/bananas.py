@@ -180,22 +180,14 @@ class Bananas(Optimizer):
 
     def ask(self) -> list[Query]:
         if self.init_queue_:
-            arch = self.init_queue_.pop(0)
-            self.mark([arch])
-            return [Query(arch)]
+            return self.propose([self.init_queue_.pop(0)])
         if len(self.values_) < max(2, self.n_init) and self.warm_start is None:
-            arch = self.random_new()
-            self.mark([arch])
-            return [Query(arch)]
+            return self.propose([self.random_new()])
         cands = self._candidates()
         if not cands:
-            arch = self.random_new()
-            self.mark([arch])
-            return [Query(arch)]
+            return self.propose([self.random_new()])
         scores = self._score(cands)
-        picked = [cands[i] for i in np.argsort(-scores)[: max(1, int(self.batch_size))]]
-        self.mark(picked)
-        return [Query(a) for a in picked]
+        return self.propose([cands[i] for i in np.argsort(-scores)[: max(1, int(self.batch_size))]])
 
     def tell(self, queries, values) -> None:
         for q, v in zip(queries, values, strict=True):

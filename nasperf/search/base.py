@@ -100,6 +100,11 @@ class Optimizer:
     def mark(self, archs: list) -> None:
         self.seen_.update(self.key(a) for a in archs)
 
+    def propose(self, archs: list) -> list[Query]:
+        """``archs`` as full-fidelity queries, marked as seen (what ``ask`` returns)."""
+        self.mark(archs)
+        return [Query(a) for a in archs]
+
     def get_params(self) -> dict[str, Any]:
         import inspect
 

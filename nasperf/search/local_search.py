@@ -42,6 +42,7 @@ class LocalSearch(Optimizer):
         self.current_ = None
         self.queue_: list = []
         self.n_random_ = 0
+        self.climbed_: set[str] = set()
 
     def _value(self, arch) -> float:
         return self.values_.get(self.key(arch), -np.inf)
@@ -60,8 +61,8 @@ class LocalSearch(Optimizer):
         if self.current_ is None and self.n_random_ >= self.n_init and self.values_:
             # climb from the best architecture not yet climbed from
             best = max(self.values_, key=self.values_.get)
-            if best not in getattr(self, "climbed_", set()):
-                self.climbed_ = getattr(self, "climbed_", set()) | {best}
+            if best not in self.climbed_:
+                self.climbed_.add(best)
                 self._move_to(self.archs_[best])
             else:
                 self.n_random_ = self.n_init - 1  # one more random start
@@ -73,8 +74,7 @@ class LocalSearch(Optimizer):
             self.n_random_ += 1
         else:
             arch = self.queue_.pop()
-        self.mark([arch])
-        return [Query(arch)]
+        return self.propose([arch])
 
     def tell(self, queries, values) -> None:
         for q, v in zip(queries, values, strict=True):

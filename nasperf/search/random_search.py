@@ -25,9 +25,7 @@ class RandomSearch(Optimizer):
         self.batch_size = batch_size
 
     def ask(self) -> list[Query]:
-        archs = []
+        queries = []
         for _ in range(max(1, int(self.batch_size))):
-            arch = self.random_new()
-            self.mark([arch])
-            archs.append(arch)
-        return [Query(a) for a in archs]
+            queries += self.propose([self.random_new()])  # marked at once: no repeats
+        return queries

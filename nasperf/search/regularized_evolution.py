@@ -50,8 +50,7 @@ class RegularizedEvolution(Optimizer):
             idx = self.rng_.choice(len(members), size=self.sample_size, replace=False)
             parent = max((members[i] for i in idx), key=lambda m: m[1])[0]
             arch = self.space_.mutate(parent, self.rng_)
-        self.mark([arch])
-        return [Query(arch)]
+        return self.propose([arch])
 
     def tell(self, queries, values) -> None:
         for q, v in zip(queries, values, strict=True):

@@ -363,9 +363,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         space = self._space()
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
-        self.space_ = space
-        self.encoder_ = self._make_encoder(space).fit(archs)
-        self.fit_archs_ = [space.to_string(a) for a in archs]
+        self._fit_encoder(space, archs)
         self.uses_zero_cost_ = self._zero_cost_columns(side)
         zc = side.get("zero_cost")
         self.zero_cost_source_ = (
@@ -390,6 +388,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         if self.numeric:
             self.n_features_in_ = X.shape[1]
         return X, y
+
+    def _fit_encoder(self, space: SearchSpace, archs: list) -> None:
+        """Fit the encoder on ``archs`` (values of ``space``) and remember them: ``space_``,
+        ``encoder_`` and ``fit_archs_``, from which the encoder is refitted on load."""
+        self.space_ = space
+        self.encoder_ = self._make_encoder(space).fit(archs)
+        self.fit_archs_ = [space.to_string(a) for a in archs]
 
     def _prepare_predict(self, archs: Any, side: dict) -> Any:
         fitted_on_matrix = self.encoder_ is None

@@ -93,9 +93,7 @@ class LcSVRPredictor(CurvePredictor):
         if fitting:
             space = self._space()
             archs = as_arch_list(space, archs)
-            self.space_ = space
-            self.encoder_ = self._make_encoder(space).fit(archs)
-            self.fit_archs_ = [space.to_string(a) for a in archs]
+            self._fit_encoder(space, archs)
         else:
             if self.encoder_ is None:
                 raise ValueError(

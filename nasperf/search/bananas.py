@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from . import register
-from .base import Optimizer, Query
+from ._predictor_guided import ACQUISITIONS, PredictorGuided
+from .base import Query
 
-ACQUISITIONS = ("its", "ucb", "ei", "mean")
+__all__ = ["ACQUISITIONS", "Bananas"]
 
 
 @register("bananas")
-class Bananas(Optimizer):
+class Bananas(PredictorGuided):
     """Predictor-based Bayesian optimisation over architectures.
 
     Each round fits the predictor on every queried architecture, proposes candidates
@@ -22,7 +22,8 @@ class Bananas(Optimizer):
     when ``pool="all"`` and the benchmark is tabular), scores them with the acquisition and
     queries the best ``batch_size`` unqueried ones. Uncertainty comes from the predictor's
     ``predict_std`` when it has one, else from an ensemble of ``n_models`` copies fitted on
-    bootstrap resamples with different seeds (BANANAS's ensemble of MLPs).
+    bootstrap resamples with different seeds (BANANAS's ensemble of MLPs; see
+    :class:`~nasperf.search._predictor_guided.PredictorGuided`).
 
     The first ``n_init`` queries are random, or, with ``warm_start`` naming a zero-cost
     proxy (a column of the zero-cost table the run supplies), the best unqueried
@@ -51,8 +52,6 @@ class Bananas(Optimizer):
     for Neural Architecture Search", AAAI 2021. Abdelfattah et al., "Zero-Cost Proxies for
     Lightweight NAS", ICLR 2021.
     """
-
-    uses_predictor = True
 
     def __init__(
         self,
@@ -85,16 +84,10 @@ class Bananas(Optimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if self.acquisition not in ACQUISITIONS:
-            raise ValueError(f"acquisition {self.acquisition!r} is not one of {ACQUISITIONS}")
         if self.pool not in ("mutations", "all"):
             raise ValueError(f"pool must be 'mutations' or 'all', got {self.pool!r}")
         if self.pool == "all" and context.candidates is None:
             raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
-        self.archs_: list = []
-        self.values_: list[float] = []
-        zc = context.side.get("zero_cost") if self.use_zero_cost else None
-        self.side_ = {} if zc is None else {"zero_cost": zc}
         self.init_queue_ = self._initial(context)
 
     def _initial(self, context) -> list:
@@ -111,26 +104,6 @@ class Bananas(Optimizer):
             scores = scores.reindex(context.candidates)
         top = scores.dropna().sort_values(ascending=False, kind="stable").index[: self.n_init]
         return [self.space_.parse(k) for k in top]
-
-    def _make_predictor(self, seed: int):
-        from sklearn.base import clone
-
-        from nasperf import predictors
-
-        spec = self.context_.predictor if self.context_.predictor is not None else self.predictor
-        if isinstance(spec, str):
-            params = dict(self.predictor_params or {})
-            cls = predictors.PREDICTORS.get(spec)
-            names = cls._get_param_names()
-            if "space" in names:
-                params.setdefault("space", self.space_)
-            if "random_state" in names:
-                params["random_state"] = seed
-            return predictors.get(spec, **params)
-        pred = clone(spec)
-        if "random_state" in pred.get_params():
-            pred.set_params(random_state=seed)
-        return pred
 
     def _candidates(self) -> list:
         if self.pool == "all":
@@ -151,33 +124,6 @@ class Bananas(Optimizer):
                 out.append(child)
         return out
 
-    def _score(self, cands: list) -> np.ndarray:
-        y = np.asarray(self.values_)
-        probe = self._make_predictor(int(self.rng_.integers(2**31 - 1)))
-        if probe.has_uncertainty:
-            probe.fit(self.archs_, y, **self.side_)
-            mean = probe.predict(cands, **self.side_)
-            std = probe.predict_std(cands, **self.side_)
-        else:
-            preds = []
-            n = len(y)
-            for m in range(max(1, int(self.n_models))):
-                pred = probe if m == 0 else self._make_predictor(int(self.rng_.integers(2**31 - 1)))
-                idx = self.rng_.integers(n, size=n) if self.n_models > 1 else np.arange(n)
-                pred.fit([self.archs_[i] for i in idx], y[idx], **self.side_)
-                preds.append(pred.predict(cands, **self.side_))
-            preds = np.asarray(preds)
-            mean, std = preds.mean(axis=0), preds.std(axis=0)
-        std = np.maximum(std, 1e-9)
-        if self.acquisition == "its":
-            return self.rng_.normal(mean, std)
-        if self.acquisition == "ucb":
-            return mean + self.beta * std
-        if self.acquisition == "ei":
-            z = (mean - y.max()) / std
-            return (mean - y.max()) * norm.cdf(z) + std * norm.pdf(z)
-        return mean
-
     def ask(self) -> list[Query]:
         if self.init_queue_:
             return self.propose([self.init_queue_.pop(0)])
@@ -188,10 +134,3 @@ class Bananas(Optimizer):
             return self.propose([self.random_new()])
         scores = self._score(cands)
         return self.propose([cands[i] for i in np.argsort(-scores)[: max(1, int(self.batch_size))]])
-
-    def tell(self, queries, values) -> None:
-        for q, v in zip(queries, values, strict=True):
-            self.archs_.append(q.arch)
-            self.values_.append(
-                float(v) if np.isfinite(v) else float(np.nanmin(self.values_ or [0]))
-            )

@@ -16,9 +16,11 @@ only from the generator ``setup`` receives.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from nasperf.spaces import SearchSpace
 
@@ -76,6 +78,8 @@ class Optimizer:
         self.space_ = context.space
         self.rng_ = rng
         self.seen_: set[str] = set()
+        self.charged_s_ = 0.0
+        self.zero_cost_seen_: dict[str, set[str]] = {}
 
     def ask(self) -> list[Query]:
         """The next queries (at least one)."""
@@ -104,6 +108,62 @@ class Optimizer:
         """``archs`` as full-fidelity queries, marked as seen (what ``ask`` returns)."""
         self.mark(archs)
         return [Query(a) for a in archs]
+
+    def charge(self, seconds: float) -> None:
+        """Charge ``seconds`` of simulated work done outside this process's clock (e.g.
+        zero-cost proxies looked up in a table instead of computed); the run loop adds them
+        to the next query's overhead."""
+        self.charged_s_ += float(seconds)
+
+    def take_charge(self) -> float:
+        """The seconds charged since the last call (and reset them)."""
+        out, self.charged_s_ = getattr(self, "charged_s_", 0.0), 0.0
+        return out
+
+    def zero_cost_table(self, proxies: Sequence[str] | None = None) -> pd.DataFrame:
+        """The run's zero-cost table (``context.side["zero_cost"]``), restricted to
+        ``proxies``; an error naming what is missing if it has none of them."""
+        zc = self.context_.side.get("zero_cost")
+        if zc is None:
+            raise ValueError(
+                f"{self.name}: needs a zero-cost table (pass zero_cost= to run, or use a "
+                "benchmark with a packaged table)"
+            )
+        if proxies is None:
+            return zc
+        missing = [p for p in proxies if p not in zc.columns]
+        if missing:
+            raise ValueError(
+                f"{self.name}: proxies {missing} are not in the run's zero-cost table "
+                f"(it has {list(zc.columns)})"
+            )
+        return zc[list(proxies)]
+
+    def zero_cost_rank(self, keys: Sequence[str], proxies: Sequence[str]) -> np.ndarray:
+        """Combined zero-cost score of the architectures ``keys`` (texts): the mean over
+        ``proxies`` of each proxy's percentile rank in the whole table (higher is better;
+        NaN where a score is missing). Each (architecture, proxy) pair is charged once, at
+        the table's recorded seconds per architecture (``settings["seconds_per_arch"]``),
+        as if the proxy had been computed."""
+        zc = self.zero_cost_table(proxies)
+        if not hasattr(self, "zero_cost_ranks_"):
+            self.zero_cost_ranks_: dict[tuple, pd.Series] = {}
+        tag = tuple(proxies)
+        if tag not in self.zero_cost_ranks_:
+            self.zero_cost_ranks_[tag] = zc.rank(pct=True).mean(axis=1, skipna=False)
+        self.charge_zero_cost(keys, proxies)
+        return self.zero_cost_ranks_[tag].reindex(list(keys)).to_numpy(np.float64)
+
+    def charge_zero_cost(self, keys: Sequence[str], proxies: Sequence[str]) -> None:
+        """Charge the proxies' recorded computation time for the architectures not charged
+        before (see :meth:`zero_cost_rank`)."""
+        zc = self.zero_cost_table()
+        seconds = (zc.attrs.get("settings") or {}).get("seconds_per_arch") or {}
+        for p in proxies:
+            done = self.zero_cost_seen_.setdefault(p, set())
+            new = [k for k in keys if k not in done]
+            done.update(new)
+            self.charge(len(new) * float(seconds.get(p, 0.0)))
 
     def get_params(self) -> dict[str, Any]:
         import inspect

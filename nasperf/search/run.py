@@ -114,11 +114,11 @@ def run(
     start = time.perf_counter()
     t0 = time.perf_counter()
     optimizer.setup(context, rng)
-    overhead = time.perf_counter() - t0
+    overhead = time.perf_counter() - t0 + optimizer.take_charge()
     while len(rows) < budget and (time_budget is None or sim < time_budget):
         t0 = time.perf_counter()
         queries = optimizer.ask()
-        overhead += time.perf_counter() - t0
+        overhead += time.perf_counter() - t0 + optimizer.take_charge()
         if not queries:
             raise RuntimeError(f"optimizer {optimizer.name!r} asked for no queries")
         queries = queries[: budget - len(rows)]
@@ -149,7 +149,7 @@ def run(
             overhead = 0.0
         t0 = time.perf_counter()
         optimizer.tell(queries, values)
-        overhead += time.perf_counter() - t0
+        overhead += time.perf_counter() - t0 + optimizer.take_charge()
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     history.attrs = {
         "optimizer": optimizer.name,

@@ -1,0 +1,134 @@
+"""What predictor-guided optimizers (BANANAS, NPENAS) share: fit a predictor on the queried
+architectures and score candidates with an acquisition function.
+
+:class:`PredictorGuided` is a base class; its subclasses store, in their keyword-only
+``__init__``, the parameters it reads: ``predictor``, ``predictor_params``, ``acquisition``,
+``n_models``, ``beta`` and ``use_zero_cost``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from .base import Optimizer
+
+__all__ = ["ACQUISITIONS", "PredictorGuided"]
+
+#: Acquisition functions of :meth:`PredictorGuided._score`.
+ACQUISITIONS = ("its", "ucb", "ei", "mean")
+
+
+class PredictorGuided(Optimizer):
+    """Base class: a predictor (or a bootstrap ensemble of it) fitted on every queried
+    architecture, scoring candidates with an acquisition function.
+
+    Uncertainty comes from the predictor's ``predict_std`` when it has one, else from an
+    ensemble of ``n_models`` copies fitted on bootstrap resamples with different seeds (one
+    copy on all the data when ``n_models == 1``). Acquisitions: independent Thompson
+    sampling (``"its"``: one draw from N(mean, std) per candidate), upper confidence bound
+    (``"ucb"``: mean + ``beta`` * std), expected improvement over the best value so far
+    (``"ei"``), or the mean alone (``"mean"``, greedy).
+
+    State (after ``setup``): ``archs_`` and ``values_`` (every queried architecture and its
+    value; a non-finite value is replaced by the worst value so far), ``models_`` (the
+    predictors fitted by the last ``_score``).
+    """
+
+    uses_predictor = True
+
+    # Parameters the subclasses' __init__ set (documented there).
+    predictor: Any
+    predictor_params: dict | None
+    acquisition: str
+    n_models: int
+    beta: float
+    use_zero_cost: bool
+
+    def setup(self, context, rng) -> None:
+        super().setup(context, rng)
+        if self.acquisition not in ACQUISITIONS:
+            raise ValueError(f"acquisition {self.acquisition!r} is not one of {ACQUISITIONS}")
+        self.archs_: list = []
+        self.values_: list[float] = []
+        self.models_: list = []
+        zc = context.side.get("zero_cost") if self.use_zero_cost else None
+        self.side_ = {} if zc is None else {"zero_cost": zc}
+
+    def _make_predictor(self, seed: int):
+        """A new, unfitted predictor: ``run(..., predictor=...)`` if given, else
+        ``self.predictor`` (a registered name, built with ``predictor_params`` and this
+        space, or an instance, cloned), with ``random_state=seed``."""
+        from sklearn.base import clone
+
+        from nasperf import predictors
+
+        spec = self.context_.predictor if self.context_.predictor is not None else self.predictor
+        if isinstance(spec, str):
+            params = self._predictor_params(spec)
+            cls = predictors.PREDICTORS.get(spec)
+            names = cls._get_param_names()
+            if "space" in names:
+                params.setdefault("space", self.space_)
+            if "random_state" in names:
+                params["random_state"] = seed
+            return predictors.get(spec, **params)
+        pred = clone(spec)
+        if "random_state" in pred.get_params():
+            pred.set_params(random_state=seed)
+        return pred
+
+    def _predictor_params(self, name: str) -> dict:
+        """Parameters for the registered predictor ``name``: ``predictor_params`` (a
+        subclass may supply defaults of its own)."""
+        return dict(self.predictor_params or {})
+
+    def _score(self, cands: list) -> np.ndarray:
+        """Acquisition values of ``cands`` (higher is better) from predictors fitted on
+        ``archs_`` / ``values_`` (kept in ``models_``)."""
+        self._charge_zero_cost_features(cands)
+        y = np.asarray(self.values_)
+        probe = self._make_predictor(int(self.rng_.integers(2**31 - 1)))
+        if probe.has_uncertainty:
+            probe.fit(self.archs_, y, **self.side_)
+            self.models_ = [probe]
+            mean = probe.predict(cands, **self.side_)
+            std = probe.predict_std(cands, **self.side_)
+        else:
+            preds = []
+            self.models_ = []
+            n = len(y)
+            for m in range(max(1, int(self.n_models))):
+                pred = probe if m == 0 else self._make_predictor(int(self.rng_.integers(2**31 - 1)))
+                idx = self.rng_.integers(n, size=n) if self.n_models > 1 else np.arange(n)
+                pred.fit([self.archs_[i] for i in idx], y[idx], **self.side_)
+                self.models_.append(pred)
+                preds.append(pred.predict(cands, **self.side_))
+            preds = np.asarray(preds)
+            mean, std = preds.mean(axis=0), preds.std(axis=0)
+        std = np.maximum(std, 1e-9)
+        if self.acquisition == "its":
+            return self.rng_.normal(mean, std)
+        if self.acquisition == "ucb":
+            return mean + self.beta * std
+        if self.acquisition == "ei":
+            z = (mean - y.max()) / std
+            return (mean - y.max()) * norm.cdf(z) + std * norm.pdf(z)
+        return mean
+
+    def _charge_zero_cost_features(self, archs: list) -> None:
+        """Charge the recorded computation time of the zero-cost proxies the predictor reads
+        as features (``side_``), once per architecture (see ``Optimizer.charge_zero_cost``)."""
+        zc = self.side_.get("zero_cost")
+        if zc is not None:
+            self.charge_zero_cost([self.key(a) for a in archs], list(zc.columns))
+
+    def tell(self, queries, values) -> None:
+        self._charge_zero_cost_features([q.arch for q in queries])
+        for q, v in zip(queries, values, strict=True):
+            self.archs_.append(q.arch)
+            self.values_.append(
+                float(v) if np.isfinite(v) else float(np.nanmin(self.values_ or [0]))
+            )

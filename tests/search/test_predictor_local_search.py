@@ -1,0 +1,107 @@
+"""Predictor-guided local search: zero-cost warm start, neighbourhood moves, charging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nasperf.search as S
+from nasperf.datasets import load_zero_cost
+
+from .helpers import LayerSpace, layer_objective
+
+
+@pytest.fixture(scope="module")
+def zc():
+    return load_zero_cost("nb201", "cifar10")
+
+
+def _mean_rank(zc: pd.DataFrame, proxies) -> pd.Series:
+    return zc[list(proxies)].rank(pct=True).mean(axis=1)
+
+
+def _hamming(a: str, b: str) -> int:
+    return sum(x != y for x, y in zip(a.split("|"), b.split("|"), strict=True))
+
+
+def test_warm_start_is_the_zero_cost_top_and_moves_stay_in_the_parents_neighbourhood(zc):
+    h = S.run("pls", benchmark="nb201", budget=14, seed=3, params={"n_init": 4, "n_parents": 2})
+    expected = _mean_rank(zc, ("synflow", "params")).sort_values(ascending=False, kind="stable")
+    assert list(h.arch[:4]) == list(expected.index[:4])
+    assert h.arch.is_unique
+    for i in range(4, len(h)):
+        past = h.iloc[:i].sort_values("value", ascending=False, kind="stable")
+        parents = list(past.arch[:2])
+        assert min(_hamming(h.arch.iloc[i], p) for p in parents) == 1
+
+
+def test_finds_the_nb201_cifar10_optimum_quickly():
+    # the issue's target is a median <= 25 over 25 seeds (bench/search.py); one seed here
+    h = S.run("pls", benchmark="nb201", budget=25, seed=0)
+    assert (h.arch == h.attrs["optimum_arch"]).any()
+    assert h.regret.iloc[-1] == 0.0
+
+
+def test_zero_cost_lookups_are_charged_at_the_recorded_seconds(zc):
+    table = zc.copy()
+    table.attrs["settings"] = {"seconds_per_arch": {"synflow": 0.5, "params": 0.25}}
+    h = S.run(
+        "pls",
+        benchmark="nb201",
+        budget=3,
+        seed=0,
+        zero_cost=table,
+        params={"n_init": 3, "use_zero_cost": False},
+    )
+    # the warm start ranks the whole table once: 15,625 x (0.5 + 0.25) s, charged before
+    # the first query; nothing more while the warm-start queries run
+    assert h.overhead_s.iloc[0] == pytest.approx(15625 * 0.75, abs=5.0)
+    assert h.overhead_s.iloc[1:].max() < 5.0
+    assert h.sim_time_s.iloc[0] == pytest.approx(h.train_cost_s.iloc[0] + h.overhead_s.iloc[0])
+
+
+def test_zero_shot_filter_keeps_the_best_neighbour_by_proxy(zc):
+    h = S.run(
+        "pls",
+        benchmark="nb201",
+        budget=4,
+        seed=0,
+        params={"n_init": 3, "n_parents": 1, "zero_cost_filter": 1e-6},
+    )
+    best = h.iloc[:3].sort_values("value", ascending=False).arch.iloc[0]
+    nb = [a for a in zc.index if _hamming(a, best) == 1 and a not in set(h.arch[:3])]
+    score = _mean_rank(zc, ("synflow", "params"))[nb].sort_values(ascending=False, kind="stable")
+    assert h.arch.iloc[3] == score.index[0]
+
+
+def test_user_space_without_zero_cost_starts_randomly_and_climbs():
+    obj = layer_objective()
+    h = S.run("pls", benchmark=obj, budget=30, seed=1, params={"n_init": 5})
+    assert h.attrs["optimum_value"] == pytest.approx(obj.optimum()[1])
+    space = LayerSpace()
+    # after the random start, every query is one edit from an already-queried architecture
+    for i in range(5, len(h)):
+        a = np.array(space.parse(h.arch.iloc[i]).ops)
+        assert any((a != np.array(space.parse(b).ops)).sum() == 1 for b in h.arch[:i])
+    # on an additive landscape a predictor-guided climb beats random sampling by far
+    values = obj.table_values()
+    assert (values >= h.best_value.iloc[-1]).mean() < 0.002
+
+
+def test_errors_name_the_problem(zc):
+    with pytest.raises(ValueError, match=r"proxies \['jacov'\] are not in the run's zero-cost"):
+        S.run("pls", benchmark="nb201", budget=2, params={"warm_start": ["jacov"]})
+    with pytest.raises(ValueError, match="zero_cost_filter must be in"):
+        S.run("pls", benchmark="nb201", budget=2, params={"zero_cost_filter": 2.0})
+    with pytest.raises(ValueError, match="n_parents must be a positive integer"):
+        S.run("pls", benchmark="nb201", budget=2, params={"n_parents": 0})
+    with pytest.raises(ValueError, match="needs a zero-cost table"):
+        S.run("pls", benchmark=layer_objective(), budget=2, params={"warm_start": "synflow"})
+
+
+def test_deterministic_given_seed():
+    a = S.run("pls", benchmark="nb201", budget=8, seed=5)
+    b = S.run("pls", benchmark="nb201", budget=8, seed=5)
+    assert list(a.arch) == list(b.arch)
+    np.testing.assert_array_equal(a.value, b.value)

@@ -161,14 +161,16 @@ class BracketOptimizer(Optimizer):
         if b.asked >= b.sizes[b.rung]:
             raise RuntimeError("ask() called again before the last queries were told")
         fid = b.fidelities[b.rung]
+        resume = None
         if b.rung == 0:
             arch = self._sample(fid)
             b.members.append(arch)
         else:
             arch = b.members[b.asked]
+            resume = b.fidelities[b.rung - 1]  # promoted: continue its training
         b.asked += 1
         self.mark([arch])
-        return [Query(arch, fid)]
+        return [Query(arch, fid, resume_from=resume)]
 
     def tell(self, queries, values) -> None:
         b = self.bracket_

@@ -29,10 +29,18 @@ __all__ = ["Context", "Optimizer", "Query"]
 
 @dataclasses.dataclass(frozen=True)
 class Query:
-    """One simulated training run: ``arch`` at ``fidelity`` (None: the full run)."""
+    """One simulated training run: ``arch`` at ``fidelity`` (None: the full run).
+
+    ``resume_from`` names a cheaper fidelity this architecture was already trained to:
+    where the objective's fidelities are points of one training run
+    (``Objective.continues``, e.g. the NB301 surrogate's epochs), the query is charged only
+    the extra training; elsewhere (NB201's 12-epoch run is a separate schedule) it is
+    charged in full.
+    """
 
     arch: Any
     fidelity: str | None = None
+    resume_from: str | None = None
 
 
 @dataclasses.dataclass

@@ -43,6 +43,9 @@ class Objective(ABC):
     space: SearchSpace
     fidelities: tuple[str, ...]
     name: str = ""
+    #: Whether the fidelities are points of one training run, so that training to a higher
+    #: fidelity can continue from a lower one (charged the difference of their costs).
+    continues: bool = False
 
     @property
     def full(self) -> str:
@@ -78,6 +81,10 @@ class Objective(ABC):
         """The best architecture text and value at the full fidelity, if known."""
         return None
 
+    def table_values(self, fidelity: str | None = None) -> pd.Series | None:
+        """Every architecture's value at ``fidelity`` (a tabular benchmark), else None."""
+        return None
+
 
 class TableObjective(Objective):
     """A tabular benchmark as an objective.
@@ -96,6 +103,10 @@ class TableObjective(Objective):
         Epochs per fidelity; a cheaper fidelity is charged ``epochs / full epochs`` of the
         cost column.
     name : str
+    continues : bool
+        The fidelities are epochs of one training run (a query resuming from a cheaper
+        fidelity is charged the difference); False for NAS-Bench-201, whose 12-epoch
+        results come from a separate, shorter schedule.
     """
 
     def __init__(
@@ -107,11 +118,13 @@ class TableObjective(Objective):
         cost_column: str | None = "train_time_s",
         epochs: Mapping[str, int] | None = None,
         name: str = "table",
+        continues: bool = False,
     ) -> None:
         from nasperf.encodings import resolve_space
 
         self.space = resolve_space(space)
         self.name = name
+        self.continues = bool(continues)
         if not columns:
             raise ValueError("columns: at least one fidelity -> column is needed")
         missing = [c for c in columns.values() if c not in table.columns]
@@ -181,6 +194,9 @@ class TableObjective(Objective):
     def candidates(self) -> list:
         return list(self._index)
 
+    def table_values(self, fidelity: str | None = None) -> pd.Series:
+        return pd.Series(self._values[self.resolve(fidelity)], index=self._index)
+
     def optimum(self) -> tuple[str, float]:
         v = self._values[self.full]
         i = int(np.nanargmax(v))
@@ -191,8 +207,11 @@ class CurveObjective(Objective):
     """A learning-curve source (e.g. NAS-Bench-301's surrogate) as an objective.
 
     Fidelities are epoch counts (``"1ep"`` .. ``"98ep"``); values are validation accuracy at
-    that epoch, costs the source's runtime to reach it.
+    that epoch, costs the source's runtime to reach it. They are points of one training run
+    (``continues``): a query resuming from a lower epoch is charged the difference.
     """
+
+    continues = True
 
     def __init__(self, source: str = "nb301", **options: Any) -> None:
         from nasperf.datasets import get_curve_source

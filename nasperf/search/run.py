@@ -126,6 +126,13 @@ def run(
         for i, q in enumerate(queries):
             fid = objective.resolve(q.fidelity)
             value, cost = objective.evaluate([q.arch], fid)
+            if q.resume_from is not None and objective.continues:
+                base = objective.resolve(q.resume_from)
+                if objective.fidelities.index(base) >= objective.fidelities.index(fid):
+                    raise ValueError(
+                        f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
+                    )
+                cost = cost - objective.evaluate([q.arch], base)[1]
             values[i] = value[0]
             sim += float(cost[0]) + overhead
             if fid == objective.full and np.isfinite(value[0]):

@@ -21,8 +21,10 @@ class SuccessiveHalving(BracketOptimizer):
     on up to ``max_fidelity``: rung ``i`` holds ``floor(n_configs / eta**i)`` (at least 1).
     The rungs are the objective's fidelities spaced by about ``eta`` in epochs (see
     :func:`~nasperf.search._brackets.fidelity_rungs`): NAS-Bench-301 with ``eta=3`` uses 1,
-    4, 11, 33 and 98 epochs, NAS-Bench-201 its 12- and 200-epoch runs. Every query is charged
-    by the run loop as a training run from scratch at its fidelity.
+    4, 11, 33 and 98 epochs, NAS-Bench-201 its 12- and 200-epoch runs. A promoted architecture
+    resumes its training (``Query.resume_from``): where the objective's fidelities are one
+    run (``Objective.continues``: the NB301 surrogate) it is charged only the extra epochs;
+    on NB201, whose 12-epoch run is a separate schedule, it is charged the full run.
 
     Parameters
     ----------

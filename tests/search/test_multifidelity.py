@@ -108,6 +108,19 @@ def test_successive_halving_on_nb301_curves_uses_five_rungs():
     plan = [(NB301_RUNGS, (81, 27, 9, 3, 1)), (NB301_RUNGS[:1], (81,))]
     assert check_brackets(h, plan) == len(h)
     assert h["best_value"].isna().sum() == 120  # until the first 98-epoch query
+    # promotions continue training: charged the surrogate's runtime between the two rungs
+    from nasperf.search import CurveObjective
+
+    obj = CurveObjective("nb301")
+    first = h.iloc[:121]
+    for prev, fid in zip(NB301_RUNGS[:-1], NB301_RUNGS[1:], strict=True):
+        rows = first[first["fidelity"] == fid]
+        archs = list(rows["arch"])
+        extra = obj.evaluate(archs, fid)[1] - obj.evaluate(archs, prev)[1]
+        np.testing.assert_allclose(rows["train_cost_s"], extra, rtol=1e-9)
+        assert (extra > 0).all()
+    low = first[first["fidelity"] == NB301_RUNGS[0]]
+    np.testing.assert_allclose(low["train_cost_s"], obj.evaluate(list(low["arch"]), "1ep")[1])
 
 
 def test_hyperband_bracket_structure_on_nb301():

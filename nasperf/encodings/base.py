@@ -51,6 +51,9 @@ def as_arch_list(space: SearchSpace, archs: Any) -> list:
     archs = list(archs)
     if not archs:
         raise ValueError("expected at least one architecture, got an empty sequence")
+    arch_type = space.arch_type
+    if all(type(a) is arch_type for a in archs):
+        return archs  # values already (the loop below would copy them one by one)
     out = []
     for i, a in enumerate(archs):
         if isinstance(a, space.arch_type):

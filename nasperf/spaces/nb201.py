@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -242,8 +243,10 @@ class NB201Space(SearchSpace[NB201Arch]):
             raise ValueError(f"nb201: cells have 8 nodes, more than max_nodes={width}")
         code = {op: k for k, op in enumerate(NB201_OPS)}
         archs = [a if type(a) is NB201Arch else self.coerce(a) for a in archs]
-        op_idx = np.array([[code[o] for o in a.ops] for a in archs], dtype=np.int16)
-        op_idx = op_idx.reshape(len(archs), 6)
+        row_of, all_codes = _code_table()
+        ops = map(attrgetter("ops"), archs)
+        rows = np.fromiter(map(row_of.__getitem__, ops), dtype=np.int64, count=len(archs))
+        op_idx = all_codes[rows]
         live = np.ones((len(archs), 8), dtype=np.uint8)
         live[:, 1:7] = op_idx != code["none"]
         adj = np.zeros((len(archs), 1, width, width), dtype=np.uint8)
@@ -342,6 +345,16 @@ class NB201Space(SearchSpace[NB201Arch]):
                 flops += cells_per_stage * c.mflops
                 params += cells_per_stage * c.mparams
         return Complexity(mflops=flops, mparams=params)
+
+
+@lru_cache(maxsize=1)
+def _code_table() -> tuple[dict[tuple[str, ...], int], np.ndarray]:
+    """Operations tuple of every cell -> its row of a ``(15625, 6)`` int16 array of operation
+    codes (indices into ``NB201_OPS``): one dictionary lookup per cell in ``graph_batch``
+    instead of six (screening encodes hundreds of thousands of cells)."""
+    combos = list(itertools.product(range(len(NB201_OPS)), repeat=6))
+    index = {tuple(NB201_OPS[c] for c in combo): i for i, combo in enumerate(combos)}
+    return index, np.array(combos, dtype=np.int16)
 
 
 # Adjacency of cells() when every edge is live; a none edge removes its node's edges.

@@ -438,11 +438,12 @@ def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
     return LearningCurves(epochs, values, final_epoch=info.get("target_epochs"))
 
 
-def _safe_run(trial: Mapping[str, Any]) -> tuple[dict, dict | None, str | None]:
-    """``run_trial`` that returns its error as text instead of raising (one failing trial
-    does not stop a study); KeyboardInterrupt and SystemExit still propagate."""
+def _safe_run(trial: Mapping[str, Any], fn=None) -> tuple[dict, dict | None, str | None]:
+    """``fn(trial)`` (default :func:`run_trial`) that returns its error as text instead of
+    raising (one failing trial does not stop a study); KeyboardInterrupt and SystemExit
+    still propagate."""
     try:
-        return dict(trial), run_trial(trial), None
+        return dict(trial), (fn or run_trial)(trial), None
     except TrialError as err:
         return dict(trial), None, str(err)
     except Exception as err:
@@ -458,6 +459,7 @@ def run_trials(
     workers: int = 1,
     scheduler: str | None = None,
     address: str | None = None,
+    fn: Any = None,
 ) -> Iterator[tuple[dict, dict | None, str | None]]:
     """Run ``trials`` on ``engine``; yield ``(trial, row, error)`` as each finishes.
 
@@ -470,6 +472,10 @@ def run_trials(
         with ``workers`` CPUs).
     workers : int
         Processes for the local engines (ignored when connecting to a cluster).
+    fn : callable, optional
+        The trial function, a module-level function ``trial -> row`` (default
+        :func:`run_trial`; the search studies pass
+        :func:`nasperf.search.study.run_search_trial`).
 
     Raises
     ------
@@ -484,24 +490,24 @@ def run_trials(
     if not trials:
         return iter(())
     if engine == "local":
-        return _run_local(trials, workers)
+        return _run_local(trials, workers, fn)
     if engine == "dask":
-        return _run_dask(trials, workers, scheduler)
-    return _run_ray(trials, workers, address)
+        return _run_dask(trials, workers, scheduler, fn)
+    return _run_ray(trials, workers, address, fn)
 
 
-def _run_local(trials: list, workers: int) -> Iterator:
+def _run_local(trials: list, workers: int, fn=None) -> Iterator:
     if workers == 1:
         for trial in trials:
-            yield _safe_run(trial)
+            yield _safe_run(trial, fn)
         return
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(_safe_run)(t) for t in trials)
+    yield from parallel(delayed(_safe_run)(t, fn) for t in trials)
 
 
-def _run_dask(trials: list, workers: int, scheduler: str | None) -> Iterator:
+def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Iterator:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as err:
@@ -523,7 +529,11 @@ def _run_dask(trials: list, workers: int, scheduler: str | None) -> Iterator:
         client = Client(cluster)
     try:
         futures = client.map(
-            _safe_run, trials, key=[f"nasperf-trial-{t['hash']}" for t in trials], pure=False
+            _safe_run,
+            trials,
+            fn=fn,
+            key=[f"nasperf-trial-{t['hash']}" for t in trials],
+            pure=False,
         )
         for fut in as_completed(futures):
             yield fut.result()
@@ -534,7 +544,7 @@ def _run_dask(trials: list, workers: int, scheduler: str | None) -> Iterator:
             cluster.close()
 
 
-def _run_ray(trials: list, workers: int, address: str | None) -> Iterator:
+def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterator:
     try:
         import ray
     except ImportError as err:
@@ -557,7 +567,7 @@ def _run_ray(trials: list, workers: int, address: str | None) -> Iterator:
         started = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_safe_run)
-        pending = [remote.remote(t) for t in trials]
+        pending = [remote.remote(t, fn) for t in trials]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])

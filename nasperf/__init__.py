@@ -14,7 +14,7 @@ from .datasets import (
     read_naslib_zc,
     register_benchmark,
 )
-from .errors import DataIntegrityError, InvalidArchitectureError
+from .errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from .registry import Registry, UnknownNameError
 from .spaces import get_space
 
@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DataIntegrityError",
+    "IncompatibleVersionError",
     "LearningCurves",
     "get_curve_source",
     "InvalidArchitectureError",
@@ -39,7 +40,15 @@ __all__ = [
     "register_benchmark",
 ]
 
-_SUBMODULES = ("datasets", "encodings", "evaluation", "predictors", "spaces", "zero_cost")
+_SUBMODULES = (
+    "datasets",
+    "encodings",
+    "evaluation",
+    "predictors",
+    "pretrained",
+    "spaces",
+    "zero_cost",
+)
 
 
 def __getattr__(name: str):

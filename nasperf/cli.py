@@ -4,9 +4,13 @@ Sub-commands:
 
 * ``nasperf info``: registered search spaces and packaged benchmarks.
 * ``nasperf study [...]``: the study runner (same as ``python run_study.py``).
+* ``nasperf search [...]``: simulated searches over many seeds (same as ``python
+  run_study.py search``): regret, queries / time to targets, speedups.
 * ``nasperf plot RESULTS_DIR``: plots of a stored study, without rerunning it.
 * ``nasperf proxies [...]``: zero-cost proxy scores of many architectures to a CSV / parquet
   file, resumable (see ``nasperf proxies --help``).
+* ``nasperf screen --checkpoint NAME --archs FILE``: rank architectures from a file with a
+  pre-trained predictor, streamed (see ``nasperf screen --help``).
 """
 
 from __future__ import annotations
@@ -226,6 +230,98 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCREEN_EPILOG = """\
+FILE holds one architecture per line (the space's text format or a NASLib key; blank lines
+and lines starting with # are skipped), or is a CSV with a header (--column, default the
+first of arch, architecture, arch_str, genotype, spec, naslib_key, key) or NASLib JSON;
+.gz files are read compressed. Lines that are not valid architectures are reported on
+stderr with their line numbers and skipped. The ranking (best first) has columns rank,
+line, arch, prediction and, for predictors with uncertainty, std. Exit status 0 when at
+least one architecture was screened, 1 when none was, 2 on a usage error.
+
+example: nasperf screen --checkpoint nb201-cifar10-tree --archs cells.txt --top 100 \\
+             --out ranked.csv
+"""
+
+
+def _add_screen_parser(sub) -> None:
+    p = sub.add_parser(
+        "screen",
+        help="rank architectures from a file with a pre-trained predictor",
+        description="Rank the architectures of a file by a pre-trained checkpoint's "
+        "predictions (streamed: memory does not grow with the file when --top is given).",
+        epilog=_SCREEN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--checkpoint", metavar="NAME", help="packaged checkpoint (see --list)")
+    p.add_argument("--archs", metavar="FILE", help="architecture file (lines, CSV or JSON)")
+    p.add_argument("--top", type=int, metavar="K", help="keep only the K best")
+    p.add_argument("--out", metavar="FILE", help="write the ranking there (CSV; default stdout)")
+    p.add_argument(
+        "--format", choices=("auto", "lines", "csv", "json"), default="auto", help="input format"
+    )
+    p.add_argument("--column", help="CSV column holding the architectures")
+    p.add_argument("--batch-size", type=int, default=8192, help="architectures scored at once")
+    p.add_argument("--n-jobs", type=int, default=1, help="predictor threads (default 1)")
+    p.add_argument("--list", action="store_true", help="list the packaged checkpoints and exit")
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from nasperf import pretrained
+    from nasperf.errors import DataIntegrityError
+
+    if args.list:
+        table = pretrained.available()
+        cols = ["space", "dataset", "predictor", "encoding", "zero_cost", "n_train"]
+        cols += ["kendall_tau", "spearman", "ndcg"]
+        print(table[cols].to_string(float_format=lambda v: f"{v:.3f}"))
+        return 0
+    if not args.checkpoint or not args.archs:
+        print("nasperf screen: --checkpoint and --archs are required (or --list)", file=sys.stderr)
+        return 2
+    if args.top is not None and args.top < 1:
+        print(f"nasperf screen: --top must be at least 1, got {args.top}", file=sys.stderr)
+        return 2
+    try:
+        ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
+    except (ValueError, DataIntegrityError) as err:
+        print(f"nasperf screen: {err}", file=sys.stderr)
+        return 2
+    shown = 0
+
+    def report(bad: pretrained.BadEntry) -> None:
+        nonlocal shown
+        shown += 1
+        if shown <= 50:
+            print(f"{args.archs}: {bad.where}: {bad.error}", file=sys.stderr)
+
+    try:
+        result = pretrained.screen(
+            ckpt,
+            args.archs,
+            top=args.top,
+            out=args.out if args.out else sys.stdout,
+            format=args.format,
+            column=args.column,
+            batch_size=args.batch_size,
+            on_bad=report,
+        )
+    except (OSError, ValueError) as err:
+        print(f"nasperf screen: {err}", file=sys.stderr)
+        return 2
+    if result.n_bad > 50:
+        print(f"... and {result.n_bad - 50} more malformed entries", file=sys.stderr)
+    rate = result.n_screened / result.seconds if result.seconds > 0 else float("nan")
+    where = f"; ranking in {args.out}" if args.out else ""
+    print(
+        f"screened {result.n_screened:,d} architectures with {ckpt.name} in "
+        f"{result.seconds:.2f} s ({rate:,.0f} / s); {result.n_bad:,d} malformed entries "
+        f"skipped{where}",
+        file=sys.stderr,
+    )
+    return 0 if result.n_screened else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -233,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="list search spaces and packaged benchmarks")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)
+    sub.add_parser(
+        "search",
+        help="simulated architecture searches over seeds (see `nasperf search --help`)",
+        add_help=False,
+    )
     plot = sub.add_parser(
         "plot",
         help="plot a study's stored results (no rerun)",
@@ -246,13 +347,20 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated metrics (default kendall_tau,spearman)",
     )
     _add_proxies_parser(sub)
+    _add_screen_parser(sub)
     if argv and argv[0] == "study":
         from nasperf.evaluation.study import main as study_main
 
         return study_main(argv[1:], prog="nasperf study")
+    if argv and argv[0] == "search":
+        from nasperf.search.study import main as search_main
+
+        return search_main(argv[1:], prog="nasperf search")
     args = parser.parse_args(argv)
     if args.command == "proxies":
         return _proxies(args)
+    if args.command == "screen":
+        return _screen(args)
     if args.command == "plot":
         return _plot(args)
     return _info(args)

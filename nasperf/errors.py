@@ -36,3 +36,7 @@ class InvalidArchitectureError(ValueError):
 
 class DataIntegrityError(ValueError):
     """A packaged or user data file is missing, corrupt, or does not match its manifest."""
+
+
+class IncompatibleVersionError(DataIntegrityError):
+    """A saved file (predictor, pre-trained checkpoint) needs another nasperf version to load."""

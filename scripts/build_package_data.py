@@ -14,9 +14,10 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
     ``encoding.json``) and its Apache-2.0 license.
 ``lcbench_surrogate/``
     The YAHPO Gym LCBench surrogate (same files), Apache-2.0.
-``zero_cost/``, ``lcpfn/``
+``zero_cost/``, ``lcpfn/``, ``pretrained/``
     Files nasperf computed itself (zero-cost tables, the learned-prior extrapolator's
-    weights); kept as they are and listed in the manifest.
+    weights, the pre-trained predictor checkpoints); kept as they are and listed in the
+    manifest.
 ``licenses/``
     The license of every source, and the CIFAR citation.
 ``MANIFEST.json``
@@ -312,9 +313,14 @@ def build_licenses(source: Path, out: Path) -> list[Path]:
 
 
 #: Folders of files nasperf computed itself, with the suffixes to keep: the zero-cost tables
-#: (scripts/compute_zero_cost_tables.py) and the learned-prior learning-curve extrapolator
-#: (scripts/train_lcpfn.py).
-COMPUTED = {"zero_cost": (".parquet", ".json"), "lcpfn": (".npz", ".json")}
+#: (scripts/compute_zero_cost_tables.py), the learned-prior learning-curve extrapolator
+#: (scripts/train_lcpfn.py) and the pre-trained predictor checkpoints
+#: (scripts/build_pretrained.py).
+COMPUTED = {
+    "zero_cost": (".parquet", ".json"),
+    "lcpfn": (".npz", ".json"),
+    "pretrained": (".nasperf", ".json"),
+}
 
 
 def keep_computed(out: Path) -> list[Path]:

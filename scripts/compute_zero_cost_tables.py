@@ -58,6 +58,15 @@ def main(argv=None) -> int:
     )
     ap.add_argument("tables", nargs="+", type=Path, help="CSV/parquet files from nasperf proxies")
     ap.add_argument("--no-manifest", action="store_true", help="do not refresh the manifest")
+    ap.add_argument(
+        "--time-sample",
+        type=int,
+        default=50,
+        metavar="N",
+        help="time each proxy alone on N sampled architectures (one thread, no cache) and "
+        "record seconds_per_arch in the settings: what a search is charged per proxy lookup "
+        "(default 50; 0: do not time)",
+    )
     args = ap.parse_args(argv)
     frames, settings = [], None
     for path in args.tables:
@@ -87,6 +96,9 @@ def main(argv=None) -> int:
     if missing_cols.any():
         ap.error(f"proxies without any value: {list(missing_cols[missing_cols].index)}")
     settings["nasperf_version"] = nasperf.__version__
+    if args.time_sample > 0:
+        settings["seconds_per_arch"] = _time_proxies(settings, args.time_sample)
+        settings["timed_on"] = f"{settings.get('device', 'cpu')}, 1 thread"
     out = REPO / "nasperf" / "datasets" / "data" / "zero_cost"
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{space.name}_{dataset.lower()}"
@@ -100,6 +112,54 @@ def main(argv=None) -> int:
     if not args.no_manifest:
         return build.main([])
     return 0
+
+
+def _time_proxies(settings: dict, n: int) -> dict:
+    """Seconds per architecture of each proxy computed alone (network build included)."""
+    import time
+
+    import torch
+
+    from nasperf.zero_cost import compute
+
+    space = nasperf.get_space(settings["space"])
+    dataset = settings["dataset"]
+    if isinstance(dataset, list):  # [name, channels, resolution, classes]
+        from nasperf.spaces.base import ImageTask
+
+        dataset = ImageTask(*dataset)
+    archs = space.sample(n, seed=12345)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    out = {}
+    try:
+        for proxy in settings["proxies"]:
+            start = time.perf_counter()
+            compute(
+                space,
+                archs,
+                [proxy],
+                dataset,
+                batch_size=settings["batch_size"],
+                seed=settings["seed"],
+                cache=False,
+                inputs=_timing_inputs(settings),
+            )
+            out[proxy] = round((time.perf_counter() - start) / n, 5)
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+def _timing_inputs(settings: dict):
+    """A minibatch of the settings' shape (timing does not depend on the pixel values)."""
+    import torch
+
+    name, channels, res, classes = settings["dataset"]
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(settings["batch_size"], channels, res, res, generator=g)
+    y = torch.randint(0, classes, (settings["batch_size"],), generator=g)
+    return x, y
 
 
 if __name__ == "__main__":

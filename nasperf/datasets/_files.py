@@ -48,10 +48,17 @@ def _manifest(root: str) -> dict[str, dict]:
         raise DataIntegrityError(f"packaged data manifest {path} is not valid JSON: {err}") from err
 
 
-def verify_file(path: Path, expected_sha256: str) -> None:
-    """Raise ``DataIntegrityError`` if ``path`` is missing or its sha256 differs."""
+def verify_file(path: Path, expected_sha256: str, expected_bytes: int | None = None) -> None:
+    """Raise ``DataIntegrityError`` if ``path`` is missing, has another size than
+    ``expected_bytes`` (when given: a truncated or extended file) or its sha256 differs."""
     if not path.is_file():
         raise DataIntegrityError(f"data file {path} is missing")
+    size = path.stat().st_size
+    if expected_bytes is not None and size != expected_bytes:
+        raise DataIntegrityError(
+            f"data file {path} is truncated or modified: {size:,d} bytes, the manifest "
+            f"records {expected_bytes:,d}"
+        )
     got = sha256_file(path)
     if got != expected_sha256:
         raise DataIntegrityError(
@@ -80,7 +87,7 @@ def data_path(name: str, *, root: str | Path | None = None) -> Path:
     path = base / name
     key = (str(base), name)
     if key not in _VERIFIED:
-        verify_file(path, manifest[name]["sha256"])
+        verify_file(path, manifest[name]["sha256"], manifest[name].get("bytes"))
         _VERIFIED.add(key)
     return path
 

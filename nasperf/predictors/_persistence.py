@@ -138,9 +138,12 @@ def save_predictor(pred, path: Any) -> None:
             f"{type(pred).__name__} is not a registered predictor; only registered predictors "
             "can be saved (register it with @PREDICTORS.register(name))"
         )
+    from nasperf import __version__
+
     meta: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
+        "nasperf_version": __version__,
         "name": name,
         "params": _params_for_json(pred),
         "tuple_params": sorted(
@@ -243,7 +246,7 @@ def load_predictor(path: Any, *, space: Any = None):
         The search space, needed when the predictor was fitted on a space that is not
         registered in this process (a user-defined space instance).
     """
-    from nasperf.errors import DataIntegrityError
+    from nasperf.errors import DataIntegrityError, IncompatibleVersionError
 
     if not isinstance(path, io.BytesIO):
         path = Path(path)
@@ -261,9 +264,14 @@ def load_predictor(path: Any, *, space: Any = None):
             raise DataIntegrityError(f"{path}: corrupt meta.json ({err})") from err
         if meta.get("format") != FORMAT:
             raise DataIntegrityError(f"{path} is not a saved nasperf predictor")
-        if meta.get("version", 0) > VERSION:
-            raise DataIntegrityError(
-                f"{path} was written by a newer nasperf (format {meta['version']}); upgrade"
+        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+            from nasperf import __version__
+
+            by = meta.get("nasperf_version", "an unknown version")
+            raise IncompatibleVersionError(
+                f"{path} was written by nasperf {by} in predictor file format "
+                f"{meta.get('version')!r}; this nasperf {__version__} reads formats 1 to "
+                f"{VERSION}: upgrade nasperf to load it"
             )
         try:
             with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:

@@ -1,0 +1,518 @@
+"""Pre-trained predictor checkpoints shipped with the package: list, verify, load, predict.
+
+A checkpoint is two packaged files under ``nasperf/datasets/data/pretrained/``, both in the
+package's sha256 manifest (``MANIFEST.json``) and verified on load by the same code as every
+packaged data file (:func:`nasperf.datasets.data_path`):
+
+``<name>.nasperf``
+    The fitted predictor, written by :meth:`~nasperf.predictors.Predictor.save`: a zip of
+    JSON, ``npz`` arrays (read with ``allow_pickle=False``; torch weights as plain arrays
+    loaded into a freshly built network) and native XGBoost UBJSON / LightGBM text. Loading
+    executes nothing from the file.
+``<name>.json``
+    What the checkpoint is: space, dataset, target, predictor and encoding, the zero-cost
+    table it reads (and that table's sha256), its training data (source, sizes, split seed,
+    sha256 of the training and test sets, whether the labels come from a surrogate), the
+    candidates it was selected from and their validation scores, its held-out test metrics
+    (Kendall tau, Spearman, NDCG, ...), the nasperf and library versions that built it and
+    *reference predictions* on a few fixed architectures.
+
+On load the metadata's ``checkpoint_format`` must be one this nasperf reads, the zero-cost
+table must be the one the checkpoint was trained with, and the loaded predictor must
+reproduce its reference predictions; otherwise :class:`~nasperf.errors.IncompatibleVersionError`
+says which nasperf built it and what to do. A modified, truncated or missing file is a
+:class:`~nasperf.errors.DataIntegrityError`. ``scripts/build_pretrained.py`` builds every
+checkpoint from packaged data with fixed seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nasperf.datasets._files import data_path, packaged_files, sha256_file
+from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
+from nasperf.registry import Registry
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "Checkpoint",
+    "available",
+    "info",
+    "load",
+]
+
+#: Folder of the checkpoints inside the packaged data.
+FOLDER = "pretrained"
+#: Suffix of the predictor files.
+SUFFIX = ".nasperf"
+#: Version of the metadata layout this nasperf writes and the oldest it still reads.
+CHECKPOINT_FORMAT = 1
+OLDEST_READABLE_FORMAT = 1
+#: Predictions must match the recorded reference predictions to this absolute tolerance
+#: (float32 arithmetic may differ in the last bits across CPUs; a changed encoding or model
+#: moves predictions by orders of magnitude more).
+REFERENCE_ATOL = 1e-3
+#: Finite spaces up to this size get a text -> architecture index (see ``Checkpoint``).
+MAX_INDEXED_SPACE = 200_000
+#: Architectures encoded and predicted at once by :meth:`Checkpoint.predict`: feature
+#: matrices / graph tensors of this many stay in the CPU caches (measured fastest on NB201;
+#: much larger chunks are up to 2-3 times slower), and memory does not grow with the input.
+CHUNK = 8192
+GRAPH_CHUNK = 2048
+#: How a checkpoint's fitted attributes may be stored (``nasperf.predictors._persistence``
+#: kinds): JSON, ``npz`` arrays, torch weights as arrays, native XGBoost / LightGBM models,
+#: and encoders / spaces rebuilt from their parameters. No ``skops`` blobs, no nested files.
+SAFE_KINDS = frozenset(
+    {"json", "array", "tensor", "module", "module_list", "encoder", "space", "xgboost", "lightgbm"}
+)
+
+# Keys of the metadata and their types (checked on load; the file is data, not code).
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "checkpoint_format": int,
+    "name": str,
+    "file": str,
+    "space": str,
+    "dataset": str,
+    "target": str,
+    "predictor": str,
+    "encoding": (str, list),
+    "zero_cost": (dict, type(None)),
+    "uncertainty": bool,
+    "training_data": dict,
+    "metrics": dict,
+    "reference": dict,
+    "nasperf_version": str,
+}
+
+
+def _names(root: str | Path | None) -> list[str]:
+    prefix = FOLDER + "/"
+    return sorted(
+        n[len(prefix) : -len(".json")]
+        for n in packaged_files(root=root)
+        if n.startswith(prefix) and n.endswith(".json")
+    )
+
+
+def _resolve(name: str, root: str | Path | None) -> str:
+    """The registered checkpoint name for ``name``; an unknown name lists the others."""
+    reg: Registry = Registry("pre-trained checkpoint")
+    for n in _names(root):
+        reg.add(n, n)
+    return reg.get(name)
+
+
+def info(name: str, *, root: str | Path | None = None) -> dict:
+    """The metadata of checkpoint ``name`` (verified against the manifest and checked).
+
+    Raises
+    ------
+    UnknownNameError
+        No checkpoint of that name; the message lists the packaged ones.
+    DataIntegrityError
+        The metadata file is modified, truncated or not a checkpoint description.
+    IncompatibleVersionError
+        The metadata layout is newer (or older) than this nasperf reads.
+    """
+    name = _resolve(name, root)
+    path = data_path(f"{FOLDER}/{name}.json", root=root)
+    try:
+        meta = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataIntegrityError(f"checkpoint metadata {path} is not valid JSON: {err}") from err
+    if not isinstance(meta, dict):
+        raise DataIntegrityError(f"checkpoint metadata {path} is not a JSON object")
+    fmt = meta.get("checkpoint_format")
+    if isinstance(fmt, int) and not OLDEST_READABLE_FORMAT <= fmt <= CHECKPOINT_FORMAT:
+        from nasperf import __version__
+
+        built = meta.get("nasperf_version", "an unknown version")
+        advice = (
+            "upgrade nasperf to load it"
+            if fmt > CHECKPOINT_FORMAT
+            else "rebuild it with scripts/build_pretrained.py"
+        )
+        raise IncompatibleVersionError(
+            f"checkpoint {name!r} was built by nasperf {built} in checkpoint format {fmt}; "
+            f"this nasperf {__version__} reads formats {OLDEST_READABLE_FORMAT} to "
+            f"{CHECKPOINT_FORMAT}: {advice}"
+        )
+    for key, kind in _REQUIRED.items():
+        if not isinstance(meta.get(key), kind):
+            raise DataIntegrityError(
+                f"checkpoint metadata {path}: field {key!r} is missing or not "
+                f"{getattr(kind, '__name__', kind)} (got {type(meta.get(key)).__name__})"
+            )
+    if meta["name"] != name or meta["file"] != f"{FOLDER}/{name}{SUFFIX}":
+        raise DataIntegrityError(
+            f"checkpoint metadata {path} describes {meta['name']!r} ({meta['file']}), not {name!r}"
+        )
+    return meta
+
+
+def available(*, root: str | Path | None = None) -> pd.DataFrame:
+    """The packaged checkpoints, one row each (index ``name``).
+
+    Columns: ``space``, ``dataset``, ``target``, ``predictor``, ``encoding``, ``zero_cost``
+    (proxies used as features, comma-separated; empty if none), ``uncertainty``,
+    ``training_data`` (where the labels come from), ``surrogate_labelled``, ``n_train``,
+    ``kendall_tau``, ``spearman``, ``ndcg``, ``ndcg@10`` (held-out test set), ``n_test``,
+    ``nasperf_version``, ``bytes`` (size of the predictor file).
+    """
+    rows = []
+    for name in _names(root):
+        meta = info(name, root=root)
+        test = meta["metrics"].get("test", {})
+        data = meta["training_data"]
+        enc = meta["encoding"]
+        zc = meta["zero_cost"]
+        rows.append(
+            {
+                "name": name,
+                "space": meta["space"],
+                "dataset": meta["dataset"],
+                "target": meta["target"],
+                "predictor": meta["predictor"],
+                "encoding": enc if isinstance(enc, str) else "+".join(enc),
+                "zero_cost": ",".join(zc["proxies"]) if zc else "",
+                "uncertainty": meta["uncertainty"],
+                "training_data": data.get("description", ""),
+                "surrogate_labelled": bool(data.get("surrogate_labelled", False)),
+                "n_train": data.get("n_train"),
+                "kendall_tau": test.get("kendall_tau"),
+                "spearman": test.get("spearman"),
+                "ndcg": test.get("ndcg"),
+                "ndcg@10": test.get("ndcg@10"),
+                "n_test": test.get("n"),
+                "nasperf_version": meta["nasperf_version"],
+                "bytes": meta.get("bytes"),
+            }
+        )
+    columns = [
+        "name",
+        "space",
+        "dataset",
+        "target",
+        "predictor",
+        "encoding",
+        "zero_cost",
+        "uncertainty",
+        "training_data",
+        "surrogate_labelled",
+        "n_train",
+        "kendall_tau",
+        "spearman",
+        "ndcg",
+        "ndcg@10",
+        "n_test",
+        "nasperf_version",
+        "bytes",
+    ]
+    return pd.DataFrame(rows, columns=columns).set_index("name")
+
+
+def load(
+    name: str, *, n_jobs: int | None = 1, root: str | Path | None = None, check: bool = True
+) -> Checkpoint:
+    """Load packaged checkpoint ``name``: a ready :class:`Checkpoint`.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`available` (case-insensitive).
+    n_jobs : int or None
+        Threads the predictor may use when predicting (None: the library's default).
+    root : path, optional
+        Another copy of the packaged data folder (tests, rebuilt data).
+    check : bool
+        Verify the reference predictions recorded at build time (a few architectures;
+        milliseconds). Leave on: it is what catches an encoding or model that changed
+        between the nasperf that built the checkpoint and this one.
+
+    Raises
+    ------
+    UnknownNameError, DataIntegrityError, IncompatibleVersionError
+        See :func:`info`; also a predictor file that is modified or truncated (sha256 or
+        size differs from the manifest), or reference predictions that are not reproduced.
+    """
+    from nasperf.predictors._persistence import load_predictor
+
+    meta = info(name, root=root)
+    path = data_path(meta["file"], root=root)
+    recorded = meta.get("file_sha256")
+    if recorded is not None and recorded != sha256_file(path):
+        raise DataIntegrityError(
+            f"checkpoint {meta['name']!r}: its metadata describes another build of {path} "
+            "(sha256 differs); rebuild both with scripts/build_pretrained.py"
+        )
+    check_safe_kinds(path)
+    pred = load_predictor(path)
+    if pred.name != meta["predictor"]:
+        raise DataIntegrityError(
+            f"checkpoint {meta['name']!r}: {path} holds a {pred.name!r} predictor, the "
+            f"metadata says {meta['predictor']!r}"
+        )
+    if n_jobs is not None and "n_jobs" in pred.get_params(deep=False):
+        pred.set_params(n_jobs=n_jobs)
+    ckpt = Checkpoint(meta, pred, _zero_cost_side(meta, root))
+    if check:
+        ckpt._check_reference()
+    return ckpt
+
+
+def check_safe_kinds(path: str | Path) -> None:
+    """Refuse a predictor file holding attributes outside :data:`SAFE_KINDS` (read from its
+    ``meta.json`` before anything is restored)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = json.loads(zf.read("meta.json"))
+    except (zipfile.BadZipFile, KeyError, OSError, json.JSONDecodeError) as err:
+        raise DataIntegrityError(f"{path} is not a saved nasperf predictor: {err}") from err
+    attrs = meta.get("attributes") if isinstance(meta, dict) else None
+    if not isinstance(attrs, dict):
+        raise DataIntegrityError(f"{path}: meta.json has no attribute table")
+    bad = sorted(
+        f"{a} ({e.get('kind')!r})"
+        for a, e in attrs.items()
+        if not isinstance(e, dict) or e.get("kind") not in SAFE_KINDS
+    )
+    if bad:
+        raise DataIntegrityError(
+            f"{path}: attributes stored in formats a checkpoint may not use: {', '.join(bad)} "
+            f"(allowed: {', '.join(sorted(SAFE_KINDS))})"
+        )
+
+
+def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
+    """``{"zero_cost": table}`` for a checkpoint trained on a packaged table, else ``{}``."""
+    zc = meta["zero_cost"]
+    if not zc:
+        return {}
+    from nasperf import __version__
+    from nasperf.datasets._files import _manifest, data_root
+    from nasperf.datasets.zero_cost_tables import load_zero_cost
+
+    key = zc.get("table") or f"zero_cost/{zc['space']}_{zc['dataset'].lower()}.parquet"
+    base = Path(root) if root is not None else data_root()
+    entry = _manifest(str(base)).get(key)
+    if entry is None or entry["sha256"] != zc.get("table_sha256"):
+        state = "is not packaged" if entry is None else "has changed"
+        raise IncompatibleVersionError(
+            f"checkpoint {meta['name']!r} (built by nasperf {meta['nasperf_version']}) reads "
+            f"the zero-cost table {key}, which {state} in this nasperf {__version__}; "
+            "rebuild the checkpoint with scripts/build_pretrained.py"
+        )
+    if root is None:
+        table = load_zero_cost(zc["space"], zc["dataset"])
+    else:  # another copy of the data folder: read it the way load_zero_cost does
+        table = pd.read_parquet(data_path(key, root=root)).set_index("arch").sort_index()
+    missing = [p for p in zc["proxies"] if p not in table.columns]
+    if missing:
+        raise DataIntegrityError(f"zero-cost table {key} lacks the proxies {missing}")
+    return {"zero_cost": table}
+
+
+class Checkpoint:
+    """A pre-trained predictor and what it needs at prediction time.
+
+    Use :func:`load` to get one. ``predict(archs)`` takes architectures as values, native
+    text or NASLib keys (anything ``space.coerce`` takes) and supplies the side information
+    the predictor was trained with (the packaged zero-cost table); it encodes and predicts
+    in chunks (:data:`CHUNK`), so memory does not grow with the input.
+
+    For finite spaces of at most :data:`MAX_INDEXED_SPACE` architectures (NAS-Bench-201),
+    texts are first looked up in an index of every architecture's canonical text, built on
+    first use, so most texts skip the parser; anything else (NASLib keys, other spellings)
+    is parsed as usual.
+
+    Attributes
+    ----------
+    name : str
+    metadata : dict
+        See the module docstring and ``scripts/build_pretrained.py``.
+    predictor : Predictor
+        The fitted predictor.
+    space : SearchSpace
+    has_uncertainty : bool
+        Whether :meth:`predict_std` is available.
+    """
+
+    def __init__(self, metadata: dict, predictor: Any, side: dict) -> None:
+        from nasperf.spaces import get_space
+
+        self.name: str = metadata["name"]
+        self.metadata = metadata
+        self.predictor = predictor
+        self.space = get_space(metadata["space"])
+        self.side = side
+        self.has_uncertainty = bool(getattr(predictor, "has_uncertainty", False))
+        self._index: dict[str, Any] | None = None
+        self._position: dict[int, int] = {}
+        self._zc_rows: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        m = self.metadata
+        tau = m["metrics"].get("test", {}).get("kendall_tau")
+        return (
+            f"Checkpoint({self.name!r}: {m['predictor']} on {m['space']}/{m['dataset']}, "
+            f"held-out Kendall tau {tau:.3f})"
+            if tau is not None
+            else f"Checkpoint({self.name!r})"
+        )
+
+    # ------------------------------------------------------------ architectures
+    def _text_index(self) -> dict[str, Any]:
+        """Canonical text -> architecture value of every cell of a small finite space (empty
+        for other spaces), built on first use; with it, the value -> position map and the
+        zero-cost rows in enumeration order (so a chunk's zero-cost block is one gather)."""
+        if self._index is None:
+            self._index, self._position, self._zc_rows = {}, {}, None
+            size = self.space.size
+            if size is not None and size <= MAX_INDEXED_SPACE:
+                try:
+                    cells = list(self.space.enumerate())
+                except NotImplementedError:
+                    cells = []
+                texts = [self.space.to_string(a) for a in cells]
+                self._index = dict(zip(texts, cells, strict=True))
+                # Keyed by identity: values from the index are these very objects (hashing
+                # a dataclass value costs more than the rest of the lookup); other values
+                # miss and their chunk reads the table instead.
+                self._position = {id(a): k for k, a in enumerate(cells)}
+                table = self.side.get("zero_cost")
+                cols = list(getattr(self.predictor, "uses_zero_cost_", []) or [])
+                if isinstance(table, pd.DataFrame) and cols and texts:
+                    rows = table.index.get_indexer(texts)
+                    if (rows >= 0).all():
+                        self._zc_rows = table[cols].to_numpy(dtype=np.float64)[rows]
+        return self._index
+
+    def coerce(self, items: Sequence[Any]) -> tuple[list, list[int], list[tuple[int, str]]]:
+        """Architecture values of ``items``, tolerating bad ones.
+
+        Returns
+        -------
+        values : list
+            The architectures that parsed.
+        positions : list of int
+            Their positions in ``items``.
+        errors : list of (int, str)
+            Position and error message of every item that did not parse.
+        """
+        get = self._text_index().get
+        # Fast path: canonical texts of an indexed space are one dictionary lookup each.
+        try:
+            found = list(map(get, items))
+        except TypeError:  # unhashable items (e.g. NASLib keys as lists)
+            found = [get(t) if type(t) is str else None for t in items]
+        missing = [i for i, v in enumerate(found) if v is None]
+        if not missing:
+            return found, list(range(len(found))), []
+        space = self.space
+        errors = []
+        for i in missing:
+            item = items[i]
+            if isinstance(item, space.arch_type):
+                found[i] = item
+                continue
+            try:
+                found[i] = space.coerce(item.strip() if isinstance(item, str) else item)
+            except (InvalidArchitectureError, ValueError, TypeError) as err:
+                errors.append((i, str(err)))
+        positions = [i for i, v in enumerate(found) if v is not None]
+        return [found[i] for i in positions], positions, errors
+
+    def _values(self, archs: Any) -> list:
+        if isinstance(archs, str | bytes) or not hasattr(archs, "__len__"):
+            raise ValueError(
+                f"expected a sequence of architectures, got {type(archs).__name__}; wrap a "
+                "single architecture in a list"
+            )
+        items = archs.tolist() if hasattr(archs, "tolist") else list(archs)
+        values, _, errors = self.coerce(items)
+        if errors:
+            i, msg = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise InvalidArchitectureError(f"archs[{i}]", items[i], f"{msg}{more}")
+        return values
+
+    # ------------------------------------------------------------ predictions
+    def predict(self, archs: Any) -> np.ndarray:
+        """Predicted ``target`` of ``archs`` (float64, higher is better).
+
+        Raises
+        ------
+        InvalidArchitectureError
+            An architecture does not parse (the first bad one is named, with its index).
+        """
+        return self.predict_values(self._values(archs))[0]
+
+    def predict_std(self, archs: Any) -> np.ndarray:
+        """Predictive standard deviation (only where ``has_uncertainty``)."""
+        if not self.has_uncertainty:
+            raise AttributeError(
+                f"checkpoint {self.name!r} ({self.metadata['predictor']}) has no predictive "
+                "uncertainty"
+            )
+        return self.predict_values(self._values(archs), mean=False, std=True)[1]
+
+    def predict_values(
+        self, values: list, *, mean: bool = True, std: bool = False
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Predictions and / or standard deviations (``std`` where ``has_uncertainty``) of
+        architecture values already coerced (see :meth:`coerce`), in chunks of
+        :data:`CHUNK` (:data:`GRAPH_CHUNK` for graph predictors)."""
+        std = std and self.has_uncertainty
+        n = len(values)
+        mu = np.empty(n, dtype=np.float64) if mean else None
+        sd = np.empty(n, dtype=np.float64) if std else None
+        step = CHUNK if getattr(self.predictor, "numeric", True) else GRAPH_CHUNK
+        for start in range(0, n, step):
+            part = values[start : start + step]
+            stop = start + len(part)
+            side = self._side_for(part)
+            if mean:
+                mu[start:stop] = self.predictor.predict(part, **side)
+            if std:
+                sd[start:stop] = self.predictor.predict_std(part, **side)
+        return mu, sd
+
+    def _side_for(self, part: list) -> dict:
+        """Side information for a chunk: the zero-cost rows gathered by position where the
+        space is indexed (the same numbers the table lookup gives), else the table."""
+        self._text_index()
+        if self._zc_rows is None:
+            return self.side
+        get = self._position.get
+        ids = map(id, part)
+        pos = np.fromiter(map(get, ids, repeat(-1)), dtype=np.int64, count=len(part))
+        if (pos < 0).any():
+            return self.side
+        return {**self.side, "zero_cost": self._zc_rows[pos]}
+
+    def _check_reference(self) -> None:
+        ref = self.metadata["reference"]
+        archs, expected = ref.get("archs"), ref.get("predictions")
+        if not archs or not isinstance(expected, list) or len(expected) != len(archs):
+            raise DataIntegrityError(f"checkpoint {self.name!r}: no usable reference predictions")
+        got = self.predict(archs)
+        diff = np.abs(got - np.asarray(expected, dtype=np.float64))
+        if not np.all(diff <= REFERENCE_ATOL):
+            from nasperf import __version__
+
+            k = int(np.argmax(diff))
+            raise IncompatibleVersionError(
+                f"checkpoint {self.name!r} was built by nasperf "
+                f"{self.metadata['nasperf_version']} and does not reproduce its reference "
+                f"predictions in this nasperf {__version__} (architecture {archs[k]!r}: "
+                f"{got[k]:.6g}, recorded {expected[k]:.6g}): its encoding or model code has "
+                "changed; rebuild it with scripts/build_pretrained.py"
+            )

@@ -1,0 +1,450 @@
+"""Screening: rank many architectures from a file with a pre-trained checkpoint, streamed.
+
+>>> ckpt = nasperf.pretrained.load("nb201-cifar10-tree")
+>>> result = screen(ckpt, "candidates.txt", top=100, out="ranked.csv")
+>>> result.n_screened, [(b.where, b.error) for b in result.bad]
+
+Input formats (``format="auto"`` picks by the file name; ``.gz`` files are read compressed):
+
+``lines`` (default)
+    One architecture per line, in the space's text format or as a NASLib key text; blank
+    lines and lines starting with ``#`` are skipped.
+``csv`` (``*.csv``)
+    A header row, then one architecture per row in column ``column`` (default: the first of
+    ``arch``, ``architecture``, ``arch_str``, ``genotype``, ``spec``, ``naslib_key``,
+    ``key`` present, else the first column).
+``json`` (``*.json``)
+    NASLib's zero-cost JSON (``{space: {dataset: {key: {...}}}}``; the architecture keys of
+    every dataset, once each), a JSON object keyed by architectures, or a JSON list of
+    architectures. Read whole (JSON cannot be streamed line by line).
+
+Entries that are not valid architectures are reported (:class:`BadEntry`: line number, text,
+the parser's message) and skipped; screening goes on with the rest. Line-based files are read
+and scored ``batch_size`` entries at a time, so memory does not grow with the file: with
+``top=K`` only the best ``K`` rows are kept; without it, every scored row goes to a
+temporary file (8 bytes per number in memory: score, line, offset, standard deviation) and
+the ranking is written from there.
+
+Output: one row per architecture, best first (ties: earlier line first), columns ``rank``,
+``line``, ``arch`` (as written in the input), ``prediction`` and, for predictors with
+uncertainty, ``std``; written as CSV (atomically: temporary file, fsync, rename).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .checkpoint import Checkpoint
+
+__all__ = ["BadEntry", "ScreenResult", "read_architectures", "screen"]
+
+FORMATS: tuple[str, ...] = ("auto", "lines", "csv", "json")
+ARCH_COLUMNS: tuple[str, ...] = (
+    "arch",
+    "architecture",
+    "arch_str",
+    "genotype",
+    "spec",
+    "naslib_key",
+    "key",
+)
+#: Malformed entries kept in :attr:`ScreenResult.bad` (all are counted).
+MAX_BAD_KEPT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BadEntry:
+    """An input entry that is not a valid architecture.
+
+    Attributes
+    ----------
+    line : int
+        1-based line number in the file (for JSON input and Python sequences: 1-based
+        position of the entry).
+    text : str
+        The entry as read (shortened to 200 characters).
+    error : str
+        Why it was refused (the parser's message).
+    where : str
+        ``"line N"`` or ``"entry N"``.
+    """
+
+    line: int
+    text: str
+    error: str
+    where: str
+
+
+@dataclass
+class ScreenResult:
+    """What :func:`screen` did.
+
+    Attributes
+    ----------
+    checkpoint : str
+    n_read : int
+        Entries read (valid or not).
+    n_screened : int
+        Architectures scored.
+    n_bad : int
+        Malformed entries (skipped).
+    bad : list of BadEntry
+        The first :data:`MAX_BAD_KEPT` of them.
+    ranking : DataFrame or None
+        The ranked rows when no ``out`` file was given.
+    out : Path or None
+    seconds : float
+        Wall time (reading, parsing, encoding, predicting, ranking, writing).
+    """
+
+    checkpoint: str
+    n_read: int = 0
+    n_screened: int = 0
+    n_bad: int = 0
+    bad: list[BadEntry] = field(default_factory=list)
+    ranking: pd.DataFrame | None = None
+    out: Path | None = None
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------- reading
+def _open_text(path: Path):
+    # Undecodable bytes become U+FFFD: such a line is reported as malformed, not fatal.
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def _detect(path: Path, fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    if fmt != "auto":
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    last = suffixes[-1] if suffixes else ""
+    return {".csv": "csv", ".json": "json"}.get(last, "lines")
+
+
+def read_architectures(
+    path: str | Path, *, format: str = "auto", column: str | None = None
+) -> Iterator[tuple[int, Any] | BadEntry]:
+    """Entries of an architecture file, streamed: ``(line_number, text_or_key)`` each, or a
+    :class:`BadEntry` for a row that holds no architecture at all (e.g. a CSV row without
+    the architecture column). See the module docstring for the formats.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        Unknown format, a CSV without a header or without ``column``, a JSON file that does
+        not parse or has none of the layouts above.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"architecture file {path} does not exist")
+    fmt = _detect(path, format)
+    if fmt == "lines":
+        return _read_lines(path)
+    if fmt == "csv":
+        return _read_csv(path, column)
+    return _read_json(path)
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    with _open_text(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            text = raw.strip()
+            if text and not text.startswith("#"):
+                yield number, text
+
+
+def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadEntry]:
+    fh = _open_text(path)
+    with fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise ValueError(f"{path}: empty CSV file (expected a header row)")
+        names = [h.strip() for h in header]
+        if column is not None:
+            if column not in names:
+                raise ValueError(f"{path}: no column {column!r}; the header has {names}")
+            col = names.index(column)
+        else:
+            lower = [n.lower() for n in names]
+            col = next((lower.index(c) for c in ARCH_COLUMNS if c in lower), 0)
+        for row in reader:
+            number = reader.line_num
+            if not row or not any(v.strip() for v in row):
+                continue
+            if col >= len(row) or not row[col].strip():
+                yield BadEntry(
+                    number,
+                    ",".join(row)[:200],
+                    f"no architecture in column {names[col]!r}",
+                    f"line {number}",
+                )
+                continue
+            yield number, row[col].strip()
+
+
+def _read_json(path: Path) -> Iterator[tuple[int, Any]]:
+    from nasperf.datasets.readers import NASLIB_SPACE_NAMES
+
+    with _open_text(path) as fh:
+        try:
+            data = json.load(fh)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}: not valid JSON ({err})") from err
+    if isinstance(data, list):
+        keys = [tuple(k) if isinstance(k, list) else k for k in data]
+    elif isinstance(data, dict) and data and set(data) <= set(NASLIB_SPACE_NAMES):
+        seen: dict[str, None] = {}
+        for per_dataset in data.values():
+            if not isinstance(per_dataset, dict):
+                raise ValueError(f"{path}: NASLib JSON without {{dataset: {{arch: ...}}}}")
+            for archs in per_dataset.values():
+                if not isinstance(archs, dict):
+                    raise ValueError(f"{path}: NASLib JSON without {{dataset: {{arch: ...}}}}")
+                seen.update(dict.fromkeys(archs))
+        keys = list(seen)
+    elif isinstance(data, dict):
+        keys = list(data)
+    else:
+        raise ValueError(f"{path}: expected a JSON list or object of architectures")
+    yield from enumerate(keys, start=1)
+
+
+# ---------------------------------------------------------------- ranking
+class _TopK:
+    """The ``k`` best rows seen so far (numpy arrays; texts kept for those rows only)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.score = np.empty(0)
+        self.line = np.empty(0, dtype=np.int64)
+        self.std: np.ndarray | None = None
+        self.text: list[str] = []
+
+    def add(self, line, text, score, std) -> None:
+        s = np.concatenate([self.score, score])
+        ln = np.concatenate([self.line, line])
+        sd = (
+            None if std is None else np.concatenate([self.std if self.std is not None else [], std])
+        )
+        t = self.text + text
+        keep = np.lexsort((ln, -s))[: self.k]
+        self.score, self.line = s[keep], ln[keep]
+        self.std = None if sd is None else sd[keep]
+        self.text = [t[i] for i in keep]
+
+    def rows(self) -> Iterator[tuple[int, str, float, float | None]]:
+        for i in range(len(self.score)):
+            yield (
+                int(self.line[i]),
+                self.text[i],
+                float(self.score[i]),
+                None if self.std is None else float(self.std[i]),
+            )
+
+    def close(self) -> None:
+        pass
+
+
+class _Spill:
+    """Every row: numbers in memory, texts in a temporary file read back in rank order."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.pos = 0
+        self.parts: dict[str, list[np.ndarray]] = {"score": [], "line": [], "off": [], "std": []}
+
+    def add(self, line, text, score, std) -> None:
+        blobs = [t.encode("utf-8", "surrogatepass") for t in text]
+        lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+        offsets = self.pos + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self.file.write(b"".join(blobs))
+        self.pos += int(lengths.sum())
+        self.parts["score"].append(np.asarray(score, dtype=np.float64))
+        self.parts["line"].append(np.asarray(line, dtype=np.int64))
+        self.parts["off"].append(offsets)
+        if std is not None:
+            self.parts["std"].append(np.asarray(std, dtype=np.float64))
+
+    def rows(self) -> Iterator[tuple[int, str, float, float | None]]:
+        if not self.parts["score"]:
+            return
+        score = np.concatenate(self.parts["score"])
+        line = np.concatenate(self.parts["line"])
+        off = np.concatenate(self.parts["off"])
+        std = np.concatenate(self.parts["std"]) if self.parts["std"] else None
+        self.parts = {k: [] for k in self.parts}
+        end = np.append(off[1:], self.pos)  # rows were written in order: next offset = end
+        self.file.flush()
+        for i in np.lexsort((line, -score)):
+            self.file.seek(int(off[i]))
+            text = self.file.read(int(end[i] - off[i])).decode("utf-8", "surrogatepass")
+            yield int(line[i]), text, float(score[i]), None if std is None else float(std[i])
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# ---------------------------------------------------------------- writing
+def _write_csv(path: Path, rows: Iterable[tuple], with_std: bool) -> None:
+    """Ranked rows to ``path`` atomically (temporary file in the same folder, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            _write_rows(fh, rows, with_std)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write_rows(fh: io.TextIOBase, rows: Iterable[tuple], with_std: bool) -> None:
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(["rank", "line", "arch", "prediction", *(["std"] if with_std else [])])
+    for rank, (line, text, score, std) in enumerate(rows, start=1):
+        writer.writerow([rank, line, text, repr(score), *([repr(std)] if with_std else [])])
+
+
+# ---------------------------------------------------------------- screening
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def screen(
+    checkpoint: Checkpoint | str,
+    archs: str | Path | Iterable[Any],
+    *,
+    top: int | None = None,
+    out: str | Path | None = None,
+    format: str = "auto",
+    column: str | None = None,
+    batch_size: int = 8192,
+    on_bad: Callable[[BadEntry], None] | None = None,
+) -> ScreenResult:
+    """Rank architectures by a checkpoint's predictions, best first.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint or str
+        A loaded checkpoint or a packaged checkpoint's name.
+    archs : path or iterable
+        An architecture file (see the module docstring for formats), or architectures in
+        memory (values, texts or NASLib keys).
+    top : int, optional
+        Keep only the best ``top`` rows (memory bounded by ``top``).
+    out : path or text stream, optional
+        Write the ranking there (CSV; a path is written atomically); otherwise it is
+        returned as ``result.ranking``.
+    format, column
+        How to read a file (see :func:`read_architectures`).
+    batch_size : int
+        Entries parsed, encoded and predicted at once.
+    on_bad : callable, optional
+        Called with each :class:`BadEntry` as it is found (e.g. to print it).
+
+    Returns
+    -------
+    ScreenResult
+    """
+    start = time.perf_counter()
+    if isinstance(checkpoint, str):
+        from .checkpoint import load
+
+        checkpoint = load(checkpoint)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ValueError(f"top must be a positive int, got {top!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(archs, str | Path):
+        entries: Iterable[Any] = read_architectures(archs, format=format, column=column)
+        noun = "entry" if _detect(Path(archs), format) == "json" else "line"
+    else:
+        entries = enumerate(archs, start=1)
+        noun = "entry"
+    stream = out if hasattr(out, "write") else None
+    out_path = Path(out) if out is not None and stream is None else None
+    result = ScreenResult(checkpoint=checkpoint.name, out=out_path)
+    with_std = checkpoint.has_uncertainty
+    ranker: _TopK | _Spill = (
+        _TopK(top) if top is not None else _Spill(out_path.parent if out_path else None)
+    )
+
+    def bad(entry: BadEntry) -> None:
+        result.n_bad += 1
+        if len(result.bad) < MAX_BAD_KEPT:
+            result.bad.append(entry)
+        if on_bad is not None:
+            on_bad(entry)
+
+    try:
+        for chunk in _chunks(entries, batch_size):
+            lines, items = [], []
+            for entry in chunk:
+                result.n_read += 1
+                if isinstance(entry, BadEntry):
+                    bad(entry)
+                else:
+                    lines.append(entry[0])
+                    items.append(entry[1])
+            values, positions, errors = checkpoint.coerce(items)
+            for i, msg in errors:
+                text = items[i] if isinstance(items[i], str) else str(items[i])
+                bad(BadEntry(lines[i], text[:200], msg, f"{noun} {lines[i]}"))
+            if not values:
+                continue
+            mu, sd = checkpoint.predict_values(values, std=with_std)
+            texts = [
+                items[i] if isinstance(items[i], str) else _arch_text(checkpoint, v)
+                for i, v in zip(positions, values, strict=True)
+            ]
+            ranker.add(np.asarray(lines, dtype=np.int64)[positions], texts, mu, sd)
+            result.n_screened += len(values)
+        if out_path is not None:
+            _write_csv(out_path, ranker.rows(), with_std)
+        elif stream is not None:
+            _write_rows(stream, ranker.rows(), with_std)
+        else:
+            cols = ["line", "arch", "prediction", "std"]
+            frame = pd.DataFrame(list(ranker.rows()), columns=cols)
+            if not with_std:
+                frame = frame.drop(columns="std")
+            frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+            result.ranking = frame
+    finally:
+        ranker.close()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _arch_text(checkpoint: Checkpoint, value: Any) -> str:
+    return checkpoint.space.to_string(value)

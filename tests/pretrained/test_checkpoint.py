@@ -1,0 +1,265 @@
+"""Pre-trained checkpoints: registry, reproducible held-out metrics, round trips, and clear
+errors for unknown names, tampered or truncated files and incompatible versions."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import nasperf
+from nasperf import predictors, pretrained
+from nasperf.datasets import load_benchmark, load_zero_cost
+from nasperf.datasets._files import sha256_file
+from nasperf.errors import DataIntegrityError, IncompatibleVersionError
+from nasperf.evaluation.metrics import evaluate
+from nasperf.registry import UnknownNameError
+
+SHIPPED = {"nb201-cifar10-tree", "nb201-cifar10-gnn", "nb101-cifar10", "nb301-cifar10-surrogate"}
+
+
+def test_available_lists_the_shipped_checkpoints_with_their_metadata():
+    table = pretrained.available()
+    assert SHIPPED <= set(table.index)
+    row = table.loc["nb201-cifar10-tree"]
+    assert (row.space, row.dataset, row.target) == ("nb201", "cifar10", "val_acc_200ep")
+    assert row.predictor in ("xgb", "lgb")
+    assert row.zero_cost == "synflow,l2_norm,params,flops"
+    assert table.loc["nb201-cifar10-gnn"].predictor in ("gin", "gcn")
+    assert table.loc["nb301-cifar10-surrogate"].surrogate_labelled
+    assert "SURROGATE" in table.loc["nb301-cifar10-surrogate"].training_data
+    assert not table.loc["nb101-cifar10"].surrogate_labelled
+    for name in SHIPPED:
+        meta = pretrained.info(name)
+        assert table.loc[name].kendall_tau == meta["metrics"]["test"]["kendall_tau"]
+        assert meta["nasperf_version"].count(".") == 2
+        assert meta["checkpoint_format"] == pretrained.CHECKPOINT_FORMAT
+        assert len(meta["training_data"]["train_sha256"]) == 64
+    # the package stays small: all checkpoints together are a few MB
+    assert table["bytes"].sum() < 4_000_000
+
+
+def test_unknown_name_suggests_the_close_one():
+    with pytest.raises(UnknownNameError, match=r"did you mean 'nb201-cifar10-tree'"):
+        pretrained.load("nb201-cifar10-tre")
+
+
+@pytest.mark.parametrize("which", ["tree", "gnn"])
+def test_recorded_held_out_metrics_are_reproduced_from_packaged_data(
+    which, build_script, tree_ckpt, gnn_ckpt
+):
+    ckpt = tree_ckpt if which == "tree" else gnn_ckpt
+    meta = ckpt.metadata
+    data = build_script.nb201_data("cifar10")
+    info = meta["training_data"]
+    train, _, test = build_script.split_indices(len(data.archs), 0.2, 0.1, info["split_seed"])
+    archs = [data.archs[i] for i in test]
+    assert build_script.labelled_sha256(archs, data.y[test]) == info["test_sha256"]
+    train_archs = [data.archs[i] for i in train]
+    assert build_script.labelled_sha256(train_archs, data.y[train]) == info["train_sha256"]
+    got = evaluate(data.y[test], ckpt.predict(archs), ks=(10, 50))
+    for key in ("kendall_tau", "spearman", "ndcg", "ndcg@10"):
+        assert got[key] == pytest.approx(meta["metrics"]["test"][key], abs=1e-6)
+    assert meta["metrics"]["test"]["kendall_tau"] > 0.8
+    # transfer: the same test cells against CIFAR-100 / ImageNet16-120 labels
+    for ds, recorded in meta["metrics"]["transfer"].items():
+        labels = load_benchmark("nb201", ds)["val_acc_200ep"].reindex(archs).to_numpy()
+        tau = evaluate(labels, ckpt.predict(archs), ks=(10,))["kendall_tau"]
+        assert tau == pytest.approx(recorded["kendall_tau"], abs=1e-6)
+
+
+def test_nb101_checkpoint_reproduces_its_metrics(build_script, shared_data):
+    ckpt = pretrained.load("nb101-cifar10")
+    data = build_script.nb101_data(shared_data)
+    info = ckpt.metadata["training_data"]
+    assert data.source_sha256 == info["source_sha256"]
+    _, _, test = build_script.split_indices(len(data.archs), 0.3, 0.0, info["split_seed"])
+    got = evaluate(data.y[test], ckpt.predict([data.archs[i] for i in test]), ks=(10,))
+    assert got["kendall_tau"] == pytest.approx(
+        ckpt.metadata["metrics"]["test"]["kendall_tau"], abs=1e-6
+    )
+
+
+def test_reference_predictions_are_those_of_the_fitted_model(tree_ckpt):
+    ref = tree_ckpt.metadata["reference"]
+    # recorded from the in-memory model before saving; trees predict bit for bit after loading
+    np.testing.assert_array_equal(tree_ckpt.predict(ref["archs"]), ref["predictions"])
+
+
+def _archs_and_labels(n):
+    table = load_benchmark("nb201", "cifar10")
+    return list(table.index[:n]), table["val_acc_200ep"].to_numpy()[:n]
+
+
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("xgb", {"n_estimators": 30, "max_depth": 4}),
+        ("gin", {"epochs": 3, "hidden": 16, "mlp_hidden": 16}),
+    ],
+)
+def test_round_trip_predictions_equal_the_fitted_model(name, params, build_script, mini_root):
+    archs, y = _archs_and_labels(700)
+    zc = load_zero_cost("nb201", "cifar10")
+    pred = predictors.get(name, space="nb201", random_state=0, **params)
+    pred.fit(archs[:400], y[:400], zero_cost=zc)
+    expected = pred.predict(archs[400:], zero_cost=zc)
+    meta = _meta_for(pred, archs[400:408], build_script)
+    build_script.write_checkpoint(mini_root, "roundtrip", pred, meta)
+    build_script.refresh_manifest(mini_root)
+    ckpt = pretrained.load("roundtrip", root=mini_root)
+    np.testing.assert_array_equal(ckpt.predict(archs[400:]), expected)
+    assert pretrained.available(root=mini_root).loc["roundtrip"].predictor == name
+
+
+def _meta_for(pred, ref_archs, build_script) -> dict:
+    from nasperf.datasets._files import data_root
+
+    zc = load_zero_cost("nb201", "cifar10")
+    return {
+        "space": "nb201",
+        "dataset": "cifar10",
+        "target": "val_acc_200ep",
+        "predictor": pred.name,
+        "encoding": pred.encoding,
+        "zero_cost": {
+            "space": "nb201",
+            "dataset": "cifar10",
+            "proxies": list(pred.uses_zero_cost_),
+            "table_sha256": sha256_file(data_root() / "zero_cost" / "nb201_cifar10.parquet"),
+        },
+        "uncertainty": False,
+        "training_data": {"n_train": 400},
+        "metrics": {"test": {}},
+        "reference": {
+            "archs": ref_archs,
+            "predictions": pred.predict(ref_archs, zero_cost=zc).tolist(),
+        },
+        "nasperf_version": nasperf.__version__,
+    }
+
+
+# ---------------------------------------------------------------- damaged files
+def _ckpt_path(root, suffix=".nasperf"):
+    return root / "pretrained" / f"nb201-cifar10-tree{suffix}"
+
+
+def test_a_tampered_byte_is_refused(mini_root):
+    path = _ckpt_path(mini_root)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataIntegrityError, match="corrupt or modified: sha256"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_a_truncated_file_is_refused(mini_root):
+    path = _ckpt_path(mini_root)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 100])
+    with pytest.raises(DataIntegrityError, match=r"truncated or modified: .* bytes"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_tampered_metadata_is_refused(mini_root):
+    path = _ckpt_path(mini_root, ".json")
+    path.write_text(path.read_text().replace('"nb201"', '"nb101"', 1))
+    with pytest.raises(DataIntegrityError, match="sha256"):
+        pretrained.info("nb201-cifar10-tree", root=mini_root)
+
+
+def _edit_metadata(root, build_script, edit):
+    path = _ckpt_path(root, ".json")
+    meta = json.loads(path.read_text())
+    edit(meta)
+    path.write_text(json.dumps(meta))
+    build_script.refresh_manifest(root)  # consistent manifest: only the content is wrong
+
+
+def test_a_checkpoint_from_a_newer_format_says_so(mini_root, build_script):
+    def edit(meta):
+        meta["checkpoint_format"] = 99
+        meta["nasperf_version"] = "9.0.0"
+
+    _edit_metadata(mini_root, build_script, edit)
+    with pytest.raises(
+        IncompatibleVersionError,
+        match=r"built by nasperf 9\.0\.0 in checkpoint format 99; this nasperf "
+        r"0\.1\.0 reads formats 1 to 1: upgrade nasperf",
+    ):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_a_predictor_file_from_a_newer_nasperf_says_so(mini_root, build_script):
+    path = _ckpt_path(mini_root)
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "meta.json":
+                meta = json.loads(data)
+                meta["version"], meta["nasperf_version"] = 7, "3.2.1"
+                data = json.dumps(meta).encode()
+            dst.writestr(item, data)
+    path.write_bytes(buf.getvalue())
+
+    def rehash(meta):  # metadata and manifest consistent with the new file
+        meta["file_sha256"] = sha256_file(path)
+
+    _edit_metadata(mini_root, build_script, rehash)
+    with pytest.raises(
+        IncompatibleVersionError, match=r"written by nasperf 3\.2\.1 in predictor file format 7"
+    ):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_metadata_of_another_build_is_refused(mini_root, build_script):
+    def other(meta):
+        meta["file_sha256"] = "1" * 64
+
+    _edit_metadata(mini_root, build_script, other)
+    with pytest.raises(DataIntegrityError, match="describes another build"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_changed_predictions_or_zero_cost_table_are_incompatible(mini_root, build_script):
+    def shift(meta):
+        meta["reference"]["predictions"][0] += 0.5
+
+    _edit_metadata(mini_root, build_script, shift)
+    with pytest.raises(IncompatibleVersionError, match="does not reproduce its reference"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+    def other_table(meta):
+        meta["reference"]["predictions"][0] -= 0.5
+        meta["zero_cost"]["table_sha256"] = "0" * 64
+
+    _edit_metadata(mini_root, build_script, other_table)
+    with pytest.raises(IncompatibleVersionError, match="zero-cost table .* has changed"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_formats_that_can_run_code_are_refused(tmp_path):
+    archs, y = _archs_and_labels(40)
+    gp = predictors.get("gp", space="nb201", random_state=0).fit(archs, y)  # skops inside
+    gp.save(tmp_path / "gp.nasperf")
+    with pytest.raises(DataIntegrityError, match="formats a checkpoint may not use: .*skops"):
+        pretrained.checkpoint.check_safe_kinds(tmp_path / "gp.nasperf")
+
+
+def test_predict_accepts_texts_values_and_naslib_keys(tree_ckpt):
+    space = nasperf.get_space("nb201")
+    archs = space.sample(5, seed=1)
+    texts = [space.to_string(a) for a in archs]
+    keys = [space.to_naslib(a) for a in archs]
+    p = tree_ckpt.predict(texts)
+    np.testing.assert_array_equal(tree_ckpt.predict(archs), p)
+    np.testing.assert_array_equal(tree_ckpt.predict(keys), p)
+    with pytest.raises(nasperf.InvalidArchitectureError, match=r"archs\[1\]"):
+        tree_ckpt.predict([texts[0], "|nor_conv_3x3~0|"])
+    with pytest.raises(AttributeError, match="no predictive uncertainty"):
+        tree_ckpt.predict_std(texts)

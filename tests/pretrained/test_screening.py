@@ -1,0 +1,175 @@
+"""Screening: ``nasperf screen`` and ``nasperf.pretrained.screen`` rank what parses, report
+what does not by line number, and keep memory bounded with ``top``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nasperf
+from nasperf import cli, pretrained
+
+SPACE = nasperf.get_space("nb201")
+TREE = ["screen", "--checkpoint", "nb201-cifar10-tree", "--archs"]
+
+
+def _cells(n, seed=0):
+    return [SPACE.to_string(a) for a in SPACE.sample(n, seed=seed)]
+
+
+@pytest.fixture
+def arch_file(tmp_path):
+    """Lines: 1 comment, 2-3 valid, 4 malformed, 5 blank, 6 NASLib key, 7 garbage, 8-12 valid."""
+    cells = _cells(8)
+    lines = [
+        "# candidate cells",
+        cells[0],
+        "  " + cells[1] + "  ",
+        "|nor_conv_3x3~0|+|none~0|",
+        "",
+        "(4, 3, 3, 3, 2, 3)",
+        "not an architecture",
+        *cells[2:7],
+    ]
+    path = tmp_path / "cells.txt"
+    path.write_text("\n".join(lines) + "\n")
+    valid_lines = [2, 3, 6, 8, 9, 10, 11, 12]
+    texts = [cells[0], cells[1], "(4, 3, 3, 3, 2, 3)", *cells[2:7]]
+    return path, valid_lines, texts
+
+
+def test_cli_reports_malformed_lines_and_ranks_the_rest(arch_file, tmp_path, capsys, tree_ckpt):
+    path, valid_lines, texts = arch_file
+    out = tmp_path / "ranked.csv"
+    rc = cli.main([*TREE, str(path), "--out", str(out)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    reported = [line for line in err.splitlines() if ": line " in line]
+    assert [r.split(": line ")[1].split(":")[0] for r in reported] == ["4", "7"]
+    assert "expected 3 node groups separated by '+', found 2" in reported[0]
+    assert "invalid text = 'not an architecture': must start and end with '|'" in reported[1]
+    assert "screened 8 architectures" in err and "2 malformed entries skipped" in err
+    ranked = pd.read_csv(out)
+    assert list(ranked.columns) == ["rank", "line", "arch", "prediction"]
+    assert list(ranked["rank"]) == list(range(1, 9))
+    assert sorted(ranked["line"]) == valid_lines
+    expected = dict(zip(valid_lines, tree_ckpt.predict(texts), strict=True))
+    np.testing.assert_allclose(ranked["prediction"], [expected[v] for v in ranked["line"]])
+    assert np.all(np.diff(ranked["prediction"]) <= 0)
+    assert ranked.set_index("line").loc[3, "arch"] == texts[1]  # stripped text as written
+
+
+def test_cli_top_k_to_stdout_is_the_head_of_the_full_ranking(arch_file, capsys, tree_ckpt):
+    path, _, _ = arch_file
+    full = pretrained.screen(tree_ckpt, path).ranking
+    rc = cli.main([*TREE, str(path), "--top", "3"])
+    assert rc == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "rank,line,arch,prediction"
+    got = [int(row.split(",")[1]) for row in lines[1:]]
+    assert got == list(full["line"][:3])
+
+
+def test_cli_usage_errors(tmp_path, capsys):
+    assert cli.main(["screen", "--checkpoint", "nope", "--archs", str(tmp_path / "x")]) == 2
+    assert "unknown pre-trained checkpoint 'nope'" in capsys.readouterr().err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("garbage\n")
+    assert cli.main([*TREE, str(empty)]) == 1
+    assert cli.main(["screen", "--list"]) == 0
+    assert "nb201-cifar10-gnn" in capsys.readouterr().out
+
+
+def test_top_k_and_spilled_ranking_agree_across_batches(tree_ckpt, tmp_path):
+    cells = _cells(300, seed=4)
+    path = tmp_path / "many.txt.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(cells) + "\n")
+    full = pretrained.screen(tree_ckpt, path, batch_size=64)
+    top = pretrained.screen(tree_ckpt, path, batch_size=37, top=25)
+    assert full.n_screened == 300 and full.n_bad == 0
+    pd.testing.assert_frame_equal(top.ranking, full.ranking.head(25))
+    # ties (repeated cells) keep file order: equal predictions, increasing line numbers
+    scores = tree_ckpt.predict(cells)
+    order = np.lexsort((np.arange(300), -scores))
+    assert list(full.ranking["line"]) == list(order + 1)
+    out = tmp_path / "full.csv"
+    pretrained.screen(tree_ckpt, path, out=out, batch_size=50)
+    np.testing.assert_allclose(pd.read_csv(out)["prediction"], full.ranking["prediction"])
+
+
+def test_csv_and_naslib_json_inputs(tree_ckpt, tmp_path):
+    cells = _cells(3, seed=2)
+    csv_path = tmp_path / "cells.csv"
+    csv_path.write_text(f'id,arch\n1,"{cells[0]}"\n2,\n3,"{cells[1]}"\n4,"|bad|"\n')
+    res = pretrained.screen(tree_ckpt, csv_path)
+    assert res.n_screened == 2
+    assert [(b.line, b.where) for b in res.bad] == [(3, "line 3"), (5, "line 5")]
+    assert "no architecture in column 'arch'" in res.bad[0].error
+    assert set(res.ranking["arch"]) == {cells[0], cells[1]}
+
+    naslib = {
+        "nasbench201": {
+            "cifar10": {
+                "(4, 3, 3, 3, 2, 3)": {"synflow": 1.0},
+                "(9, 9)": {"synflow": 2.0},
+                "(0, 1, 2, 3, 4, 0)": {"synflow": 3.0},
+            }
+        }
+    }
+    json_path = tmp_path / "zc.json"
+    json_path.write_text(json.dumps(naslib))
+    res = pretrained.screen(tree_ckpt, json_path)
+    assert res.n_screened == 2 and [b.where for b in res.bad] == ["entry 2"]
+    np.testing.assert_allclose(
+        sorted(res.ranking["prediction"]),
+        sorted(tree_ckpt.predict(["(4, 3, 3, 3, 2, 3)", "(0, 1, 2, 3, 4, 0)"])),
+    )
+
+
+def test_gnn_checkpoint_screens_values_in_memory(gnn_ckpt):
+    archs = SPACE.sample(50, seed=9)
+    res = pretrained.screen(gnn_ckpt, archs, top=5)
+    best = np.sort(gnn_ckpt.predict(archs))[::-1][:5]
+    np.testing.assert_allclose(res.ranking["prediction"], best)
+    assert res.ranking["arch"].map(SPACE.parse).map(SPACE.to_string).equals(res.ranking["arch"])
+
+
+def test_predictors_with_uncertainty_report_std(build_script, mini_root, tmp_path):
+    from nasperf import predictors
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10")
+    archs, y = list(table.index[:80]), table["val_acc_200ep"].to_numpy()[:80]
+    pred = predictors.get("dngo", space="nb201", epochs=20, random_state=0).fit(archs[:60], y[:60])
+    meta = {
+        "space": "nb201",
+        "dataset": "cifar10",
+        "target": "val_acc_200ep",
+        "predictor": "dngo",
+        "encoding": "adjacency_onehot",
+        "zero_cost": None,
+        "uncertainty": True,
+        "training_data": {},
+        "metrics": {},
+        "reference": {"archs": archs[:4], "predictions": pred.predict(archs[:4]).tolist()},
+        "nasperf_version": nasperf.__version__,
+    }
+    build_script.write_checkpoint(mini_root, "with-std", pred, meta)
+    build_script.refresh_manifest(mini_root)
+    ckpt = pretrained.load("with-std", root=mini_root)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(archs[60:]) + "\n")
+    out = tmp_path / "ranked.csv"
+    pretrained.screen(ckpt, path, out=out)
+    ranked = pd.read_csv(out)
+    assert list(ranked.columns) == ["rank", "line", "arch", "prediction", "std"]
+    lines = ranked["line"].to_numpy() - 1
+    texts = [archs[60 + i] for i in lines]
+    np.testing.assert_allclose(ranked["std"], ckpt.predict_std(texts), rtol=1e-12)
+    np.testing.assert_allclose(ranked["std"], pred.predict_std(texts), rtol=1e-12)
+    assert (ranked["std"] > 0).all()

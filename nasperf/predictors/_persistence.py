@@ -216,10 +216,16 @@ def save_predictor(pred, path: Any) -> None:
 
 
 def _write_entries(zf: zipfile.ZipFile, meta: dict, arrays: io.BytesIO, blobs: dict) -> None:
-    zf.writestr("meta.json", json.dumps(meta, indent=1, allow_nan=True))
-    zf.writestr("arrays.npz", arrays.getvalue())
+    # fixed member timestamps: the same fitted model gives the same bytes
+    def put(name: str, data: bytes | str) -> None:
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, data)
+
+    put("meta.json", json.dumps(meta, indent=1, allow_nan=True))
+    put("arrays.npz", arrays.getvalue())
     for attr, blob in blobs.items():
-        zf.writestr(f"blobs/{attr}", blob)
+        put(f"blobs/{attr}", blob)
 
 
 def _nested_bytes(pred) -> bytes:

@@ -428,6 +428,7 @@ def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -
     for ax, xl in zip(axes, ("queries", "simulated time (s)"), strict=True):
         ax.set_xscale("log")
         ax.set_yscale("symlog", linthresh=1e-2)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel(xl)
         ax.set_ylabel("regret (best-so-far)")
         ax.grid(alpha=0.3)

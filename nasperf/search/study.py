@@ -397,13 +397,15 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
     """Best-so-far regret vs queries and vs simulated time: median line and interquartile
-    band over seeds, one colour per method; log-scaled axes. Writes a PNG."""
+    band over seeds, one colour per method; log-scaled axes. Where the optimum is unknown
+    (a surrogate benchmark) the best value so far is drawn instead. Writes a PNG."""
     from nasperf.evaluation.plots import _pyplot
 
     plt = _pyplot()
+    metric = "regret" if histories["regret"].notna().any() else "best_value"
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for label, g in histories.groupby("label", sort=False):
-        wide = g.pivot_table(index="query", columns="seed", values="regret", aggfunc="first")
+        wide = g.pivot_table(index="query", columns="seed", values=metric, aggfunc="first")
         wide = wide.ffill()
         med, q25, q75 = (wide.quantile(q, axis=1) for q in (0.5, 0.25, 0.75))
         (line,) = axes[0].plot(wide.index, med, label=label)
@@ -414,7 +416,7 @@ def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -
         per_seed = []
         for _, h in g.groupby("seed"):
             idx = np.searchsorted(h["sim_time_s"].to_numpy(), grid, side="right") - 1
-            r = h["regret"].to_numpy()
+            r = h[metric].to_numpy()
             per_seed.append(np.where(idx >= 0, r[np.maximum(idx, 0)], np.nan))
         arr = np.array(per_seed)
         axes[1].plot(grid, np.nanmedian(arr, axis=0), color=line.get_color(), label=label)
@@ -427,10 +429,11 @@ def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -
         )
     for ax, xl in zip(axes, ("queries", "simulated time (s)"), strict=True):
         ax.set_xscale("log")
-        ax.set_yscale("symlog", linthresh=1e-2)
-        ax.set_ylim(bottom=0)
+        if metric == "regret":
+            ax.set_yscale("symlog", linthresh=1e-2)
+            ax.set_ylim(bottom=0)
         ax.set_xlabel(xl)
-        ax.set_ylabel("regret (best-so-far)")
+        ax.set_ylabel("regret (best-so-far)" if metric == "regret" else "best value so far")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     if title:

@@ -117,6 +117,16 @@ class Optimizer:
         self.mark(archs)
         return [Query(a) for a in archs]
 
+    def check_positive_ints(self, *names: str, optional: Sequence[str] = ()) -> None:
+        """Raise a ValueError naming the first parameter in ``names`` that is not a positive
+        integer (those in ``optional`` may also be None)."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None and name in optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
     def charge(self, seconds: float) -> None:
         """Charge ``seconds`` of simulated work done outside this process's clock (e.g.
         zero-cost proxies looked up in a table instead of computed); the run loop adds them

@@ -100,12 +100,9 @@ class BOHB(Hyperband):
             raise ValueError(f"top_n_percent must be in (0, 100), got {self.top_n_percent!r}")
         if not 0 <= self.random_fraction <= 1:
             raise ValueError(f"random_fraction must be in [0, 1], got {self.random_fraction!r}")
-        for name in ("n_samples", "min_points_in_model"):
-            v = getattr(self, name)
-            if v is None and name == "min_points_in_model":
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        self.check_positive_ints(
+            "n_samples", "min_points_in_model", optional=("min_points_in_model",)
+        )
         if not self.min_bandwidth > 0:
             raise ValueError(f"min_bandwidth must be > 0, got {self.min_bandwidth!r}")
         self.known_: dict[str, Any] = {}

@@ -100,10 +100,7 @@ class NPENAS(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        for name in ("batch_size", "n_parents", "n_children", "n_mutations", "n_models"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.check_positive_ints("batch_size", "n_parents", "n_children", "n_mutations", "n_models")
         self.parents_: list = []
         self.candidates_: list = []
         self.scores_ = np.empty(0)

@@ -107,10 +107,7 @@ class PredictorLocalSearch(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        for name in ("n_init", "batch_size", "n_parents", "radius", "max_radius"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.check_positive_ints("n_init", "batch_size", "n_parents", "radius", "max_radius")
         if self.max_radius < self.radius:
             raise ValueError(f"max_radius ({self.max_radius}) < radius ({self.radius})")
         f = self.zero_cost_filter

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from . import register
 from ._brackets import BracketOptimizer
 
@@ -58,9 +56,7 @@ class SuccessiveHalving(BracketOptimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        n = self.n_configs
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1):
-            raise ValueError(f"n_configs must be a positive int, got {n!r}")
+        self.check_positive_ints("n_configs", optional=("n_configs",))
 
     def _plan(self, index: int) -> tuple[int, int]:
         s = len(self.rungs_) - 1

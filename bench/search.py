@@ -25,18 +25,14 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nasperf.search import get_objective  # noqa: E402
 from nasperf.search.study import (  # noqa: E402
     format_summary,
-    plot_regret,
     run_search_study,
     search_trials,
-    summarize_search,
+    write_report,
 )
 
 #: Methods and their query budgets (None: --budget). Predictor-guided methods refit a model
@@ -85,16 +81,9 @@ def main(argv=None) -> int:
             )
         out = args.out / f"{bench}_{dataset}"
         hist = run_search_study(trials, out, workers=args.workers, progress=True)
-        objective = get_objective(bench, dataset)
-        values = objective.table_values()
-        mean_cost = None
-        if values is not None:
-            mean_cost = float(np.nanmean(objective.evaluate(list(values.index))[1]))
-        summary = summarize_search(
-            hist, table_values=values, checkpoints=(25, 100, 300), mean_cost_s=mean_cost
+        summary, png = write_report(
+            hist, out, benchmark=bench, dataset=dataset, checkpoints=(25, 100, 300)
         )
-        summary.to_csv(out / "summary.csv", index=False)
-        png = plot_regret(hist, out / "regret.png", title=f"{bench} {dataset}")
         print(f"\n### {bench} {dataset} ({args.seeds} seeds)\n")
         print(format_summary(summary))
         print(f"\n(plot: {png.relative_to(REPO) if png.is_relative_to(REPO) else png})")

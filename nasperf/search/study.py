@@ -38,6 +38,7 @@ __all__ = [
     "run_search_trial",
     "search_trials",
     "summarize_search",
+    "write_report",
 ]
 
 #: Targets of :func:`summarize_search`: name -> fraction of the table at or above it.
@@ -358,6 +359,33 @@ def _speedup(base: float, method: float, base_budget: float) -> str:
     return f"{base / method:.1f}"
 
 
+def write_report(
+    histories: pd.DataFrame,
+    out: str | Path,
+    *,
+    benchmark: str,
+    dataset: str,
+    checkpoints: Sequence[int] = (100, 300),
+) -> tuple[pd.DataFrame, Path]:
+    """Summarise ``histories`` of one benchmark into ``out/summary.csv`` (targets and the
+    analytic random-search row from the benchmark's table, where it has one) and draw
+    ``out/regret.png``; return the summary and the plot's path."""
+    from .objective import get_objective
+
+    objective = get_objective(benchmark, dataset)
+    values = objective.table_values()
+    mean_cost = None
+    if values is not None:
+        mean_cost = float(np.nanmean(objective.evaluate(list(values.index))[1]))
+    summary = summarize_search(
+        histories, table_values=values, checkpoints=checkpoints, mean_cost_s=mean_cost
+    )
+    out = Path(out)
+    summary.to_csv(out / "summary.csv", index=False)
+    png = plot_regret(histories, out / "regret.png", title=f"{benchmark} {dataset}")
+    return summary, png
+
+
 def format_summary(summary: pd.DataFrame) -> str:
     """``summary`` (from :func:`summarize_search`) as a compact markdown table."""
 
@@ -486,7 +514,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
-    from . import available, get_objective
+    from . import available
 
     p = argparse.ArgumentParser(
         prog=prog,
@@ -537,21 +565,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     if hist.empty:
         print(f"{prog}: no search finished", file=sys.stderr)
         return 1
-    objective = get_objective(args.benchmark, args.dataset)
-    values = objective.table_values()
-    mean_cost = None
-    if values is not None:
-        _, cost = objective.evaluate(list(values.index))
-        mean_cost = float(np.nanmean(cost))
-    summary = summarize_search(
-        hist,
-        table_values=values,
-        checkpoints=sorted({min(100, args.budget), args.budget}),
-        mean_cost_s=mean_cost,
-    )
     out = Path(args.out)
-    summary.to_csv(out / "summary.csv", index=False)
-    plot_regret(hist, out / "regret.png", title=f"{args.benchmark} {args.dataset}")
+    summary, _ = write_report(
+        hist,
+        out,
+        benchmark=args.benchmark,
+        dataset=args.dataset,
+        checkpoints=sorted({min(100, args.budget), args.budget}),
+    )
     print(format_summary(summary))
     print(f"wrote {out / 'summary.csv'} and {out / 'regret.png'}")
     n_failed = len(trials) - hist.groupby(["label", "seed"]).ngroups

@@ -43,6 +43,7 @@ __all__ = [
     "RestrictedUnpickler",
     "UnsafePickleError",
     "load_image_batch",
+    "load_image_set",
     "normalize_images",
     "read_cifar_binary",
     "read_cifar_python",
@@ -390,6 +391,29 @@ def normalize_images(images: np.ndarray, dataset: str, *, normalize: bool = True
     return x
 
 
+def load_image_set(
+    dataset: str = "cifar10", *, source: str | Path | None = None, split: str = "test"
+) -> ImageSet:
+    """All images of ``dataset`` from ``source`` (or the packaged test images), as uint8.
+
+    ``source`` is read with :func:`read_images` (npz, CIFAR binary or python distribution;
+    ``split`` picks CIFAR's train or test images); without it, the 256 packaged CIFAR-10 /
+    CIFAR-100 test images. The images must be of ``dataset`` where the file says so.
+    """
+    ds = _resolve_dataset(dataset)
+    if source is None:
+        if ds not in _PACKAGED:
+            raise ValueError(
+                f"no {ds} images are packaged with nasperf (only cifar10 and cifar100); pass "
+                "source=<an .npz with 'data' (N, 3, 16, 16) uint8 and 'labels'>"
+            )
+        return read_image_npz(data_path(_PACKAGED[ds]), dataset=ds)
+    imgs = read_images(source, dataset=ds, split=split)
+    if imgs.dataset is not None and imgs.dataset != ds:
+        raise ValueError(f"{source} holds {imgs.dataset} images, not {ds}")
+    return imgs
+
+
 def load_image_batch(
     dataset: str = "cifar10",
     n: int = 64,
@@ -430,17 +454,7 @@ def load_image_batch(
     ds = _resolve_dataset(dataset)
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    if source is None:
-        if ds not in _PACKAGED:
-            raise ValueError(
-                f"no {ds} images are packaged with nasperf (only cifar10 and cifar100); pass "
-                "source=<an .npz with 'data' (N, 3, 16, 16) uint8 and 'labels'>"
-            )
-        imgs = read_image_npz(data_path(_PACKAGED[ds]), dataset=ds)
-    else:
-        imgs = read_images(source, dataset=ds, split=split)
-        if imgs.dataset is not None and imgs.dataset != ds:
-            raise ValueError(f"{source} holds {imgs.dataset} images, not {ds}")
+    imgs = load_image_set(ds, source=source, split=split)
     if n > len(imgs):
         raise ValueError(f"asked for {n} images but only {len(imgs)} {ds} images are available")
     if seed is None:

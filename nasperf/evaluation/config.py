@@ -53,6 +53,14 @@ Keys (all optional except ``predictors``)
 ``zero_cost_table``
     A proxy table file (NASLib JSON, CSV or parquet, indexed by architecture) for predictors
     that take zero-cost scores; default ``nasperf.datasets.load_zero_cost(space, dataset)``.
+``images``
+    Image source (an ``.npz``, or a CIFAR binary / python distribution: folder, archive or
+    batch file) for predictors that train networks or read images
+    (``requirements.images``): passed as their ``images`` parameter unless the predictor's
+    ``params`` set it. Default: the images nasperf ships (256 CIFAR test images).
+``training_epochs``
+    Supernet training budget of weight-sharing predictors
+    (``requirements.network_training``), passed as their ``epochs`` unless ``params`` set it.
 ``metrics``
     ``{ks: [10, 20, 50], nan_policy: worst}``, passed to :func:`evaluate`.
 ``imports``
@@ -112,6 +120,8 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "target": ((str, int), "fidelity / column to predict"),
     "unlabelled_size": ((int,), "unlabelled architectures for semi-supervised predictors"),
     "zero_cost_table": ((str,), "a proxy table file (NASLib JSON, CSV or parquet)"),
+    "images": ((str,), "image source for predictors that train networks or read images"),
+    "training_epochs": ((int,), "supernet training epochs of weight-sharing predictors"),
     "metrics": ((dict,), "{ks: [10, 20, 50], nan_policy: worst}"),
     "imports": ((list, str), "modules imported first (user-defined spaces / predictors)"),
 }
@@ -157,10 +167,17 @@ class StudyConfig:
     ks: tuple[int, ...]
     nan_policy: str
     imports: tuple[str, ...]
+    images: dict | None = None
+    training_epochs: int | None = None
 
     def as_dict(self) -> dict:
-        """Canonical JSON-serialisable form."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """Canonical JSON-serialisable form (keys added later are left out while unset, so
+        existing studies keep their digest)."""
+        out = json.loads(json.dumps(dataclasses.asdict(self)))
+        for key in ("images", "training_epochs"):
+            if out[key] is None:
+                del out[key]
+        return out
 
     def digest(self) -> str:
         """Short sha256 of the canonical form (names the default output folder)."""
@@ -500,6 +517,19 @@ def parse_config(
         p = _resolve_path(raw["zero_cost_table"], base, "zero_cost_table")
         zc = {"path": str(p), "sha256": _file_sha256(p)}
 
+    images = None
+    if "images" in raw:
+        p = Path(raw["images"]).expanduser()
+        if not p.is_absolute() and base is not None:
+            p = base / p
+        p = p.resolve()
+        if not p.exists():
+            raise ConfigError(f"images: {str(p)!r} does not exist")
+        images = {"path": str(p), "sha256": _file_sha256(p) if p.is_file() else None}
+    training_epochs = raw.get("training_epochs")
+    if training_epochs is not None and training_epochs < 0:
+        raise ConfigError(f"training_epochs: must be non-negative, got {training_epochs}")
+
     return StudyConfig(
         name=name,
         spaces=tuple(spaces),
@@ -516,6 +546,8 @@ def parse_config(
         ks=tuple(sorted(set(ks))),
         nan_policy=nan_policy,
         imports=imports,
+        images=images,
+        training_epochs=None if training_epochs is None else int(training_epochs),
     )
 
 
@@ -668,6 +700,11 @@ def expand_trials(config: StudyConfig) -> list[dict]:
                             "nan_policy": config.nan_policy,
                             "imports": list(config.imports),
                         }
+                        # Only where used, so that other trials keep their hashes.
+                        if req.images and config.images is not None:
+                            trial["images"] = copy.deepcopy(config.images)
+                        if req.network_training and config.training_epochs is not None:
+                            trial["training_epochs"] = config.training_epochs
                         trial["hash"] = trial_hash(trial)
                         trials.append(trial)
     return trials

@@ -309,6 +309,10 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
     defaults = {"space": info["space"] or trial["space"], "dataset": trial["dataset"]}
+    if trial.get("images") is not None:
+        defaults["images"] = trial["images"]["path"]
+    if trial.get("training_epochs") is not None:
+        defaults["epochs"] = int(trial["training_epochs"])
     for k, v in defaults.items():
         if k in names and k not in params:
             params[k] = v

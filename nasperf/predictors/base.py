@@ -104,7 +104,12 @@ class Requirements:
     unlabelled : bool
         ``fit`` uses extra unlabelled architectures (``unlabelled``).
     images : bool
-        The predictor builds networks and reads images (zero-cost proxies).
+        The predictor builds networks and reads images (zero-cost proxies, supernets); a
+        study's ``images`` source is passed to its ``images`` parameter.
+    network_training : bool
+        ``fit`` trains networks on images (weight-sharing supernets): its time is the
+        predictor's initialisation cost, and a study's ``training_epochs`` is passed to its
+        ``epochs`` parameter.
     """
 
     labels: bool = True
@@ -113,6 +118,7 @@ class Requirements:
     learning_curve_epochs: tuple[int, ...] = ()
     unlabelled: bool = False
     images: bool = False
+    network_training: bool = False
 
     @property
     def side_information(self) -> tuple[str, ...]:

@@ -463,6 +463,16 @@ class SearchSpace(ABC, Generic[A]):
     def build_network(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any):
         """A ``torch.nn.Module`` classifier for ``arch`` as the benchmark trained it."""
 
+    def build_supernet(self, dataset: str | ImageTask = "cifar10", **kwargs: Any):
+        """A weight-sharing :class:`~nasperf.spaces.supernet.Supernet` over this space.
+
+        Spaces without one raise ``NotImplementedError`` (weight-sharing predictors then
+        say which spaces they support).
+        """
+        raise NotImplementedError(
+            f"search space {self.name!r} has no weight-sharing supernet (build_supernet)"
+        )
+
     def complexity(
         self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any
     ) -> Complexity:

@@ -319,6 +319,21 @@ class NB201Space(SearchSpace[NB201Arch]):
             in_channels=task.channels,
         )
 
+    def build_supernet(
+        self,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 16,
+        cells_per_stage: int = 5,
+    ):
+        """The weight-sharing supernet (:class:`~nasperf.spaces.nb201_supernet.NB201Supernet`)
+        of the network :meth:`build_network` builds with the same ``channels`` and
+        ``cells_per_stage``."""
+        from .nb201_supernet import NB201Supernet
+
+        resolve_task(dataset)
+        return NB201Supernet(self, dataset, channels=channels, cells_per_stage=cells_per_stage)
+
     def complexity(
         self,
         arch: NB201Arch,

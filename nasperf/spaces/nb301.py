@@ -556,6 +556,30 @@ class NB301Space(SearchSpace[NB301Arch]):
             in_channels=task.channels,
         )
 
+    def build_supernet(
+        self,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        channels: int = 32,
+        layers: int = 8,
+        stem_multiplier: int = 3,
+        affine: bool = False,
+    ):
+        """The weight-sharing supernet (:class:`~nasperf.spaces.darts_supernet.DartsSupernet`)
+        of the network :meth:`build_network` builds with the same ``channels``, ``layers``,
+        ``stem_multiplier`` and ``affine`` (no auxiliary head)."""
+        from .darts_supernet import DartsSupernet
+
+        resolve_task(dataset)
+        return DartsSupernet(
+            self,
+            dataset,
+            channels=channels,
+            layers=layers,
+            stem_multiplier=stem_multiplier,
+            affine=affine,
+        )
+
     def complexity(
         self,
         arch: NB301Arch,

@@ -249,6 +249,13 @@ class WeightSharingPredictor(Predictor):
 
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
         """Inherited-weight accuracy (%) or minus the loss of each architecture, float64."""
+        self._check_side(side)
+        metrics = self.inherited_metrics(archs)
+        return metrics["accuracy"] if self.score == "accuracy" else -metrics["loss"]
+
+    def inherited_metrics(self, archs: Any) -> dict[str, np.ndarray]:
+        """Held-out ``accuracy`` (%) and mean cross-entropy ``loss`` of each architecture
+        with inherited weights (one pass computes both; ``predict`` returns one of them)."""
         import torch
         import torch.nn.functional as F
         from sklearn.utils.validation import check_is_fitted
@@ -257,13 +264,13 @@ class WeightSharingPredictor(Predictor):
         from nasperf.spaces.supernet import batch_statistics
 
         check_is_fitted(self, "fit_time_")
-        self._check_side(side)
         archs = as_arch_list(self.space_, archs)
         dev = self._device()
         x = self._normalise(torch.from_numpy(self.eval_images_)).to(dev)
         y = torch.from_numpy(self.eval_labels_.astype(np.int64)).to(dev)
         bs = int(self.eval_batch_size)
-        out = np.empty(len(archs), dtype=np.float64)
+        acc = np.empty(len(archs), dtype=np.float64)
+        loss = np.empty(len(archs), dtype=np.float64)
         with contextlib.ExitStack() as stack, torch.no_grad():
             ready: set[int] = set()
             for i, arch in enumerate(archs):
@@ -272,14 +279,14 @@ class WeightSharingPredictor(Predictor):
                 if id(net) not in ready:  # BatchNorm on batch statistics, set up once per net
                     stack.enter_context(batch_statistics(net))
                     ready.add(id(net))
-                correct = 0.0
-                loss = 0.0
+                correct = total = 0.0
                 for s in range(0, len(x), bs):
                     logits = net(x[s : s + bs], choice)
-                    loss += float(F.cross_entropy(logits, y[s : s + bs], reduction="sum"))
+                    total += float(F.cross_entropy(logits, y[s : s + bs], reduction="sum"))
                     correct += float((logits.argmax(1) == y[s : s + bs]).sum())
-                out[i] = 100.0 * correct / len(x) if self.score == "accuracy" else -loss / len(x)
-        return out
+                acc[i] = 100.0 * correct / len(x)
+                loss[i] = total / len(x)
+        return {"accuracy": acc, "loss": loss}
 
     # ------------------------------------------------------------------ parameters and data
     def _validate(self) -> None:

@@ -8,6 +8,7 @@ architectures and score candidates with an acquisition function.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,21 @@ class PredictorGuided(Optimizer):
             z = (mean - y.max()) / std
             return (mean - y.max()) * norm.cdf(z) + std * norm.pdf(z)
         return mean
+
+    def _zero_cost_warm_start(self, context, proxies: Sequence[str], n: int) -> list:
+        """The ``n`` best architectures of the zero-cost table (among the benchmark's
+        candidates, if finite) by the mean percentile rank of ``proxies`` (Abdelfattah et
+        al.'s warm start), ranking charged as if computed (:meth:`zero_cost_rank`)."""
+        if not proxies:
+            return []
+        keys = list(self.zero_cost_table(proxies).index)
+        if context.candidates is not None:
+            allowed = set(context.candidates)
+            keys = [k for k in keys if k in allowed]
+        score = self.zero_cost_rank(keys, proxies)
+        ok = np.flatnonzero(np.isfinite(score))
+        order = ok[np.argsort(-score[ok], kind="stable")][:n]
+        return [self.space_.parse(keys[i]) for i in order]
 
     def _charge_zero_cost_features(self, archs: list) -> None:
         """Charge the recorded computation time of the zero-cost proxies the predictor reads

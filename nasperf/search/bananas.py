@@ -25,9 +25,11 @@ class Bananas(PredictorGuided):
     bootstrap resamples with different seeds (BANANAS's ensemble of MLPs; see
     :class:`~nasperf.search._predictor_guided.PredictorGuided`).
 
-    The first ``n_init`` queries are random, or, with ``warm_start`` naming a zero-cost
-    proxy (a column of the zero-cost table the run supplies), the best unqueried
-    architectures by that proxy among the pool (Abdelfattah et al.'s warm start).
+    The first ``n_init`` queries are random, or, with ``warm_start`` naming zero-cost
+    proxies (columns of the zero-cost table the run supplies), the best architectures by
+    their mean percentile rank (Abdelfattah et al.'s warm start, shared with
+    ``predictor_local_search``; ranking the table is charged at its recorded seconds per
+    architecture, as if the proxies had been computed).
 
     Parameters
     ----------
@@ -38,7 +40,7 @@ class Bananas(PredictorGuided):
         improvement, or the mean alone (greedy).
     n_init, batch_size, n_candidates, n_parents, n_models : int
     pool : {"mutations", "all"}
-    warm_start : str or None
+    warm_start : str, sequence of str or None
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (when the run has one).
     beta : float
@@ -93,17 +95,15 @@ class Bananas(PredictorGuided):
     def _initial(self, context) -> list:
         if self.warm_start is None:
             return []
+        proxies = (self.warm_start,) if isinstance(self.warm_start, str) else self.warm_start
+        proxies = tuple(proxies)
         zc = context.side.get("zero_cost")
-        if zc is None or self.warm_start not in zc.columns:
+        if zc is None or not set(proxies) <= set(zc.columns):
             raise ValueError(
-                f"warm_start={self.warm_start!r} needs that proxy in the zero-cost table of the "
-                "run (pass zero_cost= to run, or use a space with a packaged table)"
+                f"warm_start={self.warm_start!r} needs those proxies in the zero-cost table of "
+                "the run (pass zero_cost= to run, or use a space with a packaged table)"
             )
-        scores = zc[self.warm_start]
-        if context.candidates is not None:
-            scores = scores.reindex(context.candidates)
-        top = scores.dropna().sort_values(ascending=False, kind="stable").index[: self.n_init]
-        return [self.space_.parse(k) for k in top]
+        return self._zero_cost_warm_start(context, proxies, self.n_init)
 
     def _candidates(self) -> list:
         if self.pool == "all":

@@ -137,16 +137,7 @@ class PredictorLocalSearch(PredictorGuided):
         return proxies
 
     def _warm_start(self, context) -> list:
-        if not self.proxies_:
-            return []
-        keys = list(self.zero_cost_table(self.proxies_).index)
-        if context.candidates is not None:
-            allowed = set(context.candidates)
-            keys = [k for k in keys if k in allowed]
-        score = self.zero_cost_rank(keys, self.proxies_)
-        ok = np.flatnonzero(np.isfinite(score))
-        order = ok[np.argsort(-score[ok], kind="stable")][: self.n_init]
-        return [self.space_.parse(keys[i]) for i in order]
+        return self._zero_cost_warm_start(context, self.proxies_, self.n_init)
 
     def _neighbourhood(self) -> list:
         order = np.argsort(-np.asarray(self.values_), kind="stable")[: self.n_parents]

@@ -17,6 +17,9 @@ def test_warm_start_queries_the_top_proxy_cells_first():
     top = np.sort(zc["params"].to_numpy())[::-1][:8]  # ties: any cells of the top values
     np.testing.assert_array_equal(zc.loc[h["arch"].iloc[:8], "params"].to_numpy(), top)
     assert h["arch"].is_unique
+    # Ranking the whole table is charged once, as if the proxy had been computed.
+    per_arch = zc.attrs["settings"]["seconds_per_arch"]["params"]
+    assert h["overhead_s"].iloc[:8].sum() >= len(zc) * per_arch
 
 
 @pytest.mark.parametrize("acq", ["its", "ucb", "ei", "mean"])
@@ -39,7 +42,7 @@ def test_model_rounds_beat_random_on_average():
 def test_bad_options_are_clear():
     with pytest.raises(ValueError, match="acquisition 'pi' is not one of"):
         run("bananas", budget=2, params={"acquisition": "pi"})
-    with pytest.raises(ValueError, match="warm_start='nwot' needs that proxy"):
+    with pytest.raises(ValueError, match="warm_start=.nwot. needs those proxies"):
         run("bananas", budget=2, params={"warm_start": "nwot"})
     with pytest.raises(ValueError, match="does not use a predictor"):
         run("random_search", budget=2, predictor="xgb")

@@ -33,7 +33,13 @@ def _info(_: argparse.Namespace) -> int:
     print("zero-cost proxies:", ", ".join(zero_cost.available()))
     for name in predictors.available():
         req = predictors.PREDICTORS.get(name).requirements
-        needs = ", ".join([*req.side_information, *(["no labels"] if not req.labels else [])])
+        needs = ", ".join(
+            [
+                *req.side_information,
+                *(["images", "supernet training"] if req.network_training else []),
+                *(["no labels"] if not req.labels else []),
+            ]
+        )
         print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
     return 0
 

@@ -19,3 +19,4 @@ def test_info_lists_registered_members_and_their_needs(capsys):
     assert listed == predictors.available()
     assert "predictor omni (needs zero_cost, learning_curves)" in out
     assert "predictor zc_proxy (needs no labels)" in out
+    assert "predictor rsws (needs images, supernet training, no labels)" in out

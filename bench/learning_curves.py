@@ -115,7 +115,7 @@ def run(args) -> list[dict]:
             f"# {source}: {n} test + {args.n_train} LcSVR-training curves, final epoch {T}",
             file=sys.stderr,
         )
-        for frac in FRACTIONS:
+        for frac in args.fractions:
             e = max(1, round(frac * T))
             part = full.upto(e)
             for name in args.predictors:
@@ -206,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1, help="onnxruntime / torch threads")
     ap.add_argument("--quick", action="store_true", help="200 curves, 10 for MCMC")
+    ap.add_argument(
+        "--fractions",
+        type=lambda t: tuple(float(v) for v in t.split(",")),
+        default=FRACTIONS,
+        help="observed fractions of the epochs, comma-separated (default 0.1,0.25,0.5)",
+    )
     args = ap.parse_args(argv)
     args.sources = [s for s in args.sources.split(",") if s]
     args.predictors = [p for p in args.predictors.split(",") if p]

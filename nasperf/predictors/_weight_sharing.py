@@ -100,8 +100,9 @@ class WeightSharingPredictor(Predictor):
         outputs and the images' normalisation.
     images : path or None
         Image source (see the module docstring); None: the packaged CIFAR test images.
-    n_eval : int
-        Held-out images that score the architectures (at most half of the images).
+    n_eval : int or None
+        Held-out images that score the architectures (at most half of the images); None:
+        a quarter of the images, at most 256 (64 of the 256 packaged ones).
     epochs : int
         Training epochs of the supernet (subclasses may add stages).
     batch_size : int
@@ -157,7 +158,7 @@ class WeightSharingPredictor(Predictor):
         space: Any = "nb201",
         dataset: str = "cifar10",
         images: Any = None,
-        n_eval: int = 256,
+        n_eval: int | None = None,
         epochs: int = 50,
         batch_size: int = 64,
         lr: float = 0.025,
@@ -292,7 +293,8 @@ class WeightSharingPredictor(Predictor):
     def _validate(self) -> None:
         _positive_int("epochs", self.epochs, 0)
         _positive_int("batch_size", self.batch_size)
-        _positive_int("n_eval", self.n_eval)
+        if self.n_eval is not None:
+            _positive_int("n_eval", self.n_eval)
         _positive_int("eval_batch_size", self.eval_batch_size)
         for name in ("lr", "momentum", "weight_decay", "grad_clip"):
             v = getattr(self, name)
@@ -321,14 +323,15 @@ class WeightSharingPredictor(Predictor):
 
         imgs = load_image_set(str(self.dataset), source=self.images, split="train")
         n = len(imgs)
-        if self.n_eval > n // 2:
+        n_eval = min(256, n // 4) if self.n_eval is None else int(self.n_eval)
+        if n_eval < 1 or n_eval > n // 2:
             raise ValueError(
-                f"n_eval={self.n_eval} held-out images leave too few of the {n} images "
+                f"n_eval={n_eval} held-out images leave too few of the {n} images "
                 f"{'packaged' if self.images is None else f'in {self.images}'} for training "
                 "(at most half may be held out); pass images= a larger source or lower n_eval"
             )
         perm = np.random.default_rng([self.seed_, 0]).permutation(n)
-        ev, tr = perm[: self.n_eval], perm[self.n_eval :]
+        ev, tr = perm[:n_eval], perm[n_eval:]
         return imgs.images[tr], imgs.labels[tr], imgs.images[ev], imgs.labels[ev]
 
     def _normalise(self, images):

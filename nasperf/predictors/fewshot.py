@@ -52,7 +52,7 @@ class FewShot(WeightSharingPredictor):
         space: Any = "nb201",
         dataset: str = "cifar10",
         images: Any = None,
-        n_eval: int = 256,
+        n_eval: int | None = None,
         epochs: int = 50,
         split: Any = None,
         split_epochs: int | None = None,

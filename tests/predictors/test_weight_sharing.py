@@ -80,6 +80,11 @@ def test_training_is_deterministic_and_seeded(rsws):
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
 
 
+def test_defaults_train_on_the_packaged_images():
+    pred = get("oneshot", network={"channels": 4, "cells_per_stage": 1}, epochs=0).fit()
+    assert pred.eval_images_.shape == (64, 3, 32, 32)  # a quarter of the 256 packaged images
+
+
 def test_global_torch_rng_is_not_touched():
     torch.manual_seed(123)
     expected = torch.rand(3)

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["DARTS_OPS", "DartsCell", "DartsNetwork", "make_op"]
+__all__ = ["DARTS_OPS", "EDGE_OFFSET", "DartsCell", "DartsNetwork", "cell_preprocess", "make_op"]
 
 DARTS_OPS: tuple[str, ...] = (
     "max_pool_3x3",
@@ -41,6 +41,11 @@ DARTS_OPS: tuple[str, ...] = (
     "dil_conv_3x3",
     "dil_conv_5x5",
 )
+
+#: Index of the first edge into each intermediate node 2..5 when a cell's 14 possible edges
+#: ``(node j <- input i)``, ``i < j``, are numbered node by node (edge ``EDGE_OFFSET[j] + i``):
+#: NAS-Bench-301's config edges and the supernet's mixed edges.
+EDGE_OFFSET: dict[int, int] = {2: 0, 3: 2, 4: 5, 5: 9}
 
 
 class ReLUConvBN(nn.Module):
@@ -145,6 +150,19 @@ def make_op(name: str, channels: int, stride: int, *, affine: bool = False) -> n
     raise ValueError(f"unknown DARTS operation {name!r}; expected one of {DARTS_OPS}")
 
 
+def cell_preprocess(
+    c_prev_prev: int, c_prev: int, channels: int, *, reduction_prev: bool
+) -> tuple[nn.Module, nn.Module]:
+    """The blocks bringing a cell's two inputs to ``channels``: ``c_{k-2}`` through a
+    ``FactorizedReduce`` when the previous cell reduced the resolution (else a 1x1
+    ``ReLUConvBN``), ``c_{k-1}`` through a 1x1 ``ReLUConvBN``."""
+    if reduction_prev:
+        pre0: nn.Module = FactorizedReduce(c_prev_prev, channels)
+    else:
+        pre0 = ReLUConvBN(c_prev_prev, channels, 1, 1, 0)
+    return pre0, ReLUConvBN(c_prev, channels, 1, 1, 0)
+
+
 class DartsCell(nn.Module):
     """One DARTS cell.
 
@@ -175,11 +193,9 @@ class DartsCell(nn.Module):
         affine: bool = False,
     ) -> None:
         super().__init__()
-        if reduction_prev:
-            self.preprocess0: nn.Module = FactorizedReduce(c_prev_prev, channels)
-        else:
-            self.preprocess0 = ReLUConvBN(c_prev_prev, channels, 1, 1, 0)
-        self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0)
+        self.preprocess0, self.preprocess1 = cell_preprocess(
+            c_prev_prev, c_prev, channels, reduction_prev=reduction_prev
+        )
         self.reduction = reduction
         self.indices = tuple(int(i) for _, i in genotype)
         self.ops = nn.ModuleList(

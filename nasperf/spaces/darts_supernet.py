@@ -55,15 +55,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from .darts_network import DARTS_OPS, FactorizedReduce, ReLUConvBN, make_op
-from .supernet import Supernet
+from .darts_network import DARTS_OPS, EDGE_OFFSET, cell_preprocess, make_op
+from .supernet import Supernet, mixed_edge
 
 __all__ = ["DartsSupernet"]
 
 NODES: tuple[int, ...] = (2, 3, 4, 5)
 CELL_NAMES: tuple[str, str] = ("normal", "reduce")
-#: First edge of each intermediate node (edges ``offset[j] + i`` for ``i < j``).
-EDGE_OFFSET: dict[int, int] = {2: 0, 3: 2, 4: 5, 5: 9}
 N_EDGES = 14
 #: Ordered pairs of distinct inputs of each node, in decision-value order.
 INPUT_PAIRS: dict[int, tuple[tuple[int, int], ...]] = {
@@ -92,11 +90,9 @@ class MixedDartsCell(nn.Module):
         affine: bool = False,
     ) -> None:
         super().__init__()
-        if reduction_prev:
-            self.preprocess0: nn.Module = FactorizedReduce(c_prev_prev, channels)
-        else:
-            self.preprocess0 = ReLUConvBN(c_prev_prev, channels, 1, 1, 0)
-        self.preprocess1 = ReLUConvBN(c_prev, channels, 1, 1, 0)
+        self.preprocess0, self.preprocess1 = cell_preprocess(
+            c_prev_prev, c_prev, channels, reduction_prev=reduction_prev
+        )
         self.reduction = reduction
         self.edges = nn.ModuleList(
             nn.ModuleList(
@@ -128,8 +124,7 @@ class MixedDartsCell(nn.Module):
                 node = None
                 for i in range(j):
                     e = EDGE_OFFSET[j] + i
-                    w = weights[e]
-                    y = sum(w[o] * op(states[i]) for o, op in enumerate(self.edges[e]))
+                    y = mixed_edge(self.edges[e], weights[e], states[i])
                     node = y if node is None else node + y
             states.append(node)
         return torch.cat(states[2:], dim=1)

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .nb201_network import EDGES, ResNetBasicBlock, make_op
-from .supernet import Supernet
+from .supernet import Supernet, mixed_edge
 
 __all__ = ["NB201Supernet"]
 
@@ -54,8 +54,7 @@ class MixedNB201Cell(nn.Module):
                 if choice is not None:
                     y = self.edges[k][choice[k]](nodes[src])
                 else:
-                    w = weights[k]
-                    y = sum(w[o] * op(nodes[src]) for o, op in enumerate(self.edges[k]))
+                    y = mixed_edge(self.edges[k], weights[k], nodes[src])
                 acc = y if acc is None else acc + y
                 k += 1
             nodes.append(acc)

@@ -55,7 +55,7 @@ from nasperf.errors import InvalidArchitectureError
 from . import SPACES
 from .base import CellGraph, GraphBatch, ImageTask, SearchSpace, _choose_sorted, resolve_task
 from .complexity import Complexity, count_complexity
-from .darts_network import DARTS_OPS, DartsNetwork, make_op
+from .darts_network import DARTS_OPS, EDGE_OFFSET, DartsNetwork, make_op
 
 __all__ = ["DARTS_OPS", "NB301Arch", "NB301Space"]
 
@@ -66,8 +66,6 @@ N_PAIRS = 8
 SUM_LABEL = "sum"
 CONFIG_PREFIX = "NetworkSelectorDatasetInfo:darts:"
 _YAHPO_COLON = "_COLON_"
-# First config edge index of each intermediate node 2..5 (edges 0..13 per cell).
-_EDGE_OFFSET = {2: 0, 3: 2, 4: 5, 5: 9}
 
 Cell = tuple[tuple[str, int], ...]
 
@@ -334,7 +332,7 @@ class NB301Space(SearchSpace[NB301Arch]):
             for node in range(2, 6):
                 pairs = cell[2 * (node - 2) : 2 * (node - 2) + 2]
                 for op, i in pairs:
-                    config[_config_key("edge", cname, _EDGE_OFFSET[node] + i, colon)] = op
+                    config[_config_key("edge", cname, EDGE_OFFSET[node] + i, colon)] = op
                 if node > 2:
                     a, b = sorted(i for _, i in pairs)
                     config[_config_key("inputs_node", cname, node, colon)] = f"{a}_{b}"
@@ -367,11 +365,11 @@ class NB301Space(SearchSpace[NB301Arch]):
             for node in range(2, 6):
                 active = []
                 for j in range(node):
-                    name = f"edge_{cname}_{_EDGE_OFFSET[node] + j}"
+                    name = f"edge_{cname}_{EDGE_OFFSET[node] + j}"
                     known.add(name)
                     if name in values:
                         active.append((values[name], j))
-                field = f"config[{CONFIG_PREFIX}edge_{cname}_{_EDGE_OFFSET[node]}..]"
+                field = f"config[{CONFIG_PREFIX}edge_{cname}_{EDGE_OFFSET[node]}..]"
                 if len(active) != 2:
                     raise InvalidArchitectureError(
                         field,
@@ -394,7 +392,7 @@ class NB301Space(SearchSpace[NB301Arch]):
                 for op, j in active:
                     if op not in DARTS_OPS:
                         raise InvalidArchitectureError(
-                            f"config[{CONFIG_PREFIX}edge_{cname}_{_EDGE_OFFSET[node] + j}]",
+                            f"config[{CONFIG_PREFIX}edge_{cname}_{EDGE_OFFSET[node] + j}]",
                             op,
                             f"unknown operation; expected one of {DARTS_OPS}",
                             space=self.name,

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Supernet", "batch_statistics", "region_of"]
+__all__ = ["Supernet", "batch_statistics", "mixed_edge", "region_of"]
 
 
 class Supernet(nn.Module):
@@ -169,6 +169,11 @@ class Supernet(nn.Module):
     def _standalone_key(self, key: str, choice: tuple[int, ...]) -> str:
         """The supernet ``state_dict`` key that holds the standalone network's ``key``."""
         raise NotImplementedError
+
+
+def mixed_edge(ops: nn.ModuleList, weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """DARTS's mixed operation: ``sum_o weights[o] * ops[o](x)`` (weights of one edge)."""
+    return sum(w * op(x) for w, op in zip(weights, ops, strict=True))
 
 
 def region_of(choice: Sequence[int], split: Sequence[int]) -> tuple[int, ...]:

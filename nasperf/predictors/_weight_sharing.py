@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nasperf.datasets.images import normalize_images
 from nasperf.spaces import as_rng
 
 from .base import Predictor, Requirements
@@ -267,7 +268,7 @@ class WeightSharingPredictor(Predictor):
         check_is_fitted(self, "fit_time_")
         archs = as_arch_list(self.space_, archs)
         dev = self._device()
-        x = self._normalise(torch.from_numpy(self.eval_images_)).to(dev)
+        x = normalize_images(self.eval_images_, str(self.dataset)).to(dev)
         y = torch.from_numpy(self.eval_labels_.astype(np.int64)).to(dev)
         bs = int(self.eval_batch_size)
         acc = np.empty(len(archs), dtype=np.float64)
@@ -333,15 +334,6 @@ class WeightSharingPredictor(Predictor):
         perm = np.random.default_rng([self.seed_, 0]).permutation(n)
         ev, tr = perm[:n_eval], perm[n_eval:]
         return imgs.images[tr], imgs.labels[tr], imgs.images[ev], imgs.labels[ev]
-
-    def _normalise(self, images):
-        import torch
-
-        from nasperf.datasets.images import IMAGE_STATS, _resolve_dataset
-
-        mean, std = IMAGE_STATS[_resolve_dataset(str(self.dataset))]
-        x = images.to(torch.float32).div_(255.0)
-        return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
     def _augment(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Random 4-pixel-padded crops and horizontal flips of uint8 ``(n, 3, H, W)``."""
@@ -419,7 +411,6 @@ class WeightSharingPredictor(Predictor):
                 alpha_opt.load_state_dict(resume["alpha_optimizer"])
             start_epoch = int(resume["epoch"])
             self.history_ = list(resume["history"])
-        x_all = torch.from_numpy(train_x)
         y_all = torch.from_numpy(train_y.astype(np.int64))
         bs = int(self.batch_size)
         eta_min = min(float(self.lr), 1e-3)
@@ -432,11 +423,8 @@ class WeightSharingPredictor(Predictor):
         )
 
         def batch(idx: np.ndarray, rng: np.random.Generator):
-            xb = self._augment(train_x[idx], rng) if self.augment else x_all[idx].numpy()
-            return (
-                self._normalise(torch.from_numpy(np.ascontiguousarray(xb))).to(dev),
-                y_all[idx].to(dev),
-            )
+            xb = self._augment(train_x[idx], rng)  # as they are when augment is off
+            return normalize_images(xb, str(self.dataset)).to(dev), y_all[idx].to(dev)
 
         for epoch in range(start_epoch, stage.epochs):
             t0 = time.perf_counter()

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 import nasperf
+from nasperf.datasets.images import normalize_images
 from nasperf.predictors import get, load
 from nasperf.spaces import get_space
 from nasperf.spaces.supernet import batch_statistics
@@ -39,7 +40,7 @@ def rsws():
 
 def test_scores_are_inherited_weight_accuracy_of_the_standalone_network(rsws):
     scores = rsws.predict(ARCHS)
-    x = rsws._normalise(torch.from_numpy(rsws.eval_images_))
+    x = normalize_images(rsws.eval_images_, "cifar10")
     y = torch.from_numpy(rsws.eval_labels_)
     losses = get("rsws", **{**TINY, "score": "loss"})
     losses.supernet_, losses.space_ = rsws.supernet_, rsws.space_
@@ -143,7 +144,7 @@ def test_few_shot_regions_partition_the_space():
     arch = SPACE.parse(
         "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     )
-    x = pred._normalise(torch.from_numpy(pred.eval_images_))
+    x = normalize_images(pred.eval_images_, "cifar10")
     sub = pred.subnets_[3]  # nor_conv_3x3 is operation 3 on edge 1<-0
     with batch_statistics(sub), torch.no_grad():
         acc = 100.0 * float(

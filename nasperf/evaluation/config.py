@@ -242,12 +242,16 @@ def _run_imports(modules: Sequence[str]) -> None:
             raise ConfigError(f"imports: cannot import {module!r}: {err}") from err
 
 
-def _resolve_path(path: str, base: Path | None, key: str) -> Path:
+def _resolve_path(path: str, base: Path | None, key: str, *, folder_ok: bool = False) -> Path:
+    """``path`` made absolute (relative to ``base``); it must be a file (or, with
+    ``folder_ok``, a folder)."""
     p = Path(path).expanduser()
     if not p.is_absolute() and base is not None:
         p = base / p
     p = p.resolve()
-    if not p.is_file():
+    if folder_ok and not p.exists():
+        raise ConfigError(f"{key}: {str(p)!r} does not exist")
+    if not folder_ok and not p.is_file():
         raise ConfigError(f"{key}: file {str(p)!r} does not exist")
     return p
 
@@ -519,12 +523,7 @@ def parse_config(
 
     images = None
     if "images" in raw:
-        p = Path(raw["images"]).expanduser()
-        if not p.is_absolute() and base is not None:
-            p = base / p
-        p = p.resolve()
-        if not p.exists():
-            raise ConfigError(f"images: {str(p)!r} does not exist")
+        p = _resolve_path(raw["images"], base, "images", folder_ok=True)
         images = {"path": str(p), "sha256": _file_sha256(p) if p.is_file() else None}
     training_epochs = raw.get("training_epochs")
     if training_epochs is not None and training_epochs < 0:

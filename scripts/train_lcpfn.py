@@ -24,6 +24,7 @@ After retraining, run ``scripts/build_package_data.py`` to refresh the data mani
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import math
@@ -103,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-query", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=250)
+    ap.add_argument(
+        "--log-noise",
+        type=float,
+        nargs=2,
+        metavar=("MEAN", "STD"),
+        default=None,
+        help="override the prior's observation noise: log sigma ~ Normal(MEAN, STD)",
+    )
     ap.add_argument("--time-steps", type=int, default=0, help="only time this many steps")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     prior = CurvePrior()
+    if args.log_noise is not None:
+        prior = dataclasses.replace(prior, log_noise=tuple(args.log_noise))
     task_kw = {"max_obs": args.max_obs, "n_query": args.n_query}
     rng = np.random.default_rng(args.seed)
     borders = fit_borders(prior, args.n_bins, np.random.default_rng([args.seed, 1]), **task_kw)

@@ -57,3 +57,21 @@ def test_trained_curve_predictor_runs_in_a_study():
     trial = next(t for t in expand_trials(_config(budgets=["49ep"])) if t["predictor"] == "lcsvr")
     row = run_trial(trial)
     assert row["n_train"] == 20 and row["kendall_tau"] > 0.3
+
+
+def test_packaged_learning_curve_config_varies_the_budget():
+    from pathlib import Path
+
+    from nasperf.evaluation.config import load_config
+
+    path = Path(__file__).resolve().parents[2] / "configs" / "learning_curves.yaml"
+    config = load_config(path)
+    assert config.spaces == ("nb301_surrogate",) and config.target == "98ep"
+    trials = expand_trials(config)
+    budgets = {(t["predictor"], t["budget"]) for t in trials}
+    assert budgets == {
+        (p, b) for p in [q["label"] for q in config.predictors] for b in ("10ep", "24ep", "49ep")
+    }
+    # curve-only members run once per budget and seed; LcSVR at every train size
+    assert {t["n_train"] for t in trials if t["predictor"] == "lcpfn"} == {0}
+    assert {t["n_train"] for t in trials if t["predictor"] == "lcsvr"} == {20, 100}

@@ -105,9 +105,10 @@ def _fit(pred, cls, part, items, feats, y, train, subset):
     return time.perf_counter() - t0, archs_te
 
 
-def _timed_predict(pred, curves) -> tuple[np.ndarray, float]:
+def _timed_predict(pred, archs, curves) -> tuple[np.ndarray, float]:
+    """Predictions for ``curves`` (and ``archs``) and the seconds they took."""
     t0 = time.perf_counter()
-    out = pred.predict(None, learning_curves=curves)
+    out = pred.predict(archs, learning_curves=curves)
     return out, time.perf_counter() - t0
 
 
@@ -122,7 +123,7 @@ def _predict_parallel(pred, curves, jobs: int) -> tuple[np.ndarray, float]:
 
     chunks = [c for c in np.array_split(np.arange(len(curves)), jobs) if len(c)]
     res = Parallel(n_jobs=len(chunks))(
-        delayed(_timed_predict)(pred, curves.take(c)) for c in chunks
+        delayed(_timed_predict)(pred, None, curves.take(c)) for c in chunks
     )
     return np.concatenate([r[0] for r in res]), sum(r[1] for r in res) / len(curves)
 
@@ -156,9 +157,8 @@ def run(args) -> list[dict]:
                     if name in MCMC and args.jobs > 1:
                         out, secs = _predict_parallel(pred, part.take(subset), args.jobs)
                     else:
-                        t0 = time.perf_counter()
-                        out = pred.predict(archs_te, learning_curves=part.take(subset))
-                        secs = (time.perf_counter() - t0) / len(subset)
+                        out, secs = _timed_predict(pred, archs_te, part.take(subset))
+                        secs /= len(subset)
                 except ValueError as err:  # e.g. SoTL on a source without training losses
                     print(f"  {source} {e}ep {name}: {err}", file=sys.stderr)
                     continue

@@ -13,7 +13,7 @@ version. It writes
     Architecture, prior settings, task settings, seed, steps, final NLL, torch version and
     this command line.
 
-The packaged checkpoint (``nasperf/datasets/data/lcpfn/lcpfn_v1``) is made by the default
+The packaged checkpoint (``nasperf/datasets/data/lcpfn/lcpfn_v2``) is made by the default
 settings in about 20 minutes on one CPU thread::
 
     python scripts/train_lcpfn.py
@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 from nasperf.predictors._lc_prior import CurvePrior, sample_tasks  # noqa: E402
 from nasperf.predictors._lcpfn_model import LCPFN, bar_nll  # noqa: E402
 
-DEFAULT_OUT = REPO / "nasperf" / "datasets" / "data" / "lcpfn" / "lcpfn_v1"
+DEFAULT_OUT = REPO / "nasperf" / "datasets" / "data" / "lcpfn" / "lcpfn_v2"
 
 
 def fit_borders(prior: CurvePrior, n_bins: int, rng: np.random.Generator, **task_kw) -> np.ndarray:
@@ -112,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="override the prior's observation noise: log sigma ~ Normal(MEAN, STD)",
     )
+    ap.add_argument(
+        "--deviation",
+        type=float,
+        nargs=5,
+        metavar=("PROB", "AMP_LO", "AMP_HI", "LEN_LO", "LEN_HI"),
+        default=None,
+        help="add smooth deviations (a GP in t = epoch / E) to a share PROB of the prior's "
+        "curves, amplitude log-uniform in [AMP_LO, AMP_HI], length scale in [LEN_LO, LEN_HI]",
+    )
     ap.add_argument("--time-steps", type=int, default=0, help="only time this many steps")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -123,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     prior = CurvePrior()
     if args.log_noise is not None:
         prior = dataclasses.replace(prior, log_noise=tuple(args.log_noise))
+    if args.deviation is not None:
+        p, a0, a1, l0, l1 = args.deviation
+        prior = dataclasses.replace(
+            prior,
+            deviation_prob=p,
+            deviation_amp_range=(a0, a1),
+            deviation_length_range=(l0, l1),
+        )
     task_kw = {"max_obs": args.max_obs, "n_query": args.n_query}
     rng = np.random.default_rng(args.seed)
     borders = fit_borders(prior, args.n_bins, np.random.default_rng([args.seed, 1]), **task_kw)

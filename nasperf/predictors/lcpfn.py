@@ -3,7 +3,7 @@
 A small transformer trained offline (``scripts/train_lcpfn.py``) on curves drawn from a
 parametric prior (:mod:`nasperf.predictors._lc_prior`) maps a partial curve to the posterior
 predictive distribution of its final value in one forward pass: no fitting per curve, no
-MCMC. The weights ship with the package (``data/lcpfn/lcpfn_v1.npz``, verified against the
+MCMC. The weights ship with the package (``data/lcpfn/lcpfn_v2.npz``, verified against the
 data manifest) and are read without pickle.
 """
 
@@ -27,7 +27,7 @@ from ._curve_base import CurvePredictor
 __all__ = ["LCPFNPredictor", "load_checkpoint"]
 
 #: The packaged checkpoint, relative to ``nasperf/datasets/data``.
-PACKAGED = "lcpfn/lcpfn_v1"
+PACKAGED = "lcpfn/lcpfn_v2"
 FORMAT = "nasperf-lcpfn"
 
 
@@ -126,7 +126,7 @@ class LCPFNPredictor(CurvePredictor):
     keeping the first and the last. :meth:`predict_interval` gives central intervals.
 
     The prior (see :mod:`nasperf.predictors._lc_prior`) holds increasing, saturating
-    curves in ``[0, 1]`` with noise, budgets of 20 to 250 epochs and cut-offs at 1 % to 90 %
+    curves in ``[0, 1]`` with smooth deviations and noise, budgets of 20 to 250 epochs and cut-offs at 1 % to 90 %
     of the budget, so accuracies only: losses are refused. Curves observed up to
     ``final_epoch`` itself are returned as they are (standard deviation 0).
 

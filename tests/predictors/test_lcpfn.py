@@ -25,7 +25,12 @@ def test_prior_curves_are_increasing_in_unit_interval_and_seeded():
     prior = CurvePrior()
     curves = prior.sample(2000, np.random.default_rng(0))
     epochs = np.arange(1, 251)
-    mean = prior.mean(curves, np.minimum(epochs, curves.final_epoch[:, None]))
+    # the parametric part, without the smooth deviations (drawn last: same curves)
+    smooth_prior = dataclasses.replace(prior, deviation_prob=0.0)
+    smooth = smooth_prior.sample(2000, np.random.default_rng(0))
+    assert smooth.deviation_amp is None
+    np.testing.assert_array_equal(smooth.y_final, curves.y_final)
+    mean = prior.mean(smooth, np.minimum(epochs, curves.final_epoch[:, None]))
     assert np.all((mean >= 0) & (mean <= 1))
     assert np.all(np.diff(mean, axis=1) >= -1e-12)  # noise-free curves never decrease
     E = curves.final_epoch
@@ -36,9 +41,13 @@ def test_prior_curves_are_increasing_in_unit_interval_and_seeded():
     assert np.quantile(curves.y_first, 0.05) < 0.1 and np.quantile(curves.y_first, 0.95) > 0.8
     assert np.quantile(curves.y_final, 0.1) < 0.3 and np.quantile(curves.y_final, 0.5) > 0.75
     assert np.quantile(curves.y_final, 0.75) > 0.93
-    noisy = prior.observe(curves, np.minimum(epochs, E[:, None]), np.random.default_rng(1))
+    noisy = smooth_prior.observe(smooth, np.minimum(epochs, E[:, None]), np.random.default_rng(1))
     assert np.all((noisy >= 0) & (noisy <= 1))
     # noisy curves still rise from first to last epoch for most curves
+    assert np.mean(noisy[np.arange(2000), E - 1] > noisy[:, 0]) > 0.9
+
+    noisy = prior.observe(curves, np.minimum(epochs, E[:, None]), np.random.default_rng(1))
+    assert np.all((noisy >= 0) & (noisy <= 1))
     assert np.mean(noisy[np.arange(2000), E - 1] > noisy[:, 0]) > 0.9
 
     again = prior.sample(2000, np.random.default_rng(0))
@@ -50,6 +59,26 @@ def test_prior_curves_are_increasing_in_unit_interval_and_seeded():
     b = sample_tasks(prior, 64, np.random.default_rng(5))
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_prior_deviations_are_smooth_gp_draws_of_the_documented_size():
+    prior = dataclasses.replace(CurvePrior(), deviation_prob=0.5)
+    curves = prior.sample(3000, np.random.default_rng(4))
+    E = curves.final_epoch[:, None]
+    epochs = np.minimum(np.arange(1, 251), E)
+    without = dataclasses.replace(curves, deviation_amp=None)
+    dev = prior.mean(curves, epochs) - prior.mean(without, epochs)
+    on = curves.deviation_amp > 0
+    assert abs(on.mean() - 0.5) < 0.04
+    assert np.all(dev[~on] == 0.0)
+    lo, hi = prior.deviation_amp_range
+    assert lo <= curves.deviation_amp[on].min() and curves.deviation_amp[on].max() <= hi
+    # unit-variance GP draws scaled by the amplitude, at every point of the budget
+    z = dev[on] / curves.deviation_amp[on, None]
+    last = z[np.arange(on.sum()), E[on, 0] - 1]
+    assert 0.9 < z.std() < 1.1 and 0.9 < last.std() < 1.1
+    # smooth: the deviations at neighbouring epochs nearly agree
+    assert np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1] > 0.95
 
 
 def test_tasks_cut_curves_before_their_queries():
@@ -149,6 +178,15 @@ def _prior_curves(n=300, final=100, seed=2024):
 @pytest.fixture(scope="module")
 def packaged():
     return LCPFNPredictor().fit(None, learning_curves=np.zeros((1, 3)))
+
+
+def test_packaged_network_was_trained_on_the_default_prior():
+    """``python scripts/train_lcpfn.py`` with its defaults remakes the packaged network."""
+    from nasperf.predictors.lcpfn import load_checkpoint
+
+    _, meta = load_checkpoint()
+    assert CurvePrior.from_dict(meta["prior"]) == CurvePrior()
+    assert meta["tasks"]["max_obs"] == 24 and meta["training"]["seed"] == 0
 
 
 def test_beats_last_value_and_is_calibrated_on_prior_curves(packaged):

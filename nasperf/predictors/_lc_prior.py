@@ -146,16 +146,14 @@ class CurvePrior:
     def sample(self, n: int, rng: np.random.Generator) -> CurveSample:
         """Draw the parameters of ``n`` curves."""
 
-        def log_uniform(lo_hi, size):
-            lo, hi = np.log(lo_hi[0]), np.log(lo_hi[1])
-            return np.exp(rng.uniform(lo, hi, size))
-
         e_lo, e_hi = self.final_epoch_range
-        final_epoch = np.clip(np.round(log_uniform((e_lo, e_hi), n)), e_lo, e_hi).astype(np.int64)
+        final_epoch = np.clip(np.round(_log_uniform(rng, (e_lo, e_hi), n)), e_lo, e_hi).astype(
+            np.int64
+        )
         y_final = np.where(
             rng.random(n) < self.hard_task_prob,
             rng.uniform(*self.hard_final_range, n),
-            1.0 - log_uniform(self.final_error_range, n),
+            1.0 - _log_uniform(rng, self.final_error_range, n),
         )
         y_first = y_final * rng.uniform(*self.start_ratio_range, n)
         weights = rng.dirichlet(np.full(len(FAMILIES), self.dirichlet_concentration), n)
@@ -166,9 +164,9 @@ class CurvePrior:
                 y_final=y_final,
                 weights=weights,
                 pow3_alpha=np.exp(rng.normal(*self.pow3_log_alpha, n)),
-                pow3_offset=final_epoch * log_uniform(self.pow3_offset_range, n),
-                ilog2_scale=log_uniform(self.ilog2_scale_range, n),
-                janoschek_rate=log_uniform(self.janoschek_rate_range, n),
+                pow3_offset=final_epoch * _log_uniform(rng, self.pow3_offset_range, n),
+                ilog2_scale=_log_uniform(rng, self.ilog2_scale_range, n),
+                janoschek_rate=_log_uniform(rng, self.janoschek_rate_range, n),
                 janoschek_delta=np.exp(rng.normal(*self.janoschek_log_delta, n)),
                 anneal=rng.uniform(*self.anneal_range, n),
                 noise=np.exp(rng.normal(*self.log_noise, n)),
@@ -182,10 +180,8 @@ class CurvePrior:
         if self.deviation_prob <= 0.0:
             return curves
         n, k = len(curves), int(self.deviation_features)
-        lo, hi = np.log(self.deviation_amp_range[0]), np.log(self.deviation_amp_range[1])
-        amp = np.exp(rng.uniform(lo, hi, n)) * (rng.random(n) < self.deviation_prob)
-        lo, hi = np.log(self.deviation_length_range[0]), np.log(self.deviation_length_range[1])
-        length = np.exp(rng.uniform(lo, hi, n))
+        amp = _log_uniform(rng, self.deviation_amp_range, n) * (rng.random(n) < self.deviation_prob)
+        length = _log_uniform(rng, self.deviation_length_range, n)
         return dataclasses.replace(
             curves,
             deviation_amp=amp,
@@ -203,7 +199,7 @@ class CurvePrior:
         )
         E = curves.final_epoch[:, None].astype(np.float64)
         beta = curves.anneal[:, None]
-        x_plain = x
+        t_plain = x / E
 
         def warp(z):
             t = z / E
@@ -230,9 +226,8 @@ class CurvePrior:
         y1, yE = curves.y_first[:, None], curves.y_final[:, None]
         out = y1 + (yE - y1) * shape
         if curves.deviation_amp is not None:
-            t = np.asarray(x_plain, dtype=np.float64) / E  # (n, m)
             k = curves.deviation_freq.shape[1]
-            phase = t[:, :, None] * curves.deviation_freq[:, None, :]
+            phase = t_plain[:, :, None] * curves.deviation_freq[:, None, :]
             phase += curves.deviation_phase[:, None, :]
             out = out + curves.deviation_amp[:, None] * np.sqrt(2.0 / k) * np.cos(phase).sum(-1)
         return out
@@ -244,6 +239,11 @@ class CurvePrior:
         """Noisy observations at ``epochs`` (independent per entry), clipped to ``[0, 1]``."""
         mu = cls.mean(curves, epochs)
         return np.clip(mu + curves.noise[:, None] * rng.standard_normal(mu.shape), 0.0, 1.0)
+
+
+def _log_uniform(rng: np.random.Generator, lo_hi: tuple[float, float], size) -> np.ndarray:
+    """Log-uniform draws in ``[lo, hi]``."""
+    return np.exp(rng.uniform(np.log(lo_hi[0]), np.log(lo_hi[1]), size))
 
 
 def thin_epochs(k: int, max_obs: int) -> np.ndarray:

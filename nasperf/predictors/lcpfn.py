@@ -125,10 +125,10 @@ class LCPFNPredictor(CurvePredictor):
     the packaged network) are thinned to that many, evenly over the observed epochs,
     keeping the first and the last. :meth:`predict_interval` gives central intervals.
 
-    The prior (see :mod:`nasperf.predictors._lc_prior`) holds increasing, saturating
-    curves in ``[0, 1]`` with smooth deviations and noise, budgets of 20 to 250 epochs and cut-offs at 1 % to 90 %
-    of the budget, so accuracies only: losses are refused. Curves observed up to
-    ``final_epoch`` itself are returned as they are (standard deviation 0).
+    The prior (see :mod:`nasperf.predictors._lc_prior`) holds rising, saturating curves
+    in ``[0, 1]`` with smooth deviations and noise, budgets of 20 to 250 epochs and
+    cut-offs at 1 % to 90 % of the budget, so accuracies only: losses are refused. Curves
+    observed up to ``final_epoch`` itself are returned as they are (standard deviation 0).
 
     Parameters
     ----------

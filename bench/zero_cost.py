@@ -19,7 +19,7 @@ import time
 import torch
 
 import nasperf
-from nasperf.predictors.zero_cost import available, score
+from nasperf.zero_cost import available, score
 
 #: seconds per architecture of the reference implementation (zero-cost-nas, 2 threads)
 REFERENCE = {

@@ -30,7 +30,7 @@ import torch
 from scipy.stats import kendalltau, spearmanr
 
 import nasperf
-from nasperf.predictors.zero_cost import available, rank_vote, score_details
+from nasperf.zero_cost import available, rank_vote, score_details
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / "shared" / "reference" / "naslib-zc" / "zc_nasbench201_sample.json"

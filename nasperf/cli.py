@@ -136,9 +136,9 @@ def _proxies(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from nasperf.predictors.zero_cost._table_file import ResultsFile
-    from nasperf.predictors.zero_cost.compute import _Computation
     from nasperf.registry import UnknownNameError
+    from nasperf.zero_cost.compute import Computation
+    from nasperf.zero_cost.results_file import ResultsFile
 
     def fail(msg: str) -> int:
         print(f"nasperf proxies: error: {msg}", file=sys.stderr)
@@ -155,7 +155,7 @@ def _proxies(args: argparse.Namespace) -> int:
         if kwargs is not None and not isinstance(kwargs, dict):
             return fail(f"--network-kwargs must be a JSON object, got {args.network_kwargs}")
         cache = None if args.cache.lower() in ("none", "off", "false", "") else args.cache
-        comp = _Computation(
+        comp = Computation(
             args.space,
             args.proxies,
             args.dataset,

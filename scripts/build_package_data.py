@@ -22,7 +22,7 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
     The license of every source, and the CIFAR citation.
 ``MANIFEST.json``
     ``{relative_path: {"sha256": ..., "bytes": ...}}`` for every file above, checked by
-    ``nasperf.datasets._files.data_path`` on load.
+    ``nasperf.datasets.package_data.data_path`` on load.
 
 The output is byte-for-byte reproducible for fixed numpy / pandas / pyarrow versions
 (npz members carry a fixed timestamp), so rerunning the script leaves git clean.
@@ -48,8 +48,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nasperf.datasets._files import MANIFEST, sha256_file  # noqa: E402
 from nasperf.datasets.benchmark import NB201_HW_COLUMNS  # noqa: E402
+from nasperf.datasets.package_data import MANIFEST, sha256_file  # noqa: E402
 from nasperf.spaces import get_space  # noqa: E402
 
 N_CELLS = 15_625

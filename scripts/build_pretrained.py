@@ -73,7 +73,7 @@ from nasperf.datasets import (  # noqa: E402
     load_zero_cost,
     read_naslib_zc,
 )
-from nasperf.datasets._files import (  # noqa: E402
+from nasperf.datasets.package_data import (  # noqa: E402
     MANIFEST,
     data_root,
     packaged_files,
@@ -422,10 +422,9 @@ def refresh_manifest(root: Path) -> Path:
                     "bytes": f.stat().st_size,
                 }
     path.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
-    from nasperf.datasets import _files
+    from nasperf.datasets.package_data import clear_caches
 
-    _files._manifest.cache_clear()
-    _files._VERIFIED.clear()
+    clear_caches()
     return path
 
 

@@ -1,7 +1,7 @@
 """Train the LC-PFN learning-curve extrapolator on curves drawn from its prior (offline).
 
 Every step draws a fresh batch of partial curves from
-:class:`nasperf.predictors._lc_prior.CurvePrior` and minimises the negative log-likelihood
+:class:`nasperf.predictors.curves.prior.CurvePrior` and minimises the negative log-likelihood
 of the later values under the network's bar distribution (Adam, linear warm-up, cosine
 decay). The run is seeded and single-threaded, so it is deterministic for a fixed torch
 version. It writes
@@ -40,8 +40,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nasperf.predictors._lc_prior import CurvePrior, sample_tasks  # noqa: E402
-from nasperf.predictors._lcpfn_model import LCPFN, bar_nll  # noqa: E402
+from nasperf.predictors.curves.pfn_model import LCPFN, bar_nll  # noqa: E402
+from nasperf.predictors.curves.prior import CurvePrior, sample_tasks  # noqa: E402
 
 DEFAULT_OUT = REPO / "nasperf" / "datasets" / "data" / "lcpfn" / "lcpfn_v2"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -25,3 +26,13 @@ def shared_reference() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/reference is not available")
     return path
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run the module with one torch thread, as ``nasperf proxies`` (and its workers) do, so
+    in-process results agree to the bit with the command's and across worker counts."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._files import data_path, data_root, packaged_files
 from .benchmark import (
     BENCHMARKS,
     Benchmark,
@@ -54,6 +53,7 @@ from .images import (
     read_image_npz,
     read_images,
 )
+from .package_data import data_path, data_root, packaged_files
 from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
 from .zero_cost_tables import available_zero_cost, load_zero_cost, zero_cost_settings
 

@@ -55,7 +55,7 @@ import pandas as pd
 from nasperf.errors import DataIntegrityError
 from nasperf.registry import Registry
 
-from ._files import data_path
+from .package_data import data_path
 
 __all__ = [
     "BENCHMARKS",

@@ -35,7 +35,7 @@ import numpy as np
 
 from nasperf.errors import DataIntegrityError
 
-from ._files import data_path
+from .package_data import data_path
 
 __all__ = [
     "IMAGE_STATS",

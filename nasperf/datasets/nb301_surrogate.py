@@ -40,8 +40,8 @@ import pandas as pd
 
 from nasperf.errors import DataIntegrityError
 
-from ._files import data_path
 from ._onnx_surrogate import check_epochs, onnx_session
+from .package_data import data_path
 
 __all__ = ["NB301Surrogate"]
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ._files import data_path, packaged_files
+from .package_data import data_path, packaged_files
 
 __all__ = ["available_zero_cost", "load_zero_cost", "zero_cost_settings"]
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nasperf.registry import Registry, _import_family
+from nasperf.registry import _import_family
 
-ENCODINGS: Registry = Registry("encoding")
-
-from .base import Encoder, as_arch_list, resolve_space  # noqa: E402
+from .base import ENCODINGS, Encoder, as_arch_list, resolve_space
 
 _import_family(__name__, __path__)
 

@@ -6,8 +6,7 @@ import numpy as np
 
 from nasperf.spaces import GraphBatch
 
-from . import ENCODINGS
-from .base import Encoder
+from .base import ENCODINGS, Encoder
 
 
 @ENCODINGS.register("adjacency_onehot", "adjacency", "adj_onehot")

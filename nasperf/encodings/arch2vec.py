@@ -53,8 +53,7 @@ from torch import nn
 from nasperf._device import resolve_device
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
-from . import ENCODINGS
-from .base import Encoder, as_arch_list, resolve_space
+from .base import ENCODINGS, Encoder, as_arch_list, resolve_space
 
 __all__ = ["Arch2VecEncoder"]
 

@@ -23,9 +23,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from nasperf.errors import InvalidArchitectureError
+from nasperf.registry import Registry
 from nasperf.spaces import GraphBatch, SearchSpace, get_space
 
-__all__ = ["Encoder", "resolve_space", "as_arch_list"]
+__all__ = ["ENCODINGS", "Encoder", "resolve_space", "as_arch_list"]
+
+#: The encoding registry (``nasperf.encodings.ENCODINGS``): ``@ENCODINGS.register("name")``.
+ENCODINGS: Registry = Registry("encoding")
 
 
 def resolve_space(space: str | SearchSpace) -> SearchSpace:

@@ -8,9 +8,8 @@ import numpy as np
 
 from nasperf.spaces import GraphBatch
 
-from . import ENCODINGS
 from ._graph_ops import path_statistics
-from .base import Encoder
+from .base import ENCODINGS, Encoder
 
 _STATS = ("min_length", "max_length", "n_paths", "input_degree", "output_degree")
 

@@ -61,8 +61,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from nasperf.spaces import GraphBatch
 
-from . import ENCODINGS
-from .base import Encoder, as_arch_list
+from .base import ENCODINGS, Encoder, as_arch_list
 
 __all__ = ["GraphEncoder", "VIEWS"]
 

@@ -6,9 +6,8 @@ import numpy as np
 
 from nasperf.spaces import GraphBatch
 
-from . import ENCODINGS
 from ._graph_ops import input_mask, node_paths, output_mask
-from .base import Encoder
+from .base import ENCODINGS, Encoder
 
 
 @ENCODINGS.register("path", "path_encoding")

@@ -7,8 +7,7 @@ import pandas as pd
 
 from nasperf.spaces import GraphBatch
 
-from . import ENCODINGS
-from .base import Encoder
+from .base import ENCODINGS, Encoder
 
 #: Columns of NAS-Bench-Suite-Zero style tables that are not proxy scores.
 NON_PROXY_COLUMNS = frozenset(

@@ -6,32 +6,34 @@ follows :class:`Predictor` (scikit-learn's regressor contract over architectures
 :mod:`nasperf.predictors.base`). A new predictor is one new module in this package whose
 class carries ``@PREDICTORS.register("name")``; nothing else is edited.
 
-Zero-cost proxies live in :mod:`nasperf.predictors.zero_cost`.
+Predictors are grouped in families, one sub-package each (its docstring says what the family
+needs and how to add a member):
+
+=================== ==========================================================================
+``trees``           ``xgb``, ``lgb``, ``rf``, ``ngb``
+``kernels``         ``gp``, ``sparse_gp``, ``var_sparse_gp``, ``gp_wl``, ``svr``, ``bayes_lin_reg``
+``neural``          ``mlp``, ``bananas``, ``dngo``, ``bohamiann``, ``nao``, ``seminas``
+``graph``           ``gcn``, ``bonas``, ``gin``, ``gates`` (and the shared GNN machinery)
+``ranking``         ``pairwise``, ``lambdarank``
+``hybrid``          ``omni``, ``ensemble``, ``tuned``
+``training_free``   ``zc_proxy`` (the proxies themselves: :mod:`nasperf.zero_cost`)
+``curves``          ``early_stop_acc``, ``early_stop_loss``, ``sotl``, ``sotle``, ``sovl``,
+                    ``lce``, ``lce_m``, ``lcsvr``, ``lcpfn``
+``weight_sharing``  ``rsws``, ``oneshot``, ``fewshot``
+=================== ==========================================================================
+
+:mod:`.base` is the contract, ``_persistence`` saving and loading, ``_torch_utils`` the
+helpers shared by the torch members.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from nasperf.registry import Registry, _import_family
+from nasperf.registry import _import_family
 
-
-class _PredictorRegistry(Registry):
-    """A registry that also records the registered name on the class (``cls.name``)."""
-
-    def register(self, name: str, *aliases: str):
-        inner = super().register(name, *aliases)
-
-        def decorator(cls):
-            cls.name = name
-            return inner(cls)
-
-        return decorator
-
-
-PREDICTORS: Registry = _PredictorRegistry("predictor")
-
-from .base import Predictor, Requirements  # noqa: E402
+from ._registry import PREDICTORS
+from .base import Predictor, Requirements
 
 _import_family(__name__, __path__)
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ._registry import PREDICTORS
+
 FORMAT = "nasperf-predictor"
 VERSION = 1
 #: Module prefixes of the types a skops blob may contain.
@@ -100,11 +102,9 @@ def _classify(value: Any) -> str | None:
 
     if isinstance(value, SearchSpace):
         return "space"
-    from .base import Predictor
-
-    if isinstance(value, Predictor):
+    if _is_registered_predictor(value):
         return "predictor"
-    if isinstance(value, list | tuple) and value and all(isinstance(v, Predictor) for v in value):
+    if isinstance(value, list | tuple) and value and all(map(_is_registered_predictor, value)):
         return "predictor_list"
     if (
         isinstance(value, list | tuple)
@@ -125,15 +125,20 @@ def _classify(value: Any) -> str | None:
     return None
 
 
+def _is_registered_predictor(value: Any) -> bool:
+    """Whether ``value`` is an instance of a registered predictor class (what can be saved
+    and loaded by name)."""
+    name = getattr(type(value), "name", "")
+    return bool(name) and name in PREDICTORS and PREDICTORS.get(name) is type(value)
+
+
 def save_predictor(pred, path: Any) -> None:
     """Write ``pred`` (fitted) to ``path``; see the module docstring."""
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(pred, "fit_time_")
     name = getattr(type(pred), "name", "")
-    from . import PREDICTORS
-
-    if not name or name not in PREDICTORS or PREDICTORS.get(name) is not type(pred):
+    if not _is_registered_predictor(pred):
         raise ValueError(
             f"{type(pred).__name__} is not a registered predictor; only registered predictors "
             "can be saved (register it with @PREDICTORS.register(name))"
@@ -292,8 +297,6 @@ def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
     import torch
 
     from nasperf.spaces import get_space
-
-    from . import PREDICTORS
 
     cls = PREDICTORS.get(meta["name"])
     params = dict(meta["params"])

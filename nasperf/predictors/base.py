@@ -225,7 +225,7 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: Parameters that make the predictor fast enough for the shared contract tests
     #: (n=100 training cells, a few seconds on one CPU core); not used elsewhere.
     test_params: ClassVar[dict] = {}
-    #: Hyper-parameter distributions for :class:`~nasperf.predictors.tuned.TunedPredictor`
+    #: Hyper-parameter distributions for :class:`~nasperf.predictors.hybrid.tuned.TunedPredictor`
     #: (``{param: values or scipy.stats distribution}``); empty: not tunable by default.
     search_space: ClassVar[dict] = {}
 
@@ -478,7 +478,7 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{type(self).__name__} was fitted with zero-cost scores given as "
                     f"zero_cost= ({self.zero_cost_source_}); pass zero_cost= to predict too"
                 )
-            from nasperf.predictors.zero_cost.compute import compute
+            from nasperf.zero_cost.compute import compute
 
             table = compute(space, archs, cols)
         if isinstance(table, pd.DataFrame):

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.datasets._files import data_path, packaged_files, sha256_file
+from nasperf.datasets.package_data import data_path, packaged_files, sha256_file
 from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from nasperf.registry import Registry
 
@@ -243,7 +243,7 @@ def load(
         See :func:`info`; also a predictor file that is modified or truncated (sha256 or
         size differs from the manifest), or reference predictions that are not reproduced.
     """
-    from nasperf.predictors._persistence import load_predictor
+    from nasperf.predictors import load as load_predictor
 
     meta = info(name, root=root)
     path = data_path(meta["file"], root=root)
@@ -297,12 +297,12 @@ def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
     if not zc:
         return {}
     from nasperf import __version__
-    from nasperf.datasets._files import _manifest, data_root
+    from nasperf.datasets.package_data import data_root, manifest
     from nasperf.datasets.zero_cost_tables import load_zero_cost
 
     key = zc.get("table") or f"zero_cost/{zc['space']}_{zc['dataset'].lower()}.parquet"
     base = Path(root) if root is not None else data_root()
-    entry = _manifest(str(base)).get(key)
+    entry = manifest(str(base)).get(key)
     if entry is None or entry["sha256"] != zc.get("table_sha256"):
         state = "is not packaged" if entry is None else "has changed"
         raise IncompatibleVersionError(

@@ -9,44 +9,14 @@ training time and the optimizer's measured overhead) and returns its full histor
 
 from __future__ import annotations
 
-from typing import Any
+from nasperf.registry import _import_family
 
-from nasperf.registry import Registry, _import_family
-
-from .base import Context, Optimizer, Query
+from .base import OPTIMIZERS, Context, Optimizer, Query, available, get, register
 from .objective import CurveObjective, Objective, TableObjective, get_objective
-
-OPTIMIZERS: Registry = Registry("optimizer")
-
-
-def register(name: str, *aliases: str):
-    """Class decorator: register an :class:`Optimizer` under ``name`` (sets ``cls.name``)."""
-
-    def decorator(cls):
-        cls.name = name
-        OPTIMIZERS.register(name, *aliases)(cls)
-        return cls
-
-    return decorator
-
-
-def get(name: str, **params: Any) -> Optimizer:
-    """A new optimizer ``name`` with ``params`` (unknown names / parameters are errors)."""
-    cls = OPTIMIZERS.get(name)
-    try:
-        return cls(**params)
-    except TypeError as err:
-        raise ValueError(f"optimizer {name!r}: {err}") from None
-
-
-def available() -> list[str]:
-    """Names of the registered optimizers."""
-    return sorted(OPTIMIZERS.names(aliases=False))
-
 
 _import_family(__name__, __path__)
 
-from .run import HISTORY_COLUMNS, run  # noqa: E402
+from .run import HISTORY_COLUMNS, run  # noqa: E402  (after the optimizers registered)
 
 __all__ = [
     "HISTORY_COLUMNS",

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from . import register
 from ._predictor_guided import ACQUISITIONS, PredictorGuided
-from .base import Query
+from .base import Query, register
 
 __all__ = ["ACQUISITIONS", "Bananas"]
 

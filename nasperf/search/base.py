@@ -22,9 +22,37 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from nasperf.registry import Registry
 from nasperf.spaces import SearchSpace
 
-__all__ = ["Context", "Optimizer", "Query"]
+__all__ = ["OPTIMIZERS", "Context", "Optimizer", "Query", "available", "get", "register"]
+
+OPTIMIZERS: Registry = Registry("optimizer")
+
+
+def register(name: str, *aliases: str):
+    """Class decorator: register an :class:`Optimizer` under ``name`` (sets ``cls.name``)."""
+
+    def decorator(cls):
+        cls.name = name
+        OPTIMIZERS.register(name, *aliases)(cls)
+        return cls
+
+    return decorator
+
+
+def get(name: str, **params: Any) -> Optimizer:
+    """A new optimizer ``name`` with ``params`` (unknown names / parameters are errors)."""
+    cls = OPTIMIZERS.get(name)
+    try:
+        return cls(**params)
+    except TypeError as err:
+        raise ValueError(f"optimizer {name!r}: {err}") from None
+
+
+def available() -> list[str]:
+    """Names of the registered optimizers."""
+    return sorted(OPTIMIZERS.names(aliases=False))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
-from . import register
+from .base import register
 from .hyperband import Hyperband
 
 __all__ = ["BOHB"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from . import register
 from ._brackets import BracketOptimizer
+from .base import register
 
 __all__ = ["Hyperband"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import register
-from .base import Optimizer, Query
+from .base import Optimizer, Query, register
 
 
 @register("local_search", "ls")

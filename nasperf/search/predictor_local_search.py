@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from . import register
 from ._predictor_guided import PredictorGuided
-from .base import Query
+from .base import Query, register
 
 #: Proxies of ``warm_start="auto"``, used when the run's zero-cost table has them all.
 AUTO_WARM_START = ("synflow", "params")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import register
-from .base import Optimizer, Query
+from .base import Optimizer, Query, register
 
 
 @register("random_search", "rs")

@@ -6,8 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from . import register
-from .base import Optimizer, Query
+from .base import Optimizer, Query, register
 
 
 @register("regularized_evolution", "re")

@@ -78,7 +78,7 @@ def run(
         optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark, seed and
         optimum.
     """
-    from . import get as get_optimizer
+    from .base import get as get_optimizer
 
     if isinstance(optimizer, str):
         optimizer = get_optimizer(optimizer, **(params or {}))

@@ -50,7 +50,7 @@ _KEPT = ("arch", "fidelity", "value", "train_cost_s", "overhead_s", "sim_time_s"
 
 
 def _method(spec: Any) -> dict:
-    from . import OPTIMIZERS
+    from .base import OPTIMIZERS
 
     if isinstance(spec, str):
         return {"optimizer": spec, "params": {}, "label": OPTIMIZERS.get(spec).name}
@@ -87,7 +87,7 @@ def search_trials(
     """
     from nasperf.evaluation.config import trial_hash
 
-    from . import OPTIMIZERS
+    from .base import OPTIMIZERS
 
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
@@ -514,7 +514,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
-    from . import available
+    from .base import available
 
     p = argparse.ArgumentParser(
         prog=prog,

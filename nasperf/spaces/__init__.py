@@ -6,11 +6,10 @@ Register your own space with ``@SPACES.register("name")`` on a ``SearchSpace`` s
 
 from __future__ import annotations
 
-from nasperf.registry import Registry, _import_family
+from nasperf.registry import _import_family
 
-SPACES: Registry = Registry("search space")
-
-from .base import (  # noqa: E402
+from .base import (
+    SPACES,
     TASKS,
     CellGraph,
     GraphBatch,
@@ -20,10 +19,10 @@ from .base import (  # noqa: E402
     dag_hash,
     resolve_task,
 )
-from .complexity import Complexity, count_complexity  # noqa: E402
-from .nb101 import NB101Arch, NB101Space  # noqa: E402
-from .nb201 import NB201Arch, NB201Space  # noqa: E402
-from .nb301 import NB301Arch, NB301Space  # noqa: E402
+from .complexity import Complexity, count_complexity
+from .nb101 import NB101Arch, NB101Space
+from .nb201 import NB201Arch, NB201Space
+from .nb301 import NB301Arch, NB301Space
 
 # Every public module of this package is imported so that its spaces register themselves;
 # adding a space is adding a file, no list here is edited.

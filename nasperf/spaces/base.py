@@ -21,10 +21,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from nasperf.errors import InvalidArchitectureError
+from nasperf.registry import Registry
 
 from .complexity import Complexity, count_complexity
 
 __all__ = [
+    "SPACES",
     "CellGraph",
     "GraphBatch",
     "ImageTask",
@@ -38,6 +40,9 @@ __all__ = [
 A = TypeVar("A", bound=Hashable)
 
 RandomState = int | np.random.Generator | None
+
+#: The search-space registry (``nasperf.spaces.SPACES``): ``@SPACES.register("name")``.
+SPACES: Registry = Registry("search space")
 
 
 def as_rng(random_state: RandomState) -> np.random.Generator:

@@ -221,8 +221,6 @@ class DartsSupernet(Supernet):
         return tuple(out)
 
     def decode(self, choice: Sequence[int]) -> Any:
-        from .nb301 import NB301Arch
-
         choice = self.check_choice(choice)
         cells = []
         for c in range(len(CELL_NAMES)):
@@ -232,7 +230,7 @@ class DartsSupernet(Supernet):
                 a, b = INPUT_PAIRS[j][choice[base]]
                 pairs += [(self.ops[choice[base + 1]], a), (self.ops[choice[base + 2]], b)]
             cells.append(tuple(pairs))
-        return NB301Arch(*cells)
+        return self.space.arch_type(*cells)
 
     @staticmethod
     def _active(choice: tuple[int, ...]) -> tuple[tuple[tuple[int, int], ...], ...]:

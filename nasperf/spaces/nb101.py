@@ -57,8 +57,7 @@ import torch
 
 from nasperf.errors import InvalidArchitectureError
 
-from . import SPACES
-from .base import CellGraph, ImageTask, SearchSpace, dag_hash, resolve_task
+from .base import SPACES, CellGraph, ImageTask, SearchSpace, dag_hash, resolve_task
 from .complexity import Complexity, count_complexity
 from .nb101_network import NB101Network, leaf_blocks, make_block
 

@@ -37,20 +37,12 @@ import numpy as np
 
 from nasperf.errors import InvalidArchitectureError
 
-from . import SPACES
-from .base import CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
+from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
 from .complexity import Complexity, count_complexity
-from .nb201_network import EDGES, NB201Network, make_op
+from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
 
 __all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
 
-NB201_OPS: tuple[str, ...] = (
-    "none",
-    "skip_connect",
-    "nor_conv_1x1",
-    "nor_conv_3x3",
-    "avg_pool_3x3",
-)
 # NASLib's operation indices.
 NASLIB_OPS: tuple[str, ...] = (
     "skip_connect",

@@ -20,6 +20,14 @@ from torch import nn
 
 # (dst, src) of each edge, in the order of the architecture string.
 EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+#: The operations of an edge, in NAS-Bench-201's order.
+NB201_OPS: tuple[str, ...] = (
+    "none",
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+)
 
 
 class ReLUConvBN(nn.Module):

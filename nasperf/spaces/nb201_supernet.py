@@ -5,7 +5,7 @@ stages of ``N`` cells, residual reduction blocks, classifier) with, on each of a
 edges, all 5 operations of the space (:func:`~nasperf.spaces.nb201_network.make_op`, the
 standalone network's own modules). Every cell of the network shares one architecture, as in
 the benchmark, so an architecture is 6 decisions of 5 values (the operation index of each
-edge in :data:`~nasperf.spaces.nb201.NB201_OPS` order) and the relaxation has one ``(6, 5)``
+edge in :data:`~nasperf.spaces.nb201_network.NB201_OPS` order) and the relaxation has one ``(6, 5)``
 table of architecture parameters, named ``"cell"``.
 
 References
@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .nb201_network import EDGES, ResNetBasicBlock, make_op
+from .nb201_network import EDGES, NB201_OPS, ResNetBasicBlock, make_op
 from .supernet import Supernet, mixed_edge
 
 __all__ = ["NB201Supernet"]
@@ -77,7 +77,6 @@ class NB201Supernet(Supernet):
         self, space: Any, dataset: Any, *, channels: int = 16, cells_per_stage: int = 5
     ) -> None:
         from .base import resolve_task
-        from .nb201 import NB201_OPS
 
         super().__init__(space, dataset, {"channels": channels, "cells_per_stage": cells_per_stage})
         task = resolve_task(dataset)
@@ -105,10 +104,8 @@ class NB201Supernet(Supernet):
         return tuple(self.ops.index(op) for op in arch.ops)
 
     def decode(self, choice: Sequence[int]) -> Any:
-        from .nb201 import NB201Arch
-
         choice = self.check_choice(choice)
-        return NB201Arch(tuple(self.ops[c] for c in choice))
+        return self.space.arch_type(tuple(self.ops[c] for c in choice))
 
     # ---------------------------------------------------------------- forward
     def forward(

@@ -52,8 +52,15 @@ import numpy as np
 
 from nasperf.errors import InvalidArchitectureError
 
-from . import SPACES
-from .base import CellGraph, GraphBatch, ImageTask, SearchSpace, _choose_sorted, resolve_task
+from .base import (
+    SPACES,
+    CellGraph,
+    GraphBatch,
+    ImageTask,
+    SearchSpace,
+    _choose_sorted,
+    resolve_task,
+)
 from .complexity import Complexity, count_complexity
 from .darts_network import DARTS_OPS, EDGE_OFFSET, DartsNetwork, make_op
 

@@ -99,7 +99,7 @@ def test_beats_constant_predictor(name, nb201_split, fitted):
     # Weight-sharing members (requirements.network_training) train a supernet for their
     # ranking quality; in these tests they train for seconds on 192 images, so their tau is
     # noise. Their quality is measured in bench/weight_sharing.py, their exactness in
-    # tests/predictors/test_weight_sharing.py.
+    # tests/predictors/weight_sharing/test_weight_sharing.py.
     d = nb201_split
     pred = fitted(name)
     scores = pred.predict(d["test"], **_side(pred, d["side_test"], False))

@@ -13,7 +13,7 @@ import pytest
 import nasperf
 from nasperf import predictors, pretrained
 from nasperf.datasets import load_benchmark, load_zero_cost
-from nasperf.datasets._files import sha256_file
+from nasperf.datasets.package_data import sha256_file
 from nasperf.errors import DataIntegrityError, IncompatibleVersionError
 from nasperf.evaluation.metrics import evaluate
 from nasperf.registry import UnknownNameError
@@ -116,7 +116,7 @@ def test_round_trip_predictions_equal_the_fitted_model(name, params, build_scrip
 
 
 def _meta_for(pred, ref_archs, build_script) -> dict:
-    from nasperf.datasets._files import data_root
+    from nasperf.datasets.package_data import data_root
 
     zc = load_zero_cost("nb201", "cifar10")
     return {

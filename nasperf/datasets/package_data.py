@@ -1,0 +1,106 @@
+"""Access to the data files shipped inside the package, verified against a sha256 manifest.
+
+``data/MANIFEST.json`` maps each file's path (relative to ``data/``, with ``/``) to
+``{"sha256": ..., "bytes": ...}``. :func:`data_path` checks a file's digest the first time
+it is asked for in a process and raises :class:`~nasperf.errors.DataIntegrityError` if the
+file is missing or differs. ``scripts/build_package_data.py`` writes the files and the
+manifest from ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from nasperf.errors import DataIntegrityError
+
+MANIFEST = "MANIFEST.json"
+
+
+def data_root() -> Path:
+    """Folder of the packaged data files."""
+    return Path(str(resources.files("nasperf.datasets") / "data"))
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def manifest(root: str) -> dict[str, dict]:
+    """The manifest of the data folder ``root``: file name -> ``{"sha256", "bytes"}``."""
+    path = Path(root) / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as err:
+        raise DataIntegrityError(
+            f"packaged data manifest {path} is missing; reinstall nasperf or rebuild the data "
+            "with scripts/build_package_data.py"
+        ) from err
+    except json.JSONDecodeError as err:
+        raise DataIntegrityError(f"packaged data manifest {path} is not valid JSON: {err}") from err
+
+
+def verify_file(path: Path, expected_sha256: str, expected_bytes: int | None = None) -> None:
+    """Raise ``DataIntegrityError`` if ``path`` is missing, has another size than
+    ``expected_bytes`` (when given: a truncated or extended file) or its sha256 differs."""
+    if not path.is_file():
+        raise DataIntegrityError(f"data file {path} is missing")
+    size = path.stat().st_size
+    if expected_bytes is not None and size != expected_bytes:
+        raise DataIntegrityError(
+            f"data file {path} is truncated or modified: {size:,d} bytes, the manifest "
+            f"records {expected_bytes:,d}"
+        )
+    got = sha256_file(path)
+    if got != expected_sha256:
+        raise DataIntegrityError(
+            f"data file {path} is corrupt or modified: sha256 {got} does not match the "
+            f"manifest's {expected_sha256}"
+        )
+
+
+_VERIFIED: set[tuple[str, str]] = set()
+
+
+def data_path(name: str, *, root: str | Path | None = None) -> Path:
+    """Path of packaged data file ``name`` (relative to ``data/``), verified on first use.
+
+    Raises
+    ------
+    DataIntegrityError
+        If ``name`` is not in the manifest, the file is missing, or its digest differs.
+    """
+    base = Path(root) if root is not None else data_root()
+    entries = manifest(str(base))
+    if name not in entries:
+        raise DataIntegrityError(
+            f"{name!r} is not a packaged data file; available: {', '.join(sorted(entries))}"
+        )
+    path = base / name
+    key = (str(base), name)
+    if key not in _VERIFIED:
+        verify_file(path, entries[name]["sha256"], entries[name].get("bytes"))
+        _VERIFIED.add(key)
+    return path
+
+
+def clear_caches() -> None:
+    """Forget the manifests read and the files verified in this process (after a script
+    rewrote the data folder)."""
+    manifest.cache_clear()
+    _VERIFIED.clear()
+
+
+def packaged_files(*, root: str | Path | None = None) -> list[str]:
+    """Names of all packaged data files."""
+    base = Path(root) if root is not None else data_root()
+    return sorted(manifest(str(base)))

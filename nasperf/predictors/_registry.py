@@ -1,0 +1,22 @@
+"""The predictor registry (``PREDICTORS``), in a module of its own so that the lower layers
+(persistence) can look predictors up without importing the contract or the families."""
+
+from __future__ import annotations
+
+from nasperf.registry import Registry
+
+
+class _PredictorRegistry(Registry):
+    """A registry that also records the registered name on the class (``cls.name``)."""
+
+    def register(self, name: str, *aliases: str):
+        inner = super().register(name, *aliases)
+
+        def decorator(cls):
+            cls.name = name
+            return inner(cls)
+
+        return decorator
+
+
+PREDICTORS: Registry = _PredictorRegistry("predictor")

@@ -1,0 +1,133 @@
+"""Base class of learning-curve predictors: partial curve in, final-value estimate out.
+
+A learning-curve predictor reads the ``learning_curves`` side information
+(:class:`nasperf.datasets.curves.LearningCurves`, or an ``(n, k)`` array read as validation
+accuracy at epochs ``1..k``) and predicts each curve's value at ``final_epoch``, in the
+units of the metric it extrapolates (percent for accuracies). Architectures are passed
+for a uniform interface; training-free members ignore them, so the first argument may be
+any sequence of ``n`` items (architectures, hyper-parameter configs, ids) or ``None``.
+
+Subclasses set ``requirements`` (``labels=True`` for members trained on fully trained
+architectures, such as LcSVR), implement ``_fit_curves(archs, curves, y)`` and
+``_predict_curves(archs, curves) -> (mean, std or None)``, and set ``has_uncertainty``
+when they return a standard deviation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from nasperf.datasets.curves import LearningCurves, as_learning_curves, higher_is_better
+
+from ..base import Predictor, Requirements
+
+__all__ = ["CurvePredictor"]
+
+
+class CurvePredictor(Predictor):
+    """A predictor that extrapolates partial learning curves (see the module docstring).
+
+    Parameters (common to subclasses)
+    ---------------------------------
+    metric : str
+        The curve metric read (``val_accuracy``, ``val_loss``, ...).
+    final_epoch : int, optional
+        Epoch to extrapolate to; default the curves' own ``final_epoch``.
+    random_state : int, numpy Generator or None
+    """
+
+    requirements = Requirements(labels=False, learning_curves=True)
+    numeric = False
+
+    def __init__(
+        self,
+        *,
+        metric: str = "val_accuracy",
+        final_epoch: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.metric = metric
+        self.final_epoch = final_epoch
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ contract
+    def fit(self, archs: Any = None, y: Any = None, **side: Any) -> CurvePredictor:
+        """Check the curves (and for trained members, fit on ``y``); returns ``self``."""
+        start = time.perf_counter()
+        self._check_side(side)
+        higher_is_better(self.metric)
+        curves = self._curves(archs, side)
+        if self.requirements.labels:
+            y = self._check_y(y, len(curves))
+        elif y is not None:
+            y = None  # training-free: labels are not read
+        self.metric_ = str(self.metric)
+        self.fit_epochs_ = [int(e) for e in curves.epochs]
+        self.encoder_ = None
+        self.space_ = None
+        self._fit_curves(archs, curves, y)
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def predict(self, archs: Any = None, **side: Any) -> np.ndarray:
+        """Predicted value at ``final_epoch`` of every curve, float64 ``(n,)``."""
+        mean, _ = self._run(archs, side, need_std=False)
+        return mean
+
+    def predict_std(self, archs: Any = None, **side: Any) -> np.ndarray:
+        """Predictive standard deviation of the final value (members with uncertainty)."""
+        if not self.has_uncertainty:
+            raise AttributeError(f"{type(self).__name__} has no predictive uncertainty")
+        _, std = self._run(archs, side, need_std=True)
+        return std
+
+    def score_curves(self, curves: Any, archs: Any = None) -> np.ndarray:
+        """``predict`` with the curves as the first argument (library convenience)."""
+        return self.predict(archs, learning_curves=curves)
+
+    # ------------------------------------------------------------------ for subclasses
+    def _fit_curves(self, archs: Any, curves: LearningCurves, y: np.ndarray | None) -> None:
+        """Training-free members need nothing; trained members learn from ``y`` here."""
+
+    def _predict_curves(
+        self, archs: Any, curves: LearningCurves, need_std: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def _run(self, archs: Any, side: dict, need_std: bool) -> tuple[np.ndarray, Any]:
+        check_is_fitted(self, "fit_time_")
+        self._check_side(side)
+        curves = self._curves(archs, side)
+        mean, std = self._predict_curves(archs, curves, need_std)
+        mean = np.asarray(mean, dtype=np.float64).reshape(-1)
+        if std is not None:
+            std = np.asarray(std, dtype=np.float64).reshape(-1)
+        return mean, std
+
+    def _curves(self, archs: Any, side: dict) -> LearningCurves:
+        lc = side.get("learning_curves")
+        if lc is None:
+            raise ValueError(
+                f"{type(self).__name__} extrapolates learning curves: pass "
+                "learning_curves=LearningCurves(...) (or an (n, n_epochs) array) to fit and "
+                "predict"
+            )
+        n = None if archs is None else len(archs)
+        return as_learning_curves(lc, n)
+
+    def _final_epoch(self, curves: LearningCurves) -> int:
+        return curves.require_final_epoch(self.final_epoch)
+
+    def _values(self, curves: LearningCurves) -> np.ndarray:
+        """The ``(n, k)`` values of this predictor's metric."""
+        return curves.get(self.metric)
+
+    @property
+    def _sign(self) -> float:
+        """+1 for accuracies, -1 for losses: ``sign * value`` is higher-is-better."""
+        return 1.0 if higher_is_better(self.metric) else -1.0

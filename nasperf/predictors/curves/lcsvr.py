@@ -1,0 +1,155 @@
+"""LcSVR (Baker et al. 2017): an SVR on curve statistics and architecture features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from nasperf.datasets.curves import LearningCurves
+
+from .. import PREDICTORS
+from ..base import Requirements, is_feature_matrix
+from .base import CurvePredictor
+
+
+def curve_statistics(values: np.ndarray) -> np.ndarray:
+    """Baker et al.'s curve features: the observed values and their first and second
+    differences, plus the mean and last value of each, ``(n, 3k + 2)``-ish (differences
+    of length 0 are skipped)."""
+    values = np.asarray(values, dtype=np.float64)
+    parts = [values]
+    d1 = np.diff(values, axis=1)
+    d2 = np.diff(values, n=2, axis=1)
+    for d in (d1, d2):
+        if d.shape[1]:
+            parts += [d, d.mean(axis=1, keepdims=True), d[:, -1:]]
+    return np.hstack(parts)
+
+
+@PREDICTORS.register("lcsvr")
+class LcSVRPredictor(CurvePredictor):
+    """Nu-SVR on the partial curve (values, first and second differences) and architecture
+    features, trained on fully trained architectures (Baker et al. 2017).
+
+    ``fit(archs, y, learning_curves=...)`` needs the final values ``y`` of the training
+    architectures and their partial curves at the same budget as at prediction time.
+    Hyper-parameters (``C``, ``nu``, ``gamma``) are chosen by a seeded randomised search
+    with ``cv``-fold cross-validation, as in Baker et al.'s implementation.
+
+    Parameters
+    ----------
+    metric : str
+        The curve metric used as features (default ``val_accuracy``).
+    space, encoding
+        How architectures are encoded (ignored for a feature matrix, e.g. LCBench
+        hyper-parameters, or when ``use_architecture=False``).
+    use_architecture : bool
+        Append the architecture's encoding to the curve features.
+    n_iter, cv : int
+        Randomised search size and folds.
+    random_state : int, Generator or None
+
+    References
+    ----------
+    Baker, Gupta, Raskar & Naik, "Accelerating Neural Architecture Search using Performance
+    Prediction", ICLR Workshop 2018 (arXiv:1705.10823).
+    """
+
+    requirements = Requirements(labels=True, learning_curves=True)
+    test_params = {"n_iter": 5, "cv": 3}
+
+    def __init__(
+        self,
+        *,
+        metric: str = "val_accuracy",
+        space: Any = "nb201",
+        encoding: Any = "adjacency_onehot",
+        use_architecture: bool = True,
+        n_iter: int = 20,
+        cv: int = 3,
+        final_epoch: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        super().__init__(metric=metric, final_epoch=final_epoch, random_state=random_state)
+        self.space = space
+        self.encoding = encoding
+        self.use_architecture = use_architecture
+        self.n_iter = n_iter
+        self.cv = cv
+
+    def _architecture_block(self, archs: Any, fitting: bool) -> np.ndarray | None:
+        if not self.use_architecture or archs is None:
+            if fitting:
+                self.fit_archs_ = None
+            return None
+        if is_feature_matrix(archs):
+            if fitting:
+                self.fit_archs_ = None
+            return np.asarray(archs, dtype=np.float64)
+        from nasperf.encodings import as_arch_list
+
+        if fitting:
+            space = self._space()
+            archs = as_arch_list(space, archs)
+            self._fit_encoder(space, archs)
+        else:
+            if self.encoder_ is None:
+                raise ValueError(
+                    "LcSVR was fitted without architecture features; predict without them too"
+                )
+            archs = as_arch_list(self.space_, archs)
+        return np.asarray(self.encoder_.transform(archs), dtype=np.float64)
+
+    def _design(self, archs: Any, curves: LearningCurves, fitting: bool) -> np.ndarray:
+        parts = [curve_statistics(self._values(curves))]
+        block = self._architecture_block(archs, fitting)
+        if block is not None:
+            if block.shape[0] != len(curves):
+                raise ValueError(f"{block.shape[0]} architectures for {len(curves)} curves")
+            parts.append(block)
+        X = np.hstack(parts)
+        if fitting:
+            self.n_features_in_ = X.shape[1]
+            self.uses_architecture_ = block is not None
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"LcSVR was fitted on {self.n_features_in_} features (curve of "
+                f"{len(self.fit_epochs_)} epochs), got {X.shape[1]}: predict at the budget "
+                "it was trained at"
+            )
+        return X
+
+    def _fit_curves(self, archs: Any, curves: LearningCurves, y: np.ndarray) -> None:
+        from sklearn.model_selection import KFold, RandomizedSearchCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import NuSVR
+
+        X = self._design(archs, curves, fitting=True)
+        # Scale the target so C's search range means the same on every benchmark.
+        self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std() or 1.0)
+        z = (y - self.y_mean_) / self.y_scale_
+        model = make_pipeline(StandardScaler(), NuSVR(kernel="rbf"))
+        n_splits = max(2, min(int(self.cv), len(y)))
+        search = RandomizedSearchCV(
+            model,
+            {
+                "nusvr__C": stats.loguniform(1e-2, 1e2),
+                "nusvr__nu": stats.uniform(0.05, 0.9),
+                "nusvr__gamma": stats.loguniform(1e-4, 1e0),
+            },
+            n_iter=int(self.n_iter),
+            cv=KFold(n_splits, shuffle=True, random_state=self._seed()),
+            random_state=self._seed(),
+            scoring="neg_mean_squared_error",
+            n_jobs=1,
+        )
+        search.fit(X, z)
+        self.model_ = search.best_estimator_
+        self.best_params_ = {k: float(v) for k, v in search.best_params_.items()}
+
+    def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):
+        X = self._design(archs, curves, fitting=False)
+        return self.model_.predict(X) * self.y_scale_ + self.y_mean_, None

@@ -1,0 +1,199 @@
+"""An ensemble of any registered predictors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+from .. import PREDICTORS
+from ..base import Predictor, Requirements
+
+DEFAULT_MEMBERS: tuple = ("xgb", "lgb", "rf")
+
+
+def _member_specs(members: Any) -> list[tuple[str, dict]]:
+    if isinstance(members, str) or not members:
+        raise ValueError(
+            "members must be a non-empty list of predictor names or [name, params] pairs"
+        )
+    specs = []
+    for m in members:
+        if isinstance(m, str):
+            specs.append((m, {}))
+        elif isinstance(m, list | tuple) and len(m) == 2 and isinstance(m[0], str):
+            specs.append((m[0], dict(m[1] or {})))
+        elif isinstance(m, dict) and "name" in m:
+            specs.append((m["name"], {k: v for k, v in m.items() if k != "name"}))
+        else:
+            raise ValueError(f"cannot read ensemble member {m!r}: use 'name' or [name, params]")
+    return specs
+
+
+class _EnsembleRequirements:
+    """Class access: the default members' needs; instance access: the configured ones'."""
+
+    def __get__(self, obj, cls):
+        members = DEFAULT_MEMBERS if obj is None else obj.members
+        try:
+            specs = _member_specs(members)
+            reqs = [PREDICTORS.get(name).requirements for name, _ in specs]
+        except (ValueError, KeyError):
+            return Requirements()
+        return Requirements(
+            labels=any(r.labels for r in reqs),
+            zero_cost=any(r.zero_cost for r in reqs),
+            learning_curves=any(r.learning_curves for r in reqs),
+            learning_curve_epochs=tuple(sorted({e for r in reqs for e in r.learning_curve_epochs})),
+            unlabelled=any(r.unlabelled for r in reqs),
+            images=any(r.images for r in reqs),
+        )
+
+
+@PREDICTORS.register("ensemble")
+class EnsemblePredictor(Predictor):
+    """Average of several registered predictors, fitted on the same data.
+
+    Each member is built with the ensemble's ``space`` and a seed derived from
+    ``random_state``, gets the side information it needs (the union of the members' needs is
+    the ensemble's :attr:`requirements`), and predicts; the ensemble averages the members'
+    predictions after putting them on one scale (``combine``). Members that learn from
+    different encodings, families and losses make different errors, so their average ranks
+    better than most members (White et al., and the ensembles of NAS-Bench-Suite-Zero).
+
+    Parameters
+    ----------
+    space, random_state
+        See :class:`~nasperf.predictors.base.Predictor`.
+    members : list
+        Predictor names, or ``[name, params]`` pairs.
+    combine : {"zscore", "rank", "mean"}
+        ``"zscore"``: each member's predictions standardised with the mean and std of its
+        own predictions on the training architectures, then averaged (keeps the margins
+        that matter at the top of the ranking); ``"rank"``: average of ranks within the
+        queried batch (ignores scale entirely, but depends on the batch); ``"mean"``: raw
+        average (members predicting the same target).
+    weights : list of float, optional
+        Member weights (default equal).
+
+    Attributes
+    ----------
+    members_ : list of Predictor
+    scales_ : ndarray (n_members, 2)
+        Mean and std of each member's training predictions (``zscore``).
+
+    ``predict_std`` is the weighted spread of the members' standardised predictions,
+    scaled back to the target's units.
+    """
+
+    requirements = _EnsembleRequirements()
+    has_uncertainty = True
+    numeric = False
+    test_params = {
+        "members": [["xgb", {"n_estimators": 50}], ["xgb", {"n_estimators": 50, "max_depth": 3}]]
+    }
+
+    def __init__(
+        self,
+        *,
+        space: Any = "nb201",
+        members: Any = DEFAULT_MEMBERS,
+        combine: str = "zscore",
+        weights: Any = None,
+        random_state: Any = None,
+    ) -> None:
+        self.space = space
+        self.members = members
+        self.combine = combine
+        self.weights = weights
+        self.random_state = random_state
+
+    # The ensemble passes architectures and side information through to its members.
+    def fit(self, archs: Any, y: Any = None, **side: Any) -> EnsemblePredictor:
+        import time
+
+        from .. import get
+
+        start = time.perf_counter()
+        self._check_side(side)
+        if self.combine not in ("zscore", "rank", "mean"):
+            raise ValueError(f"combine must be 'zscore', 'rank' or 'mean', got {self.combine!r}")
+        specs = _member_specs(self.members)
+        w = self._weights(len(specs))
+        rng = self._rng()
+        seeds = rng.integers(0, 2**31 - 1, size=len(specs))
+        members, scales = [], []
+        y_arr = self._check_y(y, len(archs))
+        for (name, params), seed in zip(specs, seeds, strict=True):
+            cls = PREDICTORS.get(name)
+            valid = cls._get_param_names()
+            kw = dict(params)
+            if "space" in valid:
+                kw.setdefault("space", self.space)
+            if "random_state" in valid:
+                kw.setdefault("random_state", int(seed))
+            member = get(name, **kw)
+            member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
+            p = member.predict(archs, **self._side_for(member, side, fit=False))
+            sd = float(np.std(p))
+            scales.append((float(np.mean(p)), sd if sd > 0 else 1.0))
+            members.append(member)
+        self.members_ = members
+        self.weights_ = w
+        self.scales_ = np.asarray(scales, dtype=np.float64)
+        self.y_mean_ = float(np.mean(y_arr))
+        self.y_std_ = float(np.std(y_arr)) or 1.0
+        self.encoder_ = None
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def _weights(self, n: int) -> np.ndarray:
+        if self.weights is None:
+            return np.full(n, 1.0 / n)
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.shape != (n,) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError(f"weights must be {n} non-negative numbers, got {self.weights!r}")
+        return w / w.sum()
+
+    @staticmethod
+    def _side_for(member: Predictor, side: dict, fit: bool) -> dict:
+        need = set(member.requirements.side_information)
+        out = {}
+        for k, v in side.items():
+            if k == "unlabelled" and (not fit or k not in need):
+                continue
+            if k == "zero_cost" and not (member.numeric or k in need):
+                continue
+            if k == "learning_curves" and k not in need:
+                continue
+            out[k] = v
+        return out
+
+    def _member_predictions(self, archs: Any, side: dict) -> np.ndarray:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "members_")
+        self._check_side(side)
+        preds = [m.predict(archs, **self._side_for(m, side, fit=False)) for m in self.members_]
+        P = np.vstack(preds)
+        if self.combine == "zscore":
+            P = (P - self.scales_[:, :1]) / self.scales_[:, 1:]
+        elif self.combine == "rank":
+            P = np.vstack([rankdata(p) / len(p) for p in P])
+        return P
+
+    def predict(self, archs: Any, **side: Any) -> np.ndarray:
+        P = self._member_predictions(archs, side)
+        mean = self.weights_ @ P
+        if self.combine == "zscore":
+            return self.y_mean_ + self.y_std_ * mean
+        return mean
+
+    def predict_std(self, archs: Any, **side: Any) -> np.ndarray:
+        P = self._member_predictions(archs, side)
+        mean = self.weights_ @ P
+        var = self.weights_ @ (P - mean) ** 2
+        scale = self.y_std_ if self.combine == "zscore" else 1.0
+        # A floor keeps the spread positive where all members agree exactly.
+        return np.sqrt(var) * scale + 1e-9 * scale

@@ -1,0 +1,81 @@
+"""Support vector regression on standardised architecture features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import PREDICTORS
+from ..base import Predictor, fit_scaler
+
+
+@PREDICTORS.register("svr", "support_vector_regression")
+class SVRPredictor(Predictor):
+    """Epsilon-SVR with an RBF kernel (scikit-learn ``SVR``) on standardised features.
+
+    Features are standardised with the training set's statistics and targets scaled to
+    zero mean and unit variance, so ``C``, ``epsilon`` and ``gamma`` mean the same for any
+    encoding and any accuracy scale.
+
+    Parameters
+    ----------
+    space, encoding, zero_cost_proxies, random_state
+        See :class:`~nasperf.predictors.base.Predictor` (SVR is deterministic;
+        ``random_state`` is unused).
+    C : float
+        Inverse regularisation strength.
+    epsilon : float
+        Width of the insensitive tube, in units of the target's standard deviation.
+    gamma : {"scale"} or float
+        RBF width (``"scale"``: ``1 / (n_features * var(X))``).
+    kernel : str
+        scikit-learn kernel name.
+
+    Attributes
+    ----------
+    model_ : sklearn.svm.SVR
+    x_mean_, x_scale_ : ndarray (n_features,)
+    y_mean_, y_scale_ : float
+
+    References
+    ----------
+    Drucker et al., "Support Vector Regression Machines", NeurIPS 1996; White et al.,
+    "How Powerful are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
+    """
+
+    test_params: dict = {}
+
+    def __init__(
+        self,
+        *,
+        space: Any = "nb201",
+        encoding: Any = "adjacency_onehot",
+        zero_cost_proxies: Any = None,
+        C: float = 3.0,
+        epsilon: float = 0.05,
+        gamma: Any = "scale",
+        kernel: str = "rbf",
+        random_state: Any = None,
+    ) -> None:
+        self.space = space
+        self.encoding = encoding
+        self.zero_cost_proxies = zero_cost_proxies
+        self.C = C
+        self.epsilon = epsilon
+        self.gamma = gamma
+        self.kernel = kernel
+        self.random_state = random_state
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.svm import SVR
+
+        self.x_mean_, self.x_scale_ = fit_scaler(X)
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        self.model_ = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma, kernel=self.kernel)
+        self.model_.fit((X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        z = self.model_.predict((X - self.x_mean_) / self.x_scale_)
+        return z * self.y_scale_ + self.y_mean_

@@ -1,0 +1,167 @@
+"""A zero-cost proxy as a registered predictor (training-free), for studies and ensembles."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import PREDICTORS
+from ..base import Predictor, Requirements
+
+__all__ = ["ZeroCostPredictor"]
+
+
+@PREDICTORS.register("zc_proxy", "proxy")
+class ZeroCostPredictor(Predictor):
+    """Rank architectures by one zero-cost proxy; nothing is trained.
+
+    ``fit`` needs no labels and learns nothing: it resolves the space and the proxy (so
+    that bad names fail early). ``predict`` takes the proxy's column from the ``zero_cost``
+    side information when it is given, else from the packaged table of the space and
+    dataset (:func:`nasperf.datasets.load_zero_cost`) when that table has the proxy and was
+    computed with these settings, else computes it (cached on disk) with
+    :func:`nasperf.zero_cost.compute` on ``dataset``'s images. So a study over
+    NAS-Bench-201 reads precomputed scores in milliseconds, and any other space (including
+    a user-defined one) gets them computed. Scores are the proxy's values: comparable in
+    rank, not in scale, with the target (use rank metrics such as Kendall tau).
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+    proxy : str
+        A registered proxy (``nasperf.zero_cost.available()``), e.g. ``"synflow"``.
+    dataset : str or ImageTask
+        Sets the network's classifier and the images (and which packaged table is read).
+    batch_size, seed, device, cache, network_kwargs, inputs
+        As in :func:`nasperf.zero_cost.compute` (when computing); ``cache=True`` uses the
+        user cache. The packaged tables are read only with the settings they were computed
+        with (``batch_size=64``, ``seed=0``, default network, packaged images).
+    random_state
+        Unused (proxies are computed with ``seed``); accepted for a uniform interface.
+
+    Attributes
+    ----------
+    space_ : SearchSpace
+        The resolved space.
+    proxy_ : str
+        The resolved (lower-case) proxy name.
+    reasons_ : dict
+        Set by each ``predict`` that computes scores: architecture text -> why the proxy is
+        undefined there (NaN score).
+
+    Returns of ``predict``: the proxy's scores (higher is better), NaN where the proxy is
+    undefined on a cell (e.g. a NAS-Bench-201 cell whose output no input reaches; the
+    evaluation metrics rank NaN last by default).
+
+    References
+    ----------
+    Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021; Krishnakumar et
+    al., "NAS-Bench-Suite-Zero", NeurIPS 2022.
+    """
+
+    requirements = Requirements(labels=False, images=True)
+    numeric = False
+    test_params = {"proxy": "params"}
+
+    def __init__(
+        self,
+        *,
+        space: Any = "nb201",
+        proxy: str = "synflow",
+        dataset: Any = "cifar10",
+        batch_size: int = 64,
+        seed: int = 0,
+        device: Any = "cpu",
+        cache: Any = True,
+        network_kwargs: Mapping[str, Any] | None = None,
+        inputs: Any = None,
+        random_state: Any = None,
+    ) -> None:
+        self.space = space
+        self.proxy = proxy
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device
+        self.cache = cache
+        self.network_kwargs = network_kwargs
+        self.inputs = inputs
+        self.random_state = random_state
+
+    def fit(self, archs: Any = None, y: Any = None, **side: Any) -> ZeroCostPredictor:
+        """Resolve the space and the proxy (bad names fail here); nothing is learnt.
+        ``archs`` and ``y`` are accepted and ignored. Returns ``self``."""
+        from nasperf.zero_cost.compute import resolve_proxies
+
+        start = time.perf_counter()
+        self._check_side(side)
+        if not isinstance(self.proxy, str):
+            raise ValueError(f"proxy must be one proxy name, got {self.proxy!r}")
+        self.proxy_ = resolve_proxies([self.proxy])[0]
+        self.space_ = self._space()
+        self.encoder_ = None
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def predict(self, archs: Any, **side: Any) -> np.ndarray:
+        """Proxy scores of ``archs``, float64 of shape ``(len(archs),)``; NaN where undefined.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before :meth:`fit`.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from nasperf.encodings import as_arch_list
+
+        check_is_fitted(self, "proxy_")
+        self._check_side(side)
+        archs = as_arch_list(self.space_, archs) if len(archs) else []
+        if not archs:
+            self.reasons_ = {}
+            return np.zeros(0, dtype=np.float64)
+        keys = [self.space_.to_string(a) for a in archs]
+        table = side.get("zero_cost")
+        if table is not None and not isinstance(table, pd.DataFrame):
+            raise ValueError("zero_cost for a proxy predictor must be a DataFrame of scores")
+        if table is None or self.proxy_ not in table.columns:
+            table = self._packaged()
+        if table is not None and self.proxy_ in table.columns:
+            rows = table.index.get_indexer(keys)
+            if (rows >= 0).all():
+                return table[self.proxy_].to_numpy(dtype=np.float64)[rows]
+        from nasperf.zero_cost.compute import compute
+
+        computed = compute(
+            self.space_,
+            archs,
+            [self.proxy_],
+            self.dataset,
+            batch_size=self.batch_size,
+            seed=self.seed,
+            device=self.device,
+            cache=self.cache,
+            network_kwargs=self.network_kwargs,
+            inputs=self.inputs,
+        )
+        self.reasons_ = {a: r[self.proxy_] for a, r in computed.attrs["reasons"].items()}
+        return computed[self.proxy_].reindex(keys).to_numpy(dtype=np.float64)
+
+    def _packaged(self) -> pd.DataFrame | None:
+        from nasperf.datasets import load_zero_cost
+
+        if (
+            (self.batch_size, self.seed) != (64, 0)
+            or self.network_kwargs
+            or self.inputs is not None
+        ):
+            return None  # the packaged tables were computed with these settings
+        try:
+            return load_zero_cost(self.space_.name, str(self.dataset))
+        except LookupError:
+            return None

@@ -1,0 +1,173 @@
+"""Zero-cost proxies: score an untrained network from one minibatch (or none).
+
+The one public door for zero-cost proxies (``nasperf.zero_cost``): scoring one network
+(:func:`score`, :func:`score_details`), scoring many architectures of a space with a disk
+cache (:func:`compute`, :func:`read_proxy_table`, :func:`nan_reasons`), and a proxy as a
+registered predictor (:class:`ZeroCostPredictor`, ``predictors.get("zc_proxy")``).
+
+``score(network, inputs, targets, proxies=[...])`` returns ``{proxy: float}`` for any
+``torch.nn.Module`` classifier, higher is better for every proxy; proxies that read the same
+forward / backward pass share it. ``score_details`` returns :class:`ProxyResult` values that
+carry the reason of every NaN (e.g. a NAS-Bench-201 cell whose output does not depend on its
+input). ``available()`` lists the registered proxies; add one with
+``@PROXIES.register("name")`` on a :class:`Proxy` subclass in a new module of this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from nasperf.registry import _import_family
+
+from .engine import (
+    PROXIES,
+    Context,
+    Proxy,
+    ProxyResult,
+    UndefinedProxyError,
+    prunable_layers,
+    run_proxies,
+)
+from .vote import rank_vote
+
+# Every public module of this package registers its proxies on import; adding a proxy is
+# adding a file.
+_import_family(__name__, __path__)
+
+from .compute import compute, nan_reasons, read_proxy_table  # noqa: E402
+
+
+def available(*, population: bool = True) -> list[str]:
+    """Registered proxy names (aliases such as ``jacob_cov`` left out); ``population=False``
+    leaves out population-level ensembles."""
+    return [
+        n
+        for n in PROXIES.names()
+        if PROXIES.get(n).name == n and (population or not PROXIES.get(n).population)
+    ]
+
+
+def _resolve(proxies: str | Sequence[str] | None) -> dict[str, Proxy]:
+    if proxies is None:
+        names = available(population=False)
+    elif isinstance(proxies, str):
+        names = [proxies]
+    else:
+        names = list(proxies)
+    out: dict[str, Proxy] = {}
+    for name in names:
+        cls = PROXIES.get(name)
+        out[name] = cls()
+        for member in getattr(cls, "members", ()):
+            out.setdefault(member, PROXIES.get(member)())
+    return out
+
+
+def score_details(
+    network: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor | None = None,
+    proxies: str | Sequence[str] | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    *,
+    seed: int = 0,
+) -> dict[str, ProxyResult]:
+    """Like :func:`score`, returning a :class:`ProxyResult` (value, reason, seconds) per proxy.
+
+    Population-level proxies (the rank ``vote``) are NaN here with their reason; their
+    members are scored (and returned) so that :func:`rank_vote` can combine a population.
+    """
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
+    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2:
+        raise ValueError(
+            "inputs must be a tensor with a batch dimension, got "
+            f"{getattr(inputs, 'shape', type(inputs).__name__)}"
+        )
+    chosen = _resolve(proxies)
+    needs_targets = [n for n, p in chosen.items() if p.data == "targets"]
+    if targets is None and needs_targets:
+        raise ValueError(f"proxies {needs_targets} need targets (labels of the inputs)")
+    if targets is not None and len(targets) != len(inputs):
+        raise ValueError(f"{len(targets)} targets for {len(inputs)} inputs")
+    single = {n: p for n, p in chosen.items() if not p.population}
+    results = run_proxies(network, inputs, targets, single, loss_fn, seed)
+    for name, proxy in chosen.items():
+        if proxy.population:
+            results[name] = ProxyResult(
+                float("nan"),
+                f"{name!r} ranks a population of networks; combine per-network scores with "
+                "nasperf.zero_cost.rank_vote",
+            )
+    return results
+
+
+def score(
+    network: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor | None = None,
+    proxies: str | Sequence[str] | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    *,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Zero-cost proxy scores of an (untrained) classifier, higher is better for each.
+
+    Parameters
+    ----------
+    network : torch.nn.Module
+        Any classifier mapping ``inputs`` to logits ``(N, num_classes)``; it is not changed
+        (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
+        they were). Its parameters must be on ``inputs``' device.
+    inputs : Tensor, shape (N, ...)
+        One minibatch, e.g. normalised images ``(N, 3, 32, 32)``.
+    targets : Tensor, shape (N,), optional
+        Class labels; needed by the proxies whose ``data`` is ``"targets"``.
+    proxies : str or sequence of str, optional
+        Names from :func:`available`; default every single-network proxy.
+    loss_fn : callable(logits, targets) -> scalar, optional
+        Loss for the gradient proxies; default cross-entropy.
+    seed : int
+        Seeds the proxies that draw random inputs or weights (zen); results are
+        deterministic for the same network, data and seed.
+
+    Returns
+    -------
+    dict[str, float]
+        Requested proxy -> score; NaN where the proxy is undefined for this network (the
+        reasons are in :func:`score_details`). Ensemble members requested implicitly are
+        included.
+    """
+    details = score_details(network, inputs, targets, proxies, loss_fn, seed=seed)
+    return {name: r.value for name, r in details.items()}
+
+
+def __getattr__(name: str):
+    # The predictor wrapper lives with the predictors (the training-free family); import it
+    # on first use so that ``import nasperf.zero_cost`` does not load the predictor zoo.
+    if name == "ZeroCostPredictor":
+        from nasperf.predictors.training_free.zc_proxy import ZeroCostPredictor
+
+        return ZeroCostPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "PROXIES",
+    "Context",
+    "Proxy",
+    "ProxyResult",
+    "UndefinedProxyError",
+    "ZeroCostPredictor",
+    "available",
+    "compute",
+    "nan_reasons",
+    "prunable_layers",
+    "rank_vote",
+    "read_proxy_table",
+    "score",
+    "score_details",
+]

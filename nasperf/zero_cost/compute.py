@@ -1,0 +1,530 @@
+"""Zero-cost proxy scores of many architectures: build, score, cache.
+
+:func:`compute` turns a list of architectures into a table of proxy scores (one row per
+architecture, one column per proxy), the format :class:`nasperf.encodings.zero_cost.
+ZeroCostFeatures` reads as its ``table``. Each architecture's network comes from the space's
+own builder with weights initialised from ``seed``; every proxy sees the same fixed, seeded
+minibatch of real images; results go to an on-disk cache (:mod:`.cache`) so that a second
+call with the same settings builds no network.
+
+Determinism
+-----------
+A score depends only on (space, dataset, minibatch, seed, network kwargs, device type,
+architecture, proxy), never on which other architectures or proxies are computed in the
+same call, in which order, or in how many processes: every architecture's network is built
+with torch's random stream reseeded from ``seed`` (inside ``torch.random.fork_rng``, so the
+caller's global RNG state is left as it was), and :func:`~nasperf.zero_cost.
+score_details` leaves the network unchanged and gives each proxy the value it would have
+alone. That is what makes per-(architecture, proxy) caching sound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import math
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nasperf._device import resolve_device
+
+from .cache import ProxyCache, canonical_json, resolve_cache
+
+__all__ = ["compute", "nan_reasons", "read_proxy_table", "resolve_proxies"]
+
+#: Bumped when a change here alters the scores stored under the same settings.
+_CACHE_FORMAT = 1
+
+Scores = dict[str, tuple[float, str | None]]
+
+
+# ---------------------------------------------------------------------- proxies
+def _zc():
+    # The proxy package imports this module's siblings on import; import it lazily.
+    return importlib.import_module("nasperf.zero_cost")
+
+
+def resolve_proxies(proxies: str | Iterable[str]) -> list[str]:
+    """Canonical proxy names from ``"all"``, one name, ``"a,b"`` or a list.
+
+    Aliases resolve to the proxy's own name (``jacob_cov`` -> ``jacov``), so tables and the
+    cache use one column name per proxy; repeats are dropped. ``"all"`` is every proxy
+    defined on a single network (population-level rank votes are left out).
+
+    Raises
+    ------
+    nasperf.UnknownNameError
+        For an unregistered name; the message lists the available proxies.
+    """
+    zc = _zc()
+    if isinstance(proxies, str):
+        if proxies.strip().lower() == "all":
+            proxies = zc.available(population=False)
+        else:
+            proxies = [p.strip() for p in proxies.split(",") if p.strip()]
+    names: list[str] = []
+    for name in proxies:
+        cls = zc.PROXIES.get(name)  # raises UnknownNameError listing what is available
+        key = (getattr(cls, "name", "") or name).lower()
+        if key not in zc.PROXIES or zc.PROXIES.get(key) is not cls:
+            key = name.lower()
+        if key not in names:
+            names.append(key)
+    if not names:
+        raise ValueError(f"no proxies given; available: {', '.join(zc.available())}")
+    return names
+
+
+def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Scores:
+    """``{proxy: (value, reason)}``; ``reason`` says why a value is NaN (None otherwise)."""
+    details = _zc().score_details(network, inputs, targets, list(proxies), seed=seed)
+    out: Scores = {}
+    for proxy in proxies:
+        r = details[proxy]
+        value = float(r.value)
+        reason = r.reason
+        if math.isnan(value) and not reason:
+            reason = "undefined (the proxy gave no reason)"
+        out[proxy] = (value, reason if math.isnan(value) else None)
+    return out
+
+
+# ---------------------------------------------------------------------- devices and RNG
+@contextmanager
+def _seeded(seed: int, device):
+    """Seed torch's CPU (and ``device``'s CUDA) generator; restore them on exit."""
+    import torch
+
+    cuda = []
+    if device.type == "cuda":
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda, device_type="cuda"):
+        torch.default_generator.manual_seed(seed)
+        for index in cuda:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
+# ---------------------------------------------------------------------- one architecture
+@dataclass
+class _Job:
+    """What a worker needs to score architectures (picklable)."""
+
+    space: Any
+    task: Any
+    inputs: Any
+    targets: Any
+    seed: int
+    device: str
+    network_kwargs: dict = field(default_factory=dict)
+
+
+def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, float]:
+    """Scores of ``arch`` for ``proxies`` and the seconds they took."""
+    import torch
+
+    start = time.perf_counter()
+    device = torch.device(job.device)
+    with _seeded(job.seed, device):
+        network = job.space.build_network(arch, job.task, **job.network_kwargs)
+    network = network.to(device)
+    x, y = job.inputs.to(device), job.targets.to(device)
+    # score_details never changes the network and runs each shared pass once for all
+    # proxies; a proxy's value does not depend on which others it is computed with
+    # (tests/predictors/zero_cost/test_compute.py checks this), so caching per proxy is sound.
+    with _seeded(job.seed, device):
+        scores = _score(network, x, y, proxies, job.seed)
+    return scores, time.perf_counter() - start
+
+
+_WORKER_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job, imports: Sequence[str]) -> None:
+    import torch
+
+    global _WORKER_JOB
+    # One intra-op thread per process: N workers use N cores without oversubscription.
+    torch.set_num_threads(1)
+    for module in imports:
+        importlib.import_module(module)
+    _WORKER_JOB = job
+
+
+def _worker_evaluate(item: tuple[Any, Any, tuple[str, ...]]) -> tuple[Any, Scores, float]:
+    key, arch, proxies = item
+    assert _WORKER_JOB is not None
+    scores, seconds = _evaluate(_WORKER_JOB, arch, proxies)
+    return key, scores, seconds
+
+
+# ---------------------------------------------------------------------- the computation
+def _tensor_digest(*tensors) -> str:
+    h = hashlib.sha256()
+    for t in tensors:
+        a = t.detach().cpu().contiguous().numpy()
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
+    import torch
+
+    from nasperf.datasets import load_image_batch
+
+    if inputs is None or isinstance(inputs, str | os.PathLike):
+        try:
+            return load_image_batch(
+                task.name,
+                n=batch_size,
+                seed=seed,
+                source=None if inputs is None else Path(inputs),
+            )
+        except ValueError as err:
+            if inputs is not None:
+                raise
+            raise ValueError(
+                f"{err}. compute() takes inputs=(images, labels) tensors or inputs=<path to "
+                "an .npz or CIFAR-format image source>; the CLI takes --images PATH"
+            ) from err
+    if not isinstance(inputs, tuple | list) or len(inputs) != 2:
+        raise ValueError(
+            "inputs must be None (packaged images), a path to an image source, or a pair "
+            f"(images, labels) of tensors; got {type(inputs).__name__}"
+        )
+    x, y = (torch.as_tensor(v) for v in inputs)
+    if x.ndim != 4 or not torch.is_floating_point(x):
+        raise ValueError(f"images must be a float tensor (N, C, H, W), got {x.dtype} {x.shape}")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    if x.shape[1] != task.channels:
+        raise ValueError(f"{task.name} networks take {task.channels} channels, got {x.shape[1]}")
+    return x, y.to(torch.int64)
+
+
+class Computation:
+    """Resolved settings of one :func:`compute` call (shared with the CLI)."""
+
+    def __init__(
+        self,
+        space: Any,
+        proxies: Any,
+        dataset: Any = "cifar10",
+        *,
+        batch_size: int = 64,
+        seed: int = 0,
+        device: Any = "cpu",
+        cache: Any = True,
+        network_kwargs: Mapping[str, Any] | None = None,
+        inputs: Any = None,
+    ) -> None:
+        import torch
+
+        import nasperf
+        from nasperf.spaces import SearchSpace, get_space, resolve_task
+
+        self.space = get_space(space) if isinstance(space, str) else space
+        if not isinstance(self.space, SearchSpace):
+            raise ValueError(
+                f"space must be a registered name or a SearchSpace, got {type(space).__name__}"
+            )
+        self.proxies = resolve_proxies(proxies)
+        self.task = resolve_task(dataset)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        self.seed = int(seed)
+        self.device = resolve_device(device)
+        self.network_kwargs = dict(network_kwargs or {})
+        x, y = _load_inputs(self.task, inputs, int(batch_size), self.seed)
+        self.batch_size = len(x)
+        self.cache: ProxyCache | None = resolve_cache(cache)
+        t = self.task
+        self.settings = {
+            "format": _CACHE_FORMAT,
+            "nasperf": nasperf.__version__,
+            "torch": torch.__version__.split("+")[0],
+            "space": self.space.name,
+            "dataset": [t.name, t.channels, t.resolution, t.num_classes],
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "data_sha256": _tensor_digest(x, y),
+            "network_kwargs": self.network_kwargs,
+            "device": self.device.type,
+        }
+        try:
+            canonical_json(self.settings)
+        except (TypeError, ValueError) as err:
+            raise ValueError(
+                f"network_kwargs must be JSON values (numbers, strings, lists, dicts) so "
+                f"that they can key the cache; got {self.network_kwargs!r} ({err})"
+            ) from err
+        self.job = _Job(
+            space=self.space,
+            task=self.task,
+            inputs=x,
+            targets=y,
+            seed=self.seed,
+            device=str(self.device),
+            network_kwargs=self.network_kwargs,
+        )
+
+    def keys(self, archs: Iterable[Any]) -> dict[str, tuple[str, Any]]:
+        """``{text: (hash, arch)}`` of the distinct architectures, in first-seen order."""
+        out: dict[str, tuple[str, Any]] = {}
+        for a in archs:
+            arch = self.space.coerce(a)
+            text = self.space.to_string(arch)
+            if text not in out:
+                out[text] = (self.space.hash(arch), arch)
+        return out
+
+    def run(
+        self,
+        archs: Iterable[Any],
+        *,
+        workers: int = 1,
+        progress: bool = False,
+        imports: Sequence[str] = (),
+        desc: str = "proxies",
+    ) -> Iterator[tuple[str, str, Scores]]:
+        """Yield ``(text, hash, {proxy: (value, reason)})`` per distinct architecture.
+
+        Cached ones first (in input order), then the computed ones as they finish (in input
+        order with ``workers=1``, in completion order otherwise). Each computed architecture
+        is written to the cache in its own transaction before it is yielded.
+        """
+        if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+            raise ValueError(f"workers must be a positive int, got {workers!r}")
+        keys = self.keys(archs)
+        cached = (
+            self.cache.get(self.settings, [(h, t) for t, (h, _) in keys.items()], self.proxies)
+            if self.cache is not None
+            else {}
+        )
+        pending = []
+        for text, (h, arch) in keys.items():
+            have = cached.get((h, text), {})
+            missing = tuple(p for p in self.proxies if p not in have)
+            if missing:
+                pending.append(((text, h), arch, missing))
+            else:
+                yield text, h, {p: have[p] for p in self.proxies}
+        if not pending:
+            return
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(pending), desc=desc, unit="arch", disable=not progress)
+        try:
+            for (text, h), scores, seconds in self._results(pending, int(workers), imports):
+                if self.cache is not None:
+                    self.cache.put(self.settings, (h, text), scores, seconds=seconds)
+                have = cached.get((h, text), {})
+                yield text, h, {p: scores[p] if p in scores else have[p] for p in self.proxies}
+                bar.update(1)
+        finally:
+            bar.close()
+
+    def _results(self, pending, workers: int, imports: Sequence[str]):
+        if workers == 1 or len(pending) == 1:
+            for key, arch, missing in pending:
+                scores, seconds = _evaluate(self.job, arch, missing)
+                yield key, scores, seconds
+            return
+        import multiprocessing
+
+        # spawn, not fork: a forked child of a process that has used CUDA or OpenMP threads
+        # can hang; each worker imports torch afresh and runs one intra-op thread.
+        ctx = multiprocessing.get_context("spawn")
+        n = min(workers, len(pending))
+        with ctx.Pool(n, initializer=_init_worker, initargs=(self.job, tuple(imports))) as pool:
+            yield from pool.imap_unordered(_worker_evaluate, pending, chunksize=1)
+
+
+# ---------------------------------------------------------------------- public API
+def compute(
+    space: Any,
+    archs: Iterable[Any],
+    proxies: str | Sequence[str],
+    dataset: Any = "cifar10",
+    *,
+    batch_size: int = 64,
+    seed: int = 0,
+    device: Any = "cpu",
+    cache: Any = True,
+    network_kwargs: Mapping[str, Any] | None = None,
+    inputs: Any = None,
+    workers: int = 1,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Zero-cost proxy scores of architectures, as a table.
+
+    Each architecture's network is built by ``space.build_network(arch, dataset,
+    **network_kwargs)`` with torch's random stream seeded from ``seed`` (the caller's global
+    RNG state is restored afterwards), moved to ``device`` and scored by
+    :func:`nasperf.zero_cost.score_details` on one fixed minibatch (the proxies
+    of one architecture share their forward / backward passes). A score does not depend on
+    the other proxies, the other architectures, their order or the number of workers.
+
+    Parameters
+    ----------
+    space : str or SearchSpace
+        Registered name (``"nb201"``, ...) or a space instance.
+    archs : iterable
+        Architectures (values, native texts or NASLib keys: anything ``space.coerce``
+        takes). Repeats are computed once and appear once in the result.
+    proxies : str or sequence of str
+        ``"all"``, a name, ``"a,b"`` or a list of registered proxy names
+        (:func:`nasperf.zero_cost.available`).
+    dataset : str or ImageTask
+        ``"cifar10"``, ``"cifar100"`` or ``"ImageNet16-120"``; sets the classifier's width
+        and the images. ImageNet16-120 has no packaged images: pass ``inputs``.
+    batch_size : int
+        Images in the minibatch (at most 256 with the packaged images).
+    seed : int
+        Seeds the choice of images and the weight initialisation (and any randomness inside
+        the proxies).
+    device : str or torch.device
+        ``"cpu"`` (default) or ``"cuda"`` / ``"cuda:N"``; an unavailable device is an error.
+    cache : bool, None, path or ProxyCache
+        ``True`` (default): the user cache, ``$NASPERF_CACHE/zero_cost.sqlite`` or
+        ``~/.cache/nasperf/zero_cost.sqlite``; a path: an SQLite file there; ``None`` /
+        ``False``: no cache. Keyed by space, dataset, minibatch (size, seed, sha256 of the
+        images), seed, network kwargs, device type, nasperf and torch versions, the
+        architecture's hash and text, and the proxy.
+    network_kwargs : dict, optional
+        Extra keyword arguments of ``space.build_network`` (e.g. ``{"channels": 8,
+        "cells_per_stage": 1}`` for a reduced NB201 network); default: the full network.
+        JSON values only (they key the cache).
+    inputs : None, path or (images, labels)
+        ``None``: ``batch_size`` packaged test images drawn with ``seed``
+        (:func:`nasperf.load_image_batch`); a path: the same draw from that image source
+        (``.npz`` / CIFAR format); or a pair of tensors ``(N, C, H, W)`` float and ``(N,)``
+        int, used as given.
+    workers : int
+        ``1``: compute in this process (with its torch thread setting); ``N > 1``: in ``N``
+        processes with one torch thread each. Values agree across worker counts up to the
+        last bits that torch's intra-op thread count can change in float reductions; they
+        are bitwise equal when this process also runs ``torch.set_num_threads(1)`` (as
+        ``nasperf proxies`` does).
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: architecture text (``space.to_string``, name ``arch``), in first-seen order;
+        one float64 column per proxy. NaN marks a score the proxy could not define (e.g. a
+        cell whose output no input reaches); ``df.attrs["reasons"]`` maps each such
+        architecture text to ``{proxy: reason}`` (see :func:`nan_reasons`), and ``df.attrs``
+        also records the settings. The frame is a valid ``table`` of
+        :class:`nasperf.encodings.zero_cost.ZeroCostFeatures`.
+
+    Raises
+    ------
+    nasperf.UnknownNameError
+        Unknown proxy or space (the message lists the available names).
+    ValueError
+        Unknown dataset, a dataset without packaged images and no ``inputs``, bad arguments,
+        a ``device`` that is not available here.
+
+    References
+    ----------
+    Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021;
+    Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks.
+    """
+    # Population-level proxies (the rank vote) combine their members over ``archs``.
+    requested = resolve_proxies(proxies)
+    zc = _zc()
+    population = [p for p in requested if getattr(zc.PROXIES.get(p), "population", False)]
+    per_network = [p for p in requested if p not in population]
+    for p in population:
+        per_network += [m for m in zc.PROXIES.get(p).members if m not in per_network]
+    comp = Computation(
+        space,
+        per_network,
+        dataset,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        cache=cache,
+        network_kwargs=network_kwargs,
+        inputs=inputs,
+    )
+    archs = list(archs)
+    results: dict[str, Scores] = {}
+    try:
+        for text, _, scores in comp.run(archs, workers=workers, progress=progress):
+            results[text] = scores
+    finally:
+        if comp.cache is not None and comp.cache is not cache:
+            comp.cache.close()
+    order = list(comp.keys(archs))
+    df = _frame(order, results, comp.proxies, comp)
+    for p in population:
+        df[p] = zc.PROXIES.get(p).combine(df)
+    attrs = dict(df.attrs)
+    df = df[requested]
+    df.attrs.update(attrs)
+    df.attrs["reasons"] = {
+        t: {q: r for q, r in per.items() if q in requested}
+        for t, per in attrs.get("reasons", {}).items()
+        if any(q in requested for q in per)
+    }
+    return df
+
+
+def _frame(order: list[str], results: Mapping[str, Scores], proxies, comp) -> pd.DataFrame:
+    values = np.array(
+        [[results[t][p][0] for p in proxies] for t in order], dtype=np.float64
+    ).reshape(len(order), len(proxies))
+    df = pd.DataFrame(values, index=pd.Index(order, name="arch"), columns=list(proxies))
+    reasons = {
+        t: {p: results[t][p][1] for p in proxies if math.isnan(results[t][p][0])} for t in order
+    }
+    df.attrs["reasons"] = {t: r for t, r in reasons.items() if r}
+    df.attrs.update(
+        space=comp.space.name,
+        dataset=comp.task.name,
+        batch_size=comp.batch_size,
+        seed=comp.seed,
+        device=str(comp.device),
+        network_kwargs=dict(comp.network_kwargs),
+    )
+    return df
+
+
+def nan_reasons(table: pd.DataFrame) -> pd.DataFrame:
+    """Why scores are NaN: a long table with columns ``arch``, ``proxy``, ``reason``.
+
+    ``table`` is what :func:`compute` or :func:`read_proxy_table` returns.
+    """
+    rows = [
+        (arch, proxy, reason)
+        for arch, per in table.attrs.get("reasons", {}).items()
+        for proxy, reason in per.items()
+    ]
+    return pd.DataFrame(rows, columns=["arch", "proxy", "reason"])
+
+
+def read_proxy_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by ``nasperf proxies`` (CSV or parquet) in :func:`compute`'s format.
+
+    The ``nan_reasons`` column moves to ``attrs["reasons"]``; the index is the architecture
+    text. A trailing partial line (from an interrupted run) is ignored.
+    """
+    from .results_file import read_table
+
+    return read_table(Path(path))

@@ -1,0 +1,113 @@
+"""Pruning-at-initialisation proxies from one cross-entropy gradient: snip, grad_norm, plain,
+fisher and grasp.
+
+All five read the same train-mode forward / backward pass on the caller's minibatch
+(BatchNorm uses batch statistics, as in NASLib and zero-cost-nas) and sum a per-weight
+saliency over the weights of every convolution and linear layer (biases, BatchNorm and other
+parameters are not scored). With ``L`` the loss (cross-entropy by default), ``w`` a layer's
+weight and ``g = dL/dw``:
+
+* ``snip``      sum |w * g|                       (Lee et al., ICLR 2019)
+* ``grad_norm`` sum over layers of ||g||_2        (Abdelfattah et al., ICLR 2021)
+* ``plain``     sum w * g                         (Mozer & Smolensky, 1989)
+* ``fisher``    sum over layers and output channels of 0.5 * mean_n (sum_hw a * dL/da)^2
+                times the channel's fan-in (its number of weights, as NASLib broadcasts
+                the channel value to them), ``a`` the layer's output (Turner et al., 2020)
+* ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
+                (Wang et al., ICLR 2020), by a double backward of the shared pass
+
+Data needed: inputs and targets. Sign: higher is better, as stored by NASLib (grasp keeps
+NASLib's negated sign). The values are 0 where no gradient reaches a layer (e.g. a
+NAS-Bench-201 cell whose output does not depend on its input).
+
+References
+----------
+Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021;
+Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS Datasets and Benchmarks 2022.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+
+
+def _check_layers(ctx: Context) -> None:
+    if not ctx.prunable:
+        raise UndefinedProxyError("the network has no convolution or linear layer to score")
+
+
+def _sum(values) -> float:
+    total = torch.zeros((), dtype=torch.float64)
+    for v in values:
+        total = total + v.to(torch.float64).sum().cpu()
+    return float(total)
+
+
+@PROXIES.register("snip")
+class Snip(Proxy):
+    """Connection sensitivity: sum |w * dL/dw| over conv / linear weights."""
+
+    name = "snip"
+    taps = frozenset({"grad"})
+
+    def compute(self, ctx: Context) -> float:
+        _check_layers(ctx)
+        tp = train_pass(ctx)
+        return _sum((w * tp.grads[n]).abs() for n, w in tp.weights.items())
+
+
+@PROXIES.register("grad_norm")
+class GradNorm(Proxy):
+    """Sum over conv / linear layers of the Euclidean norm of dL/dw."""
+
+    name = "grad_norm"
+    taps = frozenset({"grad"})
+
+    def compute(self, ctx: Context) -> float:
+        _check_layers(ctx)
+        tp = train_pass(ctx)
+        return _sum(g.norm() for g in tp.grads.values())
+
+
+@PROXIES.register("plain")
+class Plain(Proxy):
+    """First-order Taylor term: sum w * dL/dw over conv / linear weights."""
+
+    name = "plain"
+    taps = frozenset({"grad"})
+
+    def compute(self, ctx: Context) -> float:
+        _check_layers(ctx)
+        tp = train_pass(ctx)
+        return _sum(w * tp.grads[n] for n, w in tp.weights.items())
+
+
+@PROXIES.register("fisher")
+class Fisher(Proxy):
+    """Fisher information of the output channels of every conv / linear layer."""
+
+    name = "fisher"
+    taps = frozenset({"grad", "fisher"})
+
+    def compute(self, ctx: Context) -> float:
+        _check_layers(ctx)
+        # NASLib / zero-cost-nas broadcast each channel's value to every weight of that
+        # channel before summing, so a channel counts once per weight of its fan-in.
+        fan_in = [m.weight[0].numel() for _, m in ctx.prunable]
+        values = train_pass(ctx).fisher
+        return _sum(f.abs() * n for f, n in zip(values, fan_in, strict=True))
+
+
+@PROXIES.register("grasp")
+class Grasp(Proxy):
+    """Gradient-signal preservation: sum -w * (H g) over conv / linear weights."""
+
+    name = "grasp"
+    taps = frozenset({"grad", "hessian"})
+
+    def compute(self, ctx: Context) -> float:
+        _check_layers(ctx)
+        tp = train_pass(ctx)
+        return _sum(-w * tp.hg[n] for n, w in tp.weights.items())

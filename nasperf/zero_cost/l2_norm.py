@@ -1,0 +1,31 @@
+"""``l2_norm``: sum over convolution and linear layers of the Euclidean norm of the weight.
+
+Reads the caller's weights only (no forward pass); at a standard initialisation it grows with
+the layers' widths and depth. Data needed: none. Sign: higher is better.
+
+References
+----------
+Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS Datasets and Benchmarks 2022.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError
+
+
+@PROXIES.register("l2_norm")
+class L2Norm(Proxy):
+    """sum_l ||W_l||_2 over conv / linear weights."""
+
+    name = "l2_norm"
+    data = "none"
+
+    def compute(self, ctx: Context) -> float:
+        if not ctx.prunable:
+            raise UndefinedProxyError("the network has no convolution or linear layer to score")
+        with torch.no_grad():
+            return float(
+                sum(m.weight.detach().to(torch.float64).norm().cpu() for _, m in ctx.prunable)
+            )

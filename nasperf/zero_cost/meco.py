@@ -1,0 +1,56 @@
+"""``meco``: MeCo, minimum eigenvalues of feature-map correlations (Jiang et al., NeurIPS 2023).
+
+For every module whose output has at least three dimensions (batch, channels, ...), take the
+first sample's feature map, reshape it to ``(channels, positions)``, form the Pearson
+correlation matrix between channels (undefined entries, e.g. of constant channels, set to 0)
+and take its smallest eigenvalue; the score is the sum over modules (every module, containers
+included, as in the authors' code). Read from the shared train-mode forward: the first sample
+is propagated with the rest of the minibatch (BatchNorm batch statistics), which leaves the
+correlations of BatchNorm outputs unchanged (they are invariant to per-channel affine maps).
+
+Data needed: inputs (one sample is scored). Sign: higher is better.
+
+References
+----------
+Jiang et al., "MeCo: Zero-Shot NAS with One Data and Single Forward Pass via Minimum
+Eigenvalue of Correlation", NeurIPS 2023.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import torch
+
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+
+
+@PROXIES.register("meco")
+class MeCo(Proxy):
+    """Sum over modules of the minimum eigenvalue of the channel correlation matrix."""
+
+    name = "meco"
+    taps = frozenset({"features"})
+    data = "inputs"
+
+    def compute(self, ctx: Context) -> float:
+        feats = [f for f in train_pass(ctx).features if f is not None]
+        if not feats:
+            raise UndefinedProxyError("no module produces (batch, channels, ...) features")
+        groups: dict[tuple[int, int], list[torch.Tensor]] = defaultdict(list)
+        for f in feats:
+            m = f.reshape(f.shape[0], -1).to(torch.float64)
+            groups[tuple(m.shape)].append(m)
+        total = torch.zeros((), dtype=torch.float64)
+        for (c, p), mats in groups.items():
+            if c < 2 or p < 2:
+                continue  # a 1x1 correlation matrix (eigenvalue 1) or an undefined one
+            x = torch.stack(mats)
+            x = x - x.mean(-1, keepdim=True)
+            cov = x @ x.transpose(1, 2)
+            d = torch.sqrt(torch.diagonal(cov, dim1=1, dim2=2))
+            corr = cov / (d[:, :, None] * d[:, None, :])
+            corr = torch.nan_to_num(corr, nan=0.0, posinf=0.0, neginf=0.0)
+            corr = corr.clamp(-1.0, 1.0)
+            total = total + torch.linalg.eigvalsh(corr)[:, 0].sum().cpu()
+        return float(total)

@@ -1,0 +1,42 @@
+"""``nwot``: NASWOT, the log-determinant of the ReLU-code kernel (Mellor et al., ICML 2021).
+
+Every ReLU binarises its input per sample into a code ``c_i`` (unit active or not). With
+``K_ij = sum over ReLUs of (number of units where c_i and c_j agree)`` (``N_A - d_H`` in the
+paper), the score is ``log |det K|``. Networks that separate the samples of a minibatch well
+have codes far apart and a large determinant.
+
+Data needed: inputs. Computed in train mode (BatchNorm batch statistics), as in the authors'
+and NASLib's code. Sign: higher is better. NaN (with the reason) when ``K`` is singular, e.g.
+when the output does not depend on the input and every sample gets the same code, or when the
+network has no ``nn.ReLU`` module.
+
+References
+----------
+Mellor et al., "Neural Architecture Search without Training", ICML 2021.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+
+
+@PROXIES.register("nwot", "naswot")
+class NASWOT(Proxy):
+    """log |det K| of the Hamming-agreement kernel of binary ReLU codes."""
+
+    name = "nwot"
+    taps = frozenset({"relu_codes"})
+    data = "inputs"
+
+    def compute(self, ctx: Context) -> float:
+        tp = train_pass(ctx)
+        if tp.relu_kernel is None:
+            raise UndefinedProxyError("the network has no nn.ReLU module to read codes from")
+        _, logabsdet = torch.linalg.slogdet(tp.relu_kernel)
+        if not torch.isfinite(logabsdet):
+            raise UndefinedProxyError(
+                "ReLU-code kernel is singular (samples share activation codes)"
+            )
+        return float(logabsdet)

@@ -1,0 +1,60 @@
+"""``synflow``: synaptic flow (Tanaka et al., NeurIPS 2020), data-free.
+
+All parameters and buffers are replaced by their absolute values in float64, every BatchNorm
+is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy), and an all-ones
+input of one sample is propagated; with ``R = sum(output)`` the score is
+``sum |w * dR/dw|`` over the weights of every convolution and linear layer.
+
+Data needed: the input shape only. Sign: higher is better. 0 where no path connects input and
+output. Runs in eval mode (dropout off; BatchNorm is bypassed either way).
+
+References
+----------
+Tanaka et al., "Pruning neural networks without any data by iteratively conserving synaptic
+flow", NeurIPS 2020; Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, _hooks, _train_mode, fast_layout
+
+
+def _bypass(module: nn.Module, args: tuple, out: object) -> object:
+    # Identity instead of BatchNorm; a copy, so that in-place ops after it stay local.
+    return args[0].clone() if args and isinstance(args[0], torch.Tensor) else out
+
+
+@PROXIES.register("synflow")
+class Synflow(Proxy):
+    """sum |w * dR/dw| of the linearised (absolute-valued, float64) network."""
+
+    name = "synflow"
+    data = "none"
+
+    def compute(self, ctx: Context) -> float:
+        if not ctx.prunable:
+            raise UndefinedProxyError("the network has no convolution or linear layer to score")
+        names = [n for n, _ in ctx.prunable]
+        params = {n: fast_layout(p.detach().to(torch.float64).abs()) for n, p in ctx.params.items()}
+        for n in names:
+            params[n].requires_grad_(True)
+        buffers = {
+            n: (b.detach().to(torch.float64).abs() if b.is_floating_point() else b.clone())
+            for n, b in ctx.buffers.items()
+        }
+        x = fast_layout(
+            torch.ones((1, *ctx.inputs.shape[1:]), dtype=torch.float64, device=ctx.inputs.device)
+        )
+        bns = [m for m in ctx.network.modules() if isinstance(m, nn.modules.batchnorm._NormBase)]
+        with _train_mode(ctx.network, False), _hooks(bns, _bypass), torch.enable_grad():
+            out = ctx.call(x, params, buffers)
+            weights = [params[n] for n in names]
+            grads = torch.autograd.grad(out.sum(), weights, allow_unused=True)
+        total = torch.zeros((), dtype=torch.float64)
+        for w, g in zip(weights, grads, strict=False):
+            if g is not None:
+                total = total + (w.detach() * g).abs().sum().cpu()
+        return float(total)

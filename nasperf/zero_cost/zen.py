@@ -1,0 +1,105 @@
+"""``zen``: Zen-score (Lin et al., ICCV 2021), the expressivity of the pre-pooling features.
+
+With Gaussian weights (conv / linear ``N(0, 1)``, their biases 0; BatchNorm scale 1, shift 0;
+other parameters as the caller's), a Gaussian input ``x`` and a perturbation ``e`` (both drawn
+from ``seed``), and ``f`` the features entering the last global average pooling (the logits
+when the network has none):
+
+    zen = log E_n ||f(x) - f(x + 0.01 e)||_1  +  sum over BatchNorm layers of log sqrt(mean sigma^2)
+
+where ``sigma^2`` is the layer's ``running_var`` after the two train-mode forwards (updated
+with the layer's momentum from the caller's statistics, on private copies), as in the
+authors' code.
+
+Data needed: the input shape only (random inputs). Sign: higher is better. NaN when the
+features do not depend on the input.
+
+References
+----------
+Lin et al., "Zen-NAS: A Zero-Shot NAS for High-Performance Image Recognition", ICCV 2021.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .engine import (
+    PROXIES,
+    PRUNABLE,
+    Context,
+    Proxy,
+    UndefinedProxyError,
+    _hooks,
+    _train_mode,
+    fast_layout,
+)
+
+_POOLS = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
+
+
+def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tensor]:
+    params = ctx.fast_params()
+    names = {id(p): n for n, p in ctx.params.items()}
+    for m in ctx.network.modules():
+        w, b = getattr(m, "weight", None), getattr(m, "bias", None)
+        if isinstance(m, PRUNABLE) and id(w) in names:
+            params[names[id(w)]] = fast_layout(
+                torch.randn(w.shape, generator=gen, dtype=w.dtype, device="cpu").to(w.device)
+            )
+            if b is not None and id(b) in names:
+                params[names[id(b)]] = torch.zeros_like(b)
+        elif isinstance(m, nn.modules.batchnorm._NormBase | nn.GroupNorm) and id(w) in names:
+            params[names[id(w)]] = torch.ones_like(w)
+            if b is not None and id(b) in names:
+                params[names[id(b)]] = torch.zeros_like(b)
+    return params
+
+
+@PROXIES.register("zen")
+class Zen(Proxy):
+    """Log feature-perturbation norm of a Gaussian-initialised network plus BN scaling."""
+
+    name = "zen"
+    data = "none"
+    mixup_gamma = 1e-2
+
+    def compute(self, ctx: Context) -> float:
+        net = ctx.network
+        gen = torch.Generator().manual_seed(ctx.seed)
+        params = _gaussian_params(ctx, gen)
+        shape = tuple(ctx.inputs.shape)
+        dtype = ctx.inputs.dtype if ctx.inputs.is_floating_point() else torch.float32
+        x = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
+        e = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
+        pools = [m for m in net.modules() if isinstance(m, _POOLS)]
+        last_pool = pools[-1:] if pools else []
+        feats: list[torch.Tensor] = []
+
+        def pool_hook(module: nn.Module, args: tuple, out: object) -> None:
+            feats.append(args[0].detach())
+
+        # Private buffers: the two train-mode forwards update these running statistics (with
+        # each layer's own momentum), exactly as the authors' code reads them afterwards.
+        buffers = ctx.private_buffers()
+        with _train_mode(net, True), _hooks(last_pool, pool_hook), torch.no_grad():
+            out1 = ctx.call(x, params, buffers)
+            out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
+        log_bn = [
+            torch.log(torch.sqrt(buffers[f"{name}.running_var"].to(torch.float64).mean()))
+            for name, m in net.named_modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and f"{name}.running_var" in buffers
+        ]
+        if last_pool:
+            f1, f2 = feats[0], feats[-1]
+        else:
+            f1, f2 = out1, out2
+        diff = (f1 - f2).abs().flatten(1).sum(1).mean().to(torch.float64)
+        if not torch.isfinite(diff) or float(diff) == 0.0:
+            raise UndefinedProxyError("features do not depend on the input")
+        value = float(torch.log(diff) + (torch.stack(log_bn).sum() if log_bn else 0.0))
+        if not math.isfinite(value):
+            raise UndefinedProxyError("BatchNorm running variance is zero")
+        return value

@@ -1,0 +1,110 @@
+"""Member-specific checks of the Gaussian-process and kernel predictors (values, not smoke)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasperf.predictors import get
+from nasperf.predictors.kernels.gp_wl import wl_features
+
+ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+ALL_CONV = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+
+def _graphs(archs):
+    from nasperf.encodings import get as get_encoding
+
+    return get_encoding("graph", space="nb201").fit(archs).transform(archs)
+
+
+def test_wl_features_of_known_cells():
+    none, conv = _graphs([ALL_NONE, ALL_CONV])
+    f = wl_features([none], 2)[0]
+    h0 = {k: c for k, c in f.items() if k.startswith("h0:")}
+    # Input, six edge-operation nodes, output (label = cell index : one-hot column).
+    assert sorted(h0.values()) == [1, 1, 6]
+    # No edges: every WL iteration keeps the same partition of the 8 nodes.
+    for h in (1, 2):
+        assert sorted(c for k, c in f.items() if k.startswith(f"h{h}:")) == [1, 1, 6]
+    g = wl_features([conv], 1)[0]
+    assert sum(c for k, c in g.items() if k.startswith("h1:")) == 8
+    # The conv cell's 6 edge nodes by predecessors: the input (edges 0->1, 0->2, 0->3),
+    # one conv (1->2 and 1->3 read edge 0->1), two convs (2->3 reads 0->2 and 1->2);
+    # plus the input and the output.
+    h1 = sorted(c for k, c in g.items() if k.startswith("h1:"))
+    assert h1 == [1, 1, 1, 2, 3]
+    # Deterministic across calls (stable hashing, no Python hash()).
+    assert wl_features([conv], 1)[0] == g
+
+
+def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
+    archs, y = nb201_small
+    pred = get("gp_wl", min_noise=1e-6).fit(archs[:40], y[:40])
+    assert pred.n_iterations_ in (1, 2, 3)
+    k = pred._cross(_graphs(archs[:40]))
+    np.testing.assert_allclose(np.diag(k), 1.0, rtol=1e-12)
+    assert np.all((k >= 0) & (k <= 1 + 1e-12))
+    std_train = pred.predict_std(archs[:40])
+    std_far = pred.predict_std([ALL_NONE])
+    floor = np.sqrt(pred.noise_) * pred.y_scale_
+    prior = np.sqrt(pred.outputscale_ + pred.noise_) * pred.y_scale_
+    assert np.all(std_train >= floor * (1 - 1e-9)) and np.all(std_train < prior)
+    assert std_far[0] > np.median(std_train)
+    with pytest.raises(ValueError, match="graph inputs"):
+        get("gp_wl", encoding="adjacency_onehot").fit(archs[:5], y[:5])
+
+
+# ----------------------------------------------------------------- GP family
+def test_gp_interpolates_noise_free_data(smooth):
+    X, y = smooth
+    pred = get("gp", random_state=0).fit(X, y)
+    np.testing.assert_allclose(pred.predict(X), y, atol=1e-2)
+    assert pred.predict_std(X).max() < 0.02 * y.std()
+    far = pred.predict_std(X[:3] + 10.0)
+    assert far.min() > 10 * pred.predict_std(X).max()
+
+
+def test_sparse_gp_caps_inducing_points_and_fits(smooth):
+    X, y = smooth
+    pred = get("sparse_gp", n_inducing=100, n_iter=150, random_state=0).fit(X[:25], y[:25])
+    assert pred.n_inducing_ == 25
+    assert pred.model_.covar_module.inducing_points.shape == (25, 3)
+    resid = pred.predict(X[:25]) - y[:25]
+    assert np.sqrt(np.mean(resid**2)) < 0.2 * y.std()
+
+
+def test_var_sparse_gp_std_grows_off_data(smooth):
+    X, y = smooth
+    pred = get("var_sparse_gp", n_inducing=16, n_epochs=150, random_state=0).fit(X, y)
+    assert pred.n_inducing_ == 16
+    assert pred.predict_std(X + 5.0).mean() > 2 * pred.predict_std(X).mean()
+    from scipy.stats import kendalltau
+
+    assert kendalltau(pred.predict(X), y)[0] > 0.7
+
+
+# ----------------------------------------------------------------- linear / SVR / trees
+def test_bayes_lin_reg_recovers_linear_model():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 3.0
+    pred = get("bayes_lin_reg").fit(X, y)
+    np.testing.assert_allclose(pred.model_.coef_, [1.0, -2.0, 0.5, 0.0], atol=1e-3)
+    # Predictive std grows with distance from the training data (weight uncertainty).
+    assert pred.predict_std(10 * X[:5]).min() > pred.predict_std(X[:5]).max()
+
+
+def test_svr_and_ngb_are_equivariant_to_target_scale(smooth):
+    X, y = smooth
+    a = get("svr").fit(X, y).predict(X)
+    b = get("svr").fit(X, 100 * y + 7).predict(X)
+    # Equal up to the solver's stopping tolerance (libsvm stops at a duality gap, so the
+    # two fits differ by a few percent of the target's spread, not by rounding only).
+    np.testing.assert_allclose(b, 100 * a + 7, atol=0.05 * np.ptp(100 * a))
+    n1 = get("ngb", n_estimators=40, random_state=0).fit(X, y)
+    n2 = get("ngb", n_estimators=40, random_state=0).fit(X, 100 * y)
+    # Targets are standardised before boosting, so the scale cancels up to float rounding
+    # in the split search (which can pick a different tie at a few nodes).
+    np.testing.assert_allclose(n2.predict_std(X), 100 * n1.predict_std(X), rtol=0.1)
+    np.testing.assert_allclose(n2.predict(X), 100 * n1.predict(X), rtol=0.02)

@@ -1,0 +1,33 @@
+"""Predictor files written by an earlier nasperf keep loading and predicting the same.
+
+``data/*.nasperf`` were saved (``scripts``-free: fitted on 40 NB201 cells, see
+``data/expected.json`` for the commit) *before* the predictors were regrouped into family
+sub-packages; a file records its predictor by registered name, so moving modules must not
+break it. One predictor per storage kind: native XGBoost, skops (random forest, GP,
+NGBoost), torch weights (MLP, GIN) and nested predictors (an ensemble).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasperf.predictors import load
+
+DATA = Path(__file__).parent / "data"
+EXPECTED = json.loads((DATA / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["predictions"]))
+def test_files_saved_before_the_move_load_and_predict_the_same(name):
+    pred = load(DATA / f"{name}.nasperf")
+    assert pred.name == name
+    got = pred.predict(EXPECTED["archs"])
+    want = np.asarray(EXPECTED["predictions"][name])
+    # Same model, other process and possibly another CPU: float32 networks re-associate
+    # sums by vector width (~1e-6 relative per layer); trees and GPs are float64. Accuracies
+    # are in percent, so 1e-3 points is far below any difference a changed model makes.
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-3)

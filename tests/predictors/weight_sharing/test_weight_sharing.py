@@ -1,0 +1,235 @@
+"""Weight-sharing predictors (rsws, oneshot, fewshot): exact scores, seeds, resuming, regions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import nasperf
+from nasperf.datasets.images import normalize_images
+from nasperf.predictors import get, load
+from nasperf.spaces import get_space
+from nasperf.spaces.supernet import batch_statistics
+
+SPACE = get_space("nb201")
+TINY = {
+    "space": "nb201",
+    "epochs": 2,
+    "n_eval": 64,
+    "batch_size": 32,
+    "eval_batch_size": 64,
+    "network": {"channels": 4, "cells_per_stage": 1},
+    "random_state": 0,
+}
+ARCHS = SPACE.sample(12, seed=5)
+
+
+def _states_equal(a, b) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.fixture(scope="module")
+def rsws():
+    return get("rsws", **TINY).fit()
+
+
+def test_scores_are_inherited_weight_accuracy_of_the_standalone_network(rsws):
+    scores = rsws.predict(ARCHS)
+    x = normalize_images(rsws.eval_images_, "cifar10")
+    y = torch.from_numpy(rsws.eval_labels_)
+    losses = get("rsws", **{**TINY, "score": "loss"})
+    losses.supernet_, losses.space_ = rsws.supernet_, rsws.space_
+    losses.eval_images_, losses.eval_labels_, losses.fit_time_ = (
+        rsws.eval_images_,
+        rsws.eval_labels_,
+        0.0,
+    )
+    neg_loss = losses.predict(ARCHS)
+    for arch, score, nl in zip(ARCHS, scores, neg_loss, strict=True):
+        alone = rsws.supernet_.extract(arch)
+        with batch_statistics(alone), torch.no_grad():
+            logits = alone(x)
+        assert score == pytest.approx(100.0 * float((logits.argmax(1) == y).float().mean()))
+        assert nl == pytest.approx(-float(F.cross_entropy(logits, y)), rel=1e-5)
+
+
+def test_cells_with_no_path_to_the_output_all_score_the_same(rsws):
+    dead = [
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|none~1|none~2|",
+        "|skip_connect~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|none~1|none~2|",
+        "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ]
+    scores = rsws.predict(dead)
+    assert len(set(scores.tolist())) == 1
+    # Zero features: the logits are the classifier's bias, one class for every image.
+    counts = np.bincount(rsws.eval_labels_, minlength=10)
+    assert 100.0 * counts.min() / 64 <= scores[0] <= 100.0 * counts.max() / 64
+
+
+def test_training_is_deterministic_and_seeded(rsws):
+    again = get("rsws", **TINY).fit()
+    assert _states_equal(again.supernet_, rsws.supernet_)
+    np.testing.assert_array_equal(again.predict(ARCHS), rsws.predict(ARCHS))
+    other = get("rsws", **{**TINY, "random_state": 1}).fit()
+    assert not _states_equal(other.supernet_, rsws.supernet_)
+    losses = [h["train_loss"] for h in rsws.history_]
+    assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
+
+
+def test_defaults_train_on_the_packaged_images():
+    pred = get("oneshot", network={"channels": 4, "cells_per_stage": 1}, epochs=0).fit()
+    assert pred.eval_images_.shape == (64, 3, 32, 32)  # a quarter of the 256 packaged images
+
+
+def test_global_torch_rng_is_not_touched():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    get("rsws", **{**TINY, "epochs": 1}).fit()
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch, rsws):
+    from nasperf.predictors.weight_sharing import base as ws
+
+    ckpt = tmp_path / "supernet.pt"
+    writes = []
+    real_write = ws.WeightSharingPredictor._write_checkpoint
+
+    def crash_after_first_epoch(self, state):
+        real_write(self, state)
+        writes.append(state.get("current", {}).get("epoch"))
+        if writes == [1]:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ws.WeightSharingPredictor, "_write_checkpoint", crash_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    monkeypatch.undo()
+    resumed = get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    assert [h["epoch"] for h in resumed.history_] == [1, 2]
+    assert _states_equal(resumed.supernet_, rsws.supernet_)
+    # A finished checkpoint is reused as it is: no epoch runs again.
+    again = get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    assert _states_equal(again.supernet_, rsws.supernet_)
+    with pytest.raises(ValueError, match="different predictor or different parameters"):
+        get("rsws", **{**TINY, "lr": 0.05}, checkpoint=str(ckpt)).fit()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="cannot be read as a nasperf supernet checkpoint"):
+        get("rsws", **TINY, checkpoint=str(bad)).fit()
+
+
+def test_few_shot_regions_partition_the_space():
+    pred = get("fewshot", **{**TINY, "epochs": 1, "split_epochs": 1}).fit()
+    assert pred.split_ == (0,) and len(pred.subnets_) == 5
+    assert [tuple(r) for r in pred.regions_] == [(v,) for v in range(5)]
+    # Every cell is scored by exactly the sub-supernet of its edge-1<-0 operation.
+    seen = {}
+    for arch in SPACE.enumerate():
+        choice = pred.supernet_.encode(arch)
+        seen[id(pred._network_for(choice))] = seen.get(id(pred._network_for(choice)), 0) + 1
+    assert sorted(seen.values()) == [3125] * 5
+    assert {id(n) for n in pred.subnets_} == set(seen)
+    # Sub-supernets start from the shared one and drift apart only where trained.
+    assert not _states_equal(pred.subnets_[0], pred.subnets_[1])
+    stages = [h["stage"] for h in pred.history_]
+    assert stages == ["supernet"] + [f"region 0={v}" for v in range(5)]
+    # Scores come from the region's sub-supernet.
+    arch = SPACE.parse(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    )
+    x = normalize_images(pred.eval_images_, "cifar10")
+    sub = pred.subnets_[3]  # nor_conv_3x3 is operation 3 on edge 1<-0
+    with batch_statistics(sub), torch.no_grad():
+        acc = 100.0 * float(
+            (sub(x, arch).argmax(1) == torch.from_numpy(pred.eval_labels_)).float().mean()
+        )
+    assert pred.predict([arch])[0] == pytest.approx(acc)
+
+
+def test_oneshot_learns_alphas_and_scores_by_them(tmp_path):
+    pred = get("oneshot", **TINY).fit()
+    alphas = {k: torch.tensor(v) for k, v in pred.alphas_.items()}
+    assert alphas["cell"].shape == (6, 5)
+    assert float(alphas["cell"].abs().max()) > 1e-3  # moved from the 1e-3 N(0, 1) start
+    by_alpha = pred.set_params(score="alpha").predict(ARCHS)
+    expected = [pred.supernet_.arch_logprob(a, alphas) for a in ARCHS]
+    np.testing.assert_allclose(by_alpha, expected)
+    path = tmp_path / "oneshot.nasperf"
+    pred.save(path)
+    np.testing.assert_array_equal(load(path).predict(ARCHS), by_alpha)
+
+
+def test_darts_space_runs_with_a_small_supernet():
+    nb301 = get_space("nb301")
+    pred = get(
+        "rsws",
+        **{**TINY, "space": "nb301", "epochs": 1, "network": {"channels": 4, "layers": 3}},
+    ).fit()
+    archs = nb301.sample(3, seed=0)
+    scores = pred.predict(archs)
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 100))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"space": "nb101"}, "'nb101' has no weight-sharing supernet"),
+        ({"n_eval": 200}, "too few of the 256 images packaged"),
+        ({"score": "rank"}, "score must be one of"),
+        ({"epochs": -1}, "epochs must be an int >= 0"),
+        ({"network": {"width": 3}}, "network="),
+        ({"device": "cuda:7"}, "cuda"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(params, match):
+    with pytest.raises(ValueError, match=match):
+        get("rsws", **{**TINY, "epochs": 0, **params}).fit()
+
+
+def test_fewshot_split_must_name_decisions():
+    with pytest.raises(ValueError, match=r"split must be distinct decision indices in 0..5"):
+        get("fewshot", **{**TINY, "epochs": 0, "split": (9,)}).fit()
+
+
+def test_study_runner_supplies_images_and_budget_and_charges_training(tmp_path):
+    from nasperf.evaluation import parse_config, run_study
+
+    images = tmp_path / "images.npz"
+    imgs = nasperf.datasets.load_image_set("cifar10")
+    np.savez(images, data=imgs.images[:160], labels=imgs.labels[:160])
+    params = {k: v for k, v in TINY.items() if k not in ("space", "random_state", "epochs")}
+    raw = {
+        "name": "ws",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "predictors": [{"name": "rsws", "params": params}, {"name": "xgb"}],
+        "train_sizes": [10],
+        "images": str(images),
+        "training_epochs": 1,
+        "seeds": 1,
+        "test_size": 20,
+    }
+    config = parse_config(raw)
+    result = run_study(config, tmp_path / "study")
+    row = result.table.set_index("predictor").loc["rsws"]
+    assert row["n_train"] == 0 and row["label_cost_s"] == 0
+    assert row["init_time_s"] == pytest.approx(row["fit_time_s"]) and row["fit_time_s"] > 0
+    # The trial got the study's images (160 images: n_eval=64 leaves 96 to train on) and
+    # its one-epoch budget; the xgb trial's hash does not depend on either key.
+    from nasperf.evaluation.config import expand_trials
+
+    trials = expand_trials(config)
+    ws, xgb = trials
+    assert ws["images"]["path"] == str(images) and ws["training_epochs"] == 1
+    assert "images" not in xgb and "training_epochs" not in xgb
+    no_images = parse_config(
+        {k: v for k, v in raw.items() if k not in ("images", "training_epochs")}
+    )
+    assert expand_trials(no_images)[1]["hash"] == xgb["hash"]

@@ -1,0 +1,192 @@
+"""`nasperf proxies`: incremental, crash-safe, resumable output; workers; clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasperf.cli import main
+from nasperf.spaces import NB201Space
+from nasperf.zero_cost.compute import compute, read_proxy_table
+
+SMALL = {"channels": 8, "cells_per_stage": 1}
+DEAD = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _args(out, *extra, proxies="params,synflow,jacov"):
+    return [
+        "proxies",
+        "--space",
+        "nb201",
+        "--proxies",
+        proxies,
+        "--out",
+        str(out),
+        "--batch-size",
+        "4",
+        "--network-kwargs",
+        json.dumps(SMALL),
+        "--cache",
+        "none",
+        "--quiet",
+        *extra,
+    ]
+
+
+def _rows(path: Path) -> list[str]:
+    lines = path.read_text().splitlines()
+    return [line.split(",")[0] for line in lines[1:]]
+
+
+def test_csv_matches_compute_and_keeps_reasons(tmp_path, capsys):
+    archs = tmp_path / "archs.txt"
+    texts = [NB201Space().to_string(a) for a in NB201Space().sample(4, seed=1)]
+    archs.write_text("# a comment\n" + "\n".join([DEAD, *texts, texts[0]]) + "\n")
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--archs", str(archs))) == 0
+    got = read_proxy_table(out)
+    want = compute(
+        "nb201",
+        [DEAD, *texts],
+        "params,synflow,jacov",
+        batch_size=4,
+        cache=None,
+        network_kwargs=SMALL,
+    )
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.attrs["reasons"] == want.attrs["reasons"] and DEAD in got.attrs["reasons"]
+    assert "5 architectures, 0 already" in capsys.readouterr().err
+    # A rerun finds everything done and leaves the file as it was.
+    before = out.read_bytes()
+    assert main(_args(out, "--archs", str(archs))) == 0
+    assert out.read_bytes() == before
+    assert "5 already in" in capsys.readouterr().err
+
+
+def test_parquet_output_and_extension(tmp_path):
+    out = tmp_path / "zc.parquet"
+    assert main(_args(out, "--n", "3", "--seed", "2", proxies="params")) == 0
+    df = read_proxy_table(out)
+    assert df.shape == (3, 1) and not (tmp_path / "zc.parquet.partial.csv").exists()
+    assert main(_args(out, "--n", "5", "--seed", "2", proxies="params")) == 0  # extends it
+    df5 = read_proxy_table(out)
+    assert df5.shape == (5, 1) and df5.loc[df.index].equals(df)
+
+
+def test_workers_give_identical_files(tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert main(_args(one, "--n", "6", "--seed", "4")) == 0
+    assert main(_args(two, "--n", "6", "--seed", "4", "--workers", "2")) == 0
+    a, b = read_proxy_table(one), read_proxy_table(two)
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index(), check_exact=True)
+
+
+def test_resume_after_sigkill(tmp_path):
+    # A slow proxy that logs every call, in a module the command imports with --import.
+    calls = tmp_path / "calls.log"
+    (tmp_path / "slow_proxy.py").write_text(
+        textwrap.dedent(
+            f"""
+            import time
+            from nasperf.zero_cost import PROXIES, Proxy
+
+            @PROXIES.register("slow_params")
+            class SlowParams(Proxy):
+                name = "slow_params"
+                data = "none"
+
+                def compute(self, ctx):
+                    with open({str(calls)!r}, "a") as fh:
+                        fh.write("x\\n")
+                    time.sleep(0.15)
+                    return float(sum(p.numel() for p in ctx.params.values()))
+            """
+        )
+    )
+    out = tmp_path / "zc.csv"
+    n = 16
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from nasperf.cli import main; sys.exit(main(sys.argv[1:]))",
+        *_args(out, "--n", str(n), "--import", "slow_proxy", proxies="slow_params,params"),
+    ]
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if out.exists() and len(_rows(out)) >= 4:
+                break
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.02)
+        else:
+            pytest.fail("no rows appeared within 60 s")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    partial = _rows(out)
+    assert 4 <= len(partial) < n
+    done_calls = len(calls.read_text().splitlines())
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    final = _rows(out)
+    texts = [NB201Space().to_string(a) for a in NB201Space().sample(n, seed=0)]
+    assert sorted(final) == sorted(texts)  # every architecture exactly once
+    assert final[: len(partial)] == partial
+    # Work lost to the kill: at most the architecture in flight.
+    assert len(calls.read_text().splitlines()) <= n + 1
+    assert len(calls.read_text().splitlines()) - done_calls == n - len(partial)
+    df = read_proxy_table(out)
+    assert np.isfinite(df.to_numpy()).all()
+    np.testing.assert_allclose(df["params"], [NB201Space().params(t, **SMALL) for t in df.index])
+
+
+def test_progress_bar_on_stderr(tmp_path, capsys):
+    args = [a for a in _args(tmp_path / "p.csv", "--n", "2", proxies="params") if a != "--quiet"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "proxies" in err and "2/2" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--proxies", "synflw"], "did you mean 'synflow'?.*available: .*params"),
+        (["--dataset", "cifar11"], "unknown dataset 'cifar11'"),
+        (["--dataset", "ImageNet16-120"], "ImageNet16-120.*--images PATH"),
+        (["--network-kwargs", "[1]"], "must be a JSON object"),
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--out", "x.txt"], r"must end in \.csv or \.parquet"),
+    ],
+)
+def test_bad_inputs_give_clear_errors(tmp_path, capsys, extra, message):
+    args = _args(tmp_path / "zc.csv", "--n", "2", proxies="params") + extra
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nasperf proxies: error:")
+    assert re.search(message, err, re.S), err
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, capsys):
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    assert main(_args(out, "--n", "2", "--batch-size", "8", proxies="params")) == 2
+    assert "computed with other settings" in capsys.readouterr().err
+    assert main(_args(out, "--n", "2", proxies="params,flops")) == 2
+    assert "proxies: ['params'] (file) != ['params', 'flops']" in capsys.readouterr().err

@@ -1,9 +1,13 @@
 """Access to the data files shipped inside the package, verified against a sha256 manifest.
 
 ``data/MANIFEST.json`` maps each file's path (relative to ``data/``, with ``/``) to
-``{"sha256": ..., "bytes": ...}``. :func:`data_path` checks a file's digest the first time
-it is asked for in a process and raises :class:`~nasperf.errors.DataIntegrityError` if the
-file is missing or differs. ``scripts/build_package_data.py`` writes the files and the
+``{"sha256": ..., "bytes": ...}``. :func:`data_path` checks a file's digest before handing
+out its path: the first time it is asked for in a process, and again whenever the file's
+size, modification time, inode or change time differ from those of the verified copy (so a
+file edited after its first use in a process is caught); it raises
+:class:`~nasperf.errors.DataIntegrityError` if the file is missing or differs.
+:func:`read_verified` reads a file's bytes once and checks *those* bytes, for files that are
+parsed right away (no window between the check and the read). ``scripts/build_package_data.py`` writes the files and the
 manifest from ``../shared/data``.
 """
 
@@ -68,29 +72,74 @@ def verify_file(path: Path, expected_sha256: str, expected_bytes: int | None = N
         )
 
 
-_VERIFIED: set[tuple[str, str]] = set()
+#: (folder, name) -> the ``os.stat`` signature of the file when it was last verified.
+_VERIFIED: dict[tuple[str, str], tuple[int, int, int, int]] = {}
 
 
-def data_path(name: str, *, root: str | Path | None = None) -> Path:
-    """Path of packaged data file ``name`` (relative to ``data/``), verified on first use.
+def _signature(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
-    Raises
-    ------
-    DataIntegrityError
-        If ``name`` is not in the manifest, the file is missing, or its digest differs.
-    """
+
+def _entry(name: str, root: str | Path | None) -> tuple[Path, dict]:
     base = Path(root) if root is not None else data_root()
     entries = manifest(str(base))
     if name not in entries:
         raise DataIntegrityError(
             f"{name!r} is not a packaged data file; available: {', '.join(sorted(entries))}"
         )
-    path = base / name
-    key = (str(base), name)
-    if key not in _VERIFIED:
-        verify_file(path, entries[name]["sha256"], entries[name].get("bytes"))
-        _VERIFIED.add(key)
+    return base / name, entries[name]
+
+
+def data_path(name: str, *, root: str | Path | None = None) -> Path:
+    """Path of packaged data file ``name`` (relative to ``data/``), verified (see the module
+    docstring: on first use, and again whenever the file changed on disk).
+
+    Raises
+    ------
+    DataIntegrityError
+        If ``name`` is not in the manifest, the file is missing, or its digest differs.
+    """
+    path, entry = _entry(name, root)
+    key = (str(path.parent), name)
+    try:
+        signature = _signature(path)
+    except OSError:
+        signature = None
+    if signature is None or _VERIFIED.get(key) != signature:
+        _VERIFIED.pop(key, None)
+        verify_file(path, entry["sha256"], entry.get("bytes"))
+        _VERIFIED[key] = signature if signature is not None else _signature(path)
     return path
+
+
+def read_verified(name: str, *, root: str | Path | None = None) -> bytes:
+    """The bytes of packaged data file ``name``, read once and checked against the manifest
+    (size and sha256) before they are returned.
+
+    Raises
+    ------
+    DataIntegrityError
+        If ``name`` is not in the manifest, the file is missing, or its bytes differ.
+    """
+    path, entry = _entry(name, root)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise DataIntegrityError(f"data file {path} is missing") from err
+    expected = entry.get("bytes")
+    if expected is not None and len(data) != expected:
+        raise DataIntegrityError(
+            f"data file {path} is truncated or modified: {len(data):,d} bytes, the manifest "
+            f"records {expected:,d}"
+        )
+    got = hashlib.sha256(data).hexdigest()
+    if got != entry["sha256"]:
+        raise DataIntegrityError(
+            f"data file {path} is corrupt or modified: sha256 {got} does not match the "
+            f"manifest's {entry['sha256']}"
+        )
+    return data
 
 
 def clear_caches() -> None:

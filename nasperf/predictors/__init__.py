@@ -59,11 +59,16 @@ def available() -> list[str]:
     return PREDICTORS.names(aliases=False)
 
 
-def load(path: Any, *, space: Any = None) -> Predictor:
-    """Read a predictor written by ``Predictor.save`` (no pickle involved)."""
+def load(path: Any, *, space: Any = None, expected: Any = None) -> Predictor:
+    """Read a predictor written by ``Predictor.save``; nothing in the file is executed.
+
+    ``expected`` (a registered name or a predictor class) makes a file holding any other
+    predictor an error before anything is restored. See
+    :func:`nasperf.predictors._persistence.load_predictor` for what is checked.
+    """
     from ._persistence import load_predictor
 
-    return load_predictor(path, space=space)
+    return load_predictor(path, space=space, expected=expected)
 
 
 __all__ = ["PREDICTORS", "Predictor", "Requirements", "available", "get", "load"]

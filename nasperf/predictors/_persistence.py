@@ -1,12 +1,31 @@
-"""Saving and loading fitted predictors without pickle.
+"""Saving and loading fitted predictors without pickle, and without running code on load.
 
 One zip file holds ``meta.json`` (format version, registered name, parameters, JSON-able
 fitted attributes and how to restore the others), ``arrays.npz`` (numpy arrays and torch
 weights; read with ``allow_pickle=False``) and ``blobs/`` (native model formats: XGBoost
-UBJSON, LightGBM text, scikit-learn / NGBoost models through ``skops`` whose types are
-checked against an allow-list before loading). Fitted attributes are found as the
-public attributes ending in ``_``; an attribute of a type with no safe format is an error
-at save time, naming it.
+UBJSON, LightGBM text, nested predictor files, and scikit-learn / NGBoost models through
+``skops``). Fitted attributes are found as the public attributes ending in ``_``; an
+attribute of a type with no safe format is an error at save time, naming it.
+
+A file is data, never code. On load, before anything is restored:
+
+- sizes are checked (:data:`MAX_MEMBER_BYTES` per zip member, :data:`MAX_META_BYTES` for
+  ``meta.json``, :data:`MAX_NESTING` levels of nested predictors), and every member of the
+  zip must be one this module writes;
+- ``meta.json`` is checked against its schema (:func:`_check_meta`): the class must be a
+  registered predictor (and the one the caller expects, if any), parameters must be
+  parameters of that class's ``__init__``, fitted attribute names must end in ``_`` and may
+  not shadow anything the class defines (methods, properties, dunders), every attribute
+  entry has exactly the fields of its kind, and every array or blob it names is present;
+- a ``skops`` blob may only hold the exact, fully qualified types that the predictor class
+  itself writes (:attr:`Predictor.skops_types`, plus plain values in
+  :data:`SKOPS_VALUE_TYPES`): every type named anywhere in its schema is compared with that
+  list, and so is ``skops.io.get_untrusted_types``; anything else (``builtins.exec``,
+  ``os.system``, ``builtins.getattr``, ...) is refused with a :class:`DataIntegrityError`
+  naming it, before skops constructs anything. An XGBoost blob names one of
+  :data:`XGBOOST_CLASSES`.
+
+Every violation is a :class:`~nasperf.errors.DataIntegrityError` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -14,6 +33,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -25,16 +45,60 @@ from ._registry import PREDICTORS
 
 FORMAT = "nasperf-predictor"
 VERSION = 1
-#: Module prefixes of the types a skops blob may contain.
-_SKOPS_TRUSTED_PREFIXES = (
-    "sklearn.",
-    "numpy.",
-    "scipy.",
-    "ngboost.",
-    "builtins.",
-    "collections.",
-    "functools.",
+#: Largest uncompressed zip member read (arrays, blobs, nested files), and ``meta.json``.
+MAX_MEMBER_BYTES = 1 << 30
+MAX_META_BYTES = 64 << 20
+#: Levels of predictors nested in predictors (an ensemble of tuned members is 2).
+MAX_NESTING = 4
+#: Members of one nested list (ensemble members) and depth of a skops schema.
+MAX_LIST_MEMBERS = 10_000
+MAX_SKOPS_DEPTH = 200
+#: XGBoost model classes a file may name (restored with ``load_model``).
+XGBOOST_CLASSES = ("Booster", "XGBRegressor", "XGBRanker")
+#: Plain value types any skops blob may hold (containers, strings, numbers, arrays).
+SKOPS_VALUE_TYPES = frozenset(
+    {
+        "builtins.bool",
+        "builtins.dict",
+        "builtins.float",
+        "builtins.int",
+        "builtins.list",
+        "builtins.str",
+        "builtins.tuple",
+        "numpy.bool_",
+        "numpy.float32",
+        "numpy.float64",
+        "numpy.int32",
+        "numpy.int64",
+        "numpy.ndarray",
+    }
 )
+#: How each kind of fitted attribute is stored: the fields its ``meta.json`` entry carries
+#: besides ``kind``.
+KINDS: dict[str, frozenset[str]] = {
+    "json": frozenset({"value"}),
+    "array": frozenset(),
+    "tensor": frozenset(),
+    "module": frozenset({"keys"}),
+    "module_list": frozenset({"keys"}),
+    "encoder": frozenset(),
+    "space": frozenset(),
+    "predictor": frozenset(),
+    "predictor_list": frozenset({"count"}),
+    "xgboost": frozenset({"class"}),
+    "lightgbm": frozenset(),
+    "skops": frozenset(),
+}
+_META_KEYS = {
+    "format": str,
+    "version": int,
+    "nasperf_version": str,
+    "name": str,
+    "params": dict,
+    "tuple_params": list,
+    "attributes": dict,
+}
+_ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]*_")
 
 
 def _json_ok(value: Any) -> bool:
@@ -187,6 +251,11 @@ def save_predictor(pred, path: Any) -> None:
             for i, member in enumerate(value):
                 blobs[f"{attr}.{i}"] = _nested_bytes(member)
         elif kind == "xgboost":
+            if type(value).__name__ not in XGBOOST_CLASSES:
+                raise ValueError(
+                    f"cannot save fitted attribute {attr} of {type(pred).__name__}: XGBoost "
+                    f"class {type(value).__name__} is not one of {XGBOOST_CLASSES}"
+                )
             booster = value.get_booster() if hasattr(value, "get_booster") else value
             blobs[attr] = bytes(booster.save_raw("ubj"))
             entry["class"] = type(value).__name__
@@ -197,6 +266,15 @@ def save_predictor(pred, path: Any) -> None:
             import skops.io as sio
 
             blobs[attr] = sio.dumps(value)
+            # what this file will have to pass on load, checked now: a model holding a type
+            # the class does not declare cannot be saved (rather than saved but not loaded)
+            extra = _skops_types(blobs[attr], attr) - allowed_skops_types(type(pred))
+            if extra:
+                raise ValueError(
+                    f"cannot save fitted attribute {attr} of {type(pred).__name__}: its "
+                    f"scikit-learn model holds {sorted(extra)}, which "
+                    f"{type(pred).__name__}.skops_types does not list"
+                )
         meta["attributes"][attr] = entry
     buf = io.BytesIO()
     np.savez(buf, **arrays)
@@ -247,60 +325,320 @@ def _put_state(arrays: dict, prefix: str, module) -> list[str]:
     return keys
 
 
-def load_predictor(path: Any, *, space: Any = None):
-    """Read a predictor written by :func:`save_predictor`.
+def allowed_skops_types(cls: type) -> frozenset[str]:
+    """The exact types a skops blob of predictor class ``cls`` may hold."""
+    return frozenset(getattr(cls, "skops_types", ())) | SKOPS_VALUE_TYPES
+
+
+def _skops_types(blob: bytes, where: str) -> set[str]:
+    """Every type a skops blob's schema names (``module.class`` of each node), read from its
+    ``schema.json`` without importing or constructing anything."""
+    from nasperf.errors import DataIntegrityError
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            info = zf.getinfo("schema.json")
+            if info.file_size > MAX_META_BYTES:
+                raise DataIntegrityError(
+                    f"{where}: skops schema of {info.file_size:,d} bytes (at most "
+                    f"{MAX_META_BYTES:,d})"
+                )
+            schema = json.loads(_read_member(zf, info, where))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        if isinstance(err, DataIntegrityError):
+            raise
+        raise DataIntegrityError(f"{where}: not a skops model ({err})") from err
+    found: set[str] = set()
+    stack: list[tuple[Any, int]] = [(schema, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_SKOPS_DEPTH:
+            raise DataIntegrityError(
+                f"{where}: skops schema nested deeper than {MAX_SKOPS_DEPTH} levels"
+            )
+        if isinstance(node, dict):
+            module, name = node.get("__module__"), node.get("__class__")
+            if module is not None or name is not None:
+                if not isinstance(module, str) or not isinstance(name, str):
+                    raise DataIntegrityError(
+                        f"{where}: skops schema node with __module__={module!r:.80}, "
+                        f"__class__={name!r:.80}"
+                    )
+                found.add(f"{module}.{name}")
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return found
+
+
+def _load_skops(blob: bytes, cls: type, where: str) -> Any:
+    """A scikit-learn / NGBoost model from a skops blob that holds only ``cls``'s types."""
+    import skops.io as sio
+
+    from nasperf.errors import DataIntegrityError
+
+    allowed = allowed_skops_types(cls)
+    extra = _skops_types(blob, where) - allowed
+    if not extra:
+        try:
+            untrusted = set(sio.get_untrusted_types(data=blob))
+        except RecursionError as err:
+            raise DataIntegrityError(f"{where}: skops schema nested too deeply") from err
+        except Exception as err:  # skops's own parse errors on a malformed schema
+            raise DataIntegrityError(f"{where}: not a readable skops model ({err})") from err
+        extra = untrusted - allowed
+    if extra:
+        raise DataIntegrityError(
+            f"{where}: refusing to load a scikit-learn model holding "
+            f"{', '.join(sorted(extra)[:5])}: {cls.__name__} stores only "
+            f"{', '.join(sorted(getattr(cls, 'skops_types', ()))) or 'no skops models'}"
+        )
+    try:
+        return sio.loads(blob, trusted=sorted(untrusted))
+    except Exception as err:  # a schema of allowed types that still does not construct
+        raise DataIntegrityError(f"{where}: corrupt scikit-learn model ({err})") from err
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
+    """A zip member's bytes, refusing one whose declared or actual size is over the limit."""
+    from nasperf.errors import DataIntegrityError
+
+    limit = MAX_META_BYTES if info.filename == "meta.json" else MAX_MEMBER_BYTES
+    if info.file_size > limit:
+        raise DataIntegrityError(
+            f"{where}: member {info.filename!r} is {info.file_size:,d} bytes (at most {limit:,d})"
+        )
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise DataIntegrityError(f"{where}: member {info.filename!r} is over {limit:,d} bytes")
+    return data
+
+
+def load_predictor(
+    path: Any, *, space: Any = None, expected: Any = None, _depth: int = 0, _where: str = ""
+):
+    """Read a predictor written by :func:`save_predictor`, executing nothing from the file.
 
     Parameters
     ----------
-    path : path-like
+    path : path-like or binary file object (``io.BytesIO``)
     space : str or SearchSpace, optional
         The search space, needed when the predictor was fitted on a space that is not
         registered in this process (a user-defined space instance).
-    """
-    from nasperf.errors import DataIntegrityError, IncompatibleVersionError
+    expected : str or type, optional
+        The predictor (registered name or class) the file must hold; checked before
+        anything is restored.
 
-    if not isinstance(path, io.BytesIO):
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    DataIntegrityError
+        The file is not a predictor file, is corrupt, over a size limit, breaks the
+        ``meta.json`` schema, holds another predictor than ``expected``, or holds types a
+        predictor of its class does not store (see the module docstring).
+    IncompatibleVersionError
+        Written in a newer file format.
+    """
+    from nasperf.errors import DataIntegrityError
+
+    where = _where or (path if isinstance(path, str | Path) else getattr(path, "name", "<file>"))
+    if _depth > MAX_NESTING:
+        raise DataIntegrityError(f"{where}: predictors nested deeper than {MAX_NESTING} levels")
+    if isinstance(path, str | os.PathLike):
         path = Path(path)
+        if not path.is_file():
+            if not path.exists():
+                raise FileNotFoundError(f"no predictor file at {path}")
+            raise DataIntegrityError(f"{path} is not a file")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise DataIntegrityError(f"{path} is not a saved nasperf predictor: {err}") from err
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise DataIntegrityError(f"{where} is not a saved nasperf predictor: {err}") from err
     with zf:
-        names = set(zf.namelist())
-        if "meta.json" not in names or "arrays.npz" not in names:
-            raise DataIntegrityError(f"{path} is not a saved nasperf predictor (no meta.json)")
         try:
-            meta = json.loads(zf.read("meta.json"))
-        except (json.JSONDecodeError, zipfile.BadZipFile, OSError) as err:
-            raise DataIntegrityError(f"{path}: corrupt meta.json ({err})") from err
-        if meta.get("format") != FORMAT:
-            raise DataIntegrityError(f"{path} is not a saved nasperf predictor")
-        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-            from nasperf import __version__
-
-            by = meta.get("nasperf_version", "an unknown version")
-            raise IncompatibleVersionError(
-                f"{path} was written by nasperf {by} in predictor file format "
-                f"{meta.get('version')!r}; this nasperf {__version__} reads formats 1 to "
-                f"{VERSION}: upgrade nasperf to load it"
+            infos = {i.filename: i for i in zf.infolist()}
+            if "meta.json" not in infos or "arrays.npz" not in infos:
+                raise DataIntegrityError(
+                    f"{where} is not a saved nasperf predictor (no meta.json / arrays.npz)"
+                )
+            try:
+                meta = json.loads(_read_member(zf, infos["meta.json"], where))
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise DataIntegrityError(f"{where}: corrupt meta.json ({err})") from err
+            cls = _check_meta(meta, where, expected)
+            blob_names = _expected_blobs(meta["attributes"])
+            stray = sorted(
+                set(infos) - {"meta.json", "arrays.npz"} - {f"blobs/{b}" for b in blob_names}
             )
-        try:
-            with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            blobs = {n[len("blobs/") :]: zf.read(n) for n in names if n.startswith("blobs/")}
-        except (zipfile.BadZipFile, ValueError, OSError) as err:
-            raise DataIntegrityError(f"{path}: corrupt arrays ({err})") from err
-    return _restore(meta, arrays, blobs, space, path)
+            if stray:
+                raise DataIntegrityError(
+                    f"{where}: unexpected member(s) {stray[:5]} (not named by meta.json)"
+                )
+            missing = sorted(b for b in blob_names if f"blobs/{b}" not in infos)
+            if missing:
+                raise DataIntegrityError(f"{where}: meta.json names missing blob(s) {missing[:5]}")
+            raw = _read_member(zf, infos["arrays.npz"], where)
+            blobs = {b: _read_member(zf, infos[f"blobs/{b}"], where) for b in blob_names}
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise DataIntegrityError(f"{where}: corrupt zip member ({err})") from err
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise DataIntegrityError(f"{where}: corrupt arrays ({err})") from err
+    _check_arrays(meta["attributes"], arrays, where)
+    return _restore(cls, meta, arrays, blobs, space, where, _depth)
 
 
-def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
+def _expected_blobs(attributes: dict) -> list[str]:
+    names = []
+    for attr, entry in attributes.items():
+        kind = entry["kind"]
+        if kind in ("predictor", "xgboost", "lightgbm", "skops"):
+            names.append(attr)
+        elif kind == "predictor_list":
+            names.extend(f"{attr}.{i}" for i in range(entry["count"]))
+    return names
+
+
+def _check_arrays(attributes: dict, arrays: dict, where: Any) -> None:
+    from nasperf.errors import DataIntegrityError
+
+    for attr, entry in attributes.items():
+        kind = entry["kind"]
+        if kind in ("array", "tensor") and attr not in arrays:
+            raise DataIntegrityError(f"{where}: attributes.{attr}: array missing from arrays.npz")
+        if kind in ("module", "module_list"):
+            groups = [entry["keys"]] if kind == "module" else entry["keys"]
+            prefixes = [attr] if kind == "module" else [f"{attr}.{i}" for i in range(len(groups))]
+            for prefix, keys in zip(prefixes, groups, strict=True):
+                absent = [k for k in keys if f"{prefix}/{k}" not in arrays]
+                if absent:
+                    raise DataIntegrityError(
+                        f"{where}: attributes.{attr}: weights {absent[:3]} missing from arrays.npz"
+                    )
+    for name, arr in arrays.items():
+        if arr.dtype.hasobject or arr.dtype.kind not in "biufcUS":
+            raise DataIntegrityError(f"{where}: arrays.npz member {name!r} has dtype {arr.dtype}")
+
+
+def _check_meta(meta: Any, where: Any, expected: Any) -> type:
+    """Check ``meta.json`` against its schema; returns the predictor class it names."""
+    from nasperf.errors import DataIntegrityError, IncompatibleVersionError
+
+    def bad(msg: str) -> DataIntegrityError:
+        return DataIntegrityError(f"{where}: meta.json: {msg}")
+
+    if not isinstance(meta, dict):
+        raise bad(f"expected a JSON object, got {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
+        raise DataIntegrityError(
+            f"{where} is not a saved nasperf predictor (format {str(meta.get('format'))[:40]!r})"
+        )
+    version = meta.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        from nasperf import __version__
+
+        by = meta.get("nasperf_version", "an unknown version")
+        raise IncompatibleVersionError(
+            f"{where} was written by nasperf {str(by)[:40]} in predictor file format "
+            f"{version!r}; this nasperf {__version__} reads formats 1 to {VERSION}: upgrade "
+            "nasperf to load it"
+        )
+    for key, kind in _META_KEYS.items():
+        if key not in meta:
+            raise bad(f"missing key {key!r}")
+        value = meta[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise bad(f"key {key!r} must be a JSON {kind.__name__}, got {type(value).__name__}")
+    unknown = sorted(set(meta) - set(_META_KEYS))
+    if unknown:
+        raise bad(f"unknown key(s) {[str(k)[:40] for k in unknown[:5]]}")
+    if version < 1:
+        raise bad(f"'version' must be at least 1, got {version}")
+    name = meta["name"]
+    if name not in PREDICTORS or PREDICTORS.get(name).name != name:
+        raise bad(f"'name' {name[:80]!r} is not a registered predictor")
+    cls = PREDICTORS.get(name)
+    if expected is not None:
+        want = expected if isinstance(expected, str) else getattr(expected, "name", None)
+        if isinstance(expected, type) and not issubclass(cls, expected):
+            raise DataIntegrityError(
+                f"{where} holds a {cls.__name__} ({name!r}), not a {expected.__name__}"
+            )
+        if isinstance(expected, str) and want != name:
+            raise DataIntegrityError(f"{where} holds a {name!r} predictor, expected {want!r}")
+    valid = set(cls._get_param_names())
+    params = meta["params"]
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise bad(
+            f"'params' has {[str(k)[:40] for k in unknown[:5]]}, which are not parameters of "
+            f"{cls.__name__}"
+        )
+    space = params.get("space")
+    if isinstance(space, dict) and (
+        set(space) != {"__space__"} or not isinstance(space["__space__"], str)
+    ):
+        raise bad("'params.space' must be a space name or {\"__space__\": name}")
+    tuples = meta["tuple_params"]
+    if not all(isinstance(k, str) and k in params for k in tuples):
+        raise bad("'tuple_params' must list parameter names")
+    for attr, entry in meta["attributes"].items():
+        _check_attribute(cls, attr, entry, bad)
+    return cls
+
+
+def _check_attribute(cls: type, attr: str, entry: Any, bad) -> None:
+    label = f"attributes.{str(attr)[:60]}"
+    if not _ATTRIBUTE.fullmatch(attr) or attr.endswith("__"):
+        raise bad(f"{label}: a fitted attribute name is letters, digits and _, ending in _")
+    if hasattr(cls, attr):
+        raise bad(f"{label}: would shadow {cls.__name__}.{attr}")
+    if not isinstance(entry, dict):
+        raise bad(f"{label}: expected an object, got {type(entry).__name__}")
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise bad(f"{label}: unknown kind {str(kind)[:40]!r} (one of {sorted(KINDS)})")
+    fields = set(entry) - {"kind"}
+    if fields != KINDS[kind]:
+        raise bad(
+            f"{label}: a {kind!r} entry has the fields {sorted(KINDS[kind])}, got {sorted(fields)}"
+        )
+    if kind == "module" and not _str_list(entry["keys"]):
+        raise bad(f"{label}: 'keys' must be a list of strings")
+    if kind == "module_list" and not (
+        isinstance(entry["keys"], list)
+        and len(entry["keys"]) <= MAX_LIST_MEMBERS
+        and all(_str_list(k) for k in entry["keys"])
+    ):
+        raise bad(f"{label}: 'keys' must be a list of lists of strings")
+    if kind == "predictor_list":
+        count = entry["count"]
+        if (
+            not isinstance(count, int)
+            or isinstance(count, bool)
+            or not 1 <= count <= MAX_LIST_MEMBERS
+        ):
+            raise bad(f"{label}: 'count' must be an integer in [1, {MAX_LIST_MEMBERS}]")
+    if kind == "xgboost" and entry["class"] not in XGBOOST_CLASSES:
+        raise bad(f"{label}: 'class' {str(entry['class'])[:40]!r} is not one of {XGBOOST_CLASSES}")
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where: Any, depth: int):
     import torch
 
+    from nasperf.errors import DataIntegrityError
     from nasperf.spaces import get_space
 
-    cls = PREDICTORS.get(meta["name"])
     params = dict(meta["params"])
-    if isinstance(params.get("space"), dict) and "__space__" in params["space"]:
+    if isinstance(params.get("space"), dict):
         name = params["space"]["__space__"]
         if space is not None:
             params["space"] = space
@@ -309,19 +647,24 @@ def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
                 params["space"] = get_space(name)
             except ValueError as err:
                 raise ValueError(
-                    f"{path} was fitted on the unregistered space {name!r}; pass space= to load"
+                    f"{where} was fitted on the unregistered space {name[:80]!r}; pass space= "
+                    "to load"
                 ) from err
     elif space is not None:
         params["space"] = space
     # JSON has no tuples: parameters that were tuples get their type back, so that
     # get_params of the loaded predictor equals the saved one's.
-    for key in meta.get("tuple_params", []):
+    for key in meta["tuple_params"]:
         if isinstance(params.get(key), list):
             params[key] = tuple(params[key])
-    pred = cls(**params)
-    attrs = meta["attributes"]
+    try:
+        pred = cls(**params)
+        if getattr(cls, "_parameter_constraints", None) is not None:
+            pred._validate_params()
+    except (TypeError, ValueError) as err:
+        raise DataIntegrityError(f"{where}: meta.json: 'params' are not valid: {err}") from err
     deferred = []
-    for attr, entry in attrs.items():
+    for attr, entry in meta["attributes"].items():
         kind = entry["kind"]
         if kind == "json":
             setattr(pred, attr, entry["value"])
@@ -333,71 +676,87 @@ def _restore(meta: dict, arrays: dict, blobs: dict, space: Any, path: Path):
         elif kind == "space":
             setattr(pred, attr, pred._space())
         elif kind == "predictor":
-            setattr(pred, attr, load_predictor(io.BytesIO(blobs[attr]), space=space))
+            member = load_predictor(
+                io.BytesIO(blobs[attr]), space=space, _depth=depth + 1, _where=f"{where}: {attr}"
+            )
+            setattr(pred, attr, member)
         elif kind == "predictor_list":
             members = [
-                load_predictor(io.BytesIO(blobs[f"{attr}.{i}"]), space=space)
+                load_predictor(
+                    io.BytesIO(blobs[f"{attr}.{i}"]),
+                    space=space,
+                    _depth=depth + 1,
+                    _where=f"{where}: {attr}[{i}]",
+                )
                 for i in range(entry["count"])
             ]
             setattr(pred, attr, members)
         elif kind == "xgboost":
             import xgboost as xgb
 
-            booster = xgb.Booster()
-            booster.load_model(bytearray(blobs[attr]))
-            if entry.get("class", "Booster") != "Booster":
-                model = getattr(xgb, entry["class"])()
+            model = getattr(xgb, entry["class"])()
+            try:
                 model.load_model(bytearray(blobs[attr]))
-                setattr(pred, attr, model)
-            else:
-                setattr(pred, attr, booster)
+            except xgb.core.XGBoostError as err:
+                raise DataIntegrityError(f"{where}: corrupt XGBoost model {attr} ({err})") from err
+            setattr(pred, attr, model)
         elif kind == "lightgbm":
             import lightgbm as lgb
 
-            setattr(pred, attr, lgb.Booster(model_str=blobs[attr].decode()))
+            try:
+                setattr(pred, attr, lgb.Booster(model_str=blobs[attr].decode()))
+            except (UnicodeDecodeError, lgb.basic.LightGBMError) as err:
+                raise DataIntegrityError(f"{where}: corrupt LightGBM model {attr} ({err})") from err
         elif kind == "skops":
-            import skops.io as sio
-
-            untrusted = sio.get_untrusted_types(data=blobs[attr])
-            bad = [t for t in untrusted if not t.startswith(_SKOPS_TRUSTED_PREFIXES)]
-            if bad:
-                raise ValueError(
-                    f"{path}: attribute {attr} holds types outside the allow-list: {bad}"
-                )
-            setattr(pred, attr, sio.loads(blobs[attr], trusted=untrusted))
-        else:
-            raise ValueError(f"{path}: unknown attribute kind {kind!r} for {attr}")
-    for attr, entry in deferred:
-        if entry["kind"] == "encoder":
+            setattr(pred, attr, _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}"))
+    for attr, _entry in deferred:
+        if _entry["kind"] == "encoder":
             archs = getattr(pred, "fit_archs_", None)
-            if not archs:
-                raise ValueError(f"{path}: cannot refit the encoder without fit_archs_")
+            if not archs or not _str_list(archs):
+                raise DataIntegrityError(
+                    f"{where}: cannot refit the encoder {attr} without fit_archs_ (a list of "
+                    "architecture texts)"
+                )
             enc = pred._make_encoder(pred._space()).fit(archs)
             setattr(pred, attr, enc)
     module_entries = [(a, e) for a, e in deferred if e["kind"] != "encoder"]
     if module_entries:
         pred._build_modules()
         for attr, entry in module_entries:
-            target = getattr(pred, attr)
+            target = getattr(pred, attr, None)
             if entry["kind"] == "module":
-                _load_state(target, arrays, attr)
+                _load_state(target, arrays, attr, where)
             else:
-                if len(target) != len(entry["keys"]):
-                    raise ValueError(f"{path}: {attr} rebuilt with {len(target)} networks")
+                if not isinstance(target, list | tuple | torch.nn.ModuleList) or len(target) != len(
+                    entry["keys"]
+                ):
+                    raise DataIntegrityError(
+                        f"{where}: {attr} rebuilt with {len(target or ())} networks, the file "
+                        f"has {len(entry['keys'])}"
+                    )
                 for i, m in enumerate(target):
-                    _load_state(m, arrays, f"{attr}.{i}")
+                    _load_state(m, arrays, f"{attr}.{i}", where)
                     m.eval()
             if hasattr(target, "eval"):
                 target.eval()
     return pred
 
 
-def _load_state(module, arrays: dict, prefix: str) -> None:
+def _load_state(module, arrays: dict, prefix: str, where: Any) -> None:
     import torch
 
+    from nasperf.errors import DataIntegrityError
+
+    if not isinstance(module, torch.nn.Module):
+        raise DataIntegrityError(f"{where}: {prefix} is not a network of this predictor")
     state = {
         k[len(prefix) + 1 :]: torch.from_numpy(v.copy())
         for k, v in arrays.items()
         if k.startswith(prefix + "/")
     }
-    module.load_state_dict(state, strict=True)
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise DataIntegrityError(
+            f"{where}: weights of {prefix} do not fit its network ({err})"
+        ) from err

@@ -42,8 +42,8 @@ Persistence
 ``save(path)`` writes one zip file: ``meta.json`` (class, parameters, format version,
 fitted scalars), ``arrays.npz`` (arrays and torch tensors, read with
 ``allow_pickle=False``) and native model files (XGBoost UBJSON, LightGBM text,
-scikit-learn models through ``skops`` with an explicit allow-list). Nothing is unpickled
-on load. Encoders are refitted on load from the architectures they were fitted on
+scikit-learn models through ``skops``, limited to the exact types the class lists in
+:attr:`Predictor.skops_types`). Nothing is unpickled and nothing in the file runs on load. Encoders are refitted on load from the architectures they were fitted on
 (encoders are deterministic), so files stay small.
 
 Writing a predictor
@@ -225,6 +225,10 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: Parameters that make the predictor fast enough for the shared contract tests
     #: (n=100 training cells, a few seconds on one CPU core); not used elsewhere.
     test_params: ClassVar[dict] = {}
+    #: Exact, fully qualified types of the scikit-learn / NGBoost models this predictor stores
+    #: through ``skops`` (besides plain values); a saved file holding any other type is
+    #: refused on load, before anything is constructed (see ``_persistence``).
+    skops_types: ClassVar[frozenset[str]] = frozenset()
     #: Hyper-parameter distributions for :class:`~nasperf.predictors.hybrid.tuned.TunedPredictor`
     #: (``{param: values or scipy.stats distribution}``); empty: not tunable by default.
     search_space: ClassVar[dict] = {}
@@ -290,10 +294,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         """Read a predictor written by :meth:`save` (``space``: for user-defined spaces)."""
         from ._persistence import load_predictor
 
-        pred = load_predictor(path, space=space)
-        if not isinstance(pred, cls):
-            raise ValueError(f"{path} holds a {type(pred).__name__}, not a {cls.__name__}")
-        return pred
+        return load_predictor(path, space=space, expected=cls)
 
     # ------------------------------------------------------------------ for subclasses
     def _fit(self, X: Any, y: np.ndarray, **extras: Any) -> None:

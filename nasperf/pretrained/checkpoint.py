@@ -1,8 +1,10 @@
 """Pre-trained predictor checkpoints shipped with the package: list, verify, load, predict.
 
 A checkpoint is two packaged files under ``nasperf/datasets/data/pretrained/``, both in the
-package's sha256 manifest (``MANIFEST.json``) and verified on load by the same code as every
-packaged data file (:func:`nasperf.datasets.data_path`):
+package's sha256 manifest (``MANIFEST.json``). Every :func:`load` (and :func:`info`) reads
+each file's bytes once, checks those bytes against the manifest
+(:func:`nasperf.datasets.package_data.read_verified`) and parses them, so a file changed
+after an earlier load in the same process is caught:
 
 ``<name>.nasperf``
     The fitted predictor, written by :meth:`~nasperf.predictors.Predictor.save`: a zip of
@@ -27,6 +29,8 @@ checkpoint from packaged data with fixed seeds.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import zipfile
 from collections.abc import Sequence
@@ -37,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.datasets.package_data import data_path, packaged_files, sha256_file
+from nasperf.datasets.package_data import data_path, data_root, packaged_files, read_verified
 from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from nasperf.registry import Registry
 
@@ -123,9 +127,10 @@ def info(name: str, *, root: str | Path | None = None) -> dict:
         The metadata layout is newer (or older) than this nasperf reads.
     """
     name = _resolve(name, root)
-    path = data_path(f"{FOLDER}/{name}.json", root=root)
+    key = f"{FOLDER}/{name}.json"
+    path = (Path(root) if root is not None else data_root()) / key
     try:
-        meta = json.loads(path.read_text())
+        meta = json.loads(read_verified(key, root=root).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataIntegrityError(f"checkpoint metadata {path} is not valid JSON: {err}") from err
     if not isinstance(meta, dict):
@@ -246,20 +251,20 @@ def load(
     from nasperf.predictors import load as load_predictor
 
     meta = info(name, root=root)
-    path = data_path(meta["file"], root=root)
+    # Read once, verify these very bytes, load from them: every load checks the file again,
+    # and nothing can change it between the check and the read.
+    data = read_verified(meta["file"], root=root)
+    path = (Path(root) if root is not None else data_root()) / meta["file"]
     recorded = meta.get("file_sha256")
-    if recorded is not None and recorded != sha256_file(path):
+    if recorded is not None and recorded != hashlib.sha256(data).hexdigest():
         raise DataIntegrityError(
             f"checkpoint {meta['name']!r}: its metadata describes another build of {path} "
             "(sha256 differs); rebuild both with scripts/build_pretrained.py"
         )
-    check_safe_kinds(path)
-    pred = load_predictor(path)
-    if pred.name != meta["predictor"]:
-        raise DataIntegrityError(
-            f"checkpoint {meta['name']!r}: {path} holds a {pred.name!r} predictor, the "
-            f"metadata says {meta['predictor']!r}"
-        )
+    check_safe_kinds(data, where=path)
+    buf = io.BytesIO(data)
+    buf.name = str(path)
+    pred = load_predictor(buf, expected=meta["predictor"])
     if n_jobs is not None and "n_jobs" in pred.get_params(deep=False):
         pred.set_params(n_jobs=n_jobs)
     ckpt = Checkpoint(meta, pred, _zero_cost_side(meta, root))
@@ -268,11 +273,12 @@ def load(
     return ckpt
 
 
-def check_safe_kinds(path: str | Path) -> None:
-    """Refuse a predictor file holding attributes outside :data:`SAFE_KINDS` (read from its
-    ``meta.json`` before anything is restored)."""
+def check_safe_kinds(source: str | Path | bytes, *, where: Any = None) -> None:
+    """Refuse a predictor file (a path, or its bytes) holding attributes outside
+    :data:`SAFE_KINDS` (read from its ``meta.json`` before anything is restored)."""
+    path = where if where is not None else source
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
             meta = json.loads(zf.read("meta.json"))
     except (zipfile.BadZipFile, KeyError, OSError, json.JSONDecodeError) as err:
         raise DataIntegrityError(f"{path} is not a saved nasperf predictor: {err}") from err

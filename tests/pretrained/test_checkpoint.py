@@ -164,6 +164,38 @@ def test_a_truncated_file_is_refused(mini_root):
         pretrained.load("nb201-cifar10-tree", root=mini_root)
 
 
+def test_a_file_changed_after_an_earlier_load_is_caught(mini_root):
+    """Every load verifies the bytes it reads: an edit after a first, successful load in the
+    same process (same size, modification time put back) is refused by the next load."""
+    import os
+
+    pretrained.load("nb201-cifar10-tree", root=mini_root)
+    path = _ckpt_path(mini_root)
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(DataIntegrityError, match="corrupt or modified: sha256"):
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+
+
+def test_a_data_file_changed_after_its_first_use_is_verified_again(mini_root):
+    import os
+
+    from nasperf.datasets.package_data import data_path
+
+    name = next(p.relative_to(mini_root).as_posix() for p in (mini_root / "zero_cost").iterdir())
+    path = data_path(name, root=mini_root)
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the change time still moves
+    with pytest.raises(DataIntegrityError, match="corrupt or modified"):
+        data_path(name, root=mini_root)
+
+
 def test_tampered_metadata_is_refused(mini_root):
     path = _ckpt_path(mini_root, ".json")
     path.write_text(path.read_text().replace('"nb201"', '"nb101"', 1))

@@ -57,6 +57,13 @@ class LcSVRPredictor(CurvePredictor):
     Prediction", ICLR Workshop 2018 (arXiv:1705.10823).
     """
 
+    skops_types = frozenset(
+        {
+            "sklearn.pipeline.Pipeline",
+            "sklearn.preprocessing._data.StandardScaler",
+            "sklearn.svm._classes.NuSVR",
+        }
+    )
     requirements = Requirements(labels=True, learning_curves=True)
     test_params = {"n_iter": 5, "cv": 3}
 

@@ -42,6 +42,7 @@ class BayesianLinearRegressionPredictor(Predictor):
     Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
     """
 
+    skops_types = frozenset({"sklearn.linear_model._bayes.BayesianRidge"})
     has_uncertainty = True
     test_params: dict = {}
 

@@ -46,6 +46,18 @@ class GPPredictor(Predictor):
     Search?", NeurIPS 2021.
     """
 
+    skops_types = frozenset(
+        {
+            "sklearn.gaussian_process._gpr.GaussianProcessRegressor",
+            "sklearn.gaussian_process.kernels.ConstantKernel",
+            "sklearn.gaussian_process.kernels.Matern",
+            "sklearn.gaussian_process.kernels.RBF",
+            "sklearn.gaussian_process.kernels.Product",
+            "sklearn.gaussian_process.kernels.Sum",
+            "sklearn.gaussian_process.kernels.WhiteKernel",
+            "numpy.random.mtrand.RandomState",
+        }
+    )
     has_uncertainty = True
     test_params: dict = {}
 

@@ -44,6 +44,7 @@ class SVRPredictor(Predictor):
     "How Powerful are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
     """
 
+    skops_types = frozenset({"sklearn.svm._classes.SVR"})
     test_params: dict = {}
 
     def __init__(

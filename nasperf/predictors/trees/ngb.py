@@ -38,6 +38,16 @@ class NGBoostPredictor(Predictor):
     Architecture Search?", NeurIPS 2021.
     """
 
+    skops_types = frozenset(
+        {
+            "ngboost.api.NGBRegressor",
+            "ngboost.distns.normal.Normal",
+            "ngboost.scores.LogScore",
+            "sklearn.tree._classes.DecisionTreeRegressor",
+            "sklearn.tree._tree.Tree",
+            "numpy.random.mtrand.RandomState",
+        }
+    )
     has_uncertainty = True
     test_params = {"n_estimators": 150}
 

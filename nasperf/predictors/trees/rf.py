@@ -34,6 +34,13 @@ class RandomForestPredictor(Predictor):
     Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
     """
 
+    skops_types = frozenset(
+        {
+            "sklearn.ensemble._forest.RandomForestRegressor",
+            "sklearn.tree._classes.DecisionTreeRegressor",
+            "sklearn.tree._tree.Tree",
+        }
+    )
     test_params = {"n_estimators": 50}
 
     def __init__(

@@ -2,7 +2,62 @@
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
+
+__all__ = [
+    "DataIntegrityError",
+    "IncompatibleVersionError",
+    "InvalidArchitectureError",
+    "short_repr",
+]
+
+#: Characters of a value shown in an error message.
+MAX_SHOWN = 200
+
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` limits, with strings and ints cut *before* they are formatted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = MAX_SHOWN
+        self.maxother = MAX_SHOWN
+        self.maxlong = 60
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 8
+        self.maxdict = 8
+
+    def repr_str(self, x: str, level: int) -> str:
+        if len(x) <= self.maxstring:
+            return repr(x)
+        return f"{x[: self.maxstring]!r}... ({len(x):,} characters)"
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        if len(x) <= self.maxstring:
+            return repr(x)
+        return f"{x[: self.maxstring]!r}... ({len(x):,} bytes)"
+
+    def repr_int(self, x: int, level: int) -> str:
+        # repr of a huge int is quadratic (and refused beyond 4,300 digits): size it instead.
+        if x.bit_length() > 190:
+            return f"<int of {x.bit_length():,} bits>"
+        return repr(x)
+
+
+_SHORT = _ShortRepr()
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` for an error message, bounded: long strings, bytes, containers and
+    huge ints are cut *before* they are formatted, so showing a 10 MB input costs nothing."""
+    try:
+        shown = _SHORT.repr(value)
+    except Exception:  # a user object whose __repr__ fails
+        shown = f"<{type(value).__name__} object>"
+    if len(shown) > 2 * MAX_SHOWN:
+        shown = shown[: 2 * MAX_SHOWN] + "..."
+    return shown
 
 
 class InvalidArchitectureError(ValueError):
@@ -22,10 +77,7 @@ class InvalidArchitectureError(ValueError):
         self.reason = reason
         self.space = space
         where = f"{space}: " if space else ""
-        shown = repr(value)
-        if len(shown) > 200:
-            shown = shown[:197] + "..."
-        super().__init__(f"{where}invalid {field} = {shown}: {reason}")
+        super().__init__(f"{where}invalid {field} = {short_repr(value)}: {reason}")
 
     def within(self, prefix: str) -> InvalidArchitectureError:
         """The same error for a field inside a larger input (e.g. ``archs[3].``)."""

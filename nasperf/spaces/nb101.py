@@ -47,7 +47,6 @@ from __future__ import annotations
 import itertools
 import json
 import numbers
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -59,6 +58,7 @@ from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, ImageTask, SearchSpace, dag_hash, resolve_task
 from .complexity import Complexity, count_complexity
+from .literal import check_text, parse_literal
 from .nb101_network import NB101Network, leaf_blocks, make_block
 
 __all__ = ["NB101Arch", "NB101Space", "NB101_OPS"]
@@ -76,8 +76,6 @@ NASLIB_OPS: tuple[str, ...] = (
 MAX_VERTICES = 7
 MAX_EDGES = 9
 _KEY_LENGTHS = {n * n + n: n for n in range(2, MAX_VERTICES + 1)}
-_MAX_TEXT = 10_000
-_INT_RE = re.compile(r"^[+-]?\d{1,18}$")
 _SPACE = "nb101"
 
 
@@ -257,19 +255,15 @@ class NB101Space(SearchSpace[NB101Arch]):
 
     def parse(self, text: str) -> NB101Arch:
         """Read the JSON text of :meth:`to_string`, or a NASLib key text ``"(0, 1, ...)"``."""
-        if not isinstance(text, str):
-            raise _err("text", text, "expected a JSON spec string or a NASLib key text")
-        if len(text) > _MAX_TEXT:
-            raise _err("text", text, f"longer than {_MAX_TEXT} characters")
+        check_text(text, "text", space=_SPACE, expected="a JSON spec string or a NASLib key text")
         s = text.strip()
         if s[:1] in ("(", "["):
             return self.from_naslib(s)
-        try:
-            obj = json.loads(s)
-        except (ValueError, RecursionError) as err:
+        if s[:1] != "{":
             raise _err(
                 "text", text, 'expected JSON like {"matrix": [[0, 1], [0, 0]], "ops": [...]}'
-            ) from err
+            )
+        obj = parse_literal(s, field="text", space=_SPACE, max_depth=3)
         if not isinstance(obj, dict):
             raise _err("text", text, "expected a JSON object with keys 'matrix' and 'ops'")
         for key in ("matrix", "ops"):
@@ -284,8 +278,8 @@ class NB101Space(SearchSpace[NB101Arch]):
         if isinstance(key, str):
             key = self._parse_key_text(key)
         elif isinstance(key, np.ndarray):
-            if key.ndim != 1:
-                raise _err("naslib_key", key, "expected a 1-d array of ints")
+            if key.ndim != 1 or len(key) not in _KEY_LENGTHS:
+                raise _err("naslib_key", key, "expected a 1-d array of n*n + n ints (n <= 7)")
             key = key.tolist()
         if not isinstance(key, tuple | list):
             raise _err("naslib_key", key, "expected a tuple of 49 + 7 ints or its text")
@@ -308,19 +302,14 @@ class NB101Space(SearchSpace[NB101Arch]):
         return self._make(matrix, ops)
 
     @staticmethod
-    def _parse_key_text(text: str) -> list[int]:
-        if len(text) > _MAX_TEXT:
-            raise _err("naslib_key", text, f"longer than {_MAX_TEXT} characters")
-        s = text.strip()
-        if len(s) < 2 or (s[0], s[-1]) not in (("(", ")"), ("[", "]")):
+    def _parse_key_text(text: str) -> list:
+        s = check_text(text, "naslib_key", space=_SPACE).strip()
+        if s[:1] not in ("(", "["):
             raise _err("naslib_key", text, "expected ints in parentheses like '(0, 1, ...)'")
-        items = [t.strip() for t in s[1:-1].split(",")]
-        if items and items[-1] == "":
-            items.pop()
-        for k, t in enumerate(items):
-            if not _INT_RE.match(t):
-                raise _err(f"naslib_key[{k}]", t, "expected an int")
-        return [int(t) for t in items]
+        key = parse_literal(s, field="naslib_key", space=_SPACE, max_depth=1)
+        if not isinstance(key, tuple | list):
+            raise _err("naslib_key", text, "expected ints in parentheses like '(0, 1, ...)'")
+        return list(key)
 
     def to_naslib(self, arch: NB101Arch) -> tuple[int, ...]:
         """The 56-int NASLib key; cells with fewer than 7 vertices are padded as NASLib does."""

@@ -24,7 +24,6 @@ Search", ICLR 2020.
 
 from __future__ import annotations
 
-import ast
 import itertools
 import re
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
 from .complexity import Complexity, count_complexity
+from .literal import check_text, parse_literal
 from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
 
 __all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
@@ -53,7 +53,8 @@ NASLIB_OPS: tuple[str, ...] = (
 )
 # Position in the architecture string of each NASLib edge (1,2), (1,3), (1,4), (2,3), (2,4), (3,4).
 _NASLIB_TO_STRING = (0, 1, 3, 2, 4, 5)
-_GROUP_RE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
+# ASCII only: Unicode digits ("~\uff10") are not indices.
+_GROUP_RE = re.compile(r"([A-Za-z0-9_]{1,64})~([0-9]{1,3})", re.ASCII)
 
 
 def _check_ops(ops: Any) -> tuple[str, ...]:
@@ -111,10 +112,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         return self.format(arch)
 
     def parse(self, text: str) -> NB201Arch:
-        if not isinstance(text, str):
-            raise InvalidArchitectureError(
-                "text", text, "expected an architecture string", space=self.name
-            )
+        check_text(text, "text", space=self.name, expected="an architecture string")
         s = text.strip()
         if not (s.startswith("|") and s.endswith("|")):
             raise InvalidArchitectureError(
@@ -147,7 +145,7 @@ class NB201Space(SearchSpace[NB201Arch]):
                     space=self.name,
                 )
             for src, item in enumerate(items):
-                m = _GROUP_RE.match(item.strip())
+                m = _GROUP_RE.fullmatch(item.strip())
                 if m is None:
                     raise InvalidArchitectureError(
                         f"node{node}.input{src}", item, "expected 'op~index'", space=self.name
@@ -172,16 +170,12 @@ class NB201Space(SearchSpace[NB201Arch]):
 
     def from_naslib(self, key: Any) -> NB201Arch:
         if isinstance(key, str):
-            try:
-                key = ast.literal_eval(key.strip())
-            except (ValueError, SyntaxError) as err:
-                raise InvalidArchitectureError(
-                    "naslib_key",
-                    key,
-                    "expected six op indices like '(4, 3, 3, 3, 2, 3)'",
-                    space=self.name,
-                ) from err
+            key = parse_literal(key, field="naslib_key", space=self.name, max_depth=1)
         if isinstance(key, np.ndarray):
+            if key.shape != (6,):
+                raise InvalidArchitectureError(
+                    "naslib_key", key, "expected an array of six op indices", space=self.name
+                )
             key = key.tolist()
         if not isinstance(key, tuple | list) or len(key) != 6:
             raise InvalidArchitectureError(

@@ -10,8 +10,9 @@ concatenation of all 4 intermediate nodes (``concat = (2, 3, 4, 5)``, fixed).
 Formats
 -------
 * Genotype text (DARTS's own): ``Genotype(normal=[('sep_conv_3x3', 0), ...],
-  normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])``, parsed with
-  :mod:`ast` (never evaluated); ``range(2, 6)`` is accepted for a concat.
+  normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])``, read with the
+  bounded grammar of :mod:`nasperf.spaces.literal` (never evaluated; length, nesting and
+  integers bounded); ``range(2, 6)`` is accepted for a concat (as a lazy range).
 * NASLib compact key: ``[[(input, op_index) x 8], [(input, op_index) x 8]]`` (normal,
   reduce), op index into :data:`DARTS_OPS`; nested lists / tuples or their text.
   ``str(space.to_naslib(arch))`` is exactly the key of NASLib's zero-cost JSON files.
@@ -42,7 +43,6 @@ Search", 2020.
 
 from __future__ import annotations
 
-import ast
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,6 +63,7 @@ from .base import (
 )
 from .complexity import Complexity, count_complexity
 from .darts_network import DARTS_OPS, EDGE_OFFSET, DartsNetwork, make_op
+from .literal import Call, check_text, parse_literal
 
 __all__ = ["DARTS_OPS", "NB301Arch", "NB301Space"]
 
@@ -84,6 +85,10 @@ def _node_of(k: int) -> int:
 
 def _check_cell(name: str, cell: Any) -> Cell:
     if isinstance(cell, np.ndarray):
+        if cell.size != 2 * N_PAIRS:
+            raise InvalidArchitectureError(
+                name, cell, f"expected an array of {N_PAIRS} pairs", space=SPACE_NAME
+            )
         cell = cell.tolist()
     if not isinstance(cell, tuple | list) or len(cell) != N_PAIRS:
         raise InvalidArchitectureError(
@@ -155,28 +160,6 @@ class NB301Arch:
         return NB301Space.format(self)
 
 
-def _literal(node: ast.expr, field: str, text: str) -> Any:
-    # ``range(2, 6)`` appears in DARTS's own genotype files for the concat lists.
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "range"
-        and not node.keywords
-    ):
-        try:
-            return list(range(*(ast.literal_eval(a) for a in node.args)))
-        except (ValueError, TypeError) as err:
-            raise InvalidArchitectureError(
-                field, text, "range() needs int literals", space=SPACE_NAME
-            ) from err
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
-        raise InvalidArchitectureError(
-            field, ast.unparse(node), "expected a literal list", space=SPACE_NAME
-        ) from err
-
-
 def _config_key(kind: str, cell: str, index: int, colon: str = ":") -> str:
     return f"{CONFIG_PREFIX}{kind}_{cell}_{index}".replace(":", colon)
 
@@ -227,27 +210,12 @@ class NB301Space(SearchSpace[NB301Arch]):
         return self.format(arch)
 
     def parse(self, text: str) -> NB301Arch:
-        """Parse DARTS genotype text with :mod:`ast` (no code is evaluated)."""
-        if not isinstance(text, str):
-            raise InvalidArchitectureError(
-                "text", text, "expected a Genotype(...) string", space=self.name
-            )
-        try:
-            tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError as err:
-            raise InvalidArchitectureError(
-                "text", text, f"not a Genotype(...) expression: {err.msg}", space=self.name
-            ) from err
-        call = tree.body
-        func = call.func if isinstance(call, ast.Call) else None
-        fname = (
-            func.id
-            if isinstance(func, ast.Name)
-            else func.attr
-            if isinstance(func, ast.Attribute)
-            else None
+        """Parse DARTS genotype text (bounded grammar, see :mod:`nasperf.spaces.literal`)."""
+        check_text(text, "text", space=self.name, expected="a Genotype(...) string")
+        call = parse_literal(
+            text, field="text", space=self.name, calls=True, ranges=True, max_depth=4
         )
-        if fname != "Genotype":
+        if not isinstance(call, Call) or call.short_name != "Genotype":
             raise InvalidArchitectureError(
                 "text", text, "expected Genotype(normal=..., reduce=...)", space=self.name
             )
@@ -256,20 +224,23 @@ class NB301Space(SearchSpace[NB301Arch]):
             raise InvalidArchitectureError(
                 "text", text, "Genotype takes at most 4 arguments", space=self.name
             )
-        values: dict[str, Any] = {}
-        for fname_, node in zip(fields, call.args, strict=False):
-            values[fname_] = _literal(node, fname_, text)
-        for kw in call.keywords:
-            if kw.arg not in fields or kw.arg in values:
+        values: dict[str, Any] = dict(zip(fields, call.args, strict=False))
+        for key, value in call.kwargs:
+            if key not in fields or key in values:
                 raise InvalidArchitectureError(
-                    kw.arg or "**", text, "unexpected or repeated Genotype field", space=self.name
+                    key, value, "unexpected or repeated Genotype field", space=self.name
                 )
-            values[kw.arg] = _literal(kw.value, kw.arg, text)
+            values[key] = value
         for cell in CELLS:
             if cell not in values:
                 raise InvalidArchitectureError(cell, text, "missing", space=self.name)
-            concat = values.get(f"{cell}_concat", list(CONCAT))
-            if not isinstance(concat, list | tuple) or tuple(concat) != CONCAT:
+            concat = values.get(f"{cell}_concat", CONCAT)
+            # len() first: a range is compared without being listed.
+            if (
+                not isinstance(concat, list | tuple | range)
+                or len(concat) != len(CONCAT)
+                or tuple(concat) != CONCAT
+            ):
                 raise InvalidArchitectureError(
                     f"{cell}_concat",
                     concat,
@@ -282,16 +253,12 @@ class NB301Space(SearchSpace[NB301Arch]):
     def from_naslib(self, key: Any) -> NB301Arch:
         """Architecture from NASLib's compact key ``[[(input, op_index) x 8] x 2]``."""
         if isinstance(key, str):
-            try:
-                key = ast.literal_eval(key.strip())
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
-                raise InvalidArchitectureError(
-                    "naslib_key",
-                    key,
-                    "expected '[[(input, op), ...8], [(input, op), ...8]]'",
-                    space=self.name,
-                ) from err
+            key = parse_literal(key, field="naslib_key", space=self.name, max_depth=3)
         if isinstance(key, np.ndarray):
+            if key.size != 2 * N_PAIRS * 2:
+                raise InvalidArchitectureError(
+                    "naslib_key", key, "expected an array of shape (2, 8, 2)", space=self.name
+                )
             key = key.tolist()
         if not isinstance(key, tuple | list) or len(key) != 2:
             raise InvalidArchitectureError(

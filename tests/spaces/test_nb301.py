@@ -244,7 +244,8 @@ def test_invalid_genotypes_raise_naming_the_field(normal, field):
     [
         ("", "text"),
         (12345, "text"),
-        ("Genotype(normal=[", "text"),
+        # a syntax error names the part being read when the text breaks off
+        ("Genotype(normal=[", "normal[0]"),
         ("Network(normal=[], reduce=[])", "text"),
         ("__import__('os').system('echo hi')", "text"),
         (DARTS_V2.replace("normal=", "normal=__import__('os') or "), "normal"),
@@ -267,7 +268,7 @@ def test_malformed_text_raises_naming_the_field(text, field):
     ("key", "field"),
     [
         ([[(0, 1)] * 8], "naslib_key"),
-        ("[[(0, 1), (1, 2)", "naslib_key"),
+        ("[[(0, 1), (1, 2)", "naslib_key[0][1]"),
         ("__import__('os')", "naslib_key"),
         ([[(0, 1), (1, 2)] * 4, [(0, 1)] * 7], "naslib_key[1]"),
         ([[(0, 1), (1, 7)] * 4, [(0, 1), (1, 2)] * 4], "naslib_key[0][1].op"),

@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.spaces.literal import MAX_TEXT_LENGTH
+
 from .checkpoint import Checkpoint
 
 __all__ = ["BadEntry", "ScreenResult", "read_architectures", "screen"]
@@ -164,21 +166,63 @@ def read_architectures(
     return _read_json(path)
 
 
-def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
+    """The lines of ``fh``, each read at most ``MAX_TEXT_LENGTH + 2`` characters at a time.
+
+    A longer line (no architecture text is that long) is consumed in chunks without being
+    held in memory, recorded in ``too_long`` (line number -> length) and yielded as ``"\\n"``.
+    """
+    limit = MAX_TEXT_LENGTH + 2
+    number = 0
+    while True:
+        raw = fh.readline(limit)
+        if not raw:
+            return
+        number += 1
+        if len(raw) == limit and not raw.endswith(("\n", "\r")):
+            length = len(raw)
+            while raw and not raw.endswith(("\n", "\r")):
+                raw = fh.readline(1 << 16)
+                length += len(raw)
+            too_long[number] = length
+            raw = "\n"
+        yield raw
+
+
+def _too_long(number: int, length: int) -> BadEntry:
+    return BadEntry(
+        number,
+        "",
+        f"line of {length:,} characters; architecture text is at most {MAX_TEXT_LENGTH:,}",
+        f"line {number}",
+    )
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, str] | BadEntry]:
+    too_long: dict[int, int] = {}
     with _open_text(path) as fh:
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in enumerate(_bounded_lines(fh, too_long), start=1):
+            if number in too_long:
+                yield _too_long(number, too_long[number])
+                continue
             text = raw.strip()
             if text and not text.startswith("#"):
                 yield number, text
 
 
 def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadEntry]:
+    too_long: dict[int, int] = {}
     fh = _open_text(path)
     with fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
+        reader = csv.reader(_bounded_lines(fh, too_long))
+        try:
+            header = next(reader, None)
+        except csv.Error as err:
+            raise ValueError(f"{path}: line 1: unreadable CSV header ({err})") from None
         if header is None:
             raise ValueError(f"{path}: empty CSV file (expected a header row)")
+        if 1 in too_long:
+            raise ValueError(f"{path}: line 1: header of {too_long[1]:,} characters")
         names = [h.strip() for h in header]
         if column is not None:
             if column not in names:
@@ -187,8 +231,19 @@ def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadE
         else:
             lower = [n.lower() for n in names]
             col = next((lower.index(c) for c in ARCH_COLUMNS if c in lower), 0)
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:  # e.g. a field over csv's size limit: skip the row
+                number = reader.line_num
+                yield BadEntry(number, "", f"malformed CSV row ({err})", f"line {number}")
+                continue
             number = reader.line_num
+            if number in too_long:
+                yield _too_long(number, too_long[number])
+                continue
             if not row or not any(v.strip() for v in row):
                 continue
             if col >= len(row) or not row[col].strip():

@@ -20,8 +20,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from nasperf.errors import short_repr
 from nasperf.registry import _import_family
 
+from .contract import check_call
 from .engine import (
     PROXIES,
     Context,
@@ -55,8 +57,17 @@ def _resolve(proxies: str | Sequence[str] | None) -> dict[str, Proxy]:
         names = available(population=False)
     elif isinstance(proxies, str):
         names = [proxies]
-    else:
+    elif isinstance(proxies, Sequence | set | frozenset) and all(
+        isinstance(p, str) for p in proxies
+    ):
         names = list(proxies)
+        if not names:
+            raise ValueError(f"proxies is empty; available: {', '.join(available())}")
+    else:
+        raise TypeError(
+            f"proxies must be a proxy name or a list of names, got {short_repr(proxies)}; "
+            f"available: {', '.join(available())}"
+        )
     out: dict[str, Proxy] = {}
     for name in names:
         cls = PROXIES.get(name)
@@ -80,20 +91,12 @@ def score_details(
     Population-level proxies (the rank ``vote``) are NaN here with their reason; their
     members are scored (and returned) so that :func:`rank_vote` can combine a population.
     """
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2:
-        raise ValueError(
-            "inputs must be a tensor with a batch dimension, got "
-            f"{getattr(inputs, 'shape', type(inputs).__name__)}"
-        )
     chosen = _resolve(proxies)
     needs_targets = [n for n, p in chosen.items() if p.data == "targets"]
     if targets is None and needs_targets:
         raise ValueError(f"proxies {needs_targets} need targets (labels of the inputs)")
-    if targets is not None and len(targets) != len(inputs):
-        raise ValueError(f"{len(targets)} targets for {len(inputs)} inputs")
     single = {n: p for n, p in chosen.items() if not p.population}
+    check_call(network, inputs, targets, single or chosen, loss_fn, seed)
     results = run_proxies(network, inputs, targets, single, loss_fn, seed)
     for name, proxy in chosen.items():
         if proxy.population:

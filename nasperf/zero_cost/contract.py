@@ -1,0 +1,162 @@
+"""The contract of :func:`nasperf.zero_cost.score`, checked up front with one forward.
+
+Proxies read a user's module through shared passes deep inside the engine; a module or a
+batch that breaks the contract would fail there with an unclear error (a shape mismatch in
+a Jacobian, a NaN score). :func:`check_call` checks everything first and says what was
+expected and what was got:
+
+* ``network`` is an ``nn.Module`` with parameters;
+* ``inputs`` is a floating tensor ``(N, ...)`` of finite values, ``N >= 2`` when a proxy
+  reads the data (per-sample statistics need two samples);
+* ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)``;
+* one forward of ``network`` on ``inputs`` (no gradients, private copies of the buffers, so
+  nothing changes; train mode when a proxy reads the data, as the shared pass runs) returns
+  one floating tensor of logits ``(N, C)``, all finite;
+* ``loss_fn(logits, targets)`` (when given) returns a scalar tensor;
+* ``seed`` is an int.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from nasperf.errors import short_repr
+
+from .engine import Proxy, _train_mode
+
+__all__ = ["check_call"]
+
+
+def _shape(t: torch.Tensor) -> str:
+    return f"{t.dtype} tensor of shape {tuple(t.shape)}"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:300] if text else type(err).__name__
+
+
+def check_call(
+    network: object,
+    inputs: object,
+    targets: object,
+    proxies: Mapping[str, Proxy],
+    loss_fn: Callable | None,
+    seed: object,
+) -> None:
+    """Raise ``TypeError`` / ``ValueError`` naming the argument that breaks the contract.
+
+    ``proxies`` are the resolved proxies (name -> instance) that will run.
+    """
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {short_repr(seed)}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable(logits, targets), got {short_repr(loss_fn)}")
+    if not isinstance(inputs, torch.Tensor):
+        raise TypeError(f"inputs must be a torch.Tensor (N, ...), got {type(inputs).__name__}")
+    if inputs.dim() < 2:
+        raise ValueError(f"inputs must have a batch dimension (N, ...), got {_shape(inputs)}")
+    if not inputs.is_floating_point():
+        raise TypeError(
+            f"inputs must be a floating tensor (e.g. normalised float32 images), got "
+            f"{_shape(inputs)}; convert with inputs.float() (and normalise uint8 images)"
+        )
+    n = inputs.shape[0]
+    reads_data = any(p.data != "none" for p in proxies.values())
+    if n < (2 if reads_data else 1):
+        raise ValueError(
+            f"inputs hold a batch of {n}; the data-dependent proxies "
+            f"{sorted(k for k, p in proxies.items() if p.data != 'none')} need at least 2"
+            if reads_data
+            else f"inputs hold an empty batch ({_shape(inputs)})"
+        )
+    if not bool(torch.isfinite(inputs).all()):
+        bad = int((~torch.isfinite(inputs)).sum())
+        raise ValueError(f"inputs hold {bad} NaN / inf value(s); every input must be finite")
+    if not any(True for _ in network.parameters()):
+        raise ValueError(
+            f"network ({type(network).__name__}) has no parameters; zero-cost proxies score "
+            "a network's weights"
+        )
+    if targets is not None:
+        if not isinstance(targets, torch.Tensor):
+            raise TypeError(
+                f"targets must be a torch.Tensor of class labels (N,), got {type(targets).__name__}"
+            )
+        if targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool:
+            raise TypeError(
+                f"targets must be integer class labels (torch.int64), got {_shape(targets)}"
+            )
+        if tuple(targets.shape) != (n,):
+            raise ValueError(
+                f"targets must have shape ({n},) for {n} inputs, got {_shape(targets)}"
+            )
+    logits = _forward(network, inputs, train=reads_data)
+    if (
+        isinstance(logits, torch.Tensor)
+        and logits.dim() == 2
+        and logits.shape[0] == n
+        and logits.shape[1] >= 1
+        and logits.is_floating_point()
+    ):
+        pass
+    else:
+        got = (
+            _shape(logits)
+            if isinstance(logits, torch.Tensor)
+            else f"a {type(logits).__name__}"
+            + (f" of {len(logits)}" if isinstance(logits, tuple | list) else "")
+        )
+        raise ValueError(
+            f"network(inputs) must return one floating tensor of logits ({n}, num_classes) "
+            f"for a batch of {n}, got {got}; wrap the module so that forward returns the "
+            "logits only"
+        )
+    if not bool(torch.isfinite(logits).all()):
+        raise ValueError(
+            f"network(inputs) returned non-finite logits ({int((~torch.isfinite(logits)).sum())}"
+            f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
+        )
+    num_classes = logits.shape[1]
+    if targets is not None and n:
+        lo, hi = int(targets.min()), int(targets.max())
+        if lo < 0 or hi >= num_classes:
+            raise ValueError(
+                f"targets must be class labels in [0, {num_classes}) for logits of "
+                f"{num_classes} classes, got values in [{lo}, {hi}]"
+            )
+    if loss_fn is not None and targets is not None:
+        try:
+            with torch.no_grad():
+                loss = loss_fn(logits, targets)
+        except Exception as err:
+            raise ValueError(
+                f"loss_fn(logits, targets) failed on logits {_shape(logits)} and targets "
+                f"{_shape(targets)}: {_first_line(err)}"
+            ) from err
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            got = _shape(loss) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(
+                f"loss_fn(logits, targets) must return a scalar tensor (a mean loss), got {got}"
+            )
+
+
+def _forward(network: nn.Module, inputs: torch.Tensor, *, train: bool) -> object:
+    """``network(inputs)`` without gradients, on private copies of its buffers, with every
+    module's training flag restored afterwards: the network is left as it was."""
+    state = {n: p.detach() for n, p in network.named_parameters()}
+    state.update({n: b.clone() for n, b in network.named_buffers()})
+    mode = _train_mode(network, True) if train else _train_mode(network, False)
+    try:
+        with mode, torch.no_grad():
+            return functional_call(network, state, (inputs,))
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        raise ValueError(
+            f"network(inputs) failed on inputs {_shape(inputs)}: {_first_line(err)}"
+        ) from err

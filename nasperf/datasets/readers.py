@@ -3,24 +3,43 @@
 Both parse every architecture once, at the boundary, with the search space's own parser,
 and index the result by the space's canonical text (``SearchSpace.to_string``), the same
 index :func:`nasperf.datasets.load_benchmark` uses, so tables join on it directly.
-Nothing here evaluates code: NASLib keys are parsed by the space (``ast.literal_eval`` at
-most), files are read as JSON / CSV.
+Nothing here evaluates code: NASLib keys are parsed by the space's bounded grammar
+(:mod:`nasperf.spaces.literal`), files are read as JSON / CSV.
+
+Every value is checked where it is read, and a bad one is an error naming the file and the
+line (CSV) or the key (JSON): a value that is not a number, NaN / inf (unless ``nan="keep"``),
+an architecture that appears twice, under one spelling or two (unless ``duplicates=`` says
+which to keep), an empty or non-UTF-8 file, a JSON key given twice in one object.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from nasperf.errors import InvalidArchitectureError
+from nasperf.errors import InvalidArchitectureError, short_repr
 from nasperf.spaces import SearchSpace, get_space
 
-__all__ = ["NASLIB_SPACE_NAMES", "read_architecture_csv", "read_naslib_zc"]
+__all__ = [
+    "DUPLICATES",
+    "NAN_POLICIES",
+    "NASLIB_SPACE_NAMES",
+    "read_architecture_csv",
+    "read_naslib_zc",
+]
+
+#: ``duplicates=``: what to do with an architecture that appears twice (under any spelling).
+DUPLICATES: tuple[str, ...] = ("error", "first", "last")
+#: ``nan=``: what to do with NaN / inf (or JSON null) scores and targets.
+NAN_POLICIES: tuple[str, ...] = ("error", "keep")
 
 #: NASLib's search-space keys (top level of its zero-cost JSON) -> nasperf space names.
 NASLIB_SPACE_NAMES: dict[str, str] = {
@@ -49,39 +68,144 @@ def _space_for_naslib_key(key: str) -> SearchSpace:
         ) from err
 
 
-def _load_json(path_or_dict: str | Path | Mapping) -> Mapping:
+def _check_policy(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {short_repr(value)}")
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {short_repr(key)} appears twice in one JSON object")
+        out[key] = value
+    return out
+
+
+def _read_text(path: Path) -> str:
+    """A UTF-8 text file, with a ``ValueError`` naming the file for undecodable bytes."""
+    data = path.read_bytes()  # FileNotFoundError names the path
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path}: line {line}: not UTF-8 text (byte {data[err.start]:#04x} at offset "
+            f"{err.start})"
+        ) from None
+
+
+def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:
+    """The JSON object and how to name it in errors (the file, or "data" for a mapping)."""
     if isinstance(path_or_dict, Mapping):
-        return path_or_dict
+        return path_or_dict, "data"
+    if not isinstance(path_or_dict, str | Path):
+        raise TypeError(
+            f"path_or_dict must be a path or a mapping, got {type(path_or_dict).__name__}"
+        )
     path = Path(path_or_dict)
-    with open(path, encoding="utf-8") as fh:
-        try:
-            data = json.load(fh)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON: {err}") from err
+    text = _read_text(path)
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty (expected a NASLib zero-cost JSON object)")
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: line {err.lineno}: not valid JSON ({err.msg})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply") from None
+    except ValueError as err:  # a repeated key
+        raise ValueError(f"{path}: {err}") from None
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a JSON object at the top level")
-    return data
+    return data, str(path)
 
 
-def _flatten_scores(values: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """One record's proxies; NAS-Bench-Suite-Zero's ``{"score": s, "time": t}`` -> s, ``<p>_time``."""
+def _number(value: Any, where: str, nan: str) -> float:
+    """A score / target as float: a number (not a bool); NaN, inf and null per ``nan``."""
+    if value is None:
+        v = math.nan
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{where}: expected a number, got {short_repr(value)}")
+    else:
+        v = float(value)
+    if not math.isfinite(v):
+        if nan == "error":
+            raise ValueError(
+                f"{where}: {short_repr(value)} is not a finite number (pass nan='keep' to "
+                "read NaN / inf / null as NaN)"
+            )
+        v = math.nan
+    return v
+
+
+def _flatten_scores(values: Mapping[str, Any], where: str, nan: str) -> dict[str, Any]:
+    """One record's proxies; NAS-Bench-Suite-Zero's ``{"score": s, "time": t}`` -> s, ``<p>_time``.
+
+    NAS-Bench-Suite-Zero's bookkeeping fields are not scores: ``arch`` (the key again) is
+    dropped, ``idx`` (the benchmark index, an int or its text) becomes an int column.
+    """
     row: dict[str, Any] = {}
     for name, value in values.items():
+        if not isinstance(name, str):  # from a mapping given in memory
+            raise ValueError(f"{where}: field names must be strings, got {short_repr(name)}")
+        if name == "arch":
+            continue
+        if name == "idx":
+            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            if (
+                not isinstance(text, str)
+                or not text.isascii()
+                or not text.isdigit()
+                or len(text) > 18
+            ):
+                raise ValueError(
+                    f"{where}: idx must be a non-negative int, got {short_repr(value)}"
+                )
+            row[name] = int(text)
+            continue
         if isinstance(value, Mapping):
-            if "score" not in value:
-                raise ValueError(f"{where}: field {name!r} is an object without a 'score'")
-            row[name] = value["score"]
+            extra = sorted(set(value) - {"score", "time"})
+            if "score" not in value or extra:
+                raise ValueError(
+                    f"{where}: field {name!r} must be a number or {{'score': s, 'time': t}}, "
+                    f"got {short_repr(dict(value))}"
+                )
+            row[name] = _number(value["score"], f"{where}: {name}.score", nan)
             if "time" in value:
-                row[f"{name}_time"] = value["time"]
+                row[f"{name}_time"] = _number(value["time"], f"{where}: {name}.time", nan)
         else:
-            row[name] = value
+            row[name] = _number(value, f"{where}: {name}", nan)
     return row
+
+
+def _resolve_duplicates(
+    index: list[str], where: list[str], duplicates: str, groups: list[Any] | None = None
+) -> list[int]:
+    """Positions of the rows to keep: one per (group, architecture)."""
+    first: dict[tuple[Any, str], int] = {}
+    keep: dict[tuple[Any, str], int] = {}
+    for i, arch in enumerate(index):
+        k = (None if groups is None else groups[i], arch)
+        if k in first:
+            if duplicates == "error":
+                raise ValueError(
+                    f"{where[i]}: architecture {short_repr(arch)} already appears at "
+                    f"{where[first[k]]} (pass duplicates='first' or 'last' to keep one)"
+                )
+            if duplicates == "last":
+                keep[k] = i
+            continue
+        first[k] = keep[k] = i
+    return sorted(keep.values())
 
 
 def read_naslib_zc(
     path_or_dict: str | Path | Mapping,
     space: str | SearchSpace | None = None,
     dataset: str | None = None,
+    *,
+    duplicates: str = "error",
+    nan: str = "error",
 ) -> pd.DataFrame:
     """Read NASLib's zero-cost proxy JSON (NAS-Bench-Suite-Zero format).
 
@@ -98,6 +222,13 @@ def read_naslib_zc(
         file holds several spaces or a space nasperf does not map by itself.
     dataset : str, optional
         Read only this dataset (case-insensitive); default all.
+    duplicates : {"error", "first", "last"}
+        An architecture that appears twice in one dataset (the same key twice, or two
+        spellings of one architecture such as ``"(1, 2)"`` and ``"(1,2)"``): an error
+        naming both keys (default), or keep the first / last of them.
+    nan : {"error", "keep"}
+        A score that is NaN, inf or null: an error naming the key and field (default), or
+        read it as NaN.
 
     Returns
     -------
@@ -110,21 +241,28 @@ def read_naslib_zc(
 
     Raises
     ------
+    FileNotFoundError
+        The file does not exist.
     InvalidArchitectureError
-        A key does not parse; its field names the space, dataset and key.
+        A key does not parse; its field names the file, space, dataset and key.
     ValueError
-        The layout is not the one above, or the space / dataset is unknown.
+        The layout is not the one above, the space / dataset is unknown, a value is not a
+        number (or not finite, with ``nan="error"``), an architecture appears twice (with
+        ``duplicates="error"``), the file is empty, not UTF-8 or not JSON; the message
+        names the file and the key.
     """
-    data = _load_json(path_or_dict)
+    _check_policy("duplicates", duplicates, DUPLICATES)
+    _check_policy("nan", nan, NAN_POLICIES)
+    data, source = _load_json(path_or_dict)
     if not data:
-        raise ValueError("NASLib zero-cost data is empty")
+        raise ValueError(f"{source}: NASLib zero-cost data is empty")
     top_keys = list(data)
 
     space_obj: SearchSpace | None = None
     if space is None:
         if len(top_keys) != 1:
             raise ValueError(
-                f"NASLib file holds several search spaces {top_keys}; choose one with space=..."
+                f"{source}: holds several search spaces {top_keys}; choose one with space=..."
             )
         top = top_keys[0]
     else:
@@ -140,7 +278,7 @@ def read_naslib_zc(
         elif len(top_keys) == 1:
             top = top_keys[0]  # the file's single space, parsed with the space given
         else:
-            raise ValueError(f"no search space matching {space!r} in the file; it holds {top_keys}")
+            raise ValueError(f"{source}: no search space matching {space!r}; it holds {top_keys}")
     if space_obj is None:
         space_obj = _space_for_naslib_key(top)
 
@@ -149,36 +287,51 @@ def read_naslib_zc(
         isinstance(v, Mapping) for v in per_dataset.values()
     ):
         raise ValueError(
-            f"expected {{{top!r}: {{dataset: {{arch_key: {{field: value}}}}}}}}; "
+            f"{source}: expected {{{top!r}: {{dataset: {{arch_key: {{field: value}}}}}}}}; "
             f"{top!r} does not map dataset names to objects"
         )
     names = list(per_dataset)
     if dataset is not None:
+        if not isinstance(dataset, str):
+            raise TypeError(f"dataset must be a string, got {short_repr(dataset)}")
         chosen = [d for d in names if d.lower() == dataset.lower()]
         if not chosen:
-            raise ValueError(f"dataset {dataset!r} not in the file; available: {names}")
+            raise ValueError(f"{source}: dataset {dataset!r} not in the file; available: {names}")
         names = chosen
 
     index: list[str] = []
     rows: list[dict[str, Any]] = []
+    wheres: list[str] = []
     for ds in names:
         for key, values in per_dataset[ds].items():
-            where = f"{top}/{ds}/{key}"
+            where = f"{source}: {top}/{ds}/{short_repr(key)}"
             if not isinstance(values, Mapping):
-                raise ValueError(f"{where}: expected an object of proxy values, got {values!r}")
+                raise ValueError(
+                    f"{where}: expected an object of proxy values, got {short_repr(values)}"
+                )
             try:
                 arch = space_obj.from_naslib(key)
             except InvalidArchitectureError as err:
                 raise InvalidArchitectureError(
-                    f"key {key!r} (dataset {ds!r})", key, str(err), space=space_obj.name
+                    f"key {short_repr(key)} (dataset {ds!r} of {source})",
+                    key,
+                    str(err),
+                    space=space_obj.name,
                 ) from err
             except NotImplementedError as err:
                 raise ValueError(
                     f"search space {space_obj.name!r} cannot read NASLib keys: {err}"
                 ) from err
             index.append(space_obj.to_string(arch))
-            rows.append({"dataset": ds, "naslib_key": str(key), **_flatten_scores(values, where)})
+            wheres.append(where)
+            rows.append(
+                {"dataset": ds, "naslib_key": str(key), **_flatten_scores(values, where, nan)}
+            )
 
+    keep = _resolve_duplicates(index, wheres, duplicates, [r["dataset"] for r in rows])
+    if len(keep) < len(index):
+        index = [index[i] for i in keep]
+        rows = [rows[i] for i in keep]
     df = pd.DataFrame(rows, index=pd.Index(index, name="arch"))
     df.attrs = {"space": space_obj.name, "naslib_space": top}
     return df
@@ -189,39 +342,54 @@ def read_architecture_csv(
     space: str | SearchSpace,
     arch_column: str = "arch",
     targets: Sequence[str] | str | None = None,
+    *,
+    duplicates: str = "error",
 ) -> pd.DataFrame:
     """Read a CSV of architectures and measured targets.
 
     Parameters
     ----------
     path : path
-        CSV file with a header line. Quote fields that contain commas (NASLib keys).
+        CSV file (UTF-8) with a header line. Quote fields that contain commas (NASLib keys).
     space : str or SearchSpace
         The space whose ``coerce`` parses the architecture column (its native text or a
         NASLib key).
     arch_column : str
         Column holding the architectures.
     targets : str or sequence of str, optional
-        Target columns to keep; default every other column. They must be numeric and
-        complete.
+        Target columns to keep; default every other column. They must be numeric, finite
+        and complete.
+    duplicates : {"error", "first", "last"}
+        An architecture on two lines (under one spelling or two): an error naming both lines
+        (default), or keep the first / last of them.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by the space's canonical architecture text (index name ``arch``), the target
-        columns as float64; ``attrs["space"]`` is the space name.
+        Indexed by the space's canonical architecture text (index name ``arch``, unique),
+        the target columns as float64; ``attrs["space"]`` is the space name.
 
     Raises
     ------
+    FileNotFoundError
+        ``path`` does not exist.
     InvalidArchitectureError
         An architecture does not parse; the field names the file line.
     ValueError
-        A column is missing, or a target cell is empty / NaN / not a number (the message
-        names the line and column).
+        The file is empty, not UTF-8 or not CSV; a column is missing; a target cell is
+        empty, not a number, NaN or inf; an architecture appears twice (the message names
+        the file, line and column).
     """
+    _check_policy("duplicates", duplicates, DUPLICATES)
     space_obj = _as_space(space)
     path = Path(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    text = _read_text(path)
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty (expected a header line)")
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
+        raise ValueError(f"{path}: not a readable CSV file ({_first_line(err)})") from None
     if arch_column not in raw.columns:
         raise ValueError(
             f"{path}: no architecture column {arch_column!r}; columns: {list(raw.columns)}"
@@ -238,14 +406,14 @@ def read_architecture_csv(
 
     index: list[str] = []
     # Line numbers count the header as line 1 (a record spanning lines would shift them).
-    for i, text in enumerate(raw[arch_column]):
+    for i, cell in enumerate(raw[arch_column]):
         line = i + 2
         try:
-            arch = space_obj.coerce(text.strip())
+            arch = space_obj.coerce(cell.strip())
         except InvalidArchitectureError as err:
             raise InvalidArchitectureError(
                 f"{path.name} line {line}, column {arch_column!r}",
-                text,
+                cell,
                 str(err),
                 space=space_obj.name,
             ) from err
@@ -255,21 +423,29 @@ def read_architecture_csv(
     for col in targets:
         values = []
         for i, cell in enumerate(raw[col]):
+            where = f"{path.name} line {i + 2}, column {col!r}"
+            if cell.strip() == "":
+                raise ValueError(f"{where}: missing target value ({cell!r})")
             try:
-                v = float(cell)
+                v = float(cell) if cell.strip().isascii() else math.nan
             except ValueError:
-                v = math.nan if cell.strip() == "" else None
-                if v is None:
-                    raise ValueError(
-                        f"{path.name} line {i + 2}, column {col!r}: {cell!r} is not a number"
-                    ) from None
+                v = None
+            if v is None or (math.isnan(v) and cell.strip().lower() not in ("nan", "-nan")):
+                raise ValueError(f"{where}: {short_repr(cell)} is not a number")
             if math.isnan(v):
-                raise ValueError(
-                    f"{path.name} line {i + 2}, column {col!r}: missing target value ({cell!r})"
-                )
+                raise ValueError(f"{where}: missing target value ({cell!r})")
+            if not math.isfinite(v):
+                raise ValueError(f"{where}: {short_repr(cell)} is not a finite number")
             values.append(v)
         out[col] = values
+    wheres = [f"{path.name} line {i + 2}" for i in range(len(index))]
+    keep = _resolve_duplicates(index, wheres, duplicates)
     df = pd.DataFrame(out, index=pd.Index(index, name="arch"), columns=list(targets))
-    df = df.astype("float64")
+    df = df.astype("float64").iloc[keep]
     df.attrs = {"space": space_obj.name}
     return df
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:300] if lines else type(err).__name__

@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import importlib
 import json
@@ -143,6 +144,11 @@ _NAN_POLICIES = ("worst", "raise", "omit")
 
 class ConfigError(ValueError):
     """A study configuration is invalid; the message names the key and the problem."""
+
+
+class ConfigFileNotFoundError(FileNotFoundError, ConfigError):
+    """The study config file does not exist (both a ``FileNotFoundError`` and a
+    :class:`ConfigError`, so the study runner reports it like any other config error)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -550,22 +556,84 @@ def parse_config(
     )
 
 
+@functools.cache
+def unique_key_loader() -> type:
+    """``yaml.SafeLoader`` that refuses a mapping key given twice (plain ``safe_load`` keeps
+    the last one silently); raises :class:`DuplicateKeyError` naming the key and lines.
+
+    >>> yaml.load(text, Loader=unique_key_loader())
+    """
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):  # type: ignore[override]
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue  # "<<: *defaults" merges; its keys may be overridden
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = seen.get(key)
+                    except TypeError:  # an unhashable key: SafeLoader reports it
+                        continue
+                    line = key_node.start_mark.line + 1
+                    if first is not None:
+                        raise DuplicateKeyError(key, line, first)
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
+class DuplicateKeyError(ValueError):
+    """A YAML mapping gives one key twice.
+
+    Attributes
+    ----------
+    key : Any
+    line, first_line : int
+        1-based lines of the repeated and the first occurrence.
+    """
+
+    def __init__(self, key: Any, line: int, first_line: int) -> None:
+        self.key, self.line, self.first_line = key, line, first_line
+        super().__init__(f"line {line}: key {key!r} appears twice (first at line {first_line})")
+
+
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
-    """Read a YAML (or JSON) study config with ``yaml.safe_load``, apply ``overrides``, validate.
+    """Read a YAML (or JSON) study config (safe loading, a key given twice is an error),
+    apply ``overrides``, validate.
 
     Keys the file leaves out take :func:`default_config`'s values (the name: the file's stem).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist (a :class:`ConfigError` too).
+    ConfigError
+        The file is not UTF-8 YAML, repeats a key, or fails :func:`parse_config`; the
+        message names the file (and the line or key).
     """
     import yaml
 
     path = Path(path)
+    if not path.exists():
+        raise ConfigFileNotFoundError(2, "study config does not exist", str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as err:
         raise ConfigError(f"cannot read config {str(path)!r}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte offset {err.start})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=unique_key_loader())
+    except DuplicateKeyError as err:
+        raise ConfigError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from nasperf.errors import DataIntegrityError
+
 __all__ = [
     "DB_NAME",
     "META_NAME",
@@ -148,8 +150,15 @@ class ResultsStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / DB_NAME
         self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            raise DataIntegrityError(
+                f"{self.path} is not a nasperf results database ({err}); choose another "
+                "results folder or delete the file"
+            ) from None
 
     # ------------------------------------------------------------------ rows
     def finished(self) -> set[str]:
@@ -235,8 +244,13 @@ def read_meta(folder: str | Path) -> dict:
     path = Path(folder) / META_NAME
     if not path.is_file():
         return {}
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        meta = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise DataIntegrityError(f"{path} is not a study's meta.json ({err})") from None
+    if not isinstance(meta, dict):
+        raise DataIntegrityError(f"{path} is not a study's meta.json (not a JSON object)")
+    return meta
 
 
 def read_results(folder: str | Path) -> pd.DataFrame:
@@ -246,6 +260,8 @@ def read_results(folder: str | Path) -> pd.DataFrame:
     ------
     FileNotFoundError
         ``folder`` holds no ``results.sqlite``.
+    DataIntegrityError
+        ``results.sqlite`` is not a nasperf results database (the message names it).
     """
     path = Path(folder) / DB_NAME
     if not path.is_file():
@@ -253,6 +269,8 @@ def read_results(folder: str | Path) -> pd.DataFrame:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = [json.loads(r) for (r,) in conn.execute("SELECT row FROM trials ORDER BY hash")]
+    except (sqlite3.DatabaseError, ValueError) as err:
+        raise DataIntegrityError(f"{path} is not a nasperf results database ({err})") from None
     finally:
         conn.close()
     return pd.DataFrame(rows)

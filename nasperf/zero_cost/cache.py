@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from nasperf.errors import DataIntegrityError
+
 __all__ = ["ProxyCache", "default_cache_path", "resolve_cache"]
 
 _SCHEMA_VERSION = 1
@@ -94,7 +96,7 @@ class ProxyCache:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version not in (0, _SCHEMA_VERSION):
-                    raise RuntimeError(
+                    raise DataIntegrityError(
                         f"{self.path} is a nasperf proxy cache of schema version {version}; "
                         f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
                         "pass another cache path."
@@ -106,7 +108,7 @@ class ProxyCache:
                     conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
             except sqlite3.DatabaseError as err:
                 conn.close()
-                raise RuntimeError(
+                raise DataIntegrityError(
                     f"cannot use {self.path} as a proxy cache ({err}); delete it or pass "
                     "another cache path"
                 ) from err

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import short_repr
+
 REASONS_COLUMN = "nan_reasons"
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -77,30 +79,90 @@ def _read_journal(path: Path) -> tuple[list[str] | None, list[list[str]]]:
             fh.flush()
             os.fsync(fh.fileno())
         data = data[:end]
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    rows = _parse_rows(data, path)
     if not rows:
         return None, []
     return rows[0], rows[1:]
 
 
-def _rows_to_frame(header: Sequence[str], rows: Sequence[Sequence[str]]) -> pd.DataFrame:
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line}: not UTF-8 text") from None
+
+
+def _parse_rows(data: bytes, path: Path) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(_decode(data, path), newline="")))
+    except csv.Error as err:
+        raise ValueError(f"{path}: not a readable CSV file ({err})") from None
+
+
+def _score(text: str, where: str) -> float:
+    """A score cell: a float written by ``repr`` (``nan`` where undefined, never inf)."""
+    try:
+        value = float(text) if text.isascii() else None
+    except ValueError:
+        value = None
+    if value is None or math.isinf(value):
+        raise ValueError(f"{where}: {short_repr(text)} is not a score (a finite number or nan)")
+    return value
+
+
+def _reasons(text: str, where: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(
+            f"{where}: {REASONS_COLUMN} must be a JSON object {{proxy: reason}}, got "
+            f"{short_repr(text)}"
+        )
+    return value
+
+
+def _rows_to_frame(
+    header: Sequence[str], rows: Sequence[Sequence[str]], path: Path | str = "table"
+) -> pd.DataFrame:
     if not header or header[0] != "arch":
-        raise ValueError(f"not a nasperf proxies table: first column is not 'arch' ({header})")
+        raise ValueError(
+            f"{path}: not a nasperf proxies table: first column is not 'arch' "
+            f"({short_repr(list(header))})"
+        )
     proxies = [c for c in header[1:] if c != REASONS_COLUMN]
     pos = {c: k for k, c in enumerate(header)}
+    if len(pos) != len(header):
+        raise ValueError(f"{path}: line 1: a column name appears twice ({short_repr(header)})")
     index, values, reasons = [], [], {}
-    seen = set()
-    for row in rows:
+    seen: dict[str, tuple[int, list[float]]] = {}
+    for line, row in enumerate(rows, start=2):
+        where = f"{path} line {line}"
         if len(row) != len(header):
-            raise ValueError(f"malformed row with {len(row)} fields, expected {len(header)}")
+            raise ValueError(
+                f"{where}: malformed row with {len(row)} fields, expected {len(header)}"
+            )
         arch = row[0]
+        scores = [_score(row[pos[p]], f"{where}, column {p!r}") for p in proxies]
         if arch in seen:
+            first, old = seen[arch]
+            if not np.array_equal(np.array(old), np.array(scores), equal_nan=True):
+                raise ValueError(
+                    f"{where}: architecture {short_repr(arch)} already has other scores at "
+                    f"line {first}"
+                )
             continue
-        seen.add(arch)
+        seen[arch] = (line, scores)
         index.append(arch)
-        values.append([float(row[pos[p]]) for p in proxies])
+        values.append(scores)
         if REASONS_COLUMN in pos and row[pos[REASONS_COLUMN]]:
-            reasons[arch] = json.loads(row[pos[REASONS_COLUMN]])
+            reasons[arch] = _reasons(
+                row[pos[REASONS_COLUMN]], f"{where}, column {REASONS_COLUMN!r}"
+            )
     df = pd.DataFrame(
         np.array(values, dtype=np.float64).reshape(len(index), len(proxies)),
         index=pd.Index(index, name="arch"),
@@ -111,30 +173,53 @@ def _rows_to_frame(header: Sequence[str], rows: Sequence[Sequence[str]]) -> pd.D
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A CSV or parquet proxies table as :func:`compute` returns it (reasons in ``attrs``)."""
+    """A CSV or parquet proxies table as :func:`compute` returns it (reasons in ``attrs``).
+
+    Raises ``FileNotFoundError`` for a missing file and a ``ValueError`` naming the file
+    (and line and column for CSV) for anything else: not UTF-8, not CSV / parquet, a score
+    that is not a number or is infinite, malformed reasons, one architecture with two sets
+    of scores.
+    """
     path = Path(path)
     if _format(path) == "csv":
         header, rows = _read_journal_readonly(path)
         if header is None:
             raise ValueError(f"{path} is empty")
-        return _rows_to_frame(header, rows)
-    raw = pd.read_parquet(path)
-    if "arch" in raw.columns:
-        raw = raw.set_index("arch")
-    reasons = {}
-    if REASONS_COLUMN in raw.columns:
-        reasons = {a: json.loads(t) for a, t in raw[REASONS_COLUMN].items() if t}
-        raw = raw.drop(columns=[REASONS_COLUMN])
-    df = raw.astype(np.float64)
-    df.index = pd.Index(list(df.index), name="arch")
-    df.attrs["reasons"] = reasons
-    return df
+        return _rows_to_frame(header, rows, path)
+    import pyarrow as pa
+
+    if not path.is_file():
+        raise FileNotFoundError(f"proxies table {path} does not exist")
+    try:
+        raw = pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+    if "arch" not in raw.columns:
+        raise ValueError(f"{path}: not a nasperf proxies table: no 'arch' column")
+    header = ["arch", *(str(c) for c in raw.columns if c != "arch")]
+    rows = []
+    for record in raw[header].astype(object).itertuples(index=False):
+        rows.append([_cell(v) for v in record])
+    return _rows_to_frame(header, rows, path)
+
+
+def _cell(value: object) -> str:
+    """A parquet value as the CSV journal writes it (floats with ``repr``: exact)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float | np.floating) or (
+        isinstance(value, int | np.integer) and not isinstance(value, bool)
+    ):
+        return repr(float(value))
+    return short_repr(value)  # refused by the reader with the value shown
 
 
 def _read_journal_readonly(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     data = path.read_bytes()
     data = data[: data.rfind(b"\n") + 1]
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    rows = _parse_rows(data, path)
     return (rows[0], rows[1:]) if rows else (None, [])
 
 

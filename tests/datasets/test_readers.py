@@ -124,11 +124,16 @@ def test_architecture_csv(tmp_path):
     path = _write(
         tmp_path, f'arch,acc,note\n{A0},81.5,x\n"(4, 3, 3, 0, 0, 0)",80.0,y\n{A1},90.25,z\n'
     )
-    df = read_architecture_csv(path, "nb201", targets="acc")
-    assert list(df.index) == [A0, A0, A1]
+    # Lines 2 and 3 spell one architecture two ways: an error unless duplicates= says which.
+    with pytest.raises(ValueError, match=r"archs.csv line 3: architecture .* at archs.csv line 2"):
+        read_architecture_csv(path, "nb201", targets="acc")
+    df = read_architecture_csv(path, "nb201", targets="acc", duplicates="first")
+    assert list(df.index) == [A0, A1]
     assert list(df.columns) == ["acc"] and df["acc"].dtype == np.float64
-    assert df["acc"].tolist() == [81.5, 80.0, 90.25]
+    assert df["acc"].tolist() == [81.5, 90.25]
     assert df.attrs["space"] == "nb201"
+    last = read_architecture_csv(path, "nb201", targets="acc", duplicates="last")
+    assert list(last.index) == [A0, A1] and last["acc"].tolist() == [80.0, 90.25]
 
 
 def test_architecture_csv_default_targets_and_column(tmp_path):

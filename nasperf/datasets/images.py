@@ -76,6 +76,7 @@ _PACKAGED = {
     "cifar100": "images/cifar100_test_first256.npz",
 }
 _RECORD = 3 * 32 * 32
+_NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 _SPLITS = ("test", "train")
 _BINARY_FILES = {
     "cifar10": {"test": ["test_batch.bin"], "train": [f"data_batch_{i}.bin" for i in range(1, 6)]},
@@ -117,6 +118,22 @@ class ImageSet:
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
+
+
+def _check_labels(labels: np.ndarray, dataset: str | None, where: str) -> np.ndarray:
+    """``labels`` if every one is a class of ``dataset`` (``0 <= label < classes``; only
+    ``>= 0`` when the dataset is unknown), else a :class:`DataIntegrityError` naming
+    ``where`` and the first bad index."""
+    high = _NUM_CLASSES.get(dataset) if dataset is not None else None
+    bad = labels < 0 if high is None else (labels < 0) | (labels >= high)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        classes = f"{dataset} has classes 0..{high - 1}" if high else "labels are >= 0"
+        raise DataIntegrityError(
+            f"{where}: label {int(labels[i])} at index {i} is out of range ({classes}); "
+            f"{int(bad.sum())} label(s) out of range"
+        )
+    return labels
 
 
 def _resolve_dataset(dataset: str) -> str:
@@ -273,7 +290,8 @@ def read_cifar_binary(
                 f"{name}: {len(raw)} bytes is not a whole number of {ds} records ({record} bytes)"
             )
         rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, record)
-        labels.append(rows[:, n_label - 1].astype(np.int64))  # CIFAR-100: coarse, then fine
+        # CIFAR-100: coarse, then fine label byte
+        labels.append(_check_labels(rows[:, n_label - 1].astype(np.int64), ds, name))
         images.append(rows[:, n_label:].reshape(-1, 3, 32, 32))
     return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
 
@@ -315,10 +333,16 @@ def read_cifar_python(
             raise DataIntegrityError(
                 f"{name}: 'data' must be uint8 of shape (N, 3072), got {data.dtype} {data.shape}"
             )
-        images.append(data.reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[label_key], dtype=np.int64))
         # The batch's keys tell the datasets apart whatever the file is called.
         ds = "cifar10" if label_key == "labels" else "cifar100"
+        raw_labels = np.asarray(batch[label_key])
+        if raw_labels.shape != (data.shape[0],) or not np.issubdtype(raw_labels.dtype, np.integer):
+            raise DataIntegrityError(
+                f"{name}: {label_key!r} must be {data.shape[0]} integers, got "
+                f"{raw_labels.dtype} {raw_labels.shape}"
+            )
+        images.append(data.reshape(-1, 3, 32, 32))
+        labels.append(_check_labels(raw_labels.astype(np.int64), ds, name))
     return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
 
 
@@ -348,7 +372,13 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
         images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
     if not np.issubdtype(labels.dtype, np.integer):
         raise DataIntegrityError(f"{path}: labels must be integers, got {labels.dtype}")
-    return ImageSet(images, labels.astype(np.int64), dataset)
+    ds = _resolve_dataset(dataset) if dataset is not None else None
+    try:
+        return ImageSet(images, _check_labels(labels.astype(np.int64), ds, str(path)), dataset)
+    except DataIntegrityError as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise DataIntegrityError(f"{path}: {err}") from None
 
 
 def read_images(source: str | Path, *, dataset: str | None = None, split: str = "test") -> ImageSet:

@@ -73,6 +73,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from nasperf.spaces import SearchSpace, as_rng
 
 __all__ = [
+    "MAX_ABS_TARGET",
     "Predictor",
     "Requirements",
     "SIDE_INFORMATION",
@@ -81,6 +82,9 @@ __all__ = [
     "signed_log",
     "torch_generator",
 ]
+
+#: Largest target magnitude ``fit`` accepts: its square (1e300) is still finite in float64.
+MAX_ABS_TARGET = 1e150
 
 #: Keyword arguments of ``fit`` / ``predict`` that carry side information.
 SIDE_INFORMATION: tuple[str, ...] = ("zero_cost", "learning_curves", "unlabelled")
@@ -327,9 +331,23 @@ class Predictor(RegressorMixin, BaseEstimator):
             )
 
     def _check_y(self, y: Any, n: int) -> np.ndarray:
+        """``y`` as float64 ``(n,)``: finite, and at most :data:`MAX_ABS_TARGET` in magnitude.
+
+        Larger labels are refused rather than scaled: squaring them (variances, squared
+        losses, kernels) overflows float64, which would turn predictions into NaN / -inf;
+        rescale them (e.g. to percent or log units) before fitting.
+        """
         if y is None:
             raise ValueError(f"{type(self).__name__} needs targets y to fit")
-        y = np.asarray(y, dtype=np.float64)
+        if isinstance(y, str | bytes):
+            raise TypeError(f"y must be a sequence of numbers, got {type(y).__name__}")
+        try:
+            raw = np.asarray(y)
+            if raw.dtype.kind in "cbOUSV" and raw.dtype != object:
+                raise TypeError(f"got dtype {raw.dtype}")
+            y = raw.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"y must be numeric (float) targets: {err}") from None
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
@@ -341,6 +359,13 @@ class Predictor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y has {len(bad)} non-finite value(s) (NaN or inf), first at index {bad[0]}; "
                 "drop those architectures or impute their targets"
+            )
+        big = np.flatnonzero(np.abs(y) > MAX_ABS_TARGET)
+        if len(big):
+            raise ValueError(
+                f"y has {len(big)} value(s) of magnitude above {MAX_ABS_TARGET:g}, first "
+                f"y[{big[0]}] = {y[big[0]]:g}: squares of such targets overflow float64; "
+                "rescale the targets before fitting"
             )
         return y
 

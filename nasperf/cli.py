@@ -20,6 +20,9 @@ import importlib
 import json
 import sys
 
+from nasperf._argparse import ArgumentParser
+from nasperf._argparse import fail as _fail
+
 
 def _info(_: argparse.Namespace) -> int:
     from nasperf import datasets, encodings, predictors, spaces, zero_cost
@@ -126,10 +129,23 @@ def _add_proxies_parser(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _read_arch_lines(path: str) -> list[str]:
-    with open(path, encoding="utf-8") as fh:
-        lines = [line.strip() for line in fh]
-    return [line for line in lines if line and not line.startswith("#")]
+def _read_arch_lines(path: str, space) -> list:
+    """The architectures of ``path`` (one per line, ``#`` comments), parsed; a ``ValueError``
+    names the file and line of the first bad one (or of an overlong / non-UTF-8 line)."""
+    from nasperf.pretrained.screening import BadEntry, read_architectures
+
+    archs = []
+    for entry in read_architectures(path, format="lines"):
+        if isinstance(entry, BadEntry):
+            raise ValueError(f"{path}: {entry.where}: {entry.error}")
+        number, text = entry
+        if "\ufffd" in text:
+            raise ValueError(f"{path}: line {number}: not UTF-8 text")
+        try:
+            archs.append(space.coerce(text))
+        except ValueError as err:
+            raise ValueError(f"{path}: line {number}: {err}") from None
+    return archs
 
 
 def _proxies(args: argparse.Namespace) -> int:
@@ -140,9 +156,8 @@ def _proxies(args: argparse.Namespace) -> int:
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
 
-    def fail(msg: str) -> int:
-        print(f"nasperf proxies: error: {msg}", file=sys.stderr)
-        return 2
+    def fail(msg: object) -> int:
+        return _fail("nasperf proxies", msg)
 
     if args.workers < 1:
         return fail(f"--workers must be at least 1, got {args.workers}")
@@ -151,7 +166,10 @@ def _proxies(args: argparse.Namespace) -> int:
     try:
         for module in args.imports:
             importlib.import_module(module)
-        kwargs = json.loads(args.network_kwargs) if args.network_kwargs else None
+        try:
+            kwargs = json.loads(args.network_kwargs) if args.network_kwargs else None
+        except (ValueError, RecursionError) as err:
+            return fail(f"--network-kwargs is not JSON ({err}): {args.network_kwargs[:200]}")
         if kwargs is not None and not isinstance(kwargs, dict):
             return fail(f"--network-kwargs must be a JSON object, got {args.network_kwargs}")
         cache = None if args.cache.lower() in ("none", "off", "false", "") else args.cache
@@ -168,7 +186,7 @@ def _proxies(args: argparse.Namespace) -> int:
         )
         space = comp.space
         if args.archs is not None:
-            archs = _read_arch_lines(args.archs)
+            archs = _read_arch_lines(args.archs, space)
         elif args.all:
             archs = list(space.enumerate())
         else:
@@ -180,8 +198,15 @@ def _proxies(args: argparse.Namespace) -> int:
         settings["proxies"] = comp.proxies
         out = ResultsFile(Path(args.out), comp.proxies, settings)
         done = out.open()
-    except (ValueError, RuntimeError, OSError, UnknownNameError, NotImplementedError) as err:
-        return fail(str(err))
+    except (
+        ValueError,
+        TypeError,
+        RuntimeError,
+        OSError,
+        UnknownNameError,
+        NotImplementedError,
+    ) as err:
+        return fail(err)
     todo = [arch for text, (_, arch) in keys.items() if text not in done]
     print(
         f"nasperf proxies: {len(keys)} architectures, {len(keys) - len(todo)} already in "
@@ -209,6 +234,8 @@ def _proxies(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except (ValueError, OSError) as err:  # e.g. a proxy cache that is not a database
+        return fail(err)
     finally:
         torch.set_num_threads(threads)
         out.close(complete=complete)
@@ -228,9 +255,8 @@ def _plot(args: argparse.Namespace) -> int:
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     try:
         paths = plot_study(args.results, out=args.out, metrics=metrics)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"nasperf plot: error: {err}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as err:
+        return _fail("nasperf plot", err)
     for path in paths:
         print(path)
     return 0
@@ -283,16 +309,17 @@ def _screen(args: argparse.Namespace) -> int:
         print(table[cols].to_string(float_format=lambda v: f"{v:.3f}"))
         return 0
     if not args.checkpoint or not args.archs:
-        print("nasperf screen: --checkpoint and --archs are required (or --list)", file=sys.stderr)
-        return 2
+        return _fail("nasperf screen", "--checkpoint and --archs are required (or --list)")
     if args.top is not None and args.top < 1:
-        print(f"nasperf screen: --top must be at least 1, got {args.top}", file=sys.stderr)
-        return 2
+        return _fail("nasperf screen", f"--top must be at least 1, got {args.top}")
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        return _fail("nasperf screen", f"--n-jobs must be at least 1 (or -1), got {args.n_jobs}")
+    if args.batch_size < 1:
+        return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
     try:
         ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
-    except (ValueError, DataIntegrityError) as err:
-        print(f"nasperf screen: {err}", file=sys.stderr)
-        return 2
+    except (ValueError, OSError, DataIntegrityError) as err:
+        return _fail("nasperf screen", err)
     shown = 0
 
     def report(bad: pretrained.BadEntry) -> None:
@@ -313,8 +340,7 @@ def _screen(args: argparse.Namespace) -> int:
             on_bad=report,
         )
     except (OSError, ValueError) as err:
-        print(f"nasperf screen: {err}", file=sys.stderr)
-        return 2
+        return _fail("nasperf screen", err)
     if result.n_bad > 50:
         print(f"... and {result.n_bad - 50} more malformed entries", file=sys.stderr)
     rate = result.n_screened / result.seconds if result.seconds > 0 else float("nan")
@@ -331,7 +357,7 @@ def _screen(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="nasperf", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="nasperf", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="list search spaces and packaged benchmarks")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)

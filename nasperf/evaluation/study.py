@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf._argparse import ArgumentParser
+
 from .config import (
     ConfigError,
     StudyConfig,
@@ -342,9 +344,9 @@ def _default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def build_parser(prog: str = "run_study.py") -> argparse.ArgumentParser:
+def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     """The study runner's argument parser (shared by run_study.py and ``nasperf study``)."""
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=prog,
         description="Run a predictor study (spaces x datasets x predictors x train sizes x "
         "budgets x seeds) and store one row per trial; resumable.",
@@ -487,6 +489,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         return fail(f"invalid study config: {err}")
     except EngineUnavailableError as err:
         return fail(str(err))
+    except (ValueError, OSError) as err:  # e.g. --out is a file, a garbage results.sqlite
+        return fail(str(err).strip().splitlines()[0] if str(err).strip() else repr(err))
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted; rerun the same command to resume {out}", file=sys.stderr)
         return 130

@@ -29,6 +29,19 @@ HISTORY_COLUMNS = (
 )
 
 
+def check_budgets(budget: Any, time_budget: Any) -> None:
+    """``budget`` a positive int of queries, ``time_budget`` None or a positive finite number
+    of seconds; else a ``ValueError`` / ``TypeError`` naming the argument."""
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
+        raise ValueError(f"budget must be a positive number of queries, got {budget!r}")
+    if time_budget is None:
+        return
+    if isinstance(time_budget, bool) or not isinstance(time_budget, int | float | np.number):
+        raise TypeError(f"time_budget must be seconds (a number) or None, got {time_budget!r}")
+    if not np.isfinite(time_budget) or time_budget <= 0:
+        raise ValueError(f"time_budget must be positive seconds, got {time_budget!r}")
+
+
 def run(
     optimizer: str | Optimizer,
     *,
@@ -93,8 +106,7 @@ def run(
                 f"space {resolve_space(space).name!r} does not match the benchmark's space "
                 f"{objective.space.name!r}"
             )
-    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
-        raise ValueError(f"budget must be a positive number of queries, got {budget!r}")
+    check_budgets(budget, time_budget)
     if predictor is not None and not optimizer.uses_predictor:
         raise ValueError(f"optimizer {optimizer.name!r} does not use a predictor")
     context = Context(

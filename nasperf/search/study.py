@@ -88,7 +88,9 @@ def search_trials(
     from nasperf.evaluation.config import trial_hash
 
     from .base import OPTIMIZERS
+    from .run import check_budgets
 
+    check_budgets(budget, time_budget)
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
@@ -514,9 +516,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
+    from nasperf._argparse import ArgumentParser, fail
+
     from .base import available
 
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=prog,
         description="Run simulated architecture searches (many seeds, in parallel) and "
         "report regret, queries / time to targets and speedups.",
@@ -551,17 +555,25 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             budget=args.budget,
             time_budget=args.time_budget,
         )
-    except (ValueError, LookupError) as err:
+        if args.workers < 1:
+            raise ValueError(f"--workers must be at least 1, got {args.workers}")
+        from .objective import get_objective
+
+        get_objective(args.benchmark, args.dataset)  # an unknown benchmark / dataset: now
+    except (ValueError, TypeError, LookupError) as err:
         p.error(str(err))
-    hist = run_search_study(
-        trials,
-        args.out,
-        engine=args.engine,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        address=args.address,
-        progress=not args.no_progress,
-    )
+    try:
+        hist = run_search_study(
+            trials,
+            args.out,
+            engine=args.engine,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            address=args.address,
+            progress=not args.no_progress,
+        )
+    except (ValueError, OSError) as err:
+        return fail(prog, err)
     if hist.empty:
         print(f"{prog}: no search finished", file=sys.stderr)
         return 1

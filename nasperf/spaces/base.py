@@ -33,6 +33,7 @@ __all__ = [
     "SearchSpace",
     "TASKS",
     "as_rng",
+    "check_positive_ints",
     "dag_hash",
     "resolve_task",
 ]
@@ -54,6 +55,14 @@ def as_rng(random_state: RandomState) -> np.random.Generator:
             f"random_state must be an int, a numpy Generator or None, got {random_state!r}"
         )
     return np.random.default_rng(random_state)
+
+
+def check_positive_ints(**sizes: Any) -> None:
+    """Raise ``ValueError`` naming the first of ``sizes`` (network builder options such as
+    ``channels=16``) that is not a positive int (bools refused)."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 def _choose_sorted(n: int, k: int, random_state: RandomState) -> list[int]:

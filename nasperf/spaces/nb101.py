@@ -56,7 +56,15 @@ import torch
 
 from nasperf.errors import InvalidArchitectureError
 
-from .base import SPACES, CellGraph, ImageTask, SearchSpace, dag_hash, resolve_task
+from .base import (
+    SPACES,
+    CellGraph,
+    ImageTask,
+    SearchSpace,
+    check_positive_ints,
+    dag_hash,
+    resolve_task,
+)
 from .complexity import Complexity, count_complexity
 from .literal import check_text, parse_literal
 from .nb101_network import NB101Network, leaf_blocks, make_block
@@ -427,13 +435,9 @@ class NB101Space(SearchSpace[NB101Arch]):
     # ------------------------------------------------------------ networks
     @staticmethod
     def _check_sizes(stem_channels: Any, num_stacks: Any, cells_per_stack: Any) -> None:
-        for name, value in (
-            ("stem_channels", stem_channels),
-            ("num_stacks", num_stacks),
-            ("cells_per_stack", cells_per_stack),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_ints(
+            stem_channels=stem_channels, num_stacks=num_stacks, cells_per_stack=cells_per_stack
+        )
 
     def build_network(
         self,

@@ -36,7 +36,15 @@ import numpy as np
 
 from nasperf.errors import InvalidArchitectureError
 
-from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
+from .base import (
+    SPACES,
+    CellGraph,
+    GraphBatch,
+    ImageTask,
+    SearchSpace,
+    check_positive_ints,
+    resolve_task,
+)
 from .complexity import Complexity, count_complexity
 from .literal import check_text, parse_literal
 from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
@@ -295,6 +303,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         cells_per_stage: int = 5,
     ) -> NB201Network:
         """The NAS-Bench-201 network (C=16, N=5 by default) for ``dataset``."""
+        check_positive_ints(channels=channels, cells_per_stage=cells_per_stage)
         arch = self.coerce(arch)
         task = resolve_task(dataset)
         return NB201Network(
@@ -315,6 +324,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         """The weight-sharing supernet (:class:`~nasperf.spaces.nb201_supernet.NB201Supernet`)
         of the network :meth:`build_network` builds with the same ``channels`` and
         ``cells_per_stage``."""
+        check_positive_ints(channels=channels, cells_per_stage=cells_per_stage)
         from .nb201_supernet import NB201Supernet
 
         resolve_task(dataset)
@@ -334,6 +344,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         times the cost of each edge operation at that stage's width and resolution; each
         part is counted once by :func:`count_complexity` and cached.
         """
+        check_positive_ints(channels=channels, cells_per_stage=cells_per_stage)
         arch = self.coerce(arch)
         task = resolve_task(dataset)
         base = _skeleton_cost(task, channels, cells_per_stage)

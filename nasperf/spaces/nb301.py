@@ -59,6 +59,7 @@ from .base import (
     ImageTask,
     SearchSpace,
     _choose_sorted,
+    check_positive_ints,
     resolve_task,
 )
 from .complexity import Complexity, count_complexity
@@ -514,6 +515,7 @@ class NB301Space(SearchSpace[NB301Arch]):
         affine: bool = False,
     ) -> DartsNetwork:
         """NASLib's NB301 network (C=32, 8 cells, stem 96 channels) for ``dataset``."""
+        check_positive_ints(channels=channels, layers=layers, stem_multiplier=stem_multiplier)
         arch = self.coerce(arch)
         task = resolve_task(dataset)
         return DartsNetwork(
@@ -540,6 +542,7 @@ class NB301Space(SearchSpace[NB301Arch]):
         """The weight-sharing supernet (:class:`~nasperf.spaces.darts_supernet.DartsSupernet`)
         of the network :meth:`build_network` builds with the same ``channels``, ``layers``,
         ``stem_multiplier`` and ``affine`` (no auxiliary head)."""
+        check_positive_ints(channels=channels, layers=layers, stem_multiplier=stem_multiplier)
         from .darts_supernet import DartsSupernet
 
         resolve_task(dataset)
@@ -570,6 +573,7 @@ class NB301Space(SearchSpace[NB301Arch]):
         resolution; each part is counted once by :func:`count_complexity` and cached. The
         auxiliary head only runs in training mode and is never counted.
         """
+        check_positive_ints(channels=channels, layers=layers, stem_multiplier=stem_multiplier)
         arch = self.coerce(arch)
         task = resolve_task(dataset)
         key = (task, channels, layers, stem_multiplier, affine)

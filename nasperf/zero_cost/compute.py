@@ -211,6 +211,25 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     return x, y.to(torch.int64)
 
 
+def _check_network_kwargs(space: Any, task: Any, kwargs: Mapping[str, Any]) -> None:
+    """Build one network with ``kwargs`` on torch's meta device (no memory, no compute), so
+    that a bad option fails here, naming ``network_kwargs``, not deep inside the run."""
+    import torch
+
+    from nasperf.errors import short_repr
+
+    arch = space.sample(1, seed=0)[0]
+    try:
+        with torch.device("meta"):
+            space.build_network(arch, task, **kwargs)
+    except (TypeError, ValueError, RuntimeError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ValueError(
+            f"network_kwargs {short_repr(dict(kwargs))} do not build a {space.name} network: "
+            f"{reason}"
+        ) from None
+
+
 class Computation:
     """Resolved settings of one :func:`compute` call (shared with the CLI)."""
 
@@ -247,7 +266,13 @@ class Computation:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
         self.device = resolve_device(device)
+        if network_kwargs is not None and not isinstance(network_kwargs, Mapping):
+            raise TypeError(
+                f"network_kwargs must be a dict of builder options, got {type(network_kwargs).__name__}"
+            )
         self.network_kwargs = dict(network_kwargs or {})
+        if self.network_kwargs:
+            _check_network_kwargs(self.space, self.task, self.network_kwargs)
         x, y = _load_inputs(self.task, inputs, int(batch_size), self.seed)
         self.batch_size = len(x)
         self.cache: ProxyCache | None = resolve_cache(cache)

@@ -14,13 +14,19 @@ from .datasets import (
     read_naslib_zc,
     register_benchmark,
 )
-from .errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
+from .errors import (
+    DataFileNotFoundError,
+    DataIntegrityError,
+    IncompatibleVersionError,
+    InvalidArchitectureError,
+)
 from .registry import Registry, UnknownNameError
 from .spaces import get_space
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DataFileNotFoundError",
     "DataIntegrityError",
     "IncompatibleVersionError",
     "LearningCurves",

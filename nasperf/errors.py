@@ -6,6 +6,7 @@ import reprlib
 from typing import Any
 
 __all__ = [
+    "DataFileNotFoundError",
     "DataIntegrityError",
     "IncompatibleVersionError",
     "InvalidArchitectureError",
@@ -38,6 +39,17 @@ class _ShortRepr(reprlib.Repr):
             return repr(x)
         return f"{x[: self.maxstring]!r}... ({len(x):,} bytes)"
 
+    def repr_ndarray(self, x: Any, level: int) -> str:
+        # numpy's own repr spans lines; one line, and the values only when there are few.
+        if x.size <= 16 and x.dtype.kind in "biuf":
+            return f"array({x.tolist()!r})"
+        return f"<{x.dtype} array of shape {tuple(x.shape)}>"
+
+    def repr_Tensor(self, x: Any, level: int) -> str:
+        if x.numel() <= 16 and not x.is_floating_point() or x.numel() <= 8:
+            return f"tensor({x.tolist()!r})"
+        return f"<{x.dtype} tensor of shape {tuple(x.shape)}>"
+
     def repr_int(self, x: int, level: int) -> str:
         # repr of a huge int is quadratic (and refused beyond 4,300 digits): size it instead.
         if x.bit_length() > 190:
@@ -55,6 +67,8 @@ def short_repr(value: Any) -> str:
         shown = _SHORT.repr(value)
     except Exception:  # a user object whose __repr__ fails
         shown = f"<{type(value).__name__} object>"
+    if "\n" in shown:  # a multi-line object repr: one line in a message
+        shown = " ".join(shown.split())
     if len(shown) > 2 * MAX_SHOWN:
         shown = shown[: 2 * MAX_SHOWN] + "..."
     return shown
@@ -88,6 +102,11 @@ class InvalidArchitectureError(ValueError):
 
 class DataIntegrityError(ValueError):
     """A packaged or user data file is missing, corrupt, or does not match its manifest."""
+
+
+class DataFileNotFoundError(DataIntegrityError, FileNotFoundError):
+    """A data file (or a data folder's manifest) does not exist: a ``FileNotFoundError``
+    naming the path, and a :class:`DataIntegrityError` for code that checks data files."""
 
 
 class IncompatibleVersionError(DataIntegrityError):

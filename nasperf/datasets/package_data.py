@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataFileNotFoundError, DataIntegrityError
 
 MANIFEST = "MANIFEST.json"
 
@@ -45,9 +45,9 @@ def manifest(root: str) -> dict[str, dict]:
     try:
         return json.loads(path.read_text())
     except FileNotFoundError as err:
-        raise DataIntegrityError(
-            f"packaged data manifest {path} is missing; reinstall nasperf or rebuild the data "
-            "with scripts/build_package_data.py"
+        raise DataFileNotFoundError(
+            f"data manifest {path} is missing (a data folder needs one); reinstall nasperf or "
+            "rebuild the data with scripts/build_package_data.py"
         ) from err
     except json.JSONDecodeError as err:
         raise DataIntegrityError(f"packaged data manifest {path} is not valid JSON: {err}") from err
@@ -57,7 +57,7 @@ def verify_file(path: Path, expected_sha256: str, expected_bytes: int | None = N
     """Raise ``DataIntegrityError`` if ``path`` is missing, has another size than
     ``expected_bytes`` (when given: a truncated or extended file) or its sha256 differs."""
     if not path.is_file():
-        raise DataIntegrityError(f"data file {path} is missing")
+        raise DataFileNotFoundError(f"data file {path} is missing")
     size = path.stat().st_size
     if expected_bytes is not None and size != expected_bytes:
         raise DataIntegrityError(
@@ -126,7 +126,7 @@ def read_verified(name: str, *, root: str | Path | None = None) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError as err:
-        raise DataIntegrityError(f"data file {path} is missing") from err
+        raise DataFileNotFoundError(f"data file {path} is missing") from err
     expected = entry.get("bytes")
     if expected is not None and len(data) != expected:
         raise DataIntegrityError(

@@ -184,7 +184,7 @@ def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
             while raw and not raw.endswith(("\n", "\r")):
                 raw = fh.readline(1 << 16)
                 length += len(raw)
-            too_long[number] = length
+            too_long[number] = length - (len(raw) - len(raw.rstrip("\r\n")))
             raw = "\n"
         yield raw
 

@@ -391,8 +391,11 @@ class SearchSpace(ABC, Generic[A]):
         """Isomorphism-invariant hash: equal for architectures that compute the same function.
 
         Default: each cell is pruned to its input -> output paths and hashed with
-        :func:`dag_hash`; the cells' hashes are combined in order.
+        :func:`dag_hash`; the cells' hashes are combined in order. ``arch`` may be anything
+        :meth:`coerce` takes.
         """
+        if type(arch) is not self.arch_type:
+            arch = self.coerce(arch)
         parts = []
         for cell in self.cells(arch):
             p = cell.pruned()

@@ -201,13 +201,29 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
             "inputs must be None (packaged images), a path to an image source, or a pair "
             f"(images, labels) of tensors; got {type(inputs).__name__}"
         )
-    x, y = (torch.as_tensor(v) for v in inputs)
+    try:
+        x, y = (torch.as_tensor(v) for v in inputs)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"inputs must be (images, labels) tensors: {err}") from None
     if x.ndim != 4 or not torch.is_floating_point(x):
-        raise ValueError(f"images must be a float tensor (N, C, H, W), got {x.dtype} {x.shape}")
+        raise ValueError(
+            f"inputs: images must be a float tensor (N, C, H, W), got {x.dtype} {tuple(x.shape)}"
+        )
     if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"labels must have shape ({len(x)},), got {tuple(y.shape)}")
+        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
     if x.shape[1] != task.channels:
-        raise ValueError(f"{task.name} networks take {task.channels} channels, got {x.shape[1]}")
+        raise ValueError(
+            f"inputs: {task.name} networks take {task.channels} channels, got {x.shape[1]}"
+        )
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= task.num_classes):
+        raise ValueError(
+            f"inputs: labels must be classes 0..{task.num_classes - 1} of {task.name}, got "
+            f"values in [{int(y.min())}, {int(y.max())}]"
+        )
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("inputs: images hold NaN / inf values")
     return x, y.to(torch.int64)
 
 

@@ -299,6 +299,8 @@ def _add_screen_parser(sub) -> None:
 
 
 def _screen(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from nasperf import pretrained
     from nasperf.errors import DataIntegrityError
 
@@ -316,6 +318,8 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", f"--n-jobs must be at least 1 (or -1), got {args.n_jobs}")
     if args.batch_size < 1:
         return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
+    if not Path(args.archs).is_file():  # before the checkpoint is loaded
+        return _fail("nasperf screen", f"architecture file {args.archs} does not exist")
     try:
         ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
     except (ValueError, OSError, DataIntegrityError) as err:

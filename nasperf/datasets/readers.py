@@ -27,6 +27,7 @@ import pandas as pd
 
 from nasperf.errors import InvalidArchitectureError, short_repr
 from nasperf.spaces import SearchSpace, get_space
+from nasperf.spaces.literal import strict_float
 
 __all__ = [
     "DUPLICATES",
@@ -386,28 +387,41 @@ def read_architecture_csv(
     text = _read_text(path)
     if not text.strip():
         raise ValueError(f"{path}: the file is empty (expected a header line)")
+    # csv (not pandas): a row with too many or too few fields is an error naming its line,
+    # never a silently shifted column, and line numbers count physical lines.
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
-        raise ValueError(f"{path}: not a readable CSV file ({_first_line(err)})") from None
-    if arch_column not in raw.columns:
-        raise ValueError(
-            f"{path}: no architecture column {arch_column!r}; columns: {list(raw.columns)}"
-        )
+        header = [h.strip() for h in next(reader)]
+        rows = []
+        lines = []
+        for row in reader:
+            if not any(v.strip() for v in row):
+                continue
+            if len(row) != len(header):
+                raise ValueError(
+                    f"{path.name} line {reader.line_num}: {len(row)} fields, the header has "
+                    f"{len(header)} (quote fields that hold commas)"
+                )
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as err:
+        raise ValueError(f"{path.name} line {reader.line_num}: not readable CSV ({err})") from None
+    if len(set(header)) != len(header):
+        raise ValueError(f"{path.name} line 1: a column name appears twice in {header}")
+    if arch_column not in header:
+        raise ValueError(f"{path}: no architecture column {arch_column!r}; columns: {header}")
     if targets is None:
-        targets = [c for c in raw.columns if c != arch_column]
+        targets = [c for c in header if c != arch_column]
     elif isinstance(targets, str):
         targets = [targets]
-    missing = [c for c in targets if c not in raw.columns]
+    missing = [c for c in targets if c not in header]
     if missing:
-        raise ValueError(
-            f"{path}: target columns {missing} not found; columns: {list(raw.columns)}"
-        )
+        raise ValueError(f"{path}: target columns {missing} not found; columns: {header}")
 
+    col = header.index(arch_column)
     index: list[str] = []
-    # Line numbers count the header as line 1 (a record spanning lines would shift them).
-    for i, cell in enumerate(raw[arch_column]):
-        line = i + 2
+    for row, line in zip(rows, lines, strict=True):
+        cell = row[col]
         try:
             arch = space_obj.coerce(cell.strip())
         except InvalidArchitectureError as err:
@@ -420,32 +434,26 @@ def read_architecture_csv(
         index.append(space_obj.to_string(arch))
 
     out = {}
-    for col in targets:
+    for name in targets:
+        k = header.index(name)
         values = []
-        for i, cell in enumerate(raw[col]):
-            where = f"{path.name} line {i + 2}, column {col!r}"
-            if cell.strip() == "":
-                raise ValueError(f"{where}: missing target value ({cell!r})")
-            try:
-                v = float(cell) if cell.strip().isascii() else math.nan
-            except ValueError:
-                v = None
-            if v is None or (math.isnan(v) and cell.strip().lower() not in ("nan", "-nan")):
+        for row, line in zip(rows, lines, strict=True):
+            cell = row[k]
+            where = f"{path.name} line {line}, column {name!r}"
+            v = strict_float(cell)
+            if v is None:
+                if cell.strip() == "":
+                    raise ValueError(f"{where}: missing target value ({cell!r})")
                 raise ValueError(f"{where}: {short_repr(cell)} is not a number")
             if math.isnan(v):
                 raise ValueError(f"{where}: missing target value ({cell!r})")
             if not math.isfinite(v):
                 raise ValueError(f"{where}: {short_repr(cell)} is not a finite number")
             values.append(v)
-        out[col] = values
-    wheres = [f"{path.name} line {i + 2}" for i in range(len(index))]
+        out[name] = values
+    wheres = [f"{path.name} line {line}" for line in lines]
     keep = _resolve_duplicates(index, wheres, duplicates)
     df = pd.DataFrame(out, index=pd.Index(index, name="arch"), columns=list(targets))
     df = df.astype("float64").iloc[keep]
     df.attrs = {"space": space_obj.name}
     return df
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0][:300] if lines else type(err).__name__

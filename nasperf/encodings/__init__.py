@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from nasperf.registry import _import_family
+from nasperf.errors import short_repr
+from nasperf.registry import UnknownNameError, _import_family
 
 from .base import ENCODINGS, Encoder, as_arch_list, resolve_space
 
@@ -35,6 +36,11 @@ def get(name: str | Sequence[str], *, space: Any = "nb201", **params: Any):
     """
     if isinstance(name, str):
         return ENCODINGS.get(name)(space=space, **params)
+    if not isinstance(name, Sequence) or not all(isinstance(n, str) for n in name):
+        raise UnknownNameError(
+            f"encoding name must be a string or a list of strings, got {short_repr(name)}; "
+            f"available: {', '.join(available())}"
+        )
     names = list(name)
     if not names:
         raise ValueError("expected at least one encoding name")

@@ -37,6 +37,7 @@ __all__ = [
     "Call",
     "check_text",
     "parse_literal",
+    "strict_float",
 ]
 
 #: Characters of one architecture text (NB301 genotypes are ~400, NB101 JSON ~250).
@@ -68,6 +69,22 @@ _CONSTANTS = {
 }
 _CLOSER = {"[": "]", "(": ")", "{": "}", "call": ")"}
 _MAX_NAME = 100
+
+
+_FLOAT_TEXT = re.compile(
+    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def strict_float(text: str) -> float | None:
+    """The number a table cell spells (``1``, ``-2.5e3``, ``nan``, ``inf``; surrounding
+    blanks allowed), or ``None``: unlike ``float()``, no ``1_000``, no Unicode digits, at
+    most 64 characters."""
+    text = text.strip()
+    if len(text) > 64 or not _FLOAT_TEXT.fullmatch(text):
+        return None
+    return float(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf.errors import short_repr
+from nasperf.spaces.literal import strict_float
 
 REASONS_COLUMN = "nan_reasons"
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -102,10 +103,7 @@ def _parse_rows(data: bytes, path: Path) -> list[list[str]]:
 
 def _score(text: str, where: str) -> float:
     """A score cell: a float written by ``repr`` (``nan`` where undefined, never inf)."""
-    try:
-        value = float(text) if text.isascii() else None
-    except ValueError:
-        value = None
+    value = strict_float(text)
     if value is None or math.isinf(value):
         raise ValueError(f"{where}: {short_repr(text)} is not a score (a finite number or nan)")
     return value

@@ -4,8 +4,9 @@ For ``--cells`` random NB201 cells (C=16, N=5, CIFAR-10, batch 64, ``--threads``
 times ``score`` for each proxy alone and for the shared set {synflow, nwot, jacov, snip,
 grad_norm, fisher, params, flops}, and prints the median seconds per architecture with the
 ratio against the reference implementation's figures (SamsungLabs zero-cost-nas, median of 8
-random cells, 2 threads). Networks are built outside the timed region; one untimed warm-up
-call per network shape lets oneDNN build its kernels first.
+random cells, 2 threads), and the share of ``score``'s up-front contract check (one no-grad
+forward). Networks are built outside the timed region; one untimed warm-up call per network
+shape lets oneDNN build its kernels first.
 
 Usage: python bench/zero_cost.py [--quick] [--cells 8] [--threads 2]
 """
@@ -19,7 +20,8 @@ import time
 import torch
 
 import nasperf
-from nasperf.zero_cost import available, score
+from nasperf.zero_cost import PROXIES, available, score
+from nasperf.zero_cost.contract import check_call
 
 #: seconds per architecture of the reference implementation (zero-cost-nas, 2 threads)
 REFERENCE = {
@@ -48,6 +50,8 @@ def main() -> None:
         nets.append(space.build_network(arch, "cifar10"))
     score(nets[0], x, y, proxies)  # warm-up: oneDNN kernel creation
     times: dict[str, list[float]] = {p: [] for p in [*proxies, "shared set"]}
+    check_times: list[float] = []
+    shared = {p: PROXIES.get(p)() for p in SHARED}
     for net in nets:
         for p in proxies:
             t = time.perf_counter()
@@ -56,6 +60,10 @@ def main() -> None:
         t = time.perf_counter()
         score(net, x, y, SHARED)
         times["shared set"].append(time.perf_counter() - t)
+        # the up-front contract check alone (one no-grad forward), included in every score
+        t = time.perf_counter()
+        check_call(net, x, y, shared, None, 0)
+        check_times.append(time.perf_counter() - t)
     print(
         f"# zero-cost proxies, NB201 C=16 N=5, CIFAR-10 batch 64, {args.threads} threads, "
         f"median of {n_cells} random cells\n"
@@ -71,6 +79,11 @@ def main() -> None:
             print(f"| {label} | {med:.3f} | - | - |")
         else:
             print(f"| {label} | {med:.3f} | {ref:.2f} | {ref / med:.1f}x |")
+    check = statistics.median(check_times)
+    print(
+        f"\nContract check included in each score (one no-grad forward): {check:.3f} s / arch, "
+        f"{check / statistics.median(times['shared set']):.1%} of the shared set."
+    )
     print(
         "\nReference of the shared set: the six reference proxies together "
         f"({ref_shared:.2f} s); target for the shared set <= 1.0 s."

@@ -16,10 +16,12 @@ from .base import (
     ImageTask,
     SearchSpace,
     as_rng,
+    check_positive_ints,
     dag_hash,
     resolve_task,
 )
 from .complexity import Complexity, count_complexity
+from .literal import MAX_TEXT_LENGTH, Call, check_text, parse_literal, strict_float
 from .nb101 import NB101Arch, NB101Space
 from .nb201 import NB201Arch, NB201Space
 from .nb301 import NB301Arch, NB301Space
@@ -40,8 +42,10 @@ def available() -> list[str]:
 
 
 __all__ = [
+    "MAX_TEXT_LENGTH",
     "SPACES",
     "TASKS",
+    "Call",
     "CellGraph",
     "Complexity",
     "GraphBatch",
@@ -55,8 +59,12 @@ __all__ = [
     "SearchSpace",
     "as_rng",
     "available",
+    "check_positive_ints",
+    "check_text",
     "count_complexity",
     "dag_hash",
     "get_space",
+    "parse_literal",
     "resolve_task",
+    "strict_float",
 ]

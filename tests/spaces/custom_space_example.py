@@ -9,7 +9,7 @@ import numpy as np
 from torch import nn
 
 from nasperf.errors import InvalidArchitectureError
-from nasperf.spaces import CellGraph, ImageTask, SearchSpace, resolve_task
+from nasperf.spaces import CellGraph, ImageTask, SearchSpace, check_text, resolve_task
 
 CHAIN_OPS = ("conv3x3", "conv1x1", "skip")
 
@@ -39,8 +39,8 @@ class ChainSpace(SearchSpace[ChainArch]):
     max_nodes = 5
 
     def parse(self, text: str) -> ChainArch:
-        if not isinstance(text, str):
-            raise InvalidArchitectureError("text", text, "expected a string", space=self.name)
+        # check_text refuses non-strings and over-long text before anything reads it
+        text = check_text(text, "text", space=self.name)
         return ChainArch(tuple(text.split("-")))
 
     def to_string(self, arch: ChainArch) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf._device import resolve_device
+from nasperf.errors import short_repr
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
@@ -134,7 +135,17 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
     start = time.perf_counter()
     device = torch.device(job.device)
     with _seeded(job.seed, device):
-        network = job.space.build_network(arch, job.task, **job.network_kwargs)
+        try:
+            network = job.space.build_network(arch, job.task, **job.network_kwargs)
+        except (TypeError, ValueError, RuntimeError) as err:
+            if not job.network_kwargs:
+                raise
+            # Checked here, at the first network built, so that cache hits build nothing.
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise ValueError(
+                f"network_kwargs {short_repr(job.network_kwargs)} do not build a "
+                f"{job.space.name} network: {reason}"
+            ) from None
     network = network.to(device)
     x, y = job.inputs.to(device), job.targets.to(device)
     # score_details never changes the network and runs each shared pass once for all
@@ -227,25 +238,6 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     return x, y.to(torch.int64)
 
 
-def _check_network_kwargs(space: Any, task: Any, kwargs: Mapping[str, Any]) -> None:
-    """Build one network with ``kwargs`` on torch's meta device (no memory, no compute), so
-    that a bad option fails here, naming ``network_kwargs``, not deep inside the run."""
-    import torch
-
-    from nasperf.errors import short_repr
-
-    arch = space.sample(1, seed=0)[0]
-    try:
-        with torch.device("meta"):
-            space.build_network(arch, task, **kwargs)
-    except (TypeError, ValueError, RuntimeError) as err:
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(
-            f"network_kwargs {short_repr(dict(kwargs))} do not build a {space.name} network: "
-            f"{reason}"
-        ) from None
-
-
 class Computation:
     """Resolved settings of one :func:`compute` call (shared with the CLI)."""
 
@@ -287,8 +279,6 @@ class Computation:
                 f"network_kwargs must be a dict of builder options, got {type(network_kwargs).__name__}"
             )
         self.network_kwargs = dict(network_kwargs or {})
-        if self.network_kwargs:
-            _check_network_kwargs(self.space, self.task, self.network_kwargs)
         x, y = _load_inputs(self.task, inputs, int(batch_size), self.seed)
         self.batch_size = len(x)
         self.cache: ProxyCache | None = resolve_cache(cache)

@@ -9,9 +9,11 @@ expected and what was got:
 * ``inputs`` is a floating tensor ``(N, ...)`` of finite values, ``N >= 2`` when a proxy
   reads the data (per-sample statistics need two samples);
 * ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)``;
-* one forward of ``network`` on ``inputs`` (no gradients, private copies of the buffers, so
-  nothing changes; train mode when a proxy reads the data, as the shared pass runs) returns
-  one floating tensor of logits ``(N, C)``, all finite;
+* one forward of ``network`` on the first two inputs (no gradients, private copies of the
+  buffers, so nothing changes; train mode when a proxy reads the data, as the shared pass
+  runs) returns one floating tensor of logits ``(2, C)``, all finite. Two samples keep the
+  check at a few percent of one batch forward (it runs for every architecture ``compute``
+  scores) and still exercise batch statistics;
 * ``loss_fn(logits, targets)`` (when given) returns a scalar tensor;
 * ``seed`` is an int.
 """
@@ -97,16 +99,16 @@ def check_call(
             raise ValueError(
                 f"targets must have shape ({n},) for {n} inputs, got {_shape(targets)}"
             )
-    logits = _forward(network, inputs, train=reads_data)
-    if (
+    probe = inputs[: min(n, 2)]
+    m = probe.shape[0]
+    logits = _forward(network, probe, train=reads_data)
+    if not (
         isinstance(logits, torch.Tensor)
         and logits.dim() == 2
-        and logits.shape[0] == n
+        and logits.shape[0] == m
         and logits.shape[1] >= 1
         and logits.is_floating_point()
     ):
-        pass
-    else:
         got = (
             _shape(logits)
             if isinstance(logits, torch.Tensor)
@@ -114,9 +116,9 @@ def check_call(
             + (f" of {len(logits)}" if isinstance(logits, tuple | list) else "")
         )
         raise ValueError(
-            f"network(inputs) must return one floating tensor of logits ({n}, num_classes) "
-            f"for a batch of {n}, got {got}; wrap the module so that forward returns the "
-            "logits only"
+            f"network(inputs) must return one floating tensor of logits (N, num_classes) "
+            f"for N inputs: for inputs[:{m}] it returned {got}, not ({m}, num_classes); wrap "
+            "the module so that forward returns the logits only"
         )
     if not bool(torch.isfinite(logits).all()):
         raise ValueError(
@@ -134,11 +136,11 @@ def check_call(
     if loss_fn is not None and targets is not None:
         try:
             with torch.no_grad():
-                loss = loss_fn(logits, targets)
+                loss = loss_fn(logits, targets[:m])
         except Exception as err:
             raise ValueError(
                 f"loss_fn(logits, targets) failed on logits {_shape(logits)} and targets "
-                f"{_shape(targets)}: {_first_line(err)}"
+                f"{_shape(targets[:m])}: {_first_line(err)}"
             ) from err
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             got = _shape(loss) if isinstance(loss, torch.Tensor) else type(loss).__name__

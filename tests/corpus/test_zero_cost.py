@@ -81,7 +81,7 @@ SCORE = [
     s(
         "inputs-channels",
         ValueError,
-        r"network\(inputs\) failed on inputs .*\(4, 1, 8, 8\).*channels",
+        r"network\(inputs\) failed on inputs .*\(2, 1, 8, 8\).*channels",
         x=X[:, :1],
     ),
     s(
@@ -95,19 +95,19 @@ SCORE = [
     s(
         "logits-1d",
         ValueError,
-        r"logits \(4, num_classes\).*shape \(4,\)",
+        r"logits \(N, num_classes\).*inputs\[:2\].*shape \(2,\)",
         net=Wrapped(lambda z: z[:, 0]),
     ),
     s(
         "logits-3d",
         ValueError,
-        r"logits .*shape \(4, 10, 2\)",
+        r"logits .*shape \(2, 10, 2\)",
         net=Wrapped(lambda z: torch.stack([z, z], -1)),
     ),
     s("logits-one-row", ValueError, r"shape \(1, 10\)", net=Wrapped(lambda z: z[:1])),
-    s("logits-tuple", ValueError, r"got a tuple of 2", net=Wrapped(lambda z: (z, z))),
-    s("logits-list", ValueError, r"got a list of 1", net=Wrapped(lambda z: [z])),
-    s("logits-dict", ValueError, r"got a dict", net=Wrapped(lambda z: {"logits": z})),
+    s("logits-tuple", ValueError, r"returned a tuple of 2", net=Wrapped(lambda z: (z, z))),
+    s("logits-list", ValueError, r"returned a list of 1", net=Wrapped(lambda z: [z])),
+    s("logits-dict", ValueError, r"returned a dict", net=Wrapped(lambda z: {"logits": z})),
     s("logits-int", ValueError, r"torch.int64 tensor", net=Wrapped(lambda z: z.long())),
     s("logits-nan", ValueError, r"non-finite logits", net=Wrapped(lambda z: z * float("nan"))),
     s("logits-inf", ValueError, r"non-finite logits", net=Wrapped(lambda z: z / 0.0)),
@@ -132,7 +132,7 @@ SCORE = [
     s(
         "loss-vector",
         ValueError,
-        r"loss_fn\(logits, targets\) must return a scalar.*\(4,\)",
+        r"loss_fn\(logits, targets\) must return a scalar.*\(2,\)",
         loss_fn=lambda z, t: nn.functional.cross_entropy(z, t, reduction="none"),
     ),
     s(

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from nasperf.encodings.zero_cost import ZeroCostFeatures
+from nasperf.errors import DataIntegrityError
 from nasperf.registry import UnknownNameError
 from nasperf.spaces import NB201Space
 from nasperf.zero_cost import PROXIES, Proxy
@@ -197,7 +198,7 @@ def test_bad_arguments_give_clear_errors(tmp_path, archs):
             _compute("nb201", archs, ["params"], device="cuda")
     bad = tmp_path / "not_a_db.sqlite"
     bad.write_bytes(b"this is no database" * 100)
-    with pytest.raises(RuntimeError, match="cannot use .* as a proxy cache"):
+    with pytest.raises(DataIntegrityError, match="cannot use .*not_a_db.sqlite as a proxy cache"):
         _compute("nb201", archs, ["params"], cache=bad)
 
 

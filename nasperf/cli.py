@@ -318,9 +318,10 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", f"--n-jobs must be at least 1 (or -1), got {args.n_jobs}")
     if args.batch_size < 1:
         return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
-    if not Path(args.archs).is_file():  # before the checkpoint is loaded
-        return _fail("nasperf screen", f"architecture file {args.archs} does not exist")
     try:
+        pretrained.info(args.checkpoint)  # an unknown name first, cheaply
+        if not Path(args.archs).is_file():  # then the file, before the checkpoint is loaded
+            raise FileNotFoundError(f"architecture file {args.archs} does not exist")
         ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
     except (ValueError, OSError, DataIntegrityError) as err:
         return _fail("nasperf screen", err)

@@ -128,7 +128,10 @@ def _number(value: Any, where: str, nan: str) -> float:
     elif isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{where}: expected a number, got {short_repr(value)}")
     else:
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond float range
+            v = math.inf if value > 0 else -math.inf
     if not math.isfinite(v):
         if nan == "error":
             raise ValueError(
@@ -152,7 +155,13 @@ def _flatten_scores(values: Mapping[str, Any], where: str, nan: str) -> dict[str
         if name == "arch":
             continue
         if name == "idx":
-            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+            text = (
+                str(value)
+                if isinstance(value, int)
+                and not isinstance(value, bool)
+                and value.bit_length() < 60
+                else value
+            )
             if (
                 not isinstance(text, str)
                 or not text.isascii()

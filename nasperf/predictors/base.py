@@ -346,7 +346,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             if raw.dtype.kind in "cbOUSV" and raw.dtype != object:
                 raise TypeError(f"got dtype {raw.dtype}")
             y = raw.astype(np.float64)
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, OverflowError) as err:
             raise ValueError(f"y must be numeric (float) targets: {err}") from None
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]

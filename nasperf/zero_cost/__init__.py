@@ -143,6 +143,18 @@ def score(
         Requested proxy -> score; NaN where the proxy is undefined for this network (the
         reasons are in :func:`score_details`). Ensemble members requested implicitly are
         included.
+
+    Raises
+    ------
+    TypeError, ValueError
+        The call breaks the contract, checked up front with one no-grad forward on the first
+        two inputs (:mod:`nasperf.zero_cost.contract`): not a module with parameters, inputs
+        not floating / finite (or fewer than 2 for proxies that read data), targets not
+        integer classes ``(N,)`` in ``[0, C)``, logits not one floating ``(N, C)`` tensor of
+        finite values, a ``loss_fn`` that does not return a scalar, ``proxies`` not a name
+        or a list of names, ``seed`` not an int. The message says what was expected.
+    nasperf.UnknownNameError
+        An unknown proxy name.
     """
     details = score_details(network, inputs, targets, proxies, loss_fn, seed=seed)
     return {name: r.value for name, r in details.items()}

@@ -155,6 +155,18 @@ NASLIB = [
         r"synflow: inf is not a finite number",
     ),
     z(
+        "score-huge-int",
+        raw(f'"{K0}": {{"synflow": 1{"0" * 400}}}'),
+        ValueError,
+        r"synflow: <int of 1,329 bits> is not a finite number",
+    ),
+    z(
+        "idx-huge-int",
+        raw(f'"{K0}": {{"idx": 1{"0" * 400}, "synflow": 1.0}}'),
+        ValueError,
+        r"idx must be a non-negative int, got <int of",
+    ),
+    z(
         "score-object-no-score",
         rec({"synflow": {"time": 1.0}}),
         ValueError,

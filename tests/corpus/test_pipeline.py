@@ -164,6 +164,12 @@ PREDICTORS = [
         r"y must be numeric",
     ),
     c(
+        "predictors/fit/y-huge-int",
+        lambda: xgb().fit(ARCHS, [10**400, 1, 2, 3, 4, 5]),
+        ValueError,
+        r"y must be numeric \(float\) targets: int too large",
+    ),
+    c(
         "predictors/fit/y-2d",
         lambda: xgb().fit(ARCHS, np.ones((6, 2))),
         ValueError,

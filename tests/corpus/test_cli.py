@@ -12,7 +12,7 @@ import pytest
 
 from nasperf.cli import main
 
-from ._corpus import watchdog
+from ._corpus import HEADROOM, memory_cap, watchdog
 
 A0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
 A0_UNICODE = A0.replace("~0|+", "~\uff10|+", 1)
@@ -259,7 +259,7 @@ CASES = [
 def test_cli_bad_argument(case: Cli, tmp_path, capsys) -> None:
     files(tmp_path)
     argv = [a.replace("{tmp}", str(tmp_path)) for a in case.argv]
-    with watchdog():
+    with watchdog(), memory_cap(HEADROOM):
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse's own errors

@@ -225,7 +225,7 @@ def _proxies(args: argparse.Namespace) -> int:
             done += 1
             if first is not None and done >= first and done < len(todo):
                 elapsed = time.perf_counter() - start
-                if elapsed >= 2.0:
+                if elapsed >= _ETA_AFTER_S:
                     _print_eta(done, elapsed, len(todo), args.workers)
                     first = None
         complete = True
@@ -246,6 +246,11 @@ def _proxies(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+#: The expected time is printed once this many seconds have passed (and a few architectures
+#: per worker are done), so that it rests on computed, not cached, architectures.
+_ETA_AFTER_S = 2.0
 
 
 def _duration(seconds: float) -> str:

@@ -107,6 +107,16 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     return path
 
 
+def _time_axis(rows: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The time of each row and the axis label: White et al.'s ``total_time_s`` where every
+    row has one, else the predictor's fit + query time."""
+    total = rows["total_time_s"].astype(float)
+    if np.isfinite(total).all():
+        return total, "simulated training + fit + query time (s)"
+    compute = rows["fit_time_s"].astype(float) + rows["predict_time_s"].astype(float)
+    return compute, "fit + query time (s); the data has no training times"
+
+
 def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
     """``metric`` vs time (s, log) per predictor, as White et al. Fig. 1.
 
@@ -121,13 +131,8 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     sources = _sources(table)
     fig, axes = _grid(len(sources), plt)
     for ax, (title, sub) in zip(axes, sources, strict=True):
-        total = sub["total_time_s"].astype(float)
-        if np.isfinite(total).all():
-            sub = sub.assign(_t=total)
-            xlabel = "simulated training + fit + query time (s)"
-        else:
-            sub = sub.assign(_t=sub["fit_time_s"].astype(float) + sub["predict_time_s"])
-            xlabel = "fit + query time (s); the data has no training times"
+        t, xlabel = _time_axis(sub)
+        sub = sub.assign(_t=t)
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
         for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))

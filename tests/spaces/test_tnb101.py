@@ -277,6 +277,9 @@ def test_every_numeric_encoding_works(space):
         X = enc.transform(archs)
         assert X.shape == (25, enc.n_features_out_) and np.isfinite(X).all()
         assert np.array_equal(enc.transform([space.to_string(a) for a in archs[:5]]), X[:5])
+    graphs = encodings.get("graph", space=space.name).fit(archs).transform(archs)
+    assert len(graphs) == 25
+    assert graphs[0].num_nodes == space.cells(archs[0])[0].n_nodes
 
 
 # ------------------------------------------------------------------------------- tasks, networks

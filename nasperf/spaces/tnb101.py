@@ -281,6 +281,14 @@ class _TNB101Space(SearchSpace):
         f, p = _head_cost(head, c, r, task.num_classes, task.resolution, tiles)
         return Complexity(mflops=(flops + f) / 1e6, mparams=(params + p) / 1e6)
 
+    def flops(self, arch: Any, dataset: str | ImageTask = "class_scene", **kwargs: Any) -> float:
+        """MFLOPs of one forward pass on one input, as NASLib reports them (:meth:`complexity`)."""
+        return self.complexity(arch, dataset, **kwargs).mflops
+
+    def params(self, arch: Any, dataset: str | ImageTask = "class_scene", **kwargs: Any) -> float:
+        """Parameters of the network, in millions."""
+        return self.complexity(arch, dataset, **kwargs).mparams
+
 
 @lru_cache(maxsize=64)
 def _stem_cost(in_channels: int, resolution: int, base_channels: int) -> tuple[int, int]:

@@ -358,6 +358,13 @@ def test_complexity_equals_counting_the_built_network(task):
         assert round(fast.mparams * 1e6) == round(whole.mparams * 1e6)
 
 
+def test_flops_and_params_default_to_the_first_task():
+    arch = MICRO.parse("64-41414-1_02_333")
+    assert MICRO.flops(arch) == MICRO.complexity(arch, "class_scene").mflops
+    assert MICRO.params(arch, "jigsaw") == MICRO.complexity(arch, "jigsaw").mparams
+    assert MACRO.flops("64-4141-basic", "cifar10") < MACRO.flops("64-4141-basic")  # 32 px
+
+
 def test_jigsaw_complexity_counts_the_shared_encoder_once():
     t = resolve_task("jigsaw")
     tile = (1, 3, t.resolution, t.resolution)

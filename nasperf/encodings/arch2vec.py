@@ -50,6 +50,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
@@ -293,7 +294,7 @@ class Arch2VecEncoder(Encoder):
         adj_t = torch.from_numpy(adj).to(device)
         ops_t = torch.from_numpy(ops.astype(np.int64)).to(device)
         shuffle = torch.Generator(device="cpu").manual_seed(seed)
-        opt = torch.optim.Adam(model.parameters(), lr=float(self.lr))
+        opt = without_denormals(torch.optim.Adam(model.parameters(), lr=float(self.lr)))
         n = adj_t.shape[0]
         bs = int(self.batch_size)
         curve = []
@@ -567,6 +568,9 @@ class Arch2VecEncoder(Encoder):
             isinstance(v, torch.Tensor) for v in state.values()
         ):
             raise ValueError(f"{w_file}: expected a state_dict of tensors")
+        from nasperf._denormals import flush_denormals_
+
+        flush_denormals_(state.values())  # weights saved before training flushed them
         model = _VGAE(len(labels), enc.hidden_dim, enc.latent_dim, enc.n_layers, float(enc.dropout))
         try:
             model.load_state_dict(state, strict=True)

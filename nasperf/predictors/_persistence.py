@@ -749,11 +749,16 @@ def _load_state(module, arrays: dict, prefix: str, where: Any) -> None:
 
     if not isinstance(module, torch.nn.Module):
         raise DataIntegrityError(f"{where}: {prefix} is not a network of this predictor")
+    from nasperf._denormals import flush_denormals_
+
     state = {
         k[len(prefix) + 1 :]: torch.from_numpy(v.copy())
         for k, v in arrays.items()
         if k.startswith(prefix + "/")
     }
+    # Files saved before training flushed denormals can hold them; they slow every
+    # multiply on many CPUs and are 0 to within 1e-38 (see nasperf._denormals).
+    flush_denormals_(state.values())
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as err:

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 
 from .._torch_utils import torch_threads
@@ -406,8 +407,10 @@ class GraphPredictor(Predictor):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             self.network_ = net = self._make_network().to(self._device())
-            opt = torch.optim.Adam(
-                net.parameters(), lr=self.lr, weight_decay=self.weight_decay, foreach=True
+            opt = without_denormals(
+                torch.optim.Adam(
+                    net.parameters(), lr=self.lr, weight_decay=self.weight_decay, foreach=True
+                )
             )
             steps_per_epoch = max(1, -(-packed.n_graphs // self.batch_size))
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from nasperf._denormals import without_denormals
+
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
 from ..base import Predictor, fit_scaler
@@ -167,7 +169,7 @@ class SparseGPPredictor(Predictor):
             torch.manual_seed(self._seed())
             model.train()
             likelihood.train()
-            opt = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
+            opt = without_denormals(torch.optim.Adam(model.parameters(), lr=self.learning_rate))
             mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, model)
             x, t = model.train_inputs[0], model.train_targets
             for _ in range(self.n_iter):

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from nasperf._denormals import without_denormals
+
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
 from ..base import Predictor, fit_scaler
@@ -162,8 +164,10 @@ class VariationalSparseGPPredictor(Predictor):
             torch.manual_seed(self._seed())
             model.train()
             likelihood.train()
-            opt = torch.optim.Adam(
-                [*model.parameters(), *likelihood.parameters()], lr=self.learning_rate
+            opt = without_denormals(
+                torch.optim.Adam(
+                    [*model.parameters(), *likelihood.parameters()], lr=self.learning_rate
+                )
             )
             elbo = gpytorch.mlls.VariationalELBO(likelihood, model, num_data=n)
             for _ in range(self.n_epochs):

@@ -48,6 +48,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nasperf._denormals import without_denormals
 from nasperf.datasets.images import normalize_images
 from nasperf.spaces import as_rng
 
@@ -385,16 +386,20 @@ class WeightSharingPredictor(Predictor):
             net = self._new_net(self.seed_ + 1 + index)
         dev = self._device()
         params = list(net.parameters())
-        opt = torch.optim.SGD(
-            params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+        opt = without_denormals(
+            torch.optim.SGD(
+                params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+            )
         )
         alphas = alpha_opt = None
         n = len(train_x)
         if stage.relaxation:
             gen = torch.Generator().manual_seed(self.seed_ + 1000 + index)
             alphas = net.init_alphas(gen)
-            alpha_opt = torch.optim.Adam(
-                list(alphas.values()), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3
+            alpha_opt = without_denormals(
+                torch.optim.Adam(
+                    list(alphas.values()), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3
+                )
             )
             w_idx, a_idx = np.arange(n // 2), np.arange(n // 2, n)
         else:

@@ -718,8 +718,9 @@ def _missing(
     out = []
     if req.learning_curves and not _default_budget(config, bench, data):
         out.append(
-            f"learning curves ({where} has no fidelity cheaper than the target; set budgets, "
-            "or fidelities for your data)"
+            f"learning curves ({where} has no fidelity cheaper than the target"
+            + ("" if data is None else "; set fidelities for your data, and budgets")
+            + ")"
         )
     wants_zc = req.zero_cost or pred.get("zero_cost", False)
     if wants_zc and config.zero_cost_table is None and (data or {}).get("format") != "naslib_zc":

@@ -13,7 +13,6 @@ finish, in completion order; the caller stores them.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import socket
@@ -195,9 +194,11 @@ def _sha256(path: Path) -> str:
 
 
 def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    from .config import source_dataset
+
     spec = trial.get("zero_cost_table")
     data = trial.get("data")
-    space, dataset = trial["space"], trial["dataset"]
+    space, dataset = trial["space"], source_dataset(trial)
     if spec is None and data is not None and data["format"] == "naslib_zc":
         return table  # NASLib zero-cost files carry the proxies beside the target
     if spec is None:
@@ -279,12 +280,15 @@ def run_trial(trial: Mapping[str, Any]) -> dict:
 
 def _run_trial(trial: Mapping[str, Any]) -> dict:
     import nasperf.predictors as P
+    from nasperf.evaluation.config import source_dataset
     from nasperf.evaluation.metrics import evaluate, initialisation_time
     from nasperf.evaluation.protocol import make_split
 
     start = time.perf_counter()
+    from nasperf._imports import import_user_module
+
     for module in trial.get("imports", []):
-        importlib.import_module(module)
+        import_user_module(module)
     table, info = load_source(trial)
     target = info["target"]
     if target not in table.columns:
@@ -308,7 +312,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
 
     params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
-    defaults = {"space": info["space"] or trial["space"], "dataset": trial["dataset"]}
+    defaults = {"space": info["space"] or trial["space"], "dataset": source_dataset(trial)}
     if trial.get("images") is not None:
         defaults["images"] = trial["images"]["path"]
     if trial.get("training_epochs") is not None:

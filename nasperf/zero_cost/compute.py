@@ -154,8 +154,10 @@ def _init_worker(job: _Job, imports: Sequence[str]) -> None:
     global _WORKER_JOB
     # One intra-op thread per process: N workers use N cores without oversubscription.
     torch.set_num_threads(1)
+    from nasperf._imports import import_user_module
+
     for module in imports:
-        importlib.import_module(module)
+        import_user_module(module)
     _WORKER_JOB = job
 
 

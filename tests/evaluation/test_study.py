@@ -217,7 +217,7 @@ def test_default_study_end_to_end_shrunk(tmp_path, capsys, monkeypatch):
     # a budget column because the default study has a learning-curve predictor (omni)
     assert "| predictor | budget | n_train | seeds | kendall_tau | spearman" in printed
     (folder,) = (tmp_path / "studies").iterdir()  # default: studies/<name>-<digest>
-    assert folder.name.startswith("nb201-quick-")
+    assert folder.name.startswith("nb201-cifar10-quick-")  # named for its source
     table = read_results(folder)
     # the training-free proxy runs once per seed, with no training set
     assert set(table["n_train"]) == {0, 10, 20}

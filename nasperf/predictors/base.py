@@ -165,7 +165,7 @@ _COPY_PEARSON = 1.0 - 1e-9
 _MAX_SPEARMAN = 0.99
 #: ... when at least this many training rows back it. Measured on the 491 NASLib NB201 cells
 #: (11 proxies, cifar10; bench/label_leak.py): the largest |rho| of a real proxy exceeds
-#: 0.99 in 2.5 % of random 8-cell samples, 0.2 % of 10-cell, 0.005 % of 15-cell and none of
+#: 0.99 in 2.4 % of random 8-cell samples, 0.2 % of 10-cell, 0.003 % of 15-cell and none of
 #: 200,000 20-cell samples; below 20 rows only exact copies are refused.
 _MIN_ROWS_SPEARMAN = 20
 

@@ -25,7 +25,7 @@ from nasperf._constraints import ListOf, Registered
 
 from .base import Optimizer
 
-__all__ = ["ACQUISITIONS", "PROXIES", "PredictorGuided"]
+__all__ = ["ACQUISITIONS", "WARM_START", "PredictorGuided"]
 
 #: Acquisition functions of :meth:`PredictorGuided._score`.
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
@@ -45,7 +45,7 @@ def _proxies():
 
 _PROXY = Registered(_proxies, "zero-cost proxy")
 #: Constraints of a ``warm_start`` naming proxies: one, several, or None (no warm start).
-PROXIES: list = [_PROXY, ListOf(_PROXY, unique=True), None]
+WARM_START: list = [_PROXY, ListOf(_PROXY, unique=True), None]
 
 
 class PredictorGuided(Optimizer):

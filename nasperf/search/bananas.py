@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._predictor_guided import ACQUISITIONS, PROXIES, PredictorGuided
+from ._predictor_guided import ACQUISITIONS, WARM_START, PredictorGuided
 from .base import Query, register
 
 __all__ = ["ACQUISITIONS", "Bananas"]
@@ -63,7 +63,7 @@ class Bananas(PredictorGuided):
         "n_candidates": [Interval(Integral, 1, None, closed="left")],
         "n_parents": [Interval(Integral, 1, None, closed="left")],
         "pool": [StrOptions({"mutations", "all"})],
-        "warm_start": PROXIES,
+        "warm_start": WARM_START,
     }
 
     def __init__(

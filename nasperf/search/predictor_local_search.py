@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
-from ._predictor_guided import PROXIES, PredictorGuided
+from ._predictor_guided import WARM_START, PredictorGuided
 from .base import Query, register
 
 #: Proxies of ``warm_start="auto"``, used when the run's zero-cost table has them all.
@@ -84,7 +84,7 @@ class PredictorLocalSearch(PredictorGuided):
         "max_radius": [
             Interval(Integral, 1, None, closed="left")
         ],  # >= radius, checked in _validate_params
-        "warm_start": [StrOptions({"auto"}), *PROXIES],
+        "warm_start": [StrOptions({"auto"}), *WARM_START],
         "zero_cost_filter": [Interval(Real, 0, 1, closed="right"), None],
     }
 

@@ -293,6 +293,8 @@ def _source_name(spaces: Sequence[str], datasets: Sequence[str], data: Sequence[
 
 # --------------------------------------------------------------------------- parsing
 def _parse_predictor(item: Any, i: int) -> dict:
+    from sklearn.utils._param_validation import InvalidParameterError
+
     import nasperf.predictors as P
     from nasperf.registry import UnknownNameError
 
@@ -326,6 +328,11 @@ def _parse_predictor(item: Any, i: int) -> dict:
     reserved = sorted({"random_state"} & set(params))
     if reserved:
         raise ConfigError(f"{key}.params: {reserved} is set from the trial's seed; remove it")
+    try:  # the predictor's own constraints, so a bad value fails before any trial runs
+        if getattr(cls, "_parameter_constraints", None) is not None:
+            cls(**params)._validate_params()
+    except InvalidParameterError as err:
+        raise ConfigError(f"{key}.params: {err}") from None
     label = item.get("label", name)
     if not isinstance(label, str) or not label:
         raise ConfigError(f"{key}.label: expected a non-empty string, got {label!r}")
@@ -386,6 +393,12 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     target = item.get("target") or ("val_accuracy" if fmt == "naslib_zc" else None)
     if target is None:
         raise ConfigError(f"{key}.target: name the column holding the target")
+    for budget, cols in fids.items():
+        if target in cols:
+            raise ConfigError(
+                f"{key}.fidelities.{budget}: the target column {target!r} cannot be a "
+                "learning-curve column (the label would become a feature)"
+            )
     return {
         "path": str(path),
         "sha256": _file_sha256(path),

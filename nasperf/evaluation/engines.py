@@ -350,6 +350,10 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             pred_side["learning_curves"] = curves.loc[test].to_numpy()
     if "zero_cost" in side_names:
         zc = _zero_cost_table(trial, table)
+        if target in zc.columns:
+            # A user's NASLib file carries the label beside the proxies: it never reaches the
+            # predictor (which takes registered proxies or named columns only anyway).
+            zc = zc.drop(columns=[target])
         fit_side["zero_cost"] = pred_side["zero_cost"] = zc
     n_unlabelled = 0
     if "unlabelled" in side_names:

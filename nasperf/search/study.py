@@ -90,14 +90,19 @@ def search_trials(
     from nasperf.evaluation.config import trial_hash
 
     from .base import OPTIMIZERS
+    from .base import get as get_optimizer
 
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
     out, labels = [], set()
-    for spec in methods:
+    for i, spec in enumerate(methods):
         m = _method(spec)
         OPTIMIZERS.get(m["optimizer"])  # unknown names fail here, naming the available ones
+        try:  # bad parameters fail here, before any trial runs
+            get_optimizer(m["optimizer"], **m["params"])
+        except ValueError as err:
+            raise ValueError(f"methods[{i}] ({m['label']}): {err}") from None
         if m["label"] in labels:
             raise ValueError(f"two methods share the label {m['label']!r}")
         labels.add(m["label"])

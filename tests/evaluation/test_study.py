@@ -89,7 +89,9 @@ def test_user_proxy_table_and_csv_data(tmp_path):
     ).to_csv(csv, index=False)
     zc = tmp_path / "zc.csv"
     pd.DataFrame({"arch": table.index, "proxy": table["val_acc_12ep"]}).to_csv(zc, index=False)
-    raw = tiny_config(predictors=["test_first_proxy"], seeds=1, train_sizes=[10])
+    # "proxy" is not a registered proxy's name: the predictor is told to read it.
+    first_proxy = {"name": "test_first_proxy", "params": {"zero_cost_columns": ["proxy"]}}
+    raw = tiny_config(predictors=[first_proxy], seeds=1, train_sizes=[10])
     del raw["spaces"], raw["datasets"]
     raw.update(
         data={"path": str(csv), "space": "nb201", "target": "acc", "cost_column": "secs"},

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
+
+from nasperf._constraints import ListOf, Registered
 
 from .. import PREDICTORS
-from ..base import Predictor, Requirements
+from ..base import Predictor, Requirements, _predictors, check_nested_params
+
+#: Models omni can fit: predictors that learn from a feature matrix alone.
+_MATRIX_MODEL = Registered(
+    _predictors,
+    "feature-matrix predictor",
+    accept=lambda cls: cls.numeric and not cls.requirements.side_information,
+)
 
 
 @PREDICTORS.register("omni", "omni_xgb")
@@ -23,7 +33,7 @@ class OmniPredictor(Predictor):
 
     Parameters
     ----------
-    space, zero_cost_proxies, random_state
+    space, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     encoding : str or sequence of str
         Default: the adjacency one-hot encoding plus GRAF's graph features (operation
@@ -59,6 +69,13 @@ class OmniPredictor(Predictor):
 
     requirements = Requirements(zero_cost=True, learning_curves=True, learning_curve_epochs=(12,))
     test_params = {"model": "xgb", "model_params": {"n_estimators": 100}}
+    # model_params are validated by the model's own class (_validate_params).
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "model": [StrOptions({"auto"}), _MATRIX_MODEL],
+        "model_params": [dict, None],
+        "candidates": [_MATRIX_MODEL, ListOf(_MATRIX_MODEL, unique=True)],
+    }
 
     def __init__(
         self,
@@ -66,6 +83,7 @@ class OmniPredictor(Predictor):
         space: Any = "nb201",
         encoding: Any = ("adjacency_onehot", "graf"),
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         model: str = "auto",
         model_params: dict | None = None,
         candidates: Any = ("xgb", "bayes_lin_reg"),
@@ -74,19 +92,27 @@ class OmniPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.model = model
         self.model_params = model_params
         self.candidates = candidates
         self.random_state = random_state
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.model == "auto" and self.model_params:
+            raise InvalidParameterError(
+                f"The 'model_params' parameter of {type(self).__name__} must be None with "
+                f"model='auto' (the candidates keep their defaults). Got {self.model_params!r} "
+                "instead."
+            )
+        if self.model != "auto":
+            check_nested_params(self, "model_params", self.model, self.model_params)
+
     def _inner(self, name: str, params: dict | None) -> Predictor:
         from .. import get
 
-        if name == self.name:
-            raise ValueError("omni cannot use itself as its model")
         inner = get(name, **dict(params or {}))
-        if not inner.numeric:
-            raise ValueError(f"omni's model must learn from feature matrices; {name!r} does not")
         if "random_state" in inner.get_params():
             inner.set_params(random_state=self._seed())
         return inner
@@ -101,8 +127,6 @@ class OmniPredictor(Predictor):
         from sklearn.model_selection import KFold, cross_val_predict
 
         names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
-        if not names:
-            raise ValueError("candidates must name at least one model")
         scores = {}
         if len(y) >= 6:
             folds = KFold(min(5, len(y) // 2), shuffle=True, random_state=self._seed())

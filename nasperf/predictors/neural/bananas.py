@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
 from .._torch_utils import device_of, predict_batched
@@ -24,7 +26,7 @@ class BANANASPredictor(MLPPredictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`; the encoding defaults to the path
         encoding, as in BANANAS.
     n_ensemble : int
@@ -48,12 +50,18 @@ class BANANASPredictor(MLPPredictor):
     has_uncertainty = True
     test_params = {"epochs": 60, "layer_width": 32, "n_layers": 2, "n_ensemble": 3}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **MLPPredictor._parameter_constraints,
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
         space: Any = "nb201",
         encoding: Any = "path",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_ensemble: int = 5,
         n_layers: int = 3,
         layer_width: int = 128,
@@ -67,6 +75,7 @@ class BANANASPredictor(MLPPredictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_ensemble = n_ensemble
         self.n_layers = n_layers
         self.layer_width = layer_width

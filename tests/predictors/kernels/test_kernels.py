@@ -51,7 +51,7 @@ def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
     prior = np.sqrt(pred.outputscale_ + pred.noise_) * pred.y_scale_
     assert np.all(std_train >= floor * (1 - 1e-9)) and np.all(std_train < prior)
     assert std_far[0] > np.median(std_train)
-    with pytest.raises(ValueError, match="graph inputs"):
+    with pytest.raises(ValueError, match="The 'encoding' parameter of GPWLPredictor must be"):
         get("gp_wl", encoding="adjacency_onehot").fit(archs[:5], y[:5])
 
 

@@ -13,9 +13,9 @@ the whole output.
 A claim records its owner: pid, host, the process's start time (a reused pid is not the
 owner) and a token of the claiming object. Claims of a dead owner are *stale* and are
 released by the next process that meets them: on the same host when the owner process is
-gone (``kill -9`` included; see :func:`nasperf._process.process_alive`), on another host
-when the owner's heartbeat (refreshed every :data:`HEARTBEAT_S` seconds while it holds
-claims) is older than :data:`STALE_AFTER_S`.
+gone (``kill -9`` included; see :func:`nasperf._process.process_alive`), on another host (or
+where liveness cannot be told, Windows) when the owner's heartbeat (refreshed every
+:data:`HEARTBEAT_S` seconds while it holds claims) is older than :data:`STALE_AFTER_S`.
 
 The same ``BEGIN IMMEDIATE`` transaction is the writers' lock for anything else they
 share (``meta.json``'s read-modify-write, the proxies journal's appends): one mechanism,
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from ._process import HOST, process_alive, process_start
+from ._process import CAN_TELL_LIVENESS, HOST, process_alive, process_start
 
 __all__ = [
     "CLAIMS_SCHEMA",
@@ -313,7 +313,7 @@ class WorkClaims:
     def _stale(self, claim: Claim) -> bool:
         if claim.token == self.token:
             return False
-        if claim.host == self.host:
+        if claim.host == self.host and CAN_TELL_LIVENESS:
             return not process_alive(claim.pid, claim.started)
         return time.time() - claim.heartbeat > STALE_AFTER_S
 

@@ -23,10 +23,13 @@ import sys
 import threading
 import time
 
-__all__ = ["HOST", "process_alive", "process_start", "watch_parent"]
+__all__ = ["CAN_TELL_LIVENESS", "HOST", "process_alive", "process_start", "watch_parent"]
 
 #: This machine's name, as claims record it.
 HOST = socket.gethostname()
+#: Whether :func:`process_alive` can tell a dead process here (not on Windows, which has no
+#: signal 0); where it cannot, claims expire by their heartbeat only.
+CAN_TELL_LIVENESS = sys.platform != "win32"
 
 _WATCHED: int | None = None
 _WATCH_LOCK = threading.Lock()
@@ -57,21 +60,19 @@ def process_alive(pid: int, start: str | None = None) -> bool:
     """Whether process ``pid`` runs on this machine (and, if ``start`` is given and the
     platform tells start times, is the process that started then).
 
-    Zombies (exited, not yet reaped) count as dead. On Windows, where there is no signal 0,
-    every pid counts as alive: claims there expire by their heartbeat instead.
+    Zombies (exited, not yet reaped) count as dead. Where :data:`CAN_TELL_LIVENESS` is false
+    (Windows: no signal 0) every pid counts as alive.
     """
     if pid <= 0:
         return False
-    if sys.platform == "win32":  # pragma: no cover - no signal 0 on Windows
+    if not CAN_TELL_LIVENESS:  # pragma: no cover - no signal 0 on Windows
         return True
     fields = _proc_stat(pid)
     if fields is not None:
         if fields[0] in ("Z", "X"):
             return False
         return start is None or len(fields) < 20 or fields[19] == start
-    if os.path.isdir("/proc/self"):
-        return False  # a /proc filesystem without this pid: it is gone
-    try:
+    try:  # no /proc, or a /proc that hides other users' processes
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

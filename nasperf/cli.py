@@ -199,7 +199,7 @@ def _proxies(args: argparse.Namespace) -> int:
         NotImplementedError,
     ) as err:
         return fail(str(err))
-    todo = [arch for text, (_, arch) in keys.items() if text not in done]
+    todo = [(text, arch) for text, (_, arch) in keys.items() if text not in done]
     print(
         f"nasperf proxies: {len(keys)} architectures, {len(keys) - len(todo)} already in "
         f"{args.out}, {len(todo)} to go ({', '.join(comp.proxies)}; {comp.device}, "
@@ -214,20 +214,30 @@ def _proxies(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     start = time.perf_counter()
     complete = False
+    from nasperf._claims import wait_note
+
+    on_wait = wait_note("architecture(s)", args.out, prefix="nasperf proxies: ")
     # the expected time, once: after a few architectures per worker and a few seconds
     first = max(3, 2 * args.workers)
     done = 0
     try:
-        for text, _, scores in comp.run(
-            todo, workers=args.workers, progress=not args.quiet, imports=imports
-        ):
-            out.append(text, scores)
-            done += 1
-            if first is not None and done >= first and done < len(todo):
-                elapsed = time.perf_counter() - start
-                if elapsed >= _ETA_AFTER_S:
-                    _print_eta(done, elapsed, len(todo), args.workers)
-                    first = None
+        # Shared with any other process writing the same --out: each architecture is
+        # claimed before it is computed; at the end, wait for the ones others compute.
+        for batch in out.claims.rounds(todo, key=lambda item: item[0], on_wait=on_wait):
+            for text, _, scores in comp.run(
+                [arch for _, arch in batch],
+                workers=args.workers,
+                progress=not args.quiet,
+                imports=imports,
+                claim=out.claim,
+            ):
+                out.append(text, scores)
+                done += 1
+                if first is not None and done >= first and done < len(todo):
+                    elapsed = time.perf_counter() - start
+                    if elapsed >= _ETA_AFTER_S:
+                        _print_eta(done, elapsed, len(todo), args.workers)
+                        first = None
         complete = True
     except KeyboardInterrupt:
         print(

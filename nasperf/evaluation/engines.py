@@ -18,12 +18,17 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from nasperf._claims import Claim
+
+    from .store import ResultsStore
 
 __all__ = [
     "ENGINES",
@@ -31,6 +36,7 @@ __all__ = [
     "EngineUnavailableError",
     "TrialError",
     "load_source",
+    "run_claimed",
     "run_trial",
     "run_trials",
 ]
@@ -450,10 +456,17 @@ def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
     return LearningCurves(epochs, values, final_epoch=info.get("target_epochs"))
 
 
-def _safe_run(trial: Mapping[str, Any], fn=None) -> tuple[dict, dict | None, str | None]:
+def _safe_run(
+    trial: Mapping[str, Any], fn=None, parent: int | None = None
+) -> tuple[dict, dict | None, str | None]:
     """``fn(trial)`` (default :func:`run_trial`) that returns its error as text instead of
     raising (one failing trial does not stop a study); KeyboardInterrupt and SystemExit
-    still propagate."""
+    still propagate. In a worker process, ``parent`` (the pid of the process that runs the
+    study) starts a watchdog that ends the worker when that process dies."""
+    if parent is not None:
+        from nasperf._process import watch_parent
+
+        watch_parent(parent)
     try:
         return dict(trial), (fn or run_trial)(trial), None
     except TrialError as err:
@@ -477,6 +490,10 @@ def run_trials(
 
     Parameters
     ----------
+    trials : iterable of dict
+        Consumed lazily by the local engine (one at a time with ``workers=1``, at most
+        ``2 * workers`` ahead of the finished ones otherwise), so a caller can claim each
+        trial as it is dispatched; Dask and Ray take them all at the start.
     engine : {"local", "dask", "ray"}
         ``local``: this process (``workers=1``) or joblib's process pool; ``dask``: a Dask
         distributed cluster (``scheduler`` address, or a LocalCluster of ``workers``
@@ -494,29 +511,32 @@ def run_trials(
     EngineUnavailableError
         Dask / Ray are not installed (``pip install 'nasperf[distributed]'``).
     """
-    trials = list(trials)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    if not trials:
-        return iter(())
     if engine == "local":
         return _run_local(trials, workers, fn)
+    trials = list(trials)
+    if not trials:
+        return iter(())
     if engine == "dask":
         return _run_dask(trials, workers, scheduler, fn)
     return _run_ray(trials, workers, address, fn)
 
 
-def _run_local(trials: list, workers: int, fn=None) -> Iterator:
+def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
     if workers == 1:
         for trial in trials:
             yield _safe_run(trial, fn)
         return
     from joblib import Parallel, delayed
 
+    # Workers watch this process: if it dies (kill -9 included), they exit within a second
+    # instead of finishing their trials for nobody (loky keeps idle workers for minutes).
+    parent = os.getpid()
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(_safe_run)(t, fn) for t in trials)
+    yield from parallel(delayed(_safe_run)(t, fn, parent) for t in trials)
 
 
 def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Iterator:
@@ -586,3 +606,41 @@ def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterat
     finally:
         if started:
             ray.shutdown()
+
+
+def run_claimed(
+    store: ResultsStore,
+    trials: Iterable[Mapping[str, Any]],
+    *,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    address: str | None = None,
+    fn: Any = None,
+    on_wait: Callable[[list[Claim]], Any] | None = None,
+) -> Iterator[tuple[dict, dict | None, str | None]]:
+    """Run the unfinished ``trials`` into ``store``, sharing them with any other process
+    that runs into the same folder; yield ``(trial, row, error)`` of the trials run here,
+    each after it is stored (rows in ``trials``, errors in ``errors``).
+
+    Each trial is claimed just before it is dispatched (:meth:`ResultsStore.claims`), so a
+    trial another process has finished or is running is skipped. When the trials left are
+    all running elsewhere, this waits for them (``on_wait(claims)`` is called while it
+    does) and runs any that a dead process leaves behind; it returns when every trial is
+    finished or has failed (failed ones are retried by the next run, not by this one).
+    """
+    claims = store.claims()
+    try:
+        for batch in claims.rounds(trials, key=lambda t: t["hash"], on_wait=on_wait):
+            mine = (t for t in batch if claims.claim(t["hash"]))
+            for trial, row, err in run_trials(
+                mine, engine=engine, workers=workers, scheduler=scheduler, address=address, fn=fn
+            ):
+                if err is None:
+                    store.add(trial, row)
+                else:
+                    store.add_error(trial, err)
+                    claims.fail(trial["hash"])
+                yield trial, row, err
+    finally:
+        claims.close()

@@ -20,14 +20,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import socket
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from nasperf._claims import wait_note
 
 from .config import (
     ConfigError,
@@ -38,7 +42,7 @@ from .config import (
     parse_config,
     skipped_predictors,
 )
-from .engines import ENGINES, TIMING_COLUMNS, EngineUnavailableError, load_source, run_trials
+from .engines import ENGINES, TIMING_COLUMNS, EngineUnavailableError, load_source, run_claimed
 from .store import ResultsStore, environment
 
 __all__ = [
@@ -309,6 +313,12 @@ def run_study(
     is committed as soon as it arrives. Failed trials are recorded and reported, not
     stored as results (the next run retries them).
 
+    Several processes may run the same study into the same folder at once: each trial is
+    claimed before it runs (see :mod:`nasperf.evaluation.store`), so they share the trials
+    without running any twice; a process that runs out of trials waits for those the others
+    are running (and runs any that a dead process left), so each returns the whole table.
+    ``meta.json`` keeps a record of every run.
+
     Raises
     ------
     ConfigError
@@ -323,11 +333,12 @@ def run_study(
     try:
         done = store.finished()
         todo = [t for t in trials if t["hash"] not in done]
-        meta = store.read_meta()
-        runs = list(meta.get("runs", []))
         run_info = {
+            "id": uuid.uuid4().hex,
             "started_at": _now(),
             "ended_at": None,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
             "engine": engine,
             "workers": workers,
             "scheduler": scheduler,
@@ -335,59 +346,80 @@ def run_study(
             "argv": list(argv) if argv is not None else None,
             "trials_finished_before": len(trials) - len(todo),
         }
-        runs.append(run_info)
-        meta = {
+        meta_now = {
             "format": 1,
             "study": config.name,
             "config": config.as_dict(),
             "config_digest": config.digest(),
             "n_trials": len(trials),
             "environment": environment(),
-            "runs": runs,
             "status": "running",
             "timing_columns": list(TIMING_COLUMNS),
         }
-        store.write_meta(meta)
+        store.update_meta(lambda meta: {**meta_now, "runs": [*meta.get("runs", []), run_info]})
         errors: list = []
         n_run = 0
-        status = "interrupted"
+        interrupted = True
         bar = None
         try:
             if progress and todo:
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=len(todo), unit="trial", desc=config.name, dynamic_ncols=True)
-            for trial, row, err in run_trials(
-                todo, engine=engine, workers=workers, scheduler=scheduler, address=address
+            say = bar.write if bar is not None else print
+            on_wait = wait_note("trial(s)", out, say=say) if progress else None
+            for trial, _, err in run_claimed(
+                store,
+                todo,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                address=address,
+                on_wait=on_wait,
             ):
                 if err is None:
-                    store.add(trial, row)
                     n_run += 1
                 else:
-                    store.add_error(trial, err)
                     errors.append((trial, err))
-                    msg = (
-                        f"trial failed: {trial['label']} n_train={trial['n_train']} "
-                        f"seed={trial['seed']}: {err.splitlines()[0]}"
-                    )
-                    if bar is not None:
-                        bar.write(msg, file=sys.stderr)
-                    elif progress:
-                        print(msg, file=sys.stderr)
+                    if progress:
+                        say(
+                            f"trial failed: {trial['label']} n_train={trial['n_train']} "
+                            f"seed={trial['seed']}: {err.splitlines()[0]}",
+                            file=sys.stderr,
+                        )
                 if bar is not None:
                     bar.update(1)
-            status = "complete" if not errors else "incomplete"
+            interrupted = False
         finally:
             if bar is not None:
                 bar.close()
+            finished = store.finished()
+            missing = sum(t["hash"] not in finished for t in trials)
+            by_others = sum(t["hash"] in finished for t in todo) - n_run
+            status = "complete" if not missing else ("interrupted" if interrupted else "incomplete")
             run_info.update(
                 ended_at=_now(),
                 trials_run=n_run,
+                trials_run_by_others=by_others,
                 trials_failed=len(errors),
                 seconds=round(time.perf_counter() - start, 3),
             )
-            meta["status"] = status
-            store.write_meta(meta)
+
+            def end(meta: dict) -> dict:
+                runs = list(meta.get("runs", []))
+                ours = [i for i, r in enumerate(runs) if r.get("id") == run_info["id"]]
+                if ours:
+                    runs[ours[0]] = run_info
+                else:  # meta.json was replaced meanwhile: record this run anyway
+                    runs.append(run_info)
+                return {**meta, "runs": runs, "status": status}
+
+            store.update_meta(end)
+            if progress and by_others > 0 and not interrupted:
+                print(
+                    f"{by_others} trial(s) were run by another nasperf process on {out}",
+                    file=sys.stderr,
+                )
         table = study_table(store.rows(), trials)
     finally:
         store.close()

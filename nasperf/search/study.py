@@ -160,9 +160,12 @@ def run_search_study(
     """Run (or resume) ``trials`` into the results folder ``out``; return every history.
 
     Finished searches (by trial hash) are skipped; each finished one is committed at once.
-    Failed searches are reported on stderr and retried by the next run.
+    Failed searches are reported on stderr and retried by the next run. Several processes
+    may run into the same folder at once: they share the searches without running any twice
+    (see :func:`nasperf.evaluation.engines.run_claimed`) and each returns every history.
     """
-    from nasperf.evaluation.engines import run_trials
+    from nasperf._claims import wait_note
+    from nasperf.evaluation.engines import run_claimed
     from nasperf.evaluation.store import ResultsStore
 
     store = ResultsStore(out)
@@ -174,20 +177,21 @@ def run_search_study(
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(todo), unit="search", dynamic_ncols=True)
+        say = bar.write if bar is not None else print
+        on_wait = wait_note("search(es)", out, say=say) if progress else None
         try:
-            for trial, row, err in run_trials(
+            for trial, _, err in run_claimed(
+                store,
                 todo,
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
                 address=address,
                 fn=run_search_trial,
+                on_wait=on_wait,
             ):
-                if err is None:
-                    store.add(trial, row)
-                else:
-                    store.add_error(trial, err)
-                    print(
+                if err is not None:
+                    say(
                         f"search failed: {trial['label']} seed={trial['seed']}: "
                         f"{err.splitlines()[0]}",
                         file=sys.stderr,

@@ -92,6 +92,7 @@ def test_top_k_and_spilled_ranking_agree_across_batches(tree_ckpt, tmp_path):
     full = pretrained.screen(tree_ckpt, path, batch_size=64)
     top = pretrained.screen(tree_ckpt, path, batch_size=37, top=25)
     assert full.n_screened == 300 and full.n_bad == 0
+    # exact: a tree model predicts each row alone (no batch-dependent float sums)
     pd.testing.assert_frame_equal(top.ranking, full.ranking.head(25))
     # ties (repeated cells) keep file order: equal predictions, increasing line numbers
     scores = tree_ckpt.predict(cells)
@@ -170,8 +171,10 @@ def test_predictors_with_uncertainty_report_std(build_script, mini_root, tmp_pat
     assert list(ranked.columns) == ["rank", "line", "arch", "prediction", "std"]
     lines = ranked["line"].to_numpy() - 1
     texts = [archs[60 + i] for i in lines]
-    np.testing.assert_allclose(ranked["std"], ckpt.predict_std(texts), rtol=1e-12)
-    np.testing.assert_allclose(ranked["std"], pred.predict_std(texts), rtol=1e-12)
+    # The same model on the rows in another order: its float32 features may be summed in
+    # another order by the matrix kernels (~1e-7 relative), and the std follows.
+    np.testing.assert_allclose(ranked["std"], ckpt.predict_std(texts), rtol=1e-6)
+    np.testing.assert_allclose(ranked["std"], pred.predict_std(texts), rtol=1e-6)
     assert (ranked["std"] > 0).all()
 
 

@@ -40,7 +40,9 @@ def _info(_: argparse.Namespace) -> int:
                 *(["no labels"] if not req.labels else []),
             ]
         )
-        print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
+        uses = ", ".join(k for k in req.accepted if k not in req.side_information)
+        notes = ([f"needs {needs}"] if needs else []) + ([f"uses {uses} if given"] if uses else [])
+        print(f"predictor {name}" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0
 
 

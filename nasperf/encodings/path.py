@@ -10,6 +10,27 @@ from ._graph_ops import input_mask, node_paths, output_mask
 from .base import ENCODINGS, Encoder
 
 
+def path_statistics(X: np.ndarray) -> dict:
+    """Statistics of a path-encoding matrix ``X`` (architectures x paths) that tell whether
+    it can generalise: see :attr:`PathEncoder.stats_` for the keys."""
+    X = np.asarray(X) > 0
+    n, width = X.shape
+    rows = np.unique(X, axis=0) if n else X
+    present = int(rows.sum())
+    in_rows = rows.sum(axis=0)
+    shared = int(rows[:, in_rows >= 2].sum())
+    mean_active = float(X.sum(axis=1).mean()) if n else 0.0
+    return {
+        "width": int(width),
+        "n_archs": int(n),
+        "distinct": int(len(rows)),
+        "mean_active": mean_active,
+        "active_fraction": mean_active / width if width else 0.0,
+        "columns_used": int((in_rows > 0).sum()),
+        "shared_fraction": shared / present if present else 0.0,
+    }
+
+
 @ENCODINGS.register("path", "path_encoding")
 class PathEncoder(Encoder):
     """One feature per possible input -> output path, labelled by its operation sequence.
@@ -37,6 +58,19 @@ class PathEncoder(Encoder):
     counts : bool, default False
         Number of paths with each label instead of presence (0/1).
 
+    Fitted attributes
+    -----------------
+    stats_ : dict
+        How informative the encoding is on the fitting architectures (see
+        :func:`path_statistics`): ``width`` (features), ``n_archs``, ``distinct`` (distinct
+        encodings), ``mean_active`` (paths present per architecture), ``active_fraction``
+        (``mean_active / width``), ``columns_used`` (features present in some architecture)
+        and ``shared_fraction`` (of the paths present in the distinct encodings, the share
+        present in at least two of them). A ``shared_fraction`` near 0 means that paths
+        identify architectures one-to-one (e.g. a chain: one path per architecture, labelled
+        by all its operations), so the encoding is an identifier that cannot generalise;
+        the ``path_auto`` encoding then uses another one.
+
     References
     ----------
     White, Neiswanger & Savani, "BANANAS: Bayesian Optimization with Neural Architectures
@@ -46,7 +80,7 @@ class PathEncoder(Encoder):
     def __init__(
         self,
         *,
-        space="nb201",
+        space=None,
         max_length: int | None = None,
         truncate: int | None = None,
         counts: bool = False,
@@ -93,6 +127,7 @@ class PathEncoder(Encoder):
         for j, label in enumerate(self.inputs_):
             in_index[labels.index(label)] = j
         self.input_index_ = in_index
+        self.stats_ = path_statistics(self._transform(batch, archs))
 
     def _label_paths(self, batch: GraphBatch) -> list[tuple[int, ...]]:
         """Operation sequences of all paths (used only to size the vocabulary)."""

@@ -642,8 +642,9 @@ def expand_trials(config: StudyConfig) -> list[dict]:
     """One self-contained trial dict per (source, predictor, budget, n_train, seed).
 
     Every trial carries its full configuration and its ``hash`` (:func:`trial_hash`).
-    Predictors that need learning curves get one trial per budget; the others one trial
-    with ``budget`` None. Training-free predictors get ``n_train = 0``, one trial per seed.
+    Predictors that need learning curves get one trial per budget; so do those that use
+    them when given (``requirements.optional``), or one trial with ``budget`` None where the
+    source has no cheaper fidelity; the others one trial with ``budget`` None. Training-free predictors get ``n_train = 0``, one trial per seed.
 
     Raises
     ------
@@ -667,9 +668,9 @@ def expand_trials(config: StudyConfig) -> list[dict]:
         for pred in config.predictors:
             req = P.PREDICTORS.get(pred["name"]).requirements
             budgets: list[str | None] = [None]
-            if req.learning_curves:
-                budgets = _default_budget(config, bench, data)
-                if not budgets:
+            if req.learning_curves or "learning_curves" in req.optional:
+                budgets = _default_budget(config, bench, data) or [None]
+                if budgets == [None] and req.learning_curves:
                     raise ConfigError(
                         f"predictors: {pred['label']!r} needs learning curves, but "
                         f"{bench or data['name']}/{dataset} has no fidelity cheaper than the "

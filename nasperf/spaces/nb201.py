@@ -38,7 +38,7 @@ import numpy as np
 from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
 
 __all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
@@ -333,6 +333,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         *,
         channels: int = 16,
         cells_per_stage: int = 5,
+        convention: str = "naslib",
     ) -> Complexity:
         """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
 
@@ -342,13 +343,14 @@ class NB201Space(SearchSpace[NB201Arch]):
         """
         arch = self.coerce(arch)
         task = resolve_task(dataset)
-        base = _skeleton_cost(task, channels, cells_per_stage)
+        check_convention(convention)
+        base = _skeleton_cost(task, channels, cells_per_stage, convention)
         flops, params = base.mflops, base.mparams
         for stage in range(3):
             width = channels * 2**stage
             res = -(-task.resolution // 2**stage)
             for op in arch.ops:
-                c = _op_cost(op, width, res)
+                c = _op_cost(op, width, res, convention)
                 flops += cells_per_stage * c.mflops
                 params += cells_per_stage * c.mparams
         return Complexity(mflops=flops, mparams=params)
@@ -371,7 +373,9 @@ _FULL_LAYOUT = np.array(
 
 
 @lru_cache(maxsize=64)
-def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Complexity:
+def _skeleton_cost(
+    task: ImageTask, channels: int, cells_per_stage: int, convention: str = "naslib"
+) -> Complexity:
     return count_complexity(
         lambda: NB201Network(
             ("none",) * 6,
@@ -381,9 +385,14 @@ def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Comp
             in_channels=task.channels,
         ),
         task.input_shape(1),
+        convention=convention,
     )
 
 
 @lru_cache(maxsize=256)
-def _op_cost(op: str, channels: int, resolution: int) -> Complexity:
-    return count_complexity(lambda: make_op(op, channels), (1, channels, resolution, resolution))
+def _op_cost(op: str, channels: int, resolution: int, convention: str = "naslib") -> Complexity:
+    return count_complexity(
+        lambda: make_op(op, channels),
+        (1, channels, resolution, resolution),
+        convention=convention,
+    )

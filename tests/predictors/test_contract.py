@@ -60,7 +60,7 @@ def nb201_split():
 
 
 def _side(pred, side, fit):
-    need = pred.requirements.side_information
+    need = pred.requirements.accepted
     return {k: v for k, v in side.items() if k in need and (fit or k != "unlabelled")}
 
 
@@ -133,7 +133,7 @@ def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
     [
         n
         for n in NAMES
-        if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.side_information
+        if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.accepted
     ],
 )
 def test_uncertainty_positive_and_grows_away_from_data(name, nb201_split, fitted):
@@ -170,7 +170,7 @@ SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann", "
     [
         pytest.param(n, marks=pytest.mark.slow) if n in SLOW_SKLEARN_CHECKS else n
         for n in NAMES
-        if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.side_information
+        if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.accepted
     ],
 )
 def test_sklearn_estimator_checks(name):

@@ -54,7 +54,7 @@ class BONASPredictor(GCNPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
         hidden: int = 144,

@@ -59,7 +59,7 @@ class GCNPredictor(GraphPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
         hidden: int = 144,

@@ -49,7 +49,7 @@ class BayesianLinearRegressionPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         max_iter: int = 300,

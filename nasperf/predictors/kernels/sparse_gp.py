@@ -110,7 +110,7 @@ class SparseGPPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         n_inducing: int = 64,

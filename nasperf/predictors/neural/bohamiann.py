@@ -132,7 +132,7 @@ class BOHAMIANNPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         n_layers: int = 2,

@@ -115,7 +115,7 @@ class NAOPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         token_size: int = 12,

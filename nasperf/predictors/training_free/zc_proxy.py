@@ -70,7 +70,7 @@ class ZeroCostPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         proxy: str = "synflow",
         dataset: Any = "cifar10",
         batch_size: int = 64,
@@ -102,7 +102,7 @@ class ZeroCostPredictor(Predictor):
         if not isinstance(self.proxy, str):
             raise ValueError(f"proxy must be one proxy name, got {self.proxy!r}")
         self.proxy_ = resolve_proxies([self.proxy])[0]
-        self.space_ = self._space()
+        self.space_ = self._fit_space(archs)
         self.encoder_ = None
         self.fit_time_ = time.perf_counter() - start
         return self

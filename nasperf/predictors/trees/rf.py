@@ -46,7 +46,7 @@ class RandomForestPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         n_estimators: int = 300,

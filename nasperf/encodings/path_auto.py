@@ -14,7 +14,11 @@ from .adjacency import AdjacencyOneHotEncoder
 from .base import ENCODINGS, Encoder, as_arch_list
 from .path import PathEncoder
 
-__all__ = ["AutoPathEncoder"]
+__all__ = ["AutoPathEncoder", "MAX_BUILT_WIDTH"]
+
+#: Widest full path encoding ``path_auto`` builds to measure it (a boolean matrix of
+#: architectures x features); wider vocabularies go to the adjacency encoding unbuilt.
+MAX_BUILT_WIDTH = 1 << 16
 
 
 @ENCODINGS.register("path_auto", "auto_path")
@@ -31,7 +35,9 @@ class AutoPathEncoder(Encoder):
     1. ``adjacency_onehot`` when the paths present are mostly unique to one architecture:
        ``shared_fraction < min_shared`` (the share of present paths that occur in at least
        two distinct training encodings; NB101, NB201 and DARTS give 0.84-0.93 on 100
-       random architectures, a chain 0);
+       random architectures, a chain 0), or when the full vocabulary would be wider than
+       :data:`MAX_BUILT_WIDTH` (long paths over many operations: it is not even built,
+       so no space costs unbounded memory here);
     2. else the truncated path encoding (the first ``max_width`` features, shortest paths
        first, as BANANAS truncates) when the full encoding is wider than ``max_width``;
     3. else the path encoding itself.
@@ -75,7 +81,15 @@ class AutoPathEncoder(Encoder):
             raise ValueError(f"max_width must be a positive int, got {self.max_width!r}")
         if not 0.0 <= float(self.min_shared) <= 1.0:
             raise ValueError(f"min_shared must be in [0, 1], got {self.min_shared!r}")
-        full = PathEncoder(space=self.space_).fit(archs)
+        full = PathEncoder(space=self.space_)
+        full.space_ = self.space_
+        width = full.vocabulary_width(batch)
+        if width > MAX_BUILT_WIDTH:
+            self.stats_ = {"width": width, "n_archs": len(archs), "built": False}
+            self.inner_ = AdjacencyOneHotEncoder(space=self.space_).fit(archs)
+            self.chosen_ = "adjacency_onehot"
+            return
+        full = full.fit(archs)
         self.stats_ = dict(full.stats_)
         if self.stats_["distinct"] > 1 and self.stats_["shared_fraction"] < self.min_shared:
             self.inner_ = AdjacencyOneHotEncoder(space=self.space_).fit(archs)

@@ -273,7 +273,7 @@ def predictor_section(args: argparse.Namespace) -> str:
     )
     lines.append(
         f"Kendall tau on {args.test_size} test architectures, mean over {args.seeds} seed(s); "
-        "in brackets the mean fit seconds (2 CPU threads at most)."
+        f"in brackets the mean fit seconds ({args.threads} torch thread(s))."
     )
     return "\n".join(lines)
 

@@ -67,7 +67,11 @@ def _add_proxies_parser(sub) -> None:
         epilog=_PROXIES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--space", default="nb201", help="search space (default nb201)")
+    p.add_argument(
+        "--space",
+        required=True,
+        help="search space of the architectures (nb101, nb201, nb301 or one --import registers)",
+    )
     p.add_argument(
         "--dataset", default="cifar10", help="cifar10 (default), cifar100 or ImageNet16-120"
     )

@@ -9,7 +9,6 @@ from nasperf.spaces import GraphBatch
 from ._graph_ops import input_mask, node_paths, output_mask
 from .base import ENCODINGS, Encoder
 
-
 #: Widest full path vocabulary built (index arrays of 8 bytes per feature); wider ones are
 #: an error naming ``max_length=`` (``path_auto`` does not build them).
 MAX_PATH_FEATURES = 1 << 22

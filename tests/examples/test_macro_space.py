@@ -119,14 +119,15 @@ def test_path_encoding_is_an_identifier_here_so_path_auto_uses_adjacency(space, 
 @pytest.mark.parametrize(
     ("name", "params", "floor"),
     [
-        ("xgb", {}, 0.45),
-        ("bananas", {"epochs": 60, "n_ensemble": 3}, 0.4),
-        ("gin", {"epochs": 60}, 0.35),
+        ("xgb", {}, 0.65),
+        ("bananas", {"epochs": 60, "n_ensemble": 3}, 0.75),
+        ("gin", {"epochs": 60}, 0.65),
     ],
 )
 def test_three_predictor_families_rank_unseen_architectures(split, name, params, floor):
-    # Floors ~0.1 below what these predictors reach here (xgb 0.57, bananas 0.53, gin 0.47
-    # at n=100 on this split); 200 test architectures put a tau's standard error near 0.05.
+    # Floors ~0.12 below what these reach on this split (xgb 0.78, bananas 0.87, gin 0.78 at
+    # n=100): room for float differences across CPUs in the torch members' training, while
+    # bananas on the old default path encoding (tau ~0.01 here) fails by far.
     train, y_train, test, y_test = split
     pred = nasperf.predictors.get(name, random_state=0, **params).fit(train, y_train)
     assert pred.inferred_space_ == "macro"

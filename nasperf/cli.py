@@ -39,7 +39,9 @@ def _info(_: argparse.Namespace) -> int:
                 *(["no labels"] if not req.labels else []),
             ]
         )
-        print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
+        uses = ", ".join(k for k in req.accepted if k not in req.side_information)
+        notes = ([f"needs {needs}"] if needs else []) + ([f"uses {uses} if given"] if uses else [])
+        print(f"predictor {name}" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0
 
 
@@ -71,7 +73,11 @@ def _add_proxies_parser(sub) -> None:
         epilog=_PROXIES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--space", default="nb201", help="search space (default nb201)")
+    p.add_argument(
+        "--space",
+        required=True,
+        help="search space of the architectures (nb101, nb201, nb301 or one --import registers)",
+    )
     p.add_argument(
         "--dataset", default="cifar10", help="cifar10 (default), cifar100 or ImageNet16-120"
     )

@@ -17,7 +17,7 @@ def test_info_lists_registered_members_and_their_needs(capsys):
     assert listed_tables == [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
     listed = [line.split()[1] for line in out if line.startswith("predictor ")]
     assert listed == predictors.available()
-    assert "predictor omni (needs zero_cost, learning_curves)" in out
+    assert "predictor omni (uses zero_cost, learning_curves if given)" in out
     assert "predictor zc_proxy (needs no labels)" in out
     assert "predictor rsws (needs images, supernet training, no labels)" in out
 

@@ -128,7 +128,7 @@ class ZeroCostFeatures(Encoder):
     def __init__(
         self,
         *,
-        space="nb201",
+        space=None,
         table: pd.DataFrame | None = None,
         proxies: list[str] | None = None,
         dataset: str | None = None,

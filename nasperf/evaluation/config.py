@@ -773,10 +773,11 @@ def expand_trials(config: StudyConfig) -> list[dict]:
     """One self-contained trial dict per (source, predictor, budget, n_train, seed).
 
     Every trial carries its full configuration and its ``hash`` (:func:`trial_hash`).
-    Predictors that need learning curves get one trial per budget; the others one trial
-    with ``budget`` None. Training-free predictors get ``n_train = 0``, one trial per seed.
-    Optional predictors that a source cannot serve are left out there
-    (:func:`skipped_predictors`).
+    Predictors that need learning curves get one trial per budget; so do those that use
+    them when given (``requirements.optional``), or one trial with ``budget`` None where the
+    source has no cheaper fidelity; the others one trial with ``budget`` None.
+    Training-free predictors get ``n_train = 0``, one trial per seed. Optional predictors
+    that a source cannot serve are left out there (:func:`skipped_predictors`).
 
     Raises
     ------
@@ -812,8 +813,9 @@ def expand_trials(config: StudyConfig) -> list[dict]:
                 continue  # optional, and this source cannot serve it
             req = P.PREDICTORS.get(pred["name"]).requirements
             budgets: list[str | None] = [None]
-            if req.learning_curves:
-                budgets = _default_budget(config, bench, data)
+            if req.learning_curves or "learning_curves" in req.optional:
+                # required curves: _missing has checked the source has a cheaper fidelity
+                budgets = _default_budget(config, bench, data) or [None]
             sizes = list(config.train_sizes) if req.labels else [0]
             for budget in budgets:
                 for n_train in sizes:

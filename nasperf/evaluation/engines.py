@@ -235,7 +235,12 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
 
             zc = read_naslib_zc(path, space=space, dataset=dataset)
         else:
-            raw = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+            # Architecture texts stay text (a key such as "02012100" is not a number).
+            raw = (
+                pd.read_parquet(path)
+                if suffix == ".parquet"
+                else pd.read_csv(path, dtype={"arch": str})
+            )
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
             zc = _canonical_index(raw.set_index("arch"), space, str(path))
@@ -338,6 +343,23 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     fit_side: dict[str, Any] = {}
     pred_side: dict[str, Any] = {}
     budget = trial.get("budget")
+    # Side information a hybrid uses when it exists: curves where the trial has a budget,
+    # a zero-cost table where one is configured or packaged (else it computes its own).
+    optional_zc = None
+    if "learning_curves" in req.optional and budget is not None:
+        side_names.add("learning_curves")
+    if "zero_cost" in req.optional and "zero_cost" not in side_names:
+        configured = trial.get("zero_cost_table") is not None or (
+            trial.get("data") is not None and trial["data"]["format"] == "naslib_zc"
+        )
+        try:
+            optional_zc = _zero_cost_table(trial, table)
+        except TrialError:
+            if configured:  # a table the study names must load; only a missing one is fine
+                raise
+            optional_zc = None
+        if optional_zc is not None:
+            side_names.add("zero_cost")
     if "learning_curves" in side_names:
         cols = info["fidelities"].get(budget)
         if not cols:
@@ -355,7 +377,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             fit_side["learning_curves"] = curves.loc[train].to_numpy()
             pred_side["learning_curves"] = curves.loc[test].to_numpy()
     if "zero_cost" in side_names:
-        zc = _zero_cost_table(trial, table)
+        zc = optional_zc if optional_zc is not None else _zero_cost_table(trial, table)
         if target in zc.columns:
             # A user's NASLib file carries the label beside the proxies: it never reaches the
             # predictor (which takes registered proxies or named columns only anyway).
@@ -417,6 +439,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         "predictor": trial["predictor"],
         "label": trial["label"],
         "params": json.dumps(trial.get("params") or {}, sort_keys=True),
+        # What the predictor actually encoded with (adaptive defaults such as BANANAS's
+        # path_auto say which encoding they chose on this space); None where not known.
+        "encoding": _str_or_none(getattr(predictor, "encoding_", None)),
         "zero_cost": "zero_cost" in side_names,
         "n_train": n_train,
         "budget": budget,
@@ -440,6 +465,10 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         }
     )
     return row
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):

@@ -33,7 +33,8 @@ it without special cases, passed as keyword arguments of ``fit`` / ``predict``:
 ``learning_curves``
     Partial learning curves, ``(n_archs, n_epochs)`` (e.g. validation accuracy after the
     first epochs, or a cheap fidelity's final value), for predictors whose
-    ``requirements.learning_curves`` is true (OMNI-style hybrids).
+    ``requirements.learning_curves`` is true, or that list them in
+    ``requirements.optional`` (OMNI-style hybrids use them when given).
 ``unlabelled``
     Extra architectures without labels (semi-supervised predictors such as SemiNAS).
 
@@ -194,6 +195,10 @@ class Requirements:
         ``fit`` trains networks on images (weight-sharing supernets): its time is the
         predictor's initialisation cost, and a study's ``training_epochs`` is passed to its
         ``epochs`` parameter.
+    optional : tuple of str
+        Side information (``"zero_cost"``, ``"learning_curves"``) the predictor uses when
+        it exists but does not need (hybrids such as OMNI): a study runner passes it where
+        the source has it and runs the predictor without it elsewhere.
     """
 
     labels: bool = True
@@ -203,6 +208,12 @@ class Requirements:
     unlabelled: bool = False
     images: bool = False
     network_training: bool = False
+    optional: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        bad = sorted(set(self.optional) - set(SIDE_INFORMATION))
+        if bad:
+            raise ValueError(f"optional side information {bad} is not one of {SIDE_INFORMATION}")
 
     @property
     def side_information(self) -> tuple[str, ...]:
@@ -215,6 +226,12 @@ class Requirements:
         if self.unlabelled:
             out.append("unlabelled")
         return tuple(out)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Side information the predictor needs or uses when given (needed first)."""
+        need = self.side_information
+        return need + tuple(k for k in SIDE_INFORMATION if k in self.optional and k not in need)
 
 
 def signed_log(x: np.ndarray) -> np.ndarray:
@@ -274,8 +291,10 @@ class Predictor(RegressorMixin, BaseEstimator):
 
     Parameters (common to subclasses)
     ---------------------------------
-    space : str or SearchSpace
-        Search space of the architectures (unused for feature-matrix input).
+    space : str, SearchSpace or None
+        Search space of the architectures (unused for feature-matrix input). ``None``
+        (default): the space of the architecture values given to ``fit`` (values know their
+        space; text does not: with text, pass ``space=``, or ``fit`` says so).
     encoding : str or list of str
         Registered encoding(s) (``nasperf.encodings.available()``); a list concatenates them.
     zero_cost_proxies : list of str, optional
@@ -306,6 +325,11 @@ class Predictor(RegressorMixin, BaseEstimator):
         The resolved space (None for feature-matrix input).
     uses_zero_cost_ : list of str
         Zero-cost columns appended to the features (empty if none).
+    encoding_ : str
+        The encoding used (architecture input only): the registered name, what an adaptive
+        encoding chose (``"path_auto"`` -> e.g. ``"adjacency_onehot"``), ``"a+b"`` for a list.
+    inferred_space_ : str or None
+        Name of the space inferred from the architecture values (``space=None``).
     fit_time_ : float
         Seconds spent in ``fit``.
     """
@@ -342,7 +366,7 @@ class Predictor(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Sequence[str] | None = None,
         zero_cost_columns: Sequence[str] | None = None,
@@ -453,10 +477,43 @@ class Predictor(RegressorMixin, BaseEstimator):
             )
         return y
 
-    def _space(self) -> SearchSpace:
-        from nasperf.encodings import resolve_space
+    def _space(self, archs: Any = None) -> SearchSpace:
+        """The search space: the ``space`` parameter, else the one inferred when fitting
+        (``inferred_space_``), else the space of the architecture values in ``archs``.
 
-        return resolve_space(self.space)
+        Raises ``ValueError`` saying ``pass space=`` when none of these tells it (e.g.
+        architectures given as text with ``space=None``).
+        """
+        from nasperf.spaces import get_space, resolve_space
+
+        if self.space is None:
+            fitted = self.__dict__.get("space_")
+            if isinstance(fitted, SearchSpace):
+                return fitted
+            name = self.__dict__.get("inferred_space_")
+            if isinstance(name, str):
+                try:
+                    return get_space(name)
+                except ValueError as err:
+                    raise ValueError(
+                        f"{type(self).__name__} was fitted on the space {name!r}, which is not "
+                        f"registered here ({err}); pass space="
+                    ) from None
+        try:
+            return resolve_space(self.space, archs)
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from None
+
+    def _fit_space(self, archs: Any) -> SearchSpace:
+        """:meth:`_space` for ``fit``: also records ``inferred_space_`` (the registered name
+        of a space inferred from architecture values, None when ``space`` was given), from
+        which a saved predictor finds its space again."""
+        if self.space is None:
+            self.__dict__.pop("space_", None)
+            self.__dict__.pop("inferred_space_", None)
+        space = self._space(archs)
+        self.inferred_space_ = space.name if self.space is None else None
+        return space
 
     def _prepare_fit(self, archs: Any, y: Any, side: dict) -> tuple[Any, np.ndarray]:
         if is_feature_matrix(archs):
@@ -469,6 +526,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             y = self._check_y(y, X.shape[0])
             self.encoder_ = None
             self.space_ = None
+            self.inferred_space_ = None
             self.fit_archs_ = None
             self.uses_zero_cost_ = []
             self.zero_cost_source_ = ""
@@ -476,7 +534,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             return X.astype(np.float64), y
         from nasperf.encodings import as_arch_list
 
-        space = self._space()
+        space = self._fit_space(archs)
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
         self._fit_encoder(space, archs)
@@ -498,7 +556,9 @@ class Predictor(RegressorMixin, BaseEstimator):
                 "learning_curves=(n_archs, n_epochs) to fit and predict"
             )
         self.uses_learning_curves_ = (
-            0 if lc is None or not self.requirements.learning_curves else _lc_width(lc)
+            0
+            if lc is None or "learning_curves" not in self.requirements.accepted
+            else _lc_width(lc)
         )
         X = self._features(space, archs, side)
         self._refuse_label_copies(space, archs, side, y)
@@ -511,6 +571,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         ``encoder_`` and ``fit_archs_``, from which the encoder is refitted on load."""
         self.space_ = space
         self.encoder_ = self._make_encoder(space).fit(archs)
+        self.encoding_ = _encoding_used(self.encoder_)
         self.fit_archs_ = [space.to_string(a) for a in archs]
 
     def _prepare_predict(self, archs: Any, side: dict) -> Any:
@@ -542,6 +603,8 @@ class Predictor(RegressorMixin, BaseEstimator):
         from nasperf.encodings import get as get_encoding
 
         enc = self.encoding
+        if enc is None or (not isinstance(enc, str) and len(enc) == 0):
+            enc = "none"  # side information only (a hybrid without architecture features)
         return get_encoding(enc if isinstance(enc, str) else list(enc), space=space)
 
     def _zero_cost_columns(self, side: dict) -> list[str]:
@@ -761,6 +824,23 @@ def refuse_label_copies(
             "before training can be allowed with nasperf.predictors.allow_target_like_columns"
             "(NAME)"
         )
+
+
+def _encoding_used(encoder: Any) -> str:
+    """The encoding an encoder applies: its registered name, what an adaptive encoder chose
+    (``chosen_``, e.g. ``path_auto`` -> ``"adjacency_onehot"``), ``"a+b"`` for a union."""
+    parts = getattr(encoder, "transformer_list", None)
+    if parts is not None:
+        return "+".join(_encoding_used(e) for _, e in parts)
+    chosen = getattr(encoder, "chosen_", None)
+    if isinstance(chosen, str):
+        return chosen
+    from nasperf.encodings import ENCODINGS
+
+    for name in ENCODINGS.names(aliases=False):
+        if ENCODINGS.get(name) is type(encoder):
+            return name
+    return type(encoder).__name__
 
 
 def _lc_width(lc: Any) -> int:

@@ -358,18 +358,58 @@ class Checkpoint:
         Whether :meth:`predict_std` is available.
     """
 
-    def __init__(self, metadata: dict, predictor: Any, side: dict) -> None:
+    def __init__(self, metadata: dict, predictor: Any, side: dict, *, space: Any = None) -> None:
         from nasperf.spaces import get_space
 
         self.name: str = metadata["name"]
         self.metadata = metadata
         self.predictor = predictor
-        self.space = get_space(metadata["space"])
+        self.space = space if space is not None else get_space(metadata["space"])
         self.side = side
         self.has_uncertainty = bool(getattr(predictor, "has_uncertainty", False))
         self._index: dict[str, Any] | None = None
         self._position: dict[int, int] = {}
         self._zc_rows: np.ndarray | None = None
+
+    @classmethod
+    def from_predictor(
+        cls, predictor: Any, *, name: str | None = None, side: dict | None = None
+    ) -> Checkpoint:
+        """A checkpoint around a predictor you fitted (on any space, your own included), so
+        that :func:`~nasperf.pretrained.screening.screen` ranks files with it.
+
+        ``side``: the side information its ``predict`` needs (e.g. ``{"zero_cost":
+        table}``). Nothing is verified: there are no reference predictions to check.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from nasperf import __version__
+
+        check_is_fitted(predictor, "fit_time_")
+        space = getattr(predictor, "space_", None)
+        if space is None:
+            raise ValueError(
+                f"{type(predictor).__name__} was fitted on a feature matrix; screening needs a "
+                "predictor fitted on architectures"
+            )
+        label = getattr(type(predictor), "name", "") or type(predictor).__name__
+        metadata = {
+            "checkpoint_format": CHECKPOINT_FORMAT,
+            "name": name or f"{label}-{space.name}",
+            "file": "",
+            "space": space.name,
+            "dataset": "",
+            "target": "",
+            "predictor": label,
+            "encoding": getattr(predictor, "encoding_", "") or "",
+            "zero_cost": None,
+            "uncertainty": bool(getattr(predictor, "has_uncertainty", False)),
+            "training_data": {},
+            "metrics": {},
+            "reference": {},
+            "nasperf_version": __version__,
+        }
+        return cls(metadata, predictor, dict(side or {}), space=space)
 
     def __repr__(self) -> str:
         m = self.metadata

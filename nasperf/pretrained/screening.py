@@ -355,8 +355,10 @@ def screen(
 
     Parameters
     ----------
-    checkpoint : Checkpoint or str
-        A loaded checkpoint or a packaged checkpoint's name.
+    checkpoint : Checkpoint, str or Predictor
+        A loaded checkpoint, a packaged checkpoint's name, or a predictor you fitted on
+        architectures of any space (wrapped with :meth:`Checkpoint.from_predictor`; pass
+        ``Checkpoint.from_predictor(pred, side=...)`` for one that needs side information).
     archs : path or iterable
         An architecture file (see the module docstring for formats), or architectures in
         memory (values, texts or NASLib keys).
@@ -381,6 +383,15 @@ def screen(
         from .checkpoint import load
 
         checkpoint = load(checkpoint)
+    elif not isinstance(checkpoint, Checkpoint):
+        from nasperf.predictors import Predictor
+
+        if not isinstance(checkpoint, Predictor):
+            raise TypeError(
+                "checkpoint must be a Checkpoint, a packaged checkpoint's name or a fitted "
+                f"predictor, got {type(checkpoint).__name__}"
+            )
+        checkpoint = Checkpoint.from_predictor(checkpoint)
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValueError(f"top must be a positive int, got {top!r}")
     if not isinstance(batch_size, int) or batch_size < 1:

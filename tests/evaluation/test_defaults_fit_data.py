@@ -42,38 +42,32 @@ def test_default_predictors_a_table_cannot_serve_are_skipped_with_a_note(my_arch
     config = parse_config(_on_data(my_archs))
     assert [p["label"] for p in config.predictors] == ["xgb", "lgb", "omni", "zc_proxy"]
     notes = skipped_predictors(config)
-    assert len(notes) == 2
-    assert notes[0].startswith("omni skipped on my_archs: needs learning curves (")
-    assert "zero-cost scores (no table is packaged for nb201/my_archs" in notes[0]
-    assert notes[1].startswith("zc_proxy skipped on my_archs: needs images (dataset 'my_archs'")
-    assert {t["label"] for t in expand_trials(config)} == {"xgb", "lgb"}
-    # naming the data's dataset brings its images and packaged proxy table: only the
-    # learning curves are still missing
+    # omni uses learning curves and zero-cost scores when they exist and needs neither, so
+    # it runs on the bare table; zc_proxy needs images of a dataset nasperf knows
+    assert len(notes) == 1
+    assert notes[0].startswith("zc_proxy skipped on my_archs: needs images (dataset 'my_archs'")
+    assert {t["label"] for t in expand_trials(config)} == {"xgb", "lgb", "omni"}
+    # naming the data's dataset brings its images and packaged proxy table: nothing missing
     config = parse_config(_on_data(my_archs, dataset="cifar10"))
-    (note,) = skipped_predictors(config)
-    assert (
-        note.startswith("omni skipped on my_archs: needs learning curves")
-        and "zero-cost" not in note
-    )
+    assert skipped_predictors(config) == []
     trials = expand_trials(config)
-    assert {t["label"] for t in trials} == {"xgb", "lgb", "zc_proxy"}
+    assert {t["label"] for t in trials} == {"xgb", "lgb", "omni", "zc_proxy"}
     assert {t["dataset"] for t in trials} == {"my_archs"}  # named for the file, not cifar10
 
 
 def test_a_named_predictor_the_data_cannot_serve_is_one_error_naming_what_to_drop(my_archs):
     raw = _on_data(my_archs)
-    raw["predictors"] = ["omni", "xgb"]
+    raw["predictors"] = ["lce", "xgb"]
     with pytest.raises(ConfigError) as err:
         expand_trials(parse_config(raw))
     msg = str(err.value)
-    assert msg.startswith("predictors: 'omni' needs learning curves (my_archs has no fidelity")
-    assert "zero-cost scores (no table is packaged for nb201/my_archs" in msg
-    assert msg.endswith("Drop omni from predictors (these can run: xgb)")
-    raw["predictors"] = ["omni"]
-    with pytest.raises(ConfigError, match=r"Drop omni from predictors$"):
+    assert msg.startswith("predictors: 'lce' needs learning curves (my_archs has no fidelity")
+    assert msg.endswith("Drop lce from predictors (these can run: xgb)")
+    raw["predictors"] = ["lce"]
+    with pytest.raises(ConfigError, match=r"Drop lce from predictors$"):
         expand_trials(parse_config(raw))
     # on the packaged benchmark nothing is missing
-    assert expand_trials(parse_config({"predictors": ["omni"], "seeds": 1, "train_sizes": [10]}))
+    assert expand_trials(parse_config({"predictors": ["lce"], "seeds": 1, "train_sizes": [10]}))
 
 
 def test_default_sizes_shrink_to_a_small_table_and_given_ones_are_refused(my_archs):
@@ -119,7 +113,7 @@ def test_the_readme_own_data_command_runs_as_written(tmp_path, my_archs, monkeyp
     argv = ["--data", str(my_archs), "--space", "nb201", "--data-target", "val_acc"]
     assert main([*argv, "--seeds", "1", "--workers", "1", "--no-progress"]) == 0
     out, err = capsys.readouterr()
-    assert err.count("run_study.py: note: ") == 3  # omni, zc_proxy, the sizes
+    assert err.count("run_study.py: note: ") == 2  # zc_proxy, the sizes
     assert "| predictor | n_train | seeds | kendall_tau" in out and "fit + query (s) |" in out
     assert "+ training (s)" not in out  # the table has no training times
     (folder,) = (tmp_path / "studies").iterdir()

@@ -81,7 +81,7 @@ class LcSVRPredictor(CurvePredictor):
         self,
         *,
         metric: str = "val_accuracy",
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         use_architecture: bool = True,
         n_iter: int = 20,
@@ -108,7 +108,7 @@ class LcSVRPredictor(CurvePredictor):
         from nasperf.encodings import as_arch_list
 
         if fitting:
-            space = self._space()
+            space = self._fit_space(archs)
             archs = as_arch_list(space, archs)
             self._fit_encoder(space, archs)
         else:

@@ -61,7 +61,7 @@ class BONASPredictor(GCNPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -46,7 +47,7 @@ class _EnsembleRequirements:
             reqs = [PREDICTORS.get(name).requirements for name, _ in specs]
         except (ValueError, KeyError):
             return Requirements()
-        return Requirements(
+        need = Requirements(
             labels=any(r.labels for r in reqs),
             zero_cost=any(r.zero_cost for r in reqs),
             learning_curves=any(r.learning_curves for r in reqs),
@@ -54,6 +55,13 @@ class _EnsembleRequirements:
             unlabelled=any(r.unlabelled for r in reqs),
             images=any(r.images for r in reqs),
         )
+        # What some member uses when given (and no member needs) the ensemble takes too.
+        optional = tuple(
+            k
+            for k in ("zero_cost", "learning_curves")
+            if k not in need.side_information and any(k in r.optional for r in reqs)
+        )
+        return dataclasses.replace(need, optional=optional)
 
 
 @PREDICTORS.register("ensemble")
@@ -110,7 +118,7 @@ class EnsemblePredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         members: Any = DEFAULT_MEMBERS,
         combine: str = "zscore",
         weights: Any = None,
@@ -179,7 +187,9 @@ class EnsemblePredictor(Predictor):
 
     @staticmethod
     def _side_for(member: Predictor, side: dict, fit: bool) -> dict:
-        need = set(member.requirements.side_information)
+        # Each member gets what it needs or uses when given (any subset of the ensemble's
+        # side information), so a hybrid member runs with whatever the caller has.
+        need = set(member.requirements.accepted)
         out = {}
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):

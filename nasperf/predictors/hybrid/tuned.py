@@ -99,7 +99,7 @@ class TunedPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         model: str = "xgb",
         model_params: dict | None = None,
         param_distributions: dict | None = None,

@@ -58,7 +58,7 @@ class BayesianLinearRegressionPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,

@@ -131,7 +131,7 @@ class GPWLPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,

@@ -27,8 +27,12 @@ class BANANASPredictor(MLPPredictor):
     Parameters
     ----------
     space, encoding, zero_cost_proxies, zero_cost_columns, random_state
-        See :class:`~nasperf.predictors.base.Predictor`; the encoding defaults to the path
-        encoding, as in BANANAS.
+        See :class:`~nasperf.predictors.base.Predictor`. The encoding defaults to
+        ``"path_auto"``: BANANAS's path encoding where paths are shared between
+        architectures, its truncation where it is wider than 2,048 features, and the
+        adjacency one-hot encoding where paths identify architectures one-to-one (a chain
+        space); see :class:`~nasperf.encodings.path_auto.AutoPathEncoder`. The fitted
+        ``encoding_`` says which was used; ``encoding="path"`` forces the path encoding.
     n_ensemble : int
         Members of the ensemble.
     n_layers, layer_width, epochs, batch_size, learning_rate, weight_decay, device
@@ -58,8 +62,8 @@ class BANANASPredictor(MLPPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
-        encoding: Any = "path",
+        space: Any = None,
+        encoding: Any = "path_auto",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,
         n_ensemble: int = 5,

@@ -67,7 +67,7 @@ class SemiNASPredictor(NAOPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,
@@ -120,7 +120,8 @@ class SemiNASPredictor(NAOPredictor):
             if is_feature_matrix(un):
                 raise ValueError("unlabelled must be architectures, like the training input")
             return {"unlabelled": self._features(space, as_arch_list(space, un), rest)}
-        sampled = space.sample(int(self.n_unlabelled), self._seed())
+        # Unlabelled draws may repeat (they only shape the encoder), as on small spaces.
+        sampled = space.sample(int(self.n_unlabelled), self._seed(), unique=False)
         if self.uses_learning_curves_ or self.zero_cost_source_ in ("table", "array"):
             warnings.warn(
                 f"{type(self).__name__}: cannot build zero-cost / learning-curve features for "

@@ -125,7 +125,7 @@ class PairwisePredictor(GraphPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
         zero_cost_columns: Any = None,

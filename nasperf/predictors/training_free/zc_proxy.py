@@ -88,7 +88,7 @@ class ZeroCostPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         proxy: str = "synflow",
         dataset: Any = "cifar10",
         batch_size: int = 64,
@@ -119,7 +119,7 @@ class ZeroCostPredictor(Predictor):
         start = time.perf_counter()
         self._check_side(side)
         self.proxy_ = resolve_proxies([self.proxy])[0]
-        self.space_ = self._space()
+        self.space_ = self._fit_space(archs)
         self.encoder_ = None
         self.fit_time_ = time.perf_counter() - start
         return self

@@ -177,7 +177,7 @@ class WeightSharingPredictor(Predictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         dataset: str = "cifar10",
         images: Any = None,
         n_eval: int | None = None,
@@ -238,7 +238,7 @@ class WeightSharingPredictor(Predictor):
         """
         start = time.perf_counter()
         self._check_side(side)
-        self.space_ = self._space()
+        self.space_ = self._fit_space(archs)
         self.encoder_ = None
         self.seed_ = int(as_rng(self.random_state).integers(0, 2**31 - 1))
         train_x, train_y, self.eval_images_, self.eval_labels_ = self._split_images()

@@ -65,7 +65,7 @@ class FewShot(WeightSharingPredictor):
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         dataset: str = "cifar10",
         images: Any = None,
         n_eval: int | None = None,

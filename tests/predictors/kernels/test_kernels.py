@@ -40,7 +40,7 @@ def test_wl_features_of_known_cells():
 
 def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
     archs, y = nb201_small
-    pred = get("gp_wl", min_noise=1e-6).fit(archs[:40], y[:40])
+    pred = get("gp_wl", space="nb201", min_noise=1e-6).fit(archs[:40], y[:40])
     assert pred.n_iterations_ in (1, 2, 3)
     k = pred._cross(_graphs(archs[:40]))
     np.testing.assert_allclose(np.diag(k), 1.0, rtol=1e-12)
@@ -52,7 +52,7 @@ def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
     assert np.all(std_train >= floor * (1 - 1e-9)) and np.all(std_train < prior)
     assert std_far[0] > np.median(std_train)
     with pytest.raises(ValueError, match="The 'encoding' parameter of GPWLPredictor must be"):
-        get("gp_wl", encoding="adjacency_onehot").fit(archs[:5], y[:5])
+        get("gp_wl", space="nb201", encoding="adjacency_onehot").fit(archs[:5], y[:5])
 
 
 # ----------------------------------------------------------------- GP family

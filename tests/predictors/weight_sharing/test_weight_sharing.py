@@ -82,7 +82,9 @@ def test_training_is_deterministic_and_seeded(rsws):
 
 
 def test_defaults_train_on_the_packaged_images():
-    pred = get("oneshot", network={"channels": 4, "cells_per_stage": 1}, epochs=0).fit()
+    pred = get(
+        "oneshot", space="nb201", network={"channels": 4, "cells_per_stage": 1}, epochs=0
+    ).fit()
     assert pred.eval_images_.shape == (64, 3, 32, 32)  # a quarter of the 256 packaged images
 
 

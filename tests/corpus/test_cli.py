@@ -251,7 +251,7 @@ CASES = [
     ),
     Cli("search/out-is-a-file", (*S, "--out", "{tmp}/file"), r"File exists: .*file"),
     Cli("search/out-garbage", (*S, "--out", "{tmp}/garbage"), r"results\.sqlite is not a nasperf"),
-    Cli("search/no-out", ("search", "--methods", "rs"), r"the following arguments are required"),
+    Cli("search/unknown-option", ("search", "--bogus", "1"), r"unrecognized arguments: --bogus 1"),
 ]
 
 

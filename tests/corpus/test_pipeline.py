@@ -53,7 +53,21 @@ ENCODINGS = [
         "encodings/get/space-int",
         lambda: encodings.get("path", space=3).fit(ARCHS),
         ValueError,
-        r"space must be a registered name or a SearchSpace instance, got int",
+        r"space must be a registered name, a SearchSpace instance or None.*got int",
+    ),
+    c(
+        "encodings/fit/text-without-space",
+        lambda: encodings.get("path").fit(ARCHS),
+        ValueError,
+        r"search space is not known: pass space=.*architectures given as text",
+    ),
+    c(
+        "encodings/fit/mixed-spaces",
+        lambda: encodings.get("path").fit(
+            [SPACE.sample(1, seed=0)[0], get_space("nb101").sample(1, seed=0)[0]]
+        ),
+        IAE,
+        r"nb201: invalid archs\[1\]",
     ),
     c("encodings/get/empty-list", lambda: encodings.get([]), ValueError, r"at least one encoding"),
     c("encodings/get/param", lambda: encodings.get("path", bogus=1), TypeError, r"bogus"),
@@ -65,43 +79,43 @@ ENCODINGS = [
     ),
     c(
         "encodings/fit/text",
-        lambda: encodings.get("path").fit(ARCHS[0]),
+        lambda: encodings.get("path", space="nb201").fit(ARCHS[0]),
         ValueError,
         r"expected a sequence of architectures, got str",
     ),
     c(
         "encodings/fit/empty",
-        lambda: encodings.get("path").fit([]),
+        lambda: encodings.get("path", space="nb201").fit([]),
         ValueError,
         r"expected at least one architecture",
     ),
     c(
         "encodings/fit/bad-arch",
-        lambda: encodings.get("path").fit([ARCHS[0], BAD]),
+        lambda: encodings.get("path", space="nb201").fit([ARCHS[0], BAD]),
         IAE,
         r"archs\[1\]\.node2\.input0",
     ),
     c(
         "encodings/transform/unfitted",
-        lambda: encodings.get("path").transform(ARCHS),
+        lambda: encodings.get("path", space="nb201").transform(ARCHS),
         NotFittedError,
         r"PathEncoder.*not fitted",
     ),
     c(
         "encodings/transform/bad-arch",
-        lambda: encodings.get("adjacency_onehot").fit(ARCHS).transform(["x"]),
+        lambda: encodings.get("adjacency_onehot", space="nb201").fit(ARCHS).transform(["x"]),
         IAE,
         r"archs\[0\]\.text = 'x'",
     ),
     c(
         "encodings/transform/hostile",
-        lambda: encodings.get("adjacency_onehot").fit(ARCHS).transform(["-" * 100_000 + "1"]),
+        lambda: encodings.get("adjacency_onehot", space="nb201").fit(ARCHS).transform(["-" * 100_000 + "1"]),
         IAE,
         r"archs\[0\]\.text.*100,001 characters",
     ),
     c(
         "encodings/transform/none",
-        lambda: encodings.get("path").fit(ARCHS).transform(None),
+        lambda: encodings.get("path", space="nb201").fit(ARCHS).transform(None),
         ValueError,
         r"expected a sequence of architectures, got NoneType",
     ),
@@ -198,8 +212,14 @@ PREDICTORS = [
     c(
         "predictors/fit/space",
         lambda: predictors.get("xgb", space="nb999").fit(ARCHS, Y),
-        UnknownNameError,
-        r"'nb999'",
+        ValueError,  # sklearn's InvalidParameterError (ValueError, TypeError), params helper
+        r"'space' parameter of XGBPredictor must be .*Got 'nb999'",
+    ),
+    c(
+        "predictors/fit/text-without-space",
+        lambda: predictors.get("xgb", n_estimators=3).fit(ARCHS, Y),
+        ValueError,
+        r"XGBPredictor: the search space is not known: pass space=",
     ),
     c(
         "predictors/predict/unfitted",

@@ -354,7 +354,7 @@ TABLE = [
         "read_proxy_table/conflict",
         lambda tmp: table(tmp, HEAD + "a,1.0,\nb,2.0,\na,3.0,\n"),
         ValueError,
-        r"p\.csv line 4: architecture 'a' already has other scores at line 2",
+        r"p\.csv: architecture 'a' has two different rows \(lines 2 and 4\)",
     ),
     Case(
         "read_proxy_table/reasons-junk",

@@ -109,7 +109,11 @@ ENCODINGS = [
     ),
     c(
         "encodings/transform/hostile",
-        lambda: encodings.get("adjacency_onehot", space="nb201").fit(ARCHS).transform(["-" * 100_000 + "1"]),
+        lambda: (
+            encodings.get("adjacency_onehot", space="nb201")
+            .fit(ARCHS)
+            .transform(["-" * 100_000 + "1"])
+        ),
         IAE,
         r"archs\[0\]\.text.*100,001 characters",
     ),

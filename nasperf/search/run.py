@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import short_repr
 from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer
@@ -93,6 +95,13 @@ def run(
     """
     from .base import get as get_optimizer
 
+    if params is not None and not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of optimizer parameters, got {short_repr(params)}")
+    if zero_cost is not None and not isinstance(zero_cost, pd.DataFrame):
+        raise TypeError(
+            "zero_cost must be a DataFrame of proxy scores indexed by architecture, got "
+            f"{type(zero_cost).__name__}"
+        )
     if isinstance(optimizer, str):
         optimizer = get_optimizer(optimizer, **(params or {}))
     elif params:

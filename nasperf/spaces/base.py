@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from nasperf.errors import InvalidArchitectureError
+from nasperf.errors import InvalidArchitectureError, short_repr
 from nasperf.registry import Registry
 
 from .complexity import Complexity, count_complexity
@@ -540,6 +540,8 @@ class SearchSpace(ABC, Generic[A]):
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
+        if unique is not None and not isinstance(unique, bool | np.bool_):
+            raise TypeError(f"unique must be True, False or None, got {short_repr(unique)}")
         n = int(n)
         rng = as_rng(seed)
         size = self.size

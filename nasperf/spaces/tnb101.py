@@ -50,7 +50,6 @@ Cross-Task Neural Architecture Search", CVPR 2021. Krishnakumar et al.,
 
 from __future__ import annotations
 
-import ast
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +71,7 @@ from ._nb201_cell import (
 )
 from .base import SPACES, TASKS, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
 from .complexity import Complexity, count_complexity
+from .literal import check_text, parse_literal
 from .tnb101_network import (
     MICRO_MODULES,
     MICRO_OPS,
@@ -168,16 +168,8 @@ def _check_base_channels(value: Any) -> int:
 def _int_key(key: Any, n: int, space: str) -> list[Any]:
     """A NASLib key (tuple / list / ndarray of ``n`` ints, or its text) as a list."""
     if isinstance(key, str):
-        if len(key) > MAX_TEXT:
-            raise InvalidArchitectureError(
-                "naslib_key", key, f"longer than {MAX_TEXT} characters", space=space
-            )
-        try:
-            key = ast.literal_eval(key.strip())
-        except (ValueError, SyntaxError) as err:
-            raise InvalidArchitectureError(
-                "naslib_key", key, f"expected {n} ints like '(1, 0, 2, 3, 3, 3)'", space=space
-            ) from err
+        # The shared bounded grammar: length first, one level of nesting, no expressions.
+        key = parse_literal(key, field="naslib_key", space=space, max_length=MAX_TEXT, max_depth=1)
     if isinstance(key, np.ndarray):
         key = key.tolist()
     if not isinstance(key, tuple | list) or len(key) != n:
@@ -189,12 +181,7 @@ def _int_key(key: Any, n: int, space: str) -> list[Any]:
 
 
 def _text(text: Any, space: str) -> str:
-    if not isinstance(text, str):
-        raise InvalidArchitectureError("text", text, "expected an architecture string", space=space)
-    if len(text) > MAX_TEXT:
-        raise InvalidArchitectureError(
-            "text", text, f"longer than {MAX_TEXT} characters", space=space
-        )
+    check_text(text, "text", space=space, expected="an architecture string", max_length=MAX_TEXT)
     return text.strip()
 
 

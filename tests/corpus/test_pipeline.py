@@ -125,6 +125,27 @@ ENCODINGS = [
     ),
 ]
 
+ENCODINGS += [
+    c(
+        "encodings/path_auto/text-without-space",
+        lambda: encodings.get("path_auto").fit(ARCHS),
+        ValueError,
+        r"pass space=",
+    ),
+    c(
+        "encodings/path_auto/bad-arch",
+        lambda: encodings.get("path_auto", space="nb201").fit([ARCHS[0], BAD]),
+        IAE,
+        r"archs\[1\]\.node2\.input0",
+    ),
+    c(
+        "encodings/path_auto/param",
+        lambda: encodings.get("path_auto", space="nb201", max_paths=-1),
+        TypeError,
+        r"max_paths",
+    ),
+]
+
 PREDICTORS = [
     c(
         "predictors/get/unknown",
@@ -443,6 +464,30 @@ SEARCH = [
         lambda: search.run("rs", budget=2, params={"bogus": 1}),
         ValueError,
         r"bogus",
+    ),
+    c(
+        "search.run/params-list",
+        lambda: search.run("rs", budget=2, params=[1]),
+        TypeError,
+        r"params must be a dict",
+    ),
+    c(
+        "search.run/zero-cost-str",
+        lambda: search.run("rs", budget=2, zero_cost="zc.csv"),
+        TypeError,
+        r"zero_cost must be a DataFrame.*got str",
+    ),
+    c(
+        "search.run/space-int",
+        lambda: search.run("rs", space=5, budget=2),
+        ValueError,
+        r"space must be a registered name.*got int",
+    ),
+    c(
+        "search.run/objective-object",
+        lambda: search.run("rs", benchmark=object(), budget=2),
+        ValueError,
+        r"unknown search benchmark",
     ),
 ]
 

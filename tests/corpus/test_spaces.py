@@ -523,7 +523,94 @@ NB301 = [
     ),
 ]
 
-CASES = NB201 + NB101 + NB301
+# ------------------------------------------------------ TransNAS-Bench-101 micro / macro
+MICRO, MACRO = get_space("tnb101_micro"), get_space("tnb101_macro")
+TMICRO, TMACRO = "64-41414-1_02_333", "64-41414-basic"
+
+
+def tm(id_, fn, match, exc=IAE):
+    return c(f"tnb101_{id_}", fn, match, exc)
+
+
+TNB101 = [
+    tm("micro/parse/not-a-string", lambda: MICRO.parse(b"64-41414-1_02_333"), r"invalid text"),
+    tm("micro/parse/empty", lambda: MICRO.parse(""), r"invalid text = ''.*base-modules-cell"),
+    tm("micro/parse/base", lambda: MICRO.parse("32-41414-1_02_333"), r"text\.base_channels"),
+    tm("micro/parse/modules", lambda: MICRO.parse("64-4141-1_02_333"), r"text\.modules = '4141'"),
+    tm("micro/parse/groups", lambda: MICRO.parse("64-41414-10_2_333"), r"text\.cell = '10_2_333'"),
+    tm("micro/parse/op-code", lambda: MICRO.parse("64-41414-1_02_334"), r"text\.cell\[5\]"),
+    tm(
+        "micro/parse/unicode-digit",
+        lambda: MICRO.parse("64-41414-1_02_33\uff13"),
+        r"text\.cell\[5\] = '\uff13'",
+    ),
+    tm(
+        "micro/parse/nb201-form-unicode",
+        lambda: MICRO.parse("|nor_conv_3x3~\uff10|+|none~0|none~1|+|none~0|none~1|none~2|"),
+        r"node1\.input0.*expected 'op~index'",
+    ),
+    tm(
+        "micro/parse/nb201-form-op",
+        lambda: MICRO.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"),
+        r"node1\.input0 = 'avg_pool_3x3'.*unknown operation",
+    ),
+    tm("micro/parse/long", lambda: MICRO.parse("-" * 100_000 + "1"), r"100,001 characters"),
+    tm("micro/naslib/short", lambda: MICRO.from_naslib((1, 0, 2)), r"naslib_key.*expected 6 ints"),
+    tm("micro/naslib/range", lambda: MICRO.from_naslib((1, 0, 2, 3, 3, 4)), r"naslib_key\[5\] = 4"),
+    tm("micro/naslib/float", lambda: MICRO.from_naslib((1, 0, 2, 3, 3, 3.0)), r"naslib_key\[5\]"),
+    tm(
+        "micro/naslib/text-expression",
+        lambda: MICRO.from_naslib("(1, 0, 2, 3, 3, 10**9)"),
+        r"naslib_key\[5\].*unexpected character '\*'",
+    ),
+    tm(
+        "micro/naslib/text-nested",
+        lambda: MICRO.from_naslib("(" * 100 + ")" * 100),
+        r"naslib_key.*nested deeper than 1",
+    ),
+    tm(
+        "micro/naslib/text-huge-int",
+        lambda: MICRO.from_naslib("(1, 0, 2, 3, 3, " + "9" * 40 + ")"),
+        r"naslib_key\[5\].*more than 18 digits",
+    ),
+    tm(
+        "micro/naslib/text-long",
+        lambda: MICRO.from_naslib("1," * 50_000),
+        r"naslib_key.*100,000 characters; architecture text is at most 256",
+    ),
+    tm("micro/coerce/int", lambda: MICRO.coerce(5), r"tnb101_micro"),
+    tm("macro/parse/cell", lambda: MACRO.parse("64-41414-1_02_333"), r"text\.cell = '1_02_333'"),
+    tm(
+        "macro/parse/module-code", lambda: MACRO.parse("64-41415-basic"), r"text\.modules = '41415'"
+    ),
+    tm("macro/parse/unicode", lambda: MACRO.parse("64-4141\uff14-basic"), r"text\.modules"),
+    tm("macro/parse/too-few", lambda: MACRO.parse("64-41-basic"), r"modules.*4 to 6 modules"),
+    tm("macro/parse/too-many", lambda: MACRO.parse("64-4141414-basic"), r"modules.*4 to 6"),
+    tm("macro/parse/long", lambda: MACRO.parse("a" + ".b" * 100_000), r"200,001 characters"),
+    tm("macro/naslib/gap", lambda: MACRO.from_naslib((1, 2, 0, 3, 4, 1)), r"naslib_key\[2\] = 0"),
+    tm("macro/naslib/code", lambda: MACRO.from_naslib((1, 2, 3, 4, 5, 0)), r"naslib_key\[4\] = 5"),
+    tm("macro/naslib/bool", lambda: MACRO.from_naslib((True, 2, 3, 4, 0, 0)), r"naslib_key\[0\]"),
+    tm(
+        "macro/sample/too-many-distinct",
+        lambda: MACRO.sample(5000),
+        r"cannot draw 5000 distinct architectures from tnb101_macro.*3256",
+        ValueError,
+    ),
+    tm(
+        "micro/sample/unique-str",
+        lambda: MICRO.sample(2, unique="yes"),
+        r"unique must be True, False or None, got 'yes'",
+        TypeError,
+    ),
+    tm(
+        "micro/sample/n-float",
+        lambda: MICRO.sample(2.5),
+        r"n must be a non-negative int",
+        ValueError,
+    ),
+]
+
+CASES = NB201 + NB101 + NB301 + TNB101
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))

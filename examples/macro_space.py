@@ -46,7 +46,14 @@ import pandas as pd
 from torch import nn
 
 from nasperf.errors import DataIntegrityError, InvalidArchitectureError
-from nasperf.spaces import SPACES, CellGraph, ImageTask, SearchSpace, resolve_task
+from nasperf.spaces import (
+    SPACES,
+    CellGraph,
+    ImageTask,
+    SearchSpace,
+    check_text,
+    resolve_task,
+)
 
 __all__ = [
     "DATA_PATH",
@@ -96,9 +103,8 @@ class MacroSpace(SearchSpace[MacroArch]):
     max_path_length = N_LAYERS
 
     def parse(self, text: str) -> MacroArch:
-        if not isinstance(text, str):
-            raise InvalidArchitectureError("text", text, "expected a string", space=self.name)
-        text = text.strip()
+        # check_text refuses non-strings and over-long text before anything reads it
+        text = check_text(text, "text", space=self.name).strip()
         if len(text) != N_LAYERS or any(c not in "012" for c in text):
             raise InvalidArchitectureError(
                 "text", text, f"expected {N_LAYERS} digits in 0, 1, 2", space=self.name

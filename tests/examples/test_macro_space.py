@@ -43,9 +43,15 @@ def test_text_format_validation_and_registry(space):
     arch = space.parse("02012100")
     assert arch.ops[:3] == ("id", "mb6_k5", "id") and space.to_string(arch) == "02012100"
     assert isinstance(space, MacroSpace) and space.size == 3**8 == len(set(space.enumerate()))
-    for bad in ("0201210", "02012103", "abcdefgh"):
+    for bad in ("0201210", "02012103", "abcdefgh", "0201210\uff10"):  # no Unicode digits
         with pytest.raises(InvalidArchitectureError, match="8 digits"):
             space.parse(bad)
+    # the length is checked before the text is read (the message shows a truncated value)
+    with pytest.raises(InvalidArchitectureError, match=r"10,000,000 characters") as info:
+        space.parse("0" * 10_000_000)
+    assert len(str(info.value)) < 1_000
+    with pytest.raises(InvalidArchitectureError, match="expected a string"):
+        space.parse(b"02012100")
     with pytest.raises(InvalidArchitectureError, match=r"ops\[2\]"):
         MacroArch(("id", "id", "conv", *["id"] * 5))
     # a space without NASLib keys: a number is an invalid architecture, not a missing method

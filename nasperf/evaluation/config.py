@@ -615,16 +615,74 @@ def parse_config(
     )
 
 
+#: Deepest nesting a study config may have (real ones have fewer than 6 levels).
+MAX_YAML_DEPTH = 50
+#: Most values a study config may hold once YAML aliases are expanded (a few hundred in
+#: practice): nested aliases ("billion laughs") would otherwise expand exponentially when the
+#: config is copied, hashed or validated.
+MAX_YAML_VALUES = 100_000
+
+
+def _check_expanded_size(raw: Any, path: Path) -> None:
+    """Count the values of ``raw`` as if its shared (aliased) parts were copied, stopping at
+    :data:`MAX_YAML_VALUES`; a :class:`ConfigError` names the file beyond that."""
+    stack, count = [raw], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise ConfigError(
+                f"{path}: expands to more than {MAX_YAML_VALUES:,} values (nested YAML "
+                "aliases?); a study config is small"
+            )
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple | set):
+            stack.extend(value)
+
+
 @functools.cache
 def unique_key_loader() -> type:
     """``yaml.SafeLoader`` that refuses a mapping key given twice (plain ``safe_load`` keeps
-    the last one silently); raises :class:`DuplicateKeyError` naming the key and lines.
+    the last one silently), raising :class:`DuplicateKeyError` naming the key and lines, and
+    nesting deeper than :data:`MAX_YAML_DEPTH` (a ``yaml.YAMLError`` with its line), in time
+    linear in the text.
 
     >>> yaml.load(text, Loader=unique_key_loader())
     """
     import yaml
+    from yaml.scanner import ScannerError
 
     class UniqueKeyLoader(yaml.SafeLoader):
+        def fetch_flow_collection_start(self, TokenClass):  # type: ignore[override]
+            # PyYAML's scanner costs O(depth) per token inside '[' / '{' (quadratic time in
+            # the nesting): refuse deep flow nesting as soon as it is seen.
+            if self.flow_level >= MAX_YAML_DEPTH:
+                raise ScannerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_YAML_DEPTH} levels of '[' / '{{'",
+                    self.get_mark(),
+                )
+            super().fetch_flow_collection_start(TokenClass)
+
+        def compose_node(self, parent, index):  # type: ignore[override]
+            # Block nesting (by indentation) recurses here: bounded before Python's stack is.
+            self._depth = getattr(self, "_depth", 0) + 1
+            try:
+                if self._depth > MAX_YAML_DEPTH:
+                    event = self.peek_event()
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"nested deeper than {MAX_YAML_DEPTH} levels",
+                        event.start_mark,
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
         def construct_mapping(self, node, deep=False):  # type: ignore[override]
             if isinstance(node, yaml.MappingNode):
                 seen: dict[Any, int] = {}
@@ -690,6 +748,10 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     except DuplicateKeyError as err:
         raise ConfigError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        if mark is not None:  # one line: the file, line and column, and the problem
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            raise ConfigError(f"{path}: not valid YAML: {where}: {err.problem}") from None
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
     except RecursionError:
         raise ConfigError(f"{path}: YAML nested too deeply") from None
@@ -697,6 +759,7 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a study config is a mapping of keys to values")
+    _check_expanded_size(raw, path)
     overrides = dict(overrides or {})
     base = default_config()
     base["name"] = path.stem

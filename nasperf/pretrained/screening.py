@@ -265,6 +265,8 @@ def _read_json(path: Path) -> Iterator[tuple[int, Any]]:
             data = json.load(fh)
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: not valid JSON ({err})") from err
+        except RecursionError:
+            raise ValueError(f"{path}: JSON nested too deeply") from None
     if isinstance(data, list):
         keys = [tuple(k) if isinstance(k, list) else k for k in data]
     elif isinstance(data, dict) and data and set(data) <= set(NASLIB_SPACE_NAMES):

@@ -622,6 +622,8 @@ def _parse_methods(names: str, params: Sequence[str]) -> list[dict]:
             value = json.loads(text)
         except json.JSONDecodeError as err:
             raise ValueError(f"--params {name}: not JSON ({err})") from None
+        except RecursionError:
+            raise ValueError(f"--params {name}: JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise ValueError(f"--params {name}: expected a JSON object, got {text!r}")
         given[name.strip()] = value

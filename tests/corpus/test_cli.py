@@ -249,6 +249,11 @@ CASES = [
         (*S, "--params", "rs={x", "--out", "{tmp}/s"),
         r"--params rs: not JSON",
     ),
+    Cli(
+        "search/params-deep",
+        (*S, "--params", "rs=" + "[" * 100_000, "--out", "{tmp}/s"),
+        r"--params rs: JSON nested too deeply",
+    ),
     Cli("search/out-is-a-file", (*S, "--out", "{tmp}/file"), r"File exists: .*file"),
     Cli("search/out-garbage", (*S, "--out", "{tmp}/garbage"), r"results\.sqlite is not a nasperf"),
     Cli("search/unknown-option", ("search", "--bogus", "1"), r"unrecognized arguments: --bogus 1"),

@@ -374,6 +374,14 @@ def pretrained_cases():
             r"a\.json: not valid JSON",
         ),
         Case(
+            "pretrained/screen/json-deep",
+            lambda tmp, k: pretrained.screen(
+                k, screen_file(tmp, "[" * 100_000 + "]" * 100_000, "a.json")
+            ),
+            ValueError,
+            r"a\.json: JSON nested too deeply",
+        ),
+        Case(
             "pretrained/screen/json-scalar",
             lambda tmp, k: pretrained.screen(k, screen_file(tmp, "42", "a.json")),
             ValueError,

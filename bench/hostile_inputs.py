@@ -120,6 +120,7 @@ def measure(
         out = subprocess.run(
             [sys.executable, "-c", code],
             env=env,
+            cwd=path,  # "-c" puts the working directory first on sys.path: the tree measured
             capture_output=True,
             text=True,
             timeout=timeout,

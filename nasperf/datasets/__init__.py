@@ -5,6 +5,7 @@
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
+* :func:`load_graph`: the Cora and CiteSeer graphs for zero-cost proxies of graph networks.
 * ``nasperf.datasets.nb301_surrogate``: the NAS-Bench-301 learning-curve surrogate.
 * :func:`get_curve_source`: learning curves of NB301 (surrogate), LCBench (surrogate) and
   NB201 (two real fidelities) behind one interface, as :class:`LearningCurves`; the
@@ -40,6 +41,7 @@ from .curve_sources import (
     get_curve_source,
 )
 from .curves import LearningCurves, as_learning_curves
+from .graphs import GRAPH_FILES, load_graph, read_graph_npz
 from .images import (
     IMAGE_STATS,
     ImageSet,
@@ -78,6 +80,7 @@ __all__ = [
     "CURVE_SOURCES",
     "CurveBenchmark",
     "CurveSource",
+    "GRAPH_FILES",
     "LCBenchConfig",
     "LCBenchSurrogate",
     "LearningCurves",
@@ -102,6 +105,7 @@ __all__ = [
     "get_benchmark",
     "get_curve_source",
     "load_benchmark",
+    "load_graph",
     "load_image_batch",
     "load_image_set",
     "load_target",
@@ -111,6 +115,7 @@ __all__ = [
     "read_architecture_csv",
     "read_cifar_binary",
     "read_cifar_python",
+    "read_graph_npz",
     "read_image_npz",
     "read_images",
     "read_naslib_zc",

@@ -64,12 +64,14 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, GraphTask, SearchSpace, resolve_task
 from .complexity import Complexity, count_complexity
-from .nbgraph_network import NBGraphNetwork
+from .nbgraph_network import NBGraphNetwork, OperationLayer, mlp_layer
 
 __all__ = [
     "CANONICAL_LINKS",
@@ -359,11 +361,7 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
     def coerce(self, value: Any) -> NBGraphArch:
         """An architecture value, its text, or the pair ``(link, ops)``."""
         if isinstance(value, tuple | list) and len(value) == 2 and not isinstance(value[0], str):
-            link, ops = value
-            arch = NBGraphArch(
-                tuple(link) if isinstance(link, list | tuple) else link,
-                tuple(ops) if isinstance(ops, list | tuple) else ops,
-            )
+            arch = NBGraphArch(*value)
             self.validate(arch)
             return arch
         return super().coerce(value)
@@ -588,30 +586,24 @@ class NBGraphProteinsSpace(NBGraphSpace):
 
 
 # ------------------------------------------------------------------ cached layer costs
-def _one_node(width: int):
-    import torch
-
+def _one_node(width: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.zeros(1, width), torch.zeros(2, 0, dtype=torch.long)
 
 
 @lru_cache(maxsize=256)
 def _node_cost(op: str, in_channels: int, hidden: int) -> Complexity:
-    from .nbgraph_network import _Node
-
-    return count_complexity(_Node(op, in_channels, hidden, 0.0), inputs=_one_node(in_channels))
+    return count_complexity(
+        OperationLayer(op, in_channels, hidden, 0.0), inputs=_one_node(in_channels)
+    )
 
 
 @lru_cache(maxsize=64)
 def _mlp_cost(in_features: int, out_features: int) -> Complexity:
-    from .nbgraph_network import _mlp_layer
-
     return count_complexity(
-        _mlp_layer(in_features, out_features, 0.0), inputs=_one_node(in_features)[:1]
+        mlp_layer(in_features, out_features, 0.0), inputs=_one_node(in_features)[:1]
     )
 
 
 @lru_cache(maxsize=64)
 def _linear_cost(in_features: int, out_features: int) -> Complexity:
-    from torch import nn
-
     return count_complexity(nn.Linear(in_features, out_features), inputs=_one_node(in_features)[:1])

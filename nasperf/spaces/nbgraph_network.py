@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["GRAPH_OPS", "NBGraphNetwork", "make_graph_op"]
+__all__ = ["GRAPH_OPS", "NBGraphNetwork", "OperationLayer", "make_graph_op", "mlp_layer"]
 
 #: The operations that hold a layer (``skip`` excepted), in the benchmark's order.
 GRAPH_OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc")
@@ -65,7 +65,7 @@ def make_graph_op(op: str, in_channels: int, out_channels: int) -> nn.Module:
     raise ValueError(f"unknown graph operation {op!r}; expected one of {GRAPH_OPS}")
 
 
-class _Node(nn.Module):
+class OperationLayer(nn.Module):
     """One operation: ``layer -> BatchNorm1d -> ReLU -> Dropout``."""
 
     def __init__(self, op: str, in_channels: int, hidden: int, dropout: float) -> None:
@@ -81,7 +81,8 @@ class _Node(nn.Module):
         return self.drop(self.act(self.norm(h)))
 
 
-def _mlp_layer(in_features: int, out_features: int, dropout: float) -> nn.Sequential:
+def mlp_layer(in_features: int, out_features: int, dropout: float) -> nn.Sequential:
+    """A pre- / post-processing layer: ``Linear -> ReLU -> Dropout``."""
     return nn.Sequential(nn.Linear(in_features, out_features), nn.ReLU(), nn.Dropout(dropout))
 
 
@@ -130,16 +131,16 @@ class NBGraphNetwork(nn.Module):
         self.parents = tuple(int(p) for p in parents)
         self.outputs = tuple(int(o) for o in outputs)
         self.pre = nn.ModuleList(
-            _mlp_layer(num_features if k == 0 else hidden, hidden, dropout) for k in range(num_pre)
+            mlp_layer(num_features if k == 0 else hidden, hidden, dropout) for k in range(num_pre)
         )
         width = hidden if num_pre else num_features
         self.nodes = nn.ModuleList(
-            _Node(op, width if p < 0 else hidden, hidden, dropout)
+            OperationLayer(op, width if p < 0 else hidden, hidden, dropout)
             for op, p in zip(ops, self.parents, strict=True)
         )
         concat = hidden * len(self.outputs)
         self.post = nn.ModuleList(
-            _mlp_layer(concat if k == 0 else hidden, hidden, dropout) for k in range(num_post)
+            mlp_layer(concat if k == 0 else hidden, hidden, dropout) for k in range(num_post)
         )
         self.classifier = nn.Linear(hidden if num_post else concat, num_classes)
 

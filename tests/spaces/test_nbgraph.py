@@ -132,6 +132,8 @@ def test_cells_leave_raw_skip_leaves_unconnected_and_encodings_work(space):
     for name in ("adjacency_onehot", "path", "op_distribution", "graf"):
         X = encodings.get(name, space="nbgraph").fit(archs).transform(archs)
         assert X.shape[0] == 20 and np.isfinite(X).all()
+    graphs = encodings.get("graph", space="nbgraph").fit(archs).transform(archs)
+    assert len(graphs) == 20 and all(g.num_nodes == 6 for g in graphs)
 
 
 def test_network_forward_on_cora_and_exact_complexity(space):

@@ -364,7 +364,11 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
             arch = NBGraphArch(*value)
             self.validate(arch)
             return arch
-        return super().coerce(value)
+        if isinstance(value, NBGraphArch | str):
+            return super().coerce(value)
+        raise _err(
+            "arch", value, "expected an NBGraphArch, its text or a (link, ops) pair", self.name
+        )
 
     def validate(self, arch: NBGraphArch) -> None:
         super().validate(arch)

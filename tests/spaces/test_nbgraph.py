@@ -208,6 +208,12 @@ def test_dataset_settings_and_errors(space):
     ).shape == (5, 3)
 
 
+def test_coerce_refuses_other_values(space):
+    for value in (42, None, ("0 0 0 0", "gcn"), [(0, 0, 0, 0)]):
+        with pytest.raises(InvalidArchitectureError):
+            space.coerce(value)
+
+
 def test_arch_value_validates_itself():
     with pytest.raises(InvalidArchitectureError, match="link\\[3\\]"):
         NBGraphArch((0, 0, 0, 4), ("gcn",) * 4)

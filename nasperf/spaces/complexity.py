@@ -1,7 +1,19 @@
-"""FLOPs and parameter counts of a PyTorch network, in NASLib's convention.
+"""FLOPs and parameter counts of a PyTorch network, in NASLib's or the MACs convention.
 
-NASLib (and NAS-Bench-Suite-Zero) report ``flops`` and ``params`` from tensorwatch's
-``ModelStats`` (a fork of torchstat), run on one image. The convention, reproduced here:
+Two conventions (``convention=`` of :func:`count_complexity` and of every space's
+``flops`` / ``complexity``):
+
+``"naslib"`` (default)
+    What NASLib (and NAS-Bench-Suite-Zero) report as ``flops``: tensorwatch's
+    ``ModelStats`` (a fork of torchstat) run on one image; BN, ReLU and pooling count (below).
+``"macs"``
+    Multiply-accumulates of the ``Conv2d`` and ``Linear`` layers only (``k_h * k_w *
+    C_in / groups * C_out`` per output position, ``in * out`` per linear row; biases, BN,
+    activations and pooling are free), what macro-space benchmarks and ``thop``-style
+    counters report (NAS-Bench-Macro's ``flops``, MobileNet-style "MACs"). On the same
+    network it is a few per cent below ``"naslib"``.
+
+Parameters are the same in both. NASLib's convention in detail:
 
 * Only leaf modules are counted, and only those that are called in the forward pass.
 * ``Conv2d``: ``k_h * k_w * C_in * (C_out / groups)`` per output position, plus ``C_out`` per
@@ -43,7 +55,19 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["Complexity", "count_complexity", "module_flops"]
+__all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
+
+#: FLOP-counting conventions (see the module docstring).
+CONVENTIONS: tuple[str, ...] = ("naslib", "macs")
+
+
+def check_convention(convention: str) -> str:
+    """``convention`` if it is one of :data:`CONVENTIONS`, else a ``ValueError`` naming them."""
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"convention must be one of {', '.join(map(repr, CONVENTIONS))}, got {convention!r}"
+        )
+    return convention
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +112,9 @@ def _arma_flops(module: nn.Module, inp: torch.Tensor) -> int:
     return rows * k * (first + later)
 
 
-def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
+def module_flops(
+    module: nn.Module, inp: torch.Tensor, out: torch.Tensor, convention: str = "naslib"
+) -> int:
     """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc).
 
     Of non-leaf modules only those whose own weights do arithmetic (torch_geometric's
@@ -99,9 +125,19 @@ def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int
         n, c_out, oh, ow = out.shape
         positions = n * oh * ow
         flops = kh * kw * inp.shape[1] * (c_out // module.groups) * positions
-        if module.bias is not None:
+        if module.bias is not None and convention == "naslib":
             flops += c_out * positions
         return int(flops)
+    if isinstance(module, nn.Linear):
+        return int(inp.shape[0] * module.in_features * module.out_features)
+    pyg_linear = _loaded_type("torch_geometric.nn.dense.linear", "Linear")
+    if pyg_linear is not None and isinstance(module, pyg_linear):
+        return int(inp.shape[0] * module.in_channels * module.out_channels)
+    arma = _loaded_type("torch_geometric.nn.conv.arma_conv", "ARMAConv")
+    if arma is not None and isinstance(module, arma):
+        return _arma_flops(module, inp)
+    if convention == "macs":
+        return 0
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
         return int(inp.numel() * (2 if module.affine else 1))
     if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
@@ -111,14 +147,6 @@ def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int
         return int(out.numel() * kh * kw)
     if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
         return _adaptive_pool_flops(inp, out)
-    if isinstance(module, nn.Linear):
-        return int(inp.shape[0] * module.in_features * module.out_features)
-    pyg_linear = _loaded_type("torch_geometric.nn.dense.linear", "Linear")
-    if pyg_linear is not None and isinstance(module, pyg_linear):
-        return int(inp.shape[0] * module.in_channels * module.out_channels)
-    arma = _loaded_type("torch_geometric.nn.conv.arma_conv", "ARMAConv")
-    if arma is not None and isinstance(module, arma):
-        return _arma_flops(module, inp)
     return 0
 
 
@@ -127,6 +155,7 @@ def count_complexity(
     input_shape: tuple[int, ...] | None = None,
     *,
     inputs: Sequence[torch.Tensor] | None = None,
+    convention: str = "naslib",
 ) -> Complexity:
     """Count FLOPs and parameters of a network for one input of ``input_shape``.
 
@@ -142,6 +171,8 @@ def count_complexity(
         The forward arguments instead (e.g. ``(x, edge_index)`` of a graph network; moved to
         the network's device). Graph layers need real tensors (their self-loop handling has
         data-dependent shapes): pass a ready module, not a factory, with ``inputs``.
+    convention : {"naslib", "macs"}
+        How FLOPs are counted (see the module docstring); parameters are the same.
 
     Returns
     -------
@@ -150,6 +181,7 @@ def count_complexity(
     """
     if (input_shape is None) == (inputs is None):
         raise ValueError("pass exactly one of input_shape and inputs")
+    check_convention(convention)
     if isinstance(build, nn.Module):
         net = build
     else:
@@ -173,7 +205,7 @@ def count_complexity(
             or not isinstance(output, torch.Tensor)
         ):
             return
-        flops += module_flops(module, args[0], output)
+        flops += module_flops(module, args[0], output, convention)
 
     # Every module is hooked so that parameters a container holds itself (a graph layer's
     # bias or weight matrices) are counted; FLOPs rules exist for leaves (and ARMAConv).

@@ -70,7 +70,7 @@ from torch import nn
 from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, GraphTask, SearchSpace, resolve_task
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .nbgraph_network import NBGraphNetwork, OperationLayer, mlp_layer
 
 __all__ = [
@@ -556,6 +556,7 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
         num_pre: int | None = None,
         num_post: int | None = None,
         dropout: float = 0.0,
+        convention: str = "naslib",
     ) -> Complexity:
         """Parameters and per-node FLOPs of :meth:`build_network`'s network, exact.
 
@@ -565,16 +566,17 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
         per-layer costs counted once and cached, so no network is built.
         """
         arch = self.coerce(arch)
+        cv = check_convention(convention)
         task, h, pre, post = self._settings(dataset, hidden, num_pre, num_post)
         ops, parents, outputs = self.network_plan(arch)
-        parts = [_mlp_cost(task.num_features if k == 0 else h, h) for k in range(pre)]
+        parts = [_mlp_cost(task.num_features if k == 0 else h, h, cv) for k in range(pre)]
         width = h if pre else task.num_features
         parts += [
-            _node_cost(op, width if p < 0 else h, h) for op, p in zip(ops, parents, strict=True)
+            _node_cost(op, width if p < 0 else h, h, cv) for op, p in zip(ops, parents, strict=True)
         ]
         concat = h * len(outputs)
-        parts += [_mlp_cost(concat if k == 0 else h, h) for k in range(post)]
-        parts.append(_linear_cost(h if post else concat, task.num_classes))
+        parts += [_mlp_cost(concat if k == 0 else h, h, cv) for k in range(post)]
+        parts.append(_linear_cost(h if post else concat, task.num_classes, cv))
         return Complexity(
             mflops=sum(c.mflops for c in parts), mparams=sum(c.mparams for c in parts)
         )
@@ -595,19 +597,27 @@ def _one_node(width: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @lru_cache(maxsize=256)
-def _node_cost(op: str, in_channels: int, hidden: int) -> Complexity:
+def _node_cost(op: str, in_channels: int, hidden: int, convention: str) -> Complexity:
     return count_complexity(
-        OperationLayer(op, in_channels, hidden, 0.0), inputs=_one_node(in_channels)
+        OperationLayer(op, in_channels, hidden, 0.0),
+        inputs=_one_node(in_channels),
+        convention=convention,
     )
 
 
 @lru_cache(maxsize=64)
-def _mlp_cost(in_features: int, out_features: int) -> Complexity:
+def _mlp_cost(in_features: int, out_features: int, convention: str) -> Complexity:
     return count_complexity(
-        mlp_layer(in_features, out_features, 0.0), inputs=_one_node(in_features)[:1]
+        mlp_layer(in_features, out_features, 0.0),
+        inputs=_one_node(in_features)[:1],
+        convention=convention,
     )
 
 
 @lru_cache(maxsize=64)
-def _linear_cost(in_features: int, out_features: int) -> Complexity:
-    return count_complexity(nn.Linear(in_features, out_features), inputs=_one_node(in_features)[:1])
+def _linear_cost(in_features: int, out_features: int, convention: str) -> Complexity:
+    return count_complexity(
+        nn.Linear(in_features, out_features),
+        inputs=_one_node(in_features)[:1],
+        convention=convention,
+    )

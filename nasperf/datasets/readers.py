@@ -83,9 +83,39 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: Largest decompressed size read from a ``.gz`` / ``.bz2`` / ``.xz`` file (a compression
+#: bomb is refused, not expanded into memory).
+MAX_DECOMPRESSED_BYTES = 1 << 30
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, decompressed by suffix (``.gz``, ``.bz2``, ``.xz``, as pandas
+    infers them) up to :data:`MAX_DECOMPRESSED_BYTES`; errors name the file."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower())
+    if opener is None:
+        return path.read_bytes()  # FileNotFoundError names the path
+    if not path.exists():
+        raise FileNotFoundError(2, "no such file", str(path))
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read(MAX_DECOMPRESSED_BYTES + 1)
+    except (OSError, EOFError, lzma.LZMAError) as err:
+        raise ValueError(f"{path}: not a readable {path.suffix} file ({err})") from None
+    if len(data) > MAX_DECOMPRESSED_BYTES:
+        raise ValueError(
+            f"{path}: decompresses to more than {MAX_DECOMPRESSED_BYTES >> 20} MiB; refusing"
+        )
+    return data
+
+
 def _read_text(path: Path) -> str:
-    """A UTF-8 text file, with a ``ValueError`` naming the file for undecodable bytes."""
-    data = path.read_bytes()  # FileNotFoundError names the path
+    """A UTF-8 text file (decompressed by suffix), with a ``ValueError`` naming the file for
+    undecodable bytes."""
+    data = _read_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

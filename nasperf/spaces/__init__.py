@@ -9,10 +9,12 @@ from __future__ import annotations
 from nasperf.registry import _import_family
 
 from .base import (
+    GRAPH_TASKS,
     SPACES,
     TASKS,
     CellGraph,
     GraphBatch,
+    GraphTask,
     ImageTask,
     SearchSpace,
     as_rng,
@@ -53,6 +55,7 @@ def available() -> list[str]:
 
 
 __all__ = [
+    "GRAPH_TASKS",
     "MAX_TEXT_LENGTH",
     "SPACES",
     "TASKS",
@@ -60,6 +63,7 @@ __all__ = [
     "CellGraph",
     "Complexity",
     "GraphBatch",
+    "GraphTask",
     "ImageTask",
     "NB101Arch",
     "NB101Space",

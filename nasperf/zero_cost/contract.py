@@ -6,12 +6,14 @@ a Jacobian, a NaN score). :func:`check_call` checks everything first and says wh
 expected and what was got:
 
 * ``network`` is an ``nn.Module`` with parameters;
-* ``inputs`` is a floating tensor ``(N, ...)`` of finite values, ``N >= 2`` when a proxy
+* ``inputs`` (as :func:`~nasperf.zero_cost.engine.as_proxy_inputs` reads them) start with a
+  floating tensor ``(N, ...)`` of finite values, at least 2 scored samples when a proxy
   reads the data (per-sample statistics need two samples);
 * ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)``;
-* one forward of ``network`` on the first two inputs (no gradients, private copies of the
-  buffers, so nothing changes; train mode when a proxy reads the data, as the shared pass
-  runs) returns one floating tensor of logits ``(2, C)``, all finite. Two samples keep the
+* one forward of ``network`` on the first two inputs (the whole input for coupled samples
+  such as graph nodes; no gradients, private copies of the buffers, so nothing changes;
+  train mode when a proxy reads the data, as the shared pass runs) returns one floating
+  tensor of logits ``(2, C)`` (``(N, C)``), all finite. Two samples keep the
   check at a few percent of one batch forward (it runs for every architecture ``compute``
   scores) and still exercise batch statistics;
 * ``loss_fn(logits, targets)`` (when given) returns a scalar tensor;
@@ -28,7 +30,7 @@ from torch.func import functional_call
 
 from nasperf.errors import short_repr
 
-from .engine import Proxy, _train_mode
+from .engine import Proxy, ProxyInputs, _train_mode
 
 __all__ = ["check_call"]
 
@@ -44,7 +46,7 @@ def _first_line(err: BaseException) -> str:
 
 def check_call(
     network: object,
-    inputs: object,
+    batch: ProxyInputs,
     targets: object,
     proxies: Mapping[str, Proxy],
     loss_fn: Callable | None,
@@ -52,6 +54,7 @@ def check_call(
 ) -> None:
     """Raise ``TypeError`` / ``ValueError`` naming the argument that breaks the contract.
 
+    ``batch`` is the inputs as :func:`~nasperf.zero_cost.engine.as_proxy_inputs` read them;
     ``proxies`` are the resolved proxies (name -> instance) that will run.
     """
     if not isinstance(network, nn.Module):
@@ -60,32 +63,31 @@ def check_call(
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {short_repr(seed)}")
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable(logits, targets), got {short_repr(loss_fn)}")
-    if not isinstance(inputs, torch.Tensor):
-        raise TypeError(f"inputs must be a torch.Tensor (N, ...), got {type(inputs).__name__}")
-    if inputs.dim() < 2:
-        raise ValueError(f"inputs must have a batch dimension (N, ...), got {_shape(inputs)}")
-    if not inputs.is_floating_point():
+    x = batch.x
+    if not x.is_floating_point():
         raise TypeError(
             f"inputs must be a floating tensor (e.g. normalised float32 images), got "
-            f"{_shape(inputs)}; convert with inputs.float() (and normalise uint8 images)"
+            f"{_shape(x)}; convert with inputs.float() (and normalise uint8 images)"
         )
-    n = inputs.shape[0]
+    n = batch.n
+    what = "nodes" if batch.coupled else "inputs"
     reads_data = any(p.data != "none" for p in proxies.values())
     if n < (2 if reads_data else 1):
         raise ValueError(
             f"inputs hold a batch of {n}; the data-dependent proxies "
             f"{sorted(k for k, p in proxies.items() if p.data != 'none')} need at least 2"
             if reads_data
-            else f"inputs hold an empty batch ({_shape(inputs)})"
+            else f"inputs hold an empty batch ({_shape(x)})"
         )
-    if not bool(torch.isfinite(inputs).all()):
-        bad = int((~torch.isfinite(inputs)).sum())
+    if not bool(torch.isfinite(x).all()):
+        bad = int((~torch.isfinite(x)).sum())
         raise ValueError(f"inputs hold {bad} NaN / inf value(s); every input must be finite")
     if not any(True for _ in network.parameters()):
         raise ValueError(
             f"network ({type(network).__name__}) has no parameters; zero-cost proxies score "
             "a network's weights"
         )
+    rows = x.shape[0]
     if targets is not None:
         if not isinstance(targets, torch.Tensor):
             raise TypeError(
@@ -95,12 +97,16 @@ def check_call(
             raise TypeError(
                 f"targets must be integer class labels (torch.int64), got {_shape(targets)}"
             )
-        if tuple(targets.shape) != (n,):
+        if tuple(targets.shape) != (rows,):
+            count = targets.shape[0] if targets.dim() else 0
             raise ValueError(
-                f"targets must have shape ({n},) for {n} inputs, got {_shape(targets)}"
+                f"{count} targets for {rows} {what}: targets must have shape ({rows},), got "
+                f"{_shape(targets)}"
             )
-    probe = inputs[: min(n, 2)]
-    m = probe.shape[0]
+    # Independent samples: the first two (a few percent of a batch forward). Coupled ones
+    # (graph nodes) cannot be sliced: the whole input, as the proxies run it.
+    probe = batch if batch.coupled else batch.part(0, min(n, 2))
+    m = probe.x.shape[0]
     logits = _forward(network, probe, train=reads_data)
     if not (
         isinstance(logits, torch.Tensor)
@@ -117,7 +123,7 @@ def check_call(
         )
         raise ValueError(
             f"network(inputs) must return one floating tensor of logits (N, num_classes) "
-            f"for N inputs: for inputs[:{m}] it returned {got}, not ({m}, num_classes); wrap "
+            f"for N {what}: for {m} {what} it returned {got}, not ({m}, num_classes); wrap "
             "the module so that forward returns the logits only"
         )
     if not bool(torch.isfinite(logits).all()):
@@ -126,7 +132,7 @@ def check_call(
             f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
         )
     num_classes = logits.shape[1]
-    if targets is not None and n:
+    if targets is not None and rows:
         lo, hi = int(targets.min()), int(targets.max())
         if lo < 0 or hi >= num_classes:
             raise ValueError(
@@ -134,13 +140,14 @@ def check_call(
                 f"{num_classes} classes, got values in [{lo}, {hi}]"
             )
     if loss_fn is not None and targets is not None:
+        labels = targets if batch.coupled else batch.select(targets)[:m]
         try:
             with torch.no_grad():
-                loss = loss_fn(logits, targets[:m])
+                loss = loss_fn(logits, labels)
         except Exception as err:
             raise ValueError(
                 f"loss_fn(logits, targets) failed on logits {_shape(logits)} and targets "
-                f"{_shape(targets[:m])}: {_first_line(err)}"
+                f"{_shape(labels)}: {_first_line(err)}"
             ) from err
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             got = _shape(loss) if isinstance(loss, torch.Tensor) else type(loss).__name__
@@ -149,16 +156,16 @@ def check_call(
             )
 
 
-def _forward(network: nn.Module, inputs: torch.Tensor, *, train: bool) -> object:
-    """``network(inputs)`` without gradients, on private copies of its buffers, with every
+def _forward(network: nn.Module, batch: ProxyInputs, *, train: bool) -> object:
+    """``network(*inputs)`` without gradients, on private copies of its buffers, with every
     module's training flag restored afterwards: the network is left as it was."""
     state = {n: p.detach() for n, p in network.named_parameters()}
     state.update({n: b.clone() for n, b in network.named_buffers()})
     mode = _train_mode(network, True) if train else _train_mode(network, False)
     try:
         with mode, torch.no_grad():
-            return functional_call(network, state, (inputs,))
+            return functional_call(network, state, (batch.x, *batch.args))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise ValueError(
-            f"network(inputs) failed on inputs {_shape(inputs)}: {_first_line(err)}"
+            f"network(inputs) failed on inputs {_shape(batch.x)}: {_first_line(err)}"
         ) from err

@@ -225,7 +225,25 @@ def v(id_, text, exc, match, **kw):
     return Case(f"read_architecture_csv/{id_}", lambda tmp: csv(tmp, text, **kw), exc, match)
 
 
+def gz_csv(tmp, data: bytes):
+    path = tmp / "archs.csv.gz"
+    path.write_bytes(data)
+    return read_architecture_csv(path, "nb201")
+
+
 CSV = [
+    Case(
+        "read_architecture_csv/gz-garbage",
+        lambda tmp: gz_csv(tmp, b"\x1f\x8b\x08\x00garbage"),
+        ValueError,
+        r"archs\.csv\.gz: not a readable \.gz file",
+    ),
+    Case(
+        "read_architecture_csv/gz-not-utf8",
+        lambda tmp: gz_csv(tmp, __import__("gzip").compress(b"arch,acc\n\xff,1\n")),
+        ValueError,
+        r"archs\.csv\.gz: line 2: not UTF-8",
+    ),
     Case(
         "read_architecture_csv/missing",
         lambda tmp: read_architecture_csv(tmp / "x.csv", "nb201"),

@@ -87,6 +87,7 @@ class Context:
     predictor : Predictor or None
         The predictor handed to ``run`` (predictor-guided optimizers).
     dataset : str
+        The benchmark's dataset; the images zero-cost proxies are computed on.
     side : dict
         Side information for predictors (``zero_cost`` table where available).
     """
@@ -116,6 +117,10 @@ class Optimizer:
         self.seen_: set[str] = set()
         self.charged_s_ = 0.0
         self.zero_cost_seen_: dict[str, set[str]] = {}
+        #: The run's zero-cost table (None: none; an optimizer may compute one).
+        self.zero_cost_ = context.side.get("zero_cost")
+        #: Lines for the search report (``history.attrs["notes"]``).
+        self.notes_: list[str] = []
 
     def ask(self) -> list[Query]:
         """The next queries (at least one)."""
@@ -136,6 +141,18 @@ class Optimizer:
                 break
             arch = self.space_.random_architecture(self.rng_)
         return arch
+
+    def mutate_new(self, parent: Any, n_edits: int = 1, max_tries: int = 20) -> Any:
+        """A mutation of ``parent`` (``n_edits`` elementary edits, ``space.mutate``) not
+        queried before, drawn again up to ``max_tries`` times (then the last draw, which
+        the run loop answers from its record at no cost)."""
+        for _ in range(max_tries):
+            child = parent
+            for _ in range(n_edits):
+                child = self.space_.mutate(child, self.rng_)
+            if self.key(child) not in self.seen_:
+                break
+        return child
 
     def mark(self, archs: list) -> None:
         self.seen_.update(self.key(a) for a in archs)
@@ -158,7 +175,8 @@ class Optimizer:
     def charge(self, seconds: float) -> None:
         """Charge ``seconds`` of simulated work done outside this process's clock (e.g.
         zero-cost proxies looked up in a table instead of computed); the run loop adds them
-        to the next query's overhead."""
+        to the next query's overhead. Negative seconds take measured wall time back out
+        (work done now that is charged at its recorded cost instead)."""
         self.charged_s_ += float(seconds)
 
     def take_charge(self) -> float:
@@ -169,7 +187,7 @@ class Optimizer:
     def zero_cost_table(self, proxies: Sequence[str] | None = None) -> pd.DataFrame:
         """The run's zero-cost table (``context.side["zero_cost"]``), restricted to
         ``proxies``; an error naming what is missing if it has none of them."""
-        zc = self.context_.side.get("zero_cost")
+        zc = self.zero_cost_
         if zc is None:
             raise ValueError(
                 f"{self.name}: needs a zero-cost table (pass zero_cost= to run, or use a "

@@ -6,11 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ._predictor_guided import PredictorGuided
+from ._predictor_guided import AUTO_WARM_START, PredictorGuided
 from .base import Query, register
 
-#: Proxies of ``warm_start="auto"``, used when the run's zero-cost table has them all.
-AUTO_WARM_START = ("synflow", "params")
+__all__ = ["AUTO_WARM_START", "SEARCH_XGB_PARAMS", "PredictorLocalSearch"]
 #: ``predictor_params`` used for the default ``"xgb"`` when none are given: smaller, shallower
 #: boosting than the predictor's own defaults (fitted ``n_models`` times per query on at most
 #: a few hundred points, 500 deep trees cost 5x the time for no better search).
@@ -23,7 +22,11 @@ class PredictorLocalSearch(PredictorGuided):
 
     1. **Warm start** (Abdelfattah et al. 2021): the first ``n_init`` queries are the best
        architectures of the zero-cost table by ``warm_start`` (the mean percentile rank of
-       those proxies over the table); without a table they are random.
+       those proxies over the table). Without a table (a user's space) the proxies are
+       computed on a candidate pool (every architecture of a tabular objective, up to
+       ``proxy_pool``; else ``proxy_pool`` random ones) with the space's network builder,
+       cached on disk and charged at their recorded cost; a space without a builder gets a
+       random start and a note in ``history.attrs["notes"]``.
     2. **Moves**: each round, the candidates are the unqueried architectures within
        ``radius`` elementary edits (``space.neighbors``) of the ``n_parents`` best queried
        ones. A predictor (any registered one, or a bootstrap ensemble of it for
@@ -53,8 +56,11 @@ class PredictorLocalSearch(PredictorGuided):
     n_models : int
         Ensemble size for predictors without ``predict_std``.
     warm_start : "auto", str, sequence of str or None
-        Proxies of the warm start and the filter; "auto": ``("synflow", "params")`` when the
-        run's zero-cost table has them, else a random start.
+        Proxies of the warm start and the filter; "auto": ``("synflow", "params")``, from the
+        run's zero-cost table or computed (data-free: no image is read); None: a random
+        start.
+    proxy_pool : int
+        Most architectures the warm start computes proxies for when the run has no table.
     zero_cost_filter : float or None
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool
@@ -85,6 +91,7 @@ class PredictorLocalSearch(PredictorGuided):
         max_radius: int = 3,
         n_models: int = 5,
         warm_start: Any = "auto",
+        proxy_pool: int = 10_000,
         zero_cost_filter: float | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
@@ -99,6 +106,7 @@ class PredictorLocalSearch(PredictorGuided):
         self.max_radius = max_radius
         self.n_models = n_models
         self.warm_start = warm_start
+        self.proxy_pool = proxy_pool
         self.zero_cost_filter = zero_cost_filter
         self.use_zero_cost = use_zero_cost
         self.beta = beta
@@ -106,37 +114,23 @@ class PredictorLocalSearch(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        self.check_positive_ints("n_init", "batch_size", "n_parents", "radius", "max_radius")
+        self.check_positive_ints(
+            "n_init", "batch_size", "n_parents", "radius", "max_radius", "proxy_pool"
+        )
         if self.max_radius < self.radius:
             raise ValueError(f"max_radius ({self.max_radius}) < radius ({self.radius})")
         f = self.zero_cost_filter
         if f is not None and not 0 < f <= 1:
             raise ValueError(f"zero_cost_filter must be in (0, 1], got {f!r}")
-        self.proxies_ = self._proxies(context)
-        if f is not None and not self.proxies_:
-            raise ValueError("zero_cost_filter needs warm-start proxies and a zero-cost table")
-        self.init_queue_ = self._warm_start(context)
+        if f is not None and self.warm_start is None:
+            raise ValueError("zero_cost_filter needs warm-start proxies (warm_start=None)")
+        self.proxies_ = self._warm_start_proxies(context)
+        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
 
     def _predictor_params(self, name: str) -> dict:
         if self.predictor_params is None and name == "xgb":
             return dict(SEARCH_XGB_PARAMS)
         return super()._predictor_params(name)
-
-    def _proxies(self, context) -> tuple[str, ...]:
-        zc = context.side.get("zero_cost")
-        if self.warm_start is None:
-            return ()
-        if isinstance(self.warm_start, str) and self.warm_start == "auto":
-            if zc is None or not set(AUTO_WARM_START) <= set(zc.columns):
-                return ()
-            return AUTO_WARM_START
-        proxies = (self.warm_start,) if isinstance(self.warm_start, str) else self.warm_start
-        proxies = tuple(proxies)
-        self.zero_cost_table(proxies)  # names what is missing
-        return proxies
-
-    def _warm_start(self, context) -> list:
-        return self._zero_cost_warm_start(context, self.proxies_, self.n_init)
 
     def _neighbourhood(self) -> list:
         order = np.argsort(-np.asarray(self.values_), kind="stable")[: self.n_parents]
@@ -158,7 +152,7 @@ class PredictorLocalSearch(PredictorGuided):
         return []
 
     def _filter(self, cands: list) -> list:
-        if self.zero_cost_filter is None or len(cands) < 2:
+        if self.zero_cost_filter is None or not self.proxies_ or len(cands) < 2:
             return cands
         score = self.zero_cost_rank([self.key(a) for a in cands], self.proxies_)
         score = np.where(np.isfinite(score), score, -np.inf)

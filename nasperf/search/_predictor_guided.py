@@ -51,7 +51,7 @@ class PredictorGuided(Optimizer):
     beta: float
     use_zero_cost: bool
     warm_start: Any
-    proxy_pool: int
+    proxy_pool: int | None
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)

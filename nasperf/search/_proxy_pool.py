@@ -5,8 +5,9 @@ a table of them; a user's space does not. :func:`compute_pool` then builds the n
 candidate pool with the space's own builder and scores them with
 :func:`nasperf.zero_cost.compute` (cached on disk, so a second search on the same space
 builds no network). The pool is every architecture of a finite objective (a table) up to
-``pool_size``, else ``pool_size`` distinct random ones (drawn from the optimizer's
-generator).
+10,000, else 1,000 distinct random ones (or ``proxy_pool`` in both cases), drawn from a
+fixed seed: every search on the space scores the same pool, so the second one reads it from
+the cache.
 
 The search is charged the proxies' recorded computation time: measured when computed now,
 as recorded in the cache when read from it (so a search costs the same simulated time
@@ -27,20 +28,34 @@ import pandas as pd
 __all__ = ["compute_pool"]
 
 
-def _pool(optimizer: Any, pool_size: int) -> list:
+#: Pool sizes of ``proxy_pool=None``: every candidate of a tabular objective up to the first,
+#: else the second number of random architectures.
+AUTO_POOL = (10_000, 1_000)
+#: Seed of the pool's draws: the same pool in every search on the space, so that its scores
+#: are computed once and then read from the cache.
+POOL_SEED = 0
+
+
+def pool_size(candidates: list | None, proxy_pool: int | None) -> int:
+    """The number of architectures :func:`compute_pool` scores (at most)."""
+    if proxy_pool is not None:
+        return int(proxy_pool)
+    return AUTO_POOL[0] if candidates is not None else AUTO_POOL[1]
+
+
+def _pool(space: Any, candidates: list | None, size: int) -> list:
     """Architectures of the pool (values), see the module docstring."""
-    space, rng = optimizer.space_, optimizer.rng_
-    cands = optimizer.context_.candidates
-    if cands is not None:
-        idx = np.arange(len(cands))
-        if len(cands) > pool_size:
-            idx = np.sort(rng.choice(len(cands), size=pool_size, replace=False))
-        return [space.parse(cands[i]) for i in idx]
+    rng = np.random.default_rng(POOL_SEED)
+    if candidates is not None:
+        idx = np.arange(len(candidates))
+        if len(candidates) > size:
+            idx = np.sort(rng.choice(len(candidates), size=size, replace=False))
+        return [space.parse(candidates[i]) for i in idx]
     out: dict[str, Any] = {}
-    for _ in range(10 * pool_size):
+    for _ in range(10 * size):
         arch = space.random_architecture(rng)
         out.setdefault(space.to_string(arch), arch)
-        if len(out) >= pool_size:
+        if len(out) >= size:
             break
     return list(out.values())
 
@@ -61,7 +76,7 @@ def _inputs(task: Any) -> Any:
 
 
 def compute_pool(
-    optimizer: Any, proxies: Sequence[str], pool_size: int
+    optimizer: Any, proxies: Sequence[str], proxy_pool: int | None = None
 ) -> tuple[pd.DataFrame | None, str]:
     """Proxy scores of a candidate pool for ``optimizer``'s search, and a note for the report.
 
@@ -80,7 +95,8 @@ def compute_pool(
     except ValueError as err:
         return None, f"no zero-cost proxies: {err}"
     start = time.perf_counter()
-    archs = _pool(optimizer, int(pool_size))
+    cands = optimizer.context_.candidates
+    archs = _pool(space, cands, pool_size(cands, proxy_pool))
     try:
         space.build_network(archs[0], task)
     except NotImplementedError as err:

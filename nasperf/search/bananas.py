@@ -28,7 +28,7 @@ class Bananas(PredictorGuided):
     the ``warm_start`` zero-cost proxies (Abdelfattah et al.'s warm start, shared with
     ``predictor_local_search``): read from the run's zero-cost table (charged at its
     recorded seconds per architecture, as if computed) or, without one, computed on a
-    candidate pool of up to ``proxy_pool`` architectures with the space's network builder
+    candidate pool (``proxy_pool``) with the space's network builder
     (cached, charged at their recorded cost). They are random with ``warm_start=None`` or
     on a space without a network builder (then ``history.attrs["notes"]`` says so).
 
@@ -44,8 +44,10 @@ class Bananas(PredictorGuided):
     warm_start : "auto", str, sequence of str or None
         Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free); None: a
         random start.
-    proxy_pool : int
-        Most architectures the warm start computes proxies for when the run has no table.
+    proxy_pool : int or None
+        Most architectures the warm start computes proxies for when the run has no table;
+        None: every architecture of a tabular objective up to 10,000, else 1,000 random
+        ones (the same pool in every search, so it is computed once and then cached).
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (when the run has one).
     beta : float
@@ -72,7 +74,7 @@ class Bananas(PredictorGuided):
         n_models: int = 5,
         pool: str = "mutations",
         warm_start: Any = "auto",
-        proxy_pool: int = 10_000,
+        proxy_pool: int | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
         predictor_params: dict | None = None,
@@ -97,7 +99,7 @@ class Bananas(PredictorGuided):
             raise ValueError(f"pool must be 'mutations' or 'all', got {self.pool!r}")
         if self.pool == "all" and context.candidates is None:
             raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
-        self.check_positive_ints("proxy_pool")
+        self.check_positive_ints("proxy_pool", optional=("proxy_pool",))
         self.proxies_ = self._warm_start_proxies(context)
         self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
 

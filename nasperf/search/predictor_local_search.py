@@ -23,8 +23,8 @@ class PredictorLocalSearch(PredictorGuided):
     1. **Warm start** (Abdelfattah et al. 2021): the first ``n_init`` queries are the best
        architectures of the zero-cost table by ``warm_start`` (the mean percentile rank of
        those proxies over the table). Without a table (a user's space) the proxies are
-       computed on a candidate pool (every architecture of a tabular objective, up to
-       ``proxy_pool``; else ``proxy_pool`` random ones) with the space's network builder,
+       computed on a candidate pool (every architecture of a tabular objective up to
+       10,000, else 1,000 random ones; see ``proxy_pool``) with the space's network builder,
        cached on disk and charged at their recorded cost; a space without a builder gets a
        random start and a note in ``history.attrs["notes"]``.
     2. **Moves**: each round, the candidates are the unqueried architectures within
@@ -59,8 +59,10 @@ class PredictorLocalSearch(PredictorGuided):
         Proxies of the warm start and the filter; "auto": ``("synflow", "params")``, from the
         run's zero-cost table or computed (data-free: no image is read); None: a random
         start.
-    proxy_pool : int
-        Most architectures the warm start computes proxies for when the run has no table.
+    proxy_pool : int or None
+        Most architectures the warm start computes proxies for when the run has no table;
+        None: every architecture of a tabular objective up to 10,000, else 1,000 random
+        ones (the same pool in every search, so it is computed once and then cached).
     zero_cost_filter : float or None
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool
@@ -91,7 +93,8 @@ class PredictorLocalSearch(PredictorGuided):
         max_radius: int = 3,
         n_models: int = 5,
         warm_start: Any = "auto",
-        proxy_pool: int = 10_000,
+        proxy_pool: int | None = None,
+        n_global: int = 0,
         zero_cost_filter: float | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
@@ -107,6 +110,7 @@ class PredictorLocalSearch(PredictorGuided):
         self.n_models = n_models
         self.warm_start = warm_start
         self.proxy_pool = proxy_pool
+        self.n_global = n_global
         self.zero_cost_filter = zero_cost_filter
         self.use_zero_cost = use_zero_cost
         self.beta = beta
@@ -115,7 +119,13 @@ class PredictorLocalSearch(PredictorGuided):
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
         self.check_positive_ints(
-            "n_init", "batch_size", "n_parents", "radius", "max_radius", "proxy_pool"
+            "n_init",
+            "batch_size",
+            "n_parents",
+            "radius",
+            "max_radius",
+            "proxy_pool",
+            optional=("proxy_pool",),
         )
         if self.max_radius < self.radius:
             raise ValueError(f"max_radius ({self.max_radius}) < radius ({self.radius})")
@@ -151,6 +161,26 @@ class PredictorLocalSearch(PredictorGuided):
             seen_frontier |= keys
         return []
 
+    def _global(self) -> list:
+        """Up to ``n_global`` unqueried architectures drawn uniformly from the space (from
+        the objective's candidates where it lists them)."""
+        n = int(self.n_global)
+        if n <= 0:
+            return []
+        cands = self.context_.candidates
+        out: dict[str, object] = {}
+        for _ in range(3 * n):
+            if cands is not None:
+                arch = self.space_.parse(cands[int(self.rng_.integers(len(cands)))])
+            else:
+                arch = self.space_.random_architecture(self.rng_)
+            k = self.key(arch)
+            if k not in self.seen_:
+                out.setdefault(k, arch)
+            if len(out) >= n:
+                break
+        return list(out.values())
+
     def _filter(self, cands: list) -> list:
         if self.zero_cost_filter is None or not self.proxies_ or len(cands) < 2:
             return cands
@@ -164,7 +194,7 @@ class PredictorLocalSearch(PredictorGuided):
             return self.propose([self.init_queue_.pop(0)])
         if len(self.values_) < max(2, self.n_init):
             return self.propose([self.random_new()])
-        cands = self._filter(self._neighbourhood())
+        cands = self._filter(self._neighbourhood() + self._global())
         if not cands:
             return self.propose([self.random_new()])
         scores = self._score(cands)

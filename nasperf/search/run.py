@@ -11,7 +11,7 @@ import pandas as pd
 from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer
-from .objective import Objective, get_objective
+from .objective import TIE_TOLERANCE, Objective, get_objective
 
 __all__ = ["HISTORY_COLUMNS", "run"]
 
@@ -47,6 +47,7 @@ def run(
     predictor: Any = None,
     zero_cost: pd.DataFrame | None = None,
     params: dict | None = None,
+    stop_at_optimum: bool = False,
 ) -> pd.DataFrame:
     """Run one simulated search and return its full history.
 
@@ -86,6 +87,9 @@ def run(
         exists; predictor-guided optimizers compute data-free proxies on spaces without one).
     params : dict, optional
         Parameters of a named optimizer.
+    stop_at_optimum : bool
+        Stop as soon as an optimal architecture (any of the objective's tied best) is found
+        (benchmarks of queries to the optimum need nothing after it).
 
     Returns
     -------
@@ -139,6 +143,9 @@ def run(
     optimizer.setup(context, rng)
     overhead = time.perf_counter() - t0 + optimizer.take_charge()
     while len(paid) < budget and (time_budget is None or sim < time_budget):
+        if stop_at_optimum and optimum is not None and best >= optimum[1] - TIE_TOLERANCE:
+            notes.append(f"stopped: found the optimum at query {len(paid)}")
+            break
         if n_candidates is not None and n_full >= n_candidates:
             notes.append(f"stopped: every one of the {n_candidates} architectures was queried")
             break

@@ -92,6 +92,7 @@ def search_trials(
     cost: str | None = None,
     arch_column: str = "arch",
     imports: Sequence[str] = (),
+    stop_at_optimum: bool = False,
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -113,6 +114,8 @@ def search_trials(
         sha256 is part of each trial, so a changed file is searched anew.
     imports : sequence of str
         Modules imported first (where user spaces register), in every worker.
+    stop_at_optimum : bool
+        End each search once it finds the optimum (see :func:`~nasperf.search.run`).
     """
     from nasperf.evaluation.config import _file_sha256, trial_hash
 
@@ -148,6 +151,8 @@ def search_trials(
         _trial_objective(source)
     if imports:
         source["imports"] = list(imports)
+    if stop_at_optimum:  # only when set: the hashes of earlier trials stay the same
+        source["stop_at_optimum"] = True
     out, labels = [], set()
     for spec in methods:
         m = _method(spec)
@@ -223,6 +228,7 @@ def run_search_trial(trial: Mapping[str, Any]) -> dict:
             time_budget=trial.get("time_budget"),
             seed=int(trial["seed"]),
             params=trial.get("params") or None,
+            stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}

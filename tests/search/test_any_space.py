@@ -88,6 +88,10 @@ def test_optimum_lists_every_tied_architecture_and_any_of_them_counts():
     assert row["optimum: found"] == "1/1" and row["optimum: queries median"] == first
     # the analytic random-search row counts both targets: median of the first of 2 in 27
     assert summary.iloc[1]["optimum: queries mean"] == pytest.approx(28 / 3)
+    # a benchmark of queries to the optimum can stop there
+    short = run("random_search", objective=obj, budget=27, seed=0, stop_at_optimum=True)
+    assert short.arch.tolist() == h.arch.iloc[:first].tolist()
+    assert f"found the optimum at query {first}" in short.attrs["notes"][-1]
 
 
 class _Stubborn(Optimizer):

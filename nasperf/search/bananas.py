@@ -45,9 +45,9 @@ class Bananas(PredictorGuided):
         Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free); None: a
         random start.
     proxy_pool : int or None
-        Most architectures the warm start computes proxies for when the run has no table;
-        None: every architecture of a tabular objective up to 10,000, else 1,000 random
-        ones (the same pool in every search, so it is computed once and then cached).
+        Architectures the warm start computes proxies for when the run has no table (None:
+        1,000; all of a smaller table); the same pool in every search on the space, so it
+        is computed once and then read from the cache.
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (when the run has one).
     beta : float

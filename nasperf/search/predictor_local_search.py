@@ -23,8 +23,8 @@ class PredictorLocalSearch(PredictorGuided):
     1. **Warm start** (Abdelfattah et al. 2021): the first ``n_init`` queries are the best
        architectures of the zero-cost table by ``warm_start`` (the mean percentile rank of
        those proxies over the table). Without a table (a user's space) the proxies are
-       computed on a candidate pool (every architecture of a tabular objective up to
-       10,000, else 1,000 random ones; see ``proxy_pool``) with the space's network builder,
+       computed on a candidate pool (``proxy_pool``: 1,000 of the table's architectures,
+       or random ones) with the space's network builder,
        cached on disk and charged at their recorded cost; a space without a builder gets a
        random start and a note in ``history.attrs["notes"]``.
     2. **Moves**: each round, the candidates are the unqueried architectures within
@@ -60,9 +60,9 @@ class PredictorLocalSearch(PredictorGuided):
         run's zero-cost table or computed (data-free: no image is read); None: a random
         start.
     proxy_pool : int or None
-        Most architectures the warm start computes proxies for when the run has no table;
-        None: every architecture of a tabular objective up to 10,000, else 1,000 random
-        ones (the same pool in every search, so it is computed once and then cached).
+        Architectures the warm start computes proxies for when the run has no table (None:
+        1,000; all of a smaller table); the same pool in every search on the space, so it
+        is computed once and then read from the cache.
     zero_cost_filter : float or None
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool

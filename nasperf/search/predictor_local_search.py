@@ -63,6 +63,11 @@ class PredictorLocalSearch(PredictorGuided):
         Architectures the warm start computes proxies for when the run has no table (None:
         1,000; all of a smaller table); the same pool in every search on the space, so it
         is computed once and then read from the cache.
+    patience : int or None
+        Restart the climb from a random unqueried architecture when its best has not
+        improved for this many queries (the predictor keeps everything seen; only the
+        parents are the new climb's). None: never restart (the default; the radius grows
+        instead).
     zero_cost_filter : float or None
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool
@@ -94,7 +99,7 @@ class PredictorLocalSearch(PredictorGuided):
         n_models: int = 5,
         warm_start: Any = "auto",
         proxy_pool: int | None = None,
-        n_global: int = 0,
+        patience: int | None = None,
         zero_cost_filter: float | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
@@ -110,7 +115,7 @@ class PredictorLocalSearch(PredictorGuided):
         self.n_models = n_models
         self.warm_start = warm_start
         self.proxy_pool = proxy_pool
-        self.n_global = n_global
+        self.patience = patience
         self.zero_cost_filter = zero_cost_filter
         self.use_zero_cost = use_zero_cost
         self.beta = beta
@@ -125,7 +130,8 @@ class PredictorLocalSearch(PredictorGuided):
             "radius",
             "max_radius",
             "proxy_pool",
-            optional=("proxy_pool",),
+            "patience",
+            optional=("proxy_pool", "patience"),
         )
         if self.max_radius < self.radius:
             raise ValueError(f"max_radius ({self.max_radius}) < radius ({self.radius})")
@@ -136,15 +142,27 @@ class PredictorLocalSearch(PredictorGuided):
             raise ValueError("zero_cost_filter needs warm-start proxies (warm_start=None)")
         self.proxies_ = self._warm_start_proxies(context)
         self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        self.climb_start_ = 0  # archs_[climb_start_:] are the current climb's
+        self.n_restarts_ = 0
 
     def _predictor_params(self, name: str) -> dict:
         if self.predictor_params is None and name == "xgb":
             return dict(SEARCH_XGB_PARAMS)
         return super()._predictor_params(name)
 
+    def _stalled(self) -> bool:
+        """The current climb has not improved its best for ``patience`` queries."""
+        if self.patience is None:
+            return False
+        climb = np.asarray(self.values_[self.climb_start_ :])
+        if len(climb) <= self.patience:
+            return False
+        return int(np.argmax(climb)) < len(climb) - int(self.patience)
+
     def _neighbourhood(self) -> list:
-        order = np.argsort(-np.asarray(self.values_), kind="stable")[: self.n_parents]
-        frontier = [self.archs_[i] for i in order]
+        climb = self.values_[self.climb_start_ :]
+        order = self.climb_start_ + np.argsort(-np.asarray(climb), kind="stable")
+        frontier = [self.archs_[i] for i in order[: self.n_parents]]
         seen_frontier = {self.key(a) for a in frontier}
         for r in range(self.max_radius):
             out, keys = [], set()
@@ -161,26 +179,6 @@ class PredictorLocalSearch(PredictorGuided):
             seen_frontier |= keys
         return []
 
-    def _global(self) -> list:
-        """Up to ``n_global`` unqueried architectures drawn uniformly from the space (from
-        the objective's candidates where it lists them)."""
-        n = int(self.n_global)
-        if n <= 0:
-            return []
-        cands = self.context_.candidates
-        out: dict[str, object] = {}
-        for _ in range(3 * n):
-            if cands is not None:
-                arch = self.space_.parse(cands[int(self.rng_.integers(len(cands)))])
-            else:
-                arch = self.space_.random_architecture(self.rng_)
-            k = self.key(arch)
-            if k not in self.seen_:
-                out.setdefault(k, arch)
-            if len(out) >= n:
-                break
-        return list(out.values())
-
     def _filter(self, cands: list) -> list:
         if self.zero_cost_filter is None or not self.proxies_ or len(cands) < 2:
             return cands
@@ -194,7 +192,13 @@ class PredictorLocalSearch(PredictorGuided):
             return self.propose([self.init_queue_.pop(0)])
         if len(self.values_) < max(2, self.n_init):
             return self.propose([self.random_new()])
-        cands = self._filter(self._neighbourhood() + self._global())
+        if self._stalled():
+            # a local optimum: climb on from a new random architecture (the predictor keeps
+            # everything seen; only the parents are the new climb's)
+            self.climb_start_ = len(self.archs_)
+            self.n_restarts_ += 1
+            return self.propose([self.random_new()])
+        cands = self._filter(self._neighbourhood())
         if not cands:
             return self.propose([self.random_new()])
         scores = self._score(cands)

@@ -15,6 +15,14 @@ screened by ``nb101-cifar10`` in a fresh process for 100,000 and 1,000,000 lines
 spilled to a temporary file); the table reports each process's peak RSS, against a process
 that only loads the checkpoint.
 
+Against the floor (same texts, same chunks of ``CHUNK`` architectures, alternated, best of
+``--repeat``): for the tree checkpoint, plain XGBoost ``inplace_predict`` on the feature
+matrices precomputed from those texts; for the GNN checkpoint, the network's forward pass on
+the graph tensors precomputed from them. Each with flush-to-zero of denormal floats off (the
+default) and on (``torch.set_flush_denormal(True)``): a large gap between the two means
+denormal numbers reach a matrix multiply. Targets (2 threads): tree checkpoint >= 60 % of
+its floor, GNN checkpoint >= 50,000 / s.
+
 Usage: ``python bench/screening.py [--quick] [--n 200000] [--repeat 3]``
 (``--quick``: 50,000 NB201 texts, NB101 files of 20,000 and 200,000 lines.)
 """
@@ -37,6 +45,7 @@ import nasperf
 from nasperf import pretrained
 
 TARGETS = {"tree": 100_000, "gnn": 10_000}
+GNN_TARGET_2T = 50_000
 
 # Peak RSS from /proc/self/status (VmHWM, this process's own high-water mark): ru_maxrss of
 # a child started by a large parent can report the parent's size (Linux keeps the larger
@@ -95,6 +104,48 @@ def _throughput(ckpt, texts, threads: int, repeat: int, tmp: Path) -> tuple[floa
     return first, best, e2e
 
 
+def _vs_floor(ckpt, texts, threads: int, repeat: int) -> dict:
+    """Checkpoint.predict on ``texts`` and the bare model on precomputed inputs, alternated;
+    architectures / s (best of ``repeat``), flush-to-zero off and on."""
+    from nasperf.pretrained.checkpoint import CHUNK, GRAPH_CHUNK
+
+    torch.set_num_threads(threads)
+    ckpt.predictor.set_params(n_jobs=threads)
+    pred = ckpt.predictor
+    values = ckpt._values(texts)
+    step = CHUNK if getattr(pred, "numeric", True) else GRAPH_CHUNK
+    chunks = [values[i : i + step] for i in range(0, len(values), step)]
+    inputs = [pred._prepare_predict(c, ckpt._side_for(c)) for c in chunks]
+    if getattr(pred, "numeric", True):
+        pred.model_.set_param({"nthread": threads})
+
+        def floor() -> None:
+            for X in inputs:
+                pred.model_.inplace_predict(X)
+    else:
+        packed = [pred._pack(pred._check_input(X)) for X in inputs]
+
+        @torch.no_grad()
+        def floor() -> None:
+            for p in packed:
+                pred.network_(p.select())
+
+    out = {}
+    for flush in (False, True):
+        torch.set_flush_denormal(flush)
+        ours = base = 0.0
+        for _ in range(repeat):
+            t = time.perf_counter()
+            ckpt.predict(texts)
+            ours = max(ours, len(texts) / (time.perf_counter() - t))
+            t = time.perf_counter()
+            floor()
+            base = max(base, len(texts) / (time.perf_counter() - t))
+        out[flush] = (ours, base)
+    torch.set_flush_denormal(False)
+    return out
+
+
 def _nb101_file(path: Path, n: int, pool: list[str], seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     with open(path, "w") as fh:
@@ -150,6 +201,31 @@ def main() -> None:
                     f"| `{name}` | {ckpt.metadata['predictor']} | {threads} | {first:,.0f} | "
                     f"{best:,.0f} | {e2e:,.0f} | {TARGETS[kind]:,d} | {ok} |"
                 )
+        print()
+        print(
+            "Against the floor (tree: XGBoost `inplace_predict` on precomputed features; GNN: "
+            "the network on precomputed graph tensors), denormal flush-to-zero off / on"
+        )
+        print()
+        print(
+            "| checkpoint | threads | flush | predict / s | floor / s | predict / floor | target |"
+        )
+        print("|---|---:|---|---:|---:|---:|---|")
+        for kind in ("tree", "gnn"):
+            name = f"nb201-cifar10-{kind}"
+            ckpt = pretrained.load(name)
+            for threads in (1, 2):
+                res = _vs_floor(ckpt, texts, threads, args.repeat)
+                for flush, (ours, base) in res.items():
+                    target = (
+                        ">= 60 % of floor"
+                        if kind == "tree"
+                        else f">= {GNN_TARGET_2T:,d} / s with 2 threads"
+                    )
+                    print(
+                        f"| `{name}` | {threads} | {'on' if flush else 'off'} | {ours:,.0f} | "
+                        f"{base:,.0f} | {ours / base:.0%} | {target} |"
+                    )
         if args.skip_memory:
             return
         sizes = (20_000, 200_000) if args.quick else (100_000, 1_000_000)

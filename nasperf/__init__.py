@@ -5,6 +5,7 @@ from __future__ import annotations
 from .datasets import (
     LearningCurves,
     available_benchmarks,
+    benchmark_metadata,
     fidelities,
     get_curve_source,
     load_benchmark,
@@ -30,6 +31,7 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "available_benchmarks",
+    "benchmark_metadata",
     "fidelities",
     "get_space",
     "load_benchmark",

@@ -14,6 +14,11 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
     ``encoding.json``) and its Apache-2.0 license.
 ``lcbench_surrogate/``
     The YAHPO Gym LCBench surrogate (same files), Apache-2.0.
+``tnb101/{micro,macro}_{task}.parquet``, ``zero_cost/tnb101_{micro,macro}_{task}.{parquet,json}``
+    TransNAS-Bench-101 on its 7 tasks from NASLib's NAS-Bench-Suite-Zero files
+    (``build_tnb101``): per task the validation metric, FLOPs and parameters (the benchmark
+    tables), and NASLib's 11 stored zero-cost scores (the zero-cost tables, with the mean
+    recorded seconds per architecture of each proxy in the JSON beside them).
 ``zero_cost/``, ``lcpfn/``, ``pretrained/``
     Files nasperf computed itself (zero-cost tables, the learned-prior extrapolator's
     weights, the pre-trained predictor checkpoints); kept as they are and listed in the
@@ -40,6 +45,7 @@ import json
 import shutil
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -257,6 +263,124 @@ def build_images(source: Path, out: Path, n: int) -> list[Path]:
     return written
 
 
+# --------------------------------------------------------------------------- TNB101
+TNB101_PROXIES = (
+    "flops",
+    "params",
+    "grasp",
+    "fisher",
+    "grad_norm",
+    "l2_norm",
+    "plain",
+    "nwot",
+    "epe_nas",
+    "jacov",
+    "snip",
+)
+#: The value NASLib stores when a proxy fails on an architecture (e.g. jacov on a network
+#: whose output does not depend on its input, epe_nas on tasks without class labels).
+NASLIB_FAILED = -1e8
+TNB101_MIT_LICENSE = "MIT License\n\nCopyright (c) 2022 Yawen Duan\n" + _MIT_BODY
+
+
+def _tnb101_records(source: Path, space_name: str) -> dict[str, dict[str, dict]]:
+    path = source / "tnb101" / f"zc_transbench101_{space_name}.json"
+    data = json.loads(path.read_text())
+    from nasperf.datasets.tnb101 import TNB101_TASKS
+
+    assert set(data) == set(TNB101_TASKS), f"{path}: tasks {sorted(data)}"
+    return data
+
+
+def build_tnb101_tables(
+    source: Path,
+) -> dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame, dict]]:
+    """``(space, task) -> (benchmark table, zero-cost table, zero-cost settings)``.
+
+    Every key must parse with the space's ``from_naslib`` and format back to itself, every
+    record must carry the validation metric, FLOPs, parameters and all 11 proxies (finite);
+    the script asserts this instead of dropping rows.
+    """
+    out = {}
+    for space_name in ("micro", "macro"):
+        space = get_space(f"tnb101_{space_name}")
+        for task, records in _tnb101_records(source, space_name).items():
+            where = f"tnb101 {space_name}/{task}"
+            archs, keys, rows = [], [], []
+            for key, rec in records.items():
+                arch = space.from_naslib(key)
+                assert str(space.to_naslib(arch)) == key == rec["arch"], f"{where}: key {key}"
+                missing = {"val_accuracy", *TNB101_PROXIES} - set(rec)
+                assert not missing, f"{where}/{key}: fields {sorted(missing)} missing"
+                archs.append(space.to_string(arch))
+                keys.append(key)
+                rows.append(rec)
+            assert len(set(archs)) == len(archs), f"{where}: duplicated architectures"
+            val = np.array([r["val_accuracy"] for r in rows], dtype=np.float64)
+            # NASLib wrote float32 values as doubles: float32 keeps them exactly.
+            assert np.isfinite(val).all() and (val.astype(np.float32) == val).all(), where
+            bench = pd.DataFrame(
+                {
+                    "arch": archs,
+                    "naslib_key": keys,
+                    "val_metric": val.astype(np.float32),
+                    "mflops": [float(r["flops"]["score"]) for r in rows],
+                    "mparams": [float(r["params"]["score"]) for r in rows],
+                }
+            )
+            zc = pd.DataFrame({"arch": archs})
+            seconds, dropped = {}, {}
+            for proxy in TNB101_PROXIES:
+                scores = np.array([r[proxy]["score"] for r in rows], dtype=np.float64)
+                assert np.isfinite(scores).all(), f"{where}: non-finite {proxy}"
+                scores[scores == NASLIB_FAILED] = np.nan
+                if np.isnan(scores).all():
+                    dropped[proxy] = "NASLib stored its failure value (-1e8) for every architecture"
+                    continue
+                zc[proxy] = scores
+                times = np.array([r[proxy]["time"] for r in rows], dtype=np.float64)
+                seconds[proxy] = round(float(times.mean()), 5)
+            settings = {
+                "space": f"tnb101_{space_name}",
+                "dataset": task,
+                "source": (
+                    f"NASLib's NAS-Bench-Suite-Zero file zc_transbench101_{space_name}.json "
+                    "(automl/NASLib, Apache-2.0)"
+                ),
+                "computed_by": "NASLib (NAS-Bench-Suite-Zero), not nasperf",
+                "proxies": [p for p in TNB101_PROXIES if p in zc.columns],
+                "dropped": dropped,
+                "failed_value_read_as_nan": NASLIB_FAILED,
+                "n_failed": {p: int(zc[p].isna().sum()) for p in zc.columns if p != "arch"},
+                "seconds_per_arch": seconds,
+                "timed_on": "NASLib's machines (mean of the recorded times)",
+            }
+            out[(space_name, task)] = (bench, zc, settings)
+    return out
+
+
+def build_tnb101(source: Path, out: Path) -> list[Path]:
+    """Write the TNB101 benchmark and zero-cost tables and the two licenses."""
+    written = []
+    (out / "tnb101").mkdir(parents=True, exist_ok=True)
+    (out / "zero_cost").mkdir(parents=True, exist_ok=True)
+    for (space_name, task), (bench, zc, settings) in build_tnb101_tables(source).items():
+        path = out / "tnb101" / f"{space_name}_{task}.parquet"
+        write_parquet(bench, path)
+        stem = out / "zero_cost" / f"tnb101_{space_name}_{task}"
+        write_parquet(zc, stem.with_suffix(".parquet"))
+        stem.with_suffix(".json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+        written += [path, stem.with_suffix(".parquet"), stem.with_suffix(".json")]
+    licenses = out / "licenses"
+    licenses.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(
+        source / "tnb101" / "LICENSE-NASLib-Apache-2.0.txt", licenses / "NASLib-Apache-2.0.txt"
+    )
+    (licenses / "TransNAS-Bench-101-MIT.txt").write_text(TNB101_MIT_LICENSE)
+    written += [licenses / "NASLib-Apache-2.0.txt", licenses / "TransNAS-Bench-101-MIT.txt"]
+    return written
+
+
 # --------------------------------------------------------------------------- the rest
 def build_nb301_surrogate(source: Path, out: Path) -> list[Path]:
     dst = out / "nb301_surrogate"
@@ -323,12 +447,14 @@ COMPUTED = {
 }
 
 
-def keep_computed(out: Path) -> list[Path]:
+def keep_computed(out: Path, skip: Sequence[Path] = ()) -> list[Path]:
     """Files nasperf computed itself (see ``COMPUTED``).
 
     They have no source in the shared data: the packaged copies are the source, copied into
-    ``out`` when it is another folder, and listed in the manifest either way.
+    ``out`` when it is another folder, and listed in the manifest either way. Files of those
+    folders that this script wrote itself from the shared data (``skip``) are left alone.
     """
+    skip_set = {p.resolve() for p in skip}
     written = []
     for folder, suffixes in COMPUTED.items():
         src = REPO / "nasperf" / "datasets" / "data" / folder
@@ -340,6 +466,8 @@ def keep_computed(out: Path) -> list[Path]:
             if path.suffix not in suffixes:
                 continue
             target = dst / path.name
+            if target.resolve() in skip_set:
+                continue
             if target.resolve() != path.resolve():
                 shutil.copyfile(path, target)
             written.append(target)
@@ -388,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     files += build_nb301_surrogate(source, out)
     files += build_lcbench_surrogate(source, out)
     files += build_licenses(source, out)
-    files += keep_computed(out)
+    files += build_tnb101(source, out)
+    files += keep_computed(out, skip=files)
     manifest = write_manifest(out, files)
 
     total = 0

@@ -1,7 +1,9 @@
 """Benchmark tables, fidelities, readers for users' data, image batches and surrogates.
 
 * :func:`load_benchmark` / :func:`load_target`: tabular benchmarks (NAS-Bench-201 on
-  CIFAR-10, CIFAR-100, ImageNet16-120) indexed by architecture text, with fidelities.
+  CIFAR-10, CIFAR-100, ImageNet16-120; TransNAS-Bench-101 micro and macro on 7 Taskonomy
+  tasks) indexed by architecture text, with fidelities; :func:`benchmark_metadata`: each
+  table's target metric, direction, size and side information.
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
@@ -25,6 +27,7 @@ from .benchmark import (
     PackagedBenchmark,
     available_benchmarks,
     benchmark_datasets,
+    benchmark_metadata,
     clear_cache,
     fidelities,
     get_benchmark,
@@ -55,6 +58,7 @@ from .images import (
 )
 from .package_data import data_path, data_root, packaged_files
 from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
+from .tnb101 import TNB101_TASK_INFO
 from .zero_cost_tables import available_zero_cost, load_zero_cost, zero_cost_settings
 
 _LAZY = {
@@ -87,6 +91,7 @@ __all__ = [
     "Fidelity",
     "ImageSet",
     "NB301Surrogate",
+    "TNB101_TASK_INFO",
     "PackagedBenchmark",
     "RestrictedUnpickler",
     "UnsafePickleError",
@@ -95,6 +100,7 @@ __all__ = [
     "available_curve_sources",
     "available_zero_cost",
     "benchmark_datasets",
+    "benchmark_metadata",
     "clear_cache",
     "data_path",
     "data_root",

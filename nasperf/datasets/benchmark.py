@@ -49,6 +49,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -64,6 +65,7 @@ __all__ = [
     "PackagedBenchmark",
     "available_benchmarks",
     "benchmark_datasets",
+    "benchmark_metadata",
     "clear_cache",
     "fidelities",
     "get_benchmark",
@@ -147,6 +149,9 @@ class Benchmark(ABC):
         Columns every table must have (checked on load).
     n_rows : int or None
         Rows every table must have, if fixed.
+    dataset_info : mapping str -> mapping
+        Facts about each canonical dataset's target (``metric``, ``higher_is_better``,
+        notes), merged into :meth:`metadata`.
     """
 
     name: str
@@ -156,6 +161,7 @@ class Benchmark(ABC):
     fidelities: tuple[Fidelity, ...]
     columns: tuple[str, ...] = ()
     n_rows: int | None = None
+    dataset_info: Mapping[str, Mapping[str, Any]] = {}
 
     # ------------------------------------------------------------ names
     def resolve_dataset(self, dataset: str) -> str:
@@ -214,6 +220,32 @@ class Benchmark(ABC):
         if not table.index.is_unique:
             raise DataIntegrityError(f"{self.name}/{dataset} table has duplicate architectures")
 
+    def metadata(self, dataset: str, *, root: str | Path | None = None) -> dict[str, Any]:
+        """What the table of ``dataset`` holds, for studies and people.
+
+        Keys: ``benchmark``, ``space``, ``dataset``, ``target`` (the default fidelity's
+        column), ``fidelities`` (names, cheapest first), ``size`` (rows), ``metric`` and
+        ``higher_is_better`` (the target's orientation: studies maximise it),
+        ``zero_cost_table`` (whether :func:`~nasperf.datasets.load_zero_cost` has a
+        packaged table for this space and dataset), plus the benchmark's ``dataset_info``.
+        """
+        from .zero_cost_tables import available_zero_cost
+
+        ds = self.resolve_dataset(dataset)
+        info: dict[str, Any] = {
+            "benchmark": self.name,
+            "space": self.space,
+            "dataset": ds,
+            "target": self.fidelities[-1].column,
+            "fidelities": [f.name for f in self.fidelities],
+            "size": self.n_rows if self.n_rows is not None else len(_table(self, ds, root)),
+            "metric": "validation accuracy (%)",
+            "higher_is_better": True,
+            "zero_cost_table": (self.space.lower(), ds.lower()) in available_zero_cost(),
+        }
+        info.update(self.dataset_info.get(ds, {}))
+        return info
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, datasets={list(self.datasets)})"
 
@@ -241,6 +273,7 @@ class PackagedBenchmark(Benchmark):
     n_rows: int | None = None
     index_column: str = "arch"
     order_column: str | None = None
+    dataset_info: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def datasets(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -274,6 +307,12 @@ def available_benchmarks() -> list[str]:
 def benchmark_datasets(name: str = "nb201") -> list[str]:
     """Canonical dataset names of benchmark ``name``."""
     return list(get_benchmark(name).datasets)
+
+
+def benchmark_metadata(name: str = "nb201", dataset: str = "cifar10") -> dict[str, Any]:
+    """Metadata of benchmark ``name`` on ``dataset``: target column and metric, direction,
+    size, fidelities, side information (see :meth:`Benchmark.metadata`)."""
+    return get_benchmark(name).metadata(dataset)
 
 
 def fidelities(name: str = "nb201") -> list[str]:
@@ -328,7 +367,8 @@ def load_benchmark(
     pandas.DataFrame
         Indexed by architecture text (index name ``arch``); a fresh copy on every call (the
         process keeps one cached table per benchmark and dataset). ``attrs`` records
-        ``benchmark``, ``dataset``, ``space`` and ``fidelity``.
+        ``benchmark``, ``dataset``, ``space``, ``fidelity``, and the target's ``metric`` and
+        ``higher_is_better`` (see :func:`benchmark_metadata`).
 
     Raises
     ------
@@ -343,11 +383,14 @@ def load_benchmark(
     df = _table(bench, ds, root).copy(deep=True)
     if fid is not None:
         df[TARGET_COLUMN] = df[fid.column]
+    info = bench.dataset_info.get(ds, {})
     df.attrs = {
         "benchmark": bench.name,
         "dataset": ds,
         "space": bench.space,
         "fidelity": None if fid is None else fid.name,
+        "metric": info.get("metric", "validation accuracy (%)"),
+        "higher_is_better": info.get("higher_is_better", True),
     }
     return df
 

@@ -29,14 +29,24 @@ def _key(space: str, dataset: str) -> str:
     return f"{FOLDER}/{space.lower()}_{dataset.lower()}"
 
 
+def _split_stem(stem: str) -> tuple[str, str]:
+    """``"<space>_<dataset>"`` -> ``(space, dataset)``; space names may contain ``_``
+    (``tnb101_micro``), so the longest registered space name that prefixes the stem wins."""
+    from nasperf.spaces import SPACES
+
+    for name in sorted(SPACES.names(), key=len, reverse=True):
+        if stem.startswith(name.lower() + "_"):
+            return name.lower(), stem[len(name) + 1 :]
+    space, _, dataset = stem.partition("_")
+    return space, dataset
+
+
 def available_zero_cost() -> list[tuple[str, str]]:
     """``(space, dataset)`` pairs with a packaged zero-cost table."""
     out = []
     for name in packaged_files():
         if name.startswith(FOLDER + "/") and name.endswith(".parquet"):
-            stem = name[len(FOLDER) + 1 : -len(".parquet")]
-            space, _, dataset = stem.partition("_")
-            out.append((space, dataset))
+            out.append(_split_stem(name[len(FOLDER) + 1 : -len(".parquet")]))
     return sorted(out)
 
 

@@ -50,6 +50,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
@@ -211,7 +212,7 @@ class Arch2VecEncoder(Encoder):
     def __init__(
         self,
         *,
-        space: str | SearchSpace = "nb201",
+        space: str | SearchSpace | None = None,
         latent_dim: int = 16,
         hidden_dim: int = 128,
         n_layers: int = 5,
@@ -252,7 +253,9 @@ class Arch2VecEncoder(Encoder):
 
         adj, ops = _flatten_cells(batch)
         if self.n_train_archs:
-            extra = self.space_.graph_batch(self.space_.sample(int(self.n_train_archs), rng))
+            extra = self.space_.graph_batch(
+                self.space_.sample(int(self.n_train_archs), rng, unique=False)
+            )
             if extra.n_cells != self.n_cells_:
                 raise ValueError(
                     f"{self.space_.name}: sampled architectures have {extra.n_cells} cells, "
@@ -293,7 +296,7 @@ class Arch2VecEncoder(Encoder):
         adj_t = torch.from_numpy(adj).to(device)
         ops_t = torch.from_numpy(ops.astype(np.int64)).to(device)
         shuffle = torch.Generator(device="cpu").manual_seed(seed)
-        opt = torch.optim.Adam(model.parameters(), lr=float(self.lr))
+        opt = without_denormals(torch.optim.Adam(model.parameters(), lr=float(self.lr)))
         n = adj_t.shape[0]
         bs = int(self.batch_size)
         curve = []
@@ -567,6 +570,9 @@ class Arch2VecEncoder(Encoder):
             isinstance(v, torch.Tensor) for v in state.values()
         ):
             raise ValueError(f"{w_file}: expected a state_dict of tensors")
+        from nasperf._denormals import flush_denormals_
+
+        flush_denormals_(state.values())  # weights saved before training flushed them
         model = _VGAE(len(labels), enc.hidden_dim, enc.latent_dim, enc.n_layers, float(enc.dropout))
         try:
             model.load_state_dict(state, strict=True)

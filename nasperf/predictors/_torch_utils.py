@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 
 from .base import fit_scaler
@@ -131,7 +132,7 @@ def train(
     steps_per_epoch = -(-n // bs)
     if steps is not None:
         epochs = max(1, -(-int(steps) // steps_per_epoch))
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = without_denormals(torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay))
     total = max(1, epochs * steps_per_epoch)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cosine else 1.0

@@ -3,7 +3,11 @@ the art for NAS benchmarks")."""
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import ClassVar
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .base import Optimizer, Query, register
 
@@ -48,6 +52,13 @@ class LocalSearch(Optimizer):
     Metaheuristics, 2003.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "first_improvement": ["boolean"],
+        "restart": [StrOptions(set(RESTARTS))],
+        "perturb_edits": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
@@ -63,9 +74,6 @@ class LocalSearch(Optimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        self.check_positive_ints("n_init", "perturb_edits")
-        if self.restart not in RESTARTS:
-            raise ValueError(f"restart must be one of {RESTARTS}, got {self.restart!r}")
         self.values_: dict[str, float] = {}
         self.archs_: dict[str, object] = {}
         self.current_ = None

@@ -17,12 +17,22 @@ from .base import (
     SearchSpace,
     as_rng,
     dag_hash,
+    resolve_space,
     resolve_task,
+    space_of,
 )
 from .complexity import Complexity, count_complexity
 from .nb101 import NB101Arch, NB101Space
 from .nb201 import NB201Arch, NB201Space
 from .nb301 import NB301Arch, NB301Space
+from .tnb101 import (
+    TNB101_TASKS,
+    TNB101MacroArch,
+    TNB101MacroSpace,
+    TNB101MicroArch,
+    TNB101MicroSpace,
+    TNB101Task,
+)
 
 # Every public module of this package is imported so that its spaces register themselves;
 # adding a space is adding a file, no list here is edited.
@@ -30,7 +40,8 @@ _import_family(__name__, __path__)
 
 
 def get_space(name: str, **kwargs) -> SearchSpace:
-    """An instance of the search space registered as ``name`` ("nb101", "nb201", "nb301")."""
+    """An instance of the search space registered as ``name`` ("nb101", "nb201", "nb301",
+    "tnb101_micro", "tnb101_macro")."""
     return SPACES.get(name)(**kwargs)
 
 
@@ -53,10 +64,18 @@ __all__ = [
     "NB301Arch",
     "NB301Space",
     "SearchSpace",
+    "TNB101MacroArch",
+    "TNB101MacroSpace",
+    "TNB101MicroArch",
+    "TNB101MicroSpace",
+    "TNB101Task",
+    "TNB101_TASKS",
     "as_rng",
     "available",
     "count_complexity",
     "dag_hash",
     "get_space",
+    "resolve_space",
     "resolve_task",
+    "space_of",
 ]

@@ -26,19 +26,25 @@ from __future__ import annotations
 
 import ast
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from nasperf.errors import InvalidArchitectureError
 
+from ._nb201_cell import (
+    cell_graph,
+    cell_graph_batch,
+    check_cell_ops,
+    format_cell,
+    parse_cell,
+    swapped_inner_nodes,
+)
 from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
 
 __all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
@@ -53,20 +59,10 @@ NASLIB_OPS: tuple[str, ...] = (
 )
 # Position in the architecture string of each NASLib edge (1,2), (1,3), (1,4), (2,3), (2,4), (3,4).
 _NASLIB_TO_STRING = (0, 1, 3, 2, 4, 5)
-_GROUP_RE = re.compile(r"^([A-Za-z0-9_]+)~(\d+)$")
 
 
 def _check_ops(ops: Any) -> tuple[str, ...]:
-    if not isinstance(ops, tuple | list) or len(ops) != 6:
-        raise InvalidArchitectureError(
-            "ops", ops, "expected a sequence of 6 operation names", space="nb201"
-        )
-    for k, op in enumerate(ops):
-        if op not in NB201_OPS:
-            raise InvalidArchitectureError(
-                f"ops[{k}]", op, f"unknown operation; expected one of {NB201_OPS}", space="nb201"
-            )
-    return tuple(ops)
+    return check_cell_ops(ops, NB201_OPS, "nb201")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,72 +99,14 @@ class NB201Space(SearchSpace[NB201Arch]):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: NB201Arch) -> str:
-        o = arch.ops
-        return f"|{o[0]}~0|+|{o[1]}~0|{o[2]}~1|+|{o[3]}~0|{o[4]}~1|{o[5]}~2|"
+        return format_cell(arch.ops)
 
     def to_string(self, arch: NB201Arch) -> str:
         self.validate(arch)
         return self.format(arch)
 
     def parse(self, text: str) -> NB201Arch:
-        if not isinstance(text, str):
-            raise InvalidArchitectureError(
-                "text", text, "expected an architecture string", space=self.name
-            )
-        s = text.strip()
-        if not (s.startswith("|") and s.endswith("|")):
-            raise InvalidArchitectureError(
-                "text",
-                text,
-                "must start and end with '|' (e.g. |nor_conv_3x3~0|+|...|)",
-                space=self.name,
-            )
-        groups = s.split("+")
-        if len(groups) != 3:
-            raise InvalidArchitectureError(
-                "text",
-                text,
-                f"expected 3 node groups separated by '+', found {len(groups)}",
-                space=self.name,
-            )
-        ops: list[str] = []
-        for node, group in enumerate(groups, start=1):
-            g = group.strip()
-            if not (g.startswith("|") and g.endswith("|")):
-                raise InvalidArchitectureError(
-                    f"node{node}", group, "a node group must be wrapped in '|'", space=self.name
-                )
-            items = [t for t in g[1:-1].split("|")]
-            if len(items) != node:
-                raise InvalidArchitectureError(
-                    f"node{node}",
-                    group,
-                    f"node {node} needs exactly {node} inputs",
-                    space=self.name,
-                )
-            for src, item in enumerate(items):
-                m = _GROUP_RE.match(item.strip())
-                if m is None:
-                    raise InvalidArchitectureError(
-                        f"node{node}.input{src}", item, "expected 'op~index'", space=self.name
-                    )
-                op, idx = m.group(1), int(m.group(2))
-                if idx != src:
-                    raise InvalidArchitectureError(
-                        f"node{node}.input{src}",
-                        item,
-                        f"input index must be {src} at this position",
-                        space=self.name,
-                    )
-                if op not in NB201_OPS:
-                    raise InvalidArchitectureError(
-                        f"node{node}.input{src}",
-                        op,
-                        f"unknown operation; expected one of {NB201_OPS}",
-                        space=self.name,
-                    )
-                ops.append(op)
-        return NB201Arch(tuple(ops))
+        return NB201Arch(parse_cell(text, NB201_OPS, self.name))
 
     def from_naslib(self, key: Any) -> NB201Arch:
         if isinstance(key, str):
@@ -208,46 +146,14 @@ class NB201Space(SearchSpace[NB201Arch]):
         edges. Edge-node ``(j <- i)`` feeds every edge-node leaving node ``j``, or the output
         when ``j`` is the cell output.
         """
-        n = 8
-        adj = np.zeros((n, n), dtype=np.int8)
-        live = [op != "none" for op in arch.ops]
-        for e, (dst, src) in enumerate(EDGES):
-            if not live[e]:
-                continue
-            if src == 0:
-                adj[0, e + 1] = 1
-            if dst == 3:
-                adj[e + 1, n - 1] = 1
-            for f, (_dst2, src2) in enumerate(EDGES):
-                if live[f] and src2 == dst:
-                    adj[e + 1, f + 1] = 1
-        return (
-            CellGraph(
-                adjacency=tuple(tuple(int(v) for v in row) for row in adj),
-                ops=("input", *arch.ops, "output"),
-            ),
-        )
+        return (cell_graph(arch.ops),)
 
     def graph_batch(self, archs, max_nodes: int | None = None) -> GraphBatch:
         """Vectorised :meth:`SearchSpace.graph_batch`: the 8-node layout of :meth:`cells`."""
-        width = max_nodes or 8
-        if width < 8:
-            raise ValueError(f"nb201: cells have 8 nodes, more than max_nodes={width}")
-        code = {op: k for k, op in enumerate(NB201_OPS)}
         archs = [a if type(a) is NB201Arch else self.coerce(a) for a in archs]
-        row_of, all_codes = _code_table()
-        ops = map(attrgetter("ops"), archs)
-        rows = np.fromiter(map(row_of.__getitem__, ops), dtype=np.int64, count=len(archs))
-        op_idx = all_codes[rows]
-        live = np.ones((len(archs), 8), dtype=np.uint8)
-        live[:, 1:7] = op_idx != code["none"]
-        adj = np.zeros((len(archs), 1, width, width), dtype=np.uint8)
-        adj[:, 0, :8, :8] = _FULL_LAYOUT[None] * live[:, :, None] * live[:, None, :]
-        ops = np.full((len(archs), 1, width), -1, dtype=np.int16)
-        ops[:, 0, 0] = 0
-        ops[:, 0, 1:7] = op_idx + 1
-        ops[:, 0, 7] = len(NB201_OPS) + 1
-        return GraphBatch(adjacency=adj, ops=ops, labels=self.node_labels)
+        return cell_graph_batch(
+            [a.ops for a in archs], NB201_OPS, self.node_labels, max_nodes, self.name
+        )
 
     # ------------------------------------------------------------ sampling and moves
     @property
@@ -285,11 +191,8 @@ class NB201Space(SearchSpace[NB201Arch]):
         15,625 cells have a variant.
         """
         self.validate(arch)
-        o = arch.ops
-        if o[2] != "none":
-            return []
-        swapped = NB201Arch((o[1], o[0], "none", o[3], o[5], o[4]))
-        return [] if swapped == arch else [swapped]
+        swapped = swapped_inner_nodes(arch.ops)
+        return [] if swapped is None else [NB201Arch(swapped)]
 
     # ------------------------------------------------------------ networks
     def build_network(
@@ -333,6 +236,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         *,
         channels: int = 16,
         cells_per_stage: int = 5,
+        convention: str = "naslib",
     ) -> Complexity:
         """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
 
@@ -342,36 +246,23 @@ class NB201Space(SearchSpace[NB201Arch]):
         """
         arch = self.coerce(arch)
         task = resolve_task(dataset)
-        base = _skeleton_cost(task, channels, cells_per_stage)
+        check_convention(convention)
+        base = _skeleton_cost(task, channels, cells_per_stage, convention)
         flops, params = base.mflops, base.mparams
         for stage in range(3):
             width = channels * 2**stage
             res = -(-task.resolution // 2**stage)
             for op in arch.ops:
-                c = _op_cost(op, width, res)
+                c = _op_cost(op, width, res, convention)
                 flops += cells_per_stage * c.mflops
                 params += cells_per_stage * c.mparams
         return Complexity(mflops=flops, mparams=params)
 
 
-@lru_cache(maxsize=1)
-def _code_table() -> tuple[dict[tuple[str, ...], int], np.ndarray]:
-    """Operations tuple of every cell -> its row of a ``(15625, 6)`` int16 array of operation
-    codes (indices into ``NB201_OPS``): one dictionary lookup per cell in ``graph_batch``
-    instead of six (screening encodes hundreds of thousands of cells)."""
-    combos = list(itertools.product(range(len(NB201_OPS)), repeat=6))
-    index = {tuple(NB201_OPS[c] for c in combo): i for i, combo in enumerate(combos)}
-    return index, np.array(combos, dtype=np.int16)
-
-
-# Adjacency of cells() when every edge is live; a none edge removes its node's edges.
-_FULL_LAYOUT = np.array(
-    NB201Space().cells(NB201Arch(("skip_connect",) * 6))[0].adjacency, dtype=np.uint8
-)
-
-
 @lru_cache(maxsize=64)
-def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Complexity:
+def _skeleton_cost(
+    task: ImageTask, channels: int, cells_per_stage: int, convention: str = "naslib"
+) -> Complexity:
     return count_complexity(
         lambda: NB201Network(
             ("none",) * 6,
@@ -381,9 +272,14 @@ def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Comp
             in_channels=task.channels,
         ),
         task.input_shape(1),
+        convention=convention,
     )
 
 
 @lru_cache(maxsize=256)
-def _op_cost(op: str, channels: int, resolution: int) -> Complexity:
-    return count_complexity(lambda: make_op(op, channels), (1, channels, resolution, resolution))
+def _op_cost(op: str, channels: int, resolution: int, convention: str = "naslib") -> Complexity:
+    return count_complexity(
+        lambda: make_op(op, channels),
+        (1, channels, resolution, resolution),
+        convention=convention,
+    )

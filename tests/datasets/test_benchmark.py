@@ -70,6 +70,8 @@ def test_table_shape_columns_dtypes(dataset):
         "dataset": dataset,
         "space": "nb201",
         "fidelity": None,
+        "metric": "validation accuracy (%)",
+        "higher_is_better": True,
     }
 
 

@@ -99,8 +99,8 @@ def test_naslib_zc_bad_key_names_the_row():
 
 
 def test_naslib_zc_layout_and_space_errors():
-    with pytest.raises(ValueError, match="transbench101_micro.*not available"):
-        read_naslib_zc({"transbench101_micro": {"jigsaw": {"(0, 1, 2, 3, 0, 1)": {"a": 1}}}})
+    with pytest.raises(ValueError, match="nasbenchasr.*not available"):
+        read_naslib_zc({"nasbenchasr": {"timit": {"(0, 1, 2, 3, 0, 1)": {"a": 1}}}})
     with pytest.raises(ValueError, match="several search spaces"):
         read_naslib_zc({"nasbench201": {}, "nasbench101": {}})
     with pytest.raises(ValueError, match="dataset 'svhn' not in the file"):

@@ -26,8 +26,10 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from torch import nn
 
+from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 
 from .._torch_utils import torch_threads
@@ -373,6 +375,8 @@ class GraphPredictor(Predictor):
     def _threads(self):
         return torch_threads(getattr(self, "n_jobs", None))
 
+    # Validated before torch's thread count is set from n_jobs.
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any):
         with self._threads():
             return super().fit(archs, y, **side)
@@ -406,8 +410,10 @@ class GraphPredictor(Predictor):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             self.network_ = net = self._make_network().to(self._device())
-            opt = torch.optim.Adam(
-                net.parameters(), lr=self.lr, weight_decay=self.weight_decay, foreach=True
+            opt = without_denormals(
+                torch.optim.Adam(
+                    net.parameters(), lr=self.lr, weight_decay=self.weight_decay, foreach=True
+                )
             )
             steps_per_epoch = max(1, -(-packed.n_graphs // self.batch_size))
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(

@@ -156,7 +156,7 @@ class PredictorGuided(Optimizer):
             cls = predictors.PREDICTORS.get(spec)
             names = cls._get_param_names()
             if "space" in names:
-                params.setdefault("space", self.space_)
+                params.setdefault("space", self.context_.space)
             if "random_state" in names:
                 params["random_state"] = seed
             return predictors.get(spec, **params)

@@ -83,7 +83,7 @@ def compute_pool(
     from nasperf.spaces import resolve_task
     from nasperf.zero_cost import compute
 
-    space = optimizer.space_
+    space = optimizer.context_.space
     dataset = optimizer.context_.dataset
     try:
         task = resolve_task(dataset)

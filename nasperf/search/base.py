@@ -2,7 +2,10 @@
 
 An optimizer sees the space only through :class:`~nasperf.spaces.SearchSpace`
 (``random_architecture``, ``neighbors``, ``mutate``, ``to_string``), so a user-defined
-space works. The run loop (:func:`nasperf.search.run`) calls :meth:`Optimizer.setup` once,
+space works. On a partial table (an objective whose candidates are fewer than the space's
+architectures, e.g. TransNAS-Bench-101's ~700 labelled cells of 4,096) ``Optimizer.space_``
+is the space restricted to them (:class:`~nasperf.search._labelled.LabelledSpace`): draws,
+neighbours and mutations stay among the architectures the objective can answer. The run loop (:func:`nasperf.search.run`) calls :meth:`Optimizer.setup` once,
 then alternates :meth:`Optimizer.ask` (a batch of :class:`Query`) and :meth:`Optimizer.tell`
 (their values) until the budget is spent; the wall time spent inside ``ask`` / ``tell``
 (predictor fits, acquisition, zero-cost lookups) is measured and charged to the simulated
@@ -137,8 +140,12 @@ class Optimizer:
         """Start a search (parameters validated first): remember the context and the random
         generator."""
         self._validate_params()
+        from ._labelled import restrict
+
         self.context_ = context
-        self.space_ = context.space
+        #: The space as the optimizer sees it: restricted to the objective's candidates
+        #: when they are fewer than the space's architectures (a partial table).
+        self.space_ = restrict(context.space, context.candidates)
         self.rng_ = rng
         self.seen_: set[str] = set()
         self.charged_s_ = 0.0
@@ -170,15 +177,16 @@ class Optimizer:
 
     def mutate_new(self, parent: Any, n_edits: int = 1, max_tries: int = 20) -> Any:
         """A mutation of ``parent`` (``n_edits`` elementary edits, ``space.mutate``) not
-        queried before, drawn again up to ``max_tries`` times (then the last draw, which
-        the run loop answers from its record at no cost)."""
+        queried before, drawn again up to ``max_tries`` times; then a random unqueried
+        architecture (``random_new``: the parent's surroundings are used up, as they soon
+        are in a small or partial table)."""
         for _ in range(max_tries):
             child = parent
             for _ in range(n_edits):
                 child = self.space_.mutate(child, self.rng_)
             if self.key(child) not in self.seen_:
-                break
-        return child
+                return child
+        return self.random_new()
 
     def mark(self, archs: list) -> None:
         self.seen_.update(self.key(a) for a in archs)

@@ -110,10 +110,9 @@ class LocalSearch(Optimizer):
     def _restart_point(self):
         if self.restart == "perturb" and self.values_:
             best = max(self.values_, key=self.values_.get)
-            arch = self.mutate_new(self.archs_[best], n_edits=int(self.perturb_edits))
-            if self.key(arch) not in self.seen_:
-                return arch
-        return self.random_new()  # (also when every perturbation tried was queried)
+            # (random when every perturbation tried was queried: see mutate_new)
+            return self.mutate_new(self.archs_[best], n_edits=int(self.perturb_edits))
+        return self.random_new()
 
     def ask(self) -> list[Query]:
         if self.n_random_ < self.n_init:

@@ -49,8 +49,11 @@ table); e.g. TransNAS-Bench-101 or NAS-Bench-Graph once their spaces exist.
     * ``chain8``: an 8-layer chain of 3 choices (6,561; labels from a synthetic NK landscape,
       ``chain8_table``: interactions dominate, a stress test, not measured accuracies).
 
-    More spaces: add a factory to ``SEARCH_CASES``; registered benchmarks in
-    ``TABLE_BENCHMARKS`` (TransNAS-Bench-101, NAS-Bench-Graph) join by name once they exist.
+    * ``tnb101_micro_scene`` / ``tnb101_macro_object``: TransNAS-Bench-101 tasks, partial
+      tables (the optimizers stay among the labelled networks); predictor-guided methods
+      without a warm start and with a budget of 60 (``TABLE_BENCHMARKS`` says why).
+
+    More spaces: add a case to ``SEARCH_CASES`` or ``TABLE_BENCHMARKS``.
 
 Usage:
   python bench/any_space.py --quick          # n=100, 1 seed, 200 test architectures
@@ -305,7 +308,7 @@ def predictor_section(args: argparse.Namespace) -> str:
 
 
 # --------------------------------------------------------------------------- search
-@dataclass(frozen=True)
+@dataclass
 class SearchCase:
     """A space to search: a registered benchmark (``benchmark``), or a user table
     (``table()``, indexed by architecture text) over the space ``space`` that the module
@@ -319,6 +322,10 @@ class SearchCase:
     module: str | None = None
     table: Callable | None = None
     target: str = "val_acc"
+    #: Parameters per method (e.g. no warm start where proxies cost too much to compute).
+    params: dict = field(default_factory=dict)
+    #: Budgets per method overriding ``SEARCH_METHODS``.
+    budgets: dict = field(default_factory=dict)
 
 
 def _nb201_sub(dataset: str) -> Callable:
@@ -391,7 +398,33 @@ SEARCH_CASES: dict[str, SearchCase] = {
     )
 }
 #: Registered benchmarks searched when they exist (other helpers' spaces): name -> dataset.
-TABLE_BENCHMARKS = {"tnb101_micro": None, "tnb101_macro": None, "nbgraph": "cora"}
+#: Packaged benchmarks over partial tables (TransNAS-Bench-101: ~700 labelled networks per
+#: task). Their networks take ~3.5 s each for synflow + params on one loaded core (the
+#: default warm start would spend ~40 min on a task's 711 before the first search), so the
+#: predictor-guided methods start randomly here (``warm_start=None``) and get a budget of 60.
+_NO_WARM_START = {m: {"warm_start": None} for m in ("bananas", "predictor_local_search")}
+_PREDICTOR_BUDGETS = {"npenas": 60, "bananas": 60, "predictor_local_search": 60}
+TABLE_BENCHMARKS: dict[str, SearchCase] = {
+    c.name: c
+    for c in (
+        SearchCase(
+            "tnb101_micro_scene",
+            "TNB101 micro class_scene, 711 of 4,096 labelled (guided: random start)",
+            benchmark="tnb101_micro",
+            dataset="class_scene",
+            params=_NO_WARM_START,
+            budgets=_PREDICTOR_BUDGETS,
+        ),
+        SearchCase(
+            "tnb101_macro_object",
+            "TNB101 macro class_object, partial table (guided: random start)",
+            benchmark="tnb101_macro",
+            dataset="class_object",
+            params=_NO_WARM_START,
+            budgets=_PREDICTOR_BUDGETS,
+        ),
+    )
+}
 QUICK_CASES = ("nb201", "chain8")
 
 #: Methods and their budgets (queries).
@@ -409,9 +442,9 @@ def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
     from nasperf.datasets import available_benchmarks
 
     cases = dict(SEARCH_CASES)
-    for name, dataset in TABLE_BENCHMARKS.items():
-        if name in available_benchmarks():
-            cases[name] = SearchCase(name, name, benchmark=name, dataset=dataset or "cifar10")
+    for name, case in TABLE_BENCHMARKS.items():
+        if case.benchmark in available_benchmarks():
+            cases[name] = case
     wanted = getattr(args, "search_cases", None) or (
         list(QUICK_CASES) if args.quick else list(cases)
     )
@@ -450,12 +483,14 @@ def _search_trials(case: SearchCase, folder: Path, seeds: int, quick: bool) -> l
         }
     trials = []
     for name, budget in SEARCH_METHODS.items():
-        spec: str | dict = name
+        budget = case.budgets.get(name, budget)
+        params = dict(case.params.get(name, {}))
         if quick:
             budget = max(10, budget // 5)
             if case.table is not None and name in ("bananas", "predictor_local_search"):
                 # a smoke run: the warm start scores 500 architectures, not the whole table
-                spec = {"optimizer": name, "params": {"proxy_pool": 500}, "label": name}
+                params["proxy_pool"] = 500
+        spec: str | dict = {"optimizer": name, "params": params, "label": name} if params else name
         trials += study.search_trials(
             [spec], seeds=seeds, budget=budget, stop_at_optimum=True, **source
         )

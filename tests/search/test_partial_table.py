@@ -50,7 +50,7 @@ def test_draws_neighbours_and_mutations_are_labelled(tnb) -> None:
     assert view.parse(view.to_string(a)) == a
 
 
-@pytest.mark.parametrize("method", ["random_search", "regularized_evolution", "local_search"])
+@pytest.mark.parametrize("method", ["random_search", "local_search"])
 def test_every_method_queries_only_labelled_cells_and_exhausts_the_table(tnb, method) -> None:
     h = run(method, benchmark="tnb101_micro", dataset=TASK, budget=2000, seed=0)
     paid = h[~h["repeat"]]
@@ -60,6 +60,12 @@ def test_every_method_queries_only_labelled_cells_and_exhausts_the_table(tnb, me
     best, value = tnb.optimum()
     assert np.isclose(h.attrs["optimum_value"], value)
     assert set(best) <= set(paid["arch"])
+
+
+def test_evolution_stays_on_the_labelled_cells_without_repeats(tnb) -> None:
+    h = run("regularized_evolution", benchmark="tnb101_micro", dataset=TASK, budget=150, seed=0)
+    assert len(h) == 150 and not h["repeat"].any()  # re-mutated (or drawn) instead of repeats
+    assert set(h["arch"]) <= set(tnb.candidates()) and h["arch"].is_unique
 
 
 def test_predictor_local_search_on_a_partial_table(tnb) -> None:

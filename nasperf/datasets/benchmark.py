@@ -54,12 +54,14 @@ from typing import Any
 import pandas as pd
 
 from nasperf.errors import DataIntegrityError
-from nasperf.registry import Registry
+from nasperf.registry import Registry, import_family
 
 from .package_data import data_path
 
 __all__ = [
     "BENCHMARKS",
+    "NBGRAPH_COLUMNS",
+    "NBGRAPH_DATASETS",
     "Benchmark",
     "Fidelity",
     "PackagedBenchmark",
@@ -75,7 +77,9 @@ __all__ = [
 ]
 
 #: Registry of tabular benchmarks (name and aliases -> :class:`Benchmark` instance).
-BENCHMARKS: Registry = Registry("benchmark")
+# The built-in benchmarks register themselves in their modules (this one, tnb101,
+# curve_benchmark, ...): all of them are imported at the first lookup.
+BENCHMARKS: Registry = Registry("benchmark", load=lambda: import_family("nasperf.datasets"))
 
 #: Name of the column that ``load_benchmark(..., fidelity=...)`` adds.
 TARGET_COLUMN = "val_acc"
@@ -482,4 +486,69 @@ NB201 = register_benchmark(
     ),
     "nasbench201",
     "nas-bench-201",
+)
+
+
+# ---------------------------------------------------------------- NAS-Bench-Graph
+#: The node-classification datasets of NAS-Bench-Graph.
+NBGRAPH_DATASETS: tuple[str, ...] = (
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "physics",
+    "photo",
+    "computers",
+    "arxiv",
+    "proteins",
+)
+#: Columns of every NAS-Bench-Graph table: the benchmark's own key of the architecture,
+#: validation and test accuracy (ogbn-proteins: ROC-AUC; fractions in [0, 1], mean of 3
+#: seeds), inference latency (s) and parameters (millions).
+NBGRAPH_COLUMNS: tuple[str, ...] = (
+    "valid_hash",
+    "valid_perf",
+    "test_perf",
+    "latency_s",
+    "params_m",
+)
+_NBGRAPH_ALIASES = {
+    "ogbn-arxiv": "arxiv",
+    "ogbn-proteins": "proteins",
+    "coauthor-cs": "cs",
+    "coauthor-physics": "physics",
+    "amazon-photo": "photo",
+    "amazon-computers": "computers",
+}
+_NBGRAPH_FIDELITY = Fidelity(
+    "final",
+    "valid_perf",
+    None,
+    "validation accuracy (ogbn-proteins: ROC-AUC) after the full schedule, mean of 3 seeds",
+)
+
+NBGRAPH = register_benchmark(
+    PackagedBenchmark(
+        name="nbgraph",
+        space="nbgraph",
+        files={ds: f"nbgraph/{ds}.parquet" for ds in NBGRAPH_DATASETS},
+        dataset_aliases=_NBGRAPH_ALIASES,
+        fidelities=(_NBGRAPH_FIDELITY,),
+        columns=NBGRAPH_COLUMNS,
+    ),
+    "nas-bench-graph",
+    "nasbenchgraph",
+)
+#: ogbn-proteins alone, over the 5 operations it was run with (space ``nbgraph-proteins``),
+#: so that searches on it draw only architectures its table holds.
+NBGRAPH_PROTEINS = register_benchmark(
+    PackagedBenchmark(
+        name="nbgraph-proteins",
+        space="nbgraph-proteins",
+        files={"proteins": "nbgraph/proteins.parquet"},
+        dataset_aliases={"ogbn-proteins": "proteins"},
+        fidelities=(_NBGRAPH_FIDELITY,),
+        columns=NBGRAPH_COLUMNS,
+    ),
+    "nas-bench-graph-proteins",
 )

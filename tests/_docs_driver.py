@@ -119,10 +119,6 @@ def main() -> None:
     sys.path[:] = [p for p in sys.path if not p or str(Path(p).resolve()) != here]
     spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     out_path = Path(sys.argv[2])
-    # a reader runs the examples from the clone's root: its folders come first on the path,
-    # not this script's (tests/examples/ would shadow the repository's examples/)
-    if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-        sys.path[0] = spec["repo"]
     make_fixtures(spec["fixtures"])
     results: dict[int, dict] = {}
     cwd = os.getcwd()

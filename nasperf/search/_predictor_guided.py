@@ -3,7 +3,7 @@ architectures and score candidates with an acquisition function.
 
 :class:`PredictorGuided` is a base class; its subclasses store, in their keyword-only
 ``__init__``, the parameters it reads: ``predictor``, ``predictor_params``, ``acquisition``,
-``n_models``, ``beta`` and ``use_zero_cost``.
+``n_models``, ``beta``, ``use_zero_cost``, ``warm_start`` and ``proxy_pool``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from nasperf._constraints import ListOf, Registered
 
 from .base import Optimizer
 
-__all__ = ["ACQUISITIONS", "WARM_START", "PredictorGuided"]
+__all__ = ["ACQUISITIONS", "AUTO_WARM_START", "PROXY_POOL", "WARM_START", "PredictorGuided"]
 
 #: Acquisition functions of :meth:`PredictorGuided._score`.
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
+#: Proxies of ``warm_start="auto"``: data-free (they read no image and no label), so they
+#: can be computed on any space that builds networks when the run has no table of them.
+AUTO_WARM_START = ("synflow", "params")
 
 
 def _predictors():
@@ -46,6 +49,8 @@ def _proxies():
 _PROXY = Registered(_proxies, "zero-cost proxy")
 #: Constraints of a ``warm_start`` naming proxies: one, several, or None (no warm start).
 WARM_START: list = [_PROXY, ListOf(_PROXY, unique=True), None]
+#: Constraints of ``proxy_pool``: a positive size or None (the default pool).
+PROXY_POOL: list = [Interval(Integral, 1, None, closed="left"), None]
 
 
 class PredictorGuided(Optimizer):
@@ -99,14 +104,43 @@ class PredictorGuided(Optimizer):
     n_models: int
     beta: float
     use_zero_cost: bool
+    warm_start: Any
+    proxy_pool: int | None
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
         self.archs_: list = []
         self.values_: list[float] = []
         self.models_: list = []
-        zc = context.side.get("zero_cost") if self.use_zero_cost else None
+        zc = self.zero_cost_ if self.use_zero_cost else None
         self.side_ = {} if zc is None else {"zero_cost": zc}
+
+    def _warm_start_proxies(self, context) -> tuple[str, ...]:
+        """The proxies of the warm start (``warm_start``): looked up in the run's zero-cost
+        table; without a table they are computed on a candidate pool
+        (:func:`~nasperf.search._proxy_pool.compute_pool`, charged at their recorded cost),
+        which then serves as the run's table. ``()`` (a random start, with a note) when
+        ``warm_start`` is None or nothing can be computed."""
+        ws = self.warm_start
+        if ws is None:
+            return ()
+        auto = isinstance(ws, str) and ws == "auto"
+        proxies = AUTO_WARM_START if auto else ((ws,) if isinstance(ws, str) else tuple(ws))
+        zc = self.zero_cost_
+        if zc is not None and (not auto or set(proxies) <= set(zc.columns)):
+            self.zero_cost_table(proxies)  # names what is missing
+            return tuple(proxies)
+        from ._proxy_pool import compute_pool
+
+        table, note = compute_pool(self, proxies, self.proxy_pool)
+        self.notes_.append(note if table is not None else f"{note}; the warm start is random")
+        if table is None:
+            return ()
+        self.zero_cost_ = table
+        n_cands = None if context.candidates is None else len(context.candidates)
+        if self.use_zero_cost and n_cands is not None and len(table) == n_cands:
+            self.side_["zero_cost"] = table  # every candidate has the features
+        return tuple(proxies)
 
     def _make_predictor(self, seed: int):
         """A new, unfitted predictor: ``run(..., predictor=...)`` if given, else
@@ -122,7 +156,7 @@ class PredictorGuided(Optimizer):
             cls = predictors.PREDICTORS.get(spec)
             names = cls._get_param_names()
             if "space" in names:
-                params.setdefault("space", self.space_)
+                params.setdefault("space", self.context_.space)
             if "random_state" in names:
                 params["random_state"] = seed
             return predictors.get(spec, **params)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._predictor_guided import ACQUISITIONS, WARM_START, PredictorGuided
+from ._predictor_guided import ACQUISITIONS, PROXY_POOL, WARM_START, PredictorGuided
 from .base import Query, register
 
 __all__ = ["ACQUISITIONS", "Bananas"]
@@ -26,11 +26,13 @@ class Bananas(PredictorGuided):
     bootstrap resamples with different seeds (BANANAS's ensemble of MLPs; see
     :class:`~nasperf.search._predictor_guided.PredictorGuided`).
 
-    The first ``n_init`` queries are random, or, with ``warm_start`` naming zero-cost
-    proxies (columns of the zero-cost table the run supplies), the best architectures by
-    their mean percentile rank (Abdelfattah et al.'s warm start, shared with
-    ``predictor_local_search``; ranking the table is charged at its recorded seconds per
-    architecture, as if the proxies had been computed).
+    The first ``n_init`` queries are the best architectures by the mean percentile rank of
+    the ``warm_start`` zero-cost proxies (Abdelfattah et al.'s warm start, shared with
+    ``predictor_local_search``): read from the run's zero-cost table (charged at its
+    recorded seconds per architecture, as if computed) or, without one, computed on a
+    candidate pool (``proxy_pool``) with the space's network builder
+    (cached, charged at their recorded cost). They are random with ``warm_start=None`` or
+    on a space without a network builder (then ``history.attrs["notes"]`` says so).
 
     Parameters
     ----------
@@ -41,7 +43,13 @@ class Bananas(PredictorGuided):
         improvement, or the mean alone (greedy).
     n_init, batch_size, n_candidates, n_parents, n_models : int
     pool : {"mutations", "all"}
-    warm_start : str, sequence of str or None
+    warm_start : "auto", str, sequence of str or None
+        Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free); None: a
+        random start.
+    proxy_pool : int or None
+        Architectures the warm start computes proxies for when the run has no table (None:
+        1,000; all of a smaller table); the same pool in every search on the space, so it
+        is computed once and then read from the cache.
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (when the run has one).
     beta : float
@@ -63,7 +71,8 @@ class Bananas(PredictorGuided):
         "n_candidates": [Interval(Integral, 1, None, closed="left")],
         "n_parents": [Interval(Integral, 1, None, closed="left")],
         "pool": [StrOptions({"mutations", "all"})],
-        "warm_start": WARM_START,
+        "warm_start": [StrOptions({"auto"}), *WARM_START],
+        "proxy_pool": PROXY_POOL,
     }
 
     def __init__(
@@ -77,7 +86,8 @@ class Bananas(PredictorGuided):
         n_parents: int = 10,
         n_models: int = 5,
         pool: str = "mutations",
-        warm_start: str | None = None,
+        warm_start: Any = "auto",
+        proxy_pool: int | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
         predictor_params: dict | None = None,
@@ -91,6 +101,7 @@ class Bananas(PredictorGuided):
         self.n_models = n_models
         self.pool = pool
         self.warm_start = warm_start
+        self.proxy_pool = proxy_pool
         self.use_zero_cost = use_zero_cost
         self.beta = beta
         self.predictor_params = predictor_params
@@ -99,20 +110,8 @@ class Bananas(PredictorGuided):
         super().setup(context, rng)
         if self.pool == "all" and context.candidates is None:
             raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
-        self.init_queue_ = self._initial(context)
-
-    def _initial(self, context) -> list:
-        if self.warm_start is None:
-            return []
-        proxies = (self.warm_start,) if isinstance(self.warm_start, str) else self.warm_start
-        proxies = tuple(proxies)
-        zc = context.side.get("zero_cost")
-        if zc is None or not set(proxies) <= set(zc.columns):
-            raise ValueError(
-                f"warm_start={self.warm_start!r} needs those proxies in the zero-cost table of "
-                "the run (pass zero_cost= to run, or use a space with a packaged table)"
-            )
-        return self._zero_cost_warm_start(context, proxies, self.n_init)
+        self.proxies_ = self._warm_start_proxies(context)
+        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
 
     def _candidates(self) -> list:
         if self.pool == "all":
@@ -136,7 +135,7 @@ class Bananas(PredictorGuided):
     def ask(self) -> list[Query]:
         if self.init_queue_:
             return self.propose([self.init_queue_.pop(0)])
-        if len(self.values_) < max(2, self.n_init) and self.warm_start is None:
+        if len(self.values_) < max(2, self.n_init) and not self.proxies_:
             return self.propose([self.random_new()])
         cands = self._candidates()
         if not cands:

@@ -2,11 +2,19 @@
 
 An optimizer sees the space only through :class:`~nasperf.spaces.SearchSpace`
 (``random_architecture``, ``neighbors``, ``mutate``, ``to_string``), so a user-defined
-space works. The run loop (:func:`nasperf.search.run`) calls :meth:`Optimizer.setup` once,
+space works. On a partial table (an objective whose candidates are fewer than the space's
+architectures, e.g. TransNAS-Bench-101's ~700 labelled cells of 4,096) ``Optimizer.space_``
+is the space restricted to them (:class:`~nasperf.search._labelled.LabelledSpace`): draws,
+neighbours and mutations stay among the architectures the objective can answer. The run loop (:func:`nasperf.search.run`) calls :meth:`Optimizer.setup` once,
 then alternates :meth:`Optimizer.ask` (a batch of :class:`Query`) and :meth:`Optimizer.tell`
 (their values) until the budget is spent; the wall time spent inside ``ask`` / ``tell``
 (predictor fits, acquisition, zero-cost lookups) is measured and charged to the simulated
 time, next to the benchmark's training cost of every query.
+
+The run loop, not the optimizer, keeps what was paid for: a query for an architecture (at a
+fidelity) already trained is answered with the stored value at no cost, marked ``repeat``
+and not counted against the budget. Optimizers still avoid asking for repeats where that is
+cheap (``random_new``, ``mutate_new``); ``notes_`` collects lines for the search report.
 
 Subclasses keep the scikit-learn convention: a keyword-only ``__init__`` that stores its
 parameters unchanged, state created in ``setup`` (attributes ending in ``_``), randomness
@@ -95,6 +103,7 @@ class Context:
     predictor : Predictor or None
         The predictor handed to ``run`` (predictor-guided optimizers).
     dataset : str
+        The benchmark's dataset; the images zero-cost proxies are computed on.
     side : dict
         Side information for predictors (``zero_cost`` table where available).
     """
@@ -131,12 +140,20 @@ class Optimizer:
         """Start a search (parameters validated first): remember the context and the random
         generator."""
         self._validate_params()
+        from ._labelled import restrict
+
         self.context_ = context
-        self.space_ = context.space
+        #: The space as the optimizer sees it: restricted to the objective's candidates
+        #: when they are fewer than the space's architectures (a partial table).
+        self.space_ = restrict(context.space, context.candidates)
         self.rng_ = rng
         self.seen_: set[str] = set()
         self.charged_s_ = 0.0
         self.zero_cost_seen_: dict[str, set[str]] = {}
+        #: The run's zero-cost table (None: none; an optimizer may compute one).
+        self.zero_cost_ = context.side.get("zero_cost")
+        #: Lines for the search report (``history.attrs["notes"]``).
+        self.notes_: list[str] = []
 
     def ask(self) -> list[Query]:
         """The next queries (at least one)."""
@@ -158,6 +175,19 @@ class Optimizer:
             arch = self.space_.random_architecture(self.rng_)
         return arch
 
+    def mutate_new(self, parent: Any, n_edits: int = 1, max_tries: int = 20) -> Any:
+        """A mutation of ``parent`` (``n_edits`` elementary edits, ``space.mutate``) not
+        queried before, drawn again up to ``max_tries`` times; then a random unqueried
+        architecture (``random_new``: the parent's surroundings are used up, as they soon
+        are in a small or partial table)."""
+        for _ in range(max_tries):
+            child = parent
+            for _ in range(n_edits):
+                child = self.space_.mutate(child, self.rng_)
+            if self.key(child) not in self.seen_:
+                return child
+        return self.random_new()
+
     def mark(self, archs: list) -> None:
         self.seen_.update(self.key(a) for a in archs)
 
@@ -169,7 +199,8 @@ class Optimizer:
     def charge(self, seconds: float) -> None:
         """Charge ``seconds`` of simulated work done outside this process's clock (e.g.
         zero-cost proxies looked up in a table instead of computed); the run loop adds them
-        to the next query's overhead."""
+        to the next query's overhead. Negative seconds take measured wall time back out
+        (work done now that is charged at its recorded cost instead)."""
         self.charged_s_ += float(seconds)
 
     def take_charge(self) -> float:
@@ -180,7 +211,7 @@ class Optimizer:
     def zero_cost_table(self, proxies: Sequence[str] | None = None) -> pd.DataFrame:
         """The run's zero-cost table (``context.side["zero_cost"]``), restricted to
         ``proxies``; an error naming what is missing if it has none of them."""
-        zc = self.context_.side.get("zero_cost")
+        zc = self.zero_cost_
         if zc is None:
             raise ValueError(
                 f"{self.name}: needs a zero-cost table (pass zero_cost= to run, or use a "

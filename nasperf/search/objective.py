@@ -6,9 +6,11 @@ Fidelities are named (cheapest first; the last one is the full training run, the
 value is the search objective).
 
 * :class:`TableObjective`: a table indexed by architecture text, one value column per
-  fidelity and a full-training cost column (``train_time_s``), cheaper fidelities charged
-  ``epochs / full epochs`` of it. :meth:`TableObjective.from_benchmark` builds one from a
-  registered benchmark (NAS-Bench-201: ``12ep`` and ``200ep``); a user's table works the same.
+  fidelity and optionally a full-training cost column (``train_time_s``), cheaper fidelities
+  charged ``epochs / full epochs`` of it; without a cost column every query costs one unit
+  (``cost_unit == "query"``). :meth:`TableObjective.from_benchmark` builds one from a
+  registered benchmark (NAS-Bench-201: ``12ep`` and ``200ep``); a user's table over any
+  space works the same (:meth:`TableObjective.from_file` reads a CSV / parquet file).
 * :class:`CurveObjective`: a learning-curve source (NAS-Bench-301's surrogate), any epoch
   being a fidelity, charged the surrogate's predicted runtime to that epoch.
 
@@ -26,7 +28,11 @@ import pandas as pd
 
 from nasperf.spaces import SearchSpace
 
-__all__ = ["CurveObjective", "Objective", "TableObjective", "get_objective"]
+__all__ = ["TIE_TOLERANCE", "CurveObjective", "Objective", "TableObjective", "get_objective"]
+
+#: Values within this of the best count as the optimum (ties; the search report's targets use
+#: the same tolerance).
+TIE_TOLERANCE = 1e-9
 
 
 class Objective(ABC):
@@ -38,11 +44,15 @@ class Objective(ABC):
     fidelities : tuple of str
         Cheapest first; the last is the full run (the search objective).
     name : str
+    cost_unit : {"s", "query"}
+        What :meth:`evaluate`'s costs count: seconds of training, or queries (an objective
+        without recorded training times charges one unit per full-fidelity query).
     """
 
     space: SearchSpace
     fidelities: tuple[str, ...]
     name: str = ""
+    cost_unit: str = "s"
     #: Whether the fidelities are points of one training run, so that training to a higher
     #: fidelity can continue from a lower one (charged the difference of their costs).
     continues: bool = False
@@ -77,8 +87,9 @@ class Objective(ABC):
         """Every architecture the objective knows (a tabular benchmark), else None."""
         return None
 
-    def optimum(self) -> tuple[str, float] | None:
-        """The best architecture text and value at the full fidelity, if known."""
+    def optimum(self) -> tuple[tuple[str, ...], float] | None:
+        """The best architecture texts (every one tied at the best value, within
+        :data:`TIE_TOLERANCE`) and that value at the full fidelity, if known."""
         return None
 
     def table_values(self, fidelity: str | None = None) -> pd.Series | None:
@@ -87,18 +98,26 @@ class Objective(ABC):
 
 
 class TableObjective(Objective):
-    """A tabular benchmark as an objective.
+    """A tabular benchmark as an objective: a user's table over any space, or a registered
+    benchmark's (:meth:`from_benchmark`).
 
     Parameters
     ----------
     table : DataFrame
-        Indexed by architecture text (``space.to_string``).
+        Indexed by architecture text (anything ``space.parse`` reads; each text is parsed
+        once here, so a bad one fails now, naming its row, and the texts are stored in
+        ``space.to_string``'s canonical form).
     space : str or SearchSpace
-    columns : mapping fidelity -> column
-        Value column of each fidelity, cheapest first (insertion order); the last is the full
-        run.
+        A registered name or an instance (a user space works as well as a built-in one).
+    columns : str or mapping fidelity -> column
+        The value column (higher is better) of the one fidelity, which is then named after
+        it; or the value column of each fidelity, cheapest first (insertion order); the last
+        is the full run.
     cost_column : str, optional
-        Seconds of the full training run; None charges no time (queries only).
+        Seconds of the full training run of each architecture. None (default): no recorded
+        cost; every full-fidelity query then costs one unit (``cost_unit == "query"``), a
+        cheaper fidelity ``epochs / full epochs`` of it, and the search reports time in
+        queries.
     epochs : mapping fidelity -> int, optional
         Epochs per fidelity; a cheaper fidelity is charged ``epochs / full epochs`` of the
         cost column.
@@ -107,46 +126,112 @@ class TableObjective(Objective):
         The fidelities are epochs of one training run (a query resuming from a cheaper
         fidelity is charged the difference); False for NAS-Bench-201, whose 12-epoch
         results come from a separate, shorter schedule.
+    validate : bool
+        Parse every architecture text (False: trust the index to hold canonical texts, as a
+        packaged benchmark's table does).
+
+    Examples
+    --------
+    >>> obj = TableObjective(table, "my_space", "val_acc")                  # no cost column
+    >>> obj = TableObjective(table, space, {"full": "acc"}, cost_column="train_s")
     """
 
     def __init__(
         self,
         table: pd.DataFrame,
         space: Any,
-        columns: Mapping[str, str],
+        columns: str | Mapping[str, str],
         *,
-        cost_column: str | None = "train_time_s",
+        cost_column: str | None = None,
         epochs: Mapping[str, int] | None = None,
         name: str = "table",
         continues: bool = False,
+        validate: bool = True,
     ) -> None:
         from nasperf.encodings import resolve_space
 
         self.space = resolve_space(space)
         self.name = name
         self.continues = bool(continues)
-        if not columns:
-            raise ValueError("columns: at least one fidelity -> column is needed")
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{name}: table must be a pandas DataFrame, got {type(table).__name__}")
+        if isinstance(columns, str):
+            columns = {columns: columns}
+        if not isinstance(columns, Mapping) or not columns:
+            raise ValueError(f"{name}: columns must be a column name or a non-empty mapping")
         missing = [c for c in columns.values() if c not in table.columns]
         if cost_column is not None and cost_column not in table.columns:
             missing.append(cost_column)
         if missing:
-            raise ValueError(f"{name}: the table has no column(s) {missing}")
+            raise ValueError(
+                f"{name}: the table has no column(s) {missing}; it has {list(table.columns)}"
+            )
+        if len(table) == 0:
+            raise ValueError(f"{name}: the table has no rows")
         self.fidelities = tuple(columns)
+        self.cost_unit = "s" if cost_column is not None else "query"
         self._columns = dict(columns)
         self._epochs = dict(epochs or {})
         self._values = {
             f: pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64)
             for f, c in columns.items()
         }
+        if not np.isfinite(self._values[self.full]).any():
+            raise ValueError(f"{name}: column {columns[self.full]!r} has no finite value")
         self._cost = (
             None
             if cost_column is None
             else pd.to_numeric(table[cost_column], errors="coerce").to_numpy(np.float64)
         )
-        self._index = pd.Index(table.index)
+        self._index = pd.Index(self._canonical(table.index) if validate else table.index)
         if not self._index.is_unique:
-            raise ValueError(f"{name}: the table has duplicate architectures")
+            dup = self._index[self._index.duplicated()][0]
+            raise ValueError(f"{name}: the table lists architecture {dup!r} more than once")
+
+    def _canonical(self, index: pd.Index) -> list[str]:
+        """The index's texts in ``space.to_string`` form (each parsed once)."""
+        from nasperf.errors import InvalidArchitectureError
+
+        out = []
+        for row, text in enumerate(index):
+            try:
+                out.append(self.space.to_string(self.space.parse(text)))
+            except InvalidArchitectureError as err:
+                raise err.within(f"{self.name} table row {row}: ") from None
+        return out
+
+    @classmethod
+    def from_file(
+        cls,
+        path: Any,
+        space: Any,
+        target: str,
+        *,
+        cost: str | None = None,
+        arch_column: str = "arch",
+        name: str | None = None,
+    ) -> TableObjective:
+        """The objective of a CSV (``.csv``, ``.csv.gz``) or parquet file: one row per
+        architecture, its text in ``arch_column``, its value in ``target`` (higher is
+        better), optionally its training seconds in ``cost``."""
+        from pathlib import Path
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such table file: {path}")
+        suffixes = "".join(path.suffixes[-2:]).lower()
+        if suffixes.endswith(".parquet"):
+            table = pd.read_parquet(path)
+        elif suffixes.endswith((".csv", ".csv.gz")):
+            table = pd.read_csv(path)
+        else:
+            raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
+        if arch_column not in table.columns:
+            raise ValueError(
+                f"{path}: no architecture column {arch_column!r}; it has {list(table.columns)}"
+            )
+        table = table.set_index(arch_column)
+        return cls(table, space, target, cost_column=cost, name=name or path.name)
 
     @classmethod
     def from_benchmark(
@@ -166,6 +251,7 @@ class TableObjective(Objective):
             cost_column="train_time_s" if "train_time_s" in table.columns else None,
             epochs={f.name: f.epochs for f in fids if f.epochs},
             name=f"{bench.name}/{bench.resolve_dataset(dataset)}",
+            validate=False,
         )
 
     def epochs(self, fidelity: str | None = None) -> int | None:
@@ -183,13 +269,12 @@ class TableObjective(Objective):
         fid = self.resolve(fidelity)
         rows = self._rows(archs)
         values = self._values[fid][rows]
-        if self._cost is None:
-            return values, np.zeros(len(rows))
         frac = 1.0
         full_ep, ep = self._epochs.get(self.full), self._epochs.get(fid)
         if fid != self.full and full_ep and ep:
             frac = ep / full_ep
-        return values, self._cost[rows] * frac
+        cost = np.ones(len(rows)) if self._cost is None else self._cost[rows]
+        return values, cost * frac
 
     def candidates(self) -> list:
         return list(self._index)
@@ -197,10 +282,11 @@ class TableObjective(Objective):
     def table_values(self, fidelity: str | None = None) -> pd.Series:
         return pd.Series(self._values[self.resolve(fidelity)], index=self._index)
 
-    def optimum(self) -> tuple[str, float]:
+    def optimum(self) -> tuple[tuple[str, ...], float]:
         v = self._values[self.full]
-        i = int(np.nanargmax(v))
-        return str(self._index[i]), float(v[i])
+        best = float(np.nanmax(v))
+        tied = np.flatnonzero(v >= best - TIE_TOLERANCE)
+        return tuple(str(self._index[i]) for i in tied), best
 
 
 class CurveObjective(Objective):
@@ -237,14 +323,28 @@ class CurveObjective(Objective):
 
 def get_objective(benchmark: str = "nb201", dataset: str = "cifar10", **options: Any) -> Objective:
     """An objective by name: a registered tabular benchmark (``nb201``) or ``nb301`` (the
-    NAS-Bench-301 surrogate's learning curves)."""
-    from nasperf.datasets import available_benchmarks
+    NAS-Bench-301 surrogate's learning curves).
 
+    A registered search space without a benchmark of its own (a user's space) has nothing to
+    look its architectures up in: the error says to pass ``objective=TableObjective(...)``.
+    """
+    from nasperf.datasets import available_benchmarks
+    from nasperf.spaces import SPACES
+
+    if not isinstance(benchmark, str):
+        raise TypeError(f"benchmark must be a name, got {type(benchmark).__name__}")
     if benchmark in ("nb301", "nb301_curves"):
         return CurveObjective("nb301", **options)
     if benchmark in available_benchmarks():
         return TableObjective.from_benchmark(benchmark, dataset, **options)
+    if benchmark in SPACES:
+        raise ValueError(
+            f"{benchmark!r} is a search space without a registered benchmark: give the search "
+            f"your table, e.g. run(..., space={benchmark!r}, "
+            f"objective=TableObjective(table, {benchmark!r}, 'val_acc'))"
+        )
     raise ValueError(
         f"unknown search benchmark {benchmark!r}; available: nb301, "
-        f"{', '.join(available_benchmarks())}"
+        f"{', '.join(available_benchmarks())} (or pass objective=TableObjective(...) over "
+        "your own table)"
     )

@@ -8,11 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
-from ._predictor_guided import WARM_START, PredictorGuided
+from ._predictor_guided import AUTO_WARM_START, PROXY_POOL, WARM_START, PredictorGuided
 from .base import Query, register
 
-#: Proxies of ``warm_start="auto"``, used when the run's zero-cost table has them all.
-AUTO_WARM_START = ("synflow", "params")
+__all__ = ["AUTO_WARM_START", "SEARCH_XGB_PARAMS", "PredictorLocalSearch"]
 #: ``predictor_params`` used for the default ``"xgb"`` when none are given: smaller, shallower
 #: boosting than the predictor's own defaults (fitted ``n_models`` times per query on at most
 #: a few hundred points, 500 deep trees cost 5x the time for no better search).
@@ -25,7 +24,11 @@ class PredictorLocalSearch(PredictorGuided):
 
     1. **Warm start** (Abdelfattah et al. 2021): the first ``n_init`` queries are the best
        architectures of the zero-cost table by ``warm_start`` (the mean percentile rank of
-       those proxies over the table); without a table they are random.
+       those proxies over the table). Without a table (a user's space) the proxies are
+       computed on a candidate pool (``proxy_pool``: 1,000 of the table's architectures,
+       or random ones) with the space's network builder,
+       cached on disk and charged at their recorded cost; a space without a builder gets a
+       random start and a note in ``history.attrs["notes"]``.
     2. **Moves**: each round, the candidates are the unqueried architectures within
        ``radius`` elementary edits (``space.neighbors``) of the ``n_parents`` best queried
        ones. A predictor (any registered one, or a bootstrap ensemble of it for
@@ -55,8 +58,18 @@ class PredictorLocalSearch(PredictorGuided):
     n_models : int
         Ensemble size for predictors without ``predict_std``.
     warm_start : "auto", str, sequence of str or None
-        Proxies of the warm start and the filter; "auto": ``("synflow", "params")`` when the
-        run's zero-cost table has them, else a random start.
+        Proxies of the warm start and the filter; "auto": ``("synflow", "params")``, from the
+        run's zero-cost table or computed (data-free: no image is read); None: a random
+        start.
+    proxy_pool : int or None
+        Architectures the warm start computes proxies for when the run has no table (None:
+        1,000; all of a smaller table); the same pool in every search on the space, so it
+        is computed once and then read from the cache.
+    patience : int or None
+        Restart the climb from a random unqueried architecture when its best has not
+        improved for this many queries (the predictor keeps everything seen; only the
+        parents are the new climb's). None: never restart (the default; the radius grows
+        instead).
     zero_cost_filter : float or None
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool
@@ -85,6 +98,8 @@ class PredictorLocalSearch(PredictorGuided):
             Interval(Integral, 1, None, closed="left")
         ],  # >= radius, checked in _validate_params
         "warm_start": [StrOptions({"auto"}), *WARM_START],
+        "proxy_pool": PROXY_POOL,
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
         "zero_cost_filter": [Interval(Real, 0, 1, closed="right"), None],
     }
 
@@ -100,6 +115,8 @@ class PredictorLocalSearch(PredictorGuided):
         max_radius: int = 3,
         n_models: int = 5,
         warm_start: Any = "auto",
+        proxy_pool: int | None = None,
+        patience: int | None = None,
         zero_cost_filter: float | None = None,
         use_zero_cost: bool = True,
         beta: float = 1.0,
@@ -114,6 +131,8 @@ class PredictorLocalSearch(PredictorGuided):
         self.max_radius = max_radius
         self.n_models = n_models
         self.warm_start = warm_start
+        self.proxy_pool = proxy_pool
+        self.patience = patience
         self.zero_cost_filter = zero_cost_filter
         self.use_zero_cost = use_zero_cost
         self.beta = beta
@@ -129,36 +148,31 @@ class PredictorLocalSearch(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        f = self.zero_cost_filter
-        self.proxies_ = self._proxies(context)
-        if f is not None and not self.proxies_:
-            raise ValueError("zero_cost_filter needs warm-start proxies and a zero-cost table")
-        self.init_queue_ = self._warm_start(context)
+        if self.zero_cost_filter is not None and self.warm_start is None:
+            raise ValueError("zero_cost_filter needs warm-start proxies (warm_start=None)")
+        self.proxies_ = self._warm_start_proxies(context)
+        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        self.climb_start_ = 0  # archs_[climb_start_:] are the current climb's
+        self.n_restarts_ = 0
 
     def _predictor_params(self, name: str) -> dict:
         if self.predictor_params is None and name == "xgb":
             return dict(SEARCH_XGB_PARAMS)
         return super()._predictor_params(name)
 
-    def _proxies(self, context) -> tuple[str, ...]:
-        zc = context.side.get("zero_cost")
-        if self.warm_start is None:
-            return ()
-        if isinstance(self.warm_start, str) and self.warm_start == "auto":
-            if zc is None or not set(AUTO_WARM_START) <= set(zc.columns):
-                return ()
-            return AUTO_WARM_START
-        proxies = (self.warm_start,) if isinstance(self.warm_start, str) else self.warm_start
-        proxies = tuple(proxies)
-        self.zero_cost_table(proxies)  # names what is missing
-        return proxies
-
-    def _warm_start(self, context) -> list:
-        return self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+    def _stalled(self) -> bool:
+        """The current climb has not improved its best for ``patience`` queries."""
+        if self.patience is None:
+            return False
+        climb = np.asarray(self.values_[self.climb_start_ :])
+        if len(climb) <= self.patience:
+            return False
+        return int(np.argmax(climb)) < len(climb) - int(self.patience)
 
     def _neighbourhood(self) -> list:
-        order = np.argsort(-np.asarray(self.values_), kind="stable")[: self.n_parents]
-        frontier = [self.archs_[i] for i in order]
+        climb = self.values_[self.climb_start_ :]
+        order = self.climb_start_ + np.argsort(-np.asarray(climb), kind="stable")
+        frontier = [self.archs_[i] for i in order[: self.n_parents]]
         seen_frontier = {self.key(a) for a in frontier}
         for r in range(self.max_radius):
             out, keys = [], set()
@@ -176,7 +190,7 @@ class PredictorLocalSearch(PredictorGuided):
         return []
 
     def _filter(self, cands: list) -> list:
-        if self.zero_cost_filter is None or len(cands) < 2:
+        if self.zero_cost_filter is None or not self.proxies_ or len(cands) < 2:
             return cands
         score = self.zero_cost_rank([self.key(a) for a in cands], self.proxies_)
         score = np.where(np.isfinite(score), score, -np.inf)
@@ -187,6 +201,12 @@ class PredictorLocalSearch(PredictorGuided):
         if self.init_queue_:
             return self.propose([self.init_queue_.pop(0)])
         if len(self.values_) < max(2, self.n_init):
+            return self.propose([self.random_new()])
+        if self._stalled():
+            # a local optimum: climb on from a new random architecture (the predictor keeps
+            # everything seen; only the parents are the new climb's)
+            self.climb_start_ = len(self.archs_)
+            self.n_restarts_ += 1
             return self.propose([self.random_new()])
         cands = self._filter(self._neighbourhood())
         if not cands:

@@ -18,7 +18,10 @@ class RegularizedEvolution(Optimizer):
 
     The first ``population_size`` queries are random; afterwards each query is a mutation
     (one elementary edit, ``space.mutate``) of the best of ``sample_size`` members drawn
-    from the population, which then drops its oldest member.
+    from the population, which then drops its oldest member. A child that was queried
+    before is mutated again from the same parent (up to 20 draws), so the budget goes to
+    new architectures; should all draws be old, the run loop answers the repeat from its
+    record at no cost.
 
     Parameters
     ----------
@@ -61,7 +64,7 @@ class RegularizedEvolution(Optimizer):
             members = list(self.population_)
             idx = self.rng_.choice(len(members), size=self.sample_size, replace=False)
             parent = max((members[i] for i in idx), key=lambda m: m[1])[0]
-            arch = self.space_.mutate(parent, self.rng_)
+            arch = self.mutate_new(parent)
         return self.propose([arch])
 
     def tell(self, queries, values) -> None:

@@ -13,7 +13,7 @@ from nasperf.errors import short_repr
 from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer
-from .objective import Objective, get_objective
+from .objective import TIE_TOLERANCE, Objective, get_objective
 
 __all__ = ["HISTORY_COLUMNS", "run"]
 
@@ -22,6 +22,7 @@ HISTORY_COLUMNS = (
     "arch",
     "fidelity",
     "value",
+    "repeat",
     "train_cost_s",
     "overhead_s",
     "sim_time_s",
@@ -29,6 +30,10 @@ HISTORY_COLUMNS = (
     "best_value",
     "regret",
 )
+
+#: A search stops after this many queries in a row of architectures it has already paid for
+#: (an optimizer that can find nothing new would otherwise never spend its budget).
+MAX_REPEATS_IN_A_ROW = 100
 
 
 def check_budgets(budget: Any, time_budget: Any) -> None:
@@ -48,7 +53,8 @@ def run(
     optimizer: str | Optimizer,
     *,
     space: Any = None,
-    benchmark: str | Objective = "nb201",
+    objective: str | Objective | None = None,
+    benchmark: str | Objective | None = None,
     dataset: str = "cifar10",
     budget: int = 100,
     time_budget: float | None = None,
@@ -56,6 +62,7 @@ def run(
     predictor: Any = None,
     zero_cost: pd.DataFrame | None = None,
     params: dict | None = None,
+    stop_at_optimum: bool = False,
 ) -> pd.DataFrame:
     """Run one simulated search and return its full history.
 
@@ -64,34 +71,56 @@ def run(
     optimizer : str or Optimizer
         A registered optimizer name (``nasperf.search.available()``) or an instance.
     space : str or SearchSpace, optional
-        Must match the objective's space (default: the objective's).
-    benchmark : str or Objective
-        ``"nb201"`` (table), ``"nb301"`` (surrogate curves) or an :class:`Objective` (e.g. a
-        :class:`~nasperf.search.objective.TableObjective` over a user's table).
+        The space searched: a registered name (a user's space registered with
+        ``SPACES.register``, or a built-in one) or an instance. Default: the objective's.
+        Given with an objective, it must be the objective's space.
+    objective : str or Objective, optional
+        What a query returns: a :class:`~nasperf.search.objective.TableObjective` over your
+        table (any space; ``TableObjective(table, space, "val_acc")``), a
+        :class:`~nasperf.search.objective.CurveObjective`, or a benchmark name. Default: the
+        registered benchmark ``benchmark`` names, else NAS-Bench-201.
+    benchmark : str or Objective, optional
+        The same as ``objective`` (the older name): ``"nb201"`` (table), ``"nb301"``
+        (surrogate curves) or an :class:`Objective`; give one of the two.
     dataset : str
-        Benchmark dataset (NB201: cifar10, cifar100, ImageNet16-120).
+        Benchmark dataset (NB201: cifar10, cifar100, ImageNet16-120); for a user table the
+        images zero-cost proxies are computed on (a name in ``nasperf.spaces.TASKS``).
     budget : int
-        Queries (simulated training runs at any fidelity).
+        Distinct paid queries (simulated training runs of an architecture at a fidelity).
+        A query the search has already paid for (same architecture and fidelity) is not
+        trained again: it returns the stored value at no cost, is marked ``repeat`` in the
+        history and does not count against the budget.
     time_budget : float, optional
-        Stop once the simulated time (training + optimizer overhead) exceeds this many
-        seconds.
+        Stop once the simulated time (training + optimizer overhead) exceeds this (seconds;
+        queries for an objective without recorded costs).
     seed : int
         Seeds the optimizer's generator (and its predictor's ``random_state``).
     predictor : str or Predictor, optional
         For predictor-guided optimizers.
     zero_cost : DataFrame, optional
-        Zero-cost table for predictors (default: the packaged one where it exists).
+        Zero-cost table for predictors and warm starts (default: the packaged one where it
+        exists; predictor-guided optimizers compute data-free proxies on spaces without one).
     params : dict, optional
         Parameters of a named optimizer.
+    stop_at_optimum : bool
+        Stop as soon as an optimal architecture (any of the objective's tied best) is found
+        (benchmarks of queries to the optimum need nothing after it).
 
     Returns
     -------
     DataFrame
-        One row per query (``HISTORY_COLUMNS``): the architecture, its fidelity and value,
-        its training cost, the optimizer's overhead before it, cumulative simulated and wall
-        time, the best full-fidelity value so far, and the regret against the benchmark's
-        optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark, seed and
-        optimum.
+        One row per query (``HISTORY_COLUMNS``): ``query`` (the number of distinct paid
+        queries so far, this one included), the architecture, its fidelity and value,
+        ``repeat`` (an architecture already paid for at this fidelity: stored value, zero
+        cost), its training cost, the optimizer's overhead before it, cumulative simulated
+        and wall time, the best full-fidelity value so far, and the regret against the
+        benchmark's optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark,
+        seed, ``optimum_archs`` (every architecture tied at the best value) and
+        ``optimum_value``, ``cost_unit`` (``"s"``, or ``"query"`` when the objective has no
+        recorded costs: each query then costs one unit, simulated time counts queries and
+        the optimizer's measured overhead is recorded in ``overhead_s`` but not added) and
+        ``notes`` (what the report should say: e.g. a random start where no zero-cost
+        proxies could be computed, or why the search stopped early).
     """
     from .base import get as get_optimizer
 
@@ -106,15 +135,7 @@ def run(
         optimizer = get_optimizer(optimizer, **(params or {}))
     elif params:
         raise ValueError("params are for a named optimizer; set them on the instance instead")
-    objective = benchmark if isinstance(benchmark, Objective) else get_objective(benchmark, dataset)
-    if space is not None:
-        from nasperf.encodings import resolve_space
-
-        if resolve_space(space).name != objective.space.name:
-            raise ValueError(
-                f"space {resolve_space(space).name!r} does not match the benchmark's space "
-                f"{objective.space.name!r}"
-            )
+    objective = _resolve_objective(space, objective, benchmark, dataset)
     check_budgets(budget, time_budget)
     if predictor is not None and not optimizer.uses_predictor:
         raise ValueError(f"optimizer {optimizer.name!r} does not use a predictor")
@@ -127,44 +148,68 @@ def run(
         dataset=dataset,
         side=_side_information(objective, dataset, zero_cost),
     )
+    per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)
-    optimum = objective.optimum()
+    optimum = _optimum(objective)
+    n_candidates = None if context.candidates is None else len(context.candidates)
     rows: list[dict] = []
+    paid: dict[tuple[str, str], float] = {}  # (arch text, fidelity) -> value
+    n_full = 0  # distinct architectures paid for at the full fidelity
+    notes: list[str] = []
     sim = 0.0
     best = -np.inf
+    in_a_row = 0
     start = time.perf_counter()
     t0 = time.perf_counter()
     optimizer.setup(context, rng)
     overhead = time.perf_counter() - t0 + optimizer.take_charge()
-    while len(rows) < budget and (time_budget is None or sim < time_budget):
+    while len(paid) < budget and (time_budget is None or sim < time_budget):
+        if stop_at_optimum and optimum is not None and best >= optimum[1] - TIE_TOLERANCE:
+            notes.append(f"stopped: found the optimum at query {len(paid)}")
+            break
+        if n_candidates is not None and n_full >= n_candidates:
+            notes.append(f"stopped: every one of the {n_candidates} architectures was queried")
+            break
+        if in_a_row >= MAX_REPEATS_IN_A_ROW:
+            notes.append(
+                f"stopped: the optimizer asked for {in_a_row} architectures in a row that it "
+                "had already queried"
+            )
+            break
         t0 = time.perf_counter()
         queries = optimizer.ask()
         overhead += time.perf_counter() - t0 + optimizer.take_charge()
         if not queries:
             raise RuntimeError(f"optimizer {optimizer.name!r} asked for no queries")
-        queries = queries[: budget - len(rows)]
         values = np.empty(len(queries))
+        told = 0
         for i, q in enumerate(queries):
+            if len(paid) >= budget:
+                break
             fid = objective.resolve(q.fidelity)
-            value, cost = objective.evaluate([q.arch], fid)
-            if q.resume_from is not None and objective.continues:
-                base = objective.resolve(q.resume_from)
-                if objective.fidelities.index(base) >= objective.fidelities.index(fid):
-                    raise ValueError(
-                        f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
-                    )
-                cost = cost - objective.evaluate([q.arch], base)[1]
-            values[i] = value[0]
-            sim += float(cost[0]) + overhead
-            if fid == objective.full and np.isfinite(value[0]):
-                best = max(best, float(value[0]))
+            text = objective.space.to_string(q.arch)
+            repeat = (text, fid) in paid
+            if repeat:
+                value, cost = paid[(text, fid)], 0.0
+                in_a_row += 1
+            else:
+                value, cost = _evaluate(objective, q, fid)
+                paid[(text, fid)] = value
+                n_full += fid == objective.full
+                in_a_row = 0
+            values[i] = value
+            told += 1
+            sim += cost + (overhead if per_unit else 0.0)
+            if fid == objective.full and np.isfinite(value):
+                best = max(best, value)
             rows.append(
                 {
-                    "query": len(rows) + 1,
-                    "arch": objective.space.to_string(q.arch),
+                    "query": len(paid),
+                    "arch": text,
                     "fidelity": fid,
-                    "value": float(value[0]),
-                    "train_cost_s": float(cost[0]),
+                    "value": value,
+                    "repeat": repeat,
+                    "train_cost_s": cost,
                     "overhead_s": overhead,
                     "sim_time_s": sim,
                     "wall_time_s": time.perf_counter() - start,
@@ -176,18 +221,82 @@ def run(
             )
             overhead = 0.0
         t0 = time.perf_counter()
-        optimizer.tell(queries, values)
+        optimizer.tell(queries[:told], values[:told])
         overhead += time.perf_counter() - t0 + optimizer.take_charge()
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    if objective.cost_unit != "s":
+        notes.insert(
+            0,
+            f"{objective.name} has no recorded training cost: every query costs 1 unit and "
+            "simulated time counts queries",
+        )
     history.attrs = {
         "optimizer": optimizer.name,
         "params": optimizer.get_params(),
         "benchmark": objective.name,
+        "space": objective.space.name,
         "seed": seed,
-        "optimum_arch": None if optimum is None else optimum[0],
+        "optimum_archs": None if optimum is None else list(optimum[0]),
         "optimum_value": None if optimum is None else optimum[1],
+        "cost_unit": objective.cost_unit,
+        "repeats": int(history["repeat"].sum()),
+        "notes": [*getattr(optimizer, "notes_", []), *notes],
     }
     return history
+
+
+def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str) -> Objective:
+    """The objective of ``run``: ``objective`` or ``benchmark`` (an instance or a name), else
+    the registered benchmark of ``space``, else NB201; checked against ``space``."""
+    from nasperf.encodings import resolve_space
+
+    if objective is not None and benchmark is not None:
+        raise ValueError("give objective= or benchmark= (the same thing), not both")
+    target = objective if objective is not None else benchmark
+    space_obj = None if space is None else resolve_space(space)
+    if target is None:
+        target = "nb201" if space_obj is None else _benchmark_of(space_obj)
+    obj = target if isinstance(target, Objective) else get_objective(target, dataset)
+    if space_obj is not None and space_obj.name != obj.space.name:
+        raise ValueError(
+            f"space {space_obj.name!r} does not match the objective's space "
+            f"{obj.space.name!r} ({obj.name}); pass objective=TableObjective(table, "
+            f"{space_obj.name!r}, ...) to search your own space"
+        )
+    return obj
+
+
+def _benchmark_of(space) -> str:
+    """The registered benchmark over ``space`` (the space's name, which get_objective turns
+    into a clear error when there is none)."""
+    from nasperf.datasets import available_benchmarks, get_benchmark
+
+    for name in available_benchmarks():
+        if get_benchmark(name).space == space.name:
+            return name
+    return space.name
+
+
+def _optimum(objective: Objective) -> tuple[tuple[str, ...], float] | None:
+    """``objective.optimum()``, accepting the older ``(text, value)`` form."""
+    opt = objective.optimum()
+    if opt is None:
+        return None
+    archs, value = opt
+    return ((archs,) if isinstance(archs, str) else tuple(archs)), float(value)
+
+
+def _evaluate(objective: Objective, q, fid: str) -> tuple[float, float]:
+    """Value and training cost of query ``q`` at fidelity ``fid``."""
+    value, cost = objective.evaluate([q.arch], fid)
+    if q.resume_from is not None and objective.continues:
+        base = objective.resolve(q.resume_from)
+        if objective.fidelities.index(base) >= objective.fidelities.index(fid):
+            raise ValueError(
+                f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
+            )
+        cost = cost - objective.evaluate([q.arch], base)[1]
+    return float(value[0]), float(cost[0])
 
 
 def _side_information(objective: Objective, dataset: str, zero_cost) -> dict:

@@ -48,7 +48,17 @@ TARGETS: dict[str, float | None] = {"optimum": None, "top 0.1%": 0.001}
 
 #: History columns kept per query in a stored search (``arch`` and the rest of
 #: :data:`~nasperf.search.HISTORY_COLUMNS`).
-_KEPT = ("arch", "fidelity", "value", "train_cost_s", "overhead_s", "sim_time_s", "best_value")
+_KEPT = (
+    "query",
+    "arch",
+    "fidelity",
+    "value",
+    "repeat",
+    "train_cost_s",
+    "overhead_s",
+    "sim_time_s",
+    "best_value",
+)
 
 
 def _method(spec: Any) -> dict:
@@ -77,6 +87,13 @@ def search_trials(
     seeds: int | Sequence[int] = 25,
     budget: int = 100,
     time_budget: float | None = None,
+    space: str | None = None,
+    data: str | Path | None = None,
+    target: str | None = None,
+    cost: str | None = None,
+    arch_column: str = "arch",
+    imports: Sequence[str] = (),
+    stop_at_optimum: bool = False,
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -84,10 +101,24 @@ def search_trials(
     ----------
     methods : sequence of str or dict
         Optimizer names, or ``{"optimizer": name, "params": {...}, "label": "..."}``.
+    benchmark, dataset : str
+        A registered benchmark and its dataset (ignored for the objective when ``data`` is
+        given; ``dataset`` then names the images zero-cost proxies are computed on).
     seeds : int or sequence of int
         A count (seeds ``0 .. n-1``) or the seeds themselves.
+    space : str, optional
+        The registered space searched (required with ``data``; else it must be the
+        benchmark's).
+    data, target, cost, arch_column : optional
+        A user's table (CSV / parquet, :meth:`TableObjective.from_file`): its path, value
+        column, optional training-seconds column and architecture column. The file's
+        sha256 is part of each trial, so a changed file is searched anew.
+    imports : sequence of str
+        Modules imported first (where user spaces register), in every worker.
+    stop_at_optimum : bool
+        End each search once it finds the optimum (see :func:`~nasperf.search.run`).
     """
-    from nasperf.evaluation.config import trial_hash
+    from nasperf.evaluation.config import _file_sha256, trial_hash
 
     from .base import OPTIMIZERS
     from .base import get as get_optimizer
@@ -97,6 +128,42 @@ def search_trials(
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
+    source: dict[str, Any] = {"benchmark": benchmark, "dataset": dataset}
+    from nasperf._imports import import_user_module, is_module_path
+
+    imported = []
+    for module in imports:
+        import_user_module(module)
+        if is_module_path(module):  # the workers import the same file
+            module = str(Path(module).expanduser().resolve())
+        imported.append(module)
+    imports = imported
+    if data is not None:
+        if space is None or target is None:
+            raise ValueError("a search over a table (data) needs its space and target column")
+        path = Path(data).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"no such table file: {path}")
+        source = {
+            "benchmark": f"table:{path.name}",
+            "dataset": dataset,
+            "space": space,
+            "data": str(path),
+            "data_sha256": _file_sha256(path),
+            "target": target,
+            "cost": cost,
+            "arch_column": arch_column,
+        }
+        _trial_objective(source)  # a bad table fails here, once, naming the problem
+    elif target is not None or cost is not None:
+        raise ValueError("target / cost name columns of a table: give data as well")
+    elif space is not None:
+        source["space"] = space
+        _trial_objective(source)
+    if imports:
+        source["imports"] = list(imports)
+    if stop_at_optimum:  # only when set: the hashes of earlier trials stay the same
+        source["stop_at_optimum"] = True
     out, labels = [], set()
     for i, spec in enumerate(methods):
         m = _method(spec)
@@ -112,8 +179,7 @@ def search_trials(
             trial = {
                 "kind": "search",
                 **m,
-                "benchmark": benchmark,
-                "dataset": dataset,
+                **source,
                 "seed": seed,
                 "budget": int(budget),
                 "time_budget": time_budget,
@@ -123,6 +189,45 @@ def search_trials(
     return out
 
 
+_OBJECTIVES: dict[tuple, Any] = {}
+
+
+def _trial_objective(trial: Mapping[str, Any]):
+    """The objective of a trial (kept per process: a study runs many seeds on one)."""
+    from nasperf._imports import import_user_module
+
+    from .objective import TableObjective, get_objective
+    from .run import _resolve_objective
+
+    for module in trial.get("imports", []):
+        import_user_module(module)
+    key = tuple(
+        str(trial.get(k))
+        for k in ("benchmark", "dataset", "space", "data", "data_sha256", "target", "cost")
+    )
+    if key not in _OBJECTIVES:
+        if trial.get("data"):
+            from nasperf.evaluation.config import _file_sha256
+
+            path = Path(trial["data"])
+            if not path.is_file():
+                raise FileNotFoundError(f"no such table file: {path}")
+            if trial.get("data_sha256") and _file_sha256(path) != trial["data_sha256"]:
+                raise ValueError(f"{path} changed since the study's trials were made")
+            obj = TableObjective.from_file(
+                path,
+                trial["space"],
+                trial["target"],
+                cost=trial.get("cost"),
+                arch_column=trial.get("arch_column") or "arch",
+            )
+        else:
+            obj = get_objective(trial["benchmark"], trial["dataset"])
+        _OBJECTIVES.clear()  # one at a time: tables can be large
+        _OBJECTIVES[key] = _resolve_objective(trial.get("space"), obj, None, trial["dataset"])
+    return _OBJECTIVES[key]
+
+
 def run_search_trial(trial: Mapping[str, Any]) -> dict:
     """Run one search trial; the row holds the trial and its history (column lists)."""
     from nasperf.evaluation.engines import _with_threads_one
@@ -130,21 +235,25 @@ def run_search_trial(trial: Mapping[str, Any]) -> dict:
     from .run import run
 
     start = time.perf_counter()
+    objective = _trial_objective(trial)
     hist = _with_threads_one(
         lambda: run(
             trial["optimizer"],
-            benchmark=trial["benchmark"],
+            objective=objective,
             dataset=trial["dataset"],
             budget=int(trial["budget"]),
             time_budget=trial.get("time_budget"),
             seed=int(trial["seed"]),
             params=trial.get("params") or None,
+            stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
     row["history"] = {c: hist[c].tolist() for c in _KEPT}
-    row["optimum_arch"] = hist.attrs.get("optimum_arch")
+    row["optimum_archs"] = hist.attrs.get("optimum_archs")
     row["optimum_value"] = hist.attrs.get("optimum_value")
+    row["cost_unit"] = hist.attrs.get("cost_unit", "s")
+    row["notes"] = list(hist.attrs.get("notes", []))
     row["trial_time_s"] = time.perf_counter() - start
     return row
 
@@ -219,21 +328,35 @@ def read_search_study(out: str | Path) -> pd.DataFrame:
 
 
 def _histories(rows: list[dict]) -> pd.DataFrame:
+    """Every row's history in one long table; ``attrs``: ``notes`` (each distinct note of the
+    searches, prefixed by the method) and ``cost_unit``."""
     frames = []
+    notes: dict[str, None] = {}
+    units = set()
     for r in rows:
         h = pd.DataFrame(r["history"])
-        h.insert(0, "query", np.arange(1, len(h) + 1))
+        if "query" not in h:  # stored before repeats were recorded: one query per row
+            h.insert(0, "query", np.arange(1, len(h) + 1))
+        if "repeat" not in h:
+            h["repeat"] = False
+        h.insert(0, "step", np.arange(1, len(h) + 1))
         for k in ("label", "optimizer", "benchmark", "dataset", "seed"):
             h.insert(0, k, r[k])
         opt = r.get("optimum_value")
-        h["optimum_arch"] = r.get("optimum_arch")
+        archs = r.get("optimum_archs") or ([r["optimum_arch"]] if r.get("optimum_arch") else [])
+        h["optimum_archs"] = ", ".join(archs) if archs else None
         h["regret"] = np.nan if opt is None else opt - h["best_value"]
         frames.append(h)
+        units.add(r.get("cost_unit", "s"))
+        for note in r.get("notes") or []:
+            notes.setdefault(f"{r['label']}: {note}", None)
     if not frames:
         return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True).sort_values(
-        ["label", "seed", "query"], kind="stable", ignore_index=True
+    out = pd.concat(frames, ignore_index=True).sort_values(
+        ["label", "seed", "step"], kind="stable", ignore_index=True
     )
+    out.attrs = {"notes": list(notes), "cost_unit": "query" if "query" in units else "s"}
+    return out
 
 
 # --------------------------------------------------------------------------- report
@@ -322,7 +445,7 @@ def summarize_search(
         row: dict[str, Any] = {
             "method": label,
             "seeds": len(seeds),
-            "queries": int(max(len(h) for h in seeds)),
+            "queries": int(max(h["query"].max() for h in seeds)),
         }
         for name, thr in thresholds.items():
             q, t = np.array([_first_reach(h, thr) for h in seeds]).T
@@ -387,13 +510,16 @@ def write_report(
     benchmark: str,
     dataset: str,
     checkpoints: Sequence[int] = (100, 300),
+    objective: Any = None,
 ) -> tuple[pd.DataFrame, Path]:
     """Summarise ``histories`` of one benchmark into ``out/summary.csv`` (targets and the
     analytic random-search row from the benchmark's table, where it has one) and draw
-    ``out/regret.png``; return the summary and the plot's path."""
+    ``out/regret.png``; return the summary and the plot's path. ``objective``: the searched
+    :class:`~nasperf.search.objective.Objective` (default: the benchmark's)."""
     from .objective import get_objective
 
-    objective = get_objective(benchmark, dataset)
+    if objective is None:
+        objective = get_objective(benchmark, dataset)
     values = objective.table_values()
     mean_cost = None
     if values is not None:
@@ -417,12 +543,15 @@ def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def format_summary(summary: pd.DataFrame) -> str:
-    """``summary`` (from :func:`summarize_search`) as a compact markdown table.
+def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
+    """``summary`` (from :func:`summarize_search`) as a compact markdown table; with
+    ``cost_unit="query"`` (an objective without recorded costs) the simulated time is in
+    queries, not hours.
 
     Queries to a target read ``median [q25–q75], max``; a statistic not reached within
     the budget of B queries reads ``>B``, the maximum ``not found in k`` (k seeds), and a
     target no seed reached ``not found``."""
+    per_query = cost_unit == "query"
 
     def q(v: Any, budget: Any = None) -> str:
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
@@ -435,7 +564,8 @@ def format_summary(summary: pd.DataFrame) -> str:
     best = [c for c in summary.columns if c.startswith("best@")]
     head = ["method"]
     for t in targets:
-        head += [f"{t}: found", f"{t}: queries median [IQR], max", f"{t}: sim. time median (h)"]
+        time_head = "sim. time median (queries)" if per_query else "sim. time median (h)"
+        head += [f"{t}: found", f"{t}: queries median [IQR], max", f"{t}: {time_head}"]
         head += [c for c in summary.columns if c.startswith(f"{t}: speedup")]
     head += best
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -457,7 +587,9 @@ def format_summary(summary: pd.DataFrame) -> str:
                     f"{q(r[f'{t}: queries q75'], b)}], {worst}"
                 )
             tm = r[f"{t}: time median (s)"]
-            cells.append("-" if not np.isfinite(tm) else f"{tm / 3600:,.1f}")
+            cells.append(
+                "-" if not np.isfinite(tm) else (f"{tm:,.0f}" if per_query else f"{tm / 3600:,.1f}")
+            )
             cells += [str(r[c]) for c in summary.columns if c.startswith(f"{t}: speedup")]
         cells += ["-" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in best]
         lines.append("| " + " | ".join(cells) + " |")
@@ -601,6 +733,11 @@ finished search: rerun the same command to resume. OUT/summary.csv and OUT/regre
 the report (queries and simulated time to the global best and the top 0.1 %, speedup vs
 random search and regularized evolution, best value after 100 / 300 queries).
 
+Your own space: register it in a module (SPACES.register, see docs/custom_space.md), give
+its table (one row per architecture: its text in column "arch", the value to maximise, and
+optionally the training seconds; without --cost every query costs one unit) and import the
+module with --import (imported in every worker).
+
 Without --out the folder is searches/<benchmark>-<dataset>-<digest of the searches>, so
 the same command resumes. In summary.csv an empty cell is a target not reached within the
 budget (the "found" column says by how many seeds).
@@ -609,6 +746,8 @@ examples:
   {prog} --benchmark nb201 --dataset cifar10 --methods rs,re,pls \\
       --seeds 25 --budget 100 --workers 2 --out searches/nb201_c10
   {prog} --methods bananas --params bananas='{{"acquisition": "ucb"}}' --seeds 5
+  {prog} --import my_spaces --space chain8 --data chain8.csv \\
+      --target val_acc [--cost train_s] --methods rs,ls,pls --out searches/chain8
 """
 
 
@@ -652,7 +791,26 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--benchmark", default="nb201", help="nb201 (default) or nb301")
-    p.add_argument("--dataset", default="cifar10", help="NB201 dataset (default cifar10)")
+    p.add_argument(
+        "--dataset",
+        default="cifar10",
+        help="NB201 dataset (default cifar10); with --data: the images proxies are computed on",
+    )
+    p.add_argument("--space", help="registered search space (required with --data)")
+    p.add_argument("--data", metavar="FILE", help="your table (.csv, .csv.gz, .parquet)")
+    p.add_argument("--target", metavar="COLUMN", help="value column of --data (maximised)")
+    p.add_argument("--cost", metavar="COLUMN", help="training-seconds column of --data")
+    p.add_argument(
+        "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
+    )
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import first (where your space registers); repeatable",
+    )
     names = [
         name + (f" ({', '.join(OPTIMIZERS.aliases(name))})" if OPTIMIZERS.aliases(name) else "")
         for name in available()
@@ -695,20 +853,25 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             seeds=args.seeds,
             budget=args.budget,
             time_budget=args.time_budget,
+            space=args.space,
+            data=args.data,
+            target=args.target,
+            cost=args.cost,
+            arch_column=args.arch_column,
+            imports=args.imports,
         )
         if args.workers < 1:
             raise ValueError(f"--workers must be at least 1, got {args.workers}")
-        from .objective import get_objective
-
-        get_objective(args.benchmark, args.dataset)  # an unknown benchmark / dataset: now
-    except (ValueError, TypeError, LookupError) as err:
+        objective = _trial_objective(trials[0])
+    except (ValueError, TypeError, LookupError, ImportError, OSError) as err:
         p.error(str(err))
     if args.out is None:
         import hashlib
 
         digest = hashlib.sha256("".join(sorted(t["hash"] for t in trials)).encode())
         args.out = str(
-            Path("searches") / f"{args.benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
+            Path("searches")
+            / f"{args.space or args.benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
         )
     print(
         f"{prog}: {len(trials)} searches ({', '.join(dict.fromkeys(t['label'] for t in trials))}"
@@ -737,8 +900,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         benchmark=args.benchmark,
         dataset=args.dataset,
         checkpoints=sorted({min(100, args.budget), args.budget}),
+        objective=objective,
     )
-    print(format_summary(summary))
+    print(format_summary(summary, cost_unit=objective.cost_unit))
+    notes = hist.attrs.get("notes", [])
+    for note in notes[:10]:
+        print(f"note: {note}")
+    if len(notes) > 10:
+        print(f"note: ... and {len(notes) - 10} more")
     print(f"wrote {out / 'summary.csv'} and {out / 'regret.png'}")
     n_failed = len(trials) - hist.groupby(["label", "seed"]).ngroups
     return 0 if n_failed == 0 else 1

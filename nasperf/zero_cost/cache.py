@@ -205,6 +205,43 @@ class ProxyCache:
                 )
         return out
 
+    def seconds(
+        self,
+        settings: Mapping[str, Any],
+        keys: Iterable[tuple[str, str]],
+        proxies: Iterable[str],
+    ) -> dict[tuple[str, str], float]:
+        """Recorded computation seconds of cached architectures, for ``proxies``.
+
+        Each :meth:`put` records the seconds of the proxies it stores together; an
+        architecture whose ``proxies`` were stored by several puts sums them (a put that also
+        stored other proxies counts in full).
+
+        Returns
+        -------
+        dict
+            ``{(arch_hash, arch_text): seconds}`` for the keys with recorded seconds.
+        """
+        wanted = set(keys)
+        proxies = list(proxies)
+        if not wanted or not proxies:
+            return {}
+        sid = self._settings_id(settings, create=False)
+        if sid is None:
+            return {}
+        marks = ",".join("?" * len(proxies))
+        rows = self._connection().execute(
+            "SELECT arch_hash, arch, created, seconds FROM scores "
+            f"WHERE settings_id = ? AND proxy IN ({marks}) AND seconds IS NOT NULL",
+            (sid, *proxies),
+        )
+        puts: dict[tuple[str, str], dict[float, float]] = {}
+        for arch_hash, arch, created, seconds in rows:
+            key = (arch_hash, arch)
+            if key in wanted:
+                puts.setdefault(key, {})[created] = float(seconds)
+        return {key: sum(per.values()) for key, per in puts.items()}
+
     def put(
         self,
         settings: Mapping[str, Any],

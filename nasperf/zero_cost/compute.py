@@ -356,6 +356,10 @@ class Computation:
                 f"network_kwargs must be JSON values (numbers, strings, lists, dicts) so "
                 f"that they can key the cache; got {self.network_kwargs!r} ({err})"
             ) from err
+        #: Seconds each architecture's proxies took (text -> seconds), filled by
+        #: :meth:`run`: measured when computed, as recorded in the cache when read from it
+        #: (absent where the cache has no record).
+        self.seconds: dict[str, float] = {}
         self.job = _Job(
             space=self.space,
             task=self.task,
@@ -404,9 +408,16 @@ class Computation:
             if self.cache is not None
             else {}
         )
+        recorded = (
+            self.cache.seconds(self.settings, [(h, t) for t, (h, _) in keys.items()], self.proxies)
+            if self.cache is not None and cached
+            else {}
+        )
         pending = []
         for text, (h, arch) in keys.items():
             have = cached.get((h, text), {})
+            if (h, text) in recorded:
+                self.seconds[text] = recorded[(h, text)]
             missing = tuple(p for p in self.proxies if p not in have)
             if missing:
                 pending.append(((text, h), arch, missing))
@@ -424,6 +435,7 @@ class Computation:
             for (text, h), scores, seconds in self._results(pending, n, imports):
                 if self.cache is not None:
                     self.cache.put(self.settings, (h, text), scores, seconds=seconds)
+                self.seconds[text] = self.seconds.get(text, 0.0) + seconds
                 have = cached.get((h, text), {})
                 yield text, h, {p: scores[p] if p in scores else have[p] for p in self.proxies}
                 bar.update(1)
@@ -551,7 +563,9 @@ def compute(
         one float64 column per proxy. NaN marks a score the proxy could not define (e.g. a
         cell whose output no input reaches); ``df.attrs["reasons"]`` maps each such
         architecture text to ``{proxy: reason}`` (see :func:`nan_reasons`), and ``df.attrs``
-        also records the settings. The frame is a valid ``table`` of
+        also records the settings and ``seconds``: a list, one per row, of the seconds
+        the row's proxies took to compute (as recorded in the cache for cached rows; NaN
+        where unknown). The frame is a valid ``table`` of
         :class:`nasperf.encodings.zero_cost.ZeroCostFeatures`.
 
     Raises
@@ -595,6 +609,7 @@ def compute(
             comp.cache.close()
     order = list(comp.keys(archs))
     df = _frame(order, results, comp.proxies, comp)
+    df.attrs["seconds"] = [comp.seconds.get(t, math.nan) for t in order]
     for p in population:
         df[p] = zc.PROXIES.get(p).combine(df)
     attrs = dict(df.attrs)

@@ -89,6 +89,7 @@ def layer_objective(seed: int = 0) -> TableObjective:
         layer_table(seed),
         LayerSpace(),
         {"3ep": "acc3", "9ep": "acc9", "27ep": "acc27"},
+        cost_column="train_time_s",
         epochs=EPOCHS,
         name="layers",
     )

@@ -29,7 +29,7 @@ def test_nb201_objective_reads_the_table_and_charges_train_time(nb201):
     v12, c12 = obj.evaluate(archs, "12ep")
     np.testing.assert_allclose(v12, nb201["val_acc_12ep"].iloc[:3])
     np.testing.assert_allclose(c12, nb201["train_time_s"].iloc[:3] * 12 / 200)
-    best, value = obj.optimum()
+    (best,), value = obj.optimum()  # one architecture at the best value
     assert value == nb201["val_acc_200ep"].max() and nb201.loc[best, "val_acc_200ep"] == value
     with pytest.raises(ValueError, match="unknown fidelity '5ep'"):
         obj.evaluate(archs, "5ep")
@@ -84,7 +84,9 @@ def test_user_space_and_table_and_local_search_reaches_the_optimum():
     h = run("local_search", benchmark=obj, budget=27, seed=0, params={"n_init": 3})
     assert h["arch"].is_unique
     assert h["regret"].iloc[-1] == 0.0  # 27 queries cover the 27 architectures
-    assert (h["train_cost_s"] == 0).all()
+    # no cost column: every query costs one unit, simulated time counts queries
+    assert (h["train_cost_s"] == 1.0).all() and h["sim_time_s"].tolist() == list(range(1, 28))
+    assert h.attrs["cost_unit"] == "query" and "every query costs 1 unit" in h.attrs["notes"][0]
 
 
 def test_errors_are_clear():
@@ -94,8 +96,12 @@ def test_errors_are_clear():
         search.get("random_search", population=3)
     with pytest.raises(ValueError, match="budget must be a positive"):
         run("random_search", budget=0)
-    with pytest.raises(ValueError, match="does not match the benchmark's space"):
+    with pytest.raises(ValueError, match="does not match the objective's space"):
+        run("random_search", space="nb101", objective="nb201", budget=3)
+    with pytest.raises(ValueError, match="'nb101' is a search space without a registered bench"):
         run("random_search", space="nb101", budget=3)
+    with pytest.raises(ValueError, match="objective= or benchmark="):
+        run("random_search", objective="nb201", benchmark="nb201", budget=3)
     with pytest.raises(ValueError, match="unknown search benchmark"):
         run("random_search", benchmark="nb999", budget=3)
 

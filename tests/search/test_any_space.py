@@ -1,0 +1,248 @@
+"""Search on any space: user spaces by name, user tables, repeats, ties, restarts and the
+zero-cost warm start computed where no table exists."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasperf.errors import InvalidArchitectureError
+from nasperf.search import Optimizer, Query, TableObjective, run
+from nasperf.search.local_search import LocalSearch
+from nasperf.search.run import MAX_REPEATS_IN_A_ROW
+from nasperf.search.study import main as search_main
+from nasperf.search.study import summarize_search
+from nasperf.spaces import SPACES
+from nasperf.zero_cost import compute
+from tests.spaces.custom_space_example import CHAIN_OPS, ChainSpace
+
+from .user_spaces import Chain8Space, chain8_table
+
+CHAIN_ARCHS = ["-".join(ops) for ops in itertools.product(CHAIN_OPS, repeat=3)]
+
+
+@pytest.fixture(scope="module")
+def chain8():
+    return TableObjective(chain8_table(), "user_chain8", "val_acc", name="chain8")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty proxy cache for this test only."""
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "zero_cost.sqlite"
+
+
+def _chain_objective(values, **kwargs) -> TableObjective:
+    if "chain" not in SPACES:
+        SPACES.register("chain")(ChainSpace)
+    table = pd.DataFrame({"acc": values}, index=CHAIN_ARCHS)
+    return TableObjective(table, "chain", "acc", name="chain", **kwargs)
+
+
+def test_a_registered_user_space_by_name_with_a_user_table(chain8):
+    h = run("random_search", space="user_chain8", objective=chain8, budget=20, seed=0)
+    assert h.attrs["space"] == "user_chain8" and h.attrs["benchmark"] == "chain8"
+    np.testing.assert_allclose(h.value, chain8_table().loc[h.arch, "val_acc"])
+    # the same with the space as an instance, and the older benchmark= keyword
+    h2 = run("random_search", space=Chain8Space(), benchmark=chain8, budget=20, seed=0)
+    assert h2.arch.tolist() == h.arch.tolist()
+    # no cost column: one unit per query, said in the notes
+    assert h.train_cost_s.eq(1.0).all() and h.sim_time_s.iloc[-1] == 20
+    assert "no recorded training cost" in h.attrs["notes"][0]
+    with pytest.raises(ValueError, match="'user_chain8' is a search space without a registered"):
+        run("random_search", space="user_chain8", budget=3)
+    with pytest.raises(ValueError, match="space 'nb201' does not match the objective's space"):
+        run("random_search", space="nb201", objective=chain8, budget=3)
+
+
+def test_table_objective_checks_its_table_once():
+    table = chain8_table()
+    obj = TableObjective(table, "user_chain8", "val_acc", cost_column=None)
+    assert obj.fidelities == ("val_acc",) and obj.cost_unit == "query"
+    bad = table.rename(index={table.index[7]: "conv3x3-pool"})
+    with pytest.raises(InvalidArchitectureError, match="table row 7: ops"):
+        TableObjective(bad, "user_chain8", "val_acc")
+    with pytest.raises(ValueError, match=r"no column\(s\) \['train_s'\]; it has \['val_acc'\]"):
+        TableObjective(table, "user_chain8", "val_acc", cost_column="train_s")
+    dup = pd.concat([table.iloc[:3], table.iloc[:1]])
+    with pytest.raises(ValueError, match="lists architecture .* more than once"):
+        TableObjective(dup, "user_chain8", "val_acc")
+
+
+def test_optimum_lists_every_tied_architecture_and_any_of_them_counts():
+    values = np.arange(27, dtype=float)
+    values[[5, 20]] = 100.0  # two architectures share the best value
+    obj = _chain_objective(values)
+    archs, best = obj.optimum()
+    assert best == 100.0 and archs == (CHAIN_ARCHS[5], CHAIN_ARCHS[20])
+    h = run("random_search", objective=obj, budget=27, seed=0)
+    assert h.attrs["optimum_archs"] == list(archs)
+    first = int(np.flatnonzero(h.arch.isin(archs))[0]) + 1  # whichever comes first
+    hist = h.assign(label="rs", seed=0)
+    summary = summarize_search(hist, table_values=obj.table_values(), checkpoints=())
+    row = summary.iloc[0]
+    assert row["optimum: found"] == "1/1" and row["optimum: queries median"] == first
+    # the analytic random-search row counts both targets: median of the first of 2 in 27
+    assert summary.iloc[1]["optimum: queries mean"] == pytest.approx(28 / 3)
+    # a benchmark of queries to the optimum can stop there
+    short = run("random_search", objective=obj, budget=27, seed=0, stop_at_optimum=True)
+    assert short.arch.tolist() == h.arch.iloc[:first].tolist()
+    assert f"found the optimum at query {first}" in short.attrs["notes"][-1]
+
+
+class _Stubborn(Optimizer):
+    """Asks for a fixed list of architectures, then the first one forever."""
+
+    name = "stubborn"
+
+    def __init__(self, *, plan=()) -> None:
+        self.plan = plan
+
+    def setup(self, context, rng) -> None:
+        super().setup(context, rng)
+        self.todo_ = list(self.plan)
+        self.told_: list[float] = []
+
+    def ask(self):
+        texts = self.todo_.pop(0) if self.todo_ else [self.plan[0][0]]
+        return [Query(self.space_.parse(t)) for t in texts]
+
+    def tell(self, queries, values) -> None:
+        self.told_ += list(values)
+
+
+def test_repeats_return_the_stored_value_free_and_do_not_count_against_the_budget():
+    a, b, c = CHAIN_ARCHS[:3]
+    obj = _chain_objective(np.arange(27.0) + 1, cost_column=None)
+    opt = _Stubborn(plan=[[a, a], [b], [a, c]])
+    h = run(opt, objective=obj, budget=3, seed=0)
+    assert h.arch.tolist() == [a, a, b, a, c]
+    assert h.repeat.tolist() == [False, True, False, True, False]
+    assert h["query"].tolist() == [1, 1, 2, 2, 3]  # distinct paid queries
+    assert h.train_cost_s.tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
+    assert opt.told_ == [1.0, 1.0, 2.0, 1.0, 3.0]  # a repeat is told the stored value
+    assert h.attrs["repeats"] == 2
+    # an optimizer that finds nothing new is stopped, and the report says why
+    h = run(_Stubborn(plan=[[a]]), objective=obj, budget=5, seed=0)
+    assert len(h) == 1 + MAX_REPEATS_IN_A_ROW and h["query"].max() == 1
+    assert "already queried" in h.attrs["notes"][-1]
+
+
+def test_a_search_stops_when_every_architecture_is_queried():
+    obj = _chain_objective(np.arange(27.0))
+    h = run("random_search", objective=obj, budget=40, seed=1)
+    assert len(h) == 27 and h.arch.is_unique
+    assert "every one of the 27 architectures" in h.attrs["notes"][-1]
+
+
+@pytest.mark.parametrize("name", ["regularized_evolution", "local_search"])
+def test_evolution_and_local_search_do_not_pay_twice(name, chain8):
+    params = {"population_size": 20, "sample_size": 5} if name == "regularized_evolution" else {}
+    h = run(name, objective=chain8, budget=150, seed=0, params=params)
+    assert h["query"].max() == 150
+    assert h.repeat.sum() == 0 and h.arch.is_unique
+
+
+def test_local_search_restarts_from_a_local_optimum():
+    # a trap: values rise towards T = conv3x3 x 3; the optimum G = skip x 3 sits among the
+    # worst architectures, so a climb from almost anywhere ends at T
+    trap = np.array([sum(op == "conv3x3" for op in a.split("-")) for a in CHAIN_ARCHS], float)
+    goal = CHAIN_ARCHS.index("skip-skip-skip")
+    trap[goal] = 10.0
+    obj = _chain_objective(trap)
+    for restart, seed in itertools.product(("random", "perturb"), range(4)):
+        opt = LocalSearch(n_init=1, restart=restart)
+        h = run(opt, objective=obj, budget=27, seed=seed)
+        # 27 distinct queries: the whole space, so restarts never stalled on a repeat
+        assert h.arch.is_unique and len(h) == 27 and h.regret.iloc[-1] == 0.0
+        assert opt.n_restarts_ >= 1
+
+
+def test_local_search_escapes_the_local_optima_of_a_rugged_space(chain8):
+    # chain8's NK landscape has 16 local optima; restarting at each, local search finds the
+    # optimum of 6,561 within 300 queries in 18 of 20 seeds (a climb that stops at the first
+    # local optimum and then samples at random: 11 of 20)
+    found = [
+        run("local_search", objective=chain8, budget=300, seed=s).regret.iloc[-1] == 0.0
+        for s in range(5)
+    ]
+    assert sum(found) >= 4
+
+
+def test_warm_start_computes_data_free_proxies_where_no_table_exists(cache):
+    rng = np.random.default_rng(0)
+    obj = _chain_objective(rng.uniform(50, 90, 27))
+    h = run("pls", objective=obj, budget=6, seed=0, params={"n_init": 3})
+    zc = compute(ChainSpace(), CHAIN_ARCHS, ["synflow", "params"])
+    rank = zc.rank(pct=True).mean(axis=1).sort_values(ascending=False, kind="stable")
+    assert h.arch.iloc[:3].tolist() == rank.index[:3].tolist()
+    assert any("computed on a pool of 27 architectures" in n for n in h.attrs["notes"])
+    # charged at the recorded seconds, the same when the scores come from the cache
+    recorded = float(np.sum(zc.attrs["seconds"]))
+    again = run("pls", objective=obj, budget=6, seed=0, params={"n_init": 3})
+    assert again.arch.tolist() == h.arch.tolist()
+    for hist in (h, again):
+        # recorded seconds plus the optimizer's own setup (parsing, ranking: milliseconds)
+        assert recorded <= hist.overhead_s.iloc[0] < recorded + 1.0
+    b = run("bananas", objective=obj, budget=4, seed=0, params={"n_init": 3})
+    assert b.arch.iloc[:3].tolist() == rank.index[:3].tolist()
+
+
+def test_warm_start_pool_is_sampled_from_a_large_table(cache, chain8):
+    h = run("pls", objective=chain8, budget=3, seed=0, params={"n_init": 3, "proxy_pool": 12})
+    assert any("pool of 12 architectures" in n for n in h.attrs["notes"])
+    assert cache.exists()
+
+
+def test_search_command_on_a_user_table(tmp_path, capsys):
+    path = tmp_path / "chain8.csv"
+    chain8_table().to_csv(path)
+    code = search_main(
+        [
+            "--import",
+            "tests.search.user_spaces",
+            "--space",
+            "user_chain8",
+            "--data",
+            str(path),
+            "--target",
+            "val_acc",
+            "--methods",
+            "rs,ls",
+            "--seeds",
+            "2",
+            "--budget",
+            "15",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "sim. time median (queries)" in out and "every query costs 1 unit" in out
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert set(summary["method"]) == {"random_search", "local_search", "random_search (analytic)"}
+    with pytest.raises(SystemExit):
+        search_main(["--data", str(path), "--target", "val_acc", "--out", str(tmp_path / "x")])
+    assert "needs its space and target column" in capsys.readouterr().err
+
+
+def test_proxy_tables_carry_the_recorded_seconds(cache):
+    first = compute(ChainSpace(), CHAIN_ARCHS[:3], ["synflow", "params"])
+    assert all(s > 0 for s in first.attrs["seconds"])
+    # from the cache: the seconds recorded when they were computed, for any subset of them
+    assert (
+        compute(ChainSpace(), CHAIN_ARCHS[:3], "synflow,params").attrs["seconds"]
+        == (first.attrs["seconds"])
+    )
+    assert (
+        compute(ChainSpace(), CHAIN_ARCHS[:3], "params").attrs["seconds"]
+        == (first.attrs["seconds"])
+    )
+    (uncached,) = compute(ChainSpace(), CHAIN_ARCHS[:1], "params", cache=None).attrs["seconds"]
+    assert uncached > 0  # measured now

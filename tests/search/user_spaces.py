@@ -1,0 +1,205 @@
+"""User-defined spaces for the search tests and ``bench/any_space.py``, written as a user would
+(``docs/custom_space.md``): nothing here is known to nasperf's search code.
+
+* ``user_nb201_sub`` (:class:`NB201SubSpace`): NAS-Bench-201 cells without the ``none``
+  operation (4 operations on 6 edges: 4,096 cells), networks from NB201's builder; labels
+  from the NB201 table (:func:`nb201_sub_table`).
+* ``user_chain8`` (:class:`Chain8Space`): a chain of 8 layers, each ``conv3x3``,
+  ``conv1x1`` or ``skip`` (6,561 architectures), with a small PyTorch builder; labels from a
+  synthetic surrogate (:func:`chain8_table`, an NK landscape: not measured accuracies).
+
+Importing the module registers both spaces (``nasperf search --import tests.search.user_spaces``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from torch import nn
+
+from nasperf.errors import InvalidArchitectureError
+from nasperf.spaces import SPACES, CellGraph, ImageTask, SearchSpace, get_space, resolve_task
+
+SUB_OPS = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+CHAIN8_OPS = ("conv3x3", "conv1x1", "skip")
+N_CHAIN = 8
+
+
+# --------------------------------------------------------------------------- NB201 sub-space
+@dataclass(frozen=True, slots=True)
+class SubCell:
+    """The operations of the 6 NB201 edges (string order), none of them ``none``."""
+
+    ops: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ops, tuple) or len(self.ops) != 6:
+            raise InvalidArchitectureError("ops", self.ops, "expected 6 operations", space="sub")
+        for k, op in enumerate(self.ops):
+            if op not in SUB_OPS:
+                raise InvalidArchitectureError(f"ops[{k}]", op, f"not in {SUB_OPS}", space="sub")
+
+
+class NB201SubSpace(SearchSpace[SubCell]):
+    """NB201 cells without ``none``; text: the NB201 architecture string."""
+
+    name = "user_nb201_sub"
+    ops = SUB_OPS
+    arch_type = SubCell
+    max_nodes = 8
+
+    def __init__(self) -> None:
+        self._nb201 = get_space("nb201")
+
+    def _full(self, arch: SubCell):
+        return self._nb201.arch_type(arch.ops)
+
+    def parse(self, text: str) -> SubCell:
+        if not isinstance(text, str):
+            raise InvalidArchitectureError("text", text, "expected a string", space=self.name)
+        return SubCell(self._nb201.parse(text).ops)
+
+    def to_string(self, arch: SubCell) -> str:
+        return self._nb201.to_string(self._full(arch))
+
+    def cells(self, arch: SubCell) -> tuple[CellGraph, ...]:
+        return self._nb201.cells(self._full(arch))
+
+    def random_architecture(self, rng: np.random.Generator) -> SubCell:
+        return SubCell(tuple(SUB_OPS[i] for i in rng.integers(len(SUB_OPS), size=6)))
+
+    def neighbors(self, arch: SubCell) -> list[SubCell]:
+        return [
+            SubCell(arch.ops[:k] + (op,) + arch.ops[k + 1 :])
+            for k in range(6)
+            for op in SUB_OPS
+            if op != arch.ops[k]
+        ]
+
+    @property
+    def size(self) -> int:
+        return len(SUB_OPS) ** 6
+
+    def enumerate(self):
+        return (SubCell(ops) for ops in itertools.product(SUB_OPS, repeat=6))
+
+    def build_network(self, arch: SubCell, dataset: str | ImageTask = "cifar10", **kwargs):
+        return self._nb201.build_network(self._full(arch), dataset, **kwargs)
+
+
+def nb201_sub_table(dataset: str = "cifar10") -> pd.DataFrame:
+    """The NB201 table's rows of the sub-space (4,096), indexed by architecture text."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", dataset)
+    keep = ~table.index.str.contains("none")
+    return table.loc[keep]
+
+
+# --------------------------------------------------------------------------- 8-layer chain
+@dataclass(frozen=True, slots=True)
+class Chain8Arch:
+    """Eight layers, each one operation of ``CHAIN8_OPS``."""
+
+    ops: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ops, tuple) or len(self.ops) != N_CHAIN:
+            raise InvalidArchitectureError(
+                "ops", self.ops, f"expected {N_CHAIN} operations", space="chain8"
+            )
+        for k, op in enumerate(self.ops):
+            if op not in CHAIN8_OPS:
+                raise InvalidArchitectureError(
+                    f"ops[{k}]", op, f"not in {CHAIN8_OPS}", space="chain8"
+                )
+
+
+class Chain8Space(SearchSpace[Chain8Arch]):
+    """A chain of 8 layers; text ``"conv3x3-skip-..."``; a small CNN per architecture."""
+
+    name = "user_chain8"
+    ops = CHAIN8_OPS
+    arch_type = Chain8Arch
+    max_nodes = N_CHAIN + 2
+
+    def parse(self, text: str) -> Chain8Arch:
+        if not isinstance(text, str):
+            raise InvalidArchitectureError("text", text, "expected a string", space=self.name)
+        return Chain8Arch(tuple(text.split("-")))
+
+    def to_string(self, arch: Chain8Arch) -> str:
+        return "-".join(arch.ops)
+
+    def cells(self, arch: Chain8Arch) -> tuple[CellGraph, ...]:
+        n = N_CHAIN + 2
+        adj = tuple(tuple(int(j == i + 1) for j in range(n)) for i in range(n))
+        return (CellGraph(adjacency=adj, ops=("input", *arch.ops, "output")),)
+
+    def random_architecture(self, rng: np.random.Generator) -> Chain8Arch:
+        return Chain8Arch(tuple(CHAIN8_OPS[i] for i in rng.integers(3, size=N_CHAIN)))
+
+    def neighbors(self, arch: Chain8Arch) -> list[Chain8Arch]:
+        return [
+            Chain8Arch(arch.ops[:k] + (op,) + arch.ops[k + 1 :])
+            for k in range(N_CHAIN)
+            for op in CHAIN8_OPS
+            if op != arch.ops[k]
+        ]
+
+    @property
+    def size(self) -> int:
+        return 3**N_CHAIN
+
+    def enumerate(self):
+        return (Chain8Arch(ops) for ops in itertools.product(CHAIN8_OPS, repeat=N_CHAIN))
+
+    def build_network(
+        self, arch: Chain8Arch, dataset: str | ImageTask = "cifar10", *, width: int = 16
+    ):
+        task = resolve_task(dataset)
+        layers: list[nn.Module] = [nn.Conv2d(task.channels, width, 3, padding=1, bias=False)]
+        for k, op in enumerate(arch.ops):
+            if op == "conv3x3":
+                layers += [nn.BatchNorm2d(width), nn.ReLU(), nn.Conv2d(width, width, 3, padding=1)]
+            elif op == "conv1x1":
+                layers += [nn.BatchNorm2d(width), nn.ReLU(), nn.Conv2d(width, width, 1)]
+            if k in (2, 5):
+                layers.append(nn.MaxPool2d(2))
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, task.num_classes)]
+        return nn.Sequential(*layers)
+
+
+def chain8_table(seed: int = 0) -> pd.DataFrame:
+    """Synthetic labels for the 6,561 chains (``val_acc``, in %): an NK landscape (each
+    layer's contribution depends on its own and its next layer's operation, drawn at random)
+    over a capacity trend (more and larger convolutions help, with diminishing returns) and
+    a depth penalty for long runs without a skip. Deterministic given ``seed``; a stand-in
+    for measured accuracies, rugged enough for local optima."""
+    rng = np.random.default_rng(seed)
+    space = Chain8Space()
+    codes = np.array(list(itertools.product(range(3), repeat=N_CHAIN)))
+    # capacity: conv3x3 = 1, conv1x1 = 0.45, skip = 0 per layer; saturating
+    cap = np.array([1.0, 0.45, 0.0])[codes].sum(axis=1)
+    trend = 12.0 * (1 - np.exp(-cap / 3.0))
+    # epistasis: layer k's contribution depends on (op_k, op_{k+1}) (K = 1, cyclic)
+    table = rng.normal(0.0, 1.0, size=(N_CHAIN, 3, 3))
+    pair = table[np.arange(N_CHAIN), codes, np.roll(codes, -1, axis=1)].sum(axis=1)
+    # long stacks of convolutions without a skip train worse in a short schedule
+    run = np.zeros(len(codes))
+    longest = np.zeros(len(codes))
+    for k in range(N_CHAIN):
+        run = np.where(codes[:, k] != 2, run + 1, 0)
+        longest = np.maximum(longest, run)
+    acc = 70.0 + trend + 1.2 * pair - 1.5 * np.maximum(longest - 4, 0)
+    index = ["-".join(CHAIN8_OPS[c] for c in row) for row in codes]
+    assert space.to_string(space.parse(index[0])) == index[0]
+    return pd.DataFrame({"val_acc": np.round(acc, 3)}, index=pd.Index(index, name="arch"))
+
+
+for _cls in (NB201SubSpace, Chain8Space):
+    if _cls.name not in SPACES:
+        SPACES.register(_cls.name)(_cls)

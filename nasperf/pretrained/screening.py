@@ -46,8 +46,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nasperf.spaces.literal import MAX_TEXT_LENGTH
-
 from .checkpoint import Checkpoint
 
 if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
@@ -174,6 +172,8 @@ def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
     A longer line (no architecture text is that long) is consumed in chunks without being
     held in memory, recorded in ``too_long`` (line number -> length) and yielded as ``"\\n"``.
     """
+    from nasperf.spaces.literal import MAX_TEXT_LENGTH  # nasperf.spaces loads torch
+
     limit = MAX_TEXT_LENGTH + 2
     number = 0
     while True:
@@ -192,6 +192,8 @@ def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
 
 
 def _too_long(number: int, length: int) -> BadEntry:
+    from nasperf.spaces.literal import MAX_TEXT_LENGTH
+
     return BadEntry(
         number,
         "",

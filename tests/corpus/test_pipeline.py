@@ -463,9 +463,9 @@ SEARCH = [
     ),
     c(
         "search.run/space-mismatch",
-        lambda: search.run("rs", space="nb101", budget=2),
+        lambda: search.run("rs", space="nb101", benchmark="nb201", budget=2),
         ValueError,
-        r"space 'nb101' does not match the benchmark's space 'nb201'",
+        r"space 'nb101' does not match the objective's space 'nb201'",
     ),
     c(
         "search.run/params-unknown",
@@ -494,8 +494,8 @@ SEARCH = [
     c(
         "search.run/objective-object",
         lambda: search.run("rs", benchmark=object(), budget=2),
-        ValueError,
-        r"unknown search benchmark",
+        TypeError,
+        r"benchmark must be a name, got object",
     ),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .datasets import (
     LearningCurves,
     available_benchmarks,
+    available_tasks,
     benchmark_metadata,
     fidelities,
     get_curve_source,
@@ -31,6 +32,7 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "available_benchmarks",
+    "available_tasks",
     "benchmark_metadata",
     "fidelities",
     "get_space",

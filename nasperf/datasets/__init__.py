@@ -2,7 +2,8 @@
 
 * :func:`load_benchmark` / :func:`load_target`: tabular benchmarks (NAS-Bench-201 on
   CIFAR-10, CIFAR-100, ImageNet16-120; TransNAS-Bench-101 micro and macro on 7 Taskonomy
-  tasks) indexed by architecture text, with fidelities; :func:`benchmark_metadata`: each
+  tasks; NAS-Bench-Suite-Zero's 50 trained NB101 and NB301 cells) indexed by architecture
+  text, with fidelities; :func:`benchmark_metadata`: each
   table's target metric, direction, size and side information.
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
@@ -26,6 +27,7 @@ from .benchmark import (
     Fidelity,
     PackagedBenchmark,
     available_benchmarks,
+    available_tasks,
     benchmark_datasets,
     benchmark_metadata,
     clear_cache,
@@ -56,6 +58,7 @@ from .images import (
     read_image_npz,
     read_images,
 )
+from .nbsuite_zero import NBSUITE_ZERO_SPACES
 from .package_data import data_path, data_root, packaged_files
 from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
 from .tnb101 import TNB101_TASK_INFO
@@ -91,12 +94,14 @@ __all__ = [
     "Fidelity",
     "ImageSet",
     "NB301Surrogate",
+    "NBSUITE_ZERO_SPACES",
     "TNB101_TASK_INFO",
     "PackagedBenchmark",
     "RestrictedUnpickler",
     "UnsafePickleError",
     "as_learning_curves",
     "available_benchmarks",
+    "available_tasks",
     "available_curve_sources",
     "available_zero_cost",
     "benchmark_datasets",

@@ -118,3 +118,13 @@ def test_available_tasks_lists_every_dataset_of_every_benchmark():
     assert nb201["learning_curves"] == ["12ep"] and nb201["size"] == 15_625
     assert set(nb201["zero_cost_proxies"]) == {"synflow", "l2_norm", "params", "flops"}
     assert tasks["higher_is_better"].all()
+
+
+def test_searches_take_a_zero_cost_table_only_where_it_covers_the_candidates():
+    from nasperf.search.objective import CurveObjective, TableObjective
+    from nasperf.search.run import _side_information
+
+    # NB301's surrogate space: the 50-genotype table would score almost no candidate
+    assert _side_information(CurveObjective("nb301"), "cifar10", None) == {}
+    side = _side_information(TableObjective.from_benchmark("nb301"), "cifar10", None)
+    assert list(side["zero_cost"].index) == sorted(load_benchmark("nb301").index)

@@ -60,7 +60,7 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "precision@10",
     "ndcg@10",
 )
-_GROUP = ("space", "dataset", "label", "budget", "n_train")
+_GROUP = ("space", "benchmark", "dataset", "label", "budget", "n_train")
 
 
 @dataclasses.dataclass
@@ -159,7 +159,7 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     metrics = [m for m in metrics if m in table.columns]
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
-    g = df.groupby(list(_GROUP), sort=False, dropna=False)
+    g = df.groupby([c for c in _GROUP if c in df.columns], sort=False, dropna=False)
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
         out[f"{m}_mean"] = g[m].mean()
@@ -177,7 +177,11 @@ def format_summary(
     if summary.empty:
         return "(no finished trials)"
     metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
-    groups = [c for c in _GROUP if c in ("label", "n_train") or summary[c].nunique() > 1]
+    groups = [
+        c
+        for c in _GROUP
+        if c in ("label", "n_train") or (c in summary.columns and summary[c].nunique() > 1)
+    ]
     head = [("predictor" if c == "label" else c) for c in groups] + ["seeds"] + list(metrics)
     if "total_time_s" in summary.columns:
         head.append("total time (s)")
@@ -218,7 +222,14 @@ def run_study(
     EngineUnavailableError
         The engine's package or cluster is not available.
     """
-    trials = expand_trials(config)
+    suite = None
+    if config.tasks:
+        from .suite import expand_suite
+
+        expansion = expand_suite(config)
+        trials, suite = expansion.trials, expansion.as_meta()
+    else:
+        trials = expand_trials(config)
     check_trials(trials)
     store = ResultsStore(out)
     start = time.perf_counter()
@@ -249,6 +260,8 @@ def run_study(
             "status": "running",
             "timing_columns": list(TIMING_COLUMNS),
         }
+        if suite is not None:
+            meta["suite"] = suite
         store.write_meta(meta)
         errors: list = []
         n_run = 0
@@ -420,8 +433,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
                 data[key] = value
         over["data"] = data
     if args.config:
-        raw_over = dict(over)
-        config = load_config(args.config, raw_over)
+        config = load_config(args.config, dict(over), quick=args.quick)
     else:
         raw = default_config(quick=args.quick)
         if "data" in over:
@@ -429,9 +441,6 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
             raw.pop("datasets", None)
         raw.update(over)
         config = parse_config(raw)
-    if args.quick and args.config:
-        sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
-        config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
     return config
 
 
@@ -491,7 +500,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         print(f"\n{prog}: interrupted; rerun the same command to resume {out}", file=sys.stderr)
         return 130
     print()
-    print(format_summary(result.summary))
+    if config.tasks:
+        from .report import _md_table, _rank_pivot, mean_ranks
+
+        if not result.table.empty:
+            ranks = _rank_pivot(mean_ranks(result.table, with_proxies=True))
+            print("Mean rank across tasks (Kendall tau; 1 = best):\n")
+            print(_md_table(ranks, index="method"))
+    else:
+        print(format_summary(result.summary))
     print(
         f"\n{result.n_run} trial(s) run, {result.n_skipped} already finished, "
         f"{len(result.errors)} failed; {result.seconds:.1f} s; results in {out}"

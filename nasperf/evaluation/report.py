@@ -263,6 +263,9 @@ def plot_ranks(
                 label=method,
             )
         ax.set_xscale("log")
+        sizes = sorted(per_n["n_train"].unique())
+        ax.set_xticks(sizes, [str(n) for n in sizes])
+        ax.minorticks_off()
         ax.invert_yaxis()
         ax.set_xlabel("training-set size")
         ax.set_ylabel("mean rank across tasks (1 = best)")

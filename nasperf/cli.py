@@ -16,7 +16,6 @@ Sub-commands:
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 
@@ -40,7 +39,9 @@ def _info(_: argparse.Namespace) -> int:
                 *(["no labels"] if not req.labels else []),
             ]
         )
-        print(f"predictor {name}" + (f" (needs {needs})" if needs else ""))
+        uses = ", ".join(k for k in req.accepted if k not in req.side_information)
+        notes = ([f"needs {needs}"] if needs else []) + ([f"uses {uses} if given"] if uses else [])
+        print(f"predictor {name}" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0
 
 
@@ -50,6 +51,13 @@ run loses at most the architectures in flight; rerun the same command to resume:
 already in FILE are skipped. Scores also go to the proxy cache (--cache). Columns: arch,
 one per proxy (NaN where undefined), nan_reasons (JSON {proxy: reason}). Read the file back
 with nasperf.zero_cost.read_proxy_table(FILE).
+
+Time: every architecture's network is built and scored on a batch of images; on a CPU
+'--proxies all' costs seconds per NB201 cell, so thousands of cells take hours (the
+expected time is printed after the first few). grasp (a Hessian-vector product) dominates,
+about four times any other proxy; zico, snip, plain, fisher, zen, grad_norm, jacov, swap
+and epe_nas need a backward pass or two each; synflow, params, flops and l2_norm are
+data-free and cheap. Name the proxies you need, add --workers, or use --device cuda.
 
 example: nasperf proxies --space nb201 --dataset cifar10 --proxies synflow,jacov \\
              --n 1000 --seed 0 --out nb201_c10.csv --workers 2
@@ -65,7 +73,11 @@ def _add_proxies_parser(sub) -> None:
         epilog=_PROXIES_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--space", default="nb201", help="search space (default nb201)")
+    p.add_argument(
+        "--space",
+        required=True,
+        help="search space of the architectures (nb101, nb201, nb301 or one --import registers)",
+    )
     p.add_argument(
         "--dataset", default="cifar10", help="cifar10 (default), cifar100 or ImageNet16-120"
     )
@@ -121,7 +133,8 @@ def _add_proxies_parser(sub) -> None:
         action="append",
         default=[],
         metavar="MODULE",
-        help="import MODULE first (registers your own spaces or proxies); repeatable",
+        help="import MODULE first (registers your own spaces or proxies): a module name "
+        "(the current directory is searched too) or a .py file; repeatable",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -136,6 +149,7 @@ def _proxies(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from nasperf._imports import import_user_module, is_module_path
     from nasperf.registry import UnknownNameError
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
@@ -149,8 +163,10 @@ def _proxies(args: argparse.Namespace) -> int:
     if args.n is not None and args.n < 1:
         return fail(f"--n must be at least 1, got {args.n}")
     try:
+        imports = []
         for module in args.imports:
-            importlib.import_module(module)
+            import_user_module(module)
+            imports.append(str(Path(module).resolve()) if is_module_path(module) else module)
         kwargs = json.loads(args.network_kwargs) if args.network_kwargs else None
         if kwargs is not None and not isinstance(kwargs, dict):
             return fail(f"--network-kwargs must be a JSON object, got {args.network_kwargs}")
@@ -180,9 +196,16 @@ def _proxies(args: argparse.Namespace) -> int:
         settings["proxies"] = comp.proxies
         out = ResultsFile(Path(args.out), comp.proxies, settings)
         done = out.open()
-    except (ValueError, RuntimeError, OSError, UnknownNameError, NotImplementedError) as err:
+    except (
+        ValueError,
+        RuntimeError,
+        OSError,
+        ImportError,
+        UnknownNameError,
+        NotImplementedError,
+    ) as err:
         return fail(str(err))
-    todo = [arch for text, (_, arch) in keys.items() if text not in done]
+    todo = [(text, arch) for text, (_, arch) in keys.items() if text not in done]
     print(
         f"nasperf proxies: {len(keys)} architectures, {len(keys) - len(todo)} already in "
         f"{args.out}, {len(todo)} to go ({', '.join(comp.proxies)}; {comp.device}, "
@@ -197,11 +220,30 @@ def _proxies(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     start = time.perf_counter()
     complete = False
+    from nasperf._claims import wait_note
+
+    on_wait = wait_note("architecture(s)", args.out, prefix="nasperf proxies: ")
+    # the expected time, once: after a few architectures per worker and a few seconds
+    first = max(3, 2 * args.workers)
+    done = 0
     try:
-        for text, _, scores in comp.run(
-            todo, workers=args.workers, progress=not args.quiet, imports=args.imports
-        ):
-            out.append(text, scores)
+        # Shared with any other process writing the same --out: each architecture is
+        # claimed before it is computed; at the end, wait for the ones others compute.
+        for batch in out.claims.rounds(todo, key=lambda item: item[0], on_wait=on_wait):
+            for text, _, scores in comp.run(
+                [arch for _, arch in batch],
+                workers=args.workers,
+                progress=not args.quiet,
+                imports=imports,
+                claim=out.claim,
+            ):
+                out.append(text, scores)
+                done += 1
+                if first is not None and done >= first and done < len(todo):
+                    elapsed = time.perf_counter() - start
+                    if elapsed >= _ETA_AFTER_S:
+                        _print_eta(done, elapsed, len(todo), args.workers)
+                        first = None
         complete = True
     except KeyboardInterrupt:
         print(
@@ -220,6 +262,37 @@ def _proxies(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+#: The expected time is printed once this many seconds have passed (and a few architectures
+#: per worker are done), so that it rests on computed, not cached, architectures.
+_ETA_AFTER_S = 2.0
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _print_eta(done: int, elapsed: float, todo: int, workers: int) -> None:
+    """One line: the time per architecture so far and the expected time for the rest."""
+    from tqdm.auto import tqdm
+
+    rest = elapsed / done * (todo - done)
+    tqdm.write(
+        f"nasperf proxies: {done} architectures in {elapsed:.0f} s ({elapsed / done:.2g} s "
+        f"each, {workers} worker(s)); the other {todo - done:,d} need about "
+        f"{_duration(rest)} more"
+        + (
+            " (grasp dominates on a CPU; see 'nasperf proxies --help' for the others)"
+            if rest > 600
+            else ""
+        ),
+        file=sys.stderr,
+    )
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -331,7 +404,12 @@ def _screen(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="nasperf", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="nasperf",
+        description="Performance prediction for neural architecture search: studies, "
+        "searches, zero-cost proxies and screening from the shell.",
+        epilog="Run 'nasperf COMMAND --help' for a command's options and examples.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="list search spaces and packaged benchmarks")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)

@@ -40,3 +40,9 @@ class DataIntegrityError(ValueError):
 
 class IncompatibleVersionError(DataIntegrityError):
     """A saved file (predictor, pre-trained checkpoint) needs another nasperf version to load."""
+
+
+class LabelLeakError(ValueError):
+    """A feature column is, or looks like, the label (its name says accuracy / loss / ...,
+    or it is a near-copy of ``y``): a label can never become a feature. The message names
+    the column and the override (:func:`nasperf.predictors.allow_target_like_columns`)."""

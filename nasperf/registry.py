@@ -97,6 +97,14 @@ class Registry(Generic[T]):
                 seen.add(id(v))
         return sorted(primary)
 
+    def aliases(self, name: str) -> list[str]:
+        """The other names of the member registered as ``name`` (sorted; its primary name
+        first when ``name`` is an alias)."""
+        obj = self.get(name)
+        primary = [k for k, v in self._primary.items() if v is obj]
+        others = sorted(k for k, v in self._items.items() if v is obj and k not in primary)
+        return [k for k in primary + others if k != name.lower()]
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._items
 

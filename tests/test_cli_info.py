@@ -17,6 +17,46 @@ def test_info_lists_registered_members_and_their_needs(capsys):
     assert listed_tables == [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
     listed = [line.split()[1] for line in out if line.startswith("predictor ")]
     assert listed == predictors.available()
-    assert "predictor omni (needs zero_cost, learning_curves)" in out
+    assert "predictor omni (uses zero_cost, learning_curves if given)" in out
     assert "predictor zc_proxy (needs no labels)" in out
     assert "predictor rsws (needs images, supernet training, no labels)" in out
+
+
+def test_help_texts_are_plain_and_name_the_command_used(capsys):
+    import pytest
+
+    from nasperf.evaluation.study import main as study_main
+    from nasperf.search.study import main as search_main
+
+    for argv in (["--help"], ["study", "--help"], ["search", "--help"], ["proxies", "--help"]):
+        with pytest.raises(SystemExit):
+            cli.main(argv)
+        text = capsys.readouterr().out
+        assert "``" not in text and ":func:" not in text, argv
+        if argv[0] in ("study", "search"):
+            examples = text.split("examples:")[1].split("\n\n")[0].split()
+            assert "run_study.py" not in examples and examples[0] == "nasperf", argv
+    with pytest.raises(SystemExit):
+        study_main(["--help"])
+    assert "  python run_study.py --quick --workers 2" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        search_main(["--help"], prog="run_study.py search")
+    assert "  python run_study.py search --benchmark nb201" in capsys.readouterr().out
+
+
+def test_proxies_prints_the_expected_time_after_the_first_architectures(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "_ETA_AFTER_S", 0.0)
+    argv = ["proxies", "--n", "8", "--proxies", "params", "--out", str(tmp_path / "p.csv")]
+    assert cli.main([*argv, "--cache", "none", "--quiet"]) == 0
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if "need about" in x]
+    # after max(3, 2 x workers) = 3 architectures: the other 5 (8 distinct cells sampled)
+    assert line.startswith("nasperf proxies: 3 architectures in ")
+    assert "1 worker(s)); the other 5 need about " in line
+    cli._print_eta(10, 50.0, 1000, 2)
+    assert capsys.readouterr().err.strip() == (
+        "nasperf proxies: 10 architectures in 50 s (5 s each, 2 worker(s)); the other 990 "
+        "need about 82 min more (grasp dominates on a CPU; see 'nasperf proxies --help' for "
+        "the others)"
+    )

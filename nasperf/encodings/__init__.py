@@ -19,15 +19,20 @@ _import_family(__name__, __path__)
 
 from .adjacency import AdjacencyOneHotEncoder  # noqa: E402
 from .augmentation import GraphIsomorphismAugmenter, giaug  # noqa: E402
+from .empty import EmptyEncoder  # noqa: E402
 from .graf import GRAFEncoder  # noqa: E402
 from .graph import GraphEncoder  # noqa: E402
 from .op_distribution import OpDistributionEncoder  # noqa: E402
-from .path import PathEncoder  # noqa: E402
+from .path import PathEncoder, path_statistics  # noqa: E402
+from .path_auto import AutoPathEncoder  # noqa: E402
 from .zero_cost import ZeroCostFeatures  # noqa: E402
 
 
-def get(name: str | Sequence[str], *, space: Any = "nb201", **params: Any):
+def get(name: str | Sequence[str], *, space: Any = None, **params: Any):
     """An encoder by registered name, with ``space`` and the encoder's parameters.
+
+    ``space`` is a registered name or a space instance; ``None`` (default) takes the space
+    of the architecture values the encoder is fitted on (text cannot tell: pass ``space=``).
 
     A sequence of names gives a ``sklearn.pipeline.FeatureUnion`` of those encoders (each
     with default parameters; ``params`` are not allowed then), whose output concatenates
@@ -59,6 +64,8 @@ def available() -> list[str]:
 __all__ = [
     "ENCODINGS",
     "AdjacencyOneHotEncoder",
+    "AutoPathEncoder",
+    "EmptyEncoder",
     "Encoder",
     "GRAFEncoder",
     "GraphEncoder",
@@ -70,5 +77,6 @@ __all__ = [
     "available",
     "get",
     "giaug",
+    "path_statistics",
     "resolve_space",
 ]

@@ -32,7 +32,7 @@ class AdjacencyOneHotEncoder(Encoder):
     Search?", NeurIPS 2021. Ying et al., "NAS-Bench-101", ICML 2019.
     """
 
-    def __init__(self, *, space="nb201", include_io: bool = False) -> None:
+    def __init__(self, *, space=None, include_io: bool = False) -> None:
         super().__init__(space=space)
         self.include_io = include_io
 

@@ -212,7 +212,7 @@ class Arch2VecEncoder(Encoder):
     def __init__(
         self,
         *,
-        space: str | SearchSpace = "nb201",
+        space: str | SearchSpace | None = None,
         latent_dim: int = 16,
         hidden_dim: int = 128,
         n_layers: int = 5,
@@ -253,7 +253,9 @@ class Arch2VecEncoder(Encoder):
 
         adj, ops = _flatten_cells(batch)
         if self.n_train_archs:
-            extra = self.space_.graph_batch(self.space_.sample(int(self.n_train_archs), rng))
+            extra = self.space_.graph_batch(
+                self.space_.sample(int(self.n_train_archs), rng, unique=False)
+            )
             if extra.n_cells != self.n_cells_:
                 raise ValueError(
                     f"{self.space_.name}: sampled architectures have {extra.n_cells} cells, "

@@ -49,7 +49,7 @@ class GraphIsomorphismAugmenter:
     def __init__(
         self,
         *,
-        space: str | SearchSpace = "nb201",
+        space: str | SearchSpace | None = None,
         max_variants: int | None = 10,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
@@ -80,7 +80,7 @@ class GraphIsomorphismAugmenter:
         m = self.max_variants
         if m is not None and (isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 0):
             raise ValueError(f"max_variants must be a non-negative int or None, got {m!r}")
-        space = resolve_space(self.space)
+        space = resolve_space(self.space, archs)
         archs = as_arch_list(space, archs)
         y = np.asarray(y)
         if y.ndim == 0 or len(y) != len(archs):

@@ -24,7 +24,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from nasperf.errors import InvalidArchitectureError
 from nasperf.registry import Registry
-from nasperf.spaces import GraphBatch, SearchSpace, get_space
+from nasperf.spaces import GraphBatch, SearchSpace
+from nasperf.spaces import resolve_space as _resolve_space
 
 __all__ = ["ENCODINGS", "Encoder", "resolve_space", "as_arch_list"]
 
@@ -32,15 +33,10 @@ __all__ = ["ENCODINGS", "Encoder", "resolve_space", "as_arch_list"]
 ENCODINGS: Registry = Registry("encoding")
 
 
-def resolve_space(space: str | SearchSpace) -> SearchSpace:
-    """A space instance from a registered name or an instance."""
-    if isinstance(space, SearchSpace):
-        return space
-    if isinstance(space, str):
-        return get_space(space)
-    raise ValueError(
-        f"space must be a registered name or a SearchSpace instance, got {type(space).__name__}"
-    )
+def resolve_space(space: str | SearchSpace | None, archs: Any = None) -> SearchSpace:
+    """A space instance from a registered name, an instance, or (``None``) the architecture
+    values in ``archs`` (see :func:`nasperf.spaces.resolve_space`)."""
+    return _resolve_space(space, archs)
 
 
 def as_arch_list(space: SearchSpace, archs: Any) -> list:
@@ -77,8 +73,10 @@ class Encoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    space : str or SearchSpace
-        The search space of the architectures.
+    space : str, SearchSpace or None
+        The search space of the architectures. ``None`` (default): the space of the
+        architecture values ``fit`` receives (text cannot tell its space: then pass
+        ``space=``).
 
     Fitted attributes
     -----------------
@@ -95,13 +93,13 @@ class Encoder(TransformerMixin, BaseEstimator):
     #: Whether ``transform`` returns a 2-D float array (False for graph encoders).
     numeric: bool = True
 
-    def __init__(self, *, space: str | SearchSpace = "nb201") -> None:
+    def __init__(self, *, space: str | SearchSpace | None = None) -> None:
         self.space = space
 
     # ------------------------------------------------------------ contract
     def fit(self, archs: Sequence[Any], y: Any = None) -> Encoder:
         """Learn what the encoding needs from ``archs``; returns ``self``."""
-        self.space_ = resolve_space(self.space)
+        self.space_ = resolve_space(self.space, archs)
         archs = as_arch_list(self.space_, archs)
         batch = self.space_.graph_batch(archs)
         self.max_nodes_ = batch.max_nodes

@@ -47,7 +47,7 @@ class GRAFEncoder(Encoder):
     """
 
     def __init__(
-        self, *, space="nb201", max_subset_size: int | None = None, op_counts: bool = True
+        self, *, space=None, max_subset_size: int | None = None, op_counts: bool = True
     ) -> None:
         super().__init__(space=space)
         self.max_subset_size = max_subset_size

@@ -110,7 +110,7 @@ class GraphEncoder(Encoder):
     numeric = False
 
     def __init__(
-        self, *, space="nb201", view: str = "ops_on_nodes", drop_isolated: bool = False
+        self, *, space=None, view: str = "ops_on_nodes", drop_isolated: bool = False
     ) -> None:
         super().__init__(space=space)
         self.view = view

@@ -38,7 +38,7 @@ class OpDistributionEncoder(Encoder):
     def __init__(
         self,
         *,
-        space="nb201",
+        space=None,
         normalize: bool = True,
         per_cell: bool = True,
         live_only: bool = False,

@@ -9,6 +9,35 @@ from nasperf.spaces import GraphBatch
 from ._graph_ops import input_mask, node_paths, output_mask
 from .base import ENCODINGS, Encoder
 
+#: Widest full path vocabulary built (index arrays of 8 bytes per feature); wider ones are
+#: an error naming ``max_length=`` (``path_auto`` does not build them).
+MAX_PATH_FEATURES = 1 << 22
+
+
+def _rows(batch: GraphBatch, start: int, stop: int) -> GraphBatch:
+    return GraphBatch(batch.adjacency[start:stop], batch.ops[start:stop], batch.labels)
+
+
+def path_statistics(X: np.ndarray) -> dict:
+    """Statistics of a path-encoding matrix ``X`` (architectures x paths) that tell whether
+    it can generalise: see :attr:`PathEncoder.stats_` for the keys."""
+    X = np.asarray(X) > 0
+    n, width = X.shape
+    rows = np.unique(X, axis=0) if n else X
+    present = int(rows.sum())
+    in_rows = rows.sum(axis=0)
+    shared = int(rows[:, in_rows >= 2].sum())
+    mean_active = float(X.sum(axis=1).mean()) if n else 0.0
+    return {
+        "width": int(width),
+        "n_archs": int(n),
+        "distinct": int(len(rows)),
+        "mean_active": mean_active,
+        "active_fraction": mean_active / width if width else 0.0,
+        "columns_used": int((in_rows > 0).sum()),
+        "shared_fraction": shared / present if present else 0.0,
+    }
+
 
 @ENCODINGS.register("path", "path_encoding")
 class PathEncoder(Encoder):
@@ -37,6 +66,19 @@ class PathEncoder(Encoder):
     counts : bool, default False
         Number of paths with each label instead of presence (0/1).
 
+    Fitted attributes
+    -----------------
+    stats_ : dict
+        How informative the encoding is on the fitting architectures (see
+        :func:`path_statistics`): ``width`` (features), ``n_archs``, ``distinct`` (distinct
+        encodings), ``mean_active`` (paths present per architecture), ``active_fraction``
+        (``mean_active / width``), ``columns_used`` (features present in some architecture)
+        and ``shared_fraction`` (of the paths present in the distinct encodings, the share
+        present in at least two of them). A ``shared_fraction`` near 0 means that paths
+        identify architectures one-to-one (e.g. a chain: one path per architecture, labelled
+        by all its operations), so the encoding is an identifier that cannot generalise;
+        the ``path_auto`` encoding then uses another one.
+
     References
     ----------
     White, Neiswanger & Savani, "BANANAS: Bayesian Optimization with Neural Architectures
@@ -46,7 +88,7 @@ class PathEncoder(Encoder):
     def __init__(
         self,
         *,
-        space="nb201",
+        space=None,
         max_length: int | None = None,
         truncate: int | None = None,
         counts: bool = False,
@@ -57,22 +99,40 @@ class PathEncoder(Encoder):
         self.counts = counts
 
     # ------------------------------------------------------------ fit
-    def _fit(self, batch: GraphBatch, archs: list) -> None:
-        labels = batch.labels
-        ops = self.space_.operations
-        self.inputs_ = tuple(label for label in labels if label.startswith("input"))
+    def vocabulary_width(self, batch: GraphBatch) -> int:
+        """Features of the full (untruncated) encoding for these architectures' space: cells
+        x inputs x (1 + k + ... + k^L), ``k`` operations, ``L`` the longest path. Needs
+        ``space_`` (set by ``fit``); computed without building the vocabulary."""
+        inputs = [label for label in batch.labels if label.startswith("input")]
+        k = len(self.space_.operations)
+        return batch.n_cells * len(inputs) * sum(k**m for m in range(self._length(batch) + 1))
+
+    def _length(self, batch: GraphBatch) -> int:
         length = self.max_length
         if length is None:
             length = getattr(self.space_, "max_path_length", None)
         if length is None:
             length = max((len(p) for p in self._label_paths(batch)), default=0)
-        if not isinstance(length, int | np.integer) or length < 0:
+        if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 0:
             raise ValueError(f"max_length must be a non-negative int, got {length!r}")
-        self.max_length_ = int(length)
+        return int(length)
+
+    def _fit(self, batch: GraphBatch, archs: list) -> None:
+        labels = batch.labels
+        ops = self.space_.operations
+        self.inputs_ = tuple(label for label in labels if label.startswith("input"))
+        length = self._length(batch)
+        total = self.vocabulary_width(batch)
+        if total > MAX_PATH_FEATURES:
+            raise ValueError(
+                f"{self.space_.name}: the path encoding would have {total:,} features (paths "
+                f"of up to {length} of {len(ops)} operations), more than {MAX_PATH_FEATURES:,}; "
+                "use max_length= or another encoding (path_auto chooses one)"
+            )
+        self.max_length_ = length
         k = len(ops)
         self.offsets_ = np.array([sum(k**m for m in range(j)) for j in range(length + 2)])
         self.block_ = int(self.offsets_[-1])
-        total = self.n_cells_ * len(self.inputs_) * self.block_
         # BANANAS order: length, then cell, input, operation sequence.
         lengths = np.searchsorted(self.offsets_, np.arange(self.block_), side="right") - 1
         col_len = np.tile(lengths, self.n_cells_ * len(self.inputs_))
@@ -93,6 +153,14 @@ class PathEncoder(Encoder):
         for j, label in enumerate(self.inputs_):
             in_index[labels.index(label)] = j
         self.input_index_ = in_index
+        # Statistics from a boolean matrix built a chunk of architectures at a time, so a
+        # wide encoding never holds n x width floats.
+        present = np.zeros((len(batch), len(order)), dtype=bool)
+        for start in range(0, len(batch), 256):
+            part = _rows(batch, start, start + 256)
+            part_archs = archs[start : start + 256]
+            present[start : start + len(part)] = self._transform(part, part_archs) > 0
+        self.stats_ = path_statistics(present)
 
     def _label_paths(self, batch: GraphBatch) -> list[tuple[int, ...]]:
         """Operation sequences of all paths (used only to size the vocabulary)."""

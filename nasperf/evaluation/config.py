@@ -24,16 +24,26 @@ Example (``configs/default.yaml``)::
 Keys (all optional except ``predictors``)
 -----------------------------------------
 ``name``
-    Names the default output folder.
+    Names the default output folder; default the sources' names (``nb201-cifar10``; a
+    user's table: its ``name``, else its file's stem).
 ``spaces`` / ``datasets``
     Benchmarks (``nasperf.available_benchmarks()``) and their datasets; every pair is run.
 ``data``
     Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
     format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
-    dataset, name, cost_column, fidelities: {budget: [columns]}}``.
+    dataset, name, cost_column, fidelities: {budget: [columns]}}``. ``dataset`` (e.g.
+    ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
+    need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
+    source in results and plots; ``cost_column`` holds each architecture's training
+    seconds (the time axis' training cost).
 ``predictors``
-    Registered names, or ``{name, label, params, zero_cost}`` mappings (``zero_cost: true``
-    also hands the zero-cost table to a predictor that does not require it).
+    Registered names, or ``{name, label, params, zero_cost, optional}`` mappings
+    (``zero_cost: true`` also hands the zero-cost table to a predictor that does not require
+    it). A predictor whose ``requirements`` a source cannot meet (learning curves without a
+    cheaper fidelity, zero-cost scores without a table, images of an unknown dataset) is a
+    :class:`ConfigError` naming what is missing, unless it is ``optional: true``: then it is
+    skipped on that source (:func:`skipped_predictors` says so). The default study's
+    predictors are optional.
 ``train_sizes``, ``seeds`` (a count or a list), ``test_size``
     Training-set sizes (nested sets per seed), seeds, test-set size (independent of the
     training size). Training-free predictors (``requirements.labels`` false) get one trial
@@ -65,7 +75,8 @@ Keys (all optional except ``predictors``)
     ``{ks: [10, 20, 50], nan_policy: worst}``, passed to :func:`evaluate`.
 ``imports``
     Modules imported first, in the runner and in every worker (user-defined spaces or
-    predictors register themselves on import).
+    predictors register themselves on import): module names (found in the working
+    directory too) or ``.py`` files (relative to the config file).
 ``tasks``, ``exclude_tasks``
     A *suite* instead of ``spaces`` x ``datasets``: ``all`` (every task of
     ``nasperf.available_tasks()``) or a list of ``benchmark/dataset`` (or ``benchmark``: all
@@ -85,7 +96,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import importlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -104,6 +114,8 @@ __all__ = [
     "load_config",
     "make_trial",
     "parse_config",
+    "skipped_predictors",
+    "source_dataset",
     "trial_hash",
 ]
 
@@ -125,7 +137,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "spaces": ((list, str), "benchmarks, e.g. [nb201]"),
     "datasets": ((list, str), "datasets of the benchmarks, e.g. [cifar10]"),
     "data": ((list, dict, str), "a user's table (path or {path, space, ...}) or a list"),
-    "predictors": ((list, str), "predictor names or {name, label, params, zero_cost}"),
+    "predictors": ((list, str), "predictor names or {name, label, params, zero_cost, optional}"),
     "train_sizes": ((list, int), "training-set sizes, e.g. [10, 100, 1000]"),
     "budgets": ((list, str, int), "epoch budgets of learning curves, e.g. [12ep]"),
     "seeds": ((list, int), "number of seeds, or a list of seeds"),
@@ -142,7 +154,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "proxies": ((dict, str), "suite proxies: {stored: all, computed: [...], computed_archs: N}"),
     "quick": ((dict,), "keys that --quick overrides, e.g. {train_sizes: [20, 100], seeds: 1}"),
 }
-_PREDICTOR_KEYS = {"name", "label", "params", "zero_cost"}
+_PREDICTOR_KEYS = {"name", "label", "params", "zero_cost", "optional"}
 _DATA_KEYS = {
     "path",
     "space",
@@ -253,12 +265,21 @@ def _check_json_value(value: Any, key: str) -> None:
     raise ConfigError(f"{key}: {type(value).__name__} values are not allowed ({value!r})")
 
 
-def _run_imports(modules: Sequence[str]) -> None:
+def _run_imports(modules: Sequence[str], base: Path | None = None) -> tuple[str, ...]:
+    """Import ``modules`` (names, or ``.py`` paths relative to ``base``); return them with
+    the paths made absolute, as the workers import them."""
+    from nasperf._imports import import_user_module, is_module_path
+
+    out = []
     for module in modules:
         try:
-            importlib.import_module(module)
+            import_user_module(module, base=base)
         except ImportError as err:
             raise ConfigError(f"imports: cannot import {module!r}: {err}") from err
+        if is_module_path(module):
+            module = str(((base or Path.cwd()) / Path(module).expanduser()).resolve())
+        out.append(module)
+    return tuple(out)
 
 
 def _resolve_path(path: str, base: Path | None, key: str, *, folder_ok: bool = False) -> Path:
@@ -275,8 +296,24 @@ def _resolve_path(path: str, base: Path | None, key: str, *, folder_ok: bool = F
     return p
 
 
+def _valid_name(name: str) -> bool:
+    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+
+
+def _source_name(spaces: Sequence[str], datasets: Sequence[str], data: Sequence[dict]) -> str:
+    """A study's default name from what it runs on: ``nb201-cifar10``, a table's name, ..."""
+    import re
+
+    parts = [d["name"] for d in data] or [f"{s}-{d}" for s in spaces for d in datasets]
+    parts = [re.sub(r"[^A-Za-z0-9_.-]+", "_", p).strip("_.-") or "data" for p in parts]
+    name = "-".join(parts[:2]) + (f"-and-{len(parts) - 2}-more" if len(parts) > 2 else "")
+    return name[:80]
+
+
 # --------------------------------------------------------------------------- parsing
 def _parse_predictor(item: Any, i: int) -> dict:
+    from sklearn.utils._param_validation import InvalidParameterError
+
     import nasperf.predictors as P
     from nasperf.registry import UnknownNameError
 
@@ -310,13 +347,24 @@ def _parse_predictor(item: Any, i: int) -> dict:
     reserved = sorted({"random_state"} & set(params))
     if reserved:
         raise ConfigError(f"{key}.params: {reserved} is set from the trial's seed; remove it")
+    try:  # the predictor's own constraints, so a bad value fails before any trial runs
+        if getattr(cls, "_parameter_constraints", None) is not None:
+            cls(**params)._validate_params()
+    except InvalidParameterError as err:
+        raise ConfigError(f"{key}.params: {err}") from None
     label = item.get("label", name)
     if not isinstance(label, str) or not label:
         raise ConfigError(f"{key}.label: expected a non-empty string, got {label!r}")
     zc = item.get("zero_cost", False)
     if not isinstance(zc, bool):
         raise ConfigError(f"{key}.zero_cost: expected true or false, got {zc!r}")
-    return {"name": name, "label": label, "params": params, "zero_cost": zc}
+    optional = item.get("optional", False)
+    if not isinstance(optional, bool):
+        raise ConfigError(f"{key}.optional: expected true or false, got {optional!r}")
+    out = {"name": name, "label": label, "params": params, "zero_cost": zc}
+    if optional:  # only where set, so that existing configurations keep their digest
+        out["optional"] = True
+    return out
 
 
 def _parse_data(item: Any, i: int, base: Path | None) -> dict:
@@ -364,6 +412,12 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     target = item.get("target") or ("val_accuracy" if fmt == "naslib_zc" else None)
     if target is None:
         raise ConfigError(f"{key}.target: name the column holding the target")
+    for budget, cols in fids.items():
+        if target in cols:
+            raise ConfigError(
+                f"{key}.fidelities.{budget}: the target column {target!r} cannot be a "
+                "learning-curve column (the label would become a feature)"
+            )
     return {
         "path": str(path),
         "sha256": _file_sha256(path),
@@ -372,7 +426,10 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
         "target": target,
         "arch_column": item.get("arch_column") or "arch",
         "dataset": item.get("dataset"),
-        "name": item.get("name") or item.get("dataset") or path.stem,
+        # a NASLib file holds several datasets, so its dataset names it; a table, its file
+        "name": item.get("name")
+        or (item.get("dataset") if fmt == "naslib_zc" else None)
+        or path.stem,
         "cost_column": item.get("cost_column"),
         "fidelities": {str(k): list(v) for k, v in fids.items()},
     }
@@ -419,11 +476,7 @@ def parse_config(
 
     imports = tuple(_as_list(raw.get("imports", []) or ["nasperf"], "imports", (str,)))
     imports = tuple(m for m in imports if m != "nasperf")
-    _run_imports(imports)
-
-    name = raw.get("name", "study")
-    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise ConfigError(f"name: use letters, digits, '-', '_' and '.', got {name!r}")
+    imports = _run_imports(imports, base)
 
     if "predictors" not in raw:
         raise ConfigError(
@@ -442,12 +495,15 @@ def parse_config(
     data: list[dict] = []
     tasks: tuple[dict, ...] = ()
     if "tasks" in raw or "exclude_tasks" in raw:
-        from .suite import parse_tasks
+        from ._suite_spec import SuiteSpecError, parse_tasks
 
         clash = sorted({"data", "spaces", "datasets"} & set(raw))
         if clash:
             raise ConfigError(f"tasks: give either tasks (a suite) or {clash}, not both")
-        tasks = parse_tasks(raw.get("tasks", "all"), raw.get("exclude_tasks"))
+        try:
+            tasks = parse_tasks(raw.get("tasks", "all"), raw.get("exclude_tasks"))
+        except SuiteSpecError as err:
+            raise ConfigError(str(err)) from None
         spaces, datasets = [], []
     elif "data" in raw:
         if "spaces" in raw or "datasets" in raw:
@@ -477,6 +533,12 @@ def parse_config(
                     raise ConfigError(f"datasets[{i}]: {err}") from None
             resolved_ds.append(canon)
         datasets = resolved_ds
+
+    name = raw.get("name")
+    if name is None:
+        name = _source_name(spaces, datasets, data)
+    elif not _valid_name(name):
+        raise ConfigError(f"name: use letters, digits, '-', '_' and '.', got {name!r}")
 
     sizes = _as_list(raw.get("train_sizes", list(DEFAULT_TRAIN_SIZES)), "train_sizes", (int,))
     if any(s < 1 for s in sizes):
@@ -564,14 +626,17 @@ def parse_config(
 
     proxies = None
     if "proxies" in raw:
-        from .suite import parse_proxies
+        from ._suite_spec import SuiteSpecError, parse_proxies
 
         if not tasks:
             raise ConfigError(
                 "proxies: proxy trials belong to a suite; list its tasks (e.g. tasks: "
                 "[nb201/cifar10]) or use the zc_proxy predictor"
             )
-        proxies = parse_proxies(raw["proxies"])
+        try:
+            proxies = parse_proxies(raw["proxies"])
+        except SuiteSpecError as err:
+            raise ConfigError(str(err)) from None
     if tasks and zc is not None:
         raise ConfigError(
             "zero_cost_table: a suite reads each task's packaged table; a file fits one task"
@@ -665,7 +730,9 @@ def _check_quick(keys: Any) -> None:
 
 def default_config(*, quick: bool = False) -> dict:
     """The default study as a raw mapping: packaged NB201 CIFAR-10, the first registered
-    :data:`DEFAULT_PREDICTORS`, training sizes 10 ... 1000 (``quick``: 10 ... 200), 3 seeds."""
+    :data:`DEFAULT_PREDICTORS` (optional: skipped where the data cannot serve them),
+    training sizes 10 ... 1000 (``quick``: 10 ... 200), 3 seeds. No name: the study is
+    named for its sources (``nb201-cifar10``)."""
     import nasperf.predictors as P
 
     have = set(P.available())
@@ -676,10 +743,10 @@ def default_config(*, quick: bool = False) -> dict:
             f"pick some with --predictors (available: {', '.join(sorted(have))})"
         )
     return {
-        "name": "nb201-quick" if quick else "nb201-default",
         "spaces": ["nb201"],
         "datasets": ["cifar10"],
-        "predictors": preds,
+        # optional: a default predictor the data cannot serve is skipped with a note
+        "predictors": [{"name": p, "optional": True} for p in preds],
         "train_sizes": list(QUICK_TRAIN_SIZES if quick else DEFAULT_TRAIN_SIZES),
         "seeds": 2 if quick else 3,
         "test_size": 200,
@@ -767,49 +834,128 @@ def make_trial(
     return trial
 
 
+def source_dataset(trial: Mapping[str, Any]) -> str:
+    """The dataset whose images and packaged tables serve a trial: a user's table's
+    ``dataset`` where it names one, else the trial's ``dataset`` (for a user's table, its
+    name)."""
+    data = trial.get("data") or {}
+    return data.get("dataset") or trial["dataset"]
+
+
+def _sources(config: StudyConfig) -> list[tuple[str, str, str | None, dict | None]]:
+    """``(space, dataset, benchmark, data)`` of every source of the study."""
+    if config.data:
+        return [(d["space"], d["name"], None, d) for d in config.data]
+    from nasperf.datasets import get_benchmark
+
+    return [(get_benchmark(s).space, ds, s, None) for s in config.spaces for ds in config.datasets]
+
+
+def _missing(
+    config: StudyConfig, pred: dict, source: tuple[str, str, str | None, dict | None]
+) -> list[str]:
+    """What ``pred`` needs (its ``requirements``) that ``source`` cannot supply, one phrase
+    per missing kind of input; empty when it can run."""
+    import nasperf.predictors as P
+
+    space, dataset, bench, data = source
+    req = P.PREDICTORS.get(pred["name"]).requirements
+    where = f"{bench}/{dataset}" if data is None else data["name"]
+    task = source_dataset({"dataset": dataset, "data": data})
+    name_it = "" if data is None else ", or name your data's dataset (data.dataset, --data-dataset)"
+    out = []
+    if req.learning_curves and not _default_budget(config, bench, data):
+        out.append(
+            f"learning curves ({where} has no fidelity cheaper than the target"
+            + ("" if data is None else "; set fidelities for your data, and budgets")
+            + ")"
+        )
+    wants_zc = req.zero_cost or pred.get("zero_cost", False)
+    if wants_zc and config.zero_cost_table is None and (data or {}).get("format") != "naslib_zc":
+        from nasperf.datasets import available_zero_cost
+
+        if (space, task.lower()) not in {(s, d.lower()) for s, d in available_zero_cost()}:
+            out.append(
+                f"zero-cost scores (no table is packaged for {space}/{task}; set "
+                f"zero_cost_table{name_it})"
+            )
+    if (req.images or req.network_training) and config.images is None:
+        from nasperf.spaces import resolve_task
+
+        try:
+            resolve_task(task)
+        except ValueError:
+            out.append(f"images (dataset {task!r} is not one nasperf knows; set images{name_it})")
+    return out
+
+
+def skipped_predictors(config: StudyConfig) -> list[str]:
+    """One line per (optional predictor, source) that :func:`expand_trials` leaves out,
+    saying what the source lacks, e.g. ``"omni skipped on my_archs: needs learning curves
+    (...)"``."""
+    notes = []
+    for source in _sources(config):
+        _, dataset, bench, data = source
+        where = f"{bench}/{dataset}" if data is None else data["name"]
+        for pred in config.predictors:
+            missing = _missing(config, pred, source) if pred.get("optional") else []
+            if missing:
+                notes.append(f"{pred['label']} skipped on {where}: needs {'; '.join(missing)}")
+    return notes
+
+
 def expand_trials(config: StudyConfig) -> list[dict]:
     """One self-contained trial dict per (source, predictor, budget, n_train, seed).
 
     Every trial carries its full configuration and its ``hash`` (:func:`trial_hash`).
-    Predictors that need learning curves get one trial per budget; the others one trial
-    with ``budget`` None. Training-free predictors get ``n_train = 0``, one trial per seed.
+    Predictors that need learning curves get one trial per budget; so do those that use
+    them when given (``requirements.optional``), or one trial with ``budget`` None where the
+    source has no cheaper fidelity; the others one trial with ``budget`` None.
+    Training-free predictors get ``n_train = 0``, one trial per seed. Optional predictors
+    that a source cannot serve are left out there (:func:`skipped_predictors`).
     A suite (``config.tasks``) expands through :func:`nasperf.evaluation.suite.expand_suite`
-    (proxy trials too; sizes fitted to each task).
+    instead (proxy trials too; sizes fitted to each task).
 
     Raises
     ------
     ConfigError
-        A learning-curve predictor on a source without a cheaper fidelity.
+        A (non-optional) predictor needs what a source cannot supply (learning curves
+        without a cheaper fidelity, zero-cost scores without a table, images of an unknown
+        dataset): the message names the predictors to drop and those that can run; or no
+        predictor at all can run.
     """
     import nasperf.predictors as P
 
     if config.tasks:
-        from .suite import expand_suite
-
-        return expand_suite(config).trials
-    sources: list[tuple[str, str, str | None, dict | None]] = []
-    if config.data:
-        for d in config.data:
-            sources.append((d["space"], d["name"], None, d))
-    else:
-        from nasperf.datasets import get_benchmark
-
-        for s in config.spaces:
-            for ds in config.datasets:
-                sources.append((get_benchmark(s).space, ds, s, None))
-    trials = []
-    for space, dataset, bench, data in sources:
+        # the suite module builds on this one (make_trial); it is not imported from here
+        raise ConfigError("tasks: a suite's trials come from nasperf.evaluation.suite.expand_suite")
+    sources = _sources(config)
+    blocked: dict[str, list[str]] = {}
+    for source in sources:
         for pred in config.predictors:
+            missing = _missing(config, pred, source)
+            if missing and not pred.get("optional"):
+                blocked.setdefault(pred["label"], []).extend(missing)
+    if blocked:
+        runnable = [p["label"] for p in config.predictors if p["label"] not in blocked]
+        what = "; ".join(
+            f"{label!r} needs {', '.join(dict.fromkeys(m))}" for label, m in blocked.items()
+        )
+        raise ConfigError(
+            f"predictors: {what}. Drop {', '.join(blocked)} from predictors"
+            + (f" (these can run: {', '.join(runnable)})" if runnable else "")
+        )
+    trials = []
+    for source in sources:
+        space, dataset, bench, data = source
+        for pred in config.predictors:
+            if _missing(config, pred, source):
+                continue  # optional, and this source cannot serve it
             req = P.PREDICTORS.get(pred["name"]).requirements
             budgets: list[str | None] = [None]
-            if req.learning_curves:
-                budgets = _default_budget(config, bench, data)
-                if not budgets:
-                    raise ConfigError(
-                        f"predictors: {pred['label']!r} needs learning curves, but "
-                        f"{bench or data['name']}/{dataset} has no fidelity cheaper than the "
-                        "target (set budgets, or fidelities for your data)"
-                    )
+            if req.learning_curves or "learning_curves" in req.optional:
+                # required curves: _missing has checked the source has a cheaper fidelity
+                budgets = _default_budget(config, bench, data) or [None]
             sizes = list(config.train_sizes) if req.labels else [0]
             for budget in budgets:
                 for n_train in sizes:
@@ -827,4 +973,9 @@ def expand_trials(config: StudyConfig) -> list[dict]:
                                 seed=seed,
                             )
                         )
+    if not trials:
+        raise ConfigError(
+            "predictors: none of them can run on this data: "
+            + "; ".join(skipped_predictors(config))
+        )
     return trials

@@ -13,18 +13,22 @@ finish, in completion order; the caller stores them.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import socket
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from nasperf._claims import Claim
+
+    from .store import ResultsStore
 
 __all__ = [
     "ENGINES",
@@ -32,6 +36,7 @@ __all__ = [
     "EngineUnavailableError",
     "TrialError",
     "load_source",
+    "run_claimed",
     "run_trial",
     "run_trials",
 ]
@@ -200,9 +205,11 @@ def _sha256(path: Path) -> str:
 
 
 def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    from .config import source_dataset
+
     spec = trial.get("zero_cost_table")
     data = trial.get("data")
-    space, dataset = trial["space"], trial["dataset"]
+    space, dataset = trial["space"], source_dataset(trial)
     if spec is None and data is not None and data["format"] == "naslib_zc":
         return table  # NASLib zero-cost files carry the proxies beside the target
     if spec is None:
@@ -233,7 +240,12 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
 
             zc = read_naslib_zc(path, space=space, dataset=dataset)
         else:
-            raw = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path)
+            # Architecture texts stay text (a key such as "02012100" is not a number).
+            raw = (
+                pd.read_parquet(path)
+                if suffix == ".parquet"
+                else pd.read_csv(path, dtype={"arch": str})
+            )
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
             zc = _canonical_index(raw.set_index("arch"), space, str(path))
@@ -284,12 +296,15 @@ def run_trial(trial: Mapping[str, Any]) -> dict:
 
 def _run_trial(trial: Mapping[str, Any]) -> dict:
     import nasperf.predictors as P
+    from nasperf.evaluation.config import source_dataset
     from nasperf.evaluation.metrics import evaluate, initialisation_time
     from nasperf.evaluation.protocol import make_split
 
     start = time.perf_counter()
+    from nasperf._imports import import_user_module
+
     for module in trial.get("imports", []):
-        importlib.import_module(module)
+        import_user_module(module)
     table, info = load_source(trial)
     target = info["target"]
     if target not in table.columns:
@@ -313,7 +328,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
 
     params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
-    defaults = {"space": info["space"] or trial["space"], "dataset": trial["dataset"]}
+    defaults = {"space": info["space"] or trial["space"], "dataset": source_dataset(trial)}
     if trial.get("images") is not None:
         defaults["images"] = trial["images"]["path"]
     if trial.get("training_epochs") is not None:
@@ -333,6 +348,23 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     fit_side: dict[str, Any] = {}
     pred_side: dict[str, Any] = {}
     budget = trial.get("budget")
+    # Side information a hybrid uses when it exists: curves where the trial has a budget,
+    # a zero-cost table where one is configured or packaged (else it computes its own).
+    optional_zc = None
+    if "learning_curves" in req.optional and budget is not None:
+        side_names.add("learning_curves")
+    if "zero_cost" in req.optional and "zero_cost" not in side_names:
+        configured = trial.get("zero_cost_table") is not None or (
+            trial.get("data") is not None and trial["data"]["format"] == "naslib_zc"
+        )
+        try:
+            optional_zc = _zero_cost_table(trial, table)
+        except TrialError:
+            if configured:  # a table the study names must load; only a missing one is fine
+                raise
+            optional_zc = None
+        if optional_zc is not None:
+            side_names.add("zero_cost")
     if "learning_curves" in side_names:
         cols = info["fidelities"].get(budget)
         if not cols:
@@ -350,7 +382,11 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             fit_side["learning_curves"] = curves.loc[train].to_numpy()
             pred_side["learning_curves"] = curves.loc[test].to_numpy()
     if "zero_cost" in side_names:
-        zc = _zero_cost_table(trial, table)
+        zc = optional_zc if optional_zc is not None else _zero_cost_table(trial, table)
+        if target in zc.columns:
+            # A user's NASLib file carries the label beside the proxies: it never reaches the
+            # predictor (which takes registered proxies or named columns only anyway).
+            zc = zc.drop(columns=[target])
         fit_side["zero_cost"] = pred_side["zero_cost"] = zc
     n_unlabelled = 0
     if "unlabelled" in side_names:
@@ -408,6 +444,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         "predictor": trial["predictor"],
         "label": trial["label"],
         "params": json.dumps(trial.get("params") or {}, sort_keys=True),
+        # What the predictor actually encoded with (adaptive defaults such as BANANAS's
+        # path_auto say which encoding they chose on this space); None where not known.
+        "encoding": _str_or_none(getattr(predictor, "encoding_", None)),
         "zero_cost": "zero_cost" in side_names,
         "n_train": n_train,
         "budget": budget,
@@ -434,6 +473,10 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     return row
 
 
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
     """:class:`LearningCurves` of ``rows`` from a budget's ``[[epoch, {metric: column}],
     ...]``; metrics not measured at every epoch of the budget are left out."""
@@ -448,10 +491,17 @@ def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
     return LearningCurves(epochs, values, final_epoch=info.get("target_epochs"))
 
 
-def _safe_run(trial: Mapping[str, Any], fn=None) -> tuple[dict, dict | None, str | None]:
+def _safe_run(
+    trial: Mapping[str, Any], fn=None, parent: int | None = None
+) -> tuple[dict, dict | None, str | None]:
     """``fn(trial)`` (default :func:`run_trial`) that returns its error as text instead of
     raising (one failing trial does not stop a study); KeyboardInterrupt and SystemExit
-    still propagate."""
+    still propagate. In a worker process, ``parent`` (the pid of the process that runs the
+    study) starts a watchdog that ends the worker when that process dies."""
+    if parent is not None:
+        from nasperf._process import watch_parent
+
+        watch_parent(parent)
     try:
         return dict(trial), (fn or run_trial)(trial), None
     except TrialError as err:
@@ -475,6 +525,10 @@ def run_trials(
 
     Parameters
     ----------
+    trials : iterable of dict
+        Consumed lazily by the local engine (one at a time with ``workers=1``, at most
+        ``2 * workers`` ahead of the finished ones otherwise), so a caller can claim each
+        trial as it is dispatched; Dask and Ray take them all at the start.
     engine : {"local", "dask", "ray"}
         ``local``: this process (``workers=1``) or joblib's process pool; ``dask``: a Dask
         distributed cluster (``scheduler`` address, or a LocalCluster of ``workers``
@@ -492,29 +546,32 @@ def run_trials(
     EngineUnavailableError
         Dask / Ray are not installed (``pip install 'nasperf[distributed]'``).
     """
-    trials = list(trials)
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    if not trials:
-        return iter(())
     if engine == "local":
         return _run_local(trials, workers, fn)
+    trials = list(trials)
+    if not trials:
+        return iter(())
     if engine == "dask":
         return _run_dask(trials, workers, scheduler, fn)
     return _run_ray(trials, workers, address, fn)
 
 
-def _run_local(trials: list, workers: int, fn=None) -> Iterator:
+def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
     if workers == 1:
         for trial in trials:
             yield _safe_run(trial, fn)
         return
     from joblib import Parallel, delayed
 
+    # Workers watch this process: if it dies (kill -9 included), they exit within a second
+    # instead of finishing their trials for nobody (loky keeps idle workers for minutes).
+    parent = os.getpid()
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(_safe_run)(t, fn) for t in trials)
+    yield from parallel(delayed(_safe_run)(t, fn, parent) for t in trials)
 
 
 def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Iterator:
@@ -584,3 +641,41 @@ def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterat
     finally:
         if started:
             ray.shutdown()
+
+
+def run_claimed(
+    store: ResultsStore,
+    trials: Iterable[Mapping[str, Any]],
+    *,
+    engine: str = "local",
+    workers: int = 1,
+    scheduler: str | None = None,
+    address: str | None = None,
+    fn: Any = None,
+    on_wait: Callable[[list[Claim]], Any] | None = None,
+) -> Iterator[tuple[dict, dict | None, str | None]]:
+    """Run the unfinished ``trials`` into ``store``, sharing them with any other process
+    that runs into the same folder; yield ``(trial, row, error)`` of the trials run here,
+    each after it is stored (rows in ``trials``, errors in ``errors``).
+
+    Each trial is claimed just before it is dispatched (:meth:`ResultsStore.claims`), so a
+    trial another process has finished or is running is skipped. When the trials left are
+    all running elsewhere, this waits for them (``on_wait(claims)`` is called while it
+    does) and runs any that a dead process leaves behind; it returns when every trial is
+    finished or has failed (failed ones are retried by the next run, not by this one).
+    """
+    claims = store.claims()
+    try:
+        for batch in claims.rounds(trials, key=lambda t: t["hash"], on_wait=on_wait):
+            mine = (t for t in batch if claims.claim(t["hash"]))
+            for trial, row, err in run_trials(
+                mine, engine=engine, workers=workers, scheduler=scheduler, address=address, fn=fn
+            ):
+                if err is None:
+                    store.add(trial, row)
+                else:
+                    store.add_error(trial, err)
+                    claims.fail(trial["hash"])
+                yield trial, row, err
+    finally:
+        claims.close()

@@ -195,7 +195,7 @@ def proxy_ranks(matrix: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- plots
 def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = "spearman"):
     """Tasks x proxies heat map of ``matrix`` (values annotated; grey: not available)."""
-    from .plots import _pyplot
+    from ._matplotlib import pyplot as _pyplot
 
     plt = _pyplot()
     n_rows, n_cols = matrix.shape
@@ -230,7 +230,7 @@ def plot_ranks(
 ) -> Path:
     """Mean rank across tasks vs training size: left among the predictors, right among
     predictors and proxies (the ``n_proxies`` best proxies by overall rank drawn, dashed)."""
-    from .plots import _pyplot
+    from ._matplotlib import pyplot as _pyplot
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), squeeze=False)

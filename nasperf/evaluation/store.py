@@ -7,6 +7,13 @@ no partial one; a rerun skips the hashes already there and ``INSERT OR IGNORE`` 
 duplicate impossible. Failed trials go to a separate ``errors`` table and are retried on
 the next run. ``meta.json`` (package and dependency versions, the config, start / end of
 every run) is replaced atomically: temporary file in the same folder, fsync, ``os.replace``.
+
+Several processes may run on one folder at once (two ``run_study.py`` or ``nasperf
+search`` commands, a rerun while the first is still going): each claims a trial in the
+``claims`` table of ``results.sqlite`` before running it (:meth:`ResultsStore.claims`,
+:mod:`nasperf._claims`), so they share the trials and none runs twice, and ``meta.json`` is
+read, changed and replaced under the database's write lock (:meth:`ResultsStore.update_meta`),
+so every run's record is kept. Readers refuse a table that holds a trial twice.
 """
 
 from __future__ import annotations
@@ -18,12 +25,15 @@ import platform
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata as _md
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from nasperf._claims import CLAIMS_SCHEMA, WorkClaims
+from nasperf.errors import DataIntegrityError
 
 __all__ = [
     "DB_NAME",
@@ -149,20 +159,27 @@ class ResultsStore:
         self.path = self.folder / DB_NAME
         self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_SCHEMA + CLAIMS_SCHEMA)
 
     # ------------------------------------------------------------------ rows
     def finished(self) -> set[str]:
         """Hashes of the trials already stored."""
         return {h for (h,) in self._conn.execute("SELECT hash FROM trials")}
 
+    def claims(self) -> WorkClaims:
+        """This process's claims on the folder's trials (keyed by trial hash; a stored trial
+        is finished and cannot be claimed). Close it when done: that drops its claims."""
+        return WorkClaims(self.path, done=("trials", "hash"))
+
     def add(self, trial: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
-        """Store one finished trial in its own transaction; False if it was already there."""
+        """Store one finished trial in its own transaction (which also drops any claim on
+        it); False if it was already there."""
         with self._transaction():
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO trials (hash, row, trial, finished_at) VALUES (?, ?, ?, ?)",
                 (trial["hash"], _dumps(dict(row)), _dumps(dict(trial)), _now()),
             )
+            self._conn.execute("DELETE FROM claims WHERE key = ?", (trial["hash"],))
         return cur.rowcount == 1
 
     def add_error(self, trial: Mapping[str, Any], error: str) -> None:
@@ -174,9 +191,14 @@ class ResultsStore:
             )
 
     def rows(self) -> list[dict]:
-        """Stored rows, ordered by hash (the order does not depend on how they ran)."""
-        cur = self._conn.execute("SELECT row FROM trials ORDER BY hash")
-        return [json.loads(r) for (r,) in cur]
+        """Stored rows, ordered by hash (the order does not depend on how they ran).
+
+        Raises
+        ------
+        DataIntegrityError
+            A trial is stored twice (a table not written by this store).
+        """
+        return _rows(self._conn, self.path)
 
     def trials(self) -> list[dict]:
         """Stored trial configurations, ordered by hash."""
@@ -205,8 +227,18 @@ class ResultsStore:
         return read_meta(self.folder)
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
-        """Replace ``meta.json`` atomically."""
+        """Replace ``meta.json`` atomically (see :meth:`update_meta` when other processes
+        may write it too)."""
         write_json_atomic(self.meta_path, dict(meta))
+
+    def update_meta(self, change: Callable[[dict], Mapping[str, Any]]) -> dict:
+        """Read ``meta.json``, apply ``change(meta) -> new meta`` and replace the file, all
+        under the database's write lock, so concurrent runs on the folder never lose each
+        other's changes. Returns the new content."""
+        with self._transaction():
+            meta = dict(change(self.read_meta()))
+            write_json_atomic(self.meta_path, meta)
+        return meta
 
     def close(self) -> None:
         self._conn.close()
@@ -246,13 +278,28 @@ def read_results(folder: str | Path) -> pd.DataFrame:
     ------
     FileNotFoundError
         ``folder`` holds no ``results.sqlite``.
+    DataIntegrityError
+        A trial is stored twice.
     """
     path = Path(folder) / DB_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a study results folder (no {DB_NAME})")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = [json.loads(r) for (r,) in conn.execute("SELECT row FROM trials ORDER BY hash")]
+        rows = _rows(conn, path)
     finally:
         conn.close()
     return pd.DataFrame(rows)
+
+
+def _rows(conn: sqlite3.Connection, path: Path) -> list[dict]:
+    """The ``trials`` rows ordered by hash; a hash stored twice is an error naming it."""
+    pairs = conn.execute("SELECT hash, row FROM trials ORDER BY hash").fetchall()
+    for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False):
+        if a == b:
+            n = sum(h == a for h, _ in pairs)
+            raise DataIntegrityError(
+                f"{path}: trial {a} is stored {n} times; a results table holds each trial "
+                "once (was it merged from several files?)"
+            )
+    return [json.loads(r) for _, r in pairs]

@@ -20,14 +20,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import socket
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from nasperf._claims import wait_note
 
 from .config import (
     ConfigError,
@@ -36,14 +40,16 @@ from .config import (
     expand_trials,
     load_config,
     parse_config,
+    skipped_predictors,
 )
-from .engines import ENGINES, TIMING_COLUMNS, EngineUnavailableError, load_source, run_trials
+from .engines import ENGINES, TIMING_COLUMNS, EngineUnavailableError, load_source, run_claimed
 from .store import ResultsStore, environment
 
 __all__ = [
     "SUMMARY_METRICS",
     "StudyResult",
     "check_trials",
+    "fit_sizes_to_data",
     "format_summary",
     "main",
     "run_study",
@@ -116,7 +122,25 @@ def check_trials(trials: Sequence[dict]) -> None:
         n = int(t["n_train"]) + int(t["test_size"])
         if key not in need or need[key][1] < n:
             need[key] = (t, n)
-    for t, n in need.values():
+    counts = _finite_counts(trials)
+    for key, (t, n) in need.items():
+        _, have, target = counts[key]
+        if n > have:
+            raise ConfigError(
+                f"{t['space']}/{t['dataset']}: train size {n - int(t['test_size'])} + test_size "
+                f"{t['test_size']} = {n} exceeds the {have} architectures with a finite "
+                f"{target!r}; lower train_sizes or test_size"
+            )
+
+
+def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
+    """Per distinct source of ``trials``: (name, architectures with a finite target, target
+    column). Loading errors and a missing target column are raised first, as ConfigError."""
+    out: dict[str, tuple[str, int, str]] = {}
+    for t in trials:
+        key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
+        if key in out:
+            continue
         try:
             table, info = load_source(t)
         except (ValueError, OSError, RuntimeError) as err:
@@ -127,13 +151,75 @@ def check_trials(trials: Sequence[dict]) -> None:
                 f"{t['dataset']}: no target column {target!r}; columns: {list(table.columns)}"
             )
         y = pd.to_numeric(table[target], errors="coerce").to_numpy(dtype=np.float64)
-        have = int(np.isfinite(y).sum())
-        if n > have:
-            raise ConfigError(
-                f"{t['space']}/{t['dataset']}: train size {n - int(t['test_size'])} + test_size "
-                f"{t['test_size']} = {n} exceeds the {have} architectures with a finite "
-                f"{target!r}; lower train_sizes or test_size"
-            )
+        where = t["dataset"] if t.get("data") is None else t["data"]["path"]
+        out[key] = (where, int(np.isfinite(y).sum()), target)
+    return out
+
+
+def _expand(config: StudyConfig) -> list[dict]:
+    """The trials of any study: :func:`expand_trials`, or a suite's
+    :func:`~nasperf.evaluation.suite.expand_suite`."""
+    if config.tasks:
+        from .suite import expand_suite
+
+        return expand_suite(config).trials
+    return expand_trials(config)
+
+
+def fit_sizes_to_data(
+    config: StudyConfig, *, train_sizes: bool = True, test_size: bool = True
+) -> tuple[StudyConfig, list[str]]:
+    """Shrink default sizes to a source with fewer architectures than they need.
+
+    When the largest training size plus ``test_size`` exceeds the architectures with a
+    finite target (``n``, the smallest over the sources), ``test_size`` (if ``test_size``
+    is true: it may change) becomes ``min(test_size, n // 4)`` (or what the largest given
+    training size leaves), and the training sizes (if ``train_sizes``) that no longer fit
+    are dropped. Sizes the user set are left alone (pass False): :func:`check_trials` then
+    reports the shortfall with the numbers.
+
+    Returns
+    -------
+    config : StudyConfig
+        ``config`` itself when everything fits, else the adapted copy.
+    notes : list of str
+        One line saying what changed and why.
+
+    Raises
+    ------
+    ConfigError
+        The data cannot be loaded, lacks its target column, or is too small even for the
+        adapted sizes (at least 2 test and 1 training architecture).
+    """
+    if config.tasks:  # a suite fits its sizes to each task itself
+        return config, []
+    counts = _finite_counts(expand_trials(config))
+    where, n, target = min(counts.values(), key=lambda c: c[1])
+    sizes, test = list(config.train_sizes), config.test_size
+    if max(sizes) + test <= n or not (train_sizes or test_size):
+        return config, []
+    if test_size:
+        test = min(test, n // 4) if train_sizes else min(test, n - max(sizes))
+    if train_sizes:
+        sizes = [s for s in sizes if s + test <= n]
+    if test < 2 or not sizes or max(sizes) + test > n:
+        raise ConfigError(
+            f"{where}: {n} architectures with a finite {target!r} are too few for training "
+            f"sizes {', '.join(map(str, config.train_sizes))} plus a test set "
+            f"(test_size {config.test_size}); set smaller train_sizes / test_size"
+        )
+    changed = []
+    if test != config.test_size:
+        changed.append(f"test_size {config.test_size} -> {test}")
+    if sizes != list(config.train_sizes):
+        changed.append(
+            f"train sizes {', '.join(map(str, config.train_sizes))} -> {', '.join(map(str, sizes))}"
+        )
+    note = (
+        f"{'; '.join(changed)} to fit the {n} architectures with a finite {target!r} in "
+        f"{where} (set --test-size / --train-sizes to choose)"
+    )
+    return dataclasses.replace(config, train_sizes=tuple(sizes), test_size=test), [note]
 
 
 def study_table(rows: pd.DataFrame | list[dict], trials: Sequence[dict]) -> pd.DataFrame:
@@ -151,19 +237,29 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     """Mean and std over seeds per (space, dataset, predictor label, budget, n_train).
 
     Returns a DataFrame with the group columns, ``seeds`` (trials averaged), and
-    ``<metric>_mean`` / ``<metric>_std`` for every metric present, plus the mean
-    ``total_time_s``.
+    ``<metric>_mean`` / ``<metric>_std`` for every metric present, plus the means of
+    ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set) and
+    ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
+    simulated training of the labelled architectures and, for learning-curve budgets, the
+    partial training of the test architectures; NaN where the data has no training cost).
     """
     if table.empty:
         return pd.DataFrame()
     metrics = [m for m in metrics if m in table.columns]
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
-    g = df.groupby([c for c in _GROUP if c in df.columns], sort=False, dropna=False)
+    keys = [c for c in _GROUP if c in df.columns]  # rows of older studies lack benchmark
+    g = df.groupby(keys, sort=False, dropna=False)
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
         out[f"{m}_mean"] = g[m].mean()
         out[f"{m}_std"] = g[m].std(ddof=0)
+    if {"fit_time_s", "predict_time_s"} <= set(df.columns):
+        out["compute_time_s"] = (
+            (df["fit_time_s"] + df["predict_time_s"])
+            .groupby([df[c] for c in keys], sort=False, dropna=False)
+            .mean()
+        )
     if "total_time_s" in df.columns:
         out["total_time_s"] = g["total_time_s"].mean()
     return out.reset_index()
@@ -173,7 +269,12 @@ def format_summary(
     summary: pd.DataFrame,
     metrics: Sequence[str] = ("kendall_tau", "spearman", "sparse_kendall_tau_0.1", "precision@10"),
 ) -> str:
-    """A markdown table of :func:`summarize` (mean +- std); constant group columns left out."""
+    """A markdown table of :func:`summarize` (mean +- std); constant group columns left out.
+
+    Time columns: ``fit + query (s)``, the predictor's own wall-clock seconds, and, where
+    the data records training times, ``+ training (s)``, that plus the simulated training
+    of its training set (White et al.'s initialisation + query time); a line under the
+    table says so."""
     if summary.empty:
         return "(no finished trials)"
     metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
@@ -183,8 +284,12 @@ def format_summary(
         if c in ("label", "n_train") or (c in summary.columns and summary[c].nunique() > 1)
     ]
     head = [("predictor" if c == "label" else c) for c in groups] + ["seeds"] + list(metrics)
-    if "total_time_s" in summary.columns:
-        head.append("total time (s)")
+    times = []
+    if "compute_time_s" in summary.columns:
+        times.append(("compute_time_s", "fit + query (s)"))
+    if "total_time_s" in summary.columns and np.isfinite(summary["total_time_s"]).any():
+        times.append(("total_time_s", "+ training (s)"))
+    head += [name for _, name in times]
     lines = [
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if i < len(groups) else "---:" for i in range(len(head))) + "|",
@@ -192,9 +297,19 @@ def format_summary(
     for _, r in summary.iterrows():
         cells = [str(r[c]) for c in groups] + [str(int(r["seeds"]))]
         cells += [f"{r[f'{m}_mean']:.3f} ± {r[f'{m}_std']:.3f}" for m in metrics]
-        if "total_time_s" in summary.columns:
-            cells.append(f"{r['total_time_s']:.3g}")
+        cells += ["-" if not np.isfinite(r[c]) else f"{r[c]:.3g}" for c, _ in times]
         lines.append("| " + " | ".join(cells) + " |")
+    if times:
+        lines.append("")
+        lines.append(
+            "fit + query: wall-clock seconds to fit the predictor and predict the test set."
+        )
+        if len(times) > 1:
+            lines.append(
+                "+ training: that plus the simulated training of the labelled architectures "
+                "(and partial training for learning-curve budgets), from the data's training "
+                "times; '-' where unknown."
+            )
     return "\n".join(lines)
 
 
@@ -214,6 +329,12 @@ def run_study(
     Finished trials (by hash) are skipped; every other trial runs on ``engine`` and its row
     is committed as soon as it arrives. Failed trials are recorded and reported, not
     stored as results (the next run retries them).
+
+    Several processes may run the same study into the same folder at once: each trial is
+    claimed before it runs (see :mod:`nasperf.evaluation.store`), so they share the trials
+    without running any twice; a process that runs out of trials waits for those the others
+    are running (and runs any that a dead process left), so each returns the whole table.
+    ``meta.json`` keeps a record of every run.
 
     Raises
     ------
@@ -236,11 +357,12 @@ def run_study(
     try:
         done = store.finished()
         todo = [t for t in trials if t["hash"] not in done]
-        meta = store.read_meta()
-        runs = list(meta.get("runs", []))
         run_info = {
+            "id": uuid.uuid4().hex,
             "started_at": _now(),
             "ended_at": None,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
             "engine": engine,
             "workers": workers,
             "scheduler": scheduler,
@@ -248,61 +370,82 @@ def run_study(
             "argv": list(argv) if argv is not None else None,
             "trials_finished_before": len(trials) - len(todo),
         }
-        runs.append(run_info)
-        meta = {
+        meta_now = {
             "format": 1,
             "study": config.name,
             "config": config.as_dict(),
             "config_digest": config.digest(),
             "n_trials": len(trials),
             "environment": environment(),
-            "runs": runs,
             "status": "running",
             "timing_columns": list(TIMING_COLUMNS),
         }
         if suite is not None:
-            meta["suite"] = suite
-        store.write_meta(meta)
+            meta_now["suite"] = suite
+        store.update_meta(lambda meta: {**meta_now, "runs": [*meta.get("runs", []), run_info]})
         errors: list = []
         n_run = 0
-        status = "interrupted"
+        interrupted = True
         bar = None
         try:
             if progress and todo:
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=len(todo), unit="trial", desc=config.name, dynamic_ncols=True)
-            for trial, row, err in run_trials(
-                todo, engine=engine, workers=workers, scheduler=scheduler, address=address
+            say = bar.write if bar is not None else print
+            on_wait = wait_note("trial(s)", out, say=say) if progress else None
+            for trial, _, err in run_claimed(
+                store,
+                todo,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                address=address,
+                on_wait=on_wait,
             ):
                 if err is None:
-                    store.add(trial, row)
                     n_run += 1
                 else:
-                    store.add_error(trial, err)
                     errors.append((trial, err))
-                    msg = (
-                        f"trial failed: {trial['label']} n_train={trial['n_train']} "
-                        f"seed={trial['seed']}: {err.splitlines()[0]}"
-                    )
-                    if bar is not None:
-                        bar.write(msg, file=sys.stderr)
-                    elif progress:
-                        print(msg, file=sys.stderr)
+                    if progress:
+                        say(
+                            f"trial failed: {trial['label']} n_train={trial['n_train']} "
+                            f"seed={trial['seed']}: {err.splitlines()[0]}",
+                            file=sys.stderr,
+                        )
                 if bar is not None:
                     bar.update(1)
-            status = "complete" if not errors else "incomplete"
+            interrupted = False
         finally:
             if bar is not None:
                 bar.close()
+            finished = store.finished()
+            missing = sum(t["hash"] not in finished for t in trials)
+            by_others = sum(t["hash"] in finished for t in todo) - n_run
+            status = "complete" if not missing else ("interrupted" if interrupted else "incomplete")
             run_info.update(
                 ended_at=_now(),
                 trials_run=n_run,
+                trials_run_by_others=by_others,
                 trials_failed=len(errors),
                 seconds=round(time.perf_counter() - start, 3),
             )
-            meta["status"] = status
-            store.write_meta(meta)
+
+            def end(meta: dict) -> dict:
+                runs = list(meta.get("runs", []))
+                ours = [i for i, r in enumerate(runs) if r.get("id") == run_info["id"]]
+                if ours:
+                    runs[ours[0]] = run_info
+                else:  # meta.json was replaced meanwhile: record this run anyway
+                    runs.append(run_info)
+                return {**meta, "runs": runs, "status": status}
+
+            store.update_meta(end)
+            if progress and by_others > 0 and not interrupted:
+                print(
+                    f"{by_others} trial(s) were run by another nasperf process on {out}",
+                    file=sys.stderr,
+                )
         table = study_table(store.rows(), trials)
     finally:
         store.close()
@@ -325,13 +468,17 @@ nasperf.evaluation.read_results(OUT)), OUT/meta.json, OUT/plots/*.png. Rerun the
 command to resume an interrupted study: finished trials are skipped.
 
 examples:
-  python run_study.py                                # default study (NB201 CIFAR-10)
-  python run_study.py --quick --workers 2
-  python run_study.py --config configs/default.yaml --out studies/mine
-  python run_study.py --predictors xgb,rf --train-sizes 10,100,1000 --seeds 5
-  python run_study.py --engine dask --scheduler tcp://10.0.0.1:8786
-  python run_study.py --data my_archs.csv --space nb201 --data-target val_acc
+  {prog}                                # default study (NB201 CIFAR-10)
+  {prog} --quick --workers 2
+  {prog} --config configs/default.yaml --out studies/mine
+  {prog} --predictors xgb,rf --train-sizes 10,100,1000 --seeds 5
+  {prog} --engine dask --scheduler tcp://10.0.0.1:8786
+  {prog} --data my_archs.csv --space nb201 --data-target val_acc
   nasperf plot studies/mine
+
+Defaults fit the data: default predictors whose requirements a table cannot meet (e.g.
+learning curves, zero-cost scores) are skipped with a note, and the default train sizes /
+test size shrink to a small table (sizes you give are kept, or refused with the numbers).
 """
 
 
@@ -361,7 +508,7 @@ def build_parser(prog: str = "run_study.py") -> argparse.ArgumentParser:
         prog=prog,
         description="Run a predictor study (spaces x datasets x predictors x train sizes x "
         "budgets x seeds) and store one row per trial; resumable.",
-        epilog=_EPILOG,
+        epilog=_EPILOG.format(prog=f"python {prog}" if prog.startswith("run_study") else prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", metavar="FILE", help="YAML study config (see configs/default.yaml)")
@@ -392,14 +539,26 @@ def build_parser(prog: str = "run_study.py") -> argparse.ArgumentParser:
     )
     p.add_argument("--space", help="search space of --data")
     p.add_argument("--data-target", metavar="COLUMN", help="target column of --data")
+    p.add_argument(
+        "--data-dataset",
+        metavar="NAME",
+        help="dataset of --data's architectures (e.g. cifar10): its images and packaged "
+        "zero-cost table serve the predictors that need them",
+    )
     p.add_argument("--arch-column", metavar="COLUMN", help="architecture column of --data")
+    p.add_argument(
+        "--cost-column",
+        metavar="COLUMN",
+        help="training seconds per architecture in --data (the time plot's training cost)",
+    )
     p.add_argument("--zero-cost-table", metavar="FILE", help="proxy table for zero-cost predictors")
     p.add_argument(
         "--import",
         dest="imports",
         action="append",
         metavar="MODULE",
-        help="import first; repeatable",
+        help="import first (registers your own spaces / predictors): a module name (the "
+        "current directory is searched too) or a .py file; repeatable",
     )
     p.add_argument("--no-plots", action="store_true", help="do not write plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -428,6 +587,8 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
             ("space", args.space),
             ("target", args.data_target),
             ("arch_column", args.arch_column),
+            ("cost_column", args.cost_column),
+            ("dataset", args.data_dataset),
         ):
             if value:
                 data[key] = value
@@ -441,6 +602,8 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
             raw.pop("datasets", None)
         raw.update(over)
         config = parse_config(raw)
+    if args.quick and not args.config and args.name is None:
+        config = dataclasses.replace(config, name=f"{config.name}-quick")
     return config
 
 
@@ -463,9 +626,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         return fail("--address is for --engine ray")
     try:
         config = config_from_args(args)
-        trials = expand_trials(config)
+        notes = skipped_predictors(config)
+        if not args.config:  # the defaults of sizes the user did not set adapt to the data
+            config, fitted = fit_sizes_to_data(
+                config, train_sizes=args.train_sizes is None, test_size=args.test_size is None
+            )
+            notes += fitted
+        trials = _expand(config)
     except ConfigError as err:
         return fail(f"invalid study config: {err}")
+    for note in notes:
+        print(f"{prog}: note: {note}", file=sys.stderr)
     out = Path(args.out) if args.out else Path("studies") / f"{config.name}-{config.digest()}"
     if args.dry_run:
         for t in trials:
@@ -474,9 +645,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
             )
         print(f"{len(trials)} trials -> {out}")
         return 0
+    labels = dict.fromkeys(t["label"] for t in trials)
     print(
         f"{prog}: study {config.name!r}: {len(trials)} trials "
-        f"({', '.join(p['label'] for p in config.predictors)}; train sizes "
+        f"({', '.join(labels)}; train sizes "
         f"{', '.join(map(str, config.train_sizes))}; {len(config.seeds)} seed(s)) -> {out} "
         f"[{args.engine}, {workers} worker(s)]",
         file=sys.stderr,

@@ -38,9 +38,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._suite_spec import PROXY_KEYS, SuiteSpecError, parse_proxies, parse_tasks
+
 __all__ = [
     "PROXY_KEYS",
     "SuiteExpansion",
+    "SuiteSpecError",
     "TaskPlan",
     "computable",
     "expand_suite",
@@ -49,143 +52,8 @@ __all__ = [
     "plan_task",
 ]
 
-#: Keys of the ``proxies:`` section.
-PROXY_KEYS = ("stored", "computed", "computed_archs")
-#: Default number of architectures a computed proxy is scored on per task.
-DEFAULT_COMPUTED_ARCHS = 200
-#: Upper bound of ``computed_archs`` (a proxy costs up to seconds per architecture on a CPU).
-MAX_COMPUTED_ARCHS = 100_000
-
-
-def _error(msg: str) -> Exception:
-    from .config import ConfigError
-
-    return ConfigError(msg)
-
-
-# --------------------------------------------------------------------------- parsing
-def _task_entries(value: Any, key: str) -> list[str]:
-    from nasperf.datasets import available_benchmarks, get_benchmark
-
-    if value == "all":
-        return [f"{b}/{d}" for b in available_benchmarks() for d in get_benchmark(b).datasets]
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        raise _error(f"{key}: must not be empty")
-    out: list[str] = []
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
-            bad = sorted(set(item) - {"benchmark", "dataset"})
-            if bad or "benchmark" not in item:
-                raise _error(
-                    f"{key}[{i}]: a task mapping is {{benchmark, dataset}}, got keys {sorted(item)}"
-                )
-            item = (
-                f"{item['benchmark']}/{item['dataset']}" if "dataset" in item else item["benchmark"]
-            )
-        if not isinstance(item, str) or not item.strip():
-            raise _error(f"{key}[{i}]: expected 'benchmark/dataset' or 'benchmark', got {item!r}")
-        bench_name, sep, ds = item.strip().partition("/")
-        try:
-            bench = get_benchmark(bench_name)
-        except ValueError as err:
-            raise _error(f"{key}[{i}]: {err}") from None
-        if not sep:
-            out += [f"{bench.name}/{d}" for d in bench.datasets]
-            continue
-        try:
-            out.append(f"{bench.name}/{bench.resolve_dataset(ds)}")
-        except ValueError as err:
-            raise _error(f"{key}[{i}]: {err}") from None
-    return out
-
-
-def parse_tasks(tasks: Any, exclude: Any = None) -> tuple[dict, ...]:
-    """The tasks of a suite: ``({"task", "benchmark", "dataset"}, ...)``, in order, each once.
-
-    ``tasks`` is ``"all"`` (every dataset of every registered benchmark), or a list of
-    ``"benchmark/dataset"`` / ``"benchmark"`` (all its datasets) / ``{benchmark, dataset}``;
-    names resolve through the benchmark registry (aliases, case). ``exclude`` lists tasks
-    the same way, removed afterwards.
-
-    Raises
-    ------
-    ConfigError
-        An unknown benchmark or dataset (the message lists the available ones), or no task
-        left.
-    """
-    from nasperf.datasets import get_benchmark
-
-    names = list(dict.fromkeys(_task_entries(tasks, "tasks")))
-    if exclude is not None:
-        drop = set(_task_entries(exclude, "exclude_tasks"))
-        names = [n for n in names if n not in drop]
-    if not names:
-        raise _error("tasks: no task left after exclude_tasks")
-    out = []
-    for name in names:
-        bench_name, _, ds = name.partition("/")
-        out.append({"task": name, "benchmark": get_benchmark(bench_name).name, "dataset": ds})
-    return tuple(out)
-
-
-def _proxy_names(value: Any, key: str) -> str | list[str]:
-    from nasperf.registry import UnknownNameError
-    from nasperf.zero_cost.compute import resolve_proxies
-
-    if value is None or value is False or value == "none":
-        return []
-    if value == "all":
-        return "all"
-    items = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str) for v in items):
-        raise _error(f"{key}: expected 'all', 'none' or a list of proxy names, got {value!r}")
-    try:
-        return resolve_proxies(items) if items else []
-    except (UnknownNameError, ValueError) as err:
-        raise _error(f"{key}: {err}") from None
-
-
-def parse_proxies(raw: Any) -> dict | None:
-    """The ``proxies:`` section as ``{stored, computed, computed_archs}``.
-
-    ``raw`` is None (no proxy trials), ``"stored"`` (every stored proxy), or a mapping:
-    ``stored`` (``all`` default, ``none`` or a list: which columns of each task's packaged
-    zero-cost table), ``computed`` (``none`` default, ``all`` or a list: proxies computed on
-    tasks that can build their networks, where the table does not store them) and
-    ``computed_archs`` (architectures per task for computed proxies, default 200).
-
-    Raises
-    ------
-    ConfigError
-        Unknown keys or proxy names, a bad count.
-    """
-    if raw is None:
-        return None
-    if raw == "stored":
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise _error(f"proxies: expected 'stored' or a mapping {{{', '.join(PROXY_KEYS)}}}")
-    bad = sorted(set(raw) - set(PROXY_KEYS))
-    if bad:
-        raise _error(f"proxies: unknown key(s) {bad}; valid: {list(PROXY_KEYS)}")
-    archs = raw.get("computed_archs", DEFAULT_COMPUTED_ARCHS)
-    if (
-        isinstance(archs, bool)
-        or not isinstance(archs, int)
-        or not 2 <= archs <= MAX_COMPUTED_ARCHS
-    ):
-        raise _error(
-            f"proxies.computed_archs: expected an integer in [2, {MAX_COMPUTED_ARCHS}], got {archs!r}"
-        )
-    out = {
-        "stored": _proxy_names(raw.get("stored", "all"), "proxies.stored"),
-        "computed": _proxy_names(raw.get("computed", "none"), "proxies.computed"),
-        "computed_archs": archs,
-    }
-    if not out["stored"] and not out["computed"]:
-        raise _error("proxies: neither stored nor computed proxies are asked for")
-    return out
+#: Side information as the skip notes name it.
+_SIDE_NAMES = {"learning_curves": "learning curves", "zero_cost": "zero-cost scores"}
 
 
 # --------------------------------------------------------------------------- per task
@@ -216,11 +84,12 @@ class TaskPlan:
     budgets: tuple[str, ...]
     stored_proxies: tuple[str, ...]
     computable: bool
+    partial_zero_cost: bool = False
 
 
 def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
     """Sizes and side information of one task under ``config`` (loads its table once)."""
-    from nasperf.datasets import benchmark_metadata, get_benchmark
+    from nasperf.datasets import available_zero_cost, benchmark_metadata, get_benchmark
 
     from .config import _default_budget
     from .engines import load_source
@@ -249,6 +118,9 @@ def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
         budgets=tuple(_default_budget(config, bench.name, None)),
         stored_proxies=tuple(meta.get("zero_cost_proxies", ())),
         computable=wants_computed and computable(bench.space, task["dataset"]),
+        partial_zero_cost=not meta.get("zero_cost_proxies")
+        and (bench.space, task["dataset"].lower())
+        in {(s, d.lower()) for s, d in available_zero_cost()},
     )
 
 
@@ -272,7 +144,7 @@ class SuiteExpansion:
 def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
     from nasperf.zero_cost import available
 
-    from .config import make_trial
+    from .config import ConfigError, make_trial
 
     spec = config.proxies
     if not spec:
@@ -295,7 +167,9 @@ def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
     ):
         for proxy in names:
             if proxy in labels:
-                raise _error(f"predictors: label {proxy!r} is also a proxy of the suite; rename it")
+                raise ConfigError(
+                    f"predictors: label {proxy!r} is also a proxy of the suite; rename it"
+                )
             p = {
                 **pred,
                 "label": proxy,
@@ -339,10 +213,18 @@ def expand_suite(config: Any) -> SuiteExpansion:
         for pred in config.predictors:
             req = P.PREDICTORS.get(pred["name"]).requirements
             reason = None
+            has = {"learning_curves": bool(plan.budgets), "zero_cost": bool(plan.stored_proxies)}
+            uses = [s for s in req.optional if s in has]
             if req.learning_curves and not plan.budgets:
                 reason = "needs learning curves; the task has no cheaper fidelity"
             elif (req.zero_cost or pred["zero_cost"]) and not plan.stored_proxies:
                 reason = "needs zero-cost scores; no packaged table covers the task"
+            elif uses and not any(has[s] for s in uses):
+                # a hybrid runs where its side information exists (else it is a plain model)
+                reason = f"uses {' or '.join(_SIDE_NAMES[s] for s in uses)}; the task has none"
+            elif "zero_cost" in uses and not has["zero_cost"] and plan.partial_zero_cost:
+                # the runner would hand it the space's table, which lacks most of the task
+                reason = "the packaged zero-cost table scores only part of the task"
             elif req.labels and not plan.train_sizes:
                 reason = (
                     f"no training size fits: {plan.n_labelled} labelled architectures, "
@@ -351,7 +233,8 @@ def expand_suite(config: Any) -> SuiteExpansion:
             if reason is not None:
                 skipped.append({"task": plan.task, "label": pred["label"], "reason": reason})
                 continue
-            budgets: Sequence[str | None] = plan.budgets if req.learning_curves else [None]
+            curves = req.learning_curves or "learning_curves" in req.optional
+            budgets: Sequence[str | None] = (curves and plan.budgets) or [None]
             sizes = plan.train_sizes if req.labels else (0,)
             for budget in budgets:
                 for n_train in sizes:

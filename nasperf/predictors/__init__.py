@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nasperf.encodings.zero_cost import allow_target_like_columns
 from nasperf.registry import _import_family
 
 from ._registry import PREDICTORS
@@ -42,7 +43,10 @@ def get(name: str, **params: Any) -> Predictor:
     """A predictor by registered name, e.g. ``get("xgb", space="nb201", encoding="path")``.
 
     Keyword arguments are the predictor's parameters (see its class docstring); unknown ones
-    are an error naming the valid ones.
+    are an error naming the valid ones, and every value is validated here against the
+    class's ``_parameter_constraints`` (scikit-learn's ``InvalidParameterError``, a
+    ``ValueError``: "The 'n_estimators' parameter of XGBPredictor must be an int in the
+    range [1, inf). Got -1 instead."), so a bad value fails now, not in ``fit``.
     """
     cls = PREDICTORS.get(name)
     valid = set(cls._get_param_names())
@@ -51,7 +55,10 @@ def get(name: str, **params: Any) -> Predictor:
         raise ValueError(
             f"predictor {name!r} has no parameter(s) {unknown}; its parameters are {sorted(valid)}"
         )
-    return cls(**params)
+    pred = cls(**params)
+    if getattr(cls, "_parameter_constraints", None) is not None:  # every Predictor has them
+        pred._validate_params()
+    return pred
 
 
 def available() -> list[str]:
@@ -71,4 +78,12 @@ def load(path: Any, *, space: Any = None, expected: Any = None) -> Predictor:
     return load_predictor(path, space=space, expected=expected)
 
 
-__all__ = ["PREDICTORS", "Predictor", "Requirements", "available", "get", "load"]
+__all__ = [
+    "PREDICTORS",
+    "Predictor",
+    "Requirements",
+    "allow_target_like_columns",
+    "available",
+    "get",
+    "load",
+]

@@ -671,10 +671,9 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
         elif kind in ("array", "tensor"):
             arr = arrays[attr]
             setattr(pred, attr, torch.from_numpy(arr.copy()) if kind == "tensor" else arr)
-        elif kind in ("module", "module_list", "encoder"):
+        elif kind in ("module", "module_list", "encoder", "space"):
+            # after every JSON attribute: the space may come from ``inferred_space_``
             deferred.append((attr, entry))
-        elif kind == "space":
-            setattr(pred, attr, pred._space())
         elif kind == "predictor":
             member = load_predictor(
                 io.BytesIO(blobs[attr]), space=space, _depth=depth + 1, _where=f"{where}: {attr}"
@@ -710,6 +709,9 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
         elif kind == "skops":
             setattr(pred, attr, _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}"))
     for attr, _entry in deferred:
+        if _entry["kind"] == "space":
+            setattr(pred, attr, pred._space())
+    for attr, _entry in deferred:
         if _entry["kind"] == "encoder":
             archs = getattr(pred, "fit_archs_", None)
             if not archs or not _str_list(archs):
@@ -719,7 +721,7 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
                 )
             enc = pred._make_encoder(pred._space()).fit(archs)
             setattr(pred, attr, enc)
-    module_entries = [(a, e) for a, e in deferred if e["kind"] != "encoder"]
+    module_entries = [(a, e) for a, e in deferred if e["kind"] in ("module", "module_list")]
     if module_entries:
         pred._build_modules()
         for attr, entry in module_entries:

@@ -33,7 +33,8 @@ it without special cases, passed as keyword arguments of ``fit`` / ``predict``:
 ``learning_curves``
     Partial learning curves, ``(n_archs, n_epochs)`` (e.g. validation accuracy after the
     first epochs, or a cheap fidelity's final value), for predictors whose
-    ``requirements.learning_curves`` is true (OMNI-style hybrids).
+    ``requirements.learning_curves`` is true, or that list them in
+    ``requirements.optional`` (OMNI-style hybrids use them when given).
 ``unlabelled``
     Extra architectures without labels (semi-supervised predictors such as SemiNAS).
 
@@ -67,23 +68,107 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from nasperf._constraints import RANDOM_STATE, ListOf, Registered
 from nasperf.spaces import SearchSpace, as_rng
 
 __all__ = [
+    "ENCODING",
+    "GRAPH_ENCODING",
+    "SIDE_INFORMATION",
+    "SPACE",
+    "ZERO_COST_COLUMNS",
+    "ZERO_COST_PROXIES",
     "Predictor",
     "Requirements",
-    "SIDE_INFORMATION",
+    "check_nested_params",
     "fit_scaler",
     "is_feature_matrix",
+    "refuse_label_copies",
     "signed_log",
     "torch_generator",
 ]
 
 #: Keyword arguments of ``fit`` / ``predict`` that carry side information.
 SIDE_INFORMATION: tuple[str, ...] = ("zero_cost", "learning_curves", "unlabelled")
+
+
+def _spaces():
+    from nasperf.spaces import SPACES
+
+    return SPACES
+
+
+def _encodings():
+    from nasperf.encodings.base import ENCODINGS
+
+    return ENCODINGS
+
+
+def _proxies():
+    from nasperf.zero_cost.engine import PROXIES
+
+    return PROXIES
+
+
+def _predictors():
+    from ._registry import PREDICTORS
+
+    return PREDICTORS
+
+
+def check_nested_params(owner: Any, param: str, name: str, params: Any) -> None:
+    """Validate the parameters ``params`` of the predictor ``name`` nested in ``owner`` (a
+    hybrid's member or model) with that predictor's own constraints; the error, scikit-learn's
+    ``InvalidParameterError``, names ``owner``'s parameter ``param`` and keeps the nested
+    message."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    cls = _predictors().get(name)
+    params = dict(params or {})
+    valid = set(cls._get_param_names())
+    unknown = sorted(set(params) - valid)
+    where = f"The {param!r} parameter of {type(owner).__name__}"
+    if unknown:
+        raise InvalidParameterError(
+            f"{where}: predictor {name!r} has no parameter(s) {unknown}; its parameters are "
+            f"{sorted(valid)}"
+        )
+    try:
+        cls(**params)._validate_params()
+    except InvalidParameterError as err:
+        raise InvalidParameterError(f"{where}: {err}") from None
+
+
+#: Constraints of ``space``: a registered space name, a space instance, or None (a space
+#: inferred from the architectures, where supported).
+SPACE: list = [Registered(_spaces, "search space"), SearchSpace, None]
+#: Constraints of ``encoding`` for feature-matrix predictors: one numeric encoding or a list
+#: of them (concatenated).
+_NUMERIC_ENCODING = Registered(_encodings, "numeric encoding", accept=lambda cls: cls.numeric)
+ENCODING: list = [_NUMERIC_ENCODING, ListOf(_NUMERIC_ENCODING, unique=True)]
+#: Constraints of ``encoding`` for graph predictors: an encoding that gives graphs.
+GRAPH_ENCODING: list = [
+    Registered(_encodings, "graph encoding", accept=lambda cls: not cls.numeric)
+]
+#: Constraints of ``zero_cost_proxies``: distinct registered proxy names, or None.
+ZERO_COST_PROXIES: list = [ListOf(Registered(_proxies, "zero-cost proxy"), unique=True), None]
+#: Constraints of ``zero_cost_columns``: distinct column names of the zero_cost table.
+ZERO_COST_COLUMNS: list = [ListOf(str, unique=True), None]
+
+#: A side-information column whose |Pearson r| with ``y`` reaches this is a (rescaled) copy
+#: of the label, at any training-set size.
+_COPY_PEARSON = 1.0 - 1e-9
+#: A zero-cost column whose |Spearman rho| with ``y`` exceeds this is a near-copy of the
+#: label ...
+_MAX_SPEARMAN = 0.99
+#: ... when at least this many training rows back it. Measured on the 491 NASLib NB201 cells
+#: (11 proxies, cifar10; bench/label_leak.py): the largest |rho| of a real proxy exceeds
+#: 0.99 in 2.4 % of random 8-cell samples, 0.2 % of 10-cell, 0.003 % of 15-cell and none of
+#: 200,000 20-cell samples; below 20 rows only exact copies are refused.
+_MIN_ROWS_SPEARMAN = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +195,10 @@ class Requirements:
         ``fit`` trains networks on images (weight-sharing supernets): its time is the
         predictor's initialisation cost, and a study's ``training_epochs`` is passed to its
         ``epochs`` parameter.
+    optional : tuple of str
+        Side information (``"zero_cost"``, ``"learning_curves"``) the predictor uses when
+        it exists but does not need (hybrids such as OMNI): a study runner passes it where
+        the source has it and runs the predictor without it elsewhere.
     """
 
     labels: bool = True
@@ -119,6 +208,12 @@ class Requirements:
     unlabelled: bool = False
     images: bool = False
     network_training: bool = False
+    optional: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        bad = sorted(set(self.optional) - set(SIDE_INFORMATION))
+        if bad:
+            raise ValueError(f"optional side information {bad} is not one of {SIDE_INFORMATION}")
 
     @property
     def side_information(self) -> tuple[str, ...]:
@@ -131,6 +226,12 @@ class Requirements:
         if self.unlabelled:
             out.append("unlabelled")
         return tuple(out)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Side information the predictor needs or uses when given (needed first)."""
+        need = self.side_information
+        return need + tuple(k for k in SIDE_INFORMATION if k in self.optional and k not in need)
 
 
 def signed_log(x: np.ndarray) -> np.ndarray:
@@ -190,15 +291,29 @@ class Predictor(RegressorMixin, BaseEstimator):
 
     Parameters (common to subclasses)
     ---------------------------------
-    space : str or SearchSpace
-        Search space of the architectures (unused for feature-matrix input).
+    space : str, SearchSpace or None
+        Search space of the architectures (unused for feature-matrix input). ``None``
+        (default): the space of the architecture values given to ``fit`` (values know their
+        space; text does not: with text, pass ``space=``, or ``fit`` says so).
     encoding : str or list of str
         Registered encoding(s) (``nasperf.encodings.available()``); a list concatenates them.
     zero_cost_proxies : list of str, optional
-        Proxies to add as features. With side information ``zero_cost`` these columns are
-        selected from it; without, they are computed (and cached) on the space's network.
+        Registered proxies to add as features. With side information ``zero_cost`` these
+        columns are selected from it; without, they are computed (and cached) on the
+        space's network.
+    zero_cost_columns : list of str, optional
+        Columns of the ``zero_cost`` table to use as features (besides
+        ``zero_cost_proxies``), for measurements that are not registered proxies (hardware
+        latency, a proxy of your own). Without either list, a table contributes exactly its
+        columns named as registered proxies (:func:`nasperf.encodings.zero_cost.proxy_columns`);
+        every other column is ignored. Columns that look like a target by name
+        (``val_accs``, ``test_loss``, ...) or that are a near-copy of ``y`` at ``fit`` are
+        refused (:class:`nasperf.errors.LabelLeakError`, see :meth:`_refuse_label_copies`).
     random_state : int, numpy Generator or None
         The only source of randomness.
+
+    Hyper-parameters are validated by scikit-learn before ``fit`` (and by
+    :func:`nasperf.predictors.get`) against the class's ``_parameter_constraints``.
 
     Fitted attributes
     -----------------
@@ -210,6 +325,11 @@ class Predictor(RegressorMixin, BaseEstimator):
         The resolved space (None for feature-matrix input).
     uses_zero_cost_ : list of str
         Zero-cost columns appended to the features (empty if none).
+    encoding_ : str
+        The encoding used (architecture input only): the registered name, what an adaptive
+        encoding chose (``"path_auto"`` -> e.g. ``"adjacency_onehot"``), ``"a+b"`` for a list.
+    inferred_space_ : str or None
+        Name of the space inferred from the architecture values (``space=None``).
     fit_time_ : float
         Seconds spent in ``fit``.
     """
@@ -232,21 +352,34 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: Hyper-parameter distributions for :class:`~nasperf.predictors.hybrid.tuned.TunedPredictor`
     #: (``{param: values or scipy.stats distribution}``); empty: not tunable by default.
     search_space: ClassVar[dict] = {}
+    #: Valid values of every ``__init__`` parameter, checked by scikit-learn before ``fit``
+    #: and by :func:`nasperf.predictors.get` (see :mod:`nasperf._constraints`). Each class
+    #: declares one dict covering exactly its parameters.
+    _parameter_constraints: ClassVar[dict] = {
+        "space": SPACE,
+        "encoding": ENCODING,
+        "zero_cost_proxies": ZERO_COST_PROXIES,
+        "zero_cost_columns": ZERO_COST_COLUMNS,
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Sequence[str] | None = None,
+        zero_cost_columns: Sequence[str] | None = None,
         random_state: Any = None,
     ) -> None:
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.random_state = random_state
 
     # ------------------------------------------------------------------ contract
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
         """Fit on architectures (or a feature matrix) and targets; returns ``self``.
 
@@ -344,10 +477,43 @@ class Predictor(RegressorMixin, BaseEstimator):
             )
         return y
 
-    def _space(self) -> SearchSpace:
-        from nasperf.encodings import resolve_space
+    def _space(self, archs: Any = None) -> SearchSpace:
+        """The search space: the ``space`` parameter, else the one inferred when fitting
+        (``inferred_space_``), else the space of the architecture values in ``archs``.
 
-        return resolve_space(self.space)
+        Raises ``ValueError`` saying ``pass space=`` when none of these tells it (e.g.
+        architectures given as text with ``space=None``).
+        """
+        from nasperf.spaces import get_space, resolve_space
+
+        if self.space is None:
+            fitted = self.__dict__.get("space_")
+            if isinstance(fitted, SearchSpace):
+                return fitted
+            name = self.__dict__.get("inferred_space_")
+            if isinstance(name, str):
+                try:
+                    return get_space(name)
+                except ValueError as err:
+                    raise ValueError(
+                        f"{type(self).__name__} was fitted on the space {name!r}, which is not "
+                        f"registered here ({err}); pass space="
+                    ) from None
+        try:
+            return resolve_space(self.space, archs)
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from None
+
+    def _fit_space(self, archs: Any) -> SearchSpace:
+        """:meth:`_space` for ``fit``: also records ``inferred_space_`` (the registered name
+        of a space inferred from architecture values, None when ``space`` was given), from
+        which a saved predictor finds its space again."""
+        if self.space is None:
+            self.__dict__.pop("space_", None)
+            self.__dict__.pop("inferred_space_", None)
+        space = self._space(archs)
+        self.inferred_space_ = space.name if self.space is None else None
+        return space
 
     def _prepare_fit(self, archs: Any, y: Any, side: dict) -> tuple[Any, np.ndarray]:
         if is_feature_matrix(archs):
@@ -360,6 +526,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             y = self._check_y(y, X.shape[0])
             self.encoder_ = None
             self.space_ = None
+            self.inferred_space_ = None
             self.fit_archs_ = None
             self.uses_zero_cost_ = []
             self.zero_cost_source_ = ""
@@ -367,7 +534,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             return X.astype(np.float64), y
         from nasperf.encodings import as_arch_list
 
-        space = self._space()
+        space = self._fit_space(archs)
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
         self._fit_encoder(space, archs)
@@ -389,9 +556,12 @@ class Predictor(RegressorMixin, BaseEstimator):
                 "learning_curves=(n_archs, n_epochs) to fit and predict"
             )
         self.uses_learning_curves_ = (
-            0 if lc is None or not self.requirements.learning_curves else _lc_width(lc)
+            0
+            if lc is None or "learning_curves" not in self.requirements.accepted
+            else _lc_width(lc)
         )
         X = self._features(space, archs, side)
+        self._refuse_label_copies(space, archs, side, y)
         if self.numeric:
             self.n_features_in_ = X.shape[1]
         return X, y
@@ -401,6 +571,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         ``encoder_`` and ``fit_archs_``, from which the encoder is refitted on load."""
         self.space_ = space
         self.encoder_ = self._make_encoder(space).fit(archs)
+        self.encoding_ = _encoding_used(self.encoder_)
         self.fit_archs_ = [space.to_string(a) for a in archs]
 
     def _prepare_predict(self, archs: Any, side: dict) -> Any:
@@ -432,45 +603,66 @@ class Predictor(RegressorMixin, BaseEstimator):
         from nasperf.encodings import get as get_encoding
 
         enc = self.encoding
+        if enc is None or (not isinstance(enc, str) and len(enc) == 0):
+            enc = "none"  # side information only (a hybrid without architecture features)
         return get_encoding(enc if isinstance(enc, str) else list(enc), space=space)
 
     def _zero_cost_columns(self, side: dict) -> list[str]:
+        """The zero-cost feature columns of this fit: ``zero_cost_proxies`` and
+        ``zero_cost_columns`` when given, else the table's registered proxy columns; names
+        that look like a target are refused."""
+        from nasperf.encodings.zero_cost import check_feature_names, proxy_columns
+
         table = side.get("zero_cost")
-        wanted = list(self.zero_cost_proxies) if self.zero_cost_proxies else None
+        proxies = list(self.zero_cost_proxies or [])
+        named = list(self.zero_cost_columns or [])
         if table is None:
-            if self.requirements.zero_cost and not wanted:
+            if self.requirements.zero_cost and not proxies:
                 raise ValueError(
                     f"{type(self).__name__} needs zero-cost scores: pass zero_cost=TABLE to fit "
                     "and predict, or set zero_cost_proxies=[...] to compute them"
                 )
-            return wanted or []
+            if named:
+                raise ValueError(
+                    f"{type(self).__name__}: zero_cost_columns={named} names columns of a "
+                    "zero_cost table; pass zero_cost=TABLE to fit and predict"
+                )
+            return proxies
         if isinstance(table, pd.DataFrame):
-            from nasperf.encodings.zero_cost import NON_PROXY_COLUMNS
-
-            cols = [
-                str(c)
-                for c in table.columns
-                if c not in NON_PROXY_COLUMNS
-                and not str(c).endswith("_time")
-                and pd.api.types.is_numeric_dtype(table[c])
-            ]
-            if wanted:
-                missing = [p for p in wanted if p not in table.columns]
-                if missing:
+            wanted = list(dict.fromkeys(proxies + named))
+            if not wanted:
+                cols = proxy_columns(table)
+                if not cols:
                     raise ValueError(
-                        f"zero_cost_proxies {missing} are not columns of the zero_cost table "
-                        f"(it has {cols})"
+                        "the zero_cost table has no column named as a registered zero-cost "
+                        f"proxy (its columns: {_first(table.columns)}); name the feature "
+                        "columns with zero_cost_columns=[...]"
                     )
-                return wanted
-            if not cols:
-                raise ValueError("the zero_cost table has no numeric proxy columns")
-            return cols
+                return cols
+            missing = [c for c in wanted if c not in table.columns]
+            if missing:
+                raise ValueError(
+                    f"zero_cost columns {missing} are not in the zero_cost table (its columns: "
+                    f"{_first(table.columns)})"
+                )
+            not_numeric = [c for c in wanted if not pd.api.types.is_numeric_dtype(table[c])]
+            if not_numeric:
+                raise ValueError(f"zero_cost columns {not_numeric} are not numeric")
+            check_feature_names(named)
+            return wanted
+        if named:
+            raise ValueError(
+                "zero_cost_columns names columns of a DataFrame; the zero_cost side "
+                "information is an array (its columns are taken in order)"
+            )
         arr = np.asarray(table, dtype=np.float64)
         if arr.ndim != 2:
             raise ValueError(f"zero_cost must be a DataFrame or a 2-d array, got shape {arr.shape}")
         return [f"zc{i}" for i in range(arr.shape[1])]
 
-    def _zero_cost_block(self, space: SearchSpace, archs: list, side: dict) -> np.ndarray:
+    def _zero_cost_values(self, space: SearchSpace, archs: list, side: dict) -> np.ndarray:
+        """The raw ``(n_archs, n_columns)`` zero-cost values of ``archs`` (columns
+        ``uses_zero_cost_``), looked up in the side table or computed."""
         cols = self.uses_zero_cost_
         table = side.get("zero_cost")
         if table is None:
@@ -494,14 +686,18 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{int((rows < 0).sum())} architecture(s) have no row in the zero_cost "
                     f"table, e.g. {first!r}"
                 )
-            block = table[cols].to_numpy(dtype=np.float64)[rows]
-        else:
-            block = np.asarray(table, dtype=np.float64)
-            if block.shape != (len(archs), len(cols)):
-                raise ValueError(
-                    f"zero_cost array has shape {block.shape}, expected {(len(archs), len(cols))}"
-                )
-        block = signed_log(block)
+            return table[cols].to_numpy(dtype=np.float64)[rows]
+        block = np.asarray(table, dtype=np.float64)
+        if block.shape != (len(archs), len(cols)):
+            raise ValueError(
+                f"zero_cost array has shape {block.shape}, expected {(len(archs), len(cols))}"
+            )
+        return block
+
+    def _zero_cost_block(self, space: SearchSpace, archs: list, side: dict) -> np.ndarray:
+        """The zero-cost features of ``archs``: :meth:`_zero_cost_values` through a signed
+        log, NaN replaced by the column's worst value."""
+        block = signed_log(self._zero_cost_values(space, archs, side))
         # A proxy undefined on a cell (NaN) gets the worst finite value of that column, so
         # degenerate cells rank last instead of poisoning the features.
         if np.isnan(block).any():
@@ -509,6 +705,25 @@ class Predictor(RegressorMixin, BaseEstimator):
             lo = np.where(np.isnan(lo), 0.0, lo) - 1.0
             block = np.where(np.isnan(block), lo, block)
         return block
+
+    def _refuse_label_copies(self, space: SearchSpace, archs: list, side: dict, y) -> None:
+        """At ``fit``: refuse side-information columns that copy the label.
+
+        Zero-cost columns from a table or an array (computed proxies cannot copy it) are
+        refused when ``|Pearson r| >= 1 - 1e-9`` with ``y`` (an exact or rescaled copy) or,
+        with at least 20 rows, ``|Spearman rho| > 0.99`` (a near-copy: another seed's
+        accuracy, a noisy copy). Learning-curve columns only for an exact or rescaled copy:
+        a late epoch of a real curve legitimately ranks like the final value (NB301
+        surrogate: epoch 97 vs 98, rho 0.998). Columns exempted by
+        :func:`allow_target_like_columns` pass.
+        """
+        if self.uses_zero_cost_ and self.zero_cost_source_ != "computed":
+            block = self._zero_cost_values(space, archs, side)
+            refuse_label_copies(block, self.uses_zero_cost_, y, "zero_cost", rank=True)
+        if self.uses_learning_curves_:
+            lc = np.asarray(side["learning_curves"], dtype=np.float64).reshape(len(archs), -1)
+            names = [f"epoch column {j}" for j in range(lc.shape[1])]
+            refuse_label_copies(lc, names, y, "learning_curves", rank=False)
 
     def _features(self, space: SearchSpace, archs: list, side: dict) -> Any:
         base = self.encoder_.transform(archs)
@@ -559,6 +774,73 @@ class Predictor(RegressorMixin, BaseEstimator):
         tags.requires_fit = True
         tags.target_tags.required = self.requirements.labels
         return tags
+
+
+def _first(columns: Any, n: int = 20) -> str:
+    """The first ``n`` column names, for an error message."""
+    cols = [str(c) for c in columns]
+    return str(cols[:n])[:-1] + (", ...]" if len(cols) > n else "]")
+
+
+def refuse_label_copies(
+    block: np.ndarray, names: Sequence[str], y: np.ndarray, what: str, *, rank: bool
+) -> None:
+    """Raise :class:`~nasperf.errors.LabelLeakError` naming the columns of ``block``
+    (``(n, k)``, distinct finite rows compared) that copy ``y``: ``|Pearson r| >= 1 - 1e-9``
+    (an exact or rescaled copy; needs 3 distinct values of ``y``) or, with ``rank`` and at
+    least 20 distinct rows, ``|Spearman rho| > 0.99``.
+    Columns exempted by :func:`allow_target_like_columns` are skipped."""
+    from scipy.stats import spearmanr
+
+    from nasperf.encodings.zero_cost import exempt_columns
+    from nasperf.errors import LabelLeakError
+
+    exempt = exempt_columns()
+    y = np.asarray(y, dtype=np.float64)
+    bad = []
+    for j, name in enumerate(names):
+        if name in exempt:
+            continue
+        x = block[:, j]
+        ok = np.isfinite(x) & np.isfinite(y)
+        # Distinct (x, y) rows only: repeated rows (bootstrap resamples) add no evidence, and
+        # two distinct points are always perfectly correlated.
+        pairs = np.unique(np.column_stack([x[ok], y[ok]]), axis=0)
+        if len(np.unique(pairs[:, 0])) < 2 or len(np.unique(pairs[:, 1])) < 3:
+            continue
+        r = float(np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1])
+        if abs(r) >= _COPY_PEARSON:
+            bad.append(f"{name!r} (|Pearson r| = {abs(r):.9f}: a copy of y)")
+        elif rank and len(pairs) >= _MIN_ROWS_SPEARMAN:
+            rho = float(spearmanr(pairs[:, 0], pairs[:, 1])[0])
+            if abs(rho) > _MAX_SPEARMAN:
+                bad.append(
+                    f"{name!r} (|Spearman rho| = {abs(rho):.4f} with y on {len(pairs)} rows)"
+                )
+    if bad:
+        raise LabelLeakError(
+            f"{what} column(s) {', '.join(bad)} copy the label: a label can never be a "
+            "feature. Drop them from the side information; a column that truly is known "
+            "before training can be allowed with nasperf.predictors.allow_target_like_columns"
+            "(NAME)"
+        )
+
+
+def _encoding_used(encoder: Any) -> str:
+    """The encoding an encoder applies: its registered name, what an adaptive encoder chose
+    (``chosen_``, e.g. ``path_auto`` -> ``"adjacency_onehot"``), ``"a+b"`` for a union."""
+    parts = getattr(encoder, "transformer_list", None)
+    if parts is not None:
+        return "+".join(_encoding_used(e) for _, e in parts)
+    chosen = getattr(encoder, "chosen_", None)
+    if isinstance(chosen, str):
+        return chosen
+    from nasperf.encodings import ENCODINGS
+
+    for name in ENCODINGS.names(aliases=False):
+        if ENCODINGS.get(name) is type(encoder):
+            return name
+    return type(encoder).__name__
 
 
 def _lc_width(lc: Any) -> int:

@@ -17,13 +17,14 @@ and :mod:`nasperf.pretrained.screening` for the input formats.
 from __future__ import annotations
 
 from .checkpoint import CHECKPOINT_FORMAT, Checkpoint, available, info, load
-from .screening import BadEntry, ScreenResult, read_architectures, screen
+from .screening import BadEntry, ScreenResult, WrongSpaceError, read_architectures, screen
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "BadEntry",
     "Checkpoint",
     "ScreenResult",
+    "WrongSpaceError",
     "available",
     "info",
     "load",

@@ -49,7 +49,7 @@ import pandas as pd
 
 from .checkpoint import Checkpoint
 
-__all__ = ["BadEntry", "ScreenResult", "read_architectures", "screen"]
+__all__ = ["BadEntry", "ScreenResult", "WrongSpaceError", "read_architectures", "screen"]
 
 FORMATS: tuple[str, ...] = ("auto", "lines", "csv", "json")
 ARCH_COLUMNS: tuple[str, ...] = (
@@ -355,8 +355,10 @@ def screen(
 
     Parameters
     ----------
-    checkpoint : Checkpoint or str
-        A loaded checkpoint or a packaged checkpoint's name.
+    checkpoint : Checkpoint, str or Predictor
+        A loaded checkpoint, a packaged checkpoint's name, or a predictor you fitted on
+        architectures of any space (wrapped with :meth:`Checkpoint.from_predictor`; pass
+        ``Checkpoint.from_predictor(pred, side=...)`` for one that needs side information).
     archs : path or iterable
         An architecture file (see the module docstring for formats), or architectures in
         memory (values, texts or NASLib keys).
@@ -381,6 +383,15 @@ def screen(
         from .checkpoint import load
 
         checkpoint = load(checkpoint)
+    elif not isinstance(checkpoint, Checkpoint):
+        from nasperf.predictors import Predictor
+
+        if not isinstance(checkpoint, Predictor):
+            raise TypeError(
+                "checkpoint must be a Checkpoint, a packaged checkpoint's name or a fitted "
+                f"predictor, got {type(checkpoint).__name__}"
+            )
+        checkpoint = Checkpoint.from_predictor(checkpoint)
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValueError(f"top must be a positive int, got {top!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -399,7 +410,12 @@ def screen(
         _TopK(top) if top is not None else _Spill(out_path.parent if out_path else None)
     )
 
+    held: list[BadEntry] | None = []  # the first batch's, until it is known to be usable
+
     def bad(entry: BadEntry) -> None:
+        if held is not None:
+            held.append(entry)
+            return
         result.n_bad += 1
         if len(result.bad) < MAX_BAD_KEPT:
             result.bad.append(entry)
@@ -420,6 +436,14 @@ def screen(
             for i, msg in errors:
                 text = items[i] if isinstance(items[i], str) else str(items[i])
                 bad(BadEntry(lines[i], text[:200], msg, f"{noun} {lines[i]}"))
+            if held is not None:
+                if not values and errors:
+                    # nothing of the first batch parsed: one error for a file of another
+                    # space, rather than one per line
+                    _check_space(checkpoint, [items[i] for i, _ in errors], archs)
+                pending, held = held, None
+                for entry in pending:
+                    bad(entry)
             if not values:
                 continue
             mu, sd = checkpoint.predict_values(values, std=with_std)
@@ -444,6 +468,38 @@ def screen(
         ranker.close()
     result.seconds = time.perf_counter() - start
     return result
+
+
+class WrongSpaceError(ValueError):
+    """The architectures given to a checkpoint belong to another search space."""
+
+
+def _check_space(checkpoint: Checkpoint, items: list[Any], source: Any, sample: int = 20) -> None:
+    """Raise :class:`WrongSpaceError` when the first ``sample`` of ``items`` (entries the
+    checkpoint's space refused) all parse in one other registered space."""
+    from nasperf.spaces import SPACES, get_space
+
+    probe = [t.strip() if isinstance(t, str) else t for t in items[:sample]]
+    for name in SPACES.names(aliases=False):
+        space = get_space(name)
+        if space.name == checkpoint.space.name:
+            continue
+        try:
+            for item in probe:
+                space.coerce(item)
+        except (ValueError, TypeError):
+            continue
+        where = f"{source}: " if isinstance(source, str | Path) else ""
+        from .checkpoint import available
+
+        table = available()
+        names = list(table.index[table["space"] == space.name])
+        fits = f"; checkpoints for {space.name}: {', '.join(names)}" if names else ""
+        raise WrongSpaceError(
+            f"{where}these are {space.name} architectures (the first {len(probe)} parse as "
+            f"{space.name}, none as {checkpoint.space.name}), but checkpoint "
+            f"{checkpoint.name!r} is for {checkpoint.space.name}{fits}"
+        )
 
 
 def _arch_text(checkpoint: Checkpoint, value: Any) -> str:

@@ -126,8 +126,6 @@ class BracketOptimizer(Optimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if isinstance(self.eta, bool) or not isinstance(self.eta, int | float) or self.eta <= 1:
-            raise ValueError(f"eta must be a number > 1, got {self.eta!r}")
         self.rungs_ = fidelity_rungs(
             context.fidelities, context.epochs, self.eta, self.min_fidelity, self.max_fidelity
         )

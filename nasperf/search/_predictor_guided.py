@@ -9,17 +9,43 @@ architectures and score candidates with an acquisition function.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import norm
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+
+from nasperf._constraints import ListOf, Registered
 
 from .base import Optimizer
 
-__all__ = ["ACQUISITIONS", "PredictorGuided"]
+__all__ = ["ACQUISITIONS", "WARM_START", "PredictorGuided"]
 
 #: Acquisition functions of :meth:`PredictorGuided._score`.
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
+
+
+def _predictors():
+    from nasperf.predictors import PREDICTORS
+
+    return PREDICTORS
+
+
+def _proxies():
+    from nasperf.zero_cost import PROXIES
+
+    return PROXIES
+
+
+_PROXY = Registered(_proxies, "zero-cost proxy")
+#: Constraints of a ``warm_start`` naming proxies: one, several, or None (no warm start).
+WARM_START: list = [_PROXY, ListOf(_PROXY, unique=True), None]
 
 
 class PredictorGuided(Optimizer):
@@ -39,6 +65,32 @@ class PredictorGuided(Optimizer):
     """
 
     uses_predictor = True
+    #: Constraints of the parameters every predictor-guided optimizer has (subclasses add
+    #: theirs); ``predictor_params`` are validated by the named predictor's own constraints.
+    _parameter_constraints: ClassVar[dict] = {
+        "predictor": [
+            Registered(_predictors, "predictor", accept=lambda cls: cls.requirements.labels),
+            HasMethods(["fit", "predict"]),
+        ],
+        "acquisition": [StrOptions(set(ACQUISITIONS))],
+        "n_models": [Interval(Integral, 1, None, closed="left")],
+        "use_zero_cost": ["boolean"],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "predictor_params": [dict, None],
+    }
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if isinstance(self.predictor, str):
+            from nasperf.predictors.base import check_nested_params
+
+            check_nested_params(self, "predictor_params", self.predictor, self.predictor_params)
+        elif self.predictor_params:
+            raise InvalidParameterError(
+                f"The 'predictor_params' parameter of {type(self).__name__} must be None when "
+                "'predictor' is an instance (set its parameters on the instance). Got "
+                f"{self.predictor_params!r} instead."
+            )
 
     # Parameters the subclasses' __init__ set (documented there).
     predictor: Any
@@ -50,8 +102,6 @@ class PredictorGuided(Optimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if self.acquisition not in ACQUISITIONS:
-            raise ValueError(f"acquisition {self.acquisition!r} is not one of {ACQUISITIONS}")
         self.archs_: list = []
         self.values_: list[float] = []
         self.models_: list = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._predictor_guided import ACQUISITIONS, PredictorGuided
+from ._predictor_guided import ACQUISITIONS, WARM_START, PredictorGuided
 from .base import Query, register
 
 __all__ = ["ACQUISITIONS", "Bananas"]
@@ -54,6 +56,16 @@ class Bananas(PredictorGuided):
     Lightweight NAS", ICLR 2021.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **PredictorGuided._parameter_constraints,
+        "n_init": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        "n_parents": [Interval(Integral, 1, None, closed="left")],
+        "pool": [StrOptions({"mutations", "all"})],
+        "warm_start": WARM_START,
+    }
+
     def __init__(
         self,
         *,
@@ -85,8 +97,6 @@ class Bananas(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if self.pool not in ("mutations", "all"):
-            raise ValueError(f"pool must be 'mutations' or 'all', got {self.pool!r}")
         if self.pool == "all" and context.candidates is None:
             raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
         self.init_queue_ = self._initial(context)

@@ -10,7 +10,10 @@ time, next to the benchmark's training cost of every query.
 
 Subclasses keep the scikit-learn convention: a keyword-only ``__init__`` that stores its
 parameters unchanged, state created in ``setup`` (attributes ending in ``_``), randomness
-only from the generator ``setup`` receives.
+only from the generator ``setup`` receives. Their parameters' valid values are declared in
+one class dict, ``_parameter_constraints``, checked with scikit-learn's
+``validate_parameter_constraints`` (optimizers are not estimators, so
+:meth:`Optimizer._validate_params` calls it) by :func:`get` and at :meth:`Optimizer.setup`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from nasperf._constraints import validate_parameter_constraints
 from nasperf.registry import Registry
 from nasperf.spaces import SearchSpace
 
@@ -42,12 +46,16 @@ def register(name: str, *aliases: str):
 
 
 def get(name: str, **params: Any) -> Optimizer:
-    """A new optimizer ``name`` with ``params`` (unknown names / parameters are errors)."""
+    """A new optimizer ``name`` with ``params``: unknown names / parameters are errors, and
+    every value is validated against the class's ``_parameter_constraints`` (scikit-learn's
+    ``InvalidParameterError``, a ``ValueError``)."""
     cls = OPTIMIZERS.get(name)
     try:
-        return cls(**params)
+        opt = cls(**params)
     except TypeError as err:
         raise ValueError(f"optimizer {name!r}: {err}") from None
+    opt._validate_params()
+    return opt
 
 
 def available() -> list[str]:
@@ -107,9 +115,22 @@ class Optimizer:
     name: ClassVar[str] = ""
     #: Whether the optimizer uses ``run(..., predictor=...)``.
     uses_predictor: ClassVar[bool] = False
+    #: Valid values of every ``__init__`` parameter (scikit-learn constraints, see
+    #: :mod:`nasperf._constraints`); each class declares one dict covering exactly its
+    #: parameters.
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def _validate_params(self) -> None:
+        """Check the parameters against ``_parameter_constraints``; raises scikit-learn's
+        ``InvalidParameterError`` naming the class, the parameter and the valid values."""
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(), caller_name=type(self).__name__
+        )
 
     def setup(self, context: Context, rng: np.random.Generator) -> None:
-        """Start a search: remember the context and the random generator."""
+        """Start a search (parameters validated first): remember the context and the random
+        generator."""
+        self._validate_params()
         self.context_ = context
         self.space_ = context.space
         self.rng_ = rng
@@ -144,16 +165,6 @@ class Optimizer:
         """``archs`` as full-fidelity queries, marked as seen (what ``ask`` returns)."""
         self.mark(archs)
         return [Query(a) for a in archs]
-
-    def check_positive_ints(self, *names: str, optional: Sequence[str] = ()) -> None:
-        """Raise a ValueError naming the first parameter in ``names`` that is not a positive
-        integer (those in ``optional`` may also be None)."""
-        for name in names:
-            value = getattr(self, name)
-            if value is None and name in optional:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
     def charge(self, seconds: float) -> None:
         """Charge ``seconds`` of simulated work done outside this process's clock (e.g.

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils._param_validation import Interval
 
 from .base import register
 from .hyperband import Hyperband
@@ -75,6 +77,15 @@ class BOHB(Hyperband):
     Optimization" (TPE), NeurIPS 2011.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Hyperband._parameter_constraints,
+        "min_points_in_model": [Interval(Integral, 1, None, closed="left"), None],
+        "top_n_percent": [Interval(Real, 0, 100, closed="neither")],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "random_fraction": [Interval(Real, 0, 1, closed="both")],
+        "min_bandwidth": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(
         self,
         *,
@@ -96,15 +107,6 @@ class BOHB(Hyperband):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if not 0 < self.top_n_percent < 100:
-            raise ValueError(f"top_n_percent must be in (0, 100), got {self.top_n_percent!r}")
-        if not 0 <= self.random_fraction <= 1:
-            raise ValueError(f"random_fraction must be in [0, 1], got {self.random_fraction!r}")
-        self.check_positive_ints(
-            "n_samples", "min_points_in_model", optional=("min_points_in_model",)
-        )
-        if not self.min_bandwidth > 0:
-            raise ValueError(f"min_bandwidth must be > 0, got {self.min_bandwidth!r}")
         self.known_: dict[str, Any] = {}
         self.model_fidelity_: str | None = None
         self.model_samples_: list[str] = []

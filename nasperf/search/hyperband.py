@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
+from typing import ClassVar
+
+from sklearn.utils._param_validation import Interval
 
 from ._brackets import BracketOptimizer
 from .base import register
@@ -36,6 +40,12 @@ class Hyperband(BracketOptimizer):
     Li, Jamieson, DeSalvo, Rostamizadeh & Talwalkar, "Hyperband: A Novel Bandit-Based
     Approach to Hyperparameter Optimization", JMLR 2018.
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "eta": [Interval(Real, 1, None, closed="neither")],
+        "min_fidelity": [str, None],
+        "max_fidelity": [str, None],
+    }
 
     def __init__(
         self,

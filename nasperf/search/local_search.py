@@ -3,7 +3,11 @@ the art for NAS benchmarks")."""
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import ClassVar
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .base import Optimizer, Query, register
 
@@ -29,6 +33,11 @@ class LocalSearch(Optimizer):
     White, Nolen, Siems & Hutter, "Exploring the Loss Landscape in Neural Architecture
     Search", UAI 2021.
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "first_improvement": ["boolean"],
+    }
 
     def __init__(self, *, n_init: int = 10, first_improvement: bool = True) -> None:
         self.n_init = n_init

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from ._predictor_guided import PredictorGuided
 from .base import Query, register
@@ -70,6 +72,15 @@ class NPENAS(PredictorGuided):
     Architecture Search", IEEE TNNLS 2022.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **PredictorGuided._parameter_constraints,
+        "n_init": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_parents": [Interval(Integral, 1, None, closed="left")],
+        "n_children": [Interval(Integral, 1, None, closed="left")],
+        "n_mutations": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
@@ -99,7 +110,6 @@ class NPENAS(PredictorGuided):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        self.check_positive_ints("batch_size", "n_parents", "n_children", "n_mutations", "n_models")
         self.parents_: list = []
         self.candidates_: list = []
         self.scores_ = np.empty(0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
-from ._predictor_guided import PredictorGuided
+from ._predictor_guided import WARM_START, PredictorGuided
 from .base import Query, register
 
 #: Proxies of ``warm_start="auto"``, used when the run's zero-cost table has them all.
@@ -73,6 +75,19 @@ class PredictorLocalSearch(PredictorGuided):
     Lightweight NAS", ICLR 2021. White, Neiswanger & Savani, "BANANAS", AAAI 2021.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **PredictorGuided._parameter_constraints,
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_parents": [Interval(Integral, 1, None, closed="left")],
+        "radius": [Interval(Integral, 1, None, closed="left")],
+        "max_radius": [
+            Interval(Integral, 1, None, closed="left")
+        ],  # >= radius, checked in _validate_params
+        "warm_start": [StrOptions({"auto"}), *WARM_START],
+        "zero_cost_filter": [Interval(Real, 0, 1, closed="right"), None],
+    }
+
     def __init__(
         self,
         *,
@@ -104,14 +119,17 @@ class PredictorLocalSearch(PredictorGuided):
         self.beta = beta
         self.predictor_params = predictor_params
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.max_radius < self.radius:
+            raise InvalidParameterError(
+                f"The 'max_radius' parameter of {type(self).__name__} must be at least "
+                f"radius={self.radius}. Got {self.max_radius!r} instead."
+            )
+
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        self.check_positive_ints("n_init", "batch_size", "n_parents", "radius", "max_radius")
-        if self.max_radius < self.radius:
-            raise ValueError(f"max_radius ({self.max_radius}) < radius ({self.radius})")
         f = self.zero_cost_filter
-        if f is not None and not 0 < f <= 1:
-            raise ValueError(f"zero_cost_filter must be in (0, 1], got {f!r}")
         self.proxies_ = self._proxies(context)
         if f is not None and not self.proxies_:
             raise ValueError("zero_cost_filter needs warm-start proxies and a zero-cost table")

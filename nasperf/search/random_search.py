@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import ClassVar
+
+from sklearn.utils._param_validation import Interval
+
 from .base import Optimizer, Query, register
 
 
@@ -19,6 +24,10 @@ class RandomSearch(Optimizer):
     Li & Talwalkar, "Random Search and Reproducibility for Neural Architecture Search",
     UAI 2019.
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, *, batch_size: int = 1) -> None:
         self.batch_size = batch_size

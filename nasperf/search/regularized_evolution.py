@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
+from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 
 from .base import Optimizer, Query, register
 
@@ -28,17 +31,27 @@ class RegularizedEvolution(Optimizer):
     Search", AAAI 2019.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "population_size": [Interval(Integral, 1, None, closed="left")],
+        "sample_size": [
+            Interval(Integral, 1, None, closed="left")
+        ],  # <= population_size, checked in _validate_params
+    }
+
     def __init__(self, *, population_size: int = 50, sample_size: int = 10) -> None:
         self.population_size = population_size
         self.sample_size = sample_size
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.sample_size > self.population_size:
+            raise InvalidParameterError(
+                f"The 'sample_size' parameter of {type(self).__name__} must be at most "
+                f"population_size={self.population_size}. Got {self.sample_size!r} instead."
+            )
+
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if self.sample_size < 1 or self.population_size < self.sample_size:
-            raise ValueError(
-                f"need 1 <= sample_size <= population_size, got {self.sample_size}, "
-                f"{self.population_size}"
-            )
         self.population_: deque = deque()
 
     def ask(self) -> list[Query]:

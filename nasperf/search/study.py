@@ -34,11 +34,13 @@ __all__ = [
     "plot_regret",
     "random_search_queries",
     "read_search_study",
+    "regret_curves",
     "run_search_study",
     "run_search_trial",
     "search_trials",
     "summarize_search",
     "write_report",
+    "write_summary_csv",
 ]
 
 #: Targets of :func:`summarize_search`: name -> fraction of the table at or above it.
@@ -88,14 +90,19 @@ def search_trials(
     from nasperf.evaluation.config import trial_hash
 
     from .base import OPTIMIZERS
+    from .base import get as get_optimizer
 
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
     out, labels = [], set()
-    for spec in methods:
+    for i, spec in enumerate(methods):
         m = _method(spec)
         OPTIMIZERS.get(m["optimizer"])  # unknown names fail here, naming the available ones
+        try:  # bad parameters fail here, before any trial runs
+            get_optimizer(m["optimizer"], **m["params"])
+        except ValueError as err:
+            raise ValueError(f"methods[{i}] ({m['label']}): {err}") from None
         if m["label"] in labels:
             raise ValueError(f"two methods share the label {m['label']!r}")
         labels.add(m["label"])
@@ -153,9 +160,12 @@ def run_search_study(
     """Run (or resume) ``trials`` into the results folder ``out``; return every history.
 
     Finished searches (by trial hash) are skipped; each finished one is committed at once.
-    Failed searches are reported on stderr and retried by the next run.
+    Failed searches are reported on stderr and retried by the next run. Several processes
+    may run into the same folder at once: they share the searches without running any twice
+    (see :func:`nasperf.evaluation.engines.run_claimed`) and each returns every history.
     """
-    from nasperf.evaluation.engines import run_trials
+    from nasperf._claims import wait_note
+    from nasperf.evaluation.engines import run_claimed
     from nasperf.evaluation.store import ResultsStore
 
     store = ResultsStore(out)
@@ -167,20 +177,21 @@ def run_search_study(
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(todo), unit="search", dynamic_ncols=True)
+        say = bar.write if bar is not None else print
+        on_wait = wait_note("search(es)", out, say=say) if progress else None
         try:
-            for trial, row, err in run_trials(
+            for trial, _, err in run_claimed(
+                store,
                 todo,
                 engine=engine,
                 workers=workers,
                 scheduler=scheduler,
                 address=address,
                 fn=run_search_trial,
+                on_wait=on_wait,
             ):
-                if err is None:
-                    store.add(trial, row)
-                else:
-                    store.add_error(trial, err)
-                    print(
+                if err is not None:
+                    say(
                         f"search failed: {trial['label']} seed={trial['seed']}: "
                         f"{err.splitlines()[0]}",
                         file=sys.stderr,
@@ -329,7 +340,7 @@ def summarize_search(
     out = pd.DataFrame(rows)
     if thresholds and "random_search" in baselines:
         n = len(table_values.dropna())
-        rs: dict[str, Any] = {"method": "random_search (analytic)", "seeds": np.inf, "queries": n}
+        rs: dict[str, Any] = {"method": "random_search (analytic)", "seeds": None, "queries": n}
         mean_cost = np.nan if mean_cost_s is None else float(mean_cost_s)
         for name in thresholds:
             med, mean = random_search_queries(n, counts[name])
@@ -338,6 +349,10 @@ def summarize_search(
             rs[f"{name}: queries mean"] = mean
             rs[f"{name}: time median (s)"] = med * mean_cost
         out = pd.concat([out, pd.DataFrame([rs])], ignore_index=True)
+    # counts stay integers (the analytic row has no seeds: <NA>)
+    for col in ("seeds", "queries"):
+        if col in out.columns:
+            out[col] = out[col].astype("Int64")
     for name in thresholds:
         col = f"{name}: queries median"
         for base in baselines:
@@ -350,13 +365,17 @@ def summarize_search(
     return out
 
 
+def _ratio(x: float) -> str:
+    return f"{x:.1f}" if x >= 0.1 else f"{x:.2g}"
+
+
 def _speedup(base: float, method: float, base_budget: float) -> str:
     if not np.isfinite(method) or method <= 0:
         return "-"
     if not np.isfinite(base):
         # the baseline's median search did not get there within its budget
-        return f">{base_budget / method:.1f}"
-    return f"{base / method:.1f}"
+        return f">{_ratio(base_budget / method)}"
+    return _ratio(base / method)
 
 
 def write_report(
@@ -381,20 +400,34 @@ def write_report(
         histories, table_values=values, checkpoints=checkpoints, mean_cost_s=mean_cost
     )
     out = Path(out)
-    summary.to_csv(out / "summary.csv", index=False)
+    write_summary_csv(summary, out / "summary.csv")
     png = plot_regret(histories, out / "regret.png", title=f"{benchmark} {dataset}")
     return summary, png
 
 
-def format_summary(summary: pd.DataFrame) -> str:
-    """``summary`` (from :func:`summarize_search`) as a compact markdown table."""
+def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
+    """``summary`` as CSV: counts as integers, and a target not reached within the budget
+    (``inf`` in the DataFrame) as an empty cell; the ``T: found`` column (``k/n``) says how
+    many seeds reached it."""
+    df = summary.replace([np.inf, -np.inf], np.nan)
+    path = Path(path)
+    df.to_csv(path, index=False)
+    return path
 
-    def q(v: Any) -> str:
-        return (
-            "-"
-            if v is None or (isinstance(v, float) and np.isnan(v))
-            else ("never" if v == np.inf else f"{v:,.0f}")
-        )
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """``summary`` (from :func:`summarize_search`) as a compact markdown table.
+
+    Queries to a target read ``median [q25–q75], max``; a statistic not reached within
+    the budget of B queries reads ``>B``, the maximum ``not found in k`` (k seeds), and a
+    target no seed reached ``not found``."""
+
+    def q(v: Any, budget: Any = None) -> str:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return "-"
+        if v == np.inf:
+            return f">{int(budget):,d}" if budget is not None and not pd.isna(budget) else "-"
+        return f"{v:,.0f}"
 
     targets = [c[: -len(": found")] for c in summary.columns if c.endswith(": found")]
     best = [c for c in summary.columns if c.startswith("best@")]
@@ -408,12 +441,18 @@ def format_summary(summary: pd.DataFrame) -> str:
         cells = [str(r["method"])]
         for t in targets:
             cells.append(str(r[f"{t}: found"]))
-            if r[f"{t}: found"] == "expected":
+            found = str(r[f"{t}: found"])
+            if found == "expected":
                 cells.append(f"{q(r[f'{t}: queries median'])} (mean {q(r[f'{t}: queries mean'])})")
+            elif found.startswith("0/"):
+                cells.append(f"not found in {q(r['queries'])} queries")
             else:
+                b = r["queries"]
+                hit, n = (int(x) for x in found.split("/"))
+                worst = q(r[f"{t}: queries max"]) if hit == n else f"not found in {n - hit}"
                 cells.append(
-                    f"{q(r[f'{t}: queries median'])} [{q(r[f'{t}: queries q25'])}–"
-                    f"{q(r[f'{t}: queries q75'])}], {q(r[f'{t}: queries max'])}"
+                    f"{q(r[f'{t}: queries median'], b)} [{q(r[f'{t}: queries q25'], b)}–"
+                    f"{q(r[f'{t}: queries q75'], b)}], {worst}"
                 )
             tm = r[f"{t}: time median (s)"]
             cells.append("-" if not np.isfinite(tm) else f"{tm / 3600:,.1f}")
@@ -423,37 +462,111 @@ def format_summary(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _aggregate(per_seed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, 25th and 75th percentiles over seeds (axis 0) of step functions that may be
+    +inf ("nothing yet"); inf where the order statistics are."""
+    with np.errstate(invalid="ignore"):
+        qs = np.quantile(per_seed, [0.5, 0.25, 0.75], axis=0)
+    # interpolating between two +inf order statistics gives NaN; the value there is +inf
+    qs = np.where(np.isnan(qs), np.inf, qs)
+    return qs[0], qs[1], qs[2]
+
+
+def regret_curves(histories: pd.DataFrame, *, n_grid: int = 200) -> dict[str, dict[str, Any]]:
+    """Each method's best-so-far regret as step functions on grids shared by its seeds.
+
+    Every seed's regret (``optimum - best value so far``; where the optimum is unknown, a
+    surrogate benchmark, minus the best value so far) is a non-increasing step function of
+    the number of queries and of the simulated time; it is read on a common grid, queries
+    ``1 .. max budget`` and ``n_grid`` log-spaced simulated times from the earliest first
+    query to the latest last one, and only then aggregated. Before a seed's first query (on
+    the time grid) and before its first full-fidelity result its regret is ``+inf`` (nothing
+    found yet); after its last query it keeps its final value. Every order statistic over
+    seeds, and so the median and the quartiles, is then non-increasing as well.
+
+    Returns
+    -------
+    dict
+        ``{label: {"metric": "regret" | "best_value", "queries": (Q,), "by_query": (S, Q),
+        "time": (T,), "by_time": (S, T), "median_query", "q25_query", "q75_query",
+        "median_time", "q25_time", "q75_time"}}``, per-seed arrays in seed order. For
+        ``"best_value"`` the arrays hold the best value itself (non-decreasing; ``-inf``
+        before the first result).
+    """
+    metric = "regret" if histories["regret"].notna().any() else "best_value"
+    sign = 1.0 if metric == "regret" else -1.0  # aggregate a loss: lower is better
+    out: dict[str, dict[str, Any]] = {}
+    for label, g in histories.groupby("label", sort=False):
+        seeds = [h.sort_values("query") for _, h in g.groupby("seed", sort=True)]
+        n_q = int(max(h["query"].max() for h in seeds))
+        queries = np.arange(1, n_q + 1)
+        times = g["sim_time_s"].to_numpy(np.float64)
+        first = min(float(h["sim_time_s"].iloc[0]) for h in seeds)
+        lo = max(first, 1e-3)
+        hi = max(float(np.nanmax(times)), lo * (1 + 1e-9))
+        grid = np.geomspace(lo, hi, n_grid)
+        by_q, by_t = [], []
+        for h in seeds:
+            loss = sign * h[metric].to_numpy(np.float64)
+            loss = np.where(np.isnan(loss), np.inf, loss)
+            loss = np.minimum.accumulate(loss)  # best so far, whatever the history holds
+            iq = np.searchsorted(h["query"].to_numpy(), queries, side="right") - 1
+            by_q.append(loss[np.maximum(iq, 0)])
+            it = np.searchsorted(h["sim_time_s"].to_numpy(np.float64), grid, side="right") - 1
+            by_t.append(np.where(it >= 0, loss[np.maximum(it, 0)], np.inf))
+        curves: dict[str, Any] = {"metric": metric, "queries": queries, "time": grid}
+        for axis, arr in (("query", np.array(by_q)), ("time", np.array(by_t))):
+            med, q25, q75 = _aggregate(arr)
+            curves[f"by_{axis}"] = sign * arr
+            # for best values the quartiles swap sides when the sign flips back
+            lo_q, hi_q = (q25, q75) if sign > 0 else (q75, q25)
+            curves.update(
+                {
+                    f"median_{axis}": sign * med,
+                    f"q25_{axis}": sign * lo_q,
+                    f"q75_{axis}": sign * hi_q,
+                }
+            )
+        out[str(label)] = curves
+    return out
+
+
 def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
     """Best-so-far regret vs queries and vs simulated time: median line and interquartile
-    band over seeds, one colour per method; log-scaled axes. Where the optimum is unknown
-    (a surrogate benchmark) the best value so far is drawn instead. Writes a PNG."""
+    band over seeds (:func:`regret_curves`: each seed a step function on a grid common to
+    all seeds, then aggregated, so the median never rises), one colour per method;
+    log-scaled axes. Where the optimum is unknown (a surrogate benchmark) the best value so
+    far is drawn instead. Writes a PNG."""
     from nasperf.evaluation.plots import _pyplot
 
     plt = _pyplot()
-    metric = "regret" if histories["regret"].notna().any() else "best_value"
+    curves = regret_curves(histories)
+    metric = next(iter(curves.values()))["metric"] if curves else "regret"
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for label, g in histories.groupby("label", sort=False):
-        wide = g.pivot_table(index="query", columns="seed", values=metric, aggfunc="first")
-        wide = wide.ffill()
-        med, q25, q75 = (wide.quantile(q, axis=1) for q in (0.5, 0.25, 0.75))
-        (line,) = axes[0].plot(wide.index, med, label=label)
-        axes[0].fill_between(wide.index, q25, q75, alpha=0.2, color=line.get_color())
-        # time: regret on a common log grid of simulated time
-        tmin = max(float(g["sim_time_s"].min()), 1.0)
-        grid = np.geomspace(tmin, float(g["sim_time_s"].max()), 200)
-        per_seed = []
-        for _, h in g.groupby("seed"):
-            idx = np.searchsorted(h["sim_time_s"].to_numpy(), grid, side="right") - 1
-            r = h[metric].to_numpy()
-            per_seed.append(np.where(idx >= 0, r[np.maximum(idx, 0)], np.nan))
-        arr = np.array(per_seed)
-        axes[1].plot(grid, np.nanmedian(arr, axis=0), color=line.get_color(), label=label)
-        axes[1].fill_between(
-            grid,
-            np.nanquantile(arr, 0.25, axis=0),
-            np.nanquantile(arr, 0.75, axis=0),
+    for label, c in curves.items():
+        (line,) = axes[0].plot(c["queries"], c["median_query"], label=label, drawstyle="steps-post")
+        axes[0].fill_between(
+            c["queries"],
+            c["q25_query"],
+            c["q75_query"],
             alpha=0.2,
             color=line.get_color(),
+            step="post",
+        )
+        axes[1].plot(
+            c["time"],
+            c["median_time"],
+            color=line.get_color(),
+            label=label,
+            drawstyle="steps-post",
+        )
+        axes[1].fill_between(
+            c["time"],
+            c["q25_time"],
+            c["q75_time"],
+            alpha=0.2,
+            color=line.get_color(),
+            step="post",
         )
     for ax, xl in zip(axes, ("queries", "simulated time (s)"), strict=True):
         ax.set_xscale("log")
@@ -461,7 +574,11 @@ def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -
             ax.set_yscale("symlog", linthresh=1e-2)
             ax.set_ylim(bottom=0)
         ax.set_xlabel(xl)
-        ax.set_ylabel("regret (best-so-far)" if metric == "regret" else "best value so far")
+        ax.set_ylabel(
+            "regret of the best so far (median, IQR)"
+            if metric == "regret"
+            else "best value so far (median, IQR)"
+        )
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     if title:
@@ -482,9 +599,14 @@ finished search: rerun the same command to resume. OUT/summary.csv and OUT/regre
 the report (queries and simulated time to the global best and the top 0.1 %, speedup vs
 random search and regularized evolution, best value after 100 / 300 queries).
 
-example: nasperf search --benchmark nb201 --dataset cifar10 --methods rs,re,pls \\
-             --seeds 25 --budget 100 --workers 2 --out search_nb201_c10
-         nasperf search --methods bananas --params bananas='{"acquisition": "ucb"}' ...
+Without --out the folder is searches/<benchmark>-<dataset>-<digest of the searches>, so
+the same command resumes. In summary.csv an empty cell is a target not reached within the
+budget (the "found" column says by how many seeds).
+
+examples:
+  {prog} --benchmark nb201 --dataset cifar10 --methods rs,re,pls \\
+      --seeds 25 --budget 100 --workers 2 --out searches/nb201_c10
+  {prog} --methods bananas --params bananas='{{"acquisition": "ucb"}}' --seeds 5
 """
 
 
@@ -514,27 +636,44 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
-    from .base import available
+    from .base import OPTIMIZERS, available
 
     p = argparse.ArgumentParser(
         prog=prog,
         description="Run simulated architecture searches (many seeds, in parallel) and "
         "report regret, queries / time to targets and speedups.",
-        epilog=_EPILOG,
+        epilog=_EPILOG.format(prog=f"python {prog}" if prog.startswith("run_study") else prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--benchmark", default="nb201", help="nb201 (default) or nb301")
     p.add_argument("--dataset", default="cifar10", help="NB201 dataset (default cifar10)")
+    names = [
+        name + (f" ({', '.join(OPTIMIZERS.aliases(name))})" if OPTIMIZERS.aliases(name) else "")
+        for name in available()
+    ]
     p.add_argument(
         "--methods",
         default="random_search,regularized_evolution,local_search,predictor_local_search",
-        help=f"comma-separated optimizers; available: {', '.join(available())}",
+        metavar="A,B",
+        help="comma-separated optimizers, by name or alias in parentheses: "
+        f"{', '.join(names)} (default: rs,re,ls,pls)",
     )
-    p.add_argument("--params", action="append", default=[], metavar="NAME=JSON")
+    p.add_argument(
+        "--params",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="parameters of one method as a JSON object, e.g. "
+        'bananas=\'{"predictor": "gp"}\' (repeatable; NAME as written in --methods)',
+    )
     p.add_argument("--seeds", type=int, default=25, help="seeds 0..N-1 (default 25)")
     p.add_argument("--budget", type=int, default=100, help="queries per search (default 100)")
     p.add_argument("--time-budget", type=float, help="simulated seconds per search")
-    p.add_argument("--out", required=True, metavar="DIR", help="results folder (resumable)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="results folder, resumable (default searches/<benchmark>-<dataset>-<digest>)",
+    )
     p.add_argument("--engine", default="local", choices=("local", "dask", "ray"))
     p.add_argument("--workers", type=int, default=1, help="parallel searches (default 1)")
     p.add_argument("--scheduler", help="Dask scheduler address")
@@ -553,6 +692,18 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         )
     except (ValueError, LookupError) as err:
         p.error(str(err))
+    if args.out is None:
+        import hashlib
+
+        digest = hashlib.sha256("".join(sorted(t["hash"] for t in trials)).encode())
+        args.out = str(
+            Path("searches") / f"{args.benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
+        )
+    print(
+        f"{prog}: {len(trials)} searches ({', '.join(dict.fromkeys(t['label'] for t in trials))}"
+        f"; {args.seeds} seed(s), {args.budget} queries) -> {args.out}",
+        file=sys.stderr,
+    )
     hist = run_search_study(
         trials,
         args.out,

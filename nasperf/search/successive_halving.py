@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
+from typing import ClassVar
+
+from sklearn.utils._param_validation import Interval
 
 from ._brackets import BracketOptimizer
 from .base import register
@@ -41,6 +45,13 @@ class SuccessiveHalving(BracketOptimizer):
     Optimization", AISTATS 2016.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "eta": [Interval(Real, 1, None, closed="neither")],
+        "min_fidelity": [str, None],
+        "max_fidelity": [str, None],
+        "n_configs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
@@ -56,7 +67,6 @@ class SuccessiveHalving(BracketOptimizer):
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        self.check_positive_ints("n_configs", optional=("n_configs",))
 
     def _plan(self, index: int) -> tuple[int, int]:
         s = len(self.rungs_) - 1

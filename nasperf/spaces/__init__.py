@@ -17,7 +17,9 @@ from .base import (
     SearchSpace,
     as_rng,
     dag_hash,
+    resolve_space,
     resolve_task,
+    space_of,
 )
 from .complexity import Complexity, count_complexity
 from .nb101 import NB101Arch, NB101Space
@@ -73,5 +75,7 @@ __all__ = [
     "count_complexity",
     "dag_hash",
     "get_space",
+    "resolve_space",
     "resolve_task",
+    "space_of",
 ]

@@ -34,7 +34,9 @@ __all__ = [
     "TASKS",
     "as_rng",
     "dag_hash",
+    "resolve_space",
     "resolve_task",
+    "space_of",
 ]
 
 A = TypeVar("A", bound=Hashable)
@@ -255,6 +257,96 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[A
     return hashlib.md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
 
 
+def _space_names() -> str:
+    return ", ".join(SPACES.names(aliases=False))
+
+
+def space_of(value: Any) -> SearchSpace:
+    """The registered search space whose architecture type ``value`` is (an instance).
+
+    Architecture values know their space: the space registered (``SPACES``) with
+    ``arch_type`` equal to ``type(value)``. Text and NASLib keys do not.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is not an architecture value of exactly one registered space; the
+        message says to pass ``space=``.
+    """
+    kind = type(value)
+    owners: dict[int, type] = {}
+    for name in SPACES.names(aliases=False):
+        cls = SPACES.get(name)
+        if getattr(cls, "arch_type", None) is kind:
+            owners.setdefault(id(cls), cls)
+    if len(owners) == 1:
+        return _instance(next(iter(owners.values())))
+    if owners:
+        names = ", ".join(sorted(c.name for c in owners.values()))
+        raise ValueError(
+            f"a {kind.__name__} belongs to several registered search spaces ({names}); "
+            "pass space= to say which"
+        )
+    if isinstance(value, str | bytes):
+        what = "architectures given as text do not say which space they belong to"
+    else:
+        what = f"no registered search space has architectures of type {kind.__name__}"
+    raise ValueError(
+        f"the search space is not known: pass space= (a registered name: {_space_names()}; or "
+        f"a SearchSpace instance); {what}"
+    )
+
+
+_INSTANCES: dict[type, SearchSpace] = {}
+
+
+def _instance(cls: type) -> SearchSpace:
+    # Spaces hold rules, not per-call state, so one default instance per class is shared.
+    if cls not in _INSTANCES:
+        _INSTANCES[cls] = cls()
+    return _INSTANCES[cls]
+
+
+def resolve_space(space: Any, archs: Any = None) -> SearchSpace:
+    """A space instance from a registered name, an instance, or (``space=None``) the
+    architecture values in ``archs``.
+
+    Parameters
+    ----------
+    space : str, SearchSpace or None
+        ``None``: inferred from the first of ``archs`` with :func:`space_of`.
+    archs : sequence, optional
+        The architectures the space is for (only read when ``space`` is None).
+
+    Raises
+    ------
+    ValueError
+        ``space`` is None and cannot be inferred ("pass space="), or is neither a name nor
+        a space.
+    """
+    if isinstance(space, SearchSpace):
+        return space
+    if isinstance(space, str):
+        return SPACES.get(space)()
+    if space is None:
+        first = None
+        if archs is not None and not isinstance(archs, str | bytes):
+            try:
+                first = archs[0] if len(archs) else None
+            except (TypeError, KeyError, IndexError):
+                first = None
+        if first is None:
+            raise ValueError(
+                "the search space is not known: pass space= (a registered name: "
+                f"{_space_names()}; or a SearchSpace instance)"
+            )
+        return space_of(first)
+    raise ValueError(
+        "space must be a registered name, a SearchSpace instance or None (inferred from "
+        f"architecture values), got {type(space).__name__}"
+    )
+
+
 class SearchSpace(ABC, Generic[A]):
     """Base class of search spaces.
 
@@ -314,7 +406,11 @@ class SearchSpace(ABC, Generic[A]):
         raise NotImplementedError(f"{self.name} has no NASLib key format")
 
     def coerce(self, value: Any) -> A:
-        """Accept an architecture value, its native string, or a NASLib key."""
+        """Accept an architecture value, its native string, or a NASLib key.
+
+        Raises ``InvalidArchitectureError`` for anything else, including keys of a space
+        that has no NASLib format (``from_naslib`` not implemented).
+        """
         if isinstance(value, self.arch_type):
             self.validate(value)
             return value
@@ -327,7 +423,21 @@ class SearchSpace(ABC, Generic[A]):
                 except (InvalidArchitectureError, NotImplementedError):
                     pass
                 raise
-        return self.from_naslib(value)
+        try:
+            return self.from_naslib(value)
+        except NotImplementedError:
+            raise InvalidArchitectureError(
+                "arch",
+                value,
+                f"expected a {self.arch_type.__name__} or its text ({self.name} has no NASLib "
+                "key format)",
+                space=self.name,
+            ) from None
+
+    @staticmethod
+    def of(value: Any) -> SearchSpace:
+        """The registered space of an architecture value (see :func:`space_of`)."""
+        return space_of(value)
 
     def validate(self, arch: A) -> None:
         """Raise ``InvalidArchitectureError`` if ``arch`` is not a valid member of the space."""
@@ -397,12 +507,61 @@ class SearchSpace(ABC, Generic[A]):
     def random_architecture(self, rng: np.random.Generator) -> A:
         """One architecture drawn uniformly (as the space defines uniform) from ``rng``."""
 
-    def sample(self, n: int, seed: RandomState = 0) -> list[A]:
-        """``n`` architectures drawn with :meth:`random_architecture`, reproducible by seed."""
-        if not isinstance(n, int | np.integer) or n < 0:
+    def sample(self, n: int, seed: RandomState = 0, *, unique: bool | None = None) -> list[A]:
+        """``n`` architectures drawn with :meth:`random_architecture`, reproducible by seed.
+
+        Parameters
+        ----------
+        n : int
+            How many architectures.
+        seed : int, numpy Generator or None
+        unique : bool, optional
+            Distinct values only (repeats are redrawn), so that a sample split into train
+            and test sets never holds one architecture on both sides. Default: True for
+            finite spaces (``size`` known), False otherwise (where repeats are vanishingly
+            rare). The draws are the same as without ``unique`` up to the first repeat.
+
+        Raises
+        ------
+        ValueError
+            ``unique`` and ``n`` larger than the space's ``size``.
+        """
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
+        n = int(n)
         rng = as_rng(seed)
-        return [self.random_architecture(rng) for _ in range(int(n))]
+        size = self.size
+        if unique is None:
+            unique = size is not None
+        if not unique:
+            return [self.random_architecture(rng) for _ in range(n)]
+        if size is not None and n > size:
+            raise ValueError(
+                f"cannot draw {n} distinct architectures from {self.name}, which has only "
+                f"{size}; ask for at most {size}, or pass unique=False for repeats"
+            )
+        seen: dict[A, None] = {}
+        # Rejection is fast until the space is nearly exhausted (a coupon collector needs
+        # size * ln(size) draws for all of it); past this many draws the rest comes from the
+        # enumeration, so no request costs unbounded time.
+        limit = 20 * n + 1000
+        draws = 0
+        while len(seen) < n and draws < limit:
+            seen.setdefault(self.random_architecture(rng), None)
+            draws += 1
+        if len(seen) < n:
+            try:
+                if size is None:
+                    raise NotImplementedError
+                rest = [a for a in self.enumerate() if a not in seen]
+            except NotImplementedError:
+                raise ValueError(
+                    f"{self.name}: found only {len(seen)} distinct architectures in {draws} "
+                    f"draws, fewer than n={n}; pass unique=False to allow repeats"
+                ) from None
+            for i in rng.choice(len(rest), size=n - len(seen), replace=False):
+                seen[rest[int(i)]] = None
+        return list(seen)
 
     @abstractmethod
     def neighbors(self, arch: A) -> list[A]:
@@ -479,18 +638,39 @@ class SearchSpace(ABC, Generic[A]):
         )
 
     def complexity(
-        self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any
+        self,
+        arch: A,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        convention: str = "naslib",
+        **kwargs: Any,
     ) -> Complexity:
-        """FLOPs and parameters of the network (NASLib's convention, see ``complexity``)."""
+        """FLOPs and parameters of the network on one image.
+
+        ``convention``: ``"naslib"`` (NASLib's FLOPs: BN, ReLU and pooling included) or
+        ``"macs"`` (multiply-accumulates of convolutions and linear layers only, as macro
+        benchmarks report them); see :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
+        :meth:`build_network`.
+        """
         task = resolve_task(dataset)
         arch = self.coerce(arch)
         return count_complexity(
-            lambda: self.build_network(arch, task, **kwargs), task.input_shape(1)
+            lambda: self.build_network(arch, task, **kwargs),
+            task.input_shape(1),
+            convention=convention,
         )
 
-    def flops(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> float:
-        """MFLOPs of one forward pass on one image, as NASLib reports them."""
-        return self.complexity(arch, dataset, **kwargs).mflops
+    def flops(
+        self,
+        arch: A,
+        dataset: str | ImageTask = "cifar10",
+        *,
+        convention: str = "naslib",
+        **kwargs: Any,
+    ) -> float:
+        """MFLOPs of one forward pass on one image: NASLib's count (``convention="naslib"``,
+        default) or MACs of convolutions and linear layers (``convention="macs"``)."""
+        return self.complexity(arch, dataset, convention=convention, **kwargs).mflops
 
     def params(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> float:
         """Parameters of the network, in millions."""

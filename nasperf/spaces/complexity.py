@@ -1,7 +1,19 @@
-"""FLOPs and parameter counts of a PyTorch network, in NASLib's convention.
+"""FLOPs and parameter counts of a PyTorch network, in NASLib's or the MACs convention.
 
-NASLib (and NAS-Bench-Suite-Zero) report ``flops`` and ``params`` from tensorwatch's
-``ModelStats`` (a fork of torchstat), run on one image. The convention, reproduced here:
+Two conventions (``convention=`` of :func:`count_complexity` and of every space's
+``flops`` / ``complexity``):
+
+``"naslib"`` (default)
+    What NASLib (and NAS-Bench-Suite-Zero) report as ``flops``: tensorwatch's
+    ``ModelStats`` (a fork of torchstat) run on one image; BN, ReLU and pooling count (below).
+``"macs"``
+    Multiply-accumulates of the ``Conv2d`` and ``Linear`` layers only (``k_h * k_w *
+    C_in / groups * C_out`` per output position, ``in * out`` per linear row; biases, BN,
+    activations and pooling are free), what macro-space benchmarks and ``thop``-style
+    counters report (NAS-Bench-Macro's ``flops``, MobileNet-style "MACs"). On the same
+    network it is a few per cent below ``"naslib"``.
+
+Parameters are the same in both. NASLib's convention in detail:
 
 * Only leaf modules are counted, and only those that are called in the forward pass.
 * ``Conv2d``: ``k_h * k_w * C_in * (C_out / groups)`` per output position, plus ``C_out`` per
@@ -31,7 +43,19 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["Complexity", "count_complexity", "module_flops"]
+__all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
+
+#: FLOP-counting conventions (see the module docstring).
+CONVENTIONS: tuple[str, ...] = ("naslib", "macs")
+
+
+def check_convention(convention: str) -> str:
+    """``convention`` if it is one of :data:`CONVENTIONS`, else a ``ValueError`` naming them."""
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"convention must be one of {', '.join(map(repr, CONVENTIONS))}, got {convention!r}"
+        )
+    return convention
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +82,22 @@ def _adaptive_pool_flops(inp: torch.Tensor, out: torch.Tensor) -> int:
     return n * c * total
 
 
-def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int:
+def module_flops(
+    module: nn.Module, inp: torch.Tensor, out: torch.Tensor, convention: str = "naslib"
+) -> int:
     """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc)."""
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
         n, c_out, oh, ow = out.shape
         positions = n * oh * ow
         flops = kh * kw * inp.shape[1] * (c_out // module.groups) * positions
-        if module.bias is not None:
+        if module.bias is not None and convention == "naslib":
             flops += c_out * positions
         return int(flops)
+    if isinstance(module, nn.Linear):
+        return int(inp.shape[0] * module.in_features * module.out_features)
+    if convention == "macs":
+        return 0
     if isinstance(module, nn.BatchNorm2d):
         return int(inp.numel() * (2 if module.affine else 1))
     if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
@@ -77,14 +107,14 @@ def module_flops(module: nn.Module, inp: torch.Tensor, out: torch.Tensor) -> int
         return int(out.numel() * kh * kw)
     if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
         return _adaptive_pool_flops(inp, out)
-    if isinstance(module, nn.Linear):
-        return int(inp.shape[0] * module.in_features * module.out_features)
     return 0
 
 
 def count_complexity(
     build: Callable[[], nn.Module] | nn.Module,
     input_shape: tuple[int, ...],
+    *,
+    convention: str = "naslib",
 ) -> Complexity:
     """Count FLOPs and parameters of a network for one input of ``input_shape``.
 
@@ -96,12 +126,15 @@ def count_complexity(
         and without gradients; its parameters and training flag are left as they were.
     input_shape : tuple of int
         Shape of one input batch, e.g. ``(1, 3, 32, 32)``.
+    convention : {"naslib", "macs"}
+        How FLOPs are counted (see the module docstring); parameters are the same.
 
     Returns
     -------
     Complexity
         ``mflops`` (FLOPs / 1e6) and ``mparams`` (parameters / 1e6).
     """
+    check_convention(convention)
     if isinstance(build, nn.Module):
         net = build
     else:
@@ -124,7 +157,7 @@ def count_complexity(
             or not isinstance(output, torch.Tensor)
         ):
             return
-        flops += module_flops(module, args[0], output)
+        flops += module_flops(module, args[0], output, convention)
         called[id(module)] = module
 
     handles = [

@@ -58,7 +58,7 @@ import torch
 from nasperf.errors import InvalidArchitectureError
 
 from .base import SPACES, CellGraph, ImageTask, SearchSpace, dag_hash, resolve_task
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .nb101_network import NB101Network, leaf_blocks, make_block
 
 __all__ = ["NB101Arch", "NB101Space", "NB101_OPS"]
@@ -478,6 +478,7 @@ class NB101Space(SearchSpace[NB101Arch]):
         stem_channels: int = 128,
         num_stacks: int = 3,
         cells_per_stack: int = 3,
+        convention: str = "naslib",
     ) -> Complexity:
         """FLOPs / parameters summed from cached per-block costs (exact, no network built).
 
@@ -489,6 +490,7 @@ class NB101Space(SearchSpace[NB101Arch]):
         arch = self.coerce(arch)
         task = resolve_task(dataset)
         self._check_sizes(stem_channels, num_stacks, cells_per_stack)
+        check_convention(convention)
         m, ops = self.pruned(arch)
         flops = params = 0.0
         for block in leaf_blocks(
@@ -501,14 +503,14 @@ class NB101Space(SearchSpace[NB101Arch]):
             in_channels=task.channels,
             resolution=task.resolution,
         ):
-            c = _block_cost(*block)
+            c = _block_cost(*block, convention)
             flops += c.mflops
             params += c.mparams
         return Complexity(mflops=flops, mparams=params)
 
 
 @lru_cache(maxsize=4096)
-def _block_cost(kind: str, args: tuple[int, ...]) -> Complexity:
+def _block_cost(kind: str, args: tuple[int, ...], convention: str = "naslib") -> Complexity:
     with torch.device("meta"):
         module, shape = make_block(kind, args)
-    return count_complexity(module, shape)
+    return count_complexity(module, shape, convention=convention)

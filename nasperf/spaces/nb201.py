@@ -44,7 +44,7 @@ from ._nb201_cell import (
     swapped_inner_nodes,
 )
 from .base import SPACES, CellGraph, GraphBatch, ImageTask, SearchSpace, resolve_task
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .nb201_network import EDGES, NB201_OPS, NB201Network, make_op
 
 __all__ = ["NB201Arch", "NB201Space", "NB201_OPS"]
@@ -236,6 +236,7 @@ class NB201Space(SearchSpace[NB201Arch]):
         *,
         channels: int = 16,
         cells_per_stage: int = 5,
+        convention: str = "naslib",
     ) -> Complexity:
         """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
 
@@ -245,20 +246,23 @@ class NB201Space(SearchSpace[NB201Arch]):
         """
         arch = self.coerce(arch)
         task = resolve_task(dataset)
-        base = _skeleton_cost(task, channels, cells_per_stage)
+        check_convention(convention)
+        base = _skeleton_cost(task, channels, cells_per_stage, convention)
         flops, params = base.mflops, base.mparams
         for stage in range(3):
             width = channels * 2**stage
             res = -(-task.resolution // 2**stage)
             for op in arch.ops:
-                c = _op_cost(op, width, res)
+                c = _op_cost(op, width, res, convention)
                 flops += cells_per_stage * c.mflops
                 params += cells_per_stage * c.mparams
         return Complexity(mflops=flops, mparams=params)
 
 
 @lru_cache(maxsize=64)
-def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Complexity:
+def _skeleton_cost(
+    task: ImageTask, channels: int, cells_per_stage: int, convention: str = "naslib"
+) -> Complexity:
     return count_complexity(
         lambda: NB201Network(
             ("none",) * 6,
@@ -268,9 +272,14 @@ def _skeleton_cost(task: ImageTask, channels: int, cells_per_stage: int) -> Comp
             in_channels=task.channels,
         ),
         task.input_shape(1),
+        convention=convention,
     )
 
 
 @lru_cache(maxsize=256)
-def _op_cost(op: str, channels: int, resolution: int) -> Complexity:
-    return count_complexity(lambda: make_op(op, channels), (1, channels, resolution, resolution))
+def _op_cost(op: str, channels: int, resolution: int, convention: str = "naslib") -> Complexity:
+    return count_complexity(
+        lambda: make_op(op, channels),
+        (1, channels, resolution, resolution),
+        convention=convention,
+    )

@@ -61,7 +61,7 @@ from .base import (
     _choose_sorted,
     resolve_task,
 )
-from .complexity import Complexity, count_complexity
+from .complexity import Complexity, check_convention, count_complexity
 from .darts_network import DARTS_OPS, EDGE_OFFSET, DartsNetwork, make_op
 
 __all__ = ["DARTS_OPS", "NB301Arch", "NB301Space"]
@@ -595,6 +595,7 @@ class NB301Space(SearchSpace[NB301Arch]):
         stem_multiplier: int = 3,
         auxiliary: bool = False,
         affine: bool = False,
+        convention: str = "naslib",
     ) -> Complexity:
         """FLOPs / parameters, summed from cached per-operation costs (exact, no network built).
 
@@ -605,9 +606,12 @@ class NB301Space(SearchSpace[NB301Arch]):
         """
         arch = self.coerce(arch)
         task = resolve_task(dataset)
-        key = (task, channels, layers, stem_multiplier, affine)
+        check_convention(convention)
+        key = (task, channels, layers, stem_multiplier, affine, convention)
         flops, params = _skeleton_cost(*key)
-        for op_flops, op_params in _ops_costs(arch, task.resolution, channels, layers, affine):
+        for op_flops, op_params in _ops_costs(
+            arch, task.resolution, channels, layers, affine, convention
+        ):
             flops += op_flops
             params += op_params
         return Complexity(mflops=flops / 1e6, mparams=params / 1e6)
@@ -672,7 +676,12 @@ def _cell_layout(resolution: int, layers: int) -> list[tuple[bool, int]]:
 
 
 def _ops_costs(
-    arch: NB301Arch, resolution: int, channels: int, layers: int, affine: bool
+    arch: NB301Arch,
+    resolution: int,
+    channels: int,
+    layers: int,
+    affine: bool,
+    convention: str = "naslib",
 ) -> list[tuple[int, int]]:
     costs = []
     width = channels
@@ -682,21 +691,30 @@ def _ops_costs(
         for op, inp in arch.reduce if reduction else arch.normal:
             stride = 2 if reduction and inp < 2 else 1
             in_res = res if stride == 2 or not reduction else -(-res // 2)
-            costs.append(_op_cost(op, width, stride, in_res, affine))
+            costs.append(_op_cost(op, width, stride, in_res, affine, convention))
     return costs
 
 
 @lru_cache(maxsize=512)
-def _op_cost(op: str, channels: int, stride: int, resolution: int, affine: bool) -> tuple[int, int]:
+def _op_cost(
+    op: str, channels: int, stride: int, resolution: int, affine: bool, convention: str
+) -> tuple[int, int]:
     c = count_complexity(
-        lambda: make_op(op, channels, stride, affine=affine), (1, channels, resolution, resolution)
+        lambda: make_op(op, channels, stride, affine=affine),
+        (1, channels, resolution, resolution),
+        convention=convention,
     )
     return round(c.mflops * 1e6), round(c.mparams * 1e6)
 
 
 @lru_cache(maxsize=64)
 def _skeleton_cost(
-    task: ImageTask, channels: int, layers: int, stem_multiplier: int, affine: bool
+    task: ImageTask,
+    channels: int,
+    layers: int,
+    stem_multiplier: int,
+    affine: bool,
+    convention: str = "naslib",
 ) -> tuple[int, int]:
     # Any genotype works: count its whole network, then take its operations away.
     cell = tuple(("skip_connect", i) for i in (0, 1, 0, 1, 0, 1, 0, 1))
@@ -713,9 +731,10 @@ def _skeleton_cost(
             in_channels=task.channels,
         ),
         task.input_shape(1),
+        convention=convention,
     )
     flops, params = round(total.mflops * 1e6), round(total.mparams * 1e6)
-    for f, p in _ops_costs(arch, task.resolution, channels, layers, affine):
+    for f, p in _ops_costs(arch, task.resolution, channels, layers, affine, convention):
         flops -= f
         params -= p
     return flops, params

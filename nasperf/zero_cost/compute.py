@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import math
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,14 +149,20 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
 _WORKER_JOB: _Job | None = None
 
 
-def _init_worker(job: _Job, imports: Sequence[str]) -> None:
+def _init_worker(job: _Job, imports: Sequence[str], parent: int | None = None) -> None:
     import torch
 
+    from nasperf._process import watch_parent
+
     global _WORKER_JOB
+    if parent is not None:
+        watch_parent(parent)  # exit when the computing process dies (kill -9 included)
     # One intra-op thread per process: N workers use N cores without oversubscription.
     torch.set_num_threads(1)
+    from nasperf._imports import import_user_module
+
     for module in imports:
-        importlib.import_module(module)
+        import_user_module(module)
     _WORKER_JOB = job
 
 
@@ -299,12 +306,17 @@ class Computation:
         progress: bool = False,
         imports: Sequence[str] = (),
         desc: str = "proxies",
+        claim: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[str, str, Scores]]:
         """Yield ``(text, hash, {proxy: (value, reason)})`` per distinct architecture.
 
         Cached ones first (in input order), then the computed ones as they finish (in input
         order with ``workers=1``, in completion order otherwise). Each computed architecture
         is written to the cache in its own transaction before it is yielded.
+
+        ``claim(text)``, if given, is asked just before an architecture that needs
+        computing is dispatched (at most two per worker ahead of the results); one it
+        refuses (another process is computing it) is skipped, not yielded.
         """
         if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
             raise ValueError(f"workers must be a positive int, got {workers!r}")
@@ -327,8 +339,11 @@ class Computation:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(pending), desc=desc, unit="arch", disable=not progress)
+        n = min(int(workers), len(pending))
+        if claim is not None:
+            pending = (p for p in pending if claim(p[0][0]))
         try:
-            for (text, h), scores, seconds in self._results(pending, int(workers), imports):
+            for (text, h), scores, seconds in self._results(pending, n, imports):
                 if self.cache is not None:
                     self.cache.put(self.settings, (h, text), scores, seconds=seconds)
                 have = cached.get((h, text), {})
@@ -337,20 +352,43 @@ class Computation:
         finally:
             bar.close()
 
-    def _results(self, pending, workers: int, imports: Sequence[str]):
-        if workers == 1 or len(pending) == 1:
+    def _results(self, pending: Iterable, workers: int, imports: Sequence[str]):
+        if workers == 1:
             for key, arch, missing in pending:
                 scores, seconds = _evaluate(self.job, arch, missing)
                 yield key, scores, seconds
             return
         import multiprocessing
+        import queue
 
         # spawn, not fork: a forked child of a process that has used CUDA or OpenMP threads
-        # can hang; each worker imports torch afresh and runs one intra-op thread.
+        # can hang; each worker imports torch afresh and runs one intra-op thread, and exits
+        # if this process dies.
         ctx = multiprocessing.get_context("spawn")
-        n = min(workers, len(pending))
-        with ctx.Pool(n, initializer=_init_worker, initargs=(self.job, tuple(imports))) as pool:
-            yield from pool.imap_unordered(_worker_evaluate, pending, chunksize=1)
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        items = iter(pending)
+        with ctx.Pool(
+            workers, initializer=_init_worker, initargs=(self.job, tuple(imports), os.getpid())
+        ) as pool:
+            # Two items per worker in flight, taken from ``pending`` only as they are
+            # dispatched (so a caller's claim is taken just before the work starts).
+            running = 0
+            for item in itertools.islice(items, 2 * workers):
+                pool.apply_async(
+                    _worker_evaluate, (item,), callback=done.put, error_callback=done.put
+                )
+                running += 1
+            while running:
+                result = done.get()
+                running -= 1
+                if isinstance(result, BaseException):
+                    raise result
+                yield result
+                for item in itertools.islice(items, 1):
+                    pool.apply_async(
+                        _worker_evaluate, (item,), callback=done.put, error_callback=done.put
+                    )
+                    running += 1
 
 
 # ---------------------------------------------------------------------- public API

@@ -11,6 +11,16 @@ Columns: ``arch``, one per proxy (floats written with ``repr``: exact round trip
 where undefined), ``nan_reasons`` (JSON ``{proxy: reason}`` for the NaN ones, else empty).
 A sidecar ``<out>.settings.json`` records what the scores depend on; resuming with other
 settings is an error rather than a silently mixed file.
+
+Several processes may write one output at once (two ``nasperf proxies`` commands, or a
+rerun while the first still runs). ``<out>.claims.sqlite`` beside it holds their claims
+(:mod:`nasperf._claims`) and the set of architectures in the journal: a process claims an
+architecture before computing it, so they share the work; every change to the journal
+(appending a row, cutting a partial line, the parquet export) happens under that
+database's write lock, and a row whose architecture is already in the journal is not
+written again. A journal holds each architecture once; :func:`read_table` drops exact
+repeats of a row (left by versions before claims) and refuses an architecture whose rows
+differ, naming the file, the lines and the architecture.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import io
 import json
 import math
 import os
+import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf._claims import WorkClaims
+
 REASONS_COLUMN = "nan_reasons"
+_DONE_SCHEMA = "CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY)"
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -83,20 +97,28 @@ def _read_journal(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def _rows_to_frame(header: Sequence[str], rows: Sequence[Sequence[str]]) -> pd.DataFrame:
+def _rows_to_frame(
+    header: Sequence[str], rows: Sequence[Sequence[str]], where: Any = "proxies table"
+) -> pd.DataFrame:
     if not header or header[0] != "arch":
         raise ValueError(f"not a nasperf proxies table: first column is not 'arch' ({header})")
     proxies = [c for c in header[1:] if c != REASONS_COLUMN]
     pos = {c: k for k, c in enumerate(header)}
     index, values, reasons = [], [], {}
-    seen = set()
-    for row in rows:
+    seen: dict[str, int] = {}
+    for k, row in enumerate(rows):
         if len(row) != len(header):
             raise ValueError(f"malformed row with {len(row)} fields, expected {len(header)}")
         arch = row[0]
         if arch in seen:
-            continue
-        seen.add(arch)
+            first = seen[arch]
+            if list(rows[first]) != list(row):
+                raise ValueError(
+                    f"{where}: architecture {arch!r} has two different rows (lines "
+                    f"{first + 2} and {k + 2}); a proxies table holds each architecture once"
+                )
+            continue  # an exact repeat (written twice by concurrent runs of old versions)
+        seen[arch] = k
         index.append(arch)
         values.append([float(row[pos[p]]) for p in proxies])
         if REASONS_COLUMN in pos and row[pos[REASONS_COLUMN]]:
@@ -117,7 +139,7 @@ def read_table(path: Path) -> pd.DataFrame:
         header, rows = _read_journal_readonly(path)
         if header is None:
             raise ValueError(f"{path} is empty")
-        return _rows_to_frame(header, rows)
+        return _rows_to_frame(header, rows, path)
     raw = pd.read_parquet(path)
     if "arch" in raw.columns:
         raw = raw.set_index("arch")
@@ -125,6 +147,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if REASONS_COLUMN in raw.columns:
         reasons = {a: json.loads(t) for a, t in raw[REASONS_COLUMN].items() if t}
         raw = raw.drop(columns=[REASONS_COLUMN])
+    if not raw.index.is_unique:
+        dup = raw.index[raw.index.duplicated()][0]
+        raise ValueError(f"{path}: architecture {dup!r} appears more than once")
     df = raw.astype(np.float64)
     df.index = pd.Index(list(df.index), name="arch")
     df.attrs["reasons"] = reasons
@@ -166,7 +191,7 @@ def _row_line(
 
 
 class ResultsFile:
-    """Append-only, resumable output of proxy scores.
+    """Append-only, resumable output of proxy scores, shared by concurrent writers.
 
     Parameters
     ----------
@@ -176,6 +201,9 @@ class ResultsFile:
         Score columns, in order.
     settings : mapping
         What the scores depend on (JSON); must match the sidecar of an existing output.
+
+    Use: :meth:`open` (returns the architectures already written), then :meth:`claim` an
+    architecture before computing it and :meth:`append` its row, finally :meth:`close`.
     """
 
     def __init__(self, path: Path, proxies: Sequence[str], settings: Mapping[str, Any]) -> None:
@@ -190,12 +218,32 @@ class ResultsFile:
             else self.path.with_name(self.path.name + ".partial.csv")
         )
         self.sidecar = self.path.with_name(self.path.name + ".settings.json")
-        self._fh = None
+        self.claims_path = self.path.with_name(self.path.name + ".claims.sqlite")
+        self.claims: WorkClaims | None = None
 
     def open(self) -> set[str]:
         """Prepare the journal; return the architecture texts it already holds."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._check_settings()
+        self.claims = WorkClaims(self.claims_path, done=("done", "key"), on_stale=self._sync)
+        try:
+            with self.claims.transaction() as conn:
+                conn.execute(_DONE_SCHEMA)
+                self._check_settings()
+                self._prepare_journal()
+                return self._sync(conn)
+        except BaseException:
+            self.claims.close()
+            self.claims = None
+            raise
+
+    def claim(self, arch: str) -> bool:
+        """Claim ``arch`` for this process; False if it is written or another live process
+        is computing it."""
+        assert self.claims is not None, "open() first"
+        return self.claims.claim(arch)
+
+    def _prepare_journal(self) -> None:
+        """Under the write lock: a journal with our header and only complete lines."""
         if self.format == "parquet" and not self.journal.exists() and self.path.exists():
             # Extending a finished parquet output: its rows seed a new journal.
             done = read_table(self.path)
@@ -204,16 +252,26 @@ class ResultsFile:
                 self.journal,
                 "".join([_line(self.header), *_frame_to_lines(done, self.proxies)]).encode(),
             )
-        header, rows = (None, [])
+        header = None
         if self.journal.exists():
-            header, rows = _read_journal(self.journal)
+            header, _ = _read_journal(self.journal)
         if header is None:
             _atomic_write(self.journal, _line(self.header).encode())
-            rows = []
         else:
             self._check_columns(header)
-        self._fh = open(self.journal, "a", encoding="utf-8", newline="")
-        return {row[0] for row in rows}
+
+    def _sync(self, conn: sqlite3.Connection) -> set[str]:
+        """Make the ``done`` table list exactly the journal's architectures; return them.
+        (A process killed between writing a row and committing it leaves the row in the
+        journal only.)"""
+        texts: set[str] = set()
+        if self.journal.exists():
+            texts = {row[0] for row in _read_journal_readonly(self.journal)[1] if row}
+        elif self.path.exists():
+            texts = set(read_table(self.path).index)
+        conn.execute("DELETE FROM done")
+        conn.executemany("INSERT INTO done (key) VALUES (?)", ((t,) for t in texts))
+        return texts
 
     def _check_columns(self, header: Sequence[str]) -> None:
         if list(header) != self.header:
@@ -241,28 +299,47 @@ class ResultsFile:
         elif not self.sidecar.exists() or not has_output:
             _atomic_write(self.sidecar, (text + "\n").encode())
 
-    def append(self, arch: str, scores: Mapping[str, tuple[float, str | None]]) -> None:
-        """Write one architecture's row durably (one write, flush, fsync)."""
-        assert self._fh is not None, "open() first"
-        self._fh.write(_row_line(arch, scores, self.proxies))
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+    def append(self, arch: str, scores: Mapping[str, tuple[float, str | None]]) -> bool:
+        """Write one architecture's row durably (one write, flush, fsync) unless the journal
+        already holds it; drop any claim on it. Returns whether the row was written."""
+        assert self.claims is not None, "open() first"
+        line = _row_line(arch, scores, self.proxies)
+        with self.claims.transaction() as conn:
+            if conn.execute("SELECT 1 FROM done WHERE key = ?", (arch,)).fetchone():
+                conn.execute("DELETE FROM claims WHERE key = ?", (arch,))
+                return False
+            if not self.journal.exists():  # another process exported it to parquet
+                self._prepare_journal()
+            with open(self.journal, "a", encoding="utf-8", newline="") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+            conn.execute("INSERT INTO done (key) VALUES (?)", (arch,))
+            conn.execute("DELETE FROM claims WHERE key = ?", (arch,))
+        return True
 
     def close(self, *, complete: bool) -> None:
-        """Close the journal; when ``complete``, export a parquet output and drop the journal."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        if complete and self.format == "parquet":
-            df = read_table(self.journal)
-            out = df.copy()
-            out[REASONS_COLUMN] = [
-                json.dumps(df.attrs["reasons"][a], sort_keys=True)
-                if a in df.attrs["reasons"]
-                else ""
-                for a in df.index
-            ]
-            buf = io.BytesIO()
-            out.reset_index().to_parquet(buf, index=False)
-            _atomic_write(self.path, buf.getvalue())
-            self.journal.unlink()
+        """Drop this process's claims; when ``complete``, export a parquet output (from the
+        journal, which then goes) under the write lock."""
+        if self.claims is None:
+            return
+        try:
+            if complete and self.format == "parquet":
+                with self.claims.transaction():
+                    if self.journal.exists():
+                        self._export()
+        finally:
+            self.claims.close()
+            self.claims = None
+
+    def _export(self) -> None:
+        df = read_table(self.journal)
+        out = df.copy()
+        out[REASONS_COLUMN] = [
+            json.dumps(df.attrs["reasons"][a], sort_keys=True) if a in df.attrs["reasons"] else ""
+            for a in df.index
+        ]
+        buf = io.BytesIO()
+        out.reset_index().to_parquet(buf, index=False)
+        _atomic_write(self.path, buf.getvalue())
+        self.journal.unlink()

@@ -101,6 +101,17 @@ def test_zero_cost_side_information_requires_coverage():
     nasperf.datasets.clear_cache()
 
 
+def test_task_metadata_names_target_direction_size_and_side_information():
+    # the rows available_tasks() is made of, on tables that load in well under a second
+    row = benchmark_metadata("tnb101_micro", "room_layout")
+    assert row["metric"] == "negated L2 (MSE) loss" and row["higher_is_better"]
+    assert row["size"] == 711 and "jacov" in row["zero_cost_proxies"]
+    nb201 = benchmark_metadata("nb201", "cifar100")
+    assert nb201["learning_curves"] == ["12ep"] and nb201["size"] == 15_625
+    assert set(nb201["zero_cost_proxies"]) == {"synflow", "l2_norm", "params", "flops"}
+
+
+@pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)
 def test_available_tasks_lists_every_dataset_of_every_benchmark():
     tasks = available_tasks()
     assert list(tasks.columns) == list(TASK_COLUMNS)

@@ -159,7 +159,7 @@ def test_shapes_on_other_spaces(name, n_cells):
     if name == "chain" and "chain" not in SPACES:
         SPACES.register("chain")(ChainSpace)
     space = nasperf.get_space(name)
-    archs = space.sample(40, seed=0)
+    archs = space.sample(40, seed=0, unique=False)  # the chain has only 27
     enc = Arch2VecEncoder(space=space, epochs=1, random_state=0, **SMALL).fit(archs)
     X = enc.transform(archs[:7])
     assert X.shape == (7, 8 * n_cells) and X.dtype == np.float32

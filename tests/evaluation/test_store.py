@@ -61,3 +61,47 @@ def test_write_json_atomic_keeps_old_file_on_failure(tmp_path):
         write_json_atomic(path, {"ok": 1, (1, 2): "tuple keys are not JSON"})
     assert json.loads(path.read_text()) == {"a": 1}
     assert os.listdir(tmp_path) == ["meta.json"]
+
+
+def test_a_trial_stored_twice_is_refused_naming_it(tmp_path):
+    import sqlite3
+
+    from nasperf.errors import DataIntegrityError
+
+    # a table written by hand (or merged from two folders), without the primary key
+    conn = sqlite3.connect(tmp_path / "results.sqlite")
+    conn.execute("CREATE TABLE trials (hash TEXT, row TEXT, trial TEXT, finished_at TEXT)")
+    for i in (1, 2, 1):
+        h = _trial(i)["hash"]
+        conn.execute("INSERT INTO trials VALUES (?, ?, '{}', 'now')", (h, json.dumps({"hash": h})))
+    conn.commit()
+    conn.close()
+    with pytest.raises(DataIntegrityError, match=f"trial {_trial(1)['hash']} is stored 2 times"):
+        read_results(tmp_path)
+    with ResultsStore(tmp_path) as store, pytest.raises(DataIntegrityError, match="2 times"):
+        store.rows()
+
+
+def test_storing_a_trial_drops_every_claim_on_it(tmp_path):
+    with ResultsStore(tmp_path) as store, store.claims() as mine, store.claims() as other:
+        h = _trial(1)["hash"]
+        assert mine.claim(h) and not other.claim(h)
+        store.add(_trial(1), {"hash": h})
+        assert other.status([h]) == {h: "done"} and not other.claim(h)
+
+
+def test_concurrent_meta_updates_lose_nothing(tmp_path):
+    import threading
+
+    def append_runs(k: int) -> None:
+        with ResultsStore(tmp_path) as store:  # its own connection, as another process has
+            for i in range(20):
+                store.update_meta(lambda m, i=i: {**m, "runs": [*m.get("runs", []), (k, i)]})
+
+    threads = [threading.Thread(target=append_runs, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    runs = json.loads((tmp_path / "meta.json").read_text())["runs"]
+    assert sorted(map(tuple, runs)) == [(k, i) for k in range(3) for i in range(20)]

@@ -89,7 +89,9 @@ def test_user_proxy_table_and_csv_data(tmp_path):
     ).to_csv(csv, index=False)
     zc = tmp_path / "zc.csv"
     pd.DataFrame({"arch": table.index, "proxy": table["val_acc_12ep"]}).to_csv(zc, index=False)
-    raw = tiny_config(predictors=["test_first_proxy"], seeds=1, train_sizes=[10])
+    # "proxy" is not a registered proxy's name: the predictor is told to read it.
+    first_proxy = {"name": "test_first_proxy", "params": {"zero_cost_columns": ["proxy"]}}
+    raw = tiny_config(predictors=[first_proxy], seeds=1, train_sizes=[10])
     del raw["spaces"], raw["datasets"]
     raw.update(
         data={"path": str(csv), "space": "nb201", "target": "acc", "cost_column": "secs"},
@@ -217,7 +219,7 @@ def test_default_study_end_to_end_shrunk(tmp_path, capsys, monkeypatch):
     # a budget column because the default study has a learning-curve predictor (omni)
     assert "| predictor | budget | n_train | seeds | kendall_tau | spearman" in printed
     (folder,) = (tmp_path / "studies").iterdir()  # default: studies/<name>-<digest>
-    assert folder.name.startswith("nb201-quick-")
+    assert folder.name.startswith("nb201-cifar10-quick-")  # named for its source
     table = read_results(folder)
     # the training-free proxy runs once per seed, with no training set
     assert set(table["n_train"]) == {0, 10, 20}

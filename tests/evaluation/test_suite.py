@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy.stats import kendalltau, spearmanr
 
-from nasperf.datasets import available_tasks, load_benchmark, load_zero_cost
+from nasperf.datasets import available_benchmarks, get_benchmark, load_benchmark, load_zero_cost
 from nasperf.evaluation.config import ConfigError, expand_trials, load_config, parse_config
 from nasperf.evaluation.report import mean_ranks, proxy_matrix, proxy_ranks, write_report
 from nasperf.evaluation.study import run_study
@@ -37,7 +37,10 @@ def suite_config(**over) -> dict:
 
 def test_tasks_all_is_the_registry_and_names_resolve():
     every = parse_tasks("all")
-    assert [t["task"] for t in every] == list(available_tasks()["task"])
+    # available_tasks() lists the same (tested in tests/datasets/test_nbsuite_zero.py)
+    assert [t["task"] for t in every] == [
+        f"{b}/{d}" for b in available_benchmarks() for d in get_benchmark(b).datasets
+    ]
     tnb = parse_tasks(["transbench101_micro"])  # an alias, all its datasets
     assert [t["dataset"] for t in tnb][:2] == ["class_scene", "class_object"] and len(tnb) == 7
     assert parse_tasks(["NB201/imagenet", {"benchmark": "nb101", "dataset": "CIFAR10"}]) == (
@@ -83,25 +86,37 @@ def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
     assert (plans["nb101/cifar10"].test_size, plans["nb101/cifar10"].train_sizes) == (25, (10, 20))
     assert plans["tnb101_micro/class_scene"].train_sizes == (10, 20, 50, 500)
     assert plans["nb201/cifar10"].budgets == ("12ep",)
-    assert {(s["task"], s["label"]) for s in exp.skipped} == {
-        ("nb101/cifar10", "omni"),
-        ("tnb101_micro/class_scene", "omni"),
+    # omni uses curves and / or proxies when given: every task here has a zero-cost table
+    assert exp.skipped == []
+    omni = {(t["task"], t["budget"]) for t in exp.trials if t["label"] == "omni"}
+    assert omni == {("nb101/cifar10", None), ("tnb101_micro/class_scene", None)} | {
+        ("nb201/cifar10", "12ep")
     }
-    assert all("learning curves" in s["reason"] for s in exp.skipped)
     proxies = [t for t in exp.trials if t["kind"] == "proxy"]
     # every stored proxy once per task, on all labelled architectures, read from the table
     assert [len([t for t in proxies if t["task"] == task]) for task in THREE] == [11, 10, 4]
     assert {t["test_size"] for t in proxies if t["task"] == "nb201/cifar10"} == {15_625}
     assert all(t["pass_zero_cost"] and t["n_train"] == 0 and t["seed"] == 0 for t in proxies)
     preds = [t for t in exp.trials if t["kind"] == "predictor"]
-    # xgb and xgb_zc: 2 + 4 + 4 sizes x 2 seeds; omni on NB201 only: 4 sizes x 2 seeds
-    assert len(preds) == 2 * (2 + 4 + 4) * 2 + 4 * 2
-    assert expand_trials(config) == exp.trials
+    # xgb, xgb_zc and omni: 2 + 4 + 4 sizes x 2 seeds
+    assert len(preds) == 3 * (2 + 4 + 4) * 2
+    with pytest.raises(ConfigError, match="expand_suite"):
+        expand_trials(config)
     assert len({t["hash"] for t in exp.trials}) == len(exp.trials)
     # computed proxies only where networks and inputs exist (no Taskonomy images)
     comp = expand_suite(parse_config(suite_config(proxies={"stored": [], "computed": ["nwot"]})))
     got = {(t["task"], t["test_size"]) for t in comp.trials if t.get("proxy_source") == "computed"}
     assert got == {("nb101/cifar10", 50), ("nb201/cifar10", 200)}
+
+
+@pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)
+def test_hybrids_skip_a_task_whose_zero_cost_table_is_partial():
+    # the 50-genotype NB301 table scores 50 of the surrogate's 3,000: omni and xgb_zc skip it
+    sur = expand_suite(parse_config(suite_config(tasks=["nb301_surrogate"], proxies=None)))
+    assert {s["label"]: s["reason"] for s in sur.skipped} == {
+        "omni": "the packaged zero-cost table scores only part of the task",
+        "xgb_zc": "needs zero-cost scores; no packaged table covers the task",
+    }
 
 
 def test_quick_section_replaces_the_files_keys(tmp_path):

@@ -60,8 +60,16 @@ def nb201_split():
 
 
 def _side(pred, side, fit):
-    need = pred.requirements.side_information
+    need = pred.requirements.accepted
     return {k: v for k, v in side.items() if k in need and (fit or k != "unlabelled")}
+
+
+def _named_zero_cost(name, split):
+    """The stand-in zero-cost table's columns are cost measurements, not registered proxies:
+    predictors that read the table get them named, as a user would name them."""
+    if "zero_cost" in PREDICTORS.get(name).requirements.side_information:
+        return {"zero_cost_columns": list(split["side_train"]["zero_cost"].columns)}
+    return {}
 
 
 def _make(name, **extra):
@@ -78,7 +86,7 @@ def fitted(nb201_split):
     def get_fitted(name):
         if name not in cache:
             d = nb201_split
-            pred = _make(name)
+            pred = _make(name, **_named_zero_cost(name, d))
             pred.fit(d["train"], d["y_train"], **_side(pred, d["side_train"], True))
             cache[name] = pred
         return cache[name]
@@ -133,7 +141,7 @@ def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
     [
         n
         for n in NAMES
-        if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.side_information
+        if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.accepted
     ],
 )
 def test_uncertainty_positive_and_grows_away_from_data(name, nb201_split, fitted):
@@ -153,7 +161,7 @@ def test_uncertainty_positive_and_grows_away_from_data(name, nb201_split, fitted
 def test_deterministic_given_seed(name, nb201_split, fitted):
     d = nb201_split
     pred = fitted(name)
-    again = _make(name)
+    again = _make(name, **_named_zero_cost(name, d))
     again.fit(d["train"], d["y_train"], **_side(again, d["side_train"], True))
     side = _side(pred, d["side_test"], False)
     np.testing.assert_allclose(
@@ -170,7 +178,7 @@ SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann", "
     [
         pytest.param(n, marks=pytest.mark.slow) if n in SLOW_SKLEARN_CHECKS else n
         for n in NAMES
-        if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.side_information
+        if PREDICTORS.get(n).numeric and not PREDICTORS.get(n).requirements.accepted
     ],
 )
 def test_sklearn_estimator_checks(name):
@@ -197,13 +205,14 @@ def test_nan_labels_are_rejected_with_their_index(nb201_split):
     y = d["y_train"].copy()
     y[7] = np.nan
     with pytest.raises(ValueError, match="first at index 7"):
-        get("xgb").fit(d["train"], y)
+        get("xgb", space="nb201").fit(d["train"], y)
 
 
 def test_zero_cost_table_must_cover_the_architectures(nb201_split):
     d = nb201_split
     zc = d["side_train"]["zero_cost"]
-    pred = get("xgb", n_estimators=5).fit(d["train"], d["y_train"], zero_cost=zc)
+    pred = get("xgb", space="nb201", n_estimators=5, zero_cost_columns=list(zc.columns))
+    pred.fit(d["train"], d["y_train"], zero_cost=zc)
     assert pred.n_features_in_ == pred.encoder_.n_features_out_ + zc.shape[1]
     with pytest.raises(ValueError, match="no row in the zero_cost table"):
         pred.predict(d["test"], zero_cost=zc.iloc[:150])
@@ -222,7 +231,7 @@ def test_corrupt_file_is_a_clear_error(tmp_path):
 
 def test_feature_matrix_and_architectures_do_not_mix(nb201_split):
     d = nb201_split
-    pred = get("xgb", n_estimators=5).fit(d["train"], d["y_train"])
+    pred = get("xgb", space="nb201", n_estimators=5).fit(d["train"], d["y_train"])
     X = pred.encoder_.transform(d["test"])
     with pytest.raises(ValueError, match="fitted on architectures"):
         pred.predict(X)
@@ -230,3 +239,18 @@ def test_feature_matrix_and_architectures_do_not_mix(nb201_split):
     matrix_pred = get("xgb", n_estimators=5).fit(df, np.arange(len(df), dtype=float))
     with pytest.raises(ValueError, match="fitted on a feature matrix"):
         matrix_pred.predict(d["test"])
+
+
+@pytest.mark.parametrize("name", ["xgb", "gin", "ensemble", "zc_proxy"])
+def test_no_hidden_default_space(name, nb201_split):
+    """Text does not tell its space: without space= every predictor says 'pass space=';
+    architecture values do, so they need none."""
+    d = nb201_split
+    pred = _make(name, space=None)
+    with pytest.raises(ValueError, match="pass space="):
+        pred.fit(d["train"][:20], d["y_train"][:20])
+    values = [nasperf.get_space("nb201").parse(a) for a in d["train"][:20]]
+    if name == "ensemble":
+        return  # its members infer the space themselves (checked through theirs)
+    fitted = _make(name, space=None).fit(values, d["y_train"][:20])
+    assert fitted.space_.name == "nb201" and fitted.inferred_space_ == "nb201"

@@ -31,3 +31,20 @@ def test_files_saved_before_the_move_load_and_predict_the_same(name):
     # sums by vector width (~1e-6 relative per layer); trees and GPs are float64. Accuracies
     # are in percent, so 1e-3 points is far below any difference a changed model makes.
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-3)
+
+
+def test_a_predictor_whose_space_was_inferred_round_trips(tmp_path):
+    """``space=None`` fitted on architecture values records ``inferred_space_``; loading
+    restores the space from it (whatever order the attributes come in)."""
+    import nasperf
+    from nasperf.predictors import get
+
+    space = nasperf.get_space("nb201")
+    archs = space.sample(40, seed=0)
+    y = np.arange(40, dtype=float)
+    pred = get("xgb", n_estimators=5, random_state=0).fit(archs, y)
+    assert pred.space is None and pred.inferred_space_ == "nb201"
+    pred.save(tmp_path / "xgb.nasperf")
+    back = load(tmp_path / "xgb.nasperf")
+    assert back.space_.name == "nb201"
+    np.testing.assert_array_equal(back.predict(archs), pred.predict(archs))

@@ -40,7 +40,9 @@ def test_model_rounds_beat_random_on_average():
 
 
 def test_bad_options_are_clear():
-    with pytest.raises(ValueError, match="acquisition 'pi' is not one of"):
+    with pytest.raises(
+        ValueError, match="The 'acquisition' parameter of Bananas must be a str among"
+    ):
         run("bananas", budget=2, params={"acquisition": "pi"})
     with pytest.raises(ValueError, match="warm_start=.nwot. needs those proxies"):
         run("bananas", budget=2, params={"warm_start": "nwot"})

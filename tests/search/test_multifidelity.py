@@ -83,9 +83,15 @@ def test_rungs_are_the_fidelities_nearest_a_geometric_ladder():
         fidelity_rungs(nb201, {}, 3, min_fidelity="5ep")
     with pytest.raises(ValueError, match="is above max_fidelity"):
         fidelity_rungs(nb201, {}, 3, "200ep", "12ep")
-    with pytest.raises(ValueError, match="eta must be a number > 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'eta' parameter of SuccessiveHalving must be a float in the range \(1.0, inf\)",
+    ):
         run("successive_halving", budget=2, params={"eta": 1})
-    with pytest.raises(ValueError, match="n_configs must be a positive int"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'n_configs' parameter of SuccessiveHalving must be an int in the range \[1, inf\)",
+    ):
         run("successive_halving", budget=2, params={"n_configs": 0})
 
 

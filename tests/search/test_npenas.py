@@ -106,9 +106,14 @@ def test_nb301_surrogate_objective():
 
 
 def test_bad_options_are_clear():
-    with pytest.raises(ValueError, match="n_children must be a positive int"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'n_children' parameter of NPENAS must be an int in the range \[1, inf\)",
+    ):
         run("npenas", budget=2, params={"n_children": 0})
-    with pytest.raises(ValueError, match="acquisition 'pi' is not one of"):
+    with pytest.raises(
+        ValueError, match="The 'acquisition' parameter of NPENAS must be a str among"
+    ):
         run("npenas", budget=2, params={"acquisition": "pi"})
 
 

@@ -92,9 +92,15 @@ def test_user_space_without_zero_cost_starts_randomly_and_climbs():
 def test_errors_name_the_problem(zc):
     with pytest.raises(ValueError, match=r"proxies \['jacov'\] are not in the run's zero-cost"):
         S.run("pls", benchmark="nb201", budget=2, params={"warm_start": ["jacov"]})
-    with pytest.raises(ValueError, match="zero_cost_filter must be in"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'zero_cost_filter' parameter of PredictorLocalSearch must be a float in the range \(0.0, 1.0\]",
+    ):
         S.run("pls", benchmark="nb201", budget=2, params={"zero_cost_filter": 2.0})
-    with pytest.raises(ValueError, match="n_parents must be a positive integer"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'n_parents' parameter of PredictorLocalSearch must be an int in the range \[1, inf\)",
+    ):
         S.run("pls", benchmark="nb201", budget=2, params={"n_parents": 0})
     with pytest.raises(ValueError, match="needs a zero-cost table"):
         S.run("pls", benchmark=layer_objective(), budget=2, params={"warm_start": "synflow"})

@@ -128,3 +128,94 @@ def test_cli_runs_resumes_and_reports(tmp_path, capsys):
         cli_main(["search", "--methods", "rs", "--params", "rs={bad", "--out", str(out)])
     assert err.value.code == 2
     assert "--params rs: not JSON" in capsys.readouterr().err
+
+
+def _timed(label: str, seed: int, times: list[float], values: list[float]) -> pd.DataFrame:
+    h = _history(label, seed, values)
+    h["sim_time_s"] = times
+    return h
+
+
+def test_regret_aggregates_on_a_common_grid_and_never_rises():
+    from nasperf.search.study import regret_curves
+
+    # seed 0 finds a good cell at once; seeds 1 and 2 start later and stay worse. The median
+    # over the seeds that had started at each time (the old plot) rose from regret 1 (seed 0
+    # alone) to 10 once the others started.
+    hist = pd.concat(
+        [
+            _timed("rs", 0, [1.0, 100.0], [8.0, 8.5]),  # regret 1.0, then 0.5
+            _timed("rs", 1, [50.0, 200.0], [-1.0, 0.0]),  # regret 10, then 9
+            _timed("rs", 2, [60.0, 300.0], [-1.0, 1.0]),  # regret 10, then 8
+        ]
+    )
+    (c,) = regret_curves(hist, n_grid=50).values()
+    assert c["metric"] == "regret"
+    assert c["queries"].tolist() == [1, 2]
+    assert c["median_query"].tolist() == [10.0, 8.0]
+    assert c["by_query"].tolist() == [[1.0, 0.5], [10.0, 9.0], [10.0, 8.0]]
+    med, lo, hi = c["median_time"], c["q25_time"], c["q75_time"]
+    assert c["time"][0] == 1.0 and c["time"][-1] == pytest.approx(300.0)
+    # before two seeds have a result the median is +inf ("nothing found yet"), not seed 0's
+    assert np.isinf(med[c["time"] < 50]).all() and med[-1] == 8.0
+    for curve in (med, lo, hi):
+        finite = np.where(np.isinf(curve), 1e300, curve)
+        assert (np.diff(finite) <= 0).all()
+    assert lo[-1] == pytest.approx(4.25) and hi[-1] == pytest.approx(8.5)  # 0.5, 8, 9
+
+
+def test_best_value_curves_never_fall_where_the_optimum_is_unknown():
+    from nasperf.search.study import regret_curves
+
+    hist = pd.concat([_timed("m", s, [1.0 + s, 5.0, 9.0], [1.0, 3.0, 2.0]) for s in range(3)])
+    hist["regret"] = np.nan
+    (c,) = regret_curves(hist, n_grid=20).values()
+    assert c["metric"] == "best_value" and c["median_query"].tolist() == [1.0, 3.0, 3.0]
+    finite = np.where(np.isinf(c["median_time"]), -1e300, c["median_time"])
+    assert (np.diff(finite) >= 0).all() and c["median_time"][-1] == 3.0
+
+
+def test_summary_text_and_csv_say_not_found_instead_of_never(tmp_path):
+    from nasperf.search.study import format_summary, write_summary_csv
+
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+    hist = pd.concat(
+        [
+            _history("fast", 0, [1, 9, 2, 3]),
+            _history("fast", 1, [1, 2, 3, 4]),
+            _history("fast", 2, [9, 2, 3, 4]),
+            _history("slow", 0, [1, 2, 3, 4]),
+            _history("slow", 1, [1, 2, 3, 4]),
+        ]
+    )
+    s = summarize_search(hist, table_values=table, targets={"optimum": None}, checkpoints=(4,))
+    text = format_summary(s)
+    assert "never" not in text
+    assert "| fast | 2/3 | 2 [1–>4], not found in 1 |" in text
+    assert "| slow | 0/2 | not found in 4 queries |" in text
+    assert "| random_search (analytic) | expected | 5 (mean 6) |" in text  # mean 5.5
+    path = write_summary_csv(s, tmp_path / "summary.csv")
+    lines = path.read_text().splitlines()
+    head = lines[0].split(",")
+    rows = {r.split(",")[0]: dict(zip(head, r.split(","), strict=True)) for r in lines[1:]}
+    assert rows["fast"]["seeds"] == "3" and rows["fast"]["queries"] == "4"
+    assert rows["fast"]["optimum: queries q75"] == ""  # not reached: empty, not inf
+    assert rows["slow"]["optimum: queries median"] == ""
+    assert rows["random_search (analytic)"]["seeds"] == ""
+    assert "inf" not in path.read_text()
+
+
+def test_cli_default_out_and_help_lists_aliases(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["search", "--methods", "rs", "--seeds", "1", "--budget", "3", "--no-progress"]
+    assert cli_main(args) == 0
+    (out,) = (tmp_path / "searches").iterdir()
+    assert out.name.startswith("nb201-cifar10-") and (out / "summary.csv").exists()
+    assert f"-> {out.relative_to(tmp_path)}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["search", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for alias in ("random_search (rs)", "regularized_evolution (re)", "local_search (ls)"):
+        assert alias in text
+    assert "predictor_local_search (pls)" in text and "--params NAME=JSON" in text
+    assert "nasperf search --methods bananas --params" in text

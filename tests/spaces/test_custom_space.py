@@ -66,3 +66,39 @@ def test_flops_and_params_counted_from_the_users_builder(space):
     assert space.params(arch) == pytest.approx(params / 1e6, rel=1e-12)
     out = space.build_network(arch, "cifar100")(torch.zeros(2, 3, 32, 32))
     assert out.shape == (2, 100)
+
+
+def test_macs_convention_counts_convolutions_and_the_classifier_only(space):
+    arch = space.parse("conv3x3-skip-conv1x1")
+    w, hw = 8, 32 * 32
+    macs = (27 * w + 9 * w * w + w * w) * hw + w * 10  # stem, conv3x3, conv1x1, linear
+    assert space.flops(arch, convention="macs") == pytest.approx(macs / 1e6, rel=1e-12)
+    assert space.complexity(arch, convention="macs").mparams == space.params(arch)
+    with pytest.raises(ValueError, match="convention must be one of 'naslib', 'macs'"):
+        space.flops(arch, convention="thop")
+
+
+def test_sample_is_distinct_on_a_finite_space(space):
+    everything = space.sample(27, seed=0)
+    assert sorted(map(space.to_string, everything)) == sorted(
+        map(space.to_string, space.enumerate())
+    )
+    with pytest.raises(ValueError, match="only 27"):
+        space.sample(28)
+    assert len(space.sample(100, seed=0, unique=False)) == 100
+
+
+def test_values_know_their_space_text_does_not(space):
+    from nasperf.errors import InvalidArchitectureError
+    from nasperf.spaces import SearchSpace, resolve_space
+
+    arch = space.parse("skip-skip-conv3x3")
+    assert SearchSpace.of(arch).name == "chain"
+    assert resolve_space(None, [arch]).name == "chain"
+    with pytest.raises(ValueError, match="pass space="):
+        resolve_space(None, ["skip-skip-conv3x3"])
+    with pytest.raises(ValueError, match="pass space="):
+        SearchSpace.of(3.5)
+    # a space without NASLib keys refuses other values as invalid architectures
+    with pytest.raises(InvalidArchitectureError, match="no NASLib key format"):
+        space.coerce(8)

@@ -139,6 +139,8 @@ def test_workers_give_identical_results(archs):
     proxies = ["synflow", "params", "snip"]
     one = _compute("nb201", archs, proxies)
     two = _compute("nb201", archs, proxies, workers=2)
+    # exact by construction: one torch thread here (one_thread) and in the workers, the same
+    # code on the same machine, each architecture scored alone
     pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 

@@ -43,15 +43,18 @@ import hashlib
 import json
 import zlib
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import nnls
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
+from nasperf._constraints import ListOf
 from nasperf.datasets.curves import LearningCurves
 from nasperf.spaces import as_rng
 
-from .base import CurvePredictor
+from .base import ACCURACY_METRIC, CurvePredictor
 from .families import FAMILIES, CurveFamily, _interior, fit_family
 
 __all__ = ["MIN_POINTS", "CombinationPrior", "LCEBase", "extrapolate_curve"]
@@ -349,6 +352,17 @@ class LCEBase(CurvePredictor):
     has_uncertainty = True
     #: The variant's prior (see :class:`CombinationPrior`).
     prior: ClassVar[CombinationPrior]
+    # Accuracies only: the families model curves in [0, 1]. burn_in < n_samples is checked
+    # in _validate_params.
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "metric": [ACCURACY_METRIC],
+        "families": [ListOf(StrOptions(set(FAMILIES)), unique=True)],
+        "n_walkers": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "burn_in": [Interval(Integral, 0, None, closed="left")],
+        "thin": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -377,41 +391,18 @@ class LCEBase(CurvePredictor):
         cache = getattr(self, "_lce_cache", None)
         return None if cache is None else cache[1][2].copy()
 
-    def _check_params(self) -> None:
-        name = type(self).name or type(self).__name__
-        if self._sign < 0:
-            raise ValueError(
-                f"{name} extrapolates accuracies (modelled in [0, 1]); metric={self.metric!r} "
-                "is a loss, which it does not support: use an accuracy metric such as "
-                "'val_accuracy'"
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.burn_in >= self.n_samples:
+            raise InvalidParameterError(
+                f"The 'burn_in' parameter of {type(self).__name__} must be smaller than "
+                f"n_samples={self.n_samples}. Got {self.burn_in!r} instead."
             )
-        fams = list(self.families)
-        unknown = [f for f in fams if f not in FAMILIES]
-        if not fams or unknown or len(set(fams)) != len(fams):
-            raise ValueError(
-                f"{name}: families must be distinct names from {list(FAMILIES)}, got {fams!r}"
-            )
-        for key in ("n_walkers", "n_samples", "thin"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name}: {key} must be a positive int, got {value!r}")
-        b = self.burn_in
-        if (
-            isinstance(b, bool)
-            or not isinstance(b, int | np.integer)
-            or not 0 <= b < self.n_samples
-        ):
-            raise ValueError(
-                f"{name}: burn_in must be an int in [0, n_samples={self.n_samples}), got {b!r}"
-            )
-
-    def _fit_curves(self, archs: Any, curves: LearningCurves, y: Any) -> None:
-        self._check_params()
 
     def _predict_curves(
         self, archs: Any, curves: LearningCurves, need_std: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        self._check_params()
+        self._validate_params()  # parameters may have been set since fit
         raw = np.asarray(self._values(curves), dtype=np.float64)
         values = raw / 100.0
         T = self._final_epoch(curves)

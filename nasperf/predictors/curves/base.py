@@ -16,16 +16,31 @@ when they return a standard deviation.
 from __future__ import annotations
 
 import time
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from nasperf.datasets.curves import LearningCurves, as_learning_curves, higher_is_better
+from nasperf._constraints import RANDOM_STATE
+from nasperf.datasets.curves import (
+    ACCURACY_METRICS,
+    LOSS_METRICS,
+    LearningCurves,
+    as_learning_curves,
+    higher_is_better,
+)
 
-from ..base import Predictor, Requirements
+from ..base import Predictor, Requirements, refuse_label_copies
 
-__all__ = ["CurvePredictor"]
+__all__ = ["ACCURACY_METRIC", "ANY_METRIC", "LOSS_METRIC", "CurvePredictor"]
+
+#: ``metric`` constraints: an accuracy, a loss, or either (higher-is-better or not).
+ACCURACY_METRIC = StrOptions(set(ACCURACY_METRICS))
+LOSS_METRIC = StrOptions(set(LOSS_METRICS))
+ANY_METRIC = StrOptions(set(ACCURACY_METRICS) | set(LOSS_METRICS))
 
 
 class CurvePredictor(Predictor):
@@ -42,6 +57,11 @@ class CurvePredictor(Predictor):
 
     requirements = Requirements(labels=False, learning_curves=True)
     numeric = False
+    _parameter_constraints: ClassVar[dict] = {
+        "metric": [ANY_METRIC],
+        "final_epoch": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(
         self,
@@ -55,14 +75,23 @@ class CurvePredictor(Predictor):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ contract
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> CurvePredictor:
-        """Check the curves (and for trained members, fit on ``y``); returns ``self``."""
+        """Check the curves (and for trained members, fit on ``y``); returns ``self``.
+
+        For members trained on ``y``, a curve column that is a copy of ``y`` (e.g. curves
+        that reach the epoch whose value is the target) is refused
+        (:class:`~nasperf.errors.LabelLeakError`). Training-free members read no label; a
+        curve that already reached ``final_epoch`` is simply predicted by its value there.
+        """
         start = time.perf_counter()
         self._check_side(side)
-        higher_is_better(self.metric)
         curves = self._curves(archs, side)
         if self.requirements.labels:
             y = self._check_y(y, len(curves))
+            values = np.asarray(self._values(curves), dtype=np.float64)
+            names = [f"{self.metric} at epoch {e}" for e in curves.epochs]
+            refuse_label_copies(values, names, y, "learning_curves", rank=False)
         elif y is not None:
             y = None  # training-free: labels are not read
         self.metric_ = str(self.metric)

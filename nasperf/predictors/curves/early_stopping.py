@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from nasperf.datasets.curves import LearningCurves
 
 from .. import PREDICTORS
-from .base import CurvePredictor
+from .base import ACCURACY_METRIC, LOSS_METRIC, CurvePredictor
 
 
 @PREDICTORS.register("early_stop_acc", "valacc")
@@ -32,12 +32,11 @@ class EarlyStopAccuracy(CurvePredictor):
     Architecture Search?", NeurIPS 2021.
     """
 
-    def _fit_curves(self, archs: Any, curves: LearningCurves, y: Any) -> None:
-        if self._sign < 0:
-            raise ValueError(
-                f"early_stop_acc reads an accuracy, got metric={self.metric!r}; use "
-                "early_stop_loss for losses"
-            )
+    # Losses: see early_stop_loss.
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "metric": [ACCURACY_METRIC],
+    }
 
     def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):
         return self._values(curves)[:, -1], None
@@ -59,17 +58,16 @@ class EarlyStopLoss(CurvePredictor):
     White et al., NeurIPS 2021 ("VLossES").
     """
 
+    # Accuracies: see early_stop_acc.
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "metric": [LOSS_METRIC],
+    }
+
     def __init__(
         self, *, metric: str = "val_loss", final_epoch: int | None = None, random_state: Any = None
     ) -> None:
         super().__init__(metric=metric, final_epoch=final_epoch, random_state=random_state)
-
-    def _fit_curves(self, archs: Any, curves: LearningCurves, y: Any) -> None:
-        if self._sign > 0:
-            raise ValueError(
-                f"early_stop_loss reads a loss, got metric={self.metric!r}; use early_stop_acc "
-                "for accuracies"
-            )
 
     def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):
         return -self._values(curves)[:, -1], None

@@ -13,16 +13,19 @@ import json
 import zipfile
 import zlib
 from functools import lru_cache
+from numbers import Integral
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
+from nasperf._constraints import PATH, Device
 from nasperf.datasets.curves import LearningCurves
 from nasperf.errors import DataIntegrityError
 
 from .. import PREDICTORS
-from .base import CurvePredictor
+from .base import ACCURACY_METRIC, CurvePredictor
 
 __all__ = ["LCPFNPredictor", "load_checkpoint"]
 
@@ -156,6 +159,14 @@ class LCPFNPredictor(CurvePredictor):
     #: The shared contract tests pass NB201's 12-epoch accuracy as a one-column array
     #: (epochs unknown to the array): extrapolate it to NB201's 200 epochs.
     test_params: ClassVar[dict] = {"final_epoch": 200}
+    # Accuracies only: the prior holds rising curves in [0, 1].
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "metric": [ACCURACY_METRIC],
+        "checkpoint": [*PATH, None],
+        "device": [Device()],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -173,13 +184,6 @@ class LCPFNPredictor(CurvePredictor):
         self.batch_size = batch_size
 
     def _fit_curves(self, archs: Any, curves: LearningCurves, y: Any) -> None:
-        if self._sign < 0:
-            raise ValueError(
-                f"lcpfn extrapolates accuracy curves (its prior holds increasing curves in "
-                f"[0, 1]), got the loss metric {self.metric!r}; use an accuracy metric"
-            )
-        if int(self.batch_size) < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         load_checkpoint(self.checkpoint, self.device)  # fail early on a bad checkpoint
 
     def predict_interval(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import stats
+from sklearn.utils._param_validation import Interval
 
 from nasperf.datasets.curves import LearningCurves
 
 from .. import PREDICTORS
-from ..base import Requirements, is_feature_matrix
+from ..base import ENCODING, SPACE, Requirements, is_feature_matrix
 from .base import CurvePredictor
 
 
@@ -66,12 +68,20 @@ class LcSVRPredictor(CurvePredictor):
     )
     requirements = Requirements(labels=True, learning_curves=True)
     test_params = {"n_iter": 5, "cv": 3}
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "space": SPACE,
+        "encoding": ENCODING,
+        "use_architecture": ["boolean"],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+    }
 
     def __init__(
         self,
         *,
         metric: str = "val_accuracy",
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         use_architecture: bool = True,
         n_iter: int = 20,
@@ -98,7 +108,7 @@ class LcSVRPredictor(CurvePredictor):
         from nasperf.encodings import as_arch_list
 
         if fitting:
-            space = self._space()
+            space = self._fit_space(archs)
             archs = as_arch_list(space, archs)
             self._fit_encoder(space, archs)
         else:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
+
+from sklearn.utils._param_validation import Interval
 
 from nasperf.datasets.curves import LearningCurves
 
 from .. import PREDICTORS
-from .base import CurvePredictor
+from .base import LOSS_METRIC, CurvePredictor
 
 
 @PREDICTORS.register("sotl")
@@ -42,6 +45,12 @@ class SumOfLosses(CurvePredictor):
     Architecture Search", NeurIPS 2021.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **CurvePredictor._parameter_constraints,
+        "metric": [LOSS_METRIC],
+        "window": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
@@ -54,15 +63,6 @@ class SumOfLosses(CurvePredictor):
         self.window = window
 
     def _fit_curves(self, archs: Any, curves: LearningCurves, y: Any) -> None:
-        if self._sign > 0:
-            raise ValueError(
-                f"{self.name} sums losses, got the accuracy metric {self.metric!r}; use "
-                "train_loss or val_loss"
-            )
-        if self.window is not None and (
-            isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1
-        ):
-            raise ValueError(f"window must be a positive int or None, got {self.window!r}")
         curves.get(self.metric)  # a clear error now if the curves lack this loss
 
     def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):

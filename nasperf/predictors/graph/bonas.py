@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
 from .gcn import GCNPredictor
@@ -25,8 +27,8 @@ class BONASPredictor(GCNPredictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state, hidden, n_layers, mlp_hidden, dropout,
-    epochs, batch_size, lr, weight_decay, device, n_jobs
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state, hidden, n_layers,
+    mlp_hidden, dropout, epochs, batch_size, lr, weight_decay, device, n_jobs
         As for :class:`~nasperf.predictors.graph.gcn.GCNPredictor`.
     blr_iterations : int
         Evidence-maximisation iterations for ``alpha`` and ``beta``.
@@ -51,12 +53,18 @@ class BONASPredictor(GCNPredictor):
     has_uncertainty: ClassVar[bool] = True
     test_params: ClassVar[dict] = {"epochs": 60}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **GCNPredictor._parameter_constraints,
+        "blr_iterations": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         hidden: int = 144,
         n_layers: int = 3,
         mlp_hidden: int = 128,
@@ -74,6 +82,7 @@ class BONASPredictor(GCNPredictor):
             space=space,
             encoding=encoding,
             zero_cost_proxies=zero_cost_proxies,
+            zero_cost_columns=zero_cost_columns,
             hidden=hidden,
             n_layers=n_layers,
             mlp_hidden=mlp_hidden,

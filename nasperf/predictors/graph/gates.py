@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from nasperf._constraints import Device
 
 from .. import PREDICTORS
+from ..base import GRAPH_ENCODING, Predictor
 from .gnn import GraphPredictor, GraphRegressor, make_encoder, pairwise_hinge_loss
 
 
@@ -23,7 +28,7 @@ class GATESPredictor(GraphPredictor):
 
     Parameters
     ----------
-    space, zero_cost_proxies, random_state
+    space, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`. Zero-cost scores enter as
         graph-level features concatenated to the pooled embedding.
     encoding : str
@@ -51,12 +56,30 @@ class GATESPredictor(GraphPredictor):
 
     test_params: ClassVar[dict] = {"epochs": 60}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "encoding": GRAPH_ENCODING,
+        "hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "mlp_hidden": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        # Minibatches of one graph are skipped (a pairwise or batch statistic needs two).
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "device": [Device()],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+        "margin": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         hidden: int = 64,
         n_layers: int = 2,
         mlp_hidden: int = 128,
@@ -73,6 +96,7 @@ class GATESPredictor(GraphPredictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.hidden = hidden
         self.n_layers = n_layers
         self.mlp_hidden = mlp_hidden

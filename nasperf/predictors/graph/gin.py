@@ -19,8 +19,8 @@ class GINPredictor(GCNPredictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state, hidden, n_layers, mlp_hidden, dropout,
-    epochs, batch_size, lr, weight_decay, device, n_jobs
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state, hidden, n_layers,
+    mlp_hidden, dropout, epochs, batch_size, lr, weight_decay, device, n_jobs
         As for :class:`~nasperf.predictors.graph.gcn.GCNPredictor`; ``hidden`` is the width of
         the GIN layers' MLPs.
 
@@ -38,12 +38,17 @@ class GINPredictor(GCNPredictor):
     test_params: ClassVar[dict] = {"epochs": 60}
     _encoder_kind = "gin"
 
+    _parameter_constraints: ClassVar[dict] = {
+        **GCNPredictor._parameter_constraints,
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         hidden: int = 64,
         n_layers: int = 3,
         mlp_hidden: int = 128,
@@ -60,6 +65,7 @@ class GINPredictor(GCNPredictor):
             space=space,
             encoding=encoding,
             zero_cost_proxies=zero_cost_proxies,
+            zero_cost_columns=zero_cost_columns,
             hidden=hidden,
             n_layers=n_layers,
             mlp_hidden=mlp_hidden,

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from torch import nn
 
 from nasperf._denormals import without_denormals
@@ -374,6 +375,8 @@ class GraphPredictor(Predictor):
     def _threads(self):
         return torch_threads(getattr(self, "n_jobs", None))
 
+    # Validated before torch's thread count is set from n_jobs.
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any):
         with self._threads():
             return super().fit(archs, y, **side)

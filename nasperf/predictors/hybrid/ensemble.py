@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+
+from nasperf._constraints import RANDOM_STATE, ListOf, PredictorSpec
 
 from .. import PREDICTORS
-from ..base import Predictor, Requirements
+from ..base import SPACE, Predictor, Requirements, _predictors, check_nested_params
 
 DEFAULT_MEMBERS: tuple = ("xgb", "lgb", "rf")
 
@@ -41,7 +47,7 @@ class _EnsembleRequirements:
             reqs = [PREDICTORS.get(name).requirements for name, _ in specs]
         except (ValueError, KeyError):
             return Requirements()
-        return Requirements(
+        need = Requirements(
             labels=any(r.labels for r in reqs),
             zero_cost=any(r.zero_cost for r in reqs),
             learning_curves=any(r.learning_curves for r in reqs),
@@ -49,6 +55,13 @@ class _EnsembleRequirements:
             unlabelled=any(r.unlabelled for r in reqs),
             images=any(r.images for r in reqs),
         )
+        # What some member uses when given (and no member needs) the ensemble takes too.
+        optional = tuple(
+            k
+            for k in ("zero_cost", "learning_curves")
+            if k not in need.side_information and any(k in r.optional for r in reqs)
+        )
+        return dataclasses.replace(need, optional=optional)
 
 
 @PREDICTORS.register("ensemble")
@@ -93,11 +106,19 @@ class EnsemblePredictor(Predictor):
     test_params = {
         "members": [["xgb", {"n_estimators": 50}], ["xgb", {"n_estimators": 50, "max_depth": 3}]]
     }
+    # Each member's parameters are validated by its own class (_validate_params).
+    _parameter_constraints: ClassVar[dict] = {
+        "space": SPACE,
+        "members": [ListOf(PredictorSpec(_predictors))],
+        "combine": [StrOptions({"zscore", "rank", "mean"})],
+        "weights": [ListOf(Interval(Real, 0, None, closed="left")), None],
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         members: Any = DEFAULT_MEMBERS,
         combine: str = "zscore",
         weights: Any = None,
@@ -109,7 +130,19 @@ class EnsemblePredictor(Predictor):
         self.weights = weights
         self.random_state = random_state
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        specs = _member_specs(self.members)
+        for i, (name, params) in enumerate(specs):
+            check_nested_params(self, f"members[{i}]", name, params)
+        if self.weights is not None and (len(self.weights) != len(specs) or sum(self.weights) <= 0):
+            raise InvalidParameterError(
+                f"The 'weights' parameter of {type(self).__name__} must be {len(specs)} "
+                f"non-negative numbers (one per member), not all 0. Got {self.weights!r} instead."
+            )
+
     # The ensemble passes architectures and side information through to its members.
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> EnsemblePredictor:
         import time
 
@@ -117,8 +150,6 @@ class EnsemblePredictor(Predictor):
 
         start = time.perf_counter()
         self._check_side(side)
-        if self.combine not in ("zscore", "rank", "mean"):
-            raise ValueError(f"combine must be 'zscore', 'rank' or 'mean', got {self.combine!r}")
         specs = _member_specs(self.members)
         w = self._weights(len(specs))
         rng = self._rng()
@@ -152,13 +183,13 @@ class EnsemblePredictor(Predictor):
         if self.weights is None:
             return np.full(n, 1.0 / n)
         w = np.asarray(self.weights, dtype=np.float64)
-        if w.shape != (n,) or np.any(w < 0) or w.sum() <= 0:
-            raise ValueError(f"weights must be {n} non-negative numbers, got {self.weights!r}")
         return w / w.sum()
 
     @staticmethod
     def _side_for(member: Predictor, side: dict, fit: bool) -> dict:
-        need = set(member.requirements.side_information)
+        # Each member gets what it needs or uses when given (any subset of the ensemble's
+        # side information), so a hybrid member runs with whatever the caller has.
+        need = set(member.requirements.accepted)
         out = {}
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):

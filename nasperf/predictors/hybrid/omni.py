@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
+
+from nasperf._constraints import ListOf, Registered
 
 from .. import PREDICTORS
-from ..base import Predictor, Requirements
+from ..base import (
+    ENCODING,
+    ZERO_COST_PROXIES,
+    Predictor,
+    Requirements,
+    _predictors,
+    check_nested_params,
+)
+
+#: Models omni can fit: predictors that learn from a feature matrix alone.
+_MATRIX_MODEL = Registered(
+    _predictors,
+    "feature-matrix predictor",
+    accept=lambda cls: cls.numeric and not cls.requirements.side_information,
+)
+
+#: Zero-cost proxies that need no data (no labels, no real images: synflow feeds ones), so
+#: any space that builds networks has them; omni computes them when given no scores.
+DATA_FREE_PROXIES: tuple[str, ...] = ("synflow", "params", "flops")
 
 
 @PREDICTORS.register("omni", "omni_xgb")
@@ -17,18 +38,33 @@ class OmniPredictor(Predictor):
     White et al. found that no single family wins everywhere, and that a model-based
     predictor fed the *other* families' outputs as features (zero-cost proxies, the
     accuracy after a few training epochs) beats every one of them. This predictor builds
-    that feature matrix (the base class appends the ``zero_cost`` and ``learning_curves``
-    side information to the encoding; both are required) and fits a registered
-    feature-matrix predictor on it (``model``, gradient-boosted trees by default).
+    that feature matrix from whatever exists, any subset of
+
+    * the architecture ``encoding`` (``None``: none);
+    * zero-cost scores: the ``zero_cost`` side information (a table or an array); without
+      it, the proxies named in ``zero_cost_proxies``, else the cheap data-free proxies
+      ``data_free_proxies`` (synflow, params, flops), computed on the space's own networks
+      with :func:`nasperf.zero_cost.compute` (cached on disk; the time counts as the
+      predictor's ``fit`` / ``predict`` time). Spaces that build no networks
+      (``build_network`` raises ``NotImplementedError``) go without;
+    * partial learning curves: the ``learning_curves`` side information, when given;
+
+    and fits a registered feature-matrix predictor on it (``model``, gradient-boosted trees
+    by default). ``uses_zero_cost_``, ``zero_cost_source_`` (``"table"``, ``"array"``,
+    ``"computed"`` or ``""``) and ``uses_learning_curves_`` say what it used.
 
     Parameters
     ----------
-    space, zero_cost_proxies, random_state
+    space, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
-    encoding : str or sequence of str
+    encoding : str, sequence of str or None
         Default: the adjacency one-hot encoding plus GRAF's graph features (operation
         counts on input-output paths, path lengths, degrees): the trees then see both the
-        exact cell and the structure that decides trainability.
+        exact cell and the structure that decides trainability. ``None``: side information
+        only.
+    data_free_proxies : sequence of str or None
+        Proxies computed when no zero-cost scores are given and ``zero_cost_proxies`` is not
+        set; ``None`` or ``()``: none.
     model : str
         A registered predictor that accepts feature matrices (``"xgb"``, ``"lgb"``,
         ``"ngb"``, ``"rf"``, ...), or ``"auto"`` (default): the one of ``candidates`` whose
@@ -57,36 +93,85 @@ class OmniPredictor(Predictor):
     Architecture Search?", NeurIPS 2021 (Section 6, OMNI).
     """
 
-    requirements = Requirements(zero_cost=True, learning_curves=True, learning_curve_epochs=(12,))
+    requirements = Requirements(
+        learning_curve_epochs=(12,), optional=("zero_cost", "learning_curves")
+    )
     test_params = {"model": "xgb", "model_params": {"n_estimators": 100}}
+    # model_params are validated by the model's own class (_validate_params).
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "model": [StrOptions({"auto"}), _MATRIX_MODEL],
+        "model_params": [dict, None],
+        "candidates": [_MATRIX_MODEL, ListOf(_MATRIX_MODEL, unique=True)],
+        # None: no architecture encoding (side information only)
+        "encoding": [*ENCODING, None],
+        "data_free_proxies": ZERO_COST_PROXIES,
+    }
 
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = ("adjacency_onehot", "graf"),
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         model: str = "auto",
         model_params: dict | None = None,
         candidates: Any = ("xgb", "bayes_lin_reg"),
+        data_free_proxies: Any = DATA_FREE_PROXIES,
         random_state: Any = None,
     ) -> None:
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.model = model
         self.model_params = model_params
         self.candidates = candidates
+        self.data_free_proxies = data_free_proxies
         self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.model == "auto" and self.model_params:
+            raise InvalidParameterError(
+                f"The 'model_params' parameter of {type(self).__name__} must be None with "
+                f"model='auto' (the candidates keep their defaults). Got {self.model_params!r} "
+                "instead."
+            )
+        if self.model != "auto":
+            check_nested_params(self, "model_params", self.model, self.model_params)
+
+    def _zero_cost_columns(self, side: dict) -> list[str]:
+        if side.get("zero_cost") is not None or self.zero_cost_proxies:
+            return super()._zero_cost_columns(side)
+        proxies = self.data_free_proxies
+        if not proxies or isinstance(proxies, str):
+            if isinstance(proxies, str):
+                raise ValueError(
+                    f"data_free_proxies must be a list of proxy names, got {proxies!r}"
+                )
+            return []
+        from nasperf.zero_cost.compute import resolve_proxies
+
+        names = resolve_proxies(list(proxies))
+        first = self.space_.coerce(self.fit_archs_[0])
+        return names if _builds_networks(self.space_, first) else []
+
+    def _prepare_fit(self, archs: Any, y: Any, side: dict):
+        X, y = super()._prepare_fit(archs, y, side)
+        if self.encoder_ is not None and X.shape[1] == 0:
+            raise ValueError(
+                "omni has no features: give it an encoding, zero-cost scores (zero_cost=, "
+                "zero_cost_proxies=, or data_free_proxies on a space that builds networks) "
+                "or learning curves (learning_curves=)"
+            )
+        return X, y
 
     def _inner(self, name: str, params: dict | None) -> Predictor:
         from .. import get
 
-        if name == self.name:
-            raise ValueError("omni cannot use itself as its model")
         inner = get(name, **dict(params or {}))
-        if not inner.numeric:
-            raise ValueError(f"omni's model must learn from feature matrices; {name!r} does not")
         if "random_state" in inner.get_params():
             inner.set_params(random_state=self._seed())
         return inner
@@ -101,8 +186,6 @@ class OmniPredictor(Predictor):
         from sklearn.model_selection import KFold, cross_val_predict
 
         names = [self.candidates] if isinstance(self.candidates, str) else list(self.candidates)
-        if not names:
-            raise ValueError("candidates must name at least one model")
         scores = {}
         if len(y) >= 6:
             folds = KFold(min(5, len(y) // 2), shuffle=True, random_state=self._seed())
@@ -119,3 +202,16 @@ class OmniPredictor(Predictor):
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict(X)
+
+
+def _builds_networks(space: Any, arch: Any) -> bool:
+    """Whether ``space`` builds a network for ``arch`` (built on the meta device: no
+    weights are allocated); False where ``build_network`` raises ``NotImplementedError``."""
+    import torch
+
+    try:
+        with torch.device("meta"):
+            space.build_network(arch)
+    except NotImplementedError:
+        return False
+    return True

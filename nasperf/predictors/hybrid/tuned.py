@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+
+from nasperf._constraints import RANDOM_STATE, Registered
 
 from .. import PREDICTORS
-from ..base import Predictor, Requirements
+from ..base import SPACE, Predictor, Requirements, _predictors, check_nested_params
 
 
 class _TunedRequirements:
@@ -78,10 +83,23 @@ class TunedPredictor(Predictor):
     numeric = False
     test_params = {"model_params": {"n_estimators": 30}, "n_iter": 3, "cv": 2}
 
+    # model_params and the names of param_distributions are validated against the model's
+    # own parameters (_validate_params).
+    _parameter_constraints: ClassVar[dict] = {
+        "space": SPACE,
+        "model": [Registered(_predictors, "predictor", accept=lambda cls: cls.name != "tuned")],
+        "model_params": [dict, None],
+        "param_distributions": [dict, None],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "time_budget": [Interval(Real, 0, None, closed="left"), None],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         model: str = "xgb",
         model_params: dict | None = None,
         param_distributions: dict | None = None,
@@ -111,23 +129,31 @@ class TunedPredictor(Predictor):
             kw.setdefault("random_state", self._seed())
         return get(self.model, **kw)
 
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        check_nested_params(self, "model_params", self.model, self.model_params)
+        cls = PREDICTORS.get(self.model)
+        where = f"The 'param_distributions' parameter of {type(self).__name__}"
+        if self.param_distributions is None and not cls.search_space:
+            raise InvalidParameterError(
+                f"{where} is required: predictor {self.model!r} declares no search_space"
+            )
+        unknown = sorted(set(self.param_distributions or {}) - set(cls._get_param_names()))
+        if unknown:
+            raise InvalidParameterError(
+                f"{where} names {unknown}, not parameters of predictor {self.model!r} (its "
+                f"parameters are {sorted(cls._get_param_names())})"
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> TunedPredictor:
         from sklearn.model_selection import KFold, ParameterSampler
 
         start = time.perf_counter()
         self._check_side(side)
-        if self.model == self.name:
-            raise ValueError("tuned cannot tune itself")
-        cls = PREDICTORS.get(self.model)
         dists = self.param_distributions
         if dists is None:
-            dists = getattr(cls, "search_space", {}) or {}
-        if not dists:
-            raise ValueError(
-                f"predictor {self.model!r} declares no search_space; pass param_distributions="
-            )
-        if not isinstance(self.cv, int) or self.cv < 2:
-            raise ValueError(f"cv must be an int >= 2, got {self.cv!r}")
+            dists = PREDICTORS.get(self.model).search_space
         archs = list(archs)
         y_arr = self._check_y(y, len(archs))
         seed = self._seed()

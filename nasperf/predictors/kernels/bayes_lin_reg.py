@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
 from ..base import Predictor
@@ -21,7 +23,7 @@ class BayesianLinearRegressionPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor` (the model is deterministic;
         ``random_state`` is unused).
     max_iter : int
@@ -46,12 +48,20 @@ class BayesianLinearRegressionPredictor(Predictor):
     has_uncertainty = True
     test_params: dict = {}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "alpha_init": [Interval(Real, 0, None, closed="left"), None],
+        "lambda_init": [Interval(Real, 0, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         max_iter: int = 300,
         alpha_init: float | None = None,
         lambda_init: float | None = None,
@@ -60,6 +70,7 @@ class BayesianLinearRegressionPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.max_iter = max_iter
         self.alpha_init = alpha_init
         self.lambda_init = lambda_init

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
 from ..base import Predictor, fit_scaler
@@ -22,7 +24,7 @@ class GPPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     kernel : {"matern", "rbf"}
         Stationary kernel on the standardised features.
@@ -61,12 +63,22 @@ class GPPredictor(Predictor):
     has_uncertainty = True
     test_params: dict = {}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "kernel": [StrOptions({"matern", "rbf"})],
+        "nu": [Interval(Real, 0, None, closed="neither")],
+        # Inside the white kernel's optimisation bounds.
+        "noise": [Interval(Real, 1e-6, 10, closed="both")],
+        "n_restarts": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         kernel: str = "matern",
         nu: float = 2.5,
         noise: float = 0.1,
@@ -76,6 +88,7 @@ class GPPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.kernel = kernel
         self.nu = nu
         self.noise = noise

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
 from .. import PREDICTORS
-from ..base import Predictor
+from ..base import GRAPH_ENCODING, Predictor
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -82,7 +84,7 @@ class GPWLPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`. ``encoding`` must give graphs
         (``"graph"``); the model is deterministic and ``random_state`` is unused.
     n_iterations : int or None
@@ -118,12 +120,21 @@ class GPWLPredictor(Predictor):
     numeric = False
     test_params: dict = {}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "encoding": GRAPH_ENCODING,
+        "n_iterations": [Interval(Integral, 0, None, closed="left"), None],
+        "max_iterations": [Interval(Integral, 0, None, closed="left")],
+        "min_noise": [Interval(Real, 0, None, closed="neither")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "graph",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_iterations: int | None = None,
         max_iterations: int = 3,
         min_noise: float = 1e-4,
@@ -132,6 +143,7 @@ class GPWLPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_iterations = n_iterations
         self.max_iterations = max_iterations
         self.min_noise = min_noise

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
 from ..base import Predictor, fit_scaler
@@ -20,7 +22,7 @@ class SVRPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor` (SVR is deterministic;
         ``random_state`` is unused).
     C : float
@@ -47,12 +49,21 @@ class SVRPredictor(Predictor):
     skops_types = frozenset({"sklearn.svm._classes.SVR"})
     test_params: dict = {}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="neither")],
+        "kernel": [StrOptions({"linear", "poly", "rbf", "sigmoid"})],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         C: float = 3.0,
         epsilon: float = 0.05,
         gamma: Any = "scale",
@@ -62,6 +73,7 @@ class SVRPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.C = C
         self.epsilon = epsilon
         self.gamma = gamma

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, Options
 
 from nasperf._denormals import without_denormals
 
@@ -66,7 +68,7 @@ class VariationalSparseGPPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     n_inducing : int
         Inducing points ``m`` (initialised at random distinct training points).
@@ -98,12 +100,24 @@ class VariationalSparseGPPredictor(Predictor):
     has_uncertainty = True
     test_params = {"n_epochs": 150}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "n_inducing": [Interval(Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        # GPyTorch's Matern kernel has these three smoothnesses only.
+        "nu": [Options(Real, {0.5, 1.5, 2.5})],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_inducing: int = 64,
         n_epochs: int = 300,
         batch_size: int = 256,
@@ -115,6 +129,7 @@ class VariationalSparseGPPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_inducing = n_inducing
         self.n_epochs = n_epochs
         self.batch_size = batch_size

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
 from .._torch_utils import device_of, predict_batched
@@ -24,9 +26,13 @@ class BANANASPredictor(MLPPredictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
-        See :class:`~nasperf.predictors.base.Predictor`; the encoding defaults to the path
-        encoding, as in BANANAS.
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
+        See :class:`~nasperf.predictors.base.Predictor`. The encoding defaults to
+        ``"path_auto"``: BANANAS's path encoding where paths are shared between
+        architectures, its truncation where it is wider than 2,048 features, and the
+        adjacency one-hot encoding where paths identify architectures one-to-one (a chain
+        space); see :class:`~nasperf.encodings.path_auto.AutoPathEncoder`. The fitted
+        ``encoding_`` says which was used; ``encoding="path"`` forces the path encoding.
     n_ensemble : int
         Members of the ensemble.
     n_layers, layer_width, epochs, batch_size, learning_rate, weight_decay, device
@@ -48,12 +54,18 @@ class BANANASPredictor(MLPPredictor):
     has_uncertainty = True
     test_params = {"epochs": 60, "layer_width": 32, "n_layers": 2, "n_ensemble": 3}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **MLPPredictor._parameter_constraints,
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
-        encoding: Any = "path",
+        space: Any = None,
+        encoding: Any = "path_auto",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_ensemble: int = 5,
         n_layers: int = 3,
         layer_width: int = 128,
@@ -67,6 +79,7 @@ class BANANASPredictor(MLPPredictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_ensemble = n_ensemble
         self.n_layers = n_layers
         self.layer_width = layer_width

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
+
+from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from .._torch_utils import (
@@ -95,7 +99,7 @@ class BOHAMIANNPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     n_layers, layer_width : int
         Hidden layers (Springenberg et al.: 3 x 50).
@@ -129,12 +133,28 @@ class BOHAMIANNPredictor(Predictor):
     has_uncertainty = True
     test_params = {"num_steps": 1500, "burn_in": 1000, "keep_every": 50, "layer_width": 32}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "layer_width": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"relu", "tanh", "elu"})],
+        "num_steps": [Interval(Integral, 1, None, closed="left")],
+        "burn_in": [Interval(Integral, 0, None, closed="left")],
+        "keep_every": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "step_size": [Interval(Real, 0, None, closed="neither")],
+        "mdecay": [Interval(Real, 0, 1, closed="right")],
+        "weight_prior_std": [Interval(Real, 0, None, closed="neither")],
+        "device": [Device()],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_layers: int = 2,
         layer_width: int = 50,
         activation: str = "relu",
@@ -151,6 +171,7 @@ class BOHAMIANNPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_layers = n_layers
         self.layer_width = layer_width
         self.activation = activation

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
+
+from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from .._torch_utils import (
@@ -63,7 +67,7 @@ class MLPPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     n_layers, layer_width : int
         Depth and width of the hidden layers.
@@ -89,12 +93,24 @@ class MLPPredictor(Predictor):
 
     test_params = {"epochs": 60, "layer_width": 32, "n_layers": 2}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "layer_width": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "device": [Device()],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_layers: int = 3,
         layer_width: int = 128,
         epochs: int = 150,
@@ -107,6 +123,7 @@ class MLPPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_layers = n_layers
         self.layer_width = layer_width
         self.epochs = epochs

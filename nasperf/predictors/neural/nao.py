@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval
 from torch import nn
+
+from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from .._torch_utils import (
@@ -81,7 +85,7 @@ class NAOPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     token_size : int
         Features per token (the encoding is zero-padded to a multiple).
@@ -112,12 +116,25 @@ class NAOPredictor(Predictor):
 
     test_params = {"n_steps": 600, "hidden_size": 16}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "token_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "trade_off": [Interval(Real, 0, 1, closed="both")],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "device": [Device()],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         token_size: int = 12,
         hidden_size: int = 48,
         trade_off: float = 0.8,
@@ -131,6 +148,7 @@ class NAOPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.token_size = token_size
         self.hidden_size = hidden_size
         self.trade_off = trade_off

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
 from .._torch_utils import device_of, seeded
@@ -57,12 +59,18 @@ class SemiNASPredictor(NAOPredictor):
     requirements = Requirements(unlabelled=True)
     test_params = {"n_steps": 600, "hidden_size": 16, "n_unlabelled": 200}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **NAOPredictor._parameter_constraints,
+        "n_unlabelled": [Interval(Integral, 0, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_unlabelled: int = 1000,
         token_size: int = 12,
         hidden_size: int = 48,
@@ -78,6 +86,7 @@ class SemiNASPredictor(NAOPredictor):
             space=space,
             encoding=encoding,
             zero_cost_proxies=zero_cost_proxies,
+            zero_cost_columns=zero_cost_columns,
             token_size=token_size,
             hidden_size=hidden_size,
             trade_off=trade_off,
@@ -111,7 +120,8 @@ class SemiNASPredictor(NAOPredictor):
             if is_feature_matrix(un):
                 raise ValueError("unlabelled must be architectures, like the training input")
             return {"unlabelled": self._features(space, as_arch_list(space, un), rest)}
-        sampled = space.sample(int(self.n_unlabelled), self._seed())
+        # Unlabelled draws may repeat (they only shape the encoder), as on small spaces.
+        sampled = space.sample(int(self.n_unlabelled), self._seed(), unique=False)
         if self.uses_learning_curves_ or self.zero_cost_source_ in ("table", "array"):
             warnings.warn(
                 f"{type(self).__name__}: cannot build zero-cost / learning-curve features for "

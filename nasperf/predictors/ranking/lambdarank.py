@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
 from ..base import Predictor
@@ -41,7 +43,7 @@ class LambdaRankPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     n_grades : int
         Relevance levels (at most 31 with ``gain="exponential"``).
@@ -71,12 +73,30 @@ class LambdaRankPredictor(Predictor):
 
     test_params = {"n_estimators": 100}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        # At most 31 with gain="exponential" (checked in _validate_params).
+        "n_grades": [Interval(Integral, 2, None, closed="left")],
+        "gain": [StrOptions({"exponential", "linear"})],
+        "group_size": [Interval(Integral, 2, None, closed="left"), None],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_grades: int = 10,
         gain: str = "linear",
         group_size: int | None = 32,
@@ -94,6 +114,7 @@ class LambdaRankPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_grades = n_grades
         self.gain = gain
         self.group_size = group_size

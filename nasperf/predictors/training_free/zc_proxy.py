@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
+
+from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset, Registered
+from nasperf.zero_cost.cache import ProxyCache
 
 from .. import PREDICTORS
-from ..base import Predictor, Requirements
+from ..base import SPACE, Predictor, Requirements, _proxies
 
 __all__ = ["ZeroCostPredictor"]
 
@@ -66,11 +72,23 @@ class ZeroCostPredictor(Predictor):
     requirements = Requirements(labels=False, images=True)
     numeric = False
     test_params = {"proxy": "params"}
+    _parameter_constraints: ClassVar[dict] = {
+        "space": SPACE,
+        "proxy": [Registered(_proxies, "zero-cost proxy")],
+        "dataset": [ImageDataset(task_ok=True)],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "device": [Device()],
+        "cache": ["boolean", *PATH, ProxyCache, None],
+        "network_kwargs": [dict, None],
+        "inputs": [*PATH, tuple, None],
+        "random_state": RANDOM_STATE,
+    }
 
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         proxy: str = "synflow",
         dataset: Any = "cifar10",
         batch_size: int = 64,
@@ -92,6 +110,7 @@ class ZeroCostPredictor(Predictor):
         self.inputs = inputs
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> ZeroCostPredictor:
         """Resolve the space and the proxy (bad names fail here); nothing is learnt.
         ``archs`` and ``y`` are accepted and ignored. Returns ``self``."""
@@ -99,10 +118,8 @@ class ZeroCostPredictor(Predictor):
 
         start = time.perf_counter()
         self._check_side(side)
-        if not isinstance(self.proxy, str):
-            raise ValueError(f"proxy must be one proxy name, got {self.proxy!r}")
         self.proxy_ = resolve_proxies([self.proxy])[0]
-        self.space_ = self._space()
+        self.space_ = self._fit_space(archs)
         self.encoder_ = None
         self.fit_time_ = time.perf_counter() - start
         return self

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, Options
 
 from .. import PREDICTORS
 from ..base import Predictor
@@ -16,7 +18,7 @@ class LGBPredictor(Predictor):
 
     Parameters
     ----------
-    space, encoding, zero_cost_proxies, random_state
+    space, encoding, zero_cost_proxies, zero_cost_columns, random_state
         See :class:`~nasperf.predictors.base.Predictor`.
     n_estimators : int
         Boosting rounds.
@@ -42,12 +44,26 @@ class LGBPredictor(Predictor):
 
     test_params = {"n_estimators": 100}
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Predictor._parameter_constraints,
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         encoding: Any = "adjacency_onehot",
         zero_cost_proxies: Any = None,
+        zero_cost_columns: Any = None,
         n_estimators: int = 500,
         num_leaves: int = 15,
         max_depth: int = -1,
@@ -62,6 +78,7 @@ class LGBPredictor(Predictor):
         self.space = space
         self.encoding = encoding
         self.zero_cost_proxies = zero_cost_proxies
+        self.zero_cost_columns = zero_cost_columns
         self.n_estimators = n_estimators
         self.num_leaves = num_leaves
         self.max_depth = max_depth

@@ -43,16 +43,20 @@ import json
 import math
 import os
 import time
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
 from nasperf.datasets.images import normalize_images
 from nasperf.spaces import as_rng
 
-from ..base import Predictor, Requirements
+from ..base import SPACE, Predictor, Requirements
 
 __all__ = ["Stage", "WeightSharingPredictor"]
 
@@ -82,12 +86,6 @@ class Stage:
     fixed: dict[int, int] = dataclasses.field(default_factory=dict)
     relaxation: bool = False
     init_from: str | None = None
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class WeightSharingPredictor(Predictor):
@@ -154,10 +152,32 @@ class WeightSharingPredictor(Predictor):
         "eval_batch_size": 64,
     }
 
+    _parameter_constraints: ClassVar[dict] = {
+        "space": SPACE,
+        # Names only: the images are loaded by name.
+        "dataset": [ImageDataset()],
+        "images": [*PATH, None],
+        "n_eval": [Interval(Integral, 1, None, closed="left"), None],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "grad_clip": [Interval(Real, 0, None, closed="left")],
+        "augment": ["boolean"],
+        "network": [dict, None],
+        "score": [StrOptions(set(SCORES))],
+        "eval_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "checkpoint": [*PATH, None],
+        "device": [Device()],
+        "progress": ["boolean"],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         dataset: str = "cifar10",
         images: Any = None,
         n_eval: int | None = None,
@@ -208,10 +228,8 @@ class WeightSharingPredictor(Predictor):
         """The trained network that scores decision values ``choice``."""
         return self.supernet_
 
-    def _validate_extra(self) -> None:
-        """Check subclass parameters (called at the start of ``fit``)."""
-
     # ------------------------------------------------------------------ contract
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> WeightSharingPredictor:
         """Train the supernet (the predictor's initialisation); ``archs`` and ``y`` are unused.
 
@@ -220,8 +238,7 @@ class WeightSharingPredictor(Predictor):
         """
         start = time.perf_counter()
         self._check_side(side)
-        self._validate()
-        self.space_ = self._space()
+        self.space_ = self._fit_space(archs)
         self.encoder_ = None
         self.seed_ = int(as_rng(self.random_state).integers(0, 2**31 - 1))
         train_x, train_y, self.eval_images_, self.eval_labels_ = self._split_images()
@@ -292,29 +309,6 @@ class WeightSharingPredictor(Predictor):
         return {"accuracy": acc, "loss": loss}
 
     # ------------------------------------------------------------------ parameters and data
-    def _validate(self) -> None:
-        _positive_int("epochs", self.epochs, 0)
-        _positive_int("batch_size", self.batch_size)
-        if self.n_eval is not None:
-            _positive_int("n_eval", self.n_eval)
-        _positive_int("eval_batch_size", self.eval_batch_size)
-        for name in ("lr", "momentum", "weight_decay", "grad_clip"):
-            v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not math.isfinite(v)
-                or v < 0
-            ):
-                raise ValueError(f"{name} must be a finite non-negative number, got {v!r}")
-        if self.score not in self.SCORES:
-            raise ValueError(f"score must be one of {self.SCORES}, got {self.score!r}")
-        if self.network is not None and not isinstance(self.network, dict):
-            raise ValueError(
-                f"network must be a dict of build_supernet arguments, got {self.network!r}"
-            )
-        self._validate_extra()
-
     def _device(self):
         from nasperf._device import resolve_device
 

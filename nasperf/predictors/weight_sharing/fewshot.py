@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
+
+from sklearn.utils._param_validation import Interval
+
+from nasperf._constraints import ListOf
 
 from .. import PREDICTORS
 from .base import Stage, WeightSharingPredictor, region_product
@@ -46,10 +51,21 @@ class FewShot(WeightSharingPredictor):
     ICML 2021.
     """
 
+    # Decision indices are bounded by the supernet, checked in fit (_resolve_split).
+    _parameter_constraints: ClassVar[dict] = {
+        **WeightSharingPredictor._parameter_constraints,
+        "split": [
+            Interval(Integral, 0, None, closed="left"),
+            ListOf(Interval(Integral, 0, None, closed="left"), unique=True),
+            None,
+        ],
+        "split_epochs": [Interval(Integral, 0, None, closed="left"), None],
+    }
+
     def __init__(
         self,
         *,
-        space: Any = "nb201",
+        space: Any = None,
         dataset: str = "cifar10",
         images: Any = None,
         n_eval: int | None = None,
@@ -92,11 +108,6 @@ class FewShot(WeightSharingPredictor):
         )
         self.split = split
         self.split_epochs = split_epochs
-
-    def _validate_extra(self) -> None:
-        se = self.split_epochs
-        if se is not None and (isinstance(se, bool) or not isinstance(se, int) or se < 0):
-            raise ValueError(f"split_epochs must be a non-negative int or None, got {se!r}")
 
     def _resolve_split(self) -> tuple[int, ...]:
         probe = self._probe()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 
 from .. import PREDICTORS
 from .base import Stage, WeightSharingPredictor
@@ -36,6 +37,10 @@ class OneShot(WeightSharingPredictor):
     """
 
     SCORES = ("accuracy", "loss", "alpha")
+    _parameter_constraints: ClassVar[dict] = {
+        **WeightSharingPredictor._parameter_constraints,
+        "score": [StrOptions(set(SCORES))],
+    }
 
     def _stages(self) -> list[Stage]:
         return [Stage("supernet", int(self.epochs), relaxation=True)]

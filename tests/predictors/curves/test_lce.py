@@ -79,7 +79,9 @@ def test_families_are_vectorised_over_walkers():
         out = fam(t, batch)
         assert out.shape == (3, 3)
         np.testing.assert_allclose(out[0], fam(t, theta), rtol=1e-12)
-        np.testing.assert_allclose(out[2], out[0], rtol=0)
+        # identical walkers, identical curves: up to the last bit, since numpy may evaluate
+        # the elements of a SIMD loop's tail with another (scalar) implementation
+        np.testing.assert_allclose(out[2], out[0], rtol=1e-14)
 
 
 def test_family_fit_needs_as_many_points_as_parameters():
@@ -188,13 +190,13 @@ def test_flat_decreasing_and_short_curves_fall_back():
 @pytest.mark.parametrize("name", ["lce", "lce_m"])
 def test_loss_metric_is_a_clear_error(name):
     lc = LearningCurves(np.arange(1, 6), {"val_loss": [[2.0, 1.5, 1.2, 1.0, 0.9]]}, final_epoch=50)
-    with pytest.raises(ValueError, match="loss, which it does not support"):
+    with pytest.raises(ValueError, match=r"The 'metric' parameter of LCEm? must be a str among"):
         get(name, metric="val_loss").fit(None, learning_curves=lc)
 
 
 def test_bad_parameters_and_missing_final_epoch_are_clear_errors(pow3_curves):
     lc, _ = pow3_curves
-    with pytest.raises(ValueError, match="families must be distinct names"):
+    with pytest.raises(ValueError, match="The 'families' parameter of LCE must be"):
         get("lce", families=("pow3", "pow5")).fit(None, learning_curves=lc)
     with pytest.raises(ValueError, match="burn_in"):
         get("lce", n_samples=100, burn_in=100).fit(None, learning_curves=lc)

@@ -239,7 +239,7 @@ def test_predictions_deterministic_and_survive_save_load(packaged, tmp_path):
 
 def test_loss_metrics_and_fractions_are_refused():
     lc = LearningCurves(np.array([1, 2]), {"val_loss": [[2.0, 1.5]]}, final_epoch=10)
-    with pytest.raises(ValueError, match="accuracy curves"):
+    with pytest.raises(ValueError, match="The 'metric' parameter of LCPFNPredictor must be"):
         LCPFNPredictor(metric="val_loss").fit(None, learning_curves=lc)
     pred = LCPFNPredictor().fit(None, learning_curves=np.array([[50.0]]))
     with pytest.raises(ValueError, match="percent"):

@@ -39,7 +39,7 @@ def test_early_stopping_reads_the_last_value(toy):
     np.testing.assert_array_equal(acc.predict(None, learning_curves=toy), [70.0, 80.0])
     loss = get("early_stop_loss").fit(None, learning_curves=toy)
     np.testing.assert_array_equal(loss.predict([0, 1], learning_curves=toy), [-0.5, -0.4])
-    with pytest.raises(ValueError, match="use early_stop_loss for losses"):
+    with pytest.raises(ValueError, match="The 'metric' parameter of EarlyStopAccuracy must be"):
         get("early_stop_acc", metric="val_loss").fit(None, learning_curves=toy)
     with pytest.raises(ValueError, match="pass learning_curves="):
         get("early_stop_acc").fit([1, 2])
@@ -56,9 +56,9 @@ def test_sum_of_losses_members(toy):
     np.testing.assert_allclose(sovl.predict(None, learning_curves=toy), [-2.3, -3.4])
     two = get("sotl", window=2).fit(None, learning_curves=toy)
     np.testing.assert_allclose(two.predict(None, learning_curves=toy), [-1.5, -1.25])
-    with pytest.raises(ValueError, match="sums losses"):
+    with pytest.raises(ValueError, match="The 'metric' parameter of SumOfLosses must be"):
         get("sotl", metric="val_accuracy").fit(None, learning_curves=toy)
-    with pytest.raises(ValueError, match="window must be a positive int"):
+    with pytest.raises(ValueError, match=r"The 'window' parameter of SumOfLosses .* \[1, inf\)"):
         get("sotl", window=0).fit(None, learning_curves=toy)
 
 

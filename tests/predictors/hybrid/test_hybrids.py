@@ -10,6 +10,9 @@ import nasperf
 from nasperf.predictors import PREDICTORS, get, load
 from tests.spaces.custom_space_example import ChainSpace
 
+#: The stand-in zero-cost table's columns (cost measurements, not registered proxies: named).
+ZC = ["params_mb", "edgegpu_latency"]
+
 
 @pytest.fixture(scope="module")
 def data():
@@ -24,34 +27,86 @@ def data():
     }
 
 
-def test_omni_requires_curves_and_scores_and_concatenates_them(data):
-    omni = get("omni", model_params={"n_estimators": 20}, random_state=0)
-    with pytest.raises(ValueError, match="needs zero-cost scores"):
-        omni.fit(data["archs"][:100], data["y"][:100], learning_curves=data["lc"][:100])
-    with pytest.raises(ValueError, match="needs partial learning curves"):
-        omni.fit(data["archs"][:100], data["y"][:100], zero_cost=data["zc"])
-    omni.fit(
-        data["archs"][:100], data["y"][:100], zero_cost=data["zc"], learning_curves=data["lc"][:100]
-    )
+def test_omni_uses_whatever_side_information_exists(data):
+    """Any subset of {encoding, zero-cost scores, learning curves}: each one given adds its
+    columns; none at all is an error naming what could be given."""
+    tr, te = slice(0, 100), slice(100, None)
+    kw = {"space": "nb201", "model": "xgb", "model_params": {"n_estimators": 20}}
+    kw |= {"data_free_proxies": None, "zero_cost_columns": ZC, "random_state": 0}
+    omni = get("omni", **kw)
+    omni.fit(data["archs"][tr], data["y"][tr], zero_cost=data["zc"], learning_curves=data["lc"][tr])
     width = omni.encoder_.transform(data["archs"][:1]).shape[1]
     assert omni.model_.n_features_in_ == width + 2 + 1
     assert omni.uses_zero_cost_ == ["params_mb", "edgegpu_latency"]
     with pytest.raises(ValueError, match="learning_curves has 2 epochs"):
         omni.predict(
-            data["archs"][100:],
+            data["archs"][te],
             zero_cost=data["zc"],
-            learning_curves=np.hstack([data["lc"][100:]] * 2),
+            learning_curves=np.hstack([data["lc"][te]] * 2),
         )
+    curves_only = get("omni", **kw).fit(
+        data["archs"][tr], data["y"][tr], learning_curves=data["lc"][tr]
+    )
+    assert curves_only.model_.n_features_in_ == width + 1
+    assert curves_only.uses_zero_cost_ == [] and curves_only.uses_learning_curves_ == 1
+    scores_only = get("omni", **kw).fit(data["archs"][tr], data["y"][tr], zero_cost=data["zc"])
+    assert scores_only.model_.n_features_in_ == width + 2
+    assert scores_only.uses_learning_curves_ == 0
+    # the curve alone (no encoding): a linear model of one column, the 12-epoch accuracy
+    lin = {**kw, "encoding": None, "model": "bayes_lin_reg", "model_params": None}
+    lc_alone = get("omni", **lin).fit(
+        data["archs"][tr], data["y"][tr], learning_curves=data["lc"][tr]
+    )
+    assert lc_alone.model_.n_features_in_ == 1 and lc_alone.encoding_ == "none"
+    pred = lc_alone.predict(data["archs"][te], learning_curves=data["lc"][te])
+    assert kendalltau(pred, data["lc"][te, 0])[0] == pytest.approx(1.0)  # increasing map
+    with pytest.raises(ValueError, match="omni has no features"):
+        get("omni", **{**kw, "encoding": None}).fit(data["archs"][tr], data["y"][tr])
+
+
+class _NoNetworkChain(ChainSpace):
+    """A chain space without a network builder (as a user's table-only space)."""
+
+    name = "chain_without_networks_in_test_hybrids"
+
+    def build_network(self, arch, dataset="cifar10", **kwargs):
+        raise NotImplementedError("no networks")
+
+
+def test_omni_computes_data_free_proxies_where_the_space_builds_networks(tmp_path, monkeypatch):
+    from nasperf.predictors.base import signed_log
+    from nasperf.zero_cost import compute
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path))
+    space = ChainSpace()
+    archs = list(space.enumerate())
+    # The target is the parameter count: the computed "params" column carries all of it,
+    # linearly (signed_log(x) = log1p(x) ~ x for millions of parameters this small).
+    y = np.array([space.params(a) for a in archs])
+    omni = get("omni", space=space, encoding=None, model="bayes_lin_reg", random_state=0)
+    omni.fit(archs[:20], y[:20])
+    assert omni.uses_zero_cost_ == ["synflow", "params", "flops"]
+    assert omni.zero_cost_source_ == "computed"
+    table = compute(space, archs[:20], ["synflow", "params", "flops"])
+    features = omni._features(space, archs[:20], {})
+    np.testing.assert_allclose(features, signed_log(table.to_numpy()), rtol=1e-12)
+    assert kendalltau(omni.predict(archs[20:]), y[20:])[0] > 0.9
+    # a space that builds no networks: the encoding alone, no error
+    bare = _NoNetworkChain()
+    plain = get("omni", space=bare, model="xgb", random_state=0).fit(archs[:20], y[:20])
+    assert plain.uses_zero_cost_ == [] and plain.zero_cost_source_ == ""
 
 
 def test_omni_learning_curve_feature_carries_the_signal(data):
     """With the 12-epoch accuracy the model ranks better than the encoding alone."""
     tr, te = slice(0, 100), slice(100, None)
     side = {"zero_cost": data["zc"]}
-    omni = get("omni", random_state=0).fit(
+    omni = get("omni", space="nb201", zero_cost_columns=ZC, random_state=0).fit(
         data["archs"][tr], data["y"][tr], learning_curves=data["lc"][tr], **side
     )
-    xgb = get("xgb", random_state=0).fit(data["archs"][tr], data["y"][tr], **side)
+    xgb = get("xgb", space="nb201", zero_cost_columns=ZC, random_state=0).fit(
+        data["archs"][tr], data["y"][tr], **side
+    )
     t_omni = kendalltau(
         omni.predict(data["archs"][te], learning_curves=data["lc"][te], **side), data["y"][te]
     )[0]
@@ -61,18 +116,26 @@ def test_omni_learning_curve_feature_carries_the_signal(data):
 
 def test_ensemble_requirements_are_the_union_of_its_members():
     ens = get("ensemble", members=["xgb", ["omni", {"model": "xgb"}]])
-    assert set(ens.requirements.side_information) == {"zero_cost", "learning_curves"}
-    assert get("ensemble", members=["xgb"]).requirements.side_information == ()
-    with pytest.raises(ValueError, match="cannot read ensemble member"):
-        get("ensemble", members=[3]).fit(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"], [1.0])
+    # omni uses scores and curves when given (and needs neither): so does the ensemble
+    assert ens.requirements.side_information == ()
+    assert set(ens.requirements.accepted) == {"zero_cost", "learning_curves"}
+    with_es = get("ensemble", members=["xgb", "early_stop_acc"])
+    assert set(with_es.requirements.side_information) == {"learning_curves"}
+    assert get("ensemble", members=["xgb"]).requirements.accepted == ()
+    with pytest.raises(ValueError, match="The 'members' parameter of EnsemblePredictor must be"):
+        get("ensemble", members=[3])
 
 
 def test_ensemble_of_identical_members_reproduces_the_member(data):
     member = ["xgb", {"n_estimators": 30, "random_state": 5}]
-    single = get("xgb", n_estimators=30, random_state=5).fit(data["archs"][:100], data["y"][:100])
+    single = get("xgb", space="nb201", n_estimators=30, random_state=5).fit(
+        data["archs"][:100], data["y"][:100]
+    )
     expected = single.predict(data["archs"][100:])
     for combine in ("mean", "zscore"):
-        ens = get("ensemble", members=[member, member], combine=combine, random_state=0)
+        ens = get(
+            "ensemble", space="nb201", members=[member, member], combine=combine, random_state=0
+        )
         ens.fit(data["archs"][:100], data["y"][:100])
         got = ens.predict(data["archs"][100:])
         if combine == "mean":
@@ -87,7 +150,9 @@ def test_ensemble_rank_combination_is_the_mean_rank(data):
         ["xgb", {"n_estimators": 20, "random_state": 1}],
         ["xgb", {"n_estimators": 20, "max_depth": 2, "random_state": 2}],
     ]
-    ens = get("ensemble", members=members, combine="rank").fit(data["archs"][:100], data["y"][:100])
+    ens = get("ensemble", space="nb201", members=members, combine="rank").fit(
+        data["archs"][:100], data["y"][:100]
+    )
     from scipy.stats import rankdata
 
     test = data["archs"][100:]
@@ -121,6 +186,7 @@ def test_tree_and_ensemble_predictors_on_a_user_defined_space(tmp_path):
 def test_tuned_search_keeps_the_best_configuration(data):
     tuned = get(
         "tuned",
+        space="nb201",
         model="xgb",
         model_params={"n_estimators": 30},
         param_distributions={"max_depth": [1, 2, 4], "learning_rate": [0.05, 0.3]},
@@ -135,20 +201,25 @@ def test_tuned_search_keeps_the_best_configuration(data):
     ] == best
     assert tuned.model_.get_params()["max_depth"] == tuned.best_params_.get("max_depth", 6)
     quick = get(
-        "tuned", model="xgb", model_params={"n_estimators": 10}, time_budget=0.0, random_state=0
+        "tuned",
+        space="nb201",
+        model="xgb",
+        model_params={"n_estimators": 10},
+        time_budget=0.0,
+        random_state=0,
     ).fit(data["archs"][:60], data["y"][:60])
     assert quick.n_tried_ == 1 and quick.best_params_ == {}
 
 
 def test_omni_auto_picks_the_model_with_the_best_out_of_fold_ranking(data):
     side = {"zero_cost": data["zc"]}
-    omni = get("omni", random_state=0).fit(
+    omni = get("omni", space="nb201", zero_cost_columns=ZC, random_state=0).fit(
         data["archs"][:60], data["y"][:60], learning_curves=data["lc"][:60], **side
     )
     assert set(omni.cv_scores_) == {"xgb", "bayes_lin_reg"}
     assert omni.model_name_ == max(omni.cv_scores_, key=omni.cv_scores_.get)
     assert type(omni.model_).name == omni.model_name_
-    tiny = get("omni", random_state=0).fit(
+    tiny = get("omni", space="nb201", zero_cost_columns=ZC, random_state=0).fit(
         data["archs"][:5], data["y"][:5], learning_curves=data["lc"][:5], **side
     )
     assert tiny.model_name_ == "bayes_lin_reg" and tiny.cv_scores_ == {}

@@ -40,7 +40,7 @@ def test_wl_features_of_known_cells():
 
 def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
     archs, y = nb201_small
-    pred = get("gp_wl", min_noise=1e-6).fit(archs[:40], y[:40])
+    pred = get("gp_wl", space="nb201", min_noise=1e-6).fit(archs[:40], y[:40])
     assert pred.n_iterations_ in (1, 2, 3)
     k = pred._cross(_graphs(archs[:40]))
     np.testing.assert_allclose(np.diag(k), 1.0, rtol=1e-12)
@@ -51,8 +51,8 @@ def test_gp_wl_kernel_is_normalised_and_std_small_at_data(nb201_small):
     prior = np.sqrt(pred.outputscale_ + pred.noise_) * pred.y_scale_
     assert np.all(std_train >= floor * (1 - 1e-9)) and np.all(std_train < prior)
     assert std_far[0] > np.median(std_train)
-    with pytest.raises(ValueError, match="graph inputs"):
-        get("gp_wl", encoding="adjacency_onehot").fit(archs[:5], y[:5])
+    with pytest.raises(ValueError, match="The 'encoding' parameter of GPWLPredictor must be"):
+        get("gp_wl", space="nb201", encoding="adjacency_onehot").fit(archs[:5], y[:5])
 
 
 # ----------------------------------------------------------------- GP family
@@ -105,6 +105,12 @@ def test_svr_and_ngb_are_equivariant_to_target_scale(smooth):
     n1 = get("ngb", n_estimators=40, random_state=0).fit(X, y)
     n2 = get("ngb", n_estimators=40, random_state=0).fit(X, 100 * y)
     # Targets are standardised before boosting, so the scale cancels up to float rounding
-    # in the split search (which can pick a different tie at a few nodes).
-    np.testing.assert_allclose(n2.predict_std(X), 100 * n1.predict_std(X), rtol=0.1)
-    np.testing.assert_allclose(n2.predict(X), 100 * n1.predict(X), rtol=0.02)
+    # in the split search, which can pick another of two near-equal splits at a few nodes
+    # (and does differently on other CPUs). Bounds measured by refitting on y moved by one
+    # ulp per value, 200 random draws: means moved by at most 0.47 % of the target's range
+    # and stds by at most 5.9 % (relative). Means are compared in units of the range, not
+    # relative to each value: a prediction near 0 has no relative precision (rtol 0.02 per
+    # value failed at 0.021 on an AVX-512 machine). Tolerances: about 2-4 times those bounds;
+    # an unscaled std (a factor of 100) or a shifted mean still fails.
+    np.testing.assert_allclose(n2.predict_std(X), 100 * n1.predict_std(X), rtol=0.15)
+    np.testing.assert_allclose(n2.predict(X), 100 * n1.predict(X), atol=0.02 * np.ptp(100 * y))

@@ -41,7 +41,15 @@ def test_mlp_fits_a_linear_target_and_leaves_the_global_rng_alone():
 
 
 def test_bananas_mean_and_std_are_those_of_its_members(data):
-    pred = get("bananas", n_ensemble=4, epochs=30, layer_width=32, n_layers=2, random_state=0)
+    pred = get(
+        "bananas",
+        space="nb201",
+        n_ensemble=4,
+        epochs=30,
+        layer_width=32,
+        n_layers=2,
+        random_state=0,
+    )
     pred.fit(data["train"], data["y"])
     assert len(pred.models_) == 4
     X = pred._prepare_predict(data["test"], {})
@@ -56,7 +64,7 @@ def test_bananas_mean_and_std_are_those_of_its_members(data):
 
 
 def test_dngo_posterior_is_the_bayesian_linear_regression_solution(data):
-    pred = get("dngo", epochs=40, layer_width=16, n_layers=2, random_state=0)
+    pred = get("dngo", space="nb201", epochs=40, layer_width=16, n_layers=2, random_state=0)
     pred.fit(data["train"], data["y"])
     X = pred._prepare_predict(data["train"], {})
     phi = pred._phi(X)
@@ -74,7 +82,13 @@ def test_dngo_posterior_is_the_bayesian_linear_regression_solution(data):
 
 def test_bohamiann_keeps_the_thinned_sghmc_samples(data):
     pred = get(
-        "bohamiann", num_steps=700, burn_in=400, keep_every=30, layer_width=16, random_state=0
+        "bohamiann",
+        space="nb201",
+        num_steps=700,
+        burn_in=400,
+        keep_every=30,
+        layer_width=16,
+        random_state=0,
     )
     pred.fit(data["train"], data["y"])
     assert pred.n_samples_ == (700 - 400) // 30 == len(pred.samples_)
@@ -93,7 +107,7 @@ def test_bohamiann_keeps_the_thinned_sghmc_samples(data):
 
 
 def test_nao_decoder_rebuilds_the_training_architectures(data):
-    pred = get("nao", n_steps=1000, learning_rate=5e-3, random_state=0)
+    pred = get("nao", space="nb201", n_steps=1000, learning_rate=5e-3, random_state=0)
     pred.fit(data["train"], data["y"])
     X = pred._prepare_predict(data["train"], {})
     assert pred.binary_.all()  # adjacency one-hot is 0/1
@@ -106,14 +120,14 @@ def test_nao_decoder_rebuilds_the_training_architectures(data):
 def test_seminas_trains_on_the_nao_pseudo_labels(data):
     params = {"n_steps": 300, "hidden_size": 16, "random_state": 0}
     unlabelled = data["test"][:50]
-    semi = get("seminas", n_unlabelled=30, **params)
+    semi = get("seminas", space="nb201", n_unlabelled=30, **params)
     semi.fit(data["train"], data["y"], unlabelled=unlabelled)
-    nao = get("nao", **params).fit(data["train"], data["y"])
+    nao = get("nao", space="nb201", **params).fit(data["train"], data["y"])
     # Phase one is NAO itself: the pseudo-labels are NAO's predictions.
     assert semi.n_pseudo_ == 50
     np.testing.assert_allclose(semi.pseudo_labels_, nao.predict(unlabelled), rtol=1e-6)
     # Phase two trains on them, so the final model differs from NAO.
     assert not np.allclose(semi.predict(data["test"]), nao.predict(data["test"]))
     # Without unlabelled architectures, n_unlabelled are sampled from the space.
-    sampled = get("seminas", n_unlabelled=30, **params).fit(data["train"], data["y"])
+    sampled = get("seminas", space="nb201", n_unlabelled=30, **params).fit(data["train"], data["y"])
     assert sampled.n_pseudo_ == 30 and sampled.pseudo_labels_.shape == (30,)

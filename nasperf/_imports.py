@@ -1,0 +1,82 @@
+"""Importing the user's own modules (``--import``, a study's ``imports``): by module name or
+by file path, from the current directory without ``PYTHONPATH=.``.
+
+A user registers a space, proxy or predictor by importing the module that defines it; these
+are the user's own files, named on their command line or in their own study config, imported
+as Python imports them (nothing is read from data files).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["import_user_module", "is_module_path"]
+
+
+def is_module_path(spec: str) -> bool:
+    """Whether ``spec`` names a file (``myspace.py``, ``./lib/myspace.py``) rather than a
+    module (``myspace``, ``mypkg.spaces``)."""
+    return spec.endswith(".py") or "/" in spec or os.sep in spec
+
+
+def import_user_module(spec: str, *, base: str | Path | None = None) -> ModuleType:
+    """Import ``spec``: a module name, or the path of a ``.py`` file.
+
+    A module name is imported as usual and, when Python's path does not hold it, from the
+    current working directory (``python run_study.py`` and the ``nasperf`` command do not
+    put it on ``sys.path``). A file is imported under its stem (``myspace.py`` ->
+    ``myspace``; relative to ``base``, default the working directory), and its folder is
+    added to ``sys.path`` so that it can import its neighbours. Importing the same file or
+    module again returns the module already imported.
+
+    Raises
+    ------
+    ImportError
+        The module cannot be found or the file does not exist (``ModuleNotFoundError`` /
+        ``ImportError`` with the name); errors raised by the module's own code propagate.
+    """
+    if is_module_path(spec):
+        path = Path(spec).expanduser()
+        if not path.is_absolute():
+            path = Path(base or os.getcwd()) / path
+        path = path.resolve()
+        if not path.is_file():
+            raise ImportError(f"no such file {str(path)!r}", path=str(path))
+        name = path.stem
+        loaded = sys.modules.get(name)
+        if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+            return loaded
+        if loaded is not None:
+            raise ImportError(
+                f"cannot import {str(path)!r} as {name!r}: a different module {name!r} is "
+                "already imported; rename the file",
+                name=name,
+            )
+        folder = str(path.parent)
+        if folder not in sys.path:
+            sys.path.append(folder)
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:  # pragma: no cover - .py files load
+            raise ImportError(f"cannot import {str(path)!r}", path=str(path))
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as err:
+        cwd = os.getcwd()
+        top = spec.partition(".")[0]
+        if err.name != top or cwd in sys.path or "" in sys.path:
+            raise
+        sys.path.append(cwd)
+        return importlib.import_module(spec)

@@ -1,0 +1,73 @@
+"""``--import`` / a study's ``imports``: a module in the working directory or a .py file."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from nasperf import cli
+from nasperf._imports import import_user_module, is_module_path
+from nasperf.evaluation.config import ConfigError, parse_config
+
+MODULE = "MARK = {!r}\n"
+
+
+@pytest.fixture
+def clean_path(monkeypatch):
+    """sys.path without the working directory (as under the ``nasperf`` command) and
+    sys.modules restored afterwards."""
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+
+
+def test_a_module_in_the_working_directory_imports_without_pythonpath(
+    tmp_path, monkeypatch, clean_path
+):
+    (tmp_path / "fh_myspace.py").write_text(MODULE.format("cwd"))
+    monkeypatch.chdir(tmp_path)
+    assert str(tmp_path) not in sys.path
+    assert import_user_module("fh_myspace").MARK == "cwd"
+    assert import_user_module("fh_myspace") is sys.modules["fh_myspace"]
+    with pytest.raises(ModuleNotFoundError, match="fh_nosuch"):
+        import_user_module("fh_nosuch")
+
+
+def test_a_file_path_imports_under_its_stem(tmp_path, monkeypatch, clean_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "fh_helper.py").write_text(MODULE.format("helper"))
+    (lib / "fh_pathspace.py").write_text("from fh_helper import MARK\n")
+    monkeypatch.chdir(tmp_path)
+    assert is_module_path("lib/fh_pathspace.py") and not is_module_path("pkg.mod")
+    module = import_user_module("lib/fh_pathspace.py")
+    assert module.MARK == "helper"  # its folder is on the path: neighbours import
+    assert import_user_module(str(lib / "fh_pathspace.py")) is module
+    with pytest.raises(ImportError, match="no such file"):
+        import_user_module("lib/nothing.py")
+
+
+def test_study_imports_resolve_paths_against_the_config(tmp_path, clean_path):
+    (tmp_path / "fh_studymod.py").write_text(MODULE.format("study"))
+    config = parse_config(
+        {"predictors": ["xgb"], "imports": ["./fh_studymod.py"]}, base_dir=tmp_path
+    )
+    assert config.imports == (str(tmp_path / "fh_studymod.py"),)
+    assert sys.modules["fh_studymod"].MARK == "study"
+    with pytest.raises(ConfigError, match="imports: cannot import 'fh_nosuch2'"):
+        parse_config({"predictors": ["xgb"], "imports": ["fh_nosuch2"]}, base_dir=tmp_path)
+
+
+def test_proxies_command_imports_from_the_working_directory(
+    tmp_path, monkeypatch, clean_path, capsys
+):
+    (tmp_path / "fh_myproxy.py").write_text(MODULE.format("proxies"))
+    monkeypatch.chdir(tmp_path)
+    argv = ["proxies", "--import", "fh_myproxy", "--n", "2", "--out", "p.csv", "--quiet"]
+    code = cli.main([*argv, "--proxies", "params", "--cache", "none"])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "p.csv").read_text().startswith("arch,params,")
+    assert sys.modules["fh_myproxy"].MARK == "proxies"

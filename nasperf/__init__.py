@@ -1,40 +1,77 @@
-"""nasperf: performance prediction for neural architecture search."""
+"""nasperf: performance prediction for neural architecture search.
+
+``import nasperf`` is cheap: the names below are resolved on first use (PEP 562), so torch,
+pandas and scikit-learn load only when something needs them (``nasperf --help`` needs none).
+"""
 
 from __future__ import annotations
 
-from .datasets import (
-    LearningCurves,
-    available_benchmarks,
-    available_tasks,
-    benchmark_metadata,
-    fidelities,
-    get_curve_source,
-    load_benchmark,
-    load_image_batch,
-    load_target,
-    read_architecture_csv,
-    read_naslib_zc,
-    register_benchmark,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from .registry import Registry, UnknownNameError
-from .spaces import get_space
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .datasets import (
+        LearningCurves,
+        available_benchmarks,
+        available_tasks,
+        benchmark_metadata,
+        fidelities,
+        get_curve_source,
+        load_benchmark,
+        load_image_batch,
+        load_target,
+        read_architecture_csv,
+        read_naslib_zc,
+        register_benchmark,
+    )
+    from .spaces import get_space
 
 __version__ = "0.1.0"
+
+#: public name -> sub-package that defines it (imported on first access)
+_LAZY: dict[str, str] = {
+    "LearningCurves": "datasets",
+    "available_benchmarks": "datasets",
+    "available_tasks": "datasets",
+    "benchmark_metadata": "datasets",
+    "fidelities": "datasets",
+    "get_curve_source": "datasets",
+    "load_benchmark": "datasets",
+    "load_image_batch": "datasets",
+    "load_target": "datasets",
+    "read_architecture_csv": "datasets",
+    "read_naslib_zc": "datasets",
+    "register_benchmark": "datasets",
+    "get_space": "spaces",
+}
+
+_SUBMODULES = (
+    "datasets",
+    "encodings",
+    "evaluation",
+    "predictors",
+    "pretrained",
+    "search",
+    "spaces",
+    "zero_cost",
+)
 
 __all__ = [
     "DataIntegrityError",
     "IncompatibleVersionError",
-    "LearningCurves",
-    "get_curve_source",
     "InvalidArchitectureError",
     "Registry",
     "UnknownNameError",
+    "LearningCurves",
     "__version__",
     "available_benchmarks",
     "available_tasks",
     "benchmark_metadata",
     "fidelities",
+    "get_curve_source",
     "get_space",
     "load_benchmark",
     "load_image_batch",
@@ -44,22 +81,18 @@ __all__ = [
     "register_benchmark",
 ]
 
-_SUBMODULES = (
-    "datasets",
-    "encodings",
-    "evaluation",
-    "predictors",
-    "pretrained",
-    "spaces",
-    "zero_cost",
-)
 
-
-def __getattr__(name: str):
-    # ``nasperf.zero_cost.score(...)`` etc. after a plain ``import nasperf``, without paying
-    # for every sub-package at import time.
+def __getattr__(name: str) -> Any:
+    # ``nasperf.load_benchmark(...)`` or ``nasperf.zero_cost.score(...)`` after a plain
+    # ``import nasperf``, without paying for every sub-package at import time.
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     if name in _SUBMODULES:
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})

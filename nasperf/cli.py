@@ -21,27 +21,11 @@ import sys
 
 
 def _info(_: argparse.Namespace) -> int:
-    from nasperf import datasets, encodings, predictors, spaces, zero_cost
+    from nasperf import _catalog
 
-    print("search spaces:", ", ".join(spaces.SPACES.names(aliases=False)))
-    print("benchmarks:", ", ".join(datasets.available_benchmarks()))
-    tables = [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
-    print("zero-cost tables:", ", ".join(tables) or "none")
-    print("learning-curve sources:", ", ".join(datasets.available_curve_sources()))
-    print("encodings:", ", ".join(encodings.ENCODINGS.names(aliases=False)))
-    print("zero-cost proxies:", ", ".join(zero_cost.available()))
-    for name in predictors.available():
-        req = predictors.PREDICTORS.get(name).requirements
-        needs = ", ".join(
-            [
-                *req.side_information,
-                *(["images", "supernet training"] if req.network_training else []),
-                *(["no labels"] if not req.labels else []),
-            ]
-        )
-        uses = ", ".join(k for k in req.accepted if k not in req.side_information)
-        notes = ([f"needs {needs}"] if needs else []) + ([f"uses {uses} if given"] if uses else [])
-        print(f"predictor {name}" + (f" ({'; '.join(notes)})" if notes else ""))
+    catalog = _catalog.read()
+    for line in _catalog.lines(catalog if catalog is not None else _catalog.collect()):
+        print(line)
     return 0
 
 
@@ -345,15 +329,36 @@ def _add_screen_parser(sub) -> None:
     p.add_argument("--list", action="store_true", help="list the packaged checkpoints and exit")
 
 
+def _text_table(rows: list[dict], cols: list[str]) -> str:
+    """``rows`` as an aligned text table (floats to 3 decimals, numbers right-aligned)."""
+
+    def cell(v: object) -> str:
+        if v is None:
+            return "-"
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    width = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(cols)]
+    numeric = [all(isinstance(r.get(c), int | float) for r in rows) for c in cols]
+
+    def line(values: list[str]) -> str:
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, width, numeric, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(cols), *(line(v) for v in cells)])
+
+
 def _screen(args: argparse.Namespace) -> int:
     from nasperf import pretrained
     from nasperf.errors import DataIntegrityError
 
     if args.list:
-        table = pretrained.available()
-        cols = ["space", "dataset", "predictor", "encoding", "zero_cost", "n_train"]
+        cols = ["name", "space", "dataset", "predictor", "encoding", "zero_cost", "n_train"]
         cols += ["kendall_tau", "spearman", "ndcg"]
-        print(table[cols].to_string(float_format=lambda v: f"{v:.3f}"))
+        print(_text_table(pretrained.available_rows(), cols))
         return 0
     if not args.checkpoint or not args.archs:
         print("nasperf screen: --checkpoint and --archs are required (or --list)", file=sys.stderr)

@@ -37,10 +37,21 @@ class Registry(Generic[T]):
     True
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, load: Callable[[], object] | None = None) -> None:
         self.kind = kind
         self._items: dict[str, T] = {}
         self._primary: dict[str, T] = {}
+        # imports the modules that register the built-in members, at the first lookup
+        # rather than when the package is imported (see :meth:`_loaded`)
+        self._load = load
+
+    def _loaded(self) -> Registry[T]:
+        """Run the ``load`` hook once, before the first lookup; registering (``add``) never
+        triggers it, so a user may register before or after the built-ins load."""
+        if self._load is not None:
+            load, self._load = self._load, None
+            load()
+        return self
 
     def register(self, name: str, *aliases: str) -> Callable[[T], T]:
         """Class decorator registering ``obj`` under ``name`` (and optional aliases)."""
@@ -70,6 +81,7 @@ class Registry(Generic[T]):
         UnknownNameError
             If ``name`` is unknown; the message suggests close matches and lists all names.
         """
+        self._loaded()
         if not isinstance(name, str):
             raise UnknownNameError(
                 f"{self.kind} name must be a string, got {type(name).__name__} {name!r}; "
@@ -86,6 +98,7 @@ class Registry(Generic[T]):
 
     def names(self, *, aliases: bool = True) -> list[str]:
         """Sorted registered names; ``aliases=False`` gives one (the primary) name per member."""
+        self._loaded()
         if aliases:
             return sorted(self._items)
         primary = set(self._primary)
@@ -106,16 +119,24 @@ class Registry(Generic[T]):
         return [k for k in primary + others if k != name.lower()]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._items
+        return isinstance(name, str) and name.lower() in self._loaded()._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._loaded()._items)
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {self.names()})"
+
+
+def import_family(package: str, path: list[str] | None = None) -> None:
+    """Import every public module of ``package`` (a dotted name; ``path`` its ``__path__``,
+    looked up when omitted) so that their decorators register members."""
+    if path is None:
+        path = list(importlib.import_module(package).__path__)
+    _import_family(package, path)
 
 
 def _import_family(package: str, path: list[str]) -> None:

@@ -113,6 +113,10 @@ def run_bash(code: str, spec: dict) -> tuple[str, str]:
 
 
 def main() -> None:
+    # Documented code runs as a user's would: not with tests/ first on the path, where the
+    # test package ``tests/examples`` would hide the repository's ``examples``.
+    here = str(Path(__file__).resolve().parent)
+    sys.path[:] = [p for p in sys.path if not p or str(Path(p).resolve()) != here]
     spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     out_path = Path(sys.argv[2])
     make_fixtures(spec["fixtures"])

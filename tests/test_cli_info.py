@@ -48,7 +48,8 @@ def test_proxies_prints_the_expected_time_after_the_first_architectures(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setattr(cli, "_ETA_AFTER_S", 0.0)
-    argv = ["proxies", "--n", "8", "--proxies", "params", "--out", str(tmp_path / "p.csv")]
+    argv = ["proxies", "--space", "nb201", "--n", "8", "--proxies", "params"]
+    argv += ["--out", str(tmp_path / "p.csv")]
     assert cli.main([*argv, "--cache", "none", "--quiet"]) == 0
     (line,) = [x for x in capsys.readouterr().err.splitlines() if "need about" in x]
     # after max(3, 2 x workers) = 3 architectures: the other 5 (8 distinct cells sampled)

@@ -66,7 +66,8 @@ def test_proxies_command_imports_from_the_working_directory(
 ):
     (tmp_path / "fh_myproxy.py").write_text(MODULE.format("proxies"))
     monkeypatch.chdir(tmp_path)
-    argv = ["proxies", "--import", "fh_myproxy", "--n", "2", "--out", "p.csv", "--quiet"]
+    argv = ["proxies", "--import", "fh_myproxy", "--space", "nb201", "--n", "2", "--out", "p.csv"]
+    argv += ["--quiet"]
     code = cli.main([*argv, "--proxies", "params", "--cache", "none"])
     assert code == 0, capsys.readouterr().err
     assert (tmp_path / "p.csv").read_text().startswith("arch,params,")

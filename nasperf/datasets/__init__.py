@@ -7,6 +7,7 @@
 * :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
+* :func:`load_graph`: the Cora and CiteSeer graphs for zero-cost proxies of graph networks.
 * ``nasperf.datasets.nb301_surrogate``: the NAS-Bench-301 learning-curve surrogate.
 * :func:`get_curve_source`: learning curves of NB301 (surrogate), LCBench (surrogate) and
   NB201 (two real fidelities) behind one interface, as :class:`LearningCurves`; the
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LearningCurves,
         as_learning_curves,
     )
+    from .graphs import GRAPH_FILES, load_graph, read_graph_npz
     from .images import (
         IMAGE_STATS,
         ImageSet,
@@ -102,6 +104,7 @@ _LAZY: dict[str, str] = {
     "CurveBenchmark": "curve_benchmark",
     "CurveSource": "curve_sources",
     "Fidelity": "benchmark",
+    "GRAPH_FILES": "graphs",
     "IMAGE_STATS": "images",
     "ImageSet": "images",
     "LCBenchConfig": "lcbench_surrogate",
@@ -128,6 +131,7 @@ _LAZY: dict[str, str] = {
     "get_benchmark": "benchmark",
     "get_curve_source": "curve_sources",
     "load_benchmark": "benchmark",
+    "load_graph": "graphs",
     "load_image_batch": "images",
     "load_image_set": "images",
     "load_target": "benchmark",
@@ -137,6 +141,7 @@ _LAZY: dict[str, str] = {
     "read_architecture_csv": "readers",
     "read_cifar_binary": "images",
     "read_cifar_python": "images",
+    "read_graph_npz": "graphs",
     "read_image_npz": "images",
     "read_images": "images",
     "read_naslib_zc": "readers",
@@ -165,6 +170,7 @@ __all__ = [
     "CURVE_SOURCES",
     "CurveBenchmark",
     "CurveSource",
+    "GRAPH_FILES",
     "LCBenchConfig",
     "LCBenchSurrogate",
     "LearningCurves",
@@ -193,6 +199,7 @@ __all__ = [
     "get_benchmark",
     "get_curve_source",
     "load_benchmark",
+    "load_graph",
     "load_image_batch",
     "load_image_set",
     "load_target",
@@ -202,6 +209,7 @@ __all__ = [
     "read_architecture_csv",
     "read_cifar_binary",
     "read_cifar_python",
+    "read_graph_npz",
     "read_image_npz",
     "read_images",
     "read_naslib_zc",

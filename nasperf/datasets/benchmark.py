@@ -60,6 +60,8 @@ from .package_data import data_path
 
 __all__ = [
     "BENCHMARKS",
+    "NBGRAPH_COLUMNS",
+    "NBGRAPH_DATASETS",
     "Benchmark",
     "Fidelity",
     "PackagedBenchmark",
@@ -556,4 +558,69 @@ NB201 = register_benchmark(
     ),
     "nasbench201",
     "nas-bench-201",
+)
+
+
+# ---------------------------------------------------------------- NAS-Bench-Graph
+#: The node-classification datasets of NAS-Bench-Graph.
+NBGRAPH_DATASETS: tuple[str, ...] = (
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "physics",
+    "photo",
+    "computers",
+    "arxiv",
+    "proteins",
+)
+#: Columns of every NAS-Bench-Graph table: the benchmark's own key of the architecture,
+#: validation and test accuracy (ogbn-proteins: ROC-AUC; fractions in [0, 1], mean of 3
+#: seeds), inference latency (s) and parameters (millions).
+NBGRAPH_COLUMNS: tuple[str, ...] = (
+    "valid_hash",
+    "valid_perf",
+    "test_perf",
+    "latency_s",
+    "params_m",
+)
+_NBGRAPH_ALIASES = {
+    "ogbn-arxiv": "arxiv",
+    "ogbn-proteins": "proteins",
+    "coauthor-cs": "cs",
+    "coauthor-physics": "physics",
+    "amazon-photo": "photo",
+    "amazon-computers": "computers",
+}
+_NBGRAPH_FIDELITY = Fidelity(
+    "final",
+    "valid_perf",
+    None,
+    "validation accuracy (ogbn-proteins: ROC-AUC) after the full schedule, mean of 3 seeds",
+)
+
+NBGRAPH = register_benchmark(
+    PackagedBenchmark(
+        name="nbgraph",
+        space="nbgraph",
+        files={ds: f"nbgraph/{ds}.parquet" for ds in NBGRAPH_DATASETS},
+        dataset_aliases=_NBGRAPH_ALIASES,
+        fidelities=(_NBGRAPH_FIDELITY,),
+        columns=NBGRAPH_COLUMNS,
+    ),
+    "nas-bench-graph",
+    "nasbenchgraph",
+)
+#: ogbn-proteins alone, over the 5 operations it was run with (space ``nbgraph-proteins``),
+#: so that searches on it draw only architectures its table holds.
+NBGRAPH_PROTEINS = register_benchmark(
+    PackagedBenchmark(
+        name="nbgraph-proteins",
+        space="nbgraph-proteins",
+        files={"proteins": "nbgraph/proteins.parquet"},
+        dataset_aliases={"ogbn-proteins": "proteins"},
+        fidelities=(_NBGRAPH_FIDELITY,),
+        columns=NBGRAPH_COLUMNS,
+    ),
+    "nas-bench-graph-proteins",
 )

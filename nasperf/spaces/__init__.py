@@ -9,10 +9,12 @@ from __future__ import annotations
 from nasperf.registry import _import_family
 
 from .base import (
+    GRAPH_TASKS,
     SPACES,
     TASKS,
     CellGraph,
     GraphBatch,
+    GraphTask,
     ImageTask,
     SearchSpace,
     as_rng,
@@ -51,11 +53,13 @@ def available() -> list[str]:
 
 
 __all__ = [
+    "GRAPH_TASKS",
     "SPACES",
     "TASKS",
     "CellGraph",
     "Complexity",
     "GraphBatch",
+    "GraphTask",
     "ImageTask",
     "NB101Arch",
     "NB101Space",

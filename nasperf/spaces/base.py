@@ -28,7 +28,9 @@ from .complexity import Complexity, count_complexity
 __all__ = [
     "SPACES",
     "CellGraph",
+    "GRAPH_TASKS",
     "GraphBatch",
+    "GraphTask",
     "ImageTask",
     "SearchSpace",
     "TASKS",
@@ -87,18 +89,88 @@ TASKS: dict[str, ImageTask] = {
 }
 
 
-def resolve_task(dataset: str | ImageTask) -> ImageTask:
-    """Look up a dataset's :class:`ImageTask`; pass an ``ImageTask`` for your own data."""
-    if isinstance(dataset, ImageTask):
+@dataclass(frozen=True, slots=True)
+class GraphTask:
+    """Input and output sizes of a node-classification dataset a GNN is built for.
+
+    A graph network's forward takes ``(x, edge_index)``: node features ``(num_nodes,
+    num_features)`` and edges ``(2, num_edges)``; it returns logits ``(num_nodes,
+    num_classes)``. One sample is one node.
+
+    Attributes
+    ----------
+    name : str
+    num_features : int
+        Width of the node features.
+    num_classes : int
+        Output width (classes; tasks of a multi-label dataset such as ogbn-proteins).
+    num_nodes : int or None
+        Nodes of the dataset's graph, where known.
+    """
+
+    name: str
+    num_features: int
+    num_classes: int
+    num_nodes: int | None = None
+
+    def input_shape(self, nodes: int = 1) -> tuple[int, int]:
+        """``(nodes, num_features)``: the node-feature matrix of ``nodes`` nodes."""
+        return (nodes, self.num_features)
+
+
+#: The node-classification datasets of NAS-Bench-Graph (Qin et al., 2022): features,
+#: classes (ogbn-proteins: 112 binary tasks on 8 features aggregated from its edges) and nodes.
+GRAPH_TASKS: dict[str, GraphTask] = {
+    t.name: t
+    for t in (
+        GraphTask("cora", 1433, 7, 2708),
+        GraphTask("citeseer", 3703, 6, 3327),
+        GraphTask("pubmed", 500, 3, 19717),
+        GraphTask("cs", 6805, 15, 18333),
+        GraphTask("physics", 8415, 5, 34493),
+        GraphTask("photo", 745, 8, 7650),
+        GraphTask("computers", 767, 10, 13752),
+        GraphTask("arxiv", 128, 40, 169343),
+        GraphTask("proteins", 8, 112, 132534),
+    )
+}
+
+
+def resolve_task(
+    dataset: str | ImageTask | GraphTask, kind: str = "image"
+) -> ImageTask | GraphTask:
+    """Look up a dataset's :class:`ImageTask` (``kind="image"``, the default) or
+    :class:`GraphTask` (``kind="graph"``); pass a task object for your own data.
+
+    Raises ``ValueError`` for an unknown name or a task of the other kind (an image network
+    cannot be built for a graph dataset), naming the datasets of the requested kind.
+    """
+    if kind not in ("image", "graph"):
+        raise ValueError(f"kind must be 'image' or 'graph', got {kind!r}")
+    tasks: dict[str, ImageTask | GraphTask] = dict(TASKS if kind == "image" else GRAPH_TASKS)
+    wanted = ImageTask if kind == "image" else GraphTask
+    if isinstance(dataset, wanted):
         return dataset
     if isinstance(dataset, str):
-        for name, task in TASKS.items():
+        for name, task in tasks.items():
             if name.lower() == dataset.lower():
                 return task
-    raise ValueError(
-        f"unknown dataset {dataset!r}; available: {', '.join(TASKS)} "
-        "(or pass nasperf.spaces.ImageTask(name, channels, resolution, num_classes))"
+    other = GRAPH_TASKS if kind == "image" else TASKS
+    is_other = isinstance(dataset, GraphTask if kind == "image" else ImageTask) or (
+        isinstance(dataset, str) and dataset.lower() in {n.lower() for n in other}
     )
+    if is_other:
+        this, that = ("a graph", "an image") if kind == "image" else ("an image", "a graph")
+        raise ValueError(
+            f"dataset {getattr(dataset, 'name', dataset)!r} is {this} dataset, not {that} "
+            f"dataset ({kind} datasets: {', '.join(tasks)})"
+        )
+    make = (
+        "nasperf.spaces.ImageTask(name, channels, resolution, num_classes)"
+        if kind == "image"
+        else "nasperf.spaces.GraphTask(name, num_features, num_classes)"
+    )
+    raise ValueError(f"unknown dataset {dataset!r}; available: {', '.join(tasks)} (or pass {make})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +445,9 @@ class SearchSpace(ABC, Generic[A]):
     #: Most operations on one input -> output path of a cell (sizes path encodings);
     #: ``None``: learnt from the architectures an encoder is fitted on.
     max_path_length: ClassVar[int | None] = None
+    #: What the space's networks take: ``"image"`` batches (the default) or ``"graph"``
+    #: node features and edges (:class:`GraphTask`); see :func:`resolve_task`.
+    task_kind: ClassVar[str] = "image"
 
     @property
     def node_labels(self) -> tuple[str, ...]:

@@ -24,7 +24,18 @@ Parameters are the same in both. NASLib's convention in detail:
 * ``AdaptiveAvgPool2d`` / ``AdaptiveMaxPool2d``: torchstat's window sum (``(h+1) * (w+1)``
   inputs per output position of the adaptive window).
 * ``Linear``: ``in * out`` (bias not counted).
-* Parameters: the parameters held directly by every called leaf module.
+* Parameters: the parameters held directly by every called module.
+
+Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
+same convention, one FLOP per multiply-add of their dense transforms, per input row:
+
+* torch_geometric's ``Linear`` (inside ``GCNConv``, ``GATConv``, ``SAGEConv``, ``ChebConv``,
+  ``GraphConv``) as ``nn.Linear``; ``ARMAConv``'s weight matrices ``rows * in * out`` each
+  (``init`` and ``root`` per stack, plus ``num_layers - 1`` hidden-to-hidden ones).
+* ``BatchNorm1d`` (any ``_BatchNorm``) as ``BatchNorm2d``: one per input element, two when
+  affine.
+* Message passing itself (gathering, normalising and summing neighbours' features, GAT's
+  attention coefficients) is functional and costs nothing here, as tensor additions do.
 
 Functional operations (tensor additions, concatenation, ``x * 0``) cost nothing. A module
 called twice counts twice (torchstat kept only the last call; builders in nasperf never call
@@ -37,7 +48,8 @@ and no memory for weights.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -82,10 +94,32 @@ def _adaptive_pool_flops(inp: torch.Tensor, out: torch.Tensor) -> int:
     return n * c * total
 
 
+def _loaded_type(module_name: str, cls: str) -> type | None:
+    """``module_name.cls`` if that module is already imported, else ``None``: a network can
+    hold an instance only if its class was imported, so torch_geometric is never imported
+    here just to find out that a network does not use it."""
+    mod = sys.modules.get(module_name)
+    return getattr(mod, cls, None) if mod is not None else None
+
+
+def _arma_flops(module: nn.Module, inp: torch.Tensor) -> int:
+    rows = int(inp.shape[0]) if inp.dim() > 1 else 1
+    k, layers = int(module.num_stacks), int(module.num_layers)
+    f_in, f_out = int(module.in_channels), int(module.out_channels)
+    # first layer: init and root weights; later layers: hidden-to-hidden and root weights
+    first = 2 * f_in * f_out
+    later = (layers - 1) * (f_out * f_out + f_in * f_out)
+    return rows * k * (first + later)
+
+
 def module_flops(
     module: nn.Module, inp: torch.Tensor, out: torch.Tensor, convention: str = "naslib"
 ) -> int:
-    """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc)."""
+    """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc).
+
+    Of non-leaf modules only those whose own weights do arithmetic (torch_geometric's
+    ``ARMAConv``) have a rule; every other container counts 0 (its children are counted).
+    """
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
         n, c_out, oh, ow = out.shape
@@ -96,9 +130,15 @@ def module_flops(
         return int(flops)
     if isinstance(module, nn.Linear):
         return int(inp.shape[0] * module.in_features * module.out_features)
+    pyg_linear = _loaded_type("torch_geometric.nn.dense.linear", "Linear")
+    if pyg_linear is not None and isinstance(module, pyg_linear):
+        return int(inp.shape[0] * module.in_channels * module.out_channels)
+    arma = _loaded_type("torch_geometric.nn.conv.arma_conv", "ARMAConv")
+    if arma is not None and isinstance(module, arma):
+        return _arma_flops(module, inp)
     if convention == "macs":
         return 0
-    if isinstance(module, nn.BatchNorm2d):
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
         return int(inp.numel() * (2 if module.affine else 1))
     if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
         return int(inp.numel())
@@ -112,8 +152,9 @@ def module_flops(
 
 def count_complexity(
     build: Callable[[], nn.Module] | nn.Module,
-    input_shape: tuple[int, ...],
+    input_shape: tuple[int, ...] | None = None,
     *,
+    inputs: Sequence[torch.Tensor] | None = None,
     convention: str = "naslib",
 ) -> Complexity:
     """Count FLOPs and parameters of a network for one input of ``input_shape``.
@@ -125,7 +166,11 @@ def count_complexity(
         no weights are allocated. A ready module is run where its weights are, in eval mode
         and without gradients; its parameters and training flag are left as they were.
     input_shape : tuple of int
-        Shape of one input batch, e.g. ``(1, 3, 32, 32)``.
+        Shape of one input batch, e.g. ``(1, 3, 32, 32)``; the network is called on zeros.
+    inputs : sequence of Tensor, optional
+        The forward arguments instead (e.g. ``(x, edge_index)`` of a graph network; moved to
+        the network's device). Graph layers need real tensors (their self-loop handling has
+        data-dependent shapes): pass a ready module, not a factory, with ``inputs``.
     convention : {"naslib", "macs"}
         How FLOPs are counted (see the module docstring); parameters are the same.
 
@@ -134,6 +179,8 @@ def count_complexity(
     Complexity
         ``mflops`` (FLOPs / 1e6) and ``mparams`` (parameters / 1e6).
     """
+    if (input_shape is None) == (inputs is None):
+        raise ValueError("pass exactly one of input_shape and inputs")
     check_convention(convention)
     if isinstance(build, nn.Module):
         net = build
@@ -151,6 +198,7 @@ def count_complexity(
 
     def hook(module: nn.Module, args: tuple, output: object) -> None:
         nonlocal flops
+        called[id(module)] = module
         if (
             not args
             or not isinstance(args[0], torch.Tensor)
@@ -158,16 +206,18 @@ def count_complexity(
         ):
             return
         flops += module_flops(module, args[0], output, convention)
-        called[id(module)] = module
 
-    handles = [
-        m.register_forward_hook(hook) for m in net.modules() if next(m.children(), None) is None
-    ]
+    # Every module is hooked so that parameters a container holds itself (a graph layer's
+    # bias or weight matrices) are counted; FLOPs rules exist for leaves (and ARMAConv).
+    handles = [m.register_forward_hook(hook) for m in net.modules()]
     was_training = net.training
     try:
         net.eval()
         with torch.no_grad():
-            net(torch.zeros(input_shape, device=device))
+            if inputs is None:
+                net(torch.zeros(input_shape, device=device))
+            else:
+                net(*(t.to(device) for t in inputs))
     finally:
         for h in handles:
             h.remove()

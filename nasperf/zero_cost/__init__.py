@@ -7,7 +7,9 @@ registered predictor (:class:`ZeroCostPredictor`, ``predictors.get("zc_proxy")``
 
 ``score(network, inputs, targets, proxies=[...])`` returns ``{proxy: float}`` for any
 ``torch.nn.Module`` classifier, higher is better for every proxy; proxies that read the same
-forward / backward pass share it. ``score_details`` returns :class:`ProxyResult` values that
+forward / backward pass share it. Graph networks (forward ``(x, edge_index)``) are scored on
+a ``torch_geometric.data.Data``: the proxies see the nodes of its training mask as the batch
+(logits, labels, cross-entropy loss restricted to them). ``score_details`` returns :class:`ProxyResult` values that
 carry the reason of every NaN (e.g. a NAS-Bench-201 cell whose output does not depend on its
 input). ``available()`` lists the registered proxies; add one with
 ``@PROXIES.register("name")`` on a :class:`Proxy` subclass in a new module of this package.
@@ -16,6 +18,7 @@ input). ``available()`` lists the registered proxies; add one with
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -26,10 +29,13 @@ from .engine import (
     PROXIES,
     Context,
     Proxy,
+    ProxyInputs,
     ProxyResult,
     UndefinedProxyError,
+    as_proxy_inputs,
     prunable_layers,
     run_proxies,
+    scored_weights,
 )
 from .vote import rank_vote
 
@@ -68,7 +74,7 @@ def _resolve(proxies: str | Sequence[str] | None) -> dict[str, Proxy]:
 
 def score_details(
     network: nn.Module,
-    inputs: torch.Tensor,
+    inputs: torch.Tensor | Any,
     targets: torch.Tensor | None = None,
     proxies: str | Sequence[str] | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
@@ -82,19 +88,18 @@ def score_details(
     """
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2:
-        raise ValueError(
-            "inputs must be a tensor with a batch dimension, got "
-            f"{getattr(inputs, 'shape', type(inputs).__name__)}"
-        )
+    batch = as_proxy_inputs(inputs)
+    if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
+        targets = inputs.y  # a graph's node labels
     chosen = _resolve(proxies)
     needs_targets = [n for n, p in chosen.items() if p.data == "targets"]
     if targets is None and needs_targets:
         raise ValueError(f"proxies {needs_targets} need targets (labels of the inputs)")
-    if targets is not None and len(targets) != len(inputs):
-        raise ValueError(f"{len(targets)} targets for {len(inputs)} inputs")
+    if targets is not None and len(targets) != len(batch.x):
+        what = "nodes" if batch.coupled else "inputs"
+        raise ValueError(f"{len(targets)} targets for {len(batch.x)} {what}")
     single = {n: p for n, p in chosen.items() if not p.population}
-    results = run_proxies(network, inputs, targets, single, loss_fn, seed)
+    results = run_proxies(network, batch, targets, single, loss_fn, seed)
     for name, proxy in chosen.items():
         if proxy.population:
             results[name] = ProxyResult(
@@ -107,7 +112,7 @@ def score_details(
 
 def score(
     network: nn.Module,
-    inputs: torch.Tensor,
+    inputs: torch.Tensor | Any,
     targets: torch.Tensor | None = None,
     proxies: str | Sequence[str] | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
@@ -122,10 +127,15 @@ def score(
         Any classifier mapping ``inputs`` to logits ``(N, num_classes)``; it is not changed
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
         they were). Its parameters must be on ``inputs``' device.
-    inputs : Tensor, shape (N, ...)
-        One minibatch, e.g. normalised images ``(N, 3, 32, 32)``.
+    inputs : Tensor (N, ...), torch_geometric Data, or sequence of Tensor
+        One minibatch, e.g. normalised images ``(N, 3, 32, 32)``; or a graph
+        (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose
+        scored nodes are ``data.mask`` or else ``data.train_mask`` (default: all nodes); or
+        the forward's arguments (see :func:`~nasperf.zero_cost.engine.as_proxy_inputs`).
     targets : Tensor, shape (N,), optional
-        Class labels; needed by the proxies whose ``data`` is ``"targets"``.
+        Class labels (of every node of a graph; default ``data.y``); needed by the proxies
+        whose ``data`` is ``"targets"``. Losses and per-sample statistics use the scored
+        samples only.
     proxies : str or sequence of str, optional
         Names from :func:`available`; default every single-network proxy.
     loss_fn : callable(logits, targets) -> scalar, optional
@@ -159,9 +169,11 @@ __all__ = [
     "PROXIES",
     "Context",
     "Proxy",
+    "ProxyInputs",
     "ProxyResult",
     "UndefinedProxyError",
     "ZeroCostPredictor",
+    "as_proxy_inputs",
     "available",
     "compute",
     "nan_reasons",
@@ -170,4 +182,5 @@ __all__ = [
     "read_proxy_table",
     "score",
     "score_details",
+    "scored_weights",
 ]

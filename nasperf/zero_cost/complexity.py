@@ -2,7 +2,9 @@
 
 Both count only what runs in a forward pass of one input (see
 :func:`nasperf.spaces.count_complexity`): ``flops`` in MFLOPs (one multiply-add = one FLOP),
-``params`` in millions of parameters of the called leaf modules. Data needed: the input shape
+``params`` in millions of parameters of the called modules. On a graph (coupled samples) the
+whole graph is run and the FLOPs divided by its number of nodes: the cost of one node's dense
+transforms, message passing not counted. Data needed: the input shape
 only. Sign: higher is better (bigger networks train to higher accuracy in NAS benchmarks,
 Spearman ~0.66-0.69 with NB201 CIFAR-10 accuracy).
 
@@ -20,12 +22,18 @@ from .engine import PROXIES, Context, Proxy, _train_mode
 
 
 def _complexity(ctx: Context) -> Complexity:
-    shape = (1, *ctx.inputs.shape[1:])
+    batch = ctx.batch
 
     def count() -> Complexity:
         # count_complexity restores only the top-level flag; keep every module's own flag.
         with _train_mode(ctx.network, False):
-            return count_complexity(ctx.network, shape)
+            if not batch.coupled and not batch.args:
+                return count_complexity(ctx.network, (1, *ctx.inputs.shape[1:]))
+            if not batch.coupled:
+                one = batch.part(0, 1)
+                return count_complexity(ctx.network, inputs=(one.x, *one.args))
+            whole = count_complexity(ctx.network, inputs=(batch.x, *batch.args))
+            return Complexity(whole.mflops / batch.x.shape[0], whole.mparams)
 
     return ctx.cached("complexity", count)
 

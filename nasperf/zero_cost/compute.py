@@ -183,6 +183,40 @@ def _tensor_digest(*tensors) -> str:
     return h.hexdigest()
 
 
+def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
+    """``(ProxyInputs, labels)`` of a graph task: the packaged graph, a graph ``.npz`` or a
+    ``torch_geometric.data.Data``; the scored nodes are ``batch_size`` training nodes drawn
+    with ``seed`` (``None``: all of them)."""
+    import torch
+
+    from nasperf.datasets import load_graph
+
+    from .engine import as_proxy_inputs
+
+    if inputs is None or isinstance(inputs, str | os.PathLike):
+        data = load_graph(
+            task.name, batch_size, seed, source=None if inputs is None else Path(inputs)
+        )
+    else:
+        data = inputs
+        if not isinstance(getattr(data, "y", None), torch.Tensor):
+            raise ValueError(
+                "graph inputs must be None (packaged graph), a path to a graph .npz, or a "
+                f"torch_geometric Data with x, edge_index, y and train_mask; got "
+                f"{type(inputs).__name__}"
+            )
+    batch = as_proxy_inputs(data)
+    if not torch.is_floating_point(batch.x) or batch.x.shape[1] != task.num_features:
+        raise ValueError(
+            f"{task.name} networks take {task.num_features} float node features, got "
+            f"{batch.x.dtype} {tuple(batch.x.shape)}"
+        )
+    y = data.y
+    if y.shape != (batch.x.shape[0],):
+        raise ValueError(f"labels must have shape ({batch.x.shape[0]},), got {tuple(y.shape)}")
+    return batch, y.to(torch.int64)
+
+
 def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     import torch
 
@@ -227,7 +261,7 @@ class Computation:
         proxies: Any,
         dataset: Any = "cifar10",
         *,
-        batch_size: int = 64,
+        batch_size: int | None = 64,
         seed: int = 0,
         device: Any = "cpu",
         cache: Any = True,
@@ -245,29 +279,42 @@ class Computation:
                 f"space must be a registered name or a SearchSpace, got {type(space).__name__}"
             )
         self.proxies = resolve_proxies(proxies)
-        self.task = resolve_task(dataset)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+        graph = self.space.task_kind == "graph"
+        self.task = resolve_task(dataset, self.space.task_kind)
+        if batch_size is None and not graph:
+            raise ValueError("batch_size must be a positive int (None only for graph datasets)")
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer)
+        ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self.seed = int(seed)
         self.device = resolve_device(device)
         self.network_kwargs = dict(network_kwargs or {})
-        x, y = _load_inputs(self.task, inputs, int(batch_size), self.seed)
-        self.batch_size = len(x)
-        self.cache: ProxyCache | None = resolve_cache(cache)
         t = self.task
+        if graph:
+            x, y = _load_graph_inputs(t, inputs, batch_size, self.seed)
+            self.batch_size = x.n
+            described = [t.name, t.num_features, t.num_classes, "graph"]
+            digest = _tensor_digest(x.x, *x.args, y, x.select(torch.arange(len(y))))
+        else:
+            x, y = _load_inputs(t, inputs, int(batch_size), self.seed)
+            self.batch_size = len(x)
+            described = [t.name, t.channels, t.resolution, t.num_classes]
+            digest = _tensor_digest(x, y)
+        self.cache: ProxyCache | None = resolve_cache(cache)
         self.settings = {
             "format": _CACHE_FORMAT,
             "nasperf": nasperf.__version__,
             "torch": torch.__version__.split("+")[0],
             "space": self.space.name,
-            "dataset": [t.name, t.channels, t.resolution, t.num_classes],
+            "dataset": described,
             "batch_size": self.batch_size,
             "seed": self.seed,
-            "data_sha256": _tensor_digest(x, y),
+            "data_sha256": digest,
             "network_kwargs": self.network_kwargs,
             "device": self.device.type,
         }
@@ -398,7 +445,7 @@ def compute(
     proxies: str | Sequence[str],
     dataset: Any = "cifar10",
     *,
-    batch_size: int = 64,
+    batch_size: int | None = 64,
     seed: int = 0,
     device: Any = "cpu",
     cache: Any = True,
@@ -426,11 +473,15 @@ def compute(
     proxies : str or sequence of str
         ``"all"``, a name, ``"a,b"`` or a list of registered proxy names
         (:func:`nasperf.zero_cost.available`).
-    dataset : str or ImageTask
+    dataset : str, ImageTask or GraphTask
         ``"cifar10"``, ``"cifar100"`` or ``"ImageNet16-120"``; sets the classifier's width
-        and the images. ImageNet16-120 has no packaged images: pass ``inputs``.
-    batch_size : int
-        Images in the minibatch (at most 256 with the packaged images).
+        and the images. ImageNet16-120 has no packaged images: pass ``inputs``. For a graph
+        space (``space.task_kind == "graph"``, e.g. ``"nbgraph"``) a graph dataset:
+        ``"cora"`` or ``"citeseer"`` (packaged graphs), others with ``inputs``.
+    batch_size : int or None
+        Images in the minibatch (at most 256 with the packaged images). For graphs: the
+        training nodes scored (drawn with ``seed``; ``None``: all of them); the networks run
+        on the whole graph and the proxies' losses and per-sample statistics use those nodes.
     seed : int
         Seeds the choice of images and the weight initialisation (and any randomness inside
         the proxies).
@@ -450,7 +501,9 @@ def compute(
         ``None``: ``batch_size`` packaged test images drawn with ``seed``
         (:func:`nasperf.load_image_batch`); a path: the same draw from that image source
         (``.npz`` / CIFAR format); or a pair of tensors ``(N, C, H, W)`` float and ``(N,)``
-        int, used as given.
+        int, used as given. For graphs: ``None`` (the packaged graph,
+        :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
+        ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
     workers : int
         ``1``: compute in this process (with its torch thread setting); ``N > 1``: in ``N``
         processes with one torch thread each. Values agree across worker counts up to the

@@ -12,13 +12,24 @@ Gaussian ones), so weights, buffers (BatchNorm running statistics), ``requires_g
 ``.grad`` of the caller's parameters stay as they were. Forward hooks and train mode are set
 for the duration of a pass only and are undone in ``finally`` blocks, each module's own
 training flag restored.
+
+Inputs
+------
+The network's forward takes one tensor (images ``(N, C, H, W)``) or several (a graph
+network's ``(x, edge_index)``): :class:`ProxyInputs` holds them, with the first tensor the
+input that gradients and random inputs refer to, and the *scored rows*, the samples a proxy
+sees. For images every sample is scored. For a graph every node is computed, but only the
+scored nodes (e.g. the training nodes) count: logits, labels, the loss, input gradients,
+ReLU codes and per-sample activations are restricted to them, so a proxy sees a batch of
+``len(rows)`` samples whatever the input.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -32,10 +43,13 @@ __all__ = [
     "PROXIES",
     "Context",
     "Proxy",
+    "ProxyInputs",
     "ProxyResult",
     "UndefinedProxyError",
+    "as_proxy_inputs",
     "prunable_layers",
     "run_proxies",
+    "scored_weights",
 ]
 
 #: The proxy registry (``nasperf.zero_cost.PROXIES``): ``@PROXIES.register("name")`` on a
@@ -43,7 +57,10 @@ __all__ = [
 PROXIES: Registry = Registry("zero-cost proxy")
 
 #: Layers whose weights the pruning-at-init proxies (snip, grasp, synflow, ...) score, as in
-#: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers.
+#: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers. For
+#: graph networks also torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv
+#: layers) and the weight matrices a message-passing layer holds itself (``ARMAConv``): see
+#: :func:`scored_weights`.
 PRUNABLE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 
@@ -96,13 +113,167 @@ class Proxy:
         raise NotImplementedError
 
 
+def _loaded(module_name: str, cls: str) -> type | None:
+    # A network can hold an instance only if its class was imported: look it up without
+    # importing torch_geometric for networks that do not use it.
+    mod = sys.modules.get(module_name)
+    return getattr(mod, cls, None) if mod is not None else None
+
+
+def scored_weights(module: nn.Module) -> tuple[str, ...]:
+    """Names of the parameters of ``module`` (itself, not its children) that the
+    pruning-at-init proxies score: ``weight`` of a convolution or linear layer (torch's or
+    torch_geometric's), and the weight matrices (parameters named ``*weight``, 2-D or more)
+    held directly by a torch_geometric message-passing layer (e.g. ``ARMAConv``'s
+    ``init_weight``, ``weight``, ``root_weight``). Empty for any other module."""
+    pyg_linear = _loaded("torch_geometric.nn.dense.linear", "Linear")
+    linear = PRUNABLE if pyg_linear is None else (*PRUNABLE, pyg_linear)
+    if isinstance(module, linear):
+        w = getattr(module, "weight", None)
+        return ("weight",) if isinstance(w, torch.Tensor) else ()
+    passing = _loaded("torch_geometric.nn.conv.message_passing", "MessagePassing")
+    if passing is not None and isinstance(module, passing):
+        return tuple(
+            n
+            for n, p in module.named_parameters(recurse=False)
+            if n.endswith("weight") and p.dim() >= 2
+        )
+    return ()
+
+
 def prunable_layers(network: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(qualified name, module)`` of every conv / linear layer holding a ``weight``."""
-    return [
-        (name, m)
-        for name, m in network.named_modules()
-        if isinstance(m, PRUNABLE) and isinstance(getattr(m, "weight", None), torch.Tensor)
-    ]
+    """``(qualified name, module)`` of every layer with weights to score (conv / linear
+    layers, graph layers' own weight matrices: :func:`scored_weights`)."""
+    return [(name, m) for name, m in network.named_modules() if scored_weights(m)]
+
+
+@dataclass(frozen=True)
+class ProxyInputs:
+    """What a network is scored on: its forward arguments and the scored samples.
+
+    Attributes
+    ----------
+    x : Tensor, shape (N, ...)
+        The first forward argument: images, or a graph's node features ``(N, F)``. Input
+        gradients (jacov) and random inputs (zen, synflow) refer to it.
+    args : tuple of Tensor
+        The other forward arguments (a graph's ``edge_index``), passed as they are.
+    rows : LongTensor or None
+        Indices (among the ``N`` rows of ``x`` and of the outputs) of the scored samples; None:
+        all ``N``.
+    coupled : bool
+        Whether samples interact in the forward (graph nodes through edges): then a subset
+        of samples is scored by running the whole input and selecting rows, never by slicing
+        the input.
+    """
+
+    x: torch.Tensor
+    args: tuple[torch.Tensor, ...] = ()
+    rows: torch.Tensor | None = None
+    coupled: bool = False
+
+    @property
+    def n(self) -> int:
+        """Number of scored samples."""
+        return int(self.x.shape[0] if self.rows is None else self.rows.numel())
+
+    def select(self, t: torch.Tensor) -> torch.Tensor:
+        """The scored rows of ``t``, a tensor with one row per input row (else ``t``)."""
+        if self.rows is None or t.dim() == 0 or t.shape[0] != self.x.shape[0]:
+            return t
+        return t.index_select(0, self.rows.to(t.device))
+
+    def per_sample(self, t: torch.Tensor) -> torch.Tensor | None:
+        """The scored rows of an intermediate tensor, or None when its rows are not samples
+        (a graph layer's internal ``(stacks, nodes, channels)`` tensor, say)."""
+        if self.coupled and (t.dim() == 0 or t.shape[0] != self.x.shape[0]):
+            return None
+        return self.select(t)
+
+    def part(self, start: int, stop: int) -> ProxyInputs:
+        """The scored samples ``start:stop`` as inputs of their own: a slice of ``x`` for
+        independent samples, the same input with fewer scored rows for coupled ones."""
+        if not self.coupled:
+            x = self.select(self.x)[start:stop]
+            return ProxyInputs(x, tuple(self.select(a)[start:stop] for a in self.args))
+        rows = self.rows if self.rows is not None else torch.arange(self.x.shape[0])
+        return ProxyInputs(self.x, self.args, rows[start:stop], coupled=True)
+
+    def to(self, device: torch.device | str) -> ProxyInputs:
+        """The same inputs on ``device``."""
+        return ProxyInputs(
+            self.x.to(device),
+            tuple(a.to(device) for a in self.args),
+            None if self.rows is None else self.rows.to(device),
+            self.coupled,
+        )
+
+
+def _graph_data_type() -> type | None:
+    return _loaded("torch_geometric.data.data", "Data")
+
+
+def as_proxy_inputs(inputs: Any) -> ProxyInputs:
+    """:class:`ProxyInputs` from what :func:`~nasperf.zero_cost.score` accepts.
+
+    * a tensor ``(N, ...)``: one minibatch of independent samples (images), all scored;
+    * a ``torch_geometric.data.Data``: forward ``(data.x, data.edge_index)``; the scored
+      nodes are ``data.mask`` if it exists, else ``data.train_mask``, else every node;
+    * a tuple / list of tensors: the forward arguments, the first the input; every row of it
+      scored, samples treated as coupled;
+    * a :class:`ProxyInputs`: as it is.
+
+    Raises ``TypeError`` / ``ValueError`` naming what is wrong.
+    """
+    if isinstance(inputs, ProxyInputs):
+        return inputs
+    if isinstance(inputs, torch.Tensor):
+        if inputs.dim() < 2:
+            raise ValueError(
+                f"inputs must be a tensor with a batch dimension, got shape {tuple(inputs.shape)}"
+            )
+        return ProxyInputs(inputs)
+    data = _graph_data_type()
+    if data is not None and isinstance(inputs, data):
+        x, edge_index = getattr(inputs, "x", None), getattr(inputs, "edge_index", None)
+        if not isinstance(x, torch.Tensor) or x.dim() != 2:
+            raise ValueError("graph inputs need node features data.x of shape (N, F)")
+        if not isinstance(edge_index, torch.Tensor) or edge_index.dim() != 2:
+            raise ValueError("graph inputs need data.edge_index of shape (2, E)")
+        if edge_index.shape[0] != 2 or edge_index.dtype != torch.long:
+            raise ValueError(
+                f"data.edge_index must be int64 of shape (2, E), got {edge_index.dtype} "
+                f"{tuple(edge_index.shape)}"
+            )
+        if edge_index.numel() and (edge_index.min() < 0 or edge_index.max() >= x.shape[0]):
+            raise ValueError(f"data.edge_index refers to nodes outside 0..{x.shape[0] - 1}")
+        mask = getattr(inputs, "mask", None)
+        name = "mask"
+        if mask is None:
+            mask, name = getattr(inputs, "train_mask", None), "train_mask"
+        rows = None
+        if mask is not None:
+            if not isinstance(mask, torch.Tensor) or mask.shape != (x.shape[0],):
+                raise ValueError(f"data.{name} must be a tensor of shape ({x.shape[0]},)")
+            if mask.dtype != torch.bool:
+                raise ValueError(f"data.{name} must be boolean, got {mask.dtype}")
+            rows = torch.nonzero(mask).flatten()
+            if not rows.numel():
+                raise ValueError(f"data.{name} selects no node")
+        return ProxyInputs(x, (edge_index,), rows, coupled=True)
+    if isinstance(inputs, Sequence) and not isinstance(inputs, str):
+        parts = list(inputs)
+        if not parts or not all(isinstance(t, torch.Tensor) for t in parts):
+            raise TypeError("inputs as a sequence must hold tensors (the forward's arguments)")
+        if parts[0].dim() < 2:
+            raise ValueError(
+                f"the first input must have a batch dimension, got shape {tuple(parts[0].shape)}"
+            )
+        return ProxyInputs(parts[0], tuple(parts[1:]), coupled=True)
+    raise TypeError(
+        "inputs must be a tensor, a torch_geometric Data, or a sequence of tensors, got "
+        f"{type(inputs).__name__}"
+    )
 
 
 @contextlib.contextmanager
@@ -160,7 +331,19 @@ class Context:
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     seed: int
     taps: frozenset[str]
+    #: The forward arguments and the scored rows (``inputs`` is ``batch.x``; ``targets`` are
+    #: the scored rows' labels).
+    batch: ProxyInputs | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.batch is None:
+            self.batch = ProxyInputs(self.inputs)
+
+    @property
+    def n_samples(self) -> int:
+        """Scored samples: the batch size of every per-sample quantity."""
+        return self.batch.n
 
     # ---------------------------------------------------------------- shared parameters
     @property
@@ -178,15 +361,24 @@ class Context:
 
     @property
     def prunable(self) -> list[tuple[str, nn.Module]]:
-        """Conv / linear layers and the qualified name of their weight parameter."""
+        """``(qualified parameter name, layer)`` of every scored weight (:func:`scored_weights`;
+        one entry per weight, so a layer with several weight matrices appears several times)."""
         if "prunable" not in self._cache:
             names = {id(p): n for n, p in self.params.items()}
             self._cache["prunable"] = [
-                (names[id(m.weight)], m)
+                (names[id(w)], m)
                 for _, m in prunable_layers(self.network)
-                if id(m.weight) in names
+                for w in (getattr(m, local) for local in scored_weights(m))
+                if id(w) in names
             ]
         return self._cache["prunable"]
+
+    def prunable_modules(self) -> list[nn.Module]:
+        """The distinct layers of :attr:`prunable`, in its order."""
+        seen: dict[int, nn.Module] = {}
+        for _, m in self.prunable:
+            seen.setdefault(id(m), m)
+        return list(seen.values())
 
     def cached(self, key: str, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` once per scoring call and remember its result under ``key``."""
@@ -199,11 +391,17 @@ class Context:
         x: torch.Tensor,
         params: Mapping[str, torch.Tensor],
         buffers: Mapping[str, torch.Tensor] | None = None,
+        *,
+        batch: ProxyInputs | None = None,
     ) -> torch.Tensor:
-        """Run the caller's module on ``x`` with private ``params`` / ``buffers``."""
+        """Run the caller's module on ``x`` (in place of ``batch.x``, with ``batch``'s other
+        arguments; default :attr:`batch`) with private ``params`` / ``buffers``; returns the
+        output's scored rows."""
         if buffers is None:
             buffers = self.private_buffers()
-        return functional_call(self.network, {**params, **buffers}, (x,))
+        batch = self.batch if batch is None else batch
+        out = functional_call(self.network, {**params, **buffers}, (x, *batch.args))
+        return batch.select(out)
 
     def fast_params(self) -> dict[str, torch.Tensor]:
         """Detached parameters, 4-D ones in channels-last layout (see :func:`fast_layout`)."""
@@ -239,7 +437,9 @@ class TrainPass:
     weights: dict[str, torch.Tensor] | None = None  # prunable weight name -> value
     grads: dict[str, torch.Tensor] | None = None
     hg: dict[str, torch.Tensor] | None = None  # H g: Hessian times the gradient
-    fisher: list[torch.Tensor] | None = None  # per prunable layer, per output channel
+    # per prunable layer (Context.prunable_modules): per output channel, and the layer's
+    # scored weights per output channel (its fan-in)
+    fisher: list[tuple[torch.Tensor, float]] | None = None
     input_grad: torch.Tensor | None = None
     relu_kernel: torch.Tensor | None = None  # (N, N) float64
     n_relu: int = 0
@@ -297,8 +497,11 @@ def _train_pass(ctx: Context) -> TrainPass:
         nonlocal n_relu
         if not isinstance(out, torch.Tensor) or out.dim() < 2:
             return
+        rows = ctx.batch.per_sample(out.detach())
+        if rows is None:
+            return
         with torch.no_grad():
-            active = out.detach().reshape(out.shape[0], -1) > 0
+            active = rows.reshape(rows.shape[0], -1) > 0
             if "relu_codes" in taps:
                 a = active.to(torch.float32)
                 d = a.shape[1]
@@ -318,7 +521,7 @@ def _train_pass(ctx: Context) -> TrainPass:
             feats.append(None)
 
     modules = dict(net.named_modules())
-    prunable_modules = [m for _, m in ctx.prunable] if "fisher" in taps else []
+    prunable_modules = ctx.prunable_modules() if "fisher" in taps else []
     relu_modules = (
         [m for m in modules.values() if isinstance(m, RELUS)]
         if taps & {"relu_codes", "swap"}
@@ -344,7 +547,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         out.features = feats
     if want_input:
         (gx,) = torch.autograd.grad(logits.sum(), x, retain_graph=want_grad, allow_unused=True)
-        out.input_grad = torch.zeros_like(x) if gx is None else gx.detach()
+        out.input_grad = ctx.batch.select(torch.zeros_like(x) if gx is None else gx.detach())
     if want_grad:
         loss = ctx.loss_fn(logits, ctx.targets)
         out.loss = loss.detach()
@@ -364,14 +567,24 @@ def _train_pass(ctx: Context) -> TrainPass:
             for mod, act, g in zip(res_mods, res_acts, grads[len(weights) :], strict=True):
                 if g is None:
                     continue
-                prod = act.detach() * g.detach()
+                prod = ctx.batch.per_sample(act.detach() * g.detach())
+                if prod is None:
+                    continue
                 g_nk = prod.sum(tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
                 value = 0.5 * g_nk.pow(2).mean(0)
                 per_layer[id(mod)] = per_layer[id(mod)] + value if id(mod) in per_layer else value
-            out.fisher = [
-                per_layer.get(id(m), torch.zeros(m.weight.shape[0], device=x.device))
-                for m in prunable_modules
-            ]
+            # NASLib broadcasts a channel's value to every weight feeding that channel: a
+            # layer's scored weights per output channel (a conv's weight[0].numel()).
+            n_weights: dict[int, int] = {}
+            for name, m in ctx.prunable:
+                n_weights[id(m)] = n_weights.get(id(m), 0) + ctx.params[name].numel()
+            out.fisher = []
+            for m in prunable_modules:
+                value = per_layer.get(id(m))
+                if value is None:
+                    out.fisher.append((torch.zeros((), device=x.device), 0.0))
+                else:
+                    out.fisher.append((value, n_weights[id(m)] / value.numel()))
         if create:
             # GraSP's H g: gradient of z = sum(stop_grad(g) * g). (A finite difference of two
             # gradients would be cheaper but is biased on ReLU networks: units that flip sign
@@ -391,23 +604,31 @@ def _train_pass(ctx: Context) -> TrainPass:
 
 def run_proxies(
     network: nn.Module,
-    inputs: torch.Tensor,
+    inputs: torch.Tensor | ProxyInputs | Any,
     targets: torch.Tensor | None,
     proxies: Mapping[str, Proxy],
     loss_fn: Callable | None,
     seed: int,
 ) -> dict[str, ProxyResult]:
-    """Compute ``proxies`` (name -> instance) on one network, sharing passes between them."""
+    """Compute ``proxies`` (name -> instance) on one network, sharing passes between them.
+
+    ``inputs``: anything :func:`as_proxy_inputs` takes; ``targets`` one label per input row
+    (per node of a graph), restricted here to the scored rows.
+    """
     import time
 
+    batch = as_proxy_inputs(inputs)
+    if targets is not None and batch.rows is not None:
+        targets = targets.index_select(0, batch.rows.to(targets.device))
     taps = frozenset().union(*(p.taps for p in proxies.values())) if proxies else frozenset()
     ctx = Context(
         network=network,
-        inputs=inputs,
+        inputs=batch.x,
         targets=targets,
         loss_fn=loss_fn if loss_fn is not None else nn.functional.cross_entropy,
         seed=seed,
         taps=taps,
+        batch=batch,
     )
     out: dict[str, ProxyResult] = {}
     for name, proxy in proxies.items():

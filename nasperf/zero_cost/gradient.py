@@ -95,9 +95,7 @@ class Fisher(Proxy):
         _check_layers(ctx)
         # NASLib / zero-cost-nas broadcast each channel's value to every weight of that
         # channel before summing, so a channel counts once per weight of its fan-in.
-        fan_in = [m.weight[0].numel() for _, m in ctx.prunable]
-        values = train_pass(ctx).fisher
-        return _sum(f.abs() * n for f, n in zip(values, fan_in, strict=True))
+        return _sum(f.abs() * fan_in for f, fan_in in train_pass(ctx).fisher)
 
 
 @PROXIES.register("grasp")

@@ -10,6 +10,9 @@ sample (flattened), and measure how differently the network treats different sam
   for up to 100 classes, and ``sum_{c, c'} |s_c - s_c'| / #classes`` (``s_c`` divided by the
   class's sample count, singleton classes skipped) above 100, as in the authors' code.
 
+On a graph the rows are the scored nodes' rows of ``d sum(scored logits) / d x`` (a node's
+row also holds how much the scored nodes near it depend on its features).
+
 Data needed: inputs (jacov), inputs and targets (epe_nas). Sign: higher is better. Undefined
 (NaN) when the output does not depend on the input (a zero row of ``J`` has no correlation).
 
@@ -30,7 +33,7 @@ _K = 1e-5
 
 
 def _jacobian(ctx: Context) -> torch.Tensor:
-    j = train_pass(ctx).input_grad.reshape(ctx.inputs.shape[0], -1).to(torch.float64)
+    j = train_pass(ctx).input_grad.reshape(ctx.n_samples, -1).to(torch.float64)
     if len(j) < 2:
         raise UndefinedProxyError("needs at least two samples")
     std = j.std(1)

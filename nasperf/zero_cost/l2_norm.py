@@ -27,5 +27,5 @@ class L2Norm(Proxy):
             raise UndefinedProxyError("the network has no convolution or linear layer to score")
         with torch.no_grad():
             return float(
-                sum(m.weight.detach().to(torch.float64).norm().cpu() for _, m in ctx.prunable)
+                sum(ctx.params[n].detach().to(torch.float64).norm().cpu() for n, _ in ctx.prunable)
             )

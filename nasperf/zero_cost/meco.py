@@ -8,7 +8,9 @@ included, as in the authors' code). Read from the shared train-mode forward: the
 is propagated with the rest of the minibatch (BatchNorm batch statistics), which leaves the
 correlations of BatchNorm outputs unchanged (they are invariant to per-channel affine maps).
 
-Data needed: inputs (one sample is scored). Sign: higher is better.
+Data needed: inputs (one sample is scored). Sign: higher is better. Undefined (NaN) on graphs
+(coupled samples): a node has no channels-by-positions feature map, and a graph layer's
+internal 3-D tensors (GAT's heads, ARMA's stacks) are not one.
 
 References
 ----------
@@ -34,6 +36,11 @@ class MeCo(Proxy):
     data = "inputs"
 
     def compute(self, ctx: Context) -> float:
+        if ctx.batch.coupled:
+            raise UndefinedProxyError(
+                "meco correlates the channels of one sample's feature map over its positions; "
+                "a graph's nodes have no feature maps"
+            )
         feats = [f for f in train_pass(ctx).features if f is not None]
         if not feats:
             raise UndefinedProxyError("no module produces (batch, channels, ...) features")

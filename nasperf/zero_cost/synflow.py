@@ -3,7 +3,9 @@
 All parameters and buffers are replaced by their absolute values in float64, every BatchNorm
 is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy), and an all-ones
 input of one sample is propagated; with ``R = sum(output)`` the score is
-``sum |w * dR/dw|`` over the weights of every convolution and linear layer.
+``sum |w * dR/dw|`` over the weights of every convolution and linear layer. On a graph
+(coupled samples) the all-ones features of every node are propagated over the graph's edges
+and ``R`` sums the scored nodes' outputs.
 
 Data needed: the input shape only. Sign: higher is better. 0 where no path connects input and
 output. Runs in eval mode (dropout off; BatchNorm is bypassed either way).
@@ -19,7 +21,21 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .engine import PROXIES, Context, Proxy, UndefinedProxyError, _hooks, _train_mode, fast_layout
+from .engine import (
+    PROXIES,
+    Context,
+    Proxy,
+    ProxyInputs,
+    UndefinedProxyError,
+    _hooks,
+    _train_mode,
+    fast_layout,
+)
+
+
+def _one(ctx: Context) -> ProxyInputs:
+    # one independent sample: the other forward arguments sliced to it as well
+    return ctx.batch.part(0, 1)
 
 
 def _bypass(module: nn.Module, args: tuple, out: object) -> object:
@@ -45,12 +61,11 @@ class Synflow(Proxy):
             n: (b.detach().to(torch.float64).abs() if b.is_floating_point() else b.clone())
             for n, b in ctx.buffers.items()
         }
-        x = fast_layout(
-            torch.ones((1, *ctx.inputs.shape[1:]), dtype=torch.float64, device=ctx.inputs.device)
-        )
+        shape = ctx.inputs.shape if ctx.batch.coupled else (1, *ctx.inputs.shape[1:])
+        x = fast_layout(torch.ones(shape, dtype=torch.float64, device=ctx.inputs.device))
         bns = [m for m in ctx.network.modules() if isinstance(m, nn.modules.batchnorm._NormBase)]
         with _train_mode(ctx.network, False), _hooks(bns, _bypass), torch.enable_grad():
-            out = ctx.call(x, params, buffers)
+            out = ctx.call(x, params, buffers, batch=None if ctx.batch.coupled else _one(ctx))
             weights = [params[n] for n in names]
             grads = torch.autograd.grad(out.sum(), weights, allow_unused=True)
         total = torch.zeros((), dtype=torch.float64)

@@ -28,7 +28,6 @@ from torch import nn
 
 from .engine import (
     PROXIES,
-    PRUNABLE,
     Context,
     Proxy,
     UndefinedProxyError,
@@ -43,13 +42,18 @@ _POOLS = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
 def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tensor]:
     params = ctx.fast_params()
     names = {id(p): n for n, p in ctx.params.items()}
+    scored: dict[int, list[str]] = {}
+    for name, m in ctx.prunable:
+        scored.setdefault(id(m), []).append(name)
     for m in ctx.network.modules():
         w, b = getattr(m, "weight", None), getattr(m, "bias", None)
-        if isinstance(m, PRUNABLE) and id(w) in names:
-            params[names[id(w)]] = fast_layout(
-                torch.randn(w.shape, generator=gen, dtype=w.dtype, device="cpu").to(w.device)
-            )
-            if b is not None and id(b) in names:
+        if id(m) in scored:
+            for name in scored[id(m)]:
+                p = ctx.params[name]
+                params[name] = fast_layout(
+                    torch.randn(p.shape, generator=gen, dtype=p.dtype, device="cpu").to(p.device)
+                )
+            if isinstance(b, torch.Tensor) and id(b) in names:
                 params[names[id(b)]] = torch.zeros_like(b)
         elif isinstance(m, nn.modules.batchnorm._NormBase | nn.GroupNorm) and id(w) in names:
             params[names[id(w)]] = torch.ones_like(w)

@@ -2,7 +2,8 @@
 
 The minibatch is split into ``splits`` (default 2) equal parts; each part gets its own
 train-mode forward and cross-entropy backward, giving per-part gradients ``g_b`` of every
-convolution / linear weight. For each layer ``l``:
+convolution / linear weight (on a graph: the scored nodes are split, each part's loss taken
+over the whole graph's forward). For each layer ``l``:
 
     zico = sum_l log( sum_{theta in l, std_b > 0} mean_b |g_b(theta)| / std_b g_b(theta) )
 
@@ -34,7 +35,7 @@ class ZiCo(Proxy):
     def compute(self, ctx: Context) -> float:
         if not ctx.prunable:
             raise UndefinedProxyError("the network has no convolution or linear layer to score")
-        n = ctx.inputs.shape[0]
+        n = ctx.n_samples
         if n < self.splits:
             raise UndefinedProxyError(f"needs at least {self.splits} samples")
         names = [name for name, _ in ctx.prunable]
@@ -46,7 +47,8 @@ class ZiCo(Proxy):
         with _train_mode(ctx.network, True), torch.enable_grad():
             for sp in range(self.splits):
                 st, en = sp * n // self.splits, (sp + 1) * n // self.splits
-                logits = ctx.call(fast_layout(ctx.inputs[st:en].detach()), params)
+                part = ctx.batch.part(st, en)
+                logits = ctx.call(fast_layout(part.x.detach()), params, batch=part)
                 loss = ctx.loss_fn(logits, ctx.targets[st:en])
                 grads = torch.autograd.grad(loss, weights, allow_unused=True)
                 per_split.append(

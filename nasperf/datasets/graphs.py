@@ -1,0 +1,152 @@
+"""Graphs for zero-cost proxies of graph neural networks: Cora and CiteSeer.
+
+:func:`load_graph` returns a ``torch_geometric.data.Data`` with node features ``x``
+(float32, ``(N, F)``), labels ``y``, edges ``edge_index`` (int64 ``(2, E)``, both directions),
+the standard public split (``train_mask`` / ``val_mask`` / ``test_mask``: 140 / 500 / 1,000
+nodes for Cora, 120 / 500 / 1,000 for CiteSeer) and ``mask``: the nodes a zero-cost proxy
+scores (all training nodes, or ``n`` of them drawn with ``seed``). The Planetoid graphs ship
+with nasperf (``graphs/{cora,citeseer}.npz``, ~0.5 MB); a user's own ``.npz`` with the same
+arrays works too. Files are read with ``numpy.load(allow_pickle=False)`` and checked against
+the schema before use.
+
+References
+----------
+Yang, Cohen & Salakhutdinov, "Revisiting Semi-Supervised Learning with Graph Embeddings",
+ICML 2016 (the Planetoid splits); Sen et al., "Collective Classification in Network Data",
+AI Magazine 2008 (Cora, CiteSeer).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasperf.errors import DataIntegrityError
+
+from .package_data import data_path
+
+__all__ = ["GRAPH_FILES", "load_graph", "read_graph_npz"]
+
+#: Packaged graph of each dataset (relative to the data folder).
+GRAPH_FILES: dict[str, str] = {"cora": "graphs/cora.npz", "citeseer": "graphs/citeseer.npz"}
+_MASKS = ("train_mask", "val_mask", "test_mask")
+#: Upper bounds on what a graph file may hold (ogbn-products-sized graphs stay below them).
+_MAX_NODES = 3_000_000
+_MAX_EDGES = 200_000_000
+_MAX_CELLS = 2_000_000_000
+
+
+def read_graph_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a graph ``.npz`` (``x``, ``y``, ``edge_index``, the three masks), checked.
+
+    Raises ``FileNotFoundError`` for a missing file and ``DataIntegrityError`` naming the file
+    and the array for anything that does not match the schema.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"graph file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in ("x", "y", "edge_index", *_MASKS) if k not in npz.files]
+            if missing:
+                raise DataIntegrityError(f"{path}: missing arrays {missing}")
+            arrays = {k: npz[k] for k in ("x", "y", "edge_index", *_MASKS)}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+        raise DataIntegrityError(f"{path}: not a readable .npz graph file ({err})") from err
+    x, y, edges = arrays["x"], arrays["y"], arrays["edge_index"]
+
+    def bad(name: str, reason: str) -> DataIntegrityError:
+        return DataIntegrityError(f"{path}: array {name!r} {reason}")
+
+    if x.ndim != 2 or not np.issubdtype(x.dtype, np.floating):
+        raise bad("x", f"must be a float matrix (nodes, features), got {x.dtype} {x.shape}")
+    n = x.shape[0]
+    if not 1 <= n <= _MAX_NODES or x.size > _MAX_CELLS:
+        raise bad("x", f"has {n} nodes x {x.shape[1]} features, beyond the limits")
+    if not np.isfinite(x).all():
+        raise bad("x", "holds NaN or infinite values")
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or (y < 0).any():
+        raise bad("y", f"must hold {n} non-negative integer labels, got {y.dtype} {y.shape}")
+    if edges.ndim != 2 or edges.shape[0] != 2 or not np.issubdtype(edges.dtype, np.integer):
+        raise bad(
+            "edge_index", f"must be integers of shape (2, E), got {edges.dtype} {edges.shape}"
+        )
+    if edges.shape[1] > _MAX_EDGES:
+        raise bad("edge_index", f"has {edges.shape[1]} edges, more than {_MAX_EDGES}")
+    if edges.size and (edges.min() < 0 or edges.max() >= n):
+        raise bad("edge_index", f"refers to nodes outside 0..{n - 1}")
+    for name in _MASKS:
+        if arrays[name].shape != (n,) or arrays[name].dtype != np.bool_:
+            raise bad(name, f"must be boolean of shape ({n},), got {arrays[name].dtype}")
+    if not arrays["train_mask"].any():
+        raise bad("train_mask", "selects no node")
+    return arrays
+
+
+def load_graph(
+    dataset: str = "cora",
+    n: int | None = None,
+    seed: int | np.random.Generator | None = 0,
+    *,
+    source: str | Path | None = None,
+) -> Any:
+    """A graph for zero-cost proxies of graph networks, as a ``torch_geometric.data.Data``.
+
+    Parameters
+    ----------
+    dataset : str
+        ``"cora"`` or ``"citeseer"`` (packaged); any name with ``source``.
+    n : int or None
+        Training nodes to score (``data.mask``): ``None`` every one, else ``n`` of them drawn
+        without replacement from ``seed`` (``seed=None``: the first ``n``).
+    seed : int, numpy Generator or None
+        See ``n``.
+    source : path, optional
+        An ``.npz`` with the same arrays (see :func:`read_graph_npz`) instead of the
+        packaged graph.
+
+    Returns
+    -------
+    torch_geometric.data.Data
+        ``x`` float32 ``(N, F)``, ``y`` int64 ``(N,)``, ``edge_index`` int64 ``(2, E)``,
+        ``train_mask`` / ``val_mask`` / ``test_mask`` and ``mask`` (bool ``(N,)``).
+    """
+    import torch
+    from torch_geometric.data import Data
+
+    if source is None:
+        key = dataset.strip().lower() if isinstance(dataset, str) else dataset
+        if key not in GRAPH_FILES:
+            raise ValueError(
+                f"no packaged graph for dataset {dataset!r}; available: "
+                f"{', '.join(GRAPH_FILES)} (or pass source=<.npz with x, y, edge_index, masks>)"
+            )
+        path = data_path(GRAPH_FILES[key])
+    else:
+        path = Path(source)
+    arrays = read_graph_npz(path)
+    train = np.flatnonzero(arrays["train_mask"])
+    if n is None:
+        chosen = train
+    else:
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"n must be a positive int or None, got {n!r}")
+        if n > len(train):
+            raise ValueError(f"asked for {n} nodes but the graph has {len(train)} training nodes")
+        if seed is None:
+            chosen = train[:n]
+        else:
+            rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+            chosen = np.sort(rng.choice(train, size=int(n), replace=False))
+    mask = np.zeros(len(arrays["y"]), dtype=bool)
+    mask[chosen] = True
+    return Data(
+        x=torch.from_numpy(arrays["x"].astype(np.float32)),
+        y=torch.from_numpy(arrays["y"].astype(np.int64)),
+        edge_index=torch.from_numpy(arrays["edge_index"].astype(np.int64)),
+        mask=torch.from_numpy(mask),
+        **{k: torch.from_numpy(arrays[k]) for k in _MASKS},
+    )

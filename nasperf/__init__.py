@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .datasets import (
         LearningCurves,
         available_benchmarks,
+        available_tasks,
         benchmark_metadata,
         fidelities,
         get_curve_source,
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "LearningCurves": "datasets",
     "available_benchmarks": "datasets",
+    "available_tasks": "datasets",
     "benchmark_metadata": "datasets",
     "fidelities": "datasets",
     "get_curve_source": "datasets",
@@ -72,6 +74,7 @@ __all__ = [
     "LearningCurves",
     "__version__",
     "available_benchmarks",
+    "available_tasks",
     "benchmark_metadata",
     "fidelities",
     "get_curve_source",

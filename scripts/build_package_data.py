@@ -28,6 +28,10 @@ Writes into ``nasperf/datasets/data/`` (or ``--out``):
     (``build_tnb101``): per task the validation metric, FLOPs and parameters (the benchmark
     tables), and NASLib's 11 stored zero-cost scores (the zero-cost tables, with the mean
     recorded seconds per architecture of each proxy in the JSON beside them).
+``nbsuite_zero/{nb101,nb301}_cifar10.parquet``, ``zero_cost/{nb101,nb301}_cifar10.{parquet,json}``
+    The 50 trained NAS-Bench-101 cells and 50 NAS-Bench-301 genotypes of NASLib's
+    NAS-Bench-Suite-Zero development files (``build_nbsuite_zero``): validation accuracy,
+    FLOPs, parameters, and NASLib's 11 proxy scores as zero-cost tables.
 ``zero_cost/``, ``lcpfn/``, ``pretrained/``
     Files nasperf computed itself (zero-cost tables, the learned-prior extrapolator's
     weights, the pre-trained predictor checkpoints); kept as they are and listed in the
@@ -448,6 +452,93 @@ def build_tnb101(source: Path, out: Path) -> list[Path]:
     return written
 
 
+# --------------------------------------------------------------------------- NB101 / NB301 (50 cells)
+#: NASLib's development sets of trained NB101 / NB301 architectures: space -> file under
+#: the source folder.
+NBSUITE_ZERO_FILES = {
+    "nb101": Path("nb101") / "naslib_zc_nb101_dev50.json",
+    "nb301": Path("nb301") / "naslib_zc_nb301_dev50.json",
+}
+#: The 11 proxies NASLib stored for them (flops and params are also the complexity columns).
+NBSUITE_ZERO_PROXIES = (
+    "flops",
+    "params",
+    "snip",
+    "jacov",
+    "grad_norm",
+    "plain",
+    "epe_nas",
+    "fisher",
+    "grasp",
+    "l2_norm",
+    "synflow",
+)
+
+
+def build_nbsuite_zero_tables(source: Path) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]]:
+    """``space -> (benchmark table, zero-cost table, zero-cost settings)`` of the 50-cell
+    NB101 and NB301 sets in NASLib's NAS-Bench-Suite-Zero files.
+
+    Every key must parse with the space (``read_naslib_zc``), every record carry the
+    validation accuracy and all 11 proxies, finite; the script asserts this instead of
+    dropping rows.
+    """
+    from nasperf.datasets.readers import read_naslib_zc
+
+    out = {}
+    for space, rel in NBSUITE_ZERO_FILES.items():
+        table = read_naslib_zc(source / rel, space=space, dataset="cifar10")
+        where = f"{rel}"
+        assert len(table) == 50 and table.index.is_unique, f"{where}: {len(table)} rows"
+        missing = {"val_accuracy", *NBSUITE_ZERO_PROXIES} - set(table.columns)
+        assert not missing, f"{where}: fields {sorted(missing)} missing"
+        values = table[["val_accuracy", *NBSUITE_ZERO_PROXIES]].to_numpy(np.float64)
+        assert np.isfinite(values).all() and not (values == NASLIB_FAILED).any(), where
+        archs = list(table.index)
+        bench = pd.DataFrame(
+            {
+                "arch": archs,
+                "naslib_key": table["naslib_key"].astype(str).to_numpy(),
+                "val_accuracy": table["val_accuracy"].to_numpy(np.float64),
+                "mflops": table["flops"].to_numpy(np.float64),
+                "mparams": table["params"].to_numpy(np.float64),
+            }
+        )
+        zc = pd.DataFrame({"arch": archs})
+        for proxy in NBSUITE_ZERO_PROXIES:
+            zc[proxy] = table[proxy].to_numpy(np.float64)
+        settings = {
+            "space": space,
+            "dataset": "cifar10",
+            "source": (
+                f"NASLib's NAS-Bench-Suite-Zero development file {rel.name} "
+                "(automl/NASLib, Apache-2.0)"
+            ),
+            "computed_by": "NASLib (NAS-Bench-Suite-Zero), not nasperf",
+            "proxies": list(NBSUITE_ZERO_PROXIES),
+            "n_failed": {p: 0 for p in NBSUITE_ZERO_PROXIES},
+            "seconds_per_arch": {},
+            "timed_on": "not recorded in the file",
+        }
+        out[space] = (bench, zc, settings)
+    return out
+
+
+def build_nbsuite_zero(source: Path, out: Path) -> list[Path]:
+    """Write the ``nb101`` / ``nb301`` benchmark tables and their zero-cost tables."""
+    written = []
+    (out / "nbsuite_zero").mkdir(parents=True, exist_ok=True)
+    (out / "zero_cost").mkdir(parents=True, exist_ok=True)
+    for space, (bench, zc, settings) in build_nbsuite_zero_tables(source).items():
+        path = out / "nbsuite_zero" / f"{space}_cifar10.parquet"
+        write_parquet(bench, path)
+        stem = out / "zero_cost" / f"{space}_cifar10"
+        write_parquet(zc, stem.with_suffix(".parquet"))
+        stem.with_suffix(".json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n")
+        written += [path, stem.with_suffix(".parquet"), stem.with_suffix(".json")]
+    return written
+
+
 # --------------------------------------------------------------------------- the rest
 def build_nb301_surrogate(source: Path, out: Path) -> list[Path]:
     dst = out / "nb301_surrogate"
@@ -592,6 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     files += build_lcbench_surrogate(source, out)
     files += build_licenses(source, out)
     files += build_tnb101(source, out)
+    files += build_nbsuite_zero(source, out)
     files += keep_computed(out, skip=files)
     manifest = write_manifest(out, files)
 

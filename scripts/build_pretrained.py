@@ -35,6 +35,12 @@ Checkpoints:
     3,000 DARTS genotypes labelled by the NAS-Bench-301 surrogate (the packaged
     ``nb301_surrogate`` benchmark, validation accuracy at epoch 98): surrogate predictions,
     not trained networks, and marked so.
+``tnb101_micro-<task>-tree`` / ``tnb101_macro-<task>-tree``
+    TransNAS-Bench-101 on each of its 7 tasks (the packaged ``tnb101_micro`` /
+    ``tnb101_macro`` tables, ~700 architectures each, the task's validation metric oriented
+    higher-is-better): the best compact tree model (XGBoost or LightGBM, 150 trees, on
+    adjacency one-hot or, micro only, path encoding). No zero-cost features: NASLib's stored proxies
+    cover only the ~700 labelled architectures, not the cells a user screens.
 
 Rebuilding gives the same splits, choices, predictions and metrics (the files differ only
 in zip timestamps and recorded fit times). GNNs train for a few minutes on one CPU core.
@@ -98,6 +104,9 @@ N_REFERENCE = 8
 # Compact model sizes: every checkpoint together stays a few MB (the package data budget).
 XGB = {"n_estimators": 400, "max_depth": 5, "learning_rate": 0.05, "n_jobs": 1}
 LGB = {"n_estimators": 400, "num_leaves": 15, "learning_rate": 0.05, "n_jobs": 1}
+#: Compact trees for the ~500 training architectures of a TransNAS-Bench-101 task (~50 KB).
+XGB_SMALL = {"n_estimators": 150, "max_depth": 4, "learning_rate": 0.05, "n_jobs": 1}
+LGB_SMALL = {"n_estimators": 150, "num_leaves": 15, "learning_rate": 0.05, "n_jobs": 1}
 GNN = {"epochs": 40, "batch_size": 128, "lr": 2e-3, "device": "cpu", "n_jobs": 1}
 GIN = {**GNN, "hidden": 64, "n_layers": 3, "mlp_hidden": 128}
 GCN = {**GNN, "hidden": 128, "n_layers": 3, "mlp_hidden": 128}
@@ -162,6 +171,27 @@ def nb101_data(source: Path) -> Data:
     )
 
 
+def tnb101_data(space: str, task: str) -> Data:
+    """TransNAS-Bench-101 ``space`` (``micro`` / ``macro``) on ``task``: every labelled
+    architecture of the packaged table."""
+    from nasperf.datasets import benchmark_metadata
+
+    bench = f"tnb101_{space}"
+    table = load_benchmark(bench, task)
+    meta = benchmark_metadata(bench, task)
+    return Data(
+        space=bench,
+        dataset=task,
+        target="val_metric",
+        archs=list(table.index),
+        y=table["val_metric"].to_numpy(dtype=np.float64),
+        description=f"all {len(table)} TransNAS-Bench-101 {space} architectures of "
+        f"NAS-Bench-Suite-Zero on {task} ({meta['task']}): {meta['metric']}, higher is "
+        "better",
+        source=f"nasperf.datasets.load_benchmark('{bench}', '{task}')",
+    )
+
+
 def nb301_data() -> Data:
     table = load_benchmark("nb301_surrogate", "cifar10")
     y = load_target("nb301_surrogate", "cifar10")
@@ -203,10 +233,10 @@ class Spec:
     val_fraction: float = 0.1
 
 
-def _trees(zero_cost: bool) -> list[Candidate]:
+def _trees(zero_cost: bool, xgb: dict = XGB, lgb: dict = LGB) -> list[Candidate]:
     return [
         Candidate(name, enc, params, zero_cost)
-        for name, params in (("xgb", XGB), ("lgb", LGB))
+        for name, params in (("xgb", xgb), ("lgb", lgb))
         for enc in ("adjacency_onehot", "path")
     ]
 
@@ -253,6 +283,23 @@ def specs(source: Path) -> list[Spec]:
             [*_trees(False), Candidate("gin", "graph", GIN, False)],
         )
     )
+    from nasperf.datasets.tnb101 import TNB101_TASKS
+
+    for space in ("micro", "macro"):
+        candidates = _trees(False, XGB_SMALL, LGB_SMALL)
+        if space == "macro":
+            # a macro architecture is one chain of modules: its path encoding is a one-hot of
+            # the whole architecture, which no tree can generalise from
+            candidates = [c for c in candidates if c.encoding == "adjacency_onehot"]
+        for task in TNB101_TASKS:
+            out.append(
+                Spec(
+                    f"tnb101_{space}-{task}-tree",
+                    "tree",
+                    lambda space=space, task=task: tnb101_data(space, task),
+                    candidates,
+                )
+            )
     return out
 
 

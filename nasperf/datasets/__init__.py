@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Fidelity,
         PackagedBenchmark,
         available_benchmarks,
+        available_tasks,
         benchmark_datasets,
         benchmark_metadata,
         clear_cache,
@@ -71,6 +72,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .nb301_surrogate import (
         NB301Surrogate,
     )
+    from .nbsuite_zero import (
+        NBSUITE_ZERO_SPACES,
+    )
     from .package_data import (
         data_path,
         data_root,
@@ -108,12 +112,14 @@ _LAZY: dict[str, str] = {
     "LearningCurves": "curves",
     "NASLIB_SPACE_NAMES": "readers",
     "NB301Surrogate": "nb301_surrogate",
+    "NBSUITE_ZERO_SPACES": "nbsuite_zero",
     "PackagedBenchmark": "benchmark",
     "RestrictedUnpickler": "images",
     "TNB101_TASK_INFO": "tnb101",
     "UnsafePickleError": "images",
     "as_learning_curves": "curves",
     "available_benchmarks": "benchmark",
+    "available_tasks": "benchmark",
     "available_curve_sources": "curve_sources",
     "available_zero_cost": "zero_cost_tables",
     "benchmark_datasets": "benchmark",
@@ -174,12 +180,14 @@ __all__ = [
     "Fidelity",
     "ImageSet",
     "NB301Surrogate",
+    "NBSUITE_ZERO_SPACES",
     "TNB101_TASK_INFO",
     "PackagedBenchmark",
     "RestrictedUnpickler",
     "UnsafePickleError",
     "as_learning_curves",
     "available_benchmarks",
+    "available_tasks",
     "available_curve_sources",
     "available_zero_cost",
     "benchmark_datasets",

@@ -49,7 +49,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -65,7 +65,9 @@ __all__ = [
     "Benchmark",
     "Fidelity",
     "PackagedBenchmark",
+    "TASK_COLUMNS",
     "available_benchmarks",
+    "available_tasks",
     "benchmark_datasets",
     "benchmark_metadata",
     "clear_cache",
@@ -231,11 +233,14 @@ class Benchmark(ABC):
         column), ``fidelities`` (names, cheapest first), ``size`` (rows), ``metric`` and
         ``higher_is_better`` (the target's orientation: studies maximise it),
         ``zero_cost_table`` (whether :func:`~nasperf.datasets.load_zero_cost` has a
-        packaged table for this space and dataset), plus the benchmark's ``dataset_info``.
+        packaged table for this space and dataset that scores every architecture of this
+        table), ``zero_cost_proxies`` (that table's proxies, else empty),
+        ``learning_curves`` (the cheaper fidelities at which partial learning curves are
+        measured, cheapest first; empty if the target is the only fidelity), plus the
+        benchmark's ``dataset_info``.
         """
-        from .zero_cost_tables import available_zero_cost
-
         ds = self.resolve_dataset(dataset)
+        proxies = self._zero_cost_proxies(ds, root)
         info: dict[str, Any] = {
             "benchmark": self.name,
             "space": self.space,
@@ -245,10 +250,25 @@ class Benchmark(ABC):
             "size": self.n_rows if self.n_rows is not None else len(_table(self, ds, root)),
             "metric": "validation accuracy (%)",
             "higher_is_better": True,
-            "zero_cost_table": (self.space.lower(), ds.lower()) in available_zero_cost(),
+            "zero_cost_table": bool(proxies),
+            "zero_cost_proxies": proxies,
+            "learning_curves": [f.name for f in self.fidelities[:-1]],
         }
         info.update(self.dataset_info.get(ds, {}))
         return info
+
+    def _zero_cost_proxies(self, dataset: str, root: str | Path | None) -> list[str]:
+        """Proxies of the packaged zero-cost table of (space, ``dataset``) if it scores every
+        architecture of this benchmark's table (a table keyed by the same space and dataset
+        may cover another benchmark's architectures only), else ``[]``."""
+        from .zero_cost_tables import available_zero_cost, load_zero_cost
+
+        if (self.space.lower(), dataset.lower()) not in available_zero_cost():
+            return []
+        zc = load_zero_cost(self.space, dataset)
+        if not _table(self, dataset, root).index.isin(zc.index).all():
+            return []
+        return [str(c) for c in zc.columns]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, datasets={list(self.datasets)})"
@@ -303,9 +323,61 @@ def get_benchmark(name: str) -> Benchmark:
     return BENCHMARKS.get(name)
 
 
-def available_benchmarks() -> list[str]:
-    """Canonical names of the registered benchmarks (aliases left out)."""
+@overload
+def available_benchmarks(*, tasks: Literal[False] = False) -> list[str]: ...
+@overload
+def available_benchmarks(*, tasks: Literal[True]) -> pd.DataFrame: ...
+def available_benchmarks(*, tasks: bool = False) -> list[str] | pd.DataFrame:
+    """Canonical names of the registered benchmarks (aliases left out); with ``tasks=True``,
+    every task of every benchmark as :func:`available_tasks` lists them."""
+    if tasks:
+        return available_tasks()
     return sorted({BENCHMARKS.get(n).name for n in BENCHMARKS.names()})
+
+
+#: Columns of :func:`available_tasks`.
+TASK_COLUMNS: tuple[str, ...] = (
+    "task",
+    "benchmark",
+    "space",
+    "dataset",
+    "target",
+    "metric",
+    "higher_is_better",
+    "size",
+    "fidelities",
+    "learning_curves",
+    "zero_cost_proxies",
+)
+
+
+def available_tasks() -> pd.DataFrame:
+    """Every task of the registered benchmarks: one row per (benchmark, dataset).
+
+    Columns (:data:`TASK_COLUMNS`): ``task`` (``"benchmark/dataset"``, the name a suite
+    study uses), ``benchmark``, ``space``, ``dataset``, ``target`` (column of the default
+    fidelity), ``metric`` and ``higher_is_better`` (its orientation; studies maximise it),
+    ``size`` (architectures in the table), ``fidelities`` (names, cheapest first),
+    ``learning_curves`` (cheaper fidelities: the budgets of learning-curve predictors) and
+    ``zero_cost_proxies`` (the stored proxies of a packaged zero-cost table that scores
+    every architecture; empty if none): the side information a predictor can get.
+    Proxies that can be *computed* (the space builds networks and the dataset's inputs are
+    packaged) are listed by :func:`nasperf.evaluation.suite.computable_proxies`.
+
+    Reads each table once (a few seconds in all; cached for the process).
+    """
+    rows = []
+    for name in available_benchmarks():
+        bench = get_benchmark(name)
+        for ds in bench.datasets:
+            info = bench.metadata(ds)
+            rows.append(
+                {
+                    "task": f"{bench.name}/{ds}",
+                    **{k: info[k] for k in TASK_COLUMNS[1:]},
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
 
 
 def benchmark_datasets(name: str = "nb201") -> list[str]:

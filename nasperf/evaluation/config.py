@@ -77,6 +77,18 @@ Keys (all optional except ``predictors``)
     Modules imported first, in the runner and in every worker (user-defined spaces or
     predictors register themselves on import): module names (found in the working
     directory too) or ``.py`` files (relative to the config file).
+``tasks``, ``exclude_tasks``
+    A *suite* instead of ``spaces`` x ``datasets``: ``all`` (every task of
+    ``nasperf.available_tasks()``) or a list of ``benchmark/dataset`` (or ``benchmark``: all
+    its datasets); test set and training sizes are fitted to each task's size, and
+    predictors whose side information a task lacks are skipped there (see
+    :mod:`nasperf.evaluation.suite`).
+``proxies``
+    Zero-cost proxy trials of a suite: ``{stored: all, computed: none, computed_archs:
+    200}`` (stored proxies on every labelled architecture, computed ones on a sample).
+``quick``
+    Keys that ``--quick`` sets instead of the file's (e.g. fewer predictors, sizes, seeds);
+    ignored otherwise.
 """
 
 from __future__ import annotations
@@ -101,6 +113,7 @@ __all__ = [
     "default_config",
     "expand_trials",
     "load_config",
+    "make_trial",
     "parse_config",
     "skipped_predictors",
     "source_dataset",
@@ -137,6 +150,10 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "training_epochs": ((int,), "supernet training epochs of weight-sharing predictors"),
     "metrics": ((dict,), "{ks: [10, 20, 50], nan_policy: worst}"),
     "imports": ((list, str), "modules imported first (user-defined spaces / predictors)"),
+    "tasks": ((list, str), "suite tasks: all, or [nb201/cifar10, tnb101_micro, ...]"),
+    "exclude_tasks": ((list, str), "suite tasks left out, e.g. [nb301_surrogate/cifar10]"),
+    "proxies": ((dict, str), "suite proxies: {stored: all, computed: [...], computed_archs: N}"),
+    "quick": ((dict,), "keys that --quick overrides, e.g. {train_sizes: [20, 100], seeds: 1}"),
 }
 _PREDICTOR_KEYS = {"name", "label", "params", "zero_cost", "optional"}
 _DATA_KEYS = {
@@ -187,13 +204,15 @@ class StudyConfig:
     imports: tuple[str, ...]
     images: dict | None = None
     training_epochs: int | None = None
+    tasks: tuple[dict, ...] = ()
+    proxies: dict | None = None
 
     def as_dict(self) -> dict:
         """Canonical JSON-serialisable form (keys added later are left out while unset, so
         existing studies keep their digest)."""
         out = json.loads(json.dumps(dataclasses.asdict(self)))
-        for key in ("images", "training_epochs"):
-            if out[key] is None:
+        for key in ("images", "training_epochs", "tasks", "proxies"):
+            if out[key] in (None, []):
                 del out[key]
         return out
 
@@ -458,6 +477,8 @@ def parse_config(
             raise ConfigError(f"{k}: expected {SCHEMA[k][1]}, got {v!r}")
     base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
     raw = {k: v for k, v in raw.items() if v is not None}
+    if "quick" in raw:  # applied by load_config(quick=True); checked, then ignored here
+        _check_quick(raw.pop("quick"))
 
     imports = tuple(_as_list(raw.get("imports", []) or ["nasperf"], "imports", (str,)))
     imports = tuple(m for m in imports if m != "nasperf")
@@ -478,7 +499,19 @@ def parse_config(
         raise ConfigError(f"predictors: label(s) {dup} used twice; give each entry its own label")
 
     data: list[dict] = []
-    if "data" in raw:
+    tasks: tuple[dict, ...] = ()
+    if "tasks" in raw or "exclude_tasks" in raw:
+        from ._suite_spec import SuiteSpecError, parse_tasks
+
+        clash = sorted({"data", "spaces", "datasets"} & set(raw))
+        if clash:
+            raise ConfigError(f"tasks: give either tasks (a suite) or {clash}, not both")
+        try:
+            tasks = parse_tasks(raw.get("tasks", "all"), raw.get("exclude_tasks"))
+        except SuiteSpecError as err:
+            raise ConfigError(str(err)) from None
+        spaces, datasets = [], []
+    elif "data" in raw:
         if "spaces" in raw or "datasets" in raw:
             raise ConfigError("data: give either data (your own tables) or spaces/datasets")
         data = [
@@ -542,13 +575,16 @@ def parse_config(
     )
     target = raw.get("target")
     target = None if target is None else str(target)
-    for s in spaces:
+    task_benchmarks = list(dict.fromkeys(t["benchmark"] for t in tasks))
+    for s in spaces or task_benchmarks:
         bench = get_benchmark(s)
         try:
             tfid = bench.resolve_fidelity(target)
         except ValueError as err:
             raise ConfigError(f"target: {err}") from None
         cheaper = [f.name for f in bench.fidelities[: bench.fidelities.index(tfid)]]
+        if tasks and not cheaper:
+            continue  # a suite skips learning-curve predictors on tasks without curves
         for b in budgets:
             try:
                 fid = bench.resolve_fidelity(int(b) if b.isdigit() else b)
@@ -594,6 +630,24 @@ def parse_config(
     if training_epochs is not None and training_epochs < 0:
         raise ConfigError(f"training_epochs: must be non-negative, got {training_epochs}")
 
+    proxies = None
+    if "proxies" in raw:
+        from ._suite_spec import SuiteSpecError, parse_proxies
+
+        if not tasks:
+            raise ConfigError(
+                "proxies: proxy trials belong to a suite; list its tasks (e.g. tasks: "
+                "[nb201/cifar10]) or use the zc_proxy predictor"
+            )
+        try:
+            proxies = parse_proxies(raw["proxies"])
+        except SuiteSpecError as err:
+            raise ConfigError(str(err)) from None
+    if tasks and zc is not None:
+        raise ConfigError(
+            "zero_cost_table: a suite reads each task's packaged table; a file fits one task"
+        )
+
     return StudyConfig(
         name=name,
         spaces=tuple(spaces),
@@ -612,6 +666,8 @@ def parse_config(
         imports=imports,
         images=images,
         training_epochs=None if training_epochs is None else int(training_epochs),
+        tasks=tasks,
+        proxies=proxies,
     )
 
 
@@ -718,11 +774,15 @@ class DuplicateKeyError(ValueError):
         super().__init__(f"line {line}: key {key!r} appears twice (first at line {first_line})")
 
 
-def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
+def load_config(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, *, quick: bool = False
+) -> StudyConfig:
     """Read a YAML (or JSON) study config (safe loading, a key given twice is an error),
     apply ``overrides``, validate.
 
     Keys the file leaves out take :func:`default_config`'s values (the name: the file's stem).
+    ``quick``: the file's ``quick:`` keys replace its own (before ``overrides``); a file
+    without them keeps the training sizes up to 200 and the first two seeds.
 
     Raises
     ------
@@ -761,19 +821,42 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raise ConfigError(f"{path}: a study config is a mapping of keys to values")
     _check_expanded_size(raw, path)
     overrides = dict(overrides or {})
+    quick_keys = raw.pop("quick", None)
+    if quick_keys is not None:
+        try:
+            _check_quick(quick_keys)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+        if quick:
+            raw = {**raw, **quick_keys}
     base = default_config()
     base["name"] = path.stem
-    if "data" in raw or "data" in overrides:
-        base.pop("spaces")
-        base.pop("datasets")
+    for key in ("data", "tasks", "exclude_tasks"):
+        if key in raw or key in overrides:
+            base.pop("spaces", None)
+            base.pop("datasets", None)
     raw = {**base, **raw, **overrides}
     if "data" in overrides:
         raw.pop("spaces", None)
         raw.pop("datasets", None)
     try:
-        return parse_config(raw, base_dir=path.resolve().parent)
+        config = parse_config(raw, base_dir=path.resolve().parent)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
+    if quick and quick_keys is None:
+        sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
+        config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
+    return config
+
+
+def _check_quick(keys: Any) -> None:
+    if not isinstance(keys, dict):
+        raise ConfigError(f"quick: expected a mapping of config keys, got {keys!r}")
+    bad = sorted(set(keys) - set(SCHEMA) | ({"quick"} & set(keys)))
+    if bad:
+        raise ConfigError(
+            f"quick: unknown key(s) {bad}; valid keys: {sorted(set(SCHEMA) - {'quick'})}"
+        )
 
 
 def default_config(*, quick: bool = False) -> dict:
@@ -828,6 +911,58 @@ def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -
         if best.name not in picked:
             picked.append(best.name)
     return picked
+
+
+def make_trial(
+    config: StudyConfig,
+    *,
+    space: str,
+    dataset: str,
+    bench: str | None,
+    data: dict | None,
+    pred: dict,
+    n_train: int,
+    budget: str | None,
+    seed: int,
+    test_size: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict:
+    """One self-contained trial dict with its ``hash`` (the layout :func:`run_trial` reads).
+
+    ``test_size`` defaults to the config's; ``extra`` adds keys (a suite's ``task``,
+    ``kind``, ``proxy_source``) that enter the hash and are copied into the result row.
+    """
+    import nasperf.predictors as P
+
+    req = P.PREDICTORS.get(pred["name"]).requirements
+    trial = {
+        "space": space,
+        "benchmark": bench,
+        "dataset": dataset,
+        "data": copy.deepcopy(data),
+        "target": config.target,
+        "predictor": pred["name"],
+        "label": pred["label"],
+        "params": copy.deepcopy(pred["params"]),
+        "pass_zero_cost": pred["zero_cost"],
+        "n_train": n_train,
+        "budget": budget,
+        "seed": seed,
+        "test_size": config.test_size if test_size is None else int(test_size),
+        "unlabelled_size": config.unlabelled_size,
+        "zero_cost_table": copy.deepcopy(config.zero_cost_table),
+        "ks": list(config.ks),
+        "nan_policy": config.nan_policy,
+        "imports": list(config.imports),
+    }
+    # Only where used, so that other trials keep their hashes.
+    if req.images and config.images is not None:
+        trial["images"] = copy.deepcopy(config.images)
+    if req.network_training and config.training_epochs is not None:
+        trial["training_epochs"] = config.training_epochs
+    trial.update(extra or {})
+    trial["hash"] = trial_hash(trial)
+    return trial
 
 
 def source_dataset(trial: Mapping[str, Any]) -> str:
@@ -909,6 +1044,8 @@ def expand_trials(config: StudyConfig) -> list[dict]:
     source has no cheaper fidelity; the others one trial with ``budget`` None.
     Training-free predictors get ``n_train = 0``, one trial per seed. Optional predictors
     that a source cannot serve are left out there (:func:`skipped_predictors`).
+    A suite (``config.tasks``) expands through :func:`nasperf.evaluation.suite.expand_suite`
+    instead (proxy trials too; sizes fitted to each task).
 
     Raises
     ------
@@ -920,6 +1057,9 @@ def expand_trials(config: StudyConfig) -> list[dict]:
     """
     import nasperf.predictors as P
 
+    if config.tasks:
+        # the suite module builds on this one (make_trial); it is not imported from here
+        raise ConfigError("tasks: a suite's trials come from nasperf.evaluation.suite.expand_suite")
     sources = _sources(config)
     blocked: dict[str, list[str]] = {}
     for source in sources:
@@ -951,33 +1091,19 @@ def expand_trials(config: StudyConfig) -> list[dict]:
             for budget in budgets:
                 for n_train in sizes:
                     for seed in config.seeds:
-                        trial = {
-                            "space": space,
-                            "benchmark": bench,
-                            "dataset": dataset,
-                            "data": copy.deepcopy(data),
-                            "target": config.target,
-                            "predictor": pred["name"],
-                            "label": pred["label"],
-                            "params": copy.deepcopy(pred["params"]),
-                            "pass_zero_cost": pred["zero_cost"],
-                            "n_train": n_train,
-                            "budget": budget,
-                            "seed": seed,
-                            "test_size": config.test_size,
-                            "unlabelled_size": config.unlabelled_size,
-                            "zero_cost_table": copy.deepcopy(config.zero_cost_table),
-                            "ks": list(config.ks),
-                            "nan_policy": config.nan_policy,
-                            "imports": list(config.imports),
-                        }
-                        # Only where used, so that other trials keep their hashes.
-                        if req.images and config.images is not None:
-                            trial["images"] = copy.deepcopy(config.images)
-                        if req.network_training and config.training_epochs is not None:
-                            trial["training_epochs"] = config.training_epochs
-                        trial["hash"] = trial_hash(trial)
-                        trials.append(trial)
+                        trials.append(
+                            make_trial(
+                                config,
+                                space=space,
+                                dataset=dataset,
+                                bench=bench,
+                                data=data,
+                                pred=pred,
+                                n_train=n_train,
+                                budget=budget,
+                                seed=seed,
+                            )
+                        )
     if not trials:
         raise ConfigError(
             "predictors: none of them can run on this data: "

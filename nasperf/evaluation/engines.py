@@ -57,6 +57,11 @@ TIMING_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Trial keys copied into the row when present (a suite's task name, trial kind and the
+#: source of a proxy's scores), so results can be grouped without re-deriving them.
+ROW_TAGS: tuple[str, ...] = ("task", "kind", "proxy_source")
+
+
 class TrialError(RuntimeError):
     """A trial cannot run (missing side information, too few architectures, ...)."""
 
@@ -449,6 +454,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         "test_size": len(test),
         "n_unlabelled": n_unlabelled,
     }
+    row.update({k: trial[k] for k in ROW_TAGS if k in trial})
     for k, v in metrics.items():
         row[k] = int(v) if isinstance(v, int | np.integer) else float(v)
     row.update(

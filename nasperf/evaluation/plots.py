@@ -24,16 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._matplotlib import pyplot as _pyplot
+
 __all__ = ["plot_study", "plot_time", "plot_train_size"]
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _title(space: str, dataset: str, sub: pd.DataFrame) -> str:
@@ -48,9 +41,17 @@ def _title(space: str, dataset: str, sub: pd.DataFrame) -> str:
 
 
 def _sources(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    # One panel per benchmark table (two benchmarks of one space, e.g. nb301 and
+    # nb301_surrogate, hold different architectures); user data by space.
+    name = df["space"]
+    if "benchmark" in df.columns:
+        name = df["benchmark"].where(df["benchmark"].notna(), df["space"])
     out = []
-    for (space, dataset), sub in df.groupby(["space", "dataset"], sort=True):
-        out.append((_title(space, dataset, sub), sub))
+    for (source, dataset), sub in df.assign(_source=name).groupby(
+        ["_source", "dataset"], sort=True
+    ):
+        sub = sub.drop(columns="_source")
+        out.append((_title(source, dataset, sub), sub))
     return out
 
 
@@ -162,6 +163,10 @@ def plot_study(
 ) -> list[Path]:
     """Write the study plots of a results folder to ``out`` (default ``folder/plots``).
 
+    For a suite study (:mod:`nasperf.evaluation.suite`) also its report
+    (:func:`nasperf.evaluation.report.write_report`: proxy heat map, rank plot,
+    ``folder/summary.md``).
+
     Parameters
     ----------
     folder : path
@@ -176,7 +181,7 @@ def plot_study(
     list of Path
         The PNG files written.
     """
-    from .store import read_results
+    from .store import read_meta, read_results
 
     if table is None:
         table = read_results(folder)
@@ -185,6 +190,16 @@ def plot_study(
     out = Path(out) if out is not None else Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     paths = []
+    if "suite" in read_meta(folder):
+        # A suite: its report (heat map, ranks, summary.md), then the per-task plots of
+        # the predictors (the proxies are in the heat map).
+        from .report import write_report
+
+        paths += write_report(folder, table=table, out=out)
+        if "kind" in table.columns:
+            table = table[table["kind"] != "proxy"]
+        if table.empty:
+            return paths
     for m in metrics:
         if m in table.columns:
             paths.append(plot_train_size(table, out / f"{m}_vs_train_size.png", metric=m))

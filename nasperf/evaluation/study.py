@@ -67,7 +67,7 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "precision@10",
     "ndcg@10",
 )
-_GROUP = ("space", "dataset", "label", "budget", "n_train")
+_GROUP = ("space", "benchmark", "dataset", "label", "budget", "n_train")
 
 
 @dataclasses.dataclass
@@ -157,6 +157,16 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
     return out
 
 
+def _expand(config: StudyConfig) -> list[dict]:
+    """The trials of any study: :func:`expand_trials`, or a suite's
+    :func:`~nasperf.evaluation.suite.expand_suite`."""
+    if config.tasks:
+        from .suite import expand_suite
+
+        return expand_suite(config).trials
+    return expand_trials(config)
+
+
 def fit_sizes_to_data(
     config: StudyConfig, *, train_sizes: bool = True, test_size: bool = True
 ) -> tuple[StudyConfig, list[str]]:
@@ -182,6 +192,8 @@ def fit_sizes_to_data(
         The data cannot be loaded, lacks its target column, or is too small even for the
         adapted sizes (at least 2 test and 1 training architecture).
     """
+    if config.tasks:  # a suite fits its sizes to each task itself
+        return config, []
     counts = _finite_counts(expand_trials(config))
     where, n, target = min(counts.values(), key=lambda c: c[1])
     sizes, test = list(config.train_sizes), config.test_size
@@ -237,7 +249,8 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     metrics = [m for m in metrics if m in table.columns]
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
-    g = df.groupby(list(_GROUP), sort=False, dropna=False)
+    keys = [c for c in _GROUP if c in df.columns]  # rows of older studies lack benchmark
+    g = df.groupby(keys, sort=False, dropna=False)
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
         out[f"{m}_mean"] = g[m].mean()
@@ -245,7 +258,7 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     if {"fit_time_s", "predict_time_s"} <= set(df.columns):
         out["compute_time_s"] = (
             (df["fit_time_s"] + df["predict_time_s"])
-            .groupby([df[c] for c in _GROUP], sort=False, dropna=False)
+            .groupby([df[c] for c in keys], sort=False, dropna=False)
             .mean()
         )
     if "total_time_s" in df.columns:
@@ -266,7 +279,11 @@ def format_summary(
     if summary.empty:
         return "(no finished trials)"
     metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
-    groups = [c for c in _GROUP if c in ("label", "n_train") or summary[c].nunique() > 1]
+    groups = [
+        c
+        for c in _GROUP
+        if c in ("label", "n_train") or (c in summary.columns and summary[c].nunique() > 1)
+    ]
     head = [("predictor" if c == "label" else c) for c in groups] + ["seeds"] + list(metrics)
     times = []
     if "compute_time_s" in summary.columns:
@@ -327,7 +344,14 @@ def run_study(
     EngineUnavailableError
         The engine's package or cluster is not available.
     """
-    trials = expand_trials(config)
+    suite = None
+    if config.tasks:
+        from .suite import expand_suite
+
+        expansion = expand_suite(config)
+        trials, suite = expansion.trials, expansion.as_meta()
+    else:
+        trials = expand_trials(config)
     check_trials(trials)
     store = ResultsStore(out)
     start = time.perf_counter()
@@ -357,6 +381,8 @@ def run_study(
             "status": "running",
             "timing_columns": list(TIMING_COLUMNS),
         }
+        if suite is not None:
+            meta_now["suite"] = suite
         store.update_meta(lambda meta: {**meta_now, "runs": [*meta.get("runs", []), run_info]})
         errors: list = []
         n_run = 0
@@ -569,8 +595,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
                 data[key] = value
         over["data"] = data
     if args.config:
-        raw_over = dict(over)
-        config = load_config(args.config, raw_over)
+        config = load_config(args.config, dict(over), quick=args.quick)
     else:
         raw = default_config(quick=args.quick)
         if "data" in over:
@@ -578,10 +603,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
             raw.pop("datasets", None)
         raw.update(over)
         config = parse_config(raw)
-    if args.quick and args.config:
-        sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
-        config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
-    elif args.quick and args.name is None:
+    if args.quick and not args.config and args.name is None:
         config = dataclasses.replace(config, name=f"{config.name}-quick")
     return config
 
@@ -611,7 +633,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
                 config, train_sizes=args.train_sizes is None, test_size=args.test_size is None
             )
             notes += fitted
-        trials = expand_trials(config)
+        trials = _expand(config)
     except ConfigError as err:
         return fail(f"invalid study config: {err}")
     for note in notes:
@@ -653,7 +675,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         print(f"\n{prog}: interrupted; rerun the same command to resume {out}", file=sys.stderr)
         return 130
     print()
-    print(format_summary(result.summary))
+    if config.tasks:
+        from .report import _md_table, _rank_pivot, mean_ranks
+
+        if not result.table.empty:
+            ranks = _rank_pivot(mean_ranks(result.table, with_proxies=True))
+            print("Mean rank across tasks (Kendall tau; 1 = best):\n")
+            print(_md_table(ranks, index="method"))
+    else:
+        print(format_summary(result.summary))
     print(
         f"\n{result.n_run} trial(s) run, {result.n_skipped} already finished, "
         f"{len(result.errors)} failed; {result.seconds:.1f} s; results in {out}"

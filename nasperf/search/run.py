@@ -305,6 +305,13 @@ def _side_information(objective: Objective, dataset: str, zero_cost) -> dict:
     from nasperf.datasets import load_zero_cost
 
     try:
-        return {"zero_cost": load_zero_cost(objective.space.name, dataset)}
+        table = load_zero_cost(objective.space.name, dataset)
     except (LookupError, ValueError):
         return {}
+    # A packaged table keyed by the same space and dataset may score another benchmark's
+    # architectures only (NB301: NAS-Bench-Suite-Zero's 50 trained genotypes, not the
+    # surrogate's whole space): side information only where it scores every candidate.
+    candidates = objective.candidates()
+    if candidates is None or not pd.Index(candidates).isin(table.index).all():
+        return {}
+    return {"zero_cost": table}

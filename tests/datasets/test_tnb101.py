@@ -155,7 +155,8 @@ def test_zero_cost_tables_feed_the_zero_cost_encoding():
 
 def test_packaged_files_are_small_and_listed():
     manifest = json.loads((data_root() / "MANIFEST.json").read_text())
-    ours = {k: v for k, v in manifest.items() if "tnb101" in k}
+    # the pre-trained checkpoints (pretrained/tnb101_*) are counted by their own tests
+    ours = {k: v for k, v in manifest.items() if "tnb101" in k and not k.startswith("pretrained/")}
     assert len(ours) == 2 * 7 * 3  # benchmark table, zero-cost table and settings per task
     assert sum(v["bytes"] for v in ours.values()) < 1_000_000
     assert "licenses/NASLib-Apache-2.0.txt" in manifest

@@ -1,0 +1,487 @@
+"""The report of a suite study: proxy heat map, predictor ranks, markdown summary.
+
+From the rows of a suite (:mod:`nasperf.evaluation.suite`):
+
+* :func:`proxy_matrix`: tasks x proxies, one correlation each (NAS-Bench-Suite-Zero's
+  Figure 2), and :func:`plot_proxy_heatmap` of it;
+* :func:`predictor_scores`: mean over seeds per (task, predictor, training size);
+* :func:`mean_ranks`: per task and training size, the methods ranked by a correlation
+  (1 = best, ties averaged), then averaged over tasks: among the predictors, and among
+  predictors and proxies together (a proxy, needing no training, enters every training
+  size with its one score); :func:`plot_ranks` draws them against the training size;
+* :func:`write_report`: ``OUT/summary.md`` and the two PNGs under ``OUT/plots/``.
+
+Proxy rows hold the correlation over all labelled architectures of a task (stored
+proxies) or a sample (computed ones); predictor rows over the task's test set, averaged
+over seeds. Both estimate the same rank correlation with the target, with different
+sample sizes (the summary gives them).
+
+References
+----------
+Krishnakumar et al., "NAS-Bench-Suite-Zero: Accelerating Research on Zero Cost Proxies",
+NeurIPS 2022 (Fig. 2: tasks x proxies; mean ranks across tasks). White et al., "How Powerful
+are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "HEATMAP_NAME",
+    "RANKS_NAME",
+    "SUMMARY_NAME",
+    "mean_ranks",
+    "plot_proxy_heatmap",
+    "plot_ranks",
+    "predictor_scores",
+    "proxy_matrix",
+    "summary_markdown",
+    "write_report",
+]
+
+HEATMAP_NAME = "suite_proxies_heatmap.png"
+RANKS_NAME = "suite_predictor_ranks.png"
+SUMMARY_NAME = "summary.md"
+
+
+def _task_column(table: pd.DataFrame) -> pd.Series:
+    if "task" in table.columns:
+        return table["task"].astype(str)
+    source = table["benchmark"].where(table["benchmark"].notna(), table["space"])
+    return source.astype(str) + "/" + table["dataset"].astype(str)
+
+
+def _split(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(proxy rows, predictor rows), each with a ``task`` column."""
+    df = table.assign(task=_task_column(table))
+    is_proxy = df["kind"].eq("proxy") if "kind" in df.columns else pd.Series(False, index=df.index)
+    return df[is_proxy], df[~is_proxy]
+
+
+def _order(values: Sequence[str], order: Sequence[str] | None) -> list[str]:
+    seen = list(dict.fromkeys(values))
+    if not order:
+        return sorted(seen)
+    rank = {t: i for i, t in enumerate(order)}
+    return sorted(seen, key=lambda t: (rank.get(t, len(rank)), t))
+
+
+def proxy_matrix(
+    table: pd.DataFrame, metric: str = "spearman", *, tasks: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Tasks x proxies of ``metric`` (mean over a proxy's trials on a task; NaN where a task
+    has no score of the proxy). Columns sorted by their mean over tasks, best first."""
+    proxies, _ = _split(table)
+    if proxies.empty:
+        return pd.DataFrame()
+    m = proxies.pivot_table(index="task", columns="label", values=metric, aggfunc="mean")
+    m = m.reindex(_order(m.index, tasks))
+    cols = m.mean(axis=0, skipna=True).sort_values(ascending=False, kind="stable").index
+    m = m[list(cols)]
+    m.columns.name = "proxy"
+    return m
+
+
+def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.DataFrame:
+    """Predictor rows averaged over seeds: columns ``task``, ``label``, ``budget``,
+    ``n_train``, ``<metric>`` (mean), ``seeds``. A learning-curve predictor's label carries
+    its budget (``omni@12ep``) where it has one."""
+    _, preds = _split(table)
+    if preds.empty:
+        return pd.DataFrame(columns=["task", "label", "n_train", metric, "seeds"])
+    budget = preds["budget"] if "budget" in preds.columns else pd.Series(None, index=preds.index)
+    label = preds["label"].where(budget.isna(), preds["label"] + "@" + budget.astype(str))
+    g = preds.assign(label=label).groupby(["task", "label", "n_train"], sort=False)[metric]
+    out = g.agg(["mean", "size"]).reset_index()
+    return out.rename(columns={"mean": metric, "size": "seeds"})
+
+
+def _ranks_of(values: pd.Series) -> pd.Series:
+    # 1 = best (highest correlation); NaN scores rank last together.
+    return values.fillna(-np.inf).rank(ascending=False, method="average")
+
+
+def mean_ranks(
+    table: pd.DataFrame, metric: str = "kendall_tau", *, with_proxies: bool = True
+) -> pd.DataFrame:
+    """Mean rank of every method across tasks, per training size.
+
+    For each task and training size ``n`` the predictors evaluated there (mean ``metric``
+    over seeds) and, with ``with_proxies``, every proxy of the task (its one score) are
+    ranked, 1 = best, ties averaged; ranks are then averaged over the tasks.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``method``, ``kind`` (``predictor`` / ``proxy``), ``n_train``,
+        ``mean_rank``, ``tasks`` (how many tasks the mean is over), ``methods`` (mean number
+        of methods ranked per task), ``mean_<metric>``; plus one row per method with
+        ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in.
+    """
+    scores = predictor_scores(table, metric)
+    proxies, _ = _split(table)
+    proxy_scores = (
+        proxies.groupby(["task", "label"], sort=False)[metric].mean().reset_index()
+        if with_proxies and not proxies.empty
+        else pd.DataFrame(columns=["task", "label", metric])
+    )
+    rows = []
+    for (task, n), sub in scores.groupby(["task", "n_train"], sort=False):
+        if int(n) == 0:
+            continue  # training-free predictors enter below, like proxies
+        entries = [(r.label, "predictor", getattr(r, metric)) for r in sub.itertuples()]
+        free = scores[(scores["task"] == task) & (scores["n_train"] == 0)]
+        entries += [(r.label, "predictor", getattr(r, metric)) for r in free.itertuples()]
+        prox = proxy_scores[proxy_scores["task"] == task]
+        entries += [(r.label, "proxy", getattr(r, metric)) for r in prox.itertuples()]
+        frame = pd.DataFrame(entries, columns=["method", "kind", "score"])
+        frame["rank"] = _ranks_of(frame["score"])
+        frame["task"], frame["n_train"], frame["methods"] = task, int(n), len(frame)
+        rows.append(frame)
+    if not rows:
+        return pd.DataFrame(
+            columns=["method", "kind", "n_train", "mean_rank", "tasks", "methods", f"mean_{metric}"]
+        )
+    ranked = pd.concat(rows, ignore_index=True)
+    per_n = (
+        ranked.groupby(["method", "kind", "n_train"])
+        .agg(
+            mean_rank=("rank", "mean"),
+            tasks=("task", "nunique"),
+            methods=("methods", "mean"),
+            score=("score", "mean"),
+        )
+        .reset_index()
+    )
+    overall = (
+        ranked.groupby(["method", "kind"])
+        .agg(
+            mean_rank=("rank", "mean"),
+            tasks=("task", "nunique"),
+            methods=("methods", "mean"),
+            score=("score", "mean"),
+        )
+        .reset_index()
+        .assign(n_train="all")
+    )
+    out = pd.concat([per_n.astype({"n_train": object}), overall], ignore_index=True)
+    return out.rename(columns={"score": f"mean_{metric}"})
+
+
+def proxy_ranks(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Proxies ranked among themselves on each task (1 = best), averaged over the tasks
+    that have them: columns ``proxy``, ``mean_rank``, ``tasks``, ``mean`` (of the matrix's
+    metric), sorted by mean rank."""
+    if matrix.empty:
+        return pd.DataFrame(columns=["proxy", "mean_rank", "tasks", "mean"])
+    ranks = matrix.rank(axis=1, ascending=False, method="average")  # NaN stays NaN
+    out = pd.DataFrame(
+        {
+            "proxy": matrix.columns,
+            "mean_rank": ranks.mean(axis=0).to_numpy(),
+            "tasks": matrix.notna().sum(axis=0).to_numpy(),
+            "mean": matrix.mean(axis=0).to_numpy(),
+        }
+    )
+    return out.sort_values(["mean_rank", "proxy"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- plots
+def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = "spearman"):
+    """Tasks x proxies heat map of ``matrix`` (values annotated; grey: not available)."""
+    from ._matplotlib import pyplot as _pyplot
+
+    plt = _pyplot()
+    n_rows, n_cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * max(n_cols, 4), 1.2 + 0.32 * max(n_rows, 4)))
+    values = np.ma.masked_invalid(matrix.to_numpy(dtype=np.float64))
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#dddddd")
+    image = ax.imshow(values, cmap=cmap, vmin=-1, vmax=1, aspect="auto")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            v = matrix.iat[i, j]
+            text = "–" if pd.isna(v) else f"{v:.2f}"
+            dark = not pd.isna(v) and abs(v) > 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="w" if dark else "k")
+    ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=60, ha="right")
+    ax.set_yticks(range(n_rows), [str(t) for t in matrix.index])
+    ax.set_xlabel("zero-cost proxy (sorted by mean over tasks)")
+    ax.set_title(f"{metric.replace('_', ' ').title()} with the target, per task")
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_ranks(
+    ranks_predictors: pd.DataFrame,
+    ranks_all: pd.DataFrame,
+    path: str | Path,
+    *,
+    n_proxies: int = 4,
+) -> Path:
+    """Mean rank across tasks vs training size: left among the predictors, right among
+    predictors and proxies (the ``n_proxies`` best proxies by overall rank drawn, dashed)."""
+    from ._matplotlib import pyplot as _pyplot
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), squeeze=False)
+    panels = (
+        (axes[0][0], ranks_predictors, "among predictors"),
+        (axes[0][1], ranks_all, f"among predictors and proxies (best {n_proxies} proxies shown)"),
+    )
+    for ax, ranks, title in panels:
+        per_n = ranks[ranks["n_train"] != "all"].copy()
+        if per_n.empty:
+            ax.text(0.5, 0.5, "no trained predictor", ha="center", va="center")
+            continue
+        per_n["n_train"] = per_n["n_train"].astype(int)
+        overall = ranks[ranks["n_train"] == "all"].set_index("method")["mean_rank"]
+        best_proxies = [
+            m
+            for m in overall.sort_values().index
+            if (ranks["method"].eq(m) & ranks["kind"].eq("proxy")).any()
+        ][:n_proxies]
+        for (method, kind), g in per_n.groupby(["method", "kind"], sort=True):
+            if kind == "proxy" and method not in best_proxies:
+                continue
+            g = g.sort_values("n_train")
+            ax.plot(
+                g["n_train"],
+                g["mean_rank"],
+                marker="o" if kind == "predictor" else None,
+                markersize=3,
+                linestyle="-" if kind == "predictor" else "--",
+                label=method,
+            )
+        ax.set_xscale("log")
+        sizes = sorted(per_n["n_train"].unique())
+        ax.set_xticks(sizes, [str(n) for n in sizes])
+        ax.minorticks_off()
+        ax.invert_yaxis()
+        ax.set_xlabel("training-set size")
+        ax.set_ylabel("mean rank across tasks (1 = best)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------- markdown
+def _fmt(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–"
+    if v is pd.NA:
+        return "–"
+    if isinstance(v, float | np.floating):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _md_table(frame: pd.DataFrame, *, index: str | None = None, digits: int = 2) -> str:
+    cols = list(frame.columns)
+    head = ([index] if index is not None else []) + [str(c) for c in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    for i, key in enumerate(frame.index):
+        # column by column: iterrows would upcast an integer column to float
+        cells = [str(key)] if index is not None else []
+        cells += [_fmt(frame[c].iloc[i], digits) for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _rank_pivot(ranks: pd.DataFrame) -> pd.DataFrame:
+    if ranks.empty:
+        return pd.DataFrame()
+    sizes = sorted({n for n in ranks["n_train"] if n != "all"})
+    piv = ranks.pivot_table(index="method", columns="n_train", values="mean_rank", aggfunc="first")
+    piv = piv[[*sizes, "all"]] if "all" in piv.columns else piv[sizes]
+    tasks = ranks[ranks["n_train"] == "all"].set_index("method")["tasks"]
+    piv.columns = [f"n={c}" if c != "all" else "all sizes" for c in piv.columns]
+    piv["tasks"] = tasks.reindex(piv.index).astype("Int64")
+    return piv.sort_values("all sizes" if "all sizes" in piv.columns else piv.columns[0])
+
+
+def summary_markdown(
+    table: pd.DataFrame,
+    *,
+    suite: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    errors: Sequence[Mapping[str, Any]] = (),
+    plots: Sequence[Path] = (),
+) -> str:
+    """The markdown summary of a suite's rows (see the module docstring)."""
+    suite = dict(suite or {})
+    plans = suite.get("plans", [])
+    order = [p["task"] for p in plans] or None
+    proxies, preds = _split(table)
+    lines = [f"# Suite study {meta.get('study', '') if meta else ''}".rstrip(), ""]
+    if meta:
+        runs = meta.get("runs", [])
+        seconds = sum(float(r.get("seconds") or 0) for r in runs)
+        workers = sorted({r.get("workers") for r in runs if r.get("workers")})
+        lines += [
+            f"{len(table)} of {meta.get('n_trials', '?')} trials finished "
+            f"({len(proxies)} proxy, {len(preds)} predictor); {len(runs)} run(s), "
+            f"{seconds:.0f} s wall-clock in all ({', '.join(map(str, workers)) or '?'} "
+            "worker(s)); nasperf "
+            f"{meta.get('environment', {}).get('versions', {}).get('nasperf', '?')}.",
+            "",
+        ]
+        argv = runs[-1].get("argv") if runs else None
+        if argv is not None:
+            lines += ["Command: `python run_study.py " + " ".join(argv) + "`", ""]
+    for p in plots:
+        lines += [f"![{p.stem}](plots/{p.name})", ""]
+    if plans:
+        lines += ["## Tasks", ""]
+        t = pd.DataFrame(
+            [
+                {
+                    "task": p["task"],
+                    "labelled": p["n_labelled"],
+                    "test set": p["test_size"],
+                    "train sizes": ", ".join(map(str, p["train_sizes"])) or "none",
+                    "stored proxies": len(p["stored_proxies"]),
+                    "computed proxies": "yes" if p["computable"] else "no",
+                    "curve budgets": ", ".join(p["budgets"]) or "none",
+                }
+                for p in plans
+            ]
+        ).set_index("task")
+        lines += [_md_table(t, index="task"), ""]
+    for metric in ("spearman", "kendall_tau"):
+        m = proxy_matrix(table, metric, tasks=order)
+        if m.empty:
+            continue
+        name = metric.replace("_", " ").title()
+        lines += [
+            f"## (a) Zero-cost proxies: {name} with the target (tasks x proxies)",
+            "",
+            "Stored proxies over all labelled architectures of the task, computed ones over "
+            "a seeded sample; – : the task has no score of the proxy.",
+            "",
+            _md_table(m, index="task"),
+            "",
+        ]
+    m = proxy_matrix(table, "spearman", tasks=order)
+    if not m.empty:
+        lines += [
+            "### Proxies ranked among themselves on each task (by Spearman), mean over tasks",
+            "",
+            _md_table(proxy_ranks(m).set_index("proxy"), index="proxy"),
+            "",
+        ]
+    if not preds.empty:
+        scores = predictor_scores(table)
+        piv = scores.pivot_table(index="label", columns="n_train", values="kendall_tau")
+        cnt = scores.pivot_table(index="label", columns="n_train", values="task", aggfunc="nunique")
+        cells = piv.map(lambda v: _fmt(v, 3)) + " (" + cnt.fillna(0).astype(int).astype(str) + ")"
+        cells.columns = [f"n={c}" for c in cells.columns]
+        lines += [
+            "## (b) Predictors: Kendall tau, mean over tasks (number of tasks)",
+            "",
+            _md_table(cells, index="predictor"),
+            "",
+        ]
+        sizes = sorted(set(scores["n_train"]) - {0})
+        ref = 100 if 100 in sizes else (sizes[-1] if sizes else None)
+        if ref is not None:
+            at = scores[scores["n_train"] == ref].pivot_table(
+                index="task", columns="label", values="kendall_tau"
+            )
+            at = at.reindex(_order(at.index, order))
+            lines += [
+                f"### Kendall tau per task at n = {ref} (mean over seeds)",
+                "",
+                _md_table(at, index="task"),
+                "",
+            ]
+        rp = _rank_pivot(mean_ranks(table, with_proxies=False))
+        ra = _rank_pivot(mean_ranks(table, with_proxies=True))
+        lines += [
+            "## (c) Mean rank across tasks (Kendall tau; 1 = best, ties averaged)",
+            "",
+            "Among the predictors, per training size and over all sizes:",
+            "",
+            _md_table(rp, index="method"),
+            "",
+        ]
+        if not ra.empty and len(ra) > len(rp):
+            lines += [
+                "Among predictors and proxies together (a proxy enters every training size "
+                "with its one score):",
+                "",
+                _md_table(ra, index="method"),
+                "",
+            ]
+    skipped = suite.get("skipped", [])
+    if skipped:
+        lines += ["## Skipped", ""]
+        by = pd.DataFrame(skipped).groupby(["label", "reason"])["task"].apply(list)
+        for (label, reason), tasks in by.items():
+            lines.append(f"* `{label}` on {len(tasks)} task(s) ({', '.join(tasks)}): {reason}")
+        lines.append("")
+    if errors:
+        lines += [f"## Failed trials ({len(errors)}; rerun to retry)", ""]
+        for e in list(errors)[:20]:
+            lines.append(f"* `{e['hash'][:12]}`: {str(e['error']).splitlines()[0]}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(
+    folder: str | Path, *, table: pd.DataFrame | None = None, out: str | Path | None = None
+) -> list[Path]:
+    """Write a suite's report: ``<out>/suite_proxies_heatmap.png``,
+    ``<out>/suite_predictor_ranks.png`` (``out`` default ``folder/plots``) and
+    ``folder/summary.md``. Returns the paths written."""
+    from .store import ResultsStore, read_meta, read_results
+
+    folder = Path(folder)
+    if table is None:
+        table = read_results(folder)
+    meta = read_meta(folder)
+    with ResultsStore(folder) as store:
+        done = set(table["hash"]) if "hash" in table.columns else set()
+        errors = [e for e in store.errors() if e["hash"] not in done]
+    errors = list({e["hash"]: e for e in errors}.values())
+    out = Path(out) if out is not None else folder / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    suite = meta.get("suite") or {}
+    order = [p["task"] for p in suite.get("plans", [])] or None
+    plots: list[Path] = []
+    m = proxy_matrix(table, "spearman", tasks=order)
+    if not m.empty:
+        plots.append(plot_proxy_heatmap(m, out / HEATMAP_NAME))
+    _, preds = _split(table)
+    if not preds.empty:
+        plots.append(
+            plot_ranks(
+                mean_ranks(table, with_proxies=False),
+                mean_ranks(table, with_proxies=True),
+                out / RANKS_NAME,
+            )
+        )
+    text = summary_markdown(
+        table,
+        suite=suite,
+        meta=meta,
+        errors=errors,
+        plots=[p for p in plots if p.parent.resolve() == (folder / "plots").resolve()],
+    )
+    summary = folder / SUMMARY_NAME
+    summary.write_text(text + "\n", encoding="utf-8")
+    return [*plots, summary]

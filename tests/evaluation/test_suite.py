@@ -1,0 +1,223 @@
+"""Suite studies: tasks from the benchmark registry, proxy trials, per-task sizes, skips, the
+report (tasks x proxies matrix, mean ranks, summary.md), resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import kendalltau, spearmanr
+
+from nasperf.datasets import available_benchmarks, get_benchmark, load_benchmark, load_zero_cost
+from nasperf.evaluation.config import ConfigError, expand_trials, load_config, parse_config
+from nasperf.evaluation.report import mean_ranks, proxy_matrix, proxy_ranks, write_report
+from nasperf.evaluation.study import run_study
+from nasperf.evaluation.suite import expand_suite, parse_proxies, parse_tasks
+
+THREE = ["nb101/cifar10", "tnb101_micro/class_scene", "nb201/cifar10"]
+
+
+def suite_config(**over) -> dict:
+    raw = {
+        "name": "suite-test",
+        "tasks": THREE,
+        "proxies": "stored",
+        "predictors": [
+            {"name": "xgb", "params": {"n_estimators": 20}},
+            "omni",
+            {"name": "xgb", "label": "xgb_zc", "params": {"n_estimators": 20}, "zero_cost": True},
+        ],
+        "train_sizes": [10, 20, 50, 500],
+        "seeds": 2,
+        "test_size": 100,
+    }
+    raw.update(over)
+    return raw
+
+
+def test_tasks_all_is_the_registry_and_names_resolve():
+    every = parse_tasks("all")
+    # available_tasks() lists the same (tested in tests/datasets/test_nbsuite_zero.py)
+    assert [t["task"] for t in every] == [
+        f"{b}/{d}" for b in available_benchmarks() for d in get_benchmark(b).datasets
+    ]
+    tnb = parse_tasks(["transbench101_micro"])  # an alias, all its datasets
+    assert [t["dataset"] for t in tnb][:2] == ["class_scene", "class_object"] and len(tnb) == 7
+    assert parse_tasks(["NB201/imagenet", {"benchmark": "nb101", "dataset": "CIFAR10"}]) == (
+        {"task": "nb201/ImageNet16-120", "benchmark": "nb201", "dataset": "ImageNet16-120"},
+        {"task": "nb101/cifar10", "benchmark": "nb101", "dataset": "cifar10"},
+    )
+    left = parse_tasks("all", ["tnb101_macro", "nb201/cifar100"])
+    assert len(left) == len(every) - 8 and "nb201/cifar100" not in {t["task"] for t in left}
+
+
+@pytest.mark.parametrize(
+    ("over", "pattern"),
+    [
+        ({"tasks": ["nb999/cifar10"]}, r"tasks\[0\]: unknown benchmark 'nb999'"),
+        ({"tasks": ["nb201/svhn"]}, r"tasks\[0\]: unknown dataset 'svhn'.*cifar100"),
+        ({"tasks": ["nb101"], "exclude_tasks": ["nb101"]}, r"no task left"),
+        ({"spaces": ["nb201"]}, r"either tasks .* or \['spaces'\]"),
+        ({"proxies": {"stored": "all", "computd": "all"}}, r"unknown key\(s\) \['computd'\]"),
+        ({"proxies": {"computed": ["synflw"]}}, r"proxies.computed: .*'synflw'.*synflow"),
+        ({"proxies": {"computed_archs": 1}}, r"computed_archs: expected an integer in \[2"),
+        ({"proxies": {"stored": "none"}}, r"neither stored nor computed"),
+        ({"zero_cost_table": __file__}, r"a suite reads each task's packaged table"),
+        ({"quick": {"seedz": 1}}, r"quick: unknown key\(s\) \['seedz'\]"),
+    ],
+)
+def test_bad_suite_configs_name_the_key(over, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        parse_config(suite_config(**over))
+
+
+def test_proxies_without_tasks_are_refused():
+    raw = {"spaces": ["nb201"], "predictors": ["xgb"], "proxies": "stored"}
+    with pytest.raises(ConfigError, match=r"proxies: proxy trials belong to a suite"):
+        parse_config(raw)
+    assert parse_proxies({"computed": ["jacob_cov", "nwot"]})["computed"] == ["jacov", "nwot"]
+
+
+def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
+    config = parse_config(suite_config())
+    exp = expand_suite(config)
+    plans = {p.task: p for p in exp.plans}
+    # half of 50 for testing, training sizes up to the 25 left; 711 and 15,625: 100 / all
+    assert (plans["nb101/cifar10"].test_size, plans["nb101/cifar10"].train_sizes) == (25, (10, 20))
+    assert plans["tnb101_micro/class_scene"].train_sizes == (10, 20, 50, 500)
+    assert plans["nb201/cifar10"].budgets == ("12ep",)
+    # omni uses curves and / or proxies when given: every task here has a zero-cost table
+    assert exp.skipped == []
+    omni = {(t["task"], t["budget"]) for t in exp.trials if t["label"] == "omni"}
+    assert omni == {("nb101/cifar10", None), ("tnb101_micro/class_scene", None)} | {
+        ("nb201/cifar10", "12ep")
+    }
+    proxies = [t for t in exp.trials if t["kind"] == "proxy"]
+    # every stored proxy once per task, on all labelled architectures, read from the table
+    assert [len([t for t in proxies if t["task"] == task]) for task in THREE] == [11, 10, 4]
+    assert {t["test_size"] for t in proxies if t["task"] == "nb201/cifar10"} == {15_625}
+    assert all(t["pass_zero_cost"] and t["n_train"] == 0 and t["seed"] == 0 for t in proxies)
+    preds = [t for t in exp.trials if t["kind"] == "predictor"]
+    # xgb, xgb_zc and omni: 2 + 4 + 4 sizes x 2 seeds
+    assert len(preds) == 3 * (2 + 4 + 4) * 2
+    with pytest.raises(ConfigError, match="expand_suite"):
+        expand_trials(config)
+    assert len({t["hash"] for t in exp.trials}) == len(exp.trials)
+    # computed proxies only where networks and inputs exist (no Taskonomy images)
+    comp = expand_suite(parse_config(suite_config(proxies={"stored": [], "computed": ["nwot"]})))
+    got = {(t["task"], t["test_size"]) for t in comp.trials if t.get("proxy_source") == "computed"}
+    assert got == {("nb101/cifar10", 50), ("nb201/cifar10", 200)}
+
+
+@pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)
+def test_hybrids_skip_a_task_whose_zero_cost_table_is_partial():
+    # the 50-genotype NB301 table scores 50 of the surrogate's 3,000: omni and xgb_zc skip it
+    sur = expand_suite(parse_config(suite_config(tasks=["nb301_surrogate"], proxies=None)))
+    assert {s["label"]: s["reason"] for s in sur.skipped} == {
+        "omni": "the packaged zero-cost table scores only part of the task",
+        "xgb_zc": "needs zero-cost scores; no packaged table covers the task",
+    }
+
+
+def test_quick_section_replaces_the_files_keys(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "tasks: [nb101]\nproxies: stored\npredictors: [xgb, rf]\nseeds: 3\n"
+        "quick: {name: s-quick, predictors: [xgb], train_sizes: [10], seeds: 1}\n"
+    )
+    full, quick = load_config(path), load_config(path, quick=True)
+    assert (full.name, len(full.predictors), full.seeds) == ("s", 2, (0, 1, 2))
+    assert (quick.name, [p["label"] for p in quick.predictors]) == ("s-quick", ["xgb"])
+    assert (quick.train_sizes, quick.seeds, quick.tasks) == ((10,), (0,), full.tasks)
+
+
+def _naslib_order(y: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    # nan_policy "worst": a NaN score ranks below every finite one
+    s = np.where(np.isnan(s), np.nanmin(s) - 1.0, s)
+    return spearmanr(y, s)[0], kendalltau(y, s)[0]
+
+
+def test_suite_runs_resumes_and_reports(tmp_path):
+    config = parse_config(
+        suite_config(
+            tasks=THREE[:2],
+            predictors=[{"name": "xgb", "params": {"n_estimators": 20}}],
+            train_sizes=[10, 20],
+            seeds=1,
+        )
+    )
+    out = tmp_path / "suite"
+    first = run_study(config, out)
+    assert first.errors == [] and first.n_run == first.n_trials == 11 + 10 + 2 * 2
+    again = run_study(config, out)
+    assert again.n_run == 0 and again.n_skipped == first.n_trials
+    table = first.table
+    # stored proxies: the correlation of the packaged column with the target, all rows
+    for task, bench, ds, target in (
+        ("nb101/cifar10", "nb101", "cifar10", "val_accuracy"),
+        ("tnb101_micro/class_scene", "tnb101_micro", "class_scene", "val_metric"),
+    ):
+        y = load_benchmark(bench, ds)[target]
+        zc = load_zero_cost(bench, ds).reindex(y.index)
+        rows = table[(table["task"] == task) & (table["kind"] == "proxy")].set_index("label")
+        assert set(rows.index) == set(zc.columns)
+        for proxy in zc.columns:
+            rho, tau = _naslib_order(y.to_numpy(float), zc[proxy].to_numpy(float))
+            # same numbers computed two ways (scipy here, the study's metrics there)
+            assert rows.at[proxy, "spearman"] == pytest.approx(rho, abs=1e-9), proxy
+            assert rows.at[proxy, "kendall_tau"] == pytest.approx(tau, abs=1e-9), proxy
+    m = proxy_matrix(table, tasks=THREE[:2])
+    assert list(m.index) == THREE[:2] and m.shape == (2, 12)
+    assert np.isnan(m.at["nb101/cifar10", "nwot"]) and np.isnan(m.at[THREE[1], "synflow"])
+    paths = write_report(out)
+    names = {p.name for p in paths}
+    assert {"suite_proxies_heatmap.png", "suite_predictor_ranks.png", "summary.md"} <= names
+    text = (out / "summary.md").read_text()
+    assert "| tnb101_micro/class_scene | 711 | 100 | 10, 20 | 10 | no | none |" in text
+    jacov = m.at[THREE[1], "jacov"]
+    assert f"{jacov:.2f}" in text and "## (c) Mean rank across tasks" in text
+
+
+def test_mean_ranks_by_hand():
+    rows = []
+    # task A: p beats q at n=10, q beats p at n=20; proxy z scores between them
+    for task, n, p, q in (("A", 10, 0.5, 0.3), ("A", 20, 0.5, 0.7), ("B", 10, 0.2, 0.1)):
+        for label, tau in (("p", p), ("q", q)):
+            for seed, noise in ((0, -0.01), (1, 0.01)):
+                rows.append(
+                    {
+                        "task": task,
+                        "label": label,
+                        "n_train": n,
+                        "seed": seed,
+                        "kendall_tau": tau + noise,
+                        "budget": None,
+                        "kind": "predictor",
+                    }
+                )
+    for task, tau in (("A", 0.4), ("B", np.nan)):
+        rows.append(
+            {
+                "task": task,
+                "label": "z",
+                "n_train": 0,
+                "seed": 0,
+                "kendall_tau": tau,
+                "budget": None,
+                "kind": "proxy",
+            }
+        )
+    table = pd.DataFrame(rows)
+    only = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])["mean_rank"]
+    assert only[("p", 10)] == 1.0 and only[("q", 10)] == 2.0  # A and B
+    assert only[("p", 20)] == 2.0 and only[("q", 20)] == 1.0
+    assert only[("p", "all")] == pytest.approx(4 / 3) and only[("q", "all")] == pytest.approx(5 / 3)
+    both = mean_ranks(table).set_index(["method", "n_train"])
+    # A, n=10: p 0.5 > z 0.4 > q 0.3; B: z is NaN, ranked last
+    assert both.at[("z", 10), "mean_rank"] == pytest.approx((2 + 3) / 2)
+    # A, n=20: q 0.7 > p 0.5 > z 0.4
+    assert both.at[("z", 20), "mean_rank"] == 3.0 and both.at[("z", "all"), "tasks"] == 2
+    m = proxy_matrix(table, "kendall_tau")
+    assert proxy_ranks(m).to_dict("records") == [
+        {"proxy": "z", "mean_rank": 1.0, "tasks": 1, "mean": pytest.approx(0.4)}
+    ]

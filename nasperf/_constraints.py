@@ -218,21 +218,32 @@ PATH: list = [str, os.PathLike]
 
 class ImageDataset(_Constraint):
     """An image-classification dataset nasperf knows (``nasperf.spaces.TASKS``, any case),
-    or, with ``task_ok``, a :class:`nasperf.spaces.ImageTask` for one of your own."""
+    or, with ``task_ok``, a :class:`nasperf.spaces.ImageTask` for one of your own; with
+    ``graph_ok`` also a node-classification dataset (``nasperf.spaces.GRAPH_TASKS`` or, with
+    ``task_ok``, a :class:`nasperf.spaces.GraphTask`)."""
 
-    def __init__(self, *, task_ok: bool = False) -> None:
+    def __init__(self, *, task_ok: bool = False, graph_ok: bool = False) -> None:
         super().__init__()
         self.task_ok = task_ok
+        self.graph_ok = graph_ok
+
+    def _names(self) -> list[str]:
+        from nasperf.spaces.base import GRAPH_TASKS, TASKS
+
+        return [*TASKS, *(GRAPH_TASKS if self.graph_ok else ())]
 
     def is_satisfied_by(self, val: Any) -> bool:
-        from nasperf.spaces.base import TASKS, ImageTask
+        from nasperf.spaces.base import GraphTask, ImageTask
 
         if isinstance(val, ImageTask):
             return self.task_ok
-        return isinstance(val, str) and val.lower() in {k.lower() for k in TASKS}
+        if isinstance(val, GraphTask):
+            return self.task_ok and self.graph_ok
+        return isinstance(val, str) and val.lower() in {k.lower() for k in self._names()}
 
     def __str__(self) -> str:
-        from nasperf.spaces.base import TASKS
-
-        out = f"a dataset name ({', '.join(TASKS)})"
-        return out + " or a nasperf.spaces.ImageTask" if self.task_ok else out
+        out = f"a dataset name ({', '.join(self._names())})"
+        if not self.task_ok:
+            return out
+        kinds = "ImageTask or GraphTask" if self.graph_ok else "ImageTask"
+        return out + f" or a nasperf.spaces.{kinds}"

@@ -75,7 +75,7 @@ class ZeroCostPredictor(Predictor):
     _parameter_constraints: ClassVar[dict] = {
         "space": SPACE,
         "proxy": [Registered(_proxies, "zero-cost proxy")],
-        "dataset": [ImageDataset(task_ok=True)],
+        "dataset": [ImageDataset(task_ok=True, graph_ok=True)],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "seed": [Interval(Integral, 0, None, closed="left")],
         "device": [Device()],

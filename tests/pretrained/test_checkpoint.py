@@ -42,7 +42,9 @@ def test_available_lists_the_shipped_checkpoints_with_their_metadata():
         assert meta["checkpoint_format"] == pretrained.CHECKPOINT_FORMAT
         assert len(meta["training_data"]["train_sha256"]) == 64
     # the package stays small: all checkpoints together are a few MB
-    assert table["bytes"].sum() < 4_000_000
+    # (4.9 MB: 4 MB plus the nine NAS-Bench-Graph trees, 841,588 bytes measured, and a margin;
+    # ~80 KB of each is the list of its 18,344 training architectures)
+    assert table["bytes"].sum() < 4_900_000
 
 
 def test_unknown_name_suggests_the_close_one():

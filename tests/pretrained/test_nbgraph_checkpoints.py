@@ -36,16 +36,21 @@ def test_every_dataset_has_a_small_checkpoint():
     assert (sub["encoding"] == "adjacency_onehot").all()
     assert (sub["space"] == ["nbgraph"] * 8 + ["nbgraph-proteins"]).all()
     for name in NAMES:
-        sel = pretrained.info(name)["selection"]
-        tau = {c["candidate"] + str(c["params"]["n_estimators"]): c for c in sel["candidates"]}
+        meta = pretrained.info(name)
+        cands = meta["selection"]["candidates"]
         best_150 = max(
-            c["scores"]["kendall_tau"] for c in tau.values() if c["params"]["n_estimators"] == 150
+            c["scores"]["kendall_tau"] for c in cands if c["params"]["n_estimators"] == 150
         )
-        won = [c for c in sel["candidates"] if c["candidate"] == sel["winner"]]
-        # the shipped model is the smallest within 0.02 validation tau of the best 150 trees
-        ok = [c for c in tau.values() if c["scores"]["kendall_tau"] >= best_150 - 0.02]
-        smallest = min(c["bytes"] for c in ok)
-        assert any(c["bytes"] == smallest for c in won)
+        ok = [c for c in cands if c["scores"]["kendall_tau"] >= best_150 - 0.02]
+        # the shipped model is the smallest file within 0.02 validation tau of the best 150
+        shipped = [
+            c
+            for c in cands
+            if c["candidate"] == meta["selection"]["winner"]
+            and c["params"]["n_estimators"] == meta["params"]["n_estimators"]
+        ]
+        assert len(shipped) == 1 and shipped[0] in ok
+        assert shipped[0]["bytes"] == min(c["bytes"] for c in ok) == meta["bytes"]
 
 
 @pytest.mark.parametrize(

@@ -49,3 +49,32 @@ def test_proteins_searches_its_own_space_with_a_random_warm_start() -> None:
     notes = h.attrs["notes"]
     assert any("no packaged graph for dataset 'proteins'" in n for n in notes), notes
     assert any("the warm start is random" in n for n in notes), notes
+
+
+@pytest.mark.slow
+def test_the_warm_start_scores_gnns_on_the_packaged_graph(tmp_path, monkeypatch) -> None:
+    # ~1-5 s per GNN for synflow + params on Cora on one core: slow-marked
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    from nasperf.spaces.nbgraph import NBGraphSpace
+    from nasperf.zero_cost import compute
+
+    params = {"n_init": 3, "proxy_pool": 3}
+    h = run(
+        "predictor_local_search",
+        benchmark="nbgraph",
+        dataset="cora",
+        budget=4,
+        seed=0,
+        params=params,
+    )
+    assert any("computed on a pool of 3 architectures" in n for n in h.attrs["notes"])
+    # the warm start queries the pool in the order of its mean proxy rank
+    from nasperf.search._proxy_pool import POOL_SEED
+
+    cands = get_objective("nbgraph", "cora").candidates()
+    rng = np.random.default_rng(POOL_SEED)
+    pool = [cands[i] for i in np.sort(rng.choice(len(cands), size=3, replace=False))]
+    zc = compute(NBGraphSpace(), pool, ["synflow", "params"], "cora")
+    rank = zc.rank(pct=True).mean(axis=1).sort_values(ascending=False, kind="stable")
+    assert h.arch.iloc[:3].tolist() == rank.index.tolist()
+    assert NBGraphSpace.proxy_pool_size == 100  # the default pool (not 1,000) for GNNs

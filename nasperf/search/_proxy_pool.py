@@ -4,7 +4,8 @@ Warm starts (Abdelfattah et al.) rank architectures by zero-cost proxies. NAS-Be
 a table of them; a user's space does not. :func:`compute_pool` then builds the networks of a
 candidate pool with the space's own builder and scores them with
 :func:`nasperf.zero_cost.compute` (cached on disk, so a second search on the same space
-builds no network). The pool is ``proxy_pool`` (default 1,000) architectures: drawn
+builds no network). The pool is ``proxy_pool`` (default: the space's ``proxy_pool_size``
+where it sets one, e.g. 100 for NAS-Bench-Graph's GNNs, else 1,000) architectures: drawn
 without replacement from the objective's candidates (all of them in a smaller table), else
 distinct random ones, from a fixed seed: every search on the space scores the same pool, so
 the second one reads it from the cache. The bound keeps the first search on a space with
@@ -31,7 +32,7 @@ import pandas as pd
 __all__ = ["compute_pool"]
 
 
-#: Architectures scored with ``proxy_pool=None``.
+#: Architectures scored with ``proxy_pool=None`` (unless the space sets ``proxy_pool_size``).
 DEFAULT_POOL = 1_000
 #: Seed of the pool's draws: the same pool in every search on the space, so that its scores
 #: are computed once and then read from the cache.
@@ -55,12 +56,22 @@ def _pool(space: Any, candidates: list | None, size: int) -> list:
     return list(out.values())
 
 
-def _inputs(task: Any) -> Any:
-    """None (the packaged images of ``task``) where they exist, else a zero minibatch: the
-    data-free proxies read no pixel (a proxy that does would see zeros)."""
+def _inputs(task: Any, kind: str) -> Any:
+    """None (the packaged images or graph of ``task``) where they exist; else for images a
+    zero minibatch (the data-free proxies read no pixel; a proxy that does would see zeros)
+    and for graphs a ``ValueError`` (a graph's edges cannot be made up)."""
     import torch
 
     from nasperf.datasets import load_image_batch
+
+    if kind == "graph":
+        from nasperf.datasets.graphs import GRAPH_FILES
+
+        if task.name.strip().lower() not in GRAPH_FILES:
+            raise ValueError(
+                f"no packaged graph for dataset {task.name!r} (packaged: {', '.join(GRAPH_FILES)})"
+            )
+        return None
 
     try:
         load_image_batch(task.name, n=1, seed=0)
@@ -85,13 +96,17 @@ def compute_pool(
 
     space = optimizer.context_.space
     dataset = optimizer.context_.dataset
+    kind = getattr(space, "task_kind", "image")
     try:
-        task = resolve_task(dataset)
+        task = resolve_task(dataset, kind)
+        inputs = _inputs(task, kind)
     except ValueError as err:
         return None, f"no zero-cost proxies: {err}"
     start = time.perf_counter()
     cands = optimizer.context_.candidates
-    archs = _pool(space, cands, DEFAULT_POOL if proxy_pool is None else int(proxy_pool))
+    if proxy_pool is None:
+        proxy_pool = getattr(space, "proxy_pool_size", None) or DEFAULT_POOL
+    archs = _pool(space, cands, int(proxy_pool))
     try:
         space.build_network(archs[0], task)
     except NotImplementedError as err:
@@ -99,7 +114,7 @@ def compute_pool(
             f"no zero-cost proxies: space {space.name!r} has no network builder "
             f"(build_network: {err or 'NotImplementedError'})"
         )
-    table = compute(space, archs, list(proxies), task, inputs=_inputs(task), progress=True)
+    table = compute(space, archs, list(proxies), task, inputs=inputs, progress=True)
     wall = time.perf_counter() - start
     seconds = np.asarray(table.attrs.get("seconds", []), dtype=np.float64)
     per_arch = float(np.nanmean(seconds)) if np.isfinite(seconds).any() else wall / len(table)

@@ -63,8 +63,9 @@ class PredictorLocalSearch(PredictorGuided):
         start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
-        1,000; all of a smaller table); the same pool in every search on the space, so it
-        is computed once and then read from the cache.
+        the space's ``proxy_pool_size`` where it sets one, NAS-Bench-Graph 100, else 1,000;
+        all of a smaller table); the same pool in every search on the space, so it is
+        computed once and then read from the cache.
     patience : int or None
         Restart the climb from a random unqueried architecture when its best has not
         improved for this many queries (the predictor keeps everything seen; only the

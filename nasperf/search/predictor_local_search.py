@@ -63,7 +63,8 @@ class PredictorLocalSearch(PredictorGuided):
         start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
-        the space's ``proxy_pool_size`` where it sets one, NAS-Bench-Graph 100, else 1,000;
+        the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100, else
+        1,000;
         all of a smaller table); the same pool in every search on the space, so it is
         computed once and then read from the cache.
     patience : int or None

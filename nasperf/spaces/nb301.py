@@ -183,6 +183,9 @@ class NB301Space(SearchSpace[NB301Arch]):
     """
 
     name = SPACE_NAME
+    #: Warm starts without a packaged table compute data-free proxies on this many genotypes
+    #: (a DARTS network takes about a second on one CPU core; see nasperf.search._proxy_pool).
+    proxy_pool_size = 100
     ops = (*DARTS_OPS, SUM_LABEL)
     operations = DARTS_OPS
     arch_type = NB301Arch

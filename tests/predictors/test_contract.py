@@ -118,7 +118,24 @@ def test_beats_constant_predictor(name, nb201_split, fitted):
     assert tau > 0.2, f"{name}: Kendall tau {tau:.3f}"
 
 
-@pytest.mark.parametrize("name", NAMES)
+def _network_training(name: str) -> bool:
+    return PREDICTORS.get(name).requirements.network_training
+
+
+#: Weight-sharing members train a supernet (~10 s each here). One of them (rsws) keeps the
+#: round trip in the default run: they share WeightSharingPredictor's save / load; their
+#: determinism is tests/predictors/weight_sharing/test_weight_sharing.py's
+#: test_training_is_deterministic_and_seeded (seconds). Both run for all with -m slow.
+SLOW_NETWORK_TRAINING = {n for n in NAMES if _network_training(n)}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_NETWORK_TRAINING - {"rsws"} else n
+        for n in NAMES
+    ],
+)
 def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
     d = nb201_split
     pred = fitted(name)
@@ -157,7 +174,10 @@ def test_uncertainty_positive_and_grows_away_from_data(name, nb201_split, fitted
     assert far_std.mean() > np.median(train_std), (far_std, np.median(train_std))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_NETWORK_TRAINING else n for n in NAMES],
+)
 def test_deterministic_given_seed(name, nb201_split, fitted):
     d = nb201_split
     pred = fitted(name)
@@ -169,8 +189,19 @@ def test_deterministic_given_seed(name, nb201_split, fitted):
     )
 
 
-#: check_estimator fits these ~50 times at a cost of 20-120 s each: outside CI's default set.
-SLOW_SKLEARN_CHECKS = {"ngb", "gp", "sparse_gp", "var_sparse_gp", "bohamiann", "nao"}
+#: check_estimator fits these ~50 times at a cost of 20-120 s each (bananas, mlp, dngo: 11-26 s
+#: in all): outside CI's default set; their contract tests above still run by default.
+SLOW_SKLEARN_CHECKS = {
+    "ngb",
+    "gp",
+    "sparse_gp",
+    "var_sparse_gp",
+    "bohamiann",
+    "nao",
+    "bananas",
+    "mlp",
+    "dngo",
+}
 
 
 @pytest.mark.parametrize(

@@ -173,6 +173,7 @@ def test_hash_equivalences():
     assert SPACE.hash(d) != SPACE.hash(e)
 
 
+@pytest.mark.slow  # a whole-space sweep (8 s); the hash's invariants are tested above
 def test_hash_classes_over_the_whole_space():
     archs = list(SPACE.enumerate())
     assert len(archs) == SPACE.size == 15625 == len(set(archs))

@@ -599,6 +599,9 @@ _NBGRAPH_FIDELITY = Fidelity(
     "validation accuracy (ogbn-proteins: ROC-AUC) after the full schedule, mean of 3 seeds",
 )
 
+#: NAS-Bench-Graph stores fractions (not %); ogbn-proteins is scored by ROC-AUC.
+_NBGRAPH_METRIC = {"proteins": "validation ROC-AUC (fraction)"}
+
 NBGRAPH = register_benchmark(
     PackagedBenchmark(
         name="nbgraph",
@@ -607,6 +610,10 @@ NBGRAPH = register_benchmark(
         dataset_aliases=_NBGRAPH_ALIASES,
         fidelities=(_NBGRAPH_FIDELITY,),
         columns=NBGRAPH_COLUMNS,
+        dataset_info={
+            ds: {"metric": _NBGRAPH_METRIC.get(ds, "validation accuracy (fraction)")}
+            for ds in NBGRAPH_DATASETS
+        },
     ),
     "nas-bench-graph",
     "nasbenchgraph",
@@ -621,6 +628,7 @@ NBGRAPH_PROTEINS = register_benchmark(
         dataset_aliases={"ogbn-proteins": "proteins"},
         fidelities=(_NBGRAPH_FIDELITY,),
         columns=NBGRAPH_COLUMNS,
+        dataset_info={"proteins": {"metric": _NBGRAPH_METRIC["proteins"]}},
     ),
     "nas-bench-graph-proteins",
 )

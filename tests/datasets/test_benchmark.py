@@ -239,3 +239,13 @@ def test_missing_file_is_detected(tmp_path):
     (root / "nb201" / "cifar100.parquet").unlink()
     with pytest.raises(DataIntegrityError, match="missing"):
         load_benchmark("nb201", "cifar100", root=root)
+
+
+def test_nas_bench_graph_metadata_names_its_metric_and_scale():
+    from nasperf.datasets import benchmark_metadata, load_benchmark
+
+    assert benchmark_metadata("nbgraph", "cora")["metric"] == "validation accuracy (fraction)"
+    for name in ("nbgraph", "nbgraph-proteins"):
+        assert benchmark_metadata(name, "proteins")["metric"] == "validation ROC-AUC (fraction)"
+    values = load_benchmark("nbgraph", "cora")["valid_perf"]
+    assert 0.0 < values.min() and values.max() < 1.0  # fractions, not percentages

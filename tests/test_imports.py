@@ -15,13 +15,16 @@ MODULE = "MARK = {!r}\n"
 
 @pytest.fixture
 def clean_path(monkeypatch):
-    """sys.path without the working directory (as under the ``nasperf`` command) and
-    sys.modules restored afterwards."""
+    """sys.path without the working directory (as under the ``nasperf`` command) and the
+    user modules the test imported forgotten afterwards. Library modules (nasperf's own,
+    loaded lazily during the test, and their dependencies) stay: importing one of nasperf's
+    a second time would register its members twice."""
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     before = set(sys.modules)
     yield
     for name in set(sys.modules) - before:
-        del sys.modules[name]
+        if name.startswith("fh_"):
+            del sys.modules[name]
 
 
 def test_a_module_in_the_working_directory_imports_without_pythonpath(

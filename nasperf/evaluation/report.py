@@ -149,27 +149,14 @@ def mean_ranks(
             columns=["method", "kind", "n_train", "mean_rank", "tasks", "methods", f"mean_{metric}"]
         )
     ranked = pd.concat(rows, ignore_index=True)
-    per_n = (
-        ranked.groupby(["method", "kind", "n_train"])
-        .agg(
-            mean_rank=("rank", "mean"),
-            tasks=("task", "nunique"),
-            methods=("methods", "mean"),
-            score=("score", "mean"),
-        )
-        .reset_index()
-    )
-    overall = (
-        ranked.groupby(["method", "kind"])
-        .agg(
-            mean_rank=("rank", "mean"),
-            tasks=("task", "nunique"),
-            methods=("methods", "mean"),
-            score=("score", "mean"),
-        )
-        .reset_index()
-        .assign(n_train="all")
-    )
+    summary = {
+        "mean_rank": ("rank", "mean"),
+        "tasks": ("task", "nunique"),
+        "methods": ("methods", "mean"),
+        "score": ("score", "mean"),
+    }
+    per_n = ranked.groupby(["method", "kind", "n_train"]).agg(**summary).reset_index()
+    overall = ranked.groupby(["method", "kind"]).agg(**summary).reset_index().assign(n_train="all")
     out = pd.concat([per_n.astype({"n_train": object}), overall], ignore_index=True)
     return out.rename(columns={"score": f"mean_{metric}"})
 

@@ -8,6 +8,7 @@ as Python imports them (nothing is read from data files).
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import importlib.util
 import os
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["import_user_module", "is_module_path"]
+__all__ = ["add_import_option", "import_user_module", "is_module_path"]
 
 
 def is_module_path(spec: str) -> bool:
@@ -80,3 +81,17 @@ def import_user_module(spec: str, *, base: str | Path | None = None) -> ModuleTy
             raise
         sys.path.append(cwd)
         return importlib.import_module(spec)
+
+
+def add_import_option(parser: argparse.ArgumentParser, registers: str) -> None:
+    """Add the ``--import MODULE`` option every command shares (repeatable; the modules are
+    imported with :func:`import_user_module`); ``registers`` says what they may register."""
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=f"import MODULE first (registers your own {registers}): a module name (the "
+        "current directory is searched too) or a .py file; repeatable",
+    )

@@ -52,6 +52,8 @@ example: nasperf proxies --space nb201 --dataset cifar10 --proxies synflow,jacov
 
 
 def _add_proxies_parser(sub) -> None:
+    from nasperf._imports import add_import_option
+
     p = sub.add_parser(
         "proxies",
         help="compute zero-cost proxy scores of many architectures (resumable)",
@@ -114,15 +116,7 @@ def _add_proxies_parser(sub) -> None:
         help="proxy cache: an SQLite file, 'none', or the default "
         "($NASPERF_CACHE or ~/.cache/nasperf)",
     )
-    p.add_argument(
-        "--import",
-        dest="imports",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import MODULE first (registers your own spaces or proxies): a module name "
-        "(the current directory is searched too) or a .py file; repeatable",
-    )
+    add_import_option(p, "spaces or proxies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

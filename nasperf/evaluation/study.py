@@ -505,6 +505,8 @@ def _default_workers() -> int:
 
 def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     """The study runner's argument parser (shared by run_study.py and ``nasperf study``)."""
+    from nasperf._imports import add_import_option
+
     p = ArgumentParser(
         prog=prog,
         description="Run a predictor study (spaces x datasets x predictors x train sizes x "
@@ -553,14 +555,7 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         help="training seconds per architecture in --data (the time plot's training cost)",
     )
     p.add_argument("--zero-cost-table", metavar="FILE", help="proxy table for zero-cost predictors")
-    p.add_argument(
-        "--import",
-        dest="imports",
-        action="append",
-        metavar="MODULE",
-        help="import first (registers your own spaces / predictors): a module name (the "
-        "current directory is searched too) or a .py file; repeatable",
-    )
+    add_import_option(p, "spaces / predictors")
     p.add_argument("--no-plots", action="store_true", help="do not write plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="list the trials and exit")

@@ -780,6 +780,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     import argparse
 
     from nasperf._argparse import ArgumentParser, fail
+    from nasperf._imports import add_import_option
 
     from .base import OPTIMIZERS, available
 
@@ -803,14 +804,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     p.add_argument(
         "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
     )
-    p.add_argument(
-        "--import",
-        dest="imports",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import first (where your space registers); repeatable",
-    )
+    add_import_option(p, "spaces")
     names = [
         name + (f" ({', '.join(OPTIMIZERS.aliases(name))})" if OPTIMIZERS.aliases(name) else "")
         for name in available()

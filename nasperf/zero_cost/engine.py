@@ -493,14 +493,38 @@ def _train_pass(ctx: Context) -> TrainPass:
             return out.clone()
         return None
 
+    # ReLU modules applied to the same input tensor (in an NB201 cell, the ReLUs of the
+    # ReLU-conv-BN edges leaving one node) produce the same codes: compute their kernel and
+    # packed codes once and count them once per module, as the per-module definition does.
+    # The inputs are held until the pass ends so that their ids cannot be reused.
+    seen_inputs: dict[tuple[int, int, type], tuple[torch.Tensor | None, torch.Tensor | None]] = {}
+    held: list[torch.Tensor] = []
+
     def relu_hook(module: nn.Module, args: tuple, out: Any) -> None:
         nonlocal n_relu
         if not isinstance(out, torch.Tensor) or out.dim() < 2:
             return
+        inp = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        key = None
+        if inp is not None and inp is not out and inp.shape == out.shape:
+            key = (id(inp), inp._version, type(module))
+            if key in seen_inputs:
+                k, codes = seen_inputs[key]
+                if k is not None:
+                    kernel.append(k)
+                if codes is not None:
+                    swap_codes.append(codes)
+                n_relu += 1
+                return
         rows = ctx.batch.per_sample(out.detach())
         if rows is None:
             return
+        k = codes = None
         with torch.no_grad():
+            if rows.dim() == 4 and rows.is_contiguous(memory_format=torch.channels_last):
+                # units in (H, W, C) order: a view, not a copy; the kernel sums over units
+                # and swap counts distinct unit patterns, so the order does not matter
+                rows = rows.permute(0, 2, 3, 1)
             active = rows.reshape(rows.shape[0], -1) > 0
             if "relu_codes" in taps:
                 a = active.to(torch.float32)
@@ -510,8 +534,12 @@ def _train_pass(ctx: Context) -> TrainPass:
                 k = 2.0 * (a @ a.T).to(torch.float64) + d - ones[:, None] - ones[None, :]
                 kernel.append(k)
             if "swap" in taps:
-                swap_codes.append(_pack_bits(active))
+                codes = _pack_bits(active)
+                swap_codes.append(codes)
             n_relu += 1
+        if key is not None:
+            seen_inputs[key] = (k, codes)
+            held.append(inp)
 
     def feature_hook(module: nn.Module, args: tuple, out: Any) -> None:
         t = out[0] if isinstance(out, (tuple, list)) and out else out

@@ -286,3 +286,55 @@ def test_fisher_matches_naslibs_channel_broadcast(batch):
         g_nk = prod.sum(tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
         expected += float((0.5 * g_nk.pow(2).mean(0)).sum()) * m.weight[0].numel()
     assert got == pytest.approx(expected, rel=1e-4)
+
+
+def _naswot_per_module(net: nn.Module, x: torch.Tensor) -> float:
+    """The authors' definition, written out: a hook on every ReLU module adds the agreement
+    counts of the binary codes of its input to K (contiguous layout, no sharing)."""
+    k = torch.zeros(x.shape[0], x.shape[0], dtype=torch.float64)
+
+    def hook(module, args, out):
+        c = (args[0].detach().reshape(x.shape[0], -1) > 0).to(torch.float64)
+        k.add_(c @ c.T + (1 - c) @ (1 - c).T)
+
+    handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.ReLU)]
+    try:
+        with torch.no_grad():
+            net.train()
+            net(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return float(torch.linalg.slogdet(k)[1])
+
+
+def test_nwot_counts_every_relu_module_also_those_sharing_an_input(batch):
+    # node 0 feeds three ReLU-conv-BN edges: three ReLU modules, one input tensor. The
+    # engine computes that input's codes once but must count them three times.
+    arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_1x1~2|"
+    x, y = batch
+    net = small_net(arch)
+    ours = score(net, x, y, ["nwot", "swap"])
+    # the kernel's entries are integer counts below 2**24: exact in both, so only the
+    # determinant's own rounding remains
+    assert ours["nwot"] == pytest.approx(_naswot_per_module(small_net(arch), x), rel=1e-12)
+    # swap: distinct on/off patterns over the units of all ReLU modules together
+    patterns: set[tuple] = set()
+    calls = []
+
+    def hook(module, args, out):
+        calls.append(module)
+        codes = (args[0].detach().reshape(x.shape[0], -1) > 0).T
+        patterns.update(tuple(row.tolist()) for row in codes)
+
+    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
+    handles = [m.register_forward_hook(hook) for m in relus]
+    try:
+        with torch.no_grad():
+            net.train()
+            net(x)
+    finally:
+        for h in handles:
+            h.remove()
+    assert len(calls) == len(relus)
+    assert ours["swap"] == len(patterns)

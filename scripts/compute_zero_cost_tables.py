@@ -14,6 +14,14 @@ settings, and refreshes the manifest through ``scripts/build_package_data.py``):
 
 Several files of the same space, dataset and settings (e.g. different proxies) are joined
 column-wise.
+
+Proxies added to a table that is already packaged go into a part of their own, so the
+packaged file (and the checkpoints that pin its sha256) stays as it is::
+
+    python scripts/compute_zero_cost_tables.py nb201_c10_images.csv --part images \
+        --produced-by "nasperf proxies ... --workers 2 on a 2-core AVX2 CPU, 1 h 55 min"
+
+writes ``<space>_<dataset>.images.parquet`` / ``.json``; ``load_zero_cost`` joins the parts.
 """
 
 from __future__ import annotations
@@ -67,7 +75,22 @@ def main(argv=None) -> int:
         "record seconds_per_arch in the settings: what a search is charged per proxy lookup "
         "(default 50; 0: do not time)",
     )
+    ap.add_argument(
+        "--part",
+        default=None,
+        metavar="NAME",
+        help="write the proxies as part NAME of the table already packaged for the space and "
+        "dataset (<space>_<dataset>.NAME.parquet), leaving that table's files unchanged",
+    )
+    ap.add_argument(
+        "--produced-by",
+        default=None,
+        metavar="TEXT",
+        help="how the scores were computed (command, machine, wall time), recorded verbatim",
+    )
     args = ap.parse_args(argv)
+    if args.part is not None and not args.part.isidentifier():
+        ap.error(f"--part must be a plain name (letters, digits, _), got {args.part!r}")
     frames, settings = [], None
     for path in args.tables:
         meta = json.loads(Path(str(path) + ".settings.json").read_text())
@@ -96,12 +119,29 @@ def main(argv=None) -> int:
     if missing_cols.any():
         ap.error(f"proxies without any value: {list(missing_cols[missing_cols].index)}")
     settings["nasperf_version"] = nasperf.__version__
+    if args.produced_by:
+        settings["produced_by"] = args.produced_by
+    stem = f"{space.name}_{dataset.lower()}"
+    if args.part is not None:
+        from nasperf.datasets.zero_cost_tables import (
+            SHARED_SETTINGS,
+            load_zero_cost,
+            zero_cost_settings,
+        )
+
+        base = zero_cost_settings(space.name, dataset)
+        differ = [k for k in SHARED_SETTINGS if base.get(k) != settings.get(k)]
+        if differ:
+            ap.error(f"the packaged {stem} table was computed with other settings: {differ}")
+        clash = sorted(set(load_zero_cost(space.name, dataset).columns) & set(table.columns))
+        if clash:
+            ap.error(f"the packaged {stem} table already has the proxies {clash}")
+        stem = f"{stem}.{args.part}"
     if args.time_sample > 0:
         settings["seconds_per_arch"] = _time_proxies(settings, args.time_sample)
         settings["timed_on"] = f"{settings.get('device', 'cpu')}, 1 thread"
     out = REPO / "nasperf" / "datasets" / "data" / "zero_cost"
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{space.name}_{dataset.lower()}"
     build = _build_module()
     frame = (
         table.astype("float64").reset_index().rename(columns={table.index.name or "index": "arch"})

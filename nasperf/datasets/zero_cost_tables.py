@@ -9,6 +9,15 @@ They are the ``zero_cost`` side information of predictors and studies:
 
 >>> zc = nasperf.datasets.load_zero_cost("nb201", "cifar10")
 >>> pred.fit(archs, y, zero_cost=zc)
+
+A table may come in *parts*: ``<space>_<dataset>.parquet`` / ``.json`` and, for proxies
+computed later, ``<space>_<dataset>.<part>.parquet`` / ``.<part>.json`` (e.g. NB201's
+data-dependent proxies in ``nb201_cifar10.images.parquet`` beside the data-free ones).
+:func:`load_zero_cost` joins the parts column-wise; they must cover the same architectures,
+name different proxies and share the computation settings (batch size, seed, image digest,
+network options), else :class:`~nasperf.errors.DataIntegrityError`. Adding a part leaves the
+files already packaged, and what was built on them (checkpoints pin their table's sha256),
+unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import json
 from functools import lru_cache
 
 import pandas as pd
+
+from nasperf.errors import DataIntegrityError
 
 from .package_data import data_path, packaged_files
 
@@ -41,13 +52,25 @@ def _split_stem(stem: str) -> tuple[str, str]:
     return space, dataset
 
 
-def available_zero_cost() -> list[tuple[str, str]]:
-    """``(space, dataset)`` pairs with a packaged zero-cost table."""
-    out = []
+#: Settings every part of one table must share (how the scores were computed).
+SHARED_SETTINGS = ("space", "dataset", "batch_size", "seed", "data_sha256", "network_kwargs")
+
+
+def _stems() -> dict[str, list[str]]:
+    """Packaged table stems (``<space>_<dataset>``) -> their extra parts' names, sorted."""
+    out: dict[str, list[str]] = {}
     for name in packaged_files():
         if name.startswith(FOLDER + "/") and name.endswith(".parquet"):
-            out.append(_split_stem(name[len(FOLDER) + 1 : -len(".parquet")]))
-    return sorted(out)
+            stem, _, part = name[len(FOLDER) + 1 : -len(".parquet")].partition(".")
+            parts = out.setdefault(stem, [])
+            if part:
+                parts.append(part)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def available_zero_cost() -> list[tuple[str, str]]:
+    """``(space, dataset)`` pairs with a packaged zero-cost table."""
+    return sorted(_split_stem(stem) for stem in _stems())
 
 
 def load_zero_cost(space: str = "nb201", dataset: str = "cifar10") -> pd.DataFrame:
@@ -79,12 +102,48 @@ def _load(space: str, dataset: str) -> pd.DataFrame:
             f"no packaged zero-cost table for space {space!r} on {dataset!r} (packaged: {have}); "
             "compute one with `nasperf proxies --all ...` and pass it as zero_cost="
         )
-    frame = pd.read_parquet(data_path(_key(space, dataset) + ".parquet"))
-    frame = frame.set_index("arch").sort_index()
+    key = _key(space, dataset)
+    frame = pd.read_parquet(data_path(key + ".parquet")).set_index("arch").sort_index()
+    for part in _stems().get(key[len(FOLDER) + 1 :], []):
+        name = f"{key}.{part}.parquet"
+        extra = pd.read_parquet(data_path(name)).set_index("arch").sort_index()
+        if not extra.index.equals(frame.index):
+            raise DataIntegrityError(
+                f"packaged zero-cost part {name} covers other architectures than {key}.parquet"
+            )
+        clash = sorted(set(extra.columns) & set(frame.columns))
+        if clash:
+            raise DataIntegrityError(f"packaged zero-cost part {name} repeats the proxies {clash}")
+        frame = frame.join(extra)
     frame.attrs["settings"] = zero_cost_settings(space, dataset)
     return frame
 
 
 def zero_cost_settings(space: str = "nb201", dataset: str = "cifar10") -> dict:
-    """How a packaged table was computed (proxies, batch size, seed, image digest, ...)."""
-    return json.loads(data_path(_key(space, dataset) + ".json").read_text())
+    """How a packaged table was computed (proxies, batch size, seed, image digest, ...).
+
+    For a table in parts: the first part's settings with ``proxies`` and
+    ``seconds_per_arch`` covering every part, and ``parts``, each part's own settings
+    (``file`` names it)."""
+    key = _key(space, dataset)
+    settings = json.loads(data_path(key + ".json").read_text())
+    parts = _stems().get(key[len(FOLDER) + 1 :], [])
+    if not parts:
+        return settings
+    merged = dict(settings)
+    merged["proxies"] = list(settings.get("proxies", []))
+    merged["seconds_per_arch"] = dict(settings.get("seconds_per_arch", {}))
+    merged["parts"] = [{"file": f"{key}.parquet", **settings}]
+    for part in parts:
+        name = f"{key}.{part}.json"
+        extra = json.loads(data_path(name).read_text())
+        differ = [k for k in SHARED_SETTINGS if extra.get(k) != settings.get(k)]
+        if differ:
+            raise DataIntegrityError(
+                f"packaged zero-cost part {name} was computed with other settings ({differ}) "
+                f"than {key}.json"
+            )
+        merged["proxies"] += [p for p in extra.get("proxies", []) if p not in merged["proxies"]]
+        merged["seconds_per_arch"].update(extra.get("seconds_per_arch", {}))
+        merged["parts"].append({"file": f"{key}.{part}.parquet", **extra})
+    return merged

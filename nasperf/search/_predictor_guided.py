@@ -112,6 +112,7 @@ class PredictorGuided(Optimizer):
         self.archs_: list = []
         self.values_: list[float] = []
         self.models_: list = []
+        self.extend_pool_ = False  # set by _warm_start_proxies (features computed on demand)
         zc = self.zero_cost_ if self.use_zero_cost else None
         self.side_ = {} if zc is None else {"zero_cost": zc}
 
@@ -140,7 +141,36 @@ class PredictorGuided(Optimizer):
         n_cands = None if context.candidates is None else len(context.candidates)
         if self.use_zero_cost and n_cands is not None and len(table) == n_cands:
             self.side_["zero_cost"] = table  # every candidate has the features
+        elif self.use_zero_cost and self._cheap_pool(table):
+            # the predictor's features are computed for each architecture it sees
+            self.extend_pool_ = True
+            self.notes_.append(
+                f"zero-cost features: {', '.join(proxies)} computed for every architecture "
+                "the predictor sees"
+            )
         return tuple(proxies)
+
+    @staticmethod
+    def _cheap_pool(table) -> bool:
+        """Whether the pool's proxies are cheap enough to compute for every candidate
+        (``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture)."""
+        from ._proxy_pool import ON_DEMAND_MAX_SECONDS
+
+        seconds = (table.attrs.get("settings") or {}).get("seconds_per_arch") or {}
+        return 0 < sum(seconds.values()) <= ON_DEMAND_MAX_SECONDS
+
+    def _cover(self, cands: list) -> None:
+        """With on-demand features (``extend_pool_``), extend the computed proxy table to
+        the queried architectures and ``cands`` and hand it to the predictor."""
+        if not self.extend_pool_:
+            return
+        from ._proxy_pool import extend_pool
+
+        table = extend_pool(self, self.zero_cost_, [*self.archs_, *cands])
+        if len(table) != len(self.zero_cost_):
+            self.zero_cost_ranks_ = {}  # percentile ranks over the table as it is now
+        self.zero_cost_ = table
+        self.side_["zero_cost"] = table
 
     def _make_predictor(self, seed: int):
         """A new, unfitted predictor: ``run(..., predictor=...)`` if given, else
@@ -173,6 +203,7 @@ class PredictorGuided(Optimizer):
     def _score(self, cands: list) -> np.ndarray:
         """Acquisition values of ``cands`` (higher is better) from predictors fitted on
         ``archs_`` / ``values_`` (kept in ``models_``)."""
+        self._cover(cands)
         self._charge_zero_cost_features(cands)
         y = np.asarray(self.values_)
         probe = self._make_predictor(int(self.rng_.integers(2**31 - 1)))

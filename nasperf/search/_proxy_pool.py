@@ -15,7 +15,11 @@ in the top 0.01 %, the top 5 of 1,000 random cells one in the top 2 %).
 
 The search is charged the proxies' recorded computation time: measured when computed now,
 as recorded in the cache when read from it (so a search costs the same simulated time
-whether or not an earlier one filled the cache). A space whose ``build_network`` raises
+whether or not an earlier one filled the cache). Where the pool does not cover the
+candidates and its networks are cheap (``ON_DEMAND_MAX_SECONDS``), :func:`extend_pool`
+computes the same proxies for every architecture the predictor then sees, so it gets them
+as features as it would from a packaged table (what that is worth on user spaces:
+``bench/any_space.py --sections search``). A space whose ``build_network`` raises
 ``NotImplementedError``, or a dataset with no task to build for, gives no table and a note
 saying why.
 """
@@ -29,11 +33,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["compute_pool"]
+__all__ = ["ON_DEMAND_MAX_SECONDS", "compute_pool", "extend_pool"]
 
 
 #: Architectures scored with ``proxy_pool=None`` (unless the space sets ``proxy_pool_size``).
 DEFAULT_POOL = 1_000
+#: Extend a computed pool to every architecture a predictor sees (its zero-cost features)
+#: only when one architecture's proxies took at most this many seconds in the pool: NB201-size
+#: cells take about 0.05-0.1 s, so a round's neighbourhood (~100 cells) costs seconds; larger
+#: networks (NB301 cells ~0.3 s, NAS-Bench-Graph GNNs ~1 s and more) keep the warm start only.
+ON_DEMAND_MAX_SECONDS = 0.2
 #: Seed of the pool's draws: the same pool in every search on the space, so that its scores
 #: are computed once and then read from the cache.
 POOL_SEED = 0
@@ -115,6 +124,7 @@ def compute_pool(
             f"(build_network: {err or 'NotImplementedError'})"
         )
     table = compute(space, archs, list(proxies), task, inputs=inputs, progress=True)
+    optimizer.pool_source_ = (task, inputs)  # for extend_pool
     wall = time.perf_counter() - start
     seconds = np.asarray(table.attrs.get("seconds", []), dtype=np.float64)
     per_arch = float(np.nanmean(seconds)) if np.isfinite(seconds).any() else wall / len(table)
@@ -128,3 +138,33 @@ def compute_pool(
         f"architectures ({per_arch * len(table):.1f} s charged)"
     )
     return table, note
+
+
+def extend_pool(optimizer: Any, table: pd.DataFrame, archs: Sequence[Any]) -> pd.DataFrame:
+    """``table`` (from :func:`compute_pool`) with rows for those of ``archs`` it lacks,
+    computed the same way (cached on disk). The search is charged for them at the pool's
+    recorded seconds per architecture when the predictor reads them
+    (``PredictorGuided._charge_zero_cost_features``), so the wall time taken here is taken
+    back out of the measured overhead. Rows keep the table's settings and columns."""
+    from nasperf.zero_cost import compute
+
+    space = optimizer.context_.space
+    have = set(table.index)
+    missing: dict[str, Any] = {}
+    for a in archs:
+        key = space.to_string(a)
+        if key not in have:
+            missing.setdefault(key, a)
+    if not missing:
+        return table
+    task, inputs = optimizer.pool_source_
+    start = time.perf_counter()
+    extra = compute(
+        space, list(missing.values()), list(table.columns), task, inputs=inputs, progress=False
+    )
+    optimizer.charge(-(time.perf_counter() - start))
+    extra = extra[list(table.columns)]
+    extra.attrs = {}
+    out = pd.concat([table, extra])
+    out.attrs = dict(table.attrs)
+    return out

@@ -53,7 +53,9 @@ class Bananas(PredictorGuided):
         all of a smaller table); the same pool in every search on the space, so it is
         computed once and then read from the cache.
     use_zero_cost : bool
-        Give the predictor the zero-cost table as extra features (when the run has one).
+        Give the predictor the zero-cost table as extra features (when the run has one;
+        without one, computed for every architecture the predictor sees where the warm
+        start's networks are cheap: see ``PredictorLocalSearch``).
     beta : float
         UCB's exploration weight.
     predictor_params : dict

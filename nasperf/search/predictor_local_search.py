@@ -76,7 +76,11 @@ class PredictorLocalSearch(PredictorGuided):
         Fraction of candidates kept by the proxies before the predictor scores them.
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (charged like the warm
-        start, for every architecture the predictor sees).
+        start, for every architecture the predictor sees). Without a table, where the
+        warm start's pool does not cover the candidates and its networks are cheap (at
+        most ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture, e.g. NB201-size
+        cells), the features are computed (cached, charged) for each architecture the
+        predictor is fitted on or scores.
     beta : float
         UCB's exploration weight.
     predictor_params : dict or None

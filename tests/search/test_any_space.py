@@ -12,6 +12,7 @@ import pytest
 from nasperf.errors import InvalidArchitectureError
 from nasperf.search import Optimizer, Query, TableObjective, run
 from nasperf.search.local_search import LocalSearch
+from nasperf.search.predictor_local_search import PredictorLocalSearch
 from nasperf.search.run import MAX_REPEATS_IN_A_ROW
 from nasperf.search.study import main as search_main
 from nasperf.search.study import summarize_search
@@ -196,6 +197,36 @@ def test_warm_start_pool_is_sampled_from_a_large_table(cache, chain8):
     h = run("pls", objective=chain8, budget=3, seed=0, params={"n_init": 3, "proxy_pool": 12})
     assert any("pool of 12 architectures" in n for n in h.attrs["notes"])
     assert cache.exists()
+
+
+def test_predictor_features_are_computed_for_every_architecture_it_sees(cache, chain8, monkeypatch):
+    # a pool of 12 of 6,561 warm-starts the search; the predictor's zero-cost features are
+    # then computed (cached) for each architecture it is fitted on or scores. (The bound
+    # on the seconds per network is lifted: chain8's small CNNs take milliseconds, but a
+    # loaded machine must not decide what is tested.)
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", float("inf"))
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
+    h = run(opt, objective=chain8, budget=8, seed=0)
+    assert any("computed for every architecture the predictor sees" in n for n in h.attrs["notes"])
+    table = opt.side_["zero_cost"]
+    queried = [Chain8Space().to_string(a) for a in opt.archs_]
+    assert set(queried) <= set(table.index) and len(table) > 12 and table.index.is_unique
+    assert all(m.uses_zero_cost_ == ["synflow", "params"] for m in opt.models_)
+    # the same scores as computing them directly (read back from the cache: exact)
+    direct = compute(Chain8Space(), queried, ["synflow", "params"])
+    pd.testing.assert_frame_equal(table.loc[queried], direct, check_names=False)
+
+
+def test_expensive_networks_keep_the_warm_start_only(cache, chain8, monkeypatch):
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", 0.0)
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
+    h = run(opt, objective=chain8, budget=6, seed=0)
+    assert "zero_cost" not in opt.side_ and len(opt.zero_cost_) == 12
+    assert not any("predictor sees" in n for n in h.attrs["notes"])
 
 
 def test_search_command_on_a_user_table(tmp_path, capsys):

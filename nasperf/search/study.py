@@ -46,19 +46,18 @@ __all__ = [
 #: Targets of :func:`summarize_search`: name -> fraction of the table at or above it.
 TARGETS: dict[str, float | None] = {"optimum": None, "top 0.1%": 0.001}
 
-#: History columns kept per query in a stored search (``arch`` and the rest of
-#: :data:`~nasperf.search.HISTORY_COLUMNS`).
-_KEPT = (
-    "query",
-    "arch",
-    "fidelity",
-    "value",
-    "repeat",
-    "train_cost_s",
-    "overhead_s",
-    "sim_time_s",
-    "best_value",
-)
+#: History columns a stored search does not keep: wall time differs from run to run and the
+#: regret follows from the values and the stored optimum.
+_NOT_KEPT = frozenset({"wall_time_s", "regret"})
+
+
+def _kept_columns() -> tuple[str, ...]:
+    """History columns kept per query in a stored search: those of
+    :data:`~nasperf.search.run.HISTORY_COLUMNS` but ``_NOT_KEPT`` (``run`` is imported here,
+    not with this module: it loads the spaces, and torch with them)."""
+    from .run import HISTORY_COLUMNS
+
+    return tuple(c for c in HISTORY_COLUMNS if c not in _NOT_KEPT)
 
 
 def _method(spec: Any) -> dict:
@@ -249,7 +248,7 @@ def run_search_trial(trial: Mapping[str, Any]) -> dict:
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
-    row["history"] = {c: hist[c].tolist() for c in _KEPT}
+    row["history"] = {c: hist[c].tolist() for c in _kept_columns()}
     row["optimum_archs"] = hist.attrs.get("optimum_archs")
     row["optimum_value"] = hist.attrs.get("optimum_value")
     row["cost_unit"] = hist.attrs.get("cost_unit", "s")

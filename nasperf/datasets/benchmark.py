@@ -261,14 +261,12 @@ class Benchmark(ABC):
         """Proxies of the packaged zero-cost table of (space, ``dataset``) if it scores every
         architecture of this benchmark's table (a table keyed by the same space and dataset
         may cover another benchmark's architectures only), else ``[]``."""
-        from .zero_cost_tables import available_zero_cost, load_zero_cost
+        from .zero_cost_tables import available_zero_cost, zero_cost_for
 
         if (self.space.lower(), dataset.lower()) not in available_zero_cost():
             return []
-        zc = load_zero_cost(self.space, dataset)
-        if not _table(self, dataset, root).index.isin(zc.index).all():
-            return []
-        return [str(c) for c in zc.columns]
+        zc = zero_cost_for(self.space, dataset, _table(self, dataset, root).index)
+        return [] if zc is None else [str(c) for c in zc.columns]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, datasets={list(self.datasets)})"

@@ -31,7 +31,13 @@ from nasperf.errors import DataIntegrityError
 
 from .package_data import data_path, packaged_files
 
-__all__ = ["available_zero_cost", "load_zero_cost", "zero_cost_settings"]
+__all__ = [
+    "available_zero_cost",
+    "load_zero_cost",
+    "scores_every",
+    "zero_cost_for",
+    "zero_cost_settings",
+]
 
 FOLDER = "zero_cost"
 
@@ -147,3 +153,21 @@ def zero_cost_settings(space: str = "nb201", dataset: str = "cifar10") -> dict:
         merged["seconds_per_arch"].update(extra.get("seconds_per_arch", {}))
         merged["parts"].append({"file": f"{key}.{part}.parquet", **extra})
     return merged
+
+
+def scores_every(table: pd.DataFrame, archs) -> bool:
+    """Whether ``table`` (indexed by architecture text) has a row for every one of ``archs``
+    (texts). A table keyed by the same space and dataset may score another benchmark's
+    architectures only (NB301: NAS-Bench-Suite-Zero's 50 trained genotypes, not the
+    surrogate's space): side information only where it scores every architecture in use."""
+    return bool(pd.Index(list(archs)).isin(table.index).all())
+
+
+def zero_cost_for(space, dataset: str, archs) -> pd.DataFrame | None:
+    """The packaged zero-cost table of (``space``, ``dataset``) if there is one and it scores
+    every one of ``archs`` (texts; :func:`scores_every`), else None."""
+    try:
+        table = load_zero_cost(space, dataset)
+    except (LookupError, ValueError):
+        return None
+    return table if scores_every(table, archs) else None

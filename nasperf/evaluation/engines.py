@@ -354,6 +354,8 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     if "learning_curves" in req.optional and budget is not None:
         side_names.add("learning_curves")
     if "zero_cost" in req.optional and "zero_cost" not in side_names:
+        from nasperf.datasets.zero_cost_tables import scores_every
+
         configured = trial.get("zero_cost_table") is not None or (
             trial.get("data") is not None and trial["data"]["format"] == "naslib_zc"
         )
@@ -366,7 +368,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         if (
             optional_zc is not None
             and not configured
-            and not pd.Index(train).append(pd.Index(test)).isin(optional_zc.index).all()
+            and not scores_every(optional_zc, [*train, *test])
         ):
             # a packaged table that does not score every architecture of the trial (the
             # 50-genotype NB301 table beside the 3,000-genotype surrogate) is no side

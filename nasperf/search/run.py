@@ -302,16 +302,9 @@ def _evaluate(objective: Objective, q, fid: str) -> tuple[float, float]:
 def _side_information(objective: Objective, dataset: str, zero_cost) -> dict:
     if zero_cost is not None:
         return {"zero_cost": zero_cost}
-    from nasperf.datasets import load_zero_cost
+    from nasperf.datasets.zero_cost_tables import zero_cost_for
 
-    try:
-        table = load_zero_cost(objective.space.name, dataset)
-    except (LookupError, ValueError):
-        return {}
-    # A packaged table keyed by the same space and dataset may score another benchmark's
-    # architectures only (NB301: NAS-Bench-Suite-Zero's 50 trained genotypes, not the
-    # surrogate's whole space): side information only where it scores every candidate.
+    # side information only where the packaged table scores every candidate
     candidates = objective.candidates()
-    if candidates is None or not pd.Index(candidates).isin(table.index).all():
-        return {}
-    return {"zero_cost": table}
+    table = None if candidates is None else zero_cost_for(objective.space.name, dataset, candidates)
+    return {} if table is None else {"zero_cost": table}

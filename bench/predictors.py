@@ -52,7 +52,17 @@ def nb201_task(args) -> tuple[pd.Series, dict, dict]:
         zc = nasperf.datasets.load_zero_cost("nb201", args.dataset)
     elif args.zero_cost != "none":
         zc = nasperf.zero_cost.read_proxy_table(args.zero_cost)
-        zc = zc[[c for c in zc.columns if c != "nan_reasons"]].dropna(how="any")
+        # a row per scored cell; a proxy undefined on a cell (NaN: jacov on a cell whose
+        # output ignores the input) is the predictors' to handle, not a reason to drop it
+        zc = zc[[c for c in zc.columns if c != "nan_reasons"]].dropna(how="all")
+    if zc is not None and args.zero_cost_proxies:
+        wanted = args.zero_cost_proxies.split(",")
+        missing = [p for p in wanted if p not in zc.columns]
+        if missing:
+            raise SystemExit(
+                f"--zero-cost-proxies {missing} are not in the table {list(zc.columns)}"
+            )
+        zc = zc[wanted]
     if zc is not None:
         table = table.loc[table.index.intersection(zc.index)]
     y = table["val_acc_200ep"]
@@ -110,6 +120,11 @@ def main(argv=None) -> int:
         "--zero-cost",
         default="packaged",
         help="nb201 proxy table: 'packaged' (default), 'none' or a file from nasperf proxies",
+    )
+    ap.add_argument(
+        "--zero-cost-proxies",
+        default=None,
+        help="comma list: use only these columns of the zero-cost table (default: all)",
     )
     ap.add_argument(
         "--features",
@@ -207,7 +222,11 @@ def main(argv=None) -> int:
     if args.json:
         df.to_json(args.json, orient="records")
     zc_note = (
-        f", zero-cost table {args.zero_cost} ({len(y)} candidate cells)" if args.zero_cost else ""
+        f", zero-cost table {args.zero_cost} ({len(y)} candidate cells"
+        + (f"; proxies {args.zero_cost_proxies}" if args.zero_cost_proxies else "")
+        + ")"
+        if args.zero_cost
+        else ""
     )
     print(
         f"\n# predictors on {base['space']} {args.dataset if args.space == 'nb201' else ''}: "

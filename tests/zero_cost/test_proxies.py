@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,9 @@ from torch import nn
 import nasperf
 from nasperf import zero_cost
 from nasperf.zero_cost import PROXIES, available, rank_vote, score, score_details
+from tests.conftest import SHARED
 
-REF = Path("/work/shared/reference/naslib-zc/zc_nasbench201_sample.json")
+REF = SHARED / "reference" / "naslib-zc" / "zc_nasbench201_sample.json"
 NORMAL = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
 # no path from the cell input to its output: the output does not depend on the image
 DEGENERATE = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"

@@ -403,28 +403,26 @@ SEARCH_CASES: dict[str, SearchCase] = {
 }
 #: Registered benchmarks searched when they exist (other helpers' spaces): name -> dataset.
 #: Packaged benchmarks over partial tables (TransNAS-Bench-101: ~700 labelled networks per
-#: task). Their networks take ~3.5 s each for synflow + params on one loaded core (the
-#: default warm start would spend ~40 min on a task's 711 before the first search), so the
-#: predictor-guided methods start randomly here (``warm_start=None``) and get a budget of 60.
-_NO_WARM_START = {m: {"warm_start": None} for m in ("bananas", "predictor_local_search")}
+#: task). Their packaged zero-cost tables (NASLib's NAS-Bench-Suite-Zero scores) cover the
+#: labelled networks: the predictor-guided methods' "auto" warm start reads params from them
+#: (they have no synflow; computing it would take ~3.5 s per network on one loaded core) and
+#: their predictors get every proxy of the table as features. Budget 60.
 _PREDICTOR_BUDGETS = {"npenas": 60, "bananas": 60, "predictor_local_search": 60}
 TABLE_BENCHMARKS: dict[str, SearchCase] = {
     c.name: c
     for c in (
         SearchCase(
             "tnb101_micro_scene",
-            "TNB101 micro class_scene, 711 of 4,096 labelled (guided: random start)",
+            "TNB101 micro class_scene, 711 of 4,096 labelled (warm start: table's params)",
             benchmark="tnb101_micro",
             dataset="class_scene",
-            params=_NO_WARM_START,
             budgets=_PREDICTOR_BUDGETS,
         ),
         SearchCase(
             "tnb101_macro_object",
-            "TNB101 macro class_object, partial table (guided: random start)",
+            "TNB101 macro class_object, partial table (warm start: table's params)",
             benchmark="tnb101_macro",
             dataset="class_object",
-            params=_NO_WARM_START,
             budgets=_PREDICTOR_BUDGETS,
         ),
     )

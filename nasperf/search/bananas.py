@@ -44,8 +44,8 @@ class Bananas(PredictorGuided):
     n_init, batch_size, n_candidates, n_parents, n_models : int
     pool : {"mutations", "all"}
     warm_start : "auto", str, sequence of str or None
-        Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free); None: a
-        random start.
+        Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free; from the
+        run's table, those of the two it has, if any; else computed); None: a random start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
         the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100, else

@@ -59,8 +59,8 @@ class PredictorLocalSearch(PredictorGuided):
         Ensemble size for predictors without ``predict_std``.
     warm_start : "auto", str, sequence of str or None
         Proxies of the warm start and the filter; "auto": ``("synflow", "params")``, from the
-        run's zero-cost table or computed (data-free: no image is read); None: a random
-        start.
+        run's zero-cost table (those of the two it has, if any) or computed (data-free: no
+        image is read); None: a random start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
         the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100, else

@@ -86,3 +86,20 @@ def test_predictor_local_search_on_a_partial_table(tnb) -> None:
 def test_the_public_loader_agrees(tnb) -> None:
     table = nasperf.load_benchmark("tnb101_micro", TASK)
     assert len(table) == len(tnb.candidates())
+
+
+def test_auto_warm_start_reads_the_proxies_the_table_has(tnb) -> None:
+    # NASLib's TNB101 table has params but no synflow: "auto" ranks by params from the table
+    # (no network is built) and the predictor gets every proxy of the table as features
+    h = run(
+        "predictor_local_search",
+        benchmark="tnb101_micro",
+        dataset=TASK,
+        budget=7,
+        seed=0,
+        params={"n_init": 5, "n_models": 1},
+    )
+    assert any("params from the run's table (it has no synflow)" in n for n in h.attrs["notes"])
+    zc = nasperf.datasets.load_zero_cost("tnb101_micro", TASK)
+    top = zc["params"].rank(pct=True).sort_values(ascending=False, kind="stable").index[:5]
+    assert h["arch"].iloc[:5].tolist() == top.tolist()

@@ -36,10 +36,10 @@ AUTO_WARM_START = ("synflow", "params")
 #: the start (data-free proxies such as params and synflow rank trained networks of the
 #: benchmarks' image spaces positively) and checked against the values seen once this many
 #: queries are in: they stay features while their Spearman rank correlation with the values
-#: is at least ``ZC_FEATURES_MIN_RHO``. On a
-#: 4,096-cell NB201 sub-space synflow + params correlate at 0.79 with accuracy (0.36 among
-#: the top fifth by the proxies, where a search spends its queries); on a synthetic NK
-#: landscape at 0.05 (-0.35 in the top fifth), where as features they only add noise.
+#: is at least ``ZC_FEATURES_MIN_RHO``. On a 4,096-cell NB201 sub-space synflow + params
+#: correlate at 0.79 with accuracy (0.36 among the top fifth by the proxies, where a search
+#: spends its queries); on a synthetic NK landscape at 0.05 (-0.35 in the top fifth), where
+#: as features they only add noise.
 ZC_FEATURES_MIN_QUERIES = 10
 ZC_FEATURES_MIN_RHO = 0.1
 

@@ -332,6 +332,7 @@ def build_graphs(source: Path, out: Path) -> list[Path]:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
         written.append(dst)
+    return written
 
 
 # --------------------------------------------------------------------------- TNB101

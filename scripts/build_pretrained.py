@@ -356,6 +356,25 @@ def specs(source: Path) -> list[Spec]:
     return out
 
 
+def zero_cost_meta(space: str, dataset: str, proxies: list[str]) -> dict:
+    """The checkpoint metadata's ``zero_cost``: the proxies and the packaged files that hold
+    them, each pinned by its sha256 (``parts`` only where some proxy comes from a part)."""
+    from nasperf.datasets.zero_cost_tables import zero_cost_files
+
+    key = zero_cost_file(space, dataset)
+    zc = {
+        "space": space,
+        "dataset": dataset,
+        "proxies": proxies,
+        "table": key,
+        "table_sha256": sha256_file(data_root() / key),
+    }
+    parts = zero_cost_files(space, dataset, proxies)[1:]
+    if parts:
+        zc["parts"] = [{"table": f, "table_sha256": sha256_file(data_root() / f)} for f in parts]
+    return zc
+
+
 def zero_cost_file(space: str, dataset: str) -> str:
     """The packaged zero-cost table of ``space`` / ``dataset`` (the manifest's spelling)."""
     want = f"zero_cost/{space}_{dataset}.parquet".lower()
@@ -583,13 +602,7 @@ def build(spec: Spec, root: Path, log=print) -> dict:
     zc = None
     if cand.zero_cost:
         ds = data.zero_cost_dataset
-        zc = {
-            "space": data.space,
-            "dataset": ds,
-            "proxies": list(pred.uses_zero_cost_),
-            "table": (key := zero_cost_file(data.space, ds)),
-            "table_sha256": sha256_file(data_root() / key),
-        }
+        zc = zero_cost_meta(data.space, ds, list(pred.uses_zero_cost_))
     from nasperf.predictors._persistence import _params_for_json
 
     meta = {

@@ -35,6 +35,7 @@ __all__ = [
     "available_zero_cost",
     "load_zero_cost",
     "scores_every",
+    "zero_cost_files",
     "zero_cost_for",
     "zero_cost_settings",
 ]
@@ -171,3 +172,16 @@ def zero_cost_for(space, dataset: str, archs) -> pd.DataFrame | None:
     except (LookupError, ValueError):
         return None
     return table if scores_every(table, archs) else None
+
+
+def zero_cost_files(space: str, dataset: str, proxies) -> list[str]:
+    """The packaged files (manifest names) of the (``space``, ``dataset``) table that hold
+    ``proxies``: the table's first file always, then the parts with any of them (what a
+    checkpoint trained on those proxies pins)."""
+    key = _key(space, dataset)
+    settings = zero_cost_settings(space, dataset)
+    files = [f"{key}.parquet"]
+    for part in settings.get("parts", [])[1:]:
+        if set(part.get("proxies", [])) & set(proxies):
+            files.append(part["file"])
+    return files

@@ -320,7 +320,11 @@ def check_safe_kinds(source: str | Path | bytes, *, where: Any = None) -> None:
 
 
 def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
-    """``{"zero_cost": table}`` for a checkpoint trained on a packaged table, else ``{}``."""
+    """``{"zero_cost": table}`` for a checkpoint trained on a packaged table, else ``{}``.
+
+    ``meta["zero_cost"]`` pins the table file (``table``, ``table_sha256``) and, where the
+    proxies it reads come from parts of the table (:mod:`nasperf.datasets.zero_cost_tables`),
+    each of those files (``parts``: a list of ``{"table", "table_sha256"}``)."""
     zc = meta["zero_cost"]
     if not zc:
         return {}
@@ -329,21 +333,37 @@ def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
     from nasperf.datasets.zero_cost_tables import load_zero_cost
 
     key = zc.get("table") or f"zero_cost/{zc['space']}_{zc['dataset'].lower()}.parquet"
-    base = Path(root) if root is not None else data_root()
-    entry = manifest(str(base)).get(key)
-    if entry is None or entry["sha256"] != zc.get("table_sha256"):
-        state = "is not packaged" if entry is None else "has changed"
-        raise IncompatibleVersionError(
-            f"checkpoint {meta['name']!r} (built by nasperf {meta['nasperf_version']}) reads "
-            f"the zero-cost table {key}, which {state} in this nasperf {__version__}; "
-            "rebuild the checkpoint with scripts/build_pretrained.py"
+    parts = zc.get("parts", [])
+    if not isinstance(parts, list) or not all(
+        isinstance(p, dict)
+        and isinstance(p.get("table"), str)
+        and isinstance(p.get("table_sha256"), str)
+        for p in parts
+    ):
+        raise DataIntegrityError(
+            f"checkpoint {meta['name']!r}: zero_cost.parts must be a list of "
+            '{"table": str, "table_sha256": str}'
         )
+    base = Path(root) if root is not None else data_root()
+    pinned = [(key, zc.get("table_sha256")), *((p["table"], p["table_sha256"]) for p in parts)]
+    for name, sha in pinned:
+        entry = manifest(str(base)).get(name)
+        if entry is None or entry["sha256"] != sha:
+            state = "is not packaged" if entry is None else "has changed"
+            raise IncompatibleVersionError(
+                f"checkpoint {meta['name']!r} (built by nasperf {meta['nasperf_version']}) reads "
+                f"the zero-cost table {name}, which {state} in this nasperf {__version__}; "
+                "rebuild the checkpoint with scripts/build_pretrained.py"
+            )
     if root is None:
         table = load_zero_cost(zc["space"], zc["dataset"])
     else:  # another copy of the data folder: read it the way load_zero_cost does
         import pandas as pd
 
         table = pd.read_parquet(data_path(key, root=root)).set_index("arch").sort_index()
+        for name, _ in pinned[1:]:
+            extra = pd.read_parquet(data_path(name, root=root)).set_index("arch").sort_index()
+            table = table.join(extra[[c for c in extra.columns if c not in table.columns]])
     missing = [p for p in zc["proxies"] if p not in table.columns]
     if missing:
         raise DataIntegrityError(f"zero-cost table {key} lacks the proxies {missing}")

@@ -94,7 +94,12 @@ def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
     }
     proxies = [t for t in exp.trials if t["kind"] == "proxy"]
     # every stored proxy once per task, on all labelled architectures, read from the table
-    assert [len([t for t in proxies if t["task"] == task]) for task in THREE] == [11, 10, 4]
+    nb201_proxies = len(load_zero_cost("nb201", "cifar10").columns)  # 4 data-free (+ 5 images)
+    assert [len([t for t in proxies if t["task"] == task]) for task in THREE] == [
+        11,
+        10,
+        nb201_proxies,
+    ]
     assert {t["test_size"] for t in proxies if t["task"] == "nb201/cifar10"} == {15_625}
     assert all(t["pass_zero_cost"] and t["n_train"] == 0 and t["seed"] == 0 for t in proxies)
     preds = [t for t in exp.trials if t["kind"] == "predictor"]
@@ -103,8 +108,9 @@ def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
     with pytest.raises(ConfigError, match="expand_suite"):
         expand_trials(config)
     assert len({t["hash"] for t in exp.trials}) == len(exp.trials)
-    # computed proxies only where networks and inputs exist (no Taskonomy images)
-    comp = expand_suite(parse_config(suite_config(proxies={"stored": [], "computed": ["nwot"]})))
+    # computed proxies only where networks and inputs exist (no Taskonomy images); zen is in
+    # no task's table (a stored proxy is read, never recomputed)
+    comp = expand_suite(parse_config(suite_config(proxies={"stored": [], "computed": ["zen"]})))
     got = {(t["task"], t["test_size"]) for t in comp.trials if t.get("proxy_source") == "computed"}
     assert got == {("nb101/cifar10", 50), ("nb201/cifar10", 200)}
 

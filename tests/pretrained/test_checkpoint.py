@@ -180,8 +180,6 @@ def test_round_trip_predictions_equal_the_fitted_model(name, params, build_scrip
 
 
 def _meta_for(pred, ref_archs, build_script) -> dict:
-    from nasperf.datasets.package_data import data_root
-
     zc = load_zero_cost("nb201", "cifar10")
     return {
         "space": "nb201",
@@ -189,12 +187,7 @@ def _meta_for(pred, ref_archs, build_script) -> dict:
         "target": "val_acc_200ep",
         "predictor": pred.name,
         "encoding": pred.encoding,
-        "zero_cost": {
-            "space": "nb201",
-            "dataset": "cifar10",
-            "proxies": list(pred.uses_zero_cost_),
-            "table_sha256": sha256_file(data_root() / "zero_cost" / "nb201_cifar10.parquet"),
-        },
+        "zero_cost": build_script.zero_cost_meta("nb201", "cifar10", list(pred.uses_zero_cost_)),
         "uncertainty": False,
         "training_data": {"n_train": 400},
         "metrics": {"test": {}},

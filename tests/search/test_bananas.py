@@ -44,8 +44,8 @@ def test_bad_options_are_clear():
         ValueError, match="The 'acquisition' parameter of Bananas must be a str among"
     ):
         run("bananas", budget=2, params={"acquisition": "pi"})
-    with pytest.raises(ValueError, match=r"proxies \['nwot'\] are not in the run's zero-cost"):
-        run("bananas", budget=2, params={"warm_start": "nwot"})
+    with pytest.raises(ValueError, match=r"proxies \['zen'\] are not in the run's zero-cost"):
+        run("bananas", budget=2, params={"warm_start": "zen"})
     with pytest.raises(ValueError, match="does not use a predictor"):
         run("random_search", budget=2, predictor="xgb")
 

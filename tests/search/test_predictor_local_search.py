@@ -93,8 +93,8 @@ def test_user_space_without_zero_cost_starts_randomly_and_climbs():
 
 
 def test_errors_name_the_problem(zc):
-    with pytest.raises(ValueError, match=r"proxies \['jacov'\] are not in the run's zero-cost"):
-        S.run("pls", benchmark="nb201", budget=2, params={"warm_start": ["jacov"]})
+    with pytest.raises(ValueError, match=r"proxies \['zen'\] are not in the run's zero-cost"):
+        S.run("pls", benchmark="nb201", budget=2, params={"warm_start": ["zen"]})
     with pytest.raises(
         ValueError,
         match=r"The 'zero_cost_filter' parameter of PredictorLocalSearch must be a float in the range \(0.0, 1.0\]",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -110,19 +111,34 @@ def _load(space: str, dataset: str) -> pd.DataFrame:
             "compute one with `nasperf proxies --all ...` and pass it as zero_cost="
         )
     key = _key(space, dataset)
-    frame = pd.read_parquet(data_path(key + ".parquet")).set_index("arch").sort_index()
-    for part in _stems().get(key[len(FOLDER) + 1 :], []):
-        name = f"{key}.{part}.parquet"
-        extra = pd.read_parquet(data_path(name)).set_index("arch").sort_index()
+    parts = _stems().get(key[len(FOLDER) + 1 :], [])
+    frame = read_table_files([f"{key}.parquet", *(f"{key}.{p}.parquet" for p in parts)])
+    frame.attrs["settings"] = zero_cost_settings(space, dataset)
+    return frame
+
+
+def read_table_files(files: list[str], root: str | Path | None = None) -> pd.DataFrame:
+    """One zero-cost table from its files (manifest names, the table's first file first; in
+    the packaged data folder or ``root``), joined column-wise by architecture. The parts must
+    cover the first file's architectures and name other proxies, else
+    :class:`~nasperf.errors.DataIntegrityError`."""
+
+    def read(name: str) -> pd.DataFrame:
+        path = data_path(name) if root is None else data_path(name, root=root)
+        return pd.read_parquet(path).set_index("arch").sort_index()
+
+    first, *rest = files
+    frame = read(first)
+    for name in rest:
+        extra = read(name)
         if not extra.index.equals(frame.index):
             raise DataIntegrityError(
-                f"packaged zero-cost part {name} covers other architectures than {key}.parquet"
+                f"packaged zero-cost part {name} covers other architectures than {first}"
             )
         clash = sorted(set(extra.columns) & set(frame.columns))
         if clash:
             raise DataIntegrityError(f"packaged zero-cost part {name} repeats the proxies {clash}")
         frame = frame.join(extra)
-    frame.attrs["settings"] = zero_cost_settings(space, dataset)
     return frame
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nasperf.datasets.package_data import data_path, data_root, packaged_files, read_verified
+from nasperf.datasets.package_data import data_root, packaged_files, read_verified
 from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
 from nasperf.registry import Registry
 
@@ -358,12 +358,9 @@ def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
     if root is None:
         table = load_zero_cost(zc["space"], zc["dataset"])
     else:  # another copy of the data folder: read it the way load_zero_cost does
-        import pandas as pd
+        from nasperf.datasets.zero_cost_tables import read_table_files
 
-        table = pd.read_parquet(data_path(key, root=root)).set_index("arch").sort_index()
-        for name, _ in pinned[1:]:
-            extra = pd.read_parquet(data_path(name, root=root)).set_index("arch").sort_index()
-            table = table.join(extra[[c for c in extra.columns if c not in table.columns]])
+        table = read_table_files([name for name, _ in pinned], root=root)
     missing = [p for p in zc["proxies"] if p not in table.columns]
     if missing:
         raise DataIntegrityError(f"zero-cost table {key} lacks the proxies {missing}")

@@ -288,16 +288,16 @@ def test_fisher_matches_naslibs_channel_broadcast(batch):
     assert got == pytest.approx(expected, rel=1e-4)
 
 
-def _naswot_per_module(net: nn.Module, x: torch.Tensor) -> float:
-    """The authors' definition, written out: a hook on every ReLU module adds the agreement
-    counts of the binary codes of its input to K (contiguous layout, no sharing)."""
-    k = torch.zeros(x.shape[0], x.shape[0], dtype=torch.float64)
+def _relu_inputs(net: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    """The input of every ``nn.ReLU`` module call in one train-mode forward, ``(N, units)``
+    each, in the contiguous layout (the authors' hooks, no sharing between modules)."""
+    seen: list[torch.Tensor] = []
 
     def hook(module, args, out):
-        c = (args[0].detach().reshape(x.shape[0], -1) > 0).to(torch.float64)
-        k.add_(c @ c.T + (1 - c) @ (1 - c).T)
+        seen.append(args[0].detach().reshape(x.shape[0], -1))
 
-    handles = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.ReLU)]
+    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
+    handles = [m.register_forward_hook(hook) for m in relus]
     try:
         with torch.no_grad():
             net.train()
@@ -305,6 +305,17 @@ def _naswot_per_module(net: nn.Module, x: torch.Tensor) -> float:
     finally:
         for h in handles:
             h.remove()
+    assert len(seen) == len(relus)  # one call per module
+    return seen
+
+
+def _naswot_per_module(net: nn.Module, x: torch.Tensor) -> float:
+    """The authors' definition, written out: every ReLU module adds the agreement counts of
+    the binary codes of its input to K."""
+    k = torch.zeros(x.shape[0], x.shape[0], dtype=torch.float64)
+    for inp in _relu_inputs(net, x):
+        c = (inp > 0).to(torch.float64)
+        k.add_(c @ c.T + (1 - c) @ (1 - c).T)
     return float(torch.linalg.slogdet(k)[1])
 
 
@@ -319,22 +330,5 @@ def test_nwot_counts_every_relu_module_also_those_sharing_an_input(batch):
     # determinant's own rounding remains
     assert ours["nwot"] == pytest.approx(_naswot_per_module(small_net(arch), x), rel=1e-12)
     # swap: distinct on/off patterns over the units of all ReLU modules together
-    patterns: set[tuple] = set()
-    calls = []
-
-    def hook(module, args, out):
-        calls.append(module)
-        codes = (args[0].detach().reshape(x.shape[0], -1) > 0).T
-        patterns.update(tuple(row.tolist()) for row in codes)
-
-    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
-    handles = [m.register_forward_hook(hook) for m in relus]
-    try:
-        with torch.no_grad():
-            net.train()
-            net(x)
-    finally:
-        for h in handles:
-            h.remove()
-    assert len(calls) == len(relus)
+    patterns = {tuple(row.tolist()) for inp in _relu_inputs(net, x) for row in (inp > 0).T}
     assert ours["swap"] == len(patterns)

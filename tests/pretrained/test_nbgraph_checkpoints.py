@@ -12,7 +12,7 @@ import pytest
 from nasperf import get_space, pretrained
 from nasperf.datasets import load_benchmark
 from nasperf.datasets.benchmark import NBGRAPH_DATASETS
-from nasperf.evaluation.metrics import evaluate
+from tests.pretrained._reproduce import assert_recorded_test_metrics
 
 NAMES = [f"nbgraph-{ds}-tree" for ds in NBGRAPH_DATASETS]
 #: Checked by default: the weakest ranker and the one of its own space. Loading a checkpoint
@@ -58,17 +58,8 @@ def test_every_dataset_has_a_small_checkpoint():
 )
 def test_recorded_test_metrics_are_reproduced(name, build_script):
     ckpt = _load(name)
-    meta = ckpt.metadata
-    data = build_script.nbgraph_data(meta["dataset"])
-    info = meta["training_data"]
-    train, _, test = build_script.split_indices(len(data.archs), 0.2, 0.1, info["split_seed"])
-    archs = [data.archs[i] for i in test]
-    assert build_script.labelled_sha256(archs, data.y[test]) == info["test_sha256"]
-    got = evaluate(data.y[test], ckpt.predict(archs), ks=(10, 50))
-    # trees predict the same on any x86-64 up to float summation order: 1e-6 on tau
-    for key in ("kendall_tau", "spearman", "ndcg"):
-        assert got[key] == pytest.approx(meta["metrics"]["test"][key], abs=1e-6)
-    assert got["kendall_tau"] > 0.4 and len(train) + len(test) < len(data.archs)
+    data = build_script.nbgraph_data(ckpt.metadata["dataset"])
+    assert_recorded_test_metrics(ckpt, data, build_script, 0.4)
 
 
 def test_screens_the_whole_space_into_good_architectures():

@@ -8,7 +8,7 @@ import pytest
 
 from nasperf import get_space, pretrained
 from nasperf.datasets.tnb101 import TNB101_TASKS
-from nasperf.evaluation.metrics import evaluate
+from tests.pretrained._reproduce import assert_recorded_test_metrics
 
 NAMES = [f"tnb101_{s}-{t}-tree" for s in ("micro", "macro") for t in TNB101_TASKS]
 
@@ -28,16 +28,7 @@ def test_recorded_test_metrics_are_reproduced(name, build_script):
     ckpt = pretrained.load(name)
     meta = ckpt.metadata
     space, task = meta["space"].split("_")[1], meta["dataset"]
-    data = build_script.tnb101_data(space, task)
-    info = meta["training_data"]
-    train, _, test = build_script.split_indices(len(data.archs), 0.2, 0.1, info["split_seed"])
-    archs = [data.archs[i] for i in test]
-    assert build_script.labelled_sha256(archs, data.y[test]) == info["test_sha256"]
-    got = evaluate(data.y[test], ckpt.predict(archs), ks=(10, 50))
-    # trees predict the same on any x86-64 up to float summation order: 1e-6 on tau
-    for key in ("kendall_tau", "spearman", "ndcg"):
-        assert got[key] == pytest.approx(meta["metrics"]["test"][key], abs=1e-6)
-    assert got["kendall_tau"] > 0.5 and len(train) + len(test) < len(data.archs)
+    assert_recorded_test_metrics(ckpt, build_script.tnb101_data(space, task), build_script, 0.5)
 
 
 def test_screens_cells_outside_the_labelled_set():

@@ -293,11 +293,12 @@ def _relu_inputs(net: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
     each, in the contiguous layout (the authors' hooks, no sharing between modules)."""
     seen: list[torch.Tensor] = []
 
-    def hook(module, args, out):
-        seen.append(args[0].detach().reshape(x.shape[0], -1))
+    def hook(module, args):
+        # a pre-hook with a copy: an in-place ReLU overwrites its input during the call
+        seen.append(args[0].detach().clone().reshape(x.shape[0], -1))
 
     relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
-    handles = [m.register_forward_hook(hook) for m in relus]
+    handles = [m.register_forward_pre_hook(hook) for m in relus]
     try:
         with torch.no_grad():
             net.train()
@@ -323,12 +324,20 @@ def test_nwot_counts_every_relu_module_also_those_sharing_an_input(batch):
     # node 0 feeds three ReLU-conv-BN edges: three ReLU modules, one input tensor. The
     # engine computes that input's codes once but must count them three times.
     arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_1x1~2|"
+    # In float64: the engine runs channels-last, the reference the contiguous layout, and
+    # in float32 the two differ by up to ~3e-5 on a ReLU input while the smallest |input|
+    # here is ~5e-6, so a CPU with other kernels could flip a code. In float64 the layouts
+    # differ by ~1e-15 and the margin below makes the codes the same on any CPU.
     x, y = batch
-    net = small_net(arch)
+    x = x.double()
+    net = small_net(arch).double()
+    inputs = _relu_inputs(net, x)
+    assert min(float(inp.abs().min()) for inp in inputs) > 1e-9
     ours = score(net, x, y, ["nwot", "swap"])
-    # the kernel's entries are integer counts below 2**24: exact in both, so only the
-    # determinant's own rounding remains
-    assert ours["nwot"] == pytest.approx(_naswot_per_module(small_net(arch), x), rel=1e-12)
+    # the kernel's entries are integer counts: exact in both, so only the determinant's own
+    # rounding remains
+    reference = _naswot_per_module(small_net(arch).double(), x)
+    assert ours["nwot"] == pytest.approx(reference, rel=1e-12)
     # swap: distinct on/off patterns over the units of all ReLU modules together
-    patterns = {tuple(row.tolist()) for inp in _relu_inputs(net, x) for row in (inp > 0).T}
+    patterns = {tuple(row.tolist()) for inp in inputs for row in (inp > 0).T}
     assert ours["swap"] == len(patterns)

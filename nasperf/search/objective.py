@@ -223,7 +223,8 @@ class TableObjective(Objective):
         if suffixes.endswith(".parquet"):
             table = pd.read_parquet(path)
         elif suffixes.endswith((".csv", ".csv.gz")):
-            table = pd.read_csv(path)
+            # texts as written: a key of digits ("00120210") must not become the number 120210
+            table = pd.read_csv(path, dtype={arch_column: str})
         else:
             raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
         if arch_column not in table.columns:

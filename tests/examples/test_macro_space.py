@@ -240,3 +240,17 @@ def test_search_on_a_table_objective(table):
     assert history["best_value"].iloc[-1] == values.max()
     assert (history["regret"] >= 0).all()
     assert values.max() > table["test_acc"].quantile(0.9)
+
+
+def test_table_file_keeps_keys_of_digits(table, tmp_path):
+    # NAS-Bench-Macro's keys are digit strings with leading zeros ("00000000"): read from a
+    # CSV they must stay texts, not become numbers
+    from nasperf.search import TableObjective
+
+    path = tmp_path / "macro.csv"
+    table[["test_acc"]].rename_axis("arch").to_csv(path)
+    objective = TableObjective.from_file(path, "macro", "test_acc")
+    archs, value = objective.optimum()
+    assert value == table["test_acc"].max()
+    assert set(archs) == set(table.index[table["test_acc"] == value])
+    assert "00000000" in set(objective.candidates())

@@ -75,6 +75,10 @@ OLDEST_READABLE_FORMAT = 1
 REFERENCE_RTOL = 1e-5
 #: Finite spaces up to this size get a text -> architecture index (see ``Checkpoint``).
 MAX_INDEXED_SPACE = 200_000
+#: An indexed space's whole feature matrix (every architecture's encoding and zero-cost
+#: columns, float64) is kept when it takes at most this many bytes (NB201: 15,625 rows, a
+#: few MB), so that predicting a chunk of known architectures is one row gather.
+MAX_FEATURE_ROWS_BYTES = 64 * 2**20
 #: Architectures encoded and predicted at once by :meth:`Checkpoint.predict`: feature
 #: matrices / graph tensors of this many stay in the CPU caches (measured fastest on NB201;
 #: much larger chunks are up to 2-3 times slower), and memory does not grow with the input.
@@ -404,6 +408,7 @@ class Checkpoint:
         self._index: dict[str, Any] | None = None
         self._position: dict[int, int] = {}
         self._zc_rows: np.ndarray | None = None
+        self._feature_rows: np.ndarray | None = None
 
     @classmethod
     def from_predictor(
@@ -459,9 +464,11 @@ class Checkpoint:
     def _text_index(self) -> dict[str, Any]:
         """Canonical text -> architecture value of every cell of a small finite space (empty
         for other spaces), built on first use; with it, the value -> position map and the
-        zero-cost rows in enumeration order (so a chunk's zero-cost block is one gather)."""
+        zero-cost rows in enumeration order (so a chunk's zero-cost block is one gather) and,
+        where the predictor allows it (:meth:`_all_feature_rows`), every cell's feature row."""
         if self._index is None:
             self._index, self._position, self._zc_rows = {}, {}, None
+            self._feature_rows = None
             size = self.space.size
             if size is not None and size <= MAX_INDEXED_SPACE:
                 try:
@@ -482,7 +489,39 @@ class Checkpoint:
                     rows = table.index.get_indexer(texts)
                     if (rows >= 0).all():
                         self._zc_rows = table[cols].to_numpy(dtype=np.float64)[rows]
+                if cells:
+                    self._feature_rows = self._all_feature_rows(cells)
         return self._index
+
+    def _all_feature_rows(self, cells: list) -> np.ndarray | None:
+        """The predictor's feature matrix of ``cells`` (all of an indexed space), computed
+        by its own ``_prepare_predict`` (the same rows a ``predict`` call builds), or None
+        where that shortcut would not be the same computation: a predictor that is not a
+        plain numeric one (its own ``predict``, graph inputs, learning curves as input) or a
+        matrix over :data:`MAX_FEATURE_ROWS_BYTES`, or zero-cost features that the table does
+        not give for every cell."""
+        from nasperf.predictors.base import Predictor
+
+        p = self.predictor
+        plain = (
+            isinstance(p, Predictor)
+            and getattr(p, "numeric", False)
+            and getattr(p, "encoder_", None) is not None
+            and not getattr(p, "uses_learning_curves_", 0)
+            and type(p).predict is Predictor.predict
+            and type(p).predict_std is Predictor.predict_std
+        )
+        # zero-cost features only where the table scores every cell (TNB101's cover a few)
+        if not plain or (getattr(p, "uses_zero_cost_", None) and self._zc_rows is None):
+            return None
+        first = np.asarray(p._prepare_predict(cells[:1], self.side))
+        if first.ndim != 2 or len(cells) * first.shape[1] * 8 > MAX_FEATURE_ROWS_BYTES:
+            return None
+        parts = [
+            np.asarray(p._prepare_predict(cells[i : i + CHUNK], self.side), dtype=np.float64)
+            for i in range(0, len(cells), CHUNK)
+        ]
+        return np.ascontiguousarray(np.vstack(parts))
 
     def coerce(self, items: Sequence[Any]) -> tuple[list, list[int], list[tuple[int, str]]]:
         """Architecture values of ``items``, tolerating bad ones.
@@ -567,23 +606,38 @@ class Checkpoint:
         for start in range(0, n, step):
             part = values[start : start + step]
             stop = start + len(part)
-            side = self._side_for(part)
+            pos = self._positions(part)
+            if pos is not None and self._feature_rows is not None:
+                # every architecture of the chunk is indexed: its rows of the whole
+                # space's feature matrix are exactly what predict would build
+                X = self._feature_rows[pos]
+                if mean:
+                    mu[start:stop] = np.asarray(self.predictor._predict(X), np.float64).ravel()
+                if std:
+                    sd[start:stop] = np.asarray(self.predictor._predict_std(X), np.float64).ravel()
+                continue
+            side = self._side_for(part, pos)
             if mean:
                 mu[start:stop] = self.predictor.predict(part, **side)
             if std:
                 sd[start:stop] = self.predictor.predict_std(part, **side)
         return mu, sd
 
-    def _side_for(self, part: list) -> dict:
-        """Side information for a chunk: the zero-cost rows gathered by position where the
-        space is indexed (the same numbers the table lookup gives), else the table."""
+    def _positions(self, part: list) -> np.ndarray | None:
+        """Positions of a chunk's architectures in the index's enumeration, or None unless
+        every one of them is a value from the index."""
         self._text_index()
-        if self._zc_rows is None:
-            return self.side
+        if not self._position:
+            return None
         get = self._position.get
-        ids = map(id, part)
-        pos = np.fromiter(map(get, ids, repeat(-1)), dtype=np.int64, count=len(part))
-        if (pos < 0).any():
+        pos = np.fromiter(map(get, map(id, part), repeat(-1)), dtype=np.int64, count=len(part))
+        return None if (pos < 0).any() else pos
+
+    def _side_for(self, part: list, pos: np.ndarray | None) -> dict:
+        """Side information for a chunk: the zero-cost rows gathered by position (``pos``,
+        from :meth:`_positions`) where the space is indexed (the same numbers the table
+        lookup gives), else the table."""
+        if self._zc_rows is None or pos is None:
             return self.side
         return {**self.side, "zero_cost": self._zc_rows[pos]}
 

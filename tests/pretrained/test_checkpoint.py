@@ -352,3 +352,36 @@ def test_predict_accepts_texts_values_and_naslib_keys(tree_ckpt):
         tree_ckpt.predict([texts[0], "|nor_conv_3x3~0|"])
     with pytest.raises(AttributeError, match="no predictive uncertainty"):
         tree_ckpt.predict_std(texts)
+
+
+def test_indexed_chunks_are_the_predictors_own_predictions(tree_ckpt):
+    # Texts of an indexed space are predicted from rows of the whole space's feature matrix
+    # (one gather per chunk); that must be exactly what the predictor computes from freshly
+    # parsed values (a tree sums the same leaves), over more than one chunk.
+    from nasperf.pretrained.checkpoint import CHUNK
+
+    space = nasperf.get_space("nb201")
+    rng = np.random.default_rng(3)
+    texts = [space.to_string(space.random_architecture(rng)) for _ in range(CHUNK + 500)]
+    got = tree_ckpt.predict(texts)
+    assert tree_ckpt._feature_rows is not None and tree_ckpt._feature_rows.shape[0] == 15_625
+    fresh = [space.parse(t) for t in texts]  # not the index's objects: the general path
+    np.testing.assert_array_equal(got, tree_ckpt.predictor.predict(fresh, **tree_ckpt.side))
+
+
+def test_no_feature_shortcut_where_the_zero_cost_table_covers_part_of_the_space():
+    # A predictor fitted with zero-cost features, screening with a table of part of the
+    # space (as TransNAS-Bench-101's tables are): no whole-space matrix is built, covered
+    # cells are predicted as the predictor does, and an uncovered one is named as before.
+    archs, y = _archs_and_labels(600)
+    zc = load_zero_cost("nb201", "cifar10").loc[archs]
+    pred = predictors.get("xgb", space="nb201", random_state=0, n_estimators=20, max_depth=3)
+    pred.fit(archs[:400], y[:400], zero_cost=zc)
+    ckpt = pretrained.Checkpoint.from_predictor(pred, side={"zero_cost": zc})
+    got = ckpt.predict(archs[400:])
+    assert ckpt._position and ckpt._feature_rows is None
+    np.testing.assert_array_equal(got, pred.predict(archs[400:], zero_cost=zc))
+    space = nasperf.get_space("nb201")
+    outside = next(t for t in map(space.to_string, space.sample(700, seed=5)) if t not in zc.index)
+    with pytest.raises(ValueError, match="no row in the zero_cost table"):
+        ckpt.predict([outside])

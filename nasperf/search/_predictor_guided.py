@@ -165,7 +165,7 @@ class PredictorGuided(Optimizer):
         n_cands = None if context.candidates is None else len(context.candidates)
         if self.use_zero_cost and n_cands is not None and len(table) == n_cands:
             self.side_["zero_cost"] = table  # every candidate has the features
-        elif self.use_zero_cost and self._cheap_pool(table):
+        elif self.use_zero_cost and self._cheap_pool(context.space, table):
             # the predictor's features are computed for each architecture it sees
             self.extend_pool_ = True
             self.notes_.append(
@@ -175,11 +175,15 @@ class PredictorGuided(Optimizer):
         return tuple(proxies)
 
     @staticmethod
-    def _cheap_pool(table) -> bool:
-        """Whether the pool's proxies are cheap enough to compute for every candidate
-        (``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture)."""
+    def _cheap_pool(space, table) -> bool:
+        """Whether the pool's proxies are cheap enough to compute for every candidate: the
+        space's ``on_demand_proxies`` where it sets one (True / False), else at most
+        ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` recorded per architecture."""
         from ._proxy_pool import ON_DEMAND_MAX_SECONDS
 
+        declared = getattr(space, "on_demand_proxies", None)
+        if declared is not None:
+            return bool(declared)
         seconds = (table.attrs.get("settings") or {}).get("seconds_per_arch") or {}
         return 0 < sum(seconds.values()) <= ON_DEMAND_MAX_SECONDS
 

@@ -186,6 +186,10 @@ class NB301Space(SearchSpace[NB301Arch]):
     #: Warm starts without a packaged table compute data-free proxies on this many genotypes
     #: (a DARTS network takes about a second on one CPU core; see nasperf.search._proxy_pool).
     proxy_pool_size = 100
+    #: Its networks are too slow (~1 s each on one core) to score every candidate of a
+    #: search: predictor-guided searches keep the warm start only (see
+    #: ``nasperf.search._proxy_pool.ON_DEMAND_MAX_SECONDS``), on any machine.
+    on_demand_proxies = False
     ops = (*DARTS_OPS, SUM_LABEL)
     operations = DARTS_OPS
     arch_type = NB301Arch

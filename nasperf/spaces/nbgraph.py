@@ -325,6 +325,10 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
     #: take ~1.3 s per GNN on the packaged Cora graph on one core (~5 s on CiteSeer's 3,703
     #: features), so 1,000 would hold the first search for ~20 min or more.
     proxy_pool_size = 100
+    #: Its networks are too slow (~1 s each on one core) to score every candidate of a
+    #: search: predictor-guided searches keep the warm start only (see
+    #: ``nasperf.search._proxy_pool.ON_DEMAND_MAX_SECONDS``), on any machine.
+    on_demand_proxies = False
     #: Dataset whose network :meth:`build_network` builds when none is named.
     default_dataset = "cora"
 

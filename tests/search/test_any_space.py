@@ -297,3 +297,29 @@ def test_proxy_tables_carry_the_recorded_seconds(cache):
     )
     (uncached,) = compute(ChainSpace(), CHAIN_ARCHS[:1], "params", cache=None).attrs["seconds"]
     assert uncached > 0  # measured now
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_space_can_decide_on_demand_proxies_whatever_the_machine(
+    cache, chain8, monkeypatch, declared
+):
+    # a space's own on_demand_proxies wins over the measured seconds per network (which
+    # depend on the machine): on a space that says False nothing is computed beyond the
+    # pool even with no bound, and one that says True gets the features with a zero bound
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", 0.0 if declared else float("inf"))
+    monkeypatch.setattr(Chain8Space, "on_demand_proxies", declared, raising=False)
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
+    h = run(opt, objective=chain8, budget=6, seed=0)
+    extended = any("predictor sees" in n for n in h.attrs["notes"])
+    assert extended == declared
+    assert ("zero_cost" in opt.side_) == declared
+    assert (len(opt.zero_cost_) > 12) == declared
+
+
+def test_slow_benchmark_spaces_keep_the_warm_start_only():
+    from nasperf.spaces.nb301 import NB301Space
+    from nasperf.spaces.nbgraph import NBGraphSpace
+
+    assert NB301Space.on_demand_proxies is False and NBGraphSpace.on_demand_proxies is False

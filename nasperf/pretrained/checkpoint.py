@@ -77,8 +77,11 @@ REFERENCE_RTOL = 1e-5
 MAX_INDEXED_SPACE = 200_000
 #: An indexed space's whole feature matrix (every architecture's encoding and zero-cost
 #: columns, float64) is kept when it takes at most this many bytes (NB201: 15,625 rows, a
-#: few MB), so that predicting a chunk of known architectures is one row gather.
+#: few MB), so that predicting a chunk of known architectures is one row gather. It is built
+#: by the first call that predicts at least ``FEATURE_ROWS_MIN_CALL`` architectures
+#: (screening), not by small ones such as the reference check on load.
 MAX_FEATURE_ROWS_BYTES = 64 * 2**20
+FEATURE_ROWS_MIN_CALL = 2048
 #: Architectures encoded and predicted at once by :meth:`Checkpoint.predict`: feature
 #: matrices / graph tensors of this many stay in the CPU caches (measured fastest on NB201;
 #: much larger chunks are up to 2-3 times slower), and memory does not grow with the input.
@@ -408,7 +411,9 @@ class Checkpoint:
         self._index: dict[str, Any] | None = None
         self._position: dict[int, int] = {}
         self._zc_rows: np.ndarray | None = None
+        self._cells: list = []  # the index's architectures, in enumeration order
         self._feature_rows: np.ndarray | None = None
+        self._feature_rows_built = False
 
     @classmethod
     def from_predictor(
@@ -464,11 +469,10 @@ class Checkpoint:
     def _text_index(self) -> dict[str, Any]:
         """Canonical text -> architecture value of every cell of a small finite space (empty
         for other spaces), built on first use; with it, the value -> position map and the
-        zero-cost rows in enumeration order (so a chunk's zero-cost block is one gather) and,
-        where the predictor allows it (:meth:`_all_feature_rows`), every cell's feature row."""
+        zero-cost rows in enumeration order (so a chunk's zero-cost block is one gather)."""
         if self._index is None:
             self._index, self._position, self._zc_rows = {}, {}, None
-            self._feature_rows = None
+            self._cells = []
             size = self.space.size
             if size is not None and size <= MAX_INDEXED_SPACE:
                 try:
@@ -489,22 +493,27 @@ class Checkpoint:
                     rows = table.index.get_indexer(texts)
                     if (rows >= 0).all():
                         self._zc_rows = table[cols].to_numpy(dtype=np.float64)[rows]
-                if cells:
-                    self._feature_rows = self._all_feature_rows(cells)
+                self._cells = cells
         return self._index
 
-    def _all_feature_rows(self, cells: list) -> np.ndarray | None:
-        """The predictor's feature matrix of ``cells`` (all of an indexed space), computed
-        by its own ``_prepare_predict`` (the same rows a ``predict`` call builds), or None
-        where that shortcut would not be the same computation: a predictor that is not a
-        plain numeric one (its own ``predict``, graph inputs, learning curves as input) or a
-        matrix over :data:`MAX_FEATURE_ROWS_BYTES`, or zero-cost features that the table does
-        not give for every cell."""
+    def _all_feature_rows(self) -> np.ndarray | None:
+        """The predictor's feature matrix of every architecture of the indexed space (in
+        enumeration order), built once by its own ``_prepare_predict`` (the same rows a
+        ``predict`` call builds), or None where that shortcut would not be the same
+        computation: a predictor that is not a plain numeric one (its own ``predict``, graph
+        inputs, learning curves as input), a matrix over :data:`MAX_FEATURE_ROWS_BYTES`, or
+        zero-cost features that the table does not give for every cell."""
+        if self._feature_rows_built:
+            return self._feature_rows
+        self._feature_rows_built = True
         from nasperf.predictors.base import Predictor
 
+        self._text_index()
+        cells = self._cells
         p = self.predictor
         plain = (
-            isinstance(p, Predictor)
+            bool(cells)
+            and isinstance(p, Predictor)
             and getattr(p, "numeric", False)
             and getattr(p, "encoder_", None) is not None
             and not getattr(p, "uses_learning_curves_", 0)
@@ -521,7 +530,8 @@ class Checkpoint:
             np.asarray(p._prepare_predict(cells[i : i + CHUNK], self.side), dtype=np.float64)
             for i in range(0, len(cells), CHUNK)
         ]
-        return np.ascontiguousarray(np.vstack(parts))
+        self._feature_rows = np.ascontiguousarray(np.vstack(parts))
+        return self._feature_rows
 
     def coerce(self, items: Sequence[Any]) -> tuple[list, list[int], list[tuple[int, str]]]:
         """Architecture values of ``items``, tolerating bad ones.
@@ -603,14 +613,15 @@ class Checkpoint:
         mu = np.empty(n, dtype=np.float64) if mean else None
         sd = np.empty(n, dtype=np.float64) if std else None
         step = CHUNK if getattr(self.predictor, "numeric", True) else GRAPH_CHUNK
+        rows = self._all_feature_rows() if n >= FEATURE_ROWS_MIN_CALL else self._feature_rows
         for start in range(0, n, step):
             part = values[start : start + step]
             stop = start + len(part)
             pos = self._positions(part)
-            if pos is not None and self._feature_rows is not None:
+            if pos is not None and rows is not None:
                 # every architecture of the chunk is indexed: its rows of the whole
                 # space's feature matrix are exactly what predict would build
-                X = self._feature_rows[pos]
+                X = rows[pos]
                 if mean:
                     mu[start:stop] = np.asarray(self.predictor._predict(X), np.float64).ravel()
                 if std:

@@ -379,7 +379,7 @@ def test_no_feature_shortcut_where_the_zero_cost_table_covers_part_of_the_space(
     pred.fit(archs[:400], y[:400], zero_cost=zc)
     ckpt = pretrained.Checkpoint.from_predictor(pred, side={"zero_cost": zc})
     got = ckpt.predict(archs[400:])
-    assert ckpt._position and ckpt._feature_rows is None
+    assert ckpt._position and ckpt._all_feature_rows() is None
     np.testing.assert_array_equal(got, pred.predict(archs[400:], zero_cost=zc))
     space = nasperf.get_space("nb201")
     outside = next(t for t in map(space.to_string, space.sample(700, seed=5)) if t not in zc.index)

@@ -101,6 +101,11 @@ def test_zero_cost_side_information_requires_coverage():
     nasperf.datasets.clear_cache()
 
 
+#: The packaged NB201 proxies: data-free for every dataset, the image ones for CIFAR-10/100.
+NB201_DATA_FREE = {"synflow", "l2_norm", "params", "flops"}
+NB201_WITH_IMAGES = {"nwot", "jacov", "snip", "grad_norm", "fisher"}
+
+
 def test_task_metadata_names_target_direction_size_and_side_information():
     # the rows available_tasks() is made of, on tables that load in well under a second
     row = benchmark_metadata("tnb101_micro", "room_layout")
@@ -108,7 +113,10 @@ def test_task_metadata_names_target_direction_size_and_side_information():
     assert row["size"] == 711 and "jacov" in row["zero_cost_proxies"]
     nb201 = benchmark_metadata("nb201", "cifar100")
     assert nb201["learning_curves"] == ["12ep"] and nb201["size"] == 15_625
-    assert set(nb201["zero_cost_proxies"]) == {"synflow", "l2_norm", "params", "flops"}
+    assert set(nb201["zero_cost_proxies"]) == NB201_DATA_FREE | NB201_WITH_IMAGES
+    # ImageNet16-120 has no images here: data-free proxies only
+    inet = benchmark_metadata("nb201", "ImageNet16-120")
+    assert set(inet["zero_cost_proxies"]) == NB201_DATA_FREE
 
 
 @pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)
@@ -127,7 +135,7 @@ def test_available_tasks_lists_every_dataset_of_every_benchmark():
     assert row["size"] == 711 and "jacov" in row["zero_cost_proxies"]
     nb201 = tasks.set_index("task").loc["nb201/cifar100"]
     assert nb201["learning_curves"] == ["12ep"] and nb201["size"] == 15_625
-    assert set(nb201["zero_cost_proxies"]) == {"synflow", "l2_norm", "params", "flops"}
+    assert set(nb201["zero_cost_proxies"]) == NB201_DATA_FREE | NB201_WITH_IMAGES
     assert tasks["higher_is_better"].all()
 
 

@@ -115,7 +115,7 @@ def _vs_floor(ckpt, texts, threads: int, repeat: int) -> dict:
     values = ckpt._values(texts)
     step = CHUNK if getattr(pred, "numeric", True) else GRAPH_CHUNK
     chunks = [values[i : i + step] for i in range(0, len(values), step)]
-    inputs = [pred._prepare_predict(c, ckpt._side_for(c, ckpt._positions(c))) for c in chunks]
+    inputs = [pred._prepare_predict(c, ckpt._side_for(ckpt._positions(c))) for c in chunks]
     if getattr(pred, "numeric", True):
         pred.model_.set_param({"nthread": threads})
 

@@ -627,7 +627,7 @@ class Checkpoint:
                 if std:
                     sd[start:stop] = np.asarray(self.predictor._predict_std(X), np.float64).ravel()
                 continue
-            side = self._side_for(part, pos)
+            side = self._side_for(pos)
             if mean:
                 mu[start:stop] = self.predictor.predict(part, **side)
             if std:
@@ -644,7 +644,7 @@ class Checkpoint:
         pos = np.fromiter(map(get, map(id, part), repeat(-1)), dtype=np.int64, count=len(part))
         return None if (pos < 0).any() else pos
 
-    def _side_for(self, part: list, pos: np.ndarray | None) -> dict:
+    def _side_for(self, pos: np.ndarray | None) -> dict:
         """Side information for a chunk: the zero-cost rows gathered by position (``pos``,
         from :meth:`_positions`) where the space is indexed (the same numbers the table
         lookup gives), else the table."""

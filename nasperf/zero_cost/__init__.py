@@ -30,6 +30,7 @@ from .contract import check_call
 from .engine import (
     PROXIES,
     Context,
+    NetworkState,
     Proxy,
     ProxyInputs,
     ProxyResult,
@@ -107,8 +108,9 @@ def score_details(
     if targets is None and needs_targets:
         raise ValueError(f"proxies {needs_targets} need targets (labels of the inputs)")
     single = {n: p for n, p in chosen.items() if not p.population}
-    check_call(network, batch, targets, single or chosen, loss_fn, seed)
-    results = run_proxies(network, batch, targets, single, loss_fn, seed)
+    state = NetworkState(network)  # one walk of the module tree for the whole call
+    check_call(network, batch, targets, single or chosen, loss_fn, seed, state)
+    results = run_proxies(network, batch, targets, single, loss_fn, seed, state)
     for name, proxy in chosen.items():
         if proxy.population:
             results[name] = ProxyResult(

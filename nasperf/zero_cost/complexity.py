@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from nasperf.spaces.complexity import Complexity, count_complexity
 
-from .engine import PROXIES, Context, Proxy, _train_mode
+from .engine import PROXIES, Context, Proxy
 
 
 def _complexity(ctx: Context) -> Complexity:
@@ -26,7 +26,7 @@ def _complexity(ctx: Context) -> Complexity:
 
     def count() -> Complexity:
         # count_complexity restores only the top-level flag; keep every module's own flag.
-        with _train_mode(ctx.network, False):
+        with ctx.train_mode(False):
             if not batch.coupled and not batch.args:
                 return count_complexity(ctx.network, (1, *ctx.inputs.shape[1:]))
             if not batch.coupled:

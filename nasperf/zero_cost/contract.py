@@ -26,11 +26,10 @@ from collections.abc import Callable, Mapping
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from nasperf.errors import short_repr
 
-from .engine import Proxy, ProxyInputs, _train_mode
+from .engine import NetworkState, Proxy, ProxyInputs, _train_mode
 
 __all__ = ["check_call"]
 
@@ -51,11 +50,13 @@ def check_call(
     proxies: Mapping[str, Proxy],
     loss_fn: Callable | None,
     seed: object,
+    state: NetworkState | None = None,
 ) -> None:
     """Raise ``TypeError`` / ``ValueError`` naming the argument that breaks the contract.
 
     ``batch`` is the inputs as :func:`~nasperf.zero_cost.engine.as_proxy_inputs` read them;
-    ``proxies`` are the resolved proxies (name -> instance) that will run.
+    ``proxies`` are the resolved proxies (name -> instance) that will run; ``state`` the
+    network's walk when the caller has it (it is the same walk the passes use).
     """
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
@@ -82,7 +83,9 @@ def check_call(
     if not bool(torch.isfinite(x).all()):
         bad = int((~torch.isfinite(x)).sum())
         raise ValueError(f"inputs hold {bad} NaN / inf value(s); every input must be finite")
-    if not any(True for _ in network.parameters()):
+    if state is None:
+        state = NetworkState(network)
+    if not state.params:
         raise ValueError(
             f"network ({type(network).__name__}) has no parameters; zero-cost proxies score "
             "a network's weights"
@@ -107,7 +110,7 @@ def check_call(
     # (graph nodes) cannot be sliced: the whole input, as the proxies run it.
     probe = batch if batch.coupled else batch.part(0, min(n, 2))
     m = probe.x.shape[0]
-    logits = _forward(network, probe, train=reads_data)
+    logits = _forward(state, probe, train=reads_data)
     if not (
         isinstance(logits, torch.Tensor)
         and logits.dim() == 2
@@ -156,15 +159,15 @@ def check_call(
             )
 
 
-def _forward(network: nn.Module, batch: ProxyInputs, *, train: bool) -> object:
+def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
     """``network(*inputs)`` without gradients, on private copies of its buffers, with every
     module's training flag restored afterwards: the network is left as it was."""
-    state = {n: p.detach() for n, p in network.named_parameters()}
-    state.update({n: b.clone() for n, b in network.named_buffers()})
-    mode = _train_mode(network, True) if train else _train_mode(network, False)
+    tensors = {n: p.detach() for n, p in state.params.items()}
+    tensors.update({n: b.clone() for n, b in state.buffers.items()})
+    mode = _train_mode(state.network, train, [m for _, m in state.modules])
     try:
         with mode, torch.no_grad():
-            return functional_call(network, state, (batch.x, *batch.args))
+            return state.call(tensors, (batch.x, *batch.args))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise ValueError(
             f"network(inputs) failed on inputs {_shape(batch.x)}: {_first_line(err)}"

@@ -6,7 +6,8 @@ the engine runs every distinct pass once for all requested proxies and hands eac
 :class:`Context` holding the results.
 
 The caller's network is never changed: passes run through
-:func:`torch.func.functional_call` on private tensors (detached aliases of the parameters for
+:meth:`NetworkState.call` (``functional_call``'s tensor swap over one walk of the module
+tree per scoring call) on private tensors (detached aliases of the parameters for
 gradient passes, fresh copies where values change, e.g. synflow's absolute weights or zen's
 Gaussian ones), so weights, buffers (BatchNorm running statistics), ``requires_grad`` and
 ``.grad`` of the caller's parameters stay as they were. Forward hooks and train mode are set
@@ -35,13 +36,13 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from nasperf.registry import Registry
 
 __all__ = [
     "PROXIES",
     "Context",
+    "NetworkState",
     "Proxy",
     "ProxyInputs",
     "ProxyResult",
@@ -276,17 +277,92 @@ def as_proxy_inputs(inputs: Any) -> ProxyInputs:
     )
 
 
+class NetworkState:
+    """A network's modules, parameters and buffers from one walk, for one scoring call.
+
+    Every pass of a call runs the same network: walking its module tree once (instead of
+    once per ``named_parameters`` / ``named_buffers`` / ``modules`` call and per
+    ``functional_call``) and swapping private tensors straight into the modules' parameter
+    and buffer slots keeps the per-pass Python overhead small (on an NB201 network,
+    ~270 modules, the walks and swaps cost as much as synflow's own float64 pass). Built
+    afresh for every call, so a network changed between calls is read as it is now.
+
+    Attributes
+    ----------
+    modules : list of (str, Module)
+        ``network.named_modules()`` (each module once).
+    params, buffers : dict of str -> Tensor
+        ``dict(network.named_parameters())`` / ``dict(network.named_buffers())``: qualified
+        names, a tensor shared by several modules (tied weights) under its first name.
+    """
+
+    def __init__(self, network: nn.Module) -> None:
+        self.network = network
+        self.modules: list[tuple[str, nn.Module]] = list(network.named_modules())
+        self.params: dict[str, torch.Tensor] = {}
+        self.buffers: dict[str, torch.Tensor] = {}
+        # (the module's _parameters or _buffers dict, local name, qualified name of the
+        # tensor held there): every slot, tied ones included, as functional_call's
+        # tie_weights=True fills them
+        self._slots: list[tuple[dict, str, str]] = []
+        first: dict[int, str] = {}
+        for prefix, m in self.modules:
+            for kind, out in ((m._parameters, self.params), (m._buffers, self.buffers)):
+                for local, t in kind.items():
+                    if t is None:
+                        continue
+                    full = f"{prefix}.{local}" if prefix else local
+                    name = first.setdefault(id(t), full)
+                    if name == full:
+                        out[full] = t
+                    self._slots.append((kind, local, name))
+
+    @contextlib.contextmanager
+    def swapped(self, tensors: Mapping[str, torch.Tensor]) -> Iterator[None]:
+        """Hold ``tensors`` (qualified name -> tensor, names of :attr:`params` /
+        :attr:`buffers`) in the network's slots for the block (every slot of a tied tensor),
+        the network's own tensors back after it, whatever happens."""
+        swapped: list[tuple[dict, str, torch.Tensor]] = []
+        try:
+            for slot, local, name in self._slots:
+                t = tensors.get(name)
+                if t is not None:
+                    swapped.append((slot, local, slot[local]))
+                    slot[local] = t
+            yield
+        finally:
+            for slot, local, orig in reversed(swapped):
+                slot[local] = orig
+
+    def call(self, tensors: Mapping[str, torch.Tensor], args: tuple) -> Any:
+        """``network(*args)`` with ``tensors`` in place of its own (a leaner
+        :func:`torch.func.functional_call` over the walk already made)."""
+        with self.swapped(tensors):
+            return self.network(*args)
+
+
 @contextlib.contextmanager
-def _train_mode(network: nn.Module, mode: bool) -> Iterator[None]:
-    """Set every module's training flag to ``mode``; restore each module's own flag after."""
-    flags = [(m, m.training) for m in network.modules()]
+def _train_mode(
+    network: nn.Module, mode: bool, modules: Iterable[nn.Module] | None = None
+) -> Iterator[None]:
+    """Set every module's training flag to ``mode``; restore each module's own flag after.
+
+    ``modules``: the network's modules when already listed (:attr:`NetworkState.modules`).
+    The flag is a plain attribute: it is written with ``object.__setattr__``, as
+    ``nn.Module.__setattr__`` would end up doing after its checks for parameters, buffers
+    and submodules, which cannot apply to ``training``.
+    """
+    mods = list(network.modules()) if modules is None else list(modules)
+    flags = [(m, m.training) for m in mods]
     try:
-        for m, _ in flags:
-            m.training = mode
+        for m, flag in flags:
+            if flag is not mode:
+                object.__setattr__(m, "training", mode)
         yield
     finally:
         for m, flag in flags:
-            m.training = flag
+            if m.training is not flag:
+                object.__setattr__(m, "training", flag)
 
 
 @contextlib.contextmanager
@@ -334,11 +410,24 @@ class Context:
     #: The forward arguments and the scored rows (``inputs`` is ``batch.x``; ``targets`` are
     #: the scored rows' labels).
     batch: ProxyInputs | None = None
+    #: The network's walk for this call (built here when not given).
+    state: NetworkState | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.batch is None:
             self.batch = ProxyInputs(self.inputs)
+        if self.state is None:
+            self.state = NetworkState(self.network)
+
+    @property
+    def modules(self) -> list[nn.Module]:
+        """Every module of the network (each once), in ``network.modules()`` order."""
+        return [m for _, m in self.state.modules]
+
+    def train_mode(self, mode: bool) -> contextlib.AbstractContextManager[None]:
+        """Every module's training flag set to ``mode`` for the block, restored after."""
+        return _train_mode(self.network, mode, self.modules)
 
     @property
     def n_samples(self) -> int:
@@ -349,15 +438,12 @@ class Context:
     @property
     def params(self) -> dict[str, torch.Tensor]:
         """The caller's parameters by qualified name (shared storage, never written)."""
-        if "params" not in self._cache:
-            self._cache["params"] = dict(self.network.named_parameters())
-        return self._cache["params"]
+        return self.state.params
 
     @property
     def buffers(self) -> dict[str, torch.Tensor]:
-        if "buffers" not in self._cache:
-            self._cache["buffers"] = dict(self.network.named_buffers())
-        return self._cache["buffers"]
+        """The caller's buffers by qualified name (shared storage, never written)."""
+        return self.state.buffers
 
     @property
     def prunable(self) -> list[tuple[str, nn.Module]]:
@@ -367,7 +453,7 @@ class Context:
             names = {id(p): n for n, p in self.params.items()}
             self._cache["prunable"] = [
                 (names[id(w)], m)
-                for _, m in prunable_layers(self.network)
+                for _, m in self.state.modules
                 for w in (getattr(m, local) for local in scored_weights(m))
                 if id(w) in names
             ]
@@ -400,7 +486,7 @@ class Context:
         if buffers is None:
             buffers = self.private_buffers()
         batch = self.batch if batch is None else batch
-        out = functional_call(self.network, {**params, **buffers}, (x, *batch.args))
+        out = self.state.call({**params, **buffers}, (x, *batch.args))
         return batch.select(out)
 
     def fast_params(self) -> dict[str, torch.Tensor]:
@@ -458,6 +544,26 @@ def _pack_bits(active: torch.Tensor, word: int = 31) -> torch.Tensor:
     return torch.stack(words, 1)
 
 
+def _agreement_kernel(units: torch.Tensor) -> torch.Tensor:
+    """(N, M) ReLU outputs (non-negative) per sample -> the (N, N) float64 kernel of
+    agreements of their binary codes ``c = output > 0`` (= input > 0): for samples ``i`` and
+    ``j``, the units where both are active plus those where both are inactive,
+    ``2 G_ij + M - G_ii - G_jj`` with ``G = c c^T`` (one matrix product instead of two).
+
+    ``G`` holds integer counts up to ``M``: exact in float32 below 2**24 units, so float64
+    is used only beyond that.
+    """
+    # On non-negative values sign() is the 0/1 code in one pass (a comparison then a cast
+    # costs two passes over the activations).
+    codes = torch.sign(units)
+    dtype = torch.float32 if units.shape[1] < 2**24 else torch.float64
+    if codes.dtype != dtype:
+        codes = codes.to(dtype)
+    gram = (codes @ codes.T).to(torch.float64)
+    ones = gram.diagonal()
+    return 2.0 * gram + units.shape[1] - ones[:, None] - ones[None, :]
+
+
 def train_pass(ctx: Context) -> TrainPass:
     """One forward of the caller's network in train mode on the data, then the backward
     passes the requested taps need, all on private tensors."""
@@ -466,7 +572,6 @@ def train_pass(ctx: Context) -> TrainPass:
 
 def _train_pass(ctx: Context) -> TrainPass:
     taps = ctx.taps
-    net = ctx.network
     want_grad = bool(taps & {"grad", "fisher", "hessian"})
     want_input = "input_grad" in taps
     weight_names = [n for n, _ in ctx.prunable]
@@ -525,16 +630,11 @@ def _train_pass(ctx: Context) -> TrainPass:
                 # units in (H, W, C) order: a view, not a copy; the kernel sums over units
                 # and swap counts distinct unit patterns, so the order does not matter
                 rows = rows.permute(0, 2, 3, 1)
-            active = rows.reshape(rows.shape[0], -1) > 0
+            flat = rows.reshape(rows.shape[0], -1)
             if "relu_codes" in taps:
-                a = active.to(torch.float32)
-                d = a.shape[1]
-                ones = a.sum(1, dtype=torch.float64)
-                # agreements of codes i and j: matches of ones plus matches of zeros
-                k = 2.0 * (a @ a.T).to(torch.float64) + d - ones[:, None] - ones[None, :]
-                kernel.append(k)
+                kernel.append(k := _agreement_kernel(flat))
             if "swap" in taps:
-                codes = _pack_bits(active)
+                codes = _pack_bits(flat > 0)
                 swap_codes.append(codes)
             n_relu += 1
         if key is not None:
@@ -548,7 +648,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         else:
             feats.append(None)
 
-    modules = dict(net.named_modules())
+    modules = dict(ctx.state.modules)
     prunable_modules = ctx.prunable_modules() if "fisher" in taps else []
     relu_modules = (
         [m for m in modules.values() if isinstance(m, RELUS)]
@@ -558,7 +658,7 @@ def _train_pass(ctx: Context) -> TrainPass:
     feature_modules = list(modules.values()) if "features" in taps else []
     grad_ctx = torch.enable_grad() if (want_grad or want_input) else torch.no_grad()
     with (
-        _train_mode(net, True),
+        ctx.train_mode(True),
         _hooks(prunable_modules, prunable_hook),
         _hooks(relu_modules, relu_hook),
         _hooks(feature_modules, feature_hook),
@@ -637,11 +737,13 @@ def run_proxies(
     proxies: Mapping[str, Proxy],
     loss_fn: Callable | None,
     seed: int,
+    state: NetworkState | None = None,
 ) -> dict[str, ProxyResult]:
     """Compute ``proxies`` (name -> instance) on one network, sharing passes between them.
 
     ``inputs``: anything :func:`as_proxy_inputs` takes; ``targets`` one label per input row
-    (per node of a graph), restricted here to the scored rows.
+    (per node of a graph), restricted here to the scored rows; ``state`` the network's walk
+    when the caller already made it (:class:`NetworkState`).
     """
     import time
 
@@ -657,6 +759,7 @@ def run_proxies(
         seed=seed,
         taps=taps,
         batch=batch,
+        state=state,
     )
     out: dict[str, ProxyResult] = {}
     for name, proxy in proxies.items():

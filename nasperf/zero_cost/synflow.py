@@ -28,7 +28,6 @@ from .engine import (
     ProxyInputs,
     UndefinedProxyError,
     _hooks,
-    _train_mode,
     fast_layout,
 )
 
@@ -63,8 +62,8 @@ class Synflow(Proxy):
         }
         shape = ctx.inputs.shape if ctx.batch.coupled else (1, *ctx.inputs.shape[1:])
         x = fast_layout(torch.ones(shape, dtype=torch.float64, device=ctx.inputs.device))
-        bns = [m for m in ctx.network.modules() if isinstance(m, nn.modules.batchnorm._NormBase)]
-        with _train_mode(ctx.network, False), _hooks(bns, _bypass), torch.enable_grad():
+        bns = [m for m in ctx.modules if isinstance(m, nn.modules.batchnorm._NormBase)]
+        with ctx.train_mode(False), _hooks(bns, _bypass), torch.enable_grad():
             out = ctx.call(x, params, buffers, batch=None if ctx.batch.coupled else _one(ctx))
             weights = [params[n] for n in names]
             grads = torch.autograd.grad(out.sum(), weights, allow_unused=True)

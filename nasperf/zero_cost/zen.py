@@ -32,7 +32,6 @@ from .engine import (
     Proxy,
     UndefinedProxyError,
     _hooks,
-    _train_mode,
     fast_layout,
 )
 
@@ -45,7 +44,7 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
     scored: dict[int, list[str]] = {}
     for name, m in ctx.prunable:
         scored.setdefault(id(m), []).append(name)
-    for m in ctx.network.modules():
+    for m in ctx.modules:
         w, b = getattr(m, "weight", None), getattr(m, "bias", None)
         if id(m) in scored:
             for name in scored[id(m)]:
@@ -71,14 +70,13 @@ class Zen(Proxy):
     mixup_gamma = 1e-2
 
     def compute(self, ctx: Context) -> float:
-        net = ctx.network
         gen = torch.Generator().manual_seed(ctx.seed)
         params = _gaussian_params(ctx, gen)
         shape = tuple(ctx.inputs.shape)
         dtype = ctx.inputs.dtype if ctx.inputs.is_floating_point() else torch.float32
         x = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
         e = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
-        pools = [m for m in net.modules() if isinstance(m, _POOLS)]
+        pools = [m for m in ctx.modules if isinstance(m, _POOLS)]
         last_pool = pools[-1:] if pools else []
         feats: list[torch.Tensor] = []
 
@@ -88,12 +86,12 @@ class Zen(Proxy):
         # Private buffers: the two train-mode forwards update these running statistics (with
         # each layer's own momentum), exactly as the authors' code reads them afterwards.
         buffers = ctx.private_buffers()
-        with _train_mode(net, True), _hooks(last_pool, pool_hook), torch.no_grad():
+        with ctx.train_mode(True), _hooks(last_pool, pool_hook), torch.no_grad():
             out1 = ctx.call(x, params, buffers)
             out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
         log_bn = [
             torch.log(torch.sqrt(buffers[f"{name}.running_var"].to(torch.float64).mean()))
-            for name, m in net.named_modules()
+            for name, m in ctx.state.modules
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and f"{name}.running_var" in buffers
         ]
         if last_pool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from .engine import PROXIES, Context, Proxy, UndefinedProxyError, _train_mode, fast_layout
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, fast_layout
 
 
 @PROXIES.register("zico")
@@ -44,7 +44,7 @@ class ZiCo(Proxy):
             params[k] = params[k].requires_grad_(True)
         weights = [params[k] for k in names]
         per_split: list[list[torch.Tensor]] = []
-        with _train_mode(ctx.network, True), torch.enable_grad():
+        with ctx.train_mode(True), torch.enable_grad():
             for sp in range(self.splits):
                 st, en = sp * n // self.splits, (sp + 1) * n // self.splits
                 part = ctx.batch.part(st, en)

@@ -10,9 +10,12 @@ For ``--cells`` random NAS-Bench-201 cells (C=16, N=5, CIFAR-10 head, 64 CIFAR-1
   script's own minimal implementation of NASWOT's published algorithm (Mellor et al. 2021:
   binary ReLU codes per input, ``K = c c^T + (1 - c)(1 - c)^T`` summed over ReLUs,
   ``slogdet``), labelled "bench reference";
-* the floor: one forward, and one forward + backward (cross-entropy, ``loss.backward()``), of
-  a copy of the same network on the same batch in train mode, channels-last layout (the
-  faster layout for oneDNN's CPU kernels), as plain torch calls.
+* the floor: one forward, one forward + backward to the input only (``d sum(logits) / dx``,
+  no weight gradients: what jacov needs), and one forward + backward (cross-entropy,
+  ``loss.backward()``), of a copy of the same network on the same batch in train mode,
+  channels-last layout (the faster layout for oneDNN's CPU kernels), as plain torch calls.
+  ``reference / floor`` ("speed-up at its floor") is the most speed-up a proxy that must
+  compute that pass can show: a target above it needs less work than a plain pass.
 
 Per cell and proxy the two implementations alternate (which one goes first alternates too);
 one untimed warm-up round first lets oneDNN create its kernels. Printed: the median seconds
@@ -118,17 +121,42 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - t, value
 
 
-def _floors(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Seconds of one forward and of one forward + backward (plain torch, channels-last)."""
+#: Which floor bounds each proxy from below (what it must compute at the least): nwot one
+#: forward; jacov a forward and a backward to the input only (no weight gradients); the
+#: gradient proxies a forward and a full backward. ``reference / floor`` is then the most
+#: speed-up a proxy can show against the reference while computing what it has to.
+FLOOR_OF = {
+    "nwot": "fwd",
+    "jacov": "fwd_input",
+    "grad_norm": "fwd_bwd",
+    "snip": "fwd_bwd",
+    "fisher": "fwd_bwd",
+    "grasp": "fwd_bwd",
+}
+
+
+def _floors(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Seconds of one forward, one forward + backward to the input only, and one forward +
+    full backward (plain torch, channels-last, train mode)."""
     net = copy.deepcopy(net).to(memory_format=torch.channels_last).train()
     xc = x.contiguous(memory_format=torch.channels_last)
+    out = {}
     t = time.perf_counter()
     with torch.no_grad():
         net(xc)
-    fwd = time.perf_counter() - t
+    out["fwd"] = time.perf_counter() - t
+    for p in net.parameters():
+        p.requires_grad_(False)
+    xg = xc.clone().requires_grad_(True)
+    t = time.perf_counter()
+    torch.autograd.grad(net(xg).sum(), xg)
+    out["fwd_input"] = time.perf_counter() - t
+    for p in net.parameters():
+        p.requires_grad_(True)
     t = time.perf_counter()
     nn.functional.cross_entropy(net(xc), y).backward()
-    return fwd, time.perf_counter() - t
+    out["fwd_bwd"] = time.perf_counter() - t
+    return out
 
 
 def main() -> None:
@@ -136,7 +164,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 cells, 1 cell for all proxies")
     ap.add_argument("--cells", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--all-cells", type=int, default=2, help="cells for the all-proxy table")
+    ap.add_argument(
+        "--all-cells", type=int, default=2, help="cells for the all-proxy table (0: skip it)"
+    )
     ap.add_argument("--proxies", default=None, help="comma list of side-by-side proxies")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -160,14 +190,14 @@ def main() -> None:
     t_ref: dict[str, list[float]] = {p: [] for p in [*pairs, "8-proxy set"]}
     v_ours: dict[str, list[float]] = {p: [] for p in pairs}
     v_ref: dict[str, list[float]] = {p: [] for p in pairs}
-    fwd, fwdbwd = [], []
+    floors: dict[str, list[float]] = {"fwd": [], "fwd_input": [], "fwd_bwd": []}
     for i, net in enumerate([nets[0], *nets[:n_cells]]):
         warm = i == 0  # the first round only warms oneDNN's kernel caches up
         ref_net = copy.deepcopy(net)  # the reference adds attributes and resets train()
-        f, fb = _floors(net, x, y)
+        f = _floors(net, x, y)
         if not warm:
-            fwd.append(f)
-            fwdbwd.append(fb)
+            for k, v in f.items():
+                floors[k].append(v)
         jobs = [(p, [p], [r]) for p, r in pairs.items()]
         jobs.append(("8-proxy set", SHARED, [*REF_SHARED, "nwot", "params"]))
         for p, ours_names, ref_names in jobs:
@@ -189,20 +219,29 @@ def main() -> None:
                     (v_ours if who == "ours" else v_ref)[p].append(value[key])
         print(f"cell {i}/{n_cells} done", file=sys.stderr, flush=True)
 
-    f_med, fb_med = statistics.median(fwd), statistics.median(fwdbwd)
+    floor = {k: statistics.median(v) for k, v in floors.items()}
+    # the 8-proxy set needs at least one forward, a backward to the input (jacov) and a full
+    # backward (the gradient proxies), besides synflow's own small pass
+    floor["set"] = statistics.median(
+        a + b - c
+        for a, b, c in zip(floors["fwd_input"], floors["fwd_bwd"], floors["fwd"], strict=True)
+    )
+    floor_of = {**FLOOR_OF, "8-proxy set": "set"}
+    f_med, fb_med = floor["fwd"], floor["fwd_bwd"]
     print(
         f"# zero-cost proxies side by side, NB201 C=16 N=5, CIFAR-10 batch 64, "
         f"{args.threads} threads, median of {n_cells} random cells\n"
     )
     print(
         f"Floor (plain torch, channels-last, train mode): forward {f_med:.3f} s, "
+        f"forward + backward to the input only {floor['fwd_input']:.3f} s, "
         f"forward + backward {fb_med:.3f} s.\n"
     )
     print(
-        "| proxy | nasperf s | reference s | speed-up | Spearman | median rel. diff "
-        "| x forward | x fwd+bwd |"
+        "| proxy | nasperf s | reference s | speed-up | speed-up at its floor "
+        "| Spearman | median rel. diff | x forward | x fwd+bwd |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for p in t_ours:
         ours = statistics.median(t_ours[p])
         ref = statistics.median(t_ref[p]) if t_ref[p] else float("nan")
@@ -217,14 +256,23 @@ def main() -> None:
         label = p if p in pairs else f"{p} ({', '.join(SHARED)})"
         if p == "nwot":
             label += " (bench reference)"
+        cap = f"{ref / floor[floor_of[p]]:.2f}x" if p in floor_of else "-"
         print(
-            f"| {label} | {ours:.3f} | {ref:.3f} | {ref / ours:.2f}x | {agree} "
+            f"| {label} | {ours:.3f} | {ref:.3f} | {ref / ours:.2f}x | {cap} | {agree} "
             f"| {ours / f_med:.1f} | {ours / fb_med:.2f} |"
         )
     print(
         "\nReference of the 8-proxy set: one find_measures call for "
         f"{', '.join(REF_SHARED)}, the bench's nwot and a parameter count (it has no FLOPs)."
     )
+    print(
+        "Speed-up at its floor: reference seconds / the proxy's floor (nwot: forward; jacov: "
+        "forward + backward to the input; gradient proxies: forward + backward; the 8-proxy set: "
+        "one forward, a backward to the input and a full backward, synflow's pass not "
+        "counted), the most a proxy that computes at least that can show on this machine."
+    )
+    if n_all < 1:
+        return
 
     # every single-network proxy, nasperf alone
     names = available(population=False)

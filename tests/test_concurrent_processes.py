@@ -177,6 +177,29 @@ def test_study_workers_exit_soon_after_the_study_is_killed(tmp_path):
     assert _kill_and_time(cmd, tmp_path, 2) < 10
 
 
+@pytest.mark.slow  # a LocalCluster's start and the workers' imports: ~15 s
+def test_dask_local_cluster_workers_exit_soon_after_the_study_is_killed(tmp_path):
+    pytest.importorskip("dask.distributed")
+    raw = {
+        "name": "orphans",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "predictors": ["test_sleepy"],
+        "train_sizes": [10],
+        "seeds": 4,
+        "test_size": 20,
+        "imports": ["tests._slow_plugins"],
+    }
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg)]
+    cmd += ["--out", str(tmp_path / "out"), "--engine", "dask", "--workers", "2"]
+    cmd += ["--no-plots", "--no-progress"]
+    # The LocalCluster's workers are the study's grandchildren, under Dask's nannies, which
+    # end them when the study process dies (0.1 s here): no trial runs on for nobody.
+    assert _kill_and_time(cmd, tmp_path, 2) < 10
+
+
 @pytest.mark.slow  # the same watch_parent() as the study workers; ~15 s of imports
 def test_proxy_workers_exit_soon_after_the_command_is_killed(tmp_path):
     cmd = [sys.executable, "-m", "nasperf.cli", "proxies", "--space", "nb201"]

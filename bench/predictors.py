@@ -7,7 +7,8 @@ every predictor: paired comparisons). Predictors get the side information they d
 zero-cost scores from ``--zero-cost FILE`` (a proxy table, e.g. written by ``nasperf
 proxies``; default: the packaged table of synflow, l2_norm, params and flops for all cells;
 candidates are the cells it covers) and the 12-epoch run's validation and test accuracy as
-the partial learning curve (``--budget``). ``--features`` adds the zero-cost table to every feature-based
+the partial learning curve (``--budget``; also to predictors that only accept them, e.g.
+omni, unless ``--no-curves``). ``--features`` adds the zero-cost table to every feature-based
 predictor too (``plain`` / ``zc`` / ``both`` rows).
 
 NAS-Bench-101 / -301 (``--space nb101|nb301``): the NASLib zero-cost samples in
@@ -91,14 +92,20 @@ def split(index: pd.Index, n_train: int, test_size: int, seed: int):
     return list(s.train), list(s.test)
 
 
-def side_for(pred, side: dict, archs: list, use_zc: bool, fit: bool) -> dict:
+def side_for(pred, side: dict, archs: list, use_zc: bool, fit: bool, curves: bool = True) -> dict:
+    """The side information ``pred`` gets: what it needs; the zero-cost table also for the
+    ``+zc`` rows of predictors that take it as features (or optionally, e.g. omni); the
+    learning curves also where they are optional (omni), unless ``curves`` is False."""
     need = set(pred.requirements.side_information)
+    accepted = set(pred.requirements.accepted)
     out = {}
     if "zero_cost" in side and ("zero_cost" in need or (use_zc and pred.numeric)):
         out["zero_cost"] = side["zero_cost"]
     if "zero_cost" in side and use_zc and type(pred).__name__ == "EnsemblePredictor":
         out["zero_cost"] = side["zero_cost"]
-    if "learning_curves" in need:
+    if "learning_curves" in side and (
+        "learning_curves" in need or ("learning_curves" in accepted and curves)
+    ):
         out["learning_curves"] = side["learning_curves"].loc[archs].to_numpy()
     if "unlabelled" in need and fit:
         out["unlabelled"] = side.get("unlabelled_pool", [])
@@ -134,6 +141,11 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--budget", default="12ep", help="fidelity giving the learning curves")
+    ap.add_argument(
+        "--no-curves",
+        action="store_true",
+        help="withhold the learning curves from predictors that only accept them (omni)",
+    )
     ap.add_argument("--quick", action="store_true", help="3 seeds, sizes 10,100, 3 predictors")
     ap.add_argument("--json", default=None, help="also write the raw rows here")
     args = ap.parse_args(argv)
@@ -192,10 +204,12 @@ def main(argv=None) -> int:
                     pred.fit(
                         train,
                         y.loc[train].to_numpy(),
-                        **side_for(pred, local_side, train, use_zc, True),
+                        **side_for(pred, local_side, train, use_zc, True, not args.no_curves),
                     )
                     t1 = time.perf_counter()
-                    scores = pred.predict(test, **side_for(pred, local_side, test, use_zc, False))
+                    scores = pred.predict(
+                        test, **side_for(pred, local_side, test, use_zc, False, not args.no_curves)
+                    )
                     t2 = time.perf_counter()
                     truth = y.loc[test].to_numpy()
                     rows.append(

@@ -539,6 +539,11 @@ def search_section(args: argparse.Namespace) -> str:
         t0 = time.perf_counter()
         folder = ROOT / "bench" / "out" / "any_space" / "search" / case.name
         folder.mkdir(parents=True, exist_ok=True)
+        if not getattr(args, "resume", False):
+            # The study resumes by trial hash, which names the settings, not the code: rows
+            # left by an earlier run of other code would be reported as this run's.
+            for stale in folder.glob("results.sqlite*"):
+                stale.unlink()
         trials = _search_trials(
             case, folder, seeds, args.quick, getattr(args, "search_methods", None)
         )
@@ -616,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"search methods (default: {', '.join(SEARCH_METHODS)})",
     )
     p.add_argument("--workers", type=int, default=1, help="parallel searches")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the searches an earlier (interrupted) run of this code finished; default: "
+        "start afresh",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     args.cases = [c for c in args.cases.split(",") if c]

@@ -63,6 +63,12 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "search")
     ap.add_argument("--quick", action="store_true", help="3 seeds, budget 50")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the searches an earlier (interrupted) run of this code finished; default: "
+        "start afresh",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.budget = 3, 50
@@ -80,6 +86,11 @@ def main(argv=None) -> int:
                 [name], benchmark=bench, dataset=dataset, seeds=args.seeds, budget=budget
             )
         out = args.out / f"{bench}_{dataset}"
+        if not args.resume:
+            # The study resumes by trial hash, which names the settings, not the code: rows
+            # left by an earlier run of other code would be reported as this run's.
+            for stale in out.glob("results.sqlite*"):
+                stale.unlink()
         hist = run_search_study(trials, out, workers=args.workers, progress=True)
         summary, png = write_report(
             hist, out, benchmark=bench, dataset=dataset, checkpoints=(25, 100, 300)

@@ -178,14 +178,19 @@ class PredictorGuided(Optimizer):
     def _cheap_pool(space, table) -> bool:
         """Whether the pool's proxies are cheap enough to compute for every candidate: the
         space's ``on_demand_proxies`` where it sets one (True / False), else at most
-        ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` recorded per architecture."""
+        ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture, recorded in the pool or,
+        where the record exceeds it, in the pool's fresh probe (``probe_seconds_per_arch``:
+        the record may come from the cache, taken under another load)."""
         from ._proxy_pool import ON_DEMAND_MAX_SECONDS
 
         declared = getattr(space, "on_demand_proxies", None)
         if declared is not None:
             return bool(declared)
-        seconds = (table.attrs.get("settings") or {}).get("seconds_per_arch") or {}
-        return 0 < sum(seconds.values()) <= ON_DEMAND_MAX_SECONDS
+        settings = table.attrs.get("settings") or {}
+        recorded = sum((settings.get("seconds_per_arch") or {}).values())
+        probe = settings.get("probe_seconds_per_arch")
+        cost = min(recorded, probe) if probe is not None else recorded
+        return 0 < cost <= ON_DEMAND_MAX_SECONDS
 
     def _cover(self, cands: list) -> None:
         """With on-demand features (``extend_pool_``), extend the computed proxy table to

@@ -249,6 +249,29 @@ def test_expensive_networks_keep_the_warm_start_only(cache, chain8, monkeypatch)
     assert not any("predictor sees" in n for n in h.attrs["notes"])
 
 
+def test_a_pool_recorded_under_load_is_timed_afresh(cache, chain8, monkeypatch):
+    # The pool comes from the cache with the seconds recorded whenever it was computed (here
+    # as if on a machine 10,000x busier): a few fresh computations decide instead, and the
+    # search is still charged the recorded seconds.
+    import nasperf.search._proxy_pool as pool
+    from nasperf.zero_cost.cache import ProxyCache
+
+    recorded = ProxyCache.seconds
+
+    def busy(self, *args, **kwargs):
+        return {k: 10_000 * v for k, v in recorded(self, *args, **kwargs).items()}
+
+    monkeypatch.setattr(ProxyCache, "seconds", busy)
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", 5.0)  # chain8's CNNs: milliseconds
+    run(PredictorLocalSearch(n_init=3, proxy_pool=12), objective=chain8, budget=3, seed=0)
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)  # the pool is now in the cache
+    h = run(opt, objective=chain8, budget=6, seed=0)
+    settings = opt.zero_cost_.attrs["settings"]
+    assert sum(settings["seconds_per_arch"].values()) > 5.0  # the cache's record
+    assert 0 < settings["probe_seconds_per_arch"] < 5.0  # measured now
+    assert any("predictor sees" in n for n in h.attrs["notes"]) and "zero_cost" in opt.side_
+
+
 def test_search_command_on_a_user_table(tmp_path, capsys):
     path = tmp_path / "chain8.csv"
     chain8_table().to_csv(path)

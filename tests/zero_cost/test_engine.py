@@ -8,7 +8,7 @@ from torch import nn
 from torch.func import functional_call
 
 from nasperf.zero_cost import score
-from nasperf.zero_cost.engine import NetworkState, _agreement_kernel
+from nasperf.zero_cost.engine import NetworkState, _agreement_kernel, pool_as_conv
 
 
 class Tied(nn.Module):
@@ -95,3 +95,54 @@ def test_agreement_kernel_counts_matching_codes() -> None:
     assert k.dtype == torch.float64
     assert torch.equal(k, want)
     assert torch.equal(k.diagonal(), torch.full((6,), 1000.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    ("kernel", "padding", "include_pad", "size"),
+    [
+        (3, 1, False, (32, 32)),
+        (3, 1, True, (32, 32)),
+        (5, 2, False, (20, 24)),
+        (3, 0, False, (17, 16)),
+    ],
+)
+def test_pool_as_conv_is_the_average_pool(kernel, padding, include_pad, size) -> None:
+    # same values (float32 sums in another order: a few ulps) and the same input gradient
+    pool = nn.AvgPool2d(kernel, stride=1, padding=padding, count_include_pad=include_pad)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, *size, generator=gen).contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    want = pool(x)
+    got = pool_as_conv(pool, x)
+    assert got is not None and got.shape == want.shape
+    torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    cot = torch.randn(want.shape, generator=gen)
+    (gw,) = torch.autograd.grad(want, x, cot)
+    (gg,) = torch.autograd.grad(got, x, cot)
+    torch.testing.assert_close(gg, gw, rtol=1e-6, atol=1e-6)
+
+
+def test_pool_as_conv_leaves_other_pools_to_torch() -> None:
+    x = torch.randn(2, 3, 32, 32)
+    assert pool_as_conv(nn.AvgPool2d(2, stride=2), x) is None  # strided: no gain
+    assert pool_as_conv(nn.AvgPool2d(3, 1, 1), x[:, :, :8, :8]) is None  # small: slower
+    assert pool_as_conv(nn.AvgPool2d(3, 1, 1), x.double()) is None  # no oneDNN float64
+    assert pool_as_conv(nn.AvgPool2d(3, 1, 1, ceil_mode=True), x) is None
+    assert pool_as_conv(nn.AvgPool2d(3, 1, 1, divisor_override=2), x) is None
+
+
+def test_fast_pools_are_undone_and_keep_hooks() -> None:
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.AvgPool2d(3, 1, 1), nn.Flatten())
+    seen = []
+    net[1].register_forward_hook(lambda m, a, out: seen.append(out.shape))
+    state = NetworkState(net)
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        want = net(x)
+        got = state.call(state.params, (x,))
+    torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    assert len(seen) == 2 and "forward" not in net[1].__dict__
+    with pytest.raises(RuntimeError, match="channels"), state.fast_pools():
+        assert "forward" in net[1].__dict__
+        net(torch.randn(2, 5, 16, 16))
+    assert "forward" not in net[1].__dict__

@@ -102,6 +102,11 @@ class Proxy:
     ``"inputs"`` the images, ``"targets"`` images and labels), and implement
     :meth:`compute`, returning a float (higher is better). Raise
     :class:`UndefinedProxyError` with a reason where the proxy is undefined.
+
+    A proxy that needs a pass of its own runs the network through ``ctx.call(x, params,
+    buffers)`` (private tensors, never the caller's) inside ``ctx.train_mode(...)``, and
+    lists modules with ``ctx.modules``: the call's single walk of the module tree
+    (:class:`NetworkState`), so the network is left exactly as it was.
     """
 
     name: ClassVar[str] = ""

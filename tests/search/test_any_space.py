@@ -272,6 +272,29 @@ def test_a_pool_recorded_under_load_is_timed_afresh(cache, chain8, monkeypatch):
     assert any("predictor sees" in n for n in h.attrs["notes"]) and "zero_cost" in opt.side_
 
 
+@pytest.mark.parametrize(("bound", "calls"), [(1e9, 1), (0.03, 3), (0.001, 1)])
+def test_the_fresh_probe_stops_once_decided(monkeypatch, bound, calls):
+    # each fresh computation takes ~0.05 s here: within the bound one decides (cheap), over
+    # four times the bound one decides (expensive), in between all three are timed
+    import time
+
+    import nasperf.search._proxy_pool as pool
+    import nasperf.zero_cost
+
+    seen = []
+
+    def fake_compute(space, archs, proxies, *args, **kwargs):
+        seen.append((list(archs), kwargs.get("cache")))
+        time.sleep(0.05)
+
+    monkeypatch.setattr(nasperf.zero_cost, "compute", fake_compute)
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", bound)
+    best = pool.probe_seconds(None, ["a", "b", "c", "d"], ["synflow"], None, None)
+    assert len(seen) == calls and best >= 0.05
+    assert [a for a, _ in seen] == [["a"], ["b"], ["c"]][:calls]
+    assert all(cache is False for _, cache in seen)  # measured now, never read back
+
+
 def test_search_command_on_a_user_table(tmp_path, capsys):
     path = tmp_path / "chain8.csv"
     chain8_table().to_csv(path)

@@ -29,7 +29,7 @@ from torch import nn
 
 from nasperf.errors import short_repr
 
-from .engine import NetworkState, Proxy, ProxyInputs, _train_mode, fast_layout
+from .engine import NetworkState, Proxy, ProxyInputs, fast_layout
 
 __all__ = ["check_call"]
 
@@ -164,7 +164,7 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
     module's training flag restored afterwards: the network is left as it was."""
     tensors = {n: p.detach() for n, p in state.params.items()}
     tensors.update({n: b.clone() for n, b in state.buffers.items()})
-    mode = _train_mode(state.network, train, [m for _, m in state.modules])
+    mode = state.train_mode(train)
     try:
         with mode, torch.no_grad():
             # channels-last images, as every pass runs them: the probe's few samples make

@@ -297,6 +297,8 @@ class NetworkState:
     ----------
     modules : list of (str, Module)
         ``network.named_modules()`` (each module once).
+    module_list : list of Module
+        The same modules without their names (``network.modules()``).
     params, buffers : dict of str -> Tensor
         ``dict(network.named_parameters())`` / ``dict(network.named_buffers())``: qualified
         names, a tensor shared by several modules (tied weights) under its first name.
@@ -305,6 +307,12 @@ class NetworkState:
     def __init__(self, network: nn.Module) -> None:
         self.network = network
         self.modules: list[tuple[str, nn.Module]] = list(network.named_modules())
+        self.module_list: list[nn.Module] = [m for _, m in self.modules]
+        # average pools :meth:`fast_pools` may run as convolutions: torch's own class, no
+        # forward of their own set on the instance
+        self._pools = [
+            m for m in self.module_list if type(m) is nn.AvgPool2d and "forward" not in m.__dict__
+        ]
         self.params: dict[str, torch.Tensor] = {}
         self.buffers: dict[str, torch.Tensor] = {}
         # (the module's _parameters or _buffers dict, local name, qualified name of the
@@ -340,23 +348,23 @@ class NetworkState:
             for slot, local, orig in reversed(swapped):
                 slot[local] = orig
 
+    def train_mode(self, mode: bool) -> contextlib.AbstractContextManager[None]:
+        """Every module's training flag set to ``mode`` for the block, restored after."""
+        return _train_mode(self.module_list, mode)
+
     @contextlib.contextmanager
     def fast_pools(self) -> Iterator[None]:
-        """Every ``nn.AvgPool2d`` of the network computed by :func:`pool_as_conv` for the
-        block (an instance ``forward`` that falls back to the module's own where that does
-        not apply), removed after it whatever happens. Hooks still run around it."""
-        pools = [m for _, m in self.modules if type(m) is nn.AvgPool2d]
-        own = [(m, m.__dict__.get("forward")) for m in pools]
+        """Every ``nn.AvgPool2d`` of the network (torch's class, without a ``forward`` of
+        its own on the instance) computed by :func:`pool_as_conv` for the block: an instance
+        ``forward`` that falls back to the class's where that does not apply, removed after
+        the block whatever happens. Hooks still run around it."""
         try:
-            for m in pools:
+            for m in self._pools:
                 object.__setattr__(m, "forward", _fast_pool_forward(m))
             yield
         finally:
-            for m, before in own:
-                if before is None:
-                    m.__dict__.pop("forward", None)
-                else:
-                    object.__setattr__(m, "forward", before)
+            for m in self._pools:
+                m.__dict__.pop("forward", None)
 
     def call(self, tensors: Mapping[str, torch.Tensor], args: tuple) -> Any:
         """``network(*args)`` with ``tensors`` in place of its own (a leaner
@@ -442,18 +450,15 @@ def _fast_pool_forward(module: nn.AvgPool2d) -> Callable[[torch.Tensor], torch.T
 
 
 @contextlib.contextmanager
-def _train_mode(
-    network: nn.Module, mode: bool, modules: Iterable[nn.Module] | None = None
-) -> Iterator[None]:
-    """Set every module's training flag to ``mode``; restore each module's own flag after.
+def _train_mode(modules: Iterable[nn.Module], mode: bool) -> Iterator[None]:
+    """Set the training flag of every one of ``modules`` (a network's, e.g.
+    :attr:`NetworkState.module_list`) to ``mode``; restore each module's own flag after.
 
-    ``modules``: the network's modules when already listed (:attr:`NetworkState.modules`).
     The flag is a plain attribute: it is written with ``object.__setattr__``, as
     ``nn.Module.__setattr__`` would end up doing after its checks for parameters, buffers
     and submodules, which cannot apply to ``training``.
     """
-    mods = list(network.modules()) if modules is None else list(modules)
-    flags = [(m, m.training) for m in mods]
+    flags = [(m, m.training) for m in modules]
     try:
         for m, flag in flags:
             if flag is not mode:
@@ -523,11 +528,11 @@ class Context:
     @property
     def modules(self) -> list[nn.Module]:
         """Every module of the network (each once), in ``network.modules()`` order."""
-        return [m for _, m in self.state.modules]
+        return self.state.module_list
 
     def train_mode(self, mode: bool) -> contextlib.AbstractContextManager[None]:
         """Every module's training flag set to ``mode`` for the block, restored after."""
-        return _train_mode(self.network, mode, self.modules)
+        return self.state.train_mode(mode)
 
     @property
     def n_samples(self) -> int:

@@ -146,3 +146,15 @@ def test_fast_pools_are_undone_and_keep_hooks() -> None:
         assert "forward" in net[1].__dict__
         net(torch.randn(2, 5, 16, 16))
     assert "forward" not in net[1].__dict__
+
+
+def test_a_pool_with_its_own_forward_is_left_alone() -> None:
+    net = nn.Sequential(nn.AvgPool2d(3, 1, 1))
+    own = lambda x: x * 2  # noqa: E731 - an instance forward set by the user
+    net[0].forward = own
+    state = NetworkState(net)
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        got = state.call({}, (x,))
+    torch.testing.assert_close(got, x * 2)
+    assert net[0].__dict__["forward"] is own

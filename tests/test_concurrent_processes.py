@@ -158,7 +158,9 @@ def _kill_and_time(cmd: list[str], tmp_path: Path, n_workers: int) -> float:
     return gone
 
 
-def test_study_workers_exit_soon_after_the_study_is_killed(tmp_path):
+def _orphan_study_cmd(tmp_path: Path, *engine: str) -> list[str]:
+    """run_study.py on a study of 4 trials of the sleepy predictor with 2 workers; ``engine``:
+    extra arguments choosing the engine."""
     raw = {
         "name": "orphans",
         "spaces": ["nb201"],
@@ -172,29 +174,19 @@ def test_study_workers_exit_soon_after_the_study_is_killed(tmp_path):
     cfg = tmp_path / "study.yaml"
     cfg.write_text(yaml.safe_dump(raw))
     cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg)]
-    cmd += ["--out", str(tmp_path / "out"), "--workers", "2", "--no-plots", "--no-progress"]
+    cmd += ["--out", str(tmp_path / "out"), *engine, "--workers", "2"]
+    return [*cmd, "--no-plots", "--no-progress"]
+
+
+def test_study_workers_exit_soon_after_the_study_is_killed(tmp_path):
     # Before the watchdog the workers finished their trials for nobody (>= 90 s).
-    assert _kill_and_time(cmd, tmp_path, 2) < 10
+    assert _kill_and_time(_orphan_study_cmd(tmp_path), tmp_path, 2) < 10
 
 
 @pytest.mark.slow  # a LocalCluster's start and the workers' imports: ~15 s
 def test_dask_local_cluster_workers_exit_soon_after_the_study_is_killed(tmp_path):
     pytest.importorskip("dask.distributed")
-    raw = {
-        "name": "orphans",
-        "spaces": ["nb201"],
-        "datasets": ["cifar10"],
-        "predictors": ["test_sleepy"],
-        "train_sizes": [10],
-        "seeds": 4,
-        "test_size": 20,
-        "imports": ["tests._slow_plugins"],
-    }
-    cfg = tmp_path / "study.yaml"
-    cfg.write_text(yaml.safe_dump(raw))
-    cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg)]
-    cmd += ["--out", str(tmp_path / "out"), "--engine", "dask", "--workers", "2"]
-    cmd += ["--no-plots", "--no-progress"]
+    cmd = _orphan_study_cmd(tmp_path, "--engine", "dask")
     # The LocalCluster's workers are the study's grandchildren, under Dask's nannies, which
     # end them when the study process dies (0.1 s here): no trial runs on for nobody.
     assert _kill_and_time(cmd, tmp_path, 2) < 10

@@ -119,7 +119,8 @@ class Bananas(PredictorGuided):
 
     def _candidates(self) -> list:
         if self.pool == "all":
-            return [self.space_.parse(k) for k in self.context_.candidates if k not in self.seen_]
+            pool = (self.space_.parse(k) for k in self.context_.candidates)
+            return [a for a in pool if not self.is_seen(a)]
         order = np.argsort(self.values_)[::-1][: self.n_parents]
         parents = [self.archs_[i] for i in order]
         out, keys = [], set()
@@ -130,7 +131,7 @@ class Bananas(PredictorGuided):
             child = self.space_.mutate(parent, self.rng_)
             if self.rng_.random() < 0.5:
                 child = self.space_.mutate(child, self.rng_)
-            k = self.key(child)
+            k = self.network_key(child)
             if k not in self.seen_ and k not in keys:
                 keys.add(k)
                 out.append(child)

@@ -106,6 +106,10 @@ class Context:
         The benchmark's dataset; the images zero-cost proxies are computed on.
     side : dict
         Side information for predictors (``zero_cost`` table where available).
+    one_result_per_network : bool
+        The objective returns one result per network
+        (:attr:`~nasperf.search.objective.Objective.one_result_per_network`): architectures
+        with equal ``space.hash`` are one query, and :meth:`Optimizer.is_seen` says so.
     """
 
     space: SearchSpace
@@ -115,6 +119,7 @@ class Context:
     predictor: Any = None
     dataset: str = "cifar10"
     side: dict = dataclasses.field(default_factory=dict)
+    one_result_per_network: bool = False
 
 
 class Optimizer:
@@ -166,11 +171,23 @@ class Optimizer:
     def key(self, arch: Any) -> str:
         return self.space_.to_string(arch)
 
+    def network_key(self, arch: Any) -> str:
+        """What identifies a query: the architecture's text, or its network's
+        ``space.hash`` where the objective returns one result per network."""
+        if self.context_.one_result_per_network:
+            return self.context_.space.hash(arch)
+        return self.space_.to_string(arch)
+
+    def is_seen(self, arch: Any) -> bool:
+        """Whether ``arch`` (or, where the objective returns one result per network, an
+        architecture of the same network) was queried already."""
+        return self.network_key(arch) in self.seen_
+
     def random_new(self, max_tries: int = 1000) -> Any:
         """A random architecture not queried before (a repeat only if none is found)."""
         arch = self.space_.random_architecture(self.rng_)
         for _ in range(max_tries):
-            if self.key(arch) not in self.seen_:
+            if not self.is_seen(arch):
                 break
             arch = self.space_.random_architecture(self.rng_)
         return arch
@@ -184,12 +201,12 @@ class Optimizer:
             child = parent
             for _ in range(n_edits):
                 child = self.space_.mutate(child, self.rng_)
-            if self.key(child) not in self.seen_:
+            if not self.is_seen(child):
                 return child
         return self.random_new()
 
     def mark(self, archs: list) -> None:
-        self.seen_.update(self.key(a) for a in archs)
+        self.seen_.update(self.network_key(a) for a in archs)
 
     def propose(self, archs: list) -> list[Query]:
         """``archs`` as full-fidelity queries, marked as seen (what ``ask`` returns)."""

@@ -201,7 +201,7 @@ class BOHB(Hyperband):
                 arch = self.space_.mutate(parent, self.rng_)
             else:
                 arch = self.space_.random_architecture(self.rng_)
-            key = self.key(arch)
+            key = self.network_key(arch)
             if key not in self.seen_ and key not in keys:
                 keys.add(key)
                 cands.append(arch)

@@ -84,11 +84,11 @@ class LocalSearch(Optimizer):
         self.start_key_: str | None = None  # a restart architecture asked, not yet told
 
     def _value(self, arch) -> float:
-        return self.values_.get(self.key(arch), -np.inf)
+        return self.values_.get(self.network_key(arch), -np.inf)
 
     def _move_to(self, arch) -> None:
         self.current_ = arch
-        nbrs = [a for a in self.space_.neighbors(arch) if self.key(a) not in self.seen_]
+        nbrs = [a for a in self.space_.neighbors(arch) if not self.is_seen(a)]
         order = self.rng_.permutation(len(nbrs))
         self.queue_ = [nbrs[i] for i in order]
 
@@ -96,7 +96,11 @@ class LocalSearch(Optimizer):
         """The neighbourhood of ``current_`` is queried: move to its best neighbour if that
         improves, else (a local optimum) leave ``current_`` None for a restart."""
         best_nbr = max(
-            (a for a in self.space_.neighbors(self.current_) if self.key(a) in self.values_),
+            (
+                a
+                for a in self.space_.neighbors(self.current_)
+                if self.network_key(a) in self.values_
+            ),
             key=self._value,
             default=None,
         )
@@ -127,16 +131,19 @@ class LocalSearch(Optimizer):
                     self._move_to(self.archs_[best])
                     continue
                 arch = self._restart_point()
-                self.start_key_ = self.key(arch)
+                self.start_key_ = self.network_key(arch)
                 return self.propose([arch])
             if self.queue_:
-                return self.propose([self.queue_.pop()])
+                arch = self.queue_.pop()
+                if self.is_seen(arch):  # queued twice over: one network, two texts
+                    continue
+                return self.propose([arch])
             self._settle()
         return self.propose([self.random_new()])
 
     def tell(self, queries, values) -> None:
         for q, v in zip(queries, values, strict=True):
-            k = self.key(q.arch)
+            k = self.network_key(q.arch)
             self.values_[k] = float(v) if np.isfinite(v) else -np.inf
             self.archs_[k] = q.arch
             if k == self.start_key_:

@@ -123,7 +123,7 @@ class NPENAS(PredictorGuided):
                 child = parent
                 for _ in range(self.n_mutations):
                     child = self.space_.mutate(child, self.rng_)
-                k = self.key(child)
+                k = self.network_key(child)
                 if k not in self.seen_ and k not in keys:
                     keys.add(k)
                     out.append(child)

@@ -19,6 +19,7 @@ value is the search objective).
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -56,6 +57,15 @@ class Objective(ABC):
     #: Whether the fidelities are points of one training run, so that training to a higher
     #: fidelity can continue from a lower one (charged the difference of their costs).
     continues: bool = False
+    #: Whether architectures that build the same network (equal ``space.hash``) return the
+    #: same results, one training run per network (NAS-Bench-101, NAS-Bench-Macro). The run
+    #: loop then answers a second architecture of a network already paid for as a repeat,
+    #: and optimizers do not ask for it. False: every architecture is its own run (NB201
+    #: trained isomorphic cells separately).
+    one_result_per_network: bool = False
+    #: Distinct networks (``space.hash``) among :meth:`candidates`, where a table objective
+    #: counted them while reading :attr:`one_result_per_network` (every row hashed).
+    n_networks: int | None = None
 
     @property
     def full(self) -> str:
@@ -279,6 +289,35 @@ class TableObjective(Objective):
 
     def candidates(self) -> list:
         return list(self._index)
+
+    @functools.cached_property
+    def one_result_per_network(self) -> bool:  # type: ignore[override]
+        """Read from the table: True when at least two of its architectures build the same
+        network (equal ``space.hash``) and every such group has identical values in every
+        column the objective reads (the benchmark trained each network once and copied its
+        results, as NAS-Bench-Macro did); False at the first group whose values differ
+        (NB201 trained isomorphic cells separately), or when no two rows share a network
+        or the space cannot hash its architectures. Computed once, on first use."""
+        from nasperf.errors import InvalidArchitectureError
+
+        columns = [self._values[f] for f in self.fidelities]
+        if self._cost is not None:
+            columns.append(self._cost)
+        rows = np.stack(columns, axis=1)
+        first: dict[str, int] = {}
+        shared = False
+        for i, text in enumerate(self._index):
+            try:
+                key = self.space.hash(self.space.parse(text))
+            except (NotImplementedError, InvalidArchitectureError):
+                return False
+            j = first.setdefault(key, i)
+            if j != i:
+                if not np.array_equal(rows[i], rows[j], equal_nan=True):
+                    return False
+                shared = True
+        self.n_networks = len(first)
+        return shared
 
     def table_values(self, fidelity: str | None = None) -> pd.Series:
         return pd.Series(self._values[self.resolve(fidelity)], index=self._index)

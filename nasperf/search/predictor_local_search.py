@@ -179,16 +179,16 @@ class PredictorLocalSearch(PredictorGuided):
         climb = self.values_[self.climb_start_ :]
         order = self.climb_start_ + np.argsort(-np.asarray(climb), kind="stable")
         frontier = [self.archs_[i] for i in order[: self.n_parents]]
-        seen_frontier = {self.key(a) for a in frontier}
+        seen_frontier = {self.network_key(a) for a in frontier}
         for r in range(self.max_radius):
             out, keys = [], set()
             for parent in frontier:
                 for nb in self.space_.neighbors(parent):
-                    k = self.key(nb)
+                    k = self.network_key(nb)
                     if k not in keys and k not in seen_frontier:
                         keys.add(k)
                         out.append(nb)
-            fresh = [a for a in out if self.key(a) not in self.seen_]
+            fresh = [a for a in out if not self.is_seen(a)]
             if fresh and r >= self.radius - 1:
                 return fresh
             frontier = out

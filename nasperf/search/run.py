@@ -111,9 +111,10 @@ def run(
     DataFrame
         One row per query (``HISTORY_COLUMNS``): ``query`` (the number of distinct paid
         queries so far, this one included), the architecture, its fidelity and value,
-        ``repeat`` (an architecture already paid for at this fidelity: stored value, zero
-        cost), its training cost, the optimizer's overhead before it, cumulative simulated
-        and wall time, the best full-fidelity value so far, and the regret against the
+        ``repeat`` (an architecture already paid for at this fidelity, or one building a
+        network already paid for where the objective stores one result per network: stored
+        value, zero cost), its training cost, the optimizer's overhead before it,
+        cumulative simulated and wall time, the best full-fidelity value so far, and the regret against the
         benchmark's optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark,
         seed, ``optimum_archs`` (every architecture tied at the best value) and
         ``optimum_value``, ``cost_unit`` (``"s"``, or ``"query"`` when the objective has no
@@ -147,15 +148,31 @@ def run(
         predictor=predictor,
         dataset=dataset,
         side=_side_information(objective, dataset, zero_cost),
+        one_result_per_network=bool(objective.one_result_per_network),
     )
     per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)
     optimum = _optimum(objective)
-    n_candidates = None if context.candidates is None else len(context.candidates)
-    rows: list[dict] = []
-    paid: dict[tuple[str, str], float] = {}  # (arch text, fidelity) -> value
-    n_full = 0  # distinct architectures paid for at the full fidelity
+    space = objective.space
     notes: list[str] = []
+    # where the objective stores one result per network, a second architecture of a network
+    # already paid for is the same training run: queries are keyed by network
+    per_network = context.one_result_per_network
+    if per_network:
+        notes.append(
+            f"{objective.name} stores one result per network: an architecture that builds a "
+            "network already queried (equal space.hash) is answered as a repeat, at no cost"
+        )
+    n_candidates = None
+    if context.candidates is not None:
+        n_candidates = len(context.candidates)
+        if per_network:
+            n_candidates = objective.n_networks or len(
+                {space.hash(space.parse(t)) for t in context.candidates}
+            )
+    rows: list[dict] = []
+    paid: dict[tuple[str, str], float] = {}  # (network or arch text, fidelity) -> value
+    n_full = 0  # distinct architectures (networks) paid for at the full fidelity
     sim = 0.0
     best = -np.inf
     in_a_row = 0
@@ -168,7 +185,8 @@ def run(
             notes.append(f"stopped: found the optimum at query {len(paid)}")
             break
         if n_candidates is not None and n_full >= n_candidates:
-            notes.append(f"stopped: every one of the {n_candidates} architectures was queried")
+            what = "networks" if per_network else "architectures"
+            notes.append(f"stopped: every one of the {n_candidates} {what} was queried")
             break
         if in_a_row >= MAX_REPEATS_IN_A_ROW:
             notes.append(
@@ -187,14 +205,15 @@ def run(
             if len(paid) >= budget:
                 break
             fid = objective.resolve(q.fidelity)
-            text = objective.space.to_string(q.arch)
-            repeat = (text, fid) in paid
+            text = space.to_string(q.arch)
+            key = (space.hash(q.arch) if per_network else text, fid)
+            repeat = key in paid
             if repeat:
-                value, cost = paid[(text, fid)], 0.0
+                value, cost = paid[key], 0.0
                 in_a_row += 1
             else:
                 value, cost = _evaluate(objective, q, fid)
-                paid[(text, fid)] = value
+                paid[key] = value
                 n_full += fid == objective.full
                 in_a_row = 0
             values[i] = value

@@ -369,3 +369,72 @@ def test_slow_benchmark_spaces_keep_the_warm_start_only():
     from nasperf.spaces.nbgraph import NBGraphSpace
 
     assert NB301Space.on_demand_proxies is False and NBGraphSpace.on_demand_proxies is False
+
+
+@pytest.fixture(scope="module")
+def macro_objective():
+    from examples.macro_space import load_macro_benchmark
+
+    return TableObjective(load_macro_benchmark()[["test_acc"]], "macro", "test_acc")
+
+
+def test_a_table_with_one_result_per_network_is_recognised(macro_objective):
+    from nasperf.spaces import get_space
+
+    # NAS-Bench-Macro trained each network once: architectures that differ only in where a
+    # stage's identities sit (equal space.hash) share their results
+    assert macro_objective.one_result_per_network and macro_objective.n_networks == 3969
+    table = macro_objective.table_values()
+    # one differing group: every architecture is its own result again
+    changed = table.copy()
+    changed["00000010"] += 0.01
+    assert not TableObjective(changed.to_frame("acc"), "macro", "acc").one_result_per_network
+    # no two rows of one network: nothing to share
+    space = get_space("macro")
+    single = table[[space.canonical(space.parse(a)) == space.parse(a) for a in table.index]]
+    assert not TableObjective(single.to_frame("acc"), "macro", "acc").one_result_per_network
+    # NB201 trained isomorphic cells separately, and a chain has no equivalent rows
+    nb201 = TableObjective.from_benchmark("nb201", "cifar10")
+    assert not nb201.one_result_per_network
+    assert not _chain_objective(np.arange(27.0)).one_result_per_network
+
+
+def test_a_second_architecture_of_a_paid_network_is_a_free_repeat(macro_objective):
+    a, b, c = "00000001", "00000010", "00000002"  # a and b build the same network
+    opt = _Stubborn(plan=[[a], [b], [c]])
+    h = run(opt, objective=macro_objective, budget=2, seed=0)
+    assert h.arch.tolist() == [a, b, c] and h.repeat.tolist() == [False, True, False]
+    assert h["query"].tolist() == [1, 1, 2] and h.train_cost_s.tolist() == [1.0, 0.0, 1.0]
+    assert h.value.iloc[1] == h.value.iloc[0]
+    assert any("one result per network" in n for n in h.attrs["notes"])
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("random_search", {}),
+        ("regularized_evolution", {"population_size": 20, "sample_size": 5}),
+        ("local_search", {}),
+        ("npenas", {"use_zero_cost": False}),
+        ("predictor_local_search", {"warm_start": None, "use_zero_cost": False}),
+    ],
+)
+def test_optimizers_do_not_ask_for_a_network_they_have_queried(macro_objective, name, params):
+    from nasperf.spaces import get_space
+
+    space = get_space("macro")
+    h = run(name, objective=macro_objective, budget=40, seed=0, params=params)
+    assert h["query"].max() == 40 and not h.repeat.any()
+    assert len({space.hash(space.parse(a)) for a in h.arch}) == 40
+
+
+def test_a_search_stops_when_every_network_is_queried(macro_objective):
+    # the 9 architectures "222222xy": the last stage's two inner layers, where "01" and
+    # "10" (and "02" and "20") are one network: 7 networks
+    table = macro_objective.table_values()
+    part = table[table.index.str.startswith("222222")].to_frame("acc")
+    obj = TableObjective(part, "macro", "acc")
+    assert obj.one_result_per_network and obj.n_networks == 7
+    h = run("random_search", objective=obj, budget=20, seed=0)
+    assert h["query"].max() == 7 and not h.repeat.any()
+    assert "every one of the 7 networks was queried" in h.attrs["notes"][-1]

@@ -19,7 +19,7 @@ value is the search objective).
 
 from __future__ import annotations
 
-import functools
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +34,9 @@ __all__ = ["TIE_TOLERANCE", "CurveObjective", "Objective", "TableObjective", "ge
 #: Values within this of the best count as the optimum (ties; the search report's targets use
 #: the same tolerance).
 TIE_TOLERANCE = 1e-9
+#: :attr:`TableObjective.one_result_per_network` (and the network count) read from each
+#: table this process has seen, by the table's fingerprint.
+_PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
 
 
 class Objective(ABC):
@@ -139,6 +142,10 @@ class TableObjective(Objective):
     validate : bool
         Parse every architecture text (False: trust the index to hold canonical texts, as a
         packaged benchmark's table does).
+    one_result_per_network : bool or None
+        Whether architectures that build the same network (equal ``space.hash``) share one
+        result (see :attr:`Objective.one_result_per_network`); None (default): read from
+        the table, on first use.
 
     Examples
     --------
@@ -157,12 +164,19 @@ class TableObjective(Objective):
         name: str = "table",
         continues: bool = False,
         validate: bool = True,
+        one_result_per_network: bool | None = None,
     ) -> None:
         from nasperf.encodings import resolve_space
 
         self.space = resolve_space(space)
         self.name = name
         self.continues = bool(continues)
+        if one_result_per_network is not None and not isinstance(one_result_per_network, bool):
+            raise TypeError(
+                f"{name}: one_result_per_network must be True, False or None, got "
+                f"{one_result_per_network!r}"
+            )
+        self._per_network = one_result_per_network
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{name}: table must be a pandas DataFrame, got {type(table).__name__}")
         if isinstance(columns, str):
@@ -290,14 +304,33 @@ class TableObjective(Objective):
     def candidates(self) -> list:
         return list(self._index)
 
-    @functools.cached_property
+    @property
     def one_result_per_network(self) -> bool:  # type: ignore[override]
-        """Read from the table: True when at least two of its architectures build the same
-        network (equal ``space.hash``) and every such group has identical values in every
-        column the objective reads (the benchmark trained each network once and copied its
-        results, as NAS-Bench-Macro did); False at the first group whose values differ
-        (NB201 trained isomorphic cells separately), or when no two rows share a network
-        or the space cannot hash its architectures. Computed once, on first use."""
+        """As given to the constructor, else read from the table: True when at least two
+        of its architectures build the same network (equal ``space.hash``) and every such
+        group has identical values in every column the objective reads (the benchmark
+        trained each network once and copied its results, as NAS-Bench-Macro did); False
+        at the first group whose values differ (NB201 trained isomorphic cells
+        separately), or when no two rows share a network or the space cannot hash its
+        architectures. Read once per table and process (a table without shared networks
+        hashes every row: ~0.5 ms a row with the default ``SearchSpace.hash``)."""
+        if self._per_network is None:
+            key = self._fingerprint()
+            if key not in _PER_NETWORK:
+                _PER_NETWORK[key] = self._read_per_network()
+            self._per_network, self.n_networks = _PER_NETWORK[key]
+        return self._per_network
+
+    def _fingerprint(self) -> str:
+        """sha256 of the space's name, the architecture texts and every column read."""
+        h = hashlib.sha256(f"{type(self.space).__qualname__}/{self.space.name}".encode())
+        h.update("\n".join(map(str, self._index)).encode())
+        for values in [*self._values.values(), self._cost]:
+            h.update(b"-" if values is None else np.ascontiguousarray(values).tobytes())
+        return h.hexdigest()
+
+    def _read_per_network(self) -> tuple[bool, int | None]:
+        """(one result per network?, distinct networks where every row was hashed)."""
         from nasperf.errors import InvalidArchitectureError
 
         columns = [self._values[f] for f in self.fidelities]
@@ -310,14 +343,13 @@ class TableObjective(Objective):
             try:
                 key = self.space.hash(self.space.parse(text))
             except (NotImplementedError, InvalidArchitectureError):
-                return False
+                return False, None
             j = first.setdefault(key, i)
             if j != i:
                 if not np.array_equal(rows[i], rows[j], equal_nan=True):
-                    return False
+                    return False, None
                 shared = True
-        self.n_networks = len(first)
-        return shared
+        return shared, len(first)
 
     def table_values(self, fidelity: str | None = None) -> pd.Series:
         return pd.Series(self._values[self.resolve(fidelity)], index=self._index)

@@ -397,6 +397,17 @@ def test_a_table_with_one_result_per_network_is_recognised(macro_objective):
     nb201 = TableObjective.from_benchmark("nb201", "cifar10")
     assert not nb201.one_result_per_network
     assert not _chain_objective(np.arange(27.0)).one_result_per_network
+    # read once per table and process: an equal table is not hashed again
+    import nasperf.search.objective as objective_module
+
+    again = TableObjective(changed.to_frame("acc"), "macro", "acc")
+    again._read_per_network = None  # would fail if called
+    assert not again.one_result_per_network and len(objective_module._PER_NETWORK) >= 4
+    # or as the user says
+    said = _chain_objective(np.arange(27.0), one_result_per_network=True)
+    assert said.one_result_per_network
+    with pytest.raises(TypeError, match="one_result_per_network must be True, False or None"):
+        _chain_objective(np.arange(27.0), one_result_per_network="yes")
 
 
 def test_a_second_architecture_of_a_paid_network_is_a_free_repeat(macro_objective):

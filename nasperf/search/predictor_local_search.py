@@ -80,7 +80,8 @@ class PredictorLocalSearch(PredictorGuided):
         warm start's pool does not cover the candidates and its networks are cheap (at
         most ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture, e.g. NB201-size
         cells), the features are computed (cached, charged) for each architecture the
-        predictor is fitted on or scores.
+        predictor is fitted on or scores, and one model of the ensemble goes without them
+        (``_predictor_guided.ZC_FEATURES_HEDGE``).
     beta : float
         UCB's exploration weight.
     predictor_params : dict or None

@@ -13,8 +13,10 @@ time, next to the benchmark's training cost of every query.
 
 The run loop, not the optimizer, keeps what was paid for: a query for an architecture (at a
 fidelity) already trained is answered with the stored value at no cost, marked ``repeat``
-and not counted against the budget. Optimizers still avoid asking for repeats where that is
-cheap (``random_new``, ``mutate_new``); ``notes_`` collects lines for the search report.
+and not counted against the budget. Where the objective returns one result per network
+(``Objective.one_result_per_network``), an architecture of a network already paid for is
+such a repeat too. Optimizers still avoid asking for repeats (``is_seen``, ``random_new``,
+``mutate_new``); ``notes_`` collects lines for the search report.
 
 Subclasses keep the scikit-learn convention: a keyword-only ``__init__`` that stores its
 parameters unchanged, state created in ``setup`` (attributes ending in ``_``), randomness

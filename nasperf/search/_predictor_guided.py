@@ -181,8 +181,7 @@ class PredictorGuided(Optimizer):
             self.extend_pool_ = True
             hedge = (
                 f" ({ZC_FEATURES_HEDGE} of the {self.n_models} ensemble models fitted without them)"
-                if int(self.n_models) > ZC_FEATURES_HEDGE > 0
-                and not self._make_predictor(0).has_uncertainty
+                if self._can_hedge() and not self._make_predictor(0).has_uncertainty
                 else ""
             )
             self.notes_.append(
@@ -254,14 +253,14 @@ class PredictorGuided(Optimizer):
             self.zc_informative_ = use
         return use
 
+    def _can_hedge(self) -> bool:
+        """Whether an ensemble of ``n_models`` has more models than ``ZC_FEATURES_HEDGE``."""
+        return int(self.n_models) > ZC_FEATURES_HEDGE > 0
+
     def _hedged(self) -> bool:
         """Whether the ensemble hedges (``ZC_FEATURES_HEDGE``): features computed on demand
         are in use and the ensemble has more models than the hedge."""
-        return (
-            self.extend_pool_
-            and "zero_cost" in self.side_
-            and int(self.n_models) > ZC_FEATURES_HEDGE > 0
-        )
+        return self.extend_pool_ and "zero_cost" in self.side_ and self._can_hedge()
 
     def _make_predictor(self, seed: int):
         """A new, unfitted predictor: ``run(..., predictor=...)`` if given, else

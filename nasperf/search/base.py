@@ -123,6 +123,14 @@ class Context:
     side: dict = dataclasses.field(default_factory=dict)
     one_result_per_network: bool = False
 
+    def query_key(self, arch: Any) -> str:
+        """What identifies a query of ``arch`` (an architecture object): its network's
+        ``space.hash`` where the objective returns one result per network, else its text.
+        The run loop keys what was paid for by it, optimizers what they have seen."""
+        if self.one_result_per_network:
+            return self.space.hash(arch)
+        return self.space.to_string(arch)
+
 
 class Optimizer:
     """Base class of search strategies (see the module docstring)."""
@@ -174,11 +182,9 @@ class Optimizer:
         return self.space_.to_string(arch)
 
     def network_key(self, arch: Any) -> str:
-        """What identifies a query: the architecture's text, or its network's
-        ``space.hash`` where the objective returns one result per network."""
-        if self.context_.one_result_per_network:
-            return self.context_.space.hash(arch)
-        return self.space_.to_string(arch)
+        """What identifies a query (:meth:`Context.query_key`): the architecture's text, or
+        its network's ``space.hash`` where the objective returns one result per network."""
+        return self.context_.query_key(arch)
 
     def is_seen(self, arch: Any) -> bool:
         """Whether ``arch`` (or, where the objective returns one result per network, an

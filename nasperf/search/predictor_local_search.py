@@ -182,18 +182,17 @@ class PredictorLocalSearch(PredictorGuided):
         frontier = [self.archs_[i] for i in order[: self.n_parents]]
         seen_frontier = {self.network_key(a) for a in frontier}
         for r in range(self.max_radius):
-            out, keys = [], set()
+            ring: dict[str, Any] = {}  # network key -> neighbour, in order found
             for parent in frontier:
                 for nb in self.space_.neighbors(parent):
                     k = self.network_key(nb)
-                    if k not in keys and k not in seen_frontier:
-                        keys.add(k)
-                        out.append(nb)
-            fresh = [a for a in out if not self.is_seen(a)]
+                    if k not in ring and k not in seen_frontier:
+                        ring[k] = nb
+            fresh = [a for k, a in ring.items() if k not in self.seen_]
             if fresh and r >= self.radius - 1:
                 return fresh
-            frontier = out
-            seen_frontier |= keys
+            frontier = list(ring.values())
+            seen_frontier.update(ring)
         return []
 
     def _filter(self, cands: list) -> list:

@@ -114,8 +114,8 @@ def run(
         ``repeat`` (an architecture already paid for at this fidelity, or one building a
         network already paid for where the objective stores one result per network: stored
         value, zero cost), its training cost, the optimizer's overhead before it,
-        cumulative simulated and wall time, the best full-fidelity value so far, and the regret against the
-        benchmark's optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark,
+        cumulative simulated and wall time, the best full-fidelity value so far, and the
+        regret against the benchmark's optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark,
         seed, ``optimum_archs`` (every architecture tied at the best value) and
         ``optimum_value``, ``cost_unit`` (``"s"``, or ``"query"`` when the objective has no
         recorded costs: each query then costs one unit, simulated time counts queries and
@@ -168,7 +168,7 @@ def run(
         n_candidates = len(context.candidates)
         if per_network:
             n_candidates = objective.n_networks or len(
-                {space.hash(space.parse(t)) for t in context.candidates}
+                {context.query_key(space.parse(t)) for t in context.candidates}
             )
     rows: list[dict] = []
     paid: dict[tuple[str, str], float] = {}  # (network or arch text, fidelity) -> value
@@ -206,7 +206,7 @@ def run(
                 break
             fid = objective.resolve(q.fidelity)
             text = space.to_string(q.arch)
-            key = (space.hash(q.arch) if per_network else text, fid)
+            key = (context.query_key(q.arch), fid)
             repeat = key in paid
             if repeat:
                 value, cost = paid[key], 0.0

@@ -321,22 +321,23 @@ class TableObjective(Objective):
             self._per_network, self.n_networks = _PER_NETWORK[key]
         return self._per_network
 
+    def _columns_read(self) -> list[np.ndarray]:
+        """Every column the objective reads: each fidelity's values, then the cost if any."""
+        return [*self._values.values(), *([] if self._cost is None else [self._cost])]
+
     def _fingerprint(self) -> str:
         """sha256 of the space's name, the architecture texts and every column read."""
         h = hashlib.sha256(f"{type(self.space).__qualname__}/{self.space.name}".encode())
         h.update("\n".join(map(str, self._index)).encode())
-        for values in [*self._values.values(), self._cost]:
-            h.update(b"-" if values is None else np.ascontiguousarray(values).tobytes())
+        for values in self._columns_read():
+            h.update(b"|" + np.ascontiguousarray(values).tobytes())
         return h.hexdigest()
 
     def _read_per_network(self) -> tuple[bool, int | None]:
         """(one result per network?, distinct networks where every row was hashed)."""
         from nasperf.errors import InvalidArchitectureError
 
-        columns = [self._values[f] for f in self.fidelities]
-        if self._cost is not None:
-            columns.append(self._cost)
-        rows = np.stack(columns, axis=1)
+        rows = np.stack(self._columns_read(), axis=1)
         first: dict[str, int] = {}
         shared = False
         for i, text in enumerate(self._index):

@@ -13,9 +13,11 @@ For ``--cells`` random NAS-Bench-201 cells (C=16, N=5, CIFAR-10 head, 64 CIFAR-1
 * the floor: one forward; one forward with NASWOT's least work on top (the float32 product
   ``c c^T`` of the 0/1 codes of each distinct ReLU input: what nwot needs); one forward +
   backward to the input only (``d sum(logits) / dx``, no weight gradients: what jacov
-  needs); and one forward + backward (cross-entropy, ``loss.backward()``), of a copy of the
-  same network on the same batch in train mode, channels-last layout (the faster layout for
-  oneDNN's CPU kernels), as plain torch calls.
+  needs); one forward + backward (cross-entropy, ``loss.backward()``); and one forward +
+  backward + Hessian-vector product (the gradients ``g`` of the conv / linear weights with
+  ``create_graph=True``, then the gradient of ``sum(stop_grad(g) * g)``: the ``H g`` GraSP
+  scores, exactly), of a copy of the same network on the same batch in train mode,
+  channels-last layout (the faster layout for oneDNN's CPU kernels), as plain torch calls.
   ``reference / floor`` ("speed-up at its floor") is the most speed-up a proxy that must
   compute that pass can show: a target above it needs less work than a plain pass.
 
@@ -125,15 +127,16 @@ def _timed(fn) -> tuple[float, object]:
 
 #: Which floor bounds each proxy from below (what it must compute at the least): nwot one
 #: forward; jacov a forward and a backward to the input only (no weight gradients); the
-#: gradient proxies a forward and a full backward. ``reference / floor`` is then the most
-#: speed-up a proxy can show against the reference while computing what it has to.
+#: gradient proxies a forward and a full backward; grasp that and a Hessian-vector product.
+#: ``reference / floor`` is then the most speed-up a proxy can show against the reference
+#: while computing what it has to with torch's own kernels.
 FLOOR_OF = {
     "nwot": "fwd_kernel",
     "jacov": "fwd_input",
     "grad_norm": "fwd_bwd",
     "snip": "fwd_bwd",
     "fisher": "fwd_bwd",
-    "grasp": "fwd_bwd",
+    "grasp": "fwd_bwd_hvp",
 }
 
 
@@ -187,6 +190,14 @@ def _floors(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float
     t = time.perf_counter()
     nn.functional.cross_entropy(net(xc), y).backward()
     out["fwd_bwd"] = time.perf_counter() - t
+    weights = [m.weight for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    t = time.perf_counter()
+    grads = torch.autograd.grad(
+        nn.functional.cross_entropy(net(xc), y), weights, create_graph=True, allow_unused=True
+    )
+    z = sum((g.detach() * g).sum() for g in grads if g is not None)
+    torch.autograd.grad(z, weights, allow_unused=True)
+    out["fwd_bwd_hvp"] = time.perf_counter() - t
     return out
 
 
@@ -221,7 +232,9 @@ def main() -> None:
     t_ref: dict[str, list[float]] = {p: [] for p in [*pairs, "8-proxy set"]}
     v_ours: dict[str, list[float]] = {p: [] for p in pairs}
     v_ref: dict[str, list[float]] = {p: [] for p in pairs}
-    floors: dict[str, list[float]] = {"fwd": [], "fwd_kernel": [], "fwd_input": [], "fwd_bwd": []}
+    floors: dict[str, list[float]] = {
+        k: [] for k in ("fwd", "fwd_kernel", "fwd_input", "fwd_bwd", "fwd_bwd_hvp")
+    }
     for i, net in enumerate([nets[0], *nets[:n_cells]]):
         warm = i == 0  # the first round only warms oneDNN's kernel caches up
         ref_net = copy.deepcopy(net)  # the reference adds attributes and resets train()
@@ -269,7 +282,8 @@ def main() -> None:
         f"Floor (plain torch, channels-last, train mode): forward {f_med:.3f} s, "
         f"forward with NASWOT's kernel {floor['fwd_kernel']:.3f} s, "
         f"forward + backward to the input only {floor['fwd_input']:.3f} s, "
-        f"forward + backward {fb_med:.3f} s.\n"
+        f"forward + backward {fb_med:.3f} s, "
+        f"forward + backward + Hessian-vector product {floor['fwd_bwd_hvp']:.3f} s.\n"
     )
     print(
         "| proxy | nasperf s | reference s | speed-up | speed-up at its floor "
@@ -302,7 +316,8 @@ def main() -> None:
     print(
         "Speed-up at its floor: reference seconds / the proxy's floor (nwot: a forward with "
         "the float32 product c c^T of the 0/1 codes of each distinct ReLU input; jacov: "
-        "forward + backward to the input; gradient proxies: forward + backward; the 8-proxy "
+        "forward + backward to the input; gradient proxies: forward + backward; grasp: "
+        "forward + backward + Hessian-vector product; the 8-proxy "
         "set: one forward with NASWOT's products, a backward to the input and a full "
         "backward, synflow's pass not counted), the most a proxy that computes at least "
         "that can show on this machine."

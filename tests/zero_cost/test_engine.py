@@ -8,7 +8,12 @@ from torch import nn
 from torch.func import functional_call
 
 from nasperf.zero_cost import score
-from nasperf.zero_cost.engine import NetworkState, _agreement_kernel, pool_as_conv
+from nasperf.zero_cost.engine import (
+    NetworkState,
+    _agreement_kernel,
+    batch_norm_composed,
+    pool_as_conv,
+)
 
 
 class Tied(nn.Module):
@@ -146,6 +151,66 @@ def test_fast_pools_are_undone_and_keep_hooks() -> None:
         assert "forward" in net[1].__dict__
         net(torch.randn(2, 5, 16, 16))
     assert "forward" not in net[1].__dict__
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape", [(6, 3, 5, 4), (7, 5)])
+def test_composed_batch_norm_has_native_values_and_derivatives(shape, affine) -> None:
+    # float64, so that the comparison is of the formulas, not of float32 rounding: values,
+    # gradients and a Hessian-vector product (the double backward grasp uses) all agree
+    gen = torch.Generator().manual_seed(1)
+    bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1], affine=affine)
+    bn = bn.double().train()
+    if affine:
+        with torch.no_grad():
+            bn.weight.copy_(torch.rand(shape[1], generator=gen, dtype=torch.float64) + 0.5)
+            bn.bias.copy_(torch.randn(shape[1], generator=gen, dtype=torch.float64))
+    x = torch.randn(shape, generator=gen, dtype=torch.float64)
+    if x.dim() == 4:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    leaves = [x, *bn.parameters()]
+    cot = torch.randn(shape, generator=gen, dtype=torch.float64)
+    vec = [torch.randn(t.shape, generator=gen, dtype=torch.float64) for t in leaves]
+
+    def derivatives(fn):
+        y = fn(x)
+        g = torch.autograd.grad((y * cot).sum(), leaves, create_graph=True)
+        z = sum((gi * v).sum() for gi, v in zip(g, vec, strict=True))
+        hv = torch.autograd.grad(z, leaves, allow_unused=True)  # the bias's g is constant
+        return [
+            y,
+            *g,
+            *(torch.zeros_like(t) if h is None else h for t, h in zip(leaves, hv, strict=True)),
+        ]
+
+    want = derivatives(bn)
+    got = derivatives(lambda t: batch_norm_composed(bn, t))
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_composed_batch_norm_leaves_other_cases_to_torch() -> None:
+    bn = nn.BatchNorm2d(3)
+    x = torch.randn(4, 3, 5, 5)
+    assert batch_norm_composed(bn.eval(), x.contiguous(memory_format=torch.channels_last)) is None
+    assert batch_norm_composed(bn.train(), x) is None  # contiguous NCHW: no cheap row view
+    assert batch_norm_composed(nn.BatchNorm1d(3).train(), torch.randn(4, 3, 6)) is None
+    # without running statistics, eval mode normalises by the batch too
+    bare = nn.BatchNorm2d(3, track_running_stats=False).eval()
+    xc = x.contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(batch_norm_composed(bare, xc), bare(xc), rtol=1e-5, atol=1e-5)
+
+
+def test_composed_batch_norms_are_undone() -> None:
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4))
+    own = lambda x: x  # noqa: E731 - an instance forward set by the user
+    net[2].forward = own
+    state = NetworkState(net)
+    with pytest.raises(RuntimeError, match="boom"), state.composed_batch_norms():
+        assert "forward" in net[1].__dict__ and net[2].__dict__["forward"] is own
+        raise RuntimeError("boom")
+    assert "forward" not in net[1].__dict__ and net[2].__dict__["forward"] is own
 
 
 def test_a_pool_with_its_own_forward_is_left_alone() -> None:

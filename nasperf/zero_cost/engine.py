@@ -481,8 +481,8 @@ def batch_norm_composed(
     backward is a long chain of reductions over dims ``(0, 2, 3)`` that its CPU kernels run
     slowly in channels-last layout; as elementary ops over the ``(N*H*W, C)`` view every
     reduction is a contiguous column sum. On NB201 networks (AVX2, 2 threads) GraSP's
-    Hessian-gradient product takes 20-25 % less time, and it is closer to a float64
-    computation (largest relative error of a layer's ``H g`` 3-8x smaller on 7 cells).
+    Hessian-gradient product takes 25-35 % less time, and it is closer to a float64
+    computation (largest relative error of a layer's ``H g`` 1.4-8x smaller on every cell tried).
     The plain forward + backward is slower this way (0.31 vs 0.22 s), so only the pass
     that differentiates twice uses it.
     """
@@ -495,11 +495,12 @@ def batch_norm_composed(
         rows = x
     else:
         return None
-    var, mean = torch.var_mean(rows, dim=0, correction=0)
-    scale = torch.rsqrt(var + module.eps)
+    # two passes of column means (torch.var_mean over dim 0 is ~30x slower than a sum here)
+    centred = rows - rows.mean(0)
+    scale = torch.rsqrt((centred * centred).mean(0) + module.eps)
     if module.weight is not None:
         scale = scale * module.weight
-    y = (rows - mean) * scale
+    y = centred * scale
     if module.bias is not None:
         y = y + module.bias
     return y.view(n, h, w, c).permute(0, 3, 1, 2) if x.dim() == 4 else y

@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from nasperf.registry import Registry
 
@@ -313,12 +315,6 @@ class NetworkState:
         self._pools = [
             m for m in self.module_list if type(m) is nn.AvgPool2d and "forward" not in m.__dict__
         ]
-        # BatchNorms :meth:`composed_batch_norms` may compute from elementary ops: likewise
-        self._batch_norms = [
-            m
-            for m in self.module_list
-            if type(m) in (nn.BatchNorm1d, nn.BatchNorm2d) and "forward" not in m.__dict__
-        ]
         self.params: dict[str, torch.Tensor] = {}
         self.buffers: dict[str, torch.Tensor] = {}
         # (the module's _parameters or _buffers dict, local name, qualified name of the
@@ -370,19 +366,6 @@ class NetworkState:
             yield
         finally:
             for m in self._pools:
-                m.__dict__.pop("forward", None)
-
-    @contextlib.contextmanager
-    def composed_batch_norms(self) -> Iterator[None]:
-        """Every ``nn.BatchNorm1d`` / ``nn.BatchNorm2d`` of the network (torch's class,
-        without a ``forward`` of its own on the instance) computed by
-        :func:`batch_norm_composed` for the block, removed after it whatever happens."""
-        try:
-            for m in self._batch_norms:
-                object.__setattr__(m, "forward", _composed_batch_norm_forward(m))
-            yield
-        finally:
-            for m in self._batch_norms:
                 m.__dict__.pop("forward", None)
 
     def call(self, tensors: Mapping[str, torch.Tensor], args: tuple) -> Any:
@@ -469,25 +452,22 @@ def _fast_pool_forward(module: nn.AvgPool2d) -> Callable[[torch.Tensor], torch.T
 
 
 def batch_norm_composed(
-    module: nn.modules.batchnorm._BatchNorm, x: torch.Tensor
+    x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float
 ) -> torch.Tensor | None:
-    """``module(x)`` for a BatchNorm in train mode (batch statistics), written with
-    elementary ops over an ``(rows, channels)`` view of ``x``, or None where that does not
-    apply (eval mode with running statistics, or an input other than 2-D or 4-D
-    channels-last). The running statistics are not updated: the engine's passes run on
-    private buffers that are discarded after the pass.
+    """Train-mode ``F.batch_norm`` (batch statistics) written with elementary ops over an
+    ``(rows, channels)`` view of ``x``, or None for an input other than 2-D or 4-D
+    channels-last. Running statistics are not updated: the engine's passes run on private
+    buffers that are discarded after the pass.
 
-    For second derivatives. torch's fused BatchNorm has a fused backward, but its double
-    backward is a long chain of reductions over dims ``(0, 2, 3)`` that its CPU kernels run
-    slowly in channels-last layout; as elementary ops over the ``(N*H*W, C)`` view every
-    reduction is a contiguous column sum. On NB201 networks (AVX2, 2 threads) GraSP's
-    Hessian-gradient product takes 25-35 % less time, and it is closer to a float64
-    computation (largest relative error of a layer's ``H g`` 1.4-8x smaller on every cell tried).
-    The plain forward + backward is slower this way (0.31 vs 0.22 s), so only the pass
-    that differentiates twice uses it.
+    For second derivatives (:class:`_SecondOrderKernels`). torch's fused BatchNorm has a
+    fused backward, but its double backward is a long chain of reductions over dims
+    ``(0, 2, 3)`` that its CPU kernels run slowly in channels-last layout; as elementary ops
+    over the ``(N*H*W, C)`` view every reduction is a contiguous column sum. On NB201
+    networks (AVX2, 2 threads) GraSP's Hessian-gradient product takes 25-35 % less time this
+    way, and it is closer to a float64 computation (largest relative error of a layer's
+    ``H g`` 1.4-8x smaller on every cell tried). A plain forward + backward is slower this
+    way (0.31 vs 0.22 s), so only a pass that differentiates twice uses it.
     """
-    if not (module.training or module.running_mean is None):
-        return None
     if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
         n, c, h, w = x.shape
         rows = x.permute(0, 2, 3, 1).reshape(-1, c)  # a view
@@ -497,25 +477,162 @@ def batch_norm_composed(
         return None
     # two passes of column means (torch.var_mean over dim 0 is ~30x slower than a sum here)
     centred = rows - rows.mean(0)
-    scale = torch.rsqrt((centred * centred).mean(0) + module.eps)
-    if module.weight is not None:
-        scale = scale * module.weight
+    scale = torch.rsqrt((centred * centred).mean(0) + eps)
+    if weight is not None:
+        scale = scale * weight
     y = centred * scale
-    if module.bias is not None:
-        y = y + module.bias
+    if bias is not None:
+        y = y + bias
     return y.view(n, h, w, c).permute(0, 3, 1, 2) if x.dim() == 4 else y
 
 
-def _composed_batch_norm_forward(
-    module: nn.modules.batchnorm._BatchNorm,
-) -> Callable[[torch.Tensor], torch.Tensor]:
-    native = type(module).forward
+class _ConvBackward(torch.autograd.Function):
+    """A 2-D convolution's input / weight / bias gradients from its output gradient, with
+    its own backward (the double backward): three oneDNN convolution kernels where torch's
+    generic double backward runs the weight gradient as a convolution with the output
+    gradient as a kernel the size of the image, and a grouped (depthwise) convolution one
+    group at a time."""
 
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        y = batch_norm_composed(module, x)
-        return native(module, x) if y is None else y
+    @staticmethod
+    def forward(ctx, grad_out, x, weight, mask, stride, padding, dilation, groups):  # type: ignore[override]
+        ctx.save_for_backward(grad_out, x, weight)
+        ctx.conf = (stride, padding, dilation, groups)
+        ctx.set_materialize_grads(False)
+        bias_sizes = [weight.shape[0]] if mask[2] else None
+        gx, gw, gb = torch.ops.aten.convolution_backward(
+            grad_out, x, weight, bias_sizes, stride, padding, dilation, False, [0, 0], groups, mask
+        )
+        return gx, gw, gb
 
-    return forward
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, ggx, ggw, ggb):  # type: ignore[override]
+        grad_out, x, weight = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.conf
+        d_out = d_x = d_w = None
+        if ctx.needs_input_grad[0]:
+            # the gradients are linear in grad_out: apply the convolution to their cotangents
+            terms = []
+            if ggx is not None:
+                terms.append(F.conv2d(ggx, weight, None, stride, padding, dilation, groups))
+            if ggw is not None:
+                terms.append(F.conv2d(x, ggw, None, stride, padding, dilation, groups))
+            if ggb is not None:
+                terms.append(ggb.view(1, -1, 1, 1).expand_as(grad_out))
+            for t in terms:
+                d_out = t if d_out is None else d_out + t
+        conv_bwd = torch.ops.aten.convolution_backward
+        if ggw is not None and ctx.needs_input_grad[1]:
+            # the weight gradient is bilinear in (grad_out, x): its x-derivative is an input
+            # gradient with ggw as the kernel
+            d_x = conv_bwd(
+                grad_out,
+                x,
+                ggw,
+                None,
+                stride,
+                padding,
+                dilation,
+                False,
+                [0, 0],
+                groups,
+                [True, False, False],
+            )[0]
+        if ggx is not None and ctx.needs_input_grad[2]:
+            # the input gradient is bilinear in (grad_out, weight): a weight gradient of ggx
+            d_w = conv_bwd(
+                grad_out,
+                ggx,
+                weight,
+                None,
+                stride,
+                padding,
+                dilation,
+                False,
+                [0, 0],
+                groups,
+                [False, True, False],
+            )[1]
+        return d_out, d_x, d_w, None, None, None, None, None
+
+
+class _Conv2dTwice(torch.autograd.Function):
+    """``F.conv2d`` whose backward is a :class:`_ConvBackward`, differentiable once more."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):  # type: ignore[override]
+        ctx.save_for_backward(x, weight)
+        ctx.conf = (stride, padding, dilation, groups)
+        ctx.has_bias = bias is not None
+        return F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad_out):  # type: ignore[override]
+        x, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        mask = [need[0], need[1], ctx.has_bias and need[2]]
+        gx, gw, gb = _ConvBackward.apply(grad_out, x, weight, mask, *ctx.conf)
+        return gx, gw, gb, None, None, None, None
+
+
+def conv2d_twice(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> torch.Tensor | None:
+    """``F.conv2d(...)`` (same values) whose double backward runs on oneDNN's convolution
+    kernels (:class:`_ConvBackward`), or None for a string ``padding`` or a non-4-D input.
+    On NB201 networks (AVX2, 2 threads) GraSP's Hessian-gradient product takes 30-40 % less
+    time than with torch's generic convolution double backward."""
+    if isinstance(padding, str) or x.dim() != 4:
+        return None
+    return _Conv2dTwice.apply(
+        x, weight, bias, list(_pair(stride)), list(_pair(padding)), list(_pair(dilation)), groups
+    )
+
+
+_ARGS = {
+    F.conv2d: ("input", "weight", "bias", "stride", "padding", "dilation", "groups"),
+    F.batch_norm: (
+        "input",
+        "running_mean",
+        "running_var",
+        "weight",
+        "bias",
+        "training",
+        "momentum",
+        "eps",
+    ),
+}
+
+
+class _SecondOrderKernels(TorchFunctionMode):
+    """For a pass that differentiates twice (GraSP's Hessian-gradient product): 2-D
+    convolutions through :func:`conv2d_twice` and train-mode BatchNorm through
+    :func:`batch_norm_composed` (same values up to float32 rounding), every other call, or a
+    case they leave, to torch."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+        names = _ARGS.get(func)
+        if names is not None:
+            a = dict(zip(names, args, strict=False))
+            a.update(kwargs or {})
+            if func is F.conv2d:
+                a.pop("input")
+                out = conv2d_twice(args[0] if args else kwargs["input"], **a)
+            elif a.get("training", False):
+                out = batch_norm_composed(
+                    a["input"], a.get("weight"), a.get("bias"), a.get("eps", 1e-5)
+                )
+            else:
+                out = None
+            if out is not None:
+                return out
+        return func(*args, **(kwargs or {}))
 
 
 @contextlib.contextmanager
@@ -837,9 +954,9 @@ def _train_pass(ctx: Context) -> TrainPass:
         _hooks(relu_modules, relu_hook),
         _hooks(feature_modules, feature_hook),
         grad_ctx,
-        # the pass differentiates twice for "hessian": BatchNorm's double backward runs
-        # faster (and closer to float64) from elementary ops, see batch_norm_composed
-        ctx.state.composed_batch_norms() if "hessian" in taps else contextlib.nullcontext(),
+        # "hessian" differentiates twice: convolutions and BatchNorm with faster double
+        # backward passes (_SecondOrderKernels)
+        _SecondOrderKernels() if "hessian" in taps else contextlib.nullcontext(),
     ):
         logits = ctx.call(x, params)
     out = TrainPass(logits=logits.detach())

@@ -451,39 +451,125 @@ def _fast_pool_forward(module: nn.AvgPool2d) -> Callable[[torch.Tensor], torch.T
     return forward
 
 
-def batch_norm_composed(
+def _rows(t: torch.Tensor) -> torch.Tensor:
+    """A 2-D tensor, or a 4-D one as its ``(N*H*W, C)`` rows (a view in channels-last)."""
+    return t if t.dim() == 2 else t.permute(0, 2, 3, 1).reshape(-1, t.shape[1])
+
+
+def _unrows(rows: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    if like.dim() == 2:
+        return rows
+    n, c, h, w = like.shape
+    return rows.view(n, h, w, c).permute(0, 3, 1, 2)
+
+
+class _BatchNormBackward(torch.autograd.Function):
+    """Train-mode BatchNorm's input / weight / bias gradients (torch's fused kernel), with
+    an explicit backward of their own: the double backward in closed form over the
+    ``(rows, channels)`` view, where every reduction is a contiguous column sum.
+
+    Per channel, with ``M`` rows, ``h = (x - mean) * r`` (``r`` the inverse standard
+    deviation), the gradients ``gb = sum g``, ``gw = sum g h = P`` and
+    ``gx = w r (g - mean(g) - h P / M)``. For cotangents ``(ggx, ggw, ggb)`` of these, with
+    ``Q = sum ggx h`` and ``K = sum ggx (g - mean(g))``:
+
+    * d/dg = ``w r (ggx - mean(ggx)) + h (ggw - w r Q / M) + ggb``;
+    * d/dw = ``r (K - P Q / M)``;
+    * d/dx = ``(g - mean(g)) (ggw r - w r^2 Q / M) - (w r^2 P / M) (ggx - mean(ggx))
+      + h (3 w r^2 P Q / M^2 - ggw r P / M - w r^2 K / M)``
+
+    (from ``d(sum a h)/dx = r (a - mean(a) - h sum(a h) / M)`` and
+    ``dr/dx = -r^2 h / M``; checked against torch's double backward in float64).
+    """
+
+    @staticmethod
+    def forward(ctx, grad_out, x, weight, mean, invstd, eps, affine):  # type: ignore[override]
+        gx, gw, gb = torch.ops.aten.native_batch_norm_backward(
+            grad_out, x, weight, None, None, mean, invstd, True, eps, [True, True, True]
+        )
+        ctx.save_for_backward(grad_out, x, weight, mean, invstd, gw, gb)
+        ctx.set_materialize_grads(False)
+        return (gx, gw, gb) if affine else (gx, None, None)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, ggx, ggw, ggb):  # type: ignore[override]
+        grad_out, x, weight, mean, invstd, p, gb = ctx.saved_tensors
+        g, r = _rows(grad_out), invstd
+        m = g.shape[0]
+        h = (_rows(x) - mean) * r
+        g_c = g - gb / m  # g - mean(g)
+        w = weight if weight is not None else torch.ones_like(r)
+        zero = torch.zeros_like(r)
+        ggw = zero if ggw is None else ggw
+        if ggx is not None:
+            a = _rows(ggx)
+            a_c = a - a.mean(0)
+            q, k = (a * h).sum(0), (a * g_c).sum(0)
+        else:
+            a_c, q, k = None, zero, zero
+        wr = w * r
+        need = ctx.needs_input_grad
+        d_g = d_x = d_w = None
+        if need[0]:
+            rows = h * (ggw - wr * q / m)
+            if a_c is not None:
+                rows = rows + wr * a_c
+            if ggb is not None:
+                rows = rows + ggb
+            d_g = _unrows(rows, grad_out)
+        if need[1]:
+            wr2 = wr * r
+            rows = g_c * (ggw * r - wr2 * q / m) + h * (
+                3 * wr2 * p * q / (m * m) - ggw * r * p / m - wr2 * k / m
+            )
+            if a_c is not None:
+                rows = rows - (wr2 * p / m) * a_c
+            d_x = _unrows(rows, x)
+        if need[2] and weight is not None:
+            d_w = r * (k - p * q / m)
+        return d_g, d_x, d_w, None, None, None, None
+
+
+class _BatchNormTwice(torch.autograd.Function):
+    """Train-mode ``F.batch_norm`` (torch's fused kernel) whose backward is a
+    :class:`_BatchNormBackward`, differentiable once more."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):  # type: ignore[override]
+        y, mean, invstd = torch.ops.aten.native_batch_norm(
+            x, weight, bias, None, None, True, 0.0, eps
+        )
+        ctx.save_for_backward(x, weight, mean, invstd)
+        ctx.eps = eps
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):  # type: ignore[override]
+        x, weight, mean, invstd = ctx.saved_tensors
+        gx, gw, gb = _BatchNormBackward.apply(
+            grad_out, x, weight, mean, invstd, ctx.eps, weight is not None
+        )
+        return gx, gw, gb, None
+
+
+def batch_norm_twice(
     x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float
 ) -> torch.Tensor | None:
-    """Train-mode ``F.batch_norm`` (batch statistics) written with elementary ops over an
-    ``(rows, channels)`` view of ``x``, or None for an input other than 2-D or 4-D
-    channels-last. Running statistics are not updated: the engine's passes run on private
-    buffers that are discarded after the pass.
+    """Train-mode ``F.batch_norm`` (batch statistics; same values) whose double backward is
+    computed in closed form over the ``(rows, channels)`` view (:class:`_BatchNormBackward`),
+    or None for an input other than 2-D or 4-D channels-last, or a bias without a weight.
+    Running statistics are not updated: the engine's passes run on private buffers that
+    are discarded after the pass.
 
-    For second derivatives (:class:`_SecondOrderKernels`). torch's fused BatchNorm has a
-    fused backward, but its double backward is a long chain of reductions over dims
-    ``(0, 2, 3)`` that its CPU kernels run slowly in channels-last layout; as elementary ops
-    over the ``(N*H*W, C)`` view every reduction is a contiguous column sum. On NB201
-    networks (AVX2, 2 threads) GraSP's Hessian-gradient product takes 25-35 % less time this
-    way, and it is closer to a float64 computation (largest relative error of a layer's
-    ``H g`` 1.4-8x smaller on every cell tried). A plain forward + backward is slower this
-    way (0.31 vs 0.22 s), so only a pass that differentiates twice uses it.
+    torch's own double backward of BatchNorm is a long chain of reductions over dims
+    ``(0, 2, 3)``, which its CPU kernels run slowly in channels-last layout.
     """
-    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last):
-        n, c, h, w = x.shape
-        rows = x.permute(0, 2, 3, 1).reshape(-1, c)  # a view
-    elif x.dim() == 2:
-        rows = x
-    else:
+    if not (x.dim() == 2 or (x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last))):
         return None
-    # two passes of column means (torch.var_mean over dim 0 is ~30x slower than a sum here)
-    centred = rows - rows.mean(0)
-    scale = torch.rsqrt((centred * centred).mean(0) + eps)
-    if weight is not None:
-        scale = scale * weight
-    y = centred * scale
-    if bias is not None:
-        y = y + bias
-    return y.view(n, h, w, c).permute(0, 3, 1, 2) if x.dim() == 4 else y
+    if weight is None and bias is not None:
+        return None
+    return _BatchNormTwice.apply(x, weight, bias, eps)
 
 
 class _ConvBackward(torch.autograd.Function):
@@ -585,9 +671,7 @@ def conv2d_twice(
     groups: int = 1,
 ) -> torch.Tensor | None:
     """``F.conv2d(...)`` (same values) whose double backward runs on oneDNN's convolution
-    kernels (:class:`_ConvBackward`), or None for a string ``padding`` or a non-4-D input.
-    On NB201 networks (AVX2, 2 threads) GraSP's Hessian-gradient product takes 30-40 % less
-    time than with torch's generic convolution double backward."""
+    kernels (:class:`_ConvBackward`), or None for a string ``padding`` or a non-4-D input."""
     if isinstance(padding, str) or x.dim() != 4:
         return None
     return _Conv2dTwice.apply(
@@ -613,8 +697,17 @@ _ARGS = {
 class _SecondOrderKernels(TorchFunctionMode):
     """For a pass that differentiates twice (GraSP's Hessian-gradient product): 2-D
     convolutions through :func:`conv2d_twice` and train-mode BatchNorm through
-    :func:`batch_norm_composed` (same values up to float32 rounding), every other call, or a
-    case they leave, to torch."""
+    :func:`batch_norm_twice`, every other call, or a case they leave, to torch.
+
+    Both run torch's own forward and first backward kernels (so every other proxy sharing
+    the pass reads the values it reads alone) and replace only the double backward, whose
+    generic CPU implementations are slow: BatchNorm's as reductions over dims ``(0, 2, 3)``
+    in channels-last layout, a convolution's weight term as a convolution with an
+    image-sized kernel and a grouped (depthwise, e.g. an average pool) one group at a time.
+    The second derivatives are torch's to float32 rounding (equal in float64 to 1e-9). On
+    NB201 (8 cells, AVX2, 2 threads) GraSP takes 0.82 s instead of 1.68 s, about half a
+    plain-torch forward + backward + Hessian-vector product.
+    """
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         names = _ARGS.get(func)
@@ -625,7 +718,7 @@ class _SecondOrderKernels(TorchFunctionMode):
                 a.pop("input")
                 out = conv2d_twice(args[0] if args else kwargs["input"], **a)
             elif a.get("training", False):
-                out = batch_norm_composed(
+                out = batch_norm_twice(
                     a["input"], a.get("weight"), a.get("bias"), a.get("eps", 1e-5)
                 )
             else:

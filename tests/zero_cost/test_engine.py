@@ -13,7 +13,8 @@ from nasperf.zero_cost import score
 from nasperf.zero_cost.engine import (
     NetworkState,
     _agreement_kernel,
-    batch_norm_composed,
+    _SecondOrderKernels,
+    batch_norm_twice,
     conv2d_twice,
     pool_as_conv,
 )
@@ -157,10 +158,11 @@ def test_fast_pools_are_undone_and_keep_hooks() -> None:
 
 
 def _derivatives(fn, leaves, cot, vec):
-    """``fn()``, its vector-Jacobian product with ``cot`` and the product of that with
-    ``vec`` differentiated again (a Hessian-vector product, what grasp computes)."""
+    """``fn()``, the gradient of a loss of it (``sum(cot * y^2)``: the output gradient
+    depends on the leaves, as in a network) and the product of that with ``vec``
+    differentiated again (a Hessian-vector product, what grasp computes)."""
     y = fn()
-    g = torch.autograd.grad((y * cot).sum(), leaves, create_graph=True)
+    g = torch.autograd.grad((y * y * cot).sum(), leaves, create_graph=True)
     z = sum((gi * v).sum() for gi, v in zip(g, vec, strict=True))
     hv = torch.autograd.grad(z, leaves, allow_unused=True)  # e.g. a bias's g is constant
     return [
@@ -177,7 +179,7 @@ def _randn(shape, gen, channels_last=False):
 
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("shape", [(6, 3, 5, 4), (7, 5)])
-def test_composed_batch_norm_has_native_values_and_derivatives(shape, affine) -> None:
+def test_batch_norm_twice_has_native_values_and_derivatives(shape, affine) -> None:
     # float64, so that the comparison is of the formulas, not of float32 rounding: values,
     # gradients and a Hessian-vector product all agree
     gen = torch.Generator().manual_seed(1)
@@ -192,15 +194,23 @@ def test_composed_batch_norm_has_native_values_and_derivatives(shape, affine) ->
     want = _derivatives(
         lambda: F.batch_norm(x, None, None, *wb, training=True, eps=1e-3), leaves, cot, vec
     )
-    got = _derivatives(lambda: batch_norm_composed(x, *wb, eps=1e-3), leaves, cot, vec)
+    got = _derivatives(lambda: batch_norm_twice(x, *wb, eps=1e-3), leaves, cot, vec)
     for a, b_ in zip(got, want, strict=True):
         torch.testing.assert_close(a, b_, rtol=1e-9, atol=1e-9)
 
 
-def test_composed_batch_norm_leaves_other_layouts_to_torch() -> None:
+def test_batch_norm_twice_leaves_other_cases_to_torch() -> None:
     x = torch.randn(4, 3, 5, 5)
-    assert batch_norm_composed(x, None, None, 1e-5) is None  # NCHW: no cheap row view
-    assert batch_norm_composed(torch.randn(4, 3, 6), None, None, 1e-5) is None
+    assert batch_norm_twice(x, None, None, 1e-5) is None  # NCHW: no cheap row view
+    assert batch_norm_twice(torch.randn(4, 3, 6), None, None, 1e-5) is None
+    xc = x.contiguous(memory_format=torch.channels_last)
+    assert batch_norm_twice(xc, None, torch.zeros(3), 1e-5) is None  # a bias alone
+    # the kernels apply to train-mode BatchNorm only: an eval-mode one is torch's
+    bn = nn.BatchNorm2d(3).eval()
+    with _SecondOrderKernels():
+        torch.testing.assert_close(
+            bn(xc), F.batch_norm(xc, bn.running_mean, bn.running_var, bn.weight, bn.bias)
+        )
 
 
 @pytest.mark.parametrize(

@@ -199,18 +199,12 @@ def test_works_on_an_arbitrary_user_module(batch):
 def test_shared_pass_equals_single_proxy_runs(batch, normal_scores):
     x, y = batch
     net = small_net(NORMAL)
-    # normal_scores shares one train pass among all proxies, grasp's included, and a pass
-    # that differentiates twice computes BatchNorm from elementary ops (batch_norm_composed):
-    # float32 sums in another order, ~1e-7 relative per value, which the proxies carry into
-    # their scores up to ~3e-6 (epe_nas, a log of Jacobian correlations, ~3e-5)
+    # normal_scores shares one train pass among all proxies, grasp's included, whose
+    # second-order kernels (conv2d_twice, batch_norm_twice) run torch's own forward and first
+    # backward: every other proxy reads the values it reads alone
     for name in SINGLE:
         alone = score(net, x, y, [name])[name]
-        rel = 1e-4 if name == "epe_nas" else 1e-5
-        assert alone == pytest.approx(normal_scores[name].value, rel=rel, abs=1e-9), name
-    # without grasp the shared pass is the single proxies' pass
-    shared = score(net, x, y, ["snip", "grad_norm", "fisher", "jacov", "epe_nas", "nwot"])
-    for name, value in shared.items():
-        assert score(net, x, y, [name])[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
+        assert alone == pytest.approx(normal_scores[name].value, rel=1e-6, abs=1e-9), name
 
 
 def test_deterministic_and_seeded(batch):

@@ -558,7 +558,8 @@ def batch_norm_twice(
 ) -> torch.Tensor | None:
     """Train-mode ``F.batch_norm`` (batch statistics; same values) whose double backward is
     computed in closed form over the ``(rows, channels)`` view (:class:`_BatchNormBackward`),
-    or None for an input other than 2-D or 4-D channels-last, or a bias without a weight.
+    or None for an input other than 2-D or 4-D channels-last float32 / float64, or a bias
+    without a weight.
     Running statistics are not updated: the engine's passes run on private buffers that
     are discarded after the pass.
 
@@ -569,6 +570,8 @@ def batch_norm_twice(
         return None
     if weight is None and bias is not None:
         return None
+    if x.dtype not in (torch.float32, torch.float64):
+        return None  # half / bfloat16: torch keeps the statistics in float32
     return _BatchNormTwice.apply(x, weight, bias, eps)
 
 

@@ -205,6 +205,7 @@ def test_batch_norm_twice_leaves_other_cases_to_torch() -> None:
     assert batch_norm_twice(torch.randn(4, 3, 6), None, None, 1e-5) is None
     xc = x.contiguous(memory_format=torch.channels_last)
     assert batch_norm_twice(xc, None, torch.zeros(3), 1e-5) is None  # a bias alone
+    assert batch_norm_twice(xc.bfloat16(), None, None, 1e-5) is None  # float32 statistics
     # the kernels apply to train-mode BatchNorm only: an eval-mode one is torch's
     bn = nn.BatchNorm2d(3).eval()
     with _SecondOrderKernels():

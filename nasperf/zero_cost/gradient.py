@@ -16,7 +16,7 @@ weight and ``g = dL/dw``:
 * ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
                 (Wang et al., ICLR 2020), by a double backward of the shared pass (own
                 double-backward kernels for convolutions and BatchNorm, see
-                ``engine._SecondOrderKernels``)
+                ``second_order.py``)
 
 Data needed: inputs and targets. Sign: higher is better, as stored by NASLib (grasp keeps
 NASLib's negated sign). The values are 0 where no gradient reaches a layer (e.g. a

@@ -169,8 +169,9 @@ def _forward_with_kernel(net: nn.Module, x: torch.Tensor) -> float:
 
 
 def _floors(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-    """Seconds of one forward, one forward + backward to the input only, and one forward +
-    full backward (plain torch, channels-last, train mode)."""
+    """Seconds of one forward, one forward with NASWOT's products, one forward + backward to
+    the input only, one forward + full backward, and one forward + backward +
+    Hessian-vector product (plain torch, channels-last, train mode)."""
     net = copy.deepcopy(net).to(memory_format=torch.channels_last).train()
     xc = x.contiguous(memory_format=torch.channels_last)
     out = {}

@@ -15,7 +15,7 @@ CPU:
 
 Both keep torch's own forward and first backward kernels, so every other proxy sharing the
 pass reads the values it reads alone; the second derivatives are torch's up to float32
-rounding (equal in float64 to ~1e-11, ``tests/zero_cost/test_engine.py``).
+rounding (equal in float64 to ~1e-11, ``tests/zero_cost/test_second_order.py``).
 """
 
 from __future__ import annotations
@@ -145,9 +145,6 @@ def batch_norm_twice(
     without a weight.
     Running statistics are not updated: the engine's passes run on private buffers that
     are discarded after the pass.
-
-    torch's own double backward of BatchNorm is a long chain of reductions over dims
-    ``(0, 2, 3)``, which its CPU kernels run slowly in channels-last layout.
     """
     if not (x.dim() == 2 or (x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last))):
         return None
@@ -156,6 +153,19 @@ def batch_norm_twice(
     if x.dtype not in (torch.float32, torch.float64):
         return None  # half / bfloat16: torch keeps the statistics in float32
     return _BatchNormTwice.apply(x, weight, bias, eps)
+
+
+def _conv_grads(
+    grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, conf: tuple, mask: list
+) -> tuple:
+    """aten's ``convolution_backward`` of a (non-transposed) 2-D convolution with settings
+    ``conf`` = (stride, padding, dilation, groups): the input, weight and bias gradients
+    ``mask`` asks for (None for the others)."""
+    stride, padding, dilation, groups = conf
+    bias_sizes = [weight.shape[0]] if mask[2] else None
+    return torch.ops.aten.convolution_backward(
+        grad_out, x, weight, bias_sizes, stride, padding, dilation, False, [0, 0], groups, mask
+    )
 
 
 class _ConvBackward(torch.autograd.Function):
@@ -170,11 +180,7 @@ class _ConvBackward(torch.autograd.Function):
         ctx.save_for_backward(grad_out, x, weight)
         ctx.conf = (stride, padding, dilation, groups)
         ctx.set_materialize_grads(False)
-        bias_sizes = [weight.shape[0]] if mask[2] else None
-        gx, gw, gb = torch.ops.aten.convolution_backward(
-            grad_out, x, weight, bias_sizes, stride, padding, dilation, False, [0, 0], groups, mask
-        )
-        return gx, gw, gb
+        return _conv_grads(grad_out, x, weight, ctx.conf, mask)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -193,38 +199,13 @@ class _ConvBackward(torch.autograd.Function):
                 terms.append(ggb.view(1, -1, 1, 1).expand_as(grad_out))
             for t in terms:
                 d_out = t if d_out is None else d_out + t
-        conv_bwd = torch.ops.aten.convolution_backward
         if ggw is not None and ctx.needs_input_grad[1]:
             # the weight gradient is bilinear in (grad_out, x): its x-derivative is an input
             # gradient with ggw as the kernel
-            d_x = conv_bwd(
-                grad_out,
-                x,
-                ggw,
-                None,
-                stride,
-                padding,
-                dilation,
-                False,
-                [0, 0],
-                groups,
-                [True, False, False],
-            )[0]
+            d_x = _conv_grads(grad_out, x, ggw, ctx.conf, [True, False, False])[0]
         if ggx is not None and ctx.needs_input_grad[2]:
             # the input gradient is bilinear in (grad_out, weight): a weight gradient of ggx
-            d_w = conv_bwd(
-                grad_out,
-                ggx,
-                weight,
-                None,
-                stride,
-                padding,
-                dilation,
-                False,
-                [0, 0],
-                groups,
-                [False, True, False],
-            )[1]
+            d_w = _conv_grads(grad_out, ggx, weight, ctx.conf, [False, True, False])[1]
         return d_out, d_x, d_w, None, None, None, None, None
 
 
@@ -281,16 +262,9 @@ _ARGS = {
 class SecondOrderKernels(TorchFunctionMode):
     """For a pass that differentiates twice (GraSP's Hessian-gradient product): 2-D
     convolutions through :func:`conv2d_twice` and train-mode BatchNorm through
-    :func:`batch_norm_twice`, every other call, or a case they leave, to torch.
-
-    Both run torch's own forward and first backward kernels (so every other proxy sharing
-    the pass reads the values it reads alone) and replace only the double backward, whose
-    generic CPU implementations are slow: BatchNorm's as reductions over dims ``(0, 2, 3)``
-    in channels-last layout, a convolution's weight term as a convolution with an
-    image-sized kernel and a grouped (depthwise, e.g. an average pool) one group at a time.
-    The second derivatives are torch's to float32 rounding (equal in float64 to 1e-9). On
-    NB201 (8 cells, AVX2, 2 threads) GraSP takes 0.82 s instead of 1.68 s, about half a
-    plain-torch forward + backward + Hessian-vector product.
+    :func:`batch_norm_twice`, every other call, or a case they leave, to torch (why: the
+    module docstring). On NB201 (8 cells, AVX2, 2 threads) GraSP takes 0.82 s instead of
+    1.68 s with it, about half a plain-torch forward + backward + Hessian-vector product.
     """
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
@@ -299,8 +273,7 @@ class SecondOrderKernels(TorchFunctionMode):
             a = dict(zip(names, args, strict=False))
             a.update(kwargs or {})
             if func is F.conv2d:
-                a.pop("input")
-                out = conv2d_twice(args[0] if args else kwargs["input"], **a)
+                out = conv2d_twice(a.pop("input"), **a)
             elif a.get("training", False):
                 out = batch_norm_twice(
                     a["input"], a.get("weight"), a.get("bias"), a.get("eps", 1e-5)

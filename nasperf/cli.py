@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 
 from nasperf._argparse import ArgumentParser
 from nasperf._argparse import fail as _fail
@@ -220,8 +221,12 @@ def _proxies(args: argparse.Namespace) -> int:
     from nasperf._claims import wait_note
 
     on_wait = wait_note("architecture(s)", args.out, prefix="nasperf proxies: ")
-    # the expected time, once: after a few architectures per worker and a few seconds
+    # The expected time, once. It is measured from the moment every worker has returned its
+    # first architecture, so that process start-up (spawning, importing torch, loading the
+    # images) does not count as per-architecture time, and only after a few architectures
+    # per worker and a few seconds; otherwise a 45-minute run was announced as 8.8 hours.
     first = max(3, 2 * args.workers)
+    started: tuple[int, float] | None = None  # (architectures done, time) after start-up
     done = 0
     try:
         # Shared with any other process writing the same --out: each architecture is
@@ -236,11 +241,16 @@ def _proxies(args: argparse.Namespace) -> int:
             ):
                 out.append(text, scores)
                 done += 1
-                if first is not None and done >= first and done < len(todo):
-                    elapsed = time.perf_counter() - start
-                    if elapsed >= _ETA_AFTER_S:
-                        _print_eta(done, elapsed, len(todo), args.workers)
-                        first = None
+                if first is None or done >= len(todo):
+                    continue
+                now = time.perf_counter()
+                if started is None:
+                    if done >= args.workers:
+                        started = (done, now)
+                elif done - started[0] >= first and now - started[1] >= _ETA_AFTER_S:
+                    per_arch = (now - started[1]) / (done - started[0])
+                    _print_eta(done, now - start, len(todo), args.workers, per_arch, comp.proxies)
+                    first = None
         complete = True
     except KeyboardInterrupt:
         print(
@@ -276,20 +286,29 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _print_eta(done: int, elapsed: float, todo: int, workers: int) -> None:
-    """One line: the time per architecture so far and the expected time for the rest."""
+def _print_eta(
+    done: int,
+    elapsed: float,
+    todo: int,
+    workers: int,
+    per_arch: float,
+    proxies: Sequence[str] = (),
+) -> None:
+    """One line: the time so far, the time per architecture after start-up (``per_arch``, all
+    workers together) and the expected time for the rest."""
     from tqdm.auto import tqdm
 
-    rest = elapsed / done * (todo - done)
+    rest = per_arch * (todo - done)
+    if rest <= 600:
+        hint = ""
+    elif "grasp" in proxies:
+        hint = " (grasp dominates on a CPU; see 'nasperf proxies --help' for the others)"
+    else:
+        hint = " (see 'nasperf proxies --help' for what each proxy costs)"
     tqdm.write(
-        f"nasperf proxies: {done} architectures in {elapsed:.0f} s ({elapsed / done:.2g} s "
-        f"each, {workers} worker(s)); the other {todo - done:,d} need about "
-        f"{_duration(rest)} more"
-        + (
-            " (grasp dominates on a CPU; see 'nasperf proxies --help' for the others)"
-            if rest > 600
-            else ""
-        ),
+        f"nasperf proxies: {done} architectures in {elapsed:.0f} s, then {per_arch:.2g} s each "
+        f"after start-up ({workers} worker(s)); the other {todo - done:,d} need about "
+        f"{_duration(rest)} more{hint}",
         file=sys.stderr,
     )
 

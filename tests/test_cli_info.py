@@ -52,12 +52,25 @@ def test_proxies_prints_the_expected_time_after_the_first_architectures(
     argv += ["--out", str(tmp_path / "p.csv")]
     assert cli.main([*argv, "--cache", "none", "--quiet"]) == 0
     (line,) = [x for x in capsys.readouterr().err.splitlines() if "need about" in x]
-    # after max(3, 2 x workers) = 3 architectures: the other 5 (8 distinct cells sampled)
-    assert line.startswith("nasperf proxies: 3 architectures in ")
-    assert "1 worker(s)); the other 5 need about " in line
-    cli._print_eta(10, 50.0, 1000, 2)
+    # one architecture absorbs the start-up, then max(3, 2 x workers) = 3 are timed: 4 done,
+    # the other 4 (8 distinct cells sampled)
+    assert line.startswith("nasperf proxies: 4 architectures in ")
+    assert "after start-up (1 worker(s)); the other 4 need about " in line
+    # the expected time is the rate after start-up times what is left, not the elapsed
+    # time's average (start-up of the worker processes once inflated it 12-fold)
+    cli._print_eta(10, 50.0, 1000, 2, 0.3, ["meco", "swap"])
     assert capsys.readouterr().err.strip() == (
-        "nasperf proxies: 10 architectures in 50 s (5 s each, 2 worker(s)); the other 990 "
-        "need about 82 min more (grasp dominates on a CPU; see 'nasperf proxies --help' for "
-        "the others)"
+        "nasperf proxies: 10 architectures in 50 s, then 0.3 s each after start-up (2 "
+        "worker(s)); the other 990 need about 5 min more"
+    )
+    cli._print_eta(10, 50.0, 1000, 2, 5.0, ["grasp", "nwot"])
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "the other 990 need about 82 min more (grasp dominates on a CPU; see 'nasperf "
+        "proxies --help' for the others)"
+    )
+    cli._print_eta(10, 50.0, 1000, 2, 5.0, ["meco"])
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "need about 82 min more (see 'nasperf proxies --help' for what each proxy costs)"
     )

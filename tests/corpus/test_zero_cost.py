@@ -98,6 +98,15 @@ SCORE = [
         r"logits \(N, num_classes\).*for 2 inputs it returned .*shape \(2,\)",
         net=Wrapped(lambda z: z[:, 0]),
     ),
+    # data-free proxies only: the probe is one sample, in eval mode
+    s(
+        "logits-1d-data-free",
+        ValueError,
+        r"logits \(N, num_classes\).*for 1 inputs it returned .*shape \(1,\)",
+        net=Wrapped(lambda z: z[:, 0]),
+        y=None,
+        proxies=["synflow", "params"],
+    ),
     s(
         "logits-3d",
         ValueError,

@@ -123,6 +123,49 @@ def test_degenerate_cell_gives_nan_with_reason_never_raises(batch):
     assert res["snip"].value == 0.0 and res["synflow"].value == 0.0
 
 
+def _textbook_synflow(net: nn.Module, shape: tuple[int, ...]) -> float:
+    """synflow as NASLib computes it: a float64 copy without BatchNorm, absolute weights,
+    one all-ones sample, sum |w * dR/dw| over conv / linear weights."""
+    import copy
+
+    ref = copy.deepcopy(net).double().eval()
+    for name, m in list(ref.named_modules()):
+        if isinstance(m, nn.BatchNorm2d):
+            parent, _, local = name.rpartition(".")
+            setattr(ref.get_submodule(parent) if parent else ref, local, nn.Identity())
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.abs_()
+    ref(torch.ones((1, *shape), dtype=torch.float64)).sum().backward()
+    layers = [m for m in ref.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    return float(sum((m.weight * m.weight.grad).abs().sum().detach() for m in layers))
+
+
+def test_synflow_is_the_textbook_definition_and_restores_the_norm_layers(batch):
+    x, _ = batch
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 4, 3, padding=1, bias=False),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4, 10),
+    )
+    with torch.no_grad():  # BatchNorm that is not the identity, were it computed
+        for m in (net[1], net[4]):
+            m.running_mean.uniform_(-1, 1), m.running_var.uniform_(0.5, 2), m.weight.mul_(3)
+    # a norm layer with a forward of its own on the instance (bypassed by a hook instead)
+    net[4].forward = net[4].forward
+    expected = _textbook_synflow(net, tuple(x.shape[1:]))
+    assert score(net, x, None, ["synflow"])["synflow"] == pytest.approx(expected, rel=1e-12)
+    assert "forward" not in net[1].__dict__ and "forward" in net[4].__dict__
+    assert net[1].running_mean.dtype == torch.float32 and net[1].training
+
+
 def _snapshot(net: nn.Module):
     return (
         {k: v.clone() for k, v in net.state_dict().items()},

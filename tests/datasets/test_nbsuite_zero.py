@@ -103,7 +103,7 @@ def test_zero_cost_side_information_requires_coverage():
 
 #: The packaged NB201 proxies: data-free for every dataset, the image ones for CIFAR-10/100.
 NB201_DATA_FREE = {"synflow", "l2_norm", "params", "flops"}
-NB201_WITH_IMAGES = {"nwot", "jacov", "snip", "grad_norm", "fisher"}
+NB201_WITH_IMAGES = {"nwot", "jacov", "snip", "grad_norm", "fisher", "meco", "swap"}
 
 
 def test_task_metadata_names_target_direction_size_and_side_information():

@@ -55,7 +55,8 @@ table); e.g. TransNAS-Bench-101 or NAS-Bench-Graph once their spaces exist.
     * ``nbgraph_cora`` / ``nbgraph_citeseer``: NAS-Bench-Graph (26,206 GNNs, all labelled),
       the warm start on a pool of 30 GNNs (``_NBGRAPH_POOL`` says why).
 
-    ``--search-methods`` restricts the methods (default: every one of ``SEARCH_METHODS``).
+    ``--search-methods`` restricts the methods (default: every one of ``SEARCH_METHODS``);
+    ``--search-params`` sets method parameters on top of the cases' (e.g. the warm start).
 
     More spaces: add a case to ``SEARCH_CASES`` or ``TABLE_BENCHMARKS``.
 
@@ -70,6 +71,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -478,7 +480,12 @@ def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
 
 
 def _search_trials(
-    case: SearchCase, folder: Path, seeds: int, quick: bool, methods: list[str] | None = None
+    case: SearchCase,
+    folder: Path,
+    seeds: int,
+    quick: bool,
+    methods: list[str] | None = None,
+    extra: dict | None = None,
 ) -> list[dict]:
     import nasperf.search.study as study
 
@@ -504,7 +511,7 @@ def _search_trials(
         if methods and name not in methods:
             continue
         budget = case.budgets.get(name, budget)
-        params = dict(case.params.get(name, {}))
+        params = {**case.params.get(name, {}), **(extra or {}).get(name, {})}
         if quick:
             budget = max(10, budget // 5)
             if case.table is not None and name in ("bananas", "predictor_local_search"):
@@ -545,7 +552,12 @@ def search_section(args: argparse.Namespace) -> str:
             for stale in folder.glob("results.sqlite*"):
                 stale.unlink()
         trials = _search_trials(
-            case, folder, seeds, args.quick, getattr(args, "search_methods", None)
+            case,
+            folder,
+            seeds,
+            args.quick,
+            getattr(args, "search_methods", None),
+            getattr(args, "search_params", None),
         )
         hist = study.run_search_study(trials, folder, workers=workers, progress=True)
         objective = study._trial_objective(trials[0])
@@ -620,6 +632,14 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"search methods (default: {', '.join(SEARCH_METHODS)})",
     )
+    p.add_argument(
+        "--search-params",
+        type=json.loads,
+        default=None,
+        metavar="JSON",
+        help="parameters of search methods, {method: {param: value}}, on top of the cases' "
+        '(e.g. \'{"predictor_local_search": {"warm_start": ["meco"]}}\')',
+    )
     p.add_argument("--workers", type=int, default=1, help="parallel searches")
     p.add_argument(
         "--resume",
@@ -628,6 +648,11 @@ def main(argv: list[str] | None = None) -> int:
         "start afresh",
     )
     args = p.parse_args(argv)
+    if args.search_params is not None and not (
+        isinstance(args.search_params, dict)
+        and all(isinstance(v, dict) for v in args.search_params.values())
+    ):
+        p.error("--search-params must be a JSON object {method: {param: value}}")
     torch.set_num_threads(args.threads)
     args.cases = [c for c in args.cases.split(",") if c]
     args.predictors = [x.strip() for x in args.predictors.split(",") if x.strip()]

@@ -14,8 +14,8 @@ A table may come in *parts*: ``<space>_<dataset>.parquet`` / ``.json`` and, for 
 computed later, ``<space>_<dataset>.<part>.parquet`` / ``.<part>.json`` (e.g. NB201's
 data-dependent proxies in ``nb201_cifar10.images.parquet`` and meco and swap in
 ``nb201_cifar10.meco_swap.parquet``, beside the data-free ones). :func:`load_zero_cost`
-joins the parts column-wise (the first file, then the others by name); they must cover the same architectures,
-name different proxies and share the computation settings (batch size, seed, image digest,
+joins the parts column-wise (the first file, then the others by name); they must cover the
+same architectures, name different proxies and share the computation settings (batch size, seed, image digest,
 network options), else :class:`~nasperf.errors.DataIntegrityError`. Adding a part leaves the
 files already packaged, and what was built on them (checkpoints pin their table's sha256),
 unchanged.

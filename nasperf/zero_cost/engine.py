@@ -354,19 +354,12 @@ class NetworkState:
         """Every module's training flag set to ``mode`` for the block, restored after."""
         return _train_mode(self.module_list, mode)
 
-    @contextlib.contextmanager
-    def fast_pools(self) -> Iterator[None]:
+    def fast_pools(self) -> contextlib.AbstractContextManager[None]:
         """Every ``nn.AvgPool2d`` of the network (torch's class, without a ``forward`` of
-        its own on the instance) computed by :func:`pool_as_conv` for the block: an instance
-        ``forward`` that falls back to the class's where that does not apply, removed after
-        the block whatever happens. Hooks still run around it."""
-        try:
-            for m in self._pools:
-                object.__setattr__(m, "forward", _fast_pool_forward(m))
-            yield
-        finally:
-            for m in self._pools:
-                m.__dict__.pop("forward", None)
+        its own on the instance) computed by :func:`pool_as_conv` for the block, through
+        :func:`instance_forwards` (falling back to the class's ``forward`` where that does not
+        apply)."""
+        return instance_forwards((m, _fast_pool_forward(m)) for m in self._pools)
 
     def call(self, tensors: Mapping[str, torch.Tensor], args: tuple) -> Any:
         """``network(*args)`` with ``tensors`` in place of its own (a leaner
@@ -470,6 +463,24 @@ def _train_mode(modules: Iterable[nn.Module], mode: bool) -> Iterator[None]:
         for m, flag in flags:
             if m.training is not flag:
                 object.__setattr__(m, "training", flag)
+
+
+@contextlib.contextmanager
+def instance_forwards(
+    forwards: Iterable[tuple[nn.Module, Callable[..., Any]]],
+) -> Iterator[None]:
+    """Each module runs the given ``forward`` for the block (set on the instance, so hooks
+    still run around it), removed after the block whatever happens. For modules without a
+    ``forward`` of their own on the instance (which the removal would delete)."""
+    changed: list[nn.Module] = []
+    try:
+        for m, forward in forwards:
+            object.__setattr__(m, "forward", forward)
+            changed.append(m)
+        yield
+    finally:
+        for m in changed:
+            m.__dict__.pop("forward", None)
 
 
 @contextlib.contextmanager

@@ -18,9 +18,6 @@ flow", NeurIPS 2020; Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS"
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import torch
 from torch import nn
 
@@ -32,6 +29,7 @@ from .engine import (
     UndefinedProxyError,
     _hooks,
     fast_layout,
+    instance_forwards,
 )
 
 
@@ -45,21 +43,9 @@ def _identity_forward(x: torch.Tensor, *args: object, **kwargs: object) -> torch
     return x.clone()
 
 
-@contextlib.contextmanager
-def _bypassed(modules: list[nn.Module]) -> Iterator[None]:
-    """``modules`` compute the identity for the block (an instance ``forward``, as NASLib's
-    ``bn=False`` copy leaves them out), their own ``forward`` back after it whatever
-    happens. Hooks still run around it. Their tensors are then never read, so synflow need
-    not copy them to float64 (on an NB201 network ~80 % of the parameters and buffers by
-    count: the copies and the discarded BatchNorm arithmetic were ~6 % of the pass)."""
-    try:
-        for m in modules:
-            object.__setattr__(m, "forward", _identity_forward)
-        yield
-    finally:
-        for m in modules:
-            if m.__dict__.get("forward") is _identity_forward:
-                del m.__dict__["forward"]
+def _bypass(module: nn.Module, args: tuple, out: object) -> object:
+    # The same, as a forward hook, for a norm layer whose instance has a forward of its own.
+    return args[0].clone() if args and isinstance(args[0], torch.Tensor) else out
 
 
 @PROXIES.register("synflow")
@@ -73,9 +59,12 @@ class Synflow(Proxy):
         if not ctx.prunable:
             raise UndefinedProxyError("the network has no convolution or linear layer to score")
         names = [n for n, _ in ctx.prunable]
-        # BatchNorm (and every other _NormBase) is the identity here, so its tensors stay as
-        # they are, unless a module that computes shares one (tied); a norm layer with a
-        # forward of its own on the instance is left to compute (then bypassed by a hook)
+        # BatchNorm (and every other _NormBase) is the identity here (NASLib's bn=False copy
+        # leaves them out): an instance forward, so its tensors are never read and need no
+        # float64 copy (~80 % of an NB201 network's tensors; the copies and the discarded
+        # BatchNorm arithmetic were ~6 % of the pass), unless a module that computes shares
+        # one (tied). A norm layer with a forward of its own on the instance is left to
+        # compute, then bypassed by a hook.
         norms = [m for m in ctx.modules if isinstance(m, nn.modules.batchnorm._NormBase)]
         bypass = [m for m in norms if "forward" not in m.__dict__]
         hooked = [m for m in norms if "forward" in m.__dict__]
@@ -103,7 +92,7 @@ class Synflow(Proxy):
         x = fast_layout(torch.ones(shape, dtype=torch.float64, device=ctx.inputs.device))
         with (
             ctx.train_mode(False),
-            _bypassed(bypass),
+            instance_forwards((m, _identity_forward) for m in bypass),
             _hooks(hooked, _bypass),
             torch.enable_grad(),
         ):
@@ -115,8 +104,3 @@ class Synflow(Proxy):
             if g is not None:
                 total = total + (w.detach() * g).abs().sum().cpu()
         return float(total)
-
-
-def _bypass(module: nn.Module, args: tuple, out: object) -> object:
-    # The same, as a forward hook, for a norm layer whose instance has a forward of its own.
-    return args[0].clone() if args and isinstance(args[0], torch.Tensor) else out

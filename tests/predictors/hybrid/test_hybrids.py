@@ -219,6 +219,28 @@ def test_omni_auto_picks_the_model_with_the_best_out_of_fold_ranking(data):
     assert set(omni.cv_scores_) == {"xgb", "bayes_lin_reg"}
     assert omni.model_name_ == max(omni.cv_scores_, key=omni.cv_scores_.get)
     assert type(omni.model_).name == omni.model_name_
+    # fewer than AUTO_CV_REPEAT_BELOW architectures: the mean over AUTO_CV_REPEATS shuffles
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from nasperf.predictors.hybrid.omni import AUTO_CV_REPEAT_BELOW, AUTO_CV_REPEATS
+
+    assert 60 < AUTO_CV_REPEAT_BELOW and AUTO_CV_REPEATS == 3
+    X = omni._prepare_predict(data["archs"][:60], {"learning_curves": data["lc"][:60], **side})
+    y = np.asarray(data["y"][:60], dtype=float)
+    for name, score in omni.cv_scores_.items():
+        taus = [
+            kendalltau(
+                cross_val_predict(
+                    get(name, random_state=0),
+                    X,
+                    y,
+                    cv=KFold(5, shuffle=True, random_state=1000 * r),
+                ),
+                y,
+            )[0]
+            for r in range(AUTO_CV_REPEATS)
+        ]
+        assert score == pytest.approx(np.mean(taus), abs=1e-12)
     tiny = get("omni", space="nb201", zero_cost_columns=ZC, random_state=0).fit(
         data["archs"][:5], data["y"][:5], learning_curves=data["lc"][:5], **side
     )

@@ -15,9 +15,13 @@ Usage: ``python bench/arch2vec.py [--quick] [--epochs 10] [--n-threads 1]``
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
 
 import nasperf
 from nasperf.encodings.arch2vec import Arch2VecEncoder

@@ -12,9 +12,13 @@ Usage: ``python bench/encodings.py [--quick] [--repeat 3]``
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
 
 import nasperf
 from nasperf import encodings

@@ -20,10 +20,13 @@ Usage: ``python bench/label_leak.py [--quick]`` (needs ``../shared/reference``).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import kendalltau, rankdata
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
 
 import nasperf
 from nasperf.predictors import allow_target_like_columns, get

@@ -38,6 +38,8 @@ import pandas as pd
 import torch
 from scipy.stats import kendalltau, spearmanr
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
+
 import nasperf
 from nasperf.evaluation import make_split
 from nasperf.predictors import PREDICTORS, available, get

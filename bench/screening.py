@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
+
 import nasperf
 from nasperf import pretrained
 
@@ -161,6 +163,7 @@ def _child(path: str, top: int, out: str) -> dict:
         capture_output=True,
         text=True,
         env=env,
+        cwd=Path(__file__).resolve().parents[1],  # "-c" puts it first: this checkout's nasperf
         check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import kendalltau, spearmanr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
 
 import nasperf
 from nasperf.predictors import get

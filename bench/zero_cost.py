@@ -51,6 +51,8 @@ import torch
 from scipy.stats import spearmanr
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
+
 import nasperf
 from nasperf.zero_cost import available, score
 

@@ -29,6 +29,8 @@ import pandas as pd
 import torch
 from scipy.stats import kendalltau, spearmanr
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
+
 import nasperf
 from nasperf.zero_cost import available, rank_vote, score_details
 

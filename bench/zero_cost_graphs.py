@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, spearmanr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nasperf
 
 import nasperf
 from nasperf.zero_cost import compute

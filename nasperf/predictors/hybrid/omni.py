@@ -76,10 +76,10 @@ class OmniPredictor(Predictor):
         ``"ngb"``, ``"rf"``, ...), or ``"auto"`` (default): the one of ``candidates`` whose
         out-of-fold predictions on the training set rank best (Kendall tau of 5-fold
         cross-validated predictions, pooled; on fewer than ``AUTO_CV_REPEAT_BELOW``
-        architectures the mean over ``AUTO_CV_REPEATS`` shuffles), refitted on all of it. With a handful of
-        training architectures a Bayesian linear model of the cheap signals wins; with
-        dozens or more, trees learn the interactions (measured on NB201: linear 0.76 vs
-        trees 0.39 at n=10, trees 0.86 vs linear 0.70 at n=100).
+        architectures the mean over ``AUTO_CV_REPEATS`` shuffles), refitted on all of it.
+        With a handful of training architectures a Bayesian linear model of the cheap
+        signals wins; with dozens or more, trees learn the interactions (measured on NB201:
+        linear 0.76 vs trees 0.39 at n=10, trees 0.86 vs linear 0.70 at n=100).
     model_params : dict, optional
         Parameters of ``model`` (not used with ``"auto"``).
     candidates : sequence of str
@@ -92,7 +92,8 @@ class OmniPredictor(Predictor):
     model_name_ : str
         Which model was used.
     cv_scores_ : dict
-        ``{candidate: out-of-fold Kendall tau}`` (``"auto"`` only).
+        ``{candidate: out-of-fold Kendall tau}``, the mean over the shuffles where there
+        were several (``"auto"`` only).
 
     References
     ----------

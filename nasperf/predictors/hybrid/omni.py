@@ -198,10 +198,14 @@ class OmniPredictor(Predictor):
         if len(y) >= 6:
             seed = self._seed()
             repeats = AUTO_CV_REPEATS if len(y) < AUTO_CV_REPEAT_BELOW else 1
+            # the same splits for every candidate: their scores are compared pairwise
+            splits = [
+                KFold(min(5, len(y) // 2), shuffle=True, random_state=seed + 1000 * r)
+                for r in range(repeats)
+            ]
             for name in names:
                 taus = []
-                for r in range(repeats):
-                    folds = KFold(min(5, len(y) // 2), shuffle=True, random_state=seed + 1000 * r)
+                for folds in splits:
                     oof = cross_val_predict(self._inner(name, None), X, y, cv=folds)
                     tau = kendalltau(oof, y)[0]
                     taus.append(-1.0 if np.isnan(tau) else float(tau))

@@ -653,6 +653,11 @@ def main(argv: list[str] | None = None) -> int:
         and all(isinstance(v, dict) for v in args.search_params.values())
     ):
         p.error("--search-params must be a JSON object {method: {param: value}}")
+    unknown = sorted(set(args.search_params or {}) - set(SEARCH_METHODS))
+    if unknown:  # a misspelt or aliased name would otherwise be ignored silently
+        p.error(
+            f"--search-params: unknown method(s) {unknown}; methods: {', '.join(SEARCH_METHODS)}"
+        )
     torch.set_num_threads(args.threads)
     args.cases = [c for c in args.cases.split(",") if c]
     args.predictors = [x.strip() for x in args.predictors.split(",") if x.strip()]

@@ -59,3 +59,16 @@ def test_a_bench_script_imports_the_nasperf_beside_it(script: Path) -> None:
         f"{script.name} imports nasperf at module level before putting its checkout first on "
         "sys.path"
     )
+
+
+def test_any_space_refuses_search_params_for_an_unknown_method(capsys, monkeypatch) -> None:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_any_space", BENCH / "any_space.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # its dataclasses look it up
+    spec.loader.exec_module(module)
+    with pytest.raises(SystemExit):
+        module.main(["--sections", "", "--search-params", '{"pls": {"n_parents": 1}}'])
+    assert "unknown method(s) ['pls']" in capsys.readouterr().err

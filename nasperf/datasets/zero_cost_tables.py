@@ -15,10 +15,10 @@ computed later, ``<space>_<dataset>.<part>.parquet`` / ``.<part>.json`` (e.g. NB
 data-dependent proxies in ``nb201_cifar10.images.parquet`` and meco and swap in
 ``nb201_cifar10.meco_swap.parquet``, beside the data-free ones). :func:`load_zero_cost`
 joins the parts column-wise (the first file, then the others by name); they must cover the
-same architectures, name different proxies and share the computation settings (batch size, seed, image digest,
-network options), else :class:`~nasperf.errors.DataIntegrityError`. Adding a part leaves the
-files already packaged, and what was built on them (checkpoints pin their table's sha256),
-unchanged.
+same architectures, name different proxies and share the computation settings (batch size,
+seed, image digest, network options), else :class:`~nasperf.errors.DataIntegrityError`.
+Adding a part leaves the files already packaged, and what was built on them (checkpoints pin
+their table's sha256), unchanged.
 """
 
 from __future__ import annotations

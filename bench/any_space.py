@@ -25,9 +25,11 @@ a function to ``SECTIONS``):
     to show what ``path_auto`` avoids. The last columns give each predictor's worst drop
     in tau from its NB201 value on the same size, and BANANAS's chosen encoding per space.
 
-Hook for other spaces: append a ``Case`` factory to ``CASES`` (a space instance, a table
-indexed by architecture text, the target column, optional curve columns and zero-cost
-table); e.g. TransNAS-Bench-101 or NAS-Bench-Graph once their spaces exist.
+Other spaces: ``--user-space FILE`` adds a space of one's own to both sections from a
+YAML file (modules registering it, a CSV table, the target, optional curve columns and
+zero-cost file; :func:`load_user_space`), without editing this script; or append a ``Case``
+factory to ``CASES`` (a space instance, a table indexed by architecture text, the target
+column, optional curve columns and zero-cost table).
 
 ``search``
     Queries to the optimum (seeds that found it; median [IQR] and worst) of every
@@ -66,6 +68,7 @@ Usage:
   python bench/any_space.py --cases macro --predictors bananas,omni
   python bench/any_space.py --sections search           # 10 seeds
   python bench/any_space.py --sections search --quick   # 3 seeds, short budgets, 2 spaces
+  python bench/any_space.py --user-space my_space.yaml --cases nb201,my_space --quick
 """
 
 from __future__ import annotations
@@ -317,15 +320,15 @@ def predictor_section(args: argparse.Namespace) -> str:
 @dataclass
 class SearchCase:
     """A space to search: a registered benchmark (``benchmark``), or a user table
-    (``table()``, indexed by architecture text) over the space ``space`` that the module
-    ``module`` registers, maximising ``target``."""
+    (``table()``, indexed by architecture text) over the space ``space`` that the modules
+    ``imports`` register (names or ``.py`` paths), maximising ``target``."""
 
     name: str
     labels: str
     benchmark: str | None = None
     dataset: str = "cifar10"
     space: str | None = None
-    module: str | None = None
+    imports: tuple[str, ...] = ()
     table: Callable | None = None
     target: str = "val_acc"
     #: Parameters per method (e.g. no warm start where proxies cost too much to compute).
@@ -358,6 +361,10 @@ def _chain8_table():
 def _has_module(name: str) -> bool:
     import importlib.util
 
+    from nasperf._imports import is_module_path
+
+    if is_module_path(name):
+        return Path(name).is_file()
     try:
         return importlib.util.find_spec(name) is not None
     except ImportError:
@@ -374,7 +381,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             "nb201_sub_c10",
             "NB201 200-ep val. acc., CIFAR-10",
             space="user_nb201_sub",
-            module=USER_SPACES,
+            imports=(USER_SPACES,),
             table=_nb201_sub("cifar10"),
             target="val_acc_200ep",
         ),
@@ -382,7 +389,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             "nb201_sub_c100",
             "NB201 200-ep val. acc., CIFAR-100",
             space="user_nb201_sub",
-            module=USER_SPACES,
+            imports=(USER_SPACES,),
             table=_nb201_sub("cifar100"),
             target="val_acc_200ep",
         ),
@@ -390,7 +397,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             "macro",
             "NAS-Bench-Macro test acc. (real)",
             space="macro",
-            module="examples.macro_space",
+            imports=("examples.macro_space",),
             table=_macro_table,
             target="test_acc",
         ),
@@ -398,7 +405,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             "chain8",
             "synthetic NK landscape",
             space="user_chain8",
-            module=USER_SPACES,
+            imports=(USER_SPACES,),
             table=_chain8_table,
         ),
     )
@@ -456,6 +463,135 @@ SEARCH_METHODS = {
 }
 
 
+# --------------------------------------------------------------------------- --user-space
+#: Keys of a ``--user-space`` file: required, then optional with their defaults.
+USER_SPACE_REQUIRED = ("name", "space", "data", "target")
+USER_SPACE_OPTIONAL: dict[str, object] = {
+    "imports": [],
+    "arch_column": "arch",
+    "curves": [],
+    "zero_cost": None,
+    "labels": "",
+    "dataset": "cifar10",
+}
+
+
+class UserSpaceError(SystemExit):
+    """A ``--user-space`` file is unusable; the message names the file and the key."""
+
+
+def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
+    """A space of one's own in both sections, from a YAML (or JSON) file, without editing
+    this script: the held-out check of the any-space issue runs this way.
+
+    ::
+
+        name: chain5               # the case's name in the tables (letters, digits, _ . -)
+        imports: [my_space.py]     # modules or .py files that register the space
+        space: chain5              # its registered name
+        data: chain5.csv           # CSV: an architecture column and numeric columns
+        target: val_acc            # the column predicted and maximised
+        arch_column: arch          # optional (default "arch")
+        curves: [val_acc_12ep]     # optional: early-training columns omni may read
+        zero_cost: chain5_zc.csv   # optional: proxy scores (arch column + one per proxy)
+        labels: "my chain space"   # optional: what the labels are, for the search table
+        dataset: cifar10           # optional: the images the search's warm start scores on
+
+    Relative paths are relative to the file. Read with a safe YAML loader; the table and
+    the proxy file are read and validated by :func:`nasperf.datasets.read_architecture_csv`
+    (architectures parsed by the space, numbers finite, no architecture twice).
+
+    Raises
+    ------
+    UserSpaceError
+        (a ``SystemExit``) naming the file and the key or problem.
+    """
+    import yaml
+
+    from nasperf._imports import import_user_module
+    from nasperf.datasets import read_architecture_csv
+    from nasperf.evaluation.config import unique_key_loader
+
+    path = Path(path)
+    where = f"--user-space {path}"
+    try:
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=unique_key_loader())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as err:
+        raise UserSpaceError(f"{where}: cannot read it: {err}") from None
+    if not isinstance(spec, dict):
+        raise UserSpaceError(f"{where}: expected a mapping of keys, got {type(spec).__name__}")
+    unknown = sorted(map(str, set(spec) - set(USER_SPACE_REQUIRED) - set(USER_SPACE_OPTIONAL)))
+    if unknown:
+        raise UserSpaceError(
+            f"{where}: unknown key(s) {unknown}; keys: "
+            f"{', '.join([*USER_SPACE_REQUIRED, *USER_SPACE_OPTIONAL])}"
+        )
+    missing = [k for k in USER_SPACE_REQUIRED if k not in spec]
+    if missing:
+        raise UserSpaceError(f"{where}: missing key(s) {missing}")
+    spec = {**USER_SPACE_OPTIONAL, **spec}
+    if isinstance(spec["imports"], str):
+        spec["imports"] = [spec["imports"]]
+    for key in ("imports", "curves"):
+        if not (isinstance(spec[key], list) and all(isinstance(v, str) for v in spec[key])):
+            raise UserSpaceError(f"{where}: {key} must be a list of strings, got {spec[key]!r}")
+    for key in ("name", "space", "data", "target", "arch_column", "labels", "dataset"):
+        if not isinstance(spec[key], str):
+            raise UserSpaceError(f"{where}: {key} must be a string, got {spec[key]!r}")
+    if spec["zero_cost"] is not None and not isinstance(spec["zero_cost"], str):
+        raise UserSpaceError(f"{where}: zero_cost must be a file name, got {spec['zero_cost']!r}")
+    name = spec["name"]
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) or name.startswith("."):
+        raise UserSpaceError(f"{where}: name {name!r}: use letters, digits, '_', '.', '-'")
+    if name in CASES or name in SEARCH_CASES or name in TABLE_BENCHMARKS:
+        raise UserSpaceError(f"{where}: name {name!r} is already a case of this script")
+    base = path.resolve().parent
+    imports = []
+    for module in spec["imports"]:
+        try:
+            import_user_module(module, base=base)
+        except ImportError as err:
+            raise UserSpaceError(f"{where}: imports: cannot import {module!r}: {err}") from None
+        if module.endswith(".py") or "/" in module:
+            module = str((base / module).resolve())  # the search workers import it too
+        imports.append(module)
+    try:
+        space = nasperf.get_space(spec["space"])
+    except (KeyError, ValueError) as err:
+        raise UserSpaceError(f"{where}: space: {err}") from None
+    try:
+        table = read_architecture_csv(
+            base / spec["data"],
+            space,
+            arch_column=spec["arch_column"],
+            targets=[spec["target"], *spec["curves"]],
+        )
+        zero_cost = None
+        if spec["zero_cost"] is not None:
+            zero_cost = read_architecture_csv(
+                base / spec["zero_cost"], space, arch_column=spec["arch_column"]
+            )
+    except (OSError, ValueError) as err:
+        raise UserSpaceError(f"{where}: {err}") from None
+    labels = spec["labels"] or f"{spec['target']} of {path.name}"
+
+    def case() -> Case:
+        return Case(
+            name, space, table, spec["target"], list(spec["curves"]), zero_cost, note=labels
+        )
+
+    search = SearchCase(
+        name,
+        labels,
+        dataset=spec["dataset"],
+        space=spec["space"],
+        imports=tuple(imports),
+        table=lambda: table[[spec["target"]]],
+        target=spec["target"],
+    )
+    return case, search
+
+
 def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
     from nasperf.datasets import available_benchmarks
 
@@ -472,8 +608,9 @@ def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
     out = []
     for name in wanted:
         case = cases[name]
-        if case.module and not _has_module(case.module):
-            print(f"[search] {name}: skipped ({case.module} is not here)", file=sys.stderr)
+        missing = [m for m in case.imports if not _has_module(m)]
+        if missing:
+            print(f"[search] {name}: skipped ({missing[0]} is not here)", file=sys.stderr)
             continue
         out.append(case)
     return out
@@ -491,19 +628,21 @@ def _search_trials(
 
     source: dict = {"benchmark": case.benchmark or "nb201", "dataset": case.dataset}
     if case.table is not None:
-        import importlib
+        from nasperf._imports import import_user_module
 
-        importlib.import_module(case.module)
+        for module in case.imports:
+            import_user_module(module)
         path = folder / "table.csv"
-        if not path.exists():
-            table = case.table()
-            table.index.name = "arch"
-            table.to_csv(path)
+        table = case.table()
+        table.index.name = "arch"
+        text = table.to_csv()
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")  # a changed table is searched anew
         source = {
             "space": case.space,
             "data": path,
             "target": case.target,
-            "imports": [case.module],
+            "imports": list(case.imports),
             "dataset": case.dataset,
         }
     trials = []
@@ -614,7 +753,17 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="n=100, 1 seed, 200 test archs")
-    p.add_argument("--cases", default=",".join(CASES), help="spaces, comma-separated")
+    p.add_argument(
+        "--cases", default=None, help=f"spaces, comma-separated (default: {', '.join(CASES)})"
+    )
+    p.add_argument(
+        "--user-space",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a space of one's own, described by a YAML file (see load_user_space), added to "
+        "both sections' cases; repeatable",
+    )
     p.add_argument("--sizes", default=None, help="training sizes (default 100,1000)")
     p.add_argument("--seeds", type=int, default=None, help="seeds (default 2)")
     p.add_argument("--test-size", type=int, default=None, help="test archs (default 500)")
@@ -658,8 +807,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error(
             f"--search-params: unknown method(s) {unknown}; methods: {', '.join(SEARCH_METHODS)}"
         )
+    for file in args.user_space:
+        case, search = load_user_space(file)
+        CASES[search.name] = case
+        SEARCH_CASES[search.name] = search
     torch.set_num_threads(args.threads)
-    args.cases = [c for c in args.cases.split(",") if c]
+    args.cases = [c for c in (args.cases or ",".join(CASES)).split(",") if c]
     args.predictors = [x.strip() for x in args.predictors.split(",") if x.strip()]
     sizes = args.sizes or ("100" if args.quick else "100,1000")
     args.sizes = [int(s) for s in sizes.split(",")]

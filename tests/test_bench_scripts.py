@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -61,7 +62,9 @@ def test_a_bench_script_imports_the_nasperf_beside_it(script: Path) -> None:
     )
 
 
-def test_any_space_refuses_search_params_for_an_unknown_method(capsys, monkeypatch) -> None:
+@pytest.fixture
+def any_space(monkeypatch):
+    """``bench/any_space.py`` as a module (a fresh copy: ``--user-space`` adds cases)."""
     import importlib.util
     import sys
 
@@ -69,6 +72,105 @@ def test_any_space_refuses_search_params_for_an_unknown_method(capsys, monkeypat
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)  # its dataclasses look it up
     spec.loader.exec_module(module)
+    return module
+
+
+def test_any_space_refuses_search_params_for_an_unknown_method(capsys, any_space) -> None:
+    module = any_space
     with pytest.raises(SystemExit):
         module.main(["--sections", "", "--search-params", '{"pls": {"n_parents": 1}}'])
     assert "unknown method(s) ['pls']" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- --user-space
+def _chain8_files(folder: Path, **spec) -> Path:
+    """A user space file for the chain8 space of ``tests.search.user_spaces`` (labels: its
+    synthetic table, written as a user's CSV)."""
+    import json
+
+    from tests.search.user_spaces import chain8_table
+
+    chain8_table().to_csv(folder / "chain.csv")
+    body = {
+        "name": "my_chain",
+        "imports": ["tests.search.user_spaces"],
+        "space": "user_chain8",
+        "data": "chain.csv",
+        "target": "val_acc",
+        **spec,
+    }
+    path = folder / "chain.yaml"
+    path.write_text(json.dumps(body), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def test_any_space_measures_a_user_space_from_a_file(tmp_path, any_space, capsys) -> None:
+    """The predictor section on a space given by ``--user-space``: the tau printed is the one
+    of the same predictor fitted directly on the same split."""
+    import re
+
+    from scipy.stats import kendalltau
+
+    import nasperf
+    from nasperf.evaluation import make_split
+    from tests.search.user_spaces import chain8_table
+
+    path = _chain8_files(tmp_path)
+    argv = ["--user-space", str(path), "--cases", "my_chain", "--sections", "predictors"]
+    argv += ["--predictors", "xgb", "--sizes", "40", "--seeds", "1", "--test-size", "60"]
+    assert any_space.main(argv) == 0
+    out = capsys.readouterr().out
+    printed = float(re.search(r"\| xgb \| ([0-9.-]+) ", out).group(1))
+
+    table = chain8_table()
+    split = make_split(list(table.index), 40, test_size=60, seed=0)
+    pred = nasperf.predictors.get("xgb", space="user_chain8", random_state=0)
+    pred.fit(list(split.train), table.loc[list(split.train), "val_acc"].to_numpy())
+    tau = kendalltau(pred.predict(list(split.test)), table.loc[list(split.test), "val_acc"])[0]
+    assert printed == pytest.approx(tau, abs=5e-4)  # printed to 3 decimals
+    # and the search section gets the same space, table and target
+    case = any_space.SEARCH_CASES["my_chain"]
+    trials = any_space._search_trials(case, tmp_path, 1, True, ["random_search"])
+    assert [(t["space"], t["target"], t["optimizer"]) for t in trials] == [
+        ("user_chain8", "val_acc", "random_search")
+    ]
+    searched = pd.read_csv(trials[0]["data"], index_col="arch")
+    pd.testing.assert_frame_equal(searched, table, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"colour": "red"}, "unknown key(s) ['colour']"),
+        ({"target": None}, "target must be a string"),
+        ({"name": "macro"}, "name 'macro' is already a case"),
+        ({"name": "../up"}, "name '../up': use letters"),
+        ({"space": "no_such_space"}, "space: unknown search space 'no_such_space'"),
+        ({"target": "acc"}, "target columns ['acc'] not found"),
+        ({"imports": ["no_such_module_here"]}, "imports: cannot import 'no_such_module_here'"),
+        ({"curves": "val_acc"}, "curves must be a list of strings"),
+    ],
+)
+def test_any_space_user_space_errors_name_the_file_and_key(
+    tmp_path, any_space, spec, message
+) -> None:
+    path = _chain8_files(tmp_path, **spec)
+    with pytest.raises(SystemExit) as err:
+        any_space.load_user_space(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_any_space_user_space_errors_name_the_bad_line(tmp_path, any_space) -> None:
+    path = _chain8_files(tmp_path)
+    lines = (tmp_path / "chain.csv").read_text().splitlines()
+    lines[3] = "conv3x3-conv9x9-skip-skip-skip-skip-skip-skip,71.0"
+    (tmp_path / "chain.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(SystemExit) as err:
+        any_space.load_user_space(path)
+    assert "chain.csv" in str(err.value) and "line 4" in str(err.value)
+    (tmp_path / "chain.yaml").write_text("name: a\nname: b\n")
+    with pytest.raises(SystemExit, match="appears twice"):
+        any_space.load_user_space(path)
+    path.unlink()
+    with pytest.raises(SystemExit, match="cannot read it"):
+        any_space.load_user_space(path)

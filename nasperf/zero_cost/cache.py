@@ -69,6 +69,12 @@ def default_cache_path() -> Path:
     return base / "nasperf" / "zero_cost.sqlite"
 
 
+def _busy(err: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked" / "database is busy": another connection's turn."""
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
+
+
 class ProxyCache:
     """Proxy scores in an SQLite file (created on first use, with its folder).
 
@@ -90,33 +96,56 @@ class ProxyCache:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, _SCHEMA_VERSION):
-                    raise DataIntegrityError(
-                        f"{self.path} is a nasperf proxy cache of schema version {version}; "
-                        f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
-                        "pass another cache path."
-                    )
-                # CREATE ... IF NOT EXISTS is idempotent; concurrent first uses serialise
-                # on SQLite's lock (busy timeout above).
-                conn.executescript(_SCHEMA)
-                if version == 0:
-                    conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-            except sqlite3.DatabaseError as err:
-                conn.close()
-                raise DataIntegrityError(
-                    f"cannot use {self.path} as a proxy cache ({err}); delete it or pass "
-                    "another cache path"
-                ) from err
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
+            # Processes that open a new cache together (a study's workers) can get "database
+            # is locked" from the journal-mode and schema statements before SQLite's busy
+            # timeout applies: retry those, with backoff, for up to ``timeout`` seconds.
+            deadline = time.monotonic() + self.timeout
+            delay = 0.005
+            while True:
+                try:
+                    self._conn = self._open()
+                    break
+                except sqlite3.OperationalError as err:
+                    if not _busy(err):
+                        raise self._unusable(err) from err
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError(
+                            f"the proxy cache {self.path} stayed locked by another process "
+                            f"for {self.timeout:g} s ({err})"
+                        ) from err
+                    time.sleep(delay)
+                    delay = min(2 * delay, 0.25)
+                except sqlite3.DatabaseError as err:
+                    raise self._unusable(err) from err
         return self._conn
+
+    def _unusable(self, err: Exception) -> DataIntegrityError:
+        return DataIntegrityError(
+            f"cannot use {self.path} as a proxy cache ({err}); delete it or pass another cache path"
+        )
+
+    def _open(self) -> sqlite3.Connection:
+        """A connection with the schema in place (closed again if setting it up fails)."""
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, _SCHEMA_VERSION):
+                raise DataIntegrityError(
+                    f"{self.path} is a nasperf proxy cache of schema version {version}; "
+                    f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
+                    "pass another cache path."
+                )
+            # CREATE ... IF NOT EXISTS is idempotent; concurrent first uses serialise
+            # on SQLite's lock (busy timeout above, retries in _connection).
+            conn.executescript(_SCHEMA)
+            if version == 0:
+                conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         """Close the connection (it reopens on the next use)."""

@@ -27,6 +27,8 @@ saying why.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 import time
 from collections.abc import Sequence
@@ -35,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ON_DEMAND_MAX_SECONDS", "compute_pool", "extend_pool"]
+__all__ = ["ON_DEMAND_MAX_SECONDS", "compute_pool", "extend_pool", "pool_lock"]
 
 
 #: Architectures scored with ``proxy_pool=None`` (unless the space sets ``proxy_pool_size``).
@@ -135,7 +137,8 @@ def compute_pool(
             f"no zero-cost proxies: space {space.name!r} has no network builder "
             f"(build_network: {err or 'NotImplementedError'})"
         )
-    table = compute(space, archs, list(proxies), task, inputs=inputs, progress=True)
+    with pool_lock(space, task, proxies, archs):
+        table = compute(space, archs, list(proxies), task, inputs=inputs, progress=True)
     optimizer.pool_source_ = (task, inputs)  # for extend_pool
     seconds = np.asarray(table.attrs.get("seconds", []), dtype=np.float64)
     per_arch = (
@@ -157,6 +160,29 @@ def compute_pool(
         f"architectures ({per_arch * len(table):.1f} s charged)"
     )
     return table, note
+
+
+def pool_lock(
+    space: Any, task: Any, proxies: Sequence[str], archs: Sequence[Any]
+) -> contextlib.AbstractContextManager:
+    """A lock per pool (space, task, proxies and the pool's architectures), in the proxy
+    cache's folder: searches that start together on one space (a study's workers) compute
+    its pool once. The first takes the lock and computes; the others wait, then read every
+    score from the cache. An OS file lock (``filelock``), released if its holder dies; no
+    lock where the folder cannot be written (the cache then fails on its own terms)."""
+    from filelock import FileLock
+
+    from nasperf.zero_cost.cache import canonical_json, default_cache_path
+
+    name = getattr(task, "name", str(task))
+    key = canonical_json([space.name, name, sorted(proxies), [space.to_string(a) for a in archs]])
+    folder = default_cache_path().parent / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return contextlib.nullcontext()
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return FileLock(folder / f"pool-{digest}.lock")
 
 
 def probe_seconds(

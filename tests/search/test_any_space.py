@@ -455,3 +455,60 @@ def test_a_search_stops_when_every_network_is_queried(macro_objective):
     h = run("random_search", objective=obj, budget=20, seed=0)
     assert h["query"].max() == 7 and not h.repeat.any()
     assert "every one of the 7 networks was queried" in h.attrs["notes"][-1]
+
+
+_POOL_CHILD = """
+import os, sys, time
+from pathlib import Path
+folder = Path(sys.argv[1])
+from nasperf.search import TableObjective, run
+from tests.search.user_spaces import Chain8Space, chain8_table
+
+build = Chain8Space.build_network
+
+def logged(self, arch, *args, **kwargs):
+    with open(folder / "builds.log", "a") as f:
+        f.write(self.to_string(arch) + "\\n")
+    time.sleep(0.02)  # a network that takes a moment: the two searches overlap
+    return build(self, arch, *args, **kwargs)
+
+Chain8Space.build_network = logged
+obj = TableObjective(chain8_table(), "user_chain8", "val_acc", name="chain8")
+(folder / f"ready-{sys.argv[2]}").touch()
+while len(list(folder.glob("ready-*"))) < 2:  # start together
+    time.sleep(0.01)
+h = run("pls", objective=obj, budget=3, seed=0, params={"n_init": 3, "proxy_pool": 40})
+print(",".join(h.arch))
+"""
+
+
+def test_searches_started_together_compute_the_proxy_pool_once(tmp_path):
+    """Two processes (a study's workers) start a search on one space without a proxy table:
+    one computes the pool, the other waits and reads it from the cache."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "NASPERF_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(root)}
+    env["OMP_NUM_THREADS"] = "1"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _POOL_CHILD, str(tmp_path), str(i)],
+            env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    assert outs[0][0] == outs[1][0]  # the same warm start
+    builds = (tmp_path / "builds.log").read_text().split()
+    # 40 pool networks once, plus each process's one build that checks the space can build
+    # (and, on a machine so loaded that a network took over 0.5 s, up to 3 timing probes
+    # each); computed twice, the pool alone would be 80
+    assert len(set(builds)) == 40 and 42 <= len(builds) <= 48

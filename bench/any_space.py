@@ -680,7 +680,7 @@ def search_section(args: argparse.Namespace) -> str:
         "median | repeats |",
         "|---|---|---|---|---|---|---|",
     ]
-    notes: dict[str, None] = {}
+    notes: dict[str, dict[str, None]] = {}  # kind of note -> the distinct notes of that kind
     for case in _search_cases(args):
         t0 = time.perf_counter()
         folder = ROOT / "bench" / "out" / "any_space" / "search" / case.name
@@ -731,7 +731,10 @@ def search_section(args: argparse.Namespace) -> str:
             note = re.sub(r"^[a-z_]+: ", "", note)
             note = re.sub(r" \([0-9.,]+ s charged\)", "", f"{case.name}: {note}")
             if "found the optimum at query" not in note:  # the table has those
-                notes.setdefault(note, None)
+                # per-search figures (queries, Spearman) vary: one line per kind of note,
+                # the first one's figures as an example, with the count of the others
+                kind = re.sub(r"-?[0-9]+(\.[0-9]+)?", "#", note)
+                notes.setdefault(kind, {})[note] = None
         print(f"[search] {case.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     lines += [
         "",
@@ -739,7 +742,10 @@ def search_section(args: argparse.Namespace) -> str:
         "budget (the IQR and worst likewise).",
     ]
     if notes:
-        lines += ["", "Notes from the searches:", *[f"- {n}" for n in notes]]
+        lines += ["", "Notes from the searches:"]
+        for same in notes.values():
+            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
+            lines.append(f"- {next(iter(same))}{more}")
     return "\n".join(lines)
 
 

@@ -174,10 +174,11 @@ class PredictorGuided(Optimizer):
             return ()
         self.zero_cost_ = table
         n_cands = None if context.candidates is None else len(context.candidates)
-        if self.use_zero_cost and n_cands is not None and len(table) == n_cands:
-            self.side_["zero_cost"] = table  # every candidate has the features
-        elif self.use_zero_cost and self._cheap_pool(context.space, table):
-            # the predictor's features are computed for each architecture it sees
+        covered = n_cands is not None and len(table) == n_cands
+        if self.use_zero_cost and (covered or self._cheap_pool(context.space, table)):
+            # the predictor's features are computed for each architecture it sees (nothing
+            # more where the pool holds every candidate) and, as for any computed pool,
+            # kept only while they rank like the values seen, with the hedge
             self.extend_pool_ = True
             hedge = (
                 f" ({ZC_FEATURES_HEDGE} of the {self.n_models} ensemble models fitted without them)"
@@ -192,21 +193,11 @@ class PredictorGuided(Optimizer):
 
     @staticmethod
     def _cheap_pool(space, table) -> bool:
-        """Whether the pool's proxies are cheap enough to compute for every candidate: the
-        space's ``on_demand_proxies`` where it sets one (True / False), else at most
-        ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` per architecture, recorded in the pool or,
-        where the record exceeds it, in the pool's fresh probe (``probe_seconds_per_arch``:
-        the record may come from the cache, taken under another load)."""
-        from ._proxy_pool import ON_DEMAND_MAX_SECONDS
+        """Whether the pool's proxies are cheap enough to compute for every candidate
+        (:func:`~nasperf.search._proxy_pool.cheap`)."""
+        from ._proxy_pool import cheap
 
-        declared = getattr(space, "on_demand_proxies", None)
-        if declared is not None:
-            return bool(declared)
-        settings = table.attrs.get("settings") or {}
-        recorded = sum((settings.get("seconds_per_arch") or {}).values())
-        probe = settings.get("probe_seconds_per_arch")
-        cost = min(recorded, probe) if probe is not None else recorded
-        return 0 < cost <= ON_DEMAND_MAX_SECONDS
+        return cheap(space, table.attrs.get("settings") or {})
 
     def _cover(self, cands: list) -> None:
         """With on-demand features (``extend_pool_``), extend the computed proxy table to

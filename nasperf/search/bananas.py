@@ -48,8 +48,9 @@ class Bananas(PredictorGuided):
         run's table, those of the two it has, if any; else computed); None: a random start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
-        the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100, else
-        1,000;
+        the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100;
+        else 1,000, grown to every candidate (up to ``_proxy_pool.CHEAP_POOL``, 10,000)
+        where the networks are cheap, at most ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` each;
         all of a smaller table); the same pool in every search on the space, so it is
         computed once and then read from the cache.
     use_zero_cost : bool

@@ -26,7 +26,8 @@ class PredictorLocalSearch(PredictorGuided):
        architectures of the zero-cost table by ``warm_start`` (the mean percentile rank of
        those proxies over the table). Without a table (a user's space) the proxies are
        computed on a candidate pool (``proxy_pool``: 1,000 of the table's architectures,
-       or random ones) with the space's network builder,
+       or random ones; every candidate up to 10,000 where the networks are cheap) with the
+       space's network builder,
        cached on disk and charged at their recorded cost; a space without a builder gets a
        random start and a note in ``history.attrs["notes"]``.
     2. **Moves**: each round, the candidates are the unqueried architectures within
@@ -63,8 +64,9 @@ class PredictorLocalSearch(PredictorGuided):
         image is read); None: a random start.
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
-        the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100, else
-        1,000;
+        the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100;
+        else 1,000, grown to every candidate (up to ``_proxy_pool.CHEAP_POOL``, 10,000)
+        where the networks are cheap, at most ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` each;
         all of a smaller table); the same pool in every search on the space, so it is
         computed once and then read from the cache.
     patience : int or None

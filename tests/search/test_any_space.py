@@ -512,3 +512,40 @@ def test_searches_started_together_compute_the_proxy_pool_once(tmp_path):
     # (and, on a machine so loaded that a network took over 0.5 s, up to 3 timing probes
     # each); computed twice, the pool alone would be 80
     assert len(set(builds)) == 40 and 42 <= len(builds) <= 48
+
+
+@pytest.mark.parametrize(
+    ("max_seconds", "params", "size", "said"),
+    [
+        (float("inf"), {}, 27, "(cheap networks: every candidate)"),
+        (0.0, {}, 10, None),  # expensive networks: the default pool only
+        (float("inf"), {"proxy_pool": 12}, 12, None),  # a pool the user set is kept
+    ],
+    ids=["cheap", "expensive", "explicit"],
+)
+def test_the_default_pool_ranks_every_candidate_where_networks_are_cheap(
+    cache, monkeypatch, max_seconds, params, size, said
+):
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "DEFAULT_POOL", 10)
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", max_seconds)
+    values = np.random.default_rng(1).uniform(50, 90, 27)
+    opt = PredictorLocalSearch(n_init=3, **params)
+    h = run(opt, objective=_chain_objective(values), budget=3, seed=0)
+    note = next(n for n in h.attrs["notes"] if "computed on a pool of" in n)
+    assert len(opt.zero_cost_) == size and f"pool of {size} architectures" in note
+    assert (said in note) if said else "cheap networks" not in note
+    # the warm start is the best of that pool by the proxies
+    zc = compute(ChainSpace(), list(opt.zero_cost_.index), ["synflow", "params"])
+    best = zc.rank(pct=True).mean(axis=1).sort_values(ascending=False, kind="stable")
+    assert h.arch.tolist() == best.index[:3].tolist()
+    # up to CHEAP_POOL architectures
+    monkeypatch.setattr(pool, "CHEAP_POOL", 20)
+    if not params and max_seconds > 0:
+        opt = PredictorLocalSearch(n_init=3)
+        h = run(opt, objective=_chain_objective(values), budget=3, seed=0)
+        assert len(opt.zero_cost_) == 20
+        assert any(
+            "pool of 20 architectures (cheap networks: up to 20)" in n for n in h.attrs["notes"]
+        )

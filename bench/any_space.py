@@ -46,6 +46,9 @@ column, optional curve columns and zero-cost table).
     * ``nb201_sub_c10`` / ``nb201_sub_c100``: NB201 cells without ``none`` (4,096; a user
       space in ``tests/search/user_spaces.py`` over NB201's builder; labels: the NB201
       table's 200-epoch validation accuracy on CIFAR-10 / CIFAR-100);
+    * ``nb201_nopool_in16``: NB201 cells without ``avg_pool_3x3`` (4,096, ``none``
+      allowed), labelled by ImageNet16-120 200-epoch validation accuracy: added after the
+      defaults were set, as a space they were not tuned on;
     * ``macro``: NAS-Bench-Macro's 8-layer chains (6,561; ``examples/macro_space.py``, real
       CIFAR-10 test accuracies), where that example exists;
     * ``chain8``: an 8-layer chain of 3 choices (6,561; labels from a synthetic NK landscape,
@@ -346,6 +349,12 @@ def _nb201_sub(dataset: str) -> Callable:
     return table
 
 
+def _nb201_nopool():
+    from tests.search.user_spaces import nb201_nopool_table
+
+    return nb201_nopool_table("ImageNet16-120")[["val_acc_200ep"]]
+
+
 def _macro_table():
     from examples.macro_space import load_macro_benchmark
 
@@ -391,6 +400,15 @@ SEARCH_CASES: dict[str, SearchCase] = {
             space="user_nb201_sub",
             imports=(USER_SPACES,),
             table=_nb201_sub("cifar100"),
+            target="val_acc_200ep",
+        ),
+        SearchCase(
+            "nb201_nopool_in16",
+            "NB201 200-ep val. acc., ImageNet16-120, cells without avg_pool",
+            dataset="ImageNet16-120",
+            space="user_nb201_nopool",
+            imports=(USER_SPACES,),
+            table=_nb201_nopool,
             target="val_acc_200ep",
         ),
         SearchCase(

@@ -549,3 +549,21 @@ def test_the_default_pool_ranks_every_candidate_where_networks_are_cheap(
         assert any(
             "pool of 20 architectures (cheap networks: up to 20)" in n for n in h.attrs["notes"]
         )
+
+
+def test_the_nopool_user_space_holds_exactly_its_table():
+    # bench/any_space.py's nb201_nopool_in16 case: NB201 cells without avg_pool_3x3
+    from .user_spaces import NB201NoPoolSpace, nb201_nopool_table
+
+    space = NB201NoPoolSpace()
+    table = nb201_nopool_table("ImageNet16-120")
+    texts = {space.to_string(a) for a in space.enumerate()}
+    assert len(texts) == space.size == len(table) == 4**6 and texts == set(table.index)
+    arch = space.parse(table.index[0])
+    assert all(
+        sum(a != b for a, b in zip(n.ops, arch.ops, strict=True)) == 1
+        for n in space.neighbors(arch)
+    )
+    assert len(space.neighbors(arch)) == 6 * 3
+    with pytest.raises(InvalidArchitectureError, match="avg_pool_3x3"):
+        space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")

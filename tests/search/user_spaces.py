@@ -4,17 +4,21 @@
 * ``user_nb201_sub`` (:class:`NB201SubSpace`): NAS-Bench-201 cells without the ``none``
   operation (4 operations on 6 edges: 4,096 cells), networks from NB201's builder; labels
   from the NB201 table (:func:`nb201_sub_table`).
+* ``user_nb201_nopool`` (:class:`NB201NoPoolSpace`): NAS-Bench-201 cells without
+  ``avg_pool_3x3`` (``none`` allowed; 4,096 cells), labels from the NB201 table
+  (:func:`nb201_nopool_table`; ``bench/any_space.py`` searches it on ImageNet16-120).
 * ``user_chain8`` (:class:`Chain8Space`): a chain of 8 layers, each ``conv3x3``,
   ``conv1x1`` or ``skip`` (6,561 architectures), with a small PyTorch builder; labels from a
   synthetic surrogate (:func:`chain8_table`, an NK landscape: not measured accuracies).
 
-Importing the module registers both spaces (``nasperf search --import tests.search.user_spaces``).
+Importing the module registers the three spaces (``nasperf search --import tests.search.user_spaces``).
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,23 +28,38 @@ from nasperf.errors import InvalidArchitectureError
 from nasperf.spaces import SPACES, CellGraph, ImageTask, SearchSpace, get_space, resolve_task
 
 SUB_OPS = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+NOPOOL_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
 CHAIN8_OPS = ("conv3x3", "conv1x1", "skip")
 N_CHAIN = 8
 
 
-# --------------------------------------------------------------------------- NB201 sub-space
+# --------------------------------------------------------------------------- NB201 sub-spaces
 @dataclass(frozen=True, slots=True)
 class SubCell:
     """The operations of the 6 NB201 edges (string order), none of them ``none``."""
 
     ops: tuple[str, ...]
+    allowed: ClassVar[tuple[str, ...]] = SUB_OPS
+    space: ClassVar[str] = "user_nb201_sub"
 
     def __post_init__(self) -> None:
         if not isinstance(self.ops, tuple) or len(self.ops) != 6:
-            raise InvalidArchitectureError("ops", self.ops, "expected 6 operations", space="sub")
+            raise InvalidArchitectureError(
+                "ops", self.ops, "expected 6 operations", space=self.space
+            )
         for k, op in enumerate(self.ops):
-            if op not in SUB_OPS:
-                raise InvalidArchitectureError(f"ops[{k}]", op, f"not in {SUB_OPS}", space="sub")
+            if op not in self.allowed:
+                raise InvalidArchitectureError(
+                    f"ops[{k}]", op, f"not in {self.allowed}", space=self.space
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class NoPoolCell(SubCell):
+    """The operations of the 6 NB201 edges, none of them ``avg_pool_3x3``."""
+
+    allowed: ClassVar[tuple[str, ...]] = NOPOOL_OPS
+    space: ClassVar[str] = "user_nb201_nopool"
 
 
 class NB201SubSpace(SearchSpace[SubCell]):
@@ -48,7 +67,7 @@ class NB201SubSpace(SearchSpace[SubCell]):
 
     name = "user_nb201_sub"
     ops = SUB_OPS
-    arch_type = SubCell
+    arch_type: type[SubCell] = SubCell
     max_nodes = 8
 
     def __init__(self) -> None:
@@ -60,7 +79,7 @@ class NB201SubSpace(SearchSpace[SubCell]):
     def parse(self, text: str) -> SubCell:
         if not isinstance(text, str):
             raise InvalidArchitectureError("text", text, "expected a string", space=self.name)
-        return SubCell(self._nb201.parse(text).ops)
+        return self.arch_type(self._nb201.parse(text).ops)
 
     def to_string(self, arch: SubCell) -> str:
         return self._nb201.to_string(self._full(arch))
@@ -69,25 +88,34 @@ class NB201SubSpace(SearchSpace[SubCell]):
         return self._nb201.cells(self._full(arch))
 
     def random_architecture(self, rng: np.random.Generator) -> SubCell:
-        return SubCell(tuple(SUB_OPS[i] for i in rng.integers(len(SUB_OPS), size=6)))
+        return self.arch_type(tuple(self.ops[i] for i in rng.integers(len(self.ops), size=6)))
 
     def neighbors(self, arch: SubCell) -> list[SubCell]:
         return [
-            SubCell(arch.ops[:k] + (op,) + arch.ops[k + 1 :])
+            self.arch_type(arch.ops[:k] + (op,) + arch.ops[k + 1 :])
             for k in range(6)
-            for op in SUB_OPS
+            for op in self.ops
             if op != arch.ops[k]
         ]
 
     @property
     def size(self) -> int:
-        return len(SUB_OPS) ** 6
+        return len(self.ops) ** 6
 
     def enumerate(self):
-        return (SubCell(ops) for ops in itertools.product(SUB_OPS, repeat=6))
+        return (self.arch_type(ops) for ops in itertools.product(self.ops, repeat=6))
 
     def build_network(self, arch: SubCell, dataset: str | ImageTask = "cifar10", **kwargs):
         return self._nb201.build_network(self._full(arch), dataset, **kwargs)
+
+
+class NB201NoPoolSpace(NB201SubSpace):
+    """NB201 cells without ``avg_pool_3x3`` (``none`` allowed: 4,096 cells, many of them
+    disconnected); text: the NB201 architecture string."""
+
+    name = "user_nb201_nopool"
+    ops = NOPOOL_OPS
+    arch_type = NoPoolCell
 
 
 def nb201_sub_table(dataset: str = "cifar10") -> pd.DataFrame:
@@ -97,6 +125,14 @@ def nb201_sub_table(dataset: str = "cifar10") -> pd.DataFrame:
     table = load_benchmark("nb201", dataset)
     keep = ~table.index.str.contains("none")
     return table.loc[keep]
+
+
+def nb201_nopool_table(dataset: str = "ImageNet16-120") -> pd.DataFrame:
+    """The NB201 table's rows of the cells without ``avg_pool_3x3`` (4,096)."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", dataset)
+    return table.loc[~table.index.str.contains("avg_pool_3x3")]
 
 
 # --------------------------------------------------------------------------- 8-layer chain
@@ -200,6 +236,6 @@ def chain8_table(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"val_acc": np.round(acc, 3)}, index=pd.Index(index, name="arch"))
 
 
-for _cls in (NB201SubSpace, Chain8Space):
+for _cls in (NB201SubSpace, NB201NoPoolSpace, Chain8Space):
     if _cls.name not in SPACES:
         SPACES.register(_cls.name)(_cls)

@@ -15,6 +15,9 @@ a function to ``SECTIONS``):
     * ``nb201_user``: the NB201 cells without ``none`` (4^6 = 4,096) as a *user* space
       defined below (its own architecture type; labels, curves and zero-cost rows from the
       NB201 tables);
+    * ``nb201_nopool_in16``: the NB201 cells without ``avg_pool_3x3`` (4,096, ``none``
+      allowed; ``user_nb201_nopool`` of ``tests/search/user_spaces.py``), ImageNet16-120
+      labels, curves and zero-cost rows: a space added after the defaults were set;
     * ``macro``: the worked example space ``examples/macro_space.py`` (NAS-Bench-Macro, 8
       layers x 3 blocks, 6,561 chains; measured CIFAR-10 test accuracy; no learning
       curves, no zero-cost table: omni computes its data-free proxies, cached in
@@ -206,6 +209,22 @@ def nb201_user_case() -> Case:
     )
 
 
+def nb201_nopool_case() -> Case:
+    from tests.search.user_spaces import nb201_nopool_table
+
+    table = nb201_nopool_table("ImageNet16-120")
+    zc = nasperf.datasets.load_zero_cost("nb201", "ImageNet16-120")
+    return Case(
+        "nb201_nopool_in16",
+        nasperf.get_space("user_nb201_nopool"),
+        table,
+        "val_acc_200ep",
+        ["val_acc_12ep"],
+        zc.loc[zc.index.intersection(table.index)],
+        note="4,096 cells, ImageNet16-120",
+    )
+
+
 def macro_case() -> Case:
     from examples.macro_space import load_macro_benchmark
 
@@ -223,6 +242,7 @@ def macro_case() -> Case:
 CASES: dict[str, Callable[[], Case]] = {
     "nb201": nb201_case,
     "nb201_user": nb201_user_case,
+    "nb201_nopool_in16": nb201_nopool_case,
     "macro": macro_case,
 }
 

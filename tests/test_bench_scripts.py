@@ -174,3 +174,23 @@ def test_any_space_user_space_errors_name_the_bad_line(tmp_path, any_space) -> N
     path.unlink()
     with pytest.raises(SystemExit, match="cannot read it"):
         any_space.load_user_space(path)
+
+
+def test_any_space_user_space_that_cannot_be_built_names_the_file(tmp_path, any_space) -> None:
+    # a space class that leaves an abstract method out (here build_network) cannot be
+    # instantiated: one line naming the file and the space key, not a traceback
+    (tmp_path / "half_space.py").write_text(
+        "from nasperf.spaces import SPACES\n"
+        "from tests.search.user_spaces import Chain8Space\n"
+        "class Half(Chain8Space):\n"
+        "    name = 'bench_test_half_space'\n"
+        "Half.__abstractmethods__ = frozenset({'build_network'})\n"
+        "if Half.name not in SPACES:\n"
+        "    SPACES.register(Half.name)(Half)\n"
+    )
+    path = _chain8_files(tmp_path, imports=["half_space.py"], space="bench_test_half_space")
+    with pytest.raises(SystemExit) as err:
+        any_space.load_user_space(path)
+    assert str(path) in str(err.value) and "space: Can't instantiate abstract class" in str(
+        err.value
+    )

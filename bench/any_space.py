@@ -595,7 +595,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         imports.append(module)
     try:
         space = nasperf.get_space(spec["space"])
-    except (KeyError, ValueError, TypeError) as err:  # TypeError: e.g. an abstract method left
+    except (KeyError, ValueError) as err:
         raise UserSpaceError(f"{where}: space: {err}") from None
     try:
         table = read_architecture_csv(

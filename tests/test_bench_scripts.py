@@ -191,6 +191,7 @@ def test_any_space_user_space_that_cannot_be_built_names_the_file(tmp_path, any_
     path = _chain8_files(tmp_path, imports=["half_space.py"], space="bench_test_half_space")
     with pytest.raises(SystemExit) as err:
         any_space.load_user_space(path)
-    assert str(path) in str(err.value) and "space: Can't instantiate abstract class" in str(
-        err.value
-    )
+    message = str(err.value)
+    assert str(path) in message
+    assert "space: search space 'bench_test_half_space' (Half) cannot be used" in message
+    assert "does not define build_network" in message

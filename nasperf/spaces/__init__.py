@@ -20,6 +20,7 @@ from .base import (
     as_rng,
     check_positive_ints,
     dag_hash,
+    new_space,
     resolve_space,
     resolve_task,
     space_of,
@@ -45,8 +46,15 @@ _import_family(__name__, __path__)
 
 def get_space(name: str, **kwargs) -> SearchSpace:
     """An instance of the search space registered as ``name`` ("nb101", "nb201", "nb301",
-    "tnb101_micro", "tnb101_macro")."""
-    return SPACES.get(name)(**kwargs)
+    "tnb101_micro", "tnb101_macro").
+
+    Raises
+    ------
+    ValueError
+        No space is registered as ``name``, or its class leaves methods of
+        :class:`SearchSpace` undefined (named, with where the docs say what they do).
+    """
+    return new_space(SPACES.get(name), **kwargs)
 
 
 def available() -> list[str]:

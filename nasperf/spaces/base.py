@@ -381,10 +381,25 @@ def space_of(value: Any) -> SearchSpace:
 _INSTANCES: dict[type, SearchSpace] = {}
 
 
+def new_space(cls: type, **kwargs: Any) -> SearchSpace:
+    """``cls(**kwargs)``, where a registered space class that leaves methods of
+    :class:`SearchSpace` undefined gets a ``ValueError`` naming them (not Python's
+    ``TypeError`` about abstract classes, which commands would show as a traceback)."""
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        name = getattr(cls, "name", cls.__qualname__)
+        raise ValueError(
+            f"search space {name!r} ({cls.__qualname__}) cannot be used: it does not define "
+            f"{', '.join(missing)} (see docs/custom_space.md; a space without networks "
+            "defines build_network to raise NotImplementedError)"
+        )
+    return cls(**kwargs)
+
+
 def _instance(cls: type) -> SearchSpace:
     # Spaces hold rules, not per-call state, so one default instance per class is shared.
     if cls not in _INSTANCES:
-        _INSTANCES[cls] = cls()
+        _INSTANCES[cls] = new_space(cls)
     return _INSTANCES[cls]
 
 
@@ -408,7 +423,7 @@ def resolve_space(space: Any, archs: Any = None) -> SearchSpace:
     if isinstance(space, SearchSpace):
         return space
     if isinstance(space, str):
-        return SPACES.get(space)()
+        return new_space(SPACES.get(space))
     if space is None:
         first = None
         if archs is not None and not isinstance(archs, str | bytes):

@@ -102,3 +102,27 @@ def test_values_know_their_space_text_does_not(space):
     # a space without NASLib keys refuses other values as invalid architectures
     with pytest.raises(InvalidArchitectureError, match="no NASLib key format"):
         space.coerce(8)
+
+
+def test_a_space_that_leaves_a_method_undefined_is_named_not_a_type_error(monkeypatch):
+    # every way to name a space (get_space, resolve_space, a table's space) gives one
+    # ValueError naming the missing methods, which the commands show as one line
+    import pandas as pd
+
+    from nasperf.search import TableObjective
+    from nasperf.spaces import resolve_space
+
+    half = type("Half", (ChainSpace,), {"name": "test_half_chain"})
+    half.__abstractmethods__ = frozenset({"build_network", "neighbors"})
+    monkeypatch.setattr(SPACES, "_items", {**SPACES._items, "test_half_chain": half})
+    message = (
+        r"search space 'test_half_chain' \(Half\) cannot be used: it does not define "
+        r"build_network, neighbors \(see docs/custom_space.md"
+    )
+    with pytest.raises(ValueError, match=message):
+        nasperf.get_space("test_half_chain")
+    with pytest.raises(ValueError, match=message):
+        resolve_space("test_half_chain")
+    table = pd.DataFrame({"acc": [1.0]}, index=["conv3x3-conv3x3-conv3x3"])
+    with pytest.raises(ValueError, match=message):
+        TableObjective(table, "test_half_chain", "acc")

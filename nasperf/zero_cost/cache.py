@@ -70,9 +70,10 @@ def default_cache_path() -> Path:
 
 
 def _busy(err: sqlite3.OperationalError) -> bool:
-    """SQLite's "database is locked" / "database is busy": another connection's turn."""
-    text = str(err).lower()
-    return "locked" in text or "busy" in text
+    """SQLite's SQLITE_BUSY / SQLITE_LOCKED (any extended code of them: the primary code is
+    the low byte): another connection's turn."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class ProxyCache:

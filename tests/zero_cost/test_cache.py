@@ -50,7 +50,9 @@ def test_a_busy_answer_while_the_cache_is_set_up_is_retried(tmp_path, monkeypatc
     def flaky(self):
         calls.append(time.monotonic())
         if len(calls) <= 2:
-            raise sqlite3.OperationalError("database is locked")
+            err = sqlite3.OperationalError("database is locked")
+            err.sqlite_errorcode = sqlite3.SQLITE_BUSY  # as SQLite sets it
+            raise err
         return real(self)
 
     monkeypatch.setattr(ProxyCache, "_open", flaky)

@@ -546,7 +546,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     """
     import yaml
 
-    from nasperf._imports import import_user_module
+    from nasperf._imports import import_user_module, is_module_path
     from nasperf.datasets import read_architecture_csv
     from nasperf.evaluation.config import unique_key_loader
 
@@ -590,7 +590,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             import_user_module(module, base=base)
         except ImportError as err:
             raise UserSpaceError(f"{where}: imports: cannot import {module!r}: {err}") from None
-        if module.endswith(".py") or "/" in module:
+        if is_module_path(module):
             module = str((base / module).resolve())  # the search workers import it too
         imports.append(module)
     try:

@@ -548,12 +548,14 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
 
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.datasets import read_architecture_csv
-    from nasperf.evaluation.config import unique_key_loader
+    from nasperf.evaluation.config import _check_expanded_size, unique_key_loader
 
     path = Path(path)
     where = f"--user-space {path}"
     try:
         spec = yaml.load(path.read_text(encoding="utf-8"), Loader=unique_key_loader())
+        # the study configs' bound on YAML aliases: the checks below print values
+        _check_expanded_size(spec, path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as err:
         raise UserSpaceError(f"{where}: cannot read it: {err}") from None
     if not isinstance(spec, dict):

@@ -171,6 +171,13 @@ def test_any_space_user_space_errors_name_the_bad_line(tmp_path, any_space) -> N
     (tmp_path / "chain.yaml").write_text("name: a\nname: b\n")
     with pytest.raises(SystemExit, match="appears twice"):
         any_space.load_user_space(path)
+    # nested YAML aliases ("billion laughs"): refused before any value is printed
+    nested = ["curves: [&a [" + ",".join(['"x"'] * 9) + "],"]
+    for prev, alias in zip("abcdefgh", "bcdefghi", strict=True):
+        nested.append(f"  &{alias} [" + ",".join([f"*{prev}"] * 9) + "],")
+    (tmp_path / "chain.yaml").write_text("name: a\n" + "\n".join(nested) + "\n  *i]\n")
+    with pytest.raises(SystemExit, match="cannot read it: .*expands to more than"):
+        any_space.load_user_space(path)
     path.unlink()
     with pytest.raises(SystemExit, match="cannot read it"):
         any_space.load_user_space(path)

@@ -544,19 +544,16 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     UserSpaceError
         (a ``SystemExit``) naming the file and the key or problem.
     """
-    import yaml
-
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.datasets import read_architecture_csv
-    from nasperf.evaluation.config import _check_expanded_size, unique_key_loader
+    from nasperf.evaluation.config import ConfigError, read_yaml_file
 
     path = Path(path)
     where = f"--user-space {path}"
     try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=unique_key_loader())
-        # the study configs' bound on YAML aliases: the checks below print values
-        _check_expanded_size(spec, path)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as err:
+        # safe, duplicate keys refused, bounded (the checks below print values)
+        spec = read_yaml_file(path, what="a user-space file")
+    except ConfigError as err:
         raise UserSpaceError(f"{where}: cannot read it: {err}") from None
     if not isinstance(spec, dict):
         raise UserSpaceError(f"{where}: expected a mapping of keys, got {type(spec).__name__}")

@@ -115,6 +115,7 @@ __all__ = [
     "load_config",
     "make_trial",
     "parse_config",
+    "read_yaml_file",
     "skipped_predictors",
     "source_dataset",
     "trial_hash",
@@ -679,7 +680,7 @@ MAX_YAML_DEPTH = 50
 MAX_YAML_VALUES = 100_000
 
 
-def _check_expanded_size(raw: Any, path: Path) -> None:
+def _check_expanded_size(raw: Any, path: Path, what: str = "a study config") -> None:
     """Count the values of ``raw`` as if its shared (aliased) parts were copied, stopping at
     :data:`MAX_YAML_VALUES`; a :class:`ConfigError` names the file beyond that."""
     stack, count = [raw], 0
@@ -689,7 +690,7 @@ def _check_expanded_size(raw: Any, path: Path) -> None:
         if count > MAX_YAML_VALUES:
             raise ConfigError(
                 f"{path}: expands to more than {MAX_YAML_VALUES:,} values (nested YAML "
-                "aliases?); a study config is small"
+                f"aliases?); {what} is small"
             )
         if isinstance(value, dict):
             stack.extend(value.keys())
@@ -774,6 +775,45 @@ class DuplicateKeyError(ValueError):
         super().__init__(f"line {line}: key {key!r} appears twice (first at line {first_line})")
 
 
+def read_yaml_file(path: str | Path, *, what: str = "a YAML file") -> Any:
+    """Read a YAML (or JSON) file safely and within bounds: ``yaml.SafeLoader`` (no tag runs
+    code), a key given twice is an error (:func:`unique_key_loader`), nesting deeper than
+    :data:`MAX_YAML_DEPTH` and more than :data:`MAX_YAML_VALUES` values once aliases are
+    expanded are refused. ``what`` names the file's kind in the size error.
+
+    Returns the parsed value (None for an empty file).
+
+    Raises
+    ------
+    ConfigError
+        The file cannot be read, is not UTF-8 YAML, repeats a key or is too large; the
+        message names the file (and the line or column where there is one).
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read {str(path)!r}: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte offset {err.start})") from None
+    try:
+        raw = yaml.load(text, Loader=unique_key_loader())
+    except DuplicateKeyError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        if mark is not None:  # one line: the file, line and column, and the problem
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            raise ConfigError(f"{path}: not valid YAML: {where}: {err.problem}") from None
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
+    _check_expanded_size(raw, path, what)
+    return raw
+
+
 def load_config(
     path: str | Path, overrides: Mapping[str, Any] | None = None, *, quick: bool = False
 ) -> StudyConfig:
@@ -792,34 +832,14 @@ def load_config(
         The file is not UTF-8 YAML, repeats a key, or fails :func:`parse_config`; the
         message names the file (and the line or key).
     """
-    import yaml
-
     path = Path(path)
     if not path.exists():
         raise ConfigFileNotFoundError(2, "study config does not exist", str(path))
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as err:
-        raise ConfigError(f"cannot read config {str(path)!r}: {err}") from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte offset {err.start})") from None
-    try:
-        raw = yaml.load(text, Loader=unique_key_loader())
-    except DuplicateKeyError as err:
-        raise ConfigError(f"{path}: {err}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        if mark is not None:  # one line: the file, line and column, and the problem
-            where = f"line {mark.line + 1}, column {mark.column + 1}"
-            raise ConfigError(f"{path}: not valid YAML: {where}: {err.problem}") from None
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: YAML nested too deeply") from None
+    raw = read_yaml_file(path, what="a study config")
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a study config is a mapping of keys to values")
-    _check_expanded_size(raw, path)
     overrides = dict(overrides or {})
     quick_keys = raw.pop("quick", None)
     if quick_keys is not None:

@@ -10,6 +10,7 @@ from nasperf.evaluation.config import (
     expand_trials,
     load_config,
     parse_config,
+    read_yaml_file,
     trial_hash,
 )
 
@@ -88,6 +89,37 @@ def test_yaml_is_never_evaluated(tmp_path):
     cfg.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(cfg)
+
+
+def test_read_yaml_file_is_safe_and_bounded(tmp_path):
+    """The one YAML reader of study configs and the bench's --user-space files: values
+    parsed, and each refusal names the file (and the line, or the kind of file)."""
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("a: [1, 2]\nb: &x {c: 3}\nd: *x\n")
+    assert read_yaml_file(ok) == {"a": [1, 2], "b": {"c": 3}, "d": {"c": 3}}
+    (tmp_path / "empty.yaml").write_text("")
+    assert read_yaml_file(tmp_path / "empty.yaml") is None
+    cases = {
+        "twice.yaml": ("a: 1\nb: 2\na: 3\n", r"twice.yaml: line 3: key 'a' appears twice"),
+        "evil.yaml": ("a: !!python/object/apply:os.system ['echo hi']\n", "not valid YAML"),
+        "bytes.yaml": (b"a: \xff\n", r"bytes.yaml: not UTF-8 text \(byte offset 3\)"),
+        "bomb.yaml": (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{k}: &{k} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, k in zip("abcde", "bcdef", strict=True)
+            )
+            + "g: *f\n",
+            r"bomb.yaml: expands to more than 100,000 values .*; a user-space file is small",
+        ),
+    }
+    for name, (text, pattern) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        with pytest.raises(ConfigError, match=pattern):
+            read_yaml_file(path, what="a user-space file")
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_yaml_file(tmp_path / "missing.yaml")
 
 
 def test_load_config_file_with_overrides(tmp_path):

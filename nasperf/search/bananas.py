@@ -42,6 +42,9 @@ class Bananas(PredictorGuided):
         Independent Thompson sampling, upper confidence bound (``beta``), expected
         improvement, or the mean alone (greedy).
     n_init, batch_size, n_candidates, n_parents, n_models : int
+    max_mutations : int
+        Edits per candidate: one, then each further one up to ``max_mutations`` with
+        probability 1/2 (a chain of ``space.mutate`` calls from a parent).
     pool : {"mutations", "all"}
     warm_start : "auto", str, sequence of str or None
         Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free; from the
@@ -75,6 +78,7 @@ class Bananas(PredictorGuided):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_candidates": [Interval(Integral, 1, None, closed="left")],
         "n_parents": [Interval(Integral, 1, None, closed="left")],
+        "max_mutations": [Interval(Integral, 1, None, closed="left")],
         "pool": [StrOptions({"mutations", "all"})],
         "warm_start": [StrOptions({"auto"}), *WARM_START],
         "proxy_pool": PROXY_POOL,
@@ -89,6 +93,7 @@ class Bananas(PredictorGuided):
         batch_size: int = 5,
         n_candidates: int = 200,
         n_parents: int = 10,
+        max_mutations: int = 2,
         n_models: int = 5,
         pool: str = "mutations",
         warm_start: Any = "auto",
@@ -103,6 +108,7 @@ class Bananas(PredictorGuided):
         self.batch_size = batch_size
         self.n_candidates = n_candidates
         self.n_parents = n_parents
+        self.max_mutations = max_mutations
         self.n_models = n_models
         self.pool = pool
         self.warm_start = warm_start
@@ -130,7 +136,9 @@ class Bananas(PredictorGuided):
             tries += 1
             parent = parents[int(self.rng_.integers(len(parents)))]
             child = self.space_.mutate(parent, self.rng_)
-            if self.rng_.random() < 0.5:
+            for _ in range(int(self.max_mutations) - 1):
+                if self.rng_.random() >= 0.5:
+                    break
                 child = self.space_.mutate(child, self.rng_)
             k = self.network_key(child)
             if k not in self.seen_ and k not in keys:

@@ -53,3 +53,33 @@ def test_bad_options_are_clear():
 def test_any_registered_predictor_with_uncertainty():
     h = run("bananas", budget=12, seed=0, predictor="gp", params={"n_init": 6, "batch_size": 3})
     assert np.isfinite(h["value"]).all() and len(h) == 12
+
+
+@pytest.mark.parametrize("max_mutations", [1, 3])
+def test_candidates_are_mutations_of_the_best(monkeypatch, max_mutations):
+    """Every candidate is 1 to ``max_mutations`` edits from one of the ``n_parents`` best
+    architectures queried so far, and none was queried before."""
+    from nasperf.search.bananas import Bananas
+
+    seen: list[tuple[list, list, set]] = []
+    score = Bananas._score
+
+    def record(self, cands):
+        order = np.argsort(self.values_)[::-1][: self.n_parents]
+        parents = [self.archs_[i].ops for i in order]
+        seen.append((cands, parents, {a.ops for a in self.archs_}))
+        return score(self, cands)
+
+    monkeypatch.setattr(Bananas, "_score", record)
+    params = {**FAST, "n_init": 5, "n_parents": 2, "max_mutations": max_mutations}
+    run("bananas", budget=15, seed=0, params=params)
+    assert len(seen) == 2
+    distances = set()
+    for cands, parents, queried in seen:
+        assert cands and not {a.ops for a in cands} & queried
+        for a in cands:
+            d = min(sum(x != y for x, y in zip(a.ops, p, strict=True)) for p in parents)
+            distances.add(d)
+    # a second edit may undo the first (distance 0: such a child is a parent, already queried)
+    assert distances <= set(range(1, max_mutations + 1))
+    assert max(distances) == max_mutations

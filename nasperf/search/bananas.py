@@ -21,7 +21,10 @@ class Bananas(PredictorGuided):
     Each round fits the predictor on every queried architecture, proposes candidates
     (``n_candidates`` mutations of the ``n_parents`` best architectures, or the whole table
     when ``pool="all"`` and the benchmark is tabular), scores them with the acquisition and
-    queries the best ``batch_size`` unqueried ones. Uncertainty comes from the predictor's
+    queries the best ``batch_size`` unqueried ones. Where the best ones' unqueried mutations
+    cannot fill a batch (a small table, or a partial one such as TransNAS-Bench-101's, where
+    few neighbours are labelled) the parents double until they can, before a round falls
+    back to a random architecture. Uncertainty comes from the predictor's
     ``predict_std`` when it has one, else from an ensemble of ``n_models`` copies fitted on
     bootstrap resamples with different seeds (BANANAS's ensemble of MLPs; see
     :class:`~nasperf.search._predictor_guided.PredictorGuided`).
@@ -135,9 +138,21 @@ class Bananas(PredictorGuided):
         if self.pool == "all":
             pool = (self.space_.parse(k) for k in self.context_.candidates)
             return [a for a in pool if not self.is_seen(a)]
-        order = np.argsort(self.values_)[::-1][: self.n_parents]
-        parents = [self.archs_[i] for i in order]
-        out, keys = [], set()
+        order = np.argsort(self.values_)[::-1]
+        n_parents = int(self.n_parents)
+        out: list = []
+        keys: set = set()
+        while True:
+            self._mutations([self.archs_[i] for i in order[:n_parents]], out, keys)
+            # the best ones' mutations are used up (a small or partial table): more parents
+            # before a round goes without a full batch or falls back to a random query
+            if len(out) >= self.batch_size or n_parents >= len(order):
+                return out
+            n_parents *= 2
+
+    def _mutations(self, parents: list, out: list, keys: set) -> None:
+        """Add unqueried mutations of ``parents`` to ``out`` (their network keys to
+        ``keys``) until it holds ``n_candidates`` or ``20 * n_candidates`` draws are made."""
         tries = 0
         while len(out) < self.n_candidates and tries < 20 * self.n_candidates:
             tries += 1
@@ -151,7 +166,6 @@ class Bananas(PredictorGuided):
             if k not in self.seen_ and k not in keys:
                 keys.add(k)
                 out.append(child)
-        return out
 
     def ask(self) -> list[Query]:
         if self.init_queue_:

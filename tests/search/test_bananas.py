@@ -83,3 +83,33 @@ def test_candidates_are_mutations_of_the_best(monkeypatch, max_mutations):
     # a second edit may undo the first (distance 0: such a child is a parent, already queried)
     assert distances <= set(range(1, max_mutations + 1))
     assert max(distances) == max_mutations
+
+
+def test_parents_grow_where_their_mutations_are_used_up(monkeypatch):
+    """On a partial table (TransNAS-Bench-101 micro: 711 of 4,096 cells labelled, a few
+    labelled neighbours each) the 2 best cells' unqueried mutations soon cannot fill a batch:
+    more parents are taken, so every round scores at least a batch of mutations and no
+    round falls back to a random cell."""
+    from nasperf.search.bananas import Bananas
+
+    sizes: list[int] = []
+    randoms = {"n": 0}
+    candidates, random_new = Bananas._candidates, Bananas.random_new
+
+    def record(self):
+        out = candidates(self)
+        sizes.append(len(out))
+        return out
+
+    def count(self, *args, **kwargs):
+        randoms["n"] += len(self.values_) >= self.n_init
+        return random_new(self, *args, **kwargs)
+
+    monkeypatch.setattr(Bananas, "_candidates", record)
+    monkeypatch.setattr(Bananas, "random_new", count)
+    params = {**FAST, "n_candidates": 100, "n_parents": 2}
+    h = run(
+        "bananas", benchmark="tnb101_micro", dataset="class_scene", budget=40, seed=0, params=params
+    )
+    assert len(h) == 40 and h["arch"].is_unique
+    assert sizes and min(sizes) >= 5 and randoms["n"] == 0

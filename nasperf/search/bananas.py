@@ -146,7 +146,7 @@ class Bananas(PredictorGuided):
             self._mutations([self.archs_[i] for i in order[:n_parents]], out, keys)
             # the best ones' mutations are used up (a small or partial table): more parents
             # before a round goes without a full batch or falls back to a random query
-            if len(out) >= self.batch_size or n_parents >= len(order):
+            if len(out) >= min(self.batch_size, self.n_candidates) or n_parents >= len(order):
                 return out
             n_parents *= 2
 

@@ -113,3 +113,27 @@ def test_parents_grow_where_their_mutations_are_used_up(monkeypatch):
     )
     assert len(h) == 40 and h["arch"].is_unique
     assert sizes and min(sizes) >= 5 and randoms["n"] == 0
+
+
+def test_parents_do_not_grow_past_what_a_round_scores(monkeypatch):
+    """With fewer candidates than a batch (``n_candidates < batch_size``) a round that holds
+    ``n_candidates`` mutations is full: the parents do not grow."""
+    from nasperf.search.bananas import Bananas
+
+    passes: list[int] = []
+    candidates, mutations = Bananas._candidates, Bananas._mutations
+
+    def count_passes(self):
+        passes.append(0)
+        out = candidates(self)
+        assert len(out) == self.n_candidates
+        return out
+
+    def count(self, *args):
+        passes[-1] += 1
+        return mutations(self, *args)
+
+    monkeypatch.setattr(Bananas, "_candidates", count_passes)
+    monkeypatch.setattr(Bananas, "_mutations", count)
+    run("bananas", budget=9, seed=0, params={**FAST, "n_init": 5, "n_candidates": 2})
+    assert passes and set(passes) == {1}

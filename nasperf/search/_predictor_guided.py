@@ -166,7 +166,7 @@ class PredictorGuided(Optimizer):
         elif zc is not None:
             self.zero_cost_table(proxies)  # names what is missing
             return tuple(proxies)
-        from ._proxy_pool import compute_pool
+        from ._proxy_pool import cheap, compute_pool
 
         table, note = compute_pool(self, proxies, self.proxy_pool)
         self.notes_.append(note if table is not None else f"{note}; the warm start is random")
@@ -175,7 +175,8 @@ class PredictorGuided(Optimizer):
         self.zero_cost_ = table
         n_cands = None if context.candidates is None else len(context.candidates)
         covered = n_cands is not None and len(table) == n_cands
-        if self.use_zero_cost and (covered or self._cheap_pool(context.space, table)):
+        cheap_pool = cheap(context.space, table.attrs.get("settings") or {})
+        if self.use_zero_cost and (covered or cheap_pool):
             # the predictor's features are computed for each architecture it sees (nothing
             # more where the pool holds every candidate) and, as for any computed pool,
             # kept only while they rank like the values seen, with the hedge
@@ -190,14 +191,6 @@ class PredictorGuided(Optimizer):
                 f"the predictor sees{hedge}"
             )
         return tuple(proxies)
-
-    @staticmethod
-    def _cheap_pool(space, table) -> bool:
-        """Whether the pool's proxies are cheap enough to compute for every candidate
-        (:func:`~nasperf.search._proxy_pool.cheap`)."""
-        from ._proxy_pool import cheap
-
-        return cheap(space, table.attrs.get("settings") or {})
 
     def _cover(self, cands: list) -> None:
         """With on-demand features (``extend_pool_``), extend the computed proxy table to

@@ -502,7 +502,21 @@ SEARCH_METHODS = {
 
 
 # --------------------------------------------------------------------------- --user-space
-#: Keys of a ``--user-space`` file: required, then optional with their defaults.
+#: The keys of a ``--user-space`` file: name -> (accepted types, description), checked by
+#: nasperf's own :func:`nasperf.evaluation.config.check_keys`.
+USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "the case's name (letters, digits, _ . -)"),
+    "space": ((str,), "the space's registered name"),
+    "data": ((str,), "a CSV file: an architecture column and numeric columns"),
+    "target": ((str,), "the column predicted and maximised"),
+    "imports": ((list, str), "modules or .py files that register the space"),
+    "arch_column": ((str,), "the architecture column (default arch)"),
+    "curves": ((list,), "early-training columns omni may read, e.g. [val_acc_12ep]"),
+    "zero_cost": ((str,), "a CSV file of proxy scores (arch column + one per proxy)"),
+    "labels": ((str,), "what the labels are, for the search table"),
+    "dataset": ((str,), "the images the search's warm start scores on (default cifar10)"),
+}
+#: Its required keys, and the optional ones with their defaults.
 USER_SPACE_REQUIRED = ("name", "space", "data", "target")
 USER_SPACE_OPTIONAL: dict[str, object] = {
     "imports": [],
@@ -546,7 +560,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     """
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.datasets import read_architecture_csv
-    from nasperf.evaluation.config import ConfigError, read_yaml_file
+    from nasperf.evaluation.config import ConfigError, check_keys, read_yaml_file
 
     path = Path(path)
     where = f"--user-space {path}"
@@ -555,28 +569,22 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         spec = read_yaml_file(path, what="a user-space file")
     except ConfigError as err:
         raise UserSpaceError(f"{where}: cannot read it: {err}") from None
-    if not isinstance(spec, dict):
-        raise UserSpaceError(f"{where}: expected a mapping of keys, got {type(spec).__name__}")
-    unknown = sorted(map(str, set(spec) - set(USER_SPACE_REQUIRED) - set(USER_SPACE_OPTIONAL)))
-    if unknown:
-        raise UserSpaceError(
-            f"{where}: unknown key(s) {unknown}; keys: "
-            f"{', '.join([*USER_SPACE_REQUIRED, *USER_SPACE_OPTIONAL])}"
+    try:
+        check_keys(
+            spec,
+            USER_SPACE_SCHEMA,
+            required=USER_SPACE_REQUIRED,
+            nullable=("zero_cost",),
+            what="a user-space file",
         )
-    missing = [k for k in USER_SPACE_REQUIRED if k not in spec]
-    if missing:
-        raise UserSpaceError(f"{where}: missing key(s) {missing}")
+    except ConfigError as err:
+        raise UserSpaceError(f"{where}: {err}") from None
     spec = {**USER_SPACE_OPTIONAL, **spec}
     if isinstance(spec["imports"], str):
         spec["imports"] = [spec["imports"]]
     for key in ("imports", "curves"):
-        if not (isinstance(spec[key], list) and all(isinstance(v, str) for v in spec[key])):
+        if not all(isinstance(v, str) for v in spec[key]):
             raise UserSpaceError(f"{where}: {key} must be a list of strings, got {spec[key]!r}")
-    for key in ("name", "space", "data", "target", "arch_column", "labels", "dataset"):
-        if not isinstance(spec[key], str):
-            raise UserSpaceError(f"{where}: {key} must be a string, got {spec[key]!r}")
-    if spec["zero_cost"] is not None and not isinstance(spec["zero_cost"], str):
-        raise UserSpaceError(f"{where}: zero_cost must be a file name, got {spec['zero_cost']!r}")
     name = spec["name"]
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) or name.startswith("."):
         raise UserSpaceError(f"{where}: name {name!r}: use letters, digits, '_', '.', '-'")

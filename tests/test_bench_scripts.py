@@ -142,13 +142,15 @@ def test_any_space_measures_a_user_space_from_a_file(tmp_path, any_space, capsys
     ("spec", "message"),
     [
         ({"colour": "red"}, "unknown key(s) ['colour']"),
-        ({"target": None}, "target must be a string"),
+        ({"target": None}, "target: expected the column predicted"),
+        ({"zero_cost": 3}, "zero_cost: expected a CSV file"),
         ({"name": "macro"}, "name 'macro' is already a case"),
         ({"name": "../up"}, "name '../up': use letters"),
         ({"space": "no_such_space"}, "space: unknown search space 'no_such_space'"),
         ({"target": "acc"}, "target columns ['acc'] not found"),
         ({"imports": ["no_such_module_here"]}, "imports: cannot import 'no_such_module_here'"),
-        ({"curves": "val_acc"}, "curves must be a list of strings"),
+        ({"curves": "val_acc"}, "curves: expected early-training columns"),
+        ({"curves": ["val_acc", 12]}, "curves must be a list of strings"),
     ],
 )
 def test_any_space_user_space_errors_name_the_file_and_key(

@@ -109,6 +109,7 @@ __all__ = [
     "QUICK_TRAIN_SIZES",
     "SCHEMA",
     "ConfigError",
+    "check_keys",
     "StudyConfig",
     "default_config",
     "expand_trials",
@@ -465,17 +466,7 @@ def parse_config(
 
     if raw is None:
         raw = {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(
-            f"a study config is a mapping of keys to values, got {type(raw).__name__}"
-        )
-    unknown = sorted(set(raw) - set(SCHEMA))
-    if unknown:
-        raise ConfigError(f"unknown key(s) {unknown}; valid keys: {sorted(SCHEMA)}")
-    for k, v in raw.items():
-        types = SCHEMA[k][0]
-        if v is not None and (isinstance(v, bool) or not isinstance(v, types)):
-            raise ConfigError(f"{k}: expected {SCHEMA[k][1]}, got {v!r}")
+    check_keys(raw, SCHEMA)
     base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
     raw = {k: v for k, v in raw.items() if v is not None}
     if "quick" in raw:  # applied by load_config(quick=True); checked, then ignored here
@@ -867,6 +858,58 @@ def load_config(
         sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
         config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
     return config
+
+
+def check_keys(
+    raw: Any,
+    schema: Mapping[str, tuple[tuple[type, ...], str]],
+    *,
+    required: Sequence[str] = (),
+    nullable: bool | Sequence[str] = True,
+    what: str = "a study config",
+) -> None:
+    """Check a mapping read from a file against a schema of keys, as :func:`parse_config`
+    does with :data:`SCHEMA` (other readers of YAML files use it for theirs).
+
+    Parameters
+    ----------
+    raw : Any
+        The value read (it must be a mapping).
+    schema : mapping
+        key -> (accepted Python types, description); ``bool`` is accepted only where it is
+        listed (YAML's ``yes`` is not an ``int``).
+    required : sequence of str
+        Keys that must be present.
+    nullable : bool or sequence of str
+        Whether a key may be null (``~``, meaning its default): every key (True), none
+        (False) or those named.
+    what : str
+        What the mapping is, for the message of a value that is not a mapping.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first unknown, missing or mistyped key and, for a wrong type, what the
+        schema expects there.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{what} is a mapping of keys to values, got {type(raw).__name__}")
+    unknown = sorted(map(str, set(raw) - set(schema)))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown}; valid keys: {sorted(schema)}")
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise ConfigError(f"missing key(s) {missing}")
+    for k, v in raw.items():
+        types, description = schema[k]
+        if v is None:
+            if nullable is True or (nullable is not False and k in nullable):
+                continue
+        elif isinstance(v, bool) and bool not in types:
+            pass
+        elif isinstance(v, types):
+            continue
+        raise ConfigError(f"{k}: expected {description}, got {v!r}")
 
 
 def _check_quick(keys: Any) -> None:

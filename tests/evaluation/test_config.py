@@ -6,6 +6,7 @@ import pytest
 
 from nasperf.evaluation.config import (
     ConfigError,
+    check_keys,
     default_config,
     expand_trials,
     load_config,
@@ -120,6 +121,29 @@ def test_read_yaml_file_is_safe_and_bounded(tmp_path):
             read_yaml_file(path, what="a user-space file")
     with pytest.raises(ConfigError, match="cannot read"):
         read_yaml_file(tmp_path / "missing.yaml")
+
+
+def test_check_keys_names_the_key_and_what_it_expects():
+    """The schema check of study configs, shared with the bench's --user-space files:
+    unknown, missing and mistyped keys are named; YAML's yes is no int; null only where
+    the schema allows it."""
+    schema = {"n": ((int,), "a count"), "path": ((str,), "a file"), "flag": ((bool,), "yes/no")}
+    check_keys({"n": 3, "path": "a.csv", "flag": True}, schema, required=("n",))
+    check_keys({"n": None}, schema)  # nullable by default: null means the default
+    refusals = [
+        ([1, 2], {}, r"a study config is a mapping of keys to values, got list"),
+        ({"m": 1}, {}, r"unknown key\(s\) \['m'\]; valid keys: \['flag', 'n', 'path'\]"),
+        ({1: 1}, {}, r"unknown key\(s\) \['1'\]"),
+        ({"path": "a"}, {"required": ("n",)}, r"missing key\(s\) \['n'\]"),
+        ({"n": True}, {}, r"n: expected a count, got True"),
+        ({"n": "3"}, {}, r"n: expected a count, got '3'"),
+        ({"n": None}, {"nullable": False}, r"n: expected a count, got None"),
+        ({"n": None}, {"nullable": ("path",)}, r"n: expected a count, got None"),
+    ]
+    for raw, kwargs, pattern in refusals:
+        with pytest.raises(ConfigError, match=pattern):
+            check_keys(raw, schema, **kwargs)
+    check_keys({"path": None}, schema, nullable=("path",))
 
 
 def test_load_config_file_with_overrides(tmp_path):

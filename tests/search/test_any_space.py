@@ -432,7 +432,7 @@ def test_a_second_architecture_of_a_paid_network_is_a_free_repeat(macro_objectiv
         ("random_search", {}),
         ("regularized_evolution", {"population_size": 20, "sample_size": 5}),
         ("local_search", {}),
-        ("npenas", {"use_zero_cost": False}),
+        ("npenas", {"warm_start": None, "use_zero_cost": False}),
         ("predictor_local_search", {"warm_start": None, "use_zero_cost": False}),
     ],
 )

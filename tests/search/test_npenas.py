@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasperf import search
-from nasperf.datasets import load_benchmark
+from nasperf.datasets import load_benchmark, load_zero_cost
 from nasperf.search import get_objective, run
 
 from .helpers import context_for, layer_objective
@@ -17,7 +17,10 @@ FAST = {"predictor_params": {"n_estimators": 30}}
 def test_generations_mutate_the_best_parents_and_query_the_predictors_top_children():
     obj = get_objective("nb201")
     space = obj.space
-    opt = search.get("npenas", n_init=10, batch_size=5, n_parents=3, n_children=8, **FAST)
+    # the paper's random start (this context has no zero-cost table to warm-start from)
+    opt = search.get(
+        "npenas", n_init=10, batch_size=5, n_parents=3, n_children=8, warm_start=None, **FAST
+    )
     opt.setup(context_for(obj), np.random.default_rng(0))
     archs, values, models = [], [], []
     while len(archs) < 40:
@@ -58,6 +61,25 @@ def test_generations_mutate_the_best_parents_and_query_the_predictors_top_childr
     assert len(models) == 6  # one refit per generation
 
 
+def test_warm_start_queries_the_top_proxy_cells_first():
+    """The first n_init queries are the best cells by the warm-start proxies (read from the
+    packaged table, its ranking charged as if computed); warm_start=None is the paper's
+    random start."""
+    zc = load_zero_cost("nb201", "cifar10")
+    h = run("npenas", budget=14, seed=0, params={**FAST, "warm_start": "params", "n_init": 8})
+    top = np.sort(zc["params"].to_numpy())[::-1][:8]  # ties: any cells of the top values
+    np.testing.assert_array_equal(zc.loc[h["arch"].iloc[:8], "params"].to_numpy(), top)
+    assert h["arch"].is_unique and len(h) == 14
+    per_arch = zc.attrs["settings"]["seconds_per_arch"]["params"]
+    assert h["overhead_s"].iloc[:8].sum() >= len(zc) * per_arch
+    # auto: synflow + params from the table, by their mean percentile rank
+    auto = run("npenas", budget=10, seed=0, params=FAST)
+    score = zc[["synflow", "params"]].rank(pct=True).mean(axis=1)
+    assert score.loc[auto["arch"]].min() >= np.sort(score.to_numpy())[::-1][9] - 1e-12
+    rand = run("npenas", budget=10, seed=0, params={**FAST, "warm_start": None})
+    assert score.loc[rand["arch"]].mean() < score.loc[auto["arch"]].mean() - 0.2
+
+
 def test_children_are_n_mutations_away_on_a_user_defined_space():
     obj = layer_objective()
     opt = search.get("npenas", n_init=6, batch_size=4, n_parents=2, n_mutations=2, **FAST)
@@ -89,14 +111,20 @@ def test_guided_picks_beat_random_on_nb201():
 def test_deterministic_given_seed(params):
     a = run("npenas", budget=25, seed=3, params=params)
     b = run("npenas", budget=25, seed=3, params=params)
-    c = run("npenas", budget=25, seed=4, params=params)
     assert a["arch"].tolist() == b["arch"].tolist() and a["arch"].is_unique
+    # the seed matters: with the random start always (with the warm start, whose queries
+    # are the table's best cells, only where the predictor or acquisition draws)
+    rand = {**params, "warm_start": None}
+    a = run("npenas", budget=25, seed=3, params=rand)
+    c = run("npenas", budget=25, seed=4, params=rand)
     assert a["arch"].tolist() != c["arch"].tolist()
 
 
 def test_nb301_surrogate_objective():
     obj = get_objective("nb301")
+    # a random start: a warm start would build 100 NB301 networks for its proxies (~30 s)
     params = {**FAST, "n_init": 6, "batch_size": 4, "n_parents": 2, "n_children": 5}
+    params["warm_start"] = None
     h = run("npenas", benchmark=obj, budget=14, seed=0, params=params)
     assert h["arch"].is_unique and (h["fidelity"] == "98ep").all()
     space = obj.space
@@ -123,12 +151,14 @@ def test_zero_cost_features_are_charged_once_per_architecture():
     zc = load_zero_cost("nb201", "cifar10").copy()
     zc.attrs["settings"] = {"seconds_per_arch": {p: 10.0 for p in zc.columns}}
     per_arch = 10.0 * len(zc.columns)
-    opt = search.get("npenas", n_init=10, batch_size=5, n_children=10, **FAST)
+    # the random start: only the features are charged
+    opt = search.get("npenas", n_init=10, batch_size=5, n_children=10, warm_start=None, **FAST)
     h = run(opt, budget=25, seed=0, zero_cost=zc)
     charged = opt.zero_cost_seen_[zc.columns[0]]
     # every queried architecture and every scored child, each once
     assert set(h["arch"]) <= charged and {opt.key(c) for c in opt.candidates_} <= charged
     assert len(charged) >= 10 + 5 * 10  # the random start and the first generation's children
     assert 0 <= h["overhead_s"].sum() - len(charged) * per_arch < 60  # the rest: wall time
-    off = run("npenas", budget=25, seed=0, zero_cost=zc, params={**FAST, "use_zero_cost": False})
+    paper = {**FAST, "use_zero_cost": False, "warm_start": None}
+    off = run("npenas", budget=25, seed=0, zero_cost=zc, params=paper)
     assert off["overhead_s"].sum() < 60

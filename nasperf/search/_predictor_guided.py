@@ -316,7 +316,8 @@ class PredictorGuided(Optimizer):
     def _zero_cost_warm_start(self, context, proxies: Sequence[str], n: int) -> list:
         """The ``n`` best architectures of the zero-cost table (among the benchmark's
         candidates, if finite) by the mean percentile rank of ``proxies`` (Abdelfattah et
-        al.'s warm start), ranking charged as if computed (:meth:`zero_cost_rank`)."""
+        al.'s warm start), one per network where the objective answers per network (see
+        :meth:`network_key`), ranking charged as if computed (:meth:`zero_cost_rank`)."""
         if not proxies:
             return []
         keys = list(self.zero_cost_table(proxies).index)
@@ -325,8 +326,19 @@ class PredictorGuided(Optimizer):
             keys = [k for k in keys if k in allowed]
         score = self.zero_cost_rank(keys, proxies)
         ok = np.flatnonzero(np.isfinite(score))
-        order = ok[np.argsort(-score[ok], kind="stable")][:n]
-        return [self.space_.parse(keys[i]) for i in order]
+        out: list = []
+        networks: set = set()
+        for i in ok[np.argsort(-score[ok], kind="stable")]:
+            if len(out) >= n:
+                break
+            arch = self.space_.parse(keys[i])
+            # where the objective has one result per network, architectures that build the
+            # same network share their proxies: each network is queried once
+            k = self.network_key(arch)
+            if k not in networks and k not in self.seen_:
+                networks.add(k)
+                out.append(arch)
+        return out
 
     def _charge_zero_cost_features(self, archs: list) -> None:
         """Charge the recorded computation time of the zero-cost proxies the predictor reads

@@ -445,6 +445,17 @@ def test_optimizers_do_not_ask_for_a_network_they_have_queried(macro_objective, 
     assert len({space.hash(space.parse(a)) for a in h.arch}) == 40
 
 
+@pytest.mark.parametrize("name", ["predictor_local_search", "bananas", "npenas"])
+def test_the_warm_start_asks_for_each_network_once(macro_objective, name):
+    """Architectures that build one network share their proxies, so they tie in the warm
+    start's ranking: it takes one of each (before: 9 rows for the 7 networks, 2 repeats)."""
+    table = macro_objective.table_values()
+    part = table[table.index.str.startswith("222222")].to_frame("acc")  # 9 archs, 7 networks
+    obj = TableObjective(part, "macro", "acc")
+    h = run(name, objective=obj, budget=20, seed=0, params={"n_init": 10})
+    assert len(h) == 7 and h["query"].max() == 7 and not h.repeat.any()
+
+
 def test_a_search_stops_when_every_network_is_queried(macro_objective):
     # the 9 architectures "222222xy": the last stage's two inner layers, where "01" and
     # "10" (and "02" and "20") are one network: 7 networks

@@ -903,13 +903,11 @@ def check_keys(
     for k, v in raw.items():
         types, description = schema[k]
         if v is None:
-            if nullable is True or (nullable is not False and k in nullable):
-                continue
-        elif isinstance(v, bool) and bool not in types:
-            pass
-        elif isinstance(v, types):
-            continue
-        raise ConfigError(f"{k}: expected {description}, got {v!r}")
+            ok = nullable is True or (nullable is not False and k in nullable)
+        else:
+            ok = isinstance(v, types) and (bool in types or not isinstance(v, bool))
+        if not ok:
+            raise ConfigError(f"{k}: expected {description}, got {v!r}")
 
 
 def _check_quick(keys: Any) -> None:

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import (
 
 from nasperf._constraints import ListOf, Registered
 
-from .base import Optimizer
+from .base import Optimizer, Query
 
 __all__ = ["ACQUISITIONS", "AUTO_WARM_START", "PROXY_POOL", "WARM_START", "PredictorGuided"]
 
@@ -191,6 +191,23 @@ class PredictorGuided(Optimizer):
                 f"the predictor sees{hedge}"
             )
         return tuple(proxies)
+
+    def _setup_warm_start(self, context) -> None:
+        """Set ``proxies_`` (the warm start's proxies, :meth:`_warm_start_proxies`; ``()``
+        for a random start) and ``init_queue_`` (the first ``n_init`` queries, the best
+        architectures by them, :meth:`_zero_cost_warm_start`)."""
+        self.proxies_ = self._warm_start_proxies(context)
+        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+
+    def _start_query(self) -> list[Query] | None:
+        """The query before the predictor is used: the next of ``init_queue_``, else a
+        random architecture while fewer than ``max(2, n_init)`` are queried and there is no
+        warm start; None once the predictor takes over."""
+        if self.init_queue_:
+            return self.propose([self.init_queue_.pop(0)])
+        if len(self.values_) < max(2, self.n_init) and not self.proxies_:
+            return self.propose([self.random_new()])
+        return None
 
     def _cover(self, cands: list) -> None:
         """With on-demand features (``extend_pool_``), extend the computed proxy table to

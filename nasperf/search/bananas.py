@@ -131,8 +131,7 @@ class Bananas(PredictorGuided):
         super().setup(context, rng)
         if self.pool == "all" and context.candidates is None:
             raise ValueError("pool='all' needs a tabular benchmark (a finite candidate list)")
-        self.proxies_ = self._warm_start_proxies(context)
-        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        self._setup_warm_start(context)
 
     def _candidates(self) -> list:
         if self.pool == "all":
@@ -168,10 +167,9 @@ class Bananas(PredictorGuided):
                 out.append(child)
 
     def ask(self) -> list[Query]:
-        if self.init_queue_:
-            return self.propose([self.init_queue_.pop(0)])
-        if len(self.values_) < max(2, self.n_init) and not self.proxies_:
-            return self.propose([self.random_new()])
+        start = self._start_query()
+        if start is not None:
+            return start
         cands = self._candidates()
         if not cands:
             return self.propose([self.random_new()])

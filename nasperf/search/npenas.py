@@ -139,8 +139,7 @@ class NPENAS(PredictorGuided):
         self.parents_: list = []
         self.candidates_: list = []
         self.scores_ = np.empty(0)
-        self.proxies_ = self._warm_start_proxies(context)
-        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        self._setup_warm_start(context)
 
     def _children(self, parents: list, out: list, keys: set) -> None:
         """Add up to ``n_children`` distinct, unqueried children of each of ``parents`` to
@@ -159,10 +158,9 @@ class NPENAS(PredictorGuided):
                     made += 1
 
     def ask(self) -> list[Query]:
-        if self.init_queue_:
-            return self.propose([self.init_queue_.pop(0)])
-        if len(self.values_) < max(2, self.n_init) and not self.proxies_:
-            return self.propose([self.random_new()])
+        start = self._start_query()
+        if start is not None:
+            return start
         order = np.argsort(-np.asarray(self.values_), kind="stable")
         self.parents_, self.candidates_ = [], []
         keys: set = set()

@@ -159,8 +159,7 @@ class PredictorLocalSearch(PredictorGuided):
         super().setup(context, rng)
         if self.zero_cost_filter is not None and self.warm_start is None:
             raise ValueError("zero_cost_filter needs warm-start proxies (warm_start=None)")
-        self.proxies_ = self._warm_start_proxies(context)
-        self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        self._setup_warm_start(context)
         self.climb_start_ = 0  # archs_[climb_start_:] are the current climb's
         self.n_restarts_ = 0
 

@@ -80,6 +80,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -708,6 +709,32 @@ def _search_trials(
     return trials
 
 
+#: Where the search section keeps its studies (``--out``), one folder per case.
+DEFAULT_OUT = ROOT / "bench" / "out" / "any_space"
+
+
+@contextlib.contextmanager
+def _case_lock(folder: Path):
+    """Hold ``folder`` for one run of this bench. A fresh run deletes the study it finds
+    there, so a second run on the same folder would delete the first one's records while
+    it writes them; it stops at once instead, with a clear message (an OS file lock, freed
+    if its holder dies)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(folder / ".bench.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SystemExit(
+            f"{folder} is in use by another run of bench/any_space.py; wait for it, or give "
+            "this run its own folder with --out DIR"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def search_section(args: argparse.Namespace) -> str:
     """Queries to the optimum of every method on NB201 and the user spaces (markdown)."""
     import nasperf.search.study as study
@@ -726,24 +753,26 @@ def search_section(args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     notes: dict[str, dict[str, None]] = {}  # kind of note -> the distinct notes of that kind
+    out = Path(getattr(args, "out", None) or DEFAULT_OUT)
     for case in _search_cases(args):
         t0 = time.perf_counter()
-        folder = ROOT / "bench" / "out" / "any_space" / "search" / case.name
+        folder = out / "search" / case.name
         folder.mkdir(parents=True, exist_ok=True)
-        if not getattr(args, "resume", False):
-            # The study resumes by trial hash, which names the settings, not the code: rows
-            # left by an earlier run of other code would be reported as this run's.
-            for stale in folder.glob("results.sqlite*"):
-                stale.unlink()
-        trials = _search_trials(
-            case,
-            folder,
-            seeds,
-            args.quick,
-            getattr(args, "search_methods", None),
-            getattr(args, "search_params", None),
-        )
-        hist = study.run_search_study(trials, folder, workers=workers, progress=True)
+        with _case_lock(folder):
+            if not getattr(args, "resume", False):
+                # The study resumes by trial hash, which names the settings, not the code:
+                # rows left by an earlier run of other code would be reported as this run's.
+                for stale in folder.glob("results.sqlite*"):
+                    stale.unlink()
+            trials = _search_trials(
+                case,
+                folder,
+                seeds,
+                args.quick,
+                getattr(args, "search_methods", None),
+                getattr(args, "search_params", None),
+            )
+            hist = study.run_search_study(trials, folder, workers=workers, progress=True)
         objective = study._trial_objective(trials[0])
         summary = study.summarize_search(
             hist, table_values=objective.table_values(), checkpoints=(), baselines=()
@@ -841,6 +870,13 @@ def main(argv: list[str] | None = None) -> int:
         '(e.g. \'{"predictor_local_search": {"warm_start": ["meco"]}}\')',
     )
     p.add_argument("--workers", type=int, default=1, help="parallel searches")
+    p.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        metavar="DIR",
+        help="folder of the search studies, one sub-folder per case (default: %(default)s); "
+        "runs at the same time need different folders",
+    )
     p.add_argument(
         "--resume",
         action="store_true",

@@ -138,6 +138,29 @@ def test_any_space_measures_a_user_space_from_a_file(tmp_path, any_space, capsys
     pd.testing.assert_frame_equal(searched, table, check_exact=False, rtol=1e-12)
 
 
+def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space) -> None:
+    """A fresh search run deletes the study it finds in its case folder: a second run on the
+    same folder (``--out``) stops at once instead of deleting the first one's records, and
+    runs once the folder is free, writing its study there."""
+    from filelock import FileLock
+
+    path = _chain8_files(tmp_path)
+    out = tmp_path / "out"
+    argv = ["--user-space", str(path), "--sections", "search", "--search-cases", "my_chain"]
+    argv += ["--search-methods", "random_search", "--quick", "--out", str(out)]
+    folder = out / "search" / "my_chain"
+    folder.mkdir(parents=True)
+    (folder / "results.sqlite").write_bytes(b"the other run's records")
+    with FileLock(str(folder / ".bench.lock")):
+        with pytest.raises(SystemExit, match="in use by another run.*--out DIR"):
+            any_space.main(argv)
+        assert (folder / "results.sqlite").read_bytes() == b"the other run's records"
+    for cases in (any_space.CASES, any_space.SEARCH_CASES):  # main registers it again
+        del cases["my_chain"]
+    assert any_space.main(argv) == 0
+    assert (folder / "results.sqlite").read_bytes() != b"the other run's records"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

@@ -44,7 +44,9 @@ column, optional curve columns and zero-cost table).
     disk in ``~/.cache/nasperf``; the first run builds every network of each space once).
     Budgets: 100 queries for predictor-guided methods, 300 for the others (a search ends when
     it finds the optimum: only the queries to it are reported); results are kept
-    in ``bench/out/any_space/search/`` (resumable: a rerun only runs what is missing).
+    in ``bench/out/any_space/search/<case>/`` (``--out``; a run starts afresh, or with
+    ``--resume`` runs only what is missing; a run holds its case folder, so two runs at
+    once need different ``--out`` folders).
 
     * ``nb201_sub_c10`` / ``nb201_sub_c100``: NB201 cells without ``none`` (4,096; a user
       space in ``tests/search/user_spaces.py`` over NB201's builder; labels: the NB201

@@ -337,7 +337,9 @@ def predictor_section(args: argparse.Namespace) -> str:
     )
     lines.append(
         f"Kendall tau on {args.test_size} test architectures, mean over {args.seeds} seed(s); "
-        f"in brackets the mean fit seconds ({args.threads} torch thread(s))."
+        f"in brackets the mean fit seconds ({args.threads} torch thread(s)); where the "
+        "zero-cost proxies are computed, a fit's seconds include computing those not yet in "
+        "the cache (~/.cache/nasperf), so the first predictor to need them pays for them."
     )
     return "\n".join(lines)
 

@@ -718,25 +718,15 @@ DEFAULT_OUT = ROOT / "bench" / "out" / "any_space"
 
 
 @contextlib.contextmanager
-def _case_lock(folder: Path):
-    """Hold ``folder`` for one run of this bench. A fresh run deletes the study it finds
-    there, so a second run on the same folder would delete the first one's records while
-    it writes them; it stops at once instead, with a clear message (an OS file lock, freed
-    if its holder dies)."""
-    from filelock import FileLock, Timeout
+def _held(folder: Path, resume: bool):
+    """:func:`nasperf.search.study.study_folder`, a busy folder named as this script's error."""
+    from nasperf.search.study import FolderBusyError, study_folder
 
-    lock = FileLock(str(folder / ".bench.lock"))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise SystemExit(
-            f"{folder} is in use by another run of bench/any_space.py; wait for it, or give "
-            "this run its own folder with --out DIR"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
+        with study_folder(folder, resume=resume) as held:
+            yield held
+    except FolderBusyError as err:
+        raise SystemExit(f"{err} (bench/any_space.py: --out DIR)") from None
 
 
 def search_section(args: argparse.Namespace) -> str:
@@ -761,13 +751,7 @@ def search_section(args: argparse.Namespace) -> str:
     for case in _search_cases(args):
         t0 = time.perf_counter()
         folder = out / "search" / case.name
-        folder.mkdir(parents=True, exist_ok=True)
-        with _case_lock(folder):
-            if not getattr(args, "resume", False):
-                # The study resumes by trial hash, which names the settings, not the code:
-                # rows left by an earlier run of other code would be reported as this run's.
-                for stale in folder.glob("results.sqlite*"):
-                    stale.unlink()
+        with _held(folder, getattr(args, "resume", False)):
             trials = _search_trials(
                 case,
                 folder,

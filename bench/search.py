@@ -29,9 +29,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from nasperf.search.study import (  # noqa: E402
+    FolderBusyError,
     format_summary,
     run_search_study,
     search_trials,
+    study_folder,
     write_report,
 )
 
@@ -86,12 +88,11 @@ def main(argv=None) -> int:
                 [name], benchmark=bench, dataset=dataset, seeds=args.seeds, budget=budget
             )
         out = args.out / f"{bench}_{dataset}"
-        if not args.resume:
-            # The study resumes by trial hash, which names the settings, not the code: rows
-            # left by an earlier run of other code would be reported as this run's.
-            for stale in out.glob("results.sqlite*"):
-                stale.unlink()
-        hist = run_search_study(trials, out, workers=args.workers, progress=True)
+        try:
+            with study_folder(out, resume=args.resume):
+                hist = run_search_study(trials, out, workers=args.workers, progress=True)
+        except FolderBusyError as err:
+            raise SystemExit(f"{err} (bench/search.py: --out DIR)") from None
         summary, png = write_report(
             hist, out, benchmark=bench, dataset=dataset, checkpoints=(25, 100, 300)
         )

@@ -151,7 +151,7 @@ def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space
     folder = out / "search" / "my_chain"
     folder.mkdir(parents=True)
     (folder / "results.sqlite").write_bytes(b"the other run's records")
-    with FileLock(str(folder / ".bench.lock")):
+    with FileLock(str(folder / ".run.lock")):
         with pytest.raises(SystemExit, match="in use by another run.*--out DIR"):
             any_space.main(argv)
         assert (folder / "results.sqlite").read_bytes() == b"the other run's records"

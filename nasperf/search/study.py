@@ -18,10 +18,11 @@ need no simulation of the ~7,800 queries it takes on NAS-Bench-201.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import pandas as pd
 
 __all__ = [
     "TARGETS",
+    "FolderBusyError",
     "format_summary",
     "plot_regret",
     "random_search_queries",
@@ -38,6 +40,7 @@ __all__ = [
     "run_search_study",
     "run_search_trial",
     "search_trials",
+    "study_folder",
     "summarize_search",
     "write_report",
     "write_summary_csv",
@@ -316,6 +319,40 @@ def run_search_study(
     finally:
         store.close()
     return _histories(rows)
+
+
+class FolderBusyError(RuntimeError):
+    """Another run holds the results folder (see :func:`study_folder`)."""
+
+
+@contextlib.contextmanager
+def study_folder(out: str | Path, *, resume: bool = False) -> Iterator[Path]:
+    """Hold the results folder ``out`` for one run of a script: without ``resume``, delete
+    the study found there first (a study resumes by trial hash, which names the settings,
+    not the code, so rows left by a run of other code would be reported as this run's).
+
+    Deleting a study another process is writing would lose its records, so the run holds
+    ``out`` (an OS file lock, ``.run.lock``, freed if its holder dies) and a second run on
+    it raises :class:`FolderBusyError` at once, resumed or not. Processes that share one
+    study on purpose call :func:`run_search_study` on the same folder without this."""
+    from filelock import FileLock, Timeout
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out / ".run.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise FolderBusyError(
+            f"{out} is in use by another run; wait for it, or give this run its own folder"
+        ) from None
+    try:
+        if not resume:
+            for stale in out.glob("results.sqlite*"):
+                stale.unlink()
+        yield out
+    finally:
+        lock.release()
 
 
 def read_search_study(out: str | Path) -> pd.DataFrame:

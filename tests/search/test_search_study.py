@@ -13,10 +13,12 @@ import nasperf.search as S
 from nasperf.cli import main as cli_main
 from nasperf.registry import UnknownNameError
 from nasperf.search.study import (
+    FolderBusyError,
     random_search_queries,
     read_search_study,
     run_search_study,
     search_trials,
+    study_folder,
     summarize_search,
 )
 
@@ -219,3 +221,29 @@ def test_cli_default_out_and_help_lists_aliases(tmp_path, monkeypatch, capsys):
         assert alias in text
     assert "predictor_local_search (pls)" in text and "--params NAME=JSON" in text
     assert "nasperf search --methods bananas --params" in text
+
+
+def test_study_folder_starts_afresh_or_resumes_and_refuses_a_held_folder(tmp_path):
+    """A script's run holds its results folder: afresh it deletes the study it finds, with
+    ``resume`` it keeps it, and while one run holds the folder another stops at once
+    without touching the first one's records (deleting them is what went wrong when two
+    bench runs shared a folder)."""
+    from filelock import FileLock
+
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "results.sqlite").write_bytes(b"records")
+    (out / "results.sqlite-wal").write_bytes(b"log")
+    with study_folder(out, resume=True) as held:
+        assert held == out and (out / "results.sqlite").read_bytes() == b"records"
+    with FileLock(str(out / ".run.lock")):  # another run holds it
+        for resume in (False, True):
+            with pytest.raises(FolderBusyError, match=f"{out.name} is in use by another run"):
+                with study_folder(out, resume=resume):
+                    pass
+        assert (out / "results.sqlite").read_bytes() == b"records"
+    with study_folder(out):
+        assert not list(out.glob("results.sqlite*"))
+        (out / "results.sqlite").write_bytes(b"this run's")
+    with study_folder(out, resume=True):  # released: the next run gets it
+        assert (out / "results.sqlite").read_bytes() == b"this run's"

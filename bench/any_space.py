@@ -61,7 +61,8 @@ column, optional curve columns and zero-cost table).
 
     * ``tnb101_micro_scene`` / ``tnb101_macro_object``: TransNAS-Bench-101 tasks, partial
       tables (the optimizers stay among the labelled networks); predictor-guided methods
-      without a warm start and with a budget of 60 (``TABLE_BENCHMARKS`` says why);
+      warm-started from the packaged table's params, with a budget of 60
+      (``TABLE_BENCHMARKS`` says why);
     * ``nbgraph_cora`` / ``nbgraph_citeseer``: NAS-Bench-Graph (26,206 GNNs, all labelled),
       the warm start on a pool of 30 GNNs (``_NBGRAPH_POOL`` says why).
 
@@ -70,12 +71,21 @@ column, optional curve columns and zero-cost table).
 
     More spaces: add a case to ``SEARCH_CASES`` or ``TABLE_BENCHMARKS``.
 
+``optimum``
+    How predictable each search case's optimum is (:func:`optimum_rank`): its rank among
+    the table's networks by the out-of-fold prediction of the search's own predictor,
+    fitted on 4/5 of the table (5 folds, 3 shuffles; seconds per case). A search that
+    queried the networks in that order would need that many queries: where the rank lies
+    far above a search's budget, no predictor can point at the optimum, and reaching it
+    is luck or the proxies' doing. Same cases and ``--search-cases`` as ``search``.
+
 Usage:
   python bench/any_space.py --quick          # n=100, 1 seed, 200 test architectures
   python bench/any_space.py                  # n=100 and 1,000, 2 seeds, 500 test
   python bench/any_space.py --cases macro --predictors bananas,omni
   python bench/any_space.py --sections search           # 10 seeds
   python bench/any_space.py --sections search --quick   # 3 seeds, short budgets, 2 spaces
+  python bench/any_space.py --sections optimum          # how predictable each optimum is
   python bench/any_space.py --user-space my_space.yaml --cases nb201,my_space --quick
 """
 
@@ -812,9 +822,94 @@ def search_section(args: argparse.Namespace) -> str:
 
 
 #: The sections, in order.
+# --------------------------------------------------------------------------- optimum
+
+
+def _case_objective(case: SearchCase):
+    """The objective a search on ``case`` runs against (its table, or the benchmark's)."""
+    from nasperf.search.objective import TableObjective, get_objective
+
+    if case.table is None:
+        return get_objective(case.benchmark, case.dataset)
+    from nasperf._imports import import_user_module
+
+    for module in case.imports:
+        import_user_module(module)
+    return TableObjective(case.table(), case.space, case.target)
+
+
+def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
+    """How far the search's own predictor puts the optimum when it has learnt every other
+    label it could: the optimum's rank among the table's networks by out-of-fold prediction
+    (``folds``-fold, ``repeats`` shuffles; the predictor of ``predictor_local_search``,
+    XGBoost with ``SEARCH_XGB_PARAMS`` on the space's default encoding, fitted on the other
+    folds). One row per network where the objective answers per network. Returns
+    ``networks``, ``ranks`` (one per repeat; 1 = predicted best) and ``tau`` (the
+    out-of-fold Kendall tau, mean over repeats)."""
+    from sklearn.model_selection import KFold
+
+    from nasperf.search.predictor_local_search import SEARCH_XGB_PARAMS
+
+    space = objective.space
+    values = objective.table_values().dropna()
+    archs = [space.parse(a) for a in values.index]
+    per_network = bool(objective.one_result_per_network)
+    keys = [space.hash(a) for a in archs] if per_network else list(values.index)
+    first = pd.Index(keys).duplicated(keep="first")
+    archs = [a for a, dup in zip(archs, first, strict=True) if not dup]
+    keys = [k for k, dup in zip(keys, first, strict=True) if not dup]
+    y = values.to_numpy(np.float64)[~first]
+    texts, _ = objective.optimum()
+    best = {space.hash(space.parse(t)) for t in texts} if per_network else set(texts)
+    is_best = np.array([k in best for k in keys])
+    ranks, taus = [], []
+    for rep in range(repeats):
+        oof = np.empty(len(y))
+        for train, test in KFold(folds, shuffle=True, random_state=rep).split(y):
+            pred = nasperf.predictors.get("xgb", space=space, random_state=rep, **SEARCH_XGB_PARAMS)
+            pred.fit([archs[i] for i in train], y[train])
+            oof[test] = pred.predict([archs[i] for i in test])
+        order = np.argsort(-oof, kind="stable")
+        ranks.append(1 + int(np.flatnonzero(is_best[order])[0]))
+        taus.append(float(kendalltau(oof, y)[0]))
+    return {"networks": len(y), "ranks": ranks, "tau": float(np.mean(taus))}
+
+
+def optimum_section(args: argparse.Namespace) -> str:
+    """How predictable each search case's optimum is from the other labels (markdown)."""
+    repeats = 1 if args.quick else 3
+    lines = [
+        "| space | labels | networks | optimum's out-of-fold rank: median (each repeat) | "
+        "out-of-fold Kendall tau |",
+        "|---|---|---:|---|---:|",
+    ]
+    for case in _search_cases(args):
+        t0 = time.perf_counter()
+        r = optimum_rank(_case_objective(case), repeats=repeats)
+        each = ", ".join(str(k) for k in r["ranks"])
+        lines.append(
+            f"| {case.name} | {case.labels} | {r['networks']:,} | "
+            f"{np.median(r['ranks']):.0f} ({each}) | {r['tau']:.3f} |"
+        )
+        print(f"[optimum] {case.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    lines += [
+        "",
+        f"Rank 1 = the predicted best. The search's predictor (XGBoost as in "
+        f"predictor_local_search) is fitted on 4/5 of the table and predicts the other 1/5, "
+        f"{repeats} shuffle(s) of 5 folds: it knows every label but the optimum's own (and "
+        "those of its fold). A search that queried networks in that order would need that "
+        "many queries; a rank well above a search's budget means the optimum is not "
+        "predictable from the architecture, and queries to it measure luck or proxies, not "
+        "the search. Zero-cost proxies are not among the features: where they point at the "
+        "optimum (NB201's packaged ones), a search that reads them can beat this rank.",
+    ]
+    return "\n".join(lines)
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
     "predictors": predictor_section,
     "search": search_section,
+    "optimum": optimum_section,
 }
 
 

@@ -821,21 +821,18 @@ def search_section(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-#: The sections, in order.
 # --------------------------------------------------------------------------- optimum
 
 
-def _case_objective(case: SearchCase):
-    """The objective a search on ``case`` runs against (its table, or the benchmark's)."""
-    from nasperf.search.objective import TableObjective, get_objective
+def _case_objective(case: SearchCase, folder: Path):
+    """The objective a search on ``case`` runs against, made as the search section makes
+    it: from a trial of :func:`_search_trials` (whose table file it writes to ``folder``,
+    unless unchanged) by ``nasperf.search.study``'s own loader."""
+    import nasperf.search.study as study
 
-    if case.table is None:
-        return get_objective(case.benchmark, case.dataset)
-    from nasperf._imports import import_user_module
-
-    for module in case.imports:
-        import_user_module(module)
-    return TableObjective(case.table(), case.space, case.target)
+    folder.mkdir(parents=True, exist_ok=True)
+    trial = _search_trials(case, folder, 1, False, ["random_search"])[0]
+    return study._trial_objective(trial)
 
 
 def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
@@ -878,6 +875,7 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
 def optimum_section(args: argparse.Namespace) -> str:
     """How predictable each search case's optimum is from the other labels (markdown)."""
     repeats = 1 if args.quick else 3
+    out = Path(getattr(args, "out", None) or DEFAULT_OUT)
     lines = [
         "| space | labels | networks | optimum's out-of-fold rank: median (each repeat) | "
         "out-of-fold Kendall tau |",
@@ -885,7 +883,7 @@ def optimum_section(args: argparse.Namespace) -> str:
     ]
     for case in _search_cases(args):
         t0 = time.perf_counter()
-        r = optimum_rank(_case_objective(case), repeats=repeats)
+        r = optimum_rank(_case_objective(case, out / "search" / case.name), repeats=repeats)
         each = ", ".join(str(k) for k in r["ranks"])
         lines.append(
             f"| {case.name} | {case.labels} | {r['networks']:,} | "
@@ -906,6 +904,7 @@ def optimum_section(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+#: The sections, in order.
 SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
     "predictors": predictor_section,
     "search": search_section,

@@ -103,6 +103,8 @@ class PredictorGuided(Optimizer):
         "use_zero_cost": ["boolean"],
         "beta": [Interval(Real, 0, None, closed="left")],
         "predictor_params": [dict, None],
+        "warm_start": [StrOptions({"auto"}), *WARM_START],
+        "proxy_pool": PROXY_POOL,
     }
 
     def _validate_params(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._predictor_guided import ACQUISITIONS, PROXY_POOL, WARM_START, PredictorGuided
+from ._predictor_guided import ACQUISITIONS, PredictorGuided
 from .base import Query, register
 
 __all__ = ["ACQUISITIONS", "Bananas"]
@@ -90,8 +90,6 @@ class Bananas(PredictorGuided):
         "n_parents": [Interval(Integral, 1, None, closed="left")],
         "max_mutations": [Interval(Integral, 1, None, closed="left")],
         "pool": [StrOptions({"mutations", "all"})],
-        "warm_start": [StrOptions({"auto"}), *WARM_START],
-        "proxy_pool": PROXY_POOL,
     }
 
     def __init__(

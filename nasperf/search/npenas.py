@@ -6,9 +6,9 @@ from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
-from ._predictor_guided import PROXY_POOL, WARM_START, PredictorGuided
+from ._predictor_guided import PredictorGuided
 from .base import Query, register
 
 __all__ = ["NPENAS"]
@@ -99,8 +99,6 @@ class NPENAS(PredictorGuided):
         "n_parents": [Interval(Integral, 1, None, closed="left")],
         "n_children": [Interval(Integral, 1, None, closed="left")],
         "n_mutations": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": [StrOptions({"auto"}), *WARM_START],
-        "proxy_pool": PROXY_POOL,
     }
 
     def __init__(

@@ -6,9 +6,9 @@ from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 
-from ._predictor_guided import AUTO_WARM_START, PROXY_POOL, WARM_START, PredictorGuided
+from ._predictor_guided import AUTO_WARM_START, PredictorGuided
 from .base import Query, register
 
 __all__ = ["AUTO_WARM_START", "SEARCH_XGB_PARAMS", "PredictorLocalSearch"]
@@ -106,8 +106,6 @@ class PredictorLocalSearch(PredictorGuided):
         "max_radius": [
             Interval(Integral, 1, None, closed="left")
         ],  # >= radius, checked in _validate_params
-        "warm_start": [StrOptions({"auto"}), *WARM_START],
-        "proxy_pool": PROXY_POOL,
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "zero_cost_filter": [Interval(Real, 0, 1, closed="right"), None],
     }

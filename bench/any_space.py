@@ -77,7 +77,11 @@ column, optional curve columns and zero-cost table).
     fitted on 4/5 of the table (5 folds, 3 shuffles; seconds per case). A search that
     queried the networks in that order would need that many queries: where the rank lies
     far above a search's budget, no predictor can point at the optimum, and reaching it
-    is luck or the proxies' doing. Same cases and ``--search-cases`` as ``search``.
+    is luck or the proxies' doing. Where a case has each training seed's result
+    (``SearchCase.replicates``; ``replicates:`` in a ``--user-space`` file), also how often
+    the optimum stays the best when they are resampled (:func:`seed_resampled_optimum`):
+    far below 100 %, its lead is the benchmark's seed noise. Same cases and
+    ``--search-cases`` as ``search``.
 
 Usage:
   python bench/any_space.py --quick          # n=100, 1 seed, 200 test architectures
@@ -373,27 +377,47 @@ class SearchCase:
     params: dict = field(default_factory=dict)
     #: Budgets per method overriding ``SEARCH_METHODS``.
     budgets: dict = field(default_factory=dict)
+    #: The target measured once per training seed (a table indexed by architecture text, one
+    #: column per seed, NaN where a network has fewer seeds; the row means are the target),
+    #: where the benchmark publishes them: the optimum section resamples them.
+    replicates: Callable | None = None
 
 
-def _nb201_sub(dataset: str) -> Callable:
+#: NB201's 200-epoch validation accuracy of each training seed (2 or 3 per cell).
+NB201_SEEDS = ["val_acc_200ep_seed0", "val_acc_200ep_seed1", "val_acc_200ep_seed2"]
+
+
+def _nb201_sub(dataset: str, columns: tuple[str, ...] = ("val_acc_200ep",)) -> Callable:
     def table():
         from tests.search.user_spaces import nb201_sub_table
 
-        return nb201_sub_table(dataset)[["val_acc_200ep"]]
+        return nb201_sub_table(dataset)[list(columns)]
 
     return table
 
 
-def _nb201_nopool():
-    from tests.search.user_spaces import nb201_nopool_table
+def _nb201_nopool(columns: tuple[str, ...] = ("val_acc_200ep",)) -> Callable:
+    def table():
+        from tests.search.user_spaces import nb201_nopool_table
 
-    return nb201_nopool_table("ImageNet16-120")[["val_acc_200ep"]]
+        return nb201_nopool_table("ImageNet16-120")[list(columns)]
+
+    return table
 
 
-def _macro_table():
-    from examples.macro_space import load_macro_benchmark
+def _nb201_seeds():
+    from nasperf.datasets import load_benchmark
 
-    return load_macro_benchmark()[["test_acc"]]
+    return load_benchmark("nb201", "cifar10")[NB201_SEEDS]
+
+
+def _macro_table(columns: tuple[str, ...] = ("test_acc",)) -> Callable:
+    def table():
+        from examples.macro_space import load_macro_benchmark
+
+        return load_macro_benchmark()[list(columns)]
+
+    return table
 
 
 def _chain8_table():
@@ -420,7 +444,12 @@ USER_SPACES = "tests.search.user_spaces"
 SEARCH_CASES: dict[str, SearchCase] = {
     c.name: c
     for c in (
-        SearchCase("nb201", "NB201 table (packaged proxies)", benchmark="nb201"),
+        SearchCase(
+            "nb201",
+            "NB201 table (packaged proxies)",
+            benchmark="nb201",
+            replicates=_nb201_seeds,
+        ),
         SearchCase(
             "nb201_sub_c10",
             "NB201 200-ep val. acc., CIFAR-10",
@@ -428,6 +457,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             imports=(USER_SPACES,),
             table=_nb201_sub("cifar10"),
             target="val_acc_200ep",
+            replicates=_nb201_sub("cifar10", tuple(NB201_SEEDS)),
         ),
         SearchCase(
             "nb201_sub_c100",
@@ -436,6 +466,7 @@ SEARCH_CASES: dict[str, SearchCase] = {
             imports=(USER_SPACES,),
             table=_nb201_sub("cifar100"),
             target="val_acc_200ep",
+            replicates=_nb201_sub("cifar100", tuple(NB201_SEEDS)),
         ),
         SearchCase(
             "nb201_nopool_in16",
@@ -443,16 +474,18 @@ SEARCH_CASES: dict[str, SearchCase] = {
             dataset="ImageNet16-120",
             space="user_nb201_nopool",
             imports=(USER_SPACES,),
-            table=_nb201_nopool,
+            table=_nb201_nopool(),
             target="val_acc_200ep",
+            replicates=_nb201_nopool(tuple(NB201_SEEDS)),
         ),
         SearchCase(
             "macro",
             "NAS-Bench-Macro test acc. (real)",
             space="macro",
             imports=("examples.macro_space",),
-            table=_macro_table,
+            table=_macro_table(),
             target="test_acc",
+            replicates=_macro_table(("test_acc_0", "test_acc_1", "test_acc_2")),
         ),
         SearchCase(
             "chain8",
@@ -530,6 +563,7 @@ USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "zero_cost": ((str,), "a CSV file of proxy scores (arch column + one per proxy)"),
     "labels": ((str,), "what the labels are, for the search table"),
     "dataset": ((str,), "the images the search's warm start scores on (default cifar10)"),
+    "replicates": ((list,), "the target of each training seed, e.g. [acc_seed0, acc_seed1]"),
 }
 #: Its required keys, and the optional ones with their defaults.
 USER_SPACE_REQUIRED = ("name", "space", "data", "target")
@@ -540,6 +574,7 @@ USER_SPACE_OPTIONAL: dict[str, object] = {
     "zero_cost": None,
     "labels": "",
     "dataset": "cifar10",
+    "replicates": [],
 }
 
 
@@ -563,6 +598,9 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         zero_cost: chain5_zc.csv   # optional: proxy scores (arch column + one per proxy)
         labels: "my chain space"   # optional: what the labels are, for the search table
         dataset: cifar10           # optional: the images the search's warm start scores on
+        replicates: [acc_s0, acc_s1]  # optional: the target of each training seed (empty
+                                   # cells where a network has fewer), resampled by the
+                                   # optimum section
 
     Relative paths are relative to the file. Read with a safe YAML loader; the table and
     the proxy file are read and validated by :func:`nasperf.datasets.read_architecture_csv`
@@ -597,9 +635,17 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     spec = {**USER_SPACE_OPTIONAL, **spec}
     if isinstance(spec["imports"], str):
         spec["imports"] = [spec["imports"]]
-    for key in ("imports", "curves"):
+    for key in ("imports", "curves", "replicates"):
         if not all(isinstance(v, str) for v in spec[key]):
             raise UserSpaceError(f"{where}: {key} must be a list of strings, got {spec[key]!r}")
+    replicates = list(spec["replicates"])
+    if len(set(replicates)) != len(replicates) or {spec["target"], *spec["curves"]} & set(
+        replicates
+    ):
+        raise UserSpaceError(
+            f"{where}: replicates must be distinct columns, none of them target or curves, "
+            f"got {replicates!r}"
+        )
     name = spec["name"]
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) or name.startswith("."):
         raise UserSpaceError(f"{where}: name {name!r}: use letters, digits, '_', '.', '-'")
@@ -624,7 +670,8 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             base / spec["data"],
             space,
             arch_column=spec["arch_column"],
-            targets=[spec["target"], *spec["curves"]],
+            targets=[spec["target"], *spec["curves"], *spec["replicates"]],
+            optional=spec["replicates"],  # networks trained with fewer seeds
         )
         zero_cost = None
         if spec["zero_cost"] is not None:
@@ -635,9 +682,11 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         raise UserSpaceError(f"{where}: {err}") from None
     labels = spec["labels"] or f"{spec['target']} of {path.name}"
 
+    predicted = table[[spec["target"], *spec["curves"]]]
+
     def case() -> Case:
         return Case(
-            name, space, table, spec["target"], list(spec["curves"]), zero_cost, note=labels
+            name, space, predicted, spec["target"], list(spec["curves"]), zero_cost, note=labels
         )
 
     search = SearchCase(
@@ -648,6 +697,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         imports=tuple(imports),
         table=lambda: table[[spec["target"]]],
         target=spec["target"],
+        replicates=(lambda: table[replicates]) if replicates else None,
     )
     return case, search
 
@@ -849,15 +899,12 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
 
     space = objective.space
     values = objective.table_values().dropna()
-    archs = [space.parse(a) for a in values.index]
-    per_network = bool(objective.one_result_per_network)
-    keys = [space.hash(a) for a in archs] if per_network else list(values.index)
-    first = pd.Index(keys).duplicated(keep="first")
-    archs = [a for a, dup in zip(archs, first, strict=True) if not dup]
-    keys = [k for k, dup in zip(keys, first, strict=True) if not dup]
-    y = values.to_numpy(np.float64)[~first]
+    keys, first = _network_rows(objective, values.index)
+    archs = [space.parse(a) for a, f in zip(values.index, first, strict=True) if f]
+    keys = [k for k, f in zip(keys, first, strict=True) if f]
+    y = values.to_numpy(np.float64)[first]
     texts, _ = objective.optimum()
-    best = {space.hash(space.parse(t)) for t in texts} if per_network else set(texts)
+    best = set(_network_rows(objective, pd.Index(texts))[0])
     is_best = np.array([k in best for k in keys])
     ranks, taus = [], []
     for rep in range(repeats):
@@ -872,22 +919,103 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
     return {"networks": len(y), "ranks": ranks, "tau": float(np.mean(taus))}
 
 
+def _network_rows(objective, index) -> tuple[list, np.ndarray]:
+    """The objective's key of each architecture text of ``index`` (its network's hash where
+    the objective answers once per network, else the canonical text), and a mask of the
+    first row of each key."""
+    space = objective.space
+    archs = [space.parse(a) for a in index]
+    if objective.one_result_per_network:
+        keys = [space.hash(a) for a in archs]
+    else:
+        keys = [space.to_string(a) for a in archs]
+    return keys, ~pd.Index(keys).duplicated(keep="first")
+
+
+def seed_resampled_optimum(
+    objective, replicates: pd.DataFrame, draws: int = 2000, seed: int = 0
+) -> dict:
+    """How much of the optimum is the benchmark's seed noise. Each draw resamples every
+    network's per-seed values (``replicates``: one column per training seed, NaN where a
+    network has fewer; with replacement, as many as it has) and takes their mean as its
+    value; counted is how often the table's optimum is still the best network.
+
+    Returns ``p_best`` (the share of draws whose best is the table's optimum) and
+    ``contenders`` (the networks that are the best in at least 1 % of the draws). A
+    ``p_best`` well below 1 means the optimum's lead is within the benchmark's seed noise:
+    another run of the benchmark would crown another network, and queries to it measure
+    which of the near-equal networks a search meets first.
+
+    Raises
+    ------
+    ValueError
+        If the replicates' row means are not the objective's values (they are not the
+        target's seeds), or a network has no replicate.
+    """
+    values = objective.table_values().dropna()
+    keys, first = _network_rows(objective, values.index)
+    y = values.to_numpy(np.float64)[first]
+    keys = [k for k, f in zip(keys, first, strict=True) if f]
+    rkeys, rfirst = _network_rows(objective, replicates.index)
+    by_key = pd.DataFrame(
+        replicates.to_numpy(np.float64)[rfirst],
+        index=[k for k, f in zip(rkeys, rfirst, strict=True) if f],
+    )
+    missing = [k for k in keys if k not in by_key.index]
+    if missing:
+        raise ValueError(f"replicates: {len(missing)} networks have no row, e.g. {missing[0]}")
+    reps = by_key.loc[keys].to_numpy()
+    n = np.sum(np.isfinite(reps), axis=1)
+    if np.any(n == 0):
+        raise ValueError(f"replicates: {int(np.sum(n == 0))} networks have no finite value")
+    gap = np.abs(np.nanmean(reps, axis=1) - y)
+    if gap.max() > 1e-3 * max(1.0, float(np.abs(y).max())):
+        raise ValueError(
+            f"replicates: their row means differ from the target by up to {gap.max():.4g}: "
+            "they are not the target's seeds"
+        )
+    packed = -np.sort(-np.where(np.isfinite(reps), reps, -np.inf), axis=1)  # finite first
+    best = int(np.argmax(y))
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(y))[:, None]
+    width = np.arange(packed.shape[1])[None, :] < n[:, None]
+    wins = np.zeros(len(y), dtype=np.int64)
+    for _ in range(draws):
+        pick = (rng.random(packed.shape) * n[:, None]).astype(np.int64)
+        means = np.where(width, packed[rows, pick], 0.0).sum(axis=1) / n
+        wins[int(np.argmax(means))] += 1
+    return {
+        "p_best": float(wins[best] / draws),
+        "contenders": int(np.sum(wins >= 0.01 * draws)),
+    }
+
+
 def optimum_section(args: argparse.Namespace) -> str:
     """How predictable each search case's optimum is from the other labels (markdown)."""
     repeats = 1 if args.quick else 3
+    draws = 500 if args.quick else 2000
     out = Path(getattr(args, "out", None) or DEFAULT_OUT)
     lines = [
         "| space | labels | networks | optimum's out-of-fold rank: median (each repeat) | "
-        "out-of-fold Kendall tau |",
-        "|---|---|---:|---|---:|",
+        "out-of-fold Kendall tau | seeds resampled: optimum still best | networks best in "
+        ">= 1 % |",
+        "|---|---|---:|---|---:|---:|---:|",
     ]
     for case in _search_cases(args):
         t0 = time.perf_counter()
-        r = optimum_rank(_case_objective(case, out / "search" / case.name), repeats=repeats)
-        each = ", ".join(str(k) for k in r["ranks"])
+        objective = _case_objective(case, out / "search" / case.name)
+        r = optimum_rank(objective, repeats=repeats)
+        each = ", ".join(f"{k:,}" for k in r["ranks"])
+        noise = "| - | - |"
+        if case.replicates is not None:
+            try:
+                n = seed_resampled_optimum(objective, case.replicates(), draws=draws)
+            except ValueError as err:
+                raise SystemExit(f"[optimum] {case.name}: {err}") from None
+            noise = f"| {n['p_best']:.0%} | {n['contenders']} |"
         lines.append(
             f"| {case.name} | {case.labels} | {r['networks']:,} | "
-            f"{np.median(r['ranks']):.0f} ({each}) | {r['tau']:.3f} |"
+            f"{np.median(r['ranks']):,.0f} ({each}) | {r['tau']:.3f} {noise}"
         )
         print(f"[optimum] {case.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     lines += [
@@ -899,7 +1027,13 @@ def optimum_section(args: argparse.Namespace) -> str:
         "many queries; a rank well above a search's budget means the optimum is not "
         "predictable from the architecture, and queries to it measure luck or proxies, not "
         "the search. Zero-cost proxies are not among the features: where they point at the "
-        "optimum (NB201's packaged ones), a search that reads them can beat this rank.",
+        "optimum (NB201's packaged ones), a search that reads them can beat this rank. "
+        "Where the benchmark publishes each training seed's result, the last two columns "
+        f"resample them (each network's seeds drawn with replacement, {draws:,} draws): how often "
+        "the table's optimum is still the best network, and how many networks are the best "
+        "in at least 1 % of the draws. Well below 100 %, the optimum's lead is within the "
+        "benchmark's seed noise, and queries to it measure which of near-equal networks a "
+        "search meets first.",
     ]
     return "\n".join(lines)
 

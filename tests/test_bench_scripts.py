@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -157,6 +158,92 @@ def test_any_space_optimum_rank_tells_a_learnable_optimum_from_a_lucky_one(any_s
     planted.loc[median_chain, "val_acc"] = planted["val_acc"].max() + 5.0
     lucky = any_space.optimum_rank(TableObjective(planted, "user_chain8", "val_acc"), repeats=1)
     assert lucky["ranks"][0] > len(planted) // 4
+
+
+def _replicated_chains() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 729 chains of chain8 that start with two 3x3 convolutions, with three seeds each
+    (the label repeated) and a target that is their mean; the best chain's seeds are
+    (13, 11, missing) and the runner-up's (11.9, 11.9, 11.9), above all the others."""
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    table = table[table.index.str.startswith("conv3x3-conv3x3-")] - 100.0  # all below 0
+    order = table["val_acc"].sort_values(ascending=False).index
+    seeds = pd.DataFrame({f"s{k}": table["val_acc"] for k in range(3)})
+    seeds.loc[order[0]] = [13.0, 11.0, np.nan]
+    seeds.loc[order[1]] = [11.9, 11.9, 11.9]
+    table["val_acc"] = seeds.mean(axis=1)
+    return table, seeds
+
+
+def test_any_space_seed_resampling_counts_how_often_the_optimum_stays_best(any_space) -> None:
+    """The optimum section's seed resampling: the best chain's two seeds (13, 11; a third
+    missing) drawn with replacement average 13, 12 or 11 with probabilities 1/4, 1/2, 1/4,
+    and only 11 falls below the runner-up's 11.9 (three equal seeds): the optimum stays the
+    best in 3/4 of the draws (2,000 draws: binomial sd 0.01; 0.04 is 4 sd), and two networks
+    are ever the best. Seeds that do not average to the target are refused."""
+    from nasperf.search.objective import TableObjective
+
+    table, seeds = _replicated_chains()
+    objective = TableObjective(table, "user_chain8", "val_acc")
+    r = any_space.seed_resampled_optimum(objective, seeds, draws=2000)
+    assert abs(r["p_best"] - 0.75) < 0.04
+    assert r["contenders"] == 2
+    steady = seeds.copy()
+    steady.iloc[:, :] = table[["val_acc"]].to_numpy()  # every seed the mean: no noise
+    assert any_space.seed_resampled_optimum(objective, steady, draws=200) == {
+        "p_best": 1.0,
+        "contenders": 1,
+    }
+    with pytest.raises(ValueError, match="not the target's seeds"):
+        any_space.seed_resampled_optimum(objective, seeds + 1.0)
+    with pytest.raises(ValueError, match="networks have no row"):
+        any_space.seed_resampled_optimum(objective, seeds.iloc[1:])
+
+
+def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
+    tmp_path, any_space, capsys
+) -> None:
+    """``replicates:`` in a ``--user-space`` file: the per-seed columns (empty where a chain
+    has fewer seeds) reach the optimum section, whose row gives the share of draws the
+    optimum stays best (~75 %, as above) and the two contenders; the predictor section
+    never sees them as features."""
+    import json
+    import re
+
+    table, seeds = _replicated_chains()
+    table.join(seeds).to_csv(tmp_path / "chain.csv")
+    body = {
+        "name": "my_chain",
+        "imports": ["tests.search.user_spaces"],
+        "space": "user_chain8",
+        "data": "chain.csv",
+        "target": "val_acc",
+        "replicates": ["s0", "s1", "s2"],
+    }
+    (tmp_path / "chain.yaml").write_text(json.dumps(body), encoding="utf-8")
+    assert ",13.0,11.0,\n" in (tmp_path / "chain.csv").read_text()  # an empty cell
+    argv = ["--user-space", str(tmp_path / "chain.yaml"), "--sections", "optimum"]
+    argv += ["--search-cases", "my_chain", "--quick", "--out", str(tmp_path / "out")]
+    assert any_space.main(argv) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "| my_chain |" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == "729"
+    assert abs(int(re.fullmatch(r"(\d+)%", cells[5])[1]) - 75) <= 6  # 500 draws: sd 2 %
+    assert cells[6] == "2"
+    assert list(any_space.CASES["my_chain"]().table.columns) == ["val_acc"]  # main's case
+
+
+@pytest.mark.parametrize(
+    ("replicates", "message"),
+    [(["val_acc"], "none of them target"), (["s0", "s0"], "distinct"), ([1], "list of strings")],
+)
+def test_any_space_refuses_bad_replicates(tmp_path, any_space, replicates, message) -> None:
+    """``replicates`` must name distinct columns other than the target (one error naming
+    the file)."""
+    path = _chain8_files(tmp_path, replicates=replicates)
+    with pytest.raises(SystemExit, match=rf"--user-space .*chain.yaml: .*{message}"):
+        any_space.load_user_space(path)
 
 
 def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space) -> None:

@@ -384,6 +384,7 @@ def read_architecture_csv(
     targets: Sequence[str] | str | None = None,
     *,
     duplicates: str = "error",
+    optional: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV of architectures and measured targets.
 
@@ -402,6 +403,10 @@ def read_architecture_csv(
     duplicates : {"error", "first", "last"}
         An architecture on two lines (under one spelling or two): an error naming both lines
         (default), or keep the first / last of them.
+    optional : sequence of str
+        Target columns whose empty (or ``nan``) cells read as NaN, e.g. per-seed results where
+        some architectures were trained with fewer seeds; their other cells must still be
+        finite numbers.
 
     Returns
     -------
@@ -417,8 +422,8 @@ def read_architecture_csv(
         An architecture does not parse; the field names the file line.
     ValueError
         The file is empty, not UTF-8 or not CSV; a column is missing; a target cell is
-        empty, not a number, NaN or inf; an architecture appears twice (the message names
-        the file, line and column).
+        empty, not a number, NaN or inf (empty or NaN allowed in ``optional`` columns); an
+        architecture appears twice (the message names the file, line and column).
     """
     _check_policy("duplicates", duplicates, DUPLICATES)
     space_obj = _as_space(space)
@@ -456,6 +461,10 @@ def read_architecture_csv(
     missing = [c for c in targets if c not in header]
     if missing:
         raise ValueError(f"{path}: target columns {missing} not found; columns: {header}")
+    optional = [optional] if isinstance(optional, str) else list(optional)
+    stray = [c for c in optional if c not in targets]
+    if stray:
+        raise ValueError(f"optional columns {stray} are not among the targets {list(targets)}")
 
     col = header.index(arch_column)
     index: list[str] = []
@@ -479,6 +488,9 @@ def read_architecture_csv(
         for row, line in zip(rows, lines, strict=True):
             cell = row[k]
             where = f"{path.name} line {line}, column {name!r}"
+            if name in optional and (cell.strip() == "" or cell.strip().lower() == "nan"):
+                values.append(math.nan)
+                continue
             v = strict_float(cell)
             if v is None:
                 if cell.strip() == "":

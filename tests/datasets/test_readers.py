@@ -146,6 +146,22 @@ def test_architecture_csv_default_targets_and_column(tmp_path):
     )
 
 
+def test_architecture_csv_optional_columns_read_empty_cells_as_nan(tmp_path):
+    """Per-seed columns named ``optional`` may be empty (or NaN) where an architecture has
+    fewer seeds; anything else in them is still refused, and so is an empty target."""
+    path = _write(tmp_path, f"arch,acc,s0,s1\n{A0},81.5,81,82\n{A1},90,90,\n")
+    df = read_architecture_csv(path, "nb201", targets=["acc", "s0", "s1"], optional=["s1"])
+    assert df["s1"].iloc[0] == 82.0 and np.isnan(df["s1"].iloc[1])
+    assert df["acc"].tolist() == [81.5, 90.0]
+    with pytest.raises(ValueError, match=r"line 3, column 's1': missing target"):
+        read_architecture_csv(path, "nb201", targets=["acc", "s0", "s1"])
+    nan = _write(tmp_path, f"arch,acc,s0\n{A0},81.5,nan\n{A1},90,inf\n")
+    with pytest.raises(ValueError, match=r"line 3, column 's0': 'inf' is not a finite number"):
+        read_architecture_csv(nan, "nb201", targets=["acc", "s0"], optional=["s0"])
+    with pytest.raises(ValueError, match=r"optional columns \['s9'\] are not among the targets"):
+        read_architecture_csv(path, "nb201", targets=["acc"], optional=["s9"])
+
+
 def test_architecture_csv_errors(tmp_path):
     path = _write(tmp_path, f"arch,acc\n{A0},81.5\n{A1},90\n")
     with pytest.raises(ValueError, match=r"no architecture column 'cell'.*\['arch', 'acc'\]"):

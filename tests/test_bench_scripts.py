@@ -188,12 +188,13 @@ def test_any_space_seed_resampling_counts_how_often_the_optimum_stays_best(any_s
     objective = TableObjective(table, "user_chain8", "val_acc")
     r = any_space.seed_resampled_optimum(objective, seeds, draws=2000)
     assert abs(r["p_best"] - 0.75) < 0.04
-    assert r["contenders"] == 2
+    assert r["contenders"] == 2 and r["tied_value"] == pytest.approx(11.9)
     steady = seeds.copy()
     steady.iloc[:, :] = table[["val_acc"]].to_numpy()  # every seed the mean: no noise
     assert any_space.seed_resampled_optimum(objective, steady, draws=200) == {
         "p_best": 1.0,
         "contenders": 1,
+        "tied_value": 12.0,
     }
     with pytest.raises(ValueError, match="not the target's seeds"):
         any_space.seed_resampled_optimum(objective, seeds + 1.0)
@@ -232,6 +233,27 @@ def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
     assert abs(int(re.fullmatch(r"(\d+)%", cells[5])[1]) - 75) <= 6  # 500 draws: sd 2 %
     assert cells[6] == "2"
     assert list(any_space.CASES["my_chain"]().table.columns) == ["val_acc"]  # main's case
+
+    # the search section's "tied with the optimum" target is those two chains: each search
+    # reaches it at its first query of either, counted here from the stored histories
+    from nasperf.search.study import read_search_study
+
+    for cases in (any_space.CASES, any_space.SEARCH_CASES):  # main registers it again
+        del cases["my_chain"]
+    argv[argv.index("optimum")] = "search"
+    argv.remove("--quick")  # budget 300: most of 10 random searches meet one of the two
+    assert any_space.main([*argv, "--search-methods", "random_search"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "| my_chain |" in line)
+    hist = read_search_study(tmp_path / "out" / "search" / "my_chain")
+    two = set(table["val_acc"].nlargest(2).index)
+    first = [
+        next((q for q, a in zip(h["query"], h["arch"], strict=True) if a in two), None)
+        for _, h in hist.groupby("seed")
+    ]
+    hit = sorted(q for q in first if q is not None)
+    median = f"{np.median([*hit, *[np.inf] * (len(first) - len(hit))]):,.0f}"
+    expect = f"{len(hit)}/{len(first)}, " + (median if len(hit) * 2 > len(first) else "-")
+    assert [c.strip() for c in row.strip("|").split("|")][6] == expect
 
 
 @pytest.mark.parametrize(

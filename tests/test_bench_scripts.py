@@ -63,6 +63,20 @@ def test_a_bench_script_imports_the_nasperf_beside_it(script: Path) -> None:
     )
 
 
+def _import_bench(name: str):
+    """``bench/<name>.py`` as a module (cached in ``sys.modules``: it registers spaces)."""
+    import importlib.util
+    import sys
+
+    key = f"bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, BENCH / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module  # its dataclasses look it up
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 @pytest.fixture
 def any_space(monkeypatch):
     """``bench/any_space.py`` as a module (a fresh copy: ``--user-space`` adds cases)."""
@@ -357,3 +371,35 @@ def test_any_space_user_space_that_cannot_be_built_names_the_file(tmp_path, any_
     assert str(path) in message
     assert "space: search space 'bench_test_half_space' (Half) cannot be used" in message
     assert "does not define build_network" in message
+
+
+def test_held_out_spaces_are_nb201_without_one_operation(tmp_path, any_space) -> None:
+    """``bench/held_out_spaces.py`` writes six ``--user-space`` files that ``any_space``
+    accepts: each table holds the 4,096 NB201 cells without the dropped operation, with the
+    NB201 values, and its seeds (two or three per cell) average to the target."""
+    import nasperf
+    from nasperf.datasets import load_benchmark
+    from nasperf.search.objective import TableObjective
+
+    held = _import_bench("held_out_spaces")
+    files = held.write_cases(tmp_path)
+    assert sorted(f.stem for f in files) == sorted(
+        f"nb201_{s}_{d}" for s in ("noskip", "noconv3") for d in ("c10", "c100", "in16")
+    )
+    nb201 = load_benchmark("nb201", "cifar100")
+    for short, dropped in held.WITHOUT.items():
+        space = nasperf.get_space(f"user_nb201_{short}")
+        assert space.size == 4**6 and dropped not in space.ops and len(space.ops) == 4
+        case, search = any_space.load_user_space(tmp_path / f"nb201_{short}_c100.yaml")
+        table = case().table
+        assert len(table) == 4096 and not table.index.str.contains(dropped).any()
+        # the table stores float32: the CSV keeps its shortest repr, read back as float64
+        expected = nb201.loc[table.index, "val_acc_200ep"].to_numpy(np.float64)
+        np.testing.assert_allclose(table["val_acc_200ep"].to_numpy(), expected, rtol=1e-6)
+        seeds = search.replicates()
+        assert seeds.notna().sum(axis=1).between(2, 3).all()
+        objective = TableObjective(search.table(), space, "val_acc_200ep")
+        r = any_space.seed_resampled_optimum(objective, seeds, draws=50)  # checks the means
+        assert 0.0 < r["p_best"] <= 1.0
+        arch = space.parse(table.index[0])
+        assert all(dropped not in space.to_string(nb) for nb in space.neighbors(arch))

@@ -1,0 +1,127 @@
+"""Held-out-style user spaces for ``bench/any_space.py``: NB201's cells without one operation.
+
+nasperf's search defaults were set on NB201 and its sub-spaces. These spaces were added after
+them to check the defaults the way a user's space would: NB201 cells without
+``skip_connect`` and without ``nor_conv_3x3`` (``none`` allowed: 4,096 cells each), labelled
+by the packaged NB201 table's 200-epoch validation accuracy on CIFAR-10, CIFAR-100 and
+ImageNet16-120 (with each training seed's result, for the optimum section's resampling).
+
+Importing this file registers the two spaces (``user_nb201_noskip``,
+``user_nb201_noconv3``). Run as a script, it writes one CSV and one ``--user-space`` YAML file
+per space and dataset (six) into a folder, and prints the command that measures them::
+
+  python bench/held_out_spaces.py /tmp/held
+  python bench/any_space.py $(for f in /tmp/held/*.yaml; do echo --user-space $f; done) \\
+      --sections search,optimum --search-cases nb201_noskip_c10,... \\
+      --search-methods predictor_local_search,bananas,npenas --workers 2
+
+The first search on each space and dataset computes the warm start's proxies for its 4,096
+cells (about 5 min on one core; cached in ~/.cache/nasperf).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from nasperf.spaces import SPACES  # noqa: E402
+from tests.search.user_spaces import NB201SubSpace, SubCell  # noqa: E402
+
+NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+#: The operation each space leaves out, by the short name of its cases.
+WITHOUT = {"noskip": "skip_connect", "noconv3": "nor_conv_3x3"}
+#: NB201's datasets, by the short name of their cases.
+DATASETS = {"c10": "cifar10", "c100": "cifar100", "in16": "ImageNet16-120"}
+SEEDS = ["val_acc_200ep_seed0", "val_acc_200ep_seed1", "val_acc_200ep_seed2"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoSkipCell(SubCell):
+    """The operations of the 6 NB201 edges, none of them ``skip_connect``."""
+
+    allowed: ClassVar[tuple[str, ...]] = tuple(o for o in NB201_OPS if o != "skip_connect")
+    space: ClassVar[str] = "user_nb201_noskip"
+
+
+@dataclass(frozen=True, slots=True)
+class NoConv3Cell(SubCell):
+    """The operations of the 6 NB201 edges, none of them ``nor_conv_3x3``."""
+
+    allowed: ClassVar[tuple[str, ...]] = tuple(o for o in NB201_OPS if o != "nor_conv_3x3")
+    space: ClassVar[str] = "user_nb201_noconv3"
+
+
+class NB201NoSkipSpace(NB201SubSpace):
+    """NB201 cells without ``skip_connect`` (4,096); text: the NB201 architecture string."""
+
+    name = "user_nb201_noskip"
+    ops = NoSkipCell.allowed
+    arch_type = NoSkipCell
+
+
+class NB201NoConv3Space(NB201SubSpace):
+    """NB201 cells without ``nor_conv_3x3`` (4,096); text: the NB201 architecture string."""
+
+    name = "user_nb201_noconv3"
+    ops = NoConv3Cell.allowed
+    arch_type = NoConv3Cell
+
+
+for _cls in (NB201NoSkipSpace, NB201NoConv3Space):
+    if _cls.name not in SPACES:
+        SPACES.register(_cls.name)(_cls)
+
+
+def write_cases(out: Path) -> list[Path]:
+    """Write ``nb201_<space>_<dataset>.csv`` (the target and each seed's result) and its
+    ``--user-space`` YAML file for every space and dataset into ``out``; returns the YAML
+    files."""
+    from nasperf.datasets import load_benchmark
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for short, dropped in WITHOUT.items():
+        for tag, dataset in DATASETS.items():
+            name = f"nb201_{short}_{tag}"
+            table = load_benchmark("nb201", dataset)
+            table = table.loc[~table.index.str.contains(dropped), ["val_acc_200ep", *SEEDS]]
+            table.index.name = "arch"
+            table.to_csv(out / f"{name}.csv")
+            spec = (
+                f"name: {name}\n"
+                f"imports: ['{Path(__file__).resolve()}']\n"
+                f"space: user_nb201_{short}\n"
+                f"data: {name}.csv\n"
+                "target: val_acc_200ep\n"
+                f"replicates: [{', '.join(SEEDS)}]\n"
+                f"dataset: {dataset}\n"
+                f'labels: "NB201 cells without {dropped}, {dataset}"\n'
+            )
+            (out / f"{name}.yaml").write_text(spec, encoding="utf-8")
+            files.append(out / f"{name}.yaml")
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out", type=Path, help="the folder the CSV and YAML files go to")
+    args = p.parse_args(argv)
+    files = write_cases(args.out)
+    cases = ",".join(f.stem for f in files)
+    spaces = " ".join(f"--user-space {f}" for f in files)
+    print(
+        f"python bench/any_space.py {spaces} --sections search,optimum --search-cases {cases} "
+        "--search-methods predictor_local_search,bananas,npenas --workers 2"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

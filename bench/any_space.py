@@ -789,6 +789,19 @@ def _held(folder: Path, resume: bool):
         raise SystemExit(f"{err} (bench/any_space.py: --out DIR)") from None
 
 
+def _first_hits(objective, hist: pd.DataFrame, keys: set) -> str:
+    """'found/seeds, median' of the query at which each search of ``hist`` (one method)
+    first met a network of ``keys`` (median '-' when half the searches or more never did)."""
+    first = []
+    for _, h in hist.groupby("seed", sort=True):
+        met = [k in keys for k in _network_rows(objective, h["arch"])[0]]
+        hit = h["query"].to_numpy()[np.asarray(met, dtype=bool)]
+        first.append(float(hit[0]) if len(hit) else np.inf)
+    found = int(np.sum(np.isfinite(first)))
+    median = float(np.median(first))
+    return f"{found}/{len(first)}, " + ("-" if not np.isfinite(median) else f"{median:,.0f}")
+
+
 def search_section(args: argparse.Namespace) -> str:
     """Queries to the optimum of every method on NB201 and the user spaces (markdown)."""
     import nasperf.search.study as study
@@ -823,27 +836,20 @@ def search_section(args: argparse.Namespace) -> str:
             )
             hist = study.run_search_study(trials, folder, workers=workers, progress=True)
         objective = study._trial_objective(trials[0])
-        values = objective.table_values().dropna()
-        targets = dict(study.TARGETS)
-        if case.replicates is not None:
-            # the networks the benchmark's own seeds cannot tell from the optimum
-            tied = seed_resampled_optimum(objective, case.replicates(), draws=draws)
-            targets["tied"] = float(np.sum(values >= tied["tied_value"] - 1e-9)) / len(values)
         summary = study.summarize_search(
-            hist, table_values=values, targets=targets, checkpoints=(), baselines=()
+            hist, table_values=objective.table_values(), checkpoints=(), baselines=()
         )
+        tied = None  # the networks the benchmark's own seeds cannot tell from the optimum
+        if case.replicates is not None:
+            tied = seed_resampled_optimum(objective, case.replicates(), draws=draws)
         for _, r in summary.iterrows():
             top = r["top 0.1%: queries median"]
-            tie = "-"
-            if "tied: found" in r:
-                med = r["tied: queries median"]
-                tie = f"{r['tied: found']}, " + ("-" if not np.isfinite(med) else f"{med:,.0f}")
             if r["method"] == "random_search (analytic)":
                 cells = [
                     "-",
                     f"{r['optimum: queries median']:,.0f} (exact)",
                     f"{top:,.0f} (exact)",
-                    tie.replace("expected, ", "") + (" (exact)" if tie != "-" else ""),
+                    "-",
                     "-",
                 ]
             else:
@@ -854,7 +860,7 @@ def search_section(args: argparse.Namespace) -> str:
                     r["optimum: found"],
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
                     f"{r['top 0.1%: found']}, " + ("-" if not np.isfinite(top) else f"{top:.0f}"),
-                    tie,
+                    "-" if tied is None else _first_hits(objective, g, tied["contender_keys"]),
                     f"{int(g['repeat'].sum())}/{len(g)}",
                 ]
             lines.append(
@@ -875,9 +881,9 @@ def search_section(args: argparse.Namespace) -> str:
         "",
         "A median of '-' means half the seeds or more did not reach the optimum within the "
         "budget (the IQR and worst likewise). 'Tied with the optimum' (where the case has each "
-        "training seed's result): a network at least as good as the weakest of those that are "
-        "the best in >= 1 % of seed resamplings (see the optimum section), i.e. one the "
-        "benchmark's own seeds cannot tell from its optimum.",
+        "training seed's result): one of the networks that are the best in >= 1 % of seed "
+        "resamplings (see the optimum section), which the benchmark's own seeds cannot tell "
+        "from its optimum.",
     ]
     if notes:
         lines += ["", "Notes from the searches:"]
@@ -957,9 +963,9 @@ def seed_resampled_optimum(
     value; counted is how often the table's optimum is still the best network.
 
     Returns ``p_best`` (the share of draws whose best is the table's optimum),
-    ``contenders`` (the networks that are the best in at least 1 % of the draws) and
-    ``tied_value`` (the lowest value among them: a search that reaches it has found a
-    network the benchmark cannot tell from its optimum). A
+    ``contenders`` (how many networks are the best in at least 1 % of the draws: the
+    benchmark cannot tell them from its optimum) and ``contender_keys`` (their keys, as
+    :func:`_network_rows` gives them). A
     ``p_best`` well below 1 means the optimum's lead is within the benchmark's seed noise:
     another run of the benchmark would crown another network, and queries to it measure
     which of the near-equal networks a search meets first.
@@ -1006,7 +1012,7 @@ def seed_resampled_optimum(
     return {
         "p_best": float(wins[best] / draws),
         "contenders": int(np.sum(contenders)),
-        "tied_value": float(y[contenders].min()),
+        "contender_keys": {k for k, c in zip(keys, contenders, strict=True) if c},
     }
 
 

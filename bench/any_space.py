@@ -808,7 +808,7 @@ def search_section(args: argparse.Namespace) -> str:
 
     seeds = getattr(args, "search_seeds", None) or (3 if args.quick else 10)
     workers = getattr(args, "workers", None) or 1
-    draws = 500 if args.quick else 2000  # seed resamplings (tied with the optimum)
+    draws = _seed_draws(args)  # seed resamplings (tied with the optimum)
     budgets = ", ".join(
         f"{m} {max(10, b // 5) if args.quick else b}" for m, b in SEARCH_METHODS.items()
     )
@@ -941,6 +941,11 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
     return {"networks": len(y), "ranks": ranks, "tau": float(np.mean(taus))}
 
 
+def _seed_draws(args: argparse.Namespace) -> int:
+    """Seed resamplings of :func:`seed_resampled_optimum` (fewer in a quick run)."""
+    return 500 if args.quick else 2000
+
+
 def _network_rows(objective, index) -> tuple[list, np.ndarray]:
     """The objective's key of each architecture text of ``index`` (its network's hash where
     the objective answers once per network, else the canonical text), and a mask of the
@@ -965,8 +970,7 @@ def seed_resampled_optimum(
     Returns ``p_best`` (the share of draws whose best is the table's optimum),
     ``contenders`` (how many networks are the best in at least 1 % of the draws: the
     benchmark cannot tell them from its optimum) and ``contender_keys`` (their keys, as
-    :func:`_network_rows` gives them). A
-    ``p_best`` well below 1 means the optimum's lead is within the benchmark's seed noise:
+    :func:`_network_rows` gives them). A ``p_best`` well below 1 means the optimum's lead is within the benchmark's seed noise:
     another run of the benchmark would crown another network, and queries to it measure
     which of the near-equal networks a search meets first.
 
@@ -999,7 +1003,7 @@ def seed_resampled_optimum(
             "they are not the target's seeds"
         )
     packed = -np.sort(-np.where(np.isfinite(reps), reps, -np.inf), axis=1)  # finite first
-    best = int(np.argmax(y))
+    best = y >= y.max()  # the optimum (every network tied at it)
     rng = np.random.default_rng(seed)
     rows = np.arange(len(y))[:, None]
     width = np.arange(packed.shape[1])[None, :] < n[:, None]
@@ -1010,7 +1014,7 @@ def seed_resampled_optimum(
         wins[int(np.argmax(means))] += 1
     contenders = wins >= 0.01 * draws
     return {
-        "p_best": float(wins[best] / draws),
+        "p_best": float(wins[best].sum() / draws),
         "contenders": int(np.sum(contenders)),
         "contender_keys": {k for k, c in zip(keys, contenders, strict=True) if c},
     }
@@ -1019,7 +1023,7 @@ def seed_resampled_optimum(
 def optimum_section(args: argparse.Namespace) -> str:
     """How predictable each search case's optimum is from the other labels (markdown)."""
     repeats = 1 if args.quick else 3
-    draws = 500 if args.quick else 2000
+    draws = _seed_draws(args)
     out = Path(getattr(args, "out", None) or DEFAULT_OUT)
     lines = [
         "| space | labels | networks | optimum's out-of-fold rank: median (each repeat) | "

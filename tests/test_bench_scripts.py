@@ -98,14 +98,14 @@ def test_any_space_refuses_search_params_for_an_unknown_method(capsys, any_space
 
 
 # --------------------------------------------------------------------------- --user-space
-def _chain8_files(folder: Path, **spec) -> Path:
-    """A user space file for the chain8 space of ``tests.search.user_spaces`` (labels: its
-    synthetic table, written as a user's CSV)."""
+def _chain8_files(folder: Path, table: pd.DataFrame | None = None, **spec) -> Path:
+    """A user space file for the chain8 space of ``tests.search.user_spaces`` (labels:
+    ``table``, default its synthetic table, written as a user's CSV)."""
     import json
 
     from tests.search.user_spaces import chain8_table
 
-    chain8_table().to_csv(folder / "chain.csv")
+    (chain8_table() if table is None else table).to_csv(folder / "chain.csv")
     body = {
         "name": "my_chain",
         "imports": ["tests.search.user_spaces"],
@@ -224,22 +224,12 @@ def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
     has fewer seeds) reach the optimum section, whose row gives the share of draws the
     optimum stays best (~75 %, as above) and the two contenders; the predictor section
     never sees them as features."""
-    import json
     import re
 
     table, seeds = _replicated_chains()
-    table.join(seeds).to_csv(tmp_path / "chain.csv")
-    body = {
-        "name": "my_chain",
-        "imports": ["tests.search.user_spaces"],
-        "space": "user_chain8",
-        "data": "chain.csv",
-        "target": "val_acc",
-        "replicates": ["s0", "s1", "s2"],
-    }
-    (tmp_path / "chain.yaml").write_text(json.dumps(body), encoding="utf-8")
+    path = _chain8_files(tmp_path, table.join(seeds), replicates=["s0", "s1", "s2"])
     assert ",13.0,11.0,\n" in (tmp_path / "chain.csv").read_text()  # an empty cell
-    argv = ["--user-space", str(tmp_path / "chain.yaml"), "--sections", "optimum"]
+    argv = ["--user-space", str(path), "--sections", "optimum"]
     argv += ["--search-cases", "my_chain", "--quick", "--out", str(tmp_path / "out")]
     assert any_space.main(argv) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "| my_chain |" in line)

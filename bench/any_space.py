@@ -32,7 +32,9 @@ Other spaces: ``--user-space FILE`` adds a space of one's own to both sections f
 YAML file (modules registering it, a CSV table, the target, optional curve columns and
 zero-cost file; :func:`load_user_space`), without editing this script; or append a ``Case``
 factory to ``CASES`` (a space instance, a table indexed by architecture text, the target
-column, optional curve columns and zero-cost table).
+column, optional curve columns and zero-cost table). ``bench/held_out_spaces.py DIR`` writes
+six such files (NB201 cells without ``skip_connect`` or ``nor_conv_3x3``, three datasets,
+each seed's result) and prints the command that searches them.
 
 ``search``
     Queries to the optimum (seeds that found it; median [IQR] and worst) of every

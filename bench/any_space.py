@@ -796,7 +796,7 @@ def _first_hits(objective, hist: pd.DataFrame, keys: set) -> str:
     first met a network of ``keys`` (median '-' when half the searches or more never did)."""
     first = []
     for _, h in hist.groupby("seed", sort=True):
-        met = [k in keys for k in _network_rows(objective, h["arch"])[0]]
+        met = [k in keys for k in _network_rows(objective, h["arch"])[1]]
         hit = h["query"].to_numpy()[np.asarray(met, dtype=bool)]
         first.append(float(hit[0]) if len(hit) else np.inf)
     found = int(np.sum(np.isfinite(first)))
@@ -922,13 +922,9 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
     from nasperf.search.predictor_local_search import SEARCH_XGB_PARAMS
 
     space = objective.space
-    values = objective.table_values().dropna()
-    keys, first = _network_rows(objective, values.index)
-    archs = [space.parse(a) for a, f in zip(values.index, first, strict=True) if f]
-    keys = [k for k, f in zip(keys, first, strict=True) if f]
-    y = values.to_numpy(np.float64)[first]
+    archs, keys, y = _networks(objective)
     texts, _ = objective.optimum()
-    best = set(_network_rows(objective, pd.Index(texts))[0])
+    best = set(_network_rows(objective, pd.Index(texts))[1])
     is_best = np.array([k in best for k in keys])
     ranks, taus = [], []
     for rep in range(repeats):
@@ -948,17 +944,27 @@ def _seed_draws(args: argparse.Namespace) -> int:
     return 500 if args.quick else 2000
 
 
-def _network_rows(objective, index) -> tuple[list, np.ndarray]:
-    """The objective's key of each architecture text of ``index`` (its network's hash where
-    the objective answers once per network, else the canonical text), and a mask of the
-    first row of each key."""
+def _network_rows(objective, index) -> tuple[list, list, np.ndarray]:
+    """The parsed architecture of each text of ``index``, the objective's key of each (its
+    network's hash where the objective answers once per network, else the canonical text),
+    and a mask of the first row of each key."""
     space = objective.space
     archs = [space.parse(a) for a in index]
     if objective.one_result_per_network:
         keys = [space.hash(a) for a in archs]
     else:
         keys = [space.to_string(a) for a in archs]
-    return keys, ~pd.Index(keys).duplicated(keep="first")
+    return archs, keys, ~pd.Index(keys).duplicated(keep="first")
+
+
+def _networks(objective) -> tuple[list, list, np.ndarray]:
+    """One row per network of the objective's labelled table: the architectures, their
+    keys (:func:`_network_rows`) and values."""
+    values = objective.table_values().dropna()
+    archs, keys, first = _network_rows(objective, values.index)
+    archs = [a for a, f in zip(archs, first, strict=True) if f]
+    keys = [k for k, f in zip(keys, first, strict=True) if f]
+    return archs, keys, values.to_numpy(np.float64)[first]
 
 
 def seed_resampled_optimum(
@@ -972,9 +978,10 @@ def seed_resampled_optimum(
     Returns ``p_best`` (the share of draws whose best is the table's optimum),
     ``contenders`` (how many networks are the best in at least 1 % of the draws: the
     benchmark cannot tell them from its optimum) and ``contender_keys`` (their keys, as
-    :func:`_network_rows` gives them). A ``p_best`` well below 1 means the optimum's lead is within the benchmark's seed noise:
-    another run of the benchmark would crown another network, and queries to it measure
-    which of the near-equal networks a search meets first.
+    :func:`_network_rows` gives them). A ``p_best`` well below 1 means the optimum's lead
+    is within the benchmark's seed noise: another run of the benchmark would crown another
+    network, and queries to it measure which of the near-equal networks a search meets
+    first.
 
     Raises
     ------
@@ -982,11 +989,8 @@ def seed_resampled_optimum(
         If the replicates' row means are not the objective's values (they are not the
         target's seeds), or a network has no replicate.
     """
-    values = objective.table_values().dropna()
-    keys, first = _network_rows(objective, values.index)
-    y = values.to_numpy(np.float64)[first]
-    keys = [k for k, f in zip(keys, first, strict=True) if f]
-    rkeys, rfirst = _network_rows(objective, replicates.index)
+    _, keys, y = _networks(objective)
+    _, rkeys, rfirst = _network_rows(objective, replicates.index)
     by_key = pd.DataFrame(
         replicates.to_numpy(np.float64)[rfirst],
         index=[k for k, f in zip(rkeys, rfirst, strict=True) if f],

@@ -32,9 +32,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from nasperf.spaces import SPACES  # noqa: E402
+from nasperf.spaces.nb201 import NB201_OPS  # noqa: E402
 from tests.search.user_spaces import NB201SubSpace, SubCell  # noqa: E402
 
-NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: The operation each space leaves out, by the short name of its cases.
 WITHOUT = {"noskip": "skip_connect", "noconv3": "nor_conv_3x3"}
 #: NB201's datasets, by the short name of their cases.
@@ -87,11 +87,11 @@ def write_cases(out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    for short, dropped in WITHOUT.items():
-        for tag, dataset in DATASETS.items():
+    for tag, dataset in DATASETS.items():
+        nb201 = load_benchmark("nb201", dataset)
+        for short, dropped in WITHOUT.items():
             name = f"nb201_{short}_{tag}"
-            table = load_benchmark("nb201", dataset)
-            table = table.loc[~table.index.str.contains(dropped), ["val_acc_200ep", *SEEDS]]
+            table = nb201.loc[~nb201.index.str.contains(dropped), ["val_acc_200ep", *SEEDS]]
             table.index.name = "arch"
             table.to_csv(out / f"{name}.csv")
             spec = (

@@ -461,8 +461,8 @@ def read_architecture_csv(
     missing = [c for c in targets if c not in header]
     if missing:
         raise ValueError(f"{path}: target columns {missing} not found; columns: {header}")
-    optional = [optional] if isinstance(optional, str) else list(optional)
-    stray = [c for c in optional if c not in targets]
+    optional = {optional} if isinstance(optional, str) else set(optional)
+    stray = sorted(c for c in optional if c not in targets)
     if stray:
         raise ValueError(f"optional columns {stray} are not among the targets {list(targets)}")
 

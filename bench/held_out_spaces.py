@@ -8,15 +8,19 @@ ImageNet16-120 (with each training seed's result, for the optimum section's resa
 
 Importing this file registers the two spaces (``user_nb201_noskip``,
 ``user_nb201_noconv3``). Run as a script, it writes one CSV and one ``--user-space`` YAML file
-per space and dataset (six) into a folder, and prints the command that measures them::
+per space and dataset (six) into a folder, and prints the two commands that measure them,
+the searches (and how predictable each optimum is) and the predictors beside NB201's::
 
   python bench/held_out_spaces.py /tmp/held
   python bench/any_space.py $(for f in /tmp/held/*.yaml; do echo --user-space $f; done) \\
       --sections search,optimum --search-cases nb201_noskip_c10,... \\
       --search-methods predictor_local_search,bananas,npenas --workers 2
+  python bench/any_space.py $(for f in /tmp/held/*.yaml; do echo --user-space $f; done) \\
+      --sections predictors --cases nb201,nb201_noskip_c10,... --threads 1
 
 The first search on each space and dataset computes the warm start's proxies for its 4,096
-cells (about 5 min on one core; cached in ~/.cache/nasperf).
+cells (about 5 min on one core; cached in ~/.cache/nasperf). The predictors command takes
+about 20 min on one core (11 predictors, n = 100 and 1,000, 2 seeds, seven spaces).
 """
 
 from __future__ import annotations
@@ -119,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"python bench/any_space.py {spaces} --sections search,optimum --search-cases {cases} "
         "--search-methods predictor_local_search,bananas,npenas --workers 2"
+    )
+    print(
+        f"python bench/any_space.py {spaces} --sections predictors --cases nb201,{cases} "
+        "--threads 1"
     )
     return 0
 

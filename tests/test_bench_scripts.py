@@ -364,19 +364,29 @@ def test_any_space_user_space_that_cannot_be_built_names_the_file(tmp_path, any_
     assert "does not define build_network" in message
 
 
-def test_held_out_spaces_are_nb201_without_one_operation(tmp_path, any_space) -> None:
+def test_held_out_spaces_are_nb201_without_one_operation(tmp_path, any_space, capsys) -> None:
     """``bench/held_out_spaces.py`` writes six ``--user-space`` files that ``any_space``
     accepts: each table holds the 4,096 NB201 cells without the dropped operation, with the
-    NB201 values, and its seeds (two or three per cell) average to the target."""
+    NB201 values, and its seeds (two or three per cell) average to the target. It prints
+    the search command and the predictors command, each naming every file and case."""
     import nasperf
     from nasperf.datasets import load_benchmark
     from nasperf.search.objective import TableObjective
 
     held = _import_bench("held_out_spaces")
-    files = held.write_cases(tmp_path)
-    assert sorted(f.stem for f in files) == sorted(
-        f"nb201_{s}_{d}" for s in ("noskip", "noconv3") for d in ("c10", "c100", "in16")
-    )
+    assert held.main([str(tmp_path)]) == 0
+    files = sorted(tmp_path.glob("*.yaml"))
+    cases = sorted(f"nb201_{s}_{d}" for s in ("noskip", "noconv3") for d in ("c10", "c100", "in16"))
+    assert sorted(f.stem for f in files) == cases
+    search, predictors = capsys.readouterr().out.splitlines()
+    for command in (search, predictors):
+        assert command.startswith("python bench/any_space.py ")
+        assert all(f"--user-space {f}" in command for f in files)
+    assert "--sections search,optimum" in search
+    assert sorted(search.split("--search-cases ")[1].split()[0].split(",")) == cases
+    assert "--sections predictors" in predictors
+    listed = predictors.split("--cases ")[1].split()[0].split(",")
+    assert listed[0] == "nb201" and sorted(listed[1:]) == cases
     nb201 = load_benchmark("nb201", "cifar100")
     for short, dropped in held.WITHOUT.items():
         space = nasperf.get_space(f"user_nb201_{short}")

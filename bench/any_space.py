@@ -37,7 +37,8 @@ six such files (NB201 cells without ``skip_connect`` or ``nor_conv_3x3``, three 
 each seed's result) and prints the command that searches them.
 
 ``search``
-    Queries to the optimum (seeds that found it; median [IQR] and worst) of every
+    Queries to the optimum (seeds that found it, with the share's 95 % interval; median
+    [IQR] and worst, and the median's distribution-free 95 % interval) of every
     search method, 10 seeds, on NB201 CIFAR-10 (the reference, with its packaged zero-cost
     table) and on user spaces (``SEARCH_CASES``) searched the way a user would: the space
     registered by a module, its table given as a file, ``nasperf search``'s own study code
@@ -818,9 +819,9 @@ def search_section(args: argparse.Namespace) -> str:
         f"Queries to the optimum, {seeds} seeds (budgets: {budgets}); "
         "'found' counts the seeds that reached it within the budget.",
         "",
-        "| space | labels | method | found | queries median [IQR], worst | top 0.1 %: found, "
-        "median | tied with the optimum: found, median | repeats |",
-        "|---|---|---|---|---|---|---|---|",
+        "| space | labels | method | found (95 % CI) | queries median [IQR], worst | median's "
+        "95 % CI | top 0.1 %: found, median | tied with the optimum: found, median | repeats |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     notes: dict[str, dict[str, None]] = {}  # kind of note -> the distinct notes of that kind
     out = Path(getattr(args, "out", None) or DEFAULT_OUT)
@@ -850,6 +851,7 @@ def search_section(args: argparse.Namespace) -> str:
                 cells = [
                     "-",
                     f"{r['optimum: queries median']:,.0f} (exact)",
+                    "exact",
                     f"{top:,.0f} (exact)",
                     "-",
                     "-",
@@ -858,9 +860,14 @@ def search_section(args: argparse.Namespace) -> str:
                 q = [r[f"optimum: queries {k}"] for k in ("median", "q25", "q75", "max")]
                 f = ["-" if not np.isfinite(v) else f"{v:.0f}" for v in q]
                 g = hist[hist["label"] == r["method"]]
+                lo, hi = (r[f"optimum: found ci {k}"] for k in ("low", "high"))
+                mlo, mhi = (r[f"optimum: queries median ci {k}"] for k in ("low", "high"))
                 cells = [
-                    r["optimum: found"],
+                    f"{r['optimum: found']} ({100 * lo:.0f}–{100 * hi:.0f} %)",
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
+                    "-"
+                    if not np.isfinite(mlo)  # too few seeds, or most never reached it
+                    else f"{mlo:.0f}–" + (f"{mhi:.0f}" if np.isfinite(mhi) else "-"),
                     f"{r['top 0.1%: found']}, " + ("-" if not np.isfinite(top) else f"{top:.0f}"),
                     "-" if tied is None else _first_hits(objective, g, tied["contender_keys"]),
                     f"{int(g['repeat'].sum())}/{len(g)}",
@@ -882,7 +889,11 @@ def search_section(args: argparse.Namespace) -> str:
     lines += [
         "",
         "A median of '-' means half the seeds or more did not reach the optimum within the "
-        "budget (the IQR and worst likewise). 'Tied with the optimum' (where the case has each "
+        "budget (the IQR, worst and the upper end of the median's interval likewise). The "
+        "confidence intervals are the share found's Wilson interval and the median's "
+        "distribution-free one (order statistics; '-' with 5 seeds or fewer): where two "
+        "methods' intervals overlap widely, these seeds do not tell them apart. "
+        "'Tied with the optimum' (where the case has each "
         "training seed's result): one of the networks that are the best in >= 1 % of seed "
         "resamplings (see the optimum section), which the benchmark's own seeds cannot tell "
         "from its optimum.",

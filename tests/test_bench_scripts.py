@@ -241,7 +241,7 @@ def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
 
     # the search section's "tied with the optimum" target is those two chains: each search
     # reaches it at its first query of either, counted here from the stored histories
-    from nasperf.search.study import read_search_study
+    from nasperf.search.study import found_ci, read_search_study
 
     for cases in (any_space.CASES, any_space.SEARCH_CASES):  # main registers it again
         del cases["my_chain"]
@@ -258,7 +258,19 @@ def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
     hit = sorted(q for q in first if q is not None)
     median = f"{np.median([*hit, *[np.inf] * (len(first) - len(hit))]):,.0f}"
     expect = f"{len(hit)}/{len(first)}, " + (median if len(hit) * 2 > len(first) else "-")
-    assert [c.strip() for c in row.strip("|").split("|")][6] == expect
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[7] == expect
+    # the optimum's columns: the share found with its Wilson interval, and the median's
+    # distribution-free interval, [x(2), x(9)] of the 10 sorted first hits
+    best = table["val_acc"].idxmax()
+    hits = sorted(
+        next((q for q, a in zip(h["query"], h["arch"], strict=True) if a == best), np.inf)
+        for _, h in hist.groupby("seed")
+    )
+    k = int(np.isfinite(hits).sum())
+    lo, hi = found_ci(k, 10)
+    assert cells[3] == f"{k}/10 ({100 * lo:.0f}–{100 * hi:.0f} %)"
+    assert cells[5] == f"{hits[1]:.0f}–" + (f"{hits[8]:.0f}" if np.isfinite(hits[8]) else "-")
 
 
 @pytest.mark.parametrize(

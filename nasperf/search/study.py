@@ -7,8 +7,10 @@ the same store (one SQLite row per finished search, so an interrupted study resu
 without repeating or losing finished seeds) and returns every history in one long table.
 :func:`summarize_search` turns histories into the report: queries and simulated time to
 reach targets (the global best; the top 0.1 %), the best value after given numbers of
-queries, and the speedup against baselines; :func:`plot_regret` draws best-so-far regret
-against queries and simulated time (median and interquartile range over seeds).
+queries, and the speedup against baselines, with confidence intervals of each median and
+of each share of seeds that reached a target (:func:`median_ci`, :func:`found_ci`: ten
+seeds rarely tell two methods apart); :func:`plot_regret` draws best-so-far regret against
+queries and simulated time (median and interquartile range over seeds).
 
 Random search is also given analytically on a tabular benchmark: sampling without
 replacement from ``N`` architectures of which ``m`` reach the target, the number of queries
@@ -33,6 +35,8 @@ __all__ = [
     "TARGETS",
     "FolderBusyError",
     "format_summary",
+    "found_ci",
+    "median_ci",
     "plot_regret",
     "random_search_queries",
     "read_search_study",
@@ -425,6 +429,34 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(v)) if len(v) else np.nan
 
 
+def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free confidence interval of the median of ``values`` (queries to a
+    target per seed; NaN or inf: not reached within the budget, counted as above every
+    reached value): the order statistics the binomial distribution gives
+    (``scipy.stats.quantile_test``), so it holds whatever the distribution of the queries.
+    The upper bound is inf where it is a search that did not reach the target; both are
+    NaN where there are too few seeds for that confidence (5 or fewer at 95 %)."""
+    from scipy.stats import quantile_test
+
+    v = np.where(np.isfinite(values), values, np.inf).astype(np.float64)
+    if not len(v):
+        return np.nan, np.nan
+    ci = quantile_test(v, q=0.0, p=0.5).confidence_interval(confidence_level=confidence)
+    return float(ci.low), float(ci.high)
+
+
+def found_ci(found: int, seeds: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of the share of seeds that reached a target
+    (``scipy.stats.binomtest``): with 10 seeds a success rate near 40 % is known only to
+    about 17-69 %."""
+    from scipy.stats import binomtest
+
+    if seeds <= 0:
+        return np.nan, np.nan
+    ci = binomtest(int(found), int(seeds)).proportion_ci(confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
 def summarize_search(
     histories: pd.DataFrame,
     *,
@@ -433,6 +465,7 @@ def summarize_search(
     checkpoints: Sequence[int] = (100, 300),
     baselines: Sequence[str] = ("random_search", "regularized_evolution"),
     mean_cost_s: float | None = None,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """One row per method: queries and simulated time to each target, best values.
 
@@ -453,15 +486,27 @@ def summarize_search(
     mean_cost_s : float, optional
         Mean full-training cost of the table's architectures: the analytic random-search
         row's time is its median queries times this.
+    confidence : float
+        Level of the confidence intervals (:func:`median_ci`, :func:`found_ci`), in (0, 1).
 
     Returns
     -------
     DataFrame
         Columns per target ``T``: ``T: found`` (seeds that reached it / seeds), ``T:
-        queries median``, ``T: queries q25``, ``T: queries q75``, ``T: queries max``, ``T:
-        time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
+        found ci low`` and ``T: found ci high`` (the share's Wilson interval), ``T: queries
+        median``, ``T: queries median ci low`` and ``... ci high`` (the median's
+        distribution-free interval: two methods whose intervals overlap widely are not told
+        apart by these seeds), ``T: queries q25``, ``T: queries q75``, ``T: queries max``,
+        ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
         ``best@N`` (median best value after N queries).
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not strictly between 0 and 1.
     """
+    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
+        raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r}")
     targets = dict(TARGETS if targets is None else targets)
     thresholds: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -487,7 +532,12 @@ def summarize_search(
             q, t = np.array([_first_reach(h, thr) for h in seeds]).T
             found = np.isfinite(q)
             row[f"{name}: found"] = f"{int(found.sum())}/{len(seeds)}"
+            lo, hi = found_ci(int(found.sum()), len(seeds), confidence)
+            row[f"{name}: found ci low"], row[f"{name}: found ci high"] = lo, hi
             row[f"{name}: queries median"] = _median(q)
+            lo, hi = median_ci(q, confidence)
+            row[f"{name}: queries median ci low"] = lo
+            row[f"{name}: queries median ci high"] = hi
             qi = np.where(found, q, np.inf)
             row[f"{name}: queries q25"] = float(np.quantile(qi, 0.25, method="nearest"))
             row[f"{name}: queries q75"] = float(np.quantile(qi, 0.75, method="nearest"))
@@ -584,9 +634,10 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     ``cost_unit="query"`` (an objective without recorded costs) the simulated time is in
     queries, not hours.
 
-    Queries to a target read ``median [q25–q75], max``; a statistic not reached within
-    the budget of B queries reads ``>B``, the maximum ``not found in k`` (k seeds), and a
-    target no seed reached ``not found``."""
+    Queries to a target read ``median [q25–q75], max``, then the median's confidence
+    interval (``-`` with too few seeds; the analytic random-search row is exact); a
+    statistic not reached within the budget of B queries reads ``>B``, the maximum ``not
+    found in k`` (k seeds), and a target no seed reached ``not found``."""
     per_query = cost_unit == "query"
 
     def q(v: Any, budget: Any = None) -> str:
@@ -601,7 +652,8 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     head = ["method"]
     for t in targets:
         time_head = "sim. time median (queries)" if per_query else "sim. time median (h)"
-        head += [f"{t}: found", f"{t}: queries median [IQR], max", f"{t}: {time_head}"]
+        head += [f"{t}: found", f"{t}: queries median [IQR], max", f"{t}: median's CI"]
+        head += [f"{t}: {time_head}"]
         head += [c for c in summary.columns if c.startswith(f"{t}: speedup")]
     head += best
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -612,8 +664,10 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
             found = str(r[f"{t}: found"])
             if found == "expected":
                 cells.append(f"{q(r[f'{t}: queries median'])} (mean {q(r[f'{t}: queries mean'])})")
+                cells.append("exact")
             elif found.startswith("0/"):
                 cells.append(f"not found in {q(r['queries'])} queries")
+                cells.append("-")
             else:
                 b = r["queries"]
                 hit, n = (int(x) for x in found.split("/"))
@@ -622,6 +676,11 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
                     f"{q(r[f'{t}: queries median'], b)} [{q(r[f'{t}: queries q25'], b)}–"
                     f"{q(r[f'{t}: queries q75'], b)}], {worst}"
                 )
+                lo, hi = r[f"{t}: queries median ci low"], r[f"{t}: queries median ci high"]
+                if pd.isna(lo):
+                    cells.append("-")  # too few seeds for the level
+                else:  # both ends above the budget where most seeds never reached it
+                    cells.append(q(lo, b) if lo == np.inf else f"{q(lo, b)}–{q(hi, b)}")
             tm = r[f"{t}: time median (s)"]
             cells.append(
                 "-" if not np.isfinite(tm) else (f"{tm:,.0f}" if per_query else f"{tm / 3600:,.1f}")

@@ -14,6 +14,8 @@ from nasperf.cli import main as cli_main
 from nasperf.registry import UnknownNameError
 from nasperf.search.study import (
     FolderBusyError,
+    found_ci,
+    median_ci,
     random_search_queries,
     read_search_study,
     run_search_study,
@@ -31,6 +33,33 @@ def test_random_search_queries_matches_enumeration(n, m):
     assert mean == pytest.approx(np.mean(firsts))
     cdf = np.array([np.mean(np.array(firsts) <= q) for q in range(1, n + 1)])
     assert median == 1 + int(np.argmax(cdf >= 0.5))
+
+
+def test_median_ci_is_the_binomial_order_statistics_and_covers_the_median():
+    """The median's interval is [x(2), x(9)] of 10 seeds (coverage 1 - 2 P(B <= 1), B ~
+    Bin(10, 1/2): 0.979) and [x(10), x(21)] of 30; a search that never reached the target
+    counts as above every one that did; 5 seeds cannot give 95 %."""
+    x = np.array([12.0, 3, 40, 7, np.nan, 25, 9, 18, np.inf, 5])
+    assert median_ci(x) == (5.0, np.inf)  # sorted: 3 5 7 9 12 18 25 40 inf inf
+    assert median_ci(np.arange(30.0, 0, -1)) == (10.0, 21.0)
+    assert all(np.isnan(median_ci(np.arange(5.0))))
+    # coverage, Monte Carlo: exponential queries, true median ln 2; 4,000 sets of 10 give
+    # a binomial sd of 0.0023 around the exact 0.9785
+    rng = np.random.default_rng(0)
+    cis = [median_ci(rng.exponential(size=10)) for _ in range(4000)]
+    covered = np.mean([lo <= np.log(2) <= hi for lo, hi in cis])
+    assert abs(covered - (1 - 2 * 11 / 1024)) < 0.01
+
+
+def test_found_ci_is_the_wilson_interval():
+    """Wilson's score interval, written out: centre (p + z^2/2n) / (1 + z^2/n)."""
+    z = 1.959963984540054
+    for k, n in [(4, 10), (12, 30), (0, 10), (10, 10)]:
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        assert found_ci(k, n) == pytest.approx((centre - half, centre + half), abs=1e-9)
+    assert found_ci(4, 10) == pytest.approx((0.168, 0.687), abs=1e-3)
 
 
 def test_random_search_on_nb201_needs_about_7800_queries():
@@ -115,6 +144,13 @@ def test_summary_counts_queries_to_targets_and_speedups():
     assert s.loc["fast", "optimum: speedup vs random_search"] == f"{rs_median / 2:.1f}"
     assert s.loc["fast", "optimum: speedup vs regularized_evolution"] == "2.0"
     assert s.loc["fast", "best@2"] == 9.0
+    # intervals: 3 seeds give no 95 % interval of the median; the shares' are Wilson's
+    assert np.isnan(s.loc["fast", "optimum: queries median ci low"])
+    lo, hi = found_ci(2, 3)
+    assert s.loc["regularized_evolution", "optimum: found ci low"] == lo
+    assert s.loc["regularized_evolution", "optimum: found ci high"] == hi
+    with pytest.raises(ValueError, match="confidence must be strictly between 0 and 1"):
+        summarize_search(hist, table_values=table, confidence=1.0)
 
 
 def test_cli_runs_resumes_and_reports(tmp_path, capsys):
@@ -193,9 +229,20 @@ def test_summary_text_and_csv_say_not_found_instead_of_never(tmp_path):
     s = summarize_search(hist, table_values=table, targets={"optimum": None}, checkpoints=(4,))
     text = format_summary(s)
     assert "never" not in text
-    assert "| fast | 2/3 | 2 [1–>4], not found in 1 |" in text
+    assert "| fast | 2/3 | 2 [1–>4], not found in 1 | - |" in text  # no interval of 3
+    assert "| random_search (analytic) | expected | 5 (mean 6) | exact |" in text
+    # ten seeds reaching the optimum at queries 1..10: the median's interval is [x(2), x(9)]
+    ten = pd.concat([_history("ten", i, [1.0] * i + [9.0] + [1.0] * (9 - i)) for i in range(10)])
+    one = pd.concat(  # one seed of ten finds it: the whole interval lies above the budget
+        [_history("one", i, [9.0 if i == 0 else 1.0] + [1.0] * 9) for i in range(10)]
+    )
+    s10 = summarize_search(
+        pd.concat([ten, one]), table_values=table, targets={"optimum": None}, checkpoints=()
+    )
+    text10 = format_summary(s10)
+    assert "| ten | 10/10 | 6 [3–8], 10 | 2–9 |" in text10  # median 5.5 -> 6
+    assert "| one | 1/10 | >10 [>10–>10], not found in 9 | >10 |" in text10
     assert "| slow | 0/2 | not found in 4 queries |" in text
-    assert "| random_search (analytic) | expected | 5 (mean 6) |" in text  # mean 5.5
     path = write_summary_csv(s, tmp_path / "summary.csv")
     lines = path.read_text().splitlines()
     head = lines[0].split(",")

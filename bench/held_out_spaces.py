@@ -4,7 +4,8 @@ nasperf's search defaults were set on NB201 and its sub-spaces. These spaces wer
 them to check the defaults the way a user's space would: NB201 cells without
 ``skip_connect`` and without ``nor_conv_3x3`` (``none`` allowed: 4,096 cells each), labelled
 by the packaged NB201 table's 200-epoch validation accuracy on CIFAR-10, CIFAR-100 and
-ImageNet16-120 (with each training seed's result, for the optimum section's resampling).
+ImageNet16-120 (with each training seed's result, for the optimum section's resampling, and
+the 12-epoch accuracy as the learning curve omni may read).
 
 Importing this file registers the two spaces (``user_nb201_noskip``,
 ``user_nb201_noconv3``). Run as a script, it writes one CSV and one ``--user-space`` YAML file
@@ -44,6 +45,9 @@ WITHOUT = {"noskip": "skip_connect", "noconv3": "nor_conv_3x3"}
 #: NB201's datasets, by the short name of their cases.
 DATASETS = {"c10": "cifar10", "c100": "cifar100", "in16": "ImageNet16-120"}
 SEEDS = ["val_acc_200ep_seed0", "val_acc_200ep_seed1", "val_acc_200ep_seed2"]
+#: The early-training column ``omni`` may read (the predictors section runs it with and
+#: without); the searches read only the target.
+CURVE = "val_acc_12ep"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +88,9 @@ for _cls in (NB201NoSkipSpace, NB201NoConv3Space):
 
 
 def write_cases(out: Path) -> list[Path]:
-    """Write ``nb201_<space>_<dataset>.csv`` (the target and each seed's result) and its
-    ``--user-space`` YAML file for every space and dataset into ``out``; returns the YAML
-    files."""
+    """Write ``nb201_<space>_<dataset>.csv`` (the target, each seed's result and the
+    12-epoch accuracy) and its ``--user-space`` YAML file for every space and dataset into
+    ``out``; returns the YAML files."""
     from nasperf.datasets import load_benchmark
 
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,8 @@ def write_cases(out: Path) -> list[Path]:
         nb201 = load_benchmark("nb201", dataset)
         for short, dropped in WITHOUT.items():
             name = f"nb201_{short}_{tag}"
-            table = nb201.loc[~nb201.index.str.contains(dropped), ["val_acc_200ep", *SEEDS]]
+            columns = ["val_acc_200ep", *SEEDS, CURVE]
+            table = nb201.loc[~nb201.index.str.contains(dropped), columns]
             table.index.name = "arch"
             table.to_csv(out / f"{name}.csv")
             spec = (
@@ -105,6 +110,7 @@ def write_cases(out: Path) -> list[Path]:
                 f"data: {name}.csv\n"
                 "target: val_acc_200ep\n"
                 f"replicates: [{', '.join(SEEDS)}]\n"
+                f"curves: [{CURVE}]\n"
                 f"dataset: {dataset}\n"
                 f'labels: "NB201 cells without {dropped}, {dataset}"\n'
             )

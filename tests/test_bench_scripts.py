@@ -411,6 +411,15 @@ def test_held_out_spaces_are_nb201_without_one_operation(tmp_path, any_space, ca
         np.testing.assert_allclose(table["val_acc_200ep"].to_numpy(), expected, rtol=1e-6)
         seeds = search.replicates()
         assert seeds.notna().sum(axis=1).between(2, 3).all()
+        # omni's curve is NB201's 12-epoch accuracy; the searches read the target alone
+        curve = case()
+        assert curve.curves == ["val_acc_12ep"]
+        np.testing.assert_allclose(
+            curve.table["val_acc_12ep"].to_numpy(),
+            nb201.loc[table.index, "val_acc_12ep"].to_numpy(np.float64),
+            rtol=1e-6,
+        )
+        assert list(search.table().columns) == ["val_acc_200ep"]
         objective = TableObjective(search.table(), space, "val_acc_200ep")
         r = any_space.seed_resampled_optimum(objective, seeds, draws=50)  # checks the means
         assert 0.0 < r["p_best"] <= 1.0

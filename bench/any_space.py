@@ -34,7 +34,8 @@ zero-cost file; :func:`load_user_space`), without editing this script; or append
 factory to ``CASES`` (a space instance, a table indexed by architecture text, the target
 column, optional curve columns and zero-cost table). ``bench/held_out_spaces.py DIR`` writes
 six such files (NB201 cells without ``skip_connect`` or ``nor_conv_3x3``, three datasets,
-each seed's result) and prints the command that searches them.
+each seed's result, the 12-epoch accuracy as omni's curve) and prints the commands that
+search them and run the predictors on them beside NB201.
 
 ``search``
     Queries to the optimum (seeds that found it, with the share's 95 % interval; median

@@ -25,6 +25,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -505,7 +506,9 @@ def summarize_search(
     ValueError
         If ``confidence`` is not strictly between 0 and 1.
     """
-    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
+    if isinstance(confidence, bool) or not (
+        isinstance(confidence, Real) and 0.0 < float(confidence) < 1.0
+    ):
         raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r}")
     targets = dict(TARGETS if targets is None else targets)
     thresholds: dict[str, float] = {}

@@ -149,8 +149,11 @@ def test_summary_counts_queries_to_targets_and_speedups():
     lo, hi = found_ci(2, 3)
     assert s.loc["regularized_evolution", "optimum: found ci low"] == lo
     assert s.loc["regularized_evolution", "optimum: found ci high"] == hi
-    with pytest.raises(ValueError, match="confidence must be strictly between 0 and 1"):
-        summarize_search(hist, table_values=table, confidence=1.0)
+    for bad in (1.0, 0, True, "0.9"):
+        with pytest.raises(ValueError, match="confidence must be strictly between 0 and 1"):
+            summarize_search(hist, table_values=table, confidence=bad)
+    s50 = summarize_search(hist, table_values=table, confidence=np.float32(0.5)).set_index("method")
+    assert s50.loc["regularized_evolution", "optimum: found ci high"] < hi  # 50 %: narrower
 
 
 def test_cli_runs_resumes_and_reports(tmp_path, capsys):

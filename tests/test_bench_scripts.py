@@ -425,3 +425,30 @@ def test_held_out_spaces_are_nb201_without_one_operation(tmp_path, any_space, ca
         assert 0.0 < r["p_best"] <= 1.0
         arch = space.parse(table.index[0])
         assert all(dropped not in space.to_string(nb) for nb in space.neighbors(arch))
+
+
+def test_compare_searches_pairs_two_runs_of_the_search_section(tmp_path, any_space, capsys) -> None:
+    """Two runs of the same searches (the same seeds) into two ``--out`` folders: every
+    seed ties on both targets, so the sign test's p is 1; the medians are the search
+    table's. A folder without search studies gets one error naming it."""
+    from tests.search.user_spaces import chain8_table
+
+    compare = _import_bench("compare_searches")
+    path = _chain8_files(tmp_path, chain8_table().iloc[:60])  # found within the budget
+    for out in ("a", "b"):
+        argv = ["--user-space", str(path), "--sections", "search", "--search-cases", "my_chain"]
+        argv += ["--search-methods", "random_search", "--search-seeds", "3"]
+        assert any_space.main([*argv, "--out", str(tmp_path / out)]) == 0
+        for cases in (any_space.CASES, any_space.SEARCH_CASES):  # main registers it again
+            del cases["my_chain"]
+    table_row = next(
+        line for line in capsys.readouterr().out.splitlines() if "| random_search |" in line
+    )
+    median = [c.strip() for c in table_row.strip("|").split("|")][4].split(" ")[0]
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "| my_chain |" in line]
+    assert [r.split("|")[3].strip() for r in rows] == ["optimum", "top 0.1 %"]
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert median.isdigit() and cells[3:] == ["3", median, median, "0 / 3 / 0", "1.000"]
+    with pytest.raises(SystemExit, match="holds no search studies"):
+        compare.main([str(tmp_path), str(tmp_path / "b")])

@@ -9,8 +9,10 @@ without repeating or losing finished seeds) and returns every history in one lon
 reach targets (the global best; the top 0.1 %), the best value after given numbers of
 queries, and the speedup against baselines, with confidence intervals of each median and
 of each share of seeds that reached a target (:func:`median_ci`, :func:`found_ci`: ten
-seeds rarely tell two methods apart); :func:`plot_regret` draws best-so-far regret against
-queries and simulated time (median and interquartile range over seeds).
+seeds rarely tell two methods apart); :func:`compare_searches` pairs two runs of the same
+seeds (a default and a variant) seed by seed, with a sign test; :func:`plot_regret` draws
+best-so-far regret against queries and simulated time (median and interquartile range over
+seeds).
 
 Random search is also given analytically on a tabular benchmark: sampling without
 replacement from ``N`` architectures of which ``m`` reach the target, the number of queries
@@ -35,10 +37,12 @@ import pandas as pd
 __all__ = [
     "TARGETS",
     "FolderBusyError",
+    "compare_searches",
     "format_summary",
     "found_ci",
     "median_ci",
     "plot_regret",
+    "queries_to_target",
     "random_search_queries",
     "read_search_study",
     "regret_curves",
@@ -422,6 +426,67 @@ def _first_reach(h: pd.DataFrame, threshold: float) -> tuple[float, float]:
         return np.nan, np.nan
     i = hit[0]
     return float(h["query"].iloc[i]), float(h["sim_time_s"].iloc[i])
+
+
+def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The query at which each search of ``histories`` (from :func:`run_search_study` or
+    :func:`read_search_study`) first reached a value of at least ``threshold``: one row per
+    ``label`` and ``seed``, ``queries`` inf where the search never did within its budget."""
+    rows = [
+        {"label": label, "seed": seed, "queries": _first_reach(h, threshold)[0]}
+        for (label, seed), h in histories.groupby(["label", "seed"], sort=True)
+    ]
+    out = pd.DataFrame(rows, columns=["label", "seed", "queries"])
+    out["queries"] = out["queries"].fillna(np.inf).astype(np.float64)
+    return out
+
+
+def compare_searches(
+    histories_a: pd.DataFrame, histories_b: pd.DataFrame, threshold: float
+) -> pd.DataFrame:
+    """Two runs of the same methods on the same seeds (a default and a variant) compared
+    seed by seed: the queries each needed to reach ``threshold`` (:func:`queries_to_target`;
+    a search that never reached it needs more than any that did, and two that never did
+    tie), paired by method label and seed.
+
+    Pairing removes what the seeds share (the same warm start, the same first random
+    draws), so it tells two settings apart where their medians' intervals
+    (:func:`median_ci`) overlap. The sign test counts the seeds on which each needed fewer
+    queries and ignores ties (``scipy.stats.binomtest``, two-sided).
+
+    Returns
+    -------
+    DataFrame
+        One row per label found in both: ``label``, ``seeds`` (paired), ``a median`` and
+        ``b median`` (inf: half or more never reached it), ``b fewer``, ``same``, ``b more``
+        (seeds), ``p`` (the sign test's p-value; 1.0 where every pair ties).
+    """
+    from scipy.stats import binomtest
+
+    a = queries_to_target(histories_a, threshold)
+    b = queries_to_target(histories_b, threshold)
+    both = a.merge(b, on=["label", "seed"], suffixes=(" a", " b"))
+    rows = []
+    for label, g in both.groupby("label", sort=False):
+        qa, qb = g["queries a"].to_numpy(), g["queries b"].to_numpy()
+        fewer, more = int(np.sum(qb < qa)), int(np.sum(qb > qa))
+        p = binomtest(fewer, fewer + more).pvalue if fewer + more else 1.0
+        rows.append(
+            {
+                "label": label,
+                "seeds": len(g),
+                "a median": float(np.median(qa)),
+                "b median": float(np.median(qb)),
+                "b fewer": fewer,
+                "same": len(g) - fewer - more,
+                "b more": more,
+                "p": float(p),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["label", "seeds", "a median", "b median", "b fewer", "same", "b more", "p"],
+    )
 
 
 def _median(values: np.ndarray) -> float:

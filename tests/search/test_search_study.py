@@ -14,8 +14,10 @@ from nasperf.cli import main as cli_main
 from nasperf.registry import UnknownNameError
 from nasperf.search.study import (
     FolderBusyError,
+    compare_searches,
     found_ci,
     median_ci,
+    queries_to_target,
     random_search_queries,
     read_search_study,
     run_search_study,
@@ -115,6 +117,34 @@ def _history(label: str, seed: int, values: list[float]) -> pd.DataFrame:
             "regret": 9.0 - best,
         }
     )
+
+
+def test_compare_searches_pairs_seeds_and_counts_them_for_the_sign_test():
+    """Ten seeds: B needs fewer queries on 8, as many on 1 (both never reach 9), more on 1.
+    The sign test's two-sided p over the 9 untied pairs is 2 (1 + 9) / 2^9; a label only
+    one run has is left out; a search that never reached the target needs inf queries."""
+
+    def run(first: list[int | None]) -> pd.DataFrame:
+        frames = []
+        for seed, q in enumerate(first):
+            values = [1.0] * 12
+            if q is not None:
+                values[q - 1] = 9.0
+            frames.append(_history("pls", seed, values))
+        return pd.concat(frames)
+
+    a = run([5, 6, 7, 8, 9, 10, 11, 12, None, 3])
+    b = run([2, 3, 4, 5, 6, 7, 8, 9, None, 4])
+    only_a = _history("evolution", 0, [9.0])
+    q = queries_to_target(pd.concat([a, only_a]), 9.0)
+    assert q.loc[q["label"] == "pls", "queries"].tolist() == [5, 6, 7, 8, 9, 10, 11, 12, np.inf, 3]
+    (row,) = compare_searches(pd.concat([a, only_a]), b, 9.0).to_dict("records")
+    assert row["label"] == "pls" and row["seeds"] == 10
+    assert (row["b fewer"], row["same"], row["b more"]) == (8, 1, 1)
+    assert row["p"] == pytest.approx(2 * 10 / 2**9)
+    assert row["a median"] == 8.5 and row["b median"] == 5.5
+    # identical runs: every pair ties, p = 1
+    assert compare_searches(a, a, 9.0)["p"].tolist() == [1.0]
 
 
 def test_summary_counts_queries_to_targets_and_speedups():

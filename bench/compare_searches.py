@@ -19,7 +19,6 @@ Nothing is searched again: the histories are read from the folders' stores.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -30,7 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from nasperf.search.study import compare_searches, read_search_study  # noqa: E402
+from nasperf.search.study import (  # noqa: E402
+    TARGETS,
+    compare_searches,
+    read_search_study,
+    target_threshold,
+)
 
 
 def _optimum(hist: pd.DataFrame) -> float | None:
@@ -39,15 +43,15 @@ def _optimum(hist: pd.DataFrame) -> float | None:
     return None if opt.empty else float(opt.iloc[0])
 
 
-def _top_threshold(folder: Path, fraction: float = 0.001) -> float | None:
-    """The value of the top ``fraction`` of the case's table (``table.csv``, written by the
-    search section for the spaces given as files), or None without one."""
+def _top_threshold(folder: Path) -> float | None:
+    """The value of the top 0.1 % of the case's table (``table.csv``, written by the search
+    section for the spaces given as files; the search report's target), or None without
+    one."""
     path = folder / "table.csv"
     if not path.is_file():
         return None
     values = pd.read_csv(path, index_col=0).iloc[:, 0].dropna().to_numpy(np.float64)
-    k = max(1, math.ceil(fraction * len(values)))
-    return float(np.sort(values)[::-1][k - 1])
+    return target_threshold(values, TARGETS["top 0.1%"])
 
 
 def _q(v: float) -> str:

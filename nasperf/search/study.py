@@ -51,6 +51,7 @@ __all__ = [
     "search_trials",
     "study_folder",
     "summarize_search",
+    "target_threshold",
     "write_report",
     "write_summary_csv",
 ]
@@ -428,6 +429,17 @@ def _first_reach(h: pd.DataFrame, threshold: float) -> tuple[float, float]:
     return float(h["query"].iloc[i]), float(h["sim_time_s"].iloc[i])
 
 
+def target_threshold(values: np.ndarray, fraction: float | None) -> float:
+    """The value a search must reach for a target of :data:`TARGETS`: the best of
+    ``values`` (a table's finite values) for ``fraction`` None, else the value of its
+    top ``fraction`` (at least one architecture)."""
+    v = np.asarray(values, dtype=np.float64)
+    if fraction is None:
+        return float(v.max())
+    k = max(1, int(np.ceil(fraction * len(v))))
+    return float(np.sort(v)[::-1][k - 1])
+
+
 def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """The query at which each search of ``histories`` (from :func:`run_search_study` or
     :func:`read_search_study`) first reached a value of at least ``threshold``: one row per
@@ -437,7 +449,7 @@ def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame
         for (label, seed), h in histories.groupby(["label", "seed"], sort=True)
     ]
     out = pd.DataFrame(rows, columns=["label", "seed", "queries"])
-    out["queries"] = out["queries"].fillna(np.inf).astype(np.float64)
+    out["queries"] = _unreached_as_inf(out["queries"].to_numpy())
     return out
 
 
@@ -475,8 +487,8 @@ def compare_searches(
             {
                 "label": label,
                 "seeds": len(g),
-                "a median": float(np.median(qa)),
-                "b median": float(np.median(qb)),
+                "a median": _median(qa),
+                "b median": _median(qb),
                 "b fewer": fewer,
                 "same": len(g) - fewer - more,
                 "b more": more,
@@ -489,9 +501,16 @@ def compare_searches(
     )
 
 
+def _unreached_as_inf(values: np.ndarray) -> np.ndarray:
+    """Queries to a target per search, NaN (or inf) where it was not reached, as float64
+    with +inf there: above every search that reached it."""
+    v = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(v), v, np.inf)
+
+
 def _median(values: np.ndarray) -> float:
     """Median with NaN as "not reached" (+inf): inf when half or more never reached."""
-    v = np.where(np.isfinite(values), values, np.inf)
+    v = _unreached_as_inf(values)
     return float(np.median(v)) if len(v) else np.nan
 
 
@@ -504,7 +523,7 @@ def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, floa
     NaN where there are too few seeds for that confidence (5 or fewer at 95 %)."""
     from scipy.stats import quantile_test
 
-    v = np.where(np.isfinite(values), values, np.inf).astype(np.float64)
+    v = _unreached_as_inf(values)
     if not len(v):
         return np.nan, np.nan
     ci = quantile_test(v, q=0.0, p=0.5).confidence_interval(confidence_level=confidence)
@@ -581,11 +600,7 @@ def summarize_search(
     if table_values is not None:
         v = table_values.dropna().to_numpy(np.float64)
         for name, frac in targets.items():
-            if frac is None:
-                thr = float(v.max())
-            else:
-                k = max(1, int(np.ceil(frac * len(v))))
-                thr = float(np.sort(v)[::-1][k - 1])
+            thr = target_threshold(v, frac)
             thresholds[name] = thr
             counts[name] = int((v >= thr - 1e-9).sum())
     rows = []
@@ -606,10 +621,10 @@ def summarize_search(
             lo, hi = median_ci(q, confidence)
             row[f"{name}: queries median ci low"] = lo
             row[f"{name}: queries median ci high"] = hi
-            qi = np.where(found, q, np.inf)
+            qi = _unreached_as_inf(q)
             row[f"{name}: queries q25"] = float(np.quantile(qi, 0.25, method="nearest"))
             row[f"{name}: queries q75"] = float(np.quantile(qi, 0.75, method="nearest"))
-            row[f"{name}: queries max"] = float(np.max(np.where(found, q, np.inf)))
+            row[f"{name}: queries max"] = float(np.max(qi))
             row[f"{name}: time median (s)"] = _median(t)
         for n in checkpoints:
             # only searches that ran n queries (a shorter budget is no result at n)

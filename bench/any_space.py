@@ -385,6 +385,10 @@ class SearchCase:
     #: column per seed, NaN where a network has fewer seeds; the row means are the target),
     #: where the benchmark publishes them: the optimum section resamples them.
     replicates: Callable | None = None
+    #: False where ``target`` is a loss, an error or a latency: ``table()`` holds the column
+    #: as it is and the searches minimise it (``TableObjective(maximize=False)``), while
+    #: ``replicates()`` are negated like the objective's values they are compared with.
+    maximize: bool | None = None
 
 
 #: NB201's 200-epoch validation accuracy of each training seed (2 or 3 per cell).
@@ -560,7 +564,7 @@ USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "name": ((str,), "the case's name (letters, digits, _ . -)"),
     "space": ((str,), "the space's registered name"),
     "data": ((str,), "a CSV file: an architecture column and numeric columns"),
-    "target": ((str,), "the column predicted and maximised"),
+    "target": ((str,), "the column predicted and maximised (unless maximize: false)"),
     "imports": ((list, str), "modules or .py files that register the space"),
     "arch_column": ((str,), "the architecture column (default arch)"),
     "curves": ((list,), "early-training columns omni may read, e.g. [val_acc_12ep]"),
@@ -568,6 +572,7 @@ USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "labels": ((str,), "what the labels are, for the search table"),
     "dataset": ((str,), "the images the search's warm start scores on (default cifar10)"),
     "replicates": ((list,), "the target of each training seed, e.g. [acc_seed0, acc_seed1]"),
+    "maximize": ((bool,), "false where the target is a loss, an error or a latency"),
 }
 #: Its required keys, and the optional ones with their defaults.
 USER_SPACE_REQUIRED = ("name", "space", "data", "target")
@@ -579,6 +584,7 @@ USER_SPACE_OPTIONAL: dict[str, object] = {
     "labels": "",
     "dataset": "cifar10",
     "replicates": [],
+    "maximize": None,
 }
 
 
@@ -605,6 +611,8 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         replicates: [acc_s0, acc_s1]  # optional: the target of each training seed (empty
                                    # cells where a network has fewer), resampled by the
                                    # optimum section
+        maximize: false            # optional: the target is a loss, an error or a latency
+                                   # (required for a column named like one)
 
     Relative paths are relative to the file. Read with a safe YAML loader; the table and
     the proxy file are read and validated by :func:`nasperf.datasets.read_architecture_csv`
@@ -616,7 +624,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         (a ``SystemExit``) naming the file and the key or problem.
     """
     from nasperf._imports import import_user_module, is_module_path
-    from nasperf.datasets import read_architecture_csv
+    from nasperf.datasets import negate_columns, read_architecture_csv, target_sign
     from nasperf.evaluation.config import ConfigError, check_keys, read_yaml_file
 
     path = Path(path)
@@ -631,7 +639,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             spec,
             USER_SPACE_SCHEMA,
             required=USER_SPACE_REQUIRED,
-            nullable=("zero_cost",),
+            nullable=("zero_cost", "maximize"),
             what="a user-space file",
         )
     except ConfigError as err:
@@ -684,9 +692,20 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             )
     except (OSError, ValueError) as err:
         raise UserSpaceError(f"{where}: {err}") from None
-    labels = spec["labels"] or f"{spec['target']} of {path.name}"
+    try:
+        sign = target_sign(spec["target"], spec["maximize"], where=f"{where}: maximize")
+    except (TypeError, ValueError) as err:
+        raise UserSpaceError(str(err)) from None
+    labels = spec["labels"] or f"{spec['target']} of {path.name}" + (
+        " (minimised)" if sign < 0 else ""
+    )
 
+    # The predictors section ranks "higher is better": a loss and its curves enter negated
+    # (Kendall tau is unchanged, the top-k metrics then mean the lowest losses); the search
+    # reads the column as it is and negates it itself (maximize=False).
     predicted = table[[spec["target"], *spec["curves"]]]
+    if sign < 0:
+        predicted = negate_columns(predicted, list(predicted.columns))
 
     def case() -> Case:
         return Case(
@@ -701,7 +720,8 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         imports=tuple(imports),
         table=lambda: table[[spec["target"]]],
         target=spec["target"],
-        replicates=(lambda: table[replicates]) if replicates else None,
+        replicates=(lambda: sign * table[replicates]) if replicates else None,
+        maximize=False if sign < 0 else None,
     )
     return case, search
 
@@ -758,6 +778,7 @@ def _search_trials(
             "target": case.target,
             "imports": list(case.imports),
             "dataset": case.dataset,
+            "maximize": case.maximize,
         }
     trials = []
     for name, budget in SEARCH_METHODS.items():

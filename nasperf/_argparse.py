@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-__all__ = ["ArgumentParser", "fail"]
+__all__ = ["ArgumentParser", "add_direction_flags", "fail"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -22,3 +22,31 @@ def fail(prog: str, message: object, code: int = 2) -> int:
     lines = str(message).strip().splitlines() or [type(message).__name__]
     print(f"{prog}: error: {lines[0]}", file=sys.stderr)
     return code
+
+
+def add_direction_flags(
+    parser: argparse.ArgumentParser, column: str, *, prefix: str = "", dest: str = "maximize"
+) -> tuple[str, str]:
+    """Two exclusive flags, ``--{prefix}minimize`` and ``--{prefix}maximize``, setting
+    ``dest`` to False / True (None: not said; see
+    :func:`nasperf.datasets.direction.target_sign`). ``column`` names the option of the
+    target column in the help. Returns the two flags, minimise first (as the direction
+    error spells them)."""
+    low, high = f"--{prefix}minimize", f"--{prefix}maximize"
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        low,
+        dest=dest,
+        action="store_false",
+        default=None,
+        help=f"{column} is a loss, an error or a latency: read as minus the column; "
+        "required for a column named like one",
+    )
+    group.add_argument(
+        high,
+        dest=dest,
+        action="store_true",
+        default=None,
+        help=f"{column} is higher-is-better as it is, even where named like a loss",
+    )
+    return low, high

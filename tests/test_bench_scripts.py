@@ -273,6 +273,55 @@ def test_any_space_optimum_section_resamples_a_user_space_s_seeds(
     assert cells[5] == f"{hits[1]:.0f}–" + (f"{hits[8]:.0f}" if np.isfinite(hits[8]) else "-")
 
 
+def test_any_space_user_space_with_a_loss_target(tmp_path, any_space, capsys) -> None:
+    """``maximize: false``: a table of errors (100 - accuracy, per seed too) gives the
+    optimum section the same row as the accuracies, the predictors read minus the error and
+    the search minimises the column it reads; without the key an error column is refused."""
+    table, seeds = _replicated_chains()
+    errs = (100.0 - table).rename(columns={"val_acc": "val_err"})
+    errs = errs.join(100.0 - seeds)
+    acc_dir, err_dir = tmp_path / "acc", tmp_path / "err"
+    acc_dir.mkdir(), err_dir.mkdir()
+    with pytest.raises(SystemExit, match=r"chain.yaml: maximize: the target 'val_err' looks"):
+        any_space.load_user_space(_chain8_files(err_dir, errs, target="val_err"))
+    path = _chain8_files(
+        err_dir, errs, target="val_err", maximize=False, replicates=["s0", "s1", "s2"]
+    )
+    case, search = any_space.load_user_space(path)
+    np.testing.assert_array_equal(case().table["val_err"], -errs["val_err"])
+    assert search.maximize is False and search.table()["val_err"].equals(errs["val_err"])
+    np.testing.assert_array_equal(search.replicates(), -errs[["s0", "s1", "s2"]])
+
+    rows = []
+    for folder, body in ((acc_dir, table.join(seeds)), (err_dir, errs)):
+        spec = {"target": "val_err", "maximize": False} if folder is err_dir else {}
+        path = _chain8_files(folder, body, replicates=["s0", "s1", "s2"], **spec)
+        argv = ["--user-space", str(path), "--sections", "optimum", "--quick"]
+        argv += ["--search-cases", "my_chain", "--out", str(folder / "out")]
+        assert any_space.main(argv) == 0
+        out = capsys.readouterr().out
+        rows.append(next(line for line in out.splitlines() if "| my_chain |" in line))
+        for cases in (any_space.CASES, any_space.SEARCH_CASES):
+            del cases["my_chain"]
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    assert cells[1][1] == "val_err of chain.yaml (minimised)"
+    assert cells[0][2:] == cells[1][2:]  # the optimum's rank, tau and seed resampling alike
+
+    argv[argv.index("optimum")] = "search"
+    argv += ["--search-methods", "local_search"]
+    assert any_space.main(argv) == 0
+    from nasperf.search.study import read_search_study
+
+    hist = read_search_study(err_dir / "out" / "search" / "my_chain")
+    np.testing.assert_allclose(hist["value"], -errs.loc[hist["arch"], "val_err"])
+    best = errs["val_err"].idxmin()
+    # each search stops at the lowest error (60 queries of 729 chains suffice here)
+    assert (hist.groupby("seed")["arch"].last() == best).all() and hist["seed"].nunique() == 3
+    assert "table.csv minimises val_err: the values searched and reported are -val_err" in (
+        capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize(
     ("replicates", "message"),
     [(["val_acc"], "none of them target"), (["s0", "s0"], "distinct"), ([1], "list of strings")],

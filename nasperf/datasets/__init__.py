@@ -4,7 +4,8 @@
   CIFAR-10, CIFAR-100, ImageNet16-120; TransNAS-Bench-101 micro and macro on 7 Taskonomy
   tasks) indexed by architecture text, with fidelities; :func:`benchmark_metadata`: each
   table's target metric, direction, size and side information.
-* :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data.
+* :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data;
+  :func:`target_sign`: whether their target is maximised or (a loss) minimised.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
 * :func:`load_graph`: the Cora and CiteSeer graphs for zero-cost proxies of graph networks.
@@ -51,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LearningCurves,
         as_learning_curves,
     )
+    from .direction import looks_minimised, negate_columns, target_sign
     from .graphs import GRAPH_FILES, load_graph, read_graph_npz
     from .images import (
         IMAGE_STATS,
@@ -136,6 +138,8 @@ _LAZY: dict[str, str] = {
     "load_image_set": "images",
     "load_target": "benchmark",
     "load_zero_cost": "zero_cost_tables",
+    "looks_minimised": "direction",
+    "negate_columns": "direction",
     "normalize_images": "images",
     "packaged_files": "package_data",
     "read_architecture_csv": "readers",
@@ -146,6 +150,7 @@ _LAZY: dict[str, str] = {
     "read_images": "images",
     "read_naslib_zc": "readers",
     "register_benchmark": "benchmark",
+    "target_sign": "direction",
     "zero_cost_settings": "zero_cost_tables",
 }
 _SUBMODULES = ("nb301_surrogate", "lcbench_surrogate")
@@ -204,6 +209,8 @@ __all__ = [
     "load_image_set",
     "load_target",
     "load_zero_cost",
+    "looks_minimised",
+    "negate_columns",
     "normalize_images",
     "packaged_files",
     "read_architecture_csv",
@@ -214,5 +221,6 @@ __all__ = [
     "read_images",
     "read_naslib_zc",
     "register_benchmark",
+    "target_sign",
     "zero_cost_settings",
 ]

@@ -31,11 +31,15 @@ Keys (all optional except ``predictors``)
 ``data``
     Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
     format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
-    dataset, name, cost_column, fidelities: {budget: [columns]}}``. ``dataset`` (e.g.
+    dataset, name, cost_column, fidelities: {budget: [columns]}, maximize}``. ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
     source in results and plots; ``cost_column`` holds each architecture's training
-    seconds (the time axis' training cost).
+    seconds (the time axis' training cost). ``maximize: false`` says the target is a loss,
+    an error or a latency: nasperf then reads minus the target and minus its budgets'
+    columns, so that "higher is better" holds everywhere (precision@k, NDCG, the rows'
+    ``target`` reads ``-val_loss``); a target whose name reads like one (``val_loss``,
+    ``top1_err``, ``latency_ms``) without ``maximize`` is a :class:`ConfigError`.
 ``predictors``
     Registered names, or ``{name, label, params, zero_cost, optional}`` mappings
     (``zero_cost: true`` also hands the zero-cost table to a predictor that does not require
@@ -168,6 +172,7 @@ _DATA_KEYS = {
     "name",
     "cost_column",
     "fidelities",
+    "maximize",
 }
 _METRIC_KEYS = {"ks", "nan_policy"}
 _NAN_POLICIES = ("worst", "raise", "omit")
@@ -387,7 +392,7 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     if unknown:
         raise ConfigError(f"{key}: unknown key(s) {unknown}; valid: {sorted(_DATA_KEYS)}")
     for k, v in item.items():
-        if k != "fidelities" and v is not None and not isinstance(v, str):
+        if k not in ("fidelities", "maximize") and v is not None and not isinstance(v, str):
             raise ConfigError(f"{key}.{k}: expected a string, got {v!r}")
     if "path" not in item:
         raise ConfigError(f"{key}.path: the table's file is required")
@@ -426,7 +431,13 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
                 f"{key}.fidelities.{budget}: the target column {target!r} cannot be a "
                 "learning-curve column (the label would become a feature)"
             )
-    return {
+    from nasperf.datasets.direction import target_sign
+
+    try:
+        sign = target_sign(target, item.get("maximize"), where=f"{key}.maximize")
+    except (TypeError, ValueError) as err:
+        raise ConfigError(str(err)) from None
+    out = {
         "path": str(path),
         "sha256": _file_sha256(path),
         "format": fmt,
@@ -441,6 +452,9 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
         "cost_column": item.get("cost_column"),
         "fidelities": {str(k): list(v) for k, v in fids.items()},
     }
+    if sign < 0:  # only where set, so that existing configurations keep their digest
+        out["maximize"] = False
+    return out
 
 
 def parse_config(

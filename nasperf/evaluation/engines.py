@@ -181,8 +181,15 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 raise TrialError(
                     f"{data['path']}: no column {col!r}; columns: {list(table.columns)}"
                 )
+        minimised = data.get("maximize") is False
+        if minimised:  # a loss: minus it and minus its curves, so higher is better throughout
+            from nasperf.datasets.direction import negate_columns
+
+            curve_cols = [c for cols in data.get("fidelities", {}).values() for c in cols]
+            table = negate_columns(table, [data["target"], *curve_cols])
         info = {
             "target": data["target"],
+            "target_label": f"-{data['target']}" if minimised else data["target"],
             "fidelities": data.get("fidelities", {}),
             "target_epochs": None,
             "budget_epochs": {},
@@ -451,7 +458,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         "benchmark": trial.get("benchmark"),
         "dataset": trial["dataset"],
         "data_path": None if trial.get("data") is None else trial["data"]["path"],
-        "target": target,
+        "target": info.get("target_label", target),
         "predictor": trial["predictor"],
         "label": trial["label"],
         "params": json.dumps(trial.get("params") or {}, sort_keys=True),

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf._argparse import ArgumentParser
+from nasperf._argparse import ArgumentParser, add_direction_flags
 from nasperf._claims import wait_note
 
 from .config import (
@@ -542,6 +542,7 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     )
     p.add_argument("--space", help="search space of --data")
     p.add_argument("--data-target", metavar="COLUMN", help="target column of --data")
+    add_direction_flags(p, "--data-target", prefix="data-", dest="data_maximize")
     p.add_argument(
         "--data-dataset",
         metavar="NAME",
@@ -588,6 +589,20 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
         ):
             if value:
                 data[key] = value
+        if args.data_maximize is not None:
+            data["maximize"] = args.data_maximize
+        elif args.data_target:  # the error names the flags, not the config key
+            from nasperf.datasets.direction import target_sign
+
+            try:
+                target_sign(
+                    args.data_target,
+                    None,
+                    where="--data-target",
+                    spelling=("--data-minimize", "--data-maximize"),
+                )
+            except ValueError as err:
+                raise ConfigError(str(err)) from None
         over["data"] = data
     if args.config:
         config = load_config(args.config, dict(over), quick=args.quick)

@@ -57,6 +57,11 @@ class Objective(ABC):
     fidelities: tuple[str, ...]
     name: str = ""
     cost_unit: str = "s"
+    #: False where the objective's values are minus a quantity to minimise (a loss): the
+    #: optimizers always maximise the values, and the run's notes say what they are.
+    maximize: bool = True
+    #: What the values are (``-val_loss`` where minimised); empty: not said.
+    value_name: str = ""
     #: Whether the fidelities are points of one training run, so that training to a higher
     #: fidelity can continue from a lower one (charged the difference of their costs).
     continues: bool = False
@@ -146,11 +151,26 @@ class TableObjective(Objective):
         Whether architectures that build the same network (equal ``space.hash``) share one
         result (see :attr:`Objective.one_result_per_network`); None (default): read from
         the table, on first use.
+    maximize : bool or None
+        False: the columns are a loss, an error or a latency, and the objective's values
+        are minus them (searches maximise; the history's values, the optimum's value and
+        :meth:`table_values` are then negated, and the run's notes say so). None (default):
+        maximised, unless a column's name reads like a quantity to minimise (``val_loss``,
+        ``top1_err``, ``latency_ms``: :func:`nasperf.datasets.looks_minimised`), which is
+        a ``ValueError`` asking to say which.
+
+    Attributes
+    ----------
+    maximize : bool
+        As resolved.
+    value_name : str
+        What the values are: the full fidelity's column, or ``-column`` when minimised.
 
     Examples
     --------
     >>> obj = TableObjective(table, "my_space", "val_acc")                  # no cost column
     >>> obj = TableObjective(table, space, {"full": "acc"}, cost_column="train_s")
+    >>> obj = TableObjective(table, space, "val_loss", maximize=False)      # values: -loss
     """
 
     def __init__(
@@ -165,7 +185,9 @@ class TableObjective(Objective):
         continues: bool = False,
         validate: bool = True,
         one_result_per_network: bool | None = None,
+        maximize: bool | None = None,
     ) -> None:
+        from nasperf.datasets.direction import target_sign
         from nasperf.encodings import resolve_space
 
         self.space = resolve_space(space)
@@ -192,12 +214,21 @@ class TableObjective(Objective):
             )
         if len(table) == 0:
             raise ValueError(f"{name}: the table has no rows")
+        sign = target_sign(
+            list(columns.values()),
+            maximize,
+            where=f"{name}: maximize",
+            spelling=("maximize=False", "maximize=True"),
+        )
+        self.maximize = sign > 0
         self.fidelities = tuple(columns)
         self.cost_unit = "s" if cost_column is not None else "query"
         self._columns = dict(columns)
+        full_column = self._columns[self.fidelities[-1]]
+        self.value_name = full_column if self.maximize else f"-{full_column}"
         self._epochs = dict(epochs or {})
         self._values = {
-            f: pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64)
+            f: sign * pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64)
             for f, c in columns.items()
         }
         if not np.isfinite(self._values[self.full]).any():
@@ -234,10 +265,12 @@ class TableObjective(Objective):
         cost: str | None = None,
         arch_column: str = "arch",
         name: str | None = None,
+        maximize: bool | None = None,
     ) -> TableObjective:
         """The objective of a CSV (``.csv``, ``.csv.gz``) or parquet file: one row per
         architecture, its text in ``arch_column``, its value in ``target`` (higher is
-        better), optionally its training seconds in ``cost``."""
+        better, or a loss with ``maximize=False``), optionally its training seconds in
+        ``cost``."""
         from pathlib import Path
 
         path = Path(path)
@@ -256,7 +289,9 @@ class TableObjective(Objective):
                 f"{path}: no architecture column {arch_column!r}; it has {list(table.columns)}"
             )
         table = table.set_index(arch_column)
-        return cls(table, space, target, cost_column=cost, name=name or path.name)
+        return cls(
+            table, space, target, cost_column=cost, name=name or path.name, maximize=maximize
+        )
 
     @classmethod
     def from_benchmark(
@@ -277,6 +312,7 @@ class TableObjective(Objective):
             epochs={f.name: f.epochs for f in fids if f.epochs},
             name=f"{bench.name}/{bench.resolve_dataset(dataset)}",
             validate=False,
+            maximize=True,  # packaged benchmarks store higher-is-better values
         )
 
     def epochs(self, fidelity: str | None = None) -> int | None:

@@ -249,6 +249,12 @@ def run(
             f"{objective.name} has no recorded training cost: every query costs 1 unit and "
             "simulated time counts queries",
         )
+    if not objective.maximize:
+        notes.insert(
+            0,
+            f"{objective.name} minimises {objective.value_name.removeprefix('-')}: the values "
+            f"searched and reported are {objective.value_name}",
+        )
     history.attrs = {
         "optimizer": optimizer.name,
         "params": optimizer.get_params(),

@@ -106,6 +106,8 @@ def search_trials(
     arch_column: str = "arch",
     imports: Sequence[str] = (),
     stop_at_optimum: bool = False,
+    maximize: bool | None = None,
+    spelling: tuple[str, str] = ("maximize=False", "maximize=True"),
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -129,6 +131,12 @@ def search_trials(
         Modules imported first (where user spaces register), in every worker.
     stop_at_optimum : bool
         End each search once it finds the optimum (see :func:`~nasperf.search.run`).
+    maximize : bool or None
+        With ``data``: False when ``target`` is a loss, an error or a latency (the searches
+        maximise minus it; :class:`TableObjective`'s ``maximize``). None: maximised, unless
+        the column's name reads like a quantity to minimise, which is a ``ValueError``.
+    spelling : (str, str)
+        How that error writes the two choices (the command line passes its flags).
     """
     from nasperf.evaluation.config import _file_sha256, trial_hash
 
@@ -153,6 +161,9 @@ def search_trials(
     if data is not None:
         if space is None or target is None:
             raise ValueError("a search over a table (data) needs its space and target column")
+        from nasperf.datasets.direction import target_sign
+
+        sign = target_sign(target, maximize, where="maximize", spelling=spelling)
         path = Path(data).expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"no such table file: {path}")
@@ -166,9 +177,11 @@ def search_trials(
             "cost": cost,
             "arch_column": arch_column,
         }
+        if sign < 0:  # only where set: the hashes of earlier trials stay the same
+            source["maximize"] = False
         _trial_objective(source)  # a bad table fails here, once, naming the problem
-    elif target is not None or cost is not None:
-        raise ValueError("target / cost name columns of a table: give data as well")
+    elif target is not None or cost is not None or maximize is not None:
+        raise ValueError("target / cost / maximize describe a table: give data as well")
     elif space is not None:
         source["space"] = space
         _trial_objective(source)
@@ -215,7 +228,16 @@ def _trial_objective(trial: Mapping[str, Any]):
         import_user_module(module)
     key = tuple(
         str(trial.get(k))
-        for k in ("benchmark", "dataset", "space", "data", "data_sha256", "target", "cost")
+        for k in (
+            "benchmark",
+            "dataset",
+            "space",
+            "data",
+            "data_sha256",
+            "target",
+            "cost",
+            "maximize",
+        )
     )
     if key not in _OBJECTIVES:
         if trial.get("data"):
@@ -232,6 +254,8 @@ def _trial_objective(trial: Mapping[str, Any]):
                 trial["target"],
                 cost=trial.get("cost"),
                 arch_column=trial.get("arch_column") or "arch",
+                # checked by search_trials: a target it let through as maximised stays so
+                maximize=trial.get("maximize", True),
             )
         else:
             obj = get_objective(trial["benchmark"], trial["dataset"])
@@ -914,7 +938,8 @@ random search and regularized evolution, best value after 100 / 300 queries).
 Your own space: register it in a module (SPACES.register, see docs/custom_space.md), give
 its table (one row per architecture: its text in column "arch", the value to maximise, and
 optionally the training seconds; without --cost every query costs one unit) and import the
-module with --import (imported in every worker).
+module with --import (imported in every worker). A loss, an error or a latency as --target
+needs --minimize (the report's values are then minus the column).
 
 Without --out the folder is searches/<benchmark>-<dataset>-<digest of the searches>, so
 the same command resumes. In summary.csv an empty cell is a target not reached within the
@@ -957,7 +982,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
-    from nasperf._argparse import ArgumentParser, fail
+    from nasperf._argparse import ArgumentParser, add_direction_flags, fail
     from nasperf._imports import add_import_option
 
     from .base import OPTIMIZERS, available
@@ -977,7 +1002,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     )
     p.add_argument("--space", help="registered search space (required with --data)")
     p.add_argument("--data", metavar="FILE", help="your table (.csv, .csv.gz, .parquet)")
-    p.add_argument("--target", metavar="COLUMN", help="value column of --data (maximised)")
+    p.add_argument(
+        "--target", metavar="COLUMN", help="value column of --data (maximised; see --minimize)"
+    )
+    flags = add_direction_flags(p, "--target")
     p.add_argument("--cost", metavar="COLUMN", help="training-seconds column of --data")
     p.add_argument(
         "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
@@ -1031,6 +1059,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             cost=args.cost,
             arch_column=args.arch_column,
             imports=args.imports,
+            maximize=args.maximize,
+            spelling=flags,
         )
         if args.workers < 1:
             raise ValueError(f"--workers must be at least 1, got {args.workers}")

@@ -108,6 +108,71 @@ def test_user_proxy_table_and_csv_data(tmp_path):
     assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
 
 
+def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):
+    """``data: {target: err, maximize: false}`` scores exactly as the same table holding
+    minus the error as a higher-is-better column (precision@k and NDCG included), its curve
+    columns negated alike; a loss-named target without ``maximize`` is refused, naming it."""
+    from nasperf.evaluation.config import ConfigError
+
+    table = load_benchmark("nb201", "cifar10").iloc[:300]
+    csv = tmp_path / "errs.csv"
+    pd.DataFrame(
+        {
+            "arch": table.index,
+            "err": 100.0 - table["val_acc_200ep"],
+            "err_12ep": 100.0 - table["val_acc_12ep"],
+            "score": table["val_acc_200ep"] - 100.0,
+            "score_12ep": table["val_acc_12ep"] - 100.0,
+        }
+    ).to_csv(csv, index=False)
+    predictors = ["xgb", "test_last_column"]
+
+    def config(**data):
+        raw = tiny_config(predictors=predictors, seeds=1, train_sizes=[30], budgets=["12ep"])
+        del raw["spaces"], raw["datasets"]
+        raw["data"] = {"path": str(csv), "space": "nb201", "name": "errs", **data}
+        return parse_config(raw)
+
+    with registered(test_last_column=LastColumnPredictor):
+        with pytest.raises(ConfigError, match=r"data\[0\]\.maximize: the target 'err' looks"):
+            config(target="err", fidelities={"12ep": ["err_12ep"]})
+        low = run_study(
+            config(target="err", maximize=False, fidelities={"12ep": ["err_12ep"]}),
+            tmp_path / "low",
+        ).table
+        high = run_study(
+            config(target="score", fidelities={"12ep": ["score_12ep"]}), tmp_path / "high"
+        ).table
+    assert sorted(low["target"]) == ["-err", "-err"] and set(high["target"]) == {"score"}
+    metrics = ["kendall_tau", "spearman", "pearson", "ndcg@10", "precision@10"]
+    metrics = [m for m in metrics if m in low.columns]
+    assert len(metrics) >= 4
+    for frame in (low, high):
+        frame.sort_values("predictor", inplace=True)
+    np.testing.assert_allclose(
+        low[metrics].to_numpy(float), high[metrics].to_numpy(float), rtol=0, atol=1e-12
+    )
+    # the curve predictor ranks by the negated 12-epoch error: its tau is the two
+    # fidelities' own
+    split = make_split(table.index, 0, test_size=50, seed=0)
+    test = list(split.test)
+    curve_row = low[low["predictor"] == "test_last_column"].iloc[0]
+    assert curve_row["kendall_tau"] == pytest.approx(
+        kendall_tau(table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]), abs=1e-12
+    )
+    # the command line names its own flags; --data-minimize gives the same rows as the YAML
+    argv = ["--data", str(csv), "--space", "nb201", "--data-target", "err", "--predictors"]
+    argv += ["xgb", "--seeds", "1", "--train-sizes", "30", "--test-size", "50", "--no-plots"]
+    assert main([*argv, "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "--data-target: the target 'err' looks like a quantity to minimise" in err
+    assert "--data-minimize ranks and searches by -err, --data-maximize keeps" in err
+    assert main([*argv, "--data-minimize", "--no-progress", "--out", str(tmp_path / "c")]) == 0
+    cli_row = read_results(tmp_path / "c").iloc[0]
+    xgb_row = low[low["predictor"] == "xgb"].iloc[0]
+    assert cli_row["target"] == "-err" and cli_row["kendall_tau"] == xgb_row["kendall_tau"]
+
+
 def test_study_resumes_and_is_deterministic(tmp_path):
     config = parse_config(tiny_config())
     first = run_study(config, tmp_path / "a")

@@ -1,0 +1,55 @@
+"""Which way a user's target goes: the name check and the sign."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasperf.datasets import looks_minimised, negate_columns, target_sign
+
+
+@pytest.mark.parametrize(
+    ("column", "word"),
+    [
+        ("val_loss", "loss"),
+        ("train-losses", "losses"),
+        ("top1_err", "err"),
+        ("test-error-rate", "error"),
+        ("latency_ms", "latency"),
+        ("RMSE", "RMSE"),
+        ("valid_nll", "nll"),
+        ("loss2", "loss"),  # digits separate words
+        ("val_acc", None),
+        ("val_accuracy", None),
+        ("terror", None),  # a word that merely contains one
+        ("errand_count", None),
+        ("flossing", None),
+    ],
+)
+def test_looks_minimised_matches_whole_words(column, word) -> None:
+    assert looks_minimised(column) == word
+
+
+def test_target_sign() -> None:
+    assert target_sign("val_acc", None, where="w") == 1.0
+    assert target_sign("val_acc", False, where="w") == -1.0  # the user's word counts
+    assert target_sign("val_loss", False, where="w") == -1.0
+    assert target_sign("val_loss", True, where="w") == 1.0
+    assert target_sign(["acc_12ep", "acc"], np.bool_(False), where="w") == -1.0
+    with pytest.raises(ValueError, match=r"^data\[0\]\.maximize: the target 'val_loss' looks"):
+        target_sign("val_loss", None, where="data[0].maximize")
+    # a cheaper fidelity named like a loss is refused too
+    with pytest.raises(ValueError, match=r"'loss_12ep'.*--minimize ranks and searches by"):
+        target_sign(["loss_12ep", "score"], None, where="w", spelling=("--minimize", "--max"))
+    with pytest.raises(TypeError, match=r"w: expected true, false or null, got 'no'"):
+        target_sign("val_acc", "no", where="w")
+    with pytest.raises(TypeError, match="got 0"):
+        target_sign("val_acc", 0, where="w")  # 0 is not False: say it
+
+
+def test_negate_columns_copies_and_negates_only_the_named() -> None:
+    table = pd.DataFrame({"loss": [0.5, 1.25], "secs": [3, 4]}, index=["a", "b"])
+    out = negate_columns(table, ["loss", "loss"])
+    assert out["loss"].tolist() == [-0.5, -1.25] and out["secs"].tolist() == [3, 4]
+    assert table["loss"].tolist() == [0.5, 1.25]  # the caller's table is untouched

@@ -434,6 +434,15 @@ def _chain8_table():
     return chain8_table()
 
 
+def _vardepth_table(columns: tuple[str, ...] = ("val_acc",)) -> Callable:
+    def table():
+        from tests.search.user_spaces import vardepth_table
+
+        return vardepth_table()[list(columns)]
+
+    return table
+
+
 def _has_module(name: str) -> bool:
     import importlib.util
 
@@ -501,6 +510,20 @@ SEARCH_CASES: dict[str, SearchCase] = {
             space="user_chain8",
             imports=(USER_SPACES,),
             table=_chain8_table,
+        ),
+        *(
+            SearchCase(
+                name,
+                f"synthetic, 3 stages of 1-3 layers; {cells}",
+                space=f"user_{name}",
+                imports=(USER_SPACES,),
+                table=_vardepth_table(),
+                replicates=_vardepth_table(("s0", "s1", "s2")),
+            )
+            for name, cells in (
+                ("vardepth", "one cell of 3-9 layers"),
+                ("vardepth_stages", "one cell per stage"),
+            )
         ),
     )
 }

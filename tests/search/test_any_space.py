@@ -578,3 +578,41 @@ def test_the_nopool_user_space_holds_exactly_its_table():
     assert len(space.neighbors(arch)) == 6 * 3
     with pytest.raises(InvalidArchitectureError, match="avg_pool_3x3"):
         space.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+
+
+def test_the_variable_depth_spaces_views_and_table() -> None:
+    """``user_vardepth`` and ``user_vardepth_stages``: one space, two cell views. Both
+    enumerate the 2,744 networks; parse / to_string round-trip; neighbours are one kernel
+    change, one layer added or the last one dropped, and symmetric. In the one-cell view
+    the first layer of the last stage moves with the depths before it; in the per-stage
+    view it is always node 1 of cell 2. The synthetic table's target is its seeds' mean."""
+    from .user_spaces import VarDepthSpace, VarDepthStagesSpace, vardepth_table
+
+    one, per_stage = VarDepthSpace(), VarDepthStagesSpace()
+    archs = list(one.enumerate())
+    texts = [one.to_string(a) for a in archs]
+    assert len(set(texts)) == one.size == 2744
+    assert all(one.parse(t) == a for t, a in zip(texts[::97], archs[::97], strict=True))
+    arch = one.parse("3,5|5|3,3,5")
+    nbs = {one.to_string(n) for n in one.neighbors(arch)}
+    assert nbs == {
+        "5,5|5|3,3,5", "3,3|5|3,3,5", "3,5,3|5|3,3,5", "3,5,5|5|3,3,5", "3|5|3,3,5",
+        "3,5|3|3,3,5", "3,5|5,3|3,3,5", "3,5|5,5|3,3,5",
+        "3,5|5|5,3,5", "3,5|5|3,5,5", "3,5|5|3,3,3", "3,5|5|3,3",
+    }  # fmt: skip
+    assert all(arch in one.neighbors(n) for n in one.neighbors(arch))
+    for text in ("3,5|5", "3,7|5|3", "3|5|3,3,3,3", "a|b|c", 35):
+        with pytest.raises(InvalidArchitectureError):
+            one.parse(text)
+    shallow, deep = one.parse("3|3|5"), one.parse("3,3,3|3,3,3|5")
+    assert one.cells(shallow)[0].ops[3] == "k5" and one.cells(deep)[0].ops[7] == "k5"
+    assert [c.ops[1] for c in per_stage.cells(shallow)] == ["k3", "k3", "k5"]
+    assert [c.ops[1] for c in per_stage.cells(deep)] == ["k3", "k3", "k5"]
+    net = one.build_network(deep, "cifar10")
+    import torch
+
+    assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    table = vardepth_table()
+    assert list(table.columns) == ["val_acc", "s0", "s1", "s2"] and len(table) == 2744
+    np.testing.assert_allclose(table["val_acc"], table[["s0", "s1", "s2"]].mean(axis=1))
+    assert set(table.index) == set(texts)

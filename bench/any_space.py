@@ -258,6 +258,16 @@ def macro_case() -> Case:
     )
 
 
+def _vardepth_case(name: str, note: str) -> Callable[[], Case]:
+    def case() -> Case:
+        from tests.search.user_spaces import vardepth_table
+
+        space = nasperf.get_space(f"user_{name}")  # registered by the import above
+        return Case(name, space, vardepth_table()[["val_acc"]], "val_acc", note=note)
+
+    return case
+
+
 #: The spaces measured, in order. Append a factory to add one (TransNAS-Bench-101,
 #: NAS-Bench-Graph, ...): the sections below need nothing else.
 CASES: dict[str, Callable[[], Case]] = {
@@ -265,6 +275,8 @@ CASES: dict[str, Callable[[], Case]] = {
     "nb201_user": nb201_user_case,
     "nb201_nopool_in16": nb201_nopool_case,
     "macro": macro_case,
+    "vardepth": _vardepth_case("vardepth", "2,744 networks, one cell of 3-9 layers"),
+    "vardepth_stages": _vardepth_case("vardepth_stages", "the same, one cell per stage"),
 }
 
 

@@ -111,7 +111,14 @@ class GATESPredictor(GraphPredictor):
         self.random_state = random_state
 
     def _make_network(self):
-        enc = make_encoder("gates", self.n_node_features_, self.hidden, self.n_layers, 0.0)
+        enc = make_encoder(
+            "gates",
+            self.n_node_features_,
+            self.hidden,
+            self.n_layers,
+            0.0,
+            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
+        )
         return GraphRegressor(enc, self.n_extra_, self.mlp_hidden, self.dropout)
 
     def _fit(self, X: Any, y: np.ndarray) -> None:

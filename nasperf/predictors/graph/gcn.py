@@ -114,7 +114,12 @@ class GCNPredictor(GraphPredictor):
 
     def _make_network(self):
         enc = make_encoder(
-            self._encoder_kind, self.n_node_features_, self.hidden, self.n_layers, self.dropout
+            self._encoder_kind,
+            self.n_node_features_,
+            self.hidden,
+            self.n_layers,
+            self.dropout,
+            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
         )
         return GraphRegressor(enc, self.n_extra_, self.mlp_hidden, self.dropout)
 

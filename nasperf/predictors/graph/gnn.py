@@ -64,6 +64,8 @@ class GraphBatch:
     mask: torch.Tensor  # (B, n_max) bool, real nodes
     depth: torch.Tensor  # (B, n_max) long, longest-path depth from the sources
     extra: torch.Tensor | None  # (B, n_extra)
+    #: (B, n_max) long: the cell of each node (0 for padding); None: one cell
+    cell: torch.Tensor | None = None
 
 
 class _Packed:
@@ -72,7 +74,9 @@ class _Packed:
 
     def __init__(self, X: GraphInput, extra: np.ndarray | None, device: torch.device) -> None:
         if X.batch is not None:
-            self.x, self.adj, self.mask = dense_from_graph_batch(X.batch, X.n_node_labels)
+            self.x, self.adj, self.mask, self.cell = dense_from_graph_batch(
+                X.batch, X.n_node_labels
+            )
         else:
             from torch_geometric.data import Batch
             from torch_geometric.utils import to_dense_adj, to_dense_batch
@@ -82,12 +86,19 @@ class _Packed:
                 [type(g)(x=g.x, edge_index=g.edge_index, num_nodes=g.num_nodes) for g in graphs]
             )
             self.x, self.mask = to_dense_batch(big.x, big.batch, batch_size=len(graphs))
+            cells = [
+                g.cell if getattr(g, "cell", None) is not None else torch.zeros(g.num_nodes)
+                for g in graphs
+            ]
+            self.cell, _ = to_dense_batch(
+                torch.cat(cells).long(), big.batch, batch_size=len(graphs)
+            )
             n_max = self.x.shape[1]
             self.adj = to_dense_adj(big.edge_index, big.batch, max_num_nodes=n_max)
             self.adj = (self.adj > 0).float()
         self.depth = topological_depth(self.adj)
-        self.x, self.adj, self.mask, self.depth = (
-            t.to(device) for t in (self.x, self.adj, self.mask, self.depth)
+        self.x, self.adj, self.mask, self.depth, self.cell = (
+            t.to(device) for t in (self.x, self.adj, self.mask, self.depth, self.cell)
         )
         self.n_graphs = len(X)
         self.extra = None if extra is None else torch.as_tensor(extra, dtype=torch.float32)
@@ -97,10 +108,12 @@ class _Packed:
 
     def select(self, idx: torch.Tensor | None = None) -> GraphBatch:
         if idx is None:
-            return GraphBatch(self.x, self.adj, self.mask, self.depth, self.extra)
+            return GraphBatch(self.x, self.adj, self.mask, self.depth, self.extra, self.cell)
         idx = idx.to(self.device)
         extra = None if self.extra is None else self.extra[idx]
-        return GraphBatch(self.x[idx], self.adj[idx], self.mask[idx], self.depth[idx], extra)
+        return GraphBatch(
+            self.x[idx], self.adj[idx], self.mask[idx], self.depth[idx], extra, self.cell[idx]
+        )
 
 
 def dense_from_graph_batch(
@@ -124,6 +137,8 @@ def dense_from_graph_batch(
     -------
     x : float32 ``(N, m, n_node_labels)``, adj : float32 ``(N, m, m)``, mask : bool ``(N, m)``
         ``m`` is the largest node count in the batch.
+    cell : int64 ``(N, m)``
+        The cell of each node (0 for padding).
     """
     ops = np.asarray(batch.ops)
     N, C, n = ops.shape
@@ -142,10 +157,12 @@ def dense_from_graph_batch(
     x *= mask[..., None]
     adj = block[rows[:, :, None], order[:, :, None], order[:, None, :]]
     adj &= mask[:, :, None] & mask[:, None, :]
+    cell = np.where(mask, order // n, 0).astype(np.int64)
     return (
         torch.from_numpy(x),
         torch.from_numpy(adj.astype(np.float32)),
         torch.from_numpy(mask),
+        torch.from_numpy(cell),
     )
 
 
@@ -172,11 +189,25 @@ def _sum_pool(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (h * mask.to(h.dtype)[..., None]).sum(1)
 
 
+def _cell_pool(
+    pool, h: torch.Tensor, mask: torch.Tensor, b: GraphBatch, n_cells: int
+) -> torch.Tensor:
+    """``pool`` of each cell's nodes of ``mask``, concatenated cell after cell: a network's
+    cells (DARTS's normal and reduction cell, a macro space's stages) are told apart, as
+    GATES concatenates its two DARTS cell embeddings. One cell: ``pool(h, mask)``."""
+    if n_cells == 1 or b.cell is None:
+        return pool(h, mask)
+    return torch.cat([pool(h, mask & (b.cell == c)) for c in range(n_cells)], dim=1)
+
+
 # ---------------------------------------------------------------- encoders
 class GCNEncoder(nn.Module):
-    """GCN layers (Kipf & Welling) over both edge directions, then global mean pooling."""
+    """GCN layers (Kipf & Welling) over both edge directions, then global mean pooling
+    (per cell, concatenated, where a network has several)."""
 
-    def __init__(self, in_dim: int, hidden: int, n_layers: int, dropout: float) -> None:
+    def __init__(
+        self, in_dim: int, hidden: int, n_layers: int, dropout: float, n_cells: int = 1
+    ) -> None:
         super().__init__()
         from torch_geometric.nn import DenseGCNConv
 
@@ -185,7 +216,8 @@ class GCNEncoder(nn.Module):
             DenseGCNConv(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True)
         )
         self.dropout = dropout
-        self.out_dim = hidden
+        self.n_cells = n_cells
+        self.out_dim = hidden * n_cells
 
     def forward(self, b: GraphBatch) -> torch.Tensor:
         adj = b.adj + b.adj.transpose(1, 2)
@@ -193,14 +225,17 @@ class GCNEncoder(nn.Module):
         for conv in self.convs:
             h = torch.relu(conv(h, adj, b.mask))
             h = nn.functional.dropout(h, self.dropout, self.training)
-        return _mean_pool(h, b.mask)
+        return _cell_pool(_mean_pool, h, b.mask, b, self.n_cells)
 
 
 class GINEncoder(nn.Module):
     """GIN layers (Xu et al.) over both edge directions; readout: the sum-pooled node
-    states of every layer, concatenated (as in the GIN paper)."""
+    states of every layer, concatenated (as in the GIN paper), per cell where a network
+    has several."""
 
-    def __init__(self, in_dim: int, hidden: int, n_layers: int, dropout: float) -> None:
+    def __init__(
+        self, in_dim: int, hidden: int, n_layers: int, dropout: float, n_cells: int = 1
+    ) -> None:
         super().__init__()
         from torch_geometric.nn import DenseGINConv
 
@@ -213,7 +248,8 @@ class GINEncoder(nn.Module):
             for a, b in zip(dims[:-1], dims[1:], strict=True)
         )
         self.dropout = dropout
-        self.out_dim = hidden * n_layers
+        self.n_cells = n_cells
+        self.out_dim = hidden * n_layers * n_cells
 
     def forward(self, b: GraphBatch) -> torch.Tensor:
         adj = b.adj + b.adj.transpose(1, 2)
@@ -222,7 +258,7 @@ class GINEncoder(nn.Module):
         for conv in self.convs:
             h = torch.relu(conv(h, adj, b.mask))
             h = nn.functional.dropout(h, self.dropout, self.training)
-            pooled.append(_sum_pool(h, b.mask))
+            pooled.append(_cell_pool(_sum_pool, h, b.mask, b, self.n_cells))
         return torch.cat(pooled, dim=1)
 
 
@@ -232,9 +268,12 @@ class GatesEncoder(nn.Module):
     ``sigmoid(emb(op_v) W_g) * (sum_u h_u) W_x + h_v W_r`` (its operation is a soft gate on
     the information it receives, plus a residual of its previous state), nodes of equal
     depth together; layers repeat the pass. Readout: the mean state of the sink nodes (the
-    cell outputs)."""
+    cell outputs), per cell and concatenated where a network has several (GATES embeds
+    DARTS's normal and reduction cells separately)."""
 
-    def __init__(self, in_dim: int, hidden: int, n_layers: int, op_dim: int) -> None:
+    def __init__(
+        self, in_dim: int, hidden: int, n_layers: int, op_dim: int, n_cells: int = 1
+    ) -> None:
         super().__init__()
         self.op_embedding = nn.Linear(in_dim, op_dim, bias=False)
         self.info = nn.Linear(in_dim, hidden, bias=False)
@@ -245,7 +284,8 @@ class GatesEncoder(nn.Module):
         self.residuals = nn.ModuleList(
             nn.Linear(hidden, hidden, bias=False) for _ in range(n_layers)
         )
-        self.out_dim = hidden
+        self.n_cells = n_cells
+        self.out_dim = hidden * n_cells
 
     def forward(self, b: GraphBatch) -> torch.Tensor:
         max_depth = int(b.depth.max()) if b.depth.numel() else 0
@@ -263,16 +303,20 @@ class GatesEncoder(nn.Module):
                 out = torch.where((b.depth == level)[..., None], flow, out)
             h = torch.tanh(out)
         sink = (b.adj.sum(2) == 0) & (b.adj.sum(1) > 0) & b.mask
-        return _mean_pool(h, sink)
+        return _cell_pool(_mean_pool, h, sink, b, self.n_cells)
 
 
-def make_encoder(kind: str, in_dim: int, hidden: int, n_layers: int, dropout: float) -> nn.Module:
+def make_encoder(
+    kind: str, in_dim: int, hidden: int, n_layers: int, dropout: float, n_cells: int = 1
+) -> nn.Module:
+    """The graph encoder ``kind``; ``n_cells`` (the space's cells per network) sets how
+    many per-cell readouts its output concatenates."""
     if kind == "gcn":
-        return GCNEncoder(in_dim, hidden, n_layers, dropout)
+        return GCNEncoder(in_dim, hidden, n_layers, dropout, n_cells)
     if kind == "gin":
-        return GINEncoder(in_dim, hidden, n_layers, dropout)
+        return GINEncoder(in_dim, hidden, n_layers, dropout, n_cells)
     if kind == "gates":
-        return GatesEncoder(in_dim, hidden, n_layers, op_dim=hidden)
+        return GatesEncoder(in_dim, hidden, n_layers, op_dim=hidden, n_cells=n_cells)
     raise ValueError(f"unknown graph encoder {kind!r}")
 
 
@@ -357,6 +401,13 @@ class GraphPredictor(Predictor):
             X.n_node_labels if X.batch is not None else int(X.graphs[0].x.shape[1])
         )
         self.n_extra_ = 0 if X.extra is None else int(X.extra.shape[1])
+        if X.batch is not None:
+            self.n_cells_ = int(np.asarray(X.batch.ops).shape[1])
+        else:
+            self.n_cells_ = 1 + max(
+                (int(g.cell.max()) for g in X.graphs if getattr(g, "cell", None) is not None),
+                default=0,
+            )
         if X.extra is not None:
             self.extra_mean_ = X.extra.mean(axis=0)
             scale = X.extra.std(axis=0)

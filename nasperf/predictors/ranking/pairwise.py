@@ -158,7 +158,14 @@ class PairwisePredictor(GraphPredictor):
         self.random_state = random_state
 
     def _make_network(self):
-        enc = make_encoder("gin", self.n_node_features_, self.hidden, self.n_layers, 0.0)
+        enc = make_encoder(
+            "gin",
+            self.n_node_features_,
+            self.hidden,
+            self.n_layers,
+            0.0,
+            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
+        )
         return _Comparator(enc, self.n_extra_, self.hidden, self.dropout)
 
     @torch.no_grad()

@@ -260,10 +260,8 @@ def macro_case() -> Case:
 
 def _vardepth_case(name: str, note: str) -> Callable[[], Case]:
     def case() -> Case:
-        from tests.search.user_spaces import vardepth_table
-
-        space = nasperf.get_space(f"user_{name}")  # registered by the import above
-        return Case(name, space, vardepth_table()[["val_acc"]], "val_acc", note=note)
+        table = _vardepth_table()()  # its import registers the space
+        return Case(name, nasperf.get_space(f"user_{name}"), table, "val_acc", note=note)
 
     return case
 

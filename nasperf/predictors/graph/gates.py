@@ -12,7 +12,7 @@ from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from ..base import GRAPH_ENCODING, Predictor
-from .gnn import GraphPredictor, GraphRegressor, make_encoder, pairwise_hinge_loss
+from .gnn import GraphPredictor, GraphRegressor, pairwise_hinge_loss
 
 
 @PREDICTORS.register("gates")
@@ -111,14 +111,7 @@ class GATESPredictor(GraphPredictor):
         self.random_state = random_state
 
     def _make_network(self):
-        enc = make_encoder(
-            "gates",
-            self.n_node_features_,
-            self.hidden,
-            self.n_layers,
-            0.0,
-            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
-        )
+        enc = self._graph_encoder("gates", 0.0)
         return GraphRegressor(enc, self.n_extra_, self.mlp_hidden, self.dropout)
 
     def _fit(self, X: Any, y: np.ndarray) -> None:

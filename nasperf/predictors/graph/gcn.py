@@ -12,7 +12,7 @@ from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from ..base import GRAPH_ENCODING, Predictor
-from .gnn import GraphPredictor, GraphRegressor, make_encoder, mse_loss
+from .gnn import GraphPredictor, GraphRegressor, mse_loss
 
 
 @PREDICTORS.register("gcn")
@@ -113,14 +113,7 @@ class GCNPredictor(GraphPredictor):
         self.random_state = random_state
 
     def _make_network(self):
-        enc = make_encoder(
-            self._encoder_kind,
-            self.n_node_features_,
-            self.hidden,
-            self.n_layers,
-            self.dropout,
-            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
-        )
+        enc = self._graph_encoder(self._encoder_kind, self.dropout)
         return GraphRegressor(enc, self.n_extra_, self.mlp_hidden, self.dropout)
 
     def _fit(self, X: Any, y: np.ndarray) -> None:

@@ -190,14 +190,14 @@ def _sum_pool(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def _cell_pool(
-    pool, h: torch.Tensor, mask: torch.Tensor, b: GraphBatch, n_cells: int
+    pool, h: torch.Tensor, mask: torch.Tensor, cell: torch.Tensor | None, n_cells: int
 ) -> torch.Tensor:
     """``pool`` of each cell's nodes of ``mask``, concatenated cell after cell: a network's
     cells (DARTS's normal and reduction cell, a macro space's stages) are told apart, as
     GATES concatenates its two DARTS cell embeddings. One cell: ``pool(h, mask)``."""
-    if n_cells == 1 or b.cell is None:
+    if n_cells == 1 or cell is None:
         return pool(h, mask)
-    return torch.cat([pool(h, mask & (b.cell == c)) for c in range(n_cells)], dim=1)
+    return torch.cat([pool(h, mask & (cell == c)) for c in range(n_cells)], dim=1)
 
 
 # ---------------------------------------------------------------- encoders
@@ -225,7 +225,7 @@ class GCNEncoder(nn.Module):
         for conv in self.convs:
             h = torch.relu(conv(h, adj, b.mask))
             h = nn.functional.dropout(h, self.dropout, self.training)
-        return _cell_pool(_mean_pool, h, b.mask, b, self.n_cells)
+        return _cell_pool(_mean_pool, h, b.mask, b.cell, self.n_cells)
 
 
 class GINEncoder(nn.Module):
@@ -258,7 +258,7 @@ class GINEncoder(nn.Module):
         for conv in self.convs:
             h = torch.relu(conv(h, adj, b.mask))
             h = nn.functional.dropout(h, self.dropout, self.training)
-            pooled.append(_cell_pool(_sum_pool, h, b.mask, b, self.n_cells))
+            pooled.append(_cell_pool(_sum_pool, h, b.mask, b.cell, self.n_cells))
         return torch.cat(pooled, dim=1)
 
 
@@ -303,7 +303,7 @@ class GatesEncoder(nn.Module):
                 out = torch.where((b.depth == level)[..., None], flow, out)
             h = torch.tanh(out)
         sink = (b.adj.sum(2) == 0) & (b.adj.sum(1) > 0) & b.mask
-        return _cell_pool(_mean_pool, h, sink, b, self.n_cells)
+        return _cell_pool(_mean_pool, h, sink, b.cell, self.n_cells)
 
 
 def make_encoder(
@@ -446,6 +446,19 @@ class GraphPredictor(Predictor):
     # ------------------------------------------------------------ networks
     def _make_network(self) -> nn.Module:
         raise NotImplementedError
+
+    def _graph_encoder(self, kind: str, dropout: float) -> nn.Module:
+        """The encoder ``kind`` (:func:`make_encoder`) at this predictor's ``hidden`` /
+        ``n_layers``, with one readout per cell of the fitted networks (a file saved before
+        per-cell readouts has no ``n_cells_``: one cell, as it was fitted)."""
+        return make_encoder(
+            kind,
+            self.n_node_features_,
+            self.hidden,
+            self.n_layers,
+            dropout,
+            getattr(self, "n_cells_", 1),
+        )
 
     def _build_modules(self) -> None:
         # Fresh weights are drawn without touching the caller's global RNG state.

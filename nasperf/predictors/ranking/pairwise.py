@@ -15,7 +15,7 @@ from nasperf._constraints import Device
 
 from .. import PREDICTORS
 from ..base import GRAPH_ENCODING, Predictor
-from ..graph.gnn import GraphBatch, GraphPredictor, make_encoder
+from ..graph.gnn import GraphBatch, GraphPredictor
 
 
 class _Comparator(nn.Module):
@@ -158,14 +158,7 @@ class PairwisePredictor(GraphPredictor):
         self.random_state = random_state
 
     def _make_network(self):
-        enc = make_encoder(
-            "gin",
-            self.n_node_features_,
-            self.hidden,
-            self.n_layers,
-            0.0,
-            getattr(self, "n_cells_", 1),  # saved before per-cell readouts: one cell
-        )
+        enc = self._graph_encoder("gin", 0.0)
         return _Comparator(enc, self.n_extra_, self.hidden, self.dropout)
 
     @torch.no_grad()

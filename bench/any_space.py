@@ -918,7 +918,7 @@ def search_section(args: argparse.Namespace) -> str:
                 lo, hi = (r[f"optimum: found ci {k}"] for k in ("low", "high"))
                 mlo, mhi = (r[f"optimum: queries median ci {k}"] for k in ("low", "high"))
                 cells = [
-                    f"{r['optimum: found']} ({100 * lo:.0f}–{100 * hi:.0f} %)",
+                    f"{r['optimum: found']} ({100 * lo:.0f}–{100 * hi:.0f} %)" + study._repeated(r),
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
                     "-"
                     if not np.isfinite(mlo)  # too few seeds, or most never reached it
@@ -947,7 +947,9 @@ def search_section(args: argparse.Namespace) -> str:
         "budget (the IQR, worst and the upper end of the median's interval likewise). The "
         "confidence intervals are the share found's Wilson interval and the median's "
         "distribution-free one (order statistics; '-' with 5 seeds or fewer): where two "
-        "methods' intervals overlap widely, these seeds do not tell them apart. "
+        "methods' intervals overlap widely, these seeds do not tell them apart. 'k distinct "
+        "searches': the seeds repeated one another's queries (a deterministic method, or "
+        "the optimum within the fixed warm start), so the figures come from k searches. "
         "'Tied with the optimum' (where the case has each "
         "training seed's result): one of the networks that are the best in >= 1 % of seed "
         "resamplings (see the optimum section), which the benchmark's own seeds cannot tell "

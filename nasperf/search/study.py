@@ -38,6 +38,7 @@ __all__ = [
     "TARGETS",
     "FolderBusyError",
     "compare_searches",
+    "distinct_searches",
     "format_summary",
     "found_ci",
     "median_ci",
@@ -445,6 +446,26 @@ def random_search_queries(n: int, m: int) -> tuple[float, float]:
     return median, (n + 1) / (m + 1)
 
 
+def distinct_searches(histories: Sequence[pd.DataFrame]) -> int:
+    """How many of ``histories`` (one method's searches, one per seed) made different
+    queries: the number of distinct sequences of queried architectures (with their
+    fidelities; the values where a history has no ``arch`` column).
+
+    Seeds only vary what a method draws at random: a method whose every choice is
+    deterministic (a deterministic predictor with a greedy or UCB acquisition after a
+    zero-cost warm start, e.g. ``predictor_local_search`` with ``gp_wl``) repeats one search
+    whatever the seed, and so does any method that reaches the target within its fixed
+    first queries. The figures over seeds (and their intervals) still describe what the
+    seed changes, but they come from fewer searches than seeds: one, for a deterministic
+    method, which says nothing of how its result would vary with anything else."""
+    keys = set()
+    for h in histories:
+        cols = ["arch" if "arch" in h.columns else "value"]
+        cols += ["fidelity"] if "fidelity" in h.columns else []
+        keys.add(tuple(tuple(map(str, h[c].tolist())) for c in cols))
+    return len(keys)
+
+
 def _first_reach(h: pd.DataFrame, threshold: float) -> tuple[float, float]:
     hit = np.flatnonzero(h["best_value"].to_numpy() >= threshold - 1e-9)
     if not len(hit):
@@ -601,7 +622,9 @@ def summarize_search(
     Returns
     -------
     DataFrame
-        Columns per target ``T``: ``T: found`` (seeds that reached it / seeds), ``T:
+        ``method``, ``seeds``, ``distinct searches`` (:func:`distinct_searches`: fewer
+        than ``seeds`` where seeds repeated a search) and ``queries`` (the longest
+        search's), then columns per target ``T``: ``T: found`` (seeds that reached it / seeds), ``T:
         found ci low`` and ``T: found ci high`` (the share's Wilson interval), ``T: queries
         median``, ``T: queries median ci low`` and ``... ci high`` (the median's
         distribution-free interval: two methods whose intervals overlap widely are not told
@@ -633,6 +656,7 @@ def summarize_search(
         row: dict[str, Any] = {
             "method": label,
             "seeds": len(seeds),
+            "distinct searches": distinct_searches(seeds),
             "queries": int(max(h["query"].max() for h in seeds)),
         }
         for name, thr in thresholds.items():
@@ -668,7 +692,7 @@ def summarize_search(
             rs[f"{name}: time median (s)"] = med * mean_cost
         out = pd.concat([out, pd.DataFrame([rs])], ignore_index=True)
     # counts stay integers (the analytic row has no seeds: <NA>)
-    for col in ("seeds", "queries"):
+    for col in ("seeds", "distinct searches", "queries"):
         if col in out.columns:
             out[col] = out[col].astype("Int64")
     for name in thresholds:
@@ -736,13 +760,24 @@ def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def _repeated(row: pd.Series) -> str:
+    """`` (k distinct searches)`` where the seeds of a summary row repeated searches
+    (:func:`distinct_searches`), else ``""``."""
+    k, n = row.get("distinct searches"), row.get("seeds")
+    if k is None or n is None or pd.isna(k) or pd.isna(n) or int(k) >= int(n):
+        return ""
+    return f" ({int(k)} distinct search{'es' if int(k) != 1 else ''})"
+
+
 def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     """``summary`` (from :func:`summarize_search`) as a compact markdown table; with
     ``cost_unit="query"`` (an objective without recorded costs) the simulated time is in
     queries, not hours.
 
     Queries to a target read ``median [q25–q75], max``, then the median's confidence
-    interval (``-`` with too few seeds; the analytic random-search row is exact); a
+    interval (``-`` with too few seeds; the analytic random-search row is exact); where
+    seeds repeated one another's searches, the share found says how many searches were
+    distinct (``10/10 (1 distinct search)``: :func:`distinct_searches`); a
     statistic not reached within the budget of B queries reads ``>B``, the maximum ``not
     found in k`` (k seeds), and a target no seed reached ``not found``."""
     per_query = cost_unit == "query"
@@ -767,8 +802,8 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     for _, r in summary.iterrows():
         cells = [str(r["method"])]
         for t in targets:
-            cells.append(str(r[f"{t}: found"]))
             found = str(r[f"{t}: found"])
+            cells.append(found + _repeated(r))
             if found == "expected":
                 cells.append(f"{q(r[f'{t}: queries median'])} (mean {q(r[f'{t}: queries mean'])})")
                 cells.append("exact")

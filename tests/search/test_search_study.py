@@ -110,6 +110,8 @@ def _history(label: str, seed: int, values: list[float]) -> pd.DataFrame:
             "label": label,
             "seed": seed,
             "query": np.arange(1, len(values) + 1),
+            # each seed's own architectures (searches that repeat one another: test_repeated_searches)
+            "arch": [f"{label}-{seed}-{i}" for i in range(len(values))],
             "fidelity": "200ep",
             "value": values,
             "sim_time_s": 10.0 * np.arange(1, len(values) + 1),
@@ -285,6 +287,57 @@ def test_summary_text_and_csv_say_not_found_instead_of_never(tmp_path):
     assert rows["slow"]["optimum: queries median"] == ""
     assert rows["random_search (analytic)"]["seeds"] == ""
     assert "inf" not in path.read_text()
+
+
+def test_repeated_searches_are_counted_and_said(tmp_path):
+    """Seeds that repeat one search (a deterministic method, or the optimum reached within
+    the fixed warm start) are one search: the summary counts the distinct ones and the text
+    says so, instead of reading as ten independent draws."""
+    from nasperf.search.study import distinct_searches, format_summary
+
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+
+    def same(label: str, seed: int, values: list[float], archs: list[str]) -> pd.DataFrame:
+        h = _history(label, seed, values)
+        h["arch"] = archs
+        return h
+
+    det = pd.concat([same("det", s, [1, 2, 9], ["x", "y", "z"]) for s in range(10)])
+    # two seeds agree, one differs in its second query, one in the value only (same archs):
+    # the archs decide; and the fidelity of a query counts as part of it
+    mixed = [
+        same("mixed", 0, [1, 9], ["x", "z"]),
+        same("mixed", 1, [1, 9], ["x", "z"]),
+        same("mixed", 2, [1, 9], ["x", "w"]),
+        same("mixed", 3, [2, 9], ["x", "z"]),
+    ]
+    low = same("mixed", 4, [1, 9], ["x", "z"])
+    low["fidelity"] = ["12ep", "200ep"]
+    assert distinct_searches([h for _, h in det.groupby("seed")]) == 1
+    assert distinct_searches(mixed) == 2
+    assert distinct_searches([*mixed, low]) == 3
+    # without an arch column the values stand in
+    bare = [_history("v", k, [1, 2]).drop(columns="arch") for k in range(2)]
+    assert distinct_searches(bare) == 1
+    assert (
+        distinct_searches(
+            [
+                _history("v", 0, [1, 2]).drop(columns="arch"),
+                _history("v", 1, [1, 3]).drop(columns="arch"),
+            ]
+        )
+        == 2
+    )
+    rest = pd.concat([_history("rs", s, [1, 9 if s else 2, 3]) for s in range(3)])
+    s = summarize_search(
+        pd.concat([det, rest]), table_values=table, targets={"optimum": None}, checkpoints=()
+    ).set_index("method")
+    assert s.loc["det", "seeds"] == 10 and s.loc["det", "distinct searches"] == 1
+    assert s.loc["rs", "distinct searches"] == 3
+    assert pd.isna(s.loc["random_search (analytic)", "distinct searches"])
+    text = format_summary(s.reset_index())
+    assert "| det | 10/10 (1 distinct search) | 3 [3–3], 3 |" in text
+    assert "| rs | 2/3 | 2 [2–>3], not found in 1 |" in text  # all distinct: nothing added
 
 
 def test_cli_default_out_and_help_lists_aliases(tmp_path, monkeypatch, capsys):

@@ -322,6 +322,13 @@ def predictor_section(args: argparse.Namespace) -> str:
     for case_name in args.cases:
         case = CASES[case_name]()
         candidates = list(case.table.index[np.isfinite(case.table[case.target])])
+        for n in args.sizes:
+            if n + args.test_size > len(candidates):
+                raise SystemExit(
+                    f"[predictors] {case_name}: {len(candidates):,} architectures, fewer than a "
+                    f"training set of {n:,} and {args.test_size:,} test architectures need "
+                    "(lower --sizes or --test-size)"
+                )
         for seed in range(args.seeds):
             for n in args.sizes:
                 split = make_split(candidates, n, test_size=args.test_size, seed=seed)
@@ -398,7 +405,12 @@ class SearchCase:
     #: False where ``target`` is a loss, an error or a latency: ``table()`` holds the column
     #: as it is and the searches minimise it (``TableObjective(maximize=False)``), while
     #: ``replicates()`` are negated like the objective's values they are compared with.
+    #: True where the user said so of a column named like a loss; None: not said.
     maximize: bool | None = None
+    #: The user's zero-cost proxy scores of the table's architectures (a table indexed by
+    #: architecture text), read by the searches' warm starts and features instead of
+    #: computing proxies.
+    zero_cost: Callable | None = None
 
 
 #: NB201's 200-epoch validation accuracy of each training seed (2 or 3 per cell).
@@ -638,7 +650,9 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         target: val_acc            # the column predicted and maximised
         arch_column: arch          # optional (default "arch")
         curves: [val_acc_12ep]     # optional: early-training columns omni may read
-        zero_cost: chain5_zc.csv   # optional: proxy scores (arch column + one per proxy)
+        zero_cost: chain5_zc.csv   # optional: proxy scores (arch column + one per proxy,
+                                   # every architecture of data), read by the predictors
+                                   # and by the searches' warm starts and features
         labels: "my chain space"   # optional: what the labels are, for the search table
         dataset: cifar10           # optional: the images the search's warm start scores on
         replicates: [acc_s0, acc_s1]  # optional: the target of each training seed (empty
@@ -683,6 +697,13 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     for key in ("imports", "curves", "replicates"):
         if not all(isinstance(v, str) for v in spec[key]):
             raise UserSpaceError(f"{where}: {key} must be a list of strings, got {spec[key]!r}")
+    curves = list(spec["curves"])
+    if len(set(curves)) != len(curves) or spec["target"] in curves:
+        # the target among omni's curves would be the label read as a feature
+        raise UserSpaceError(
+            f"{where}: curves must be distinct columns other than the target "
+            f"{spec['target']!r}, got {curves!r}"
+        )
     replicates = list(spec["replicates"])
     if len(set(replicates)) != len(replicates) or {spec["target"], *spec["curves"]} & set(
         replicates
@@ -710,6 +731,10 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         space = nasperf.get_space(spec["space"])
     except (KeyError, ValueError) as err:
         raise UserSpaceError(f"{where}: space: {err}") from None
+    try:  # the warm start's rule: images (or graphs) it can build the networks for
+        nasperf.spaces.resolve_task(spec["dataset"], getattr(space, "task_kind", "image"))
+    except ValueError as err:
+        raise UserSpaceError(f"{where}: dataset: {err}") from None
     try:
         table = read_architecture_csv(
             base / spec["data"],
@@ -725,6 +750,19 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             )
     except (OSError, ValueError) as err:
         raise UserSpaceError(f"{where}: {err}") from None
+    if table[spec["target"]].nunique() < 2:
+        raise UserSpaceError(
+            f"{where}: target: {spec['target']!r} has one value for every architecture "
+            "(nothing to rank or search)"
+        )
+    if zero_cost is not None:
+        lacking = ~table.index.isin(zero_cost.index)
+        if lacking.any():
+            raise UserSpaceError(
+                f"{where}: zero_cost: {int(lacking.sum())} of the {len(table)} architectures of "
+                f"{spec['data']} have no row in {spec['zero_cost']}, e.g. "
+                f"{table.index[int(np.flatnonzero(lacking)[0])]!r}"
+            )
     try:
         sign = target_sign(spec["target"], spec["maximize"], where=f"{where}: maximize")
     except (TypeError, ValueError) as err:
@@ -754,7 +792,9 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         table=lambda: table[[spec["target"]]],
         target=spec["target"],
         replicates=(lambda: sign * table[replicates]) if replicates else None,
-        maximize=False if sign < 0 else None,
+        # as the file says (True kept: a column named like a loss that the user maximises)
+        maximize=spec["maximize"],
+        zero_cost=None if zero_cost is None else (lambda: zero_cost),
     )
     return case, search
 
@@ -813,6 +853,14 @@ def _search_trials(
             "dataset": case.dataset,
             "maximize": case.maximize,
         }
+        if case.zero_cost is not None:
+            zc_path = folder / "zero_cost.csv"
+            zc = case.zero_cost()
+            zc.index.name = "arch"
+            text = zc.to_csv()
+            if not zc_path.exists() or zc_path.read_text(encoding="utf-8") != text:
+                zc_path.write_text(text, encoding="utf-8")
+            source["zero_cost"] = zc_path
     trials = []
     for name, budget in SEARCH_METHODS.items():
         if methods and name not in methods:
@@ -991,6 +1039,11 @@ def optimum_rank(objective, repeats: int = 3, folds: int = 5) -> dict:
 
     space = objective.space
     archs, keys, y = _networks(objective)
+    if len(y) < 2 * folds:
+        raise ValueError(
+            f"{len(y)} networks: too few to rank the optimum out of {folds} folds "
+            f"(at least {2 * folds})"
+        )
     texts, _ = objective.optimum()
     best = set(_network_rows(objective, pd.Index(texts))[1])
     is_best = np.array([k in best for k in keys])
@@ -1108,7 +1161,10 @@ def optimum_section(args: argparse.Namespace) -> str:
     for case in _search_cases(args):
         t0 = time.perf_counter()
         objective = _case_objective(case, out / "search" / case.name)
-        r = optimum_rank(objective, repeats=repeats)
+        try:
+            r = optimum_rank(objective, repeats=repeats)
+        except ValueError as err:
+            raise SystemExit(f"[optimum] {case.name}: {err}") from None
         each = ", ".join(f"{k:,}" for k in r["ranks"])
         noise = "| - | - |"
         if case.replicates is not None:

@@ -374,6 +374,9 @@ def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space
         ({"imports": ["no_such_module_here"]}, "imports: cannot import 'no_such_module_here'"),
         ({"curves": "val_acc"}, "curves: expected early-training columns"),
         ({"curves": ["val_acc", 12]}, "curves must be a list of strings"),
+        # the label among omni's curves would be a feature
+        ({"curves": ["val_acc"]}, "curves must be distinct columns other than the target"),
+        ({"dataset": "cifar11"}, "dataset: unknown dataset 'cifar11'"),
     ],
 )
 def test_any_space_user_space_errors_name_the_file_and_key(
@@ -383,6 +386,53 @@ def test_any_space_user_space_errors_name_the_file_and_key(
     with pytest.raises(SystemExit) as err:
         any_space.load_user_space(path)
     assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_any_space_user_space_refuses_what_would_fail_later(tmp_path, any_space) -> None:
+    """A constant target and a proxy file without a row for some architecture are refused
+    when the file is read (before, the first gave NaN taus and a search "found" at query 1,
+    the second a traceback from inside omni's fit)."""
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    path = _chain8_files(tmp_path, table.assign(val_acc=71.0))
+    with pytest.raises(SystemExit, match="target: 'val_acc' has one value for every"):
+        any_space.load_user_space(path)
+    zc = pd.DataFrame({"synflow": np.arange(100.0)}, index=table.index[:100])
+    zc.to_csv(tmp_path / "zc.csv")
+    path = _chain8_files(tmp_path, zero_cost="zc.csv")
+    with pytest.raises(
+        SystemExit, match=r"zero_cost: 6,?461 of the 6,?561 architectures .* no row"
+    ):
+        any_space.load_user_space(path)
+
+
+def test_any_space_searches_read_the_user_s_proxy_file(tmp_path, any_space, capsys) -> None:
+    """``zero_cost:`` reaches the searches (warm start and features), not only the
+    predictors; ``maximize: true`` on a column named like a loss is kept (it was dropped to
+    None and refused again by the search)."""
+    from nasperf.search.study import read_search_study
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    # a proxy that ranks the chains as their labels do: its best is the warm start's first
+    zc = pd.DataFrame({"synflow": table["val_acc"].rank().to_numpy()}, index=table.index)
+    zc.to_csv(tmp_path / "zc.csv")
+    path = _chain8_files(
+        tmp_path,
+        table.rename(columns={"val_acc": "val_loss"}),
+        target="val_loss",
+        maximize=True,
+        zero_cost="zc.csv",
+    )
+    case, search = any_space.load_user_space(path)
+    assert search.maximize is True and search.zero_cost().equals(zc.rename_axis("arch"))
+    argv = ["--user-space", str(path), "--sections", "search", "--search-cases", "my_chain"]
+    argv += ["--search-methods", "predictor_local_search", "--search-seeds", "1"]
+    assert any_space.main(argv + ["--out", str(tmp_path / "out")]) == 0
+    hist = read_search_study(tmp_path / "out" / "search" / "my_chain")
+    assert hist["arch"].iloc[0] == table["val_acc"].idxmax() and len(hist) == 1
+    assert "zero-cost warm start: synflow from the run's table" in capsys.readouterr().out
 
 
 def test_any_space_user_space_errors_name_the_bad_line(tmp_path, any_space) -> None:

@@ -39,6 +39,43 @@ TIE_TOLERANCE = 1e-9
 _PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
 
 
+def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False) -> np.ndarray:
+    """``table[column]`` as float64. A cell that is missing, not a number (text such as
+    ``"93.6%"``, a boolean) or not finite, or a negative cost, is a ``ValueError`` naming the
+    table, the column, the first such row and how many there are: nothing becomes NaN
+    silently, so no optimum is missed and no search pays for an unlabelled architecture."""
+    from nasperf.errors import short_repr
+
+    cells = table[column]
+    if pd.api.types.is_bool_dtype(cells):
+        raise ValueError(f"{name}: column {column!r} holds booleans, not numbers")
+    values = pd.to_numeric(cells, errors="coerce").to_numpy(np.float64)
+    if cells.dtype == object:  # booleans inside mixed cells read as 0 / 1
+        values[[isinstance(c, bool | np.bool_) for c in cells]] = np.nan
+    bad = ~np.isfinite(values)
+    if cost:
+        bad |= values < 0
+    if not bad.any():
+        return values
+    i = int(np.flatnonzero(bad)[0])
+    cell = cells.iloc[i]
+    if isinstance(cell, np.generic):
+        cell = cell.item()
+    if cost and np.isfinite(values[i]):
+        why = f"{float(values[i])!r} is negative (a training cost in seconds is at least 0)"
+    elif not isinstance(cell, str) and pd.isna(cell):
+        why = (
+            "no value (every row is an architecture a search may query: drop the rows "
+            f"without one, table.dropna(subset=[{column!r}]))"
+        )
+    else:
+        why = f"{short_repr(cell)} is not a finite number"
+    more = f"; {int(bad.sum())} rows like it" if bad.sum() > 1 else ""
+    raise ValueError(
+        f"{name}: column {column!r}, row {i} ({short_repr(table.index[i])}): {why}{more}"
+    )
+
+
 class Objective(ABC):
     """A simulated training run (see the module docstring).
 
@@ -124,7 +161,10 @@ class TableObjective(Objective):
     table : DataFrame
         Indexed by architecture text (anything ``space.parse`` reads; each text is parsed
         once here, so a bad one fails now, naming its row, and the texts are stored in
-        ``space.to_string``'s canonical form).
+        ``space.to_string``'s canonical form). Every cell of the columns read must be a
+        finite number (a cost at least 0): a missing, non-numeric or infinite cell is a
+        ``ValueError`` naming its column and row, never a NaN (drop unlabelled rows first).
+        :meth:`evaluate` looks texts up in the same canonical form.
     space : str or SearchSpace
         A registered name or an instance (a user space works as well as a built-in one).
     columns : str or mapping fidelity -> column
@@ -214,6 +254,11 @@ class TableObjective(Objective):
             )
         if len(table) == 0:
             raise ValueError(f"{name}: the table has no rows")
+        if validate and isinstance(table.index, pd.RangeIndex):
+            raise ValueError(
+                f"{name}: the table's index holds row numbers, not architectures; index it by "
+                "its architecture column (table.set_index('arch'))"
+            )
         sign = target_sign(
             list(columns.values()),
             maximize,
@@ -227,17 +272,8 @@ class TableObjective(Objective):
         full_column = self._columns[self.fidelities[-1]]
         self.value_name = full_column if self.maximize else f"-{full_column}"
         self._epochs = dict(epochs or {})
-        self._values = {
-            f: sign * pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64)
-            for f, c in columns.items()
-        }
-        if not np.isfinite(self._values[self.full]).any():
-            raise ValueError(f"{name}: column {columns[self.full]!r} has no finite value")
-        self._cost = (
-            None
-            if cost_column is None
-            else pd.to_numeric(table[cost_column], errors="coerce").to_numpy(np.float64)
-        )
+        self._values = {f: sign * _numbers(table, c, name) for f, c in columns.items()}
+        self._cost = None if cost_column is None else _numbers(table, cost_column, name, cost=True)
         self._index = pd.Index(self._canonical(table.index) if validate else table.index)
         if not self._index.is_unique:
             dup = self._index[self._index.duplicated()][0]
@@ -252,7 +288,7 @@ class TableObjective(Objective):
             try:
                 out.append(self.space.to_string(self.space.parse(text)))
             except InvalidArchitectureError as err:
-                raise err.within(f"{self.name} table row {row}: ") from None
+                raise err.within(f"{self.name}, the index's row {row}: ") from None
         return out
 
     @classmethod
@@ -319,8 +355,18 @@ class TableObjective(Objective):
         return self._epochs.get(self.resolve(fidelity))
 
     def _rows(self, archs: Sequence[Any]) -> np.ndarray:
+        from nasperf.errors import InvalidArchitectureError
+
         keys = [a if isinstance(a, str) else self.space.to_string(a) for a in archs]
         rows = self._index.get_indexer(keys)
+        for i in np.flatnonzero(rows < 0):
+            # text in another spelling than the index's canonical one (surrounding spaces, a
+            # NASLib key): looked up in canonical form, as the table's own texts were stored
+            try:
+                canonical = self.space.to_string(self.space.coerce(keys[i].strip()))
+            except InvalidArchitectureError:
+                continue
+            rows[i] = self._index.get_indexer([canonical])[0]
         if (rows < 0).any():
             bad = keys[int(np.flatnonzero(rows < 0)[0])]
             raise KeyError(f"{self.name}: architecture not in the table: {bad}")

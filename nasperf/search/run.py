@@ -138,6 +138,7 @@ def run(
         raise ValueError("params are for a named optimizer; set them on the instance instead")
     objective = _resolve_objective(space, objective, benchmark, dataset)
     check_budgets(budget, time_budget)
+    check_zero_cost(zero_cost, objective)
     if predictor is not None and not optimizer.uses_predictor:
         raise ValueError(f"optimizer {optimizer.name!r} does not use a predictor")
     context = Context(
@@ -322,6 +323,26 @@ def _evaluate(objective: Objective, q, fid: str) -> tuple[float, float]:
             )
         cost = cost - objective.evaluate([q.arch], base)[1]
     return float(value[0]), float(cost[0])
+
+
+def check_zero_cost(zero_cost: pd.DataFrame | None, objective: Objective) -> None:
+    """A user's zero-cost table must have a row for every architecture the objective can
+    answer (a search may query, and its predictor read, any of them): else a ``ValueError``
+    now, naming how many lack one and the first, rather than deep inside a search."""
+    if zero_cost is None:
+        return
+    candidates = objective.candidates()
+    if candidates is None:
+        return
+    lacking = ~pd.Index(candidates).isin(zero_cost.index)
+    if lacking.any():
+        first = candidates[int(np.flatnonzero(lacking)[0])]
+        raise ValueError(
+            f"zero_cost: {int(lacking.sum())} of the objective's {len(candidates)} "
+            f"architectures have no row, e.g. {first!r}; give proxy scores for every "
+            "architecture a search may query (rows indexed by the space's text, "
+            "space.to_string(arch))"
+        )
 
 
 def _side_information(objective: Objective, dataset: str, zero_cost) -> dict:

@@ -109,6 +109,7 @@ def search_trials(
     stop_at_optimum: bool = False,
     maximize: bool | None = None,
     spelling: tuple[str, str] = ("maximize=False", "maximize=True"),
+    zero_cost: str | Path | None = None,
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -138,6 +139,12 @@ def search_trials(
         the column's name reads like a quantity to minimise, which is a ``ValueError``.
     spelling : (str, str)
         How that error writes the two choices (the command line passes its flags).
+    zero_cost : path, optional
+        With ``data``: a CSV of zero-cost proxy scores of the table's architectures (the
+        architecture column, then one numeric column per proxy, read by
+        :func:`nasperf.datasets.read_architecture_csv`; every architecture of the table
+        needs a row). The warm starts and the predictors' features read it instead of
+        computing proxies (``run(zero_cost=...)``). Its sha256 is part of each trial.
     """
     from nasperf.evaluation.config import _file_sha256, trial_hash
 
@@ -180,9 +187,19 @@ def search_trials(
         }
         if sign < 0:  # only where set: the hashes of earlier trials stay the same
             source["maximize"] = False
-        _trial_objective(source)  # a bad table fails here, once, naming the problem
-    elif target is not None or cost is not None or maximize is not None:
-        raise ValueError("target / cost / maximize describe a table: give data as well")
+        if zero_cost is not None:
+            zpath = Path(zero_cost).expanduser().resolve()
+            if not zpath.is_file():
+                raise FileNotFoundError(f"no such zero-cost file: {zpath}")
+            source["zero_cost"] = str(zpath)
+            source["zero_cost_sha256"] = _file_sha256(zpath)
+        objective = _trial_objective(source)  # a bad table fails here, once, naming the problem
+        if zero_cost is not None:
+            from .run import check_zero_cost
+
+            check_zero_cost(_trial_zero_cost(source), objective)
+    elif target is not None or cost is not None or maximize is not None or zero_cost is not None:
+        raise ValueError("target / cost / maximize / zero_cost describe a table: give data as well")
     elif space is not None:
         source["space"] = space
         _trial_objective(source)
@@ -265,6 +282,32 @@ def _trial_objective(trial: Mapping[str, Any]):
     return _OBJECTIVES[key]
 
 
+_ZERO_COST: dict[tuple, pd.DataFrame] = {}
+
+
+def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
+    """The zero-cost table of a trial's ``zero_cost`` file, if it names one (kept per
+    process); the file must be the one the trial was made with."""
+    if not trial.get("zero_cost"):
+        return None
+    key = (trial["zero_cost"], trial.get("zero_cost_sha256"), trial["space"])
+    if key not in _ZERO_COST:
+        from nasperf.datasets import read_architecture_csv
+        from nasperf.evaluation.config import _file_sha256
+
+        path = Path(trial["zero_cost"])
+        if not path.is_file():
+            raise FileNotFoundError(f"no such zero-cost file: {path}")
+        if trial.get("zero_cost_sha256") and _file_sha256(path) != trial["zero_cost_sha256"]:
+            raise ValueError(f"{path} changed since the study's trials were made")
+        table = read_architecture_csv(
+            path, trial["space"], arch_column=trial.get("arch_column") or "arch"
+        )
+        _ZERO_COST.clear()  # one at a time, like the objectives
+        _ZERO_COST[key] = table
+    return _ZERO_COST[key]
+
+
 def run_search_trial(trial: Mapping[str, Any]) -> dict:
     """Run one search trial; the row holds the trial and its history (column lists)."""
     from nasperf.evaluation.engines import _with_threads_one
@@ -283,6 +326,7 @@ def run_search_trial(trial: Mapping[str, Any]) -> dict:
             seed=int(trial["seed"]),
             params=trial.get("params") or None,
             stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
+            zero_cost=_trial_zero_cost(trial),
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
@@ -1045,6 +1089,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     p.add_argument(
         "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
     )
+    p.add_argument(
+        "--zero-cost",
+        metavar="FILE",
+        help="CSV of zero-cost proxy scores of --data's architectures (--arch-column, then one "
+        "column per proxy): read by the warm starts and predictors instead of computed",
+    )
     add_import_option(p, "spaces")
     names = [
         name + (f" ({', '.join(OPTIMIZERS.aliases(name))})" if OPTIMIZERS.aliases(name) else "")
@@ -1096,6 +1146,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             imports=args.imports,
             maximize=args.maximize,
             spelling=flags,
+            zero_cost=args.zero_cost,
         )
         if args.workers < 1:
             raise ValueError(f"--workers must be at least 1, got {args.workers}")

@@ -65,13 +65,75 @@ def test_table_objective_checks_its_table_once():
     obj = TableObjective(table, "user_chain8", "val_acc", cost_column=None)
     assert obj.fidelities == ("val_acc",) and obj.cost_unit == "query"
     bad = table.rename(index={table.index[7]: "conv3x3-pool"})
-    with pytest.raises(InvalidArchitectureError, match="table row 7: ops"):
+    with pytest.raises(InvalidArchitectureError, match="the index's row 7: ops"):
         TableObjective(bad, "user_chain8", "val_acc")
+    with pytest.raises(ValueError, match=r"row numbers, not architectures.*set_index\('arch'\)"):
+        TableObjective(table.reset_index(), "user_chain8", "val_acc")
     with pytest.raises(ValueError, match=r"no column\(s\) \['train_s'\]; it has \['val_acc'\]"):
         TableObjective(table, "user_chain8", "val_acc", cost_column="train_s")
     dup = pd.concat([table.iloc[:3], table.iloc[:1]])
     with pytest.raises(ValueError, match="lists architecture .* more than once"):
         TableObjective(dup, "user_chain8", "val_acc")
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "reason"),
+    [
+        ("val_acc", "93.6%", "'93.6%' is not a finite number"),
+        ("val_acc", np.nan, r"no value .*table.dropna\(subset=\['val_acc'\]\)"),
+        ("val_acc", np.inf, "inf is not a finite number"),
+        ("val_acc", True, "True is not a finite number"),
+        ("train_s", "n/a", "'n/a' is not a finite number"),
+        ("train_s", -5.0, r"-5.0 is negative \(a training cost"),
+    ],
+)
+def test_table_objective_refuses_cells_that_are_not_numbers(column, cell, reason):
+    # never coerced to NaN: a NaN at the optimum would crown the runner-up, a NaN cost
+    # would end a timed search after one query, an unlabelled row would be paid for
+    table = chain8_table().iloc[:20].astype(object)
+    table["train_s"] = 10.0
+    table = table.astype({"train_s": object})
+    table.loc[table.index[6], column] = cell
+    table.loc[table.index[9], column] = cell
+    with pytest.raises(
+        ValueError, match=f"column '{column}', row 6 \\('.*'\\): {reason}.*; 2 rows like it"
+    ):
+        TableObjective(table, "user_chain8", "val_acc", cost_column="train_s")
+
+
+def test_table_objective_looks_up_any_spelling_of_an_architecture():
+    table = chain8_table()
+    obj = TableObjective(table, "user_chain8", "val_acc")
+    arch = table.index[11]
+    value, _ = obj.evaluate([f"  {arch}\n", obj.space.parse(arch)])
+    assert value.tolist() == [table["val_acc"].iloc[11]] * 2
+    with pytest.raises(KeyError, match="not in the table"):
+        obj.evaluate(["not-an-arch"])
+
+
+def test_a_proxy_table_must_cover_every_architecture_a_search_may_query(chain8, tmp_path):
+    from nasperf.search.study import search_trials
+
+    table = chain8_table()
+    zc = pd.DataFrame({"synflow": np.arange(50.0)}, index=table.index[:50])
+    # refused before the search starts (it was a traceback from the predictor's fit)
+    with pytest.raises(ValueError, match=r"zero_cost: 6511 of the objective's 6561 .* no row"):
+        run("predictor_local_search", objective=chain8, zero_cost=zc, budget=10)
+    table.to_csv(tmp_path / "t.csv")
+    zc.to_csv(tmp_path / "zc.csv")
+    common = {"space": "user_chain8", "target": "val_acc", "seeds": 1, "budget": 5}
+    with pytest.raises(ValueError, match="6511 of the objective's 6561"):
+        search_trials(["pls"], data=tmp_path / "t.csv", zero_cost=tmp_path / "zc.csv", **common)
+    with pytest.raises(ValueError, match="zero_cost describe a table: give data as well"):
+        search_trials(["pls"], zero_cost=tmp_path / "zc.csv", seeds=1)
+    full = pd.DataFrame({"synflow": table["val_acc"].rank().to_numpy()}, index=table.index)
+    full.to_csv(tmp_path / "zc.csv")
+    (trial,) = search_trials(
+        ["pls"], data=tmp_path / "t.csv", zero_cost=tmp_path / "zc.csv", **common
+    )
+    assert trial["zero_cost"] == str((tmp_path / "zc.csv").resolve())
+    (plain,) = search_trials(["pls"], data=tmp_path / "t.csv", **common)
+    assert "zero_cost" not in plain and plain["hash"] != trial["hash"]
 
 
 def test_optimum_lists_every_tied_architecture_and_any_of_them_counts():

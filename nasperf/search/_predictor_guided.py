@@ -165,6 +165,23 @@ class PredictorGuided(Optimizer):
                         f"no {', '.join(missing)})"
                     )
                 return have
+            # a user's table without either (every packaged table has synflow or params):
+            # the registered proxies it has; columns nasperf does not know by name are never
+            # read (a label in the table must not become a proxy)
+            from nasperf.encodings.zero_cost import proxy_columns
+
+            known = tuple(proxy_columns(zc))
+            if known:
+                self.notes_.append(
+                    f"zero-cost warm start: {', '.join(known)} from the run's table (it has "
+                    f"neither {' nor '.join(proxies)})"
+                )
+                return known
+            self.notes_.append(
+                "the run's zero-cost table was not used: none of its columns ("
+                f"{', '.join(map(str, zc.columns[:5]))}) is named as a registered proxy "
+                "(nasperf.zero_cost.available()); proxies are computed instead"
+            )
         elif zc is not None:
             self.zero_cost_table(proxies)  # names what is missing
             return tuple(proxies)

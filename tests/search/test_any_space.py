@@ -136,6 +136,33 @@ def test_a_proxy_table_must_cover_every_architecture_a_search_may_query(chain8, 
     assert "zero_cost" not in plain and plain["hash"] != trial["hash"]
 
 
+@pytest.mark.parametrize("name", ["predictor_local_search", "bananas", "npenas"])
+def test_a_user_proxy_table_without_synflow_or_params_is_read_by_name(chain8, cache, name):
+    """The "auto" warm start reads the registered proxies a user's table has when it has
+    neither synflow nor params (it computed its own in the table's place without a word);
+    a column nasperf does not know by name (here the label) is never read, and a table with
+    only such columns is said to be unused."""
+    values = chain8.table_values()
+    zc = pd.DataFrame({"jacov": values.rank().to_numpy(), "val_acc": -values}, index=values.index)
+    h = run(name, objective=chain8, zero_cost=zc, budget=3, seed=0)
+    assert h["arch"].iloc[0] == values.idxmax()  # jacov's best, not the label's worst
+    assert (
+        "zero-cost warm start: jacov from the run's table (it has neither synflow nor params)"
+        in h.attrs["notes"]
+    )
+    h = run(
+        name,
+        objective=chain8,
+        zero_cost=zc[["val_acc"]],
+        budget=3,
+        seed=0,
+        params={"proxy_pool": 50},
+    )
+    assert h.attrs["notes"][0].startswith(
+        "the run's zero-cost table was not used: none of its columns (val_acc) is named"
+    )
+
+
 def test_optimum_lists_every_tied_architecture_and_any_of_them_counts():
     values = np.arange(27, dtype=float)
     values[[5, 20]] = 100.0  # two architectures share the best value

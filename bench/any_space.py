@@ -750,6 +750,16 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             )
     except (OSError, ValueError) as err:
         raise UserSpaceError(f"{where}: {err}") from None
+    from nasperf.predictors.base import MAX_ABS_TARGET
+
+    for column in (spec["target"], *spec["curves"]):
+        big = np.flatnonzero(np.abs(table[column].to_numpy()) > MAX_ABS_TARGET)
+        if len(big):
+            raise UserSpaceError(
+                f"{where}: {spec['data']}: column {column!r} has {len(big)} value(s) above "
+                f"{MAX_ABS_TARGET:g} in magnitude, e.g. {table[column].iloc[big[0]]:g} for "
+                f"{table.index[big[0]]!r} (squares overflow float64: rescale the column)"
+            )
     if table[spec["target"]].nunique() < 2:
         raise UserSpaceError(
             f"{where}: target: {spec['target']!r} has one value for every architecture "

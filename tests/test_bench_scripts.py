@@ -398,6 +398,9 @@ def test_any_space_user_space_refuses_what_would_fail_later(tmp_path, any_space)
     path = _chain8_files(tmp_path, table.assign(val_acc=71.0))
     with pytest.raises(SystemExit, match="target: 'val_acc' has one value for every"):
         any_space.load_user_space(path)
+    path = _chain8_files(tmp_path, table.assign(val_acc=table["val_acc"] * 1e290))
+    with pytest.raises(SystemExit, match=r"'val_acc' has 6561 value\(s\) above 1e\+150"):
+        any_space.load_user_space(path)
     zc = pd.DataFrame({"synflow": np.arange(100.0)}, index=table.index[:100])
     zc.to_csv(tmp_path / "zc.csv")
     path = _chain8_files(tmp_path, zero_cost="zc.csv")

@@ -41,10 +41,12 @@ _PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
 
 def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False) -> np.ndarray:
     """``table[column]`` as float64. A cell that is missing, not a number (text such as
-    ``"93.6%"``, a boolean) or not finite, or a negative cost, is a ``ValueError`` naming the
+    ``"93.6%"``, a boolean), not finite or above ``MAX_ABS_TARGET`` in magnitude (the bound a
+    predictor fitted on the values holds them to), or a negative cost, is a ``ValueError`` naming the
     table, the column, the first such row and how many there are: nothing becomes NaN
     silently, so no optimum is missed and no search pays for an unlabelled architecture."""
     from nasperf.errors import short_repr
+    from nasperf.predictors.base import MAX_ABS_TARGET
 
     cells = table[column]
     if pd.api.types.is_bool_dtype(cells):
@@ -52,7 +54,7 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
     values = pd.to_numeric(cells, errors="coerce").to_numpy(np.float64)
     if cells.dtype == object:  # booleans inside mixed cells read as 0 / 1
         values[[isinstance(c, bool | np.bool_) for c in cells]] = np.nan
-    bad = ~np.isfinite(values)
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS_TARGET)
     if cost:
         bad |= values < 0
     if not bad.any():
@@ -61,7 +63,12 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
     cell = cells.iloc[i]
     if isinstance(cell, np.generic):
         cell = cell.item()
-    if cost and np.isfinite(values[i]):
+    if np.isfinite(values[i]) and abs(values[i]) > MAX_ABS_TARGET:
+        why = (
+            f"{float(values[i]):g} is above {MAX_ABS_TARGET:g} in magnitude (its square "
+            "overflows a predictor's float64 arithmetic; rescale the column)"
+        )
+    elif cost and np.isfinite(values[i]):
         why = f"{float(values[i])!r} is negative (a training cost in seconds is at least 0)"
     elif not isinstance(cell, str) and pd.isna(cell):
         why = (

@@ -85,6 +85,7 @@ def test_table_objective_checks_its_table_once():
         ("val_acc", True, "True is not a finite number"),
         ("train_s", "n/a", "'n/a' is not a finite number"),
         ("train_s", -5.0, r"-5.0 is negative \(a training cost"),
+        ("val_acc", 1e300, r"1e\+300 is above 1e\+150 in magnitude"),
     ],
 )
 def test_table_objective_refuses_cells_that_are_not_numbers(column, cell, reason):

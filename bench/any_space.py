@@ -657,7 +657,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         dataset: cifar10           # optional: the images the search's warm start scores on
         replicates: [acc_s0, acc_s1]  # optional: the target of each training seed (empty
                                    # cells where a network has fewer), resampled by the
-                                   # optimum section
+                                   # optimum section; each row's mean is the target
         maximize: false            # optional: the target is a loss, an error or a latency
                                    # (required for a column named like one)
 

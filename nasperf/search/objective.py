@@ -59,6 +59,8 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
         bad |= values < 0
     if not bad.any():
         return values
+    if not np.isfinite(values).any():
+        raise ValueError(f"{name}: column {column!r} has no finite value")
     i = int(np.flatnonzero(bad)[0])
     cell = cells.iloc[i]
     if isinstance(cell, np.generic):
@@ -295,7 +297,8 @@ class TableObjective(Objective):
             try:
                 out.append(self.space.to_string(self.space.parse(text)))
             except InvalidArchitectureError as err:
-                raise err.within(f"{self.name}, the index's row {row}: ") from None
+                where = "table" if self.name == "table" else f"{self.name} table"
+                raise err.within(f"{where} row {row}: ") from None
         return out
 
     @classmethod

@@ -198,8 +198,10 @@ def search_trials(
             from .run import check_zero_cost
 
             check_zero_cost(_trial_zero_cost(source), objective)
-    elif target is not None or cost is not None or maximize is not None or zero_cost is not None:
-        raise ValueError("target / cost / maximize / zero_cost describe a table: give data as well")
+    elif target is not None or cost is not None or maximize is not None:
+        raise ValueError("target / cost / maximize describe a table: give data as well")
+    elif zero_cost is not None:
+        raise ValueError("zero_cost holds proxy scores of a table's architectures: give data too")
     elif space is not None:
         source["space"] = space
         _trial_objective(source)

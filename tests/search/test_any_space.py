@@ -65,8 +65,10 @@ def test_table_objective_checks_its_table_once():
     obj = TableObjective(table, "user_chain8", "val_acc", cost_column=None)
     assert obj.fidelities == ("val_acc",) and obj.cost_unit == "query"
     bad = table.rename(index={table.index[7]: "conv3x3-pool"})
-    with pytest.raises(InvalidArchitectureError, match="the index's row 7: ops"):
+    with pytest.raises(InvalidArchitectureError, match="invalid table row 7: ops"):
         TableObjective(bad, "user_chain8", "val_acc")
+    with pytest.raises(ValueError, match="has no finite value"):
+        TableObjective(table.assign(val_acc=np.nan), "user_chain8", "val_acc")
     with pytest.raises(ValueError, match=r"row numbers, not architectures.*set_index\('arch'\)"):
         TableObjective(table.reset_index(), "user_chain8", "val_acc")
     with pytest.raises(ValueError, match=r"no column\(s\) \['train_s'\]; it has \['val_acc'\]"):
@@ -125,7 +127,9 @@ def test_a_proxy_table_must_cover_every_architecture_a_search_may_query(chain8, 
     common = {"space": "user_chain8", "target": "val_acc", "seeds": 1, "budget": 5}
     with pytest.raises(ValueError, match="6511 of the objective's 6561"):
         search_trials(["pls"], data=tmp_path / "t.csv", zero_cost=tmp_path / "zc.csv", **common)
-    with pytest.raises(ValueError, match="zero_cost describe a table: give data as well"):
+    with pytest.raises(
+        ValueError, match="zero_cost holds proxy scores of a table's architectures: give data too"
+    ):
         search_trials(["pls"], zero_cost=tmp_path / "zc.csv", seeds=1)
     full = pd.DataFrame({"synflow": table["val_acc"].rank().to_numpy()}, index=table.index)
     full.to_csv(tmp_path / "zc.csv")

@@ -745,8 +745,17 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         )
         zero_cost = None
         if spec["zero_cost"] is not None:
+            from nasperf.search.study import _proxy_header
+
+            # its registered proxies, as the searches read it (nasperf proxies' files: NaN
+            # where a proxy failed, a nan_reasons column)
+            proxies = _proxy_header(base / spec["zero_cost"])
             zero_cost = read_architecture_csv(
-                base / spec["zero_cost"], space, arch_column=spec["arch_column"]
+                base / spec["zero_cost"],
+                space,
+                arch_column=spec["arch_column"],
+                targets=proxies,
+                optional=proxies,
             )
     except (OSError, ValueError) as err:
         raise UserSpaceError(f"{where}: {err}") from None

@@ -303,11 +303,34 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
         if trial.get("zero_cost_sha256") and _file_sha256(path) != trial["zero_cost_sha256"]:
             raise ValueError(f"{path} changed since the study's trials were made")
         table = read_architecture_csv(
-            path, trial["space"], arch_column=trial.get("arch_column") or "arch"
+            path,
+            trial["space"],
+            arch_column=trial.get("arch_column") or "arch",
+            targets=(proxies := _proxy_header(path)),
+            optional=proxies,  # a proxy that failed on a network: NaN (nasperf proxies' files)
         )
         _ZERO_COST.clear()  # one at a time, like the objectives
         _ZERO_COST[key] = table
     return _ZERO_COST[key]
+
+
+def _proxy_header(path: Path) -> list[str]:
+    """The columns of a proxy CSV named as registered zero-cost proxies (the only ones a
+    search reads: ``nasperf proxies``' ``nan_reasons`` and any label are left out); a
+    ``ValueError`` when there is none."""
+    import csv
+
+    from nasperf.zero_cost.engine import PROXIES
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = [h.strip() for h in next(csv.reader(fh), [])]
+    proxies = [h for h in header if h in PROXIES]
+    if not proxies:
+        raise ValueError(
+            f"{path.name}: no column is named as a registered zero-cost proxy (its columns: "
+            f"{header[:8]}; nasperf.zero_cost.available())"
+        )
+    return proxies
 
 
 def run_search_trial(trial: Mapping[str, Any]) -> dict:

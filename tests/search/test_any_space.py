@@ -132,6 +132,12 @@ def test_a_proxy_table_must_cover_every_architecture_a_search_may_query(chain8, 
     ):
         search_trials(["pls"], zero_cost=tmp_path / "zc.csv", seeds=1)
     full = pd.DataFrame({"synflow": table["val_acc"].rank().to_numpy()}, index=table.index)
+    full.rename(columns={"synflow": "score"}).to_csv(tmp_path / "zc.csv")
+    with pytest.raises(ValueError, match=r"zc.csv: no column is named as a registered zero-cost"):
+        search_trials(["pls"], data=tmp_path / "t.csv", zero_cost=tmp_path / "zc.csv", **common)
+    # nasperf proxies' format: NaN where a proxy failed, its reasons beside
+    full["nan_reasons"] = ""
+    full.loc[full.index[3], ["synflow", "nan_reasons"]] = [np.nan, "synflow: overflow"]
     full.to_csv(tmp_path / "zc.csv")
     (trial,) = search_trials(
         ["pls"], data=tmp_path / "t.csv", zero_cost=tmp_path / "zc.csv", **common

@@ -196,6 +196,56 @@ def _is_registered_predictor(value: Any) -> bool:
     return bool(name) and name in PREDICTORS and PREDICTORS.get(name) is type(value)
 
 
+#: The fitted attribute (a JSON entry) holding :func:`_space_signature` of the space a
+#: predictor was fitted on; files written before it have none and are not checked.
+SPACE_SIGNATURE = "space_signature_"
+
+
+def _space_signature(pred) -> dict | None:
+    """What a fitted predictor's encodings depend on in its space: the space's name, its
+    operations in order (one-hot columns follow them) and its largest cell (padding);
+    None where the predictor has no space (fitted on features)."""
+    try:
+        space = pred._space()
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return {
+        "name": str(space.name),
+        "ops": [str(o) for o in space.ops],
+        "max_nodes": int(space.max_nodes),
+    }
+
+
+def _check_space_signature(pred, where: Any) -> None:
+    """A file fitted on a space whose operations (or cell size) differ from the space it is
+    loaded with would encode every architecture into other columns and predict without a
+    word: a :class:`~nasperf.errors.DataIntegrityError` naming both."""
+    from nasperf.errors import DataIntegrityError
+
+    saved = getattr(pred, SPACE_SIGNATURE, None)
+    if saved is None:
+        return
+    if (
+        not isinstance(saved, dict)
+        or set(saved) != {"name", "ops", "max_nodes"}
+        or not isinstance(saved["name"], str)
+        or not _str_list(saved["ops"])
+        or not isinstance(saved["max_nodes"], int)
+    ):
+        raise DataIntegrityError(
+            f"{where}: meta.json: attributes.{SPACE_SIGNATURE} must be {{name, ops, max_nodes}}"
+        )
+    now = _space_signature(pred)
+    if now is not None and now != saved:
+        raise DataIntegrityError(
+            f"{where} was fitted on space {saved['name'][:80]!r} with operations "
+            f"{saved['ops'][:12]} and cells of up to {saved['max_nodes']} nodes; the space it is "
+            f"loaded with ({now['name'][:80]!r}) has {now['ops'][:12]} and {now['max_nodes']}: "
+            "its encodings would not mean what the model learnt (load it with the space "
+            "definition it was fitted on)"
+        )
+
+
 def save_predictor(pred, path: Any) -> None:
     """Write ``pred`` (fitted) to ``path``; see the module docstring."""
     from sklearn.utils.validation import check_is_fitted
@@ -276,6 +326,9 @@ def save_predictor(pred, path: Any) -> None:
                     f"{type(pred).__name__}.skops_types does not list"
                 )
         meta["attributes"][attr] = entry
+    signature = _space_signature(pred)
+    if signature is not None:  # checked on load against the space it is loaded with
+        meta["attributes"][SPACE_SIGNATURE] = {"kind": "json", "value": signature}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     if isinstance(path, io.BytesIO):
@@ -708,6 +761,7 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
                 raise DataIntegrityError(f"{where}: corrupt LightGBM model {attr} ({err})") from err
         elif kind == "skops":
             setattr(pred, attr, _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}"))
+    _check_space_signature(pred, where)
     for attr, _entry in deferred:
         if _entry["kind"] == "space":
             setattr(pred, attr, pred._space())

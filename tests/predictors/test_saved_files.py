@@ -48,3 +48,32 @@ def test_a_predictor_whose_space_was_inferred_round_trips(tmp_path):
     back = load(tmp_path / "xgb.nasperf")
     assert back.space_.name == "nb201"
     np.testing.assert_array_equal(back.predict(archs), pred.predict(archs))
+
+
+@pytest.mark.parametrize("name", ["xgb", "gin"])
+def test_a_file_refuses_a_space_whose_operations_changed(tmp_path, name):
+    """A file records its space's operations (their order is the one-hot columns') and cell
+    size; loaded with a space of the same name whose operations were reordered it would
+    predict other architectures' values without a word: refused, naming both."""
+    from nasperf.errors import DataIntegrityError
+    from nasperf.predictors import get
+    from tests.search.user_spaces import CHAIN8_OPS, Chain8Space, chain8_table
+
+    table = chain8_table().iloc[::50]
+    space = Chain8Space()
+    params = {"n_estimators": 5} if name == "xgb" else {"epochs": 3}
+    pred = get(name, space=space, random_state=0, **params).fit(
+        list(table.index), table["val_acc"].to_numpy()
+    )
+    pred.save(tmp_path / "p.nasperf")
+    assert load(tmp_path / "p.nasperf", space=Chain8Space()).fit_archs_ == pred.fit_archs_
+
+    class Reordered(Chain8Space):
+        ops = (CHAIN8_OPS[1], CHAIN8_OPS[0], *CHAIN8_OPS[2:])
+
+    with pytest.raises(
+        DataIntegrityError,
+        match=r"fitted on space 'user_chain8' with operations "
+        r"\['conv3x3', 'conv1x1', 'skip'\].*has \['conv1x1', 'conv3x3', 'skip'\]",
+    ):
+        load(tmp_path / "p.nasperf", space=Reordered())

@@ -181,6 +181,18 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 raise TrialError(
                     f"{data['path']}: no column {col!r}; columns: {list(table.columns)}"
                 )
+        cost = data.get("cost_column")
+        if cost:  # every row, when the study is configured: not only the rows a trial samples
+            seconds = pd.to_numeric(table[cost], errors="coerce").to_numpy(np.float64)
+            bad = np.flatnonzero(~(np.isfinite(seconds) & (seconds >= 0)))
+            if len(bad):
+                cell = table[cost].iloc[bad[0]]
+                cell = cell.item() if isinstance(cell, np.generic) else cell
+                raise TrialError(
+                    f"{data['path']}: column {cost!r}, architecture {table.index[bad[0]]!r}: "
+                    f"{cell!r} is not a training time in seconds >= 0 "
+                    f"({len(bad)} such row(s))"
+                )
         minimised = data.get("maximize") is False
         if minimised:  # a loss: minus it and minus its curves, so higher is better throughout
             from nasperf.datasets.direction import negate_columns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -106,6 +107,29 @@ def test_user_proxy_table_and_csv_data(tmp_path):
         table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]
     )
     assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
+
+
+def test_a_negative_training_time_is_refused_when_the_study_is_configured(tmp_path):
+    """Every row of the cost column is checked when the config is read (it failed only the
+    trials whose sample held the row, and again on every rerun)."""
+    from nasperf.evaluation.config import ConfigError
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    secs = table["train_time_s"].to_numpy().copy()
+    secs[[37, 150]] = -1.0
+    csv = tmp_path / "mine.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"], "secs": secs}).to_csv(
+        csv, index=False
+    )
+    raw = tiny_config(predictors=["xgb"], seeds=1, train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc", "cost_column": "secs"}
+    with pytest.raises(
+        ConfigError,
+        match=rf"column 'secs', architecture '{re.escape(table.index[37])}': "
+        r"-1.0 is not a training time in seconds >= 0 \(2 such row\(s\)\)",
+    ):
+        run_study(parse_config(raw), tmp_path / "out")
 
 
 def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):

@@ -358,6 +358,17 @@ def run_study(
     try:
         done = store.finished()
         todo = [t for t in trials if t["hash"] not in done]
+        others = len(set(done) - {t["hash"] for t in trials})
+        if others:
+            # results of another config (a changed data file, other settings) in this folder:
+            # this run reports only its own, but read_results / nasperf plot read them all
+            print(
+                f"note: {out} also holds {others} finished trial(s) that are not part of this "
+                f"config (another data file or other settings); this run's summary reads only "
+                f"its {len(trials)}, read_results({str(out)!r}) and `nasperf plot` read every "
+                "trial in the folder: give a changed study its own --out",
+                file=sys.stderr,
+            )
         run_info = {
             "id": uuid.uuid4().hex,
             "started_at": _now(),
@@ -370,6 +381,7 @@ def run_study(
             "address": address,
             "argv": list(argv) if argv is not None else None,
             "trials_finished_before": len(trials) - len(todo),
+            "trials_of_other_configs": others,
         }
         meta_now = {
             "format": 1,

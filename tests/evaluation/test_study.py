@@ -132,6 +132,29 @@ def test_a_negative_training_time_is_refused_when_the_study_is_configured(tmp_pa
         run_study(parse_config(raw), tmp_path / "out")
 
 
+def test_a_folder_holding_another_config_s_trials_is_said(tmp_path, capsys):
+    """Re-running into one folder after the data changed keeps the old trials (their hashes
+    differ): the run says so and counts them in meta.json, since read_results reads all."""
+    from nasperf.evaluation.store import read_meta
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    csv = tmp_path / "mine.csv"
+    frame = pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]})
+    frame.to_csv(csv, index=False)
+    raw = tiny_config(predictors=["xgb"], seeds=2, train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc"}
+    run_study(parse_config(raw), tmp_path / "out")
+    assert "also holds" not in capsys.readouterr().err
+    frame.assign(acc=frame["acc"][::-1].to_numpy()).to_csv(csv, index=False)
+    run_study(parse_config(raw), tmp_path / "out")
+    assert "also holds 2 finished trial(s) that are not part of this config" in (
+        capsys.readouterr().err
+    )
+    assert read_meta(tmp_path / "out")["runs"][-1]["trials_of_other_configs"] == 2
+    assert len(read_results(tmp_path / "out")) == 4
+
+
 def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):
     """``data: {target: err, maximize: false}`` scores exactly as the same table holding
     minus the error as a higher-is-better column (precision@k and NDCG included), its curve

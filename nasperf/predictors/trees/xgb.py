@@ -11,6 +11,11 @@ from sklearn.utils._param_validation import Interval
 from .. import PREDICTORS
 from ..base import Predictor
 
+#: Targets whose standard deviation is below ``Y_SMALL``, or whose mean exceeds ``Y_OFFSET``
+#: standard deviations, are standardised before XGBoost sees them (see ``_fit``).
+Y_SMALL = 1e-2
+Y_OFFSET = 1e3
+
 
 @PREDICTORS.register("xgb", "xgboost")
 class XGBPredictor(Predictor):
@@ -99,16 +104,30 @@ class XGBPredictor(Predictor):
             "seed": self._seed(),
             "verbosity": 0,
         }
-        dtrain = xgb.DMatrix(X, label=y)
+        # XGBoost holds labels, gradients and predictions in float32 and refuses a split
+        # whose gain is below an absolute 1e-6: a target in small units (a latency of 5e-4 s,
+        # std ~1e-5) or far from 0 relative to its spread (1e7 + noise) would be fitted as a
+        # constant. There the labels are centred and scaled first (undone in _predict);
+        # elsewhere they go in as they are (squared error's leaf weights and split order are
+        # then the same up to float rounding).
+        mean, std = float(np.mean(y)), float(np.std(y))
+        rescale = std > 0 and (std < Y_SMALL or abs(mean) > Y_OFFSET * std)
+        self.y_shift_ = mean if rescale else 0.0
+        self.y_scale_ = std if rescale else 1.0
+        dtrain = xgb.DMatrix(X, label=(y - self.y_shift_) / self.y_scale_)
         self.model_ = xgb.train(params, dtrain, num_boost_round=self.n_estimators)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         import xgboost as xgb
 
+        # files saved before the rescaling have neither attribute: labels as they were
+        shift, scale = getattr(self, "y_shift_", 0.0), getattr(self, "y_scale_", 1.0)
         if not isinstance(self.model_, xgb.Booster):
-            return self.model_.predict(X)
+            return np.asarray(self.model_.predict(X), np.float64) * scale + shift
         # In-place prediction skips building a DMatrix (the same values, faster on large
         # batches, which matters when screening); the thread count is not part of a saved
         # model, so it is set here from n_jobs.
         self.model_.set_param({"nthread": self.n_jobs})
-        return self.model_.inplace_predict(X)
+        out = self.model_.inplace_predict(X)
+        # in float64: float32 predictions plus a large shift would lose their differences
+        return out if scale == 1.0 and shift == 0.0 else np.asarray(out, np.float64) * scale + shift

@@ -137,6 +137,18 @@ def check_trials(trials: Sequence[dict]) -> None:
 def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
     """Per distinct source of ``trials``: (name, architectures with a finite target, target
     column). Loading errors and a missing target column are raised first, as ConfigError."""
+    from nasperf.predictors import PREDICTORS
+
+    def reads_zero_cost(t: dict) -> bool:
+        req = PREDICTORS.get(t["predictor"]).requirements
+        return bool(req.zero_cost or "zero_cost" in req.optional or t.get("pass_zero_cost"))
+
+    # the sources whose configured proxy table a trial reads
+    zc_sources = {
+        repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
+        for t in trials
+        if t.get("zero_cost_table") is not None and reads_zero_cost(t)
+    }
     out: dict[str, tuple[str, int, str]] = {}
     for t in trials:
         key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
@@ -151,6 +163,22 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
             raise ConfigError(
                 f"{t['dataset']}: no target column {target!r}; columns: {list(table.columns)}"
             )
+        if key in zc_sources:
+            # every architecture a trial may sample needs its proxies: checked once here,
+            # not in each trial whose sample happens to hold one without
+            from .engines import _zero_cost_table
+
+            try:
+                zc = _zero_cost_table(t, table)
+            except (ValueError, OSError) as err:
+                raise ConfigError(f"zero_cost_table: {err}") from None
+            lacking = ~table.index.isin(zc.index)
+            if lacking.any():
+                raise ConfigError(
+                    f"zero_cost_table: {t['zero_cost_table']['path']} has no row for "
+                    f"{int(lacking.sum())} of the {len(table)} architectures of the data, e.g. "
+                    f"{table.index[int(np.flatnonzero(lacking)[0])]!r}"
+                )
         y = pd.to_numeric(table[target], errors="coerce").to_numpy(dtype=np.float64)
         where = t["dataset"] if t.get("data") is None else t["data"]["path"]
         out[key] = (where, int(np.isfinite(y).sum()), target)

@@ -109,6 +109,25 @@ def test_user_proxy_table_and_csv_data(tmp_path):
     assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
 
 
+def test_a_proxy_table_missing_rows_is_refused_when_the_study_is_configured(tmp_path):
+    """A zero_cost_table without a row for some architecture of the data failed each trial
+    whose sample held one; it is refused once, when the config is read, where a predictor
+    reads it (and left alone where none does)."""
+    from nasperf.evaluation.config import ConfigError
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    csv, zc = tmp_path / "mine.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
+    pd.DataFrame({"arch": table.index[:150], "synflow": np.arange(150.0)}).to_csv(zc, index=False)
+    raw = tiny_config(predictors=["omni"], seeds=1, train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    raw.update(data={"path": str(csv), "space": "nb201", "target": "acc"}, zero_cost_table=str(zc))
+    with pytest.raises(ConfigError, match=r"zc.csv has no row for 50 of the 200 architectures"):
+        run_study(parse_config(raw), tmp_path / "out")
+    raw["predictors"] = ["mlp"]  # reads no proxies: the table is not in its way
+    assert len(run_study(parse_config(raw), tmp_path / "out2").table) == 1
+
+
 def test_a_negative_training_time_is_refused_when_the_study_is_configured(tmp_path):
     """Every row of the cost column is checked when the config is read (it failed only the
     trials whose sample held the row, and again on every rerun)."""

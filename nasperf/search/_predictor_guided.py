@@ -182,6 +182,7 @@ class PredictorGuided(Optimizer):
                 f"{', '.join(map(str, zc.columns[:5]))}) is named as a registered proxy "
                 "(nasperf.zero_cost.available()); proxies are computed instead"
             )
+            self.side_.pop("zero_cost", None)  # nor are its columns the predictor's features
         elif zc is not None:
             self.zero_cost_table(proxies)  # names what is missing
             return tuple(proxies)

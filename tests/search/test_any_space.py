@@ -174,6 +174,20 @@ def test_a_user_proxy_table_without_synflow_or_params_is_read_by_name(chain8, ca
     )
 
 
+def test_an_unused_user_proxy_table_is_not_the_predictor_s_features(chain8, cache, monkeypatch):
+    """Where the computed proxies stay the warm start's only (expensive networks), the
+    user's table that was not used must not reach the predictor either (its fit refused a
+    table without a registered proxy column)."""
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", 0.0)
+    values = chain8.table_values()
+    zc = pd.DataFrame({"val_acc": values}, index=values.index)
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
+    h = run(opt, objective=chain8, zero_cost=zc, budget=6, seed=0)
+    assert len(h) == 6 and "zero_cost" not in opt.side_ and len(opt.zero_cost_) == 12
+
+
 def test_optimum_lists_every_tied_architecture_and_any_of_them_counts():
     values = np.arange(27, dtype=float)
     values[[5, 20]] = 100.0  # two architectures share the best value

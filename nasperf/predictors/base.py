@@ -173,6 +173,13 @@ _MAX_SPEARMAN = 0.99
 #: 0.99 in 2.4 % of random 8-cell samples, 0.2 % of 10-cell, 0.003 % of 15-cell and none of
 #: 200,000 20-cell samples; below 20 rows only exact copies are refused.
 _MIN_ROWS_SPEARMAN = 20
+#: Side-information columns that together reproduce ``y`` this well by least squares
+#: (``1 - R^2 <= 1e-6``: the label to 0.1 % of its spread, e.g. its mean over seeds given as
+#: curve columns, even rounded to a CSV's decimals) are a copy of it, ...
+_COMBINATION_R2 = 1.0 - 1e-6
+#: ... checked with at least this many distinct rows per column (plus 5): fewer rows than
+#: that let chance fit them exactly.
+_ROWS_PER_COLUMN = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -842,6 +849,8 @@ def refuse_label_copies(
                 bad.append(
                     f"{name!r} (|Spearman rho| = {abs(rho):.4f} with y on {len(pairs)} rows)"
                 )
+    if not bad:
+        bad = _label_combination(block, names, y, exempt)
     if bad:
         raise LabelLeakError(
             f"{what} column(s) {', '.join(bad)} copy the label: a label can never be a "
@@ -849,6 +858,32 @@ def refuse_label_copies(
             "before training can be allowed with nasperf.predictors.allow_target_like_columns"
             "(NAME)"
         )
+
+
+def _label_combination(block: np.ndarray, names: Sequence[str], y: np.ndarray, exempt) -> list:
+    """``[description]`` where the non-exempt columns of ``block`` together reproduce ``y``
+    (an intercept and a least-squares weight each, ``R^2 >= _COMBINATION_R2`` on the distinct
+    finite rows, at least ``_ROWS_PER_COLUMN`` per column plus 5 of them): the label as the
+    mean or a weighted sum of several columns, which no single column's correlation shows.
+    ``[]`` otherwise."""
+    cols = [j for j, name in enumerate(names) if name not in exempt]
+    if len(cols) < 2:
+        return []
+    X = np.asarray(block, dtype=np.float64)[:, cols]
+    ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
+    rows = np.unique(np.column_stack([X[ok], y[ok]]), axis=0)
+    t = rows[:, -1]
+    if len(rows) < _ROWS_PER_COLUMN * len(cols) + 5 or len(np.unique(t)) < 3:
+        return []
+    A = np.column_stack([np.ones(len(rows)), rows[:, :-1]])
+    coef, *_ = np.linalg.lstsq(A, t, rcond=None)
+    resid = t - A @ coef
+    spread = float((t - t.mean()) @ (t - t.mean()))
+    r2 = 1.0 - float(resid @ resid) / spread
+    if r2 < _COMBINATION_R2:
+        return []
+    listed = ", ".join(repr(names[j]) for j in cols[:8]) + (", ..." if len(cols) > 8 else "")
+    return [f"{listed} together (a weighted sum of them reproduces y: R^2 = {r2:.9f})"]
 
 
 def _encoding_used(encoder: Any) -> str:

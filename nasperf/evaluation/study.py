@@ -172,12 +172,13 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
                 zc = _zero_cost_table(t, table)
             except (ValueError, OSError) as err:
                 raise ConfigError(f"zero_cost_table: {err}") from None
-            lacking = ~table.index.isin(zc.index)
-            if lacking.any():
+            from nasperf.encodings.zero_cost import uncovered
+
+            n, first = uncovered(table.index, zc)
+            if n:
                 raise ConfigError(
-                    f"zero_cost_table: {t['zero_cost_table']['path']} has no row for "
-                    f"{int(lacking.sum())} of the {len(table)} architectures of the data, e.g. "
-                    f"{table.index[int(np.flatnonzero(lacking)[0])]!r}"
+                    f"zero_cost_table: {t['zero_cost_table']['path']} has no row for {n} of "
+                    f"the {len(table)} architectures of the data, e.g. {first!r}"
                 )
         y = pd.to_numeric(table[target], errors="coerce").to_numpy(dtype=np.float64)
         where = t["dataset"] if t.get("data") is None else t["data"]["path"]

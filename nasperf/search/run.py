@@ -334,11 +334,12 @@ def check_zero_cost(zero_cost: pd.DataFrame | None, objective: Objective) -> Non
     candidates = objective.candidates()
     if candidates is None:
         return
-    lacking = ~pd.Index(candidates).isin(zero_cost.index)
-    if lacking.any():
-        first = candidates[int(np.flatnonzero(lacking)[0])]
+    from nasperf.encodings.zero_cost import uncovered
+
+    n, first = uncovered(candidates, zero_cost)
+    if n:
         raise ValueError(
-            f"zero_cost: {int(lacking.sum())} of the objective's {len(candidates)} "
+            f"zero_cost: {n} of the objective's {len(candidates)} "
             f"architectures have no row, e.g. {first!r}; give proxy scores for every "
             "architecture a search may query (rows indexed by the space's text, "
             "space.to_string(arch))"

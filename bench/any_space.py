@@ -843,6 +843,16 @@ def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
     return out
 
 
+def _write_changed(path: Path, frame: pd.DataFrame) -> Path:
+    """``frame`` (indexed by architecture text) as the CSV ``path``, written only where the
+    file holds something else: its sha256 is part of each search trial, so a changed table
+    is searched anew and an unchanged one resumes."""
+    text = frame.rename_axis("arch").to_csv()
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _search_trials(
     case: SearchCase,
     folder: Path,
@@ -859,28 +869,16 @@ def _search_trials(
 
         for module in case.imports:
             import_user_module(module)
-        path = folder / "table.csv"
-        table = case.table()
-        table.index.name = "arch"
-        text = table.to_csv()
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")  # a changed table is searched anew
         source = {
             "space": case.space,
-            "data": path,
+            "data": _write_changed(folder / "table.csv", case.table()),
             "target": case.target,
             "imports": list(case.imports),
             "dataset": case.dataset,
             "maximize": case.maximize,
         }
         if case.zero_cost is not None:
-            zc_path = folder / "zero_cost.csv"
-            zc = case.zero_cost()
-            zc.index.name = "arch"
-            text = zc.to_csv()
-            if not zc_path.exists() or zc_path.read_text(encoding="utf-8") != text:
-                zc_path.write_text(text, encoding="utf-8")
-            source["zero_cost"] = zc_path
+            source["zero_cost"] = _write_changed(folder / "zero_cost.csv", case.zero_cost())
     trials = []
     for name, budget in SEARCH_METHODS.items():
         if methods and name not in methods:

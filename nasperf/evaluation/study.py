@@ -137,7 +137,13 @@ def check_trials(trials: Sequence[dict]) -> None:
 def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
     """Per distinct source of ``trials``: (name, architectures with a finite target, target
     column). Loading errors and a missing target column are raised first, as ConfigError."""
+    from nasperf.encodings.zero_cost import uncovered
     from nasperf.predictors import PREDICTORS
+
+    from .engines import _zero_cost_table
+
+    def source(t: dict) -> str:
+        return repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
 
     def reads_zero_cost(t: dict) -> bool:
         req = PREDICTORS.get(t["predictor"]).requirements
@@ -145,13 +151,11 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
 
     # the sources whose configured proxy table a trial reads
     zc_sources = {
-        repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
-        for t in trials
-        if t.get("zero_cost_table") is not None and reads_zero_cost(t)
+        source(t) for t in trials if t.get("zero_cost_table") is not None and reads_zero_cost(t)
     }
     out: dict[str, tuple[str, int, str]] = {}
     for t in trials:
-        key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
+        key = source(t)
         if key in out:
             continue
         try:
@@ -166,14 +170,10 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
         if key in zc_sources:
             # every architecture a trial may sample needs its proxies: checked once here,
             # not in each trial whose sample happens to hold one without
-            from .engines import _zero_cost_table
-
             try:
                 zc = _zero_cost_table(t, table)
             except (ValueError, OSError) as err:
                 raise ConfigError(f"zero_cost_table: {err}") from None
-            from nasperf.encodings.zero_cost import uncovered
-
             n, first = uncovered(table.index, zc)
             if n:
                 raise ConfigError(

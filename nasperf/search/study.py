@@ -237,6 +237,19 @@ def search_trials(
 _OBJECTIVES: dict[tuple, Any] = {}
 
 
+def _unchanged(path: str, sha256: str | None, what: str) -> Path:
+    """A trial's file, which must exist and (where the trial recorded it) still have the
+    sha256 the trial was made with."""
+    from nasperf.evaluation.config import _file_sha256
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such {what}: {path}")
+    if sha256 and _file_sha256(path) != sha256:
+        raise ValueError(f"{path} changed since the study's trials were made")
+    return path
+
+
 def _trial_objective(trial: Mapping[str, Any]):
     """The objective of a trial (kept per process: a study runs many seeds on one)."""
     from nasperf._imports import import_user_module
@@ -261,13 +274,7 @@ def _trial_objective(trial: Mapping[str, Any]):
     )
     if key not in _OBJECTIVES:
         if trial.get("data"):
-            from nasperf.evaluation.config import _file_sha256
-
-            path = Path(trial["data"])
-            if not path.is_file():
-                raise FileNotFoundError(f"no such table file: {path}")
-            if trial.get("data_sha256") and _file_sha256(path) != trial["data_sha256"]:
-                raise ValueError(f"{path} changed since the study's trials were made")
+            path = _unchanged(trial["data"], trial.get("data_sha256"), "table file")
             obj = TableObjective.from_file(
                 path,
                 trial["space"],
@@ -295,13 +302,8 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
     key = (trial["zero_cost"], trial.get("zero_cost_sha256"), trial["space"])
     if key not in _ZERO_COST:
         from nasperf.datasets import read_architecture_csv
-        from nasperf.evaluation.config import _file_sha256
 
-        path = Path(trial["zero_cost"])
-        if not path.is_file():
-            raise FileNotFoundError(f"no such zero-cost file: {path}")
-        if trial.get("zero_cost_sha256") and _file_sha256(path) != trial["zero_cost_sha256"]:
-            raise ValueError(f"{path} changed since the study's trials were made")
+        path = _unchanged(trial["zero_cost"], trial.get("zero_cost_sha256"), "zero-cost file")
         table = read_architecture_csv(
             path,
             trial["space"],
@@ -320,11 +322,11 @@ def _proxy_header(path: Path) -> list[str]:
     ``ValueError`` when there is none."""
     import csv
 
-    from nasperf.zero_cost.engine import PROXIES
+    from nasperf.encodings.zero_cost import proxy_names
 
     with open(path, encoding="utf-8", newline="") as fh:
         header = [h.strip() for h in next(csv.reader(fh), [])]
-    proxies = [h for h in header if h in PROXIES]
+    proxies = proxy_names(header)
     if not proxies:
         raise ValueError(
             f"{path.name}: no column is named as a registered zero-cost proxy (its columns: "

@@ -153,7 +153,11 @@ class WorkClaims:
         self._conn = sqlite3.connect(
             self.path, timeout=60, isolation_level=None, check_same_thread=False
         )
-        self._conn.executescript(CLAIMS_SCHEMA)
+        try:
+            self._conn.executescript(CLAIMS_SCHEMA)
+        except sqlite3.DatabaseError as err:  # e.g. "file is not a database"
+            self._conn.close()
+            raise ValueError(f"{self.path}: not a usable SQLite database ({err})") from None
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 

@@ -306,6 +306,17 @@ class Computation:
                 f"space must be a registered name or a SearchSpace, got {type(space).__name__}"
             )
         self.proxies = resolve_proxies(proxies)
+        zc = _zc()
+        for p in self.proxies:
+            if getattr(zc.PROXIES.get(p), "population", False):
+                members = ", ".join(getattr(zc.PROXIES.get(p), "members", ()))
+                raise ValueError(
+                    f"proxy {p!r} ranks a population of networks, so it has no score one "
+                    f"architecture at a time (nasperf proxies writes a row per "
+                    f"architecture): compute its members ({members}) and combine them with "
+                    f"nasperf.zero_cost.rank_vote, or call nasperf.zero_cost.compute, which "
+                    f"does both"
+                )
         graph = self.space.task_kind == "graph"
         self.task = resolve_task(dataset, self.space.task_kind)
         if batch_size is None and not graph:

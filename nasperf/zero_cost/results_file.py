@@ -293,9 +293,21 @@ class ResultsFile:
         self.claims: WorkClaims | None = None
 
     def open(self) -> set[str]:
-        """Prepare the journal; return the architecture texts it already holds."""
+        """Prepare the journal; return the architecture texts it already holds.
+
+        An existing output is checked before anything is written beside it: a file that is
+        not this run's journal (other columns, or no ``.settings.json`` to say how it was
+        computed) is refused and left as it is.
+        """
+        self._check_existing()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.claims = WorkClaims(self.claims_path, done=("done", "key"), on_stale=self._sync)
+        try:
+            self.claims = WorkClaims(self.claims_path, done=("done", "key"), on_stale=self._sync)
+        except ValueError as err:
+            raise ValueError(
+                f"{err}; it holds only the claims of running processes: delete it when no "
+                f"nasperf proxies process is writing {self.path}"
+            ) from None
         try:
             with self.claims.transaction() as conn:
                 conn.execute(_DONE_SCHEMA)
@@ -344,18 +356,15 @@ class ResultsFile:
         conn.executemany("INSERT INTO done (key) VALUES (?)", ((t,) for t in texts))
         return texts
 
-    def _check_columns(self, header: Sequence[str]) -> None:
-        if list(header) != self.header:
-            raise ValueError(
-                f"{self.path} has columns {list(header)}, not {self.header}: it was written "
-                "for other proxies; choose another --out or delete it"
-            )
-
-    def _check_settings(self) -> None:
-        text = json.dumps(self.settings, sort_keys=True, indent=1)
+    def _check_existing(self) -> None:
+        """Refuse, without touching it, an existing output this run must not extend: one
+        computed with other settings (its ``.settings.json``), a CSV whose header is not
+        this run's, or rows whose settings are unknown (no sidecar: e.g. a journal copied
+        without its ``.settings.json``, or a file that is no proxies table at all). A
+        parquet output's columns are checked when it seeds a journal."""
         has_output = self.journal.exists() or self.path.exists()
         if self.sidecar.exists() and has_output:
-            old = json.loads(self.sidecar.read_text())
+            old = self._read_sidecar()
             diff = {
                 k: (old.get(k), self.settings.get(k))
                 for k in sorted(set(old) | set(self.settings))
@@ -367,7 +376,51 @@ class ResultsFile:
                     + ", ".join(f"{k}: {a!r} (file) != {b!r} (now)" for k, (a, b) in diff.items())
                     + "; choose another --out or delete it and its .settings.json"
                 )
-        elif not self.sidecar.exists() or not has_output:
+        if self.journal.exists():
+            header, rows = _read_journal_readonly(self.journal)
+            if header is not None:
+                self._check_columns(header)
+            if (header is not None or rows) and not self.sidecar.exists():
+                self._unknown_settings(self.journal)
+        elif self.path.exists() and not self.sidecar.exists():
+            self._unknown_settings(self.path)
+
+    def _unknown_settings(self, path: Path) -> None:
+        raise ValueError(
+            f"{path} exists but {self.sidecar.name} beside it does not, so the settings its "
+            "rows were computed with (dataset, batch size, seed, images) are unknown and "
+            "resuming could mix scores of different settings; choose another --out, or "
+            "delete it if it is a nasperf proxies output"
+        )
+
+    def _read_sidecar(self) -> dict[str, Any]:
+        try:
+            old = json.loads(self.sidecar.read_bytes().decode("utf-8"))
+        except (ValueError, RecursionError) as err:
+            old, why = None, f"not JSON ({err})"
+        else:
+            why = f"not a JSON object of settings (got {type(old).__name__})"
+        if not isinstance(old, dict):
+            raise ValueError(
+                f"{self.sidecar}: {why}; it records the settings of {self.path.name}: "
+                "delete both, or choose another --out"
+            )
+        return old
+
+    def _check_columns(self, header: Sequence[str]) -> None:
+        if list(header) != self.header:
+            raise ValueError(
+                f"{self.path} has columns {list(header)}, not {self.header}: it was written "
+                "for other proxies (or is not a proxies output); choose another --out or "
+                "delete it"
+            )
+
+    def _check_settings(self) -> None:
+        # Again under the lock (another writer may have started since open's first check),
+        # then record a new output's settings.
+        self._check_existing()
+        if not (self.sidecar.exists() and (self.journal.exists() or self.path.exists())):
+            text = json.dumps(self.settings, sort_keys=True, indent=1)
             _atomic_write(self.sidecar, (text + "\n").encode())
 
     def append(self, arch: str, scores: Mapping[str, tuple[float, str | None]]) -> bool:

@@ -185,6 +185,70 @@ def test_bad_inputs_give_clear_errors(tmp_path, capsys, extra, message):
     assert re.search(message, err, re.S), err
 
 
+def test_an_output_without_its_settings_is_refused_and_left_as_it_is(tmp_path, capsys):
+    # A journal copied without its .settings.json: resuming it on another dataset used to
+    # write a fresh sidecar and append CIFAR-100 rows below CIFAR-10 ones.
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    Path(f"{out}.settings.json").unlink()
+    before = out.read_bytes()
+    assert main(_args(out, "--n", "4", "--dataset", "cifar100", proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert "zc.csv.settings.json beside it does not" in err and "settings" in err
+    assert out.read_bytes() == before
+    assert not Path(f"{out}.settings.json").exists()
+
+
+def test_a_file_that_is_no_proxies_output_is_not_touched(tmp_path, capsys):
+    # A user's data CSV given as --out: refused before the partial-line cut, which removed
+    # its last row (no trailing newline), and nothing is created beside it.
+    out = tmp_path / "mydata.csv"
+    text = (
+        f"arch,val_acc\n{DEAD},10.0\n|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|,12.5"
+    )
+    out.write_text(text)
+    assert main(_args(out, "--n", "2", proxies="params")) == 2
+    assert "has columns ['arch', 'val_acc']" in capsys.readouterr().err
+    assert out.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydata.csv"]
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "message"),
+    [
+        (b"[1, 2]", r"zc\.csv\.settings\.json: not a JSON object of settings \(got list\)"),
+        (b"{bad", r"zc\.csv\.settings\.json: not JSON"),
+        (b"\xff\xfe", r"zc\.csv\.settings\.json: not JSON"),
+    ],
+)
+def test_a_corrupt_settings_file_is_named(tmp_path, capsys, sidecar, message):
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    Path(f"{out}.settings.json").write_bytes(sidecar)
+    assert main(_args(out, "--n", "2", proxies="params")) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_a_corrupt_claims_database_is_named(tmp_path, capsys):
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    Path(f"{out}.claims.sqlite").write_bytes(b"garbage\n" * 100)
+    assert main(_args(out, "--n", "2", proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert "zc.csv.claims.sqlite: not a usable SQLite database" in err
+    assert "delete it when no nasperf proxies process is writing" in err
+
+
+def test_a_population_proxy_is_refused_not_written_as_nan(tmp_path, capsys):
+    # 'vote' ranks a population: a row per architecture cannot hold it (it was all NaN).
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params,vote")) == 2
+    err = capsys.readouterr().err
+    assert "proxy 'vote' ranks a population" in err
+    assert "synflow, jacov, snip" in err and "rank_vote" in err
+    assert not out.exists()
+
+
 def test_resume_with_other_settings_is_refused(tmp_path, capsys):
     out = tmp_path / "zc.csv"
     assert main(_args(out, "--n", "2", proxies="params")) == 0

@@ -35,9 +35,10 @@ def get(name: str | Sequence[str], *, space: Any = None, **params: Any):
     ``space`` is a registered name or a space instance; ``None`` (default) takes the space
     of the architecture values the encoder is fitted on (text cannot tell: pass ``space=``).
 
-    A sequence of names gives a ``sklearn.pipeline.FeatureUnion`` of those encoders (each
-    with default parameters; ``params`` are not allowed then), whose output concatenates
-    theirs column-wise.
+    A sequence of names gives a ``sklearn.pipeline.FeatureUnion`` of those encoders, whose
+    output concatenates theirs column-wise; each parameter goes to the encoders that take
+    it (``get(["graf", "zero_cost"], space="nb201", table=zc)``: ``table`` is the
+    zero-cost encoder's), and one that none of them takes is an error.
     """
     if isinstance(name, str):
         return ENCODINGS.get(name)(space=space, **params)
@@ -49,14 +50,24 @@ def get(name: str | Sequence[str], *, space: Any = None, **params: Any):
     names = list(name)
     if not names:
         raise ValueError("expected at least one encoding name")
-    if params:
-        raise ValueError(
-            "parameters cannot be passed with several encodings; build each with "
-            "get(name, **params) and combine them with sklearn.pipeline.FeatureUnion"
-        )
     from sklearn.pipeline import FeatureUnion
 
     encoders = [ENCODINGS.get(n)(space=space) for n in names]
+    taken = [set(e.get_params(deep=False)) for e in encoders]
+    unused = [k for k in params if not any(k in t for t in taken)]
+    if unused:
+        raise ValueError(
+            "parameters cannot be passed with several encodings unless one of them takes "
+            f"each: {unused} is taken by none of {names}; "
+            + "; ".join(
+                f"{n}: {', '.join(sorted(t - {'space'})) or 'none but space'}"
+                for n, t in zip(names, taken, strict=True)
+            )
+        )
+    encoders = [
+        e.set_params(**{k: v for k, v in params.items() if k in t})
+        for e, t in zip(encoders, taken, strict=True)
+    ]
     if not all(e.numeric for e in encoders):
         raise ValueError("only numeric encodings can be concatenated")
     return FeatureUnion([(n, e) for n, e in zip(names, encoders, strict=True)])

@@ -131,6 +131,22 @@ class ZeroCostFeatures(Encoder):
         ``val_accs``, ``test_loss``, ...) are refused (:func:`check_feature_names`).
     dataset : str, optional
         With a ``dataset`` column in ``table``, use only that dataset's rows.
+    scale : {"auto", "signed_log", None}
+        How scores become features. None: the raw scores, refused where one is beyond
+        float32's range (3.4e38). ``"signed_log"``: every score through
+        ``sign(x) * log1p(|x|)``, as nasperf's predictors read proxies (they span tens of
+        orders of magnitude). ``"auto"`` (default): raw, except the proxies with a score
+        beyond float32's range in the table (synflow reaches 7e49 on NB201), which go
+        through the signed log instead of becoming inf; ``log_proxies_`` lists them and
+        their feature names read ``zc_signed_log_<proxy>``. NaN (a proxy undefined on a
+        cell) stays NaN.
+
+    Fitted attributes
+    -----------------
+    proxies_ : list of str
+        The table's columns used, in feature order.
+    log_proxies_ : list of str
+        Those of them given through the signed log.
 
     References
     ----------
@@ -145,13 +161,20 @@ class ZeroCostFeatures(Encoder):
         table: pd.DataFrame | None = None,
         proxies: list[str] | None = None,
         dataset: str | None = None,
+        scale: str | None = "auto",
     ) -> None:
         super().__init__(space=space)
         self.table = table
         self.proxies = proxies
         self.dataset = dataset
+        self.scale = scale
 
     def _fit(self, batch: GraphBatch, archs: list) -> None:
+        if self.scale not in ("auto", "signed_log", None):
+            raise ValueError(
+                "The 'scale' parameter of ZeroCostFeatures must be 'auto', 'signed_log' or "
+                f"None. Got {self.scale!r} instead."
+            )
         if not isinstance(self.table, pd.DataFrame):
             raise ValueError(
                 "ZeroCostFeatures needs table=, a DataFrame of proxy scores indexed by "
@@ -192,8 +215,26 @@ class ZeroCostFeatures(Encoder):
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()][0]
             raise ValueError(f"architecture {dup!r} appears twice in the table")
+        try:
+            values = table[proxies].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            bad = [p for p in proxies if not pd.api.types.is_numeric_dtype(table[p])]
+            raise ValueError(f"proxy column(s) {bad} of the table are not numeric") from None
+        huge = np.abs(values) > np.finfo(np.float32).max
+        if self.scale is None and huge.any():
+            row, col = np.argwhere(huge)[0]
+            raise ValueError(
+                f"{int(huge.sum())} score(s) are beyond float32's range, e.g. "
+                f"{proxies[col]!r} = {values[row, col]:.3g} for {table.index[row]!r}; use "
+                "scale='auto' (the default) or 'signed_log'"
+            )
+        logged = (
+            huge.any(axis=0) if self.scale == "auto" else np.full(len(proxies), bool(self.scale))
+        )
+        values[:, logged] = np.sign(values[:, logged]) * np.log1p(np.abs(values[:, logged]))
         self.proxies_ = proxies
-        self.lookup_ = table[proxies].astype(np.float32)
+        self.log_proxies_ = [p for p, lg in zip(proxies, logged, strict=True) if lg]
+        self.lookup_ = pd.DataFrame(values.astype(np.float32), index=table.index, columns=proxies)
 
     def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
         keys = [self.space_.to_string(a) for a in archs]
@@ -207,4 +248,5 @@ class ZeroCostFeatures(Encoder):
         return self.lookup_.to_numpy()[rows]
 
     def _feature_names(self) -> list[str]:
-        return [f"zc_{p}" for p in self.proxies_]
+        logged = set(getattr(self, "log_proxies_", ()))
+        return [f"zc_signed_log_{p}" if p in logged else f"zc_{p}" for p in self.proxies_]

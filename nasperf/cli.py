@@ -345,7 +345,8 @@ def _add_screen_parser(sub) -> None:
         "screen",
         help="rank architectures from a file with a pre-trained predictor",
         description="Rank the architectures of a file by a pre-trained checkpoint's "
-        "predictions (streamed: memory does not grow with the file when --top is given).",
+        "predictions (a text or CSV file is streamed: memory does not grow with it when "
+        "--top is given; JSON is read whole, up to 256 Mi characters).",
         epilog=_SCREEN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -382,6 +383,16 @@ def _text_table(rows: list[dict], cols: list[str]) -> str:
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(cols), *(line(v) for v in cells)])
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device after its reader went away, so that the
+    interpreter's final flush does not raise BrokenPipeError again (Python's docs on
+    SIGPIPE)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _screen(args: argparse.Namespace) -> int:
@@ -429,6 +440,9 @@ def _screen(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             on_bad=report,
         )
+    except BrokenPipeError:  # `nasperf screen ... | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 141
     except (OSError, ValueError) as err:
         return _fail("nasperf screen", err)
     if result.n_bad > 50:

@@ -15,12 +15,17 @@ Input formats (``format="auto"`` picks by the file name; ``.gz`` files are read 
     ``key`` present, else the first column).
 ``json`` (``*.json``)
     NASLib's zero-cost JSON (``{space: {dataset: {key: {...}}}}``; the architecture keys of
-    every dataset, once each), a JSON object keyed by architectures, or a JSON list of
-    architectures. Read whole (JSON cannot be streamed line by line).
+    every dataset, once each; a checkpoint of another NASLib space refuses it), a JSON
+    object keyed by architectures, or a JSON list of architectures. Read whole (JSON cannot
+    be streamed line by line), so at most ``MAX_JSON_CHARS`` (256 Mi) characters: its
+    memory grows with the file, unlike the line-based formats.
+
+Files are read as UTF-8 (a byte-order mark is skipped); a truncated or corrupt ``.gz`` file
+is a ``ValueError`` naming it.
 
 Entries that are not valid architectures are reported (:class:`BadEntry`: line number, text,
 the parser's message) and skipped; screening goes on with the rest. Line-based files are read
-and scored ``batch_size`` entries at a time, so memory does not grow with the file: with
+and scored ``batch_size`` entries at a time, so their memory does not grow with the file: with
 ``top=K`` only the best ``K`` rows are kept; without it, every scored row goes to a
 temporary file (8 bytes per number in memory: score, line, offset, standard deviation) and
 the ranking is written from there.
@@ -122,12 +127,30 @@ class ScreenResult:
     seconds: float = 0.0
 
 
+#: Largest JSON input :func:`read_architectures` reads (characters, after decompression):
+#: JSON is parsed whole, at about 5x its size in memory. NASLib's zero-cost JSON of all
+#: NB201 cells on three datasets is well below it.
+MAX_JSON_CHARS = 256 * 2**20
+
+
 # ---------------------------------------------------------------- reading
 def _open_text(path: Path):
-    # Undecodable bytes become U+FFFD: such a line is reported as malformed, not fatal.
+    # Undecodable bytes become U+FFFD: such a line is reported as malformed, not fatal. A
+    # byte-order mark at the start (written by some Windows editors) is skipped.
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace", newline="")
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _guarded(path: Path, entries: Iterator[Any]) -> Iterator[Any]:
+    """``entries``, with a damaged gzip stream (met while reading) turned into one
+    ``ValueError`` naming the file."""
+    import zlib
+
+    try:
+        yield from entries
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path}: truncated or corrupt gzip data ({err})") from None
 
 
 def _detect(path: Path, fmt: str) -> str:
@@ -155,15 +178,21 @@ def read_architectures(
         Unknown format, a CSV without a header or without ``column``, a JSON file that does
         not parse or has none of the layouts above.
     """
-    path = Path(path)
+    return _read(Path(path), format, column)
+
+
+def _read(
+    path: Path, format: str, column: str | None, declared: list[str] | None = None
+) -> Iterator[tuple[int, Any] | BadEntry]:
+    """:func:`read_architectures`; a NASLib JSON's space names go to ``declared``."""
     if not path.is_file():
         raise FileNotFoundError(f"architecture file {path} does not exist")
     fmt = _detect(path, format)
     if fmt == "lines":
-        return _read_lines(path)
+        return _guarded(path, _read_lines(path))
     if fmt == "csv":
-        return _read_csv(path, column)
-    return _read_json(path)
+        return _guarded(path, _read_csv(path, column))
+    return _guarded(path, _read_json(path, declared))
 
 
 def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
@@ -261,12 +290,19 @@ def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadE
             yield number, row[col].strip()
 
 
-def _read_json(path: Path) -> Iterator[tuple[int, Any]]:
+def _read_json(path: Path, declared: list[str] | None = None) -> Iterator[tuple[int, Any]]:
     from nasperf.datasets.readers import NASLIB_SPACE_NAMES
 
     with _open_text(path) as fh:
+        text = fh.read(MAX_JSON_CHARS + 1)
+        if len(text) > MAX_JSON_CHARS:
+            raise ValueError(
+                f"{path}: JSON of more than {MAX_JSON_CHARS:,} characters; JSON is read "
+                "whole, so give this many architectures one per line (format 'lines') or "
+                "as CSV, which are streamed"
+            )
         try:
-            data = json.load(fh)
+            data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: not valid JSON ({err})") from err
         except RecursionError:
@@ -283,6 +319,8 @@ def _read_json(path: Path) -> Iterator[tuple[int, Any]]:
                     raise ValueError(f"{path}: NASLib JSON without {{dataset: {{arch: ...}}}}")
                 seen.update(dict.fromkeys(archs))
         keys = list(seen)
+        if declared is not None:
+            declared.extend(NASLIB_SPACE_NAMES[k] for k in data)
     elif isinstance(data, dict):
         keys = list(data)
     else:
@@ -457,14 +495,17 @@ def screen(
         raise ValueError(f"top must be a positive int, got {top!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    declared: list[str] = []  # the spaces a NASLib JSON names
     if isinstance(archs, str | Path):
-        entries: Iterable[Any] = read_architectures(archs, format=format, column=column)
+        entries: Iterable[Any] = _read(Path(archs), format, column, declared)
         noun = "entry" if _detect(Path(archs), format) == "json" else "line"
     else:
         entries = enumerate(archs, start=1)
         noun = "entry"
     stream = out if hasattr(out, "write") else None
     out_path = Path(out) if out is not None and stream is None else None
+    if out_path is not None:  # with or without top (the spill file goes beside it)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
     result = ScreenResult(checkpoint=checkpoint.name, out=out_path)
     with_std = checkpoint.has_uncertainty
     ranker: _TopK | _Spill = (
@@ -498,6 +539,7 @@ def screen(
                 text = items[i] if isinstance(items[i], str) else str(items[i])
                 bad(BadEntry(lines[i], text[:200], msg, f"{noun} {lines[i]}"))
             if held is not None:
+                _check_declared(checkpoint, declared, archs)
                 if not values and errors:
                     # nothing of the first batch parsed: one error for a file of another
                     # space, rather than one per line
@@ -553,16 +595,38 @@ def _check_space(checkpoint: Checkpoint, items: list[Any], source: Any, sample: 
         except (ValueError, TypeError):
             continue
         where = f"{source}: " if isinstance(source, str | Path) else ""
-        from .checkpoint import available
-
-        table = available()
-        names = list(table.index[table["space"] == space.name])
-        fits = f"; checkpoints for {space.name}: {', '.join(names)}" if names else ""
+        fits = _checkpoints_for([space.name])
         raise WrongSpaceError(
             f"{where}these are {space.name} architectures (the first {len(probe)} parse as "
             f"{space.name}, none as {checkpoint.space.name}), but checkpoint "
             f"{checkpoint.name!r} is for {checkpoint.space.name}{fits}"
         )
+
+
+def _check_declared(checkpoint: Checkpoint, declared: list[str], source: Any) -> None:
+    """Raise :class:`WrongSpaceError` when a NASLib JSON names only spaces other than the
+    checkpoint's, and the checkpoint's is one of NASLib's (NB201 and TransNAS-Bench-101
+    micro cells share their key format, so parsing cannot tell them apart; a user's own
+    space is left to parsing)."""
+    from nasperf.datasets.readers import NASLIB_SPACE_NAMES
+
+    ours = checkpoint.space.name
+    if not declared or ours in declared or ours not in NASLIB_SPACE_NAMES.values():
+        return
+    raise WrongSpaceError(
+        f"{source}: NASLib JSON of {', '.join(sorted(set(declared)))} architectures, but "
+        f"checkpoint {checkpoint.name!r} is for {ours}{_checkpoints_for(declared)}"
+    )
+
+
+def _checkpoints_for(spaces: list[str]) -> str:
+    from .checkpoint import available
+
+    table = available()
+    names = list(table.index[table["space"].isin(spaces)])
+    return (
+        f"; checkpoints for {', '.join(sorted(set(spaces)))}: {', '.join(names)}" if names else ""
+    )
 
 
 def _arch_text(checkpoint: Checkpoint, value: Any) -> str:

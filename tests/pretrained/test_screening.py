@@ -198,3 +198,66 @@ def test_architectures_of_another_space_are_one_error_not_one_per_line(tree_ckpt
     mixed.write_text("\n".join([*_cells(3), nb101.to_string(nb101.sample(1, seed=1)[0])]) + "\n")
     result = pretrained.screen(tree_ckpt, mixed, on_bad=reported.append)
     assert result.n_screened == 3 and [b.line for b in reported] == [4]
+
+
+def test_a_naslib_json_of_another_naslib_space_is_refused(tree_ckpt, tmp_path):
+    # TransNAS-Bench-101 micro keys parse as NB201 keys: only the file's space name tells.
+    keys = {"(1, 2, 3, 1, 2, 3)": {"synflow": 1.0}, "(0, 1, 2, 3, 0, 1)": {"synflow": 2.0}}
+    path = tmp_path / "zc.json"
+    path.write_text(json.dumps({"transbench101_micro": {"class_scene": keys}}))
+    with pytest.raises(pretrained.WrongSpaceError) as err:
+        pretrained.screen(tree_ckpt, path)
+    assert str(err.value).startswith(
+        f"{path}: NASLib JSON of tnb101_micro architectures, but checkpoint "
+        "'nb201-cifar10-tree' is for nb201; checkpoints for tnb101_micro: "
+    )
+    path.write_text(json.dumps({"nasbench201": {"cifar10": keys}}))
+    assert pretrained.screen(tree_ckpt, path).n_screened == 2
+
+
+def test_damaged_gzip_files_are_one_error_naming_the_file(tree_ckpt, tmp_path, capsys):
+    text = ("\n".join(_cells(2000)) + "\n").encode()
+    whole = gzip.compress(text)
+    cases = {
+        "cut.txt.gz": whole[: len(whole) // 2],
+        "flipped.txt.gz": whole[:200] + bytes(b ^ 0xFF for b in whole[200:400]) + whole[400:],
+        "plain.txt.gz": text,
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ValueError, match=rf"^{path}: truncated or corrupt gzip data \("):
+            pretrained.screen(tree_ckpt, path, batch_size=100)
+        assert cli.main([*TREE, str(path)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"nasperf screen: error: {path}: {err[0].split(f'{path}: ', 1)[1]}"]
+        assert "truncated or corrupt gzip data" in err[0]
+
+
+def test_a_byte_order_mark_is_skipped(tree_ckpt, tmp_path):
+    cells = _cells(2)
+    lines = tmp_path / "bom.txt"
+    lines.write_bytes(b"\xef\xbb\xbf" + "\n".join(cells).encode() + b"\n")
+    assert pretrained.screen(tree_ckpt, lines).n_screened == 2
+    table = tmp_path / "bom.csv"
+    table.write_bytes(b"\xef\xbb\xbfarch,acc\n" + f"{cells[0]},1\n{cells[1]},2\n".encode())
+    assert pretrained.screen(tree_ckpt, table, column="arch").n_screened == 2
+
+
+def test_json_input_is_bounded(tree_ckpt, tmp_path, monkeypatch):
+    from nasperf.pretrained import screening
+
+    monkeypatch.setattr(screening, "MAX_JSON_CHARS", 1000)
+    path = tmp_path / "many.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(_cells(100)).encode()))
+    with pytest.raises(ValueError, match=r"JSON of more than 1,000 characters; JSON is read whole"):
+        pretrained.screen(tree_ckpt, path, top=1)
+
+
+def test_out_in_a_new_folder_with_or_without_top(tree_ckpt, tmp_path):
+    cells = _cells(5)
+    for top in (None, 2):
+        out = tmp_path / f"new{top}" / "deeper" / "ranked.csv"
+        res = pretrained.screen(tree_ckpt, cells, top=top, out=out)
+        assert res.n_screened == 5
+        assert len(pd.read_csv(out)) == (top or 5)

@@ -72,6 +72,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nasperf._constraints import RANDOM_STATE, ListOf, Registered
+from nasperf.errors import short_repr
 from nasperf.spaces import SearchSpace, as_rng
 
 __all__ = [
@@ -272,6 +273,10 @@ def is_feature_matrix(archs: Any) -> bool:
     """
     if isinstance(archs, pd.DataFrame):
         return True
+    if isinstance(archs, pd.Series | pd.Index) and (
+        pd.api.types.is_object_dtype(archs.dtype) or pd.api.types.is_string_dtype(archs.dtype)
+    ):
+        return False  # architectures, e.g. a table's index of architecture texts
     if isinstance(archs, np.ndarray):
         return archs.ndim != 1
     if hasattr(archs, "tocsr") and hasattr(archs, "shape"):
@@ -569,6 +574,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         space = self._fit_space(archs)
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
+        check_side_rows(side, [space.to_string(a) for a in archs])
         self._fit_encoder(space, archs)
         self.uses_zero_cost_ = self._zero_cost_columns(side)
         zc = side.get("zero_cost")
@@ -629,6 +635,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         from nasperf.encodings import as_arch_list
 
         archs = as_arch_list(self.space_, archs)
+        check_side_rows(side, [self.space_.to_string(a) for a in archs])
         return self._features(self.space_, archs, side)
 
     def _make_encoder(self, space: SearchSpace):
@@ -661,8 +668,15 @@ class Predictor(RegressorMixin, BaseEstimator):
                 )
             return proxies
         if isinstance(table, pd.DataFrame):
+            if table.index.has_duplicates:
+                dup = table.index[table.index.duplicated()][0]
+                raise ValueError(
+                    f"the zero_cost table has two rows for architecture {dup!r}; it needs one "
+                    "row per architecture"
+                )
             wanted = list(dict.fromkeys(proxies + named))
             if not wanted:
+                _refuse_text_proxy_columns(table)
                 cols = proxy_columns(table)
                 if not cols:
                     raise ValueError(
@@ -679,7 +693,10 @@ class Predictor(RegressorMixin, BaseEstimator):
                 )
             not_numeric = [c for c in wanted if not pd.api.types.is_numeric_dtype(table[c])]
             if not_numeric:
-                raise ValueError(f"zero_cost columns {not_numeric} are not numeric")
+                raise ValueError(
+                    f"zero_cost columns {not_numeric} are not numeric"
+                    + _first_text_cell(table, not_numeric[0])
+                )
             check_feature_names(named)
             return wanted
         if named:
@@ -687,7 +704,7 @@ class Predictor(RegressorMixin, BaseEstimator):
                 "zero_cost_columns names columns of a DataFrame; the zero_cost side "
                 "information is an array (its columns are taken in order)"
             )
-        arr = np.asarray(table, dtype=np.float64)
+        arr = _numbers(table, "zero_cost")
         if arr.ndim != 2:
             raise ValueError(f"zero_cost must be a DataFrame or a 2-d array, got shape {arr.shape}")
         return [f"zc{i}" for i in range(arr.shape[1])]
@@ -718,11 +735,21 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{int((rows < 0).sum())} architecture(s) have no row in the zero_cost "
                     f"table, e.g. {first!r}"
                 )
-            return table[cols].to_numpy(dtype=np.float64)[rows]
-        block = np.asarray(table, dtype=np.float64)
-        if block.shape != (len(archs), len(cols)):
+            block = table[cols].to_numpy(dtype=np.float64)[rows]
+            names = keys
+        else:
+            block = _numbers(table, "zero_cost")
+            if block.shape != (len(archs), len(cols)):
+                raise ValueError(
+                    f"zero_cost array has shape {block.shape}, expected {(len(archs), len(cols))}"
+                )
+            names = [f"row {i}" for i in range(len(archs))]
+        if np.isinf(block).any():
+            i, j = np.argwhere(np.isinf(block))[0]
             raise ValueError(
-                f"zero_cost array has shape {block.shape}, expected {(len(archs), len(cols))}"
+                f"zero_cost: {int(np.isinf(block).sum())} score(s) are infinite, e.g. column "
+                f"{cols[j]!r} for {names[i]!r} ({block[i, j]}); a score must be a finite "
+                "number, or NaN where the proxy is undefined (such cells rank last)"
             )
         return block
 
@@ -754,7 +781,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             refuse_label_copies(block, self.uses_zero_cost_, y, "zero_cost", rank=True)
         if self.uses_learning_curves_:
             lc = np.asarray(side["learning_curves"], dtype=np.float64).reshape(len(archs), -1)
-            names = [f"epoch column {j}" for j in range(lc.shape[1])]
+            names = [f"epoch column {j}" for j in range(lc.shape[1])]  # rows checked on entry
             refuse_label_copies(lc, names, y, "learning_curves", rank=False)
 
     def _features(self, space: SearchSpace, archs: list, side: dict) -> Any:
@@ -867,8 +894,12 @@ def _label_combination(block: np.ndarray, names: Sequence[str], y: np.ndarray, e
     mean or a weighted sum of several columns, which no single column's correlation shows.
     ``[]`` otherwise."""
     cols = [j for j, name in enumerate(names) if name not in exempt]
-    if len(cols) < 2:
+    if not cols:
         return []
+    if len(cols) > 1:  # a column that reproduces y alone is named alone
+        alone = [d for j in cols for d in _label_combination(block[:, [j]], [names[j]], y, exempt)]
+        if alone:
+            return alone
     X = np.asarray(block, dtype=np.float64)[:, cols]
     ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
     rows = np.unique(np.column_stack([X[ok], y[ok]]), axis=0)
@@ -882,6 +913,8 @@ def _label_combination(block: np.ndarray, names: Sequence[str], y: np.ndarray, e
     r2 = 1.0 - float(resid @ resid) / spread
     if r2 < _COMBINATION_R2:
         return []
+    if len(cols) == 1:  # e.g. the label rounded to a CSV's decimals
+        return [f"{names[cols[0]]!r} (a linear function of it reproduces y: R^2 = {r2:.9f})"]
     listed = ", ".join(repr(names[j]) for j in cols[:8]) + (", ..." if len(cols) > 8 else "")
     return [f"{listed} together (a weighted sum of them reproduces y: R^2 = {r2:.9f})"]
 
@@ -901,6 +934,80 @@ def _encoding_used(encoder: Any) -> str:
         if ENCODINGS.get(name) is type(encoder):
             return name
     return type(encoder).__name__
+
+
+def _numbers(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float64 array, or one ``ValueError`` naming ``what`` (text cells,
+    ragged rows)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"{what} must be numbers in an (n_archs, n_columns) array: {err}"
+        ) from None
+
+
+def _first_text_cell(table: pd.DataFrame, column: Any) -> str:
+    """``" (row ARCH holds 'n/a')"`` for the first cell of ``column`` that is no number."""
+    as_num = pd.to_numeric(table[column], errors="coerce")
+    bad = as_num.isna() & table[column].notna()
+    if not bad.any():
+        return ""
+    arch = bad.index[np.flatnonzero(bad.to_numpy())[0]]
+    return f" (row {arch!r} holds {short_repr(table.at[arch, column])})"
+
+
+def _refuse_text_proxy_columns(table: pd.DataFrame) -> None:
+    """A column named as a registered proxy must hold numbers: one text cell would drop the
+    whole column from the features without a word."""
+    from nasperf.encodings.zero_cost import proxy_names
+
+    named = proxy_names(list(table.columns))
+    text = [c for c in named if not pd.api.types.is_numeric_dtype(table[c])]
+    if text:
+        raise ValueError(
+            f"zero_cost column {text[0]!r} is named as a registered proxy but is not numeric"
+            + _first_text_cell(table, text[0])
+            + "; give its scores as numbers (NaN where undefined), or name the columns to "
+            "use with zero_cost_columns=[...]"
+        )
+
+
+def check_side_rows(side: dict, keys: Sequence[str]) -> None:
+    """Check ``side["learning_curves"]`` against the architectures (``keys``: their texts)
+    and put it in row order, in place: a ``LearningCurves`` or an array needs one row per
+    architecture (``(n,)`` or ``(n, n_epochs)``; a transposed or short array is refused, not
+    reshaped); a DataFrame or Series indexed by architecture text is aligned by its index
+    (as a zero_cost table is), one with a RangeIndex is taken in order."""
+    lc = side.get("learning_curves")
+    if lc is None:
+        return
+    n = len(keys)
+    from nasperf.datasets.curves import LearningCurves
+
+    if isinstance(lc, LearningCurves):
+        if len(lc) != n:
+            raise ValueError(f"learning_curves has {len(lc)} rows for {n} architectures")
+        return
+    if isinstance(lc, pd.DataFrame | pd.Series) and not isinstance(lc.index, pd.RangeIndex):
+        if lc.index.has_duplicates:
+            dup = lc.index[lc.index.duplicated()][0]
+            raise ValueError(f"learning_curves has two rows for architecture {dup!r}")
+        rows = lc.index.get_indexer(keys)
+        if (rows < 0).any():
+            first = keys[int(np.flatnonzero(rows < 0)[0])]
+            raise ValueError(
+                f"{int((rows < 0).sum())} architecture(s) have no row in the learning_curves "
+                f"{type(lc).__name__} (looked up by its index), e.g. {first!r}"
+            )
+        lc = lc.iloc[rows]
+    arr = _numbers(lc, "learning_curves")
+    if arr.ndim not in (1, 2) or arr.shape[0] != n:
+        raise ValueError(
+            f"learning_curves has shape {arr.shape}; expected ({n},) or ({n}, n_epochs): one "
+            f"row per architecture ({n})"
+        )
+    side["learning_curves"] = arr
 
 
 def _lc_width(lc: Any) -> int:

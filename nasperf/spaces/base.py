@@ -51,12 +51,17 @@ SPACES: Registry = Registry("search space")
 
 
 def as_rng(random_state: RandomState) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a seed, a generator (returned as is) or ``None``."""
+    """A ``numpy.random.Generator`` from a seed (an int >= 0), a generator (returned as is)
+    or ``None``."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if random_state is not None and not isinstance(random_state, int | np.integer):
         raise ValueError(
             f"random_state must be an int, a numpy Generator or None, got {random_state!r}"
+        )
+    if random_state is not None and random_state < 0:
+        raise ValueError(
+            f"random_state must be an int >= 0, a numpy Generator or None, got {random_state!r}"
         )
     return np.random.default_rng(random_state)
 

@@ -200,7 +200,7 @@ class OmniPredictor(Predictor):
             repeats = AUTO_CV_REPEATS if len(y) < AUTO_CV_REPEAT_BELOW else 1
             # the same splits for every candidate: their scores are compared pairwise
             splits = [
-                KFold(min(5, len(y) // 2), shuffle=True, random_state=seed + 1000 * r)
+                KFold(min(5, len(y) // 2), shuffle=True, random_state=(seed + 1000 * r) % 2**32)
                 for r in range(repeats)
             ]
             for name in names:

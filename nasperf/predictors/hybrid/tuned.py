@@ -13,9 +13,18 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
 from nasperf._constraints import RANDOM_STATE, Registered
+from nasperf.encodings import as_arch_list
+from nasperf.spaces import resolve_space
 
 from .. import PREDICTORS
-from ..base import SPACE, Predictor, Requirements, _predictors, check_nested_params
+from ..base import (
+    SPACE,
+    Predictor,
+    Requirements,
+    _predictors,
+    check_nested_params,
+    check_side_rows,
+)
 
 
 class _TunedRequirements:
@@ -156,6 +165,14 @@ class TunedPredictor(Predictor):
             dists = PREDICTORS.get(self.model).search_space
         archs = list(archs)
         y_arr = self._check_y(y, len(archs))
+        if len(archs) < self.cv:
+            raise ValueError(
+                f"TunedPredictor scores each configuration on cv={self.cv} folds, which needs "
+                f"at least {self.cv} training architectures; got {len(archs)} (lower cv)"
+            )
+        if side.get("learning_curves") is not None:  # rows checked (and aligned) once, here
+            space = resolve_space(self.space, archs)
+            check_side_rows(side, [space.to_string(a) for a in as_arch_list(space, archs)])
         seed = self._seed()
         candidates = [{}] + list(
             ParameterSampler(dists, n_iter=max(self.n_iter - 1, 0), random_state=seed)

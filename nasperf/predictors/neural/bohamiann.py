@@ -83,6 +83,10 @@ class _AdaptiveSGHMC:
             p.add_(v)
 
 
+#: Reruns of a diverged SGHMC chain, each with half the previous step size.
+MAX_CHAIN_RESTARTS = 3
+
+
 @PREDICTORS.register("bohamiann")
 class BOHAMIANNPredictor(Predictor):
     """Bayesian neural network regression with posterior samples from adaptive SGHMC.
@@ -122,6 +126,13 @@ class BOHAMIANNPredictor(Predictor):
     samples_ : list of torch.nn.Module
         The posterior samples (networks with their noise variance).
     n_samples_ : int
+    step_size_ : float
+        The step size of the chain kept: ``step_size``, or half of it per divergence. A
+        chain whose potential stops being finite (the weights blew up; every later sample
+        would predict NaN) is rerun from the same seed with half the step, up to
+        ``MAX_CHAIN_RESTARTS`` (3) times, then ``fit`` raises ``ValueError``.
+    n_diverged_ : int
+        Chains that diverged before the one kept.
 
     References
     ----------
@@ -199,14 +210,33 @@ class BOHAMIANNPredictor(Predictor):
         Xs, ys = standardize_fit(self, X, y)
         Xt = to_tensor(Xs, device)
         yt = to_tensor(ys, device)
+        bs = max(1, min(int(self.batch_size), len(yt)))
+        step_size, diverged = float(self.step_size), 0
+        while (samples := self._chain(Xt, yt, bs, step_size, device)) is None:
+            diverged += 1  # the chain diverged: rerun it (same seed) with half the step
+            step_size /= 2.0
+            if diverged > MAX_CHAIN_RESTARTS:
+                raise ValueError(
+                    f"BOHAMIANNPredictor: the SGHMC chain diverged (non-finite potential) at "
+                    f"step_size={self.step_size} and {MAX_CHAIN_RESTARTS} halvings of it; "
+                    "lower step_size or weight_prior_std, or check the features for huge "
+                    "values"
+                )
+        self.samples_ = samples
+        self.n_samples_ = len(samples)
+        self.step_size_ = step_size
+        self.n_diverged_ = diverged
+
+    def _chain(self, Xt, yt, bs: int, step_size: float, device) -> list | None:
+        """One SGHMC chain from the seed: its kept samples, or None when its potential
+        stopped being finite (the weights diverged; later samples would predict NaN)."""
         n = len(yt)
-        bs = max(1, min(int(self.batch_size), n))
         prior_prec = 1.0 / float(self.weight_prior_std) ** 2
         samples = []
         with seeded(self._seed(), device) as gen:
             bnn = self._new_bnn()
             weights = list(bnn.net.parameters())
-            sampler = _AdaptiveSGHMC(bnn.parameters(), self.step_size, self.mdecay, gen)
+            sampler = _AdaptiveSGHMC(bnn.parameters(), step_size, self.mdecay, gen)
             for step in range(int(self.num_steps)):
                 idx = torch.randint(n, (bs,), generator=gen).to(device)
                 log_var = bnn.log_noise
@@ -215,15 +245,18 @@ class BOHAMIANNPredictor(Predictor):
                 log_prior_w = 0.5 * prior_prec * sum((w**2).sum() for w in weights)
                 log_prior_noise = 0.5 * (log_var - math.log(0.1)) ** 2
                 potential = nll + log_prior_w + log_prior_noise
+                if not bool(torch.isfinite(potential)):
+                    return None
                 bnn.zero_grad(set_to_none=False)
                 potential.backward()
                 sampler.step(burn_in=step < self.burn_in)
                 if step >= self.burn_in and (step - self.burn_in + 1) % self.keep_every == 0:
+                    if not all(bool(torch.isfinite(p).all()) for p in bnn.parameters()):
+                        return None
                     keep = self._new_bnn()
                     keep.load_state_dict(bnn.state_dict())
                     samples.append(keep.eval())
-        self.samples_ = samples
-        self.n_samples_ = len(samples)
+        return samples
 
     def _sample_predictions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-sample means ``(n_samples, n)`` and noise variances ``(n_samples,)``,

@@ -91,7 +91,12 @@ def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Score
     out: Scores = {}
     for proxy in proxies:
         r = details[proxy]
-        value = float(r.value)
+        try:
+            value = float(r.value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"proxy {proxy!r} returned {short_repr(r.value)}, not a number"
+            ) from None
         reason = r.reason
         if math.isnan(value) and not reason:
             reason = "undefined (the proxy gave no reason)"
@@ -129,8 +134,42 @@ class _Job:
     network_kwargs: dict = field(default_factory=dict)
 
 
+class ArchitectureFailedError(RuntimeError, ValueError):
+    """Building one architecture's network, or scoring it, raised: the message names the
+    space, the architecture, the step and the cause (the original exception is its
+    ``__cause__`` where it was raised in this process). A ``RuntimeError`` and a
+    ``ValueError``, so that callers catching either of what was raised before still do."""
+
+
 def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, float]:
-    """Scores of ``arch`` for ``proxies`` and the seconds they took."""
+    """Scores of ``arch`` for ``proxies`` and the seconds they took; an exception of the
+    space's builder or a proxy becomes one :class:`ArchitectureFailedError` naming them."""
+    try:
+        return _evaluate_one(job, arch, proxies)
+    except (ArchitectureFailedError, KeyboardInterrupt):
+        raise
+    except ValueError as err:
+        if str(err).startswith("network_kwargs "):  # a settings error, not this architecture's
+            raise
+        raise _failed(job, arch, proxies, err) from err
+    except Exception as err:
+        raise _failed(job, arch, proxies, err) from err
+
+
+def _failed(job: _Job, arch: Any, proxies: Sequence[str], err: BaseException):
+    try:
+        text = job.space.to_string(arch)
+    except Exception:
+        text = short_repr(arch)
+    step = getattr(err, "_nasperf_step", f"computing {', '.join(proxies)}")
+    cause = (str(err).strip().splitlines() or [""])[0][:300]
+    return ArchitectureFailedError(
+        f"{job.space.name} architecture {text}: {step} failed: {type(err).__name__}"
+        + (f": {cause}" if cause else "")
+    )
+
+
+def _evaluate_one(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, float]:
     import torch
 
     start = time.perf_counter()
@@ -140,6 +179,7 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
             network = job.space.build_network(arch, job.task, **job.network_kwargs)
         except (TypeError, ValueError, RuntimeError) as err:
             if not job.network_kwargs:
+                err._nasperf_step = "building its network"  # type: ignore[attr-defined]
                 raise
             # Checked here, at the first network built, so that cache hits build nothing.
             reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
@@ -147,6 +187,9 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
                 f"network_kwargs {short_repr(job.network_kwargs)} do not build a "
                 f"{job.space.name} network: {reason}"
             ) from None
+        except Exception as err:
+            err._nasperf_step = "building its network"  # type: ignore[attr-defined]
+            raise
     network = network.to(device)
     x, y = job.inputs.to(device), job.targets.to(device)
     # score_details never changes the network and runs each shared pass once for all

@@ -256,3 +256,35 @@ def test_resume_with_other_settings_is_refused(tmp_path, capsys):
     assert "computed with other settings" in capsys.readouterr().err
     assert main(_args(out, "--n", "2", proxies="params,flops")) == 2
     assert "proxies: ['params'] (file) != ['params', 'flops']" in capsys.readouterr().err
+
+
+def test_a_failing_architecture_is_named_with_its_step_and_cause(tmp_path, capsys, monkeypatch):
+    from nasperf.zero_cost.compute import ArchitectureFailedError
+
+    space = NB201Space()
+    archs = space.sample(3, seed=4)
+    bad = space.to_string(archs[1])
+    real = NB201Space.build_network
+
+    def build(self, arch, *args, **kwargs):
+        if self.to_string(arch) == bad:
+            raise RuntimeError("cannot build this one\nsecond line")
+        return real(self, arch, *args, **kwargs)
+
+    monkeypatch.setattr(NB201Space, "build_network", build)
+    with pytest.raises(ArchitectureFailedError) as err:
+        compute(space, archs, "params", cache=None, network_kwargs=None)
+    assert str(err.value) == (
+        f"nb201 architecture {bad}: building its network failed: RuntimeError: cannot build "
+        "this one"
+    )
+    assert isinstance(err.value, RuntimeError) and isinstance(err.value, ValueError)
+    path = tmp_path / "archs.txt"
+    path.write_text("\n".join(space.to_string(a) for a in archs) + "\n")
+    out = tmp_path / "zc.csv"
+    args = _args(out, "--archs", str(path), proxies="params")
+    del args[args.index("--network-kwargs") : args.index("--network-kwargs") + 2]
+    assert main(args) == 2
+    err_text = capsys.readouterr().err
+    assert f"error: nb201 architecture {bad}: building its network failed" in err_text
+    assert _rows(out) == [space.to_string(archs[0])]  # the rows before it are kept

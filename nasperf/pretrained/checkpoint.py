@@ -41,7 +41,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nasperf.datasets.package_data import data_root, packaged_files, read_verified
-from nasperf.errors import DataIntegrityError, IncompatibleVersionError, InvalidArchitectureError
+from nasperf.errors import (
+    DataIntegrityError,
+    IncompatibleVersionError,
+    InvalidArchitectureError,
+    short_repr,
+)
 from nasperf.registry import Registry
 
 if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
@@ -113,6 +118,88 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_texts(v: object) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(t, str) for t in v)
+
+
+def _is_scores(v: object) -> bool:
+    """A dict of metric name -> number (or null: undefined on that data)."""
+    return isinstance(v, dict) and all(x is None or _is_number(x) for x in v.values())
+
+
+#: Nested fields read from the metadata: (dotted key, check, what it must be). A missing
+#: optional field is not checked; the top-level keys are ``_REQUIRED``'s.
+_NESTED: tuple[tuple[str, Any, str], ...] = (
+    ("encoding", lambda v: isinstance(v, str) or _is_texts(v), "a name or a list of names"),
+    ("zero_cost.proxies", _is_texts, "a non-empty list of proxy names"),
+    ("zero_cost.space", lambda v: isinstance(v, str), "a space name"),
+    ("zero_cost.dataset", lambda v: isinstance(v, str), "a dataset name"),
+    ("zero_cost.table", lambda v: v is None or isinstance(v, str), "a file name"),
+    ("zero_cost.table_sha256", lambda v: v is None or isinstance(v, str), "a sha256"),
+    ("metrics.test", _is_scores, "an object of numbers"),
+    (
+        "metrics.transfer",
+        lambda v: isinstance(v, dict) and all(_is_scores(x) for x in v.values()),
+        "an object of {dataset: {metric: number}}",
+    ),
+    ("reference.archs", _is_texts, "a non-empty list of architecture texts"),
+    (
+        "reference.predictions",
+        lambda v: isinstance(v, list) and all(_is_number(x) for x in v),
+        "a list of numbers",
+    ),
+    (
+        "training_data.n_train",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "an int >= 0",
+    ),
+    ("training_data.surrogate_labelled", lambda v: isinstance(v, bool), "true or false"),
+    ("training_data.description", lambda v: isinstance(v, str), "a text"),
+)
+_REQUIRED_NESTED = frozenset(
+    {
+        "reference.archs",
+        "reference.predictions",
+        "zero_cost.proxies",  # where zero_cost is an object, not null
+        "zero_cost.space",
+        "zero_cost.dataset",
+    }
+)
+
+
+def _check_nested(meta: dict, path: Path) -> None:
+    """Raise ``DataIntegrityError`` naming the file and the dotted field whose value is not
+    of the kind ``_NESTED`` says (the file is data: a wrong type must not surface later as
+    a bare ``TypeError`` or a misleading version error)."""
+    for dotted, ok, kind in _NESTED:
+        node: Any = meta
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue  # zero_cost: null
+        if parts[-1] not in node:
+            if dotted in _REQUIRED_NESTED:
+                raise DataIntegrityError(f"checkpoint metadata {path}: field {dotted!r} is missing")
+            continue
+        value = node[parts[-1]]
+        if not ok(value):
+            raise DataIntegrityError(
+                f"checkpoint metadata {path}: field {dotted!r} must be {kind}, got "
+                f"{short_repr(value)}"
+            )
+    ref = meta["reference"]
+    if len(ref["archs"]) != len(ref["predictions"]):
+        raise DataIntegrityError(
+            f"checkpoint metadata {path}: reference.archs has {len(ref['archs'])} entries and "
+            f"reference.predictions {len(ref['predictions'])}"
+        )
+
+
 def _names(root: str | Path | None) -> list[str]:
     prefix = FOLDER + "/"
     return sorted(
@@ -172,6 +259,7 @@ def info(name: str, *, root: str | Path | None = None) -> dict:
                 f"checkpoint metadata {path}: field {key!r} is missing or not "
                 f"{getattr(kind, '__name__', kind)} (got {type(meta.get(key)).__name__})"
             )
+    _check_nested(meta, path)
     if meta["name"] != name or meta["file"] != f"{FOLDER}/{name}{SUFFIX}":
         raise DataIntegrityError(
             f"checkpoint metadata {path} describes {meta['name']!r} ({meta['file']}), not {name!r}"
@@ -657,7 +745,13 @@ class Checkpoint:
         archs, expected = ref.get("archs"), ref.get("predictions")
         if not archs or not isinstance(expected, list) or len(expected) != len(archs):
             raise DataIntegrityError(f"checkpoint {self.name!r}: no usable reference predictions")
-        got = self.predict(archs)
+        try:
+            got = self.predict(archs)
+        except InvalidArchitectureError as err:
+            raise DataIntegrityError(
+                f"checkpoint {self.name!r}: its reference.archs are not {self.space.name} "
+                f"architectures ({err})"
+            ) from None
         want = np.asarray(expected, dtype=np.float64)
         diff = np.abs(got - want)
         tol = REFERENCE_RTOL * float(np.max(np.abs(want)))

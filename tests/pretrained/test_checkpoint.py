@@ -385,3 +385,37 @@ def test_no_feature_shortcut_where_the_zero_cost_table_covers_part_of_the_space(
     outside = next(t for t in map(space.to_string, space.sample(700, seed=5)) if t not in zc.index)
     with pytest.raises(ValueError, match="no row in the zero_cost table"):
         ckpt.predict([outside])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("encoding", [1, 2], r"field 'encoding' must be a name or a list of names, got \[1, 2\]"),
+        ("metrics.test", [1], r"field 'metrics\.test' must be an object of numbers, got \[1\]"),
+        ("reference.predictions", ["x"], r"'reference\.predictions' must be a list of numbers"),
+        ("reference.predictions", [None], r"'reference\.predictions' must be a list of numbers"),
+        ("reference.archs", "abc", r"'reference\.archs' must be a non-empty list of arch"),
+        ("zero_cost.proxies", "synflow", r"'zero_cost\.proxies' must be a non-empty list"),
+        ("zero_cost.proxies", 5, r"'zero_cost\.proxies' must be a non-empty list"),
+        ("zero_cost", {}, r"field 'zero_cost\.proxies' is missing"),
+        ("training_data.n_train", "lots", r"'training_data\.n_train' must be an int >= 0"),
+        ("reference.archs", ["junk"] * 8, r"its reference\.archs are not nb201 architectures"),
+    ],
+)
+def test_nested_metadata_of_the_wrong_kind_is_named(mini_root, build_script, field, value, message):
+    # Each used to surface as a bare TypeError / AttributeError, a misleading version error,
+    # or (proxies: "synflow") a table lacking the proxies 's', 'y', 'n', ...
+    def edit(meta):
+        *path, last = field.split(".")
+        node = meta
+        for part in path:
+            node = node[part]
+        node[last] = value
+
+    _edit_metadata(mini_root, build_script, edit)
+    with pytest.raises(DataIntegrityError, match=message) as err:
+        pretrained.load("nb201-cifar10-tree", root=mini_root)
+    if value != ["junk"] * 8:  # read from the file: named; checked by predicting: not
+        assert "nb201-cifar10-tree.json" in str(err.value)
+        with pytest.raises(DataIntegrityError, match=message):
+            pretrained.available(root=mini_root)

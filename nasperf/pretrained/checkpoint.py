@@ -367,6 +367,12 @@ def load(
     """
     from nasperf.predictors import load as load_predictor
 
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, int | np.integer)
+        or not (n_jobs >= 1 or n_jobs == -1)
+    ):
+        raise ValueError(f"n_jobs must be a positive int, -1 or None, got {short_repr(n_jobs)}")
     meta = info(name, root=root)
     # Read once, verify these very bytes, load from them: every load checks the file again,
     # and nothing can change it between the check and the read.
@@ -383,7 +389,7 @@ def load(
     buf.name = str(path)
     pred = load_predictor(buf, expected=meta["predictor"])
     if n_jobs is not None and "n_jobs" in pred.get_params(deep=False):
-        pred.set_params(n_jobs=n_jobs)
+        pred.set_params(n_jobs=int(n_jobs))
     ckpt = Checkpoint(meta, pred, _zero_cost_side(meta, root))
     if check:
         ckpt._check_reference()

@@ -491,10 +491,18 @@ def screen(
                 f"predictor, got {type(checkpoint).__name__}"
             )
         checkpoint = Checkpoint.from_predictor(checkpoint)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1
+    ):
         raise ValueError(f"top must be a positive int, got {top!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    top = None if top is None else int(top)
+    batch_size = int(batch_size)
     declared: list[str] = []  # the spaces a NASLib JSON names
     if isinstance(archs, str | Path):
         entries: Iterable[Any] = _read(Path(archs), format, column, declared)

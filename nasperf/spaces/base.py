@@ -521,12 +521,17 @@ class SearchSpace(ABC, Generic[A]):
         if isinstance(value, str):
             try:
                 return self.parse(value)
-            except InvalidArchitectureError:
+            except InvalidArchitectureError as text_error:
                 try:
                     return self.from_naslib(value)
-                except (InvalidArchitectureError, NotImplementedError):
+                except NotImplementedError:
                     pass
-                raise
+                except InvalidArchitectureError as key_error:
+                    # A text written as a NASLib key ("(3, 2, 2, 1, 2, 5)") gets the key's
+                    # error, not the text format's "must start with '|'".
+                    if value.lstrip()[:1] in ("(", "["):
+                        raise key_error from None
+                raise text_error from None
         try:
             return self.from_naslib(value)
         except NotImplementedError:

@@ -261,3 +261,22 @@ def test_out_in_a_new_folder_with_or_without_top(tree_ckpt, tmp_path):
         res = pretrained.screen(tree_ckpt, cells, top=top, out=out)
         assert res.n_screened == 5
         assert len(pd.read_csv(out)) == (top or 5)
+
+
+def test_numpy_integers_and_bad_n_jobs(tree_ckpt):
+    cells = _cells(6)
+    assert (
+        len(pretrained.screen(tree_ckpt, cells, top=np.int64(2), batch_size=np.int32(4)).ranking)
+        == 2
+    )
+    for bad in ("x", 0, -2, True):
+        with pytest.raises(ValueError, match=r"^n_jobs must be a positive int, -1 or None, got"):
+            pretrained.load("nb201-cifar10-tree", n_jobs=bad)
+
+
+def test_a_malformed_naslib_key_line_gets_the_key_error(tree_ckpt, tmp_path):
+    path = tmp_path / "keys.txt"
+    path.write_text("(3, 2, 2, 1, 2, 5)\n(4, 3, 3, 3, 2, 3)\n")
+    res = pretrained.screen(tree_ckpt, path)
+    assert res.n_screened == 1
+    assert res.bad[0].error.endswith("invalid naslib_key[5] = 5: op index must be an int in 0..4")

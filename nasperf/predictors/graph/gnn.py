@@ -499,7 +499,23 @@ class GraphPredictor(Predictor):
 
     @torch.no_grad()
     def _scores(self, X: Any) -> np.ndarray:
-        """The network's output on ``X`` (standardised units), float64."""
+        """The network's output on ``X`` (standardised units), float64.
+
+        Inference runs in float64 and is rounded to float32, the precision of the weights:
+        float32 matrix products round differently with the number of graphs in a batch, so
+        one architecture got predictions differing by ~1e-6 with the others predicted beside
+        it (screening then broke its tie rule, earlier line first). float64's differences
+        (~1e-16) vanish in the rounding."""
+        import copy
+
         packed = self._pack(self._check_input(X))
         self.network_.eval()
-        return self.network_(packed.select()).double().cpu().numpy()
+        net = copy.deepcopy(self.network_).double()
+        batch = packed.select()
+        wide = GraphBatch(
+            *(
+                t.double() if t is not None and t.is_floating_point() else t
+                for t in (batch.x, batch.adj, batch.mask, batch.depth, batch.extra, batch.cell)
+            )
+        )
+        return net(wide).float().double().cpu().numpy()

@@ -23,7 +23,15 @@ A file is data, never code. On load, before anything is restored:
   list, and so is ``skops.io.get_untrusted_types``; anything else (``builtins.exec``,
   ``os.system``, ``builtins.getattr``, ...) is refused with a :class:`DataIntegrityError`
   naming it, before skops constructs anything. An XGBoost blob names one of
-  :data:`XGBOOST_CLASSES`.
+  :data:`XGBOOST_CLASSES`;
+- ``arrays.npz`` holds plain ``.npy`` arrays only (:func:`_read_arrays`);
+- each fitted attribute holds what ``fit`` writes under its name (:data:`ATTRIBUTE_RULES`:
+  counts are non-negative integers, scales finite and positive, architecture lists parse);
+- torch networks are first built dry from the parameters and attributes
+  (:func:`_check_networks`: large tensors on torch's ``meta`` device, a bounded number of
+  them) and compared, name by name and shape by shape, with the weights in ``arrays.npz``;
+  only networks of exactly the stored sizes are then built for real, so a hand-edited
+  width or count never allocates what it says.
 
 Every violation is a :class:`~nasperf.errors.DataIntegrityError` naming the file and the key.
 """
@@ -99,6 +107,29 @@ _META_KEYS = {
     "attributes": dict,
 }
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]*_")
+#: What the fitted attributes nasperf's predictors write hold, by name (the first pattern
+#: matching the whole name wins), as ``fit`` produces them: checked on load
+#: (:func:`_check_value`), so that a hand-edited value is one error naming its key rather
+#: than a failure deep inside ``predict`` or a silent NaN. Names matching no pattern are
+#: taken as stored. The rules are in :data:`VALUE_RULES`.
+ATTRIBUTE_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern), rule)
+    for pattern, rule in (
+        (r"n_[a-z0-9_]+_|uses_learning_curves_|seed_", "count"),
+        (r"fit_time_|train_time_s_", "seconds"),
+        (r"[a-z0-9_]*_scale_|y_std_", "scale"),
+        (
+            r"[a-z0-9_]*_mean_|y_shift_|alpha_|beta_|blr_alpha_|blr_beta_|noise_|outputscale_"
+            r"|step_size_",
+            "finite",
+        ),
+        (r"encoding_|model_name_|proxy_|metric_|zero_cost_source_", "text"),
+        (r"inferred_space_", "text or null"),
+        (r"fit_archs_", "texts or null"),
+        (r"uses_zero_cost_", "texts"),
+        (r"uses_architecture_", "flag"),
+    )
+)
 
 
 def _json_ok(value: Any) -> bool:
@@ -536,13 +567,48 @@ def load_predictor(
             blobs = {b: _read_member(zf, infos[f"blobs/{b}"], where) for b in blob_names}
         except (zipfile.BadZipFile, OSError, EOFError) as err:
             raise DataIntegrityError(f"{where}: corrupt zip member ({err})") from err
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise DataIntegrityError(f"{where}: corrupt arrays ({err})") from err
+    arrays = _read_arrays(raw, where)
     _check_arrays(meta["attributes"], arrays, where)
     return _restore(cls, meta, arrays, blobs, space, where, _depth)
+
+
+def _read_arrays(raw: bytes, where: Any) -> dict[str, np.ndarray]:
+    """The arrays of ``arrays.npz``: plain ``.npy`` members only, never pickled objects.
+
+    numpy reads bytes that are not a zip archive as a pickle (refused with
+    ``allow_pickle=False``, in a message that suggests allowing it) and returns a member
+    that is not ``.npy`` as raw bytes: both are one error here, naming the file.
+    """
+    from nasperf.errors import DataIntegrityError
+
+    if not raw.startswith(b"PK\x03\x04") and not raw.startswith(b"PK\x05\x06"):
+        raise DataIntegrityError(f"{where}: corrupt arrays: arrays.npz is not an npz archive")
+    arrays = {}
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            for key in npz.files:
+                try:
+                    value = npz[key]
+                except ValueError as err:
+                    # numpy's text for an object array advises allow_pickle: never wanted
+                    why = "holds Python objects" if "pickle" in str(err) else f"is corrupt ({err})"
+                    raise DataIntegrityError(
+                        f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} {why}"
+                    ) from err
+                if not isinstance(value, np.ndarray):
+                    raise DataIntegrityError(
+                        f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} is not a "
+                        ".npy array"
+                    )
+                arrays[key] = value
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise DataIntegrityError(f"{where}: corrupt arrays ({err})") from err
+    except ValueError as err:
+        if isinstance(err, DataIntegrityError):
+            raise
+        why = "" if "pickle" in str(err) else f" ({err})"
+        raise DataIntegrityError(f"{where}: corrupt arrays{why}") from err
+    return arrays
 
 
 def _expected_blobs(attributes: dict) -> list[str]:
@@ -680,6 +746,83 @@ def _check_attribute(cls: type, attr: str, entry: Any, bad) -> None:
         raise bad(f"{label}: 'class' {str(entry['class'])[:40]!r} is not one of {XGBOOST_CLASSES}")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numeric_array(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array when it is a number or a real numeric array, else None."""
+    if _is_number(value):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        return value.astype(np.float64, copy=False)
+    return None
+
+
+def _finite(value: Any) -> bool:
+    arr = _numeric_array(value)
+    return arr is not None and bool(np.isfinite(arr).all())
+
+
+#: Each rule of :data:`ATTRIBUTE_RULES`: what it requires (for the message) and the test.
+VALUE_RULES: dict[str, tuple[str, Any]] = {
+    "count": (
+        "a non-negative integer",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63,
+    ),
+    "seconds": ("a finite number >= 0", lambda v: _is_number(v) and _finite(v) and v >= 0),
+    "scale": (
+        "finite and > 0 (a number or an array of them)",
+        lambda v: _finite(v) and bool((_numeric_array(v) > 0).all()),
+    ),
+    "finite": ("finite (a number or an array of them)", _finite),
+    "text": ("a string", lambda v: isinstance(v, str)),
+    "text or null": ("a string or null", lambda v: v is None or isinstance(v, str)),
+    "texts": ("a list of strings", lambda v: _str_list(v)),
+    "texts or null": ("a list of strings or null", lambda v: v is None or _str_list(v)),
+    "flag": ("true or false", lambda v: isinstance(v, bool)),
+}
+
+
+def _check_value(attr: str, value: Any, where: Any, source: str) -> None:
+    """Refuse a restored fitted attribute that is not what ``fit`` writes under its name
+    (:data:`ATTRIBUTE_RULES`): a :class:`DataIntegrityError` naming the file and the key."""
+    from nasperf.errors import DataIntegrityError
+
+    for pattern, rule in ATTRIBUTE_RULES:
+        if pattern.fullmatch(attr):
+            wanted, ok = VALUE_RULES[rule]
+            if not ok(value):
+                if not isinstance(value, np.ndarray):
+                    got = repr(_to_jsonable(value))[:60]
+                elif value.dtype.kind in "iuf" and value.size:
+                    got = (
+                        f"an array {value.shape} of {value.dtype} from "
+                        f"{float(value.min()):.6g} to {float(value.max()):.6g}"
+                    )
+                else:
+                    got = f"an array {value.shape} of {value.dtype}"
+                raise DataIntegrityError(
+                    f"{where}: {source}: attributes.{attr} must be {wanted}, got {got}"
+                )
+            return
+
+
+def _check_scalers(pred, where: Any) -> None:
+    """A ``<name>_mean_`` and its ``<name>_scale_`` (a standardisation) are one shape."""
+    from nasperf.errors import DataIntegrityError
+
+    for attr, mean in vars(pred).items():
+        if not attr.endswith("_mean_"):
+            continue
+        scale = getattr(pred, attr[: -len("mean_")] + "scale_", None)
+        if scale is not None and np.shape(mean) != np.shape(scale):
+            raise DataIntegrityError(
+                f"{where}: attributes.{attr} has shape {np.shape(mean)} but "
+                f"attributes.{attr[: -len('mean_')]}scale_ has {np.shape(scale)}"
+            )
+
+
 def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -720,9 +863,11 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
     for attr, entry in meta["attributes"].items():
         kind = entry["kind"]
         if kind == "json":
+            _check_value(attr, entry["value"], where, "meta.json")
             setattr(pred, attr, entry["value"])
         elif kind in ("array", "tensor"):
             arr = arrays[attr]
+            _check_value(attr, arr, where, "arrays.npz")
             setattr(pred, attr, torch.from_numpy(arr.copy()) if kind == "tensor" else arr)
         elif kind in ("module", "module_list", "encoder", "space"):
             # after every JSON attribute: the space may come from ``inferred_space_``
@@ -761,6 +906,7 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
                 raise DataIntegrityError(f"{where}: corrupt LightGBM model {attr} ({err})") from err
         elif kind == "skops":
             setattr(pred, attr, _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}"))
+    _check_scalers(pred, where)
     _check_space_signature(pred, where)
     for attr, _entry in deferred:
         if _entry["kind"] == "space":
@@ -773,10 +919,23 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
                     f"{where}: cannot refit the encoder {attr} without fit_archs_ (a list of "
                     "architecture texts)"
                 )
-            enc = pred._make_encoder(pred._space()).fit(archs)
+            fit_space = pred._space()
+            try:
+                enc = pred._make_encoder(fit_space).fit(archs)
+            except (ValueError, TypeError) as err:
+                if isinstance(err, DataIntegrityError):
+                    raise
+                raise DataIntegrityError(
+                    f"{where}: meta.json: attributes.fit_archs_ (from which {attr} is refitted): "
+                    f"{str(err)[:300]}"
+                ) from err
             setattr(pred, attr, enc)
     module_entries = [(a, e) for a, e in deferred if e["kind"] in ("module", "module_list")]
     if module_entries:
+        # the networks that params and attributes describe, built first without memory and
+        # compared with the weights in the file: a hand-edited width or count is refused
+        # here instead of allocating what it says
+        _check_networks(pred, meta, module_entries, arrays, where)
         pred._build_modules()
         for attr, entry in module_entries:
             target = getattr(pred, attr, None)
@@ -796,6 +955,251 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
             if hasattr(target, "eval"):
                 target.eval()
     return pred
+
+
+#: In a dry build (:func:`_check_networks`), tensors of more elements than this are made on
+#: torch's ``meta`` device (shape only, no memory); smaller ones are real, so that code that
+#: reads values while building (gpytorch's constraints) still runs.
+DRY_REAL_MAX = 1 << 16
+#: Dry builds spent looking for the value at fault in a file whose networks do not match.
+MAX_BLAME_TRIES = 64
+
+
+class _OverBudget(Exception):
+    """A dry build created more tensors, or more real elements, than the file can need."""
+
+
+def _dry_build_mode(max_calls: int, max_elements: int):
+    """A torch function mode under which ``_build_modules`` builds without memory: each
+    tensor constructor (``torch.empty``, ``zeros``, ``randn``, ``Tensor.new_zeros``, ...)
+    is sized on the ``meta`` device first and made there when over :data:`DRY_REAL_MAX`
+    elements; device moves are ignored; more than ``max_calls`` constructors or
+    ``max_elements`` real elements raise :class:`_OverBudget`."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._device import _device_constructors
+
+    shaped = {
+        torch.empty,
+        torch.empty_strided,
+        torch.zeros,
+        torch.ones,
+        torch.full,
+        torch.rand,
+        torch.randn,
+        torch.randint,
+        torch.randperm,
+        torch.arange,
+        torch.eye,
+        torch.linspace,
+        torch.logspace,
+    }
+    new_like = {
+        torch.Tensor.new_empty,
+        torch.Tensor.new_zeros,
+        torch.Tensor.new_ones,
+        torch.Tensor.new_full,
+    }
+    constructors = _device_constructors()
+    meta = torch.device("meta")
+
+    class DryBuild(TorchFunctionMode):
+        calls = 0
+        elements = 0
+
+        def _count(self, out: Any) -> Any:
+            if isinstance(out, torch.Tensor) and out.device.type != "meta":
+                self.elements += out.numel()
+                if self.elements > max_elements:
+                    raise _OverBudget
+            return out
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = dict(kwargs or {})
+            if func in constructors or func in new_like:
+                self.calls += 1
+                if self.calls > max_calls:
+                    raise _OverBudget
+                kwargs.pop("device", None)
+                if func in shaped or func in new_like:
+                    probe_args = (args[0].to(meta), *args[1:]) if func in new_like else args
+                    probe_kw = {k: v for k, v in kwargs.items() if k not in ("generator", "out")}
+                    probe = func(*probe_args, **probe_kw, device=meta)
+                    if probe.numel() > DRY_REAL_MAX or (
+                        func in new_like and args[0].device.type == "meta"
+                    ):
+                        return probe
+                return self._count(func(*args, **kwargs, device="cpu"))
+            if func is torch.Tensor.to:
+                _device, dtype, _blocking, _fmt = torch._C._nn._parse_to(*args[1:], **kwargs)
+                return args[0] if dtype is None else args[0].to(dtype)
+            if func in (torch.Tensor.cuda, torch.Tensor.cpu):
+                return args[0]
+            return func(*args, **kwargs)
+
+    return DryBuild()
+
+
+def _module_prefixes(module_entries: list) -> tuple[str, ...]:
+    return tuple(p for a, _ in module_entries for p in (f"{a}/", f"{a}."))
+
+
+def _dry_mismatch(
+    pred, module_entries: list, arrays: dict, budget: tuple[int, int]
+) -> tuple[str, set, set] | None:
+    """Build ``pred``'s networks dry (:func:`_dry_build_mode`) and compare them with the
+    weights in ``arrays``. None when every network has the file's weights, names and
+    shapes; else what differs: the message, the sizes the file holds there and the sizes
+    the build gave instead. Raises :class:`_OverBudget`, and whatever the build raises."""
+    import warnings
+
+    import torch
+
+    # quiet: the real build says whatever the build has to say (and trial sizes of 0 warn)
+    with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _dry_build_mode(*budget):
+            pred._build_modules()
+    for attr, entry in module_entries:
+        target = getattr(pred, attr, None)
+        if entry["kind"] == "module":
+            groups = [(attr, target)]
+        else:
+            if not isinstance(target, list | tuple | torch.nn.ModuleList):
+                return f"attributes.{attr}: rebuilt as {type(target).__name__}", set(), set()
+            if len(target) != len(entry["keys"]):
+                return (
+                    f"attributes.{attr}: the params and attributes describe {len(target):,d} "
+                    f"networks, arrays.npz holds {len(entry['keys']):,d}",
+                    {len(entry["keys"])},
+                    {len(target)},
+                )
+            groups = [(f"{attr}.{i}", m) for i, m in enumerate(target)]
+        for prefix, module in groups:
+            if not isinstance(module, torch.nn.Module):
+                return f"attributes.{attr}: {prefix} is not a network", set(), set()
+            built = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+            stored = {
+                k[len(prefix) + 1 :]: tuple(v.shape)
+                for k, v in arrays.items()
+                if k.startswith(prefix + "/")
+            }
+            if set(built) != set(stored):
+                missing = sorted(set(built) - set(stored))[:3]
+                extra = sorted(set(stored) - set(built))[:3]
+                return (
+                    f"attributes.{attr}: the params and attributes describe weights {missing} "
+                    f"that arrays.npz lacks, and it holds {extra} that they do not",
+                    {d for shape in stored.values() for d in shape},
+                    set(),
+                )
+            for key, shape in built.items():
+                if shape != stored[key]:
+                    differ = [(s, b) for s, b in zip(stored[key], shape, strict=False) if s != b]
+                    return (
+                        f"attributes.{attr}: weight {prefix}/{key} has shape {stored[key]} in "
+                        f"arrays.npz, the params and attributes describe {shape}",
+                        {s for s, _ in differ} or set(stored[key]),
+                        {b for _, b in differ},
+                    )
+    return None
+
+
+def _check_networks(pred, meta: dict, module_entries: list, arrays: dict, where: Any) -> None:
+    """Refuse a file whose ``meta.json`` describes other networks than the weights it holds,
+    before any network is built for real.
+
+    ``pred._build_modules()`` runs dry (:func:`_dry_mismatch`: big tensors on the ``meta``
+    device, a bounded number of constructors, RNG state untouched) and its state dicts are
+    compared with the stored arrays' shapes. On a mismatch, :func:`_blame` looks for the
+    integer parameter or attribute at fault, and the :class:`DataIntegrityError` names it
+    (``params.layer_width``, ``attributes.n_samples_``) or else the network.
+    """
+    from nasperf.errors import DataIntegrityError
+
+    prefixes = _module_prefixes(module_entries)
+    n_arrays = sum(1 for k in arrays if k.startswith(prefixes))
+    n_elements = sum(int(v.size) for v in arrays.values())
+    # generous: the tensors and numbers the file's weights need, several times over, plus
+    # room for temporaries; a hand-edited count or width is far beyond it
+    budget = (8 * n_arrays + 1024, 4 * n_elements + (1 << 22))
+    try:
+        found = _dry_mismatch(pred, module_entries, arrays, budget)
+    except _OverBudget:
+        found = (
+            f"they describe networks of more than {budget[0]:,d} tensors or {budget[1]:,d} "
+            f"numbers, far more than the {n_arrays:,d} weight arrays in arrays.npz",
+            {1} | {len(e["keys"]) for _, e in module_entries if e["kind"] == "module_list"},
+            None,
+        )
+    except Exception as err:
+        # Sizes the networks cannot have (negative, a text): the real build fails as well,
+        # at once, and it is the file's fault. If the real build succeeds, the dry build's
+        # own machinery failed (torch's private helpers it uses, on another torch release):
+        # the file is not refused for that, and loading checks each weight's shape.
+        try:
+            pred._build_modules()
+        except Exception:
+            raise DataIntegrityError(
+                f"{where}: meta.json: the params and attributes do not describe networks this "
+                f"predictor can build ({type(err).__name__}: {str(err)[:200]})"
+            ) from err
+        return
+    if found is None:
+        return
+    problem, sizes, wrong = found
+    culprits = _blame(pred, meta, module_entries, arrays, budget, sizes, wrong)
+    named = " or ".join(f"{label} = {value!r}" for label, value in culprits)
+    raise DataIntegrityError(
+        f"{where}: meta.json: {named or 'the params and attributes'} "
+        f"{'does' if len(culprits) == 1 else 'do'} not fit the weights in arrays.npz: {problem}"
+    )
+
+
+def _blame(
+    pred, meta: dict, module_entries: list, arrays: dict, budget, sizes: set, wrong: set | None
+) -> list[tuple[str, int]]:
+    """The integers in ``params`` / ``attributes`` (label, value) that, replaced by a size
+    the file holds where the build differed (``sizes``) or a small one, make the dry build
+    match the stored weights: the values at fault. Up to two are returned (a width that is a
+    sum or a product of several values can be mended through either), none when no single
+    value mends it. Candidates whose value is among ``wrong`` (what the build gave instead)
+    are tried first; when the build went over budget (``wrong`` None), the largest first and
+    the first that mends it is the one. At most :data:`MAX_BLAME_TRIES` dry builds."""
+    candidates = [
+        (f"params.{k}", k, v)
+        for k, v in meta["params"].items()
+        if isinstance(v, int) and not isinstance(v, bool)
+    ] + [
+        (f"attributes.{a}", a, e["value"])
+        for a, e in meta["attributes"].items()
+        if e["kind"] == "json" and isinstance(e["value"], int) and not isinstance(e["value"], bool)
+    ]
+    if wrong is None:
+        candidates.sort(key=lambda c: -c[2])
+    else:
+        candidates.sort(key=lambda c: c[2] not in wrong)
+    tries = sorted(set(sorted(sizes)[:8]) | {0, 1, 2, 3, 4})
+    found: list[tuple[str, int]] = []
+    n_tries = 0
+    for label, name, value in candidates:
+        for size in tries:
+            if size == value or n_tries >= MAX_BLAME_TRIES:
+                continue
+            n_tries += 1
+            setattr(pred, name, size)
+            try:
+                fits = _dry_mismatch(pred, module_entries, arrays, budget) is None
+            except Exception:  # this size does not build either: not the value at fault
+                fits = False
+            finally:
+                setattr(pred, name, value)
+            if fits:
+                found.append((label, value))
+                break
+        if len(found) == 2 or (found and wrong is None):
+            break  # over budget: one value mends it, the rest would each cost a whole budget
+    return found
 
 
 def _load_state(module, arrays: dict, prefix: str, where: Any) -> None:

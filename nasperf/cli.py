@@ -24,11 +24,31 @@ from nasperf._argparse import ArgumentParser
 from nasperf._argparse import fail as _fail
 
 
-def _info(_: argparse.Namespace) -> int:
+def _info(args: argparse.Namespace) -> int:
     from nasperf import _catalog
 
-    catalog = _catalog.read()
-    for line in _catalog.lines(catalog if catalog is not None else _catalog.collect()):
+    packaged = _catalog.read()
+    imports = getattr(args, "imports", [])
+    if imports:
+        # A user's modules register spaces, proxies, encodings or predictors: list them too,
+        # from the live registries, and say which they added.
+        from nasperf._imports import import_user_module
+
+        try:
+            for module in imports:
+                import_user_module(module)
+        except ImportError as err:
+            return _fail("nasperf info", err)
+        catalog = _catalog.collect()
+        base = packaged if packaged is not None else {}
+        for line in _catalog.lines(catalog):
+            print(line)
+        for key in _catalog.SECTIONS:
+            added = [n for n in catalog[key] if n not in set(base.get(key, ()))]
+            if added:
+                print(f"added by --import ({key}): {', '.join(added)}")
+        return 0
+    for line in _catalog.lines(packaged if packaged is not None else _catalog.collect()):
         print(line)
     return 0
 
@@ -468,7 +488,15 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Run 'nasperf COMMAND --help' for a command's options and examples.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("info", help="list search spaces and packaged benchmarks")
+    from nasperf._imports import add_import_option
+
+    info = sub.add_parser(
+        "info",
+        help="list search spaces and packaged benchmarks",
+        description="List the registered search spaces, benchmarks, zero-cost tables, "
+        "curve sources, encodings, proxies and predictors (with --import: your own too).",
+    )
+    add_import_option(info, "spaces, proxies, encodings or predictors")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)
     sub.add_parser(
         "search",

@@ -74,3 +74,22 @@ def test_proxies_prints_the_expected_time_after_the_first_architectures(
     assert err.endswith(
         "need about 82 min more (see 'nasperf proxies --help' for what each proxy costs)"
     )
+
+
+def test_info_import_lists_a_users_own_space(tmp_path, capsys):
+    module = tmp_path / "info_probe_space.py"
+    module.write_text(
+        "from nasperf.spaces import SPACES, NB201Space\n"
+        "@SPACES.register('info_probe_space')\n"
+        "class InfoProbe(NB201Space):\n"
+        "    name = 'info_probe_space'\n"
+    )
+    assert cli.main(["info", "--import", str(module)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    (spaces,) = [line for line in out if line.startswith("search spaces: ")]
+    assert "info_probe_space" in spaces.split(": ")[1].split(", ")
+    # (spaces other tests registered in this process are listed as added too)
+    (added,) = [line for line in out if line.startswith("added by --import (search spaces): ")]
+    assert "info_probe_space" in added.split(": ")[1].split(", ")
+    assert cli.main(["info", "--import", "no_such_module_here"]) == 2
+    assert "nasperf info: error: No module named 'no_such_module_here'" in capsys.readouterr().err

@@ -728,13 +728,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             missing = [c for c in cols if c not in table.columns]
             if missing:
                 raise ValueError(f"the zero_cost table lacks the fitted columns {missing}")
-            rows = table.index.get_indexer(keys)
-            if (rows < 0).any():
-                first = keys[int(np.flatnonzero(rows < 0)[0])]
-                raise ValueError(
-                    f"{int((rows < 0).sum())} architecture(s) have no row in the zero_cost "
-                    f"table, e.g. {first!r}"
-                )
+            rows = _rows_of(table.index, keys, "the zero_cost table")
             block = table[cols].to_numpy(dtype=np.float64)[rows]
             names = keys
         else:
@@ -973,6 +967,18 @@ def _refuse_text_proxy_columns(table: pd.DataFrame) -> None:
         )
 
 
+def _rows_of(index: pd.Index, keys: Sequence[str], what: str) -> np.ndarray:
+    """The positions of ``keys`` (architecture texts) in ``index``; one ``ValueError``
+    counting the architectures ``what`` has no row for, with the first of them."""
+    rows = index.get_indexer(keys)
+    if (rows < 0).any():
+        first = keys[int(np.flatnonzero(rows < 0)[0])]
+        raise ValueError(
+            f"{int((rows < 0).sum())} architecture(s) have no row in {what}, e.g. {first!r}"
+        )
+    return rows
+
+
 def check_side_rows(side: dict, keys: Sequence[str]) -> None:
     """Check ``side["learning_curves"]`` against the architectures (``keys``: their texts)
     and put it in row order, in place: a ``LearningCurves`` or an array needs one row per
@@ -993,13 +999,7 @@ def check_side_rows(side: dict, keys: Sequence[str]) -> None:
         if lc.index.has_duplicates:
             dup = lc.index[lc.index.duplicated()][0]
             raise ValueError(f"learning_curves has two rows for architecture {dup!r}")
-        rows = lc.index.get_indexer(keys)
-        if (rows < 0).any():
-            first = keys[int(np.flatnonzero(rows < 0)[0])]
-            raise ValueError(
-                f"{int((rows < 0).sum())} architecture(s) have no row in the learning_curves "
-                f"{type(lc).__name__} (looked up by its index), e.g. {first!r}"
-            )
+        rows = _rows_of(lc.index, keys, f"the learning_curves {type(lc).__name__} (by its index)")
         lc = lc.iloc[rows]
     arr = _numbers(lc, "learning_curves")
     if arr.ndim not in (1, 2) or arr.shape[0] != n:

@@ -96,7 +96,10 @@ def test_curves_indexed_by_architecture_are_aligned_by_their_index(data):
     in_order = fit.predict(archs[:20], learning_curves=lc[:20])
     shuffled = pd.Series(lc, index=archs).iloc[::-1]  # another order, same index
     np.testing.assert_array_equal(fit.predict(archs[:20], learning_curves=shuffled), in_order)
-    with pytest.raises(ValueError, match=r"1 architecture\(s\) have no row in the learning_curves"):
+    with pytest.raises(
+        ValueError,
+        match=r"1 architecture\(s\) have no row in the learning_curves Series \(by its index\)",
+    ):
         fit.predict(data["archs"][59:61], learning_curves=shuffled)
     again = predictors.get("omni", space="nb201", random_state=0).fit(
         archs, y, learning_curves=pd.DataFrame({"e12": lc}, index=archs).iloc[::-1]

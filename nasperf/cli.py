@@ -203,6 +203,12 @@ def _proxies(args: argparse.Namespace) -> int:
         if args.archs is not None:
             archs = _read_arch_lines(args.archs, space)
         elif args.all:
+            size = space.size
+            if size is not None and size > _MAX_ALL:
+                return fail(
+                    f"--all: {space.name} has {size:,d} architectures, more than --all "
+                    f"computes ({_MAX_ALL:,d}); give --n N (a seeded sample) or --archs FILE"
+                )
             archs = list(space.enumerate())
         else:
             archs = space.sample(args.n, seed=args.seed)
@@ -292,6 +298,10 @@ def _proxies(args: argparse.Namespace) -> int:
     )
     return 0
 
+
+#: The most architectures ``nasperf proxies --all`` lists (a million NB201-size cells
+#: already take days of proxies on a CPU); beyond it --n or --archs says which.
+_MAX_ALL = 1_000_000
 
 #: The expected time is printed once this many seconds have passed (and a few architectures
 #: per worker are done), so that it rests on computed, not cached, architectures.

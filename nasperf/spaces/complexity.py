@@ -156,6 +156,7 @@ def count_complexity(
     *,
     inputs: Sequence[torch.Tensor] | None = None,
     convention: str = "naslib",
+    what: str = "the network factory",
 ) -> Complexity:
     """Count FLOPs and parameters of a network for one input of ``input_shape``.
 
@@ -173,6 +174,9 @@ def count_complexity(
         data-dependent shapes): pass a ready module, not a factory, with ``inputs``.
     convention : {"naslib", "macs"}
         How FLOPs are counted (see the module docstring); parameters are the same.
+    what : str
+        What ``build`` is, for the error when it returns no ``nn.Module`` (e.g.
+        ``"chain.build_network"``).
 
     Returns
     -------
@@ -187,6 +191,8 @@ def count_complexity(
     else:
         with torch.device("meta"):
             net = build()
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"{what} returned {type(net).__name__}, expected a torch.nn.Module")
     # A factory may hand back an existing module; run on wherever its weights live.
     first = next(net.parameters(), None)
     if first is not None:

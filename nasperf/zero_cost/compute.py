@@ -190,6 +190,13 @@ def _evaluate_one(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores,
         except Exception as err:
             err._nasperf_step = "building its network"  # type: ignore[attr-defined]
             raise
+    if not isinstance(network, torch.nn.Module):
+        err = TypeError(
+            f"{job.space.name}.build_network returned {type(network).__name__}, expected a "
+            "torch.nn.Module"
+        )
+        err._nasperf_step = "building its network"  # type: ignore[attr-defined]
+        raise err
     network = network.to(device)
     x, y = job.inputs.to(device), job.targets.to(device)
     # score_details never changes the network and runs each shared pass once for all
@@ -322,6 +329,46 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     return x, y.to(torch.int64)
 
 
+def builder_digest(space: Any, task: Any, network_kwargs: Mapping[str, Any]) -> str | None:
+    """What a user's space builds, as a sha256 that keys its cached scores: the source files
+    of its class and its base classes outside nasperf, and the structure (module tree,
+    parameter and buffer shapes) of the network of one fixed architecture (``sample(1,
+    seed=0)``, built on the ``meta`` device). Editing the space's module, or a builder
+    elsewhere that changes a width, a depth or an operation, changes it, so the cache never
+    returns scores of the networks the space built before. None for nasperf's own spaces,
+    whose networks change only with nasperf's version (part of the key already)."""
+    import inspect
+
+    import torch
+
+    cls = type(space)
+    if cls.__module__.split(".")[0] == "nasperf":
+        return None
+    h = hashlib.sha256()
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] in ("nasperf", "builtins", "abc", "typing"):
+            continue
+        try:
+            source = Path(inspect.getsourcefile(klass) or "").read_bytes()
+        except (OSError, TypeError):  # defined interactively: its name, and the network below
+            source = f"{klass.__module__}.{klass.__qualname__}".encode()
+        h.update(hashlib.sha256(source).digest())
+    try:
+        arch = space.sample(1, seed=0)[0]
+        try:
+            with torch.device("meta"):
+                net = space.build_network(arch, task, **network_kwargs)
+        except Exception:  # a builder that reads values while building: a real network
+            net = space.build_network(arch, task, **network_kwargs)
+        if isinstance(net, torch.nn.Module):
+            h.update(repr(net).encode())
+            for name, t in net.state_dict().items():
+                h.update(f"{name}{tuple(t.shape)}{t.dtype}".encode())
+    except Exception:  # no builder, or it fails: computing the scores will say so
+        pass
+    return h.hexdigest()
+
+
 class Computation:
     """Resolved settings of one :func:`compute` call (shared with the CLI)."""
 
@@ -403,6 +450,9 @@ class Computation:
             "network_kwargs": self.network_kwargs,
             "device": self.device.type,
         }
+        builder = builder_digest(self.space, self.task, self.network_kwargs)
+        if builder is not None:  # a user's space (nasperf's own are keyed by its version)
+            self.settings["builder_sha256"] = builder
         try:
             canonical_json(self.settings)
         except (TypeError, ValueError) as err:
@@ -432,6 +482,13 @@ class Computation:
             text = self.space.to_string(arch)
             if text not in out:
                 out[text] = (self.space.hash(arch), arch)
+            elif out[text][1] != arch and self.space.hash(arch) != out[text][0]:
+                # Rows and the cache are keyed by text: a second network would be dropped.
+                raise ValueError(
+                    f"{self.space.name}.to_string gives two different architectures the same "
+                    f"text {text!r} ({short_repr(out[text][1])} and {short_repr(arch)}, whose "
+                    "hashes differ): a space's text must identify its architecture"
+                )
         return out
 
     def run(

@@ -1,0 +1,77 @@
+"""Proxies on a user's own space: the cache follows the builder, a text names one
+architecture, a builder returns a network, and --all stays bounded."""
+
+from __future__ import annotations
+
+import pytest
+from torch import nn
+
+from nasperf.cli import main
+from nasperf.zero_cost.compute import Computation, builder_digest, compute
+from tests.spaces.custom_space_example import ChainArch, ChainSpace
+
+
+class WideChain(ChainSpace):
+    """The same space after the user widened its builder (same name, same texts)."""
+
+    def build_network(self, arch, dataset="cifar10", *, width: int = 8):
+        return super().build_network(arch, dataset, width=32)
+
+
+def test_the_cache_key_follows_what_the_builder_builds(tmp_path):
+    cache = tmp_path / "zc.sqlite"
+    arch = ChainArch(("conv3x3", "skip", "conv1x1"))
+    narrow = compute(ChainSpace(), [arch], ["params"], batch_size=4, cache=cache)
+    wide = compute(WideChain(), [arch], ["params"], batch_size=4, cache=cache)
+    assert narrow["params"].iloc[0] == pytest.approx(ChainSpace().params(arch))
+    assert wide["params"].iloc[0] == pytest.approx(WideChain().params(arch))
+    assert wide["params"].iloc[0] > 10 * narrow["params"].iloc[0]
+    task = Computation(ChainSpace(), ["params"], batch_size=4, cache=None).task
+    assert builder_digest(ChainSpace(), task, {}) != builder_digest(WideChain(), task, {})
+    assert builder_digest(ChainSpace(), task, {}) == builder_digest(ChainSpace(), task, {})
+    from nasperf.spaces import NB201Space
+
+    assert builder_digest(NB201Space(), task, {}) is None  # keyed by nasperf's version
+
+
+class Colliding(ChainSpace):
+    """to_string drops the middle layer: two architectures, one text."""
+
+    def to_string(self, arch):
+        return f"{arch.ops[0]}-{arch.ops[2]}"
+
+
+def test_two_architectures_with_one_text_are_refused():
+    a, b = ChainArch(("conv3x3", "skip", "conv1x1")), ChainArch(("conv3x3", "conv3x3", "conv1x1"))
+    with pytest.raises(ValueError, match=r"chain\.to_string gives two different architectures "):
+        compute(Colliding(), [a, b], ["params"], batch_size=4, cache=None)
+
+
+class NoNetwork(ChainSpace):
+    def build_network(self, arch, dataset="cifar10", **kwargs):
+        return None
+
+
+def test_a_builder_that_returns_no_module_is_named():
+    arch = ChainArch(("conv3x3", "skip", "conv1x1"))
+    with pytest.raises(TypeError, match=r"^the network factory returned NoneType, expected a"):
+        NoNetwork().params(arch)
+    with pytest.raises(
+        ValueError,
+        match=r"building its network failed: TypeError: chain\.build_network returned NoneType",
+    ):
+        compute(NoNetwork(), [arch], ["params"], batch_size=4, cache=None)
+    assert isinstance(ChainSpace().build_network(arch), nn.Module)
+
+
+def test_all_refuses_a_space_too_large_to_list(tmp_path, capsys, monkeypatch):
+    from nasperf import cli
+
+    monkeypatch.setattr(cli, "_MAX_ALL", 10)
+    out = tmp_path / "zc.csv"
+    args = ["proxies", "--space", "nb201", "--all", "--proxies", "params", "--out", str(out)]
+    args += ["--cache", "none", "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--all: nb201 has 15,625 architectures, more than --all computes (10)" in err
+    assert not out.exists()

@@ -329,17 +329,16 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     return x, y.to(torch.int64)
 
 
-def builder_digest(space: Any, task: Any, network_kwargs: Mapping[str, Any]) -> str | None:
+def builder_digest(space: Any) -> str | None:
     """What a user's space builds, as a sha256 that keys its cached scores: the source files
-    of its class and its base classes outside nasperf, and the structure (module tree,
-    parameter and buffer shapes) of the network of one fixed architecture (``sample(1,
-    seed=0)``, built on the ``meta`` device). Editing the space's module, or a builder
-    elsewhere that changes a width, a depth or an operation, changes it, so the cache never
-    returns scores of the networks the space built before. None for nasperf's own spaces,
-    whose networks change only with nasperf's version (part of the key already)."""
+    of its class and of its base classes outside nasperf (the class's qualified name where
+    it has no file, e.g. defined in a notebook). Editing the file that defines the space, or
+    registering another class under the same name, changes it, so the cache never returns
+    the scores of networks the space built before; no network is built for it (a cache hit
+    builds none). A builder in another file of yours: pass a version in ``network_kwargs``
+    (part of the key) when you change it, or clear the cache. None for nasperf's own
+    spaces, whose networks change only with nasperf's version (part of the key already)."""
     import inspect
-
-    import torch
 
     cls = type(space)
     if cls.__module__.split(".")[0] == "nasperf":
@@ -348,24 +347,11 @@ def builder_digest(space: Any, task: Any, network_kwargs: Mapping[str, Any]) -> 
     for klass in cls.__mro__:
         if klass.__module__.split(".")[0] in ("nasperf", "builtins", "abc", "typing"):
             continue
+        h.update(f"{klass.__module__}.{klass.__qualname__}\n".encode())
         try:
-            source = Path(inspect.getsourcefile(klass) or "").read_bytes()
-        except (OSError, TypeError):  # defined interactively: its name, and the network below
-            source = f"{klass.__module__}.{klass.__qualname__}".encode()
-        h.update(hashlib.sha256(source).digest())
-    try:
-        arch = space.sample(1, seed=0)[0]
-        try:
-            with torch.device("meta"):
-                net = space.build_network(arch, task, **network_kwargs)
-        except Exception:  # a builder that reads values while building: a real network
-            net = space.build_network(arch, task, **network_kwargs)
-        if isinstance(net, torch.nn.Module):
-            h.update(repr(net).encode())
-            for name, t in net.state_dict().items():
-                h.update(f"{name}{tuple(t.shape)}{t.dtype}".encode())
-    except Exception:  # no builder, or it fails: computing the scores will say so
-        pass
+            h.update(hashlib.sha256(Path(inspect.getsourcefile(klass) or "").read_bytes()).digest())
+        except (OSError, TypeError):
+            pass
     return h.hexdigest()
 
 
@@ -450,7 +436,7 @@ class Computation:
             "network_kwargs": self.network_kwargs,
             "device": self.device.type,
         }
-        builder = builder_digest(self.space, self.task, self.network_kwargs)
+        builder = builder_digest(self.space)
         if builder is not None:  # a user's space (nasperf's own are keyed by its version)
             self.settings["builder_sha256"] = builder
         try:

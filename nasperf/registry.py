@@ -27,6 +27,12 @@ class Registry(Generic[T]):
     ----------
     kind : str
         What the registry holds, used in error messages ("predictor", "search space", ...).
+    load : callable, optional
+        Imports the modules that register the built-in members, before the first lookup.
+    check : callable, optional
+        ``check(name, obj)`` raises when ``obj`` may not be registered under ``name``; called
+        for the first name an object is registered under (the primary name of
+        :meth:`register`), not for its aliases.
 
     Examples
     --------
@@ -37,8 +43,15 @@ class Registry(Generic[T]):
     True
     """
 
-    def __init__(self, kind: str, *, load: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        load: Callable[[], object] | None = None,
+        check: Callable[[str, T], None] | None = None,
+    ) -> None:
         self.kind = kind
+        self._check = check
         self._items: dict[str, T] = {}
         self._primary: dict[str, T] = {}
         # imports the modules that register the built-in members, at the first lookup
@@ -71,6 +84,8 @@ class Registry(Generic[T]):
         key = name.lower()
         if key in self._items and self._items[key] is not obj:
             raise ValueError(f"{self.kind} {name!r} is already registered")
+        if self._check is not None and all(v is not obj for v in self._items.values()):
+            self._check(name, obj)
         self._items[key] = obj
 
     def get(self, name: str) -> T:

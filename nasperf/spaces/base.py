@@ -16,6 +16,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "GraphTask",
     "ImageTask",
     "SearchSpace",
+    "SpaceDefinitionError",
     "TASKS",
     "as_rng",
     "check_positive_ints",
@@ -46,8 +48,77 @@ A = TypeVar("A", bound=Hashable)
 
 RandomState = int | np.random.Generator | None
 
-#: The search-space registry (``nasperf.spaces.SPACES``): ``@SPACES.register("name")``.
-SPACES: Registry = Registry("search space")
+#: Largest ``size`` of a space whose :meth:`SearchSpace.sample` falls back to listing
+#: :meth:`SearchSpace.enumerate` when rejecting repeats is too slow (a list of a million
+#: small architecture values takes a few hundred MB and seconds; NAS-Bench-101 has 423,624).
+SAMPLE_ENUMERATE_MAX_SIZE = 1_000_000
+
+
+class SpaceDefinitionError(ValueError):
+    """A search space's definition breaks the :class:`SearchSpace` contract: its operation
+    vocabulary (``ops``, ``operations``, ``node_labels``), a :class:`CellGraph` its
+    :meth:`~SearchSpace.cells` returns, or the name it is registered under.
+
+    Not an :class:`~nasperf.errors.InvalidArchitectureError`: the architecture is fine, the
+    space's code is not, and callers that skip invalid architectures must not skip this.
+
+    Attributes
+    ----------
+    field : str
+        What is wrong (``"ops[1]"``, ``"cells('a|b|c'): CellGraph.adjacency[3][1]"``, ...).
+    value : Any
+        The offending value.
+    reason : str
+    space : str or None
+        The space's name (``None`` for a :class:`CellGraph` built outside a space).
+    """
+
+    def __init__(self, field: str, value: Any, reason: str, *, space: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        self.space = space
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.space}: " if self.space else ""
+        return f"{where}invalid {self.field} = {short_repr(self.value)}: {self.reason}"
+
+    def _place(self, space: str, prefix: str) -> None:
+        """Name the space and the call that produced the value (the error is re-raised as
+        is, so its traceback still shows the line of the space's code that built it)."""
+        self.space = space
+        self.field = f"{prefix}{self.field}"
+        self.args = (self._message(),)
+
+
+def _check_space_registration(name: str, obj: Any) -> None:
+    """A space class is registered first under its own ``name`` (a class that sets none,
+    e.g. a subclass inheriting its parent's, takes the registered one): predictors record
+    ``space.name`` and find the space again by it (``SPACES.register("my_chain")`` on a
+    class named ``"chain_v2"`` would save predictors that cannot be loaded)."""
+    if not isinstance(obj, type) or not issubclass(obj, SearchSpace):
+        return
+    if "name" not in vars(obj):
+        # No name of its own (a subclass of NB201Space, say, inherits "nb201"): the name
+        # it is registered under is its name.
+        obj.name = name
+        return
+    own = obj.name
+    if not isinstance(own, str) or own.lower() != name.lower():
+        raise SpaceDefinitionError(
+            "name",
+            own,
+            f"{obj.__qualname__} is registered as {name!r} but its name attribute differs "
+            "(predictors record a space's name and look the space up by it); set "
+            f"name = {name!r} in the class, or register it under its name",
+            space=name,
+        )
+
+
+#: The search-space registry (``nasperf.spaces.SPACES``): ``@SPACES.register("name")``;
+#: a space class is registered first under its own ``name`` (aliases may follow).
+SPACES: Registry = Registry("search space", check=_check_space_registration)
 
 
 def as_rng(random_state: RandomState) -> np.random.Generator:
@@ -187,6 +258,55 @@ def resolve_task(
     raise ValueError(f"unknown dataset {dataset!r}; available: {', '.join(tasks)} (or pass {make})")
 
 
+_BINARY = frozenset((0, 1))
+
+
+def _refuse_row(i: int, row: Sequence[Any], n: int) -> None:
+    """Raise for row ``i`` of a :class:`CellGraph` adjacency: the first bad entry named."""
+    if len(row) != n:
+        raise SpaceDefinitionError(
+            f"CellGraph.adjacency[{i}]",
+            row,
+            f"has {len(row)} entries for {n} ops; it must be n x n with n = len(ops)",
+        )
+    for j, v in enumerate(row):
+        if v not in _BINARY:
+            raise SpaceDefinitionError(
+                f"CellGraph.adjacency[{i}][{j}]", v, "adjacency entries must be 0 or 1"
+            )
+        if v and j <= i:
+            edge = "is a self-loop" if j == i else "points backwards"
+            raise SpaceDefinitionError(
+                f"CellGraph.adjacency[{i}][{j}]",
+                v,
+                f"edge {i} -> {j} {edge}: the adjacency must be strictly upper triangular "
+                "(nodes in topological order, no cycles)",
+            )
+
+
+def _check_labels(ops: Sequence[Any]) -> None:
+    """Raise for the first label of ``ops`` (first and last node checked already) that is not
+    a string, is an input after a non-input node, or is ``"output"`` before the last."""
+    n = len(ops)
+    k = 1
+    while k < n - 1 and isinstance(ops[k], str) and ops[k].startswith("input"):
+        k += 1
+    for j in range(k, n - 1):
+        label = ops[j]
+        if not isinstance(label, str):
+            reason = "node labels must be strings"
+        elif label == "output":
+            reason = "only the last node may be labelled 'output'"
+        elif label.startswith("input"):
+            reason = (
+                "labels starting with 'input' mark a cell's inputs, which come first; "
+                "an operation must have another name"
+            )
+        else:
+            continue
+        raise SpaceDefinitionError(f"CellGraph.ops[{j}]", label, reason)
+
+
 @dataclass(frozen=True, slots=True)
 class CellGraph:
     """A cell as a labelled DAG with operations on nodes.
@@ -203,10 +323,58 @@ class CellGraph:
 
     Spaces with operations on edges (NAS-Bench-201, DARTS) give the standard conversion:
     one node per operation-carrying edge, as in NASLib and White et al.
+
+    Raises
+    ------
+    SpaceDefinitionError
+        The graph breaks this contract: ``adjacency`` not ``n x n`` for ``n = len(ops)``,
+        an entry other than 0 / 1, an edge on or below the diagonal (a cycle or a node
+        out of topological order), labels that are not strings, the first node not an
+        input, an input after a non-input node, or ``"output"`` anywhere but last. The
+        encodings, pruning and hashing read these graphs node by node and trust them.
     """
 
     adjacency: tuple[tuple[int, ...], ...]
     ops: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # About 2 us per 8-node cell: the graphs a space's code makes are checked here,
+        # once, and trusted everywhere downstream (encodings, pruning, hashing).
+        ops, adj = self.ops, self.adjacency
+        n = len(ops)
+        if len(adj) != n:
+            raise SpaceDefinitionError(
+                "CellGraph.adjacency",
+                adj,
+                f"has {len(adj)} rows for {n} ops; it must be n x n with n = len(ops)",
+            )
+        i = 0
+        for row in adj:
+            i += 1
+            if len(row) != n or any(row[:i]) or not _BINARY.issuperset(row):
+                _refuse_row(i - 1, row, n)
+        if not n or not isinstance(ops[0], str) or not ops[0].startswith("input"):
+            raise SpaceDefinitionError(
+                "CellGraph.ops[0]",
+                ops[0] if n else ops,
+                "the first node must be an input (labelled 'input', or 'input0', 'input1', ...)",
+            )
+        if ops[-1] != "output":
+            raise SpaceDefinitionError(
+                f"CellGraph.ops[{n - 1}]", ops[-1], "the last node must be labelled 'output'"
+            )
+        for label in ops[1:-1]:
+            if type(label) is not str or label.startswith("input") or label == "output":
+                _check_labels(ops)  # also passes the further inputs of multi-input cells
+                break
+
+    @classmethod
+    def _trusted(cls, adjacency: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> CellGraph:
+        """A graph derived from a checked one (e.g. :meth:`pruned`), not checked again."""
+        graph = object.__new__(cls)
+        object.__setattr__(graph, "adjacency", adjacency)
+        object.__setattr__(graph, "ops", ops)
+        return graph
 
     @property
     def n_nodes(self) -> int:
@@ -248,9 +416,9 @@ class CellGraph:
         sub = m[np.ix_(idx, idx)]
         if not fwd[n - 1]:
             sub[:] = False
-        return CellGraph(
-            adjacency=tuple(tuple(int(v) for v in row) for row in sub.astype(np.int8)),
-            ops=tuple(self.ops[i] for i in idx),
+        return CellGraph._trusted(
+            tuple(tuple(int(v) for v in row) for row in sub.astype(np.int8)),
+            tuple(self.ops[i] for i in idx),
         )
 
     def is_connected(self) -> bool:
@@ -398,7 +566,10 @@ def new_space(cls: type, **kwargs: Any) -> SearchSpace:
             f"{', '.join(missing)} (see docs/custom_space.md; a space without networks "
             "defines build_network to raise NotImplementedError)"
         )
-    return cls(**kwargs)
+    space = cls(**kwargs)
+    if isinstance(space, SearchSpace):
+        space._label_index()
+    return space
 
 
 def _instance(cls: type) -> SearchSpace:
@@ -446,6 +617,47 @@ def resolve_space(space: Any, archs: Any = None) -> SearchSpace:
         "space must be a registered name, a SearchSpace instance or None (inferred from "
         f"architecture values), got {type(space).__name__}"
     )
+
+
+@lru_cache(maxsize=256)
+def _checked_vocabulary(
+    name: str, ops: Sequence[str], operations: Sequence[str], labels: Sequence[str]
+) -> dict[str, int]:
+    """See :meth:`SearchSpace._label_index` (cached: spaces check their names once)."""
+    for attr, names in (("ops", ops), ("operations", operations), ("node_labels", labels)):
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise SpaceDefinitionError(
+                attr, names, "expected a tuple of operation names (strings)", space=name
+            )
+        seen: dict[str, int] = {}
+        for k, op in enumerate(names):
+            if not isinstance(op, str) or not op:
+                raise SpaceDefinitionError(
+                    f"{attr}[{k}]", op, "names must be non-empty strings", space=name
+                )
+            if op in seen:
+                raise SpaceDefinitionError(
+                    f"{attr}[{k}]",
+                    op,
+                    f"listed twice ({attr}[{seen[op]}] and {attr}[{k}]); each name must "
+                    "appear once",
+                    space=name,
+                )
+            seen[op] = k
+            if attr != "node_labels" and (op.startswith("input") or op == "output"):
+                what = (
+                    "labels starting with 'input' mark a cell's inputs"
+                    if op.startswith("input")
+                    else "'output' labels a cell's output node"
+                )
+                raise SpaceDefinitionError(
+                    f"{attr}[{k}]",
+                    op,
+                    f"{what} (the encodings, pruning and hashing recognise them by name), so "
+                    "an operation cannot be named so; give it another name",
+                    space=name,
+                )
+    return {label: k for k, label in enumerate(labels)}
 
 
 class SearchSpace(ABC, Generic[A]):
@@ -560,6 +772,48 @@ class SearchSpace(ABC, Generic[A]):
     def cells(self, arch: A) -> tuple[CellGraph, ...]:
         """The cells of ``arch`` as labelled DAGs with operations on nodes."""
 
+    def _cells_of(self, arch: A) -> tuple[CellGraph, ...]:
+        """:meth:`cells`, with a :class:`CellGraph` contract error naming this space and
+        the architecture, and a result that is not a tuple of cells refused."""
+        try:
+            cells = self.cells(arch)
+        except SpaceDefinitionError as err:
+            if err.space is None:
+                err._place(self.name, f"cells({self._text(arch)}): ")
+            raise
+        if not isinstance(cells, tuple | list) or not all(isinstance(c, CellGraph) for c in cells):
+            raise SpaceDefinitionError(
+                f"cells({self._text(arch)})",
+                cells,
+                "cells() must return a tuple of CellGraph (one per cell)",
+                space=self.name,
+            )
+        return cells
+
+    def _text(self, arch: A) -> str:
+        """``arch`` in the space's text format, for error messages (bounded)."""
+        try:
+            return short_repr(self.to_string(arch))
+        except Exception:  # the message is about another fault; never hide it
+            return "arch"
+
+    def _label_index(self) -> dict[str, int]:
+        """``node_labels`` -> index, after checking the vocabulary (once per vocabulary).
+
+        Raises
+        ------
+        SpaceDefinitionError
+            An operation listed twice, an operation named ``input*`` or ``output`` (the
+            labels of a cell's inputs and output, which the encodings, pruning and hashing
+            recognise by name), a label that is not a non-empty string, or a repeated
+            node label.
+        """
+        ops, operations, labels = self.ops, self.operations, self.node_labels
+        try:
+            return _checked_vocabulary(self.name, ops, operations, labels)
+        except TypeError:  # unhashable (lists): checked on every call
+            return _checked_vocabulary.__wrapped__(self.name, ops, operations, labels)
+
     def graph_batch(self, archs: Sequence[A], max_nodes: int | None = None) -> GraphBatch:
         """The cells of ``archs`` as padded arrays (see :class:`GraphBatch`).
 
@@ -571,10 +825,20 @@ class SearchSpace(ABC, Generic[A]):
 
         Spaces may override this with a vectorised version; the result must equal this one.
         """
+        index = self._label_index()
         archs = [self.coerce(a) for a in archs]
-        index = {label: k for k, label in enumerate(self.node_labels)}
-        cells = [self.cells(a) for a in archs]
+        cells = [self._cells_of(a) for a in archs]
         n_cells = len(cells[0]) if cells else 1
+        for i, cs in enumerate(cells):
+            if len(cs) != n_cells:
+                raise SpaceDefinitionError(
+                    f"len(cells({self._text(archs[i])}))",
+                    len(cs),
+                    f"cells({self._text(archs[0])}) returned {n_cells}: every architecture "
+                    "must have the same number of cells (give an optional cell as one "
+                    "without edges: its inputs and output only)",
+                    space=self.name,
+                )
         width = (
             max_nodes or self.max_nodes or max((c.n_nodes for cs in cells for c in cs), default=1)
         )
@@ -604,10 +868,11 @@ class SearchSpace(ABC, Generic[A]):
         :func:`dag_hash`; the cells' hashes are combined in order. ``arch`` may be anything
         :meth:`coerce` takes.
         """
+        self._label_index()
         if type(arch) is not self.arch_type:
             arch = self.coerce(arch)
         parts = []
-        for cell in self.cells(arch):
+        for cell in self._cells_of(arch):
             p = cell.pruned()
             parts.append(dag_hash(p.adjacency, p.ops))
         if len(parts) == 1:
@@ -633,10 +898,22 @@ class SearchSpace(ABC, Generic[A]):
             finite spaces (``size`` known), False otherwise (where repeats are vanishingly
             rare). The draws are the same as without ``unique`` up to the first repeat.
 
+        Where rejection of repeats needs more than ``20 n + 1000`` draws (``n`` near
+        ``size``, or a ``random_architecture`` that favours few architectures), the rest
+        is drawn from :meth:`enumerate`, on spaces of at most ``SAMPLE_ENUMERATE_MAX_SIZE``
+        (1,000,000) architectures only: listing a larger space costs more memory than any
+        sample is worth.
+
         Raises
         ------
         ValueError
-            ``unique`` and ``n`` larger than the space's ``size``.
+            ``unique`` and ``n`` larger than the space's ``size``; or fewer than ``n``
+            distinct architectures drawn and the space too large (or not enumerable) to
+            draw the rest from its enumeration ("found only K distinct architectures in
+            D draws").
+        SpaceDefinitionError
+            ``enumerate()`` yields fewer distinct architectures than ``size`` says, and
+            than ``n``.
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
@@ -644,6 +921,7 @@ class SearchSpace(ABC, Generic[A]):
             raise TypeError(f"unique must be True, False or None, got {short_repr(unique)}")
         n = int(n)
         rng = as_rng(seed)
+        self._label_index()
         size = self.size
         if unique is None:
             unique = size is not None
@@ -657,22 +935,40 @@ class SearchSpace(ABC, Generic[A]):
         seen: dict[A, None] = {}
         # Rejection is fast until the space is nearly exhausted (a coupon collector needs
         # size * ln(size) draws for all of it); past this many draws the rest comes from the
-        # enumeration, so no request costs unbounded time.
+        # enumeration of a space of at most SAMPLE_ENUMERATE_MAX_SIZE architectures, so no
+        # request costs unbounded time or memory.
         limit = 20 * n + 1000
         draws = 0
         while len(seen) < n and draws < limit:
             seen.setdefault(self.random_architecture(rng), None)
             draws += 1
         if len(seen) < n:
+            found = (
+                f"{self.name}: found only {len(seen)} distinct architectures in {draws} "
+                f"draws, fewer than n={n}"
+            )
+            if size is None or size > SAMPLE_ENUMERATE_MAX_SIZE:
+                why = (
+                    ""
+                    if size is None
+                    else f" (its {size:,} architectures are too many to enumerate instead: "
+                    f"random_architecture repeats itself too often)"
+                )
+                raise ValueError(f"{found}{why}; pass unique=False to allow repeats")
             try:
-                if size is None:
-                    raise NotImplementedError
                 rest = [a for a in self.enumerate() if a not in seen]
             except NotImplementedError:
-                raise ValueError(
-                    f"{self.name}: found only {len(seen)} distinct architectures in {draws} "
-                    f"draws, fewer than n={n}; pass unique=False to allow repeats"
-                ) from None
+                raise ValueError(f"{found}; pass unique=False to allow repeats") from None
+            rest = list(dict.fromkeys(rest))
+            if len(rest) < n - len(seen):
+                raise SpaceDefinitionError(
+                    "size",
+                    size,
+                    f"enumerate() yields only {len(seen) + len(rest)} distinct architectures, "
+                    f"fewer than size and than n={n}: size must count distinct "
+                    "architectures (is an operation listed twice?)",
+                    space=self.name,
+                )
             for i in rng.choice(len(rest), size=n - len(seen), replace=False):
                 seen[rest[int(i)]] = None
         return list(seen)
@@ -772,6 +1068,7 @@ class SearchSpace(ABC, Generic[A]):
             lambda: self.build_network(arch, task, **kwargs),
             task.input_shape(1),
             convention=convention,
+            what=f"{self.name}.build_network",
         )
 
     def flops(

@@ -247,6 +247,13 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: The most seeds a study takes (a seed is a trial per predictor and training size; White
+#: et al. used 100 or fewer).
+MAX_SEEDS = 10_000
+#: The largest seed: numpy's and the predictors' ``random_state`` bound (2**32 - 1).
+MAX_SEED = 2**32 - 1
+
+
 def _as_list(value: Any, key: str, item_types: tuple[type, ...]) -> list:
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
@@ -561,11 +568,24 @@ def parse_config(
     if isinstance(seeds_raw, int):
         if seeds_raw < 1:
             raise ConfigError(f"seeds: the number of seeds must be at least 1, got {seeds_raw}")
+        if seeds_raw > MAX_SEEDS:
+            raise ConfigError(
+                f"seeds: {seeds_raw:,d} seeds; a study takes at most {MAX_SEEDS:,d} (each seed "
+                "is a trial per predictor and training size)"
+            )
         seeds = list(range(seeds_raw))
     else:
         seeds = _as_list(seeds_raw, "seeds", (int,))
         if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
             raise ConfigError(f"seeds: expected distinct non-negative seeds, got {seeds}")
+        if len(seeds) > MAX_SEEDS:
+            raise ConfigError(f"seeds: {len(seeds):,d} seeds; a study takes at most {MAX_SEEDS:,d}")
+        big = [k for k, s in enumerate(seeds) if s > MAX_SEED]
+        if big:
+            raise ConfigError(
+                f"seeds[{big[0]}]: {seeds[big[0]]} is above {MAX_SEED} (2**32 - 1), the largest "
+                "random_state the predictors take"
+            )
 
     test_size = raw.get("test_size", 200)
     if test_size < 2:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,6 +155,21 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     return path
 
 
+def _check_metrics(folder: Any, table: pd.DataFrame, metrics: Sequence[str]) -> None:
+    """One ``ValueError`` for a metric the trials do not have as numbers (a typo, a text
+    column), naming what they have; a folder without predictor-study metrics says so."""
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    bad = [m for m in metrics if m not in numeric]
+    if not metrics or bad:
+        what = f"{bad[0]!r} is not a numeric metric of its trials" if bad else "no metrics given"
+        hint = (
+            ""
+            if "kendall_tau" in numeric
+            else " (no kendall_tau: is it a predictor study's folder?)"
+        )
+        raise ValueError(f"{folder}: {what}; they have {', '.join(numeric) or 'none'}{hint}")
+
+
 def plot_study(
     folder: str | Path,
     *,
@@ -187,6 +203,7 @@ def plot_study(
         table = read_results(folder)
     if table.empty:
         raise ValueError(f"{folder} holds no finished trials to plot")
+    _check_metrics(folder, table, metrics)
     out = Path(out) if out is not None else Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     paths = []

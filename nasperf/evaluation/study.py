@@ -676,6 +676,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         return fail("--scheduler is for --engine dask")
     if args.address and args.engine != "ray":
         return fail("--address is for --engine ray")
+    if not args.data:
+        for flag, value in (
+            ("--space", args.space),
+            ("--data-target", args.data_target),
+            ("--data-minimize / --data-maximize", args.data_maximize),
+            ("--data-dataset", args.data_dataset),
+            ("--arch-column", args.arch_column),
+            ("--cost-column", args.cost_column),
+        ):
+            if value is not None:
+                return fail(f"{flag} describes a table: give it with --data FILE")
     try:
         config = config_from_args(args)
         notes = skipped_predictors(config)

@@ -1,0 +1,62 @@
+"""Study inputs a user gets wrong: refused before any work, by name."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nasperf import cli
+from nasperf.evaluation.config import ConfigError, parse_config
+from nasperf.evaluation.plots import plot_study
+
+from ._study_helpers import tiny_config
+
+
+@pytest.mark.parametrize(
+    ("seeds", "message"),
+    [
+        (100_000_000, r"^seeds: 100,000,000 seeds; a study takes at most 10,000"),
+        ([0, 2**32], r"^seeds\[1\]: 4294967296 is above 4294967295 \(2\*\*32 - 1\)"),
+    ],
+)
+def test_seeds_beyond_what_can_run_are_refused_at_once(seeds, message):
+    # 1e8 seeds took 5 GB before a MemoryError; a seed of 2**32 failed every trial it had
+    with pytest.raises(ConfigError, match=message):
+        parse_config(tiny_config(seeds=seeds))
+    assert parse_config(tiny_config(seeds=[0, 2**32 - 1])).seeds == (0, 2**32 - 1)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--space", "nb101"],
+        ["--data-target", "acc"],
+        ["--arch-column", "spec"],
+        ["--cost-column", "secs"],
+        ["--data-dataset", "cifar10"],
+        ["--data-minimize"],
+    ],
+)
+def test_table_flags_without_data_are_refused(flags, tmp_path, capsys):
+    # they were ignored, and the packaged NB201 study ran instead
+    argv = ["study", "--predictors", "xgb", "--out", str(tmp_path / "o"), "--dry-run", *flags]
+    assert cli.main(argv) == 2
+    assert "describes a table: give it with --data FILE" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_plot_names_a_metric_the_trials_do_not_have(tmp_path, capsys):
+    table = pd.DataFrame(
+        {"label": ["xgb"] * 2, "n_train": [10, 30], "kendall_tau": [0.1, 0.4], "hash": ["a", "b"]}
+    )
+    for metrics, said in [
+        (["kendal_tau"], "'kendal_tau' is not a numeric metric of its trials; they have"),
+        (["hash"], "'hash' is not a numeric metric"),
+        ([], "no metrics given"),
+    ]:
+        with pytest.raises(ValueError, match=said):
+            plot_study(tmp_path, table=table, out=tmp_path / "p", metrics=metrics)
+    search = pd.DataFrame({"seed": [0, 1], "optimum_value": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"no kendall_tau: is it a predictor study's folder"):
+        plot_study(tmp_path, table=search, out=tmp_path / "p")
+    assert not (tmp_path / "p").exists()

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from nasperf._claims import CLAIMS_SCHEMA, WorkClaims
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, short_repr
 
 __all__ = [
     "DB_NAME",
@@ -161,12 +161,20 @@ class ResultsStore:
         try:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA + CLAIMS_SCHEMA)
+            # What is stored already is read before any trial runs: a damaged row is
+            # refused here, not after the new trials have run.
+            _check_tables(self._conn, self.path)
+            for h, r in self._conn.execute("SELECT hash, row FROM trials"):
+                _record(r, self.path, h, "row")
         except sqlite3.DatabaseError as err:
             self._conn.close()
             raise DataIntegrityError(
                 f"{self.path} is not a nasperf results database ({err}); choose another "
                 "results folder or delete the file"
             ) from None
+        except DataIntegrityError:
+            self._conn.close()
+            raise
 
     # ------------------------------------------------------------------ rows
     def finished(self) -> set[str]:
@@ -209,8 +217,8 @@ class ResultsStore:
 
     def trials(self) -> list[dict]:
         """Stored trial configurations, ordered by hash."""
-        cur = self._conn.execute("SELECT trial FROM trials ORDER BY hash")
-        return [json.loads(r) for (r,) in cur]
+        cur = self._conn.execute("SELECT hash, trial FROM trials ORDER BY hash")
+        return [_record(r, self.path, h, "trial") for h, r in cur]
 
     def errors(self) -> list[dict]:
         """Recorded failures (hash, error, at), oldest first."""
@@ -319,4 +327,38 @@ def _rows(conn: sqlite3.Connection, path: Path) -> list[dict]:
                 f"{path}: trial {a} is stored {n} times; a results table holds each trial "
                 "once (was it merged from several files?)"
             )
-    return [json.loads(r) for _, r in pairs]
+    return [_record(r, path, h, "row") for h, r in pairs]
+
+
+def _record(text: Any, path: Path, key: Any, column: str) -> dict:
+    """One stored JSON object, or a ``DataIntegrityError`` naming the file, the trial and
+    the column (a row edited by hand, or written by something else)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError) as err:
+        raise DataIntegrityError(
+            f"{path}: trial {short_repr(key)}: its {column} is not JSON ({err}); delete that trial's "
+            "row (it runs again) or choose another results folder"
+        ) from None
+    if not isinstance(value, dict):
+        raise DataIntegrityError(
+            f"{path}: trial {short_repr(key)}: its {column} is a JSON {type(value).__name__}, not an "
+            "object; delete that trial's row (it runs again) or choose another results folder"
+        )
+    return value
+
+
+def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
+    """The ``trials`` and ``errors`` tables have nasperf's columns (a same-named table of
+    another program is refused by name, before anything is written)."""
+    for table, wanted in (
+        ("trials", {"hash", "row", "trial", "finished_at"}),
+        ("errors", {"id", "hash", "trial", "error", "at"}),
+    ):
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if not wanted <= have:
+            raise DataIntegrityError(
+                f"{path}: its {table} table has columns {sorted(have)}, not nasperf's "
+                f"{sorted(wanted)}: not a nasperf results database; choose another results "
+                "folder or delete the file"
+            )

@@ -60,3 +60,31 @@ def test_plot_names_a_metric_the_trials_do_not_have(tmp_path, capsys):
     with pytest.raises(ValueError, match=r"no kendall_tau: is it a predictor study's folder"):
         plot_study(tmp_path, table=search, out=tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+def test_a_damaged_results_database_is_refused_when_opened(tmp_path):
+    import sqlite3
+
+    from nasperf.errors import DataIntegrityError
+    from nasperf.evaluation.store import ResultsStore, read_results
+
+    for name, damage, said in [
+        ("text", "UPDATE trials SET row = '{bad'", r"trial 'h1': its row is not JSON"),
+        ("list", "UPDATE trials SET row = '[1, 2]'", r"trial 'h1': its row is a JSON list"),
+    ]:
+        folder = tmp_path / name
+        with ResultsStore(folder) as store:
+            store.add({"hash": "h1"}, {"kendall_tau": 0.5})
+        with sqlite3.connect(folder / "results.sqlite") as conn:
+            conn.execute(damage)
+        # before any trial runs (it ran the new trials first, then failed or crashed)
+        with pytest.raises(DataIntegrityError, match=rf"results\.sqlite: {said}"):
+            ResultsStore(folder)
+        with pytest.raises(DataIntegrityError, match=said):
+            read_results(folder)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "results.sqlite") as conn:
+        conn.execute("CREATE TABLE trials (x TEXT)")
+    with pytest.raises(DataIntegrityError, match=r"its trials table has columns \['x'\]"):
+        ResultsStore(foreign)

@@ -121,6 +121,22 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
     table = pd.read_parquet(path)
     if data["arch_column"] in table.columns:
         table = table.set_index(data["arch_column"])
+    wanted = [data["target"], data.get("cost_column")]
+    wanted += [c for cols in data.get("fidelities", {}).values() for c in cols]
+    for col in dict.fromkeys(c for c in wanted if c and c in table.columns):
+        # as read_architecture_csv reads a CSV's: every cell a finite number, or one error
+        # naming the file, the row and the column (a text cell was dropped, a text curve
+        # cell failed every trial at run time)
+        values = pd.to_numeric(table[col], errors="coerce").to_numpy(np.float64)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            cell = table[col].iloc[bad[0]]
+            cell = cell.item() if isinstance(cell, np.generic) else cell
+            raise ValueError(
+                f"{path} row {bad[0] + 1} ({table.index[bad[0]]!r}), column {col!r}: "
+                f"{cell!r} is not a finite number ({len(bad)} such row(s))"
+            )
+        table[col] = values
     return _canonical_index(table, data["space"], str(path))
 
 

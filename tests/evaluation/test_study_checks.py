@@ -88,3 +88,26 @@ def test_a_damaged_results_database_is_refused_when_opened(tmp_path):
         conn.execute("CREATE TABLE trials (x TEXT)")
     with pytest.raises(DataIntegrityError, match=r"its trials table has columns \['x'\]"):
         ResultsStore(foreign)
+
+
+def test_a_parquet_table_is_checked_like_a_csv(tmp_path, capsys):
+    import nasperf
+
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
+    # a column of text, one cell not a number: that row was silently dropped before
+    frame = pd.DataFrame(
+        {"arch": list(table.index), "val_acc": table["val_acc_200ep"].astype(str).to_numpy()}
+    )
+    frame.loc[5, "val_acc"] = "abc"
+    path = tmp_path / "mine.parquet"
+    frame.to_parquet(path)
+    argv = ["study", "--data", str(path), "--space", "nb201", "--data-target", "val_acc"]
+    argv += ["--predictors", "xgb", "--train-sizes", "20", "--test-size", "20", "--dry-run"]
+    assert cli.main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"mine.parquet row 6 ({table.index[5]!r}), column 'val_acc': 'abc' is not a finite" in err
+    )
+    frame.loc[5, "val_acc"] = "91.0"
+    frame.astype({"val_acc": float}).to_parquet(path)
+    assert cli.main([*argv, "--out", str(tmp_path / "o2")]) == 0

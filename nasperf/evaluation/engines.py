@@ -127,17 +127,23 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
         # as read_architecture_csv reads a CSV's: every cell a finite number, or one error
         # naming the file, the row and the column (a text cell was dropped, a text curve
         # cell failed every trial at run time)
-        values = pd.to_numeric(table[col], errors="coerce").to_numpy(np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
+        values, bad, cell = _numeric_column(table, col, np.isfinite)
         if len(bad):
-            cell = table[col].iloc[bad[0]]
-            cell = cell.item() if isinstance(cell, np.generic) else cell
             raise ValueError(
                 f"{path} row {bad[0] + 1} ({table.index[bad[0]]!r}), column {col!r}: "
                 f"{cell!r} is not a finite number ({len(bad)} such row(s))"
             )
         table[col] = values
     return _canonical_index(table, data["space"], str(path))
+
+
+def _numeric_column(table: pd.DataFrame, col: Any, ok) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Column ``col`` as float64 (text cells NaN), the positions where ``ok`` fails, and the
+    first such cell as it was written (None when there is none)."""
+    values = pd.to_numeric(table[col], errors="coerce").to_numpy(np.float64)
+    bad = np.flatnonzero(~ok(values))
+    cell = table[col].iloc[bad[0]] if len(bad) else None
+    return values, bad, cell.item() if isinstance(cell, np.generic) else cell
 
 
 def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
@@ -199,11 +205,8 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 )
         cost = data.get("cost_column")
         if cost:  # every row, when the study is configured: not only the rows a trial samples
-            seconds = pd.to_numeric(table[cost], errors="coerce").to_numpy(np.float64)
-            bad = np.flatnonzero(~(np.isfinite(seconds) & (seconds >= 0)))
+            _, bad, cell = _numeric_column(table, cost, lambda v: np.isfinite(v) & (v >= 0))
             if len(bad):
-                cell = table[cost].iloc[bad[0]]
-                cell = cell.item() if isinstance(cell, np.generic) else cell
                 raise TrialError(
                     f"{data['path']}: column {cost!r}, architecture {table.index[bad[0]]!r}: "
                     f"{cell!r} is not a training time in seconds >= 0 "

@@ -880,10 +880,11 @@ def load_config(
         if key in raw or key in overrides:
             base.pop("spaces", None)
             base.pop("datasets", None)
-    raw = {**base, **raw, **overrides}
-    if "data" in overrides:
+    raw = {**base, **raw}
+    if "data" in overrides:  # the file's spaces / datasets give way to --data ...
         raw.pop("spaces", None)
         raw.pop("datasets", None)
+    raw.update(overrides)  # ... but --spaces / --datasets given with it are refused
     try:
         config = parse_config(raw, base_dir=path.resolve().parent)
     except ConfigError as err:

@@ -111,3 +111,21 @@ def test_a_parquet_table_is_checked_like_a_csv(tmp_path, capsys):
     frame.loc[5, "val_acc"] = "91.0"
     frame.astype({"val_acc": float}).to_parquet(path)
     assert cli.main([*argv, "--out", str(tmp_path / "o2")]) == 0
+
+
+def test_datasets_given_with_a_config_and_data_are_refused(tmp_path, capsys):
+    # they were dropped without a word; without --config it was already an error
+    import nasperf
+
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"arch": list(table.index), "val_acc": table["val_acc_200ep"].to_numpy()}).to_csv(
+        path, index=False
+    )
+    config = tmp_path / "study.yaml"
+    config.write_text("predictors: [xgb]\ntrain_sizes: [20]\ntest_size: 20\nseeds: 1\n")
+    argv = ["study", "--config", str(config), "--data", str(path), "--space", "nb201"]
+    argv += ["--data-target", "val_acc", "--dry-run", "--out", str(tmp_path / "o")]
+    assert cli.main([*argv, "--datasets", "cifar10"]) == 2
+    assert "data: give either data (your own tables) or spaces/datasets" in capsys.readouterr().err
+    assert cli.main(argv) == 0

@@ -220,6 +220,20 @@ class ResultsStore:
         cur = self._conn.execute("SELECT hash, trial FROM trials ORDER BY hash")
         return [_record(r, self.path, h, "trial") for h, r in cur]
 
+    def check_kind(self, kind: str) -> None:
+        """Refuse a folder whose stored trials are of another kind (``"search"``: a
+        ``nasperf search``'s, else a predictor study's): the two runners share the file
+        format, and one folder holding both cannot be summarised or plotted."""
+        for h, r in self._conn.execute("SELECT hash, trial FROM trials"):
+            stored = _record(r, self.path, h, "trial").get("kind")
+            stored = "search" if stored == "search" else "study"
+            if stored != kind:
+                what = {"search": "a search's (nasperf search)", "study": "a study's"}
+                raise ValueError(
+                    f"{self.folder} holds {what[stored]} trials; give this "
+                    f"{'search' if kind == 'search' else 'study'} its own --out"
+                )
+
     def errors(self) -> list[dict]:
         """Recorded failures (hash, error, at), oldest first."""
         cur = self._conn.execute("SELECT hash, error, at FROM errors ORDER BY id")

@@ -385,6 +385,7 @@ def run_study(
     store = ResultsStore(out)
     start = time.perf_counter()
     try:
+        store.check_kind("study")
         done = store.finished()
         todo = [t for t in trials if t["hash"] not in done]
         others = len(set(done) - {t["hash"] for t in trials})

@@ -389,6 +389,7 @@ def run_search_study(
 
     store = ResultsStore(out)
     try:
+        store.check_kind("search")
         done = store.finished()
         todo = [dict(t) for t in trials if t["hash"] not in done]
         bar = None

@@ -129,3 +129,25 @@ def test_datasets_given_with_a_config_and_data_are_refused(tmp_path, capsys):
     assert cli.main([*argv, "--datasets", "cifar10"]) == 2
     assert "data: give either data (your own tables) or spaces/datasets" in capsys.readouterr().err
     assert cli.main(argv) == 0
+
+
+def test_a_study_and_a_search_do_not_share_a_folder(tmp_path):
+    from nasperf.evaluation.store import ResultsStore
+
+    search, study = tmp_path / "search", tmp_path / "study"
+    with ResultsStore(search) as store:
+        store.add({"hash": "s1", "kind": "search"}, {"seed": 0})
+    with ResultsStore(study) as store:
+        store.add({"hash": "p1", "kind": "proxy"}, {"kendall_tau": 0.3})  # a suite's proxy row
+        store.add({"hash": "p2"}, {"kendall_tau": 0.5})
+    with (
+        ResultsStore(search) as store,
+        pytest.raises(
+            ValueError, match=r"holds a search's \(nasperf search\) trials; give this study its own"
+        ),
+    ):
+        store.check_kind("study")
+    with ResultsStore(study) as store:
+        store.check_kind("study")
+        with pytest.raises(ValueError, match=r"holds a study's trials; give this search its own"):
+            store.check_kind("search")

@@ -141,70 +141,72 @@ class ArchitectureFailedError(RuntimeError, ValueError):
     ``ValueError``, so that callers catching either of what was raised before still do."""
 
 
+class _SettingsError(ValueError):
+    """``network_kwargs`` that do not build the space's networks: the run's settings are at
+    fault, not one architecture."""
+
+
 def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, float]:
     """Scores of ``arch`` for ``proxies`` and the seconds they took; an exception of the
     space's builder or a proxy becomes one :class:`ArchitectureFailedError` naming them."""
+    import torch
+
+    start = time.perf_counter()
+    device = torch.device(job.device)
     try:
-        return _evaluate_one(job, arch, proxies)
-    except (ArchitectureFailedError, KeyboardInterrupt):
+        with _seeded(job.seed, device):
+            network = _build(job, arch)
+    except _SettingsError:
         raise
-    except ValueError as err:
-        if str(err).startswith("network_kwargs "):  # a settings error, not this architecture's
-            raise
-        raise _failed(job, arch, proxies, err) from err
     except Exception as err:
-        raise _failed(job, arch, proxies, err) from err
+        raise _failed(job, arch, "building its network", err) from err
+    try:
+        network = network.to(device)
+        x, y = job.inputs.to(device), job.targets.to(device)
+        # score_details never changes the network and runs each shared pass once for all
+        # proxies; a proxy's value does not depend on which others it is computed with
+        # (tests/predictors/zero_cost/test_compute.py checks this), so caching per proxy is
+        # sound.
+        with _seeded(job.seed, device):
+            scores = _score(network, x, y, proxies, job.seed)
+    except Exception as err:
+        raise _failed(job, arch, f"computing {', '.join(proxies)}", err) from err
+    return scores, time.perf_counter() - start
 
 
-def _failed(job: _Job, arch: Any, proxies: Sequence[str], err: BaseException):
+def _build(job: _Job, arch: Any):
+    """The network of ``arch``; :class:`_SettingsError` where ``network_kwargs`` are at fault
+    (checked at the first network built, so that cache hits build nothing)."""
+    import torch
+
+    try:
+        network = job.space.build_network(arch, job.task, **job.network_kwargs)
+    except (TypeError, ValueError, RuntimeError) as err:
+        if not job.network_kwargs:
+            raise
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise _SettingsError(
+            f"network_kwargs {short_repr(job.network_kwargs)} do not build a "
+            f"{job.space.name} network: {reason}"
+        ) from None
+    if not isinstance(network, torch.nn.Module):
+        raise TypeError(
+            f"{job.space.name}.build_network returned {type(network).__name__}, expected a "
+            "torch.nn.Module"
+        )
+    return network
+
+
+def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> ArchitectureFailedError:
     try:
         text = job.space.to_string(arch)
     except Exception:
         text = short_repr(arch)
-    step = getattr(err, "_nasperf_step", f"computing {', '.join(proxies)}")
     cause = (str(err).strip().splitlines() or [""])[0][:300]
     return ArchitectureFailedError(
         f"{job.space.name} architecture {text}: {step} failed: {type(err).__name__}"
         + (f": {cause}" if cause else "")
     )
-
-
-def _evaluate_one(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, float]:
-    import torch
-
-    start = time.perf_counter()
-    device = torch.device(job.device)
-    with _seeded(job.seed, device):
-        try:
-            network = job.space.build_network(arch, job.task, **job.network_kwargs)
-        except (TypeError, ValueError, RuntimeError) as err:
-            if not job.network_kwargs:
-                err._nasperf_step = "building its network"  # type: ignore[attr-defined]
-                raise
-            # Checked here, at the first network built, so that cache hits build nothing.
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            raise ValueError(
-                f"network_kwargs {short_repr(job.network_kwargs)} do not build a "
-                f"{job.space.name} network: {reason}"
-            ) from None
-        except Exception as err:
-            err._nasperf_step = "building its network"  # type: ignore[attr-defined]
-            raise
-    if not isinstance(network, torch.nn.Module):
-        err = TypeError(
-            f"{job.space.name}.build_network returned {type(network).__name__}, expected a "
-            "torch.nn.Module"
-        )
-        err._nasperf_step = "building its network"  # type: ignore[attr-defined]
-        raise err
-    network = network.to(device)
-    x, y = job.inputs.to(device), job.targets.to(device)
-    # score_details never changes the network and runs each shared pass once for all
-    # proxies; a proxy's value does not depend on which others it is computed with
-    # (tests/predictors/zero_cost/test_compute.py checks this), so caching per proxy is sound.
-    with _seeded(job.seed, device):
-        scores = _score(network, x, y, proxies, job.seed)
-    return scores, time.perf_counter() - start
 
 
 _WORKER_JOB: _Job | None = None

@@ -574,7 +574,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         space = self._fit_space(archs)
         archs = as_arch_list(space, archs)
         y = self._check_y(y, len(archs))
-        check_side_rows(side, [space.to_string(a) for a in archs])
+        check_side_rows(side, space, archs)
         self._fit_encoder(space, archs)
         self.uses_zero_cost_ = self._zero_cost_columns(side)
         zc = side.get("zero_cost")
@@ -635,7 +635,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         from nasperf.encodings import as_arch_list
 
         archs = as_arch_list(self.space_, archs)
-        check_side_rows(side, [self.space_.to_string(a) for a in archs])
+        check_side_rows(side, self.space_, archs)
         return self._features(self.space_, archs, side)
 
     def _make_encoder(self, space: SearchSpace):
@@ -979,16 +979,16 @@ def _rows_of(index: pd.Index, keys: Sequence[str], what: str) -> np.ndarray:
     return rows
 
 
-def check_side_rows(side: dict, keys: Sequence[str]) -> None:
-    """Check ``side["learning_curves"]`` against the architectures (``keys``: their texts)
-    and put it in row order, in place: a ``LearningCurves`` or an array needs one row per
-    architecture (``(n,)`` or ``(n, n_epochs)``; a transposed or short array is refused, not
-    reshaped); a DataFrame or Series indexed by architecture text is aligned by its index
-    (as a zero_cost table is), one with a RangeIndex is taken in order."""
+def check_side_rows(side: dict, space: SearchSpace, archs: Sequence[Any]) -> None:
+    """Check ``side["learning_curves"]`` against ``archs`` (values of ``space``) and put it
+    in row order, in place: a ``LearningCurves`` or an array needs one row per architecture
+    (``(n,)`` or ``(n, n_epochs)``; a transposed or short array is refused, not reshaped); a
+    DataFrame or Series indexed by architecture text is aligned by its index (as a
+    zero_cost table is), one with a RangeIndex is taken in order."""
     lc = side.get("learning_curves")
     if lc is None:
         return
-    n = len(keys)
+    n = len(archs)
     from nasperf.datasets.curves import LearningCurves
 
     if isinstance(lc, LearningCurves):
@@ -999,6 +999,7 @@ def check_side_rows(side: dict, keys: Sequence[str]) -> None:
         if lc.index.has_duplicates:
             dup = lc.index[lc.index.duplicated()][0]
             raise ValueError(f"learning_curves has two rows for architecture {dup!r}")
+        keys = [space.to_string(a) for a in archs]
         rows = _rows_of(lc.index, keys, f"the learning_curves {type(lc).__name__} (by its index)")
         lc = lc.iloc[rows]
     arr = _numbers(lc, "learning_curves")

@@ -172,7 +172,7 @@ class TunedPredictor(Predictor):
             )
         if side.get("learning_curves") is not None:  # rows checked (and aligned) once, here
             space = resolve_space(self.space, archs)
-            check_side_rows(side, [space.to_string(a) for a in as_arch_list(space, archs)])
+            check_side_rows(side, space, as_arch_list(space, archs))
         seed = self._seed()
         candidates = [{}] + list(
             ParameterSampler(dists, n_iter=max(self.n_iter - 1, 0), random_state=seed)

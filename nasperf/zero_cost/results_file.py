@@ -234,6 +234,17 @@ def _read_journal_readonly(path: Path) -> tuple[list[str] | None, list[list[str]
     return (rows[0], rows[1:]) if rows else (None, [])
 
 
+def _first_line(path: Path) -> tuple[list[str] | None, bool]:
+    """A journal's header (None until its first line is complete) and whether anything is
+    written in it, read without the rest of the file (opening a run checks it twice)."""
+    with open(path, "rb") as fh:
+        line = fh.readline(1 << 20)
+    if not line.endswith(b"\n"):
+        return None, bool(line)
+    rows = _parse_rows(line, path)
+    return (rows[0] if rows else None), True
+
+
 def _frame_to_lines(df: pd.DataFrame, proxies: Sequence[str]) -> list[str]:
     reasons = df.attrs.get("reasons", {})
     return [
@@ -377,10 +388,10 @@ class ResultsFile:
                     + "; choose another --out or delete it and its .settings.json"
                 )
         if self.journal.exists():
-            header, rows = _read_journal_readonly(self.journal)
+            header, written = _first_line(self.journal)
             if header is not None:
                 self._check_columns(header)
-            if (header is not None or rows) and not self.sidecar.exists():
+            if written and not self.sidecar.exists():
                 self._unknown_settings(self.journal)
         elif self.path.exists() and not self.sidecar.exists():
             self._unknown_settings(self.path)

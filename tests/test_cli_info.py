@@ -76,7 +76,13 @@ def test_proxies_prints_the_expected_time_after_the_first_architectures(
     )
 
 
-def test_info_import_lists_a_users_own_space(tmp_path, capsys):
+def test_info_import_lists_a_users_own_space(tmp_path, capsys, monkeypatch):
+    from nasperf.spaces import SPACES
+
+    # the registry as it is, restored after the test: the space registered here (an NB201
+    # subclass) must not make NB201 values ambiguous in tests that run later
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
     module = tmp_path / "info_probe_space.py"
     module.write_text(
         "from nasperf.spaces import SPACES, NB201Space\n"

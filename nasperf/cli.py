@@ -44,7 +44,8 @@ def _info(args: argparse.Namespace) -> int:
         for line in _catalog.lines(catalog):
             print(line)
         for key in _catalog.SECTIONS:
-            added = [n for n in catalog[key] if n not in set(base.get(key, ()))]
+            known = set(base.get(key, ()))
+            added = [n for n in catalog[key] if n not in known]
             if added:
                 print(f"added by --import ({key}): {', '.join(added)}")
         return 0

@@ -230,8 +230,7 @@ class ResultsStore:
             if stored != kind:
                 what = {"search": "a search's (nasperf search)", "study": "a study's"}
                 raise ValueError(
-                    f"{self.folder} holds {what[stored]} trials; give this "
-                    f"{'search' if kind == 'search' else 'study'} its own --out"
+                    f"{self.folder} holds {what[stored]} trials; give this {kind} its own --out"
                 )
 
     def errors(self) -> list[dict]:

@@ -491,16 +491,9 @@ def screen(
                 f"predictor, got {type(checkpoint).__name__}"
             )
         checkpoint = Checkpoint.from_predictor(checkpoint)
-    if top is not None and (
-        isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1
-    ):
-        raise ValueError(f"top must be a positive int, got {top!r}")
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int | np.integer)
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    from nasperf.spaces import check_positive_ints
+
+    check_positive_ints(**({} if top is None else {"top": top}), batch_size=batch_size)
     top = None if top is None else int(top)
     batch_size = int(batch_size)
     declared: list[str] = []  # the spaces a NASLib JSON names

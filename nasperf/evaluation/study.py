@@ -605,6 +605,19 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     return p
 
 
+def _data_flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
+    """The flags that describe ``--data``'s table: (flag, ``data:`` key, value given or
+    None). One list, so that every flag read into ``data:`` is also refused without it."""
+    return [
+        ("--space", "space", args.space),
+        ("--data-target", "target", args.data_target),
+        ("--arch-column", "arch_column", args.arch_column),
+        ("--cost-column", "cost_column", args.cost_column),
+        ("--data-dataset", "dataset", args.data_dataset),
+        ("--data-minimize / --data-maximize", "maximize", args.data_maximize),
+    ]
+
+
 def config_from_args(args: argparse.Namespace) -> StudyConfig:
     """The study of the command line: ``--config`` (or the default) plus the overrides."""
     over: dict[str, Any] = {}
@@ -622,18 +635,12 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
         over["imports"] = args.imports
     if args.data:
         data = {"path": str(Path(args.data).resolve())}
-        for key, value in (
-            ("space", args.space),
-            ("target", args.data_target),
-            ("arch_column", args.arch_column),
-            ("cost_column", args.cost_column),
-            ("dataset", args.data_dataset),
-        ):
-            if value:
+        for _flag, key, value in _data_flags(args):
+            if value is not None and value != "":
                 data[key] = value
-        if args.data_maximize is not None:
-            data["maximize"] = args.data_maximize
-        elif args.data_target:  # the error names the flags, not the config key
+        if args.data_maximize is None and args.data_target:
+            # a loss-named target without either flag: the error names the flags, not the
+            # config key
             from nasperf.datasets.direction import target_sign
 
             try:
@@ -678,14 +685,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
     if args.address and args.engine != "ray":
         return fail("--address is for --engine ray")
     if not args.data:
-        for flag, value in (
-            ("--space", args.space),
-            ("--data-target", args.data_target),
-            ("--data-minimize / --data-maximize", args.data_maximize),
-            ("--data-dataset", args.data_dataset),
-            ("--arch-column", args.arch_column),
-            ("--cost-column", args.cost_column),
-        ):
+        for flag, _key, value in _data_flags(args):
             if value is not None:
                 return fail(f"{flag} describes a table: give it with --data FILE")
     try:

@@ -103,6 +103,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -847,7 +848,9 @@ def load_config(
 
     Keys the file leaves out take :func:`default_config`'s values (the name: the file's stem).
     ``quick``: the file's ``quick:`` keys replace its own (before ``overrides``); a file
-    without them keeps the training sizes up to 200 and the first two seeds.
+    without them keeps the training sizes up to 200 and the first two seeds. The file is
+    checked with and without its ``quick:`` keys whichever is asked for, so a bad value
+    there (named ``quick.<key>``) is found before a full run needs it.
 
     Raises
     ------
@@ -872,8 +875,24 @@ def load_config(
             _check_quick(quick_keys)
         except ConfigError as err:
             raise ConfigError(f"{path}: {err}") from None
-        if quick:
-            raw = {**raw, **quick_keys}
+    # Both variants are checked, the one asked for first: a bad value under quick: is found
+    # without --quick too, and named quick.<key>.
+    variants = [False, True] if quick_keys else [quick]
+    if quick:
+        variants.reverse()
+    configs = {v: _load_variant(path, raw, overrides, quick_keys if v else None) for v in variants}
+    config = configs[quick]
+    if quick and quick_keys is None:
+        sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
+        config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
+    return config
+
+
+def _load_variant(path: Path, raw: dict, overrides: dict, quick_keys: dict | None) -> StudyConfig:
+    """Parse a study file's keys, with its ``quick:`` keys over them where given (a fault
+    in one of those is named ``quick.<key>``)."""
+    if quick_keys is not None:
+        raw = {**raw, **quick_keys}
     base = default_config()
     base["name"] = path.stem
     for key in ("data", "tasks", "exclude_tasks"):
@@ -886,13 +905,13 @@ def load_config(
         raw.pop("datasets", None)
     raw.update(overrides)  # ... but --spaces / --datasets given with it are refused
     try:
-        config = parse_config(raw, base_dir=path.resolve().parent)
+        return parse_config(raw, base_dir=path.resolve().parent)
     except ConfigError as err:
-        raise ConfigError(f"{path}: {err}") from None
-    if quick and quick_keys is None:
-        sizes = tuple(s for s in config.train_sizes if s <= 200) or config.train_sizes[:1]
-        config = dataclasses.replace(config, train_sizes=sizes, seeds=config.seeds[:2])
-    return config
+        msg = str(err)
+        key = re.match(r"[A-Za-z_]+", msg)
+        if quick_keys is not None and key is not None and key.group() in quick_keys:
+            msg = f"quick.{msg}"
+        raise ConfigError(f"{path}: {msg}") from None
 
 
 def check_keys(

@@ -158,6 +158,20 @@ def test_load_config_file_with_overrides(tmp_path):
         load_config(bad)
 
 
+def test_quick_keys_are_checked_with_or_without_quick_and_named(tmp_path):
+    cfg = tmp_path / "q.yaml"
+    cfg.write_text("predictors: [xgb]\nquick: {train_sizes: [0, 10], seeds: 1}\n")
+    for quick in (False, True):  # found before a --quick run needs it; named quick.<key>
+        with pytest.raises(ConfigError, match=r"q.yaml: quick\.train_sizes: sizes must be"):
+            load_config(cfg, quick=quick)
+    cfg.write_text("predictors: [xgb]\ntest_size: 1\nquick: {seeds: 1}\n")
+    with pytest.raises(ConfigError, match=r"q.yaml: test_size: at least 2"):  # the file's own
+        load_config(cfg, quick=True)
+    cfg.write_text("predictors: [xgb]\nquick: {train_sizes: [5], seeds: 1}\n")
+    assert load_config(cfg, quick=True).train_sizes == (5,)
+    assert load_config(cfg).train_sizes == (10, 20, 50, 100, 200, 500, 1000)
+
+
 def test_packaged_default_config_parses():
     from pathlib import Path
 

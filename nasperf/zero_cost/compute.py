@@ -175,15 +175,15 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
 
 
 def _build(job: _Job, arch: Any):
-    """The network of ``arch``; :class:`_SettingsError` where ``network_kwargs`` are at fault
-    (checked at the first network built, so that cache hits build nothing)."""
+    """The network of ``arch``; :class:`_SettingsError` where ``network_kwargs`` are at fault:
+    the build fails with them and succeeds without them (otherwise the architecture is)."""
     import torch
 
     try:
         network = job.space.build_network(arch, job.task, **job.network_kwargs)
     except (TypeError, ValueError, RuntimeError) as err:
-        if not job.network_kwargs:
-            raise
+        if not job.network_kwargs or not _builds_by_default(job, arch):
+            raise  # this architecture's fault (its default network fails too)
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise _SettingsError(
             f"network_kwargs {short_repr(job.network_kwargs)} do not build a "
@@ -195,6 +195,16 @@ def _build(job: _Job, arch: Any):
             "torch.nn.Module"
         )
     return network
+
+
+def _builds_by_default(job: _Job, arch: Any) -> bool:
+    """Whether ``arch``'s network builds without ``network_kwargs`` (asked only once a build
+    with them has failed, to tell the settings' fault from the architecture's)."""
+    try:
+        job.space.build_network(arch, job.task)
+    except Exception:
+        return False
+    return True
 
 
 def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> ArchitectureFailedError:

@@ -272,19 +272,20 @@ def test_a_failing_architecture_is_named_with_its_step_and_cause(tmp_path, capsy
         return real(self, arch, *args, **kwargs)
 
     monkeypatch.setattr(NB201Space, "build_network", build)
-    with pytest.raises(ArchitectureFailedError) as err:
-        compute(space, archs, "params", cache=None, network_kwargs=None)
-    assert str(err.value) == (
-        f"nb201 architecture {bad}: building its network failed: RuntimeError: cannot build "
-        "this one"
-    )
-    assert isinstance(err.value, RuntimeError) and isinstance(err.value, ValueError)
+    # With network_kwargs too: the architecture is at fault, not the settings, since its
+    # network fails without them as well (it was blamed on the network_kwargs).
+    for kwargs in (None, SMALL):
+        with pytest.raises(ArchitectureFailedError) as err:
+            compute(space, archs, "params", cache=None, network_kwargs=kwargs)
+        assert str(err.value) == (
+            f"nb201 architecture {bad}: building its network failed: RuntimeError: cannot "
+            "build this one"
+        )
+        assert isinstance(err.value, RuntimeError) and isinstance(err.value, ValueError)
     path = tmp_path / "archs.txt"
     path.write_text("\n".join(space.to_string(a) for a in archs) + "\n")
     out = tmp_path / "zc.csv"
-    args = _args(out, "--archs", str(path), proxies="params")
-    del args[args.index("--network-kwargs") : args.index("--network-kwargs") + 2]
-    assert main(args) == 2
+    assert main(_args(out, "--archs", str(path), proxies="params")) == 2
     err_text = capsys.readouterr().err
     assert f"error: nb201 architecture {bad}: building its network failed" in err_text
     assert _rows(out) == [space.to_string(archs[0])]  # the rows before it are kept

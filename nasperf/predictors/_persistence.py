@@ -243,7 +243,7 @@ def _space_signature(pred) -> dict | None:
     return {
         "name": str(space.name),
         "ops": [str(o) for o in space.ops],
-        "max_nodes": int(space.max_nodes),
+        "max_nodes": None if space.max_nodes is None else int(space.max_nodes),
     }
 
 
@@ -261,7 +261,7 @@ def _check_space_signature(pred, where: Any) -> None:
         or set(saved) != {"name", "ops", "max_nodes"}
         or not isinstance(saved["name"], str)
         or not _str_list(saved["ops"])
-        or not isinstance(saved["max_nodes"], int)
+        or not (saved["max_nodes"] is None or isinstance(saved["max_nodes"], int))
     ):
         raise DataIntegrityError(
             f"{where}: meta.json: attributes.{SPACE_SIGNATURE} must be {{name, ops, max_nodes}}"

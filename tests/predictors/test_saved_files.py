@@ -77,3 +77,24 @@ def test_a_file_refuses_a_space_whose_operations_changed(tmp_path, name):
         r"\['conv3x3', 'conv1x1', 'skip'\].*has \['conv1x1', 'conv3x3', 'skip'\]",
     ):
         load(tmp_path / "p.nasperf", space=Reordered())
+
+
+@pytest.mark.parametrize("name", ["xgb", "gin"])
+def test_a_space_without_max_nodes_saves_and_loads(tmp_path, name):
+    """``max_nodes`` is optional (None: cells are padded to the largest one): the file's
+    space record holds None (saving raised a TypeError)."""
+    from nasperf.predictors import get
+    from tests.search.user_spaces import Chain8Space, chain8_table
+
+    class Unpadded(Chain8Space):
+        max_nodes = None
+
+    table = chain8_table().iloc[::50]
+    params = {"n_estimators": 5} if name == "xgb" else {"epochs": 3}
+    pred = get(name, space=Unpadded(), random_state=0, **params).fit(
+        list(table.index), table["val_acc"].to_numpy()
+    )
+    pred.save(tmp_path / "p.nasperf")
+    back = load(tmp_path / "p.nasperf", space=Unpadded())
+    archs = list(table.index[:5])
+    np.testing.assert_allclose(back.predict(archs), pred.predict(archs), rtol=0, atol=1e-9)

@@ -165,7 +165,13 @@ class EnsemblePredictor(Predictor):
             if "random_state" in valid:
                 kw.setdefault("random_state", int(seed))
             member = get(name, **kw)
-            member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
+            try:
+                member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
+            except ValueError as err:
+                if type(err) is not ValueError:
+                    raise  # nasperf's own errors name their field already
+                # e.g. too few rows for this member: say which member it is
+                raise ValueError(f"{type(self).__name__} member {name!r}: {err}") from err
             p = member.predict(archs, **self._side_for(member, side, fit=False))
             sd = float(np.std(p))
             scales.append((float(np.mean(p)), sd if sd > 0 else 1.0))

@@ -126,6 +126,15 @@ def test_ensemble_requirements_are_the_union_of_its_members():
         get("ensemble", members=[3])
 
 
+def test_ensemble_names_the_member_that_cannot_fit():
+    archs = nasperf.spaces.get_space("nb201").sample(1, 0)
+    with pytest.raises(
+        ValueError,
+        match=r"^EnsemblePredictor member 'lgb': LGBPredictor needs at least 2 architectures",
+    ):
+        get("ensemble", space="nb201").fit(archs, [90.0])
+
+
 def test_ensemble_of_identical_members_reproduces_the_member(data):
     member = ["xgb", {"n_estimators": 30, "random_state": 5}]
     single = get("xgb", space="nb201", n_estimators=30, random_state=5).fit(

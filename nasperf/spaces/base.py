@@ -53,6 +53,10 @@ RandomState = int | np.random.Generator | None
 #: small architecture values takes a few hundred MB and seconds; NAS-Bench-101 has 423,624).
 SAMPLE_ENUMERATE_MAX_SIZE = 1_000_000
 
+#: Most architectures one :meth:`SearchSpace.sample` call returns: ten times the above, a
+#: few GB as a list; a larger ``n`` would exhaust memory before it returned.
+SAMPLE_MAX_N = 10_000_000
+
 
 class SpaceDefinitionError(ValueError):
     """A search space's definition breaks the :class:`SearchSpace` contract: its operation
@@ -907,7 +911,8 @@ class SearchSpace(ABC, Generic[A]):
         Raises
         ------
         ValueError
-            ``unique`` and ``n`` larger than the space's ``size``; or fewer than ``n``
+            ``n`` above :data:`SAMPLE_MAX_N` (10,000,000); ``unique`` and ``n`` larger than
+            the space's ``size``; or fewer than ``n``
             distinct architectures drawn and the space too large (or not enumerable) to
             draw the rest from its enumeration ("found only K distinct architectures in
             D draws").
@@ -917,6 +922,11 @@ class SearchSpace(ABC, Generic[A]):
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n must be a non-negative int, got {n!r}")
+        if n > SAMPLE_MAX_N:
+            raise ValueError(
+                f"n={int(n):,d}: sample() returns at most {SAMPLE_MAX_N:,d} architectures "
+                "(a list that long already takes gigabytes)"
+            )
         if unique is not None and not isinstance(unique, bool | np.bool_):
             raise TypeError(f"unique must be True, False or None, got {short_repr(unique)}")
         n = int(n)

@@ -608,6 +608,12 @@ TNB101 = [
         r"n must be a non-negative int",
         ValueError,
     ),
+    tm(
+        "nb301/sample/n-huge",  # 10**12 of a ~1e18 space: memory ran out before the error
+        lambda: get_space("nb301").sample(10**12, unique=False),
+        r"n=1,000,000,000,000: sample\(\) returns at most 10,000,000 architectures",
+        ValueError,
+    ),
 ]
 
 CASES = NB201 + NB101 + NB301 + TNB101

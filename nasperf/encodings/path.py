@@ -13,9 +13,56 @@ from .base import ENCODINGS, Encoder
 #: an error naming ``max_length=`` (``path_auto`` does not build them).
 MAX_PATH_FEATURES = 1 << 22
 
+#: Most input -> output node paths in the union of a batch's cell graphs that the encoding
+#: walks (one vectorised step per path; the packaged spaces have at most a few hundred). A
+#: dense cell of n nodes has 2^(n-2): more is an error (``path_auto`` then uses adjacency).
+MAX_UNION_PATHS = 1 << 16
+
 
 def _rows(batch: GraphBatch, start: int, stop: int) -> GraphBatch:
     return GraphBatch(batch.adjacency[start:stop], batch.ops[start:stop], batch.labels)
+
+
+def union_path_count(batch: GraphBatch) -> int:
+    """Input -> output node paths in the union of the batch's cell graphs, summed over
+    cells: how many paths :class:`PathEncoder` walks (counted without listing them)."""
+    total = 0
+    is_in, is_out = input_mask(batch), output_mask(batch)
+    for c in range(batch.n_cells):
+        union = batch.adjacency[:, c].astype(bool).any(0)
+        sources, sinks = is_in[:, c].any(0), is_out[:, c].any(0)
+        ways = [0] * union.shape[0]  # paths from a source to each node (exact ints)
+        for v in range(union.shape[0]):
+            ways[v] = sum(ways[u] for u in np.flatnonzero(union[:v, v])) + int(sources[v])
+        total += sum(ways[v] - int(sources[v]) for v in np.flatnonzero(sinks))
+    return total
+
+
+def longest_path(batch: GraphBatch, ops: tuple[str, ...] | list[str]) -> int:
+    """Most operations (nodes labelled with one of ``ops``) on an input -> output path of
+    any cell of the batch, by dynamic programming over each DAG (paths are not listed)."""
+    codes = [batch.labels.index(o) for o in ops if o in batch.labels]
+    adj = batch.adjacency.astype(bool)
+    is_op = np.isin(batch.ops, codes).astype(np.float64)
+    best = np.where(input_mask(batch), 0.0, -np.inf)
+    for v in range(batch.max_nodes):
+        prev = np.where(adj[..., :v, v], best[..., :v], -np.inf).max(-1, initial=-np.inf)
+        best[..., v] = np.maximum(best[..., v], prev + is_op[..., v])
+    ends = np.where(output_mask(batch), best, -np.inf)
+    top = float(ends.max(initial=-np.inf))
+    return int(top) if np.isfinite(top) else 0
+
+
+def check_union_paths(batch: GraphBatch, space_name: str) -> None:
+    """Refuse a batch whose cells' union graphs have more than :data:`MAX_UNION_PATHS`
+    input -> output paths (time and memory grow with their number)."""
+    count = union_path_count(batch)
+    if count > MAX_UNION_PATHS:
+        raise ValueError(
+            f"{space_name}: the cells have {count:,} input -> output paths (together), more "
+            f"than {MAX_UNION_PATHS:,}: the path encoding walks each one; use another "
+            "encoding (path_auto chooses one)"
+        )
 
 
 def path_statistics(X: np.ndarray) -> dict:
@@ -112,7 +159,7 @@ class PathEncoder(Encoder):
         if length is None:
             length = getattr(self.space_, "max_path_length", None)
         if length is None:
-            length = max((len(p) for p in self._label_paths(batch)), default=0)
+            length = longest_path(batch, self.space_.operations)
         if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 0:
             raise ValueError(f"max_length must be a non-negative int, got {length!r}")
         return int(length)
@@ -121,6 +168,7 @@ class PathEncoder(Encoder):
         labels = batch.labels
         ops = self.space_.operations
         self.inputs_ = tuple(label for label in labels if label.startswith("input"))
+        check_union_paths(batch, self.space_.name)
         length = self._length(batch)
         total = self.vocabulary_width(batch)
         if total > MAX_PATH_FEATURES:
@@ -162,31 +210,9 @@ class PathEncoder(Encoder):
             present[start : start + len(part)] = self._transform(part, part_archs) > 0
         self.stats_ = path_statistics(present)
 
-    def _label_paths(self, batch: GraphBatch) -> list[tuple[int, ...]]:
-        """Operation sequences of all paths (used only to size the vocabulary)."""
-        ops = self.space_.operations
-        codes = {batch.labels.index(o) for o in ops}
-        out = []
-        for c in range(batch.n_cells):
-            union = batch.adjacency[:, c].any(0)
-            for path in node_paths(
-                union, input_mask(batch)[:, c].any(0), output_mask(batch)[:, c].any(0)
-            ):
-                edges = np.ones(len(batch), dtype=bool)
-                for a, b in zip(path[:-1], path[1:], strict=True):
-                    edges &= batch.adjacency[:, c, a, b].astype(bool)
-                if not edges.any():
-                    continue
-                for row in np.flatnonzero(edges):
-                    out.append(
-                        tuple(
-                            int(x) for x in batch.ops[row, c, list(path[1:-1])] if int(x) in codes
-                        )
-                    )
-        return out
-
     # ------------------------------------------------------------ transform
     def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
+        check_union_paths(batch, self.space_.name)
         n_arch = len(batch)
         X = np.zeros((n_arch, len(self.columns_)), dtype=np.float32)
         k = len(self.space_.operations)

@@ -12,7 +12,7 @@ from nasperf.spaces import GraphBatch
 
 from .adjacency import AdjacencyOneHotEncoder
 from .base import ENCODINGS, Encoder, as_arch_list
-from .path import PathEncoder
+from .path import MAX_UNION_PATHS, PathEncoder, union_path_count
 
 __all__ = ["AutoPathEncoder", "MAX_BUILT_WIDTH"]
 
@@ -36,8 +36,10 @@ class AutoPathEncoder(Encoder):
        ``shared_fraction < min_shared`` (the share of present paths that occur in at least
        two distinct training encodings; NB101, NB201 and DARTS give 0.84-0.93 on 100
        random architectures, a chain 0), or when the full vocabulary would be wider than
-       :data:`MAX_BUILT_WIDTH` (long paths over many operations: it is not even built,
-       so no space costs unbounded memory here);
+       :data:`MAX_BUILT_WIDTH` (long paths over many operations), or the cells' union
+       graph has more than :data:`~nasperf.encodings.path.MAX_UNION_PATHS` input -> output
+       paths (dense cells: 2^(n-2) for n nodes): it is not even built, and both are
+       counted without listing paths, so no space costs unbounded time or memory here;
     2. else the truncated path encoding (the first ``max_width`` features, shortest paths
        first, as BANANAS truncates) when the full encoding is wider than ``max_width``;
     3. else the path encoding itself.
@@ -83,9 +85,10 @@ class AutoPathEncoder(Encoder):
             raise ValueError(f"min_shared must be in [0, 1], got {self.min_shared!r}")
         full = PathEncoder(space=self.space_)
         full.space_ = self.space_
+        paths = union_path_count(batch)  # both counted without listing paths
         width = full.vocabulary_width(batch)
-        if width > MAX_BUILT_WIDTH:
-            self.stats_ = {"width": width, "n_archs": len(archs), "built": False}
+        if paths > MAX_UNION_PATHS or width > MAX_BUILT_WIDTH:
+            self.stats_ = {"width": width, "n_archs": len(archs), "built": False, "paths": paths}
             self.inner_ = AdjacencyOneHotEncoder(space=self.space_).fit(archs)
             self.chosen_ = "adjacency_onehot"
             return

@@ -321,6 +321,11 @@ class Arch2VecEncoder(Encoder):
                 total += float(loss.detach()) * len(idx)
                 count += len(idx)
             curve.append(total / max(count, 1))
+            if not math.isfinite(curve[-1]):
+                raise ValueError(
+                    f"arch2vec training diverged: the loss is {curve[-1]} at epoch {epoch + 1} "
+                    f"(lr={self.lr!r}, kl_weight={self.kl_weight!r}); lower lr"
+                )
             if self.verbose:
                 print(
                     f"arch2vec epoch {epoch + 1}/{self.epochs}: loss {curve[-1]:.4f}",
@@ -340,15 +345,17 @@ class Arch2VecEncoder(Encoder):
         n = self.n_train_archs
         if n is not None and (not isinstance(n, int | np.integer) or n < 0):
             raise ValueError(f"n_train_archs must be None or a non-negative int, got {n!r}")
-        if not (isinstance(self.lr, int | float) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if not (isinstance(self.lr, int | float) and 0 < self.lr < math.inf):
+            raise ValueError(f"lr must be a finite positive number, got {self.lr!r}")
         if not (isinstance(self.dropout, int | float) and 0 <= self.dropout < 1):
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         t = self.n_threads
         if t is not None and (not isinstance(t, int | np.integer) or isinstance(t, bool) or t < 1):
             raise ValueError(f"n_threads must be None or a positive int, got {t!r}")
-        if not (isinstance(self.kl_weight, int | float) and self.kl_weight >= 0):
-            raise ValueError(f"kl_weight must be a non-negative number, got {self.kl_weight!r}")
+        if not (isinstance(self.kl_weight, int | float) and 0 <= self.kl_weight < math.inf):
+            raise ValueError(
+                f"kl_weight must be a finite non-negative number, got {self.kl_weight!r}"
+            )
 
     def _device(self) -> torch.device:
         return resolve_device(self.device)

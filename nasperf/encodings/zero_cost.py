@@ -199,6 +199,15 @@ class ZeroCostFeatures(Encoder):
         if self.proxies is None:
             proxies = proxy_columns(table)
         else:
+            if (
+                isinstance(self.proxies, str)
+                or not isinstance(self.proxies, list | tuple | np.ndarray | pd.Index)
+                or not all(isinstance(p, str) for p in self.proxies)
+            ):
+                raise ValueError(
+                    "The 'proxies' parameter of ZeroCostFeatures must be a list of column "
+                    f"names or None. Got {self.proxies!r} instead."
+                )
             proxies = list(self.proxies)
             missing = [p for p in proxies if p not in table.columns]
             if missing:
@@ -220,6 +229,14 @@ class ZeroCostFeatures(Encoder):
         except (TypeError, ValueError):
             bad = [p for p in proxies if not pd.api.types.is_numeric_dtype(table[p])]
             raise ValueError(f"proxy column(s) {bad} of the table are not numeric") from None
+        inf = np.isinf(values)
+        if inf.any():
+            row, col = np.argwhere(inf)[0]
+            raise ValueError(
+                f"table: {int(inf.sum())} score(s) are infinite, e.g. column {proxies[col]!r} "
+                f"for {table.index[row]!r} ({values[row, col]}); a score must be a finite "
+                "number, or NaN where the proxy is undefined"
+            )
         huge = np.abs(values) > np.finfo(np.float32).max
         if self.scale is None and huge.any():
             row, col = np.argwhere(huge)[0]

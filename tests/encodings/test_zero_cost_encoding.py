@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,6 +49,20 @@ def test_raw_scores_are_refused_where_float32_cannot_hold_them(table):
         enc.fit(archs)
     with pytest.raises(ValueError, match=r"'scale' parameter of ZeroCostFeatures"):
         encodings.get("zero_cost", space="nb201", table=table, scale="log").fit(archs)
+
+
+def test_infinite_scores_and_a_string_of_proxies_are_refused(table):
+    archs = list(table.index[:3])
+    bad = table.copy()
+    bad.loc[archs[0], "snip"] = np.inf  # it had become an inf feature, snip signed-logged
+    with pytest.raises(
+        ValueError,
+        match=rf"^table: 1 score\(s\) are infinite, e\.g\. column 'snip' for '{re.escape(archs[0])}'",
+    ):
+        encodings.get("zero_cost", space="nb201", table=bad).fit(archs)
+    # a string had been read letter by letter ("proxies ['s', 'y', 'n', ...] are not in")
+    with pytest.raises(ValueError, match=r"'proxies' parameter of ZeroCostFeatures must be a list"):
+        encodings.get("zero_cost", space="nb201", table=table, proxies="synflow").fit(archs)
 
 
 def test_a_union_routes_each_parameter_to_the_encoding_that_takes_it(table):

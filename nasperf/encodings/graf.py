@@ -58,8 +58,10 @@ class GRAFEncoder(Encoder):
         touched = batch.adjacency.any(-1) | batch.adjacency.any(-2)  # (N, C, n)
         used = [int(k) for k in codes if ((batch.ops == k) & touched).any()]
         self.op_codes_ = np.array([int(k) for k in codes], dtype=np.int64)
-        size = self.max_subset_size or (len(used) if len(used) <= 5 else 2)
-        if not isinstance(size, int | np.integer) or size < 1:
+        size = self.max_subset_size
+        if size is None:
+            size = len(used) if len(used) <= 5 else 2
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
             raise ValueError(f"max_subset_size must be a positive int, got {size!r}")
         self.subsets_ = [
             s for r in range(1, min(size, len(used)) + 1) for s in itertools.combinations(used, r)

@@ -186,7 +186,8 @@ class PathEncoder(Encoder):
         col_len = np.tile(lengths, self.n_cells_ * len(self.inputs_))
         order = np.lexsort((np.arange(total), col_len))
         if self.truncate is not None:
-            if not isinstance(self.truncate, int | np.integer) or self.truncate < 1:
+            t = self.truncate
+            if isinstance(t, bool) or not isinstance(t, int | np.integer) or t < 1:
                 raise ValueError(f"truncate must be a positive int, got {self.truncate!r}")
             order = order[: self.truncate]
         self.columns_ = order

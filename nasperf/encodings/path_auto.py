@@ -81,7 +81,8 @@ class AutoPathEncoder(Encoder):
             raise ValueError(f"max_width must be a positive int, got {self.max_width!r}")
         if self.max_width < 1:
             raise ValueError(f"max_width must be a positive int, got {self.max_width!r}")
-        if not 0.0 <= float(self.min_shared) <= 1.0:
+        m = self.min_shared
+        if isinstance(m, bool) or not isinstance(m, int | float | np.number) or not 0 <= m <= 1:
             raise ValueError(f"min_shared must be in [0, 1], got {self.min_shared!r}")
         full = PathEncoder(space=self.space_)
         full.space_ = self.space_

@@ -136,3 +136,20 @@ def test_bananas_reports_the_encoding_it_used():
         "bananas", space=chain, encoding="path", epochs=5, n_ensemble=1, random_state=0
     ).fit(archs, y)
     assert forced.encoding_ == "path"
+
+
+@pytest.mark.parametrize(
+    "name, params, message",
+    [
+        ("graf", {"max_subset_size": 0}, "max_subset_size must be a positive int, got 0"),
+        ("graf", {"max_subset_size": True}, "max_subset_size must be a positive int, got True"),
+        ("path", {"truncate": True}, "truncate must be a positive int, got True"),
+        ("path_auto", {"min_shared": "0.9"}, r"min_shared must be in \[0, 1\], got '0.9'"),
+        ("path_auto", {"min_shared": float("nan")}, r"min_shared must be in \[0, 1\], got nan"),
+    ],
+)
+def test_bad_encoder_arguments_are_named(name, params, message):
+    # 0 had meant "all subsets", True one feature, and a text min_shared a bare TypeError
+    archs = nasperf.get_space("nb201").sample(5, seed=0)
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        get(name, space="nb201", **params).fit(archs)

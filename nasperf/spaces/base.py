@@ -748,6 +748,21 @@ class SearchSpace(ABC, Generic[A]):
                     if value.lstrip()[:1] in ("(", "["):
                         raise key_error from None
                 raise text_error from None
+        owners = sorted(
+            {
+                str(getattr(cls, "name", name))
+                for name in SPACES.names(aliases=False)
+                if getattr(cls := SPACES.get(name), "arch_type", None) is type(value)
+            }
+        )
+        if owners:  # another space's architecture value: say so, not "expected op indices"
+            raise InvalidArchitectureError(
+                "arch",
+                value,
+                f"a {type(value).__name__} is an architecture of {', '.join(owners)}, not of "
+                f"{self.name}",
+                space=self.name,
+            )
         try:
             return self.from_naslib(value)
         except NotImplementedError:

@@ -608,7 +608,12 @@ TNB101 = [
         r"n must be a non-negative int",
         ValueError,
     ),
-    tm(
+    c(  # another space's value: it had been read as a NASLib key ("expected six op indices")
+        "nb201/coerce/nb301-value",
+        lambda: get_space("nb201").coerce(A301),
+        r"nb201: invalid arch = NB301Arch\(.*a NB301Arch is an architecture of nb301, not of nb201$",
+    ),
+    c(
         "nb301/sample/n-huge",  # 10**12 of a ~1e18 space: memory ran out before the error
         lambda: get_space("nb301").sample(10**12, unique=False),
         r"n=1,000,000,000,000: sample\(\) returns at most 10,000,000 architectures",

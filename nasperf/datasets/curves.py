@@ -21,10 +21,13 @@ only. Asking for a metric a source lacks is an error that lists what it has.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from nasperf.errors import short_repr
 
 __all__ = [
     "ACCURACY_METRICS",
@@ -56,6 +59,28 @@ def higher_is_better(metric: str) -> bool:
     )
 
 
+def _check_percent(metric: str, a: np.ndarray) -> None:
+    """Accuracies are in percent: a value outside ``[0, 100]`` is an error; curves that all
+    stay within ``[0, 1]`` get a warning (they look like fractions, which every
+    learning-curve predictor would read as accuracies below 1 %)."""
+    if not a.size:
+        return
+    lo, hi = float(a.min()), float(a.max())
+    if lo < 0.0 or hi > 100.0:
+        raise ValueError(
+            f"values[{metric!r}] are accuracies in percent (0..100), got values in "
+            f"[{lo:.4g}, {hi:.4g}] (a loss or an error rate goes under its own name, e.g. "
+            "val_loss)"
+        )
+    if 0.0 < hi <= 1.0 and a.size > 1:
+        warnings.warn(
+            f"values[{metric!r}] all lie in [0, 1]: accuracies are read in percent "
+            "(0..100); if these are fractions, multiply them by 100",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LearningCurves:
     """Partial learning curves of ``n`` architectures.
@@ -82,6 +107,10 @@ class LearningCurves:
 
     def __post_init__(self) -> None:
         epochs = np.asarray(self.epochs)
+        if epochs.dtype == bool or not np.issubdtype(epochs.dtype, np.number):
+            raise ValueError(
+                f"epochs must be integers >= 1, got {short_repr(np.ravel(epochs)[:5].tolist())}"
+            )
         if epochs.ndim != 1 or epochs.size == 0:
             raise ValueError(f"epochs must be a non-empty 1-d sequence, got shape {epochs.shape}")
         if not np.all(np.equal(np.mod(epochs, 1), 0)) or epochs.min() < 1:
@@ -95,7 +124,13 @@ class LearningCurves:
         n = None
         for metric, arr in self.values.items():
             higher_is_better(metric)
-            a = np.asarray(arr, dtype=np.float64)
+            try:
+                a = np.asarray(arr, dtype=np.float64)
+            except (TypeError, ValueError) as err:  # ragged rows, text
+                raise ValueError(
+                    f"values[{metric!r}] must be an (n, k) array of numbers: "
+                    f"{str(err).splitlines()[0]}"
+                ) from None
             if a.ndim == 1 and epochs.size == 1:
                 a = a.reshape(-1, 1)
             if a.ndim != 2 or a.shape[1] != epochs.size:
@@ -112,11 +147,18 @@ class LearningCurves:
                     f"values[{metric!r}] has NaN or inf values, first at row {bad[0]}, epoch "
                     f"{epochs[bad[1]]}"
                 )
+            if metric in ACCURACY_METRICS:
+                _check_percent(metric, a)
             a.setflags(write=False)
             vals[metric] = a
         final = self.final_epoch
         if final is not None:
-            if isinstance(final, bool) or not float(final).is_integer() or final < epochs[-1]:
+            if (
+                isinstance(final, bool)
+                or not isinstance(final, int | float | np.integer | np.floating)
+                or not float(final).is_integer()
+                or final < epochs[-1]
+            ):
                 raise ValueError(
                     f"final_epoch must be an int >= the last observed epoch {epochs[-1]}, "
                     f"got {final!r}"
@@ -127,6 +169,11 @@ class LearningCurves:
             cost = np.asarray(cost, dtype=np.float64).reshape(-1)
             if cost.shape != (n,):
                 raise ValueError(f"cost has shape {cost.shape}, expected ({n},)")
+            if not (np.isfinite(cost) & (cost >= 0)).all():
+                i = int(np.flatnonzero(~(np.isfinite(cost) & (cost >= 0)))[0])
+                raise ValueError(
+                    f"cost must be finite non-negative seconds, got {cost[i]} at row {i}"
+                )
             cost.setflags(write=False)
         epochs.setflags(write=False)
         object.__setattr__(self, "epochs", epochs)

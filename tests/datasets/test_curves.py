@@ -40,6 +40,44 @@ def test_learning_curves_validate_shapes_epochs_and_values():
         LearningCurves([1], {"val_accuracy": np.zeros((1, 1)), "val_loss": np.zeros((2, 1))})
 
 
+def test_learning_curves_refuse_what_they_cannot_mean():
+    acc = np.full((1, 2), 50.0)
+    cases = [  # each had been a numpy / ufunc error, or accepted
+        (
+            ([1, 2], {"val_accuracy": [[1.0, 2.0], [1.0, 2.0, 3.0]]}),
+            r"values\['val_accuracy'\] must be an \(n, k\) array of numbers",
+        ),
+        ((["1", "2"], {"val_accuracy": acc}), r"epochs must be integers >= 1, got \['1', '2'\]"),
+        (
+            ([1, 2], {"val_accuracy": acc}, "200"),
+            r"final_epoch must be an int >= the last observed epoch 2, got '200'",
+        ),
+        (
+            ([1, 2], {"val_accuracy": acc}, None, [np.nan]),
+            r"cost must be finite non-negative seconds, got nan at row 0",
+        ),
+        (
+            ([1, 2], {"val_accuracy": acc}, None, [-5.0]),
+            r"cost must be finite non-negative seconds, got -5.0 at row 0",
+        ),
+        # accuracies are in percent: a curve at 110..200 % or below 0 is not one
+        (
+            ([1, 2], {"val_accuracy": [[110.0, 200.0]]}),
+            r"values\['val_accuracy'\] are accuracies in percent \(0\.\.100\), got values in \[110, 200\]",
+        ),
+        (
+            ([1, 2], {"test_accuracy": [[-47.0, -20.0]]}),
+            r"\['test_accuracy'\] are accuracies in percent .* in \[-47, -20\]",
+        ),
+    ]
+    for args, message in cases:
+        with pytest.raises(ValueError, match=message):
+            LearningCurves(*args)
+    with pytest.warns(UserWarning, match=r"all lie in \[0, 1\]: .*multiply them by 100"):
+        LearningCurves([1, 2], {"val_accuracy": [[0.62, 0.64]]})
+    LearningCurves([1, 2], {"val_loss": [[0.62, 0.64]]})  # losses: any finite value, no word
+
+
 def test_learning_curves_views_and_missing_metric_message():
     lc = _lc()
     part = lc.upto(2)
@@ -53,7 +91,7 @@ def test_learning_curves_views_and_missing_metric_message():
     with pytest.raises(ValueError, match="no observed epoch <= 0"):
         lc.upto(0)
     assert higher_is_better("val_accuracy") and not higher_is_better("train_loss")
-    arr = as_learning_curves(np.ones((4, 3)), n=4)
+    arr = as_learning_curves(np.full((4, 3), 50.0), n=4)
     assert arr.epochs.tolist() == [1, 2, 3] and arr.metrics == ("val_accuracy",)
     assert arr.final_epoch is None
     with pytest.raises(ValueError, match="extrapolate to is unknown"):

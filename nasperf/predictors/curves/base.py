@@ -10,7 +10,8 @@ any sequence of ``n`` items (architectures, hyper-parameter configs, ids) or ``N
 Subclasses set ``requirements`` (``labels=True`` for members trained on fully trained
 architectures, such as LcSVR), implement ``_fit_curves(archs, curves, y)`` and
 ``_predict_curves(archs, curves) -> (mean, std or None)``, and set ``has_uncertainty``
-when they return a standard deviation.
+when they return a standard deviation. Predictions of an accuracy are clipped to
+``[0, 100]`` (the curves' values are checked to lie there too).
 """
 
 from __future__ import annotations
@@ -134,6 +135,10 @@ class CurvePredictor(Predictor):
         curves = self._curves(archs, side)
         mean, std = self._predict_curves(archs, curves, need_std)
         mean = np.asarray(mean, dtype=np.float64).reshape(-1)
+        if self.metric in ACCURACY_METRICS:
+            # An accuracy in percent cannot leave [0, 100]; LCE-m's family prior (pybnn's
+            # loose range) lets a posterior mean extrapolate far beyond it.
+            mean = np.clip(mean, 0.0, 100.0)
         if std is not None:
             std = np.asarray(std, dtype=np.float64).reshape(-1)
         return mean, std

@@ -190,7 +190,7 @@ class LCPFNPredictor(CurvePredictor):
         self, archs: Any = None, *, level: float = 0.9, **side: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         """Central ``level`` predictive interval of each final value, ``(lower, upper)`` in
-        percent (quantiles ``(1 - level) / 2`` and ``(1 + level) / 2``)."""
+        percent (quantiles ``(1 - level) / 2`` and ``(1 + level) / 2``), within [0, 100]."""
         from sklearn.utils.validation import check_is_fitted
 
         from .pfn_model import bar_quantile
@@ -210,7 +210,8 @@ class LCPFNPredictor(CurvePredictor):
                     curves, values, lambda lg, yr, b, q=q: (yr.double() + bar_quantile(lg, b, q),)
                 )[0]
             )
-        return out[0] * 100.0, out[1] * 100.0
+        # the bar distribution's tails reach past 100 % near a plateau at 100
+        return np.clip(out[0] * 100.0, 0.0, 100.0), np.clip(out[1] * 100.0, 0.0, 100.0)
 
     def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):
         from .pfn_model import bar_mean_var

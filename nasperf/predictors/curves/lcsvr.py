@@ -168,5 +168,20 @@ class LcSVRPredictor(CurvePredictor):
         self.best_params_ = {k: float(v) for k, v in search.best_params_.items()}
 
     def _predict_curves(self, archs: Any, curves: LearningCurves, need_std: bool):
+        epochs = [int(e) for e in curves.epochs]
+        if len(epochs) == len(self.fit_epochs_) and epochs != list(self.fit_epochs_):
+            # same length, other epochs (e.g. 81..90 for 1..10): the statistics would mean
+            # another stage of training than the model learnt
+            raise ValueError(
+                f"LcSVR was fitted on curves at epochs {_span(self.fit_epochs_)}, got epochs "
+                f"{_span(epochs)}: predict at the budget it was trained at"
+            )
         X = self._design(archs, curves, fitting=False)
         return self.model_.predict(X) * self.y_scale_ + self.y_mean_, None
+
+
+def _span(epochs: list[int]) -> str:
+    """``1..10`` for contiguous epochs, else the list (its first 8)."""
+    if epochs == list(range(epochs[0], epochs[-1] + 1)):
+        return f"{epochs[0]}..{epochs[-1]}"
+    return str(epochs[:8]) + (" ..." if len(epochs) > 8 else "")

@@ -186,6 +186,21 @@ def test_flat_decreasing_and_short_curves_fall_back():
     )
 
 
+def test_accuracy_predictions_stay_within_0_and_100():
+    """LCE-m's family prior (pybnn's loose range: up to 100 in units of the curve / 100)
+    let these steep curves extrapolate to 657 % and 979 %: an accuracy is clipped to 100."""
+    ep = np.arange(1, 11)
+    lc = LearningCurves(
+        ep,
+        {"val_accuracy": np.vstack([np.minimum(99.9, 50 + 5 * ep), 10 + 8 * ep])},
+        final_epoch=200,
+    )
+    pred = get("lce_m", random_state=0, **FAST).fit(None, learning_curves=lc)
+    mean = pred.predict(None, learning_curves=lc)
+    assert np.all((mean >= 0.0) & (mean <= 100.0)), mean
+    assert mean[1] >= 90.0  # still extrapolated upwards (from 90 at epoch 10), not cut short
+
+
 # ----------------------------------------------------------------- errors
 @pytest.mark.parametrize("name", ["lce", "lce_m"])
 def test_loss_metric_is_a_clear_error(name):

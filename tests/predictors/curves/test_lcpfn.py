@@ -276,3 +276,13 @@ def test_truncated_or_corrupt_checkpoint_is_a_clear_error(tmp_path):
         )
     with pytest.raises(DataIntegrityError, match="missing"):
         LCPFNPredictor(checkpoint=tmp_path / "nope.npz").fit(None, learning_curves=lc)
+
+
+def test_interval_stays_within_0_and_100(packaged):
+    # curves plateauing at 99-100 %: the bar distribution's upper tail had reached 104.6
+    y = np.array([np.full(20, 100.0), np.linspace(99.0, 100.0, 20)])
+    lc = LearningCurves.from_array(y, final_epoch=200)
+    lo, hi = packaged.predict_interval(None, learning_curves=lc, level=0.99)
+    assert np.all((0.0 <= lo) & (lo <= hi) & (hi <= 100.0)), (lo, hi)
+    mean = packaged.predict(None, learning_curves=lc)
+    assert np.all(mean <= 100.0)

@@ -97,6 +97,15 @@ def test_lcsvr_learns_from_trained_architectures_and_beats_early_stopping(nb301,
     )
     with pytest.raises(ValueError, match="predict at the budget it was trained at"):
         pred.predict([archs[i] for i in te], learning_curves=part.take(te).upto(5))
+    # as many epochs, but later ones (11..20 for 1..10): refused too (they had been used)
+    later = part.take(te)
+    later = LearningCurves(
+        later.epochs + 10, dict(later.values), final_epoch=later.final_epoch, cost=later.cost
+    )
+    with pytest.raises(
+        ValueError, match=r"fitted on curves at epochs 1\.\.10, got epochs 11\.\.20: predict at"
+    ):
+        pred.predict([archs[i] for i in te], learning_curves=later)
     # A feature matrix (e.g. LCBench hyper-parameters) works the same way.
     X = np.random.default_rng(0).normal(size=(600, 3))
     m = get("lcsvr", random_state=0, n_iter=3).fit(X[tr], y[tr], learning_curves=part.take(tr))

@@ -36,6 +36,15 @@ Edge cases (explicit, never a blanket ``try``/``except``)
   tie-break, in expectation), as scikit-learn's ``ndcg_score`` does, so the order in which
   the test architectures are listed never matters.
 * ``k`` larger than the number of samples is clipped to it; ``k < 1`` is a ``ValueError``.
+* Inputs must hold real numbers: strings (even numeric ones such as ``"1"``), complex
+  numbers, dates and other objects are a ``ValueError`` naming ``y_true`` or ``y_pred``;
+  ``None`` in an object array counts as NaN.
+
+Direction
+---------
+Correlations, NDCG and precision@k are higher-is-better; MAE, RMSE, best true rank@k and
+times in seconds are lower-is-better. :func:`lower_is_better` says which, by name, for
+every module that ranks or plots methods by a metric.
 
 References
 ----------
@@ -48,7 +57,8 @@ retrieval performance measures efficiently in the presence of tied scores", ECIR
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal
 
 import numpy as np
@@ -59,6 +69,7 @@ __all__ = [
     "evaluate",
     "initialisation_time",
     "kendall_tau",
+    "lower_is_better",
     "mae",
     "ndcg_at_k",
     "pearson",
@@ -72,8 +83,77 @@ __all__ = [
 NanPolicy = Literal["worst", "omit", "raise"]
 _NAN_POLICIES = ("worst", "omit", "raise")
 
+#: Metrics of :func:`evaluate` for which a lower value is better (``best_true_rank@k`` for
+#: every ``k`` too; see :func:`lower_is_better`).
+LOWER_IS_BETTER: frozenset[str] = frozenset({"mae", "rmse", "best_true_rank"})
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a lower value of ``metric`` is better.
+
+    True for ``mae``, ``rmse``, ``best_true_rank`` and ``best_true_rank@k`` (any ``k``), and
+    for times in seconds (names ending in ``_time_s``, e.g. ``fit_time_s``); False for every
+    other name (the correlations, ``ndcg@k``, ``precision@k``, and columns nasperf does not
+    know, which are taken as scores).
+
+    Parameters
+    ----------
+    metric : str
+        A key of :func:`evaluate`'s result or a study table's column.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(metric, str):
+        raise ValueError(f"metric must be a string, got {metric!r}")
+    return metric.split("@", 1)[0] in LOWER_IS_BETTER or metric.endswith("_time_s")
+
 
 # ---------------------------------------------------------------- input handling
+def _as_numbers(values, name: str) -> np.ndarray:
+    """``values`` as a float array; anything that is not a real number refused by ``name``.
+
+    ``np.asarray(values, dtype=float)`` alone would parse numeric strings (``"1"``), fail on
+    other strings without naming the argument, and drop the imaginary part of complex
+    numbers; none of these is a score.
+    """
+    if isinstance(values, str | bytes):
+        raise ValueError(f"{name} must be an array of real numbers, got a string {values[:40]!r}")
+    try:
+        arr = np.asarray(values)
+    except (ValueError, TypeError) as err:  # ragged nesting
+        raise ValueError(f"{name} must be a 1-D array of real numbers: {err}") from None
+    kind = arr.dtype.kind
+    if kind == "O":
+        for i, v in enumerate(arr.reshape(-1)):
+            real = isinstance(v, numbers.Real) or (
+                isinstance(v, numbers.Number) and not isinstance(v, numbers.Complex)
+            )  # Decimal is a Number but not Complex
+            if v is not None and not real:
+                raise ValueError(
+                    f"{name} must hold real numbers, got {type(v).__name__} "
+                    f"{repr(v)[:40]} at index {i}"
+                )
+        with np.errstate(invalid="ignore"):
+            return np.array([math.nan if v is None else float(v) for v in arr.reshape(-1)]).reshape(
+                arr.shape
+            )
+    if kind not in "biuf":
+        what = {
+            "U": "strings",
+            "S": "bytes",
+            "c": "complex numbers",
+            "M": "dates",
+            "m": "time deltas",
+        }.get(kind, f"values of dtype {arr.dtype}")
+        first = f" (e.g. {repr(arr.reshape(-1)[0].item())[:40]})" if arr.size else ""
+        raise ValueError(
+            f"{name} must hold real numbers, got {what}{first}; convert them to numbers first"
+        )
+    return arr.astype(float, copy=False)
+
+
 def _prepare(y_true, y_pred, nan_policy: str) -> tuple[np.ndarray, np.ndarray, int]:
     """Validated float arrays ``(y_true, y_pred, n_nan_predictions)`` after ``nan_policy``.
 
@@ -82,8 +162,8 @@ def _prepare(y_true, y_pred, nan_policy: str) -> tuple[np.ndarray, np.ndarray, i
     """
     if nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {_NAN_POLICIES}, got {nan_policy!r}")
-    t = np.asarray(y_true, dtype=float)
-    p = np.asarray(y_pred, dtype=float)
+    t = _as_numbers(y_true, "y_true")
+    p = _as_numbers(y_pred, "y_pred")
     if t.ndim != 1 or p.ndim != 1:
         raise ValueError(f"y_true and y_pred must be 1-D, got shapes {t.shape} and {p.shape}")
     if len(t) != len(p):
@@ -126,12 +206,23 @@ def _is_constant(x: np.ndarray) -> bool:
     return bool(np.all(x == x[0]))
 
 
-def _check_k(k: int, n: int) -> int:
+def _check_k(k: int, n: int, where: str = "") -> int:
+    prefix = f"{where}: " if where else ""  # evaluate names the entry of ks
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
-        raise ValueError(f"k must be an integer, got {k!r}")
+        raise ValueError(f"{prefix}k must be an integer, got {k!r}")
     if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+        raise ValueError(f"{prefix}k must be >= 1, got {k}")
     return min(int(k), n)
+
+
+def _check_ks(ks, n: int) -> tuple[int, ...]:
+    """``evaluate``'s ``ks`` as a tuple, each entry checked (the error names ``ks[i]``)."""
+    if isinstance(ks, str | bytes) or not isinstance(ks, Iterable):
+        raise ValueError(f"ks must be a sequence of integers, e.g. (10, 20, 50), got {ks!r}")
+    ks = tuple(ks)
+    for i, k in enumerate(ks):
+        _check_k(k, n, f"ks[{i}]")
+    return ks
 
 
 # ---------------------------------------------------------------- correlations
@@ -243,6 +334,10 @@ def sparse_kendall_tau(
     depends on the scale of the predictions: it is meaningful for predictors that output
     accuracies in percent, and equals :func:`kendall_tau` for scores whose distinct values
     are all further apart than the rounding step. ``numpy.round`` rounds halves to even.
+    Where ``numpy.round`` would overflow (``|y_pred| * 10**decimals`` beyond the float
+    range, or ``10**decimals`` itself: ``decimals`` above 308 or below -308), that value is
+    rounded by Python's correctly rounded :func:`round` instead, which gives the value
+    itself when it has no digits beyond ``decimals`` (never an infinity or a NaN).
 
     Parameters
     ----------
@@ -266,7 +361,23 @@ def sparse_kendall_tau(
     if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer):
         raise ValueError(f"decimals must be an integer, got {decimals!r}")
     t, p, _ = _prepare(y_true, y_pred, nan_policy)
-    return _kendall(t, _rank_scores(np.round(p, int(decimals))))
+    return _kendall(t, _rank_scores(_round(p, int(decimals))))
+
+
+def _round(p: np.ndarray, decimals: int) -> np.ndarray:
+    """``numpy.round(p, decimals)``, with the values it cannot scale rounded exactly.
+
+    ``numpy.round`` computes ``rint(p * 10**decimals) / 10**decimals``; the product
+    overflows for large ``|p|`` (to an infinity: distinct scores would tie) and the scale
+    itself for ``|decimals| > 308`` (to NaN: ranked as the worst prediction). Those values
+    go through Python's :func:`round`, exact for any ``decimals``.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.round(p, decimals)
+    redo = np.flatnonzero(np.isfinite(p) & ~np.isfinite(out))
+    for i in redo:
+        out[i] = round(float(p[i]), decimals)
+    return out
 
 
 # ---------------------------------------------------------------- top-k metrics
@@ -414,13 +525,12 @@ def best_true_rank_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "wors
     group = np.sort(true_rank[s == threshold])  # ascending true ranks of the tie group
     g, r = len(group), kk - int(above.sum())  # draw r of the g tied architectures
     # P(all of the j best in the group are left out) = C(g - j, r) / C(g, r), built as a
-    # running product to stay in floating point for large groups.
-    expected = 0.0
-    p_excluded = 1.0  # j = 0
-    for j in range(g):
-        p_next = p_excluded * (g - r - j) / (g - j) if g - r - j > 0 else 0.0
-        expected += (p_excluded - p_next) * min(best_above, group[j])
-        p_excluded = p_next
+    # running product to stay in floating point for large groups; the probability that the
+    # best drawn one is the j-th best of the group is the drop of that product at j.
+    j = np.arange(g)
+    factor = np.where(g - r - j > 0, (g - r - j) / np.maximum(g - j, 1), 0.0)
+    p_excluded = np.concatenate(([1.0], np.cumprod(factor)))
+    expected = (p_excluded[:-1] - p_excluded[1:]) @ np.minimum(best_above, group)
     return float(expected)
 
 
@@ -492,9 +602,7 @@ def evaluate(
     Architecture Search?", NeurIPS 2021.
     """
     t, p, n_nan = _prepare(y_true, y_pred, nan_policy)
-    ks = tuple(ks)
-    for k in ks:
-        _check_k(k, len(t))
+    ks = _check_ks(ks, len(t))
     # Everything below sees NaN-free pairs (omit) or handles NaN as "worst"; "raise" has
     # already raised, so the per-metric calls can use "worst" without changing anything.
     out: dict[str, float] = {
@@ -545,9 +653,20 @@ def query_time_per_arch(total_seconds: float, n: int) -> float:
 
 
 def _total_time(times: Iterable[float] | None, name: str) -> float:
+    """Sum of a 1-D sequence of seconds; a string, a scalar, nesting, booleans or a negative
+    or non-finite time is a ``ValueError`` naming ``name``."""
     if times is None:
         return 0.0
-    arr = np.asarray(list(times), dtype=float).reshape(-1)
+    if isinstance(times, Iterator):
+        times = list(times)
+    arr = _as_numbers(times, name)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D sequence of seconds (one per architecture), got "
+            f"{'a scalar ' + repr(times) if arr.ndim == 0 else f'shape {arr.shape}'}"
+        )
+    if np.asarray(times).dtype.kind == "b":
+        raise ValueError(f"{name} must hold seconds, got booleans")
     bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
     if len(bad):
         raise ValueError(f"{name}[{bad[0]}] = {arr[bad[0]]} is not a finite time >= 0")
@@ -555,6 +674,8 @@ def _total_time(times: Iterable[float] | None, name: str) -> float:
 
 
 def _check_fraction(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
     v = float(value)
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value!r}")
@@ -566,7 +687,7 @@ def initialisation_time(
     epochs_fraction: float = 1.0,
     *,
     test_train_time_s: Iterable[float] | None = None,
-    test_epochs_fraction: float = 0.0,
+    test_epochs_fraction: float | None = None,
 ) -> float:
     """Simulated compute (seconds) a predictor needs before it can score test architectures.
 
@@ -599,8 +720,11 @@ def initialisation_time(
     test_train_time_s : iterable of float or None
         Full-schedule training seconds of each test architecture, if they are trained
         partially.
-    test_epochs_fraction : float
+    test_epochs_fraction : float or None
         Fraction of the full schedule each test architecture is trained for, in [0, 1].
+        Required with ``test_train_time_s`` (pass ``0`` to leave their training out on
+        purpose), and only with it: one given without the other is a ``ValueError``, not a
+        term silently dropped.
 
     Returns
     -------
@@ -613,7 +737,22 @@ def initialisation_time(
     Dong & Yang, "NAS-Bench-201", ICLR 2020 (training times).
     """
     frac = _check_fraction(epochs_fraction, "epochs_fraction")
-    test_frac = _check_fraction(test_epochs_fraction, "test_epochs_fraction")
+    if test_train_time_s is not None and test_epochs_fraction is None:
+        raise ValueError(
+            "test_train_time_s is given without test_epochs_fraction: pass the fraction of the "
+            "full schedule each test architecture is trained for (e.g. 12 / 200), or 0 to "
+            "leave their training out"
+        )
+    test_frac = (
+        0.0
+        if test_epochs_fraction is None
+        else _check_fraction(test_epochs_fraction, "test_epochs_fraction")
+    )
+    if test_train_time_s is None and test_frac > 0:
+        raise ValueError(
+            f"test_epochs_fraction={test_epochs_fraction!r} is given without "
+            "test_train_time_s, the full-schedule training seconds of the test architectures"
+        )
     return frac * _total_time(train_time_s, "train_time_s") + test_frac * _total_time(
         test_train_time_s, "test_train_time_s"
     )

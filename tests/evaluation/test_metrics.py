@@ -326,3 +326,123 @@ def test_initialisation_time():
         initialisation_time([1.0, -2.0])
     with pytest.raises(ValueError, match="epochs_fraction"):
         initialisation_time(train, 1.5)
+
+
+# ---------------------------------------------------------------- user-probe regressions
+def test_initialisation_time_refuses_what_is_not_a_sequence_of_seconds():
+    # "123" summed its characters (6.0), [[1, 2], [3, 4]] was flattened (10.0), 5.0 was a
+    # bare TypeError, "0.5" and True passed as fractions
+    cases = [
+        (("123",), r"^train_time_s must be an array of real numbers, got a string '123'$"),
+        (([[1, 2], [3, 4]],), r"^train_time_s must be a 1-D sequence of seconds .* shape \(2, 2\)"),
+        ((5.0,), r"^train_time_s must be a 1-D sequence of seconds .* got a scalar 5.0$"),
+        ((["1", "2"],), r"^train_time_s must hold real numbers, got strings \(e\.g\. '1'\)"),
+        (([True, False],), r"^train_time_s must hold seconds, got booleans$"),
+        (([1.0], "0.5"), r"^epochs_fraction must be a number in \[0, 1\], got '0\.5'$"),
+        (([1.0], True), r"^epochs_fraction must be a number in \[0, 1\], got True$"),
+        (([1.0], math.nan), r"^epochs_fraction must be in \[0, 1\], got nan$"),
+    ]
+    for args, message in cases:
+        with pytest.raises(ValueError, match=message):
+            initialisation_time(*args)
+    assert initialisation_time(iter([1.0, 2.0]), np.float32(0.5)) == 1.5  # any iterable, real
+
+
+def test_initialisation_time_test_times_need_their_fraction():
+    # test_train_time_s=[1000] without test_epochs_fraction was dropped (fraction 0): 1.0
+    with pytest.raises(ValueError, match=r"^test_train_time_s is given without test_epochs_frac"):
+        initialisation_time([1.0], test_train_time_s=[1000.0])
+    with pytest.raises(ValueError, match=r"^test_epochs_fraction=0\.06 is given without test_t"):
+        initialisation_time([1.0], test_epochs_fraction=0.06)
+    with pytest.raises(ValueError, match=r"^test_epochs_fraction must be a number"):
+        initialisation_time([1.0], test_train_time_s=[10.0], test_epochs_fraction="0.1")
+    # an explicit 0 leaves them out on purpose
+    assert initialisation_time([1.0], test_train_time_s=[1000.0], test_epochs_fraction=0) == 1.0
+    assert initialisation_time([1.0], test_epochs_fraction=0.0) == 1.0
+    got = initialisation_time([1.0], test_train_time_s=[1000.0], test_epochs_fraction=0.5)
+    assert got == 501.0
+
+
+def test_sparse_kendall_tau_never_overflows_into_ties_or_nan():
+    y, p = np.arange(5.0), -np.arange(5.0)
+    # decimals=400: numpy.round gave NaN everywhere (ranked worst, tied): 0.0
+    assert sparse_kendall_tau(y, p, 400) == pytest.approx(-1.0, abs=1e-12)
+    # |p| * 10**20 overflowed to -inf for the four non-zero scores (tied): -0.63
+    assert sparse_kendall_tau(y, p * 1e300, 20) == pytest.approx(-1.0, abs=1e-12)
+    # rounding still applies where it can: to hundreds, and below float resolution
+    assert sparse_kendall_tau(y, [140.0, 160.0, 150.0, 210.0, 260.0], -2) == pytest.approx(
+        kendall_tau(y, [100.0, 200.0, 200.0, 200.0, 300.0])
+    )
+    # 10**310 overflows: values of 1e-310 keep their digit at 310 decimals, lose it at 309
+    assert sparse_kendall_tau(y, p * 1e-310, 310) == pytest.approx(-1.0, abs=1e-12)
+    assert sparse_kendall_tau(y, p * 1e-310, 309) == 0.0
+    assert sparse_kendall_tau(y, p, -400) == 0.0  # everything rounds to 0: constant
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning escapes either
+        assert sparse_kendall_tau(y, p * 1e300, 20) == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_inputs_that_are_not_real_numbers_are_refused_by_name():
+    y = np.arange(5.0)
+    cases = [
+        # numeric strings were parsed: kendall_tau(["1", "2", "3"], [3, 2, 1]) == -1.0
+        (["1", "2", "3"], [3, 2, 1], r"^y_true must hold real numbers, got strings \(e\.g\. '1'\)"),
+        # "could not convert string to float: 'a'", naming neither argument
+        (y, ["a"] * 5, r"^y_pred must hold real numbers, got strings \(e\.g\. 'a'\)"),
+        # the imaginary part was dropped with a warning, or a bare TypeError
+        (y, np.array([1j, 2, 3, 4, 5]), r"^y_pred must hold real numbers, got complex numbers"),
+        (y, [1j, 2, 3, 4, 5], r"^y_pred must hold real numbers, got complex numbers"),
+        (y, [1.0, 2.0, object(), 4.0, 5.0], r"^y_pred must hold real numbers, got object .* 2$"),
+        ("12345", y, r"^y_true must be an array of real numbers, got a string '12345'$"),
+        ([[1.0, 2.0], [3.0]], [1.0, 2.0], r"^y_true must be a 1-D array of real numbers"),
+    ]
+    for t, p, message in cases:
+        with pytest.raises(ValueError, match=message):
+            kendall_tau(t, p)
+    # None in an object array is a missing prediction (NaN), as before
+    assert kendall_tau(y, [0.0, 1.0, None, 3.0, 4.0], nan_policy="omit") == pytest.approx(1.0)
+
+
+def test_evaluate_ks_must_be_a_sequence_of_integers():
+    y, p = _data(3, n=30)
+    with pytest.raises(ValueError, match=r"^ks must be a sequence of integers, e\.g\. .*got 10$"):
+        evaluate(y, p, ks=10)  # was: TypeError 'int' object is not iterable
+    with pytest.raises(ValueError, match=r"^ks must be a sequence of integers.*got '10'$"):
+        evaluate(y, p, ks="10")
+    with pytest.raises(ValueError, match=r"^ks\[1\]: k must be an integer, got 2\.5$"):
+        evaluate(y, p, ks=[10, 2.5])
+    assert set(evaluate(y, p, ks=[5])) >= {"ndcg@5", "precision@5", "best_true_rank@5"}
+
+
+def test_best_true_rank_large_tie_group_is_exact():
+    # 10**6 tied predictions (an all-NaN proxy) took 11 s in a Python loop over the tie
+    # group; now one vectorised product (timed side by side, not here: no timed tests)
+    y = np.random.default_rng(0).permutation(10**6).astype(float)  # true ranks 1..n
+    got = best_true_rank_at_k(y, np.zeros(10**6), 10)
+    # E[min of 10 draws without replacement from 1..n] = (n + 1) / 11
+    assert got == pytest.approx((10**6 + 1) / 11, rel=1e-9)
+    # ties straddling k among ties in the truth, against exact enumeration
+    for seed in range(5):
+        y, p = _data(seed, n=8, ties=True)
+        ranks = stats.rankdata(-y, method="min")
+        for k in (1, 3, 5):
+            ref = np.mean([ranks[o[:k]].min() for o in _orders(p)])
+            assert best_true_rank_at_k(y, p, k) == pytest.approx(ref, rel=1e-12)
+
+
+def test_lower_is_better_names_the_error_metrics():
+    from nasperf.evaluation.metrics import lower_is_better
+
+    lower = ["mae", "rmse", "best_true_rank@10", "best_true_rank@50", "fit_time_s"]
+    higher = ["kendall_tau", "precision@10", "ndcg@10", "ndcg", "sparse_kendall_tau_0.1"]
+    assert [lower_is_better(m) for m in lower] == [True] * len(lower)
+    assert [lower_is_better(m) for m in higher] == [False] * len(higher)
+    y, p = _data(4, n=40)
+    res = evaluate(y, p, ks=(10,))
+    perfect = evaluate(y, y, ks=(10,))
+    for m in res:
+        if m in ("n", "n_nan_predictions"):
+            continue
+        # the perfect predictor is at least as good in the metric's own direction
+        better = perfect[m] <= res[m] if lower_is_better(m) else perfect[m] >= res[m]
+        assert better, m

@@ -1,14 +1,19 @@
 """Plots of a study's results (PNG, matplotlib's Agg backend; no display needed).
 
 * :func:`plot_train_size`: a correlation (Kendall tau by default) against the training-set
-  size, one line per predictor (mean over seeds, band = +- std); training-free predictors
-  as horizontal dashed lines.
+  size, one line per predictor (mean over seeds, band = +- the sample standard deviation
+  over seeds, ``ddof=1``, as :func:`~nasperf.evaluation.study.summarize` reports it; no band
+  with one seed); training-free predictors as horizontal dashed lines.
 * :func:`plot_time`: a correlation against the total time, initialisation (simulated
   training of the training set + fitting) plus query time of the test set, log scale, one
   line per predictor through its training sizes, in the style of White et al. (2021), Fig. 1;
   on data without training times, against the predictor's fit + query time.
 * :func:`plot_study`: both, for a results folder (``nasperf plot RESULTS``), without
   rerunning anything.
+
+Every series keeps one (colour, marker) pair in every panel and plot, distinct from the
+others' and assigned in the order of the series' names; the y axis says "lower is better"
+for a metric that is (:func:`~nasperf.evaluation.metrics.lower_is_better`).
 
 References
 ----------
@@ -18,7 +23,7 @@ Architecture Search?", NeurIPS 2021, Fig. 1.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ._matplotlib import pyplot as _pyplot
+from .metrics import lower_is_better
+from .report import _series_styles
 
 __all__ = ["plot_study", "plot_time", "plot_train_size"]
 
@@ -64,6 +71,19 @@ def _series_name(label: str, budget) -> str:
     )
 
 
+def _series_keys(table: pd.DataFrame) -> dict[Hashable, dict[str, Any]]:
+    """The styles of every (label, budget) series of ``table``, by their displayed names."""
+    budget = table["budget"].where(table["budget"].notna(), None)
+    return _series_styles(
+        _series_name(lab, b) for lab, b in zip(table["label"], budget, strict=True)
+    )
+
+
+def _ylabel(metric: str) -> str:
+    text = metric.replace("_", " ")
+    return f"{text} (lower is better)" if lower_is_better(metric) else text
+
+
 def _grid(n: int, plt):
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
@@ -74,21 +94,28 @@ def _grid(n: int, plt):
 
 
 def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
-    """``metric`` vs training-set size per predictor, one panel per (space, dataset)."""
+    """``metric`` vs training-set size per predictor, one panel per (space, dataset).
+
+    Each point is the mean over seeds; the band is +- the sample standard deviation over
+    seeds (``ddof=1``, the convention of :func:`~nasperf.evaluation.study.summarize`), left
+    out where a size has a single seed (its spread is unknown, not zero).
+    """
     plt = _pyplot()
     sources = _sources(table)
+    styles = _series_keys(table)
     fig, axes = _grid(len(sources), plt)
     for ax, (title, sub) in zip(axes, sources, strict=True):
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
         for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
             name = _series_name(label, budget)
-            stats = g.groupby("n_train")[metric].agg(["mean", "std"]).fillna(0.0)
+            stats = g.groupby("n_train")[metric].agg(["mean", "std"])  # std: ddof=1
+            stats["std"] = stats["std"].fillna(0.0)  # one seed: no band
             if (stats.index == 0).all():  # training-free: one level for every size
                 mean = float(stats["mean"].iloc[0])
-                ax.axhline(mean, linestyle="--", linewidth=1.2, label=name, color=None)
+                ax.axhline(mean, linestyle="--", linewidth=1.2, label=name, **styles[name])
                 continue
             x = stats.index.to_numpy()
-            (line,) = ax.plot(x, stats["mean"], marker="o", markersize=3, label=name)
+            (line,) = ax.plot(x, stats["mean"], markersize=3, label=name, **styles[name])
             ax.fill_between(
                 x,
                 stats["mean"] - stats["std"],
@@ -98,7 +125,7 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
             )
         ax.set_xscale("log")
         ax.set_xlabel("training-set size")
-        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_ylabel(_ylabel(metric))
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -131,6 +158,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     """
     plt = _pyplot()
     sources = _sources(table)
+    styles = _series_keys(table)
     fig, axes = _grid(len(sources), plt)
     for ax, (title, sub) in zip(axes, sources, strict=True):
         t, xlabel = _time_axis(sub)
@@ -139,12 +167,11 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
         for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))
             stats = stats.sort_values("t")
-            ax.plot(
-                stats["t"], stats["m"], marker="o", markersize=3, label=_series_name(label, budget)
-            )
+            name = _series_name(label, budget)
+            ax.plot(stats["t"], stats["m"], markersize=3, label=name, **styles[name])
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_ylabel(_ylabel(metric))
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -180,8 +207,9 @@ def plot_study(
     """Write the study plots of a results folder to ``out`` (default ``folder/plots``).
 
     For a suite study (:mod:`nasperf.evaluation.suite`) also its report
-    (:func:`nasperf.evaluation.report.write_report`: proxy heat map, rank plot,
-    ``folder/summary.md``).
+    (:func:`nasperf.evaluation.report.write_report`: proxy heat map, rank plot and
+    ``summary.md``; the summary is ``folder/summary.md`` by default, ``out/summary.md``
+    given another ``out``). Nothing is written outside ``out`` except that default summary.
 
     Parameters
     ----------
@@ -189,13 +217,15 @@ def plot_study(
         A results folder (``results.sqlite``).
     table : DataFrame, optional
         The rows to plot (default: all rows stored in ``folder``).
+    out : path, optional
+        Where to write (default ``folder/plots``).
     metrics : sequence of str
         One training-size plot per metric; the time plot uses the first.
 
     Returns
     -------
     list of Path
-        The PNG files written.
+        The files written (PNGs, and a suite's ``summary.md``).
     """
     from .store import read_meta, read_results
 

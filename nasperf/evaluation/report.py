@@ -5,11 +5,13 @@ From the rows of a suite (:mod:`nasperf.evaluation.suite`):
 * :func:`proxy_matrix`: tasks x proxies, one correlation each (NAS-Bench-Suite-Zero's
   Figure 2), and :func:`plot_proxy_heatmap` of it;
 * :func:`predictor_scores`: mean over seeds per (task, predictor, training size);
-* :func:`mean_ranks`: per task and training size, the methods ranked by a correlation
-  (1 = best, ties averaged), then averaged over tasks: among the predictors, and among
+* :func:`mean_ranks`: per task and training size, the methods ranked by a metric
+  (1 = best: the highest correlation, or the lowest error for a lower-is-better metric
+  such as ``mae``; ties averaged), then averaged over tasks: among the predictors, and among
   predictors and proxies together (a proxy, needing no training, enters every training
   size with its one score); :func:`plot_ranks` draws them against the training size;
-* :func:`write_report`: ``OUT/summary.md`` and the two PNGs under ``OUT/plots/``.
+* :func:`write_report`: ``OUT/summary.md`` and the two PNGs under ``OUT/plots/`` (or, given
+  another folder for the plots, everything in that folder).
 
 Proxy rows hold the correlation over all labelled architectures of a task (stored
 proxies) or a sample (computed ones); predictor rows over the task's test set, averaged
@@ -25,12 +27,15 @@ are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .metrics import lower_is_better
 
 __all__ = [
     "HEATMAP_NAME",
@@ -76,13 +81,15 @@ def proxy_matrix(
     table: pd.DataFrame, metric: str = "spearman", *, tasks: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Tasks x proxies of ``metric`` (mean over a proxy's trials on a task; NaN where a task
-    has no score of the proxy). Columns sorted by their mean over tasks, best first."""
+    has no score of the proxy). Columns sorted by their mean over tasks, best first (lowest
+    first for a lower-is-better metric, :func:`~nasperf.evaluation.metrics.lower_is_better`)."""
     proxies, _ = _split(table)
     if proxies.empty:
         return pd.DataFrame()
     m = proxies.pivot_table(index="task", columns="label", values=metric, aggfunc="mean")
     m = m.reindex(_order(m.index, tasks))
-    cols = m.mean(axis=0, skipna=True).sort_values(ascending=False, kind="stable").index
+    means = m.mean(axis=0, skipna=True)
+    cols = means.sort_values(ascending=lower_is_better(metric), kind="stable").index
     m = m[list(cols)]
     m.columns.name = "proxy"
     return m
@@ -102,9 +109,15 @@ def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.Dat
     return out.rename(columns={"mean": metric, "size": "seeds"})
 
 
-def _ranks_of(values: pd.Series) -> pd.Series:
-    # 1 = best (highest correlation); NaN scores rank last together.
-    return values.fillna(-np.inf).rank(ascending=False, method="average")
+def _ranks_of(values: pd.Series, metric: str) -> pd.Series:
+    """1 = best (highest score, or lowest for a lower-is-better ``metric``); NaN scores rank
+    last together."""
+    lower = lower_is_better(metric)
+    return (
+        values.astype(float)
+        .fillna(np.inf if lower else -np.inf)
+        .rank(ascending=lower, method="average")
+    )
 
 
 def mean_ranks(
@@ -114,7 +127,19 @@ def mean_ranks(
 
     For each task and training size ``n`` the predictors evaluated there (mean ``metric``
     over seeds) and, with ``with_proxies``, every proxy of the task (its one score) are
-    ranked, 1 = best, ties averaged; ranks are then averaged over the tasks.
+    ranked, 1 = best, ties averaged; ranks are then averaged over the tasks. Best is the
+    highest value, or the lowest for a lower-is-better metric (``mae``, ``rmse``,
+    ``best_true_rank@k``: :func:`~nasperf.evaluation.metrics.lower_is_better`); a missing
+    (NaN) score ranks last.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A suite's rows (:func:`~nasperf.evaluation.store.read_results`).
+    metric : str
+        The column ranked, any name (``precision@10``, ``sparse_kendall_tau_0.1``).
+    with_proxies : bool
+        Rank the proxies together with the predictors.
 
     Returns
     -------
@@ -124,6 +149,9 @@ def mean_ranks(
         of methods ranked per task), ``mean_<metric>``; plus one row per method with
         ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in.
     """
+    if metric not in table.columns:
+        numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+        raise ValueError(f"metric {metric!r} is not a column of the table; it has {numeric}")
     scores = predictor_scores(table, metric)
     proxies, _ = _split(table)
     proxy_scores = (
@@ -135,13 +163,16 @@ def mean_ranks(
     for (task, n), sub in scores.groupby(["task", "n_train"], sort=False):
         if int(n) == 0:
             continue  # training-free predictors enter below, like proxies
-        entries = [(r.label, "predictor", getattr(r, metric)) for r in sub.itertuples()]
+        # by column, not itertuples: a name such as precision@10 is no attribute name
         free = scores[(scores["task"] == task) & (scores["n_train"] == 0)]
-        entries += [(r.label, "predictor", getattr(r, metric)) for r in free.itertuples()]
         prox = proxy_scores[proxy_scores["task"] == task]
-        entries += [(r.label, "proxy", getattr(r, metric)) for r in prox.itertuples()]
+        entries = [
+            (label, kind, score)
+            for part, kind in ((sub, "predictor"), (free, "predictor"), (prox, "proxy"))
+            for label, score in zip(part["label"], part[metric], strict=True)
+        ]
         frame = pd.DataFrame(entries, columns=["method", "kind", "score"])
-        frame["rank"] = _ranks_of(frame["score"])
+        frame["rank"] = _ranks_of(frame["score"], metric)
         frame["task"], frame["n_train"], frame["methods"] = task, int(n), len(frame)
         rows.append(frame)
     if not rows:
@@ -161,13 +192,14 @@ def mean_ranks(
     return out.rename(columns={"score": f"mean_{metric}"})
 
 
-def proxy_ranks(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Proxies ranked among themselves on each task (1 = best), averaged over the tasks
-    that have them: columns ``proxy``, ``mean_rank``, ``tasks``, ``mean`` (of the matrix's
-    metric), sorted by mean rank."""
+def proxy_ranks(matrix: pd.DataFrame, metric: str = "spearman") -> pd.DataFrame:
+    """Proxies ranked among themselves on each task (1 = best: highest ``metric``, lowest
+    for a lower-is-better one), averaged over the tasks that have them: columns ``proxy``,
+    ``mean_rank``, ``tasks``, ``mean`` (of the matrix's metric), sorted by mean rank."""
     if matrix.empty:
         return pd.DataFrame(columns=["proxy", "mean_rank", "tasks", "mean"])
-    ranks = matrix.rank(axis=1, ascending=False, method="average")  # NaN stays NaN
+    # NaN stays NaN: a task without the proxy does not rank it
+    ranks = matrix.rank(axis=1, ascending=lower_is_better(metric), method="average")
     out = pd.DataFrame(
         {
             "proxy": matrix.columns,
@@ -180,6 +212,36 @@ def proxy_ranks(matrix: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- plots
+#: Markers combined with the colour cycle: 10 colours x 10 markers x 2 fills = 200 series
+#: before a (colour, marker, fill) combination repeats.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+
+
+def _series_styles(keys: Iterable[Hashable]) -> dict[Hashable, dict[str, Any]]:
+    """A distinct ``{color, marker, fillstyle}`` for each key, by the keys' sorted order.
+
+    Key ``i`` (0-based, sorted) takes colour ``i % C`` of the colour cycle (``C`` colours,
+    10 by default), marker ``(i // C) % 10`` and fill ``(i // (10 C)) % 2``: the first ``C``
+    series take the cycle's colours with a filled circle, and no two of the first ``20 C``
+    share colour, marker and fill. Keys are sorted by their ``str`` so that a mix of types
+    sorts too.
+    """
+    import matplotlib
+
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color") or [
+        f"C{i}" for i in range(10)
+    ]
+    out = {}
+    for i, key in enumerate(sorted(set(keys), key=str)):
+        c = len(colors)
+        out[key] = {
+            "color": colors[i % c],
+            "marker": _MARKERS[(i // c) % len(_MARKERS)],
+            "fillstyle": ("full", "none")[(i // (c * len(_MARKERS))) % 2],
+        }
+    return out
+
+
 def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = "spearman"):
     """Tasks x proxies heat map of ``matrix`` (values annotated; grey: not available)."""
     from ._matplotlib import pyplot as _pyplot
@@ -216,16 +278,21 @@ def plot_ranks(
     n_proxies: int = 4,
 ) -> Path:
     """Mean rank across tasks vs training size: left among the predictors, right among
-    predictors and proxies (the ``n_proxies`` best proxies by overall rank drawn, dashed)."""
+    predictors and proxies (the ``n_proxies`` best proxies by overall rank drawn, dashed).
+
+    Every method drawn gets its own (colour, marker) pair, the same in both panels,
+    assigned in the order of its name (``_series_styles``, which
+    :mod:`~nasperf.evaluation.plots` shares), so no two lines look alike however many there
+    are (the colour cycle alone repeats after ten)."""
     from ._matplotlib import pyplot as _pyplot
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), squeeze=False)
-    panels = (
+    panels = []
+    for ax, ranks, title in (
         (axes[0][0], ranks_predictors, "among predictors"),
         (axes[0][1], ranks_all, f"among predictors and proxies (best {n_proxies} proxies shown)"),
-    )
-    for ax, ranks, title in panels:
+    ):
         per_n = ranks[ranks["n_train"] != "all"].copy()
         if per_n.empty:
             ax.text(0.5, 0.5, "no trained predictor", ha="center", va="center")
@@ -237,17 +304,25 @@ def plot_ranks(
             for m in overall.sort_values().index
             if (ranks["method"].eq(m) & ranks["kind"].eq("proxy")).any()
         ][:n_proxies]
+        keep = per_n["kind"].ne("proxy") | per_n["method"].isin(best_proxies)
+        panels.append((ax, per_n[keep], title))
+    styles = _series_styles(
+        {
+            (m, k)
+            for _, per_n, _ in panels
+            for m, k in zip(per_n["method"], per_n["kind"], strict=True)
+        }
+    )
+    for ax, per_n, title in panels:
         for (method, kind), g in per_n.groupby(["method", "kind"], sort=True):
-            if kind == "proxy" and method not in best_proxies:
-                continue
             g = g.sort_values("n_train")
             ax.plot(
                 g["n_train"],
                 g["mean_rank"],
-                marker="o" if kind == "predictor" else None,
-                markersize=3,
+                markersize=4,
                 linestyle="-" if kind == "predictor" else "--",
                 label=method,
+                **styles[(method, kind)],
             )
         ax.set_xscale("log")
         sizes = sorted(per_n["n_train"].unique())
@@ -308,8 +383,13 @@ def summary_markdown(
     meta: Mapping[str, Any] | None = None,
     errors: Sequence[Mapping[str, Any]] = (),
     plots: Sequence[Path] = (),
+    links_from: str | Path | None = None,
 ) -> str:
-    """The markdown summary of a suite's rows (see the module docstring)."""
+    """The markdown summary of a suite's rows (see the module docstring).
+
+    ``plots`` are linked as ``plots/<name>`` (the layout of a results folder), or, with
+    ``links_from`` (the folder the summary is written to), by their path relative to it.
+    """
     suite = dict(suite or {})
     plans = suite.get("plans", [])
     order = [p["task"] for p in plans] or None
@@ -331,7 +411,12 @@ def summary_markdown(
         if argv is not None:
             lines += ["Command: `python run_study.py " + " ".join(argv) + "`", ""]
     for p in plots:
-        lines += [f"![{p.stem}](plots/{p.name})", ""]
+        link = (
+            f"plots/{p.name}"
+            if links_from is None
+            else Path(os.path.relpath(Path(p).resolve(), Path(links_from).resolve())).as_posix()
+        )
+        lines += [f"![{Path(p).stem}]({link})", ""]
     if plans:
         lines += ["## Tasks", ""]
         t = pd.DataFrame(
@@ -432,9 +517,19 @@ def summary_markdown(
 def write_report(
     folder: str | Path, *, table: pd.DataFrame | None = None, out: str | Path | None = None
 ) -> list[Path]:
-    """Write a suite's report: ``<out>/suite_proxies_heatmap.png``,
-    ``<out>/suite_predictor_ranks.png`` (``out`` default ``folder/plots``) and
-    ``folder/summary.md``. Returns the paths written."""
+    """Write a suite's report: ``suite_proxies_heatmap.png``, ``suite_predictor_ranks.png``
+    and ``summary.md``.
+
+    By default (``out`` None, or ``folder/plots``) the images go to ``folder/plots`` and
+    the summary to ``folder/summary.md``, linking ``plots/<image>``. Given another ``out``,
+    all three go to ``out`` (the summary linking the images beside it) and nothing is
+    written in ``folder``: ``nasperf plot RESULTS --out DIR`` writes only under ``DIR``.
+
+    Returns
+    -------
+    list of Path
+        The files written, the summary last.
+    """
     from .store import ResultsStore, read_meta, read_results
 
     folder = Path(folder)
@@ -445,8 +540,10 @@ def write_report(
         done = set(table["hash"]) if "hash" in table.columns else set()
         errors = [e for e in store.errors() if e["hash"] not in done]
     errors = list({e["hash"]: e for e in errors}.values())
-    out = Path(out) if out is not None else folder / "plots"
+    default = folder / "plots"
+    out = Path(out) if out is not None else default
     out.mkdir(parents=True, exist_ok=True)
+    summary = folder / SUMMARY_NAME if out.resolve() == default.resolve() else out / SUMMARY_NAME
     suite = meta.get("suite") or {}
     order = [p["task"] for p in suite.get("plans", [])] or None
     plots: list[Path] = []
@@ -463,12 +560,7 @@ def write_report(
             )
         )
     text = summary_markdown(
-        table,
-        suite=suite,
-        meta=meta,
-        errors=errors,
-        plots=[p for p in plots if p.parent.resolve() == (folder / "plots").resolve()],
+        table, suite=suite, meta=meta, errors=errors, plots=plots, links_from=summary.parent
     )
-    summary = folder / SUMMARY_NAME
     summary.write_text(text + "\n", encoding="utf-8")
     return [*plots, summary]

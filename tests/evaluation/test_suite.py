@@ -227,3 +227,141 @@ def test_mean_ranks_by_hand():
     assert proxy_ranks(m).to_dict("records") == [
         {"proxy": "z", "mean_rank": 1.0, "tasks": 1, "mean": pytest.approx(0.4)}
     ]
+
+
+def _two_task_table() -> pd.DataFrame:
+    """Two tasks, a good and a bad predictor by every metric (the user's probe)."""
+    return pd.DataFrame(
+        [
+            {
+                "task": t,
+                "kind": "predictor",
+                "label": label,
+                "n_train": 20,
+                "seed": 0,
+                "budget": None,
+                "kendall_tau": tau,
+                "mae": err,
+                "best_true_rank@10": best,
+                "precision@10": prec,
+                "sparse_kendall_tau_0.1": tau,
+            }
+            for t in "AB"
+            for label, tau, err, best, prec in (
+                ("good", 0.9, 1.0, 1.0, 0.8),
+                ("bad", 0.1, 9.0, 7.0, 0.1),
+            )
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "metric", ["precision@10", "sparse_kendall_tau_0.1", "mae", "best_true_rank@10", "kendall_tau"]
+)
+def test_mean_ranks_any_metric_name_and_direction(metric):
+    # names with @ or . raised AttributeError (itertuples renames them); mae and
+    # best_true_rank@k ranked the worst predictor first
+    from nasperf.evaluation.report import _rank_pivot
+
+    ranks = mean_ranks(_two_task_table(), metric, with_proxies=False)
+    got = ranks.set_index(["method", "n_train"])["mean_rank"]
+    assert got[("good", 20)] == 1.0 and got[("bad", 20)] == 2.0
+    assert got[("good", "all")] == 1.0 and f"mean_{metric}" in ranks.columns
+    assert list(_rank_pivot(ranks).index) == ["good", "bad"]
+
+
+def test_mean_ranks_lower_is_better_puts_missing_scores_last():
+    table = _two_task_table()
+    table.loc[(table["task"] == "A") & (table["label"] == "good"), "mae"] = np.nan
+    got = mean_ranks(table, "mae").set_index(["method", "n_train"])["mean_rank"]
+    assert got[("good", 20)] == pytest.approx((2 + 1) / 2)  # A: NaN last; B: best
+    assert got[("bad", 20)] == pytest.approx((1 + 2) / 2)
+    with pytest.raises(ValueError, match=r"^metric 'maee' is not a column of the table"):
+        mean_ranks(table, "maee")
+    proxies = pd.DataFrame({"x": [1.0, 3.0], "y": [2.0, 1.0]}, index=["A", "B"])
+    assert proxy_ranks(proxies, "mae")["mean_rank"].tolist() == [1.5, 1.5]
+    assert proxy_ranks(proxies.assign(y=[0.5, 1.0]), "mae")["proxy"].tolist() == ["y", "x"]
+    assert proxy_ranks(proxies.assign(y=[0.5, 1.0]), "spearman")["proxy"].tolist() == ["x", "y"]
+
+
+def test_rank_plot_gives_every_series_its_own_colour_and_marker(tmp_path, monkeypatch):
+    # with 11 predictors the 1st and the 11th shared colour and marker
+    from matplotlib.figure import Figure
+
+    from nasperf.evaluation.report import plot_ranks
+
+    figures = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    rows = []
+    for task in "AB":
+        for n in (10, 20):
+            for i in range(11):
+                rows.append(
+                    {"task": task, "kind": "predictor", "label": f"p{i:02d}", "n_train": n,
+                     "seed": 0, "budget": None, "kendall_tau": i / 20}
+                )  # fmt: skip
+            for i in range(3):
+                rows.append(
+                    {"task": task, "kind": "proxy", "label": f"z{i}", "n_train": 0,
+                     "seed": 0, "budget": None, "kendall_tau": 0.1 + i / 10}
+                )  # fmt: skip
+    table = pd.DataFrame(rows)
+    plot_ranks(mean_ranks(table, with_proxies=False), mean_ranks(table), tmp_path / "r.png")
+    (fig,) = figures
+    left, right = fig.axes[:2]
+
+    def styles(ax):
+        return {
+            line.get_label(): (line.get_color(), line.get_marker(), line.get_fillstyle())
+            for line in ax.get_lines()
+        }
+
+    a, b = styles(left), styles(right)
+    assert len(a) == 11 and len(b) == 11 + 3
+    assert len(set(a.values())) == 11 and len(set(b.values())) == 14
+    assert all(b[m] == s for m, s in a.items())  # one look per method in both panels
+    # deterministic by label order: p00 and p10 differ by marker, same first colour
+    assert a["p00"][0] == a["p10"][0] and a["p00"][1] != a["p10"][1]
+
+
+def _fake_suite_folder(folder):
+    from nasperf.evaluation.store import ResultsStore
+
+    with ResultsStore(folder) as store:
+        for i, (task, kind, label, n, tau) in enumerate(
+            [
+                ("nb201/cifar10", "proxy", "synflow", 0, 0.6),
+                ("nb201/cifar10", "predictor", "xgb", 10, 0.5),
+                ("nb201/cifar10", "predictor", "xgb", 20, 0.7),
+                ("nb201/cifar10", "predictor", "gin", 10, 0.4),
+                ("nb201/cifar10", "predictor", "gin", 20, 0.8),
+            ]
+        ):
+            row = {
+                "hash": f"h{i}", "task": task, "kind": kind, "label": label, "n_train": n,
+                "seed": 0, "budget": None, "kendall_tau": tau, "spearman": tau,
+                "space": "nb201", "benchmark": "nb201", "dataset": "cifar10",
+            }  # fmt: skip
+            store.add({"hash": f"h{i}"}, row)
+        store.update_meta(lambda meta: {**meta, "suite": {"plans": []}})
+
+
+def test_plot_out_elsewhere_writes_nothing_in_the_results_folder(tmp_path):
+    # `nasperf plot DIR --out OTHER` rewrote DIR/summary.md without its image links
+    from nasperf.evaluation.plots import plot_study
+
+    folder, other = tmp_path / "suite", tmp_path / "other"
+    _fake_suite_folder(folder)
+    before = sorted(p.name for p in folder.iterdir())
+    paths = plot_study(folder, out=other)
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing new in DIR
+    assert all(p.parent == other for p in paths)
+    text = (other / "summary.md").read_text()
+    for name in ("suite_proxies_heatmap.png", "suite_predictor_ranks.png"):
+        assert f"]({name})" in text and (other / name).is_file()  # links resolve beside it
+    # the default layout: DIR/summary.md linking DIR/plots/<image>
+    paths = plot_study(folder)
+    text = (folder / "summary.md").read_text()
+    assert "](plots/suite_predictor_ranks.png)" in text
+    assert (folder / "plots" / "suite_predictor_ranks.png").is_file()
+    assert paths[2] == folder / "summary.md"

@@ -61,7 +61,8 @@ Keys (all optional except ``predictors``)
     predictors receive :class:`~nasperf.datasets.curves.LearningCurves`; a user's table's
     budget columns arrive as an array (validation accuracy at epochs 1..k).
 ``target``
-    Fidelity (benchmark) or column (user data) to predict; default the most expensive one.
+    Benchmark fidelity to predict; default the most expensive one. With ``data`` it is an
+    error: each table names its column as ``data[i].target``.
 ``unlabelled_size``
     Unlabelled architectures handed to semi-supervised predictors (default 1000).
 ``zero_cost_table``
@@ -150,7 +151,7 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "budgets": ((list, str, int), "epoch budgets of learning curves, e.g. [12ep]"),
     "seeds": ((list, int), "number of seeds, or a list of seeds"),
     "test_size": ((int,), "test-set size (default 200)"),
-    "target": ((str, int), "fidelity / column to predict"),
+    "target": ((str, int), "benchmark fidelity to predict (with data: data[i].target)"),
     "unlabelled_size": ((int,), "unlabelled architectures for semi-supervised predictors"),
     "zero_cost_table": ((str,), "a proxy table file (NASLib JSON, CSV or parquet)"),
     "images": ((str,), "image source for predictors that train networks or read images"),
@@ -528,6 +529,14 @@ def parse_config(
     elif "data" in raw:
         if "spaces" in raw or "datasets" in raw:
             raise ConfigError("data: give either data (your own tables) or spaces/datasets")
+        if "target" in raw:
+            # it names a benchmark fidelity; with data it was ignored, yet kept in the
+            # config (meta.json, the folder's digest) as if it had chosen the column
+            raise ConfigError(
+                f"target: {raw['target']!r} names a benchmark fidelity and does not apply to "
+                "data (your own tables); name each table's column as data[i].target "
+                "(on the command line: --data-target)"
+            )
         data = [
             _parse_data(d, i, base)
             for i, d in enumerate(_as_list(raw["data"], "data", (str, dict)))

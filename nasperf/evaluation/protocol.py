@@ -37,6 +37,14 @@ def _check_int(value, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _not_self_equal(key) -> bool:
+    """NaN (and ``pandas.NA``, whose comparisons are neither true nor false)."""
+    try:
+        return bool(key != key)
+    except TypeError:
+        return True
+
+
 def _nearest_125(x: float) -> int:
     """The number of the 1-2-5 series (1, 2, 5, 10, 20, ...) nearest to ``x`` in log scale."""
     decade = 10 ** math.floor(math.log10(x))
@@ -131,7 +139,8 @@ def make_split(
     Parameters
     ----------
     candidates : iterable of hashable, sortable keys
-        The architectures to draw from, e.g. a benchmark table's index; no duplicates.
+        The architectures to draw from, e.g. a benchmark table's index; no duplicates and
+        no NaN.
     n_train : int
         Training-set size (>= 0; 0 for predictors that need no training).
     test_size : int
@@ -146,17 +155,31 @@ def make_split(
     Raises
     ------
     ValueError
-        If ``n_train + test_size > len(candidates)``, the candidates hold duplicates, or an
-        argument is out of range.
+        If ``n_train + test_size > len(candidates)``, the candidates hold duplicates, a NaN
+        key or keys that cannot be sorted together, or an argument is out of range.
 
     References
     ----------
     White et al., NeurIPS 2021 (evaluation protocol: fixed test set, growing train sets).
     """
-    keys = sorted(candidates)
-    if len(set(keys)) != len(keys):
-        dup = next(a for a, b in zip(keys, keys[1:], strict=False) if a == b)
-        raise ValueError(f"candidates hold duplicates, e.g. {dup!r}")
+    keys = list(candidates)
+    # NaN is not equal to itself: it would escape the duplicate check and sort anywhere,
+    # so the split would depend on the order the candidates come in.
+    nan = next((i for i, k in enumerate(keys) if _not_self_equal(k)), None)
+    if nan is not None:
+        raise ValueError(
+            f"candidates[{nan}] is {keys[nan]!r}, which is not equal to itself; the keys must "
+            "be comparable values (architecture ids, strings)"
+        )
+    try:
+        keys = sorted(keys)
+    except TypeError as err:
+        raise ValueError(f"candidates must be mutually sortable keys: {err}") from None
+    seen: set = set()
+    for k in keys:
+        if k in seen:
+            raise ValueError(f"candidates hold duplicates, e.g. {k!r}")
+        seen.add(k)
     n_train = _check_int(n_train, "n_train", 0)
     test_size = _check_int(test_size, "test_size", 1)
     seed = _check_int(seed, "seed", 0)

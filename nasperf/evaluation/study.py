@@ -267,7 +267,10 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     """Mean and std over seeds per (space, dataset, predictor label, budget, n_train).
 
     Returns a DataFrame with the group columns, ``seeds`` (trials averaged), and
-    ``<metric>_mean`` / ``<metric>_std`` for every metric present, plus the means of
+    ``<metric>_mean`` / ``<metric>_std`` for every metric present (the *sample* standard
+    deviation over seeds, ``ddof=1``, as papers report a spread over seeds and as the
+    bands of :func:`~nasperf.evaluation.plots.plot_train_size` draw it; NaN for a group
+    of one seed, whose spread is unknown), plus the means of
     ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set) and
     ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
     simulated training of the labelled architectures and, for learning-curve budgets, the
@@ -283,7 +286,7 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
         out[f"{m}_mean"] = g[m].mean()
-        out[f"{m}_std"] = g[m].std(ddof=0)
+        out[f"{m}_std"] = g[m].std(ddof=1)
     if {"fit_time_s", "predict_time_s"} <= set(df.columns):
         out["compute_time_s"] = (
             (df["fit_time_s"] + df["predict_time_s"])
@@ -299,7 +302,8 @@ def format_summary(
     summary: pd.DataFrame,
     metrics: Sequence[str] = ("kendall_tau", "spearman", "sparse_kendall_tau_0.1", "precision@10"),
 ) -> str:
-    """A markdown table of :func:`summarize` (mean +- std); constant group columns left out.
+    """A markdown table of :func:`summarize` (mean +- sample std over seeds; the mean alone
+    for a single seed); constant group columns left out.
 
     Time columns: ``fit + query (s)``, the predictor's own wall-clock seconds, and, where
     the data records training times, ``+ training (s)``, that plus the simulated training
@@ -326,11 +330,20 @@ def format_summary(
     ]
     for _, r in summary.iterrows():
         cells = [str(r[c]) for c in groups] + [str(int(r["seeds"]))]
-        cells += [f"{r[f'{m}_mean']:.3f} ± {r[f'{m}_std']:.3f}" for m in metrics]
+        cells += [
+            f"{r[f'{m}_mean']:.3f}" + ("" if pd.isna(r[f"{m}_std"]) else f" ± {r[f'{m}_std']:.3f}")
+            for m in metrics
+        ]
         cells += ["-" if not np.isfinite(r[c]) else f"{r[c]:.3g}" for c, _ in times]
         lines.append("| " + " | ".join(cells) + " |")
-    if times:
+    if metrics or times:
         lines.append("")
+    if metrics:
+        lines.append(
+            "Metrics: mean ± sample standard deviation over seeds (ddof=1; the mean alone "
+            "where a row has one seed)."
+        )
+    if times:
         lines.append(
             "fit + query: wall-clock seconds to fit the predictor and predict the test set."
         )
@@ -578,7 +591,7 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     p.add_argument("--datasets", type=_name_list, metavar="A,B", help="e.g. cifar10,cifar100")
     p.add_argument("--budgets", type=_name_list, metavar="A,B", help="epoch budgets, e.g. 12ep")
     p.add_argument("--test-size", type=int, metavar="N", help="test architectures (default 200)")
-    p.add_argument("--target", help="fidelity / column to predict")
+    p.add_argument("--target", help="benchmark fidelity to predict (with --data: --data-target)")
     p.add_argument(
         "--data", metavar="FILE", help="your table: CSV, parquet or NASLib zero-cost JSON"
     )
@@ -615,6 +628,15 @@ def _data_flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
         ("--cost-column", "cost_column", args.cost_column),
         ("--data-dataset", "dataset", args.data_dataset),
         ("--data-minimize / --data-maximize", "maximize", args.data_maximize),
+    ]
+
+
+def _benchmark_flags(args: argparse.Namespace) -> list[tuple[str, Any, str]]:
+    """The flags that describe a packaged benchmark and mean nothing for ``--data``'s table:
+    (flag, value given or None, what to use instead). The converse of :func:`_data_flags`;
+    ``--spaces`` / ``--datasets`` are refused by the config (``data:`` or ``spaces:``)."""
+    return [
+        ("--target", args.target, "--data-target names the column of --data to predict"),
     ]
 
 
@@ -688,6 +710,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         for flag, _key, value in _data_flags(args):
             if value is not None:
                 return fail(f"{flag} describes a table: give it with --data FILE")
+    else:
+        for flag, value, instead in _benchmark_flags(args):
+            if value is not None:
+                return fail(f"{flag} {value} is for a packaged benchmark, not --data; {instead}")
     try:
         config = config_from_args(args)
         notes = skipped_predictors(config)

@@ -135,3 +135,19 @@ def test_split_on_benchmark_index():
     assert set(s.train + s.test) <= set(table.index)
     y = table.loc[list(s.test), "val_acc_200ep"].to_numpy()
     assert len(y) == 200 and np.isfinite(y).all()
+
+
+def test_nan_keys_are_refused():
+    # the shared np.nan object hit the duplicate path and raised a bare StopIteration;
+    # distinct NaN objects escaped the duplicate check and made the split order-dependent
+    for candidates in (
+        [np.nan, 1.0, np.nan, 2.0],
+        [float("nan"), 1.0, float("nan"), 2.0],
+        [1.0, 2.0, 3.0, float("nan")],
+    ):
+        with pytest.raises(ValueError, match=r"^candidates\[\d\] is nan, which is not equal to"):
+            make_split(candidates, 0, test_size=2, seed=0)
+    with pytest.raises(ValueError, match=r"^candidates must be mutually sortable keys"):
+        make_split(["a", 1], 0, test_size=1, seed=0)
+    with pytest.raises(ValueError, match=r"^candidates hold duplicates, e\.g\. 1"):
+        make_split([1, 2, 1.0], 0, test_size=1, seed=0)

@@ -368,3 +368,38 @@ def test_default_study_end_to_end_shrunk(tmp_path, capsys, monkeypatch):
     # the same command resumes: nothing runs again
     assert cli.main(["study", *argv, "--workers", "1", "--no-plots"]) == 0
     assert "0 trial(s) run" in capsys.readouterr().out
+
+
+def test_summary_and_plot_bands_share_the_sample_std(tmp_path, monkeypatch):
+    # summarize used ddof=0 while the training-size plot's band used ddof=1
+    from matplotlib.axes import Axes
+
+    from nasperf.evaluation.plots import plot_train_size
+    from nasperf.evaluation.study import format_summary, summarize
+
+    taus = {10: [0.2, 0.4, 0.9], 30: [0.5]}  # three seeds at 10, one at 30
+    table = pd.DataFrame(
+        [
+            {"space": "nb201", "benchmark": "nb201", "dataset": "cifar10", "label": "xgb",
+             "budget": None, "n_train": n, "seed": s, "kendall_tau": tau}
+            for n, values in taus.items()
+            for s, tau in enumerate(values)
+        ]
+    )  # fmt: skip
+    summary = summarize(table, ["kendall_tau"]).set_index("n_train")
+    sample_std = float(np.std(taus[10], ddof=1))  # 0.3606, population std 0.2944
+    assert summary.at[10, "kendall_tau_std"] == pytest.approx(sample_std, rel=1e-12)
+    assert np.isnan(summary.at[30, "kendall_tau_std"])  # one seed: unknown, not 0
+    text = format_summary(summarize(table), ["kendall_tau"])
+    assert f"| 0.500 ± {sample_std:.3f} |" in text and "| 0.500 |" in text
+    assert "mean ± sample standard deviation over seeds (ddof=1" in text
+    bands = []
+    real = Axes.fill_between
+    monkeypatch.setattr(
+        Axes,
+        "fill_between",
+        lambda self, x, lo, hi, **k: bands.append((lo, hi)) or real(self, x, lo, hi, **k),
+    )
+    plot_train_size(table, tmp_path / "t.png")
+    ((lo, hi),) = bands
+    np.testing.assert_allclose((np.asarray(hi) - np.asarray(lo)) / 2, [sample_std, 0.0], rtol=1e-12)

@@ -151,3 +151,37 @@ def test_a_study_and_a_search_do_not_share_a_folder(tmp_path):
         store.check_kind("study")
         with pytest.raises(ValueError, match=r"holds a study's trials; give this search its own"):
             store.check_kind("search")
+
+
+def test_target_with_data_is_refused(tmp_path, capsys):
+    # --target was ignored with --data, yet recorded in meta.json and the folder's digest
+    import nasperf
+
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
+    path = tmp_path / "my_archs.csv"
+    pd.DataFrame({"arch": list(table.index), "val_acc": table["val_acc_200ep"].to_numpy()}).to_csv(
+        path, index=False
+    )
+    argv = ["study", "--data", str(path), "--space", "nb201", "--data-target", "val_acc"]
+    argv += ["--predictors", "xgb", "--train-sizes", "20", "--seeds", "1", "--dry-run"]
+    assert cli.main([*argv, "--target", "foo", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: --target foo is for a packaged benchmark, not --data; --data-target names the "
+        "column of --data to predict" in err
+    )
+    assert not (tmp_path / "o").exists()
+    # the same in a config file, and a config file's data with --target on the command line
+    data = {"path": str(path), "space": "nb201", "target": "val_acc"}
+    message = r"^target: 'foo' names a benchmark fidelity and does not apply to data"
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"predictors": ["xgb"], "data": data, "target": "foo"})
+    config = tmp_path / "study.yaml"
+    config.write_text(
+        f"predictors: [xgb]\ntrain_sizes: [20]\ntest_size: 20\nseeds: 1\n"
+        f"data: {{path: {path}, space: nb201, target: val_acc}}\n"
+    )
+    argv = ["study", "--config", str(config), "--dry-run", "--out", str(tmp_path / "o")]
+    assert cli.main([*argv, "--target", "foo"]) == 2
+    assert "target: 'foo' names a benchmark fidelity" in capsys.readouterr().err
+    assert cli.main(argv) == 0

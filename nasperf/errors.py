@@ -10,6 +10,7 @@ __all__ = [
     "DataIntegrityError",
     "IncompatibleVersionError",
     "InvalidArchitectureError",
+    "WrongSpaceError",
     "short_repr",
 ]
 
@@ -111,6 +112,12 @@ class DataFileNotFoundError(DataIntegrityError, FileNotFoundError):
 
 class IncompatibleVersionError(DataIntegrityError):
     """A saved file (predictor, pre-trained checkpoint) needs another nasperf version to load."""
+
+
+class WrongSpaceError(ValueError):
+    """Architectures (or a file of them) belong to another search space than the one they
+    are read with (e.g. TransNAS-Bench-101 micro keys given as NAS-Bench-201's, whose keys
+    share their format); the message names both spaces."""
 
 
 class LabelLeakError(ValueError):

@@ -7,13 +7,15 @@ Nothing here evaluates code: NASLib keys are parsed by the space's bounded gramm
 (:mod:`nasperf.spaces.literal`), files are read as JSON / CSV.
 
 Every value is checked where it is read, and a bad one is an error naming the file and the
-line (CSV) or the key (JSON): a value that is not a number, NaN / inf (unless ``nan="keep"``),
-an architecture that appears twice, under one spelling or two (unless ``duplicates=`` says
-which to keep), an empty or non-UTF-8 file, a JSON key given twice in one object.
+line (CSV) or the key (JSON): a value that is not a number, NaN / inf / null, a missing field
+or NASLib's failure value ``-1e8`` (unless ``nan="keep"``), an architecture that appears
+twice, under one spelling or two (unless ``duplicates=`` says which to keep), an empty or
+non-UTF-8 file, a file without data rows, a JSON key given twice in one object.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -25,13 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from nasperf.errors import InvalidArchitectureError, short_repr
+from nasperf.errors import InvalidArchitectureError, WrongSpaceError, short_repr
 from nasperf.spaces import SearchSpace, get_space
 from nasperf.spaces.literal import strict_float
 
 __all__ = [
     "DUPLICATES",
     "NAN_POLICIES",
+    "NASLIB_FAILED",
     "NASLIB_SPACE_NAMES",
     "read_architecture_csv",
     "read_naslib_zc",
@@ -50,6 +53,11 @@ NASLIB_SPACE_NAMES: dict[str, str] = {
     "transbench101_micro": "tnb101_micro",
     "transbench101_macro": "tnb101_macro",
 }
+#: The score NASLib stores when a proxy failed on an architecture (e.g. EPE-NAS on a task
+#: without class labels); read like NaN, under ``nan=`` (the packaged tables read it as NaN).
+NASLIB_FAILED: float = -1e8
+#: Columns ``read_naslib_zc`` adds to every row; a record field of the same name is refused.
+_BOOKKEEPING: tuple[str, ...] = ("dataset", "naslib_key")
 
 
 def _as_space(space: str | SearchSpace) -> SearchSpace:
@@ -113,16 +121,17 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_text(path: Path) -> str:
-    """A UTF-8 text file (decompressed by suffix), with a ``ValueError`` naming the file for
-    undecodable bytes."""
+    """A UTF-8 text file (decompressed by suffix; a leading byte-order mark, as Excel's "CSV
+    UTF-8" writes, dropped), with a ``ValueError`` naming the file for undecodable bytes."""
     data = _read_bytes(path)
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8")
+        return data[skip:].decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
+        start = err.start + skip
+        line = data[:start].count(b"\n") + 1
         raise ValueError(
-            f"{path}: line {line}: not UTF-8 text (byte {data[err.start]:#04x} at offset "
-            f"{err.start})"
+            f"{path}: line {line}: not UTF-8 text (byte {data[start]:#04x} at offset {start})"
         ) from None
 
 
@@ -152,7 +161,8 @@ def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:
 
 
 def _number(value: Any, where: str, nan: str) -> float:
-    """A score / target as float: a number (not a bool); NaN, inf and null per ``nan``."""
+    """A score / target as float: a number (not a bool); NaN, inf, null and NASLib's failure
+    value (:data:`NASLIB_FAILED`) per ``nan``."""
     if value is None:
         v = math.nan
     elif isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -162,6 +172,13 @@ def _number(value: Any, where: str, nan: str) -> float:
             v = float(value)
         except OverflowError:  # an int beyond float range
             v = math.inf if value > 0 else -math.inf
+    if v == NASLIB_FAILED:
+        if nan == "error":
+            raise ValueError(
+                f"{where}: {short_repr(value)} is NASLib's failure value (the proxy failed on "
+                "this architecture; pass nan='keep' to read it as NaN)"
+            )
+        return math.nan
     if not math.isfinite(v):
         if nan == "error":
             raise ValueError(
@@ -172,16 +189,46 @@ def _number(value: Any, where: str, nan: str) -> float:
     return v
 
 
-def _flatten_scores(values: Mapping[str, Any], where: str, nan: str) -> dict[str, Any]:
+def _is_failed(value: Any) -> bool:
+    """Whether a raw score is NASLib's failure value."""
+    return (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and value == NASLIB_FAILED
+    )
+
+
+def _flatten_scores(
+    values: Mapping[str, Any],
+    where: str,
+    nan: str,
+    failed: dict[str, int] | None = None,
+    origin: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """One record's proxies; NAS-Bench-Suite-Zero's ``{"score": s, "time": t}`` -> s, ``<p>_time``.
 
     NAS-Bench-Suite-Zero's bookkeeping fields are not scores: ``arch`` (the key again) is
-    dropped, ``idx`` (the benchmark index, an int or its text) becomes an int column.
+    dropped, ``idx`` (the benchmark index, an int or its text) becomes an int column. A field
+    named like a bookkeeping column of :func:`read_naslib_zc` (``dataset``, ``naslib_key``),
+    or like another field's ``<p>_time``, is refused. ``failed`` counts, per column, the
+    scores that were NASLib's failure value; ``origin`` learns how a ``<p>_time`` column is
+    spelled in the file (``p.time``), for messages.
     """
     row: dict[str, Any] = {}
+
+    def put(column: str, value: float, spelled: str) -> None:
+        if column in row:
+            raise ValueError(
+                f"{where}: field {spelled!r} gives column {column!r} a second time; rename one"
+            )
+        row[column] = value
+
     for name, value in values.items():
         if not isinstance(name, str):  # from a mapping given in memory
             raise ValueError(f"{where}: field names must be strings, got {short_repr(name)}")
+        if name in _BOOKKEEPING:
+            raise ValueError(
+                f"{where}: field {name!r} would overwrite read_naslib_zc's own {name!r} column "
+                "(the dataset / the key as written); rename the field in the file"
+            )
         if name == "arch":
             continue
         if name == "idx":
@@ -201,7 +248,7 @@ def _flatten_scores(values: Mapping[str, Any], where: str, nan: str) -> dict[str
                 raise ValueError(
                     f"{where}: idx must be a non-negative int, got {short_repr(value)}"
                 )
-            row[name] = int(text)
+            put(name, int(text), name)
             continue
         if isinstance(value, Mapping):
             extra = sorted(set(value) - {"score", "time"})
@@ -210,11 +257,18 @@ def _flatten_scores(values: Mapping[str, Any], where: str, nan: str) -> dict[str
                     f"{where}: field {name!r} must be a number or {{'score': s, 'time': t}}, "
                     f"got {short_repr(dict(value))}"
                 )
-            row[name] = _number(value["score"], f"{where}: {name}.score", nan)
+            score = value["score"]
+            put(name, _number(score, f"{where}: {name}.score", nan), name)
             if "time" in value:
-                row[f"{name}_time"] = _number(value["time"], f"{where}: {name}.time", nan)
+                column = f"{name}_time"
+                put(column, _number(value["time"], f"{where}: {name}.time", nan), f"{name}.time")
+                if origin is not None:
+                    origin[column] = f"{name}.time"
         else:
-            row[name] = _number(value, f"{where}: {name}", nan)
+            score = value
+            put(name, _number(value, f"{where}: {name}", nan), name)
+        if failed is not None and _is_failed(score):
+            failed[name] = failed.get(name, 0) + 1
     return row
 
 
@@ -239,6 +293,62 @@ def _resolve_duplicates(
     return sorted(keep.values())
 
 
+def _space_names(key: str) -> bool:
+    """Whether a top-level key names a search space (NASLib's key or a registered name)."""
+    from nasperf.spaces import SPACES
+
+    return key in NASLIB_SPACE_NAMES or key in SPACES
+
+
+def _dataset_spaces(keys: Sequence[str]) -> list[str]:
+    """The spaces with a registered benchmark of which every one of ``keys`` names a dataset
+    (case-insensitive, aliases accepted, as :func:`~nasperf.datasets.load_benchmark` reads
+    them): candidates for a NASLib file written without the space level."""
+    from .benchmark import available_benchmarks, get_benchmark
+
+    out: set[str] = set()
+    for name in available_benchmarks():
+        bench = get_benchmark(name)
+        try:
+            for key in keys:
+                bench.resolve_dataset(key)
+        except ValueError:
+            continue
+        out.add(bench.space)
+    return sorted(out)
+
+
+def _naslib_name(space_name: str) -> str:
+    """NASLib's key for a nasperf space (the space's own name if NASLib has none)."""
+    for key, name in NASLIB_SPACE_NAMES.items():
+        if name == space_name:
+            return key
+    return space_name
+
+
+def _space_from_file_name(source: str) -> str | None:
+    """The nasperf space named by a NASLib file name ``zc_<naslib space>.json[.gz]``."""
+    stem = Path(source).name.split(".", 1)[0]
+    if stem.startswith("zc_"):
+        return NASLIB_SPACE_NAMES.get(stem[3:])
+    return None
+
+
+def _check_declared_space(top: str, space_obj: SearchSpace, space: Any, source: str) -> None:
+    """Refuse to parse a file whose only top-level key is one of NASLib's spaces with another
+    of NASLib's spaces (NB201 and TransNAS-Bench-101 micro keys share their format, so
+    parsing cannot tell them apart); a user's own space may read any file."""
+    declared = NASLIB_SPACE_NAMES.get(top)
+    ours = space_obj.name
+    if declared is None or declared == ours or ours not in NASLIB_SPACE_NAMES.values():
+        return
+    given = f"space={short_repr(space)}" if isinstance(space, str) else f"a {ours} space"
+    raise WrongSpaceError(
+        f"{source}: NASLib JSON of {top} architectures (nasperf space {declared!r}), but "
+        f"{given} was given; pass space={declared!r} (or leave space= out)"
+    )
+
+
 def read_naslib_zc(
     path_or_dict: str | Path | Mapping,
     space: str | SearchSpace | None = None,
@@ -251,6 +361,10 @@ def read_naslib_zc(
 
     The file maps ``{naslib_space: {dataset: {arch_key: {proxy: value, ..., "val_accuracy":
     ...}}}}``, e.g. ``{"nasbench201": {"cifar10": {"(4, 3, 3, 3, 2, 3)": {"synflow": ...}}}}``.
+    NASLib writes its TransNAS-Bench-101 files (``zc_transbench101_micro.json``,
+    ``zc_transbench101_macro.json``) without the space level, ``{task: {arch_key: {...}}}``;
+    they are read when ``space=`` names the space, or the file keeps NASLib's name
+    ``zc_<naslib_space>.json``.
 
     Parameters
     ----------
@@ -259,7 +373,9 @@ def read_naslib_zc(
     space : str or SearchSpace, optional
         Which top-level entry to read (by NASLib key, e.g. ``"nasbench201"``, or nasperf
         name, e.g. ``"nb201"``) and the space that parses its keys. Needed only when the
-        file holds several spaces or a space nasperf does not map by itself.
+        file holds several spaces or a space nasperf does not map by itself, or has no space
+        level (then the top-level keys must be datasets of the space's benchmark). A file
+        whose single space is one of NASLib's is not parsed with another of NASLib's spaces.
     dataset : str, optional
         Read only this dataset (case-insensitive); default all.
     duplicates : {"error", "first", "last"}
@@ -267,8 +383,10 @@ def read_naslib_zc(
         spellings of one architecture such as ``"(1, 2)"`` and ``"(1,2)"``): an error
         naming both keys (default), or keep the first / last of them.
     nan : {"error", "keep"}
-        A score that is NaN, inf or null: an error naming the key and field (default), or
-        read it as NaN.
+        A score that is NaN, inf, null, NASLib's failure value ``-1e8`` (the proxy failed on
+        the architecture), or a field that other records have and this one lacks: an error
+        naming the key and field (default), or read it as NaN (columns are kept even where
+        every value is NaN; ``attrs["naslib_failed"]`` counts the ``-1e8`` per column).
 
     Returns
     -------
@@ -277,7 +395,7 @@ def read_naslib_zc(
         (index name ``arch``; repeated across datasets); columns ``dataset``, ``naslib_key``
         (the key as written in the file) and one per field (proxies, ``val_accuracy``).
         Proxies stored as ``{"score", "time"}`` give ``<proxy>`` and ``<proxy>_time``.
-        ``attrs["space"]`` is the nasperf space name.
+        ``attrs["space"]`` is the nasperf space name, ``attrs["naslib_space"]`` NASLib's.
 
     Raises
     ------
@@ -286,10 +404,12 @@ def read_naslib_zc(
     InvalidArchitectureError
         A key does not parse; its field names the file, space, dataset and key.
     ValueError
-        The layout is not the one above, the space / dataset is unknown, a value is not a
-        number (or not finite, with ``nan="error"``), an architecture appears twice (with
-        ``duplicates="error"``), the file is empty, not UTF-8 or not JSON; the message
-        names the file and the key.
+        The file's single space is one of NASLib's and ``space=`` another of them; the
+        layout is not the one above, the space / dataset is unknown, a dataset holds no
+        architectures, a value is not a number (or not finite, NASLib's failure value or
+        missing, with ``nan="error"``), a field is named ``dataset`` or ``naslib_key``, an
+        architecture appears twice (with ``duplicates="error"``), the file is empty, not
+        UTF-8 or not JSON; the message names the file and the key.
     """
     _check_policy("duplicates", duplicates, DUPLICATES)
     _check_policy("nan", nan, NAN_POLICIES)
@@ -298,13 +418,27 @@ def read_naslib_zc(
         raise ValueError(f"{source}: NASLib zero-cost data is empty")
     top_keys = list(data)
 
+    # ``top`` is the space-level key read; None for a file without the space level, whose
+    # top-level keys are the datasets (NASLib's TransNAS-Bench-101 files).
+    top: str | None
     space_obj: SearchSpace | None = None
     if space is None:
-        if len(top_keys) != 1:
+        if not any(_space_names(k) for k in top_keys) and (spaces := _dataset_spaces(top_keys)):
+            named = _space_from_file_name(source)
+            if named is None or named not in spaces:
+                raise ValueError(
+                    f"{source}: the top level holds datasets {top_keys}, not search spaces "
+                    "(NASLib's layout for TransNAS-Bench-101); choose the space with "
+                    f"space=... (one of {spaces})"
+                )
+            space_obj = get_space(named)
+            top = None
+        elif len(top_keys) != 1:
             raise ValueError(
                 f"{source}: holds several search spaces {top_keys}; choose one with space=..."
             )
-        top = top_keys[0]
+        else:
+            top = top_keys[0]
     else:
         space_obj = _as_space(space)
         wanted = {space_obj.name.lower()}
@@ -315,22 +449,37 @@ def read_naslib_zc(
         ]
         if len(matches) == 1:
             top = matches[0]
+        elif not matches and space_obj.name in _dataset_spaces(top_keys):
+            top = None
         elif len(top_keys) == 1:
+            _check_declared_space(top_keys[0], space_obj, space, source)
             top = top_keys[0]  # the file's single space, parsed with the space given
         else:
-            raise ValueError(f"{source}: no search space matching {space!r}; it holds {top_keys}")
+            others = [] if matches else _dataset_spaces(top_keys)
+            hint = f" (they are datasets of {others})" if others else ""
+            raise ValueError(
+                f"{source}: no search space matching {space!r}; it holds {top_keys}{hint}"
+            )
     if space_obj is None:
+        assert top is not None
         space_obj = _space_for_naslib_key(top)
 
-    per_dataset = data[top]
+    per_dataset = data if top is None else data[top]
+    level = "the file" if top is None else repr(top)
     if not isinstance(per_dataset, Mapping) or not all(
         isinstance(v, Mapping) for v in per_dataset.values()
     ):
+        layout = (
+            "{dataset: {arch_key: {field: value}}}"
+            if top is None
+            else f"{{{top!r}: {{dataset: {{arch_key: {{field: value}}}}}}}}"
+        )
         raise ValueError(
-            f"{source}: expected {{{top!r}: {{dataset: {{arch_key: {{field: value}}}}}}}}; "
-            f"{top!r} does not map dataset names to objects"
+            f"{source}: expected {layout}; {level} does not map dataset names to objects"
         )
     names = list(per_dataset)
+    if not names:
+        raise ValueError(f"{source}: {level} holds no datasets")
     if dataset is not None:
         if not isinstance(dataset, str):
             raise TypeError(f"dataset must be a string, got {short_repr(dataset)}")
@@ -339,12 +488,17 @@ def read_naslib_zc(
             raise ValueError(f"{source}: dataset {dataset!r} not in the file; available: {names}")
         names = chosen
 
+    prefix = "" if top is None else f"{top}/"
     index: list[str] = []
     rows: list[dict[str, Any]] = []
     wheres: list[str] = []
+    failed: dict[str, int] = {}
+    origin: dict[str, str] = {}
     for ds in names:
+        if not per_dataset[ds]:
+            raise ValueError(f"{source}: {prefix}{ds} holds no architectures")
         for key, values in per_dataset[ds].items():
-            where = f"{source}: {top}/{ds}/{short_repr(key)}"
+            where = f"{source}: {prefix}{ds}/{short_repr(key)}"
             if not isinstance(values, Mapping):
                 raise ValueError(
                     f"{where}: expected an object of proxy values, got {short_repr(values)}"
@@ -364,16 +518,34 @@ def read_naslib_zc(
                 ) from err
             index.append(space_obj.to_string(arch))
             wheres.append(where)
-            rows.append(
-                {"dataset": ds, "naslib_key": str(key), **_flatten_scores(values, where, nan)}
-            )
+            scores = _flatten_scores(values, where, nan, failed, origin)
+            rows.append({"dataset": ds, "naslib_key": str(key), **scores})
+
+    # A field some records lack would be a silent NaN in the frame: the nan policy decides.
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    if nan == "error":
+        first = {c: next(i for i, r in enumerate(rows) if c in r) for c in columns}
+        for i, row in enumerate(rows):
+            missing = [c for c in columns if c not in row]
+            if missing:
+                c = missing[0]
+                raise ValueError(
+                    f"{wheres[i]}: no field {origin.get(c, c)!r} (as {wheres[first[c]]} has; "
+                    f"missing here: {[origin.get(m, m) for m in missing]}); pass nan='keep' "
+                    "to read missing fields as NaN"
+                )
 
     keep = _resolve_duplicates(index, wheres, duplicates, [r["dataset"] for r in rows])
     if len(keep) < len(index):
         index = [index[i] for i in keep]
         rows = [rows[i] for i in keep]
-    df = pd.DataFrame(rows, index=pd.Index(index, name="arch"))
-    df.attrs = {"space": space_obj.name, "naslib_space": top}
+    df = pd.DataFrame(rows, index=pd.Index(index, name="arch"), columns=columns)
+    df.attrs = {
+        "space": space_obj.name,
+        "naslib_space": _naslib_name(space_obj.name) if top is None else top,
+    }
+    if failed:
+        df.attrs["naslib_failed"] = failed
     return df
 
 
@@ -391,15 +563,16 @@ def read_architecture_csv(
     Parameters
     ----------
     path : path
-        CSV file (UTF-8) with a header line. Quote fields that contain commas (NASLib keys).
+        CSV file (UTF-8, with or without a byte-order mark) with a header line and at least
+        one data row. Quote fields that contain commas (NASLib keys).
     space : str or SearchSpace
         The space whose ``coerce`` parses the architecture column (its native text or a
         NASLib key).
     arch_column : str
         Column holding the architectures.
     targets : str or sequence of str, optional
-        Target columns to keep; default every other column. They must be numeric, finite
-        and complete.
+        Target columns to keep, each named once; default every other column. They must be
+        numeric, finite and complete.
     duplicates : {"error", "first", "last"}
         An architecture on two lines (under one spelling or two): an error naming both lines
         (default), or keep the first / last of them.
@@ -421,9 +594,10 @@ def read_architecture_csv(
     InvalidArchitectureError
         An architecture does not parse; the field names the file line.
     ValueError
-        The file is empty, not UTF-8 or not CSV; a column is missing; a target cell is
-        empty, not a number, NaN or inf (empty or NaN allowed in ``optional`` columns); an
-        architecture appears twice (the message names the file, line and column).
+        The file is empty, not UTF-8 or not CSV, or has no data rows; a column is missing;
+        ``targets`` names a column twice; a target cell is empty, not a number, NaN or inf
+        (empty or NaN allowed in ``optional`` columns); an architecture appears twice (the
+        message names the file, line and column).
     """
     _check_policy("duplicates", duplicates, DUPLICATES)
     space_obj = _as_space(space)
@@ -454,10 +628,17 @@ def read_architecture_csv(
         raise ValueError(f"{path.name} line 1: a column name appears twice in {header}")
     if arch_column not in header:
         raise ValueError(f"{path}: no architecture column {arch_column!r}; columns: {header}")
+    if not rows:
+        raise ValueError(f"{path}: no data rows after the header line (columns: {header})")
     if targets is None:
         targets = [c for c in header if c != arch_column]
     elif isinstance(targets, str):
         targets = [targets]
+    else:
+        targets = list(targets)
+        twice = sorted({c for c in targets if targets.count(c) > 1})
+        if twice:
+            raise ValueError(f"targets name the columns {twice} more than once: {targets}")
     missing = [c for c in targets if c not in header]
     if missing:
         raise ValueError(f"{path}: target columns {missing} not found; columns: {header}")

@@ -99,7 +99,9 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
     path = Path(data["path"])
     fmt = data["format"]
     if fmt == "naslib_zc":
-        table = read_naslib_zc(path, space=data["space"], dataset=data["dataset"])
+        # NASLib's failure value -1e8 and null scores become NaN: a NaN proxy ranks last,
+        # a NaN target is refused with the other bad cells when the study checks them
+        table = read_naslib_zc(path, space=data["space"], dataset=data["dataset"], nan="keep")
         if not table.index.is_unique:
             raise TrialError(
                 f"{path}: the file holds several datasets {sorted(set(table['dataset']))}; "
@@ -276,7 +278,7 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
         if suffix == ".json":
             from nasperf.datasets import read_naslib_zc
 
-            zc = read_naslib_zc(path, space=space, dataset=dataset)
+            zc = read_naslib_zc(path, space=space, dataset=dataset, nan="keep")  # -1e8: NaN
         else:
             # Architecture texts stay text (a key such as "02012100" is not a number).
             raw = (

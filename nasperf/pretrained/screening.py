@@ -51,6 +51,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nasperf.errors import WrongSpaceError
+
 from .checkpoint import Checkpoint
 
 if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
@@ -574,10 +576,6 @@ def screen(
         ranker.close()
     result.seconds = time.perf_counter() - start
     return result
-
-
-class WrongSpaceError(ValueError):
-    """The architectures given to a checkpoint belong to another search space."""
 
 
 def _check_space(checkpoint: Checkpoint, items: list[Any], source: Any, sample: int = 20) -> None:

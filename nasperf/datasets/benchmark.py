@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import numpy as np
 import pandas as pd
 
 from nasperf.errors import DataIntegrityError
@@ -196,7 +197,7 @@ class Benchmark(ABC):
             ):
                 return fid
             if (
-                isinstance(fidelity, int)
+                isinstance(fidelity, int | np.integer)
                 and not isinstance(fidelity, bool)
                 and fid.epochs is not None
                 and fidelity == fid.epochs

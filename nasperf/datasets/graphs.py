@@ -43,7 +43,8 @@ def read_graph_npz(path: str | Path) -> dict[str, np.ndarray]:
     """The arrays of a graph ``.npz`` (``x``, ``y``, ``edge_index``, the three masks), checked.
 
     Raises ``FileNotFoundError`` for a missing file and ``DataIntegrityError`` naming the file
-    and the array for anything that does not match the schema.
+    and the array for anything that does not match the schema (features must be finite in
+    float32, the precision :func:`load_graph` gives them).
     """
     path = Path(path)
     if not path.is_file():
@@ -68,6 +69,16 @@ def read_graph_npz(path: str | Path) -> dict[str, np.ndarray]:
         raise bad("x", f"has {n} nodes x {x.shape[1]} features, beyond the limits")
     if not np.isfinite(x).all():
         raise bad("x", "holds NaN or infinite values")
+    # load_graph hands features on as float32: a finite float64 beyond its range would
+    # become inf there (min / max, not abs: no copy of a large matrix)
+    limit = float(np.finfo(np.float32).max)
+    if x.size and (float(x.max()) > limit or float(x.min()) < -limit):
+        worst = max(abs(float(x.max())), abs(float(x.min())))
+        raise bad(
+            "x",
+            f"holds values beyond float32's range (largest magnitude {worst:.3g} > "
+            f"{limit:.3g}); features are used as float32",
+        )
     if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or (y < 0).any():
         raise bad("y", f"must hold {n} non-negative integer labels, got {y.dtype} {y.shape}")
     if edges.ndim != 2 or edges.shape[0] != 2 or not np.issubdtype(edges.dtype, np.integer):

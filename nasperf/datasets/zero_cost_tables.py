@@ -77,6 +77,22 @@ def _stems() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+def _resolve(space, dataset) -> tuple[str, str]:
+    """``(space, dataset)`` as the packaged tables name them (lower case): a space object
+    gives its name, a space alias its space (``nasbench201`` -> ``nb201``, ``darts`` ->
+    ``nb301``), blanks around either name and case do not count. Unknown names are passed
+    on as they are, for :func:`load_zero_cost` to refuse with the list of tables."""
+    from nasperf.spaces import SPACES
+
+    space_name = getattr(space, "name", space)
+    if not isinstance(space_name, str) or not isinstance(dataset, str):
+        raise LookupError(f"space and dataset must be names, got {space!r}, {dataset!r}")
+    name = space_name.strip()
+    if name in SPACES:
+        name = SPACES.get(name).name
+    return name.lower(), dataset.strip().lower()
+
+
 def available_zero_cost() -> list[tuple[str, str]]:
     """``(space, dataset)`` pairs with a packaged zero-cost table."""
     return sorted(_split_stem(stem) for stem in _stems())
@@ -84,6 +100,9 @@ def available_zero_cost() -> list[tuple[str, str]]:
 
 def load_zero_cost(space: str = "nb201", dataset: str = "cifar10") -> pd.DataFrame:
     """The packaged zero-cost table of ``space`` on ``dataset``.
+
+    ``space`` is a space name, alias (``"nasbench201"``, ``"darts"``) or object; both names
+    are case-insensitive and stripped.
 
     Returns
     -------
@@ -97,10 +116,7 @@ def load_zero_cost(space: str = "nb201", dataset: str = "cifar10") -> pd.DataFra
     LookupError
         No table is packaged for ``(space, dataset)``; the message lists those that are.
     """
-    space_name = getattr(space, "name", space)
-    if not isinstance(space_name, str) or not isinstance(dataset, str):
-        raise LookupError(f"space and dataset must be names, got {space!r}, {dataset!r}")
-    return _load(space_name.lower(), dataset.lower()).copy()
+    return _load(*_resolve(space, dataset)).copy()
 
 
 @lru_cache(maxsize=8)
@@ -148,8 +164,8 @@ def zero_cost_settings(space: str = "nb201", dataset: str = "cifar10") -> dict:
 
     For a table in parts: the first part's settings with ``proxies`` and
     ``seconds_per_arch`` covering every part, and ``parts``, each part's own settings
-    (``file`` names it)."""
-    key = _key(space, dataset)
+    (``file`` names it). Names are resolved as in :func:`load_zero_cost`."""
+    key = _key(*_resolve(space, dataset))
     settings = json.loads(data_path(key + ".json").read_text())
     parts = _stems().get(key[len(FOLDER) + 1 :], [])
     if not parts:
@@ -194,7 +210,8 @@ def zero_cost_for(space, dataset: str, archs) -> pd.DataFrame | None:
 def zero_cost_files(space: str, dataset: str, proxies) -> list[str]:
     """The packaged files (manifest names) of the (``space``, ``dataset``) table that hold
     ``proxies``: the table's first file always, then the parts with any of them (what a
-    checkpoint trained on those proxies pins)."""
+    checkpoint trained on those proxies pins). Names are resolved as in :func:`load_zero_cost`."""
+    space, dataset = _resolve(space, dataset)
     key = _key(space, dataset)
     settings = zero_cost_settings(space, dataset)
     files = [f"{key}.parquet"]

@@ -179,6 +179,10 @@ def test_registry_listing():
     assert benchmark_datasets("nb201") == list(DATASETS)
     bench = get_benchmark("NAS-Bench-201")
     assert bench.resolve_fidelity(None).column == "val_acc_200ep"
+    # epochs as a numpy integer (e.g. read from an array) name the fidelity as an int does
+    assert bench.resolve_fidelity(np.int64(12)) is bench.resolve_fidelity(12)
+    with pytest.raises(ValueError, match="unknown fidelity True"):
+        bench.resolve_fidelity(True)
 
 
 def test_unknown_names_list_the_options():

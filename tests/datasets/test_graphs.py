@@ -60,6 +60,22 @@ def test_graph_files_are_checked_against_the_schema(tmp_path, change, message):
         read_graph_npz(path)
 
 
+def test_features_beyond_float32_are_refused(tmp_path):
+    """Finite float64 features that float32 cannot hold would turn inf in load_graph."""
+    x = np.zeros((2708, 4))
+    x[5, 2] = -1e300
+    path = _write(tmp_path / "big.npz", x=x)
+    with pytest.raises(DataIntegrityError) as ei:
+        load_graph("mine", source=path)
+    assert str(ei.value) == (
+        f"{path}: array 'x' holds values beyond float32's range (largest magnitude 1e+300 > "
+        "3.4e+38); features are used as float32"
+    )
+    x[5, 2] = 3e38  # within float32: read, and finite after the cast
+    data = load_graph("mine", source=_write(tmp_path / "ok.npz", x=x))
+    assert bool(data.x.isfinite().all()) and float(data.x[5, 2]) == pytest.approx(3e38, rel=1e-7)
+
+
 def test_user_graph_and_missing_file(tmp_path):
     path = _write(tmp_path / "mine.npz")
     assert tuple(load_graph("mine", source=path).x.shape) == (2708, 1433)

@@ -70,9 +70,14 @@ class CurveSource(ABC):
         Canonical metrics the source records (see :mod:`nasperf.datasets.curves`).
     target : str
         The metric whose final value is the target (``val_accuracy``).
+    continues : bool
+        Whether the curve's epochs are points of one training run (True: reaching a later
+        epoch continues the run, so it costs only the extra epochs), or separate, shorter
+        runs of their own (False: NAS-Bench-201's 12-epoch results).
     """
 
     name: str = ""
+    continues: bool = True
     space: str | None = None
     epochs: tuple[int, ...] = ()
     metrics: tuple[str, ...] = ()
@@ -277,6 +282,7 @@ class NB201Curves(CurveSource):
 
     name = "nb201"
     space = "nb201"
+    continues = False  # the 12-epoch results come from a 12-epoch schedule of their own
     epochs = (12, 200)
     metrics = ("val_accuracy", "test_accuracy")
     final_metrics = ("val_accuracy",)

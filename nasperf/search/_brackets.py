@@ -64,6 +64,15 @@ def fidelity_rungs(
     ep = [epochs.get(f) for f in span]
     if any(e is None or e <= 0 for e in ep):
         return tuple(span)
+    for i in range(len(span) - 1):
+        (f0, e0), (f1, e1) = (span[i], ep[i]), (span[i + 1], ep[i + 1])
+        if e0 >= e1:
+            # an objective's epochs must grow with its fidelities (TableObjective checks
+            # them): else the ladder below would have no rung at all
+            raise ValueError(
+                f"epochs must increase with the fidelities (cheapest first); epochs[{f0!r}] = "
+                f"{e0} is not below epochs[{f1!r}] = {e1}"
+            )
     logs = np.log(np.asarray(ep, dtype=np.float64))
     s_max = int(np.floor((logs[-1] - logs[0]) / np.log(eta) + 1e-9))
     chosen: list[str] = []
@@ -124,14 +133,63 @@ class BracketOptimizer(Optimizer):
     min_fidelity: str | None
     max_fidelity: str | None
 
+    #: What the optimizer does when it has a single rung (the report's note says so).
+    single_rung_behaviour: str = "random search"
+
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
         self.rungs_ = fidelity_rungs(
             context.fidelities, context.epochs, self.eta, self.min_fidelity, self.max_fidelity
         )
+        self._check_rungs(context)
         self.bracket_: Bracket | None = None
         self.n_brackets_ = 0
         self.observations_: dict[str, list[tuple[Any, float]]] = {f: [] for f in self.rungs_}
+
+    def _check_rungs(self, context) -> None:
+        """Say (``notes_``) when the rungs are not what the parameters suggest: a single
+        rung (one fidelity, or ``eta`` wider than the fidelities' span: the brackets are
+        then plain :attr:`single_rung_behaviour`), or a bottom rung above ``min_fidelity``
+        (the ladder snapped it). A ``min_fidelity`` below the only rung cannot be honoured
+        at all: a ``ValueError`` naming ``eta`` and the fidelities."""
+        top, bottom = self.rungs_[-1], self.rungs_[0]
+        epochs = context.epochs
+        mf = self.min_fidelity
+
+        def ep(f: str) -> str:
+            return f" ({epochs[f]} epochs)" if epochs.get(f) else ""
+
+        if len(self.rungs_) == 1:
+            fids = list(context.fidelities)
+            if mf is not None and mf != top:
+                # only a ladder (epochs known) drops a requested fidelity
+                ratio = (epochs.get(top) or 0) / (epochs.get(mf) or 1)
+                raise ValueError(
+                    f"{self.name}: min_fidelity={mf!r} cannot be honoured with eta={self.eta!r}: "
+                    f"{mf!r}{ep(mf)} and {top!r}{ep(top)} are less than eta apart, so the only "
+                    f"rung would be {top!r} (fidelities: {', '.join(fids)}); use an eta of at "
+                    f"most {ratio:.3g}, or no min_fidelity"
+                )
+            lo = fids.index(mf) if mf is not None else 0
+            hi = fids.index(self.max_fidelity) if self.max_fidelity is not None else len(fids) - 1
+            if len(fids) == 1:
+                why = f"the objective has one fidelity ({top!r})"
+            elif lo == hi:
+                why = f"min_fidelity / max_fidelity leave one fidelity ({top!r})"
+            else:
+                why = (
+                    f"with eta={self.eta!r} the fidelities {', '.join(context.fidelities)} "
+                    f"give one rung ({top!r})"
+                )
+            self.notes_.append(
+                f"{self.name}: {why}, so it reduces to {self.single_rung_behaviour} at {top!r}"
+            )
+        elif mf is not None and mf != bottom:
+            self.notes_.append(
+                f"{self.name}: min_fidelity={mf!r}{ep(mf)} is not on the ladder of eta="
+                f"{self.eta!r}; the cheapest rung is {bottom!r}{ep(bottom)} (rungs: "
+                f"{', '.join(self.rungs_)})"
+            )
 
     # ------------------------------------------------------------------ for subclasses
     def _plan(self, index: int) -> tuple[int, int]:

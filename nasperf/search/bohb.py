@@ -86,6 +86,10 @@ class BOHB(Hyperband):
         "min_bandwidth": [Interval(Real, 0, None, closed="neither")],
     }
 
+    single_rung_behaviour = (
+        "sampling from its density-ratio model (random until the rung holds enough results)"
+    )
+
     def __init__(
         self,
         *,

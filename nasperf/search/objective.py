@@ -85,6 +85,105 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
     )
 
 
+def _checked_epochs(epochs: Any, fidelities: tuple[str, ...], name: str) -> dict[str, int]:
+    """``epochs`` (fidelity -> training epochs) checked against ``fidelities``: None or empty
+    (no epochs known), else a mapping whose keys are exactly the fidelities and whose values
+    are positive ints increasing with the fidelities (cheapest first). Anything else is one
+    ``ValueError`` naming ``epochs``, the fidelities and the offending entry: a misspelt key
+    or a zero would otherwise silently charge every cheap query the full run's cost, a
+    negative count a negative cost, and epochs that do not increase leave successive
+    halving without rungs."""
+    from numbers import Integral
+
+    from nasperf.errors import short_repr
+
+    if epochs is None:
+        return {}
+    fids = ", ".join(map(repr, fidelities))
+    if not isinstance(epochs, Mapping):
+        raise ValueError(
+            f"{name}: epochs must map each fidelity ({fids}) to its training epochs, got "
+            f"{short_repr(epochs)}"
+        )
+    if not epochs:
+        return {}
+    unknown = [k for k in epochs if k not in fidelities]
+    missing = [f for f in fidelities if f not in epochs]
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"unknown key(s) {short_repr(unknown)}")
+        if missing:
+            parts.append(f"missing {short_repr(missing)}")
+        raise ValueError(
+            f"{name}: epochs must have exactly the fidelities ({fids}) as keys; "
+            f"{' and '.join(parts)}"
+        )
+    out: dict[str, int] = {}
+    for f in fidelities:
+        e = epochs[f]
+        if isinstance(e, bool) or not isinstance(e, Integral) or e <= 0:
+            raise ValueError(
+                f"{name}: epochs[{f!r}] must be a positive int of training epochs, got "
+                f"{short_repr(e)}"
+            )
+        out[f] = int(e)
+    for lo, hi in zip(fidelities, fidelities[1:], strict=False):
+        if out[lo] >= out[hi]:
+            raise ValueError(
+                f"{name}: epochs must increase with the fidelities (cheapest first: {fids}); "
+                f"epochs[{lo!r}] = {out[lo]} is not below epochs[{hi!r}] = {out[hi]}"
+            )
+    return out
+
+
+def _fidelity_columns(
+    pairs: Sequence[tuple[int, str]] | Mapping[int, str], target: str
+) -> tuple[dict[str, str], dict[str, int]]:
+    """``(columns, epochs)`` of :meth:`TableObjective.from_file`'s ``fidelity_columns``:
+    fidelities named ``"<epochs>ep"``, cheapest first; a ``ValueError`` naming
+    ``fidelity_columns`` unless the epochs are positive ints increasing and the last column
+    is ``target``."""
+    from numbers import Integral
+
+    from nasperf.errors import short_repr
+
+    items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
+    if not items:
+        raise ValueError("fidelity_columns: give at least one (epochs, column) pair")
+    columns: dict[str, str] = {}
+    epochs: dict[str, int] = {}
+    last = 0
+    for item in items:
+        if not (isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2):
+            raise ValueError(
+                f"fidelity_columns: each entry is (epochs, column), got {short_repr(item)}"
+            )
+        e, column = item
+        if isinstance(e, bool) or not isinstance(e, Integral) or e <= 0:
+            raise ValueError(
+                f"fidelity_columns: epochs must be a positive int, got {short_repr(e)} "
+                f"(for {short_repr(column)})"
+            )
+        if not isinstance(column, str) or not column:
+            raise ValueError(
+                f"fidelity_columns: {e} epochs: a column name, got {short_repr(column)}"
+            )
+        if e <= last:
+            raise ValueError(
+                f"fidelity_columns: epochs must increase, cheapest first; {e} follows {last}"
+            )
+        last = int(e)
+        columns[f"{e}ep"] = column
+        epochs[f"{e}ep"] = int(e)
+    if column != target:
+        raise ValueError(
+            f"fidelity_columns: the last (full-training) fidelity's column must be the target "
+            f"{target!r}, got {column!r}"
+        )
+    return columns, epochs
+
+
 class Objective(ABC):
     """A simulated training run (see the module docstring).
 
@@ -186,8 +285,11 @@ class TableObjective(Objective):
         cheaper fidelity ``epochs / full epochs`` of it, and the search reports time in
         queries.
     epochs : mapping fidelity -> int, optional
-        Epochs per fidelity; a cheaper fidelity is charged ``epochs / full epochs`` of the
-        cost column.
+        Training epochs of every fidelity (keys exactly the fidelities, positive ints
+        increasing with them; anything else is a ``ValueError`` naming ``epochs``); a
+        cheaper fidelity is charged ``epochs / full epochs`` of the cost column. None
+        (default): every fidelity is charged the full cost, and multi-fidelity searches take
+        every fidelity as a rung.
     name : str
     continues : bool
         The fidelities are epochs of one training run (a query resuming from a cheaper
@@ -280,7 +382,7 @@ class TableObjective(Objective):
         self._columns = dict(columns)
         full_column = self._columns[self.fidelities[-1]]
         self.value_name = full_column if self.maximize else f"-{full_column}"
-        self._epochs = dict(epochs or {})
+        self._epochs = _checked_epochs(epochs, self.fidelities, name)
         self._values = {f: sign * _numbers(table, c, name) for f, c in columns.items()}
         self._cost = None if cost_column is None else _numbers(table, cost_column, name, cost=True)
         self._index = pd.Index(self._canonical(table.index) if validate else table.index)
@@ -312,13 +414,24 @@ class TableObjective(Objective):
         arch_column: str = "arch",
         name: str | None = None,
         maximize: bool | None = None,
+        fidelity_columns: Sequence[tuple[int, str]] | Mapping[int, str] | None = None,
     ) -> TableObjective:
         """The objective of a CSV (``.csv``, ``.csv.gz``) or parquet file: one row per
         architecture, its text in ``arch_column``, its value in ``target`` (higher is
         better, or a loss with ``maximize=False``), optionally its training seconds in
-        ``cost``."""
+        ``cost``.
+
+        ``fidelity_columns`` gives multi-fidelity searches the table's cheaper fidelities:
+        ``(epochs, column)`` pairs (or a mapping epochs -> column) of every fidelity,
+        cheapest first, the last being ``target`` (the full run); the fidelities are named
+        ``"<epochs>ep"`` and a cheaper one is charged ``epochs / full epochs`` of ``cost``.
+        """
         from pathlib import Path
 
+        columns: str | dict[str, str] = target
+        epochs = None
+        if fidelity_columns is not None:
+            columns, epochs = _fidelity_columns(fidelity_columns, target)
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no such table file: {path}")
@@ -336,7 +449,13 @@ class TableObjective(Objective):
             )
         table = table.set_index(arch_column)
         return cls(
-            table, space, target, cost_column=cost, name=name or path.name, maximize=maximize
+            table,
+            space,
+            columns,
+            cost_column=cost,
+            epochs=epochs,
+            name=name or path.name,
+            maximize=maximize,
         )
 
     @classmethod
@@ -355,7 +474,7 @@ class TableObjective(Objective):
             bench.space,
             {f.name: f.column for f in fids},
             cost_column="train_time_s" if "train_time_s" in table.columns else None,
-            epochs={f.name: f.epochs for f in fids if f.epochs},
+            epochs={f.name: f.epochs for f in fids} if all(f.epochs for f in fids) else None,
             name=f"{bench.name}/{bench.resolve_dataset(dataset)}",
             validate=False,
             maximize=True,  # packaged benchmarks store higher-is-better values
@@ -458,11 +577,21 @@ class CurveObjective(Objective):
     """A learning-curve source (e.g. NAS-Bench-301's surrogate) as an objective.
 
     Fidelities are epoch counts (``"1ep"`` .. ``"98ep"``); values are validation accuracy at
-    that epoch, costs the source's runtime to reach it. They are points of one training run
-    (``continues``): a query resuming from a lower epoch is charged the difference.
-    """
+    that epoch, costs the source's runtime to reach it.
 
-    continues = True
+    Attributes
+    ----------
+    continues : bool
+        Whether the epochs are points of one training run, so that a query for an
+        architecture already trained to a lower epoch is charged the difference: the
+        source's ``continues`` (False for ``nb201``: its 12-epoch results come from a
+        shorter schedule of their own, so a 200-epoch query costs the full run).
+    optimum, candidates, table_values
+        Where the source knows every architecture (a ``table`` indexed by architecture
+        text, as NAS-Bench-201's does): the optimum, so that regret is known. A surrogate
+        over an unbounded space (NAS-Bench-301) knows no optimum: ``optimum()`` is None and
+        the history's regret NaN (compare best values instead).
+    """
 
     def __init__(self, source: str = "nb301", **options: Any) -> None:
         from nasperf.datasets import get_curve_source
@@ -474,6 +603,8 @@ class CurveObjective(Objective):
         self.space = get_space(self.source.space)
         self.name = f"{source} (learning curves)"
         self.fidelities = tuple(f"{e}ep" for e in self.source.epochs)
+        self.continues = bool(self.source.continues)
+        self._full_values: pd.Series | None = None
 
     def epochs(self, fidelity=None) -> int:
         return int(self.resolve(fidelity)[:-2])
@@ -484,6 +615,37 @@ class CurveObjective(Objective):
         values = curves.get(self.source.target)[:, -1]
         cost = np.full(len(archs), np.nan) if curves.cost is None else curves.cost
         return values, cost
+
+    def _known(self) -> list[str] | None:
+        """Every architecture text the source knows (its table's index), else None."""
+        table = getattr(self.source, "table", None)
+        if not isinstance(table, pd.DataFrame):
+            return None
+        return [str(k) for k in table.index]
+
+    def candidates(self) -> list | None:
+        return self._known()
+
+    def table_values(self, fidelity: str | None = None) -> pd.Series | None:
+        fid = self.resolve(fidelity)
+        if fid == self.full and self._full_values is not None:
+            return self._full_values
+        known = self._known()
+        if known is None:
+            return None
+        values = pd.Series(self.evaluate(known, fid)[0], index=known)
+        if fid == self.full:
+            self._full_values = values
+        return values
+
+    def optimum(self) -> tuple[tuple[str, ...], float] | None:
+        values = self.table_values()
+        if values is None:
+            return None
+        v = values.to_numpy(np.float64)
+        best = float(np.nanmax(v))
+        tied = np.flatnonzero(v >= best - TIE_TOLERANCE)
+        return tuple(str(values.index[i]) for i in tied), best
 
 
 def get_objective(benchmark: str = "nb201", dataset: str = "cifar10", **options: Any) -> Objective:

@@ -232,3 +232,250 @@ def test_bohb_on_nb301_curves_fits_its_model_on_the_cheapest_rung():
     first = h["arch"].tolist().index(bohb.model_samples_[0])
     assert first >= 66 and set(bohb.model_samples_) <= set(h["arch"])
     assert (h["fidelity"].iloc[121:] == "4ep").all()  # the second bracket's first rung
+
+
+# ------------------------------------------------------ epochs, charges and single rungs
+@pytest.fixture(scope="module")
+def user_nb201(nb201):
+    """The user's table of the probe: NB201 CIFAR-10 with columns acc12, acc200, train_s."""
+    return nb201[["val_acc_12ep", "val_acc_200ep", "train_time_s"]].rename(
+        columns={"val_acc_12ep": "acc12", "val_acc_200ep": "acc200", "train_time_s": "train_s"}
+    )
+
+
+COLS = {"12ep": "acc12", "200ep": "acc200"}
+
+
+@pytest.mark.parametrize(
+    ("epochs", "message"),
+    [
+        (
+            {"12ep": -12, "200ep": 200},
+            "table: epochs['12ep'] must be a positive int of training epochs, got -12",
+        ),
+        (
+            {"12ep": 0, "200ep": 200},
+            "table: epochs['12ep'] must be a positive int of training epochs, got 0",
+        ),
+        (
+            {"12": 12, "200": 200},
+            "table: epochs must have exactly the fidelities ('12ep', '200ep') as keys; "
+            "unknown key(s) ['12', '200'] and missing ['12ep', '200ep']",
+        ),
+        (
+            {"12ep": 12},
+            "table: epochs must have exactly the fidelities ('12ep', '200ep') as keys; "
+            "missing ['200ep']",
+        ),
+        (
+            {"12ep": 400, "200ep": 200},
+            "table: epochs must increase with the fidelities (cheapest first: '12ep', "
+            "'200ep'); epochs['12ep'] = 400 is not below epochs['200ep'] = 200",
+        ),
+        (
+            {"12ep": "12", "200ep": 200},
+            "table: epochs['12ep'] must be a positive int of training epochs, got '12'",
+        ),
+        (
+            {"12ep": 12.5, "200ep": 200},
+            "table: epochs['12ep'] must be a positive int of training epochs, got 12.5",
+        ),
+        (
+            {"12ep": True, "200ep": 200},
+            "table: epochs['12ep'] must be a positive int of training epochs, got True",
+        ),
+        (
+            [12, 200],
+            "table: epochs must map each fidelity ('12ep', '200ep') to its training epochs, "
+            "got [12, 200]",
+        ),
+    ],
+)
+def test_table_objective_refuses_bad_epochs_naming_them(user_nb201, epochs, message):
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s", epochs=epochs)
+
+
+def test_valid_epochs_charge_cheap_queries_their_share(user_nb201, nb201):
+    obj = search.TableObjective(
+        user_nb201,
+        "nb201",
+        COLS,
+        cost_column="train_s",
+        epochs={"12ep": 12, "200ep": np.int64(200)},
+    )
+    assert obj.epochs("12ep") == 12 and obj.epochs("200ep") == 200
+    h = run("sh", objective=obj, budget=30, seed=0)
+    low = h[h["fidelity"] == "12ep"]
+    np.testing.assert_allclose(low["train_cost_s"], nb201.loc[low["arch"], "train_time_s"] * 0.06)
+    assert (h["train_cost_s"] > 0).all()
+    # no epochs (None or {}): every fidelity is charged the full cost, as documented
+    for none in (None, {}):
+        o = search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s", epochs=none)
+        assert o.epochs("12ep") is None
+
+
+def test_fidelity_rungs_refuse_epochs_that_do_not_increase():
+    with pytest.raises(
+        ValueError,
+        match=r"epochs must increase with the fidelities \(cheapest first\); "
+        r"epochs\['12ep'\] = 400 is not below epochs\['200ep'\] = 200",
+    ):
+        fidelity_rungs(("12ep", "200ep"), {"12ep": 400, "200ep": 200}, 3)
+
+
+def test_nb201_curves_charge_the_full_run_on_promotion_and_know_the_optimum(nb201):
+    """NB201's 12-epoch results are a separate schedule: the 200-epoch run of a promoted cell
+    costs its full 2,927.8 s, not 2,752.2 s (the difference); the regret is known."""
+    obj = search.CurveObjective("nb201")
+    assert obj.continues is False and search.CurveObjective("nb301").continues is True
+    h = run("sh", objective=obj, budget=12, seed=0)
+    full = h[h["fidelity"] == "200ep"]
+    arch = "|nor_conv_1x1~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+    assert full["arch"].iloc[0] == arch
+    assert full["train_cost_s"].iloc[0] == pytest.approx(2927.830078125)
+    np.testing.assert_allclose(full["train_cost_s"], nb201.loc[full["arch"], "train_time_s"])
+    table = search.TableObjective.from_benchmark("nb201")
+    assert obj.optimum() == table.optimum()
+    assert h.attrs["optimum_value"] == pytest.approx(91.60669708251953)
+    np.testing.assert_allclose(
+        h["regret"].dropna(), h.attrs["optimum_value"] - h["best_value"].dropna()
+    )
+    assert h["regret"].notna().sum() == len(h) - h["best_value"].isna().sum() > 0
+    # NB301's surrogate knows no whole table: no optimum, regret NaN (documented)
+    assert search.CurveObjective("nb301").optimum() is None
+
+
+class _Scripted(search.Optimizer):
+    """Asks the queries it is given, in order (a test double)."""
+
+    name = "scripted"
+
+    def __init__(self, *, queries=()) -> None:
+        self.queries = queries
+
+    def setup(self, context, rng) -> None:
+        super().setup(context, rng)
+        self.next_ = 0
+
+    def ask(self):
+        q = self.queries[self.next_ % len(self.queries)]
+        self.next_ += 1
+        return [q]
+
+
+def test_a_continuing_objective_charges_only_epochs_beyond_those_paid():
+    """Training continues from the highest cheaper fidelity already paid for that
+    architecture, with or without ``resume_from``; the same (arch, fidelity) is never paid
+    twice (marked repeat)."""
+    obj = layer_objective()
+    obj.continues = True
+    space = LayerSpace()
+    a = space.parse("conv3x3-conv3x3-conv3x3-pool-skip-skip")
+    b = space.parse("skip-conv3x3-conv3x3-pool-skip-skip")
+    Q = search.Query
+    script = [
+        Q(a, "3ep"),
+        Q(a, "27ep"),  # fresh query, no resume_from: 27 - 3 epochs
+        Q(a, "9ep"),  # below 27ep, above 3ep: 9 - 3 epochs
+        Q(a, "27ep"),  # paid: a repeat, free
+        Q(b, "9ep", resume_from="3ep"),  # b never trained: the full 9 epochs
+        Q(b, "27ep"),
+    ]
+    h = run(_Scripted(queries=script), objective=obj, budget=5, seed=0)
+    np.testing.assert_allclose(
+        h["train_cost_s"], [100 * e / 27 for e in (3, 24, 6, 0, 9, 18)], rtol=1e-12
+    )
+    assert h["repeat"].tolist() == [False, False, False, True, False, False]
+    assert h["query"].tolist() == [1, 2, 3, 3, 4, 5]
+    # the same objective without continues charges every query its own run
+    obj.continues = False
+    h = run(_Scripted(queries=script), objective=obj, budget=5, seed=0)
+    np.testing.assert_allclose(
+        h["train_cost_s"], [100 * e / 27 for e in (3, 27, 9, 0, 9, 27)], rtol=1e-12
+    )
+
+
+def test_hyperband_on_a_continuing_objective_never_pays_epochs_twice():
+    obj = layer_objective()
+    obj.continues = True
+    h = run("hyperband", objective=obj, budget=3 * 22, seed=0)
+    paid: dict[str, int] = {}
+    expected = []
+    for arch, fid, rep in zip(h["arch"], h["fidelity"], h["repeat"], strict=True):
+        e = obj.epochs(fid)
+        before = max((x for x in (paid.get(arch, ()) or ()) if x < e), default=0)
+        expected.append(0.0 if rep else 100 * (e - before) / 27)
+        paid.setdefault(arch, set()).add(e)
+    np.testing.assert_allclose(h["train_cost_s"], expected, rtol=1e-12)
+    fresh = [i for i, r in h.iterrows() if r["fidelity"] == "27ep" and r["train_cost_s"] < 100]
+    assert fresh  # some 27-epoch queries continued an earlier, cheaper run
+
+
+def test_one_fidelity_makes_multi_fidelity_methods_say_they_are_random_search(user_nb201):
+    obj = search.TableObjective(user_nb201, "nb201", "acc200", cost_column="train_s")
+    rs = run("rs", objective=obj, budget=30, seed=0)
+    for name, label, does in (
+        ("sh", "successive_halving", "random search"),
+        ("hb", "hyperband", "random search"),
+        (
+            "bohb",
+            "bohb",
+            "sampling from its density-ratio model (random until the rung holds enough results)",
+        ),
+    ):
+        h = run(name, objective=obj, budget=30, seed=0)
+        assert h.attrs["notes"] == [
+            f"{label}: the objective has one fidelity ('acc200'), so it reduces to {does} at "
+            "'acc200'"
+        ]
+    assert run("sh", objective=obj, budget=30, seed=0)["arch"].tolist() == rs["arch"].tolist()
+
+
+def test_a_min_fidelity_eta_cannot_honour_is_an_error_and_a_single_rung_a_note(user_nb201):
+    obj = search.TableObjective(
+        user_nb201, "nb201", COLS, cost_column="train_s", epochs={"12ep": 12, "200ep": 200}
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^successive_halving: min_fidelity='12ep' cannot be honoured with eta=17: "
+        r"'12ep' \(12 epochs\) and '200ep' \(200 epochs\) are less than eta apart, so the "
+        r"only rung would be '200ep' \(fidelities: 12ep, 200ep\); use an eta of at most "
+        r"16.7, or no min_fidelity$",
+    ):
+        run("sh", objective=obj, budget=10, params={"eta": 17, "min_fidelity": "12ep"})
+    h = run("sh", objective=obj, budget=10, params={"eta": 17})
+    assert set(h["fidelity"]) == {"200ep"}
+    assert h.attrs["notes"] == [
+        "successive_halving: with eta=17 the fidelities 12ep, 200ep give one rung ('200ep'), "
+        "so it reduces to random search at '200ep'"
+    ]
+    assert run("sh", objective=obj, budget=10, params={"eta": 3}).attrs["notes"] == []
+
+
+def test_a_min_fidelity_off_the_ladder_is_said():
+    from nasperf.search import Context
+    from nasperf.spaces import get_space
+
+    ctx = Context(space=get_space("nb301"), fidelities=NB301_FIDS, epochs=NB301_EPOCHS)
+    opt = search.get("sh", min_fidelity="2ep")
+    opt.setup(ctx, np.random.default_rng(0))
+    assert opt.rungs_ == NB301_RUNGS[1:]
+    assert opt.notes_ == [
+        "successive_halving: min_fidelity='2ep' (2 epochs) is not on the ladder of eta=3; the "
+        "cheapest rung is '4ep' (4 epochs) (rungs: 4ep, 11ep, 33ep, 98ep)"
+    ]
+
+
+def test_a_max_fidelity_leaving_one_rung_is_said(user_nb201):
+    obj = search.TableObjective(
+        user_nb201, "nb201", COLS, cost_column="train_s", epochs={"12ep": 12, "200ep": 200}
+    )
+    h = run("hb", objective=obj, budget=4, params={"max_fidelity": "12ep"})
+    assert set(h["fidelity"]) == {"12ep"}
+    assert h.attrs["notes"] == [
+        "hyperband: min_fidelity / max_fidelity leave one fidelity ('12ep'), so it reduces to "
+        "random search at '12ep'"
+    ]

@@ -77,11 +77,13 @@ def available() -> list[str]:
 class Query:
     """One simulated training run: ``arch`` at ``fidelity`` (None: the full run).
 
-    ``resume_from`` names a cheaper fidelity this architecture was already trained to:
-    where the objective's fidelities are points of one training run
-    (``Objective.continues``, e.g. the NB301 surrogate's epochs), the query is charged only
-    the extra training; elsewhere (NB201's 12-epoch run is a separate schedule) it is
-    charged in full.
+    ``resume_from`` names a cheaper fidelity this architecture was already trained to (it
+    must be cheaper than ``fidelity``). What is charged is the run loop's to decide, from
+    what the search has paid for: where the objective's fidelities are points of one
+    training run (``Objective.continues``, e.g. the NB301 surrogate's epochs), a query is
+    charged only the training beyond the highest cheaper fidelity already paid for that
+    architecture, with or without ``resume_from``; elsewhere (NB201's 12-epoch run is a
+    separate schedule) it is charged in full.
     """
 
     arch: Any

@@ -113,7 +113,9 @@ def run(
         queries so far, this one included), the architecture, its fidelity and value,
         ``repeat`` (an architecture already paid for at this fidelity, or one building a
         network already paid for where the objective stores one result per network: stored
-        value, zero cost), its training cost, the optimizer's overhead before it,
+        value, zero cost), its training cost (where the objective continues one run,
+        ``Objective.continues``, only the training beyond the highest cheaper fidelity
+        already paid for that architecture), the optimizer's overhead before it,
         cumulative simulated and wall time, the best full-fidelity value so far, and the
         regret against the benchmark's optimum (NaN where unknown). ``attrs`` holds the optimizer, benchmark,
         seed, ``optimum_archs`` (every architecture tied at the best value) and
@@ -213,7 +215,7 @@ def run(
                 value, cost = paid[key], 0.0
                 in_a_row += 1
             else:
-                value, cost = _evaluate(objective, q, fid)
+                value, cost = _evaluate(objective, q, fid, _trained_below(objective, paid, key))
                 paid[key] = value
                 n_full += fid == objective.full
                 in_a_row = 0
@@ -312,17 +314,40 @@ def _optimum(objective: Objective) -> tuple[tuple[str, ...], float] | None:
     return ((archs,) if isinstance(archs, str) else tuple(archs)), float(value)
 
 
-def _evaluate(objective: Objective, q, fid: str) -> tuple[float, float]:
-    """Value and training cost of query ``q`` at fidelity ``fid``."""
-    value, cost = objective.evaluate([q.arch], fid)
+def _trained_below(
+    objective: Objective, paid: Mapping[tuple[str, str], float], key: tuple[str, str]
+) -> str | None:
+    """Where the objective's fidelities are points of one training run
+    (``Objective.continues``): the highest fidelity below ``key``'s that its architecture
+    (or network) was already paid for, which a query at ``key`` continues from; else None
+    (nothing to continue, or every fidelity is its own run)."""
+    if not objective.continues:
+        return None
+    net, fid = key
+    below = objective.fidelities[: objective.fidelities.index(fid)]
+    return next((f for f in reversed(below) if (net, f) in paid), None)
+
+
+def _evaluate(objective: Objective, q, fid: str, trained: str | None = None) -> tuple[float, float]:
+    """Value and training cost of query ``q`` at fidelity ``fid``.
+
+    ``trained`` is the highest cheaper fidelity the search already paid for this
+    architecture at (:func:`_trained_below`): where the objective continues a run, the
+    query is charged only the training beyond it (the difference of the two costs, at least
+    0), whether or not the optimizer said so with ``Query.resume_from``; a fresh query for
+    an architecture trained before pays only the extra epochs too. ``resume_from``, where
+    given, must be cheaper than ``fid``."""
     if q.resume_from is not None and objective.continues:
         base = objective.resolve(q.resume_from)
         if objective.fidelities.index(base) >= objective.fidelities.index(fid):
             raise ValueError(
                 f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
             )
-        cost = cost - objective.evaluate([q.arch], base)[1]
-    return float(value[0]), float(cost[0])
+    value, cost = objective.evaluate([q.arch], fid)
+    charged = float(cost[0])
+    if trained is not None:
+        charged = max(charged - float(objective.evaluate([q.arch], trained)[1][0]), 0.0)
+    return float(value[0]), charged
 
 
 def check_zero_cost(zero_cost: pd.DataFrame | None, objective: Objective) -> None:

@@ -110,6 +110,7 @@ def search_trials(
     maximize: bool | None = None,
     spelling: tuple[str, str] = ("maximize=False", "maximize=True"),
     zero_cost: str | Path | None = None,
+    fidelity_columns: Sequence[tuple[int, str]] | Mapping[int, str] | None = None,
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -145,6 +146,11 @@ def search_trials(
         :func:`nasperf.datasets.read_architecture_csv`; every architecture of the table
         needs a row). The warm starts and the predictors' features read it instead of
         computing proxies (``run(zero_cost=...)``). Its sha256 is part of each trial.
+    fidelity_columns : sequence of (epochs, column), optional
+        With ``data``: the table's value column at each fidelity, cheapest first, the last
+        being ``target`` (:meth:`TableObjective.from_file`): multi-fidelity methods
+        (successive halving, Hyperband, BOHB) then query the cheaper columns, charged
+        ``epochs / full epochs`` of ``cost``.
     """
     from nasperf.evaluation.config import _file_sha256, trial_hash
 
@@ -187,6 +193,11 @@ def search_trials(
         }
         if sign < 0:  # only where set: the hashes of earlier trials stay the same
             source["maximize"] = False
+        if fidelity_columns is not None:  # only where set, as maximize
+            from .objective import _fidelity_columns
+
+            columns, epochs = _fidelity_columns(fidelity_columns, target)
+            source["fidelity_columns"] = [[epochs[f], c] for f, c in columns.items()]
         if zero_cost is not None:
             zpath = Path(zero_cost).expanduser().resolve()
             if not zpath.is_file():
@@ -200,6 +211,8 @@ def search_trials(
             check_zero_cost(_trial_zero_cost(source), objective)
     elif target is not None or cost is not None or maximize is not None:
         raise ValueError("target / cost / maximize describe a table: give data as well")
+    elif fidelity_columns is not None:
+        raise ValueError("fidelity_columns name columns of a table: give data as well")
     elif zero_cost is not None:
         raise ValueError("zero_cost holds proxy scores of a table's architectures: give data too")
     elif space is not None:
@@ -270,6 +283,7 @@ def _trial_objective(trial: Mapping[str, Any]):
             "target",
             "cost",
             "maximize",
+            "fidelity_columns",
         )
     )
     if key not in _OBJECTIVES:
@@ -283,6 +297,7 @@ def _trial_objective(trial: Mapping[str, Any]):
                 arch_column=trial.get("arch_column") or "arch",
                 # checked by search_trials: a target it let through as maximised stays so
                 maximize=trial.get("maximize", True),
+                fidelity_columns=[tuple(p) for p in trial.get("fidelity_columns") or []] or None,
             )
         else:
             obj = get_objective(trial["benchmark"], trial["dataset"])
@@ -702,7 +717,8 @@ def summarize_search(
         distribution-free interval: two methods whose intervals overlap widely are not told
         apart by these seeds), ``T: queries q25``, ``T: queries q75``, ``T: queries max``,
         ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
-        ``best@N`` (median best value after N queries).
+        ``best@N`` (median best value after N distinct paid queries: repeats, free, do not
+        count).
 
     Raises
     ------
@@ -747,8 +763,11 @@ def summarize_search(
             row[f"{name}: queries max"] = float(np.max(qi))
             row[f"{name}: time median (s)"] = _median(t)
         for n in checkpoints:
-            # only searches that ran n queries (a shorter budget is no result at n)
-            best = [h["best_value"].iloc[: int(n)].max() for h in seeds if len(h) >= n]
+            # after n distinct paid queries (repeats are free and do not count); only
+            # searches that paid for n queries (a shorter budget is no result at n)
+            best = [
+                h.loc[h["query"] <= n, "best_value"].max() for h in seeds if h["query"].max() >= n
+            ]
             row[f"best@{n}"] = float(np.median(best)) if len(best) == len(seeds) else np.nan
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -1085,6 +1104,39 @@ def _parse_methods(names: str, params: Sequence[str]) -> list[dict]:
     return methods
 
 
+#: Bounds of ``--fidelity-columns``: entries, and digits of an epoch count.
+_MAX_FIDELITIES, _MAX_EPOCH_DIGITS = 1000, 9
+
+
+def _parse_fidelity_columns(text: str | None) -> list[tuple[int, str]] | None:
+    """``--fidelity-columns EPOCHS=COLUMN,...`` as ``(epochs, column)`` pairs (None: not
+    given); a ``ValueError`` naming the flag and the entry otherwise."""
+    from nasperf.errors import short_repr
+
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",")]
+    if len(items) > _MAX_FIDELITIES:
+        raise ValueError(f"--fidelity-columns: at most {_MAX_FIDELITIES} fidelities")
+    out = []
+    for item in items:
+        epochs, sep, column = item.partition("=")
+        epochs, column = epochs.strip(), column.strip()
+        if (
+            not sep
+            or not column
+            or not epochs.isdigit()
+            or not epochs.isascii()
+            or len(epochs) > _MAX_EPOCH_DIGITS
+        ):
+            raise ValueError(
+                f"--fidelity-columns takes EPOCHS=COLUMN,... (e.g. 12=acc12,200=acc200), got "
+                f"{short_repr(item)}"
+            )
+        out.append((int(epochs), column))
+    return out
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int:
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
@@ -1114,6 +1166,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     )
     flags = add_direction_flags(p, "--target")
     p.add_argument("--cost", metavar="COLUMN", help="training-seconds column of --data")
+    p.add_argument(
+        "--fidelity-columns",
+        metavar="EPOCHS=COLUMN,...",
+        help="value column of --data at each fidelity, cheapest first, the last being --target "
+        "(e.g. 12=acc12,200=acc200): for successive halving, Hyperband and BOHB",
+    )
     p.add_argument(
         "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
     )
@@ -1175,6 +1233,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             maximize=args.maximize,
             spelling=flags,
             zero_cost=args.zero_cost,
+            fidelity_columns=_parse_fidelity_columns(args.fidelity_columns),
         )
         if args.workers < 1:
             raise ValueError(f"--workers must be at least 1, got {args.workers}")

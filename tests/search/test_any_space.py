@@ -730,3 +730,55 @@ def test_the_variable_depth_spaces_views_and_table() -> None:
     assert list(table.columns) == ["val_acc", "s0", "s1", "s2"] and len(table) == 2744
     np.testing.assert_allclose(table["val_acc"], table[["s0", "s1", "s2"]].mean(axis=1))
     assert set(table.index) == set(texts)
+
+
+def test_search_command_takes_a_user_tables_fidelity_columns(tmp_path, capsys):
+    """``--fidelity-columns EPOCHS=COLUMN,...`` gives SH / Hyperband / BOHB a user table's
+    cheaper fidelities, charged epochs / full epochs of --cost."""
+    from nasperf.search.study import read_search_study, search_trials
+
+    table = chain8_table()
+    table["acc3"] = table["val_acc"] - 5.0 + np.random.default_rng(0).normal(0, 1, len(table))
+    table["train_s"] = 270.0
+    path = tmp_path / "chain8.csv"
+    table.to_csv(path)
+    base = ["--import", "tests.search.user_spaces", "--space", "user_chain8", "--data", str(path)]
+    base += ["--target", "val_acc", "--cost", "train_s", "--no-progress"]
+    code = search_main(
+        [*base, "--fidelity-columns", "3=acc3, 27=val_acc", "--methods", "sh", "--seeds", "1"]
+        + ["--budget", "12", "--out", str(tmp_path / "out")]
+    )
+    assert code == 0
+    h = read_search_study(tmp_path / "out")
+    # eta 3 over 3 and 27 epochs: brackets of 3 at 3 epochs, then the best one at 27
+    assert h["fidelity"].tolist() == (["3ep"] * 3 + ["27ep"]) * 3
+    np.testing.assert_allclose(h["train_cost_s"], ([30.0] * 3 + [270.0]) * 3)
+    low = h[h["fidelity"] == "3ep"]
+    np.testing.assert_allclose(low["value"], table.loc[low["arch"], "acc3"])
+    for bad, message in (
+        (
+            "3:acc3,27=val_acc",
+            "--fidelity-columns takes EPOCHS=COLUMN,... (e.g. 12=acc12,200=acc200), got '3:acc3'",
+        ),
+        ("-3=acc3,27=val_acc", "got '-3=acc3'"),
+        ("0=acc3,27=val_acc", "fidelity_columns: epochs must be a positive int, got 0"),
+        (
+            "27=acc3,3=val_acc",
+            "fidelity_columns: epochs must increase, cheapest first; 3 follows 27",
+        ),
+        (
+            "3=acc3,27=acc3",
+            "the last (full-training) fidelity's column must be the target 'val_acc', got 'acc3'",
+        ),
+        ("3=nope,27=val_acc", "the table has no column(s) ['nope']"),
+    ):
+        with pytest.raises(SystemExit):
+            search_main([*base, f"--fidelity-columns={bad}", "--out", str(tmp_path / "x")])
+        assert message in capsys.readouterr().err, bad
+    with pytest.raises(ValueError, match="fidelity_columns name columns of a table: give data"):
+        search_trials(["sh"], fidelity_columns=[(3, "acc3"), (27, "val_acc")])
+    # without the flag the trials (and their hashes) are those of before
+    (plain,) = search_trials(
+        ["sh"], space="user_chain8", data=path, target="val_acc", cost="train_s", seeds=1
+    )
+    assert "fidelity_columns" not in plain

@@ -380,3 +380,17 @@ def test_study_folder_starts_afresh_or_resumes_and_refuses_a_held_folder(tmp_pat
         (out / "results.sqlite").write_bytes(b"this run's")
     with study_folder(out, resume=True):  # released: the next run gets it
         assert (out / "results.sqlite").read_bytes() == b"this run's"
+
+
+def test_best_at_n_counts_distinct_paid_queries_not_rows():
+    """Repeats are free and marked: best@N is the best after N paid queries, and a search
+    that paid for N queries has a result at N however many repeats it asked."""
+    h = _history("rs", 0, [1.0, 3.0, 1.0, 3.0, 5.0, 7.0])
+    h["query"] = [1, 2, 2, 2, 3, 4]  # rows 3 and 4 repeat queries 1 and 2 (free)
+    h["repeat"] = [False, False, True, True, False, False]
+    short = _history("rs", 1, [1.0, 3.0, 4.0, 6.0])  # no repeats: 4 queries
+    s = summarize_search(pd.concat([h, short]), checkpoints=(3, 4, 5)).set_index("method")
+    # seed 0 after 3 paid queries is 5 (its first 3 rows would say 3), seed 1 4
+    assert s.loc["rs", "best@3"] == np.median([5.0, 4.0])
+    assert s.loc["rs", "best@4"] == np.median([7.0, 6.0])
+    assert np.isnan(s.loc["rs", "best@5"])  # neither paid for 5 (seed 0 has 6 rows)

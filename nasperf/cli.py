@@ -490,7 +490,16 @@ def _screen(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``nasperf`` command."""
+    """Entry point of the ``nasperf`` command. Output piped to a reader that stops early
+    (``nasperf info | head``) ends quietly with 141, as a shell tool killed by SIGPIPE."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = ArgumentParser(
         prog="nasperf",

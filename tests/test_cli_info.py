@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nasperf import cli, datasets, predictors
 
 
@@ -99,3 +101,22 @@ def test_info_import_lists_a_users_own_space(tmp_path, capsys, monkeypatch):
     assert "info_probe_space" in added.split(": ")[1].split(", ")
     assert cli.main(["info", "--import", "no_such_module_here"]) == 2
     assert "nasperf info: error: No module named 'no_such_module_here'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["info"], ["screen", "--list"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(command):
+    """``nasperf info | head``: the pipe's reader closes before the output is written (here
+    before the process has even started); the command ends with 141, as a shell tool killed
+    by SIGPIPE, and no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nasperf.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the first write
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err

@@ -590,6 +590,8 @@ for _ds in ("cora", "citeseer"):
         params=_NBGRAPH_POOL,
     )
 QUICK_CASES = ("nb201", "chain8")
+#: Search cases of ``--user-space`` files (added to the quick ones too).
+USER_CASES: list[str] = []
 
 #: Methods and their budgets (queries).
 SEARCH_METHODS = {
@@ -826,8 +828,10 @@ def _search_cases(args: argparse.Namespace) -> list[SearchCase]:
     for name, case in TABLE_BENCHMARKS.items():
         if case.benchmark in available_benchmarks():
             cases[name] = case
+    # a quick run searches the quick cases and every --user-space (a run on one's own space
+    # that skipped it would say nothing about it)
     wanted = getattr(args, "search_cases", None) or (
-        list(QUICK_CASES) if args.quick else list(cases)
+        [*QUICK_CASES, *USER_CASES] if args.quick else list(cases)
     )
     unknown = [c for c in wanted if c not in cases]
     if unknown:
@@ -933,12 +937,21 @@ def search_section(args: argparse.Namespace) -> str:
     seeds = getattr(args, "search_seeds", None) or (3 if args.quick else 10)
     workers = getattr(args, "workers", None) or 1
     draws = _seed_draws(args)  # seed resamplings (tied with the optimum)
-    budgets = ", ".join(
-        f"{m} {max(10, b // 5) if args.quick else b}" for m, b in SEARCH_METHODS.items()
-    )
+    cases = _search_cases(args)
+
+    def budget(b: int) -> int:
+        return max(10, b // 5) if args.quick else b
+
+    budgets = ", ".join(f"{m} {budget(b)}" for m, b in SEARCH_METHODS.items())
+    own = [  # cases with budgets of their own (as _search_trials gives them)
+        f"{c.name}: " + ", ".join(f"{m} {budget(b)}" for m, b in c.budgets.items())
+        for c in cases
+        if c.budgets
+    ]
     lines = [
-        f"Queries to the optimum, {seeds} seeds (budgets: {budgets}); "
-        "'found' counts the seeds that reached it within the budget.",
+        f"Queries to the optimum, {seeds} seeds (budgets: {budgets}"
+        + (f"; except {'; '.join(own)}" if own else "")
+        + "); 'found' counts the seeds that reached it within the budget.",
         "",
         "| space | labels | method | found (95 % CI) | queries median [IQR], worst | median's "
         "95 % CI | top 0.1 %: found, median | tied with the optimum: found, median | repeats |",
@@ -946,7 +959,7 @@ def search_section(args: argparse.Namespace) -> str:
     ]
     notes: dict[str, dict[str, None]] = {}  # kind of note -> the distinct notes of that kind
     out = Path(getattr(args, "out", None) or DEFAULT_OUT)
-    for case in _search_cases(args):
+    for case in cases:
         t0 = time.perf_counter()
         folder = out / "search" / case.name
         with _held(folder, getattr(args, "resume", False)):
@@ -1292,6 +1305,7 @@ def main(argv: list[str] | None = None) -> int:
         case, search = load_user_space(file)
         CASES[search.name] = case
         SEARCH_CASES[search.name] = search
+        USER_CASES.append(search.name)
     torch.set_num_threads(args.threads)
     args.cases = [c for c in (args.cases or ",".join(CASES)).split(",") if c]
     args.predictors = [x.strip() for x in args.predictors.split(",") if x.strip()]

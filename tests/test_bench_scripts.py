@@ -153,6 +153,17 @@ def test_any_space_measures_a_user_space_from_a_file(tmp_path, any_space, capsys
     pd.testing.assert_frame_equal(searched, table, check_exact=False, rtol=1e-12)
 
 
+def test_any_space_quick_search_includes_the_user_spaces(any_space) -> None:
+    """``--quick`` searches its two quick cases and every ``--user-space`` (it had skipped
+    the user's own space)."""
+    import argparse
+
+    any_space.USER_CASES.append("tnb101_macro_object")
+    args = argparse.Namespace(quick=True, search_cases=None)
+    names = [c.name for c in any_space._search_cases(args)]
+    assert names == [*any_space.QUICK_CASES, "tnb101_macro_object"]
+
+
 def test_any_space_optimum_rank_tells_a_learnable_optimum_from_a_lucky_one(any_space) -> None:
     """The optimum section's measure, on the 729 chains of chain8 that start with two 3x3
     convolutions (a partial table): its labels, an NK landscape, are learnt (out-of-fold

@@ -507,6 +507,16 @@ def screen(
         noun = "entry"
     stream = out if hasattr(out, "write") else None
     out_path = Path(out) if out is not None and stream is None else None
+    if (
+        out_path is not None
+        and isinstance(archs, str | Path)
+        and out_path.exists()
+        and os.path.samefile(out_path, archs)
+    ):
+        raise ValueError(
+            f"out {out_path} is the architecture file itself: the ranking would overwrite "
+            "the architectures; write it to another file"
+        )
     if out_path is not None:  # with or without top (the spill file goes beside it)
         out_path.parent.mkdir(parents=True, exist_ok=True)
     result = ScreenResult(checkpoint=checkpoint.name, out=out_path)

@@ -263,6 +263,19 @@ def test_out_in_a_new_folder_with_or_without_top(tree_ckpt, tmp_path):
         assert len(pd.read_csv(out)) == (top or 5)
 
 
+def test_out_cannot_be_the_architecture_file(tree_ckpt, tmp_path, capsys):
+    # `--archs a.txt --out a.txt` had replaced the list of architectures by the ranking
+    path = tmp_path / "a.txt"
+    text = "\n".join(_cells(3)) + "\n"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"out .*a\.txt is the architecture file itself"):
+        pretrained.screen(tree_ckpt, path, top=1, out=tmp_path / "." / "a.txt")
+    argv = ["screen", "--checkpoint", "nb201-cifar10-tree", "--archs", str(path)]
+    assert cli.main([*argv, "--out", str(path), "--top", "1"]) == 2
+    assert "is the architecture file itself" in capsys.readouterr().err
+    assert path.read_text() == text
+
+
 def test_numpy_integers_and_bad_n_jobs(tree_ckpt):
     cells = _cells(6)
     assert (

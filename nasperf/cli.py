@@ -162,11 +162,13 @@ def _read_arch_lines(path: str, space) -> list:
 
 
 def _proxies(args: argparse.Namespace) -> int:
+    import tempfile
     import time
     from pathlib import Path
 
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.registry import UnknownNameError
+    from nasperf.zero_cost.cache import ProxyCache
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
 
@@ -177,6 +179,7 @@ def _proxies(args: argparse.Namespace) -> int:
         return fail(f"--workers must be at least 1, got {args.workers}")
     if args.n is not None and args.n < 1:
         return fail(f"--n must be at least 1, got {args.n}")
+    scratch: tempfile.TemporaryDirectory | None = None  # the first architecture's cache
     try:
         imports = []
         for module in args.imports:
@@ -218,7 +221,21 @@ def _proxies(args: argparse.Namespace) -> int:
             k: v for k, v in comp.settings.items() if k not in ("nasperf", "torch", "format")
         }
         settings["proxies"] = comp.proxies
-        out = ResultsFile(Path(args.out), comp.proxies, settings)
+        target = Path(args.out)
+        if archs and not any(
+            p.exists() for p in (target, target.with_name(target.name + ".partial.csv"))
+        ):
+            # A new output: settings that cannot score a network (--network-kwargs the
+            # builder refuses, a batch too small for a proxy) fail here, on the first
+            # architecture, before the output and its settings file exist to block the
+            # corrected rerun. Its scores stay in the proxy cache (a temporary one under
+            # --cache none), so the run below does not compute them again.
+            if comp.cache is None:
+                scratch = tempfile.TemporaryDirectory(prefix="nasperf-proxies-")
+                comp.cache = ProxyCache(Path(scratch.name) / "first.sqlite")
+            for _ in comp.run(archs[:1], workers=1, progress=False, imports=imports):
+                pass
+        out = ResultsFile(target, comp.proxies, settings)
         done = out.open()
     except (
         ValueError,
@@ -229,6 +246,9 @@ def _proxies(args: argparse.Namespace) -> int:
         UnknownNameError,
         NotImplementedError,
     ) as err:
+        if scratch is not None:
+            comp.cache.close()
+            scratch.cleanup()
         return fail(err)
     todo = [(text, arch) for text, (_, arch) in keys.items() if text not in done]
     print(
@@ -292,6 +312,8 @@ def _proxies(args: argparse.Namespace) -> int:
         out.close(complete=complete)
         if comp.cache is not None:
             comp.cache.close()
+        if scratch is not None:
+            scratch.cleanup()
     print(
         f"nasperf proxies: wrote {args.out} ({len(keys)} architectures) in "
         f"{time.perf_counter() - start:.1f} s",
@@ -491,12 +513,16 @@ def _screen(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command. Output piped to a reader that stops early
-    (``nasperf info | head``) ends quietly with 141, as a shell tool killed by SIGPIPE."""
+    (``nasperf info | head``) ends quietly with 141, as a shell tool killed by SIGPIPE; Ctrl-C
+    ends with 130 and one line (a command that can resume says how)."""
     try:
         return _main(argv)
     except BrokenPipeError:
         _quiet_stdout()
         return 141
+    except KeyboardInterrupt:  # before a command's own handler (imports, reading settings)
+        print("\nnasperf: interrupted", file=sys.stderr)
+        return 130
 
 
 def _main(argv: list[str] | None) -> int:

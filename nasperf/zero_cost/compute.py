@@ -417,6 +417,8 @@ class Computation:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        if seed > 2**64 - 1:  # torch.manual_seed's range
+            raise ValueError(f"seed must be at most 2**64 - 1, got {seed!r}")
         self.seed = int(seed)
         self.device = resolve_device(device)
         if network_kwargs is not None and not isinstance(network_kwargs, Mapping):

@@ -160,9 +160,11 @@ def test_resume_after_sigkill(tmp_path):
 
 
 def test_progress_bar_on_stderr(tmp_path, capsys):
-    args = [a for a in _args(tmp_path / "p.csv", "--n", "2", proxies="params") if a != "--quiet"]
+    args = [a for a in _args(tmp_path / "p.csv", "--n", "3", proxies="params") if a != "--quiet"]
     assert main(args) == 0
     err = capsys.readouterr().err
+    # the bar counts the architectures computed in the loop: a new output's first one was
+    # computed (and cached) before the output was created, to check the settings
     assert "proxies" in err and "2/2" in err
 
 
@@ -289,3 +291,21 @@ def test_a_failing_architecture_is_named_with_its_step_and_cause(tmp_path, capsy
     err_text = capsys.readouterr().err
     assert f"error: nb201 architecture {bad}: building its network failed" in err_text
     assert _rows(out) == [space.to_string(archs[0])]  # the rows before it are kept
+
+
+def test_settings_that_cannot_score_a_network_write_nothing(tmp_path, capsys):
+    """--network-kwargs the builder refuses failed after the output, its claims and its
+    settings file existed ("1 to go"), and the corrected rerun was then refused as "computed
+    with other settings"; they are now found on one architecture first."""
+    out = tmp_path / "zc.csv"
+    args = _args(out, "--n", "2", proxies="params")
+    bad = list(args)
+    bad[bad.index("--network-kwargs") + 1] = json.dumps({"channels": -1})
+    assert main(bad) == 2
+    assert "network_kwargs {'channels': -1} do not build a nb201 network" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert main(args) == 0 and len(_rows(out)) == 2  # the corrected rerun runs
+    assert (
+        main([*_args(tmp_path / "s.csv", "--n", "1", proxies="params"), "--seed", str(2**64)]) == 2
+    )
+    assert "seed must be at most 2**64 - 1" in capsys.readouterr().err

@@ -168,6 +168,7 @@ def _proxies(args: argparse.Namespace) -> int:
 
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.registry import UnknownNameError
+    from nasperf.spaces.base import SAMPLE_MAX_N
     from nasperf.zero_cost.cache import ProxyCache
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
@@ -177,8 +178,8 @@ def _proxies(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         return fail(f"--workers must be at least 1, got {args.workers}")
-    if args.n is not None and args.n < 1:
-        return fail(f"--n must be at least 1, got {args.n}")
+    if args.n is not None and not 1 <= args.n <= SAMPLE_MAX_N:
+        return fail(f"--n must be 1 to {SAMPLE_MAX_N:,d} (a seeded sample), got {args.n}")
     scratch: tempfile.TemporaryDirectory | None = None  # the first architecture's cache
     try:
         imports = []
@@ -370,6 +371,9 @@ def _plot(args: argparse.Namespace) -> int:
     from nasperf.evaluation.plots import plot_study
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    for flag, value in (("RESULTS_DIR", args.results), ("--out", args.out)):
+        if value is not None and not value.strip():  # "" would mean the working directory
+            return _fail("nasperf plot", f"{flag} is empty: give a folder")
     try:
         paths = plot_study(args.results, out=args.out, metrics=metrics)
     except (OSError, ValueError) as err:
@@ -378,6 +382,9 @@ def _plot(args: argparse.Namespace) -> int:
         print(path)
     return 0
 
+
+#: Most predictor threads ``nasperf screen --n-jobs`` takes.
+_MAX_THREADS = 1024
 
 _SCREEN_EPILOG = """\
 FILE holds one architecture per line (the space's text format or a NASLib key; blank lines
@@ -463,12 +470,19 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", "--checkpoint and --archs are required (or --list)")
     if args.top is not None and args.top < 1:
         return _fail("nasperf screen", f"--top must be at least 1, got {args.top}")
-    if args.n_jobs == 0 or args.n_jobs < -1:
-        return _fail("nasperf screen", f"--n-jobs must be at least 1 (or -1), got {args.n_jobs}")
+    if args.n_jobs == 0 or args.n_jobs < -1 or args.n_jobs > _MAX_THREADS:
+        return _fail(
+            "nasperf screen",
+            f"--n-jobs must be 1 to {_MAX_THREADS} threads (or -1: all cores), got {args.n_jobs}",
+        )
+    if args.out is not None and not args.out.strip():  # "" had meant stdout
+        return _fail("nasperf screen", "--out is empty: give a file (or leave it out: stdout)")
     if args.batch_size < 1:
         return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
     try:
         pretrained.info(args.checkpoint)  # an unknown name first, cheaply
+        if Path(args.archs).is_dir():
+            raise ValueError(f"architecture file {args.archs} is a directory")
         if not Path(args.archs).is_file():  # then the file, before the checkpoint is loaded
             raise FileNotFoundError(f"architecture file {args.archs} does not exist")
         ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)

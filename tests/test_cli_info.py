@@ -120,3 +120,51 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 141, err.decode()
     assert b"Traceback" not in err and b"BrokenPipeError" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["screen", "--checkpoint", "nb201-cifar10-tree", "--archs", "{d}"], "is a directory"),
+        (
+            ["screen", "--checkpoint", "nb201-cifar10-tree", "--archs", "x", "--out", ""],
+            "--out is empty",
+        ),
+        (
+            [
+                "screen",
+                "--checkpoint",
+                "nb201-cifar10-tree",
+                "--archs",
+                "x",
+                "--n-jobs",
+                "1000000000000",
+            ],
+            "--n-jobs must be 1 to 1024 threads",
+        ),
+        (["plot", ""], "RESULTS_DIR is empty"),
+        (["plot", "{d}", "--out", ""], "--out is empty"),
+        (
+            [
+                "proxies",
+                "--space",
+                "nb201",
+                "--proxies",
+                "params",
+                "--out",
+                "{d}/x.csv",
+                "--n",
+                "10**12",
+            ],
+            "--n must be 1 to 10,000,000",
+        ),
+    ],
+)
+def test_empty_huge_or_misplaced_flag_values_are_named(argv, message, tmp_path, capsys):
+    """Each had been taken as something else (an empty --out as stdout or the working
+    directory, a folder as a missing file) or failed deep down (10**12 threads in xgboost,
+    10**12 architectures in sample()); nothing is written."""
+    argv = [a.format(d=tmp_path) for a in argv]
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

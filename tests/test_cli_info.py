@@ -154,7 +154,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command):
                 "--out",
                 "{d}/x.csv",
                 "--n",
-                "10**12",
+                "1000000000000",
             ],
             "--n must be 1 to 10,000,000",
         ),

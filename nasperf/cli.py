@@ -178,8 +178,10 @@ def _proxies(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         return fail(f"--workers must be at least 1, got {args.workers}")
-    if args.n is not None and not 1 <= args.n <= SAMPLE_MAX_N:
-        return fail(f"--n must be 1 to {SAMPLE_MAX_N:,d} (a seeded sample), got {args.n}")
+    if args.n is not None and args.n < 1:
+        return fail(f"--n must be at least 1, got {args.n}")
+    if args.n is not None and args.n > SAMPLE_MAX_N:
+        return fail(f"--n must be at most {SAMPLE_MAX_N:,d} (a seeded sample), got {args.n:,d}")
     scratch: tempfile.TemporaryDirectory | None = None  # the first architecture's cache
     try:
         imports = []
@@ -470,10 +472,12 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", "--checkpoint and --archs are required (or --list)")
     if args.top is not None and args.top < 1:
         return _fail("nasperf screen", f"--top must be at least 1, got {args.top}")
-    if args.n_jobs == 0 or args.n_jobs < -1 or args.n_jobs > _MAX_THREADS:
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        return _fail("nasperf screen", f"--n-jobs must be at least 1 (or -1), got {args.n_jobs}")
+    if args.n_jobs > _MAX_THREADS:
         return _fail(
             "nasperf screen",
-            f"--n-jobs must be 1 to {_MAX_THREADS} threads (or -1: all cores), got {args.n_jobs}",
+            f"--n-jobs must be at most {_MAX_THREADS} threads, got {args.n_jobs:,d}",
         )
     if args.out is not None and not args.out.strip():  # "" had meant stdout
         return _fail("nasperf screen", "--out is empty: give a file (or leave it out: stdout)")

@@ -39,6 +39,7 @@ from ._process import CAN_TELL_LIVENESS, HOST, process_alive, process_start
 
 __all__ = [
     "CLAIMS_SCHEMA",
+    "DatabaseAccessError",
     "HEARTBEAT_S",
     "STALE_AFTER_S",
     "Claim",
@@ -69,6 +70,12 @@ _COLUMNS = "key, token, pid, host, started, state, claimed_at, heartbeat"
 _CHUNK = 500  # keys per IN (...) query, below SQLite's parameter limit
 
 T = TypeVar("T")
+
+
+class DatabaseAccessError(OSError):
+    """An SQLite file of an output cannot be opened or written (an unwritable folder, a
+    read-only file, a directory in its place, a lock held past the timeout): an ``OSError``
+    whose one-line message names the file, as the commands report any other file error."""
 
 
 class Claim(NamedTuple):
@@ -150,11 +157,21 @@ class WorkClaims:
         self._done = done
         self._on_stale = on_stale
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, timeout=60, isolation_level=None, check_same_thread=False
-        )
+        if self.path.is_dir():
+            raise DatabaseAccessError(f"{self.path} is a directory, not an SQLite database")
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as err:  # e.g. "unable to open database file"
+            raise DatabaseAccessError(
+                f"{self.path}: cannot open ({err}); check that its folder is writable"
+            ) from None
         try:
             self._conn.executescript(CLAIMS_SCHEMA)
+        except sqlite3.OperationalError as err:  # read-only, locked, I/O
+            self._conn.close()
+            raise DatabaseAccessError(f"{self.path}: cannot write ({err})") from None
         except sqlite3.DatabaseError as err:  # e.g. "file is not a database"
             self._conn.close()
             raise ValueError(f"{self.path}: not a usable SQLite database ({err})") from None
@@ -167,13 +184,29 @@ class WorkClaims:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on an exception) on this file:
         while it is open no other process (or thread) writes the file."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:  # read-only, locked past the timeout
+                raise DatabaseAccessError(f"{self.path}: cannot write ({err})") from None
             try:
                 yield self._conn
+            except sqlite3.OperationalError as err:  # e.g. "attempt to write a readonly database"
+                self._rollback()
+                raise DatabaseAccessError(f"{self.path}: cannot write ({err})") from None
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as err:
+                self._rollback()
+                raise DatabaseAccessError(f"{self.path}: cannot write ({err})") from None
+
+    def _rollback(self) -> None:
+        try:  # SQLite may have rolled the transaction back itself
+            self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass
 
     # ------------------------------------------------------------------ claims
     def claim(self, key: str) -> bool:
@@ -240,6 +273,12 @@ class WorkClaims:
             else:
                 out[key] = "mine" if c.token == self.token else "other"
         return out
+
+    def others_active(self, conn: sqlite3.Connection) -> bool:
+        """Whether a live process other than this one holds a claim (stale ones do not
+        count); call inside :meth:`transaction`."""
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM claims WHERE token != ?", (self.token,))
+        return any(not self._stale(Claim(*row)) for row in rows)
 
     def holders(self, keys: Sequence[str]) -> list[Claim]:
         """Live claims of other processes on ``keys`` (stale ones are released)."""

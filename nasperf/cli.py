@@ -162,14 +162,12 @@ def _read_arch_lines(path: str, space) -> list:
 
 
 def _proxies(args: argparse.Namespace) -> int:
-    import tempfile
     import time
     from pathlib import Path
 
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.registry import UnknownNameError
     from nasperf.spaces.base import SAMPLE_MAX_N
-    from nasperf.zero_cost.cache import ProxyCache
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
 
@@ -182,7 +180,6 @@ def _proxies(args: argparse.Namespace) -> int:
         return fail(f"--n must be at least 1, got {args.n}")
     if args.n is not None and args.n > SAMPLE_MAX_N:
         return fail(f"--n must be at most {SAMPLE_MAX_N:,d} (a seeded sample), got {args.n:,d}")
-    scratch: tempfile.TemporaryDirectory | None = None  # the first architecture's cache
     try:
         imports = []
         for module in args.imports:
@@ -224,21 +221,7 @@ def _proxies(args: argparse.Namespace) -> int:
             k: v for k, v in comp.settings.items() if k not in ("nasperf", "torch", "format")
         }
         settings["proxies"] = comp.proxies
-        target = Path(args.out)
-        if archs and not any(
-            p.exists() for p in (target, target.with_name(target.name + ".partial.csv"))
-        ):
-            # A new output: settings that cannot score a network (--network-kwargs the
-            # builder refuses, a batch too small for a proxy) fail here, on the first
-            # architecture, before the output and its settings file exist to block the
-            # corrected rerun. Its scores stay in the proxy cache (a temporary one under
-            # --cache none), so the run below does not compute them again.
-            if comp.cache is None:
-                scratch = tempfile.TemporaryDirectory(prefix="nasperf-proxies-")
-                comp.cache = ProxyCache(Path(scratch.name) / "first.sqlite")
-            for _ in comp.run(archs[:1], workers=1, progress=False, imports=imports):
-                pass
-        out = ResultsFile(target, comp.proxies, settings)
+        out = ResultsFile(Path(args.out), comp.proxies, settings)
         done = out.open()
     except (
         ValueError,
@@ -249,9 +232,6 @@ def _proxies(args: argparse.Namespace) -> int:
         UnknownNameError,
         NotImplementedError,
     ) as err:
-        if scratch is not None:
-            comp.cache.close()
-            scratch.cleanup()
         return fail(err)
     todo = [(text, arch) for text, (_, arch) in keys.items() if text not in done]
     print(
@@ -309,14 +289,17 @@ def _proxies(args: argparse.Namespace) -> int:
         )
         return 130
     except (ValueError, OSError) as err:  # e.g. a proxy cache that is not a database
+        # Settings that cannot score a network (--network-kwargs the builder refuses, a
+        # batch too small for a proxy) fail before any row: an output holding none (and
+        # no other live writer) is removed, so the corrected rerun is not refused as
+        # "computed with other settings".
+        out.discard_if_unused()
         return fail(err)
     finally:
         torch.set_num_threads(threads)
         out.close(complete=complete)
         if comp.cache is not None:
             comp.cache.close()
-        if scratch is not None:
-            scratch.cleanup()
     print(
         f"nasperf proxies: wrote {args.out} ({len(keys)} architectures) in "
         f"{time.perf_counter() - start:.1f} s",

@@ -453,6 +453,26 @@ class ResultsFile:
             conn.execute("DELETE FROM claims WHERE key = ?", (arch,))
         return True
 
+    def discard_if_unused(self) -> bool:
+        """Remove this output (journal, settings, claims) if it holds no row and no other
+        live process claims work on it: what a run that failed before its first row leaves
+        would otherwise refuse the corrected rerun. Returns whether it was removed."""
+        if self.claims is None:
+            return False
+        with self.claims.transaction() as conn:
+            if self.claims.others_active(conn) or not self.journal.exists():
+                return False
+            if self.format == "parquet" and self.path.exists():
+                return False
+            if _read_journal_readonly(self.journal)[1]:
+                return False
+            self.journal.unlink()
+            self.sidecar.unlink(missing_ok=True)
+        self.claims.close()
+        self.claims = None
+        self.claims_path.unlink(missing_ok=True)
+        return True
+
     def close(self, *, complete: bool) -> None:
         """Drop this process's claims; when ``complete``, export a parquet output (from the
         journal, which then goes) under the write lock."""

@@ -160,11 +160,9 @@ def test_resume_after_sigkill(tmp_path):
 
 
 def test_progress_bar_on_stderr(tmp_path, capsys):
-    args = [a for a in _args(tmp_path / "p.csv", "--n", "3", proxies="params") if a != "--quiet"]
+    args = [a for a in _args(tmp_path / "p.csv", "--n", "2", proxies="params") if a != "--quiet"]
     assert main(args) == 0
     err = capsys.readouterr().err
-    # the bar counts the architectures computed in the loop: a new output's first one was
-    # computed (and cached) before the output was created, to check the settings
     assert "proxies" in err and "2/2" in err
 
 
@@ -294,9 +292,9 @@ def test_a_failing_architecture_is_named_with_its_step_and_cause(tmp_path, capsy
 
 
 def test_settings_that_cannot_score_a_network_write_nothing(tmp_path, capsys):
-    """--network-kwargs the builder refuses failed after the output, its claims and its
-    settings file existed ("1 to go"), and the corrected rerun was then refused as "computed
-    with other settings"; they are now found on one architecture first."""
+    """--network-kwargs the builder refuses fail at the first architecture, after the
+    output, its claims and its settings file exist; the corrected rerun had then been
+    refused as "computed with other settings". An output left without a row is removed."""
     out = tmp_path / "zc.csv"
     args = _args(out, "--n", "2", proxies="params")
     bad = list(args)

@@ -16,7 +16,13 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["add_import_option", "import_user_module", "is_module_path"]
+__all__ = ["UserModuleError", "add_import_option", "import_user_module", "is_module_path"]
+
+
+class UserModuleError(ImportError):
+    """A user's module could not be imported: an empty name, or its own code raised (any
+    exception, ``SystemExit`` included) while it was imported. An ``ImportError``, so every
+    command that reports an unimportable module reports this one line too."""
 
 
 def is_module_path(spec: str) -> bool:
@@ -39,8 +45,35 @@ def import_user_module(spec: str, *, base: str | Path | None = None) -> ModuleTy
     ------
     ImportError
         The module cannot be found or the file does not exist (``ModuleNotFoundError`` /
-        ``ImportError`` with the name); errors raised by the module's own code propagate.
+        ``ImportError`` with the name).
+    UserModuleError
+        ``spec`` is empty, or the module's own code raised while it was imported (an
+        ``ImportError`` too): one line naming the module and the exception's first line.
+        ``KeyboardInterrupt`` propagates.
     """
+    if not isinstance(spec, str) or not spec.strip():
+        raise UserModuleError(f"empty module name {spec!r}: give a module name or a .py file")
+    try:
+        return _import(spec, base)
+    except KeyboardInterrupt:
+        raise
+    except UserModuleError:
+        raise
+    except ImportError as err:
+        if err.name is not None or err.path is not None or isinstance(err, ModuleNotFoundError):
+            raise  # the module (or one it imports) was not found: Python's own message
+        raise _failed(spec, err) from err
+    except BaseException as err:  # the user's code raised: SystemExit, anything
+        raise _failed(spec, err) from err
+
+
+def _failed(spec: str, err: BaseException) -> UserModuleError:
+    lines = str(err).strip().splitlines()
+    detail = f"{type(err).__name__}: {lines[0][:300]}" if lines else type(err).__name__
+    return UserModuleError(f"cannot import {spec!r}: it raised {detail}", name=spec)
+
+
+def _import(spec: str, base: str | Path | None) -> ModuleType:
     if is_module_path(spec):
         path = Path(spec).expanduser()
         if not path.is_absolute():

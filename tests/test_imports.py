@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from nasperf import cli
-from nasperf._imports import import_user_module, is_module_path
+from nasperf._imports import UserModuleError, import_user_module, is_module_path
 from nasperf.evaluation.config import ConfigError, parse_config
 
 MODULE = "MARK = {!r}\n"
@@ -75,3 +75,42 @@ def test_proxies_command_imports_from_the_working_directory(
     assert code == 0, capsys.readouterr().err
     assert (tmp_path / "p.csv").read_text().startswith("arch,params,")
     assert sys.modules["fh_myproxy"].MARK == "proxies"
+
+
+def test_an_empty_module_name_is_refused(clean_path):
+    # was "ValueError: Empty module name", a traceback
+    for spec in ("", "  "):
+        with pytest.raises(UserModuleError, match=r"^empty module name '.*': give a module name"):
+            import_user_module(spec)
+    with pytest.raises(ConfigError, match=r"^imports: empty module name '': give a module name"):
+        parse_config({"predictors": ["xgb"], "imports": [""]})
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("raise RuntimeError('boom\\nsecond line')\n", "it raised RuntimeError: boom"),
+        ("import sys\nsys.exit(3)\n", "it raised SystemExit: 3"),
+        ("raise ImportError('no gpu here')\n", "it raised ImportError: no gpu here"),
+    ],
+)
+def test_a_module_that_fails_while_importing_is_one_error(
+    body, said, tmp_path, monkeypatch, clean_path, capsys
+):
+    (tmp_path / "fh_bad.py").write_text(body)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserModuleError) as info:
+        import_user_module("fh_bad")
+    assert str(info.value) == f"cannot import 'fh_bad': {said}"
+    assert isinstance(info.value, ImportError)
+    with pytest.raises(UserModuleError, match=f"^cannot import 'fh_bad.py': {said}$"):
+        import_user_module("fh_bad.py")
+    assert "fh_bad" not in sys.modules
+    # the study command: one line, exit 2, nothing written (sys.exit(3) exited 3 silently)
+    code = cli.main(["study", "--import", "fh_bad", "--predictors", "xgb", "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip() == (
+        f"nasperf study: error: invalid study config: imports: cannot import 'fh_bad': {said}"
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / "fh_bad.py"]

@@ -290,12 +290,14 @@ def _check_json_value(value: Any, key: str) -> None:
 def _run_imports(modules: Sequence[str], base: Path | None = None) -> tuple[str, ...]:
     """Import ``modules`` (names, or ``.py`` paths relative to ``base``); return them with
     the paths made absolute, as the workers import them."""
-    from nasperf._imports import import_user_module, is_module_path
+    from nasperf._imports import UserModuleError, import_user_module, is_module_path
 
     out = []
     for module in modules:
         try:
             import_user_module(module, base=base)
+        except UserModuleError as err:  # names the module already
+            raise ConfigError(f"imports: {err}") from err
         except ImportError as err:
             raise ConfigError(f"imports: cannot import {module!r}: {err}") from err
         if is_module_path(module):
@@ -313,6 +315,10 @@ def _resolve_path(path: str, base: Path | None, key: str, *, folder_ok: bool = F
     p = p.resolve()
     if folder_ok and not p.exists():
         raise ConfigError(f"{key}: {str(p)!r} does not exist")
+    if not folder_ok and p.is_dir():
+        raise ConfigError(f"{key}: {str(p)!r} is a directory, not a file")
+    if not folder_ok and p.exists() and not p.is_file():
+        raise ConfigError(f"{key}: {str(p)!r} is not a regular file")
     if not folder_ok and not p.is_file():
         raise ConfigError(f"{key}: file {str(p)!r} does not exist")
     return p
@@ -552,7 +558,9 @@ def parse_config(
                 resolved_spaces.append(get_benchmark(s).name)
             except ValueError as err:
                 raise ConfigError(f"spaces[{i}]: {err}") from None
-        spaces = resolved_spaces
+        # one benchmark under two names (nb201, nasbench201) is one: kept once, as a train
+        # size given twice is
+        spaces = list(dict.fromkeys(resolved_spaces))
         resolved_ds = []
         for i, d in enumerate(datasets):
             for s in spaces:
@@ -561,7 +569,7 @@ def parse_config(
                 except ValueError as err:
                     raise ConfigError(f"datasets[{i}]: {err}") from None
             resolved_ds.append(canon)
-        datasets = resolved_ds
+        datasets = list(dict.fromkeys(resolved_ds))
 
     name = raw.get("name")
     if name is None:
@@ -605,10 +613,11 @@ def parse_config(
         raise ConfigError(f"unlabelled_size: must be non-negative, got {unl}")
 
     budgets = (
-        [str(b) for b in _as_list(raw["budgets"], "budgets", (str, int))]
+        list(dict.fromkeys(str(b) for b in _as_list(raw["budgets"], "budgets", (str, int))))
         if "budgets" in raw
         else []
     )
+    same_as: dict[str, list[str]] = {b: [] for b in budgets}  # fidelity of each benchmark
     target = raw.get("target")
     target = None if target is None else str(target)
     task_benchmarks = list(dict.fromkeys(t["benchmark"] for t in tasks))
@@ -634,6 +643,13 @@ def parse_config(
                     f"budgets: budget {b!r} is not cheaper than the target {tfid.name!r} "
                     f"of {s!r}; available: {cheaper or 'none'}"
                 )
+            same_as[b].append(fid.name)
+    # one fidelity under two spellings (12, 12ep) is one budget: kept once, the first
+    # spelling, as a train size given twice is
+    kept: dict[tuple[str, ...], str] = {}
+    for b in budgets:
+        kept.setdefault(tuple(same_as[b]) if same_as[b] else (b,), b)
+    budgets = list(kept.values())
     for i, d in enumerate(data):
         for b in budgets:
             if b not in d["fidelities"]:
@@ -713,6 +729,8 @@ MAX_YAML_DEPTH = 50
 #: practice): nested aliases ("billion laughs") would otherwise expand exponentially when the
 #: config is copied, hashed or validated.
 MAX_YAML_VALUES = 100_000
+#: Largest YAML file :func:`read_yaml_file` reads (study configs are a few kB).
+MAX_YAML_BYTES = 1 << 20
 
 
 def _check_expanded_size(raw: Any, path: Path, what: str = "a study config") -> None:
@@ -828,7 +846,17 @@ def read_yaml_file(path: str | Path, *, what: str = "a YAML file") -> Any:
 
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        # at most the limit + 1 bytes: /dev/zero, a FIFO or a huge file are bounded too
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_YAML_BYTES + 1)
+        if len(data) > MAX_YAML_BYTES:
+            raise ConfigError(
+                f"{path}: larger than {MAX_YAML_BYTES // 1024} KiB, too large for {what} "
+                "(real ones are a few kB)"
+            )
+        text = data.decode("utf-8")
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not {what}") from None
     except OSError as err:
         raise ConfigError(f"cannot read {str(path)!r}: {err}") from None
     except UnicodeDecodeError as err:

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ENGINES",
     "TIMING_COLUMNS",
+    "MAX_WORKERS",
     "EngineUnavailableError",
     "TrialError",
+    "check_engine",
     "load_source",
     "run_claimed",
     "run_trial",
@@ -43,6 +45,9 @@ __all__ = [
 
 #: Engines :func:`run_trials` knows.
 ENGINES: tuple[str, ...] = ("local", "dask", "ray")
+#: The most local worker processes (``workers``) an engine starts; more is refused (each is
+#: a Python process with its own imports: past the cores of any one machine it only costs).
+MAX_WORKERS = 1024
 
 #: Row columns that measure wall-clock time (or where / when a trial ran); every other
 #: column is a deterministic function of the trial.
@@ -109,6 +114,14 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
             )
         return table
     if fmt == "csv":
+        cost = data.get("cost_column")
+        header = _csv_header(path)
+        if cost and header is not None and cost not in header:
+            # the reader would call it a missing "target column"
+            raise ValueError(
+                f"{path}: no cost column {cost!r} (data.cost_column, --cost-column); "
+                f"columns: {header}"
+            )
         wanted = [data["target"]]
         if data.get("cost_column"):
             wanted.append(data["cost_column"])
@@ -137,6 +150,19 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
             )
         table[col] = values
     return _canonical_index(table, data["space"], str(path))
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The column names of a CSV file's first line (None where it cannot be read: the
+    reader then says why)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            line = fh.readline(1 << 20)
+        return [h.strip() for h in next(csv.reader([line]))]
+    except (OSError, UnicodeDecodeError, csv.Error, StopIteration):
+        return None
 
 
 def _numeric_column(table: pd.DataFrame, col: Any, ok) -> tuple[np.ndarray, np.ndarray, Any]:
@@ -601,6 +627,10 @@ def run_trials(
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > MAX_WORKERS:
+        raise ValueError(f"workers must be at most {MAX_WORKERS}, got {workers}")
+    if isinstance(trials, Sized):  # never more processes than trials
+        workers = max(1, min(workers, len(trials)))
     if engine == "local":
         return _run_local(trials, workers, fn)
     trials = list(trials)
@@ -609,6 +639,55 @@ def run_trials(
     if engine == "dask":
         return _run_dask(trials, workers, scheduler, fn)
     return _run_ray(trials, workers, address, fn)
+
+
+def check_engine(engine: str, *, scheduler: str | None = None, address: str | None = None) -> None:
+    """Check, before a study writes anything, that ``engine`` can run: its package is
+    installed and a given Dask ``scheduler`` is an address that accepts connections (a
+    socket is opened and closed, 10 s at most).
+
+    Raises
+    ------
+    ValueError
+        An unknown engine.
+    EngineUnavailableError
+        The package is missing, or the scheduler's address is malformed or unreachable.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if engine == "dask":
+        try:
+            from distributed.comm.addressing import parse_address, parse_host_port
+        except ImportError as err:
+            raise EngineUnavailableError(
+                f"the dask engine needs dask.distributed ({err}); pip install "
+                "'nasperf[distributed]'"
+            ) from None
+        if scheduler:
+            where = f"--scheduler {scheduler[:200]!r}"
+            try:
+                protocol, location = parse_address(scheduler)
+                if protocol not in ("tcp", "tls"):
+                    return  # inproc://, ucx://: the client itself says whether it connects
+                host, port = parse_host_port(location)
+            except ValueError as err:
+                raise EngineUnavailableError(
+                    f"{where} is not a Dask scheduler address ({err}); give host:port, e.g. "
+                    "tcp://10.0.0.1:8786"
+                ) from None
+            try:
+                socket.create_connection((host, port), timeout=10).close()
+            except (OSError, ValueError, OverflowError) as err:
+                raise EngineUnavailableError(
+                    f"cannot reach the Dask scheduler {scheduler[:200]}: {err}"
+                ) from None
+    elif engine == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError as err:
+            raise EngineUnavailableError(
+                f"the ray engine needs ray ({err}); pip install 'nasperf[distributed]'"
+            ) from None
 
 
 def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
@@ -719,8 +798,10 @@ def run_claimed(
     try:
         for batch in claims.rounds(trials, key=lambda t: t["hash"], on_wait=on_wait):
             mine = (t for t in batch if claims.claim(t["hash"]))
+            # never more processes than the trials of this round (``mine`` is lazy)
+            n = max(1, min(workers, len(batch)))
             for trial, row, err in run_trials(
-                mine, engine=engine, workers=workers, scheduler=scheduler, address=address, fn=fn
+                mine, engine=engine, workers=n, scheduler=scheduler, address=address, fn=fn
             ):
                 if err is None:
                     store.add(trial, row)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from nasperf._claims import CLAIMS_SCHEMA, WorkClaims
+from nasperf._claims import CLAIMS_SCHEMA, DatabaseAccessError, WorkClaims
 from nasperf.errors import DataIntegrityError, short_repr
 
 __all__ = [
@@ -157,7 +157,18 @@ class ResultsStore:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / DB_NAME
-        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        if self.path.is_dir():
+            raise DatabaseAccessError(
+                f"{self.path} is a directory, not a results database; choose another results "
+                "folder or remove it"
+            )
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as err:  # e.g. "unable to open database file": an unwritable folder
+            raise DatabaseAccessError(
+                f"{self.path}: cannot open the results database ({err}); check that "
+                f"{self.folder} is a writable folder"
+            ) from None
         try:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA + CLAIMS_SCHEMA)
@@ -166,6 +177,15 @@ class ResultsStore:
             _check_tables(self._conn, self.path)
             for h, r in self._conn.execute("SELECT hash, row FROM trials"):
                 _record(r, self.path, h, "row")
+            # a read-only file opens and reads: refuse it now, before anything runs
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM claims WHERE 0")
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as err:  # read-only, locked, I/O: not damage
+            self._conn.close()
+            raise DatabaseAccessError(
+                f"{self.path}: cannot write the results database ({err})"
+            ) from None
         except sqlite3.DatabaseError as err:
             self._conn.close()
             raise DataIntegrityError(

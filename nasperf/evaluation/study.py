@@ -21,6 +21,7 @@ import argparse
 import dataclasses
 import os
 import socket
+import sqlite3
 import sys
 import time
 import uuid
@@ -43,8 +44,16 @@ from .config import (
     parse_config,
     skipped_predictors,
 )
-from .engines import ENGINES, TIMING_COLUMNS, EngineUnavailableError, load_source, run_claimed
-from .store import ResultsStore, environment
+from .engines import (
+    ENGINES,
+    MAX_WORKERS,
+    TIMING_COLUMNS,
+    EngineUnavailableError,
+    check_engine,
+    load_source,
+    run_claimed,
+)
+from .store import DB_NAME, ResultsStore, environment
 
 __all__ = [
     "SUMMARY_METRICS",
@@ -395,6 +404,7 @@ def run_study(
     else:
         trials = expand_trials(config)
     check_trials(trials)
+    check_engine(engine, scheduler=scheduler, address=address)  # before anything is written
     store = ResultsStore(out)
     start = time.perf_counter()
     try:
@@ -694,14 +704,57 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(prog)
     args = parser.parse_args(argv)
+    where: list[Path] = []  # the results folder, once known
+    try:
+        return _main(args, argv, prog, where)
+    except KeyboardInterrupt:
+        # at any moment: while the modules import, the config is built, or trials run
+        if where:
+            print(
+                f"\n{prog}: interrupted; rerun the same command to resume {where[0]}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"\n{prog}: interrupted", file=sys.stderr)
+        return 130
 
+
+#: The options that take a file, a folder, a name or an address: an empty one is refused
+#: (it would otherwise read as "not given").
+_NON_EMPTY = (
+    ("--config", "config"),
+    ("--out", "out"),
+    ("--name", "name"),
+    ("--target", "target"),
+    ("--scheduler", "scheduler"),
+    ("--address", "address"),
+    ("--data", "data"),
+    ("--space", "space"),
+    ("--data-target", "data_target"),
+    ("--data-dataset", "data_dataset"),
+    ("--arch-column", "arch_column"),
+    ("--cost-column", "cost_column"),
+    ("--zero-cost-table", "zero_cost_table"),
+)
+
+
+def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path]) -> int:
     def fail(msg: str, code: int = 2) -> int:
         print(f"{prog}: error: {msg}", file=sys.stderr)
         return code
 
+    for flag, dest in _NON_EMPTY:
+        value = getattr(args, dest)
+        if value is not None and not value.strip():
+            return fail(f"{flag} is empty: give a value or leave the option out")
+    for module in args.imports:
+        if not module.strip():
+            return fail("--import is empty: give a module name or a .py file")
     workers = args.workers if args.workers is not None else _default_workers()
     if workers < 1:
         return fail(f"--workers must be at least 1, got {workers}")
+    if workers > MAX_WORKERS:
+        return fail(f"--workers must be at most {MAX_WORKERS}, got {workers}")
     if args.scheduler and args.engine != "dask":
         return fail("--scheduler is for --engine dask")
     if args.address and args.engine != "ray":
@@ -728,6 +781,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
     for note in notes:
         print(f"{prog}: note: {note}", file=sys.stderr)
     out = Path(args.out) if args.out else Path("studies") / f"{config.name}-{config.digest()}"
+    where.append(out)
     if args.dry_run:
         for t in trials:
             print(
@@ -736,6 +790,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         print(f"{len(trials)} trials -> {out}")
         return 0
     labels = dict.fromkeys(t["label"] for t in trials)
+    workers = max(1, min(workers, len(trials)))  # never more processes than trials
     print(
         f"{prog}: study {config.name!r}: {len(trials)} trials "
         f"({', '.join(labels)}; train sizes "
@@ -760,9 +815,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
         return fail(str(err))
     except (ValueError, OSError) as err:  # e.g. --out is a file, a garbage results.sqlite
         return fail(str(err).strip().splitlines()[0] if str(err).strip() else repr(err))
-    except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted; rerun the same command to resume {out}", file=sys.stderr)
-        return 130
+    except sqlite3.Error as err:  # one the store did not name (a write refused mid-run)
+        return fail(f"{out / DB_NAME}: {str(err).strip() or type(err).__name__}")
     print()
     if config.tasks:
         from .report import _md_table, _rank_pivot, mean_ranks

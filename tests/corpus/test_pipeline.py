@@ -593,7 +593,7 @@ CONFIG = [
     ),
     y(
         "deep-block",
-        "".join(" " * i + "- \n" for i in range(2_000)),
+        "".join(" " * i + "- \n" for i in range(1_000)),
         r"study\.yaml: not valid YAML: line 51, column 51: nested deeper than 50 levels",
     ),
     y(

@@ -648,30 +648,54 @@ class CurveObjective(Objective):
         return tuple(str(values.index[i]) for i in tied), best
 
 
+class ObjectiveChoiceError(ValueError):
+    """A benchmark / space choice that names no objective. ``cli`` holds the same advice in
+    the command line's terms (flags instead of Python calls); ``str()`` is the Python one."""
+
+    def __init__(self, message: str, cli: str) -> None:
+        super().__init__(message)
+        self.cli = cli
+
+
 def get_objective(benchmark: str = "nb201", dataset: str = "cifar10", **options: Any) -> Objective:
     """An objective by name: a registered tabular benchmark (``nb201``) or ``nb301`` (the
-    NAS-Bench-301 surrogate's learning curves).
+    NAS-Bench-301 surrogate's learning curves, on ``cifar10``: another dataset is refused,
+    naming the benchmark's datasets).
 
     A registered search space without a benchmark of its own (a user's space) has nothing to
-    look its architectures up in: the error says to pass ``objective=TableObjective(...)``.
+    look its architectures up in: the error (an :class:`ObjectiveChoiceError`) says to pass
+    ``objective=TableObjective(...)``.
     """
-    from nasperf.datasets import available_benchmarks
+    from nasperf.datasets import available_benchmarks, get_benchmark
     from nasperf.spaces import SPACES
 
     if not isinstance(benchmark, str):
         raise TypeError(f"benchmark must be a name, got {type(benchmark).__name__}")
     if benchmark in ("nb301", "nb301_curves"):
+        get_benchmark("nb301").resolve_dataset(dataset)  # one dataset: no other is ignored
         return CurveObjective("nb301", **options)
     if benchmark in available_benchmarks():
         return TableObjective.from_benchmark(benchmark, dataset, **options)
+    names = list(dict.fromkeys(["nb301", *available_benchmarks()]))
     if benchmark in SPACES:
-        raise ValueError(
+        raise ObjectiveChoiceError(
             f"{benchmark!r} is a search space without a registered benchmark: give the search "
             f"your table, e.g. run(..., space={benchmark!r}, "
-            f"objective=TableObjective(table, {benchmark!r}, 'val_acc'))"
+            f"objective=TableObjective(table, {benchmark!r}, 'val_acc'))",
+            cli=f"--benchmark {benchmark}: a search space without a registered benchmark"
+            + _did_you_mean(benchmark, names)
+            + f"; search your table with --space {benchmark} --data FILE --target COLUMN",
         )
-    raise ValueError(
-        f"unknown search benchmark {benchmark!r}; available: nb301, "
-        f"{', '.join(available_benchmarks())} (or pass objective=TableObjective(...) over "
-        "your own table)"
+    raise ObjectiveChoiceError(
+        f"unknown search benchmark {benchmark!r}; available: {', '.join(names)} (or pass "
+        "objective=TableObjective(...) over your own table)",
+        cli=f"unknown search benchmark {benchmark!r}{_did_you_mean(benchmark, names)}; "
+        f"available: {', '.join(names)} (or your own table: --space SPACE --data FILE "
+        "--target COLUMN)",
     )
+
+
+def _did_you_mean(name: str, names: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` where ``name`` is one of ``names`` in other case, else ''."""
+    same = [n for n in names if n.lower() == name.lower()]
+    return f" (did you mean {same[0]!r}?)" if same else ""

@@ -36,11 +36,23 @@ HISTORY_COLUMNS = (
 MAX_REPEATS_IN_A_ROW = 100
 
 
+#: The most queries one search may be given (``budget``). A budget counts distinct paid
+#: queries (repeats are free), so on a finite table a search ends once every architecture
+#: (at every fidelity) is paid for, whatever the budget; on an unbounded space (NAS-Bench-301's
+#: surrogate) nothing else ends it, and the model-based methods refit on every query: a
+#: million queries is past any published search (hundreds to a few thousand) and past what
+#: finishes in a day.
+MAX_BUDGET = 1_000_000
+
+
 def check_budgets(budget: Any, time_budget: Any) -> None:
-    """``budget`` a positive int of queries, ``time_budget`` None or a positive finite number
-    of seconds; else a ``ValueError`` / ``TypeError`` naming the argument."""
+    """``budget`` a positive int of queries, at most :data:`MAX_BUDGET`; ``time_budget`` None
+    or a positive finite number of seconds; else a ``ValueError`` / ``TypeError`` naming the
+    argument."""
     if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
         raise ValueError(f"budget must be a positive number of queries, got {budget!r}")
+    if budget > MAX_BUDGET:
+        raise ValueError(f"budget must be at most {MAX_BUDGET:,d} queries, got {budget:,d}")
     if time_budget is None:
         return
     if isinstance(time_budget, bool) or not isinstance(time_budget, int | float | np.number):
@@ -286,10 +298,15 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
         target = "nb201" if space_obj is None else _benchmark_of(space_obj)
     obj = target if isinstance(target, Objective) else get_objective(target, dataset)
     if space_obj is not None and space_obj.name != obj.space.name:
-        raise ValueError(
+        from .objective import ObjectiveChoiceError
+
+        raise ObjectiveChoiceError(
             f"space {space_obj.name!r} does not match the objective's space "
             f"{obj.space.name!r} ({obj.name}); pass objective=TableObjective(table, "
-            f"{space_obj.name!r}, ...) to search your own space"
+            f"{space_obj.name!r}, ...) to search your own space",
+            cli=f"--space {space_obj.name} does not match the space of --benchmark "
+            f"({obj.space.name!r}, {obj.name}); search your own table with --space "
+            f"{space_obj.name} --data FILE --target COLUMN",
         )
     return obj
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -152,16 +153,22 @@ def search_trials(
         (successive halving, Hyperband, BOHB) then query the cheaper columns, charged
         ``epochs / full epochs`` of ``cost``.
     """
-    from nasperf.evaluation.config import _file_sha256, trial_hash
+    from nasperf.evaluation.config import MAX_SEEDS, _file_sha256, trial_hash
 
     from .base import OPTIMIZERS
     from .base import get as get_optimizer
     from .run import check_budgets
 
     check_budgets(budget, time_budget)
+    if isinstance(seeds, int | np.integer) and seeds > MAX_SEEDS:  # before a list is made
+        raise ValueError(f"seeds: {seeds:,d} seeds; a search study takes at most {MAX_SEEDS:,d}")
     seeds = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
+    if len(seeds) > MAX_SEEDS:
+        raise ValueError(
+            f"seeds: {len(seeds):,d} seeds; a search study takes at most {MAX_SEEDS:,d}"
+        )
     source: dict[str, Any] = {"benchmark": benchmark, "dataset": dataset}
     from nasperf._imports import import_user_module, is_module_path
 
@@ -177,7 +184,9 @@ def search_trials(
             raise ValueError("a search over a table (data) needs its space and target column")
         from nasperf.datasets.direction import target_sign
 
-        sign = target_sign(target, maximize, where="maximize", spelling=spelling)
+        # the command line passes its flags as the spelling: the error then names --target
+        where = "--target" if spelling[0].startswith("--") else "maximize"
+        sign = target_sign(target, maximize, where=where, spelling=spelling)
         path = Path(data).expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"no such table file: {path}")
@@ -1094,14 +1103,32 @@ def _parse_methods(names: str, params: Sequence[str]) -> list[dict]:
             raise ValueError(f"--params {name}: JSON nested too deeply") from None
         if not isinstance(value, dict):
             raise ValueError(f"--params {name}: expected a JSON object, got {text!r}")
-        given[name.strip()] = value
+        key = _canonical(name.strip())
+        if key in given:
+            raise ValueError(f"--params {name.strip()}: given twice for {key}; give it once")
+        given[key] = value
     methods = []
     for name in (n.strip() for n in names.split(",")):
         if name:
-            methods.append({"optimizer": name, "params": given.pop(name, {})})
+            # matched by canonical name, as --methods resolves it (aliases, any case); the
+            # method keeps its name as written (part of the trial hash)
+            methods.append({"optimizer": name, "params": given.pop(_canonical(name), {})})
+    if not methods:
+        raise ValueError("--methods: no method given")
     if given:
         raise ValueError(f"--params for methods not in --methods: {sorted(given)}")
     return methods
+
+
+def _canonical(name: str) -> str:
+    """The registered name of an optimizer (``name`` itself where none is registered: the
+    trials then refuse it, naming the available ones)."""
+    from .base import OPTIMIZERS
+
+    try:
+        return OPTIMIZERS.get(name).name
+    except (ValueError, LookupError):
+        return name
 
 
 #: Bounds of ``--fidelity-columns``: entries, and digits of an epoch count.
@@ -1137,14 +1164,63 @@ def _parse_fidelity_columns(text: str | None) -> list[tuple[int, str]] | None:
     return out
 
 
+#: Flags that describe --data's table, refused without it (as ``nasperf study`` does).
+_DATA_FLAGS = (
+    ("--target", "target"),
+    ("--minimize / --maximize", "maximize"),
+    ("--cost", "cost"),
+    ("--fidelity-columns", "fidelity_columns"),
+    ("--arch-column", "arch_column"),
+    ("--zero-cost", "zero_cost"),
+)
+
+
+def _check_flags(p: Any, args: Any, *, max_seeds: int, max_workers: int, max_budget: int) -> None:
+    """The checks of ``nasperf search``'s flags that need no data: each failure is
+    ``p.error`` (one line, exit 2), before anything is read or written."""
+    for flag, value in (
+        ("--out", args.out),
+        ("--data", args.data),
+        ("--zero-cost", args.zero_cost),
+        ("--import", next((m for m in args.imports if not m.strip()), None)),
+    ):
+        if value is not None and not value.strip():
+            p.error(f"{flag}: empty path")
+    if args.workers < 1:
+        p.error(f"--workers must be at least 1, got {args.workers}")
+    if args.workers > max_workers:
+        p.error(f"--workers must be at most {max_workers:,d}, got {args.workers:,d}")
+    if args.seeds > max_seeds:
+        p.error(f"--seeds: {args.seeds:,d} seeds; a search study takes at most {max_seeds:,d}")
+    if args.budget > max_budget:
+        p.error(f"--budget must be at most {max_budget:,d} queries, got {args.budget:,d}")
+    if args.scheduler and args.engine != "dask":
+        p.error("--scheduler is for --engine dask")
+    if args.address and args.engine != "ray":
+        p.error("--address is for --engine ray")
+    if args.data is None:
+        for flag, key in _DATA_FLAGS:
+            if getattr(args, key) is not None:
+                p.error(f"{flag} describes a table: give it with --data FILE")
+    elif args.benchmark is not None:
+        p.error(
+            f"--benchmark {args.benchmark} is for a packaged benchmark, not --data; give one "
+            "of them (--space names the space of --data)"
+        )
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int:
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
     from nasperf._argparse import ArgumentParser, add_direction_flags, fail
     from nasperf._imports import add_import_option
+    from nasperf.evaluation.config import MAX_SEEDS
+    from nasperf.evaluation.engines import MAX_WORKERS, EngineUnavailableError, check_engine
 
     from .base import OPTIMIZERS, available
+    from .objective import ObjectiveChoiceError
+    from .run import MAX_BUDGET
 
     p = ArgumentParser(
         prog=prog,
@@ -1153,7 +1229,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         epilog=_EPILOG.format(prog=f"python {prog}" if prog.startswith("run_study") else prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--benchmark", default="nb201", help="nb201 (default) or nb301")
+    p.add_argument("--benchmark", help="nb201 (default) or nb301; not with --data")
     p.add_argument(
         "--dataset",
         default="cifar10",
@@ -1173,7 +1249,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         "(e.g. 12=acc12,200=acc200): for successive halving, Hyperband and BOHB",
     )
     p.add_argument(
-        "--arch-column", default="arch", metavar="COLUMN", help="architecture column of --data"
+        "--arch-column", metavar="COLUMN", help='architecture column of --data (default "arch")'
     )
     p.add_argument(
         "--zero-cost",
@@ -1201,8 +1277,16 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         help="parameters of one method as a JSON object, e.g. "
         'bananas=\'{"predictor": "gp"}\' (repeatable; NAME as written in --methods)',
     )
-    p.add_argument("--seeds", type=int, default=25, help="seeds 0..N-1 (default 25)")
-    p.add_argument("--budget", type=int, default=100, help="queries per search (default 100)")
+    p.add_argument(
+        "--seeds", type=int, default=25, help=f"seeds 0..N-1 (default 25, at most {MAX_SEEDS:,d})"
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=100,
+        help=f"distinct queries per search (default 100, at most {MAX_BUDGET:,d}; repeats are "
+        "free, and a search of a table ends once it has paid for every architecture)",
+    )
     p.add_argument("--time-budget", type=float, help="simulated seconds per search")
     p.add_argument(
         "--out",
@@ -1210,16 +1294,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         help="results folder, resumable (default searches/<benchmark>-<dataset>-<digest>)",
     )
     p.add_argument("--engine", default="local", choices=("local", "dask", "ray"))
-    p.add_argument("--workers", type=int, default=1, help="parallel searches (default 1)")
-    p.add_argument("--scheduler", help="Dask scheduler address")
-    p.add_argument("--address", help="Ray cluster address")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=f"parallel searches (default 1; at most {MAX_WORKERS}, and never more processes "
+        "than searches)",
+    )
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (--engine dask)")
+    p.add_argument("--address", metavar="ADDR", help="Ray cluster address (--engine ray)")
     p.add_argument("--no-progress", action="store_true")
     args = p.parse_args(argv)
+    _check_flags(p, args, max_seeds=MAX_SEEDS, max_workers=MAX_WORKERS, max_budget=MAX_BUDGET)
+    benchmark = args.benchmark or "nb201"
     try:
         methods = _parse_methods(args.methods, args.params)
         trials = search_trials(
             methods,
-            benchmark=args.benchmark,
+            benchmark=benchmark,
             dataset=args.dataset,
             seeds=args.seeds,
             budget=args.budget,
@@ -1228,29 +1320,37 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             data=args.data,
             target=args.target,
             cost=args.cost,
-            arch_column=args.arch_column,
+            arch_column=args.arch_column or "arch",
             imports=args.imports,
             maximize=args.maximize,
             spelling=flags,
             zero_cost=args.zero_cost,
             fidelity_columns=_parse_fidelity_columns(args.fidelity_columns),
         )
-        if args.workers < 1:
-            raise ValueError(f"--workers must be at least 1, got {args.workers}")
         objective = _trial_objective(trials[0])
+    except ObjectiveChoiceError as err:
+        p.error(err.cli)
     except (ValueError, TypeError, LookupError, ImportError, OSError) as err:
         p.error(str(err))
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return 130
     if args.out is None:
         import hashlib
 
         digest = hashlib.sha256("".join(sorted(t["hash"] for t in trials)).encode())
         args.out = str(
-            Path("searches")
-            / f"{args.space or args.benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
+            Path("searches") / f"{args.space or benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
         )
+    try:  # a missing package, an unreachable scheduler: said before --out is made
+        check_engine(args.engine, scheduler=args.scheduler, address=args.address)
+    except EngineUnavailableError as err:
+        return fail(prog, err)
+    n_workers = min(args.workers, len(trials))
     print(
         f"{prog}: {len(trials)} searches ({', '.join(dict.fromkeys(t['label'] for t in trials))}"
-        f"; {args.seeds} seed(s), {args.budget} queries) -> {args.out}",
+        f"; {args.seeds} seed(s), {args.budget} queries) -> {args.out}"
+        + (f" [{args.engine}, {n_workers} worker(s)]" if n_workers > 1 else ""),
         file=sys.stderr,
     )
     try:
@@ -1258,13 +1358,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
             trials,
             args.out,
             engine=args.engine,
-            workers=args.workers,
+            workers=n_workers,
             scheduler=args.scheduler,
             address=args.address,
             progress=not args.no_progress,
         )
+    except EngineUnavailableError as err:
+        return fail(prog, err)
+    except sqlite3.Error as err:  # e.g. results.sqlite is a folder, or --out is read-only
+        return fail(
+            prog, f"{Path(args.out) / 'results.sqlite'}: cannot use the results database ({err})"
+        )
     except (ValueError, OSError) as err:
         return fail(prog, err)
+    except KeyboardInterrupt:
+        print(
+            f"\n{prog}: interrupted; rerun the same command to resume {args.out}", file=sys.stderr
+        )
+        return 130
     if hist.empty:
         print(f"{prog}: no search finished", file=sys.stderr)
         return 1
@@ -1272,7 +1383,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     summary, _ = write_report(
         hist,
         out,
-        benchmark=args.benchmark,
+        benchmark=benchmark,
         dataset=args.dataset,
         checkpoints=sorted({min(100, args.budget), args.budget}),
         objective=objective,

@@ -79,6 +79,7 @@ def test_search_command_minimises_a_loss_column(tmp_path, capsys) -> None:
         search_main([*argv, "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert "the target 'val_err' looks like a quantity to minimise" in err
+    assert "nasperf search: error: --target: the target 'val_err' looks like" in err  # the flag
     assert "--minimize ranks and searches by -val_err, --maximize keeps" in err
     with pytest.raises(SystemExit):
         search_main([*argv, "--minimize", "--maximize"])

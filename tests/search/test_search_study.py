@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -394,3 +395,178 @@ def test_best_at_n_counts_distinct_paid_queries_not_rows():
     assert s.loc["rs", "best@3"] == np.median([5.0, 4.0])
     assert s.loc["rs", "best@4"] == np.median([7.0, 6.0])
     assert np.isnan(s.loc["rs", "best@5"])  # neither paid for 5 (seed 0 has 6 rows)
+
+
+# --------------------------------------------------------------------------- CLI probes
+_REFUSED = [
+    (["--workers", "1000000000000"], r"--workers must be at most 1,024, got 1,000,000,000,000"),
+    (
+        ["--seeds", "1000000000000"],
+        r"--seeds: 1,000,000,000,000 seeds; a search study takes at most 10,000",
+    ),
+    (["--budget", "1000000000000"], r"--budget must be at most 1,000,000 queries, got 1,000,"),
+    (["--methods", ""], r"--methods: no method given"),
+    (["--methods", ","], r"--methods: no method given"),
+    (["--methods", " "], r"--methods: no method given"),
+    (["--scheduler", "tcp://x:1"], r"--scheduler is for --engine dask"),
+    (["--address", "auto"], r"--address is for --engine ray"),
+    (
+        ["--benchmark", "nb301", "--dataset", "cifar100"],
+        r"unknown dataset 'cifar100' for benchmark 'nb301'; available: cifar10",
+    ),
+    (
+        ["--benchmark", "nb301", "--data", "{tmp}/t.csv", "--space", "nb201", "--target", "a"],
+        r"--benchmark nb301 is for a packaged benchmark, not --data; give one of them",
+    ),
+    (["--arch-column", "foo"], r"--arch-column describes a table: give it with --data FILE"),
+    (["--target", "acc"], r"--target describes a table: give it with --data FILE"),
+    (["--cost", "s"], r"--cost describes a table: give it with --data FILE"),
+    (["--minimize"], r"--minimize / --maximize describes a table: give it with --data FILE"),
+    (["--fidelity-columns", "12=a"], r"--fidelity-columns describes a table: give it with"),
+    (["--zero-cost", "{tmp}/z.csv"], r"--zero-cost describes a table: give it with --data"),
+    (
+        ["--methods", "rs", "--params", "rs={}", "--params", "RS={}"],
+        r"--params RS: given twice for random_search; give it once",
+    ),
+    (["--out", ""], r"--out: empty path"),
+    (["--data", " "], r"--data: empty path"),
+    (["--zero-cost", ""], r"--zero-cost: empty path"),
+    (
+        ["--benchmark", "NB201"],
+        r"--benchmark NB201: a search space without a registered benchmark \(did you mean "
+        r"'nb201'\?\); search your table with --space NB201 --data FILE --target COLUMN",
+    ),
+    (
+        ["--benchmark", "nope"],
+        r"unknown search benchmark 'nope'; available: nb301, nb101, nb201, nb301_surrogate, "
+        r".*\(or your own table: --space SPACE --data FILE --target COLUMN\)",
+    ),
+    (
+        ["--space", "nb101"],
+        r"--space nb101 does not match the space of --benchmark \('nb201', nb201/cifar10\); "
+        r"search your own table with --space nb101 --data FILE --target COLUMN",
+    ),
+]
+
+
+def _search_cli(argv, capsys) -> tuple[int, str]:
+    """``nasperf search argv``: (exit status, stderr)."""
+    try:
+        code = cli_main(["search", *argv])
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def _one_error(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err and len(lines) >= 1, err
+    assert lines[-1].startswith("nasperf search: error: "), err
+    assert sum(": error: " in line for line in lines) == 1, err
+    return lines[-1]
+
+
+@pytest.mark.parametrize(("argv", "match"), _REFUSED, ids=[" ".join(a) for a, _ in _REFUSED])
+def test_cli_refuses_bad_flags_in_one_line_before_writing(argv, match, tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("arch,a\n")
+    (tmp_path / "z.csv").write_text("arch,synflow\n")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    out = tmp_path / "out"
+    if "--out" not in argv:
+        argv += ["--out", str(out)]
+    if "--seeds" not in argv:
+        argv += ["--seeds", "1"]
+    code, err = _search_cli([*argv, "--no-progress"], capsys)
+    assert code == 2, err
+    line = _one_error(err)
+    assert re.search(match, line), (line, match)
+    assert line.count("nb301,") <= 1  # the benchmark list names each once
+    assert not out.exists()
+
+
+def test_cli_refuses_an_engine_it_cannot_start_before_writing(tmp_path, capsys):
+    import importlib.util
+
+    out = tmp_path / "out"
+    code, err = _search_cli(["--engine", "ray", "--out", str(out)], capsys)
+    if importlib.util.find_spec("ray") is None:
+        assert code == 2
+        assert re.search(
+            r"error: the ray engine needs ray \(No module named 'ray'\)", _one_error(err)
+        )
+    dask = ["--engine", "dask", "--scheduler", "tcp://127.0.0.1:1", "--out", str(out)]
+    code, err = _search_cli(dask, capsys)
+    assert code == 2
+    line = _one_error(err)
+    assert "cannot reach the Dask scheduler tcp://127.0.0.1:1" in line or (
+        "the dask engine needs dask.distributed" in line
+    )
+    assert not out.exists()
+
+
+def test_cli_params_match_methods_by_alias_and_case(tmp_path, capsys, monkeypatch):
+    import nasperf.search.study as study
+
+    seen = []
+    monkeypatch.setattr(
+        study,
+        "run_search_study",
+        lambda trials, out, **kw: seen.append((trials, kw)) or pd.DataFrame(),
+    )
+    p = '{"population_size": 20, "sample_size": 5}'
+    for methods, name in (("RE", "re"), ("re", "RE"), ("regularized_evolution", "Re")):
+        argv = ["--methods", methods, "--params", f"{name}={p}", "--out", str(tmp_path / "o")]
+        code, err = _search_cli([*argv, "--seeds", "1", "--workers", "1000"], capsys)
+        assert code == 1 and "no search finished" in err  # the stub finished nothing
+        trials, kw = seen.pop()
+        assert trials[0]["params"] == {"population_size": 20, "sample_size": 5}
+        assert trials[0]["optimizer"] == methods  # as written: the hashes of earlier runs
+        assert kw["workers"] == 1  # never more processes than searches
+
+
+def test_cli_database_errors_and_ctrl_c_are_one_line(tmp_path, capsys, monkeypatch):
+    import sqlite3
+
+    import nasperf.search.study as study
+    from nasperf.evaluation import store
+
+    argv = ["--methods", "rs", "--seeds", "1", "--budget", "3", "--no-progress"]
+    (tmp_path / "g3" / "results.sqlite").mkdir(parents=True)
+    code, err = _search_cli([*argv, "--out", str(tmp_path / "g3")], capsys)
+    assert code == 2 and "results.sqlite" in _one_error(err)
+
+    def readonly(self, folder):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store.ResultsStore, "__init__", readonly)
+    code, err = _search_cli([*argv, "--out", str(tmp_path / "ro")], capsys)
+    assert code == 2
+    assert _one_error(err) == (
+        f"nasperf search: error: {tmp_path / 'ro' / 'results.sqlite'}: cannot use the results "
+        "database (attempt to write a readonly database)"
+    )
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "run_search_study", interrupted)
+    code, err = _search_cli([*argv, "--out", str(tmp_path / "i")], capsys)
+    assert code == 130 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"nasperf search: interrupted; rerun the same command to resume {tmp_path / 'i'}"
+    )
+
+
+def test_seeds_and_budget_are_bounded_in_the_python_api_too():
+    from nasperf.search.run import check_budgets
+
+    with pytest.raises(
+        ValueError,
+        match=r"^seeds: 1,000,000,000,000 seeds; a search study "
+        r"takes at most 10,000$",
+    ):
+        search_trials(["rs"], seeds=10**12)
+    with pytest.raises(ValueError, match=r"^budget must be at most 1,000,000 queries, got "):
+        check_budgets(10**12, None)
+    with pytest.raises(ValueError, match=r"; available: nb301, nb101, nb201, nb301_surrogate"):
+        S.get_objective("nope")

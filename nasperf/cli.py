@@ -176,6 +176,10 @@ def _proxies(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         return fail(f"--workers must be at least 1, got {args.workers}")
+    from nasperf.evaluation.engines import MAX_WORKERS
+
+    if args.workers > MAX_WORKERS:
+        return fail(f"--workers must be at most {MAX_WORKERS}, got {args.workers:,d}")
     if args.n is not None and args.n < 1:
         return fail(f"--n must be at least 1, got {args.n}")
     if args.n is not None and args.n > SAMPLE_MAX_N:

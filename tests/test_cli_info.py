@@ -142,6 +142,11 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command):
             ],
             "--n-jobs must be at most 1024 threads",
         ),
+        (
+            ["proxies", "--space", "nb201", "--proxies", "params", "--out", "{d}/x.csv"]
+            + ["--n", "2", "--workers", "1000000000000"],
+            "--workers must be at most 1024",
+        ),
         (["plot", ""], "RESULTS_DIR is empty"),
         (["plot", "{d}", "--out", ""], "--out is empty"),
         (

@@ -12,7 +12,13 @@ from __future__ import annotations
 from nasperf.registry import _import_family
 
 from .base import OPTIMIZERS, Context, Optimizer, Query, available, get, register
-from .objective import CurveObjective, Objective, TableObjective, get_objective
+from .objective import (
+    CurveObjective,
+    Objective,
+    ObjectiveChoiceError,
+    TableObjective,
+    get_objective,
+)
 
 _import_family(__name__, __path__)
 
@@ -24,6 +30,7 @@ __all__ = [
     "Context",
     "CurveObjective",
     "Objective",
+    "ObjectiveChoiceError",
     "Optimizer",
     "Query",
     "TableObjective",

@@ -789,6 +789,10 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
             )
         print(f"{len(trials)} trials -> {out}")
         return 0
+    try:  # before the header: a refused engine says only why
+        check_engine(args.engine, scheduler=args.scheduler, address=args.address)
+    except EngineUnavailableError as err:
+        return fail(str(err))
     labels = dict.fromkeys(t["label"] for t in trials)
     workers = max(1, min(workers, len(trials)))  # never more processes than trials
     print(

@@ -131,9 +131,11 @@ def test_claims_on_a_read_only_file_raise_an_oserror_naming_it(tmp_path):
 
 # --------------------------------------------------------------------------- 3. engines
 @pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
+@pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
 def test_a_missing_engine_is_refused_before_anything_is_written(tmp_path, capsys):
     code, err = _study(["--engine", "ray", "--out", str(tmp_path / "o"), *SMALL], capsys)
     assert code == 2
+    assert "trials (" not in err  # refused before the study's header line, too
     assert err.splitlines()[-1] == (
         "nasperf study: error: the ray engine needs ray (No module named 'ray'); pip install "
         "'nasperf[distributed]'"

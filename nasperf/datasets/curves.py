@@ -98,12 +98,18 @@ class LearningCurves:
         for NAS-Bench-301, 52 for LCBench); at least ``epochs[-1]``.
     cost : array (n,), optional
         Training seconds spent to observe the curves (to ``epochs[-1]``), where known.
+    percent : bool, default True
+        Accuracies are in percent: a value outside ``[0, 100]`` is an error, curves all
+        within ``(0, 1]`` warn, and predictors clip predicted accuracies to ``[0, 100]``.
+        False for curves of unknown units (a study's own table: fractions, or a negated
+        loss when the target is minimised), which are then taken as they are.
     """
 
     epochs: np.ndarray
     values: Mapping[str, np.ndarray]
     final_epoch: int | None = None
     cost: np.ndarray | None = None
+    percent: bool = True
 
     def __post_init__(self) -> None:
         epochs = np.asarray(self.epochs)
@@ -147,7 +153,7 @@ class LearningCurves:
                     f"values[{metric!r}] has NaN or inf values, first at row {bad[0]}, epoch "
                     f"{epochs[bad[1]]}"
                 )
-            if metric in ACCURACY_METRICS:
+            if metric in ACCURACY_METRICS and self.percent:
                 _check_percent(metric, a)
             a.setflags(write=False)
             vals[metric] = a
@@ -237,6 +243,7 @@ class LearningCurves:
             {m: v[:, keep] for m, v in self.values.items()},
             self.final_epoch,
             None,
+            self.percent,
         )
 
     def take(self, index: Sequence[int] | np.ndarray) -> LearningCurves:
@@ -247,6 +254,7 @@ class LearningCurves:
             {m: v[idx] for m, v in self.values.items()},
             self.final_epoch,
             None if self.cost is None else self.cost[idx],
+            self.percent,
         )
 
     def as_features(self) -> np.ndarray:
@@ -265,15 +273,17 @@ class LearningCurves:
         epochs: Sequence[int] | None = None,
         metric: str = "val_accuracy",
         final_epoch: int | None = None,
+        percent: bool = True,
     ) -> LearningCurves:
-        """Curves of one metric from an ``(n, k)`` array (epochs ``1..k`` by default)."""
+        """Curves of one metric from an ``(n, k)`` array (epochs ``1..k`` by default);
+        ``percent`` as for the class."""
         arr = np.asarray(values, dtype=np.float64)
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1)
         if arr.ndim != 2:
             raise ValueError(f"learning curves must be (n, n_epochs), got shape {arr.shape}")
         ep = np.arange(1, arr.shape[1] + 1) if epochs is None else np.asarray(epochs)
-        return cls(ep, {metric: arr}, final_epoch)
+        return cls(ep, {metric: arr}, final_epoch, percent=percent)
 
     def __repr__(self) -> str:
         ep = self.epochs.tolist()

@@ -455,9 +455,17 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             fit_side["learning_curves"] = _learning_curves(table, train, spec, info)
             pred_side["learning_curves"] = _learning_curves(table, test, spec, info)
         else:  # a user's table: its budget's columns, read as validation accuracy per epoch
+            # in the table's own units (a fraction, or minus a minimised loss: not checked
+            # or clipped as percent)
+            from nasperf.datasets.curves import LearningCurves
+
             curves = table[cols].astype(np.float64)
-            fit_side["learning_curves"] = curves.loc[train].to_numpy()
-            pred_side["learning_curves"] = curves.loc[test].to_numpy()
+            fit_side["learning_curves"] = LearningCurves.from_array(
+                curves.loc[train].to_numpy(), percent=False
+            )
+            pred_side["learning_curves"] = LearningCurves.from_array(
+                curves.loc[test].to_numpy(), percent=False
+            )
     if "zero_cost" in side_names:
         zc = optional_zc if optional_zc is not None else _zero_cost_table(trial, table)
         if target in zc.columns:

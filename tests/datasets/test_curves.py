@@ -76,6 +76,14 @@ def test_learning_curves_refuse_what_they_cannot_mean():
     with pytest.warns(UserWarning, match=r"all lie in \[0, 1\]: .*multiply them by 100"):
         LearningCurves([1, 2], {"val_accuracy": [[0.62, 0.64]]})
     LearningCurves([1, 2], {"val_loss": [[0.62, 0.64]]})  # losses: any finite value, no word
+    # a study's own table (units unknown: minus a minimised error here) is taken as it is,
+    # and its extrapolations are not clipped to [0, 100]
+    neg = LearningCurves.from_array([[-40.0, -30.0, -25.0]], final_epoch=9, percent=False)
+    assert neg.take([0]).percent is False and neg.upto(2).percent is False
+    from nasperf.predictors import get
+
+    last = get("early_stop_acc").fit(None, learning_curves=neg)
+    assert last.predict(None, learning_curves=neg).tolist() == [-25.0]
 
 
 def test_learning_curves_views_and_missing_metric_message():

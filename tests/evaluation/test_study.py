@@ -191,7 +191,9 @@ def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):
             "score_12ep": table["val_acc_12ep"] - 100.0,
         }
     ).to_csv(csv, index=False)
-    predictors = ["xgb", "test_last_column"]
+    # early_stop_acc: a real curve predictor reads the table's curves in its own units
+    # (here minus an error, all negative), neither refused nor clipped as percent
+    predictors = ["xgb", "test_last_column", "early_stop_acc"]
 
     def config(**data):
         raw = tiny_config(predictors=predictors, seeds=1, train_sizes=[30], budgets=["12ep"])
@@ -209,7 +211,7 @@ def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):
         high = run_study(
             config(target="score", fidelities={"12ep": ["score_12ep"]}), tmp_path / "high"
         ).table
-    assert sorted(low["target"]) == ["-err", "-err"] and set(high["target"]) == {"score"}
+    assert sorted(low["target"]) == ["-err"] * 3 and set(high["target"]) == {"score"}
     metrics = ["kendall_tau", "spearman", "pearson", "ndcg@10", "precision@10"]
     metrics = [m for m in metrics if m in low.columns]
     assert len(metrics) >= 4

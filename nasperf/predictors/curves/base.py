@@ -135,7 +135,7 @@ class CurvePredictor(Predictor):
         curves = self._curves(archs, side)
         mean, std = self._predict_curves(archs, curves, need_std)
         mean = np.asarray(mean, dtype=np.float64).reshape(-1)
-        if self.metric in ACCURACY_METRICS:
+        if self.metric in ACCURACY_METRICS and curves.percent:
             # An accuracy in percent cannot leave [0, 100]; LCE-m's family prior (pybnn's
             # loose range) lets a posterior mean extrapolate far beyond it.
             mean = np.clip(mean, 0.0, 100.0)

@@ -294,7 +294,11 @@ def _side(label: str, case: Case, rows: list[str]) -> dict:
     if case.zero_cost is not None:
         side["zero_cost"] = case.zero_cost
     if case.curves and label == "omni":
-        side["learning_curves"] = case.table.loc[rows, case.curves].to_numpy(np.float64)
+        from nasperf.datasets.curves import LearningCurves
+
+        # the table's own units (not checked as percent): omni reads them as features
+        values = case.table.loc[rows, case.curves].to_numpy(np.float64)
+        side["learning_curves"] = LearningCurves.from_array(values, percent=False)
     return side
 
 

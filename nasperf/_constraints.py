@@ -57,8 +57,10 @@ __all__ = [
     "ImageDataset",
     "InvalidParameterError",
     "ListOf",
+    "MAX_COUNT",
     "PredictorSpec",
     "Registered",
+    "check_counts_and_flags",
     "validate_parameter_constraints",
 ]
 
@@ -247,3 +249,60 @@ class ImageDataset(_Constraint):
             return out
         kinds = "ImageTask or GraphTask" if self.graph_ok else "ImageTask"
         return out + f" or a nasperf.spaces.{kinds}"
+
+
+#: Largest value of an integer parameter whose constraint has no upper bound (epochs,
+#: estimators, widths, layers, samples, threads): 16x the largest default (bohamiann's
+#: 6,000 steps). Larger values had trained for ever or asked torch for terabytes.
+MAX_COUNT = 100_000
+
+
+def _allows_bool(constraints: list) -> bool:
+    for c in constraints:
+        if c in ("boolean", "verbose", "no_validation") or c is bool or c is object:
+            return True
+        if isinstance(c, Options) and not isinstance(c, _Constraint) and True in c.options:
+            return True
+        if isinstance(c, _Constraint) and c.is_satisfied_by(True):
+            return True
+    return False
+
+
+def check_counts_and_flags(owner: Any) -> None:
+    """What scikit-learn's validation lets through, refused with its wording: ``True`` /
+    ``False`` for a number (``Interval(Integral)`` / ``Interval(Real)`` accept bools, which
+    torch, LightGBM and XGBoost then refuse deep down), and an integer above
+    :data:`MAX_COUNT` where the constraint has no upper bound.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the class, the parameter and the value.
+    """
+    cls = type(owner).__name__
+    for name, constraints in getattr(type(owner), "_parameter_constraints", {}).items():
+        value = getattr(owner, name, None)
+        if isinstance(value, bool | np.bool_) and not _allows_bool(constraints):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {cls} must be a number, not a bool. Got "
+                f"{value!r} instead."
+            )
+        if isinstance(value, Integral) and not isinstance(value, bool | np.bool_):
+            open_ended = [
+                c
+                for c in constraints
+                if isinstance(c, Interval) and c.type is Integral and c.right is None
+            ]
+            if (
+                open_ended
+                and value > MAX_COUNT
+                and not any(
+                    make_constraint(c).is_satisfied_by(value)
+                    for c in constraints
+                    if not (isinstance(c, Interval) and c.right is None)
+                )
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {cls} must be at most {MAX_COUNT:,d}. Got "
+                    f"{value!r} instead."
+                )

@@ -71,7 +71,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nasperf._constraints import RANDOM_STATE, ListOf, Registered
+from nasperf._constraints import RANDOM_STATE, ListOf, Registered, check_counts_and_flags
 from nasperf.errors import short_repr
 from nasperf.spaces import SearchSpace, as_rng
 
@@ -395,6 +395,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ contract
+    def _validate_params(self) -> None:
+        """scikit-learn's check of ``_parameter_constraints``, then what it lets through: a
+        bool for a number and an integer above ``MAX_COUNT`` where the constraint has no
+        upper bound (:func:`nasperf._constraints.check_counts_and_flags`)."""
+        super()._validate_params()
+        check_counts_and_flags(self)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
         """Fit on architectures (or a feature matrix) and targets; returns ``self``.

@@ -170,3 +170,40 @@ def test_the_message_lists_the_registered_names():
         get("xgb", space="nb202")
     names = re.search(r"registered search space name \(([^)]*)\)", str(info.value)).group(1)
     assert {"nb101", "nb201", "nb301"} <= set(names.split(", "))
+
+
+def _numeric_params(cls, *, open_ended_ints: bool):
+    from numbers import Integral, Real
+
+    from sklearn.utils._param_validation import Interval
+
+    out = []
+    for param, constraints in cls._parameter_constraints.items():
+        if "boolean" in constraints or "verbose" in constraints:
+            continue
+        ints = [c for c in constraints if isinstance(c, Interval) and c.type is Integral]
+        reals = [c for c in constraints if isinstance(c, Interval) and c.type is Real]
+        if open_ended_ints and any(c.right is None for c in ints):
+            out.append(param)
+        elif not open_ended_ints and (ints or reals):
+            out.append(param)
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_bool_for_a_number_and_an_endless_count_are_refused_first(name):
+    """scikit-learn's Interval(Integral / Real) takes True as 1; torch, LightGBM and XGBoost
+    then failed deep down (weight_decay=True, learning_rate=True), and counts without an
+    upper bound (epochs, n_estimators, widths, n_jobs = 10**12) trained for ever or asked for
+    terabytes: each is one InvalidParameterError naming the parameter, at fit."""
+    from nasperf._constraints import MAX_COUNT
+
+    cls = PREDICTORS.get(name)
+    for param in _numeric_params(cls, open_ended_ints=False):
+        pred = cls(**{**cls.test_params, param: True})
+        with pytest.raises(InvalidParameterError, match=rf"The '{param}' parameter .* Got True"):
+            pred._validate_params()
+    for param in _numeric_params(cls, open_ended_ints=True):
+        pred = cls(**{**cls.test_params, param: MAX_COUNT + 1})
+        with pytest.raises(InvalidParameterError, match=rf"The '{param}' parameter .* at most"):
+            pred._validate_params()

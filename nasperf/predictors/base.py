@@ -428,6 +428,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         self._check_side(side)
         X = self._prepare_predict(archs, side)
         out = np.asarray(self._predict(X), dtype=np.float64).reshape(-1)
+        _refuse_non_finite(self, out, "predictions")
         return out
 
     def predict_std(self, archs: Any, **side: Any) -> np.ndarray:
@@ -437,7 +438,9 @@ class Predictor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "fit_time_")
         self._check_side(side)
         X = self._prepare_predict(archs, side)
-        return np.asarray(self._predict_std(X), dtype=np.float64).reshape(-1)
+        out = np.asarray(self._predict_std(X), dtype=np.float64).reshape(-1)
+        _refuse_non_finite(self, out, "standard deviations")
+        return out
 
     def save(self, path: Any) -> None:
         """Write the fitted predictor to ``path`` (one zip file; see the module docstring)."""
@@ -834,6 +837,23 @@ class Predictor(RegressorMixin, BaseEstimator):
         tags.requires_fit = True
         tags.target_tags.required = self.requirements.labels
         return tags
+
+
+def _refuse_non_finite(pred: Predictor, out: np.ndarray, what: str) -> None:
+    """A prediction that is NaN or infinite (a model whose training diverged: a learning
+    rate far too large, an unbounded kernel parameter) is an error, never a silent NaN."""
+    bad = ~np.isfinite(out)
+    if bad.any():
+        params = {
+            k: v
+            for k, v in pred.get_params(deep=False).items()
+            if k in ("lr", "learning_rate", "epochs", "n_steps", "nu", "weight_decay")
+        }
+        raise ValueError(
+            f"{type(pred).__name__}: {int(bad.sum())} of {bad.size} {what} are not finite "
+            f"(e.g. {out[bad][0]}): its training diverged ({short_repr(params)}); lower the "
+            "learning rate or change the parameters"
+        )
 
 
 def _first(columns: Any, n: int = 20) -> str:

@@ -207,3 +207,16 @@ def test_a_bool_for_a_number_and_an_endless_count_are_refused_first(name):
         pred = cls(**{**cls.test_params, param: MAX_COUNT + 1})
         with pytest.raises(InvalidParameterError, match=rf"The '{param}' parameter .* at most"):
             pred._validate_params()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverged_model_is_an_error_not_a_nan_prediction():
+    """gp with nu=1e6 (only bounded below) overflowed its kernel and predicted NaN for every
+    architecture, without a word; so did the neural predictors with a learning rate of 1e3."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201").sample(40, random_state=0)
+    archs, y = list(table.index), table["val_acc_200ep"].to_numpy()
+    pred = get("gp", space="nb201", nu=1e6, random_state=0).fit(archs, y)
+    with pytest.raises(ValueError, match=r"GPPredictor: 40 of 40 predictions are not finite"):
+        pred.predict(archs)

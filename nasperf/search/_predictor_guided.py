@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import (
 )
 
 from nasperf._constraints import ListOf, Registered
+from nasperf.spaces.base import SAMPLE_MAX_N
 
 from .base import Optimizer, Query
 
@@ -69,8 +70,9 @@ def _proxies():
 _PROXY = Registered(_proxies, "zero-cost proxy")
 #: Constraints of a ``warm_start`` naming proxies: one, several, or None (no warm start).
 WARM_START: list = [_PROXY, ListOf(_PROXY, unique=True), None]
-#: Constraints of ``proxy_pool``: a positive size or None (the default pool).
-PROXY_POOL: list = [Interval(Integral, 1, None, closed="left"), None]
+#: Constraints of ``proxy_pool``: a positive size or None (the default pool); bounded by
+#: what one sample draws (a whole table, NB101's 423,624, is a valid pool).
+PROXY_POOL: list = [Interval(Integral, 1, SAMPLE_MAX_N, closed="both"), None]
 
 
 class PredictorGuided(Optimizer):

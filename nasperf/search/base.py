@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from nasperf._constraints import validate_parameter_constraints
+from nasperf._constraints import check_counts_and_flags, validate_parameter_constraints
 from nasperf.registry import Registry
 from nasperf.spaces import SearchSpace
 
@@ -152,6 +152,7 @@ class Optimizer:
         validate_parameter_constraints(
             self._parameter_constraints, self.get_params(), caller_name=type(self).__name__
         )
+        check_counts_and_flags(self)  # a bool for a number; counts above MAX_COUNT
 
     def setup(self, context: Context, rng: np.random.Generator) -> None:
         """Start a search (parameters validated first): remember the context and the random

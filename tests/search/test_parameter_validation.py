@@ -83,3 +83,14 @@ def test_setup_validates_parameters_set_after_construction():
 def test_a_search_study_with_bad_method_params_fails_before_any_trial():
     with pytest.raises(ValueError, match=r"methods\[1\] \(npenas .*\): The 'n_init' parameter"):
         search_trials(["random_search", {"optimizer": "npenas", "params": {"n_init": -1}}])
+
+
+def test_optimizers_refuse_a_bool_for_a_number_and_an_endless_count():
+    """The predictors' shared check (``check_counts_and_flags``) runs for optimizers too:
+    ``n_parents=True`` had been one parent, ``n_candidates=10**12`` a search that never
+    finished its first batch; a proxy pool may still be a whole table (NB101: 423,624)."""
+    with pytest.raises(InvalidParameterError, match=r"'n_parents' parameter of NPENAS .* bool"):
+        search.get("npenas", n_parents=True)
+    with pytest.raises(InvalidParameterError, match=r"'n_candidates' .* at most 100,000"):
+        search.get("bananas", n_candidates=10**12)
+    assert search.get("bananas", proxy_pool=423_624).proxy_pool == 423_624

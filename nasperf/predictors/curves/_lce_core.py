@@ -398,6 +398,11 @@ class LCEBase(CurvePredictor):
                 f"The 'burn_in' parameter of {type(self).__name__} must be smaller than "
                 f"n_samples={self.n_samples}. Got {self.burn_in!r} instead."
             )
+        if self.thin > self.n_samples - self.burn_in:  # it would keep one step, or none
+            raise InvalidParameterError(
+                f"The 'thin' parameter of {type(self).__name__} must be at most n_samples - "
+                f"burn_in = {self.n_samples - self.burn_in}. Got {self.thin!r} instead."
+            )
 
     def _predict_curves(
         self, archs: Any, curves: LearningCurves, need_std: bool

@@ -201,10 +201,14 @@ class BOHAMIANNPredictor(Predictor):
         return bnn.to(device_of(self.device))
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        if not 0 <= self.burn_in < self.num_steps or self.keep_every < 1:
+        if not 0 <= self.burn_in < self.num_steps or not (
+            1 <= self.keep_every <= self.num_steps - self.burn_in
+        ):
+            # (keep_every above the steps after burn-in would keep no sample at all)
             raise ValueError(
-                "need 0 <= burn_in < num_steps and keep_every >= 1, got "
-                f"burn_in={self.burn_in}, num_steps={self.num_steps}, keep_every={self.keep_every}"
+                "need 0 <= burn_in < num_steps and 1 <= keep_every <= num_steps - burn_in, "
+                f"got burn_in={self.burn_in}, num_steps={self.num_steps}, "
+                f"keep_every={self.keep_every}"
             )
         device = device_of(self.device)
         Xs, ys = standardize_fit(self, X, y)

@@ -247,3 +247,10 @@ def test_defaults_follow_the_references():
     assert (lce_m.n_walkers, lce_m.n_samples, lce_m.burn_in) == (50, 800, 500)
     assert tuple(lce_m.families) == LCE_M_FAMILIES
     assert lce.has_uncertainty and lce_m.has_uncertainty
+
+
+def test_thin_beyond_the_kept_steps_is_refused(pow3_curves):
+    # thin=10**4 of 150 kept steps had been accepted and predicted from one step
+    lc, _ = pow3_curves
+    with pytest.raises(ValueError, match=r"'thin' parameter of LCEm must be at most .* = 150"):
+        get("lce_m", thin=10_000, **FAST).fit(None, learning_curves=lc)

@@ -131,3 +131,13 @@ def test_seminas_trains_on_the_nao_pseudo_labels(data):
     # Without unlabelled architectures, n_unlabelled are sampled from the space.
     sampled = get("seminas", space="nb201", n_unlabelled=30, **params).fit(data["train"], data["y"])
     assert sampled.n_pseudo_ == 30 and sampled.pseudo_labels_.shape == (30,)
+
+
+def test_bohamiann_keep_every_beyond_the_sampled_steps_is_refused():
+    # keep_every=10**4 after 500 sampled steps kept no sample: a bare numpy "need at least
+    # one array to stack"
+    space = nasperf.get_space("nb201")
+    archs = space.sample(10, seed=0)
+    pred = get("bohamiann", space="nb201", num_steps=600, burn_in=100, keep_every=10_000)
+    with pytest.raises(ValueError, match=r"1 <= keep_every <= num_steps - burn_in"):
+        pred.fit(archs, np.arange(10.0))

@@ -519,6 +519,16 @@ def _space_names() -> str:
     return ", ".join(SPACES.names(aliases=False))
 
 
+def _arch_owners(kind: type) -> list[type]:
+    """The registered space classes whose ``arch_type`` is exactly ``kind`` (each once)."""
+    owners: dict[int, type] = {}
+    for name in SPACES.names(aliases=False):
+        cls = SPACES.get(name)
+        if getattr(cls, "arch_type", None) is kind:
+            owners.setdefault(id(cls), cls)
+    return list(owners.values())
+
+
 def space_of(value: Any) -> SearchSpace:
     """The registered search space whose architecture type ``value`` is (an instance).
 
@@ -532,15 +542,11 @@ def space_of(value: Any) -> SearchSpace:
         message says to pass ``space=``.
     """
     kind = type(value)
-    owners: dict[int, type] = {}
-    for name in SPACES.names(aliases=False):
-        cls = SPACES.get(name)
-        if getattr(cls, "arch_type", None) is kind:
-            owners.setdefault(id(cls), cls)
+    owners = _arch_owners(kind)
     if len(owners) == 1:
-        return _instance(next(iter(owners.values())))
+        return _instance(owners[0])
     if owners:
-        names = ", ".join(sorted(c.name for c in owners.values()))
+        names = ", ".join(sorted(c.name for c in owners))
         raise ValueError(
             f"a {kind.__name__} belongs to several registered search spaces ({names}); "
             "pass space= to say which"
@@ -748,29 +754,32 @@ class SearchSpace(ABC, Generic[A]):
                     if value.lstrip()[:1] in ("(", "["):
                         raise key_error from None
                 raise text_error from None
-        owners = sorted(
-            {
-                str(getattr(cls, "name", name))
-                for name in SPACES.names(aliases=False)
-                if getattr(cls := SPACES.get(name), "arch_type", None) is type(value)
-            }
-        )
-        if owners:  # another space's architecture value: say so, not "expected op indices"
-            raise InvalidArchitectureError(
-                "arch",
-                value,
-                f"a {type(value).__name__} is an architecture of {', '.join(owners)}, not of "
-                f"{self.name}",
-                space=self.name,
-            )
         try:
             return self.from_naslib(value)
         except NotImplementedError:
+            self._refuse_another_spaces(value)
             raise InvalidArchitectureError(
                 "arch",
                 value,
                 f"expected a {self.arch_type.__name__} or its text ({self.name} has no NASLib "
                 "key format)",
+                space=self.name,
+            ) from None
+        except InvalidArchitectureError:
+            self._refuse_another_spaces(value)
+            raise
+
+    def _refuse_another_spaces(self, value: Any) -> None:
+        """An architecture value of another registered space is named as such, not read as
+        a NASLib key ("expected six op indices"); asked only once ``value`` failed as one, so
+        valid keys cost no registry scan."""
+        owners = sorted(c.name for c in _arch_owners(type(value)))
+        if owners:
+            raise InvalidArchitectureError(
+                "arch",
+                value,
+                f"a {type(value).__name__} is an architecture of {', '.join(owners)}, not of "
+                f"{self.name}",
                 space=self.name,
             ) from None
 

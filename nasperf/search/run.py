@@ -151,6 +151,7 @@ def run(
     elif params:
         raise ValueError("params are for a named optimizer; set them on the instance instead")
     objective = _resolve_objective(space, objective, benchmark, dataset)
+    _check_image_task(dataset)
     check_budgets(budget, time_budget)
     check_zero_cost(zero_cost, objective)
     if predictor is not None and not optimizer.uses_predictor:
@@ -309,6 +310,38 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
             f"{space_obj.name} --data FILE --target COLUMN",
         )
     return obj
+
+
+def _check_image_task(dataset: Any) -> None:
+    """Refuse a dataset name that neither a task nor a benchmark knows (a typo). With a
+    user's table it only names the images (or graph) the warm start's proxies are computed
+    on, and an unknown name had silently cost the warm start. Task objects, task names of
+    either kind and benchmarks' dataset aliases pass (a graph dataset on an image space, or
+    an alias no task has, stays the proxy pool's note)."""
+    from nasperf.datasets import available_benchmarks, get_benchmark
+    from nasperf.spaces import GRAPH_TASKS, TASKS
+
+    if not isinstance(dataset, str):
+        return
+    known = [*TASKS, *GRAPH_TASKS]
+    if dataset.lower() in {k.lower() for k in known}:
+        return
+    for name in available_benchmarks():  # a benchmark's alias (NB201's "imagenet")
+        try:
+            get_benchmark(name).resolve_dataset(dataset)
+        except ValueError:
+            continue
+        return
+    from .objective import ObjectiveChoiceError
+
+    listed = ", ".join(known)
+    raise ObjectiveChoiceError(
+        f"unknown dataset {dataset!r}: with a table of your own, dataset names the task the "
+        f"zero-cost proxies build networks for; known: {listed} (or pass a "
+        "nasperf.spaces.ImageTask / GraphTask)",
+        cli=f"unknown --dataset {dataset!r}: with --data it names the task the zero-cost "
+        f"proxies build networks for; known: {listed}",
+    )
 
 
 def _benchmark_of(space) -> str:

@@ -182,6 +182,9 @@ def search_trials(
     if data is not None:
         if space is None or target is None:
             raise ValueError("a search over a table (data) needs its space and target column")
+        from .run import _check_image_task
+
+        _check_image_task(dataset)
         from nasperf.datasets.direction import target_sign
 
         # the command line passes its flags as the spelling: the error then names --target

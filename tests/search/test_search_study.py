@@ -428,6 +428,11 @@ _REFUSED = [
         ["--methods", "rs", "--params", "rs={}", "--params", "RS={}"],
         r"--params RS: given twice for random_search; give it once",
     ),
+    (
+        ["--data", "{tmp}/t.csv", "--space", "nb201", "--target", "a", "--dataset", "nope"],
+        r"unknown --dataset 'nope': with --data it names the task the zero-cost proxies build "
+        r"networks for; known: cifar10, cifar100, ImageNet16-120, .*cora",
+    ),
     (["--out", ""], r"--out: empty path"),
     (["--data", " "], r"--data: empty path"),
     (["--zero-cost", ""], r"--zero-cost: empty path"),
@@ -555,6 +560,19 @@ def test_cli_database_errors_and_ctrl_c_are_one_line(tmp_path, capsys, monkeypat
     assert err.splitlines()[-1] == (
         f"nasperf search: interrupted; rerun the same command to resume {tmp_path / 'i'}"
     )
+
+
+def test_a_user_tables_dataset_must_name_a_task_or_a_benchmark_dataset():
+    # with a table of one's own the dataset only names the proxies' images: a typo had
+    # silently cost the warm start (a note), now it is refused; aliases and tasks pass
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:40]
+    obj = S.TableObjective(table, "nb201", "val_acc_200ep", cost_column=None)
+    with pytest.raises(S.ObjectiveChoiceError, match=r"unknown dataset 'nope': with a table"):
+        S.run("rs", objective=obj, dataset="nope", budget=2)
+    for ok in ("CIFAR100", "imagenet", "class_scene", "cora"):
+        assert len(S.run("rs", objective=obj, dataset=ok, budget=2, seed=0)) == 2
 
 
 def test_seeds_and_budget_are_bounded_in_the_python_api_too():

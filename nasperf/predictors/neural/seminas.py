@@ -39,7 +39,7 @@ class SemiNASPredictor(NAOPredictor):
     ----------
     n_unlabelled : int
         Architectures sampled when none are given (SemiNAS: 10^4 for 100 labelled; fewer
-        here to keep fitting fast).
+        here to keep fitting fast); 0: no pseudo-labels (NAO's fit, ``n_pseudo_ == 0``).
     Others
         See :class:`~nasperf.predictors.neural.nao.NAOPredictor`.
 
@@ -119,7 +119,14 @@ class SemiNASPredictor(NAOPredictor):
         if un is not None:
             if is_feature_matrix(un):
                 raise ValueError("unlabelled must be architectures, like the training input")
+            if len(un) == 0:
+                raise ValueError(
+                    "unlabelled: expected at least one architecture (leave it out to sample "
+                    "n_unlabelled of them, or set n_unlabelled=0 to fit without pseudo-labels)"
+                )
             return {"unlabelled": self._features(space, as_arch_list(space, un), rest)}
+        if self.n_unlabelled == 0:  # NAO's fit: no pseudo-labels asked for
+            return {"unlabelled": None}
         # Unlabelled draws may repeat (they only shape the encoder), as on small spaces.
         sampled = space.sample(int(self.n_unlabelled), self._seed(), unique=False)
         if self.uses_learning_curves_ or self.zero_cost_source_ in ("table", "array"):

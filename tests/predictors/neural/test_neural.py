@@ -131,6 +131,13 @@ def test_seminas_trains_on_the_nao_pseudo_labels(data):
     # Without unlabelled architectures, n_unlabelled are sampled from the space.
     sampled = get("seminas", space="nb201", n_unlabelled=30, **params).fit(data["train"], data["y"])
     assert sampled.n_pseudo_ == 30 and sampled.pseudo_labels_.shape == (30,)
+    # n_unlabelled=0 is NAO's fit (it had failed as "an empty sequence"); an empty
+    # unlabelled= is named
+    none = get("seminas", space="nb201", n_unlabelled=0, **params).fit(data["train"], data["y"])
+    assert none.n_pseudo_ == 0
+    np.testing.assert_allclose(none.predict(data["test"]), nao.predict(data["test"]), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"^unlabelled: expected at least one architecture"):
+        get("seminas", space="nb201", **params).fit(data["train"], data["y"], unlabelled=[])
 
 
 def test_bohamiann_keep_every_beyond_the_sampled_steps_is_refused():

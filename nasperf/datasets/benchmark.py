@@ -57,6 +57,7 @@ import pandas as pd
 from nasperf.errors import DataIntegrityError
 from nasperf.registry import Registry, import_family
 
+from ._aliases import NB201_DATASET_ALIASES, NBGRAPH_DATASET_ALIASES
 from .package_data import data_path
 
 __all__ = [
@@ -529,11 +530,7 @@ NB201 = register_benchmark(
         name="nb201",
         space="nb201",
         files=_nb201_files(("cifar10", "cifar100", "ImageNet16-120")),
-        dataset_aliases={
-            "cifar10-valid": "cifar10",
-            "imagenet16": "ImageNet16-120",
-            "imagenet": "ImageNet16-120",
-        },
+        dataset_aliases=dict(NB201_DATASET_ALIASES),
         fidelities=(
             Fidelity(
                 "12ep",
@@ -583,14 +580,6 @@ NBGRAPH_COLUMNS: tuple[str, ...] = (
     "latency_s",
     "params_m",
 )
-_NBGRAPH_ALIASES = {
-    "ogbn-arxiv": "arxiv",
-    "ogbn-proteins": "proteins",
-    "coauthor-cs": "cs",
-    "coauthor-physics": "physics",
-    "amazon-photo": "photo",
-    "amazon-computers": "computers",
-}
 _NBGRAPH_FIDELITY = Fidelity(
     "final",
     "valid_perf",
@@ -606,7 +595,7 @@ NBGRAPH = register_benchmark(
         name="nbgraph",
         space="nbgraph",
         files={ds: f"nbgraph/{ds}.parquet" for ds in NBGRAPH_DATASETS},
-        dataset_aliases=_NBGRAPH_ALIASES,
+        dataset_aliases=dict(NBGRAPH_DATASET_ALIASES),
         fidelities=(_NBGRAPH_FIDELITY,),
         columns=NBGRAPH_COLUMNS,
         dataset_info={

@@ -31,6 +31,7 @@ import pandas as pd
 
 from nasperf.errors import DataIntegrityError
 
+from ._aliases import packaged_dataset
 from .package_data import data_path, packaged_files
 
 __all__ = [
@@ -80,7 +81,8 @@ def _stems() -> dict[str, list[str]]:
 def _resolve(space, dataset) -> tuple[str, str]:
     """``(space, dataset)`` as the packaged tables name them (lower case): a space object
     gives its name, a space alias its space (``nasbench201`` -> ``nb201``, ``darts`` ->
-    ``nb301``), blanks around either name and case do not count. Unknown names are passed
+    ``nb301``), a dataset alias its benchmark's dataset (``imagenet`` -> ``imagenet16-120``),
+    blanks around either name and case do not count. Unknown names are passed
     on as they are, for :func:`load_zero_cost` to refuse with the list of tables."""
     from nasperf.spaces import SPACES
 
@@ -90,7 +92,7 @@ def _resolve(space, dataset) -> tuple[str, str]:
     name = space_name.strip()
     if name in SPACES:
         name = SPACES.get(name).name
-    return name.lower(), dataset.strip().lower()
+    return name.lower(), packaged_dataset(name.lower(), dataset).strip().lower()
 
 
 def available_zero_cost() -> list[tuple[str, str]]:
@@ -101,8 +103,9 @@ def available_zero_cost() -> list[tuple[str, str]]:
 def load_zero_cost(space: str = "nb201", dataset: str = "cifar10") -> pd.DataFrame:
     """The packaged zero-cost table of ``space`` on ``dataset``.
 
-    ``space`` is a space name, alias (``"nasbench201"``, ``"darts"``) or object; both names
-    are case-insensitive and stripped.
+    ``space`` is a space name, alias (``"nasbench201"``, ``"darts"``) or object; ``dataset``
+    a dataset name or its benchmark's alias (``"imagenet"``, ``"cifar10-valid"``); both
+    names are case-insensitive and stripped.
 
     Returns
     -------

@@ -204,10 +204,15 @@ def test_nb201_data_dependent_proxies_agree_with_naslib(shared_reference, datase
         ("NAS-Bench-201", "ImageNet16-120 ", ("nb201", "imagenet16-120")),
         ("transbench101_micro", "normal", ("tnb101_micro", "normal")),
         ("darts", "cifar10", ("nb301", "cifar10")),
+        # the benchmark's dataset aliases, as load_benchmark reads them
+        ("nb201", " ImageNet ", ("nb201", "imagenet16-120")),
+        ("nb201", "imagenet16", ("nb201", "imagenet16-120")),
+        ("nasbench201", "cifar10-valid", ("nb201", "cifar10")),
     ],
 )
 def test_space_aliases_and_blanks_find_the_table(space, dataset, table):
-    """Space aliases (as get_space reads them), case and blanks find the packaged table."""
+    """Space and dataset aliases (as get_space and load_benchmark read them), case and
+    blanks find the packaged table."""
     got = zt.load_zero_cost(space, dataset)
     pd.testing.assert_frame_equal(got, zt.load_zero_cost(*table))
     assert zt.zero_cost_settings(space, dataset) == zt.zero_cost_settings(*table)

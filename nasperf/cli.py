@@ -90,7 +90,9 @@ def _add_proxies_parser(sub) -> None:
         help="search space of the architectures (nb101, nb201, nb301 or one --import registers)",
     )
     p.add_argument(
-        "--dataset", default="cifar10", help="cifar10 (default), cifar100 or ImageNet16-120"
+        "--dataset",
+        help="cifar10, cifar100 or ImageNet16-120; for a graph space a graph (cora, citeseer, "
+        "...). Default: the space's own (cifar10; nbgraph: cora)",
     )
     p.add_argument(
         "--proxies",

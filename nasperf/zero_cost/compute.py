@@ -374,7 +374,7 @@ class Computation:
         self,
         space: Any,
         proxies: Any,
-        dataset: Any = "cifar10",
+        dataset: Any = None,
         *,
         batch_size: int | None = 64,
         seed: int = 0,
@@ -406,6 +406,8 @@ class Computation:
                     f"does both"
                 )
         graph = self.space.task_kind == "graph"
+        if dataset is None:  # the space's own: cifar10, or a graph space's default graph
+            dataset = getattr(self.space, "default_dataset", "cifar10")
         self.task = resolve_task(dataset, self.space.task_kind)
         if batch_size is None and not graph:
             raise ValueError("batch_size must be a positive int (None only for graph datasets)")
@@ -597,7 +599,7 @@ def compute(
     space: Any,
     archs: Iterable[Any],
     proxies: str | Sequence[str],
-    dataset: Any = "cifar10",
+    dataset: Any = None,
     *,
     batch_size: int | None = 64,
     seed: int = 0,
@@ -627,11 +629,15 @@ def compute(
     proxies : str or sequence of str
         ``"all"``, a name, ``"a,b"`` or a list of registered proxy names
         (:func:`nasperf.zero_cost.available`).
-    dataset : str, ImageTask or GraphTask
+    dataset : str, ImageTask, GraphTask or None
         ``"cifar10"``, ``"cifar100"`` or ``"ImageNet16-120"``; sets the classifier's width
         and the images. ImageNet16-120 has no packaged images: pass ``inputs``. For a graph
         space (``space.task_kind == "graph"``, e.g. ``"nbgraph"``) a graph dataset:
-        ``"cora"`` or ``"citeseer"`` (packaged graphs), others with ``inputs``.
+        ``"cora"`` or ``"citeseer"`` (packaged graphs), others with ``inputs``. None (the
+        default): the space's ``default_dataset`` where it has one (``nbgraph``: cora,
+        ``nbgraph-proteins``: proteins), else ``"cifar10"``; so the predictors that compute
+        their zero-cost features (``zero_cost_proxies=``, ``omni``'s data-free proxies) build
+        a graph space's GNNs for its default graph.
     batch_size : int or None
         Images in the minibatch (at most 256 with the packaged images). For graphs: the
         training nodes scored (drawn with ``seed``; ``None``: all of them); the networks run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch_geometric.data import Data
@@ -126,5 +127,40 @@ def test_compute_on_the_packaged_graph(space, tmp_path):
     assert small.attrs["batch_size"] == 32 and small["snip"].iloc[0] != table["snip"].iloc[0]
     with pytest.raises(ValueError, match="graph dataset"):
         compute("nbgraph", archs, ["snip"], dataset="cifar10", cache=False)
+    # no dataset: the space's own graph (compute had built every GNN for cifar10 and failed,
+    # so a predictor computing its zero-cost features, omni's default, failed on nbgraph)
+    default = compute(
+        "nbgraph",
+        archs,
+        ["snip", "nwot", "params"],
+        batch_size=None,
+        cache=tmp_path / "zc.sqlite",
+        network_kwargs={"hidden": 16},
+    )
+    assert default.equals(table) and default.attrs["dataset"] == "cora"
     with pytest.raises(ValueError, match="no packaged graph"):
         compute("nbgraph", archs, ["snip"], dataset="pubmed", cache=False)
+
+
+def test_omni_computes_its_data_free_proxies_on_a_graph_space(tmp_path, monkeypatch):
+
+    from nasperf.predictors import get
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path))
+    table = nasperf.load_benchmark("nbgraph", "cora").sample(10, random_state=0)
+    archs, y = list(table.index), table["valid_perf"].to_numpy()
+    omni = get(
+        "omni",
+        space="nbgraph",
+        data_free_proxies=["params"],
+        model="xgb",
+        model_params={"n_estimators": 20},
+        random_state=0,
+    ).fit(archs[:8], y[:8])
+    assert omni.uses_zero_cost_ == ["params"] and omni.zero_cost_source_ == "computed"
+    want = nasperf.zero_cost.compute("nbgraph", archs[:8], ["params"], dataset="cora")
+    np.testing.assert_array_equal(
+        omni._zero_cost_values(omni.space_, [omni.space_.coerce(a) for a in archs[:8]], {}),
+        want.to_numpy(),
+    )
+    assert np.isfinite(omni.predict(archs[8:])).all()

@@ -50,6 +50,7 @@ class OmniPredictor(Predictor):
     * zero-cost scores: the ``zero_cost`` side information (a table or an array); without
       it, the proxies named in ``zero_cost_proxies``, else the cheap data-free proxies
       ``data_free_proxies`` (synflow, params, flops), computed on the space's own networks
+      (built for its default dataset: cifar10, a graph space's default graph)
       with :func:`nasperf.zero_cost.compute` (cached on disk; the time counts as the
       predictor's ``fit`` / ``predict`` time). Spaces that build no networks
       (``build_network`` raises ``NotImplementedError``) go without;

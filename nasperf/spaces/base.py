@@ -907,6 +907,14 @@ class SearchSpace(ABC, Generic[A]):
             return parts[0]
         return hashlib.md5("/".join(parts).encode()).hexdigest()
 
+    def distinct_key(self, arch: A) -> Hashable:
+        """What :attr:`size` counts as one architecture, so what ``sample(unique=True)`` keeps
+        apart: the value itself by default (NB201's 15,625 cells, each trained separately);
+        a space whose ``size`` counts networks returns :meth:`hash` (NB101: two specs that
+        prune to one network are one of its 423,624 architectures and one row of its table).
+        """
+        return arch
+
     # ----------------------------------------------------------------- sampling and moves
     @abstractmethod
     def random_architecture(self, rng: np.random.Generator) -> A:
@@ -921,8 +929,10 @@ class SearchSpace(ABC, Generic[A]):
             How many architectures.
         seed : int, numpy Generator or None
         unique : bool, optional
-            Distinct values only (repeats are redrawn), so that a sample split into train
-            and test sets never holds one architecture on both sides. Default: True for
+            Distinct architectures only (repeats are redrawn; distinct as :attr:`size`
+            counts them, :meth:`distinct_key`: NB101's specs by network), so that a sample
+            split into train and test sets never holds one architecture on both sides.
+            Default: True for
             finite spaces (``size`` known), False otherwise (where repeats are vanishingly
             rare). The draws are the same as without ``unique`` up to the first repeat.
 
@@ -966,7 +976,8 @@ class SearchSpace(ABC, Generic[A]):
                 f"cannot draw {n} distinct architectures from {self.name}, which has only "
                 f"{size}; ask for at most {size}, or pass unique=False for repeats"
             )
-        seen: dict[A, None] = {}
+        key = self.distinct_key
+        seen: dict[Hashable, A] = {}  # distinct_key -> the first architecture drawn with it
         # Rejection is fast until the space is nearly exhausted (a coupon collector needs
         # size * ln(size) draws for all of it); past this many draws the rest comes from the
         # enumeration of a space of at most SAMPLE_ENUMERATE_MAX_SIZE architectures, so no
@@ -974,7 +985,8 @@ class SearchSpace(ABC, Generic[A]):
         limit = 20 * n + 1000
         draws = 0
         while len(seen) < n and draws < limit:
-            seen.setdefault(self.random_architecture(rng), None)
+            arch = self.random_architecture(rng)
+            seen.setdefault(key(arch), arch)
             draws += 1
         if len(seen) < n:
             found = (
@@ -990,10 +1002,10 @@ class SearchSpace(ABC, Generic[A]):
                 )
                 raise ValueError(f"{found}{why}; pass unique=False to allow repeats")
             try:
-                rest = [a for a in self.enumerate() if a not in seen]
+                rest_by_key = {key(a): a for a in self.enumerate()}
             except NotImplementedError:
                 raise ValueError(f"{found}; pass unique=False to allow repeats") from None
-            rest = list(dict.fromkeys(rest))
+            rest = [a for k, a in rest_by_key.items() if k not in seen]
             if len(rest) < n - len(seen):
                 raise SpaceDefinitionError(
                     "size",
@@ -1004,8 +1016,8 @@ class SearchSpace(ABC, Generic[A]):
                     space=self.name,
                 )
             for i in rng.choice(len(rest), size=n - len(seen), replace=False):
-                seen[rest[int(i)]] = None
-        return list(seen)
+                seen[key(rest[int(i)])] = rest[int(i)]
+        return list(seen.values())
 
     @abstractmethod
     def neighbors(self, arch: A) -> list[A]:

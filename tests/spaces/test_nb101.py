@@ -342,3 +342,19 @@ def test_mutate_is_seeded_neighbor(space: NB101Space) -> None:
 def test_enumerate_not_supported(space: NB101Space) -> None:
     with pytest.raises(NotImplementedError):
         next(iter(space.enumerate()))
+
+
+def test_a_unique_sample_holds_distinct_networks_as_size_counts_them():
+    # size counts networks (hash classes); a unique sample of 1,000 specs had held 503
+    # networks (91 of them the bare input -> output cell), so a train / test split of it had
+    # the same network on both sides
+    space = get_space("nb101")
+    archs = space.sample(1000, seed=0)
+    hashes = [space.hash(a) for a in archs]
+    assert len(set(hashes)) == 1000
+    assert space.distinct_key(archs[0]) == hashes[0]
+    repeats = space.sample(1000, seed=0, unique=False)
+    assert len({space.hash(a) for a in repeats}) < 600  # the draws themselves repeat networks
+    # the first draws are the same with and without unique (up to the first repeat)
+    first = next(i for i, a in enumerate(repeats) if space.hash(a) in map(space.hash, repeats[:i]))
+    assert archs[:first] == repeats[:first]

@@ -422,20 +422,26 @@ def normalize_images(images: np.ndarray, dataset: str, *, normalize: bool = True
 
 
 def load_image_set(
-    dataset: str = "cifar10", *, source: str | Path | None = None, split: str = "test"
+    dataset: str = "cifar10",
+    *,
+    source: str | Path | None = None,
+    split: str = "test",
+    argument: str = "source",
 ) -> ImageSet:
     """All images of ``dataset`` from ``source`` (or the packaged test images), as uint8.
 
     ``source`` is read with :func:`read_images` (npz, CIFAR binary or python distribution;
     ``split`` picks CIFAR's train or test images); without it, the 256 packaged CIFAR-10 /
     CIFAR-100 test images. The images must be of ``dataset`` where the file says so.
+    ``argument`` is what the caller's user calls ``source`` (``images`` for the
+    weight-sharing predictors), for the error that asks for one.
     """
     ds = _resolve_dataset(dataset)
     if source is None:
         if ds not in _PACKAGED:
             raise ValueError(
                 f"no {ds} images are packaged with nasperf (only cifar10 and cifar100); pass "
-                "source=<an .npz with 'data' (N, 3, 16, 16) uint8 and 'labels'>"
+                f"{argument}=<an .npz with 'data' (N, 3, 16, 16) uint8 and 'labels'>"
             )
         return read_image_npz(data_path(_PACKAGED[ds]), dataset=ds)
     imgs = read_images(source, dataset=ds, split=split)

@@ -317,7 +317,9 @@ class WeightSharingPredictor(Predictor):
     def _split_images(self):
         from nasperf.datasets.images import load_image_set
 
-        imgs = load_image_set(str(self.dataset), source=self.images, split="train")
+        imgs = load_image_set(
+            str(self.dataset), source=self.images, split="train", argument="images"
+        )
         n = len(imgs)
         n_eval = min(256, n // 4) if self.n_eval is None else int(self.n_eval)
         if n_eval < 1 or n_eval > n // 2:

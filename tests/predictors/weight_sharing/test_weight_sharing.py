@@ -86,6 +86,21 @@ def test_defaults_train_on_the_packaged_images():
         "oneshot", space="nb201", network={"channels": 4, "cells_per_stage": 1}, epochs=0
     ).fit()
     assert pred.eval_images_.shape == (64, 3, 32, 32)  # a quarter of the 256 packaged images
+    # no ImageNet16-120 images are packaged: the advice names the predictor's images=
+    # (it had said source=, load_image_set's own argument)
+    imagenet = get(
+        "rsws",
+        space="nb201",
+        dataset="ImageNet16-120",
+        epochs=0,
+        network={"channels": 4, "cells_per_stage": 1},
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"no ImageNet16-120 images are packaged .*; pass "
+        r"images=<an \.npz with 'data' \(N, 3, 16, 16\)",
+    ):
+        imagenet.fit()
 
 
 def test_global_torch_rng_is_not_touched():

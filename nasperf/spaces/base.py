@@ -699,6 +699,12 @@ class SearchSpace(ABC, Generic[A]):
     #: What the space's networks take: ``"image"`` batches (the default) or ``"graph"``
     #: node features and edges (:class:`GraphTask`); see :func:`resolve_task`.
     task_kind: ClassVar[str] = "image"
+    #: Revision of what nasperf's own :meth:`build_network` builds, raised when a change
+    #: alters a network's weights or outputs at the same seed. Where it is not 0 it keys
+    #: the zero-cost cache and a ``nasperf proxies`` output, so scores of the networks built
+    #: before are never read back. (A user's space is keyed by its source files instead:
+    #: :func:`nasperf.zero_cost.compute.builder_digest`.)
+    network_revision: ClassVar[int] = 0
 
     @property
     def node_labels(self) -> tuple[str, ...]:

@@ -200,6 +200,8 @@ class NB101Space(SearchSpace[NB101Arch]):
     max_path_length = 5
     max_vertices = MAX_VERTICES
     max_edges = MAX_EDGES
+    #: 1: the benchmark's weight initialisation (PyTorch's defaults before).
+    network_revision = 1
 
     # ------------------------------------------------------------ validity
     def _problem(self, arch: NB101Arch) -> InvalidArchitectureError | None:

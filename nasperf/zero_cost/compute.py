@@ -455,6 +455,9 @@ class Computation:
         builder = builder_digest(self.space)
         if builder is not None:  # a user's space (nasperf's own are keyed by its version)
             self.settings["builder_sha256"] = builder
+        revision = getattr(self.space, "network_revision", 0)
+        if revision:  # nasperf changed what this space builds within one version
+            self.settings["network_revision"] = int(revision)
         try:
             canonical_json(self.settings)
         except (TypeError, ValueError) as err:

@@ -290,11 +290,18 @@ def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
     return batch, y.to(torch.int64)
 
 
-def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
+def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bool = False):
+    """The minibatch: ``inputs`` as given, or the packaged images of ``task``. Where every
+    proxy is data-free (reads only weights and the input's shape: synflow, params, flops,
+    l2_norm, ...) and no images are packaged for the task (ImageNet16-120, Taskonomy, a
+    user's ImageTask), a placeholder batch of zeros of the task's shape: no proxy reads it."""
     import torch
 
     from nasperf.datasets import load_image_batch
 
+    if inputs is None and data_free and not _has_packaged_images(task):
+        x = torch.zeros(batch_size, task.channels, task.resolution, task.resolution)
+        return x, torch.zeros(batch_size, dtype=torch.int64)
     if inputs is None or isinstance(inputs, str | os.PathLike):
         try:
             return load_image_batch(
@@ -339,6 +346,13 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int):
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: images hold NaN / inf values")
     return x, y.to(torch.int64)
+
+
+def _has_packaged_images(task) -> bool:
+    """Whether nasperf ships images of ``task`` (CIFAR-10 and CIFAR-100 test batches)."""
+    from nasperf.datasets.images import _ALIASES, _PACKAGED
+
+    return _ALIASES.get(str(task.name).lower()) in _PACKAGED
 
 
 def builder_digest(space: Any) -> str | None:
@@ -435,7 +449,8 @@ class Computation:
             described = [t.name, t.num_features, t.num_classes, "graph"]
             digest = _tensor_digest(x.x, *x.args, y, x.select(torch.arange(len(y))))
         else:
-            x, y = _load_inputs(t, inputs, int(batch_size), self.seed)
+            data_free = all(getattr(zc.PROXIES.get(p), "data", "") == "none" for p in self.proxies)
+            x, y = _load_inputs(t, inputs, int(batch_size), self.seed, data_free=data_free)
             self.batch_size = len(x)
             described = [t.name, t.channels, t.resolution, t.num_classes]
             digest = _tensor_digest(x, y)

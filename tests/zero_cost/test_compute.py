@@ -168,7 +168,7 @@ def test_aliases_resolve_to_one_column():
 
 def test_user_supplied_inputs_for_imagenet16(archs):
     with pytest.raises(ValueError, match=r"ImageNet16-120.*inputs="):
-        _compute("nb201", archs[:1], ["params"], dataset="ImageNet16-120")
+        _compute("nb201", archs[:1], ["snip"], dataset="ImageNet16-120")
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4, 3, 16, 16, generator=g)
     y = torch.randint(0, 120, (4,), generator=g)
@@ -180,6 +180,21 @@ def test_user_supplied_inputs_for_imagenet16(archs):
         df["params"], [space.params(a, "ImageNet16-120", **SMALL) for a in archs[:2]]
     )
     assert df.attrs["batch_size"] == 4
+
+
+def test_data_free_proxies_need_no_images():
+    # synflow, params, flops and l2_norm read weights and the input's shape only: on a task
+    # without packaged images (ImageNet16-120) they had asked for images; their values equal
+    # the packaged table's, computed with a real minibatch
+    import nasperf
+
+    table = nasperf.datasets.load_zero_cost("nb201", "ImageNet16-120")
+    cells = list(table.index[:3])
+    got = compute("nb201", cells, list(table.columns), "ImageNet16-120", cache=False)
+    # same networks, same seed: float32 sums in another order at most (rtol 1e-5)
+    np.testing.assert_allclose(got[table.columns], table.loc[cells], rtol=1e-5)
+    with pytest.raises(ValueError, match=r"no ImageNet16-120 images are packaged"):
+        compute("nb201", cells, ["synflow", "snip"], "ImageNet16-120", cache=False)
 
 
 def test_bad_arguments_give_clear_errors(tmp_path, archs):

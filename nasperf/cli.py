@@ -289,10 +289,15 @@ def _proxies(args: argparse.Namespace) -> int:
                     first = None
         complete = True
     except KeyboardInterrupt:
-        print(
-            f"\nnasperf proxies: interrupted; rerun the same command to resume {args.out}",
-            file=sys.stderr,
-        )
+        # interrupted before its first row (no other live writer): nothing to resume, and
+        # a rerun with corrected settings must not be refused as "other settings"
+        if out.discard_if_unused():
+            print(f"\nnasperf proxies: interrupted; {args.out} held no row", file=sys.stderr)
+        else:
+            print(
+                f"\nnasperf proxies: interrupted; rerun the same command to resume {args.out}",
+                file=sys.stderr,
+            )
         return 130
     except (ValueError, OSError) as err:  # e.g. a proxy cache that is not a database
         # Settings that cannot score a network (--network-kwargs the builder refuses, a
@@ -518,18 +523,46 @@ def _screen(args: argparse.Namespace) -> int:
     return 0 if result.n_screened else 1
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's time limit), raised in the main thread so that
+    every command stops as on Ctrl-C: claims dropped, the run's record closed, one line."""
+
+
+_TERMINATED: list[bool] = []  # set by the handler: a command's own Ctrl-C branch returns 130
+
+
+def _on_sigterm(signum, frame) -> None:
+    _TERMINATED.append(True)
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nasperf`` command. Output piped to a reader that stops early
     (``nasperf info | head``) ends quietly with 141, as a shell tool killed by SIGPIPE; Ctrl-C
-    ends with 130 and one line (a command that can resume says how)."""
+    ends with 130 and one line (a command that can resume says how); SIGTERM is handled the
+    same way and ends with 143 (128 + SIGTERM), as a process killed by it."""
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    _TERMINATED.clear()
     try:
-        return _main(argv)
+        code = _main(argv)
+        return 143 if _TERMINATED and code == 130 else code
     except BrokenPipeError:
         _quiet_stdout()
         return 141
+    except _Terminated:
+        print("\nnasperf: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:  # before a command's own handler (imports, reading settings)
         print("\nnasperf: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:

@@ -307,3 +307,37 @@ def test_settings_that_cannot_score_a_network_write_nothing(tmp_path, capsys):
         main([*_args(tmp_path / "s.csv", "--n", "1", proxies="params"), "--seed", str(2**64)]) == 2
     )
     assert "seed must be at most 2**64 - 1" in capsys.readouterr().err
+
+
+def test_interrupted_before_its_first_row_leaves_nothing(tmp_path, capsys, monkeypatch):
+    """Ctrl-C (or SIGTERM) before the first row: the output, its settings and claims are
+    removed, so a rerun with other settings is not refused as "computed with other settings";
+    SIGTERM ends with 143."""
+    import os
+    import signal
+
+    from nasperf.zero_cost.compute import Computation
+
+    out = tmp_path / "zc.csv"
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+        yield  # a generator, like Computation.run
+
+    with monkeypatch.context() as m:
+        m.setattr(Computation, "run", interrupted)
+        assert main([*_args(out, "--n", "2", proxies="params"), "--seed", "1"]) == 130
+    assert f"interrupted; {out} held no row" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert main([*_args(out, "--n", "2", proxies="params"), "--seed", "0"]) == 0
+
+    def terminated(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler raises in this (main) thread
+        yield from ()
+
+    before = signal.getsignal(signal.SIGTERM)
+    with monkeypatch.context() as m:
+        m.setattr(Computation, "run", terminated)
+        assert main(_args(tmp_path / "other.csv", "--n", "2", proxies="params")) == 143
+    assert signal.getsignal(signal.SIGTERM) is before  # restored
+    assert not (tmp_path / "other.csv").exists()

@@ -205,6 +205,9 @@ def _split_code(text: str, space: str, example: str) -> tuple[str, str, str]:
 class _TNB101Space(SearchSpace):
     """Networks and FLOPs / parameters shared by the micro and macro spaces."""
 
+    #: 1: the benchmark's encoder initialisation (PyTorch's defaults before).
+    network_revision = 1
+
     def _encoder_spec(self, arch: Any) -> tuple[tuple[int, ...], tuple[str, ...] | None]:
         """``(module codes, cell operations or None)`` of ``arch``'s encoder."""
         raise NotImplementedError

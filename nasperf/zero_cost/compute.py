@@ -300,7 +300,7 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     from nasperf.datasets import load_image_batch
 
     if inputs is None and data_free and not _has_packaged_images(task):
-        x = torch.zeros(batch_size, task.channels, task.resolution, task.resolution)
+        x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
         return x, torch.zeros(batch_size, dtype=torch.int64)
     if inputs is None or isinstance(inputs, str | os.PathLike):
         try:

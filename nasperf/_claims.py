@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS claims (
 """
 
 _COLUMNS = "key, token, pid, host, started, state, claimed_at, heartbeat"
+_COLUMN_NAMES = _COLUMNS.split(", ")
 _CHUNK = 500  # keys per IN (...) query, below SQLite's parameter limit
 
 T = TypeVar("T")
@@ -169,12 +170,19 @@ class WorkClaims:
             ) from None
         try:
             self._conn.executescript(CLAIMS_SCHEMA)
+            have = [row[1] for row in self._conn.execute("PRAGMA table_info(claims)")]
         except sqlite3.OperationalError as err:  # read-only, locked, I/O
             self._conn.close()
             raise DatabaseAccessError(f"{self.path}: cannot write ({err})") from None
         except sqlite3.DatabaseError as err:  # e.g. "file is not a database"
             self._conn.close()
             raise ValueError(f"{self.path}: not a usable SQLite database ({err})") from None
+        if have != _COLUMN_NAMES:  # a same-named table of another program (or version)
+            self._conn.close()
+            raise ValueError(
+                f"{self.path}: its table 'claims' has columns {have}, not nasperf's "
+                f"{_COLUMN_NAMES}: not a nasperf claims table"
+            )
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -127,3 +128,32 @@ def test_a_claim_of_a_process_killed_with_sigkill_is_taken_over(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "claims (key TEXT)",  # another program's table of that name
+        "claims (key TEXT PRIMARY KEY, owner TEXT, pid INTEGER, host TEXT, started TEXT, "
+        "state TEXT, claimed_at REAL, heartbeat REAL)",  # one column named otherwise
+    ],
+)
+def test_a_claims_table_of_another_schema_is_refused_naming_the_file(tmp_path, table):
+    import sqlite3
+
+    path = tmp_path / "x.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE TABLE {table}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ValueError) as err:
+        WorkClaims(path)
+    assert re.fullmatch(
+        r"\S*x\.sqlite: its table 'claims' has columns \[.*\], not nasperf's \['key', 'token', "
+        r"'pid', 'host', 'started', 'state', 'claimed_at', 'heartbeat'\]: not a nasperf claims "
+        r"table",
+        str(err.value),
+    ), str(err.value)
+    path.unlink()  # its connection was closed
+    with WorkClaims(path) as claims:  # a fresh file is set up as before
+        assert claims.claim("a")

@@ -18,21 +18,30 @@ Writes are SQLite transactions (one per architecture in :func:`nasperf.zero_cost
 so a crash loses at most the architecture being written and never corrupts the file. The
 database runs in WAL mode so that several processes can read while one writes.
 
-Undefined scores (NaN) are stored as ``NULL`` together with the reason the proxy gave.
+Undefined scores (NaN) are stored as ``NULL`` together with the reason the proxy gave;
+every other score is a finite number without a reason. What is read back is checked
+against that: a cache holding anything else (an infinite or text value, an undefined score
+without a reason), or whose tables have other columns, was changed by something other than
+nasperf, so none of its scores can be trusted (an edit from one finite number to another
+cannot be seen); it is refused with a :class:`~nasperf.errors.DataIntegrityError` naming
+the file, rather than a bad entry being recomputed while the rest is served.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import math
+import numbers
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, short_repr
 
 __all__ = ["ProxyCache", "default_cache_path", "resolve_cache"]
 
@@ -56,6 +65,41 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (settings_id, arch_hash, arch, proxy)
 ) WITHOUT ROWID;
 """
+
+
+_ADVICE = "delete the file or pass another cache path (nasperf proxies --cache)"
+
+
+def _layout(conn: sqlite3.Connection, table: str) -> list[tuple[str, int]]:
+    """``[(column, position in the primary key or 0)]`` of ``table`` (empty if missing)."""
+    return [(row[1], int(row[5])) for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+@functools.cache
+def _expected_layout() -> dict[str, list[tuple[str, int]]]:
+    """The columns and keys that :data:`_SCHEMA` creates."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(_SCHEMA)
+        return {table: _layout(conn, table) for table in ("settings", "scores")}
+    finally:
+        conn.close()
+
+
+def _check_score(value: Any, reason: Any) -> str | None:
+    """What is wrong with a stored ``(value, reason)`` (None if nothing): a finite number
+    without a reason, or ``NULL`` (NaN) with a non-empty reason."""
+    if value is None:
+        if isinstance(reason, str) and reason:
+            return None
+        return f"an undefined (NULL) score without a reason (reason {short_repr(reason)})"
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        return f"the value {short_repr(value)}, not a number"
+    if not math.isfinite(value):
+        return f"the value {value!r}, not a finite number"
+    if reason is not None:
+        return f"the score {value!r} with a reason ({short_repr(reason)}); only NULL has one"
+    return None
 
 
 def default_cache_path() -> Path:
@@ -125,6 +169,47 @@ class ProxyCache:
             f"cannot use {self.path} as a proxy cache ({err}); delete it or pass another cache path"
         )
 
+    @contextlib.contextmanager
+    def _sql(self) -> Iterator[None]:
+        """SQLite's errors after the file is open, as the opening reports them: a lock held
+        past ``timeout`` as ``TimeoutError``, anything else as a ``DataIntegrityError``
+        naming the file."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            if _busy(err):
+                raise TimeoutError(
+                    f"the proxy cache {self.path} stayed locked by another process "
+                    f"for {self.timeout:g} s ({err})"
+                ) from err
+            raise self._unusable(err) from err
+        except sqlite3.DatabaseError as err:
+            raise self._unusable(err) from err
+
+    def _damaged(self, what: str) -> DataIntegrityError:
+        return DataIntegrityError(
+            f"{self.path}: {what}: not what nasperf writes, so this proxy cache was changed by "
+            f"something else and none of its scores can be trusted; {_ADVICE}"
+        )
+
+    def _check_tables(self, conn: sqlite3.Connection) -> None:
+        """Same-named tables of another program (or of a changed file) are refused by name
+        before any query runs on them."""
+        for table, want in _expected_layout().items():
+            have = _layout(conn, table)
+            if have == want:
+                continue
+            names = [c for c, _ in have]
+            wanted = [c for c, _ in want]
+            if names == wanted:
+                key = [c for c, k in sorted(have, key=lambda ck: ck[1]) if k]
+                what = f"is keyed by {key}, not {[c for c, k in want if k]}"
+            else:
+                what = f"has columns {names}, not {wanted}"
+            raise DataIntegrityError(
+                f"{self.path} is not a nasperf proxy cache: its table {table!r} {what}; {_ADVICE}"
+            )
+
     def _open(self) -> sqlite3.Connection:
         """A connection with the schema in place (closed again if setting it up fails)."""
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -141,6 +226,7 @@ class ProxyCache:
             # CREATE ... IF NOT EXISTS is idempotent; concurrent first uses serialise
             # on SQLite's lock (busy timeout above, retries in _connection).
             conn.executescript(_SCHEMA)
+            self._check_tables(conn)
             if version == 0:
                 conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         except BaseException:
@@ -210,25 +296,38 @@ class ProxyCache:
         dict
             ``{(arch_hash, arch_text): {proxy: (value, reason)}}`` for what is cached; NaN
             values come back as ``nan``.
+
+        Raises
+        ------
+        DataIntegrityError
+            A stored score is not one :meth:`put` writes (see the module notes), or the file
+            is not a proxy cache; the message names the file.
         """
         wanted = set(keys)
         proxies = list(proxies)
         if not wanted or not proxies:
             return {}
-        sid = self._settings_id(settings, create=False)
-        if sid is None:
-            return {}
-        conn = self._connection()
-        out: dict[tuple[str, str], dict[str, tuple[float, str | None]]] = {}
-        marks = ",".join("?" * len(proxies))
-        rows = conn.execute(
-            "SELECT arch_hash, arch, proxy, value, reason FROM scores "
-            f"WHERE settings_id = ? AND proxy IN ({marks})",
-            (sid, *proxies),
-        )
-        for arch_hash, arch, proxy, value, reason in rows:
-            key = (arch_hash, arch)
-            if key in wanted:
+        with self._sql():
+            sid = self._settings_id(settings, create=False)
+            if sid is None:
+                return {}
+            conn = self._connection()
+            out: dict[tuple[str, str], dict[str, tuple[float, str | None]]] = {}
+            marks = ",".join("?" * len(proxies))
+            rows = conn.execute(
+                "SELECT arch_hash, arch, proxy, value, reason FROM scores "
+                f"WHERE settings_id = ? AND proxy IN ({marks})",
+                (sid, *proxies),
+            )
+            for arch_hash, arch, proxy, value, reason in rows:
+                key = (arch_hash, arch)
+                if key not in wanted:
+                    continue
+                problem = _check_score(value, reason)
+                if problem is not None:
+                    raise self._damaged(
+                        f"the cached {proxy!r} score of {short_repr(arch)} is {problem}"
+                    )
                 out.setdefault(key, {})[proxy] = (
                     math.nan if value is None else float(value),
                     reason,
@@ -256,19 +355,32 @@ class ProxyCache:
         proxies = list(proxies)
         if not wanted or not proxies:
             return {}
-        sid = self._settings_id(settings, create=False)
-        if sid is None:
-            return {}
-        marks = ",".join("?" * len(proxies))
-        rows = self._connection().execute(
-            "SELECT arch_hash, arch, created, seconds FROM scores "
-            f"WHERE settings_id = ? AND proxy IN ({marks}) AND seconds IS NOT NULL",
-            (sid, *proxies),
-        )
         puts: dict[tuple[str, str], dict[float, float]] = {}
-        for arch_hash, arch, created, seconds in rows:
-            key = (arch_hash, arch)
-            if key in wanted:
+        with self._sql():
+            sid = self._settings_id(settings, create=False)
+            if sid is None:
+                return {}
+            marks = ",".join("?" * len(proxies))
+            rows = self._connection().execute(
+                "SELECT arch_hash, arch, proxy, created, seconds FROM scores "
+                f"WHERE settings_id = ? AND proxy IN ({marks}) AND seconds IS NOT NULL",
+                (sid, *proxies),
+            )
+            for arch_hash, arch, proxy, created, seconds in rows:
+                key = (arch_hash, arch)
+                if key not in wanted:
+                    continue
+                for name, value in (("seconds", seconds), ("created", created)):
+                    if (
+                        isinstance(value, bool)
+                        or not isinstance(value, float | int)
+                        or not math.isfinite(value)
+                        or value < 0
+                    ):
+                        raise self._damaged(
+                            f"the {name} recorded with the {proxy!r} score of "
+                            f"{short_repr(arch)} is {short_repr(value)}, not a number >= 0"
+                        )
                 puts.setdefault(key, {})[created] = float(seconds)
         return {key: sum(per.values()) for key, per in puts.items()}
 
@@ -282,11 +394,46 @@ class ProxyCache:
     ) -> None:
         """Store the scores of one architecture in one transaction.
 
-        ``scores`` maps proxy name to ``(value, reason)``; ``seconds`` is the time the
+        ``scores`` maps proxy name to ``(value, reason)``: a finite number with reason
+        ``None``, or NaN with the (non-empty) reason it is undefined; anything else is a
+        ``ValueError`` (:meth:`get` would refuse it). ``seconds`` is the time the
         architecture took (bookkeeping only).
         """
         if not scores:
             return
+        for proxy, (value, reason) in scores.items():
+            # What get() would refuse is not stored: the file holds only what it can serve.
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                problem: str | None = "not a number"
+            elif math.isnan(value):
+                problem = None if isinstance(reason, str) and reason else "NaN without a reason"
+            elif math.isinf(value):
+                problem = "infinite"
+            else:
+                problem = None if reason is None else "a number with a reason"
+            if problem is not None:
+                raise ValueError(
+                    f"cannot cache the {proxy!r} score {short_repr((value, reason))} in "
+                    f"{self.path}: {problem} (a score is a finite number without a reason, "
+                    "or NaN with the reason it is undefined)"
+                )
+        if seconds is not None and (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, numbers.Real)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise ValueError(f"seconds must be a number >= 0 or None, got {short_repr(seconds)}")
+        with self._sql():
+            self._put(settings, key, scores, seconds)
+
+    def _put(
+        self,
+        settings: Mapping[str, Any],
+        key: tuple[str, str],
+        scores: Mapping[str, tuple[float, str | None]],
+        seconds: float | None,
+    ) -> None:
         conn = self._connection()
         now = time.time()
         conn.execute("BEGIN IMMEDIATE")
@@ -319,15 +466,22 @@ class ProxyCache:
             raise
 
     def __len__(self) -> int:
-        return int(self._connection().execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+        with self._sql():
+            return int(self._connection().execute("SELECT COUNT(*) FROM scores").fetchone()[0])
 
     def clear(self) -> None:
         """Delete every cached score."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM scores")
-        conn.execute("DELETE FROM settings")
-        conn.execute("COMMIT")
+        with self._sql():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM scores")
+                conn.execute("DELETE FROM settings")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
         self._settings_ids.clear()
 
 

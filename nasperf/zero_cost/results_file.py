@@ -18,9 +18,17 @@ rerun while the first still runs). ``<out>.claims.sqlite`` beside it holds their
 architecture before computing it, so they share the work; every change to the journal
 (appending a row, cutting a partial line, the parquet export) happens under that
 database's write lock, and a row whose architecture is already in the journal is not
-written again. A journal holds each architecture once; :func:`read_table` drops exact
-repeats of a row (left by versions before claims) and refuses an architecture whose rows
-differ, naming the file, the lines and the architecture.
+written again. A journal holds each architecture once, with one exception: a process
+killed between writing a row and committing it to ``done`` leaves the row unrecorded, and
+another process that has the same architecture's scores from the proxy cache (appended
+without a claim) writes it again, identical. Versions before claims left such repeats too.
+So :func:`read_table` keeps the first of exact repeats of a row (same scores, same reasons)
+and refuses an architecture whose rows differ, naming the file, the lines and the
+architecture.
+
+Resuming checks every row already written as :func:`read_table` does (scores, reasons and,
+where the space is known, that the architecture text is one the space writes) and refuses a
+damaged output, naming the file and the line, without changing it.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ import pandas as pd
 
 from nasperf._claims import WorkClaims
 from nasperf.errors import short_repr
+from nasperf.spaces.base import SPACES, SearchSpace, resolve_space
 from nasperf.spaces.literal import strict_float
 
 REASONS_COLUMN = "nan_reasons"
@@ -122,7 +131,9 @@ def _score(text: str, where: str) -> float:
     return value
 
 
-def _reasons(text: str, where: str) -> dict[str, str]:
+def _reasons(text: str, where: str, scores: Mapping[str, float]) -> dict[str, str]:
+    """A ``nan_reasons`` cell: ``{proxy: reason}`` for proxies of the row whose score is NaN
+    (the only ones the writer gives a reason)."""
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
@@ -134,12 +145,46 @@ def _reasons(text: str, where: str) -> dict[str, str]:
             f"{where}: {REASONS_COLUMN} must be a JSON object {{proxy: reason}}, got "
             f"{short_repr(text)}"
         )
+    for proxy in value:
+        if proxy not in scores:
+            raise ValueError(
+                f"{where}: a reason for {short_repr(proxy)}, which is not a proxy column of "
+                "the table"
+            )
+        if not math.isnan(scores[proxy]):
+            raise ValueError(
+                f"{where}: a reason for {proxy!r}, whose score {scores[proxy]!r} is not NaN "
+                "(only NaN scores have reasons)"
+            )
     return value
 
 
+def _check_arch(text: str, space: SearchSpace, where: str) -> None:
+    """An ``arch`` cell: a text of ``space`` as the space writes it (``to_string``), so that
+    a rerun finds the architecture by its text."""
+    try:
+        canonical = space.to_string(space.parse(text))
+    except Exception as err:  # a space's parser (a user's too) refusing the text
+        cause = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        raise ValueError(
+            f"{where}: {short_repr(text)} is not an architecture of {space.name} ({cause})"
+        ) from None
+    if canonical != text:
+        raise ValueError(
+            f"{where}: {short_repr(text)} is not written as {space.name} writes it "
+            f"({short_repr(canonical)})"
+        )
+
+
 def _rows_to_frame(
-    header: Sequence[str], rows: Sequence[Sequence[str]], path: Path | str = "proxies table"
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    path: Path | str = "proxies table",
+    space: SearchSpace | None = None,
 ) -> pd.DataFrame:
+    """The table of ``rows``; a ``ValueError`` naming the file, the line and the column of
+    the first bad cell (see :func:`read_table`). ``space``: the space the architectures must
+    be texts of (unchecked where None)."""
     if not header or header[0] != "arch":
         raise ValueError(
             f"{path}: not a nasperf proxies table: first column is not 'arch' "
@@ -150,7 +195,7 @@ def _rows_to_frame(
     if len(pos) != len(header):
         raise ValueError(f"{path}: line 1: a column name appears twice ({short_repr(header)})")
     index, values, reasons = [], [], {}
-    seen: dict[str, tuple[int, list[float]]] = {}
+    seen: dict[str, tuple[int, list[float], dict[str, str]]] = {}
     for line, row in enumerate(rows, start=2):
         where = f"{path} line {line}"
         if len(row) != len(header):
@@ -158,22 +203,33 @@ def _rows_to_frame(
                 f"{where}: malformed row with {len(row)} fields, expected {len(header)}"
             )
         arch = row[0]
+        if space is not None and arch not in seen:
+            _check_arch(arch, space, f"{where}, column 'arch'")
         scores = [_score(row[pos[p]], f"{where}, column {p!r}") for p in proxies]
+        why: dict[str, str] = {}
+        if REASONS_COLUMN in pos and row[pos[REASONS_COLUMN]]:
+            why = _reasons(
+                row[pos[REASONS_COLUMN]],
+                f"{where}, column {REASONS_COLUMN!r}",
+                dict(zip(proxies, scores, strict=True)),
+            )
         if arch in seen:
-            first, old = seen[arch]
-            if not np.array_equal(np.array(old), np.array(scores), equal_nan=True):
+            first, old, old_why = seen[arch]
+            if old_why != why or not np.array_equal(
+                np.array(old), np.array(scores), equal_nan=True
+            ):
                 raise ValueError(
                     f"{path}: architecture {short_repr(arch)} has two different rows (lines "
                     f"{first} and {line}); a proxies table holds each architecture once"
                 )
-            continue  # an exact repeat (written twice by concurrent runs of old versions)
-        seen[arch] = (line, scores)
+            # An exact repeat: written again after a process died between writing the row
+            # and recording it (see the module notes), or by versions before claims.
+            continue
+        seen[arch] = (line, scores, why)
         index.append(arch)
         values.append(scores)
-        if REASONS_COLUMN in pos and row[pos[REASONS_COLUMN]]:
-            reasons[arch] = _reasons(
-                row[pos[REASONS_COLUMN]], f"{where}, column {REASONS_COLUMN!r}"
-            )
+        if why:
+            reasons[arch] = why
     df = pd.DataFrame(
         np.array(values, dtype=np.float64).reshape(len(index), len(proxies)),
         index=pd.Index(index, name="arch"),
@@ -188,15 +244,42 @@ def read_table(path: Path) -> pd.DataFrame:
 
     Raises ``FileNotFoundError`` for a missing file and a ``ValueError`` naming the file
     (and line and column for CSV) for anything else: not UTF-8, not CSV / parquet, a score
-    that is not a number or is infinite, malformed reasons, one architecture with two sets
-    of scores.
+    that is not a number or is infinite, malformed reasons (not a JSON object of texts, or
+    a reason for a proxy whose score is not NaN), one architecture with two different rows,
+    and, where the output's ``.settings.json`` names a registered search space, an
+    architecture text that space does not write.
     """
     path = Path(path)
+    return _read_table(path, _sidecar_space(path))
+
+
+def _sidecar_space(path: Path) -> SearchSpace | None:
+    """The space that ``<path>.settings.json`` (written by ``nasperf proxies``) names, if it
+    is readable and the space registered (a user's space only after its module is imported);
+    else None: the architecture texts cannot be checked."""
+    sidecar = path.with_name(path.name + ".settings.json")
+    try:
+        settings = json.loads(sidecar.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return _space_named(settings.get("space") if isinstance(settings, dict) else None)
+
+
+def _space_named(name: object) -> SearchSpace | None:
+    if not isinstance(name, str) or name not in SPACES:
+        return None
+    try:
+        return resolve_space(name)
+    except Exception:  # a registered space that cannot be made: its rows stay unchecked
+        return None
+
+
+def _read_table(path: Path, space: SearchSpace | None) -> pd.DataFrame:
     if _format(path) == "csv":
         header, rows = _read_journal_readonly(path)
         if header is None:
             raise ValueError(f"{path} is empty")
-        return _rows_to_frame(header, rows, path)
+        return _rows_to_frame(header, rows, path, space)
     import pyarrow as pa
 
     if not path.is_file():
@@ -211,7 +294,7 @@ def read_table(path: Path) -> pd.DataFrame:
     rows = []
     for record in raw[header].astype(object).itertuples(index=False):
         rows.append([_cell(v) for v in record])
-    return _rows_to_frame(header, rows, path)
+    return _rows_to_frame(header, rows, path, space)
 
 
 def _cell(value: object) -> str:
@@ -283,12 +366,23 @@ class ResultsFile:
         Score columns, in order.
     settings : mapping
         What the scores depend on (JSON); must match the sidecar of an existing output.
+    space : SearchSpace, optional
+        The space whose texts the ``arch`` column holds, checked when an existing output is
+        opened; default the registered space that ``settings["space"]`` names (unchecked if
+        none is).
 
     Use: :meth:`open` (returns the architectures already written), then :meth:`claim` an
     architecture before computing it and :meth:`append` its row, finally :meth:`close`.
     """
 
-    def __init__(self, path: Path, proxies: Sequence[str], settings: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        proxies: Sequence[str],
+        settings: Mapping[str, Any],
+        *,
+        space: SearchSpace | None = None,
+    ) -> None:
         self.path = Path(path)
         self.format = _format(self.path)
         self.proxies = list(proxies)
@@ -302,33 +396,67 @@ class ResultsFile:
         self.sidecar = self.path.with_name(self.path.name + ".settings.json")
         self.claims_path = self.path.with_name(self.path.name + ".claims.sqlite")
         self.claims: WorkClaims | None = None
+        self.space = space if space is not None else _space_named(self.settings.get("space"))
 
     def open(self) -> set[str]:
         """Prepare the journal; return the architecture texts it already holds.
 
         An existing output is checked before anything is written beside it: a file that is
         not this run's journal (other columns, or no ``.settings.json`` to say how it was
-        computed) is refused and left as it is.
+        computed), or one with a damaged row (what :func:`read_table` refuses, or an
+        architecture text the space does not write), is refused and left as it is.
         """
         self._check_existing()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.claims = WorkClaims(self.claims_path, done=("done", "key"), on_stale=self._sync)
         except ValueError as err:
-            raise ValueError(
-                f"{err}; it holds only the claims of running processes: delete it when no "
-                f"nasperf proxies process is writing {self.path}"
-            ) from None
+            raise ValueError(f"{err}; {self._claims_advice}") from None
         try:
             with self.claims.transaction() as conn:
                 conn.execute(_DONE_SCHEMA)
+                self._check_done_table(conn)
                 self._check_settings()
+                self._check_rows()
                 self._prepare_journal()
                 return self._sync(conn)
         except BaseException:
             self.claims.close()
             self.claims = None
             raise
+
+    @property
+    def _claims_advice(self) -> str:
+        return (
+            "it holds only the claims of running processes: delete it when no nasperf "
+            f"proxies process is writing {self.path}"
+        )
+
+    def _check_done_table(self, conn: sqlite3.Connection) -> None:
+        have = [r[1] for r in conn.execute("PRAGMA table_info(done)")]
+        if have != ["key"]:
+            raise ValueError(
+                f"{self.claims_path}: its table 'done' has columns {have}, not nasperf's "
+                f"['key']: not a claims file of nasperf proxies; {self._claims_advice}"
+            )
+
+    def _check_rows(self) -> None:
+        """Every row already written, checked as :func:`read_table` checks a table (and the
+        architecture texts against the space): a damaged output is refused, unchanged,
+        naming the file and the line, rather than resumed (a resume would keep the bad row
+        and add to it)."""
+        try:
+            if self.journal.exists():
+                header, rows = _read_journal_readonly(self.journal)
+                if header is not None:
+                    _rows_to_frame(header, rows, self.journal, self.space)
+            elif self.path.exists():  # a finished parquet output
+                _read_table(self.path, self.space)
+        except ValueError as err:
+            raise ValueError(
+                f"{err}; nasperf proxies does not resume a damaged output: correct or delete "
+                "the row(s) named (or the whole output), or choose another --out"
+            ) from None
 
     def claim(self, arch: str) -> bool:
         """Claim ``arch`` for this process; False if it is written or another live process
@@ -340,7 +468,7 @@ class ResultsFile:
         """Under the write lock: a journal with our header and only complete lines."""
         if self.format == "parquet" and not self.journal.exists() and self.path.exists():
             # Extending a finished parquet output: its rows seed a new journal.
-            done = read_table(self.path)
+            done = _read_table(self.path, None)  # checked by open() (_check_rows)
             self._check_columns(["arch", *done.columns, REASONS_COLUMN])
             _atomic_write(
                 self.journal,
@@ -362,7 +490,7 @@ class ResultsFile:
         if self.journal.exists():
             texts = {row[0] for row in _read_journal_readonly(self.journal)[1] if row}
         elif self.path.exists():
-            texts = set(read_table(self.path).index)
+            texts = set(_read_table(self.path, None).index)
         conn.execute("DELETE FROM done")
         conn.executemany("INSERT INTO done (key) VALUES (?)", ((t,) for t in texts))
         return texts
@@ -488,7 +616,7 @@ class ResultsFile:
             self.claims = None
 
     def _export(self) -> None:
-        df = read_table(self.journal)
+        df = _read_table(self.journal, None)
         out = df.copy()
         out[REASONS_COLUMN] = [
             json.dumps(df.attrs["reasons"][a], sort_keys=True) if a in df.attrs["reasons"] else ""

@@ -171,7 +171,11 @@ def test_progress_bar_on_stderr(tmp_path, capsys):
     [
         (["--proxies", "synflw"], "did you mean 'synflow'?.*available: .*params"),
         (["--dataset", "cifar11"], "unknown dataset 'cifar11'"),
-        (["--dataset", "ImageNet16-120"], "ImageNet16-120.*--images PATH"),
+        # a proxy that reads images (data-free ones alone run on a placeholder batch)
+        (
+            ["--dataset", "ImageNet16-120", "--proxies", "params,jacov"],
+            "ImageNet16-120.*--images PATH",
+        ),
         (["--network-kwargs", "[1]"], "must be a JSON object"),
         (["--workers", "0"], "--workers must be at least 1"),
         (["--out", "x.txt"], r"must end in \.csv or \.parquet"),
@@ -341,3 +345,158 @@ def test_interrupted_before_its_first_row_leaves_nothing(tmp_path, capsys, monke
         assert main(_args(tmp_path / "other.csv", "--n", "2", proxies="params")) == 143
     assert signal.getsignal(signal.SIGTERM) is before  # restored
     assert not (tmp_path / "other.csv").exists()
+
+
+def _edit_row(path: Path, line: int, column: str, value: str) -> bytes:
+    """Set one cell of a written output (as a user's edit would) and return the new bytes."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    rows[line - 1][rows[0].index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue())
+    return path.read_bytes()
+
+
+BAD_ARCH = "|avg_pool_3x3~9|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|none~2|"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("params", "abc", r"line 2, column 'params': 'abc' is not a score"),
+        ("params", "inf", r"line 2, column 'params': 'inf' is not a score"),
+        ("nan_reasons", "{bad", r"line 2, column 'nan_reasons': nan_reasons must be a JSON"),
+        ("arch", BAD_ARCH, r"line 2, column 'arch': .* is not an architecture of nb201"),
+    ],
+)
+def test_a_damaged_output_is_refused_not_resumed(tmp_path, capsys, column, value, message):
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    capsys.readouterr()
+    before = _edit_row(out, 2, column, value)
+    assert main(_args(out, "--n", "4", proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"nasperf proxies: error: \S*zc\.csv {message}.*; nasperf proxies does not resume a "
+        r"damaged output: .*choose another --out\n",
+        err,
+    ), err
+    assert out.read_bytes() == before  # nothing appended, nothing rewritten
+    with pytest.raises(ValueError, match=rf"zc\.csv {message}"):  # as the reader says
+        read_proxy_table(out)
+
+
+def test_two_different_rows_of_one_architecture_are_refused_and_exact_repeats_kept(
+    tmp_path, capsys
+):
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    header, first, second = out.read_text().splitlines(keepends=True)
+    # Exact repeats: a writer killed between writing a row and recording it, while another
+    # appended the same cached scores, leaves one. The first is kept, nothing is refused.
+    out.write_text(header + first + second + first + first)
+    assert main(_args(out, "--n", "4", proxies="params")) == 0
+    assert "2 already in" in capsys.readouterr().err
+    assert len(_rows(out)) == 4 + 2 and len(read_proxy_table(out)) == 4
+    # A repeat with another score is no repeat: refused, naming both lines.
+    arch, score, reasons = first.rstrip("\n").split(",")
+    text = header + first + second + f"{arch},{float(score) + 1},{reasons}\n"
+    out.write_text(text)
+    assert main(_args(out, "--n", "4", proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"zc\.csv: architecture .* has two different rows \(lines 2 and 4\)", err)
+    assert out.read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("claims (key TEXT)", r"its table 'claims' has columns \['key'\], not nasperf's"),
+        ("done (k TEXT)", r"its table 'done' has columns \['k'\], not nasperf's \['key'\]"),
+    ],
+)
+def test_a_claims_file_with_other_tables_is_named(tmp_path, capsys, table, message):
+    import sqlite3
+
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    capsys.readouterr()
+    claims = Path(f"{out}.claims.sqlite")
+    claims.unlink()
+    with sqlite3.connect(claims) as conn:
+        conn.execute(f"CREATE TABLE {table}")
+    conn.close()
+    before = out.read_bytes()
+    assert main(_args(out, "--n", "4", proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"nasperf proxies: error: \S*zc\.csv\.claims\.sqlite: {message}.*; it holds only the "
+        r"claims of running processes: delete it when no nasperf proxies process is writing "
+        r"\S*zc\.csv\n",
+        err,
+    ), err
+    assert out.read_bytes() == before
+
+
+def _cache_args(out: Path, cache: Path) -> list[str]:
+    args = _args(out, "--n", "2", proxies="params")
+    args[args.index("--cache") + 1] = str(cache)
+    return args
+
+
+@pytest.mark.parametrize(
+    ("update", "message"),
+    [
+        ("UPDATE scores SET value = 9e999", r"is the value inf, not a finite number"),
+        ("UPDATE scores SET value = 'abc'", r"is the value 'abc', not a number"),
+        ("UPDATE scores SET value = NULL", r"is an undefined \(NULL\) score without a reason"),
+        ("UPDATE scores SET seconds = 'x'", r"the seconds recorded with .* is 'x'"),
+    ],
+)
+def test_a_cache_value_nasperf_never_writes_is_refused_naming_the_cache(
+    tmp_path, capsys, update, message
+):
+    import sqlite3
+
+    out, cache = tmp_path / "zc.csv", tmp_path / "zc.sqlite"
+    assert main(_cache_args(out, cache)) == 0
+    want = read_proxy_table(out)
+    with sqlite3.connect(cache) as conn:
+        conn.execute(update)
+    conn.close()
+    out.unlink()
+    capsys.readouterr()
+    assert main(_cache_args(out, cache)) == 2
+    err = capsys.readouterr().err.splitlines()[-1]  # after the "2 architectures" line
+    assert re.fullmatch(
+        rf"nasperf proxies: error: \S*zc\.sqlite: the cached 'params' score of .*{message}.*"
+        r"delete the file or pass another cache path \(nasperf proxies --cache\)"
+        if "seconds" not in update
+        else rf"nasperf proxies: error: \S*zc\.sqlite: {message}.*--cache\)",
+        err,
+    ), err
+    assert not out.exists()  # no output from the served values (it had no row: removed)
+    # the same command with no cache computes the same scores it had cached first
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    pd.testing.assert_frame_equal(read_proxy_table(out), want, check_exact=True)
+
+
+def test_a_cache_with_another_scores_table_is_named(tmp_path, capsys):
+    import sqlite3
+
+    out, cache = tmp_path / "zc.csv", tmp_path / "zc.sqlite"
+    with sqlite3.connect(cache) as conn:
+        conn.execute("CREATE TABLE scores (arch TEXT, value REAL)")
+    conn.close()
+    assert main(_cache_args(out, cache)) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(
+        r"nasperf proxies: error: \S*zc\.sqlite is not a nasperf proxy cache: its table "
+        r"'scores' has columns \['arch', 'value'\], not \['settings_id', .*\]; delete the file "
+        r"or pass another cache path \(nasperf proxies --cache\)",
+        err,
+    ), err
+    assert not out.exists()

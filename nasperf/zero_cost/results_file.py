@@ -108,6 +108,16 @@ def _read_journal(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def _ends_with_newline(path: Path) -> bool:
+    """Whether ``path`` is empty or its last byte ends a line (read without the rest)."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return True
+        fh.seek(size - 1)
+        return fh.read(1) == b"\n"
+
+
 def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8")
@@ -573,6 +583,10 @@ class ResultsFile:
                 return False
             if not self.journal.exists():  # another process exported it to parquet
                 self._prepare_journal()
+            elif not _ends_with_newline(self.journal):
+                # a writer died mid-line (a full disk, a kill during the write): cut its
+                # partial line first, or this row would be glued to it
+                _read_journal(self.journal)
             with open(self.journal, "a", encoding="utf-8", newline="") as fh:
                 fh.write(line)
                 fh.flush()

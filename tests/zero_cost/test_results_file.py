@@ -44,6 +44,25 @@ def test_two_writers_never_write_an_architecture_twice(tmp_path):
     assert _file(out).open() == {X, Y}
 
 
+def test_a_partial_line_left_by_a_dead_writer_is_cut_before_the_next_row(tmp_path):
+    # another writer died mid-line (a full disk, a kill during its write) while this one
+    # went on: its next row had been glued to the fragment, a corrupt row read as an
+    # architecture
+    out = tmp_path / "zc.csv"
+    a = _file(out)
+    a.open()
+    a.append(X, _scores(1.0))
+    whole = out.read_bytes()
+    with open(out, "ab") as fh:
+        fh.write(Y.encode()[:20])  # the dead writer's fragment
+    assert a.append(Y, _scores(2.0))
+    a.close(complete=True)
+    assert out.read_bytes().startswith(whole)  # the fragment is gone, the rows before stay
+    table = read_proxy_table(out)
+    assert list(table.index) == [X, Y] and table.loc[Y, "params"] == 2.0
+    assert out.read_text().count("\n") == 3
+
+
 def test_a_parquet_export_while_another_writer_appends_loses_nothing(tmp_path):
     out = tmp_path / "zc.parquet"
     a, b = _file(out), _file(out)

@@ -27,10 +27,25 @@ from nasperf.registry import Registry
 from nasperf.spaces import GraphBatch, SearchSpace
 from nasperf.spaces import resolve_space as _resolve_space
 
-__all__ = ["ENCODINGS", "Encoder", "resolve_space", "as_arch_list"]
+__all__ = ["ENCODINGS", "Encoder", "as_arch_list", "encoding_name", "resolve_space"]
 
 #: The encoding registry (``nasperf.encodings.ENCODINGS``): ``@ENCODINGS.register("name")``.
 ENCODINGS: Registry = Registry("encoding")
+
+
+def encoding_name(encoder: Any) -> str:
+    """The encoding an encoder applies: its registered name, what an adaptive encoder chose
+    (``chosen_``, e.g. ``path_auto`` -> ``"adjacency_onehot"``), ``"a+b"`` for a union."""
+    parts = getattr(encoder, "transformer_list", None)
+    if parts is not None:
+        return "+".join(encoding_name(e) for _, e in parts)
+    chosen = getattr(encoder, "chosen_", None)
+    if isinstance(chosen, str):
+        return chosen
+    for name in ENCODINGS.names(aliases=False):
+        if ENCODINGS.get(name) is type(encoder):
+            return name
+    return type(encoder).__name__
 
 
 def resolve_space(space: str | SearchSpace | None, archs: Any = None) -> SearchSpace:

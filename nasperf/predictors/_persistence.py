@@ -9,9 +9,14 @@ attribute of a type with no safe format is an error at save time, naming it.
 
 A file is data, never code. On load, before anything is restored:
 
-- sizes are checked (:data:`MAX_MEMBER_BYTES` per zip member, :data:`MAX_META_BYTES` for
-  ``meta.json``, :data:`MAX_NESTING` levels of nested predictors), and every member of the
-  zip must be one this module writes;
+- sizes are checked from the zip directories before anything is read
+  (:data:`MAX_MEMBER_BYTES` per zip member, :data:`MAX_META_BYTES` for ``meta.json``,
+  :data:`MAX_TOTAL_BYTES` for everything one load unpacks, nested files, ``skops`` models
+  and the arrays inside ``arrays.npz`` included, :data:`MAX_NESTING` levels of nested
+  predictors, :data:`MAX_META_DEPTH` levels of lists and objects in ``meta.json``); only
+  stored or deflated members are read, each at most to the size its directory declares;
+  every member of the zip, and of ``arrays.npz``, must be one ``meta.json`` names, and
+  blobs are read one at a time, as they are restored;
 - ``meta.json`` is checked against its schema (:func:`_check_meta`): the class must be a
   registered predictor (and the one the caller expects, if any), parameters must be
   parameters of that class's ``__init__``, fitted attribute names must end in ``_`` and may
@@ -24,9 +29,14 @@ A file is data, never code. On load, before anything is restored:
   ``os.system``, ``builtins.getattr``, ...) is refused with a :class:`DataIntegrityError`
   naming it, before skops constructs anything. An XGBoost blob names one of
   :data:`XGBOOST_CLASSES`;
-- ``arrays.npz`` holds plain ``.npy`` arrays only (:func:`_read_arrays`);
+- ``arrays.npz`` holds plain ``.npy`` arrays only (:func:`_read_arrays`), each of exactly
+  the bytes its header's shape and dtype need, read one at a time;
 - each fitted attribute holds what ``fit`` writes under its name (:data:`ATTRIBUTE_RULES`:
   counts are non-negative integers, scales finite and positive, architecture lists parse);
+- what the fitted attributes say of each other agrees (:func:`_check_widths`): the
+  refitted encoder's width (plus the zero-cost and learning-curve columns) is
+  ``n_features_in_``, the feature scalers ``x_mean_`` / ``x_scale_`` are one value per
+  feature, ``encoder_`` and ``space_`` are an encoder and a space (or null);
 - torch networks are first built dry from the parameters and attributes
   (:func:`_check_networks`: large tensors on torch's ``meta`` device, a bounded number of
   them) and compared, name by name and shape by shape, with the weights in ``arrays.npz``;
@@ -40,10 +50,12 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +68,17 @@ VERSION = 1
 #: Largest uncompressed zip member read (arrays, blobs, nested files), and ``meta.json``.
 MAX_MEMBER_BYTES = 1 << 30
 MAX_META_BYTES = 64 << 20
+#: Uncompressed bytes one load may unpack in all, counted from the sizes the zip directories
+#: declare before anything is read (see :class:`_Budget`): every member of the file, the
+#: arrays inside ``arrays.npz``, the members of ``skops`` models and of nested predictor
+#: files (a container and what is unpacked from it are both in memory, and both count).
+#: Twice :data:`MAX_MEMBER_BYTES`: fitted predictors take megabytes, while a few kilobytes
+#: of deflated zeros can declare gigabytes.
+MAX_TOTAL_BYTES = 2 * MAX_MEMBER_BYTES
 #: Levels of predictors nested in predictors (an ensemble of tuned members is 2).
 MAX_NESTING = 4
+#: Levels of lists and objects nested in ``meta.json`` (nasperf writes fewer than 10).
+MAX_META_DEPTH = 64
 #: Members of one nested list (ensemble members) and depth of a skops schema.
 MAX_LIST_MEMBERS = 10_000
 MAX_SKOPS_DEPTH = 200
@@ -414,24 +435,37 @@ def allowed_skops_types(cls: type) -> frozenset[str]:
     return frozenset(getattr(cls, "skops_types", ())) | SKOPS_VALUE_TYPES
 
 
-def _skops_types(blob: bytes, where: str) -> set[str]:
+def _skops_types(blob: bytes, where: str, budget: _Budget | None = None) -> set[str]:
     """Every type a skops blob's schema names (``module.class`` of each node), read from its
-    ``schema.json`` without importing or constructing anything."""
+    ``schema.json`` without importing or constructing anything.
+
+    skops reads the blob's members whole, so they are checked first, from the zip directory
+    and the ``.npy`` headers alone: stored members only (what ``skops.io.dumps`` writes:
+    nothing to inflate), each within :data:`MAX_MEMBER_BYTES`, all together within what is
+    left of ``budget``, and each ``.npy`` member's header declaring exactly the bytes it
+    holds (:func:`_npy_header`), so that no declared shape is allocated."""
     from nasperf.errors import DataIntegrityError
 
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-            info = zf.getinfo("schema.json")
+            infos = _check_directory(zf, where, "skops model ", {zipfile.ZIP_STORED: "stored"})
+            info = infos["schema.json"]
             if info.file_size > MAX_META_BYTES:
                 raise DataIntegrityError(
                     f"{where}: skops schema of {info.file_size:,d} bytes (at most "
                     f"{MAX_META_BYTES:,d})"
                 )
+            if budget is not None:
+                budget.take(infos, where, "the members of its skops model")
+            for name, member in infos.items():
+                if name.endswith(".npy"):
+                    with zf.open(member) as fh:
+                        _npy_header(fh, member, where, f"skops model member {name[:80]!r}")
             schema = json.loads(_read_member(zf, info, where))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+    except (*_ZIP_ERRORS, KeyError, ValueError, RecursionError) as err:
         if isinstance(err, DataIntegrityError):
             raise
-        raise DataIntegrityError(f"{where}: not a skops model ({err})") from err
+        raise DataIntegrityError(f"{where}: not a skops model ({str(err)[:300]})") from err
     found: set[str] = set()
     stack: list[tuple[Any, int]] = [(schema, 0)]
     while stack:
@@ -455,14 +489,14 @@ def _skops_types(blob: bytes, where: str) -> set[str]:
     return found
 
 
-def _load_skops(blob: bytes, cls: type, where: str) -> Any:
+def _load_skops(blob: bytes, cls: type, where: str, budget: _Budget | None = None) -> Any:
     """A scikit-learn / NGBoost model from a skops blob that holds only ``cls``'s types."""
     import skops.io as sio
 
     from nasperf.errors import DataIntegrityError
 
     allowed = allowed_skops_types(cls)
-    extra = _skops_types(blob, where) - allowed
+    extra = _skops_types(blob, where, budget) - allowed
     if not extra:
         try:
             untrusted = set(sio.get_untrusted_types(data=blob))
@@ -483,8 +517,69 @@ def _load_skops(blob: bytes, cls: type, where: str) -> Any:
         raise DataIntegrityError(f"{where}: corrupt scikit-learn model ({err})") from err
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
-    """A zip member's bytes, refusing one whose declared or actual size is over the limit."""
+#: What reading a zip member can raise on a corrupt file (zlib: a broken deflate stream).
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
+#: Compression methods read: their inflation is bounded by the size a member declares
+#: (``zipfile`` inflates bzip2 and LZMA data whole, whatever size is declared).
+_READ_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+
+
+class _Budget:
+    """What is left of :data:`MAX_TOTAL_BYTES` for one load (nested files included)."""
+
+    def __init__(self) -> None:
+        self.total = MAX_TOTAL_BYTES
+        self.left = self.total
+
+    def take(self, infos: dict[str, zipfile.ZipInfo], where: Any, what: str) -> None:
+        """Count the declared sizes of ``infos`` (members of ``what``) before they are read;
+        over what is left: a :class:`DataIntegrityError` naming the largest member."""
+        from nasperf.errors import DataIntegrityError
+
+        need = sum(i.file_size for i in infos.values())
+        if need > self.left:
+            largest = max(infos.values(), key=lambda i: i.file_size)
+            raise DataIntegrityError(
+                f"{where}: {what} unpack to {need:,d} bytes (member "
+                f"{largest.filename[:80]!r} alone {largest.file_size:,d}), more than the "
+                f"{self.left:,d} left of the {self.total:,d} bytes a predictor file may unpack "
+                "to in all"
+            )
+        self.left -= need
+
+
+def _check_directory(
+    zf: zipfile.ZipFile, where: Any, what: str = "", methods: dict[int, str] = _READ_METHODS
+) -> dict[str, zipfile.ZipInfo]:
+    """The members of ``zf`` by name, from its directory alone (nothing is read): each named
+    once, not encrypted, compressed with one of ``methods`` and within its size limit
+    (:data:`MAX_META_BYTES` for ``meta.json``, else :data:`MAX_MEMBER_BYTES`). ``what``
+    prefixes member names in messages (``"arrays.npz "``)."""
+    from nasperf.errors import DataIntegrityError
+
+    infos: dict[str, zipfile.ZipInfo] = {}
+    for info in zf.infolist():
+        name = info.filename
+        label = f"{where}: {what}member {name[:80]!r}"
+        if name in infos:
+            raise DataIntegrityError(f"{label} appears more than once")
+        if info.flag_bits & 0x1:
+            raise DataIntegrityError(f"{label} is encrypted")
+        if info.compress_type not in methods:
+            raise DataIntegrityError(
+                f"{label} is compressed with method {info.compress_type} (only "
+                f"{' or '.join(methods.values())} members are read)"
+            )
+        limit = MAX_META_BYTES if not what and name == "meta.json" else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            raise DataIntegrityError(f"{label} is {info.file_size:,d} bytes (at most {limit:,d})")
+        infos[name] = info
+    return infos
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Any) -> bytes:
+    """A zip member's bytes, refusing one whose declared size is over the limit. Never more
+    than the declared size is inflated (and ``zipfile`` checks the CRC of what it read)."""
     from nasperf.errors import DataIntegrityError
 
     limit = MAX_META_BYTES if info.filename == "meta.json" else MAX_MEMBER_BYTES
@@ -492,15 +587,62 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> byte
         raise DataIntegrityError(
             f"{where}: member {info.filename!r} is {info.file_size:,d} bytes (at most {limit:,d})"
         )
+    if info.compress_type not in _READ_METHODS:
+        raise DataIntegrityError(
+            f"{where}: member {info.filename[:80]!r} is compressed with method "
+            f"{info.compress_type} (only {' or '.join(_READ_METHODS.values())} members are read)"
+        )
     with zf.open(info) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise DataIntegrityError(f"{where}: member {info.filename!r} is over {limit:,d} bytes")
+        data = fh.read(info.file_size)
+    if len(data) != info.file_size:
+        raise DataIntegrityError(
+            f"{where}: member {info.filename[:80]!r} holds {len(data):,d} of the "
+            f"{info.file_size:,d} bytes it declares"
+        )
     return data
 
 
+def _json_depth(value: Any) -> int:
+    """Levels of lists and objects in a parsed JSON value (iteratively: no recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_META_DEPTH:
+                stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return deepest
+
+
+class _Blobs:
+    """The ``blobs/`` members of an open predictor file, each read when it is restored (one
+    at a time: never all of them in memory together)."""
+
+    def __init__(self, zf: zipfile.ZipFile, infos: dict, where: Any) -> None:
+        self.zf, self.infos, self.where = zf, infos, where
+
+    def __getitem__(self, name: str) -> bytes:
+        from nasperf.errors import DataIntegrityError
+
+        try:
+            return _read_member(self.zf, self.infos[f"blobs/{name}"], self.where)
+        except _ZIP_ERRORS as err:
+            raise DataIntegrityError(
+                f"{self.where}: corrupt zip member 'blobs/{name[:80]}' ({err})"
+            ) from err
+
+
 def load_predictor(
-    path: Any, *, space: Any = None, expected: Any = None, _depth: int = 0, _where: str = ""
+    path: Any,
+    *,
+    space: Any = None,
+    expected: Any = None,
+    _depth: int = 0,
+    _where: str = "",
+    _budget: _Budget | None = None,
 ):
     """Read a predictor written by :func:`save_predictor`, executing nothing from the file.
 
@@ -536,79 +678,178 @@ def load_predictor(
             if not path.exists():
                 raise FileNotFoundError(f"no predictor file at {path}")
             raise DataIntegrityError(f"{path} is not a file")
+    budget = _Budget() if _budget is None else _budget
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise DataIntegrityError(f"{where} is not a saved nasperf predictor: {err}") from err
     with zf:
-        try:
-            infos = {i.filename: i for i in zf.infolist()}
-            if "meta.json" not in infos or "arrays.npz" not in infos:
-                raise DataIntegrityError(
-                    f"{where} is not a saved nasperf predictor (no meta.json / arrays.npz)"
-                )
-            try:
-                meta = json.loads(_read_member(zf, infos["meta.json"], where))
-            except (UnicodeDecodeError, json.JSONDecodeError) as err:
-                raise DataIntegrityError(f"{where}: corrupt meta.json ({err})") from err
-            cls = _check_meta(meta, where, expected)
-            blob_names = _expected_blobs(meta["attributes"])
-            stray = sorted(
-                set(infos) - {"meta.json", "arrays.npz"} - {f"blobs/{b}" for b in blob_names}
+        infos = _check_directory(zf, where)
+        if "meta.json" not in infos or "arrays.npz" not in infos:
+            raise DataIntegrityError(
+                f"{where} is not a saved nasperf predictor (no meta.json / arrays.npz)"
             )
-            if stray:
-                raise DataIntegrityError(
-                    f"{where}: unexpected member(s) {stray[:5]} (not named by meta.json)"
-                )
-            missing = sorted(b for b in blob_names if f"blobs/{b}" not in infos)
-            if missing:
-                raise DataIntegrityError(f"{where}: meta.json names missing blob(s) {missing[:5]}")
+        try:
+            text = _read_member(zf, infos["meta.json"], where)
+        except _ZIP_ERRORS as err:
+            raise DataIntegrityError(f"{where}: corrupt zip member 'meta.json' ({err})") from err
+        try:
+            meta = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise DataIntegrityError(f"{where}: corrupt meta.json ({err})") from err
+        except RecursionError as err:
+            raise DataIntegrityError(
+                f"{where}: meta.json: nested deeper than {MAX_META_DEPTH} levels"
+            ) from err
+        del text
+        if _json_depth(meta) > MAX_META_DEPTH:
+            raise DataIntegrityError(
+                f"{where}: meta.json: nested deeper than {MAX_META_DEPTH} levels"
+            )
+        cls = _check_meta(meta, where, expected)
+        blob_names = _expected_blobs(meta["attributes"])
+        stray = sorted(
+            set(infos) - {"meta.json", "arrays.npz"} - {f"blobs/{b}" for b in blob_names}
+        )
+        if stray:
+            raise DataIntegrityError(
+                f"{where}: unexpected member(s) {[s[:80] for s in stray[:5]]} (not named by "
+                "meta.json)"
+            )
+        missing = sorted(b for b in blob_names if f"blobs/{b}" not in infos)
+        if missing:
+            raise DataIntegrityError(f"{where}: meta.json names missing blob(s) {missing[:5]}")
+        budget.take(infos, where, "its members")
+        try:
             raw = _read_member(zf, infos["arrays.npz"], where)
-            blobs = {b: _read_member(zf, infos[f"blobs/{b}"], where) for b in blob_names}
-        except (zipfile.BadZipFile, OSError, EOFError) as err:
-            raise DataIntegrityError(f"{where}: corrupt zip member ({err})") from err
-    arrays = _read_arrays(raw, where)
-    _check_arrays(meta["attributes"], arrays, where)
-    return _restore(cls, meta, arrays, blobs, space, where, _depth)
+        except _ZIP_ERRORS as err:
+            raise DataIntegrityError(f"{where}: corrupt zip member 'arrays.npz' ({err})") from err
+        arrays = _read_arrays(raw, where, _expected_arrays(meta["attributes"]), budget)
+        del raw
+        _check_arrays(meta["attributes"], arrays, where)
+        blobs = _Blobs(zf, infos, where)
+        return _restore(cls, meta, arrays, blobs, space, where, _depth, budget)
 
 
-def _read_arrays(raw: bytes, where: Any) -> dict[str, np.ndarray]:
+def _read_arrays(
+    raw: bytes, where: Any, names: set[str], budget: _Budget | None = None
+) -> dict[str, np.ndarray]:
     """The arrays of ``arrays.npz``: plain ``.npy`` members only, never pickled objects.
 
-    numpy reads bytes that are not a zip archive as a pickle (refused with
-    ``allow_pickle=False``, in a message that suggests allowing it) and returns a member
-    that is not ``.npy`` as raw bytes: both are one error here, naming the file.
+    numpy reads bytes that are not a zip archive as a pickle, and a member that is not
+    ``.npy`` as raw bytes: neither is read here. Before any array is read, the members are
+    checked against ``names`` (the arrays ``meta.json`` names: any other member is refused,
+    by name) and their declared sizes are taken from ``budget``; each array is then read
+    alone (:func:`_read_npy`), after its header is checked against the member's size.
     """
     from nasperf.errors import DataIntegrityError
 
     if not raw.startswith(b"PK\x03\x04") and not raw.startswith(b"PK\x05\x06"):
         raise DataIntegrityError(f"{where}: corrupt arrays: arrays.npz is not an npz archive")
-    arrays = {}
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            for key in npz.files:
-                try:
-                    value = npz[key]
-                except ValueError as err:
-                    # numpy's text for an object array advises allow_pickle: never wanted
-                    why = "holds Python objects" if "pickle" in str(err) else f"is corrupt ({err})"
-                    raise DataIntegrityError(
-                        f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} {why}"
-                    ) from err
-                if not isinstance(value, np.ndarray):
-                    raise DataIntegrityError(
-                        f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} is not a "
-                        ".npy array"
-                    )
-                arrays[key] = value
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (*_ZIP_ERRORS, ValueError) as err:
         raise DataIntegrityError(f"{where}: corrupt arrays ({err})") from err
-    except ValueError as err:
-        if isinstance(err, DataIntegrityError):
-            raise
-        why = "" if "pickle" in str(err) else f" ({err})"
-        raise DataIntegrityError(f"{where}: corrupt arrays{why}") from err
+    arrays = {}
+    with zf:
+        infos = _check_directory(zf, where, "arrays.npz ")
+        stray = sorted(n for n in infos if not (n.endswith(".npy") and n[:-4] in names))
+        if stray:
+            raise DataIntegrityError(
+                f"{where}: arrays.npz member(s) {[n[:80] for n in stray[:5]]} not named by "
+                "meta.json"
+            )
+        (budget or _Budget()).take(infos, where, "the arrays in arrays.npz")
+        for member, info in infos.items():
+            key = member[:-4]
+            try:
+                arrays[key] = _read_npy(zf, info, where, key)
+            except _ZIP_ERRORS as err:
+                raise DataIntegrityError(
+                    f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} ({err})"
+                ) from err
     return arrays
+
+
+def _npy_header(fh: Any, info: zipfile.ZipInfo, where: Any, label: str) -> tuple:
+    """``(shape, fortran_order, dtype, n_bytes)`` of the ``.npy`` member ``info`` open as
+    ``fh``, read from its header alone (``fh`` is left at the data). Refused: a member that
+    is not ``.npy``, a dtype holding Python objects, and a header whose shape and dtype need
+    other than the ``n_bytes`` bytes that follow it in the member (a declared shape is never
+    allocated before this)."""
+    from nasperf.errors import DataIntegrityError
+
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(fh)
+    except ValueError as err:
+        raise DataIntegrityError(f"{where}: {label} is not a .npy array") from err
+    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+    if version not in readers:
+        raise DataIntegrityError(
+            f"{where}: {label} is a .npy array of format {version}, not 1.0 or 2.0"
+        )
+    try:
+        shape, fortran_order, dtype = readers[version](fh)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError) as err:
+        raise DataIntegrityError(
+            f"{where}: {label} has a corrupt header ({str(err)[:200]})"
+        ) from err
+    if dtype.hasobject:
+        raise DataIntegrityError(f"{where}: {label} holds Python objects")
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        raise DataIntegrityError(f"{where}: {label} has a header with shape {str(shape)[:80]}")
+    n_bytes = math.prod(shape) * dtype.itemsize
+    held = info.file_size - fh.tell()
+    if n_bytes != held:
+        raise DataIntegrityError(
+            f"{where}: {label} has a header declaring shape "
+            f"{str(shape)[:80]} of {str(dtype)[:40]} ({n_bytes:,d} bytes), but the member "
+            f"holds {held:,d} bytes of data"
+        )
+    return shape, fortran_order, dtype, n_bytes
+
+
+def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Any, key: str) -> np.ndarray:
+    """The array ``key`` of ``arrays.npz``: its header checked (:func:`_npy_header`, and a
+    dtype of numbers or text), then exactly its declared bytes read, in chunks."""
+    from nasperf.errors import DataIntegrityError
+
+    label = f"corrupt arrays: arrays.npz member {key[:80]!r}"
+    with zf.open(info) as fh:
+        shape, fortran_order, dtype, n_bytes = _npy_header(fh, info, where, label)
+        if dtype.kind not in "biufcUS" or dtype.itemsize == 0:
+            raise DataIntegrityError(
+                f"{where}: arrays.npz member {key[:80]!r} has dtype {str(dtype)[:80]}"
+            )
+        data = bytearray(n_bytes)
+        view = memoryview(data)
+        done = 0
+        while done < n_bytes:
+            chunk = fh.read(min(n_bytes - done, 1 << 24))
+            if not chunk:
+                raise DataIntegrityError(f"{where}: {label} is truncated")
+            view[done : done + len(chunk)] = chunk
+            done += len(chunk)
+        del view
+    arr = np.frombuffer(data, dtype=dtype)
+    if fortran_order:
+        return arr.reshape(shape[::-1]).transpose()
+    return arr.reshape(shape)
+
+
+def _expected_arrays(attributes: dict) -> set[str]:
+    """The names of the arrays ``meta.json`` says ``arrays.npz`` holds."""
+    names = set()
+    for attr, entry in attributes.items():
+        kind = entry["kind"]
+        if kind in ("array", "tensor"):
+            names.add(attr)
+        elif kind == "module":
+            names.update(f"{attr}/{k}" for k in entry["keys"])
+        elif kind == "module_list":
+            names.update(f"{attr}.{i}/{k}" for i, keys in enumerate(entry["keys"]) for k in keys)
+    return names
 
 
 def _expected_blobs(attributes: dict) -> list[str]:
@@ -744,6 +985,15 @@ def _check_attribute(cls: type, attr: str, entry: Any, bad) -> None:
             raise bad(f"{label}: 'count' must be an integer in [1, {MAX_LIST_MEMBERS}]")
     if kind == "xgboost" and entry["class"] not in XGBOOST_CLASSES:
         raise bad(f"{label}: 'class' {str(entry['class'])[:40]!r} is not one of {XGBOOST_CLASSES}")
+    fixed = FIXED_KINDS.get(attr)
+    if fixed is not None and kind != fixed and not (kind == "json" and entry["value"] is None):
+        raise bad(f"{label}: kind {kind!r}, but {attr} is of kind {fixed!r} (or a JSON null)")
+    rule = _rule_for(attr)
+    if rule is not None and kind not in ("json", "array", "tensor"):
+        raise bad(
+            f"{label}: kind {kind!r}, but {attr} holds {VALUE_RULES[rule][0]} (a JSON value "
+            "or an array)"
+        )
 
 
 def _is_number(value: Any) -> bool:
@@ -784,28 +1034,40 @@ VALUE_RULES: dict[str, tuple[str, Any]] = {
 }
 
 
+#: Fitted attributes whose storage kind the base class fixes, besides JSON null (fitted on a
+#: feature matrix): the encoder is refitted on ``fit_archs_`` and the space rebuilt on load.
+FIXED_KINDS = {"encoder_": "encoder", "space_": "space"}
+
+
+def _rule_for(attr: str) -> str | None:
+    """The :data:`ATTRIBUTE_RULES` rule of a fitted attribute name (None: no rule)."""
+    for pattern, rule in ATTRIBUTE_RULES:
+        if pattern.fullmatch(attr):
+            return rule
+    return None
+
+
 def _check_value(attr: str, value: Any, where: Any, source: str) -> None:
     """Refuse a restored fitted attribute that is not what ``fit`` writes under its name
     (:data:`ATTRIBUTE_RULES`): a :class:`DataIntegrityError` naming the file and the key."""
     from nasperf.errors import DataIntegrityError
 
-    for pattern, rule in ATTRIBUTE_RULES:
-        if pattern.fullmatch(attr):
-            wanted, ok = VALUE_RULES[rule]
-            if not ok(value):
-                if not isinstance(value, np.ndarray):
-                    got = repr(_to_jsonable(value))[:60]
-                elif value.dtype.kind in "iuf" and value.size:
-                    got = (
-                        f"an array {value.shape} of {value.dtype} from "
-                        f"{float(value.min()):.6g} to {float(value.max()):.6g}"
-                    )
-                else:
-                    got = f"an array {value.shape} of {value.dtype}"
-                raise DataIntegrityError(
-                    f"{where}: {source}: attributes.{attr} must be {wanted}, got {got}"
-                )
-            return
+    rule = _rule_for(attr)
+    if rule is None:
+        return
+    wanted, ok = VALUE_RULES[rule]
+    if ok(value):
+        return
+    if not isinstance(value, np.ndarray):
+        got = repr(_to_jsonable(value))[:60]
+    elif value.dtype.kind in "iuf" and value.size:
+        got = (
+            f"an array {value.shape} of {value.dtype} from "
+            f"{float(value.min()):.6g} to {float(value.max()):.6g}"
+        )
+    else:
+        got = f"an array {value.shape} of {value.dtype}"
+    raise DataIntegrityError(f"{where}: {source}: attributes.{attr} must be {wanted}, got {got}")
 
 
 def _check_scalers(pred, where: Any) -> None:
@@ -823,11 +1085,88 @@ def _check_scalers(pred, where: Any) -> None:
             )
 
 
+def _encoder_width(encoder: Any) -> int | None:
+    """Columns a fitted encoder gives: its ``n_features_out_``, summed over a union of
+    encoders; None where it does not say."""
+    parts = getattr(encoder, "transformer_list", None)
+    if parts is not None:
+        widths = [_encoder_width(e) for _, e in parts]
+        return None if None in widths else sum(widths)
+    width = getattr(encoder, "n_features_out_", None)
+    return width if isinstance(width, int) and not isinstance(width, bool) else None
+
+
+def _check_widths(pred, meta: dict, where: Any) -> None:
+    """What the restored attributes say of the feature matrix agrees, once the encoder is
+    refitted: for a predictor that learns from a feature matrix, the encoder refitted from
+    ``params.encoding`` on ``fit_archs_`` is the one it was fitted with (``encoding_``) and
+    its columns, plus the zero-cost (``uses_zero_cost_``) and learning-curve
+    (``uses_learning_curves_``) ones, number ``n_features_in_``; the feature scalers
+    ``x_mean_`` / ``x_scale_`` hold one value per feature. Else predict would fail on a
+    broadcast, or answer with the wrong number of values."""
+    from nasperf.encodings.base import encoding_name
+    from nasperf.errors import DataIntegrityError, short_repr
+
+    attrs = meta["attributes"]
+    n = pred.__dict__.get("n_features_in_") if "n_features_in_" in attrs else None
+    encoder_kind = attrs.get("encoder_", {}).get("kind")
+    if type(pred).numeric and encoder_kind == "encoder":
+        encoder = pred.__dict__.get("encoder_")
+        encoding = meta["params"].get("encoding")
+        fitted_with = attrs.get("encoding_", {}).get("value")
+        used = encoding_name(encoder)
+        if isinstance(fitted_with, str) and used != fitted_with:
+            raise DataIntegrityError(
+                f"{where}: meta.json: params.encoding = {short_repr(encoding)} refits an "
+                f"encoder of {used[:80]!r}, but the model was fitted on "
+                f"attributes.encoding_ = {fitted_with[:80]!r}"
+            )
+        width = _encoder_width(encoder)
+        if isinstance(n, int) and width is not None:
+            zero_cost = len(pred.__dict__.get("uses_zero_cost_") or ())
+            curves = int(pred.__dict__.get("uses_learning_curves_") or 0)
+            if n != width + zero_cost + curves:
+                extra = (
+                    f" + {zero_cost} zero-cost (attributes.uses_zero_cost_) + {curves} "
+                    f"learning-curve (attributes.uses_learning_curves_) = "
+                    f"{width + zero_cost + curves}"
+                    if zero_cost or curves
+                    else ""
+                )
+                raise DataIntegrityError(
+                    f"{where}: meta.json: attributes.n_features_in_ = {n} does not fit "
+                    f"params.encoding = {short_repr(encoding)}: its encoder, refitted on "
+                    f"attributes.fit_archs_, gives {width} columns{extra}"
+                )
+    for attr in ("x_mean_", "x_scale_"):
+        if attr not in attrs:
+            continue
+        shape = np.shape(pred.__dict__.get(attr))
+        source = "arrays.npz" if attrs[attr]["kind"] in ("array", "tensor") else "meta.json"
+        if len(shape) != 1 or (isinstance(n, int) and shape[0] != n):
+            wanted = f"({n},): one value per feature (attributes.n_features_in_)"
+            raise DataIntegrityError(
+                f"{where}: {source}: attributes.{attr} has shape {shape}, expected "
+                + (wanted if isinstance(n, int) else "one value per feature (1-d)")
+            )
+
+
 def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where: Any, depth: int):
+def _restore(
+    cls: type,
+    meta: dict,
+    arrays: dict,
+    blobs: Any,
+    space: Any,
+    where: Any,
+    depth: int,
+    budget: _Budget | None = None,
+):
+    """A ``cls`` from checked ``meta`` and ``arrays``; ``blobs[name]`` reads the blob
+    ``name`` (each when it is restored); nested files are read within ``budget``."""
     import torch
 
     from nasperf.errors import DataIntegrityError
@@ -874,7 +1213,11 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
             deferred.append((attr, entry))
         elif kind == "predictor":
             member = load_predictor(
-                io.BytesIO(blobs[attr]), space=space, _depth=depth + 1, _where=f"{where}: {attr}"
+                io.BytesIO(blobs[attr]),
+                space=space,
+                _depth=depth + 1,
+                _where=f"{where}: {attr}",
+                _budget=budget,
             )
             setattr(pred, attr, member)
         elif kind == "predictor_list":
@@ -884,6 +1227,7 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
                     space=space,
                     _depth=depth + 1,
                     _where=f"{where}: {attr}[{i}]",
+                    _budget=budget,
                 )
                 for i in range(entry["count"])
             ]
@@ -905,7 +1249,8 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
             except (UnicodeDecodeError, lgb.basic.LightGBMError) as err:
                 raise DataIntegrityError(f"{where}: corrupt LightGBM model {attr} ({err})") from err
         elif kind == "skops":
-            setattr(pred, attr, _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}"))
+            model = _load_skops(blobs[attr], cls, f"{where}: attributes.{attr}", budget)
+            setattr(pred, attr, model)
     _check_scalers(pred, where)
     _check_space_signature(pred, where)
     for attr, _entry in deferred:
@@ -936,6 +1281,9 @@ def _restore(cls: type, meta: dict, arrays: dict, blobs: dict, space: Any, where
         # compared with the weights in the file: a hand-edited width or count is refused
         # here instead of allocating what it says
         _check_networks(pred, meta, module_entries, arrays, where)
+    # after the networks' check, which names the value at fault where the weights disagree
+    _check_widths(pred, meta, where)
+    if module_entries:
         pred._build_modules()
         for attr, entry in module_entries:
             target = getattr(pred, attr, None)

@@ -617,9 +617,11 @@ class Predictor(RegressorMixin, BaseEstimator):
     def _fit_encoder(self, space: SearchSpace, archs: list) -> None:
         """Fit the encoder on ``archs`` (values of ``space``) and remember them: ``space_``,
         ``encoder_`` and ``fit_archs_``, from which the encoder is refitted on load."""
+        from nasperf.encodings.base import encoding_name
+
         self.space_ = space
         self.encoder_ = self._make_encoder(space).fit(archs)
-        self.encoding_ = _encoding_used(self.encoder_)
+        self.encoding_ = encoding_name(self.encoder_)
         self.fit_archs_ = [space.to_string(a) for a in archs]
 
     def _prepare_predict(self, archs: Any, side: dict) -> Any:
@@ -938,23 +940,6 @@ def _label_combination(block: np.ndarray, names: Sequence[str], y: np.ndarray, e
         return [f"{names[cols[0]]!r} (a linear function of it reproduces y: R^2 = {r2:.9f})"]
     listed = ", ".join(repr(names[j]) for j in cols[:8]) + (", ..." if len(cols) > 8 else "")
     return [f"{listed} together (a weighted sum of them reproduces y: R^2 = {r2:.9f})"]
-
-
-def _encoding_used(encoder: Any) -> str:
-    """The encoding an encoder applies: its registered name, what an adaptive encoder chose
-    (``chosen_``, e.g. ``path_auto`` -> ``"adjacency_onehot"``), ``"a+b"`` for a union."""
-    parts = getattr(encoder, "transformer_list", None)
-    if parts is not None:
-        return "+".join(_encoding_used(e) for _, e in parts)
-    chosen = getattr(encoder, "chosen_", None)
-    if isinstance(chosen, str):
-        return chosen
-    from nasperf.encodings import ENCODINGS
-
-    for name in ENCODINGS.names(aliases=False):
-        if ENCODINGS.get(name) is type(encoder):
-            return name
-    return type(encoder).__name__
 
 
 def _numbers(value: Any, what: str) -> np.ndarray:

@@ -370,10 +370,14 @@ def _plot(args: argparse.Namespace) -> int:
     for flag, value in (("RESULTS_DIR", args.results), ("--out", args.out)):
         if value is not None and not value.strip():  # "" would mean the working directory
             return _fail("nasperf plot", f"{flag} is empty: give a folder")
+    import sqlite3
+
     try:
         paths = plot_study(args.results, out=args.out, metrics=metrics)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError) as err:  # a damaged folder: DataIntegrityError, a ValueError
         return _fail("nasperf plot", err)
+    except sqlite3.Error as err:  # one the store did not name (a lock held past its timeout)
+        return _fail("nasperf plot", f"{args.results}: {str(err).strip() or type(err).__name__}")
     for path in paths:
         print(path)
     return 0

@@ -109,6 +109,10 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
         for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
             name = _series_name(label, budget)
             stats = g.groupby("n_train")[metric].agg(["mean", "std"])  # std: ddof=1
+            stats = stats[stats["mean"].notna()]  # a size whose every seed has no value
+            if stats.empty:  # said in the legend, not drawn as nothing
+                ax.plot([], [], label=f"{name} (no {metric} value)", **styles[name])
+                continue
             stats["std"] = stats["std"].fillna(0.0)  # one seed: no band
             if (stats.index == 0).all():  # training-free: one level for every size
                 mean = float(stats["mean"].iloc[0])
@@ -182,6 +186,34 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     return path
 
 
+def _check_plottable(where: Any, table: pd.DataFrame, metrics: Sequence[str]) -> None:
+    """One ``ValueError`` naming ``where`` and the column for a panel that would be empty:
+    a metric with no value (NaN in every trial of the panel), or, for the time plot (the
+    first metric's), no trial with a positive time to place on its log axis."""
+    plotted = [m for m in metrics if m in table.columns]
+    timed = {"total_time_s", "fit_time_s", "predict_time_s"} <= set(table.columns)
+    for title, sub in _sources(table):
+        for m in plotted:
+            if not np.isfinite(sub[m].to_numpy(np.float64)).any():
+                raise ValueError(
+                    f"{where}: {m} is NaN in every trial of {title}: nothing to plot; choose "
+                    "other metrics (nasperf plot --metrics)"
+                )
+        if plotted and timed:
+            t, _ = _time_axis(sub)
+            t = t.to_numpy(np.float64)
+            if not (np.isfinite(t) & (t > 0)).any():
+                field = (
+                    "total_time_s"
+                    if np.isfinite(sub["total_time_s"]).all()
+                    else ("fit_time_s + predict_time_s")
+                )
+                raise ValueError(
+                    f"{where}: no trial of {title} has a positive {field}: nothing to place "
+                    "on the time plot's log axis"
+                )
+
+
 def _check_metrics(folder: Any, table: pd.DataFrame, metrics: Sequence[str]) -> None:
     """One ``ValueError`` for a metric the trials do not have as numbers (a typo, a text
     column), naming what they have; a folder without predictor-study metrics says so."""
@@ -226,18 +258,47 @@ def plot_study(
     -------
     list of Path
         The files written (PNGs, and a suite's ``summary.md``).
-    """
-    from .store import read_meta, read_results
 
+    Raises
+    ------
+    ValueError
+        Nothing to plot, a metric the trials do not have (or have as NaN in every trial of a
+        panel), or a damaged folder (:class:`~nasperf.errors.DataIntegrityError`: a row or
+        ``meta.json`` edited by hand; the message names the file and the field). Checked
+        before anything is written.
+
+    Notes
+    -----
+    A folder written by another nasperf version is plotted as stored, with a note on
+    stderr saying so (its rows may have been computed differently; plotting changes
+    nothing, whereas resuming it is refused, see :func:`~nasperf.evaluation.run_study`).
+    """
+    import sys
+
+    from .store import DB_NAME, read_meta, read_results, version_change
+
+    where: Any = folder
     if table is None:
-        table = read_results(folder)
+        table = read_results(folder, kind="study")
+        where = Path(folder) / DB_NAME
+    meta = read_meta(folder)
     if table.empty:
         raise ValueError(f"{folder} holds no finished trials to plot")
     _check_metrics(folder, table, metrics)
+    suite = "suite" in meta
+    drawn = table[table["kind"] != "proxy"] if suite and "kind" in table.columns else table
+    _check_plottable(where, drawn, metrics)
+    change = version_change(meta)
+    if change is not None:
+        print(
+            f"note: {Path(folder) / 'meta.json'}: the study was run with nasperf {change[0]}, "
+            f"this is nasperf {change[1]}; its rows are plotted as stored",
+            file=sys.stderr,
+        )
     out = Path(out) if out is not None else Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    if "suite" in read_meta(folder):
+    if suite:
         # A suite: its report (heat map, ranks, summary.md), then the per-task plots of
         # the predictors (the proxies are in the heat map).
         from .report import write_report

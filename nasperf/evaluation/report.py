@@ -534,7 +534,7 @@ def write_report(
 
     folder = Path(folder)
     if table is None:
-        table = read_results(folder)
+        table = read_results(folder, kind="study")
     meta = read_meta(folder)
     with ResultsStore(folder) as store:
         done = set(table["hash"]) if "hash" in table.columns else set()

@@ -14,12 +14,26 @@ search`` commands, a rerun while the first is still going): each claims a trial 
 :mod:`nasperf._claims`), so they share the trials and none runs twice, and ``meta.json`` is
 read, changed and replaced under the database's write lock (:meth:`ResultsStore.update_meta`),
 so every run's record is kept. Readers refuse a table that holds a trial twice.
+
+What is stored is checked whenever the folder is opened or read (:class:`ResultsStore`,
+:func:`read_results`, :func:`read_meta`), before anything is computed or written: every
+row is a JSON object whose known fields have their types and ranges (a count is a whole
+number >= 0, a correlation a number in [-1, 1] or NaN, a time a number >= 0, ...) and agree
+with the trial stored beside it; :meth:`ResultsStore.check_rows` adds the fields a study's
+or a search's readers need. ``meta.json``'s known keys are checked the same way. A folder
+edited by hand, or written by something else, is refused with one
+:class:`~nasperf.errors.DataIntegrityError` naming the file, the trial and the field.
+
+A study resumes only with the nasperf version that wrote it (:func:`version_change`): its
+rows may have been computed differently, and a resumed study would mix the two in one
+table. Reading a folder of another version (``nasperf plot``) is allowed, with a note.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -42,6 +56,7 @@ __all__ = [
     "environment",
     "read_meta",
     "read_results",
+    "version_change",
     "write_json_atomic",
 ]
 
@@ -175,8 +190,7 @@ class ResultsStore:
             # What is stored already is read before any trial runs: a damaged row is
             # refused here, not after the new trials have run.
             _check_tables(self._conn, self.path)
-            for h, r in self._conn.execute("SELECT hash, row FROM trials"):
-                _record(r, self.path, h, "row")
+            _rows(self._conn, self.path)
             # a read-only file opens and reads: refuse it now, before anything runs
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute("DELETE FROM claims WHERE 0")
@@ -235,6 +249,14 @@ class ResultsStore:
         """
         return _rows(self._conn, self.path)
 
+    def check_rows(self, kind: str) -> None:
+        """Refuse a stored row of ``kind``'s trials (``"search"``: a ``nasperf search``'s,
+        else a predictor study's) that lacks a field its readers need (a study's rows:
+        space, dataset, label, n_train, budget; a search's: label, optimizer, benchmark,
+        dataset, seed, history): one ``DataIntegrityError`` naming the file, the trial and
+        the field. The types of the fields a row has are checked when the folder opens."""
+        _rows(self._conn, self.path, kind=kind)
+
     def trials(self) -> list[dict]:
         """Stored trial configurations, ordered by hash."""
         cur = self._conn.execute("SELECT hash, trial FROM trials ORDER BY hash")
@@ -245,8 +267,7 @@ class ResultsStore:
         ``nasperf search``'s, else a predictor study's): the two runners share the file
         format, and one folder holding both cannot be summarised or plotted."""
         for h, r in self._conn.execute("SELECT hash, trial FROM trials"):
-            stored = _record(r, self.path, h, "trial").get("kind")
-            stored = "search" if stored == "search" else "study"
+            stored = _kind(_record(r, self.path, h, "trial"))
             if stored != kind:
                 what = {"search": "a search's (nasperf search)", "study": "a study's"}
                 raise ValueError(
@@ -311,7 +332,15 @@ class ResultsStore:
 
 
 def read_meta(folder: str | Path) -> dict:
-    """``meta.json`` of a results folder ({} if absent)."""
+    """``meta.json`` of a results folder ({} if absent).
+
+    Raises
+    ------
+    DataIntegrityError
+        The file is not JSON, not an object, or one of the keys nasperf reads has another
+        type (``runs`` not a list of run records, ``suite`` not an object, ...): the
+        message names the file and the key.
+    """
     path = Path(folder) / META_NAME
     if not path.is_file():
         return {}
@@ -321,11 +350,34 @@ def read_meta(folder: str | Path) -> dict:
         raise DataIntegrityError(f"{path} is not a study's meta.json ({err})") from None
     if not isinstance(meta, dict):
         raise DataIntegrityError(f"{path} is not a study's meta.json (not a JSON object)")
+    _check_meta(meta, path)
     return meta
 
 
-def read_results(folder: str | Path) -> pd.DataFrame:
+def version_change(meta: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(stored, installed)`` nasperf versions where ``meta`` (a folder's ``meta.json``)
+    was written by another nasperf version than the one installed; None where they agree
+    or either is unknown."""
+    stored = meta.get("environment", {}).get("versions", {}).get("nasperf")
+    try:
+        installed = _md.version("nasperf")
+    except _md.PackageNotFoundError:
+        return None
+    if stored is None or stored == installed:
+        return None
+    return stored, installed
+
+
+def read_results(folder: str | Path, *, kind: str | None = None) -> pd.DataFrame:
     """The finished trials of a results folder as a DataFrame (one row per trial).
+
+    Parameters
+    ----------
+    folder : path
+        A results folder.
+    kind : {"study", "search"}, optional
+        Also refuse a row of that kind of trial that lacks a field its readers need
+        (:meth:`ResultsStore.check_rows`); rows of the other kind are read as they are.
 
     Raises
     ------
@@ -333,14 +385,15 @@ def read_results(folder: str | Path) -> pd.DataFrame:
         ``folder`` holds no ``results.sqlite``.
     DataIntegrityError
         ``results.sqlite`` is not a nasperf results database (the message names it),
-        or a trial is stored twice.
+        a trial is stored twice, or a row is damaged (the message names the trial and
+        the field).
     """
     path = Path(folder) / DB_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a study results folder (no {DB_NAME})")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = _rows(conn, path)
+        rows = _rows(conn, path, kind=kind)
     except DataIntegrityError:
         raise
     except (sqlite3.DatabaseError, ValueError) as err:
@@ -350,17 +403,27 @@ def read_results(folder: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _rows(conn: sqlite3.Connection, path: Path) -> list[dict]:
-    """The ``trials`` rows ordered by hash; a hash stored twice is an error naming it."""
-    pairs = conn.execute("SELECT hash, row FROM trials ORDER BY hash").fetchall()
-    for (a, _), (b, _) in zip(pairs, pairs[1:], strict=False):
+def _rows(conn: sqlite3.Connection, path: Path, *, kind: str | None = None) -> list[dict]:
+    """The ``trials`` rows ordered by hash, each checked (:func:`_check_row`; with
+    ``kind``, the rows of that kind of trial also for the fields its readers need); a hash
+    stored twice is an error naming it."""
+    stored = conn.execute("SELECT hash, row, trial FROM trials ORDER BY hash").fetchall()
+    for (a, *_), (b, *_) in zip(stored, stored[1:], strict=False):
         if a == b:
-            n = sum(h == a for h, _ in pairs)
+            n = sum(h == a for h, *_ in stored)
             raise DataIntegrityError(
                 f"{path}: trial {a} is stored {n} times; a results table holds each trial "
                 "once (was it merged from several files?)"
             )
-    return [_record(r, path, h, "row") for h, r in pairs]
+    rows = []
+    for h, r, t in stored:
+        row = _record(r, path, h, "row")
+        trial = _record(t, path, h, "trial")
+        _check_row(row, trial, path, h)
+        if kind is not None and _kind(trial) == kind:
+            _check_required(row, path, h, kind)
+        rows.append(row)
+    return rows
 
 
 def _record(text: Any, path: Path, key: Any, column: str) -> dict:
@@ -395,3 +458,379 @@ def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
                 f"{sorted(wanted)}: not a nasperf results database; choose another results "
                 "folder or delete the file"
             )
+
+
+# --------------------------------------------------------------------------- stored rows
+#: The largest seed a trial can have (numpy's and the predictors' ``random_state`` bound).
+_MAX_SEED = 2**32 - 1
+#: How far a stored score may stray outside its range by floating-point rounding.
+_SLACK = 1e-9
+_FLOAT_MAX = sys.float_info.max
+
+_HINT_ROW = "delete that trial's row (it runs again) or choose another results folder"
+_HINT_META = (
+    "restore the file, or delete it (the next run of the study writes a new one) or choose "
+    "another results folder"
+)
+
+
+def _kind(trial: Mapping[str, Any]) -> str:
+    """``"search"`` for a ``nasperf search``'s trial, else ``"study"``."""
+    return "search" if trial.get("kind") == "search" else "study"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _text(v: Any) -> str | None:
+    return None if isinstance(v, str) else "text"
+
+
+def _text_or_null(v: Any) -> str | None:
+    return None if v is None or isinstance(v, str) else "text or null"
+
+
+def _count(v: Any) -> str | None:
+    # at most int64's largest: a table's integer column
+    return None if _is_int(v) and 0 <= v < 2**63 else "a whole number >= 0"
+
+
+def _seed(v: Any) -> str | None:
+    return None if _is_int(v) and 0 <= v <= _MAX_SEED else f"a whole number in [0, {_MAX_SEED}]"
+
+
+def _flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _number(lo: float, hi: float = math.inf, *, nan: bool = True) -> Callable[[Any], str | None]:
+    """A checker of a finite number in [lo, hi] (NaN too where ``nan``: not known)."""
+    if hi < math.inf:
+        what = f"a number in [{lo:g}, {hi:g}]"
+    elif lo > -math.inf:
+        what = f"a finite number >= {lo:g}"
+    else:
+        what = "a finite number"
+    if nan:
+        what += " or NaN"
+
+    def check(v: Any) -> str | None:
+        if _is_int(v):  # compared exactly: a JSON integer may be beyond any float
+            return None if max(lo, -_FLOAT_MAX) <= v <= min(hi, _FLOAT_MAX) else what
+        if isinstance(v, float):
+            if math.isnan(v):
+                return None if nan else what
+            if math.isfinite(v) and lo - _SLACK <= v <= hi + _SLACK:
+                return None
+        return what
+
+    return check
+
+
+def _optional_number(v: Any) -> str | None:
+    return (
+        None
+        if v is None or _number(-math.inf, nan=False)(v) is None
+        else ("a finite number or null")
+    )
+
+
+def _list_of(check: Callable[[Any], str | None], *, null: bool = False):
+    def checker(v: Any) -> str | None:
+        if null and v is None:
+            return None
+        if isinstance(v, list) and all(check(x) is None for x in v):
+            return None
+        item = check(object())  # what one item should be
+        return f"a list of {item}" + (" or null" if null else "")
+
+    return checker
+
+
+def _one_of(*values: str) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        return None if v in values and isinstance(v, str) else f"one of {list(values)}"
+
+    return check
+
+
+_SECONDS = _number(0.0)  # a time or a cost: >= 0, NaN where the data has none
+_MEASURED = _number(0.0, nan=False)  # a measured wall-clock time
+_CORRELATION = _number(-1.0, 1.0)
+_SHARE = _number(0.0, 1.0)
+_ERROR = _number(0.0)  # an error in the target's units (mae, rmse): NaN without predictions
+
+#: The fields of stored rows (a predictor study's and a search's) and what each holds.
+_ROW_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    # both
+    "hash": _text,
+    "label": _text,
+    "dataset": _text,
+    "benchmark": _text_or_null,
+    "seed": _seed,
+    "trial_time_s": _MEASURED,
+    # a predictor study's (nasperf.evaluation.engines.run_trial)
+    "space": _text,
+    "predictor": _text,
+    "data_path": _text_or_null,
+    "target": _text_or_null,
+    "params": _text_or_null,
+    "encoding": _text_or_null,
+    "budget": _text_or_null,
+    "worker": _text_or_null,
+    "task": _text_or_null,
+    "kind": _one_of("predictor", "proxy"),
+    "proxy_source": _text_or_null,
+    "zero_cost": _flag,
+    "n_train": _count,
+    "test_size": _count,
+    "n_unlabelled": _count,
+    "n": _count,
+    "n_nan_predictions": _count,
+    "fit_time_s": _MEASURED,
+    "predict_time_s": _MEASURED,
+    "query_time_per_arch_s": _SECONDS,
+    "init_time_s": _SECONDS,
+    "total_time_s": _SECONDS,
+    "label_cost_s": _SECONDS,
+    "lc_cost_per_arch_s": _SECONDS,
+    "pearson": _CORRELATION,
+    "spearman": _CORRELATION,
+    "kendall_tau": _CORRELATION,
+    "ndcg": _SHARE,
+    "mae": _ERROR,
+    "rmse": _ERROR,
+    # a search's (nasperf.search.study.run_search_trial)
+    "optimizer": _text,
+    "optimum_archs": _list_of(_text, null=True),
+    "optimum_arch": _text_or_null,
+    "optimum_value": _optional_number,
+    "cost_unit": _one_of("s", "query"),
+    "notes": _list_of(_text),
+}
+
+#: Metric families whose names carry a parameter (``precision@10``,
+#: ``sparse_kendall_tau_0.1``), by the part before it.
+_ROW_FAMILIES: dict[str, Callable[[Any], str | None]] = {
+    "precision@": _SHARE,
+    "ndcg@": _SHARE,
+    "best_true_rank@": _number(1.0),
+    "sparse_kendall_tau_": _CORRELATION,
+}
+
+#: The fields a row and its trial both hold, which must agree (a row edited by hand, or
+#: copied from another trial, does not).
+_SHARED = (
+    "space",
+    "benchmark",
+    "dataset",
+    "predictor",
+    "label",
+    "optimizer",
+    "budget",
+    "seed",
+    "task",
+    "kind",
+    "proxy_source",
+)
+
+#: The fields the readers of each kind of row need (plots, summaries, a resumed run).
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "study": ("hash", "space", "dataset", "label", "n_train", "budget"),
+    "search": ("hash", "label", "optimizer", "benchmark", "dataset", "seed", "history"),
+}
+
+#: A search's history: column -> what each entry holds; the first three are required.
+_HISTORY_REQUIRED = ("value", "best_value", "sim_time_s")
+_HISTORY_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    "value": _number(-math.inf),
+    "best_value": _number(-math.inf),
+    "sim_time_s": _SECONDS,
+    "query": lambda v: None if _is_int(v) and v >= 1 else "a whole number >= 1",
+    "arch": _text,
+    "fidelity": lambda v: (
+        None if v is None or isinstance(v, str) or _is_int(v) else "text or a whole number"
+    ),
+    "repeat": _flag,
+    "train_cost_s": _SECONDS,
+    "overhead_s": _SECONDS,
+}
+
+
+def _shown(value: Any) -> str:
+    """A stored value as its JSON reads (null, true, NaN, Infinity), else its repr."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    return short_repr(value)
+
+
+def _row_error(path: Path, key: Any, field: str, value: Any, what: str) -> DataIntegrityError:
+    return DataIntegrityError(
+        f"{path}: trial {short_repr(key)}: its row's {field} is {_shown(value)}, not "
+        f"{what}; {_HINT_ROW}"
+    )
+
+
+def _field_check(field: str) -> Callable[[Any], str | None] | None:
+    check = _ROW_FIELDS.get(field)
+    if check is None:
+        for prefix, family in _ROW_FAMILIES.items():
+            if field.startswith(prefix):
+                return family
+    return check
+
+
+def _check_row(row: dict, trial: dict, path: Path, key: Any) -> None:
+    """The fields ``row`` has are of their types and ranges (:data:`_ROW_FIELDS`), and
+    agree with its ``trial``; a ``DataIntegrityError`` naming the file, trial and field."""
+    if trial.get("hash", key) != key:
+        raise DataIntegrityError(
+            f"{path}: trial {short_repr(key)}: its trial's hash is "
+            f"{short_repr(trial['hash'])}, not the key it is stored under; {_HINT_ROW}"
+        )
+    if "hash" in row and row["hash"] != key:
+        raise _row_error(path, key, "hash", row["hash"], f"its trial's {short_repr(key)}")
+    for field, value in row.items():
+        check = _field_check(field)
+        what = None if check is None else check(value)
+        if what is not None:
+            raise _row_error(path, key, field, value, what)
+    for field in _SHARED:
+        if field in row and field in trial and row[field] != trial[field]:
+            raise _row_error(
+                path, key, field, row[field], f"its trial's {short_repr(trial[field])}"
+            )
+    if "history" in row:
+        _check_history(row["history"], path, key)
+
+
+def _check_history(history: Any, path: Path, key: Any) -> None:
+    """A search's stored history: columns of equal length, each entry of its type."""
+    if not isinstance(history, dict):
+        raise _row_error(path, key, "history", history, "an object of columns")
+    lengths = {}
+    for column, values in history.items():
+        if not isinstance(values, list):
+            raise _row_error(path, key, f"history.{column}", values, "a list")
+        check = _HISTORY_FIELDS.get(column)
+        if check is not None:
+            for i, v in enumerate(values):
+                what = check(v)
+                if what is not None:
+                    raise _row_error(path, key, f"history.{column}[{i}]", v, what)
+        lengths[column] = len(values)
+    for column in _HISTORY_REQUIRED:
+        if column not in history:
+            raise DataIntegrityError(
+                f"{path}: trial {short_repr(key)}: its row's history has no {column!r} "
+                f"column; {_HINT_ROW}"
+            )
+    first = _HISTORY_REQUIRED[0]
+    if not lengths[first]:
+        raise _row_error(path, key, f"history.{first}", history[first], "a list of one per query")
+    for column, n in lengths.items():
+        if n != lengths[first]:
+            raise DataIntegrityError(
+                f"{path}: trial {short_repr(key)}: its row's history.{first} holds "
+                f"{lengths[first]} entries, history.{column} {n}: not one each per query; "
+                f"{_HINT_ROW}"
+            )
+
+
+def _check_required(row: dict, path: Path, key: Any, kind: str) -> None:
+    for field in _REQUIRED[kind]:
+        if field not in row:
+            what = "a search's" if kind == "search" else "a study's"
+            raise DataIntegrityError(
+                f"{path}: trial {short_repr(key)}: its row has no {field!r}, which {what} "
+                f"rows have; {_HINT_ROW}"
+            )
+
+
+# --------------------------------------------------------------------------- meta.json
+def _meta_error(path: Path, field: str, value: Any, what: str) -> DataIntegrityError:
+    return DataIntegrityError(f"{path}: {field} is {_shown(value)}, not {what}; {_HINT_META}")
+
+
+def _workers(v: Any) -> str | None:
+    return None if v is None or (_is_int(v) and v >= 1) else "a whole number >= 1 or null"
+
+
+#: Top-level keys of ``meta.json`` and what each holds (objects are checked further below).
+_META_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    "format": _count,
+    "study": _text,
+    "config": lambda v: None if isinstance(v, dict) else "an object",
+    "config_digest": _text,
+    "n_trials": _count,
+    "status": _text,
+    "timing_columns": _list_of(_text),
+    "environment": lambda v: None if isinstance(v, dict) else "an object",
+    "runs": lambda v: None if isinstance(v, list) else "a list of run records",
+    "suite": lambda v: None if isinstance(v, dict) else "an object (a suite's plans)",
+}
+_RUN_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    "id": _text_or_null,
+    "seconds": lambda v: None if v is None or _MEASURED(v) is None else "a number >= 0 or null",
+    "workers": _workers,
+    "argv": _list_of(_text, null=True),
+}
+_PLAN_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    "task": _text,
+    "n_labelled": _count,
+    "test_size": _count,
+    "train_sizes": _list_of(_count),
+    "stored_proxies": _list_of(_text),
+    "computable": _flag,
+    "budgets": _list_of(_text),
+}
+_SKIPPED_FIELDS: dict[str, Callable[[Any], str | None]] = {
+    "task": _text,
+    "label": _text,
+    "reason": _text,
+}
+
+
+def _check_records(path: Path, name: str, records: Any, fields: Mapping, *, required: bool):
+    """Each item of the list ``records`` an object whose ``fields`` hold their types (all
+    present where ``required``)."""
+    if not isinstance(records, list):
+        raise _meta_error(path, name, records, "a list of objects")
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise _meta_error(path, f"{name}[{i}]", record, "an object")
+        for field, check in fields.items():
+            if field not in record:
+                if required:
+                    raise DataIntegrityError(f"{path}: {name}[{i}] has no {field!r}; {_HINT_META}")
+                continue
+            what = check(record[field])
+            if what is not None:
+                raise _meta_error(path, f"{name}[{i}].{field}", record[field], what)
+
+
+def _check_meta(meta: dict, path: Path) -> None:
+    """The keys of ``meta.json`` that nasperf reads have their types; a
+    ``DataIntegrityError`` naming the file and the key."""
+    for field, check in _META_FIELDS.items():
+        if field in meta:
+            what = check(meta[field])
+            if what is not None:
+                raise _meta_error(path, field, meta[field], what)
+    env = meta.get("environment", {})
+    versions = env.get("versions", {})
+    if not isinstance(versions, dict):
+        raise _meta_error(path, "environment.versions", versions, "an object")
+    for name, version in versions.items():
+        if not isinstance(version, str):
+            raise _meta_error(path, f"environment.versions.{name}", version, "text")
+    _check_records(path, "runs", meta.get("runs", []), _RUN_FIELDS, required=False)
+    suite = meta.get("suite")
+    if suite is not None:
+        _check_records(path, "suite.plans", suite.get("plans", []), _PLAN_FIELDS, required=True)
+        _check_records(
+            path, "suite.skipped", suite.get("skipped", []), _SKIPPED_FIELDS, required=True
+        )

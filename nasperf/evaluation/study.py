@@ -77,6 +77,9 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "ndcg@10",
 )
 _GROUP = ("space", "benchmark", "dataset", "label", "budget", "n_train")
+#: The deepest of the default ``metrics.ks`` (10, 20, 50): always accepted, whatever the
+#: data's size (see :func:`check_trials`).
+_DEFAULT_DEPTH = 50
 
 
 @dataclasses.dataclass
@@ -119,7 +122,12 @@ def check_trials(trials: Sequence[dict]) -> None:
     """Check, before anything runs, that every source has enough architectures.
 
     Loads each distinct table once (cheap for the packaged benchmarks) and compares
-    ``max(n_train) + test_size`` with the architectures that have a finite target.
+    ``max(n_train) + test_size`` with the architectures that have a finite target, and
+    each depth ``k`` of ``metrics.ks`` with them too: a test set holds at most that many
+    architectures, so a deeper ``precision@k`` could never be measured (it would be
+    ``precision@n`` under another name). Depths up to the default ones (50) are always
+    accepted, so that the default ``ks`` run on a small table too (clipped to the test set,
+    as :func:`~nasperf.evaluation.metrics.evaluate` documents).
 
     Raises
     ------
@@ -127,12 +135,22 @@ def check_trials(trials: Sequence[dict]) -> None:
         With the source, the sizes and the number of candidates.
     """
     need: dict[str, tuple[dict, int]] = {}
+    deepest: dict[str, int] = {}
     for t in trials:
         key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
         n = int(t["n_train"]) + int(t["test_size"])
         if key not in need or need[key][1] < n:
             need[key] = (t, n)
+        deepest[key] = max(deepest.get(key, 0), *(t.get("ks") or [0]))
     counts = _finite_counts(trials)
+    for key, k in deepest.items():
+        where, have, target = counts[key]
+        if k > max(have, _DEFAULT_DEPTH):
+            raise ConfigError(
+                f"metrics.ks: {k:,d} is deeper than the {have:,d} architectures with a finite "
+                f"{target!r} in {where} (a test set holds at most that many); give ks of at "
+                f"most {max(have, _DEFAULT_DEPTH):,d}"
+            )
     for key, (t, n) in need.items():
         _, have, target = counts[key]
         if n > have:
@@ -149,7 +167,7 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
     from nasperf.encodings.zero_cost import uncovered
     from nasperf.predictors import PREDICTORS
 
-    from .engines import _zero_cost_table
+    from .engines import TrialError, _zero_cost_table
 
     def source(t: dict) -> str:
         return repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
@@ -181,7 +199,8 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
             # not in each trial whose sample happens to hold one without
             try:
                 zc = _zero_cost_table(t, table)
-            except (ValueError, OSError) as err:
+            except (ValueError, OSError, TrialError) as err:
+                # TrialError: an architecture given twice, or one the space cannot read
                 raise ConfigError(f"zero_cost_table: {err}") from None
             n, first = uncovered(table.index, zc)
             if n:
@@ -193,6 +212,24 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
         where = t["dataset"] if t.get("data") is None else t["data"]["path"]
         out[key] = (where, int(np.isfinite(y).sum()), target)
     return out
+
+
+def _check_resume(store: ResultsStore) -> None:
+    """Refuse to add to a folder whose ``meta.json`` is damaged (:func:`read_meta` names
+    the key) or was written by another nasperf version; called before anything is written."""
+    from nasperf.errors import IncompatibleVersionError
+
+    from .store import version_change
+
+    change = version_change(store.read_meta())
+    if change is not None:
+        stored, installed = change
+        raise IncompatibleVersionError(
+            f"{store.meta_path}: the study in {store.folder} was run with nasperf {stored}, "
+            f"this is nasperf {installed}; its rows may have been computed differently, and "
+            f"resuming it would mix the two in one table: finish it with nasperf {stored}, "
+            "or give this run its own --out (nasperf plot still reads the folder)"
+        )
 
 
 def _expand(config: StudyConfig) -> list[dict]:
@@ -388,12 +425,23 @@ def run_study(
     are running (and runs any that a dead process left), so each returns the whole table.
     ``meta.json`` keeps a record of every run.
 
+    A folder written by another nasperf version (its ``meta.json`` says which) is not
+    resumed: its rows may have been computed differently, and this run would add rows of
+    its own version to the same table, which no reader could tell apart. Finish it with the
+    version that started it, or give this run its own folder (``nasperf plot`` still reads
+    it, with a note).
+
     Raises
     ------
     ConfigError
         The data cannot hold the requested sizes (checked before anything runs).
     EngineUnavailableError
         The engine's package or cluster is not available.
+    DataIntegrityError
+        What ``out`` holds is damaged (a row, or ``meta.json``, edited by hand or written by
+        something else), or was written by another nasperf version
+        (:class:`~nasperf.errors.IncompatibleVersionError`); the message names the file and
+        the field, and nothing in ``out`` is changed.
     """
     suite = None
     if config.tasks:
@@ -409,6 +457,8 @@ def run_study(
     start = time.perf_counter()
     try:
         store.check_kind("study")
+        store.check_rows("study")
+        _check_resume(store)
         done = store.finished()
         todo = [t for t in trials if t["hash"] not in done]
         others = len(set(done) - {t["hash"] for t in trials})
@@ -789,6 +839,10 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
             )
         print(f"{len(trials)} trials -> {out}")
         return 0
+    try:  # before the header: a config the data cannot hold says only why
+        check_trials(trials)
+    except ConfigError as err:
+        return fail(f"invalid study config: {err}")
     try:  # before the header: a refused engine says only why
         check_engine(args.engine, scheduler=args.scheduler, address=args.address)
     except EngineUnavailableError as err:

@@ -57,14 +57,15 @@ _SIDE_NAMES = {"learning_curves": "learning curves", "zero_cost": "zero-cost sco
 
 
 # --------------------------------------------------------------------------- per task
-def computable(space: str, dataset: str) -> bool:
-    """Whether zero-cost proxies can be computed for ``space`` on ``dataset`` here: the
-    space builds networks for the dataset and its inputs (images, graphs) are packaged.
-    Checked by setting up :func:`nasperf.zero_cost.compute` (no network is scored)."""
+def computable(space: str, dataset: str, proxies: Sequence[str] = ("params", "jacov")) -> bool:
+    """Whether ``proxies`` can be computed for ``space`` on ``dataset`` here: the space builds
+    networks for the dataset and, where a proxy reads data, its inputs (images, graphs) are
+    packaged (data-free proxies alone need none). Checked by setting up
+    :func:`nasperf.zero_cost.compute` (no network is scored)."""
     from nasperf.zero_cost.compute import Computation
 
     try:
-        Computation(space, ["params"], dataset, cache=None)
+        Computation(space, list(proxies), dataset, cache=None)
     except (ValueError, LookupError, OSError, NotImplementedError, TypeError):
         return False
     return True
@@ -107,6 +108,7 @@ def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
     sizes = tuple(s for s in config.train_sizes if s <= n - test)
     meta = benchmark_metadata(bench.name, task["dataset"])
     wants_computed = bool(config.proxies and config.proxies["computed"])
+    computed = _computed_proxies(config) if wants_computed else []
     return TaskPlan(
         task=task["task"],
         benchmark=bench.name,
@@ -117,7 +119,7 @@ def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
         train_sizes=sizes,
         budgets=tuple(_default_budget(config, bench.name, None)),
         stored_proxies=tuple(meta.get("zero_cost_proxies", ())),
-        computable=wants_computed and computable(bench.space, task["dataset"]),
+        computable=bool(computed) and computable(bench.space, task["dataset"], computed),
         partial_zero_cost=not meta.get("zero_cost_proxies")
         and (bench.space, task["dataset"].lower())
         in {(s, d.lower()) for s, d in available_zero_cost()},
@@ -141,8 +143,16 @@ class SuiteExpansion:
         }
 
 
-def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
+def _computed_proxies(config: Any) -> list[str]:
+    """The proxies a suite's ``proxies.computed`` asks for (``"all"``: every one scored one
+    network at a time)."""
     from nasperf.zero_cost import available
+
+    spec = config.proxies
+    return list(available(population=False) if spec["computed"] == "all" else spec["computed"])
+
+
+def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
 
     from .config import ConfigError, make_trial
 
@@ -156,9 +166,8 @@ def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
     )
     computed: list[str] = []
     if plan.computable:
-        wanted = available(population=False) if spec["computed"] == "all" else spec["computed"]
         # A proxy the task's table stores is read from it, never recomputed.
-        computed = [p for p in wanted if p not in plan.stored_proxies]
+        computed = [p for p in _computed_proxies(config) if p not in plan.stored_proxies]
     pred = {"name": "zc_proxy", "params": {}, "zero_cost": False}
     out = []
     for source, names, n_eval in (

@@ -409,14 +409,22 @@ def run_search_study(
     Failed searches are reported on stderr and retried by the next run. Several processes
     may run into the same folder at once: they share the searches without running any twice
     (see :func:`nasperf.evaluation.engines.run_claimed`) and each returns every history.
+
+    Raises
+    ------
+    DataIntegrityError
+        A stored search is damaged (a row edited by hand, or written by something else: no
+        history, a seed that is not a whole number, ...): the message names the file, the
+        trial and the field; checked when the folder is opened, before anything runs.
     """
     from nasperf._claims import wait_note
     from nasperf.evaluation.engines import run_claimed
     from nasperf.evaluation.store import ResultsStore
 
-    store = ResultsStore(out)
+    store = ResultsStore(out)  # the rows already stored are checked here, before any runs
     try:
         store.check_kind("search")
+        store.check_rows("search")
         done = store.finished()
         todo = [dict(t) for t in trials if t["hash"] not in done]
         bar = None
@@ -494,6 +502,7 @@ def read_search_study(out: str | Path) -> pd.DataFrame:
     from nasperf.evaluation.store import ResultsStore
 
     with ResultsStore(out) as store:
+        store.check_rows("search")  # a damaged search is named, not half-read
         return _histories([r for r in store.rows() if "history" in r])
 
 

@@ -78,8 +78,8 @@ def test_a_trial_stored_twice_is_refused_naming_it(tmp_path):
     conn.close()
     with pytest.raises(DataIntegrityError, match=f"trial {_trial(1)['hash']} is stored 2 times"):
         read_results(tmp_path)
-    with ResultsStore(tmp_path) as store, pytest.raises(DataIntegrityError, match="2 times"):
-        store.rows()
+    with pytest.raises(DataIntegrityError, match="2 times"):  # refused when opened
+        ResultsStore(tmp_path)
 
 
 def test_storing_a_trial_drops_every_claim_on_it(tmp_path):
@@ -96,7 +96,8 @@ def test_concurrent_meta_updates_lose_nothing(tmp_path):
     def append_runs(k: int) -> None:
         with ResultsStore(tmp_path) as store:  # its own connection, as another process has
             for i in range(20):
-                store.update_meta(lambda m, i=i: {**m, "runs": [*m.get("runs", []), (k, i)]})
+                run = {"id": f"{k}-{i}"}  # a run record: meta.json's runs are objects
+                store.update_meta(lambda m, run=run: {**m, "runs": [*m.get("runs", []), run]})
 
     threads = [threading.Thread(target=append_runs, args=(k,)) for k in range(3)]
     for t in threads:
@@ -104,4 +105,4 @@ def test_concurrent_meta_updates_lose_nothing(tmp_path):
     for t in threads:
         t.join()
     runs = json.loads((tmp_path / "meta.json").read_text())["runs"]
-    assert sorted(map(tuple, runs)) == [(k, i) for k in range(3) for i in range(20)]
+    assert sorted(r["id"] for r in runs) == sorted(f"{k}-{i}" for k in range(3) for i in range(20))

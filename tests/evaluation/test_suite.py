@@ -108,11 +108,23 @@ def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
     with pytest.raises(ConfigError, match="expand_suite"):
         expand_trials(config)
     assert len({t["hash"] for t in exp.trials}) == len(exp.trials)
-    # computed proxies only where networks and inputs exist (no Taskonomy images); zen is in
-    # no task's table (a stored proxy is read, never recomputed)
-    comp = expand_suite(parse_config(suite_config(proxies={"stored": [], "computed": ["zen"]})))
-    got = {(t["task"], t["test_size"]) for t in comp.trials if t.get("proxy_source") == "computed"}
-    assert got == {("nb101/cifar10", 50), ("nb201/cifar10", 200)}
+    # computed proxies only where networks and the inputs they read exist: zico reads images
+    # (none of Taskonomy's are packaged), zen is data-free (a placeholder batch); neither is
+    # in a task's table (a stored proxy is read, never recomputed)
+    for computed, tasks in (
+        (["zico"], {("nb101/cifar10", 50), ("nb201/cifar10", 200)}),
+        (
+            ["zen"],
+            {("nb101/cifar10", 50), ("nb201/cifar10", 200), ("tnb101_micro/class_scene", 200)},
+        ),
+    ):
+        comp = expand_suite(
+            parse_config(suite_config(proxies={"stored": [], "computed": computed}))
+        )
+        got = {
+            (t["task"], t["test_size"]) for t in comp.trials if t.get("proxy_source") == "computed"
+        }
+        assert got == tasks, computed
 
 
 @pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)

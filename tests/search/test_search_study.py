@@ -588,3 +588,102 @@ def test_seeds_and_budget_are_bounded_in_the_python_api_too():
         check_budgets(10**12, None)
     with pytest.raises(ValueError, match=r"; available: nb301, nb101, nb201, nb301_surrogate"):
         S.get_objective("nope")
+
+
+_SEARCH = ["--methods", "rs", "--seeds", "2", "--budget", "5", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    """The results folder of a finished tiny search (random search, 2 seeds), run once."""
+    out = tmp_path_factory.mktemp("searched") / "g"
+    assert cli_main(["search", *_SEARCH, "--out", str(out)]) == 0
+    return out
+
+
+def _tamper_search(searched, tmp_path, change):
+    """A copy of ``searched`` whose first stored row (by hash) is ``change``d: (folder,
+    that row's hash, sha256 of its results.sqlite)."""
+    import hashlib
+    import json
+    import shutil
+    import sqlite3
+
+    folder = tmp_path / "g"
+    shutil.copytree(searched, folder)
+    with sqlite3.connect(folder / "results.sqlite") as conn:
+        h, text = conn.execute("SELECT hash, row FROM trials ORDER BY hash").fetchone()
+        row = json.loads(text)
+        change(row)
+        conn.execute("UPDATE trials SET row = ? WHERE hash = ?", (json.dumps(row), h))
+    conn.close()
+    return folder, h, hashlib.sha256((folder / "results.sqlite").read_bytes()).hexdigest()
+
+
+_BAD_SEARCHES = [
+    ("empty row", lambda r: r.clear(), r"its row has no 'hash', which a search's rows have"),
+    (
+        "empty history",
+        lambda r: r.update(history={}),
+        r"its row's history has no 'value' column",
+    ),
+    (
+        "seed text",
+        lambda r: r.update(seed="x"),
+        r"its row's seed is 'x', not a whole number in \[0, 4294967295\]",
+    ),
+    (
+        "seed of another trial",
+        lambda r: r.update(seed=1 - r["seed"]),
+        r"its row's seed is \d, not its trial's \d",
+    ),
+    (
+        "history value text",
+        lambda r: r["history"]["best_value"].__setitem__(2, "x"),
+        r"its row's history\.best_value\[2\] is 'x', not a finite number or NaN",
+    ),
+    (
+        "history column short",
+        lambda r: r["history"]["value"].pop(),
+        r"its row's history\.value holds 4 entries, history\.arch 5: not one each per query",
+    ),
+    ("no label", lambda r: r.pop("label"), r"its row has no 'label', which a search's rows have"),
+    ("notes", lambda r: r.update(notes="x"), r"its row's notes is 'x', not a list of text"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "said"), [c[1:] for c in _BAD_SEARCHES], ids=[c[0] for c in _BAD_SEARCHES]
+)
+def test_a_damaged_stored_search_is_refused_when_the_folder_opens(
+    change, said, searched, tmp_path, capsys
+):
+    # a row {} was KeyError: 'hash', a history {} KeyError: 'best_value'; a seed "x" exited 1
+    # without a word and the summary showed one seed
+    import hashlib
+
+    from nasperf.errors import DataIntegrityError
+
+    folder, h, before = _tamper_search(searched, tmp_path, change)
+    code, err = _search_cli([*_SEARCH, "--out", str(folder)], capsys)
+    assert code == 2
+    line = _one_error(err)
+    assert line.startswith(f"nasperf search: error: {folder / 'results.sqlite'}: trial '{h}': "), (
+        line
+    )
+    assert re.search(said, line), line
+    assert line.endswith(
+        "; delete that trial's row (it runs again) or choose another results folder"
+    )
+    after = hashlib.sha256((folder / "results.sqlite").read_bytes()).hexdigest()
+    assert after == before  # nothing ran, nothing was written
+    with pytest.raises(DataIntegrityError, match=said):
+        read_search_study(folder)
+
+
+def test_an_untouched_search_folder_resumes(searched, tmp_path, capsys):
+    folder, _, _ = _tamper_search(searched, tmp_path, lambda r: None)
+    code, err = _search_cli([*_SEARCH, "--out", str(folder)], capsys)
+    assert code == 0, err
+    hist = read_search_study(folder)
+    assert sorted(hist["seed"].unique()) == [0, 1]

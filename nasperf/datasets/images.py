@@ -15,6 +15,12 @@ nasperf, or from the user's own copy of the datasets:
 
 No ImageNet16-120 images are shipped; pass ``source=`` an ``.npz`` of your own.
 
+Sizes are checked before data is read: an array may hold at most :data:`MAX_IMAGE_BYTES`
+(an npz's declared shapes are read first), a CIFAR file at most :data:`MAX_IMAGE_FILE_BYTES`
+(a tar member's declared size is read first), a pickle at most :data:`MAX_PICKLE_OPS`
+operations; a file beyond them, or truncated, corrupt or not of its format, is one
+:class:`~nasperf.errors.DataIntegrityError` naming it.
+
 References
 ----------
 Krizhevsky, "Learning Multiple Layers of Features from Tiny Images", technical report,
@@ -25,8 +31,11 @@ from __future__ import annotations
 
 import codecs
 import io
+import math
+import numbers
 import pickle
 import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +85,13 @@ _PACKAGED = {
     "cifar100": "images/cifar100_test_first256.npz",
 }
 _RECORD = 3 * 32 * 32
+#: Largest array read from an image file (bytes, as declared, checked before reading): all of
+#: CIFAR-10 / CIFAR-100 (60,000 images of 3 x 32 x 32 bytes) is 176 MiB, ImageNet16-120's
+#: 151,700 training images (3 x 16 x 16) 111 MiB.
+MAX_IMAGE_BYTES = 256 * 2**20
+#: Largest CIFAR file read (a batch, one ``.bin`` file, a member of the ``.tar.gz``): its
+#: images with their labels and names (CIFAR-100's python ``train``: 155 MB).
+MAX_IMAGE_FILE_BYTES = 2 * MAX_IMAGE_BYTES
 _NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 _SPLITS = ("test", "train")
 _BINARY_FILES = {
@@ -151,6 +167,46 @@ class UnsafePickleError(DataIntegrityError):
     """A pickle asked for a global that :class:`RestrictedUnpickler` does not allow."""
 
 
+def _latin1_encode(obj: Any, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """``_codecs.encode`` as Python pickles ``bytes`` at protocol 2 (``encode(text,
+    'latin1')``) and nothing else: other codecs (``hex`` doubles its input) could grow a
+    few bytes of pickle into gigabytes, one call nested in the next."""
+    if not isinstance(obj, str) or encoding != "latin1" or errors != "strict":
+        raise UnsafePickleError(
+            f"refusing _codecs.encode({type(obj).__name__}, {encoding!r}): only "
+            "encode(text, 'latin1'), as Python pickles bytes, is allowed in data files"
+        )
+    return codecs.encode(obj, "latin1")
+
+
+#: Most pickle opcodes :class:`RestrictedUnpickler` runs: each may build an object of ~70
+#: bytes from a byte or two (an empty list, ``]``), so a compressed archive of a few hundred
+#: KB could otherwise hold a pickle of gigabytes' worth. CIFAR-100's python ``train`` batch,
+#: the largest, has ~250,000 (its 50,000 file names and twice 50,000 labels).
+MAX_PICKLE_OPS = 4 * 2**20
+
+
+class _Dispatch(dict):
+    """The pure-Python unpickler's opcode table, each opcode counted against
+    :data:`MAX_PICKLE_OPS`; an unknown opcode is an ``UnpicklingError``."""
+
+    def __missing__(self, key: int) -> Any:
+        raise pickle.UnpicklingError(f"invalid pickle opcode {bytes([key])!r}")
+
+
+def _counted(op: Any) -> Any:
+    def run(self: RestrictedUnpickler) -> None:
+        self._ops += 1
+        if self._ops > MAX_PICKLE_OPS:
+            raise DataIntegrityError(
+                f"a pickle of more than {MAX_PICKLE_OPS:,} operations; CIFAR batches have "
+                "~250,000 at most"
+            )
+        op(self)
+
+    return run
+
+
 _ARRAY = np.zeros(1, dtype=np.uint8)
 _RECONSTRUCT = _ARRAY.__reduce__()[0]  # numpy's ndarray._reconstruct
 _FROMBUFFER = _ARRAY.__reduce_ex__(5)[0]  # numpy's _frombuffer (pickle protocol 5)
@@ -162,17 +218,22 @@ _ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     # Python 3 writes ``bytes`` at protocol 2 as _codecs.encode(text, "latin1").
-    ("_codecs", "encode"): codecs.encode,
+    ("_codecs", "encode"): _latin1_encode,
 }
 
 
-class RestrictedUnpickler(pickle.Unpickler):
+class RestrictedUnpickler(pickle._Unpickler):
     """Unpickler for data files: dicts, lists, tuples, str, bytes, numbers and numpy arrays.
 
     Any other global (a class or function the pickle would call, e.g. ``os.system``) raises
     :class:`UnsafePickleError` before anything is called; persistent ids are refused too.
-    Arrays of ``object`` dtype are refused after loading.
+    Arrays of ``object`` dtype are refused after loading. The pure-Python unpickler, so that
+    opcodes are counted (at most :data:`MAX_PICKLE_OPS`): a data file is a few large arrays
+    and short lists, read in a fraction of a second.
     """
+
+    dispatch = _Dispatch({code: _counted(op) for code, op in pickle._Unpickler.dispatch.items()})
+    _ops = 0
 
     def find_class(self, module: str, name: str) -> Any:
         try:
@@ -187,18 +248,36 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise UnsafePickleError("refusing to unpickle a persistent id")
 
 
-def _check_no_objects(obj: Any, depth: int = 0) -> None:
-    if depth > 20:
-        raise UnsafePickleError("unpickled data is nested too deeply")
-    if isinstance(obj, np.ndarray) and obj.dtype.hasobject:
-        raise UnsafePickleError("refusing numpy arrays of object dtype in a data file")
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _check_no_objects(k, depth + 1)
-            _check_no_objects(v, depth + 1)
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            _check_no_objects(v, depth + 1)
+def _check_no_objects(obj: Any) -> None:
+    """Refuse object arrays anywhere in ``obj``, nesting deeper than 20, and arrays of more
+    than :data:`MAX_IMAGE_BYTES` together. Each container and array is visited once (by
+    ``id``): a pickle can reference one list many times, and ten levels of ten references to
+    one list are 10**10 paths but ten lists."""
+    kinds = (np.ndarray, dict, list, tuple)
+    seen = {id(obj)}
+    total = 0
+    stack = [(obj, 0)]  # containers and arrays only: a list of labels is not copied
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, np.ndarray):
+            if item.dtype.hasobject:
+                raise UnsafePickleError("refusing numpy arrays of object dtype in a data file")
+            total += item.nbytes  # as shaped: a view of a few bytes can claim terabytes
+            if total > MAX_IMAGE_BYTES:
+                raise DataIntegrityError(
+                    f"unpickled arrays of more than {MAX_IMAGE_BYTES:,} bytes; image files "
+                    "are read up to that (all 60,000 CIFAR images are 176 MiB)"
+                )
+            continue
+        if not isinstance(item, kinds):
+            continue
+        children = [x for kv in item.items() for x in kv] if isinstance(item, dict) else item
+        if children and depth >= 20:
+            raise UnsafePickleError("unpickled data is nested too deeply")
+        for child in children:
+            if isinstance(child, kinds) and id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, depth + 1))
 
 
 def restricted_loads(data: bytes, *, encoding: str = "latin1") -> Any:
@@ -209,7 +288,7 @@ def restricted_loads(data: bytes, *, encoding: str = "latin1") -> Any:
     """
     try:
         obj = RestrictedUnpickler(io.BytesIO(data), encoding=encoding).load()
-    except UnsafePickleError:
+    except DataIntegrityError:  # a refused global or codec, too many operations
         raise
     except Exception as err:  # a truncated or garbled file: any unpickling error
         raise DataIntegrityError(f"not a readable pickle: {type(err).__name__}: {err}") from err
@@ -218,6 +297,20 @@ def restricted_loads(data: bytes, *, encoding: str = "latin1") -> Any:
 
 
 # ------------------------------------------------------------------ file discovery
+def _check_file_size(size: int, where: Any) -> None:
+    if size > MAX_IMAGE_FILE_BYTES:
+        raise DataIntegrityError(
+            f"{where}: {size:,} bytes; CIFAR files are read up to {MAX_IMAGE_FILE_BYTES:,} "
+            "bytes (the largest, CIFAR-100's python train batch, is 155 MB)"
+        )
+
+
+def _read_file(path: Path) -> bytes:
+    """A file's bytes, its size checked first (:data:`MAX_IMAGE_FILE_BYTES`)."""
+    _check_file_size(path.stat().st_size, path)
+    return path.read_bytes()
+
+
 def _members(source: Path, names: list[str]) -> list[tuple[str, bytes]]:
     """``(name, bytes)`` of the files called ``names`` in a folder, a tar archive or a file."""
     if source.is_dir():
@@ -226,7 +319,7 @@ def _members(source: Path, names: list[str]) -> list[tuple[str, bytes]]:
             hits = [source / name] + sorted(source.glob(f"*/{name}"))
             hits = [h for h in hits if h.is_file()]
             if hits:
-                found.append((name, hits[0].read_bytes()))
+                found.append((name, _read_file(hits[0])))
         return found
     if source.is_file() and tarfile.is_tarfile(source):
         by_name: dict[str, bytes] = {}
@@ -234,12 +327,14 @@ def _members(source: Path, names: list[str]) -> list[tuple[str, bytes]]:
             for member in tar:
                 base = Path(member.name).name
                 if member.isfile() and base in names and base not in by_name:
+                    # the size its header declares, before a compressed archive inflates it
+                    _check_file_size(member.size, f"{source}: {member.name}")
                     fh = tar.extractfile(member)
                     if fh is not None:
                         by_name[base] = fh.read()
         return [(n, by_name[n]) for n in names if n in by_name]
     if source.is_file():
-        return [(source.name, source.read_bytes())] if source.name in names else []
+        return [(source.name, _read_file(source))] if source.name in names else []
     raise FileNotFoundError(f"image source {source} does not exist")
 
 
@@ -257,7 +352,7 @@ def _find(
             return ds, found
     # A single file with a non-standard name: trust the dataset the caller named.
     if source.is_file() and not tarfile.is_tarfile(source) and dataset is not None:
-        return candidates[0], [(source.name, source.read_bytes())]
+        return candidates[0], [(source.name, _read_file(source))]
     wanted = {ds: table[ds][split] for ds in candidates}
     raise FileNotFoundError(
         f"no CIFAR {split} files in {source}; looked for {wanted} (pass dataset= for a file "
@@ -318,7 +413,10 @@ def read_cifar_python(
     ds, files = _find(Path(source), _PYTHON_FILES, dataset, split)
     images, labels = [], []
     for name, raw in files:
-        batch = restricted_loads(raw)
+        try:
+            batch = restricted_loads(raw)
+        except DataIntegrityError as err:  # UnsafePickleError stays one
+            raise type(err)(f"{name}: {err}") from None
         if not isinstance(batch, dict):
             raise DataIntegrityError(f"{name}: expected a dict batch, got {type(batch).__name__}")
         batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
@@ -326,16 +424,34 @@ def read_cifar_python(
         if "data" not in batch or label_key not in batch:
             raise DataIntegrityError(
                 f"{name}: a CIFAR batch needs 'data' and 'labels' / 'fine_labels'; "
-                f"found {sorted(batch)}"
+                f"found {sorted(map(str, batch))}"
             )
-        data = np.asarray(batch["data"])
-        if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != _RECORD:
-            raise DataIntegrityError(
-                f"{name}: 'data' must be uint8 of shape (N, 3072), got {data.dtype} {data.shape}"
+        # An array as CIFAR stores it, never nested lists: numpy would build those whole
+        # (shared references make a list of 10**10 items out of a few hundred bytes).
+        data = batch["data"]
+        if (
+            not isinstance(data, np.ndarray)
+            or data.dtype != np.uint8
+            or data.ndim != 2
+            or data.shape[1] != _RECORD
+        ):
+            got = (
+                f"{data.dtype} {data.shape}"
+                if isinstance(data, np.ndarray)
+                else f"a {type(data).__name__}"
             )
+            raise DataIntegrityError(f"{name}: 'data' must be uint8 of shape (N, 3072), got {got}")
         # The batch's keys tell the datasets apart whatever the file is called.
         ds = "cifar10" if label_key == "labels" else "cifar100"
-        raw_labels = np.asarray(batch[label_key])
+        given = batch[label_key]
+        if isinstance(given, list | tuple):  # numpy would build nested lists whole
+            others = sorted({type(v).__name__ for v in given if not isinstance(v, numbers.Number)})
+            if others:
+                raise DataIntegrityError(
+                    f"{name}: {label_key!r} must be {data.shape[0]} integers, got a "
+                    f"{type(given).__name__} holding {', '.join(others)}"
+                )
+        raw_labels = np.asarray(given)
         if raw_labels.shape != (data.shape[0],) or not np.issubdtype(raw_labels.dtype, np.integer):
             raise DataIntegrityError(
                 f"{name}: {label_key!r} must be {data.shape[0]} integers, got "
@@ -346,28 +462,68 @@ def read_cifar_python(
     return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
 
 
+def _read_npy(zf: zipfile.ZipFile, member: str, key: str, path: Path) -> np.ndarray:
+    """One array of an npz, its header read first: an array of Python objects (which only
+    pickle could read) or of more than :data:`MAX_IMAGE_BYTES` is refused before its data."""
+    fmt = np.lib.format
+    with zf.open(member) as fh:
+        version = fmt.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise DataIntegrityError(f"{path}: array {key!r}: .npy format {version} is not read")
+    if dtype.hasobject:
+        raise DataIntegrityError(
+            f"{path}: cannot read as a pickle-free npz: array {key!r} holds Python objects "
+            f"(dtype {dtype}); only arrays of numbers are read"
+        )
+    if any(d < 0 for d in shape):
+        raise DataIntegrityError(f"{path}: array {key!r} declares the shape {shape}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > MAX_IMAGE_BYTES:
+        raise DataIntegrityError(
+            f"{path}: array {key!r} declares the shape {shape} of {dtype} ({nbytes:,} bytes); "
+            f"arrays are read up to {MAX_IMAGE_BYTES:,} bytes (all 60,000 CIFAR images: 176 MiB)"
+        )
+    with zf.open(member) as fh:
+        return fmt.read_array(fh, allow_pickle=False)
+
+
 def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
-    """Read images from an ``.npz`` (``numpy.load(allow_pickle=False)``).
+    """Read images from an ``.npz`` (a zip of ``.npy`` arrays; never pickled objects).
 
     Expects ``data`` (or ``images``): uint8 ``(N, C, H, W)`` or ``(N, H, W, C)`` with C = 3,
-    and ``labels`` (or ``fine_labels``): ``(N,)`` integers.
+    and ``labels`` (or ``fine_labels``): ``(N,)`` integers. Each array's declared shape is
+    checked before its data is read (at most :data:`MAX_IMAGE_BYTES`); a file that is not a
+    readable npz (empty, truncated, corrupt, not a zip) is a :class:`DataIntegrityError`
+    naming it.
     """
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"image source {path} does not exist")
+    if not path.is_file():
+        raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            keys = set(z.files)
-            img_key = next((k for k in ("data", "images") if k in keys), None)
-            lab_key = next((k for k in ("labels", "fine_labels") if k in keys), None)
+        with zipfile.ZipFile(path) as zf:
+            # np.savez stores array "x" as the member "x.npy"
+            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
+            img_key = next((k for k in ("data", "images") if k in members), None)
+            lab_key = next((k for k in ("labels", "fine_labels") if k in members), None)
             if img_key is None or lab_key is None:
                 raise DataIntegrityError(
                     f"{path}: needs arrays 'data' (or 'images') and 'labels' (or "
-                    f"'fine_labels'); found {sorted(keys)}"
+                    f"'fine_labels'); found {sorted(members)}"
                 )
-            images, labels = z[img_key], z[lab_key]
-    except ValueError as err:
-        if isinstance(err, DataIntegrityError):
-            raise
-        raise DataIntegrityError(f"{path}: cannot read as a pickle-free npz: {err}") from err
+            images = _read_npy(zf, members[img_key], img_key, path)
+            labels = _read_npy(zf, members[lab_key], lab_key, path)
+    except DataIntegrityError:
+        raise
+    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
+        raise DataIntegrityError(
+            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
+        ) from None
     if images.ndim == 4 and images.shape[1] != 3 and images.shape[-1] == 3:
         images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
     if not np.issubdtype(labels.dtype, np.integer):

@@ -11,6 +11,12 @@ line (CSV) or the key (JSON): a value that is not a number, NaN / inf / null, a 
 or NASLib's failure value ``-1e8`` (unless ``nan="keep"``), an architecture that appears
 twice, under one spelling or two (unless ``duplicates=`` says which to keep), an empty or
 non-UTF-8 file, a file without data rows, a JSON key given twice in one object.
+
+Sizes are bounded before anything large is built, so a small hostile file (a compression
+bomb, a JSON list of millions of empty lists, a symlink to ``/dev/zero``) is one error naming
+it, never a machine out of memory: files are read up to :data:`MAX_DECOMPRESSED_BYTES`
+(JSON up to :data:`MAX_JSON_CHARS` characters holding at most :data:`MAX_JSON_VALUES`
+values), CSVs up to :data:`MAX_CSV_FIELDS` fields, and only regular files are read.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import io
 import json
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,39 +98,88 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-#: Largest decompressed size read from a ``.gz`` / ``.bz2`` / ``.xz`` file (a compression
-#: bomb is refused, not expanded into memory).
+#: Largest size read from one file, after decompression (``.gz`` / ``.bz2`` / ``.xz``): a
+#: compression bomb is refused, not expanded into memory.
 MAX_DECOMPRESSED_BYTES = 1 << 30
+#: Largest JSON text read (bytes of UTF-8, after decompression). JSON is parsed whole; the
+#: largest published NASLib zero-cost file, NAS-Bench-Suite-Zero's NB201 (15,625 cells x 3
+#: datasets), is about 40 MB (46,875 records of ~850 bytes, as in its TransNAS-Bench-101
+#: files: 4.1 MB for 4,977 records).
+MAX_JSON_CHARS = 256 * 2**20
+#: Most values (objects, arrays, strings, numbers, object keys) one JSON text may hold. A value
+#: takes up to ~65 bytes parsed, whatever its text (``[],`` is 3 characters, an empty list 64
+#: bytes), so this bounds the memory parsing takes (~1 GiB) where the text's length does not.
+#: NAS-Bench-Suite-Zero's NB201 file holds about 4 M (every key's commas counted).
+MAX_JSON_VALUES = 16 * 2**20
+#: Most fields (cells, the header's included) read from one CSV file: 40 columns for each of
+#: NAS-Bench-101's 423,624 architectures, the largest table of a NAS benchmark (NB201 has
+#: 15,625, NAS-Bench-Graph 26,206); a field takes ~60 bytes once read.
+MAX_CSV_FIELDS = 16 * 2**20
+#: Longest CSV row (characters, its physical lines together), refused before it is split into
+#: fields: far above any table's rows, and above one 10 MB cell, which ``csv`` refuses with
+#: its field limit.
+MAX_CSV_ROW_CHARS = 16 * 2**20
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``, decompressed by suffix (``.gz``, ``.bz2``, ``.xz``, as pandas
-    infers them) up to :data:`MAX_DECOMPRESSED_BYTES`; errors name the file."""
+def _read_at_most(fh: Any, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of ``fh``, in chunks: memory grows with what the file
+    holds, not with ``limit`` (``fh.read(limit + 1)`` would reserve ``limit`` at once)."""
+    buf = io.BytesIO()
+    while (size := buf.tell()) <= limit:
+        chunk = fh.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        buf.write(chunk)
+    return buf.getvalue()
+
+
+def _size(n: int) -> str:
+    """A byte count for messages: ``"1024 MiB"``, or ``"1,000 bytes"`` under 1 MiB."""
+    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n:,} bytes"
+
+
+def _read_bytes(path: Path, limit: int | None = None, why: str = "") -> bytes:
+    """The bytes of ``path``, a regular file, decompressed by suffix (``.gz``, ``.bz2``,
+    ``.xz``, as pandas infers them), at most ``limit`` of them (default
+    :data:`MAX_DECOMPRESSED_BYTES`; ``why``: the reason for the limit, for the message);
+    errors name the file."""
     import bz2
     import gzip
     import lzma
 
+    if limit is None:
+        limit = MAX_DECOMPRESSED_BYTES
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower())
-    if opener is None:
-        return path.read_bytes()  # FileNotFoundError names the path
     if not path.exists():
         raise FileNotFoundError(2, "no such file", str(path))
+    if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
+    if opener is None:
+        with open(path, "rb") as fh:
+            data = _read_at_most(fh, limit)
+        if len(data) > limit:
+            raise ValueError(f"{path}: larger than {_size(limit)}{why}; refusing")
+        return data
     try:
         with opener(path, "rb") as fh:
-            data = fh.read(MAX_DECOMPRESSED_BYTES + 1)
+            data = _read_at_most(fh, limit)
     except (OSError, EOFError, lzma.LZMAError) as err:
         raise ValueError(f"{path}: not a readable {path.suffix} file ({err})") from None
-    if len(data) > MAX_DECOMPRESSED_BYTES:
-        raise ValueError(
-            f"{path}: decompresses to more than {MAX_DECOMPRESSED_BYTES >> 20} MiB; refusing"
-        )
+    if len(data) > limit:
+        raise ValueError(f"{path}: decompresses to more than {_size(limit)}{why}; refusing")
     return data
 
 
-def _read_text(path: Path) -> str:
-    """A UTF-8 text file (decompressed by suffix; a leading byte-order mark, as Excel's "CSV
-    UTF-8" writes, dropped), with a ``ValueError`` naming the file for undecodable bytes."""
-    data = _read_bytes(path)
+def _read_text(path: Path, limit: int | None = None, why: str = "") -> str:
+    """A UTF-8 text file (decompressed by suffix, at most ``limit`` bytes; a leading
+    byte-order mark, as Excel's "CSV UTF-8" writes, dropped), with a ``ValueError`` naming the
+    file for undecodable bytes."""
+    return _decode(path, _read_bytes(path, limit, why))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """``data`` (of ``path``) as UTF-8 text, a leading byte-order mark dropped; undecodable
+    bytes are a ``ValueError`` naming the file, line and offset."""
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return data[skip:].decode("utf-8")
@@ -135,6 +191,78 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def _check_json_values(text: str, where: Any, advice: str = "") -> None:
+    """A ``ValueError`` naming ``where`` when ``text`` may hold more than
+    :data:`MAX_JSON_VALUES` values, before it is parsed. Every value or key but the first
+    follows a ``[``, ``{``, ``,`` or ``:`` (whitespace aside), so their count (those inside
+    strings too) bounds the values from above; ``advice`` ends the message."""
+    count = 1
+    for mark in "[{,:":
+        count += text.count(mark)
+        if count > MAX_JSON_VALUES:
+            raise ValueError(
+                f"{where}: JSON of more than {MAX_JSON_VALUES:,} values (objects, arrays, "
+                "numbers, strings); JSON is parsed whole, each value taking memory"
+                + (f"; {advice}" if advice else "")
+            )
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line, row)`` for each row of CSV ``text`` (``line``: where the row ends, as
+    ``csv`` counts physical lines), read within bounds: a row longer than
+    :data:`MAX_CSV_ROW_CHARS` is refused before ``csv`` splits it, a file past
+    :data:`MAX_CSV_FIELDS` fields at the row that passes them; unreadable CSV too. Each is a
+    ``ValueError`` naming ``name`` and the line."""
+    used = 0  # characters of the row being read
+    start = 1  # its first line
+
+    def feed() -> Iterator[str]:
+        # The lines as io.StringIO(text, newline="") gives them (ends kept: \r\n, \r, \n),
+        # each cut at the row's budget, and without StringIO's copy of the text (4 bytes a
+        # character).
+        nonlocal used
+        pos, size = 0, len(text)
+        while pos < size:
+            line = _LINE.match(text, pos, min(size, pos + MAX_CSV_ROW_CHARS + 1 - used))[0]
+            pos += len(line)
+            used += len(line)
+            if used > MAX_CSV_ROW_CHARS:
+                raise ValueError(
+                    f"{name} line {start}: a row of more than {MAX_CSV_ROW_CHARS:,} "
+                    "characters; refusing (is this a table?)"
+                )
+            yield line
+
+    reader = csv.reader(feed())
+    fields = 0
+    while True:
+        used, start = 0, reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ValueError(f"{name} line {reader.line_num}: not readable CSV ({err})") from None
+        fields += len(row)
+        if fields > MAX_CSV_FIELDS:
+            raise ValueError(
+                f"{name} line {reader.line_num}: more than {MAX_CSV_FIELDS:,} fields in the "
+                "file; tables are read whole, so this many are refused"
+            )
+        yield reader.line_num, row
+
+
+def _check_csv_size(text: str, name: str) -> None:
+    """:func:`_csv_rows` over ``text``, keeping no row: a file past its bounds (or not
+    readable as CSV) fails here, before a reader stores its rows or pandas builds a frame,
+    so a small compressed file of millions of rows costs its text's memory, not its rows'."""
+    for _ in _csv_rows(text, name):
+        pass
+
+
 def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:
     """The JSON object and how to name it in errors (the file, or "data" for a mapping)."""
     if isinstance(path_or_dict, Mapping):
@@ -144,15 +272,18 @@ def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:
             f"path_or_dict must be a path or a mapping, got {type(path_or_dict).__name__}"
         )
     path = Path(path_or_dict)
-    text = _read_text(path)
-    if not text.strip():
+    text = _read_text(path, MAX_JSON_CHARS, " (JSON is parsed whole)")
+    if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a NASLib zero-cost JSON object)")
+    _check_json_values(text, path)
     try:
         data = json.loads(text, object_pairs_hook=_unique_pairs)
     except json.JSONDecodeError as err:
         raise ValueError(f"{path}: line {err.lineno}: not valid JSON ({err.msg})") from None
     except RecursionError:
         raise ValueError(f"{path}: JSON nested too deeply") from None
+    except MemoryError:
+        raise ValueError(f"{path}: JSON too large to parse in the memory available") from None
     except ValueError as err:  # a repeated key
         raise ValueError(f"{path}: {err}") from None
     if not isinstance(data, Mapping):
@@ -409,7 +540,8 @@ def read_naslib_zc(
         architectures, a value is not a number (or not finite, NASLib's failure value or
         missing, with ``nan="error"``), a field is named ``dataset`` or ``naslib_key``, an
         architecture appears twice (with ``duplicates="error"``), the file is empty, not
-        UTF-8 or not JSON; the message names the file and the key.
+        UTF-8 or not JSON, not a regular file, or larger than the bounds of the module
+        docstring; the message names the file and the key.
     """
     _check_policy("duplicates", duplicates, DUPLICATES)
     _check_policy("nan", nan, NAN_POLICIES)
@@ -596,34 +728,34 @@ def read_architecture_csv(
     ValueError
         The file is empty, not UTF-8 or not CSV, or has no data rows; a column is missing;
         ``targets`` names a column twice; a target cell is empty, not a number, NaN or inf
-        (empty or NaN allowed in ``optional`` columns); an architecture appears twice (the
-        message names the file, line and column).
+        (empty or NaN allowed in ``optional`` columns); an architecture appears twice; the
+        file is not a regular file, or larger than :data:`MAX_DECOMPRESSED_BYTES`, or holds
+        more than :data:`MAX_CSV_FIELDS` fields (the message names the file, line and
+        column).
     """
     _check_policy("duplicates", duplicates, DUPLICATES)
     space_obj = _as_space(space)
     path = Path(path)
     text = _read_text(path)
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a header line)")
+    _check_csv_size(text, path.name)
     # csv (not pandas): a row with too many or too few fields is an error naming its line,
     # never a silently shifted column, and line numbers count physical lines.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-        rows = []
-        lines = []
-        for row in reader:
-            if not any(v.strip() for v in row):
-                continue
-            if len(row) != len(header):
-                raise ValueError(
-                    f"{path.name} line {reader.line_num}: {len(row)} fields, the header has "
-                    f"{len(header)} (quote fields that hold commas)"
-                )
-            rows.append(row)
-            lines.append(reader.line_num)
-    except csv.Error as err:
-        raise ValueError(f"{path.name} line {reader.line_num}: not readable CSV ({err})") from None
+    reader = _csv_rows(text, path.name)
+    header = [h.strip() for h in next(reader)[1]]
+    rows = []
+    lines = []
+    for line, row in reader:
+        if not any(v.strip() for v in row):
+            continue
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path.name} line {line}: {len(row)} fields, the header has "
+                f"{len(header)} (quote fields that hold commas)"
+            )
+        rows.append(row)
+        lines.append(line)
     if len(set(header)) != len(header):
         raise ValueError(f"{path.name} line 1: a column name appears twice in {header}")
     if arch_column not in header:

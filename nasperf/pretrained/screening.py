@@ -17,8 +17,9 @@ Input formats (``format="auto"`` picks by the file name; ``.gz`` files are read 
     NASLib's zero-cost JSON (``{space: {dataset: {key: {...}}}}``; the architecture keys of
     every dataset, once each; a checkpoint of another NASLib space refuses it), a JSON
     object keyed by architectures, or a JSON list of architectures. Read whole (JSON cannot
-    be streamed line by line), so at most ``MAX_JSON_CHARS`` (256 Mi) characters: its
-    memory grows with the file, unlike the line-based formats.
+    be streamed line by line), so at most ``MAX_JSON_CHARS`` (256 Mi) characters holding at
+    most :data:`nasperf.datasets.readers.MAX_JSON_VALUES` (16 Mi) values, checked before
+    parsing: its memory grows with the file, unlike the line-based formats.
 
 Files are read as UTF-8 (a byte-order mark is skipped); a truncated or corrupt ``.gz`` file
 is a ``ValueError`` naming it.
@@ -130,8 +131,9 @@ class ScreenResult:
 
 
 #: Largest JSON input :func:`read_architectures` reads (characters, after decompression):
-#: JSON is parsed whole, at about 5x its size in memory. NASLib's zero-cost JSON of all
-#: NB201 cells on three datasets is well below it.
+#: JSON is parsed whole, a NASLib file at about 5x its size in memory. NASLib's zero-cost JSON
+#: of all NB201 cells on three datasets is well below it. Text of many tiny values (``[],``)
+#: takes up to ~20x; :data:`nasperf.datasets.readers.MAX_JSON_VALUES` bounds those.
 MAX_JSON_CHARS = 256 * 2**20
 
 
@@ -293,22 +295,31 @@ def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadE
 
 
 def _read_json(path: Path, declared: list[str] | None = None) -> Iterator[tuple[int, Any]]:
-    from nasperf.datasets.readers import NASLIB_SPACE_NAMES
+    from nasperf.datasets.readers import NASLIB_SPACE_NAMES, _check_json_values
 
+    advice = (
+        "give this many architectures one per line (format 'lines') or as CSV, which are streamed"
+    )
     with _open_text(path) as fh:
         text = fh.read(MAX_JSON_CHARS + 1)
         if len(text) > MAX_JSON_CHARS:
             raise ValueError(
                 f"{path}: JSON of more than {MAX_JSON_CHARS:,} characters; JSON is read "
-                "whole, so give this many architectures one per line (format 'lines') or "
-                "as CSV, which are streamed"
+                f"whole, so {advice}"
             )
+        # the values, not the characters, take the memory: ``[],`` is 64 bytes parsed
+        _check_json_values(text, path, advice)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}: not valid JSON ({err})") from err
         except RecursionError:
             raise ValueError(f"{path}: JSON nested too deeply") from None
+        except MemoryError:
+            raise ValueError(
+                f"{path}: JSON too large to parse in the memory available; {advice}"
+            ) from None
+        del text
     if isinstance(data, list):
         keys = [tuple(k) if isinstance(k, list) else k for k in data]
     elif isinstance(data, dict) and data and set(data) <= set(NASLIB_SPACE_NAMES):

@@ -184,6 +184,66 @@ def _fidelity_columns(
     return columns, epochs
 
 
+def _read_table_file(path: Any, arch_column: str) -> pd.DataFrame:
+    """The table of :meth:`TableObjective.from_file`: a CSV (``.csv``, ``.csv.gz``) or parquet
+    file, read within the bounds of :mod:`nasperf.datasets.readers` (sizes are checked before
+    pandas builds the frame); every error names the file."""
+    import io
+
+    from nasperf.datasets.readers import MAX_CSV_FIELDS, _check_csv_size, _decode, _read_bytes
+
+    if not path.exists():
+        raise FileNotFoundError(f"no such table file: {path}")
+    if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith(".parquet"):
+        return _read_parquet(path, MAX_CSV_FIELDS)
+    if not suffixes.endswith((".csv", ".csv.gz")):
+        raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
+    data = _read_bytes(path)  # decompressed up to its bound
+    text = _decode(path, data)  # not UTF-8: the line
+    if not text or text.isspace():  # (strip() would copy the text)
+        raise ValueError(f"{path}: the file is empty (expected a header line)")
+    _check_csv_size(text, str(path))  # row length and field count, before pandas
+    del text
+    try:
+        # texts as written: a key of digits ("00120210") must not become the number 120210
+        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype={arch_column: str})
+    except ValueError as err:  # pandas' ParserError, EmptyDataError
+        raise ValueError(f"{path}: not readable CSV ({err})") from None
+
+
+def _read_parquet(path: Any, max_cells: int) -> pd.DataFrame:
+    """A parquet file; its declared size (rows x columns, from its footer) checked against
+    ``max_cells`` before it is read, an unreadable file a ``ValueError`` naming it."""
+    errors: tuple[type[BaseException], ...] = (ValueError, OSError, TypeError, KeyError)
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:  # another engine (or none: pandas says which to install)
+        pq = None
+    else:
+        errors += (pyarrow.ArrowException, NotImplementedError)
+    try:
+        if pq is not None:
+            meta = pq.read_metadata(path)
+            rows, columns = meta.num_rows, meta.num_columns
+        else:
+            rows = columns = 0
+    except errors as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+    if rows * max(columns, 1) > max_cells:
+        raise ValueError(
+            f"{path}: {rows:,} rows x {columns:,} columns, more than {max_cells:,} cells; "
+            "tables are read whole, so this many are refused"
+        )
+    try:
+        return pd.read_parquet(path)
+    except errors as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+
+
 class Objective(ABC):
     """A simulated training run (see the module docstring).
 
@@ -425,6 +485,11 @@ class TableObjective(Objective):
         ``(epochs, column)`` pairs (or a mapping epochs -> column) of every fidelity,
         cheapest first, the last being ``target`` (the full run); the fidelities are named
         ``"<epochs>ep"`` and a cheaper one is charged ``epochs / full epochs`` of ``cost``.
+
+        The file is read within the bounds of :mod:`nasperf.datasets.readers`: a regular
+        file, at most ``MAX_DECOMPRESSED_BYTES`` of UTF-8 text (decompressed) and
+        ``MAX_CSV_FIELDS`` cells; a file beyond them, empty, not UTF-8 or not CSV / parquet
+        is one ``ValueError`` naming it (and the line, where known).
         """
         from pathlib import Path
 
@@ -433,16 +498,7 @@ class TableObjective(Objective):
         if fidelity_columns is not None:
             columns, epochs = _fidelity_columns(fidelity_columns, target)
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no such table file: {path}")
-        suffixes = "".join(path.suffixes[-2:]).lower()
-        if suffixes.endswith(".parquet"):
-            table = pd.read_parquet(path)
-        elif suffixes.endswith((".csv", ".csv.gz")):
-            # texts as written: a key of digits ("00120210") must not become the number 120210
-            table = pd.read_csv(path, dtype={arch_column: str})
-        else:
-            raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
+        table = _read_table_file(path, arch_column)
         if arch_column not in table.columns:
             raise ValueError(
                 f"{path}: no architecture column {arch_column!r}; it has {list(table.columns)}"

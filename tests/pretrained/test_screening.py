@@ -254,6 +254,56 @@ def test_json_input_is_bounded(tree_ckpt, tmp_path, monkeypatch):
         pretrained.screen(tree_ckpt, path, top=1)
 
 
+def _never_parse(monkeypatch, start):
+    """Make ``json.loads`` fail the test on a text that starts with ``start`` (the hostile
+    file's): its refusal must come before parsing. Other JSON (a checkpoint) still loads."""
+    real = json.loads
+
+    def loads(text, *args, **kwargs):
+        if isinstance(text, str) and text.startswith(start):
+            pytest.fail("the JSON text was parsed before its size was checked")
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", loads)
+
+
+def test_a_json_list_of_millions_of_empty_lists_is_refused_before_parsing(
+    tree_ckpt, tmp_path, monkeypatch, capsys
+):
+    # ``[[],[],...]``: 25 MB of text (24 KB compressed), under MAX_JSON_CHARS, that parsed
+    # to 8.4 M lists would take ~600 MB (at 256 Mi characters: 6 GB, a bare MemoryError)
+    from nasperf.datasets.readers import MAX_JSON_VALUES
+
+    n = MAX_JSON_VALUES // 2 + 1  # one '[' and one ',' each
+    path = tmp_path / "jb.json.gz"
+    path.write_bytes(gzip.compress(b"[" + b"[]," * (n - 1) + b"[]]"))
+    assert path.stat().st_size < 100_000
+    _never_parse(monkeypatch, "[[],[],")
+    message = (
+        rf"{path}: JSON of more than 16,777,216 values \(objects, arrays, numbers, strings\); "
+        r"JSON is parsed whole, each value taking memory; give this many architectures one "
+        r"per line \(format 'lines'\) or as CSV, which are streamed"
+    )
+    with pytest.raises(ValueError, match=message):
+        pretrained.screen(tree_ckpt, path, top=5)
+    assert cli.main([*TREE, str(path), "--top", "5", "--out", str(tmp_path / "r.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "JSON of more than 16,777,216 values" in err[0]
+    assert "Traceback" not in err[0] and not (tmp_path / "r.csv").exists()
+
+
+def test_json_that_runs_out_of_memory_is_one_error(tree_ckpt, tmp_path, monkeypatch):
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(_cells(3)))
+
+    def loads(text, *args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(json, "loads", loads)
+    with pytest.raises(ValueError, match=rf"{path}: JSON too large to parse in the memory"):
+        pretrained.screen(tree_ckpt, path)
+
+
 def test_out_in_a_new_folder_with_or_without_top(tree_ckpt, tmp_path):
     cells = _cells(5)
     for top in (None, 2):

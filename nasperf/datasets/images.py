@@ -51,6 +51,7 @@ __all__ = [
     "ImageSet",
     "RestrictedUnpickler",
     "UnsafePickleError",
+    "has_packaged_images",
     "load_image_batch",
     "load_image_set",
     "normalize_images",
@@ -575,6 +576,13 @@ def normalize_images(images: np.ndarray, dataset: str, *, normalize: bool = True
         mean, std = IMAGE_STATS[_resolve_dataset(dataset)]
         x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
     return x
+
+
+def has_packaged_images(dataset: str) -> bool:
+    """Whether nasperf ships images of ``dataset`` (the CIFAR-10 and CIFAR-100 test batches;
+    any alias and case)."""
+    key = dataset.strip().lower() if isinstance(dataset, str) else None
+    return _ALIASES.get(key) in _PACKAGED
 
 
 def load_image_set(

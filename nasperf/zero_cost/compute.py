@@ -298,8 +298,9 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     import torch
 
     from nasperf.datasets import load_image_batch
+    from nasperf.datasets.images import has_packaged_images
 
-    if inputs is None and data_free and not _has_packaged_images(task):
+    if inputs is None and data_free and not has_packaged_images(task.name):
         x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
         return x, torch.zeros(batch_size, dtype=torch.int64)
     if inputs is None or isinstance(inputs, str | os.PathLike):
@@ -346,13 +347,6 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: images hold NaN / inf values")
     return x, y.to(torch.int64)
-
-
-def _has_packaged_images(task) -> bool:
-    """Whether nasperf ships images of ``task`` (CIFAR-10 and CIFAR-100 test batches)."""
-    from nasperf.datasets.images import _ALIASES, _PACKAGED
-
-    return _ALIASES.get(str(task.name).lower()) in _PACKAGED
 
 
 def builder_digest(space: Any) -> str | None:

@@ -63,19 +63,93 @@ def _sources(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def _series_name(label: str, budget) -> str:
-    return (
+#: The groups of a study's summary and plots: one point per group, averaged over seeds.
+GROUP_COLUMNS = ("space", "benchmark", "dataset", "label", "budget", "n_train")
+#: Columns of a predictor study's rows that record a trial's settings beyond
+#: :data:`GROUP_COLUMNS` and a suite's ``task`` (the test set's size, the unlabelled pool's,
+#: the target, the data file, the predictor and its parameters, the side information).
+SETTING_COLUMNS = (
+    "test_size",
+    "n_unlabelled",
+    "target",
+    "data_path",
+    "predictor",
+    "params",
+    "zero_cost",
+    "kind",
+    "proxy_source",
+)
+
+
+def differing_settings(table: pd.DataFrame) -> list[str]:
+    """The :data:`SETTING_COLUMNS` of ``table`` whose values differ within one group of
+    :data:`GROUP_COLUMNS`: trials of several configs run into one results folder (e.g.
+    ``--test-size 50``, then ``60``). The summary and the plots keep them apart by these
+    columns, so a point never averages two configs (nor counts a seed twice)."""
+    keys = [c for c in (*GROUP_COLUMNS, "task") if c in table.columns]
+    cols = [c for c in SETTING_COLUMNS if c in table.columns]
+    if table.empty or not keys or not cols:
+        return []
+    df = table[keys + cols].astype(object).where(table[keys + cols].notna(), "<none>")
+    df = df.map(lambda v: v if isinstance(v, Hashable) else repr(v))
+    n = df.groupby(keys, sort=False, dropna=False)[cols].nunique()
+    return [c for c in cols if (n[c] > 1).any()]
+
+
+def check_one_trial_per_seed(table: pd.DataFrame, where: Any, keys: Sequence[str]) -> None:
+    """A ``ValueError`` naming ``where`` where one group of ``keys`` (the summary's or a
+    plot's points) holds a seed more than once: trials of several configs whose rows do not
+    record what differs (a changed data file, ``ks``, ``nan_policy``, ...), which no mean
+    over seeds may count twice."""
+    keys = [c for c in keys if c in table.columns]
+    if table.empty or "seed" not in table.columns or not keys:
+        return
+    df = table[[*keys, "seed"]].astype(object).where(table[[*keys, "seed"]].notna(), "-")
+    counts = df.groupby([*keys, "seed"], sort=False, dropna=False).size()
+    twice = counts[counts > 1]
+    if len(twice):
+        # the first in a fixed order (the rows' order depends on how they were stored)
+        first = min(range(len(twice)), key=lambda i: tuple(map(str, twice.index[i])))
+        at = dict(zip([*keys, "seed"], twice.index[first], strict=True))
+        what = ", ".join(f"{k} {at[k]}" for k in ("label", "n_train", "budget") if k in at)
+        raise ValueError(
+            f"{where}: seed {at['seed']} of {what} is stored {int(twice.iloc[first])} times: "
+            "trials of several configs whose rows do not say what differs (another data "
+            "file, ks, nan_policy, ...); a mean over seeds would count it twice: give each "
+            "config its own --out"
+        )
+
+
+def _series_name(label: str, budget, variant: str = "") -> str:
+    name = (
         label
         if budget is None or (isinstance(budget, float) and np.isnan(budget))
         else f"{label} ({budget})"
     )
+    return f"{name} [{variant}]" if variant else name
+
+
+def _with_variants(table: pd.DataFrame, where: Any = "the table") -> pd.DataFrame:
+    """``table`` with ``_variant``: the settings that differ within a group
+    (:func:`differing_settings`, e.g. ``test_size=60``; ``""`` where none do), which every
+    series name carries; refused (:func:`check_one_trial_per_seed`) where a point would
+    still count a seed twice."""
+    differ = differing_settings(table)
+    variant = pd.Series("", index=table.index, dtype=object)
+    if differ:
+        variant = table[differ].apply(lambda r: ", ".join(f"{c}={r[c]}" for c in differ), axis=1)
+    out = table.assign(_variant=variant)
+    check_one_trial_per_seed(out, where, [*GROUP_COLUMNS, "task", "_variant"])
+    return out
 
 
 def _series_keys(table: pd.DataFrame) -> dict[Hashable, dict[str, Any]]:
-    """The styles of every (label, budget) series of ``table``, by their displayed names."""
+    """The styles of every (label, budget, variant) series of ``table`` (with
+    ``_variant``), by their displayed names."""
     budget = table["budget"].where(table["budget"].notna(), None)
     return _series_styles(
-        _series_name(lab, b) for lab, b in zip(table["label"], budget, strict=True)
+        _series_name(lab, b, v)
+        for lab, b, v in zip(table["label"], budget, table["_variant"], strict=True)
     )
 
 
@@ -100,14 +174,17 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     seeds (``ddof=1``, the convention of :func:`~nasperf.evaluation.study.summarize`), left
     out where a size has a single seed (its spread is unknown, not zero).
     """
+    table = _with_variants(table)
     plt = _pyplot()
     sources = _sources(table)
     styles = _series_keys(table)
     fig, axes = _grid(len(sources), plt)
     for ax, (title, sub) in zip(axes, sources, strict=True):
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
-        for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
-            name = _series_name(label, budget)
+        for (label, budget, variant), g in sub.groupby(
+            ["label", "budget", "_variant"], dropna=False, sort=True
+        ):
+            name = _series_name(label, budget, variant)
             stats = g.groupby("n_train")[metric].agg(["mean", "std"])  # std: ddof=1
             stats = stats[stats["mean"].notna()]  # a size whose every seed has no value
             if stats.empty:  # said in the legend, not drawn as nothing
@@ -160,6 +237,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     training times (a user's table without a cost column) it is the predictor's own
     wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so.
     """
+    table = _with_variants(table)
     plt = _pyplot()
     sources = _sources(table)
     styles = _series_keys(table)
@@ -168,10 +246,12 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
         t, xlabel = _time_axis(sub)
         sub = sub.assign(_t=t)
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
-        for (label, budget), g in sub.groupby(["label", "budget"], dropna=False, sort=True):
+        for (label, budget, variant), g in sub.groupby(
+            ["label", "budget", "_variant"], dropna=False, sort=True
+        ):
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))
             stats = stats.sort_values("t")
-            name = _series_name(label, budget)
+            name = _series_name(label, budget, variant)
             ax.plot(stats["t"], stats["m"], markersize=3, label=name, **styles[name])
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
@@ -269,6 +349,13 @@ def plot_study(
 
     Notes
     -----
+    A folder that holds trials of several configs (a second ``nasperf study`` run into the
+    same ``--out`` with another ``--test-size``, say) is plotted with the configs apart:
+    every series whose trials differ in a recorded setting (:data:`SETTING_COLUMNS`) names
+    it, e.g. ``xgb [test_size=60]``, and a note on stderr says so; where they differ only in
+    what the rows do not record (another data file, ``ks``), so that a point would count a
+    seed twice, the folder is refused with a ``ValueError`` naming it.
+
     A folder written by another nasperf version is plotted as stored, with a note on
     stderr saying so (its rows may have been computed differently; plotting changes
     nothing, whereas resuming it is refused, see :func:`~nasperf.evaluation.run_study`).
@@ -288,6 +375,15 @@ def plot_study(
     suite = "suite" in meta
     drawn = table[table["kind"] != "proxy"] if suite and "kind" in table.columns else table
     _check_plottable(where, drawn, metrics)
+    _with_variants(drawn, where)  # a point that would count a seed twice: refused here
+    differ = differing_settings(drawn)
+    if differ:
+        print(
+            f"note: {folder} holds trials of several configs (they differ in "
+            f"{', '.join(differ)}): each series names its {', '.join(differ)}, never "
+            "averaging the configs together",
+            file=sys.stderr,
+        )
     change = version_change(meta)
     if change is not None:
         print(

@@ -312,6 +312,16 @@ def study_table(rows: pd.DataFrame | list[dict], trials: Sequence[dict]) -> pd.D
 def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:
     """Mean and std over seeds per (space, dataset, predictor label, budget, n_train).
 
+    A table of several configs (``read_results`` of a folder that two runs with other
+    settings wrote into, e.g. ``--test-size 50`` then ``60``) is never averaged across
+    them: the setting columns whose values differ within one of those groups
+    (:data:`~nasperf.evaluation.plots.SETTING_COLUMNS`: ``test_size``, ``target``,
+    ``data_path``, ``params``, ...) join the groups, so each config gets its own rows
+    (and a suite's ``task`` where two tasks share a data source). Where a group would
+    still hold one seed twice (the configs differ only in what the rows do not record: a
+    changed data file, ``ks``, ``nan_policy``), a ``ValueError`` says so rather than count
+    it twice.
+
     Returns a DataFrame with the group columns, ``seeds`` (trials averaged), and
     ``<metric>_mean`` / ``<metric>_std`` for every metric present (the *sample* standard
     deviation over seeds, ``ddof=1``, as papers report a spread over seeds and as the
@@ -322,12 +332,21 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     simulated training of the labelled architectures and, for learning-curve budgets, the
     partial training of the test architectures; NaN where the data has no training cost).
     """
+    from .plots import check_one_trial_per_seed, differing_settings
+
     if table.empty:
         return pd.DataFrame()
     metrics = [m for m in metrics if m in table.columns]
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
     keys = [c for c in _GROUP if c in df.columns]  # rows of older studies lack benchmark
+    if (
+        "task" in df.columns
+        and (df.groupby(keys, sort=False, dropna=False)["task"].nunique(dropna=False) > 1).any()
+    ):
+        keys.append("task")  # a suite's tasks on one data source: one row each
+    keys += differing_settings(df)  # trials of several configs: kept apart
+    check_one_trial_per_seed(df, "the table", keys)
     g = df.groupby(keys, sort=False, dropna=False)
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
@@ -357,10 +376,12 @@ def format_summary(
     table says so."""
     if summary.empty:
         return "(no finished trials)"
+    from .plots import SETTING_COLUMNS
+
     metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
     groups = [
         c
-        for c in _GROUP
+        for c in (*_GROUP, "task", *SETTING_COLUMNS)
         if c in ("label", "n_train") or (c in summary.columns and summary[c].nunique() > 1)
     ]
     head = [("predictor" if c == "label" else c) for c in groups] + ["seeds"] + list(metrics)
@@ -402,6 +423,26 @@ def format_summary(
     return "\n".join(lines)
 
 
+#: The keys of ``meta.json`` that describe one config (one entry of its ``configs``).
+_CONFIG_KEYS = ("study", "config_digest", "config", "n_trials", "status")
+
+
+def _configs(meta: dict, now: dict) -> list[dict]:
+    """``meta``'s ``configs`` (every config run into the folder) with ``now``'s entry added
+    or replaced (by ``config_digest``). A ``meta.json`` written before the list was kept
+    contributes its one config."""
+    configs = [dict(c) for c in meta.get("configs") or [] if isinstance(c, dict)]
+    if not configs and meta.get("config_digest") is not None:
+        configs.append({k: meta.get(k) for k in _CONFIG_KEYS})
+    entry = {k: now.get(k) for k in _CONFIG_KEYS}
+    same = [i for i, c in enumerate(configs) if c.get("config_digest") == entry["config_digest"]]
+    if same:
+        configs[same[0]] = entry
+    else:
+        configs.append(entry)
+    return configs
+
+
 def run_study(
     config: StudyConfig,
     out: str | Path,
@@ -424,6 +465,15 @@ def run_study(
     without running any twice; a process that runs out of trials waits for those the others
     are running (and runs any that a dead process left), so each returns the whole table.
     ``meta.json`` keeps a record of every run.
+
+    A folder holds the trials of every config run into it (a rerun with another
+    ``test_size`` keeps the first config's trials: their hashes differ). This run reads and
+    summarises only its own, with a note on stderr naming the folder; ``meta.json``'s
+    ``config``, ``config_digest``, ``n_trials`` and ``status`` describe the latest run's
+    config, ``configs`` lists every config run into the folder (each with its digest,
+    config, ``n_trials`` and ``status``), and ``trials_in_folder`` counts every finished
+    trial there. ``read_results`` and ``nasperf plot`` read them all and keep the configs
+    apart (:func:`summarize`).
 
     A folder written by another nasperf version (its ``meta.json`` says which) is not
     resumed: its rows may have been computed differently, and this run would add rows of
@@ -498,7 +548,14 @@ def run_study(
         }
         if suite is not None:
             meta_now["suite"] = suite
-        store.update_meta(lambda meta: {**meta_now, "runs": [*meta.get("runs", []), run_info]})
+        store.update_meta(
+            lambda meta: {
+                **meta_now,
+                "configs": _configs(meta, meta_now),
+                "trials_in_folder": len(done),
+                "runs": [*meta.get("runs", []), run_info],
+            }
+        )
         errors: list = []
         n_run = 0
         interrupted = True
@@ -554,7 +611,15 @@ def run_study(
                     runs[ours[0]] = run_info
                 else:  # meta.json was replaced meanwhile: record this run anyway
                     runs.append(run_info)
-                return {**meta, "runs": runs, "status": status}
+                configs = _configs(meta, {**meta_now, "status": status})
+                n_folder = len(finished)
+                return {
+                    **meta,
+                    "runs": runs,
+                    "status": status,
+                    "configs": configs,
+                    "trials_in_folder": n_folder,
+                }
 
             store.update_meta(end)
             if progress and by_others > 0 and not interrupted:

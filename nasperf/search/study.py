@@ -426,6 +426,10 @@ def run_search_study(
         store.check_kind("search")
         store.check_rows("search")
         done = store.finished()
+        wanted = {t["hash"] for t in trials}
+        others = [t for t in store.trials() if t["hash"] not in wanted]
+        if others:
+            print(_others_note(out, others, trials), file=sys.stderr)
         todo = [dict(t) for t in trials if t["hash"] not in done]
         bar = None
         if progress and todo:
@@ -456,11 +460,10 @@ def run_search_study(
         finally:
             if bar is not None:
                 bar.close()
-        wanted = {t["hash"] for t in trials}
         rows = [r for r in store.rows() if r["hash"] in wanted]
     finally:
         store.close()
-    return _histories(rows)
+    return _histories(rows, {t["hash"]: t for t in trials})
 
 
 class FolderBusyError(RuntimeError):
@@ -498,21 +501,134 @@ def study_folder(out: str | Path, *, resume: bool = False) -> Iterator[Path]:
 
 
 def read_search_study(out: str | Path) -> pd.DataFrame:
-    """Every history stored in the results folder ``out`` (see :func:`run_search_study`)."""
+    """Every history stored in the results folder ``out`` (see :func:`run_search_study`):
+    one history per stored search (trial hash, in the ``hash`` column).
+
+    A folder may hold searches of several settings (two ``nasperf search`` runs into one
+    ``--out`` with another ``--budget`` or ``--dataset``, a changed table file, ...). They
+    are never spliced into one history per method and seed: where the folder's searches
+    differ in anything but method and seed, every label is suffixed with the settings that
+    differ, e.g. ``random_search [budget=20, dataset=cifar10]`` and ``random_search
+    [budget=30, dataset=cifar100]``, so each label holds the searches of one setting (and
+    :func:`summarize_search`, :func:`plot_regret` report them apart); ``attrs["notes"]``
+    then says so, naming the folder and what differs. A folder of one setting reads with
+    its labels unchanged. (:func:`run_search_study`, and so ``nasperf search``'s report,
+    reads only the searches of the trials it is given.)
+    """
     from nasperf.evaluation.store import ResultsStore
 
     with ResultsStore(out) as store:
         store.check_rows("search")  # a damaged search is named, not half-read
-        return _histories([r for r in store.rows() if "history" in r])
+        rows = [r for r in store.rows() if "history" in r]
+        trials = {t["hash"]: t for t in store.trials()}
+    return _histories(rows, trials, folder=out)
 
 
-def _histories(rows: list[dict]) -> pd.DataFrame:
-    """Every row's history in one long table; ``attrs``: ``notes`` (each distinct note of the
-    searches, prefixed by the method) and ``cost_unit``."""
+#: Trial keys that tell a search's method apart (a label names them) or its seed.
+_METHOD_KEYS = ("label", "optimizer", "params")
+
+
+def _settings(trial: Mapping[str, Any]) -> dict[str, Any]:
+    """A search trial's settings other than its hash, seed and kind."""
+    return {k: v for k, v in trial.items() if k not in ("hash", "seed", "kind")}
+
+
+def _differing(trials: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The setting keys on which ``trials`` (one folder's searches) disagree, beyond their
+    methods and seeds: keys other than the method's whose values are not all the same, and
+    the method's keys (optimizer, params) where one label holds trials that differ in them."""
+    settings = [_settings(t) for t in trials]
+    keys = sorted({k for s in settings for k in s})
+    missing = object()
+
+    def distinct(group: list[dict], key: str) -> int:
+        return len({_setting_text(key, s.get(key, missing)) for s in group})
+
+    out = [k for k in keys if k not in _METHOD_KEYS and distinct(settings, k) > 1]
+    by_label: dict[str, list[dict]] = {}
+    for s in settings:
+        by_label.setdefault(str(s.get("label")), []).append(s)
+    for k in ("optimizer", "params"):
+        if any(distinct(g, k) > 1 for g in by_label.values()):
+            out.append(k)
+    return out
+
+
+def _setting_text(key: str, value: Any) -> str:
+    """A setting's value as a label shows it (a file's sha256 shortened)."""
+    if value is None or not isinstance(value, str | int | float | bool | list | dict):
+        return "none"
+    if isinstance(value, str):
+        return value[:12] if key.endswith("sha256") else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def _labels_apart(trials: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """Each trial's label (by hash), suffixed with the settings that differ between the
+    trials (:func:`_differing`) where there are any; and those settings."""
+    differ = _differing(list(trials.values()))
+    labels = {}
+    for h, t in trials.items():
+        label = str(t.get("label"))
+        if differ:
+            label += " [" + ", ".join(f"{k}={_setting_text(k, t.get(k))}" for k in differ) + "]"
+        labels[h] = label
+    return labels, differ
+
+
+def _others_note(out: str | Path, others: list[dict], trials: Sequence[Mapping[str, Any]]) -> str:
+    """The note of a run into a folder that also holds searches not among its ``trials``:
+    how many, and what they differ in."""
+    ours = [_settings(t) for t in trials]
+    theirs = [_settings(t) for t in others]
+    keys = sorted({k for s in ours + theirs for k in s} - set(_METHOD_KEYS))
+
+    def values(group: list[dict], key: str) -> set[str]:
+        return {_setting_text(key, s.get(key)) for s in group}
+
+    differ = [k for k in keys if values(ours, k) != values(theirs, k)]
+    what = (
+        f"other settings: {', '.join(differ)}"
+        if differ
+        else "the same settings, other methods or seeds"
+    )
+    return (
+        f"note: {out} also holds {len(others)} finished search(es) that are not part of this "
+        f"run ({what}); this run's report reads only its {len(trials)}, "
+        f"read_search_study({str(out)!r}) reads every search in the folder, each method "
+        "labelled by the settings that differ: give a changed search its own --out"
+    )
+
+
+def _histories(
+    rows: list[dict],
+    trials: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    folder: str | Path | None = None,
+) -> pd.DataFrame:
+    """Every row's history in one long table, one history per trial (``hash``); where the
+    ``trials`` (by hash) differ in more than method and seed, each label is suffixed with
+    the settings that differ (:func:`_labels_apart`). ``attrs``: ``notes`` (each distinct
+    note of the searches, prefixed by the method; and one naming ``folder`` and what differs
+    where labels were suffixed) and ``cost_unit``."""
     frames = []
     notes: dict[str, None] = {}
     units = set()
+    trials = {r["hash"]: trials[r["hash"]] for r in rows if r["hash"] in (trials or {})}
+    labels, differ = _labels_apart(trials) if trials else ({}, [])
+    if differ:
+        n = len({tuple(_setting_text(k, t.get(k)) for k in differ) for t in trials.values()})
+        notes.setdefault(
+            f"{folder if folder is not None else 'these searches'}: searches of {n} settings "
+            f"(they differ in {', '.join(differ)}); each label names its settings",
+            None,
+        )
     for r in rows:
+        r = {**r, "label": labels.get(r["hash"], r["label"])}
         h = pd.DataFrame(r["history"])
         if "query" not in h:  # stored before repeats were recorded: one query per row
             h.insert(0, "query", np.arange(1, len(h) + 1))
@@ -525,6 +641,7 @@ def _histories(rows: list[dict]) -> pd.DataFrame:
         archs = r.get("optimum_archs") or ([r["optimum_arch"]] if r.get("optimum_arch") else [])
         h["optimum_archs"] = ", ".join(archs) if archs else None
         h["regret"] = np.nan if opt is None else opt - h["best_value"]
+        h["hash"] = r["hash"]  # the trial: one history each
         frames.append(h)
         units.add(r.get("cost_unit", "s"))
         for note in r.get("notes") or []:
@@ -574,6 +691,30 @@ def distinct_searches(histories: Sequence[pd.DataFrame]) -> int:
     return len(keys)
 
 
+def _one_search_each(histories: pd.DataFrame) -> None:
+    """Refuse ``histories`` in which one method label and seed hold more than one search
+    (two trials' ``hash``, or, without that column, a ``step`` given twice): searches of
+    different settings, which no statistic over seeds may splice into one history."""
+    if histories.empty or not {"label", "seed"} <= set(histories.columns):
+        return
+    if "hash" in histories.columns:
+        n = histories.groupby(["label", "seed"], sort=True)["hash"].nunique()
+    elif "step" in histories.columns:
+        n = histories.groupby(["label", "seed", "step"], sort=True).size()
+        n = n.groupby(level=["label", "seed"]).max()
+    else:
+        return
+    twice = n[n > 1]
+    if len(twice):
+        label, seed = twice.index[0]
+        raise ValueError(
+            f"the histories hold {int(twice.iloc[0])} searches of {label!r} seed {seed} "
+            f"({len(twice)} label-seed pair(s) so): searches of different settings cannot "
+            "be summarised as one; label them apart (read_search_study does, naming what "
+            "differs) or summarise each on its own"
+        )
+
+
 def _first_reach(h: pd.DataFrame, threshold: float) -> tuple[float, float]:
     hit = np.flatnonzero(h["best_value"].to_numpy() >= threshold - 1e-9)
     if not len(hit):
@@ -596,7 +737,9 @@ def target_threshold(values: np.ndarray, fraction: float | None) -> float:
 def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """The query at which each search of ``histories`` (from :func:`run_search_study` or
     :func:`read_search_study`) first reached a value of at least ``threshold``: one row per
-    ``label`` and ``seed``, ``queries`` inf where the search never did within its budget."""
+    ``label`` and ``seed``, ``queries`` inf where the search never did within its budget.
+    A ``ValueError`` where one label and seed hold two searches (:func:`summarize_search`)."""
+    _one_search_each(histories)
     rows = [
         {"label": label, "seed": seed, "queries": _first_reach(h, threshold)[0]}
         for (label, seed), h in histories.groupby(["label", "seed"], sort=True)
@@ -744,12 +887,16 @@ def summarize_search(
     Raises
     ------
     ValueError
-        If ``confidence`` is not strictly between 0 and 1.
+        If ``confidence`` is not strictly between 0 and 1, or one method label and seed
+        hold more than one search (two trial hashes: searches of different settings, as a
+        folder written by runs with another ``--budget`` holds; :func:`read_search_study`
+        labels those apart): a statistic over seeds never splices two searches into one.
     """
     if isinstance(confidence, bool) or not (
         isinstance(confidence, Real) and 0.0 < float(confidence) < 1.0
     ):
         raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r}")
+    _one_search_each(histories)
     targets = dict(TARGETS if targets is None else targets)
     thresholds: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -975,7 +1122,13 @@ def regret_curves(histories: pd.DataFrame, *, n_grid: int = 200) -> dict[str, di
         "median_time", "q25_time", "q75_time"}}``, per-seed arrays in seed order. For
         ``"best_value"`` the arrays hold the best value itself (non-decreasing; ``-inf``
         before the first result).
+
+    Raises
+    ------
+    ValueError
+        One label and seed hold more than one search (:func:`summarize_search`).
     """
+    _one_search_each(histories)  # one label and seed: one search
     metric = "regret" if histories["regret"].notna().any() else "best_value"
     sign = 1.0 if metric == "regret" else -1.0  # aggregate a loss: lower is better
     out: dict[str, dict[str, Any]] = {}

@@ -687,3 +687,101 @@ def test_an_untouched_search_folder_resumes(searched, tmp_path, capsys):
     assert code == 0, err
     hist = read_search_study(folder)
     assert sorted(hist["seed"].unique()) == [0, 1]
+
+
+# --------------------------------------------------------------- one folder, several settings
+def test_a_folder_of_two_settings_is_said_and_read_as_two_searches_per_seed(tmp_path, capsys):
+    """Two runs into one --out with another --budget and --dataset: the second says so;
+    read_search_study keeps one history per stored search (never 20 + 30 queries spliced
+    into one), labelled by what differs, and the summary counts each setting's 2 seeds."""
+    out = tmp_path / "q"
+    first = ["--methods", "rs", "--seeds", "2", "--no-progress", "--out", str(out)]
+    code, err = _search_cli([*first, "--budget", "5"], capsys)
+    assert code == 0, err
+    assert "also holds" not in err
+    code, err = _search_cli([*first, "--budget", "8", "--dataset", "cifar100"], capsys)
+    assert code == 0, err
+    assert (
+        f"note: {out} also holds 2 finished search(es) that are not part of this run (other "
+        f"settings: budget, dataset); this run's report reads only its 2, "
+        f"read_search_study({str(out)!r}) reads every search in the folder" in err
+    ), err
+    # the run's own report: its 2 searches of 8 queries on cifar100
+    report = pd.read_csv(out / "summary.csv").set_index("method")
+    assert report.loc["random_search", "seeds"] == 2
+    assert report.loc["random_search", "queries"] == 8
+
+    hist = read_search_study(out)
+    small = "random_search [budget=5, dataset=cifar10]"
+    large = "random_search [budget=8, dataset=cifar100]"
+    per_search = hist.groupby(["label", "seed"]).agg(
+        steps=("step", "size"),
+        datasets=("dataset", "unique"),
+        hashes=("hash", "nunique"),
+        last=("step", "max"),
+    )
+    assert per_search.index.tolist() == [(small, 0), (small, 1), (large, 0), (large, 1)]
+    assert per_search["hashes"].tolist() == [1, 1, 1, 1]
+    assert [list(d) for d in per_search["datasets"]] == [["cifar10"]] * 2 + [["cifar100"]] * 2
+    assert per_search["last"].tolist() == per_search["steps"].tolist()  # steps 1..n, once each
+    assert hist.groupby("label")["query"].max().to_dict() == {small: 5, large: 8}
+    assert hist.attrs["notes"][0] == (
+        f"{out}: searches of 2 settings (they differ in budget, dataset); each label names "
+        "its settings"
+    )
+    summary = summarize_search(hist, checkpoints=(5,)).set_index("method")
+    assert summary["seeds"].to_dict() == {small: 2, large: 2}
+    assert summary["queries"].to_dict() == {small: 5, large: 8}
+
+
+def test_only_the_budget_differs_and_other_methods_keep_their_labels(tmp_path, capsys):
+    out = tmp_path / "b"
+    base = ["--seeds", "1", "--no-progress", "--out", str(out)]
+    assert _search_cli(["--methods", "rs", "--budget", "5", *base], capsys)[0] == 0
+    # another method with the same settings: nothing to tell apart, labels as they were
+    code, err = _search_cli(["--methods", "re", "--budget", "5", *base], capsys)
+    assert code == 0, err
+    assert (
+        f"note: {out} also holds 1 finished search(es) that are not part of this run (the "
+        "same settings, other methods or seeds)" in err
+    ), err
+    hist = read_search_study(out)
+    assert sorted(hist["label"].unique()) == ["random_search", "regularized_evolution"]
+    assert hist.attrs["notes"] == []
+    # then only --budget changes: every label names its budget
+    code, err = _search_cli(["--methods", "rs", "--budget", "7", *base], capsys)
+    assert code == 0, err
+    assert (
+        "also holds 2 finished search(es) that are not part of this run (other settings: "
+        "budget)" in err
+    ), err
+    hist = read_search_study(out)
+    assert hist.groupby("label")["query"].max().to_dict() == {
+        "random_search [budget=5]": 5,
+        "random_search [budget=7]": 7,
+        "regularized_evolution [budget=5]": 5,
+    }
+
+
+def test_the_summary_refuses_two_searches_of_one_label_and_seed(tmp_path):
+    """Histories concatenated by hand (two runs' tables, same labels): never spliced."""
+    from nasperf.search.study import plot_regret, regret_curves
+
+    a = run_search_study(search_trials(["rs"], seeds=[0], budget=5), tmp_path / "a")
+    b = run_search_study(search_trials(["rs"], seeds=[0], budget=7), tmp_path / "b")
+    both = pd.concat([a, b], ignore_index=True)
+    said = (
+        r"the histories hold 2 searches of 'random_search' seed 0 \(1 label-seed pair\(s\) "
+        r"so\): searches of different settings cannot be summarised as one"
+    )
+    for fn in (summarize_search, regret_curves, lambda h: queries_to_target(h, 90.0)):
+        with pytest.raises(ValueError, match=said):
+            fn(both)
+    with pytest.raises(ValueError, match=said):
+        plot_regret(both, tmp_path / "r.png")
+    assert not (tmp_path / "r.png").exists()
+    # without the hash column a step given twice says the same
+    with pytest.raises(ValueError, match=said):
+        summarize_search(both.drop(columns="hash"))
+    # each on its own is fine
+    assert summarize_search(a, checkpoints=(5,))["seeds"].tolist() == [1]

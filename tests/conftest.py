@@ -17,6 +17,17 @@ if os.environ.get("NASPERF_TEST_FLUSH_DENORMAL", "") not in ("", "0"):
     torch.set_flush_denormal(True)
 
 
+@pytest.fixture
+def keep_denormals():
+    """Denormal floats kept during the test, whatever the run sets (a test of values below
+    float's normal range needs them; under flush-to-zero they are 0 as soon as they are
+    made), then the run's setting again."""
+    torch.set_flush_denormal(False)
+    yield
+    if os.environ.get("NASPERF_TEST_FLUSH_DENORMAL", "") not in ("", "0"):
+        torch.set_flush_denormal(True)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; tests that need it are skipped where it is absent."""

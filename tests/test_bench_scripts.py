@@ -472,9 +472,16 @@ def test_any_space_user_space_errors_name_the_bad_line(tmp_path, any_space) -> N
         any_space.load_user_space(path)
 
 
-def test_any_space_user_space_that_cannot_be_built_names_the_file(tmp_path, any_space) -> None:
+def test_any_space_user_space_that_cannot_be_built_names_the_file(
+    tmp_path, any_space, monkeypatch
+) -> None:
     # a space class that leaves an abstract method out (here build_network) cannot be
     # instantiated: one line naming the file and the space key, not a traceback
+    from nasperf.spaces import SPACES
+
+    SPACES.names()  # the packaged family loaded, then the registry restored after the test:
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))  # tests that build every
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))  # space run after it
     (tmp_path / "half_space.py").write_text(
         "from nasperf.spaces import SPACES\n"
         "from tests.search.user_spaces import Chain8Space\n"

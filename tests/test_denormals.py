@@ -15,16 +15,18 @@ def _denormals(tensors) -> int:
     return sum(int(((t != 0) & (t.abs() < torch.finfo(t.dtype).tiny)).sum()) for t in tensors)
 
 
-def test_flush_sets_exactly_the_denormals_to_zero():
+def test_flush_sets_exactly_the_denormals_to_zero(keep_denormals):
     t = torch.tensor([0.0, TINY / 4, -TINY / 2, TINY, -1e-30, 3.0])
     assert flush_denormals_([t]) == 2
     expected = torch.tensor([0.0, 0.0, 0.0, TINY, -1e-30, 3.0])  # -1e-30 in float32
     assert torch.equal(t, expected)
-    d = torch.tensor([5e-320, 1.0], dtype=torch.float64)  # float64's own threshold
+    # float64's own threshold; parsed now, not compiled: where the suite flushes denormals a
+    # literal in this module is 0.0 before any fixture runs
+    d = torch.tensor([float("5e-320"), 1.0], dtype=torch.float64)
     assert flush_denormals_([d]) == 1 and d[0] == 0
 
 
-def test_the_step_hook_flushes_weights_and_adam_state():
+def test_the_step_hook_flushes_weights_and_adam_state(keep_denormals):
     w = torch.nn.Parameter(torch.tensor([1.0, 1e-20, 0.5]))
     opt = without_denormals(torch.optim.Adam([w], lr=1e-3))
     # A gradient of 1e-20 squares to 1e-40 in Adam's second moment: denormal without the hook.

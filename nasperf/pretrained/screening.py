@@ -606,7 +606,10 @@ def _check_space(checkpoint: Checkpoint, items: list[Any], source: Any, sample: 
 
     probe = [t.strip() if isinstance(t, str) else t for t in items[:sample]]
     for name in SPACES.names(aliases=False):
-        space = get_space(name)
+        try:
+            space = get_space(name)
+        except (ValueError, TypeError):  # a user's space that cannot be made: not a candidate
+            continue
         if space.name == checkpoint.space.name:
             continue
         try:

@@ -200,6 +200,33 @@ def test_architectures_of_another_space_are_one_error_not_one_per_line(tree_ckpt
     assert result.n_screened == 3 and [b.line for b in reported] == [4]
 
 
+def test_a_registered_space_that_cannot_be_made_does_not_change_the_answer(
+    tree_ckpt, tmp_path, monkeypatch
+):
+    # looking for the space a file's architectures belong to builds every registered
+    # space: one a user registered without build_network had turned the WrongSpaceError
+    # into its own error
+    from nasperf.spaces import SPACES
+    from tests.search.user_spaces import Chain8Space
+
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+
+    class Half(Chain8Space):
+        name = "screen_test_half_space"
+
+    Half.__abstractmethods__ = frozenset({"build_network"})
+    SPACES.register(Half.name)(Half)
+    with pytest.raises(ValueError, match="cannot be used"):
+        nasperf.get_space(Half.name)
+    nb101 = nasperf.get_space("nb101")
+    path = tmp_path / "nb101.txt"
+    path.write_text("\n".join(nb101.to_string(a) for a in nb101.sample(3, seed=0)) + "\n")
+    with pytest.raises(pretrained.WrongSpaceError, match="these are nb101 architectures"):
+        pretrained.screen(tree_ckpt, path)
+
+
 def test_a_naslib_json_of_another_naslib_space_is_refused(tree_ckpt, tmp_path):
     # TransNAS-Bench-101 micro keys parse as NB201 keys: only the file's space name tells.
     keys = {"(1, 2, 3, 1, 2, 3)": {"synflow": 1.0}, "(0, 1, 2, 3, 0, 1)": {"synflow": 2.0}}

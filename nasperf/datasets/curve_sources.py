@@ -114,7 +114,7 @@ class CurveSource(ABC):
         """
         ep = self._epochs_upto(upto)
         values, seconds = self._observe(items, ep)
-        cost = None if seconds is None else seconds[:, -1]
+        cost = None if seconds is None else _cumulative(seconds)[:, -1]
         return LearningCurves(ep, values, self.final_epoch, cost)
 
     def final(self, items: Sequence[Any], metric: str | None = None) -> np.ndarray:
@@ -130,16 +130,23 @@ class CurveSource(ABC):
         return values[metric][:, 0]
 
     def cost(self, items: Sequence[Any], epoch: int) -> np.ndarray:
-        """Training seconds to reach ``epoch`` (NaN where the source does not record time)."""
+        """Training seconds to reach ``epoch`` (NaN where the source does not record time).
+
+        Never less than at an earlier epoch: a surrogate predicts each epoch's cumulative
+        runtime on its own and can dip (NB301's by up to 67 s), so the seconds are the
+        running maximum over the epochs up to ``epoch``, as :meth:`curves` reports them.
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer):
+            raise ValueError(f"{self.name}: epoch must be an int, got {epoch!r}")
         ep = self._epochs_upto(epoch)
         if ep[-1] != epoch:
             raise ValueError(
                 f"{self.name}: epoch {epoch} is not observable; epochs: {self._epochs_text()}"
             )
-        _, seconds = self._observe(items, ep[-1:])
+        _, seconds = self._observe(items, ep)
         if seconds is None:
             return np.full(len(items), np.nan)
-        return seconds[:, 0]
+        return _cumulative(seconds)[:, -1]
 
     # ------------------------------------------------------------------ helpers
     def _epochs_text(self) -> str:
@@ -161,6 +168,15 @@ class CurveSource(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(epochs={self._epochs_text()}, metrics={list(self.metrics)})"
+
+
+def _cumulative(seconds: np.ndarray) -> np.ndarray:
+    """Cumulative seconds over consecutive epochs made non-decreasing (their running
+    maximum; NaN where unknown stays NaN)."""
+    s = np.asarray(seconds, dtype=np.float64)
+    if s.size == 0 or np.isnan(s).all():
+        return s
+    return np.where(np.isnan(s), np.nan, np.fmax.accumulate(s, axis=1))
 
 
 def get_curve_source(name: str, **options: Any) -> CurveSource:

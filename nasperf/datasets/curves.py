@@ -249,6 +249,8 @@ class LearningCurves:
     def take(self, index: Sequence[int] | np.ndarray) -> LearningCurves:
         """The rows ``index`` (positions), e.g. a train / test split."""
         idx = np.asarray(index)
+        if idx.size == 0:  # [] is float64 to numpy, not an index
+            idx = idx.astype(np.intp)
         return LearningCurves(
             self.epochs,
             {m: v[idx] for m, v in self.values.items()},

@@ -151,6 +151,11 @@ class LCBenchSurrogate:
     def config(self, value: LCBenchConfig | Mapping[str, Any]) -> LCBenchConfig:
         """Validate a configuration (a :class:`LCBenchConfig` or a dict with its fields;
         ``OpenML_task_id`` is accepted for ``task``)."""
+        if not isinstance(value, LCBenchConfig | Mapping):
+            raise ValueError(
+                f"LCBench config: expected an LCBenchConfig or a dict of task and "
+                f"{', '.join(HYPERPARAMETERS)}, got {type(value).__name__} {value!r:.80}"
+            )
         d = value.as_dict() if isinstance(value, LCBenchConfig) else dict(value)
         if "OpenML_task_id" in d and "task" not in d:
             d["task"] = d.pop("OpenML_task_id")
@@ -184,6 +189,8 @@ class LCBenchSurrogate:
         space says ``log``), on ``task`` or on tasks drawn uniformly."""
         from nasperf.spaces import as_rng
 
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"n must be a non-negative int, got {n!r}")
         rng = as_rng(seed)
         if task is not None and str(task) not in self.tasks:
             raise ValueError(f"unknown OpenML task {task!r}; tasks: {', '.join(self.tasks)}")

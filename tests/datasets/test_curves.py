@@ -158,3 +158,26 @@ def test_nb301_surrogate_benchmark_tabulates_the_curves():
     assert f10.observed == ("val_accuracy_10ep", "val_loss_10ep")
     assert f10.metrics == ("val_accuracy", "val_loss")
     assert bench.resolve_fidelity(None).column == "val_accuracy_98ep"
+
+
+def test_costs_never_fall_as_epochs_grow_and_bad_arguments_are_named():
+    # the surrogate predicts each epoch's cumulative runtime on its own: 117 of 200 NB301
+    # curves dipped somewhere (up to 67 s); costs are the running maximum
+    src = get_curve_source("nb301", n_threads=1)
+    archs = src.sample(40, seed=0)
+    full = src.curves(archs)
+    raw = src._observe(archs, np.asarray(src.epochs))[1]
+    assert (np.diff(raw, axis=1) < 0).any()  # the surrogate's own seconds do dip
+    costs = np.stack([src.cost(archs, e) for e in (10, 50, 97, 98)], axis=1)
+    assert (np.diff(costs, axis=1) >= 0).all()
+    np.testing.assert_array_equal(costs[:, -1], full.cost)
+    np.testing.assert_array_equal(costs[:, -1], raw.max(axis=1))
+    with pytest.raises(ValueError, match=r"nb301: epoch must be an int, got 10.0"):
+        src.cost(archs, 10.0)
+    assert len(full.take([])) == 0
+    lcbench = get_curve_source("lcbench", n_threads=1)
+    for n in (-1, 2.7, float("nan")):
+        with pytest.raises(ValueError, match="n must be a non-negative int"):
+            lcbench.sample(n)
+    with pytest.raises(ValueError, match="LCBench config: expected an LCBenchConfig or a dict"):
+        lcbench.curves(["foo"], upto=3)

@@ -122,6 +122,10 @@ class LcSVRPredictor(CurvePredictor):
     def _design(self, archs: Any, curves: LearningCurves, fitting: bool) -> np.ndarray:
         parts = [curve_statistics(self._values(curves))]
         block = self._architecture_block(archs, fitting)
+        if not fitting and block is None and self.uses_architecture_:
+            raise ValueError(
+                "LcSVR was fitted with architecture features; pass the architectures to predict too"
+            )
         if block is not None:
             if block.shape[0] != len(curves):
                 raise ValueError(f"{block.shape[0]} architectures for {len(curves)} curves")
@@ -144,6 +148,8 @@ class LcSVRPredictor(CurvePredictor):
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import NuSVR
 
+        if len(y) < 2:  # the hyper-parameter search cross-validates on two folds at least
+            raise ValueError(f"LcSVR needs at least 2 training curves, got {len(y)}")
         X = self._design(archs, curves, fitting=True)
         # Scale the target so C's search range means the same on every benchmark.
         self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std() or 1.0)

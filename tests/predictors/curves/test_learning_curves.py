@@ -110,3 +110,16 @@ def test_lcsvr_learns_from_trained_architectures_and_beats_early_stopping(nb301,
     X = np.random.default_rng(0).normal(size=(600, 3))
     m = get("lcsvr", random_state=0, n_iter=3).fit(X[tr], y[tr], learning_curves=part.take(tr))
     assert m.predict(X[te], learning_curves=part.take(te)).shape == (300,)
+
+
+def test_lcsvr_names_one_curve_and_missing_architectures(nb301):
+    archs, part, y = nb301
+    # one curve: scikit-learn's "n_splits=2 greater than the number of samples" before
+    with pytest.raises(ValueError, match=r"^LcSVR needs at least 2 training curves, got 1$"):
+        get("lcsvr", space="nb301", n_iter=2).fit(archs[:1], y[:1], learning_curves=part.take([0]))
+    pred = get("lcsvr", space="nb301", n_iter=2, random_state=0).fit(
+        archs[:20], y[:20], learning_curves=part.take(range(20))
+    )
+    # fitted with architectures, asked without: it had blamed the budget
+    with pytest.raises(ValueError, match="fitted with architecture features; pass the arch"):
+        pred.predict(None, learning_curves=part.take(range(20, 25)))

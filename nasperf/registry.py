@@ -11,7 +11,7 @@ import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -70,12 +70,27 @@ class Registry(Generic[T]):
         """Class decorator registering ``obj`` under ``name`` (and optional aliases)."""
 
         def decorator(obj: T) -> T:
+            self.refuse_second_name(name, obj)
             for key in (name, *aliases):
                 self.add(key, obj)
             self._primary[name.lower()] = obj
             return obj
 
         return decorator
+
+    def refuse_second_name(self, name: str, obj: object) -> None:
+        """Raise when ``obj`` is already registered under other names than ``name``: a
+        class registered twice would change what it is called (a predictor's saved name,
+        so its files would no longer load without the module that renamed it). Registering
+        it again under its own name (a module imported twice) is allowed."""
+        old = [k for k, v in self._items.items() if v is obj]
+        if old and isinstance(name, str) and name.lower() not in old:
+            label = getattr(obj, "__name__", type(obj).__name__)
+            raise ValueError(
+                f"{self.kind} {label} is already registered as {old[0]!r}; to add "
+                f"{name!r}, register a subclass under it (or give {name!r} as an alias "
+                "where it is first registered)"
+            )
 
     def add(self, name: str, obj: T) -> None:
         """Register ``obj`` under ``name``; registering a name twice is an error."""
@@ -159,3 +174,30 @@ def _import_family(package: str, path: list[str]) -> None:
     for info in pkgutil.iter_modules(path):
         if not info.name.startswith("_"):
             importlib.import_module(f"{package}.{info.name}")
+
+
+def check_constraints_cover(kind: str) -> Callable[[str, Any], None]:
+    """A ``check`` for registries of scikit-learn-style classes (predictors, optimizers):
+    ``_parameter_constraints`` must name exactly the ``__init__`` parameters, so that every
+    value is validated when an instance is made. A parameter left out (or a misspelt key)
+    had gone unchecked: ``alpha=-5`` was accepted and failed deep in ``fit``."""
+    import inspect
+
+    def check(name: str, cls: Any) -> None:
+        if not isinstance(cls, type):
+            return
+        params = {
+            p
+            for p, v in inspect.signature(cls.__init__).parameters.items()
+            if p != "self" and v.kind not in (v.VAR_POSITIONAL, v.VAR_KEYWORD)
+        }
+        declared = set(getattr(cls, "_parameter_constraints", None) or {})
+        missing, unknown = sorted(params - declared), sorted(declared - params)
+        if missing or unknown:
+            raise ValueError(
+                f"{kind} {name!r} ({cls.__name__}): _parameter_constraints must name exactly "
+                f"its __init__ parameters; missing {missing}, not parameters {unknown} "
+                "(scikit-learn's constraints for each: Interval, StrOptions, a type, ...)"
+            )
+
+    return check

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from nasperf.registry import Registry
+from nasperf.registry import Registry, check_constraints_cover
 
 
 class _PredictorRegistry(Registry):
@@ -13,10 +13,11 @@ class _PredictorRegistry(Registry):
         inner = super().register(name, *aliases)
 
         def decorator(cls):
+            self.refuse_second_name(name, cls)  # before cls.name changes
             cls.name = name
             return inner(cls)
 
         return decorator
 
 
-PREDICTORS: Registry = _PredictorRegistry("predictor")
+PREDICTORS: Registry = _PredictorRegistry("predictor", check=check_constraints_cover("predictor"))

@@ -36,18 +36,19 @@ import numpy as np
 import pandas as pd
 
 from nasperf._constraints import check_counts_and_flags, validate_parameter_constraints
-from nasperf.registry import Registry
+from nasperf.registry import Registry, check_constraints_cover
 from nasperf.spaces import SearchSpace
 
 __all__ = ["OPTIMIZERS", "Context", "Optimizer", "Query", "available", "get", "register"]
 
-OPTIMIZERS: Registry = Registry("optimizer")
+OPTIMIZERS: Registry = Registry("optimizer", check=check_constraints_cover("optimizer"))
 
 
 def register(name: str, *aliases: str):
     """Class decorator: register an :class:`Optimizer` under ``name`` (sets ``cls.name``)."""
 
     def decorator(cls):
+        OPTIMIZERS.refuse_second_name(name, cls)  # before cls.name changes
         cls.name = name
         OPTIMIZERS.register(name, *aliases)(cls)
         return cls

@@ -56,9 +56,24 @@ __all__ = [
     "scored_weights",
 ]
 
+
+def _name_proxy(name: str, cls: Any) -> None:
+    """A proxy class is called by the name it is registered under: one that leaves ``name``
+    unset gets it (it had been registered, yet left out of ``available()`` and ``nasperf
+    info``), one that says another name is refused."""
+    own = getattr(cls, "name", "")
+    if not own:
+        cls.name = name
+    elif own != name:
+        raise ValueError(
+            f"zero-cost proxy class {getattr(cls, '__name__', cls)!r} says name = {own!r} "
+            f"but is registered as {name!r}; use one name"
+        )
+
+
 #: The proxy registry (``nasperf.zero_cost.PROXIES``): ``@PROXIES.register("name")`` on a
-#: :class:`Proxy` subclass in a module of this package.
-PROXIES: Registry = Registry("zero-cost proxy")
+#: :class:`Proxy` subclass in a module of this package (or a user's module).
+PROXIES: Registry = Registry("zero-cost proxy", check=_name_proxy)
 
 #: Layers whose weights the pruning-at-init proxies (snip, grasp, synflow, ...) score, as in
 #: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers. For

@@ -65,6 +65,11 @@ class CountConvPredictor(BaseEstimator):
 
     requirements: ClassVar[Requirements] = Requirements(labels=False)
     name = "test_count_conv"
+    # registries check that every __init__ parameter has its constraint
+    _parameter_constraints: ClassVar[dict] = {
+        "space": [str],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, *, space="nb201", random_state=None):
         self.space = space

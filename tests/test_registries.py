@@ -97,3 +97,58 @@ def test_a_proxy_is_called_by_its_registered_name(restore):
 
             def compute(self, ctx):
                 return 1.0
+
+
+def test_a_users_encoding_and_proxy_return_what_the_contract_says(restore):
+    import numpy as np
+
+    import nasperf
+    from nasperf.encodings import Encoder
+    from nasperf.zero_cost.compute import compute
+
+    space = nasperf.get_space("nb201")
+    archs = space.sample(4, seed=0)
+
+    class Bad(Encoder):
+        out: ClassVar[object] = None
+
+        def _transform(self, batch, archs):
+            return type(self).out
+
+        def _feature_names(self):
+            return ["a", "b"]
+
+    enc = Bad(space="nb201").fit(archs)
+    for out, message in (
+        ([[1.0, 2.0]] * 4, r"returned list, not a numpy array"),
+        (np.ones((5, 2)), r"returned shape \(5, 2\), not \(4, 2\)"),
+        (np.ones((4, 3)), r"returned shape \(4, 3\), not \(4, 2\)"),
+        (np.ones(4), r"returned shape \(4,\), not \(4, 2\)"),
+        (np.array([["x", "y"]] * 4), r"returned <U1 values, not real numbers"),
+        (np.array([[1.0, np.inf]] * 4), r"returned an infinite value \(row 0, column 1\)"),
+    ):
+        Bad.out = out
+        with pytest.raises(
+            (TypeError, ValueError), match=r"encoding 'Bad' \(Bad\)\.transform " + message
+        ):
+            enc.transform(archs)
+    Bad.out = np.array([[1.0, np.nan]] * 4)  # NaN marks an undefined value (zero_cost does)
+    assert np.isnan(enc.transform(archs)[:, 1]).all()
+
+    @PROXIES.register("test_text_proxy")
+    class Text(Proxy):
+        data = "none"
+
+        def compute(self, ctx):
+            return "1.5"
+
+    with pytest.raises(
+        ValueError, match=r"proxy 'test_text_proxy' returned str '1.5', not a number"
+    ):
+        compute(
+            space,
+            archs[:1],
+            ["test_text_proxy"],
+            cache=False,
+            network_kwargs={"channels": 4, "cells_per_stage": 1},
+        )

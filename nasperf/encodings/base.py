@@ -127,7 +127,31 @@ class Encoder(TransformerMixin, BaseEstimator):
         """Encode ``archs``: a ``(len(archs), n_features_out_)`` float32 array."""
         check_is_fitted(self, "space_")
         archs = as_arch_list(self.space_, archs)
-        return self._transform(self._batch(archs), archs)
+        return self._checked(self._transform(self._batch(archs), archs), len(archs))
+
+    def _checked(self, out: Any, n: int) -> Any:
+        """``out`` if it is what ``transform`` promises (numeric encodings): a 2-D real array
+        of ``(n, n_features_out_)`` without infinities (NaN may mark an undefined value).
+        A user's encoding that returns anything else is named here, not deep in a model
+        (an infinity had been a raw XGBoost error, a ragged list numpy's, a wrong width
+        silently accepted)."""
+        if not self.numeric:
+            return out
+        where = f"encoding {encoding_name(self)!r} ({type(self).__name__}).transform"
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"{where} returned {type(out).__name__}, not a numpy array")
+        want = (n, getattr(self, "n_features_out_", out.shape[-1] if out.ndim else 0))
+        if out.shape != want:
+            raise ValueError(
+                f"{where} returned shape {out.shape}, not {want} (architectures, "
+                "n_features_out_ = len(get_feature_names_out()))"
+            )
+        if out.dtype.kind not in "biuf":
+            raise ValueError(f"{where} returned {out.dtype} values, not real numbers")
+        if out.dtype.kind == "f" and np.isinf(out).any():
+            row, col = (int(i) for i in np.argwhere(np.isinf(out))[0])
+            raise ValueError(f"{where} returned an infinite value (row {row}, column {col})")
+        return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns."""

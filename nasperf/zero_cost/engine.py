@@ -901,7 +901,12 @@ def run_proxies(
     for name, proxy in proxies.items():
         t0 = time.perf_counter()
         try:
-            value = float(proxy.compute(ctx))
+            raw = proxy.compute(ctx)
+            if isinstance(raw, str | bytes | bool):  # float("1.5") would have read it
+                raise TypeError(
+                    f"proxy {name!r} returned {type(raw).__name__} {raw!r:.40}, not a number"
+                )
+            value = float(raw)
         except UndefinedProxyError as exc:
             out[name] = ProxyResult(math.nan, str(exc), time.perf_counter() - t0)
             continue

@@ -1,9 +1,9 @@
 """What ``nasperf info`` prints, precomputed so that the command starts in a blink.
 
-Listing the registered spaces, encodings, proxies and predictors means importing every one
-of them (torch, scikit-learn, XGBoost, ...: seconds). The lists are facts of the installed
-package, so they are collected once from the live registries into ``catalog.json`` beside
-this module (``python -m nasperf._catalog``), and ``nasperf info`` prints that file. A test
+Listing the registered spaces, encodings, proxies, search methods and predictors means
+importing every one of them (torch, scikit-learn, XGBoost, ...: seconds). The lists are
+facts of the installed package, so they are collected once from the live registries into
+``catalog.json`` beside this module (``python -m nasperf._catalog``), and ``nasperf info`` prints that file. A test
 (``tests/test_startup.py``) compares the file with the live registries, so it cannot go
 stale unnoticed; if the file is missing or malformed, ``info`` collects live.
 """
@@ -23,6 +23,7 @@ SECTIONS: tuple[str, ...] = (
     "learning-curve sources",
     "encodings",
     "zero-cost proxies",
+    "search methods",
     "predictors",
 )
 
@@ -45,7 +46,7 @@ def _predictor_line(name: str) -> str:
 
 def collect() -> dict[str, list[str]]:
     """The catalog from the live registries (imports every registered member)."""
-    from nasperf import datasets, encodings, predictors, spaces, zero_cost
+    from nasperf import datasets, encodings, predictors, search, spaces, zero_cost
 
     return {
         "search spaces": spaces.SPACES.names(aliases=False),
@@ -54,6 +55,7 @@ def collect() -> dict[str, list[str]]:
         "learning-curve sources": list(datasets.available_curve_sources()),
         "encodings": encodings.ENCODINGS.names(aliases=False),
         "zero-cost proxies": list(zero_cost.available()),
+        "search methods": list(search.available()),
         "predictors": [_predictor_line(name) for name in predictors.available()],
     }
 

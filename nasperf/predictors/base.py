@@ -463,7 +463,10 @@ class Predictor(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     def _predict_std(self, X: Any) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} has has_uncertainty = {self.has_uncertainty} but does not "
+            "implement _predict_std (a search's acquisition asked for its standard deviation)"
+        )
 
     def _fit_extras(self, side: dict) -> dict:
         """Keyword arguments for ``_fit`` derived from side information (e.g. unlabelled

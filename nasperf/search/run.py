@@ -147,7 +147,15 @@ def run(
             f"{type(zero_cost).__name__}"
         )
     if isinstance(optimizer, str):
-        optimizer = get_optimizer(optimizer, **(params or {}))
+        from .base import OPTIMIZERS
+
+        params = dict(params or {})
+        if predictor is not None and "predictor" in OPTIMIZERS.get(optimizer)().get_params():
+            if "predictor" in params:
+                raise ValueError("give the predictor once: predictor= or params['predictor']")
+            params["predictor"] = predictor  # predictor_params are checked against it
+            predictor = None
+        optimizer = get_optimizer(optimizer, **params)
     elif params:
         raise ValueError("params are for a named optimizer; set them on the instance instead")
     objective = _resolve_objective(space, objective, benchmark, dataset)
@@ -156,6 +164,12 @@ def run(
     check_zero_cost(zero_cost, objective)
     if predictor is not None and not optimizer.uses_predictor:
         raise ValueError(f"optimizer {optimizer.name!r} does not use a predictor")
+    if predictor is not None and "predictor" in optimizer.get_params():
+        # the optimizer's own setting, on a copy: its predictor_params are then checked
+        # against this predictor (they had been checked against the default xgb, or
+        # ignored for an instance) and the history's params name what was used
+        optimizer = type(optimizer)(**{**optimizer.get_params(), "predictor": predictor})
+        predictor = None
     context = Context(
         space=objective.space,
         fidelities=objective.fidelities,

@@ -182,6 +182,12 @@ def search_trials(
     if data is not None:
         if space is None or target is None:
             raise ValueError("a search over a table (data) needs its space and target column")
+        if not isinstance(space, str):
+            raise TypeError(
+                f"space: a search study stores its trials by the space's name, got "
+                f"{type(space).__name__}; register the space (nasperf.spaces.SPACES.register) "
+                "and give its name (search.run takes an instance)"
+            )
         from .run import _check_image_task
 
         _check_image_task(dataset)

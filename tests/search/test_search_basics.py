@@ -121,3 +121,56 @@ def test_nb301_surrogate_objective():
     assert h["value"].iloc[0] == pytest.approx(expect["val_accuracy"].iloc[0])
     assert h["train_cost_s"].iloc[0] == pytest.approx(expect["runtime"].iloc[0])
     assert h["regret"].isna().all()  # the surrogate's optimum is unknown
+
+
+def test_run_predictor_is_the_optimizers_own_setting():
+    # run(predictor=...) had gone only to the search's context: predictor_params were
+    # checked against the optimizer's default xgb (gp's nu refused, xgb's max_depth passed
+    # and failed mid-search), ignored for an instance, and the history named xgb
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from nasperf.predictors import get
+
+    table = load_benchmark("nb201", "cifar10").iloc[:60]
+    obj = TableObjective(table, "nb201", "val_acc_200ep", cost_column=None)
+    kw = {"objective": obj, "budget": 8, "seed": 0}
+    for method in ("bananas", "pls"):
+        h = run(method, predictor="gp", params={"predictor_params": {"nu": 1.5}, "n_init": 5}, **kw)
+        assert h.attrs["params"]["predictor"] == "gp" and len(h) == 8
+    with pytest.raises(
+        InvalidParameterError, match=r"predictor 'gp' has no parameter\(s\) \['max_depth'\]"
+    ):
+        run("bananas", predictor="gp", params={"predictor_params": {"max_depth": 3}}, **kw)
+    with pytest.raises(
+        InvalidParameterError, match=r"must be None when 'predictor' is an instance"
+    ):
+        run("bananas", predictor=get("gp"), params={"predictor_params": {"nu": 1.5}}, **kw)
+    with pytest.raises(ValueError, match=r"give the predictor once"):
+        run("bananas", predictor="gp", params={"predictor": "xgb"}, **kw)
+    # an optimizer instance is copied, not changed
+    opt = search.get("bananas", n_init=5)
+    h = run(opt, predictor="gp", **kw)
+    assert h.attrs["params"]["predictor"] == "gp" and opt.predictor == "xgb"
+
+
+def test_a_users_predictor_without_its_std_and_an_unregistered_space_in_a_study(tmp_path):
+    from nasperf.predictors import PREDICTORS
+    from nasperf.search.study import search_trials
+
+    class ClaimsStd(PREDICTORS.get("xgb")):
+        has_uncertainty = True  # but no _predict_std: the error had been empty
+
+    with pytest.raises(
+        NotImplementedError,
+        match=r"ClaimsStd has has_uncertainty = True but "
+        r"does not implement _predict_std",
+    ):
+        ClaimsStd()._predict_std(np.zeros((1, 2)))
+    table = tmp_path / "t.csv"
+    table.write_text("arch,val_acc\n")
+    with pytest.raises(
+        TypeError,
+        match=r"space: a search study stores its trials by the "
+        r"space's name, got ChainSpace; register the space",
+    ):
+        search_trials(["rs"], seeds=1, budget=5, data=table, target="val_acc", space=ChainSpace())

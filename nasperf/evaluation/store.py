@@ -32,6 +32,7 @@ table. Reading a folder of another version (``nasperf plot``) is allowed, with a
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import math
 import os
@@ -46,6 +47,7 @@ from typing import Any
 
 import pandas as pd
 
+from nasperf._atomic import remove_stale_temps
 from nasperf._claims import CLAIMS_SCHEMA, DatabaseAccessError, WorkClaims
 from nasperf.errors import DataIntegrityError, short_repr
 
@@ -111,8 +113,10 @@ def _dumps(obj: Any) -> str:
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically (temp file, flush, fsync, os.replace)."""
+    """Write ``obj`` as JSON to ``path`` atomically (temp file, flush, fsync, os.replace);
+    stale temp files of earlier writes that a kill interrupted are removed."""
     path = Path(path)
+    remove_stale_temps(path, f".{glob.escape(path.name)}.*.tmp")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

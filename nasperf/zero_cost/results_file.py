@@ -34,6 +34,7 @@ damaged output, naming the file and the line, without changing it.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import math
@@ -46,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf._atomic import remove_stale_temps
 from nasperf._claims import WorkClaims
 from nasperf.errors import short_repr
 from nasperf.spaces.base import SPACES, SearchSpace, resolve_space
@@ -77,6 +79,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    remove_stale_temps(path, f".{glob.escape(path.name)}.tmp*")  # of killed writers
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
         fh.write(data)

@@ -106,3 +106,26 @@ def test_concurrent_meta_updates_lose_nothing(tmp_path):
         t.join()
     runs = json.loads((tmp_path / "meta.json").read_text())["runs"]
     assert sorted(r["id"] for r in runs) == sorted(f"{k}-{i}" for k in range(3) for i in range(20))
+
+
+def test_temp_files_a_killed_writer_left_are_removed_by_the_next_write(tmp_path):
+    # kill -9 between writing meta.json's temp file and renaming it left it for good; one
+    # younger than an hour may be another process's write in progress, so it stays
+    import os
+    import time
+
+    from nasperf.evaluation.store import write_json_atomic
+    from nasperf.zero_cost.results_file import _atomic_write
+
+    old, young = tmp_path / ".meta.json.1234.abcd.tmp", tmp_path / ".meta.json.99.efgh.tmp"
+    journal_old = tmp_path / ".zc.csv.tmp1234"
+    for f in (old, young, journal_old):
+        f.write_text("{")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(journal_old, (hours_ago, hours_ago))
+    write_json_atomic(tmp_path / "meta.json", {"a": 1})
+    assert not old.exists() and young.exists()
+    assert json.loads((tmp_path / "meta.json").read_text()) == {"a": 1}
+    _atomic_write(tmp_path / "zc.csv", b"arch\n")
+    assert not journal_old.exists() and (tmp_path / "zc.csv").read_bytes() == b"arch\n"

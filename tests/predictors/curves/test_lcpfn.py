@@ -286,3 +286,20 @@ def test_interval_stays_within_0_and_100(packaged):
     assert np.all((0.0 <= lo) & (lo <= hi) & (hi <= 100.0)), (lo, hi)
     mean = packaged.predict(None, learning_curves=lc)
     assert np.all(mean <= 100.0)
+
+
+def test_a_final_epoch_outside_the_priors_schedules_is_warned():
+    import warnings
+
+    from nasperf.datasets import LearningCurves
+    from nasperf.predictors import get
+
+    acc = np.array([[40.0, 55.0, 62.0, 66.0, 68.0]])
+    for final, warns in ((98, False), (250, False), (10_000, True), (10, True)):
+        curves = LearningCurves([1, 2, 3, 4, 5], {"val_accuracy": acc}, final)
+        pred = get("lcpfn").fit(None, np.array([70.0]), learning_curves=curves)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pred.predict(None, learning_curves=curves)
+        said = [w for w in caught if "outside the 20..250 epochs" in str(w.message)]
+        assert bool(said) is warns, final

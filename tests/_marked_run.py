@@ -51,9 +51,9 @@ def main() -> int:
 
         run_search_trial = study.run_search_trial
 
-        def marked_search(trial):
+        def marked_search(trial, **kwargs):
             mark(trial["hash"])
-            return run_search_trial(trial)
+            return run_search_trial(trial, **kwargs)
 
         study.run_search_trial = marked_search
         return study.main(args)

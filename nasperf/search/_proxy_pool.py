@@ -157,7 +157,8 @@ def compute_pool(
             f"no zero-cost proxies: space {space.name!r} has no network builder "
             f"(build_network: {err or 'NotImplementedError'})"
         )
-    table = _scores(space, archs, proxies, task, inputs, start)
+    progress = bool(getattr(optimizer.context_, "progress", False))
+    table = _scores(space, archs, proxies, task, inputs, start, progress)
     grown = ""
     if grow and cheap(space, table.attrs["settings"]) and len(table) < CHEAP_POOL:
         # cheap networks: rank every candidate (up to CHEAP_POOL), as a packaged table would
@@ -165,7 +166,7 @@ def compute_pool(
         have = set(table.index)
         extra = [a for a in more if space.to_string(a) not in have][: CHEAP_POOL - len(archs)]
         if extra:
-            table = _scores(space, [*archs, *extra], proxies, task, inputs, start)
+            table = _scores(space, [*archs, *extra], proxies, task, inputs, start, progress)
             grown = " (cheap networks: " + (
                 "every candidate)"
                 if cands is not None and len(table) == len(cands)
@@ -186,7 +187,13 @@ def compute_pool(
 
 
 def _scores(
-    space: Any, archs: list, proxies: Sequence[str], task: Any, inputs: Any, start: float
+    space: Any,
+    archs: list,
+    proxies: Sequence[str],
+    task: Any,
+    inputs: Any,
+    start: float,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """The proxies of ``archs`` (computed once for workers that start together, cached),
     with ``attrs["settings"]``: the recorded seconds per architecture, split equally between
@@ -194,7 +201,14 @@ def _scores(
     from nasperf.zero_cost import compute
 
     with pool_lock(space, task, proxies, archs):
-        table = compute(space, archs, list(proxies), task, inputs=inputs, progress=True)
+        table = compute(
+            space,
+            archs,
+            list(proxies),
+            task,
+            inputs=inputs,
+            progress=progress,
+        )
     seconds = np.asarray(table.attrs.get("seconds", []), dtype=np.float64)
     per_arch = (
         float(np.nanmean(seconds))

@@ -111,6 +111,8 @@ class Context:
         The benchmark's dataset; the images zero-cost proxies are computed on.
     side : dict
         Side information for predictors (``zero_cost`` table where available).
+    progress : bool
+        Whether long steps inside the search (computing warm-start proxies) show a bar.
     one_result_per_network : bool
         The objective returns one result per network
         (:attr:`~nasperf.search.objective.Objective.one_result_per_network`): architectures
@@ -125,6 +127,7 @@ class Context:
     dataset: str = "cifar10"
     side: dict = dataclasses.field(default_factory=dict)
     one_result_per_network: bool = False
+    progress: bool = False
 
     def query_key(self, arch: Any) -> str:
         """What identifies a query of ``arch`` (an architecture object): its network's

@@ -75,6 +75,7 @@ def run(
     zero_cost: pd.DataFrame | None = None,
     params: dict | None = None,
     stop_at_optimum: bool = False,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Run one simulated search and return its full history.
 
@@ -117,6 +118,9 @@ def run(
     stop_at_optimum : bool
         Stop as soon as an optimal architecture (any of the objective's tied best) is found
         (benchmarks of queries to the optimum need nothing after it).
+    progress : bool
+        Show a progress bar (on stderr) where a search computes zero-cost proxies for its
+        warm start (a user's space without a table; minutes on a large pool).
 
     Returns
     -------
@@ -179,6 +183,7 @@ def run(
         dataset=dataset,
         side=_side_information(objective, dataset, zero_cost),
         one_result_per_network=bool(objective.one_result_per_network),
+        progress=bool(progress),
     )
     per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)

@@ -23,6 +23,7 @@ need no simulation of the ~7,800 queries it takes on NAS-Bench-201.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 import sys
@@ -368,8 +369,9 @@ def _proxy_header(path: Path) -> list[str]:
     return proxies
 
 
-def run_search_trial(trial: Mapping[str, Any]) -> dict:
-    """Run one search trial; the row holds the trial and its history (column lists)."""
+def run_search_trial(trial: Mapping[str, Any], *, progress: bool = False) -> dict:
+    """Run one search trial; the row holds the trial and its history (column lists).
+    ``progress``: a bar where the search computes its warm-start proxies."""
     from nasperf.evaluation.engines import _with_threads_one
 
     from .run import run
@@ -387,6 +389,7 @@ def run_search_trial(trial: Mapping[str, Any]) -> dict:
             params=trial.get("params") or None,
             stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
             zero_cost=_trial_zero_cost(trial),
+            progress=progress,
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
@@ -452,7 +455,7 @@ def run_search_study(
                 workers=workers,
                 scheduler=scheduler,
                 address=address,
-                fn=run_search_trial,
+                fn=functools.partial(run_search_trial, progress=progress),
                 on_wait=on_wait,
             ):
                 if err is not None:

@@ -174,3 +174,19 @@ def test_a_users_predictor_without_its_std_and_an_unregistered_space_in_a_study(
         r"space's name, got ChainSpace; register the space",
     ):
         search_trials(["rs"], seeds=1, budget=5, data=table, target="val_acc", space=ChainSpace())
+
+
+def test_the_warm_starts_proxy_bar_shows_only_when_asked(tmp_path, monkeypatch, capsys):
+    # nasperf search --no-progress had still drawn the proxy pool's bar (minutes of redraws
+    # on a large user space): the bar follows run(progress=...)
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path))
+    archs = ["-".join(ops) for ops in itertools.product(CHAIN_OPS, repeat=3)]
+    table = pd.DataFrame({"acc": np.linspace(50, 90, len(archs))}, index=archs)
+    obj = TableObjective(table, ChainSpace(), "acc", cost_column=None)
+    for progress in (False, True):
+        monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / str(progress)))  # computed anew
+        capsys.readouterr()
+        h = run("pls", objective=obj, budget=6, seed=0, progress=progress)
+        err = capsys.readouterr().err
+        assert any("computed on a pool" in n for n in h.attrs["notes"])
+        assert ("proxies:" in err) is progress, err[-300:]

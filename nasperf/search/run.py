@@ -282,7 +282,8 @@ def run(
         notes.insert(
             0,
             f"{objective.name} has no recorded training cost: every query costs 1 unit and "
-            "simulated time counts queries",
+            "simulated time counts queries (seconds the notes say were charged, e.g. for "
+            "zero-cost proxies, are not in it)",
         )
     if not objective.maximize:
         notes.insert(

@@ -87,6 +87,8 @@ def test_user_space_and_table_and_local_search_reaches_the_optimum():
     # no cost column: every query costs one unit, simulated time counts queries
     assert (h["train_cost_s"] == 1.0).all() and h["sim_time_s"].tolist() == list(range(1, 28))
     assert h.attrs["cost_unit"] == "query" and "every query costs 1 unit" in h.attrs["notes"][0]
+    # seconds another note says were charged (proxies) are not in a time that counts queries
+    assert "seconds the notes say were charged" in h.attrs["notes"][0]
 
 
 def test_errors_are_clear():

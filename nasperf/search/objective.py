@@ -205,7 +205,7 @@ def _read_table_file(path: Any, arch_column: str) -> pd.DataFrame:
     text = _decode(path, data)  # not UTF-8: the line
     if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a header line)")
-    _check_csv_size(text, str(path))  # row length and field count, before pandas
+    _check_csv_size(text, str(path), any_cell=True)  # row length, field count: before pandas
     del text
     try:
         # texts as written: a key of digits ("00120210") must not become the number 120210

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from nasperf import cli
-from nasperf.datasets import images, read_architecture_csv, read_naslib_zc, readers
+from nasperf.datasets import images, load_benchmark, read_architecture_csv, read_naslib_zc, readers
 from nasperf.datasets.images import (
     UnsafePickleError,
     read_cifar_python,
@@ -463,3 +463,21 @@ def test_npz_that_is_not_a_file(tmp_path):
         read_image_npz(folder)
     with pytest.raises(FileNotFoundError, match=r"image source .*none\.npz does not exist"):
         read_image_npz(tmp_path / "none.npz")
+
+
+def test_a_search_table_may_hold_a_cell_longer_than_csvs_own_limit(tmp_path):
+    # pandas reads cells of any length; the size pre-check had used csv's default 128 KiB
+    # field limit and refused a legitimate table with a long note (the old reader read it)
+    import csv
+
+    from nasperf.search import TableObjective
+
+    table = load_benchmark("nb201", "cifar10").iloc[:20][["val_acc_200ep"]].copy()
+    table["note"] = ""
+    table.iloc[3, 1] = "z" * 200_000
+    path = tmp_path / "t.csv"
+    table.to_csv(path, index_label="arch")
+    limit = csv.field_size_limit()
+    obj = TableObjective.from_file(path, "nb201", "val_acc_200ep", cost=None)
+    assert len(obj.candidates()) == 20
+    assert csv.field_size_limit() == limit  # restored

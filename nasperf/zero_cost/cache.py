@@ -303,35 +303,14 @@ class ProxyCache:
             A stored score is not one :meth:`put` writes (see the module notes), or the file
             is not a proxy cache; the message names the file.
         """
-        wanted = set(keys)
-        proxies = list(proxies)
-        if not wanted or not proxies:
-            return {}
-        with self._sql():
-            sid = self._settings_id(settings, create=False)
-            if sid is None:
-                return {}
-            conn = self._connection()
-            out: dict[tuple[str, str], dict[str, tuple[float, str | None]]] = {}
-            marks = ",".join("?" * len(proxies))
-            rows = conn.execute(
-                "SELECT arch_hash, arch, proxy, value, reason FROM scores "
-                f"WHERE settings_id = ? AND proxy IN ({marks})",
-                (sid, *proxies),
-            )
-            for arch_hash, arch, proxy, value, reason in rows:
-                key = (arch_hash, arch)
-                if key not in wanted:
-                    continue
-                problem = _check_score(value, reason)
-                if problem is not None:
-                    raise self._damaged(
-                        f"the cached {proxy!r} score of {short_repr(arch)} is {problem}"
-                    )
-                out.setdefault(key, {})[proxy] = (
-                    math.nan if value is None else float(value),
-                    reason,
+        out: dict[tuple[str, str], dict[str, tuple[float, str | None]]] = {}
+        for key, proxy, value, reason in self._select(settings, keys, proxies, "value, reason"):
+            problem = _check_score(value, reason)
+            if problem is not None:
+                raise self._damaged(
+                    f"the cached {proxy!r} score of {short_repr(key[1])} is {problem}"
                 )
+            out.setdefault(key, {})[proxy] = (math.nan if value is None else float(value), reason)
         return out
 
     def seconds(
@@ -351,38 +330,49 @@ class ProxyCache:
         dict
             ``{(arch_hash, arch_text): seconds}`` for the keys with recorded seconds.
         """
+        puts: dict[tuple[str, str], dict[float, float]] = {}
+        rows = self._select(settings, keys, proxies, "created, seconds", "seconds IS NOT NULL")
+        for key, proxy, created, seconds in rows:
+            for name, value in (("seconds", seconds), ("created", created)):
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, float | int)
+                    or not math.isfinite(value)
+                    or value < 0
+                ):
+                    raise self._damaged(
+                        f"the {name} recorded with the {proxy!r} score of "
+                        f"{short_repr(key[1])} is {short_repr(value)}, not a number >= 0"
+                    )
+            puts.setdefault(key, {})[created] = float(seconds)
+        return {key: sum(per.values()) for key, per in puts.items()}
+
+    def _select(
+        self,
+        settings: Mapping[str, Any],
+        keys: Iterable[tuple[str, str]],
+        proxies: Iterable[str],
+        columns: str,
+        where: str = "",
+    ) -> list[tuple]:
+        """``(key, proxy, *columns)`` of the stored rows of ``settings`` for ``keys``
+        (``(arch_hash, arch_text)``) and ``proxies`` (and the SQL condition ``where``), read
+        as :meth:`_sql` reports SQLite's errors; [] where nothing can match."""
         wanted = set(keys)
         proxies = list(proxies)
         if not wanted or not proxies:
-            return {}
-        puts: dict[tuple[str, str], dict[float, float]] = {}
+            return []
         with self._sql():
             sid = self._settings_id(settings, create=False)
             if sid is None:
-                return {}
+                return []
             marks = ",".join("?" * len(proxies))
-            rows = self._connection().execute(
-                "SELECT arch_hash, arch, proxy, created, seconds FROM scores "
-                f"WHERE settings_id = ? AND proxy IN ({marks}) AND seconds IS NOT NULL",
-                (sid, *proxies),
+            sql = f"SELECT arch_hash, arch, proxy, {columns} FROM scores " + (
+                f"WHERE settings_id = ? AND proxy IN ({marks})" + (f" AND {where}" if where else "")
             )
-            for arch_hash, arch, proxy, created, seconds in rows:
-                key = (arch_hash, arch)
-                if key not in wanted:
-                    continue
-                for name, value in (("seconds", seconds), ("created", created)):
-                    if (
-                        isinstance(value, bool)
-                        or not isinstance(value, float | int)
-                        or not math.isfinite(value)
-                        or value < 0
-                    ):
-                        raise self._damaged(
-                            f"the {name} recorded with the {proxy!r} score of "
-                            f"{short_repr(arch)} is {short_repr(value)}, not a number >= 0"
-                        )
-                puts.setdefault(key, {})[created] = float(seconds)
-        return {key: sum(per.values()) for key, per in puts.items()}
+            cursor = self._connection().execute(sql, (sid, *proxies))
+            # filtered while read: only the wanted keys' rows are held
+            return [((h, a), p, *rest) for h, a, p, *rest in cursor if (h, a) in wanted]
 
     def put(
         self,

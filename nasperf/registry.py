@@ -70,7 +70,7 @@ class Registry(Generic[T]):
         """Class decorator registering ``obj`` under ``name`` (and optional aliases)."""
 
         def decorator(obj: T) -> T:
-            self.refuse_second_name(name, obj)
+            self._refuse_second_name(name, obj)
             for key in (name, *aliases):
                 self.add(key, obj)
             self._primary[name.lower()] = obj
@@ -78,7 +78,7 @@ class Registry(Generic[T]):
 
         return decorator
 
-    def refuse_second_name(self, name: str, obj: object) -> None:
+    def _refuse_second_name(self, name: str, obj: object) -> None:
         """Raise when ``obj`` is already registered under other names than ``name``: a
         class registered twice would change what it is called (a predictor's saved name,
         so its files would no longer load without the module that renamed it). Registering

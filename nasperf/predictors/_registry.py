@@ -13,9 +13,9 @@ class _PredictorRegistry(Registry):
         inner = super().register(name, *aliases)
 
         def decorator(cls):
-            self.refuse_second_name(name, cls)  # before cls.name changes
+            inner(cls)  # refuses a class registered under another name before it is renamed
             cls.name = name
-            return inner(cls)
+            return cls
 
         return decorator
 

@@ -48,9 +48,8 @@ def register(name: str, *aliases: str):
     """Class decorator: register an :class:`Optimizer` under ``name`` (sets ``cls.name``)."""
 
     def decorator(cls):
-        OPTIMIZERS.refuse_second_name(name, cls)  # before cls.name changes
+        OPTIMIZERS.register(name, *aliases)(cls)  # refuses a class registered elsewhere first
         cls.name = name
-        OPTIMIZERS.register(name, *aliases)(cls)
         return cls
 
     return decorator
@@ -285,15 +284,19 @@ class Optimizer:
             done.update(new)
             self.charge(len(new) * float(seconds.get(p, 0.0)))
 
-    def get_params(self) -> dict[str, Any]:
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """The ``__init__`` parameters (scikit-learn's name for the same question)."""
         import inspect
 
-        names = [
+        return [
             p
-            for p in inspect.signature(type(self).__init__).parameters
+            for p in inspect.signature(cls.__init__).parameters
             if p not in ("self", "args", "kwargs")
         ]
-        return {n: getattr(self, n) for n in names}
+
+    def get_params(self) -> dict[str, Any]:
+        return {n: getattr(self, n) for n in self._get_param_names()}
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

@@ -154,7 +154,7 @@ def run(
         from .base import OPTIMIZERS
 
         params = dict(params or {})
-        if predictor is not None and "predictor" in OPTIMIZERS.get(optimizer)().get_params():
+        if predictor is not None and "predictor" in OPTIMIZERS.get(optimizer)._get_param_names():
             if "predictor" in params:
                 raise ValueError("give the predictor once: predictor= or params['predictor']")
             params["predictor"] = predictor  # predictor_params are checked against it
@@ -168,7 +168,7 @@ def run(
     check_zero_cost(zero_cost, objective)
     if predictor is not None and not optimizer.uses_predictor:
         raise ValueError(f"optimizer {optimizer.name!r} does not use a predictor")
-    if predictor is not None and "predictor" in optimizer.get_params():
+    if predictor is not None and "predictor" in optimizer._get_param_names():
         # the optimizer's own setting, on a copy: its predictor_params are then checked
         # against this predictor (they had been checked against the default xgb, or
         # ignored for an instance) and the history's params name what was used

@@ -253,13 +253,14 @@ class ResultsStore:
         """
         return _rows(self._conn, self.path)
 
-    def check_rows(self, kind: str) -> None:
+    def check_rows(self, kind: str) -> list[dict]:
         """Refuse a stored row of ``kind``'s trials (``"search"``: a ``nasperf search``'s,
         else a predictor study's) that lacks a field its readers need (a study's rows:
         space, dataset, label, n_train, budget; a search's: label, optimizer, benchmark,
         dataset, seed, history): one ``DataIntegrityError`` naming the file, the trial and
-        the field. The types of the fields a row has are checked when the folder opens."""
-        _rows(self._conn, self.path, kind=kind)
+        the field. The types of the fields a row has are checked when the folder opens.
+        Returns the stored rows, as :meth:`rows` (read once for both)."""
+        return _rows(self._conn, self.path, kind=kind)
 
     def trials(self) -> list[dict]:
         """Stored trial configurations, ordered by hash."""

@@ -527,8 +527,8 @@ def read_search_study(out: str | Path) -> pd.DataFrame:
     from nasperf.evaluation.store import ResultsStore
 
     with ResultsStore(out) as store:
-        store.check_rows("search")  # a damaged search is named, not half-read
-        rows = [r for r in store.rows() if "history" in r]
+        # a damaged search is named, not half-read
+        rows = [r for r in store.check_rows("search") if "history" in r]
         trials = {t["hash"]: t for t in store.trials()}
     return _histories(rows, trials, folder=out)
 

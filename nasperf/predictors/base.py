@@ -423,9 +423,15 @@ class Predictor(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
-        """Predicted performance, float64 of shape ``(n,)``; higher is better."""
+        """Predicted performance, float64 of shape ``(n,)``; higher is better.
+
+        No architectures (an empty list, or a feature matrix of no rows) give an empty
+        array, as a pre-trained checkpoint's ``predict`` does; ``fit`` needs at least one.
+        """
         check_is_fitted(self, "fit_time_")
         self._check_side(side)
+        if self._empty_query(archs, side):
+            return np.zeros(0, dtype=np.float64)
         X = self._prepare_predict(archs, side)
         out = np.asarray(self._predict(X), dtype=np.float64).reshape(-1)
         _refuse_non_finite(self, out, "predictions")
@@ -437,6 +443,8 @@ class Predictor(RegressorMixin, BaseEstimator):
             raise AttributeError(f"{type(self).__name__} has no predictive uncertainty")
         check_is_fitted(self, "fit_time_")
         self._check_side(side)
+        if self._empty_query(archs, side):
+            return np.zeros(0, dtype=np.float64)
         X = self._prepare_predict(archs, side)
         out = np.asarray(self._predict_std(X), dtype=np.float64).reshape(-1)
         _refuse_non_finite(self, out, "standard deviations")
@@ -626,6 +634,20 @@ class Predictor(RegressorMixin, BaseEstimator):
         self.encoder_ = self._make_encoder(space).fit(archs)
         self.encoding_ = encoding_name(self.encoder_)
         self.fit_archs_ = [space.to_string(a) for a in archs]
+
+    def _empty_query(self, archs: Any, side: dict) -> bool:
+        """Whether ``archs`` holds no architectures (an empty sequence, or a matrix of no
+        rows and this fit's width); side information must then have no rows either."""
+        if isinstance(archs, str | bytes) or not hasattr(archs, "__len__") or len(archs):
+            return False
+        shape = getattr(archs, "shape", None)
+        if shape is not None and len(shape) == 2:
+            width = getattr(self, "n_features_in_", None)
+            if getattr(self, "encoder_", None) is not None or width is None or shape[1] != width:
+                return False  # the usual checks name what is wrong with it
+        if getattr(self, "encoder_", None) is not None:
+            check_side_rows(side, self.space_, [])
+        return True
 
     def _prepare_predict(self, archs: Any, side: dict) -> Any:
         fitted_on_matrix = self.encoder_ is None

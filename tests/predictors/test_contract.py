@@ -156,6 +156,32 @@ def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
 @pytest.mark.parametrize(
     "name",
     [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_NETWORK_TRAINING - {"rsws"} else n
+        for n in NAMES
+    ],
+)
+def test_no_architectures_predict_an_empty_array(name, nb201_split, fitted):
+    # As a pre-trained checkpoint does: a filtered candidate list that came out empty is
+    # an empty answer, not an error (fit still needs at least one architecture).
+    d = nb201_split
+    pred = fitted(name)
+    side = _side(pred, d["side_test"], False)
+    if "learning_curves" in side:
+        side["learning_curves"] = side["learning_curves"].take([])
+    methods = [pred.predict] + ([pred.predict_std] if pred.has_uncertainty else [])
+    for method in methods:
+        for empty in ([], (), np.array([], dtype=object)):
+            out = method(empty, **side)
+            assert out.shape == (0,) and out.dtype == np.float64, (method, empty)
+    if "learning_curves" in side:
+        side["learning_curves"] = d["side_test"]["learning_curves"]
+        with pytest.raises(ValueError, match=r"learning_curves has 200 rows for 0 architectures"):
+            pred.predict([], **side)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
         n
         for n in NAMES
         if PREDICTORS.get(n).has_uncertainty and not PREDICTORS.get(n).requirements.accepted

@@ -133,6 +133,9 @@ class CurvePredictor(Predictor):
         check_is_fitted(self, "fit_time_")
         self._check_side(side)
         curves = self._curves(archs, side)
+        if len(curves) == 0:  # no curves (and no architectures): an empty answer
+            empty = np.zeros(0, dtype=np.float64)
+            return empty, (empty.copy() if need_std else None)
         mean, std = self._predict_curves(archs, curves, need_std)
         mean = np.asarray(mean, dtype=np.float64).reshape(-1)
         if self.metric in ACCURACY_METRICS and curves.percent:

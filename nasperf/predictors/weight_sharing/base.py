@@ -269,7 +269,12 @@ class WeightSharingPredictor(Predictor):
 
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
         """Inherited-weight accuracy (%) or minus the loss of each architecture, float64."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "fit_time_")
         self._check_side(side)
+        if self._empty_query(archs, side):
+            return np.zeros(0, dtype=np.float64)
         metrics = self.inherited_metrics(archs)
         return metrics["accuracy"] if self.score == "accuracy" else -metrics["loss"]
 

@@ -60,6 +60,8 @@ class OneShot(WeightSharingPredictor):
 
         check_is_fitted(self, "fit_time_")
         self._check_side(side)
+        if self._empty_query(archs, side):
+            return np.zeros(0, dtype=np.float64)
         alphas = {k: torch.tensor(v, dtype=torch.float32) for k, v in self.alphas_.items()}
         archs = as_arch_list(self.space_, archs)
         return np.array([self.supernet_.arch_logprob(a, alphas) for a in archs], dtype=np.float64)

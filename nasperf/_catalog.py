@@ -24,6 +24,7 @@ SECTIONS: tuple[str, ...] = (
     "encodings",
     "zero-cost proxies",
     "search methods",
+    "pre-trained checkpoints",
     "predictors",
 )
 
@@ -41,12 +42,19 @@ def _predictor_line(name: str) -> str:
     )
     uses = ", ".join(k for k in req.accepted if k not in req.side_information)
     notes = ([f"needs {needs}"] if needs else []) + ([f"uses {uses} if given"] if uses else [])
-    return name + (f" ({'; '.join(notes)})" if notes else "")
+    summary = _summary(predictors.PREDICTORS.get(name).__doc__)
+    return name + (f" ({'; '.join(notes)})" if notes else "") + (f": {summary}" if summary else "")
+
+
+def _summary(doc: str | None) -> str:
+    """A docstring's first paragraph on one line, without reST's double back-quotes."""
+    first = (doc or "").strip().split("\n\n")[0]
+    return " ".join(first.replace("``", "").split())
 
 
 def collect() -> dict[str, list[str]]:
     """The catalog from the live registries (imports every registered member)."""
-    from nasperf import datasets, encodings, predictors, search, spaces, zero_cost
+    from nasperf import datasets, encodings, predictors, pretrained, search, spaces, zero_cost
 
     return {
         "search spaces": spaces.SPACES.names(aliases=False),
@@ -56,6 +64,7 @@ def collect() -> dict[str, list[str]]:
         "encodings": encodings.ENCODINGS.names(aliases=False),
         "zero-cost proxies": list(zero_cost.available()),
         "search methods": list(search.available()),
+        "pre-trained checkpoints": list(pretrained.available().index),
         "predictors": [_predictor_line(name) for name in predictors.available()],
     }
 

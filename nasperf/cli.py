@@ -2,7 +2,9 @@
 
 Sub-commands:
 
-* ``nasperf info``: registered search spaces and packaged benchmarks.
+* ``nasperf info``: what is registered and packaged: search spaces, benchmarks, zero-cost
+  tables, learning-curve sources, encodings, proxies, search methods, pre-trained
+  checkpoints and predictors (each with its requirements and one line on what it is).
 * ``nasperf study [...]``: the study runner (same as ``python run_study.py``).
 * ``nasperf search [...]``: simulated searches over many seeds (same as ``python
   run_study.py search``): regret, queries / time to targets, speedups.
@@ -45,7 +47,8 @@ def _info(args: argparse.Namespace) -> int:
             print(line)
         for key in _catalog.SECTIONS:
             known = set(base.get(key, ()))
-            added = [n for n in catalog[key] if n not in known]
+            # a predictor's line carries its notes and summary: name it alone
+            added = [n.split(" ")[0].rstrip(":") for n in catalog[key] if n not in known]
             if added:
                 print(f"added by --import ({key}): {', '.join(added)}")
         return 0
@@ -582,9 +585,12 @@ def _main(argv: list[str] | None) -> int:
 
     info = sub.add_parser(
         "info",
-        help="list search spaces and packaged benchmarks",
+        help="list spaces, benchmarks, encodings, proxies, search methods, checkpoints and "
+        "predictors",
         description="List the registered search spaces, benchmarks, zero-cost tables, "
-        "curve sources, encodings, proxies and predictors (with --import: your own too).",
+        "curve sources, encodings, proxies, search methods, pre-trained checkpoints and "
+        "predictors, each predictor with what it needs and one line on what it is (with "
+        "--import: your own too).",
     )
     add_import_option(info, "spaces, proxies, encodings or predictors")
     sub.add_parser("study", help="run a study (see `nasperf study --help`)", add_help=False)

@@ -17,11 +17,17 @@ def test_info_lists_registered_members_and_their_needs(capsys):
     listed_tables = tables.split(": ")[1].split(", ")
     assert "nb201/cifar10" in listed_tables
     assert listed_tables == [f"{s}/{d}" for s, d in datasets.available_zero_cost()]
-    listed = [line.split()[1] for line in out if line.startswith("predictor ")]
+    listed = [line.split()[1].rstrip(":") for line in out if line.startswith("predictor ")]
     assert listed == predictors.available()
-    assert "predictor omni (uses zero_cost, learning_curves if given)" in out
-    assert "predictor zc_proxy (needs no labels)" in out
-    assert "predictor rsws (needs images, supernet training, no labels)" in out
+    # what each needs, then the first paragraph of its docstring
+    heads = {line.split(": ")[0] for line in out if line.startswith("predictor ")}
+    assert "predictor omni (uses zero_cost, learning_curves if given)" in heads
+    assert "predictor zc_proxy (needs no labels)" in heads
+    assert "predictor rsws (needs images, supernet training, no labels)" in heads
+    assert (
+        "predictor zc_proxy (needs no labels): Rank architectures by one zero-cost proxy; "
+        "nothing is trained."
+    ) in out
 
 
 def test_help_texts_are_plain_and_name_the_command_used(capsys):

@@ -111,7 +111,13 @@ def test_info_prints_the_catalog_and_falls_back_to_live_lists(tmp_path, capsys, 
     printed = capsys.readouterr().out.splitlines()
     stored = _catalog.read()
     assert printed == _catalog.lines(stored)
-    assert "predictor lce (needs learning_curves, no labels)" in printed
+    assert (
+        "predictor lce (needs learning_curves, no labels): Domhan et al.'s learning-curve "
+        "extrapolation (LCE)."
+    ) in printed
+    assert "predictor xgb: Gradient-boosted trees (XGBoost) on encoded architectures." in printed
+    (ckpts,) = [x for x in printed if x.startswith("pre-trained checkpoints: ")]
+    assert "nb201-cifar10-gnn" in ckpts.split(": ", 1)[1].split(", ")
     bad = tmp_path / "catalog.json"
     for text in ("not json", '{"search spaces": [1]}', "[]"):
         bad.write_text(text)

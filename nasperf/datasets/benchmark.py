@@ -280,12 +280,33 @@ class PackagedBenchmark(Benchmark):
 
     Parameters
     ----------
+    name : str
+        Registry name (:func:`register_benchmark` adds it and any aliases).
+    space : str
+        Registered name of the search space whose ``to_string`` texts index the tables.
     files : mapping dataset -> path
         Data file of each canonical dataset, relative to the data folder (as in MANIFEST.json).
+        Its keys are the benchmark's :attr:`datasets`.
+    fidelities : tuple of Fidelity
+        The budgets at which the target was measured, cheapest first; the last is the
+        default target (its ``column`` is the ``target`` of :meth:`metadata`).
+    dataset_aliases : mapping str -> str
+        Other accepted dataset names, lower case (lookups lower-case the name given), each
+        mapped to a key of ``files``; e.g. ``{"cifar10-valid": "cifar10"}``. Default: none.
+    columns : tuple of str
+        Columns every table must have besides ``index_column``, checked on load (a missing
+        one is a :class:`~nasperf.errors.DataIntegrityError`). Default: none checked.
+    n_rows : int or None
+        Rows every table must have, checked on load (:class:`DataIntegrityError`); the
+        ``size`` of :meth:`metadata`. None (default): any number.
     index_column : str
         Column holding the architecture text; it becomes the index.
     order_column : str or None
         Column the rows are sorted by on load (``nb201_index``: row ``i`` is cell ``i``).
+    dataset_info : mapping dataset -> mapping
+        Facts about each canonical dataset's target that override or add to the keys of
+        :meth:`metadata` (e.g. ``{"proteins": {"metric": "validation ROC-AUC (fraction)"}}``;
+        the default metric is ``"validation accuracy (%)"``, higher is better). Default: none.
     """
 
     name: str

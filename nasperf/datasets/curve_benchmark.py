@@ -43,6 +43,12 @@ class CurveBenchmark(Benchmark):
     seed : int
     source_options : dict
         Keyword arguments of the source.
+    dataset_aliases : dict str -> str
+        Other names accepted for ``dataset``, lower case (lookups lower-case the name
+        given), each mapped to ``dataset``; e.g. ``{"cifar-10": "cifar10"}``. Default: none.
+
+    The search space, the fidelities (one per epoch of the source) and the required columns
+    are read from the source when the benchmark is created.
     """
 
     name: str

@@ -84,6 +84,8 @@ class LCBenchConfig:
     max_dropout: float
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a new dict, ``task`` first, then the seven hyper-parameters in
+        :data:`HYPERPARAMETERS` order, on their natural scale (``features`` logs some)."""
         return dataclasses.asdict(self)
 
     def features(self) -> np.ndarray:

@@ -7,8 +7,18 @@ images, seed 0) as ``data/zero_cost/<space>_<dataset>.parquet``, one row per arc
 and one column per proxy, verified against the sha256 manifest like every packaged file.
 They are the ``zero_cost`` side information of predictors and studies:
 
+>>> import nasperf
 >>> zc = nasperf.datasets.load_zero_cost("nb201", "cifar10")
->>> pred.fit(archs, y, zero_cost=zc)
+>>> zc.shape                                   # every NB201 cell, one column per proxy
+(15625, 11)
+>>> print(*zc.columns)
+synflow l2_norm params flops nwot jacov snip grad_norm fisher meco swap
+>>> bench = nasperf.load_benchmark("nb201", dataset="cifar10").sample(50, random_state=0)
+>>> archs, y = list(bench.index), bench["val_acc_200ep"].to_numpy()
+>>> pred = nasperf.predictors.get("xgb", space="nb201", n_estimators=20, random_state=0)
+>>> pred = pred.fit(archs, y, zero_cost=zc)
+>>> pred.uses_zero_cost_ == list(zc.columns)  # the proxies became features
+True
 
 A table may come in *parts*: ``<space>_<dataset>.parquet`` / ``.json`` and, for proxies
 computed later, ``<space>_<dataset>.<part>.parquet`` / ``.<part>.json`` (e.g. NB201's

@@ -19,9 +19,20 @@ across cells, trained on all cells as separate graphs, as arch2vec does for DART
 architecture's encoding concatenates its cells' embeddings in the space's cell order:
 ``(n_archs, latent_dim * n_cells)``.
 
->>> enc = Arch2VecEncoder(space="nb201", n_train_archs=2000, random_state=0).fit(archs)
->>> X = enc.transform(archs)                       # (len(archs), 16) float32
->>> enc.save("arch2vec-nb201"); Arch2VecEncoder.load("arch2vec-nb201")
+>>> import pathlib, tempfile
+>>> import numpy as np
+>>> import nasperf
+>>> from nasperf.encodings.arch2vec import Arch2VecEncoder
+>>> archs = nasperf.get_space("nb201").sample(50, seed=0)
+>>> # small for the example: arch2vec pre-trains on thousands of cells, more epochs
+>>> enc = Arch2VecEncoder(space="nb201", epochs=2, n_train_archs=200, random_state=0)
+>>> X = enc.fit(archs).transform(archs)
+>>> X.shape, X.dtype                               # latent_dim 16, one cell
+((50, 16), dtype('float32'))
+>>> folder = enc.save(pathlib.Path(tempfile.mkdtemp()) / "arch2vec-nb201")
+>>> same = Arch2VecEncoder.load(folder)
+>>> np.array_equal(same.transform(archs), X)
+True
 
 References
 ----------

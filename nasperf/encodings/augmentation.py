@@ -7,9 +7,18 @@ predictor the invariance and enlarges small training sets for free. The relabell
 from the space (:meth:`~nasperf.spaces.SearchSpace.isomorphic_variants`); a space that
 cannot list them (the default) gets no extra rows.
 
+>>> import numpy as np
+>>> import nasperf
+>>> from nasperf.encodings import GraphIsomorphismAugmenter
+>>> archs = nasperf.get_space("nb101").sample(20, seed=0)
+>>> y = np.linspace(0.90, 0.95, 20)                         # your labels
 >>> aug = GraphIsomorphismAugmenter(space="nb101", max_variants=10, random_state=0)
 >>> archs_aug, y_aug, origin = aug.augment(archs, y)
->>> predictor.fit(archs_aug, y_aug)
+>>> len(archs_aug), bool((y_aug == y[origin]).all())        # the 20, then their variants
+(124, True)
+>>> predictor = nasperf.predictors.get("xgb", n_estimators=20, random_state=0)
+>>> predictor.fit(archs_aug, y_aug).predict(archs).shape
+(20,)
 
 References
 ----------

@@ -5,8 +5,14 @@ architectures only through the space's generic views (:meth:`SearchSpace.graph_b
 :meth:`SearchSpace.cells`, ``node_labels``, ``operations``), never a space's name, so a
 user-defined space encodes with every encoder.
 
+>>> import nasperf
+>>> archs = nasperf.get_space("nb201").sample(10, seed=0)
 >>> enc = nasperf.encodings.get("path", space="nb201").fit(archs)
 >>> X = enc.transform(archs)                  # (n_archs, n_features) float32
+>>> X.shape, X.dtype
+((10, 156), dtype('float32'))
+>>> enc.get_feature_names_out()[:2]
+array(['cell0_input_(direct)', 'cell0_input_none'], dtype=object)
 
 Subclasses implement ``_fit(batch)`` (learn what the encoding needs from the fitting
 architectures; most encodings need nothing) and ``_transform(batch) -> ndarray``, and

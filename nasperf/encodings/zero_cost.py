@@ -73,8 +73,22 @@ def allow_target_like_columns(*names: str) -> Iterator[None]:
     training (e.g. a proxy someone named ``acc_at_init``). Scoped and explicit on purpose:
     nothing in a study config or a saved file can switch the checks off.
 
+    >>> import nasperf
+    >>> bench = nasperf.load_benchmark("nb201", dataset="cifar10").sample(50, random_state=0)
+    >>> archs, y = list(bench.index), bench["val_acc_200ep"].to_numpy()
+    >>> zc = nasperf.datasets.load_zero_cost("nb201", "cifar10")
+    >>> table = zc[["synflow", "nwot"]].rename(columns={"nwot": "acc_at_init"})
+    >>> pred = nasperf.predictors.get(
+    ...     "xgb", space="nb201", n_estimators=20, zero_cost_columns=["synflow", "acc_at_init"]
+    ... )
+    >>> pred.fit(archs, y, zero_cost=table)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nasperf.errors.LabelLeakError: column(s) 'acc_at_init' (its name contains 'acc') look ...
     >>> with nasperf.predictors.allow_target_like_columns("acc_at_init"):
-    ...     pred.fit(archs, y, zero_cost=table)
+    ...     pred = pred.fit(archs, y, zero_cost=table)
+    >>> pred.uses_zero_cost_
+    ['synflow', 'acc_at_init']
     """
     token = _EXEMPT.set(_EXEMPT.get() | frozenset(str(n) for n in names))
     try:

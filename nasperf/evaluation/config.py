@@ -754,12 +754,19 @@ def _check_expanded_size(raw: Any, path: Path, what: str = "a study config") -> 
 
 @functools.cache
 def unique_key_loader() -> type:
-    """``yaml.SafeLoader`` that refuses a mapping key given twice (plain ``safe_load`` keeps
+    r"""``yaml.SafeLoader`` that refuses a mapping key given twice (plain ``safe_load`` keeps
     the last one silently), raising :class:`DuplicateKeyError` naming the key and lines, and
     nesting deeper than :data:`MAX_YAML_DEPTH` (a ``yaml.YAMLError`` with its line), in time
     linear in the text.
 
-    >>> yaml.load(text, Loader=unique_key_loader())
+    >>> import yaml
+    >>> from nasperf.evaluation.config import unique_key_loader
+    >>> yaml.load("seeds: 3\nbudget: 100\n", Loader=unique_key_loader())
+    {'seeds': 3, 'budget': 100}
+    >>> yaml.load("seeds: 3\nseeds: 5\n", Loader=unique_key_loader())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nasperf.evaluation.config.DuplicateKeyError: line 2: key 'seeds' appears twice (first ...
     """
     import yaml
     from yaml.scanner import ScannerError

@@ -621,6 +621,16 @@ def run_trials(
         with ``workers`` CPUs).
     workers : int
         Processes for the local engines (ignored when connecting to a cluster).
+    scheduler : str, optional
+        ``engine="dask"`` only: the address of a running Dask scheduler to connect to
+        (e.g. ``"tcp://10.0.0.5:8786"``; 30 s to connect). None (default): a LocalCluster
+        of ``workers`` processes is started and closed when the trials are done.
+    address : str, optional
+        ``engine="ray"`` only: the address of a running Ray cluster, passed to
+        ``ray.init(address=...)`` (e.g. ``"auto"`` or ``"ray://head:10001"``). None
+        (default): a local Ray with ``workers`` CPUs is started and shut down when the
+        trials are done. Ignored when Ray is already initialised in this process (that
+        session is used and left running).
     fn : callable, optional
         The trial function, a module-level function ``trial -> row`` (default
         :func:`run_trial`; the search studies pass
@@ -629,7 +639,8 @@ def run_trials(
     Raises
     ------
     EngineUnavailableError
-        Dask / Ray are not installed (``pip install 'nasperf[distributed]'``).
+        Dask / Ray are not installed (``pip install 'nasperf[distributed]'``), or the
+        scheduler / cluster cannot be reached or started.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")

@@ -166,10 +166,21 @@ class ResultsStore:
 
     Examples
     --------
-    >>> store = ResultsStore("studies/mine")
-    >>> done = store.finished()            # hashes of finished trials
-    >>> store.add(trial, row)              # one committed transaction
-    >>> df = store.table()                 # one row per finished trial
+    >>> import tempfile
+    >>> from nasperf.evaluation import ResultsStore
+    >>> store = ResultsStore(tempfile.mkdtemp())   # e.g. "studies/mine"
+    >>> store.finished()                           # hashes of finished trials
+    set()
+    >>> trial = {"hash": "3f2a", "space": "nb201", "predictor": "xgb", "n_train": 100, "seed": 0}
+    >>> row = {**trial, "label": "xgb", "kendall_tau": 0.71}
+    >>> store.add(trial, row), store.add(trial, row)   # one committed transaction each
+    (True, False)
+    >>> store.finished(), len(store)
+    ({'3f2a'}, 1)
+    >>> store.table()[["hash", "label", "n_train", "kendall_tau"]]   # one row per trial
+       hash label  n_train  kendall_tau
+    0  3f2a   xgb      100         0.71
+    >>> store.close()
     """
 
     def __init__(self, folder: str | Path) -> None:
@@ -315,6 +326,9 @@ class ResultsStore:
         return meta
 
     def close(self) -> None:
+        """Close the database connection (what is stored stays: every write was committed);
+        the store cannot be used afterwards. ``with ResultsStore(folder) as store:`` closes
+        it on leaving the block."""
         self._conn.close()
 
     def __enter__(self) -> ResultsStore:

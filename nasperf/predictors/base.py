@@ -2,10 +2,23 @@
 
 A predictor is a scikit-learn regressor over *architectures*:
 
->>> pred = nasperf.predictors.get("xgb", space="nb201", encoding="adjacency_onehot")
->>> pred.fit(train_archs, y_train)              # returns the predictor
+>>> import pathlib, tempfile
+>>> import nasperf
+>>> table = nasperf.load_benchmark("nb201", dataset="cifar10").sample(100, random_state=0)
+>>> train_archs, test_archs = list(table.index[:80]), list(table.index[80:])
+>>> y_train = table["val_acc_200ep"].to_numpy()[:80]
+>>> pred = nasperf.predictors.get(
+...     "xgb", space="nb201", encoding="adjacency_onehot", n_estimators=50, random_state=0
+... )
+>>> pred.fit(train_archs, y_train) is pred       # returns the predictor
+True
 >>> scores = pred.predict(test_archs)            # float64 (n,), higher = better
->>> pred.save("xgb.nasperf"); same = nasperf.predictors.load("xgb.nasperf")
+>>> scores.shape, scores.dtype
+((20,), dtype('float64'))
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "xgb.nasperf"
+>>> pred.save(path); same = nasperf.predictors.load(path)
+>>> bool((same.predict(test_archs) == scores).all())
+True
 
 Inputs
 ------

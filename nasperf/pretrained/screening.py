@@ -1,8 +1,20 @@
-"""Screening: rank many architectures from a file with a pre-trained checkpoint, streamed.
+r"""Screening: rank many architectures from a file with a pre-trained checkpoint, streamed.
 
+>>> import pathlib, tempfile
+>>> import pandas as pd
+>>> import nasperf
+>>> from nasperf.pretrained import screen
+>>> space = nasperf.get_space("nb201")
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> lines = ["# my candidates", *(space.to_string(a) for a in space.sample(50, seed=0)), "oops"]
+>>> _ = (folder / "candidates.txt").write_text("\n".join(lines) + "\n")
 >>> ckpt = nasperf.pretrained.load("nb201-cifar10-tree")
->>> result = screen(ckpt, "candidates.txt", top=100, out="ranked.csv")
->>> result.n_screened, [(b.where, b.error) for b in result.bad]
+>>> result = screen(ckpt, folder / "candidates.txt", top=10, out=folder / "ranked.csv")
+>>> result.n_screened, [(b.where, b.error) for b in result.bad]  # doctest: +ELLIPSIS
+(50, [('line 52', "nb201: invalid text = 'oops': must start and end with '|' ...")])
+>>> ranked = pd.read_csv(folder / "ranked.csv")
+>>> len(ranked), list(ranked.columns)
+(10, ['rank', 'line', 'arch', 'prediction'])
 
 Input formats (``format="auto"`` picks by the file name; ``.gz`` files are read compressed):
 
@@ -48,7 +60,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
@@ -58,6 +70,8 @@ from .checkpoint import Checkpoint
 
 if TYPE_CHECKING:  # pandas loads on first use: `nasperf screen --list` stays light
     import pandas as pd
+
+    from nasperf.predictors import Predictor
 
 __all__ = ["BadEntry", "ScreenResult", "WrongSpaceError", "read_architectures", "screen"]
 
@@ -453,11 +467,11 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list]:
 
 
 def screen(
-    checkpoint: Checkpoint | str,
+    checkpoint: Checkpoint | str | Predictor,
     archs: str | Path | Iterable[Any],
     *,
     top: int | None = None,
-    out: str | Path | None = None,
+    out: str | Path | TextIO | None = None,
     format: str = "auto",
     column: str | None = None,
     batch_size: int = 8192,

@@ -1,6 +1,11 @@
 """Predictor-guided neural architecture search, simulated on benchmarks.
 
->>> history = nasperf.search.run("regularized_evolution", benchmark="nb201", budget=100, seed=0)
+>>> import nasperf
+>>> history = nasperf.search.run("regularized_evolution", benchmark="nb201", budget=30, seed=0)
+>>> len(history), history.attrs["cost_unit"]        # one row per query; time in seconds
+(30, 's')
+>>> print(*history.columns)
+query arch fidelity value repeat train_cost_s overhead_s sim_time_s wall_time_s best_value regret
 
 Optimizers are registered by name (``available()``, ``get(name, **params)``); each is one
 module of this package. :func:`run` simulates a search (queries charged the benchmark's

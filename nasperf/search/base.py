@@ -185,6 +185,8 @@ class Optimizer:
 
     # ------------------------------------------------------------------ helpers
     def key(self, arch: Any) -> str:
+        """The architecture's canonical text (``space.to_string``): how tables, zero-cost
+        scores and the history name it."""
         return self.space_.to_string(arch)
 
     def network_key(self, arch: Any) -> str:
@@ -220,6 +222,8 @@ class Optimizer:
         return self.random_new()
 
     def mark(self, archs: list) -> None:
+        """Record ``archs`` as queried (by :meth:`network_key`), so that :meth:`is_seen`,
+        :meth:`random_new` and :meth:`mutate_new` avoid them from now on."""
         self.seen_.update(self.network_key(a) for a in archs)
 
     def propose(self, archs: list) -> list[Query]:
@@ -296,6 +300,8 @@ class Optimizer:
         ]
 
     def get_params(self) -> dict[str, Any]:
+        """The constructor parameters and their current values, by name (scikit-learn's
+        convention; what ``repr`` shows and the parameter validation checks)."""
         return {n: getattr(self, n) for n in self._get_param_names()}
 
     def __repr__(self) -> str:

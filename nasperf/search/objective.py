@@ -379,9 +379,21 @@ class TableObjective(Objective):
 
     Examples
     --------
-    >>> obj = TableObjective(table, "my_space", "val_acc")                  # no cost column
-    >>> obj = TableObjective(table, space, {"full": "acc"}, cost_column="train_s")
-    >>> obj = TableObjective(table, space, "val_loss", maximize=False)      # values: -loss
+    >>> import nasperf
+    >>> from nasperf.search import TableObjective
+    >>> table = nasperf.load_benchmark("nb201", dataset="cifar10").sample(200, random_state=0)
+    >>> obj = TableObjective(table, "nb201", "val_acc_200ep")      # no cost column
+    >>> obj.fidelities, obj.cost_unit
+    (('val_acc_200ep',), 'query')
+    >>> fidelities = {"short": "val_acc_12ep", "full": "val_acc_200ep"}   # cheapest first
+    >>> obj = TableObjective(table, "nb201", fidelities, cost_column="train_time_s")
+    >>> obj.fidelities, obj.cost_unit
+    (('short', 'full'), 's')
+    >>> table["val_err"] = 100 - table["val_acc_200ep"]
+    >>> obj = TableObjective(table, "nb201", "val_err", maximize=False)   # values: -val_err
+    >>> values, seconds = obj.evaluate(list(table.index[:3]))
+    >>> obj.value_name, bool((values == -table["val_err"].to_numpy()[:3]).all())
+    ('-val_err', True)
     """
 
     def __init__(

@@ -254,6 +254,8 @@ class NB101Space(SearchSpace[NB101Arch]):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: NB101Arch) -> str:
+        """The compact JSON text ``{"matrix":[[...],...],"ops":[...]}`` of ``arch``, not
+        validated (:meth:`to_string` validates first, then formats)."""
         return json.dumps(
             {"matrix": [list(row) for row in arch.matrix], "ops": list(arch.ops)},
             separators=(",", ":"),

@@ -107,6 +107,8 @@ class NB201Space(SearchSpace[NB201Arch]):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: NB201Arch) -> str:
+        """The cell text ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` of ``arch``, not validated
+        (:meth:`to_string` validates first, then formats)."""
         return format_cell(arch.ops)
 
     def to_string(self, arch: NB201Arch) -> str:

@@ -204,6 +204,10 @@ class NB301Space(SearchSpace[NB301Arch]):
     # ------------------------------------------------------------ genotype text
     @staticmethod
     def format(arch: NB301Arch) -> str:
+        """The DARTS genotype text ``Genotype(normal=[(op, input), ...], normal_concat=[2, 3,
+        4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])`` of ``arch``, not validated
+        (:meth:`to_string` validates first, then formats)."""
+
         def cell(c: Cell) -> str:
             return "[" + ", ".join(f"({op!r}, {i})" for op, i in c) + "]"
 

@@ -4,10 +4,28 @@ A :class:`Supernet` holds, on every edge of its cells, one module per candidate 
 (built with the same op implementations as the space's network builder), so that any
 architecture of the space runs with *inherited* weights:
 
+>>> import torch
+>>> import nasperf
+>>> space = nasperf.get_space("nb201")
+>>> arch = space.parse(
+...     "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
+...     "+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|"
+... )
+>>> gen = torch.Generator().manual_seed(0)
+>>> images = torch.randn(4, 3, 32, 32, generator=gen)
 >>> net = space.build_supernet("cifar10", channels=8, cells_per_stage=1)
->>> logits = net(images, arch)                         # single path (RS-WS, few-shot)
->>> logits = net(images, alphas=net.init_alphas(gen))  # continuous relaxation (DARTS)
+>>> net(images, arch).shape                             # single path (RS-WS, few-shot)
+torch.Size([4, 10])
+>>> alphas = net.init_alphas(gen)
+>>> {name: tuple(a.shape) for name, a in alphas.items()}
+{'cell': (6, 5)}
+>>> net(images, alphas=alphas).shape                   # continuous relaxation (DARTS)
+torch.Size([4, 10])
 >>> standalone = net.extract(arch)                     # space.build_network + weights
+>>> torch.allclose(standalone(images), net(images, arch), atol=1e-6)
+True
+>>> net.decisions, net.encode(arch)                    # NB201: one operation per edge
+((5, 5, 5, 5, 5, 5), (3, 3, 4, 1, 2, 1))
 
 An architecture is also a tuple of categorical *decisions* (:attr:`Supernet.decisions`
 holds their cardinalities, :meth:`encode` / :meth:`decode` convert), a bijection with the

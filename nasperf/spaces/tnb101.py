@@ -348,6 +348,9 @@ class TNB101MicroSpace(_TNB101Space):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: TNB101MicroArch) -> str:
+        """The code ``64-41414-a_bc_def`` of ``arch`` (the index in :data:`MICRO_OPS` of
+        each edge's operation, grouped by the node the edge enters), not validated
+        (:meth:`to_string` validates first, then formats)."""
         d = "".join(str(MICRO_OPS.index(op)) for op in arch.ops)
         return f"{BASE_CHANNELS}-41414-{d[0]}_{d[1:3]}_{d[3:]}"
 
@@ -534,6 +537,9 @@ class TNB101MacroSpace(_TNB101Space):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: TNB101MacroArch) -> str:
+        """The code ``64-<module codes>-basic`` of ``arch`` (e.g. ``64-41414-basic``: base
+        width 64, one digit per module, basic blocks), not validated (:meth:`to_string`
+        validates first, then formats)."""
         return f"{BASE_CHANNELS}-{''.join(map(str, arch.modules))}-basic"
 
     def to_string(self, arch: TNB101MacroArch) -> str:

@@ -134,6 +134,9 @@ class Proxy:
     population: ClassVar[bool] = False
 
     def compute(self, ctx: Context) -> float:  # pragma: no cover - abstract
+        """The proxy's score of the network in ``ctx`` (its shared passes, inputs and
+        targets), higher is better; raises :class:`UndefinedProxyError` with the reason
+        where the proxy is undefined for this network."""
         raise NotImplementedError
 
 

@@ -52,6 +52,8 @@ class EarlyStopLoss(CurvePredictor):
     ----------
     metric : str
         A loss metric of the curves (default ``val_loss``).
+    final_epoch, random_state
+        Unused (no extrapolation, no randomness); accepted for a uniform interface.
 
     References
     ----------

@@ -51,7 +51,12 @@ class LcSVRPredictor(CurvePredictor):
         Append the architecture's encoding to the curve features.
     n_iter, cv : int
         Randomised search size and folds.
+    final_epoch : int, optional
+        Unused: the model predicts the target it was fitted on (the ``y`` of the training
+        architectures, whatever epoch that is), not a value extrapolated to an epoch;
+        accepted for a uniform interface.
     random_state : int, Generator or None
+        Seeds the hyper-parameter search (its draws and its cross-validation folds).
 
     References
     ----------

@@ -335,6 +335,8 @@ class NBGraphSpace(SearchSpace[NBGraphArch]):
     # ------------------------------------------------------------ formats
     @staticmethod
     def format(arch: NBGraphArch) -> str:
+        """The text ``"links|ops"`` of ``arch`` (space-separated), not validated
+        (:meth:`to_string` validates first, then formats)."""
         return " ".join(map(str, arch.link)) + "|" + " ".join(arch.ops)
 
     def to_string(self, arch: NBGraphArch) -> str:

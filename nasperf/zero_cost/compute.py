@@ -222,6 +222,25 @@ def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> Architecture
 _WORKER_JOB: _Job | None = None
 
 
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Score with one torch intra-op thread, as every worker process does, whatever the
+    caller's setting: float reductions split over threads round differently (plain and
+    grasp moved by up to 2 % between one and two threads), and the cache keeps one value
+    per architecture and settings, so the value must not depend on who computed it."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _init_worker(job: _Job, imports: Sequence[str], parent: int | None = None) -> None:
     import torch
 
@@ -570,7 +589,8 @@ class Computation:
     def _results(self, pending: Iterable, workers: int, imports: Sequence[str]):
         if workers == 1:
             for key, arch, missing in pending:
-                scores, seconds = _evaluate(self.job, arch, missing)
+                with _one_torch_thread():
+                    scores, seconds = _evaluate(self.job, arch, missing)
                 yield key, scores, seconds
             return
         import multiprocessing
@@ -677,11 +697,11 @@ def compute(
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
         ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
     workers : int
-        ``1``: compute in this process (with its torch thread setting); ``N > 1``: in ``N``
-        processes with one torch thread each. Values agree across worker counts up to the
-        last bits that torch's intra-op thread count can change in float reductions; they
-        are bitwise equal when this process also runs ``torch.set_num_threads(1)`` (as
-        ``nasperf proxies`` does).
+        ``1``: compute in this process; ``N > 1``: in ``N`` processes. Either way each
+        network is scored on one torch intra-op thread (this process's own setting is
+        restored after each architecture), so the values are bitwise the same for any
+        worker count and any caller's thread setting on one machine (and equal to what
+        the cache holds); parallelism comes from ``workers``.
     progress : bool
         Show a progress bar (tqdm, on stderr).
 

@@ -240,3 +240,34 @@ def test_rank_vote_over_the_computed_population(archs):
     # the best-voted architecture is at least as good as the median on every member
     best = both["vote"].idxmax()
     assert (members.loc[best] >= members.median()).all()
+
+
+class _Threads(Proxy):
+    """Test proxy: the torch intra-op thread count it is scored under."""
+
+    name = "test_threads"
+    data = "none"
+
+    def compute(self, ctx) -> float:
+        return float(torch.get_num_threads())
+
+
+def test_scores_do_not_depend_on_the_callers_thread_count(archs, monkeypatch):
+    # Every network is scored on one torch thread, as the workers and `nasperf proxies`
+    # score it, whatever the caller set: float reductions split over threads round
+    # differently (plain and grasp moved by up to 2 % between one and two threads on full
+    # NB201 networks), and the cache keeps one value per architecture and settings.
+    PROXIES.names()
+    monkeypatch.setattr(PROXIES, "_items", dict(PROXIES._items))
+    monkeypatch.setattr(PROXIES, "_primary", dict(PROXIES._primary))
+    PROXIES.add("test_threads", _Threads)
+    proxies = ["plain", "grasp", "snip", "test_threads"]
+    one = _compute("nb201", archs[:3], proxies)
+    torch.set_num_threads(2)
+    try:
+        two = _compute("nb201", archs[:3], proxies)
+        assert torch.get_num_threads() == 2  # the caller's setting is restored
+    finally:
+        torch.set_num_threads(1)  # this module's setting (one_thread)
+    assert (two["test_threads"] == 1.0).all()
+    pd.testing.assert_frame_equal(one, two, check_exact=True)

@@ -114,10 +114,14 @@ class ZeroCostPredictor(Predictor):
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> ZeroCostPredictor:
         """Resolve the space and the proxy (bad names fail here); nothing is learnt.
         ``archs`` and ``y`` are accepted and ignored. Returns ``self``."""
+        from nasperf._device import resolve_device
         from nasperf.zero_cost.compute import resolve_proxies
 
         start = time.perf_counter()
         self._check_side(side)
+        # an unavailable device fails here, as every other predictor's does, and not only
+        # once a cell outside the packaged table needs its network scored
+        resolve_device(self.device)
         self.proxy_ = resolve_proxies([self.proxy])[0]
         self.space_ = self._fit_space(archs)
         self.encoder_ = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.stats import kendalltau
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -71,3 +72,11 @@ def test_params_ranks_like_space_params(tmp_path, monkeypatch):
     assert tau_pred == pytest.approx(kendalltau(direct, y).statistic, abs=1e-12)
     assert 0.4 < tau_pred < 0.8
     assert (tmp_path / "zero_cost.sqlite").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unavailable_device_fails_at_fit():
+    # every cell is in the packaged table, so predict would never have built a network
+    est = ZeroCostPredictor(space="nb201", proxy="params", device="cuda")
+    with pytest.raises(ValueError, match=r"^device 'cuda' was asked for but CUDA is not"):
+        est.fit()

@@ -662,8 +662,9 @@ def run_trials(
 
 def check_engine(engine: str, *, scheduler: str | None = None, address: str | None = None) -> None:
     """Check, before a study writes anything, that ``engine`` can run: its package is
-    installed and a given Dask ``scheduler`` is an address that accepts connections (a
-    socket is opened and closed, 10 s at most).
+    installed, a given Dask ``scheduler`` answers as a Dask scheduler (handshake and
+    identity, :data:`DASK_ANSWER_S` seconds at most) and a given Ray ``address`` accepts
+    connections (a socket opened and closed, 10 s at most; ``"auto"`` is left to Ray).
 
     Raises
     ------
@@ -700,6 +701,7 @@ def check_engine(engine: str, *, scheduler: str | None = None, address: str | No
                 raise EngineUnavailableError(
                     f"cannot reach the Dask scheduler {scheduler[:200]}: {err}"
                 ) from None
+            _check_dask_scheduler(scheduler)
     elif engine == "ray":
         try:
             import ray  # noqa: F401
@@ -707,6 +709,83 @@ def check_engine(engine: str, *, scheduler: str | None = None, address: str | No
             raise EngineUnavailableError(
                 f"the ray engine needs ray ({err}); pip install 'nasperf[distributed]'"
             ) from None
+        if address and address != "auto":
+            _check_ray_address(address)
+
+
+#: seconds a Dask scheduler has to answer its handshake and an identity request
+DASK_ANSWER_S = 15.0
+
+
+def _check_dask_scheduler(scheduler: str, timeout: float = DASK_ANSWER_S) -> None:
+    """Exchange Dask's handshake with ``scheduler`` and ask who it is, within ``timeout``
+    seconds: a port that accepts connections but is not a Dask scheduler (a web server, a
+    Dask worker, a silent service) is named here, not by a traceback from deep in the
+    client's protocol (an HTTP reply had been read as a 3 EiB frame) or an endless wait
+    (distributed's connect timeout does not cover the handshake)."""
+    import asyncio
+    import threading
+
+    async def identity() -> Any:
+        from distributed.comm import connect
+
+        comm = await connect(scheduler, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    box: dict[str, Any] = {}
+
+    def ask() -> None:  # its own event loop: the caller may be running one (Jupyter)
+        try:
+            box["info"] = asyncio.run(asyncio.wait_for(identity(), timeout))
+        except Exception as err:  # whatever the other end made the protocol raise
+            box["error"] = err
+
+    thread = threading.Thread(target=ask, name="nasperf-dask-check", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    where = f"--scheduler {scheduler[:200]}"
+    if thread.is_alive() or isinstance(box.get("error"), TimeoutError):
+        raise EngineUnavailableError(
+            f"{where} accepted a connection but did not answer as a Dask scheduler within "
+            f"{timeout:.0f} s; is it the scheduler's address (default port 8786)?"
+        )
+    if "error" in box:
+        err = box["error"]
+        raise EngineUnavailableError(
+            f"{where} did not answer as a Dask scheduler ({type(err).__name__}: "
+            f"{str(err)[:300]}); is it the scheduler's address (default port 8786)?"
+        )
+    info = box.get("info")
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind != "Scheduler":
+        raise EngineUnavailableError(
+            f"{where} answered as {kind or 'something else'}, not a Dask scheduler; give the "
+            "scheduler's address (default port 8786)"
+        )
+
+
+def _check_ray_address(address: str) -> None:
+    """A socket opened to a given Ray ``address`` (``host:port`` or ``ray://host:port``,
+    10 s at most): ``ray.init`` waits for an unreachable cluster for minutes, in native
+    code that Ctrl-C does not stop."""
+    where = f"--address {address[:200]!r}"
+    location = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = location.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise EngineUnavailableError(
+            f"{where} is not a Ray cluster address; give host:port (e.g. 10.0.0.1:6379), "
+            "ray://host:10001 or auto"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except (OSError, ValueError, OverflowError) as err:
+        raise EngineUnavailableError(
+            f"cannot reach the Ray cluster {address[:200]}: {err}"
+        ) from None
 
 
 def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
@@ -732,9 +811,10 @@ def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Ite
         ) from None
     cluster = None
     if scheduler:
+        _check_dask_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="30s")
-        except OSError as err:
+        except Exception as err:  # the check passed, so a scheduler that went away
             raise EngineUnavailableError(
                 f"cannot reach the Dask scheduler {scheduler}: {err}"
             ) from None
@@ -771,15 +851,25 @@ def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterat
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
         if address:
+            if address != "auto":
+                _check_ray_address(address)
             kwargs["address"] = address
         else:
-            kwargs["num_cpus"] = workers
+            # "local": a Ray of our own, even where a cluster runs on this machine (Ray
+            # would otherwise join it and refuse num_cpus)
+            kwargs.update(address="local", num_cpus=workers)
+        # ray.init installs a SIGTERM handler that exits at once (its children abort with
+        # a native stack dump): keep the caller's, so SIGTERM stops the trials as Ctrl-C
+        # does (nasperf's commands drop their claims and exit 143)
+        sigterm = _sigterm_handler()
         try:
             ray.init(**kwargs)
-        except (ConnectionError, RuntimeError) as err:
+        except (ConnectionError, RuntimeError, ValueError) as err:
             raise EngineUnavailableError(
                 f"cannot start or reach Ray ({address or 'local'}): {err}"
             ) from None
+        finally:
+            _restore_sigterm(sigterm)
         started = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_safe_run)
@@ -790,6 +880,23 @@ def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterat
     finally:
         if started:
             ray.shutdown()
+
+
+def _sigterm_handler() -> Any:
+    """This process's SIGTERM handler, where one can be restored (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGTERM)
+
+
+def _restore_sigterm(handler: Any) -> None:
+    import signal
+
+    if handler is not None:
+        signal.signal(signal.SIGTERM, handler)
 
 
 def run_claimed(

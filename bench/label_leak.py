@@ -44,7 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one size, two seeds")
     args = parser.parse_args()
-    table = nasperf.read_naslib_zc(REF, dataset="cifar10")
+    # NASLib's failure value (-1e8: jacov and epe_nas failed on 7 cells) is read as NaN, as
+    # the study engine reads the file; XGBoost takes NaN as missing.
+    table = nasperf.read_naslib_zc(REF, dataset="cifar10", nan="keep")
     table["val_accs"] = table["val_accuracy"]
     archs = np.array(table.index)
     y = table["val_accuracy"].to_numpy()
@@ -65,7 +67,7 @@ def main() -> None:
                 "before": ({"zero_cost_columns": [*proxies, "val_accs"]}, table),
             }
             for key, (params, zc) in settings.items():
-                pred = get("xgb", random_state=seed, **params)
+                pred = get("xgb", space="nb201", random_state=seed, **params)
                 side = {} if zc is None else {"zero_cost": zc}
                 with allow_target_like_columns("val_accs"):
                     pred.fit(list(archs[tr]), y[tr], **side)
@@ -82,15 +84,28 @@ def main() -> None:
         hits = 0
         for _ in range(draws // 10_000):  # chunks bound the memory
             idx = np.argsort(rng.random((10_000, len(y))), axis=1)[:, :n]
-            rz, ry = rankdata(Z[idx], axis=1), rankdata(y[idx], axis=1)
-            rz -= rz.mean(axis=1, keepdims=True)
-            ry -= ry.mean(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore"):  # constant columns: no correlation
-                rho = (rz * ry[:, :, None]).sum(1) / np.sqrt(
-                    (rz**2).sum(1) * (ry**2).sum(1)[:, None]
-                )
-            hits += int((np.nanmax(np.abs(rho), axis=1) > 0.99).sum())
+            hits += int((_max_abs_spearman(Z[idx], y[idx]) > 0.99).sum())
         print(f"| {n} | {draws} | {100 * hits / draws:.4f} % |")
+
+
+def _max_abs_spearman(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(sets,)``: the largest ``|Spearman rho|`` between a proxy of ``z`` (``(sets, n,
+    proxies)``) and ``y`` (``(sets, n)``) in each set, each proxy on its finite rows only (as
+    ``refuse_label_copies`` compares them); NaN where no proxy has two distinct values."""
+    best = np.full(len(y), np.nan)
+    for j in range(z.shape[2]):
+        x = z[:, :, j]
+        yj = np.where(np.isnan(x), np.nan, y)  # y ranked on the rows where the proxy is known
+        rx = rankdata(x, axis=1, nan_policy="omit")
+        ry = rankdata(yj, axis=1, nan_policy="omit")
+        with np.errstate(invalid="ignore", divide="ignore"):  # constant columns: no rho
+            rx -= np.nanmean(rx, axis=1, keepdims=True)
+            ry -= np.nanmean(ry, axis=1, keepdims=True)
+            rho = np.nansum(rx * ry, axis=1) / np.sqrt(
+                np.nansum(rx**2, axis=1) * np.nansum(ry**2, axis=1)
+            )
+        best = np.fmax(best, np.abs(rho))
+    return best
 
 
 if __name__ == "__main__":

@@ -114,6 +114,16 @@ def side_for(pred, side: dict, archs: list, use_zc: bool, fit: bool, curves: boo
     return out
 
 
+def feature_runs(name: str, side: dict, variants: list[bool]) -> list[bool]:
+    """The ``use_zc`` values predictor ``name`` runs with: ``[]`` where it needs a zero-cost
+    table and there is none; a predictor that needs the table runs once (its plain row
+    holds it); ``+zc`` only for predictors that take the table as features."""
+    cls = PREDICTORS.get(name)
+    if cls.requirements.zero_cost:
+        return [False] if "zero_cost" in side and False in variants else []
+    return [v for v in variants if not v or cls.numeric or name == "ensemble"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -173,7 +183,10 @@ def main(argv=None) -> int:
     params = json.loads(args.params)
     variants = {"plain": [False], "zc": [True], "both": [False, True]}[args.features]
     rows = []
-    total = len(names) * len(sizes) * args.seeds
+    # fits to run: per predictor its feature variants (plain, +zc) x the sizes that leave
+    # a test set x seeds
+    runnable = [n for n in sizes if n + test_size <= len(y)]
+    total = args.seeds * len(runnable) * sum(len(feature_runs(p, side, variants)) for p in names)
     done = 0
     start = time.perf_counter()
     for name in names:
@@ -183,13 +196,7 @@ def main(argv=None) -> int:
                 f"  skipping {name}: it needs zero-cost scores (--zero-cost FILE)", file=sys.stderr
             )
             continue
-        for use_zc in variants:
-            if use_zc and not (cls.numeric or name == "ensemble"):
-                continue
-            if not use_zc and cls.requirements.zero_cost:
-                pass  # needs the table whatever the variant; run once
-            if use_zc and cls.requirements.zero_cost:
-                continue
+        for use_zc in feature_runs(name, side, variants):
             for n in sizes:
                 for seed in range(args.seeds):
                     if n + test_size > len(y):

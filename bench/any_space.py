@@ -584,6 +584,11 @@ TABLE_BENCHMARKS: dict[str, SearchCase] = {
 #: pool of 1,000 would spend ~22 min per dataset before the first search), so the warm start
 #: of the predictor-guided methods scores a pool of 30 (cached after the first search; at
 #: ~5-20 s per network on the loaded 2-core bench machine, 100 took too long there).
+#: The methods whose zero-cost warm start scores a pool of architectures (where the run has
+#: no table of proxies): each limit on that pool must name every one of them.
+_WARM_STARTED = ("bananas", "npenas", "predictor_local_search")
+#: npenas keeps the space's own pool (NBGraphSpace.proxy_pool_size, 100), with which the
+#: README's npenas row was measured.
 _NBGRAPH_POOL = {m: {"proxy_pool": 30} for m in ("bananas", "predictor_local_search")}
 for _ds in ("cora", "citeseer"):
     TABLE_BENCHMARKS[f"nbgraph_{_ds}"] = SearchCase(
@@ -895,7 +900,7 @@ def _search_trials(
         params = {**case.params.get(name, {}), **(extra or {}).get(name, {})}
         if quick:
             budget = max(10, budget // 5)
-            if case.table is not None and name in ("bananas", "predictor_local_search"):
+            if case.table is not None and name in _WARM_STARTED:
                 # a smoke run: the warm start scores 500 architectures, not the whole table
                 params["proxy_pool"] = 500
         spec: str | dict = {"optimizer": name, "params": params, "label": name} if params else name

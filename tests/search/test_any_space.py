@@ -782,3 +782,25 @@ def test_search_command_takes_a_user_tables_fidelity_columns(tmp_path, capsys):
         ["sh"], space="user_chain8", data=path, target="val_acc", cost="train_s", seeds=1
     )
     assert "fidelity_columns" not in plain
+
+
+def test_bench_any_space_quick_limits_every_warm_start_pool(tmp_path, monkeypatch):
+    """``bench/any_space.py --quick`` on a user table scores a pool of 500 for the warm start
+    of every method that has one (npenas too), not the table's 6,561 networks; on
+    NAS-Bench-Graph npenas keeps the space's pool of 100 (its README row's setting)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "any_space.py"
+    spec = importlib.util.spec_from_file_location("bench_any_space_pool", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # its dataclasses look it up
+    spec.loader.exec_module(module)
+    warm = ["bananas", "npenas", "predictor_local_search"]
+    trials = module._search_trials(
+        module.SEARCH_CASES["chain8"], tmp_path, 1, True, [*warm, "random_search"]
+    )
+    pools = {t["optimizer"]: (t.get("params") or {}).get("proxy_pool") for t in trials}
+    assert pools == {**dict.fromkeys(warm, 500), "random_search": None}
+    assert module._NBGRAPH_POOL == {m: {"proxy_pool": 30} for m in warm if m != "npenas"}

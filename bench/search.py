@@ -98,6 +98,9 @@ def main(argv=None) -> int:
         )
         print(f"\n### {bench} {dataset} ({args.seeds} seeds)\n")
         print(format_summary(summary))
+        notes = summary.attrs.get("notes", [])  # which search each speedup is against
+        if notes:
+            print("\n" + "\n".join(f"note: {note}" for note in notes))
         print(f"\n(plot: {png.relative_to(REPO) if png.is_relative_to(REPO) else png})")
     return 0
 

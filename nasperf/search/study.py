@@ -872,7 +872,11 @@ def summarize_search(
         Methods to compute the speedup against (``speedup vs X`` = X's median cost to the
         target / the method's; ``random_search`` uses the analytic row when the table is
         given). A median that was not reached within the budget is reported as inf (and a
-        speedup against it as a lower bound, ">" its budget / the method's median).
+        speedup against it as a lower bound, ">" its budget / the method's median). Where
+        no method is labelled ``X`` but searches of ``X`` are labelled with the settings
+        that set them apart (``X [budget=300]``: a baseline given a larger budget than the
+        other methods), the one with the most queries is the baseline; ``attrs["notes"]``
+        names it, and says where a baseline has no search at all (no column then).
     mean_cost_s : float, optional
         Mean full-training cost of the table's architectures: the analytic random-search
         row's time is its median queries times this.
@@ -891,7 +895,7 @@ def summarize_search(
         apart by these seeds), ``T: queries q25``, ``T: queries q75``, ``T: queries max``,
         ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
         ``best@N`` (median best value after N distinct paid queries: repeats, free, do not
-        count).
+        count). ``attrs["notes"]``: lines for the report on the baselines (above).
 
     Raises
     ------
@@ -963,16 +967,55 @@ def summarize_search(
     for col in ("seeds", "distinct searches", "queries"):
         if col in out.columns:
             out[col] = out[col].astype("Int64")
-    for name in thresholds:
-        col = f"{name}: queries median"
+    notes: list[str] = []
+    if thresholds:
         for base in baselines:
-            ref = out.loc[out["method"].isin([base, f"{base} (analytic)"]), col]
-            if ref.empty:
+            at, note = _baseline_row(out, base)
+            if note:
+                notes.append(note)
+            if at is None:
                 continue
-            b = float(ref.iloc[-1])
-            budget = float(out.loc[ref.index[-1], "queries"])
-            out[f"{name}: speedup vs {base}"] = [_speedup(b, m, budget) for m in out[col]]
+            budget = float(out.loc[at, "queries"])
+            for name in thresholds:
+                col = f"{name}: queries median"
+                b = float(out.loc[at, col])
+                out[f"{name}: speedup vs {base}"] = [_speedup(b, m, budget) for m in out[col]]
+    out.attrs["notes"] = notes
     return out
+
+
+def _baseline_row(summary: pd.DataFrame, base: str) -> tuple[Any, str | None]:
+    """The index of ``summary``'s row that the speedups against baseline ``base`` divide by,
+    and a note for the report (None where there is nothing to say).
+
+    The analytic random-search row comes first, then the row labelled ``base``; else the
+    rows of ``base`` whose label only adds the settings that differ between searches
+    (``regularized_evolution [budget=300]``, :func:`_labels_apart`): of several, the one
+    with the most queries (a baseline's median is least censored by its budget; ties: the
+    first label in sorted order), named in the note with the others. None, and a note
+    saying so, where no row is ``base``'s: a baseline asked for is never dropped unsaid."""
+    methods = summary["method"].astype(str)
+    for exact in (f"{base} (analytic)", base):
+        hit = summary.index[methods == exact]
+        if len(hit):
+            return hit[-1], None
+    configs = summary[methods.str.startswith(f"{base} [") & methods.str.endswith("]")]
+    if configs.empty:
+        return None, (
+            f"no speedup vs {base}: no search of it among these histories (add it to the "
+            "methods to compare against it)"
+        )
+    order = configs.assign(_q=configs["queries"].astype("float64"))
+    order = order.sort_values(["_q", "method"], ascending=[False, True], kind="stable")
+    at = order.index[0]
+    chosen = str(summary.loc[at, "method"])
+    others = [str(m) for m in order["method"].iloc[1:]]
+    also = (
+        f" (the one with the most queries; not {', '.join(repr(m) for m in others)})"
+        if others
+        else ""
+    )
+    return at, f"speedup vs {base}: against {chosen!r}{also}"
 
 
 def _ratio(x: float) -> str:
@@ -1563,7 +1606,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         objective=objective,
     )
     print(format_summary(summary, cost_unit=objective.cost_unit))
-    notes = hist.attrs.get("notes", [])
+    notes = [*summary.attrs.get("notes", []), *hist.attrs.get("notes", [])]
     for note in notes[:10]:
         print(f"note: {note}")
     if len(notes) > 10:

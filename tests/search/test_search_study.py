@@ -189,6 +189,77 @@ def test_summary_counts_queries_to_targets_and_speedups():
     assert s50.loc["regularized_evolution", "optimum: found ci high"] < hi  # 50 %: narrower
 
 
+def test_speedup_vs_a_baseline_labelled_with_its_own_budget():
+    """bench/search.py gives the baselines a larger budget than the guided methods, so their
+    labels name it (``regularized_evolution [budget=6]``): the speedup is still against
+    them, the search with the most queries where the baseline ran with several budgets, and
+    the notes say which; a baseline with no search at all is said, not dropped."""
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+    small, large = "regularized_evolution [budget=4]", "regularized_evolution [budget=6]"
+    hist = pd.concat(
+        [
+            _history("fast [budget=3]", 0, [1, 9, 2]),  # optimum at query 2
+            _history("fast [budget=3]", 1, [9, 1, 2]),  # 1
+            _history("fast [budget=3]", 2, [1, 2, 9]),  # 3
+            _history(small, 0, [1, 2, 9, 3]),  # 3
+            _history(small, 1, [1, 2, 3, 4]),  # never
+            _history(small, 2, [9, 2, 3, 4]),  # 1
+            _history(large, 0, [1, 2, 3, 4, 5, 9]),  # 6
+            _history(large, 1, [1, 2, 3, 9, 5, 6]),  # 4
+            _history(large, 2, [1, 2, 3, 4, 9, 6]),  # 5
+        ]
+    )
+    s = summarize_search(hist, table_values=table, targets={"optimum": None}, checkpoints=())
+    by = s.set_index("method")
+    assert by.loc[large, "optimum: queries median"] == 5
+    assert by.loc["fast [budget=3]", "optimum: speedup vs regularized_evolution"] == "2.5"
+    assert by.loc[large, "optimum: speedup vs regularized_evolution"] == "1.0"
+    assert "optimum: speedup vs random_search" in s.columns
+    assert s.attrs["notes"] == [
+        f"speedup vs regularized_evolution: against {large!r} (the one with the most "
+        f"queries; not {small!r})"
+    ]
+    from nasperf.search.study import format_summary
+
+    assert "optimum: speedup vs regularized_evolution" in format_summary(s).splitlines()[0]
+    # the exact label is the baseline whatever the budgets of labelled ones
+    exact = hist.replace({"label": {small: "regularized_evolution"}})
+    s = summarize_search(exact, table_values=table, targets={"optimum": None}, checkpoints=())
+    assert s.set_index("method").loc[large, "optimum: speedup vs regularized_evolution"] == "0.6"
+    assert s.attrs["notes"] == []
+    # a label that only begins like the baseline's is not the baseline
+    others = hist[hist["label"] == "fast [budget=3]"]
+    renamed = hist.replace({"label": {large: "regularized_evolution_v2 [budget=6]"}})
+    for h in (others, renamed[renamed["label"] != small]):
+        s = summarize_search(h, table_values=table, targets={"optimum": None}, checkpoints=())
+        assert not any("vs regularized_evolution" in c for c in s.columns)
+        assert s.attrs["notes"] == [
+            "no speedup vs regularized_evolution: no search of it among these histories (add "
+            "it to the methods to compare against it)"
+        ]
+
+
+def test_bench_search_budgets_keep_the_speedup_vs_regularized_evolution(tmp_path):
+    """The settings of bench/search.py --quick in small: baselines with a larger budget."""
+    trials = search_trials(["rs", "re"], seeds=[0, 1], budget=8)
+    trials += search_trials(["ls"], seeds=[0, 1], budget=5)
+    hist = run_search_study(trials, tmp_path / "s")
+    assert sorted(hist["label"].unique()) == [
+        "local_search [budget=5]",
+        "random_search [budget=8]",
+        "regularized_evolution [budget=8]",
+    ]
+    from nasperf.search.study import _trial_objective
+
+    table = _trial_objective(trials[0]).table_values()
+    s = summarize_search(hist, table_values=table, checkpoints=())
+    for target in ("optimum", "top 0.1%"):
+        assert f"{target}: speedup vs regularized_evolution" in s.columns
+    assert s.attrs["notes"] == [
+        "speedup vs regularized_evolution: against 'regularized_evolution [budget=8]'"
+    ]
+
+
 def test_cli_runs_resumes_and_reports(tmp_path, capsys):
     out = tmp_path / "s"
     args = ["search", "--methods", "rs,pls", "--seeds", "2", "--budget", "6", "--out", str(out)]

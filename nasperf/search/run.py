@@ -67,7 +67,7 @@ def run(
     space: Any = None,
     objective: str | Objective | None = None,
     benchmark: str | Objective | None = None,
-    dataset: str = "cifar10",
+    dataset: Any = None,
     budget: int = 100,
     time_budget: float | None = None,
     seed: int = 0,
@@ -95,9 +95,12 @@ def run(
     benchmark : str or Objective, optional
         The same as ``objective`` (the older name): ``"nb201"`` (table), ``"nb301"``
         (surrogate curves) or an :class:`Objective`; give one of the two.
-    dataset : str
-        Benchmark dataset (NB201: cifar10, cifar100, ImageNet16-120); for a user table the
-        images zero-cost proxies are computed on (a name in ``nasperf.spaces.TASKS``).
+    dataset : str or task, optional
+        Benchmark dataset (NB201: cifar10, cifar100, ImageNet16-120; default cifar10); for a
+        user table the task the warm start's zero-cost proxies build networks for (a name in
+        ``nasperf.spaces.TASKS`` / ``GRAPH_TASKS``, or a task object). Default: the space's
+        ``default_dataset`` (cifar10 unless the space declares its own, as
+        ``zero_cost.compute`` and ``space.params`` read it).
     budget : int
         Distinct paid queries (simulated training runs of an architecture at a fidelity).
         A query the search has already paid for (same architecture and fidelity) is not
@@ -162,7 +165,9 @@ def run(
         optimizer = get_optimizer(optimizer, **params)
     elif params:
         raise ValueError("params are for a named optimizer; set them on the instance instead")
-    objective = _resolve_objective(space, objective, benchmark, dataset)
+    bench_dataset = "cifar10" if dataset is None else dataset
+    objective = _resolve_objective(space, objective, benchmark, bench_dataset)
+    dataset = _proxy_dataset(objective.space, dataset)
     _check_image_task(dataset)
     check_budgets(budget, time_budget)
     check_zero_cost(zero_cost, objective)
@@ -181,7 +186,7 @@ def run(
         candidates=objective.candidates(),
         predictor=predictor,
         dataset=dataset,
-        side=_side_information(objective, dataset, zero_cost),
+        side=_side_information(objective, bench_dataset, zero_cost),
         one_result_per_network=bool(objective.one_result_per_network),
         progress=bool(progress),
     )
@@ -330,6 +335,22 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
             f"{space_obj.name} --data FILE --target COLUMN",
         )
     return obj
+
+
+def _proxy_dataset(space: Any, dataset: Any) -> Any:
+    """The task the warm start's proxies build networks for: ``dataset`` where given (the
+    space's own task object where it names that task), else the space's
+    ``default_dataset``."""
+    own = getattr(space, "default_dataset", "cifar10")
+    if dataset is None:
+        return own
+    if (
+        isinstance(dataset, str)
+        and not isinstance(own, str)
+        and str(getattr(own, "name", "")).lower() == dataset.lower()
+    ):
+        return own
+    return dataset
 
 
 def _check_image_task(dataset: Any) -> None:

@@ -98,7 +98,7 @@ def search_trials(
     methods: Sequence[Any],
     *,
     benchmark: str = "nb201",
-    dataset: str = "cifar10",
+    dataset: str | None = None,
     seeds: int | Sequence[int] = 25,
     budget: int = 100,
     time_budget: float | None = None,
@@ -121,8 +121,9 @@ def search_trials(
     methods : sequence of str or dict
         Optimizer names, or ``{"optimizer": name, "params": {...}, "label": "..."}``.
     benchmark, dataset : str
-        A registered benchmark and its dataset (ignored for the objective when ``data`` is
-        given; ``dataset`` then names the images zero-cost proxies are computed on).
+        A registered benchmark and its dataset (default cifar10; ignored for the objective
+        when ``data`` is given: ``dataset`` then names the task zero-cost proxies build
+        networks for, by default the space's ``default_dataset``).
     seeds : int or sequence of int
         A count (seeds ``0 .. n-1``) or the seeds themselves.
     space : str, optional
@@ -170,7 +171,7 @@ def search_trials(
         raise ValueError(
             f"seeds: {len(seeds):,d} seeds; a search study takes at most {MAX_SEEDS:,d}"
         )
-    source: dict[str, Any] = {"benchmark": benchmark, "dataset": dataset}
+    source: dict[str, Any] = {"benchmark": benchmark, "dataset": dataset or "cifar10"}
     from nasperf._imports import import_user_module, is_module_path
 
     imported = []
@@ -189,9 +190,16 @@ def search_trials(
                 f"{type(space).__name__}; register the space (nasperf.spaces.SPACES.register) "
                 "and give its name (search.run takes an instance)"
             )
-        from .run import _check_image_task
+        from nasperf.encodings import resolve_space
 
-        _check_image_task(dataset)
+        from .run import _check_image_task, _proxy_dataset
+
+        # the space's own task where none is named: stored by name (a trial is JSON; a
+        # task object of the space's is None, read back from the space by run())
+        own = getattr(resolve_space(space), "default_dataset", "cifar10")
+        if dataset is None:
+            dataset = own if isinstance(own, str) else None
+        _check_image_task(_proxy_dataset(resolve_space(space), dataset))
         from nasperf.datasets.direction import target_sign
 
         # the command line passes its flags as the spelling: the error then names --target
@@ -1449,8 +1457,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     p.add_argument("--benchmark", help="nb201 (default) or nb301; not with --data")
     p.add_argument(
         "--dataset",
-        default="cifar10",
-        help="NB201 dataset (default cifar10); with --data: the images proxies are computed on",
+        help="NB201 dataset (default cifar10); with --data: the task the proxies build networks "
+        "for (default: the space's default_dataset)",
     )
     p.add_argument("--space", help="registered search space (required with --data)")
     p.add_argument("--data", metavar="FILE", help="your table (.csv, .csv.gz, .parquet)")
@@ -1557,7 +1565,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
 
         digest = hashlib.sha256("".join(sorted(t["hash"] for t in trials)).encode())
         args.out = str(
-            Path("searches") / f"{args.space or benchmark}-{args.dataset}-{digest.hexdigest()[:10]}"
+            Path("searches")
+            / f"{args.space or benchmark}-{trials[0]['dataset']}-{digest.hexdigest()[:10]}"
         )
     try:  # a missing package, an unreachable scheduler: said before --out is made
         check_engine(args.engine, scheduler=args.scheduler, address=args.address)
@@ -1601,7 +1610,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         hist,
         out,
         benchmark=benchmark,
-        dataset=args.dataset,
+        dataset=str(trials[0]["dataset"]),
         checkpoints=sorted({min(100, args.budget), args.budget}),
         objective=objective,
     )

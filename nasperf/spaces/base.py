@@ -699,6 +699,12 @@ class SearchSpace(ABC, Generic[A]):
     #: What the space's networks take: ``"image"`` batches (the default) or ``"graph"``
     #: node features and edges (:class:`GraphTask`); see :func:`resolve_task`.
     task_kind: ClassVar[str] = "image"
+    #: The task the space's networks are built for where none is named: by
+    #: :meth:`complexity` (``params``, ``flops``), :func:`nasperf.zero_cost.compute`, the
+    #: on-demand proxies of hybrids and the zero-cost warm start of searches on a table. A
+    #: name in :data:`TASKS` / :data:`GRAPH_TASKS` or a task object of your own (e.g.
+    #: ``ImageTask("mydata", 1, 28, 10)``).
+    default_dataset: ClassVar[Any] = "cifar10"
     #: Revision of what nasperf's own :meth:`build_network` builds, raised when a change
     #: alters a network's weights or outputs at the same seed. Where it is not 0 it keys
     #: the zero-cost cache and a ``nasperf proxies`` output, so scores of the networks built
@@ -1102,19 +1108,21 @@ class SearchSpace(ABC, Generic[A]):
     def complexity(
         self,
         arch: A,
-        dataset: str | ImageTask = "cifar10",
+        dataset: str | ImageTask | None = None,
         *,
         convention: str = "naslib",
         **kwargs: Any,
     ) -> Complexity:
-        """FLOPs and parameters of the network on one image.
+        """FLOPs and parameters of the network on one input of ``dataset`` (default: the
+        space's :attr:`default_dataset`, the task ``zero_cost.compute`` builds for, so the
+        ``params`` proxy and this agree).
 
         ``convention``: ``"naslib"`` (NASLib's FLOPs: BN, ReLU and pooling included) or
         ``"macs"`` (multiply-accumulates of convolutions and linear layers only, as macro
         benchmarks report them); see :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
         :meth:`build_network`.
         """
-        task = resolve_task(dataset)
+        task = resolve_task(self.default_dataset if dataset is None else dataset)
         arch = self.coerce(arch)
         return count_complexity(
             lambda: self.build_network(arch, task, **kwargs),
@@ -1126,18 +1134,20 @@ class SearchSpace(ABC, Generic[A]):
     def flops(
         self,
         arch: A,
-        dataset: str | ImageTask = "cifar10",
+        dataset: str | ImageTask | None = None,
         *,
         convention: str = "naslib",
         **kwargs: Any,
     ) -> float:
         """MFLOPs of one forward pass on one image: NASLib's count (``convention="naslib"``,
         default) or MACs of convolutions and linear layers (``convention="macs"``)."""
-        return self.complexity(arch, dataset, convention=convention, **kwargs).mflops
+        task = self.default_dataset if dataset is None else dataset
+        return self.complexity(arch, task, convention=convention, **kwargs).mflops
 
-    def params(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any) -> float:
-        """Parameters of the network, in millions."""
-        return self.complexity(arch, dataset, **kwargs).mparams
+    def params(self, arch: A, dataset: str | ImageTask | None = None, **kwargs: Any) -> float:
+        """Parameters of the network, in millions (``dataset``: as :meth:`complexity`)."""
+        task = self.default_dataset if dataset is None else dataset
+        return self.complexity(arch, task, **kwargs).mparams
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

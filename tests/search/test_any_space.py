@@ -804,3 +804,57 @@ def test_bench_any_space_quick_limits_every_warm_start_pool(tmp_path, monkeypatc
     pools = {t["optimizer"]: (t.get("params") or {}).get("proxy_pool") for t in trials}
     assert pools == {**dict.fromkeys(warm, 500), "random_search": None}
     assert module._NBGRAPH_POOL == {m: {"proxy_pool": 30} for m in warm if m != "npenas"}
+
+
+def test_a_space_s_own_task_is_what_its_networks_are_measured_and_warm_started_on(
+    cache, monkeypatch, tmp_path
+):
+    # A space whose networks take one-channel 16 x 16 inputs declares its task once
+    # (default_dataset): params / flops, compute() and the searches' warm start all build
+    # for it. The warm start had built every network for CIFAR-10 (3 x 32 x 32) instead,
+    # silently, and nasperf search refused the task's name for --dataset.
+    import nasperf.zero_cost as zc
+    from nasperf.search.study import search_trials
+    from nasperf.spaces import ImageTask
+
+    gray = ImageTask("gray16", 1, 16, 10)
+
+    class GrayChain8(Chain8Space):
+        name = "user_gray_chain8"
+        default_dataset = gray
+
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+    SPACES.register("user_gray_chain8")(GrayChain8)
+    space = GrayChain8()
+    arch = space.sample(1, seed=0)[0]
+    assert space.params(arch) == space.params(arch, gray) != space.params(arch, "cifar10")
+    assert space.flops(arch) == space.flops(arch, gray)
+    assert zc.compute(space, [arch], ["params"], cache=None).iloc[0, 0] == pytest.approx(
+        space.params(arch), rel=1e-6
+    )
+
+    seen = []
+    real = zc.compute
+
+    def recording(space_, archs, proxies, dataset=None, **kw):
+        seen.append(dataset)
+        return real(space_, archs, proxies, dataset, **kw)
+
+    monkeypatch.setattr(zc, "compute", recording)
+    table = chain8_table().iloc[:300]
+    obj = TableObjective(table, "user_gray_chain8", "val_acc", cost_column=None)
+    hist = run("predictor_local_search", objective=obj, budget=8, params={"proxy_pool": 20})
+    assert seen and all(d is gray for d in seen), seen
+    assert any("zero-cost warm start" in n for n in hist.attrs["notes"])
+
+    path = tmp_path / "t.csv"
+    table.rename_axis("arch").to_csv(path)
+    common = {"space": "user_gray_chain8", "data": path, "target": "val_acc", "seeds": 1}
+    (trial,) = search_trials(["random_search"], **common)
+    assert trial["dataset"] is None  # the space's task object, read back from the space
+    (named,) = search_trials(["random_search"], dataset="gray16", **common)
+    assert named["dataset"] == "gray16"
+    with pytest.raises(ValueError, match=r"unknown dataset 'gray61'"):
+        search_trials(["random_search"], dataset="gray61", **common)

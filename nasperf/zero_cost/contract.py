@@ -9,7 +9,11 @@ expected and what was got:
 * ``inputs`` (as :func:`~nasperf.zero_cost.engine.as_proxy_inputs` reads them) start with a
   floating tensor ``(N, ...)`` of finite values, at least 2 scored samples when a proxy
   reads the data (per-sample statistics need two samples);
-* ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)``;
+* ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)`` for the default
+  cross-entropy, or anything ``(N, ...)`` a given ``loss_fn`` reads (float targets of a
+  regression network);
+* a network of one output is not scored by loss-reading proxies under the default
+  cross-entropy (over one class it is 0 for every input: every such score would be 0);
 * one forward of ``network`` on the first two inputs (the whole input for coupled samples
   such as graph nodes; no gradients, private copies of the buffers, so nothing changes;
   train mode when a proxy reads the data, as the shared pass runs) returns one floating
@@ -97,11 +101,15 @@ def check_call(
             raise TypeError(
                 f"targets must be a torch.Tensor of class labels (N,), got {type(targets).__name__}"
             )
-        if targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool:
+        # with a loss_fn of the user's (e.g. mean squared error) targets are what it reads:
+        # any dtype; the default cross-entropy needs class labels
+        if loss_fn is None and (
+            targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool
+        ):
             raise TypeError(
                 f"targets must be integer class labels (torch.int64), got {_shape(targets)}"
             )
-        if tuple(targets.shape) != (rows,):
+        if tuple(targets.shape) != (rows,) if loss_fn is None else targets.shape[:1] != (rows,):
             count = targets.shape[0] if targets.dim() else 0
             raise ValueError(
                 f"{count} targets for {rows} {what}: targets must have shape ({rows},), got "
@@ -139,7 +147,15 @@ def check_call(
             f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
         )
     num_classes = logits.shape[1]
-    if targets is not None and rows:
+    loss_readers = sorted(k for k, p in proxies.items() if p.data == "targets")
+    if loss_fn is None and num_classes == 1 and loss_readers:
+        raise ValueError(
+            f"network(inputs) returns one output per {what[:-1]}: the default loss, "
+            f"cross-entropy over one class, is 0 for every input, so {', '.join(loss_readers)} "
+            "would score 0 for every network; pass loss_fn= (e.g. torch.nn.functional.mse_loss for a "
+            "regression network, with float targets) or use proxies that read no loss"
+        )
+    if targets is not None and rows and loss_fn is None:
         lo, hi = int(targets.min()), int(targets.max())
         if lo < 0 or hi >= num_classes:
             raise ValueError(

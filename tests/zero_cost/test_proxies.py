@@ -387,3 +387,31 @@ def test_nwot_counts_every_relu_module_also_those_sharing_an_input(batch):
     # swap: distinct on/off patterns over the units of all ReLU modules together
     patterns = {tuple(row.tolist()) for inp in inputs for row in (inp > 0).T}
     assert ours["swap"] == len(patterns)
+
+
+def test_a_regression_network_is_scored_with_its_own_loss_and_refused_under_cross_entropy():
+    # One output per input: cross-entropy over one class is 0 for every input, so every
+    # loss-reading proxy had scored exactly 0 (no reason given); with the user's loss the
+    # targets are what it reads (float), where they had been refused as non-class labels.
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 1))
+    x = torch.randn(16, 20, generator=torch.Generator().manual_seed(1))
+    y = torch.randn(16, generator=torch.Generator().manual_seed(2))
+
+    def mse(z, t):
+        return nn.functional.mse_loss(z.squeeze(1), t)
+
+    loss_based = ["snip", "grad_norm", "fisher", "plain"]
+    got = score(net, x, y, [*loss_based, "nwot"], loss_fn=mse)
+    assert all(np.isfinite(got[p]) and got[p] != 0.0 for p in loss_based), got
+    # the scores read the given loss: sum |w * dL/dw| and ||dL/dw|| are linear in it
+    doubled = score(net, x, y, ["snip", "grad_norm"], loss_fn=lambda z, t: 2 * mse(z, t))
+    assert doubled["snip"] == pytest.approx(2 * got["snip"], rel=1e-5)
+    assert doubled["grad_norm"] == pytest.approx(2 * got["grad_norm"], rel=1e-5)
+    with pytest.raises(ValueError, match=r"^network\(inputs\) returns one output per input: "):
+        score(net, x, torch.zeros(16, dtype=torch.int64), ["snip", "nwot"])
+    # proxies that read no loss still score it under the default loss
+    assert np.isfinite(score(net, x, torch.zeros(16, dtype=torch.int64), ["nwot"])["nwot"])

@@ -235,9 +235,9 @@ class ImageDataset(_Constraint):
         return [*TASKS, *(GRAPH_TASKS if self.graph_ok else ())]
 
     def is_satisfied_by(self, val: Any) -> bool:
-        from nasperf.spaces.base import GraphTask, ImageTask
+        from nasperf.spaces.base import GraphTask, ImageTask, TensorTask
 
-        if isinstance(val, ImageTask):
+        if isinstance(val, ImageTask | TensorTask):
             return self.task_ok
         if isinstance(val, GraphTask):
             return self.task_ok and self.graph_ok
@@ -247,7 +247,7 @@ class ImageDataset(_Constraint):
         out = f"a dataset name ({', '.join(self._names())})"
         if not self.task_ok:
             return out
-        kinds = "ImageTask or GraphTask" if self.graph_ok else "ImageTask"
+        kinds = "ImageTask, TensorTask or GraphTask" if self.graph_ok else "ImageTask or TensorTask"
         return out + f" or a nasperf.spaces.{kinds}"
 
 

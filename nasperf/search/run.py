@@ -344,12 +344,11 @@ def _proxy_dataset(space: Any, dataset: Any) -> Any:
     own = getattr(space, "default_dataset", "cifar10")
     if dataset is None:
         return own
-    if (
-        isinstance(dataset, str)
-        and not isinstance(own, str)
-        and str(getattr(own, "name", "")).lower() == dataset.lower()
-    ):
-        return own
+    if isinstance(dataset, str) and not isinstance(own, str):
+        try:
+            return space.task(dataset)  # the name of the space's own task: that task
+        except ValueError:
+            return dataset  # _check_image_task names it
     return dataset
 
 

@@ -168,6 +168,52 @@ class ImageTask:
         return (batch, self.channels, self.resolution, self.resolution)
 
 
+@dataclass(frozen=True, slots=True)
+class TensorTask:
+    """Input and output sizes of a task whose networks take one dense tensor per sample that
+    is not an image: tabular features ``shape=(20,)``, sequences ``(channels, length)``, ...
+
+    A space whose networks take such inputs declares it as its ``default_dataset``; its
+    networks are then built for it, and counted (``params``, ``flops``) and scored by
+    data-free zero-cost proxies on inputs of this shape. nasperf packages no data for a
+    task of yours: data-dependent proxies take ``inputs=(x, y)`` (``x`` float ``(N,
+    *shape)``, ``y`` class labels ``(N,)`` in ``[0, num_classes)``).
+
+    Attributes
+    ----------
+    name : str
+    shape : tuple of int
+        One sample's shape (without the batch dimension).
+    num_classes : int
+        Output width (classes; 1 for a regression network, which the loss-reading proxies
+        score only with a ``loss_fn`` of yours, :func:`nasperf.zero_cost.score`).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    num_classes: int
+
+    def __post_init__(self) -> None:
+        shape = self.shape
+        if (
+            not isinstance(shape, tuple)
+            or not shape
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+        ):
+            raise ValueError(
+                f"TensorTask.shape must be a non-empty tuple of positive ints (one sample's "
+                f"shape), got {shape!r}"
+            )
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int):
+            raise ValueError(f"TensorTask.num_classes must be an int, got {self.num_classes!r}")
+        if self.num_classes < 1:
+            raise ValueError(f"TensorTask.num_classes must be at least 1, got {self.num_classes}")
+
+    def input_shape(self, batch: int = 1) -> tuple[int, ...]:
+        """``(batch, *shape)``."""
+        return (batch, *self.shape)
+
+
 TASKS: dict[str, ImageTask] = {
     t.name: t
     for t in (
@@ -226,10 +272,11 @@ GRAPH_TASKS: dict[str, GraphTask] = {
 
 
 def resolve_task(
-    dataset: str | ImageTask | GraphTask, kind: str = "image"
-) -> ImageTask | GraphTask:
+    dataset: str | ImageTask | TensorTask | GraphTask, kind: str = "image"
+) -> ImageTask | TensorTask | GraphTask:
     """Look up a dataset's :class:`ImageTask` (``kind="image"``, the default) or
-    :class:`GraphTask` (``kind="graph"``); pass a task object for your own data.
+    :class:`GraphTask` (``kind="graph"``); pass a task object for your own data (a
+    :class:`TensorTask` where ``kind="image"``: networks of dense, non-image inputs).
 
     Raises ``ValueError`` for an unknown name or a task of the other kind (an image network
     cannot be built for a graph dataset), naming the datasets of the requested kind.
@@ -238,7 +285,7 @@ def resolve_task(
         raise ValueError(f"kind must be 'image' or 'graph', got {kind!r}")
     tasks: dict[str, ImageTask | GraphTask] = dict(TASKS if kind == "image" else GRAPH_TASKS)
     wanted = ImageTask if kind == "image" else GraphTask
-    if isinstance(dataset, wanted):
+    if isinstance(dataset, wanted) or (kind == "image" and isinstance(dataset, TensorTask)):
         return dataset
     if isinstance(dataset, str):
         for name, task in tasks.items():
@@ -255,7 +302,8 @@ def resolve_task(
             f"dataset ({kind} datasets: {', '.join(tasks)})"
         )
     make = (
-        "nasperf.spaces.ImageTask(name, channels, resolution, num_classes)"
+        "nasperf.spaces.ImageTask(name, channels, resolution, num_classes), or "
+        "TensorTask(name, shape, num_classes) for inputs that are not images"
         if kind == "image"
         else "nasperf.spaces.GraphTask(name, num_features, num_classes)"
     )
@@ -1105,6 +1153,21 @@ class SearchSpace(ABC, Generic[A]):
             f"search space {self.name!r} has no weight-sharing supernet (build_supernet)"
         )
 
+    def task(self, dataset: Any = None) -> ImageTask | TensorTask | GraphTask:
+        """The task object of ``dataset`` for this space's networks: ``None`` or the name
+        of the space's own task object (:attr:`default_dataset`) give that task; any other
+        name or task goes through :func:`resolve_task` (of this space's ``task_kind``)."""
+        own = self.default_dataset
+        if dataset is None:
+            dataset = own
+        elif (
+            isinstance(dataset, str)
+            and not isinstance(own, str)
+            and str(getattr(own, "name", "")).lower() == dataset.lower()
+        ):
+            dataset = own
+        return resolve_task(dataset, self.task_kind)
+
     def complexity(
         self,
         arch: A,
@@ -1122,7 +1185,7 @@ class SearchSpace(ABC, Generic[A]):
         benchmarks report them); see :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
         :meth:`build_network`.
         """
-        task = resolve_task(self.default_dataset if dataset is None else dataset)
+        task = self.task(dataset)
         arch = self.coerce(arch)
         return count_complexity(
             lambda: self.build_network(arch, task, **kwargs),
@@ -1141,13 +1204,11 @@ class SearchSpace(ABC, Generic[A]):
     ) -> float:
         """MFLOPs of one forward pass on one image: NASLib's count (``convention="naslib"``,
         default) or MACs of convolutions and linear layers (``convention="macs"``)."""
-        task = self.default_dataset if dataset is None else dataset
-        return self.complexity(arch, task, convention=convention, **kwargs).mflops
+        return self.complexity(arch, self.task(dataset), convention=convention, **kwargs).mflops
 
     def params(self, arch: A, dataset: str | ImageTask | None = None, **kwargs: Any) -> float:
         """Parameters of the network, in millions (``dataset``: as :meth:`complexity`)."""
-        task = self.default_dataset if dataset is None else dataset
-        return self.complexity(arch, task, **kwargs).mparams
+        return self.complexity(arch, self.task(dataset), **kwargs).mparams
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -318,7 +318,10 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
 
     from nasperf.datasets import load_image_batch
     from nasperf.datasets.images import has_packaged_images
+    from nasperf.spaces import TensorTask
 
+    if isinstance(task, TensorTask):
+        return _tensor_inputs(task, inputs, batch_size, data_free)
     if inputs is None and data_free and not has_packaged_images(task.name):
         x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
         return x, torch.zeros(batch_size, dtype=torch.int64)
@@ -368,6 +371,52 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     return x, y.to(torch.int64)
 
 
+def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool):
+    """The minibatch of a :class:`~nasperf.spaces.TensorTask`: ``inputs=(x, y)`` as given
+    (``x`` float ``(N, *task.shape)``, ``y`` class labels), or for data-free proxies alone a
+    placeholder of zeros (nothing is packaged for a task of yours)."""
+    import torch
+
+    if inputs is None:
+        if data_free:
+            x = torch.zeros(task.input_shape(batch_size))
+            return x, torch.zeros(batch_size, dtype=torch.int64)
+        raise ValueError(
+            f"no data is packaged for {task.name!r} (a TensorTask of yours): the "
+            "data-dependent proxies need inputs=(x, y), x float (N, "
+            f"{', '.join(map(str, task.shape))}) and y class labels (N,) in "
+            f"[0, {task.num_classes}); the data-free ones (synflow, params, flops, l2_norm, "
+            "zen) need none"
+        )
+    if not isinstance(inputs, tuple | list) or len(inputs) != 2:
+        raise ValueError(
+            f"inputs for {task.name!r} (a TensorTask) must be a pair (x, y) of tensors; got "
+            f"{type(inputs).__name__}"
+        )
+    try:
+        x, y = (torch.as_tensor(v) for v in inputs)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"inputs must be (x, y) tensors: {err}") from None
+    if not torch.is_floating_point(x) or tuple(x.shape[1:]) != tuple(task.shape):
+        want = ", ".join(["N", *map(str, task.shape)])
+        raise ValueError(
+            f"inputs: {task.name} networks take float x of shape ({want}), got {x.dtype} "
+            f"{tuple(x.shape)}"
+        )
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= task.num_classes):
+        raise ValueError(
+            f"inputs: labels must be classes 0..{task.num_classes - 1} of {task.name}, got "
+            f"values in [{int(y.min())}, {int(y.max())}]"
+        )
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("inputs: x holds NaN / inf values")
+    return x.float(), y.to(torch.int64)
+
+
 def builder_digest(space: Any) -> str | None:
     """What a user's space builds, as a sha256 that keys its cached scores: the source files
     of its class and of its base classes outside nasperf (the class's qualified name where
@@ -413,7 +462,7 @@ class Computation:
         import torch
 
         import nasperf
-        from nasperf.spaces import SearchSpace, get_space, resolve_task
+        from nasperf.spaces import SearchSpace, TensorTask, get_space
 
         self.space = get_space(space) if isinstance(space, str) else space
         if not isinstance(self.space, SearchSpace):
@@ -433,9 +482,8 @@ class Computation:
                     f"does both"
                 )
         graph = self.space.task_kind == "graph"
-        if dataset is None:  # the space's own: cifar10, or a graph space's default graph
-            dataset = getattr(self.space, "default_dataset", "cifar10")
-        self.task = resolve_task(dataset, self.space.task_kind)
+        # None: the space's own task (cifar10, a graph space's default graph, a user's)
+        self.task = self.space.task(dataset)
         if batch_size is None and not graph:
             raise ValueError("batch_size must be a positive int (None only for graph datasets)")
         if batch_size is not None and (
@@ -465,7 +513,11 @@ class Computation:
             data_free = all(getattr(zc.PROXIES.get(p), "data", "") == "none" for p in self.proxies)
             x, y = _load_inputs(t, inputs, int(batch_size), self.seed, data_free=data_free)
             self.batch_size = len(x)
-            described = [t.name, t.channels, t.resolution, t.num_classes]
+            described = (
+                [t.name, list(t.shape), t.num_classes, "tensor"]
+                if isinstance(t, TensorTask)
+                else [t.name, t.channels, t.resolution, t.num_classes]
+            )
             digest = _tensor_digest(x, y)
         self.cache: ProxyCache | None = resolve_cache(cache)
         self.settings = {

@@ -192,5 +192,7 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
             return state.call(tensors, (fast_layout(batch.x), *batch.args))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise ValueError(
-            f"network(inputs) failed on inputs {_shape(batch.x)}: {_first_line(err)}"
+            f"network(inputs) failed on inputs {_shape(batch.x)}: {_first_line(err)} (a "
+            "space whose networks take other inputs declares its task as default_dataset: "
+            "an ImageTask, or a TensorTask for inputs that are not images)"
         ) from err

@@ -1,0 +1,159 @@
+"""A space whose networks do not take images: an MLP over 20 tabular features, declared by
+its task (``default_dataset = TensorTask(...)``). Its networks are counted, scored by the
+proxies and warm-started on inputs of that shape, never on CIFAR-10's 3 x 32 x 32."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import nasperf.zero_cost as zc
+from nasperf.errors import InvalidArchitectureError
+from nasperf.spaces import SPACES, CellGraph, SearchSpace, TensorTask, check_text
+
+WIDTHS = ("w8", "w16", "w32")
+TAB = TensorTask("tab20", (20,), 3)
+
+
+@dataclass(frozen=True, slots=True)
+class MLPArch:
+    widths: tuple[str, str, str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.widths, tuple) or len(self.widths) != 3:
+            raise InvalidArchitectureError("widths", self.widths, "expected 3", space="tabular")
+        for k, w in enumerate(self.widths):
+            if w not in WIDTHS:
+                raise InvalidArchitectureError(
+                    f"widths[{k}]", w, f"not in {WIDTHS}", space="tabular"
+                )
+
+
+class TabularSpace(SearchSpace[MLPArch]):
+    """Three hidden layers of 8, 16 or 32 units over 20 features (27 networks)."""
+
+    name = "test_tabular"
+    ops = WIDTHS
+    arch_type = MLPArch
+    max_nodes = 5
+    default_dataset = TAB
+
+    def parse(self, text: str) -> MLPArch:
+        return MLPArch(tuple(check_text(text, "text", space=self.name).split("-")))
+
+    def to_string(self, arch: MLPArch) -> str:
+        return "-".join(arch.widths)
+
+    def cells(self, arch: MLPArch) -> tuple[CellGraph, ...]:
+        adj = tuple(tuple(int(j == i + 1) for j in range(5)) for i in range(5))
+        return (CellGraph(adjacency=adj, ops=("input", *arch.widths, "output")),)
+
+    def random_architecture(self, rng: np.random.Generator) -> MLPArch:
+        return MLPArch(tuple(WIDTHS[i] for i in rng.integers(3, size=3)))
+
+    def neighbors(self, arch: MLPArch) -> list[MLPArch]:
+        w = arch.widths
+        return [MLPArch(w[:k] + (o,) + w[k + 1 :]) for k in range(3) for o in WIDTHS if o != w[k]]
+
+    @property
+    def size(self) -> int:
+        return 27
+
+    def enumerate(self):
+        return (MLPArch(w) for w in itertools.product(WIDTHS, repeat=3))
+
+    def build_network(self, arch: MLPArch, dataset=None):
+        task = self.task(dataset)
+        sizes = [task.shape[0], *(int(w[1:]) for w in arch.widths)]
+        layers: list[nn.Module] = []
+        for a, b in itertools.pairwise(sizes):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        return nn.Sequential(*layers, nn.Linear(sizes[-1], task.num_classes))
+
+
+def _units(arch: MLPArch) -> list[int]:
+    return [20, *(int(w[1:]) for w in arch.widths), 3]
+
+
+@pytest.fixture
+def space(monkeypatch, tmp_path):
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+    SPACES.register("test_tabular")(TabularSpace)
+    return TabularSpace()
+
+
+def test_networks_are_counted_on_the_space_s_own_inputs(space):
+    for arch in space.enumerate():
+        units = _units(arch)
+        weights = sum(a * b for a, b in itertools.pairwise(units))
+        biases = sum(units[1:])
+        assert space.params(arch) == pytest.approx((weights + biases) / 1e6, abs=1e-12)
+        assert space.flops(arch, convention="macs") == pytest.approx(weights / 1e6, abs=1e-12)
+    with pytest.raises(ValueError, match=r"unknown dataset 'tab21'.*TensorTask\(name, shape"):
+        space.params(arch, "tab21")
+    assert space.task("TAB20") is TAB  # the space's own task, by its name
+
+
+def test_tensor_task_checks_its_fields():
+    with pytest.raises(ValueError, match=r"shape must be a non-empty tuple of positive ints"):
+        TensorTask("t", [20], 3)
+    with pytest.raises(ValueError, match=r"num_classes must be at least 1"):
+        TensorTask("t", (20,), 0)
+
+
+def test_proxies_run_on_the_task_s_inputs(space):
+    archs = list(space.enumerate())[:4]
+    free = zc.compute(space, archs, ["synflow", "params", "flops"], cache=None)
+    assert np.isfinite(free.to_numpy()).all()
+    assert free["params"].tolist() == pytest.approx([space.params(a) for a in archs])
+    assert zc.compute(space, archs, ["params"], "tab20", cache=None)["params"].equals(
+        free["params"]
+    )
+    with pytest.raises(ValueError, match=r"no data is packaged for 'tab20' \(a TensorTask"):
+        zc.compute(space, archs, ["nwot"], cache=None)
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(32, 20, generator=gen), torch.randint(0, 3, (32,), generator=gen)
+    scored = zc.compute(space, archs, ["nwot", "snip", "grad_norm"], inputs=(x, y), cache=None)
+    assert np.isfinite(scored.to_numpy()).all() and (scored["snip"] > 0).all()
+    with pytest.raises(
+        ValueError, match=r"take float x of shape \(N, 20\), got .* \(32, 3, 32, 32\)"
+    ):
+        zc.compute(space, archs, ["nwot"], inputs=(torch.zeros(32, 3, 32, 32), y), cache=None)
+
+
+def test_searches_and_hybrids_build_for_the_task(space, monkeypatch):
+    from nasperf import predictors
+    from nasperf.search import TableObjective, run
+
+    archs = list(space.enumerate())
+    rng = np.random.default_rng(0)
+    # a label that grows with width, plus noise
+    y = np.array([sum(_units(a)) for a in archs], dtype=float) + rng.normal(0, 2, len(archs))
+    table = pd.DataFrame(
+        {"acc": y}, index=pd.Index([space.to_string(a) for a in archs], name="arch")
+    )
+    seen = []
+    real = zc.compute
+
+    def recording(space_, archs_, proxies, dataset=None, **kw):
+        seen.append(space_.task(dataset))
+        return real(space_, archs_, proxies, dataset, **kw)
+
+    monkeypatch.setattr(zc, "compute", recording)
+    obj = TableObjective(table, "test_tabular", "acc", cost_column=None)
+    hist = run("predictor_local_search", objective=obj, budget=10)
+    assert seen and all(t is TAB for t in seen)
+    assert any("zero-cost warm start: synflow, params computed" in n for n in hist.attrs["notes"])
+    omni = predictors.get("omni", space="test_tabular", random_state=0).fit(archs[:20], y[:20])
+    assert omni.zero_cost_source_ == "computed"  # data-free proxies of the MLPs themselves
+    assert omni.uses_zero_cost_ == ["synflow", "params", "flops"]
+    assert omni.predict(archs[20:]).shape == (7,)

@@ -325,6 +325,14 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     if inputs is None and data_free and not has_packaged_images(task.name):
         x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
         return x, torch.zeros(batch_size, dtype=torch.int64)
+    if isinstance(inputs, str | os.PathLike) and task.name.strip().lower() not in _image_datasets():
+        raise ValueError(
+            f"inputs={str(inputs)[:200]!r}: an image file is read as images of a dataset nasperf "
+            "knows (cifar10, cifar100, ImageNet16-120), whose normalisation it holds; for "
+            f"{task.name!r}, a task of yours, pass inputs=(images, labels) tensors "
+            f"(float (N, {task.channels}, H, W), int labels (N,)), normalised as your "
+            "networks are trained"
+        )
     if inputs is None or isinstance(inputs, str | os.PathLike):
         try:
             return load_image_batch(
@@ -369,6 +377,14 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: images hold NaN / inf values")
     return x, y.to(torch.int64)
+
+
+def _image_datasets() -> frozenset[str]:
+    """The image datasets whose files ``load_image_batch`` reads (names and aliases, lower
+    case)."""
+    from nasperf.datasets.images import _ALIASES
+
+    return frozenset(_ALIASES)
 
 
 def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool):
@@ -744,8 +760,10 @@ def compute(
     inputs : None, path or (images, labels)
         ``None``: ``batch_size`` packaged test images drawn with ``seed``
         (:func:`nasperf.load_image_batch`); a path: the same draw from that image source
-        (``.npz`` / CIFAR format); or a pair of tensors ``(N, C, H, W)`` float and ``(N,)``
-        int, used as given. For graphs: ``None`` (the packaged graph,
+        (``.npz`` / CIFAR format; CIFAR-10, CIFAR-100 and ImageNet16-120, whose
+        normalisation nasperf holds: a task of yours takes tensors); or a pair of tensors
+        ``(N, C, H, W)`` float and ``(N,)`` int, used as given (a ``TensorTask``: ``(N,
+        *shape)``). For graphs: ``None`` (the packaged graph,
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
         ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
     workers : int

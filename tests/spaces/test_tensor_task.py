@@ -157,3 +157,19 @@ def test_searches_and_hybrids_build_for_the_task(space, monkeypatch):
     assert omni.zero_cost_source_ == "computed"  # data-free proxies of the MLPs themselves
     assert omni.uses_zero_cost_ == ["synflow", "params", "flops"]
     assert omni.predict(archs[20:]).shape == (7,)
+
+
+def test_an_image_file_for_a_task_of_yours_is_refused_with_what_to_pass(tmp_path):
+    from nasperf.spaces import ImageTask
+    from tests.spaces.custom_space_example import ChainSpace
+
+    path = tmp_path / "mine.npz"
+    np.savez(path, data=np.zeros((4, 3, 8, 8), np.uint8), labels=np.zeros(4, np.int64))
+    arch = ChainSpace().sample(1, seed=0)[0]
+    mine = ImageTask("myrgb", 3, 8, 10)
+    # it had failed as "unknown image dataset 'myrgb'" (the docstring promised the file)
+    with pytest.raises(ValueError, match=r"for 'myrgb', a task of yours, pass inputs=\(images"):
+        zc.compute(ChainSpace(), [arch], ["nwot"], mine, inputs=path, cache=None)
+    x, y = torch.zeros(4, 3, 8, 8), torch.zeros(4, dtype=torch.int64)
+    got = zc.compute(ChainSpace(), [arch], ["nwot"], mine, inputs=(x, y), cache=None)
+    assert got.shape == (1, 1)

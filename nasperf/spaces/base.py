@@ -13,6 +13,7 @@ See ``docs/custom_space.md`` for a worked example of a user-defined space.
 from __future__ import annotations
 
 import hashlib
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -154,6 +155,34 @@ def _choose_sorted(n: int, k: int, random_state: RandomState) -> list[int]:
     return sorted(int(i) for i in as_rng(random_state).choice(n, size=k, replace=False))
 
 
+#: Most values one input sample of a task may hold (64 Mi floats: 256 MiB), and most
+#: classes a task may have: a task is a user's input to network builders and placeholder
+#: batches, which allocate in proportion.
+MAX_SAMPLE_VALUES = 2**26
+MAX_CLASSES = 2**20
+
+
+def _check_task_sizes(task: Any, sizes: dict[str, Any], shape: Sequence[int]) -> None:
+    """Refuse a task whose ``sizes`` (and ``num_classes``) are not positive ints, or whose
+    classes or one sample of ``shape`` exceed the bounds above."""
+    kind = type(task).__name__
+    for field, v in {**sizes, "num_classes": task.num_classes}.items():
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
+            raise ValueError(f"{kind}.{field} must be a positive int, got {v!r}")
+        object.__setattr__(task, field, int(v))  # numpy ints read from files: plain ints
+    if task.num_classes > MAX_CLASSES:
+        raise ValueError(
+            f"{kind}.num_classes is {task.num_classes:,d}; at most {MAX_CLASSES:,d} are allowed"
+        )
+    values = math.prod(shape)
+    if values > MAX_SAMPLE_VALUES:
+        raise ValueError(
+            f"{kind} {task.name!r}: one sample holds {values:,d} values; at most "
+            f"{MAX_SAMPLE_VALUES:,d} are allowed (networks and placeholder batches are built "
+            "for this size)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ImageTask:
     """Input and output sizes of an image-classification dataset a network is built for."""
@@ -162,6 +191,11 @@ class ImageTask:
     channels: int
     resolution: int
     num_classes: int
+
+    def __post_init__(self) -> None:
+        sizes = {"channels": self.channels, "resolution": self.resolution}
+        _check_task_sizes(self, sizes, (1,))
+        _check_task_sizes(self, {}, (self.channels, self.resolution, self.resolution))
 
     def input_shape(self, batch: int = 1) -> tuple[int, int, int, int]:
         """``(batch, channels, resolution, resolution)``."""
@@ -196,18 +230,18 @@ class TensorTask:
     def __post_init__(self) -> None:
         shape = self.shape
         if (
-            not isinstance(shape, tuple)
+            not isinstance(shape, tuple | list)
             or not shape
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+            or not all(
+                isinstance(d, int | np.integer) and not isinstance(d, bool) and d > 0 for d in shape
+            )
         ):
             raise ValueError(
                 f"TensorTask.shape must be a non-empty tuple of positive ints (one sample's "
                 f"shape), got {shape!r}"
             )
-        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int):
-            raise ValueError(f"TensorTask.num_classes must be an int, got {self.num_classes!r}")
-        if self.num_classes < 1:
-            raise ValueError(f"TensorTask.num_classes must be at least 1, got {self.num_classes}")
+        object.__setattr__(self, "shape", tuple(int(d) for d in shape))
+        _check_task_sizes(self, {}, self.shape)
 
     def input_shape(self, batch: int = 1) -> tuple[int, ...]:
         """``(batch, *shape)``."""

@@ -103,11 +103,27 @@ def test_networks_are_counted_on_the_space_s_own_inputs(space):
     assert space.task("TAB20") is TAB  # the space's own task, by its name
 
 
-def test_tensor_task_checks_its_fields():
-    with pytest.raises(ValueError, match=r"shape must be a non-empty tuple of positive ints"):
-        TensorTask("t", [20], 3)
-    with pytest.raises(ValueError, match=r"num_classes must be at least 1"):
+def test_tasks_check_their_sizes():
+    # a task sizes the networks built for it and the placeholder batches: bounded
+    from nasperf.spaces import ImageTask
+
+    for shape in ((), (0,), (-3,), ("4", 64), (True,), 20):
+        with pytest.raises(ValueError, match=r"shape must be a non-empty tuple of positive"):
+            TensorTask("t", shape, 3)
+    with pytest.raises(ValueError, match=r"one sample holds 1,000,000,000 values; at most"):
+        TensorTask("t", (10**9,), 3)
+    with pytest.raises(ValueError, match=r"^TensorTask.num_classes must be a positive int"):
         TensorTask("t", (20,), 0)
+    with pytest.raises(ValueError, match=r"num_classes is 1,000,000,000,000; at most 1,048,576"):
+        TensorTask("t", (20,), 10**12)
+    with pytest.raises(ValueError, match=r"^ImageTask.channels must be a positive int, got 0"):
+        ImageTask("x", 0, 32, 10)
+    with pytest.raises(ValueError, match=r"one sample holds 3,000,000,000,000 values"):
+        ImageTask("x", 3, 10**6, 10)
+    # numpy ints (read from a file) are taken as the ints they are
+    task = TensorTask("t", [np.int64(4), 64], np.int64(3))
+    assert task.shape == (4, 64) and type(task.num_classes) is int
+    assert ImageTask("x", np.int32(1), 28, 10) == ImageTask("x", 1, 28, 10)
 
 
 def test_proxies_run_on_the_task_s_inputs(space):

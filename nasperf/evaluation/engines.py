@@ -713,6 +713,18 @@ def check_engine(engine: str, *, scheduler: str | None = None, address: str | No
             _check_ray_address(address)
 
 
+def describe_engine(
+    engine: str, workers: int, *, scheduler: str | None = None, address: str | None = None
+) -> str:
+    """What a run's header says of where it runs: the worker processes this machine starts,
+    or the cluster it joins (whose workers ``--workers`` does not set)."""
+    if engine == "dask" and scheduler:
+        return f"dask, scheduler {scheduler[:200]}"
+    if engine == "ray" and address:
+        return f"ray, cluster {address[:200]}"
+    return f"{engine}, {workers} worker(s)"
+
+
 #: seconds a Dask scheduler has to answer its handshake and an identity request
 DASK_ANSWER_S = 15.0
 

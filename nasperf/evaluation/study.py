@@ -50,6 +50,7 @@ from .engines import (
     TIMING_COLUMNS,
     EngineUnavailableError,
     check_engine,
+    describe_engine,
     load_source,
     run_claimed,
 )
@@ -918,7 +919,7 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
         f"{prog}: study {config.name!r}: {len(trials)} trials "
         f"({', '.join(labels)}; train sizes "
         f"{', '.join(map(str, config.train_sizes))}; {len(config.seeds)} seed(s)) -> {out} "
-        f"[{args.engine}, {workers} worker(s)]",
+        f"[{describe_engine(args.engine, workers, scheduler=args.scheduler, address=args.address)}]",
         file=sys.stderr,
     )
     try:

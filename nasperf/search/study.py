@@ -1441,7 +1441,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     from nasperf._argparse import ArgumentParser, add_direction_flags, fail
     from nasperf._imports import add_import_option
     from nasperf.evaluation.config import MAX_SEEDS
-    from nasperf.evaluation.engines import MAX_WORKERS, EngineUnavailableError, check_engine
+    from nasperf.evaluation.engines import (
+        MAX_WORKERS,
+        EngineUnavailableError,
+        check_engine,
+        describe_engine,
+    )
 
     from .base import OPTIMIZERS, available
     from .objective import ObjectiveChoiceError
@@ -1576,7 +1581,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     print(
         f"{prog}: {len(trials)} searches ({', '.join(dict.fromkeys(t['label'] for t in trials))}"
         f"; {args.seeds} seed(s), {args.budget} queries) -> {args.out}"
-        + (f" [{args.engine}, {n_workers} worker(s)]" if n_workers > 1 else ""),
+        + (
+            f" [{describe_engine(args.engine, n_workers, scheduler=args.scheduler, address=args.address)}]"
+            if n_workers > 1 or args.scheduler or args.address
+            else ""
+        ),
         file=sys.stderr,
     )
     try:

@@ -163,3 +163,13 @@ def test_ray_starts_its_own_instance_and_keeps_the_sigterm_handler(monkeypatch):
         {"include_dashboard": False, "log_to_driver": False, "address": "local", "num_cpus": 2}
     ]
     assert [row for _, row, _ in out] == [{"h": "a"}, {"h": "b"}]
+
+
+def test_a_run_s_header_names_the_cluster_it_joins():
+    # the --workers count does not apply to a cluster's workers
+    from nasperf.evaluation.engines import describe_engine
+
+    assert describe_engine("local", 2) == "local, 2 worker(s)"
+    assert describe_engine("dask", 2) == "dask, 2 worker(s)"  # a LocalCluster of 2
+    assert describe_engine("dask", 2, scheduler="tcp://h:8786") == "dask, scheduler tcp://h:8786"
+    assert describe_engine("ray", 2, address="h:6379") == "ray, cluster h:6379"

@@ -11,7 +11,10 @@ Subclasses set ``requirements`` (``labels=True`` for members trained on fully tr
 architectures, such as LcSVR), implement ``_fit_curves(archs, curves, y)`` and
 ``_predict_curves(archs, curves) -> (mean, std or None)``, and set ``has_uncertainty``
 when they return a standard deviation. Predictions of an accuracy are clipped to
-``[0, 100]`` (the curves' values are checked to lie there too).
+``[0, 100]`` (the curves' values are checked to lie there too); where a mean is clipped,
+its standard deviation is that of a normal of the unclipped mean and deviation truncated to
+``[0, 100]`` (a prediction far beyond 100 % is then a confident 100 %, not one as uncertain
+as its extrapolation).
 """
 
 from __future__ import annotations
@@ -138,12 +141,16 @@ class CurvePredictor(Predictor):
             return empty, (empty.copy() if need_std else None)
         mean, std = self._predict_curves(archs, curves, need_std)
         mean = np.asarray(mean, dtype=np.float64).reshape(-1)
+        if std is not None:
+            std = np.asarray(std, dtype=np.float64).reshape(-1)
         if self.metric in ACCURACY_METRICS and curves.percent:
             # An accuracy in percent cannot leave [0, 100]; LCE-m's family prior (pybnn's
             # loose range) lets a posterior mean extrapolate far beyond it.
+            outside = (mean < 0.0) | (mean > 100.0)
+            if std is not None and outside.any():
+                std = std.copy()
+                std[outside] = _truncated_std(mean[outside], std[outside], 0.0, 100.0)
             mean = np.clip(mean, 0.0, 100.0)
-        if std is not None:
-            std = np.asarray(std, dtype=np.float64).reshape(-1)
         return mean, std
 
     def _curves(self, archs: Any, side: dict) -> LearningCurves:
@@ -168,3 +175,16 @@ class CurvePredictor(Predictor):
     def _sign(self) -> float:
         """+1 for accuracies, -1 for losses: ``sign * value`` is higher-is-better."""
         return 1.0 if higher_is_better(self.metric) else -1.0
+
+
+def _truncated_std(mu: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Standard deviation of normals ``N(mu, sd)`` truncated to ``[lo, hi]`` (0 where ``sd``
+    is 0; scipy's ``truncnorm`` is stable far in the tails)."""
+    from scipy.stats import truncnorm
+
+    out = np.zeros_like(sd)
+    ok = sd > 0
+    if ok.any():
+        a, b = (lo - mu[ok]) / sd[ok], (hi - mu[ok]) / sd[ok]
+        out[ok] = truncnorm.std(a, b, loc=mu[ok], scale=sd[ok])
+    return np.where(np.isfinite(out), out, 0.0)

@@ -199,6 +199,19 @@ def test_accuracy_predictions_stay_within_0_and_100():
     mean = pred.predict(None, learning_curves=lc)
     assert np.all((mean >= 0.0) & (mean <= 100.0)), mean
     assert mean[1] >= 90.0  # still extrapolated upwards (from 90 at epoch 10), not cut short
+    # the standard deviation follows the clipping: that of N(raw mean, raw std) truncated to
+    # [0, 100] (it had kept the whole spread of an extrapolation to 657 % / 979 %)
+    raw_mean, raw_std = pred._predict_curves(None, lc, need_std=True)
+    std = pred.predict_std(None, learning_curves=lc)
+    from scipy.stats import truncnorm
+
+    assert (raw_mean > 100.0).sum() == 2, raw_mean
+    for i in np.flatnonzero(raw_mean > 100.0):
+        a, b = (0 - raw_mean[i]) / raw_std[i], (100 - raw_mean[i]) / raw_std[i]
+        want = truncnorm.std(a, b, loc=raw_mean[i], scale=raw_std[i])
+        assert std[i] == pytest.approx(want, rel=1e-9) and std[i] < raw_std[i]
+    inside = (raw_mean >= 0.0) & (raw_mean <= 100.0)
+    np.testing.assert_array_equal(std[inside], np.asarray(raw_std)[inside])
 
 
 # ----------------------------------------------------------------- errors

@@ -122,6 +122,83 @@ MAX_CSV_FIELDS = 32 * 2**20
 MAX_CSV_ROW_CHARS = 16 * 2**20
 
 
+#: Most bytes of text (string and binary cells, as read) one parquet file may hold. Its
+#: footer bounds rows x columns (checked against :data:`MAX_CSV_FIELDS`), but not what a
+#: dictionary-encoded column expands to: one long string referenced by every row is stored
+#: once and read once per row.
+MAX_PARQUET_TEXT_BYTES = 1 << 30
+
+
+def read_parquet(path: str | Path, *, max_cells: int = MAX_CSV_FIELDS) -> pd.DataFrame:
+    """A parquet file as ``pd.read_parquet`` reads it, after checking from its footer that it
+    holds at most ``max_cells`` cells and from its text columns, read still
+    dictionary-encoded, that they expand to at most :data:`MAX_PARQUET_TEXT_BYTES`; a file
+    that is not a regular file or not readable parquet is a ``ValueError`` naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(2, "no such file", str(path))
+    if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
+    errors = (pa.ArrowException, OSError, ValueError, TypeError, KeyError, NotImplementedError)
+    try:
+        meta = pq.read_metadata(path)
+        schema = pq.read_schema(path)
+    except errors as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+    rows, columns = meta.num_rows, meta.num_columns
+    if rows * max(columns, 1) > max_cells:
+        raise ValueError(
+            f"{path}: {rows:,} rows x {columns:,} columns, more than {max_cells:,} cells; "
+            "tables are read whole, so this many are refused"
+        )
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary)
+    kinds += (pa.types.is_large_binary,)
+
+    def textual(t: Any) -> bool:  # a dictionary of texts too (written from pandas categoricals)
+        t = t.value_type if pa.types.is_dictionary(t) else t
+        return any(is_kind(t) for is_kind in kinds)
+
+    text = [f.name for f in schema if textual(f.type)]
+    try:
+        over = _parquet_text_over(path, text, MAX_PARQUET_TEXT_BYTES) if text else None
+    except errors as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+    if over is not None:
+        raise ValueError(
+            f"{path}: its text columns expand to more than {_size(MAX_PARQUET_TEXT_BYTES)} "
+            f"when read (at column {over!r}); refusing"
+        )
+    try:
+        return pd.read_parquet(path)
+    except errors as err:
+        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+
+
+def _parquet_text_over(path: Path, text: list[str], limit: int) -> str | None:
+    """The text column of ``path`` at which the bytes its text columns take once read pass
+    ``limit`` (None if they do not): read dictionary-encoded, each row counted at its
+    dictionary entry's length, so the check costs the encoded size, not the expanded one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    encoded = pq.read_table(path, columns=text, read_dictionary=text)
+    total = 0
+    for name in text:
+        for chunk in encoded.column(name).chunks:
+            if pa.types.is_dictionary(chunk.type):
+                lengths = pc.binary_length(chunk.dictionary)
+                total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+            else:
+                total += chunk.nbytes
+        if total > limit:
+            return name
+    return None
+
+
 def _read_at_most(fh: Any, limit: int) -> bytes:
     """Up to ``limit + 1`` bytes of ``fh``, in chunks: memory grows with what the file
     holds, not with ``limit`` (``fh.read(limit + 1)`` would reserve ``limit`` at once)."""

@@ -133,7 +133,9 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
             arch_column=data["arch_column"],
             targets=list(dict.fromkeys(wanted)),
         )
-    table = pd.read_parquet(path)
+    from nasperf.datasets.readers import read_parquet
+
+    table = read_parquet(path)
     if data["arch_column"] in table.columns:
         table = table.set_index(data["arch_column"])
     wanted = [data["target"], data.get("cost_column")]
@@ -306,12 +308,13 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
 
             zc = read_naslib_zc(path, space=space, dataset=dataset, nan="keep")  # -1e8: NaN
         else:
-            # Architecture texts stay text (a key such as "02012100" is not a number).
-            raw = (
-                pd.read_parquet(path)
-                if suffix == ".parquet"
-                else pd.read_csv(path, dtype={"arch": str})
-            )
+            from nasperf.search.objective import _read_table_file
+
+            # within the readers' bounds; architecture texts stay text ("02012100")
+            try:
+                raw = _read_table_file(path, "arch")
+            except ValueError as err:
+                raise TrialError(str(err)) from None
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
             zc = _canonical_index(raw.set_index("arch"), space, str(path))

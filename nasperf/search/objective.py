@@ -198,7 +198,9 @@ def _read_table_file(path: Any, arch_column: str) -> pd.DataFrame:
         raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
     suffixes = "".join(path.suffixes[-2:]).lower()
     if suffixes.endswith(".parquet"):
-        return _read_parquet(path, MAX_CSV_FIELDS)
+        from nasperf.datasets.readers import read_parquet
+
+        return read_parquet(path, max_cells=MAX_CSV_FIELDS)
     if not suffixes.endswith((".csv", ".csv.gz")):
         raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
     data = _read_bytes(path)  # decompressed up to its bound
@@ -212,36 +214,6 @@ def _read_table_file(path: Any, arch_column: str) -> pd.DataFrame:
         return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype={arch_column: str})
     except ValueError as err:  # pandas' ParserError, EmptyDataError
         raise ValueError(f"{path}: not readable CSV ({err})") from None
-
-
-def _read_parquet(path: Any, max_cells: int) -> pd.DataFrame:
-    """A parquet file; its declared size (rows x columns, from its footer) checked against
-    ``max_cells`` before it is read, an unreadable file a ``ValueError`` naming it."""
-    errors: tuple[type[BaseException], ...] = (ValueError, OSError, TypeError, KeyError)
-    try:
-        import pyarrow
-        import pyarrow.parquet as pq
-    except ImportError:  # another engine (or none: pandas says which to install)
-        pq = None
-    else:
-        errors += (pyarrow.ArrowException, NotImplementedError)
-    try:
-        if pq is not None:
-            meta = pq.read_metadata(path)
-            rows, columns = meta.num_rows, meta.num_columns
-        else:
-            rows = columns = 0
-    except errors as err:
-        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
-    if rows * max(columns, 1) > max_cells:
-        raise ValueError(
-            f"{path}: {rows:,} rows x {columns:,} columns, more than {max_cells:,} cells; "
-            "tables are read whole, so this many are refused"
-        )
-    try:
-        return pd.read_parquet(path)
-    except errors as err:
-        raise ValueError(f"{path}: not a readable parquet file ({err})") from None
 
 
 class Objective(ABC):

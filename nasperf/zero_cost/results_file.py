@@ -297,9 +297,11 @@ def _read_table(path: Path, space: SearchSpace | None) -> pd.DataFrame:
 
     if not path.is_file():
         raise FileNotFoundError(f"proxies table {path} does not exist")
+    from nasperf.datasets.readers import read_parquet
+
     try:
-        raw = pd.read_parquet(path)
-    except (pa.ArrowException, OSError, ValueError) as err:
+        raw = read_parquet(path)
+    except (pa.ArrowException, OSError) as err:
         raise ValueError(f"{path}: not a readable parquet file ({err})") from None
     if "arch" not in raw.columns:
         raise ValueError(f"{path}: not a nasperf proxies table: no 'arch' column")

@@ -273,6 +273,55 @@ def test_from_file_checks_a_parquet_files_declared_size(tmp_path, monkeypatch):
         TableObjective.from_file(path, "nb201", "val_acc")
 
 
+def _dictionary_bomb(path, rows: int = 100, width: int = 1000) -> None:
+    """A parquet file storing one ``width``-character text once, referenced by ``rows``
+    rows: a few kB on disk, ``rows * width`` bytes once read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arch = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(rows, dtype=np.int32)), pa.array(["x" * width])
+    )
+    table = pa.table({"arch": arch, "val_acc": pa.array(np.arange(rows, dtype=np.float64))})
+    pq.write_table(table, path, use_dictionary=True)
+
+
+def test_a_parquet_file_s_text_is_bounded_as_read_not_as_stored(tmp_path, monkeypatch):
+    # the footer's rows x columns passed, and the reader expanded the dictionary: a 100 kB
+    # file had read as 2 GB
+    from nasperf.zero_cost import read_proxy_table
+
+    monkeypatch.setattr(readers, "MAX_PARQUET_TEXT_BYTES", 50_000)
+    path = tmp_path / "t.parquet"
+    _dictionary_bomb(path)
+    assert path.stat().st_size < 10_000
+    message = rf"^{path}: its text columns expand to more than .* when read \(at column 'arch'\)"
+    with pytest.raises(ValueError, match=message):
+        readers.read_parquet(path)
+    with pytest.raises(ValueError, match=message):
+        TableObjective.from_file(path, "nb201", "val_acc")
+    with pytest.raises(ValueError, match=message):
+        read_proxy_table(path)
+    _dictionary_bomb(path, rows=40)  # 40,000 bytes: within the bound, read as pandas reads it
+    pd.testing.assert_frame_equal(readers.read_parquet(path), pd.read_parquet(path))
+
+
+def test_parquet_tables_read_as_pandas_reads_them(tmp_path):
+    table = pd.DataFrame(
+        {
+            "arch": [A0, A1, A0],
+            "kind": pd.Categorical(["a", "b", "a"]),
+            "blob": [b"x", b"yy", b""],
+            "val_acc": [1.0, 2.0, np.nan],
+        },
+        index=pd.Index([10, 20, 30], name="row"),
+    )
+    path = tmp_path / "t.parquet"
+    table.to_parquet(path)
+    pd.testing.assert_frame_equal(readers.read_parquet(path), pd.read_parquet(path))
+    pd.testing.assert_frame_equal(readers.read_parquet(path), table)
+
+
 # ----------------------------------------------------------------- CIFAR python pickles
 def _shared_lists() -> list:
     """Ten levels of ten references to one list: 10**10 paths, ten lists (a 270-byte pickle

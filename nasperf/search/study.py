@@ -194,11 +194,11 @@ def search_trials(
 
         from .run import _check_image_task, _proxy_dataset
 
-        # the space's own task where none is named: stored by name (a trial is JSON; a
-        # task object of the space's is None, read back from the space by run())
+        # the space's own task where none is named, stored by its name (a trial is JSON;
+        # run() reads the name of the space's own task object back as that object)
         own = getattr(resolve_space(space), "default_dataset", "cifar10")
         if dataset is None:
-            dataset = own if isinstance(own, str) else None
+            dataset = own if isinstance(own, str) else str(own.name)
         _check_image_task(_proxy_dataset(resolve_space(space), dataset))
         from nasperf.datasets.direction import target_sign
 

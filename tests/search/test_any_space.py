@@ -853,8 +853,25 @@ def test_a_space_s_own_task_is_what_its_networks_are_measured_and_warm_started_o
     table.rename_axis("arch").to_csv(path)
     common = {"space": "user_gray_chain8", "data": path, "target": "val_acc", "seeds": 1}
     (trial,) = search_trials(["random_search"], **common)
-    assert trial["dataset"] is None  # the space's task object, read back from the space
+    assert trial["dataset"] == "gray16"  # the space's own task, by its name (JSON)
     (named,) = search_trials(["random_search"], dataset="gray16", **common)
     assert named["dataset"] == "gray16"
     with pytest.raises(ValueError, match=r"unknown dataset 'gray61'"):
         search_trials(["random_search"], dataset="gray61", **common)
+    # the command end to end: it had stored the task as null, which its own results
+    # folder then refused ("its row's dataset is null, not text") after every search ran
+    mod = tmp_path / "gray_space.py"
+    mod.write_text(
+        "from nasperf.spaces import SPACES, ImageTask\n"
+        "from tests.search.user_spaces import Chain8Space\n"
+        "class GrayChain8(Chain8Space):\n"
+        "    name = 'user_gray_chain8'\n"
+        "    default_dataset = ImageTask('gray16', 1, 16, 10)\n"
+        "if 'user_gray_chain8' not in SPACES:\n"
+        "    SPACES.register('user_gray_chain8')(GrayChain8)\n"
+    )
+    out = tmp_path / "out"
+    argv = ["--import", str(mod), "--space", "user_gray_chain8", "--data", str(path)]
+    argv += ["--target", "val_acc", "--methods", "rs", "--seeds", "1", "--budget", "5"]
+    assert search_main([*argv, "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert (out / "summary.csv").exists()

@@ -7,8 +7,9 @@ Two conventions (``convention=`` of :func:`count_complexity` and of every space'
     What NASLib (and NAS-Bench-Suite-Zero) report as ``flops``: tensorwatch's
     ``ModelStats`` (a fork of torchstat) run on one image; BN, ReLU and pooling count (below).
 ``"macs"``
-    Multiply-accumulates of the ``Conv2d`` and ``Linear`` layers only (``k_h * k_w *
-    C_in / groups * C_out`` per output position, ``in * out`` per linear row; biases, BN,
+    Multiply-accumulates of the convolutions (1-D, 2-D, 3-D) and ``Linear`` layers only
+    (``k_h * k_w * C_in / groups * C_out`` per output position, ``in * out`` per linear
+    row; biases, BN,
     activations and pooling are free), what macro-space benchmarks and ``thop``-style
     counters report (NAS-Bench-Macro's ``flops``, MobileNet-style "MACs"). On the same
     network it is a few per cent below ``"naslib"``.
@@ -16,14 +17,19 @@ Two conventions (``convention=`` of :func:`count_complexity` and of every space'
 Parameters are the same in both. NASLib's convention in detail:
 
 * Only leaf modules are counted, and only those that are called in the forward pass.
-* ``Conv2d``: ``k_h * k_w * C_in * (C_out / groups)`` per output position, plus ``C_out`` per
-  position for a bias (one multiply-add counts as one FLOP).
+* ``Conv2d`` (and ``Conv1d`` / ``Conv3d`` alike): ``k_h * k_w * C_in * (C_out / groups)`` per
+  output position, plus ``C_out`` per position for a bias (one multiply-add counts as one
+  FLOP). Transposed convolutions count 0, as in torchstat, which has no rule for them (so
+  TransNAS-Bench-101's published FLOPs of its decoders leave them out); the ``"macs"``
+  convention counts them, per input position.
 * ``BatchNorm2d``: one per input element, two when affine.
 * ``ReLU`` (and ReLU6, PReLU, ELU, LeakyReLU): one per input element.
-* ``AvgPool2d`` / ``MaxPool2d``: ``k * k`` per output element.
+* ``AvgPool2d`` / ``MaxPool2d``: ``k * k`` per output element (1-D and 3-D pools: the
+  kernel's size).
 * ``AdaptiveAvgPool2d`` / ``AdaptiveMaxPool2d``: torchstat's window sum (``(h+1) * (w+1)``
-  inputs per output position of the adaptive window).
-* ``Linear``: ``in * out`` (bias not counted).
+  inputs per output position of the adaptive window; per dimension alike in 1-D and 3-D).
+* ``Linear``: ``in * out`` per row (bias not counted); on a sequence ``(N, L, in)`` every
+  position is a row.
 * Parameters: the parameters held directly by every called module.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
@@ -78,20 +84,21 @@ class Complexity:
     mparams: float
 
 
-def _pair(v: int | tuple[int, ...]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[-1]))
+def _rows(inp: torch.Tensor) -> int:
+    """Rows a linear layer transforms: every position before the feature dimension
+    (``(N, in)``: N; a sequence's ``(N, L, in)``: N * L)."""
+    return inp.numel() // inp.shape[-1] if inp.dim() and inp.shape[-1] else 0
 
 
 def _adaptive_pool_flops(inp: torch.Tensor, out: torch.Tensor) -> int:
-    n, c, h, w = inp.shape
-    oh, ow = out.shape[2], out.shape[3]
-    total = 0
-    for i in range(oh):
-        y0, y1 = math.floor(i * h / oh), math.ceil((i + 1) * h / oh)
-        for j in range(ow):
-            x0, x1 = math.floor(j * w / ow), math.ceil((j + 1) * w / ow)
-            total += (y1 - y0 + 1) * (x1 - x0 + 1)
-    return n * c * total
+    """torchstat's window sum, ``(h+1) * (w+1)`` inputs per output position of the adaptive
+    window; it factorises over the spatial dimensions, so 1-D and 3-D pools take the
+    same rule one dimension each."""
+    spatial = out.dim() - 2
+    total = inp.shape[0] * inp.shape[1]
+    for size, o in zip(inp.shape[-spatial:], out.shape[-spatial:], strict=True):
+        total *= sum(math.ceil((i + 1) * size / o) - math.floor(i * size / o) + 1 for i in range(o))
+    return int(total)
 
 
 def _loaded_type(module_name: str, cls: str) -> type | None:
@@ -120,19 +127,22 @@ def module_flops(
     Of non-leaf modules only those whose own weights do arithmetic (torch_geometric's
     ``ARMAConv``) have a rule; every other container counts 0 (its children are counted).
     """
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        n, c_out, oh, ow = out.shape
-        positions = n * oh * ow
-        flops = kh * kw * inp.shape[1] * (c_out // module.groups) * positions
+    if isinstance(module, nn.modules.conv._ConvNd):  # Conv1d / 2d / 3d and transposed
+        if module.transposed and convention == "naslib":
+            return 0  # torchstat has no rule for them (TransNAS-Bench-101's FLOPs omit them)
+        kernel = math.prod(module.kernel_size)
+        c_in, c_out = module.in_channels, module.out_channels
+        # each input position (transposed) or output position (direct) of every sample
+        positions = math.prod((inp if module.transposed else out).shape[2:]) * out.shape[0]
+        flops = kernel * c_in * (c_out // module.groups) * positions
         if module.bias is not None and convention == "naslib":
-            flops += c_out * positions
+            flops += c_out * math.prod(out.shape[2:]) * out.shape[0]
         return int(flops)
     if isinstance(module, nn.Linear):
-        return int(inp.shape[0] * module.in_features * module.out_features)
+        return int(_rows(inp) * module.in_features * module.out_features)
     pyg_linear = _loaded_type("torch_geometric.nn.dense.linear", "Linear")
     if pyg_linear is not None and isinstance(module, pyg_linear):
-        return int(inp.shape[0] * module.in_channels * module.out_channels)
+        return int(_rows(inp) * module.in_channels * module.out_channels)
     arma = _loaded_type("torch_geometric.nn.conv.arma_conv", "ARMAConv")
     if arma is not None and isinstance(module, arma):
         return _arma_flops(module, inp)
@@ -142,10 +152,13 @@ def module_flops(
         return int(inp.numel() * (2 if module.affine else 1))
     if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
         return int(inp.numel())
-    if isinstance(module, nn.AvgPool2d | nn.MaxPool2d):
-        kh, kw = _pair(module.kernel_size)
-        return int(out.numel() * kh * kw)
-    if isinstance(module, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
+    pools = nn.modules.pooling
+    if isinstance(module, pools._AvgPoolNd | pools._MaxPoolNd):  # 1-D, 2-D, 3-D
+        spatial = out.dim() - 2
+        kernel = module.kernel_size
+        size = kernel**spatial if isinstance(kernel, int) else math.prod(kernel)
+        return int(out.numel() * size)
+    if isinstance(module, pools._AdaptiveAvgPoolNd | pools._AdaptiveMaxPoolNd):
         return _adaptive_pool_flops(inp, out)
     return 0
 

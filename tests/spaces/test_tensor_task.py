@@ -189,3 +189,32 @@ def test_an_image_file_for_a_task_of_yours_is_refused_with_what_to_pass(tmp_path
     x, y = torch.zeros(4, 3, 8, 8), torch.zeros(4, dtype=torch.int64)
     got = zc.compute(ChainSpace(), [arch], ["nwot"], mine, inputs=(x, y), cache=None)
     assert got.shape == (1, 1)
+
+
+def _count(module: nn.Module, shape: tuple[int, ...], convention: str) -> int:
+    from nasperf.spaces import count_complexity
+
+    return round(count_complexity(lambda: module, shape, convention=convention).mflops * 1e6)
+
+
+def test_flops_count_convolutions_and_pools_of_any_dimension():
+    # Conv1d / Conv3d and 1-D pools had counted 0 (only the 2-D ones had a rule), and a
+    # Linear on a sequence (N, L, in) one row instead of L
+    conv1 = nn.Conv1d(4, 8, 3, padding=1)  # 64 output positions
+    assert _count(conv1, (1, 4, 64), "macs") == 3 * 4 * 8 * 64
+    assert _count(conv1, (1, 4, 64), "naslib") == 3 * 4 * 8 * 64 + 8 * 64  # + bias
+    conv3 = nn.Conv3d(2, 4, (3, 3, 3), padding=1, bias=False)
+    assert _count(conv3, (1, 2, 6, 6, 6), "macs") == 27 * 2 * 4 * 216
+    grouped = nn.Conv1d(8, 8, 5, groups=4, bias=False)  # 60 output positions
+    assert _count(grouped, (2, 8, 64), "macs") == 5 * 8 * 2 * 60 * 2
+    assert _count(nn.AvgPool1d(2), (1, 4, 64), "naslib") == 4 * 32 * 2
+    assert _count(nn.MaxPool3d(2), (1, 2, 4, 4, 4), "naslib") == 2 * 8 * 8
+    # torchstat's adaptive window sum, per dimension: 64 -> 1 is one window of 64 + 1
+    assert _count(nn.AdaptiveAvgPool1d(1), (1, 4, 64), "naslib") == 4 * 65
+    assert _count(nn.AdaptiveAvgPool2d(1), (1, 4, 8, 8), "naslib") == 4 * 9 * 9
+    assert _count(nn.Linear(4, 16), (1, 64, 4), "macs") == 64 * 4 * 16
+    # transposed: none in NASLib's convention (torchstat has no rule; TNB101's published
+    # FLOPs omit them), per input position in MACs
+    up = nn.ConvTranspose2d(4, 2, 3, stride=2, bias=False)
+    assert _count(up, (1, 4, 5, 5), "naslib") == 0
+    assert _count(up, (1, 4, 5, 5), "macs") == 9 * 4 * 2 * 25

@@ -134,7 +134,8 @@ def _add_proxies_parser(sub) -> None:
         default=None,
         metavar="PATH",
         help="image source (.npz / CIFAR format) instead of the packaged images; needed for "
-        "ImageNet16-120",
+        "ImageNet16-120; for a space of non-image inputs (a TensorTask), an .npz of 'data' "
+        "(N, *shape) and 'labels' (N,)",
     )
     p.add_argument(
         "--cache",

@@ -59,6 +59,7 @@ __all__ = [
     "read_cifar_python",
     "read_image_npz",
     "read_images",
+    "read_tensor_npz",
 ]
 
 #: Per-channel (mean, std) of each dataset's training images, on the [0, 1] scale.
@@ -536,6 +537,43 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
         if str(err).startswith(str(path)):
             raise
         raise DataIntegrityError(f"{path}: {err}") from None
+
+
+def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Samples of a :class:`~nasperf.spaces.TensorTask` from an ``.npz`` (never pickled
+    objects): ``data`` (or ``x``) of real numbers ``(N, *shape)`` and ``labels`` (or ``y``)
+    ``(N,)`` integers, each array's declared size checked before it is read (at most
+    :data:`MAX_IMAGE_BYTES`); errors name the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"inputs file {path} does not exist")
+    if not path.is_file():
+        raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
+            x_key = next((k for k in ("data", "x") if k in members), None)
+            y_key = next((k for k in ("labels", "y") if k in members), None)
+            if x_key is None or y_key is None:
+                raise DataIntegrityError(
+                    f"{path}: needs arrays 'data' (or 'x') and 'labels' (or 'y'); found "
+                    f"{sorted(members)}"
+                )
+            x = _read_npy(zf, members[x_key], x_key, path)
+            y = _read_npy(zf, members[y_key], y_key, path)
+    except DataIntegrityError:
+        raise
+    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
+        raise DataIntegrityError(
+            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
+        ) from None
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise DataIntegrityError(f"{path}: data must hold real numbers, got {x.dtype}")
+    if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1 or len(y) != len(x):
+        raise DataIntegrityError(
+            f"{path}: labels must be ({len(x)},) integers, got {y.dtype} {tuple(y.shape)}"
+        )
+    return x, y
 
 
 def read_images(source: str | Path, *, dataset: str | None = None, split: str = "test") -> ImageSet:

@@ -321,7 +321,7 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     from nasperf.spaces import TensorTask
 
     if isinstance(task, TensorTask):
-        return _tensor_inputs(task, inputs, batch_size, data_free)
+        return _tensor_inputs(task, inputs, batch_size, data_free, seed)
     if inputs is None and data_free and not has_packaged_images(task.name):
         x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
         return x, torch.zeros(batch_size, dtype=torch.int64)
@@ -387,12 +387,24 @@ def _image_datasets() -> frozenset[str]:
     return frozenset(_ALIASES)
 
 
-def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool):
+def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, seed: int = 0):
     """The minibatch of a :class:`~nasperf.spaces.TensorTask`: ``inputs=(x, y)`` as given
-    (``x`` float ``(N, *task.shape)``, ``y`` class labels), or for data-free proxies alone a
+    (``x`` float ``(N, *task.shape)``, ``y`` class labels), ``batch_size`` samples drawn with
+    ``seed`` from an ``.npz`` path (``data``, ``labels``;
+    :func:`nasperf.datasets.images.read_tensor_npz`), or for data-free proxies alone a
     placeholder of zeros (nothing is packaged for a task of yours)."""
     import torch
 
+    if isinstance(inputs, str | os.PathLike):
+        from nasperf.datasets.images import read_tensor_npz
+
+        x_all, y_all = read_tensor_npz(inputs)
+        if batch_size > len(x_all):
+            raise ValueError(
+                f"inputs: asked for a batch of {batch_size} but {inputs} holds {len(x_all)} samples"
+            )
+        rows = np.random.default_rng(seed).choice(len(x_all), size=batch_size, replace=False)
+        inputs = (torch.from_numpy(x_all[rows].astype(np.float32)), torch.from_numpy(y_all[rows]))
     if inputs is None:
         if data_free:
             x = torch.zeros(task.input_shape(batch_size))
@@ -401,13 +413,14 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool):
             f"no data is packaged for {task.name!r} (a TensorTask of yours): the "
             "data-dependent proxies need inputs=(x, y), x float (N, "
             f"{', '.join(map(str, task.shape))}) and y class labels (N,) in "
-            f"[0, {task.num_classes}); the data-free ones (synflow, params, flops, l2_norm, "
-            "zen) need none"
+            f"[0, {task.num_classes}), or an .npz of 'data' and 'labels' (nasperf proxies "
+            "--images FILE.npz); the data-free ones (synflow, params, flops, l2_norm, zen) "
+            "need none"
         )
     if not isinstance(inputs, tuple | list) or len(inputs) != 2:
         raise ValueError(
-            f"inputs for {task.name!r} (a TensorTask) must be a pair (x, y) of tensors; got "
-            f"{type(inputs).__name__}"
+            f"inputs for {task.name!r} (a TensorTask) must be a pair (x, y) of tensors or an "
+            f".npz path; got {type(inputs).__name__}"
         )
     try:
         x, y = (torch.as_tensor(v) for v in inputs)

@@ -218,3 +218,42 @@ def test_flops_count_convolutions_and_pools_of_any_dimension():
     up = nn.ConvTranspose2d(4, 2, 3, stride=2, bias=False)
     assert _count(up, (1, 4, 5, 5), "naslib") == 0
     assert _count(up, (1, 4, 5, 5), "macs") == 9 * 4 * 2 * 25
+
+
+def test_proxies_read_a_tensor_task_s_samples_from_an_npz(space, tmp_path, capsys):
+    from nasperf import cli
+    from nasperf.zero_cost import read_proxy_table
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "tab.npz"
+    np.savez(data, data=rng.normal(size=(40, 20)).astype(np.float32), labels=rng.integers(0, 3, 40))
+    archs = list(space.enumerate())[:3]
+    got = zc.compute(space, archs, ["nwot", "snip"], inputs=data, batch_size=16, cache=None)
+    # the same 16 samples as drawn by hand (seed 0) and passed as tensors
+    with np.load(data) as f:
+        rows = np.random.default_rng(0).choice(40, size=16, replace=False)
+        x, y = torch.from_numpy(f["data"][rows]), torch.from_numpy(f["labels"][rows])
+    same = zc.compute(space, archs, ["nwot", "snip"], inputs=(x, y), batch_size=16, cache=None)
+    pd.testing.assert_frame_equal(got, same)
+    with pytest.raises(ValueError, match=r"asked for a batch of 64 but .* holds 40 samples"):
+        zc.compute(space, archs, ["nwot"], inputs=data, cache=None)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=np.zeros((4, 20)))
+    with pytest.raises(ValueError, match=r"needs arrays 'data' \(or 'x'\) and 'labels'"):
+        zc.compute(space, archs, ["nwot"], inputs=bad, batch_size=4, cache=None)
+    # from the shell: every proxy, data-dependent ones on the file's samples
+    mod = tmp_path / "tab_space.py"
+    mod.write_text(
+        "from nasperf.spaces import SPACES\n"
+        "from tests.spaces.test_tensor_task import TabularSpace\n"
+        "if 'test_tabular' not in SPACES:\n"
+        "    SPACES.register('test_tabular')(TabularSpace)\n"
+    )
+    out = tmp_path / "p.csv"
+    argv = ["proxies", "--import", str(mod), "--space", "test_tabular", "--n", "3"]
+    argv += ["--proxies", "nwot,synflow", "--images", str(data), "--batch-size", "16"]
+    assert cli.main([*argv, "--out", str(out), "--cache", "none", "--quiet"]) == 0, (
+        capsys.readouterr()
+    )
+    table = read_proxy_table(out)
+    assert len(table) == 3 and np.isfinite(table[["nwot", "synflow"]].to_numpy()).all()

@@ -542,7 +542,7 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
 def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Samples of a :class:`~nasperf.spaces.TensorTask` from an ``.npz`` (never pickled
     objects): ``data`` (or ``x``) of real numbers ``(N, *shape)`` and ``labels`` (or ``y``)
-    ``(N,)`` integers, each array's declared size checked before it is read (at most
+    ``(N,)``: integer classes, or real targets of a one-output task; each array's declared size checked before it is read (at most
     :data:`MAX_IMAGE_BYTES`); errors name the file."""
     path = Path(path)
     if not path.exists():
@@ -569,9 +569,11 @@ def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         ) from None
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise DataIntegrityError(f"{path}: data must hold real numbers, got {x.dtype}")
-    if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1 or len(y) != len(x):
+    real = np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)
+    if not real or y.ndim != 1 or len(y) != len(x):
         raise DataIntegrityError(
-            f"{path}: labels must be ({len(x)},) integers, got {y.dtype} {tuple(y.shape)}"
+            f"{path}: labels must be ({len(x)},) numbers (classes, or a regression task's "
+            f"targets), got {y.dtype} {tuple(y.shape)}"
         )
     return x, y
 

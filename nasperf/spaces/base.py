@@ -166,6 +166,8 @@ def _check_task_sizes(task: Any, sizes: dict[str, Any], shape: Sequence[int]) ->
     """Refuse a task whose ``sizes`` (and ``num_classes``) are not positive ints, or whose
     classes or one sample of ``shape`` exceed the bounds above."""
     kind = type(task).__name__
+    if not isinstance(task.name, str) or not task.name.strip():
+        raise ValueError(f"{kind}.name must be a non-empty str, got {task.name!r}")
     for field, v in {**sizes, "num_classes": task.num_classes}.items():
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
             raise ValueError(f"{kind}.{field} must be a positive int, got {v!r}")

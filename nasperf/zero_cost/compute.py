@@ -434,6 +434,13 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
         )
     if y.ndim != 1 or len(y) != len(x):
         raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("inputs: x holds NaN / inf values")
+    if task.num_classes == 1:  # a regression network: its targets, for the proxies that
+        # read no loss (the loss-reading ones are refused for one output, naming loss_fn)
+        if y.is_complex() or y.dtype == torch.bool or not bool(torch.isfinite(y.double()).all()):
+            raise ValueError(f"inputs: targets must be finite real numbers, got {y.dtype}")
+        return x.float(), y.to(torch.float32)
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
     if len(y) and (int(y.min()) < 0 or int(y.max()) >= task.num_classes):
@@ -441,8 +448,6 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
             f"inputs: labels must be classes 0..{task.num_classes - 1} of {task.name}, got "
             f"values in [{int(y.min())}, {int(y.max())}]"
         )
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("inputs: x holds NaN / inf values")
     return x.float(), y.to(torch.int64)
 
 

@@ -102,12 +102,21 @@ def check_call(
                 f"targets must be a torch.Tensor of class labels (N,), got {type(targets).__name__}"
             )
         # with a loss_fn of the user's (e.g. mean squared error) targets are what it reads:
-        # any dtype; the default cross-entropy needs class labels
-        if loss_fn is None and (
-            targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool
+        # any dtype; the default cross-entropy needs class labels, where a proxy reads them
+        reads_targets = any(p.data == "targets" for p in proxies.values())
+        if (
+            loss_fn is None
+            and reads_targets
+            and (targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool)
         ):
             raise TypeError(
                 f"targets must be integer class labels (torch.int64), got {_shape(targets)}"
+                + (
+                    "; real targets (a regression network) need loss_fn= (e.g. "
+                    "torch.nn.functional.mse_loss)"
+                    if targets.is_floating_point()
+                    else ""
+                )
             )
         if tuple(targets.shape) != (rows,) if loss_fn is None else targets.shape[:1] != (rows,):
             count = targets.shape[0] if targets.dim() else 0
@@ -155,7 +164,7 @@ def check_call(
             "would score 0 for every network; pass loss_fn= (e.g. torch.nn.functional.mse_loss for a "
             "regression network, with float targets) or use proxies that read no loss"
         )
-    if targets is not None and rows and loss_fn is None:
+    if targets is not None and rows and loss_fn is None and loss_readers:
         lo, hi = int(targets.min()), int(targets.max())
         if lo < 0 or hi >= num_classes:
             raise ValueError(

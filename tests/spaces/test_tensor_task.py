@@ -257,3 +257,18 @@ def test_proxies_read_a_tensor_task_s_samples_from_an_npz(space, tmp_path, capsy
     )
     table = read_proxy_table(out)
     assert len(table) == 3 and np.isfinite(table[["nwot", "synflow"]].to_numpy()).all()
+
+
+def test_a_regression_task_s_proxies_read_no_loss_or_name_loss_fn(space):
+    # one output: the loss-free proxies take the real targets as they are (float targets had
+    # been refused as non-class labels); the loss-reading ones are refused, naming loss_fn
+    reg = TensorTask("tab20_reg", (20,), 1)
+    archs = list(space.enumerate())[:2]
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(16, 20, generator=gen), torch.randn(16, generator=gen)
+    got = zc.compute(space, archs, ["nwot", "jacov", "synflow"], reg, inputs=(x, y), cache=None)
+    assert np.isfinite(got.to_numpy()).all()
+    with pytest.raises(Exception, match=r"real targets \(a regression network\) need loss_fn="):
+        zc.compute(space, archs, ["snip"], reg, inputs=(x, y), cache=None)
+    with pytest.raises(ValueError, match=r"^TensorTask.name must be a non-empty str"):
+        TensorTask("", (20,), 1)

@@ -30,6 +30,11 @@ Parameters are the same in both. NASLib's convention in detail:
   inputs per output position of the adaptive window; per dimension alike in 1-D and 3-D).
 * ``Linear``: ``in * out`` per row (bias not counted); on a sequence ``(N, L, in)`` every
   position is a row.
+* ``LayerNorm``, ``GroupNorm`` and instance norms as ``BatchNorm2d``.
+* Layers torchstat had no rule for, counted by their multiply-adds in both conventions:
+  ``MultiheadAttention`` (the four projections and the two products with the attention
+  matrix) and ``LSTM`` / ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h
+  + h * h)``). ``Embedding`` is a lookup (0).
 * Parameters: the parameters held directly by every called module.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
@@ -55,6 +60,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -82,6 +88,44 @@ class Complexity:
 
     mflops: float
     mparams: float
+
+
+def _attention_flops(module: nn.MultiheadAttention, query: torch.Tensor, extra) -> int:
+    """Multiply-adds of ``nn.MultiheadAttention``: the query, key, value and output
+    projections and the two products with the attention matrix (``L * S * E`` each), per
+    sample (``extra``: the key and value, where passed positionally; else self-attention)."""
+    e = module.embed_dim
+    batched = query.dim() == 3
+    if batched:
+        n, length = (query.shape[0], query.shape[1]) if module.batch_first else query.shape[1::-1]
+    else:
+        n, length = 1, query.shape[0]
+    key = extra[0] if extra and isinstance(extra[0], torch.Tensor) else None
+    s = length
+    if key is not None and key.dim() == query.dim():
+        s = key.shape[1] if batched and module.batch_first else key.shape[0]
+    per = length * e * e + s * module.kdim * e + s * module.vdim * e  # q, k, v projections
+    per += 2 * length * s * e + length * e * e  # scores, weighted values, output projection
+    return int(n * per)
+
+
+def _recurrent_flops(module: nn.RNNBase, inp: torch.Tensor) -> int:
+    """Multiply-adds of an LSTM / GRU / RNN over the sequence: per step, layer and
+    direction, ``gates * (in * h + h * h)`` (LSTM 4 gates, GRU 3, RNN 1; with a projection
+    the recurrent input is the projection, plus ``h * proj``)."""
+    gates = {"LSTM": 4, "GRU": 3}.get(module.mode, 1)
+    h, proj = module.hidden_size, getattr(module, "proj_size", 0) or 0
+    recurrent = proj or h
+    dirs = 2 if module.bidirectional else 1
+    if inp.dim() == 3:
+        n, length = (inp.shape[0], inp.shape[1]) if module.batch_first else inp.shape[1::-1]
+    else:
+        n, length = 1, inp.shape[0]
+    per_step = 0
+    for layer in range(module.num_layers):
+        width = module.input_size if layer == 0 else recurrent * dirs
+        per_step += dirs * (gates * (width * h + recurrent * h) + (h * proj if proj else 0))
+    return int(n * length * per_step)
 
 
 def _rows(inp: torch.Tensor) -> int:
@@ -120,7 +164,11 @@ def _arma_flops(module: nn.Module, inp: torch.Tensor) -> int:
 
 
 def module_flops(
-    module: nn.Module, inp: torch.Tensor, out: torch.Tensor, convention: str = "naslib"
+    module: nn.Module,
+    inp: torch.Tensor,
+    out: torch.Tensor,
+    convention: str = "naslib",
+    extra: Sequence[object] = (),
 ) -> int:
     """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc).
 
@@ -146,9 +194,18 @@ def module_flops(
     arma = _loaded_type("torch_geometric.nn.conv.arma_conv", "ARMAConv")
     if arma is not None and isinstance(module, arma):
         return _arma_flops(module, inp)
+    if isinstance(module, nn.MultiheadAttention):
+        return _attention_flops(module, inp, extra)
+    if isinstance(module, nn.RNNBase):  # LSTM, GRU, RNN
+        return _recurrent_flops(module, inp)
     if convention == "macs":
         return 0
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return int(inp.numel() * (2 if module.affine else 1))
+    if isinstance(module, nn.LayerNorm | nn.GroupNorm):  # as a BatchNorm: per element
+        affine = getattr(module, "elementwise_affine", getattr(module, "affine", False))
+        return int(inp.numel() * (2 if affine else 1))
+    if isinstance(module, nn.modules.instancenorm._InstanceNorm):
         return int(inp.numel() * (2 if module.affine else 1))
     if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
         return int(inp.numel())
@@ -218,13 +275,15 @@ def count_complexity(
     def hook(module: nn.Module, args: tuple, output: object) -> None:
         nonlocal flops
         called[id(module)] = module
+        if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
+            output = output[0]  # attention's (output, weights), an LSTM's (output, state)
         if (
             not args
             or not isinstance(args[0], torch.Tensor)
             or not isinstance(output, torch.Tensor)
         ):
             return
-        flops += module_flops(module, args[0], output, convention)
+        flops += module_flops(module, args[0], output, convention, args[1:])
 
     # Every module is hooked so that parameters a container holds itself (a graph layer's
     # bias or weight matrices) are counted; FLOPs rules exist for leaves (and ARMAConv).
@@ -242,4 +301,41 @@ def count_complexity(
             h.remove()
         net.train(was_training)
     n_params = sum(p.numel() for m in called.values() for p in m.parameters(recurse=False))
+    unknown = sorted(
+        {
+            type(m).__name__
+            for m in called.values()
+            if next(m.children(), None) is None
+            and next(m.parameters(recurse=False), None) is not None
+            and not _has_rule(m)
+        }
+    )
+    if unknown:
+        warnings.warn(
+            f"{what}: FLOPs have no rule for {', '.join(unknown)} (layers with weights), "
+            "counted as 0; parameters are counted",
+            stacklevel=2,
+        )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
+
+
+def _has_rule(module: nn.Module) -> bool:
+    """Whether :func:`module_flops` has a rule for this leaf with weights (a lookup such as
+    ``Embedding`` rightly costs nothing)."""
+    ruled = (
+        nn.modules.conv._ConvNd,
+        nn.Linear,
+        nn.modules.batchnorm._BatchNorm,
+        nn.LayerNorm,
+        nn.GroupNorm,
+        nn.modules.instancenorm._InstanceNorm,
+        nn.PReLU,
+        nn.MultiheadAttention,
+        nn.RNNBase,
+        nn.Embedding,
+        nn.EmbeddingBag,
+    )
+    if isinstance(module, ruled):
+        return True
+    pyg = _loaded_type("torch_geometric.nn.dense.linear", "Linear")
+    return pyg is not None and isinstance(module, pyg)

@@ -272,3 +272,42 @@ def test_a_regression_task_s_proxies_read_no_loss_or_name_loss_fn(space):
         zc.compute(space, archs, ["snip"], reg, inputs=(x, y), cache=None)
     with pytest.raises(ValueError, match=r"^TensorTask.name must be a non-empty str"):
         TensorTask("", (20,), 1)
+
+
+def test_flops_of_attention_and_recurrent_layers_and_a_warning_for_the_unknown():
+    class SelfAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.attn(x, x, x)[0]  # (output, weights): the output is what counts
+
+    # per sample: q, k, v and output projections (4 L E^2) and the two L x L products
+    assert _count(SelfAttention(), (2, 10, 16), "macs") == 2 * (4 * 10 * 16 * 16 + 2 * 100 * 16)
+
+    class Recurrent(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(8, 16, num_layers=2, batch_first=True, bidirectional=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+    per_step = 2 * 4 * (8 * 16 + 16 * 16) + 2 * 4 * (32 * 16 + 16 * 16)  # two layers, two ways
+    assert _count(Recurrent(), (2, 10, 8), "macs") == 2 * 10 * per_step
+    assert _count(nn.Sequential(nn.LayerNorm(16)), (2, 10, 16), "naslib") == 2 * 10 * 16 * 2
+
+    class Scaled(nn.Module):  # a leaf with weights and no rule
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(4))
+
+        def forward(self, x):
+            return x * self.scale
+
+    from nasperf.spaces import count_complexity
+
+    with pytest.warns(UserWarning, match=r"FLOPs have no rule for Scaled \(layers with weights\)"):
+        got = count_complexity(lambda: nn.Sequential(Scaled()), (1, 4), what="mine")
+    assert got.mparams == 4e-6

@@ -311,6 +311,20 @@ def test_dask_local_cluster_and_local_engine_give_identical_tables(tmp_path):
     assert read_meta(tmp_path / "dask")["runs"][0]["engine"] == "dask"
 
 
+def test_ray_and_local_engine_give_identical_tables(tmp_path):
+    # skipped where Ray is not installed (not a test dependency); run by hand with ray 2.60
+    ray = pytest.importorskip("ray")
+    config = parse_config(tiny_config(seeds=3))
+    serial = run_study(config, tmp_path / "serial")
+    try:
+        on_ray = run_study(config, tmp_path / "ray", engine="ray", workers=2)
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+    pd.testing.assert_frame_equal(comparable(serial.table), comparable(on_ray.table))
+    assert read_meta(tmp_path / "ray")["runs"][0]["engine"] == "ray"
+
+
 @pytest.mark.slow
 def test_local_process_pool_gives_identical_tables(tmp_path):
     config = parse_config(tiny_config(seeds=3))

@@ -493,6 +493,40 @@ def _read_npy(zf: zipfile.ZipFile, member: str, key: str, path: Path) -> np.ndar
         return fmt.read_array(fh, allow_pickle=False)
 
 
+def _read_npz_pair(
+    path: Path, x_keys: tuple[str, str], y_keys: tuple[str, str], what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two arrays of an ``.npz`` named by the first key of ``x_keys`` / ``y_keys`` it
+    holds, each array's declared size checked before its data is read (:func:`_read_npy`);
+    a file that is not a readable npz (empty, truncated, corrupt, not a zip) is a
+    :class:`DataIntegrityError` naming it."""
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if not path.is_file():
+        raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            # np.savez stores array "x" as the member "x.npy"
+            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
+            x_key = next((k for k in x_keys if k in members), None)
+            y_key = next((k for k in y_keys if k in members), None)
+            if x_key is None or y_key is None:
+                raise DataIntegrityError(
+                    f"{path}: needs arrays {x_keys[0]!r} (or {x_keys[1]!r}) and {y_keys[0]!r} "
+                    f"(or {y_keys[1]!r}); found {sorted(members)}"
+                )
+            return (
+                _read_npy(zf, members[x_key], x_key, path),
+                _read_npy(zf, members[y_key], y_key, path),
+            )
+    except DataIntegrityError:
+        raise
+    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
+        raise DataIntegrityError(
+            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
+        ) from None
+
+
 def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
     """Read images from an ``.npz`` (a zip of ``.npy`` arrays; never pickled objects).
 
@@ -503,29 +537,9 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
     naming it.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"image source {path} does not exist")
-    if not path.is_file():
-        raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            # np.savez stores array "x" as the member "x.npy"
-            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
-            img_key = next((k for k in ("data", "images") if k in members), None)
-            lab_key = next((k for k in ("labels", "fine_labels") if k in members), None)
-            if img_key is None or lab_key is None:
-                raise DataIntegrityError(
-                    f"{path}: needs arrays 'data' (or 'images') and 'labels' (or "
-                    f"'fine_labels'); found {sorted(members)}"
-                )
-            images = _read_npy(zf, members[img_key], img_key, path)
-            labels = _read_npy(zf, members[lab_key], lab_key, path)
-    except DataIntegrityError:
-        raise
-    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
-        raise DataIntegrityError(
-            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
-        ) from None
+    images, labels = _read_npz_pair(
+        path, ("data", "images"), ("labels", "fine_labels"), "image source"
+    )
     if images.ndim == 4 and images.shape[1] != 3 and images.shape[-1] == 3:
         images = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
     if not np.issubdtype(labels.dtype, np.integer):
@@ -542,31 +556,11 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
 def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Samples of a :class:`~nasperf.spaces.TensorTask` from an ``.npz`` (never pickled
     objects): ``data`` (or ``x``) of real numbers ``(N, *shape)`` and ``labels`` (or ``y``)
-    ``(N,)``: integer classes, or real targets of a one-output task; each array's declared size checked before it is read (at most
-    :data:`MAX_IMAGE_BYTES`); errors name the file."""
+    ``(N,)``: integer classes, or real targets of a one-output task; each array's declared
+    size checked before it is read (at most :data:`MAX_IMAGE_BYTES`); errors name the
+    file."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"inputs file {path} does not exist")
-    if not path.is_file():
-        raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
-            x_key = next((k for k in ("data", "x") if k in members), None)
-            y_key = next((k for k in ("labels", "y") if k in members), None)
-            if x_key is None or y_key is None:
-                raise DataIntegrityError(
-                    f"{path}: needs arrays 'data' (or 'x') and 'labels' (or 'y'); found "
-                    f"{sorted(members)}"
-                )
-            x = _read_npy(zf, members[x_key], x_key, path)
-            y = _read_npy(zf, members[y_key], y_key, path)
-    except DataIntegrityError:
-        raise
-    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
-        raise DataIntegrityError(
-            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
-        ) from None
+    x, y = _read_npz_pair(path, ("data", "x"), ("labels", "y"), "inputs file")
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise DataIntegrityError(f"{path}: data must hold real numbers, got {x.dtype}")
     real = np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)

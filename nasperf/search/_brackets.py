@@ -129,6 +129,8 @@ class BracketOptimizer(Optimizer):
     (fidelity -> list of ``(arch, value)`` in query order, non-finite values as -inf).
     """
 
+    moves_locally = False  # brackets of random draws (BOHB's of mutations: its own)
+
     eta: float
     min_fidelity: str | None
     max_fidelity: str | None

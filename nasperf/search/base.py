@@ -144,6 +144,10 @@ class Optimizer:
     name: ClassVar[str] = ""
     #: Whether the optimizer uses ``run(..., predictor=...)``.
     uses_predictor: ClassVar[bool] = False
+    #: Whether it moves to neighbours or mutations of architectures it has seen (local
+    #: search, evolution, the predictor-guided methods): on a table that labels few of
+    #: them such moves become random draws, which the run's notes then say.
+    moves_locally: ClassVar[bool] = True
     #: Valid values of every ``__init__`` parameter (scikit-learn constraints, see
     #: :mod:`nasperf._constraints`); each class declares one dict covering exactly its
     #: parameters.

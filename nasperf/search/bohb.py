@@ -77,6 +77,8 @@ class BOHB(Hyperband):
     Optimization" (TPE), NeurIPS 2011.
     """
 
+    moves_locally = True  # its candidates are mutations of good architectures
+
     _parameter_constraints: ClassVar[dict] = {
         **Hyperband._parameter_constraints,
         "min_points_in_model": [Interval(Integral, 1, None, closed="left"), None],

@@ -25,6 +25,8 @@ class RandomSearch(Optimizer):
     UAI 2019.
     """
 
+    moves_locally = False  # draws uniformly
+
     _parameter_constraints: ClassVar[dict] = {
         "batch_size": [Interval(Integral, 1, None, closed="left")],
     }

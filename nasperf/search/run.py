@@ -206,6 +206,16 @@ def run(
     n_candidates = None
     if context.candidates is not None:
         n_candidates = len(context.candidates)
+        if optimizer.moves_locally:
+            share = labelled_neighbour_share(objective)
+            if share is not None and share < SPARSE_TABLE_SHARE:
+                notes.append(
+                    f"only {share:.0%} of the table's architectures have a neighbour in the "
+                    f"table (estimated on up to {NEIGHBOUR_SAMPLE}): {optimizer.name}'s moves "
+                    "to neighbours and mutations fall back to random table architectures "
+                    "elsewhere, so it searches much like random search; label "
+                    "architectures around good ones (their neighbours) for a local search"
+                )
         if per_network:
             n_candidates = objective.n_networks or len(
                 {context.query_key(space.parse(t)) for t in context.candidates}
@@ -335,6 +345,41 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
             f"{space_obj.name} --data FILE --target COLUMN",
         )
     return obj
+
+
+#: Below this share of table architectures with a labelled neighbour, searches that move
+#: locally say that they mostly draw at random; the share is estimated on this many.
+SPARSE_TABLE_SHARE = 0.5
+NEIGHBOUR_SAMPLE = 200
+
+
+def labelled_neighbour_share(objective: Objective) -> float | None:
+    """The share of the objective's architectures with at least one neighbour
+    (``space.neighbors``) that it also answers, estimated on up to
+    :data:`NEIGHBOUR_SAMPLE` of them drawn with a fixed seed (the same for every search on
+    it; remembered on the objective); None where it answers the whole space."""
+    cached = getattr(objective, "_neighbour_share", False)
+    if cached is not False:
+        return cached
+    from ._labelled import restrict
+
+    cands = objective.candidates()
+    share = None
+    if cands is not None and restrict(objective.space, cands) is not objective.space:
+        space = objective.space
+        allowed = frozenset(cands)
+        rng = np.random.default_rng(0)
+        picked = rng.choice(len(cands), size=min(len(cands), NEIGHBOUR_SAMPLE), replace=False)
+        hits = 0
+        for i in picked:
+            arch = space.parse(cands[int(i)])
+            hits += any(space.to_string(b) in allowed for b in space.neighbors(arch))
+        share = hits / len(picked) if len(picked) else None
+    try:
+        objective._neighbour_share = share
+    except AttributeError:  # an objective with __slots__: computed again next time
+        pass
+    return share
 
 
 def _proxy_dataset(space: Any, dataset: Any) -> Any:

@@ -875,3 +875,25 @@ def test_a_space_s_own_task_is_what_its_networks_are_measured_and_warm_started_o
     argv += ["--target", "val_acc", "--methods", "rs", "--seeds", "1", "--budget", "5"]
     assert search_main([*argv, "--out", str(out), "--workers", "1", "--no-progress"]) == 0
     assert (out / "summary.csv").exists()
+
+
+def test_a_sparse_table_says_that_local_moves_become_random_draws():
+    # a user who labels a few hundred random architectures of a large space: hardly any
+    # has a labelled neighbour, so local search and evolution move at random; the notes
+    # had been silent, and the comparison read as if they were real local searches
+    import nasperf
+    from nasperf.search.run import labelled_neighbour_share
+
+    bench = nasperf.load_benchmark("nb201", "cifar10")[["val_acc_200ep"]]
+    sparse = TableObjective(bench.sample(150, random_state=0), "nb201", "val_acc_200ep")
+    share = labelled_neighbour_share(sparse)
+    assert share is not None and share < 0.5
+    hist = run("local_search", objective=sparse, budget=5, seed=0)
+    (note,) = [n for n in hist.attrs["notes"] if "have a neighbour in the table" in n]
+    assert note.startswith(f"only {share:.0%} of the table's architectures have a neighbour")
+    hist = run("random_search", objective=sparse, budget=5, seed=0)
+    assert not any("neighbour in the table" in n for n in hist.attrs["notes"])
+    dense = TableObjective(bench.sample(8000, random_state=0), "nb201", "val_acc_200ep")
+    assert labelled_neighbour_share(dense) > 0.9
+    hist = run("local_search", objective=dense, budget=5, seed=0)
+    assert not any("neighbour in the table" in n for n in hist.attrs["notes"])

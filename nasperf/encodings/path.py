@@ -107,7 +107,9 @@ class PathEncoder(Encoder):
     max_length : int, optional
         Longest path (in operations) of the vocabulary; default the space's
         ``max_path_length``, else the longest path among the fitting architectures. A longer
-        path in ``transform`` is an error.
+        path (an architecture in ``transform`` with a path longer than any the encoder was
+        fitted on) has no feature and is left out: a model fitted on these features never
+        saw it, so it could not use it (as truncation leaves out the longest paths).
     truncate : int, optional
         Keep only the first ``truncate`` features (see above).
     counts : bool, default False
@@ -237,11 +239,14 @@ class PathEncoder(Encoder):
                     is_op = j >= 0
                     code = np.where(is_op, code * k + j, code)
                     length += is_op
-                if length.max() > self.max_length_:
-                    raise ValueError(
-                        f"a path has {int(length.max())} operations, more than max_length="
-                        f"{self.max_length_}; fit with a larger max_length"
-                    )
+                within = length <= self.max_length_
+                if not within.all():
+                    # beyond the vocabulary: no fitted model has a feature for such a path
+                    # (none was in its training set), so it is left out, as truncation
+                    # leaves out the longest paths
+                    rows, code, length = rows[within], code[within], length[within]
+                    if rows.size == 0:
+                        continue
                 block = (c * n_in + self.input_index_[batch.ops[rows, c, path[0]]]) * self.block_
                 pos = self.position_[block + self.offsets_[length] + code]
                 keep = pos >= 0

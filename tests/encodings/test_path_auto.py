@@ -153,3 +153,32 @@ def test_bad_encoder_arguments_are_named(name, params, message):
     archs = nasperf.get_space("nb201").sample(5, seed=0)
     with pytest.raises(ValueError, match=f"^{message}$"):
         get(name, space="nb201", **params).fit(archs)
+
+
+def test_a_path_longer_than_any_fitted_one_is_left_out_not_an_error():
+    # A user space without max_path_length sizes the vocabulary from the fitting cells; a
+    # valid architecture with a longer path had made predict fail ("a path has 3
+    # operations, more than max_length=2"), in bananas' default encoding too.
+    from tests.search.user_spaces import NB201NoPoolSpace, NoPoolCell
+
+    space = NB201NoPoolSpace()
+    assert space.max_path_length is None
+    rng = np.random.default_rng(0)
+    ops = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3")
+    # edge 2 <- 1 is none: no path through nodes 1 and 2, so at most 2 operations a path
+    train = [
+        NoPoolCell(tuple("none" if e == 2 else ops[rng.integers(3)] for e in range(6)))
+        for _ in range(40)
+    ]
+    long_ = NoPoolCell(("nor_conv_3x3",) * 6)  # 0 -> 1 -> 2 -> 3: three operations
+    enc = get("path", space=space).fit(train)
+    assert enc.max_length_ == 2
+    x = enc.transform([long_])
+    # every path of at most 2 operations is there, as for the same cell without 2 <- 1
+    cut = NoPoolCell(("nor_conv_3x3", "nor_conv_3x3", "none") + ("nor_conv_3x3",) * 3)
+    np.testing.assert_array_equal(x, enc.transform([cut]))
+    y = rng.normal(size=40)
+    for name in ("bananas", "xgb"):
+        params = {"n_estimators": 10} if name == "xgb" else {"epochs": 5}
+        pred = nasperf.predictors.get(name, space=space, encoding="path", random_state=0, **params)
+        assert np.isfinite(pred.fit(train, y).predict([long_])).all()

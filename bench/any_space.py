@@ -374,11 +374,13 @@ def predictor_section(args: argparse.Namespace) -> str:
             for (lbl, sp), r in notes.iterrows()
         )
     )
+    from nasperf.zero_cost.cache import default_cache_path
+
     lines.append(
         f"Kendall tau on {args.test_size} test architectures, mean over {args.seeds} seed(s); "
         f"in brackets the mean fit seconds ({args.threads} torch thread(s)); where the "
         "zero-cost proxies are computed, a fit's seconds include computing those not yet in "
-        "the cache (~/.cache/nasperf), so the first predictor to need them pays for them."
+        f"the cache ({default_cache_path()}), so the first predictor to need them pays for them."
     )
     return "\n".join(lines)
 

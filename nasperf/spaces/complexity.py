@@ -90,6 +90,11 @@ class Complexity:
     mparams: float
 
 
+#: Keyword arguments a module's input tensors may be passed by (after the positional ones),
+#: in the order the FLOPs rules read them: the input first, then attention's key.
+_TENSOR_KEYWORDS = ("input", "x", "query", "key", "value", "hx")
+
+
 def _attention_flops(module: nn.MultiheadAttention, query: torch.Tensor, extra) -> int:
     """Multiply-adds of ``nn.MultiheadAttention``: the query, key, value and output
     projections and the two products with the attention matrix (``L * S * E`` each), per
@@ -272,22 +277,22 @@ def count_complexity(
     flops = 0
     called: dict[int, nn.Module] = {}
 
-    def hook(module: nn.Module, args: tuple, output: object) -> None:
+    def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         nonlocal flops
         called[id(module)] = module
         if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
             output = output[0]  # attention's (output, weights), an LSTM's (output, state)
-        if (
-            not args
-            or not isinstance(args[0], torch.Tensor)
-            or not isinstance(output, torch.Tensor)
-        ):
+        # the tensors a module was called with, by position or by keyword (attention(query=
+        # x, key=x, value=x), lstm(input=x)), in the module's own order
+        tensors = [a for a in args if isinstance(a, torch.Tensor)]
+        tensors += [kwargs[k] for k in _TENSOR_KEYWORDS if isinstance(kwargs.get(k), torch.Tensor)]
+        if not tensors or not isinstance(output, torch.Tensor):
             return
-        flops += module_flops(module, args[0], output, convention, args[1:])
+        flops += module_flops(module, tensors[0], output, convention, tensors[1:])
 
     # Every module is hooked so that parameters a container holds itself (a graph layer's
     # bias or weight matrices) are counted; FLOPs rules exist for leaves (and ARMAConv).
-    handles = [m.register_forward_hook(hook) for m in net.modules()]
+    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in net.modules()]
     was_training = net.training
     try:
         net.eval()
@@ -300,6 +305,11 @@ def count_complexity(
         for h in handles:
             h.remove()
         net.train(was_training)
+    # attention runs its output projection functionally (out_proj is never called)
+    for m in list(called.values()):
+        if isinstance(m, nn.MultiheadAttention):
+            for sub in m.modules():
+                called.setdefault(id(sub), sub)
     n_params = sum(p.numel() for m in called.values() for p in m.parameters(recurse=False))
     unknown = sorted(
         {

@@ -57,6 +57,16 @@ __all__ = [
 ]
 
 
+def _math_attention():
+    """Scaled dot-product attention by its math kernel, whose backward can be
+    differentiated again (the fused kernels' cannot: GraSP on a network of two attention
+    layers had failed with 'derivative for ..._flash_attention_for_cpu_backward is not
+    implemented')."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    return sdpa_kernel(SDPBackend.MATH)
+
+
 def _name_proxy(name: str, cls: Any) -> None:
     """A proxy class is called by the name it is registered under: one that leaves ``name``
     unset gets it (it had been registered, yet left out of ``available()`` and ``nasperf
@@ -802,6 +812,8 @@ def _train_pass(ctx: Context) -> TrainPass:
         # "hessian" differentiates twice: convolutions and BatchNorm with faster double
         # backward passes (second_order.py)
         SecondOrderKernels() if "hessian" in taps else contextlib.nullcontext(),
+        # and attention by the math kernel: the fused (flash) kernels have no double backward
+        _math_attention() if "hessian" in taps else contextlib.nullcontext(),
     ):
         logits = ctx.call(x, params)
     out = TrainPass(logits=logits.detach())

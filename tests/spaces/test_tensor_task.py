@@ -311,3 +311,47 @@ def test_flops_of_attention_and_recurrent_layers_and_a_warning_for_the_unknown()
     with pytest.warns(UserWarning, match=r"FLOPs have no rule for Scaled \(layers with weights\)"):
         got = count_complexity(lambda: nn.Sequential(Scaled()), (1, 4), what="mine")
     assert got.mparams == 4e-6
+
+
+def test_attention_counts_all_its_parameters_and_keyword_calls():
+    # out_proj runs inside F.multi_head_attention_forward, never as a call: its weights had
+    # been left out of params (3,168 of 4,224); a call by keywords had counted no FLOPs
+    from nasperf.spaces import count_complexity
+
+    class ByKeyword(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attn = nn.MultiheadAttention(32, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.attn(query=x, key=x, value=x)[0]
+
+    got = count_complexity(ByKeyword, (1, 16, 32), convention="macs")
+    assert round(got.mparams * 1e6) == sum(p.numel() for p in ByKeyword().parameters()) == 4224
+    assert round(got.mflops * 1e6) == 4 * 16 * 32 * 32 + 2 * 16 * 16 * 32
+    layer = count_complexity(
+        lambda: nn.TransformerEncoderLayer(32, 4, 64, batch_first=True), (1, 16, 32)
+    )
+    assert round(layer.mparams * 1e6) == 8544  # attention 4,224 + FFN 4,192 + 2 LayerNorms 128
+
+
+def test_grasp_differentiates_attention_twice():
+    # the fused attention kernels have no double backward: GraSP on two attention layers
+    # had failed ("derivative for ..._flash_attention_for_cpu_backward is not implemented")
+    class TwoLayers(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.a = nn.MultiheadAttention(16, 2, batch_first=True)
+            self.b = nn.MultiheadAttention(16, 2, batch_first=True)
+            self.head = nn.Linear(16, 3)
+
+        def forward(self, x):  # need_weights=False: torch's fused attention kernel
+            x = x + self.a(x, x, x, need_weights=False)[0]
+            x = x + self.b(x, x, x, need_weights=False)[0]
+            return self.head(x.mean(1))
+
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 10, 16, generator=gen), torch.randint(0, 3, (8,), generator=gen)
+    got = zc.score(TwoLayers(), x, y, ["grasp", "snip"])
+    assert np.isfinite(got["grasp"]) and got["grasp"] != 0.0 and np.isfinite(got["snip"])

@@ -239,19 +239,32 @@ class _TNB101Space(SearchSpace):
     def complexity(
         self,
         arch: Any,
-        dataset: str | ImageTask = "class_scene",
+        dataset: str | ImageTask | None = "class_scene",
         *,
         base_channels: int = BASE_CHANNELS,
+        convention: str = "naslib",
     ) -> Complexity:
-        """FLOPs / parameters in NASLib's convention, summed from cached per-block costs.
+        """FLOPs / parameters in NASLib's convention, summed from cached per-block costs
+        (``dataset=None``: ``class_scene``).
 
         The stem, every encoder block (every edge operation of a micro cell) and the head
         are counted once by :func:`count_complexity` and cached, so this equals counting
         the built network at a fraction of the time, except for jigsaw: the shared encoder
         is counted once, as NASLib did, not once per tile (see the module docstring).
+        ``convention="macs"`` counts the built network's multiply-adds instead
+        (:mod:`nasperf.spaces.complexity`), as every space's ``complexity`` does.
         """
+        from .complexity import check_convention
+
         arch = self.coerce(arch)
-        task = resolve_task(dataset)
+        task = resolve_task("class_scene" if dataset is None else dataset)
+        if check_convention(convention) != "naslib":
+            return count_complexity(
+                lambda: self.build_network(arch, task, base_channels=base_channels),
+                task.input_shape(1),
+                convention=convention,
+                what=f"{self.name}.build_network",
+            )
         c0 = _check_base_channels(base_channels)
         modules, cell = self._encoder_spec(arch)
         head, tiles = _head_of(task)
@@ -271,11 +284,16 @@ class _TNB101Space(SearchSpace):
         f, p = _head_cost(head, c, r, task.num_classes, task.resolution, tiles)
         return Complexity(mflops=(flops + f) / 1e6, mparams=(params + p) / 1e6)
 
-    def flops(self, arch: Any, dataset: str | ImageTask = "class_scene", **kwargs: Any) -> float:
-        """MFLOPs of one forward pass on one input, as NASLib reports them (:meth:`complexity`)."""
+    def flops(
+        self, arch: Any, dataset: str | ImageTask | None = "class_scene", **kwargs: Any
+    ) -> float:
+        """MFLOPs of one forward pass on one input, as NASLib reports them (:meth:`complexity`;
+        ``convention="macs"``: multiply-adds of convolutions and linear layers)."""
         return self.complexity(arch, dataset, **kwargs).mflops
 
-    def params(self, arch: Any, dataset: str | ImageTask = "class_scene", **kwargs: Any) -> float:
+    def params(
+        self, arch: Any, dataset: str | ImageTask | None = "class_scene", **kwargs: Any
+    ) -> float:
         """Parameters of the network, in millions."""
         return self.complexity(arch, dataset, **kwargs).mparams
 

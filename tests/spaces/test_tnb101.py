@@ -422,3 +422,20 @@ def test_encoders_are_initialised_as_the_benchmark_and_score_as_naslib(space_nam
     cells = list(table.index[:2])
     ours = compute(space_name, cells, ["l2_norm"], task, cache=False)["l2_norm"].to_numpy()
     np.testing.assert_allclose(ours, table["l2_norm"].to_numpy()[:2], rtol=0.02)
+
+
+@pytest.mark.parametrize("name", ["tnb101_micro", "tnb101_macro"])
+def test_macs_and_a_default_dataset_as_every_space_takes_them(name):
+    # flops(convention="macs") had been a TypeError and params(arch, None) "unknown dataset
+    # None", where every other space takes both
+    from nasperf.spaces import count_complexity, get_space
+
+    space = get_space(name)
+    arch = space.sample(1, seed=0)[0]
+    assert space.params(arch, None) == space.params(arch)
+    assert space.flops(arch, None) == space.flops(arch)
+    built = count_complexity(
+        lambda: space.build_network(arch, "class_scene"), (1, 3, 256, 256), convention="macs"
+    )
+    assert space.flops(arch, convention="macs") == built.mflops
+    assert space.flops(arch, convention="macs") < space.flops(arch)  # no BN / ReLU / pooling

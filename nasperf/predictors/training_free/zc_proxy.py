@@ -40,8 +40,10 @@ class ZeroCostPredictor(Predictor):
     space : str or SearchSpace
     proxy : str
         A registered proxy (``nasperf.zero_cost.available()``), e.g. ``"synflow"``.
-    dataset : str or ImageTask
-        Sets the network's classifier and the images (and which packaged table is read).
+    dataset : str or task, optional
+        Sets the network's classifier and the images (and which packaged table is read);
+        default the space's own task (``default_dataset``: cifar10 for the NAS-Bench image
+        spaces, cora for NAS-Bench-Graph, a user space's declared task).
     batch_size, seed, device, cache, network_kwargs, inputs
         As in :func:`nasperf.zero_cost.compute` (when computing); ``cache=True`` uses the
         user cache. The packaged tables are read only with the settings they were computed
@@ -75,7 +77,7 @@ class ZeroCostPredictor(Predictor):
     _parameter_constraints: ClassVar[dict] = {
         "space": SPACE,
         "proxy": [Registered(_proxies, "zero-cost proxy")],
-        "dataset": [ImageDataset(task_ok=True, graph_ok=True)],
+        "dataset": [ImageDataset(task_ok=True, graph_ok=True), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "seed": [Interval(Integral, 0, None, closed="left")],
         "device": [Device()],
@@ -90,7 +92,7 @@ class ZeroCostPredictor(Predictor):
         *,
         space: Any = None,
         proxy: str = "synflow",
-        dataset: Any = "cifar10",
+        dataset: Any = None,
         batch_size: int = 64,
         seed: int = 0,
         device: Any = "cpu",
@@ -183,6 +185,6 @@ class ZeroCostPredictor(Predictor):
         ):
             return None  # the packaged tables were computed with these settings
         try:
-            return load_zero_cost(self.space_.name, str(self.dataset))
+            return load_zero_cost(self.space_.name, str(self.space_.task(self.dataset).name))
         except LookupError:
             return None

@@ -80,3 +80,29 @@ def test_unavailable_device_fails_at_fit():
     est = ZeroCostPredictor(space="nb201", proxy="params", device="cuda")
     with pytest.raises(ValueError, match=r"^device 'cuda' was asked for but CUDA is not"):
         est.fit()
+
+
+def test_the_default_dataset_is_the_space_s_own_task(monkeypatch):
+    # it had been cifar10 whatever the space: a space of other inputs (here 20 tabular
+    # features, a TensorTask) had failed to build its networks
+    from nasperf.spaces import SPACES
+    from tests.spaces.test_tensor_task import TabularSpace
+
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+    SPACES.register("test_tabular")(TabularSpace)
+    space = TabularSpace()
+    archs = list(space.enumerate())[:4]
+    est = ZeroCostPredictor(space="test_tabular", proxy="params", cache=False).fit(archs)
+    assert est.predict(archs).tolist() == pytest.approx([space.params(a) for a in archs])
+    # NB201's default is cifar10: its packaged table, as before
+    nb = ZeroCostPredictor(space="nb201", proxy="synflow").fit()
+    cells = NB201Space().sample(3, seed=0)
+    assert (
+        nb.predict(cells).tolist()
+        == ZeroCostPredictor(space="nb201", proxy="synflow", dataset="cifar10")
+        .fit()
+        .predict(cells)
+        .tolist()
+    )

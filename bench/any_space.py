@@ -628,7 +628,11 @@ USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "curves": ((list,), "early-training columns omni may read, e.g. [val_acc_12ep]"),
     "zero_cost": ((str,), "a CSV file of proxy scores (arch column + one per proxy)"),
     "labels": ((str,), "what the labels are, for the search table"),
-    "dataset": ((str,), "the images the search's warm start scores on (default cifar10)"),
+    "dataset": (
+        (str,),
+        "the task the search's warm start builds networks for (default: the space's own, "
+        "its default_dataset)",
+    ),
     "replicates": ((list,), "the target of each training seed, e.g. [acc_seed0, acc_seed1]"),
     "maximize": ((bool,), "false where the target is a loss, an error or a latency"),
 }
@@ -640,7 +644,7 @@ USER_SPACE_OPTIONAL: dict[str, object] = {
     "curves": [],
     "zero_cost": None,
     "labels": "",
-    "dataset": "cifar10",
+    "dataset": None,
     "replicates": [],
     "maximize": None,
 }
@@ -744,10 +748,13 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         space = nasperf.get_space(spec["space"])
     except (KeyError, ValueError) as err:
         raise UserSpaceError(f"{where}: space: {err}") from None
-    try:  # the warm start's rule: images (or graphs) it can build the networks for
-        nasperf.spaces.resolve_task(spec["dataset"], getattr(space, "task_kind", "image"))
+    try:  # the warm start's rule: a task it can build the networks for (the space's own
+        # by default, named in the trials: a task of the space's is read back by its name)
+        task = space.task(spec["dataset"])
     except ValueError as err:
         raise UserSpaceError(f"{where}: dataset: {err}") from None
+    if spec["dataset"] is None:
+        spec["dataset"] = task.name
     try:
         table = read_architecture_csv(
             base / spec["data"],

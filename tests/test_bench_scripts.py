@@ -608,3 +608,31 @@ def test_zero_cost_fidelity_bench_runs_on_naslib_s_file(shared_reference, tmp_pa
     out = _run_bench("zero_cost_fidelity.py", "--quick", "--out", str(tmp_path / "zcf.csv"))
     # part A's table holds synflow's Spearman against NASLib's stored scores
     assert "synflow" in out and (tmp_path / "zcf.A.csv").exists(), sorted(tmp_path.iterdir())
+
+
+def test_any_space_user_space_warm_starts_on_the_space_s_own_task(tmp_path, any_space) -> None:
+    # the --user-space default had been cifar10 whatever the space declared: a space of
+    # 20 tabular features (a TensorTask) had its warm start build CIFAR-10 networks
+    from tests.spaces.test_tensor_task import TabularSpace
+
+    space = TabularSpace()
+    archs = [space.to_string(a) for a in space.enumerate()]
+    pd.DataFrame({"arch": archs, "acc": np.arange(len(archs), dtype=float)}).to_csv(
+        tmp_path / "tab.csv", index=False
+    )
+    (tmp_path / "tab_space.py").write_text(
+        "from nasperf.spaces import SPACES\n"
+        "from tests.spaces.test_tensor_task import TabularSpace\n"
+        "if 'test_tabular' not in SPACES:\n"
+        "    SPACES.register('test_tabular')(TabularSpace)\n"
+    )
+    (tmp_path / "tab.yaml").write_text(
+        "name: tab\nimports: [tab_space.py]\nspace: test_tabular\ndata: tab.csv\ntarget: acc\n"
+    )
+    _, case = any_space.load_user_space(tmp_path / "tab.yaml")
+    assert case.dataset == "tab20"  # the space's own task, by name
+    (trial,) = any_space._search_trials(case, tmp_path, 1, True, ["predictor_local_search"])
+    from nasperf.search.study import run_search_trial
+
+    row = run_search_trial(trial)
+    assert any("zero-cost warm start: synflow, params computed" in n for n in row["notes"])

@@ -620,14 +620,14 @@ def test_any_space_user_space_warm_starts_on_the_space_s_own_task(tmp_path, any_
     pd.DataFrame({"arch": archs, "acc": np.arange(len(archs), dtype=float)}).to_csv(
         tmp_path / "tab.csv", index=False
     )
-    (tmp_path / "tab_space.py").write_text(
+    (tmp_path / "bench_tab_space.py").write_text(
         "from nasperf.spaces import SPACES\n"
         "from tests.spaces.test_tensor_task import TabularSpace\n"
         "if 'test_tabular' not in SPACES:\n"
         "    SPACES.register('test_tabular')(TabularSpace)\n"
     )
     (tmp_path / "tab.yaml").write_text(
-        "name: tab\nimports: [tab_space.py]\nspace: test_tabular\ndata: tab.csv\ntarget: acc\n"
+        "name: tab\nimports: [bench_tab_space.py]\nspace: test_tabular\ndata: tab.csv\ntarget: acc\n"
     )
     _, case = any_space.load_user_space(tmp_path / "tab.yaml")
     assert case.dataset == "tab20"  # the space's own task, by name

@@ -242,7 +242,7 @@ def test_proxies_read_a_tensor_task_s_samples_from_an_npz(space, tmp_path, capsy
     with pytest.raises(ValueError, match=r"needs arrays 'data' \(or 'x'\) and 'labels'"):
         zc.compute(space, archs, ["nwot"], inputs=bad, batch_size=4, cache=None)
     # from the shell: every proxy, data-dependent ones on the file's samples
-    mod = tmp_path / "tab_space.py"
+    mod = tmp_path / "tensor_task_tab_space.py"
     mod.write_text(
         "from nasperf.spaces import SPACES\n"
         "from tests.spaces.test_tensor_task import TabularSpace\n"

@@ -62,8 +62,10 @@ def _math_attention():
     differentiated again (the fused kernels' cannot: GraSP on a network of two attention
     layers had failed with 'derivative for ..._flash_attention_for_cpu_backward is not
     implemented')."""
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
+    try:
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+    except ImportError:  # torch < 2.3: no backend switch here (nor the CPU flash kernel)
+        return contextlib.nullcontext()
     return sdpa_kernel(SDPBackend.MATH)
 
 

@@ -750,7 +750,7 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
         raise UserSpaceError(f"{where}: space: {err}") from None
     try:  # the warm start's rule: a task it can build the networks for (the space's own
         # by default, named in the trials: a task of the space's is read back by its name)
-        task = space.task(spec["dataset"])
+        task = space.network_task(spec["dataset"])
     except ValueError as err:
         raise UserSpaceError(f"{where}: dataset: {err}") from None
     if spec["dataset"] is None:

@@ -391,7 +391,7 @@ def _proxy_dataset(space: Any, dataset: Any) -> Any:
         return own
     if isinstance(dataset, str) and not isinstance(own, str):
         try:
-            return space.task(dataset)  # the name of the space's own task: that task
+            return space.network_task(dataset)  # the name of the space's own task: that task
         except ValueError:
             return dataset  # _check_image_task names it
     return dataset

@@ -1189,7 +1189,7 @@ class SearchSpace(ABC, Generic[A]):
             f"search space {self.name!r} has no weight-sharing supernet (build_supernet)"
         )
 
-    def task(self, dataset: Any = None) -> ImageTask | TensorTask | GraphTask:
+    def network_task(self, dataset: Any = None) -> ImageTask | TensorTask | GraphTask:
         """The task object of ``dataset`` for this space's networks: ``None`` or the name
         of the space's own task object (:attr:`default_dataset`) give that task; any other
         name or task goes through :func:`resolve_task` (of this space's ``task_kind``)."""
@@ -1221,7 +1221,7 @@ class SearchSpace(ABC, Generic[A]):
         benchmarks report them); see :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
         :meth:`build_network`.
         """
-        task = self.task(dataset)
+        task = self.network_task(dataset)
         arch = self.coerce(arch)
         return count_complexity(
             lambda: self.build_network(arch, task, **kwargs),
@@ -1240,11 +1240,13 @@ class SearchSpace(ABC, Generic[A]):
     ) -> float:
         """MFLOPs of one forward pass on one image: NASLib's count (``convention="naslib"``,
         default) or MACs of convolutions and linear layers (``convention="macs"``)."""
-        return self.complexity(arch, self.task(dataset), convention=convention, **kwargs).mflops
+        return self.complexity(
+            arch, self.network_task(dataset), convention=convention, **kwargs
+        ).mflops
 
     def params(self, arch: A, dataset: str | ImageTask | None = None, **kwargs: Any) -> float:
         """Parameters of the network, in millions (``dataset``: as :meth:`complexity`)."""
-        return self.complexity(arch, self.task(dataset), **kwargs).mparams
+        return self.complexity(arch, self.network_task(dataset), **kwargs).mparams
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -517,7 +517,7 @@ class Computation:
                 )
         graph = self.space.task_kind == "graph"
         # None: the space's own task (cifar10, a graph space's default graph, a user's)
-        self.task = self.space.task(dataset)
+        self.task = self.space.network_task(dataset)
         if batch_size is None and not graph:
             raise ValueError("batch_size must be a positive int (None only for graph datasets)")
         if batch_size is not None and (

@@ -69,7 +69,7 @@ class TabularSpace(SearchSpace[MLPArch]):
         return (MLPArch(w) for w in itertools.product(WIDTHS, repeat=3))
 
     def build_network(self, arch: MLPArch, dataset=None):
-        task = self.task(dataset)
+        task = self.network_task(dataset)
         sizes = [task.shape[0], *(int(w[1:]) for w in arch.widths)]
         layers: list[nn.Module] = []
         for a, b in itertools.pairwise(sizes):
@@ -100,7 +100,7 @@ def test_networks_are_counted_on_the_space_s_own_inputs(space):
         assert space.flops(arch, convention="macs") == pytest.approx(weights / 1e6, abs=1e-12)
     with pytest.raises(ValueError, match=r"unknown dataset 'tab21'.*TensorTask\(name, shape"):
         space.params(arch, "tab21")
-    assert space.task("TAB20") is TAB  # the space's own task, by its name
+    assert space.network_task("TAB20") is TAB  # the space's own task, by its name
 
 
 def test_tasks_check_their_sizes():
@@ -161,7 +161,7 @@ def test_searches_and_hybrids_build_for_the_task(space, monkeypatch):
     real = zc.compute
 
     def recording(space_, archs_, proxies, dataset=None, **kw):
-        seen.append(space_.task(dataset))
+        seen.append(space_.network_task(dataset))
         return real(space_, archs_, proxies, dataset, **kw)
 
     monkeypatch.setattr(zc, "compute", recording)

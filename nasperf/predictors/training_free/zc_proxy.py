@@ -185,6 +185,8 @@ class ZeroCostPredictor(Predictor):
         ):
             return None  # the packaged tables were computed with these settings
         try:
-            return load_zero_cost(self.space_.name, str(self.space_.task(self.dataset).name))
+            return load_zero_cost(
+                self.space_.name, str(self.space_.network_task(self.dataset).name)
+            )
         except LookupError:
             return None

@@ -45,6 +45,8 @@ __all__ = [
     "NASLIB_SPACE_NAMES",
     "read_architecture_csv",
     "read_naslib_zc",
+    "read_parquet",
+    "read_table_file",
 ]
 
 #: ``duplicates=``: what to do with an architecture that appears twice (under any spelling).
@@ -175,6 +177,34 @@ def read_parquet(path: str | Path, *, max_cells: int = MAX_CSV_FIELDS) -> pd.Dat
         return pd.read_parquet(path)
     except errors as err:
         raise ValueError(f"{path}: not a readable parquet file ({err})") from None
+
+
+def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame:
+    """A table file (of :meth:`~nasperf.search.objective.TableObjective.from_file`, a study's
+    zero-cost table): a CSV (``.csv``, ``.csv.gz``) or parquet file, read within this module's
+    bounds (sizes are checked before pandas builds the frame), ``arch_column`` kept as text;
+    every error names the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such table file: {path}")
+    if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith(".parquet"):
+        return read_parquet(path, max_cells=MAX_CSV_FIELDS)
+    if not suffixes.endswith((".csv", ".csv.gz")):
+        raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
+    data = _read_bytes(path)  # decompressed up to its bound
+    text = _decode(path, data)  # not UTF-8: the line
+    if not text or text.isspace():  # (strip() would copy the text)
+        raise ValueError(f"{path}: the file is empty (expected a header line)")
+    _check_csv_size(text, str(path), any_cell=True)  # row length, field count: before pandas
+    del text
+    try:
+        # texts as written: a key of digits ("00120210") must not become the number 120210
+        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype={arch_column: str})
+    except ValueError as err:  # pandas' ParserError, EmptyDataError
+        raise ValueError(f"{path}: not readable CSV ({err})") from None
 
 
 def _parquet_text_over(path: Path, text: list[str], limit: int) -> str | None:

@@ -308,11 +308,11 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
 
             zc = read_naslib_zc(path, space=space, dataset=dataset, nan="keep")  # -1e8: NaN
         else:
-            from nasperf.search.objective import _read_table_file
+            from nasperf.datasets.readers import read_table_file
 
             # within the readers' bounds; architecture texts stay text ("02012100")
             try:
-                raw = _read_table_file(path, "arch")
+                raw = read_table_file(path, "arch")
             except ValueError as err:
                 raise TrialError(str(err)) from None
             if "arch" not in raw.columns:

@@ -184,38 +184,6 @@ def _fidelity_columns(
     return columns, epochs
 
 
-def _read_table_file(path: Any, arch_column: str) -> pd.DataFrame:
-    """The table of :meth:`TableObjective.from_file`: a CSV (``.csv``, ``.csv.gz``) or parquet
-    file, read within the bounds of :mod:`nasperf.datasets.readers` (sizes are checked before
-    pandas builds the frame); every error names the file."""
-    import io
-
-    from nasperf.datasets.readers import MAX_CSV_FIELDS, _check_csv_size, _decode, _read_bytes
-
-    if not path.exists():
-        raise FileNotFoundError(f"no such table file: {path}")
-    if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
-        raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if suffixes.endswith(".parquet"):
-        from nasperf.datasets.readers import read_parquet
-
-        return read_parquet(path, max_cells=MAX_CSV_FIELDS)
-    if not suffixes.endswith((".csv", ".csv.gz")):
-        raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
-    data = _read_bytes(path)  # decompressed up to its bound
-    text = _decode(path, data)  # not UTF-8: the line
-    if not text or text.isspace():  # (strip() would copy the text)
-        raise ValueError(f"{path}: the file is empty (expected a header line)")
-    _check_csv_size(text, str(path), any_cell=True)  # row length, field count: before pandas
-    del text
-    try:
-        # texts as written: a key of digits ("00120210") must not become the number 120210
-        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype={arch_column: str})
-    except ValueError as err:  # pandas' ParserError, EmptyDataError
-        raise ValueError(f"{path}: not readable CSV ({err})") from None
-
-
 class Objective(ABC):
     """A simulated training run (see the module docstring).
 
@@ -482,7 +450,9 @@ class TableObjective(Objective):
         if fidelity_columns is not None:
             columns, epochs = _fidelity_columns(fidelity_columns, target)
         path = Path(path)
-        table = _read_table_file(path, arch_column)
+        from nasperf.datasets.readers import read_table_file
+
+        table = read_table_file(path, arch_column)
         if arch_column not in table.columns:
             raise ValueError(
                 f"{path}: no architecture column {arch_column!r}; it has {list(table.columns)}"

@@ -353,30 +353,52 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
             "inputs must be None (packaged images), a path to an image source, or a pair "
             f"(images, labels) of tensors; got {type(inputs).__name__}"
         )
-    try:
-        x, y = (torch.as_tensor(v) for v in inputs)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"inputs must be (images, labels) tensors: {err}") from None
+    x, y = _tensor_pair(inputs, "(images, labels)")
     if x.ndim != 4 or not torch.is_floating_point(x):
         raise ValueError(
             f"inputs: images must be a float tensor (N, C, H, W), got {x.dtype} {tuple(x.shape)}"
         )
-    if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
+    _check_label_shape(x, y)
+    _check_integer_labels(y)
     if x.shape[1] != task.channels:
         raise ValueError(
             f"inputs: {task.name} networks take {task.channels} channels, got {x.shape[1]}"
         )
+    _check_label_range(task, y)
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("inputs: images hold NaN / inf values")
+    return x, y.to(torch.int64)
+
+
+def _tensor_pair(inputs: Any, what: str) -> tuple[Any, Any]:
+    """``inputs``, a pair, as two tensors (an error naming ``what`` the pair holds)."""
+    import torch
+
+    try:
+        x, y = (torch.as_tensor(v) for v in inputs)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"inputs must be {what} tensors: {err}") from None
+    return x, y
+
+
+def _check_label_shape(x: Any, y: Any) -> None:
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+
+
+def _check_integer_labels(y: Any) -> None:
+    import torch
+
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
+
+
+def _check_label_range(task: Any, y: Any) -> None:
     if len(y) and (int(y.min()) < 0 or int(y.max()) >= task.num_classes):
         raise ValueError(
             f"inputs: labels must be classes 0..{task.num_classes - 1} of {task.name}, got "
             f"values in [{int(y.min())}, {int(y.max())}]"
         )
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("inputs: images hold NaN / inf values")
-    return x, y.to(torch.int64)
 
 
 def _image_datasets() -> frozenset[str]:
@@ -422,18 +444,14 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
             f"inputs for {task.name!r} (a TensorTask) must be a pair (x, y) of tensors or an "
             f".npz path; got {type(inputs).__name__}"
         )
-    try:
-        x, y = (torch.as_tensor(v) for v in inputs)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise ValueError(f"inputs must be (x, y) tensors: {err}") from None
+    x, y = _tensor_pair(inputs, "(x, y)")
     if not torch.is_floating_point(x) or tuple(x.shape[1:]) != tuple(task.shape):
         want = ", ".join(["N", *map(str, task.shape)])
         raise ValueError(
             f"inputs: {task.name} networks take float x of shape ({want}), got {x.dtype} "
             f"{tuple(x.shape)}"
         )
-    if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    _check_label_shape(x, y)
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: x holds NaN / inf values")
     if task.num_classes == 1:  # a regression network: its targets, for the proxies that
@@ -441,13 +459,8 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
         if y.is_complex() or y.dtype == torch.bool or not bool(torch.isfinite(y.double()).all()):
             raise ValueError(f"inputs: targets must be finite real numbers, got {y.dtype}")
         return x.float(), y.to(torch.float32)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
-    if len(y) and (int(y.min()) < 0 or int(y.max()) >= task.num_classes):
-        raise ValueError(
-            f"inputs: labels must be classes 0..{task.num_classes - 1} of {task.name}, got "
-            f"values in [{int(y.min())}, {int(y.max())}]"
-        )
+    _check_integer_labels(y)
+    _check_label_range(task, y)
     return x.float(), y.to(torch.int64)
 
 

@@ -96,6 +96,8 @@ def check_call(
             "a network's weights"
         )
     rows = x.shape[0]
+    # the proxies that read the targets through the loss (the default: cross-entropy)
+    loss_readers = sorted(k for k, p in proxies.items() if p.data == "targets")
     if targets is not None:
         if not isinstance(targets, torch.Tensor):
             raise TypeError(
@@ -103,10 +105,9 @@ def check_call(
             )
         # with a loss_fn of the user's (e.g. mean squared error) targets are what it reads:
         # any dtype; the default cross-entropy needs class labels, where a proxy reads them
-        reads_targets = any(p.data == "targets" for p in proxies.values())
         if (
             loss_fn is None
-            and reads_targets
+            and loss_readers
             and (targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool)
         ):
             raise TypeError(
@@ -156,7 +157,6 @@ def check_call(
             f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
         )
     num_classes = logits.shape[1]
-    loss_readers = sorted(k for k, p in proxies.items() if p.data == "targets")
     if loss_fn is None and num_classes == 1 and loss_readers:
         raise ValueError(
             f"network(inputs) returns one output per {what[:-1]}: the default loss, "

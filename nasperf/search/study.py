@@ -196,10 +196,11 @@ def search_trials(
 
         # the space's own task where none is named, stored by its name (a trial is JSON;
         # run() reads the name of the space's own task object back as that object)
-        own = getattr(resolve_space(space), "default_dataset", "cifar10")
+        space_obj = resolve_space(space)
+        own = getattr(space_obj, "default_dataset", "cifar10")
         if dataset is None:
             dataset = own if isinstance(own, str) else str(own.name)
-        _check_image_task(_proxy_dataset(resolve_space(space), dataset))
+        _check_image_task(_proxy_dataset(space_obj, dataset))
         from nasperf.datasets.direction import target_sign
 
         # the command line passes its flags as the spelling: the error then names --target

@@ -18,6 +18,26 @@ if os.environ.get("NASPERF_TEST_FLUSH_DENORMAL", "") not in ("", "0"):
 
 
 @pytest.fixture
+def never_parse_json(monkeypatch):
+    """``never_parse_json(start)`` makes ``json.loads`` fail the test on a text that starts
+    with ``start`` (a hostile file's): its refusal must come before parsing. Other JSON (a
+    checkpoint's metadata) still loads."""
+    import json
+
+    real = json.loads
+
+    def arm(start: str) -> None:
+        def loads(text, *args, **kwargs):
+            if isinstance(text, str) and text.startswith(start):
+                pytest.fail("the JSON text was parsed before its size was checked")
+            return real(text, *args, **kwargs)
+
+        monkeypatch.setattr(json, "loads", loads)
+
+    return arm
+
+
+@pytest.fixture
 def keep_denormals():
     """Denormal floats kept during the test, whatever the run sets (a test of values below
     float's normal range needs them; under flush-to-zero they are 0 as soon as they are

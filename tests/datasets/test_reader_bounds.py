@@ -34,28 +34,17 @@ from nasperf.spaces import get_space
 A0, A1 = (get_space("nb201").to_string(a) for a in get_space("nb201").sample(2, seed=0))
 
 
-def _never_parse(monkeypatch, start: str) -> None:
-    """``json.loads`` fails the test on a text starting with ``start`` (the hostile file's):
-    its refusal must come before it is parsed."""
-    real = json.loads
-
-    def loads(text, *args, **kwargs):
-        if isinstance(text, str) and text.startswith(start):
-            pytest.fail("the JSON text was parsed before its size was checked")
-        return real(text, *args, **kwargs)
-
-    monkeypatch.setattr(json, "loads", loads)
-
-
 # ----------------------------------------------------------------- NASLib zero-cost JSON
-def test_naslib_json_of_millions_of_empty_lists_is_refused_before_parsing(tmp_path, monkeypatch):
+def test_naslib_json_of_millions_of_empty_lists_is_refused_before_parsing(
+    tmp_path, never_parse_json
+):
     # 25 MB of text in a 24 KB file: parsed, 8.4 M lists (~600 MB; the 122 KB file of the
     # report held 40 M and reached 5 GB before its layout error)
     n = readers.MAX_JSON_VALUES // 2 + 1
     path = tmp_path / "nz.json.gz"
     path.write_bytes(gzip.compress(b'{"cifar10": {"x": [' + b"[]," * n + b"[]]}}"))
     assert path.stat().st_size < 100_000
-    _never_parse(monkeypatch, '{"cifar10"')
+    never_parse_json('{"cifar10"')
     with pytest.raises(
         ValueError,
         match=rf"^{path}: JSON of more than 16,777,216 values \(objects, arrays, numbers, "

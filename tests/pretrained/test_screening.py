@@ -281,21 +281,8 @@ def test_json_input_is_bounded(tree_ckpt, tmp_path, monkeypatch):
         pretrained.screen(tree_ckpt, path, top=1)
 
 
-def _never_parse(monkeypatch, start):
-    """Make ``json.loads`` fail the test on a text that starts with ``start`` (the hostile
-    file's): its refusal must come before parsing. Other JSON (a checkpoint) still loads."""
-    real = json.loads
-
-    def loads(text, *args, **kwargs):
-        if isinstance(text, str) and text.startswith(start):
-            pytest.fail("the JSON text was parsed before its size was checked")
-        return real(text, *args, **kwargs)
-
-    monkeypatch.setattr(json, "loads", loads)
-
-
 def test_a_json_list_of_millions_of_empty_lists_is_refused_before_parsing(
-    tree_ckpt, tmp_path, monkeypatch, capsys
+    tree_ckpt, tmp_path, never_parse_json, capsys
 ):
     # ``[[],[],...]``: 25 MB of text (24 KB compressed), under MAX_JSON_CHARS, that parsed
     # to 8.4 M lists would take ~600 MB (at 256 Mi characters: 6 GB, a bare MemoryError)
@@ -305,7 +292,7 @@ def test_a_json_list_of_millions_of_empty_lists_is_refused_before_parsing(
     path = tmp_path / "jb.json.gz"
     path.write_bytes(gzip.compress(b"[" + b"[]," * (n - 1) + b"[]]"))
     assert path.stat().st_size < 100_000
-    _never_parse(monkeypatch, "[[],[],")
+    never_parse_json("[[],[],")
     message = (
         rf"{path}: JSON of more than 16,777,216 values \(objects, arrays, numbers, strings\); "
         r"JSON is parsed whole, each value taking memory; give this many architectures one "

@@ -28,6 +28,22 @@ def tiny_config(**over) -> dict:
     return raw
 
 
+def data_file_config(folder) -> tuple[dict, pd.DataFrame, object]:
+    """A tiny study (xgb, 2 seeds, n = 10) of a user's CSV of 200 NB201 cells: the raw
+    config, the table written and its path (``folder / "mine.csv"``), for tests that
+    change the file between runs."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    csv = folder / "mine.csv"
+    frame = pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]})
+    frame.to_csv(csv, index=False)
+    raw = tiny_config(predictors=["xgb"], seeds=2, train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc"}
+    return raw, frame, csv
+
+
 def comparable(table: pd.DataFrame) -> pd.DataFrame:
     """Rows without the timing columns, sorted by hash, for exact comparison."""
     cols = [c for c in table.columns if c not in TIMING_COLUMNS]

@@ -10,13 +10,12 @@ import pytest
 from matplotlib.axes import Axes
 
 from nasperf import cli
-from nasperf.datasets import load_benchmark
 from nasperf.evaluation.config import parse_config
 from nasperf.evaluation.plots import plot_study, plot_train_size
 from nasperf.evaluation.store import read_meta, read_results
 from nasperf.evaluation.study import _configs, format_summary, run_study, summarize
 
-from ._study_helpers import tiny_config
+from ._study_helpers import data_file_config
 
 _ARGS = ["study", "--predictors", "xgb", "--train-sizes", "10,20", "--seeds", "2"]
 _ARGS += ["--workers", "1", "--no-plots", "--no-progress"]
@@ -129,13 +128,7 @@ def test_summary_and_plot_refuse_a_seed_that_unrecorded_settings_would_count_twi
 
 def test_plot_refuses_a_folder_whose_data_file_changed_naming_it(tmp_path):
     """The data file's content is not in the rows: two configs of one file look alike."""
-    table = load_benchmark("nb201", "cifar10").iloc[:200]
-    csv = tmp_path / "mine.csv"
-    frame = pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]})
-    frame.to_csv(csv, index=False)
-    raw = tiny_config(predictors=["xgb"], seeds=2, train_sizes=[10])
-    del raw["spaces"], raw["datasets"]
-    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc"}
+    raw, frame, csv = data_file_config(tmp_path)
     first = run_study(parse_config(raw), tmp_path / "out")
     frame.assign(acc=frame["acc"][::-1].to_numpy()).to_csv(csv, index=False)
     second = run_study(parse_config(raw), tmp_path / "out")

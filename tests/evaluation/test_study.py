@@ -29,6 +29,7 @@ from ._study_helpers import (
     FirstProxyPredictor,
     LastColumnPredictor,
     comparable,
+    data_file_config,
     registered,
     tiny_config,
 )
@@ -156,13 +157,7 @@ def test_a_folder_holding_another_config_s_trials_is_said(tmp_path, capsys):
     differ): the run says so and counts them in meta.json, since read_results reads all."""
     from nasperf.evaluation.store import read_meta
 
-    table = load_benchmark("nb201", "cifar10").iloc[:200]
-    csv = tmp_path / "mine.csv"
-    frame = pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]})
-    frame.to_csv(csv, index=False)
-    raw = tiny_config(predictors=["xgb"], seeds=2, train_sizes=[10])
-    del raw["spaces"], raw["datasets"]
-    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc"}
+    raw, frame, csv = data_file_config(tmp_path)
     run_study(parse_config(raw), tmp_path / "out")
     assert "also holds" not in capsys.readouterr().err
     frame.assign(acc=frame["acc"][::-1].to_numpy()).to_csv(csv, index=False)

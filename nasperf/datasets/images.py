@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import math
 import numbers
 import pickle
 import tarfile
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from nasperf._npz import read_npy
 from nasperf.errors import DataIntegrityError
 
 from .package_data import data_path
@@ -464,40 +464,11 @@ def read_cifar_python(
     return ImageSet(np.concatenate(images), np.concatenate(labels), ds)
 
 
-def _read_npy(zf: zipfile.ZipFile, member: str, key: str, path: Path) -> np.ndarray:
-    """One array of an npz, its header read first: an array of Python objects (which only
-    pickle could read) or of more than :data:`MAX_IMAGE_BYTES` is refused before its data."""
-    fmt = np.lib.format
-    with zf.open(member) as fh:
-        version = fmt.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = fmt.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, _, dtype = fmt.read_array_header_2_0(fh)
-        else:
-            raise DataIntegrityError(f"{path}: array {key!r}: .npy format {version} is not read")
-    if dtype.hasobject:
-        raise DataIntegrityError(
-            f"{path}: cannot read as a pickle-free npz: array {key!r} holds Python objects "
-            f"(dtype {dtype}); only arrays of numbers are read"
-        )
-    if any(d < 0 for d in shape):
-        raise DataIntegrityError(f"{path}: array {key!r} declares the shape {shape}")
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > MAX_IMAGE_BYTES:
-        raise DataIntegrityError(
-            f"{path}: array {key!r} declares the shape {shape} of {dtype} ({nbytes:,} bytes); "
-            f"arrays are read up to {MAX_IMAGE_BYTES:,} bytes (all 60,000 CIFAR images: 176 MiB)"
-        )
-    with zf.open(member) as fh:
-        return fmt.read_array(fh, allow_pickle=False)
-
-
 def _read_npz_pair(
     path: Path, x_keys: tuple[str, str], y_keys: tuple[str, str], what: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """The two arrays of an ``.npz`` named by the first key of ``x_keys`` / ``y_keys`` it
-    holds, each array's declared size checked before its data is read (:func:`_read_npy`);
+    holds, each array's header checked before its data is read (:func:`nasperf._npz.read_npy`);
     a file that is not a readable npz (empty, truncated, corrupt, not a zip) is a
     :class:`DataIntegrityError` naming it."""
     if not path.exists():
@@ -515,10 +486,21 @@ def _read_npz_pair(
                     f"{path}: needs arrays {x_keys[0]!r} (or {x_keys[1]!r}) and {y_keys[0]!r} "
                     f"(or {y_keys[1]!r}); found {sorted(members)}"
                 )
-            return (
-                _read_npy(zf, members[x_key], x_key, path),
-                _read_npy(zf, members[y_key], y_key, path),
-            )
+            pair = []
+            for key in (x_key, y_key):
+                info = zf.getinfo(members[key])
+                with zf.open(info) as fh:
+                    pair.append(
+                        read_npy(
+                            fh,
+                            path,
+                            f"array {key!r}",
+                            held=info.file_size,
+                            max_bytes=MAX_IMAGE_BYTES,
+                            limit_note=" (all 60,000 CIFAR images: 176 MiB)",
+                        )
+                    )
+            return pair[0], pair[1]
     except DataIntegrityError:
         raise
     except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import re
 import tempfile
@@ -60,6 +59,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from nasperf._npz import read_npy, read_npy_header
 
 from ._registry import PREDICTORS
 
@@ -443,7 +444,7 @@ def _skops_types(blob: bytes, where: str, budget: _Budget | None = None) -> set[
     and the ``.npy`` headers alone: stored members only (what ``skops.io.dumps`` writes:
     nothing to inflate), each within :data:`MAX_MEMBER_BYTES`, all together within what is
     left of ``budget``, and each ``.npy`` member's header declaring exactly the bytes it
-    holds (:func:`_npy_header`), so that no declared shape is allocated."""
+    holds (:func:`nasperf._npz.read_npy_header`), so that no declared shape is allocated."""
     from nasperf.errors import DataIntegrityError
 
     try:
@@ -460,7 +461,8 @@ def _skops_types(blob: bytes, where: str, budget: _Budget | None = None) -> set[
             for name, member in infos.items():
                 if name.endswith(".npy"):
                     with zf.open(member) as fh:
-                        _npy_header(fh, member, where, f"skops model member {name[:80]!r}")
+                        label = f"skops model member {name[:80]!r}"
+                        read_npy_header(fh, where, label, held=member.file_size)
             schema = json.loads(_read_member(zf, info, where))
     except (*_ZIP_ERRORS, KeyError, ValueError, RecursionError) as err:
         if isinstance(err, DataIntegrityError):
@@ -771,71 +773,14 @@ def _read_arrays(
     return arrays
 
 
-def _npy_header(fh: Any, info: zipfile.ZipInfo, where: Any, label: str) -> tuple:
-    """``(shape, fortran_order, dtype, n_bytes)`` of the ``.npy`` member ``info`` open as
-    ``fh``, read from its header alone (``fh`` is left at the data). Refused: a member that
-    is not ``.npy``, a dtype holding Python objects, and a header whose shape and dtype need
-    other than the ``n_bytes`` bytes that follow it in the member (a declared shape is never
-    allocated before this)."""
-    from nasperf.errors import DataIntegrityError
-
-    fmt = np.lib.format
-    try:
-        version = fmt.read_magic(fh)
-    except ValueError as err:
-        raise DataIntegrityError(f"{where}: {label} is not a .npy array") from err
-    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
-    if version not in readers:
-        raise DataIntegrityError(
-            f"{where}: {label} is a .npy array of format {version}, not 1.0 or 2.0"
-        )
-    try:
-        shape, fortran_order, dtype = readers[version](fh)
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError) as err:
-        raise DataIntegrityError(
-            f"{where}: {label} has a corrupt header ({str(err)[:200]})"
-        ) from err
-    if dtype.hasobject:
-        raise DataIntegrityError(f"{where}: {label} holds Python objects")
-    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-        raise DataIntegrityError(f"{where}: {label} has a header with shape {str(shape)[:80]}")
-    n_bytes = math.prod(shape) * dtype.itemsize
-    held = info.file_size - fh.tell()
-    if n_bytes != held:
-        raise DataIntegrityError(
-            f"{where}: {label} has a header declaring shape "
-            f"{str(shape)[:80]} of {str(dtype)[:40]} ({n_bytes:,d} bytes), but the member "
-            f"holds {held:,d} bytes of data"
-        )
-    return shape, fortran_order, dtype, n_bytes
-
-
 def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Any, key: str) -> np.ndarray:
-    """The array ``key`` of ``arrays.npz``: its header checked (:func:`_npy_header`, and a
-    dtype of numbers or text), then exactly its declared bytes read, in chunks."""
-    from nasperf.errors import DataIntegrityError
-
-    label = f"corrupt arrays: arrays.npz member {key[:80]!r}"
+    """The array ``key`` of ``arrays.npz``: its header checked against the member's size, a
+    dtype of numbers or text, then exactly its declared bytes read
+    (:func:`nasperf._npz.read_npy`)."""
     with zf.open(info) as fh:
-        shape, fortran_order, dtype, n_bytes = _npy_header(fh, info, where, label)
-        if dtype.kind not in "biufcUS" or dtype.itemsize == 0:
-            raise DataIntegrityError(
-                f"{where}: arrays.npz member {key[:80]!r} has dtype {str(dtype)[:80]}"
-            )
-        data = bytearray(n_bytes)
-        view = memoryview(data)
-        done = 0
-        while done < n_bytes:
-            chunk = fh.read(min(n_bytes - done, 1 << 24))
-            if not chunk:
-                raise DataIntegrityError(f"{where}: {label} is truncated")
-            view[done : done + len(chunk)] = chunk
-            done += len(chunk)
-        del view
-    arr = np.frombuffer(data, dtype=dtype)
-    if fortran_order:
-        return arr.reshape(shape[::-1]).transpose()
-    return arr.reshape(shape)
+        return read_npy(
+            fh, where, f"corrupt arrays: arrays.npz member {key[:80]!r}", held=info.file_size
+        )
 
 
 def _expected_arrays(attributes: dict) -> set[str]:

@@ -10,8 +10,6 @@ data manifest) and are read without pickle.
 from __future__ import annotations
 
 import json
-import zipfile
-import zlib
 from functools import lru_cache
 from numbers import Integral
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from nasperf._constraints import PATH, Device
+from nasperf._npz import read_npz
 from nasperf.datasets.curves import LearningCurves
 from nasperf.errors import DataIntegrityError
 
@@ -31,6 +30,10 @@ __all__ = ["LCPFNPredictor", "load_checkpoint"]
 
 #: The packaged checkpoint, relative to ``nasperf/datasets/data``.
 PACKAGED = "lcpfn/lcpfn_v2"
+#: Largest weights file read (the packaged one holds 0.6 MB).
+MAX_CHECKPOINT_BYTES = 1 << 30
+#: Largest description (``.json``) read.
+MAX_META_BYTES = 1 << 20
 FORMAT = "nasperf-lcpfn"
 
 
@@ -85,22 +88,29 @@ def _load(npz: str, meta_path: str, device: str, _stamps: tuple):
     for p in (npz, meta_path):
         if not Path(p).is_file():
             raise DataIntegrityError(f"LC-PFN checkpoint file {p} is missing")
+    with open(meta_path, "rb") as fh:
+        raw = fh.read(MAX_META_BYTES + 1)
+    if len(raw) > MAX_META_BYTES:
+        raise DataIntegrityError(
+            f"LC-PFN checkpoint description {meta_path} is larger than {MAX_META_BYTES:,d} "
+            "bytes (the packaged one holds 1.5 kB)"
+        )
     try:
-        meta = json.loads(Path(meta_path).read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        meta = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise DataIntegrityError(f"LC-PFN checkpoint {meta_path} is not valid JSON: {err}") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != 1:
         raise DataIntegrityError(
             f"{meta_path} is not an LC-PFN checkpoint description (format {FORMAT!r}, version 1)"
         )
-    try:
-        with np.load(npz, allow_pickle=False) as f:
-            state = {k: torch.from_numpy(np.array(f[k], dtype=np.float32)) for k in f.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
+    try:  # headers first, never a pickle, at most MAX_CHECKPOINT_BYTES
+        arrays = read_npz(npz, None, max_bytes=MAX_CHECKPOINT_BYTES, kinds="biuf")
+    except DataIntegrityError as err:
         raise DataIntegrityError(
-            f"LC-PFN checkpoint {npz} is truncated or corrupt ({type(err).__name__}: {err}); "
+            f"LC-PFN checkpoint {npz} is truncated or corrupt ({err}); "
             "retrain it with scripts/train_lcpfn.py or reinstall nasperf"
-        ) from err
+        ) from None
+    state = {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in arrays.items()}
     if "borders" not in state:
         raise DataIntegrityError(f"LC-PFN checkpoint {npz} has no bin borders")
     try:

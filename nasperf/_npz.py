@@ -34,6 +34,8 @@ __all__ = ["NpyHeader", "read_npy_header", "read_npy", "read_npz"]
 #: text (never objects, structured records or ``void``).
 NUMBER_KINDS = "biufcUS"
 _CHUNK = 1 << 24
+#: The refusal of an array of Python objects (which only a pickle could read).
+OBJECTS = "{where}: {label} holds Python objects (dtype {dtype}); only arrays of numbers are read"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def read_npy_header(
     held: int | None,
     max_bytes: int | None = None,
     limit_note: str = "",
+    objects: str = OBJECTS,
 ) -> NpyHeader:
     """The header of the ``.npy`` array open as ``fh`` (left at its data), checked.
 
@@ -62,7 +65,8 @@ def read_npy_header(
     the header must declare exactly what follows it. ``None`` skips that check (a stream of
     unknown length; what is read stays bounded by the declared size). ``max_bytes`` bounds
     the declared data (checked first: a header-only file reads as asking for too much);
-    ``limit_note`` is added to that refusal.
+    ``limit_note`` is added to that refusal; ``objects`` is the refusal of an array of
+    Python objects, formatted with ``where``, ``label`` and ``dtype``.
     """
     fmt = np.lib.format
     try:
@@ -81,10 +85,7 @@ def read_npy_header(
             f"{where}: {label} has a corrupt header ({str(err)[:200]})"
         ) from err
     if dtype.hasobject:
-        raise DataIntegrityError(
-            f"{where}: cannot read as a pickle-free npz: {label} holds Python objects "
-            f"(dtype {str(dtype)[:80]}); only arrays of numbers are read"
-        )
+        raise DataIntegrityError(objects.format(where=where, label=label, dtype=str(dtype)[:80]))
     if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         raise DataIntegrityError(f"{where}: {label} has a header with shape {str(shape)[:80]}")
     n_bytes = math.prod(shape) * dtype.itemsize
@@ -111,12 +112,13 @@ def read_npy(
     max_bytes: int | None = None,
     limit_note: str = "",
     kinds: str = NUMBER_KINDS,
+    objects: str = OBJECTS,
 ) -> np.ndarray:
     """The ``.npy`` array open as ``fh``: its header checked (:func:`read_npy_header`), its
     dtype of one of ``kinds`` (never a record), then exactly the declared bytes read, in
     chunks."""
     header = read_npy_header(
-        fh, where, label, held=held, max_bytes=max_bytes, limit_note=limit_note
+        fh, where, label, held=held, max_bytes=max_bytes, limit_note=limit_note, objects=objects
     )
     dtype = header.dtype
     if dtype.kind not in kinds or dtype.itemsize == 0 or dtype.fields is not None:

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from nasperf._npz import read_npy
+from nasperf._npz import OBJECTS, read_npy
 from nasperf.errors import DataIntegrityError
 
 from .package_data import data_path
@@ -498,6 +498,8 @@ def _read_npz_pair(
                             held=info.file_size,
                             max_bytes=MAX_IMAGE_BYTES,
                             limit_note=" (all 60,000 CIFAR images: 176 MiB)",
+                            objects="{where}: cannot read as a pickle-free npz: "
+                            + OBJECTS.format(where="", label="{label}", dtype="{dtype}")[2:],
                         )
                     )
             return pair[0], pair[1]

@@ -1132,6 +1132,15 @@ def _restore(
                 ) from err
     elif space is not None:
         params["space"] = space
+    elif isinstance(params.get("space"), str):
+        try:
+            get_space(params["space"])
+        except ValueError as err:  # a user's space whose module this process has not run
+            raise ValueError(
+                f"{where} was fitted on the space {params['space'][:80]!r}, which is not "
+                "registered in this process: import the module that registers it "
+                "(`--import FILE` for nasperf's commands), or pass space= to load"
+            ) from err
     # JSON has no tuples: parameters that were tuples get their type back, so that
     # get_params of the loaded predictor equals the saved one's.
     for key in meta["tuple_params"]:

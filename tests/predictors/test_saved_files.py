@@ -98,3 +98,37 @@ def test_a_space_without_max_nodes_saves_and_loads(tmp_path, name):
     back = load(tmp_path / "p.nasperf", space=Unpadded())
     archs = list(table.index[:5])
     np.testing.assert_allclose(back.predict(archs), pred.predict(archs), rtol=0, atol=1e-9)
+
+
+def test_a_space_not_registered_in_the_loading_process_is_named(tmp_path, monkeypatch):
+    """A predictor fitted on a user's space by name, loaded where that space's module has not
+    run: the error says to import it (it had read as a corrupt file: "'params' are not
+    valid: The 'space' parameter ... must be a registered search space name")."""
+    from nasperf.predictors import get
+    from nasperf.spaces import SPACES
+    from tests.spaces.custom_space_example import ChainSpace
+
+    class Unloaded(ChainSpace):
+        name = "chain_unloaded_in_saved_files"
+
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+    SPACES.register(Unloaded.name)(Unloaded)
+    archs = [a for a in Unloaded().enumerate()][:20]
+    y = np.arange(len(archs), dtype=float)
+    texts = [Unloaded().to_string(a) for a in archs]
+    pred = get("xgb", space=Unloaded.name, random_state=0).fit(texts, y)
+    path = tmp_path / "xgb_chain.zip"
+    pred.save(path)
+    SPACES._items.pop(Unloaded.name)
+    SPACES._primary.pop(Unloaded.name)
+    with pytest.raises(
+        ValueError,
+        match=r"was fitted on the space 'chain_unloaded_in_saved_files', which is not registered "
+        r"in this process: import the module that registers it \(`--import FILE` for "
+        r"nasperf's commands\), or pass space= to load$",
+    ):
+        load(path)
+    again = load(path, space=Unloaded())
+    np.testing.assert_allclose(again.predict(archs), pred.predict(texts), rtol=0, atol=1e-9)

@@ -71,6 +71,24 @@ def test_bad_zero_cost_tables_and_arrays_are_named(data):
     with pytest.raises(ValueError, match=r"^zero_cost must be numbers in an \(n_archs, n_col"):
         _xgb().fit(archs, y, zero_cost=text.to_numpy())
 
+    # a column held twice: which would be the feature? (a pandas TypeError before)
+    doubled = pd.concat([zc[["synflow"]], zc], axis=1)
+    for params in ({}, {"zero_cost_columns": ["synflow"]}):
+        pred = predictors.get("xgb", space="nb201", random_state=0, **FAST_XGB, **params)
+        with pytest.raises(ValueError, match=r"^the zero_cost table has two columns named "):
+            pred.fit(archs, y, zero_cost=doubled)
+    fitted = _xgb().fit(archs, y, zero_cost=zc)
+    with pytest.raises(ValueError, match=r"two columns named 'synflow'; name each column once$"):
+        fitted.predict(archs, zero_cost=doubled)
+    # the features are the table's rows asked for, in the order asked
+    rows = archs[::-1]
+    np.testing.assert_array_equal(
+        fitted._zero_cost_values(
+            fitted.space_, [fitted.space_.coerce(a) for a in rows], {"zero_cost": zc}
+        ),
+        zc.loc[rows, fitted.uses_zero_cost_].to_numpy(np.float64),
+    )
+
 
 def test_learning_curves_need_one_row_per_architecture(data):
     archs, y, lc = data["archs"][:60], data["y"][:60], data["lc"][:60]

@@ -1,4 +1,4 @@
-"""The path encoding where it generalises, a truncated or adjacency encoding where it cannot."""
+"""The path encoding where it generalises, the adjacency encoding where it cannot."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from .path import MAX_UNION_PATHS, PathEncoder, union_path_count
 
 __all__ = ["AutoPathEncoder", "MAX_BUILT_WIDTH"]
 
-#: Widest full path encoding ``path_auto`` builds to measure it (a boolean matrix of
-#: architectures x features); wider vocabularies go to the adjacency encoding unbuilt.
+#: Widest full path encoding ``path_auto`` builds, whatever ``max_width`` says (a boolean
+#: matrix of architectures x features); wider vocabularies go to the adjacency encoding
+#: unbuilt.
 MAX_BUILT_WIDTH = 1 << 16
 
 
@@ -32,16 +33,20 @@ class AutoPathEncoder(Encoder):
     about unseen ones). This encoder fits the full path encoding on the training
     architectures, reads its :attr:`~nasperf.encodings.path.PathEncoder.stats_`, and uses
 
-    1. ``adjacency_onehot`` when the paths present are mostly unique to one architecture:
+    1. ``adjacency_onehot`` when the full path vocabulary is wider than ``max_width``
+       (long paths over many operations: DARTS's two cells give 11,204 features,
+       NAS-Bench-Graph's 9-operation DAGs 7,381), or the cells' union graph has more than
+       :data:`~nasperf.encodings.path.MAX_UNION_PATHS` input -> output paths (dense cells:
+       2^(n-2) for n nodes). Both are counted without listing paths and the path encoding
+       is not built, so no space costs unbounded time or memory here. On the two such spaces
+       with real labels BANANAS ranks better on adjacency than on the path encoding,
+       truncated as BANANAS truncates it or whole (NB301 surrogate, 500 training genotypes:
+       Kendall tau 0.36-0.53 against 0.25-0.34; NAS-Bench-Graph Cora and CiteSeer: 0.45-0.61
+       against 0.33-0.52; ``bench/encodings.py --section auto``);
+    2. ``adjacency_onehot`` when the paths present are mostly unique to one architecture:
        ``shared_fraction < min_shared`` (the share of present paths that occur in at least
-       two distinct training encodings; NB101, NB201 and DARTS give 0.84-0.93 on 100
-       random architectures, a chain 0), or when the full vocabulary would be wider than
-       :data:`MAX_BUILT_WIDTH` (long paths over many operations), or the cells' union
-       graph has more than :data:`~nasperf.encodings.path.MAX_UNION_PATHS` input -> output
-       paths (dense cells: 2^(n-2) for n nodes): it is not even built, and both are
-       counted without listing paths, so no space costs unbounded time or memory here;
-    2. else the truncated path encoding (the first ``max_width`` features, shortest paths
-       first, as BANANAS truncates) when the full encoding is wider than ``max_width``;
+       two distinct training encodings; NB101, NB201 and TransNAS-Bench-101 micro cells give
+       0.84-1.0 on 100 random architectures, a chain 0);
     3. else the path encoding itself.
 
     The rule reads only the training architectures (no labels), so it is deterministic and
@@ -52,14 +57,16 @@ class AutoPathEncoder(Encoder):
     ----------
     space : str, SearchSpace or None
     max_width : int, default 2048
-        Widest path encoding used untruncated.
+        Widest path vocabulary used (never more than :data:`MAX_BUILT_WIDTH`); a wider one
+        gets the adjacency encoding. The truncated path encoding remains
+        ``encoding="path"`` with ``truncate=k``.
     min_shared : float, default 0.5
         Smallest ``shared_fraction`` for which paths are used at all.
 
     Attributes
     ----------
     chosen_ : str
-        ``"path"``, ``"path(truncate=K)"`` or ``"adjacency_onehot"``.
+        ``"path"`` or ``"adjacency_onehot"``.
     stats_ : dict
         The full path encoding's statistics on the fitting architectures.
     inner_ : Encoder
@@ -88,7 +95,7 @@ class AutoPathEncoder(Encoder):
         full.space_ = self.space_
         paths = union_path_count(batch)  # both counted without listing paths
         width = full.vocabulary_width(batch)
-        if paths > MAX_UNION_PATHS or width > MAX_BUILT_WIDTH:
+        if paths > MAX_UNION_PATHS or width > min(self.max_width, MAX_BUILT_WIDTH):
             self.stats_ = {"width": width, "n_archs": len(archs), "built": False, "paths": paths}
             self.inner_ = AdjacencyOneHotEncoder(space=self.space_).fit(archs)
             self.chosen_ = "adjacency_onehot"
@@ -98,10 +105,6 @@ class AutoPathEncoder(Encoder):
         if self.stats_["distinct"] > 1 and self.stats_["shared_fraction"] < self.min_shared:
             self.inner_ = AdjacencyOneHotEncoder(space=self.space_).fit(archs)
             self.chosen_ = "adjacency_onehot"
-        elif full.n_features_out_ > self.max_width:
-            k = int(self.max_width)
-            self.inner_ = PathEncoder(space=self.space_, truncate=k).fit(archs)
-            self.chosen_ = f"path(truncate={k})"
         else:
             self.inner_ = full
             self.chosen_ = "path"

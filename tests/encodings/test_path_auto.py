@@ -37,7 +37,7 @@ def test_path_statistics_by_hand():
     assert s["shared_fraction"] == pytest.approx(2 / 5)
 
 
-def test_chains_get_adjacency_cells_keep_paths_darts_is_truncated():
+def test_chains_and_wide_vocabularies_get_adjacency_cells_keep_paths():
     chain = _Chain()
     archs = list(chain.enumerate())
     path = get("path", space=chain).fit(archs)
@@ -45,13 +45,27 @@ def test_chains_get_adjacency_cells_keep_paths_darts_is_truncated():
     assert path.stats_["mean_active"] == 1.0 and path.stats_["shared_fraction"] == 0.0
     assert path.stats_["width"] == 1 + 3 + 9 + 27
     assert get("path_auto", space=chain).fit(archs).chosen_ == "adjacency_onehot"
-    for name, chosen in [("nb101", "path"), ("nb201", "path"), ("nb301", "path(truncate=2048)")]:
+    for name in ("nb101", "nb201", "tnb101_micro"):
         space = nasperf.get_space(name)
         enc = get("path_auto", space=name).fit(space.sample(60, seed=0))
-        assert enc.chosen_ == chosen, name
+        assert enc.chosen_ == "path", name
         assert enc.stats_["shared_fraction"] > 0.75, (name, enc.stats_)
+        assert enc.stats_["width"] <= 2048
         X = enc.transform(space.sample(5, seed=1))
-        assert X.shape == (5, min(enc.stats_["width"], 2048))
+        assert X.shape == (5, enc.stats_["width"])
+    # DARTS's two cells (2 cells x 2 inputs x (1 + 7 + 7^2 + 7^3 + 7^4) = 11,204 paths) and
+    # NAS-Bench-Graph's 9 operations on paths of up to 4 (one input: 1 + 9 + ... + 9^4 =
+    # 7,381): wider than max_width, so adjacency, without building the path encoding
+    for name, width in (("nb301", 11_204), ("nbgraph", 7_381)):
+        space = nasperf.get_space(name)
+        archs = space.sample(60, seed=0)
+        enc = get("path_auto", space=name).fit(archs)
+        assert enc.chosen_ == "adjacency_onehot", name
+        assert enc.stats_["built"] is False and enc.stats_["width"] == width, enc.stats_
+        wide = get("path_auto", space=name, max_width=20_000).fit(archs)
+        assert wide.chosen_ == "path" and wide.stats_["width"] == width, name
+        X = enc.transform(space.sample(5, seed=1))
+        assert X.shape == (5, get("adjacency_onehot", space=name).fit(archs).n_features_out_)
 
 
 def test_vocabularies_too_wide_to_build_are_refused_or_skipped():

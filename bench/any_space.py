@@ -302,6 +302,12 @@ def _side(label: str, case: Case, rows: list[str]) -> dict:
     return side
 
 
+def _one_line(err: BaseException) -> str:
+    """``err`` as one line of at most 300 characters, its type first."""
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:300]}"
+
+
 def _trial(label: str, case: Case, train: list[str], test: list[str], seed: int) -> dict:
     y = case.table[case.target]
     pred = _make(label, case, seed)
@@ -338,15 +344,33 @@ def predictor_section(args: argparse.Namespace) -> str:
                 split = make_split(candidates, n, test_size=args.test_size, seed=seed)
                 train, test = list(split.train), list(split.test)
                 for label in args.predictors:
-                    r = _trial(label, case, train, test, seed)
+                    try:
+                        r = _trial(label, case, train, test, seed)
+                    except (ValueError, TypeError, RuntimeError) as err:
+                        # one predictor that cannot run on a space (the path encoding forced
+                        # on a vocabulary too wide to build) is a failed cell, not a lost run
+                        r = {"tau": np.nan, "fit_s": np.nan, "predict_s": np.nan}
+                        r |= {"encoding": "", "zero_cost": "", "error": _one_line(err)}
+                        print(
+                            f"{case.name:>10} n={n:<5} seed={seed} {label:<17} failed: "
+                            f"{r['error']}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                    else:
+                        print(
+                            f"{case.name:>10} n={n:<5} seed={seed} {label:<17} tau "
+                            f"{r['tau']:.3f} fit {r['fit_s']:.1f}s {r['encoding']} "
+                            f"{r['zero_cost']}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                     rows.append({"space": case.name, "n": n, "seed": seed, "label": label, **r})
-                    print(
-                        f"{case.name:>10} n={n:<5} seed={seed} {label:<17} tau {r['tau']:.3f} "
-                        f"fit {r['fit_s']:.1f}s {r['encoding']} {r['zero_cost']}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
     df = pd.DataFrame(rows)
+    if "error" not in df:
+        df["error"] = None
+    # a cell where any seed failed is "failed", not the mean of the others
+    failed = df.groupby(["label", "space", "n"], sort=False)["error"].agg(lambda e: e.notna().any())
     mean = df.groupby(["label", "space", "n"], sort=False)["tau"].mean()
     fit = df.groupby(["label", "space", "n"], sort=False)["fit_s"].mean()
     cols = [(c, n) for c in args.cases for n in args.sizes]
@@ -357,12 +381,17 @@ def predictor_section(args: argparse.Namespace) -> str:
     for label in args.predictors:
         cells = [label]
         for c, n in cols:
-            cells.append(f"{mean[(label, c, n)]:.3f} ({fit[(label, c, n)]:.1f} s)")
+            if failed[(label, c, n)]:
+                cells.append("failed")
+            else:
+                cells.append(f"{mean[(label, c, n)]:.3f} ({fit[(label, c, n)]:.1f} s)")
         if "nb201" in args.cases and len(args.cases) > 1:
             drops = [
-                mean[(label, "nb201", n)] - mean[(label, c, n)] for c, n in cols if c != "nb201"
+                mean[(label, "nb201", n)] - mean[(label, c, n)]
+                for c, n in cols
+                if c != "nb201" and not failed[(label, c, n)] and not failed[(label, "nb201", n)]
             ]
-            cells.append(f"{max(drops):+.3f}")
+            cells.append(f"{max(drops):+.3f}" if drops else "-")
         lines.append("| " + " | ".join(cells) + " |")
     chosen = df[df["label"].isin(["bananas", "omni", "omni (no curves)"])]
     notes = chosen.groupby(["label", "space"], sort=False)[["encoding", "zero_cost"]].first()
@@ -374,6 +403,9 @@ def predictor_section(args: argparse.Namespace) -> str:
             for (lbl, sp), r in notes.iterrows()
         )
     )
+    errors = df[df["error"].notna()].groupby(["label", "space"], sort=False)["error"].first()
+    for (lbl, sp), message in errors.items():
+        lines.append(f"Failed: {lbl} on {sp}: {message}")
     from nasperf.zero_cost.cache import default_cache_path
 
     lines.append(

@@ -9,6 +9,7 @@ A side-by-side timing of two checkouts (``git worktree add OLD <commit>``, then 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +152,34 @@ def test_any_space_measures_a_user_space_from_a_file(tmp_path, any_space, capsys
     ]
     searched = pd.read_csv(trials[0]["data"], index_col="arch")
     pd.testing.assert_frame_equal(searched, table, check_exact=False, rtol=1e-12)
+
+
+def test_any_space_one_predictor_failing_is_a_failed_cell(
+    tmp_path, any_space, capsys, monkeypatch
+) -> None:
+    """A predictor that cannot run on a space (a user's DARTS with the path encoding forced:
+    a 76,695,844-wide vocabulary) is a failed cell named below the table; the predictors
+    after it are still measured (the run had ended in a traceback)."""
+    path = _chain8_files(tmp_path)
+    make = any_space._make
+
+    def refuse_path(label, case, seed):
+        if label == "bananas (path)":
+            raise ValueError("my_chain: the path encoding would have 76,695,844 features")
+        return make(label, case, seed)
+
+    monkeypatch.setattr(any_space, "_make", refuse_path)
+    argv = ["--user-space", str(path), "--cases", "my_chain", "--sections", "predictors"]
+    argv += ["--predictors", "bananas (path),xgb", "--sizes", "40", "--seeds", "1"]
+    argv += ["--test-size", "60"]
+    assert any_space.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| bananas (path) | failed |" in out
+    assert re.search(r"\| xgb \| 0\.[0-9]{3} \(", out)
+    assert (
+        "Failed: bananas (path) on my_chain: ValueError: my_chain: the path encoding would "
+        "have 76,695,844 features"
+    ) in out
 
 
 def test_any_space_quick_search_includes_the_user_spaces(any_space) -> None:

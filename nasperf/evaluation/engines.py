@@ -18,6 +18,7 @@ import os
 import socket
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -730,6 +731,10 @@ def describe_engine(
 
 #: seconds a Dask scheduler has to answer its handshake and an identity request
 DASK_ANSWER_S = 15.0
+#: Seconds without a finished trial on a scheduler with no worker before a warning says so;
+#: repeated every ``DASK_IDLE_REPEAT`` times as long.
+DASK_IDLE_NOTE_S = 60.0
+DASK_IDLE_REPEAT = 5
 
 
 def _check_dask_scheduler(scheduler: str, timeout: float = DASK_ANSWER_S) -> None:
@@ -846,13 +851,59 @@ def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Ite
             key=[f"nasperf-trial-{t['hash']}" for t in trials],
             pure=False,
         )
-        for fut in as_completed(futures):
-            yield fut.result()
-            fut.release()
+        if scheduler is None:
+            for fut in as_completed(futures):
+                yield fut.result()
+                fut.release()
+        else:
+            yield from _dask_results(client, futures, scheduler)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` as "45 s" or "12 min"."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _dask_results(client: Any, futures: list, scheduler: str) -> Iterator:
+    """The results of ``futures`` as they finish, on a scheduler nasperf did not start: while
+    it has no worker, trials wait there, so a :class:`RuntimeWarning` says so after
+    :data:`DASK_IDLE_NOTE_S` seconds without a result, and again every
+    ``DASK_IDLE_REPEAT`` notes' time (a study had waited in silence when every worker was
+    gone)."""
+    from distributed import wait
+
+    pending = list(futures)
+    quiet_since = time.monotonic()
+    next_note = DASK_IDLE_NOTE_S
+    while pending:
+        try:
+            done, not_done = wait(
+                pending, timeout=DASK_IDLE_NOTE_S / 4, return_when="FIRST_COMPLETED"
+            )
+        except TimeoutError:
+            waited = time.monotonic() - quiet_since
+            if waited >= next_note:
+                workers = len(client.scheduler_info().get("workers", {}))
+                if workers == 0:
+                    warnings.warn(
+                        f"the Dask scheduler {scheduler} has no worker: {len(pending)} "
+                        f"trial(s) waiting for {_duration(waited)} (start workers with "
+                        f"`dask worker {scheduler}`, or stop with Ctrl-C and resume later)",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                next_note = waited + DASK_IDLE_NOTE_S * DASK_IDLE_REPEAT
+            continue
+        for fut in done:
+            yield fut.result()
+            fut.release()
+        pending = list(not_done)
+        quiet_since = time.monotonic()
+        next_note = DASK_IDLE_NOTE_S
 
 
 def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterator:

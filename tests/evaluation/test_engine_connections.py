@@ -173,3 +173,36 @@ def test_a_run_s_header_names_the_cluster_it_joins():
     assert describe_engine("dask", 2) == "dask, 2 worker(s)"  # a LocalCluster of 2
     assert describe_engine("dask", 2, scheduler="tcp://h:8786") == "dask, scheduler tcp://h:8786"
     assert describe_engine("ray", 2, address="h:6379") == "ray, cluster h:6379"
+
+
+@needs_dask
+def test_a_scheduler_without_workers_is_named_while_trials_wait(monkeypatch):
+    """Trials sent to a scheduler whose workers are all gone wait there; a warning now says
+    so (the study had waited in silence), and they run once a worker joins."""
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(engines, "DASK_IDLE_NOTE_S", 1.0)
+    cluster = LocalCluster(
+        n_workers=0, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    try:
+        address = cluster.scheduler_address
+        trials = [{"hash": f"t{i}", "i": i} for i in range(3)]
+        timer = threading.Timer(2.5, lambda: cluster.scale(1))
+        timer.start()
+        with pytest.warns(RuntimeWarning) as caught:
+            # dict(trial) is the row: no nasperf trial needs to run to test the waiting
+            out = list(engines.run_trials(trials, engine="dask", scheduler=address, fn=dict))
+        timer.join()
+    finally:
+        cluster.close()
+    assert sorted(row["i"] for _, row, _ in out) == [0, 1, 2]
+    assert all(error is None for _, _, error in out)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert any(
+        m.startswith(f"the Dask scheduler {address} has no worker: 3 trial(s) waiting for ")
+        and m.endswith(
+            f"(start workers with `dask worker {address}`, or stop with Ctrl-C and resume later)"
+        )
+        for m in messages
+    ), messages

@@ -355,3 +355,74 @@ def test_grasp_differentiates_attention_twice():
     x, y = torch.randn(8, 10, 16, generator=gen), torch.randint(0, 3, (8,), generator=gen)
     got = zc.score(TwoLayers(), x, y, ["grasp", "snip"])
     assert np.isfinite(got["grasp"]) and got["grasp"] != 0.0 and np.isfinite(got["snip"])
+
+
+class _Calls(nn.Module):
+    """``layer`` called by ``call(layer, x)``: attention and recurrent layers take several
+    inputs or return tuples."""
+
+    def __init__(self, layer: nn.Module, call=None) -> None:
+        super().__init__()
+        self.layer = layer
+        self.call = call
+
+    def forward(self, x):
+        out = self.layer(x) if self.call is None else self.call(self.layer, x)
+        return out[0] if isinstance(out, tuple) else out
+
+
+# (layer factory, input shape, how it is called, counts MACs, counts in NASLib's convention)
+_LAYERS = {
+    "Conv1d": (lambda: nn.Conv1d(2, 3, 3), (1, 2, 8), None, True, True),
+    "Conv2d": (lambda: nn.Conv2d(2, 3, 3), (1, 2, 8, 8), None, True, True),
+    "Conv3d": (lambda: nn.Conv3d(2, 3, 3), (1, 2, 5, 5, 5), None, True, True),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(2, 3, 3), (1, 2, 4, 4), None, True, False),
+    "Linear": (lambda: nn.Linear(4, 5), (2, 4), None, True, True),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(4), (2, 4), None, False, True),
+    "LayerNorm": (lambda: nn.LayerNorm(4), (2, 4), None, False, True),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), (2, 4, 3), None, False, True),
+    "InstanceNorm1d": (lambda: nn.InstanceNorm1d(4, affine=True), (2, 4, 3), None, False, True),
+    "PReLU": (lambda: nn.PReLU(), (2, 4), None, False, True),
+    "MultiheadAttention": (
+        lambda: nn.MultiheadAttention(8, 2, batch_first=True),
+        (1, 5, 8),
+        lambda m, x: m(x, x, x),
+        True,
+        True,
+    ),
+    "LSTM": (lambda: nn.LSTM(4, 6, batch_first=True), (1, 5, 4), None, True, True),
+    "GRU": (lambda: nn.GRU(4, 6, batch_first=True), (1, 5, 4), None, True, True),
+    "RNN": (lambda: nn.RNN(4, 6, batch_first=True), (1, 5, 4), None, True, True),
+    "Embedding": (lambda: nn.Embedding(10, 4), (2, 3), None, False, False),
+}
+
+
+@pytest.mark.parametrize("name", list(_LAYERS))
+def test_every_layer_with_a_flops_rule_is_known_to_have_one(name):
+    """``module_flops`` and the warning's list of ruled layers (``_has_rule``) are two lists
+    of layer types: a layer with weights that module_flops counts must not warn, and one it
+    counts must count. (An embedding is a lookup: ruled, 0 FLOPs.)"""
+    import warnings
+
+    from nasperf.spaces import count_complexity
+
+    factory, shape, call, counts_macs, counts_naslib = _LAYERS[name]
+    if name == "Embedding":
+        inputs = (torch.zeros(shape, dtype=torch.long),)
+        shape = None
+    else:
+        inputs = None
+    for convention, counts in (("macs", counts_macs), ("naslib", counts_naslib)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "FLOPs have no rule for ..." would fail here
+            got = count_complexity(
+                _Calls(factory(), call), shape, inputs=inputs, convention=convention
+            )
+        assert (got.mflops > 0) == counts, (name, convention, got)
+
+
+def test_a_layer_with_weights_and_no_rule_warns():
+    from nasperf.spaces import count_complexity
+
+    with pytest.warns(UserWarning, match=r"FLOPs have no rule for Bilinear \(layers with"):
+        count_complexity(_Calls(nn.Bilinear(3, 3, 2), lambda m, x: m(x, x)), (2, 3))

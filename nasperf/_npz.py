@@ -183,7 +183,12 @@ def read_npz(
                         f"array {key!r}",
                         held=info.file_size,
                         max_bytes=left,
-                        limit_note=limit_note,
+                        limit_note=(
+                            limit_note
+                            if left == max_bytes
+                            else f" (what is left of {max_bytes:,d} for all the arrays)"
+                            + limit_note
+                        ),
                         kinds=kinds,
                     )
                 left -= arrays[key].nbytes

@@ -57,7 +57,7 @@ def test_bounds_and_schema(tmp_path):
     with pytest.raises(
         DataIntegrityError,
         match=rf"^{path}: array 'b' declares the shape \(100,\) of float64 \(800 bytes\); arrays "
-        r"are read up to 200 bytes, see\.$",
+        r"are read up to 200 bytes \(what is left of 1,000 for all the arrays\), see\.$",
     ):
         read_npz(path, ["a", "b"], max_bytes=1000, limit_note=", see.")
     with pytest.raises(DataIntegrityError, match=r"missing arrays \['c'\]; found \['a', 'b'\]"):

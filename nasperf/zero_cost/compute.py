@@ -85,9 +85,28 @@ def resolve_proxies(proxies: str | Iterable[str]) -> list[str]:
     return names
 
 
+def regression_loss(output, targets):
+    """The loss of a one-output (regression) task's networks: the mean squared error of the
+    output, ``(N, 1)``, against the real targets ``(N,)``; what the loss-reading proxies
+    (snip, grasp, fisher, grad_norm, ...) differentiate, as cross-entropy for classifiers."""
+    import torch.nn.functional as F
+
+    return F.mse_loss(output.reshape(targets.shape), targets)
+
+
 def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Scores:
-    """``{proxy: (value, reason)}``; ``reason`` says why a value is NaN (None otherwise)."""
-    details = _zc().score_details(network, inputs, targets, list(proxies), seed=seed)
+    """``{proxy: (value, reason)}``; ``reason`` says why a value is NaN (None otherwise).
+    Real targets are a regression task's (a one-output :class:`~nasperf.spaces.TensorTask`):
+    scored with :func:`regression_loss`; class labels with the proxies' cross-entropy."""
+    regression = targets is not None and bool(targets.is_floating_point())
+    details = _zc().score_details(
+        network,
+        inputs,
+        targets,
+        list(proxies),
+        regression_loss if regression else None,
+        seed=seed,
+    )
     out: Scores = {}
     for proxy in proxies:
         r = details[proxy]
@@ -454,8 +473,8 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
     _check_label_shape(x, y)
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: x holds NaN / inf values")
-    if task.num_classes == 1:  # a regression network: its targets, for the proxies that
-        # read no loss (the loss-reading ones are refused for one output, naming loss_fn)
+    if task.num_classes == 1:  # a regression network: real targets, which the loss-reading
+        # proxies read through the mean squared error (regression_loss)
         if y.is_complex() or y.dtype == torch.bool or not bool(torch.isfinite(y.double()).all()):
             raise ValueError(f"inputs: targets must be finite real numbers, got {y.dtype}")
         return x.float(), y.to(torch.float32)

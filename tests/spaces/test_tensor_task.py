@@ -259,17 +259,28 @@ def test_proxies_read_a_tensor_task_s_samples_from_an_npz(space, tmp_path, capsy
     assert len(table) == 3 and np.isfinite(table[["nwot", "synflow"]].to_numpy()).all()
 
 
-def test_a_regression_task_s_proxies_read_no_loss_or_name_loss_fn(space):
+def test_a_regression_task_s_proxies_read_its_targets_and_the_mean_squared_error(space):
     # one output: the loss-free proxies take the real targets as they are (float targets had
-    # been refused as non-class labels); the loss-reading ones are refused, naming loss_fn
+    # been refused as non-class labels); the loss-reading ones differentiate the mean
+    # squared error, as zero_cost.score does with loss_fn=mse (they had been refused, with
+    # no way to pass a loss through compute or nasperf proxies)
+    from nasperf.zero_cost.compute import regression_loss
+
     reg = TensorTask("tab20_reg", (20,), 1)
     archs = list(space.enumerate())[:2]
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(16, 20, generator=gen), torch.randn(16, generator=gen)
     got = zc.compute(space, archs, ["nwot", "jacov", "synflow"], reg, inputs=(x, y), cache=None)
     assert np.isfinite(got.to_numpy()).all()
-    with pytest.raises(Exception, match=r"real targets \(a regression network\) need loss_fn="):
-        zc.compute(space, archs, ["snip"], reg, inputs=(x, y), cache=None)
+    loss = zc.compute(space, archs, ["snip", "grad_norm"], reg, inputs=(x, y), cache=None)
+    for arch in archs:
+        torch.manual_seed(0)
+        net = space.build_network(arch, reg)
+        direct = zc.score(net, x, y, ["snip", "grad_norm"], loss_fn=regression_loss, seed=0)
+        for proxy in ("snip", "grad_norm"):
+            want = direct[proxy]
+            assert want != 0 and np.isfinite(want)
+            assert loss.loc[space.to_string(arch), proxy] == pytest.approx(want, rel=1e-5)
     with pytest.raises(ValueError, match=r"^TensorTask.name must be a non-empty str"):
         TensorTask("", (20,), 1)
 

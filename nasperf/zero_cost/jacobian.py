@@ -13,7 +13,8 @@ sample (flattened), and measure how differently the network treats different sam
 On a graph the rows are the scored nodes' rows of ``d sum(scored logits) / d x`` (a node's
 row also holds how much the scored nodes near it depend on its features).
 
-Data needed: inputs (jacov), inputs and targets (epe_nas). Sign: higher is better. Undefined
+Data needed: inputs (jacov), inputs and class labels (epe_nas; NaN for a regression's real
+targets, which would make every value a class of its own). Sign: higher is better. Undefined
 (NaN) when the output does not depend on the input (a zero row of ``J`` has no correlation).
 
 References
@@ -68,6 +69,12 @@ class EpeNas(Proxy):
     taps = frozenset({"input_grad"})
 
     def compute(self, ctx: Context) -> float:
+        if ctx.targets.is_floating_point() or ctx.targets.is_complex():
+            # real targets (a regression): every distinct value would be a class of its own,
+            # and the score the same for every network
+            raise UndefinedProxyError(
+                "needs class labels; the targets are real numbers (a regression task)"
+            )
         j = _jacobian(ctx)
         n_classes = int(train_pass(ctx).logits.shape[-1])
         labels = ctx.targets.reshape(-1).cpu()

@@ -179,3 +179,17 @@ def test_empty_huge_or_misplaced_flag_values_are_named(argv, message, tmp_path, 
     assert cli.main(argv) == 2
     assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_python_dash_m_nasperf_is_the_nasperf_command(capsys):
+    """``python -m nasperf`` runs the same entry point as the ``nasperf`` script (it had
+    failed: No module named nasperf.__main__)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "nasperf", "info"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert cli.main(["info"]) == 0
+    assert done.stdout == capsys.readouterr().out

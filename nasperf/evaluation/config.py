@@ -1164,11 +1164,19 @@ def _missing(
     if wants_zc and config.zero_cost_table is None and (data or {}).get("format") != "naslib_zc":
         from nasperf.datasets import available_zero_cost
 
-        if (space, task.lower()) not in {(s, d.lower()) for s, d in available_zero_cost()}:
-            out.append(
-                f"zero-cost scores (no table is packaged for {space}/{task}; set "
-                f"zero_cost_table{name_it})"
-            )
+        packaged = {(s, d.lower()) for s, d in available_zero_cost()}
+        if (space, task.lower()) not in packaged:
+            if any(s == space for s, _ in packaged):
+                out.append(
+                    f"zero-cost scores (no table is packaged for {space}/{task}; set "
+                    f"zero_cost_table{name_it})"
+                )
+            else:  # a user's space: naming a dataset cannot find a table
+                out.append(
+                    f"zero-cost scores (none are packaged for the space {space}: compute "
+                    f"them with `nasperf proxies --space {space} --out FILE` (--import your "
+                    "space's module) and set zero_cost_table to FILE)"
+                )
     if (req.images or req.network_training) and config.images is None:
         from nasperf.spaces import resolve_task
 

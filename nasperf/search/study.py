@@ -617,7 +617,8 @@ def _others_note(out: str | Path, others: list[dict], trials: Sequence[Mapping[s
     return (
         f"note: {out} also holds {len(others)} finished search(es) that are not part of this "
         f"run ({what}); this run's report reads only its {len(trials)}, "
-        f"read_search_study({str(out)!r}) reads every search in the folder, each method "
+        f"nasperf.search.study.read_search_study({str(out)!r}) reads every search in the "
+        "folder, each method "
         "labelled by the settings that differ: give a changed search its own --out"
     )
 
@@ -1629,7 +1630,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     for note in notes[:10]:
         print(f"note: {note}")
     if len(notes) > 10:
-        print(f"note: ... and {len(notes) - 10} more")
+        print(
+            f"note: ... and {len(notes) - 10} more (all of them: nasperf.search.study."
+            f"read_search_study({str(out)!r}).attrs['notes'])"
+        )
     print(f"wrote {out / 'summary.csv'} and {out / 'regret.png'}")
     n_failed = len(trials) - hist.groupby(["label", "seed"]).ngroups
     return 0 if n_failed == 0 else 1

@@ -185,3 +185,25 @@ def test_target_with_data_is_refused(tmp_path, capsys):
     assert cli.main([*argv, "--target", "foo"]) == 2
     assert "target: 'foo' names a benchmark fidelity" in capsys.readouterr().err
     assert cli.main(argv) == 0
+
+
+def test_zero_cost_on_a_user_space_points_to_nasperf_proxies(tmp_path):
+    """A predictor with zero-cost features on a user's space, no table given: no table can
+    be packaged for it, so the message says how to compute one (it had said to name the
+    data's dataset, which the user had done)."""
+    from nasperf.evaluation.config import expand_trials
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table().iloc[:60]
+    csv = tmp_path / "chains.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc"]}).to_csv(csv, index=False)
+    raw = tiny_config(predictors=[{"name": "xgb", "zero_cost": True}], seeds=1)
+    del raw["spaces"], raw["datasets"]
+    raw["data"] = {"path": str(csv), "space": "user_chain8", "target": "acc", "dataset": "cifar10"}
+    with pytest.raises(ConfigError) as info:
+        expand_trials(parse_config(raw))
+    assert (
+        "'xgb' needs zero-cost scores (none are packaged for the space user_chain8: compute "
+        "them with `nasperf proxies --space user_chain8 --out FILE` (--import your space's "
+        "module) and set zero_cost_table to FILE)"
+    ) in str(info.value)

@@ -775,7 +775,8 @@ def test_a_folder_of_two_settings_is_said_and_read_as_two_searches_per_seed(tmp_
     assert (
         f"note: {out} also holds 2 finished search(es) that are not part of this run (other "
         f"settings: budget, dataset); this run's report reads only its 2, "
-        f"read_search_study({str(out)!r}) reads every search in the folder" in err
+        f"nasperf.search.study.read_search_study({str(out)!r}) reads every search in the "
+        "folder" in err
     ), err
     # the run's own report: its 2 searches of 8 queries on cifar100
     report = pd.read_csv(out / "summary.csv").set_index("method")

@@ -537,6 +537,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         # path_auto say which encoding they chose on this space); None where not known.
         "encoding": _str_or_none(getattr(predictor, "encoding_", None)),
         "zero_cost": "zero_cost" in side_names,
+        # where the zero-cost features came from: "table" (given), "computed" (a hybrid
+        # computing data-free proxies itself, as OMNI does without a table) or None
+        "zero_cost_source": _str_or_none(getattr(predictor, "zero_cost_source_", None) or None),
         "n_train": n_train,
         "budget": budget,
         "seed": int(trial["seed"]),

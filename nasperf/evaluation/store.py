@@ -602,6 +602,7 @@ _ROW_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "kind": _one_of("predictor", "proxy"),
     "proxy_source": _text_or_null,
     "zero_cost": _flag,
+    "zero_cost_source": _text_or_null,
     "n_train": _count,
     "test_size": _count,
     "n_unlabelled": _count,

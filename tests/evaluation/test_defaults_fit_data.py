@@ -162,3 +162,16 @@ def test_time_columns_and_the_time_axis_say_what_they_are():
     assert _title("nb201", "mine", known) == "my_archs.csv (space nb201): val_acc"
     bench = known.assign(data_path=None, dataset="cifar10", target="val_acc_200ep")
     assert _title("nb201", "cifar10", bench) == "nb201 cifar10: val_acc_200ep"
+
+
+def test_a_row_says_where_the_zero_cost_features_came_from(my_archs, tmp_path):
+    """OMNI on a table without proxies computes synflow, params and flops itself: its row
+    says so (every row had read zero_cost False, as if it used none); xgb's says none."""
+    from nasperf.evaluation import run_study
+
+    raw = _on_data(my_archs)
+    raw.update(predictors=["omni", "xgb"], train_sizes=[10], seeds=[0], test_size=20)
+    rows = run_study(parse_config(raw), tmp_path / "out").table.set_index("label")
+    assert rows.loc["omni", "zero_cost_source"] == "computed"
+    assert not bool(rows.loc["omni", "zero_cost"])  # no table was passed to it
+    assert rows.loc["xgb", "zero_cost_source"] is None

@@ -223,6 +223,7 @@ test_size: 150
     assert not result.errors and len(rows) == 3
     assert set(rows["space"]) == {"macro"} and (rows["n_train"] == 60).all()
     assert rows.loc["bananas", "encoding"] == "adjacency_onehot"
+    assert rows.loc["omni", "zero_cost_source"] == "table"
     assert bool(rows.loc["omni", "zero_cost"]) and rows.loc["omni", "budget"] is None
     assert (rows["kendall_tau"] > 0.2).all(), rows["kendall_tau"]
 

@@ -1202,7 +1202,28 @@ class SearchSpace(ABC, Generic[A]):
             and str(getattr(own, "name", "")).lower() == dataset.lower()
         ):
             dataset = own
-        return resolve_task(dataset, self.task_kind)
+        try:
+            task = resolve_task(dataset, self.task_kind)
+        except ValueError as err:
+            if isinstance(dataset, str) and not isinstance(own, str):
+                # the space's own task is a name the caller may give too
+                raise ValueError(
+                    f"{err}; space {self.name!r} also takes the name of its own task, "
+                    f"{getattr(own, 'name', own)!r}"
+                ) from None
+            raise
+        if dataset is not own:
+            default = resolve_task(own, self.task_kind)
+            kinds = {ImageTask: "an image task", TensorTask: "a TensorTask"}
+            if type(default) in kinds and type(task) in kinds and type(task) is not type(default):
+                # the space declared what its networks take; another kind of input would
+                # fail in its builder (e.g. "'ImageTask' object has no attribute 'shape'")
+                raise ValueError(
+                    f"space {self.name!r} builds networks for {kinds[type(default)]} "
+                    f"({default.name!r}, its default_dataset); {task.name!r} is "
+                    f"{kinds[type(task)]}: name {default.name!r} or leave the dataset out"
+                )
+        return task
 
     def complexity(
         self,

@@ -442,3 +442,30 @@ def test_a_layer_with_weights_and_no_rule_warns():
 
     with pytest.warns(UserWarning, match=r"FLOPs have no rule for Bilinear \(layers with"):
         count_complexity(_Calls(nn.Bilinear(3, 3, 2), lambda m, x: m(x, x)), (2, 3))
+
+
+def test_an_image_task_for_a_space_of_tensor_inputs_is_refused_by_name(space):
+    """The space declared TensorTask inputs; an image dataset had reached its builder and
+    failed there ("'ImageTask' object has no attribute 'shape'", found by a probe)."""
+    own = space.network_task(None)
+    message = (
+        rf"^space {space.name!r} builds networks for a TensorTask \({own.name!r}, its "
+        rf"default_dataset\); 'cifar10' is an image task: name {own.name!r} or leave the "
+        "dataset out$"
+    )
+    with pytest.raises(ValueError, match=message):
+        space.network_task("cifar10")
+    arch = next(iter(space.enumerate()))
+    with pytest.raises(ValueError, match=message):
+        space.params(arch, "cifar10")
+    with pytest.raises(ValueError, match=message):
+        zc.compute(space, [arch], ["synflow"], "cifar10", cache=None)
+    assert space.network_task(own.name) is own
+    with pytest.raises(
+        ValueError,
+        match=rf"^unknown dataset 'bogus'; available: .*; space {space.name!r} also takes the "
+        rf"name of its own task, {own.name!r}$",
+    ):
+        space.network_task("bogus")
+    other = TensorTask("tab20_other", (20,), 3)  # another tensor task is the user's call
+    assert space.network_task(other) is other

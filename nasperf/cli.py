@@ -11,7 +11,8 @@ Sub-commands:
 * ``nasperf plot RESULTS_DIR``: plots of a stored study, without rerunning it.
 * ``nasperf proxies [...]``: zero-cost proxy scores of many architectures to a CSV / parquet
   file, resumable (see ``nasperf proxies --help``).
-* ``nasperf screen --checkpoint NAME --archs FILE``: rank architectures from a file with a
+* ``nasperf screen --checkpoint NAME --archs FILE`` (or ``--predictor SAVED``, a predictor
+  you fitted and saved): rank architectures from a file with a
   pre-trained predictor, streamed (see ``nasperf screen --help``).
 """
 
@@ -415,6 +416,12 @@ def _add_screen_parser(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--checkpoint", metavar="NAME", help="packaged checkpoint (see --list)")
+    p.add_argument(
+        "--predictor",
+        metavar="FILE",
+        help="a predictor you fitted and saved (Predictor.save) instead of a checkpoint; "
+        "on your own space, --import the module that registers it",
+    )
     p.add_argument("--archs", metavar="FILE", help="architecture file (lines, CSV or JSON)")
     p.add_argument("--top", type=int, metavar="K", help="keep only the K best")
     p.add_argument("--out", metavar="FILE", help="write the ranking there (CSV; default stdout)")
@@ -425,6 +432,9 @@ def _add_screen_parser(sub) -> None:
     p.add_argument("--batch-size", type=int, default=8192, help="architectures scored at once")
     p.add_argument("--n-jobs", type=int, default=1, help="predictor threads (default 1)")
     p.add_argument("--list", action="store_true", help="list the packaged checkpoints and exit")
+    from nasperf._imports import add_import_option
+
+    add_import_option(p, "search space, for --predictor")
 
 
 def _text_table(rows: list[dict], cols: list[str]) -> str:
@@ -470,8 +480,12 @@ def _screen(args: argparse.Namespace) -> int:
         cols += ["kendall_tau", "spearman", "ndcg"]
         print(_text_table(pretrained.available_rows(), cols))
         return 0
-    if not args.checkpoint or not args.archs:
-        return _fail("nasperf screen", "--checkpoint and --archs are required (or --list)")
+    if args.checkpoint and args.predictor:
+        return _fail("nasperf screen", "give --checkpoint or --predictor, not both")
+    if not (args.checkpoint or args.predictor) or not args.archs:
+        return _fail(
+            "nasperf screen", "--checkpoint (or --predictor) and --archs are required (or --list)"
+        )
     if args.top is not None and args.top < 1:
         return _fail("nasperf screen", f"--top must be at least 1, got {args.top}")
     if args.n_jobs == 0 or args.n_jobs < -1:
@@ -486,13 +500,27 @@ def _screen(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
     try:
-        pretrained.info(args.checkpoint)  # an unknown name first, cheaply
+        if args.checkpoint:
+            pretrained.info(args.checkpoint)  # an unknown name first, cheaply
+        elif not Path(args.predictor).is_file():
+            raise FileNotFoundError(f"predictor file {args.predictor} does not exist")
         if Path(args.archs).is_dir():
             raise ValueError(f"architecture file {args.archs} is a directory")
         if not Path(args.archs).is_file():  # then the file, before the checkpoint is loaded
             raise FileNotFoundError(f"architecture file {args.archs} does not exist")
-        ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
-    except (ValueError, OSError, DataIntegrityError) as err:
+        if args.checkpoint:
+            ckpt = pretrained.load(args.checkpoint, n_jobs=args.n_jobs)
+        else:
+            from nasperf._imports import import_user_module
+            from nasperf.predictors import load as load_predictor
+
+            for module in args.imports:
+                import_user_module(module)
+            fitted = load_predictor(args.predictor)
+            if "n_jobs" in fitted.get_params():
+                fitted.set_params(n_jobs=args.n_jobs)
+            ckpt = pretrained.Checkpoint.from_predictor(fitted, name=Path(args.predictor).name)
+    except (ValueError, OSError, DataIntegrityError, ImportError) as err:
         return _fail("nasperf screen", err)
     shown = 0
 

@@ -84,6 +84,34 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert "nb201-cifar10-gnn" in capsys.readouterr().out
 
 
+def test_cli_screens_with_a_predictor_you_saved(arch_file, tmp_path, capsys):
+    """``nasperf screen --predictor FILE``: a saved predictor of your own ranks the file as
+    ``pretrained.screen`` does with it in Python (the command took packaged checkpoints
+    only)."""
+    path, valid_lines, texts = arch_file
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
+    pred = nasperf.predictors.get("xgb", space="nb201", random_state=0, n_estimators=20)
+    pred.fit(list(table.index), table["val_acc_200ep"].to_numpy())
+    saved = tmp_path / "mine.zip"
+    pred.save(saved)
+    out = tmp_path / "ranked.csv"
+    assert (
+        cli.main(["screen", "--predictor", str(saved), "--archs", str(path), "--out", str(out)])
+        == 0
+    )
+    assert "screened 8 architectures with mine.zip" in capsys.readouterr().err
+    ranked = pd.read_csv(out)
+    expected = dict(zip(valid_lines, pred.predict(texts), strict=True))
+    np.testing.assert_allclose(ranked["prediction"], [expected[v] for v in ranked["line"]])
+    assert np.all(np.diff(ranked["prediction"]) <= 0)
+    both = ["screen", "--predictor", str(saved), "--checkpoint", "nb201-cifar10-tree"]
+    assert cli.main([*both, "--archs", str(path)]) == 2
+    assert "give --checkpoint or --predictor, not both" in capsys.readouterr().err
+    missing = ["screen", "--predictor", str(tmp_path / "none.zip"), "--archs", str(path)]
+    assert cli.main(missing) == 2
+    assert "predictor file" in capsys.readouterr().err
+
+
 def test_top_k_and_spilled_ranking_agree_across_batches(tree_ckpt, tmp_path):
     cells = _cells(300, seed=4)
     path = tmp_path / "many.txt.gz"

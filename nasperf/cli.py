@@ -484,7 +484,9 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", "give --checkpoint or --predictor, not both")
     if not (args.checkpoint or args.predictor) or not args.archs:
         return _fail(
-            "nasperf screen", "--checkpoint (or --predictor) and --archs are required (or --list)"
+            "nasperf screen",
+            "--checkpoint and --archs are required (or --predictor FILE for --checkpoint; or "
+            "--list)",
         )
     if args.top is not None and args.top < 1:
         return _fail("nasperf screen", f"--top must be at least 1, got {args.top}")

@@ -1127,8 +1127,9 @@ def _restore(
                 params["space"] = get_space(name)
             except ValueError as err:
                 raise ValueError(
-                    f"{where} was fitted on the unregistered space {name[:80]!r}; pass space= "
-                    "to load"
+                    f"{where} was fitted on the space {name[:80]!r}, which is not registered "
+                    "in this process: import the module that registers it (`--import FILE` for "
+                    "nasperf's commands), or pass space= to load"
                 ) from err
     elif space is not None:
         params["space"] = space

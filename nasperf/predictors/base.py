@@ -565,10 +565,11 @@ class Predictor(RegressorMixin, BaseEstimator):
             if isinstance(name, str):
                 try:
                     return get_space(name)
-                except ValueError as err:
+                except ValueError:
                     raise ValueError(
                         f"{type(self).__name__} was fitted on the space {name!r}, which is not "
-                        f"registered here ({err}); pass space="
+                        "registered in this process: import the module that registers it "
+                        "(`--import FILE` for nasperf's commands), or pass space= to load"
                     ) from None
         try:
             return resolve_space(self.space, archs)

@@ -112,3 +112,16 @@ def test_deterministic_given_seed():
     b = S.run("pls", benchmark="nb201", budget=8, seed=5)
     assert list(a.arch) == list(b.arch)
     np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_a_zero_cost_column_that_copies_the_label_stops_the_search(zc):
+    """The ensemble's first model checks its zero-cost columns against the labels each round
+    (the other four, fitted on resamples of the same rows, skip that check): a column that
+    is the label under a proxy's name is still refused."""
+    from nasperf.errors import LabelLeakError
+
+    table = zc.copy()
+    labels = S.get_objective("nb201", "cifar10").table_values()
+    table["synflow"] = labels.reindex(table.index).to_numpy()
+    with pytest.raises(LabelLeakError, match=r"'synflow' \(\|Pearson r\| = 1\.0+: a copy of y\)"):
+        S.run("pls", benchmark="nb201", budget=12, seed=0, zero_cost=table)

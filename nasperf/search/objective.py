@@ -185,7 +185,14 @@ def _fidelity_columns(
 
 
 class Objective(ABC):
-    """A simulated training run (see the module docstring).
+    """What a search queries: a simulated training run (a table, a surrogate; see the module
+    docstring) or a user's live one.
+
+    A user's objective subclasses this: it sets ``space`` and ``fidelities`` (and, where
+    they apply, ``name``, ``cost_unit``, ``continues``) and implements :meth:`evaluate`,
+    which :func:`~nasperf.search.run` calls with one architecture value at a time and which
+    returns one finite value and one cost (at least 0) per architecture; the loop checks
+    both (:func:`~nasperf.search.run.check_objective` checks the attributes first).
 
     Attributes
     ----------

@@ -222,6 +222,7 @@ def run(
             )
     rows: list[dict] = []
     paid: dict[tuple[str, str], float] = {}  # (network or arch text, fidelity) -> value
+    raw_costs: dict[tuple[str, str], float] = {}  # the same keys -> the cost evaluate gave
     n_full = 0  # distinct architectures (networks) paid for at the full fidelity
     sim = 0.0
     best = -np.inf
@@ -262,7 +263,24 @@ def run(
                 value, cost = paid[key], 0.0
                 in_a_row += 1
             else:
-                value, cost = _evaluate(objective, q, fid, _trained_below(objective, paid, key))
+                try:
+                    value, raw, cost = _evaluate(
+                        objective, q, fid, text, _trained_below(objective, paid, key), raw_costs
+                    )
+                except (Exception, KeyboardInterrupt) as err:
+                    # a user's live objective that fails (or Ctrl-C during its training)
+                    # keeps the queries paid so far: err.history, as run() would return it
+                    err.add_note(
+                        f"while {objective.name or type(objective).__name__} evaluated {text!r} "
+                        f"at fidelity {fid!r} (query {len(paid) + 1} of {optimizer.name}); "
+                        f"the {len(rows)} queries before it are in this exception's .history"
+                    )
+                    try:
+                        err.history = _history(rows, optimizer, objective, seed, optimum, notes)
+                    except AttributeError:  # an exception type that takes no attribute
+                        pass
+                    raise
+                raw_costs[key] = raw
                 paid[key] = value
                 n_full += fid == objective.full
                 in_a_row = 0
@@ -292,6 +310,20 @@ def run(
         t0 = time.perf_counter()
         optimizer.tell(queries[:told], values[:told])
         overhead += time.perf_counter() - t0 + optimizer.take_charge()
+    return _history(rows, optimizer, objective, seed, optimum, notes)
+
+
+def _history(
+    rows: list[dict],
+    optimizer: Optimizer,
+    objective: Objective,
+    seed: Any,
+    optimum: tuple | None,
+    notes: list[str],
+) -> pd.DataFrame:
+    """The search's history from its ``rows``, with the run's settings and notes in
+    ``attrs`` (what :func:`run` returns, also for the queries before a failure)."""
+    notes = list(notes)
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     if objective.cost_unit != "s":
         notes.insert(
@@ -333,6 +365,7 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
     if target is None:
         target = "nb201" if space_obj is None else _benchmark_of(space_obj)
     obj = target if isinstance(target, Objective) else get_objective(target, dataset)
+    check_objective(obj)
     if space_obj is not None and space_obj.name != obj.space.name:
         from .objective import ObjectiveChoiceError
 
@@ -451,38 +484,116 @@ def _optimum(objective: Objective) -> tuple[tuple[str, ...], float] | None:
 
 def _trained_below(
     objective: Objective, paid: Mapping[tuple[str, str], float], key: tuple[str, str]
-) -> str | None:
+) -> tuple[str, str] | None:
     """Where the objective's fidelities are points of one training run
     (``Objective.continues``): the highest fidelity below ``key``'s that its architecture
-    (or network) was already paid for, which a query at ``key`` continues from; else None
-    (nothing to continue, or every fidelity is its own run)."""
+    (or network) was already paid for, which a query at ``key`` continues from, as its key;
+    else None (nothing to continue, or every fidelity is its own run)."""
     if not objective.continues:
         return None
     net, fid = key
     below = objective.fidelities[: objective.fidelities.index(fid)]
-    return next((f for f in reversed(below) if (net, f) in paid), None)
+    return next(((net, f) for f in reversed(below) if (net, f) in paid), None)
 
 
-def _evaluate(objective: Objective, q, fid: str, trained: str | None = None) -> tuple[float, float]:
-    """Value and training cost of query ``q`` at fidelity ``fid``.
+def _evaluate(
+    objective: Objective,
+    q,
+    fid: str,
+    text: str,
+    trained: tuple[str, str] | None,
+    raw_costs: Mapping[tuple[str, str], float],
+) -> tuple[float, float, float]:
+    """Value, cost as the objective gave it, and cost charged for query ``q`` at ``fid``.
 
-    ``trained`` is the highest cheaper fidelity the search already paid for this
-    architecture at (:func:`_trained_below`): where the objective continues a run, the
-    query is charged only the training beyond it (the difference of the two costs, at least
-    0), whether or not the optimizer said so with ``Query.resume_from``; a fresh query for
-    an architecture trained before pays only the extra epochs too. ``resume_from``, where
-    given, must be cheaper than ``fid``."""
+    ``trained`` is the key (network, fidelity) of the highest cheaper fidelity the search
+    already paid for this architecture at (:func:`_trained_below`): where the objective
+    continues a run, the query is charged only the training beyond it: its cost less the
+    cost recorded for that fidelity (``raw_costs``; at least 0), whether or not the
+    optimizer said so with ``Query.resume_from``; a fresh query for an architecture trained
+    before pays only the extra epochs too. The cheaper run is not evaluated again (for a
+    user's live objective that would train it again). ``resume_from``, where given, must be
+    cheaper than ``fid``."""
     if q.resume_from is not None and objective.continues:
         base = objective.resolve(q.resume_from)
         if objective.fidelities.index(base) >= objective.fidelities.index(fid):
             raise ValueError(
                 f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
             )
-    value, cost = objective.evaluate([q.arch], fid)
-    charged = float(cost[0])
-    if trained is not None:
-        charged = max(charged - float(objective.evaluate([q.arch], trained)[1][0]), 0.0)
-    return float(value[0]), charged
+    value, cost = _checked_result(objective, objective.evaluate([q.arch], fid), text, fid)
+    charged = cost if trained is None else max(cost - raw_costs[trained], 0.0)
+    return value, cost, charged
+
+
+def _checked_result(objective: Objective, out: Any, text: str, fid: str) -> tuple[float, float]:
+    """The one value and cost of ``evaluate([arch], fid)``'s answer ``out``: a pair of
+    arrays of one real number each, the value finite, the cost finite and at least 0; else a
+    ``TypeError`` / ``ValueError`` naming the objective, the architecture and the fidelity
+    (a user's objective had given NaN best values, negative simulated time or a bare
+    ``'float' object is not subscriptable``)."""
+    who = f"objective {objective.name or type(objective).__name__}"
+    shape = (
+        f"{who}: evaluate([arch], fidelity) must return (values, costs), two arrays of one "
+        "real number per architecture"
+    )
+    try:
+        values, costs = out
+        v, c = np.asarray(values), np.asarray(costs)
+    except (TypeError, ValueError):
+        raise TypeError(f"{shape}; got {short_repr(out)}") from None
+    if v.dtype.kind not in "biuf" or c.dtype.kind not in "biuf" or v.size != 1 or c.size != 1:
+        raise TypeError(f"{shape}; got values {short_repr(values)} and costs {short_repr(costs)}")
+    value, cost = float(v.reshape(-1)[0]), float(c.reshape(-1)[0])
+    if not np.isfinite(value):
+        raise ValueError(
+            f"{who} gave the value {value} for {text!r} at fidelity {fid!r}: values must be "
+            "finite (give a run that diverged the worst value, e.g. 0 accuracy)"
+        )
+    if not np.isfinite(cost) or cost < 0:
+        raise ValueError(
+            f"{who} gave the cost {cost} for {text!r} at fidelity {fid!r}: costs must be "
+            "finite and at least 0 (seconds of training, or 1 per query)"
+        )
+    return value, cost
+
+
+def check_objective(objective: Any) -> None:
+    """What the search loop reads of ``objective``, checked before a search starts: an
+    :class:`~nasperf.search.objective.Objective` whose ``space`` is a search space and whose
+    ``fidelities`` are distinct non-empty names, cheapest first, and whose ``cost_unit`` is
+    ``"s"`` or ``"query"``; else one ``TypeError`` / ``ValueError`` naming the attribute."""
+    from nasperf.spaces import SearchSpace
+
+    name = type(objective).__name__
+    if not isinstance(objective, Objective):
+        raise TypeError(
+            f"objective must be an nasperf.search.Objective (subclass it and implement "
+            f"evaluate), got {name}"
+        )
+    space = getattr(objective, "space", None)
+    if not isinstance(space, SearchSpace):
+        raise TypeError(
+            f"objective {name}: .space must be a SearchSpace (set it in __init__, e.g. "
+            f"nasperf.get_space('mine')), got {type(space).__name__}"
+        )
+    fids = getattr(objective, "fidelities", None)
+    if (
+        not isinstance(fids, tuple | list)
+        or not fids
+        or not all(isinstance(f, str) and f for f in fids)
+        or len(set(fids)) != len(fids)
+    ):
+        raise TypeError(
+            f"objective {name}: .fidelities must be a tuple of distinct names, cheapest "
+            f"first, the last the full run (e.g. ('1ep', '10ep') or ('full',)); got "
+            f"{short_repr(fids)}"
+        )
+    if getattr(objective, "cost_unit", None) not in ("s", "query"):
+        unit = short_repr(getattr(objective, "cost_unit", None))
+        raise ValueError(
+            f"objective {name}: .cost_unit must be 's' (evaluate's costs are seconds) or "
+            f"'query' (one unit per query), got {unit}"
+        )
 
 
 def check_zero_cost(zero_cost: pd.DataFrame | None, objective: Objective) -> None:

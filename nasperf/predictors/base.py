@@ -369,6 +369,10 @@ class Predictor(RegressorMixin, BaseEstimator):
     has_uncertainty: ClassVar[bool] = False
     #: Whether the model learns from a feature matrix (False: graphs or architectures).
     numeric: ClassVar[bool] = True
+    #: Whether a feature matrix given to fit / predict may hold NaN, which the model takes
+    #: as a missing value (XGBoost, LightGBM): the ``zero_cost`` encoding keeps a proxy's
+    #: NaN, so a pipeline of it into such a model works; infinities are refused either way.
+    allow_nan: ClassVar[bool] = False
     #: Registered name (set by the registry decorator).
     name: ClassVar[str] = ""
     #: Parameters that make the predictor fast enough for the shared contract tests
@@ -594,7 +598,9 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{type(self).__name__} learns from architectures, not a feature matrix; "
                     "pass a list of architectures"
                 )
-            X, y = validate_data(self, archs, y, accept_sparse=False, y_numeric=True)
+            X, y = validate_data(
+                self, archs, y, accept_sparse=False, y_numeric=True, ensure_all_finite=self._finite
+            )
             y = self._check_y(y, X.shape[0])
             self.encoder_ = None
             self.space_ = None
@@ -668,7 +674,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         if fitted_on_matrix and not (
             isinstance(archs, list | tuple) and archs and isinstance(archs[0], str)
         ):
-            X = validate_data(self, archs, reset=False)
+            X = validate_data(self, archs, reset=False, ensure_all_finite=self._finite)
             return X.astype(np.float64)
         if is_feature_matrix(archs):
             if self.encoder_ is not None:
@@ -676,7 +682,7 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{type(self).__name__} was fitted on architectures; predict on "
                     "architectures too, not a feature matrix"
                 )
-            X = validate_data(self, archs, reset=False)
+            X = validate_data(self, archs, reset=False, ensure_all_finite=self._finite)
             return X.astype(np.float64)
         if self.encoder_ is None:
             raise ValueError(
@@ -879,8 +885,15 @@ class Predictor(RegressorMixin, BaseEstimator):
             return int(self.random_state)
         return int(as_rng(self.random_state).integers(0, 2**31 - 1))
 
+    @property
+    def _finite(self) -> bool | str:
+        """``validate_data``'s ``ensure_all_finite`` for a feature matrix (see
+        :attr:`allow_nan`)."""
+        return "allow-nan" if self.allow_nan else True
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.allow_nan
         tags.requires_fit = True
         tags.target_tags.required = self.requirements.labels
         return tags

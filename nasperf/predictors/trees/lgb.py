@@ -42,6 +42,8 @@ class LGBPredictor(Predictor):
     NeurIPS 2021.
     """
 
+    allow_nan = True  # a NaN feature is a missing value
+
     test_params = {"n_estimators": 100}
 
     _parameter_constraints: ClassVar[dict] = {

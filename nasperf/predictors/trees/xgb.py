@@ -41,6 +41,8 @@ class XGBPredictor(Predictor):
     "How Powerful are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
     """
 
+    allow_nan = True  # a NaN feature is a missing value
+
     search_space = {
         "n_estimators": [200, 500, 1000],
         "max_depth": [2, 3, 4, 6, 8],

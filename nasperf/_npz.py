@@ -17,9 +17,10 @@ whole.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,7 @@ import numpy as np
 
 from nasperf.errors import DataIntegrityError
 
-__all__ = ["NpyHeader", "read_npy_header", "read_npy", "read_npz"]
+__all__ = ["NpyHeader", "npz_members", "read_member", "read_npy", "read_npy_header", "read_npz"]
 
 #: dtype kinds read by default: booleans, integers, floats, complex numbers and fixed-width
 #: text (never objects, structured records or ``void``).
@@ -139,6 +140,32 @@ def read_npy(
     return arr.reshape(header.shape)
 
 
+@contextlib.contextmanager
+def npz_members(path: str | Path, what: str = ".npz file") -> Iterator[tuple[Any, dict]]:
+    """The open archive at ``path`` and its members by array name (``np.savez`` stores
+    array ``x`` as ``x.npy``); any error reading it inside the ``with`` block that is not
+    already a :class:`~nasperf.errors.DataIntegrityError` (not a zip, truncated, corrupt)
+    becomes one naming the file as ``what``."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            yield zf, {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
+    except DataIntegrityError:
+        raise
+    except Exception as err:  # not a zip, truncated, corrupt: any reading error, one message
+        raise DataIntegrityError(
+            f"{path}: not a readable {what} ({type(err).__name__}: {str(err)[:200]})"
+        ) from None
+
+
+def read_member(zf: Any, member: str, where: Any, label: str, **options: Any) -> np.ndarray:
+    """The ``.npy`` member ``member`` of the open archive ``zf``, read by :func:`read_npy`
+    against the size the archive records for it (``options``: its keywords)."""
+    info = zf.getinfo(member)
+    with zf.open(info) as fh:
+        return read_npy(fh, where, label, held=info.file_size, **options)
+
+
 def read_npz(
     path: str | Path,
     keys: Iterable[str] | None,
@@ -154,48 +181,34 @@ def read_npz(
 
     A missing key is refused naming the ones found; a file that is not a readable zip
     (empty, truncated, corrupt) is one :class:`~nasperf.errors.DataIntegrityError` naming it
-    as ``what``. Other members are not read.
+    as ``what`` (:func:`npz_members`). Other members are not read.
     """
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
-            if keys is None:
-                other = [n for n in zf.namelist() if not n.endswith(".npy")]
-                if other:
-                    raise DataIntegrityError(
-                        f"{path}: member {other[0][:80]!r} is not a .npy array"
-                    )
-            keys = list(members) if keys is None else list(keys)
-            missing = [k for k in keys if k not in members]
-            if missing:
-                raise DataIntegrityError(
-                    f"{path}: missing arrays {missing}; found {sorted(members)[:20]}"
-                )
-            left = max_bytes
-            arrays = {}
-            for key in keys:
-                info = zf.getinfo(members[key])
-                with zf.open(info) as fh:
-                    arrays[key] = read_npy(
-                        fh,
-                        path,
-                        f"array {key!r}",
-                        held=info.file_size,
-                        max_bytes=left,
-                        limit_note=(
-                            limit_note
-                            if left == max_bytes
-                            else f" (what is left of {max_bytes:,d} for all the arrays)"
-                            + limit_note
-                        ),
-                        kinds=kinds,
-                    )
-                left -= arrays[key].nbytes
-            return arrays
-    except DataIntegrityError:
-        raise
-    except Exception as err:  # not a zip, truncated, corrupt: any reading error, one message
-        raise DataIntegrityError(
-            f"{path}: not a readable {what} ({type(err).__name__}: {str(err)[:200]})"
-        ) from None
+    with npz_members(path, what) as (zf, members):
+        if keys is None:
+            other = [n for n in members.values() if not n.endswith(".npy")]
+            if other:
+                raise DataIntegrityError(f"{path}: member {other[0][:80]!r} is not a .npy array")
+        keys = list(members) if keys is None else list(keys)
+        missing = [k for k in keys if k not in members]
+        if missing:
+            raise DataIntegrityError(
+                f"{path}: missing arrays {missing}; found {sorted(members)[:20]}"
+            )
+        left = max_bytes
+        arrays = {}
+        for key in keys:
+            arrays[key] = read_member(
+                zf,
+                members[key],
+                path,
+                f"array {key!r}",
+                max_bytes=left,
+                limit_note=(
+                    limit_note
+                    if left == max_bytes
+                    else f" (what is left of {max_bytes:,d} for all the arrays)" + limit_note
+                ),
+                kinds=kinds,
+            )
+            left -= arrays[key].nbytes
+        return arrays

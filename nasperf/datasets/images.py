@@ -34,14 +34,13 @@ import io
 import numbers
 import pickle
 import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nasperf._npz import OBJECTS, read_npy
+from nasperf._npz import OBJECTS, npz_members, read_member
 from nasperf.errors import DataIntegrityError
 
 from .package_data import data_path
@@ -468,47 +467,35 @@ def _read_npz_pair(
     path: Path, x_keys: tuple[str, str], y_keys: tuple[str, str], what: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """The two arrays of an ``.npz`` named by the first key of ``x_keys`` / ``y_keys`` it
-    holds, each array's header checked before its data is read (:func:`nasperf._npz.read_npy`);
+    holds, each array's header checked before its data is read (:func:`nasperf._npz.read_member`);
     a file that is not a readable npz (empty, truncated, corrupt, not a zip) is a
     :class:`DataIntegrityError` naming it."""
     if not path.exists():
         raise FileNotFoundError(f"{what} {path} does not exist")
     if not path.is_file():
         raise DataIntegrityError(f"{path}: not a regular file (a folder, device or pipe)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            # np.savez stores array "x" as the member "x.npy"
-            members = {n[:-4] if n.endswith(".npy") else n: n for n in zf.namelist()}
-            x_key = next((k for k in x_keys if k in members), None)
-            y_key = next((k for k in y_keys if k in members), None)
-            if x_key is None or y_key is None:
-                raise DataIntegrityError(
-                    f"{path}: needs arrays {x_keys[0]!r} (or {x_keys[1]!r}) and {y_keys[0]!r} "
-                    f"(or {y_keys[1]!r}); found {sorted(members)}"
-                )
-            pair = []
-            for key in (x_key, y_key):
-                info = zf.getinfo(members[key])
-                with zf.open(info) as fh:
-                    pair.append(
-                        read_npy(
-                            fh,
-                            path,
-                            f"array {key!r}",
-                            held=info.file_size,
-                            max_bytes=MAX_IMAGE_BYTES,
-                            limit_note=" (all 60,000 CIFAR images: 176 MiB)",
-                            objects="{where}: cannot read as a pickle-free npz: "
-                            + OBJECTS.format(where="", label="{label}", dtype="{dtype}")[2:],
-                        )
-                    )
-            return pair[0], pair[1]
-    except DataIntegrityError:
-        raise
-    except Exception as err:  # truncated, corrupt, not a zip: any reading error, one message
-        raise DataIntegrityError(
-            f"{path}: not a readable .npz file ({type(err).__name__}: {err})"
-        ) from None
+    with npz_members(path) as (zf, members):
+        x_key = next((k for k in x_keys if k in members), None)
+        y_key = next((k for k in y_keys if k in members), None)
+        if x_key is None or y_key is None:
+            raise DataIntegrityError(
+                f"{path}: needs arrays {x_keys[0]!r} (or {x_keys[1]!r}) and {y_keys[0]!r} "
+                f"(or {y_keys[1]!r}); found {sorted(members)}"
+            )
+        x, y = (
+            read_member(
+                zf,
+                members[key],
+                path,
+                f"array {key!r}",
+                max_bytes=MAX_IMAGE_BYTES,
+                limit_note=" (all 60,000 CIFAR images: 176 MiB)",
+                objects="{where}: cannot read as a pickle-free npz: "
+                + OBJECTS.format(where="", label="{label}", dtype="{dtype}")[2:],
+            )
+            for key in (x_key, y_key)
+        )
+        return x, y
 
 
 def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:

@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from nasperf._npz import read_npy, read_npy_header
+from nasperf._npz import read_member, read_npy_header
 
 from ._registry import PREDICTORS
 
@@ -742,7 +742,8 @@ def _read_arrays(
     ``.npy`` as raw bytes: neither is read here. Before any array is read, the members are
     checked against ``names`` (the arrays ``meta.json`` names: any other member is refused,
     by name) and their declared sizes are taken from ``budget``; each array is then read
-    alone (:func:`_read_npy`), after its header is checked against the member's size.
+    alone (:func:`nasperf._npz.read_member`), after its header is checked against the
+    member's size.
     """
     from nasperf.errors import DataIntegrityError
 
@@ -762,25 +763,14 @@ def _read_arrays(
                 "meta.json"
             )
         (budget or _Budget()).take(infos, where, "the arrays in arrays.npz")
-        for member, info in infos.items():
+        for member in infos:
             key = member[:-4]
+            label = f"corrupt arrays: arrays.npz member {key[:80]!r}"
             try:
-                arrays[key] = _read_npy(zf, info, where, key)
+                arrays[key] = read_member(zf, member, where, label)
             except _ZIP_ERRORS as err:
-                raise DataIntegrityError(
-                    f"{where}: corrupt arrays: arrays.npz member {key[:80]!r} ({err})"
-                ) from err
+                raise DataIntegrityError(f"{where}: {label} ({err})") from err
     return arrays
-
-
-def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: Any, key: str) -> np.ndarray:
-    """The array ``key`` of ``arrays.npz``: its header checked against the member's size, a
-    dtype of numbers or text, then exactly its declared bytes read
-    (:func:`nasperf._npz.read_npy`)."""
-    with zf.open(info) as fh:
-        return read_npy(
-            fh, where, f"corrupt arrays: arrays.npz member {key[:80]!r}", held=info.file_size
-        )
 
 
 def _expected_arrays(attributes: dict) -> set[str]:

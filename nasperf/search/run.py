@@ -265,7 +265,7 @@ def run(
             else:
                 try:
                     value, raw, cost = _evaluate(
-                        objective, q, fid, text, _trained_below(objective, paid, key), raw_costs
+                        objective, q, fid, text, _trained_below(objective, raw_costs, key)
                     )
                 except (Exception, KeyboardInterrupt) as err:
                     # a user's live objective that fails (or Ctrl-C during its training)
@@ -483,37 +483,32 @@ def _optimum(objective: Objective) -> tuple[tuple[str, ...], float] | None:
 
 
 def _trained_below(
-    objective: Objective, paid: Mapping[tuple[str, str], float], key: tuple[str, str]
-) -> tuple[str, str] | None:
+    objective: Objective, raw_costs: Mapping[tuple[str, str], float], key: tuple[str, str]
+) -> float | None:
     """Where the objective's fidelities are points of one training run
-    (``Objective.continues``): the highest fidelity below ``key``'s that its architecture
-    (or network) was already paid for, which a query at ``key`` continues from, as its key;
-    else None (nothing to continue, or every fidelity is its own run)."""
+    (``Objective.continues``): the cost recorded (``raw_costs``, keyed as the paid queries)
+    for the highest fidelity below ``key``'s that its architecture (or network) was already
+    paid for, which a query at ``key`` continues from; else None (nothing to continue, or
+    every fidelity is its own run)."""
     if not objective.continues:
         return None
     net, fid = key
     below = objective.fidelities[: objective.fidelities.index(fid)]
-    return next(((net, f) for f in reversed(below) if (net, f) in paid), None)
+    return next((raw_costs[net, f] for f in reversed(below) if (net, f) in raw_costs), None)
 
 
 def _evaluate(
-    objective: Objective,
-    q,
-    fid: str,
-    text: str,
-    trained: tuple[str, str] | None,
-    raw_costs: Mapping[tuple[str, str], float],
+    objective: Objective, q, fid: str, text: str, trained: float | None
 ) -> tuple[float, float, float]:
     """Value, cost as the objective gave it, and cost charged for query ``q`` at ``fid``.
 
-    ``trained`` is the key (network, fidelity) of the highest cheaper fidelity the search
-    already paid for this architecture at (:func:`_trained_below`): where the objective
-    continues a run, the query is charged only the training beyond it: its cost less the
-    cost recorded for that fidelity (``raw_costs``; at least 0), whether or not the
-    optimizer said so with ``Query.resume_from``; a fresh query for an architecture trained
-    before pays only the extra epochs too. The cheaper run is not evaluated again (for a
-    user's live objective that would train it again). ``resume_from``, where given, must be
-    cheaper than ``fid``."""
+    ``trained`` is the cost recorded for the highest cheaper fidelity the search already
+    paid for this architecture at (:func:`_trained_below`): where the objective continues a
+    run, the query is charged only the training beyond it (its cost less that one, at least
+    0), whether or not the optimizer said so with ``Query.resume_from``; a fresh query for
+    an architecture trained before pays only the extra epochs too. The cheaper run is not
+    evaluated again (for a user's live objective that would train it again).
+    ``resume_from``, where given, must be cheaper than ``fid``."""
     if q.resume_from is not None and objective.continues:
         base = objective.resolve(q.resume_from)
         if objective.fidelities.index(base) >= objective.fidelities.index(fid):
@@ -521,7 +516,7 @@ def _evaluate(
                 f"query resumes {q.arch!r} from {base!r}, which is not cheaper than {fid!r}"
             )
     value, cost = _checked_result(objective, objective.evaluate([q.arch], fid), text, fid)
-    charged = cost if trained is None else max(cost - raw_costs[trained], 0.0)
+    charged = cost if trained is None else max(cost - trained, 0.0)
     return value, cost, charged
 
 

@@ -827,7 +827,7 @@ def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
 
 def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Iterator:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError as err:
         raise EngineUnavailableError(
             f"the dask engine needs dask.distributed ({err}); pip install 'nasperf[distributed]'"
@@ -854,12 +854,7 @@ def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Ite
             key=[f"nasperf-trial-{t['hash']}" for t in trials],
             pure=False,
         )
-        if scheduler is None:
-            for fut in as_completed(futures):
-                yield fut.result()
-                fut.release()
-        else:
-            yield from _dask_results(client, futures, scheduler)
+        yield from _dask_results(client, futures, scheduler or cluster.scheduler_address)
     finally:
         client.close()
         if cluster is not None:
@@ -872,11 +867,10 @@ def _duration(seconds: float) -> str:
 
 
 def _dask_results(client: Any, futures: list, scheduler: str) -> Iterator:
-    """The results of ``futures`` as they finish, on a scheduler nasperf did not start: while
-    it has no worker, trials wait there, so a :class:`RuntimeWarning` says so after
-    :data:`DASK_IDLE_NOTE_S` seconds without a result, and again every
-    ``DASK_IDLE_REPEAT`` notes' time (a study had waited in silence when every worker was
-    gone)."""
+    """The results of ``futures`` as they finish. While the scheduler has no worker (on one
+    nasperf did not start, every worker may have gone), trials wait there, so a
+    :class:`RuntimeWarning` says so after :data:`DASK_IDLE_NOTE_S` seconds without a result,
+    and again every ``DASK_IDLE_REPEAT`` notes' time (a study had waited in silence)."""
     from distributed import wait
 
     pending = list(futures)

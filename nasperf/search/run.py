@@ -332,6 +332,11 @@ def _history(
             "simulated time counts queries (seconds the notes say were charged, e.g. for "
             "zero-cost proxies, are not in it)",
         )
+    if optimum is None:
+        notes.append(
+            f"{objective.name} does not know its optimum (Objective.optimum() is None): "
+            "regret is NaN; compare best_value across methods and seeds instead"
+        )
     if not objective.maximize:
         notes.insert(
             0,

@@ -49,6 +49,11 @@ def test_a_live_objective_is_searched_and_charged_what_it_reports():
     assert len(objective.calls) == 12  # one training per paid query
     assert (h["train_cost_s"] == 9.0).all()  # full-fidelity queries, 9 "seconds" each
     assert h.attrs["optimum_value"] is None and h["regret"].isna().all()  # unknown optimum
+    # ... and the history says why its regret column is empty (it had not)
+    assert (
+        "live does not know its optimum (Objective.optimum() is None): regret is NaN; "
+        "compare best_value across methods and seeds instead"
+    ) in h.attrs["notes"]
     again = S.run("regularized_evolution", objective=Live(), budget=12, seed=0)
     assert list(again["arch"]) == list(h["arch"])  # a seed gives the same queries
 

@@ -3,7 +3,9 @@
 ``get(name, space=...)`` builds a registered encoder (a list of names concatenates them with
 scikit-learn's ``FeatureUnion``); ``available()`` lists the names. Register your own with
 ``@ENCODINGS.register("name")`` on an :class:`Encoder` subclass in a module of this package
-(or anywhere, before calling ``get``).
+(or anywhere, before calling ``get``); as for predictors, its ``_parameter_constraints``
+(``{**Encoder._parameter_constraints, "param": [constraint, ...]}``) must name exactly its
+``__init__`` parameters.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ def get(name: str | Sequence[str], *, space: Any = None, **params: Any):
     output concatenates theirs column-wise; each parameter goes to the encoders that take
     it (``get(["graf", "zero_cost"], space="nb201", table=zc)``: ``table`` is the
     zero-cost encoder's), and one that none of them takes is an error.
+
+    Every value is validated here against the encoder's ``_parameter_constraints``
+    (scikit-learn's ``InvalidParameterError``, a ``ValueError``), and again by ``fit``.
     """
     if isinstance(name, str):
-        return ENCODINGS.get(name)(space=space, **params)
+        return _validated(ENCODINGS.get(name)(space=space, **params))
     if not isinstance(name, Sequence) or not all(isinstance(n, str) for n in name):
         raise UnknownNameError(
             f"encoding name must be a string or a list of strings, got {short_repr(name)}; "
@@ -65,12 +70,22 @@ def get(name: str | Sequence[str], *, space: Any = None, **params: Any):
             )
         )
     encoders = [
-        e.set_params(**{k: v for k, v in params.items() if k in t})
+        _validated(e.set_params(**{k: v for k, v in params.items() if k in t}))
         for e, t in zip(encoders, taken, strict=True)
     ]
     if not all(e.numeric for e in encoders):
         raise ValueError("only numeric encodings can be concatenated")
     return FeatureUnion([(n, e) for n, e in zip(names, encoders, strict=True)])
+
+
+def _validated(encoder: Any) -> Any:
+    """``encoder`` once its parameters satisfy its ``_parameter_constraints`` (checked
+    again when ``fit`` starts, as scikit-learn does), so a bad value fails where it is
+    given, naming the class and the parameter."""
+    check = getattr(encoder, "_validate_params", None)
+    if check is not None:
+        check()
+    return encoder
 
 
 def available() -> list[str]:

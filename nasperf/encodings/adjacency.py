@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from nasperf.spaces import GraphBatch
@@ -31,6 +33,11 @@ class AdjacencyOneHotEncoder(Encoder):
     White et al., "How Powerful are Performance Predictors in Neural Architecture
     Search?", NeurIPS 2021. Ying et al., "NAS-Bench-101", ICML 2019.
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "include_io": ["boolean"],
+    }
 
     def __init__(self, *, space=None, include_io: bool = False) -> None:
         super().__init__(space=space)

@@ -52,15 +52,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from numbers import Integral, Real
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from nasperf._constraints import RANDOM_STATE, Device
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
@@ -220,6 +223,24 @@ class Arch2VecEncoder(Encoder):
     Architecture Search?", NeurIPS 2020.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        # finite: an infinite rate had trained to all-NaN embeddings without a word
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "n_train_archs": [Interval(Integral, 0, None, closed="left"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "kl_weight": [Interval(Real, 0, None, closed="left")],
+        "random_state": RANDOM_STATE,
+        "device": [Device()],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": ["boolean"],
+    }
+
     def __init__(
         self,
         *,
@@ -255,7 +276,6 @@ class Arch2VecEncoder(Encoder):
 
     # ------------------------------------------------------------ fitting
     def _fit(self, batch: GraphBatch, archs: list) -> None:
-        self._check_params()
         device = self._device()
         rng = as_rng(self.random_state)
         torch_seed = int(rng.integers(2**63 - 1))
@@ -345,28 +365,6 @@ class Arch2VecEncoder(Encoder):
                 )
         model.eval()
         return curve
-
-    def _check_params(self) -> None:
-        for name in ("latent_dim", "hidden_dim", "n_layers", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if not isinstance(self.epochs, int | np.integer) or self.epochs < 0:
-            raise ValueError(f"epochs must be a non-negative int, got {self.epochs!r}")
-        n = self.n_train_archs
-        if n is not None and (not isinstance(n, int | np.integer) or n < 0):
-            raise ValueError(f"n_train_archs must be None or a non-negative int, got {n!r}")
-        if not (isinstance(self.lr, int | float) and 0 < self.lr < math.inf):
-            raise ValueError(f"lr must be a finite positive number, got {self.lr!r}")
-        if not (isinstance(self.dropout, int | float) and 0 <= self.dropout < 1):
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        t = self.n_threads
-        if t is not None and (not isinstance(t, int | np.integer) or isinstance(t, bool) or t < 1):
-            raise ValueError(f"n_threads must be None or a positive int, got {t!r}")
-        if not (isinstance(self.kl_weight, int | float) and 0 <= self.kl_weight < math.inf):
-            raise ValueError(
-                f"kl_weight must be a finite non-negative number, got {self.kl_weight!r}"
-            )
 
     def _device(self) -> torch.device:
         return resolve_device(self.device)
@@ -575,7 +573,7 @@ class Arch2VecEncoder(Encoder):
 
         enc = cls(space=sp, device=device, **{k: params[k] for k in _SAVED_PARAMS})
         try:
-            enc._check_params()
+            enc._validate_params()
         except ValueError as err:
             raise ValueError(f"{cfg_file}: {err}") from None
         try:

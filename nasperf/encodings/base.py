@@ -22,21 +22,37 @@ architectures; most encodings need nothing) and ``_transform(batch) -> ndarray``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted
 
+from nasperf._constraints import Registered, check_counts_and_flags
 from nasperf.errors import InvalidArchitectureError
-from nasperf.registry import Registry
+from nasperf.registry import Registry, check_constraints_cover
 from nasperf.spaces import GraphBatch, SearchSpace
 from nasperf.spaces import resolve_space as _resolve_space
+from nasperf.spaces.base import arch_column
 
-__all__ = ["ENCODINGS", "Encoder", "as_arch_list", "encoding_name", "resolve_space"]
+__all__ = ["ENCODINGS", "SPACE", "Encoder", "as_arch_list", "encoding_name", "resolve_space"]
 
 #: The encoding registry (``nasperf.encodings.ENCODINGS``): ``@ENCODINGS.register("name")``.
-ENCODINGS: Registry = Registry("encoding")
+#: Like predictors and optimizers, a class is refused whose ``_parameter_constraints`` do
+#: not name exactly its ``__init__`` parameters.
+ENCODINGS: Registry = Registry("encoding", check=check_constraints_cover("encoding"))
+
+
+def _spaces():
+    from nasperf.spaces import SPACES
+
+    return SPACES
+
+
+#: Constraints of ``space`` (encoders and predictors): a registered space name, a space
+#: instance, or None (the space of the architecture values, where they tell it).
+SPACE: list = [Registered(_spaces, "search space"), SearchSpace, None]
 
 
 def encoding_name(encoder: Any) -> str:
@@ -61,7 +77,9 @@ def resolve_space(space: str | SearchSpace | None, archs: Any = None) -> SearchS
 
 
 def as_arch_list(space: SearchSpace, archs: Any) -> list:
-    """Validate and coerce a sequence of architectures (values, text or NASLib keys)."""
+    """Validate and coerce a sequence of architectures (values, text or NASLib keys); a
+    one-column table of them is read as that column (:func:`nasperf.spaces.arch_column`)."""
+    archs = arch_column(archs)
     if isinstance(archs, str | bytes) or not hasattr(archs, "__len__"):
         raise ValueError(
             f"expected a sequence of architectures, got {type(archs).__name__}; wrap a single "
@@ -113,11 +131,30 @@ class Encoder(TransformerMixin, BaseEstimator):
 
     #: Whether ``transform`` returns a 2-D float array (False for graph encoders).
     numeric: bool = True
+    #: Valid values of every ``__init__`` parameter, checked by scikit-learn when ``fit``
+    #: starts and by :func:`nasperf.encodings.get` (see :mod:`nasperf._constraints`); a
+    #: subclass declares one dict covering exactly its parameters.
+    _parameter_constraints: ClassVar[dict] = {"space": SPACE}
+    #: ``archs`` is what scikit-learn calls ``X``, not metadata (its routing had generated
+    #: ``set_fit_request(archs=...)`` and ``set_transform_request(archs=...)``).
+    __metadata_request__fit: ClassVar[dict] = {"archs": metadata_routing.UNUSED}
+    __metadata_request__transform: ClassVar[dict] = {"archs": metadata_routing.UNUSED}
 
     def __init__(self, *, space: str | SearchSpace | None = None) -> None:
         self.space = space
 
     # ------------------------------------------------------------ contract
+    def _validate_params(self) -> None:
+        """scikit-learn's check of ``_parameter_constraints``, then a bool for a number and
+        an endless count (:func:`nasperf._constraints.check_counts_and_flags`). ``space``
+        is checked first as :func:`resolve_space` checks it: an unknown name is the space
+        registry's ``UnknownNameError`` (with its "did you mean"), as it has always been."""
+        if self.space is not None and not isinstance(self.space, SearchSpace):
+            resolve_space(self.space)
+        super()._validate_params()
+        check_counts_and_flags(self)
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Sequence[Any], y: Any = None) -> Encoder:
         """Learn what the encoding needs from ``archs``; returns ``self``."""
         self.space_ = resolve_space(self.space, archs)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from nasperf.spaces import GraphBatch
 
@@ -46,6 +49,12 @@ class GRAFEncoder(Encoder):
     Performance Prediction with Neural Graph Features", ICML 2024.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "max_subset_size": [Interval(Integral, 1, None, closed="left"), None],
+        "op_counts": ["boolean"],
+    }
+
     def __init__(
         self, *, space=None, max_subset_size: int | None = None, op_counts: bool = True
     ) -> None:
@@ -61,8 +70,6 @@ class GRAFEncoder(Encoder):
         size = self.max_subset_size
         if size is None:
             size = len(used) if len(used) <= 5 else 2
-        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-            raise ValueError(f"max_subset_size must be a positive int, got {size!r}")
         self.subsets_ = [
             s for r in range(1, min(size, len(used)) + 1) for s in itertools.combinations(used, r)
         ]

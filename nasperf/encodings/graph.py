@@ -53,10 +53,11 @@ Architecture Search?", NeurIPS 2021.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from nasperf.spaces import GraphBatch
@@ -108,6 +109,11 @@ class GraphEncoder(Encoder):
     """
 
     numeric = False
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "view": [StrOptions(set(VIEWS))],
+        "drop_isolated": ["boolean"],
+    }
 
     def __init__(
         self, *, space=None, view: str = "ops_on_nodes", drop_isolated: bool = False
@@ -118,8 +124,6 @@ class GraphEncoder(Encoder):
 
     # ------------------------------------------------------------ contract
     def _fit(self, batch: GraphBatch, archs: list) -> None:
-        if self.view not in VIEWS:
-            raise ValueError(f"view must be one of {VIEWS}, got {self.view!r}")
         labels = self.space_.node_labels
         ops = self.space_.operations
         missing = [o for o in ops if o not in labels]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from nasperf.spaces import GraphBatch
@@ -34,6 +36,13 @@ class OpDistributionEncoder(Encoder):
     Kadlecová et al., "Surprisingly Strong Performance Prediction with Neural Graph
     Features", ICML 2024 (operation counts as features).
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "normalize": ["boolean"],
+        "per_cell": ["boolean"],
+        "live_only": ["boolean"],
+    }
 
     def __init__(
         self,

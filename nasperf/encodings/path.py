@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import ClassVar
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from nasperf.spaces import GraphBatch
 
@@ -134,6 +138,13 @@ class PathEncoder(Encoder):
     for Neural Architecture Search", AAAI 2021.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "max_length": [Interval(Integral, 0, None, closed="left"), None],
+        "truncate": [Interval(Integral, 1, None, closed="left"), None],
+        "counts": ["boolean"],
+    }
+
     def __init__(
         self,
         *,
@@ -188,9 +199,6 @@ class PathEncoder(Encoder):
         col_len = np.tile(lengths, self.n_cells_ * len(self.inputs_))
         order = np.lexsort((np.arange(total), col_len))
         if self.truncate is not None:
-            t = self.truncate
-            if isinstance(t, bool) or not isinstance(t, int | np.integer) or t < 1:
-                raise ValueError(f"truncate must be a positive int, got {self.truncate!r}")
             order = order[: self.truncate]
         self.columns_ = order
         position = np.full(total, -1, dtype=np.int64)

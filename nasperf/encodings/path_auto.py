@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from nasperf.spaces import GraphBatch
@@ -78,19 +80,18 @@ class AutoPathEncoder(Encoder):
     for Neural Architecture Search", AAAI 2021 (path encoding and its truncation).
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "max_width": [Interval(Integral, 1, None, closed="left")],
+        "min_shared": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(self, *, space=None, max_width: int = 2048, min_shared: float = 0.5) -> None:
         super().__init__(space=space)
         self.max_width = max_width
         self.min_shared = min_shared
 
     def _fit(self, batch: GraphBatch, archs: list) -> None:
-        if isinstance(self.max_width, bool) or not isinstance(self.max_width, int | np.integer):
-            raise ValueError(f"max_width must be a positive int, got {self.max_width!r}")
-        if self.max_width < 1:
-            raise ValueError(f"max_width must be a positive int, got {self.max_width!r}")
-        m = self.min_shared
-        if isinstance(m, bool) or not isinstance(m, int | float | np.number) or not 0 <= m <= 1:
-            raise ValueError(f"min_shared must be in [0, 1], got {self.min_shared!r}")
         full = PathEncoder(space=self.space_)
         full.space_ = self.space_
         paths = union_path_count(batch)  # both counted without listing paths

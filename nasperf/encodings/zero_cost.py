@@ -6,10 +6,13 @@ import contextlib
 import contextvars
 import re
 from collections.abc import Iterator, Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions
 
+from nasperf._constraints import ListOf
 from nasperf.spaces import GraphBatch
 
 from .base import ENCODINGS, Encoder
@@ -168,6 +171,15 @@ class ZeroCostFeatures(Encoder):
     NeurIPS 2022 Datasets and Benchmarks.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        **Encoder._parameter_constraints,
+        "table": [pd.DataFrame, None],
+        # column names: a list, or what pandas gives (``table.columns[:3]``)
+        "proxies": [ListOf(str, min_len=0), pd.Index, np.ndarray, None],
+        "dataset": [str, None],
+        "scale": [StrOptions({"auto", "signed_log"}), None],
+    }
+
     def __init__(
         self,
         *,
@@ -184,12 +196,7 @@ class ZeroCostFeatures(Encoder):
         self.scale = scale
 
     def _fit(self, batch: GraphBatch, archs: list) -> None:
-        if self.scale not in ("auto", "signed_log", None):
-            raise ValueError(
-                "The 'scale' parameter of ZeroCostFeatures must be 'auto', 'signed_log' or "
-                f"None. Got {self.scale!r} instead."
-            )
-        if not isinstance(self.table, pd.DataFrame):
+        if self.table is None:
             raise ValueError(
                 "ZeroCostFeatures needs table=, a DataFrame of proxy scores indexed by "
                 "architecture text (e.g. from nasperf.read_naslib_zc)"
@@ -213,11 +220,7 @@ class ZeroCostFeatures(Encoder):
         if self.proxies is None:
             proxies = proxy_columns(table)
         else:
-            if (
-                isinstance(self.proxies, str)
-                or not isinstance(self.proxies, list | tuple | np.ndarray | pd.Index)
-                or not all(isinstance(p, str) for p in self.proxies)
-            ):
+            if not all(isinstance(p, str) for p in self.proxies):  # a pandas Index of others
                 raise ValueError(
                     "The 'proxies' parameter of ZeroCostFeatures must be a list of column "
                     f"names or None. Got {self.proxies!r} instead."

@@ -82,11 +82,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nasperf._constraints import RANDOM_STATE, ListOf, Registered, check_counts_and_flags
+from nasperf.encodings.base import SPACE
 from nasperf.errors import short_repr
 from nasperf.spaces import SearchSpace, as_rng
+from nasperf.spaces.base import arch_column
 
 __all__ = [
     "ENCODING",
@@ -111,12 +114,6 @@ MAX_ABS_TARGET = 1e150
 
 #: Keyword arguments of ``fit`` / ``predict`` that carry side information.
 SIDE_INFORMATION: tuple[str, ...] = ("zero_cost", "learning_curves", "unlabelled")
-
-
-def _spaces():
-    from nasperf.spaces import SPACES
-
-    return SPACES
 
 
 def _encodings():
@@ -160,9 +157,6 @@ def check_nested_params(owner: Any, param: str, name: str, params: Any) -> None:
         raise InvalidParameterError(f"{where}: {err}") from None
 
 
-#: Constraints of ``space``: a registered space name, a space instance, or None (a space
-#: inferred from the architectures, where supported).
-SPACE: list = [Registered(_spaces, "search space"), SearchSpace, None]
 #: Constraints of ``encoding`` for feature-matrix predictors: one numeric encoding or a list
 #: of them (concatenated).
 _NUMERIC_ENCODING = Registered(_encodings, "numeric encoding", accept=lambda cls: cls.numeric)
@@ -282,8 +276,13 @@ def is_feature_matrix(archs: Any) -> bool:
 
     True for a 2-D ``ndarray``, a ``DataFrame``, a sparse matrix or another array-like
     object, and for a list of rows holding a non-integral float (architecture keys are
-    text or integers, so such rows cannot be architectures).
+    text or integers, so such rows cannot be architectures). False for one column of
+    texts (a ``DataFrame`` or an ``(n, 1)`` array): features are numbers, so it holds
+    architectures (:func:`nasperf.spaces.arch_column`), as scikit-learn's
+    ``ColumnTransformer`` passes a column named in a list.
     """
+    if isinstance(archs, pd.DataFrame | np.ndarray) and arch_column(archs) is not archs:
+        return False
     if isinstance(archs, pd.DataFrame):
         return True
     if isinstance(archs, pd.Series | pd.Index) and (
@@ -385,6 +384,10 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: Hyper-parameter distributions for :class:`~nasperf.predictors.hybrid.tuned.TunedPredictor`
     #: (``{param: values or scipy.stats distribution}``); empty: not tunable by default.
     search_space: ClassVar[dict] = {}
+    #: ``archs`` is what scikit-learn calls ``X``, not metadata: without these, its metadata
+    #: routing generated ``set_fit_request(archs=...)`` and ``set_predict_request(archs=...)``.
+    __metadata_request__fit: ClassVar[dict] = {"archs": metadata_routing.UNUSED}
+    __metadata_request__predict: ClassVar[dict] = {"archs": metadata_routing.UNUSED}
     #: Valid values of every ``__init__`` parameter, checked by scikit-learn before ``fit``
     #: and by :func:`nasperf.predictors.get` (see :mod:`nasperf._constraints`). Each class
     #: declares one dict covering exactly its parameters.

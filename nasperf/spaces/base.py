@@ -37,6 +37,7 @@ __all__ = [
     "SearchSpace",
     "SpaceDefinitionError",
     "TASKS",
+    "arch_column",
     "as_rng",
     "check_positive_ints",
     "dag_hash",
@@ -673,6 +674,39 @@ def _instance(cls: type) -> SearchSpace:
     return _INSTANCES[cls]
 
 
+def _is_text_column(values: Any) -> bool:
+    import pandas as pd
+
+    return bool(
+        pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
+    )
+
+
+def arch_column(archs: Any) -> Any:
+    """``archs`` as a one-dimensional sequence where it is a table of one column of
+    architectures: a one-column ``DataFrame`` of texts or values (what scikit-learn's
+    ``ColumnTransformer`` passes for ``["arch"]``) gives that column, an ``(n, 1)`` array of
+    texts its values. Anything else is returned as it is; a ``DataFrame`` of several
+    columns of texts is an error naming them (which column holds the architectures is not
+    knowable; ``list(df)`` would have read the column names as architectures)."""
+    import pandas as pd
+
+    if isinstance(archs, pd.DataFrame):
+        texts = [c for c in archs.columns if _is_text_column(archs[c])]
+        if archs.shape[1] == 1 and texts:
+            return archs.iloc[:, 0]
+        if texts:
+            raise ValueError(
+                f"got a DataFrame of {archs.shape[1]} columns ({list(archs.columns)[:10]}) "
+                "where architectures were expected; pass the column that holds them, e.g. "
+                f"df[{texts[0]!r}]"
+            )
+    elif isinstance(archs, np.ndarray) and archs.ndim == 2 and archs.shape[1] == 1:
+        if archs.dtype.kind in "OUS":
+            return archs[:, 0]
+    return archs
+
+
 def resolve_space(space: Any, archs: Any = None) -> SearchSpace:
     """A space instance from a registered name, an instance, or (``space=None``) the
     architecture values in ``archs``.
@@ -696,6 +730,7 @@ def resolve_space(space: Any, archs: Any = None) -> SearchSpace:
         return new_space(SPACES.get(space))
     if space is None:
         first = None
+        archs = arch_column(archs)
         if archs is not None and not isinstance(archs, str | bytes):
             try:
                 first = archs[0] if len(archs) else None

@@ -193,7 +193,9 @@ def test_bad_parameters_and_devices(nb201):
             Arch2VecEncoder(space="nb201", device="cuda").fit(archs)
     # infinite rates had trained to all-NaN embeddings (loss_curve_ [nan]) without a word
     for name in ("lr", "kl_weight"):
-        with pytest.raises(ValueError, match=rf"^{name} must be a finite"):
+        with pytest.raises(
+            ValueError, match=rf"^The '{name}' parameter of Arch2VecEncoder must be a float"
+        ):
             Arch2VecEncoder(space="nb201", epochs=1, **{name: float("inf")}).fit(archs)
     with pytest.raises(ValueError, match=r"arch2vec training diverged: the loss is (nan|inf)"):
         Arch2VecEncoder(space="nb201", epochs=3, lr=1e30, random_state=0).fit(archs)

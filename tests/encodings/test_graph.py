@@ -48,7 +48,9 @@ def test_registered_and_not_numeric():
     assert enc.numeric is False and enc.get_params()["view"] == "ops_on_edges"
     with pytest.raises(ValueError, match="only numeric"):
         get(["graph", "adjacency_onehot"], space="nb201")
-    with pytest.raises(ValueError, match="view must be one of"):
+    with pytest.raises(
+        ValueError, match=r"The 'view' parameter of GraphEncoder must be a str among"
+    ):
         get("graph", space="nb201", view="sideways").fit(
             ["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"]
         )

@@ -155,18 +155,47 @@ def test_bananas_reports_the_encoding_it_used():
 @pytest.mark.parametrize(
     "name, params, message",
     [
-        ("graf", {"max_subset_size": 0}, "max_subset_size must be a positive int, got 0"),
-        ("graf", {"max_subset_size": True}, "max_subset_size must be a positive int, got True"),
-        ("path", {"truncate": True}, "truncate must be a positive int, got True"),
-        ("path_auto", {"min_shared": "0.9"}, r"min_shared must be in \[0, 1\], got '0.9'"),
-        ("path_auto", {"min_shared": float("nan")}, r"min_shared must be in \[0, 1\], got nan"),
+        (
+            "graf",
+            {"max_subset_size": 0},
+            r"The 'max_subset_size' parameter of GRAFEncoder must be an int in the range "
+            r"\[1, inf\) or None\. Got 0 instead\.",
+        ),
+        (
+            "graf",
+            {"max_subset_size": True},
+            r"The 'max_subset_size' parameter of GRAFEncoder must be a number, not a bool\. "
+            r"Got True instead\.",
+        ),
+        (
+            "path",
+            {"truncate": True},
+            r"The 'truncate' parameter of PathEncoder must be a number, not a bool\. Got True "
+            r"instead\.",
+        ),
+        (
+            "path_auto",
+            {"min_shared": "0.9"},
+            r"The 'min_shared' parameter of AutoPathEncoder must be a float in the range "
+            r"\[0\.0, 1\.0\]\. Got '0\.9' instead\.",
+        ),
+        (
+            "path_auto",
+            {"min_shared": float("nan")},
+            r"The 'min_shared' parameter of AutoPathEncoder must be a float in the range "
+            r"\[0\.0, 1\.0\]\. Got nan instead\.",
+        ),
     ],
 )
 def test_bad_encoder_arguments_are_named(name, params, message):
-    # 0 had meant "all subsets", True one feature, and a text min_shared a bare TypeError
+    # 0 had meant "all subsets", True one feature, and a text min_shared a bare TypeError;
+    # each is refused by scikit-learn's parameter validation, where it is given and by fit
     archs = nasperf.get_space("nb201").sample(5, seed=0)
     with pytest.raises(ValueError, match=f"^{message}$"):
-        get(name, space="nb201", **params).fit(archs)
+        get(name, space="nb201", **params)
+    enc = get(name, space="nb201").set_params(**params)  # set_params does not check
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        enc.fit(archs)
 
 
 def test_a_path_longer_than_any_fitted_one_is_left_out_not_an_error():

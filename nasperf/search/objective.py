@@ -410,13 +410,14 @@ class TableObjective(Objective):
             raise ValueError(f"{name}: the table lists architecture {dup!r} more than once")
 
     def _canonical(self, index: pd.Index) -> list[str]:
-        """The index's texts in ``space.to_string`` form (each parsed once)."""
+        """The index's texts in ``space.to_string`` form (each read once by
+        ``space.coerce``: native text or a NASLib key, as ``read_architecture_csv``)."""
         from nasperf.errors import InvalidArchitectureError
 
         out = []
         for row, text in enumerate(index):
             try:
-                out.append(self.space.to_string(self.space.parse(text)))
+                out.append(self.space.to_string(self.space.coerce(text)))
             except InvalidArchitectureError as err:
                 where = "table" if self.name == "table" else f"{self.name} table"
                 raise err.within(f"{where} row {row}: ") from None

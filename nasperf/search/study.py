@@ -363,12 +363,12 @@ def _proxy_header(path: Path) -> list[str]:
     """The columns of a proxy CSV named as registered zero-cost proxies (the only ones a
     search reads: ``nasperf proxies``' ``nan_reasons`` and any label are left out); a
     ``ValueError`` when there is none."""
-    import csv
-
+    from nasperf.datasets.readers import read_csv_header
     from nasperf.encodings.zero_cost import proxy_names
 
-    with open(path, encoding="utf-8", newline="") as fh:
-        header = [h.strip() for h in next(csv.reader(fh), [])]
+    # as read_architecture_csv reads it: a byte-order mark (Excel's "CSV UTF-8") had become
+    # part of the first name, so a proxy in the first column was silently left out
+    header = read_csv_header(path)
     proxies = proxy_names(header)
     if not proxies:
         raise ValueError(

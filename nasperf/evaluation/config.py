@@ -226,8 +226,9 @@ class StudyConfig:
         return out
 
     def digest(self) -> str:
-        """Short sha256 of the canonical form (names the default output folder)."""
-        return hashlib.sha256(_canonical(self.as_dict()).encode()).hexdigest()[:10]
+        """Short sha256 of the canonical form (names the default output folder), without
+        the folders files sit in (:func:`_where_free`)."""
+        return hashlib.sha256(_canonical(_where_free(self.as_dict())).encode()).hexdigest()[:10]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -236,9 +237,34 @@ def _canonical(obj: Any) -> str:
 
 
 def trial_hash(trial: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the trial's canonical JSON (sorted keys, no spaces), ``hash`` excluded."""
+    """sha256 (hex) of the trial's canonical JSON (sorted keys, no spaces), ``hash`` excluded,
+    without the folders its files sit in (:func:`_where_free`): a project moved or cloned
+    to another folder resumes its studies (every trial had been run again, and the
+    folder's finished ones reported as "not part of this config")."""
     body = {k: v for k, v in trial.items() if k != "hash"}
-    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+    return hashlib.sha256(_canonical(_where_free(body)).encode()).hexdigest()
+
+
+def _where_free(obj: Any) -> Any:
+    """``obj`` without where its files are: a file identified by its sha256 beside its path
+    (``{"path": ..., "sha256": ...}``, or a key ``K`` beside ``K_sha256``) keeps only the
+    sha256, and a module imported from a file (``imports``) only the file's name."""
+    if isinstance(obj, list | tuple):
+        return [_where_free(v) for v in obj]
+    if not isinstance(obj, Mapping):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if key == "path" and obj.get("sha256") is not None:
+            continue
+        if obj.get(f"{key}_sha256") is not None:
+            continue
+        if key == "imports" and isinstance(value, list | tuple):
+            from nasperf._imports import is_module_path
+
+            value = [Path(m).name if is_module_path(m) else m for m in value]
+        out[key] = _where_free(value)
+    return out
 
 
 def _file_sha256(path: Path) -> str:

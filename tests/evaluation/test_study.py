@@ -19,7 +19,7 @@ import yaml
 
 from nasperf.datasets import load_benchmark
 from nasperf.evaluation import kendall_tau, make_split
-from nasperf.evaluation.config import expand_trials, parse_config
+from nasperf.evaluation.config import expand_trials, load_config, parse_config
 from nasperf.evaluation.engines import TrialError, run_trial
 from nasperf.evaluation.store import read_meta, read_results
 from nasperf.evaluation.study import main, run_study
@@ -108,6 +108,28 @@ def test_user_proxy_table_and_csv_data(tmp_path):
         table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]
     )
     assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
+
+
+def test_zc_proxy_reads_the_study_s_zero_cost_table(tmp_path):
+    """zc_proxy ignored a configured zero_cost_table and scored with the packaged table,
+    without a word (a table of negated scores gave the packaged tau)."""
+    from nasperf.datasets import load_zero_cost
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    csv, zc = tmp_path / "mine.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
+    nwot = load_zero_cost("nb201", "cifar10").loc[table.index, "nwot"]
+    pd.DataFrame({"arch": table.index, "nwot": -nwot}).to_csv(zc, index=False)
+    raw = tiny_config(predictors=[{"name": "zc_proxy", "params": {"proxy": "nwot"}}], seeds=1)
+    raw.update(train_sizes=[10])
+    del raw["spaces"], raw["datasets"]
+    data = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+    raw.update(data=data, zero_cost_table=str(zc))
+    (row,) = run_study(parse_config(raw), tmp_path / "out").table.to_dict("records")
+    test = list(make_split(table.index, 10, test_size=50, seed=0).test)
+    want = kendall_tau(table.loc[test, "val_acc_200ep"], -nwot.loc[test])
+    assert want < 0 and row["kendall_tau"] == want
+    assert row["zero_cost_source"] == "table"
 
 
 def test_a_proxy_table_missing_rows_is_refused_when_the_study_is_configured(tmp_path):
@@ -234,6 +256,41 @@ def test_a_loss_target_with_maximize_false_is_its_negation(tmp_path, capsys):
     cli_row = read_results(tmp_path / "c").iloc[0]
     xgb_row = low[low["predictor"] == "xgb"].iloc[0]
     assert cli_row["target"] == "-err" and cli_row["kendall_tau"] == xgb_row["kendall_tau"]
+
+
+def test_a_project_moved_to_another_folder_resumes_its_study(tmp_path):
+    """Trials were keyed by their files' absolute paths: a project moved or cloned elsewhere
+    ran every trial again and called the folder's finished ones "not part of this config"."""
+    import shutil
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    first = tmp_path / "projA"
+    first.mkdir()
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(
+        first / "mine.csv", index=False
+    )
+    pd.DataFrame({"arch": table.index, "synflow": np.arange(200.0)}).to_csv(
+        first / "zc.csv", index=False
+    )
+    (first / "study.yaml").write_text(
+        "name: moved\npredictors: [xgb, omni]\ntrain_sizes: [10]\nseeds: 1\ntest_size: 50\n"
+        "data: {path: mine.csv, space: nb201, target: acc}\nzero_cost_table: zc.csv\n"
+    )
+    done = run_study(load_config(first / "study.yaml"), first / "out")
+    assert (done.n_run, done.n_skipped) == (2, 0)
+    moved = shutil.move(first, tmp_path / "projB")
+    config = load_config(Path(moved) / "study.yaml")
+    assert config.data[0]["path"] == str(Path(moved) / "mine.csv")  # the file as it is now
+    again = run_study(config, Path(moved) / "out")
+    assert (again.n_run, again.n_skipped) == (0, 2)
+    assert config.digest() == load_config(Path(moved) / "study.yaml").digest()
+    # a file of other contents is another trial, wherever it is
+    (Path(moved) / "mine.csv").write_text((Path(moved) / "mine.csv").read_text() + "\n")
+    changed = load_config(Path(moved) / "study.yaml")
+    assert changed.data[0]["sha256"] != config.data[0]["sha256"]
+    assert {t["hash"] for t in expand_trials(changed)}.isdisjoint(
+        t["hash"] for t in expand_trials(config)
+    )
 
 
 def test_study_resumes_and_is_deterministic(tmp_path):

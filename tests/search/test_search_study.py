@@ -857,3 +857,23 @@ def test_the_summary_refuses_two_searches_of_one_label_and_seed(tmp_path):
         summarize_search(both.drop(columns="hash"))
     # each on its own is fine
     assert summarize_search(a, checkpoints=(5,))["seeds"].tolist() == [1]
+
+
+def test_search_trials_do_not_depend_on_the_folder_of_their_files(tmp_path):
+    # trials were keyed by the table's absolute path: a project moved elsewhere ran every
+    # search again (the same table, byte for byte)
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:300]
+    hashes = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        data, zc = tmp_path / folder / "t.csv", tmp_path / folder / "zc.csv"
+        pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(data, index=False)
+        pd.DataFrame({"arch": table.index, "synflow": np.arange(300.0)}).to_csv(zc, index=False)
+        trials = search_trials(
+            ["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc
+        )
+        assert trials[0]["data"] == str(data.resolve())  # each reads its own file
+        hashes.append(trials[0]["hash"])
+    assert hashes[0] == hashes[1]

@@ -27,8 +27,10 @@ class ZeroCostPredictor(Predictor):
 
     ``fit`` needs no labels and learns nothing: it resolves the space and the proxy (so
     that bad names fail early). ``predict`` takes the proxy's column from the ``zero_cost``
-    side information when it is given, else from the packaged table of the space and
-    dataset (:func:`nasperf.datasets.load_zero_cost`) when that table has the proxy and was
+    side information when it is given (a study passes its ``zero_cost_table:``; a table
+    that records its settings, ``attrs["settings"]``, only where they are this predictor's),
+    else from the packaged table of the space and dataset
+    (:func:`nasperf.datasets.load_zero_cost`) when that table has the proxy and was
     computed with these settings, else computes it (cached on disk) with
     :func:`nasperf.zero_cost.compute` on ``dataset``'s images. So a study over
     NAS-Bench-201 reads precomputed scores in milliseconds, and any other space (including
@@ -60,6 +62,9 @@ class ZeroCostPredictor(Predictor):
     reasons_ : dict
         Set by each ``predict`` that computes scores: architecture text -> why the proxy is
         undefined there (NaN score).
+    zero_cost_source_ : {"table", "computed"}
+        Where the last ``predict`` took its scores from (a study row's
+        ``zero_cost_source``).
 
     Returns of ``predict``: the proxy's scores (higher is better), NaN where the proxy is
     undefined on a cell (e.g. a NAS-Bench-201 cell whose output no input reaches; the
@@ -71,7 +76,9 @@ class ZeroCostPredictor(Predictor):
     al., "NAS-Bench-Suite-Zero", NeurIPS 2022.
     """
 
-    requirements = Requirements(labels=False, images=True)
+    #: ``zero_cost`` optional: a study passes its configured table (``zero_cost_table:``),
+    #: which had been ignored for the packaged one without a word.
+    requirements = Requirements(labels=False, images=True, optional=("zero_cost",))
     numeric = False
     test_params = {"proxy": "params"}
     _parameter_constraints: ClassVar[dict] = {
@@ -152,12 +159,14 @@ class ZeroCostPredictor(Predictor):
         table = side.get("zero_cost")
         if table is not None and not isinstance(table, pd.DataFrame):
             raise ValueError("zero_cost for a proxy predictor must be a DataFrame of scores")
-        if table is None or self.proxy_ not in table.columns:
+        if table is None or self.proxy_ not in table.columns or not self._same_settings(table):
             table = self._packaged()
         if table is not None and self.proxy_ in table.columns:
             rows = table.index.get_indexer(keys)
             if (rows >= 0).all():
+                self.zero_cost_source_ = "table"
                 return table[self.proxy_].to_numpy(dtype=np.float64)[rows]
+        self.zero_cost_source_ = "computed"
         from nasperf.zero_cost.compute import compute
 
         computed = compute(
@@ -175,18 +184,33 @@ class ZeroCostPredictor(Predictor):
         self.reasons_ = {a: r[self.proxy_] for a, r in computed.attrs["reasons"].items()}
         return computed[self.proxy_].reindex(keys).to_numpy(dtype=np.float64)
 
+    def _same_settings(self, table: pd.DataFrame) -> bool:
+        """Whether ``table``'s scores were computed as this predictor would compute them, as
+        far as it records how (``attrs["settings"]`` of the packaged tables): the batch
+        size, seed and network arguments it records, and the packaged images (no
+        ``inputs``) where it records their sha256. What a table does not record (NASLib's
+        stored scores, a user's table) is the caller's word."""
+        settings = table.attrs.get("settings") if isinstance(table.attrs, dict) else None
+        if not isinstance(settings, Mapping):
+            return True
+        for key, want in (("batch_size", self.batch_size), ("seed", self.seed)):
+            if key in settings and settings[key] != want:
+                return False
+        kwargs = settings.get("network_kwargs")
+        if "network_kwargs" in settings and dict(kwargs or {}) != dict(self.network_kwargs or {}):
+            return False
+        # computed on the packaged images (their sha256 recorded), not on these inputs
+        return self.inputs is None or "data_sha256" not in settings
+
     def _packaged(self) -> pd.DataFrame | None:
+        """The packaged table of the space and task, where it was computed with this
+        predictor's settings (:meth:`_same_settings`)."""
         from nasperf.datasets import load_zero_cost
 
-        if (
-            (self.batch_size, self.seed) != (64, 0)
-            or self.network_kwargs
-            or self.inputs is not None
-        ):
-            return None  # the packaged tables were computed with these settings
         try:
-            return load_zero_cost(
+            table = load_zero_cost(
                 self.space_.name, str(self.space_.network_task(self.dataset).name)
             )
         except LookupError:
             return None
+        return table if self._same_settings(table) else None

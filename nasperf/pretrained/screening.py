@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
-from nasperf.errors import WrongSpaceError
+from nasperf.errors import WrongSpaceError, short_repr
 
 from .checkpoint import Checkpoint
 
@@ -206,11 +206,30 @@ def _read(
     if not path.is_file():
         raise FileNotFoundError(f"architecture file {path} does not exist")
     fmt = _detect(path, format)
+    _refuse_wide_encodings(path)
     if fmt == "lines":
         return _guarded(path, _read_lines(path))
     if fmt == "csv":
         return _guarded(path, _read_csv(path, column))
     return _guarded(path, _read_json(path, declared))
+
+
+def _refuse_wide_encodings(path: Path) -> None:
+    """One ``ValueError`` for a file in UTF-16 / UTF-32 (as Excel's "Unicode text" and
+    Windows tools write): its first 4 KiB hold NUL bytes, which no architecture text has.
+    Every line had been reported as a malformed entry of its own (``'\x00|\x00n...'``)."""
+    import codecs
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as fh:
+            head = fh.read(4096)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path}: truncated or corrupt gzip data ({err})") from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        raise ValueError(
+            f"{path}: not UTF-8 text (it holds NUL bytes, as UTF-16 does); save it as UTF-8"
+        )
 
 
 def _bounded_lines(fh, too_long: dict[int, int]) -> Iterator[str]:
@@ -275,6 +294,11 @@ def _read_csv(path: Path, column: str | None) -> Iterator[tuple[int, str] | BadE
         if 1 in too_long:
             raise ValueError(f"{path}: line 1: header of {too_long[1]:,} characters")
         names = [h.strip() for h in header]
+        if len(names) == 1 and (sep := next((s for s in ";\t" if s in names[0]), None)):
+            raise ValueError(
+                f"{path}: line 1: the header {short_repr(names[0])} is one field: nasperf reads "
+                f"comma-separated files, and this one looks {sep!r}-separated"
+            )
         if column is not None:
             if column not in names:
                 raise ValueError(f"{path}: no column {column!r}; the header has {names}")

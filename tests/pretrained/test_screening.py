@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -297,6 +298,32 @@ def test_a_byte_order_mark_is_skipped(tree_ckpt, tmp_path):
     table = tmp_path / "bom.csv"
     table.write_bytes(b"\xef\xbb\xbfarch,acc\n" + f"{cells[0]},1\n{cells[1]},2\n".encode())
     assert pretrained.screen(tree_ckpt, table, column="arch").n_screened == 2
+
+
+def test_utf16_and_other_separators_are_one_error_not_one_per_line(tree_ckpt, tmp_path):
+    # each had been reported as hundreds of malformed entries ("'\\x00|\\x00n\\x00o...'")
+    cells = _cells(20)
+    csv_text = "arch,acc\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells))
+    for name, data in {
+        "utf16.csv": csv_text.encode("utf-16"),
+        "utf16.txt": ("\n".join(cells) + "\n").encode("utf-16-le"),
+        "utf16.txt.gz": gzip.compress(("\n".join(cells)).encode("utf-16")),
+    }.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ValueError, match=rf"^{path}: not UTF-8 text \(it holds NUL bytes"):
+            pretrained.screen(tree_ckpt, path)
+    for sep in (";", "\t"):
+        path = tmp_path / "semicolons.csv"
+        path.write_text(csv_text.replace(",", sep))
+        with pytest.raises(
+            ValueError,
+            match=rf"line 1: the header .* is one field: .* looks {re.escape(repr(sep))}-",
+        ):
+            pretrained.screen(tree_ckpt, path)
+    one = tmp_path / "one.csv"  # one column is fine
+    one.write_text("arch\n" + "\n".join(cells) + "\n")
+    assert pretrained.screen(tree_ckpt, one).n_screened == 20
 
 
 def test_json_input_is_bounded(tree_ckpt, tmp_path, monkeypatch):

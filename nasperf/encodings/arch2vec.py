@@ -49,12 +49,11 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from numbers import Integral, Real
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 import numpy as np
 import torch
@@ -63,6 +62,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from nasperf._atomic import atomic_write
 from nasperf._constraints import RANDOM_STATE, Device
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
@@ -683,14 +683,7 @@ def _threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _atomic_write(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _atomic_write(target: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """``write(file)`` into ``target`` atomically (:func:`nasperf._atomic.atomic_write`)."""
+    with atomic_write(target) as f:
+        write(f)

@@ -32,14 +32,11 @@ table. Reading a folder of another version (``nasperf plot``) is allowed, with a
 from __future__ import annotations
 
 import datetime as _dt
-import glob
 import json
 import math
-import os
 import platform
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from importlib import metadata as _md
 from pathlib import Path
@@ -47,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from nasperf._atomic import remove_stale_temps
+from nasperf._atomic import atomic_write
 from nasperf._claims import CLAIMS_SCHEMA, DatabaseAccessError, WorkClaims
 from nasperf.errors import DataIntegrityError, short_repr
 
@@ -113,32 +110,12 @@ def _dumps(obj: Any) -> str:
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically (temp file, flush, fsync, os.replace);
-    stale temp files of earlier writes that a kill interrupted are removed."""
-    path = Path(path)
-    remove_stale_temps(path, f".{glob.escape(path.name)}.*.tmp")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    """Write ``obj`` as JSON to ``path`` atomically (:func:`nasperf._atomic.atomic_write`:
+    temp file, fsync, os.replace, the permissions ``open`` would give); stale temp files of
+    earlier writes that a kill interrupted are removed."""
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
 
 
 def environment() -> dict:

@@ -52,7 +52,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -60,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from nasperf._atomic import atomic_write, make_folder
 from nasperf._npz import read_member, read_npy_header
 
 from ._registry import PREDICTORS
@@ -389,19 +389,10 @@ def save_predictor(pred, path: Any) -> None:
             _write_entries(zf, meta, buf, blobs)
         return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                _write_entries(zf, meta, buf, blobs)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    make_folder(path.parent)
+    with atomic_write(path) as fh:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            _write_entries(zf, meta, buf, blobs)
 
 
 def _write_entries(zf: zipfile.ZipFile, meta: dict, arrays: io.BytesIO, blobs: dict) -> None:

@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from nasperf._atomic import atomic_write, make_folder
 from nasperf.errors import WrongSpaceError, short_repr
 
 from .checkpoint import Checkpoint
@@ -457,18 +458,9 @@ class _Spill:
 # ---------------------------------------------------------------- writing
 def _write_csv(path: Path, rows: Iterable[tuple], with_std: bool) -> None:
     """Ranked rows to ``path`` atomically (temporary file in the same folder, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            _write_rows(fh, rows, with_std)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    make_folder(path.parent)
+    with atomic_write(path, "w", newline="", encoding="utf-8") as fh:
+        _write_rows(fh, rows, with_std)
 
 
 def _write_rows(fh: io.TextIOBase, rows: Iterable[tuple], with_std: bool) -> None:
@@ -567,7 +559,7 @@ def screen(
             "the architectures; write it to another file"
         )
     if out_path is not None:  # with or without top (the spill file goes beside it)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(out_path.parent)
     result = ScreenResult(checkpoint=checkpoint.name, out=out_path)
     with_std = checkpoint.has_uncertainty
     ranker: _TopK | _Spill = (

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf._atomic import remove_stale_temps
+from nasperf._atomic import atomic_write, make_folder, remove_stale_temps
 from nasperf._claims import WorkClaims
 from nasperf.errors import short_repr
 from nasperf.spaces.base import SPACES, SearchSpace, resolve_space
@@ -79,14 +79,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    remove_stale_temps(path, f".{glob.escape(path.name)}.tmp*")  # of killed writers
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
+    """``data`` into ``path`` atomically (:func:`nasperf._atomic.atomic_write`)."""
+    # temp files that killed writers of earlier nasperf versions left (``.NAME.tmpPID``)
+    remove_stale_temps(path, f".{glob.escape(path.name)}.tmp*")
+    with atomic_write(path) as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _line(values: Sequence[Any]) -> str:
@@ -422,7 +419,7 @@ class ResultsFile:
         architecture text the space does not write), is refused and left as it is.
         """
         self._check_existing()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         try:
             self.claims = WorkClaims(self.claims_path, done=("done", "key"), on_stale=self._sync)
         except ValueError as err:

@@ -41,7 +41,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import time
 from numbers import Integral, Real
 from pathlib import Path
@@ -51,6 +50,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from nasperf._atomic import atomic_write, make_folder
 from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
 from nasperf.datasets.images import normalize_images
@@ -537,13 +537,9 @@ class WeightSharingPredictor(Predictor):
         if self.checkpoint is None:
             return
         path = Path(self.checkpoint)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
+        make_folder(path.parent)
+        with atomic_write(path) as fh:
             torch.save(state, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
 
 
 def region_product(cardinalities: list[int]) -> list[tuple[int, ...]]:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -244,7 +245,7 @@ def pool_lock(
     cache's folder: searches that start together on one space (a study's workers) compute
     its pool once. The first takes the lock and computes; the others wait, then read every
     score from the cache. An OS file lock (``filelock``), released if its holder dies; no
-    lock where the folder cannot be written (the cache then fails on its own terms)."""
+    lock where the folder cannot be written (the cache then warns that it stores nothing)."""
     from filelock import FileLock
 
     from nasperf.zero_cost.cache import canonical_json, default_cache_path
@@ -255,6 +256,8 @@ def pool_lock(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
+        return contextlib.nullcontext()
+    if not os.access(folder, os.W_OK | os.X_OK):  # e.g. an existing folder, read-only now
         return contextlib.nullcontext()
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     return FileLock(folder / f"pool-{digest}.lock")

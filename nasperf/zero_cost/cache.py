@@ -37,13 +37,19 @@ import numbers
 import os
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from nasperf._atomic import make_folder
 from nasperf.errors import DataIntegrityError, short_repr
 
-__all__ = ["ProxyCache", "default_cache_path", "resolve_cache"]
+__all__ = ["CACHE_FILE", "ProxyCache", "cache_file", "default_cache_path", "resolve_cache"]
+
+#: The file name of a proxy cache in a folder (the default one, or a folder passed as the
+#: cache path).
+CACHE_FILE = "zero_cost.sqlite"
 
 _SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -102,15 +108,64 @@ def _check_score(value: Any, reason: Any) -> str | None:
     return None
 
 
+def cache_file(path: str | os.PathLike, *, folder: bool = False) -> Path:
+    """The database file that the cache path ``path`` names (``~`` expanded): ``path`` itself,
+    or ``path/zero_cost.sqlite`` where ``path`` is an existing folder, ends in a path
+    separator, or (``folder=True``, as ``$NASPERF_CACHE``) is anything but an existing
+    file."""
+    text = os.fspath(path)
+    expanded = Path(text).expanduser()
+    ends_in_sep = text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
+    if expanded.is_dir() or ends_in_sep or (folder and not expanded.is_file()):
+        return expanded / CACHE_FILE
+    return expanded
+
+
 def default_cache_path() -> Path:
-    """``$NASPERF_CACHE/zero_cost.sqlite``, else ``$XDG_CACHE_HOME/nasperf/zero_cost.sqlite``,
-    else ``~/.cache/nasperf/zero_cost.sqlite``."""
+    """``$NASPERF_CACHE/zero_cost.sqlite`` (or ``$NASPERF_CACHE`` itself where it names an
+    existing file), else ``$XDG_CACHE_HOME/nasperf/zero_cost.sqlite``, else
+    ``~/.cache/nasperf/zero_cost.sqlite``."""
     root = os.environ.get("NASPERF_CACHE")
     if root:
-        return Path(root).expanduser() / "zero_cost.sqlite"
+        return cache_file(root, folder=True)
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "nasperf" / "zero_cost.sqlite"
+    return base / "nasperf" / CACHE_FILE
+
+
+def _os_reason(err: OSError) -> str:
+    """``strerror: filename`` of an ``OSError`` (its text where it has no ``strerror``)."""
+    if err.strerror and err.filename:
+        return f"{err.strerror}: {err.filename}"
+    return err.strerror or str(err)
+
+
+def _why_read_only(path: Path) -> str:
+    """Why the existing file ``path`` cannot be written, in words."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except (AttributeError, OSError):  # no statvfs (Windows)
+        pass
+    return "no write permission"
+
+
+#: SQLite's primary result codes of a file that cannot be opened for writing (a read-only
+#: file system or file, a folder without write permission, a path that cannot be created).
+_NOT_WRITABLE = frozenset(
+    getattr(sqlite3, name)
+    for name in ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")
+    if hasattr(sqlite3, name)
+)
+
+
+def _not_writable(err: sqlite3.OperationalError) -> bool:
+    """Whether SQLite failed for want of writing the file (not for its contents)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _NOT_WRITABLE
+    text = str(err)
+    return "unable to open database file" in text or "readonly database" in text
 
 
 def _busy(err: sqlite3.OperationalError) -> bool:
@@ -123,24 +178,50 @@ def _busy(err: sqlite3.OperationalError) -> bool:
 class ProxyCache:
     """Proxy scores in an SQLite file (created on first use, with its folder).
 
+    A cache that cannot be written (a read-only file system, a folder without write
+    permission) is still read where its file exists: scores it holds are served, new ones
+    are computed but not stored, and one ``UserWarning`` says so. Where the file does not
+    exist and cannot be created, the default cache (``default=True``) warns once and
+    stores nothing; a path the user chose is a ``ValueError`` naming it.
+
     Parameters
     ----------
     path : str or Path
-        Database file.
+        Database file, or a folder (existing, or written with a trailing separator) that
+        holds it as ``zero_cost.sqlite``; ``~`` is expanded.
     timeout : float
         Seconds to wait for another process's write lock before failing.
+    default : bool
+        The user's default cache (:func:`default_cache_path`) rather than a path the user
+        passed: one that cannot be created is skipped with a warning instead of an error.
     """
 
-    def __init__(self, path: str | os.PathLike, *, timeout: float = 60.0) -> None:
-        self.path = Path(path).expanduser()
+    def __init__(
+        self, path: str | os.PathLike, *, timeout: float = 60.0, default: bool = False
+    ) -> None:
+        self.path = cache_file(path)
         self.timeout = timeout
+        self.default = bool(default)
+        #: Opened read-only (scores are read, none are stored).
+        self.read_only = False
         self._conn: sqlite3.Connection | None = None
+        self._absent = False  # cannot be created: nothing is read or stored
         self._settings_ids: dict[str, int] = {}
 
     # ------------------------------------------------------------------ connection
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _connection(self) -> sqlite3.Connection | None:
+        """The open connection; None where the cache cannot be created (see the class
+        notes), after warning once."""
+        if self._conn is None and not self._absent:
+            try:
+                make_folder(self.path.parent)
+            except NotADirectoryError as err:  # a file in the way: make_folder names it
+                return self._cannot_create(err.strerror or str(err))
+            except OSError as err:
+                return self._cannot_create(_os_reason(err))
+            if self.path.is_file() and not os.access(self.path, os.W_OK):
+                # SQLite would open it read-only without a word, and fail at the first write
+                return self._fall_back(_why_read_only(self.path))
             # Processes that open a new cache together (a study's workers) can get "database
             # is locked" from the journal-mode and schema statements before SQLite's busy
             # timeout applies: retry those, with backoff, for up to ``timeout`` seconds.
@@ -151,6 +232,8 @@ class ProxyCache:
                     self._conn = self._open()
                     break
                 except sqlite3.OperationalError as err:
+                    if _not_writable(err):
+                        return self._fall_back(str(err))
                     if not _busy(err):
                         raise self._unusable(err) from err
                     if time.monotonic() >= deadline:
@@ -163,6 +246,92 @@ class ProxyCache:
                 except sqlite3.DatabaseError as err:
                     raise self._unusable(err) from err
         return self._conn
+
+    def _choose_another(self) -> str:
+        if self.default:
+            return (
+                "set NASPERF_CACHE to a writable folder, or pass cache=PATH "
+                "(nasperf proxies --cache PATH) or cache=None"
+            )
+        return "pass another cache path, or cache=None (nasperf proxies --cache none)"
+
+    def _cannot_create(self, reason: str) -> None:
+        """The cache file does not exist and cannot be created: the default cache warns and
+        stores nothing; a path the user chose is a ``ValueError``."""
+        if not self.default:
+            raise ValueError(
+                f"cannot create the proxy cache {self.path} ({reason}); " + self._choose_another()
+            )
+        warnings.warn(
+            f"cannot create the proxy cache {self.path} ({reason}): proxies are computed "
+            f"without a cache; {self._choose_another()}",
+            UserWarning,
+            stacklevel=4,
+        )
+        self._absent = True
+        return None
+
+    def _fall_back(self, err: str) -> sqlite3.Connection | None:
+        """The file cannot be opened for writing: read it where it exists (one warning),
+        else as :meth:`_cannot_create`."""
+        if not self.path.is_file():
+            parent = self.path.parent
+            if not os.access(parent, os.W_OK | os.X_OK):
+                err = f"{_why_read_only(parent)}: {parent}"
+            return self._cannot_create(err)
+        try:
+            conn = self._open_read_only()
+        except sqlite3.OperationalError as err2:
+            if _not_writable(err2):  # not even readable
+                return self._cannot_create(f"{err}; reading it: {err2}")
+            raise self._unusable(err2) from err2
+        except sqlite3.DatabaseError as err2:
+            raise self._unusable(err2) from err2
+        if conn is None:  # an empty file: nothing to read
+            self._absent = True
+        else:
+            self._conn = conn
+            self.read_only = True
+        warnings.warn(
+            f"the proxy cache {self.path} cannot be written ({err}): its scores are read, "
+            f"new ones are computed but not stored; to store them, {self._choose_another()}",
+            UserWarning,
+            stacklevel=4,
+        )
+        return self._conn
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """A read-only connection, checked as :meth:`_open` checks the file; None for a
+        file without nasperf's tables and schema version (an empty database). Without
+        write access the WAL's shared-memory file may not be creatable: the file is then
+        read as immutable (no one can change it where no one can write)."""
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = self._connect_read_only(f"{uri}?mode=ro")
+        except sqlite3.OperationalError as err:
+            if not _not_writable(err):
+                raise
+            conn = self._connect_read_only(f"{uri}?mode=ro&immutable=1")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and not any(_layout(conn, t) for t in _expected_layout()):
+                conn.close()
+                return None
+            self._check_version(version)
+            self._check_tables(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connect_read_only(self, uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
+        try:  # the first read opens the file's pages (and the WAL)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _unusable(self, err: Exception) -> DataIntegrityError:
         return DataIntegrityError(
@@ -210,6 +379,14 @@ class ProxyCache:
                 f"{self.path} is not a nasperf proxy cache: its table {table!r} {what}; {_ADVICE}"
             )
 
+    def _check_version(self, version: int) -> None:
+        if version not in (0, _SCHEMA_VERSION):
+            raise DataIntegrityError(
+                f"{self.path} is a nasperf proxy cache of schema version {version}; "
+                f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
+                "pass another cache path."
+            )
+
     def _open(self) -> sqlite3.Connection:
         """A connection with the schema in place (closed again if setting it up fails)."""
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -217,12 +394,7 @@ class ProxyCache:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, _SCHEMA_VERSION):
-                raise DataIntegrityError(
-                    f"{self.path} is a nasperf proxy cache of schema version {version}; "
-                    f"this nasperf reads version {_SCHEMA_VERSION}. Delete the file or "
-                    "pass another cache path."
-                )
+            self._check_version(version)
             # CREATE ... IF NOT EXISTS is idempotent; concurrent first uses serialise
             # on SQLite's lock (busy timeout above, retries in _connection).
             conn.executescript(_SCHEMA)
@@ -240,6 +412,7 @@ class ProxyCache:
             self._conn.close()
             self._conn = None
             self._settings_ids.clear()
+        self.read_only = False
 
     def __enter__(self) -> ProxyCache:
         return self
@@ -249,10 +422,10 @@ class ProxyCache:
 
     def __getstate__(self) -> dict[str, Any]:
         # Connections do not cross process boundaries; a copy reconnects on first use.
-        return {"path": self.path, "timeout": self.timeout}
+        return {"path": self.path, "timeout": self.timeout, "default": self.default}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["path"], timeout=state["timeout"])
+        self.__init__(state["path"], timeout=state["timeout"], default=state.get("default", False))
 
     def __repr__(self) -> str:
         return f"ProxyCache({str(self.path)!r})"
@@ -263,6 +436,8 @@ class ProxyCache:
         if spec in self._settings_ids:
             return self._settings_ids[spec]
         conn = self._connection()
+        if conn is None:  # no cache file (see the class notes)
+            return None
         row = conn.execute("SELECT id FROM settings WHERE spec = ?", (spec,)).fetchone()
         if row is None:
             if not create:
@@ -425,6 +600,8 @@ class ProxyCache:
         seconds: float | None,
     ) -> None:
         conn = self._connection()
+        if conn is None or self.read_only:  # computed, not stored (the opening warned)
+            return
         now = time.time()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -457,12 +634,19 @@ class ProxyCache:
 
     def __len__(self) -> int:
         with self._sql():
-            return int(self._connection().execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+            conn = self._connection()
+            if conn is None:
+                return 0
+            return int(conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0])
 
     def clear(self) -> None:
-        """Delete every cached score."""
+        """Delete every cached score (a ``ValueError`` where the file cannot be written)."""
         with self._sql():
             conn = self._connection()
+            if conn is None:  # nothing cached
+                return
+            if self.read_only:
+                raise ValueError(f"cannot clear the proxy cache {self.path}: it cannot be written")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("DELETE FROM scores")
@@ -481,12 +665,13 @@ def canonical_json(value: Any) -> str:
 
 
 def resolve_cache(cache: Any) -> ProxyCache | None:
-    """``True`` / ``"default"`` -> the default cache; ``None`` / ``False`` -> no cache;
-    a path -> a cache there; a :class:`ProxyCache` as is."""
+    """``True`` / ``"default"`` -> the default cache (skipped with a warning where it cannot
+    be created); ``None`` / ``False`` -> no cache; a path (a file, or a folder holding
+    ``zero_cost.sqlite``) -> a cache there; a :class:`ProxyCache` as is."""
     if cache is None or cache is False:
         return None
     if cache is True or (isinstance(cache, str) and cache == "default"):
-        return ProxyCache(default_cache_path())
+        return ProxyCache(default_cache_path(), default=True)
     if isinstance(cache, ProxyCache):
         return cache
     if isinstance(cache, str | os.PathLike):

@@ -799,8 +799,11 @@ def compute(
         ``"cpu"`` (default) or ``"cuda"`` / ``"cuda:N"``; an unavailable device is an error.
     cache : bool, None, path or ProxyCache
         ``True`` (default): the user cache, ``$NASPERF_CACHE/zero_cost.sqlite`` or
-        ``~/.cache/nasperf/zero_cost.sqlite``; a path: an SQLite file there; ``None`` /
-        ``False``: no cache. Keyed by space, dataset, minibatch (size, seed, sha256 of the
+        ``~/.cache/nasperf/zero_cost.sqlite`` (where it cannot be created, a ``UserWarning``
+        and no cache); a path: an SQLite file there, or ``zero_cost.sqlite`` in a folder
+        there (one that cannot be created is a ``ValueError``); ``None`` / ``False``: no
+        cache. A cache file that cannot be written (a read-only file system) is read, and
+        new scores are computed but not stored (one ``UserWarning``). Keyed by space, dataset, minibatch (size, seed, sha256 of the
         images), seed, network kwargs, device type, nasperf and torch versions, the
         architecture's hash and text, and the proxy.
     network_kwargs : dict, optional

@@ -208,3 +208,162 @@ def test_a_file_with_other_tables_is_not_a_cache(tmp_path, schema, message):
             r"another cache path \(nasperf proxies --cache\)",
             str(err.value),
         ), str(err.value)
+
+
+# ---------------------------------------------------------------- caches that cannot be written
+def _filled(path, value=1.5):
+    with ProxyCache(path) as cache:
+        cache.put(SETTINGS, ("h", "a"), {"p": (value, None)}, seconds=0.5)
+
+
+def _stored_rows(path):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT arch, value FROM scores ORDER BY arch").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """Files under the folders added to the returned set behave as on a read-only file
+    system for the cache (``os.access`` says no write access; CI runs as any user)."""
+    import os
+
+    import nasperf.zero_cost.cache as cache_module
+
+    folders: set = set()
+    real = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and any(str(path).startswith(str(f)) for f in folders):
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module.os, "access", access)
+    return folders
+
+
+def test_a_cache_file_that_cannot_be_written_is_read_and_not_added_to(tmp_path, read_only):
+    path = tmp_path / "zc.sqlite"
+    _filled(path)
+    read_only.add(tmp_path)
+    with pytest.warns(UserWarning) as caught, ProxyCache(path) as cache:
+        got = cache.get(SETTINGS, [("h", "a"), ("h", "b")], ["p"])
+        cache.put(SETTINGS, ("h", "b"), {"p": (2.0, None)})  # computed, not stored
+        assert cache.read_only and len(cache) == 1
+        assert cache.seconds(SETTINGS, [("h", "a")], ["p"]) == {("h", "a"): 0.5}
+        with pytest.raises(ValueError, match=r"cannot clear the proxy cache \S*zc\.sqlite"):
+            cache.clear()
+    assert got == {("h", "a"): {"p": (1.5, None)}}
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(f"the proxy cache {path} cannot be written (")
+    assert "new ones are computed but not stored" in message and "delete" not in message
+    assert _stored_rows(path) == [("a", 1.5)]
+
+
+def test_a_cache_in_a_wal_that_cannot_be_shared_is_read_as_immutable(tmp_path, monkeypatch):
+    # On a read-only file system SQLite cannot create the WAL's -shm file: mode=ro fails
+    # with "unable to open database file", immutable=1 reads the (checkpointed) file.
+    path = tmp_path / "zc.sqlite"
+    _filled(path)
+    uris = []
+    real = ProxyCache._connect_read_only
+
+    def connect(self, uri):
+        uris.append(uri.split("?")[1])
+        if "immutable" not in uri:
+            err = sqlite3.OperationalError("unable to open database file")
+            err.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN
+            raise err
+        return real(self, uri)
+
+    monkeypatch.setattr(ProxyCache, "_connect_read_only", connect)
+    cache = ProxyCache(path)
+    conn = cache._open_read_only()
+    assert uris == ["mode=ro", "mode=ro&immutable=1"]
+    assert conn.execute("SELECT arch, value FROM scores").fetchall() == [("a", 1.5)]
+    conn.close()
+
+
+def test_a_read_only_folder_is_read_for_real(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes through permission bits (the fixture above covers it)")
+    path = tmp_path / "ro" / "zc.sqlite"
+    _filled(path)
+    path.chmod(0o444)
+    path.parent.chmod(0o555)
+    try:
+        with pytest.warns(UserWarning, match="cannot be written"), ProxyCache(path) as cache:
+            assert cache.get(SETTINGS, [("h", "a")], ["p"]) == {("h", "a"): {"p": (1.5, None)}}
+            cache.put(SETTINGS, ("h", "b"), {"p": (2.0, None)})
+    finally:
+        path.parent.chmod(0o755)
+    assert _stored_rows(path) == [("a", 1.5)]
+
+
+def test_the_default_cache_that_cannot_be_created_warns_and_stores_nothing(tmp_path, monkeypatch):
+    from nasperf.zero_cost.cache import default_cache_path, resolve_cache
+
+    (tmp_path / "f").write_text("a file, not a folder")
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "f" / "cache"))
+    cache = resolve_cache(True)
+    assert cache.path == default_cache_path() == tmp_path / "f" / "cache" / "zero_cost.sqlite"
+    with pytest.warns(UserWarning) as caught:
+        assert cache.get(SETTINGS, [("h", "a")], ["p"]) == {}
+        cache.put(SETTINGS, ("h", "a"), {"p": (1.0, None)})
+        assert cache.get(SETTINGS, [("h", "a")], ["p"]) == {} and len(cache) == 0
+    assert [str(w.message) for w in caught] == [
+        f"cannot create the proxy cache {cache.path} (cannot create the folder "
+        f"{cache.path.parent}: {tmp_path / 'f'} is a file, not a folder): proxies are "
+        "computed without a cache; set NASPERF_CACHE to a writable folder, or pass "
+        "cache=PATH (nasperf proxies --cache PATH) or cache=None"
+    ]
+
+
+def test_a_chosen_cache_path_that_cannot_be_created_is_one_error(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError) as err:
+        ProxyCache(tmp_path / "f" / "zc.sqlite").get(SETTINGS, [("h", "a")], ["p"])
+    assert str(err.value) == (
+        f"cannot create the proxy cache {tmp_path / 'f' / 'zc.sqlite'} ({tmp_path / 'f'} is "
+        "a file, not a folder); pass another cache path, or cache=None "
+        "(nasperf proxies --cache none)"
+    )
+
+
+def test_a_folder_names_the_cache_file_inside_it(tmp_path, monkeypatch):
+    from nasperf.zero_cost.cache import cache_file, default_cache_path
+
+    assert ProxyCache(tmp_path).path == tmp_path / "zero_cost.sqlite"
+    assert cache_file(f"{tmp_path / 'new'}/") == tmp_path / "new" / "zero_cost.sqlite"
+    assert cache_file(tmp_path / "new") == tmp_path / "new"  # a file to be created
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_file("~") == tmp_path / "zero_cost.sqlite"
+    _filled(tmp_path / "mine.sqlite")
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "mine.sqlite"))  # an existing file
+    assert default_cache_path() == tmp_path / "mine.sqlite"
+    with ProxyCache(tmp_path) as cache:
+        cache.put(SETTINGS, ("h", "a"), {"p": (3.0, None)})
+    assert _stored_rows(tmp_path / "zero_cost.sqlite") == [("a", 3.0)]
+
+
+def test_the_pool_lock_is_skipped_where_its_folder_cannot_be_written(tmp_path, monkeypatch):
+    import contextlib
+    import os
+
+    from nasperf.search import _proxy_pool
+    from nasperf.spaces import NB201Space
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path))
+    space = NB201Space()
+    archs = space.sample(2, seed=0)
+    lock = _proxy_pool.pool_lock(space, "cifar10", ["params"], archs)
+    assert not isinstance(lock, contextlib.nullcontext)
+    real = os.access
+    monkeypatch.setattr(_proxy_pool.os, "access", lambda p, m: False if m & os.W_OK else real(p, m))
+    lock = _proxy_pool.pool_lock(space, "cifar10", ["params"], archs)
+    assert isinstance(lock, contextlib.nullcontext)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn
 
-__all__ = ["ArgumentParser", "add_direction_flags", "fail"]
+__all__ = ["ArgumentParser", "add_direction_flags", "fail", "path_arg"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -15,6 +16,14 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def path_arg(text: str) -> str:
+    """The ``type=`` of every path option: ``text`` with a leading ``~`` / ``~user``
+    expanded. The shell expands ``--out ~/x`` but not ``--out=~/x``, which would otherwise
+    make a folder literally named ``~`` (and a writer that expands it would write elsewhere).
+    """
+    return os.path.expanduser(text)
 
 
 def fail(prog: str, message: object, code: int = 2) -> int:

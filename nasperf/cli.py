@@ -23,7 +23,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from nasperf._argparse import ArgumentParser
+from nasperf._argparse import ArgumentParser, path_arg
 from nasperf._argparse import fail as _fail
 
 
@@ -103,11 +103,16 @@ def _add_proxies_parser(sub) -> None:
         default="all",
         help="'all' (default) or comma-separated proxy names",
     )
-    p.add_argument("--out", required=True, metavar="FILE", help="output .csv or .parquet")
+    p.add_argument(
+        "--out", required=True, type=path_arg, metavar="FILE", help="output .csv or .parquet"
+    )
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--n", type=int, metavar="N", help="sample N architectures (with --seed)")
     which.add_argument(
-        "--archs", metavar="FILE", help="architectures, one native text per line ('#' comments)"
+        "--archs",
+        type=path_arg,
+        metavar="FILE",
+        help="architectures, one native text per line ('#' comments)",
     )
     which.add_argument("--all", action="store_true", help="every architecture of the space")
     p.add_argument(
@@ -133,6 +138,7 @@ def _add_proxies_parser(sub) -> None:
     p.add_argument(
         "--images",
         default=None,
+        type=path_arg,
         metavar="PATH",
         help="image source (.npz / CIFAR format) instead of the packaged images; needed for "
         "ImageNet16-120; for a space of non-image inputs (a TensorTask), an .npz of 'data' "
@@ -141,9 +147,12 @@ def _add_proxies_parser(sub) -> None:
     p.add_argument(
         "--cache",
         default="default",
+        type=path_arg,
         metavar="PATH|none",
-        help="proxy cache: an SQLite file, 'none', or the default "
-        "($NASPERF_CACHE or ~/.cache/nasperf)",
+        help="proxy cache: an SQLite file, a folder (holding zero_cost.sqlite), 'none', or "
+        "the default (zero_cost.sqlite in $NASPERF_CACHE or ~/.cache/nasperf; skipped with "
+        "a warning where it cannot be created). A cache that cannot be written is read, "
+        "and new scores are not stored",
     )
     add_import_option(p, "spaces or proxies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -418,13 +427,18 @@ def _add_screen_parser(sub) -> None:
     p.add_argument("--checkpoint", metavar="NAME", help="packaged checkpoint (see --list)")
     p.add_argument(
         "--predictor",
+        type=path_arg,
         metavar="FILE",
         help="a predictor you fitted and saved (Predictor.save) instead of a checkpoint; "
         "on your own space, --import the module that registers it",
     )
-    p.add_argument("--archs", metavar="FILE", help="architecture file (lines, CSV or JSON)")
+    p.add_argument(
+        "--archs", type=path_arg, metavar="FILE", help="architecture file (lines, CSV or JSON)"
+    )
     p.add_argument("--top", type=int, metavar="K", help="keep only the K best")
-    p.add_argument("--out", metavar="FILE", help="write the ranking there (CSV; default stdout)")
+    p.add_argument(
+        "--out", type=path_arg, metavar="FILE", help="write the ranking there (CSV; default stdout)"
+    )
     p.add_argument(
         "--format", choices=("auto", "lines", "csv", "json"), default="auto", help="input format"
     )
@@ -635,8 +649,12 @@ def _main(argv: list[str] | None) -> int:
         help="plot a study's stored results (no rerun)",
         description="Write the study plots (PNG) of a results folder.",
     )
-    plot.add_argument("results", metavar="RESULTS_DIR", help="a study's results folder")
-    plot.add_argument("--out", metavar="DIR", help="where to write (default RESULTS_DIR/plots)")
+    plot.add_argument(
+        "results", type=path_arg, metavar="RESULTS_DIR", help="a study's results folder"
+    )
+    plot.add_argument(
+        "--out", type=path_arg, metavar="DIR", help="where to write (default RESULTS_DIR/plots)"
+    )
     plot.add_argument(
         "--metrics",
         default="kendall_tau,spearman",

@@ -9,6 +9,7 @@ import stat
 import numpy as np
 import pytest
 
+from nasperf._argparse import path_arg
 from nasperf._atomic import atomic_write, make_folder
 
 
@@ -92,3 +93,9 @@ def test_a_file_in_the_way_of_a_folder_is_named(tmp_path):
     )
     assert make_folder(tmp_path / "d" / "e") == tmp_path / "d" / "e"
     assert (tmp_path / "d" / "e").is_dir()
+
+
+def test_path_options_expand_a_tilde(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert path_arg("~/out") == str(tmp_path / "out")
+    assert path_arg("none") == "none" and path_arg("a/~b") == "a/~b"

@@ -161,7 +161,7 @@ class ResultsStore:
     """
 
     def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
+        self.folder = Path(folder).expanduser()  # as pandas' writers expand it
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / DB_NAME
         if self.path.is_dir():

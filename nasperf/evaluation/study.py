@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf._argparse import ArgumentParser, add_direction_flags
+from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
 
 from .config import (
@@ -695,8 +695,18 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         epilog=_EPILOG.format(prog=f"python {prog}" if prog.startswith("run_study") else prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", metavar="FILE", help="YAML study config (see configs/default.yaml)")
-    p.add_argument("--out", metavar="DIR", help="results folder (default studies/<name>-<digest>)")
+    p.add_argument(
+        "--config",
+        type=path_arg,
+        metavar="FILE",
+        help="YAML study config (see configs/default.yaml)",
+    )
+    p.add_argument(
+        "--out",
+        type=path_arg,
+        metavar="DIR",
+        help="results folder (default studies/<name>-<digest>)",
+    )
     p.add_argument("--engine", choices=ENGINES, default="local", help="default local (joblib)")
     p.add_argument(
         "--workers",
@@ -719,7 +729,10 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     p.add_argument("--test-size", type=int, metavar="N", help="test architectures (default 200)")
     p.add_argument("--target", help="benchmark fidelity to predict (with --data: --data-target)")
     p.add_argument(
-        "--data", metavar="FILE", help="your table: CSV, parquet or NASLib zero-cost JSON"
+        "--data",
+        type=path_arg,
+        metavar="FILE",
+        help="your table: CSV, parquet or NASLib zero-cost JSON",
     )
     p.add_argument("--space", help="search space of --data")
     p.add_argument("--data-target", metavar="COLUMN", help="target column of --data")
@@ -736,7 +749,12 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         metavar="COLUMN",
         help="training seconds per architecture in --data (the time plot's training cost)",
     )
-    p.add_argument("--zero-cost-table", metavar="FILE", help="proxy table for zero-cost predictors")
+    p.add_argument(
+        "--zero-cost-table",
+        type=path_arg,
+        metavar="FILE",
+        help="proxy table for zero-cost predictors",
+    )
     add_import_option(p, "spaces / predictors")
     p.add_argument("--no-plots", action="store_true", help="do not write plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -1440,7 +1440,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     """``nasperf search`` (also ``python run_study.py search``)."""
     import argparse
 
-    from nasperf._argparse import ArgumentParser, add_direction_flags, fail
+    from nasperf._argparse import ArgumentParser, add_direction_flags, fail, path_arg
     from nasperf._imports import add_import_option
     from nasperf.evaluation.config import MAX_SEEDS
     from nasperf.evaluation.engines import (
@@ -1468,7 +1468,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         "for (default: the space's default_dataset)",
     )
     p.add_argument("--space", help="registered search space (required with --data)")
-    p.add_argument("--data", metavar="FILE", help="your table (.csv, .csv.gz, .parquet)")
+    p.add_argument(
+        "--data", type=path_arg, metavar="FILE", help="your table (.csv, .csv.gz, .parquet)"
+    )
     p.add_argument(
         "--target", metavar="COLUMN", help="value column of --data (maximised; see --minimize)"
     )
@@ -1485,6 +1487,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     )
     p.add_argument(
         "--zero-cost",
+        type=path_arg,
         metavar="FILE",
         help="CSV of zero-cost proxy scores of --data's architectures (--arch-column, then one "
         "column per proxy): read by the warm starts and predictors instead of computed",
@@ -1522,6 +1525,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     p.add_argument("--time-budget", type=float, help="simulated seconds per search")
     p.add_argument(
         "--out",
+        type=path_arg,
         metavar="DIR",
         help="results folder, resumable (default searches/<benchmark>-<dataset>-<digest>)",
     )

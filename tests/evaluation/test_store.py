@@ -129,3 +129,11 @@ def test_temp_files_a_killed_writer_left_are_removed_by_the_next_write(tmp_path)
     assert json.loads((tmp_path / "meta.json").read_text()) == {"a": 1}
     _atomic_write(tmp_path / "zc.csv", b"arch\n")
     assert not journal_old.exists() and (tmp_path / "zc.csv").read_bytes() == b"arch\n"
+
+
+def test_a_results_folder_with_a_tilde_is_under_home(tmp_path, monkeypatch):
+    from nasperf.evaluation.store import ResultsStore
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store = ResultsStore("~/st")
+    assert store.folder == tmp_path / "st" and (tmp_path / "st").is_dir()

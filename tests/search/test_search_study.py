@@ -877,3 +877,14 @@ def test_search_trials_do_not_depend_on_the_folder_of_their_files(tmp_path):
         assert trials[0]["data"] == str(data.resolve())  # each reads its own file
         hashes.append(trials[0]["hash"])
     assert hashes[0] == hashes[1]
+
+
+def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, monkeypatch):
+    # the shell leaves ``--out=~/srch`` as it is: the store went to ./~/srch while the
+    # summary (pandas expands ~) failed to find the folder
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["search", *_SEARCH, "--out=~/srch"]) == 0
+    out = tmp_path / "home" / "srch"
+    assert (out / "results.sqlite").is_file() and not (tmp_path / "~").exists()
+    assert pd.read_csv(out / "summary.csv")["method"].tolist()[0] == "random_search"

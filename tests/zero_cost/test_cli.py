@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -500,3 +501,53 @@ def test_a_cache_with_another_scores_table_is_named(tmp_path, capsys):
         err,
     ), err
     assert not out.exists()
+
+
+def _params_args(out, cache):
+    args = _args(out, proxies="params")
+    at = args.index("--cache")
+    return [*args[:at], *args[at + 2 :], *([] if cache is None else ["--cache", cache])]
+
+
+def test_an_unwritable_default_cache_is_skipped_with_one_warning(tmp_path, monkeypatch, capsys):
+    (tmp_path / "f").write_text("a file where the cache folder would go")
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "f" / "cache"))
+    with pytest.warns(UserWarning) as caught:
+        assert main([*_params_args(tmp_path / "p.csv", None), "--n", "2"]) == 0
+    assert len(caught) == 1 and str(caught[0].message).startswith(
+        f"cannot create the proxy cache {tmp_path / 'f' / 'cache' / 'zero_cost.sqlite'} ("
+    )
+    assert "NASPERF_CACHE" in str(caught[0].message)
+    assert len(_rows(tmp_path / "p.csv")) == 2
+
+
+def test_a_cache_folder_holds_zero_cost_sqlite_and_a_bad_one_is_one_line(tmp_path, capsys):
+    (tmp_path / "cdir").mkdir()
+    assert main([*_params_args(tmp_path / "p.csv", str(tmp_path / "cdir")), "--n", "2"]) == 0
+    conn = sqlite3.connect(tmp_path / "cdir" / "zero_cost.sqlite")
+    assert conn.execute("SELECT COUNT(DISTINCT arch) FROM scores").fetchone() == (2,)
+    conn.close()
+    (tmp_path / "f").write_text("x")
+    capsys.readouterr()
+    bad = str(tmp_path / "f" / "zc.sqlite")
+    assert main([*_params_args(tmp_path / "q.csv", bad), "--n", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        f"nasperf proxies: error: cannot create the proxy cache {bad} ({tmp_path / 'f'} is a "
+        "file, not a folder); pass another cache path, or cache=None "
+        "(nasperf proxies --cache none)"
+    )
+
+
+def test_out_with_a_tilde_and_out_under_a_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    args = [a for a in _args("unused", proxies="params") if a not in ("--out", "unused")]
+    assert main([*args, "--out=~/p.csv", "--n", "2"]) == 0
+    assert len(_rows(tmp_path / "home" / "p.csv")) == 2 and not (tmp_path / "~").exists()
+    (tmp_path / "f").write_text("x")
+    capsys.readouterr()
+    assert main(_args(tmp_path / "f" / "p.csv", proxies="params") + ["--n", "2"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"nasperf proxies: error: {tmp_path / 'f'} is a file, not a folder"
+    )

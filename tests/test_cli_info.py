@@ -22,10 +22,10 @@ def test_info_lists_registered_members_and_their_needs(capsys):
     # what each needs, then the first paragraph of its docstring
     heads = {line.split(": ")[0] for line in out if line.startswith("predictor ")}
     assert "predictor omni (uses zero_cost, learning_curves if given)" in heads
-    assert "predictor zc_proxy (needs no labels)" in heads
+    assert "predictor zc_proxy (needs no labels; uses zero_cost if given)" in heads
     assert "predictor rsws (needs images, supernet training, no labels)" in heads
     assert (
-        "predictor zc_proxy (needs no labels): Rank architectures by one zero-cost proxy; "
+        "predictor zc_proxy (needs no labels; uses zero_cost if given): Rank architectures by one zero-cost proxy; "
         "nothing is trained."
     ) in out
 

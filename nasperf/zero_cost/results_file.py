@@ -65,19 +65,6 @@ def _format(path: Path) -> str:
     return fmt
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
     """``data`` into ``path`` atomically (:func:`nasperf._atomic.atomic_write`)."""
     # temp files that killed writers of earlier nasperf versions left (``.NAME.tmpPID``)

@@ -381,6 +381,15 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, row
 
 
+def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first row of ``rows`` (:func:`_csv_rows`) that is not blank, as pandas takes the
+    header after blank lines; [] where there is none."""
+    for _, row in rows:
+        if any(v.strip() for v in row):
+            return row
+    return []
+
+
 def _csv_header_and_widths(text: str, name: str) -> list[str]:
     """The header of CSV ``text`` as written, after the :func:`_csv_rows` pass of
     :func:`_check_csv_size` (cells of any length) that also refuses a column name given
@@ -392,7 +401,7 @@ def _csv_header_and_widths(text: str, name: str) -> list[str]:
     csv.field_size_limit(max(limit, MAX_CSV_ROW_CHARS))
     try:
         rows = _csv_rows(text, name)
-        header = next(rows, (1, []))[1]
+        header = _header(rows)
         named = [h.strip() for h in header if h.strip()]
         if len(set(named)) != len(named):
             raise ValueError(
@@ -857,7 +866,7 @@ def read_csv_header(path: str | Path) -> list[str]:
     text = _read_text(path)
     if not text or text.isspace():
         raise ValueError(f"{path}: the file is empty (expected a header line)")
-    return [h.strip() for h in next(_csv_rows(text, path.name), (1, []))[1]]
+    return [h.strip() for h in _header(_csv_rows(text, path.name))]
 
 
 def read_architecture_csv(
@@ -922,7 +931,7 @@ def read_architecture_csv(
     # csv (not pandas): a row with too many or too few fields is an error naming its line,
     # never a silently shifted column, and line numbers count physical lines.
     reader = _csv_rows(text, path.name)
-    header = [h.strip() for h in next(reader)[1]]
+    header = [h.strip() for h in _header(reader)]
     rows = []
     lines = []
     for line, row in reader:

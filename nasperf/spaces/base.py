@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Number
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
@@ -674,12 +675,19 @@ def _instance(cls: type) -> SearchSpace:
     return _INSTANCES[cls]
 
 
-def _is_text_column(values: Any) -> bool:
+def _holds_architectures(values: Any) -> bool:
+    """Whether a column (a pandas Series or a 1-D array) holds architectures rather than a
+    feature: texts, or objects that are not numbers (architecture values); a column of
+    numbers of object dtype stays a feature."""
     import pandas as pd
 
-    return bool(
-        pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
-    )
+    dtype = values.dtype
+    if getattr(dtype, "kind", "") in "US" or isinstance(dtype, pd.StringDtype):
+        return True
+    if not pd.api.types.is_object_dtype(dtype) or len(values) == 0:
+        return False
+    first = values.iloc[0] if isinstance(values, pd.Series) else values[0]
+    return not isinstance(first, Number | np.bool_ | bool) and first is not None
 
 
 def arch_column(archs: Any) -> Any:
@@ -692,7 +700,7 @@ def arch_column(archs: Any) -> Any:
     import pandas as pd
 
     if isinstance(archs, pd.DataFrame):
-        texts = [c for c in archs.columns if _is_text_column(archs[c])]
+        texts = [c for c in archs.columns if _holds_architectures(archs[c])]
         if archs.shape[1] == 1 and texts:
             return archs.iloc[:, 0]
         if texts:
@@ -702,7 +710,7 @@ def arch_column(archs: Any) -> Any:
                 f"df[{texts[0]!r}]"
             )
     elif isinstance(archs, np.ndarray) and archs.ndim == 2 and archs.shape[1] == 1:
-        if archs.dtype.kind in "OUS":
+        if _holds_architectures(archs[:, 0]):
             return archs[:, 0]
     return archs
 

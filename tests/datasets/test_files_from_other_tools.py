@@ -67,8 +67,9 @@ def test_every_value_is_read_as_python_reads_it(table, tmp_path):
         lambda t: _csv(t).replace("arch,val_acc,train_s", "arch, val_acc , train_s"),
         lambda t: _csv(t).rstrip("\n"),  # no final newline
         lambda t: _csv(t) + "\n\n",
+        lambda t: "\n\n" + _csv(t),  # pandas skips blank lines before the header
     ],
-    ids=["bom", "bom-crlf", "spaces-in-header", "no-final-newline", "blank-lines"],
+    ids=["bom", "bom-crlf", "spaces-in-header", "no-final-newline", "blank-lines", "blank-first"],
 )
 def test_odd_but_honest_csv_files_give_the_clean_files_numbers(table, tmp_path, make):
     clean = TableObjective.from_file(

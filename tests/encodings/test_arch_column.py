@@ -81,3 +81,8 @@ def test_numbers_stay_a_feature_matrix(data):
     assert model.n_features_in_ == 1 and model.encoder_ is None
     matrix = np.ones((3, 1))
     assert arch_column(matrix) is matrix
+    # numbers of object dtype are a feature too (pandas' astype(object), mixed frames)
+    for column in (np.ones((30, 1), dtype=object), pd.DataFrame({"f": y}).astype(object)):
+        assert arch_column(column) is column
+        fitted = nasperf.predictors.get("xgb", n_estimators=10, random_state=0).fit(column, y)
+        assert fitted.n_features_in_ == 1 and fitted.encoder_ is None

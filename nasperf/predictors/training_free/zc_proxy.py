@@ -185,22 +185,21 @@ class ZeroCostPredictor(Predictor):
         return computed[self.proxy_].reindex(keys).to_numpy(dtype=np.float64)
 
     def _same_settings(self, table: pd.DataFrame) -> bool:
-        """Whether ``table``'s scores were computed as this predictor would compute them, as
-        far as it records how (``attrs["settings"]`` of the packaged tables): the batch
-        size, seed and network arguments it records, and the packaged images (no
-        ``inputs``) where it records their sha256. What a table does not record (NASLib's
-        stored scores, a user's table) is the caller's word."""
+        """Whether ``table``'s scores were computed as this predictor would compute them,
+        where the table says how it was made (``attrs["settings"]``: the packaged tables):
+        the batch size, seed and network arguments it records, else the defaults (64, 0,
+        none: NASLib's stored tables record none of them), on the packaged images (no
+        ``inputs``). A table without ``settings`` (a user's, e.g. a study's
+        ``zero_cost_table``) is the caller's word."""
         settings = table.attrs.get("settings") if isinstance(table.attrs, dict) else None
         if not isinstance(settings, Mapping):
             return True
-        for key, want in (("batch_size", self.batch_size), ("seed", self.seed)):
-            if key in settings and settings[key] != want:
-                return False
-        kwargs = settings.get("network_kwargs")
-        if "network_kwargs" in settings and dict(kwargs or {}) != dict(self.network_kwargs or {}):
-            return False
-        # computed on the packaged images (their sha256 recorded), not on these inputs
-        return self.inputs is None or "data_sha256" not in settings
+        return (
+            settings.get("batch_size", 64) == self.batch_size
+            and settings.get("seed", 0) == self.seed
+            and dict(settings.get("network_kwargs") or {}) == dict(self.network_kwargs or {})
+            and self.inputs is None
+        )
 
     def _packaged(self) -> pd.DataFrame | None:
         """The packaged table of the space and task, where it was computed with this

@@ -106,3 +106,30 @@ def test_the_default_dataset_is_the_space_s_own_task(monkeypatch):
         .predict(cells)
         .tolist()
     )
+
+
+def test_a_table_is_read_only_where_it_was_computed_with_these_settings():
+    """A packaged table stands for the default settings (batch 64, seed 0, the default
+    network, the packaged images) whether or not it records them (NASLib's NB101 / NB301 /
+    TNB101 tables record none); other settings compute. A table without recorded settings
+    (a user's, a study's zero_cost_table) is read as given."""
+    import pandas as pd
+
+    from nasperf.datasets import load_zero_cost
+
+    table = load_zero_cost("nb101", "cifar10")
+    archs = list(table.index[:2])
+    packaged = ZeroCostPredictor(space="nb101", proxy="params").fit(archs)
+    np.testing.assert_array_equal(packaged.predict(archs), table.loc[archs, "params"])
+    assert packaged.zero_cost_source_ == "table"
+    for settings in ({"seed": 1}, {"batch_size": 32}, {"network_kwargs": {"stem_channels": 64}}):
+        other = ZeroCostPredictor(space="nb101", proxy="params", cache=None, **settings)
+        other.fit(archs)
+        for side in ({}, {"zero_cost": table}):  # the packaged table as side information too
+            scores = other.predict(archs, **side)
+            assert other.zero_cost_source_ == "computed", settings
+            if "network_kwargs" in settings:  # a wider stem: more parameters than NASLib's
+                assert (scores != table.loc[archs, "params"].to_numpy()).all()
+    mine = pd.DataFrame({"params": [7.0, 8.0]}, index=archs)  # records nothing: as given
+    seeded = ZeroCostPredictor(space="nb101", proxy="params", seed=3).fit(archs)
+    np.testing.assert_array_equal(seeded.predict(archs, zero_cost=mine), [7.0, 8.0])

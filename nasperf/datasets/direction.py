@@ -15,22 +15,56 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["looks_minimised", "negate_columns", "target_sign"]
+__all__ = ["looks_costly", "looks_maximised", "looks_minimised", "negate_columns", "target_sign"]
 
-#: Words of a column name that mark a quantity to minimise. Matched as whole words between
-#: non-letters (``val_loss``, ``top1_err``, ``latency_ms``, ``test-error-rate``), so
-#: ``terror`` or ``errand`` do not match.
+#: Words of a column name that mark a cost of running or training a network (lower is
+#: better, and larger networks score worse: zero-cost proxies such as synflow and params,
+#: which rank larger networks higher, point the wrong way for them).
+_COSTS = r"latency|energy|power|runtime|time|delay|memory|mem|flops|macs|cost"
+#: Words of a column name that mark a quantity to minimise: a cost, or a loss or error of
+#: the network's predictions. Matched as whole words between non-letters (``val_loss``,
+#: ``top1_err``, ``latency_ms``, ``test-error-rate``, camelCase ``valLoss``), so ``terror``
+#: or ``errand`` do not match.
 _MINIMISED = re.compile(
-    r"(?<![a-z])(loss(?:es)?|errors?|err|mse|rmse|mae|nll|latency|regret|perplexity|ppl)"
-    r"(?![a-z])",
+    r"(?<![a-z])(loss(?:es)?|logloss|errors?|err|mse|rmse|mae|mape|smape|nll|"
+    r"cross_?entropy|xent|regret|perplexity|ppl|" + _COSTS + r")(?![a-z])",
+    re.IGNORECASE,
+)
+_COSTLY = re.compile(r"(?<![a-z])(" + _COSTS + r")(?![a-z])", re.IGNORECASE)
+#: Words of a column name that mark a quantity to maximise (accuracy and its kin).
+_MAXIMISED = re.compile(
+    r"(?<![a-z])(acc|accs|accuracy|accuracies|top1|top5|auc|auroc|f1|precision|recall|r2|"
+    r"iou|miou|map|psnr|ssim|reward|return|perf|performance|valid_perf|test_perf)(?![a-z])",
     re.IGNORECASE,
 )
 
 
+def _words(column: object) -> str:
+    """``column`` as text with camelCase split into words (``valLoss`` -> ``val_Loss``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(column))
+
+
 def looks_minimised(column: object) -> str | None:
     """The word of ``column`` that marks it as a quantity to minimise (``"loss"`` in
-    ``"val_loss"``), or None."""
-    m = _MINIMISED.search(str(column))
+    ``"val_loss"``, ``"energy"`` in ``"edgegpu_energy"``), or None."""
+    m = _MINIMISED.search(_words(column))
+    return m.group(1) if m else None
+
+
+def looks_costly(column: object) -> str | None:
+    """The word of ``column`` that marks it as a cost of the network (latency, energy,
+    time, memory, FLOPs, ...; not a loss or error), or None."""
+    m = _COSTLY.search(_words(column))
+    return m.group(1) if m else None
+
+
+def looks_maximised(column: object) -> str | None:
+    """The word of ``column`` that marks it as a quantity to maximise (``"acc"`` in
+    ``"val_acc"``), or None; None too where a word marks it as one to minimise
+    (``top1_err``)."""
+    if looks_minimised(column) is not None:
+        return None
+    m = _MAXIMISED.search(_words(column))
     return m.group(1) if m else None
 
 

@@ -819,8 +819,10 @@ class Predictor(RegressorMixin, BaseEstimator):
         # A proxy undefined on a cell (NaN) gets the worst finite value of that column, so
         # degenerate cells rank last instead of poisoning the features.
         if np.isnan(block).any():
-            lo = np.nanmin(np.where(np.isfinite(block), block, np.nan), axis=0)
-            lo = np.where(np.isnan(lo), 0.0, lo) - 1.0
+            # (a column NaN on every row, e.g. a proxy undefined on all queried cells: 0 - 1,
+            # without numpy's "All-NaN slice" warning)
+            lo = np.where(np.isfinite(block), block, np.inf).min(axis=0)
+            lo = np.where(np.isinf(lo), 0.0, lo) - 1.0
             block = np.where(np.isnan(block), lo, block)
         return block
 

@@ -38,7 +38,8 @@ AUTO_WARM_START = ("synflow", "params")
 #: the start (data-free proxies such as params and synflow rank trained networks of the
 #: benchmarks' image spaces positively) and checked against the values seen once this many
 #: queries are in: they stay features while their Spearman rank correlation with the values
-#: is at least ``ZC_FEATURES_MIN_RHO``. On a 4,096-cell NB201 sub-space synflow + params
+#: is at least ``ZC_FEATURES_MIN_RHO`` in absolute value (a minimised cost such as latency
+#: correlates at about -0.95). On a 4,096-cell NB201 sub-space synflow + params
 #: correlate at 0.79 with accuracy (0.36 among the top fifth by the proxies, where a search
 #: spends its queries); on a synthetic NK landscape at 0.05 (-0.35 in the top fifth), where
 #: as features they only add noise.
@@ -256,7 +257,8 @@ class PredictorGuided(Optimizer):
 
     def _informative(self, queried) -> bool:
         """Whether the computed proxies still earn their place as predictor features: True
-        before ``ZC_FEATURES_MIN_QUERIES`` queries, then while the Spearman correlation of
+        before ``ZC_FEATURES_MIN_QUERIES`` queries, then while the Spearman correlation (either
+        sign: a cost target is ranked inversely, and trees read both) of
         their mean rank with the values seen is at least ``ZC_FEATURES_MIN_RHO``. A change
         is noted in the run's notes."""
         from scipy.stats import spearmanr
@@ -266,8 +268,12 @@ class PredictorGuided(Optimizer):
             return True
         score = queried.rank(pct=True).mean(axis=1).to_numpy()
         ok = np.isfinite(score)
-        rho = float(spearmanr(score[ok], np.asarray(self.values_)[ok])[0]) if ok.sum() > 2 else 0.0
-        use = bool(np.isfinite(rho) and rho >= ZC_FEATURES_MIN_RHO)
+        values = np.asarray(self.values_)[ok]
+        # constant scores or values rank nothing: 0 (scipy would warn and give NaN)
+        varied = ok.sum() > 2 and np.ptp(score[ok]) > 0 and np.ptp(values) > 0
+        rho = float(spearmanr(score[ok], values)[0]) if varied else 0.0
+        # either sign informs the predictor's trees (a cost target: proxies rank it inversely)
+        use = bool(np.isfinite(rho) and abs(rho) >= ZC_FEATURES_MIN_RHO)
         if use != self.zc_informative_:
             verb = "used again" if use else "dropped"
             self.notes_.append(
@@ -360,6 +366,34 @@ class PredictorGuided(Optimizer):
             return (mean - y.max()) * norm.cdf(z) + std * norm.pdf(z)
         return mean
 
+    def _proxy_direction(self, context, proxies: Sequence[str]) -> float:
+        """+1: the warm start takes the architectures the proxies rank highest (they rank
+        trainable, larger networks higher, as accuracy does); -1 where the objective
+        minimises a cost of the network (its name says latency, energy, time, memory,
+        FLOPs: :func:`nasperf.datasets.direction.looks_costly`), for which those networks
+        are the worst. Where it minimises something else (a loss, an error) the proxies
+        keep their direction. Either way a minimising run's notes say which."""
+        if context.maximize:
+            return 1.0
+        from nasperf.datasets.direction import looks_costly
+
+        target = context.value_name.removeprefix("-") or "the target"
+        word = looks_costly(target)
+        names = ", ".join(proxies)
+        if word is not None:
+            self.notes_.append(
+                f"zero-cost warm start: the architectures that {names} rank lowest, as "
+                f"{target!r} is a cost ({word!r}: larger networks cost more); "
+                "warm_start=None for a random start"
+            )
+            return -1.0
+        self.notes_.append(
+            f"zero-cost warm start: the architectures that {names} rank highest (proxies "
+            f"rank networks as accuracy does: for a loss or an error, its lowest); if "
+            f"{target!r} is a cost (larger networks worse), pass warm_start=None"
+        )
+        return 1.0
+
     def _zero_cost_warm_start(self, context, proxies: Sequence[str], n: int) -> list:
         """The ``n`` best architectures of the zero-cost table (among the benchmark's
         candidates, if finite) by the mean percentile rank of ``proxies`` (Abdelfattah et
@@ -371,7 +405,7 @@ class PredictorGuided(Optimizer):
         if context.candidates is not None:
             allowed = set(context.candidates)
             keys = [k for k in keys if k in allowed]
-        score = self.zero_cost_rank(keys, proxies)
+        score = self._proxy_direction(context, proxies) * self.zero_cost_rank(keys, proxies)
         ok = np.flatnonzero(np.isfinite(score))
         out: list = []
         networks: set = set()

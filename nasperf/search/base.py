@@ -116,6 +116,8 @@ class Context:
         The objective returns one result per network
         (:attr:`~nasperf.search.objective.Objective.one_result_per_network`): architectures
         with equal ``space.hash`` are one query, and :meth:`Optimizer.is_seen` says so.
+    value_name, maximize : str, bool
+        The objective's ``value_name`` and ``maximize``.
     """
 
     space: SearchSpace
@@ -127,6 +129,8 @@ class Context:
     side: dict = dataclasses.field(default_factory=dict)
     one_result_per_network: bool = False
     progress: bool = False
+    value_name: str = ""
+    maximize: bool = True
 
     def query_key(self, arch: Any) -> str:
         """What identifies a query of ``arch`` (an architecture object): its network's

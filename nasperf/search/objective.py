@@ -396,6 +396,10 @@ class TableObjective(Objective):
             spelling=("maximize=False", "maximize=True"),
         )
         self.maximize = sign > 0
+        #: Whether the direction was assumed (``maximize=None`` and a name that does not say
+        #: a quantity to minimise): the run's notes say so where the name does not read
+        #: like accuracy either (``score``, ``y``).
+        self.direction_assumed = maximize is None
         self.fidelities = tuple(columns)
         self.cost_unit = "s" if cost_column is not None else "query"
         self._columns = dict(columns)

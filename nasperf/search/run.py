@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.datasets.direction import looks_maximised
 from nasperf.errors import short_repr
 from nasperf.spaces import as_rng
 
@@ -189,6 +190,8 @@ def run(
         side=_side_information(objective, bench_dataset, zero_cost),
         one_result_per_network=bool(objective.one_result_per_network),
         progress=bool(progress),
+        value_name=str(objective.value_name or ""),
+        maximize=bool(objective.maximize),
     )
     per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)
@@ -342,6 +345,14 @@ def _history(
             0,
             f"{objective.name} minimises {objective.value_name.removeprefix('-')}: the values "
             f"searched and reported are {objective.value_name}",
+        )
+    elif getattr(objective, "direction_assumed", False) and not looks_maximised(
+        objective.value_name
+    ):
+        notes.insert(
+            0,
+            f"{objective.name} maximises {objective.value_name!r}, as nasperf assumes where a "
+            "name does not say (maximize=False, or --minimize, if lower is better)",
         )
     history.attrs = {
         "optimizer": optimizer.name,

@@ -25,10 +25,43 @@ from nasperf.datasets import looks_minimised, negate_columns, target_sign
         ("terror", None),  # a word that merely contains one
         ("errand_count", None),
         ("flossing", None),
+        # lower-is-better names a probe found maximised silently (the packaged HW-NAS-Bench
+        # energies, the NB301 / LCBench surrogates' cross-entropy, camelCase)
+        ("edgegpu_energy", "energy"),
+        ("val_cross_entropy", "cross_entropy"),
+        ("logloss", "logloss"),
+        ("mape", "mape"),
+        ("runtime", "runtime"),
+        ("inference_time", "time"),
+        ("valLoss", "Loss"),
+        ("latencyMs", "latency"),
+        ("score", None),
+        ("y", None),
+        ("timeless", None),
     ],
 )
 def test_looks_minimised_matches_whole_words(column, word) -> None:
     assert looks_minimised(column) == word
+
+
+@pytest.mark.parametrize(
+    ("column", "costly", "maximised"),
+    [
+        ("edgegpu_latency", "latency", None),
+        ("energy_mj", "energy", None),
+        ("flops", "flops", None),
+        ("val_loss", None, None),  # a loss is minimised but is not a cost of the network
+        ("top1_err", None, None),
+        ("val_acc_200ep", None, "acc"),
+        ("valid_perf", None, "valid_perf"),
+        ("testAccuracy", None, "Accuracy"),
+        ("score", None, None),
+    ],
+)
+def test_costs_and_accuracies_by_name(column, costly, maximised) -> None:
+    from nasperf.datasets.direction import looks_costly, looks_maximised
+
+    assert looks_costly(column) == costly and looks_maximised(column) == maximised
 
 
 def test_target_sign() -> None:

@@ -100,3 +100,73 @@ def test_search_command_minimises_a_loss_column(tmp_path, capsys) -> None:
     assert low["maximize"] is False and "maximize" not in high and low["hash"] != high["hash"]
     with pytest.raises(ValueError, match="maximize describe a table: give data as well"):
         search_trials(["ls"], maximize=False)
+
+
+def test_the_warm_start_of_a_cost_target_takes_the_cheapest_networks() -> None:
+    """synflow and params rank larger networks higher: the warm start of a latency search had
+    queried the slowest cells first (98th and 97th percentile of latency), without a note."""
+    from nasperf.datasets import load_benchmark
+
+    bench = load_benchmark("nb201", "cifar10").iloc[:800]
+    lat = bench[["edgegpu_latency"]].rename(columns={"edgegpu_latency": "latency_ms"})
+    pct = lat["latency_ms"].rank(pct=True)
+    objective = TableObjective(lat, "nb201", "latency_ms", maximize=False)
+    for method in ("predictor_local_search", "bananas", "npenas"):
+        h = run(method, space="nb201", objective=objective, budget=8, seed=1)
+        assert pct[list(h["arch"][:5])].max() <= 0.05, method
+        assert any("rank lowest, as 'latency_ms' is a cost" in n for n in h.attrs["notes"])
+    # a loss keeps the proxies' direction (a low loss is what they rank high), and says so
+    err = (100 - bench[["val_acc_200ep"]]).rename(columns={"val_acc_200ep": "top1_err"})
+    h = run(
+        "pls",
+        space="nb201",
+        objective=TableObjective(err, "nb201", "top1_err", maximize=False),
+        budget=6,
+        seed=1,
+    )
+    assert err["top1_err"].rank(pct=True)[list(h["arch"][:5])].max() <= 0.2
+    assert any("rank highest (proxies rank networks as accuracy" in n for n in h.attrs["notes"])
+
+
+def test_an_assumed_direction_is_said_where_the_name_does_not_tell() -> None:
+    from nasperf.datasets import load_benchmark
+
+    bench = load_benchmark("nb201", "cifar10").iloc[:100]
+    score = bench[["val_acc_200ep"]].rename(columns={"val_acc_200ep": "score"})
+    notes = run(
+        "rs", space="nb201", objective=TableObjective(score, "nb201", "score"), budget=3, seed=0
+    ).attrs["notes"]
+    assert notes[0] == (
+        "table maximises 'score', as nasperf assumes where a name does not say "
+        "(maximize=False, or --minimize, if lower is better)"
+    )
+    for said in (
+        TableObjective(score, "nb201", "score", maximize=True),
+        TableObjective(bench, "nb201", "val_acc_200ep"),
+    ):
+        notes = run("rs", space="nb201", objective=said, budget=3, seed=0).attrs["notes"]
+        assert not any("as nasperf assumes" in n for n in notes)
+    # names that read like costs must now say their direction (energy had been maximised)
+    with pytest.raises(ValueError, match=r"'edgegpu_energy' looks like a quantity to minimise"):
+        TableObjective(bench, "nb201", "edgegpu_energy")
+
+
+def test_the_search_figure_names_the_table_the_values_and_the_time_unit(tmp_path, monkeypatch):
+    """regret.png had read "nb201 cifar10" for any --data table, hid the negation, and
+    labelled a query count "simulated time (s)"."""
+    import matplotlib.figure
+
+    figures = []
+    monkeypatch.setattr(
+        matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: figures.append(fig)
+    )
+    table = chain8_table()
+    table["val_err"] = 100.0 - table.pop("val_acc")
+    path = tmp_path / "chain8.csv"
+    table.to_csv(path)
+    argv = ["--import", "tests.search.user_spaces", "--space", "user_chain8", "--data", str(path)]
+    argv += ["--target", "val_err", "--minimize", "--methods", "rs", "--seeds", "1"]
+    assert search_main([*argv, "--budget", "5", "--no-progress", "--out", str(tmp_path / "o")]) == 0
+    (fig,) = figures
+    assert fig._suptitle.get_text() == "table:chain8.csv cifar10: -val_err"
+    assert [ax.get_xlabel() for ax in fig.axes] == ["queries", "simulated time (queries)"]

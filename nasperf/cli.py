@@ -405,8 +405,10 @@ FILE holds one architecture per line (the space's text format or a NASLib key; b
 and lines starting with # are skipped), or is a CSV with a header (--column, default the
 first of arch, architecture, arch_str, genotype, spec, naslib_key, key) or NASLib JSON;
 .gz files are read compressed. Lines that are not valid architectures are reported on
-stderr with their line numbers and skipped. The ranking (best first) has columns rank,
-line, arch, prediction and, for predictors with uncertainty, std. Exit status 0 when at
+stderr with their line numbers and skipped. The ranking (best first: the highest
+prediction, or the lowest with --minimize, for a predictor you fitted on a latency, an
+energy or a loss) has columns rank, line, arch, prediction and, for predictors with
+uncertainty, std. Exit status 0 when at
 least one architecture was screened, 1 when none was, 2 on a usage error.
 
 example: nasperf screen --checkpoint nb201-cifar10-tree --archs cells.txt --top 100 \\
@@ -436,6 +438,12 @@ def _add_screen_parser(sub) -> None:
         "--archs", type=path_arg, metavar="FILE", help="architecture file (lines, CSV or JSON)"
     )
     p.add_argument("--top", type=int, metavar="K", help="keep only the K best")
+    p.add_argument(
+        "--minimize",
+        action="store_true",
+        help="rank the lowest predictions first (a --predictor fitted on a latency, an "
+        "energy or a loss; the packaged checkpoints predict accuracy)",
+    )
     p.add_argument(
         "--out", type=path_arg, metavar="FILE", help="write the ranking there (CSV; default stdout)"
     )
@@ -556,6 +564,7 @@ def _screen(args: argparse.Namespace) -> int:
             column=args.column,
             batch_size=args.batch_size,
             on_bad=report,
+            maximize=not args.minimize,
         )
     except BrokenPipeError:  # `nasperf screen ... | head`: the reader has what it wanted
         _quiet_stdout()

@@ -2,7 +2,9 @@
 
 Every metric takes ``y_true`` (measured performance, e.g. ``val_acc_200ep`` in %, higher is
 better) and ``y_pred`` (the predictor's scores, higher = predicted better), two 1-D
-array-likes of equal length, and returns a Python ``float``. :func:`evaluate` computes them
+array-likes of equal length, and returns a Python ``float``. For a quantity to minimise
+(latency, energy, a loss) the top-k metrics and :func:`evaluate` take ``maximize=False``
+(the correlations and errors are the same either way). :func:`evaluate` computes them
 all at once, as the predictor-evaluation protocol of White et al. (2021) reports them.
 
 Edge cases (explicit, never a blanket ``try``/``except``)
@@ -154,12 +156,17 @@ def _as_numbers(values, name: str) -> np.ndarray:
     return arr.astype(float, copy=False)
 
 
-def _prepare(y_true, y_pred, nan_policy: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """Validated float arrays ``(y_true, y_pred, n_nan_predictions)`` after ``nan_policy``.
+def _prepare(
+    y_true, y_pred, nan_policy: str, maximize: bool = True
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Validated float arrays ``(y_true, y_pred, n_nan_predictions)`` after ``nan_policy``,
+    both negated where ``maximize`` is False (a latency or a loss: the best is the lowest).
 
     Under ``"worst"`` the returned predictions may still hold NaN; under ``"omit"`` the NaN
     pairs are gone (their count is still returned).
     """
+    if not isinstance(maximize, bool | np.bool_):
+        raise TypeError(f"maximize must be True or False, got {maximize!r}")
     if nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {_NAN_POLICIES}, got {nan_policy!r}")
     t = _as_numbers(y_true, "y_true")
@@ -185,6 +192,8 @@ def _prepare(y_true, y_pred, nan_policy: str) -> tuple[np.ndarray, np.ndarray, i
         t, p = t[~nan], p[~nan]
     if len(t) < 2:
         raise ValueError(f"need at least 2 samples, got {len(t)}")
+    if not maximize:
+        t, p = -t, -p  # NaN predictions stay NaN: still ranked worst
     return t, p, n_nan
 
 
@@ -398,7 +407,9 @@ def _tie_averaged_dcg(rel: np.ndarray, score: np.ndarray, k: int) -> float:
     return float(group_mean @ group_discount)
 
 
-def ndcg_at_k(y_true, y_pred, k: int | None = None, *, nan_policy: NanPolicy = "worst") -> float:
+def ndcg_at_k(
+    y_true, y_pred, k: int | None = None, *, nan_policy: NanPolicy = "worst", maximize: bool = True
+) -> float:
     """Normalised discounted cumulative gain of the predicted ranking, over its top ``k``.
 
     ``DCG@k = sum_{i<=k} rel(arch at predicted position i) / log2(i + 1)``, divided by the
@@ -425,6 +436,10 @@ def ndcg_at_k(y_true, y_pred, k: int | None = None, *, nan_policy: NanPolicy = "
         ``n`` are clipped to ``n``.
     nan_policy : {"worst", "omit", "raise"}
         NaN predictions; see the module notes.
+    maximize : bool
+        Whether higher ``y_true`` is better (accuracy; the default). False for a latency,
+        an energy or a loss: the top of both rankings is their lowest values (``y_pred``
+        predicts the same quantity).
 
     Returns
     -------
@@ -436,7 +451,7 @@ def ndcg_at_k(y_true, y_pred, k: int | None = None, *, nan_policy: NanPolicy = "
     Järvelin & Kekäläinen, "Cumulated gain-based evaluation of IR techniques", ACM TOIS
     2002. McSherry & Najork, ECIR 2008.
     """
-    t, p, _ = _prepare(y_true, y_pred, nan_policy)
+    t, p, _ = _prepare(y_true, y_pred, nan_policy, maximize)
     kk = len(t) if k is None else _check_k(k, len(t))
     rel = _relevance(t)
     ideal = _tie_averaged_dcg(rel, rel, kk)
@@ -456,7 +471,9 @@ def _top_k_probability(s: np.ndarray, k: int) -> np.ndarray:
     return prob
 
 
-def precision_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst") -> float:
+def precision_at_k(
+    y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst", maximize: bool = True
+) -> float:
     """Fraction of the true top-``k`` architectures found in the predicted top-``k``.
 
     ``|true top-k ∩ predicted top-k| / k``. Where ties straddle the k-th place (in either
@@ -472,6 +489,10 @@ def precision_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst") -
         Size of the top sets; clipped to ``n`` (where the value is 1.0).
     nan_policy : {"worst", "omit", "raise"}
         NaN predictions; see the module notes.
+    maximize : bool
+        Whether higher ``y_true`` is better (accuracy; the default). False for a latency,
+        an energy or a loss: the top of both rankings is their lowest values (``y_pred``
+        predicts the same quantity).
 
     Returns
     -------
@@ -482,13 +503,15 @@ def precision_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst") -
     ----------
     White et al., NeurIPS 2021 (``precision_10``, ``precision_20`` in NASLib).
     """
-    t, p, _ = _prepare(y_true, y_pred, nan_policy)
+    t, p, _ = _prepare(y_true, y_pred, nan_policy, maximize)
     kk = _check_k(k, len(t))
     both = _top_k_probability(t, kk) @ _top_k_probability(_rank_scores(p), kk)
     return float(both / kk)
 
 
-def best_true_rank_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst") -> float:
+def best_true_rank_at_k(
+    y_true, y_pred, k: int, *, nan_policy: NanPolicy = "worst", maximize: bool = True
+) -> float:
     """Best true rank among the ``k`` architectures the predictor ranks highest.
 
     The true rank of an architecture is 1 + the number of test architectures strictly
@@ -505,6 +528,10 @@ def best_true_rank_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "wors
         How many top-predicted architectures are inspected; clipped to ``n`` (value 1.0).
     nan_policy : {"worst", "omit", "raise"}
         NaN predictions; see the module notes.
+    maximize : bool
+        Whether higher ``y_true`` is better (accuracy; the default). False for a latency,
+        an energy or a loss: the top of both rankings is their lowest values (``y_pred``
+        predicts the same quantity).
 
     Returns
     -------
@@ -515,7 +542,7 @@ def best_true_rank_at_k(y_true, y_pred, k: int, *, nan_policy: NanPolicy = "wors
     ----------
     White et al., NeurIPS 2021 (top-k evaluation of performance predictors).
     """
-    t, p, _ = _prepare(y_true, y_pred, nan_policy)
+    t, p, _ = _prepare(y_true, y_pred, nan_policy, maximize)
     kk = _check_k(k, len(t))
     true_rank = stats.rankdata(-t, method="min")
     s = _rank_scores(p)
@@ -574,6 +601,7 @@ def evaluate(
     *,
     ks: Sequence[int] = (10, 20, 50),
     nan_policy: NanPolicy = "worst",
+    maximize: bool = True,
 ) -> dict[str, float]:
     """Every metric of this module for one predictor on one test set.
 
@@ -586,6 +614,9 @@ def evaluate(
         ``n`` in the computation but keeps its requested name in the keys.
     nan_policy : {"worst", "omit", "raise"}
         NaN predictions; see the module notes.
+    maximize : bool
+        Whether higher ``y_true`` is better (accuracy; the default). False for a latency,
+        an energy or a loss: the top of both rankings is their lowest values (correlations and errors do not change).
 
     Returns
     -------
@@ -601,7 +632,7 @@ def evaluate(
     White, Zela, Ru, Liu & Hutter, "How Powerful are Performance Predictors in Neural
     Architecture Search?", NeurIPS 2021.
     """
-    t, p, n_nan = _prepare(y_true, y_pred, nan_policy)
+    t, p, n_nan = _prepare(y_true, y_pred, nan_policy, maximize)  # negated: higher is better
     ks = _check_ks(ks, len(t))
     # Everything below sees NaN-free pairs (omit) or handles NaN as "worst"; "raise" has
     # already raised, so the per-metric calls can use "worst" without changing anything.

@@ -382,10 +382,12 @@ def _read_json(path: Path, declared: list[str] | None = None) -> Iterator[tuple[
 
 # ---------------------------------------------------------------- ranking
 class _TopK:
-    """The ``k`` best rows seen so far (numpy arrays; texts kept for those rows only)."""
+    """The ``k`` best rows seen so far (numpy arrays; texts kept for those rows only); the
+    best is the highest score, or the lowest with ``sign=-1``."""
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, sign: float = 1.0) -> None:
         self.k = k
+        self.sign = sign
         self.score = np.empty(0)
         self.line = np.empty(0, dtype=np.int64)
         self.std: np.ndarray | None = None
@@ -398,7 +400,7 @@ class _TopK:
             None if std is None else np.concatenate([self.std if self.std is not None else [], std])
         )
         t = self.text + text
-        keep = np.lexsort((ln, -s))[: self.k]
+        keep = np.lexsort((ln, -self.sign * s))[: self.k]
         self.score, self.line = s[keep], ln[keep]
         self.std = None if sd is None else sd[keep]
         self.text = [t[i] for i in keep]
@@ -417,9 +419,11 @@ class _TopK:
 
 
 class _Spill:
-    """Every row: numbers in memory, texts in a temporary file read back in rank order."""
+    """Every row: numbers in memory, texts in a temporary file read back in rank order
+    (highest score first, or lowest with ``sign=-1``)."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, sign: float = 1.0) -> None:
+        self.sign = sign
         self.file = tempfile.TemporaryFile(dir=folder)
         self.pos = 0
         self.parts: dict[str, list[np.ndarray]] = {"score": [], "line": [], "off": [], "std": []}
@@ -446,7 +450,7 @@ class _Spill:
         self.parts = {k: [] for k in self.parts}
         end = np.append(off[1:], self.pos)  # rows were written in order: next offset = end
         self.file.flush()
-        for i in np.lexsort((line, -score)):
+        for i in np.lexsort((line, -self.sign * score)):
             self.file.seek(int(off[i]))
             text = self.file.read(int(end[i] - off[i])).decode("utf-8", "surrogatepass")
             yield int(line[i]), text, float(score[i]), None if std is None else float(std[i])
@@ -492,8 +496,11 @@ def screen(
     column: str | None = None,
     batch_size: int = 8192,
     on_bad: Callable[[BadEntry], None] | None = None,
+    maximize: bool = True,
 ) -> ScreenResult:
-    """Rank architectures by a checkpoint's predictions, best first.
+    """Rank architectures by a checkpoint's predictions, best first: the highest
+    prediction, or with ``maximize=False`` the lowest (a predictor you fitted on a latency,
+    an energy or a loss).
 
     Parameters
     ----------
@@ -515,6 +522,9 @@ def screen(
         Entries parsed, encoded and predicted at once.
     on_bad : callable, optional
         Called with each :class:`BadEntry` as it is found (e.g. to print it).
+    maximize : bool
+        Whether a higher prediction is better (True; every packaged checkpoint predicts
+        accuracy). False ranks the lowest first (``nasperf screen --minimize``).
 
     Returns
     -------
@@ -537,6 +547,9 @@ def screen(
     from nasperf.spaces import check_positive_ints
 
     check_positive_ints(**({} if top is None else {"top": top}), batch_size=batch_size)
+    if not isinstance(maximize, bool | np.bool_):
+        raise TypeError(f"maximize must be True or False, got {maximize!r}")
+    sign = 1.0 if maximize else -1.0
     top = None if top is None else int(top)
     batch_size = int(batch_size)
     declared: list[str] = []  # the spaces a NASLib JSON names
@@ -563,7 +576,7 @@ def screen(
     result = ScreenResult(checkpoint=checkpoint.name, out=out_path)
     with_std = checkpoint.has_uncertainty
     ranker: _TopK | _Spill = (
-        _TopK(top) if top is not None else _Spill(out_path.parent if out_path else None)
+        _TopK(top, sign) if top is not None else _Spill(out_path.parent if out_path else None, sign)
     )
 
     held: list[BadEntry] | None = []  # the first batch's, until it is known to be usable

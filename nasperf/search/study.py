@@ -1067,7 +1067,14 @@ def write_report(
     )
     out = Path(out)
     write_summary_csv(summary, out / "summary.csv")
-    png = plot_regret(histories, out / "regret.png", title=f"{benchmark} {dataset}")
+    # the values as searched (``-latency_ms`` where minimised) and the unit of simulated time
+    what = f": {objective.value_name}" if getattr(objective, "value_name", "") else ""
+    png = plot_regret(
+        histories,
+        out / "regret.png",
+        title=f"{benchmark} {dataset}{what}",
+        time_unit="queries" if objective.cost_unit == "query" else "s",
+    )
     return summary, png
 
 
@@ -1229,12 +1236,15 @@ def regret_curves(histories: pd.DataFrame, *, n_grid: int = 200) -> dict[str, di
     return out
 
 
-def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
+def plot_regret(
+    histories: pd.DataFrame, path: str | Path, *, title: str = "", time_unit: str = "s"
+) -> Path:
     """Best-so-far regret vs queries and vs simulated time: median line and interquartile
     band over seeds (:func:`regret_curves`: each seed a step function on a grid common to
     all seeds, then aggregated, so the median never rises), one colour per method;
     log-scaled axes. Where the optimum is unknown (a surrogate benchmark) the best value so
-    far is drawn instead. Writes a PNG."""
+    far is drawn instead. ``time_unit``: what simulated time counts (``"s"``, or
+    ``"queries"`` for an objective without recorded costs). Writes a PNG."""
     from nasperf.evaluation.plots import _pyplot
 
     plt = _pyplot()
@@ -1266,7 +1276,7 @@ def plot_regret(histories: pd.DataFrame, path: str | Path, *, title: str = "") -
             color=line.get_color(),
             step="post",
         )
-    for ax, xl in zip(axes, ("queries", "simulated time (s)"), strict=True):
+    for ax, xl in zip(axes, ("queries", f"simulated time ({time_unit})"), strict=True):
         ax.set_xscale("log")
         if metric == "regret":
             ax.set_yscale("symlog", linthresh=1e-2)
@@ -1624,7 +1634,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
     summary, _ = write_report(
         hist,
         out,
-        benchmark=benchmark,
+        # what was searched: "table:FILE" for --data (the title had read "nb201")
+        benchmark=str(trials[0]["benchmark"]),
         dataset=str(trials[0]["dataset"]),
         checkpoints=sorted({min(100, args.budget), args.budget}),
         objective=objective,

@@ -448,3 +448,26 @@ def test_lower_is_better_names_the_error_metrics():
         # the perfect predictor is at least as good in the metric's own direction
         better = perfect[m] <= res[m] if lower_is_better(m) else perfect[m] >= res[m]
         assert better, m
+
+
+def test_maximize_false_ranks_the_lowest_first():
+    # a latency (lower is better): the top-k metrics had scored the slowest architectures
+    lat = np.arange(1.0, 101.0)
+    rng = np.random.default_rng(0)
+    # exact on the 10 fastest (ranked first, in order), random elsewhere; and the reverse
+    fastest = np.where(lat <= 10, lat - 100, rng.permutation(lat) + 100)
+    slowest = np.where(lat > 90, lat + 100, rng.permutation(lat) - 100)
+    assert precision_at_k(lat, fastest, 10, maximize=False) == 1.0
+    assert precision_at_k(lat, slowest, 10, maximize=False) <= 0.2  # random there
+    assert precision_at_k(lat, slowest, 10) == 1.0  # the default reads higher as better
+    assert best_true_rank_at_k(lat, fastest, 10, maximize=False) == 1.0
+    assert ndcg_at_k(lat, fastest, 10, maximize=False) == 1.0
+    # the same as the negated arrays, and the symmetric metrics do not change
+    for k in (5, 10, 50):
+        assert precision_at_k(lat, slowest, k, maximize=False) == precision_at_k(-lat, -slowest, k)
+    low, high = evaluate(lat, fastest, maximize=False), evaluate(lat, fastest)
+    for key in ("pearson", "spearman", "kendall_tau", "mae", "rmse", "n"):
+        assert low[key] == high[key]
+    assert low["precision@10"] == 1.0 and high["precision@10"] <= 0.2
+    with pytest.raises(TypeError, match=r"maximize must be True or False, got 'no'"):
+        precision_at_k(lat, fastest, 10, maximize="no")

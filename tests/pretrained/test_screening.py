@@ -113,6 +113,30 @@ def test_cli_screens_with_a_predictor_you_saved(arch_file, tmp_path, capsys):
     assert "predictor file" in capsys.readouterr().err
 
 
+def test_a_predictor_of_latency_ranks_the_lowest_first_with_minimize(arch_file, tmp_path):
+    """A predictor fitted on a latency had its slowest cells ranked "best" (and --top K kept
+    them): --minimize / maximize=False ranks the lowest predictions first."""
+    path, valid_lines, texts = arch_file
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(80, random_state=0)
+    pred = nasperf.predictors.get("xgb", space="nb201", random_state=0, n_estimators=20)
+    pred.fit(list(table.index), table["edgegpu_latency"].to_numpy())
+    saved = tmp_path / "latency.zip"
+    pred.save(saved)
+    want = sorted(zip(pred.predict(texts), valid_lines, strict=True))  # lowest first, ties by line
+    for top in (None, 3):
+        out = tmp_path / f"ranked{top}.csv"
+        argv = ["screen", "--predictor", str(saved), "--archs", str(path), "--out", str(out)]
+        assert cli.main([*argv, "--minimize", *(["--top", str(top)] if top else [])]) == 0
+        ranked = pd.read_csv(out)
+        assert list(ranked["line"]) == [line for _, line in want][: top or len(want)]
+        in_python = pretrained.screen(pred, path, top=top, maximize=False).ranking
+        assert list(in_python["line"]) == list(ranked["line"])
+    highest = pretrained.screen(pred, path).ranking  # the default: highest first
+    assert np.all(np.diff(highest["prediction"]) <= 0)
+    with pytest.raises(TypeError, match=r"maximize must be True or False"):
+        pretrained.screen(pred, path, maximize="low")
+
+
 def test_top_k_and_spilled_ranking_agree_across_batches(tree_ckpt, tmp_path):
     cells = _cells(300, seed=4)
     path = tmp_path / "many.txt.gz"

@@ -38,8 +38,8 @@ AUTO_WARM_START = ("synflow", "params")
 #: the start (data-free proxies such as params and synflow rank trained networks of the
 #: benchmarks' image spaces positively) and checked against the values seen once this many
 #: queries are in: they stay features while their Spearman rank correlation with the values
-#: is at least ``ZC_FEATURES_MIN_RHO`` in absolute value (a minimised cost such as latency
-#: correlates at about -0.95). On a 4,096-cell NB201 sub-space synflow + params
+#: is at least ``ZC_FEATURES_MIN_RHO`` in the direction the warm start assumed (a minimised
+#: cost such as latency: about -0.95, kept). On a 4,096-cell NB201 sub-space synflow + params
 #: correlate at 0.79 with accuracy (0.36 among the top fifth by the proxies, where a search
 #: spends its queries); on a synthetic NK landscape at 0.05 (-0.35 in the top fifth), where
 #: as features they only add noise.
@@ -141,6 +141,7 @@ class PredictorGuided(Optimizer):
         self.models_: list = []
         self.extend_pool_ = False  # set by _warm_start_proxies (features computed on demand)
         self.zc_informative_ = True  # see _informative
+        self.proxy_sign_ = 1.0  # how the proxies rank the values (see _proxy_direction)
         zc = self.zero_cost_ if self.use_zero_cost else None
         self.side_ = {} if zc is None else {"zero_cost": zc}
 
@@ -257,8 +258,9 @@ class PredictorGuided(Optimizer):
 
     def _informative(self, queried) -> bool:
         """Whether the computed proxies still earn their place as predictor features: True
-        before ``ZC_FEATURES_MIN_QUERIES`` queries, then while the Spearman correlation (either
-        sign: a cost target is ranked inversely, and trees read both) of
+        before ``ZC_FEATURES_MIN_QUERIES`` queries, then while the Spearman correlation (times
+        ``proxy_sign_``: -1 where the objective minimises a cost, see
+        :meth:`_proxy_direction`) of
         their mean rank with the values seen is at least ``ZC_FEATURES_MIN_RHO``. A change
         is noted in the run's notes."""
         from scipy.stats import spearmanr
@@ -272,8 +274,10 @@ class PredictorGuided(Optimizer):
         # constant scores or values rank nothing: 0 (scipy would warn and give NaN)
         varied = ok.sum() > 2 and np.ptp(score[ok]) > 0 and np.ptp(values) > 0
         rho = float(spearmanr(score[ok], values)[0]) if varied else 0.0
-        # either sign informs the predictor's trees (a cost target: proxies rank it inversely)
-        use = bool(np.isfinite(rho) and abs(rho) >= ZC_FEATURES_MIN_RHO)
+        # in the direction the warm start assumed: a cost target's values (-latency) rank
+        # against the proxies (about -0.95), an accuracy's with them; against it they
+        # mislead (a synthetic NK landscape: -0.33 among the proxies' best after 10 queries)
+        use = bool(np.isfinite(rho) and self.proxy_sign_ * rho >= ZC_FEATURES_MIN_RHO)
         if use != self.zc_informative_:
             verb = "used again" if use else "dropped"
             self.notes_.append(
@@ -405,7 +409,8 @@ class PredictorGuided(Optimizer):
         if context.candidates is not None:
             allowed = set(context.candidates)
             keys = [k for k in keys if k in allowed]
-        score = self._proxy_direction(context, proxies) * self.zero_cost_rank(keys, proxies)
+        self.proxy_sign_ = self._proxy_direction(context, proxies)
+        score = self.proxy_sign_ * self.zero_cost_rank(keys, proxies)
         ok = np.flatnonzero(np.isfinite(score))
         out: list = []
         networks: set = set()

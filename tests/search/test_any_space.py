@@ -339,7 +339,7 @@ def test_predictor_features_are_computed_for_every_architecture_it_sees(cache, c
     pd.testing.assert_frame_equal(table.loc[queried], direct, check_names=False)
 
 
-@pytest.mark.parametrize("sign", [1.0, -1.0, 0.0], ids=["informative", "inverse", "noise"])
+@pytest.mark.parametrize("sign", [1.0, -1.0, 0.0], ids=["informative", "misleading", "noise"])
 def test_computed_features_stay_only_while_they_rank_like_the_values(cache, monkeypatch, sign):
     import nasperf.search._predictor_guided as guided
     import nasperf.search._proxy_pool as pool
@@ -347,19 +347,39 @@ def test_computed_features_stay_only_while_they_rank_like_the_values(cache, monk
     monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", float("inf"))
     zc = compute(ChainSpace(), CHAIN_ARCHS, ["synflow", "params"])
     rank = zc.rank(pct=True).mean(axis=1)
-    # values that rank exactly like the proxies, exactly against them (a cost such as
-    # latency: as informative to the predictor's trees, and kept), or that nothing ranks
-    # (all equal: no correlation at all)
+    # values that rank exactly like the proxies, exactly against them (misleading for a
+    # maximised accuracy), or that nothing ranks (all equal: no correlation at all)
     values = 50 + sign * rank.loc[CHAIN_ARCHS].to_numpy()
     obj = _chain_objective(values)
     opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
     h = run(opt, objective=obj, budget=guided.ZC_FEATURES_MIN_QUERIES + 4, seed=0)
     dropped = [n for n in h.attrs["notes"] if "zero-cost features dropped" in n]
-    if sign != 0.0:
+    if sign > 0:
         assert not dropped and "zero_cost" in opt.side_
     else:
-        assert len(dropped) == 1 and "Spearman 0.00" in dropped[0]
+        assert len(dropped) == 1 and ("Spearman -1.00" if sign else "Spearman 0.00") in dropped[0]
         assert "zero_cost" not in opt.side_ and opt.models_[0].uses_zero_cost_ == []
+
+
+def test_a_minimised_cost_keeps_the_features_that_rank_it_inversely(cache, monkeypatch):
+    # a latency rises with the proxies (larger networks): its values (-latency) rank against
+    # them, as the warm start assumed for a cost; dropped as "Spearman -0.95" before
+    import nasperf.search._predictor_guided as guided
+    import nasperf.search._proxy_pool as pool
+
+    monkeypatch.setattr(pool, "ON_DEMAND_MAX_SECONDS", float("inf"))
+    zc = compute(ChainSpace(), CHAIN_ARCHS, ["synflow", "params"])
+    latency = 1 + zc.rank(pct=True).mean(axis=1).loc[CHAIN_ARCHS].to_numpy()
+    if "chain" not in SPACES:
+        SPACES.register("chain")(ChainSpace)
+    table = pd.DataFrame({"latency_ms": latency}, index=CHAIN_ARCHS)
+    objective = TableObjective(table, "chain", "latency_ms", name="chain", maximize=False)
+    opt = PredictorLocalSearch(n_init=3, proxy_pool=12)
+    h = run(opt, objective=objective, budget=guided.ZC_FEATURES_MIN_QUERIES + 4, seed=0)
+    assert not [n for n in h.attrs["notes"] if "zero-cost features dropped" in n]
+    assert opt.proxy_sign_ == -1.0 and "zero_cost" in opt.side_
+    # the warm start's first: the cheapest of its pool of 12, below the median latency
+    assert -h["value"].iloc[0] < np.median(latency)
 
 
 def test_expensive_networks_keep_the_warm_start_only(cache, chain8, monkeypatch):

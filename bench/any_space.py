@@ -100,6 +100,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import json
 import re
@@ -802,6 +803,17 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             # its registered proxies, as the searches read it (nasperf proxies' files: NaN
             # where a proxy failed, a nan_reasons column)
             proxies = _proxy_header(base / spec["zero_cost"])
+            from nasperf.datasets.readers import read_csv_header
+            from nasperf.zero_cost.results_file import REASONS_COLUMN
+
+            known = {spec["arch_column"], REASONS_COLUMN, *proxies}
+            unread = [c for c in read_csv_header(base / spec["zero_cost"]) if c not in known]
+            if unread:  # a misspelt proxy had been dropped without a word
+                raise ValueError(
+                    f"{spec['zero_cost']}: columns {unread} are not registered zero-cost "
+                    "proxies, so nothing would read them (nasperf.zero_cost.available(); "
+                    "rename or remove them)"
+                )
             zero_cost = read_architecture_csv(
                 base / spec["zero_cost"],
                 space,
@@ -821,6 +833,12 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
                 f"{MAX_ABS_TARGET:g} in magnitude, e.g. {table[column].iloc[big[0]]:g} for "
                 f"{table.index[big[0]]!r} (squares overflow float64: rescale the column)"
             )
+    if replicates:  # checked when the file is read, not after every search has run
+        problem = _replicate_problem(
+            table[replicates].to_numpy(np.float64), table[spec["target"]].to_numpy(), "rows"
+        )
+        if problem is not None:
+            raise UserSpaceError(f"{where}: replicates: {problem}")
     if table[spec["target"]].nunique() < 2:
         raise UserSpaceError(
             f"{where}: target: {spec['target']!r} has one value for every architecture "
@@ -980,6 +998,34 @@ def _first_hits(objective, hist: pd.DataFrame, keys: set) -> str:
     return f"{found}/{len(first)}, " + ("-" if not np.isfinite(median) else f"{median:,.0f}")
 
 
+def _failed_searches(folder: Path, trials: list[dict], hist: pd.DataFrame) -> list:
+    """``(label, seed, first line of the error)`` of each trial that did not finish, from the
+    study's record of failures (or "did not finish" where none was recorded)."""
+    from nasperf.evaluation.store import ResultsStore
+
+    done = set() if hist.empty else set(hist["hash"])
+    missing = [t for t in trials if t["hash"] not in done]
+    if not missing:
+        return []
+    store = ResultsStore(folder)
+    try:
+        errors = {e["hash"]: e["error"] for e in store.errors()}  # the last one per trial
+    finally:
+        store.close()
+    # as the history labels the trials of each setting (``X [budget=100]``)
+    from nasperf.search.study import _labels_apart
+
+    labels, _ = _labels_apart({t["hash"]: t for t in trials})
+    return [
+        (
+            labels.get(t["hash"], t["label"]),
+            t["seed"],
+            (errors.get(t["hash"]) or "did not finish").splitlines()[0],
+        )
+        for t in missing
+    ]
+
+
 def search_section(args: argparse.Namespace) -> str:
     """Queries to the optimum of every method on NB201 and the user spaces (markdown)."""
     import nasperf.search.study as study
@@ -1008,6 +1054,7 @@ def search_section(args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     notes: dict[str, dict[str, None]] = {}  # kind of note -> the distinct notes of that kind
+    failures: list[str] = []
     out = Path(getattr(args, "out", None) or DEFAULT_OUT)
     for case in cases:
         t0 = time.perf_counter()
@@ -1023,9 +1070,26 @@ def search_section(args: argparse.Namespace) -> str:
             )
             hist = study.run_search_study(trials, folder, workers=workers, progress=True)
         objective = study._trial_objective(trials[0])
-        summary = study.summarize_search(
-            hist, table_values=objective.table_values(), checkpoints=(), baselines=()
+        # a search that failed (e.g. a LabelLeakError) counts as not finding the optimum and
+        # is named under the table: the shares had been over the seeds that finished only
+        failed = _failed_searches(folder, trials, hist)
+        failures += [
+            f"Failed: {case.name} {label} seed {seed}: {err}" for label, seed, err in failed
+        ]
+        n_failed = collections.Counter(label for label, _, _ in failed)
+        summary = (
+            study.summarize_search(
+                hist, table_values=objective.table_values(), checkpoints=(), baselines=()
+            )
+            if not hist.empty
+            else pd.DataFrame(columns=["method"])
         )
+        for label in n_failed:
+            if label not in set(summary["method"]):  # every seed failed
+                cells = [f"0/{n_failed[label]} ({n_failed[label]} failed)", *["-"] * 5]
+                lines.append(
+                    f"| {case.name} | {case.labels} | {label} | " + " | ".join(cells) + " |"
+                )
         tied = None  # the networks the benchmark's own seeds cannot tell from the optimum
         if case.replicates is not None:
             tied = seed_resampled_optimum(objective, case.replicates(), draws=draws)
@@ -1046,8 +1110,12 @@ def search_section(args: argparse.Namespace) -> str:
                 g = hist[hist["label"] == r["method"]]
                 lo, hi = (r[f"optimum: found ci {k}"] for k in ("low", "high"))
                 mlo, mhi = (r[f"optimum: queries median ci {k}"] for k in ("low", "high"))
+                found = f"{r['optimum: found']} ({100 * lo:.0f}–{100 * hi:.0f} %)"
+                if n_failed[r["method"]]:  # k of the seeds asked for; no interval
+                    k, n = (int(x) for x in str(r["optimum: found"]).split("/"))
+                    found = f"{k}/{n + n_failed[r['method']]} ({n_failed[r['method']]} failed)"
                 cells = [
-                    f"{r['optimum: found']} ({100 * lo:.0f}–{100 * hi:.0f} %)" + study._repeated(r),
+                    found + study._repeated(r),
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
                     "-"
                     if not np.isfinite(mlo)  # too few seeds, or most never reached it
@@ -1070,6 +1138,8 @@ def search_section(args: argparse.Namespace) -> str:
                 kind = re.sub(r"-?[0-9]+(\.[0-9]+)?", "#", note)
                 notes.setdefault(kind, {})[note] = None
         print(f"[search] {case.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if failures:
+        lines += ["", *failures]
     lines += [
         "",
         "A median of '-' means half the seeds or more did not reach the optimum within the "
@@ -1169,6 +1239,22 @@ def _networks(objective) -> tuple[list, list, np.ndarray]:
     return archs, keys, values.to_numpy(np.float64)[first]
 
 
+def _replicate_problem(reps: np.ndarray, y: np.ndarray, what: str) -> str | None:
+    """Why ``reps`` (one row of per-seed results per network or row, NaN where a seed is
+    missing) are not the seeds of the target ``y`` (their mean), or None."""
+    n = np.sum(np.isfinite(reps), axis=1)
+    if np.any(n == 0):
+        return f"{int(np.sum(n == 0))} {what} have no finite value"
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(np.nanmean(reps, axis=1) - y)
+    if gap.max() > 1e-3 * max(1.0, float(np.abs(y).max())):
+        return (
+            f"their row means differ from the target by up to {gap.max():.4g}: they are not "
+            "the target's seeds"
+        )
+    return None
+
+
 def seed_resampled_optimum(
     objective, replicates: pd.DataFrame, draws: int = 2000, seed: int = 0
 ) -> dict:
@@ -1202,14 +1288,9 @@ def seed_resampled_optimum(
         raise ValueError(f"replicates: {len(missing)} networks have no row, e.g. {missing[0]}")
     reps = by_key.loc[keys].to_numpy()
     n = np.sum(np.isfinite(reps), axis=1)
-    if np.any(n == 0):
-        raise ValueError(f"replicates: {int(np.sum(n == 0))} networks have no finite value")
-    gap = np.abs(np.nanmean(reps, axis=1) - y)
-    if gap.max() > 1e-3 * max(1.0, float(np.abs(y).max())):
-        raise ValueError(
-            f"replicates: their row means differ from the target by up to {gap.max():.4g}: "
-            "they are not the target's seeds"
-        )
+    problem = _replicate_problem(reps, y, "networks")
+    if problem is not None:
+        raise ValueError(f"replicates: {problem}")
     packed = -np.sort(-np.where(np.isfinite(reps), reps, -np.inf), axis=1)  # finite first
     best = y >= y.max()  # the optimum (every network tied at it)
     rng = np.random.default_rng(seed)

@@ -378,6 +378,54 @@ def test_any_space_refuses_bad_replicates(tmp_path, any_space, replicates, messa
         any_space.load_user_space(path)
 
 
+def test_any_space_refuses_replicates_that_are_not_the_target_s_seeds(tmp_path, any_space) -> None:
+    """Checked when the file is read: a replicates list leaving out a seed had passed the
+    loader and failed the search section after every search had run."""
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    rng = np.random.default_rng(0)
+    table["s0"] = table["val_acc"] + rng.normal(0, 0.5, len(table))
+    table["s1"] = 2 * table["val_acc"] - table["s0"]  # the mean of s0, s1 is the target
+    table["s2"] = table["val_acc"]
+    ok = _chain8_files(tmp_path, table, replicates=["s0", "s1"])
+    assert any_space.load_user_space(ok)[1].replicates() is not None
+    bad = _chain8_files(tmp_path, table, replicates=["s0", "s2"])
+    with pytest.raises(SystemExit, match=r"chain.yaml: replicates: their row means differ"):
+        any_space.load_user_space(bad)
+
+
+def test_any_space_refuses_proxy_columns_nothing_would_read(tmp_path, any_space) -> None:
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    zc = pd.DataFrame({"synflw": 1.0, "params": 2.0, "my_proxy": 3.0}, index=table.index)
+    zc.to_csv(tmp_path / "zc.csv")
+    path = _chain8_files(tmp_path, table, zero_cost="zc.csv")
+    # synflw (a typo) and my_proxy had been dropped without a word
+    with pytest.raises(SystemExit, match=r"zc.csv: columns \['synflw', 'my_proxy'\] are not reg"):
+        any_space.load_user_space(path)
+
+
+def test_any_space_search_counts_the_searches_that_failed(tmp_path, any_space, capsys) -> None:
+    """A search that failed (here a LabelLeakError: the user's proxy file holds the label)
+    had been left out of the share found, which was then over the seeds that finished."""
+    from tests.search.user_spaces import chain8_table
+
+    table = chain8_table()
+    # the label, negated (the warm start begins at the worst, so the predictor is fitted)
+    zc = pd.DataFrame({"synflow": -table["val_acc"].to_numpy()}, index=table.index)
+    zc.to_csv(tmp_path / "zc.csv")
+    path = _chain8_files(tmp_path, table, zero_cost="zc.csv")
+    argv = ["--user-space", str(path), "--sections", "search", "--search-cases", "my_chain"]
+    argv += ["--search-methods", "random_search,predictor_local_search", "--search-seeds", "2"]
+    assert any_space.main(argv + ["--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\| my_chain \| .* \| predictor_local_search \S* \| 0/2 \(2 failed\) \|", out)
+    assert re.search(r"Failed: my_chain predictor_local_search .*seed 0: .*LabelLeakError", out)
+    assert re.search(r"\| my_chain \| .* \| random_search .*\| \d/2 \(", out)
+
+
 def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space) -> None:
     """A fresh search run deletes the study it finds in its case folder: a second run on the
     same folder (``--out``) stops at once instead of deleting the first one's records, and

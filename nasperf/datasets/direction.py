@@ -20,7 +20,7 @@ __all__ = ["looks_costly", "looks_maximised", "looks_minimised", "negate_columns
 #: Words of a column name that mark a cost of running or training a network (lower is
 #: better, and larger networks score worse: zero-cost proxies such as synflow and params,
 #: which rank larger networks higher, point the wrong way for them).
-_COSTS = r"latency|energy|power|runtime|time|delay|memory|mem|flops|macs|cost"
+_COSTS = r"latency|energy|power|runtime|time|delay|memory|mem|flops|macs|params|parameters|cost"
 #: Words of a column name that mark a quantity to minimise: a cost, or a loss or error of
 #: the network's predictions. Matched as whole words between non-letters (``val_loss``,
 #: ``top1_err``, ``latency_ms``, ``test-error-rate``, camelCase ``valLoss``), so ``terror``

@@ -50,6 +50,7 @@ def test_looks_minimised_matches_whole_words(column, word) -> None:
         ("edgegpu_latency", "latency", None),
         ("energy_mj", "energy", None),
         ("flops", "flops", None),
+        ("params_mb", "params", None),  # a model's size
         ("val_loss", None, None),  # a loss is minimised but is not a cost of the network
         ("top1_err", None, None),
         ("val_acc_200ep", None, "acc"),

@@ -803,17 +803,10 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
             # its registered proxies, as the searches read it (nasperf proxies' files: NaN
             # where a proxy failed, a nan_reasons column)
             proxies = _proxy_header(base / spec["zero_cost"])
-            from nasperf.datasets.readers import read_csv_header
-            from nasperf.zero_cost.results_file import REASONS_COLUMN
+            # a misspelt proxy had been dropped without a word (as nasperf search warns)
+            from nasperf.search.study import warn_unread_proxy_columns
 
-            known = {spec["arch_column"], REASONS_COLUMN, *proxies}
-            unread = [c for c in read_csv_header(base / spec["zero_cost"]) if c not in known]
-            if unread:  # a misspelt proxy had been dropped without a word
-                raise ValueError(
-                    f"{spec['zero_cost']}: columns {unread} are not registered zero-cost "
-                    "proxies, so nothing would read them (nasperf.zero_cost.available(); "
-                    "rename or remove them)"
-                )
+            warn_unread_proxy_columns(base / spec["zero_cost"], spec["arch_column"])
             zero_cost = read_architecture_csv(
                 base / spec["zero_cost"],
                 space,

@@ -232,6 +232,7 @@ def search_trials(
                 raise FileNotFoundError(f"no such zero-cost file: {zpath}")
             source["zero_cost"] = str(zpath)
             source["zero_cost_sha256"] = _file_sha256(zpath)
+            warn_unread_proxy_columns(zpath, arch_column)
         objective = _trial_objective(source)  # a bad table fails here, once, naming the problem
         if zero_cost is not None:
             from .run import check_zero_cost
@@ -357,6 +358,27 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
         _ZERO_COST.clear()  # one at a time, like the objectives
         _ZERO_COST[key] = table
     return _ZERO_COST[key]
+
+
+def warn_unread_proxy_columns(path: Path, arch_column: str, *, stacklevel: int = 2) -> None:
+    """A ``UserWarning`` naming the columns of the proxy CSV ``path`` that nothing reads: not
+    the architecture column, not a registered proxy (:func:`_proxy_header`), not ``nasperf
+    proxies``' ``nan_reasons`` (a misspelt ``synflw`` had been dropped without a word)."""
+    import warnings
+
+    from nasperf.datasets.readers import read_csv_header
+    from nasperf.zero_cost.results_file import REASONS_COLUMN
+
+    header = read_csv_header(path)
+    known = {arch_column, REASONS_COLUMN, *_proxy_header(path)}
+    unread = [c for c in header if c not in known]
+    if unread:
+        warnings.warn(
+            f"{path.name}: columns {unread} are not registered zero-cost proxies, so nothing "
+            "reads them (nasperf.zero_cost.available() lists the names)",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def _proxy_header(path: Path) -> list[str]:

@@ -888,3 +888,16 @@ def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, mon
     out = tmp_path / "home" / "srch"
     assert (out / "results.sqlite").is_file() and not (tmp_path / "~").exists()
     assert pd.read_csv(out / "summary.csv")["method"].tolist()[0] == "random_search"
+
+
+def test_proxy_columns_nothing_reads_are_named(tmp_path):
+    # a misspelt proxy (synflw) in --zero-cost had been dropped without a word
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:100]
+    data, zc = tmp_path / "t.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(data, index=False)
+    frame = pd.DataFrame({"arch": table.index, "synflw": 1.0, "params": 2.0, "nan_reasons": ""})
+    frame.to_csv(zc, index=False)
+    with pytest.warns(UserWarning, match=r"zc.csv: columns \['synflw'\] are not registered zero"):
+        search_trials(["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc)

@@ -1088,7 +1088,9 @@ def write_report(
         histories, table_values=values, checkpoints=checkpoints, mean_cost_s=mean_cost
     )
     out = Path(out)
-    write_summary_csv(summary, out / "summary.csv")
+    # what the best values are (``-latency_ms`` where minimised: the file had not said)
+    named = getattr(objective, "value_name", "") or ""
+    write_summary_csv(summary.assign(values=named) if named else summary, out / "summary.csv")
     # the values as searched (``-latency_ms`` where minimised) and the unit of simulated time
     what = f": {objective.value_name}" if getattr(objective, "value_name", "") else ""
     png = plot_regret(

@@ -667,7 +667,10 @@ USER_SPACE_SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
         "its default_dataset)",
     ),
     "replicates": ((list,), "the target of each training seed, e.g. [acc_seed0, acc_seed1]"),
-    "maximize": ((bool,), "false where the target is a loss, an error or a latency"),
+    "maximize": (
+        (bool,),
+        "true or false, unquoted (false where the target is a loss, an error or a latency)",
+    ),
 }
 #: Its required keys, and the optional ones with their defaults.
 USER_SPACE_REQUIRED = ("name", "space", "data", "target")

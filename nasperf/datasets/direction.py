@@ -112,6 +112,20 @@ def target_sign(
         return 1.0
     if not isinstance(maximize, bool | np.bool_):
         raise TypeError(f"{where}: expected true, false or null, got {maximize!r}")
+    if not maximize:
+        for col in cols:
+            word = looks_maximised(col)
+            if word is not None:  # said, so kept; but an accuracy minimised is worth a word
+                import warnings
+
+                warnings.warn(
+                    f"{where}: the target {col!r} reads like a quantity to maximise (its "
+                    f"name says {word!r}) but is minimised ({spelling[0]}): its lowest "
+                    "values count as the best",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                break
     return 1.0 if maximize else -1.0
 
 

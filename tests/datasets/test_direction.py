@@ -67,10 +67,12 @@ def test_costs_and_accuracies_by_name(column, costly, maximised) -> None:
 
 def test_target_sign() -> None:
     assert target_sign("val_acc", None, where="w") == 1.0
-    assert target_sign("val_acc", False, where="w") == -1.0  # the user's word counts
+    with pytest.warns(UserWarning, match="reads like a quantity to maximise"):
+        assert target_sign("val_acc", False, where="w") == -1.0  # the user's word counts
     assert target_sign("val_loss", False, where="w") == -1.0
     assert target_sign("val_loss", True, where="w") == 1.0
-    assert target_sign(["acc_12ep", "acc"], np.bool_(False), where="w") == -1.0
+    with pytest.warns(UserWarning, match="reads like a quantity to maximise"):
+        assert target_sign(["acc_12ep", "acc"], np.bool_(False), where="w") == -1.0
     with pytest.raises(ValueError, match=r"^data\[0\]\.maximize: the target 'val_loss' looks"):
         target_sign("val_loss", None, where="data[0].maximize")
     # a cheaper fidelity named like a loss is refused too
@@ -87,3 +89,17 @@ def test_negate_columns_copies_and_negates_only_the_named() -> None:
     out = negate_columns(table, ["loss", "loss"])
     assert out["loss"].tolist() == [-0.5, -1.25] and out["secs"].tolist() == [3, 4]
     assert table["loss"].tolist() == [0.5, 1.25]  # the caller's table is untouched
+
+
+def test_an_accuracy_minimised_is_said() -> None:
+    # maximize: false on an accuracy-named column had been accepted without a word
+    with pytest.warns(
+        UserWarning, match=r"'val_acc' reads like a quantity to maximise \(its name says 'acc'\)"
+    ):
+        assert target_sign("val_acc", False, where="data.maximize") == -1.0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert target_sign("val_err", False, where="data.maximize") == -1.0
+        assert target_sign("val_acc", True, where="data.maximize") == 1.0

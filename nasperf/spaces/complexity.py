@@ -298,7 +298,11 @@ def count_complexity(
         net.eval()
         with torch.no_grad():
             if inputs is None:
-                net(torch.zeros(input_shape, device=device))
+                # in the network's own floating dtype (a float64 or half network had failed:
+                # "Input type (float) and bias type (double) should be the same")
+                first = next((p for p in net.parameters() if p.is_floating_point()), None)
+                dtype = first.dtype if first is not None else torch.get_default_dtype()
+                net(torch.zeros(input_shape, device=device, dtype=dtype))
             else:
                 net(*(t.to(device) for t in inputs))
     finally:
@@ -310,7 +314,9 @@ def count_complexity(
         if isinstance(m, nn.MultiheadAttention):
             for sub in m.modules():
                 called.setdefault(id(sub), sub)
-    n_params = sum(p.numel() for m in called.values() for p in m.parameters(recurse=False))
+    # each parameter once: a weight tied between two layers is one (it had been counted twice)
+    unique = {id(p): p for m in called.values() for p in m.parameters(recurse=False)}
+    n_params = sum(p.numel() for p in unique.values())
     unknown = sorted(
         {
             type(m).__name__

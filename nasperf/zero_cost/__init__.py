@@ -98,6 +98,42 @@ def score_details(
     Population-level proxies (the rank ``vote``) are NaN here with their reason; their
     members are scored (and returned) so that :func:`rank_vote` can combine a population.
     """
+    network = _uncompiled(network)
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
+    from .compute import _seeded
+    from .contract import check_seed
+
+    check_seed(seed)  # before torch's generator is seeded with it
+    first = next(network.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
+    # torch's stream reseeded from ``seed`` and restored afterwards: dropout in the train
+    # passes had drawn its masks from the caller's stream (two calls with one seed gave two
+    # scores, and the caller's next random numbers moved on)
+    with _seeded(seed, device):
+        return _details(network, inputs, targets, proxies, loss_fn, seed=seed)
+
+
+def _uncompiled(network: Any) -> Any:
+    """The module a ``torch.compile``-d one wraps (same weights): its compiled graph hides
+    the layers' hooks that fisher reads (0.0 without a word) and GraSP's double backward."""
+    inner = getattr(network, "_orig_mod", None)
+    if isinstance(inner, nn.Module) and type(network).__name__ == "OptimizedModule":
+        return inner
+    return network
+
+
+def _details(
+    network: nn.Module,
+    inputs: torch.Tensor | Any,
+    targets: torch.Tensor | None,
+    proxies: str | Sequence[str] | None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None,
+    *,
+    seed: int,
+) -> dict[str, ProxyResult]:
+    """:func:`score_details` without its reseeding (:mod:`~nasperf.zero_cost.compute` seeds
+    torch's stream once per architecture, before building the network)."""
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
     batch = as_proxy_inputs(inputs)

@@ -99,7 +99,7 @@ def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Score
     Real targets are a regression task's (a one-output :class:`~nasperf.spaces.TensorTask`):
     scored with :func:`regression_loss`; class labels with the proxies' cross-entropy."""
     regression = targets is not None and bool(targets.is_floating_point())
-    details = _zc().score_details(
+    details = _zc()._details(
         network,
         inputs,
         targets,

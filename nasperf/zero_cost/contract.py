@@ -48,6 +48,15 @@ def _first_line(err: BaseException) -> str:
     return text[0][:300] if text else type(err).__name__
 
 
+def check_seed(seed: object) -> None:
+    """``TypeError`` unless ``seed`` is an int (not a bool), ``ValueError`` outside what
+    torch's generators take (``[-2**63, 2**64 - 1]``)."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {short_repr(seed)}")
+    if not -(2**63) <= seed <= 2**64 - 1:
+        raise ValueError(f"seed must be in [-2**63, 2**64 - 1], got {seed}")
+
+
 def check_call(
     network: object,
     batch: ProxyInputs,
@@ -65,8 +74,7 @@ def check_call(
     """
     if not isinstance(network, nn.Module):
         raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {short_repr(seed)}")
+    check_seed(seed)
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable(logits, targets), got {short_repr(loss_fn)}")
     x = batch.x

@@ -594,23 +594,36 @@ class Context:
         return self.state.buffers
 
     @property
-    def prunable(self) -> list[tuple[str, nn.Module]]:
-        """``(qualified parameter name, layer)`` of every scored weight (:func:`scored_weights`;
-        one entry per weight, so a layer with several weight matrices appears several times)."""
-        if "prunable" not in self._cache:
+    def prunable_layers(self) -> list[tuple[str, nn.Module]]:
+        """``(qualified parameter name, layer)`` of every layer's scored weight
+        (:func:`scored_weights`): a layer with several weight matrices appears several
+        times, and a weight tied between layers once per layer (with one name)."""
+        if "prunable_layers" not in self._cache:
             names = {id(p): n for n, p in self.params.items()}
-            self._cache["prunable"] = [
+            self._cache["prunable_layers"] = [
                 (names[id(w)], m)
                 for _, m in self.state.modules
                 for w in (getattr(m, local) for local in scored_weights(m))
                 if id(w) in names
             ]
+        return self._cache["prunable_layers"]
+
+    @property
+    def prunable(self) -> list[tuple[str, nn.Module]]:
+        """:attr:`prunable_layers` with each weight once (its first layer): a weight tied
+        between two layers is one parameter, scored once (it had been summed twice by
+        synflow, l2_norm, zico and GraSP, and its gradient taken twice)."""
+        if "prunable" not in self._cache:
+            first: dict[str, nn.Module] = {}
+            for name, m in self.prunable_layers:
+                first.setdefault(name, m)
+            self._cache["prunable"] = list(first.items())
         return self._cache["prunable"]
 
     def prunable_modules(self) -> list[nn.Module]:
-        """The distinct layers of :attr:`prunable`, in its order."""
+        """The distinct layers of :attr:`prunable_layers`, in its order."""
         seen: dict[int, nn.Module] = {}
-        for _, m in self.prunable:
+        for _, m in self.prunable_layers:
             seen.setdefault(id(m), m)
         return list(seen.values())
 
@@ -857,7 +870,7 @@ def _train_pass(ctx: Context) -> TrainPass:
             # NASLib broadcasts a channel's value to every weight feeding that channel: a
             # layer's scored weights per output channel (a conv's weight[0].numel()).
             n_weights: dict[int, int] = {}
-            for name, m in ctx.prunable:
+            for name, m in ctx.prunable_layers:
                 n_weights[id(m)] = n_weights.get(id(m), 0) + ctx.params[name].numel()
             out.fisher = []
             for m in prunable_modules:

@@ -42,7 +42,7 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
     params = ctx.fast_params()
     names = {id(p): n for n, p in ctx.params.items()}
     scored: dict[int, list[str]] = {}
-    for name, m in ctx.prunable:
+    for name, m in ctx.prunable_layers:
         scored.setdefault(id(m), []).append(name)
     for m in ctx.modules:
         w, b = getattr(m, "weight", None), getattr(m, "bias", None)

@@ -940,6 +940,18 @@ def run_proxies(
         except UndefinedProxyError as exc:
             out[name] = ProxyResult(math.nan, str(exc), time.perf_counter() - t0)
             continue
+        except RuntimeError as exc:
+            # torch's words for a loss (or output) no weight's gradient reaches, e.g. an
+            # argmax on the way out: the proxy is undefined there, not a crash of the call
+            if "does not require grad and does not have a grad_fn" not in str(exc):
+                raise
+            out[name] = ProxyResult(
+                math.nan,
+                "the network's output does not depend on its weights (no gradient reaches "
+                "them, e.g. an argmax on the way out)",
+                time.perf_counter() - t0,
+            )
+            continue
         dt = time.perf_counter() - t0
         if not math.isfinite(value):
             out[name] = ProxyResult(math.nan, f"non-finite value ({value})", dt)

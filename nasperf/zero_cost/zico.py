@@ -21,6 +21,7 @@ Li et al., "ZiCo: Zero-shot NAS via Inverse Coefficient of Variation on Gradient
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from .engine import PROXIES, Context, Proxy, UndefinedProxyError, fast_layout
 
@@ -38,6 +39,13 @@ class ZiCo(Proxy):
         n = ctx.n_samples
         if n < self.splits:
             raise UndefinedProxyError(f"needs at least {self.splits} samples")
+        if n < 2 * self.splits and any(
+            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in ctx.modules
+        ):  # torch refuses batch norm in train mode on one sample (the whole call had failed)
+            raise UndefinedProxyError(
+                f"needs at least {2 * self.splits} samples: each of its {self.splits} splits "
+                "passes batch norm in train mode, which needs 2"
+            )
         names = [name for name, _ in ctx.prunable]
         params = ctx.fast_params()
         for k in names:

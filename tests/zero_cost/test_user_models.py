@@ -114,3 +114,35 @@ def test_params_and_flops_of_a_model_in_another_dtype(dtype):
     want = zc.score(m, x, y, proxies=["params", "flops"])
     got = zc.score(m.to(dtype), x.to(dtype), y, proxies=["params", "flops"])
     assert got == want
+
+
+def test_zico_on_batch_norm_with_too_few_samples_is_nan_with_its_reason():
+    # torch's "Expected more than 1 value per channel" had failed the whole call
+    mlp = nn.Sequential(
+        nn.Flatten(), nn.Linear(12, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 5)
+    )
+    out = zc.score_details(mlp, torch.randn(2, 3, 2, 2), torch.arange(2), proxies=["zico", "snip"])
+    assert math.isnan(out["zico"].value) and "needs at least 4 samples" in out["zico"].reason
+    assert math.isfinite(out["snip"].value)
+
+
+def test_an_output_no_gradient_reaches_is_nan_with_its_reason():
+    class ArgmaxOut(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(3, 8, 3),
+                nn.ReLU(),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(8, 10),
+            )
+
+        def forward(self, x):
+            return F.one_hot(self.body(x).argmax(1), 10).float()
+
+    x, y = _data()
+    out = zc.score_details(ArgmaxOut(), x, y, proxies=["snip", "synflow", "zico", "params"])
+    for name in ("snip", "synflow", "zico"):  # "does not require grad" deep in autograd before
+        assert math.isnan(out[name].value) and "does not depend on its weights" in out[name].reason
+    assert out["params"].value > 0

@@ -391,8 +391,9 @@ def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
 
 
 def _csv_header_and_widths(text: str, name: str) -> list[str]:
-    """The header of CSV ``text`` as written, after the :func:`_csv_rows` pass of
-    :func:`_check_csv_size` (cells of any length) that also refuses a column name given
+    """The header of CSV ``text`` as written, after a :func:`_csv_rows` pass over every row
+    (cells of any length within a row's bound, for pandas, which has no cell limit:
+    ``csv``'s own, 128 KiB, is raised for the pass and restored) that refuses a column name given
     twice (once stripped of surrounding spaces; empty names aside) and a row of another
     width than the header (rows of empty cells aside), as :func:`read_architecture_csv`
     does: pandas had shifted a row with a trailing comma one column left, its first field
@@ -419,20 +420,13 @@ def _csv_header_and_widths(text: str, name: str) -> list[str]:
     return header
 
 
-def _check_csv_size(text: str, name: str, *, any_cell: bool = False) -> None:
+def _check_csv_size(text: str, name: str) -> None:
     """:func:`_csv_rows` over ``text``, keeping no row: a file past its bounds (or not
-    readable as CSV) fails here, before a reader stores its rows or pandas builds a frame,
-    so a small compressed file of millions of rows costs its text's memory, not its rows'.
-    ``any_cell``: cells of any length within a row's bound (for pandas, which has no cell
-    limit; ``csv``'s own limit, 128 KiB, is raised for this pass and restored)."""
-    limit = csv.field_size_limit()
-    if any_cell:
-        csv.field_size_limit(max(limit, MAX_CSV_ROW_CHARS))
-    try:
-        for _ in _csv_rows(text, name):
-            pass
-    finally:
-        csv.field_size_limit(limit)
+    readable as CSV) fails here, before a reader stores its rows, so a small compressed
+    file of millions of rows costs its text's memory, not its rows'. (The pandas reader's
+    pass, with cells of any length, is :func:`_csv_header_and_widths`.)"""
+    for _ in _csv_rows(text, name):
+        pass
 
 
 def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:

@@ -367,10 +367,14 @@ def warn_unread_proxy_columns(path: Path, arch_column: str, *, stacklevel: int =
     import warnings
 
     from nasperf.datasets.readers import read_csv_header
+    from nasperf.encodings.zero_cost import proxy_names
     from nasperf.zero_cost.results_file import REASONS_COLUMN
 
-    header = read_csv_header(path)
-    known = {arch_column, REASONS_COLUMN, *_proxy_header(path)}
+    header = read_csv_header(path)  # read once (_proxy_header would read it again)
+    proxies = proxy_names(header)
+    if not proxies:  # _proxy_header's error names the columns when the file is read
+        return
+    known = {arch_column, REASONS_COLUMN, *proxies}
     unread = [c for c in header if c not in known]
     if unread:
         warnings.warn(
@@ -1088,15 +1092,13 @@ def write_report(
         histories, table_values=values, checkpoints=checkpoints, mean_cost_s=mean_cost
     )
     out = Path(out)
-    # what the best values are (``-latency_ms`` where minimised: the file had not said)
+    # what the values are (``-latency_ms`` where minimised), in the file and the figure
     named = getattr(objective, "value_name", "") or ""
     write_summary_csv(summary.assign(values=named) if named else summary, out / "summary.csv")
-    # the values as searched (``-latency_ms`` where minimised) and the unit of simulated time
-    what = f": {objective.value_name}" if getattr(objective, "value_name", "") else ""
     png = plot_regret(
         histories,
         out / "regret.png",
-        title=f"{benchmark} {dataset}{what}",
+        title=f"{benchmark} {dataset}" + (f": {named}" if named else ""),
         time_unit="queries" if objective.cost_unit == "query" else "s",
     )
     return summary, png

@@ -133,9 +133,8 @@ def _details(
     seed: int,
 ) -> dict[str, ProxyResult]:
     """:func:`score_details` without its reseeding (:mod:`~nasperf.zero_cost.compute` seeds
-    torch's stream once per architecture, before building the network)."""
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
+    torch's stream once per architecture, before building the network); ``network`` is a
+    module (checked by :func:`score_details`; ``compute`` builds its own)."""
     batch = as_proxy_inputs(inputs)
     if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
         targets = inputs.y  # a graph's node labels

@@ -85,16 +85,21 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert "nb201-cifar10-gnn" in capsys.readouterr().out
 
 
+def _saved_xgb(path, target: str, n: int):
+    """An xgb fitted on ``n`` NB201 cells' ``target``, and the file it was saved to."""
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(n, random_state=0)
+    pred = nasperf.predictors.get("xgb", space="nb201", random_state=0, n_estimators=20)
+    pred.fit(list(table.index), table[target].to_numpy())
+    pred.save(path)
+    return pred, path
+
+
 def test_cli_screens_with_a_predictor_you_saved(arch_file, tmp_path, capsys):
     """``nasperf screen --predictor FILE``: a saved predictor of your own ranks the file as
     ``pretrained.screen`` does with it in Python (the command took packaged checkpoints
     only)."""
     path, valid_lines, texts = arch_file
-    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
-    pred = nasperf.predictors.get("xgb", space="nb201", random_state=0, n_estimators=20)
-    pred.fit(list(table.index), table["val_acc_200ep"].to_numpy())
-    saved = tmp_path / "mine.zip"
-    pred.save(saved)
+    pred, saved = _saved_xgb(tmp_path / "mine.zip", "val_acc_200ep", 60)
     out = tmp_path / "ranked.csv"
     assert (
         cli.main(["screen", "--predictor", str(saved), "--archs", str(path), "--out", str(out)])
@@ -117,11 +122,7 @@ def test_a_predictor_of_latency_ranks_the_lowest_first_with_minimize(arch_file, 
     """A predictor fitted on a latency had its slowest cells ranked "best" (and --top K kept
     them): --minimize / maximize=False ranks the lowest predictions first."""
     path, valid_lines, texts = arch_file
-    table = nasperf.load_benchmark("nb201", "cifar10").sample(80, random_state=0)
-    pred = nasperf.predictors.get("xgb", space="nb201", random_state=0, n_estimators=20)
-    pred.fit(list(table.index), table["edgegpu_latency"].to_numpy())
-    saved = tmp_path / "latency.zip"
-    pred.save(saved)
+    pred, saved = _saved_xgb(tmp_path / "latency.zip", "edgegpu_latency", 80)
     want = sorted(zip(pred.predict(texts), valid_lines, strict=True))  # lowest first, ties by line
     for top in (None, 3):
         out = tmp_path / f"ranked{top}.csv"

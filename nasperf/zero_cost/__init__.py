@@ -123,6 +123,76 @@ def _uncompiled(network: Any) -> Any:
     return network
 
 
+def _reparametrized(network: nn.Module) -> list[tuple[nn.Module, str, Any]]:
+    """``(module, tensor name, legacy hook or None)`` of every weight computed from others:
+    ``torch.nn.utils.parametrizations`` (weight_norm, spectral_norm, orthogonal, one's own
+    ``parametrize.register_parametrization``) and the older hook-based ``weight_norm`` /
+    ``spectral_norm``."""
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.spectral_norm import SpectralNorm
+    from torch.nn.utils.weight_norm import WeightNorm
+
+    out: list[tuple[nn.Module, str, Any]] = []
+    for m in network.modules():
+        if parametrize.is_parametrized(m):
+            out += [(m, name, None) for name in m.parametrizations]
+        out += [
+            (m, h.name, h)
+            for h in m._forward_pre_hooks.values()
+            if isinstance(h, WeightNorm | SpectralNorm)
+        ]
+    return out
+
+
+def _plain(network: nn.Module) -> nn.Module:
+    """``network``, or where some of its weights are computed from others (weight_norm,
+    spectral_norm, ...: :func:`_reparametrized`) a copy of it in which each such weight is a
+    plain parameter holding the value it has now: the same function at initialisation. The
+    proxies read ``layer.weight`` and its gradient, which a parametrized layer computes anew
+    in every forward (no leaf to differentiate: the whole call had failed inside autograd,
+    and the layers had not been scored); ``params`` then counts the weights the network
+    computes with (a weight_norm layer's ``weight``, not its ``g`` and ``v``)."""
+    if not _reparametrized(network):
+        return network
+    import copy
+
+    from torch.nn.utils import parametrize
+    from torch.nn.utils.spectral_norm import remove_spectral_norm
+    from torch.nn.utils.weight_norm import WeightNorm, remove_weight_norm
+
+    # the older hooks keep the weight they computed last as an attribute, a tensor of the
+    # autograd graph that deepcopy refuses: the copy starts from its value (its hook
+    # computes it anew; removing the hook below keeps what it computes)
+    memo: dict[int, Any] = {}
+    for m, name, hook in _reparametrized(network):
+        weight = m.__dict__.get(name) if hook is not None else None
+        if isinstance(weight, torch.Tensor) and not weight.is_leaf:
+            memo[id(weight)] = weight.detach().clone()
+    try:
+        plain = copy.deepcopy(network, memo)
+    except Exception as err:  # a module holding something that cannot be copied
+        raise TypeError(
+            "network has parametrized weights (weight_norm / spectral_norm / "
+            "register_parametrization), scored on a copy with plain weights, but it cannot "
+            f"be copied ({type(err).__name__}: {short_repr(str(err))}); remove the "
+            "parametrizations before scoring (torch.nn.utils.parametrize."
+            "remove_parametrizations(layer, 'weight'))"
+        ) from None
+    # not under no_grad: torch keeps the weight a parameter only where it requires grad
+    for m, name, hook in _reparametrized(plain):
+        if hook is None:
+            parametrize.remove_parametrizations(m, name, leave_parametrized=True)
+        elif isinstance(hook, WeightNorm):
+            remove_weight_norm(m, name)
+        else:
+            # the first forward in training mode runs a power iteration before it divides
+            # by the spectral norm; the stored vectors alone are still random ones
+            with torch.no_grad():
+                hook.compute_weight(m, do_power_iteration=True)
+            remove_spectral_norm(m, name)
+    return plain
+
+
 def _details(
     network: nn.Module,
     inputs: torch.Tensor | Any,
@@ -135,6 +205,7 @@ def _details(
     """:func:`score_details` without its reseeding (:mod:`~nasperf.zero_cost.compute` seeds
     torch's stream once per architecture, before building the network); ``network`` is a
     module (checked by :func:`score_details`; ``compute`` builds its own)."""
+    network = _plain(network)
     batch = as_proxy_inputs(inputs)
     if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
         targets = inputs.y  # a graph's node labels
@@ -172,7 +243,9 @@ def score(
     network : torch.nn.Module
         Any classifier mapping ``inputs`` to logits ``(N, num_classes)``; it is not changed
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
-        they were). Its parameters must be on ``inputs``' device.
+        they were). Its parameters must be on ``inputs``' device. Weights computed from
+        others (``weight_norm``, ``spectral_norm``, ``register_parametrization``) are scored
+        as the plain weights they compute at the first training forward, on a copy.
     inputs : Tensor (N, ...), torch_geometric Data, or sequence of Tensor
         One minibatch, e.g. normalised images ``(N, 3, 32, 32)``; or a graph
         (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose

@@ -59,7 +59,9 @@ Keys (all optional except ``predictors``)
     only cheaper fidelity ``12ep``; ``nb301_surrogate``: ``10ep``, ``24ep``, ``49ep``).
     Where the benchmark's fidelities name their epochs and metrics, learning-curve
     predictors receive :class:`~nasperf.datasets.curves.LearningCurves`; a user's table's
-    budget columns arrive as an array (validation accuracy at epochs 1..k).
+    budget columns arrive as an array (validation accuracy at epochs 1..k). A curve predictor
+    whose ``metric`` the source does not record at a budget (early_stop_loss's ``val_loss``
+    on NB201, or on a user's table) is refused like a missing input.
 ``target``
     Benchmark fidelity to predict; default the most expensive one. With ``data`` it is an
     error: each table names its column as ``data[i].target``.
@@ -1186,6 +1188,8 @@ def _missing(
             + ("" if data is None else "; set fidelities for your data, and budgets")
             + ")"
         )
+    elif req.learning_curves:
+        out += _curve_metric_missing(config, pred, bench, data, where)
     wants_zc = req.zero_cost or pred.get("zero_cost", False)
     if wants_zc and config.zero_cost_table is None and (data or {}).get("format") != "naslib_zc":
         from nasperf.datasets import available_zero_cost
@@ -1211,6 +1215,53 @@ def _missing(
         except ValueError:
             out.append(f"images (dataset {task!r} is not one nasperf knows; set images{name_it})")
     return out
+
+
+def _curve_metric_missing(
+    config: StudyConfig, pred: dict, bench: str | None, data: dict | None, where: str
+) -> list[str]:
+    """``[phrase]`` where the curve metric ``pred`` reads (its ``metric`` parameter, e.g.
+    early_stop_loss's ``val_loss``) is not among the curves the source hands over at one of
+    its budgets (the trials had failed one by one, "the learning curves have no 'val_loss'");
+    ``[]`` otherwise. A user's table's budget columns arrive as one curve read as
+    ``val_accuracy`` (higher is better, in the table's units)."""
+    import inspect
+
+    import nasperf.predictors as P
+
+    cls = P.PREDICTORS.get(pred["name"])
+    param = inspect.signature(cls.__init__).parameters.get("metric")
+    metric = (pred.get("params") or {}).get("metric", None if param is None else param.default)
+    if not isinstance(metric, str):
+        return []  # no metric parameter (curves as features), or one its validation refuses
+    if data is not None:
+        if metric == "val_accuracy":
+            return []
+        minus = (
+            ", minus the columns since maximize is false" if data.get("maximize") is False else ""
+        )
+        return [
+            f"{metric} curves (the fidelity columns of {where} reach learning-curve predictors "
+            f"as one curve, read as val_accuracy: higher is better, in the table's own "
+            f"units{minus}; early_stop_acc reads it as it is)"
+        ]
+    from nasperf.datasets import get_benchmark
+
+    b = get_benchmark(bench)
+    lacking = []
+    for budget in _default_budget(config, bench, data):
+        fid = b.resolve_fidelity(int(budget) if budget.isdigit() else budget)
+        prefix = b.fidelities[: b.fidelities.index(fid) + 1]
+        if all(g.metrics and g.epochs for g in prefix):  # as the trials build their curves
+            have = [m for m in prefix[0].metrics if all(m in g.metrics for g in prefix)]
+        else:
+            have = ["val_accuracy"]  # the budget's columns as an array
+        if metric not in have:
+            lacking.append(f"{budget}: {', '.join(have)}")
+    if not lacking:
+        return []
+    other = " (sovl reads val_loss)" if metric == "train_loss" and "val_loss" in lacking[0] else ""
+    return [f"{metric} curves ({where} records {'; '.join(lacking)}){other}"]
 
 
 def skipped_predictors(config: StudyConfig) -> list[str]:

@@ -75,3 +75,44 @@ def test_packaged_learning_curve_config_varies_the_budget():
     # curve-only members run once per budget and seed; LcSVR at every train size
     assert {t["n_train"] for t in trials if t["predictor"] == "lcpfn"} == {0}
     assert {t["n_train"] for t in trials if t["predictor"] == "lcsvr"} == {20, 100}
+
+
+def test_a_curve_metric_the_source_does_not_record_is_refused_when_the_study_is_configured(
+    tmp_path,
+):
+    # the trials had failed one by one ("the learning curves have no 'val_loss' (they have
+    # val_accuracy)"); a user's minimised table had read as val_accuracy without a word
+    import pandas as pd
+
+    from nasperf.evaluation.config import ConfigError, skipped_predictors
+
+    with pytest.raises(ConfigError, match=r"'sovl' needs val_loss curves \(nb201/cifar10 "):
+        expand_trials(_config(spaces=["nb201"], predictors=["sovl"]))
+    with pytest.raises(ConfigError, match=r"train_loss curves .*49ep: val_accuracy, val_loss\) "):
+        expand_trials(_config(predictors=["sotl"]))
+    # sovl and early_stop_loss read the surrogate's validation losses
+    assert len(expand_trials(_config(predictors=["sovl", "early_stop_loss"]))) == 6
+
+    table = load_benchmark("nb201", "cifar10").head(100)
+    csv = tmp_path / "losses.csv"
+    pd.DataFrame(
+        {
+            "arch": table.index,
+            "val_loss": 100 - table["val_acc_200ep"],
+            "l12": table["val_acc_12ep"],
+        }
+    ).to_csv(csv, index=False)
+    data = {"path": str(csv), "space": "nb201", "target": "val_loss", "maximize": False}
+    data["fidelities"] = {"12ep": ["l12"]}
+    raw = {"predictors": ["early_stop_acc", "early_stop_loss"], "train_sizes": [20], "seeds": 1}
+    with pytest.raises(ConfigError, match=r"one curve, read as val_accuracy.*minus the columns"):
+        expand_trials(parse_config({**raw, "data": data}))
+    raw["predictors"] = ["early_stop_acc", {"name": "early_stop_loss", "optional": True}]
+    config = parse_config({**raw, "data": data})
+    assert {t["predictor"] for t in expand_trials(config)} == {"early_stop_acc"}
+    assert skipped_predictors(config) == [
+        "early_stop_loss skipped on losses: needs val_loss curves (the fidelity columns of "
+        "losses reach learning-curve predictors as one curve, read as val_accuracy: higher is "
+        "better, in the table's own units, minus the columns since maximize is false; "
+        "early_stop_acc reads it as it is)"
+    ]

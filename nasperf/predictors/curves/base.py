@@ -169,7 +169,14 @@ class CurvePredictor(Predictor):
 
     def _values(self, curves: LearningCurves) -> np.ndarray:
         """The ``(n, k)`` values of this predictor's metric."""
-        return curves.get(self.metric)
+        try:
+            return curves.get(self.metric)
+        except ValueError as err:  # which predictor, and how to give it that metric
+            raise ValueError(
+                f"{type(self).__name__} (metric={self.metric!r}): {err}. An (n, k) array of "
+                f"curves is read as val_accuracy; pass LearningCurves(epochs, "
+                f"{{{self.metric!r}: values}}) to give it {self.metric}"
+            ) from None
 
     @property
     def _sign(self) -> float:

@@ -123,3 +123,14 @@ def test_lcsvr_names_one_curve_and_missing_architectures(nb301):
     # fitted with architectures, asked without: it had blamed the budget
     with pytest.raises(ValueError, match="fitted with architecture features; pass the arch"):
         pred.predict(None, learning_curves=part.take(range(20, 25)))
+
+
+def test_a_loss_predictor_given_an_array_names_itself_and_how_to_pass_losses():
+    # "the learning curves have no 'val_loss' (they have val_accuracy)" did not say which
+    # predictor asked, nor that an array is read as validation accuracy
+    curves = np.full((4, 3), 50.0)
+    pred = get("early_stop_loss").fit(None, learning_curves=curves)
+    with pytest.raises(ValueError, match=r"EarlyStopLoss \(metric='val_loss'\): the learning "):
+        pred.predict(None, learning_curves=curves)
+    with pytest.raises(ValueError, match=r"read as val_accuracy; pass LearningCurves\(epochs, "):
+        pred.predict(None, learning_curves=curves)

@@ -725,6 +725,8 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     """
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.datasets import negate_columns, read_architecture_csv, target_sign
+    from nasperf.datasets.readers import read_csv_header
+    from nasperf.errors import short_repr
     from nasperf.evaluation.config import ConfigError, check_keys, read_yaml_file
 
     path = Path(path)
@@ -792,6 +794,18 @@ def load_user_space(path: str | Path) -> tuple[Callable[[], Case], SearchCase]:
     if spec["dataset"] is None:
         spec["dataset"] = task.name
     try:
+        header = read_csv_header(base / spec["data"])
+        for key, columns in (
+            ("target", [spec["target"]]),
+            ("curves", curves),
+            ("replicates", replicates),
+        ):  # named by their key: all had read "target columns [...] not found"
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise UserSpaceError(
+                    f"{where}: {key}: {spec['data']} has no column {missing[0]!r}; its "
+                    f"columns: {short_repr(header)}"
+                )
         table = read_architecture_csv(
             base / spec["data"],
             space,

@@ -458,7 +458,10 @@ def test_any_space_search_refuses_a_folder_another_run_holds(tmp_path, any_space
         ({"name": "macro"}, "name 'macro' is already a case"),
         ({"name": "../up"}, "name '../up': use letters"),
         ({"space": "no_such_space"}, "space: unknown search space 'no_such_space'"),
-        ({"target": "acc"}, "target columns ['acc'] not found"),
+        ({"target": "acc"}, "target: chain.csv has no column 'acc'; its columns: ["),
+        # named by their key: they had read "target columns [...] not found"
+        ({"curves": ["acc12"]}, "curves: chain.csv has no column 'acc12'"),
+        ({"replicates": ["seed0", "seed1"]}, "replicates: chain.csv has no column 'seed0'"),
         ({"imports": ["no_such_module_here"]}, "imports: cannot import 'no_such_module_here'"),
         ({"curves": "val_acc"}, "curves: expected early-training columns"),
         ({"curves": ["val_acc", 12]}, "curves must be a list of strings"),

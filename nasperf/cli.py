@@ -68,9 +68,9 @@ with nasperf.zero_cost.read_proxy_table(FILE).
 Time: every architecture's network is built and scored on a batch of images; on a CPU
 '--proxies all' costs seconds per NB201 cell, so thousands of cells take hours (the
 expected time is printed after the first few). grasp (a Hessian-vector product) dominates,
-about three times any other proxy; zico, snip, plain, fisher, zen, grad_norm, jacov, swap
-and epe_nas need a backward pass or two each; synflow, params, flops and l2_norm are
-data-free and cheap. Name the proxies you need, add --workers, or use --device cuda.
+3 to 4 forward + backward passes; zico, snip, plain, fisher, zen, grad_norm, jacov and
+epe_nas about one each (they share passes); nwot, swap and meco a forward only; synflow,
+params, flops and l2_norm are data-free and cheap. Name the proxies you need, add --workers, or use --device cuda.
 
 example: nasperf proxies --space nb201 --dataset cifar10 --proxies synflow,jacov \\
              --n 1000 --seed 0 --out nb201_c10.csv --workers 2

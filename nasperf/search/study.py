@@ -171,7 +171,10 @@ def search_trials(
         raise ValueError(
             f"seeds: {len(seeds):,d} seeds; a search study takes at most {MAX_SEEDS:,d}"
         )
-    source: dict[str, Any] = {"benchmark": benchmark, "dataset": dataset or "cifar10"}
+    source: dict[str, Any] = {
+        "benchmark": benchmark,
+        "dataset": dataset or (_benchmark_dataset(benchmark) if data is None else "cifar10"),
+    }
     from nasperf._imports import import_user_module, is_module_path
 
     imported = []
@@ -324,8 +327,7 @@ def _trial_objective(trial: Mapping[str, Any]):
                 trial["target"],
                 cost=trial.get("cost"),
                 arch_column=trial.get("arch_column") or "arch",
-                # checked by search_trials: a target it let through as maximised stays so
-                maximize=trial.get("maximize", True),
+                maximize=_trial_maximize(trial),
                 fidelity_columns=[tuple(p) for p in trial.get("fidelity_columns") or []] or None,
             )
         else:
@@ -333,6 +335,43 @@ def _trial_objective(trial: Mapping[str, Any]):
         _OBJECTIVES.clear()  # one at a time: tables can be large
         _OBJECTIVES[key] = _resolve_objective(trial.get("space"), obj, None, trial["dataset"])
     return _OBJECTIVES[key]
+
+
+def _optimizer_name(name: Any) -> str:
+    """The registered name of an optimizer given by an alias (``sh``), as its notes say it."""
+    from .base import OPTIMIZERS
+
+    try:
+        return str(OPTIMIZERS.get(name).name)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return str(name)
+
+
+def _benchmark_dataset(benchmark: str) -> str:
+    """A benchmark's dataset where none is named: cifar10 where it has one (NB201, NB301),
+    else its first (NAS-Bench-Graph's proteins had been refused as "unknown dataset
+    'cifar10'"); cifar10 for a name that is no benchmark (the objective names the error)."""
+    from nasperf.datasets import get_benchmark
+
+    try:
+        datasets = list(get_benchmark(benchmark).datasets)
+    except (KeyError, ValueError, TypeError):
+        return "cifar10"
+    return "cifar10" if "cifar10" in datasets or not datasets else datasets[0]
+
+
+def _trial_maximize(trial: Mapping[str, Any]) -> bool | None:
+    """The ``maximize`` of a table trial's objective. Trials record only ``False`` (the
+    hashes of earlier ones stay the same), so a maximised target is either one whose name
+    reads like a quantity to minimise, which :func:`search_trials` let through because the
+    user said to maximise it (True), or one the direction of which nasperf may have assumed
+    (None: the objective resolves it and the run's notes say so for a name such as
+    ``score``; they had not, from the command line or a study)."""
+    from nasperf.datasets.direction import looks_minimised
+
+    if trial.get("maximize") is False:
+        return False
+    return True if looks_minimised(trial["target"]) else None
 
 
 _ZERO_COST: dict[tuple, pd.DataFrame] = {}
@@ -690,6 +729,8 @@ def _histories(
         frames.append(h)
         units.add(r.get("cost_unit", "s"))
         for note in r.get("notes") or []:
+            # an optimizer's own notes start with its name: said once, as the label
+            note = str(note).removeprefix(f"{_optimizer_name(r.get('optimizer'))}: ")
             notes.setdefault(f"{r['label']}: {note}", None)
     if not frames:
         return pd.DataFrame()
@@ -1341,7 +1382,7 @@ needs --minimize (the report's values are then minus the column).
 
 Without --out the folder is searches/<benchmark>-<dataset>-<digest of the searches>, so
 the same command resumes. In summary.csv an empty cell is a target not reached within the
-budget (the "found" column says by how many seeds).
+budget (summary.csv's "optimum: found" column says by how many seeds).
 
 examples:
   {prog} --benchmark nb201 --dataset cifar10 --methods rs,re,pls \\
@@ -1497,11 +1538,16 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
         epilog=_EPILOG.format(prog=f"python {prog}" if prog.startswith("run_study") else prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--benchmark", help="nb201 (default) or nb301; not with --data")
+    p.add_argument(
+        "--benchmark",
+        help="a packaged benchmark (default nb201; nb301, tnb101_micro, nbgraph, ...: `nasperf "
+        "info`); not with --data",
+    )
     p.add_argument(
         "--dataset",
-        help="NB201 dataset (default cifar10); with --data: the task the proxies build networks "
-        "for (default: the space's default_dataset)",
+        help="the benchmark's dataset (default cifar10, or the benchmark's first where it has "
+        "no cifar10); with --data: the task the proxies build networks for (default: the "
+        "space's default_dataset)",
     )
     p.add_argument("--space", help="registered search space (required with --data)")
     p.add_argument(

@@ -901,3 +901,31 @@ def test_proxy_columns_nothing_reads_are_named(tmp_path):
     frame.to_csv(zc, index=False)
     with pytest.warns(UserWarning, match=r"zc.csv: columns \['synflw'\] are not registered zero"):
         search_trials(["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc)
+
+
+def test_cli_notes_say_an_assumed_direction_once_and_a_benchmark_s_own_dataset(tmp_path, capsys):
+    # from a probe: `--target score` had printed no note that 'score' was assumed maximised
+    # (the trial had resolved the direction to True), `--methods sh` had said
+    # "successive_halving: successive_halving: ...", and `--benchmark nbgraph-proteins`
+    # without --dataset had been refused as "unknown dataset 'cifar10'"
+    from nasperf.datasets import load_benchmark
+
+    t = load_benchmark("nb201", "cifar10").head(60)
+    csv = tmp_path / "m.csv"
+    pd.DataFrame({"arch": t.index, "score": t["val_acc_200ep"]}).to_csv(csv, index=False)
+    argv = ["--space", "nb201", "--data", str(csv), "--target", "score", "--methods", "rs,sh"]
+    argv += ["--seeds", "1", "--budget", "5", "--no-progress", "--out", str(tmp_path / "s")]
+    assert cli_main(["search", *argv]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert "note: random_search: m.csv maximises 'score', as nasperf assumes where a name" in (
+        "\n".join(notes)
+    )
+    assert any(
+        n.startswith("note: successive_halving: the objective has one fidelity") for n in notes
+    )
+    assert not any("successive_halving: successive_halving" in n for n in notes)
+    # trials record only maximize=False: the hashes of earlier ones stay the same
+    trials = search_trials(["rs"], seeds=1, budget=5, space="nb201", data=csv, target="score")
+    assert "maximize" not in trials[0]
+    assert search_trials(["rs"], seeds=1, benchmark="nbgraph-proteins")[0]["dataset"] == "proteins"
+    assert search_trials(["rs"], seeds=1, benchmark="nb201")[0]["dataset"] == "cifar10"

@@ -3,9 +3,9 @@
 :func:`run_trial` is pure: a trial dict (from :func:`nasperf.evaluation.config.expand_trials`)
 in, one result row (a flat ``dict``) out; everything it needs is in the trial (data are
 read from the packaged benchmark or the files the trial names, with their sha256), and its
-randomness comes only from the trial's seed. Every engine runs this same function, one
-torch thread per process, so the rows are identical whatever the engine and the number of
-workers (the timing columns, :data:`TIMING_COLUMNS`, aside).
+randomness comes only from the trial's seed. Every engine runs this same function on one
+thread (torch's, and every BLAS / OpenMP pool's), so the rows are identical whatever the
+engine and the number of workers (the timing columns, :data:`TIMING_COLUMNS`, aside).
 
 :func:`run_trials` runs many trials on an engine and yields ``(trial, row, error)`` as they
 finish, in completion order; the caller stores them.
@@ -325,14 +325,23 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
 
 # --------------------------------------------------------------------------- the trial
 def _with_threads_one(fn, *args):
+    """``fn(*args)`` on one thread of torch and of every BLAS / OpenMP pool (threadpoolctl):
+    a matrix product's sums run in another order on another number of threads, so the rows
+    had followed the thread count each engine happened to leave (``--workers 1`` in this
+    process on every core, joblib's workers on cores / workers, Dask's on one): bonas'
+    predictions differed in their last bits between ``--workers 1`` and ``2``."""
+    from threadpoolctl import threadpool_limits
+
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
-        return fn(*args)
+        with threadpool_limits(limits=1):
+            return fn(*args)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return fn(*args)
+        with threadpool_limits(limits=1):
+            return fn(*args)
     finally:
         torch.set_num_threads(threads)
 

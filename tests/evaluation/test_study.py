@@ -471,3 +471,23 @@ def test_summary_and_plot_bands_share_the_sample_std(tmp_path, monkeypatch):
     plot_train_size(table, tmp_path / "t.png")
     ((lo, hi),) = bands
     np.testing.assert_allclose((np.asarray(hi) - np.asarray(lo)) / 2, [sample_std, 0.0], rtol=1e-12)
+
+
+def test_a_trial_runs_on_one_blas_thread_whatever_the_caller_s_pools():
+    # from a determinism probe: bonas' and bayes_lin_reg's rows had followed the BLAS
+    # thread count each engine left (--workers 1 in this process on every core, joblib's
+    # workers on cores / workers, Dask's on one): rmse 6.899036797548588 against ...598
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from nasperf.evaluation.engines import _with_threads_one
+
+    seen = _with_threads_one(lambda: [p["num_threads"] for p in threadpool_info()])
+    assert seen and set(seen) == {1}
+    raw = tiny_config(predictors=["bayes_lin_reg"], train_sizes=[20], seeds=1)
+    trial = expand_trials(parse_config(raw))[0]
+    rows = []
+    for threads in (1, 2, 4):
+        with threadpool_limits(limits=threads):
+            rows.append(run_trial(trial))
+    metrics = ["mae", "rmse", "pearson", "kendall_tau", "spearman"]
+    assert all([r[m] for m in metrics] == [rows[0][m] for m in metrics] for r in rows)

@@ -159,6 +159,11 @@ class CurveSource(ABC):
             return ep
         if isinstance(upto, bool) or not isinstance(upto, int | np.integer):
             raise ValueError(f"{self.name}: upto must be an int epoch, got {upto!r}")
+        if upto > ep[-1]:  # had given the whole curve without a word
+            raise ValueError(
+                f"{self.name}: upto={upto} is beyond the final epoch {int(ep[-1])} (upto=None: "
+                "the whole curve)"
+            )
         keep = ep[ep <= upto]
         if keep.size == 0:
             raise ValueError(

@@ -131,6 +131,8 @@ def test_nb301_source_matches_the_surrogate_and_costs_grow():
     np.testing.assert_allclose(src.cost(archs, 10), part.cost)
     with pytest.raises(ValueError, match="no observable epoch <= 0"):
         src.curves(archs, upto=0)
+    with pytest.raises(ValueError, match=r"upto=99 is beyond the final epoch 98"):
+        src.curves(archs, upto=99)  # had given the whole curve without a word
 
 
 def test_nb201_source_is_the_two_real_fidelities():

@@ -95,6 +95,15 @@ def proxy_matrix(
     return m
 
 
+def _labelled(preds: pd.DataFrame) -> pd.DataFrame:
+    """Predictor rows whose ``label`` carries the budget of a learning-curve predictor
+    (``omni@12ep``) where it has one."""
+    budget = preds["budget"] if "budget" in preds.columns else pd.Series(None, index=preds.index)
+    return preds.assign(
+        label=preds["label"].where(budget.isna(), preds["label"] + "@" + budget.astype(str))
+    )
+
+
 def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.DataFrame:
     """Predictor rows averaged over seeds: columns ``task``, ``label``, ``budget``,
     ``n_train``, ``<metric>`` (mean), ``seeds``. A learning-curve predictor's label carries
@@ -102,11 +111,37 @@ def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.Dat
     _, preds = _split(table)
     if preds.empty:
         return pd.DataFrame(columns=["task", "label", "n_train", metric, "seeds"])
-    budget = preds["budget"] if "budget" in preds.columns else pd.Series(None, index=preds.index)
-    label = preds["label"].where(budget.isna(), preds["label"] + "@" + budget.astype(str))
-    g = preds.assign(label=label).groupby(["task", "label", "n_train"], sort=False)[metric]
+    g = _labelled(preds).groupby(["task", "label", "n_train"], sort=False)[metric]
     out = g.agg(["mean", "size"]).reset_index()
     return out.rename(columns={"mean": metric, "size": "seeds"})
+
+
+def _paired(
+    preds: pd.DataFrame, sub: pd.DataFrame, free: pd.DataFrame, metric: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``sub`` (the predictors of one task at one training size) and ``free`` (its
+    training-free ones), their means taken over the seeds every one of them has: where a
+    trial failed, a predictor's mean over its other seeds had been ranked against the
+    others' means over all of them (a copy of xgb failing one seed ranked above xgb)."""
+    both = pd.concat([sub, free])
+    if both.empty:
+        return sub, free
+    rows = _labelled(preds)
+    rows = rows[rows["task"].eq(both["task"].iloc[0])]
+    per_seed = {
+        key: part.set_index("seed")[metric]
+        for key, part in rows.groupby(["label", "n_train"], sort=False)
+    }
+    keys = list(zip(both["label"], both["n_train"], strict=True))
+    common = set.intersection(*(set(per_seed[k].index) for k in keys))
+
+    def paired(part: pd.DataFrame) -> pd.DataFrame:
+        values = [per_seed[k] for k in zip(part["label"], part["n_train"], strict=True)]
+        # NaN where the predictors share no seed: ranked last
+        means = [v[v.index.isin(common)].mean() for v in values]
+        return part.assign(**{metric: means, "seeds": len(common)})
+
+    return paired(sub), paired(free)
 
 
 def _ranks_of(values: pd.Series, metric: str) -> pd.Series:
@@ -126,8 +161,10 @@ def mean_ranks(
     """Mean rank of every method across tasks, per training size.
 
     For each task and training size ``n`` the predictors evaluated there (mean ``metric``
-    over seeds) and, with ``with_proxies``, every proxy of the task (its one score) are
-    ranked, 1 = best, ties averaged; ranks are then averaged over the tasks. Best is the
+    over the seeds all of them have: a predictor whose trial failed for one seed is compared
+    on the others' seeds, never its mean over fewer against theirs over more) and, with
+    ``with_proxies``, every proxy of the task (its one score) are ranked, 1 = best, ties
+    averaged; ranks are then averaged over the tasks. Best is the
     highest value, or the lowest for a lower-is-better metric (``mae``, ``rmse``,
     ``best_true_rank@k``: :func:`~nasperf.evaluation.metrics.lower_is_better`); a missing
     (NaN) score ranks last.
@@ -153,7 +190,7 @@ def mean_ranks(
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
         raise ValueError(f"metric {metric!r} is not a column of the table; it has {numeric}")
     scores = predictor_scores(table, metric)
-    proxies, _ = _split(table)
+    proxies, preds = _split(table)
     proxy_scores = (
         proxies.groupby(["task", "label"], sort=False)[metric].mean().reset_index()
         if with_proxies and not proxies.empty
@@ -165,6 +202,7 @@ def mean_ranks(
             continue  # training-free predictors enter below, like proxies
         # by column, not itertuples: a name such as precision@10 is no attribute name
         free = scores[(scores["task"] == task) & (scores["n_train"] == 0)]
+        sub, free = _paired(preds, sub, free, metric)
         prox = proxy_scores[proxy_scores["task"] == task]
         entries = [
             (label, kind, score)
@@ -458,27 +496,32 @@ def summary_markdown(
         ]
     if not preds.empty:
         scores = predictor_scores(table)
+        full = int(scores["seeds"].max())  # the seeds a trial set asks for, where none failed
         piv = scores.pivot_table(index="label", columns="n_train", values="kendall_tau")
         cnt = scores.pivot_table(index="label", columns="n_train", values="task", aggfunc="nunique")
-        cells = piv.map(lambda v: _fmt(v, 3)) + " (" + cnt.fillna(0).astype(int).astype(str) + ")"
+        fewest = scores.pivot_table(index="label", columns="n_train", values="seeds", aggfunc="min")
+        marked = _with_seed_marks(piv, fewest, full, 3)
+        cells = marked + " (" + cnt.fillna(0).astype(int).astype(str) + ")"
         cells.columns = [f"n={c}" for c in cells.columns]
+        short = bool(scores["seeds"].lt(full).any())
         lines += [
             "## (b) Predictors: Kendall tau, mean over tasks (number of tasks)",
             "",
             _md_table(cells, index="predictor"),
             "",
+            *([_SEED_NOTE, ""] if short else []),
         ]
         sizes = sorted(set(scores["n_train"]) - {0})
         ref = 100 if 100 in sizes else (sizes[-1] if sizes else None)
         if ref is not None:
-            at = scores[scores["n_train"] == ref].pivot_table(
-                index="task", columns="label", values="kendall_tau"
-            )
+            at_ref = scores[scores["n_train"] == ref]
+            at = at_ref.pivot_table(index="task", columns="label", values="kendall_tau")
             at = at.reindex(_order(at.index, order))
+            seeds = at_ref.pivot_table(index="task", columns="label", values="seeds")
             lines += [
-                f"### Kendall tau per task at n = {ref} (mean over seeds)",
+                f"### Kendall tau per task at n = {ref} (mean over {full} seeds)",
                 "",
-                _md_table(at, index="task"),
+                _md_table(_with_seed_marks(at, seeds, full, 2), index="task"),
                 "",
             ]
         rp = _rank_pivot(mean_ranks(table, with_proxies=False))
@@ -509,9 +552,51 @@ def summary_markdown(
     if errors:
         lines += [f"## Failed trials ({len(errors)}; rerun to retry)", ""]
         for e in list(errors)[:20]:
-            lines.append(f"* `{e['hash'][:12]}`: {str(e['error']).splitlines()[0]}")
+            what = _trial_words(e.get("trial") or {})
+            lines.append(
+                f"* {what + ' ' if what else ''}(`{e['hash'][:12]}`): "
+                f"{str(e['error']).splitlines()[0]}"
+            )
+        if len(errors) > 20:
+            lines.append(f"* ... and {len(errors) - 20} more")
         lines.append("")
     return "\n".join(lines)
+
+
+def _trial_words(trial: Mapping[str, Any]) -> str:
+    """A failed trial as a reader finds it in the tables: ``xgb on nb201/cifar10, n = 20,
+    seed 1`` (the hash alone had named it)."""
+    label = trial.get("label") or trial.get("predictor") or trial.get("proxy")
+    if not label:
+        return ""
+    budget = trial.get("budget")
+    words = [f"`{label}@{budget}`" if budget else f"`{label}`"]
+    task = trial.get("task") or (
+        f"{trial.get('benchmark') or trial.get('space')}/{trial.get('dataset')}"
+        if trial.get("dataset")
+        else None
+    )
+    if task:
+        words[0] += f" on {task}"
+    if trial.get("n_train"):
+        words.append(f"n = {trial['n_train']}")
+    if trial.get("seed") is not None:
+        words.append(f"seed {trial['seed']}")
+    return ", ".join(words)
+
+
+def _with_seed_marks(values: pd.DataFrame, seeds: pd.DataFrame, full: int, digits: int) -> Any:
+    """``values`` as text, a cell over fewer than ``full`` seeds marked ``†`` (a trial of it
+    failed: its mean is over the seeds that ran, the others' over all of them)."""
+    text = values.map(lambda v: _fmt(v, digits))
+    short = seeds.reindex_like(values).lt(full).fillna(False)
+    return text.where(~short, text + " †")
+
+
+_SEED_NOTE = (
+    "† over fewer seeds than the others: a trial failed (see Failed trials); the mean is over "
+    "the seeds that ran, and the mean ranks compare predictors on the seeds all of them have."
+)
 
 
 def write_report(

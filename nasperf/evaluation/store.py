@@ -99,6 +99,15 @@ _DEPENDENCIES = (
 )
 
 
+def _loads_object(text: Any) -> dict:
+    """``text`` as a JSON object, or ``{}`` (a folder is not trusted to hold what it should)."""
+    try:
+        value = json.loads(text) if isinstance(text, str) and len(text) < 1_000_000 else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -268,9 +277,10 @@ class ResultsStore:
                 )
 
     def errors(self) -> list[dict]:
-        """Recorded failures (hash, error, at), oldest first."""
-        cur = self._conn.execute("SELECT hash, error, at FROM errors ORDER BY id")
-        return [{"hash": h, "error": e, "at": a} for h, e, a in cur]
+        """Recorded failures (hash, error, at, trial), oldest first; ``trial`` is the
+        failed trial's dict (``{}`` where the stored text is not a JSON object)."""
+        cur = self._conn.execute("SELECT hash, error, at, trial FROM errors ORDER BY id")
+        return [{"hash": h, "error": e, "at": a, "trial": _loads_object(t)} for h, e, a, t in cur]
 
     def table(self) -> pd.DataFrame:
         """Finished trials as a DataFrame, one row each, sorted by hash."""

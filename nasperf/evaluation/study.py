@@ -327,7 +327,9 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     ``<metric>_mean`` / ``<metric>_std`` for every metric present (the *sample* standard
     deviation over seeds, ``ddof=1``, as papers report a spread over seeds and as the
     bands of :func:`~nasperf.evaluation.plots.plot_train_size` draw it; NaN for a group
-    of one seed, whose spread is unknown), plus the means of
+    of one seed, whose spread is unknown; both NaN where a seed's value is NaN, e.g. the
+    MAE of a predictor whose predictions were NaN, never a mean over the other seeds
+    beside a count of all of them), plus the means of
     ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set) and
     ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
     simulated training of the labelled architectures and, for learning-curve budgets, the
@@ -351,8 +353,10 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     g = df.groupby(keys, sort=False, dropna=False)
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
-        out[f"{m}_mean"] = g[m].mean()
-        out[f"{m}_std"] = g[m].std(ddof=1)
+        # NaN where a seed's value is NaN (MAE of NaN predictions): a mean over the other
+        # seeds beside "seeds 3" had read as the mean of all three
+        out[f"{m}_mean"] = g[m].agg(lambda v: v.mean(skipna=False))
+        out[f"{m}_std"] = g[m].agg(lambda v: v.std(ddof=1, skipna=False))
     if {"fit_time_s", "predict_time_s"} <= set(df.columns):
         out["compute_time_s"] = (
             (df["fit_time_s"] + df["predict_time_s"])

@@ -377,3 +377,43 @@ def test_plot_out_elsewhere_writes_nothing_in_the_results_folder(tmp_path):
     assert "](plots/suite_predictor_ranks.png)" in text
     assert (folder / "plots" / "suite_predictor_ranks.png").is_file()
     assert paths[2] == folder / "summary.md"
+
+
+def _flaky_table() -> pd.DataFrame:
+    """xgb and a copy of it that failed its seed-1 trial (whose xgb score is the lowest)."""
+    taus = {0: 0.35, 1: 0.20, 2: 0.27}
+    rows = [
+        {"task": "nb201/cifar10", "kind": "predictor", "label": label, "n_train": 20,
+         "seed": seed, "budget": None, "kendall_tau": tau}
+        for label in ("xgb", "flaky")
+        for seed, tau in taus.items()
+        if not (label == "flaky" and seed == 1)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_a_failed_seed_is_marked_and_ranks_are_over_the_seeds_all_predictors_have():
+    # a probe: flaky (xgb failing one seed) had read 0.309 against xgb's 0.302 and ranked
+    # first, with nothing in summary.md naming the failed trial but its hash
+    from nasperf.evaluation.report import summary_markdown
+
+    table = _flaky_table()
+    ranks = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])
+    assert ranks.loc[("xgb", 20), "mean_rank"] == ranks.loc[("flaky", 20), "mean_rank"] == 1.5
+    assert ranks.loc[("flaky", 20), "mean_kendall_tau"] == pytest.approx(0.31)
+    error = {
+        "hash": "ab" * 32,
+        "error": "RuntimeError: seed 1 broke\nTraceback ...",
+        "trial": {"label": "flaky", "task": "nb201/cifar10", "n_train": 20, "seed": 1},
+    }
+    text = summary_markdown(table, suite={}, meta={}, errors=[error], plots=[])
+    assert "| flaky | 0.310 † (1) |" in text and "| xgb | 0.273 (1) |" in text
+    assert "† over fewer seeds than the others" in text
+    assert "| nb201/cifar10 | 0.31 † | 0.27 |" in text  # per task, at n = 20
+    assert (
+        "* `flaky` on nb201/cifar10, n = 20, seed 1 (`abababababab`): RuntimeError: seed 1 broke"
+        in text
+    )
+    # no mark where every predictor has every seed
+    full = summary_markdown(table[table["seed"] != 1], suite={}, meta={}, errors=[], plots=[])
+    assert "†" not in full

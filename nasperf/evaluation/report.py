@@ -487,6 +487,13 @@ def summary_markdown(
             "",
         ]
     m = proxy_matrix(table, "spearman", tasks=order)
+    nans = _nan_scores(table)
+    if not m.empty and nans:
+        lines += [
+            "NaN scores (a proxy undefined for a network), taken as the study's "
+            "metrics.nan_policy says (by default 'worst': ranked last): " + "; ".join(nans) + ".",
+            "",
+        ]
     if not m.empty:
         lines += [
             "### Proxies ranked among themselves on each task (by Spearman), mean over tasks",
@@ -561,6 +568,20 @@ def summary_markdown(
             lines.append(f"* ... and {len(errors) - 20} more")
         lines.append("")
     return "\n".join(lines)
+
+
+def _nan_scores(table: pd.DataFrame) -> list[str]:
+    """``"jacov 341 of 15,625 on nb201/cifar10"`` for every proxy row with NaN scores (the
+    rows record them; the tables had not said that they were ranked last)."""
+    proxies, _ = _split(table)
+    if proxies.empty or "n_nan_predictions" not in proxies.columns:
+        return []
+    nan = proxies[pd.to_numeric(proxies["n_nan_predictions"], errors="coerce").fillna(0) > 0]
+    out = []
+    for _, r in nan.iterrows():
+        of = f" of {int(r['n']):,}" if "n" in r.index and pd.notna(r["n"]) else ""
+        out.append(f"{r['label']} {int(r['n_nan_predictions']):,}{of} on {r['task']}")
+    return out
 
 
 def _trial_words(trial: Mapping[str, Any]) -> str:

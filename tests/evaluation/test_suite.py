@@ -417,3 +417,19 @@ def test_a_failed_seed_is_marked_and_ranks_are_over_the_seeds_all_predictors_hav
     # no mark where every predictor has every seed
     full = summary_markdown(table[table["seed"] != 1], suite={}, meta={}, errors=[], plots=[])
     assert "†" not in full
+
+
+def test_the_summary_says_how_many_scores_of_a_proxy_were_nan():
+    from nasperf.evaluation.report import summary_markdown
+
+    table = pd.DataFrame(
+        [
+            {"task": "nb201/cifar10", "kind": "proxy", "label": p, "n_train": 0, "seed": 0,
+             "budget": None, "spearman": rho, "kendall_tau": rho / 2, "n": 15625,
+             "n_nan_predictions": nan}
+            for p, rho, nan in (("jacov", 0.76, 341), ("synflow", 0.74, 0))
+        ]
+    )  # fmt: skip
+    text = summary_markdown(table, suite={}, meta={}, errors=[], plots=[])
+    assert "(by default 'worst': ranked last): jacov 341 of 15,625 on nb201/cifar10." in text
+    assert "synflow 0" not in text

@@ -82,6 +82,23 @@ def proxy_columns(
     return named
 
 
+def recorded_seconds(table: pd.DataFrame, columns: Sequence[str]) -> float:
+    """Seconds per architecture that computing ``columns`` of a proxy table took, as the
+    table records them (``attrs["settings"]["seconds_per_arch"]``: the packaged tables and
+    ``nasperf proxies``' files; 0 for a column it does not record): what a score read from
+    the table stands for on White et al.'s time axis, and what searches charge for it."""
+    settings = table.attrs.get("settings") if isinstance(table.attrs, dict) else None
+    seconds = settings.get("seconds_per_arch") if isinstance(settings, dict) else None
+    if not isinstance(seconds, dict):
+        return 0.0
+    out = 0.0
+    for c in columns:
+        v = seconds.get(c, 0.0)
+        if isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v) and v > 0:
+            out += float(v)
+    return out
+
+
 def first_text_cell(table: pd.DataFrame, column: object) -> str:
     """``" (row ARCH holds 'n/a')"`` for the first cell of ``column`` that is no number."""
     from nasperf.errors import short_repr

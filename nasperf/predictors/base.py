@@ -360,6 +360,11 @@ class Predictor(RegressorMixin, BaseEstimator):
         Name of the space inferred from the architecture values (``space=None``).
     fit_time_ : float
         Seconds spent in ``fit``.
+    zero_cost_seconds_per_arch_ : float
+        What the zero-cost features read from a table took to compute per architecture,
+        as the table records it (:func:`nasperf.encodings.zero_cost.recorded_seconds`; 0
+        for computed features, whose time is in ``fit`` / ``predict``, or an unrecorded
+        table): a study charges it for each training and test architecture.
     """
 
     #: Side information the predictor needs; see :class:`Requirements`.
@@ -611,6 +616,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             self.fit_archs_ = None
             self.uses_zero_cost_ = []
             self.zero_cost_source_ = ""
+            self.zero_cost_seconds_per_arch_ = 0.0
             self.uses_learning_curves_ = 0
             return X.astype(np.float64), y
         from nasperf.encodings import as_arch_list
@@ -630,6 +636,11 @@ class Predictor(RegressorMixin, BaseEstimator):
             else "table"
             if isinstance(zc, pd.DataFrame)
             else "array"
+        )
+        from nasperf.encodings.zero_cost import recorded_seconds
+
+        self.zero_cost_seconds_per_arch_ = (
+            recorded_seconds(zc, self.uses_zero_cost_) if self.zero_cost_source_ == "table" else 0.0
         )
         lc = side.get("learning_curves")
         if self.requirements.learning_curves and lc is None:

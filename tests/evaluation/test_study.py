@@ -508,3 +508,29 @@ def test_a_seed_whose_metric_is_nan_makes_the_mean_nan_not_a_mean_of_the_others(
     row = summarize(table, ["mae", "kendall_tau"]).iloc[0]
     assert row["seeds"] == 3 and np.isnan(row["mae_mean"]) and np.isnan(row["mae_std"])
     assert row["kendall_tau_mean"] == pytest.approx(0.1)
+
+
+def test_zero_cost_scores_read_from_a_table_are_charged_their_recorded_seconds(tmp_path):
+    # a probe: zc_proxy had sat at the table lookup's 0.006 s on White et al.'s time axis,
+    # where the packaged table records synflow at 0.096 s per architecture
+    from nasperf.datasets import load_zero_cost
+
+    seconds = load_zero_cost("nb201", "cifar10").attrs["settings"]["seconds_per_arch"]
+    raw = tiny_config(
+        predictors=[
+            {"name": "zc_proxy", "params": {"proxy": "synflow"}},
+            {"name": "xgb", "params": {"n_estimators": 5, "zero_cost_proxies": ["synflow",
+             "params"]}, "zero_cost": True},
+        ],
+        train_sizes=[20],
+        seeds=1,
+    )  # fmt: skip
+    rows = run_study(parse_config(raw), tmp_path / "zc").table.set_index("predictor")
+    zc, xgb = rows.loc["zc_proxy"], rows.loc["xgb"]
+    assert zc["zc_cost_per_arch_s"] == seconds["synflow"]
+    assert zc["query_time_per_arch_s"] >= seconds["synflow"]
+    assert zc["total_time_s"] >= 50 * seconds["synflow"]  # the test set's scores
+    both = seconds["synflow"] + seconds["params"]
+    assert xgb["zc_cost_per_arch_s"] == pytest.approx(both, rel=1e-12)
+    # the training set's scores are part of the initialisation
+    assert xgb["init_time_s"] >= xgb["label_cost_s"] + 20 * both

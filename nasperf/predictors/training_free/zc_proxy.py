@@ -65,6 +65,9 @@ class ZeroCostPredictor(Predictor):
     zero_cost_source_ : {"table", "computed"}
         Where the last ``predict`` took its scores from (a study row's
         ``zero_cost_source``).
+    zero_cost_seconds_per_arch_ : float
+        The seconds per architecture that the table records for the proxy (0 where it
+        does not, or where the scores were computed: their time is ``predict``'s own).
 
     Returns of ``predict``: the proxy's scores (higher is better), NaN where the proxy is
     undefined on a cell (e.g. a NAS-Bench-201 cell whose output no input reaches; the
@@ -164,9 +167,13 @@ class ZeroCostPredictor(Predictor):
         if table is not None and self.proxy_ in table.columns:
             rows = table.index.get_indexer(keys)
             if (rows >= 0).all():
+                from nasperf.encodings.zero_cost import recorded_seconds
+
                 self.zero_cost_source_ = "table"
+                self.zero_cost_seconds_per_arch_ = recorded_seconds(table, [self.proxy_])
                 return table[self.proxy_].to_numpy(dtype=np.float64)[rows]
         self.zero_cost_source_ = "computed"
+        self.zero_cost_seconds_per_arch_ = 0.0  # computed here: in predict's own time
         from nasperf.zero_cost.compute import compute
 
         computed = compute(

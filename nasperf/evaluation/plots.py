@@ -121,10 +121,13 @@ def check_one_trial_per_seed(table: pd.DataFrame, where: Any, keys: Sequence[str
 
 
 def _series_name(label: str, budget, variant: str = "") -> str:
+    """A series' displayed name: the label, ``@budget`` for a learning-curve budget
+    (``omni@12ep``, as the suite's tables and the README spell it), ``[variant]`` for the
+    settings that keep several configs apart (``xgb [test_size=60]``)."""
     name = (
         label
         if budget is None or (isinstance(budget, float) and np.isnan(budget))
-        else f"{label} ({budget})"
+        else f"{label}@{budget}"
     )
     return f"{name} [{variant}]" if variant else name
 

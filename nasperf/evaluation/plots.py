@@ -3,11 +3,12 @@
 * :func:`plot_train_size`: a correlation (Kendall tau by default) against the training-set
   size, one line per predictor (mean over seeds, band = +- the sample standard deviation
   over seeds, ``ddof=1``, as :func:`~nasperf.evaluation.study.summarize` reports it; no band
-  with one seed); training-free predictors as horizontal dashed lines.
+  with one seed; the y axis says so); training-free predictors as horizontal dashed lines.
 * :func:`plot_time`: a correlation against the total time, initialisation (simulated
   training of the training set + fitting) plus query time of the test set, log scale, one
-  line per predictor through its training sizes, in the style of White et al. (2021), Fig. 1;
-  on data without training times, against the predictor's fit + query time.
+  line per predictor joined in the order of its training sizes (each point marked
+  ``n=...``), in the style of White et al. (2021), Fig. 1; on data without training times,
+  against the predictor's wall-clock fit + query time only, as the x axis says.
 * :func:`plot_study`: both, for a results folder (``nasperf plot RESULTS``), without
   rerunning anything.
 
@@ -161,6 +162,10 @@ def _ylabel(metric: str) -> str:
     return f"{text} (lower is better)" if lower_is_better(metric) else text
 
 
+#: What a training-size plot's points and bands are, on the figure itself (its y axis).
+BAND_TEXT = "mean over seeds; band: ±1 s.d. over seeds (ddof=1)"
+
+
 def _grid(n: int, plt):
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
@@ -175,7 +180,8 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
 
     Each point is the mean over seeds; the band is +- the sample standard deviation over
     seeds (``ddof=1``, the convention of :func:`~nasperf.evaluation.study.summarize`), left
-    out where a size has a single seed (its spread is unknown, not zero).
+    out where a size has a single seed (its spread is unknown, not zero); the y axis says so
+    (:data:`BAND_TEXT`).
     """
     table = _with_variants(table)
     plt = _pyplot()
@@ -209,7 +215,7 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
             )
         ax.set_xscale("log")
         ax.set_xlabel("training-set size")
-        ax.set_ylabel(_ylabel(metric))
+        ax.set_ylabel(f"{_ylabel(metric)}\n{BAND_TEXT}")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -220,25 +226,34 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     return path
 
 
+#: The time plot's x axis on data without training times: compute time only.
+COMPUTE_ONLY_TEXT = (
+    "predictor's wall-clock fit + query time only (s)\n"
+    "no training time: the data has no training times"
+)
+
+
 def _time_axis(rows: pd.DataFrame) -> tuple[pd.Series, str]:
     """The time of each row and the axis label: White et al.'s ``total_time_s`` where every
-    row has one, else the predictor's fit + query time."""
+    row has one, else the predictor's wall-clock fit + query time (compute time only)."""
     total = rows["total_time_s"].astype(float)
     if np.isfinite(total).all():
         return total, "simulated training + fit + query time (s)"
     compute = rows["fit_time_s"].astype(float) + rows["predict_time_s"].astype(float)
-    return compute, "fit + query time (s); the data has no training times"
+    return compute, COMPUTE_ONLY_TEXT
 
 
 def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
     """``metric`` vs time (s, log) per predictor, as White et al. Fig. 1.
 
     Each point is one (predictor, training size): mean over seeds of the metric and of the
-    time. The time is White et al.'s initialisation + query time (``total_time_s``:
+    time, marked with its ``n``; a series' points are joined in the order of training size
+    (a larger ``n`` that ran faster goes back left, it never reorders the line). The time is White et al.'s initialisation + query time (``total_time_s``:
     simulated training of the training set from the data's training times, fit, and
     prediction of the test set) where every trial of the panel has one; on data without
     training times (a user's table without a cost column) it is the predictor's own
-    wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so.
+    wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so
+    (:data:`COMPUTE_ONLY_TEXT`).
     """
     table = _with_variants(table)
     plt = _pyplot()
@@ -252,10 +267,21 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
         for (label, budget, variant), g in sub.groupby(
             ["label", "budget", "_variant"], dropna=False, sort=True
         ):
+            # joined in the order of training size (groupby sorts n_train), never of time:
+            # a larger n that happened to run faster must not read as "more time, worse"
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))
-            stats = stats.sort_values("t")
             name = _series_name(label, budget, variant)
-            ax.plot(stats["t"], stats["m"], markersize=3, label=name, **styles[name])
+            (line,) = ax.plot(stats["t"], stats["m"], markersize=3, label=name, **styles[name])
+            for n, (t, m) in zip(stats.index, stats[["t", "m"]].to_numpy(), strict=True):
+                if n > 0 and np.isfinite(t) and np.isfinite(m):  # n = 0: training-free
+                    ax.annotate(
+                        f"n={n}",
+                        (t, m),
+                        xytext=(3, 3),
+                        textcoords="offset points",
+                        fontsize=6,
+                        color=line.get_color(),
+                    )
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(_ylabel(metric))

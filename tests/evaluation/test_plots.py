@@ -37,3 +37,44 @@ def test_a_budget_is_spelled_as_in_the_suite_tables(monkeypatch, tmp_path, plot)
     _, labels = fig.axes[0].get_legend_handles_labels()
     assert labels == ["omni@12ep", "xgb"]
     assert set(predictor_scores(table.assign(kind="predictor"))["label"]) == set(labels)
+
+
+def test_the_training_size_plot_says_what_its_band_is(monkeypatch, tmp_path):
+    # the band is +-1 sample s.d. over seeds, which the PNG did not say
+    table = pd.DataFrame([_row("xgb", n, s, 0.1 * s) for n in (10, 20) for s in (0, 1, 2)])
+    fig = _drawn(monkeypatch, plot_train_size, table, tmp_path)
+    assert fig.axes[0].get_ylabel() == (
+        "kendall tau\nmean over seeds; band: ±1 s.d. over seeds (ddof=1)"
+    )
+
+
+def test_the_time_plot_joins_a_series_by_training_size_and_marks_each_n(monkeypatch, tmp_path):
+    # n=20 ran faster than n=10: joined by time, the line went from n=20 to n=10 and read
+    # "more time, worse tau"; joined by size it goes 10 -> 20 -> 50
+    times = {10: 5.0, 20: 2.0, 50: 9.0}
+    taus = {10: 0.3, 20: 0.5, 50: 0.7}
+    table = pd.DataFrame(
+        [_row("xgb", n, s, taus[n], total_time_s=times[n]) for n in times for s in (0, 1)]
+    )
+    fig = _drawn(monkeypatch, plot_time, table, tmp_path)
+    ax = fig.axes[0]
+    (line,) = ax.get_lines()
+    assert line.get_xdata().tolist() == [5.0, 2.0, 9.0]
+    assert line.get_ydata().tolist() == [0.3, 0.5, 0.7]
+    marks = {t.get_text(): t.xy for t in ax.texts}
+    assert marks == {"n=10": (5.0, 0.3), "n=20": (2.0, 0.5), "n=50": (9.0, 0.7)}
+    assert ax.get_xlabel() == "simulated training + fit + query time (s)"
+
+
+def test_the_time_plot_without_training_times_says_it_is_compute_time_only(monkeypatch, tmp_path):
+    table = pd.DataFrame(
+        [_row("xgb", n, s, 0.5, total_time_s=float("nan")) for n in (10, 20) for s in (0, 1)]
+        + [_row("synflow", 0, s, 0.4, total_time_s=float("nan")) for s in (0, 1)]
+    )
+    fig = _drawn(monkeypatch, plot_time, table, tmp_path)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("predictor's wall-clock fit + query time only (s)\n")
+    # fit 0.1 s + predict 0.1 s; the training-free series has no n to mark
+    assert sorted(t.get_text() for t in ax.texts) == ["n=10", "n=20"]
+    xs = [x for line in ax.get_lines() for x in line.get_xdata()]
+    assert len(xs) == 3 and xs == pytest.approx([0.2] * 3, rel=1e-12)  # 0.1 + 0.1, one sum

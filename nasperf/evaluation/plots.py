@@ -14,7 +14,10 @@
 
 Every series keeps one (colour, marker) pair in every panel and plot, distinct from the
 others' and assigned in the order of the series' names; the y axis says "lower is better"
-for a metric that is (:func:`~nasperf.evaluation.metrics.lower_is_better`).
+for a metric that is (:func:`~nasperf.evaluation.metrics.lower_is_better`). A series with
+fewer seeds than the panel's at some training size (a trial that failed stores no row)
+says so in the legend, e.g. ``flaky (2 of 3 seeds at n=20)``: its comparison there is
+unpaired.
 
 References
 ----------
@@ -133,6 +136,33 @@ def _series_name(label: str, budget, variant: str = "") -> str:
     return f"{name} [{variant}]" if variant else name
 
 
+def _seeds_label(name: str, g: pd.DataFrame, metric: str, seeds: int) -> str:
+    """``name``, with the training sizes where fewer than ``seeds`` seeds (the panel's, all
+    series together) gave the series a ``metric`` value: ``"flaky (2 of 3 seeds at n=20)"``
+    (several: ``"(2 of 3 seeds at n=20, 50; 1 of 3 at n=100)"``; a training-free series:
+    ``"(2 of 3 seeds)"``). Such a point is a mean over other seeds than its neighbours', so
+    the comparison there is unpaired (a trial that failed for one seed stores no row)."""
+    if "seed" not in g.columns or seeds < 2:
+        return name
+    sizes = sorted(g["n_train"].unique())
+    have = g[g[metric].notna()].groupby("n_train")["seed"].nunique()
+    have = have.reindex(sizes, fill_value=0)
+    short = have[have < seeds]
+    if short.empty:
+        return name
+    parts = []
+    for count in sorted(set(short), reverse=True):
+        ns = [int(n) for n in short.index[short == count]]
+        what = f"{count} of {seeds}" + (" seeds" if not parts else "")
+        parts.append(what if ns == [0] else f"{what} at n={', '.join(map(str, ns))}")
+    return f"{name} ({'; '.join(parts)})"
+
+
+def _panel_seeds(sub: pd.DataFrame) -> int:
+    """The number of seeds of a panel's trials, all series together (0: not recorded)."""
+    return int(sub["seed"].nunique()) if "seed" in sub.columns else 0
+
+
 def _with_variants(table: pd.DataFrame, where: Any = "the table") -> pd.DataFrame:
     """``table`` with ``_variant``: the settings that differ within a group
     (:func:`differing_settings`, e.g. ``test_size=60``; ``""`` where none do), which every
@@ -190,10 +220,12 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     fig, axes = _grid(len(sources), plt)
     for ax, (title, sub) in zip(axes, sources, strict=True):
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
+        seeds = _panel_seeds(sub)
         for (label, budget, variant), g in sub.groupby(
             ["label", "budget", "_variant"], dropna=False, sort=True
         ):
             name = _series_name(label, budget, variant)
+            shown = _seeds_label(name, g, metric, seeds)
             stats = g.groupby("n_train")[metric].agg(["mean", "std"])  # std: ddof=1
             stats = stats[stats["mean"].notna()]  # a size whose every seed has no value
             if stats.empty:  # said in the legend, not drawn as nothing
@@ -202,10 +234,10 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
             stats["std"] = stats["std"].fillna(0.0)  # one seed: no band
             if (stats.index == 0).all():  # training-free: one level for every size
                 mean = float(stats["mean"].iloc[0])
-                ax.axhline(mean, linestyle="--", linewidth=1.2, label=name, **styles[name])
+                ax.axhline(mean, linestyle="--", linewidth=1.2, label=shown, **styles[name])
                 continue
             x = stats.index.to_numpy()
-            (line,) = ax.plot(x, stats["mean"], markersize=3, label=name, **styles[name])
+            (line,) = ax.plot(x, stats["mean"], markersize=3, label=shown, **styles[name])
             ax.fill_between(
                 x,
                 stats["mean"] - stats["std"],
@@ -264,6 +296,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
         t, xlabel = _time_axis(sub)
         sub = sub.assign(_t=t)
         sub = sub.assign(budget=sub["budget"].where(sub["budget"].notna(), None))
+        seeds = _panel_seeds(sub)
         for (label, budget, variant), g in sub.groupby(
             ["label", "budget", "_variant"], dropna=False, sort=True
         ):
@@ -271,7 +304,8 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
             # a larger n that happened to run faster must not read as "more time, worse"
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))
             name = _series_name(label, budget, variant)
-            (line,) = ax.plot(stats["t"], stats["m"], markersize=3, label=name, **styles[name])
+            shown = _seeds_label(name, g, metric, seeds)
+            (line,) = ax.plot(stats["t"], stats["m"], markersize=3, label=shown, **styles[name])
             for n, (t, m) in zip(stats.index, stats[["t", "m"]].to_numpy(), strict=True):
                 if n > 0 and np.isfinite(t) and np.isfinite(m):  # n = 0: training-free
                     ax.annotate(

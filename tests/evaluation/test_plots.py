@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from sklearn.base import BaseEstimator
 
-from nasperf.evaluation.plots import plot_time, plot_train_size
+from nasperf.evaluation.config import parse_config
+from nasperf.evaluation.plots import plot_study, plot_time, plot_train_size
 from nasperf.evaluation.report import predictor_scores
+from nasperf.evaluation.study import run_study
+from nasperf.predictors import Requirements
+
+from ._study_helpers import registered, tiny_config
 
 
 def _drawn(monkeypatch, plot, table, tmp_path, **kw) -> Figure:
@@ -78,3 +87,70 @@ def test_the_time_plot_without_training_times_says_it_is_compute_time_only(monke
     assert sorted(t.get_text() for t in ax.texts) == ["n=10", "n=20"]
     xs = [x for line in ax.get_lines() for x in line.get_xdata()]
     assert len(xs) == 3 and xs == pytest.approx([0.2] * 3, rel=1e-12)  # 0.1 + 0.1, one sum
+
+
+class _FlakyPredictor(BaseEstimator):
+    """Scores = the number of 3x3 convolutions; its fit fails for seed 1 at n = 20."""
+
+    requirements: ClassVar[Requirements] = Requirements()
+    _parameter_constraints: ClassVar[dict] = {
+        "space": [str],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, space="nb201", random_state=None):
+        self.space = space
+        self.random_state = random_state
+
+    def fit(self, archs, y):
+        if self.random_state == 1 and len(archs) == 20:
+            raise RuntimeError("a flaky trial")
+        self.fitted_ = True
+        return self
+
+    def predict(self, archs):
+        return np.array([str(a).count("nor_conv_3x3") for a in archs], dtype=np.float64)
+
+
+def test_a_series_missing_a_seed_says_so_in_the_legend(monkeypatch, tmp_path):
+    # one seed's trial failed at n=20, so its rows are missing: the point averaged 2 seeds
+    # where xgb's averaged 3, and the legend did not say the comparison there is unpaired
+    raw = tiny_config(
+        predictors=["test_flaky", {"name": "xgb", "params": {"n_estimators": 20}}],
+        train_sizes=[10, 20],
+        seeds=3,
+    )
+    with registered(test_flaky=_FlakyPredictor):
+        result = run_study(parse_config(raw), tmp_path / "out")
+    assert [(t["label"], t["n_train"], t["seed"]) for t, _ in result.errors] == [
+        ("test_flaky", 20, 1)
+    ]
+    figures: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    paths = plot_study(tmp_path / "out", metrics=("kendall_tau",))
+    assert [p.name for p in paths] == ["kendall_tau_vs_train_size.png", "kendall_tau_vs_time.png"]
+    for fig in figures:
+        _, labels = fig.axes[0].get_legend_handles_labels()
+        assert labels == ["test_flaky (2 of 3 seeds at n=20)", "xgb"]
+
+
+def test_the_seeds_note_groups_sizes_by_their_count(monkeypatch, tmp_path):
+    seeds = {10: (0, 1, 2), 20: (0, 1), 50: (0, 1), 100: (0,)}
+    table = pd.DataFrame(
+        [_row("flaky", n, s, 0.1 * s) for n, ss in seeds.items() for s in ss]
+        + [_row("xgb", n, s, 0.2) for n in seeds for s in (0, 1, 2)]
+        + [_row("synflow", 0, s, 0.3) for s in (0, 1)]
+        + [
+            _row("nan_seed", n, s, float("nan") if s == 2 else 0.2)
+            for n in (10,)
+            for s in (0, 1, 2)
+        ]
+    )
+    fig = _drawn(monkeypatch, plot_train_size, table, tmp_path)
+    _, labels = fig.axes[0].get_legend_handles_labels()
+    assert labels == [
+        "flaky (2 of 3 seeds at n=20, 50; 1 of 3 at n=100)",
+        "nan_seed (2 of 3 seeds at n=10)",  # a seed without a value is not averaged either
+        "synflow (2 of 3 seeds)",  # training-free: no n to name
+        "xgb",
+    ]

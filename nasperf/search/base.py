@@ -118,6 +118,10 @@ class Context:
         with equal ``space.hash`` are one query, and :meth:`Optimizer.is_seen` says so.
     value_name, maximize : str, bool
         The objective's ``value_name`` and ``maximize``.
+    budget : int or None
+        The run's budget of distinct paid queries (None: not known, e.g. a context built
+        outside :func:`~nasperf.search.run`), for an optimizer's notes on what it can do
+        within it.
     """
 
     space: SearchSpace
@@ -131,6 +135,7 @@ class Context:
     progress: bool = False
     value_name: str = ""
     maximize: bool = True
+    budget: int | None = None
 
     def query_key(self, arch: Any) -> str:
         """What identifies a query of ``arch`` (an architecture object): its network's

@@ -21,7 +21,9 @@ class RegularizedEvolution(Optimizer):
     from the population, which then drops its oldest member. A child that was queried
     before is mutated again from the same parent (up to 20 draws), so the budget goes to
     new architectures; should all draws be old, the run loop answers the repeat from its
-    record at no cost.
+    record at no cost. With a budget no larger than ``population_size`` every query is of
+    the random initial population, so the run is random search: its notes say so (a
+    comparison or speedup against it is one against random sampling).
 
     Parameters
     ----------
@@ -56,6 +58,13 @@ class RegularizedEvolution(Optimizer):
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
         self.population_: deque = deque()
+        budget = context.budget
+        if budget is not None and budget <= self.population_size:
+            self.notes_.append(
+                f"{self.name}: budget {budget} <= population_size {self.population_size}: "
+                "every query is of its random initial population (random search); a "
+                "comparison with it is one with random sampling"
+            )
 
     def ask(self) -> list[Query]:
         if len(self.population_) < self.population_size:

@@ -192,6 +192,7 @@ def run(
         progress=bool(progress),
         value_name=str(objective.value_name or ""),
         maximize=bool(objective.maximize),
+        budget=int(budget),
     )
     per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)

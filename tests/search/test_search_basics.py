@@ -75,6 +75,28 @@ def test_regularized_evolution_mutates_population_members():
         earlier.add(arch)
 
 
+def test_regularized_evolution_within_its_population_says_it_is_random_search():
+    # at budget 30 (population 50) it queried exactly random search's architectures, so its
+    # regret line hid random search's and a "speedup vs regularized_evolution" was one
+    # against random sampling, without a word
+    re_, rs = (
+        run("regularized_evolution", budget=30, seed=2),
+        run("random_search", budget=30, seed=2),
+    )
+    assert re_["arch"].tolist() == rs["arch"].tolist()
+    assert re_.attrs["notes"] == [
+        "regularized_evolution: budget 30 <= population_size 50: every query is of its random "
+        "initial population (random search); a comparison with it is one with random sampling"
+    ]
+    small = run("re", params={"population_size": 20, "sample_size": 5}, budget=20, seed=2)
+    assert small.attrs["notes"][0].startswith(
+        "regularized_evolution: budget 20 <= population_size 20:"
+    )
+    # one query past the population is a mutation: no note
+    evolved = run("re", params={"population_size": 20, "sample_size": 5}, budget=21, seed=2)
+    assert evolved.attrs["notes"] == []
+
+
 def test_user_space_and_table_and_local_search_reaches_the_optimum():
     space = ChainSpace()
     archs = ["-".join(ops) for ops in itertools.product(CHAIN_OPS, repeat=3)]

@@ -819,7 +819,11 @@ def test_only_the_budget_differs_and_other_methods_keep_their_labels(tmp_path, c
     ), err
     hist = read_search_study(out)
     assert sorted(hist["label"].unique()) == ["random_search", "regularized_evolution"]
-    assert hist.attrs["notes"] == []
+    # budget 5 of a population of 50: evolution never starts (said once, under its label)
+    assert hist.attrs["notes"] == [
+        "regularized_evolution: budget 5 <= population_size 50: every query is of its random "
+        "initial population (random search); a comparison with it is one with random sampling"
+    ]
     # then only --budget changes: every label names its budget
     code, err = _search_cli(["--methods", "rs", "--budget", "7", *base], capsys)
     assert code == 0, err

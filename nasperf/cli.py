@@ -236,7 +236,7 @@ def _proxies(args: argparse.Namespace) -> int:
             archs = list(space.enumerate())
         else:
             archs = space.sample(args.n, seed=args.seed)
-        keys = comp.keys(archs)
+        keys = comp.keys(archs, progress=not args.quiet)
         settings = {
             k: v for k, v in comp.settings.items() if k not in ("nasperf", "torch", "format")
         }

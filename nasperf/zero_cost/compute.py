@@ -509,6 +509,10 @@ def builder_digest(space: Any) -> str | None:
     return h.hexdigest()
 
 
+#: :meth:`Computation.keys` shows a progress bar (when asked) from this many architectures.
+_KEYS_BAR_FROM = 10_000
+
+
 class Computation:
     """Resolved settings of one :func:`compute` call (shared with the CLI)."""
 
@@ -615,6 +619,8 @@ class Computation:
         #: :meth:`run`: measured when computed, as recorded in the cache when read from it
         #: (absent where the cache has no record).
         self.seconds: dict[str, float] = {}
+        #: ``space.hash`` of every text :meth:`keys` has read (text identifies a network)
+        self._hashes: dict[str, str] = {}
         self.job = _Job(
             space=self.space,
             task=self.task,
@@ -625,14 +631,27 @@ class Computation:
             network_kwargs=self.network_kwargs,
         )
 
-    def keys(self, archs: Iterable[Any]) -> dict[str, tuple[str, Any]]:
-        """``{text: (hash, arch)}`` of the distinct architectures, in first-seen order."""
+    def keys(self, archs: Iterable[Any], *, progress: bool = False) -> dict[str, tuple[str, Any]]:
+        """``{text: (hash, arch)}`` of the distinct architectures, in first-seen order.
+
+        A text hashed before by this computation is not hashed again (the command line
+        hashes its whole file once, then :meth:`run` its batches; an NB301 genotype's hash
+        takes about a millisecond: 200,000 of them had been minutes of silence, twice).
+        ``progress`` shows a bar over ``archs`` (a sequence) where there are many."""
         out: dict[str, tuple[str, Any]] = {}
+        known = self._hashes
+        if progress and isinstance(archs, Sequence) and len(archs) > _KEYS_BAR_FROM:
+            from tqdm.auto import tqdm
+
+            archs = tqdm(archs, desc="reading architectures", unit="arch")
         for a in archs:
             arch = self.space.coerce(a)
             text = self.space.to_string(arch)
             if text not in out:
-                out[text] = (self.space.hash(arch), arch)
+                h = known.get(text)
+                if h is None:
+                    h = known[text] = self.space.hash(arch)
+                out[text] = (h, arch)
             elif out[text][1] != arch and self.space.hash(arch) != out[text][0]:
                 # Rows and the cache are keyed by text: a second network would be dropped.
                 raise ValueError(

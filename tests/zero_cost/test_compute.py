@@ -271,3 +271,21 @@ def test_scores_do_not_depend_on_the_callers_thread_count(archs, monkeypatch):
         torch.set_num_threads(1)  # this module's setting (one_thread)
     assert (two["test_threads"] == 1.0).all()
     pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_a_computation_hashes_each_architecture_once(monkeypatch):
+    # a probe: `nasperf proxies` on 200,000 NB301 genotypes hashed every one in the command
+    # line's keys() and again in run()'s (about 1 ms each: minutes without output, twice)
+    from nasperf import get_space
+    from nasperf.zero_cost.compute import Computation
+
+    space = get_space("nb301")
+    archs = space.sample(30, seed=0)
+    calls = []
+    real = type(space).hash
+    monkeypatch.setattr(type(space), "hash", lambda self, a: calls.append(1) or real(self, a))
+    comp = Computation(space, ["params"], cache=False)
+    first = comp.keys(archs)
+    again = comp.keys(archs[:10] + archs)  # a batch, and the file once more
+    assert len(calls) == len(first) == 30
+    assert list(again) == list(first) and again == first

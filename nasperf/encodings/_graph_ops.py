@@ -7,9 +7,25 @@ architectures (and over node subsets) at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from nasperf.spaces import GraphBatch
+
+#: Architectures per chunk of the per-architecture computations that hold ``(subsets x
+#: architectures x cells x nodes x nodes)`` temporaries (GRAF): a bounded working set of a few
+#: tens of MB, however many architectures are encoded.
+CHUNK_ARCHS = 1024
+
+
+def row_chunks(batch: GraphBatch, size: int | None = None) -> Iterator[tuple[int, GraphBatch]]:
+    """``(start, rows start:start + size of batch)`` for consecutive chunks of ``batch``
+    (views, not copies); ``size`` defaults to :data:`CHUNK_ARCHS`."""
+    size = CHUNK_ARCHS if size is None else size
+    for start in range(0, len(batch), size):
+        stop = start + size
+        yield start, GraphBatch(batch.adjacency[start:stop], batch.ops[start:stop], batch.labels)
 
 
 def input_mask(batch: GraphBatch) -> np.ndarray:

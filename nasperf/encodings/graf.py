@@ -32,7 +32,9 @@ class GRAFEncoder(Encoder):
     * ``output_degree``: edges into the output from nodes an input reaches.
 
     Operations that never touch an edge in the fitting architectures (NAS-Bench-201's
-    ``none``, whose edges are removed) are left out of the subsets.
+    ``none``, whose edges are removed) are left out of the subsets; fitted only on cells
+    without such operations (every edge ``none``, or an input wired to the output), there
+    are no subsets and the features are the operation counts.
 
     Parameters
     ----------
@@ -87,15 +89,20 @@ class GRAFEncoder(Encoder):
         """The features of (a chunk of) the batch: ``(len(batch), n_features_out_)``."""
         labels = np.asarray(batch.ops)
         is_op_label = np.isin(labels, self.op_codes_)
-        structural = (labels >= 0) & ~is_op_label
-        allowed = np.stack([structural | np.isin(labels, s) for s in self.subsets_])
-        stats = path_statistics(batch, allowed, is_op_label.astype(np.int64))
         blocks = []
         if self.op_counts:
             blocks.append((labels[..., None] == self.op_codes_).sum(2))  # (N, C, K)
-        # (S, N, C) per statistic -> (N, C, S * 5)
-        per = np.stack([stats[k] for k in _STATS], axis=-1)  # (S, N, C, 5)
-        blocks.append(per.transpose(1, 2, 0, 3).reshape(len(batch), batch.n_cells, -1))
+        if self.subsets_:
+            # Fitted on cells without operations on edges, no subset is left: the features
+            # are the operation counts alone.
+            structural = (labels >= 0) & ~is_op_label
+            allowed = np.stack([structural | np.isin(labels, s) for s in self.subsets_])
+            stats = path_statistics(batch, allowed, is_op_label.astype(np.int64))
+            # (S, N, C) per statistic -> (N, C, S * 5)
+            per = np.stack([stats[k] for k in _STATS], axis=-1)  # (S, N, C, 5)
+            blocks.append(per.transpose(1, 2, 0, 3).reshape(len(batch), batch.n_cells, -1))
+        if not blocks:
+            return np.zeros((len(batch), 0), dtype=np.float32)
         return np.concatenate(blocks, axis=-1).reshape(len(batch), -1).astype(np.float32)
 
     def _feature_names(self) -> list[str]:

@@ -1,0 +1,65 @@
+"""Path encoding: statistics and memory on wide vocabularies (NB301: 11,204 columns)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import nasperf
+from nasperf.encodings import path, path_statistics
+
+
+def _unique_rows_statistics(X: np.ndarray) -> dict:
+    """The statistics as they had been computed: np.unique(X, axis=0) on the whole matrix."""
+    X = np.asarray(X) > 0
+    n, width = X.shape
+    rows = np.unique(X, axis=0) if n else X
+    present = int(rows.sum())
+    in_rows = rows.sum(axis=0)
+    mean_active = float(X.sum(axis=1).mean()) if n else 0.0
+    return {
+        "width": width,
+        "n_archs": n,
+        "distinct": len(rows),
+        "mean_active": mean_active,
+        "active_fraction": mean_active / width if width else 0.0,
+        "columns_used": int((in_rows > 0).sum()),
+        "shared_fraction": int(rows[:, in_rows >= 2].sum()) / present if present else 0.0,
+    }
+
+
+@pytest.mark.parametrize("block", [None, 1, 3 * 37])
+def test_path_statistics_equal_those_of_the_unique_rows(monkeypatch, block):
+    if block is not None:  # blocks of 1 and 3 rows: repeats across blocks count once
+        monkeypatch.setattr(path, "_STATS_BLOCK", block)
+    rng = np.random.default_rng(0)
+    base_rows = rng.random((25, 37)) < 0.15
+    base_rows[3] = False  # an architecture without paths
+    X = base_rows[rng.integers(0, 25, size=200)].astype(np.float32) * 2.0
+    want = _unique_rows_statistics(X)
+    assert 1 < want["distinct"] < 200  # repeats, and more than one distinct row
+    assert path_statistics(X) == want
+    assert path_statistics(X[:0]) == _unique_rows_statistics(X[:0])
+    assert path_statistics(np.zeros((4, 5))) == _unique_rows_statistics(np.zeros((4, 5)))
+
+
+def test_path_fit_never_holds_an_n_by_width_matrix():
+    space = nasperf.get_space("nb301")
+    archs = space.sample(4096, seed=0, unique=False)
+    nasperf.encodings.get("path", space="nb301").fit(archs[:8])  # imports done
+    tracemalloc.start()
+    try:
+        enc = nasperf.encodings.get("path", space="nb301").fit(archs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    width = enc.n_features_out_
+    assert width == 11_204
+    # fit had built a 4096 x 11,204 bool matrix (44 MB) and np.unique'd it (190 MB peak
+    # here; at 130,000 architectures it failed). Now: one 256-architecture chunk of the
+    # encoding (11 MB float32) and the distinct rows' non-zero columns.
+    assert peak < len(archs) * width
+    assert enc.stats_["n_archs"] == 4096 and enc.stats_["distinct"] == 4096
+    assert enc.stats_["width"] == width

@@ -44,6 +44,10 @@ __all__ = ["ENCODINGS", "SPACE", "Encoder", "as_arch_list", "encoding_name", "re
 ENCODINGS: Registry = Registry("encoding", check=check_constraints_cover("encoding"))
 
 
+#: Values of an encoder's output that :meth:`Encoder._checked` tests for infinity at a time.
+_CHECK_BLOCK = 1 << 20
+
+
 def _spaces():
     from nasperf.spaces import SPACES
 
@@ -191,9 +195,17 @@ class Encoder(TransformerMixin, BaseEstimator):
             )
         if out.dtype.kind not in "biuf":
             raise ValueError(f"{where} returned {out.dtype} values, not real numbers")
-        if out.dtype.kind == "f" and np.isinf(out).any():
-            row, col = (int(i) for i in np.argwhere(np.isinf(out))[0])
-            raise ValueError(f"{where} returned an infinite value (row {row}, column {col})")
+        if out.dtype.kind == "f":
+            # a block of rows at a time: np.isinf of the whole output is another n x width
+            # array (NB301's path encoding: 11,204 columns)
+            step = max(1, _CHECK_BLOCK // max(out.shape[1], 1))
+            for start in range(0, n, step):
+                inf = np.isinf(out[start : start + step])
+                if inf.any():
+                    row, col = (int(i) for i in np.argwhere(inf)[0])
+                    raise ValueError(
+                        f"{where} returned an infinite value (row {start + row}, column {col})"
+                    )
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tracemalloc
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 import nasperf
-from nasperf.encodings import path, path_statistics
+from nasperf.encodings import Encoder, base, path, path_statistics
 
 
 def _unique_rows_statistics(X: np.ndarray) -> dict:
@@ -63,3 +64,40 @@ def test_path_fit_never_holds_an_n_by_width_matrix():
     assert peak < len(archs) * width
     assert enc.stats_["n_archs"] == 4096 and enc.stats_["distinct"] == 4096
     assert enc.stats_["width"] == width
+
+
+def test_path_transform_allocates_little_beyond_its_output():
+    space = nasperf.get_space("nb301")
+    archs = space.sample(1024, seed=0, unique=False)
+    enc = nasperf.encodings.get("path", space="nb301").fit(archs[:8])
+    enc.transform(archs[:8])
+    tracemalloc.start()
+    try:
+        X = enc.transform(archs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert X.shape == (1024, 11_204) and X.dtype == np.float32
+    # the infinity check had made an n x width bool array (a quarter of the output)
+    assert peak < X.nbytes + X.nbytes // 8
+
+
+def test_an_infinity_is_found_in_any_block_with_its_row(monkeypatch):
+    monkeypatch.setattr(base, "_CHECK_BLOCK", 2)  # one row of 2 values per block
+    archs = nasperf.get_space("nb201").sample(4, seed=0)
+
+    class Wide(Encoder):
+        out: ClassVar[np.ndarray] = np.zeros((4, 2))
+
+        def _transform(self, batch, archs):
+            return type(self).out
+
+        def _feature_names(self):
+            return ["a", "b"]
+
+    enc = Wide(space="nb201").fit(archs)
+    Wide.out = np.array([[1.0, 2.0], [np.nan, 0.0], [0.0, 1.0], [1.0, -np.inf]])
+    with pytest.raises(ValueError, match=r"an infinite value \(row 3, column 1\)"):
+        enc.transform(archs)
+    Wide.out = np.array([[1.0, 2.0], [np.nan, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    assert enc.transform(archs)[3].tolist() == [1.0, 0.0]

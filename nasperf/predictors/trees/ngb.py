@@ -9,7 +9,10 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .. import PREDICTORS
-from ..base import Predictor
+from ..base import Predictor, fit_scaler
+
+#: Labels whose standard deviation is at most this are a constant (``fit_scaler``'s bound).
+CONSTANT_STD = 1e-12
 
 
 @PREDICTORS.register("ngb", "ngboost")
@@ -18,7 +21,11 @@ class NGBoostPredictor(Predictor):
 
     Each boosting round fits regression trees to the natural gradient of the log score
     with respect to the Normal's mean and log-scale; ``predict`` is the mean and
-    ``predict_std`` the scale of the predictive distribution.
+    ``predict_std`` the scale of the predictive distribution. Labels that are all equal
+    (a spread of at most 1e-12, as :func:`~nasperf.predictors.base.fit_scaler` counts a
+    constant) are fitted as that constant, with standard deviation 0, as the other
+    predictors return it: NGBoost's initial Normal would have scale 0 (its log-scale
+    -inf, its gradients NaN).
 
     Parameters
     ----------
@@ -31,7 +38,10 @@ class NGBoostPredictor(Predictor):
 
     Attributes
     ----------
-    model_ : ngboost.NGBRegressor
+    model_ : ngboost.NGBRegressor or None
+        None where the labels were constant.
+    y_mean_, y_scale_ : float
+        The labels' standardisation (``y_scale_`` 1 for constant labels).
 
     References
     ----------
@@ -107,8 +117,11 @@ class NGBoostPredictor(Predictor):
         )
         # NGBoost fits in the scale of y; standardise so the default initial scale and
         # learning rate behave the same for accuracies in [0, 1] or in percent.
-        self.y_mean_ = float(y.mean())
-        self.y_scale_ = float(y.std()) or 1.0
+        mean, scale = fit_scaler(y)
+        self.y_mean_, self.y_scale_ = float(mean), float(scale)
+        if float(np.std(y)) <= CONSTANT_STD:
+            self.model_ = None
+            return
         self.model_ = NGBRegressor(
             Dist=Normal,
             Base=base,
@@ -122,7 +135,11 @@ class NGBoostPredictor(Predictor):
         ).fit(X, (y - self.y_mean_) / self.y_scale_)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        if self.model_ is None:
+            return np.full(len(X), self.y_mean_)
         return self.model_.predict(X) * self.y_scale_ + self.y_mean_
 
     def _predict_std(self, X: np.ndarray) -> np.ndarray:
+        if self.model_ is None:
+            return np.zeros(len(X))
         return np.asarray(self.model_.pred_dist(X).scale) * self.y_scale_

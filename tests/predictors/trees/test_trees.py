@@ -80,3 +80,33 @@ def test_a_pipeline_from_the_zero_cost_encoding_into_gradient_boosting_takes_its
             predictors.get(name).fit(np.where(np.isnan(X), np.inf, X), y)
     with pytest.raises(ValueError, match="NaN"):
         predictors.get("gp").fit(X, y)
+
+
+def test_ngb_fits_constant_labels_as_that_constant(tmp_path):
+    """All-equal labels gave NGBoost an initial Normal of scale 0 (log-scale -inf): fit
+    failed 17 frames deep in scikit-learn with "Input y contains NaN". NGB now returns
+    the constant, as every other predictor does, with standard deviation 0, through
+    save / load too."""
+    import warnings
+
+    import nasperf
+    from nasperf.predictors import load
+
+    archs = nasperf.get_space("nb201").sample(20, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero warnings either
+        pred = get("ngb", space="nb201", n_estimators=20, random_state=0)
+        pred.fit(archs, np.full(20, 80.0))
+    new = nasperf.get_space("nb201").sample(5, seed=1)
+    np.testing.assert_array_equal(pred.predict(new), np.full(5, 80.0))
+    np.testing.assert_array_equal(pred.predict_std(new), np.zeros(5))
+    assert pred.model_ is None
+    # a spread within fit_scaler's constant bound (1e-12) is a constant too
+    tiny = get("ngb", n_estimators=20, random_state=0).fit(
+        np.eye(4), 0.5 + np.array([0, 1e-13, 0, -1e-13])
+    )
+    np.testing.assert_allclose(tiny.predict(np.eye(4)), 0.5, rtol=0, atol=1e-15)
+    pred.save(tmp_path / "c.nasperf")
+    back = load(tmp_path / "c.nasperf")
+    np.testing.assert_array_equal(back.predict(new), np.full(5, 80.0))
+    np.testing.assert_array_equal(back.predict_std(new), np.zeros(5))

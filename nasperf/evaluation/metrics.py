@@ -113,12 +113,14 @@ def lower_is_better(metric: str) -> bool:
 
 
 # ---------------------------------------------------------------- input handling
-def _as_numbers(values, name: str) -> np.ndarray:
+def _as_numbers(values, name: str, unit: str = "real numbers") -> np.ndarray:
     """``values`` as a float array; anything that is not a real number refused by ``name``.
 
     ``np.asarray(values, dtype=float)`` alone would parse numeric strings (``"1"``), fail on
-    other strings without naming the argument, and drop the imaginary part of complex
-    numbers; none of these is a score.
+    other strings without naming the argument, drop the imaginary part of complex numbers,
+    and read booleans as 0 / 1 (as the predictors' targets, the readers and the search
+    objectives refuse them); none of these is a score. ``unit`` names what a boolean is
+    not (``"seconds"`` for the time helpers).
     """
     if isinstance(values, str | bytes):
         raise ValueError(f"{name} must be an array of real numbers, got a string {values[:40]!r}")
@@ -127,6 +129,16 @@ def _as_numbers(values, name: str) -> np.ndarray:
     except (ValueError, TypeError) as err:  # ragged nesting
         raise ValueError(f"{name} must be a 1-D array of real numbers: {err}") from None
     kind = arr.dtype.kind
+    if kind == "b":
+        raise ValueError(f"{name} must hold {unit}, got booleans")
+    if isinstance(values, list | tuple) or kind == "O":
+        # [True, 2.0] becomes a float array, [True, None] an object one: look at the elements
+        elems = arr.reshape(-1) if kind == "O" else values
+        flags = [i for i, v in enumerate(elems) if isinstance(v, bool | np.bool_)]
+        if flags:
+            raise ValueError(
+                f"{name} must hold {unit}, got a boolean {elems[flags[0]]!r} at index {flags[0]}"
+            )
     if kind == "O":
         for i, v in enumerate(arr.reshape(-1)):
             real = isinstance(v, numbers.Real) or (
@@ -346,7 +358,9 @@ def sparse_kendall_tau(
     Where ``numpy.round`` would overflow (``|y_pred| * 10**decimals`` beyond the float
     range, or ``10**decimals`` itself: ``decimals`` above 308 or below -308), that value is
     rounded by Python's correctly rounded :func:`round` instead, which gives the value
-    itself when it has no digits beyond ``decimals`` (never an infinity or a NaN).
+    itself when it has no digits beyond ``decimals`` (never an infinity or a NaN). Any
+    integer ``decimals`` works: above about 323 the predictions are kept as they are (the
+    plain Kendall tau), below about -308 they all round to 0 (0.0).
 
     Parameters
     ----------
@@ -373,6 +387,12 @@ def sparse_kendall_tau(
     return _kendall(t, _rank_scores(_round(p, int(decimals))))
 
 
+#: ``decimals`` beyond +-this round a float64 as this bound does: to 324 or more decimals the
+#: value moves by at most 0.5e-324, under half the smallest float spacing (4.9e-324), so the
+#: correctly rounded result is the value itself; to -309 or fewer it is 0 (|x| < 1.8e308).
+_ROUND_DECIMALS_BOUND = 400
+
+
 def _round(p: np.ndarray, decimals: int) -> np.ndarray:
     """``numpy.round(p, decimals)``, with the values it cannot scale rounded exactly.
 
@@ -381,6 +401,8 @@ def _round(p: np.ndarray, decimals: int) -> np.ndarray:
     itself for ``|decimals| > 308`` (to NaN: ranked as the worst prediction). Those values
     go through Python's :func:`round`, exact for any ``decimals``.
     """
+    # numpy's round takes a C long only (10**20 overflowed): clamp where nothing changes
+    decimals = min(max(decimals, -_ROUND_DECIMALS_BOUND), _ROUND_DECIMALS_BOUND)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = np.round(p, decimals)
     redo = np.flatnonzero(np.isfinite(p) & ~np.isfinite(out))
@@ -690,14 +712,12 @@ def _total_time(times: Iterable[float] | None, name: str) -> float:
         return 0.0
     if isinstance(times, Iterator):
         times = list(times)
-    arr = _as_numbers(times, name)
+    arr = _as_numbers(times, name, "seconds")
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be a 1-D sequence of seconds (one per architecture), got "
             f"{'a scalar ' + repr(times) if arr.ndim == 0 else f'shape {arr.shape}'}"
         )
-    if np.asarray(times).dtype.kind == "b":
-        raise ValueError(f"{name} must hold seconds, got booleans")
     bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
     if len(bad):
         raise ValueError(f"{name}[{bad[0]}] = {arr[bad[0]]} is not a finite time >= 0")

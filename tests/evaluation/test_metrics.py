@@ -384,6 +384,53 @@ def test_sparse_kendall_tau_never_overflows_into_ties_or_nan(keep_denormals):
         assert sparse_kendall_tau(y, p * 1e300, 20) == pytest.approx(-1.0, abs=1e-12)
 
 
+def test_sparse_kendall_tau_takes_any_integer_decimals(keep_denormals):
+    """decimals=10**20 raised numpy's "OverflowError: Python int too large to convert to C
+    long" though any integer is promised. Above 323 or below -308 decimals nothing changes:
+    the scores are kept (plain Kendall tau) or all round to 0 (constant: 0.0)."""
+    y, p = np.arange(1.0, 4.0), [1.05, 2.0, 3.0]
+    tiny = float("1e-320")  # a denormal: the finest digits a float64 has
+    for big in (10**20, -(10**20), 2**64, 10**400):
+        expect = 1.0 if big > 0 else 0.0
+        assert sparse_kendall_tau(y, p, decimals=big) == expect
+        assert sparse_kendall_tau(y, [3 * tiny, 2 * tiny, tiny], decimals=big) == -expect
+        # the largest floats too: 1 concordant pair of 3 (-1/3), or all 0
+        assert sparse_kendall_tau(y, [1e308, -1e308, 0.0], decimals=big) == pytest.approx(
+            -1 / 3 if big > 0 else 0.0, abs=1e-12
+        )
+    # small decimals still round: 1.04 and 1.0 tie at 1 decimal
+    assert sparse_kendall_tau(y, [1.04, 1.0, 3.0], decimals=1) == pytest.approx(
+        kendall_tau(y, [1.0, 1.0, 3.0])
+    )
+
+
+def test_metrics_refuse_booleans_by_name():
+    """Booleans passed as scores or targets were read as 0 / 1 (kendall_tau of [True,
+    False, True] was a number), while the time helpers, the predictors' targets and the
+    readers refuse them: the metrics now refuse them too, naming the argument."""
+    y = np.arange(3.0)
+    cases = [
+        (y, np.array([True, False, True]), r"^y_pred must hold real numbers, got booleans$"),
+        ([True, False, True], y, r"^y_true must hold real numbers, got booleans$"),
+        # mixed into numbers (numpy makes a float array) or with None (an object array)
+        (y, [1.0, True, 3.0], r"^y_pred must hold real numbers, got a boolean True at index 1$"),
+        (
+            y,
+            [1.0, None, np.False_],
+            r"^y_pred must hold real numbers, got a boolean np\.False_ at index 2$",
+        ),
+    ]
+    for t, p, message in cases:
+        for metric in (kendall_tau, spearman, mae, sparse_kendall_tau, ndcg_at_k):
+            with pytest.raises(ValueError, match=message):
+                metric(t, p)
+        with pytest.raises(ValueError, match=message):
+            evaluate(t, p)
+    with pytest.raises(ValueError, match=r"^train_time_s must hold seconds, got a boolean Tr"):
+        initialisation_time([1.0, True])
+    assert kendall_tau(y, [0, 1, 2]) == 1.0  # integers are numbers
+
+
 def test_inputs_that_are_not_real_numbers_are_refused_by_name():
     y = np.arange(5.0)
     cases = [

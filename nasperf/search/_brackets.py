@@ -144,6 +144,7 @@ class BracketOptimizer(Optimizer):
             context.fidelities, context.epochs, self.eta, self.min_fidelity, self.max_fidelity
         )
         self._check_rungs(context)
+        self._check_budget(context)
         self.bracket_: Bracket | None = None
         self.n_brackets_ = 0
         self.observations_: dict[str, list[tuple[Any, float]]] = {f: [] for f in self.rungs_}
@@ -193,6 +194,37 @@ class BracketOptimizer(Optimizer):
                 f"{', '.join(self.rungs_)})"
             )
 
+    def _check_budget(self, context) -> None:
+        """Say (``notes_``) when no query can reach the full fidelity (the objective's last):
+        the top rung is below it (``max_fidelity``), or the run's budget of queries ends
+        before the first bracket's top rung. The history's ``best_value`` and ``regret``,
+        which count full-fidelity values only, are then NaN throughout."""
+        full, top = context.fidelities[-1], self.rungs_[-1]
+        if top != full:
+            self.notes_.append(
+                f"{self.name}: its top rung {top!r} (max_fidelity) is below the full fidelity "
+                f"{full!r}: no query reaches {full!r}, so best_value and regret are NaN"
+            )
+            return
+        budget = context.budget
+        s, n = self._plan(0)
+        sizes = self._sizes(s, n)
+        first_full = sum(sizes[:-1]) + 1  # queries are paid one per ask, bottom rung first
+        if budget is None or budget >= first_full:
+            return
+        fids = self.rungs_[len(self.rungs_) - 1 - s :]  # the top s + 1 rungs
+        rungs = ", ".join(f"{k} at {f!r}" for k, f in zip(sizes, fids, strict=True))
+        self.notes_.append(
+            f"{self.name}: no query reached the full fidelity {full!r} within the budget of "
+            f"{budget} queries, so best_value and regret are NaN: its first bracket is "
+            f"{sum(sizes)} queries ({rungs}) and reaches {full!r} at query {first_full}; use "
+            f"a budget of at least {first_full}"
+        )
+
+    def _sizes(self, s: int, n: int) -> tuple[int, ...]:
+        """Architectures per rung of a bracket of ``s`` halvings starting ``n``."""
+        return tuple(max(1, math.floor(n / self.eta**i + 1e-9)) for i in range(s + 1))
+
     # ------------------------------------------------------------------ for subclasses
     def _plan(self, index: int) -> tuple[int, int]:
         """``(s, n)`` of the ``index``-th bracket (0-based): its halvings (``s + 1`` rungs,
@@ -208,7 +240,7 @@ class BracketOptimizer(Optimizer):
         s, n = self._plan(self.n_brackets_)
         self.n_brackets_ += 1
         top = len(self.rungs_) - 1
-        sizes = tuple(max(1, math.floor(n / self.eta**i + 1e-9)) for i in range(s + 1))
+        sizes = self._sizes(s, n)
         self.bracket_ = Bracket(fidelities=self.rungs_[top - s :], sizes=sizes)
         return self.bracket_
 

@@ -477,5 +477,27 @@ def test_a_max_fidelity_leaving_one_rung_is_said(user_nb201):
     assert set(h["fidelity"]) == {"12ep"}
     assert h.attrs["notes"] == [
         "hyperband: min_fidelity / max_fidelity leave one fidelity ('12ep'), so it reduces to "
-        "random search at '12ep'"
+        "random search at '12ep'",
+        "hyperband: its top rung '12ep' (max_fidelity) is below the full fidelity '200ep': no "
+        "query reaches '200ep', so best_value and regret are NaN",
     ]
+    assert h["best_value"].isna().all() and h["regret"].isna().all()
+
+
+@pytest.mark.parametrize("name", ["successive_halving", "hyperband", "bohb"])
+def test_a_budget_ending_before_the_full_fidelity_is_said(name):
+    """On NB201 (rungs 12 and 200 epochs) a bracket queries 3 architectures at 12 epochs
+    before its first at 200: a budget of 3 ended with best_value / regret NaN throughout and
+    no word why. The notes now say it, and how many queries reach the full fidelity."""
+    h = run(name, space="nb201", budget=3, seed=0)
+    assert h["fidelity"].tolist() == ["12ep"] * 3
+    assert h["best_value"].isna().all() and h["regret"].isna().all()
+    assert h.attrs["notes"] == [
+        f"{name}: no query reached the full fidelity '200ep' within the budget of 3 queries, "
+        "so best_value and regret are NaN: its first bracket is 4 queries (3 at '12ep', 1 at "
+        "'200ep') and reaches '200ep' at query 4; use a budget of at least 4"
+    ]
+    # one query more reaches it (the best of the three, promoted), and nothing is noted
+    h = run(name, space="nb201", budget=4, seed=0)
+    assert h["fidelity"].tolist() == ["12ep"] * 3 + ["200ep"]
+    assert h["best_value"].iloc[-1] == h["value"].iloc[-1] and h.attrs["notes"] == []

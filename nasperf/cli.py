@@ -226,6 +226,11 @@ def _proxies(args: argparse.Namespace) -> int:
         space = comp.space
         if args.archs is not None:
             archs = _read_arch_lines(args.archs, space)
+            if not archs:  # an empty table would look like a finished run
+                return fail(
+                    f"--archs {args.archs}: the file holds no architectures (only blank "
+                    "lines or '#' comments); give one native text per line"
+                )
         elif args.all:
             size = space.size
             if size is not None and size > _MAX_ALL:

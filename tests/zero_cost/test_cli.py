@@ -190,6 +190,23 @@ def test_bad_inputs_give_clear_errors(tmp_path, capsys, extra, message):
     assert re.search(message, err, re.S), err
 
 
+@pytest.mark.parametrize("text", ["", "# cells to score\n\n   \n"])
+def test_an_archs_file_without_architectures_is_refused(tmp_path, capsys, text):
+    """An --archs file of no architectures (empty, or blank lines and comments) exited 0
+    with an empty table that looked like a finished run, while `nasperf screen` refuses
+    one: now one error line, exit 2 as for the other bad inputs, and no output file."""
+    archs = tmp_path / "empty.txt"
+    archs.write_text(text)
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--archs", str(archs), proxies="params")) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"nasperf proxies: error: --archs {archs}: the file holds no architectures (only "
+        "blank lines or '#' comments); give one native text per line\n"
+    )
+    assert list(tmp_path.iterdir()) == [archs]
+
+
 def test_an_output_without_its_settings_is_refused_and_left_as_it_is(tmp_path, capsys):
     # A journal copied without its .settings.json: resuming it on another dataset used to
     # write a fresh sidecar and append CIFAR-100 rows below CIFAR-10 ones.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import NoReturn
 
-__all__ = ["ArgumentParser", "add_direction_flags", "fail", "path_arg"]
+__all__ = ["ArgumentParser", "add_direction_flags", "fail", "one_line_warnings", "path_arg"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -31,6 +34,29 @@ def fail(prog: str, message: object, code: int = 2) -> int:
     lines = str(message).strip().splitlines() or [type(message).__name__]
     print(f"{prog}: error: {lines[0]}", file=sys.stderr)
     return code
+
+
+@contextlib.contextmanager
+def one_line_warnings(prog: str) -> Iterator[None]:
+    """Within a command, a warning is one line, ``prog: warning: message``, on stderr: a
+    Python warning had printed the library's file and line, then that line's source
+    (``/.../nasperf/search/study.py:1630: UserWarning: ...`` and ``  trials = ...``). Which
+    warnings are shown, and how often, is still the ``warnings`` filters' call; library use
+    keeps Python's format."""
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        first = (str(message).strip().splitlines() or [category.__name__])[0]
+        try:
+            print(f"{prog}: warning: {first}", file=file or sys.stderr)
+        except (OSError, ValueError):  # a closed stderr: as Python's own, say nothing
+            pass
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 def add_direction_flags(

@@ -615,7 +615,10 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     _TERMINATED.clear()
     try:
-        code = _main(argv)
+        from nasperf._argparse import one_line_warnings
+
+        with one_line_warnings("nasperf"):
+            code = _main(argv)
         return 143 if _TERMINATED and code == 130 else code
     except BrokenPipeError:
         _quiet_stdout()

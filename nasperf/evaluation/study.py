@@ -354,9 +354,11 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     out = g.size().rename("seeds").to_frame()
     for m in metrics:
         # NaN where a seed's value is NaN (MAE of NaN predictions): a mean over the other
-        # seeds beside "seeds 3" had read as the mean of all three
-        out[f"{m}_mean"] = g[m].agg(lambda v: v.mean(skipna=False))
-        out[f"{m}_std"] = g[m].agg(lambda v: v.std(ddof=1, skipna=False))
+        # seeds beside "seeds 3" had read as the mean of all three (pandas' own mean and
+        # std where none is: the same arithmetic, to the bit, as before)
+        some_nan = g[m].count() < out["seeds"]
+        out[f"{m}_mean"] = g[m].mean().mask(some_nan)
+        out[f"{m}_std"] = g[m].std(ddof=1).mask(some_nan)
     if {"fit_time_s", "predict_time_s"} <= set(df.columns):
         out["compute_time_s"] = (
             (df["fit_time_s"] + df["predict_time_s"])
@@ -843,8 +845,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     where: list[Path] = []  # the results folder, once known
+    from nasperf._argparse import one_line_warnings
+
     try:
-        return _main(args, argv, prog, where)
+        with one_line_warnings(prog):
+            return _main(args, argv, prog, where)
     except KeyboardInterrupt:
         # at any moment: while the modules import, the config is built, or trials run
         if where:

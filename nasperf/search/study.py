@@ -363,15 +363,18 @@ def _benchmark_dataset(benchmark: str) -> str:
 def _trial_maximize(trial: Mapping[str, Any]) -> bool | None:
     """The ``maximize`` of a table trial's objective. Trials record only ``False`` (the
     hashes of earlier ones stay the same), so a maximised target is either one whose name
-    reads like a quantity to minimise, which :func:`search_trials` let through because the
-    user said to maximise it (True), or one the direction of which nasperf may have assumed
+    (or a cheaper fidelity's column name) reads like a quantity to minimise, which
+    :func:`search_trials` let through because the user said to maximise it (True), or one
+    the direction of which nasperf may have assumed
     (None: the objective resolves it and the run's notes say so for a name such as
     ``score``; they had not, from the command line or a study)."""
     from nasperf.datasets.direction import looks_minimised
 
     if trial.get("maximize") is False:
         return False
-    return True if looks_minimised(trial["target"]) else None
+    # the target and its cheaper fidelities' columns, which the objective checks alike
+    columns = [trial["target"], *(c for _, c in trial.get("fidelity_columns") or [])]
+    return True if any(looks_minimised(c) for c in columns) else None
 
 
 _ZERO_COST: dict[tuple, pd.DataFrame] = {}
@@ -1514,7 +1517,15 @@ def _check_flags(p: Any, args: Any, *, max_seeds: int, max_workers: int, max_bud
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int:
-    """``nasperf search`` (also ``python run_study.py search``)."""
+    """``nasperf search`` (also ``python run_study.py search``); a warning is one line,
+    ``prog: warning: ...``."""
+    from nasperf._argparse import one_line_warnings
+
+    with one_line_warnings(prog):
+        return _command(argv, prog)
+
+
+def _command(argv: Sequence[str] | None, prog: str) -> int:
     import argparse
 
     from nasperf._argparse import ArgumentParser, add_direction_flags, fail, path_arg

@@ -1122,18 +1122,11 @@ class SearchSpace(ABC, Generic[A]):
         # enumeration of a space of at most SAMPLE_ENUMERATE_MAX_SIZE architectures, so no
         # request costs unbounded time or memory.
         limit = 20 * n + 1000
-        # Where nothing can be enumerated instead, stop as soon as the draws cannot reach n
-        # within the limit: the chance of a new architecture only falls as they are found,
-        # so the rate of the last block of draws, held, is an optimistic projection. NB101
-        # near its size had drawn for half an hour without a word before saying "found only".
-        hopeless = size is None or size > SAMPLE_ENUMERATE_MAX_SIZE
-        block = max(1000, n // 20)
         draws = 0
-        mark = 0
-        early = ""
         from tqdm.auto import tqdm
 
-        # shown only where the draws take more than 10 s (NB101: 20,000 took 40 s)
+        # shown only where the draws take more than 10 s (NB101: 20,000 took 40 s; near its
+        # size, the 20 n + 1000 draws allowed would take half an hour)
         bar = tqdm(total=n, desc=f"{self.name}: distinct architectures", delay=10, disable=None)
         while len(seen) < n and draws < limit:
             arch = self.random_architecture(rng)
@@ -1142,20 +1135,11 @@ class SearchSpace(ABC, Generic[A]):
                 seen[k] = arch
                 bar.update(1)
             draws += 1
-            if hopeless and draws % block == 0 and len(seen) < n:
-                rate = max(len(seen) - mark, 1) / block  # none new: at most one, optimistic
-                mark = len(seen)
-                if (n - len(seen)) / rate > limit - draws:
-                    early = (
-                        f" (stopped early: at the last {block:,} draws' rate of new ones the "
-                        f"rest would take more than the {limit:,} draws allowed)"
-                    )
-                    break
         bar.close()
         if len(seen) < n:
             found = (
                 f"{self.name}: found only {len(seen)} distinct architectures in {draws} "
-                f"draws, fewer than n={n}{early}"
+                f"draws, fewer than n={n}"
             )
             if size is None or size > SAMPLE_ENUMERATE_MAX_SIZE:
                 why = (

@@ -508,6 +508,14 @@ def test_a_seed_whose_metric_is_nan_makes_the_mean_nan_not_a_mean_of_the_others(
     row = summarize(table, ["mae", "kendall_tau"]).iloc[0]
     assert row["seeds"] == 3 and np.isnan(row["mae_mean"]) and np.isnan(row["mae_std"])
     assert row["kendall_tau_mean"] == pytest.approx(0.1)
+    # without NaN, pandas' grouped mean and std to the bit (a first version's skipna=False
+    # lambdas had moved them by an ulp, which can flip an exact tie)
+    taus = pd.Series([0.607, 0.729, 0.544, 0.935])
+    four = table.iloc[[0, 0, 0, 0]].assign(seed=range(4), kendall_tau=taus.to_numpy())
+    row = summarize(four, ["kendall_tau"]).iloc[0]
+    grouped = four.groupby("label")["kendall_tau"]  # what summarize had computed
+    assert row["kendall_tau_std"] == grouped.std(ddof=1).iloc[0]
+    assert row["kendall_tau_mean"] == grouped.mean().iloc[0]
 
 
 def test_zero_cost_scores_read_from_a_table_are_charged_their_recorded_seconds(tmp_path):

@@ -928,8 +928,42 @@ def test_cli_notes_say_an_assumed_direction_once_and_a_benchmark_s_own_dataset(t
         n.startswith("note: successive_halving: the objective has one fidelity") for n in notes
     )
     assert not any("successive_halving: successive_halving" in n for n in notes)
+    # said to maximise a table whose cheaper fidelity's column reads like a cost: kept
+    csv2 = tmp_path / "f.csv"
+    frame = pd.DataFrame({"arch": t.index, "acc": t["val_acc_200ep"].to_numpy()})
+    frame.assign(acc_time12=t["val_acc_12ep"].to_numpy()).to_csv(csv2, index=False)
+    fid = search_trials(
+        ["hyperband"], seeds=1, budget=20, space="nb201", data=csv2, target="acc",
+        maximize=True, fidelity_columns=[(12, "acc_time12"), (200, "acc")],
+    )  # fmt: skip
+    assert len(fid) == 1 and "maximize" not in fid[0]
     # trials record only maximize=False: the hashes of earlier ones stay the same
     trials = search_trials(["rs"], seeds=1, budget=5, space="nb201", data=csv, target="score")
     assert "maximize" not in trials[0]
     assert search_trials(["rs"], seeds=1, benchmark="nbgraph-proteins")[0]["dataset"] == "proteins"
     assert search_trials(["rs"], seeds=1, benchmark="nb201")[0]["dataset"] == "cifar10"
+
+
+def test_cli_warnings_are_one_line_naming_the_command(tmp_path, capsys):
+    # a Python warning had printed nasperf's file and line, then that line's source
+    import warnings
+
+    from nasperf.datasets import load_benchmark
+
+    t = load_benchmark("nb201", "cifar10").head(40)
+    frame = pd.DataFrame({"arch": t.index, "val_acc": t["val_acc_200ep"].to_numpy()})
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    pd.DataFrame({"synflw": range(40), "synflow": range(40)}, index=t.index).rename_axis(
+        "arch"
+    ).to_csv(tmp_path / "z.csv")
+    argv = ["--space", "nb201", "--data", str(tmp_path / "m.csv"), "--target", "val_acc"]
+    argv += ["--zero-cost", str(tmp_path / "z.csv"), "--methods", "rs", "--seeds", "1"]
+    argv += ["--budget", "3", "--no-progress", "--out", str(tmp_path / "s")]
+    before = warnings.showwarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert cli_main(["search", *argv]) == 0
+    assert warnings.showwarning is before  # restored: library use keeps Python's format
+    err = capsys.readouterr().err
+    assert "nasperf search: warning: z.csv: columns ['synflw'] are not registered" in err
+    assert "UserWarning" not in err and "study.py:" not in err

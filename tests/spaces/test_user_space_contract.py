@@ -294,29 +294,9 @@ def test_sample_of_a_huge_space_with_a_skewed_sampler_raises_instead_of_enumerat
         cls().sample(200, seed=0)
     message = str(err.value)
     assert message.startswith("contract_skew: found only ")
-    assert "fewer than n=200 (stopped early" in message  # as soon as 200 is out of reach
-    assert "(its 95,367,431,640,625 architectures are too many" in message
+    assert "fewer than n=200 (its 95,367,431,640,625 architectures are too many" in message
     assert message.endswith("pass unique=False to allow repeats")
     assert len(cls().sample(200, seed=0, unique=False)) == 200
-
-
-def test_sample_stops_drawing_once_the_rest_cannot_be_found_within_its_draws():
-    # a probe: NB101's sample near its size would have drawn for half an hour (20 n + 1000
-    # draws of ~0.2 ms) before saying "found only"
-    cls = make_chain("contract_pool", ("c3", "c1", "sk", "a", "b"), layers=20)
-    draws = []
-
-    def pooled(self, rng):  # 50 distinct architectures among 5**20
-        draws.append(1)
-        i = int(rng.integers(50))
-        return self.arch_type(tuple("c1" if (i >> b) & 1 else "c3" for b in range(20)))
-
-    cls.random_architecture = pooled
-    with pytest.raises(ValueError, match="found only") as err:
-        cls().sample(2000, seed=0)
-    assert "found only 50 distinct architectures in 2000 draws" in str(err.value)
-    assert "(stopped early: at the last 1,000 draws' rate of new ones" in str(err.value)
-    assert len(draws) == 2000  # against the 41,000 allowed
 
 
 def test_sample_of_a_small_space_with_a_skewed_sampler_still_uses_the_enumeration():

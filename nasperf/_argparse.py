@@ -38,25 +38,23 @@ def fail(prog: str, message: object, code: int = 2) -> int:
 
 @contextlib.contextmanager
 def one_line_warnings(prog: str) -> Iterator[None]:
-    """Within a command, a warning is one line, ``prog: warning: message``, on stderr: a
-    Python warning had printed the library's file and line, then that line's source
-    (``/.../nasperf/search/study.py:1630: UserWarning: ...`` and ``  trials = ...``). Which
-    warnings are shown, and how often, is still the ``warnings`` filters' call; library use
-    keeps Python's format."""
-    previous = warnings.showwarning
+    """Within a command, a warning shown is one line, ``prog: warning: message``: a Python
+    warning had printed the library's file and line, then that line's source
+    (``/.../nasperf/search/study.py:1630: UserWarning: ...`` and ``  trials = ...``). Only
+    the format changes (``warnings.formatwarning``): which warnings are shown, and how
+    often, is still the ``warnings`` filters' call, and ``catch_warnings(record=True)``
+    (``pytest.warns``) still records them; library use keeps Python's format."""
+    previous = warnings.formatwarning
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
+    def one_line(message, category, filename, lineno, line=None) -> str:
         first = (str(message).strip().splitlines() or [category.__name__])[0]
-        try:
-            print(f"{prog}: warning: {first}", file=file or sys.stderr)
-        except (OSError, ValueError):  # a closed stderr: as Python's own, say nothing
-            pass
+        return f"{prog}: warning: {first}\n"
 
-    warnings.showwarning = show
+    warnings.formatwarning = one_line
     try:
         yield
     finally:
-        warnings.showwarning = previous
+        warnings.formatwarning = previous
 
 
 def add_direction_flags(

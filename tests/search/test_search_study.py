@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 
 import numpy as np
@@ -944,7 +945,7 @@ def test_cli_notes_say_an_assumed_direction_once_and_a_benchmark_s_own_dataset(t
     assert search_trials(["rs"], seeds=1, benchmark="nb201")[0]["dataset"] == "cifar10"
 
 
-def test_cli_warnings_are_one_line_naming_the_command(tmp_path, capsys):
+def test_cli_warnings_are_one_line_naming_the_command(tmp_path):
     # a Python warning had printed nasperf's file and line, then that line's source
     import warnings
 
@@ -959,11 +960,20 @@ def test_cli_warnings_are_one_line_naming_the_command(tmp_path, capsys):
     argv = ["--space", "nb201", "--data", str(tmp_path / "m.csv"), "--target", "val_acc"]
     argv += ["--zero-cost", str(tmp_path / "z.csv"), "--methods", "rs", "--seeds", "1"]
     argv += ["--budget", "3", "--no-progress", "--out", str(tmp_path / "s")]
-    before = warnings.showwarning
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        assert cli_main(["search", *argv]) == 0
-    assert warnings.showwarning is before  # restored: library use keeps Python's format
-    err = capsys.readouterr().err
-    assert "nasperf search: warning: z.csv: columns ['synflw'] are not registered" in err
-    assert "UserWarning" not in err and "study.py:" not in err
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "nasperf", "search", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "default"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "nasperf search: warning: z.csv: columns ['synflw'] are not registered" in run.stderr
+    assert "UserWarning" not in run.stderr and "study.py:" not in run.stderr
+    before = warnings.formatwarning
+    with pytest.warns(UserWarning, match="synflw"):  # recorded as ever where one records
+        assert cli_main(["search", *argv[:-1], str(tmp_path / "s2")]) == 0
+    assert warnings.formatwarning is before  # restored: library use keeps Python's format

@@ -425,7 +425,8 @@ def format_summary(
             lines.append(
                 "+ training: that plus the simulated training of the labelled architectures "
                 "(and partial training for learning-curve budgets), from the data's training "
-                "times; '-' where unknown."
+                "times, and the recorded time of zero-cost scores read from a table; '-' where "
+                "unknown."
             )
     return "\n".join(lines)
 

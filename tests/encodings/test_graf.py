@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import nasperf
 from nasperf import encodings
 from nasperf.encodings import _graph_ops, graf
+
+from . import traced_peak
 
 ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 
@@ -46,12 +46,7 @@ def test_graf_transform_memory_does_not_grow_per_architecture_beyond_its_output(
     sp = nasperf.get_space("nb301")
     archs = sp.sample(3 * _graph_ops.CHUNK_ARCHS, seed=0, unique=False)
     enc = encodings.get("graf", space="nb301").fit(archs[:50])
-    tracemalloc.start()
-    try:
-        X = enc.transform(archs)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    X, peak = traced_peak(lambda: enc.transform(archs))
     # Before: ~40 KB per architecture (~120 MB here) for 1.2 KB of output. Now: the output,
     # the padded cell graphs (~0.5 KB/arch, ~1.3 KB while built) and one chunk's working
     # set (~40 MB for 1,024 NB301 architectures x 28 operation subsets).

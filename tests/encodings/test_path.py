@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tracemalloc
 from typing import ClassVar
 
 import numpy as np
@@ -10,6 +9,8 @@ import pytest
 
 import nasperf
 from nasperf.encodings import Encoder, base, path, path_statistics
+
+from . import traced_peak
 
 
 def _unique_rows_statistics(X: np.ndarray) -> dict:
@@ -50,12 +51,7 @@ def test_path_fit_never_holds_an_n_by_width_matrix():
     space = nasperf.get_space("nb301")
     archs = space.sample(4096, seed=0, unique=False)
     nasperf.encodings.get("path", space="nb301").fit(archs[:8])  # imports done
-    tracemalloc.start()
-    try:
-        enc = nasperf.encodings.get("path", space="nb301").fit(archs)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    enc, peak = traced_peak(lambda: nasperf.encodings.get("path", space="nb301").fit(archs))
     width = enc.n_features_out_
     assert width == 11_204
     # fit had built a 4096 x 11,204 bool matrix (44 MB) and np.unique'd it (190 MB peak
@@ -71,12 +67,7 @@ def test_path_transform_allocates_little_beyond_its_output():
     archs = space.sample(1024, seed=0, unique=False)
     enc = nasperf.encodings.get("path", space="nb301").fit(archs[:8])
     enc.transform(archs[:8])
-    tracemalloc.start()
-    try:
-        X = enc.transform(archs)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    X, peak = traced_peak(lambda: enc.transform(archs))
     assert X.shape == (1024, 11_204) and X.dtype == np.float32
     # the infinity check had made an n x width bool array (a quarter of the output)
     assert peak < X.nbytes + X.nbytes // 8

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from sklearn.base import BaseEstimator
 
 from nasperf.evaluation.config import parse_config
 from nasperf.evaluation.plots import plot_study, plot_time, plot_train_size
@@ -16,7 +14,7 @@ from nasperf.evaluation.report import predictor_scores
 from nasperf.evaluation.study import run_study
 from nasperf.predictors import Requirements
 
-from ._study_helpers import registered, tiny_config
+from ._study_helpers import CountConvPredictor, registered, tiny_config
 
 
 def _drawn(monkeypatch, plot, table, tmp_path, **kw) -> Figure:
@@ -89,27 +87,16 @@ def test_the_time_plot_without_training_times_says_it_is_compute_time_only(monke
     assert len(xs) == 3 and xs == pytest.approx([0.2] * 3, rel=1e-12)  # 0.1 + 0.1, one sum
 
 
-class _FlakyPredictor(BaseEstimator):
-    """Scores = the number of 3x3 convolutions; its fit fails for seed 1 at n = 20."""
+class _FlakyPredictor(CountConvPredictor):
+    """Scores = the number of 3x3 convolutions, fitted on labels; its fit fails for seed 1
+    at n = 20."""
 
     requirements: ClassVar[Requirements] = Requirements()
-    _parameter_constraints: ClassVar[dict] = {
-        "space": [str],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(self, *, space="nb201", random_state=None):
-        self.space = space
-        self.random_state = random_state
 
     def fit(self, archs, y):
         if self.random_state == 1 and len(archs) == 20:
             raise RuntimeError("a flaky trial")
-        self.fitted_ = True
-        return self
-
-    def predict(self, archs):
-        return np.array([str(a).count("nor_conv_3x3") for a in archs], dtype=np.float64)
+        return super().fit(archs, y)
 
 
 def test_a_series_missing_a_seed_says_so_in_the_legend(monkeypatch, tmp_path):

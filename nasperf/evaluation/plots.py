@@ -136,7 +136,9 @@ def _series_name(label: str, budget, variant: str = "") -> str:
     return f"{name} [{variant}]" if variant else name
 
 
-def _seeds_label(name: str, g: pd.DataFrame, metric: str, seeds: int) -> str:
+def _seeds_label(
+    name: str, g: pd.DataFrame, metric: str, seeds: int, sizes: Sequence[int] = ()
+) -> str:
     """``name``, with the training sizes where fewer than ``seeds`` seeds (the panel's, all
     series together) gave the series a ``metric`` value: ``"flaky (2 of 3 seeds at n=20)"``
     (several: ``"(2 of 3 seeds at n=20, 50; 1 of 3 at n=100)"``; a training-free series:
@@ -144,7 +146,10 @@ def _seeds_label(name: str, g: pd.DataFrame, metric: str, seeds: int) -> str:
     the comparison there is unpaired (a trial that failed for one seed stores no row)."""
     if "seed" not in g.columns or seeds < 2:
         return name
-    sizes = sorted(g["n_train"].unique())
+    own = set(g["n_train"].unique())
+    # a trained series is expected at every training size of the panel: one whose every
+    # seed failed at a size has no row there at all ("0 of 3 seeds at n=50")
+    sizes = sorted(own | ({int(n) for n in sizes if n > 0} if own - {0} else set()))
     have = g[g[metric].notna()].groupby("n_train")["seed"].nunique()
     have = have.reindex(sizes, fill_value=0)
     short = have[have < seeds]
@@ -156,6 +161,11 @@ def _seeds_label(name: str, g: pd.DataFrame, metric: str, seeds: int) -> str:
         what = f"{count} of {seeds}" + (" seeds" if not parts else "")
         parts.append(what if ns == [0] else f"{what} at n={', '.join(map(str, ns))}")
     return f"{name} ({'; '.join(parts)})"
+
+
+def _panel_sizes(sub: pd.DataFrame) -> list[int]:
+    """The training sizes of a panel's trials (all series together)."""
+    return sorted(int(n) for n in sub["n_train"].unique())
 
 
 def _panel_seeds(sub: pd.DataFrame) -> int:
@@ -225,7 +235,7 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
             ["label", "budget", "_variant"], dropna=False, sort=True
         ):
             name = _series_name(label, budget, variant)
-            shown = _seeds_label(name, g, metric, seeds)
+            shown = _seeds_label(name, g, metric, seeds, _panel_sizes(sub))
             stats = g.groupby("n_train")[metric].agg(["mean", "std"])  # std: ddof=1
             stats = stats[stats["mean"].notna()]  # a size whose every seed has no value
             if stats.empty:  # said in the legend, not drawn as nothing
@@ -304,7 +314,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
             # a larger n that happened to run faster must not read as "more time, worse"
             stats = g.groupby("n_train").agg(t=("_t", "mean"), m=(metric, "mean"))
             name = _series_name(label, budget, variant)
-            shown = _seeds_label(name, g, metric, seeds)
+            shown = _seeds_label(name, g, metric, seeds, _panel_sizes(sub))
             (line,) = ax.plot(stats["t"], stats["m"], markersize=3, label=shown, **styles[name])
             for n, (t, m) in zip(stats.index, stats[["t", "m"]].to_numpy(), strict=True):
                 if n > 0 and np.isfinite(t) and np.isfinite(m):  # n = 0: training-free

@@ -129,15 +129,18 @@ def test_the_seeds_note_groups_sizes_by_their_count(monkeypatch, tmp_path):
         + [_row("synflow", 0, s, 0.3) for s in (0, 1)]
         + [
             _row("nan_seed", n, s, float("nan") if s == 2 else 0.2)
-            for n in (10,)
+            for n in seeds
             for s in (0, 1, 2)
         ]
+        # every seed failed at n = 20 and 50: no row there at all
+        + [_row("gone", n, s, 0.2) for n in (10, 100) for s in (0, 1, 2)]
     )
     fig = _drawn(monkeypatch, plot_train_size, table, tmp_path)
     _, labels = fig.axes[0].get_legend_handles_labels()
     assert labels == [
         "flaky (2 of 3 seeds at n=20, 50; 1 of 3 at n=100)",
-        "nan_seed (2 of 3 seeds at n=10)",  # a seed without a value is not averaged either
+        "gone (0 of 3 seeds at n=20, 50)",
+        "nan_seed (2 of 3 seeds at n=10, 20, 50, 100)",  # a seed without a value: not averaged
         "synflow (2 of 3 seeds)",  # training-free: no n to name
         "xgb",
     ]

@@ -117,6 +117,9 @@ class GPPredictor(Predictor):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
 
+        from ._exact import warn_if_cubic
+
+        warn_if_cubic(type(self).name or "gp", len(X))
         self.x_mean_, self.x_scale_ = fit_scaler(X)
         Z = (X - self.x_mean_) / self.x_scale_
         model = GaussianProcessRegressor(

@@ -197,7 +197,10 @@ class GPWLPredictor(Predictor):
         return best
 
     def _fit(self, X: Any, y: np.ndarray) -> None:
+        from ._exact import warn_if_cubic
+
         graphs = self._check_graphs(X)
+        warn_if_cubic(type(self).name or "gp_wl", len(y))
         if self.n_iterations is not None and self.n_iterations < 0:
             raise ValueError(f"n_iterations must be >= 0 or None, got {self.n_iterations}")
         if self.max_iterations < 0:

@@ -227,6 +227,22 @@ def _is_constant(x: np.ndarray) -> bool:
     return bool(np.all(x == x[0]))
 
 
+#: Magnitudes beyond which squares and products leave the float range (or vanish).
+_HUGE, _TINY = 2.0**500, 2.0**-500
+
+
+def _pow2_scaled(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(x / 2**e, e)`` bringing the largest |x| near 1 where it is huge (or tiny but not
+    0), else ``(x, 0)``: a power of two scales exactly, so a correlation of the scaled
+    values is the same, and a root mean square is ``2**e`` times theirs; squares of 1e200
+    had overflowed (rmse inf, pearson 0.0 for values near 1.7e308)."""
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    if m > _HUGE or 0.0 < m < _TINY:
+        e = math.frexp(m)[1]
+        return np.ldexp(x, -e), e
+    return x, 0
+
+
 def _check_k(k: int, n: int, where: str = "") -> int:
     prefix = f"{where}: " if where else ""  # evaluate names the entry of ks
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
@@ -272,7 +288,7 @@ def pearson(y_true, y_pred, *, nan_policy: NanPolicy = "worst") -> float:
     t, p = t[finite], p[finite]
     if len(t) < 2 or _is_constant(t) or _is_constant(p):
         return 0.0
-    return float(stats.pearsonr(t, p).statistic)
+    return float(stats.pearsonr(_pow2_scaled(t)[0], _pow2_scaled(p)[0]).statistic)
 
 
 def spearman(y_true, y_pred, *, nan_policy: NanPolicy = "worst") -> float:
@@ -613,7 +629,8 @@ def rmse(y_true, y_pred, *, nan_policy: NanPolicy = "worst") -> float:
     finite = np.isfinite(p)
     if not finite.any():
         return math.nan
-    return float(np.sqrt(np.mean((p[finite] - t[finite]) ** 2)))
+    d, e = _pow2_scaled(p[finite] - t[finite])
+    return float(math.ldexp(float(np.sqrt(np.mean(d**2))), e))
 
 
 # ---------------------------------------------------------------- all at once

@@ -518,3 +518,18 @@ def test_maximize_false_ranks_the_lowest_first():
     assert low["precision@10"] == 1.0 and high["precision@10"] <= 0.2
     with pytest.raises(TypeError, match=r"maximize must be True or False, got 'no'"):
         precision_at_k(lat, fastest, 10, maximize="no")
+
+
+def test_pearson_and_rmse_of_values_near_the_float_range():
+    # a probe: squares overflowed (rmse 1e200 read inf, pearson of values near 1.7e308 read
+    # 0.0) or underflowed (rmse of 1e-200 errors read 0.0)
+    from nasperf.evaluation.metrics import pearson, rmse
+
+    assert pearson([1.7e308, -1.7e308, 0.0], [-1.7e308, 1.7e308, 1.0]) == pytest.approx(-1.0)
+    assert rmse([0.0, 0.0], [1e200, 1e200]) == pytest.approx(1e200, rel=1e-15)
+    assert rmse([0.0, 0.0], [1e-200, 3e-200]) == pytest.approx(np.sqrt(5) * 1e-200, rel=1e-15)
+    # ordinary values: scipy's and numpy's own results, to the bit (nothing is rescaled)
+    rng = np.random.default_rng(0)
+    t, p = rng.normal(70, 5, 200), rng.normal(70, 5, 200)
+    assert pearson(t, p) == stats.pearsonr(t, p).statistic
+    assert rmse(t, p) == float(np.sqrt(np.mean((p - t) ** 2)))

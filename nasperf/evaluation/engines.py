@@ -620,6 +620,23 @@ def _safe_run(
 
 
 # --------------------------------------------------------------------------- engines
+def check_workers(workers: Any) -> int:
+    """``workers`` as an int in ``[1, MAX_WORKERS]`` (a numpy int too); a bool, a float or
+    any other value is a ``TypeError`` / ``ValueError`` naming it. A study had written
+    ``np.int64(1)`` into ``meta.json`` as the text ``'1'``, which it then refused as its own
+    damaged file on every rerun."""
+    if isinstance(workers, bool | np.bool_) or not isinstance(workers, int | np.integer):
+        from nasperf.errors import short_repr
+
+        raise TypeError(f"workers must be an int, got {short_repr(workers)}")
+    workers = int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > MAX_WORKERS:
+        raise ValueError(f"workers must be at most {MAX_WORKERS}, got {workers}")
+    return workers
+
+
 def run_trials(
     trials: Iterable[Mapping[str, Any]],
     *,
@@ -667,10 +684,7 @@ def run_trials(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if workers > MAX_WORKERS:
-        raise ValueError(f"workers must be at most {MAX_WORKERS}, got {workers}")
+    workers = check_workers(workers)
     if isinstance(trials, Sized):  # never more processes than trials
         workers = max(1, min(workers, len(trials)))
     if engine == "local":

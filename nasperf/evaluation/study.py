@@ -510,7 +510,10 @@ def run_study(
     else:
         trials = expand_trials(config)
     check_trials(trials)
-    check_engine(engine, scheduler=scheduler, address=address)  # before anything is written
+    from .engines import check_workers
+
+    workers = check_workers(workers)  # before anything is written (meta.json records it)
+    check_engine(engine, scheduler=scheduler, address=address)
     store = ResultsStore(out)
     start = time.perf_counter()
     try:

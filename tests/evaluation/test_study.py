@@ -542,3 +542,16 @@ def test_zero_cost_scores_read_from_a_table_are_charged_their_recorded_seconds(t
     assert xgb["zc_cost_per_arch_s"] == pytest.approx(both, rel=1e-12)
     # the training set's scores are part of the initialisation
     assert xgb["init_time_s"] >= xgb["label_cost_s"] + 20 * both
+
+
+def test_workers_is_checked_before_meta_json_is_written(tmp_path):
+    # a probe: workers=np.int64(1) was written to meta.json as the text '1', which the
+    # folder then refused as damaged on every rerun; 1.5 and True were taken as they were
+    config = parse_config(tiny_config(train_sizes=[10], seeds=1))
+    run_study(config, tmp_path / "np", workers=np.int64(1))
+    assert read_meta(tmp_path / "np")["runs"][0]["workers"] == 1
+    assert run_study(config, tmp_path / "np", workers=1).table.shape[0] == 1  # resumes
+    for bad, kind in ((1.5, TypeError), (True, TypeError), (0, ValueError)):
+        with pytest.raises(kind, match="workers must be"):
+            run_study(config, tmp_path / "bad", workers=bad)
+        assert not (tmp_path / "bad" / "meta.json").exists()

@@ -21,7 +21,7 @@ architectures; most encodings need nothing) and ``_transform(batch) -> ndarray``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -80,15 +80,33 @@ def resolve_space(space: str | SearchSpace | None, archs: Any = None) -> SearchS
     return _resolve_space(space, archs)
 
 
-def as_arch_list(space: SearchSpace, archs: Any) -> list:
-    """Validate and coerce a sequence of architectures (values, text or NASLib keys); a
-    one-column table of them is read as that column (:func:`nasperf.spaces.arch_column`)."""
-    archs = arch_column(archs)
+def check_arch_sequence(archs: Any) -> None:
+    """A ``ValueError`` unless ``archs`` is an ordered collection of architectures: not a
+    single text, not an iterator without a length, not a set or a mapping (rows are
+    matched with labels, side information and predictions by position; a set's order is
+    arbitrary, and a fit on one had paired its architectures with the wrong labels)."""
+    if isinstance(archs, set | frozenset):
+        raise ValueError(
+            f"expected a sequence of architectures, got a {type(archs).__name__}, whose order "
+            "is arbitrary (labels and predictions would not match its rows); pass a list"
+        )
+    if isinstance(archs, Mapping):
+        raise ValueError(
+            f"expected a sequence of architectures, got a {type(archs).__name__} (its keys "
+            "would be read and its values ignored); pass a list of architectures"
+        )
     if isinstance(archs, str | bytes) or not hasattr(archs, "__len__"):
         raise ValueError(
             f"expected a sequence of architectures, got {type(archs).__name__}; wrap a single "
             "architecture in a list"
         )
+
+
+def as_arch_list(space: SearchSpace, archs: Any) -> list:
+    """Validate and coerce a sequence of architectures (values, text or NASLib keys); a
+    one-column table of them is read as that column (:func:`nasperf.spaces.arch_column`)."""
+    archs = arch_column(archs)
+    check_arch_sequence(archs)
     if hasattr(archs, "tolist") and not isinstance(archs, list):
         archs = archs.tolist()
     archs = list(archs)

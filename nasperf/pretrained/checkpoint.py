@@ -663,11 +663,9 @@ class Checkpoint:
         return [found[i] for i in positions], positions, errors
 
     def _values(self, archs: Any) -> list:
-        if isinstance(archs, str | bytes) or not hasattr(archs, "__len__"):
-            raise ValueError(
-                f"expected a sequence of architectures, got {type(archs).__name__}; wrap a "
-                "single architecture in a list"
-            )
+        from nasperf.encodings.base import check_arch_sequence
+
+        check_arch_sequence(archs)
         items = archs.tolist() if hasattr(archs, "tolist") else list(archs)
         values, _, errors = self.coerce(items)
         if errors:

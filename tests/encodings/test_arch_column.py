@@ -86,3 +86,29 @@ def test_numbers_stay_a_feature_matrix(data):
         assert arch_column(column) is column
         fitted = nasperf.predictors.get("xgb", n_estimators=10, random_state=0).fit(column, y)
         assert fitted.n_features_in_ == 1 and fitted.encoder_ is None
+
+
+def test_a_set_of_architectures_is_refused_where_rows_are_matched_by_position():
+    # a probe: fit(set(archs), y) had paired the set's arbitrary order with the labels
+    import numpy as np
+    import pytest
+
+    import nasperf
+    from nasperf import pretrained
+
+    archs = nasperf.get_space("nb201").sample(30, seed=0)
+    y = np.arange(30.0)
+    calls = [
+        lambda a: nasperf.predictors.get("xgb", space="nb201").fit(a, y),
+        lambda a: nasperf.encodings.get("adjacency_onehot", space="nb201").fit_transform(a),
+        lambda a: pretrained.load("nb201-cifar10-tree").predict(a),
+    ]
+    for call in calls:
+        for unordered in (set(archs), frozenset(archs)):
+            with pytest.raises(ValueError, match=r"whose order is arbitrary .* pass a list"):
+                call(unordered)
+        with pytest.raises(ValueError, match=r"got a dict \(its keys would be read and its"):
+            call(dict.fromkeys(archs, 1.0))
+    # ordered containers keep working: a tuple, dict keys (insertion order)
+    ck = pretrained.load("nb201-cifar10-tree")
+    assert (ck.predict(tuple(archs)) == ck.predict(dict.fromkeys(archs).keys())).all()

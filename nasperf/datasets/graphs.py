@@ -127,6 +127,10 @@ def load_graph(
     import torch
     from torch_geometric.data import Data
 
+    from nasperf.spaces.base import as_rng
+
+    # checked whether or not n draws with it: True, 2.5 or -3 named, not numpy's SeedSequence
+    rng = None if seed is None else as_rng(seed, "seed")
     if source is None:
         key = dataset.strip().lower() if isinstance(dataset, str) else dataset
         if key not in GRAPH_FILES:
@@ -146,10 +150,9 @@ def load_graph(
             raise ValueError(f"n must be a positive int or None, got {n!r}")
         if n > len(train):
             raise ValueError(f"asked for {n} nodes but the graph has {len(train)} training nodes")
-        if seed is None:
+        if rng is None:
             chosen = train[:n]
         else:
-            rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
             chosen = np.sort(rng.choice(train, size=int(n), replace=False))
     mask = np.zeros(len(arrays["y"]), dtype=bool)
     mask[chosen] = True

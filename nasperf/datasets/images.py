@@ -665,7 +665,9 @@ def load_image_batch(
     if seed is None:
         idx = np.arange(n)
     else:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        from nasperf.spaces.base import as_rng
+
+        rng = as_rng(seed, "seed")  # True, 2.5 or -3 named, not numpy's SeedSequence
         idx = rng.choice(len(imgs), size=int(n), replace=False)
     x = normalize_images(imgs.images[idx], ds, normalize=normalize)
     y = torch.from_numpy(imgs.labels[idx].astype(np.int64))

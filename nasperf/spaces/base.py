@@ -128,18 +128,18 @@ def _check_space_registration(name: str, obj: Any) -> None:
 SPACES: Registry = Registry("search space", check=_check_space_registration)
 
 
-def as_rng(random_state: RandomState) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a seed (an int >= 0), a generator (returned as is)
-    or ``None``."""
+def as_rng(random_state: RandomState, name: str = "random_state") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a seed (an int >= 0, not a bool), a generator
+    (returned as is) or ``None``; ``name`` is the argument an error names."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is not None and not isinstance(random_state, int | np.integer):
-        raise ValueError(
-            f"random_state must be an int, a numpy Generator or None, got {random_state!r}"
-        )
+    if random_state is not None and (
+        isinstance(random_state, bool | np.bool_) or not isinstance(random_state, int | np.integer)
+    ):  # True had been seed 1
+        raise ValueError(f"{name} must be an int, a numpy Generator or None, got {random_state!r}")
     if random_state is not None and random_state < 0:
         raise ValueError(
-            f"random_state must be an int >= 0, a numpy Generator or None, got {random_state!r}"
+            f"{name} must be an int >= 0, a numpy Generator or None, got {random_state!r}"
         )
     return np.random.default_rng(random_state)
 
@@ -1103,7 +1103,7 @@ class SearchSpace(ABC, Generic[A]):
         if unique is not None and not isinstance(unique, bool | np.bool_):
             raise TypeError(f"unique must be True, False or None, got {short_repr(unique)}")
         n = int(n)
-        rng = as_rng(seed)
+        rng = as_rng(seed)  # its error says random_state, as the corpus pins it
         self._label_index()
         size = self.size
         if unique is None:

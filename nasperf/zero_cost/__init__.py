@@ -105,6 +105,7 @@ def score_details(
     from .contract import check_seed
 
     check_seed(seed)  # before torch's generator is seeded with it
+    seed = int(seed)  # a numpy int, as compute takes it
     first = next(network.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     # torch's stream reseeded from ``seed`` and restored afterwards: dropout in the train

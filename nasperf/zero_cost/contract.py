@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -51,8 +52,9 @@ def _first_line(err: BaseException) -> str:
 def check_seed(seed: object) -> None:
     """``TypeError`` unless ``seed`` is an int (not a bool), ``ValueError`` outside what
     torch's generators take (``[-2**63, 2**64 - 1]``)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {short_repr(seed)}")
+
     if not -(2**63) <= seed <= 2**64 - 1:
         raise ValueError(f"seed must be in [-2**63, 2**64 - 1], got {seed}")
 

@@ -374,3 +374,28 @@ def test_a_subclass_without_a_name_of_its_own_takes_the_registered_one(registry)
     registry.register("contract_sub201")(MySub)
     assert MySub.name == "contract_sub201" and NB201Space.name == "nb201"
     assert nasperf.get_space("contract_sub201").name == "contract_sub201"
+
+
+def test_a_seed_that_is_a_bool_a_float_or_negative_is_refused_by_name():
+    # a probe: True had been seed 1 (sample, mutate, search.run, curve sources, image and
+    # graph batches), and the loaders' 2.5 or -3 had failed in numpy's SeedSequence
+    from nasperf.datasets import load_graph, load_image_batch
+
+    space = nasperf.get_space("nb201")
+    calls = {
+        "seed": [
+            lambda s: load_image_batch("cifar10", 4, seed=s),
+            lambda s: load_graph("cora", seed=s),
+            lambda s: load_graph("cora", n=5, seed=s),
+        ],
+        "random_state": [  # as the corpus pins sample's wording
+            lambda s: space.sample(3, seed=s),
+            lambda s: space.mutate(space.sample(1, seed=0)[0], rng=s),
+        ],
+    }
+    for name, fns in calls.items():
+        for fn in fns:
+            for bad in (True, 2.5, -3):
+                with pytest.raises(ValueError, match=rf"^{name} must be an int"):
+                    fn(bad)
+    assert space.sample(3, seed=np.int64(4)) == space.sample(3, seed=4)

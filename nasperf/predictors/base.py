@@ -770,10 +770,12 @@ class Predictor(RegressorMixin, BaseEstimator):
                 )
             check_feature_names(named)
             return wanted
-        if named:
+        if named or proxies:
+            which = "zero_cost_columns" if named else f"zero_cost_proxies={proxies}"
             raise ValueError(
-                "zero_cost_columns names columns of a DataFrame; the zero_cost side "
-                "information is an array (its columns are taken in order)"
+                f"{which} names columns of a DataFrame; the zero_cost side information is an "
+                "array, whose columns have no names (they are taken in order): pass a "
+                "DataFrame with the proxies as columns"
             )
         arr = _numbers(table, "zero_cost")
         if arr.ndim != 2:

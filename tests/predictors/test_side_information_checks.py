@@ -168,3 +168,21 @@ def test_a_diverging_sghmc_chain_is_rerun_with_a_smaller_step(data):
     assert calm.n_diverged_ == 0 and calm.step_size_ == 1e-3
     with pytest.raises(ValueError, match=r"SGHMC chain diverged .* at step_size=1000000.0"):
         predictors.get("bohamiann", space="nb201", step_size=1e6, **short).fit(archs, y)
+
+
+def test_named_proxies_with_an_array_of_zero_cost_scores_are_refused():
+    # a probe: zero_cost_proxies=['synflow'] with an (n, 11) array had trained on all 11
+    # columns without a word (uses_zero_cost_ zc0 ... zc10)
+    import numpy as np
+    import pytest
+
+    import nasperf
+
+    archs = nasperf.get_space("nb201").sample(20, seed=0)
+    y = np.arange(20.0)
+    zc = np.random.default_rng(0).normal(size=(20, 11))
+    pred = nasperf.predictors.get("xgb", space="nb201", zero_cost_proxies=["synflow"])
+    with pytest.raises(ValueError, match=r"zero_cost_proxies=\['synflow'\] names columns of a"):
+        pred.fit(archs, y, zero_cost=zc)
+    plain = nasperf.predictors.get("xgb", space="nb201", n_estimators=5).fit(archs, y, zero_cost=zc)
+    assert plain.uses_zero_cost_ == [f"zc{i}" for i in range(11)]  # an array without names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "IncompatibleVersionError",
     "InvalidArchitectureError",
     "WrongSpaceError",
+    "as_names",
+    "check_flag",
     "short_repr",
 ]
 
@@ -73,6 +76,47 @@ def short_repr(value: Any) -> str:
     if len(shown) > 2 * MAX_SHOWN:
         shown = shown[: 2 * MAX_SHOWN] + "..."
     return shown
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` as a ``bool`` where it is ``True`` / ``False`` (a ``numpy.bool_`` too).
+
+    Truthiness would read ``"no"`` as true and ``0`` as false (``check=0`` had turned an
+    integrity check off), so anything else is refused.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name`` and the value given.
+    """
+    if isinstance(value, bool):
+        return value
+    cls = type(value)
+    if cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool"):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {short_repr(value)}")
+
+
+def as_names(value: Any, name: str) -> list[str]:
+    """``value`` as a list of names: one string is one name (never its letters), else an
+    iterable of strings (list, tuple, ...).
+
+    Raises
+    ------
+    TypeError
+        Naming ``name``: ``value`` is neither a string nor an iterable of strings.
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bytes | bytearray | dict) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a name or a list of names, got {short_repr(value)}")
+    out = list(value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise TypeError(
+            f"{name} must be a name or a list of names; {short_repr(bad[0])} is not a string"
+        )
+    return out
 
 
 class InvalidArchitectureError(ValueError):

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import as_names
+
 from ._matplotlib import pyplot as _pyplot
 from .metrics import lower_is_better
 from .report import _series_styles
@@ -387,7 +389,7 @@ def plot_study(
     *,
     table: pd.DataFrame | None = None,
     out: str | Path | None = None,
-    metrics: Sequence[str] = ("kendall_tau", "spearman"),
+    metrics: Sequence[str] | str = ("kendall_tau", "spearman"),
 ) -> list[Path]:
     """Write the study plots of a results folder to ``out`` (default ``folder/plots``).
 
@@ -404,8 +406,9 @@ def plot_study(
         The rows to plot (default: all rows stored in ``folder``).
     out : path, optional
         Where to write (default ``folder/plots``).
-    metrics : sequence of str
-        One training-size plot per metric; the time plot uses the first.
+    metrics : str or sequence of str
+        One training-size plot per metric (a string is one metric); the time plot uses the
+        first.
 
     Returns
     -------
@@ -437,6 +440,7 @@ def plot_study(
 
     from .store import DB_NAME, read_meta, read_results, version_change
 
+    metrics = as_names(metrics, "metrics")
     where: Any = folder
     if table is None:
         table = read_results(folder, kind="study")

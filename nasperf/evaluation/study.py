@@ -34,6 +34,7 @@ import pandas as pd
 
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
+from nasperf.errors import as_names, short_repr
 
 from .config import (
     ConfigError,
@@ -310,8 +311,12 @@ def study_table(rows: pd.DataFrame | list[dict], trials: Sequence[dict]) -> pd.D
     return df.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
-def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:
+def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRICS) -> pd.DataFrame:
     """Mean and std over seeds per (space, dataset, predictor label, budget, n_train).
+
+    ``metrics`` is one metric name or a list of them; a metric the table lacks is left out
+    of the default list (:data:`SUMMARY_METRICS`, which names metrics a study may not have
+    computed), whereas one passed explicitly is a ``ValueError`` naming it.
 
     A table of several configs (``read_results`` of a folder that two runs with other
     settings wrote into, e.g. ``--test-size 50`` then ``60``) is never averaged across
@@ -337,8 +342,22 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     """
     from .plots import check_one_trial_per_seed, differing_settings
 
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(
+            f"table must be a pandas DataFrame of trial rows (read_results, "
+            f"StudyResult.table), got {type(table).__name__} {short_repr(table)}"
+        )
+    explicit = metrics is not SUMMARY_METRICS
+    metrics = as_names(metrics, "metrics")
     if table.empty:
         return pd.DataFrame()
+    if explicit:
+        missing = [m for m in metrics if m not in table.columns]
+        if missing:
+            raise ValueError(
+                f"metrics: {', '.join(map(repr, missing))} not in the table; it has "
+                f"{', '.join(c for c in table.columns if c not in _GROUP)}"
+            )
     metrics = [m for m in metrics if m in table.columns]
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
@@ -370,21 +389,44 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> 
     return out.reset_index()
 
 
-def format_summary(
-    summary: pd.DataFrame,
-    metrics: Sequence[str] = ("kendall_tau", "spearman", "sparse_kendall_tau_0.1", "precision@10"),
-) -> str:
+_FORMAT_METRICS: tuple[str, ...] = (
+    "kendall_tau",
+    "spearman",
+    "sparse_kendall_tau_0.1",
+    "precision@10",
+)
+
+
+def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT_METRICS) -> str:
     """A markdown table of :func:`summarize` (mean +- sample std over seeds; the mean alone
     for a single seed); constant group columns left out.
+
+    ``metrics`` is one metric name or a list of them; those the summary lacks are left out
+    (a ``ValueError`` names one passed explicitly).
 
     Time columns: ``fit + query (s)``, the predictor's own wall-clock seconds, and, where
     the data records training times, ``+ training (s)``, that plus the simulated training
     of its training set (White et al.'s initialisation + query time); a line under the
     table says so."""
+    if not isinstance(summary, pd.DataFrame):
+        raise TypeError(
+            f"summary must be a pandas DataFrame (what summarize returns), got "
+            f"{type(summary).__name__} {short_repr(summary)}"
+        )
+    explicit = metrics is not _FORMAT_METRICS
+    metrics = as_names(metrics, "metrics")
     if summary.empty:
         return "(no finished trials)"
     from .plots import SETTING_COLUMNS
 
+    if explicit:
+        missing = [m for m in metrics if f"{m}_mean" not in summary.columns]
+        if missing:
+            have = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
+            raise ValueError(
+                f"metrics: {', '.join(map(repr, missing))} not in the summary; it has "
+                f"{', '.join(have) or 'none'}"
+            )
     metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
     groups = [
         c

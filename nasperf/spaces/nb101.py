@@ -350,7 +350,11 @@ class NB101Space(SearchSpace[NB101Arch]):
         return (CellGraph(adjacency=tuple(tuple(int(v) for v in r) for r in m), ops=ops),)
 
     def hash(self, arch: NB101Arch) -> str:
-        """NAS-Bench-101's own module hash of the pruned spec (32 hex digits)."""
+        """NAS-Bench-101's own module hash of the pruned spec (32 hex digits). ``arch`` may
+        be anything :meth:`coerce` takes (text, a NASLib key, a ``{"matrix", "ops"}``
+        mapping), as for every space's ``hash``."""
+        if type(arch) is not self.arch_type:
+            arch = self.coerce(arch)
         m, ops = self.pruned(arch)
         labels = [-1] + [NB101_OPS.index(op) for op in ops[1:-1]] + [-2]
         return dag_hash(m, labels)

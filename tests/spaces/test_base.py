@@ -115,3 +115,16 @@ def test_graph_batch_matches_the_cells_view(name):
             assert (batch.ops[i, c, n:] == -1).all() and not batch.adjacency[i, c, n:].any()
     with pytest.raises(ValueError, match="max_nodes"):
         space.graph_batch(archs, max_nodes=2)
+
+
+@pytest.mark.parametrize(
+    "name", ["nb101", "nb201", "nb301", "nbgraph", "tnb101_micro", "tnb101_macro"]
+)
+def test_every_space_s_hash_takes_what_coerce_takes(name):
+    # a type-fuzzing probe: NB101's hash(text) had said "expected a NB101Arch", where the
+    # base class documents (and every other space accepts) anything coerce takes
+    import nasperf
+
+    space = nasperf.get_space(name)
+    arch = space.sample(1, 0)[0]
+    assert space.hash(space.to_string(arch)) == space.hash(arch)

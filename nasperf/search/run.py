@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf.datasets.direction import looks_maximised
-from nasperf.errors import short_repr
+from nasperf.errors import check_flag, short_repr
 from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer
@@ -147,6 +147,13 @@ def run(
     """
     from .base import get as get_optimizer
 
+    if not isinstance(optimizer, str | Optimizer):
+        raise TypeError(
+            "optimizer must be a registered optimizer's name (nasperf.search.OPTIMIZERS) or "
+            f"an Optimizer instance, got {type(optimizer).__name__} {short_repr(optimizer)}"
+        )
+    stop_at_optimum = check_flag(stop_at_optimum, "stop_at_optimum")
+    progress = check_flag(progress, "progress")
     if params is not None and not isinstance(params, Mapping):
         raise TypeError(f"params must be a dict of optimizer parameters, got {short_repr(params)}")
     if zero_cost is not None and not isinstance(zero_cost, pd.DataFrame):

@@ -111,6 +111,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from nasperf.errors import check_flag, short_repr
+
 __all__ = [
     "DEFAULT_PREDICTORS",
     "DEFAULT_TRAIN_SIZES",
@@ -119,6 +121,7 @@ __all__ = [
     "ConfigError",
     "check_keys",
     "StudyConfig",
+    "as_study_config",
     "default_config",
     "expand_trials",
     "load_config",
@@ -761,6 +764,28 @@ MAX_YAML_VALUES = 100_000
 MAX_YAML_BYTES = 1 << 20
 
 
+def as_study_config(config: Any) -> StudyConfig:
+    """``config`` as a :class:`StudyConfig`: one as it is, a raw mapping (what a YAML file
+    holds, :func:`default_config`) through :func:`parse_config` (relative paths against the
+    working directory), so ``run_study(dict, out)`` runs what the same YAML file would.
+
+    Raises
+    ------
+    TypeError
+        ``config`` is neither a StudyConfig nor a mapping.
+    ConfigError
+        The mapping is not a valid config (see :func:`parse_config`).
+    """
+    if isinstance(config, StudyConfig):
+        return config
+    if isinstance(config, Mapping):
+        return parse_config(config)
+    raise TypeError(
+        "config must be a StudyConfig (load_config, parse_config) or a config mapping, got "
+        f"{type(config).__name__} {short_repr(config)}"
+    )
+
+
 def _check_expanded_size(raw: Any, path: Path, what: str = "a study config") -> None:
     """Count the values of ``raw`` as if its shared (aliased) parts were copied, stopping at
     :data:`MAX_YAML_VALUES`; a :class:`ConfigError` names the file beyond that."""
@@ -932,6 +957,7 @@ def load_config(
         The file is not UTF-8 YAML, repeats a key, or fails :func:`parse_config`; the
         message names the file (and the line or key).
     """
+    quick = check_flag(quick, "quick")
     path = Path(path)
     if not path.exists():
         raise ConfigFileNotFoundError(2, "study config does not exist", str(path))
@@ -1052,6 +1078,8 @@ def default_config(*, quick: bool = False) -> dict:
     training sizes 10 ... 1000 (``quick``: 10 ... 200), 3 seeds. No name: the study is
     named for its sources (``nb201-cifar10``)."""
     import nasperf.predictors as P
+
+    quick = check_flag(quick, "quick")
 
     have = set(P.available())
     preds = [p for p in DEFAULT_PREDICTORS if p in have][:DEFAULT_MAX_PREDICTORS]
@@ -1279,7 +1307,7 @@ def skipped_predictors(config: StudyConfig) -> list[str]:
     return notes
 
 
-def expand_trials(config: StudyConfig) -> list[dict]:
+def expand_trials(config: StudyConfig | Mapping[str, Any]) -> list[dict]:
     """One self-contained trial dict per (source, predictor, budget, n_train, seed).
 
     Every trial carries its full configuration and its ``hash`` (:func:`trial_hash`).
@@ -1298,8 +1326,13 @@ def expand_trials(config: StudyConfig) -> list[dict]:
         without a cheaper fidelity, zero-cost scores without a table, images of an unknown
         dataset): the message names the predictors to drop and those that can run; or no
         predictor at all can run.
+    TypeError
+        ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
+        :func:`parse_config`, see :func:`as_study_config`).
     """
     import nasperf.predictors as P
+
+    config = as_study_config(config)
 
     if config.tasks:
         # the suite module builds on this one (make_trial); it is not imported from here

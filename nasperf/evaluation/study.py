@@ -25,7 +25,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,12 @@ import pandas as pd
 
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
-from nasperf.errors import as_names, short_repr
+from nasperf.errors import as_names, check_flag, short_repr
 
 from .config import (
     ConfigError,
     StudyConfig,
+    as_study_config,
     default_config,
     expand_trials,
     load_config,
@@ -245,7 +246,7 @@ def _expand(config: StudyConfig) -> list[dict]:
 
 
 def fit_sizes_to_data(
-    config: StudyConfig, *, train_sizes: bool = True, test_size: bool = True
+    config: StudyConfig | Mapping[str, Any], *, train_sizes: bool = True, test_size: bool = True
 ) -> tuple[StudyConfig, list[str]]:
     """Shrink default sizes to a source with fewer architectures than they need.
 
@@ -268,7 +269,13 @@ def fit_sizes_to_data(
     ConfigError
         The data cannot be loaded, lacks its target column, or is too small even for the
         adapted sizes (at least 2 test and 1 training architecture).
+    TypeError
+        ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
+        :func:`parse_config`), or a flag is not a bool.
     """
+    config = as_study_config(config)
+    train_sizes = check_flag(train_sizes, "train_sizes")
+    test_size = check_flag(test_size, "test_size")
     if config.tasks:  # a suite fits its sizes to each task itself
         return config, []
     counts = _finite_counts(expand_trials(config))
@@ -494,7 +501,7 @@ def _configs(meta: dict, now: dict) -> list[dict]:
 
 
 def run_study(
-    config: StudyConfig,
+    config: StudyConfig | Mapping[str, Any],
     out: str | Path,
     *,
     engine: str = "local",
@@ -542,7 +549,13 @@ def run_study(
         something else), or was written by another nasperf version
         (:class:`~nasperf.errors.IncompatibleVersionError`); the message names the file and
         the field, and nothing in ``out`` is changed.
+    TypeError
+        ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
+        :func:`~nasperf.evaluation.config.parse_config`, as a YAML file's content does), or
+        ``progress`` is not a bool.
     """
+    config = as_study_config(config)
+    progress = check_flag(progress, "progress")
     suite = None
     if config.tasks:
         from .suite import expand_suite

@@ -54,7 +54,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, check_flag
 from nasperf.registry import Registry, import_family
 
 from ._aliases import NB201_DATASET_ALIASES, NBGRAPH_DATASET_ALIASES
@@ -351,7 +351,7 @@ def available_benchmarks(*, tasks: Literal[True]) -> pd.DataFrame: ...
 def available_benchmarks(*, tasks: bool = False) -> list[str] | pd.DataFrame:
     """Canonical names of the registered benchmarks (aliases left out); with ``tasks=True``,
     every task of every benchmark as :func:`available_tasks` lists them."""
-    if tasks:
+    if check_flag(tasks, "tasks"):
         return available_tasks()
     return sorted({BENCHMARKS.get(n).name for n in BENCHMARKS.names()})
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nasperf.errors import short_repr
+from nasperf.errors import check_flag, short_repr
 
 __all__ = [
     "ACCURACY_METRICS",
@@ -112,6 +112,7 @@ class LearningCurves:
     percent: bool = True
 
     def __post_init__(self) -> None:
+        check_flag(self.percent, "percent")  # "no" had read as true
         epochs = np.asarray(self.epochs)
         if epochs.dtype == bool or not np.issubdtype(epochs.dtype, np.number):
             raise ValueError(

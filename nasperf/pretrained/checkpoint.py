@@ -45,6 +45,7 @@ from nasperf.errors import (
     DataIntegrityError,
     IncompatibleVersionError,
     InvalidArchitectureError,
+    check_flag,
     short_repr,
 )
 from nasperf.registry import Registry
@@ -357,7 +358,8 @@ def load(
     check : bool
         Verify the reference predictions recorded at build time (a few architectures;
         milliseconds). Leave on: it is what catches an encoding or model that changed
-        between the nasperf that built the checkpoint and this one.
+        between the nasperf that built the checkpoint and this one. Only ``True`` /
+        ``False`` (a ``TypeError`` otherwise).
 
     Raises
     ------
@@ -373,6 +375,8 @@ def load(
         or not (n_jobs >= 1 or n_jobs == -1)
     ):
         raise ValueError(f"n_jobs must be a positive int, -1 or None, got {short_repr(n_jobs)}")
+    # check=0 had turned the check off, check="no" on: only a bool says which
+    check = check_flag(check, "check")
     meta = info(name, root=root)
     # Read once, verify these very bytes, load from them: every load checks the file again,
     # and nothing can change it between the check and the read.

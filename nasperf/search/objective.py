@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import check_flag
 from nasperf.spaces import SearchSpace
 
 __all__ = ["TIE_TOLERANCE", "CurveObjective", "Objective", "TableObjective", "get_objective"]
@@ -362,7 +363,8 @@ class TableObjective(Objective):
 
         self.space = resolve_space(space)
         self.name = name
-        self.continues = bool(continues)
+        self.continues = check_flag(continues, f"{name}: continues")
+        validate = check_flag(validate, f"{name}: validate")
         if one_result_per_network is not None and not isinstance(one_result_per_network, bool):
             raise TypeError(
                 f"{name}: one_result_per_network must be True, False or None, got "

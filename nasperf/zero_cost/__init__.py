@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nasperf.errors import short_repr
+from nasperf.errors import check_flag, short_repr
 from nasperf.registry import _import_family
 
 from .contract import check_call
@@ -52,6 +52,7 @@ from .compute import compute, nan_reasons, read_proxy_table  # noqa: E402
 def available(*, population: bool = True) -> list[str]:
     """Registered proxy names (aliases such as ``jacob_cov`` left out); ``population=False``
     leaves out population-level ensembles."""
+    population = check_flag(population, "population")
     return [
         n
         for n in PROXIES.names()

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf._device import resolve_device
-from nasperf.errors import short_repr
+from nasperf.errors import check_flag, short_repr
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
@@ -872,6 +872,7 @@ def compute(
     Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021;
     Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks.
     """
+    progress = check_flag(progress, "progress")
     # Population-level proxies (the rank vote) combine their members over ``archs``.
     requested = resolve_proxies(proxies)
     zc = _zc()

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidArchitectureError",
     "WrongSpaceError",
     "as_names",
+    "check_aligned",
     "check_flag",
     "short_repr",
 ]
@@ -95,6 +96,29 @@ def check_flag(value: Any, name: str) -> bool:
     if cls.__module__ == "numpy" and cls.__name__ in ("bool_", "bool"):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {short_repr(value)}")
+
+
+def check_aligned(a: Any, b: Any, a_name: str, b_name: str) -> None:
+    """A ``ValueError`` where ``a`` and ``b`` are both pandas objects (Series, DataFrame)
+    whose indexes differ: nasperf pairs their values by position, as scikit-learn does, so
+    a reordered Series (``y.sample(frac=1)``) had paired each value with another row's
+    without a word. Equal indexes (any labels, the same order) pass."""
+    ia, ib = getattr(a, "index", None), getattr(b, "index", None)
+    if ia is None or ib is None or not hasattr(ia, "equals") or ia.equals(ib):
+        return
+    differ = next(
+        (
+            f"row {i}: {short_repr(x)} against {short_repr(y)}"
+            for i, (x, y) in enumerate(zip(ia, ib, strict=False))
+            if x != y
+        ),
+        f"{len(ia)} against {len(ib)} rows",
+    )
+    raise ValueError(
+        f"{a_name} and {b_name} are pandas objects with different indexes ({differ}); their "
+        f"values are paired by position: align them ({b_name}.reindex({a_name}.index)) or "
+        "pass .to_numpy() to pair them as they stand"
+    )
 
 
 def as_names(value: Any, name: str) -> list[str]:

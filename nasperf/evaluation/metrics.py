@@ -181,6 +181,9 @@ def _prepare(
         raise TypeError(f"maximize must be True or False, got {maximize!r}")
     if nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {_NAN_POLICIES}, got {nan_policy!r}")
+    from nasperf.errors import check_aligned
+
+    check_aligned(y_true, y_pred, "y_true", "y_pred")
     t = _as_numbers(y_true, "y_true")
     p = _as_numbers(y_pred, "y_pred")
     if t.ndim != 1 or p.ndim != 1:

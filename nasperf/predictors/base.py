@@ -600,6 +600,10 @@ class Predictor(RegressorMixin, BaseEstimator):
         return space
 
     def _prepare_fit(self, archs: Any, y: Any, side: dict) -> tuple[Any, np.ndarray]:
+        from nasperf.errors import check_aligned
+
+        # rows are paired by position: a reordered Series of labels had been taken as it was
+        check_aligned(archs, y, "archs", "y")
         if is_feature_matrix(archs):
             if not self.numeric:
                 raise ValueError(

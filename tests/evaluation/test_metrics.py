@@ -533,3 +533,24 @@ def test_pearson_and_rmse_of_values_near_the_float_range():
     t, p = rng.normal(70, 5, 200), rng.normal(70, 5, 200)
     assert pearson(t, p) == stats.pearsonr(t, p).statistic
     assert rmse(t, p) == float(np.sqrt(np.mean((p - t) ** 2)))
+
+
+def test_pandas_objects_with_different_indexes_are_refused_not_paired_by_position():
+    # a probe: kendall_tau(y, p[::-1]) of two Series, and fit(Series of archs, reordered
+    # Series of labels), paired each value with another row's without a word
+    import pandas as pd
+
+    import nasperf
+
+    t = pd.Series(np.arange(10.0), index=range(100, 110))
+    assert kendall_tau(t, t * 2) == pytest.approx(1.0)  # any labels, the same order
+    with pytest.raises(ValueError, match=r"y_true and y_pred are pandas objects with different"):
+        kendall_tau(t, t[::-1])
+    assert kendall_tau(t, t[::-1].to_numpy()) == pytest.approx(-1.0)  # by position, as asked
+    archs = nasperf.get_space("nb201").sample(20, seed=0)
+    a = pd.Series(archs, index=[f"k{i}" for i in range(20)])
+    y = pd.Series(np.arange(20.0), index=a.index)
+    pred = nasperf.predictors.get("xgb", space="nb201", n_estimators=3)
+    with pytest.raises(ValueError, match=r"archs and y are pandas objects with different index"):
+        pred.fit(a, y.sample(frac=1, random_state=0))
+    assert pred.fit(a, y).n_features_in_ > 0

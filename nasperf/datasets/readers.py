@@ -948,6 +948,8 @@ def read_architecture_csv(
         targets = [c for c in header if c != arch_column]
     elif isinstance(targets, str):
         targets = [targets]
+    elif isinstance(targets, set | frozenset):  # its order would set the columns' order
+        raise ValueError(f"targets must be a column name or a list of them, got a set {targets!r}")
     else:
         targets = list(targets)
         twice = sorted({c for c in targets if targets.count(c) > 1})

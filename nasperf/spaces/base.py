@@ -575,8 +575,15 @@ def dag_hash(adjacency: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[A
     ----------
     Ying et al., "NAS-Bench-101: Towards Reproducible Neural Architecture Search", ICML 2019.
     """
-    m = np.asarray(adjacency, dtype=np.int64)
+    raw = np.asarray(adjacency)
+    if raw.ndim != 2 or raw.shape[0] != raw.shape[1] or raw.dtype.kind not in "biuf":
+        raise ValueError(f"adjacency must be a square matrix of 0 / 1, got {short_repr(adjacency)}")
+    m = raw.astype(np.int64)
+    if not np.array_equal(m, raw) or ((m != 0) & (m != 1)).any():  # 1.5 had read as 1
+        raise ValueError(f"adjacency must hold 0 / 1 only, got {short_repr(adjacency)}")
     n = m.shape[0]
+    if len(labels) != n:
+        raise ValueError(f"labels must name the adjacency's {n} nodes, got {len(labels)}")
     in_deg = m.sum(axis=0).tolist()
     out_deg = m.sum(axis=1).tolist()
     hashes = [

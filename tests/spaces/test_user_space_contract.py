@@ -399,3 +399,27 @@ def test_a_seed_that_is_a_bool_a_float_or_negative_is_refused_by_name():
                 with pytest.raises(ValueError, match=rf"^{name} must be an int"):
                     fn(bad)
     assert space.sample(3, seed=np.int64(4)) == space.sample(3, seed=4)
+
+
+def test_dag_hash_and_the_csv_reader_refuse_what_they_had_misread(tmp_path):
+    # a probe: dag_hash truncated a float adjacency (1.5 -> 1, 0.4 -> 0) and failed with an
+    # IndexError on too few labels; read_architecture_csv's targets as a set took its order
+    from nasperf.datasets import read_architecture_csv
+    from nasperf.spaces import dag_hash
+
+    adj = [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    assert dag_hash(np.array(adj, dtype=float), [-1, 0, -2]) == dag_hash(adj, [-1, 0, -2])
+    with pytest.raises(ValueError, match=r"adjacency must hold 0 / 1 only"):
+        dag_hash([[0, 1.5, 1], [0, 0, 1], [0, 0, 0]], [-1, 0, -2])
+    with pytest.raises(ValueError, match=r"adjacency must be a square matrix"):
+        dag_hash([[0, 1], [0, 0], [0, 0]], [-1, 0, -2])
+    with pytest.raises(ValueError, match=r"labels must name the adjacency's 3 nodes, got 2"):
+        dag_hash(adj, [-1, 0])
+    arch = nasperf.get_space("nb201").to_string(nasperf.get_space("nb201").sample(1, seed=0)[0])
+    (tmp_path / "t.csv").write_text(f"arch,a,b\n{arch},1,2\n")
+    with pytest.raises(ValueError, match=r"targets must be a column name or a list of them"):
+        read_architecture_csv(tmp_path / "t.csv", "nb201", targets={"a", "b"})
+    assert list(read_architecture_csv(tmp_path / "t.csv", "nb201", targets=("b", "a"))) == [
+        "b",
+        "a",
+    ]

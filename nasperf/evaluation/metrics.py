@@ -177,12 +177,11 @@ def _prepare(
     Under ``"worst"`` the returned predictions may still hold NaN; under ``"omit"`` the NaN
     pairs are gone (their count is still returned).
     """
-    if not isinstance(maximize, bool | np.bool_):
-        raise TypeError(f"maximize must be True or False, got {maximize!r}")
+    from nasperf.errors import check_aligned, check_flag
+
+    maximize = check_flag(maximize, "maximize")
     if nan_policy not in _NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {_NAN_POLICIES}, got {nan_policy!r}")
-    from nasperf.errors import check_aligned
-
     check_aligned(y_true, y_pred, "y_true", "y_pred")
     t = _as_numbers(y_true, "y_true")
     p = _as_numbers(y_pred, "y_pred")

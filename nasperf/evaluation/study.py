@@ -358,14 +358,13 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     metrics = as_names(metrics, "metrics")
     if table.empty:
         return pd.DataFrame()
-    if explicit:
-        missing = [m for m in metrics if m not in table.columns]
-        if missing:
-            raise ValueError(
-                f"metrics: {', '.join(map(repr, missing))} not in the table; it has "
-                f"{', '.join(c for c in table.columns if c not in _GROUP)}"
-            )
-    metrics = [m for m in metrics if m in table.columns]
+    metrics = _present_metrics(
+        metrics,
+        explicit,
+        set(table.columns),
+        [c for c in table.columns if c not in _GROUP],
+        "the table",
+    )
     df = table.copy()
     df["budget"] = df["budget"].fillna("-")
     keys = [c for c in _GROUP if c in df.columns]  # rows of older studies lack benchmark
@@ -394,6 +393,21 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     if "total_time_s" in df.columns:
         out["total_time_s"] = g["total_time_s"].mean()
     return out.reset_index()
+
+
+def _present_metrics(
+    metrics: list[str], explicit: bool, present: set[str], shown: list[str], what: str
+) -> list[str]:
+    """``metrics`` that are ``present``; where the caller named them (``explicit``, not a
+    default list of metrics a study may not have computed), a missing one is a
+    ``ValueError`` naming it and what ``what`` has (``shown``)."""
+    missing = [m for m in metrics if m not in present]
+    if explicit and missing:
+        raise ValueError(
+            f"metrics: {', '.join(map(repr, missing))} not in {what}; it has "
+            f"{', '.join(shown) or 'none'}"
+        )
+    return [m for m in metrics if m in present]
 
 
 _FORMAT_METRICS: tuple[str, ...] = (
@@ -426,15 +440,8 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         return "(no finished trials)"
     from .plots import SETTING_COLUMNS
 
-    if explicit:
-        missing = [m for m in metrics if f"{m}_mean" not in summary.columns]
-        if missing:
-            have = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
-            raise ValueError(
-                f"metrics: {', '.join(map(repr, missing))} not in the summary; it has "
-                f"{', '.join(have) or 'none'}"
-            )
-    metrics = [m for m in metrics if f"{m}_mean" in summary.columns]
+    have = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
+    metrics = _present_metrics(metrics, explicit, set(have), have, "the summary")
     groups = [
         c
         for c in (*_GROUP, "task", *SETTING_COLUMNS)

@@ -547,9 +547,9 @@ def screen(
     from nasperf.spaces import check_positive_ints
 
     check_positive_ints(**({} if top is None else {"top": top}), batch_size=batch_size)
-    if not isinstance(maximize, bool | np.bool_):
-        raise TypeError(f"maximize must be True or False, got {maximize!r}")
-    sign = 1.0 if maximize else -1.0
+    from nasperf.errors import check_flag
+
+    sign = 1.0 if check_flag(maximize, "maximize") else -1.0
     top = None if top is None else int(top)
     batch_size = int(batch_size)
     declared: list[str] = []  # the spaces a NASLib JSON names

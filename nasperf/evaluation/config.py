@@ -1253,13 +1253,11 @@ def _curve_metric_missing(
     its budgets (the trials had failed one by one, "the learning curves have no 'val_loss'");
     ``[]`` otherwise. A user's table's budget columns arrive as one curve read as
     ``val_accuracy`` (higher is better, in the table's units)."""
-    import inspect
-
     import nasperf.predictors as P
 
+    # the estimator's own parameters (its default where the config does not set it)
     cls = P.PREDICTORS.get(pred["name"])
-    param = inspect.signature(cls.__init__).parameters.get("metric")
-    metric = (pred.get("params") or {}).get("metric", None if param is None else param.default)
+    metric = cls(**(pred.get("params") or {})).get_params(deep=False).get("metric")
     if not isinstance(metric, str):
         return []  # no metric parameter (curves as features), or one its validation refuses
     if data is not None:

@@ -154,7 +154,8 @@ def _plain(network: nn.Module) -> nn.Module:
     in every forward (no leaf to differentiate: the whole call had failed inside autograd,
     and the layers had not been scored); ``params`` then counts the weights the network
     computes with (a weight_norm layer's ``weight``, not its ``g`` and ``v``)."""
-    if not _reparametrized(network):
+    found = _reparametrized(network)
+    if not found:
         return network
     import copy
 
@@ -166,7 +167,7 @@ def _plain(network: nn.Module) -> nn.Module:
     # autograd graph that deepcopy refuses: the copy starts from its value (its hook
     # computes it anew; removing the hook below keeps what it computes)
     memo: dict[int, Any] = {}
-    for m, name, hook in _reparametrized(network):
+    for m, name, hook in found:
         weight = m.__dict__.get(name) if hook is not None else None
         if isinstance(weight, torch.Tensor) and not weight.is_leaf:
             memo[id(weight)] = weight.detach().clone()

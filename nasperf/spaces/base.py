@@ -128,6 +128,10 @@ def _check_space_registration(name: str, obj: Any) -> None:
 SPACES: Registry = Registry("search space", check=_check_space_registration)
 
 
+#: :meth:`SearchSpace.sample` may show a progress bar from this many distinct architectures.
+_SAMPLE_BAR_FROM = 1000
+
+
 def as_rng(random_state: RandomState, name: str = "random_state") -> np.random.Generator:
     """A ``numpy.random.Generator`` from a seed (an int >= 0, not a bool), a generator
     (returned as is) or ``None``; ``name`` is the argument an error names."""
@@ -1130,19 +1134,24 @@ class SearchSpace(ABC, Generic[A]):
         # request costs unbounded time or memory.
         limit = 20 * n + 1000
         draws = 0
-        from tqdm.auto import tqdm
+        # a bar shown only where the draws take more than 10 s (NB101: 20,000 took 40 s;
+        # near its size, the 20 n + 1000 draws allowed would take half an hour), made only
+        # for large n: a search's many small samples would pay for it (8 of sample(1)'s 23 us)
+        bar = None
+        if n >= _SAMPLE_BAR_FROM:
+            from tqdm.auto import tqdm
 
-        # shown only where the draws take more than 10 s (NB101: 20,000 took 40 s; near its
-        # size, the 20 n + 1000 draws allowed would take half an hour)
-        bar = tqdm(total=n, desc=f"{self.name}: distinct architectures", delay=10, disable=None)
+            bar = tqdm(total=n, desc=f"{self.name}: distinct architectures", delay=10, disable=None)
         while len(seen) < n and draws < limit:
             arch = self.random_architecture(rng)
             k = key(arch)
             if k not in seen:
                 seen[k] = arch
-                bar.update(1)
+                if bar is not None:
+                    bar.update(1)
             draws += 1
-        bar.close()
+        if bar is not None:
+            bar.close()
         if len(seen) < n:
             found = (
                 f"{self.name}: found only {len(seen)} distinct architectures in {draws} "

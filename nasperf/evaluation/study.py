@@ -349,13 +349,9 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     """
     from .plots import check_one_trial_per_seed, differing_settings
 
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(
-            f"table must be a pandas DataFrame of trial rows (read_results, "
-            f"StudyResult.table), got {type(table).__name__} {short_repr(table)}"
-        )
-    explicit = metrics is not SUMMARY_METRICS
-    metrics = as_names(metrics, "metrics")
+    explicit, metrics = _frame_and_metrics(
+        table, "table", "of trial rows (read_results, StudyResult.table)", metrics, SUMMARY_METRICS
+    )
     if table.empty:
         return pd.DataFrame()
     metrics = _present_metrics(
@@ -395,6 +391,20 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     return out.reset_index()
 
 
+def _frame_and_metrics(
+    frame: Any, name: str, kind: str, metrics: Any, default: Sequence[str]
+) -> tuple[bool, list[str]]:
+    """``(explicit, names)`` of the ``metrics`` asked for (``explicit``: not the ``default``
+    list), after a ``TypeError`` unless ``frame`` (the argument ``name``) is a DataFrame
+    (``kind`` says which)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be a pandas DataFrame {kind}, got {type(frame).__name__} "
+            f"{short_repr(frame)}"
+        )
+    return metrics is not default, as_names(metrics, "metrics")
+
+
 def _present_metrics(
     metrics: list[str], explicit: bool, present: set[str], shown: list[str], what: str
 ) -> list[str]:
@@ -429,13 +439,9 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
     the data records training times, ``+ training (s)``, that plus the simulated training
     of its training set (White et al.'s initialisation + query time); a line under the
     table says so."""
-    if not isinstance(summary, pd.DataFrame):
-        raise TypeError(
-            f"summary must be a pandas DataFrame (what summarize returns), got "
-            f"{type(summary).__name__} {short_repr(summary)}"
-        )
-    explicit = metrics is not _FORMAT_METRICS
-    metrics = as_names(metrics, "metrics")
+    explicit, metrics = _frame_and_metrics(
+        summary, "summary", "(what summarize returns)", metrics, _FORMAT_METRICS
+    )
     if summary.empty:
         return "(no finished trials)"
     from .plots import SETTING_COLUMNS

@@ -304,5 +304,11 @@ def as_learning_curves(obj: Any, n: int | None = None) -> LearningCurves:
         raise ValueError("learning curves are needed: pass learning_curves=LearningCurves(...)")
     curves = obj if isinstance(obj, LearningCurves) else LearningCurves.from_array(obj)
     if n is not None and len(curves) != n:
-        raise ValueError(f"learning_curves has {len(curves)} rows for {n} architectures")
+        hint = ""
+        if not isinstance(obj, LearningCurves) and np.ndim(obj) == 1:
+            hint = (
+                " (a 1-D array is one epoch per architecture; one architecture's curve is "
+                "an array of shape (1, n_epochs))"
+            )
+        raise ValueError(f"learning_curves has {len(curves)} rows for {n} architectures{hint}")
     return curves

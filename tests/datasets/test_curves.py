@@ -104,8 +104,12 @@ def test_learning_curves_views_and_missing_metric_message():
     assert arr.final_epoch is None
     with pytest.raises(ValueError, match="extrapolate to is unknown"):
         arr.require_final_epoch()
-    with pytest.raises(ValueError, match="4 rows for 5 architectures"):
+    with pytest.raises(ValueError, match="4 rows for 5 architectures$"):
         as_learning_curves(arr, n=5)
+    # One architecture's curve given flat reads as 20 one-epoch curves: the error says so.
+    with pytest.raises(ValueError, match=r"20 rows for 1 architectures \(a 1-D array is one"):
+        as_learning_curves(np.linspace(10.0, 90.0, 20), n=1)
+    assert len(as_learning_curves(np.array([50.0, 60.0]), n=2)) == 2  # one epoch each
 
 
 def test_sources_are_registered():

@@ -298,6 +298,31 @@ def _as_list(value: Any, key: str, item_types: tuple[type, ...]) -> list:
     return items
 
 
+def _as_yaml_values(value: Any, depth: int = 0) -> Any:
+    """A config mapping built in Python as the values YAML gives: a tuple or a numpy array
+    as a list, a numpy scalar as its Python number, a path as its string, any mapping as a
+    dict (so ``train_sizes=(20, 50)`` or ``seeds=np.arange(3)`` read as the YAML lists
+    would); other values are left for the schema's checks (a set stays refused: it has no
+    order). Nesting beyond :data:`MAX_YAML_DEPTH` (a mapping that holds itself) is refused."""
+    import os
+
+    import numpy as np
+
+    if depth > MAX_YAML_DEPTH:
+        raise ConfigError(f"the config nests deeper than {MAX_YAML_DEPTH} levels")
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {k: _as_yaml_values(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_yaml_values(v, depth + 1) for v in value]
+    return value
+
+
 def _check_json_value(value: Any, key: str) -> None:
     if value is None or isinstance(value, bool | str):
         return
@@ -526,6 +551,8 @@ def parse_config(
 
     if raw is None:
         raw = {}
+    if isinstance(raw, Mapping):
+        raw = _as_yaml_values(raw)
     check_keys(raw, SCHEMA)
     base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
     raw = {k: v for k, v in raw.items() if v is not None}

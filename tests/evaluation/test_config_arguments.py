@@ -59,3 +59,29 @@ def test_flags_that_are_not_bools_are_refused_naming_them(value, tmp_path):
 
 def test_numpy_bools_are_flags():
     assert default_config(quick=np.bool_(True)) == default_config(quick=True)
+
+
+def test_a_mapping_built_in_python_reads_as_its_yaml_lists_and_numbers(tmp_path):
+    """Tuples, numpy arrays and scalars and paths are the lists, numbers and strings YAML
+    gives (they had been refused as "expected ..., got (20, 50)"): the same config, digest
+    included; a set (no order) and a mapping holding itself stay refused."""
+    plain = tiny_config(train_sizes=[10, 20], seeds=[0, 1])
+    built = dict(plain, train_sizes=(np.int64(10), 20), seeds=np.arange(2))
+    built["predictors"] = tuple(plain["predictors"])
+    assert parse_config(built) == parse_config(plain)
+    assert parse_config(built).digest() == parse_config(plain).digest()
+    csv = tmp_path / "t.csv"
+    csv.write_text("arch,acc\n")  # read when the study runs, not here
+    as_path = parse_config(
+        {"predictors": ["xgb"], "data": {"path": csv, "space": "nb201", "target": "acc"}}
+    )
+    as_str = parse_config(
+        {"predictors": ["xgb"], "data": {"path": str(csv), "space": "nb201", "target": "acc"}}
+    )
+    assert as_path == as_str
+    with pytest.raises(C.ConfigError, match=r"seeds: expected .*got \{0, 1\}"):
+        parse_config(dict(plain, seeds={0, 1}))
+    looped: dict = {}
+    looped["x"] = looped
+    with pytest.raises(C.ConfigError, match="nests deeper than 50 levels"):
+        parse_config({"predictors": [{"name": "xgb", "params": looped}]})

@@ -44,6 +44,11 @@ __all__ = ["OPTIMIZERS", "Context", "Optimizer", "Query", "available", "get", "r
 OPTIMIZERS: Registry = Registry("optimizer", check=check_constraints_cover("optimizer"))
 
 
+def _queries(n: int) -> str:
+    """``n`` queries, in words (``1 query``), for notes."""
+    return f"{n} query" if n == 1 else f"{n} queries"
+
+
 def register(name: str, *aliases: str):
     """Class decorator: register an :class:`Optimizer` under ``name`` (sets ``cls.name``)."""
 
@@ -195,6 +200,11 @@ class Optimizer:
 
     def tell(self, queries: list[Query], values: np.ndarray) -> None:
         """The values of the queries just asked (same order)."""
+
+    def finish(self, n_queries: int) -> None:
+        """The run has ended after ``n_queries`` paid queries (the budget, a time budget,
+        the optimum found, or the candidates exhausted): a last word for ``notes_`` where
+        what the run did depends on when it ended (e.g. a time budget's queries)."""
 
     # ------------------------------------------------------------------ helpers
     def key(self, arch: Any) -> str:

@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
-from .base import Optimizer, Query, register
+from .base import Optimizer, Query, _queries, register
 
 
 @register("regularized_evolution", "re")
@@ -64,6 +64,18 @@ class RegularizedEvolution(Optimizer):
                 f"{self.name}: budget {budget} <= population_size {self.population_size}: "
                 "every query is of its random initial population (random search); a "
                 "comparison with it is one with random sampling"
+            )
+
+    def finish(self, n_queries: int) -> None:
+        """Say so where the run ended within the random initial population and ``setup``
+        could not know it would (a time budget, or a stop at the optimum)."""
+        budget = self.context_.budget
+        if n_queries <= self.population_size and (budget is None or budget > n_queries):
+            self.notes_.append(
+                f"{self.name}: the run ended after {_queries(n_queries)}, no more than "
+                f"population_size {self.population_size}: every query was of its random "
+                "initial population "
+                "(random search); a comparison with it is one with random sampling"
             )
 
     def ask(self) -> list[Query]:

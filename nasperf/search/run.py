@@ -13,7 +13,7 @@ from nasperf.datasets.direction import looks_maximised
 from nasperf.errors import check_flag, short_repr
 from nasperf.spaces import as_rng
 
-from .base import Context, Optimizer
+from .base import Context, Optimizer, _queries
 from .objective import TIE_TOLERANCE, Objective, get_objective
 
 __all__ = ["HISTORY_COLUMNS", "run"]
@@ -321,6 +321,14 @@ def run(
         t0 = time.perf_counter()
         optimizer.tell(queries[:told], values[:told])
         overhead += time.perf_counter() - t0 + optimizer.take_charge()
+    optimizer.finish(len(paid))
+    if rows and not np.isfinite(best) and time_budget is not None and sim >= time_budget:
+        notes.append(
+            f"the time budget of {time_budget:g} s ended the run after "
+            f"{_queries(len(paid))}, "
+            f"before any finite value at the full fidelity {objective.full!r}: best_value "
+            "and regret are NaN throughout"
+        )
     return _history(rows, optimizer, objective, seed, optimum, notes)
 
 

@@ -501,3 +501,17 @@ def test_a_budget_ending_before_the_full_fidelity_is_said(name):
     h = run(name, space="nb201", budget=4, seed=0)
     assert h["fidelity"].tolist() == ["12ep"] * 3 + ["200ep"]
     assert h["best_value"].iloc[-1] == h["value"].iloc[-1] and h.attrs["notes"] == []
+
+
+@pytest.mark.parametrize("name", ["successive_halving", "hyperband"])
+def test_a_time_budget_ending_before_the_full_fidelity_is_said(name):
+    """A time budget that ends before the first full-fidelity query left best_value and
+    regret NaN without a word (a budget of queries had been said, from setup)."""
+    h = run(name, space="nb201", budget=100, time_budget=50, seed=0)
+    assert h["fidelity"].tolist() == ["12ep"] and h["best_value"].isna().all()
+    assert h.attrs["notes"] == [
+        "the time budget of 50 s ended the run after 1 query, before any finite value at "
+        "the full fidelity '200ep': best_value and regret are NaN throughout"
+    ]
+    reached = run(name, space="nb201", budget=100, time_budget=500, seed=0)
+    assert reached["best_value"].notna().any() and reached.attrs["notes"] == []

@@ -214,3 +214,17 @@ def test_the_warm_starts_proxy_bar_shows_only_when_asked(tmp_path, monkeypatch, 
         err = capsys.readouterr().err
         assert any("computed on a pool" in n for n in h.attrs["notes"])
         assert ("proxies:" in err) is progress, err[-300:]
+
+
+def test_a_time_budget_ending_within_the_population_is_said():
+    """A time budget may end regularized evolution before its population is full, which
+    setup cannot know: the notes said nothing (a budget of queries had been said)."""
+    h = run("regularized_evolution", budget=100, time_budget=20_000, seed=0)
+    assert len(h) <= 50 and h["sim_time_s"].iloc[-2] < 20_000 <= h["sim_time_s"].iloc[-1]
+    assert h.attrs["notes"] == [
+        f"regularized_evolution: the run ended after {len(h)} queries, no more than "
+        "population_size 50: every query was of its random initial population (random "
+        "search); a comparison with it is one with random sampling"
+    ]
+    # a time budget that lets evolution start: nothing to say
+    assert run("re", budget=60, time_budget=10**7, seed=0).attrs["notes"] == []

@@ -149,10 +149,10 @@ def _add_proxies_parser(sub) -> None:
         default="default",
         type=path_arg,
         metavar="PATH|none",
-        help="proxy cache: an SQLite file, a folder (holding zero_cost.sqlite), 'none', or "
-        "the default (zero_cost.sqlite in $NASPERF_CACHE or ~/.cache/nasperf; skipped with "
-        "a warning where it cannot be created). A cache that cannot be written is read, "
-        "and new scores are not stored",
+        help="proxy cache: an SQLite file, a folder (holding zero_cost.sqlite), 'none' (or "
+        "no / off / false), or the default (also yes / true / on: zero_cost.sqlite in "
+        "$NASPERF_CACHE or ~/.cache/nasperf; skipped with a warning where it cannot be "
+        "created). A cache that cannot be written is read, and new scores are not stored",
     )
     add_import_option(p, "spaces or proxies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -184,6 +184,7 @@ def _proxies(args: argparse.Namespace) -> int:
     from nasperf._imports import import_user_module, is_module_path
     from nasperf.registry import UnknownNameError
     from nasperf.spaces.base import SAMPLE_MAX_N
+    from nasperf.zero_cost.cache import OFF_WORDS, ON_WORDS
     from nasperf.zero_cost.compute import Computation
     from nasperf.zero_cost.results_file import ResultsFile
 
@@ -211,7 +212,8 @@ def _proxies(args: argparse.Namespace) -> int:
             return fail(f"--network-kwargs is not JSON ({err}): {args.network_kwargs[:200]}")
         if kwargs is not None and not isinstance(kwargs, dict):
             return fail(f"--network-kwargs must be a JSON object, got {args.network_kwargs}")
-        cache = None if args.cache.lower() in ("none", "off", "false", "") else args.cache
+        word = args.cache.strip().lower()
+        cache = None if word in OFF_WORDS | {""} else "default" if word in ON_WORDS else args.cache
         comp = Computation(
             args.space,
             args.proxies,

@@ -664,6 +664,12 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+#: Words that mean "no cache" / "the default cache" (YAML 1.1's booleans, ``none``), not a
+#: cache file's name: the command line reads them so, the API refuses them as strings.
+OFF_WORDS = frozenset({"none", "null", "no", "false", "off"})
+ON_WORDS = frozenset({"yes", "true", "on"})
+
+
 def resolve_cache(cache: Any) -> ProxyCache | None:
     """``True`` / ``"default"`` -> the default cache (skipped with a warning where it cannot
     be created); ``None`` / ``False`` -> no cache; a path (a file, or a folder holding
@@ -674,6 +680,12 @@ def resolve_cache(cache: Any) -> ProxyCache | None:
         return ProxyCache(default_cache_path(), default=True)
     if isinstance(cache, ProxyCache):
         return cache
+    if isinstance(cache, str) and cache.strip().lower() in OFF_WORDS | ON_WORDS:
+        # a flag spelt as a word would have become a database file of that name
+        raise ValueError(
+            f"cache={cache!r} would be a file of that name: pass False or None for no cache, "
+            f"True for the default one, or './{cache}' for a file named so"
+        )
     if isinstance(cache, str | os.PathLike):
         return ProxyCache(cache)
     raise ValueError(

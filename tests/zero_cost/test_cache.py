@@ -367,3 +367,29 @@ def test_the_pool_lock_is_skipped_where_its_folder_cannot_be_written(tmp_path, m
     monkeypatch.setattr(_proxy_pool.os, "access", lambda p, m: False if m & os.W_OK else real(p, m))
     lock = _proxy_pool.pool_lock(space, "cifar10", ["params"], archs)
     assert isinstance(lock, contextlib.nullcontext)
+
+
+@pytest.mark.parametrize("word", ["no", "None", "false", "off", "yes", "True", "on"])
+def test_a_flag_spelt_as_a_word_is_no_cache_file_name(tmp_path, monkeypatch, word):
+    """``compute(cache="no")`` had created a database file named ``no`` in the working
+    directory; the API refuses such words (False / None / True are the flags), and the
+    command line reads them as its ``--cache none`` / the default."""
+    from nasperf.zero_cost.cache import resolve_cache
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=rf"cache={word!r} would be a file of that name: pass"):
+        resolve_cache(word)
+    assert list(tmp_path.iterdir()) == []
+    assert resolve_cache(f"./{word}").path.resolve() == tmp_path / word  # a file so named
+
+
+def test_the_command_line_reads_cache_words_as_none_or_the_default(tmp_path, monkeypatch):
+    from nasperf import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "home"))
+    base = ["proxies", "--space", "nb201", "--proxies", "params", "--n", "2", "--quiet"]
+    assert cli.main([*base, "--cache", "no", "--out", "a.csv"]) == 0
+    assert not (tmp_path / "no").exists() and not (tmp_path / "home").exists()
+    assert cli.main([*base, "--cache", "yes", "--out", "b.csv"]) == 0
+    assert (tmp_path / "home" / "zero_cost.sqlite").is_file() and not (tmp_path / "yes").exists()

@@ -113,9 +113,22 @@ def _now() -> str:
 
 
 def _dumps(obj: Any) -> str:
-    # NaN is kept (as JSON's NaN extension) so metrics round-trip exactly; floats are
-    # written with repr precision, so rows read back equal the rows stored.
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    """``obj`` as strict JSON (SQLite's ``json_extract``, jq and JavaScript read the rows;
+    Python's NaN token is not JSON): NaN is written as null, which :func:`_rows` reads back
+    as NaN where the row's schema holds a number, so metrics round-trip exactly (floats are
+    written with repr precision). Folders written with NaN tokens read as before."""
+    return json.dumps(_nan_as_null(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _nan_as_null(value: Any) -> Any:
+    """``value`` with every float NaN (in its lists and objects too) as None."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, dict):
+        return {k: _nan_as_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_as_null(v) for v in value]
+    return value
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> None:
@@ -123,7 +136,7 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
     temp file, fsync, os.replace, the permissions ``open`` would give); stale temp files of
     earlier writes that a kill interrupted are removed."""
     with atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+        json.dump(_nan_as_null(obj), fh, indent=2, sort_keys=True, default=str)
         fh.write("\n")
 
 
@@ -423,13 +436,27 @@ def _rows(conn: sqlite3.Connection, path: Path, *, kind: str | None = None) -> l
             )
     rows = []
     for h, r, t in stored:
-        row = _record(r, path, h, "row")
+        row = _null_as_nan(_record(r, path, h, "row"))
         trial = _record(t, path, h, "trial")
         _check_row(row, trial, path, h)
         if kind is not None and _kind(trial) == kind:
             _check_required(row, path, h, kind)
         rows.append(row)
     return rows
+
+
+def _null_as_nan(row: dict) -> dict:
+    """``row`` with a null read as NaN where its schema holds a number that may be NaN
+    (:func:`_dumps` writes NaN as null); other nulls stay (a text field's null)."""
+    for field, value in row.items():
+        if value is None and getattr(_field_check(field), "nan", False):
+            row[field] = math.nan
+    history = row.get("history")
+    if isinstance(history, dict):
+        for column, values in history.items():
+            if isinstance(values, list) and getattr(_HISTORY_FIELDS.get(column), "nan", False):
+                history[column] = [math.nan if v is None else v for v in values]
+    return row
 
 
 def _record(text: Any, path: Path, key: Any, column: str) -> dict:
@@ -531,6 +558,7 @@ def _number(lo: float, hi: float = math.inf, *, nan: bool = True) -> Callable[[A
                 return None
         return what
 
+    check.nan = nan  # type: ignore[attr-defined]  # a stored null reads as NaN
     return check
 
 
@@ -785,6 +813,7 @@ _RUN_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "seconds": lambda v: None if v is None or _MEASURED(v) is None else "a number >= 0 or null",
     "workers": _workers,
     "argv": _list_of(_text, null=True),
+    "prog": _text_or_null,
 }
 _PLAN_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "task": _text,

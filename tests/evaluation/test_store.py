@@ -28,6 +28,51 @@ def test_rows_round_trip_exactly_and_once(tmp_path):
     assert len(df) == 1 and df.loc[0, "kendall_tau"] == 0.1 + 0.2
 
 
+def _strict(text: str) -> object:
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_rows_are_strict_json_and_nan_reads_back(tmp_path):
+    """Rows had been written with Python's NaN token (a probe's TNB101 rows without
+    training times, a search's best_value before the full fidelity): SQLite's json_valid
+    was 0, JavaScript refused them. NaN is now null, read back as NaN where the schema holds
+    a number; a null text field stays None; rows written with NaN tokens still read."""
+    import sqlite3
+
+    row = {
+        "hash": _trial(1)["hash"],
+        "mae": math.nan,
+        "label_cost_s": math.nan,
+        "precision@10": math.nan,
+        "encoding": None,
+        "history": {"value": [1.0, 2.0], "best_value": [math.nan, 2.0], "sim_time_s": [1, 2]},
+    }
+    with ResultsStore(tmp_path) as store:
+        store.add(_trial(1), row)
+        old = {**row, "hash": _trial(2)["hash"]}
+        store._conn.execute(  # as nasperf wrote rows before (NaN tokens)
+            "INSERT INTO trials (hash, row, trial, finished_at) VALUES (?, ?, ?, ?)",
+            (_trial(2)["hash"], json.dumps(old), json.dumps(_trial(2)), "2026-01-01"),
+        )
+        store._conn.commit()
+        new, before = store.rows()
+    with sqlite3.connect(tmp_path / "results.sqlite") as conn:
+        text, valid = conn.execute(
+            "SELECT row, json_valid(row) FROM trials WHERE hash = ?", (_trial(1)["hash"],)
+        ).fetchone()
+    assert valid == 1 and _strict(text)["mae"] is None
+    for back in (new, before):
+        assert math.isnan(back["mae"]) and math.isnan(back["label_cost_s"])
+        assert math.isnan(back["precision@10"]) and back["encoding"] is None
+        assert math.isnan(back["history"]["best_value"][0])
+        assert back["history"]["best_value"][1] == 2.0
+    write_json_atomic(tmp_path / "m.json", {"x": math.nan, "y": [1.5, math.nan]})
+    assert _strict((tmp_path / "m.json").read_text()) == {"x": None, "y": [1.5, None]}
+
+
 def test_reopen_keeps_rows_and_errors_are_separate(tmp_path):
     with ResultsStore(tmp_path) as store:
         for i in range(3):

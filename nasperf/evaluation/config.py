@@ -437,8 +437,10 @@ def _parse_predictor(item: Any, i: int) -> dict:
     except InvalidParameterError as err:
         raise ConfigError(f"{key}.params: {err}") from None
     label = item.get("label", name)
-    if not isinstance(label, str) or not label:
+    if not isinstance(label, str) or not label.strip():
         raise ConfigError(f"{key}.label: expected a non-empty string, got {label!r}")
+    if not label.isprintable():  # a line break or a tab splits the tables' rows and legends
+        raise ConfigError(f"{key}.label: use printable characters (no line breaks), got {label!r}")
     zc = item.get("zero_cost", False)
     if not isinstance(zc, bool):
         raise ConfigError(f"{key}.zero_cost: expected true or false, got {zc!r}")

@@ -28,6 +28,7 @@ are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -390,15 +391,22 @@ def _fmt(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+def _md_cell(text: str) -> str:
+    """``text`` as one Markdown table cell: a ``|`` escaped, a line break as a space (a
+    label holding either had split its row into more cells than the header's)."""
+    return " ".join(text.replace("|", "\\|").splitlines())
+
+
 def _md_table(frame: pd.DataFrame, *, index: str | None = None, digits: int = 2) -> str:
     cols = list(frame.columns)
     head = ([index] if index is not None else []) + [str(c) for c in cols]
+    head = [_md_cell(h) for h in head]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for i, key in enumerate(frame.index):
         # column by column: iterrows would upcast an integer column to float
         cells = [str(key)] if index is not None else []
         cells += [_fmt(frame[c].iloc[i], digits) for c in cols]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
@@ -447,7 +455,10 @@ def summary_markdown(
         ]
         argv = runs[-1].get("argv") if runs else None
         if argv is not None:
-            lines += ["Command: `python run_study.py " + " ".join(argv) + "`", ""]
+            prog = runs[-1].get("prog") or "run_study.py"
+            head = f"python {prog}" if prog.endswith(".py") else prog
+            # a block, shell-quoted: a path with spaces or backticks pastes back as it ran
+            lines += ["Command:", "", "```bash", f"{head} {shlex.join(argv)}".strip(), "```", ""]
     for p in plots:
         link = (
             f"plots/{p.name}"

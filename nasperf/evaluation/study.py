@@ -523,8 +523,13 @@ def run_study(
     address: str | None = None,
     progress: bool = False,
     argv: Sequence[str] | None = None,
+    prog: str | None = None,
 ) -> StudyResult:
     """Run (or resume) ``config`` into the results folder ``out``.
+
+    ``argv`` and ``prog`` (the command line's arguments and its command, ``run_study.py`` or
+    ``nasperf study``) are recorded in ``meta.json``'s run record, from which a suite's
+    ``summary.md`` quotes the command.
 
     Finished trials (by hash) are skipped; every other trial runs on ``engine`` and its row
     is committed as soon as it arrives. Failed trials are recorded and reported, not
@@ -612,6 +617,7 @@ def run_study(
             "scheduler": scheduler,
             "address": address,
             "argv": list(argv) if argv is not None else None,
+            "prog": prog,
             "trials_finished_before": len(trials) - len(todo),
             "trials_of_other_configs": others,
         }
@@ -1031,6 +1037,7 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
             address=args.address,
             progress=not args.no_progress,
             argv=argv,
+            prog=prog,
         )
     except ConfigError as err:
         return fail(f"invalid study config: {err}")

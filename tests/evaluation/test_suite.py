@@ -433,3 +433,41 @@ def test_the_summary_says_how_many_scores_of_a_proxy_were_nan():
     text = summary_markdown(table, suite={}, meta={}, errors=[], plots=[])
     assert "(by default 'worst': ranked last): jacov 341 of 15,625 on nb201/cifar10." in text
     assert "synflow 0" not in text
+
+
+def test_summary_markdown_tables_and_command_survive_odd_labels_and_paths():
+    """A probe's strict reader: a label holding ``|`` split its Markdown rows into more
+    cells than the header's, and the quoted command (always ``python run_study.py``) was
+    not shell-quoted (a path with a space or a backtick did not paste back)."""
+    import shlex
+
+    from nasperf.evaluation.report import summary_markdown
+
+    rows = [
+        {"task": t, "label": lab, "n_train": 10, "seed": s, "kendall_tau": tau + s / 100}
+        for t in ("A", "B")
+        for lab, tau in (("x|g", 0.5), ("q", 0.3))
+        for s in (0, 1)
+    ]
+    table = pd.DataFrame(rows).assign(budget=None, kind="predictor")
+    argv = ["--config", "my suite.yaml", "--out", "/tmp/su `3` x"]
+    meta = {"study": "s", "n_trials": 8, "runs": [{"argv": argv, "prog": "nasperf study"}]}
+    text = summary_markdown(table, meta=meta)
+    header = None  # each table's first line; every row has as many cells
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = line.replace("\\|", "").count("|")
+        header = cells if header is None else header
+        assert cells == header, line
+    assert "x\\|g" in text
+    command = text.split("```bash\n")[1].split("\n```")[0]
+    assert shlex.split(command) == ["nasperf", "study", *argv]
+    old = summary_markdown(table, meta={**meta, "runs": [{"argv": ["--quick"]}]})
+    assert "```bash\npython run_study.py --quick\n```" in old  # a run recorded before prog
+
+
+def test_a_label_with_a_line_break_is_refused():
+    with pytest.raises(ConfigError, match=r"predictors\[0\]\.label: use printable characters"):
+        parse_config({"predictors": [{"name": "xgb", "label": "two\nlines"}]})

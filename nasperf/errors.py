@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import reprlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -13,6 +15,8 @@ __all__ = [
     "InvalidArchitectureError",
     "WrongSpaceError",
     "as_names",
+    "as_optional_path",
+    "as_path",
     "check_aligned",
     "check_flag",
     "short_repr",
@@ -141,6 +145,48 @@ def as_names(value: Any, name: str) -> list[str]:
             f"{name} must be a name or a list of names; {short_repr(bad[0])} is not a string"
         )
     return out
+
+
+def as_path(value: Any, name: str) -> Path:
+    """``value`` as a :class:`~pathlib.Path`: a ``str``, or an ``os.PathLike`` whose
+    ``__fspath__`` gives a ``str`` (a ``Path`` is returned as it is).
+
+    pathlib's own refusal of ``None`` / ``5`` / ``b"x"`` ("expected str, bytes or
+    os.PathLike object, not NoneType") names no argument, and ``Path("")`` silently means
+    the current folder; both are refused here, naming ``name``.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a path (``None``, a number, ``bytes``, a PathLike giving bytes, ...).
+    ValueError
+        ``value`` is empty (or only whitespace), or holds a NUL character.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, os.PathLike):
+        try:
+            text = os.fspath(value)
+        except TypeError:  # __fspath__ gave neither str nor bytes
+            text = None
+    else:
+        text = None
+    if not isinstance(text, str):
+        raise TypeError(
+            f"{name} must be a path (str or os.PathLike), "
+            f"got {type(value).__name__} {short_repr(value)}"
+        )
+    if not text.strip():
+        raise ValueError(f"{name} must not be empty, got {short_repr(value)}")
+    if "\0" in text:  # open() would refuse it with "embedded null byte", naming no argument
+        raise ValueError(f"{name} must not contain a NUL character, got {short_repr(value)}")
+    return value if isinstance(value, Path) else Path(text)
+
+
+def as_optional_path(value: Any, name: str) -> Path | None:
+    """:func:`as_path` for a parameter whose ``None`` means its default (``root=None``):
+    ``None`` is returned as it is, anything else goes through :func:`as_path`."""
+    return None if value is None else as_path(value, name)
 
 
 class InvalidArchitectureError(ValueError):

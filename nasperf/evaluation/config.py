@@ -111,7 +111,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nasperf.errors import check_flag, short_repr
+from nasperf.errors import as_optional_path, as_path, check_flag, short_repr
 
 __all__ = [
     "DEFAULT_PREDICTORS",
@@ -548,6 +548,8 @@ def parse_config(
     ConfigError
         An unknown key, a value of the wrong type, an unknown predictor (the message lists
         the available ones), parameter, benchmark, dataset, budget or file.
+    TypeError, ValueError
+        ``base_dir`` is not a path, or is empty (:func:`~nasperf.errors.as_path`).
     """
     from nasperf.datasets import get_benchmark
 
@@ -556,7 +558,8 @@ def parse_config(
     if isinstance(raw, Mapping):
         raw = _as_yaml_values(raw)
     check_keys(raw, SCHEMA)
-    base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
+    base_dir = as_optional_path(base_dir, "base_dir")
+    base = base_dir.resolve() if base_dir is not None else Path.cwd()
     raw = {k: v for k, v in raw.items() if v is not None}
     if "quick" in raw:  # applied by load_config(quick=True); checked, then ignored here
         _check_quick(raw.pop("quick"))
@@ -930,10 +933,12 @@ def read_yaml_file(path: str | Path, *, what: str = "a YAML file") -> Any:
     ConfigError
         The file cannot be read, is not UTF-8 YAML, repeats a key or is too large; the
         message names the file (and the line or column where there is one).
+    TypeError, ValueError
+        ``path`` is not a path, or is empty (:func:`~nasperf.errors.as_path`).
     """
     import yaml
 
-    path = Path(path)
+    path = as_path(path, "path")
     try:
         # at most the limit + 1 bytes: /dev/zero, a FIFO or a huge file are bounded too
         with open(path, "rb") as fh:
@@ -985,9 +990,11 @@ def load_config(
     ConfigError
         The file is not UTF-8 YAML, repeats a key, or fails :func:`parse_config`; the
         message names the file (and the line or key).
+    TypeError, ValueError
+        ``path`` is not a path, or is empty (:func:`~nasperf.errors.as_path`).
     """
+    path = as_path(path, "path")
     quick = check_flag(quick, "quick")
-    path = Path(path)
     if not path.exists():
         raise ConfigFileNotFoundError(2, "study config does not exist", str(path))
     raw = read_yaml_file(path, what="a study config")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import as_names
+from nasperf.errors import as_names, as_optional_path, as_path
 
 from ._matplotlib import pyplot as _pyplot
 from .metrics import lower_is_better
@@ -225,6 +225,7 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     out where a size has a single seed (its spread is unknown, not zero); the y axis says so
     (:data:`BAND_TEXT`).
     """
+    path = as_path(path, "path")
     table = _with_variants(table)
     plt = _pyplot()
     sources = _sources(table)
@@ -264,7 +265,6 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path = Path(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -299,6 +299,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so
     (:data:`COMPUTE_ONLY_TEXT`).
     """
+    path = as_path(path, "path")
     table = _with_variants(table)
     plt = _pyplot()
     sources = _sources(table)
@@ -335,7 +336,6 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path = Path(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -422,6 +422,9 @@ def plot_study(
         panel), or a damaged folder (:class:`~nasperf.errors.DataIntegrityError`: a row or
         ``meta.json`` edited by hand; the message names the file and the field). Checked
         before anything is written.
+    TypeError
+        ``folder`` or ``out`` is not a path (:func:`~nasperf.errors.as_path`; an empty one
+        is a ``ValueError``).
 
     Notes
     -----
@@ -440,6 +443,8 @@ def plot_study(
 
     from .store import DB_NAME, read_meta, read_results, version_change
 
+    folder = as_path(folder, "folder")
+    out = as_optional_path(out, "out")
     metrics = as_names(metrics, "metrics")
     where: Any = folder
     if table is None:

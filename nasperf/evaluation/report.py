@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import as_optional_path, as_path
+
 from .metrics import lower_is_better
 
 __all__ = [
@@ -281,10 +283,11 @@ def _series_styles(keys: Iterable[Hashable]) -> dict[Hashable, dict[str, Any]]:
     return out
 
 
-def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = "spearman"):
+def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = "spearman") -> Path:
     """Tasks x proxies heat map of ``matrix`` (values annotated; grey: not available)."""
     from ._matplotlib import pyplot as _pyplot
 
+    path = as_path(path, "path")
     plt = _pyplot()
     n_rows, n_cols = matrix.shape
     fig, ax = plt.subplots(figsize=(1.0 + 0.62 * max(n_cols, 4), 1.2 + 0.32 * max(n_rows, 4)))
@@ -303,7 +306,6 @@ def plot_proxy_heatmap(matrix: pd.DataFrame, path: str | Path, *, metric: str = 
     ax.set_title(f"{metric.replace('_', ' ').title()} with the target, per task")
     fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     fig.tight_layout()
-    path = Path(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -325,6 +327,7 @@ def plot_ranks(
     are (the colour cycle alone repeats after ten)."""
     from ._matplotlib import pyplot as _pyplot
 
+    path = as_path(path, "path")
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), squeeze=False)
     panels = []
@@ -374,7 +377,6 @@ def plot_ranks(
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    path = Path(path)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -436,6 +438,7 @@ def summary_markdown(
     ``plots`` are linked as ``plots/<name>`` (the layout of a results folder), or, with
     ``links_from`` (the folder the summary is written to), by their path relative to it.
     """
+    links_from = as_optional_path(links_from, "links_from")
     suite = dict(suite or {})
     plans = suite.get("plans", [])
     order = [p["task"] for p in plans] or None
@@ -649,7 +652,8 @@ def write_report(
     """
     from .store import ResultsStore, read_meta, read_results
 
-    folder = Path(folder)
+    folder = as_path(folder, "folder")
+    out = as_optional_path(out, "out")
     if table is None:
         table = read_results(folder, kind="study")
     meta = read_meta(folder)

@@ -46,7 +46,7 @@ import pandas as pd
 
 from nasperf._atomic import atomic_write
 from nasperf._claims import CLAIMS_SCHEMA, DatabaseAccessError, WorkClaims
-from nasperf.errors import DataIntegrityError, short_repr
+from nasperf.errors import DataIntegrityError, as_path, short_repr
 
 __all__ = [
     "DB_NAME",
@@ -135,6 +135,7 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
     """Write ``obj`` as JSON to ``path`` atomically (:func:`nasperf._atomic.atomic_write`:
     temp file, fsync, os.replace, the permissions ``open`` would give); stale temp files of
     earlier writes that a kill interrupted are removed."""
+    path = as_path(path, "path")
     with atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(_nan_as_null(obj), fh, indent=2, sort_keys=True, default=str)
         fh.write("\n")
@@ -183,7 +184,7 @@ class ResultsStore:
     """
 
     def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder).expanduser()  # as pandas' writers expand it
+        self.folder = as_path(folder, "folder").expanduser()  # as pandas' writers expand it
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / DB_NAME
         if self.path.is_dir():
@@ -359,8 +360,10 @@ def read_meta(folder: str | Path) -> dict:
         The file is not JSON, not an object, or one of the keys nasperf reads has another
         type (``runs`` not a list of run records, ``suite`` not an object, ...): the
         message names the file and the key.
+    TypeError, ValueError
+        ``folder`` is not a path, or is empty (:func:`~nasperf.errors.as_path`).
     """
-    path = Path(folder) / META_NAME
+    path = as_path(folder, "folder") / META_NAME
     if not path.is_file():
         return {}
     try:
@@ -406,8 +409,11 @@ def read_results(folder: str | Path, *, kind: str | None = None) -> pd.DataFrame
         ``results.sqlite`` is not a nasperf results database (the message names it),
         a trial is stored twice, or a row is damaged (the message names the trial and
         the field).
+    TypeError, ValueError
+        ``folder`` is not a path, or is empty (:func:`~nasperf.errors.as_path`).
     """
-    path = Path(folder) / DB_NAME
+    folder = as_path(folder, "folder")
+    path = folder / DB_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a study results folder (no {DB_NAME})")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -34,7 +34,7 @@ import pandas as pd
 
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
-from nasperf.errors import as_names, check_flag, short_repr
+from nasperf.errors import as_names, as_path, check_flag, short_repr
 
 from .config import (
     ConfigError,
@@ -570,9 +570,12 @@ def run_study(
     TypeError
         ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
         :func:`~nasperf.evaluation.config.parse_config`, as a YAML file's content does), or
-        ``progress`` is not a bool.
+        ``progress`` is not a bool, or ``out`` is not a path (``None``, a number, bytes).
+    ValueError
+        ``out`` is empty (``""`` would have meant the working directory).
     """
     config = as_study_config(config)
+    out = as_path(out, "out")
     progress = check_flag(progress, "progress")
     suite = None
     if config.tasks:

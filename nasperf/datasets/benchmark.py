@@ -54,7 +54,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import DataIntegrityError, check_flag
+from nasperf.errors import DataIntegrityError, as_optional_path, check_flag
 from nasperf.registry import Registry, import_family
 
 from ._aliases import NB201_DATASET_ALIASES, NBGRAPH_DATASET_ALIASES
@@ -241,6 +241,7 @@ class Benchmark(ABC):
         measured, cheapest first; empty if the target is the only fidelity), plus the
         benchmark's ``dataset_info``.
         """
+        root = as_optional_path(root, "root")
         ds = self.resolve_dataset(dataset)
         proxies = self._zero_cost_proxies(ds, root)
         info: dict[str, Any] = {
@@ -473,7 +474,10 @@ def load_benchmark(
         Unknown benchmark, dataset or fidelity (the message lists the available ones).
     DataIntegrityError
         A data file is missing, modified (sha256 mismatch) or lacks expected columns.
+    TypeError
+        ``root`` is not a path (an empty one is a ``ValueError``).
     """
+    root = as_optional_path(root, "root")
     bench = get_benchmark(name)
     ds = bench.resolve_dataset(dataset)
     fid = bench.resolve_fidelity(fidelity) if fidelity is not None else None
@@ -504,6 +508,7 @@ def load_target(
     ``fidelity=None`` is the benchmark's default (most expensive) fidelity. The Series is
     named after the fidelity's column (``val_acc_200ep``, ...) and owns its data.
     """
+    root = as_optional_path(root, "root")
     bench = get_benchmark(name)
     ds = bench.resolve_dataset(dataset)
     fid = bench.resolve_fidelity(fidelity)

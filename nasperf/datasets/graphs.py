@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nasperf._npz import read_npz
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, as_optional_path, as_path
 
 from .package_data import data_path
 
@@ -47,9 +47,10 @@ def read_graph_npz(path: str | Path) -> dict[str, np.ndarray]:
 
     Raises ``FileNotFoundError`` for a missing file and ``DataIntegrityError`` naming the file
     and the array for anything that does not match the schema (features must be finite in
-    float32, the precision :func:`load_graph` gives them).
+    float32, the precision :func:`load_graph` gives them); ``TypeError`` / ``ValueError``
+    naming ``path`` where it is not a path (``None``, a number, bytes) or is empty.
     """
-    path = Path(path)
+    path = as_path(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"graph file {path} does not exist")
     # headers first: a declared shape is checked before anything is allocated
@@ -131,6 +132,7 @@ def load_graph(
 
     # checked whether or not n draws with it: True, 2.5 or -3 named, not numpy's SeedSequence
     rng = None if seed is None else as_rng(seed, "seed")
+    source = as_optional_path(source, "source")
     if source is None:
         key = dataset.strip().lower() if isinstance(dataset, str) else dataset
         if key not in GRAPH_FILES:
@@ -140,7 +142,7 @@ def load_graph(
             )
         path = data_path(GRAPH_FILES[key])
     else:
-        path = Path(source)
+        path = source
     arrays = read_graph_npz(path)
     train = np.flatnonzero(arrays["train_mask"])
     if n is None:

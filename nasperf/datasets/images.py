@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from nasperf._npz import OBJECTS, npz_members, read_member
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, as_optional_path, as_path
 
 from .package_data import data_path
 
@@ -376,7 +376,7 @@ def read_cifar_binary(
         Which format; inferred from the file names when omitted.
     split : {"test", "train"}
     """
-    ds, files = _find(Path(source), _BINARY_FILES, dataset, split)
+    ds, files = _find(as_path(source, "source"), _BINARY_FILES, dataset, split)
     n_label = 1 if ds == "cifar10" else 2
     record = n_label + _RECORD
     images, labels = [], []
@@ -411,7 +411,7 @@ def read_cifar_python(
     UnsafePickleError
         The file references anything beyond containers, strings, numbers and numpy arrays.
     """
-    ds, files = _find(Path(source), _PYTHON_FILES, dataset, split)
+    ds, files = _find(as_path(source, "source"), _PYTHON_FILES, dataset, split)
     images, labels = [], []
     for name, raw in files:
         try:
@@ -507,7 +507,7 @@ def read_image_npz(path: str | Path, *, dataset: str | None = None) -> ImageSet:
     readable npz (empty, truncated, corrupt, not a zip) is a :class:`DataIntegrityError`
     naming it.
     """
-    path = Path(path)
+    path = as_path(path, "path")
     images, labels = _read_npz_pair(
         path, ("data", "images"), ("labels", "fine_labels"), "image source"
     )
@@ -530,7 +530,7 @@ def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     ``(N,)``: integer classes, or real targets of a one-output task; each array's declared
     size checked before it is read (at most :data:`MAX_IMAGE_BYTES`); errors name the
     file."""
-    path = Path(path)
+    path = as_path(path, "path")
     x, y = _read_npz_pair(path, ("data", "x"), ("labels", "y"), "inputs file")
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise DataIntegrityError(f"{path}: data must hold real numbers, got {x.dtype}")
@@ -545,7 +545,7 @@ def read_tensor_npz(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_images(source: str | Path, *, dataset: str | None = None, split: str = "test") -> ImageSet:
     """Read an image source of any supported kind (npz, CIFAR binary, CIFAR python)."""
-    path = Path(source)
+    path = as_path(source, "source")
     if path.suffix == ".npz":
         return read_image_npz(path, dataset=dataset)
     if not path.exists():
@@ -606,6 +606,7 @@ def load_image_set(
     weight-sharing predictors), for the error that asks for one.
     """
     ds = _resolve_dataset(dataset)
+    source = as_optional_path(source, argument)
     if source is None:
         if ds not in _PACKAGED:
             raise ValueError(

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, as_optional_path
 
 from ._onnx_surrogate import check_epochs, onnx_session
 from .package_data import data_path
@@ -117,7 +117,7 @@ class LCBenchSurrogate:
     """
 
     def __init__(self, model_dir: str | Path | None = None, *, n_threads: int | None = None):
-        self.model_dir = model_dir
+        self.model_dir = model_dir = as_optional_path(model_dir, "model_dir")
         paths = {}
         for name in _FILES:
             path = (

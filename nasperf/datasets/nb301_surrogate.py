@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, as_optional_path
 
 from ._onnx_surrogate import check_epochs, onnx_session
 from .package_data import data_path
@@ -96,14 +96,14 @@ class NB301Surrogate:
     def __init__(self, model_dir: str | Path | None = None, *, n_threads: int | None = None):
         from nasperf.spaces import get_space
 
-        self.model_dir = model_dir
+        self.model_dir = as_optional_path(model_dir, "model_dir")
         self.space = get_space("nb301")
         self.encoding: dict[str, dict[str, int]] = json.loads(
-            _resolve(model_dir, "encoding").read_text()
+            _resolve(self.model_dir, "encoding").read_text()
         )
-        config_space = json.loads(_resolve(model_dir, "config_space").read_text())
+        config_space = json.loads(_resolve(self.model_dir, "config_space").read_text())
         self.min_epoch, self.max_epoch = self._check_schema(config_space)
-        self._session = onnx_session(str(_resolve(model_dir, "model")), n_threads)
+        self._session = onnx_session(str(_resolve(self.model_dir, "model")), n_threads)
         inputs = {i.name: i.shape for i in self._session.get_inputs()}
         if set(inputs) != {"x_cat", "x_cont"} or inputs["x_cat"][1] != len(CAT_NAMES):
             raise DataIntegrityError(

@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from nasperf.errors import DataFileNotFoundError, DataIntegrityError
+from nasperf.errors import DataFileNotFoundError, DataIntegrityError, as_optional_path, as_path
 
 MANIFEST = "MANIFEST.json"
 
@@ -31,6 +31,7 @@ def data_root() -> Path:
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex sha256 digest of a file's bytes."""
+    path = as_path(path, "path")  # open(5) would read file descriptor 5
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
@@ -100,6 +101,7 @@ def data_path(name: str, *, root: str | Path | None = None) -> Path:
     DataIntegrityError
         If ``name`` is not in the manifest, the file is missing, or its digest differs.
     """
+    root = as_optional_path(root, "root")
     path, entry = _entry(name, root)
     key = (str(path.parent), name)
     try:
@@ -122,6 +124,7 @@ def read_verified(name: str, *, root: str | Path | None = None) -> bytes:
     DataIntegrityError
         If ``name`` is not in the manifest, the file is missing, or its bytes differ.
     """
+    root = as_optional_path(root, "root")
     path, entry = _entry(name, root)
     try:
         data = path.read_bytes()
@@ -150,6 +153,7 @@ def clear_caches() -> None:
 
 
 def packaged_files(*, root: str | Path | None = None) -> list[str]:
-    """Names of all packaged data files."""
-    base = Path(root) if root is not None else data_root()
+    """Names of all packaged data files (of the data folder ``root``, where given)."""
+    root = as_optional_path(root, "root")
+    base = root if root is not None else data_root()
     return sorted(manifest(str(base)))

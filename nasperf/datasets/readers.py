@@ -27,6 +27,7 @@ import io
 import json
 import math
 import numbers
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from nasperf.errors import InvalidArchitectureError, WrongSpaceError, short_repr
+from nasperf.errors import InvalidArchitectureError, WrongSpaceError, as_path, short_repr
 from nasperf.spaces import SearchSpace, get_space
 from nasperf.spaces.literal import strict_float
 
@@ -138,10 +139,10 @@ def read_parquet(path: str | Path, *, max_cells: int = MAX_CSV_FIELDS) -> pd.Dat
     holds at most ``max_cells`` cells and from its text columns, read still
     dictionary-encoded, that they expand to at most :data:`MAX_PARQUET_TEXT_BYTES`; a file
     that is not a regular file or not readable parquet is a ``ValueError`` naming it."""
+    path = as_path(path, "path")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
     if not path.exists():
         raise FileNotFoundError(2, "no such file", str(path))
     if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
@@ -186,7 +187,7 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
     zero-cost table): a CSV (``.csv``, ``.csv.gz``) or parquet file, read within this module's
     bounds (sizes are checked before pandas builds the frame), ``arch_column`` kept as text;
     every error names the file."""
-    path = Path(path)
+    path = as_path(path, "path")
     if not path.exists():
         raise FileNotFoundError(f"no such table file: {path}")
     if not path.is_file():  # a folder, or a device such as /dev/zero that never ends
@@ -433,11 +434,11 @@ def _load_json(path_or_dict: str | Path | Mapping) -> tuple[Mapping, str]:
     """The JSON object and how to name it in errors (the file, or "data" for a mapping)."""
     if isinstance(path_or_dict, Mapping):
         return path_or_dict, "data"
-    if not isinstance(path_or_dict, str | Path):
+    if not isinstance(path_or_dict, str | os.PathLike):
         raise TypeError(
             f"path_or_dict must be a path or a mapping, got {type(path_or_dict).__name__}"
         )
-    path = Path(path_or_dict)
+    path = as_path(path_or_dict, "path_or_dict")  # "" is refused (pathlib: the folder ".")
     text = _read_text(path, MAX_JSON_CHARS, " (JSON is parsed whole)")
     if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a NASLib zero-cost JSON object)")
@@ -856,7 +857,7 @@ def read_csv_header(path: str | Path) -> list[str]:
     """The column names of a CSV file (``.csv``, ``.csv.gz``; a byte-order mark dropped,
     names stripped of surrounding spaces), read as :func:`read_architecture_csv` reads the
     file; every error names it."""
-    path = Path(path)
+    path = as_path(path, "path")
     text = _read_text(path)
     if not text or text.isspace():
         raise ValueError(f"{path}: the file is empty (expected a header line)")
@@ -914,10 +915,12 @@ def read_architecture_csv(
         file is not a regular file, or larger than :data:`MAX_DECOMPRESSED_BYTES`, or holds
         more than :data:`MAX_CSV_FIELDS` fields (the message names the file, line and
         column).
+    TypeError
+        ``path`` is not a path (an empty one is a ``ValueError``).
     """
+    path = as_path(path, "path")
     _check_policy("duplicates", duplicates, DUPLICATES)
     space_obj = _as_space(space)
-    path = Path(path)
     text = _read_text(path)
     if not text or text.isspace():  # (strip() would copy the text)
         raise ValueError(f"{path}: the file is empty (expected a header line)")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import check_flag
+from nasperf.errors import as_path, check_flag
 from nasperf.spaces import SearchSpace
 
 __all__ = ["TIE_TOLERANCE", "CurveObjective", "Objective", "TableObjective", "get_objective"]
@@ -455,15 +455,14 @@ class TableObjective(Objective):
         The file is read within the bounds of :mod:`nasperf.datasets.readers`: a regular
         file, at most ``MAX_DECOMPRESSED_BYTES`` of UTF-8 text (decompressed) and
         ``MAX_CSV_FIELDS`` cells; a file beyond them, empty, not UTF-8 or not CSV / parquet
-        is one ``ValueError`` naming it (and the line, where known).
+        is one ``ValueError`` naming it (and the line, where known); so is an empty
+        ``path``, and one that is not a path (``None``, a number, bytes) a ``TypeError``.
         """
-        from pathlib import Path
-
+        path = as_path(path, "path")
         columns: str | dict[str, str] = target
         epochs = None
         if fidelity_columns is not None:
             columns, epochs = _fidelity_columns(fidelity_columns, target)
-        path = Path(path)
         from nasperf.datasets.readers import read_table_file
 
         table = read_table_file(path, arch_column)

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.errors import as_optional_path, as_path
+
 __all__ = [
     "TARGETS",
     "FolderBusyError",
@@ -157,6 +159,8 @@ def search_trials(
     """
     from nasperf.evaluation.config import MAX_SEEDS, _file_sha256, trial_hash
 
+    data = as_optional_path(data, "data")
+    zero_cost = as_optional_path(zero_cost, "zero_cost")
     from .base import OPTIMIZERS
     from .base import get as get_optimizer
     from .run import check_budgets
@@ -209,7 +213,7 @@ def search_trials(
         # the command line passes its flags as the spelling: the error then names --target
         where = "--target" if spelling[0].startswith("--") else "maximize"
         sign = target_sign(target, maximize, where=where, spelling=spelling)
-        path = Path(data).expanduser().resolve()
+        path = data.expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"no such table file: {path}")
         source = {
@@ -230,7 +234,7 @@ def search_trials(
             columns, epochs = _fidelity_columns(fidelity_columns, target)
             source["fidelity_columns"] = [[epochs[f], c] for f, c in columns.items()]
         if zero_cost is not None:
-            zpath = Path(zero_cost).expanduser().resolve()
+            zpath = zero_cost.expanduser().resolve()
             if not zpath.is_file():
                 raise FileNotFoundError(f"no such zero-cost file: {zpath}")
             source["zero_cost"] = str(zpath)
@@ -502,11 +506,14 @@ def run_search_study(
         A stored search is damaged (a row edited by hand, or written by something else: no
         history, a seed that is not a whole number, ...): the message names the file, the
         trial and the field; checked when the folder is opened, before anything runs.
+    TypeError
+        ``out`` is not a path (an empty one is a ``ValueError``).
     """
     from nasperf._claims import wait_note
     from nasperf.evaluation.engines import run_claimed
     from nasperf.evaluation.store import ResultsStore
 
+    out = as_path(out, "out")
     store = ResultsStore(out)  # the rows already stored are checked here, before any runs
     try:
         store.check_kind("search")
@@ -568,7 +575,7 @@ def study_folder(out: str | Path, *, resume: bool = False) -> Iterator[Path]:
     study on purpose call :func:`run_search_study` on the same folder without this."""
     from filelock import FileLock, Timeout
 
-    out = Path(out)
+    out = as_path(out, "out")
     out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out / ".run.lock"))
     try:
@@ -603,6 +610,7 @@ def read_search_study(out: str | Path) -> pd.DataFrame:
     """
     from nasperf.evaluation.store import ResultsStore
 
+    out = as_path(out, "out")
     with ResultsStore(out) as store:
         # a damaged search is named, not half-read
         rows = [r for r in store.check_rows("search") if "history" in r]
@@ -1126,6 +1134,7 @@ def write_report(
     :class:`~nasperf.search.objective.Objective` (default: the benchmark's)."""
     from .objective import get_objective
 
+    out = as_path(out, "out")
     if objective is None:
         objective = get_objective(benchmark, dataset)
     values = objective.table_values()
@@ -1135,7 +1144,6 @@ def write_report(
     summary = summarize_search(
         histories, table_values=values, checkpoints=checkpoints, mean_cost_s=mean_cost
     )
-    out = Path(out)
     # what the values are (``-latency_ms`` where minimised), in the file and the figure
     named = getattr(objective, "value_name", "") or ""
     write_summary_csv(summary.assign(values=named) if named else summary, out / "summary.csv")
@@ -1152,8 +1160,8 @@ def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
     """``summary`` as CSV: counts as integers, and a target not reached within the budget
     (``inf`` in the DataFrame) as an empty cell; the ``T: found`` column (``k/n``) says how
     many seeds reached it."""
+    path = as_path(path, "path")
     df = summary.replace([np.inf, -np.inf], np.nan)
-    path = Path(path)
     df.to_csv(path, index=False)
     return path
 
@@ -1317,6 +1325,7 @@ def plot_regret(
     ``"queries"`` for an objective without recorded costs). Writes a PNG."""
     from nasperf.evaluation.plots import _pyplot
 
+    path = as_path(path, "path")
     plt = _pyplot()
     curves = regret_curves(histories)
     metric = next(iter(curves.values()))["metric"] if curves else "regret"
@@ -1362,7 +1371,6 @@ def plot_regret(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

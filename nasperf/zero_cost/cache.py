@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from nasperf._atomic import make_folder
-from nasperf.errors import DataIntegrityError, short_repr
+from nasperf.errors import DataIntegrityError, as_path, short_repr
 
 __all__ = ["CACHE_FILE", "ProxyCache", "cache_file", "default_cache_path", "resolve_cache"]
 
@@ -112,8 +112,10 @@ def cache_file(path: str | os.PathLike, *, folder: bool = False) -> Path:
     """The database file that the cache path ``path`` names (``~`` expanded): ``path`` itself,
     or ``path/zero_cost.sqlite`` where ``path`` is an existing folder, ends in a path
     separator, or (``folder=True``, as ``$NASPERF_CACHE``) is anything but an existing
-    file."""
-    text = os.fspath(path)
+    file. ``path`` that is not a path is a ``TypeError`` naming it, an empty one a
+    ``ValueError`` (pathlib reads ``""`` as the working folder)."""
+    as_path(path, "path")
+    text = os.fspath(path)  # as given: Path() drops a trailing separator
     expanded = Path(text).expanduser()
     ends_in_sep = text.endswith(os.sep) or (os.altsep is not None and text.endswith(os.altsep))
     if expanded.is_dir() or ends_in_sep or (folder and not expanded.is_file()):
@@ -687,6 +689,7 @@ def resolve_cache(cache: Any) -> ProxyCache | None:
             f"True for the default one, or './{cache}' for a file named so"
         )
     if isinstance(cache, str | os.PathLike):
+        as_path(cache, "cache")  # "" is no cache path (pathlib: the working folder)
         return ProxyCache(cache)
     raise ValueError(
         f"cache must be True, False, None, a path or a ProxyCache, got {type(cache).__name__}"

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf._device import resolve_device
-from nasperf.errors import check_flag, short_repr
+from nasperf.errors import as_path, check_flag, short_repr
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
@@ -306,7 +306,10 @@ def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
 
     if inputs is None or isinstance(inputs, str | os.PathLike):
         data = load_graph(
-            task.name, batch_size, seed, source=None if inputs is None else Path(inputs)
+            task.name,
+            batch_size,
+            seed,
+            source=None if inputs is None else as_path(inputs, "inputs"),
         )
     else:
         data = inputs
@@ -358,7 +361,7 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
                 task.name,
                 n=batch_size,
                 seed=seed,
-                source=None if inputs is None else Path(inputs),
+                source=None if inputs is None else as_path(inputs, "inputs"),
             )
         except ValueError as err:
             if inputs is not None:
@@ -439,7 +442,7 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
     if isinstance(inputs, str | os.PathLike):
         from nasperf.datasets.images import read_tensor_npz
 
-        x_all, y_all = read_tensor_npz(inputs)
+        x_all, y_all = read_tensor_npz(as_path(inputs, "inputs"))
         if batch_size > len(x_all):
             raise ValueError(
                 f"inputs: asked for a batch of {batch_size} but {inputs} holds {len(x_all)} samples"
@@ -956,4 +959,4 @@ def read_proxy_table(path: str | os.PathLike) -> pd.DataFrame:
     """
     from .results_file import read_table
 
-    return read_table(Path(path))
+    return read_table(as_path(path, "path"))

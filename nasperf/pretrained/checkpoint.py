@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Sequence
 from itertools import repeat
@@ -45,6 +46,8 @@ from nasperf.errors import (
     DataIntegrityError,
     IncompatibleVersionError,
     InvalidArchitectureError,
+    as_optional_path,
+    as_path,
     check_flag,
     short_repr,
 )
@@ -229,10 +232,13 @@ def info(name: str, *, root: str | Path | None = None) -> dict:
         The metadata file is modified, truncated or not a checkpoint description.
     IncompatibleVersionError
         The metadata layout is newer (or older) than this nasperf reads.
+    TypeError
+        ``root`` is not a path (an empty one is a ``ValueError``).
     """
+    root = as_optional_path(root, "root")
     name = _resolve(name, root)
     key = f"{FOLDER}/{name}.json"
-    path = (Path(root) if root is not None else data_root()) / key
+    path = (root if root is not None else data_root()) / key
     try:
         meta = json.loads(read_verified(key, root=root).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -302,6 +308,7 @@ def available(*, root: str | Path | None = None) -> pd.DataFrame:
     """
     import pandas as pd
 
+    root = as_optional_path(root, "root")
     return pd.DataFrame(available_rows(root=root), columns=list(AVAILABLE_COLUMNS)).set_index(
         "name"
     )
@@ -310,6 +317,7 @@ def available(*, root: str | Path | None = None) -> pd.DataFrame:
 def available_rows(*, root: str | Path | None = None) -> list[dict[str, Any]]:
     """:func:`available` as plain dicts (keys :data:`AVAILABLE_COLUMNS`), without pandas:
     what ``nasperf screen --list`` prints."""
+    root = as_optional_path(root, "root")
     rows = []
     for name in _names(root):
         meta = info(name, root=root)
@@ -369,6 +377,7 @@ def load(
     """
     from nasperf.predictors import load as load_predictor
 
+    root = as_optional_path(root, "root")
     if n_jobs is not None and (
         isinstance(n_jobs, bool)
         or not isinstance(n_jobs, int | np.integer)
@@ -381,7 +390,7 @@ def load(
     # Read once, verify these very bytes, load from them: every load checks the file again,
     # and nothing can change it between the check and the read.
     data = read_verified(meta["file"], root=root)
-    path = (Path(root) if root is not None else data_root()) / meta["file"]
+    path = (root if root is not None else data_root()) / meta["file"]
     recorded = meta.get("file_sha256")
     if recorded is not None and recorded != hashlib.sha256(data).hexdigest():
         raise DataIntegrityError(
@@ -403,6 +412,13 @@ def load(
 def check_safe_kinds(source: str | Path | bytes, *, where: Any = None) -> None:
     """Refuse a predictor file (a path, or its bytes) holding attributes outside
     :data:`SAFE_KINDS` (read from its ``meta.json`` before anything is restored)."""
+    if not isinstance(source, bytes):
+        if not isinstance(source, str | os.PathLike):
+            raise TypeError(
+                "source must be a path (str or os.PathLike) or bytes, "
+                f"got {type(source).__name__} {short_repr(source)}"
+            )
+        source = as_path(source, "source")
     path = where if where is not None else source
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:

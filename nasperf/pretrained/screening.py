@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from nasperf._atomic import atomic_write, make_folder
-from nasperf.errors import WrongSpaceError, short_repr
+from nasperf.errors import WrongSpaceError, as_path, short_repr
 
 from .checkpoint import Checkpoint
 
@@ -195,9 +195,11 @@ def read_architectures(
         ``path`` does not exist.
     ValueError
         Unknown format, a CSV without a header or without ``column``, a JSON file that does
-        not parse or has none of the layouts above.
+        not parse or has none of the layouts above; ``path`` is empty.
+    TypeError
+        ``path`` is not a path (``None``, a number, bytes).
     """
-    return _read(Path(path), format, column)
+    return _read(as_path(path, "path"), format, column)
 
 
 def _read(
@@ -529,8 +531,33 @@ def screen(
     Returns
     -------
     ScreenResult
+
+    Raises
+    ------
+    TypeError
+        ``archs`` is neither a path nor an iterable (``None``, a number, bytes), or ``out``
+        neither a path nor a text stream; an empty path is a ``ValueError``. Checked
+        before the checkpoint is loaded or anything is written.
     """
     start = time.perf_counter()
+    archs_path = None
+    if isinstance(archs, str | os.PathLike):
+        archs_path = as_path(archs, "archs")
+    elif isinstance(archs, bytes | bytearray) or not isinstance(archs, Iterable):
+        raise TypeError(
+            "archs must be an architecture file's path (str or os.PathLike) or an iterable "
+            f"of architectures, got {type(archs).__name__} {short_repr(archs)}"
+        )
+    stream = out if hasattr(out, "write") else None
+    out_path = None
+    if out is not None and stream is None:
+        if not isinstance(out, str | os.PathLike):
+            raise TypeError(
+                "out must be a path (str or os.PathLike) or a text stream, "
+                f"got {type(out).__name__} {short_repr(out)}"
+            )
+        out_path = as_path(out, "out")
+    source = archs_path if archs_path is not None else archs  # what messages name
     if isinstance(checkpoint, str):
         from .checkpoint import load
 
@@ -553,19 +580,17 @@ def screen(
     top = None if top is None else int(top)
     batch_size = int(batch_size)
     declared: list[str] = []  # the spaces a NASLib JSON names
-    if isinstance(archs, str | Path):
-        entries: Iterable[Any] = _read(Path(archs), format, column, declared)
-        noun = "entry" if _detect(Path(archs), format) == "json" else "line"
+    if archs_path is not None:
+        entries: Iterable[Any] = _read(archs_path, format, column, declared)
+        noun = "entry" if _detect(archs_path, format) == "json" else "line"
     else:
         entries = enumerate(archs, start=1)
         noun = "entry"
-    stream = out if hasattr(out, "write") else None
-    out_path = Path(out) if out is not None and stream is None else None
     if (
         out_path is not None
-        and isinstance(archs, str | Path)
+        and archs_path is not None
         and out_path.exists()
-        and os.path.samefile(out_path, archs)
+        and os.path.samefile(out_path, archs_path)
     ):
         raise ValueError(
             f"out {out_path} is the architecture file itself: the ranking would overwrite "
@@ -606,11 +631,11 @@ def screen(
                 text = items[i] if isinstance(items[i], str) else str(items[i])
                 bad(BadEntry(lines[i], text[:200], msg, f"{noun} {lines[i]}"))
             if held is not None:
-                _check_declared(checkpoint, declared, archs)
+                _check_declared(checkpoint, declared, source)
                 if not values and errors:
                     # nothing of the first batch parsed: one error for a file of another
                     # space, rather than one per line
-                    _check_space(checkpoint, [items[i] for i, _ in errors], archs)
+                    _check_space(checkpoint, [items[i] for i, _ in errors], source)
                 pending, held = held, None
                 for entry in pending:
                     bad(entry)

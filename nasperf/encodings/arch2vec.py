@@ -66,6 +66,7 @@ from nasperf._atomic import atomic_write
 from nasperf._constraints import RANDOM_STATE, Device
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
+from nasperf.errors import as_path
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
 from .base import ENCODINGS, Encoder, as_arch_list, resolve_space
@@ -473,11 +474,13 @@ class Arch2VecEncoder(Encoder):
         padding width, torch and nasperf versions) and ``weights.pt`` (the model's
         ``state_dict``, tensors only, read back with ``torch.load(weights_only=True)``).
         Each is written to a temporary file and moved into place. Returns the directory.
+        A ``path`` that is not a path (``None``, a number, bytes) is a ``TypeError``, an
+        empty one a ``ValueError``, before anything is written.
         """
+        path = as_path(path, "path")
         check_is_fitted(self, "model_")
         import nasperf
 
-        path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         rs = self.random_state
         params = {k: getattr(self, k) for k in _SAVED_PARAMS}
@@ -529,9 +532,12 @@ class Arch2VecEncoder(Encoder):
         Raises
         ------
         ValueError
-            If the files are missing, unreadable or inconsistent, or the space differs.
+            If the files are missing, unreadable or inconsistent, or the space differs, or
+            ``path`` is empty.
+        TypeError
+            ``path`` is not a path (``None``, a number, bytes).
         """
-        path = Path(path)
+        path = as_path(path, "path")
         cfg_file, w_file = path / _CONFIG_FILE, path / _WEIGHTS_FILE
         if not path.is_dir():
             raise ValueError(f"{path}: not a directory written by Arch2VecEncoder.save")

@@ -61,6 +61,7 @@ import numpy as np
 
 from nasperf._atomic import atomic_write, make_folder
 from nasperf._npz import read_member, read_npy_header
+from nasperf.errors import as_path, short_repr
 
 from ._registry import PREDICTORS
 
@@ -300,8 +301,18 @@ def _check_space_signature(pred, where: Any) -> None:
 
 
 def save_predictor(pred, path: Any) -> None:
-    """Write ``pred`` (fitted) to ``path``; see the module docstring."""
+    """Write ``pred`` (fitted) to ``path`` (a file path, or an ``io.BytesIO``); see the
+    module docstring. A ``path`` that is neither is a ``TypeError`` naming it, an empty one
+    a ``ValueError``, before anything is written."""
     from sklearn.utils.validation import check_is_fitted
+
+    if not isinstance(path, io.BytesIO):
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(
+                "path must be a path (str or os.PathLike) or an io.BytesIO, "
+                f"got {type(path).__name__} {short_repr(path)}"
+            )
+        path = as_path(path, "path")
 
     check_is_fitted(pred, "fit_time_")
     name = getattr(type(pred), "name", "")
@@ -388,7 +399,6 @@ def save_predictor(pred, path: Any) -> None:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             _write_entries(zf, meta, buf, blobs)
         return
-    path = Path(path)
     make_folder(path.parent)
     with atomic_write(path) as fh:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -659,14 +669,23 @@ def load_predictor(
         predictor of its class does not store (see the module docstring).
     IncompatibleVersionError
         Written in a newer file format.
+    TypeError
+        ``path`` is neither a path nor a binary file object (an empty path is a
+        ``ValueError``).
     """
     from nasperf.errors import DataIntegrityError
 
-    where = _where or (path if isinstance(path, str | Path) else getattr(path, "name", "<file>"))
+    if isinstance(path, str | os.PathLike):
+        path = as_path(path, "path")
+    elif not (hasattr(path, "read") and hasattr(path, "seek")):
+        raise TypeError(
+            "path must be a path (str or os.PathLike) or a binary file object, "
+            f"got {type(path).__name__} {short_repr(path)}"
+        )
+    where = _where or (path if isinstance(path, Path) else getattr(path, "name", "<file>"))
     if _depth > MAX_NESTING:
         raise DataIntegrityError(f"{where}: predictors nested deeper than {MAX_NESTING} levels")
-    if isinstance(path, str | os.PathLike):
-        path = Path(path)
+    if isinstance(path, Path):
         if not path.is_file():
             if not path.exists():
                 raise FileNotFoundError(f"no predictor file at {path}")

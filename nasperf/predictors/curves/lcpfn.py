@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval
 from nasperf._constraints import PATH, Device
 from nasperf._npz import read_npz
 from nasperf.datasets.curves import LearningCurves
-from nasperf.errors import DataIntegrityError
+from nasperf.errors import DataIntegrityError, as_optional_path
 
 from .. import PREDICTORS
 from .base import ACCURACY_METRIC, CurvePredictor
@@ -68,10 +68,12 @@ def load_checkpoint(checkpoint: Any = None, device: Any = "cpu"):
     ------
     DataIntegrityError
         If a file is missing, unreadable, truncated, or does not match the architecture.
+    TypeError
+        ``checkpoint`` is not a path (an empty one is a ``ValueError``).
     """
     from .._torch_utils import device_of
 
-    npz, meta_path = _checkpoint_files(checkpoint)
+    npz, meta_path = _checkpoint_files(as_optional_path(checkpoint, "checkpoint"))
     dev = device_of(device)
     stamps = tuple(
         (p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in (npz, meta_path)

@@ -54,6 +54,7 @@ from nasperf._atomic import atomic_write, make_folder
 from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
 from nasperf.datasets.images import normalize_images
+from nasperf.errors import as_optional_path
 from nasperf.spaces import as_rng
 
 from ..base import SPACE, Predictor, Requirements
@@ -237,6 +238,7 @@ class WeightSharingPredictor(Predictor):
         supernet or too few images.
         """
         start = time.perf_counter()
+        as_optional_path(self.checkpoint, "checkpoint")  # "" would be the working folder
         self._check_side(side)
         self.space_ = self._fit_space(archs)
         self.encoder_ = None

@@ -19,7 +19,7 @@ import socket
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -259,8 +259,33 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             "cost_column": data.get("cost_column"),
             "space": data["space"] or table.attrs.get("space"),
         }
+    info["networks"] = network_keys(table, info["space"] or trial.get("space"))
     _SOURCES[key] = (table, info)
     return table, info
+
+
+def network_keys(table: pd.DataFrame, space_name: str | None) -> dict | None:
+    """Row -> the network it is (:meth:`~nasperf.spaces.SearchSpace.distinct_key`) where
+    the space counts networks rather than specs and the table holds two rows of one network
+    (NB101's isomorphic specs: a split keeps them on one side, :func:`make_split`); None
+    where every row is its own architecture."""
+    from nasperf.spaces import get_space
+    from nasperf.spaces.base import SearchSpace
+
+    if space_name is None:
+        return None
+    space = get_space(space_name)
+    if type(space).distinct_key is SearchSpace.distinct_key:
+        return None
+    keys = {text: space.distinct_key(space.parse(text)) for text in table.index}
+    return keys if len(set(keys.values())) < len(keys) else None
+
+
+def count_networks(candidates: Sequence[Any], networks: Mapping[Any, Any] | None) -> int:
+    """How many networks ``candidates`` are (``networks`` from :func:`network_keys`)."""
+    if networks is None:
+        return len(candidates)
+    return len({networks[c] for c in candidates})
 
 
 def _sha256(path: Path) -> str:
@@ -401,7 +426,12 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     n_train = int(trial["n_train"]) if req.labels else 0
     try:
         split = make_split(
-            candidates, n_train, test_size=int(trial["test_size"]), seed=int(trial["seed"])
+            candidates,
+            n_train,
+            test_size=int(trial["test_size"]),
+            seed=int(trial["seed"]),
+            # a suite's proxy trial scores every labelled row (no training set to leak into)
+            networks=None if trial.get("kind") == "proxy" else info["networks"],
         )
     except ValueError as err:
         raise TrialError(f"{trial['space']}/{trial['dataset']}: {err}") from None

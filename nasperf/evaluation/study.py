@@ -137,40 +137,53 @@ def check_trials(trials: Sequence[dict]) -> None:
     ConfigError
         With the source, the sizes and the number of candidates.
     """
-    need: dict[str, tuple[dict, int]] = {}
+    # per source, and per whether a trial's split counts networks or rows (a suite's proxy
+    # trials score every labelled row; every other trial keeps one network on one side)
+    need: dict[tuple[str, bool], tuple[dict, int]] = {}
     deepest: dict[str, int] = {}
     for t in trials:
         key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
         n = int(t["n_train"]) + int(t["test_size"])
-        if key not in need or need[key][1] < n:
-            need[key] = (t, n)
+        by_rows = t.get("kind") == "proxy"
+        if (key, by_rows) not in need or need[key, by_rows][1] < n:
+            need[key, by_rows] = (t, n)
         deepest[key] = max(deepest.get(key, 0), *(t.get("ks") or [0]))
     counts = _finite_counts(trials)
     for key, k in deepest.items():
-        where, have, target = counts[key]
+        where, have, target, _ = counts[key]
         if k > max(have, _DEFAULT_DEPTH):
             raise ConfigError(
                 f"metrics.ks: {k:,d} is deeper than the {have:,d} architectures with a finite "
                 f"{target!r} in {where} (a test set holds at most that many); give ks of at "
                 f"most {max(have, _DEFAULT_DEPTH):,d}"
             )
-    for key, (t, n) in need.items():
-        _, have, target = counts[key]
+    for (key, by_rows), (t, n) in need.items():
+        _, rows, target, networks = counts[key]
+        have = rows if by_rows else networks
         if n > have:
             raise ConfigError(
                 f"{t['space']}/{t['dataset']}: train size {n - int(t['test_size'])} + test_size "
                 f"{t['test_size']} = {n} exceeds the {have} architectures with a finite "
-                f"{target!r}; lower train_sizes or test_size"
+                f"{target!r}{_networks_note(rows, networks)}; lower train_sizes or test_size"
             )
 
 
-def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
+def _networks_note(rows: int, networks: int) -> str:
+    """Where a table's rows are fewer networks (NB101's isomorphic specs), say so."""
+    if rows == networks:
+        return ""
+    return f" (networks: among its {rows} rows are several specs of one network, kept on one side of a split)"
+
+
+def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int]]:
     """Per distinct source of ``trials``: (name, architectures with a finite target, target
-    column). Loading errors and a missing target column are raised first, as ConfigError."""
+    column, the networks they are: fewer where rows are isomorphic specs of one network,
+    :func:`~nasperf.evaluation.engines.network_keys`). Loading errors and a missing target
+    column are raised first, as ConfigError."""
     from nasperf.encodings.zero_cost import uncovered
     from nasperf.predictors import PREDICTORS
 
-    from .engines import TrialError, _zero_cost_table
+    from .engines import TrialError, _zero_cost_table, count_networks
 
     def source(t: dict) -> str:
         return repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
@@ -183,7 +196,7 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
     zc_sources = {
         source(t) for t in trials if t.get("zero_cost_table") is not None and reads_zero_cost(t)
     }
-    out: dict[str, tuple[str, int, str]] = {}
+    out: dict[str, tuple[str, int, str, int]] = {}
     for t in trials:
         key = source(t)
         if key in out:
@@ -213,7 +226,8 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str]]:
                 )
         y = pd.to_numeric(table[target], errors="coerce").to_numpy(dtype=np.float64)
         where = t["dataset"] if t.get("data") is None else t["data"]["path"]
-        out[key] = (where, int(np.isfinite(y).sum()), target)
+        finite = list(table.index[np.isfinite(y)])
+        out[key] = (where, len(finite), target, count_networks(finite, info["networks"]))
     return out
 
 
@@ -279,7 +293,8 @@ def fit_sizes_to_data(
     if config.tasks:  # a suite fits its sizes to each task itself
         return config, []
     counts = _finite_counts(expand_trials(config))
-    where, n, target = min(counts.values(), key=lambda c: c[1])
+    # the networks: a split keeps the rows of one network on one side
+    where, rows, target, n = min(counts.values(), key=lambda c: c[3])
     sizes, test = list(config.train_sizes), config.test_size
     if max(sizes) + test <= n or not (train_sizes or test_size):
         return config, []
@@ -289,7 +304,8 @@ def fit_sizes_to_data(
         sizes = [s for s in sizes if s + test <= n]
     if test < 2 or not sizes or max(sizes) + test > n:
         raise ConfigError(
-            f"{where}: {n} architectures with a finite {target!r} are too few for training "
+            f"{where}: {n} architectures with a finite {target!r}"
+            f"{_networks_note(rows, n)} are too few for training "
             f"sizes {', '.join(map(str, config.train_sizes))} plus a test set "
             f"(test_size {config.test_size}); set smaller train_sizes / test_size"
         )
@@ -301,8 +317,8 @@ def fit_sizes_to_data(
             f"train sizes {', '.join(map(str, config.train_sizes))} -> {', '.join(map(str, sizes))}"
         )
     note = (
-        f"{'; '.join(changed)} to fit the {n} architectures with a finite {target!r} in "
-        f"{where} (set --test-size / --train-sizes to choose)"
+        f"{'; '.join(changed)} to fit the {n} architectures with a finite {target!r}"
+        f"{_networks_note(rows, n)} in {where} (set --test-size / --train-sizes to choose)"
     )
     return dataclasses.replace(config, train_sizes=tuple(sizes), test_size=test), [note]
 

@@ -93,7 +93,7 @@ def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
     from nasperf.datasets import available_zero_cost, benchmark_metadata, get_benchmark
 
     from .config import _default_budget
-    from .engines import load_source
+    from .engines import count_networks, load_source
 
     bench = get_benchmark(task["benchmark"])
     table, info = load_source(
@@ -103,9 +103,12 @@ def plan_task(task: Mapping[str, str], config: Any) -> TaskPlan:
     import pandas as pd
 
     y = pd.to_numeric(table[info["target"]], errors="coerce").to_numpy(dtype=np.float64)
-    n = int(np.isfinite(y).sum())
-    test = min(int(config.test_size), n // 2)
-    sizes = tuple(s for s in config.train_sizes if s <= n - test)
+    n = int(np.isfinite(y).sum())  # the proxies' trials score every labelled row
+    # the predictors' sizes count networks, as their splits keep the rows of one network
+    # on one side (NB101's isomorphic specs: 50 rows, 41 networks)
+    networks = count_networks(list(table.index[np.isfinite(y)]), info["networks"])
+    test = min(int(config.test_size), networks // 2)
+    sizes = tuple(s for s in config.train_sizes if s <= networks - test)
     meta = benchmark_metadata(bench.name, task["dataset"])
     wants_computed = bool(config.proxies and config.proxies["computed"])
     computed = _computed_proxies(config) if wants_computed else []

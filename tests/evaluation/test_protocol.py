@@ -151,3 +151,74 @@ def test_nan_keys_are_refused():
         make_split(["a", 1], 0, test_size=1, seed=0)
     with pytest.raises(ValueError, match=r"^candidates hold duplicates, e\.g\. 1"):
         make_split([1, 2, 1.0], 0, test_size=1, seed=0)
+
+
+def test_one_network_is_never_on_both_sides_of_a_split():
+    """A table holding two specs of one network (NB101 isomorphs) had been split by text:
+    the same network in training and test sets. With ``networks`` the test set holds
+    distinct networks and the training set none of them; nested and n_train-independent as
+    before; without duplicate networks, the plain split key for key."""
+    cands = [f"a{i:03d}" for i in range(100)]
+    networks = {c: f"net{int(c[1:]) % 60}" for c in cands}  # 40 networks twice, 20 once
+    for seed in range(5):
+        first = None
+        for n in (0, 10, 30, 40):
+            s = make_split(cands, n, test_size=20, seed=seed, networks=networks)
+            test_nets = {networks[c] for c in s.test}
+            assert len(test_nets) == len(s.test) == 20
+            assert not test_nets & {networks[c] for c in s.train} and len(s.train) == n
+            first = first or s
+            assert s.test == first.test and s.train[: len(first.train)] == first.train
+            first = s
+    with pytest.raises(ValueError, match=r"41 \+ 20 exceeds the 60 networks of the 100"):
+        make_split(cands, 41, test_size=20, seed=0, networks=networks)
+    own = {c: c for c in cands}
+    assert make_split(cands, 30, test_size=20, seed=3, networks=own) == make_split(
+        cands, 30, test_size=20, seed=3
+    )
+    with pytest.raises(ValueError, match="networks has no entry for the candidate 'a000'"):
+        make_split(cands, 1, test_size=2, seed=0, networks={})
+
+
+def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
+    """The probe's case: NB101 specs and an isomorphic respelling of some, labelled alike;
+    every trial's test networks are absent from its training set, and the fitted sizes count
+    networks."""
+    from nasperf.evaluation.config import ConfigError
+    from nasperf.evaluation.study import run_study
+    from nasperf.spaces import get_space
+
+    space = get_space("nb101")
+    archs = space.sample(60, seed=1)
+    rows = [(space.to_string(a), float(i)) for i, a in enumerate(archs)]
+    for i, a in enumerate(archs[:30]):
+        twin = next(v for v in space.isomorphic_variants(a) if space.to_string(v) != rows[i][0])
+        rows.append((space.to_string(twin), float(i)))
+    csv = tmp_path / "iso.csv"
+    csv.write_text(
+        "arch,acc\n" + "".join(f'"{t.replace(chr(34), chr(34) * 2)}",{y}\n' for t, y in rows)
+    )
+    from nasperf.evaluation import protocol
+
+    seen: list = []
+    original = protocol.make_split
+
+    def spy(*args, **kwargs):
+        seen.append((original(*args, **kwargs), kwargs["networks"]))
+        return seen[-1][0]
+
+    monkeypatch.setattr(protocol, "make_split", spy)
+    config = {
+        "predictors": ["xgb"],
+        "data": {"path": str(csv), "space": "nb101", "target": "acc"},
+        "train_sizes": [30],
+        "test_size": 30,
+        "seeds": 3,
+    }
+    result = run_study(config, tmp_path / "out")
+    assert len(result.table) == 3 and len(seen) == 3
+    for split, networks in seen:
+        nets = {networks[c] for c in split.test}
+        assert len(nets) == 30 and not nets & {networks[c] for c in split.train}
+    with pytest.raises(ConfigError, match="60 architectures with a finite 'acc'"):
+        run_study({**config, "train_sizes": [31]}, tmp_path / "out2")

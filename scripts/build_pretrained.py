@@ -30,7 +30,8 @@ Checkpoints:
     The 50 NAS-Bench-101 cells with a measured validation accuracy that the project has
     (NASLib's zero-cost reference file, read from ``--source``, by default
     ``../shared/data``; skipped with a message where it is absent). No zero-cost features:
-    screening arbitrary NB101 cells could not supply them.
+    screening arbitrary NB101 cells could not supply them. The 50 cells are 41 networks:
+    the split and the cross-validation folds keep a network's cells together.
 ``nb301-cifar10-surrogate``
     3,000 DARTS genotypes labelled by the NAS-Bench-301 surrogate (the packaged
     ``nb301_surrogate`` benchmark, validation accuracy at epoch 98): surrogate predictions,
@@ -396,12 +397,54 @@ def has_data(spec: Spec, source: Path) -> tuple[bool, str]:
 
 
 # ---------------------------------------------------------------- protocol
-def split_indices(n: int, test_fraction: float, val_fraction: float, seed: int = SEED):
-    """``(train, val, test)`` index arrays of one seeded permutation of ``range(n)``."""
+def split_indices(
+    n: int,
+    test_fraction: float,
+    val_fraction: float,
+    seed: int = SEED,
+    networks: list | None = None,
+):
+    """``(train, val, test)`` index arrays of one seeded permutation of ``range(n)``.
+
+    With ``networks`` (row -> the network it is, :func:`data_networks`), one network is on
+    one side only: the test set takes the permutation's rows of distinct networks, the
+    validation set the next rows of networks not in it, the training set every row of the
+    other networks (NB101's 50 cells are 41 networks: a split by rows had put the twins of 5
+    of its 15 test cells in the training set). Without, or where every row is its own
+    network, the plain split."""
     perm = np.random.default_rng(seed).permutation(n)
     n_test = int(round(n * test_fraction))
     n_val = int(round(n * val_fraction))
-    return perm[n_test + n_val :], perm[n_test : n_test + n_val], perm[:n_test]
+    if networks is None or len(set(networks)) == n:
+        return perm[n_test + n_val :], perm[n_test : n_test + n_val], perm[:n_test]
+    taken: set = set()
+
+    def draw(k: int) -> np.ndarray:
+        out = []
+        for i in perm:
+            if len(out) == k:
+                break
+            if networks[i] not in taken:
+                taken.add(networks[i])
+                out.append(i)
+        return np.array(out, dtype=perm.dtype)
+
+    test = draw(n_test)
+    val = draw(n_val)
+    train = np.array([i for i in perm if networks[i] not in taken], dtype=perm.dtype)
+    return train, val, test
+
+
+def data_networks(data: Data) -> list | None:
+    """Row -> the network it is, where the space counts networks (``distinct_key``, NB101's
+    hash); None where every row is its own architecture."""
+    from nasperf.spaces import get_space
+    from nasperf.spaces.base import SearchSpace
+
+    space = get_space(data.space)
+    if type(space).distinct_key is SearchSpace.distinct_key:
+        return None
+    return [space.distinct_key(space.parse(a)) for a in data.archs]
 
 
 def labelled_sha256(archs: list[str], y: np.ndarray) -> str:
@@ -441,7 +484,24 @@ def short(metrics: dict) -> dict:
     return {k: float(metrics[k]) for k in SHORT_METRICS}
 
 
-def select(spec: Spec, data: Data, train, val, log) -> tuple[int, list[dict], list]:
+def cv_folds(train: np.ndarray, networks: list | None, k: int = 5) -> list[np.ndarray]:
+    """``k`` cross-validation folds of ``train`` (in its order); with ``networks``, the rows
+    of one network in one fold (folds of about equal numbers of networks)."""
+    if networks is None or len({networks[i] for i in train}) == len(train):
+        return np.array_split(train, k)
+    order = list(dict.fromkeys(networks[i] for i in train))
+    fold_of = {
+        order[g]: f for f, part in enumerate(np.array_split(np.arange(len(order)), k)) for g in part
+    }
+    return [
+        np.array([i for i in train if fold_of[networks[i]] == f], dtype=train.dtype)
+        for f in range(k)
+    ]
+
+
+def select(
+    spec: Spec, data: Data, train, val, log, networks: list | None = None
+) -> tuple[int, list[dict], list]:
     """Index of the winning candidate, every candidate's validation record, and the
     candidates fitted on the training set (None where selection used cross-validation)."""
     records, fitted = [], []
@@ -453,7 +513,7 @@ def select(spec: Spec, data: Data, train, val, log) -> tuple[int, list[dict], li
             how = f"validation set ({len(val)})"
         else:
             # k-fold cross-validation on the training set: pooled out-of-fold predictions.
-            folds = np.array_split(train, 5)
+            folds = cv_folds(train, networks)
             oof = np.empty(len(train))
             secs = 0.0
             for k, fold in enumerate(folds):
@@ -463,7 +523,9 @@ def select(spec: Spec, data: Data, train, val, log) -> tuple[int, list[dict], li
                 secs += s
             scores = short(evaluate(data.y[np.concatenate(folds)], oof, ks=()))
             fitted.append(None)
-            how = f"5-fold cross-validation on the training set ({len(train)})"
+            how = f"5-fold cross-validation on the training set ({len(train)})" + (
+                "" if networks is None else ", one network's rows in one fold"
+            )
         nbytes = saved_bytes(fitted[-1]) if spec.size_tolerance is not None else None
         records.append(
             {
@@ -575,9 +637,10 @@ def build(spec: Spec, root: Path, log=print) -> dict:
     t_start = time.perf_counter()
     data = spec.data()
     n = len(data.archs)
-    train, val, test = split_indices(n, spec.test_fraction, spec.val_fraction)
+    networks = data_networks(data)
+    train, val, test = split_indices(n, spec.test_fraction, spec.val_fraction, networks=networks)
     log(f"{spec.name}: {n} architectures, train {len(train)} / val {len(val)} / test {len(test)}")
-    best, records, fitted = select(spec, data, train, val, log)
+    best, records, fitted = select(spec, data, train, val, log, networks)
     cand = spec.candidates[best]
     log(f"  -> {cand.label()}")
     pred = fitted[best]
@@ -626,7 +689,14 @@ def build(spec: Spec, root: Path, log=print) -> dict:
             "n_test": len(test),
             "split": f"numpy.random.default_rng({SEED}).permutation(n): the first "
             f"{len(test)} are the test set, the next {len(val)} the validation set, the rest "
-            "the training set (in that order); rows in the source's order",
+            "the training set (in that order); rows in the source's order"
+            + (
+                ""
+                if networks is None
+                else "; rows of one network (the space's distinct_key) on one side only: "
+                "each set takes the next rows of networks the sets before it lack, and the "
+                "training set every row of the remaining networks"
+            ),
             "split_seed": SEED,
             "train_sha256": labelled_sha256([data.archs[i] for i in train], data.y[train]),
             "test_sha256": labelled_sha256([data.archs[i] for i in test], data.y[test]),

@@ -582,7 +582,8 @@ def _resolve_duplicates(
             if duplicates == "error":
                 raise ValueError(
                     f"{where[i]}: architecture {short_repr(arch)} already appears at "
-                    f"{where[first[k]]} (pass duplicates='first' or 'last' to keep one)"
+                    f"{where[first[k]]} (duplicates='first' or 'last' keeps one; a study's "
+                    "data.duplicates, --data-duplicates)"
                 )
             if duplicates == "last":
                 keep[k] = i

@@ -31,7 +31,9 @@ Keys (all optional except ``predictors``)
 ``data``
     Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
     format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
-    dataset, name, cost_column, fidelities: {budget: [columns]}, maximize}``. ``dataset`` (e.g.
+    dataset, name, cost_column, fidelities: {budget: [columns]}, maximize, duplicates}``.
+    ``duplicates`` (``error``, the default; ``first``; ``last``) says what to do with an
+    architecture the table holds twice (two spellings of one). ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
     source in results and plots; ``cost_column`` holds each architecture's training
@@ -180,6 +182,7 @@ _DATA_KEYS = {
     "cost_column",
     "fidelities",
     "maximize",
+    "duplicates",
 }
 _METRIC_KEYS = {"ks", "nan_policy"}
 _NAN_POLICIES = ("worst", "raise", "omit")
@@ -527,6 +530,14 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     }
     if sign < 0:  # only where set, so that existing configurations keep their digest
         out["maximize"] = False
+    duplicates = item.get("duplicates") or "error"
+    if duplicates not in ("error", "first", "last"):
+        raise ConfigError(
+            f"{key}.duplicates: {duplicates!r} is not one of error, first, last (what to do "
+            "with an architecture the table holds twice)"
+        )
+    if duplicates != "error":  # only where set, as maximize
+        out["duplicates"] = duplicates
     return out
 
 

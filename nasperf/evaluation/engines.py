@@ -81,7 +81,11 @@ _SOURCES: dict[str, tuple[pd.DataFrame, dict]] = {}
 _ZERO_COST: dict[str, pd.DataFrame] = {}
 
 
-def _canonical_index(table: pd.DataFrame, space_name: str, where: str) -> pd.DataFrame:
+def _canonical_index(
+    table: pd.DataFrame, space_name: str, where: str, duplicates: str = "error"
+) -> pd.DataFrame:
+    """``table`` indexed by its architectures' canonical texts; an architecture given twice
+    (two spellings of one) is an error, or keeps its ``first`` / ``last`` row."""
     from nasperf.spaces import get_space
 
     space = get_space(space_name)
@@ -94,8 +98,13 @@ def _canonical_index(table: pd.DataFrame, space_name: str, where: str) -> pd.Dat
     out = table.copy()
     out.index = pd.Index(keys, name="arch")
     if not out.index.is_unique:
+        if duplicates != "error":
+            return out[~out.index.duplicated(keep=duplicates)]
         dup = out.index[out.index.duplicated()][0]
-        raise TrialError(f"{where}: architecture {dup!r} appears twice")
+        raise TrialError(
+            f"{where}: architecture {dup!r} appears twice (data.duplicates: first or last "
+            "keeps one; --data-duplicates on the command line)"
+        )
     return out
 
 
@@ -133,6 +142,7 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
             data["space"],
             arch_column=data["arch_column"],
             targets=list(dict.fromkeys(wanted)),
+            duplicates=data.get("duplicates", "error"),
         )
     from nasperf.datasets.readers import read_parquet
 
@@ -152,7 +162,7 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
                 f"{cell!r} is not a finite number ({len(bad)} such row(s))"
             )
         table[col] = values
-    return _canonical_index(table, data["space"], str(path))
+    return _canonical_index(table, data["space"], str(path), data.get("duplicates", "error"))
 
 
 def _csv_header(path: Path) -> list[str] | None:

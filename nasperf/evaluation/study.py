@@ -853,6 +853,12 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         help="training seconds per architecture in --data (the time plot's training cost)",
     )
     p.add_argument(
+        "--data-duplicates",
+        choices=("error", "first", "last"),
+        help="an architecture --data holds twice (two spellings of one): an error (the "
+        "default), or keep its first / last row",
+    )
+    p.add_argument(
         "--zero-cost-table",
         type=path_arg,
         metavar="FILE",
@@ -875,6 +881,7 @@ def _data_flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
         ("--cost-column", "cost_column", args.cost_column),
         ("--data-dataset", "dataset", args.data_dataset),
         ("--data-minimize / --data-maximize", "maximize", args.data_maximize),
+        ("--data-duplicates", "duplicates", args.data_duplicates),
     ]
 
 

@@ -35,6 +35,7 @@ def test_seeds_beyond_what_can_run_are_refused_at_once(seeds, message):
         ["--cost-column", "secs"],
         ["--data-dataset", "cifar10"],
         ["--data-minimize"],
+        ["--data-duplicates", "first"],
     ],
 )
 def test_table_flags_without_data_are_refused(flags, tmp_path, capsys):
@@ -207,3 +208,35 @@ def test_zero_cost_on_a_user_space_points_to_nasperf_proxies(tmp_path):
         "them with `nasperf proxies --space user_chain8 --out FILE` (--import your space's "
         "module) and set zero_cost_table to FILE)"
     ) in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_table_holding_an_architecture_twice_keeps_the_row_a_study_says(suffix, tmp_path, capsys):
+    """The refusal told a study's user to "pass duplicates='first' or 'last'", which a study
+    had no key for: ``data.duplicates`` / ``--data-duplicates`` now take it, on CSV and
+    parquet tables, and the folder's digest is unchanged where it is not set."""
+    import nasperf
+    from nasperf.evaluation.config import parse_config
+    from nasperf.evaluation.engines import load_source
+
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(60, random_state=0)
+    frame = pd.DataFrame({"arch": list(table.index), "acc": table["val_acc_200ep"].to_numpy()})
+    key = nasperf.get_space("nb201").to_naslib(nasperf.get_space("nb201").parse(frame.arch[3]))
+    frame = pd.concat([frame, pd.DataFrame({"arch": [str(key)], "acc": [1.0]})])  # a respelling
+    path = tmp_path / f"t{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    argv = ["study", "--data", str(path), "--space", "nb201", "--data-target", "acc"]
+    argv += ["--predictors", "xgb", "--train-sizes", "20", "--test-size", "20", "--dry-run"]
+    assert cli.main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert "--data-duplicates" in capsys.readouterr().err
+    for keep, value in (("first", frame.acc.iloc[3]), ("last", 1.0)):
+        data = {"path": str(path), "space": "nb201", "target": "acc", "duplicates": keep}
+        config = parse_config({"predictors": ["xgb"], "data": data})
+        trial = {"benchmark": None, "dataset": "t", "data": config.data[0], "target": None}
+        got, _ = load_source({**trial, "space": "nb201"})
+        assert len(got) == 60 and got.at[frame.arch[3], "acc"] == value
+        assert cli.main([*argv, "--data-duplicates", keep, "--out", str(tmp_path / keep)]) == 0
+    with pytest.raises(ConfigError, match=r"data\[0\]\.duplicates: 'mean' is not one of"):
+        parse_config({"predictors": ["xgb"], "data": {**data, "duplicates": "mean"}})
+    plain = parse_config({"predictors": ["xgb"], "data": {**data, "duplicates": "error"}})
+    assert "duplicates" not in plain.data[0]  # the default is not recorded: digests stay

@@ -24,6 +24,7 @@ from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -162,6 +163,12 @@ class CurvePredictor(Predictor):
                 "predict"
             )
         n = None if archs is None else len(archs)
+        if (
+            isinstance(lc, pd.DataFrame | pd.Series)
+            and not isinstance(lc.index, pd.RangeIndex)
+            and archs is not None
+        ):
+            lc = _aligned(lc, archs)
         return as_learning_curves(lc, n)
 
     def _final_epoch(self, curves: LearningCurves) -> int:
@@ -195,3 +202,23 @@ def _truncated_std(mu: np.ndarray, sd: np.ndarray, lo: float, hi: float) -> np.n
         a, b = (lo - mu[ok]) / sd[ok], (hi - mu[ok]) / sd[ok]
         out[ok] = truncnorm.std(a, b, loc=mu[ok], scale=sd[ok])
     return np.where(np.isfinite(out), out, 0.0)
+
+
+def _aligned(lc: pd.DataFrame | pd.Series, archs: Any) -> pd.DataFrame | pd.Series:
+    """``lc``'s rows of ``archs``, where it is indexed by architecture text (as feature
+    predictors align such a table: it had been read in its own order, one row per index
+    entry, "15625 rows for 40 architectures", or silently another architecture's curve where
+    the lengths agreed). Curve predictors read no space, so the architectures are matched by
+    their texts as given."""
+    keys = list(archs)
+    if not lc.index.is_unique:
+        dup = lc.index[lc.index.duplicated()][0]
+        raise ValueError(f"learning_curves has two rows for architecture {dup!r}")
+    missing = next((k for k in keys if not isinstance(k, str) or k not in lc.index), None)
+    if missing is not None:
+        raise ValueError(
+            f"learning_curves is a {type(lc).__name__} indexed by architecture, without a row "
+            f"for {missing!r}; give archs as its index's texts, or the curves as an array (or "
+            "LearningCurves) in the order of archs"
+        )
+    return lc.loc[keys]

@@ -134,3 +134,30 @@ def test_a_loss_predictor_given_an_array_names_itself_and_how_to_pass_losses():
         pred.predict(None, learning_curves=curves)
     with pytest.raises(ValueError, match=r"read as val_accuracy; pass LearningCurves\(epochs, "):
         pred.predict(None, learning_curves=curves)
+
+
+def test_curves_in_a_table_indexed_by_architecture_are_aligned_to_archs():
+    """A probe's case: lcsvr given a DataFrame of curves indexed by architecture (as feature
+    predictors align such a table) read it in its own order: "15625 rows for 40
+    architectures", or another architecture's curve where the lengths agreed."""
+    import pandas as pd
+
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10")
+    curves = table[["val_acc_12ep"]]  # every architecture, one epoch
+    archs = list(table.index[[40, 7, 300, 12, 5000, 9, 61, 2, 800, 33, 1, 77]])
+    y = table.loc[archs, "val_acc_200ep"].to_numpy()
+    est = get("early_stop_acc")
+    direct = est.fit(archs, learning_curves=curves.loc[archs].to_numpy()).predict(
+        archs, learning_curves=curves.loc[archs].to_numpy()
+    )
+    assert np.array_equal(est.predict(archs, learning_curves=curves), direct)
+    shuffled = curves.loc[archs[::-1]]  # same length, another order: aligned, not paired
+    assert np.array_equal(est.predict(archs, learning_curves=shuffled), direct)
+    svr = get("lcsvr", space="nb201", random_state=0).fit(archs, y, learning_curves=curves)
+    assert svr.predict(archs, learning_curves=curves).shape == (12,)
+    with pytest.raises(ValueError, match="indexed by architecture, without a row for 'x'"):
+        est.predict(["x"], learning_curves=curves)
+    with pytest.raises(ValueError, match="two rows for architecture"):
+        est.predict(archs[:1], learning_curves=pd.concat([curves.iloc[:2], curves.iloc[:1]]))

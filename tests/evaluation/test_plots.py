@@ -144,3 +144,43 @@ def test_the_seeds_note_groups_sizes_by_their_count(monkeypatch, tmp_path):
         "synflow (2 of 3 seeds)",  # training-free: no n to name
         "xgb",
     ]
+
+
+def test_plotting_leaves_the_callers_backend_and_figures_alone(tmp_path):
+    """A probe embedding nasperf: its plots had called matplotlib.use("Agg", force=True),
+    switching a notebook's backend for the rest of the session. Figures are now standalone
+    Agg figures: the backend, pyplot's open figures and the PNG bytes are as before."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from nasperf.evaluation.report import plot_proxy_heatmap
+    from nasperf.search.study import plot_regret
+
+    before = matplotlib.get_backend()
+    try:
+        matplotlib.use("svg", force=True)
+        mine = plt.figure()
+        rows = [
+            {"space": "nb201", "dataset": "cifar10", "label": lab, "predictor": lab}
+            | {"n_train": n, "seed": s, "kendall_tau": n / 100 + s / 50, "budget": None}
+            | {"total_time_s": n + s, "fit_time_s": 1.0, "predict_time_s": 1.0}
+            for lab in ("a", "b")
+            for n in (10, 20)
+            for s in (0, 1)
+        ]
+        plot_train_size(pd.DataFrame(rows), tmp_path / "a.png")
+        plot_time(pd.DataFrame(rows), tmp_path / "b.png")
+        plot_proxy_heatmap(
+            pd.DataFrame([[0.5, -0.2]], index=["t"], columns=["p", "q"]), tmp_path / "c.png"
+        )
+        history = pd.DataFrame(
+            {"label": "rs", "seed": 0, "query": [1, 2], "sim_time_s": [1.0, 2.0]}
+            | {"best_value": [1.0, 2.0], "regret": [1.0, 0.0]}
+        )
+        plot_regret(history, tmp_path / "d.png")
+        assert matplotlib.get_backend() == "svg" and plt.get_fignums() == [mine.number]
+        for name in ("a", "b", "c", "d"):
+            assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        plt.close("all")
+        matplotlib.use(before, force=True)

@@ -74,9 +74,10 @@ weights.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -935,6 +936,20 @@ def _refuse_non_finite(pred: Predictor, out: np.ndarray, what: str) -> None:
             f"(e.g. {out[bad][0]}): its training diverged ({short_repr(params)}); lower the "
             "learning rate or change the parameters"
         )
+
+
+@contextlib.contextmanager
+def numpy_global_rng_kept() -> Iterator[None]:
+    """Run a library call that draws from numpy's global RNG although nasperf seeds its
+    own (scikit-learn's libsvm estimators draw a seed with ``check_random_state(None)``
+    whatever their parameters), and put the caller's global stream back after: nothing in
+    nasperf reads or moves the global random state. (Another thread drawing from the
+    global stream meanwhile would be rewound too; nasperf's own randomness never uses it.)"""
+    state = np.random.get_state()  # noqa: NPY002 (the legacy global stream itself)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def _first(columns: Any, n: int = 20) -> str:

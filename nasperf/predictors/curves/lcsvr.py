@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from nasperf.datasets.curves import LearningCurves
 
 from .. import PREDICTORS
-from ..base import ENCODING, SPACE, Requirements, is_feature_matrix
+from ..base import ENCODING, SPACE, Requirements, is_feature_matrix, numpy_global_rng_kept
 from .base import CurvePredictor
 
 
@@ -174,7 +174,8 @@ class LcSVRPredictor(CurvePredictor):
             scoring="neg_mean_squared_error",
             n_jobs=1,
         )
-        search.fit(X, z)
+        with numpy_global_rng_kept():  # each NuSVR's libsvm seed: numpy's global stream
+            search.fit(X, z)
         self.model_ = search.best_estimator_
         self.best_params_ = {k: float(v) for k, v in search.best_params_.items()}
 

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
-from ..base import Predictor, fit_scaler
+from ..base import Predictor, fit_scaler, numpy_global_rng_kept
 
 
 @PREDICTORS.register("svr", "support_vector_regression")
@@ -87,7 +87,8 @@ class SVRPredictor(Predictor):
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         self.model_ = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma, kernel=self.kernel)
-        self.model_.fit((X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_)
+        with numpy_global_rng_kept():  # libsvm's seed comes from numpy's global stream
+            self.model_.fit((X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         z = self.model_.predict((X - self.x_mean_) / self.x_scale_)

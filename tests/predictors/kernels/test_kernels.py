@@ -114,3 +114,28 @@ def test_svr_and_ngb_are_equivariant_to_target_scale(smooth):
     # an unscaled std (a factor of 100) or a shifted mean still fails.
     np.testing.assert_allclose(n2.predict_std(X), 100 * n1.predict_std(X), rtol=0.15)
     np.testing.assert_allclose(n2.predict(X), 100 * n1.predict(X), atol=0.02 * np.ptp(100 * y))
+
+
+def test_svr_and_lcsvr_leave_numpy_global_stream_alone():
+    """A probe embedding nasperf: svr advanced np.random by one draw per fit (libsvm's seed,
+    drawn by scikit-learn from the global stream), lcsvr by one per cross-validated fit;
+    nasperf reads no global random state. Predictions are unchanged (epsilon-SVR does not
+    use libsvm's seed)."""
+    import numpy as np
+
+    from nasperf import predictors
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:40]
+    archs, y = list(table.index), table["val_acc_200ep"].to_numpy()
+    np.random.seed(123)  # noqa: NPY002 (the caller's legacy global stream)
+    expected = np.random.random(3)  # noqa: NPY002
+    np.random.seed(123)  # noqa: NPY002
+    svr = predictors.get("svr", space="nb201").fit(archs, y)
+    curves = table[["val_acc_12ep"]].to_numpy()
+    predictors.get("lcsvr", space="nb201", n_iter=3, random_state=0).fit(
+        archs, y, learning_curves=curves
+    )
+    assert np.array_equal(np.random.random(3), expected)  # noqa: NPY002
+    again = predictors.get("svr", space="nb201").fit(archs, y)
+    assert np.array_equal(svr.predict(archs), again.predict(archs))

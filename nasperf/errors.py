@@ -20,6 +20,7 @@ __all__ = [
     "check_aligned",
     "check_flag",
     "short_repr",
+    "warn_caller",
 ]
 
 #: Characters of a value shown in an error message.
@@ -187,6 +188,30 @@ def as_optional_path(value: Any, name: str) -> Path | None:
     """:func:`as_path` for a parameter whose ``None`` means its default (``root=None``):
     ``None`` is returned as it is, anything else goes through :func:`as_path`."""
     return None if value is None else as_path(value, name)
+
+
+#: Modules whose frames a warning skips to reach the caller's line: nasperf's own, and
+#: scikit-learn's wrappers around an estimator's ``fit`` (``_fit_context``).
+_INTERNAL_MODULES = ("nasperf", "sklearn")
+
+
+def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn(message, category)`` attributed to the first frame outside nasperf
+    (and scikit-learn's wrappers), whatever the depth of the call inside nasperf: the
+    printed location and module-based filters name the caller's line (fixed stacklevels had
+    pointed five warnings at nasperf's or scikit-learn's files). Where every frame is
+    nasperf's (its command line), the outermost one."""
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 2  # stacklevel 2: the function calling warn_caller
+    while frame.f_back is not None and _is_internal(frame.f_globals.get("__name__", "")):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _is_internal(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in _INTERNAL_MODULES)
 
 
 class InvalidArchitectureError(ValueError):

@@ -21,13 +21,12 @@ only. Asking for a metric a source lacks is an error that lists what it has.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from nasperf.errors import check_flag, short_repr
+from nasperf.errors import check_flag, short_repr, warn_caller
 
 __all__ = [
     "ACCURACY_METRICS",
@@ -73,11 +72,10 @@ def _check_percent(metric: str, a: np.ndarray) -> None:
             "val_loss)"
         )
     if 0.0 < hi <= 1.0 and a.size > 1:
-        warnings.warn(
+        warn_caller(
             f"values[{metric!r}] all lie in [0, 1]: accuracies are read in percent "
             "(0..100); if these are fractions, multiply them by 100",
             UserWarning,
-            stacklevel=4,
         )
 
 

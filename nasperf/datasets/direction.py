@@ -116,14 +116,13 @@ def target_sign(
         for col in cols:
             word = looks_maximised(col)
             if word is not None:  # said, so kept; but an accuracy minimised is worth a word
-                import warnings
+                from nasperf.errors import warn_caller
 
-                warnings.warn(
+                warn_caller(
                     f"{where}: the target {col!r} reads like a quantity to maximise (its "
                     f"name says {word!r}) but is minimised ({spelling[0]}): its lowest "
                     "values count as the best",
                     UserWarning,
-                    stacklevel=2,
                 )
                 break
     return 1.0 if maximize else -1.0

@@ -18,13 +18,14 @@ import os
 import socket
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from nasperf.errors import warn_caller
 
 if TYPE_CHECKING:
     from nasperf._claims import Claim
@@ -956,12 +957,11 @@ def _dask_results(client: Any, futures: list, scheduler: str) -> Iterator:
             if waited >= next_note:
                 workers = len(client.scheduler_info().get("workers", {}))
                 if workers == 0:
-                    warnings.warn(
+                    warn_caller(
                         f"the Dask scheduler {scheduler} has no worker: {len(pending)} "
                         f"trial(s) waiting for {_duration(waited)} (start workers with "
                         f"`dask worker {scheduler}`, or stop with Ctrl-C and resume later)",
                         RuntimeWarning,
-                        stacklevel=2,
                     )
                 next_note = waited + DASK_IDLE_NOTE_S * DASK_IDLE_REPEAT
             continue

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import as_optional_path, as_path
+from nasperf.errors import as_optional_path, as_path, warn_caller
 
 __all__ = [
     "TARGETS",
@@ -406,12 +406,10 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
     return _ZERO_COST[key]
 
 
-def warn_unread_proxy_columns(path: Path, arch_column: str, *, stacklevel: int = 2) -> None:
+def warn_unread_proxy_columns(path: Path, arch_column: str) -> None:
     """A ``UserWarning`` naming the columns of the proxy CSV ``path`` that nothing reads: not
     the architecture column, not a registered proxy (:func:`_proxy_header`), not ``nasperf
     proxies``' ``nan_reasons`` (a misspelt ``synflw`` had been dropped without a word)."""
-    import warnings
-
     from nasperf.datasets.readers import read_csv_header
     from nasperf.encodings.zero_cost import proxy_names
     from nasperf.zero_cost.results_file import REASONS_COLUMN
@@ -423,11 +421,10 @@ def warn_unread_proxy_columns(path: Path, arch_column: str, *, stacklevel: int =
     known = {arch_column, REASONS_COLUMN, *proxies}
     unread = [c for c in header if c not in known]
     if unread:
-        warnings.warn(
+        warn_caller(
             f"{path.name}: columns {unread} are not registered zero-cost proxies, so nothing "
             "reads them (nasperf.zero_cost.available() lists the names)",
             UserWarning,
-            stacklevel=stacklevel + 1,
         )
 
 

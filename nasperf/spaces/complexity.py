@@ -60,12 +60,13 @@ from __future__ import annotations
 
 import math
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from nasperf.errors import warn_caller
 
 __all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
 
@@ -327,10 +328,9 @@ def count_complexity(
         }
     )
     if unknown:
-        warnings.warn(
+        warn_caller(
             f"{what}: FLOPs have no rule for {', '.join(unknown)} (layers with weights), "
             "counted as 0; parameters are counted",
-            stacklevel=2,
         )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
 

@@ -37,13 +37,12 @@ import numbers
 import os
 import sqlite3
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from nasperf._atomic import make_folder
-from nasperf.errors import DataIntegrityError, as_path, short_repr
+from nasperf.errors import DataIntegrityError, as_path, short_repr, warn_caller
 
 __all__ = ["CACHE_FILE", "ProxyCache", "cache_file", "default_cache_path", "resolve_cache"]
 
@@ -264,11 +263,10 @@ class ProxyCache:
             raise ValueError(
                 f"cannot create the proxy cache {self.path} ({reason}); " + self._choose_another()
             )
-        warnings.warn(
+        warn_caller(
             f"cannot create the proxy cache {self.path} ({reason}): proxies are computed "
             f"without a cache; {self._choose_another()}",
             UserWarning,
-            stacklevel=4,
         )
         self._absent = True
         return None
@@ -294,11 +292,10 @@ class ProxyCache:
         else:
             self._conn = conn
             self.read_only = True
-        warnings.warn(
+        warn_caller(
             f"the proxy cache {self.path} cannot be written ({err}): its scores are read, "
             f"new ones are computed but not stored; to store them, {self._choose_another()}",
             UserWarning,
-            stacklevel=4,
         )
         return self._conn
 

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval
 from nasperf._constraints import PATH, Device
 from nasperf._npz import read_npz
 from nasperf.datasets.curves import LearningCurves
-from nasperf.errors import DataIntegrityError, as_optional_path
+from nasperf.errors import DataIntegrityError, as_optional_path, warn_caller
 
 from .. import PREDICTORS
 from .base import ACCURACY_METRIC, CurvePredictor
@@ -260,13 +260,10 @@ class LCPFNPredictor(CurvePredictor):
         low, high = meta.get("prior", {}).get("final_epoch_range", (20, 250))
         final = self._final_epoch(curves)
         if not low <= final <= high:
-            import warnings
-
-            warnings.warn(
+            warn_caller(
                 f"lcpfn extrapolates to epoch {final}, outside the {low}..{high} epochs of the "
                 "schedules its prior was trained on: the prediction leaves what it has learned "
                 "(measured: 89.2 at 98 epochs, 90.4 at 1,000, 82.6 at 10,000 for one curve)",
-                stacklevel=4,
             )
         keep = thin_epochs(len(curves.epochs), int(meta["tasks"]["max_obs"]))
         t = curves.epochs[keep].astype(np.float64) / self._final_epoch(curves)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
+
+from nasperf.errors import warn_caller
 
 from .. import PREDICTORS
 from .._torch_utils import device_of, seeded
@@ -130,11 +131,10 @@ class SemiNASPredictor(NAOPredictor):
         # Unlabelled draws may repeat (they only shape the encoder), as on small spaces.
         sampled = space.sample(int(self.n_unlabelled), self._seed(), unique=False)
         if self.uses_learning_curves_ or self.zero_cost_source_ in ("table", "array"):
-            warnings.warn(
+            warn_caller(
                 f"{type(self).__name__}: cannot build zero-cost / learning-curve features for "
                 "sampled architectures; pass unlabelled= (covered by the zero_cost table) to "
                 "use pseudo-labels. Fitting without them.",
-                stacklevel=3,
             )
             return {"unlabelled": None}
         return {"unlabelled": self._features(space, sampled, rest)}

@@ -417,20 +417,11 @@ def split_indices(
     n_val = int(round(n * val_fraction))
     if networks is None or len(set(networks)) == n:
         return perm[n_test + n_val :], perm[n_test : n_test + n_val], perm[:n_test]
+    from nasperf.evaluation.protocol import take_networks
+
     taken: set = set()
-
-    def draw(k: int) -> np.ndarray:
-        out = []
-        for i in perm:
-            if len(out) == k:
-                break
-            if networks[i] not in taken:
-                taken.add(networks[i])
-                out.append(i)
-        return np.array(out, dtype=perm.dtype)
-
-    test = draw(n_test)
-    val = draw(n_val)
+    test = np.array(take_networks(perm, networks, n_test, taken), dtype=perm.dtype)
+    val = np.array(take_networks(perm, networks, n_val, taken), dtype=perm.dtype)
     train = np.array([i for i in perm if networks[i] not in taken], dtype=perm.dtype)
     return train, val, test
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,15 +219,26 @@ def make_split(
             "of the split)"
         )
     perm = np.random.default_rng(seed).permutation(len(keys))
-    test_idx: list[int] = []
     in_test: set = set()
-    for i in perm:
-        if len(test_idx) == test_size:
-            break
-        if groups[i] not in in_test:
-            in_test.add(groups[i])
-            test_idx.append(i)
+    test_idx = take_networks(perm, groups, test_size, in_test)
     rest = [i for i in perm if groups[i] not in in_test]
     test = tuple(keys[i] for i in test_idx)
     train = tuple(keys[i] for i in rest[:n_train])
     return Split(train=train, test=test, seed=seed, n_train=n_train)
+
+
+def take_networks(
+    order: Iterable[int], networks: Sequence[Hashable], k: int, taken: set
+) -> list[int]:
+    """The first ``k`` positions of ``order`` of distinct networks not yet in ``taken``
+    (``networks[i]``: the network of position ``i``), which are added to ``taken``: one
+    side of a split by network (:func:`make_split`; ``scripts/build_pretrained.py``'s test
+    and validation sets)."""
+    out: list[int] = []
+    for i in order:
+        if len(out) == k:
+            break
+        if networks[i] not in taken:
+            taken.add(networks[i])
+            out.append(int(i))
+    return out

@@ -309,7 +309,10 @@ class TableObjective(Objective):
     one_result_per_network : bool or None
         Whether architectures that build the same network (equal ``space.hash``) share one
         result (see :attr:`Objective.one_result_per_network`); None (default): read from
-        the table, on first use.
+        the table, on first use (every row hashed once). True is taken as said, unchecked
+        (it spares that reading): a search then pays for one architecture of each network
+        and answers its other architectures with that value, so a table whose isomorphic
+        rows differ must not say True (its optimum may be a row never paid for).
     maximize : bool or None
         False: the columns are a loss, an error or a latency, and the objective's values
         are minus them (searches maximise; the history's values, the optimum's value and

@@ -83,10 +83,11 @@ _ZERO_COST: dict[str, pd.DataFrame] = {}
 
 
 def _canonical_index(
-    table: pd.DataFrame, space_name: str, where: str, duplicates: str = "error"
+    table: pd.DataFrame, space_name: str, where: str, duplicates: str | None = None
 ) -> pd.DataFrame:
     """``table`` indexed by its architectures' canonical texts; an architecture given twice
-    (two spellings of one) is an error, or keeps its ``first`` / ``last`` row."""
+    (two spellings of one) is an error, or keeps its ``first`` / ``last`` row (a study's
+    ``data.duplicates``; None: a table without that choice, such as a zero-cost table)."""
     from nasperf.spaces import get_space
 
     space = get_space(space_name)
@@ -99,13 +100,15 @@ def _canonical_index(
     out = table.copy()
     out.index = pd.Index(keys, name="arch")
     if not out.index.is_unique:
-        if duplicates != "error":
+        if duplicates in ("first", "last"):
             return out[~out.index.duplicated(keep=duplicates)]
         dup = out.index[out.index.duplicated()][0]
-        raise TrialError(
-            f"{where}: architecture {dup!r} appears twice (data.duplicates: first or last "
-            "keeps one; --data-duplicates on the command line)"
+        hint = (
+            " (data.duplicates: first or last keeps one; --data-duplicates on the command line)"
+            if duplicates == "error"
+            else ""
         )
+        raise TrialError(f"{where}: architecture {dup!r} appears twice{hint}")
     return out
 
 

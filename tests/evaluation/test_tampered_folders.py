@@ -224,20 +224,22 @@ def test_plot_names_a_metric_without_any_value(finished, tmp_path, capsys):
 def test_a_series_without_values_is_said_in_the_legend(finished, tmp_path, monkeypatch):
     # a series whose every value is NaN beside one that has values: matplotlib's "Data
     # cannot be log-scaled" before; now drawn as nothing and said in the legend
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from nasperf.evaluation.plots import plot_train_size
 
-    closed = []
-    monkeypatch.setattr(plt, "close", closed.append)
+    saved = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(
+        Figure, "savefig", lambda fig, *a, **k: (saved.append(fig), savefig(fig, *a, **k))
+    )
     table = read_results(finished[1])
     other = table.assign(label="rf", kendall_tau=math.nan)
     plot_train_size(pd.concat([table, other]), tmp_path / "p.png")
-    (fig,) = closed
+    (fig,) = saved
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["rf (no kendall_tau value)", "xgb"]
     assert (tmp_path / "p.png").is_file()
-    fig.clf()
 
 
 def test_plot_of_a_folder_of_another_version_says_so(finished, tmp_path, capsys):

@@ -579,7 +579,11 @@ def normalize_images(images: np.ndarray, dataset: str, *, normalize: bool = True
     x = torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32).div_(255.0)
     if normalize:
         mean, std = IMAGE_STATS[_resolve_dataset(dataset)]
-        x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+        # float32 statistics: default-dtype ones promote the batch to float64 when a caller
+        # has called torch.set_default_dtype(torch.float64)
+        m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+        s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+        x = (x - m) / s
     return x
 
 

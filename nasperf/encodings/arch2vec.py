@@ -66,6 +66,7 @@ from nasperf._atomic import atomic_write
 from nasperf._constraints import RANDOM_STATE, Device
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
+from nasperf._torch_state import torch_state
 from nasperf.errors import as_path
 from nasperf.spaces import GraphBatch, SearchSpace, as_rng
 
@@ -297,15 +298,11 @@ class Arch2VecEncoder(Encoder):
         self.max_nodes_ = int(adj.shape[1])
         self.n_train_cells_ = int(adj.shape[0])
 
-        # fork_rng restores the global torch RNG afterwards: weight init, dropout and the
-        # reparameterisation noise draw from it, seeded here only.
-        devices = [device] if device.type == "cuda" else []
+        # torch_state restores the global torch RNG afterwards: weight init, dropout and the
+        # reparameterisation noise draw from it, seeded here only (float32 whatever the
+        # caller's default dtype).
         start = time.perf_counter()
-        with (
-            _threads(self.n_threads),
-            torch.random.fork_rng(devices=devices, device_type=device.type),
-        ):
-            torch.manual_seed(torch_seed)
+        with torch_state(torch_seed, devices=[device], n_threads=self.n_threads):
             model = _VGAE(
                 len(self.node_labels_),
                 self.hidden_dim,
@@ -397,7 +394,7 @@ class Arch2VecEncoder(Encoder):
         device = self._device()
         model = self.model_.to(device).eval()
         try:
-            with _threads(self.n_threads):
+            with torch_state(n_threads=self.n_threads):
                 yield model, device
         finally:
             self.model_ = model.cpu()
@@ -595,7 +592,11 @@ class Arch2VecEncoder(Encoder):
         from nasperf._denormals import flush_denormals_
 
         flush_denormals_(state.values())  # weights saved before training flushed them
-        model = _VGAE(len(labels), enc.hidden_dim, enc.latent_dim, enc.n_layers, float(enc.dropout))
+        # float32 layers, their throwaway initial weights drawn without moving the caller's RNG
+        with torch_state():
+            model = _VGAE(
+                len(labels), enc.hidden_dim, enc.latent_dim, enc.n_layers, float(enc.dropout)
+            )
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as err:
@@ -673,20 +674,6 @@ def _loss(
         loss = loss + F.binary_cross_entropy_with_logits(adj_logits[pair], adj[pair])
     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(-1).mean()
     return loss + kl_weight * kl
-
-
-@contextlib.contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    """Use ``n`` torch intra-op threads inside the block (``None``: leave as is)."""
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _atomic_write(target: Path, write: Callable[[IO[bytes]], object]) -> None:

@@ -61,6 +61,7 @@ import numpy as np
 
 from nasperf._atomic import atomic_write, make_folder
 from nasperf._npz import read_member, read_npy_header
+from nasperf._torch_state import torch_state
 from nasperf.errors import as_path, short_repr
 
 from ._registry import PREDICTORS
@@ -1239,7 +1240,10 @@ def _restore(
     # after the networks' check, which names the value at fault where the weights disagree
     _check_widths(pred, meta, where)
     if module_entries:
-        pred._build_modules()
+        # float32 networks whatever the caller's default dtype (the file's weights are
+        # float32), and their throwaway initial weights drawn without moving the caller's RNG
+        with torch_state():
+            pred._build_modules()
         for attr, entry in module_entries:
             target = getattr(pred, attr, None)
             if entry["kind"] == "module":
@@ -1359,7 +1363,7 @@ def _dry_mismatch(
     import torch
 
     # quiet: the real build says whatever the build has to say (and trial sizes of 0 warn)
-    with torch.random.fork_rng(devices=[]), torch.no_grad(), warnings.catch_warnings():
+    with torch_state(), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with _dry_build_mode(*budget):
             pred._build_modules()
@@ -1441,7 +1445,8 @@ def _check_networks(pred, meta: dict, module_entries: list, arrays: dict, where:
         # own machinery failed (torch's private helpers it uses, on another torch release):
         # the file is not refused for that, and loading checks each weight's shape.
         try:
-            pred._build_modules()
+            with torch_state():
+                pred._build_modules()
         except Exception:
             raise DataIntegrityError(
                 f"{where}: meta.json: the params and attributes do not describe networks this "

@@ -1,7 +1,9 @@
 """Shared pieces of the torch predictors: seeding, scaling, MLPs and a training loop.
 
 Private to :mod:`nasperf.predictors`. Randomness never touches the global RNG state:
-:func:`seeded` forks it, and data order comes from an explicit ``torch.Generator``.
+:func:`seeded` forks it, and data order comes from an explicit ``torch.Generator``. Both
+:func:`seeded` and :func:`torch_threads` run under :func:`nasperf._torch_state.torch_state`:
+float32 as torch's default dtype whatever the caller's, one section at a time across threads.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from torch import nn
 
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
+from nasperf._torch_state import torch_state
 
 from .base import fit_scaler
 
@@ -36,12 +39,12 @@ __all__ = [
 def seeded(seed: int, device: torch.device | None = None) -> Iterator[torch.Generator]:
     """Run the block with torch's RNG seeded by ``seed``, restoring the caller's state after.
 
-    Module initialisation inside the block is reproducible; yields a CPU generator (seeded
-    from ``seed`` too) for data shuffling.
+    Module initialisation inside the block is reproducible and float32 (the caller's default
+    dtype is restored after); yields a CPU generator (seeded from ``seed`` too) for data
+    shuffling. Holds nasperf's torch lock (:mod:`nasperf._torch_state`): concurrent fits in
+    threads run their seeded sections one at a time.
     """
-    devices = [device] if device is not None and device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+    with torch_state(seed, devices=[device]):
         gen = torch.Generator()
         gen.manual_seed(seed + 1)
         yield gen
@@ -63,23 +66,17 @@ def standardize_fit(est: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
 
 @contextlib.contextmanager
 def torch_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run with ``n_jobs`` torch intra-op threads, restoring the previous count after.
+    """Run with ``n_jobs`` torch intra-op threads and float32 as torch's default dtype,
+    restoring the caller's settings (and RNG state) after.
 
     Small networks and GP problems run fastest on one thread; on a shared machine torch's
     default (all cores) can be tens of times slower through contention. ``None`` leaves
-    torch's setting alone.
+    torch's thread count alone. Holds nasperf's torch lock (:mod:`nasperf._torch_state`).
     """
-    if n_jobs is None:
-        yield
-        return
-    if n_jobs < 1:
+    if n_jobs is not None and n_jobs < 1:
         raise ValueError(f"n_jobs must be >= 1 or None, got {n_jobs}")
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n_jobs))
-    try:
+    with torch_state(n_threads=None if n_jobs is None else int(n_jobs)):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -134,10 +134,14 @@ class Supernet(nn.Module):
         raise NotImplementedError
 
     def init_alphas(self, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Architecture parameters as DARTS initialises them: ``1e-3 * N(0, 1)``."""
-        dev = next(self.parameters()).device
+        """Architecture parameters as DARTS initialises them: ``1e-3 * N(0, 1)``, in the
+        dtype of the network's weights (not torch's default, which a caller may have set to
+        float64)."""
+        first = next(self.parameters())
         return {
-            k: (1e-3 * torch.randn(shape, generator=generator)).to(dev).requires_grad_(True)
+            k: (1e-3 * torch.randn(shape, generator=generator, dtype=first.dtype))
+            .to(first.device)
+            .requires_grad_(True)
             for k, shape in self.alpha_shapes().items()
         }
 

@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval
 
 from nasperf._constraints import PATH, Device
 from nasperf._npz import read_npz
+from nasperf._torch_state import torch_state
 from nasperf.datasets.curves import LearningCurves
 from nasperf.errors import DataIntegrityError, as_optional_path, warn_caller
 
@@ -116,7 +117,11 @@ def _load(npz: str, meta_path: str, device: str, _stamps: tuple):
     if "borders" not in state:
         raise DataIntegrityError(f"LC-PFN checkpoint {npz} has no bin borders")
     try:
-        model = LCPFN(state["borders"], **meta["architecture"])
+        # float32 layers whatever the caller's default dtype, and their initial weights
+        # (replaced by the file's at once) drawn without moving the caller's torch RNG: the
+        # first load of a process had advanced it and later ones (cached) had not
+        with torch_state():
+            model = LCPFN(state["borders"], **meta["architecture"])
         model.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError, KeyError, TypeError) as err:
         raise DataIntegrityError(
@@ -272,12 +277,14 @@ class LCPFNPredictor(CurvePredictor):
         x_all = torch.as_tensor(t, dtype=torch.float32, device=dev)
         outs: list[list[np.ndarray]] = []
         bs = int(self.batch_size)
-        with torch.no_grad():
+        with torch_state(), torch.no_grad():
             for i in range(0, len(y), bs):
                 yb = torch.as_tensor(y[i : i + bs], dtype=torch.float32, device=dev)
                 b = yb.shape[0]
                 mask = torch.ones_like(yb, dtype=torch.bool)
-                logits, y_ref = model(x_all.expand(b, -1), yb, mask, torch.ones(b, 1, device=dev))
+                logits, y_ref = model(
+                    x_all.expand(b, -1), yb, mask, torch.ones(b, 1, device=dev, dtype=torch.float32)
+                )
                 res = fn(logits[:, 0], y_ref, model.borders)
                 outs.append([r.double().cpu().numpy() for r in res])
         if not outs:

@@ -31,6 +31,7 @@ from torch import nn
 
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
+from nasperf._torch_state import torch_state
 
 from .._torch_utils import torch_threads
 from ..base import Predictor
@@ -461,9 +462,8 @@ class GraphPredictor(Predictor):
         )
 
     def _build_modules(self) -> None:
-        # Fresh weights are drawn without touching the caller's global RNG state.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+        # Fresh weights are drawn without touching the caller's global RNG state, in float32.
+        with torch_state(0):
             self.network_ = self._make_network().to(self._device())
         self.network_.eval()
 
@@ -471,8 +471,10 @@ class GraphPredictor(Predictor):
         """Seeded Adam on minibatches; builds ``network_`` and leaves it in eval mode."""
         gen = torch.Generator()
         gen.manual_seed(self._seed())
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+        # The device's CUDA generator is seeded and restored too: dropout draws from it there.
+        with torch_state(
+            int(torch.randint(0, 2**31 - 1, (1,), generator=gen)), devices=[self._device()]
+        ):
             self.network_ = net = self._make_network().to(self._device())
             opt = without_denormals(
                 torch.optim.Adam(

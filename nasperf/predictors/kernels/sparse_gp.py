@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, Options
 
 from nasperf._denormals import without_denormals
+from nasperf._torch_state import torch_state
 
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
@@ -179,8 +180,7 @@ class SparseGPPredictor(Predictor):
             # A lengthscale of the order of the distance between standardised rows.
             self.model_.base_covar_module.base_kernel.lengthscale = float(np.sqrt(X.shape[1]))
         model, likelihood = self.model_, self.likelihood_
-        with torch.random.fork_rng(), gpytorch.settings.max_cholesky_size(10**9):
-            torch.manual_seed(self._seed())
+        with torch_state(self._seed()), gpytorch.settings.max_cholesky_size(10**9):
             model.train()
             likelihood.train()
             opt = without_denormals(torch.optim.Adam(model.parameters(), lr=self.learning_rate))

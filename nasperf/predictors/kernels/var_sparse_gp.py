@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, Options
 
 from nasperf._denormals import without_denormals
+from nasperf._torch_state import torch_state
 
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
@@ -175,8 +176,7 @@ class VariationalSparseGPPredictor(Predictor):
         x_all = torch.from_numpy(Z)
         t_all = torch.from_numpy(t)
         n = len(t)
-        with torch.random.fork_rng():
-            torch.manual_seed(self._seed())
+        with torch_state(self._seed()):
             model.train()
             likelihood.train()
             opt = without_denormals(

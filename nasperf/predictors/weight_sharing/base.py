@@ -53,6 +53,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from nasperf._atomic import atomic_write, make_folder
 from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
+from nasperf._torch_state import torch_state
 from nasperf.datasets.images import normalize_images
 from nasperf.errors import as_optional_path
 from nasperf.spaces import as_rng
@@ -356,11 +357,9 @@ class WeightSharingPredictor(Predictor):
 
     # ------------------------------------------------------------------ networks
     def _new_net(self, seed: int):
-        import torch
-
         try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)  # module initialisation only; global state restored
+            # module initialisation only, in float32; the caller's global state is restored
+            with torch_state(seed):
                 net = self.space_.build_supernet(str(self.dataset), **(self.network or {}))
         except NotImplementedError as err:
             raise ValueError(f"{type(self).__name__}: {err}") from None

@@ -121,7 +121,7 @@ def _inputs(task: Any, kind: str) -> Any:
         load_image_batch(task.name, n=1, seed=0)
         return None
     except (ValueError, LookupError, FileNotFoundError):
-        x = torch.zeros(task.input_shape(8))
+        x = torch.zeros(task.input_shape(8), dtype=torch.float32)
         return x, torch.zeros(8, dtype=torch.int64)
 
 

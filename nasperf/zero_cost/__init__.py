@@ -111,7 +111,8 @@ def score_details(
     device = first.device if first is not None else torch.device("cpu")
     # torch's stream reseeded from ``seed`` and restored afterwards: dropout in the train
     # passes had drawn its masks from the caller's stream (two calls with one seed gave two
-    # scores, and the caller's next random numbers moved on)
+    # scores, and the caller's next random numbers moved on); float32 as the default dtype
+    # for what the proxies create, and one scoring thread at a time (torch's RNG is shared)
     with _seeded(seed, device):
         return _details(network, inputs, targets, proxies, loss_fn, seed=seed)
 

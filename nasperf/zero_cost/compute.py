@@ -12,10 +12,12 @@ Determinism
 A score depends only on (space, dataset, minibatch, seed, network kwargs, device type,
 architecture, proxy), never on which other architectures or proxies are computed in the
 same call, in which order, or in how many processes: every architecture's network is built
-with torch's random stream reseeded from ``seed`` (inside ``torch.random.fork_rng``, so the
-caller's global RNG state is left as it was), and :func:`~nasperf.zero_cost.
-score_details` leaves the network unchanged and gives each proxy the value it would have
-alone. That is what makes per-(architecture, proxy) caching sound.
+with torch's random stream reseeded from ``seed`` and float32 as the default dtype (inside
+:func:`nasperf._torch_state.torch_state`, so the caller's global RNG state and default dtype
+are left as they were, and threads computing at once do not draw from each other's stream),
+and :func:`~nasperf.zero_cost.score_details` leaves the network unchanged and gives each
+proxy the value it would have alone. That is what makes per-(architecture, proxy) caching
+sound.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,19 +126,13 @@ def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Score
 
 
 # ---------------------------------------------------------------------- devices and RNG
-@contextmanager
-def _seeded(seed: int, device):
-    """Seed torch's CPU (and ``device``'s CUDA) generator; restore them on exit."""
-    import torch
+def _seeded(seed: int, device: Any) -> AbstractContextManager[None]:
+    """Seed torch's CPU (and ``device``'s CUDA) generator, with float32 as the default dtype
+    and nasperf's torch lock held (:func:`nasperf._torch_state.torch_state`); the caller's
+    generators and default dtype are restored on exit."""
+    from nasperf._torch_state import torch_state
 
-    cuda = []
-    if device.type == "cuda":
-        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=cuda, device_type="cuda"):
-        torch.default_generator.manual_seed(seed)
-        for index in cuda:
-            torch.cuda.default_generators[index].manual_seed(seed)
-        yield
+    return torch_state(seed, devices=[device])
 
 
 # ---------------------------------------------------------------------- one architecture
@@ -241,23 +237,16 @@ def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> Architecture
 _WORKER_JOB: _Job | None = None
 
 
-@contextmanager
-def _one_torch_thread() -> Iterator[None]:
+def _one_torch_thread() -> AbstractContextManager[None]:
     """Score with one torch intra-op thread, as every worker process does, whatever the
     caller's setting: float reductions split over threads round differently (plain and
     grasp moved by up to 2 % between one and two threads), and the cache keeps one value
-    per architecture and settings, so the value must not depend on who computed it."""
-    import torch
+    per architecture and settings, so the value must not depend on who computed it. The
+    caller's count is restored after (under nasperf's torch lock, so that threads scoring
+    at once cannot restore each other's setting)."""
+    from nasperf._torch_state import torch_state
 
-    before = torch.get_num_threads()
-    if before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return torch_state(n_threads=1)
 
 
 def _init_worker(job: _Job, imports: Sequence[str], parent: int | None = None) -> None:
@@ -345,7 +334,8 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     if isinstance(task, TensorTask):
         return _tensor_inputs(task, inputs, batch_size, data_free, seed)
     if inputs is None and data_free and not has_packaged_images(task.name):
-        x = torch.zeros(task.input_shape(batch_size))  # (N, tiles, C, H, W) for jigsaw
+        # (N, tiles, C, H, W) for jigsaw; float32 whatever the caller's default dtype
+        x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
         return x, torch.zeros(batch_size, dtype=torch.int64)
     if isinstance(inputs, str | os.PathLike) and task.name.strip().lower() not in _image_datasets():
         raise ValueError(
@@ -451,7 +441,7 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
         inputs = (torch.from_numpy(x_all[rows].astype(np.float32)), torch.from_numpy(y_all[rows]))
     if inputs is None:
         if data_free:
-            x = torch.zeros(task.input_shape(batch_size))
+            x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
             return x, torch.zeros(batch_size, dtype=torch.int64)
         raise ValueError(
             f"no data is packaged for {task.name!r} (a TensorTask of yours): the "

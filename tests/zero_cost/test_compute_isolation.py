@@ -1,0 +1,78 @@
+"""zero_cost.compute inside a caller's process: its default dtype and its threads."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from nasperf.datasets import load_image_batch
+from nasperf.spaces import NB201Space
+from nasperf.zero_cost.compute import compute
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {"channels": 8, "cells_per_stage": 1}
+# weight-, gradient-, Jacobian- and Hessian-based proxies, and zen's own random inputs
+PROXIES = ["synflow", "snip", "grad_norm", "jacov", "fisher", "grasp", "zen", "params"]
+
+
+@pytest.fixture(scope="module")
+def archs() -> list[str]:
+    space = NB201Space()
+    return [space.to_string(a) for a in space.sample(3, seed=5)]
+
+
+@pytest.fixture
+def float64_default():
+    """torch's default dtype float64 during the test, then the run's own again."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+def _compute(archs, proxies=PROXIES, **kw) -> pd.DataFrame:
+    kw.setdefault("batch_size", 8)
+    kw.setdefault("network_kwargs", SMALL)
+    kw.setdefault("cache", None)
+    return compute("nb201", archs, proxies, "cifar10", **kw)
+
+
+def test_float64_default_dtype_gives_the_float32_scores(archs, request):
+    expected = _compute(archs)
+    request.getfixturevalue("float64_default")
+    torch.manual_seed(8)
+    state = torch.get_rng_state()
+    # synflow had moved by 12 %: the networks were built (and drew their weights) in float64
+    got = _compute(archs)
+    # bitwise: the same float32 networks and batch, scored by the same operations
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert torch.get_default_dtype() is torch.float64
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_image_batch_is_float32_under_a_float64_default(float64_default):
+    x, y = load_image_batch("cifar10", 8, seed=0)
+    assert x.dtype is torch.float32  # was float64: the mean / std tensors took the default
+    torch.set_default_dtype(torch.float32)
+    x32, y32 = load_image_batch("cifar10", 8, seed=0)
+    torch.testing.assert_close(x, x32, rtol=0, atol=0)
+    assert torch.equal(y, y32)
+
+
+def test_scores_computed_in_threads_match_sequential_and_keep_callers_rng(archs):
+    expected = _compute(archs, ["synflow", "snip", "zen"])
+    torch.manual_seed(99)
+    state = torch.get_rng_state()
+    threads = torch.get_num_threads()
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: _compute(archs, ["synflow", "snip", "zen"]), range(4)))
+    for g in got:
+        pd.testing.assert_frame_equal(g, expected, check_exact=True)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.get_num_threads() == threads

@@ -699,9 +699,13 @@ class Computation:
                 yield text, h, {p: have[p] for p in self.proxies}
         if not pending:
             return
-        from tqdm.auto import tqdm
+        bar = None
+        if progress:
+            # made only when shown: a disabled tqdm still starts its monitor thread, which
+            # outlived the call
+            from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(pending), desc=desc, unit="arch", disable=not progress)
+            bar = tqdm(total=len(pending), desc=desc, unit="arch")
         n = min(int(workers), len(pending))
         if claim is not None:
             pending = (p for p in pending if claim(p[0][0]))
@@ -712,9 +716,11 @@ class Computation:
                 self.seconds[text] = self.seconds.get(text, 0.0) + seconds
                 have = cached.get((h, text), {})
                 yield text, h, {p: scores[p] if p in scores else have[p] for p in self.proxies}
-                bar.update(1)
+                if bar is not None:
+                    bar.update(1)
         finally:
-            bar.close()
+            if bar is not None:
+                bar.close()
 
     def _results(self, pending: Iterable, workers: int, imports: Sequence[str]):
         if workers == 1:

@@ -1,7 +1,9 @@
-"""zero_cost.compute inside a caller's process: its default dtype and its threads."""
+"""zero_cost.compute inside a caller's process: its default dtype, its threads, and nothing
+left running after the call."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -76,3 +78,30 @@ def test_scores_computed_in_threads_match_sequential_and_keep_callers_rng(archs)
         pd.testing.assert_frame_equal(g, expected, check_exact=True)
     assert torch.equal(torch.get_rng_state(), state)
     assert torch.get_num_threads() == threads
+
+
+def _tqdm_monitors() -> set[threading.Thread]:
+    from tqdm._monitor import TMonitor
+
+    return {t for t in threading.enumerate() if isinstance(t, TMonitor) and t.is_alive()}
+
+
+def test_no_progress_bar_and_no_monitor_thread_without_progress(archs, monkeypatch):
+    import tqdm.auto
+
+    made = []
+    real = tqdm.auto.tqdm
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs.get("desc"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
+    before = _tqdm_monitors()
+    _compute(archs, ["params"], progress=False)
+    # a disabled tqdm still started its monitor thread, which outlived the call
+    assert made == []
+    assert _tqdm_monitors() <= before
+    _compute(archs, ["params"], progress=True)
+    assert made == ["proxies"]  # the spy sees the bar where one is asked for

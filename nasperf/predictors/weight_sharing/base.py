@@ -421,12 +421,16 @@ class WeightSharingPredictor(Predictor):
         y_all = torch.from_numpy(train_y.astype(np.int64))
         bs = int(self.batch_size)
         eta_min = min(float(self.lr), 1e-3)
-        bar = tqdm(
-            total=stage.epochs,
-            initial=start_epoch,
-            desc=f"{self.name or type(self).__name__} {stage.name}",
-            unit="epoch",
-            disable=not self.progress,
+        # made only when shown: a disabled tqdm still starts a monitor thread that outlives fit
+        bar = (
+            tqdm(
+                total=stage.epochs,
+                initial=start_epoch,
+                desc=f"{self.name or type(self).__name__} {stage.name}",
+                unit="epoch",
+            )
+            if self.progress
+            else None
         )
 
         def batch(idx: np.ndarray, rng: np.random.Generator):
@@ -479,7 +483,8 @@ class WeightSharingPredictor(Predictor):
                     "seconds": time.perf_counter() - t0,
                 }
             )
-            bar.update(1)
+            if bar is not None:
+                bar.update(1)
             if self.checkpoint is not None:
                 current = {
                     "stage": stage.name,
@@ -494,7 +499,8 @@ class WeightSharingPredictor(Predictor):
                 self._write_checkpoint(
                     {**ckpt, "fingerprint": self._fingerprint(), "current": current}
                 )
-        bar.close()
+        if bar is not None:
+            bar.close()
         out = {"model": {k: v.detach().clone() for k, v in net.state_dict().items()}}
         if alphas is not None:
             out["alphas"] = {k: v.detach().clone() for k, v in alphas.items()}

@@ -250,3 +250,22 @@ def test_study_runner_supplies_images_and_budget_and_charges_training(tmp_path):
         {k: v for k, v in raw.items() if k not in ("images", "training_epochs")}
     )
     assert expand_trials(no_images)[1]["hash"] == xgb["hash"]
+
+
+def test_no_progress_bar_without_progress(monkeypatch):
+    # a disabled tqdm still starts tqdm's monitor thread, which outlived fit
+    import tqdm.auto
+
+    made = []
+    real = tqdm.auto.tqdm
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs.get("unit"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
+    get("rsws", **{**TINY, "epochs": 1}).fit()
+    assert made == []
+    get("rsws", **{**TINY, "epochs": 1, "progress": True}).fit()
+    assert made == ["epoch"]  # the spy sees the bar where one is asked for

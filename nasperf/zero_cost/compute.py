@@ -28,6 +28,7 @@ import itertools
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -235,6 +236,14 @@ def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> Architecture
 
 
 _WORKER_JOB: _Job | None = None
+
+
+def _in_daemonic_process() -> bool:
+    """Whether this process is a daemonic ``multiprocessing`` child (a ``Pool`` worker),
+    which ``multiprocessing`` forbids to have children of its own."""
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
 
 
 def _one_torch_thread() -> AbstractContextManager[None]:
@@ -707,6 +716,15 @@ class Computation:
 
             bar = tqdm(total=len(pending), desc=desc, unit="arch")
         n = min(int(workers), len(pending))
+        if n > 1 and _in_daemonic_process():
+            warnings.warn(
+                f"zero_cost.compute: workers={int(workers)} runs in this process instead: it is "
+                "a daemonic process (a multiprocessing.Pool worker, for instance), which may "
+                "not start worker processes; the scores are the same, computed one at a time",
+                UserWarning,
+                stacklevel=3,
+            )
+            n = 1
         if claim is not None:
             pending = (p for p in pending if claim(p[0][0]))
         try:
@@ -838,7 +856,9 @@ def compute(
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
         ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
     workers : int
-        ``1``: compute in this process; ``N > 1``: in ``N`` processes. Either way each
+        ``1``: compute in this process; ``N > 1``: in ``N`` processes (in this process,
+        with a ``UserWarning``, where it is a daemonic one that may not start processes:
+        a ``multiprocessing.Pool`` worker). Either way each
         network is scored on one torch intra-op thread (this process's own setting is
         restored after each architecture), so the values are bitwise the same for any
         worker count and any caller's thread setting on one machine (and equal to what

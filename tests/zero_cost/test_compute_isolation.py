@@ -1,12 +1,18 @@
-"""zero_cost.compute inside a caller's process: its default dtype, its threads, and nothing
-left running after the call."""
+"""zero_cost.compute inside a caller's process: its default dtype, its threads, its own
+process kind (a daemonic Pool worker), and nothing left running after the call."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -105,3 +111,62 @@ def test_no_progress_bar_and_no_monitor_thread_without_progress(archs, monkeypat
     assert _tqdm_monitors() <= before
     _compute(archs, ["params"], progress=True)
     assert made == ["proxies"]  # the spy sees the bar where one is asked for
+
+
+_DAEMON_CHILD = """
+import json, multiprocessing, sys, warnings
+
+
+def child(out):
+    from nasperf.spaces import NB201Space
+    from nasperf.zero_cost.compute import compute
+
+    space = NB201Space()
+    archs = [space.to_string(a) for a in space.sample(2, seed=5)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            df = compute("nb201", archs, ["params"], "cifar10", batch_size=8, cache=None,
+                         network_kwargs={"channels": 8, "cells_per_stage": 1}, workers=2)
+            result = {"params": df["params"].tolist()}
+        except BaseException as err:
+            result = {"error": f"{type(err).__name__}: {err}"}
+    result["warnings"] = [[w.category.__name__, str(w.message)] for w in caught]
+    result["daemon"] = multiprocessing.current_process().daemon
+    with open(out, "w") as fh:
+        json.dump(result, fh)
+
+
+if __name__ == "__main__":
+    proc = multiprocessing.get_context("spawn").Process(
+        target=child, args=(sys.argv[1],), daemon=True
+    )
+    proc.start()
+    proc.join(300)
+    sys.exit(proc.exitcode)
+"""
+
+
+def test_workers_in_a_daemonic_process_fall_back_to_this_process(archs, tmp_path):
+    script = tmp_path / "daemon_child.py"
+    script.write_text(textwrap.dedent(_DAEMON_CHILD))
+    out = tmp_path / "out.json"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    done = subprocess.run(
+        [sys.executable, str(script), str(out)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["daemon"] is True
+    # was a raw AssertionError: "daemonic processes are not allowed to have children"
+    assert "error" not in result, result
+    expected = _compute(NB201Space().sample(2, seed=5), ["params"])["params"].tolist()
+    np.testing.assert_array_equal(result["params"], expected)
+    ours = [m for c, m in result["warnings"] if c == "UserWarning" and "daemonic" in m]
+    assert len(ours) == 1, result["warnings"]
+    assert "workers=2" in ours[0] and "this process" in ours[0]

@@ -28,7 +28,6 @@ import itertools
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from nasperf._device import resolve_device
-from nasperf.errors import as_path, check_flag, short_repr
+from nasperf.errors import as_path, check_flag, short_repr, warn_caller
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
@@ -717,12 +716,10 @@ class Computation:
             bar = tqdm(total=len(pending), desc=desc, unit="arch")
         n = min(int(workers), len(pending))
         if n > 1 and _in_daemonic_process():
-            warnings.warn(
+            warn_caller(
                 f"zero_cost.compute: workers={int(workers)} runs in this process instead: it is "
                 "a daemonic process (a multiprocessing.Pool worker, for instance), which may "
-                "not start worker processes; the scores are the same, computed one at a time",
-                UserWarning,
-                stacklevel=3,
+                "not start worker processes; the scores are the same, computed one at a time"
             )
             n = 1
         if claim is not None:

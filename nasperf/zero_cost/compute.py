@@ -257,7 +257,9 @@ def _one_torch_thread() -> AbstractContextManager[None]:
     return torch_state(n_threads=1)
 
 
-def _init_worker(job: _Job, imports: Sequence[str], parent: int | None = None) -> None:
+def _init_worker(
+    job: _Job, imports: Sequence[str], parent: int | None = None, proxies: Sequence[str] = ()
+) -> None:
     import torch
 
     from nasperf._process import watch_parent
@@ -271,6 +273,15 @@ def _init_worker(job: _Job, imports: Sequence[str], parent: int | None = None) -
 
     for module in imports:
         import_user_module(module)
+    from . import PROXIES
+
+    unknown = [p for p in proxies if p not in PROXIES]
+    if unknown:  # said once, at start-up, not as every architecture's failure
+        raise RuntimeError(
+            f"zero-cost proxies {unknown} are not registered in the worker process: they are "
+            "registered by code the worker does not run (an interactive session, or under "
+            "`if __name__ == '__main__':`); put them in a module and import it at its top"
+        )
     _WORKER_JOB = job
 
 
@@ -744,37 +755,72 @@ class Computation:
                     scores, seconds = _evaluate(self.job, arch, missing)
                 yield key, scores, seconds
             return
+        import concurrent.futures as cf
         import multiprocessing
-        import queue
 
         # spawn, not fork: a forked child of a process that has used CUDA or OpenMP threads
         # can hang; each worker imports torch afresh and runs one intra-op thread, and exits
-        # if this process dies.
+        # if this process dies. An executor, not a Pool: a worker that cannot start (a class
+        # defined in an interactive session's __main__, a script without a __main__ guard)
+        # breaks it at once, where a Pool had restarted such workers forever.
         ctx = multiprocessing.get_context("spawn")
-        done: queue.SimpleQueue = queue.SimpleQueue()
         items = iter(pending)
-        with ctx.Pool(
-            workers, initializer=_init_worker, initargs=(self.job, tuple(imports), os.getpid())
-        ) as pool:
+        modules = (*imports, *_defining_modules(self.job.space, self.proxies))
+        pool = cf.ProcessPoolExecutor(
+            workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(self.job, tuple(dict.fromkeys(modules)), os.getpid(), self.proxies),
+        )
+        finished_all = False
+        try:
             # Two items per worker in flight, taken from ``pending`` only as they are
             # dispatched (so a caller's claim is taken just before the work starts).
-            running = 0
-            for item in itertools.islice(items, 2 * workers):
-                pool.apply_async(
-                    _worker_evaluate, (item,), callback=done.put, error_callback=done.put
-                )
-                running += 1
+            running = {
+                pool.submit(_worker_evaluate, it) for it in itertools.islice(items, 2 * workers)
+            }
             while running:
-                result = done.get()
-                running -= 1
-                if isinstance(result, BaseException):
-                    raise result
-                yield result
-                for item in itertools.islice(items, 1):
-                    pool.apply_async(
-                        _worker_evaluate, (item,), callback=done.put, error_callback=done.put
-                    )
-                    running += 1
+                done, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    running |= {
+                        pool.submit(_worker_evaluate, it) for it in itertools.islice(items, 1)
+                    }
+            finished_all = True
+        except cf.process.BrokenProcessPool as err:
+            raise RuntimeError(
+                "zero_cost.compute: its worker processes could not start (their error is "
+                "printed above). A spawned worker imports the space's and the proxies' "
+                "modules afresh: a class or proxy defined in an interactive session's "
+                "__main__ (a notebook, python -c) or registered under a script's `if "
+                "__name__ == '__main__':` is not there, and a script that calls compute "
+                "without that guard runs again in every worker. Put them in a module (the "
+                "command line's --import), guard the script, or use workers=1"
+            ) from err
+        finally:
+            if finished_all:
+                pool.shutdown(wait=True)
+            else:  # an error, Ctrl-C or a caller that stopped reading: stop the workers now
+                workers_now = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in workers_now:
+                    process.terminate()
+
+
+def _defining_modules(space: Any, proxies: Sequence[str]) -> list[str]:
+    """The modules outside nasperf that define the space's class and the proxies' classes,
+    which a spawned worker must import to know them (a proxy a user registered had reached
+    a worker as "unknown zero-cost proxy", blamed on an architecture). Classes of
+    ``__main__`` are left to the worker's own re-import of the main script."""
+    from . import PROXIES
+
+    out: list[str] = []
+    for cls in (type(space), *(PROXIES.get(p) for p in proxies)):
+        module = getattr(cls, "__module__", None) or ""
+        if module.split(".")[0] in ("nasperf", "builtins", "__main__", "__mp_main__", ""):
+            continue
+        out.append(module)
+    return out
 
 
 # ---------------------------------------------------------------------- public API

@@ -140,6 +140,13 @@ class Registry(Generic[T]):
                 seen.add(id(v))
         return sorted(primary)
 
+    def entries(self, *, load: bool = True) -> list[tuple[str, T]]:
+        """``(name, object)`` of every registered name (aliases included), sorted by name;
+        ``load=False`` lists what is registered so far without importing the built-in
+        members first (a user's own registrations are there either way)."""
+        items = self._loaded()._items if load else self._items
+        return sorted(items.items(), key=lambda item: item[0])
+
     def aliases(self, name: str) -> list[str]:
         """The other names of the member registered as ``name`` (sorted; its primary name
         first when ``name`` is an alias)."""

@@ -34,6 +34,7 @@ import pandas as pd
 
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
+from nasperf._main_registrations import check_main_registrations
 from nasperf.errors import as_names, as_path, check_flag, short_repr
 
 from .config import (
@@ -575,7 +576,10 @@ def run_study(
     Raises
     ------
     ConfigError
-        The data cannot hold the requested sizes (checked before anything runs).
+        The data cannot hold the requested sizes, or the trials would run in worker
+        processes (``workers`` >= 2, Ray, a Dask cluster) and use a space, predictor, proxy
+        or encoding registered in ``__main__``, which the workers do not import (the
+        message says to list its module under ``imports``); checked before anything runs.
     EngineUnavailableError
         The engine's package or cluster is not available.
     DataIntegrityError
@@ -606,6 +610,9 @@ def run_study(
 
     workers = check_workers(workers)  # before anything is written (meta.json records it)
     check_engine(engine, scheduler=scheduler, address=address)
+    check_main_registrations(
+        trials, engine=engine, workers=workers, scheduler=scheduler, error=ConfigError
+    )
     store = ResultsStore(out)
     start = time.perf_counter()
     try:

@@ -505,12 +505,21 @@ def run_search_study(
         trial and the field; checked when the folder is opened, before anything runs.
     TypeError
         ``out`` is not a path (an empty one is a ``ValueError``).
+    ValueError
+        The searches would run in worker processes (``workers`` >= 2, Ray, a Dask cluster)
+        and use a space, optimizer, predictor or proxy registered in ``__main__``, which
+        the workers do not import (the message says to list its module under
+        ``imports``); checked before anything is written.
     """
     from nasperf._claims import wait_note
-    from nasperf.evaluation.engines import run_claimed
+    from nasperf._main_registrations import check_main_registrations
+    from nasperf.evaluation.engines import check_workers, run_claimed
     from nasperf.evaluation.store import ResultsStore
 
     out = as_path(out, "out")
+    workers = check_workers(workers)
+    # before anything is written: a name registered in __main__ fails every search on workers
+    check_main_registrations(trials, engine=engine, workers=workers, scheduler=scheduler)
     store = ResultsStore(out)  # the rows already stored are checked here, before any runs
     try:
         store.check_kind("search")

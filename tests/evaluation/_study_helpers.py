@@ -112,3 +112,16 @@ def registered(**classes):
         for name in classes:
             PREDICTORS._items.pop(name, None)
             PREDICTORS._primary.pop(name, None)
+
+
+def register_in_main(monkeypatch, registry, name: str, cls: type) -> type:
+    """Register ``cls`` under ``name`` as a script, a notebook or ``python -c`` would: its
+    ``__module__`` is ``"__main__"``. The registry and the class are restored after the
+    test (``monkeypatch``); the built-in members are loaded first, so that loading them
+    later does not fill the copy that is thrown away."""
+    registry.names()
+    monkeypatch.setattr(registry, "_items", dict(registry._items))
+    monkeypatch.setattr(registry, "_primary", dict(registry._primary))
+    monkeypatch.setattr(cls, "__module__", "__main__")
+    registry.register(name)(cls)
+    return cls

@@ -8,7 +8,10 @@ thread (torch's, and every BLAS / OpenMP pool's), so the rows are identical what
 engine and the number of workers (the timing columns, :data:`TIMING_COLUMNS`, aside).
 
 :func:`run_trials` runs many trials on an engine and yields ``(trial, row, error)`` as they
-finish, in completion order; the caller stores them.
+finish, in completion order; the caller stores them. A trial sent to a worker process
+carries the caller's working directory, ``NASPERF_*`` variables, ``sys.path`` and warnings
+filters (:mod:`nasperf._caller_context`), which the worker applies for that trial: workers
+outlive a call, and had kept those of the call that started them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from nasperf._caller_context import CallerContext, applied, caller_context
 from nasperf.errors import warn_caller
 
 if TYPE_CHECKING:
@@ -644,23 +648,30 @@ def _learning_curves(table: pd.DataFrame, rows: list, spec: list, info: dict):
 
 
 def _safe_run(
-    trial: Mapping[str, Any], fn=None, parent: int | None = None
+    trial: Mapping[str, Any],
+    fn=None,
+    parent: int | None = None,
+    context: CallerContext | None = None,
 ) -> tuple[dict, dict | None, str | None]:
     """``fn(trial)`` (default :func:`run_trial`) that returns its error as text instead of
     raising (one failing trial does not stop a study); KeyboardInterrupt and SystemExit
     still propagate. In a worker process, ``parent`` (the pid of the process that runs the
-    study) starts a watchdog that ends the worker when that process dies."""
+    study) starts a watchdog that ends the worker when that process dies, and ``context``
+    (:func:`nasperf._caller_context.caller_context` of that process) is applied for the
+    trial: its working directory, ``NASPERF_*`` variables, ``sys.path`` and warnings
+    filters, which a reused worker had kept from an earlier call."""
     if parent is not None:
         from nasperf._process import watch_parent
 
         watch_parent(parent)
-    try:
-        return dict(trial), (fn or run_trial)(trial), None
-    except TrialError as err:
-        return dict(trial), None, str(err)
-    except Exception as err:
-        tb = traceback.format_exc(limit=6)
-        return dict(trial), None, f"{type(err).__name__}: {err}\n{tb}"
+    with applied(context):
+        try:
+            return dict(trial), (fn or run_trial)(trial), None
+        except TrialError as err:
+            return dict(trial), None, str(err)
+        except Exception as err:
+            tb = traceback.format_exc(limit=6)
+            return dict(trial), None, f"{type(err).__name__}: {err}\n{tb}"
 
 
 # --------------------------------------------------------------------------- engines
@@ -895,8 +906,9 @@ def _run_local(trials: Iterable, workers: int, fn=None) -> Iterator:
     # Workers watch this process: if it dies (kill -9 included), they exit within a second
     # instead of finishing their trials for nobody (loky keeps idle workers for minutes).
     parent = os.getpid()
+    context = caller_context()
     parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    yield from parallel(delayed(_safe_run)(t, fn, parent) for t in trials)
+    yield from parallel(delayed(_safe_run)(t, fn, parent, context) for t in trials)
 
 
 def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Iterator:
@@ -925,6 +937,7 @@ def _run_dask(trials: list, workers: int, scheduler: str | None, fn=None) -> Ite
             _safe_run,
             trials,
             fn=fn,
+            context=caller_context(),
             key=[f"nasperf-trial-{t['hash']}" for t in trials],
             pure=False,
         )
@@ -1009,7 +1022,8 @@ def _run_ray(trials: list, workers: int, address: str | None, fn=None) -> Iterat
         started = True
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_safe_run)
-        pending = [remote.remote(t, fn) for t in trials]
+        context = caller_context()
+        pending = [remote.remote(t, fn, None, context) for t in trials]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])

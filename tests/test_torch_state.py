@@ -11,18 +11,6 @@ import torch
 from nasperf._torch_state import torch_state
 
 
-@pytest.fixture
-def float64_default():
-    """torch's default dtype float64 during the test (as BoTorch users set it), then the
-    run's own again, whatever the test does."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(before)
-
-
 def test_seeded_draws_match_manual_seed_and_the_callers_stream_is_restored():
     torch.manual_seed(0)
     expected = torch.rand(5)  # what torch.manual_seed(0) gives, the sites' old seeding

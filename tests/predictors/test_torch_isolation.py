@@ -46,17 +46,6 @@ def data():
     return archs, y
 
 
-@pytest.fixture
-def float64_default():
-    """torch's default dtype float64 during the test, then the run's own again."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(before)
-
-
 def _new(name: str, **params):
     pred = nasperf.predictors.get(name, random_state=0)
     return pred.set_params(**{**(getattr(type(pred), "test_params", None) or {}), **params})

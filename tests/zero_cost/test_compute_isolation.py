@@ -33,17 +33,6 @@ def archs() -> list[str]:
     return [space.to_string(a) for a in space.sample(3, seed=5)]
 
 
-@pytest.fixture
-def float64_default():
-    """torch's default dtype float64 during the test, then the run's own again."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(before)
-
-
 def _compute(archs, proxies=PROXIES, **kw) -> pd.DataFrame:
     kw.setdefault("batch_size", 8)
     kw.setdefault("network_kwargs", SMALL)

@@ -273,7 +273,7 @@ def _init_worker(
 
     for module in imports:
         import_user_module(module)
-    from . import PROXIES
+    from .engine import PROXIES
 
     unknown = [p for p in proxies if p not in PROXIES]
     if unknown:  # said once, at start-up, not as every architecture's failure
@@ -812,7 +812,7 @@ def _defining_modules(space: Any, proxies: Sequence[str]) -> list[str]:
     which a spawned worker must import to know them (a proxy a user registered had reached
     a worker as "unknown zero-cost proxy", blamed on an architecture). Classes of
     ``__main__`` are left to the worker's own re-import of the main script."""
-    from . import PROXIES
+    from .engine import PROXIES
 
     out: list[str] = []
     for cls in (type(space), *(PROXIES.get(p) for p in proxies)):

@@ -1222,9 +1222,29 @@ def make_trial(
         trial["images"] = copy.deepcopy(config.images)
     if req.network_training and config.training_epochs is not None:
         trial["training_epochs"] = config.training_epochs
+    if (extra or {}).get("kind") != "proxy" and splits_by_network(space):
+        # its split keeps one network's rows on one side (make_split(networks=)), and gives
+        # other rows than the split by text before it: such a trial does not resume a row
+        # that the old split computed in the same folder
+        trial["split"] = "by_network"
     trial.update(extra or {})
     trial["hash"] = trial_hash(trial)
     return trial
+
+
+def splits_by_network(space: Any) -> bool:
+    """Whether a study's splits of ``space``'s tables keep the rows of one network on one
+    side: the space counts networks (its ``distinct_key`` is not the architecture itself,
+    NB101's hash). False for an unknown or missing space (a NASLib file names its own)."""
+    from nasperf.spaces import SearchSpace, get_space
+
+    if not space:
+        return False
+    try:
+        cls = type(get_space(space))
+    except ValueError:
+        return False
+    return cls.distinct_key is not SearchSpace.distinct_key
 
 
 def source_dataset(trial: Mapping[str, Any]) -> str:

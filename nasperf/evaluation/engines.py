@@ -68,9 +68,10 @@ TIMING_COLUMNS: tuple[str, ...] = (
 )
 
 
-#: Trial keys copied into the row when present (a suite's task name, trial kind and the
-#: source of a proxy's scores), so results can be grouped without re-deriving them.
-ROW_TAGS: tuple[str, ...] = ("task", "kind", "proxy_source")
+#: Trial keys copied into the row when present (a suite's task name, trial kind, the
+#: source of a proxy's scores, a split by network), so results can be grouped without
+#: re-deriving them.
+ROW_TAGS: tuple[str, ...] = ("task", "kind", "proxy_source", "split")
 
 
 class TrialError(RuntimeError):

@@ -84,6 +84,7 @@ SETTING_COLUMNS = (
     "zero_cost",
     "kind",
     "proxy_source",
+    "split",
 )
 
 

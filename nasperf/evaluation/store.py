@@ -622,6 +622,7 @@ _ROW_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "task": _text_or_null,
     "kind": _one_of("predictor", "proxy"),
     "proxy_source": _text_or_null,
+    "split": _one_of("by_network"),
     "zero_cost": _flag,
     "zero_cost_source": _text_or_null,
     "n_train": _count,
@@ -675,6 +676,7 @@ _SHARED = (
     "task",
     "kind",
     "proxy_source",
+    "split",
 )
 
 #: The fields the readers of each kind of row need (plots, summaries, a resumed run).

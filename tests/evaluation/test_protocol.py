@@ -217,6 +217,13 @@ def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
     }
     result = run_study(config, tmp_path / "out")
     assert len(result.table) == 3 and len(seen) == 3
+    # the rows say so, and the trials' hashes differ from those of the split by text, so a
+    # folder holding rows of the old split does not resume them (nb201's trials unchanged)
+    assert set(result.table["split"]) == {"by_network"}
+    from nasperf.evaluation.config import expand_trials, parse_config
+
+    nb201 = expand_trials(parse_config({"predictors": ["xgb"], "train_sizes": [10]}))
+    assert all("split" not in t for t in nb201)
     for split, networks in seen:
         nets = {networks[c] for c in split.test}
         assert len(nets) == 30 and not nets & {networks[c] for c in split.train}

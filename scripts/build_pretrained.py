@@ -430,10 +430,9 @@ def data_networks(data: Data) -> list | None:
     """Row -> the network it is, where the space counts networks (``distinct_key``, NB101's
     hash); None where every row is its own architecture."""
     from nasperf.spaces import get_space
-    from nasperf.spaces.base import SearchSpace
 
     space = get_space(data.space)
-    if type(space).distinct_key is SearchSpace.distinct_key:
+    if not space.counts_networks:
         return None
     return [space.distinct_key(space.parse(a)) for a in data.archs]
 

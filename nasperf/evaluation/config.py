@@ -1236,15 +1236,14 @@ def splits_by_network(space: Any) -> bool:
     """Whether a study's splits of ``space``'s tables keep the rows of one network on one
     side: the space counts networks (its ``distinct_key`` is not the architecture itself,
     NB101's hash). False for an unknown or missing space (a NASLib file names its own)."""
-    from nasperf.spaces import SearchSpace, get_space
+    from nasperf.spaces import get_space
 
     if not space:
         return False
     try:
-        cls = type(get_space(space))
+        return get_space(space).counts_networks
     except ValueError:
         return False
-    return cls.distinct_key is not SearchSpace.distinct_key
 
 
 def source_dataset(trial: Mapping[str, Any]) -> str:

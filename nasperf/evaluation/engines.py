@@ -289,12 +289,11 @@ def network_keys(table: pd.DataFrame, space_name: str | None) -> dict | None:
     (NB101's isomorphic specs: a split keeps them on one side, :func:`make_split`); None
     where every row is its own architecture."""
     from nasperf.spaces import get_space
-    from nasperf.spaces.base import SearchSpace
 
     if space_name is None:
         return None
     space = get_space(space_name)
-    if type(space).distinct_key is SearchSpace.distinct_key:
+    if not space.counts_networks:
         return None
     keys = {text: space.distinct_key(space.parse(text)) for text in table.index}
     return keys if len(set(keys.values())) < len(keys) else None

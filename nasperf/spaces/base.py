@@ -1065,6 +1065,13 @@ class SearchSpace(ABC, Generic[A]):
         """
         return arch
 
+    @property
+    def counts_networks(self) -> bool:
+        """Whether :meth:`distinct_key` is overridden: several values of this space may be
+        one architecture (NB101's isomorphic specs), so a study's splits keep the rows of
+        one network on one side (:func:`nasperf.evaluation.make_split`)."""
+        return type(self).distinct_key is not SearchSpace.distinct_key
+
     # ----------------------------------------------------------------- sampling and moves
     @abstractmethod
     def random_architecture(self, rng: np.random.Generator) -> A:

@@ -189,6 +189,7 @@ def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
     from nasperf.spaces import get_space
 
     space = get_space("nb101")
+    assert space.counts_networks and not get_space("nb201").counts_networks
     archs = space.sample(60, seed=1)
     rows = [(space.to_string(a), float(i)) for i, a in enumerate(archs)]
     for i, a in enumerate(archs[:30]):

@@ -648,6 +648,75 @@ def _check_declared_space(top: str, space_obj: SearchSpace, space: Any, source: 
     )
 
 
+def _naslib_top(
+    top_keys: Sequence[str], space: str | SearchSpace | None, source: str
+) -> tuple[str | None, SearchSpace]:
+    """The space-level key of a NASLib file to read (None for a file without the space
+    level, whose top-level keys are the datasets: NASLib's TransNAS-Bench-101 files) and the
+    space that parses its keys, as :func:`read_naslib_zc` documents ``space=``."""
+    top: str | None
+    space_obj: SearchSpace | None = None
+    if space is None:
+        if not any(_space_names(k) for k in top_keys) and (spaces := _dataset_spaces(top_keys)):
+            named = _space_from_file_name(source)
+            if named is None or named not in spaces:
+                raise ValueError(
+                    f"{source}: the top level holds datasets {top_keys}, not search spaces "
+                    "(NASLib's layout for TransNAS-Bench-101); choose the space with "
+                    f"space=... (one of {spaces})"
+                )
+            space_obj = get_space(named)
+            top = None
+        elif len(top_keys) != 1:
+            raise ValueError(
+                f"{source}: holds several search spaces {top_keys}; choose one with space=..."
+            )
+        else:
+            top = top_keys[0]
+    else:
+        space_obj = _as_space(space)
+        wanted = {space_obj.name.lower()}
+        if isinstance(space, str):
+            wanted.add(space.lower())
+        matches = [
+            k for k in top_keys if k.lower() in wanted or NASLIB_SPACE_NAMES.get(k) in wanted
+        ]
+        if len(matches) == 1:
+            top = matches[0]
+        elif not matches and space_obj.name in _dataset_spaces(top_keys):
+            top = None
+        elif len(top_keys) == 1:
+            _check_declared_space(top_keys[0], space_obj, space, source)
+            top = top_keys[0]  # the file's single space, parsed with the space given
+        else:
+            others = [] if matches else _dataset_spaces(top_keys)
+            hint = f" (they are datasets of {others})" if others else ""
+            raise ValueError(
+                f"{source}: no search space matching {space!r}; it holds {top_keys}{hint}"
+            )
+    if space_obj is None:
+        assert top is not None
+        space_obj = _space_for_naslib_key(top)
+    return top, space_obj
+
+
+def naslib_space(path_or_dict: str | Path | Mapping, space: str | SearchSpace | None = None) -> str:
+    """The nasperf space whose architectures :func:`read_naslib_zc` reads from a NASLib
+    zero-cost file (with the same ``space=``), without reading its records: e.g. to know
+    before reading that a file holds NB101 specs, of which several may be one network.
+
+    Raises
+    ------
+    ValueError
+        As :func:`read_naslib_zc` for the file and its top level (unreadable, not JSON,
+        empty, several spaces and no ``space=``, ...).
+    """
+    data, source = _load_json(path_or_dict)
+    if not data:
+        raise ValueError(f"{source}: NASLib zero-cost data is empty")
+    return _naslib_top(list(data), space, source)[1].name
+
+
 def read_naslib_zc(
     path_or_dict: str | Path | Mapping,
     space: str | SearchSpace | None = None,
@@ -718,51 +787,7 @@ def read_naslib_zc(
         raise ValueError(f"{source}: NASLib zero-cost data is empty")
     top_keys = list(data)
 
-    # ``top`` is the space-level key read; None for a file without the space level, whose
-    # top-level keys are the datasets (NASLib's TransNAS-Bench-101 files).
-    top: str | None
-    space_obj: SearchSpace | None = None
-    if space is None:
-        if not any(_space_names(k) for k in top_keys) and (spaces := _dataset_spaces(top_keys)):
-            named = _space_from_file_name(source)
-            if named is None or named not in spaces:
-                raise ValueError(
-                    f"{source}: the top level holds datasets {top_keys}, not search spaces "
-                    "(NASLib's layout for TransNAS-Bench-101); choose the space with "
-                    f"space=... (one of {spaces})"
-                )
-            space_obj = get_space(named)
-            top = None
-        elif len(top_keys) != 1:
-            raise ValueError(
-                f"{source}: holds several search spaces {top_keys}; choose one with space=..."
-            )
-        else:
-            top = top_keys[0]
-    else:
-        space_obj = _as_space(space)
-        wanted = {space_obj.name.lower()}
-        if isinstance(space, str):
-            wanted.add(space.lower())
-        matches = [
-            k for k in top_keys if k.lower() in wanted or NASLIB_SPACE_NAMES.get(k) in wanted
-        ]
-        if len(matches) == 1:
-            top = matches[0]
-        elif not matches and space_obj.name in _dataset_spaces(top_keys):
-            top = None
-        elif len(top_keys) == 1:
-            _check_declared_space(top_keys[0], space_obj, space, source)
-            top = top_keys[0]  # the file's single space, parsed with the space given
-        else:
-            others = [] if matches else _dataset_spaces(top_keys)
-            hint = f" (they are datasets of {others})" if others else ""
-            raise ValueError(
-                f"{source}: no search space matching {space!r}; it holds {top_keys}{hint}"
-            )
-    if space_obj is None:
-        assert top is not None
-        space_obj = _space_for_naslib_key(top)
+    top, space_obj = _naslib_top(top_keys, space, source)
 
     per_dataset = data if top is None else data[top]
     level = "the file" if top is None else repr(top)

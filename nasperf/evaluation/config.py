@@ -32,7 +32,8 @@ Keys (all optional except ``predictors``)
     Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
     format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
     dataset, name, cost_column, fidelities: {budget: [columns]}, maximize, duplicates}``.
-    ``duplicates`` (``error``, the default; ``first``; ``last``) says what to do with an
+    ``space`` may be left out for a NASLib file, which names its own (it is read when the
+    config is). ``duplicates`` (``error``, the default; ``first``; ``last``) says what to do with an
     architecture the table holds twice (two spellings of one). ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
@@ -491,6 +492,13 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     if space:
         try:
             space = get_space(space).name
+        except ValueError as err:
+            raise ConfigError(f"{key}.space: {err}") from None
+    else:  # a NASLib file names its space: the trials, rows and splits need it
+        from nasperf.datasets.readers import naslib_space
+
+        try:
+            space = naslib_space(path)
         except ValueError as err:
             raise ConfigError(f"{key}.space: {err}") from None
     fids = item.get("fidelities") or {}
@@ -1235,7 +1243,7 @@ def make_trial(
 def splits_by_network(space: Any) -> bool:
     """Whether a study's splits of ``space``'s tables keep the rows of one network on one
     side: the space counts networks (its ``distinct_key`` is not the architecture itself,
-    NB101's hash). False for an unknown or missing space (a NASLib file names its own)."""
+    NB101's hash). False for an unknown or missing space."""
     from nasperf.spaces import get_space
 
     if not space:

@@ -448,8 +448,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             n_train,
             test_size=int(trial["test_size"]),
             seed=int(trial["seed"]),
-            # a suite's proxy trial scores every labelled row (no training set to leak into)
-            networks=None if trial.get("kind") == "proxy" else info["networks"],
+            # as make_trial marks it (a suite's proxy trial scores every labelled row: it
+            # has no training set to leak into)
+            networks=info["networks"] if trial.get("split") == "by_network" else None,
         )
     except ValueError as err:
         raise TrialError(f"{trial['space']}/{trial['dataset']}: {err}") from None

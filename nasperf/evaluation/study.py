@@ -138,14 +138,14 @@ def check_trials(trials: Sequence[dict]) -> None:
     ConfigError
         With the source, the sizes and the number of candidates.
     """
-    # per source, and per whether a trial's split counts networks or rows (a suite's proxy
-    # trials score every labelled row; every other trial keeps one network on one side)
+    # per source, and per whether a trial's split counts networks or rows (its ``split``,
+    # make_trial's: a suite's proxy trials score every labelled row)
     need: dict[tuple[str, bool], tuple[dict, int]] = {}
     deepest: dict[str, int] = {}
     for t in trials:
         key = repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
         n = int(t["n_train"]) + int(t["test_size"])
-        by_rows = t.get("kind") == "proxy"
+        by_rows = t.get("split") != "by_network"
         if (key, by_rows) not in need or need[key, by_rows][1] < n:
             need[key, by_rows] = (t, n)
         deepest[key] = max(deepest.get(key, 0), *(t.get("ks") or [0]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -230,3 +231,82 @@ def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
         assert len(nets) == 30 and not nets & {networks[c] for c in split.train}
     with pytest.raises(ConfigError, match="60 architectures with a finite 'acc'"):
         run_study({**config, "train_sizes": [31]}, tmp_path / "out2")
+
+
+def test_a_naslib_file_without_space_splits_nb101_by_network(tmp_path, monkeypatch):
+    """A NASLib file names its space itself, so a study given it without ``space:`` knows
+    only when it reads the file that several keys may be one NB101 network: its trials
+    still mark the split by network (and hash apart from the split by text), and the split
+    they run keeps the isomorphic specs on one side."""
+    import json
+
+    from nasperf.datasets.readers import naslib_space
+    from nasperf.evaluation import protocol
+    from nasperf.evaluation.config import expand_trials, parse_config
+    from nasperf.evaluation.study import run_study
+    from nasperf.spaces import get_space
+
+    space = get_space("nb101")
+    archs = space.sample(50, seed=2)
+    records = {}
+    for i, a in enumerate(archs):
+        records[str(space.to_naslib(a))] = {"val_accuracy": float(i)}
+    twins = 0
+    for i, a in enumerate(archs):
+        key = space.to_naslib(a)
+        twin = next((v for v in space.isomorphic_variants(a) if space.to_naslib(v) != key), None)
+        if twin is not None and twins < 25:  # (a symmetric cell may have no other spelling)
+            records[str(space.to_naslib(twin))] = {"val_accuracy": float(i)}
+            twins += 1
+    assert twins == 25
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"nasbench101": {"cifar10": records}}))
+    assert naslib_space(path) == "nb101" and naslib_space(path, "nb101") == "nb101"
+
+    config = {
+        "predictors": ["xgb"],
+        "data": {"path": str(path), "dataset": "cifar10"},
+        "train_sizes": [20],
+        "test_size": 25,
+        "seeds": 2,
+    }
+    trials = expand_trials(parse_config(config))
+    assert [t["split"] for t in trials] == ["by_network"] * 2
+    seen: list = []
+    original = protocol.make_split
+
+    def spy(*args, **kwargs):
+        seen.append((original(*args, **kwargs), kwargs["networks"]))
+        return seen[-1][0]
+
+    monkeypatch.setattr(protocol, "make_split", spy)
+    result = run_study(config, tmp_path / "out")
+    assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
+    for split, networks in seen:
+        assert networks is not None
+        nets = {networks[c] for c in split.test}
+        assert len(nets) == 25 and not nets & {networks[c] for c in split.train}
+
+
+def test_a_naslib_file_without_space_names_its_space_when_configured(tmp_path):
+    """The config reads the space a NASLib file names (a study's rows had held a null space
+    and their folder refused to read back); a file that names none, or several, is one
+    ConfigError naming ``data[0].space``."""
+    import json
+
+    from nasperf.evaluation.config import ConfigError, parse_config
+
+    sample = Path(__file__).parents[2] / "../shared/reference/naslib-zc/zc_nasbench201_sample.json"
+    if sample.exists():
+        config = parse_config(
+            {"predictors": ["xgb"], "data": {"path": str(sample), "dataset": "cifar10"}}
+        )
+        assert config.data[0]["space"] == "nb201"
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps({"nasbench201": {"cifar10": {}}, "nasbench101": {"cifar10": {}}}))
+    with pytest.raises(ConfigError, match=r"^data\[0\]\.space: .*several search spaces"):
+        parse_config({"predictors": ["xgb"], "data": {"path": str(two)}})
+    flat = tmp_path / "flat.json"
+    flat.write_text(json.dumps({"jigsaw": {"(1,)": {"val_accuracy": 1.0}}}))
+    with pytest.raises(ConfigError, match=r"^data\[0\]\.space: .*choose the space with"):
+        parse_config({"predictors": ["xgb"], "data": {"path": str(flat)}})

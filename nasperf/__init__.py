@@ -14,6 +14,7 @@ from .errors import (
     DataIntegrityError,
     IncompatibleVersionError,
     InvalidArchitectureError,
+    StudyNote,
 )
 from .registry import Registry, UnknownNameError
 
@@ -70,6 +71,7 @@ __all__ = [
     "IncompatibleVersionError",
     "InvalidArchitectureError",
     "Registry",
+    "StudyNote",
     "UnknownNameError",
     "LearningCurves",
     "__version__",

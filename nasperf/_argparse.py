@@ -41,14 +41,17 @@ def one_line_warnings(prog: str) -> Iterator[None]:
     """Within a command, a warning shown is one line, ``prog: warning: message``: a Python
     warning had printed the library's file and line, then that line's source
     (``/.../nasperf/search/study.py:1630: UserWarning: ...`` and ``  trials = ...``). Only
-    the format changes (``warnings.formatwarning``): which warnings are shown, and how
+    the format changes (a :class:`~nasperf.errors.StudyNote` reads ``prog: note: message``) (``warnings.formatwarning``): which warnings are shown, and how
     often, is still the ``warnings`` filters' call, and ``catch_warnings(record=True)``
     (``pytest.warns``) still records them; library use keeps Python's format."""
     previous = warnings.formatwarning
 
+    from nasperf.errors import StudyNote
+
     def one_line(message, category, filename, lineno, line=None) -> str:
         first = (str(message).strip().splitlines() or [category.__name__])[0]
-        return f"{prog}: warning: {first}\n"
+        kind = "note" if issubclass(category, StudyNote) else "warning"
+        return f"{prog}: {kind}: {first}\n"
 
     warnings.formatwarning = one_line
     try:

@@ -13,6 +13,7 @@ __all__ = [
     "DataIntegrityError",
     "IncompatibleVersionError",
     "InvalidArchitectureError",
+    "StudyNote",
     "WrongSpaceError",
     "as_names",
     "as_optional_path",
@@ -193,6 +194,14 @@ def as_optional_path(value: Any, name: str) -> Path | None:
 #: Modules whose frames a warning skips to reach the caller's line: nasperf's own, and
 #: scikit-learn's wrappers around an estimator's ``fit`` (``_fit_context``).
 _INTERNAL_MODULES = ("nasperf", "sklearn")
+
+
+class StudyNote(UserWarning):
+    """A note about a results folder that changes nothing but is worth knowing: it holds
+    the trials of other configs (a run reports only its own; reading the folder reads
+    all), or was written by another nasperf version. A warning, so that a program can
+    filter it (``warnings.filterwarnings("ignore", category=StudyNote)``) or make it an
+    error; the command lines print it as one ``<prog>: note: ...`` line."""
 
 
 def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:

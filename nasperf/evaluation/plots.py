@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import as_names, as_optional_path, as_path
+from nasperf.errors import StudyNote, as_names, as_optional_path, as_path, warn_caller
 
 from ._matplotlib import pyplot as _pyplot
 from .metrics import lower_is_better
@@ -432,16 +432,14 @@ def plot_study(
     A folder that holds trials of several configs (a second ``nasperf study`` run into the
     same ``--out`` with another ``--test-size``, say) is plotted with the configs apart:
     every series whose trials differ in a recorded setting (:data:`SETTING_COLUMNS`) names
-    it, e.g. ``xgb [test_size=60]``, and a note on stderr says so; where they differ only in
+    it, e.g. ``xgb [test_size=60]``, and a :class:`~nasperf.errors.StudyNote` says so; where they differ only in
     what the rows do not record (another data file, ``ks``), so that a point would count a
     seed twice, the folder is refused with a ``ValueError`` naming it.
 
-    A folder written by another nasperf version is plotted as stored, with a note on
-    stderr saying so (its rows may have been computed differently; plotting changes
+    A folder written by another nasperf version is plotted as stored, with a
+    :class:`~nasperf.errors.StudyNote` saying so (its rows may have been computed differently; plotting changes
     nothing, whereas resuming it is refused, see :func:`~nasperf.evaluation.run_study`).
     """
-    import sys
-
     from .store import DB_NAME, read_meta, read_results, version_change
 
     folder = as_path(folder, "folder")
@@ -461,18 +459,18 @@ def plot_study(
     _with_variants(drawn, where)  # a point that would count a seed twice: refused here
     differ = differing_settings(drawn)
     if differ:
-        print(
-            f"note: {folder} holds trials of several configs (they differ in "
+        warn_caller(
+            f"{folder} holds trials of several configs (they differ in "
             f"{', '.join(differ)}): each series names its {', '.join(differ)}, never "
             "averaging the configs together",
-            file=sys.stderr,
+            StudyNote,
         )
     change = version_change(meta)
     if change is not None:
-        print(
-            f"note: {Path(folder) / 'meta.json'}: the study was run with nasperf {change[0]}, "
+        warn_caller(
+            f"{Path(folder) / 'meta.json'}: the study was run with nasperf {change[0]}, "
             f"this is nasperf {change[1]}; its rows are plotted as stored",
-            file=sys.stderr,
+            StudyNote,
         )
     out = Path(out) if out is not None else Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ import pandas as pd
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
 from nasperf._main_registrations import check_main_registrations
-from nasperf.errors import as_names, as_path, check_flag, short_repr
+from nasperf.errors import StudyNote, as_names, as_path, check_flag, short_repr, warn_caller
 
 from .config import (
     ConfigError,
@@ -560,7 +560,7 @@ def run_study(
 
     A folder holds the trials of every config run into it (a rerun with another
     ``test_size`` keeps the first config's trials: their hashes differ). This run reads and
-    summarises only its own, with a note on stderr naming the folder; ``meta.json``'s
+    summarises only its own, with a :class:`~nasperf.errors.StudyNote` naming the folder; ``meta.json``'s
     ``config``, ``config_digest``, ``n_trials`` and ``status`` describe the latest run's
     config, ``configs`` lists every config run into the folder (each with its digest,
     config, ``n_trials`` and ``status``), and ``trials_in_folder`` counts every finished
@@ -625,12 +625,12 @@ def run_study(
         if others:
             # results of another config (a changed data file, other settings) in this folder:
             # this run reports only its own, but read_results / nasperf plot read them all
-            print(
-                f"note: {out} also holds {others} finished trial(s) that are not part of this "
+            warn_caller(
+                f"{out} also holds {others} finished trial(s) that are not part of this "
                 f"config (another data file or other settings); this run's summary reads only "
                 f"its {len(trials)}, read_results({str(out)!r}) and `nasperf plot` read every "
                 "trial in the folder: give a changed study its own --out",
-                file=sys.stderr,
+                StudyNote,
             )
         run_info = {
             "id": uuid.uuid4().hex,

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import as_optional_path, as_path, warn_caller
+from nasperf.errors import StudyNote, as_optional_path, as_path, warn_caller
 
 __all__ = [
     "TARGETS",
@@ -493,7 +493,8 @@ def run_search_study(
     """Run (or resume) ``trials`` into the results folder ``out``; return every history.
 
     Finished searches (by trial hash) are skipped; each finished one is committed at once.
-    Failed searches are reported on stderr and retried by the next run. Several processes
+    Failed searches are reported on stderr and retried by the next run; a folder that also
+    holds other runs' searches is said by a :class:`~nasperf.errors.StudyNote`. Several processes
     may run into the same folder at once: they share the searches without running any twice
     (see :func:`nasperf.evaluation.engines.run_claimed`) and each returns every history.
 
@@ -528,7 +529,7 @@ def run_search_study(
         wanted = {t["hash"] for t in trials}
         others = [t for t in store.trials() if t["hash"] not in wanted]
         if others:
-            print(_others_note(out, others, trials), file=sys.stderr)
+            warn_caller(_others_note(out, others, trials), StudyNote)
         todo = [dict(t) for t in trials if t["hash"] not in done]
         bar = None
         if progress and todo:
@@ -697,7 +698,7 @@ def _others_note(out: str | Path, others: list[dict], trials: Sequence[Mapping[s
         else "the same settings, other methods or seeds"
     )
     return (
-        f"note: {out} also holds {len(others)} finished search(es) that are not part of this "
+        f"{out} also holds {len(others)} finished search(es) that are not part of this "
         f"run ({what}); this run's report reads only its {len(trials)}, "
         f"nasperf.search.study.read_search_study({str(out)!r}) reads every search in the "
         "folder, each method "

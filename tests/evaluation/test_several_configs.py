@@ -10,6 +10,7 @@ import pytest
 from matplotlib.axes import Axes
 
 from nasperf import cli
+from nasperf.errors import StudyNote
 from nasperf.evaluation.config import parse_config
 from nasperf.evaluation.plots import plot_study, plot_train_size
 from nasperf.evaluation.store import read_meta, read_results
@@ -31,10 +32,9 @@ def two_configs(tmp_path_factory):
 
 def test_the_summary_keeps_each_config_s_seeds_apart(two_configs, capsys):
     out = two_configs
-    capsys.readouterr()
-    assert cli.main([*_ARGS, "--test-size", "60", "--out", str(out)]) == 0
-    err = capsys.readouterr().err
-    assert f"note: {out} also holds 4 finished trial(s) that are not part of this config" in err
+    note = f"{out} also holds 4 finished trial(s) that are not part of this config"
+    with pytest.warns(StudyNote, match=re.escape(note)):
+        assert cli.main([*_ARGS, "--test-size", "60", "--out", str(out)]) == 0
     table = read_results(out)
     assert len(table) == 8
     summary = summarize(table).sort_values(["test_size", "n_train"]).reset_index(drop=True)
@@ -63,12 +63,12 @@ def test_the_plot_names_each_config_s_series_and_says_so(
     monkeypatch.setattr(
         Axes, "plot", lambda self, *a, **k: labels.append(k.get("label")) or real(self, *a, **k)
     )
-    assert cli.main(["plot", str(two_configs), "--out", str(tmp_path / "p")]) == 0
-    err = capsys.readouterr().err
-    assert (
-        f"note: {two_configs} holds trials of several configs (they differ in test_size): "
+    note = (
+        f"{two_configs} holds trials of several configs (they differ in test_size): "
         "each series names its test_size, never averaging the configs together"
-    ) in err
+    )
+    with pytest.warns(StudyNote, match=re.escape(note)):
+        assert cli.main(["plot", str(two_configs), "--out", str(tmp_path / "p")]) == 0
     # kendall_tau and spearman vs train size, then the time plot: two series each
     assert labels == ["xgb [test_size=50]", "xgb [test_size=60]"] * 3
 

@@ -31,10 +31,15 @@ Keys (all optional except ``predictors``)
 ``data``
     Instead of the packaged benchmarks, a user's table (or a list of them): ``{path, space,
     format: csv|naslib_zc|parquet (default from the suffix), target, arch_column,
-    dataset, name, cost_column, fidelities: {budget: [columns]}, maximize, duplicates}``.
-    ``space`` may be left out for a NASLib file, which names its own (it is read when the
-    config is). ``duplicates`` (``error``, the default; ``first``; ``last``) says what to do with an
-    architecture the table holds twice (two spellings of one). ``dataset`` (e.g.
+    dataset, name, cost_column, fidelities: {budget: [columns]}, maximize, duplicates,
+    missing_target}``. ``space`` may be left out for a NASLib file, which names its own (it
+    is read when the config is). ``duplicates`` (``error``, the default; ``first``;
+    ``last``) says what to do with an architecture the table holds twice (two spellings of
+    one). ``missing_target`` (``error``, the default; ``skip``) says what to do with a CSV
+    or parquet row whose target cell is empty or NA (``nan``, ``null``, ...: an
+    architecture not trained, or whose training failed): an error naming the line, or leave
+    the architecture out (a study's candidates are the architectures with a finite target;
+    a NASLib file's missing values are always read so). Its other columns stay complete. ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
     source in results and plots; ``cost_column`` holds each architecture's training
@@ -73,6 +78,8 @@ Keys (all optional except ``predictors``)
 ``zero_cost_table``
     A proxy table file (NASLib JSON, CSV or parquet, indexed by architecture) for predictors
     that take zero-cost scores; default ``nasperf.datasets.load_zero_cost(space, dataset)``.
+    A CSV or parquet table holds one dataset's scores: a study of several spaces or datasets
+    takes a NASLib JSON file (each trial reads its dataset's scores) or none.
 ``images``
     Image source (an ``.npz``, or a CIFAR binary / python distribution: folder, archive or
     batch file) for predictors that train networks or read images
@@ -184,6 +191,7 @@ _DATA_KEYS = {
     "fidelities",
     "maximize",
     "duplicates",
+    "missing_target",
 }
 _METRIC_KEYS = {"ks", "nan_policy"}
 _NAN_POLICIES = ("worst", "raise", "omit")
@@ -546,6 +554,14 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
         )
     if duplicates != "error":  # only where set, as maximize
         out["duplicates"] = duplicates
+    missing = item.get("missing_target") or "error"
+    if missing not in ("error", "skip"):
+        raise ConfigError(
+            f"{key}.missing_target: {missing!r} is not one of error, skip (what to do with a "
+            "row whose target cell is empty or NA)"
+        )
+    if missing != "error":  # only where set, as maximize
+        out["missing_target"] = missing
     return out
 
 
@@ -755,6 +771,19 @@ def parse_config(
     if "zero_cost_table" in raw:
         p = _resolve_path(raw["zero_cost_table"], base, "zero_cost_table")
         zc = {"path": str(p), "sha256": _file_sha256(p)}
+        if p.suffix.lower() != ".json":
+            # a CSV / parquet table holds one dataset's scores (NASLib JSON: each dataset's)
+            known = [(s, d) for s in spaces for d in datasets] + [
+                (d["space"], d["dataset"]) for d in data if d.get("dataset")
+            ]
+            sources = list(dict.fromkeys(known))
+            if len(sources) > 1:
+                raise ConfigError(
+                    f"zero_cost_table: {p.name} is one table of proxy scores, and this study "
+                    f"has {len(sources)} sources ({', '.join(f'{s}/{d}' for s, d in sources)}) "
+                    "whose networks score differently on their images; give each source its "
+                    "own study, or a NASLib JSON file (it holds each dataset's scores)"
+                )
 
     images = None
     if "images" in raw:
@@ -1309,7 +1338,13 @@ def _missing(
                     f"them with `nasperf proxies --space {space} --out FILE` (--import your "
                     "space's module) and set zero_cost_table to FILE)"
                 )
-    if (req.images or req.network_training) and config.images is None:
+    # zc_proxy's images compute the scores a configured table does not hold
+    table_only = (
+        "zero_cost" in req.optional
+        and not req.network_training
+        and (config.zero_cost_table is not None or (data or {}).get("format") == "naslib_zc")
+    )
+    if (req.images or req.network_training) and config.images is None and not table_only:
         from nasperf.spaces import resolve_task
 
         try:

@@ -16,6 +16,7 @@ outlive a call, and had kept those of the call that started them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -132,39 +133,40 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
                 "set data.dataset to choose one"
             )
         return table
+    wanted = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
     if fmt == "csv":
-        cost = data.get("cost_column")
         header = _csv_header(path)
-        if cost and header is not None and cost not in header:
-            # the reader would call it a missing "target column"
-            raise ValueError(
-                f"{path}: no cost column {cost!r} (data.cost_column, --cost-column); "
-                f"columns: {header}"
-            )
-        wanted = [data["target"]]
-        if data.get("cost_column"):
-            wanted.append(data["cost_column"])
-        for cols in data.get("fidelities", {}).values():
-            wanted.extend(cols)
+        if header is not None:  # (else the reader says why it cannot read the file)
+            _check_named_columns(path, data, header)
         return read_architecture_csv(
             path,
             data["space"],
             arch_column=data["arch_column"],
-            targets=list(dict.fromkeys(wanted)),
+            targets=wanted,
             duplicates=data.get("duplicates", "error"),
+            # missing target cells read as NaN: such an architecture is not a candidate
+            optional=[data["target"]] if data.get("missing_target") == "skip" else [],
         )
     from nasperf.datasets.readers import read_parquet
 
     table = read_parquet(path)
     if data["arch_column"] in table.columns:
         table = table.set_index(data["arch_column"])
-    wanted = [data["target"], data.get("cost_column")]
-    wanted += [c for cols in data.get("fidelities", {}).values() for c in cols]
-    for col in dict.fromkeys(c for c in wanted if c and c in table.columns):
+    _check_named_columns(path, data, list(table.columns))
+    for col in wanted:
         # as read_architecture_csv reads a CSV's: every cell a finite number, or one error
         # naming the file, the row and the column (a text cell was dropped, a text curve
-        # cell failed every trial at run time)
-        values, bad, cell = _numeric_column(table, col, np.isfinite)
+        # cell failed every trial at run time); missing target cells NaN where skipped
+        ok: Callable[[np.ndarray], np.ndarray] = np.isfinite
+        if col == data["target"] and data.get("missing_target") == "skip":
+            from nasperf.datasets.readers import MISSING_CELLS
+
+            cells = table[col]
+            missing = cells.isna().to_numpy() | cells.map(
+                lambda c: isinstance(c, str) and c.strip().lower() in MISSING_CELLS
+            ).to_numpy(bool)
+            ok = functools.partial(_finite_or, missing)
+        values, bad, cell = _numeric_column(table, col, ok)
         if len(bad):
             raise ValueError(
                 f"{path} row {bad[0] + 1} ({table.index[bad[0]]!r}), column {col!r}: "
@@ -172,6 +174,31 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
             )
         table[col] = values
     return _canonical_index(table, data["space"], str(path), data.get("duplicates", "error"))
+
+
+def _finite_or(missing: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Where ``values`` are finite or the cell was ``missing``."""
+    return np.isfinite(values) | missing
+
+
+def _named_columns(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The columns a user's table description names: ``(column, what it is, the keys that
+    name it)`` for its target, cost column and budgets' learning-curve columns."""
+    named = [(data["target"], "target column", "data.target, --data-target")]
+    if data.get("cost_column"):
+        named.append((data["cost_column"], "cost column", "data.cost_column, --cost-column"))
+    for budget, cols in data.get("fidelities", {}).items():
+        named += [(c, "learning-curve column", f"data.fidelities.{budget}") for c in cols]
+    return named
+
+
+def _check_named_columns(path: Path, data: Mapping[str, Any], columns: Sequence[str]) -> None:
+    """One error naming the first named column the table lacks and the key that named it
+    (a CSV's reader had called a missing curve or cost column a "target column", and a
+    parquet table's had failed every trial with a pandas KeyError)."""
+    for col, what, keys in _named_columns(data):
+        if col not in columns:
+            raise ValueError(f"{path}: no {what} {col!r} ({keys}); columns: {list(columns)}")
 
 
 def _csv_header(path: Path) -> list[str] | None:
@@ -389,6 +416,13 @@ def _with_threads_one(fn, *args):
         torch.set_num_threads(threads)
 
 
+def _known_task(name: str) -> bool:
+    """Whether ``name`` is a dataset nasperf builds networks for (image or graph)."""
+    from nasperf.spaces import GRAPH_TASKS, TASKS
+
+    return name.lower() in {n.lower() for n in (*TASKS, *GRAPH_TASKS)}
+
+
 def run_trial(trial: Mapping[str, Any]) -> dict:
     """Run one trial and return its result row (a flat dict of JSON-serialisable values).
 
@@ -458,7 +492,11 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
 
     params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
-    defaults = {"space": info["space"] or trial["space"], "dataset": source_dataset(trial)}
+    defaults = {"space": info["space"] or trial["space"]}
+    if _known_task(source_dataset(trial)):
+        # (a user's table without data.dataset is named, not a dataset: the predictor
+        # builds for its space's own task, e.g. zc_proxy computing a proxy its table lacks)
+        defaults["dataset"] = source_dataset(trial)
     if trial.get("images") is not None:
         defaults["images"] = trial["images"]["path"]
     if trial.get("training_epochs") is not None:
@@ -562,7 +600,17 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             f"predictor {trial['predictor']!r} returned {y_pred.shape[0]} scores for "
             f"{y_test.shape[0]} test architectures"
         )
-    metrics = evaluate(y_test, y_pred, ks=tuple(trial["ks"]), nan_policy=trial["nan_policy"])
+    try:
+        metrics = evaluate(y_test, y_pred, ks=tuple(trial["ks"]), nan_policy=trial["nan_policy"])
+    except ValueError as err:
+        if trial["nan_policy"] != "raise" or not np.isnan(y_pred).any():
+            raise
+        # the study's words: its config key, not evaluate()'s argument
+        first = str(err).split(";")[0]
+        raise TrialError(
+            f"{first}; metrics.nan_policy: raise refuses them (worst ranks them last, omit "
+            "leaves them out)"
+        ) from None
 
     # Costs as White et al. (2021) count them: training data at the full schedule, and for
     # learning-curve predictors every queried architecture trained for the budget.

@@ -770,7 +770,8 @@ examples:
 
 Defaults fit the data: default predictors whose requirements a table cannot meet (e.g.
 learning curves, zero-cost scores) are skipped with a note, and the default train sizes /
-test size shrink to a small table (sizes you give are kept, or refused with the numbers).
+test size shrink to a small table (sizes you give, by flags or in the config file, are
+kept, or refused with the numbers).
 """
 
 
@@ -866,6 +867,13 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         "default), or keep its first / last row",
     )
     p.add_argument(
+        "--data-missing-target",
+        choices=("error", "skip"),
+        help="a row of --data whose target cell is empty or NA (an architecture not "
+        "trained, or whose training failed): an error naming its line (the default), or "
+        "leave the architecture out",
+    )
+    p.add_argument(
         "--zero-cost-table",
         type=path_arg,
         metavar="FILE",
@@ -874,7 +882,11 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     add_import_option(p, "spaces / predictors")
     p.add_argument("--no-plots", action="store_true", help="do not write plots")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--dry-run", action="store_true", help="list the trials and exit")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the config against the data, list the trials and exit",
+    )
     return p
 
 
@@ -889,6 +901,7 @@ def _data_flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
         ("--data-dataset", "dataset", args.data_dataset),
         ("--data-minimize / --data-maximize", "maximize", args.data_maximize),
         ("--data-duplicates", "duplicates", args.data_duplicates),
+        ("--data-missing-target", "missing_target", args.data_missing_target),
     ]
 
 
@@ -948,6 +961,19 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
     if args.quick and not args.config and args.name is None:
         config = dataclasses.replace(config, name=f"{config.name}-quick")
     return config
+
+
+def _file_keys(path: str | Path, *, quick: bool) -> set[str]:
+    """The keys a study config file sets (with ``quick``, its ``quick:`` keys too)."""
+    from .config import read_yaml_file
+
+    raw = read_yaml_file(path, what="a study config")  # (load_config has read it whole)
+    if not isinstance(raw, dict):
+        return set()
+    keys = set(raw)
+    if quick and isinstance(raw.get("quick"), dict):
+        keys |= set(raw["quick"])
+    return keys
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "run_study.py") -> int:
@@ -1024,11 +1050,15 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
     try:
         config = config_from_args(args)
         notes = skipped_predictors(config)
-        if not args.config:  # the defaults of sizes the user did not set adapt to the data
-            config, fitted = fit_sizes_to_data(
-                config, train_sizes=args.train_sizes is None, test_size=args.test_size is None
-            )
-            notes += fitted
+        # the sizes neither a flag nor the config file sets adapt to the data (a file's
+        # data: on a small table had been refused where --data fitted them)
+        own = _file_keys(args.config, quick=args.quick) if args.config else set()
+        config, fitted = fit_sizes_to_data(
+            config,
+            train_sizes=args.train_sizes is None and "train_sizes" not in own,
+            test_size=args.test_size is None and "test_size" not in own,
+        )
+        notes += fitted
         trials = _expand(config)
     except ConfigError as err:
         return fail(f"invalid study config: {err}")
@@ -1036,6 +1066,10 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
         print(f"{prog}: note: {note}", file=sys.stderr)
     out = Path(args.out) if args.out else Path("studies") / f"{config.name}-{config.digest()}"
     where.append(out)
+    try:  # before the header (and a dry run's list): a config the data cannot hold says why
+        check_trials(trials)
+    except ConfigError as err:
+        return fail(f"invalid study config: {err}")
     if args.dry_run:
         for t in trials:
             print(
@@ -1043,10 +1077,6 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
             )
         print(f"{len(trials)} trials -> {out}")
         return 0
-    try:  # before the header: a config the data cannot hold says only why
-        check_trials(trials)
-    except ConfigError as err:
-        return fail(f"invalid study config: {err}")
     try:  # before the header: a refused engine says only why
         check_engine(args.engine, scheduler=args.scheduler, address=args.address)
     except EngineUnavailableError as err:

@@ -92,7 +92,9 @@ def test_default_sizes_shrink_to_a_small_table_and_given_ones_are_refused(my_arc
 def test_a_missing_column_is_reported_before_any_size(my_archs):
     raw = _on_data(my_archs)
     raw["data"]["target"] = "valacc"
-    with pytest.raises(ConfigError, match=r"target columns \['valacc'\] not found"):
+    with pytest.raises(
+        ConfigError, match=r"no target column 'valacc' \(data.target, --data-target\)"
+    ):
         fit_sizes_to_data(parse_config(raw))
 
 
@@ -123,6 +125,27 @@ def test_the_readme_own_data_command_runs_as_written(tmp_path, my_archs, monkeyp
         "kendall_tau_vs_train_size.png",
         "spearman_vs_train_size.png",
     ]
+
+
+def test_a_config_file_s_data_fits_the_sizes_it_does_not_set(tmp_path, my_archs, capsys):
+    """A config file with ``data:`` on a small table and no sizes had been refused ("train
+    size 1000 + test_size 200 = 1200 exceeds the 150 architectures") where --data fitted
+    them; sizes the file sets are its own, kept or refused with the numbers."""
+    config = tmp_path / "study.yaml"
+    config.write_text(f"data: {{path: '{my_archs}', space: nb201, target: val_acc}}\n")
+    argv = ["--config", str(config), "--predictors", "xgb", "--seeds", "1", "--dry-run"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "note: test_size 200 -> 37; train sizes 10, 20, 50, 100, 200, 500, 1000 -> " in err
+    assert out.splitlines()[-1].startswith("4 trials -> ")
+    config.write_text(config.read_text() + "train_sizes: [10, 100]\n")
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "note: test_size 200 -> 50 to fit the 150 architectures" in err
+    assert out.splitlines()[-1].startswith("2 trials -> ")
+    config.write_text(config.read_text() + "test_size: 100\n")  # both its own: refused
+    assert main(argv) == 2
+    assert "train size 100 + test_size 100 = 200 exceeds the 150" in capsys.readouterr().err
 
 
 def _rows(total: list[float]) -> pd.DataFrame:

@@ -112,6 +112,52 @@ def test_user_proxy_table_and_csv_data(tmp_path):
     assert row["dataset"] == "mine" and row["target"] == "acc" and row["zero_cost"]
 
 
+def test_zc_proxy_reads_a_table_of_data_that_names_no_dataset(tmp_path):
+    """A user's table without ``dataset`` and its own zero_cost_table: zc_proxy was refused
+    as "needs images" (its images only compute scores the table lacks), then failed on the
+    table's name given as its dataset; it ranks by the table's scores."""
+    from nasperf.datasets import load_zero_cost
+
+    table = load_benchmark("nb201", "cifar10").iloc[:120]
+    csv, zc = tmp_path / "mine.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
+    nwot = load_zero_cost("nb201", "cifar10").loc[table.index, "nwot"]
+    pd.DataFrame({"arch": table.index, "nwot": nwot}).to_csv(zc, index=False)
+    raw = {
+        "predictors": [{"name": "zc_proxy", "params": {"proxy": "nwot"}}],
+        "data": {"path": str(csv), "space": "nb201", "target": "acc"},
+        "zero_cost_table": str(zc),
+        "train_sizes": [10],
+        "test_size": 50,
+        "seeds": 1,
+    }
+    (row,) = run_study(parse_config(raw), tmp_path / "out").table.to_dict("records")
+    test = list(make_split(table.index, 10, test_size=50, seed=0).test)
+    assert row["kendall_tau"] == kendall_tau(table.loc[test, "val_acc_200ep"], nwot.loc[test])
+    assert row["zero_cost_source"] == "table" and row["dataset"] == "mine"
+
+
+def test_one_proxy_csv_is_refused_for_several_datasets(tmp_path):
+    """One CSV of CIFAR-10 proxy scores had served the CIFAR-100 trials too (their tau from
+    the wrong dataset's scores, recorded as ``table``); a NASLib JSON file, which holds
+    each dataset's scores, and one source per CSV are accepted."""
+    from nasperf.evaluation.config import ConfigError
+
+    zc = tmp_path / "zc.csv"
+    zc.write_text("arch,nwot\n")
+    raw = tiny_config(predictors=["zc_proxy"], datasets=["cifar10", "cifar100"])
+    with pytest.raises(
+        ConfigError,
+        match=r"^zero_cost_table: zc.csv is one table of proxy scores, and this study has 2 "
+        r"sources \(nb201/cifar10, nb201/cifar100\)",
+    ):
+        parse_config({**raw, "zero_cost_table": str(zc)})
+    assert parse_config({**raw, "datasets": ["cifar10"], "zero_cost_table": str(zc)})
+    naslib = Path(__file__).parents[2] / "../shared/reference/naslib-zc/zc_nasbench201_sample.json"
+    if naslib.exists():
+        assert parse_config({**raw, "zero_cost_table": str(naslib)}).zero_cost_table
+
+
 def test_zc_proxy_reads_the_study_s_zero_cost_table(tmp_path):
     """zc_proxy ignored a configured zero_cost_table and scored with the packaged table,
     without a word (a table of negated scores gave the packaged tau)."""
@@ -556,3 +602,77 @@ def test_workers_is_checked_before_meta_json_is_written(tmp_path):
         with pytest.raises(kind, match="workers must be"):
             run_study(config, tmp_path / "bad", workers=bad)
         assert not (tmp_path / "bad" / "meta.json").exists()
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_missing_curve_column_is_named_with_its_key(tmp_path, suffix):
+    """A learning-curve column the table lacks: one ConfigError naming the column and
+    ``data.fidelities.<budget>`` before any trial runs (a parquet table's trials had each
+    failed with a pandas KeyError; a CSV's error had called it a target column)."""
+    from nasperf.evaluation.config import ConfigError
+
+    table = load_benchmark("nb201", "cifar10").iloc[:60]
+    frame = pd.DataFrame(
+        {"arch": table.index, "acc": table["val_acc_200ep"], "acc12": table["val_acc_12ep"]}
+    )
+    path = tmp_path / f"t.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    data = {"path": str(path), "space": "nb201", "target": "acc"}
+    raw = {"predictors": ["early_stop_acc"], "train_sizes": [10], "test_size": 20, "seeds": 1}
+    with pytest.raises(
+        ConfigError,
+        match=rf"^nb201/t: cannot load the data: {re.escape(str(path))}: no learning-curve "
+        r"column 'acc_12' \(data.fidelities.12ep\); columns: \[.*'acc12'\]$",
+    ):
+        run_study({**raw, "data": {**data, "fidelities": {"12ep": ["acc_12"]}}}, tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+    result = run_study({**raw, "data": {**data, "fidelities": {"12ep": ["acc12"]}}}, tmp_path / "o")
+    assert len(result.table) == 1 and not result.errors
+
+
+def test_nan_policy_raise_names_the_study_s_key(tmp_path):
+    """A study's NaN predictions under ``metrics.nan_policy: raise``: the trial's error names
+    the config key (it had said "pass nan_policy='worst'", evaluate()'s argument)."""
+    raw = tiny_config(
+        predictors=[{"name": "zc_proxy", "params": {"proxy": "jacov"}}],
+        train_sizes=[10],
+        seeds=1,
+        test_size=500,
+        metrics={"nan_policy": "raise"},
+    )
+    result = run_study(parse_config(raw), tmp_path / "out")
+    ((_, err),) = result.errors
+    assert re.search(
+        r"y_pred\[\d+\] is NaN \(\d+ NaN predictions\); metrics.nan_policy: raise refuses them "
+        r"\(worst ranks them last, omit leaves them out\)",
+        err,
+    ), err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_missing_target_skip_leaves_untrained_architectures_out(tmp_path, suffix):
+    """A table whose target has empty / NA cells (architectures not trained) was unusable in
+    a study ("missing target value"); ``missing_target: skip`` leaves those rows out of the
+    candidates, the default names the line, and other columns stay complete."""
+    from nasperf.evaluation.config import ConfigError
+
+    table = load_benchmark("nb201", "cifar10").iloc[:80]
+    acc = table["val_acc_200ep"].to_numpy().copy()
+    acc[[3, 40]] = np.nan
+    frame = pd.DataFrame({"arch": table.index, "acc": acc})
+    path = tmp_path / f"t.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False, na_rep="NA")
+    else:
+        frame.to_parquet(path)
+    data = {"path": str(path), "space": "nb201", "target": "acc"}
+    raw = {"predictors": ["xgb"], "train_sizes": [10], "test_size": 68, "seeds": 1}
+    with pytest.raises(ConfigError, match="cannot load the data: .*acc"):
+        run_study({**raw, "data": data}, tmp_path / "a")
+    skip = {**raw, "data": {**data, "missing_target": "skip"}}
+    (row,) = run_study(skip, tmp_path / "b").table.to_dict("records")
+    assert row["test_size"] == 68  # of the 78 trained ones: 10 + 68
+    with pytest.raises(ConfigError, match=r"exceeds the 78 architectures with a finite 'acc'"):
+        run_study({**skip, "test_size": 69}, tmp_path / "c")
+    with pytest.raises(ConfigError, match=r"missing_target: 'drop' is not one of error, skip"):
+        parse_config({**raw, "data": {**data, "missing_target": "drop"}})

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         get_benchmark,
         load_benchmark,
         load_target,
+        match_fidelity,
         register_benchmark,
     )
     from .curve_benchmark import (
@@ -137,6 +138,7 @@ _LAZY: dict[str, str] = {
     "load_image_batch": "images",
     "load_image_set": "images",
     "load_target": "benchmark",
+    "match_fidelity": "benchmark",
     "load_zero_cost": "zero_cost_tables",
     "looks_minimised": "direction",
     "negate_columns": "direction",
@@ -209,6 +211,7 @@ __all__ = [
     "load_image_set",
     "load_target",
     "load_zero_cost",
+    "match_fidelity",
     "looks_minimised",
     "negate_columns",
     "normalize_images",

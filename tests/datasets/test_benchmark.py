@@ -185,6 +185,19 @@ def test_registry_listing():
         bench.resolve_fidelity(True)
 
 
+def test_a_fidelity_is_named_by_its_name_column_or_epochs():
+    from nasperf.datasets import match_fidelity
+
+    fids = get_benchmark("nb201").fidelities
+    # digits as text are epochs too (a command line's --target 200, --budgets 12)
+    for spelling in ("12ep", " 12EP ", "val_acc_12ep", 12, np.int64(12), "12", " 012 "):
+        assert match_fidelity(fids, spelling) is fids[0], spelling
+    for nothing in ("13", 13, "12 ep", "\u00b2", True, "1" * 20):
+        assert match_fidelity(fids, nothing) is None, nothing
+    with pytest.raises(ValueError, match=r"unknown fidelity '13' for benchmark 'nb201'"):
+        get_benchmark("nb201").resolve_fidelity("13")
+
+
 def test_unknown_names_list_the_options():
     with pytest.raises(ValueError, match=r"unknown benchmark 'nb999'.*available: .*nb201"):
         load_benchmark("nb999")

@@ -43,11 +43,15 @@ Keys (all optional except ``predictors``)
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
     source in results and plots; ``cost_column`` holds each architecture's training
-    seconds (the time axis' training cost). ``maximize: false`` says the target is a loss,
-    an error or a latency: nasperf then reads minus the target and minus its budgets'
-    columns, so that "higher is better" holds everywhere (precision@k, NDCG, the rows'
-    ``target`` reads ``-val_loss``); a target whose name reads like one (``val_loss``,
-    ``top1_err``, ``latency_ms``) without ``maximize`` is a :class:`ConfigError`.
+    seconds (the time axis' training cost). ``fidelities`` maps each budget name to its
+    learning-curve columns (``{25ep: [acc_25ep], 100ep: [acc_25ep, acc_100ep]}``); a budget
+    names one by its name or, where the name gives its epochs (a number, alone or before
+    ``ep`` / ``epoch(s)``: ``25``, ``25ep``, ``25_epochs``), by its epochs.
+    ``maximize: false`` says the target is a loss, an error or a latency: nasperf then
+    reads minus the target and minus its budgets' columns, so that "higher is better" holds
+    everywhere (precision@k, NDCG, the rows' ``target`` reads ``-val_loss``); a target
+    whose name reads like one (``val_loss``, ``top1_err``, ``latency_ms``) without
+    ``maximize`` is a :class:`ConfigError`.
 ``predictors``
     Registered names, or ``{name, label, params, zero_cost, optional}`` mappings
     (``zero_cost: true`` also hands the zero-cost table to a predictor that does not require
@@ -61,18 +65,25 @@ Keys (all optional except ``predictors``)
     training size). Training-free predictors (``requirements.labels`` false) get one trial
     per seed with ``n_train = 0``.
 ``budgets``
-    Epoch budgets of the partial learning curves (fidelity names such as ``"12ep"``), used
-    by predictors whose ``requirements.learning_curves`` is true (one trial per budget);
-    default the fidelities nearest 10 %, 25 % and 50 % of the target's epochs (NB201: its
-    only cheaper fidelity ``12ep``; ``nb301_surrogate``: ``10ep``, ``24ep``, ``49ep``).
+    Epoch budgets of the partial learning curves, used by predictors whose
+    ``requirements.learning_curves`` is true (one trial per budget). A budget is a fidelity
+    cheaper than the target, named by its name (``12ep``), its column (``val_acc_12ep``) or
+    its epochs (``12``; :func:`~nasperf.datasets.match_fidelity`); the config holds its
+    name whatever the spelling, so ``[12, 12ep]`` is one budget and trials, their hashes
+    and ``--dry-run`` read ``12ep``. Default the fidelities nearest 10 %, 25 % and 50 % of
+    the target's epochs (NB201: its only cheaper fidelity ``12ep``; ``nb301_surrogate``:
+    ``10ep``, ``24ep``, ``49ep``).
     Where the benchmark's fidelities name their epochs and metrics, learning-curve
     predictors receive :class:`~nasperf.datasets.curves.LearningCurves`; a user's table's
     budget columns arrive as an array (validation accuracy at epochs 1..k). A curve predictor
     whose ``metric`` the source does not record at a budget (early_stop_loss's ``val_loss``
     on NB201, or on a user's table) is refused like a missing input.
 ``target``
-    Benchmark fidelity to predict; default the most expensive one. With ``data`` it is an
-    error: each table names its column as ``data[i].target``.
+    Benchmark fidelity to predict, spelt as a budget is (``200``, ``200ep``,
+    ``val_acc_200ep``: held as ``200ep``; a spelling that the benchmarks name differently,
+    as ``val_accuracy`` NB101's ``108ep`` and NB301's ``final``, is held as written); default
+    the most expensive one. With ``data`` it is an error: each table names its column as
+    ``data[i].target``.
 ``unlabelled_size``
     Unlabelled architectures handed to semi-supervised predictors (default 1000).
 ``zero_cost_table``
@@ -119,9 +130,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasperf.errors import as_optional_path, as_path, check_flag, short_repr
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from nasperf.datasets import Fidelity
 
 __all__ = [
     "DEFAULT_PREDICTORS",
@@ -163,10 +177,10 @@ SCHEMA: dict[str, tuple[tuple[type, ...], str]] = {
     "data": ((list, dict, str), "a user's table (path or {path, space, ...}) or a list"),
     "predictors": ((list, str), "predictor names or {name, label, params, zero_cost, optional}"),
     "train_sizes": ((list, int), "training-set sizes, e.g. [10, 100, 1000]"),
-    "budgets": ((list, str, int), "epoch budgets of learning curves, e.g. [12ep]"),
+    "budgets": ((list, str, int), "epoch budgets of learning curves, e.g. [12ep] or [12]"),
     "seeds": ((list, int), "number of seeds, or a list of seeds"),
     "test_size": ((int,), "test-set size (default 200)"),
-    "target": ((str, int), "benchmark fidelity to predict (with data: data[i].target)"),
+    "target": ((str, int), "fidelity to predict, e.g. 200ep or 200 (with data: data[i].target)"),
     "unlabelled_size": ((int,), "unlabelled architectures for semi-supervised predictors"),
     "zero_cost_table": ((str,), "a proxy table file (NASLib JSON, CSV or parquet)"),
     "images": ((str,), "image source for predictors that train networks or read images"),
@@ -565,6 +579,73 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     return out
 
 
+#: A user's fidelity name that gives its epochs: a number, alone or before ep / epoch(s)
+#: (``25``, ``25ep``, ``25_epochs``).
+_EPOCHS_NAME = re.compile(r"\s*(\d{1,9})(?:[\s_-]*(?:ep|epochs?))?\s*", re.IGNORECASE)
+
+
+def _table_fidelities(data: Mapping[str, Any]) -> tuple[Fidelity, ...]:
+    """A user's table's ``fidelities`` as :class:`~nasperf.datasets.Fidelity` values,
+    cheapest first, as a benchmark lists its own.
+
+    Where every name gives its epochs (``25ep``, ``100``, ``25_epochs``:
+    :data:`_EPOCHS_NAME`) they are ordered by epochs; otherwise they keep the order the
+    config wrote them in, which then says which is cheapest. Each fidelity's ``column`` is
+    its name (a table's budget is its list of columns, ``observed``), so a budget names it
+    by its name or its epochs (:func:`~nasperf.datasets.match_fidelity`).
+    """
+    from nasperf.datasets import Fidelity
+
+    fids = []
+    for name, cols in data.get("fidelities", {}).items():
+        epochs = _EPOCHS_NAME.fullmatch(name)
+        fids.append(
+            Fidelity(
+                name,
+                name,
+                epochs=int(epochs.group(1)) if epochs else None,
+                observed=tuple(cols),
+            )
+        )
+    if all(f.epochs is not None for f in fids):
+        fids.sort(key=lambda f: f.epochs)  # stable: equal epochs keep the written order
+    return tuple(fids)
+
+
+def _budget_name(
+    value: str | int,
+    where: str,
+    fidelities: Sequence[Fidelity],
+    cheaper: Sequence[Fidelity],
+    target: str | None,
+) -> str:
+    """The name of the fidelity of ``where`` that the budget ``value`` spells (see
+    :func:`~nasperf.datasets.match_fidelity`), one of ``cheaper`` (those below the target
+    ``target``, None for a user's table).
+
+    Raises
+    ------
+    ConfigError
+        ``value`` names no fidelity of ``where``, or one not cheaper than its target; the
+        message lists the budgets it has.
+    """
+    from nasperf.datasets import match_fidelity
+
+    available = [f.name for f in cheaper] or "none"
+    fid = match_fidelity(fidelities, value)
+    if fid is None:
+        below = "" if target is None else f" below the target {target!r}"
+        raise ConfigError(
+            f"budgets: {where} has no budget {value!r}{below}; available: {available}"
+        )
+    if fid not in cheaper:
+        raise ConfigError(
+            f"budgets: budget {value!r} is not cheaper than the target {target!r} of {where}; "
+            f"available: {available}"
+        )
+    return fid.name
+
+
 def parse_config(
     raw: Mapping[str, Any] | None, *, base_dir: str | Path | None = None
 ) -> StudyConfig:
@@ -710,51 +791,47 @@ def parse_config(
     if unl < 0:
         raise ConfigError(f"unlabelled_size: must be non-negative, got {unl}")
 
-    budgets = (
-        list(dict.fromkeys(str(b) for b in _as_list(raw["budgets"], "budgets", (str, int))))
-        if "budgets" in raw
-        else []
-    )
-    same_as: dict[str, list[str]] = {b: [] for b in budgets}  # fidelity of each benchmark
-    target = raw.get("target")
-    target = None if target is None else str(target)
-    task_benchmarks = list(dict.fromkeys(t["benchmark"] for t in tasks))
-    for s in spaces or task_benchmarks:
+    # each source's fidelities, cheapest first, and those cheaper than its target: a
+    # budget or target of any spelling (12, "12", 12ep, val_acc_12ep) is held under its
+    # fidelity's name, so the trials, their hashes and --dry-run carry the name the
+    # source's rows are read by
+    target_raw = raw.get("target")
+    # where -> (its fidelities, those cheaper than its target, the target's name)
+    sources: dict[str, tuple[Sequence[Fidelity], Sequence[Fidelity], str | None]] = {}
+    target_of: set[str] = set()
+    for s in spaces or list(dict.fromkeys(t["benchmark"] for t in tasks)):
         bench = get_benchmark(s)
         try:
-            tfid = bench.resolve_fidelity(target)
+            tfid = bench.resolve_fidelity(target_raw)
         except ValueError as err:
             raise ConfigError(f"target: {err}") from None
-        cheaper = [f.name for f in bench.fidelities[: bench.fidelities.index(tfid)]]
+        target_of.add(tfid.name)
+        cheaper = bench.fidelities[: bench.fidelities.index(tfid)]
         if tasks and not cheaper:
             continue  # a suite skips learning-curve predictors on tasks without curves
-        for b in budgets:
-            try:
-                fid = bench.resolve_fidelity(int(b) if b.isdigit() else b)
-            except ValueError:
-                raise ConfigError(
-                    f"budgets: benchmark {s!r} has no budget {b!r} below the target "
-                    f"{tfid.name!r}; available: {cheaper or 'none'}"
-                ) from None
-            if fid.name not in cheaper:
-                raise ConfigError(
-                    f"budgets: budget {b!r} is not cheaper than the target {tfid.name!r} "
-                    f"of {s!r}; available: {cheaper or 'none'}"
-                )
-            same_as[b].append(fid.name)
-    # one fidelity under two spellings (12, 12ep) is one budget: kept once, the first
-    # spelling, as a train size given twice is
-    kept: dict[tuple[str, ...], str] = {}
-    for b in budgets:
-        kept.setdefault(tuple(same_as[b]) if same_as[b] else (b,), b)
-    budgets = list(kept.values())
+        sources[f"benchmark {s!r}"] = (bench.fidelities, cheaper, tfid.name)
     for i, d in enumerate(data):
-        for b in budgets:
-            if b not in d["fidelities"]:
-                raise ConfigError(
-                    f"budgets: data[{i}] ({d['name']}) has no budget {b!r}; its fidelities: "
-                    f"{sorted(d['fidelities']) or 'none'}"
-                )
+        fids = _table_fidelities(d)  # a table's target is its own column, above them all
+        sources[f"data[{i}] ({d['name']})"] = (fids, fids, None)
+    target = None
+    if target_raw is not None:
+        # one name where every benchmark calls the fidelity alike; else the spelling, which
+        # each benchmark reads (val_accuracy: NB101's 108ep, NB301's final)
+        target = target_of.pop() if len(target_of) == 1 else str(target_raw)
+    budgets: list[str] = []
+    for b in _as_list(raw["budgets"], "budgets", (str, int)) if "budgets" in raw else []:
+        named = {where: _budget_name(b, where, *fids) for where, fids in sources.items()}
+        if len(set(named.values())) > 1:
+            raise ConfigError(
+                f"budgets: {b!r} is the fidelity "
+                + ", ".join(f"{n!r} of {where}" for where, n in named.items())
+                + "; a budget names one fidelity of every source: run them as separate studies"
+            )
+        budget = next(iter(named.values()), str(b))
+        # one fidelity under two spellings (12, 12ep) is one budget, kept once, as a train
+        # size given twice is
+        if budget not in budgets:
+            budgets.append(budget)
 
     metrics = raw.get("metrics", {})
     bad = sorted(set(metrics) - _METRIC_KEYS)
@@ -1189,6 +1266,8 @@ DEFAULT_BUDGET_FRACTIONS: tuple[float, ...] = (0.1, 0.25, 0.5)
 
 
 def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -> list[str]:
+    """The budgets of a source's learning-curve trials: the config's ``budgets``, else
+    :func:`_nearest_budgets` of the benchmark's fidelities cheaper than its target."""
     if config.budgets:
         return list(config.budgets)
     if data is not None:
@@ -1197,16 +1276,22 @@ def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -
 
     bench = get_benchmark(space)
     tfid = bench.resolve_fidelity(config.target)
-    cheaper = bench.fidelities[: bench.fidelities.index(tfid)]
+    return _nearest_budgets(bench.fidelities[: bench.fidelities.index(tfid)], tfid.epochs)
+
+
+def _nearest_budgets(cheaper: Sequence[Fidelity], target_epochs: int | None) -> list[str]:
+    """Default learning-curve budgets among ``cheaper`` (cheapest first): White et al.'s
+    query-time axis, the fidelities nearest :data:`DEFAULT_BUDGET_FRACTIONS` (10 %, 25 %,
+    50 %) of ``target_epochs`` (one budget where there is a single cheaper fidelity, as on
+    NB201); the cheapest one alone where the target's or a fidelity's epochs are unknown.
+    """
     if not cheaper:
         return []
-    if tfid.epochs is None or any(f.epochs is None for f in cheaper):
+    if target_epochs is None or any(f.epochs is None for f in cheaper):
         return [cheaper[0].name]
-    # White et al.'s query-time axis: the budgets nearest 10 %, 25 % and 50 % of the target's
-    # epochs (one budget where the benchmark has a single cheaper fidelity, as NB201).
     picked: list[str] = []
     for frac in DEFAULT_BUDGET_FRACTIONS:
-        best = min(cheaper, key=lambda f: (abs(f.epochs - frac * tfid.epochs), f.epochs))
+        best = min(cheaper, key=lambda f: (abs(f.epochs - frac * target_epochs), f.epochs))
         if best.name not in picked:
             picked.append(best.name)
     return picked
@@ -1385,7 +1470,7 @@ def _curve_metric_missing(
     b = get_benchmark(bench)
     lacking = []
     for budget in _default_budget(config, bench, data):
-        fid = b.resolve_fidelity(int(budget) if budget.isdigit() else budget)
+        fid = b.resolve_fidelity(budget)
         prefix = b.fidelities[: b.fidelities.index(fid) + 1]
         if all(g.metrics and g.epochs for g in prefix):  # as the trials build their curves
             have = [m for m in prefix[0].metrics if all(m in g.metrics for g in prefix)]

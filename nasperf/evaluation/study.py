@@ -836,7 +836,7 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
     p.add_argument("--seeds", type=int, metavar="N", help="number of seeds (0 ... N-1)")
     p.add_argument("--spaces", type=_name_list, metavar="A,B", help="benchmarks, e.g. nb201")
     p.add_argument("--datasets", type=_name_list, metavar="A,B", help="e.g. cifar10,cifar100")
-    p.add_argument("--budgets", type=_name_list, metavar="A,B", help="epoch budgets, e.g. 12ep")
+    p.add_argument("--budgets", type=_name_list, metavar="A,B", help="epoch budgets: 12ep or 12")
     p.add_argument("--test-size", type=int, metavar="N", help="test architectures (default 200)")
     p.add_argument("--target", help="benchmark fidelity to predict (with --data: --data-target)")
     p.add_argument(

@@ -85,6 +85,46 @@ def test_config_errors_are_clear(over, pattern):
         parse_config(tiny_config(**over))
 
 
+def test_an_epoch_count_target_is_the_benchmarks_fidelity(capsys):
+    # the schema took target: 200, and parse_config refused it ("unknown fidelity '200'")
+    from nasperf import cli
+
+    named = parse_config(tiny_config(target="200ep"))
+    for spelling in (200, "200", "VAL_ACC_200EP"):
+        config = parse_config(tiny_config(target=spelling))
+        assert (config.target, config.digest()) == ("200ep", named.digest())
+        assert [t["hash"] for t in expand_trials(config)] == [
+            t["hash"] for t in expand_trials(named)
+        ]
+    # read as budgets are: 49 is nb301_surrogate's 49ep, whose default budgets are then
+    # those nearest 10, 25 and 50 % of 49 epochs (4.9, 12.25, 24.5: the tie 24/25 -> 24)
+    config = parse_config(
+        tiny_config(spaces=["nb301_surrogate"], predictors=["early_stop_acc"], target=49)
+    )
+    assert config.target == "49ep"
+    assert [t["budget"] for t in expand_trials(config) if t["seed"] == 0] == [
+        "5ep",
+        "12ep",
+        "24ep",
+    ]
+    with pytest.raises(ConfigError) as err:
+        parse_config(tiny_config(target=300))
+    assert str(err.value) == (
+        "target: unknown fidelity 300 for benchmark 'nb201'; available: 12ep (val_acc_12ep), "
+        "200ep (val_acc_200ep)"
+    )
+    # a spelling the benchmarks name differently is kept as written (each one reads it)
+    both = parse_config(tiny_config(spaces=["nb101", "nb301"], target="val_accuracy"))
+    assert both.target == "val_accuracy"
+    # the command line passes "200": the same study as --target 200ep
+    argv = ["study", "--dry-run", "--predictors", "xgb", "--train-sizes", "10", "--seeds", "1"]
+    outs = []
+    for target in ("200", "200ep"):
+        assert cli.main([*argv, "--target", target]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and outs[0].splitlines()[-1].startswith("1 trials -> studies/")
+
+
 def test_yaml_is_never_evaluated(tmp_path):
     cfg = tmp_path / "evil.yaml"
     cfg.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")

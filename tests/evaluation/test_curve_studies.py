@@ -6,7 +6,7 @@ import pytest
 
 from nasperf.datasets import load_benchmark
 from nasperf.evaluation import make_split
-from nasperf.evaluation.config import expand_trials, parse_config
+from nasperf.evaluation.config import ConfigError, expand_trials, parse_config
 from nasperf.evaluation.engines import run_trial
 from nasperf.evaluation.metrics import kendall_tau
 
@@ -116,3 +116,80 @@ def test_a_curve_metric_the_source_does_not_record_is_refused_when_the_study_is_
         "better, in the table's own units, minus the columns since maximize is false; "
         "early_stop_acc reads it as it is)"
     ]
+
+
+# --------------------------------------------------------------------------- budget spellings
+def test_an_epoch_count_budget_runs_as_the_benchmarks_fidelity(tmp_path):
+    # budgets: [12] passed the config as "12" and every trial failed "cifar10 has no budget
+    # '12'; available: ['12ep']" (0 rows); the config holds the fidelity's name instead
+    from nasperf.evaluation.study import run_study
+
+    raw = {
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "predictors": ["early_stop_acc"],
+        "train_sizes": [10],
+        "seeds": 1,
+        "test_size": 20,
+    }
+    named = expand_trials(parse_config({**raw, "budgets": ["12ep"]}))
+    for spelling in ([12], ["12"], ["val_acc_12ep"], [" 12EP "], [12, "12ep"]):
+        trials = expand_trials(parse_config({**raw, "budgets": spelling}))
+        assert [(t["budget"], t["hash"]) for t in trials] == [("12ep", named[0]["hash"])]
+    result = run_study({**raw, "budgets": [12]}, tmp_path / "out", progress=False)
+    assert (result.n_trials, result.n_run, result.errors) == (1, 1, [])
+    row = result.table.iloc[0]
+    table = load_benchmark("nb201", "cifar10")
+    test = list(make_split(table.index, 0, test_size=20, seed=0).test)
+    # early stopping ranks by the 12-epoch accuracy itself
+    assert row["budget"] == "12ep"
+    assert row["kendall_tau"] == kendall_tau(
+        table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]
+    )
+    # nb301_surrogate: 10 is its 10ep, the trials of budgets: [10ep] (same hashes)
+    assert [t["hash"] for t in expand_trials(_config(budgets=[10]))] == [
+        t["hash"] for t in expand_trials(_config(budgets=["10ep"]))
+    ]
+    assert {t["budget"] for t in expand_trials(_config(budgets=[10, "10ep"]))} == {"10ep"}
+
+
+def test_a_budget_naming_no_cheaper_fidelity_is_refused_with_the_available_ones():
+    with pytest.raises(ConfigError) as err:
+        _config(spaces=["nb201"], budgets=[13])
+    assert str(err.value) == (
+        "budgets: benchmark 'nb201' has no budget 13 below the target '200ep'; available: ['12ep']"
+    )
+    with pytest.raises(ConfigError, match=r"^budgets: budget 200 is not cheaper than the target"):
+        _config(spaces=["nb201"], budgets=[200])
+
+
+def _curve_table(tmp_path, fidelities: dict, **over) -> dict:
+    """A user's table of 100 NB201 cells (target: 200-epoch accuracy; acc12: 12-epoch
+    accuracy, acc_half: the mean of the two) studied with early_stop_acc."""
+    import pandas as pd
+
+    table = load_benchmark("nb201", "cifar10").head(100)
+    csv = tmp_path / "curves.csv"
+    pd.DataFrame(
+        {
+            "arch": table.index,
+            "acc": table["val_acc_200ep"],
+            "acc12": table["val_acc_12ep"],
+            "acc_half": (table["val_acc_12ep"] + table["val_acc_200ep"]) / 2,
+        }
+    ).to_csv(csv, index=False)
+    data = {"path": str(csv), "space": "nb201", "target": "acc", "fidelities": fidelities}
+    raw = {"data": data, "predictors": ["early_stop_acc"], "train_sizes": [10], "seeds": 1}
+    return {**raw, "test_size": 20, **over}
+
+
+def test_a_user_tables_budget_is_named_by_its_epochs(tmp_path):
+    fids = {"25ep": ["acc12"], "100ep": ["acc12", "acc_half"]}
+    config = parse_config(_curve_table(tmp_path, fids, budgets=[100, "25EP", "100ep"]))
+    assert config.budgets == ("100ep", "25ep")
+    assert [t["budget"] for t in expand_trials(config)] == ["100ep", "25ep"]
+    with pytest.raises(ConfigError) as err:
+        parse_config(_curve_table(tmp_path, fids, budgets=[50]))
+    assert str(err.value) == (
+        "budgets: data[0] (curves) has no budget 50; available: ['25ep', '100ep']"
+    )

@@ -189,6 +189,9 @@ def test_one_space_dataset_or_budget_given_twice_is_kept_once():
     for over in [
         {"budgets": ["12ep", "12ep"]},
         {"budgets": ["12ep", "12"]},
+        {"budgets": [12]},  # held as the fidelity's name: the first spelling had been kept
+        {"budgets": ["12", "12ep"]},
+        {"budgets": [12, "val_acc_12ep", "12EP"]},
         {"budgets": ["12ep"], "spaces": ["nb201", "nasbench201"]},
         {"budgets": ["12ep"], "datasets": ["cifar10", "CIFAR10"]},
         {"budgets": ["12ep"], "datasets": ["cifar10", "cifar10-valid"]},
@@ -210,6 +213,17 @@ def test_duplicate_list_flags_give_the_trials_once(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert out.splitlines()[-1].startswith("1 trials -> studies/nb201-cifar10-")
+
+
+def test_an_epoch_count_budget_flag_lists_the_fidelitys_trials(capsys):
+    # --budgets 12 listed budget=12 in --dry-run, and every such trial then failed
+    argv = ["--dry-run", "--predictors", "early_stop_acc", "--train-sizes", "10", "--seeds", "1"]
+    outs = []
+    for budgets in ("12", "12ep"):
+        assert cli.main(["study", *argv, "--budgets", budgets]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+    assert "  nb201/cifar10  early_stop_acc  n_train=0  budget=12ep  seed=0" in outs[0]
 
 
 # --------------------------------------------------------------------------- 7. empty values

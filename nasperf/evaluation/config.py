@@ -46,7 +46,9 @@ Keys (all optional except ``predictors``)
     seconds (the time axis' training cost). ``fidelities`` maps each budget name to its
     learning-curve columns (``{25ep: [acc_25ep], 100ep: [acc_25ep, acc_100ep]}``); a budget
     names one by its name or, where the name gives its epochs (a number, alone or before
-    ``ep`` / ``epoch(s)``: ``25``, ``25ep``, ``25_epochs``), by its epochs.
+    ``ep`` / ``epoch(s)``: ``25``, ``25ep``, ``25_epochs``), by its epochs. Where every
+    name gives its epochs the fewest epochs is the cheapest fidelity; otherwise the order
+    written says which is (cheapest first), so the default budget is the first one written.
     ``maximize: false`` says the target is a loss, an error or a latency: nasperf then
     reads minus the target and minus its budgets' columns, so that "higher is better" holds
     everywhere (precision@k, NDCG, the rows' ``target`` reads ``-val_loss``); a target
@@ -72,7 +74,8 @@ Keys (all optional except ``predictors``)
     name whatever the spelling, so ``[12, 12ep]`` is one budget and trials, their hashes
     and ``--dry-run`` read ``12ep``. Default the fidelities nearest 10 %, 25 % and 50 % of
     the target's epochs (NB201: its only cheaper fidelity ``12ep``; ``nb301_surrogate``:
-    ``10ep``, ``24ep``, ``49ep``).
+    ``10ep``, ``24ep``, ``49ep``); the cheapest alone where those epochs are unknown, as on
+    a user's table, whose target column states none: its cheapest fidelity (see ``data``).
     Where the benchmark's fidelities name their epochs and metrics, learning-curve
     predictors receive :class:`~nasperf.datasets.curves.LearningCurves`; a user's table's
     budget columns arrive as an array (validation accuracy at epochs 1..k). A curve predictor
@@ -1267,11 +1270,12 @@ DEFAULT_BUDGET_FRACTIONS: tuple[float, ...] = (0.1, 0.25, 0.5)
 
 def _default_budget(config: StudyConfig, space: str | None, data: dict | None) -> list[str]:
     """The budgets of a source's learning-curve trials: the config's ``budgets``, else
-    :func:`_nearest_budgets` of the benchmark's fidelities cheaper than its target."""
+    :func:`_nearest_budgets` of the benchmark's fidelities cheaper than its target, or of a
+    user's table's fidelities (:func:`_table_fidelities`; its target's epochs unknown)."""
     if config.budgets:
         return list(config.budgets)
     if data is not None:
-        return sorted(data["fidelities"])[:1]
+        return _nearest_budgets(_table_fidelities(data), None)
     from nasperf.datasets import get_benchmark
 
     bench = get_benchmark(space)

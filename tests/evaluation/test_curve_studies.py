@@ -183,6 +183,27 @@ def _curve_table(tmp_path, fidelities: dict, **over) -> dict:
     return {**raw, "test_size": 20, **over}
 
 
+def test_a_user_tables_default_budget_is_its_cheapest_fidelity(tmp_path):
+    # it was the alphabetically first name: 100ep before 25ep, the most expensive one
+    fids = {"25ep": ["acc12"], "100ep": ["acc12", "acc_half"]}
+    trials = expand_trials(parse_config(_curve_table(tmp_path, fids)))
+    assert [t["budget"] for t in trials] == ["25ep"]
+    # names that read as epochs: by the number, whatever their order or spelling
+    fids = {"100_epochs": ["acc12", "acc_half"], "25": ["acc12"]}
+    assert [t["budget"] for t in expand_trials(parse_config(_curve_table(tmp_path, fids)))] == [
+        "25"
+    ]
+    # names without epochs: the order written (alphabetical would pick "long")
+    fids = {"short": ["acc12"], "long": ["acc12", "acc_half"]}
+    row = run_trial(expand_trials(parse_config(_curve_table(tmp_path, fids)))[0])
+    table = load_benchmark("nb201", "cifar10").head(100)
+    test = list(make_split(table.index, 0, test_size=20, seed=0).test)
+    assert row["budget"] == "short"
+    assert row["kendall_tau"] == kendall_tau(
+        table.loc[test, "val_acc_200ep"], table.loc[test, "val_acc_12ep"]
+    )
+
+
 def test_a_user_tables_budget_is_named_by_its_epochs(tmp_path):
     fids = {"25ep": ["acc12"], "100ep": ["acc12", "acc_half"]}
     config = parse_config(_curve_table(tmp_path, fids, budgets=[100, "25EP", "100ep"]))

@@ -50,8 +50,12 @@ __all__ = [
     "read_naslib_zc",
     "read_parquet",
     "read_table_file",
+    "table_stem",
 ]
 
+#: The compressions the readers decompress (:func:`_read_bytes`), by suffix, as pandas
+#: infers them: ``nb201.csv.gz`` is a CSV table.
+COMPRESSION_SUFFIXES: tuple[str, ...] = (".gz", ".bz2", ".xz")
 #: ``duplicates=``: what to do with an architecture that appears twice (under any spelling).
 DUPLICATES: tuple[str, ...] = ("error", "first", "last")
 #: ``nan=``: what to do with NaN / inf (or JSON null) scores and targets.
@@ -182,6 +186,19 @@ def read_parquet(path: str | Path, *, max_cells: int = MAX_CSV_FIELDS) -> pd.Dat
         raise ValueError(f"{path}: not a readable parquet file ({err})") from None
 
 
+def table_stem(path: str | Path) -> str:
+    """A table file's name without its folder, its compression suffix
+    (:data:`COMPRESSION_SUFFIXES`) and its format suffix: ``nb201`` for ``a/nb201.csv``,
+    ``nb201.csv.gz`` and ``nb201.parquet`` alike (``Path.stem`` had kept ``nb201.csv`` of
+    ``nb201.csv.gz``). A study's default source name (``data[i].name``)."""
+    name = Path(path).name
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return Path(name).stem or name
+
+
 def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame:
     """A table file (of :meth:`~nasperf.search.objective.TableObjective.from_file`, a study's
     zero-cost table): a CSV (``.csv``, ``.csv.gz``) or parquet file, read within this module's
@@ -276,7 +293,8 @@ def _read_bytes(path: Path, limit: int | None = None, why: str = "") -> bytes:
 
     if limit is None:
         limit = MAX_DECOMPRESSED_BYTES
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower())
+    openers = dict(zip(COMPRESSION_SUFFIXES, (gzip.open, bz2.open, lzma.open), strict=True))
+    opener = openers.get(path.suffix.lower())
     if not path.exists():
         raise FileNotFoundError(2, "no such file", str(path))
     if not path.is_file():  # a folder, or a device such as /dev/zero that never ends

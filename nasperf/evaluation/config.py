@@ -25,7 +25,8 @@ Keys (all optional except ``predictors``)
 -----------------------------------------
 ``name``
     Names the default output folder; default the sources' names (``nb201-cifar10``; a
-    user's table: its ``name``, else its file's stem).
+    user's table: its ``name``, else its file's name without suffixes: ``nb201`` for
+    ``nb201.csv.gz``).
 ``spaces`` / ``datasets``
     Benchmarks (``nasperf.available_benchmarks()``) and their datasets; every pair is run.
 ``data``
@@ -41,8 +42,9 @@ Keys (all optional except ``predictors``)
     the architecture out (a study's candidates are the architectures with a finite target;
     a NASLib file's missing values are always read so). Its other columns stay complete. ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
-    need them; ``name`` (default the file's stem; a NASLib file's ``dataset``) names the
-    source in results and plots; ``cost_column`` holds each architecture's training
+    need them; ``name`` (default the file's name without its suffixes, ``nb201`` for
+    ``nb201.csv.gz``; a NASLib file's ``dataset``) names the source in results and plots;
+    ``cost_column`` holds each architecture's training
     seconds (the time axis' training cost). ``fidelities`` maps each budget name to its
     learning-curve columns (``{25ep: [acc_25ep], 100ep: [acc_25ep, acc_100ep]}``); a budget
     names one by its name or, where the name gives its epochs (a number, alone or before
@@ -483,6 +485,7 @@ def _parse_predictor(item: Any, i: int) -> dict:
 
 
 def _parse_data(item: Any, i: int, base: Path | None) -> dict:
+    from nasperf.datasets.readers import table_stem
     from nasperf.spaces import get_space
 
     key = f"data[{i}]"
@@ -555,9 +558,10 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
         "arch_column": item.get("arch_column") or "arch",
         "dataset": item.get("dataset"),
         # a NASLib file holds several datasets, so its dataset names it; a table, its file
+        # (without a compression suffix: nb201.csv.gz is nb201, as nb201.csv is)
         "name": item.get("name")
         or (item.get("dataset") if fmt == "naslib_zc" else None)
-        or path.stem,
+        or table_stem(path),
         "cost_column": item.get("cost_column"),
         "fidelities": {str(k): list(v) for k, v in fids.items()},
     }

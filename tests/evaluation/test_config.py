@@ -234,3 +234,23 @@ def test_training_free_and_learning_curve_expansion():
     assert [(t["n_train"], t["seed"]) for t in free] == [(0, 0), (0, 1)]  # sizes ignored
     lc = [t for t in trials if t["predictor"] == "test_last_column"]
     assert {t["budget"] for t in lc} == {"12ep"} and len(lc) == 6
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".parquet"])
+def test_a_table_s_default_name_drops_its_compression_suffix(suffix, tmp_path):
+    """nb201.csv.gz was named 'nb201.csv' (Path.stem): the source, the study and its
+    default folder (studies/nb201.csv-<digest>) read so. Every suffix the readers take
+    off is dropped; a plain .csv keeps its name, its digest and its trials' hashes."""
+    from nasperf.datasets.readers import table_stem
+
+    path = tmp_path / "sub" / f"nb201{suffix}"
+    path.parent.mkdir()
+    path.write_bytes(b"")  # parse_config reads the file's sha256, not its rows
+    config = parse_config(
+        {"predictors": ["xgb"], "data": {"path": str(path), "space": "nb201", "target": "acc"}}
+    )
+    assert (config.data[0]["name"], config.name) == ("nb201", "nb201")
+    assert table_stem(path) == "nb201"
+    assert {t["dataset"] for t in expand_trials(config)} == {"nb201"}
+    assert table_stem("x/zc_nasbench201.json.XZ") == "zc_nasbench201"
+    assert table_stem("archive.gz") == "archive" and table_stem(".gz") == ".gz"

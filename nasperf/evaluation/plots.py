@@ -44,13 +44,26 @@ __all__ = ["plot_study", "plot_time", "plot_train_size"]
 
 
 def _title(space: str, dataset: str, sub: pd.DataFrame) -> str:
-    """``"nb201 cifar10: val_acc_200ep"`` for a benchmark; ``"my_archs.csv (space nb201):
-    val_acc"`` for a user's table (its file name, not the space / table name pair)."""
+    """A panel's title, naming its source as the rows do (their ``dataset``: a benchmark's
+    dataset, a user's table's ``data[i].name``) and its target.
+
+    ``"nb201 cifar10: val_acc_200ep"`` for a benchmark; for a user's table its file, and
+    its name where the file's name does not say it already: ``"my_archs.csv (space nb201):
+    val_acc"`` (named by its file, :func:`~nasperf.datasets.readers.table_stem`), ``"C10
+    (zc_nasbench201_sample.json, space nb201): val_accuracy"`` (named ``C10``; the same file's
+    ``C100`` panel says ``C100``). Two sources of one study have two names
+    (:func:`~nasperf.evaluation.config.parse_config` refuses one name twice), so their
+    panels never share a title."""
+    from nasperf.datasets.readers import table_stem
+
     target = sub["target"].dropna().unique() if "target" in sub.columns else []
     what = f": {', '.join(map(str, target))}" if len(target) else ""
     paths = sub["data_path"].dropna().unique() if "data_path" in sub.columns else []
     if len(paths):
-        return f"{', '.join(Path(p).name for p in paths)} (space {space}){what}"
+        files = ", ".join(Path(p).name for p in paths)
+        if all(table_stem(p) == dataset for p in paths):
+            return f"{files} (space {space}){what}"
+        return f"{dataset} ({files}, space {space}){what}"
     return f"{space} {dataset}{what}"
 
 

@@ -186,7 +186,9 @@ def test_time_columns_and_the_time_axis_say_what_they_are():
     assert "| fit + query (s) | + training (s) |" in text and "| 0.75 | 1e+03 |" in text
     t, label = _time_axis(known)
     assert t.tolist() == [1000.75, 2000.75] and label.startswith("simulated training + fit")
-    assert _title("nb201", "mine", known) == "my_archs.csv (space nb201): val_acc"
+    # named otherwise than its file: the name, then the file
+    assert _title("nb201", "mine", known) == "mine (my_archs.csv, space nb201): val_acc"
+    assert _title("nb201", "my_archs", known) == "my_archs.csv (space nb201): val_acc"
     bench = known.assign(data_path=None, dataset="cifar10", target="val_acc_200ep")
     assert _title("nb201", "cifar10", bench) == "nb201 cifar10: val_acc_200ep"
 

@@ -184,3 +184,53 @@ def test_plotting_leaves_the_callers_backend_and_figures_alone(tmp_path):
     finally:
         plt.close("all")
         matplotlib.use(before, force=True)
+
+
+def _naslib_file(path, n: int = 40) -> None:
+    """A NASLib zero-cost file of ``n`` NB201 cells with a CIFAR-10 and a CIFAR-100 entry
+    (the layout of NASLib's ``zc_nasbench201.json``)."""
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    keys = list(
+        dict.fromkeys(str(tuple(int(o) for o in rng.integers(0, 5, 6))) for _ in range(3 * n))
+    )
+    entry = {ds: {k: {"val_accuracy": float(rng.uniform(10, 90)), "synflow": float(rng.normal())}
+                  for k in keys[:n]} for ds in ("cifar10", "cifar100")}  # fmt: skip
+    path.write_text(json.dumps({"nasbench201": entry}))
+
+
+def test_a_panel_s_title_names_its_source_as_the_rows_do(tmp_path, monkeypatch):
+    """Two sources of one NASLib file (``dataset: cifar10, name: C10`` and ``cifar100``,
+    ``C100``) were both titled "zc.json (space nb201): val_accuracy": the title took the
+    file's name only, never data[i].name, which names the source in the rows."""
+    from nasperf.evaluation.plots import _sources
+
+    _naslib_file(tmp_path / "zc.json")
+    raw = {"predictors": ["xgb"], "train_sizes": [10], "seeds": 1, "test_size": 20}
+    named = [{"path": str(tmp_path / "zc.json"), "dataset": d, "name": n}
+             for d, n in (("cifar10", "C10"), ("cifar100", "C100"))]  # fmt: skip
+    result = run_study(parse_config({**raw, "data": named}), tmp_path / "named")
+    assert sorted(result.table["dataset"]) == ["C10", "C100"]
+    titles = [
+        "C10 (zc.json, space nb201): val_accuracy",
+        "C100 (zc.json, space nb201): val_accuracy",
+    ]
+    assert [title for title, _ in _sources(result.table)] == titles
+    figures: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    plot_study(tmp_path / "named", metrics="kendall_tau")
+    assert [ax.get_title() for ax in figures[0].axes if ax.get_visible()] == titles
+    # by default a NASLib file's source is named by its dataset, a table by its file
+    default = [{k: v for k, v in d.items() if k != "name"} for d in named]
+    result = run_study(parse_config({**raw, "data": default}), tmp_path / "default")
+    assert [title for title, _ in _sources(result.table)] == [
+        "cifar10 (zc.json, space nb201): val_accuracy",
+        "cifar100 (zc.json, space nb201): val_accuracy",
+    ]
+    table = result.table.assign(dataset="zc", data_path=str(tmp_path / "zc.json"))
+    assert [title for title, _ in _sources(table.iloc[:1])] == [
+        "zc.json (space nb201): val_accuracy"
+    ]

@@ -43,8 +43,10 @@ Keys (all optional except ``predictors``)
     a NASLib file's missing values are always read so). Its other columns stay complete. ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's name without its suffixes, ``nb201`` for
-    ``nb201.csv.gz``; a NASLib file's ``dataset``) names the source in results and plots;
-    ``cost_column`` holds each architecture's training
+    ``nb201.csv.gz``; a NASLib file's ``dataset``) names the source in results (the rows'
+    ``dataset``) and plots (a panel's title), so two entries of one name, given or by
+    default (``a/nb201.csv`` and ``b/nb201.csv``), are a :class:`ConfigError`: name each
+    one; ``cost_column`` holds each architecture's training
     seconds (the time axis' training cost). ``fidelities`` maps each budget name to its
     learning-curve columns (``{25ep: [acc_25ep], 100ep: [acc_25ep, acc_100ep]}``); a budget
     names one by its name or, where the name gives its epochs (a number, alone or before
@@ -653,6 +655,28 @@ def _budget_name(
     return fid.name
 
 
+def _check_data_names(data: Sequence[dict], items: Sequence[Any]) -> None:
+    """Refuse two sources of one name (``items``: the ``data`` entries as given, ``data``:
+    as parsed). The rows, the summary and the plots tell a study's sources apart by their
+    name (the rows' ``dataset``): two tables of one name (``a/nb201.csv`` and
+    ``b/nb201.csv``, both ``nb201`` by default) would share a summary line and a panel,
+    and read as two configs of one source. Each is named instead, as two predictors of one
+    label are refused."""
+    first: dict[str, int] = {}
+    for j, d in enumerate(data):
+        i = first.setdefault(d["name"], j)
+        if i == j:
+            continue
+        given = isinstance(items[j], dict) and items[j].get("name")
+        by = "its dataset" if d["format"] == "naslib_zc" and d.get("dataset") else "its file"
+        how = "" if given else f" (named by {by})"
+        raise ConfigError(
+            f"data[{j}].name: {d['name']!r}{how} names data[{i}] too ({data[i]['path']}, "
+            f"{d['path']}); results and plots tell the sources apart by their names: give "
+            "each its own (data[i].name)"
+        )
+
+
 def parse_config(
     raw: Mapping[str, Any] | None, *, base_dir: str | Path | None = None
 ) -> StudyConfig:
@@ -729,10 +753,9 @@ def parse_config(
                 "data (your own tables); name each table's column as data[i].target "
                 "(on the command line: --data-target)"
             )
-        data = [
-            _parse_data(d, i, base)
-            for i, d in enumerate(_as_list(raw["data"], "data", (str, dict)))
-        ]
+        items = _as_list(raw["data"], "data", (str, dict))
+        data = [_parse_data(d, i, base) for i, d in enumerate(items)]
+        _check_data_names(data, items)
         spaces: list[str] = []
         datasets: list[str] = []
     else:

@@ -4,6 +4,7 @@ the plots and meta.json keep the configs apart and never count a seed twice."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 import pytest
@@ -139,3 +140,54 @@ def test_plot_refuses_a_folder_whose_data_file_changed_naming_it(tmp_path):
     ):
         plot_study(tmp_path / "out")
     assert not (tmp_path / "out" / "plots").exists()
+
+
+def _two_nb201_tables(tmp_path) -> tuple[str, str]:
+    """Two user tables of 100 NB201 cells each, both called ``nb201.csv`` (in ``a/`` and
+    ``b/``): their paths."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    frame = pd.DataFrame({"arch": table.index, "val_acc": table["val_acc_200ep"]})
+    paths = []
+    for folder, part in (("a", frame.iloc[:100]), ("b", frame.iloc[100:])):
+        (tmp_path / folder).mkdir()
+        part.to_csv(tmp_path / folder / "nb201.csv", index=False)
+        paths.append(str(tmp_path / folder / "nb201.csv"))
+    return paths[0], paths[1]
+
+
+def test_two_sources_of_one_name_are_refused_and_named_ones_are_one_config(tmp_path):
+    """Two tables called nb201.csv in one study shared the name 'nb201': their rows had one
+    dataset, and `nasperf plot` said the folder "holds trials of several configs (they
+    differ in data_path)" although it held one study. One name twice is refused (as a
+    predictor label twice is); named, the two are two sources of one config."""
+    from nasperf.evaluation.config import ConfigError
+    from nasperf.evaluation.plots import _sources
+
+    a, b = _two_nb201_tables(tmp_path)
+    raw = {"predictors": ["xgb"], "train_sizes": [10], "seeds": 1, "test_size": 20}
+    same = [{"path": p, "space": "nb201", "target": "val_acc"} for p in (a, b)]
+    message = (
+        f"data[1].name: 'nb201' (named by its file) names data[0] too ({a}, {b}); results and "
+        "plots tell the sources apart by their names: give each its own (data[i].name)"
+    )
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        parse_config({**raw, "data": same})
+    given = [{**same[0], "name": "mine"}, {**same[1], "name": "mine"}]
+    with pytest.raises(ConfigError, match=r"^data\[1\]\.name: 'mine' names data\[0\] too"):
+        parse_config({**raw, "data": given})
+    named = [{**same[0], "name": "nb201_a"}, {**same[1], "name": "nb201_b"}]
+    config = parse_config({**raw, "data": named})
+    assert config.name == "nb201_a-nb201_b"
+    result = run_study(config, tmp_path / "o")
+    assert sorted(result.table["dataset"]) == ["nb201_a", "nb201_b"]
+    # two lines of the summary, one per source
+    assert summarize(result.table)["dataset"].tolist() == ["nb201_a", "nb201_b"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StudyNote)  # no "holds trials of several configs"
+        plot_study(tmp_path / "o", out=tmp_path / "p")
+    assert [title for title, _ in _sources(read_results(tmp_path / "o"))] == [
+        "nb201_a (nb201.csv, space nb201): val_acc",
+        "nb201_b (nb201.csv, space nb201): val_acc",
+    ]

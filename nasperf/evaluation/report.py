@@ -49,6 +49,7 @@ __all__ = [
     "plot_ranks",
     "predictor_scores",
     "proxy_matrix",
+    "report_rows",
     "summary_markdown",
     "write_report",
 ]
@@ -424,6 +425,31 @@ def _rank_pivot(ranks: pd.DataFrame) -> pd.DataFrame:
     return piv.sort_values("all sizes" if "all sizes" in piv.columns else piv.columns[0])
 
 
+def report_rows(table: pd.DataFrame, meta: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of ``table`` (a suite folder's, or some of them) that its report describes:
+    the trials of the config ``meta`` (``meta.json``) records, the latest run's
+    (``suite.trials``, :meth:`~nasperf.evaluation.suite.SuiteExpansion.as_meta`), in their
+    order. A folder that also holds other configs' trials (a ``--quick`` run into a full
+    suite's folder) is reported as its latest run, as that run's own summary is, with a
+    line saying how many more trials the folder holds; a ``meta.json`` written before
+    ``suite.trials`` was kept: every row, by hash. The run and ``nasperf plot`` so write
+    one ``summary.md`` of one folder."""
+    keys = (meta.get("suite") or {}).get("trials")
+    if table.empty or "hash" not in table.columns:
+        return table
+    if keys is None:
+        return table.sort_values("hash", kind="stable").reset_index(drop=True)
+    width = len(keys[0]) if keys else 0
+    order = {k: i for i, k in enumerate(keys)}
+    at = table["hash"].astype(str).str[:width].map(order)
+    return (
+        table.assign(_order=at)[at.notna()]
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
 def summary_markdown(
     table: pd.DataFrame,
     *,
@@ -432,12 +458,19 @@ def summary_markdown(
     errors: Sequence[Mapping[str, Any]] = (),
     plots: Sequence[Path] = (),
     links_from: str | Path | None = None,
+    other_trials: int = 0,
 ) -> str:
     """The markdown summary of a suite's rows (see the module docstring).
 
     ``plots`` are linked as ``plots/<name>`` (the layout of a results folder), or, with
     ``links_from`` (the folder the summary is written to), by their path relative to it.
+    ``other_trials``: the finished trials of other configs the folder holds beside
+    ``table``'s (:func:`report_rows`), said in a line under the first. The Tasks table's
+    "stored proxies" counts those the config's ``proxies.stored`` asked for that the
+    task's table has (``meta``'s config; without ``meta``, the table's).
     """
+    from .suite import stored_proxy_names
+
     links_from = as_optional_path(links_from, "links_from")
     suite = dict(suite or {})
     plans = suite.get("plans", [])
@@ -462,6 +495,14 @@ def summary_markdown(
             head = f"python {prog}" if prog.endswith(".py") else prog
             # a block, shell-quoted: a path with spaces or backticks pastes back as it ran
             lines += ["Command:", "", "```bash", f"{head} {shlex.join(argv)}".strip(), "```", ""]
+    if other_trials:
+        lines += [
+            f"This summary describes the latest run's config; the folder also holds "
+            f"{other_trials} finished trial(s) of other configs (meta.json's configs), which "
+            "read_results and `nasperf plot`'s per-task plots read too.",
+            "",
+        ]
+    asked = meta["config"].get("proxies") if meta and "config" in meta else {"stored": "all"}
     for p in plots:
         link = (
             f"plots/{p.name}"
@@ -478,7 +519,7 @@ def summary_markdown(
                     "labelled": p["n_labelled"],
                     "test set": p["test_size"],
                     "train sizes": ", ".join(map(str, p["train_sizes"])) or "none",
-                    "stored proxies": len(p["stored_proxies"]),
+                    "stored proxies": len(stored_proxy_names(asked, p["stored_proxies"])),
                     "computed proxies": "yes" if p["computable"] else "no",
                     "curve budgets": ", ".join(p["budgets"]) or "none",
                 }
@@ -501,7 +542,7 @@ def summary_markdown(
             "",
         ]
     m = proxy_matrix(table, "spearman", tasks=order)
-    nans = _nan_scores(table)
+    nans = _nan_scores(table, order)
     if not m.empty and nans:
         lines += [
             "NaN scores (a proxy undefined for a network), taken as the study's "
@@ -584,13 +625,17 @@ def summary_markdown(
     return "\n".join(lines)
 
 
-def _nan_scores(table: pd.DataFrame) -> list[str]:
+def _nan_scores(table: pd.DataFrame, order: Sequence[str] | None = None) -> list[str]:
     """``"jacov 341 of 15,625 on nb201/cifar10"`` for every proxy row with NaN scores (the
-    rows record them; the tables had not said that they were ranked last)."""
+    rows record them; the tables had not said that they were ranked last), by task in
+    ``order`` (the plans'), then by proxy: not in the rows' order, which differs between
+    a run's table and the folder's."""
     proxies, _ = _split(table)
     if proxies.empty or "n_nan_predictions" not in proxies.columns:
         return []
     nan = proxies[pd.to_numeric(proxies["n_nan_predictions"], errors="coerce").fillna(0) > 0]
+    rank = {t: i for i, t in enumerate(_order(nan["task"], order))}
+    nan = nan.assign(_rank=nan["task"].map(rank)).sort_values(["_rank", "label"], kind="stable")
     out = []
     for _, r in nan.iterrows():
         of = f" of {int(r['n']):,}" if "n" in r.index and pd.notna(r["n"]) else ""
@@ -645,6 +690,11 @@ def write_report(
     all three go to ``out`` (the summary linking the images beside it) and nothing is
     written in ``folder``: ``nasperf plot RESULTS --out DIR`` writes only under ``DIR``.
 
+    The report describes the trials of the config ``meta.json`` records, the latest run's
+    (:func:`report_rows`; of ``table``, default every row of ``folder``), and says how many
+    other configs' trials the folder holds: the run's own report and ``nasperf plot``'s
+    are one ``summary.md``, byte for byte.
+
     Returns
     -------
     list of Path
@@ -657,8 +707,10 @@ def write_report(
     if table is None:
         table = read_results(folder, kind="study")
     meta = read_meta(folder)
+    table = report_rows(table, meta)
     with ResultsStore(folder) as store:
         done = set(table["hash"]) if "hash" in table.columns else set()
+        others = len(store.finished() - done)
         errors = [e for e in store.errors() if e["hash"] not in done]
     errors = list({e["hash"]: e for e in errors}.values())
     default = folder / "plots"
@@ -681,7 +733,13 @@ def write_report(
             )
         )
     text = summary_markdown(
-        table, suite=suite, meta=meta, errors=errors, plots=plots, links_from=summary.parent
+        table,
+        suite=suite,
+        meta=meta,
+        errors=errors,
+        plots=plots,
+        links_from=summary.parent,
+        other_trials=others,
     )
     summary.write_text(text + "\n", encoding="utf-8")
     return [*plots, summary]

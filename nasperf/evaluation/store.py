@@ -879,3 +879,6 @@ def _check_meta(meta: dict, path: Path) -> None:
         _check_records(
             path, "suite.skipped", suite.get("skipped", []), _SKIPPED_FIELDS, required=True
         )
+        what = _list_of(_text)(suite.get("trials", []))
+        if what is not None:
+            raise _meta_error(path, "suite.trials", suite["trials"], what)

@@ -50,6 +50,7 @@ __all__ = [
     "parse_proxies",
     "parse_tasks",
     "plan_task",
+    "stored_proxy_names",
 ]
 
 #: Side information as the skip notes name it.
@@ -139,11 +140,31 @@ class SuiteExpansion:
     skipped: list[dict]
 
     def as_meta(self) -> dict:
-        """JSON form for the study's ``meta.json`` (read by the report)."""
+        """JSON form for the study's ``meta.json`` (read by the report): the plans, the
+        skips and ``trials``, the first :data:`TRIAL_KEY_LENGTH` hex digits of each trial's
+        hash, in order, by which the report reads this config's rows of a folder that
+        holds other configs' too (:func:`~nasperf.evaluation.report.report_rows`)."""
         return {
             "plans": [dataclasses.asdict(p) for p in self.plans],
             "skipped": list(self.skipped),
+            "trials": [t["hash"][:TRIAL_KEY_LENGTH] for t in self.trials],
         }
+
+
+#: Hex digits of a trial's hash that ``meta.json``'s ``suite.trials`` keeps (64 bits: no
+#: two trials of a folder share them, at a quarter of the file's size).
+TRIAL_KEY_LENGTH = 16
+
+
+def stored_proxy_names(spec: Mapping[str, Any] | None, stored: Sequence[str]) -> list[str]:
+    """The stored proxies a suite scores on a task: of the task's table's ``stored``
+    proxies, those ``proxies.stored`` (``spec``'s) asks for (``"all"``: every one; no
+    ``proxies``: none)."""
+    if not spec:
+        return []
+    if spec["stored"] == "all":
+        return list(stored)
+    return [p for p in spec["stored"] if p in stored]
 
 
 def _computed_proxies(config: Any) -> list[str]:
@@ -162,11 +183,7 @@ def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
     spec = config.proxies
     if not spec:
         return []
-    stored = (
-        list(plan.stored_proxies)
-        if spec["stored"] == "all"
-        else [p for p in spec["stored"] if p in plan.stored_proxies]
-    )
+    stored = stored_proxy_names(spec, plan.stored_proxies)
     computed: list[str] = []
     if plan.computable:
         # A proxy the task's table stores is read from it, never recomputed.

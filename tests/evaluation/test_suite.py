@@ -473,3 +473,48 @@ def test_summary_markdown_tables_and_command_survive_odd_labels_and_paths():
 def test_a_label_with_a_line_break_is_refused():
     with pytest.raises(ConfigError, match=r"predictors\[0\]\.label: use printable characters"):
         parse_config({"predictors": [{"name": "xgb", "label": "two\nlines"}]})
+
+
+def test_the_run_and_nasperf_plot_write_one_summary_of_the_latest_config(tmp_path, capsys):
+    """A probe: `nasperf plot` rewrote a suite's summary.md with the NaN-scores line in
+    another task order than the run's; the Tasks table's "stored proxies" counted the
+    task's table's proxies (11), not the two proxies.stored asked for; and after a --quick
+    run into the folder, the run's summary and plot's disagreed on what they described."""
+    from nasperf import cli
+    from nasperf.errors import StudyNote
+
+    (tmp_path / "s.yaml").write_text(
+        "tasks: [nb201/cifar10, tnb101_micro/class_scene]\nproxies: {stored: [flops, jacov]}\n"
+        "predictors: [{name: xgb, params: {n_estimators: 20}}]\ntrain_sizes: [10]\nseeds: 1\n"
+        "test_size: 20\nquick: {tasks: [nb201/cifar10], proxies: {stored: [jacov]}}\n"
+    )
+    out = tmp_path / "o"
+    args = ["study", "--config", str(tmp_path / "s.yaml"), "--out", str(out), "--no-progress"]
+    args += ["--workers", "1"]
+    assert cli.main(args) == 0
+    ran = (out / "summary.md").read_text()
+    assert cli.main(["plot", str(out)]) == 0
+    assert (out / "summary.md").read_text() == ran
+    assert "| nb201/cifar10 | 15625 | 20 | 10 | 2 | no | 12ep |" in ran
+    assert "| tnb101_micro/class_scene | 711 | 20 | 10 | 2 | no | none |" in ran
+    assert (
+        "ranked last): jacov 341 of 15,625 on nb201/cifar10; jacov 20 of 711 on "
+        "tnb101_micro/class_scene.\n" in ran
+    )
+    assert "6 of 6 trials finished (4 proxy, 2 predictor)" in ran
+    assert "other configs" not in ran
+    # --quick into the same folder: its summary describes its 2 trials (both finished by
+    # the first run) and says what else the folder holds; `nasperf plot` writes the same
+    with pytest.warns(StudyNote, match="also holds 4 finished trial"):
+        assert cli.main([*args, "--quick"]) == 0
+    quick = (out / "summary.md").read_text()
+    assert "2 of 2 trials finished (1 proxy, 1 predictor)" in quick
+    assert "| nb201/cifar10 | 15625 | 20 | 10 | 1 | no | 12ep |" in quick
+    assert "tnb101" not in quick.split("## Tasks")[1]
+    assert (
+        "This summary describes the latest run's config; the folder also holds 4 finished "
+        "trial(s) of other configs (meta.json's configs), which read_results and `nasperf "
+        "plot`'s per-task plots read too.\n" in quick
+    )
+    assert cli.main(["plot", str(out)]) == 0
+    assert (out / "summary.md").read_text() == quick

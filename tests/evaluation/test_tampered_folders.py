@@ -174,6 +174,10 @@ def test_plot_refuses_a_row_without_the_fields_a_study_has(finished, tmp_path, c
             lambda m: m.update(suite={"plans": [{"task": "t"}]}),
             r"suite\.plans\[0\] has no 'n_labelled'",
         ),
+        (
+            lambda m: m.update(suite={"plans": [], "trials": ["ab", 5]}),
+            r"suite\.trials is \['ab', 5\], not a list of text",
+        ),
         (lambda m: m.update(runs="notalist"), r"runs is 'notalist', not a list of run records"),
         (lambda m: m.update(runs=[1]), r"runs\[0\] is 1, not an object"),
         (lambda m: m["runs"][0].update(seconds="x"), r"runs\[0\]\.seconds is 'x', not a number"),
@@ -186,6 +190,7 @@ def test_plot_refuses_a_row_without_the_fields_a_study_has(finished, tmp_path, c
         "suite text",
         "plans number",
         "plan field",
+        "trials number",
         "runs text",
         "run number",
         "seconds",

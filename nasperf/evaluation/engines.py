@@ -130,7 +130,7 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
         if not table.index.is_unique:
             raise TrialError(
                 f"{path}: the file holds several datasets {sorted(set(table['dataset']))}; "
-                "set data.dataset to choose one"
+                "set data.dataset (--data-dataset) to choose one"
             )
         return table
     wanted = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
@@ -641,6 +641,8 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         "benchmark": trial.get("benchmark"),
         "dataset": trial["dataset"],
         "data_path": None if trial.get("data") is None else trial["data"]["path"],
+        # the data by its content: a folder moved or cloned elsewhere keeps one config
+        "data_sha256": None if trial.get("data") is None else trial["data"]["sha256"],
         "target": info.get("target_label", target),
         "predictor": trial["predictor"],
         "label": trial["label"],

@@ -60,7 +60,7 @@ def _title(space: str, dataset: str, sub: pd.DataFrame) -> str:
     what = f": {', '.join(map(str, target))}" if len(target) else ""
     paths = sub["data_path"].dropna().unique() if "data_path" in sub.columns else []
     if len(paths):
-        files = ", ".join(Path(p).name for p in paths)
+        files = ", ".join(dict.fromkeys(Path(p).name for p in paths))  # (a moved folder's)
         if all(table_stem(p) == dataset for p in paths):
             return f"{files} (space {space}){what}"
         return f"{dataset} ({files}, space {space}){what}"
@@ -86,12 +86,14 @@ def _sources(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 GROUP_COLUMNS = ("space", "benchmark", "dataset", "label", "budget", "n_train")
 #: Columns of a predictor study's rows that record a trial's settings beyond
 #: :data:`GROUP_COLUMNS` and a suite's ``task`` (the test set's size, the unlabelled pool's,
-#: the target, the data file, the predictor and its parameters, the side information).
+#: the target, the data file by its content (``data_sha256``: not its path, which a folder
+#: moved or cloned elsewhere changes), the predictor and its parameters, the side
+#: information).
 SETTING_COLUMNS = (
     "test_size",
     "n_unlabelled",
     "target",
-    "data_path",
+    "data_sha256",
     "predictor",
     "params",
     "zero_cost",
@@ -99,6 +101,14 @@ SETTING_COLUMNS = (
     "proxy_source",
     "split",
 )
+
+
+def setting_text(column: str, value: Any) -> str:
+    """A setting's value as the summary and the series' names show it (a data file's
+    sha256 by its first 12 hex digits)."""
+    if column == "data_sha256" and isinstance(value, str):
+        return value[:12]
+    return str(value)
 
 
 def differing_settings(table: pd.DataFrame) -> list[str]:
@@ -119,7 +129,7 @@ def differing_settings(table: pd.DataFrame) -> list[str]:
 def check_one_trial_per_seed(table: pd.DataFrame, where: Any, keys: Sequence[str]) -> None:
     """A ``ValueError`` naming ``where`` where one group of ``keys`` (the summary's or a
     plot's points) holds a seed more than once: trials of several configs whose rows do not
-    record what differs (a changed data file, ``ks``, ``nan_policy``, ...), which no mean
+    record what differs (``ks``, ``nan_policy``, ...), which no mean
     over seeds may count twice."""
     keys = [c for c in keys if c in table.columns]
     if table.empty or "seed" not in table.columns or not keys:
@@ -197,7 +207,9 @@ def _with_variants(table: pd.DataFrame, where: Any = "the table") -> pd.DataFram
     differ = differing_settings(table)
     variant = pd.Series("", index=table.index, dtype=object)
     if differ:
-        variant = table[differ].apply(lambda r: ", ".join(f"{c}={r[c]}" for c in differ), axis=1)
+        variant = table[differ].apply(
+            lambda r: ", ".join(f"{c}={setting_text(c, r[c])}" for c in differ), axis=1
+        )
     out = table.assign(_variant=variant)
     check_one_trial_per_seed(out, where, [*GROUP_COLUMNS, "task", "_variant"])
     return out
@@ -446,7 +458,7 @@ def plot_study(
     same ``--out`` with another ``--test-size``, say) is plotted with the configs apart:
     every series whose trials differ in a recorded setting (:data:`SETTING_COLUMNS`) names
     it, e.g. ``xgb [test_size=60]``, and a :class:`~nasperf.errors.StudyNote` says so; where they differ only in
-    what the rows do not record (another data file, ``ks``), so that a point would count a
+    what the rows do not record (``ks``, ``nan_policy``), so that a point would count a
     seed twice, the folder is refused with a ``ValueError`` naming it.
 
     A folder written by another nasperf version is plotted as stored, with a

@@ -614,6 +614,7 @@ _ROW_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "space": _text,
     "predictor": _text,
     "data_path": _text_or_null,
+    "data_sha256": _text_or_null,
     "target": _text_or_null,
     "params": _text_or_null,
     "encoding": _text_or_null,

@@ -346,11 +346,11 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     settings wrote into, e.g. ``--test-size 50`` then ``60``) is never averaged across
     them: the setting columns whose values differ within one of those groups
     (:data:`~nasperf.evaluation.plots.SETTING_COLUMNS`: ``test_size``, ``target``,
-    ``data_path``, ``params``, ...) join the groups, so each config gets its own rows
-    (and a suite's ``task`` where two tasks share a data source). Where a group would
-    still hold one seed twice (the configs differ only in what the rows do not record: a
-    changed data file, ``ks``, ``nan_policy``), a ``ValueError`` says so rather than count
-    it twice.
+    ``data_sha256`` (a data file by its content, not its folder), ``params``, ...) join
+    the groups, so each config gets its own rows (and a suite's ``task`` where two tasks
+    share a data source). Where a group would still hold one seed twice (the configs differ
+    only in what the rows do not record: ``ks``, ``nan_policy``), a ``ValueError`` says so
+    rather than count it twice.
 
     Returns a DataFrame with the group columns, ``seeds`` (trials averaged), and
     ``<metric>_mean`` / ``<metric>_std`` for every metric present (the *sample* standard
@@ -461,7 +461,7 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
     )
     if summary.empty:
         return "(no finished trials)"
-    from .plots import SETTING_COLUMNS
+    from .plots import SETTING_COLUMNS, setting_text
 
     have = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     metrics = _present_metrics(metrics, explicit, set(have), have, "the summary")
@@ -482,7 +482,7 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         "|" + "|".join("---" if i < len(groups) else "---:" for i in range(len(head))) + "|",
     ]
     for _, r in summary.iterrows():
-        cells = [str(r[c]) for c in groups] + [str(int(r["seeds"]))]
+        cells = [setting_text(c, r[c]) for c in groups] + [str(int(r["seeds"]))]
         cells += [
             f"{r[f'{m}_mean']:.3f}" + ("" if pd.isna(r[f"{m}_std"]) else f" ± {r[f'{m}_std']:.3f}")
             for m in metrics

@@ -127,19 +127,26 @@ def test_summary_and_plot_refuse_a_seed_that_unrecorded_settings_would_count_twi
     ]
 
 
-def test_plot_refuses_a_folder_whose_data_file_changed_naming_it(tmp_path):
-    """The data file's content is not in the rows: two configs of one file look alike."""
+def test_a_folder_whose_data_file_changed_is_plotted_as_two_configs(tmp_path):
+    """The data file's content is in the rows (``data_sha256``): two configs of one file,
+    changed in place between runs, are two series named by the content's digest (the plot
+    had been refused: the rows did not say what differed)."""
+    from nasperf.evaluation.plots import _with_variants
+
     raw, frame, csv = data_file_config(tmp_path)
     first = run_study(parse_config(raw), tmp_path / "out")
     frame.assign(acc=frame["acc"][::-1].to_numpy()).to_csv(csv, index=False)
     second = run_study(parse_config(raw), tmp_path / "out")
     assert first.summary["seeds"].tolist() == second.summary["seeds"].tolist() == [2]
-    with pytest.raises(
-        ValueError,
-        match=re.escape(f"{tmp_path / 'out' / 'results.sqlite'}: seed 0 of label xgb, n_train 10"),
-    ):
+    table = read_results(tmp_path / "out")
+    digests = sorted(table["data_sha256"].unique())
+    assert len(digests) == 2 and all(len(d) == 64 for d in digests)
+    assert sorted(set(_with_variants(table)["_variant"])) == [
+        f"data_sha256={d[:12]}" for d in digests
+    ]
+    with pytest.warns(StudyNote, match="they differ in data_sha256"):
         plot_study(tmp_path / "out")
-    assert not (tmp_path / "out" / "plots").exists()
+    assert (tmp_path / "out" / "plots" / "kendall_tau_vs_train_size.png").is_file()
 
 
 def _two_nb201_tables(tmp_path) -> tuple[str, str]:
@@ -191,3 +198,38 @@ def test_two_sources_of_one_name_are_refused_and_named_ones_are_one_config(tmp_p
         "nb201_a (nb201.csv, space nb201): val_acc",
         "nb201_b (nb201.csv, space nb201): val_acc",
     ]
+
+
+def test_a_moved_folder_extended_with_a_seed_is_one_config(tmp_path):
+    """A project moved or cloned elsewhere resumes its study (trials keyed by the data's
+    sha256); a seed added after the move had been another config ("they differ in
+    data_path": seeds 2 and 1 on two lines, two series). The rows name the data by its
+    content, so the three seeds are one line; a changed data file in the same place is
+    still another config, named by its content's digest."""
+    import shutil
+
+    from nasperf.evaluation.plots import _sources, _with_variants
+
+    a, _ = _two_nb201_tables(tmp_path)
+    raw = {"predictors": ["xgb"], "train_sizes": [10], "test_size": 20, "seeds": 2}
+    run_study(
+        {**raw, "data": {"path": a, "space": "nb201", "target": "val_acc"}}, tmp_path / "a" / "o"
+    )
+    shutil.copytree(tmp_path / "a", tmp_path / "moved")
+    data = {"path": str(tmp_path / "moved" / "nb201.csv"), "space": "nb201", "target": "val_acc"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StudyNote)  # nothing of another config in the folder
+        result = run_study({**raw, "seeds": 3, "data": data}, tmp_path / "moved" / "o")
+    assert result.n_run == 1 and result.n_skipped == 2
+    table = read_results(tmp_path / "moved" / "o")
+    assert summarize(table)["seeds"].tolist() == [3]
+    assert set(_with_variants(table)["_variant"]) == {""}
+    assert [title for title, _ in _sources(table)] == ["nb201.csv (space nb201): val_acc"]
+    # the file edited in place: its rows are another config, told apart by the digest
+    frame = pd.read_csv(data["path"])
+    frame.assign(val_acc=frame["val_acc"][::-1].to_numpy()).to_csv(data["path"], index=False)
+    with pytest.warns(StudyNote, match="also holds 3 finished trial"):
+        run_study({**raw, "data": data}, tmp_path / "moved" / "o")
+    summary = summarize(read_results(tmp_path / "moved" / "o"))
+    assert sorted(summary["seeds"]) == [2, 3] and summary["data_sha256"].nunique() == 2
+    assert "| data_sha256 |" in format_summary(summary)

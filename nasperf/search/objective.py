@@ -320,6 +320,10 @@ class TableObjective(Objective):
         maximised, unless a column's name reads like a quantity to minimise (``val_loss``,
         ``top1_err``, ``latency_ms``: :func:`nasperf.datasets.looks_minimised`), which is
         a ``ValueError`` asking to say which.
+    duplicates : {"error", "first", "last"}
+        An architecture the table lists twice (one text twice, or two spellings of one,
+        e.g. its text and its NASLib key): a ``ValueError`` naming it (default), or keep its
+        first / last row, as :func:`~nasperf.datasets.read_architecture_csv` does.
 
     Attributes
     ----------
@@ -360,9 +364,12 @@ class TableObjective(Objective):
         validate: bool = True,
         one_result_per_network: bool | None = None,
         maximize: bool | None = None,
+        duplicates: str = "error",
     ) -> None:
         from nasperf.datasets.direction import target_sign
+        from nasperf.datasets.readers import DUPLICATES
         from nasperf.encodings import resolve_space
+        from nasperf.errors import short_repr
 
         self.space = resolve_space(space)
         self.name = name
@@ -411,12 +418,26 @@ class TableObjective(Objective):
         full_column = self._columns[self.fidelities[-1]]
         self.value_name = full_column if self.maximize else f"-{full_column}"
         self._epochs = _checked_epochs(epochs, self.fidelities, name)
+        if duplicates not in DUPLICATES:
+            raise ValueError(
+                f"{name}: duplicates must be one of {', '.join(DUPLICATES)}, got "
+                f"{short_repr(duplicates)}"
+            )
         self._values = {f: sign * _numbers(table, c, name) for f, c in columns.items()}
         self._cost = None if cost_column is None else _numbers(table, cost_column, name, cost=True)
         self._index = pd.Index(self._canonical(table.index) if validate else table.index)
         if not self._index.is_unique:
-            dup = self._index[self._index.duplicated()][0]
-            raise ValueError(f"{name}: the table lists architecture {dup!r} more than once")
+            if duplicates == "error":
+                dup = self._index[self._index.duplicated()][0]
+                raise ValueError(
+                    f"{name}: the table lists architecture {dup!r} more than once (under one "
+                    "spelling or two); duplicates='first' / 'last' keeps one of its rows "
+                    "(nasperf search --data-duplicates)"
+                )
+            keep = ~self._index.duplicated(keep=duplicates)
+            self._index = self._index[keep]
+            self._values = {f: v[keep] for f, v in self._values.items()}
+            self._cost = None if self._cost is None else self._cost[keep]
 
     def _canonical(self, index: pd.Index) -> list[str]:
         """The index's texts in ``space.to_string`` form (each read once by
@@ -444,6 +465,7 @@ class TableObjective(Objective):
         name: str | None = None,
         maximize: bool | None = None,
         fidelity_columns: Sequence[tuple[int, str]] | Mapping[int, str] | None = None,
+        duplicates: str = "error",
     ) -> TableObjective:
         """The objective of a CSV (``.csv``, ``.csv.gz``) or parquet file: one row per
         architecture, its text in ``arch_column``, its value in ``target`` (higher is
@@ -482,6 +504,7 @@ class TableObjective(Objective):
             epochs=epochs,
             name=name or path.name,
             maximize=maximize,
+            duplicates=duplicates,
         )
 
     @classmethod

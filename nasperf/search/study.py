@@ -115,6 +115,7 @@ def search_trials(
     spelling: tuple[str, str] = ("maximize=False", "maximize=True"),
     zero_cost: str | Path | None = None,
     fidelity_columns: Sequence[tuple[int, str]] | Mapping[int, str] | None = None,
+    duplicates: str = "error",
 ) -> list[dict]:
     """Trials (dicts with a ``hash``) of every method x seed.
 
@@ -156,6 +157,9 @@ def search_trials(
         being ``target`` (:meth:`TableObjective.from_file`): multi-fidelity methods
         (successive halving, Hyperband, BOHB) then query the cheaper columns, charged
         ``epochs / full epochs`` of ``cost``.
+    duplicates : {"error", "first", "last"}
+        With ``data``: an architecture the table lists twice (under one spelling or two):
+        an error (default), or keep its first / last row (:class:`TableObjective`).
     """
     from nasperf.evaluation.config import MAX_SEEDS, _file_sha256, trial_hash
 
@@ -233,6 +237,8 @@ def search_trials(
 
             columns, epochs = _fidelity_columns(fidelity_columns, target)
             source["fidelity_columns"] = [[epochs[f], c] for f, c in columns.items()]
+        if duplicates != "error":  # only where set, as maximize
+            source["duplicates"] = duplicates
         if zero_cost is not None:
             zpath = zero_cost.expanduser().resolve()
             if not zpath.is_file():
@@ -249,6 +255,8 @@ def search_trials(
         raise ValueError("target / cost / maximize describe a table: give data as well")
     elif fidelity_columns is not None:
         raise ValueError("fidelity_columns name columns of a table: give data as well")
+    elif duplicates != "error":
+        raise ValueError("duplicates says how to read a table: give data as well")
     elif zero_cost is not None:
         raise ValueError("zero_cost holds proxy scores of a table's architectures: give data too")
     elif space is not None:
@@ -320,6 +328,7 @@ def _trial_objective(trial: Mapping[str, Any]):
             "cost",
             "maximize",
             "fidelity_columns",
+            "duplicates",
         )
     )
     if key not in _OBJECTIVES:
@@ -333,6 +342,7 @@ def _trial_objective(trial: Mapping[str, Any]):
                 arch_column=trial.get("arch_column") or "arch",
                 maximize=_trial_maximize(trial),
                 fidelity_columns=[tuple(p) for p in trial.get("fidelity_columns") or []] or None,
+                duplicates=trial.get("duplicates", "error"),
             )
         else:
             obj = get_objective(trial["benchmark"], trial["dataset"])
@@ -1494,6 +1504,7 @@ _DATA_FLAGS = (
     ("--fidelity-columns", "fidelity_columns"),
     ("--arch-column", "arch_column"),
     ("--zero-cost", "zero_cost"),
+    ("--data-duplicates", "data_duplicates"),
 )
 
 
@@ -1594,6 +1605,12 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
         "--arch-column", metavar="COLUMN", help='architecture column of --data (default "arch")'
     )
     p.add_argument(
+        "--data-duplicates",
+        choices=("error", "first", "last"),
+        help="an architecture --data lists twice (two spellings of one): an error (the "
+        "default), or keep its first / last row",
+    )
+    p.add_argument(
         "--zero-cost",
         type=path_arg,
         metavar="FILE",
@@ -1670,6 +1687,7 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
             spelling=flags,
             zero_cost=args.zero_cost,
             fidelity_columns=_parse_fidelity_columns(args.fidelity_columns),
+            duplicates=args.data_duplicates or "error",
         )
         objective = _trial_objective(trials[0])
     except ObjectiveChoiceError as err:

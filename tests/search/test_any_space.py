@@ -73,9 +73,23 @@ def test_table_objective_checks_its_table_once():
         TableObjective(table.reset_index(), "user_chain8", "val_acc")
     with pytest.raises(ValueError, match=r"no column\(s\) \['train_s'\]; it has \['val_acc'\]"):
         TableObjective(table, "user_chain8", "val_acc", cost_column="train_s")
-    dup = pd.concat([table.iloc[:3], table.iloc[:1]])
-    with pytest.raises(ValueError, match="lists architecture .* more than once"):
+    dup = pd.concat([table.iloc[:3], table.iloc[:1].assign(val_acc=-1.0)])
+    with pytest.raises(
+        ValueError, match=r"lists architecture .* more than once .*nasperf search --data-duplicates"
+    ):
         TableObjective(dup, "user_chain8", "val_acc")
+    # first / last keep one row of it, as the readers do
+    first, last = (
+        TableObjective(dup, "user_chain8", "val_acc", duplicates=k) for k in ("first", "last")
+    )
+    arch = table.index[0]
+    assert first.evaluate([arch])[0][0] == table.loc[arch, "val_acc"]
+    assert last.evaluate([arch])[0][0] == -1.0
+    assert len(first.table_values()) == len(last.table_values()) == 3
+    with pytest.raises(
+        ValueError, match="duplicates must be one of error, first, last, got 'drop'"
+    ):
+        TableObjective(dup, "user_chain8", "val_acc", duplicates="drop")
 
 
 @pytest.mark.parametrize(

@@ -980,3 +980,44 @@ def test_cli_warnings_are_one_line_naming_the_command(tmp_path):
     with pytest.warns(UserWarning, match="synflw"):  # recorded as ever where one records
         assert cli_main(["search", *argv[:-1], str(tmp_path / "s2")]) == 0
     assert warnings.formatwarning is before  # restored: library use keeps Python's format
+
+
+def test_cli_data_duplicates_keeps_one_row_of_an_architecture(tmp_path, capsys):
+    """A table listing one architecture under its text and its NASLib key: `nasperf search`
+    said "(see nasperf search --help)", whose help had no such option; --data-duplicates
+    keeps one row, enters the trials only where set, and is refused without --data."""
+    from nasperf.datasets import load_benchmark
+
+    t = load_benchmark("nb201", "cifar10").head(40)
+    frame = pd.DataFrame({"arch": t.index, "val_acc": t["val_acc_200ep"].to_numpy()})
+    twin = pd.DataFrame({"arch": [str(t["naslib_key"].iloc[0])], "val_acc": [0.5]})
+    pd.concat([frame, twin]).to_csv(tmp_path / "m.csv", index=False)
+    argv = ["--space", "nb201", "--data", str(tmp_path / "m.csv"), "--target", "val_acc"]
+    argv += ["--methods", "rs", "--seeds", "1", "--budget", "3", "--no-progress"]
+    code, err = _search_cli([*argv, "--out", str(tmp_path / "a")], capsys)
+    assert code == 2 and "(nasperf search --data-duplicates)" in err
+    for keep, value in (("first", t["val_acc_200ep"].iloc[0]), ("last", 0.5)):
+        code, err = _search_cli(
+            [*argv, "--data-duplicates", keep, "--out", str(tmp_path / keep)], capsys
+        )
+        assert code == 0, err
+        obj = S.TableObjective.from_file(tmp_path / "m.csv", "nb201", "val_acc", duplicates=keep)
+        assert obj.evaluate([t.index[0]])[0][0] == value
+    assert (
+        search_trials(
+            ["rs"],
+            space="nb201",
+            data=tmp_path / "m.csv",
+            target="val_acc",
+            seeds=1,
+            duplicates="last",
+        )[0]["duplicates"]
+        == "last"
+    )
+    frame.to_csv(tmp_path / "clean.csv", index=False)  # the default: no key, hashes kept
+    plain = search_trials(
+        ["rs"], space="nb201", data=tmp_path / "clean.csv", target="val_acc", seeds=1
+    )[0]
+    assert "duplicates" not in plain
+    code, err = _search_cli(["--methods", "rs", "--data-duplicates", "last"], capsys)
+    assert code == 2 and "--data-duplicates" in err

@@ -181,6 +181,21 @@ def test_one_network_is_never_on_both_sides_of_a_split():
         make_split(cands, 1, test_size=2, seed=0, networks={})
 
 
+def _spy_on_splits(monkeypatch) -> list:
+    """The ``(split, networks)`` of every study split made from now on (a list that fills)."""
+    from nasperf.evaluation import protocol
+
+    seen: list = []
+    original = protocol.make_split
+
+    def spy(*args, **kwargs):
+        seen.append((original(*args, **kwargs), kwargs["networks"]))
+        return seen[-1][0]
+
+    monkeypatch.setattr(protocol, "make_split", spy)
+    return seen
+
+
 def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
     """The probe's case: NB101 specs and an isomorphic respelling of some, labelled alike;
     every trial's test networks are absent from its training set, and the fitted sizes count
@@ -200,16 +215,8 @@ def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
     csv.write_text(
         "arch,acc\n" + "".join(f'"{t.replace(chr(34), chr(34) * 2)}",{y}\n' for t, y in rows)
     )
-    from nasperf.evaluation import protocol
 
-    seen: list = []
-    original = protocol.make_split
-
-    def spy(*args, **kwargs):
-        seen.append((original(*args, **kwargs), kwargs["networks"]))
-        return seen[-1][0]
-
-    monkeypatch.setattr(protocol, "make_split", spy)
+    seen = _spy_on_splits(monkeypatch)
     config = {
         "predictors": ["xgb"],
         "data": {"path": str(csv), "space": "nb101", "target": "acc"},
@@ -241,7 +248,6 @@ def test_a_naslib_file_without_space_splits_nb101_by_network(tmp_path, monkeypat
     import json
 
     from nasperf.datasets.readers import naslib_space
-    from nasperf.evaluation import protocol
     from nasperf.evaluation.config import expand_trials, parse_config
     from nasperf.evaluation.study import run_study
     from nasperf.spaces import get_space
@@ -272,14 +278,7 @@ def test_a_naslib_file_without_space_splits_nb101_by_network(tmp_path, monkeypat
     }
     trials = expand_trials(parse_config(config))
     assert [t["split"] for t in trials] == ["by_network"] * 2
-    seen: list = []
-    original = protocol.make_split
-
-    def spy(*args, **kwargs):
-        seen.append((original(*args, **kwargs), kwargs["networks"]))
-        return seen[-1][0]
-
-    monkeypatch.setattr(protocol, "make_split", spy)
+    seen = _spy_on_splits(monkeypatch)
     result = run_study(config, tmp_path / "out")
     assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
     for split, networks in seen:

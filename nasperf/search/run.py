@@ -54,6 +54,13 @@ def check_budgets(budget: Any, time_budget: Any) -> None:
         raise ValueError(f"budget must be a positive number of queries, got {budget!r}")
     if budget > MAX_BUDGET:
         raise ValueError(f"budget must be at most {MAX_BUDGET:,d} queries, got {budget:,d}")
+    check_time_budget(time_budget)
+
+
+def check_time_budget(time_budget: Any) -> None:
+    """``time_budget`` None or a positive finite number of simulated seconds; else a
+    ``TypeError`` / ``ValueError`` naming the argument (searches and their report,
+    :func:`~nasperf.search.study.summarize_search`, check it alike)."""
     if time_budget is None:
         return
     if isinstance(time_budget, bool) or not isinstance(time_budget, int | float | np.number):

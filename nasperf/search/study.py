@@ -724,7 +724,8 @@ def _histories(
 ) -> pd.DataFrame:
     """Every row's history in one long table, one history per trial (``hash``); where the
     ``trials`` (by hash) differ in more than method and seed, each label is suffixed with
-    the settings that differ (:func:`_labels_apart`). ``attrs``: ``notes`` (each distinct
+    the settings that differ (:func:`_labels_apart`); ``time_budget`` holds each search's
+    simulated time limit (NaN: none), as its trial gives it. ``attrs``: ``notes`` (each distinct
     note of the searches, prefixed by the method; and one naming ``folder`` and what differs
     where labels were suffixed) and ``cost_unit``."""
     frames = []
@@ -754,6 +755,9 @@ def _histories(
         h["optimum_archs"] = ", ".join(archs) if archs else None
         h["regret"] = np.nan if opt is None else opt - h["best_value"]
         h["hash"] = r["hash"]  # the trial: one history each
+        # the search's simulated time limit (NaN: none), which the report reads best@time at
+        limit = (trials.get(r["hash"]) or {}).get("time_budget")
+        h["time_budget"] = np.nan if limit is None else float(limit)
         frames.append(h)
         units.add(r.get("cost_unit", "s"))
         for note in r.get("notes") or []:
@@ -961,6 +965,7 @@ def summarize_search(
     baselines: Sequence[str] = ("random_search", "regularized_evolution"),
     mean_cost_s: float | None = None,
     confidence: float = 0.95,
+    time_budget: float | None = None,
 ) -> pd.DataFrame:
     """One row per method: queries and simulated time to each target, best values.
 
@@ -987,26 +992,41 @@ def summarize_search(
         row's time is its median queries times this.
     confidence : float
         Level of the confidence intervals (:func:`median_ci`, :func:`found_ci`), in (0, 1).
+    time_budget : float, optional
+        The searches' simulated time limit (seconds; queries for an objective without
+        recorded costs), at which ``best@time`` is read. Default: the histories'
+        ``time_budget`` column (each label's own; :func:`run_search_study` and
+        :func:`read_search_study` record it), else none.
 
     Returns
     -------
     DataFrame
         ``method``, ``seeds``, ``distinct searches`` (:func:`distinct_searches`: fewer
-        than ``seeds`` where seeds repeated a search) and ``queries`` (the longest
-        search's), then columns per target ``T``: ``T: found`` (seeds that reached it / seeds), ``T:
+        than ``seeds`` where seeds repeated a search), ``queries`` (the longest search's
+        distinct paid queries) and ``queries min`` (the shortest's: seeds stopped by a time
+        budget made different numbers of queries), then columns per target ``T``: ``T: found`` (seeds that reached it / seeds), ``T:
         found ci low`` and ``T: found ci high`` (the share's Wilson interval), ``T: queries
         median``, ``T: queries median ci low`` and ``... ci high`` (the median's
         distribution-free interval: two methods whose intervals overlap widely are not told
         apart by these seeds), ``T: queries q25``, ``T: queries q75``, ``T: queries max``,
         ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
         ``best@N`` (median best value after N distinct paid queries: repeats, free, do not
-        count). ``attrs["notes"]``: lines for the report on the baselines (above).
+        count; NaN where a seed stopped before N queries, and a note says which seeds and
+        why). Where a method's searches had a time budget: ``time budget``, ``best@time``
+        (the median over seeds of the best value among the queries finished by the time
+        budget: the anytime performance at the limit that regret-vs-time curves read; the
+        query still training at the limit, charged past it, does not count; -inf where
+        half the seeds had no result by then) and ``queries@time median``, ``... min``,
+        ``... max`` (the distinct paid queries each seed finished by then); NaN for a method
+        without one, and no such columns where none had one. ``attrs["notes"]``: lines for
+        the report on the baselines (above), on blank ``best@N`` and on ``best@time``.
 
     Raises
     ------
     ValueError
-        If ``confidence`` is not strictly between 0 and 1, or one method label and seed
-        hold more than one search (two trial hashes: searches of different settings, as a
+        If ``confidence`` is not strictly between 0 and 1, ``time_budget`` is not a
+        positive number of seconds (a ``TypeError`` for a non-number), one method's seeds
+        had different time budgets, or one method label and seed hold more than one search (two trial hashes: searches of different settings, as a
         folder written by runs with another ``--budget`` holds; :func:`read_search_study`
         labels those apart): a statistic over seeds never splices two searches into one.
     """
@@ -1014,6 +1034,9 @@ def summarize_search(
         isinstance(confidence, Real) and 0.0 < float(confidence) < 1.0
     ):
         raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r}")
+    from .run import check_time_budget
+
+    check_time_budget(time_budget)
     _one_search_each(histories)
     targets = dict(TARGETS if targets is None else targets)
     thresholds: dict[str, float] = {}
@@ -1025,13 +1048,17 @@ def summarize_search(
             thresholds[name] = thr
             counts[name] = int((v >= thr - 1e-9).sum())
     rows = []
+    stopped: dict[int, list[str]] = {n: [] for n in checkpoints}  # blank best@n: who, why
+    limits: dict[str, float] = {}  # each method's time budget
     for label, g in histories.groupby("label", sort=False):
         seeds = [h for _, h in g.groupby("seed", sort=True)]
+        made = [int(h["query"].max()) for h in seeds]
         row: dict[str, Any] = {
             "method": label,
             "seeds": len(seeds),
             "distinct searches": distinct_searches(seeds),
-            "queries": int(max(h["query"].max() for h in seeds)),
+            "queries": max(made),
+            "queries min": min(made),
         }
         for name, thr in thresholds.items():
             q, t = np.array([_first_reach(h, thr) for h in seeds]).T
@@ -1048,6 +1075,7 @@ def summarize_search(
             row[f"{name}: queries q75"] = float(np.quantile(qi, 0.75, method="nearest"))
             row[f"{name}: queries max"] = float(np.max(qi))
             row[f"{name}: time median (s)"] = _median(t)
+        limit = _time_budget(g, label, time_budget)
         for n in checkpoints:
             # after n distinct paid queries (repeats are free and do not count); only
             # searches that paid for n queries (a shorter budget is no result at n)
@@ -1055,8 +1083,27 @@ def summarize_search(
                 h.loc[h["query"] <= n, "best_value"].max() for h in seeds if h["query"].max() >= n
             ]
             row[f"best@{n}"] = float(np.median(best)) if len(best) == len(seeds) else np.nan
+            short = [(q, h) for q, h in zip(made, seeds, strict=True) if q < n]
+            if short:
+                stopped[n].append(_stopped_text(label, short, len(seeds), limit))
+        if limit is not None:
+            limits[str(label)] = limit
+            at = [_at_time(h, limit) for h in seeds]
+            done = np.array([q for _, q in at], dtype=np.float64)
+            row["time budget"] = limit
+            row["best@time"] = float(np.median([b for b, _ in at]))
+            row["queries@time median"] = float(np.median(done))
+            row["queries@time min"] = float(done.min())
+            row["queries@time max"] = float(done.max())
         rows.append(row)
     out = pd.DataFrame(rows)
+    if limits:  # after the best@N columns, where the report reads them
+        tail = [
+            "time budget",
+            "best@time",
+            *(f"queries@time {k}" for k in ("median", "min", "max")),
+        ]
+        out = out[[c for c in out.columns if c not in tail] + tail]
     if thresholds and "random_search" in baselines:
         n = len(table_values.dropna())
         rs: dict[str, Any] = {"method": "random_search (analytic)", "seeds": None, "queries": n}
@@ -1069,10 +1116,31 @@ def summarize_search(
             rs[f"{name}: time median (s)"] = med * mean_cost
         out = pd.concat([out, pd.DataFrame([rs])], ignore_index=True)
     # counts stay integers (the analytic row has no seeds: <NA>)
-    for col in ("seeds", "distinct searches", "queries"):
+    for col in ("seeds", "distinct searches", "queries", "queries min"):
         if col in out.columns:
             out[col] = out[col].astype("Int64")
     notes: list[str] = []
+    unit = "queries" if histories.attrs.get("cost_unit") == "query" else "s"
+    for n, why in stopped.items():
+        if why:
+            notes.append(
+                f"best@{n} is blank for {'; '.join(why)}: a median over seeds needs every "
+                f"seed's best after {n} queries"
+                + ("; best@time is the best at the time budget" if limits else "")
+            )
+    if limits:
+        each = {f"{_amount(t)} {unit}" for t in limits.values()}
+        budget = (
+            each.pop()
+            if len(each) == 1
+            else "; ".join(f"{m}: {_amount(t)} {unit}" for m, t in limits.items())
+        )
+        notes.append(
+            f"best@time: the median over seeds of the best value found within the time budget "
+            f"({budget} of simulated time), the anytime performance a regret-vs-time curve "
+            "reads there (a query still training at the limit does not count); "
+            "queries@time: the queries each seed finished by then"
+        )
     if thresholds:
         for base in baselines:
             at, note = _baseline_row(out, base)
@@ -1087,6 +1155,59 @@ def summarize_search(
                 out[f"{name}: speedup vs {base}"] = [_speedup(b, m, budget) for m in out[col]]
     out.attrs["notes"] = notes
     return out
+
+
+def _time_budget(g: pd.DataFrame, label: Any, given: float | None) -> float | None:
+    """The simulated time limit of one method's searches ``g``: ``given``, else their
+    ``time_budget`` column's one value (None where they had none)."""
+    if given is not None:
+        return float(given)
+    if "time_budget" not in g.columns:
+        return None
+    limits = pd.to_numeric(g["time_budget"], errors="coerce").dropna().unique()
+    if len(limits) > 1:
+        raise ValueError(
+            f"the searches of {label!r} had different time budgets "
+            f"({', '.join(f'{t:g}' for t in sorted(limits))}): summarise each on its own"
+        )
+    return float(limits[0]) if len(limits) else None
+
+
+def _at_time(h: pd.DataFrame, limit: float) -> tuple[float, int]:
+    """One search's best value among its queries finished by simulated time ``limit``
+    (-inf where none had a result) and how many distinct paid queries had finished."""
+    done = h[h["sim_time_s"].to_numpy(np.float64) <= limit]
+    best = done["best_value"].max() if len(done) else np.nan
+    return (float(best) if pd.notna(best) else -np.inf), int(
+        done["query"].max() if len(done) else 0
+    )
+
+
+def _amount(x: float) -> str:
+    """``50,000`` for 50000.0, ``2.5`` for 2.5: a count or an amount as a report writes it."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
+
+
+def _queries_range(low: Any, high: Any) -> str:
+    """``26–27`` where searches made between ``low`` and ``high`` queries, ``27`` where all
+    made as many."""
+    if low is None or pd.isna(low) or int(low) == int(high):
+        return f"{int(high):,d}"
+    return f"{int(low):,d}–{int(high):,d}"
+
+
+def _stopped_text(
+    label: Any, short: list[tuple[int, pd.DataFrame]], seeds: int, limit: float | None
+) -> str:
+    """Why one method has no ``best@N``: its ``short`` (queries, history) seeds stopped
+    before N queries; by the time budget ``limit`` where each reached it."""
+    made = [q for q, _ in short]
+    by_time = limit is not None and all(h["sim_time_s"].max() >= limit for _, h in short)
+    return (
+        f"{label} ({len(short)} of {seeds} seeds stopped after "
+        f"{_queries_range(min(made), max(made))} queries"
+        + (", at the time budget)" if by_time else ")")
+    )
 
 
 def _baseline_row(summary: pd.DataFrame, base: str) -> tuple[Any, str | None]:
@@ -1202,7 +1323,11 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     seeds repeated one another's searches, the share found says how many searches were
     distinct (``10/10 (1 distinct search)``: :func:`distinct_searches`); a
     statistic not reached within the budget of B queries reads ``>B``, the maximum ``not
-    found in k`` (k seeds), and a target no seed reached ``not found``."""
+    found in k`` (k seeds), and a target no seed reached ``not found in Q queries`` (Q the
+    queries the seeds made: ``26–27`` where a time budget stopped them at different
+    counts). A time-limited search's ``best@time`` follows the ``best@N`` columns, then
+    ``queries@time``: the queries its seeds finished by the time budget, ``median
+    [min–max]``."""
     per_query = cost_unit == "query"
 
     def q(v: Any, budget: Any = None) -> str:
@@ -1221,6 +1346,9 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
         head += [f"{t}: {time_head}"]
         head += [c for c in summary.columns if c.startswith(f"{t}: speedup")]
     head += best
+    timed = "queries@time median" in summary.columns
+    if timed:
+        head.append("queries@time: median [min–max]")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in summary.iterrows():
         cells = [str(r["method"])]
@@ -1231,7 +1359,8 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
                 cells.append(f"{q(r[f'{t}: queries median'])} (mean {q(r[f'{t}: queries mean'])})")
                 cells.append("exact")
             elif found.startswith("0/"):
-                cells.append(f"not found in {q(r['queries'])} queries")
+                made = _queries_range(r.get("queries min"), r["queries"])
+                cells.append(f"not found in {made} queries")
                 cells.append("-")
             else:
                 b = r["queries"]
@@ -1251,7 +1380,17 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
                 "-" if not np.isfinite(tm) else (f"{tm:,.0f}" if per_query else f"{tm / 3600:,.1f}")
             )
             cells += [str(r[c]) for c in summary.columns if c.startswith(f"{t}: speedup")]
-        cells += ["-" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in best]
+        # NaN: no value at N; -inf: no result by the time budget
+        cells += ["-" if not np.isfinite(float(r[c])) else f"{r[c]:.2f}" for c in best]
+        if timed:
+            med = r["queries@time median"]
+            cells.append(
+                "-"
+                if pd.isna(med)
+                else _amount(med)
+                if r["queries@time min"] == r["queries@time max"]
+                else f"{_amount(med)} [{_queries_range(r['queries@time min'], r['queries@time max'])}]"
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -1400,7 +1539,9 @@ Each method runs once per seed (simulated: queries are charged the benchmark's t
 time, optimizer overhead is measured). Results go to OUT/results.sqlite, one row per
 finished search: rerun the same command to resume. OUT/summary.csv and OUT/regret.png hold
 the report (queries and simulated time to the global best and the top 0.1 %, speedup vs
-random search and regularized evolution, best value after 100 / 300 queries).
+random search and regularized evolution, best value after 100 / 300 queries; with
+--time-budget also best@time, the best value within the time budget, and the queries each
+seed finished by then).
 
 Your own space: register it in a module (SPACES.register, see docs/custom_space.md), give
 its table (one row per architecture: its text in column "arch", the value to maximise, and
@@ -1647,7 +1788,11 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
         help=f"distinct queries per search (default 100, at most {MAX_BUDGET:,d}; repeats are "
         "free, and a search of a table ends once it has paid for every architecture)",
     )
-    p.add_argument("--time-budget", type=float, help="simulated seconds per search")
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        help="simulated seconds per search (the report adds best@time: the best value within it)",
+    )
     p.add_argument(
         "--out",
         type=path_arg,

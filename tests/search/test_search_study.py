@@ -1021,3 +1021,118 @@ def test_cli_data_duplicates_keeps_one_row_of_an_architecture(tmp_path, capsys):
     assert "duplicates" not in plain
     code, err = _search_cli(["--methods", "rs", "--data-duplicates", "last"], capsys)
     assert code == 2 and "--data-duplicates" in err
+
+
+# --------------------------------------------------------------------------- time budgets
+def _limited(label: str, seed: int, times: list[float], values: list[float]) -> pd.DataFrame:
+    h = _timed(label, seed, times, values)
+    h["time_budget"] = 30.0  # as run_search_study records a search's time budget
+    return h
+
+
+def _time_limited_histories() -> pd.DataFrame:
+    """Three seeds stopped by a time budget of 30 s after 4, 2 and 3 queries; each ran one
+    query past the limit (the run stops once the simulated time has reached it)."""
+    return pd.concat(
+        [
+            _limited("rs", 0, [10.0, 20.0, 30.0, 45.0], [1.0, 5.0, 3.0, 8.0]),
+            _limited("rs", 1, [15.0, 35.0], [4.0, 9.0]),
+            _limited("rs", 2, [5.0, 25.0, 31.0], [2.0, 6.0, 7.0]),
+        ]
+    )
+
+
+def test_best_at_time_is_each_seeds_best_within_the_time_budget():
+    """A search stopped by its time budget has no best@N past its queries (blank, and a note
+    says which seeds stopped and why); best@time is the median over seeds of each one's best
+    among the queries finished by the budget (30 s: 5, 4 and 6; the query still training at
+    the limit, 8 at 45 s, 9 at 35 s, 7 at 31 s, does not count), and queries@time how many
+    each finished (3, 1, 2)."""
+    from nasperf.search.study import format_summary
+
+    hist = _time_limited_histories()
+    table = pd.Series(np.arange(11.0), index=[f"a{i}" for i in range(11)])  # optimum 10
+    s = summarize_search(
+        hist,
+        table_values=table,
+        targets={"optimum": None},
+        checkpoints=(2, 4),
+        baselines=("random_search",),
+    )
+    row = s.set_index("method").loc["rs"]
+    per_seed = [h.loc[h["sim_time_s"] <= 30.0, "best_value"].max() for _, h in hist.groupby("seed")]
+    assert per_seed == [5.0, 4.0, 6.0]
+    assert row["time budget"] == 30.0 and row["best@time"] == np.median(per_seed) == 5.0
+    assert (row["queries@time median"], row["queries@time min"], row["queries@time max"]) == (
+        2.0,
+        1.0,
+        3.0,
+    )
+    assert (row["queries"], row["queries min"]) == (4, 2)
+    assert row["best@2"] == np.median([5.0, 9.0, 6.0])  # every seed paid for 2 queries
+    assert np.isnan(row["best@4"])  # seeds 1 and 2 stopped before 4
+    assert s.attrs["notes"] == [
+        "best@4 is blank for rs (2 of 3 seeds stopped after 2–3 queries, at the time budget): "
+        "a median over seeds needs every seed's best after 4 queries; best@time is the best "
+        "at the time budget",
+        "best@time: the median over seeds of the best value found within the time budget "
+        "(30 s of simulated time), the anytime performance a regret-vs-time curve reads there "
+        "(a query still training at the limit does not count); queries@time: the queries "
+        "each seed finished by then",
+    ]
+    text = format_summary(s)
+    assert text.splitlines()[0].endswith(
+        "| best@2 | best@4 | best@time | queries@time: median [min–max] |"
+    )
+    # no seed found the optimum: the seeds made 2 to 4 queries (the longest's 4 had read as all)
+    assert "| rs | 0/3 | not found in 2–4 queries | - |" in text
+    assert text.splitlines()[2].endswith("| 6.00 | - | 5.00 | 2 [1–3] |")
+    # the time budget given, or the column's, is the same figure; a method without one has none
+    given = summarize_search(hist.drop(columns="time_budget"), checkpoints=(), time_budget=30)
+    assert given.loc[0, "best@time"] == 5.0
+    assert "best@time" not in summarize_search(hist.drop(columns="time_budget")).columns
+    with pytest.raises(ValueError, match="time_budget must be positive seconds, got -1"):
+        summarize_search(hist, time_budget=-1)
+    with pytest.raises(TypeError, match="time_budget must be seconds"):
+        summarize_search(hist, time_budget="30")
+    mixed = hist.copy()
+    mixed.loc[mixed["seed"] == 2, "time_budget"] = 60.0
+    with pytest.raises(
+        ValueError, match=r"the searches of 'rs' had different time budgets \(30, 60\)"
+    ):
+        summarize_search(mixed)
+
+
+def test_best_at_time_without_a_result_by_the_budget_is_no_value():
+    """Seeds whose first query finished after the time budget had no result then: the median
+    over them is -inf, printed '-' and written as an empty cell."""
+    from nasperf.search.study import format_summary
+
+    late = pd.concat([_limited("late", s, [40.0 + s], [3.0]) for s in range(2)])
+    s = summarize_search(late, checkpoints=())
+    assert s.loc[0, "best@time"] == -np.inf and s.loc[0, "queries@time max"] == 0
+    assert format_summary(s).splitlines()[2] == "| late | - | 0 |"
+
+
+def test_cli_time_budget_reports_best_at_time_per_seed(tmp_path, capsys):
+    """`nasperf search --time-budget`: best@BUDGET had been blank for every search the time
+    budget stopped; best@time is the median of each seed's best within the budget, as the
+    stored histories hold it, in the printed table and in summary.csv."""
+    out = tmp_path / "s"
+    argv = ["search", "--methods", "rs", "--seeds", "3", "--budget", "50"]
+    argv += ["--time-budget", "20000", "--out", str(out), "--no-progress"]
+    assert cli_main(argv) == 0
+    printed = capsys.readouterr().out
+    h = read_search_study(out)
+    assert h["time_budget"].unique().tolist() == [20000.0]
+    per_seed = [g.loc[g["sim_time_s"] <= 20000, "best_value"].max() for _, g in h.groupby("seed")]
+    made = [int(g.loc[g["sim_time_s"] <= 20000, "query"].max()) for _, g in h.groupby("seed")]
+    assert max(h.groupby("seed")["query"].max()) < 50  # the time budget stopped every seed
+    csv = pd.read_csv(out / "summary.csv").set_index("method")
+    assert csv.loc["random_search", "best@time"] == pytest.approx(np.median(per_seed), abs=1e-9)
+    assert np.isnan(csv.loc["random_search", "best@50"])
+    assert csv.loc["random_search", "queries@time min"] == min(made)
+    (line,) = [r for r in printed.splitlines() if r.startswith("| random_search |")]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[-3:-1] == ["-", f"{np.median(per_seed):.2f}"]
+    assert "note: best@50 is blank for random_search (3 of 3 seeds stopped after" in printed

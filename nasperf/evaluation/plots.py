@@ -43,6 +43,15 @@ from .report import _series_styles
 __all__ = ["plot_study", "plot_time", "plot_train_size"]
 
 
+def _log_ticks(axis: Any) -> None:
+    """Readable labels on the log-scaled ``axis`` (:func:`._log_ticks.log_ticks`: major ticks
+    only, at 1, 2 and 5 times each power of ten over few decades); matplotlib is imported
+    when a plot is drawn, not with this module."""
+    from ._log_ticks import log_ticks
+
+    log_ticks(axis)
+
+
 def _title(space: str, dataset: str, sub: pd.DataFrame) -> str:
     """A panel's title, naming its source as the rows do (their ``dataset``: a benchmark's
     dataset, a user's table's ``data[i].name``) and its target.
@@ -285,6 +294,7 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
                 color=line.get_color(),
             )
         ax.set_xscale("log")
+        _log_ticks(ax.xaxis)
         ax.set_xlabel("training-set size")
         ax.set_ylabel(f"{_ylabel(metric)}\n{BAND_TEXT}")
         ax.set_title(title)
@@ -356,6 +366,7 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
                         color=line.get_color(),
                     )
         ax.set_xscale("log")
+        _log_ticks(ax.xaxis)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(_ylabel(metric))
         ax.set_title(title)

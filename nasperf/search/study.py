@@ -1288,10 +1288,22 @@ def write_report(
     png = plot_regret(
         histories,
         out / "regret.png",
-        title=f"{benchmark} {dataset}" + (f": {named}" if named else ""),
+        title=_report_title(benchmark, dataset, objective) + (f": {named}" if named else ""),
         time_unit="queries" if objective.cost_unit == "query" else "s",
     )
     return summary, png
+
+
+def _report_title(benchmark: str, dataset: str, objective: Any) -> str:
+    """What a search report searched, as its trials name it: ``nb201 cifar10`` for a
+    benchmark; for a user's table (benchmark ``table:FILE``, :func:`search_trials`) its file
+    and space, ``my_archs.csv (space nb201)``, as a study's plots title a table (its
+    ``dataset`` only names the task the warm start's proxies build networks for)."""
+    if benchmark.startswith("table:"):
+        space = getattr(getattr(objective, "space", None), "name", None)
+        file = benchmark.removeprefix("table:")
+        return f"{file} (space {space})" if space else file
+    return f"{benchmark} {dataset}"
 
 
 def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
@@ -1478,8 +1490,10 @@ def plot_regret(
     all seeds, then aggregated, so the median never rises), one colour per method;
     log-scaled axes. Where the optimum is unknown (a surrogate benchmark) the best value so
     far is drawn instead. ``time_unit``: what simulated time counts (``"s"``, or
-    ``"queries"`` for an objective without recorded costs). Writes a PNG."""
-    from nasperf.evaluation.plots import _pyplot
+    ``"queries"`` for an objective without recorded costs). The x axes label major ticks
+    only, at 1, 2 and 5 times each power of ten where they span few decades
+    (:func:`nasperf.evaluation.plots._log_ticks`). Writes a PNG."""
+    from nasperf.evaluation.plots import _log_ticks, _pyplot
 
     path = as_path(path, "path")
     plt = _pyplot()
@@ -1513,6 +1527,7 @@ def plot_regret(
         )
     for ax, xl in zip(axes, ("queries", f"simulated time ({time_unit})"), strict=True):
         ax.set_xscale("log")
+        _log_ticks(ax.xaxis)  # labels on a span of one or two decades never overlap
         if metric == "regret":
             ax.set_yscale("symlog", linthresh=1e-2)
             ax.set_ylim(bottom=0)
@@ -1895,7 +1910,7 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
     summary, _ = write_report(
         hist,
         out,
-        # what was searched: "table:FILE" for --data (the title had read "nb201")
+        # what was searched: "table:FILE" for --data (titled by the file and space)
         benchmark=str(trials[0]["benchmark"]),
         dataset=str(trials[0]["dataset"]),
         checkpoints=sorted({min(100, args.budget), args.budget}),

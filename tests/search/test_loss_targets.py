@@ -168,7 +168,7 @@ def test_the_search_figure_names_the_table_the_values_and_the_time_unit(tmp_path
     argv += ["--target", "val_err", "--minimize", "--methods", "rs", "--seeds", "1"]
     assert search_main([*argv, "--budget", "5", "--no-progress", "--out", str(tmp_path / "o")]) == 0
     (fig,) = figures
-    assert fig._suptitle.get_text() == "table:chain8.csv cifar10: -val_err"
+    assert fig._suptitle.get_text() == "chain8.csv (space user_chain8): -val_err"
     assert [ax.get_xlabel() for ax in fig.axes] == ["queries", "simulated time (queries)"]
     # and summary.csv says what its best values are
     assert set(pd.read_csv(tmp_path / "o" / "summary.csv")["values"]) == {"-val_err"}

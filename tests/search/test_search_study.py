@@ -1136,3 +1136,40 @@ def test_cli_time_budget_reports_best_at_time_per_seed(tmp_path, capsys):
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[-3:-1] == ["-", f"{np.median(per_seed):.2f}"]
     assert "note: best@50 is blank for random_search (3 of 3 seeds stopped after" in printed
+
+
+@pytest.mark.parametrize(
+    "first, last", [(1900.0, 57000.0), (2000.0, 9000.0), (10.0, 2000.0), (30.0, 9e4), (1.0, 1e7)]
+)
+def test_regret_plot_axes_label_major_ticks_only_and_never_overlap(first, last, monkeypatch):
+    """regret.png's time axis over 1.5 decades had labelled its minor ticks, 3×10³4×10³...
+    running into each other: whatever the span, only major ticks are labelled, at least two
+    per axis, and no two labels overlap."""
+    import matplotlib.figure
+
+    from nasperf.search.study import plot_regret
+
+    figures = []
+    monkeypatch.setattr(
+        matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: figures.append(fig)
+    )
+    times = np.geomspace(first, last, 27).tolist()
+    hist = pd.concat([_timed("rs", s, times, list(range(27))) for s in range(2)])
+    plot_regret(hist, "unused.png")
+    (fig,) = figures
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        lo, hi = sorted(ax.get_xlim())
+        shown = [
+            t.label1
+            for t in ax.xaxis.get_major_ticks()
+            if lo <= t.get_loc() <= hi and t.label1.get_text()
+        ]
+        assert len(shown) >= 2, [t.get_text() for t in shown]
+        boxes = sorted((t.get_window_extent(renderer) for t in shown), key=lambda b: b.x0)
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), [
+            t.get_text() for t in shown
+        ]
+        minor = ax.xaxis.get_minorticklocs()
+        assert len(minor) and set(ax.xaxis.get_minor_formatter().format_ticks(minor)) == {""}

@@ -664,6 +664,31 @@ class Predictor(RegressorMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
         return X, y
 
+    def _record_members(self, members: Sequence[Predictor]) -> None:
+        """For a meta-predictor (an ensemble, a tuned wrapper) whose ``fit`` fits
+        ``members`` on its own inputs: record what they recorded about those inputs as its
+        own fitted state, so that it keeps the contract of every predictor fitted on
+        architectures (a saved one is screened, loaded with its space, ...).
+
+        ``space_`` / ``inferred_space_``: the members' space (None, as for any predictor,
+        after a feature matrix); ``uses_zero_cost_``: the zero-cost columns any member
+        reads, in order of first use; ``zero_cost_source_``: where those come from at
+        ``predict`` (``"array"`` over ``"table"`` over ``"computed"``: the most a caller
+        must pass; ``""`` for none).
+        """
+        fitted = [getattr(m, "space_", None) for m in members]
+        space = next((s for s in fitted if isinstance(s, SearchSpace)), None)
+        self.space_ = space
+        self.inferred_space_ = None if space is None or self.space is not None else space.name
+        self.uses_zero_cost_ = list(
+            dict.fromkeys(c for m in members for c in getattr(m, "uses_zero_cost_", []) or [])
+        )
+        sources = {getattr(m, "zero_cost_source_", "") or "" for m in members}
+        self.zero_cost_source_ = next(
+            (s for s in ("array", "table", "computed") if s in sources and self.uses_zero_cost_),
+            "",
+        )
+
     def _fit_encoder(self, space: SearchSpace, archs: list) -> None:
         """Fit the encoder on ``archs`` (values of ``space``) and remember them: ``space_``,
         ``encoder_`` and ``fit_archs_``, from which the encoder is refitted on load."""

@@ -542,13 +542,22 @@ class Checkpoint:
         from sklearn.utils.validation import check_is_fitted
 
         from nasperf import __version__
+        from nasperf.spaces import SearchSpace
 
         check_is_fitted(predictor, "fit_time_")
+        kind = type(predictor).__name__
         space = getattr(predictor, "space_", None)
-        if space is None:
+        if not isinstance(space, SearchSpace):
+            if not hasattr(predictor, "space_"):
+                raise ValueError(
+                    f"{kind} records no space_ (the search space of the architectures it was "
+                    "fitted on), so it cannot read an architecture file; a predictor fitted "
+                    "on architectures sets it (Predictor._fit_encoder, _record_members)"
+                )
             raise ValueError(
-                f"{type(predictor).__name__} was fitted on a feature matrix; screening needs a "
-                "predictor fitted on architectures"
+                f"{kind} was fitted without architectures (on a feature matrix, or on "
+                "learning curves alone): it has no search space (space_ is None) to read "
+                "architectures with; screening needs a predictor fitted on architectures"
             )
         label = getattr(type(predictor), "name", "") or type(predictor).__name__
         metadata = {

@@ -153,6 +153,39 @@ def test_save_load_round_trip(name, nb201_split, fitted, tmp_path):
         )
 
 
+def _reads_architectures(pred) -> bool:
+    """Whether ``pred`` learnt from the architectures given to ``fit``: every predictor but
+    a learning-curve one fitted on the curves alone (its ``fit`` takes ``archs=None``;
+    ``uses_architecture_`` says when a curve model encoded them too)."""
+    from nasperf.predictors.curves.base import CurvePredictor
+
+    return not isinstance(pred, CurvePredictor) or bool(getattr(pred, "uses_architecture_", 0))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_NETWORK_TRAINING - {"rsws"} else n
+        for n in NAMES
+    ],
+)
+def test_fitted_on_architectures_records_their_space(name, nb201_split, fitted, tmp_path):
+    """Every predictor fitted on architectures exposes their space as ``space_``, before and
+    after save / load: what ``Checkpoint.from_predictor`` (``nasperf screen --predictor``)
+    reads. The ensemble and tuned wrappers had none and could not be screened."""
+    from nasperf.pretrained import Checkpoint
+
+    pred = fitted(name)
+    if not _reads_architectures(pred):
+        assert pred.space_ is None
+        return
+    assert pred.space_ is nasperf.get_space("nb201") or pred.space_.name == "nb201"
+    pred.save(tmp_path / f"{name}.nasperf")
+    assert load(tmp_path / f"{name}.nasperf").space_.name == "nb201"
+    side = {"zero_cost": nb201_split["side_test"]["zero_cost"]}
+    assert Checkpoint.from_predictor(pred, side=side).space.name == "nb201"
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -448,3 +448,41 @@ def test_a_gnn_scores_an_architecture_the_same_in_any_batch(gnn_ckpt):
     alone = gnn_ckpt.predict(cells[:50])
     together = gnn_ckpt.predict(cells)[:50]
     np.testing.assert_array_equal(alone, together)
+
+
+def _ranked(path) -> pd.Series:
+    """A ranking file's predictions by architecture, read back exactly (``repr`` floats;
+    pandas' default parser can be off in the last bit)."""
+    return pd.read_csv(path, float_precision="round_trip").set_index("arch")["prediction"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("ensemble", {"members": [["xgb", {"n_estimators": 20}], ["rf", {"n_estimators": 20}]]}),
+        ("tuned", {"model_params": {"n_estimators": 20}, "n_iter": 2, "cv": 2}),
+    ],
+)
+def test_a_saved_ensemble_or_tuned_predictor_is_screened(name, params, tmp_path, capsys):
+    """An ``ensemble`` / ``tuned`` predictor fitted on architecture texts and saved ranks a
+    file from the shell and in Python exactly as its ``predict`` scores those architectures
+    (both had stopped with "was fitted on a feature matrix")."""
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(80, random_state=0)
+    archs, y = list(table.index[:60]), table["val_acc_200ep"].to_numpy()[:60]
+    pred = nasperf.predictors.get(name, space="nb201", random_state=0, **params).fit(archs, y)
+    saved = tmp_path / f"{name}.nasperf"
+    pred.save(saved)
+    cells = list(table.index[60:])
+    path = tmp_path / "cells.txt"
+    path.write_text("\n".join(cells) + "\n")
+    want = pd.Series(pred.predict(cells), index=cells)
+    out = tmp_path / "ranked.csv"
+    argv = ["screen", "--predictor", str(saved), "--archs", str(path), "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert f"screened 20 architectures with {name}.nasperf" in capsys.readouterr().err
+    got = _ranked(out)
+    np.testing.assert_array_equal(got.loc[cells].to_numpy(), want.to_numpy())  # same code
+    assert np.all(np.diff(got.to_numpy()) <= 0)
+    for fitted in (pred, nasperf.predictors.load(saved)):
+        ranking = pretrained.screen(fitted, cells).ranking.set_index("arch")["prediction"]
+        np.testing.assert_array_equal(ranking.loc[cells].to_numpy(), want.to_numpy())

@@ -7,6 +7,7 @@ from numbers import Real
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.stats import rankdata
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
@@ -95,6 +96,11 @@ class EnsemblePredictor(Predictor):
     members_ : list of Predictor
     scales_ : ndarray (n_members, 2)
         Mean and std of each member's training predictions (``zscore``).
+    space_, inferred_space_, uses_zero_cost_, zero_cost_source_
+        What the members recorded about the training inputs
+        (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
+        architectures (None after a feature matrix) and the zero-cost columns ``predict``
+        reads.
 
     ``predict_std`` is the weighted spread of the members' standardised predictions,
     scaled back to the target's units.
@@ -150,6 +156,7 @@ class EnsemblePredictor(Predictor):
 
         start = time.perf_counter()
         self._check_side(side)
+        self.__dict__.pop("uses_zero_cost_", None)  # a previous fit's: not these members'
         specs = _member_specs(self.members)
         w = self._weights(len(specs))
         rng = self._rng()
@@ -182,6 +189,7 @@ class EnsemblePredictor(Predictor):
         self.y_mean_ = float(np.mean(y_arr))
         self.y_std_ = float(np.std(y_arr)) or 1.0
         self.encoder_ = None
+        self._record_members(members)
         self.fit_time_ = time.perf_counter() - start
         return self
 
@@ -191,8 +199,7 @@ class EnsemblePredictor(Predictor):
         w = np.asarray(self.weights, dtype=np.float64)
         return w / w.sum()
 
-    @staticmethod
-    def _side_for(member: Predictor, side: dict, fit: bool) -> dict:
+    def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's
         # side information), so a hybrid member runs with whatever the caller has.
         need = set(member.requirements.accepted)
@@ -204,8 +211,23 @@ class EnsemblePredictor(Predictor):
                 continue
             if k == "learning_curves" and k not in need:
                 continue
+            if k == "zero_cost" and not fit:
+                v = self._member_zero_cost(member, v)
             out[k] = v
         return out
+
+    def _member_zero_cost(self, member: Predictor, zero_cost: Any) -> Any:
+        """An array of the ensemble's zero-cost columns (``uses_zero_cost_``, e.g. the rows
+        a checkpoint gathers from a table) cut to ``member``'s columns; a table (columns by
+        name) or an array of another width goes on as it is."""
+        cols = list(getattr(self, "uses_zero_cost_", None) or [])
+        own = list(getattr(member, "uses_zero_cost_", None) or [])
+        if isinstance(zero_cost, pd.DataFrame) or not cols or own == cols:
+            return zero_cost
+        arr = np.asarray(zero_cost)
+        if arr.ndim != 2 or arr.shape[1] != len(cols) or not set(own) <= set(cols):
+            return zero_cost
+        return arr[:, [cols.index(c) for c in own]]
 
     def _member_predictions(self, archs: Any, side: dict) -> np.ndarray:
         from sklearn.utils.validation import check_is_fitted

@@ -86,6 +86,11 @@ class TunedPredictor(Predictor):
     cv_results_ : list of dict
         ``{"params", "kendall_tau", "seconds"}`` per configuration tried.
     n_tried_ : int
+    space_, inferred_space_, uses_zero_cost_, zero_cost_source_
+        What ``model_`` recorded about the training inputs
+        (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
+        architectures (None after a feature matrix) and the zero-cost columns ``predict``
+        reads.
     """
 
     requirements = _TunedRequirements()
@@ -210,6 +215,7 @@ class TunedPredictor(Predictor):
         self.n_tried_ = len(results)
         self.model_ = self._make(self.best_params_).fit(archs, y_arr, **side)
         self.encoder_ = None
+        self._record_members([self.model_])
         self.fit_time_ = time.perf_counter() - start
         return self
 

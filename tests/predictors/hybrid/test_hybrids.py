@@ -254,3 +254,78 @@ def test_omni_auto_picks_the_model_with_the_best_out_of_fold_ranking(data):
         data["archs"][:5], data["y"][:5], learning_curves=data["lc"][:5], **side
     )
     assert tiny.model_name_ == "bayes_lin_reg" and tiny.cv_scores_ == {}
+
+
+def _meta(name, **params):
+    small = {
+        "ensemble": {
+            "members": [
+                ["xgb", {"n_estimators": 20}],
+                ["xgb", {"n_estimators": 20, "max_depth": 2}],
+            ]
+        },
+        "tuned": {"model_params": {"n_estimators": 20}, "n_iter": 2, "cv": 2},
+    }[name]
+    return get(name, random_state=0, **small, **params)
+
+
+@pytest.mark.parametrize("name", ["ensemble", "tuned"])
+def test_meta_predictors_record_the_space_they_were_fitted_on(name, data, tmp_path):
+    """An ensemble or a tuned wrapper fitted on architectures records their space as its
+    members do (``space_``; ``inferred_space_`` where the values told it), so that a saved
+    one is screened (``Checkpoint.from_predictor`` had read its missing ``space_`` as "fitted
+    on a feature matrix"); after a feature matrix it has none, and screening says why."""
+    from nasperf.pretrained import Checkpoint
+
+    texts, y = data["archs"][:60], data["y"][:60]
+    named = _meta(name, space="nb201").fit(texts, y)
+    assert named.space_.name == "nb201" and named.inferred_space_ is None
+    space = nasperf.get_space("nb201")
+    values = [space.parse(t) for t in texts]
+    inferred = _meta(name).fit(values, y)  # space=None: the values' space
+    assert inferred.space_.name == "nb201" and inferred.inferred_space_ == "nb201"
+    for pred in (named, inferred):
+        pred.save(tmp_path / "meta.nasperf")
+        again = load(tmp_path / "meta.nasperf")
+        assert again.space_.name == "nb201"
+        assert again.inferred_space_ == pred.inferred_space_
+        test = data["archs"][100:140]
+        np.testing.assert_array_equal(again.predict(test), pred.predict(test))
+        assert Checkpoint.from_predictor(again).space.name == "nb201"
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    on_matrix = _meta(name).fit(X, X[:, 0])
+    assert on_matrix.space_ is None and on_matrix.inferred_space_ is None
+    with pytest.raises(ValueError, match=r"fitted without architectures \(on a feature matrix"):
+        Checkpoint.from_predictor(on_matrix)
+
+
+def test_meta_predictors_record_the_zero_cost_columns_their_members_read(data):
+    """``uses_zero_cost_`` / ``zero_cost_source_`` of an ensemble are its members' (the union
+    of their columns, "table" where one read a table); given those columns as an array (the
+    rows a checkpoint gathers from the table), each member gets its own columns of it."""
+    members = [
+        ["xgb", {"n_estimators": 20, "zero_cost_columns": ["params_mb"]}],
+        ["xgb", {"n_estimators": 20, "zero_cost_columns": ["edgegpu_latency"]}],
+        ["xgb", {"n_estimators": 20}],  # a table without registered proxies: none
+    ]
+    zc = data["zc"]
+    ens = get("ensemble", space="nb201", members=members[:2], random_state=0)
+    ens.fit(data["archs"][:100], data["y"][:100], zero_cost=zc)
+    assert ens.uses_zero_cost_ == ["params_mb", "edgegpu_latency"]
+    assert ens.zero_cost_source_ == "table"
+    test = data["archs"][100:150]
+    by_table = ens.predict(test, zero_cost=zc)
+    as_array = zc.loc[test, ens.uses_zero_cost_].to_numpy()
+    np.testing.assert_array_equal(ens.predict(test, zero_cost=as_array), by_table)
+    tuned = get(
+        "tuned",
+        space="nb201",
+        model_params={"n_estimators": 20, "zero_cost_columns": ["params_mb"]},
+        n_iter=1,
+        cv=2,
+        random_state=0,
+    ).fit(data["archs"][:100], data["y"][:100], zero_cost=zc)
+    assert tuned.uses_zero_cost_ == ["params_mb"] and tuned.zero_cost_source_ == "table"
+    plain = get("ensemble", space="nb201", members=members[2:], random_state=0)
+    plain.fit(data["archs"][:60], data["y"][:60])
+    assert plain.uses_zero_cost_ == [] and plain.zero_cost_source_ == ""

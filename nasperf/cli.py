@@ -415,8 +415,10 @@ first of arch, architecture, arch_str, genotype, spec, naslib_key, key) or NASLi
 stderr with their line numbers and skipped. The ranking (best first: the highest
 prediction, or the lowest with --minimize, for a predictor you fitted on a latency, an
 energy or a loss) has columns rank, line, arch, prediction and, for predictors with
-uncertainty, std. Exit status 0 when at
-least one architecture was screened, 1 when none was, 2 on a usage error.
+uncertainty, std. A --predictor fitted with zero-cost scores from a table reads the
+scores of FILE's architectures from --zero-cost (every architecture and fitted column must
+be there); one fitted with proxies it computed computes them again (cached). Exit status 0
+when at least one architecture was screened, 1 when none was, 2 on a usage error.
 
 example: nasperf screen --checkpoint nb201-cifar10-tree --archs cells.txt --top 100 \\
              --out ranked.csv
@@ -443,6 +445,19 @@ def _add_screen_parser(sub) -> None:
     )
     p.add_argument(
         "--archs", type=path_arg, metavar="FILE", help="architecture file (lines, CSV or JSON)"
+    )
+    p.add_argument(
+        "--zero-cost",
+        type=path_arg,
+        metavar="FILE",
+        help="for a --predictor fitted with zero-cost scores (fit(..., zero_cost=TABLE)): the "
+        "scores of --archs' architectures in the columns it was fitted on (NASLib JSON, or "
+        "CSV / parquet with an arch column)",
+    )
+    p.add_argument(
+        "--zero-cost-dataset",
+        metavar="NAME",
+        help="which dataset's scores to read from a --zero-cost NASLib JSON of several",
     )
     p.add_argument("--top", type=int, metavar="K", help="keep only the K best")
     p.add_argument(
@@ -530,6 +545,14 @@ def _screen(args: argparse.Namespace) -> int:
         return _fail("nasperf screen", "--out is empty: give a file (or leave it out: stdout)")
     if args.batch_size < 1:
         return _fail("nasperf screen", f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.zero_cost is not None and not args.predictor:
+        return _fail(
+            "nasperf screen",
+            "--zero-cost is for a --predictor fitted with zero-cost scores; a packaged "
+            "--checkpoint reads its own table",
+        )
+    if args.zero_cost_dataset is not None and args.zero_cost is None:
+        return _fail("nasperf screen", "--zero-cost-dataset names a dataset of --zero-cost FILE")
     try:
         if args.checkpoint:
             pretrained.info(args.checkpoint)  # an unknown name first, cheaply
@@ -550,7 +573,12 @@ def _screen(args: argparse.Namespace) -> int:
             fitted = load_predictor(args.predictor)
             if "n_jobs" in fitted.get_params():
                 fitted.set_params(n_jobs=args.n_jobs)
-            ckpt = pretrained.Checkpoint.from_predictor(fitted, name=Path(args.predictor).name)
+            ckpt = pretrained.Checkpoint.from_predictor(
+                fitted,
+                name=Path(args.predictor).name,
+                zero_cost=args.zero_cost,
+                zero_cost_dataset=args.zero_cost_dataset,
+            )
     except (ValueError, OSError, DataIntegrityError, ImportError) as err:
         return _fail("nasperf screen", err)
     shown = 0

@@ -4,7 +4,8 @@
   CIFAR-10, CIFAR-100, ImageNet16-120; TransNAS-Bench-101 micro and macro on 7 Taskonomy
   tasks) indexed by architecture text, with fidelities; :func:`benchmark_metadata`: each
   table's target metric, direction, size and side information.
-* :func:`read_naslib_zc`, :func:`read_architecture_csv`: users' own architecture data;
+* :func:`read_naslib_zc`, :func:`read_architecture_csv`, :func:`read_zero_cost_table`:
+  users' own architecture data and proxy scores;
   :func:`target_sign`: whether their target is maximised or (a loss) minimised.
 * :func:`load_zero_cost`: precomputed zero-cost proxy tables (side information).
 * :func:`load_image_batch`: CIFAR minibatches for data-dependent zero-cost proxies.
@@ -87,6 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         NASLIB_SPACE_NAMES,
         read_architecture_csv,
         read_naslib_zc,
+        read_zero_cost_table,
     )
     from .tnb101 import (
         TNB101_TASK_INFO,
@@ -151,6 +153,7 @@ _LAZY: dict[str, str] = {
     "read_image_npz": "images",
     "read_images": "images",
     "read_naslib_zc": "readers",
+    "read_zero_cost_table": "readers",
     "register_benchmark": "benchmark",
     "target_sign": "direction",
     "zero_cost_settings": "zero_cost_tables",
@@ -223,6 +226,7 @@ __all__ = [
     "read_image_npz",
     "read_images",
     "read_naslib_zc",
+    "read_zero_cost_table",
     "register_benchmark",
     "target_sign",
     "zero_cost_settings",

@@ -50,6 +50,7 @@ __all__ = [
     "read_naslib_zc",
     "read_parquet",
     "read_table_file",
+    "read_zero_cost_table",
     "table_stem",
 ]
 
@@ -1052,3 +1053,105 @@ def read_architecture_csv(
     df = df.astype("float64").iloc[keep]
     df.attrs = {"space": space_obj.name}
     return df
+
+
+def read_zero_cost_table(
+    path: str | Path,
+    space: str | SearchSpace,
+    *,
+    dataset: str | None = None,
+    columns: Sequence[str] | None = None,
+    arch_column: str = "arch",
+) -> pd.DataFrame:
+    """A user's table of zero-cost proxy scores, as the predictors' ``zero_cost=`` side
+    information takes it: indexed by ``space``'s canonical architecture text.
+
+    The formats a study's ``zero_cost_table`` reads: NASLib's zero-cost JSON (``.json``,
+    :func:`read_naslib_zc`; a failed proxy, ``-1e8``, reads as NaN), a CSV (``.csv``,
+    ``.csv.gz``) or parquet file (:func:`read_table_file`) with the architectures in
+    ``arch_column`` (texts or NASLib keys; a parquet file written from pandas with them as
+    its index too) and one column per proxy, as ``nasperf proxies`` writes it (an empty
+    cell is NaN: a proxy undefined on that network, which predictors rank last).
+
+    Parameters
+    ----------
+    path : path
+    space : str or SearchSpace
+        The space whose ``coerce`` parses the architectures.
+    dataset : str, optional
+        The dataset whose scores to read from a NASLib JSON holding several
+        (case-insensitive); a file of one dataset needs none. Not used for CSV / parquet
+        (one table is one dataset's scores).
+    columns : sequence of str, optional
+        Columns that must be there and numeric (e.g. a fitted predictor's
+        ``uses_zero_cost_``); default: none checked.
+    arch_column : str
+        The architecture column of a CSV / parquet file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per architecture (index name ``arch``, unique); ``attrs["source"]`` is the
+        file's path, ``attrs["space"]`` the space name.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    InvalidArchitectureError
+        An architecture does not parse (the field names the file and the row or key).
+    ValueError
+        A NASLib JSON of several datasets without ``dataset``; no ``arch_column``; an
+        architecture on two rows; a column of ``columns`` missing or not numeric; anything
+        :func:`read_naslib_zc` / :func:`read_table_file` refuse. Every message names the
+        file.
+    """
+    path = as_path(path, "path")
+    space_obj = _as_space(space)
+    if columns is not None and (
+        isinstance(columns, str) or not all(isinstance(c, str) for c in columns)
+    ):
+        raise TypeError(f"columns must be a list of column names, got {short_repr(columns)}")
+    name = path.name.lower()
+    if name.endswith(tuple(".json" + s for s in ("", *COMPRESSION_SUFFIXES))):
+        table = read_naslib_zc(path, space=space_obj, dataset=dataset, nan="keep")
+        datasets = list(dict.fromkeys(table["dataset"]))
+        if len(datasets) > 1:
+            raise ValueError(
+                f"{path}: NASLib JSON of the datasets {datasets}, whose networks score "
+                "differently on their images: say which one (dataset=, or --zero-cost-dataset)"
+            )
+        table = table.drop(columns=["dataset", "naslib_key"])
+    else:
+        raw = read_table_file(path, arch_column)
+        if arch_column not in raw.columns:
+            raise ValueError(
+                f"{path}: no architecture column {arch_column!r} (its columns: "
+                f"{[str(c) for c in raw.columns[:8]]})"
+            )
+        keys = []
+        for i, text in enumerate(raw[arch_column]):
+            try:
+                keys.append(space_obj.to_string(space_obj.coerce(str(text).strip())))
+            except ValueError as err:
+                reason = err.reason if isinstance(err, InvalidArchitectureError) else str(err)
+                raise InvalidArchitectureError(
+                    f"architecture of {path} data row {i + 1}", text, reason, space=space_obj.name
+                ) from None
+        table = raw.drop(columns=[arch_column])
+        table.index = pd.Index(keys, name="arch")
+        if not table.index.is_unique:
+            dup = table.index[table.index.duplicated()][0]
+            raise ValueError(f"{path}: architecture {dup!r} is on two rows")
+    missing = [c for c in columns or () if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{path}: no column {missing[0]!r}"
+            + (f" (nor {missing[1:]})" if len(missing) > 1 else "")
+            + f"; its columns: {[str(c) for c in table.columns[:12]]}"
+        )
+    text_columns = [c for c in columns or () if not pd.api.types.is_numeric_dtype(table[c])]
+    if text_columns:
+        raise ValueError(f"{path}: column {text_columns[0]!r} holds values that are not numbers")
+    table.attrs = {"space": space_obj.name, "source": str(path)}
+    return table

@@ -488,6 +488,53 @@ def _zero_cost_side(meta: dict, root: str | Path | None) -> dict:
     return {"zero_cost": table}
 
 
+def _checked_zero_cost(predictor: Any, side: dict, kind: str, dataset: str | None) -> dict:
+    """``side`` with the zero-cost scores a user's fitted ``predictor`` reads at ``predict``:
+    a file read into a table (:func:`~nasperf.datasets.readers.read_zero_cost_table`), a
+    table checked for the fitted columns (``uses_zero_cost_``). A predictor that computes
+    its proxies needs none; one fitted on a table needs one; one fitted on an array
+    cannot be matched to a file's architectures. Each refusal is one ``ValueError``."""
+    import pandas as pd
+
+    cols = [str(c) for c in getattr(predictor, "uses_zero_cost_", None) or []]
+    source = getattr(predictor, "zero_cost_source_", "") or ""
+    table = side.get("zero_cost")
+    if not cols or (source == "computed" and table is None):
+        return side
+    if source == "array":
+        raise ValueError(
+            f"{kind} was fitted with zero-cost scores given as an array (rows matched by "
+            f"position, columns {cols}), which no architecture of a file can be matched to; "
+            "refit it with zero_cost= a DataFrame indexed by architecture text"
+        )
+    if table is None:
+        raise ValueError(
+            f"{kind} was fitted with zero-cost scores from a table (columns {cols}): give the "
+            "scores of the architectures to rank, as at fit (zero_cost=TABLE or FILE in "
+            "Python; nasperf screen --zero-cost FILE: NASLib JSON, CSV or parquet)"
+        )
+    if isinstance(table, str | os.PathLike):
+        from nasperf.datasets.readers import read_zero_cost_table
+
+        table = read_zero_cost_table(
+            as_path(table, "zero_cost"), predictor.space_, dataset=dataset, columns=cols
+        )
+    elif isinstance(table, pd.DataFrame):
+        where = table.attrs.get("source") or "the zero_cost table"
+        missing = [c for c in cols if c not in table.columns]
+        if missing:
+            raise ValueError(
+                f"{where} has no column {missing[0]!r}, which {kind} was fitted on (its "
+                f"columns: {[str(c) for c in table.columns[:12]]})"
+            )
+    else:
+        raise TypeError(
+            "zero_cost must be a DataFrame indexed by architecture text or a file's path, "
+            f"got {type(table).__name__} {short_repr(table)}"
+        )
+    return {**side, "zero_cost": table}
+
+
 class Checkpoint:
     """A pre-trained predictor and what it needs at prediction time.
 
@@ -531,13 +578,45 @@ class Checkpoint:
 
     @classmethod
     def from_predictor(
-        cls, predictor: Any, *, name: str | None = None, side: dict | None = None
+        cls,
+        predictor: Any,
+        *,
+        name: str | None = None,
+        side: dict | None = None,
+        zero_cost: pd.DataFrame | str | os.PathLike | None = None,
+        zero_cost_dataset: str | None = None,
     ) -> Checkpoint:
         """A checkpoint around a predictor you fitted (on any space, your own included), so
         that :func:`~nasperf.pretrained.screening.screen` ranks files with it.
 
-        ``side``: the side information its ``predict`` needs (e.g. ``{"zero_cost":
-        table}``). Nothing is verified: there are no reference predictions to check.
+        Parameters
+        ----------
+        predictor : Predictor
+            Fitted on architectures (it records their space as ``space_``).
+        name : str, optional
+            What rankings and messages call it (default ``<predictor>-<space>``).
+        side : dict, optional
+            Other side information its ``predict`` needs.
+        zero_cost : DataFrame or path, optional
+            The zero-cost scores of the architectures to rank, for a predictor fitted with
+            ``zero_cost=TABLE`` (its ``uses_zero_cost_`` columns; the packaged
+            checkpoints read their packaged table the same way): a table indexed by
+            architecture text, or a file read by
+            :func:`nasperf.datasets.readers.read_zero_cost_table` (NASLib JSON, CSV or
+            parquet). A predictor fitted with proxies it computed (``zero_cost_proxies``
+            without a table, ``omni``) computes them again (cached) and needs none.
+        zero_cost_dataset : str, optional
+            Which dataset's scores to read from a NASLib JSON file of several.
+
+        Nothing is verified against reference predictions: there are none to check.
+
+        Raises
+        ------
+        ValueError
+            The predictor was fitted without architectures (no ``space_``); it was fitted
+            with zero-cost scores and none are given (or were given as an array, whose
+            rows no file's architectures can be matched to); the table lacks a column the
+            predictor was fitted on (the message names the file and the column).
         """
         from sklearn.utils.validation import check_is_fitted
 
@@ -559,6 +638,12 @@ class Checkpoint:
                 "learning curves alone): it has no search space (space_ is None) to read "
                 "architectures with; screening needs a predictor fitted on architectures"
             )
+        side = dict(side or {})
+        if zero_cost is not None:
+            if "zero_cost" in side:
+                raise ValueError("give the zero-cost scores once: zero_cost= or side=, not both")
+            side["zero_cost"] = zero_cost
+        side = _checked_zero_cost(predictor, side, kind, zero_cost_dataset)
         label = getattr(type(predictor), "name", "") or type(predictor).__name__
         metadata = {
             "checkpoint_format": CHECKPOINT_FORMAT,
@@ -576,7 +661,7 @@ class Checkpoint:
             "reference": {},
             "nasperf_version": __version__,
         }
-        return cls(metadata, predictor, dict(side or {}), space=space)
+        return cls(metadata, predictor, side, space=space)
 
     def __repr__(self) -> str:
         m = self.metadata
@@ -749,6 +834,7 @@ class Checkpoint:
                     sd[start:stop] = np.asarray(self.predictor._predict_std(X), np.float64).ravel()
                 continue
             side = self._side_for(pos)
+            self._check_zero_cost_rows(part, side)
             if mean:
                 mu[start:stop] = self.predictor.predict(part, **side)
             if std:
@@ -772,6 +858,29 @@ class Checkpoint:
         if self._zc_rows is None or pos is None:
             return self.side
         return {**self.side, "zero_cost": self._zc_rows[pos]}
+
+    def _check_zero_cost_rows(self, part: list, side: dict) -> None:
+        """One ``ValueError`` naming the zero-cost table (its file, where it was read from
+        one) and the first of ``part``'s architectures it has no row for, where the
+        predictor reads zero-cost features from that table."""
+        import pandas as pd
+
+        table = side.get("zero_cost")
+        if not isinstance(table, pd.DataFrame) or not getattr(
+            self.predictor, "uses_zero_cost_", None
+        ):
+            return
+        from nasperf.encodings.zero_cost import uncovered
+
+        n, first = uncovered([self.space.to_string(a) for a in part], table)
+        if n:
+            where = table.attrs.get("source") or "the zero_cost table"
+            raise ValueError(
+                f"{where} has no row for architecture {first!r}"
+                + (f" (nor for {n - 1} more of this batch)" if n > 1 else "")
+                + f": {self.metadata['predictor']} reads its zero-cost scores "
+                f"{list(self.predictor.uses_zero_cost_)} of every architecture it ranks"
+            )
 
     def _check_reference(self) -> None:
         ref = self.metadata["reference"]

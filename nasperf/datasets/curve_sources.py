@@ -343,8 +343,10 @@ class NB201Curves(CurveSource):
         return super().curves(items, upto)
 
     def _observe(self, items, epochs):
+        from .benchmark import get_benchmark
+
         rows = self._rows(items)
-        full = rows["train_time_s"].to_numpy(np.float64)
+        bench = get_benchmark("nb201")
         cols = {12: ("val_acc_12ep", "test_acc_12ep"), 200: ("val_acc_200ep", None)}
         val = np.stack([rows[cols[int(e)][0]].to_numpy(np.float64) for e in epochs], axis=1)
         test = np.stack(
@@ -356,5 +358,8 @@ class NB201Curves(CurveSource):
             ],
             axis=1,
         )
-        seconds = np.stack([full * e / 200.0 for e in epochs], axis=1)
+        # the benchmark's rule (Benchmark.fidelity_seconds), as studies and searches charge
+        seconds = np.stack(
+            [bench.fidelity_seconds(rows, int(e)).to_numpy(np.float64) for e in epochs], axis=1
+        )
         return {"val_accuracy": val, "test_accuracy": test}, seconds

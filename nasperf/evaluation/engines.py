@@ -232,8 +232,12 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
         Indexed by architecture text.
     info : dict
         ``target`` (column), ``fidelities`` ({budget: [columns]}), ``target_epochs``,
-        ``budget_epochs`` ({budget: epochs}), ``cost_column`` (full-schedule training
-        seconds or None), ``space``.
+        ``budget_epochs`` ({budget: epochs}), ``cost_column`` (the column of training
+        seconds or None), ``target_seconds`` (each row's training seconds to the target
+        fidelity, a Series, or None) and ``budget_seconds`` ({budget: seconds to it, or
+        None}): a benchmark's by :meth:`~nasperf.datasets.Benchmark.fidelity_seconds`, the
+        rule searches charge by; a user's table's ``cost_column`` is its target's training
+        seconds, its budgets' unknown. ``space``.
     """
     data = trial.get("data")
     key = json.dumps(
@@ -264,7 +268,9 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 for i, f in enumerate(cheaper)
                 if all(g.metrics and g.epochs for g in cheaper[: i + 1])
             },
-            "cost_column": "train_time_s" if "train_time_s" in table.columns else None,
+            "cost_column": bench.cost_column if bench.cost_column in table.columns else None,
+            "target_seconds": bench.fidelity_seconds(table, tfid),
+            "budget_seconds": {f.name: bench.fidelity_seconds(table, f) for f in cheaper},
             "space": bench.space,
         }
     else:
@@ -302,7 +308,11 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             "target_epochs": None,
             "budget_epochs": {},
             "curve_spec": {},
-            "cost_column": data.get("cost_column"),
+            "cost_column": cost,
+            "target_seconds": None
+            if not cost
+            else pd.to_numeric(table[cost], errors="coerce").astype(np.float64),
+            "budget_seconds": {},
             "space": data["space"] or table.attrs.get("space"),
         }
     info["networks"] = network_keys(table, info["space"] or trial.get("space"))
@@ -612,20 +622,19 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             "leaves them out)"
         ) from None
 
-    # Costs as White et al. (2021) count them: training data at the full schedule, and for
-    # learning-curve predictors every queried architecture trained for the budget.
-    cost_col = info["cost_column"]
-    if cost_col is not None:
-        costs = pd.to_numeric(table[cost_col], errors="coerce").astype(np.float64)
-        label_cost = initialisation_time(costs.loc[train].to_numpy())
-        lc_cost = 0.0
-        if "learning_curves" in side_names:
-            b_ep, t_ep = info["budget_epochs"].get(budget), info["target_epochs"]
-            frac = (b_ep / t_ep) if b_ep and t_ep else float("nan")
-            lc_cost = float(frac * costs.loc[test].mean())
+    # Costs as White et al. (2021) count them: training data at the target's schedule, and
+    # for learning-curve predictors every queried architecture trained for the budget; both
+    # by the benchmark's rule (Benchmark.fidelity_seconds), as a search charges a query at
+    # that fidelity (a 12ep target had been charged the 200-epoch run per label).
+    seconds = info["target_seconds"]
+    if seconds is not None:
+        label_cost = initialisation_time(seconds.loc[train].to_numpy())
     else:
         label_cost = float("nan") if req.labels else 0.0
-        lc_cost = float("nan") if "learning_curves" in side_names else 0.0
+    lc_cost = 0.0
+    if "learning_curves" in side_names:
+        b_seconds = info["budget_seconds"].get(budget)
+        lc_cost = float("nan") if b_seconds is None else float(b_seconds.loc[test].mean())
     fit_time = t1 - t0
     predict_time = t2 - t1
     # zero-cost scores read from a table stand for their computation (the table's recorded

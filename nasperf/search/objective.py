@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf.datasets.benchmark import epoch_fraction
 from nasperf.errors import as_path, check_flag
 from nasperf.spaces import SearchSpace
 
@@ -84,6 +85,31 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
     raise ValueError(
         f"{name}: column {column!r}, row {i} ({short_repr(table.index[i])}): {why}{more}"
     )
+
+
+def _cost_columns(
+    cost_column: str | Mapping[str, str] | None, fidelities: list[str], name: str
+) -> dict[str, str]:
+    """``cost_column`` as {fidelity: column} ({} for None): one column for every fidelity,
+    or a mapping whose keys are exactly the fidelities (else a ``ValueError`` naming
+    ``cost_column``)."""
+    from nasperf.errors import short_repr
+
+    if cost_column is None:
+        return {}
+    if isinstance(cost_column, str):
+        return dict.fromkeys(fidelities, cost_column)
+    if (
+        not isinstance(cost_column, Mapping)
+        or set(cost_column) != set(fidelities)
+        or not all(isinstance(c, str) for c in cost_column.values())
+    ):
+        raise ValueError(
+            f"{name}: cost_column must be a column name or map each fidelity "
+            f"({', '.join(map(repr, fidelities))}) to its seconds column, got "
+            f"{short_repr(cost_column)}"
+        )
+    return {f: cost_column[f] for f in fidelities}
 
 
 def _checked_epochs(epochs: Any, fidelities: tuple[str, ...], name: str) -> dict[str, int]:
@@ -287,11 +313,14 @@ class TableObjective(Objective):
         The value column (higher is better) of the one fidelity, which is then named after
         it; or the value column of each fidelity, cheapest first (insertion order); the last
         is the full run.
-    cost_column : str, optional
-        Seconds of the full training run of each architecture. None (default): no recorded
-        cost; every full-fidelity query then costs one unit (``cost_unit == "query"``), a
-        cheaper fidelity ``epochs / full epochs`` of it, and the search reports time in
-        queries.
+    cost_column : str or mapping fidelity -> column, optional
+        Seconds of the full training run of each architecture (a cheaper fidelity is
+        charged ``epochs / full epochs`` of them); or the seconds column of every fidelity
+        (keys exactly the fidelities), each charged as recorded: a benchmark's
+        :meth:`~nasperf.datasets.Benchmark.fidelity_seconds`, as :meth:`from_benchmark`
+        passes them. None (default): no recorded cost; every full-fidelity query then costs
+        one unit (``cost_unit == "query"``), a cheaper fidelity ``epochs / full epochs`` of
+        it, and the search reports time in queries.
     epochs : mapping fidelity -> int, optional
         Training epochs of every fidelity (keys exactly the fidelities, positive ints
         increasing with them; anything else is a ``ValueError`` naming ``epochs``); a
@@ -357,7 +386,7 @@ class TableObjective(Objective):
         space: Any,
         columns: str | Mapping[str, str],
         *,
-        cost_column: str | None = None,
+        cost_column: str | Mapping[str, str] | None = None,
         epochs: Mapping[str, int] | None = None,
         name: str = "table",
         continues: bool = False,
@@ -387,9 +416,8 @@ class TableObjective(Objective):
             columns = {columns: columns}
         if not isinstance(columns, Mapping) or not columns:
             raise ValueError(f"{name}: columns must be a column name or a non-empty mapping")
-        missing = [c for c in columns.values() if c not in table.columns]
-        if cost_column is not None and cost_column not in table.columns:
-            missing.append(cost_column)
+        cost_columns = _cost_columns(cost_column, list(columns), name)
+        missing = [c for c in [*columns.values(), *cost_columns.values()] if c not in table.columns]
         if missing:
             raise ValueError(
                 f"{name}: the table has no column(s) {missing}; it has {list(table.columns)}"
@@ -424,7 +452,18 @@ class TableObjective(Objective):
                 f"{short_repr(duplicates)}"
             )
         self._values = {f: sign * _numbers(table, c, name) for f, c in columns.items()}
-        self._cost = None if cost_column is None else _numbers(table, cost_column, name, cost=True)
+        # seconds charged at each fidelity (None: one unit per full-fidelity query)
+        self._costs: dict[str, np.ndarray] | None = None
+        if cost_columns:
+            read = {c: _numbers(table, c, name, cost=True) for c in set(cost_columns.values())}
+            full_ep = self._epochs.get(self.full)
+            self._costs = {
+                f: read[c]
+                if isinstance(cost_column, Mapping)
+                # a column of the full run's seconds: a cheaper fidelity pays its share
+                else read[c] * epoch_fraction(self._epochs.get(f), full_ep)
+                for f, c in cost_columns.items()
+            }
         self._index = pd.Index(self._canonical(table.index) if validate else table.index)
         if not self._index.is_unique:
             if duplicates == "error":
@@ -511,18 +550,28 @@ class TableObjective(Objective):
     def from_benchmark(
         cls, benchmark: str = "nb201", dataset: str = "cifar10", *, target: str | None = None
     ) -> TableObjective:
-        """The objective of a registered benchmark: its fidelities up to ``target``."""
+        """The objective of a registered benchmark: its fidelities up to ``target``, each
+        query charged the benchmark's seconds of training to its fidelity
+        (:meth:`~nasperf.datasets.Benchmark.fidelity_seconds`; NAS-Bench-201's ``12ep``
+        costs 12 / 200 of ``train_time_s``, also where it is the target), as a study
+        charges its labels."""
         from nasperf.datasets import get_benchmark, load_benchmark
 
         bench = get_benchmark(benchmark)
         table = load_benchmark(bench.name, dataset)
         tfid = bench.resolve_fidelity(target)
         fids = bench.fidelities[: bench.fidelities.index(tfid) + 1]
+        seconds = {f.name: bench.fidelity_seconds(table, f) for f in fids}
+        costs: dict[str, str] | None = None
+        if all(s is not None for s in seconds.values()):
+            # each fidelity's seconds in a column of this copy, named apart from the table's
+            costs = {f: f"{f} seconds ({bench.name})" for f in seconds}
+            table = table.assign(**{costs[f]: s for f, s in seconds.items()})
         return cls(
             table,
             bench.space,
             {f.name: f.column for f in fids},
-            cost_column="train_time_s" if "train_time_s" in table.columns else None,
+            cost_column=costs,
             epochs={f.name: f.epochs for f in fids} if all(f.epochs for f in fids) else None,
             name=f"{bench.name}/{bench.resolve_dataset(dataset)}",
             validate=False,
@@ -554,12 +603,12 @@ class TableObjective(Objective):
         fid = self.resolve(fidelity)
         rows = self._rows(archs)
         values = self._values[fid][rows]
-        frac = 1.0
-        full_ep, ep = self._epochs.get(self.full), self._epochs.get(fid)
-        if fid != self.full and full_ep and ep:
-            frac = ep / full_ep
-        cost = np.ones(len(rows)) if self._cost is None else self._cost[rows]
-        return values, cost * frac
+        if self._costs is not None:
+            return values, self._costs[fid][rows]
+        # one unit per full-fidelity query, a cheaper fidelity its share of it
+        return values, np.full(
+            len(rows), epoch_fraction(self._epochs.get(fid), self._epochs.get(self.full))
+        )
 
     def candidates(self) -> list:
         return list(self._index)
@@ -583,7 +632,7 @@ class TableObjective(Objective):
 
     def _columns_read(self) -> list[np.ndarray]:
         """Every column the objective reads: each fidelity's values, then the cost if any."""
-        return [*self._values.values(), *([] if self._cost is None else [self._cost])]
+        return [*self._values.values(), *([] if self._costs is None else self._costs.values())]
 
     def _fingerprint(self) -> str:
         """sha256 of the space's name, the architecture texts and every column read."""

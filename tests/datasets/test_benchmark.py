@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from nasperf.datasets import (
+    Fidelity,
+    PackagedBenchmark,
     available_benchmarks,
     benchmark_datasets,
     data_root,
@@ -196,6 +198,33 @@ def test_a_fidelity_is_named_by_its_name_column_or_epochs():
         assert match_fidelity(fids, nothing) is None, nothing
     with pytest.raises(ValueError, match=r"unknown fidelity '13' for benchmark 'nb201'"):
         get_benchmark("nb201").resolve_fidelity("13")
+
+
+def test_fidelity_seconds_are_a_fidelity_s_column_else_its_epochs_share():
+    table = load_benchmark("nb201", "cifar10")
+    full = table["train_time_s"].to_numpy(np.float64)
+    bench = get_benchmark("nb201")
+    np.testing.assert_array_equal(bench.fidelity_seconds(table, "12ep"), full * (12 / 200))
+    np.testing.assert_array_equal(bench.fidelity_seconds(table, 200), full)
+    np.testing.assert_array_equal(bench.fidelity_seconds(table), full)
+    # a fidelity recording its own seconds is charged them; one without, its epochs' share
+    mine = PackagedBenchmark(
+        name="mine",
+        space="nb201",
+        files={},
+        fidelities=(
+            Fidelity("5ep", "acc5", 5, cost_column="seconds5"),
+            Fidelity("10ep", "acc10", 10),
+            Fidelity("50ep", "acc50", 50),
+        ),
+        cost_column="seconds50",
+    )
+    rows = pd.DataFrame({"seconds5": [7.0, 9.0], "seconds50": [100.0, 300.0]})
+    assert mine.fidelity_seconds(rows, "5ep").tolist() == [7.0, 9.0]
+    assert mine.fidelity_seconds(rows, "10ep").tolist() == [20.0, 60.0]
+    assert mine.fidelity_seconds(rows, "50ep").tolist() == [100.0, 300.0]
+    # no seconds recorded (NAS-Bench-Graph has no training time)
+    assert get_benchmark("nbgraph").fidelity_seconds(load_benchmark("nbgraph", "cora")) is None
 
 
 def test_unknown_names_list_the_options():

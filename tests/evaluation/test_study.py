@@ -64,6 +64,35 @@ def test_trial_row_matches_a_direct_computation():
     assert row["query_time_per_arch_s"] >= lc
 
 
+@pytest.mark.parametrize("target", ["12ep", "200ep"])
+def test_label_cost_is_what_a_search_pays_for_the_training_set_at_the_target(target):
+    """A probe: a study with target 12ep had charged each label NB201's 200-epoch run
+    (label_cost_s 35,467 s for 20 cells, as for 200ep); a search charges a 12ep query
+    12 / 200 of it. Both read Benchmark.fidelity_seconds."""
+    from nasperf.search import TableObjective
+
+    raw = tiny_config(
+        predictors=[{"name": "xgb", "params": {"n_estimators": 5}}],
+        train_sizes=[20],
+        seeds=1,
+        target=target,
+    )
+    row = run_trial(expand_trials(parse_config(raw))[0])
+    table = load_benchmark("nb201", "cifar10")
+    train = list(make_split(table.index, 20, test_size=50, seed=0).train)
+    # what a search pays to train them at the target: the 200ep objective's 12ep queries,
+    # and an objective whose target (full fidelity) is 12ep
+    paid = TableObjective.from_benchmark("nb201", "cifar10", target=target)
+    assert row["label_cost_s"] == pytest.approx(paid.evaluate(train)[1].sum(), rel=1e-12)
+    full = TableObjective.from_benchmark("nb201", "cifar10")
+    assert row["label_cost_s"] == pytest.approx(full.evaluate(train, target)[1].sum(), rel=1e-12)
+    share = {"12ep": 12 / 200, "200ep": 1.0}[target]
+    # float32 seconds summed in float64: 20 terms, ~1e-7 relative each
+    expected = share * table.loc[train, "train_time_s"].astype(np.float64).sum()
+    assert row["label_cost_s"] == pytest.approx(expected, rel=1e-9)
+    assert row["init_time_s"] >= row["label_cost_s"]
+
+
 def test_training_free_predictor_has_no_training_set():
     with registered(test_count_conv=CountConvPredictor):
         trial = expand_trials(parse_config(tiny_config(predictors=["test_count_conv"], seeds=1)))

@@ -317,6 +317,31 @@ def test_valid_epochs_charge_cheap_queries_their_share(user_nb201, nb201):
         assert o.epochs("12ep") is None
 
 
+def test_a_cheaper_target_is_charged_its_share_of_the_full_run(nb201):
+    # a probe: from_benchmark(target="12ep") had charged each 12-epoch query NB201's
+    # 200-epoch train_time_s (its full fidelity was the 12ep it searched)
+    archs = list(nb201.index[:5])
+    cheap = search.TableObjective.from_benchmark("nb201", "cifar10", target="12ep")
+    full = search.TableObjective.from_benchmark("nb201", "cifar10")
+    seconds = nb201.loc[archs, "train_time_s"].to_numpy(np.float64)
+    np.testing.assert_array_equal(cheap.evaluate(archs)[1], seconds * (12 / 200))
+    np.testing.assert_array_equal(full.evaluate(archs, "12ep")[1], seconds * (12 / 200))
+    np.testing.assert_array_equal(full.evaluate(archs)[1], seconds)
+
+
+def test_per_fidelity_cost_columns_are_charged_as_recorded(user_nb201):
+    costs = {"12ep": "t12", "200ep": "train_s"}
+    table = user_nb201.assign(t12=np.arange(len(user_nb201), dtype=np.float64))
+    obj = search.TableObjective(table, "nb201", COLS, cost_column=costs, epochs=None)
+    archs = list(obj.candidates()[:3])
+    np.testing.assert_array_equal(obj.evaluate(archs, "12ep")[1], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(
+        obj.evaluate(archs)[1], user_nb201["train_s"].to_numpy(np.float64)[:3]
+    )
+    with pytest.raises(ValueError, match=r"^table: cost_column must be a column name or map"):
+        search.TableObjective(table, "nb201", COLS, cost_column={"12ep": "t12"})
+
+
 def test_fidelity_rungs_refuse_epochs_that_do_not_increase():
     with pytest.raises(
         ValueError,

@@ -296,7 +296,7 @@ def _proxies(args: argparse.Namespace) -> int:
                 imports=imports,
                 claim=out.claim,
             ):
-                out.append(text, scores)
+                out.append(text, scores, comp.seconds.get(text))
                 done += 1
                 if first is None or done >= len(todo):
                     continue

@@ -82,13 +82,72 @@ def proxy_columns(
     return named
 
 
+#: Suffix of a column recording a proxy's seconds per architecture (``synflow_time``), as
+#: ``nasperf proxies`` writes it and NAS-Bench-Suite-Zero's files hold it: bookkeeping beside
+#: the proxy's column, never a proxy column itself (:func:`proxy_names` reads registered
+#: names only).
+TIME_SUFFIX = "_time"
+
+
+def time_columns(columns: Sequence[object]) -> dict[str, str]:
+    """``{proxy column: its time column}`` for the columns of ``columns`` that have a
+    ``<column>_time`` beside them (:data:`TIME_SUFFIX`), in order."""
+    names = {c for c in columns if isinstance(c, str)}
+    return {
+        c: c + TIME_SUFFIX
+        for c in columns
+        if isinstance(c, str) and not c.endswith(TIME_SUFFIX) and c + TIME_SUFFIX in names
+    }
+
+
+def with_recorded_seconds(table: pd.DataFrame, where: str = "zero-cost table") -> pd.DataFrame:
+    """``table`` with its ``<proxy>_time`` columns (:func:`time_columns`) moved into
+    ``attrs["seconds_per_arch"]`` (each one's mean over the rows that record a time; the
+    form of the packaged tables' ``attrs["settings"]["seconds_per_arch"]``, outside
+    ``settings``, which says how a packaged table was computed), so that
+    :func:`recorded_seconds` charges them and no reader takes a time column for a proxy. A
+    table without time columns is returned as it is.
+
+    Raises
+    ------
+    ValueError
+        A time cell that is not a number, is infinite or is negative (empty / NaN: not
+        recorded), naming ``where``, the column and the row.
+    """
+    from nasperf.errors import short_repr
+
+    times = time_columns(list(table.columns))
+    if not times:
+        return table
+    seconds: dict[str, float] = {}
+    for proxy, col in times.items():
+        values = pd.to_numeric(table[col], errors="coerce").to_numpy(np.float64)
+        bad = (np.isnan(values) & table[col].notna().to_numpy()) | np.isinf(values) | (values < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{where}: column {col!r}, row {short_repr(table.index[i])}: "
+                f"{short_repr(table[col].iloc[i])} is not a time in seconds >= 0"
+            )
+        if np.isfinite(values).any():
+            seconds[proxy] = float(np.nanmean(values))
+    out = table.drop(columns=list(times.values()))
+    out.attrs["seconds_per_arch"] = seconds
+    return out
+
+
 def recorded_seconds(table: pd.DataFrame, columns: Sequence[str]) -> float:
     """Seconds per architecture that computing ``columns`` of a proxy table took, as the
-    table records them (``attrs["settings"]["seconds_per_arch"]``: the packaged tables and
-    ``nasperf proxies``' files; 0 for a column it does not record): what a score read from
-    the table stands for on White et al.'s time axis, and what searches charge for it."""
-    settings = table.attrs.get("settings") if isinstance(table.attrs, dict) else None
+    table records them (``attrs["settings"]["seconds_per_arch"]``: the packaged tables;
+    ``attrs["seconds_per_arch"]``: :func:`~nasperf.zero_cost.compute` and ``nasperf
+    proxies``' files as their readers give them, :func:`with_recorded_seconds`; 0 for a
+    column it does not record): what a score read from the table stands for on White et
+    al.'s time axis, and what searches charge for it."""
+    attrs = table.attrs if isinstance(table.attrs, dict) else {}
+    settings = attrs.get("settings")
     seconds = settings.get("seconds_per_arch") if isinstance(settings, dict) else None
+    if not isinstance(seconds, dict):
+        seconds = attrs.get("seconds_per_arch")
     if not isinstance(seconds, dict):
         return 0.0
     out = 0.0

@@ -399,6 +399,13 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
             zc = _canonical_index(raw.set_index("arch"), space, str(path))
+            from nasperf.encodings.zero_cost import with_recorded_seconds
+
+            # `nasperf proxies`' <proxy>_time columns: the seconds its scores are charged
+            try:
+                zc = with_recorded_seconds(zc, str(path))
+            except ValueError as err:
+                raise TrialError(str(err)) from None
         _ZERO_COST[key] = zc
     return _ZERO_COST[key]
 

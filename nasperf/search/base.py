@@ -289,8 +289,9 @@ class Optimizer:
         """Combined zero-cost score of the architectures ``keys`` (texts): the mean over
         ``proxies`` of each proxy's percentile rank in the whole table (higher is better;
         NaN where a score is missing). Each (architecture, proxy) pair is charged once, at
-        the table's recorded seconds per architecture (``settings["seconds_per_arch"]``),
-        as if the proxy had been computed."""
+        the table's recorded seconds per architecture
+        (:func:`nasperf.encodings.zero_cost.recorded_seconds`), as if the proxy had been
+        computed."""
         zc = self.zero_cost_table(proxies)
         if not hasattr(self, "zero_cost_ranks_"):
             self.zero_cost_ranks_: dict[tuple, pd.Series] = {}
@@ -303,13 +304,14 @@ class Optimizer:
     def charge_zero_cost(self, keys: Sequence[str], proxies: Sequence[str]) -> None:
         """Charge the proxies' recorded computation time for the architectures not charged
         before (see :meth:`zero_cost_rank`)."""
+        from nasperf.encodings.zero_cost import recorded_seconds
+
         zc = self.zero_cost_table()
-        seconds = (zc.attrs.get("settings") or {}).get("seconds_per_arch") or {}
         for p in proxies:
             done = self.zero_cost_seen_.setdefault(p, set())
             new = [k for k in keys if k not in done]
             done.update(new)
-            self.charge(len(new) * float(seconds.get(p, 0.0)))
+            self.charge(len(new) * recorded_seconds(zc, [p]))
 
     @classmethod
     def _get_param_names(cls) -> list[str]:

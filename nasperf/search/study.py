@@ -402,15 +402,24 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
     key = (trial["zero_cost"], trial.get("zero_cost_sha256"), trial["space"])
     if key not in _ZERO_COST:
         from nasperf.datasets import read_architecture_csv
+        from nasperf.datasets.readers import read_csv_header
+        from nasperf.encodings.zero_cost import time_columns, with_recorded_seconds
 
         path = _unchanged(trial["zero_cost"], trial.get("zero_cost_sha256"), "zero-cost file")
+        proxies = _proxy_header(path)
+        # the proxies' recorded seconds (`nasperf proxies`' <proxy>_time): what they cost
+        header = time_columns(read_csv_header(path))
+        times = [header[p] for p in proxies if p in header]
         table = read_architecture_csv(
             path,
             trial["space"],
             arch_column=trial.get("arch_column") or "arch",
-            targets=(proxies := _proxy_header(path)),
-            optional=proxies,  # a proxy that failed on a network: NaN (nasperf proxies' files)
+            targets=[*proxies, *times],
+            # a proxy that failed on a network: NaN (nasperf proxies' files); a time not
+            # recorded: empty
+            optional=[*proxies, *times],
         )
+        table = with_recorded_seconds(table, path.name)
         _ZERO_COST.clear()  # one at a time, like the objectives
         _ZERO_COST[key] = table
     return _ZERO_COST[key]
@@ -428,7 +437,10 @@ def warn_unread_proxy_columns(path: Path, arch_column: str) -> None:
     proxies = proxy_names(header)
     if not proxies:  # _proxy_header's error names the columns when the file is read
         return
-    known = {arch_column, REASONS_COLUMN, *proxies}
+    from nasperf.encodings.zero_cost import time_columns
+
+    times = time_columns(header)
+    known = {arch_column, REASONS_COLUMN, *proxies, *(times[p] for p in proxies if p in times)}
     unread = [c for c in header if c not in known]
     if unread:
         warn_caller(

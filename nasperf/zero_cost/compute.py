@@ -918,7 +918,10 @@ def compute(
         architecture text to ``{proxy: reason}`` (see :func:`nan_reasons`), and ``df.attrs``
         also records the settings and ``seconds``: a list, one per row, of the seconds
         the row's proxies took to compute (as recorded in the cache for cached rows; NaN
-        where unknown). The frame is a valid ``table`` of
+        where unknown), and ``seconds_per_arch`` ({proxy: their mean over the rows,
+        shared equally between the proxies}; absent where none is known), the seconds a
+        study or search charges for reading the scores
+        (:func:`nasperf.encodings.zero_cost.recorded_seconds`). The frame is a valid ``table`` of
         :class:`nasperf.encodings.zero_cost.ZeroCostFeatures`.
 
     Raises
@@ -974,6 +977,12 @@ def compute(
         for t, per in attrs.get("reasons", {}).items()
         if any(q in requested for q in per)
     }
+    # the table's seconds per architecture, shared equally between the proxies (they share
+    # their passes), as `nasperf proxies` writes them: what reading the scores stands for
+    took = np.asarray(df.attrs["seconds"], dtype=np.float64)
+    if np.isfinite(took).any():
+        per_arch = float(np.nanmean(took)) / len(requested)
+        df.attrs["seconds_per_arch"] = dict.fromkeys(requested, per_arch)
     return df
 
 

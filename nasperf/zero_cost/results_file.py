@@ -8,7 +8,13 @@ is the file itself; for ``.parquet`` it is ``<out>.partial.csv`` beside it, conv
 file, fsync, ``os.replace``) to the parquet file when the run completes, then removed.
 
 Columns: ``arch``, one per proxy (floats written with ``repr``: exact round trip; ``nan``
-where undefined), ``nan_reasons`` (JSON ``{proxy: reason}`` for the NaN ones, else empty).
+where undefined), ``<proxy>_time`` for each (the seconds the architecture's proxies took,
+shared equally between them as they share their passes; empty where unknown), and
+``nan_reasons`` (JSON ``{proxy: reason}`` for the NaN ones, else empty). Read back, the time
+columns are the table's recorded seconds per architecture (their means, in
+``attrs["seconds_per_arch"]``: :func:`nasperf.encodings.zero_cost.recorded_seconds`), which
+studies and searches charge for the scores. Outputs of earlier versions, without time columns, are
+read and resumed as they are.
 A sidecar ``<out>.settings.json`` records what the scores depend on; resuming with other
 settings is an error rather than a silently mixed file.
 
@@ -187,11 +193,14 @@ def _rows_to_frame(
             f"{path}: not a nasperf proxies table: first column is not 'arch' "
             f"({short_repr(list(header))})"
         )
-    proxies = [c for c in header[1:] if c != REASONS_COLUMN]
+    from nasperf.encodings.zero_cost import time_columns
+
+    times = time_columns(header[1:])
+    proxies = [c for c in header[1:] if c != REASONS_COLUMN and c not in times.values()]
     pos = {c: k for k, c in enumerate(header)}
     if len(pos) != len(header):
         raise ValueError(f"{path}: line 1: a column name appears twice ({short_repr(header)})")
-    index, values, reasons = [], [], {}
+    index, values, reasons, seconds = [], [], {}, []
     seen: dict[str, tuple[int, list[float], dict[str, str]]] = {}
     for line, row in enumerate(rows, start=2):
         where = f"{path} line {line}"
@@ -203,6 +212,7 @@ def _rows_to_frame(
         if space is not None and arch not in seen:
             _check_arch(arch, space, f"{where}, column 'arch'")
         scores = [_score(row[pos[p]], f"{where}, column {p!r}") for p in proxies]
+        took = [_seconds(row[pos[c]], f"{where}, column {c!r}") for c in times.values()]
         why: dict[str, str] = {}
         if REASONS_COLUMN in pos and row[pos[REASONS_COLUMN]]:
             why = _reasons(
@@ -225,6 +235,7 @@ def _rows_to_frame(
         seen[arch] = (line, scores, why)
         index.append(arch)
         values.append(scores)
+        seconds.append(took)
         if why:
             reasons[arch] = why
     df = pd.DataFrame(
@@ -233,7 +244,28 @@ def _rows_to_frame(
         columns=proxies,
     )
     df.attrs["reasons"] = reasons
+    if times:
+        took = np.array(seconds, dtype=np.float64).reshape(len(index), len(times))
+        known = np.isfinite(took).any(axis=0)
+        # as compute() gives them: each row's seconds (NaN where not recorded), and the
+        # table's seconds per architecture
+        df.attrs["seconds"] = [
+            float(np.nansum(r)) if np.isfinite(r).any() else math.nan for r in took
+        ]
+        df.attrs["seconds_per_arch"] = {
+            p: float(np.nanmean(took[:, j])) for j, p in enumerate(times) if known[j]
+        }
     return df
+
+
+def _seconds(text: str, where: str) -> float:
+    """A time cell: seconds >= 0, or NaN where empty (not recorded)."""
+    if text in ("", "nan"):
+        return math.nan
+    value = _score(text, where)
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"{where}: {short_repr(text)} is not a time in seconds >= 0")
+    return value
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -327,28 +359,41 @@ def _first_line(path: Path) -> tuple[list[str] | None, bool]:
     return (rows[0] if rows else None), True
 
 
-def _frame_to_lines(df: pd.DataFrame, proxies: Sequence[str]) -> list[str]:
+def _frame_to_lines(df: pd.DataFrame, proxies: Sequence[str], *, timed: bool) -> list[str]:
     reasons = df.attrs.get("reasons", {})
+    seconds = df.attrs.get("seconds") or [math.nan] * len(df)
     return [
         _row_line(
             arch,
             {p: (float(df.at[arch, p]), (reasons.get(arch) or {}).get(p)) for p in proxies},
             proxies,
+            seconds=took if timed else None,
         )
-        for arch in df.index
+        for arch, took in zip(df.index, seconds, strict=True)
     ]
 
 
 def _row_line(
-    arch: str, scores: Mapping[str, tuple[float, str | None]], proxies: Sequence[str]
+    arch: str,
+    scores: Mapping[str, tuple[float, str | None]],
+    proxies: Sequence[str],
+    *,
+    seconds: float | None = None,
 ) -> str:
+    """One journal line; ``seconds`` (the row's proxies' time, NaN where unknown) shared
+    equally between the proxies' time columns, None for an output without them."""
     if "\n" in arch or "\r" in arch:
         raise ValueError(f"architecture text {arch!r} contains a line break")
     why = {p: scores[p][1] for p in proxies if math.isnan(scores[p][0]) and scores[p][1]}
+    times: list[str] = []
+    if seconds is not None:
+        share = float(seconds) / len(proxies) if proxies else math.nan
+        times = [repr(share) if math.isfinite(share) else ""] * len(proxies)
     return _line(
         [
             arch,
             *(repr(float(scores[p][0])) for p in proxies),
+            *times,
             json.dumps(why, sort_keys=True) if why else "",
         ]
     )
@@ -386,7 +431,17 @@ class ResultsFile:
         self.format = _format(self.path)
         self.proxies = list(proxies)
         self.settings = dict(settings)
-        self.header = ["arch", *self.proxies, REASONS_COLUMN]
+        from nasperf.encodings.zero_cost import TIME_SUFFIX
+
+        self.header = [
+            "arch",
+            *self.proxies,
+            *(p + TIME_SUFFIX for p in self.proxies),
+            REASONS_COLUMN,
+        ]
+        #: Whether the output records seconds (False: one of an earlier version, resumed in
+        #: its own columns)
+        self.timed = True
         self.journal = (
             self.path
             if self.format == "csv"
@@ -469,9 +524,12 @@ class ResultsFile:
             # Extending a finished parquet output: its rows seed a new journal.
             done = _read_table(self.path, None)  # checked by open() (_check_rows)
             self._check_columns(["arch", *done.columns, REASONS_COLUMN])
+            self.timed = True  # its rows are written again, in this version's columns
             _atomic_write(
                 self.journal,
-                "".join([_line(self.header), *_frame_to_lines(done, self.proxies)]).encode(),
+                "".join(
+                    [_line(self.header), *_frame_to_lines(done, self.proxies, timed=True)]
+                ).encode(),
             )
         header = None
         if self.journal.exists():
@@ -546,6 +604,12 @@ class ResultsFile:
         return old
 
     def _check_columns(self, header: Sequence[str]) -> None:
+        """``header`` must be this output's (with time columns, or without them: an output
+        of an earlier version, then resumed without them)."""
+        legacy = ["arch", *self.proxies, REASONS_COLUMN]
+        if list(header) == legacy:
+            self.timed = False
+            return
         if list(header) != self.header:
             raise ValueError(
                 f"{self.path} has columns {list(header)}, not {self.header}: it was written "
@@ -561,11 +625,18 @@ class ResultsFile:
             text = json.dumps(self.settings, sort_keys=True, indent=1)
             _atomic_write(self.sidecar, (text + "\n").encode())
 
-    def append(self, arch: str, scores: Mapping[str, tuple[float, str | None]]) -> bool:
+    def append(
+        self,
+        arch: str,
+        scores: Mapping[str, tuple[float, str | None]],
+        seconds: float | None = None,
+    ) -> bool:
         """Write one architecture's row durably (one write, flush, fsync) unless the journal
-        already holds it; drop any claim on it. Returns whether the row was written."""
+        already holds it; drop any claim on it. ``seconds``: what its proxies took (None or
+        NaN: unknown, an empty time cell). Returns whether the row was written."""
         assert self.claims is not None, "open() first"
-        line = _row_line(arch, scores, self.proxies)
+        took = (math.nan if seconds is None else float(seconds)) if self.timed else None
+        line = _row_line(arch, scores, self.proxies, seconds=took)
         with self.claims.transaction() as conn:
             if conn.execute("SELECT 1 FROM done WHERE key = ?", (arch,)).fetchone():
                 conn.execute("DELETE FROM claims WHERE key = ?", (arch,))
@@ -621,6 +692,12 @@ class ResultsFile:
     def _export(self) -> None:
         df = _read_table(self.journal, None)
         out = df.copy()
+        if "seconds" in df.attrs:  # the journal's time columns, as it wrote them
+            from nasperf.encodings.zero_cost import TIME_SUFFIX
+
+            for p in self.proxies:
+                share = np.asarray(df.attrs["seconds"], dtype=np.float64) / len(self.proxies)
+                out[p + TIME_SUFFIX] = share
         out[REASONS_COLUMN] = [
             json.dumps(df.attrs["reasons"][a], sort_keys=True) if a in df.attrs["reasons"] else ""
             for a in df.index

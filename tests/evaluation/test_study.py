@@ -620,6 +620,33 @@ def test_zero_cost_scores_read_from_a_table_are_charged_their_recorded_seconds(t
     assert xgb["init_time_s"] >= xgb["label_cost_s"] + 20 * both
 
 
+def test_a_nasperf_proxies_output_is_charged_the_seconds_it_records(tmp_path):
+    # a probe: `nasperf proxies` recorded no seconds, so its scores given back as a
+    # zero_cost_table cost 0 s on the time axis (zc_cost_per_arch_s = 0)
+    from nasperf.cli import main as cli_main
+
+    table = load_benchmark("nb201", "cifar10").iloc[:60]
+    csv, archs, zc = tmp_path / "mine.csv", tmp_path / "archs.txt", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
+    archs.write_text("\n".join(table.index) + "\n")
+    small = json.dumps({"channels": 8, "cells_per_stage": 1})
+    argv = ["proxies", "--space", "nb201", "--archs", str(archs), "--proxies", "synflow"]
+    argv += ["--out", str(zc), "--batch-size", "4", "--network-kwargs", small]
+    assert cli_main([*argv, "--cache", "none", "--quiet"]) == 0
+    recorded = pd.read_csv(zc)["synflow_time"]
+    raw = tiny_config(predictors=[{"name": "zc_proxy", "params": {"proxy": "synflow"}}], seeds=1)
+    raw.update(train_sizes=[10], test_size=30)
+    del raw["spaces"], raw["datasets"]
+    data = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+    raw.update(data=data, zero_cost_table=str(zc))
+    (row,) = run_study(parse_config(raw), tmp_path / "out").table.to_dict("records")
+    assert row["zero_cost_source"] == "table"
+    # the file's mean over its 60 rows (numpy's and pandas' sums may differ in the last bit)
+    assert recorded.min() > 0
+    assert row["zc_cost_per_arch_s"] == pytest.approx(recorded.mean(), rel=1e-12)
+    assert row["total_time_s"] >= 30 * recorded.mean()
+
+
 def test_workers_is_checked_before_meta_json_is_written(tmp_path):
     # a probe: workers=np.int64(1) was written to meta.json as the text '1', which the
     # folder then refused as damaged on every rerun; 1.5 and True were taken as they were

@@ -898,6 +898,33 @@ def test_out_with_a_tilde_after_the_equals_sign_is_the_home_folder(tmp_path, mon
     assert pd.read_csv(out / "summary.csv")["method"].tolist()[0] == "random_search"
 
 
+def test_a_nasperf_proxies_output_is_charged_the_seconds_it_records(tmp_path):
+    # a probe: `nasperf proxies` recorded no seconds, so a search given its output as
+    # --zero-cost charged its scores 0 s; its <proxy>_time columns are no proxies either
+    import warnings
+
+    from nasperf.datasets import load_benchmark
+    from nasperf.encodings.zero_cost import recorded_seconds
+    from nasperf.search.study import _trial_zero_cost
+
+    table = load_benchmark("nb201", "cifar10").iloc[:100]
+    data, zc = tmp_path / "t.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(data, index=False)
+    took = np.linspace(0.01, 0.2, 100)
+    frame = pd.DataFrame(
+        {"arch": table.index, "synflow": 1.0, "synflow_time": took, "nan_reasons": ""}
+    )
+    frame.to_csv(zc, index=False)  # as `nasperf proxies` writes it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the time column is read: no "nothing reads" warning
+        (trial,) = search_trials(
+            ["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc
+        )
+    read = _trial_zero_cost(trial)
+    assert list(read.columns) == ["synflow"]
+    assert recorded_seconds(read, ["synflow"]) == pytest.approx(took.mean(), rel=1e-12)
+
+
 def test_proxy_columns_nothing_reads_are_named(tmp_path):
     # a misspelt proxy (synflw) in --zero-cost had been dropped without a word
     from nasperf.datasets import load_benchmark

@@ -420,8 +420,8 @@ def test_two_different_rows_of_one_architecture_are_refused_and_exact_repeats_ke
     assert "2 already in" in capsys.readouterr().err
     assert len(_rows(out)) == 4 + 2 and len(read_proxy_table(out)) == 4
     # A repeat with another score is no repeat: refused, naming both lines.
-    arch, score, reasons = first.rstrip("\n").split(",")
-    text = header + first + second + f"{arch},{float(score) + 1},{reasons}\n"
+    arch, score, took, reasons = first.rstrip("\n").split(",")
+    text = header + first + second + f"{arch},{float(score) + 1},{took},{reasons}\n"
     out.write_text(text)
     assert main(_args(out, "--n", "4", proxies="params")) == 2
     err = capsys.readouterr().err
@@ -568,3 +568,59 @@ def test_out_with_a_tilde_and_out_under_a_file(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"nasperf proxies: error: {tmp_path / 'f'} is a file, not a folder"
     )
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_the_output_records_the_proxies_seconds_and_reads_them_back(tmp_path, suffix):
+    # a probe: an output recorded no seconds, so its scores given back to a study or a
+    # search were charged 0 s, where the packaged table records ~0.1 s per architecture
+    out = tmp_path / f"zc.{suffix}"
+    assert main(_args(out, "--n", "3", proxies="params,synflow")) == 0
+    raw = pd.read_csv(out) if suffix == "csv" else pd.read_parquet(out)
+    assert list(raw.columns) == [
+        "arch",
+        "params",
+        "synflow",
+        "params_time",
+        "synflow_time",
+        "nan_reasons",
+    ]
+    # the row's seconds, shared equally between the proxies that share its passes
+    assert (raw["params_time"] > 0).all()
+    assert raw["params_time"].tolist() == raw["synflow_time"].tolist()
+    table = read_proxy_table(out)
+    assert list(table.columns) == ["params", "synflow"]  # a time column is no proxy
+    seconds = table.attrs["seconds_per_arch"]
+    assert set(seconds) == {"params", "synflow"}
+    # the file's mean (numpy's and pandas' sums of 3 floats may differ in the last bit)
+    assert seconds["synflow"] == pytest.approx(raw["synflow_time"].mean(), rel=1e-12)
+    from nasperf.encodings.zero_cost import recorded_seconds
+
+    assert recorded_seconds(table, ["params", "synflow"]) == pytest.approx(
+        2 * raw["synflow_time"].mean(), rel=1e-12
+    )
+
+
+def test_compute_records_the_seconds_per_architecture_as_the_output_does():
+    archs = NB201Space().sample(2, seed=1)
+    df = compute("nb201", archs, ["params", "synflow"], batch_size=4, cache=None,
+                 network_kwargs=SMALL)  # fmt: skip
+    per_arch = float(np.mean(df.attrs["seconds"])) / 2
+    assert per_arch > 0
+    assert df.attrs["seconds_per_arch"] == {"params": per_arch, "synflow": per_arch}
+
+
+def test_an_output_without_time_columns_is_resumed_in_its_own_columns(tmp_path, capsys):
+    # outputs of earlier versions: read and extended as they are, charged nothing
+    out = tmp_path / "zc.csv"
+    assert main(_args(out, "--n", "2", proxies="params")) == 0
+    header, *rows = out.read_text().splitlines()
+    assert header == "arch,params,params_time,nan_reasons"
+    out.write_text("".join(f"{a},{s},{r}\n" for a, s, _, r in (line.split(",") for line in
+                   [header, *rows])))  # fmt: skip
+    assert main(_args(out, "--n", "4", proxies="params")) == 0
+    assert "2 already in" in capsys.readouterr().err
+    raw = pd.read_csv(out)
+    assert list(raw.columns) == ["arch", "params", "nan_reasons"] and len(raw) == 4
+    table = read_proxy_table(out)
+    assert len(table) == 4 and "seconds_per_arch" not in table.attrs

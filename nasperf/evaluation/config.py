@@ -1380,9 +1380,21 @@ def make_trial(
         # other rows than the split by text before it: such a trial does not resume a row
         # that the old split computed in the same folder
         trial["split"] = "by_network"
+    if bench is not None and _below_full_fidelity(bench, config.target):
+        # its label cost is the target fidelity's (Benchmark.fidelity_seconds), where rows
+        # before it were charged the full schedule: such a trial does not resume those rows
+        trial["label_cost"] = "at_target"
     trial.update(extra or {})
     trial["hash"] = trial_hash(trial)
     return trial
+
+
+def _below_full_fidelity(bench: str, target: str | None) -> bool:
+    """Whether ``target`` is a fidelity of benchmark ``bench`` cheaper than its full one."""
+    from nasperf.datasets import get_benchmark
+
+    b = get_benchmark(bench)
+    return b.resolve_fidelity(target) != b.fidelities[-1]
 
 
 def splits_by_network(space: Any) -> bool:

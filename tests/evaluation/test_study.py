@@ -77,7 +77,11 @@ def test_label_cost_is_what_a_search_pays_for_the_training_set_at_the_target(tar
         seeds=1,
         target=target,
     )
-    row = run_trial(expand_trials(parse_config(raw))[0])
+    (trial,) = expand_trials(parse_config(raw))
+    # a 12ep trial's rows were charged the full schedule before: it does not resume them
+    # (the trial says so, hence another hash); a 200ep trial keeps its hash
+    assert trial.get("label_cost") == {"12ep": "at_target", "200ep": None}[target]
+    row = run_trial(trial)
     table = load_benchmark("nb201", "cifar10")
     train = list(make_split(table.index, 20, test_size=50, seed=0).train)
     # what a search pays to train them at the target: the 200ep objective's 12ep queries,

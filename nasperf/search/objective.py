@@ -476,7 +476,8 @@ class TableObjective(Objective):
             keep = ~self._index.duplicated(keep=duplicates)
             self._index = self._index[keep]
             self._values = {f: v[keep] for f, v in self._values.items()}
-            self._cost = None if self._cost is None else self._cost[keep]
+            if self._costs is not None:
+                self._costs = {f: c[keep] for f, c in self._costs.items()}
 
     def _canonical(self, index: pd.Index) -> list[str]:
         """The index's texts in ``space.to_string`` form (each read once by

@@ -80,7 +80,7 @@ def test_odd_but_honest_csv_files_give_the_clean_files_numbers(table, tmp_path, 
     )
     assert list(odd._index) == list(clean._index)
     np.testing.assert_array_equal(odd._values[odd.full], clean._values[clean.full])
-    np.testing.assert_array_equal(odd._cost, clean._cost)
+    np.testing.assert_array_equal(odd._costs[odd.full], clean._costs[clean.full])
 
 
 def test_a_column_named_twice_is_refused_as_by_the_study_reader(table, tmp_path):

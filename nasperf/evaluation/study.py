@@ -228,6 +228,14 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int
         y = pd.to_numeric(table[target], errors="coerce").to_numpy(dtype=np.float64)
         where = t["dataset"] if t.get("data") is None else t["data"]["path"]
         finite = list(table.index[np.isfinite(y)])
+        values = np.unique(y[np.isfinite(y)])
+        if len(values) == 1:
+            # every metric would read 0 (a constant side carries no ranking): a wrong column
+            raise ConfigError(
+                f"{where}: the target {target!r} is {values[0]:g} for all {len(finite):,d} "
+                "architectures with a value: there is no ranking to predict (is it the "
+                "right column?)"
+            )
         out[key] = (where, len(finite), target, count_networks(finite, info["networks"]))
     return out
 

@@ -240,3 +240,28 @@ def test_a_table_holding_an_architecture_twice_keeps_the_row_a_study_says(suffix
         parse_config({"predictors": ["xgb"], "data": {**data, "duplicates": "mean"}})
     plain = parse_config({"predictors": ["xgb"], "data": {**data, "duplicates": "error"}})
     assert "duplicates" not in plain.data[0]  # the default is not recorded: digests stay
+
+
+def test_a_constant_target_is_refused_before_any_trial(tmp_path):
+    """A target column holding one value (a wrong column, or a placeholder) gave rows of
+    Kendall tau 0.0 for every predictor, the convention for a constant side; the study
+    now says there is nothing to rank."""
+    import pandas as pd
+
+    from nasperf.datasets import load_benchmark
+    from nasperf.evaluation.config import ConfigError
+    from nasperf.evaluation.study import run_study
+
+    t = load_benchmark("nb201", "cifar10").head(80)
+    pd.DataFrame({"arch": t.index, "acc": 50.0}).to_csv(tmp_path / "c.csv", index=False)
+    raw = {
+        "predictors": ["xgb"],
+        "data": {"path": str(tmp_path / "c.csv"), "space": "nb201", "target": "acc"},
+        "train_sizes": [10],
+        "test_size": 40,
+    }
+    with pytest.raises(
+        ConfigError, match=r"the target 'acc' is 50 for all 80 architectures with a value"
+    ):
+        run_study(raw, tmp_path / "o")
+    assert not (tmp_path / "o").exists()

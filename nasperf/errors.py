@@ -109,8 +109,9 @@ def check_aligned(a: Any, b: Any, a_name: str, b_name: str) -> None:
     whose indexes differ: nasperf pairs their values by position, as scikit-learn does, so
     a reordered Series (``y.sample(frac=1)``) had paired each value with another row's
     without a word. Equal indexes (any labels, the same order) pass."""
+    # (a list's or tuple's ``index`` is a method: only pandas indexes have ``equals``)
     ia, ib = getattr(a, "index", None), getattr(b, "index", None)
-    if ia is None or ib is None or not hasattr(ia, "equals") or ia.equals(ib):
+    if not (hasattr(ia, "equals") and hasattr(ib, "equals")) or ia.equals(ib):
         return
     differ = next(
         (

@@ -554,3 +554,22 @@ def test_pandas_objects_with_different_indexes_are_refused_not_paired_by_positio
     with pytest.raises(ValueError, match=r"archs and y are pandas objects with different index"):
         pred.fit(a, y.sample(frac=1, random_state=0))
     assert pred.fit(a, y).n_features_in_ > 0
+
+
+def test_a_series_beside_a_list_or_tuple_pairs_by_position():
+    """A probe: ``evaluate(y_series, preds_list)`` (and fit(Series, list)) raised
+    "'builtin_function_or_method' object is not iterable": a list's ``index`` is a
+    method, which the index check took for a pandas index."""
+    import pandas as pd
+
+    import nasperf
+    from nasperf.evaluation import evaluate
+
+    t = pd.Series(np.arange(10.0), index=range(100, 110))
+    for other in (list(t * 2), tuple(t * 2), list(t[::-1])):
+        want = kendall_tau(t.to_numpy(), np.asarray(other))
+        assert kendall_tau(t, other) == kendall_tau(other, t) == want
+    assert evaluate(t, list(t))["kendall_tau"] == pytest.approx(1.0)
+    archs = nasperf.get_space("nb201").sample(20, seed=0)
+    pred = nasperf.predictors.get("xgb", space="nb201", n_estimators=3)
+    assert pred.fit(pd.Series(archs), list(np.arange(20.0))).n_features_in_ > 0

@@ -360,7 +360,8 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
     data = trial.get("data")
     space, dataset = trial["space"], source_dataset(trial)
     if spec is None and data is not None and data["format"] == "naslib_zc":
-        return table  # NASLib zero-cost files carry the proxies beside the target
+        # NASLib zero-cost files carry the proxies (and their <proxy>_time) beside the target
+        return _recorded(table, data["path"])
     if spec is None:
         import nasperf.datasets as D
 
@@ -388,6 +389,7 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
             from nasperf.datasets import read_naslib_zc
 
             zc = read_naslib_zc(path, space=space, dataset=dataset, nan="keep")  # -1e8: NaN
+            zc = _recorded(zc, str(path))
         else:
             from nasperf.datasets.readers import read_table_file
 
@@ -398,16 +400,21 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
                 raise TrialError(str(err)) from None
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
-            zc = _canonical_index(raw.set_index("arch"), space, str(path))
-            from nasperf.encodings.zero_cost import with_recorded_seconds
-
-            # `nasperf proxies`' <proxy>_time columns: the seconds its scores are charged
-            try:
-                zc = with_recorded_seconds(zc, str(path))
-            except ValueError as err:
-                raise TrialError(str(err)) from None
+            zc = _recorded(_canonical_index(raw.set_index("arch"), space, str(path)), str(path))
         _ZERO_COST[key] = zc
     return _ZERO_COST[key]
+
+
+def _recorded(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    """A proxy table with its ``<proxy>_time`` columns (``nasperf proxies``' files, NASLib's
+    ``{"score", "time"}`` records) read as the seconds its scores are charged
+    (:func:`~nasperf.encodings.zero_cost.with_recorded_seconds`)."""
+    from nasperf.encodings.zero_cost import with_recorded_seconds
+
+    try:
+        return with_recorded_seconds(table, where)
+    except ValueError as err:
+        raise TrialError(str(err)) from None
 
 
 # --------------------------------------------------------------------------- the trial

@@ -38,6 +38,7 @@ import pandas as pd
 
 from nasperf.errors import as_optional_path, as_path
 
+from ._markdown import md_row
 from .metrics import lower_is_better
 
 __all__ = [
@@ -394,22 +395,15 @@ def _fmt(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-def _md_cell(text: str) -> str:
-    """``text`` as one Markdown table cell: a ``|`` escaped, a line break as a space (a
-    label holding either had split its row into more cells than the header's)."""
-    return " ".join(text.replace("|", "\\|").splitlines())
-
-
 def _md_table(frame: pd.DataFrame, *, index: str | None = None, digits: int = 2) -> str:
     cols = list(frame.columns)
     head = ([index] if index is not None else []) + [str(c) for c in cols]
-    head = [_md_cell(h) for h in head]
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    lines = [md_row(head), "|" + "|".join(["---"] * len(head)) + "|"]
     for i, key in enumerate(frame.index):
         # column by column: iterrows would upcast an integer column to float
         cells = [str(key)] if index is not None else []
         cells += [_fmt(frame[c].iloc[i], digits) for c in cols]
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines.append(md_row(cells))
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from nasperf._claims import wait_note
 from nasperf._main_registrations import check_main_registrations
 from nasperf.errors import StudyNote, as_names, as_path, check_flag, short_repr, warn_caller
 
+from ._markdown import md_row
 from .config import (
     ConfigError,
     StudyConfig,
@@ -486,7 +487,7 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         times.append(("total_time_s", "+ training (s)"))
     head += [name for _, name in times]
     lines = [
-        "| " + " | ".join(head) + " |",
+        md_row(head),
         "|" + "|".join("---" if i < len(groups) else "---:" for i in range(len(head))) + "|",
     ]
     for _, r in summary.iterrows():
@@ -496,7 +497,7 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
             for m in metrics
         ]
         cells += ["-" if not np.isfinite(r[c]) else f"{r[c]:.3g}" for c, _ in times]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(md_row(cells))
     if metrics or times:
         lines.append("")
     if metrics:

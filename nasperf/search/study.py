@@ -1373,7 +1373,9 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     timed = "queries@time median" in summary.columns
     if timed:
         head.append("queries@time: median [min–max]")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    from nasperf.evaluation._markdown import md_row
+
+    lines = [md_row(head), "|" + "---|" * len(head)]
     for _, r in summary.iterrows():
         cells = [str(r["method"])]
         for t in targets:
@@ -1415,7 +1417,7 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
                 if r["queries@time min"] == r["queries@time max"]
                 else f"{_amount(med)} [{_queries_range(r['queries@time min'], r['queries@time max'])}]"
             )
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(md_row(cells))
     return "\n".join(lines)
 
 

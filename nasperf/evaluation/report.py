@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nasperf._markdown import md_row
 from nasperf.errors import as_optional_path, as_path
 
-from ._markdown import md_row
 from .metrics import lower_is_better
 
 __all__ = [

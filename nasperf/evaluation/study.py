@@ -35,9 +35,9 @@ import pandas as pd
 from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
 from nasperf._claims import wait_note
 from nasperf._main_registrations import check_main_registrations
+from nasperf._markdown import md_row
 from nasperf.errors import StudyNote, as_names, as_path, check_flag, short_repr, warn_caller
 
-from ._markdown import md_row
 from .config import (
     ConfigError,
     StudyConfig,

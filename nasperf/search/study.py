@@ -1373,7 +1373,7 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     timed = "queries@time median" in summary.columns
     if timed:
         head.append("queries@time: median [min–max]")
-    from nasperf.evaluation._markdown import md_row
+    from nasperf._markdown import md_row
 
     lines = [md_row(head), "|" + "---|" * len(head)]
     for _, r in summary.iterrows():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nasperf.evaluation._markdown import md_cell, md_row
+from nasperf._markdown import md_cell, md_row
 
 
 def _cells(line: str) -> int:

@@ -34,9 +34,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf.errors import StudyNote, as_names, as_optional_path, as_path, warn_caller
+from nasperf.errors import (
+    StudyNote,
+    as_names,
+    as_optional_path,
+    as_path,
+    short_repr,
+    warn_caller,
+)
 
 from ._matplotlib import pyplot as _pyplot
+from ._rows import (
+    GROUP_COLUMNS,
+    as_frame,
+    check_columns,
+    check_metrics,
+    check_one_trial_per_seed,
+    differing_settings,
+    one_row_per_trial,
+    setting_text,
+)
+from ._rows import (
+    SETTING_COLUMNS as SETTING_COLUMNS,  # documented as plots.SETTING_COLUMNS
+)
 from .metrics import lower_is_better
 from .report import _series_styles
 
@@ -89,74 +109,6 @@ def _sources(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
         sub = sub.drop(columns="_source")
         out.append((_title(source, dataset, sub), sub))
     return out
-
-
-#: The groups of a study's summary and plots: one point per group, averaged over seeds.
-GROUP_COLUMNS = ("space", "benchmark", "dataset", "label", "budget", "n_train")
-#: Columns of a predictor study's rows that record a trial's settings beyond
-#: :data:`GROUP_COLUMNS` and a suite's ``task`` (the test set's size, the unlabelled pool's,
-#: the target, the data file by its content (``data_sha256``: not its path, which a folder
-#: moved or cloned elsewhere changes), the predictor and its parameters, the side
-#: information).
-SETTING_COLUMNS = (
-    "test_size",
-    "n_unlabelled",
-    "target",
-    "data_sha256",
-    "predictor",
-    "params",
-    "zero_cost",
-    "kind",
-    "proxy_source",
-    "split",
-)
-
-
-def setting_text(column: str, value: Any) -> str:
-    """A setting's value as the summary and the series' names show it (a data file's
-    sha256 by its first 12 hex digits)."""
-    if column == "data_sha256" and isinstance(value, str):
-        return value[:12]
-    return str(value)
-
-
-def differing_settings(table: pd.DataFrame) -> list[str]:
-    """The :data:`SETTING_COLUMNS` of ``table`` whose values differ within one group of
-    :data:`GROUP_COLUMNS`: trials of several configs run into one results folder (e.g.
-    ``--test-size 50``, then ``60``). The summary and the plots keep them apart by these
-    columns, so a point never averages two configs (nor counts a seed twice)."""
-    keys = [c for c in (*GROUP_COLUMNS, "task") if c in table.columns]
-    cols = [c for c in SETTING_COLUMNS if c in table.columns]
-    if table.empty or not keys or not cols:
-        return []
-    df = table[keys + cols].astype(object).where(table[keys + cols].notna(), "<none>")
-    df = df.map(lambda v: v if isinstance(v, Hashable) else repr(v))
-    n = df.groupby(keys, sort=False, dropna=False)[cols].nunique()
-    return [c for c in cols if (n[c] > 1).any()]
-
-
-def check_one_trial_per_seed(table: pd.DataFrame, where: Any, keys: Sequence[str]) -> None:
-    """A ``ValueError`` naming ``where`` where one group of ``keys`` (the summary's or a
-    plot's points) holds a seed more than once: trials of several configs whose rows do not
-    record what differs (``ks``, ``nan_policy``, ...), which no mean
-    over seeds may count twice."""
-    keys = [c for c in keys if c in table.columns]
-    if table.empty or "seed" not in table.columns or not keys:
-        return
-    df = table[[*keys, "seed"]].astype(object).where(table[[*keys, "seed"]].notna(), "-")
-    counts = df.groupby([*keys, "seed"], sort=False, dropna=False).size()
-    twice = counts[counts > 1]
-    if len(twice):
-        # the first in a fixed order (the rows' order depends on how they were stored)
-        first = min(range(len(twice)), key=lambda i: tuple(map(str, twice.index[i])))
-        at = dict(zip([*keys, "seed"], twice.index[first], strict=True))
-        what = ", ".join(f"{k} {at[k]}" for k in ("label", "n_train", "budget") if k in at)
-        raise ValueError(
-            f"{where}: seed {at['seed']} of {what} is stored {int(twice.iloc[first])} times: "
-            "trials of several configs whose rows do not say what differs (another data "
-            "file, ks, nan_policy, ...); a mean over seeds would count it twice: give each "
-            "config its own --out"
-        )
 
 
 def _series_name(label: str, budget, variant: str = "") -> str:
@@ -212,7 +164,9 @@ def _with_variants(table: pd.DataFrame, where: Any = "the table") -> pd.DataFram
     """``table`` with ``_variant``: the settings that differ within a group
     (:func:`differing_settings`, e.g. ``test_size=60``; ``""`` where none do), which every
     series name carries; refused (:func:`check_one_trial_per_seed`) where a point would
-    still count a seed twice."""
+    still count a seed twice; one trial read twice (:func:`one_row_per_trial`) is one
+    point."""
+    table = one_row_per_trial(table)
     differ = differing_settings(table)
     variant = pd.Series("", index=table.index, dtype=object)
     if differ:
@@ -252,6 +206,30 @@ def _grid(n: int, plt):
     return fig, list(axes.flat[:n])
 
 
+#: The columns of trial rows that every plot reads (and ``benchmark`` where they have it:
+#: rows of older studies lack it).
+PLOT_COLUMNS = ("space", "dataset", "label", "budget", "n_train")
+#: The columns the time plot reads besides :data:`PLOT_COLUMNS`.
+TIME_COLUMNS = ("total_time_s", "fit_time_s", "predict_time_s")
+
+
+def _checked(table: Any, metric: Any, reader: str, *, timed: bool) -> pd.DataFrame:
+    """``table`` (the argument of :func:`plot_train_size` / :func:`plot_time`, ``reader``)
+    with each series' variant (:func:`_with_variants`), after the checks
+    :func:`plot_study` makes of a folder: a DataFrame with trials, the columns the plot
+    reads, ``metric`` a numeric column with a value in every panel and, for the time plot
+    (``timed``), a positive time; one ``ValueError`` naming the argument and the column."""
+    table = as_frame(table, "table", "of trial rows (read_results, StudyResult.table)")
+    if table.empty:
+        raise ValueError("table: no trials to plot (it has no rows)")
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be one column's name, got {short_repr(metric)}")
+    check_metrics("table", table, [metric], "metric")
+    check_columns(table, "table", (*PLOT_COLUMNS, *(TIME_COLUMNS if timed else ())), reader)
+    _check_plottable("table", table, [metric], time=timed)
+    return _with_variants(table)
+
+
 def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
     """``metric`` vs training-set size per predictor, one panel per (space, dataset).
 
@@ -259,9 +237,16 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
     seeds (``ddof=1``, the convention of :func:`~nasperf.evaluation.study.summarize`), left
     out where a size has a single seed (its spread is unknown, not zero); the y axis says so
     (:data:`BAND_TEXT`).
+
+    Raises
+    ------
+    ValueError
+        ``table`` has no rows, lacks a column the plot reads (:data:`PLOT_COLUMNS`), or
+        ``metric`` is not one of its numeric columns or is NaN in every trial of a panel;
+        a seed stored twice in one point (:func:`check_one_trial_per_seed`).
     """
     path = as_path(path, "path")
-    table = _with_variants(table)
+    table = _checked(table, metric, "plot_train_size", timed=False)
     plt = _pyplot()
     sources = _sources(table)
     styles = _series_keys(table)
@@ -334,9 +319,15 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     training times (a user's table without a cost column) it is the predictor's own
     wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so
     (:data:`COMPUTE_ONLY_TEXT`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`plot_train_size`, and where ``table`` lacks a time column
+        (:data:`TIME_COLUMNS`) or no trial of a panel has a positive time.
     """
     path = as_path(path, "path")
-    table = _with_variants(table)
+    table = _checked(table, metric, "plot_time", timed=True)
     plt = _pyplot()
     sources = _sources(table)
     styles = _series_keys(table)
@@ -378,12 +369,15 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     return path
 
 
-def _check_plottable(where: Any, table: pd.DataFrame, metrics: Sequence[str]) -> None:
+def _check_plottable(
+    where: Any, table: pd.DataFrame, metrics: Sequence[str], *, time: bool = True
+) -> None:
     """One ``ValueError`` naming ``where`` and the column for a panel that would be empty:
     a metric with no value (NaN in every trial of the panel), or, for the time plot (the
-    first metric's), no trial with a positive time to place on its log axis."""
+    first metric's; with ``time``), no trial with a positive time to place on its log
+    axis."""
     plotted = [m for m in metrics if m in table.columns]
-    timed = {"total_time_s", "fit_time_s", "predict_time_s"} <= set(table.columns)
+    timed = time and set(TIME_COLUMNS) <= set(table.columns)
     for title, sub in _sources(table):
         for m in plotted:
             if not np.isfinite(sub[m].to_numpy(np.float64)).any():
@@ -404,21 +398,6 @@ def _check_plottable(where: Any, table: pd.DataFrame, metrics: Sequence[str]) ->
                     f"{where}: no trial of {title} has a positive {field}: nothing to place "
                     "on the time plot's log axis"
                 )
-
-
-def _check_metrics(folder: Any, table: pd.DataFrame, metrics: Sequence[str]) -> None:
-    """One ``ValueError`` for a metric the trials do not have as numbers (a typo, a text
-    column), naming what they have; a folder without predictor-study metrics says so."""
-    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
-    bad = [m for m in metrics if m not in numeric]
-    if not metrics or bad:
-        what = f"{bad[0]!r} is not a numeric metric of its trials" if bad else "no metrics given"
-        hint = (
-            ""
-            if "kendall_tau" in numeric
-            else " (no kendall_tau: is it a predictor study's folder?)"
-        )
-        raise ValueError(f"{folder}: {what}; they have {', '.join(numeric) or 'none'}{hint}")
 
 
 def plot_study(
@@ -481,14 +460,24 @@ def plot_study(
     folder = as_path(folder, "folder")
     out = as_optional_path(out, "out")
     metrics = as_names(metrics, "metrics")
-    where: Any = folder
+    # what the messages name: the folder's rows, or the table passed (which may come from
+    # elsewhere: several folders' rows concatenated)
+    given = table is not None
     if table is None:
         table = read_results(folder, kind="study")
-        where = Path(folder) / DB_NAME
+        where: Any = Path(folder) / DB_NAME
+    else:
+        table = as_frame(table, "table", "of trial rows (read_results, StudyResult.table)")
+        where = "table"
     meta = read_meta(folder)
     if table.empty:
-        raise ValueError(f"{folder} holds no finished trials to plot")
-    _check_metrics(folder, table, metrics)
+        raise ValueError(
+            "table: no trials to plot (it has no rows)"
+            if given
+            else f"{folder} holds no finished trials to plot"
+        )
+    check_metrics(where if given else folder, table, metrics, "metrics")
+    check_columns(table, "table" if given else str(where), PLOT_COLUMNS, "plot_study")
     suite = "suite" in meta
     drawn = table[table["kind"] != "proxy"] if suite and "kind" in table.columns else table
     _check_plottable(where, drawn, metrics)
@@ -496,7 +485,8 @@ def plot_study(
     differ = differing_settings(drawn)
     if differ:
         warn_caller(
-            f"{folder} holds trials of several configs (they differ in "
+            f"{'the table passed (table=)' if given else folder} holds trials of several "
+            f"configs (they differ in "
             f"{', '.join(differ)}): each series names its {', '.join(differ)}, never "
             "averaging the configs together",
             StudyNote,

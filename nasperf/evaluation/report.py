@@ -39,6 +39,12 @@ import pandas as pd
 from nasperf._markdown import md_row
 from nasperf.errors import as_optional_path, as_path
 
+from ._rows import (
+    GROUP_COLUMNS,
+    check_one_trial_per_seed,
+    differing_settings,
+    one_row_per_trial,
+)
 from .metrics import lower_is_better
 
 __all__ = [
@@ -109,14 +115,49 @@ def _labelled(preds: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _configs_apart(preds: pd.DataFrame, where: str = "the table") -> list[str]:
+    """The settings that keep the configs of ``preds`` (predictor rows with ``task``)
+    apart, as :func:`~nasperf.evaluation.study.summarize` and the plots keep them
+    (:func:`~nasperf.evaluation._rows.differing_settings`, e.g. ``test_size`` after a rerun
+    with another ``--test-size`` into one folder); a ``ValueError`` naming ``where`` where
+    a group would still count a seed twice."""
+    differ = differing_settings(preds)
+    check_one_trial_per_seed(preds, where, [*GROUP_COLUMNS, "task", *differ])
+    return differ
+
+
+def _one_config(table: pd.DataFrame, what: str) -> None:
+    """A ``ValueError`` where ``table`` holds trials of several configs
+    (:func:`~nasperf.evaluation._rows.differing_settings`): ``what`` (ranks, a report)
+    compares methods on one config's test sets, and averaging configs would count each seed
+    once per config."""
+    differ = differing_settings(table.assign(task=_task_column(table)))
+    if differ:
+        raise ValueError(
+            f"table holds trials of several configs (they differ in {', '.join(differ)}): "
+            f"{what} compares the methods of one config: pass one config's rows "
+            f"(report_rows(table, meta) keeps the latest run's, or select by {differ[0]}); "
+            "predictor_scores and summarize keep the configs apart"
+        )
+
+
 def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.DataFrame:
-    """Predictor rows averaged over seeds: columns ``task``, ``label``, ``budget``,
-    ``n_train``, ``<metric>`` (mean), ``seeds``. A learning-curve predictor's label carries
-    its budget (``omni@12ep``) where it has one."""
+    """Predictor rows averaged over seeds: columns ``task``, ``label``, ``n_train``,
+    ``<metric>`` (mean), ``seeds``. A learning-curve predictor's label carries its budget
+    (``omni@12ep``) where it has one.
+
+    A table of several configs (a folder that two runs with other settings wrote into,
+    e.g. ``test_size`` 30 then 40) is never averaged across them: the settings that differ
+    (:func:`~nasperf.evaluation._rows.differing_settings`) join the groups and the columns,
+    after ``n_train``, as in :func:`~nasperf.evaluation.study.summarize`; a seed that would
+    still be counted twice is a ``ValueError``. One trial read twice (equal rows, one
+    ``hash``) counts once."""
     _, preds = _split(table)
     if preds.empty:
         return pd.DataFrame(columns=["task", "label", "n_train", metric, "seeds"])
-    g = _labelled(preds).groupby(["task", "label", "n_train"], sort=False)[metric]
+    preds = one_row_per_trial(preds)
+    keys = ["task", "label", "n_train", *_configs_apart(preds)]
+    g = _labelled(preds).groupby(keys, sort=False, dropna=False)[metric]
     out = g.agg(["mean", "size"]).reset_index()
     return out.rename(columns={"mean": metric, "size": "seeds"})
 
@@ -190,10 +231,21 @@ def mean_ranks(
         ``mean_rank``, ``tasks`` (how many tasks the mean is over), ``methods`` (mean number
         of methods ranked per task), ``mean_<metric>``; plus one row per method with
         ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in.
+
+    Raises
+    ------
+    ValueError
+        ``metric`` is not a column of ``table``; ``table`` holds trials of several configs
+        (:func:`~nasperf.evaluation._rows.differing_settings`: a folder that a rerun with
+        another ``test_size`` wrote into), whose means would count each seed once per config
+        and rank a predictor against itself: rank one config's rows
+        (:func:`report_rows`), or a seed twice in one group.
     """
     if metric not in table.columns:
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
         raise ValueError(f"metric {metric!r} is not a column of the table; it has {numeric}")
+    table = one_row_per_trial(table)
+    _one_config(table, "a mean rank")
     scores = predictor_scores(table, metric)
     proxies, preds = _split(table)
     proxy_scores = (
@@ -466,6 +518,8 @@ def summary_markdown(
     from .suite import stored_proxy_names
 
     links_from = as_optional_path(links_from, "links_from")
+    table = one_row_per_trial(table)
+    _one_config(table, "a suite's report")
     suite = dict(suite or {})
     plans = suite.get("plans", [])
     order = [p["task"] for p in plans] or None

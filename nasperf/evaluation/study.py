@@ -38,6 +38,17 @@ from nasperf._main_registrations import check_main_registrations
 from nasperf._markdown import md_row
 from nasperf.errors import StudyNote, as_names, as_path, check_flag, short_repr, warn_caller
 
+from ._rows import (
+    SETTING_COLUMNS,
+    as_frame,
+    check_columns,
+    check_metrics,
+    check_one_trial_per_seed,
+    differing_settings,
+    one_row_per_trial,
+    setting_text,
+    sort_groups,
+)
 from .config import (
     ConfigError,
     StudyConfig,
@@ -82,6 +93,9 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "ndcg@10",
 )
 _GROUP = ("space", "benchmark", "dataset", "label", "budget", "n_train")
+#: The columns :func:`summarize` groups by that every table must have (``benchmark``: rows
+#: of older studies lack it).
+_SUMMARY_COLUMNS = ("space", "dataset", "label", "budget", "n_train")
 #: The deepest of the default ``metrics.ks`` (10, 20, 50): always accepted, whatever the
 #: data's size (see :func:`check_trials`).
 _DEFAULT_DEPTH = 50
@@ -372,14 +386,30 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
     simulated training of the labelled architectures and, for learning-curve budgets, the
     partial training of the test architectures; NaN where the data has no training cost).
-    """
-    from .plots import check_one_trial_per_seed, differing_settings
 
+    The rows are in the order of their groups (space, benchmark, dataset, suite task,
+    predictor label, budget, the settings that keep configs apart, then training size
+    ascending: :func:`~nasperf.evaluation._rows.sort_groups`), whatever order ``table``'s
+    rows are in: a run's summary and ``summarize(read_results(OUT))`` list them alike. A
+    row that repeats another in every column, its ``hash`` included (one trial read twice:
+    a folder's rows concatenated with themselves), is counted once; one trial's rows that
+    differ (two folders' copies of a trial) are refused, naming ``drop_duplicates("hash")``.
+
+    Raises
+    ------
+    TypeError
+        ``table`` is not a DataFrame.
+    ValueError
+        ``table`` lacks a column the summary groups by (space, dataset, label, budget,
+        n_train), a metric named in ``metrics`` is not one of its numeric columns, or a
+        seed would be counted twice (see above); each names the argument and the column.
+    """
     explicit, metrics = _frame_and_metrics(
         table, "table", "of trial rows (read_results, StudyResult.table)", metrics, SUMMARY_METRICS
     )
     if table.empty:
         return pd.DataFrame()
+    check_columns(table, "table", _SUMMARY_COLUMNS, "summarize")
     metrics = _present_metrics(
         metrics,
         explicit,
@@ -387,7 +417,12 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
         [c for c in table.columns if c not in _GROUP],
         "the table",
     )
-    df = table.copy()
+    # a column of text is no metric (one with no value at all is: its mean is NaN)
+    valued = [m for m in metrics if table[m].notna().any()]
+    if explicit and valued:
+        check_metrics("table", table, valued, "metrics")
+    metrics = [m for m in metrics if m not in valued or pd.api.types.is_numeric_dtype(table[m])]
+    df = one_row_per_trial(table).copy()
     df["budget"] = df["budget"].fillna("-")
     keys = [c for c in _GROUP if c in df.columns]  # rows of older studies lack benchmark
     if (
@@ -414,7 +449,9 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
         )
     if "total_time_s" in df.columns:
         out["total_time_s"] = g["total_time_s"].mean()
-    return out.reset_index()
+    source = [c for c in ("space", "benchmark", "dataset", "task") if c in keys]
+    series = [c for c in keys if c not in (*source, "n_train")]
+    return sort_groups(out.reset_index(), [*source, *series, "n_train"])
 
 
 def _frame_and_metrics(
@@ -423,11 +460,7 @@ def _frame_and_metrics(
     """``(explicit, names)`` of the ``metrics`` asked for (``explicit``: not the ``default``
     list), after a ``TypeError`` unless ``frame`` (the argument ``name``) is a DataFrame
     (``kind`` says which)."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
-            f"{name} must be a pandas DataFrame {kind}, got {type(frame).__name__} "
-            f"{short_repr(frame)}"
-        )
+    as_frame(frame, name, kind)
     return metrics is not default, as_names(metrics, "metrics")
 
 
@@ -464,13 +497,37 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
     Time columns: ``fit + query (s)``, the predictor's own wall-clock seconds, and, where
     the data records training times, ``+ training (s)``, that plus the simulated training
     of its training set (White et al.'s initialisation + query time); a line under the
-    table says so."""
+    table says so.
+
+    A metric without a mean (:func:`summarize` leaves it NaN where a seed's value is NaN)
+    reads ``-``, and a line under the table says why; the plots draw the mean of the seeds
+    that have a value there, their legend saying how many (``rf (1 of 2 seeds at n=20)``).
+
+    Raises
+    ------
+    TypeError
+        ``summary`` is not a DataFrame.
+    ValueError
+        ``summary`` lacks ``label``, ``n_train`` or ``seeds`` (a column renamed), its
+        ``seeds`` are not whole numbers (a CSV edited by hand), or a metric named in
+        ``metrics`` is not in it; each names the argument and the column.
+    """
     explicit, metrics = _frame_and_metrics(
         summary, "summary", "(what summarize returns)", metrics, _FORMAT_METRICS
     )
     if summary.empty:
         return "(no finished trials)"
-    from .plots import SETTING_COLUMNS, setting_text
+    check_columns(summary, "summary", ("label", "n_train", "seeds"), "format_summary")
+    seeds = pd.to_numeric(summary["seeds"], errors="coerce").to_numpy(np.float64)
+    whole = np.isfinite(seeds) & (seeds >= 0) & (seeds == np.round(seeds))
+    if not whole.all():
+        i = int(np.flatnonzero(~whole)[0])
+        bad = summary["seeds"].iloc[i]
+        bad = bad.item() if isinstance(bad, np.generic) else bad
+        raise ValueError(
+            f"summary: 'seeds' holds {short_repr(bad)} in row {i}; "
+            "it counts each row's seeds (a whole number, as summarize writes it)"
+        )
 
     have = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     metrics = _present_metrics(metrics, explicit, set(have), have, "the summary")
@@ -490,12 +547,15 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         md_row(head),
         "|" + "|".join("---" if i < len(groups) else "---:" for i in range(len(head))) + "|",
     ]
-    for _, r in summary.iterrows():
-        cells = [setting_text(c, r[c]) for c in groups] + [str(int(r["seeds"]))]
-        cells += [
-            f"{r[f'{m}_mean']:.3f}" + ("" if pd.isna(r[f"{m}_std"]) else f" ± {r[f'{m}_std']:.3f}")
-            for m in metrics
-        ]
+    no_mean = False  # a metric without a mean: a seed's value is NaN
+    for i, (_, r) in enumerate(summary.iterrows()):
+        cells = [setting_text(c, r[c]) for c in groups] + [str(int(seeds[i]))]
+        for m in metrics:
+            mean, std = r[f"{m}_mean"], r.get(f"{m}_std", np.nan)
+            no_mean |= bool(pd.isna(mean))
+            cells.append(
+                "-" if pd.isna(mean) else f"{mean:.3f}" + ("" if pd.isna(std) else f" ± {std:.3f}")
+            )
         cells += ["-" if not np.isfinite(r[c]) else f"{r[c]:.3g}" for c, _ in times]
         lines.append(md_row(cells))
     if metrics or times:
@@ -504,6 +564,13 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         lines.append(
             "Metrics: mean ± sample standard deviation over seeds (ddof=1; the mean alone "
             "where a row has one seed)."
+        )
+    if no_mean:
+        lines.append(
+            "-: no mean, as a seed's value of the metric is NaN (e.g. a predictor's NaN "
+            "predictions): a mean over the other seeds beside the row's count of seeds would "
+            "misread; the plots draw the mean of the seeds that have a value, their legend "
+            "saying how many (e.g. '1 of 2 seeds at n=20')."
         )
     if times:
         lines.append(

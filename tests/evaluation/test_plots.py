@@ -234,3 +234,66 @@ def test_a_panel_s_title_names_its_source_as_the_rows_do(tmp_path, monkeypatch):
     assert [title for title, _ in _sources(table.iloc[:1])] == [
         "zc.json (space nb201): val_accuracy"
     ]
+
+
+def _bad_input_table() -> pd.DataFrame:
+    return pd.DataFrame([_row("xgb", n, s, 0.1 * s + n / 100) for n in (10, 20) for s in (0, 1)])
+
+
+@pytest.mark.parametrize("plot", [plot_train_size, plot_time])
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda t: t.iloc[:0], "table: no trials to plot (it has no rows)"),  # ZeroDivisionError
+        (lambda t: t.assign(encoding="adj"), None),  # an extra text column: drawn
+        (
+            lambda t: t.drop(columns="space"),  # KeyError 'space'
+            "table: no 'space' column, which {name} reads (space, dataset, label, budget, "
+            "n_train{time}); it has benchmark, dataset, label, budget, n_train, seed, "
+            "kendall_tau, total_time_s, fit_time_s, predict_time_s",
+        ),
+        (
+            lambda t: t.assign(kendall_tau=float("nan")),
+            "table: kendall_tau is NaN in every trial of nb201 cifar10: nothing to plot",
+        ),
+    ],
+)
+def test_the_plots_refuse_a_bad_table_with_one_line(plot, change, said, tmp_path):
+    """plot_train_size / plot_time (public) had raised ZeroDivisionError, a bare KeyError or
+    pandas' "agg function failed" where plot_study checks: the same checks, naming the
+    argument and the column."""
+    time = ", total_time_s, fit_time_s, predict_time_s" if plot is plot_time else ""
+    table = change(_bad_input_table())
+    if said is None:
+        assert plot(table, tmp_path / "p.png") == tmp_path / "p.png"
+        return
+    with pytest.raises(ValueError) as err:
+        plot(table, tmp_path / "p.png")
+    assert str(err.value).startswith(said.format(name=plot.__name__, time=time))
+    assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize("plot", [plot_train_size, plot_time])
+def test_the_plots_name_a_metric_they_cannot_draw(plot, tmp_path):
+    table = _bad_input_table().assign(encoding="adj")
+    have = "they have n_train, seed, kendall_tau, total_time_s, fit_time_s, predict_time_s"
+    for metric in ("kendal_tau", "encoding"):  # KeyError; "agg function failed"
+        with pytest.raises(ValueError, match=f"^table: metric '{metric}' is not a numeric metric"):
+            plot(table, tmp_path / "p.png", metric=metric)
+    with pytest.raises(ValueError) as err:
+        plot(table, tmp_path / "p.png", metric="encoding")
+    assert str(err.value).endswith(have)
+    with pytest.raises(
+        TypeError, match=r"^metric must be one column's name, got \['kendall_tau'\]"
+    ):
+        plot(table, tmp_path / "p.png", metric=["kendall_tau"])
+    with pytest.raises(TypeError, match="^table must be a pandas DataFrame of trial rows"):
+        plot(table.to_dict("records"), tmp_path / "p.png")
+
+
+def test_the_time_plot_names_a_missing_time_column(tmp_path):
+    with pytest.raises(ValueError, match=r"^table: no 'total_time_s' column, which plot_time"):
+        plot_time(_bad_input_table().drop(columns="total_time_s"), tmp_path / "p.png")
+    # the training-size plot reads no time
+    table = _bad_input_table().drop(columns=["total_time_s", "fit_time_s", "predict_time_s"])
+    assert plot_train_size(table, tmp_path / "p.png").is_file()

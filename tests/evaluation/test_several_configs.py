@@ -233,3 +233,104 @@ def test_a_moved_folder_extended_with_a_seed_is_one_config(tmp_path):
     summary = summarize(read_results(tmp_path / "moved" / "o"))
     assert sorted(summary["seeds"]) == [2, 3] and summary["data_sha256"].nunique() == 2
     assert "| data_sha256 |" in format_summary(summary)
+
+
+def _suite_rows(test_size: int, taus: dict[str, list[float]], **over) -> list[dict]:
+    """A suite's predictor rows of one config on task ``A``: two seeds per label."""
+    return [
+        {"task": "A", "space": "nb201", "benchmark": "nb201", "dataset": "cifar10",
+         "kind": "predictor", "label": label, "budget": None, "n_train": 10, "seed": s,
+         "test_size": test_size, "kendall_tau": tau, **over}
+        for label, values in taus.items()
+        for s, tau in enumerate(values)
+    ]  # fmt: skip
+
+
+def test_suite_scores_keep_configs_apart_and_ranks_refuse_them():
+    """A suite rerun with another test_size into one folder: predictor_scores had merged
+    the configs (xgb's two seeds counted twice, ``seeds`` 4, the mean of both configs) and
+    mean_ranks had ranked the merged means, without a word; summarize kept them apart."""
+    from nasperf.evaluation.report import mean_ranks, predictor_scores, summary_markdown
+
+    table = pd.DataFrame(
+        _suite_rows(30, {"xgb": [0.1, 0.2], "rf": [0.3, 0.5]})
+        + _suite_rows(40, {"xgb": [0.6, 0.8], "rf": [0.0, 0.2]})
+    )
+    scores = predictor_scores(table).sort_values(["label", "test_size"])
+    assert scores.columns.tolist() == [
+        "task",
+        "label",
+        "n_train",
+        "test_size",
+        "kendall_tau",
+        "seeds",
+    ]
+    assert scores[["label", "test_size", "seeds"]].values.tolist() == [
+        ["rf", 30, 2], ["rf", 40, 2], ["xgb", 30, 2], ["xgb", 40, 2]
+    ]  # fmt: skip
+    # the mean of each config's own two seeds (0.15, not 0.425 over "four seeds")
+    assert scores["kendall_tau"].tolist() == pytest.approx([0.4, 0.1, 0.15, 0.7], rel=1e-12)
+    # the same groups and means as summarize's
+    summary = summarize(table).sort_values(["label", "test_size"])
+    assert summary["kendall_tau_mean"].tolist() == pytest.approx(scores["kendall_tau"].tolist())
+    said = (
+        "table holds trials of several configs (they differ in test_size): a mean rank "
+        "compares the methods of one config: pass one config's rows (report_rows(table, "
+        "meta) keeps the latest run's, or select by test_size)"
+    )
+    with pytest.raises(ValueError, match=re.escape(said)):
+        mean_ranks(table)
+    with pytest.raises(ValueError, match="several configs .*a suite's report compares"):
+        summary_markdown(table)
+    one = mean_ranks(table[table["test_size"] == 40], with_proxies=False)
+    assert one.set_index(["method", "n_train"]).loc[("xgb", 10), "mean_rank"] == 1.0
+    # configs whose rows do not say what differs: refused, as summarize refuses them
+    same = pd.DataFrame(_suite_rows(30, {"xgb": [0.1, 0.2]}) * 2)
+    with pytest.raises(
+        ValueError, match="^the table: seed 0 of label xgb, n_train 10, budget - is stored 2 times"
+    ):
+        predictor_scores(same)
+
+
+def test_one_trial_read_twice_is_one_trial_and_differing_copies_name_drop_duplicates():
+    """Two folders' rows that share a trial (same hash) had been refused as "trials of
+    several configs ... give each config its own --out"; they are one trial."""
+    from nasperf.evaluation.report import predictor_scores
+
+    rows = pd.DataFrame(_rows() + _rows(n_train=20, kendall_tau=0.5)).assign(
+        hash=["h0", "h1", "h2", "h3"], fit_time_s=[1.0, 2.0, 3.0, 4.0]
+    )
+    expected = summarize(rows)
+    twice = pd.concat([rows, rows.iloc[::-1]])  # one folder's rows read twice
+    pd.testing.assert_frame_equal(summarize(twice), expected)
+    assert expected[["n_train", "seeds"]].values.tolist() == [[10, 2], [20, 2]]
+    assert predictor_scores(twice.assign(kind="predictor"))["seeds"].tolist() == [2, 2]
+    # another folder's copy of trial h0 that ran slower: which row to keep is the caller's
+    copy = rows.iloc[:1].assign(fit_time_s=9.0)
+    said = (
+        "the table: trial h0 (seed 0 of label xgb, n_train 10, budget -) appears 2 times, "
+        "its rows differing in fit_time_s: one trial read twice (two folders' rows "
+        "concatenated?), which a mean over seeds would count twice; keep one row per trial: "
+        "table.drop_duplicates('hash')"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+        summarize(pd.concat([rows, copy]))
+    kept = summarize(pd.concat([rows, copy]).drop_duplicates("hash"))
+    pd.testing.assert_frame_equal(kept, expected)
+
+
+def test_plot_study_names_the_table_passed_not_the_folder(tmp_path):
+    """plot_study(folder, table=...) said "{folder} holds trials of several configs" of
+    rows that came from elsewhere."""
+    table = pd.DataFrame(_rows() + _rows(test_size=60, kendall_tau=0.9))
+    note = (
+        "the table passed (table=) holds trials of several configs (they differ in "
+        "test_size): each series names its test_size"
+    )
+    with pytest.warns(StudyNote, match=f"^{re.escape(note)}"):
+        paths = plot_study(tmp_path, table=table, out=tmp_path / "p", metrics="kendall_tau")
+    assert [p.name for p in paths] == ["kendall_tau_vs_train_size.png"]
+    with pytest.raises(ValueError, match=r"^table: no trials to plot \(it has no rows\)$"):
+        plot_study(tmp_path, table=table.iloc[:0])
+    with pytest.raises(ValueError, match=r"^table: no 'dataset' column, which plot_study reads"):
+        plot_study(tmp_path, table=table.drop(columns="dataset"), metrics="kendall_tau")

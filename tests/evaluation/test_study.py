@@ -736,3 +736,102 @@ def test_missing_target_skip_leaves_untrained_architectures_out(tmp_path, suffix
         run_study({**skip, "test_size": 69}, tmp_path / "c")
     with pytest.raises(ConfigError, match=r"missing_target: 'drop' is not one of error, skip"):
         parse_config({**raw, "data": {**data, "missing_target": "drop"}})
+
+
+def _trial_rows() -> pd.DataFrame:
+    """Trial rows in the order a folder stores them (by hash): not by label or size."""
+    rows = [
+        {"space": "nb201", "benchmark": "nb201", "dataset": "cifar10", "label": lab,
+         "budget": None, "n_train": n, "seed": s, "kendall_tau": tau + s / 10,
+         "encoding": "adj", "hash": f"{lab}{n}{s}"}
+        for lab, n, tau in (("rf", 20, 0.4), ("xgb", 100, 0.6), ("rf", 100, 0.5),
+                            ("zc_proxy", 0, 0.3), ("xgb", 20, 0.2))
+        for s in (0, 1)
+    ]  # fmt: skip
+    return pd.DataFrame(rows).sort_values("hash").reset_index(drop=True)
+
+
+def test_the_summary_lists_groups_by_predictor_and_size_whatever_the_rows_order():
+    """summarize(read_results(OUT)) had listed its groups in hash order (rf 20, xgb 20, rf
+    10, ...), where the run's own printout followed the trials' order."""
+    from nasperf.evaluation.study import format_summary, summarize
+
+    table = _trial_rows()
+    summary = summarize(table)
+    assert summary[["label", "n_train"]].values.tolist() == [
+        ["rf", 20], ["rf", 100], ["xgb", 20], ["xgb", 100], ["zc_proxy", 0]
+    ]  # fmt: skip
+    assert summary["kendall_tau_mean"].tolist() == pytest.approx([0.45, 0.55, 0.25, 0.65, 0.35])
+    shuffled = table.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(summarize(shuffled), summary)
+    rows = [line.split(" | ")[0] for line in format_summary(summary).splitlines()[2:7]]
+    assert rows == ["| rf", "| rf", "| xgb", "| xgb", "| zc_proxy"]
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        (  # KeyError 'budget'
+            lambda S, t: S.summarize(t.drop(columns="budget")),
+            "table: no 'budget' column, which summarize reads (space, dataset, label, budget, "
+            "n_train); it has space, benchmark, dataset, label, n_train, seed, kendall_tau, "
+            "encoding, hash",
+        ),
+        (  # pandas' "agg function failed"
+            lambda S, t: S.summarize(t, metrics="encoding"),
+            "table: metrics 'encoding' is not a numeric metric of its trials; they have "
+            "n_train, seed, kendall_tau",
+        ),
+        (  # KeyError 'label'
+            lambda S, t: S.format_summary(S.summarize(t).rename(columns={"label": "method"})),
+            "summary: no 'label' column, which format_summary reads (label, n_train, seeds); "
+            "it has space, benchmark, dataset, method, budget, n_train, seeds, "
+            "kendall_tau_mean, kendall_tau_std",
+        ),
+        (  # "cannot convert float NaN to integer" (an edited CSV)
+            lambda S, t: S.format_summary(S.summarize(t).assign(seeds=np.nan)),
+            "summary: 'seeds' holds nan in row 0; it counts each row's seeds (a whole number, "
+            "as summarize writes it)",
+        ),
+        (
+            lambda S, t: S.format_summary(S.summarize(t).assign(seeds=1.5)),
+            "summary: 'seeds' holds 1.5 in row 0",
+        ),
+    ],
+)
+def test_summary_functions_name_the_bad_argument_and_column(call, said):
+    import nasperf.evaluation.study as S
+
+    with pytest.raises(ValueError) as err:
+        call(S, _trial_rows())
+    assert str(err.value).startswith(said)
+
+
+def test_a_mean_masked_for_a_nan_seed_reads_dash_with_the_reason(monkeypatch, tmp_path):
+    """format_summary printed a literal 'nan' (no std, no word) where summarize masked a
+    mean because one seed's value is NaN, while the plot draws the other seed's mean with
+    "(1 of 2 seeds)"."""
+    from matplotlib.figure import Figure
+
+    from nasperf.evaluation.plots import plot_train_size
+    from nasperf.evaluation.study import format_summary, summarize
+
+    table = pd.DataFrame(
+        {"space": "nb201", "benchmark": "nb201", "dataset": "cifar10", "budget": None,
+         "label": ["rf", "rf", "xgb", "xgb"], "n_train": 20, "seed": [0, 1, 0, 1],
+         "kendall_tau": [np.nan, 0.15, 0.2, 0.4]}
+    )  # fmt: skip
+    text = format_summary(summarize(table, metrics="kendall_tau"), metrics="kendall_tau")
+    lines = text.splitlines()
+    assert lines[2:4] == ["| rf | 20 | 2 | - |", "| xgb | 20 | 2 | 0.300 ± 0.141 |"]
+    assert "nan" not in text
+    assert lines[-1].startswith("-: no mean, as a seed's value of the metric is NaN")
+    assert "their legend saying how many (e.g. '1 of 2 seeds at n=20')" in lines[-1]
+    # the figure's legend says it the same way for the same row
+    figures: list[Figure] = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    plot_train_size(table, tmp_path / "p.png")
+    assert figures[0].axes[0].get_legend_handles_labels()[1] == ["rf (1 of 2 seeds at n=20)", "xgb"]
+    # no note where every mean is there
+    whole = format_summary(summarize(table[table["kendall_tau"].notna()]), "kendall_tau")
+    assert "-: no mean" not in whole and "| rf | 20 | 1 | 0.150 |" in whole

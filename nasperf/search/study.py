@@ -802,9 +802,11 @@ def random_search_queries(n: int, m: int) -> tuple[float, float]:
 
 
 def distinct_searches(histories: Sequence[pd.DataFrame]) -> int:
-    """How many of ``histories`` (one method's searches, one per seed) made different
-    queries: the number of distinct sequences of queried architectures (with their
-    fidelities; the values where a history has no ``arch`` column).
+    """How many of ``histories`` (one method's searches, one DataFrame per seed) made
+    different queries: the number of distinct sequences of queried architectures (with
+    their fidelities; the values where a history has no ``arch`` column), each read in its
+    search's own order (``step``, else ``query`` then ``sim_time_s``, as every report
+    function reads a history), whatever order its rows are in.
 
     Seeds only vary what a method draws at random: a method whose every choice is
     deterministic (a deterministic predictor with a greedy or UCB acquisition after a
@@ -812,21 +814,152 @@ def distinct_searches(histories: Sequence[pd.DataFrame]) -> int:
     whatever the seed, and so does any method that reaches the target within its fixed
     first queries. The figures over seeds (and their intervals) still describe what the
     seed changes, but they come from fewer searches than seeds: one, for a deterministic
-    method, which says nothing of how its result would vary with anything else."""
+    method, which says nothing of how its result would vary with anything else.
+
+    Raises
+    ------
+    TypeError
+        ``histories`` is not a sequence of DataFrames (one DataFrame is refused: split it
+        by seed, ``[h for _, h in df.groupby("seed")]``).
+    ValueError
+        A history has neither an ``arch`` nor a ``value`` column.
+    """
+    if isinstance(histories, pd.DataFrame | pd.Series | str | bytes | Mapping) or not (
+        isinstance(histories, Sequence | np.ndarray) or hasattr(histories, "__iter__")
+    ):
+        hint = (
+            ' (one method\'s searches, one per seed: [h for _, h in df.groupby("seed")])'
+            if isinstance(histories, pd.DataFrame)
+            else ""
+        )
+        raise TypeError(
+            f"histories must be a sequence of DataFrames{hint}, got {type(histories).__name__}"
+        )
     keys = set()
-    for h in histories:
+    for i, h in enumerate(histories):
+        if not isinstance(h, pd.DataFrame):
+            raise TypeError(
+                f"histories[{i}] must be a DataFrame (one search's history), got {type(h).__name__}"
+            )
         cols = ["arch" if "arch" in h.columns else "value"]
+        if cols[0] not in h.columns:
+            raise ValueError(
+                f"histories[{i}] has neither an 'arch' nor a 'value' column: nothing tells "
+                "its queries apart"
+            )
         cols += ["fidelity"] if "fidelity" in h.columns else []
+        h = _search_order(h)
         keys.add(tuple(tuple(map(str, h[c].tolist())) for c in cols))
     return len(keys)
 
 
-def _one_search_each(histories: pd.DataFrame) -> None:
+#: Columns every report function reads from a history.
+_REPORT_COLUMNS = ("label", "seed", "query", "best_value", "sim_time_s")
+
+
+def _report_histories(
+    histories: Any, name: str = "histories", *, scored: str | None = None
+) -> pd.DataFrame:
+    """``histories`` as every report function reads them, checked once at its entry.
+
+    The rows of each search in its own order (:func:`_search_order`: by ``step`` where the
+    histories have it, else by ``query``, then ``sim_time_s``, a paid query before its free
+    repeats, ties in the order given), labels in the order they first appear and seeds
+    ascending: "the query at which a search first reached a target" is then read from the
+    search, never from the order a caller's sort or shuffle left its rows in.
+
+    Refused, with a ``ValueError`` naming ``name`` and what to do: no rows; a missing
+    column of :data:`_REPORT_COLUMNS` (or a missing value in ``label``, ``seed``,
+    ``query``); one label whose searches are of several benchmarks or datasets, or, where
+    ``scored`` says what scores them against one table (``"table_values"``, ``"threshold"``),
+    histories of several at all; one label and seed that hold more than one search
+    (:func:`_one_search_each`, :func:`_check_one_search`). A ``TypeError`` where
+    ``histories`` is no DataFrame."""
+    if not isinstance(histories, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be a DataFrame of search histories (run_search_study, "
+            f"read_search_study), got {type(histories).__name__}"
+        )
+    if histories.empty:
+        raise ValueError(f"{name} has no rows: there is no search to report")
+    missing = [c for c in _REPORT_COLUMNS if c not in histories.columns]
+    if missing:
+        raise ValueError(
+            f"{name} has no column {', '.join(repr(c) for c in missing)}: a search history "
+            f"needs {', '.join(_REPORT_COLUMNS)} (as run_search_study and read_search_study "
+            "return them)"
+        )
+    for col in ("label", "seed", "query"):
+        if histories[col].isna().any():
+            raise ValueError(
+                f"{name}: column {col!r} has missing values in "
+                f"{int(histories[col].isna().sum())} row(s); every row names its search "
+                "(label, seed) and its query"
+            )
+    _one_task(histories, name, scored)
+    _one_search_each(histories, name)
+    ordered = _search_order(histories)
+    _check_one_search(ordered, name)
+    return ordered
+
+
+def _search_order(histories: pd.DataFrame) -> pd.DataFrame:
+    """``histories`` with each search's rows in the order the search made them: by
+    ``step`` where there is that column, else by ``query`` then ``sim_time_s`` (both
+    non-decreasing in a search) and a paid query before its free repeats (``repeat``);
+    ties keep the order given. Searches are grouped by label (in the order labels first
+    appear) and seed (ascending); the index is reset."""
+    cols = histories.columns
+    keys: dict[str, Any] = {}
+    if "label" in cols:
+        keys["_label"] = pd.factorize(histories["label"])[0]
+    if "seed" in cols:
+        keys["_seed"] = histories["seed"].to_numpy()
+    if "step" in cols:
+        keys["_step"] = pd.to_numeric(histories["step"], errors="coerce").to_numpy()
+    else:
+        for c in ("query", "sim_time_s"):
+            if c in cols:
+                keys[f"_{c}"] = pd.to_numeric(histories[c], errors="coerce").to_numpy()
+        if "repeat" in cols:
+            keys["_repeat"] = histories["repeat"].eq(True).to_numpy()
+    keys["_position"] = np.arange(len(histories))  # ties: the order given
+    order = pd.DataFrame(keys).sort_values(list(keys), kind="stable").index.to_numpy()
+    return histories.iloc[order].reset_index(drop=True)
+
+
+def _one_task(histories: pd.DataFrame, name: str, scored: str | None) -> None:
+    """Refuse ``histories`` whose searches are of several benchmarks or datasets within
+    one label (a median over seeds of two tasks), or at all where ``scored`` names what
+    scores every search against one table."""
+    for col in ("benchmark", "dataset"):
+        if col not in histories.columns:
+            continue
+        values = histories[col].dropna().astype(str)
+        every = sorted(values.unique())
+        if len(every) <= 1:
+            continue
+        if scored is not None:
+            raise ValueError(
+                f"{name} hold searches of {len(every)} {col}s ({', '.join(every)}), scored "
+                f"against one {scored}: report one {col} at a time, e.g. "
+                f"{name}[{name}[{col!r}] == {every[0]!r}], with its own {scored}"
+            )
+        per_label = values.groupby(histories.loc[values.index, "label"], sort=False).unique()
+        for label, seen in per_label.items():
+            if len(seen) > 1:
+                raise ValueError(
+                    f"{name}: the searches of {label!r} are of {len(seen)} {col}s "
+                    f"({', '.join(sorted(seen))}): a statistic over its seeds would mix them; "
+                    f"label them apart (read_search_study does) or report each {col} on its own"
+                )
+
+
+def _one_search_each(histories: pd.DataFrame, name: str = "histories") -> None:
     """Refuse ``histories`` in which one method label and seed hold more than one search
-    (two trials' ``hash``, or, without that column, a ``step`` given twice): searches of
-    different settings, which no statistic over seeds may splice into one history."""
-    if histories.empty or not {"label", "seed"} <= set(histories.columns):
-        return
+    (two trials' ``hash``, or, without that column, a ``step`` given twice), or one search
+    twice (a ``step`` given twice under one ``hash``): searches of different settings, which
+    no statistic over seeds may splice into one history."""
     if "hash" in histories.columns:
         n = histories.groupby(["label", "seed"], sort=True)["hash"].nunique()
     elif "step" in histories.columns:
@@ -843,10 +976,110 @@ def _one_search_each(histories: pd.DataFrame) -> None:
             "be summarised as one; label them apart (read_search_study does, naming what "
             "differs) or summarise each on its own"
         )
+    if "hash" in histories.columns and "step" in histories.columns:
+        again = histories.duplicated(["label", "seed", "hash", "step"])
+        if again.any():
+            row = histories[again].iloc[0]
+            raise ValueError(
+                f"{name} hold the search of {row['label']!r} seed {row['seed']} (hash "
+                f"{str(row['hash'])[:12]}) more than once (step {row['step']} twice: one "
+                "folder's histories concatenated twice?): keep one copy, e.g. "
+                f"{name}.drop_duplicates(['hash', 'step'])"
+            )
+
+
+def _check_one_search(ordered: pd.DataFrame, name: str) -> None:
+    """Refuse ``ordered`` (:func:`_search_order`) where one label and seed's rows cannot be
+    one search: a search's ``query`` (distinct paid queries so far), ``sim_time_s`` and
+    ``best_value`` never fall, and each query is paid for once: a free repeat keeps the
+    query count and is marked ``repeat``. Without ``repeat`` and ``step`` columns a query
+    given twice is refused too: two searches of one seed and another budget make the same
+    queries, values and (but for the optimizer's measured overhead) times, so nothing but
+    the mark tells a repeat from a splice. Two searches spliced under one label and seed (a
+    user's export of two runs without the ``hash`` and ``step`` columns) are so refused."""
+    at = None  # (row, what) of the first row that no one search makes
+
+    def first(mask: pd.Series, what: Any) -> None:
+        nonlocal at
+        hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(hits) and (at is None or hits[0] < at[0]):
+            at = (int(hits[0]), what)
+
+    same = (ordered["label"] == ordered["label"].shift()) & (
+        ordered["seed"] == ordered["seed"].shift()
+    )
+    query = pd.to_numeric(ordered["query"], errors="coerce")
+
+    def falls(column: str, values: pd.Series, fmt: str) -> None:
+        first(
+            same & (values < values.shift()),
+            lambda i: (
+                f"{column} falls from {values[i - 1]:{fmt}} to {values[i]:{fmt}} at query "
+                f"{_amount(query[i])}"
+            ),
+        )
+
+    if "step" in ordered.columns:  # ordered by step: the query count must not fall
+        falls("query", query, ",g")
+    falls("sim_time_s", pd.to_numeric(ordered["sim_time_s"], errors="coerce"), ",g")
+    falls("best_value", pd.to_numeric(ordered["best_value"], errors="coerce").fillna(-np.inf), "g")
+    if "repeat" in ordered.columns:
+        paid = ~ordered["repeat"].eq(True)
+        twice = ordered[paid].duplicated(["label", "seed", "query"])
+        first(
+            paid & twice.reindex(ordered.index, fill_value=False),
+            lambda i: f"query {_amount(query[i])} is paid for twice (neither row marked repeat)",
+        )
+    elif "step" not in ordered.columns:
+        # a query given twice is a paid query and its free repeat, or the same query of two
+        # searches: two runs of one seed and another budget make the same queries with the
+        # same values and nearly the same times, so only the mark tells them apart
+        first(
+            same & (query == query.shift()),
+            lambda i: (
+                f"query {_amount(query[i])} is given twice, and without a 'repeat' column "
+                "nothing tells a free repeat from a second search's query"
+            ),
+        )
+    if at is not None:
+        i, what = at
+        label, seed = ordered["label"][i], ordered["seed"][i]
+        raise ValueError(
+            f"{name}: the rows of {label!r} seed {seed} are not one search: {what(i)}. Two "
+            "searches spliced under one label and seed? Keep each search's 'hash' and 'step' "
+            "columns (read_search_study's histories have them) and the 'repeat' column that "
+            "marks free repeats, or label the searches apart, or report each on its own"
+        )
+
+
+def _check_threshold(threshold: Any) -> float:
+    """``threshold`` (a value a search must reach) as a float; a ``TypeError`` for a
+    non-number, a ``ValueError`` for NaN or an infinity (no search reaches NaN: every
+    search would read as never reaching it)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise TypeError(
+            f"threshold must be a number (a value of the objective, e.g. "
+            f"table_values.quantile(0.95)), got {type(threshold).__name__} {threshold!r:.40}"
+        )
+    if not np.isfinite(float(threshold)):
+        raise ValueError(f"threshold must be a finite number, got {threshold!r}")
+    return float(threshold)
+
+
+def _check_confidence(confidence: Any) -> float:
+    """``confidence`` strictly between 0 and 1, as a float; else a ``ValueError``."""
+    if isinstance(confidence, bool) or not (
+        isinstance(confidence, Real) and 0.0 < float(confidence) < 1.0
+    ):
+        raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r:.40}")
+    return float(confidence)
 
 
 def _first_reach(h: pd.DataFrame, threshold: float) -> tuple[float, float]:
-    hit = np.flatnonzero(h["best_value"].to_numpy() >= threshold - 1e-9)
+    """The query and simulated time at which one search ``h`` (in its own order,
+    :func:`_report_histories`) first had a best value of at least ``threshold``; NaN, NaN
+    where it never did."""
+    hit = np.flatnonzero(h["best_value"].to_numpy(np.float64) >= threshold - 1e-9)
     if not len(hit):
         return np.nan, np.nan
     i = hit[0]
@@ -866,10 +1099,26 @@ def target_threshold(values: np.ndarray, fraction: float | None) -> float:
 
 def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """The query at which each search of ``histories`` (from :func:`run_search_study` or
-    :func:`read_search_study`) first reached a value of at least ``threshold``: one row per
-    ``label`` and ``seed``, ``queries`` inf where the search never did within its budget.
-    A ``ValueError`` where one label and seed hold two searches (:func:`summarize_search`)."""
-    _one_search_each(histories)
+    :func:`read_search_study`; one benchmark and dataset) first reached a value of at least
+    ``threshold``: one row per ``label`` and ``seed``, ``queries`` inf where the search never
+    did within its budget. Each search is read in its own order (its ``step`` column, else
+    ``query`` then ``sim_time_s``), whatever order its rows are in.
+
+    Raises
+    ------
+    TypeError
+        ``threshold`` is not a number, or ``histories`` not a DataFrame.
+    ValueError
+        ``threshold`` is NaN or infinite; the histories are of several benchmarks or
+        datasets; one label and seed hold two searches (:func:`summarize_search`).
+    """
+    threshold = _check_threshold(threshold)
+    histories = _report_histories(histories, scored="threshold")
+    return _queries_to_target(histories, threshold)
+
+
+def _queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """:func:`queries_to_target` of checked, ordered histories (:func:`_report_histories`)."""
     rows = [
         {"label": label, "seed": seed, "queries": _first_reach(h, threshold)[0]}
         for (label, seed), h in histories.groupby(["label", "seed"], sort=True)
@@ -898,11 +1147,32 @@ def compare_searches(
         One row per label found in both: ``label``, ``seeds`` (paired), ``a median`` and
         ``b median`` (inf: half or more never reached it), ``b fewer``, ``same``, ``b more``
         (seeds), ``p`` (the sign test's p-value; 1.0 where every pair ties).
+
+    Raises
+    ------
+    TypeError
+        ``threshold`` is not a number, or a history not a DataFrame.
+    ValueError
+        ``threshold`` is NaN or infinite; ``histories_a`` and ``histories_b`` (or either on
+        its own) are of several benchmarks or datasets (one threshold scores them all); one
+        label and seed hold two searches (:func:`summarize_search`).
     """
     from scipy.stats import binomtest
 
-    a = queries_to_target(histories_a, threshold)
-    b = queries_to_target(histories_b, threshold)
+    threshold = _check_threshold(threshold)
+    ha = _report_histories(histories_a, "histories_a", scored="threshold")
+    hb = _report_histories(histories_b, "histories_b", scored="threshold")
+    for col in ("benchmark", "dataset"):
+        if col in ha.columns and col in hb.columns:
+            va, vb = (sorted(h[col].dropna().astype(str).unique()) for h in (ha, hb))
+            if va != vb:
+                raise ValueError(
+                    f"histories_a are of {col} {', '.join(va)}, histories_b of "
+                    f"{', '.join(vb)}: compare_searches pairs two runs of the same searches, "
+                    "scored against one threshold; compare runs of one benchmark and dataset"
+                )
+    a = _queries_to_target(ha, threshold)
+    b = _queries_to_target(hb, threshold)
     both = a.merge(b, on=["label", "seed"], suffixes=(" a", " b"))
     rows = []
     for label, g in both.groupby("label", sort=False):
@@ -949,6 +1219,7 @@ def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, floa
     NaN where there are too few seeds for that confidence (5 or fewer at 95 %)."""
     from scipy.stats import quantile_test
 
+    confidence = _check_confidence(confidence)
     v = _unreached_as_inf(values)
     if not len(v):
         return np.nan, np.nan
@@ -959,12 +1230,26 @@ def median_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, floa
 def found_ci(found: int, seeds: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of the share of seeds that reached a target
     (``scipy.stats.binomtest``): with 10 seeds a success rate near 40 % is known only to
-    about 17-69 %."""
+    about 17-69 %. ``found`` and ``seeds`` are counts (whole numbers, ``0 <= found <=
+    seeds``; a ``TypeError`` / ``ValueError`` naming the argument otherwise); NaN, NaN for no
+    seeds."""
     from scipy.stats import binomtest
 
-    if seeds <= 0:
+    counts = {"found": found, "seeds": seeds}
+    for arg, v in counts.items():
+        if isinstance(v, bool) or not isinstance(v, Real):
+            raise TypeError(
+                f"{arg} must be a count (a whole number), got {type(v).__name__} {v!r:.40}"
+            )
+        if not np.isfinite(float(v)) or not float(v).is_integer() or v < 0:
+            raise ValueError(f"{arg} must be a count (a whole number >= 0), got {v!r}")
+    found, seeds = int(found), int(seeds)
+    if found > seeds:
+        raise ValueError(f"found must be at most seeds ({seeds}), got {found}")
+    confidence = _check_confidence(confidence)
+    if seeds == 0:
         return np.nan, np.nan
-    ci = binomtest(int(found), int(seeds)).proportion_ci(confidence, method="wilson")
+    ci = binomtest(found, seeds).proportion_ci(confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -984,7 +1269,11 @@ def summarize_search(
     Parameters
     ----------
     histories : DataFrame
-        From :func:`run_search_study` (one benchmark and dataset).
+        From :func:`run_search_study` or :func:`read_search_study`: one benchmark and
+        dataset where ``table_values`` is given (its targets score every search), else one
+        per label. Each search is read in its own order (its ``step`` column, else ``query``
+        then ``sim_time_s``), whatever order the rows are in: sorting or shuffling them
+        changes no figure.
     table_values : Series, optional
         Every architecture's full-fidelity value (a tabular benchmark): defines the
         targets and gives the analytic random-search row. Without it only the best values
@@ -1038,18 +1327,24 @@ def summarize_search(
     ValueError
         If ``confidence`` is not strictly between 0 and 1, ``time_budget`` is not a
         positive number of seconds (a ``TypeError`` for a non-number), one method's seeds
-        had different time budgets, or one method label and seed hold more than one search (two trial hashes: searches of different settings, as a
+        had different time budgets, ``histories`` has no rows or lacks a column of
+        ``label``, ``seed``, ``query``, ``best_value``, ``sim_time_s``; if the histories are
+        of several benchmarks or datasets (the ``benchmark`` and ``dataset`` columns) and
+        ``table_values`` is given, or one label's are; or if one method label and seed hold
+        more than one search: two trial hashes (searches of different settings, as a
         folder written by runs with another ``--budget`` holds; :func:`read_search_study`
-        labels those apart): a statistic over seeds never splices two searches into one.
+        labels those apart), one search twice (a ``step`` twice under one ``hash``), or,
+        without those columns, rows no one search makes (a query paid for twice, a best
+        value or simulated time that falls): a statistic over seeds never splices two
+        searches into one.
     """
-    if isinstance(confidence, bool) or not (
-        isinstance(confidence, Real) and 0.0 < float(confidence) < 1.0
-    ):
-        raise ValueError(f"confidence must be strictly between 0 and 1; got {confidence!r}")
+    confidence = _check_confidence(confidence)
     from .run import check_time_budget
 
     check_time_budget(time_budget)
-    _one_search_each(histories)
+    histories = _report_histories(
+        histories, scored="table_values" if table_values is not None else None
+    )
     targets = dict(TARGETS if targets is None else targets)
     thresholds: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -1285,6 +1580,17 @@ def write_report(
     from .objective import get_objective
 
     out = as_path(out, "out")
+    for col, given in (("benchmark", benchmark), ("dataset", dataset)):
+        seen = (
+            sorted(histories[col].dropna().astype(str).unique())
+            if isinstance(histories, pd.DataFrame) and col in histories.columns
+            else []
+        )
+        if seen and seen != [str(given)]:
+            raise ValueError(
+                f"histories are of {col} {', '.join(seen)}, the report is of {col}={given!r}: "
+                f"write one report per {col}, each with its own histories"
+            )
     if objective is None:
         objective = get_objective(benchmark, dataset)
     values = objective.table_values()
@@ -1455,14 +1761,16 @@ def regret_curves(histories: pd.DataFrame, *, n_grid: int = 200) -> dict[str, di
     Raises
     ------
     ValueError
-        One label and seed hold more than one search (:func:`summarize_search`).
+        No rows, a missing column, one label's searches of several benchmarks or datasets,
+        or one label and seed holding more than one search (:func:`summarize_search`).
     """
-    _one_search_each(histories)  # one label and seed: one search
-    metric = "regret" if histories["regret"].notna().any() else "best_value"
+    histories = _report_histories(histories)  # each search in its order; one per label, seed
+    has_regret = "regret" in histories.columns and histories["regret"].notna().any()
+    metric = "regret" if has_regret else "best_value"
     sign = 1.0 if metric == "regret" else -1.0  # aggregate a loss: lower is better
     out: dict[str, dict[str, Any]] = {}
     for label, g in histories.groupby("label", sort=False):
-        seeds = [h.sort_values("query") for _, h in g.groupby("seed", sort=True)]
+        seeds = [h for _, h in g.groupby("seed", sort=True)]  # each in its search's order
         n_q = int(max(h["query"].max() for h in seeds))
         queries = np.arange(1, n_q + 1)
         times = g["sim_time_s"].to_numpy(np.float64)

@@ -1200,3 +1200,249 @@ def test_regret_plot_axes_label_major_ticks_only_and_never_overlap(first, last, 
         ]
         minor = ax.xaxis.get_minorticklocs()
         assert len(minor) and set(ax.xaxis.get_minor_formatter().format_ticks(minor)) == {""}
+
+
+# --------------------------------------------------------------------------- report input
+def _ordered_histories() -> pd.DataFrame:
+    """Three seeds of two methods, in each search's own order, with free repeats (marked)
+    and the ``step`` column :func:`read_search_study` gives: "fast" first reaches 9 at
+    queries 2, 4 and 3 (times 20, 40, 30 s), "slow" at 5 and never."""
+    frames = []
+    for label, seed, values in [
+        ("fast", 0, [1, 9, 2, 3, 4]),
+        ("fast", 1, [1, 2, 3, 9, 4]),
+        ("fast", 2, [1, 2, 9, 3, 4]),
+        ("slow", 0, [1, 2, 3, 4, 9]),
+        ("slow", 1, [1, 2, 3, 4, 5]),
+    ]:
+        h = _history(label, seed, values)
+        # a free repeat of query 1 after query 1 (its value, no time): query stays 1
+        h = pd.concat([h.iloc[[0]], h.iloc[[0]], h.iloc[1:]], ignore_index=True)
+        h["repeat"] = [False, True] + [False] * (len(h) - 2)
+        h["step"] = np.arange(1, len(h) + 1)
+        h["dataset"] = "cifar10"
+        frames.append(h)
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("keep", ["step", "no step"])
+@pytest.mark.parametrize(
+    "reorder",
+    [
+        lambda h: h.sort_values("seed"),  # not stable: it had moved seed 0's query 15 to 25
+        lambda h: h.sample(frac=1.0, random_state=3),
+        lambda h: h.iloc[::-1],
+    ],
+    ids=["sort_values(seed)", "shuffled", "reversed"],
+)
+def test_report_reads_each_search_in_its_own_order_whatever_the_rows_order(reorder, keep):
+    """Queries to a target are read from each search's ``step`` (else ``query`` then
+    ``sim_time_s``), never from the row order: re-ordered rows had given seed 0 of a real
+    study 25 queries to the top 5 % instead of 15, and the regret plot disagreed."""
+    from nasperf.search.study import distinct_searches, regret_curves
+
+    hist = _ordered_histories()
+    if keep == "no step":
+        hist = hist.drop(columns="step")
+    moved = reorder(hist)
+    assert not moved["query"].is_monotonic_increasing  # the rows are out of order
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+    q = queries_to_target(moved, 9.0)
+    assert q["label"].tolist() == ["fast"] * 3 + ["slow"] * 2
+    assert q["queries"].tolist() == [2.0, 4.0, 3.0, 5.0, np.inf]
+    s = summarize_search(
+        moved, table_values=table, targets={"optimum": None}, checkpoints=(3,)
+    ).set_index("method")
+    assert s.loc["fast", "optimum: queries median"] == 3.0
+    assert s.loc["fast", "optimum: time median (s)"] == 30.0
+    assert s.loc["slow", "optimum: queries median"] == np.inf  # 1 of 2 seeds: no median
+    assert s.loc["slow", "optimum: found"] == "1/2"
+    assert s.loc["fast", "optimum: speedup vs random_search"] == f"{5.0 / 3.0:.1f}"
+    assert s.loc["fast", "best@3"] == 9.0 and s.loc["slow", "best@3"] == 3.0
+    # the same figures as the rows in order (the methods in the order they first appear)
+    pd.testing.assert_frame_equal(
+        s,
+        summarize_search(hist, table_values=table, targets={"optimum": None}, checkpoints=(3,))
+        .set_index("method")
+        .loc[s.index],
+    )
+    (row,) = compare_searches(moved[moved["label"] == "fast"], hist, 9.0).to_dict("records")
+    assert (row["a median"], row["same"], row["p"]) == (3.0, 3, 1.0)
+    # each seed's queried architectures in the search's order: three distinct searches
+    seeds = [h for _, h in moved[moved["label"] == "fast"].groupby("seed")]
+    assert distinct_searches(seeds) == 3
+    assert distinct_searches([h.iloc[::-1] for h in seeds[:1]] * 2) == 1
+    assert regret_curves(moved)["fast"]["by_query"].tolist() == [
+        [8.0, 0.0, 0.0, 0.0, 0.0],
+        [8.0, 7.0, 6.0, 0.0, 0.0],
+        [8.0, 7.0, 0.0, 0.0, 0.0],
+    ]
+
+
+def test_a_real_studys_queries_to_target_do_not_move_when_its_rows_are_sorted(tmp_path):
+    """A study's histories, sorted by seed (an unstable sort) or shuffled: the same queries
+    to the table's top 5 % as its ``query`` column says, seed by seed."""
+    from nasperf.search.objective import get_objective
+
+    hist = run_search_study(search_trials(["rs", "re"], seeds=[0, 1], budget=20), tmp_path)
+    thr = float(get_objective("nb201", "cifar10").table_values().quantile(0.95))
+    truth = [
+        float(h.loc[h["best_value"] >= thr - 1e-9, "query"].min())
+        for _, h in hist.groupby(["label", "seed"], sort=True)
+    ]
+    for moved in (hist.sort_values("seed"), hist.sample(frac=1.0, random_state=0)):
+        got = queries_to_target(moved, thr)["queries"].tolist()
+        assert got == [np.inf if np.isnan(t) else t for t in truth]
+
+
+def test_report_refuses_searches_of_two_datasets_scored_against_one_table(tmp_path):
+    """Histories of cifar10 and cifar100 (pd.concat of two folders, or compare_searches of
+    two runs) had been scored against one table's thresholds without a word (0/2 found
+    instead of 2/2; seeds paired across datasets)."""
+    from nasperf.search.study import regret_curves, write_report
+
+    c10 = _ordered_histories()
+    c100 = c10.assign(dataset="cifar100", label=c10["label"] + " [dataset=cifar100]")
+    both = pd.concat([c10, c100], ignore_index=True)
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])
+    said = (
+        r"^histories hold searches of 2 datasets \(cifar10, cifar100\), scored against one "
+        r"table_values: report one dataset at a time, e.g. "
+        r"histories\[histories\['dataset'\] == 'cifar10'\]"
+    )
+    with pytest.raises(ValueError, match=said):
+        summarize_search(both, table_values=table, targets={"optimum": None})
+    with pytest.raises(ValueError, match=r"^histories hold searches of 2 datasets .* threshold"):
+        queries_to_target(both, 9.0)
+    with pytest.raises(ValueError, match=r"^histories_b hold searches of 2 datasets"):
+        compare_searches(c10, both, 9.0)
+    with pytest.raises(
+        ValueError,
+        match=r"^histories_a are of dataset cifar10, histories_b of cifar100: compare_searches "
+        r"pairs two runs of the same searches",
+    ):
+        compare_searches(c10, c100, 9.0)
+    with pytest.raises(ValueError, match=r"^histories are of dataset cifar10, the report is"):
+        write_report(c10, tmp_path, benchmark="nb201", dataset="cifar100")
+    assert not (tmp_path / "summary.csv").exists()
+    # one label's seeds of two datasets: refused even without a table
+    mixed = pd.concat([c10[c10["seed"] == 0], c100[c100["seed"] == 1].assign(label="fast")])
+    with pytest.raises(
+        ValueError, match=r"^histories: the searches of 'fast' are of 2 datasets \(cifar10, "
+    ):
+        regret_curves(mixed)
+    # labelled apart, without a table: each label its own dataset, best@N per label
+    s = summarize_search(both, checkpoints=(3,)).set_index("method")
+    assert s["best@3"].to_dict() == {
+        "fast": 9.0,
+        "slow": 3.0,
+        "fast [dataset=cifar100]": 9.0,
+        "slow [dataset=cifar100]": 3.0,
+    }
+
+
+def test_two_searches_spliced_without_hash_and_step_are_refused(tmp_path):
+    """A researcher's export of the core columns (no ``hash``, ``step``, ``repeat``) of two
+    runs of one seed with budgets 5 and 7: the same queries, values and nearly the same
+    times, spliced into one search per seed (query 1 twice; 2 seeds of 12 rows) without a
+    word. Only the ``repeat`` mark tells a free repeat from a second search's query."""
+    core = ["label", "seed", "query", "value", "best_value", "sim_time_s", "regret"]
+    a = run_search_study(search_trials(["rs"], seeds=[0], budget=5), tmp_path / "a")
+    b = run_search_study(search_trials(["rs"], seeds=[0], budget=7), tmp_path / "b")
+    assert a["value"].tolist() == b["value"].iloc[:5].tolist()  # one seed, the same draws
+    spliced = pd.concat([a[core], b[core]], ignore_index=True)
+    said = (
+        r"^histories: the rows of 'random_search' seed 0 are not one search: query 1 is given "
+        r"twice, and without a 'repeat' column nothing tells a free repeat from a second "
+        r"search's query\. Two searches spliced under one label and seed\? Keep each search's "
+        r"'hash' and 'step' columns"
+    )
+    from nasperf.search.study import plot_regret
+
+    for fn in (summarize_search, lambda h: queries_to_target(h, 90.0)):
+        with pytest.raises(ValueError, match=said):
+            fn(spliced)
+    with pytest.raises(ValueError, match=said):
+        plot_regret(spliced, tmp_path / "r.png")
+    assert not (tmp_path / "r.png").exists()
+    with pytest.raises(ValueError, match=r"^histories_a: the rows of 'random_search' seed 0"):
+        compare_searches(spliced, b[core], 90.0)
+    # with the repeat mark: paid for twice
+    marked = pd.concat([a[[*core, "repeat"]], b[[*core, "repeat"]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"query 1 is paid for twice \(neither row marked"):
+        summarize_search(marked)
+    # one folder read twice: the same search twice (same hash, each step twice)
+    with pytest.raises(
+        ValueError,
+        match=r"^histories hold the search of 'random_search' seed 0 \(hash \w{12}\) more than "
+        r"once \(step 1 twice.*drop_duplicates\(\['hash', 'step'\]\)",
+    ):
+        summarize_search(pd.concat([a, a]))
+    # a best value that falls: no one search
+    fallen = a[core].copy()
+    fallen.loc[fallen.index[2], "best_value"] = 50.0  # below query 2's best
+    with pytest.raises(
+        ValueError,
+        match=rf"^histories: the rows of 'random_search' seed 0 are not one search: best_value "
+        rf"falls from {a['best_value'].iloc[1]:g} to 50 at query 3\. Two searches spliced",
+    ):
+        summarize_search(fallen)
+    # each on its own, and one search with its repeats marked, reads as before
+    assert summarize_search(a[core], checkpoints=(5,))["queries"].tolist() == [5]
+    one = a[[*core, "repeat"]]
+    again = pd.concat([one, one.iloc[[2]].assign(repeat=True)], ignore_index=True)
+    again.loc[again.index[-1], "sim_time_s"] = one["sim_time_s"].iloc[2]  # free: no time
+    assert summarize_search(again, checkpoints=(5,))["best@5"].tolist() == [
+        float(a["best_value"].iloc[-1])
+    ]
+
+
+def test_report_arguments_are_checked_naming_the_argument():
+    """A threshold of "70" (a str) had raised deep in numpy, NaN had been taken (every search
+    "never reached" it, p = 1), a DataFrame as distinct_searches' list had raised
+    AttributeError on a column name, found_ci(2.7, 10) had truncated to 2."""
+    from nasperf.search.study import distinct_searches
+
+    h = _ordered_histories()
+    with pytest.raises(TypeError, match=r"^threshold must be a number .*got str '70'"):
+        compare_searches(h, h, "70")
+    for bad in (float("nan"), np.inf):
+        with pytest.raises(ValueError, match=r"^threshold must be a finite number, got"):
+            compare_searches(h, h, bad)
+        with pytest.raises(ValueError, match=r"^threshold must be a finite number"):
+            queries_to_target(h, bad)
+    with pytest.raises(TypeError, match=r"^threshold must be a number .*got bool"):
+        queries_to_target(h, True)
+    assert queries_to_target(h, np.float32(9.0))["queries"].tolist()[:3] == [2.0, 4.0, 3.0]
+    with pytest.raises(
+        TypeError,
+        match=r"^histories must be a sequence of DataFrames \(one method's searches, one per "
+        r"seed: \[h for _, h in df.groupby\(\"seed\"\)\]\), got DataFrame$",
+    ):
+        distinct_searches(h)
+    with pytest.raises(TypeError, match=r"^histories\[1\] must be a DataFrame .*got str"):
+        distinct_searches([h, "h"])
+    with pytest.raises(ValueError, match=r"^histories\[0\] has neither an 'arch' nor a 'value'"):
+        distinct_searches([h.drop(columns=["arch", "value"])])
+    with pytest.raises(
+        ValueError, match=r"^found must be a count \(a whole number >= 0\), got 2.7"
+    ):
+        found_ci(2.7, 10)
+    with pytest.raises(TypeError, match=r"^seeds must be a count \(a whole number\), got str"):
+        found_ci(2, "10")
+    with pytest.raises(ValueError, match=r"^found must be at most seeds \(10\), got 11"):
+        found_ci(11, 10)
+    with pytest.raises(ValueError, match=r"^seeds must be a count .*got -1"):
+        found_ci(0, -1)
+    with pytest.raises(ValueError, match=r"^confidence must be strictly between 0 and 1"):
+        found_ci(2, 10, confidence=95)
+    assert found_ci(2.0, np.int64(10)) == found_ci(2, 10)  # whole floats and numpy counts
+    assert all(np.isnan(found_ci(0, 0)))
+    with pytest.raises(TypeError, match=r"^histories must be a DataFrame of search histories"):
+        summarize_search(h.to_dict("records"))
+    with pytest.raises(ValueError, match=r"^histories has no column 'best_value': a search"):
+        summarize_search(h.drop(columns="best_value"))
+    with pytest.raises(ValueError, match=r"^histories has no rows: there is no search"):
+        queries_to_target(h.iloc[:0], 9.0)
+    with pytest.raises(ValueError, match=r"^histories: column 'seed' has missing values in 1"):
+        summarize_search(h.assign(seed=[np.nan, *h["seed"].iloc[1:]]))

@@ -1648,7 +1648,8 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     ``cost_unit="query"`` (an objective without recorded costs) the simulated time is in
     queries, not hours.
 
-    Queries to a target read ``median [q25–q75], max``, then the median's confidence
+    Queries to a target read ``median [q25–q75], max`` (a median of an even number of seeds
+    with its half, ``18.5``, never rounded to a whole query), then the median's confidence
     interval (``-`` with too few seeds; the analytic random-search row is exact); where
     seeds repeated one another's searches, the share found says how many searches were
     distinct (``10/10 (1 distinct search)``: :func:`distinct_searches`); a
@@ -1665,7 +1666,8 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
             return "-"
         if v == np.inf:
             return f">{int(budget):,d}" if budget is not None and not pd.isna(budget) else "-"
-        return f"{v:,.0f}"
+        # a median of an even number of seeds is x.5: said, not rounded (to even)
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
 
     targets = [c[: -len(": found")] for c in summary.columns if c.endswith(": found")]
     best = [c for c in summary.columns if c.startswith("best@")]

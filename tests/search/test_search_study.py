@@ -340,7 +340,8 @@ def test_summary_text_and_csv_say_not_found_instead_of_never(tmp_path):
     text = format_summary(s)
     assert "never" not in text
     assert "| fast | 2/3 | 2 [1–>4], not found in 1 | - |" in text  # no interval of 3
-    assert "| random_search (analytic) | expected | 5 (mean 6) | exact |" in text
+    # the mean (10 + 1) / (1 + 1) = 5.5 is said, not rounded to even (it had read "6")
+    assert "| random_search (analytic) | expected | 5 (mean 5.5) | exact |" in text
     # ten seeds reaching the optimum at queries 1..10: the median's interval is [x(2), x(9)]
     ten = pd.concat([_history("ten", i, [1.0] * i + [9.0] + [1.0] * (9 - i)) for i in range(10)])
     one = pd.concat(  # one seed of ten finds it: the whole interval lies above the budget
@@ -350,7 +351,8 @@ def test_summary_text_and_csv_say_not_found_instead_of_never(tmp_path):
         pd.concat([ten, one]), table_values=table, targets={"optimum": None}, checkpoints=()
     )
     text10 = format_summary(s10)
-    assert "| ten | 10/10 | 6 [3–8], 10 | 2–9 |" in text10  # median 5.5 -> 6
+    # a median of ten seeds is 5.5: said with its half, not rounded (it had read "6")
+    assert "| ten | 10/10 | 5.5 [3–8], 10 | 2–9 |" in text10
     assert "| one | 1/10 | >10 [>10–>10], not found in 9 | >10 |" in text10
     assert "| slow | 0/2 | not found in 4 queries |" in text
     path = write_summary_csv(s, tmp_path / "summary.csv")
@@ -1446,3 +1448,35 @@ def test_report_arguments_are_checked_naming_the_argument():
         queries_to_target(h.iloc[:0], 9.0)
     with pytest.raises(ValueError, match=r"^histories: column 'seed' has missing values in 1"):
         summarize_search(h.assign(seed=[np.nan, *h["seed"].iloc[1:]]))
+
+
+def test_search_summary_text_keeps_the_half_of_a_median_of_even_seeds():
+    """Medians of two seeds are x.5: 18.5 had printed as "18" and 15.5 as "16" (rounded
+    to even); whole medians keep no decimal."""
+    from nasperf.search.study import format_summary
+
+    s = pd.DataFrame(
+        {
+            "method": ["local_search", "random_search"],
+            "seeds": [2, 2],
+            "distinct searches": [2, 2],
+            "queries": [25, 25],
+            "queries min": [25, 25],
+            "T: found": ["2/2", "2/2"],
+            "T: queries median": [18.5, 15.0],
+            "T: queries median ci low": [np.nan, np.nan],
+            "T: queries median ci high": [np.nan, np.nan],
+            "T: queries q25": [14.0, 15.0],
+            "T: queries q75": [23.0, 15.0],
+            "T: queries max": [23.0, 15.0],
+            "T: time median (s)": [76000.0, 3600.0],
+        }
+    )
+    lines = format_summary(s).splitlines()
+    assert lines[-2] == "| local_search | 2/2 | 18.5 [14–23], 23 | - | 21.1 |"
+    assert lines[-1] == "| random_search | 2/2 | 15 [15–15], 15 | - | 1.0 |"
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])
+    two = pd.concat([_history("m", 0, [1, 9] + [1] * 13), _history("m", 1, [1] * 14 + [9])])
+    summary = summarize_search(two, table_values=table, targets={"T": None}, checkpoints=())
+    assert summary.loc[0, "T: queries median"] == 8.5
+    assert "| m | 2/2 | 8.5 [2–15], 15 | - |" in format_summary(summary)

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -23,11 +24,19 @@ from sklearn.utils._param_validation import (
 
 from nasperf._constraints import ListOf, Registered
 from nasperf.encodings.zero_cost import allow_target_like_columns
+from nasperf.errors import short_repr
 from nasperf.spaces.base import SAMPLE_MAX_N
 
 from .base import Optimizer, Query
 
-__all__ = ["ACQUISITIONS", "AUTO_WARM_START", "PROXY_POOL", "WARM_START", "PredictorGuided"]
+__all__ = [
+    "ACQUISITIONS",
+    "AUTO_WARM_START",
+    "PROXY_POOL",
+    "WARM_START",
+    "PredictorGuided",
+    "search_unmet",
+]
 
 #: Acquisition functions of :meth:`PredictorGuided._score`.
 ACQUISITIONS = ("its", "ucb", "ei", "mean")
@@ -69,6 +78,24 @@ def _proxies():
     return PROXIES
 
 
+def search_unmet(requirements: Any) -> str | None:
+    """Why a predictor with ``requirements`` (:class:`~nasperf.predictors.base.Requirements`)
+    cannot guide a search, or None where it can: a search fits it on the queried
+    architectures and their values (with the run's zero-cost table where it has one, and
+    nothing else), so it must read labels and need no learning curves, images or network
+    training (``lcsvr`` had passed validation, then failed after the warm start's paid
+    queries)."""
+    if requirements is None:
+        return None
+    if not getattr(requirements, "labels", True):
+        return "it reads no labels (a training-free predictor: nothing to fit on the queries)"
+    if getattr(requirements, "learning_curves", False):
+        return "it needs learning curves (learning_curves), which a search never passes"
+    if getattr(requirements, "network_training", False) or getattr(requirements, "images", False):
+        return "it builds and trains networks on images, which a search does not give it"
+    return None
+
+
 _PROXY = Registered(_proxies, "zero-cost proxy")
 #: Constraints of a ``warm_start`` naming proxies: one, several, or None (no warm start).
 WARM_START: list = [_PROXY, ListOf(_PROXY, unique=True), None]
@@ -99,7 +126,11 @@ class PredictorGuided(Optimizer):
     #: theirs); ``predictor_params`` are validated by the named predictor's own constraints.
     _parameter_constraints: ClassVar[dict] = {
         "predictor": [
-            Registered(_predictors, "predictor", accept=lambda cls: cls.requirements.labels),
+            Registered(
+                _predictors,
+                "predictor",
+                accept=lambda cls: search_unmet(getattr(cls, "requirements", None)) is None,
+            ),
             HasMethods(["fit", "predict"]),
         ],
         "acquisition": [StrOptions(set(ACQUISITIONS))],
@@ -112,6 +143,7 @@ class PredictorGuided(Optimizer):
     }
 
     def _validate_params(self) -> None:
+        self._check_predictor_requirements()
         super()._validate_params()
         if isinstance(self.predictor, str):
             from nasperf.predictors.base import check_nested_params
@@ -122,6 +154,27 @@ class PredictorGuided(Optimizer):
                 f"The 'predictor_params' parameter of {type(self).__name__} must be None when "
                 "'predictor' is an instance (set its parameters on the instance). Got "
                 f"{self.predictor_params!r} instead."
+            )
+
+    def _check_predictor_requirements(self) -> None:
+        """A registered predictor's name, or an instance of a predictor class, whose
+        requirements a search cannot meet (:func:`search_unmet`) is refused naming the
+        parameter and why (the generic constraint message lists valid names only)."""
+        spec = self.predictor
+        cls = None
+        if isinstance(spec, str):
+            reg = _predictors()
+            if spec in reg:
+                cls = reg.get(spec)
+        elif spec is not None:
+            cls = type(spec)
+        why = search_unmet(getattr(cls, "requirements", None)) if cls is not None else None
+        if why is not None:
+            raise InvalidParameterError(
+                f"The 'predictor' parameter of {type(self).__name__} must be a predictor a "
+                f"search can fit on its queried architectures and their values; "
+                f"{short_repr(spec)} ({cls.__name__}) cannot: {why}. Got {short_repr(spec)} "
+                "instead."
             )
 
     # Parameters the subclasses' __init__ set (documented there).
@@ -221,16 +274,43 @@ class PredictorGuided(Optimizer):
         """Set ``proxies_`` (the warm start's proxies, :meth:`_warm_start_proxies`; ``()``
         for a random start) and ``init_queue_`` (the first ``n_init`` queries, the best
         architectures by them, :meth:`_zero_cost_warm_start`)."""
-        self.proxies_ = self._warm_start_proxies(context)
+        self.proxies_ = self._scored_proxies(context, self._warm_start_proxies(context))
         self.init_queue_ = self._zero_cost_warm_start(context, self.proxies_, self.n_init)
+        if self.proxies_ and int(self.n_init) == 0:
+            self.notes_.append(
+                "n_init=0: no warm-start queries; the first query is random (the predictor "
+                "has nothing to be fitted on before it)"
+            )
+
+    def _scored_proxies(self, context, proxies: tuple[str, ...]) -> tuple[str, ...]:
+        """``proxies`` less those the zero-cost table scores no architecture a search may
+        query with (every value NaN, e.g. a proxy that failed on every network of a user's
+        table), with a note; ``()`` (a random start, as on a space without a network
+        builder, with a note) where none is left."""
+        if not proxies or self.zero_cost_ is None:
+            return proxies
+        zc = self.zero_cost_table(proxies)
+        if context.candidates is not None:
+            zc = zc.reindex(zc.index.intersection(pd.Index(context.candidates)))
+        empty = [p for p in proxies if not np.isfinite(zc[p].to_numpy(np.float64)).any()]
+        if not empty:
+            return proxies
+        left = tuple(p for p in proxies if p not in empty)
+        what = f"{', '.join(empty)} {'has' if len(empty) == 1 else 'have'}"
+        self.notes_.append(
+            f"zero-cost warm start: {what} no score in the run's table (every value NaN)"
+            + (f"; ranked by {', '.join(left)} alone" if left else "; the warm start is random")
+        )
+        return left
 
     def _start_query(self) -> list[Query] | None:
         """The query before the predictor is used: the next of ``init_queue_``, else a
         random architecture while fewer than ``max(2, n_init)`` are queried and there is no
-        warm start; None once the predictor takes over."""
+        warm start, or while nothing is queried (``n_init=0``: no parent to mutate, nothing
+        to fit the predictor on); None once the predictor takes over."""
         if self.init_queue_:
             return self.propose([self.init_queue_.pop(0)])
-        if len(self.values_) < max(2, self.n_init) and not self.proxies_:
+        if not self.values_ or (len(self.values_) < max(2, self.n_init) and not self.proxies_):
             return self.propose([self.random_new()])
         return None
 
@@ -410,8 +490,17 @@ class PredictorGuided(Optimizer):
             allowed = set(context.candidates)
             keys = [k for k in keys if k in allowed]
         self.proxy_sign_ = self._proxy_direction(context, proxies)
+        if n <= 0:
+            return []  # no warm-start queries: nothing ranked, nothing charged
         score = self.proxy_sign_ * self.zero_cost_rank(keys, proxies)
         ok = np.flatnonzero(np.isfinite(score))
+        if 0 < len(ok) < len(keys):
+            # a row without a score of every proxy has no mean rank: it is not picked
+            self.notes_.append(
+                f"zero-cost warm start: {len(keys) - len(ok)} of the {len(keys)} "
+                f"architectures ranked lack a score of {' or '.join(proxies)} (NaN) and are "
+                f"not among its picks; it chose among the other {len(ok)}"
+            )
         out: list = []
         networks: set = set()
         for i in ok[np.argsort(-score[ok], kind="stable")]:

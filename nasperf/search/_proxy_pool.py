@@ -156,7 +156,7 @@ def compute_pool(
     except NotImplementedError as err:
         return None, (
             f"no zero-cost proxies: space {space.name!r} has no network builder "
-            f"(build_network: {err or 'NotImplementedError'})"
+            f"(build_network: {str(err) or type(err).__name__})"
         )
     progress = bool(getattr(optimizer.context_, "progress", False))
     table = _scores(space, archs, proxies, task, inputs, start, progress)

@@ -40,11 +40,16 @@ class Bananas(PredictorGuided):
     Parameters
     ----------
     predictor : str or Predictor
-        Any registered predictor (or an instance); ``run(..., predictor=...)`` overrides it.
+        Any registered predictor (or an instance) that a search can fit on its queries and
+        their values: one that reads labels and needs no learning curves, images or network
+        training (``lcsvr``, the learning-curve and weight-sharing predictors are refused by
+        ``get``, naming ``predictor``); ``run(..., predictor=...)`` overrides it.
     acquisition : {"its", "ucb", "ei", "mean"}
         Independent Thompson sampling, upper confidence bound (``beta``), expected
         improvement, or the mean alone (greedy).
     n_init, batch_size, n_candidates, n_parents, n_models : int
+        ``n_init=0``: no warm-start queries; the first query is then random (nothing to
+        fit the predictor on or mutate), the rounds mutate it and what follows.
         ``n_candidates`` mutations of the ``n_parents`` best are scored per round (NASLib's
         defaults, 100 and 2). Measured (``bench/any_space.py --sections search
         --search-methods bananas``, 30 seeds, queries to the optimum), against the 200
@@ -59,6 +64,9 @@ class Bananas(PredictorGuided):
     warm_start : "auto", str, sequence of str or None
         Proxies of the warm start; "auto": ``("synflow", "params")`` (data-free; from the
         run's table, those of the two it has, if any; else computed); None: a random start.
+        A proxy the table scores no candidate with (every value NaN) is left out, with a
+        note (none left: a random start); architectures without a score of every proxy
+        are not picked (the notes say how many).
     proxy_pool : int or None
         Architectures the warm start computes proxies for when the run has no table (None:
         the space's ``proxy_pool_size`` where it sets one, NB301 and NAS-Bench-Graph 100;

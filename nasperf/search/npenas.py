@@ -39,11 +39,15 @@ class NPENAS(PredictorGuided):
     Parameters
     ----------
     predictor : str or Predictor
-        Any registered predictor (or an instance); ``run(..., predictor=...)`` overrides it.
+        Any registered predictor (or an instance) that a search can fit on its queries and
+        their values: one that reads labels and needs no learning curves, images or network
+        training (``lcsvr``, the learning-curve and weight-sharing predictors are refused by
+        ``get``, naming ``predictor``); ``run(..., predictor=...)`` overrides it.
     acquisition : {"mean", "its", "ucb", "ei"}
         See :class:`~nasperf.search._predictor_guided.PredictorGuided`.
     n_init : int
-        Warm-start (or random) architectures before the first generation.
+        Warm-start (or random) architectures before the first generation (0: one random
+        architecture, the first generation's parent).
     batch_size : int
         Architectures queried per generation (the paper's k).
     n_parents : int

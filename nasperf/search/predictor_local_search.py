@@ -46,7 +46,10 @@ class PredictorLocalSearch(PredictorGuided):
     Parameters
     ----------
     predictor : str or Predictor
-        Any registered predictor (or an instance); ``run(..., predictor=...)`` overrides it.
+        Any registered predictor (or an instance) that a search can fit on its queries and
+        their values: one that reads labels and needs no learning curves, images or network
+        training (``lcsvr``, the learning-curve and weight-sharing predictors are refused by
+        ``get``, naming ``predictor``); ``run(..., predictor=...)`` overrides it.
     acquisition : {"ucb", "its", "ei", "mean"}
     n_init : int
         Warm-start (or random) queries before the predictor is used (at least 2).
@@ -75,7 +78,9 @@ class PredictorLocalSearch(PredictorGuided):
         parents are the new climb's). None: never restart (the default; the radius grows
         instead).
     zero_cost_filter : float or None
-        Fraction of candidates kept by the proxies before the predictor scores them.
+        Fraction of candidates kept by the proxies before the predictor scores them (the
+        warm start's proxies: with ``warm_start=None`` it must be None, else ``get``
+        refuses the pair).
     use_zero_cost : bool
         Give the predictor the zero-cost table as extra features (charged like the warm
         start, for every architecture the predictor sees). Without a table, where the
@@ -152,11 +157,18 @@ class PredictorLocalSearch(PredictorGuided):
                 f"The 'max_radius' parameter of {type(self).__name__} must be at least "
                 f"radius={self.radius}. Got {self.max_radius!r} instead."
             )
+        if self.zero_cost_filter is not None and self.warm_start is None:
+            # the filter ranks neighbours by the warm start's proxies: with none it would
+            # filter nothing (get() validates every value, so the pair is refused here)
+            raise InvalidParameterError(
+                f"The 'zero_cost_filter' parameter of {type(self).__name__} must be None "
+                "when 'warm_start' is None: the filter ranks neighbours by the warm start's "
+                "proxies (give warm_start proxies, or leave zero_cost_filter out). Got "
+                f"{self.zero_cost_filter!r} instead."
+            )
 
     def setup(self, context, rng) -> None:
         super().setup(context, rng)
-        if self.zero_cost_filter is not None and self.warm_start is None:
-            raise ValueError("zero_cost_filter needs warm-start proxies (warm_start=None)")
         self._setup_warm_start(context)
         self.climb_start_ = 0  # archs_[climb_start_:] are the current climb's
         self.n_restarts_ = 0

@@ -137,3 +137,31 @@ def test_parents_do_not_grow_past_what_a_round_scores(monkeypatch):
     monkeypatch.setattr(Bananas, "_mutations", count)
     run("bananas", budget=9, seed=0, params={**FAST, "n_init": 5, "n_candidates": 2})
     assert passes and set(passes) == {1}
+
+
+def test_no_initial_queries_start_from_one_random_cell_then_mutate():
+    """n_init=0 (valid) had crashed on the first ask with numpy's "high <= 0": no parent to
+    mutate with the default warm start."""
+    zc = load_zero_cost("nb201", "cifar10")
+    h = run("bananas", budget=6, seed=0, params={**FAST, "n_init": 0, "batch_size": 5})
+    assert len(h) == 6 and h["arch"].is_unique
+    notes = h.attrs["notes"]
+    assert (
+        "n_init=0: no warm-start queries; the first query is random (the predictor has "
+        "nothing to be fitted on before it)"
+    ) in notes
+    # the first cell is the same random draw with or without a warm start, and ranking the
+    # table for a warm start of no queries is not charged
+    rand = run("bananas", budget=1, seed=0, params={**FAST, "n_init": 0, "warm_start": None})
+    assert h["arch"].iloc[0] == rand["arch"].iloc[0]
+    per_arch = sum(zc.attrs["settings"]["seconds_per_arch"][p] for p in ("synflow", "params"))
+    assert h["overhead_s"].iloc[0] < len(zc) * per_arch
+    # then every query is a mutation (one or two edits) of a cell queried before
+    space_edits = [
+        min(
+            sum(x != y for x, y in zip(a.split("|"), b.split("|"), strict=True))
+            for b in h["arch"].iloc[:i]
+        )
+        for i, a in enumerate(h["arch"].iloc[1:], start=1)
+    ]
+    assert all(1 <= e <= 2 for e in space_edits)

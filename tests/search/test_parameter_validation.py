@@ -58,6 +58,14 @@ def test_every_parameter_is_refused_when_of_a_bad_type_or_out_of_range(name):
         ("npenas", {"predictor_params": {"n_estimators": 0}}, r"XGBPredictor must be an int"),
         ("npenas", {"predictor_params": {"n_trees": 3}}, r"has no parameter\(s\) \['n_trees'\]"),
         ("bohb", {"random_fraction": 1.5}, r"'random_fraction' parameter of BOHB"),
+        # the filter ranks by the warm start's proxies: run() had refused the pair later,
+        # with a message that read like advice to set warm_start=None
+        (
+            "pls",
+            {"zero_cost_filter": 0.5, "warm_start": None},
+            r"^The 'zero_cost_filter' parameter of PredictorLocalSearch must be None when "
+            r"'warm_start' is None",
+        ),
     ],
 )
 def test_bad_values_fail_in_get(name, params, pattern):
@@ -94,3 +102,61 @@ def test_optimizers_refuse_a_bool_for_a_number_and_an_endless_count():
     with pytest.raises(InvalidParameterError, match=r"'n_candidates' .* at most 100,000"):
         search.get("bananas", n_candidates=10**12)
     assert search.get("bananas", proxy_pool=423_624).proxy_pool == 423_624
+
+
+def _unsearchable_predictors() -> list[str]:
+    from nasperf.predictors import PREDICTORS
+
+    return [
+        n
+        for n in PREDICTORS.names(aliases=False)
+        if PREDICTORS.get(n).requirements.labels and PREDICTORS.get(n).requirements.learning_curves
+    ]
+
+
+@pytest.mark.parametrize("name", ["bananas", "npenas", "pls"])
+def test_a_predictor_that_needs_what_a_search_never_passes_is_refused_in_get(name):
+    """``lcsvr`` reads labels but needs learning curves: it had passed get(), and the first
+    fit failed after the warm start's paid queries, naming neither search nor parameter."""
+    from nasperf.predictors import get as get_predictor
+
+    unsearchable = _unsearchable_predictors()
+    assert "lcsvr" in unsearchable
+    for predictor in unsearchable:
+        with pytest.raises(
+            InvalidParameterError,
+            match=rf"^The 'predictor' parameter of \w+ must be a predictor a search can fit "
+            rf"on .*'{predictor}' \(\w+\) cannot: it needs learning curves",
+        ):
+            search.get(name, predictor=predictor)
+    with pytest.raises(InvalidParameterError, match=r"LcSVRPredictor\) cannot: it needs learning"):
+        search.get(name, predictor=get_predictor("lcsvr"))
+    # the valid names the constraint lists leave it out
+    with pytest.raises(InvalidParameterError, match=r"registered predictor name") as info:
+        search.get(name, predictor="xbg")
+    assert "lcsvr" not in str(info.value) and "xgb" in str(info.value)
+
+
+def test_run_refuses_such_a_predictor_before_any_query():
+    import numpy as np
+
+    import nasperf
+
+    class Live(search.Objective):
+        name, fidelities = "live", ("full",)
+
+        def __init__(self):
+            self.space, self.trained = nasperf.get_space("nb201"), 0
+
+        def evaluate(self, archs, fidelity=None):
+            self.trained += 1
+            return np.array([60.0]), np.array([100.0])
+
+    obj = Live()
+    with pytest.raises(InvalidParameterError, match=r"'predictor' parameter of Bananas"):
+        search.run("bananas", objective=obj, budget=20, predictor="lcsvr")
+    opt = search.get("bananas", warm_start=None)
+    opt.predictor = "lcsvr"  # set after get(): setup validates it again
+    with pytest.raises(InvalidParameterError, match=r"'lcsvr' \(LcSVRPredictor\) cannot"):
+        search.run(opt, objective=obj, budget=20)
+    assert obj.trained == 0

@@ -125,3 +125,76 @@ def test_a_zero_cost_column_that_copies_the_label_stops_the_search(zc):
     table["synflow"] = labels.reindex(table.index).to_numpy()
     with pytest.raises(LabelLeakError, match=r"'synflow' \(\|Pearson r\| = 1\.0+: a copy of y\)"):
         S.run("pls", benchmark="nb201", budget=12, seed=0, zero_cost=table)
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    """A user's 300-row NB201 table (one unit per query) and its rows of the CIFAR-10
+    zero-cost table."""
+    from nasperf.datasets import load_benchmark
+
+    table = load_benchmark("nb201", dataset="cifar10").sample(300, random_state=0)
+    obj = S.TableObjective(table, "nb201", "val_acc_200ep")
+    return obj, load_zero_cost("nb201", "cifar10").loc[table.index]
+
+
+def test_a_warm_start_proxy_without_any_score_is_dropped_with_a_note(sampled):
+    obj, zc = sampled
+    opt = S.get("pls", n_init=3)
+    h = S.run(opt, objective=obj, budget=3, seed=0, zero_cost=zc.assign(synflow=np.nan))
+    assert opt.proxies_ == ("params",)
+    assert (
+        "zero-cost warm start: synflow has no score in the run's table (every value NaN); "
+        "ranked by params alone"
+    ) in h.attrs["notes"]
+    top = zc["params"].sort_values(ascending=False, kind="stable").index[:3]
+    assert h["arch"].tolist() == list(top)
+
+
+def test_a_warm_start_without_any_score_is_random_with_a_note(sampled):
+    """An all-NaN table had given a random start silently, still called a warm start."""
+    obj, zc = sampled
+    opt = S.get("pls", n_init=3)
+    nan = zc.assign(synflow=np.nan, params=np.nan)
+    h = S.run(opt, objective=obj, budget=3, seed=0, zero_cost=nan)
+    assert opt.proxies_ == ()
+    assert (
+        "zero-cost warm start: synflow, params have no score in the run's table (every value "
+        "NaN); the warm start is random"
+    ) in h.attrs["notes"]
+    random = S.run("pls", objective=obj, budget=3, seed=0, params={"warm_start": None})
+    assert h["arch"].tolist() == random["arch"].tolist()
+
+
+def test_a_warm_start_narrowed_by_missing_scores_says_so(sampled):
+    obj, zc = sampled
+    rank = _mean_rank(zc, ("synflow", "params")).sort_values(ascending=False, kind="stable")
+    holes = zc.copy()
+    holes.loc[rank.index[:5], "synflow"] = np.nan  # the five best by the proxies
+    opt = S.get("pls", n_init=3)
+    h = S.run(opt, objective=obj, budget=3, seed=0, zero_cost=holes)
+    assert (
+        "zero-cost warm start: 5 of the 300 architectures ranked lack a score of synflow or "
+        "params (NaN) and are not among its picks; it chose among the other 295"
+    ) in h.attrs["notes"]
+    assert not set(h["arch"]) & set(rank.index[:5])
+    # the others ranked as before: each proxy's percentile among the scores it has
+    ranked = holes[["synflow", "params"]].rank(pct=True).mean(axis=1, skipna=False)
+    expected = ranked.dropna().sort_values(ascending=False, kind="stable").index[:3]
+    assert h["arch"].tolist() == list(expected)
+
+
+def test_a_builder_that_raises_without_a_message_is_named_by_its_type():
+    class Silent(LayerSpace):
+        def build_network(self, arch, dataset="cifar10", **kwargs):
+            raise NotImplementedError
+
+    obj = S.TableObjective(
+        layer_objective().table_values().to_frame("acc"), Silent(), "acc", validate=False
+    )
+    h = S.run("pls", objective=obj, budget=3, seed=0)
+    (note,) = [n for n in h.attrs["notes"] if n.startswith("no zero-cost proxies")]
+    assert note == (
+        "no zero-cost proxies: space 'layers' has no network builder "
+        "(build_network: NotImplementedError); the warm start is random"
+    )

@@ -23,6 +23,7 @@ from .objective import (
     ObjectiveChoiceError,
     TableObjective,
     get_objective,
+    objective_label,
 )
 
 _import_family(__name__, __path__)
@@ -42,6 +43,7 @@ __all__ = [
     "available",
     "get",
     "get_objective",
+    "objective_label",
     "register",
     "run",
 ]

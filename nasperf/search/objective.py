@@ -31,7 +31,14 @@ from nasperf.datasets.benchmark import epoch_fraction
 from nasperf.errors import as_path, check_flag
 from nasperf.spaces import SearchSpace
 
-__all__ = ["TIE_TOLERANCE", "CurveObjective", "Objective", "TableObjective", "get_objective"]
+__all__ = [
+    "TIE_TOLERANCE",
+    "CurveObjective",
+    "Objective",
+    "TableObjective",
+    "get_objective",
+    "objective_label",
+]
 
 #: Values within this of the best count as the optimum (ties; the search report's targets use
 #: the same tolerance).
@@ -211,6 +218,14 @@ def _fidelity_columns(
     return columns, epochs
 
 
+def objective_label(objective: Any) -> str:
+    """How notes, errors and ``history.attrs["benchmark"]`` name ``objective``: its
+    ``name``, or its class name where that is empty (a user's objective need not set one;
+    its notes had begun with an empty name)."""
+    name = getattr(objective, "name", "")
+    return name if isinstance(name, str) and name.strip() else type(objective).__name__
+
+
 class Objective(ABC):
     """What a search queries: a simulated training run (a table, a surrogate; see the module
     docstring) or a user's live one.
@@ -227,6 +242,8 @@ class Objective(ABC):
     fidelities : tuple of str
         Cheapest first; the last is the full run (the search objective).
     name : str
+        How notes, errors and ``history.attrs["benchmark"]`` name it (empty: its class
+        name, :func:`objective_label`).
     cost_unit : {"s", "query"}
         What :meth:`evaluate`'s costs count: seconds of training, or queries (an objective
         without recorded training times charges one unit per full-fidelity query).
@@ -265,7 +282,7 @@ class Objective(ABC):
             return self.full
         if fidelity not in self.fidelities:
             raise ValueError(
-                f"{self.name}: unknown fidelity {fidelity!r}; available: "
+                f"{objective_label(self)}: unknown fidelity {fidelity!r}; available: "
                 f"{', '.join(self.fidelities)}"
             )
         return fidelity
@@ -312,7 +329,8 @@ class TableObjective(Objective):
     columns : str or mapping fidelity -> column
         The value column (higher is better) of the one fidelity, which is then named after
         it; or the value column of each fidelity, cheapest first (insertion order); the last
-        is the full run.
+        is the full run. Fidelity names (the keys) are non-empty strings: anything else is a
+        ``ValueError`` naming ``columns``.
     cost_column : str or mapping fidelity -> column, optional
         Seconds of the full training run of each architecture (a cheaper fidelity is
         charged ``epochs / full epochs`` of them); or the seconds column of every fidelity
@@ -416,6 +434,15 @@ class TableObjective(Objective):
             columns = {columns: columns}
         if not isinstance(columns, Mapping) or not columns:
             raise ValueError(f"{name}: columns must be a column name or a non-empty mapping")
+        bad = next((f for f in columns if not isinstance(f, str) or not f.strip()), None)
+        if bad is not None:
+            # the run loop refused them only later (check_objective), as fidelities
+            raise ValueError(
+                f"{name}: columns: every fidelity (a key) must be a non-empty name, e.g. "
+                f"{{'12ep': 'val_acc_12ep', '200ep': 'val_acc_200ep'}}; got "
+                f"{short_repr(bad)} among "
+                f"{short_repr(list(columns))}"
+            )
         cost_columns = _cost_columns(cost_column, list(columns), name)
         missing = [c for c in [*columns.values(), *cost_columns.values()] if c not in table.columns]
         if missing:

@@ -13,8 +13,8 @@ from nasperf.datasets.direction import looks_maximised
 from nasperf.errors import check_flag, short_repr
 from nasperf.spaces import as_rng
 
-from .base import Context, Optimizer, _queries
-from .objective import TIE_TOLERANCE, Objective, get_objective
+from .base import Context, Optimizer, Query, _queries
+from .objective import TIE_TOLERANCE, Objective, get_objective, objective_label
 
 __all__ = ["HISTORY_COLUMNS", "run"]
 
@@ -115,8 +115,11 @@ def run(
         trained again: it returns the stored value at no cost, is marked ``repeat`` in the
         history and does not count against the budget.
     time_budget : float, optional
-        Stop once the simulated time (training + optimizer overhead) exceeds this (seconds;
-        queries for an objective without recorded costs).
+        Stop once the simulated time (training + optimizer overhead) reaches this (seconds;
+        queries for an objective without recorded costs): no query starts at or after it,
+        also within a batch the optimizer asked for (the queries of the batch not started
+        are neither paid nor told); only the query still training when it ran out ends
+        past it.
     seed : int
         Seeds the optimizer's generator (and its predictor's ``random_state``).
     predictor : str or Predictor, optional
@@ -128,7 +131,8 @@ def run(
         Parameters of a named optimizer.
     stop_at_optimum : bool
         Stop as soon as an optimal architecture (any of the objective's tied best) is found
-        (benchmarks of queries to the optimum need nothing after it).
+        (benchmarks of queries to the optimum need nothing after it): right after that
+        query, also within a batch; the notes name its query.
     progress : bool
         Show a progress bar (on stderr) where a search computes zero-cost proxies for its
         warm start (a user's space without a table; minutes on a large pool).
@@ -151,6 +155,10 @@ def run(
         the optimizer's measured overhead is recorded in ``overhead_s`` but not added) and
         ``notes`` (what the report should say: e.g. a random start where no zero-cost
         proxies could be computed, or why the search stopped early).
+
+    An exception that stops the search (the objective's ``evaluate``, the optimizer's
+    ``ask`` / ``tell`` such as a predictor's fit, Ctrl-C) carries the queries paid before it
+    as ``.history`` (this history), and a note saying where it happened.
     """
     from .base import get as get_optimizer
 
@@ -218,8 +226,9 @@ def run(
     per_network = context.one_result_per_network
     if per_network:
         notes.append(
-            f"{objective.name} stores one result per network: an architecture that builds a "
-            "network already queried (equal space.hash) is answered as a repeat, at no cost"
+            f"{objective_label(objective)} stores one result per network: an architecture "
+            "that builds a network already queried (equal space.hash) is answered as a "
+            "repeat, at no cost"
         )
     n_candidates = None
     if context.candidates is not None:
@@ -249,86 +258,111 @@ def run(
     t0 = time.perf_counter()
     optimizer.setup(context, rng)
     overhead = time.perf_counter() - t0 + optimizer.take_charge()
-    while len(paid) < budget and (time_budget is None or sim < time_budget):
-        if stop_at_optimum and optimum is not None and best >= optimum[1] - TIE_TOLERANCE:
-            notes.append(f"stopped: found the optimum at query {len(paid)}")
-            break
-        if n_candidates is not None and n_full >= n_candidates:
-            what = "networks" if per_network else "architectures"
-            notes.append(f"stopped: every one of the {n_candidates} {what} was queried")
-            break
-        if in_a_row >= MAX_REPEATS_IN_A_ROW:
-            notes.append(
-                f"stopped: the optimizer asked for {in_a_row} architectures in a row that it "
-                "had already queried"
-            )
-            break
-        t0 = time.perf_counter()
-        queries = optimizer.ask()
-        overhead += time.perf_counter() - t0 + optimizer.take_charge()
-        if not queries:
-            raise RuntimeError(f"optimizer {optimizer.name!r} asked for no queries")
-        values = np.empty(len(queries))
-        told = 0
-        for i, q in enumerate(queries):
-            if len(paid) >= budget:
+    found = False  # the optimum (any of the tied best) was paid for
+    phase = "ask"  # what the optimizer or the objective was doing, for an error's note
+    try:
+        while len(paid) < budget and (time_budget is None or sim < time_budget):
+            if found:
                 break
-            fid = objective.resolve(q.fidelity)
-            text = space.to_string(q.arch)
-            key = (context.query_key(q.arch), fid)
-            repeat = key in paid
-            if repeat:
-                value, cost = paid[key], 0.0
-                in_a_row += 1
-            else:
-                try:
-                    value, raw, cost = _evaluate(
-                        objective, q, fid, text, _trained_below(objective, raw_costs, key)
-                    )
-                except (Exception, KeyboardInterrupt) as err:
-                    # a user's live objective that fails (or Ctrl-C during its training)
-                    # keeps the queries paid so far: err.history, as run() would return it
-                    err.add_note(
-                        f"while {objective.name or type(objective).__name__} evaluated {text!r} "
-                        f"at fidelity {fid!r} (query {len(paid) + 1} of {optimizer.name}); "
-                        f"the {len(rows)} queries before it are in this exception's .history"
-                    )
+            if n_candidates is not None and n_full >= n_candidates:
+                what = "networks" if per_network else "architectures"
+                notes.append(f"stopped: every one of the {n_candidates} {what} was queried")
+                break
+            if in_a_row >= MAX_REPEATS_IN_A_ROW:
+                notes.append(
+                    f"stopped: the optimizer asked for {in_a_row} architectures in a row that "
+                    "it had already queried"
+                )
+                break
+            phase = "ask"
+            t0 = time.perf_counter()
+            queries = _asked(optimizer, optimizer.ask())
+            overhead += time.perf_counter() - t0 + optimizer.take_charge()
+            values = np.empty(len(queries))
+            told = 0
+            for q in queries:
+                # within a batch too: once the budget is spent, the simulated time has
+                # reached time_budget or the optimum is paid for, the rest of the batch is
+                # not queried (nor told)
+                if len(paid) >= budget or found:
+                    break
+                if time_budget is not None and sim >= time_budget:
+                    break
+                phase = "query"
+                fid = objective.resolve(q.fidelity)
+                text = space.to_string(q.arch)
+                key = (context.query_key(q.arch), fid)
+                repeat = key in paid
+                if repeat:
+                    value, cost = paid[key], 0.0
+                    in_a_row += 1
+                else:
+                    phase = "evaluate"
                     try:
-                        err.history = _history(rows, optimizer, objective, seed, optimum, notes)
-                    except AttributeError:  # an exception type that takes no attribute
-                        pass
-                    raise
-                raw_costs[key] = raw
-                paid[key] = value
-                n_full += fid == objective.full
-                in_a_row = 0
-            values[i] = value
-            told += 1
-            sim += cost + (overhead if per_unit else 0.0)
-            if fid == objective.full and np.isfinite(value):
-                best = max(best, value)
-            rows.append(
-                {
-                    "query": len(paid),
-                    "arch": text,
-                    "fidelity": fid,
-                    "value": value,
-                    "repeat": repeat,
-                    "train_cost_s": cost,
-                    "overhead_s": overhead,
-                    "sim_time_s": sim,
-                    "wall_time_s": time.perf_counter() - start,
-                    "best_value": best if np.isfinite(best) else np.nan,
-                    "regret": (optimum[1] - best)
-                    if optimum is not None and np.isfinite(best)
-                    else np.nan,
-                }
+                        value, raw, cost = _evaluate(
+                            objective, q, fid, text, _trained_below(objective, raw_costs, key)
+                        )
+                    except (Exception, KeyboardInterrupt) as err:
+                        # a user's live objective that fails (or Ctrl-C during its
+                        # training) keeps the queries paid so far (err.history, below)
+                        err.add_note(
+                            f"while {objective_label(objective)} evaluated {text!r} at "
+                            f"fidelity {fid!r} (query {len(paid) + 1} of {optimizer.name}); "
+                            f"the {len(rows)} queries before it are in this exception's "
+                            ".history"
+                        )
+                        raise
+                    phase = "query"
+                    raw_costs[key] = raw
+                    paid[key] = value
+                    n_full += fid == objective.full
+                    in_a_row = 0
+                values[told] = value
+                told += 1
+                sim += cost + (overhead if per_unit else 0.0)
+                if fid == objective.full and np.isfinite(value):
+                    best = max(best, value)
+                rows.append(
+                    {
+                        "query": len(paid),
+                        "arch": text,
+                        "fidelity": fid,
+                        "value": value,
+                        "repeat": repeat,
+                        "train_cost_s": cost,
+                        "overhead_s": overhead,
+                        "sim_time_s": sim,
+                        "wall_time_s": time.perf_counter() - start,
+                        "best_value": best if np.isfinite(best) else np.nan,
+                        "regret": (optimum[1] - best)
+                        if optimum is not None and np.isfinite(best)
+                        else np.nan,
+                    }
+                )
+                overhead = 0.0
+                if stop_at_optimum and optimum is not None and best >= optimum[1] - TIE_TOLERANCE:
+                    found = True
+                    notes.append(f"stopped: found the optimum at query {len(paid)}")
+            phase = "tell"
+            t0 = time.perf_counter()
+            optimizer.tell(queries[:told], values[:told])
+            overhead += time.perf_counter() - t0 + optimizer.take_charge()
+        phase = "finish"
+        optimizer.finish(len(paid))
+    except (Exception, KeyboardInterrupt) as err:
+        # whatever stops the search (the objective's error, a predictor's fit inside ask or
+        # tell, Ctrl-C) keeps the queries paid so far: err.history, as run() would return it
+        if phase != "evaluate":  # evaluate's own note names the query
+            err.add_note(
+                f"while {_PHASES[phase].format(optimizer.name)}, after "
+                f"{_queries(len(paid))} paid of {objective_label(objective)}; the "
+                f"{len(rows)} queries so far are in this exception's .history"
             )
-            overhead = 0.0
-        t0 = time.perf_counter()
-        optimizer.tell(queries[:told], values[:told])
-        overhead += time.perf_counter() - t0 + optimizer.take_charge()
-    optimizer.finish(len(paid))
+        try:
+            err.history = _history(rows, optimizer, objective, seed, optimum, notes)
+        except AttributeError:  # an exception type that takes no attribute
+            pass
+        raise
     if rows and not np.isfinite(best) and time_budget is not None and sim >= time_budget:
         notes.append(
             f"the time budget of {time_budget:g} s ended the run after "
@@ -337,6 +371,40 @@ def run(
             "and regret are NaN throughout"
         )
     return _history(rows, optimizer, objective, seed, optimum, notes)
+
+
+#: What the search was doing when an exception stopped it, for the note it gets.
+_PHASES = {
+    "ask": "{} chose its next queries (ask)",
+    "query": "the search loop read a query of {}",
+    "tell": "{} was told its queries' values (tell)",
+    "finish": "{} finished (finish)",
+}
+
+
+def _asked(optimizer: Optimizer, queries: Any) -> list[Query]:
+    """What ``optimizer.ask()`` returned, checked: a non-empty list (or tuple) of
+    :class:`~nasperf.search.base.Query`; else a ``TypeError`` naming the optimizer's ask and
+    the expected type (a bare architecture had failed as "'NB201Arch' object has no
+    attribute 'fidelity'"), or a ``RuntimeError`` for none."""
+    name = optimizer.name or type(optimizer).__name__
+    if queries is None:
+        raise RuntimeError(f"optimizer {name!r} asked for no queries")
+    if not isinstance(queries, list | tuple):
+        raise TypeError(
+            f"optimizer {name!r}: ask() must return a list of nasperf.search.Query (e.g. "
+            f"self.propose([arch])), got {type(queries).__name__} {short_repr(queries)}"
+        )
+    if not queries:
+        raise RuntimeError(f"optimizer {name!r} asked for no queries")
+    bad = next((q for q in queries if not isinstance(q, Query)), None)
+    if bad is not None:
+        raise TypeError(
+            f"optimizer {name!r}: ask() must return a list of nasperf.search.Query (e.g. "
+            f"self.propose([arch]) or [Query(arch)]), got a {type(bad).__name__} "
+            f"{short_repr(bad)} among them"
+        )
+    return list(queries)
 
 
 def _history(
@@ -351,22 +419,23 @@ def _history(
     ``attrs`` (what :func:`run` returns, also for the queries before a failure)."""
     notes = list(notes)
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    label = objective_label(objective)
     if objective.cost_unit != "s":
         notes.insert(
             0,
-            f"{objective.name} has no recorded training cost: every query costs 1 unit and "
+            f"{label} has no recorded training cost: every query costs 1 unit and "
             "simulated time counts queries (seconds the notes say were charged, e.g. for "
             "zero-cost proxies, are not in it)",
         )
     if optimum is None:
         notes.append(
-            f"{objective.name} does not know its optimum (Objective.optimum() is None): "
+            f"{label} does not know its optimum (Objective.optimum() is None): "
             "regret is NaN; compare best_value across methods and seeds instead"
         )
     if not objective.maximize:
         notes.insert(
             0,
-            f"{objective.name} minimises {objective.value_name.removeprefix('-')}: the values "
+            f"{label} minimises {objective.value_name.removeprefix('-')}: the values "
             f"searched and reported are {objective.value_name}",
         )
     elif getattr(objective, "direction_assumed", False) and not looks_maximised(
@@ -374,13 +443,13 @@ def _history(
     ):
         notes.insert(
             0,
-            f"{objective.name} maximises {objective.value_name!r}, as nasperf assumes where a "
+            f"{label} maximises {objective.value_name!r}, as nasperf assumes where a "
             "name does not say (maximize=False, or --minimize, if lower is better)",
         )
     history.attrs = {
         "optimizer": optimizer.name,
         "params": optimizer.get_params(),
-        "benchmark": objective.name,
+        "benchmark": label,
         "space": objective.space.name,
         "seed": seed,
         "optimum_archs": None if optimum is None else list(optimum[0]),
@@ -410,10 +479,10 @@ def _resolve_objective(space: Any, objective: Any, benchmark: Any, dataset: str)
 
         raise ObjectiveChoiceError(
             f"space {space_obj.name!r} does not match the objective's space "
-            f"{obj.space.name!r} ({obj.name}); pass objective=TableObjective(table, "
+            f"{obj.space.name!r} ({objective_label(obj)}); pass objective=TableObjective(table, "
             f"{space_obj.name!r}, ...) to search your own space",
             cli=f"--space {space_obj.name} does not match the space of --benchmark "
-            f"({obj.space.name!r}, {obj.name}); search your own table with --space "
+            f"({obj.space.name!r}, {objective_label(obj)}); search your own table with --space "
             f"{space_obj.name} --data FILE --target COLUMN",
         )
     return obj
@@ -561,11 +630,16 @@ def _evaluate(
 
 def _checked_result(objective: Objective, out: Any, text: str, fid: str) -> tuple[float, float]:
     """The one value and cost of ``evaluate([arch], fid)``'s answer ``out``: a pair of
-    arrays of one real number each, the value finite, the cost finite and at least 0; else a
-    ``TypeError`` / ``ValueError`` naming the objective, the architecture and the fidelity
-    (a user's objective had given NaN best values, negative simulated time or a bare
-    ``'float' object is not subscriptable``)."""
-    who = f"objective {objective.name or type(objective).__name__}"
+    arrays of one real number each (not a boolean), the value finite, the cost finite and
+    at least 0, both at most ``MAX_ABS_TARGET`` in magnitude (the bound a
+    :class:`~nasperf.search.objective.TableObjective` holds its cells to: a predictor fitted
+    on larger values overflows); else a ``TypeError`` / ``ValueError`` naming the objective,
+    the architecture and the fidelity (a user's objective had given NaN best values,
+    negative simulated time, a bare ``'float' object is not subscriptable``, ``True`` read as
+    1.0, or 2e200 failing later inside a predictor's fit)."""
+    from nasperf.predictors.base import MAX_ABS_TARGET
+
+    who = f"objective {objective_label(objective)}"
     shape = (
         f"{who}: evaluate([arch], fidelity) must return (values, costs), two arrays of one "
         "real number per architecture"
@@ -575,18 +649,28 @@ def _checked_result(objective: Objective, out: Any, text: str, fid: str) -> tupl
         v, c = np.asarray(values), np.asarray(costs)
     except (TypeError, ValueError):
         raise TypeError(f"{shape}; got {short_repr(out)}") from None
-    if v.dtype.kind not in "biuf" or c.dtype.kind not in "biuf" or v.size != 1 or c.size != 1:
-        raise TypeError(f"{shape}; got values {short_repr(values)} and costs {short_repr(costs)}")
+    if v.dtype.kind not in "iuf" or c.dtype.kind not in "iuf" or v.size != 1 or c.size != 1:
+        booleans = " (booleans are not numbers)" if "b" in (v.dtype.kind, c.dtype.kind) else ""
+        raise TypeError(
+            f"{shape}{booleans}; got values {short_repr(values)} and costs {short_repr(costs)}"
+        )
     value, cost = float(v.reshape(-1)[0]), float(c.reshape(-1)[0])
     if not np.isfinite(value):
         raise ValueError(
             f"{who} gave the value {value} for {text!r} at fidelity {fid!r}: values must be "
             "finite (give a run that diverged the worst value, e.g. 0 accuracy)"
         )
-    if not np.isfinite(cost) or cost < 0:
+    if abs(value) > MAX_ABS_TARGET:
+        raise ValueError(
+            f"{who} gave the value {value:g} for {text!r} at fidelity {fid!r}: values must be "
+            f"at most {MAX_ABS_TARGET:g} in magnitude (a predictor fitted on them squares "
+            "them and overflows float64; rescale the values)"
+        )
+    if not np.isfinite(cost) or cost < 0 or cost > MAX_ABS_TARGET:
         raise ValueError(
             f"{who} gave the cost {cost} for {text!r} at fidelity {fid!r}: costs must be "
-            "finite and at least 0 (seconds of training, or 1 per query)"
+            f"finite, at least 0 and at most {MAX_ABS_TARGET:g} (seconds of training, or 1 "
+            "per query)"
         )
     return value, cost
 

@@ -298,6 +298,20 @@ def test_table_objective_refuses_bad_epochs_naming_them(user_nb201, epochs, mess
         search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s", epochs=epochs)
 
 
+@pytest.mark.parametrize(
+    ("columns", "bad"),
+    [({12: "acc12", 200: "acc200"}, "12"), ({"": "acc12", "200ep": "acc200"}, "''"), ("", "''")],
+)
+def test_table_objective_refuses_fidelity_names_that_are_not_names(user_nb201, columns, bad):
+    """Integer or empty fidelity names had been accepted and refused only by the run loop
+    (``.fidelities must be a tuple of distinct names``), after the table was read."""
+    with pytest.raises(
+        ValueError,
+        match=rf"^table: columns: every fidelity \(a key\) must be a non-empty name, .*got {bad} ",
+    ):
+        search.TableObjective(user_nb201, "nb201", columns, cost_column="train_s")
+
+
 def test_valid_epochs_charge_cheap_queries_their_share(user_nb201, nb201):
     obj = search.TableObjective(
         user_nb201,

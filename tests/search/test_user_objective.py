@@ -101,6 +101,21 @@ def test_a_failing_objective_names_the_query_and_keeps_the_history_before_it():
         ((np.array(["0.5"]), np.array([1.0])), TypeError, r"must return \(values, costs\)"),
         (0.5, TypeError, r"must return \(values, costs\), two arrays of one real number"),
         ((np.array([]), np.array([])), TypeError, r"must return \(values, costs\)"),
+        # a boolean is no value (it had been read as 1.0; TableObjective refuses it too)
+        ((np.array([True]), np.array([1.0])), TypeError, r"\(booleans are not numbers\)"),
+        ((np.array([0.5]), np.array([False])), TypeError, r"\(booleans are not numbers\)"),
+        # TableObjective's bound: 2e200 had passed, then overflowed inside a predictor's fit
+        (
+            (np.array([2e200]), np.array([1.0])),
+            ValueError,
+            r"gave the value 2e\+200 for .* at fidelity '9ep': values must be at most 1e\+150",
+        ),
+        (
+            (np.array([-3e150]), np.array([1.0])),
+            ValueError,
+            r"gave the value -3e\+150 for .* at most 1e\+150 in magnitude",
+        ),
+        ((np.array([0.5]), np.array([1e151])), ValueError, r"gave the cost 1e\+151 for "),
     ],
 )
 def test_what_an_objective_returns_is_checked(answer, error, message):
@@ -109,6 +124,53 @@ def test_what_an_objective_returns_is_checked(answer, error, message):
     not subscriptable"."""
     with pytest.raises(error, match=rf"^objective live.*{message}"):
         S.run("random_search", objective=Live(answer=answer), budget=3, seed=0)
+
+
+def test_a_value_out_of_bounds_names_the_query_and_keeps_the_history_before_it():
+    class Big(Live):
+        def evaluate(self, archs, fidelity=None):
+            values, costs = super().evaluate(archs, fidelity)
+            return (values + 1e200, costs) if len(self.calls) == 4 else (values, costs)
+
+    objective = Big()
+    with pytest.raises(ValueError, match=r"^objective live gave the value 1e\+200 for") as info:
+        S.run("npenas", objective=objective, budget=20, seed=0, params={"warm_start": None})
+    notes = info.value.__notes__
+    assert any("(query 4 of npenas); the 3 queries before it" in n for n in notes), notes
+    assert len(info.value.history) == 3 and len(objective.calls) == 4
+
+
+class Unnamed(S.Objective):
+    """The docs' minimal objective: space, fidelities and evaluate; no name."""
+
+    fidelities = ("full",)
+    cost_unit = "query"
+    maximize = False
+    value_name = "-loss"
+
+    def __init__(self):
+        self.space = LayerSpace()
+
+    def evaluate(self, archs, fidelity=None):
+        return np.array([-archs[0].ops.count("skip") / 10]), np.array([1.0])
+
+
+def test_an_objective_without_a_name_is_named_by_its_class_everywhere():
+    """Notes had begun with an empty name (" has no recorded training cost") and
+    attrs["benchmark"] was ""."""
+    h = S.run("random_search", objective=Unnamed(), budget=3, seed=0)
+    assert h.attrs["benchmark"] == "Unnamed"
+    assert h.attrs["notes"] == [
+        "Unnamed minimises loss: the values searched and reported are -loss",
+        "Unnamed has no recorded training cost: every query costs 1 unit and simulated time "
+        "counts queries (seconds the notes say were charged, e.g. for zero-cost proxies, are "
+        "not in it)",
+        "Unnamed does not know its optimum (Objective.optimum() is None): regret is NaN; "
+        "compare best_value across methods and seeds instead",
+    ]
+    with pytest.raises(ValueError, match=r"^Unnamed: unknown fidelity '3ep'; available: full$"):
+        Unnamed().resolve("3ep")
+    assert S.objective_label(Live()) == "live"
 
 
 def test_what_the_loop_reads_of_an_objective_is_checked_first():

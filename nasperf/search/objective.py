@@ -244,6 +244,12 @@ class Objective(ABC):
     name : str
         How notes, errors and ``history.attrs["benchmark"]`` name it (empty: its class
         name, :func:`objective_label`).
+    dataset : str or None
+        The benchmark dataset its values were measured on (``from_benchmark`` and
+        :func:`get_objective` set it; a user's objective may name the task its networks
+        train on): :func:`~nasperf.search.run` reads the zero-cost tables and builds the
+        proxies' networks for it where ``dataset=`` is not given. None: not known (the
+        space's ``default_dataset``).
     cost_unit : {"s", "query"}
         What :meth:`evaluate`'s costs count: seconds of training, or queries (an objective
         without recorded training times charges one unit per full-fidelity query).
@@ -252,6 +258,7 @@ class Objective(ABC):
     space: SearchSpace
     fidelities: tuple[str, ...]
     name: str = ""
+    dataset: Any = None
     cost_unit: str = "s"
     #: False where the objective's values are minus a quantity to minimise (a loss): the
     #: optimizers always maximise the values, and the run's notes say what they are.
@@ -582,7 +589,9 @@ class TableObjective(Objective):
         query charged the benchmark's seconds of training to its fidelity
         (:meth:`~nasperf.datasets.Benchmark.fidelity_seconds`; NAS-Bench-201's ``12ep``
         costs 12 / 200 of ``train_time_s``, also where it is the target), as a study
-        charges its labels."""
+        charges its labels. Its ``dataset`` is the benchmark's canonical name of
+        ``dataset``, which a search on it reads (the zero-cost table of that dataset, proxies
+        computed on its images)."""
         from nasperf.datasets import get_benchmark, load_benchmark
 
         bench = get_benchmark(benchmark)
@@ -595,7 +604,7 @@ class TableObjective(Objective):
             # each fidelity's seconds in a column of this copy, named apart from the table's
             costs = {f: f"{f} seconds ({bench.name})" for f in seconds}
             table = table.assign(**{costs[f]: s for f, s in seconds.items()})
-        return cls(
+        obj = cls(
             table,
             bench.space,
             {f.name: f.column for f in fids},
@@ -605,6 +614,8 @@ class TableObjective(Objective):
             validate=False,
             maximize=True,  # packaged benchmarks store higher-is-better values
         )
+        obj.dataset = bench.resolve_dataset(dataset)  # its zero-cost tables and proxy task
+        return obj
 
     def epochs(self, fidelity: str | None = None) -> int | None:
         return self._epochs.get(self.resolve(fidelity))
@@ -730,6 +741,7 @@ class CurveObjective(Objective):
         self.name = f"{source} (learning curves)"
         self.fidelities = tuple(f"{e}ep" for e in self.source.epochs)
         self.continues = bool(self.source.continues)
+        self.dataset = getattr(self.source, "dataset", None)
         self._full_values: pd.Series | None = None
 
     def epochs(self, fidelity=None) -> int:
@@ -798,8 +810,11 @@ def get_objective(benchmark: str = "nb201", dataset: str = "cifar10", **options:
     if not isinstance(benchmark, str):
         raise TypeError(f"benchmark must be a name, got {type(benchmark).__name__}")
     if benchmark in ("nb301", "nb301_curves"):
-        get_benchmark("nb301").resolve_dataset(dataset)  # one dataset: no other is ignored
-        return CurveObjective("nb301", **options)
+        # one dataset: no other is ignored
+        resolved = get_benchmark("nb301").resolve_dataset(dataset)
+        curves = CurveObjective("nb301", **options)
+        curves.dataset = resolved
+        return curves
     if benchmark in available_benchmarks():
         return TableObjective.from_benchmark(benchmark, dataset, **options)
     names = list(dict.fromkeys(["nb301", *available_benchmarks()]))

@@ -106,9 +106,13 @@ def run(
     dataset : str or task, optional
         Benchmark dataset (NB201: cifar10, cifar100, ImageNet16-120; default cifar10); for a
         user table the task the warm start's zero-cost proxies build networks for (a name in
-        ``nasperf.spaces.TASKS`` / ``GRAPH_TASKS``, or a task object). Default: the space's
-        ``default_dataset`` (cifar10 unless the space declares its own, as
-        ``zero_cost.compute`` and ``space.params`` read it).
+        ``nasperf.spaces.TASKS`` / ``GRAPH_TASKS``, or a task object). Default: the
+        objective's own ``dataset`` where it has one (a benchmark's objective,
+        ``TableObjective.from_benchmark("nb201", "cifar100")``: its zero-cost table and its
+        images), else the space's ``default_dataset`` (cifar10 unless the space declares its
+        own, as ``zero_cost.compute`` and ``space.params`` read it). Given with an objective
+        that has a dataset, it must name that one (an alias is fine): another is a
+        ``ValueError``.
     budget : int
         Distinct paid queries (simulated training runs of an architecture at a fidelity).
         A query the search has already paid for (same architecture and fidelity) is not
@@ -188,8 +192,11 @@ def run(
         optimizer = get_optimizer(optimizer, **params)
     elif params:
         raise ValueError("params are for a named optimizer; set them on the instance instead")
+    objective = _resolve_objective(
+        space, objective, benchmark, "cifar10" if dataset is None else dataset
+    )
+    dataset = _objective_dataset(objective, dataset)
     bench_dataset = "cifar10" if dataset is None else dataset
-    objective = _resolve_objective(space, objective, benchmark, bench_dataset)
     dataset = _proxy_dataset(objective.space, dataset)
     _check_image_task(dataset)
     check_budgets(budget, time_budget)
@@ -521,6 +528,58 @@ def labelled_neighbour_share(objective: Objective) -> float | None:
     except AttributeError:  # an objective with __slots__: computed again next time
         pass
     return share
+
+
+def _objective_dataset(objective: Objective, dataset: Any) -> Any:
+    """The dataset of a search on ``objective``: ``dataset`` where given, else the
+    objective's own (``Objective.dataset``: a benchmark's, set by ``from_benchmark`` /
+    ``get_objective``; a search on ``TableObjective.from_benchmark("nb201", "cifar100")``
+    had read CIFAR-10's zero-cost table), else None. A ``dataset`` that names another
+    dataset than the objective's (its aliases resolved by the benchmark that knows it) is a
+    ``ValueError`` naming both: ``dataset`` is the benchmark's dataset, and its values
+    would have been searched with another dataset's proxies."""
+    own = getattr(objective, "dataset", None)
+    if own is None:
+        return dataset
+    if dataset is None:
+        return own
+    if _same_dataset(own, dataset):
+        return own
+    from .objective import ObjectiveChoiceError
+
+    label = objective_label(objective)
+    raise ObjectiveChoiceError(
+        f"dataset={short_repr(dataset)} does not match the objective's dataset {own!r} "
+        f"({label}): dataset names the benchmark's dataset, whose zero-cost proxies the "
+        f"search reads; leave it out (the objective's is used) or build the objective for "
+        f"that dataset (TableObjective.from_benchmark(benchmark, {short_repr(dataset)}))",
+        cli=f"--dataset {short_repr(dataset)} does not match the dataset of {label} ({own!r})",
+    )
+
+
+def _same_dataset(own: Any, dataset: Any) -> bool:
+    """Whether ``dataset`` (a name, an alias or a task object) names ``own``: equal ignoring
+    case, or resolved to it by a registered benchmark that has ``own`` (NB201's
+    ``"imagenet"`` is ``"ImageNet16-120"``), or a task object of that name."""
+    from nasperf.datasets import available_benchmarks, get_benchmark
+
+    if not isinstance(dataset, str):
+        name = getattr(dataset, "name", None)
+        return isinstance(name, str) and isinstance(own, str) and name.lower() == own.lower()
+    if not isinstance(own, str):
+        return dataset.lower() == str(getattr(own, "name", "")).lower()
+    if dataset.strip().lower() == own.lower():
+        return True
+    for name in available_benchmarks():
+        bench = get_benchmark(name)
+        if own not in bench.datasets:
+            continue
+        try:
+            if bench.resolve_dataset(dataset) == own:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _proxy_dataset(space: Any, dataset: Any) -> Any:

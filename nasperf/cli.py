@@ -149,7 +149,8 @@ def _add_proxies_parser(sub) -> None:
         default="default",
         type=path_arg,
         metavar="PATH|none",
-        help="proxy cache: an SQLite file, a folder (holding zero_cost.sqlite), 'none' (or "
+        help="proxy cache: an SQLite file, a folder holding zero_cost.sqlite (an existing "
+        "one, or a path ending in '/': any other new path is the file), 'none' (or "
         "no / off / false), or the default (also yes / true / on: zero_cost.sqlite in "
         "$NASPERF_CACHE or ~/.cache/nasperf; skipped with a warning where it cannot be "
         "created). A cache that cannot be written is read, and new scores are not stored",

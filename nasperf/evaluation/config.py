@@ -40,7 +40,11 @@ Keys (all optional except ``predictors``)
     or parquet row whose target cell is empty or NA (``nan``, ``null``, ...: an
     architecture not trained, or whose training failed): an error naming the line, or leave
     the architecture out (a study's candidates are the architectures with a finite target;
-    a NASLib file's missing values are always read so). Its other columns stay complete. ``dataset`` (e.g.
+    a NASLib file's missing values are always read so). Its other columns stay complete.
+    A table that stores one result per network (the codings of one network, equal
+    ``space.hash``, share every value: NAS-Bench-Macro's) is read so when the config is
+    (:func:`~nasperf.spaces.one_result_per_network`; the parsed entry says
+    ``per_network: true``), and its trials split by network, as NB101's. ``dataset`` (e.g.
     ``cifar10``) says whose images and packaged zero-cost table serve the predictors that
     need them; ``name`` (default the file's name without its suffixes, ``nb201`` for
     ``nb201.csv.gz``; a NASLib file's ``dataset``) names the source in results (the rows'
@@ -585,7 +589,51 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
         )
     if missing != "error":  # only where set, as maximize
         out["missing_target"] = missing
+    if _per_network(out):  # only where so, as maximize
+        out["per_network"] = True
     return out
+
+
+def _per_network(data: dict) -> bool:
+    """Whether a user's table stores one result per network of a space whose architectures
+    are not networks already (:func:`~nasperf.spaces.one_result_per_network` of its
+    target, curve and cost columns: NAS-Bench-Macro's codings of one network share a row's
+    values). A study then splits it by network, as NB101's: isomorphic twins with one label
+    on both sides had leaked the test labels into training. False where the table cannot
+    be read yet (the study's checks then say why)."""
+    return _per_network_read(json.dumps(data, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _per_network_read(key: str) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    from nasperf.datasets.readers import read_naslib_zc, read_table_file
+    from nasperf.spaces import get_space, one_result_per_network
+
+    data = json.loads(key)
+    cols = [data["target"], data.get("cost_column")]
+    cols = list(dict.fromkeys(c for c in [*cols, *sum(data["fidelities"].values(), [])] if c))
+    try:
+        space = get_space(data["space"])
+        if space.counts_networks:
+            return False  # split by network already (distinct_key)
+        if data["format"] == "naslib_zc":
+            table = read_naslib_zc(data["path"], space=space, dataset=data["dataset"], nan="keep")
+        else:
+            table = read_table_file(data["path"], data["arch_column"])
+            table = table.set_index(data["arch_column"])
+        values = [pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64) for c in cols]
+        # its canonical text (a cell may hold a NASLib key, as the readers accept)
+        texts = [space.to_string(space.coerce(str(t).strip())) for t in table.index]
+    except (ValueError, OSError, LookupError, KeyError, TypeError, NotImplementedError):
+        return False  # the study's checks say why the table cannot be read
+    rows = np.stack(values, axis=1)
+    try:
+        return one_result_per_network(space, texts, rows)[0]
+    except ValueError:  # a text the space cannot read: named by the study's checks
+        return False
 
 
 #: A user's fidelity name that gives its epochs: a number, alone or before ep / epoch(s)
@@ -1375,7 +1423,9 @@ def make_trial(
         trial["images"] = copy.deepcopy(config.images)
     if req.network_training and config.training_epochs is not None:
         trial["training_epochs"] = config.training_epochs
-    if (extra or {}).get("kind") != "proxy" and splits_by_network(space):
+    if (extra or {}).get("kind") != "proxy" and (
+        splits_by_network(space) or (data or {}).get("per_network")
+    ):
         # its split keeps one network's rows on one side (make_split(networks=)), and gives
         # other rows than the split by text before it: such a trial does not resume a row
         # that the old split computed in the same folder

@@ -315,24 +315,35 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             "budget_seconds": {},
             "space": data["space"] or table.attrs.get("space"),
         }
-    info["networks"] = network_keys(table, info["space"] or trial.get("space"))
+    info["networks"] = network_keys(
+        table,
+        info["space"] or trial.get("space"),
+        per_network=bool((data or {}).get("per_network")),
+    )
     _SOURCES[key] = (table, info)
     return table, info
 
 
-def network_keys(table: pd.DataFrame, space_name: str | None) -> dict | None:
+def network_keys(
+    table: pd.DataFrame, space_name: str | None, *, per_network: bool = False
+) -> dict | None:
     """Row -> the network it is (:meth:`~nasperf.spaces.SearchSpace.distinct_key`) where
-    the space counts networks rather than specs and the table holds two rows of one network
-    (NB101's isomorphic specs: a split keeps them on one side, :func:`make_split`); None
-    where every row is its own architecture."""
+    the space counts networks rather than specs, or (``per_network``: a user's table that
+    stores one result per network, ``data.per_network``) its ``hash``, and the table holds
+    two rows of one network (NB101's isomorphic specs, NAS-Bench-Macro's codings: a split
+    keeps them on one side, :func:`make_split`); None where every row is its own
+    architecture."""
     from nasperf.spaces import get_space
 
     if space_name is None:
         return None
     space = get_space(space_name)
-    if not space.counts_networks:
+    if space.counts_networks:
+        keys = {text: space.distinct_key(space.parse(text)) for text in table.index}
+    elif per_network:
+        keys = {text: space.hash(space.parse(text)) for text in table.index}
+    else:
         return None
-    keys = {text: space.distinct_key(space.parse(text)) for text in table.index}
     return keys if len(set(keys.values())) < len(keys) else None
 
 

@@ -682,23 +682,13 @@ class TableObjective(Objective):
         return h.hexdigest()
 
     def _read_per_network(self) -> tuple[bool, int | None]:
-        """(one result per network?, distinct networks where every row was hashed)."""
-        from nasperf.errors import InvalidArchitectureError
+        """(one result per network?, distinct networks where every row was hashed):
+        :func:`~nasperf.spaces.one_result_per_network` of the columns read."""
+        from nasperf.spaces import one_result_per_network
 
-        rows = np.stack(self._columns_read(), axis=1)
-        first: dict[str, int] = {}
-        shared = False
-        for i, text in enumerate(self._index):
-            try:
-                key = self.space.hash(self.space.parse(text))
-            except (NotImplementedError, InvalidArchitectureError):
-                return False, None
-            j = first.setdefault(key, i)
-            if j != i:
-                if not np.array_equal(rows[i], rows[j], equal_nan=True):
-                    return False, None
-                shared = True
-        return shared, len(first)
+        return one_result_per_network(
+            self.space, list(self._index), np.stack(self._columns_read(), axis=1)
+        )
 
     def table_values(self, fidelity: str | None = None) -> pd.Series:
         return pd.Series(self._values[self.resolve(fidelity)], index=self._index)

@@ -626,6 +626,35 @@ def _arch_owners(kind: type) -> list[type]:
     return list(owners.values())
 
 
+def one_result_per_network(
+    space: SearchSpace, texts: Sequence[str], rows: np.ndarray
+) -> tuple[bool, int | None]:
+    """Whether a table stores one result per network: ``(shared, networks)``, ``shared``
+    True when at least two of ``texts`` build the same network (equal ``space.hash``) and
+    every such group has identical ``rows`` (NaN equal to NaN: the benchmark trained each
+    network once and copied its results, as NAS-Bench-Macro did); False at the first group
+    whose rows differ (NB201 trained isomorphic cells separately), or when no two texts
+    share a network or the space cannot hash them (``networks`` is then None, else the
+    distinct networks of ``texts``). ``rows``: one row of the values read per text. A
+    table without shared networks hashes every text (~0.5 ms each with the default
+    :meth:`SearchSpace.hash`); one with differing groups stops at the first."""
+    from nasperf.errors import InvalidArchitectureError
+
+    first: dict[str, int] = {}
+    shared = False
+    for i, text in enumerate(texts):
+        try:
+            key = space.hash(space.parse(text))
+        except (NotImplementedError, InvalidArchitectureError):
+            return False, None
+        j = first.setdefault(key, i)
+        if j != i:
+            if not np.array_equal(rows[i], rows[j], equal_nan=True):
+                return False, None
+            shared = True
+    return shared, len(first)
+
+
 def space_of(value: Any) -> SearchSpace:
     """The registered search space whose architecture type ``value`` is (an instance).
 

@@ -309,3 +309,45 @@ def test_a_naslib_file_without_space_names_its_space_when_configured(tmp_path):
     flat.write_text(json.dumps({"jigsaw": {"(1,)": {"val_accuracy": 1.0}}}))
     with pytest.raises(ConfigError, match=r"^data\[0\]\.space: .*choose the space with"):
         parse_config({"predictors": ["xgb"], "data": {"path": str(flat)}})
+
+
+def test_a_table_of_one_result_per_network_splits_by_network(tmp_path, monkeypatch):
+    """A user's table that copies each network's result to all its codings (as
+    NAS-Bench-Macro did; here NB201 cells, each isomorphism class given its first cell's
+    accuracy): a study split it by cell, so a test cell's isomorphic twin with the same
+    label sat in the training set. The config reads such a table (``per_network``), its
+    trials split by network; NB201's own table, whose isomorphic cells were trained
+    apart, keeps the split by cell and its trials' hashes."""
+    import pandas as pd
+
+    from nasperf.datasets import load_benchmark
+    from nasperf.evaluation.config import expand_trials, parse_config
+    from nasperf.evaluation.study import run_study
+    from nasperf.spaces import get_space
+
+    space = get_space("nb201")
+    table = load_benchmark("nb201", "cifar10").iloc[:600]
+    first: dict = {}
+    per = [
+        first.setdefault(space.hash(space.parse(a)), y)
+        for a, y in zip(table.index, table["val_acc_200ep"], strict=True)
+    ]
+    assert len(first) < len(table)  # isomorphic cells among them
+    pd.DataFrame({"arch": table.index, "acc": per}).to_csv(tmp_path / "per.csv", index=False)
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(
+        tmp_path / "own.csv", index=False
+    )
+    raw = {"predictors": ["xgb"], "train_sizes": [50], "test_size": 100, "seeds": 2}
+    data = {"space": "nb201", "target": "acc"}
+    own = parse_config({**raw, "data": {**data, "path": str(tmp_path / "own.csv")}})
+    assert "per_network" not in own.data[0]
+    assert all("split" not in t for t in expand_trials(own))
+    config = {**raw, "data": {**data, "path": str(tmp_path / "per.csv")}}
+    assert parse_config(config).data[0]["per_network"] is True
+    seen = _spy_on_splits(monkeypatch)
+    result = run_study(config, tmp_path / "out")
+    assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
+    for split, networks in seen:
+        assert networks is not None
+        nets = {networks[c] for c in split.test}
+        assert len(nets) == 100 and not nets & {networks[c] for c in split.train}

@@ -10,7 +10,14 @@ import warnings
 from collections.abc import Iterator
 from typing import NoReturn
 
-__all__ = ["ArgumentParser", "add_direction_flags", "fail", "one_line_warnings", "path_arg"]
+__all__ = [
+    "ArgumentParser",
+    "add_direction_flags",
+    "add_duplicates_flag",
+    "fail",
+    "one_line_warnings",
+    "path_arg",
+]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -58,6 +65,18 @@ def one_line_warnings(prog: str) -> Iterator[None]:
         yield
     finally:
         warnings.formatwarning = previous
+
+
+def add_duplicates_flag(parser: argparse.ArgumentParser) -> None:
+    """``--data-duplicates {error,first,last}``: what to do with an architecture that
+    ``--data`` lists twice (the readers' ``duplicates=``), for every command that reads a
+    user's table."""
+    parser.add_argument(
+        "--data-duplicates",
+        choices=("error", "first", "last"),
+        help="an architecture --data lists twice (two spellings of one): an error (the "
+        "default), or keep its first / last row",
+    )
 
 
 def add_direction_flags(

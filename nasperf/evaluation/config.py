@@ -594,6 +594,17 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     return out
 
 
+def _named_columns(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The columns a user's table description names: ``(column, what it is, the keys that
+    name it)`` for its target, cost column and budgets' learning-curve columns."""
+    named = [(data["target"], "target column", "data.target, --data-target")]
+    if data.get("cost_column"):
+        named.append((data["cost_column"], "cost column", "data.cost_column, --cost-column"))
+    for budget, cols in data.get("fidelities", {}).items():
+        named += [(c, "learning-curve column", f"data.fidelities.{budget}") for c in cols]
+    return named
+
+
 def _per_network(data: dict) -> bool:
     """Whether a user's table stores one result per network of a space whose architectures
     are not networks already (:func:`~nasperf.spaces.one_result_per_network` of its
@@ -613,8 +624,7 @@ def _per_network_read(key: str) -> bool:
     from nasperf.spaces import get_space, one_result_per_network
 
     data = json.loads(key)
-    cols = [data["target"], data.get("cost_column")]
-    cols = list(dict.fromkeys(c for c in [*cols, *sum(data["fidelities"].values(), [])] if c))
+    cols = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
     try:
         space = get_space(data["space"])
         if space.counts_networks:
@@ -629,11 +639,7 @@ def _per_network_read(key: str) -> bool:
         texts = [space.to_string(space.coerce(str(t).strip())) for t in table.index]
     except (ValueError, OSError, LookupError, KeyError, TypeError, NotImplementedError):
         return False  # the study's checks say why the table cannot be read
-    rows = np.stack(values, axis=1)
-    try:
-        return one_result_per_network(space, texts, rows)[0]
-    except ValueError:  # a text the space cannot read: named by the study's checks
-        return False
+    return one_result_per_network(space, texts, np.stack(values, axis=1))[0]
 
 
 #: A user's fidelity name that gives its epochs: a number, alone or before ep / epoch(s)
@@ -931,11 +937,11 @@ def parse_config(
             known = [(s, d) for s in spaces for d in datasets] + [
                 (d["space"], d["dataset"]) for d in data if d.get("dataset")
             ]
-            sources = list(dict.fromkeys(known))
-            if len(sources) > 1:
+            pairs = list(dict.fromkeys(known))
+            if len(pairs) > 1:
                 raise ConfigError(
                     f"zero_cost_table: {p.name} is one table of proxy scores, and this study "
-                    f"has {len(sources)} sources ({', '.join(f'{s}/{d}' for s, d in sources)}) "
+                    f"has {len(pairs)} sources ({', '.join(f'{s}/{d}' for s, d in pairs)}) "
                     "whose networks score differently on their images; give each source its "
                     "own study, or a NASLib JSON file (it holds each dataset's scores)"
                 )

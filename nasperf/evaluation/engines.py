@@ -133,6 +133,8 @@ def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
                 "set data.dataset (--data-dataset) to choose one"
             )
         return table
+    from .config import _named_columns
+
     wanted = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
     if fmt == "csv":
         header = _csv_header(path)
@@ -181,21 +183,12 @@ def _finite_or(missing: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.isfinite(values) | missing
 
 
-def _named_columns(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """The columns a user's table description names: ``(column, what it is, the keys that
-    name it)`` for its target, cost column and budgets' learning-curve columns."""
-    named = [(data["target"], "target column", "data.target, --data-target")]
-    if data.get("cost_column"):
-        named.append((data["cost_column"], "cost column", "data.cost_column, --cost-column"))
-    for budget, cols in data.get("fidelities", {}).items():
-        named += [(c, "learning-curve column", f"data.fidelities.{budget}") for c in cols]
-    return named
-
-
 def _check_named_columns(path: Path, data: Mapping[str, Any], columns: Sequence[str]) -> None:
     """One error naming the first named column the table lacks and the key that named it
     (a CSV's reader had called a missing curve or cost column a "target column", and a
     parquet table's had failed every trial with a pandas KeyError)."""
+    from .config import _named_columns
+
     for col, what, keys in _named_columns(data):
         if col not in columns:
             raise ValueError(f"{path}: no {what} {col!r} ({keys}); columns: {list(columns)}")
@@ -452,10 +445,17 @@ def _with_threads_one(fn, *args):
 
 
 def _known_task(name: str) -> bool:
-    """Whether ``name`` is a dataset nasperf builds networks for (image or graph)."""
-    from nasperf.spaces import GRAPH_TASKS, TASKS
+    """Whether ``name`` is a dataset nasperf builds networks for (image or graph:
+    :func:`~nasperf.spaces.resolve_task` knows it)."""
+    from nasperf.spaces import resolve_task
 
-    return name.lower() in {n.lower() for n in (*TASKS, *GRAPH_TASKS)}
+    for kind in ("image", "graph"):
+        try:
+            resolve_task(name, kind)
+            return True
+        except ValueError:
+            pass
+    return False
 
 
 def run_trial(trial: Mapping[str, Any]) -> dict:

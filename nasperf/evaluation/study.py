@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasperf._argparse import ArgumentParser, add_direction_flags, path_arg
+from nasperf._argparse import ArgumentParser, add_direction_flags, add_duplicates_flag, path_arg
 from nasperf._claims import wait_note
 from nasperf._main_registrations import check_main_registrations
 from nasperf._markdown import md_row
@@ -936,12 +936,7 @@ def build_parser(prog: str = "run_study.py") -> ArgumentParser:
         metavar="COLUMN",
         help="training seconds per architecture in --data (the time plot's training cost)",
     )
-    p.add_argument(
-        "--data-duplicates",
-        choices=("error", "first", "last"),
-        help="an architecture --data holds twice (two spellings of one): an error (the "
-        "default), or keep its first / last row",
-    )
+    add_duplicates_flag(p)
     p.add_argument(
         "--data-missing-target",
         choices=("error", "skip"),

@@ -2034,7 +2034,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "nasperf search") -> int
 def _command(argv: Sequence[str] | None, prog: str) -> int:
     import argparse
 
-    from nasperf._argparse import ArgumentParser, add_direction_flags, fail, path_arg
+    from nasperf._argparse import (
+        ArgumentParser,
+        add_direction_flags,
+        add_duplicates_flag,
+        fail,
+        path_arg,
+    )
     from nasperf._imports import add_import_option
     from nasperf.evaluation.config import MAX_SEEDS
     from nasperf.evaluation.engines import (
@@ -2084,12 +2090,7 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
     p.add_argument(
         "--arch-column", metavar="COLUMN", help='architecture column of --data (default "arch")'
     )
-    p.add_argument(
-        "--data-duplicates",
-        choices=("error", "first", "last"),
-        help="an architecture --data lists twice (two spellings of one): an error (the "
-        "default), or keep its first / last row",
-    )
+    add_duplicates_flag(p)
     p.add_argument(
         "--zero-cost",
         type=path_arg,

@@ -196,6 +196,14 @@ def _spy_on_splits(monkeypatch) -> list:
     return seen
 
 
+def _assert_split_by_network(seen: list, n_test: int) -> None:
+    """Every spied split keeps each network on one side, its test set ``n_test`` networks."""
+    for split, networks in seen:
+        assert networks is not None
+        nets = {networks[c] for c in split.test}
+        assert len(nets) == n_test and not nets & {networks[c] for c in split.train}
+
+
 def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
     """The probe's case: NB101 specs and an isomorphic respelling of some, labelled alike;
     every trial's test networks are absent from its training set, and the fitted sizes count
@@ -233,9 +241,7 @@ def test_a_study_keeps_nb101_isomorphs_on_one_side(tmp_path, monkeypatch):
 
     nb201 = expand_trials(parse_config({"predictors": ["xgb"], "train_sizes": [10]}))
     assert all("split" not in t for t in nb201)
-    for split, networks in seen:
-        nets = {networks[c] for c in split.test}
-        assert len(nets) == 30 and not nets & {networks[c] for c in split.train}
+    _assert_split_by_network(seen, 30)
     with pytest.raises(ConfigError, match="60 architectures with a finite 'acc'"):
         run_study({**config, "train_sizes": [31]}, tmp_path / "out2")
 
@@ -281,10 +287,7 @@ def test_a_naslib_file_without_space_splits_nb101_by_network(tmp_path, monkeypat
     seen = _spy_on_splits(monkeypatch)
     result = run_study(config, tmp_path / "out")
     assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
-    for split, networks in seen:
-        assert networks is not None
-        nets = {networks[c] for c in split.test}
-        assert len(nets) == 25 and not nets & {networks[c] for c in split.train}
+    _assert_split_by_network(seen, 25)
 
 
 def test_a_naslib_file_without_space_names_its_space_when_configured(tmp_path):
@@ -347,7 +350,4 @@ def test_a_table_of_one_result_per_network_splits_by_network(tmp_path, monkeypat
     seen = _spy_on_splits(monkeypatch)
     result = run_study(config, tmp_path / "out")
     assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
-    for split, networks in seen:
-        assert networks is not None
-        nets = {networks[c] for c in split.test}
-        assert len(nets) == 100 and not nets & {networks[c] for c in split.train}
+    _assert_split_by_network(seen, 100)

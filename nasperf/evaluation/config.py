@@ -594,17 +594,6 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     return out
 
 
-def _named_columns(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """The columns a user's table description names: ``(column, what it is, the keys that
-    name it)`` for its target, cost column and budgets' learning-curve columns."""
-    named = [(data["target"], "target column", "data.target, --data-target")]
-    if data.get("cost_column"):
-        named.append((data["cost_column"], "cost column", "data.cost_column, --cost-column"))
-    for budget, cols in data.get("fidelities", {}).items():
-        named += [(c, "learning-curve column", f"data.fidelities.{budget}") for c in cols]
-    return named
-
-
 def _per_network(data: dict) -> bool:
     """Whether a user's table stores one result per network of a space whose architectures
     are not networks already (:func:`~nasperf.spaces.one_result_per_network` of its
@@ -620,26 +609,23 @@ def _per_network_read(key: str) -> bool:
     import numpy as np
     import pandas as pd
 
-    from nasperf.datasets.readers import read_naslib_zc, read_table_file
     from nasperf.spaces import get_space, one_result_per_network
 
+    from ._user_table import named_columns, read_user_table
+
     data = json.loads(key)
-    cols = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
+    cols = list(dict.fromkeys(col for col, _, _ in named_columns(data)))
     try:
         space = get_space(data["space"])
         if space.counts_networks:
             return False  # split by network already (distinct_key)
-        if data["format"] == "naslib_zc":
-            table = read_naslib_zc(data["path"], space=space, dataset=data["dataset"], nan="keep")
-        else:
-            table = read_table_file(data["path"], data["arch_column"])
-            table = table.set_index(data["arch_column"])
+        # the table the trials read (canonical texts, duplicates resolved, missing targets
+        # NaN): a second reader had counted an architecture given twice as two rows
+        table = read_user_table(data)
         values = [pd.to_numeric(table[c], errors="coerce").to_numpy(np.float64) for c in cols]
-        # its canonical text (a cell may hold a NASLib key, as the readers accept)
-        texts = [space.to_string(space.coerce(str(t).strip())) for t in table.index]
     except (ValueError, OSError, LookupError, KeyError, TypeError, NotImplementedError):
         return False  # the study's checks say why the table cannot be read
-    return one_result_per_network(space, texts, np.stack(values, axis=1))[0]
+    return one_result_per_network(space, list(table.index), np.stack(values, axis=1))[0]
 
 
 #: A user's fidelity name that gives its epochs: a number, alone or before ep / epoch(s)

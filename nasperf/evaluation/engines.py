@@ -16,7 +16,6 @@ outlive a call, and had kept those of the call that started them.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import socket
@@ -31,6 +30,8 @@ import pandas as pd
 
 from nasperf._caller_context import CallerContext, applied, caller_context
 from nasperf.errors import warn_caller
+
+from ._user_table import canonical_index, numeric_column, read_user_table
 
 if TYPE_CHECKING:
     from nasperf._claims import Claim
@@ -86,134 +87,6 @@ class EngineUnavailableError(RuntimeError):
 # --------------------------------------------------------------------------- data
 _SOURCES: dict[str, tuple[pd.DataFrame, dict]] = {}
 _ZERO_COST: dict[str, pd.DataFrame] = {}
-
-
-def _canonical_index(
-    table: pd.DataFrame, space_name: str, where: str, duplicates: str | None = None
-) -> pd.DataFrame:
-    """``table`` indexed by its architectures' canonical texts; an architecture given twice
-    (two spellings of one) is an error, or keeps its ``first`` / ``last`` row (a study's
-    ``data.duplicates``; None: a table without that choice, such as a zero-cost table)."""
-    from nasperf.spaces import get_space
-
-    space = get_space(space_name)
-    keys = []
-    for i, text in enumerate(table.index):
-        try:
-            keys.append(space.to_string(space.coerce(str(text).strip())))
-        except ValueError as err:
-            raise TrialError(f"{where} row {i}: {err}") from None
-    out = table.copy()
-    out.index = pd.Index(keys, name="arch")
-    if not out.index.is_unique:
-        if duplicates in ("first", "last"):
-            return out[~out.index.duplicated(keep=duplicates)]
-        dup = out.index[out.index.duplicated()][0]
-        hint = (
-            " (data.duplicates: first or last keeps one; --data-duplicates on the command line)"
-            if duplicates == "error"
-            else ""
-        )
-        raise TrialError(f"{where}: architecture {dup!r} appears twice{hint}")
-    return out
-
-
-def _read_user_table(data: Mapping[str, Any]) -> pd.DataFrame:
-    from nasperf.datasets import read_architecture_csv, read_naslib_zc
-
-    path = Path(data["path"])
-    fmt = data["format"]
-    if fmt == "naslib_zc":
-        # NASLib's failure value -1e8 and null scores become NaN: a NaN proxy ranks last,
-        # a NaN target is refused with the other bad cells when the study checks them
-        table = read_naslib_zc(path, space=data["space"], dataset=data["dataset"], nan="keep")
-        if not table.index.is_unique:
-            raise TrialError(
-                f"{path}: the file holds several datasets {sorted(set(table['dataset']))}; "
-                "set data.dataset (--data-dataset) to choose one"
-            )
-        return table
-    from .config import _named_columns
-
-    wanted = list(dict.fromkeys(col for col, _, _ in _named_columns(data)))
-    if fmt == "csv":
-        header = _csv_header(path)
-        if header is not None:  # (else the reader says why it cannot read the file)
-            _check_named_columns(path, data, header)
-        return read_architecture_csv(
-            path,
-            data["space"],
-            arch_column=data["arch_column"],
-            targets=wanted,
-            duplicates=data.get("duplicates", "error"),
-            # missing target cells read as NaN: such an architecture is not a candidate
-            optional=[data["target"]] if data.get("missing_target") == "skip" else [],
-        )
-    from nasperf.datasets.readers import read_parquet
-
-    table = read_parquet(path)
-    if data["arch_column"] in table.columns:
-        table = table.set_index(data["arch_column"])
-    _check_named_columns(path, data, list(table.columns))
-    for col in wanted:
-        # as read_architecture_csv reads a CSV's: every cell a finite number, or one error
-        # naming the file, the row and the column (a text cell was dropped, a text curve
-        # cell failed every trial at run time); missing target cells NaN where skipped
-        ok: Callable[[np.ndarray], np.ndarray] = np.isfinite
-        if col == data["target"] and data.get("missing_target") == "skip":
-            from nasperf.datasets.readers import MISSING_CELLS
-
-            cells = table[col]
-            missing = cells.isna().to_numpy() | cells.map(
-                lambda c: isinstance(c, str) and c.strip().lower() in MISSING_CELLS
-            ).to_numpy(bool)
-            ok = functools.partial(_finite_or, missing)
-        values, bad, cell = _numeric_column(table, col, ok)
-        if len(bad):
-            raise ValueError(
-                f"{path} row {bad[0] + 1} ({table.index[bad[0]]!r}), column {col!r}: "
-                f"{cell!r} is not a finite number ({len(bad)} such row(s))"
-            )
-        table[col] = values
-    return _canonical_index(table, data["space"], str(path), data.get("duplicates", "error"))
-
-
-def _finite_or(missing: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Where ``values`` are finite or the cell was ``missing``."""
-    return np.isfinite(values) | missing
-
-
-def _check_named_columns(path: Path, data: Mapping[str, Any], columns: Sequence[str]) -> None:
-    """One error naming the first named column the table lacks and the key that named it
-    (a CSV's reader had called a missing curve or cost column a "target column", and a
-    parquet table's had failed every trial with a pandas KeyError)."""
-    from .config import _named_columns
-
-    for col, what, keys in _named_columns(data):
-        if col not in columns:
-            raise ValueError(f"{path}: no {what} {col!r} ({keys}); columns: {list(columns)}")
-
-
-def _csv_header(path: Path) -> list[str] | None:
-    """The column names of a CSV file's first line (None where it cannot be read: the
-    reader then says why)."""
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            line = fh.readline(1 << 20)
-        return [h.strip() for h in next(csv.reader([line]))]
-    except (OSError, UnicodeDecodeError, csv.Error, StopIteration):
-        return None
-
-
-def _numeric_column(table: pd.DataFrame, col: Any, ok) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Column ``col`` as float64 (text cells NaN), the positions where ``ok`` fails, and the
-    first such cell as it was written (None when there is none)."""
-    values = pd.to_numeric(table[col], errors="coerce").to_numpy(np.float64)
-    bad = np.flatnonzero(~ok(values))
-    cell = table[col].iloc[bad[0]] if len(bad) else None
-    return values, bad, cell.item() if isinstance(cell, np.generic) else cell
 
 
 def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
@@ -273,7 +146,10 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 f"{data['path']} changed since the study was configured (sha256 {sha[:12]}..., "
                 f"expected {data['sha256'][:12]}...); start a new study for new data"
             )
-        table = _read_user_table(data)
+        try:
+            table = read_user_table(data)
+        except ValueError as err:  # a trial's error: one line naming the file, not a traceback
+            raise TrialError(str(err)) from None
         for col in [data["target"], data.get("cost_column")]:
             if col and col not in table.columns:
                 raise TrialError(
@@ -281,7 +157,7 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
                 )
         cost = data.get("cost_column")
         if cost:  # every row, when the study is configured: not only the rows a trial samples
-            _, bad, cell = _numeric_column(table, cost, lambda v: np.isfinite(v) & (v >= 0))
+            _, bad, cell = numeric_column(table, cost, lambda v: np.isfinite(v) & (v >= 0))
             if len(bad):
                 raise TrialError(
                     f"{data['path']}: column {cost!r}, architecture {table.index[bad[0]]!r}: "
@@ -404,7 +280,11 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
                 raise TrialError(str(err)) from None
             if "arch" not in raw.columns:
                 raise TrialError(f"{path}: a proxy table needs an 'arch' column")
-            zc = _recorded(_canonical_index(raw.set_index("arch"), space, str(path)), str(path))
+            try:
+                zc = canonical_index(raw.set_index("arch"), space, str(path))
+            except ValueError as err:
+                raise TrialError(str(err)) from None
+            zc = _recorded(zc, str(path))
         _ZERO_COST[key] = zc
     return _ZERO_COST[key]
 

@@ -351,3 +351,62 @@ def test_a_table_of_one_result_per_network_splits_by_network(tmp_path, monkeypat
     result = run_study(config, tmp_path / "out")
     assert set(result.table["split"]) == {"by_network"} and len(seen) == 2
     _assert_split_by_network(seen, 100)
+
+
+def test_the_per_network_check_reads_the_table_the_trials_read(tmp_path):
+    """Whether a user's table stores one result per network is read from the table its
+    trials read (one reader: canonical texts, ``data.duplicates``, ``missing_target``). The
+    config had read it a second way, every row kept: an architecture given twice with two
+    results (``duplicates: first`` keeps one) made it say "trained apart" of a table of one
+    result per network, whose trials then split by cell (a test cell's twin, with its label,
+    in the training set); a row given twice alike made it say "one result per network" of a
+    table whose networks are all distinct."""
+    import pandas as pd
+
+    from nasperf.datasets import load_benchmark
+    from nasperf.evaluation.config import expand_trials, parse_config
+    from nasperf.evaluation.engines import load_source
+    from nasperf.spaces import get_space, one_result_per_network
+
+    space = get_space("nb201")
+    table = load_benchmark("nb201", "cifar10").iloc[:600]
+    first: dict = {}
+    one: dict = {}  # a cell of each network
+    per = []
+    for a, y in zip(table.index, table["val_acc_200ep"], strict=True):
+        key = space.hash(space.parse(a))
+        per.append(first.setdefault(key, y))
+        one.setdefault(key, a)
+    assert len(one) < len(table)  # isomorphic cells among them
+    arch0 = table.index[0]
+    naslib0 = str(space.to_naslib(space.parse(arch0)))  # the reader takes its NASLib key too
+    cases = {
+        # one result per network, and arch0 again with another result (kept: the first)
+        "per": (
+            [*table.index, naslib0],
+            [*per, per[0] - 1.0],
+            "first",
+            True,
+        ),
+        # no two networks alike, and arch0 again with its own result (kept: the last)
+        "distinct": (
+            [*one.values(), naslib0],
+            [*table.loc[list(one.values()), "val_acc_200ep"], table.loc[arch0, "val_acc_200ep"]],
+            "last",
+            False,
+        ),
+    }
+    raw = {"predictors": ["xgb"], "train_sizes": [20], "test_size": 50, "seeds": 1}
+    for name, (archs, accs, duplicates, expected) in cases.items():
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"arch": archs, "acc": accs}).to_csv(path, index=False)
+        data = {"path": str(path), "space": "nb201", "target": "acc", "duplicates": duplicates}
+        config = parse_config({**raw, "data": data})
+        assert config.data[0].get("per_network", False) is expected, name
+        (trial,) = expand_trials(config)
+        assert (trial.get("split") == "by_network") is expected, name
+        read, _ = load_source(trial)
+        assert len(read) == len(archs) - 1 and read.index.is_unique, name
+        assert read.loc[arch0, "acc"] == accs[0 if duplicates == "first" else -1], name
+        shared, _ = one_result_per_network(space, list(read.index), read[["acc"]].to_numpy())
+        assert shared is expected, name

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nasperf.errors import InvalidArchitectureError, WrongSpaceError, as_path, short_repr
@@ -201,8 +202,9 @@ def table_stem(path: str | Path) -> str:
 
 
 def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame:
-    """A table file (of :meth:`~nasperf.search.objective.TableObjective.from_file`, a study's
-    zero-cost table): a CSV (``.csv``, ``.csv.gz``) or parquet file, read within this module's
+    """A table file (of :meth:`~nasperf.search.objective.TableObjective.from_file`, a
+    zero-cost table: :func:`read_zero_cost_table`): a CSV (``.csv``, compressed as
+    ``.csv.gz``, ``.csv.bz2``, ``.csv.xz``) or parquet file, read within this module's
     bounds (sizes are checked before pandas builds the frame), ``arch_column`` kept as text;
     every error names the file."""
     path = as_path(path, "path")
@@ -216,8 +218,8 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
         if arch_column not in table.columns and table.index.name == arch_column:
             table = table.reset_index()  # written from pandas with the architectures as index
         return table
-    if not suffixes.endswith((".csv", ".csv.gz")):
-        raise ValueError(f"{path}: expected a .csv, .csv.gz or .parquet file")
+    if not suffixes.endswith(tuple(".csv" + s for s in ("", *COMPRESSION_SUFFIXES))):
+        raise ValueError(f"{path}: expected a .csv (.csv.gz, .csv.bz2, .csv.xz) or .parquet file")
     data = _read_bytes(path)  # decompressed up to its bound
     text = _decode(path, data)  # not UTF-8: the line
     if not text or text.isspace():  # (strip() would copy the text)
@@ -1062,6 +1064,7 @@ def read_zero_cost_table(
     dataset: str | None = None,
     columns: Sequence[str] | None = None,
     arch_column: str = "arch",
+    seconds: bool = False,
 ) -> pd.DataFrame:
     """A user's table of zero-cost proxy scores, as the predictors' ``zero_cost=`` side
     information takes it: indexed by ``space``'s canonical architecture text.
@@ -1083,16 +1086,25 @@ def read_zero_cost_table(
         (case-insensitive); a file of one dataset needs none. Not used for CSV / parquet
         (one table is one dataset's scores).
     columns : sequence of str, optional
-        Columns that must be there and numeric (e.g. a fitted predictor's
-        ``uses_zero_cost_``); default: none checked.
+        Columns that must be there and hold scores (e.g. a fitted predictor's
+        ``uses_zero_cost_``): each cell a finite number, or missing (empty, ``nan``, ``NA``,
+        ...: :data:`MISSING_CELLS`; read as NaN, a proxy undefined on that network); default:
+        none checked.
     arch_column : str
         The architecture column of a CSV / parquet file.
+    seconds : bool
+        Read each proxy's ``<proxy>_time`` column (``nasperf proxies``' files, NASLib's
+        ``{"score", "time"}`` records) as the seconds its scores took, moved into
+        ``attrs["seconds_per_arch"]``
+        (:func:`~nasperf.encodings.zero_cost.with_recorded_seconds`), what a study or a
+        search charges for a score read from the table; default: they stay columns.
 
     Returns
     -------
     pandas.DataFrame
         One row per architecture (index name ``arch``, unique); ``attrs["source"]`` is the
-        file's path, ``attrs["space"]`` the space name.
+        file's path, ``attrs["space"]`` the space name (and ``attrs["seconds_per_arch"]``
+        where ``seconds`` reads time columns).
 
     Raises
     ------
@@ -1102,9 +1114,10 @@ def read_zero_cost_table(
         An architecture does not parse (the field names the file and the row or key).
     ValueError
         A NASLib JSON of several datasets without ``dataset``; no ``arch_column``; an
-        architecture on two rows; a column of ``columns`` missing or not numeric; anything
-        :func:`read_naslib_zc` / :func:`read_table_file` refuse. Every message names the
-        file.
+        architecture on two rows; a column of ``columns`` missing, or a cell of one that is
+        not a finite number (the message names its row); a time cell that is not a time
+        in seconds (``seconds``); anything :func:`read_naslib_zc` / :func:`read_table_file`
+        refuse. Every message names the file.
     """
     path = as_path(path, "path")
     space_obj = _as_space(space)
@@ -1112,8 +1125,8 @@ def read_zero_cost_table(
         isinstance(columns, str) or not all(isinstance(c, str) for c in columns)
     ):
         raise TypeError(f"columns must be a list of column names, got {short_repr(columns)}")
-    name = path.name.lower()
-    if name.endswith(tuple(".json" + s for s in ("", *COMPRESSION_SUFFIXES))):
+    json_file = path.name.lower().endswith(tuple(".json" + s for s in ("", *COMPRESSION_SUFFIXES)))
+    if json_file:
         table = read_naslib_zc(path, space=space_obj, dataset=dataset, nan="keep")
         datasets = list(dict.fromkeys(table["dataset"]))
         if len(datasets) > 1:
@@ -1142,7 +1155,10 @@ def read_zero_cost_table(
         table.index = pd.Index(keys, name="arch")
         if not table.index.is_unique:
             dup = table.index[table.index.duplicated()][0]
-            raise ValueError(f"{path}: architecture {dup!r} is on two rows")
+            rows = [i + 1 for i in (table.index == dup).nonzero()[0][:2]]
+            raise ValueError(
+                f"{path}: architecture {dup!r} is on two rows (data rows {rows[0]} and {rows[1]})"
+            )
     missing = [c for c in columns or () if c not in table.columns]
     if missing:
         raise ValueError(
@@ -1150,8 +1166,44 @@ def read_zero_cost_table(
             + (f" (nor {missing[1:]})" if len(missing) > 1 else "")
             + f"; its columns: {[str(c) for c in table.columns[:12]]}"
         )
-    text_columns = [c for c in columns or () if not pd.api.types.is_numeric_dtype(table[c])]
-    if text_columns:
-        raise ValueError(f"{path}: column {text_columns[0]!r} holds values that are not numbers")
+    for c in dict.fromkeys(columns or ()):
+        values, bad = _scores(table[c])
+        if bad is not None:
+            row = "" if json_file else f"data row {bad + 1}, "
+            cell = table[c].iloc[bad]
+            cell = cell.item() if hasattr(cell, "item") else cell  # -inf, not np.float64(-inf)
+            raise ValueError(
+                f"{path}: column {c!r} holds values that are not finite numbers ({row}"
+                f"architecture {table.index[bad]!r}: {short_repr(cell)})"
+            )
+        table[c] = values
     table.attrs = {"space": space_obj.name, "source": str(path)}
+    if seconds:
+        from nasperf.encodings.zero_cost import with_recorded_seconds
+
+        table = with_recorded_seconds(table, str(path))
     return table
+
+
+def _scores(column: pd.Series) -> tuple[np.ndarray | None, int | None]:
+    """A column of proxy scores as float64 (missing cells, :data:`MISSING_CELLS`, NaN) and
+    the position of its first cell that is neither a finite number nor missing (None if
+    every one is; the values are then None)."""
+    if pd.api.types.is_bool_dtype(column) and len(column):
+        return None, 0  # True / False: no scores
+    if pd.api.types.is_numeric_dtype(column):
+        values = column.to_numpy(np.float64)
+        inf = np.flatnonzero(np.isinf(values))
+        return values, int(inf[0]) if len(inf) else None
+    values = np.empty(len(column), np.float64)
+    for i, cell in enumerate(column):
+        if isinstance(cell, str):
+            v = math.nan if cell.strip().lower() in MISSING_CELLS else strict_float(cell)
+        elif isinstance(cell, numbers.Real) and not isinstance(cell, bool):
+            v = float(cell)
+        else:
+            v = math.nan if cell is None or cell is pd.NA else None
+        if v is None or math.isinf(v):
+            return None, i
+        values[i] = v
+    return values, None

@@ -414,5 +414,52 @@ def test_read_zero_cost_table_reads_csv_parquet_and_naslib_json_alike(tmp_path):
         read_zero_cost_table(bad, "nb201")
     twice = tmp_path / "twice.csv"
     twice.write_text(f"arch,synflow\n{zc.index[0]},1.0\n{zc.index[0]},2.0\n")
-    with pytest.raises(ValueError, match=r"twice\.csv: architecture .* is on two rows"):
+    with pytest.raises(ValueError, match=r"twice\.csv: architecture .* is on two rows "):
         read_zero_cost_table(twice, "nb201")
+
+
+def test_read_zero_cost_table_reads_scores_and_recorded_seconds(tmp_path):
+    """The columns a caller reads as scores (``columns=``) are finite numbers or missing
+    cells (NaN, as a CSV of architecture targets reads them), else one error naming the
+    file, the row, the architecture and the cell; ``seconds=True`` reads ``<proxy>_time``
+    as the seconds the scores took (what a study's ``zero_cost_table`` and a search's
+    ``zero_cost`` charge), any compressed CSV as a plain one."""
+    import bz2
+
+    from nasperf.datasets import read_zero_cost_table
+    from nasperf.encodings.zero_cost import recorded_seconds
+
+    archs = list(load_zero_cost("nb201", "cifar10").index[:3])
+    text = (
+        "arch,synflow,synflow_time,nan_reasons\n"
+        f"{archs[0]},1.5,0.25,\n{archs[1]},none,,no gradient\n{archs[2]},-2,0.75,\n"
+    )
+    path = tmp_path / "zc.csv.bz2"
+    path.write_bytes(bz2.compress(text.encode()))
+    got = read_zero_cost_table(path, "nb201", columns=["synflow"], seconds=True)
+    assert list(got.columns) == ["synflow", "nan_reasons"] and list(got.index) == archs
+    np.testing.assert_array_equal(got["synflow"].to_numpy(), [1.5, np.nan, -2.0])
+    assert got.attrs["seconds_per_arch"] == {"synflow": 0.5}
+    assert recorded_seconds(got, ["synflow"]) == 0.5
+    kept = read_zero_cost_table(path, "nb201")  # times stay columns; cells as pandas reads
+    assert list(kept.columns) == ["synflow", "synflow_time", "nan_reasons"]
+    assert "seconds_per_arch" not in kept.attrs
+    # (with 'none' in it pandas reads the column as text; with an empty cell, as numbers)
+    for missing, cell, shown in [
+        ("none", "inf", "'inf'"),
+        ("", "-inf", "-inf"),
+        ("none", "93.6%", "'93.6%'"),
+        ("none", "1_000", "'1_000'"),
+    ]:
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text.replace(",none,", f",{missing},").replace("-2,", f"{cell},"))
+        with pytest.raises(ValueError) as ei:
+            read_zero_cost_table(bad, "nb201", columns=["synflow"])
+        assert str(ei.value) == (
+            f"{bad}: column 'synflow' holds values that are not finite numbers (data row 3, "
+            f"architecture {archs[2]!r}: {shown})"
+        )
+    slow = tmp_path / "slow.csv"
+    slow.write_text(text.replace(",0.75,", ",-1,"))
+    with pytest.raises(ValueError, match=rf"^{slow}: column 'synflow_time', row .* not a time in"):
+        read_zero_cost_table(slow, "nb201", seconds=True)

@@ -31,7 +31,7 @@ import pandas as pd
 from nasperf._caller_context import CallerContext, applied, caller_context
 from nasperf.errors import warn_caller
 
-from ._user_table import canonical_index, numeric_column, read_user_table
+from ._user_table import numeric_column, read_user_table
 
 if TYPE_CHECKING:
     from nasperf._claims import Claim
@@ -264,27 +264,12 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
         path = Path(spec["path"])
         if _sha256(path) != spec["sha256"]:
             raise TrialError(f"{path} changed since the study was configured; start a new study")
-        suffix = path.suffix.lower()
-        if suffix == ".json":
-            from nasperf.datasets import read_naslib_zc
+        from nasperf.datasets import read_zero_cost_table
 
-            zc = read_naslib_zc(path, space=space, dataset=dataset, nan="keep")  # -1e8: NaN
-            zc = _recorded(zc, str(path))
-        else:
-            from nasperf.datasets.readers import read_table_file
-
-            # within the readers' bounds; architecture texts stay text ("02012100")
-            try:
-                raw = read_table_file(path, "arch")
-            except ValueError as err:
-                raise TrialError(str(err)) from None
-            if "arch" not in raw.columns:
-                raise TrialError(f"{path}: a proxy table needs an 'arch' column")
-            try:
-                zc = canonical_index(raw.set_index("arch"), space, str(path))
-            except ValueError as err:
-                raise TrialError(str(err)) from None
-            zc = _recorded(zc, str(path))
+        try:  # NASLib JSON (-1e8: NaN), CSV or parquet; <proxy>_time columns: its seconds
+            zc = read_zero_cost_table(path, space, dataset=dataset, seconds=True)
+        except ValueError as err:  # a trial's error: one line naming the file
+            raise TrialError(str(err)) from None
         _ZERO_COST[key] = zc
     return _ZERO_COST[key]
 

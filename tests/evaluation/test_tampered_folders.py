@@ -349,12 +349,14 @@ def test_a_zero_cost_table_with_an_architecture_twice_is_one_line(tmp_path, caps
         (
             "twice.csv",
             pd.concat([zc, zc.head(1)]),
-            rf"twice\.csv: architecture '{re.escape(zc['arch'][0])}' appears twice$",
+            rf"twice\.csv: architecture '{re.escape(zc['arch'][0])}' is on two rows "
+            r"\(data rows 1 and 4\)$",
         ),
         (
             "garbage.csv",
             zc.assign(arch=["garbage", *zc["arch"][1:]]),
-            r"garbage\.csv row 0: nb201: invalid text = 'garbage': must start and end with",
+            r"nb201: invalid architecture of \S*garbage\.csv data row 1 = 'garbage': must "
+            "start and end with",
         ),
     ]:
         table.to_csv(tmp_path / name, index=False)

@@ -149,7 +149,7 @@ def search_trials(
     zero_cost : path, optional
         With ``data``: a CSV of zero-cost proxy scores of the table's architectures (the
         architecture column, then one numeric column per proxy, read by
-        :func:`nasperf.datasets.read_architecture_csv`; every architecture of the table
+        :func:`nasperf.datasets.read_zero_cost_table`; every architecture of the table
         needs a row). The warm starts and the predictors' features read it instead of
         computing proxies (``run(zero_cost=...)``). Its sha256 is part of each trial.
     fidelity_columns : sequence of (epochs, column), optional
@@ -401,25 +401,21 @@ def _trial_zero_cost(trial: Mapping[str, Any]) -> pd.DataFrame | None:
         return None
     key = (trial["zero_cost"], trial.get("zero_cost_sha256"), trial["space"])
     if key not in _ZERO_COST:
-        from nasperf.datasets import read_architecture_csv
-        from nasperf.datasets.readers import read_csv_header
-        from nasperf.encodings.zero_cost import time_columns, with_recorded_seconds
+        from nasperf.datasets import read_zero_cost_table
 
         path = _unchanged(trial["zero_cost"], trial.get("zero_cost_sha256"), "zero-cost file")
         proxies = _proxy_header(path)
-        # the proxies' recorded seconds (`nasperf proxies`' <proxy>_time): what they cost
-        header = time_columns(read_csv_header(path))
-        times = [header[p] for p in proxies if p in header]
-        table = read_architecture_csv(
+        table = read_zero_cost_table(
             path,
             trial["space"],
             arch_column=trial.get("arch_column") or "arch",
-            targets=[*proxies, *times],
-            # a proxy that failed on a network: NaN (nasperf proxies' files); a time not
-            # recorded: empty
-            optional=[*proxies, *times],
+            # each a finite number, or NaN where the proxy failed on a network (nasperf
+            # proxies' files)
+            columns=proxies,
+            # the proxies' recorded seconds (`nasperf proxies`' <proxy>_time): what they cost
+            seconds=True,
         )
-        table = with_recorded_seconds(table, path.name)
+        table = table[proxies]  # (its nan_reasons, a label: no proxies the search reads)
         _ZERO_COST.clear()  # one at a time, like the objectives
         _ZERO_COST[key] = table
     return _ZERO_COST[key]

@@ -927,6 +927,36 @@ def test_a_nasperf_proxies_output_is_charged_the_seconds_it_records(tmp_path):
     assert recorded_seconds(read, ["synflow"]) == pytest.approx(took.mean(), rel=1e-12)
 
 
+def test_a_search_s_zero_cost_file_is_read_as_a_study_s_proxy_table(tmp_path):
+    # one reader (read_zero_cost_table) for a search's --zero-cost, a study's
+    # zero_cost_table and screening: a failed proxy's cell (empty, 'none') is NaN, any other
+    # cell that is no finite number one error naming the file, the row and the column
+    from nasperf.datasets import load_benchmark
+    from nasperf.search.study import _trial_zero_cost
+
+    table = load_benchmark("nb201", "cifar10").iloc[:20]
+    data, zc = tmp_path / "t.csv", tmp_path / "zc.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(data, index=False)
+    scores = [str(float(i)) for i in range(20)]
+    scores[3], scores[7] = "none", ""
+    frame = pd.DataFrame({"arch": table.index, "synflow": scores, "nan_reasons": ""})
+    frame.to_csv(zc, index=False)
+    (trial,) = search_trials(["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc)
+    read = _trial_zero_cost(trial)
+    assert list(read.columns) == ["synflow"] and list(read.index) == list(table.index)
+    expected = np.arange(20.0)
+    expected[[3, 7]] = np.nan
+    np.testing.assert_array_equal(read["synflow"].to_numpy(), expected)
+    scores[5] = "inf"
+    frame.assign(synflow=scores).to_csv(zc, index=False)
+    with pytest.raises(ValueError) as ei:
+        search_trials(["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc)
+    assert str(ei.value) == (
+        f"{zc}: column 'synflow' holds values that are not finite numbers (data row 6, "
+        f"architecture {table.index[5]!r}: 'inf')"
+    )
+
+
 def test_proxy_columns_nothing_reads_are_named(tmp_path):
     # a misspelt proxy (synflw) in --zero-cost had been dropped without a word
     from nasperf.datasets import load_benchmark

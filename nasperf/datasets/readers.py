@@ -188,6 +188,21 @@ def read_parquet(path: str | Path, *, max_cells: int = MAX_CSV_FIELDS) -> pd.Dat
         raise ValueError(f"{path}: not a readable parquet file ({err})") from None
 
 
+def table_format(path: str | Path) -> str:
+    """The format a table file's name says: ``"naslib_zc"`` for NASLib's zero-cost JSON
+    (``.json``, compressed as :data:`COMPRESSION_SUFFIXES`), ``"parquet"``, else ``"csv"``
+    (``.csv`` and its compressed names: the readers say what else they refuse). One rule
+    for a study's ``data:`` and ``zero_cost_table`` and :func:`read_zero_cost_table`."""
+    name = Path(path).name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if name.endswith(".json"):
+        return "naslib_zc"
+    return "parquet" if name.endswith(".parquet") else "csv"
+
+
 def table_stem(path: str | Path) -> str:
     """A table file's name without its folder, its compression suffix
     (:data:`COMPRESSION_SUFFIXES`) and its format suffix: ``nb201`` for ``a/nb201.csv``,
@@ -1125,7 +1140,7 @@ def read_zero_cost_table(
         isinstance(columns, str) or not all(isinstance(c, str) for c in columns)
     ):
         raise TypeError(f"columns must be a list of column names, got {short_repr(columns)}")
-    json_file = path.name.lower().endswith(tuple(".json" + s for s in ("", *COMPRESSION_SUFFIXES)))
+    json_file = table_format(path) == "naslib_zc"
     if json_file:
         table = read_naslib_zc(path, space=space_obj, dataset=dataset, nan="keep")
         datasets = list(dict.fromkeys(table["dataset"]))

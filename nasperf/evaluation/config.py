@@ -510,14 +510,9 @@ def _parse_data(item: Any, i: int, base: Path | None) -> dict:
     path = _resolve_path(item["path"], base, f"{key}.path")
     fmt = item.get("format")
     if fmt is None:
-        suffix = "".join(path.suffixes[-2:]).lower()
-        fmt = (
-            "naslib_zc"
-            if suffix.endswith(".json")
-            else "parquet"
-            if suffix.endswith(".parquet")
-            else "csv"
-        )
+        from nasperf.datasets.readers import table_format
+
+        fmt = table_format(path)
     if fmt not in ("csv", "naslib_zc", "parquet"):
         raise ConfigError(f"{key}.format: {fmt!r} is not one of csv, naslib_zc, parquet")
     space = item.get("space")
@@ -918,7 +913,9 @@ def parse_config(
     if "zero_cost_table" in raw:
         p = _resolve_path(raw["zero_cost_table"], base, "zero_cost_table")
         zc = {"path": str(p), "sha256": _file_sha256(p)}
-        if p.suffix.lower() != ".json":
+        from nasperf.datasets.readers import table_format
+
+        if table_format(p) != "naslib_zc":
             # a CSV / parquet table holds one dataset's scores (NASLib JSON: each dataset's)
             known = [(s, d) for s in spaces for d in datasets] + [
                 (d["space"], d["dataset"]) for d in data if d.get("dataset")

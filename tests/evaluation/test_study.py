@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -189,6 +190,22 @@ def test_one_proxy_csv_is_refused_for_several_datasets(tmp_path):
     naslib = Path(__file__).parents[2] / "../shared/reference/naslib-zc/zc_nasbench201_sample.json"
     if naslib.exists():
         assert parse_config({**raw, "zero_cost_table": str(naslib)}).zero_cost_table
+        # compressed, as the readers take it (.json.gz had been taken for one CSV table)
+        gz = tmp_path / "zc_nasbench201.json.gz"
+        gz.write_bytes(gzip.compress(naslib.read_bytes()))
+        config = parse_config({**raw, "zero_cost_table": str(gz)})
+        assert config.zero_cost_table["path"] == str(gz)
+
+
+def test_table_format_reads_compressed_names():
+    """One rule for a table file's format by its name: a study's ``data:`` entry had read
+    a compressed NASLib JSON (``.json.gz``) as a CSV."""
+    from nasperf.datasets.readers import table_format
+
+    assert [
+        table_format(n)
+        for n in ("a.json", "a.JSON.gz", "b.json.xz", "a.parquet", "a.csv.bz2", "a.csv", "x")
+    ] == ["naslib_zc", "naslib_zc", "naslib_zc", "parquet", "csv", "csv", "csv"]
 
 
 def test_zc_proxy_reads_the_study_s_zero_cost_table(tmp_path):

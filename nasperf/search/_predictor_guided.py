@@ -121,6 +121,8 @@ class PredictorGuided(Optimizer):
     predictors fitted by the last ``_score``).
     """
 
+    ranks_candidates = True  # the acquisition of the fitted predictor
+
     uses_predictor = True
     #: Constraints of the parameters every predictor-guided optimizer has (subclasses add
     #: theirs); ``predictor_params`` are validated by the named predictor's own constraints.

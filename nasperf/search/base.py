@@ -162,6 +162,10 @@ class Optimizer:
     #: search, evolution, the predictor-guided methods): on a table that labels few of
     #: them such moves become random draws, which the run's notes then say.
     moves_locally: ClassVar[bool] = True
+    #: Whether a model ranks its candidates before it queries them (the predictor-guided
+    #: methods, BOHB's density ratio): where its moves fall back to random table
+    #: architectures it screens them with the model, which random search does not.
+    ranks_candidates: ClassVar[bool] = False
     #: Valid values of every ``__init__`` parameter (scikit-learn constraints, see
     #: :mod:`nasperf._constraints`); each class declares one dict covering exactly its
     #: parameters.

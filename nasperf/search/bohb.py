@@ -78,6 +78,7 @@ class BOHB(Hyperband):
     """
 
     moves_locally = True  # its candidates are mutations of good architectures
+    ranks_candidates = True  # by the density ratio of good to bad
 
     _parameter_constraints: ClassVar[dict] = {
         **Hyperband._parameter_constraints,

@@ -35,7 +35,10 @@ class PredictorLocalSearch(PredictorGuided):
        ones. A predictor (any registered one, or a bootstrap ensemble of it for
        uncertainty) fitted on every queried architecture scores them with the acquisition,
        and the best ``batch_size`` are queried. When the neighbourhood is exhausted the
-       radius grows (up to ``max_radius``), then a random architecture is queried.
+       radius grows (up to ``max_radius``); where no unqueried architecture lies within it
+       (a partial table of a large space labels few neighbours of anything), the predictor
+       ranks ``fallback_pool`` random unqueried architectures instead, as BANANAS and
+       NPENAS rank their mutations that fall back to random ones.
     3. **Zero-shot filter** (optional): with ``zero_cost_filter=f`` only the best fraction
        ``f`` of the candidates by the warm-start proxies reach the predictor.
 
@@ -72,6 +75,12 @@ class PredictorLocalSearch(PredictorGuided):
         where the networks are cheap, at most ``_proxy_pool.ON_DEMAND_MAX_SECONDS`` each;
         all of a smaller table); the same pool in every search on the space, so it is
         computed once and then read from the cache.
+    fallback_pool : int
+        Random unqueried architectures the predictor ranks in a round whose neighbourhood
+        within ``max_radius`` holds none (1: one random query, unranked). On a table of a
+        few thousand random architectures of a large space, where nothing has a labelled
+        neighbour, every round after the warm start is such a round: with 1 the search was
+        random search (the same queries, row for row).
     patience : int or None
         Restart the climb from a random unqueried architecture when its best has not
         improved for this many queries (the predictor keeps everything seen; only the
@@ -111,6 +120,7 @@ class PredictorLocalSearch(PredictorGuided):
         "max_radius": [
             Interval(Integral, 1, None, closed="left")
         ],  # >= radius, checked in _validate_params
+        "fallback_pool": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "zero_cost_filter": [Interval(Real, 0, 1, closed="right"), None],
     }
@@ -128,6 +138,7 @@ class PredictorLocalSearch(PredictorGuided):
         n_models: int = 5,
         warm_start: Any = "auto",
         proxy_pool: int | None = None,
+        fallback_pool: int = 100,
         patience: int | None = None,
         zero_cost_filter: float | None = None,
         use_zero_cost: bool = True,
@@ -144,6 +155,7 @@ class PredictorLocalSearch(PredictorGuided):
         self.n_models = n_models
         self.warm_start = warm_start
         self.proxy_pool = proxy_pool
+        self.fallback_pool = fallback_pool
         self.patience = patience
         self.zero_cost_filter = zero_cost_filter
         self.use_zero_cost = use_zero_cost
@@ -206,6 +218,22 @@ class PredictorLocalSearch(PredictorGuided):
             seen_frontier.update(ring)
         return []
 
+    def _random_pool(self) -> list:
+        """Up to ``fallback_pool`` distinct random architectures not queried before (as many
+        as ``20 * fallback_pool`` draws find: few where the table is nearly used up)."""
+        n = int(self.fallback_pool)
+        out: list = []
+        keys: set = set()
+        for _ in range(20 * n):
+            if len(out) >= n:
+                break
+            arch = self.space_.random_architecture(self.rng_)
+            k = self.network_key(arch)
+            if k not in self.seen_ and k not in keys:
+                keys.add(k)
+                out.append(arch)
+        return out
+
     def _filter(self, cands: list) -> list:
         if self.zero_cost_filter is None or not self.proxies_ or len(cands) < 2:
             return cands
@@ -226,6 +254,9 @@ class PredictorLocalSearch(PredictorGuided):
             self.n_restarts_ += 1
             return self.propose([self.random_new()])
         cands = self._filter(self._neighbourhood())
+        if not cands and self.fallback_pool > 1:
+            # nothing unqueried within max_radius: the predictor ranks random ones
+            cands = self._filter(self._random_pool())
         if not cands:
             return self.propose([self.random_new()])
         scores = self._score(cands)

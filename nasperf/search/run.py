@@ -247,8 +247,14 @@ def run(
                     f"only {share:.0%} of the table's architectures have a neighbour in the "
                     f"table (estimated on up to {NEIGHBOUR_SAMPLE}): {optimizer.name}'s moves "
                     "to neighbours and mutations fall back to random table architectures "
-                    "elsewhere, so it searches much like random search; label "
-                    "architectures around good ones (their neighbours) for a local search"
+                    "elsewhere, "
+                    + (
+                        "which its model ranks: it screens the table more than it climbs"
+                        if optimizer.ranks_candidates
+                        else "so it searches much like random search"
+                    )
+                    + "; label architectures around good ones (their neighbours) for a "
+                    "local search"
                 )
         if per_network:
             n_candidates = objective.n_networks or len(

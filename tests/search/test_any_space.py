@@ -4,19 +4,21 @@ zero-cost warm start computed where no table exists."""
 from __future__ import annotations
 
 import itertools
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from nasperf.errors import InvalidArchitectureError
+from nasperf.predictors import PREDICTORS
 from nasperf.search import Optimizer, Query, TableObjective, run
 from nasperf.search.local_search import LocalSearch
 from nasperf.search.predictor_local_search import PredictorLocalSearch
 from nasperf.search.run import MAX_REPEATS_IN_A_ROW
 from nasperf.search.study import main as search_main
 from nasperf.search.study import summarize_search
-from nasperf.spaces import SPACES
+from nasperf.spaces import SPACES, get_space
 from nasperf.zero_cost import compute
 from tests.spaces.custom_space_example import CHAIN_OPS, ChainSpace
 
@@ -934,3 +936,56 @@ def test_a_sparse_table_says_that_local_moves_become_random_draws():
     assert labelled_neighbour_share(dense) > 0.9
     hist = run("local_search", objective=dense, budget=5, seed=0)
     assert not any("neighbour in the table" in n for n in hist.attrs["notes"])
+
+
+def _spread_table(n: int) -> pd.DataFrame:
+    """``n`` NB201 cells of which none is a neighbour of another (one edit apart)."""
+    import nasperf
+
+    bench = nasperf.load_benchmark("nb201", "cifar10")[["val_acc_200ep"]]
+    space = nasperf.get_space("nb201")
+    kept: set[str] = set()
+    for text in bench.sample(frac=1.0, random_state=0).index:
+        if not any(space.to_string(nb) in kept for nb in space.neighbors(space.parse(text))):
+            kept.add(text)
+            if len(kept) == n:
+                break
+    return bench.loc[sorted(kept)]
+
+
+class _Oracle(PREDICTORS.get("xgb")):
+    """xgb that predicts the table's own values (what the search ranks by, exactly)."""
+
+    truth: ClassVar[dict[str, float]] = {}
+
+    def fit(self, archs, y, **side):
+        return self
+
+    def predict(self, archs, **side):
+        space = get_space("nb201")
+        return np.array(
+            [self.truth[a if isinstance(a, str) else space.to_string(a)] for a in archs]
+        )
+
+
+def test_pls_ranks_random_candidates_where_no_neighbour_is_labelled():
+    # a partial table of a large space: no architecture has a labelled neighbour, so pls's
+    # neighbourhoods are empty after its warm start; it had then queried one random
+    # architecture a round without asking its predictor (random search, row for row,
+    # while bananas and npenas ranked their random fallbacks). It ranks a pool now.
+    table = _spread_table(150)
+    rank = table["val_acc_200ep"].rank(ascending=False)
+    _Oracle.truth = table["val_acc_200ep"].to_dict()
+    obj = TableObjective(table, "nb201", "val_acc_200ep")
+    params = {"warm_start": None, "use_zero_cost": False, "radius": 1, "max_radius": 1}
+    hist = run("pls", objective=obj, budget=15, seed=0, params=params, predictor=_Oracle())
+    # each round's best of 100 random cells of the ~140 left: within the table's top 20
+    assert rank[hist["arch"].iloc[5:]].max() <= 20
+    (note,) = [n for n in hist.attrs["notes"] if "neighbour in the table" in n]
+    assert "which its model ranks: it screens the table more than it climbs" in note
+    unranked = {**params, "fallback_pool": 1}  # one random query a round, as before
+    hist = run("pls", objective=obj, budget=15, seed=0, params=unranked, predictor=_Oracle())
+    assert rank[hist["arch"].iloc[5:]].median() > 30
+    hist = run("local_search", objective=obj, budget=5, seed=0)
+    (note,) = [n for n in hist.attrs["notes"] if "neighbour in the table" in n]
+    assert "so it searches much like random search" in note

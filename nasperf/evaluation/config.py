@@ -1505,6 +1505,8 @@ def _missing(
                     f"them with `nasperf proxies --space {space} --out FILE` (--import your "
                     "space's module) and set zero_cost_table to FILE)"
                 )
+    if req.supernet:
+        out += _supernet_missing(space)
     # zc_proxy's images compute the scores a configured table does not hold
     table_only = (
         "zero_cost" in req.optional
@@ -1519,6 +1521,23 @@ def _missing(
         except ValueError:
             out.append(f"images (dataset {task!r} is not one nasperf knows; set images{name_it})")
     return out
+
+
+def _supernet_missing(space: str) -> list[str]:
+    """``[phrase]`` where ``space`` has no weight-sharing supernet
+    (:attr:`~nasperf.spaces.SearchSpace.has_supernet`), naming the spaces with one; ``[]``
+    otherwise, or for a space not registered here (the source's own check names it)."""
+    from nasperf.spaces import get_space, supernet_spaces
+
+    try:
+        if get_space(space).has_supernet:
+            return []
+    except ValueError:
+        return []
+    return [
+        f"a weight-sharing supernet (the space {space} has none; the spaces with one are "
+        f"{', '.join(supernet_spaces())})"
+    ]
 
 
 def _curve_metric_missing(

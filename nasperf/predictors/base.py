@@ -215,6 +215,11 @@ class Requirements:
         ``fit`` trains networks on images (weight-sharing supernets): its time is the
         predictor's initialisation cost, and a study's ``training_epochs`` is passed to its
         ``epochs`` parameter.
+    supernet : bool
+        ``fit`` trains the space's weight-sharing supernet
+        (:meth:`~nasperf.spaces.SearchSpace.build_supernet`): a study skips the predictor
+        (or, listed as required, refuses the study) on a space without one
+        (:attr:`~nasperf.spaces.SearchSpace.has_supernet`), naming the spaces with one.
     optional : tuple of str
         Side information (``"zero_cost"``, ``"learning_curves"``) the predictor uses when
         it exists but does not need (hybrids such as OMNI): a study runner passes it where
@@ -228,6 +233,7 @@ class Requirements:
     unlabelled: bool = False
     images: bool = False
     network_training: bool = False
+    supernet: bool = False
     optional: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -23,6 +23,7 @@ from .base import (
     as_rng,
     check_positive_ints,
     dag_hash,
+    defines_supernet,
     new_space,
     one_result_per_network,
     resolve_space,
@@ -66,6 +67,14 @@ def available() -> list[str]:
     return SPACES.names()
 
 
+def supernet_spaces() -> list[str]:
+    """Registered search spaces with a weight-sharing supernet
+    (:attr:`SearchSpace.has_supernet`), one (primary) name each, sorted: the spaces the
+    weight-sharing predictors (``rsws``, ``oneshot``, ``fewshot``) train on. Asked of the
+    registered classes: no space or supernet is built."""
+    return [name for name in SPACES.names(aliases=False) if defines_supernet(SPACES.get(name))]
+
+
 __all__ = [
     "GRAPH_TASKS",
     "MAX_TEXT_LENGTH",
@@ -106,4 +115,5 @@ __all__ = [
     "resolve_task",
     "space_of",
     "strict_float",
+    "supernet_spaces",
 ]

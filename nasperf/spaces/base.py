@@ -690,6 +690,17 @@ def space_of(value: Any) -> SearchSpace:
 _INSTANCES: dict[type, SearchSpace] = {}
 
 
+def defines_supernet(cls: Any) -> bool:
+    """Whether ``cls`` is a :class:`SearchSpace` subclass that defines its own
+    :meth:`~SearchSpace.build_supernet` (the rule of :attr:`SearchSpace.has_supernet`, on
+    the class: no instance is made)."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, SearchSpace)
+        and cls.build_supernet is not SearchSpace.build_supernet
+    )
+
+
 def new_space(cls: type, **kwargs: Any) -> SearchSpace:
     """``cls(**kwargs)``, where a registered space class that leaves methods of
     :class:`SearchSpace` undefined gets a ``ValueError`` naming them (not Python's
@@ -1095,6 +1106,15 @@ class SearchSpace(ABC, Generic[A]):
         return arch
 
     @property
+    def has_supernet(self) -> bool:
+        """Whether :meth:`build_supernet` is overridden: the space has a weight-sharing
+        supernet, which weight-sharing predictors (``rsws``, ``oneshot``, ``fewshot``)
+        train. Asked of the class, so nothing is built; a study skips those predictors on
+        a space without one (:func:`nasperf.spaces.supernet_spaces` lists the spaces with
+        one)."""
+        return defines_supernet(type(self))
+
+    @property
     def counts_networks(self) -> bool:
         """Whether :meth:`distinct_key` is overridden: several values of this space may be
         one architecture (NB101's isomorphic specs), so a study's splits keep the rows of
@@ -1287,7 +1307,8 @@ class SearchSpace(ABC, Generic[A]):
         """A weight-sharing :class:`~nasperf.spaces.supernet.Supernet` over this space.
 
         Spaces without one raise ``NotImplementedError`` (weight-sharing predictors then
-        say which spaces they support).
+        say which spaces they support: :func:`nasperf.spaces.supernet_spaces`). A space
+        that defines this method has a supernet (:attr:`has_supernet`).
         """
         raise NotImplementedError(
             f"search space {self.name!r} has no weight-sharing supernet (build_supernet)"

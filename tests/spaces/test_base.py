@@ -128,3 +128,30 @@ def test_every_space_s_hash_takes_what_coerce_takes(name):
     space = nasperf.get_space(name)
     arch = space.sample(1, 0)[0]
     assert space.hash(space.to_string(arch)) == space.hash(arch)
+
+
+def test_has_supernet_is_asked_of_the_class_and_lists_the_spaces_with_one(monkeypatch):
+    from nasperf.spaces import NB201Space, get_space, supernet_spaces
+    from tests.spaces.custom_space_example import ChainSpace
+
+    # asking builds nothing: only whether the class defines build_supernet
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("built a supernet to ask whether there is one")
+
+    monkeypatch.setattr(NB201Space, "build_supernet", refuse)
+    have = {name: get_space(name).has_supernet for name in ("nb101", "nb201", "nb301", "darts")}
+    assert have == {"nb101": False, "nb201": True, "nb301": True, "darts": True}
+    assert not get_space("tnb101_micro").has_supernet and not get_space("nbgraph").has_supernet
+    # a user's space: none unless it defines build_supernet (a subclass inherits one)
+    assert not ChainSpace().has_supernet
+
+    class ChainWithSupernet(ChainSpace):
+        def build_supernet(self, dataset="cifar10", **kwargs):
+            raise AssertionError("not built")
+
+    class NB201Variant(NB201Space):
+        pass
+
+    assert ChainWithSupernet().has_supernet and NB201Variant().has_supernet
+    # one (primary) name per registered space with one, what the errors name
+    assert supernet_spaces() == ["nb201", "nb301"]

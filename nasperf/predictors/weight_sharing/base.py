@@ -96,7 +96,7 @@ class WeightSharingPredictor(Predictor):
     Parameters
     ----------
     space : str or SearchSpace
-        A space with a supernet (``nb201``, ``nb301``).
+        A space with a supernet (``nb201``, ``nb301``; :attr:`SearchSpace.has_supernet`).
     dataset : str
         Image dataset (``cifar10``, ``cifar100``, ``ImageNet16-120``): the classifier's
         outputs and the images' normalisation.
@@ -141,7 +141,7 @@ class WeightSharingPredictor(Predictor):
         Seconds of supernet training (the initialisation cost, also in ``fit_time_``).
     """
 
-    requirements = Requirements(labels=False, images=True, network_training=True)
+    requirements = Requirements(labels=False, images=True, network_training=True, supernet=True)
     numeric = False
     #: Accepted values of ``score``.
     SCORES: ClassVar[tuple[str, ...]] = ("accuracy", "loss")
@@ -230,18 +230,39 @@ class WeightSharingPredictor(Predictor):
         """The trained network that scores decision values ``choice``."""
         return self.supernet_
 
+    def _check_space(self) -> None:
+        """Refuse, before any image is read or network trained, what ``space_`` cannot
+        serve: a space without a supernet here; subclasses add their own checks (few-shot:
+        the number of regions of ``split``)."""
+        if not self.space_.has_supernet:
+            raise ValueError(f"{type(self).__name__}: {self._no_supernet()}")
+
+    def _no_supernet(self, reason: str | None = None) -> str:
+        """Why ``space_`` cannot serve, with the spaces that can."""
+        from nasperf.spaces import supernet_spaces
+
+        reason = reason or (
+            f"search space {self.space_.name!r} has no weight-sharing supernet (build_supernet)"
+        )
+        return (
+            f"{reason}; the spaces with one are {', '.join(supernet_spaces())} (space=, or a "
+            "space of your own that defines build_supernet)"
+        )
+
     # ------------------------------------------------------------------ contract
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> WeightSharingPredictor:
         """Train the supernet (the predictor's initialisation); ``archs`` and ``y`` are unused.
 
         Returns the predictor. Raises ``ValueError`` for bad parameters, a space without a
-        supernet or too few images.
+        supernet (naming the spaces with one), too few images, or a checkpoint of other
+        parameters.
         """
         start = time.perf_counter()
         as_optional_path(self.checkpoint, "checkpoint")  # "" would be the working folder
         self._check_side(side)
         self.space_ = self._fit_space(archs)
+        self._check_space()
         self.encoder_ = None
         self.seed_ = int(as_rng(self.random_state).integers(0, 2**31 - 1))
         train_x, train_y, self.eval_images_, self.eval_labels_ = self._split_images()
@@ -362,7 +383,7 @@ class WeightSharingPredictor(Predictor):
             with torch_state(seed):
                 net = self.space_.build_supernet(str(self.dataset), **(self.network or {}))
         except NotImplementedError as err:
-            raise ValueError(f"{type(self).__name__}: {err}") from None
+            raise ValueError(f"{type(self).__name__}: {self._no_supernet(str(err))}") from None
         except TypeError as err:
             raise ValueError(f"network={self.network!r}: {err}") from None
         return net.to(self._device())

@@ -197,7 +197,11 @@ def test_darts_space_runs_with_a_small_supernet():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"space": "nb101"}, "'nb101' has no weight-sharing supernet"),
+        (
+            {"space": "nb101"},
+            r"'nb101' has no weight-sharing supernet \(build_supernet\); the spaces with one "
+            r"are nb201, nb301",
+        ),
         ({"n_eval": 200}, "too few of the 256 images packaged"),
         ({"score": "rank"}, "The 'score' parameter of RandomSamplingWeightSharing must be"),
         ({"epochs": -1}, r"The 'epochs' parameter of .* must be an int in the range \[0, inf\)"),
@@ -213,6 +217,67 @@ def test_bad_parameters_are_clear_errors(params, match):
 def test_fewshot_split_must_name_decisions():
     with pytest.raises(ValueError, match=r"split must be distinct decision indices in 0..5"):
         get("fewshot", **{**TINY, "epochs": 0, "split": (9,)}).fit()
+
+
+def test_a_study_of_weight_sharing_on_a_space_without_a_supernet_is_refused_at_planning(
+    tmp_path, capsys
+):
+    from nasperf.evaluation import parse_config
+    from nasperf.evaluation.config import ConfigError, expand_trials, skipped_predictors
+    from nasperf.evaluation.study import main
+
+    # the user's command: one line naming what to drop, nothing runs (it had listed the
+    # rsws trial, failed it at fit and said "rerun to retry them", which could never work)
+    small = ["--train-sizes", "10", "--seeds", "1", "--test-size", "20", "--no-progress"]
+    argv = ["--spaces", "nb101", "--predictors", "rsws,xgb", *small, "--no-plots"]
+    assert main([*argv, "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith(
+        "predictors: 'rsws' needs a weight-sharing supernet (the space nb101 has none; the "
+        "spaces with one are nb201, nb301). Drop rsws from predictors (these can run: xgb)"
+    )
+    assert not (tmp_path / "o").exists()
+    # optional, as the default predictors are: skipped with a note where there is no
+    # supernet, run where there is one
+    config = parse_config(
+        {
+            "spaces": ["nb101", "nb201"],
+            "predictors": [{"name": "rsws", "optional": True}, "xgb"],
+            "train_sizes": [10],
+            "seeds": 1,
+        }
+    )
+    assert skipped_predictors(config) == [
+        "rsws skipped on nb101/cifar10: needs a weight-sharing supernet (the space nb101 has "
+        "none; the spaces with one are nb201, nb301)"
+    ]
+    trials = expand_trials(config)
+    assert sorted((t["space"], t["predictor"]) for t in trials) == [
+        ("nb101", "xgb"),
+        ("nb201", "rsws"),
+        ("nb201", "xgb"),
+    ]
+    # a user's space without build_supernet (the worked example's NAS-Bench-Macro)
+    from examples.macro_space import DATA_PATH
+
+    raw = {
+        "imports": ["examples.macro_space"],
+        "data": {
+            "path": str(DATA_PATH),
+            "space": "macro",
+            "target": "test_acc",
+            "dataset": "cifar10",  # its images: the supernet is all it lacks
+        },
+        "predictors": ["fewshot", "xgb"],
+        "train_sizes": [10],
+        "seeds": 1,
+    }
+    with pytest.raises(ConfigError) as err:
+        expand_trials(parse_config(raw))
+    assert str(err.value) == (
+        "predictors: 'fewshot' needs a weight-sharing supernet (the space macro has none; the "
+        "spaces with one are nb201, nb301). Drop fewshot from predictors (these can run: xgb)"
+    )
 
 
 def test_study_runner_supplies_images_and_budget_and_charges_training(tmp_path):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 from typing import Any, ClassVar
 
 from sklearn.utils._param_validation import Interval
 
 from nasperf._constraints import ListOf
+from nasperf.errors import short_repr
 
 from .. import PREDICTORS
 from .base import Stage, WeightSharingPredictor, region_product
@@ -25,13 +27,23 @@ class FewShot(WeightSharingPredictor):
     operations of a split edge no longer share weights with each other. Every architecture
     lies in exactly one region (its values of the split decisions) and is scored with that
     sub-supernet's inherited weights. Training costs ``epochs + n_regions * split_epochs``
-    epochs.
+    epochs, and every region's sub-supernet is kept (in memory, in the checkpoint and in a
+    saved predictor).
+
+    The number of regions is the product of the split decisions' cardinalities, so it grows
+    exponentially with ``split``: NB201's six edges make 15,625 regions (about 107 GB of
+    sub-supernets at the benchmark's size), NB301's 24 decisions about 2.8e20. ``fit``
+    computes it before anything is built or trained and refuses more than
+    :attr:`MAX_REGIONS` (64): Zhao et al. split one edge (5 regions on NB201, 7 on DARTS),
+    and 64 still admits two split edges of either space (25 or 49 regions) but not three
+    (125 or 343).
 
     Parameters
     ----------
     split : sequence of int or None
         Indices of the supernet's decisions to split on (``supernet.decision_names`` says
         what each is); None: the supernet's ``default_split`` (NB201: edge 1<-0, 5 regions).
+        At most :attr:`MAX_REGIONS` regions (the product of their cardinalities).
     split_epochs : int or None
         Epochs per sub-supernet; None: ``epochs``.
     Others: see :class:`~nasperf.predictors.weight_sharing.base.WeightSharingPredictor`.
@@ -51,7 +63,13 @@ class FewShot(WeightSharingPredictor):
     ICML 2021.
     """
 
-    # Decision indices are bounded by the supernet, checked in fit (_resolve_split).
+    #: Most regions (sub-supernets) a ``split`` may make: see the class docstring. Each is
+    #: one more supernet trained for ``split_epochs`` and kept, so the bound is on training
+    #: time and memory alike.
+    MAX_REGIONS: ClassVar[int] = 64
+
+    # Decision indices and the number of regions they make depend on the supernet: checked
+    # at the start of fit (_check_space), before any image is read or network trained.
     _parameter_constraints: ClassVar[dict] = {
         **WeightSharingPredictor._parameter_constraints,
         "split": [
@@ -124,9 +142,27 @@ class FewShot(WeightSharingPredictor):
             raise ValueError(
                 f"split must be distinct decision indices in 0..{n - 1} of the "
                 f"{self.space_.name} supernet ({', '.join(probe.decision_names)}), got "
-                f"{self.split!r}"
+                f"{short_repr(self.split)}"
+            )
+        # arithmetic on the cardinalities: the regions themselves are listed only below the
+        # bound (all 24 NB301 decisions would be a list of 2.8e20 tuples)
+        n_regions = math.prod(probe.decisions[i] for i in out)
+        if n_regions > self.MAX_REGIONS:
+            default = math.prod(probe.decisions[i] for i in probe.default_split)
+            raise ValueError(
+                f"split={short_repr(self.split)} divides the {self.space_.name} supernet into "
+                f"{_count(probe.decisions[i] for i in out)} regions, more than the "
+                f"{self.MAX_REGIONS} of {type(self).__name__}.MAX_REGIONS (each region is one "
+                "more supernet to train for split_epochs and to keep); split on fewer "
+                f"decisions (Zhao et al. split one edge: split=None gives {default} regions)"
             )
         return out
+
+    def _check_space(self) -> None:
+        super()._check_space()
+        # the probe of an earlier fit may be of another space or network size
+        self.__dict__.pop("_probe_net", None)
+        self._resolve_split()
 
     def _probe(self):
         if not hasattr(self, "_probe_net"):
@@ -169,3 +205,17 @@ class FewShot(WeightSharingPredictor):
     def _build_modules(self) -> None:
         super()._build_modules()
         self.subnets_ = [self._new_net(0) for _ in self.regions_]
+
+
+def _count(cardinalities) -> str:
+    """The product of ``cardinalities`` for a message: exact below 1e12, else ``2.8e20``
+    (from logarithms: the product may have more digits than ``str`` converts)."""
+    cards = list(cardinalities)
+    log10 = sum(math.log10(c) for c in cards)
+    if log10 < 12:
+        return f"{math.prod(cards):,}"
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), 1)
+    if mantissa >= 10:  # 9.96 rounds up to the next power
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.1f}e{exponent}"

@@ -219,6 +219,43 @@ def test_fewshot_split_must_name_decisions():
         get("fewshot", **{**TINY, "epochs": 0, "split": (9,)}).fit()
 
 
+def test_fewshot_refuses_a_split_of_too_many_regions_before_building_anything(monkeypatch):
+    from nasperf.predictors.weight_sharing import base as ws
+    from nasperf.predictors.weight_sharing import fewshot
+
+    # the count is arithmetic: no region list is made, no image read (all 24 NB301
+    # decisions had filled memory building a list of 2.8e20 regions)
+    def refuse(*args, **kwargs):
+        raise AssertionError("listed regions or read images before checking split")
+
+    monkeypatch.setattr(fewshot, "region_product", refuse)
+    monkeypatch.setattr(ws.WeightSharingPredictor, "_split_images", refuse)
+    nb301 = {**TINY, "space": "nb301", "epochs": 0, "network": {"channels": 4, "layers": 3}}
+    with pytest.raises(
+        ValueError,
+        match=r"^split=\[0, 1, 2, 3, 4, 5, 6, 7, \.\.\.\] divides the nb301 supernet into "
+        r"2\.8e20 regions, more than the 64 of FewShot\.MAX_REGIONS \(each region is one more "
+        r"supernet to train for split_epochs and to keep\); split on fewer decisions \(Zhao "
+        r"et al\. split one edge: split=None gives 7 regions\)$",
+    ):
+        get("fewshot", **nb301, split=list(range(24)), split_epochs=0).fit()
+    # NB201's six edges: 5**6 sub-supernets (about 107 GB at the benchmark's size); three
+    # edges are 125, over the bound too
+    for split, count in (([0, 1, 2, 3, 4, 5], "15,625"), ([0, 1, 2], "125")):
+        with pytest.raises(
+            ValueError, match=rf"^split=\[.*\] divides the nb201 supernet into {count} "
+        ):
+            get("fewshot", **{**TINY, "epochs": 0, "split": split}).fit()
+    assert fewshot.FewShot.MAX_REGIONS == 64
+
+
+def test_fewshot_trains_two_split_edges_within_the_bound():
+    # 5 x 5 = 25 regions, under the bound: every pair of edge-0 / edge-1 operations
+    pred = get("fewshot", **{**TINY, "epochs": 0, "split_epochs": 0, "split": [0, 1]}).fit()
+    assert pred.split_ == (0, 1) and len(pred.subnets_) == 25
+    assert [tuple(r) for r in pred.regions_] == [(a, b) for a in range(5) for b in range(5)]
+
+
 def test_a_study_of_weight_sharing_on_a_space_without_a_supernet_is_refused_at_planning(
     tmp_path, capsys
 ):

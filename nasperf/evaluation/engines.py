@@ -334,8 +334,9 @@ def run_trial(trial: Mapping[str, Any]) -> dict:
     set, predict the test set, score with :func:`nasperf.evaluation.metrics.evaluate`.
 
     The row holds the trial's configuration (``hash``, ``space``, ``dataset``, ``label``,
-    ``n_train``, ``budget``, ``seed``, ...), every metric, and costs: ``fit_time_s``,
-    ``predict_time_s``, ``query_time_per_arch_s`` (wall-clock prediction time per test
+    ``n_train``, ``budget``, ``seed``, ...), every metric, and costs: ``fit_time_s`` (the
+    wall-clock fit, plus the seconds of the earlier runs whose checkpoint the predictor
+    resumed, its ``resumed_time_s_``), ``predict_time_s``, ``query_time_per_arch_s`` (wall-clock prediction time per test
     architecture plus, for learning-curve predictors, the simulated partial training of
     one architecture, and ``zc_cost_per_arch_s``, the recorded computation time of the
     zero-cost scores it read from a table), ``label_cost_s`` (simulated training of the
@@ -525,7 +526,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     if "learning_curves" in side_names:
         b_seconds = info["budget_seconds"].get(budget)
         lc_cost = float("nan") if b_seconds is None else float(b_seconds.loc[test].mean())
-    fit_time = t1 - t0
+    # a predictor that resumed a checkpoint (a weight-sharing supernet's) did not spend its
+    # earlier runs' seconds again, but the training they did is its initialisation too
+    fit_time = t1 - t0 + float(getattr(predictor, "resumed_time_s_", 0.0) or 0.0)
     predict_time = t2 - t1
     # zero-cost scores read from a table stand for their computation (the table's recorded
     # seconds; computed ones are in the wall-clock times): zc_proxy had been placed at the

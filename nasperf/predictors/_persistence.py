@@ -140,7 +140,7 @@ ATTRIBUTE_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(pattern), rule)
     for pattern, rule in (
         (r"n_[a-z0-9_]+_|uses_learning_curves_|seed_", "count"),
-        (r"fit_time_|train_time_s_", "seconds"),
+        (r"fit_time_|train_time_s_|resumed_time_s_", "seconds"),
         (r"[a-z0-9_]*_scale_|y_std_", "scale"),
         (
             r"[a-z0-9_]*_mean_|y_shift_|alpha_|beta_|blr_alpha_|blr_beta_|noise_|outputscale_"

@@ -31,7 +31,11 @@ With ``checkpoint=PATH`` the training state is written there after every epoch (
 a temporary file, then ``os.replace``) and read back with ``torch.load(weights_only=True)``
 by a later ``fit`` with the same parameters, which continues where it stopped; each epoch's
 randomness is derived from ``(seed, stage, epoch)``, so a resumed run ends with the very same
-weights as an uninterrupted one.
+weights as an uninterrupted one. The checkpoint also records ``train_time_s``, the seconds of
+``fit`` that produced its state (summed over the runs that wrote it), so that a resumed or
+reloaded fit reports the whole training cost: ``train_time_s_`` is those seconds plus the
+resuming fit's own. (A checkpoint written before nasperf recorded them gives the sum of its
+epochs' seconds in ``history``, which leaves out the setup and the checkpoint writes.)
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
 from nasperf._torch_state import torch_state
 from nasperf.datasets.images import normalize_images
-from nasperf.errors import as_optional_path
+from nasperf.errors import as_optional_path, short_repr
 from nasperf.spaces import as_rng
 
 from ..base import SPACE, Predictor, Requirements
@@ -136,9 +140,16 @@ class WeightSharingPredictor(Predictor):
         The trained supernet (few-shot: the shared one; see ``subnets_``).
     eval_images_ : ndarray, uint8 (n_eval, 3, H, W); eval_labels_ : ndarray (n_eval,)
     history_ : list of dict
-        Per stage and epoch: mean training loss and accuracy, seconds.
+        Per stage and epoch: mean training loss and accuracy, seconds (epochs resumed from
+        a checkpoint included, with the seconds they took when they ran).
     train_time_s_ : float
-        Seconds of supernet training (the initialisation cost, also in ``fit_time_``).
+        Seconds of supernet training, the initialisation cost (also in ``fit_time_``): this
+        ``fit``'s seconds plus ``resumed_time_s_``, so a fit that resumes a checkpoint, or
+        reloads a finished one, reports what the whole training took.
+    resumed_time_s_ : float
+        Seconds of the ``fit`` runs that produced the checkpoint's state when this fit
+        started (0.0 without one): what this fit did not have to spend again. A study adds
+        it to the trial's fit time.
     """
 
     requirements = Requirements(labels=False, images=True, network_training=True, supernet=True)
@@ -269,6 +280,20 @@ class WeightSharingPredictor(Predictor):
         self.history_ = []
         results: dict[str, dict] = {}
         ckpt = self._read_checkpoint()
+        self.resumed_time_s_ = self._checkpoint_seconds(ckpt)
+        # what every checkpoint write records as the seconds its state took
+        self._fit_clock = (start, self.resumed_time_s_)
+        try:
+            self._run_stages(ckpt, train_x, train_y, results)
+        finally:
+            del self._fit_clock
+        self._keep(results)
+        self.train_time_s_ = self.resumed_time_s_ + (time.perf_counter() - start)
+        self.fit_time_ = self.train_time_s_
+        return self
+
+    def _run_stages(self, ckpt: dict, train_x, train_y, results: dict[str, dict]) -> None:
+        """Train the stages the checkpoint ``ckpt`` has not finished, filling ``results``."""
         for index, stage in enumerate(self._stages()):
             if stage.name in ckpt.get("done", {}):
                 results[stage.name] = ckpt["done"][stage.name]
@@ -286,10 +311,6 @@ class WeightSharingPredictor(Predictor):
                 "history": list(self.history_),
             }
             self._write_checkpoint(ckpt)
-        self._keep(results)
-        self.train_time_s_ = time.perf_counter() - start
-        self.fit_time_ = self.train_time_s_
-        return self
 
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
         """Inherited-weight accuracy (%) or minus the loss of each architecture, float64."""
@@ -559,11 +580,45 @@ class WeightSharingPredictor(Predictor):
             )
         return state
 
+    def _checkpoint_seconds(self, state: dict) -> float:
+        """Seconds of ``fit`` that produced checkpoint ``state`` (0.0 for none): its
+        ``train_time_s``, else (written before it was recorded) the sum of its epochs'
+        seconds in ``history``."""
+        if not state:
+            return 0.0
+        if "train_time_s" in state:
+            value = state["train_time_s"]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, Real)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise ValueError(
+                    f"checkpoint {self.checkpoint}: train_time_s is {short_repr(value)}, not "
+                    "a number of seconds; delete it to start over"
+                )
+            return float(value)
+        current = state.get("current")
+        history = (current.get("history") if isinstance(current, dict) else None) or state.get(
+            "history"
+        )
+        seconds = [h.get("seconds") for h in history or () if isinstance(h, dict)]
+        return float(
+            sum(
+                s
+                for s in seconds
+                if isinstance(s, Real) and not isinstance(s, bool) and math.isfinite(s) and s > 0
+            )
+        )
+
     def _write_checkpoint(self, state: dict) -> None:
         import torch
 
         if self.checkpoint is None:
             return
+        start, resumed = self._fit_clock
+        state = {**state, "train_time_s": resumed + (time.perf_counter() - start)}
         path = Path(self.checkpoint)
         make_folder(path.parent)
         with atomic_write(path) as fh:

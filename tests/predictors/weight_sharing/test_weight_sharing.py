@@ -142,6 +142,63 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch,
         get("rsws", **TINY, checkpoint=str(bad)).fit()
 
 
+def _stored_seconds(path) -> float:
+    return torch.load(path, map_location="cpu", weights_only=True)["train_time_s"]
+
+
+def _epoch_seconds(history) -> float:
+    return sum(h["seconds"] for h in history)
+
+
+def test_a_resumed_or_reloaded_fit_reports_the_whole_training_time(tmp_path, monkeypatch):
+    from nasperf.predictors.weight_sharing import base as ws
+
+    # The user's case: a second fit with the same checkpoint reloads the finished state and
+    # had reported ~0.1 s as the supernet's training (a study's initialisation cost).
+    ckpt = tmp_path / "rsws.pt"
+    first = get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    stored = _stored_seconds(ckpt)
+    assert first.resumed_time_s_ == 0.0
+    # the checkpoint holds the seconds of the fit that wrote it, up to its last write
+    assert _epoch_seconds(first.history_) <= stored <= first.train_time_s_
+    again = get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    assert again.resumed_time_s_ == stored  # exactly what the file says
+    assert again.train_time_s_ == again.fit_time_ and again.train_time_s_ > stored
+    assert again.history_ == first.history_
+    assert _stored_seconds(ckpt) == stored  # reloading adds nothing to the file
+    # A fit interrupted after its first epoch and resumed charges both runs' seconds.
+    writes = []
+    real_write = ws.WeightSharingPredictor._write_checkpoint
+
+    def crash_after_first_epoch(self, state):
+        real_write(self, state)
+        writes.append(state.get("current", {}).get("epoch"))
+        if writes == [1]:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ws.WeightSharingPredictor, "_write_checkpoint", crash_after_first_epoch)
+    partial = tmp_path / "partial.pt"
+    with pytest.raises(KeyboardInterrupt):
+        get("rsws", **TINY, checkpoint=str(partial)).fit()
+    monkeypatch.undo()
+    after_one = _stored_seconds(partial)
+    resumed = get("rsws", **TINY, checkpoint=str(partial)).fit()
+    assert resumed.resumed_time_s_ == after_one
+    assert _stored_seconds(partial) >= after_one + resumed.history_[1]["seconds"]
+    assert resumed.train_time_s_ > _stored_seconds(partial)
+    # A checkpoint written before the seconds were recorded: its epochs' seconds.
+    old = torch.load(ckpt, map_location="cpu", weights_only=True)
+    del old["train_time_s"]
+    torch.save(old, ckpt)
+    legacy = get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+    assert legacy.resumed_time_s_ == pytest.approx(_epoch_seconds(first.history_), rel=1e-12)
+    assert _states_equal(legacy.supernet_, first.supernet_)
+    old["train_time_s"] = float("nan")
+    torch.save(old, ckpt)
+    with pytest.raises(ValueError, match=r"train_time_s is nan, not a number of seconds"):
+        get("rsws", **TINY, checkpoint=str(ckpt)).fit()
+
+
 def test_few_shot_regions_partition_the_space():
     pred = get("fewshot", **{**TINY, "epochs": 1, "split_epochs": 1}).fit()
     assert pred.split_ == (0,) and len(pred.subnets_) == 5
@@ -352,6 +409,29 @@ def test_study_runner_supplies_images_and_budget_and_charges_training(tmp_path):
         {k: v for k, v in raw.items() if k not in ("images", "training_epochs")}
     )
     assert expand_trials(no_images)[1]["hash"] == xgb["hash"]
+
+
+def test_a_study_charges_the_training_a_resumed_checkpoint_holds(tmp_path):
+    from nasperf.evaluation import parse_config, run_study
+
+    ckpt = tmp_path / "rsws.pt"
+    params = {k: v for k, v in TINY.items() if k not in ("space", "random_state")}
+    raw = {
+        "spaces": ["nb201"],
+        "predictors": [{"name": "rsws", "params": {**params, "checkpoint": str(ckpt)}}],
+        "training_epochs": 1,
+        "train_sizes": [10],
+        "seeds": 1,
+        "test_size": 20,
+    }
+    first = run_study(parse_config(raw), tmp_path / "first").table.iloc[0]
+    stored = _stored_seconds(ckpt)
+    assert first["fit_time_s"] >= stored
+    # a second study (another folder) reloads the finished supernet: its row still charges
+    # the training, not the reload's fraction of a second
+    second = run_study(parse_config(raw), tmp_path / "second").table.iloc[0]
+    assert second["kendall_tau"] == first["kendall_tau"]
+    assert second["fit_time_s"] > stored and second["init_time_s"] == second["fit_time_s"]
 
 
 def test_no_progress_bar_without_progress(monkeypatch):

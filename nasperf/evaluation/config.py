@@ -1519,8 +1519,24 @@ def _missing(
         try:
             resolve_task(task)
         except ValueError:
-            out.append(f"images (dataset {task!r} is not one nasperf knows; set images{name_it})")
+            if _reads_images(pred):  # (a data-free proxy builds for the space's own task)
+                out.append(
+                    f"images (dataset {task!r} is not one nasperf has images of; set "
+                    f"images{name_it})"
+                )
     return out
+
+
+def _reads_images(pred: dict) -> bool:
+    """Whether the predictor of ``pred``, with its parameters, reads images
+    (:meth:`~nasperf.predictors.base.Predictor.reads_images`: ``zc_proxy`` of a data-free
+    proxy does not); True where its parameters do not make one (its trial says why)."""
+    import nasperf.predictors as P
+
+    try:
+        return P.PREDICTORS.get(pred["name"])(**(pred.get("params") or {})).reads_images()
+    except (TypeError, ValueError, KeyError):
+        return True
 
 
 def _supernet_missing(space: str) -> list[str]:

@@ -540,8 +540,12 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
     times = []
     if "compute_time_s" in summary.columns:
         times.append(("compute_time_s", "fit + query (s)"))
-    if "total_time_s" in summary.columns and np.isfinite(summary["total_time_s"]).any():
-        times.append(("total_time_s", "+ training (s)"))
+    if "total_time_s" in summary.columns:
+        # where the data records training times: a training-free row's total (nothing to
+        # train) is its fit + query, which says nothing of the data
+        labelled = pd.to_numeric(summary["n_train"], errors="coerce").to_numpy(np.float64) > 0
+        if np.isfinite(summary["total_time_s"].to_numpy(np.float64)[labelled]).any():
+            times.append(("total_time_s", "+ training (s)"))
     head += [name for _, name in times]
     lines = [
         md_row(head),

@@ -434,6 +434,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         super()._validate_params()
         check_counts_and_flags(self)
 
+    def reads_images(self) -> bool:
+        """Whether this predictor, with its parameters, reads images
+        (``requirements.images``; a zero-cost predictor of a data-free proxy reads none:
+        it builds the space's networks and scores their weights). A study asks it before
+        it refuses a source without images."""
+        return bool(self.requirements.images)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
         """Fit on architectures (or a feature matrix) and targets; returns ``self``.

@@ -42,7 +42,7 @@ from nasperf.errors import as_path, check_flag, short_repr, warn_caller
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
-__all__ = ["compute", "nan_reasons", "read_proxy_table", "resolve_proxies"]
+__all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_proxies"]
 
 #: Bumped when a change here alters the scores stored under the same settings.
 _CACHE_FORMAT = 1
@@ -85,6 +85,14 @@ def resolve_proxies(proxies: str | Iterable[str]) -> list[str]:
     if not names:
         raise ValueError(f"no proxies given; available: {', '.join(zc.available())}")
     return names
+
+
+def data_free(proxies: Sequence[str]) -> bool:
+    """Whether every one of ``proxies`` (registered names) reads no data: only the weights
+    and the input shape (``Proxy.data == "none"``: synflow, params, flops, l2_norm, zen),
+    so it runs on any task the space builds networks for, without images."""
+    zc = _zc()
+    return all(getattr(zc.PROXIES.get(p), "data", "") == "none" for p in proxies)
 
 
 def regression_loss(output, targets):
@@ -592,8 +600,9 @@ class Computation:
             described = [t.name, t.num_features, t.num_classes, "graph"]
             digest = _tensor_digest(x.x, *x.args, y, x.select(torch.arange(len(y))))
         else:
-            data_free = all(getattr(zc.PROXIES.get(p), "data", "") == "none" for p in self.proxies)
-            x, y = _load_inputs(t, inputs, int(batch_size), self.seed, data_free=data_free)
+            x, y = _load_inputs(
+                t, inputs, int(batch_size), self.seed, data_free=data_free(self.proxies)
+            )
             self.batch_size = len(x)
             described = (
                 [t.name, list(t.shape), t.num_classes, "tensor"]

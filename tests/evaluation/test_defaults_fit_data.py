@@ -41,12 +41,19 @@ def _on_data(path, **data) -> dict:
 def test_default_predictors_a_table_cannot_serve_are_skipped_with_a_note(my_archs):
     config = parse_config(_on_data(my_archs))
     assert [p["label"] for p in config.predictors] == ["xgb", "lgb", "omni", "zc_proxy"]
-    notes = skipped_predictors(config)
     # omni uses learning curves and zero-cost scores when they exist and needs neither, so
-    # it runs on the bare table; zc_proxy needs images of a dataset nasperf knows
-    assert len(notes) == 1
-    assert notes[0].startswith("zc_proxy skipped on my_archs: needs images (dataset 'my_archs'")
-    assert {t["label"] for t in expand_trials(config)} == {"xgb", "lgb", "omni"}
+    # it runs on the bare table; zc_proxy's synflow is data-free: it builds the space's
+    # networks for its own task and reads no images (it had been skipped as "needs images")
+    assert skipped_predictors(config) == []
+    assert {t["label"] for t in expand_trials(config)} == {"xgb", "lgb", "omni", "zc_proxy"}
+    # a proxy that reads images needs a dataset nasperf has images of
+    nwot = {**_on_data(my_archs), "predictors": [{"name": "zc_proxy", "params": {"proxy": "nwot"}}]}
+    with pytest.raises(
+        ConfigError,
+        match=r"^predictors: 'zc_proxy' needs images \(dataset 'my_archs' is not one nasperf has "
+        r"images of; set images, or name your data's dataset",
+    ):
+        expand_trials(parse_config(nwot))
     # naming the data's dataset brings its images and packaged proxy table: nothing missing
     config = parse_config(_on_data(my_archs, dataset="cifar10"))
     assert skipped_predictors(config) == []
@@ -115,7 +122,7 @@ def test_the_readme_own_data_command_runs_as_written(tmp_path, my_archs, monkeyp
     argv = ["--data", str(my_archs), "--space", "nb201", "--data-target", "val_acc"]
     assert main([*argv, "--seeds", "1", "--workers", "1", "--no-progress"]) == 0
     out, err = capsys.readouterr()
-    assert err.count("run_study.py: note: ") == 2  # zc_proxy, the sizes
+    assert err.count("run_study.py: note: ") == 1  # the sizes (zc_proxy's synflow runs)
     assert "| predictor | n_train | seeds | kendall_tau" in out and "fit + query (s) |" in out
     assert "+ training (s)" not in out  # the table has no training times
     (folder,) = (tmp_path / "studies").iterdir()

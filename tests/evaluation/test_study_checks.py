@@ -265,3 +265,47 @@ def test_a_constant_target_is_refused_before_any_trial(tmp_path):
     ):
         run_study(raw, tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_data_free_proxy_runs_on_a_user_space_s_own_task(tmp_path):
+    """zc_proxy of a data-free proxy (flops, synflow) on a user's table had been refused as
+    "needs images": the table's name taken for a dataset, and data.dataset naming the
+    space's own task (its default_dataset) refused likewise. Such a proxy reads no images:
+    it builds the space's networks for its own task, as zero_cost.compute does."""
+    import numpy as np
+
+    import nasperf
+    from nasperf.evaluation import kendall_tau, make_split
+    from nasperf.evaluation.study import run_study
+    from nasperf.spaces import SPACES, ImageTask
+    from nasperf.zero_cost import compute
+    from tests.search.user_spaces import Chain8Space, chain8_table
+
+    class GrayChain8(Chain8Space):
+        name = "user_gray_chain8_study"
+        default_dataset = ImageTask("gray16", 1, 16, 10)
+
+    if GrayChain8.name not in SPACES:
+        SPACES.register(GrayChain8.name)(GrayChain8)
+    table = chain8_table().iloc[:60]
+    csv = tmp_path / "chains.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc"]}).to_csv(csv, index=False)
+    raw = tiny_config(predictors=[{"name": "zc_proxy", "params": {"proxy": "flops"}}], seeds=1)
+    del raw["spaces"], raw["datasets"]
+    raw.update(train_sizes=[10], test_size=30)
+    space = nasperf.get_space(GrayChain8.name)
+    test = list(make_split(table.index, 10, test_size=30, seed=0).test)
+    flops = compute(space, test, ["flops"], None)["flops"].reindex(test).to_numpy(np.float64)
+    want = kendall_tau(table.loc[test, "val_acc"], flops)
+    for extra in ({}, {"dataset": "gray16"}):
+        data = {"path": str(csv), "space": GrayChain8.name, "target": "acc", **extra}
+        config = parse_config({**raw, "data": data})
+        (row,) = run_study(config, tmp_path / f"out{len(extra)}").table.to_dict("records")
+        assert row["zero_cost_source"] == "computed" and row["kendall_tau"] == want
+    # a proxy that reads images still needs a dataset nasperf has images of
+    raw["predictors"] = [{"name": "zc_proxy", "params": {"proxy": "nwot"}}]
+    data = {"path": str(csv), "space": GrayChain8.name, "target": "acc"}
+    with pytest.raises(ConfigError, match=r"'zc_proxy' needs images \(dataset 'chains' is not"):
+        from nasperf.evaluation.config import expand_trials
+
+        expand_trials(parse_config({**raw, "data": data}))

@@ -122,6 +122,17 @@ class ZeroCostPredictor(Predictor):
         self.inputs = inputs
         self.random_state = random_state
 
+    def reads_images(self) -> bool:
+        """Whether ``proxy`` reads images: a data-free one (synflow, params, flops, l2_norm,
+        zen: ``data == "none"``) builds the networks for the space's own task and reads
+        none (an unknown name: True, its fit says why)."""
+        from nasperf.zero_cost.compute import data_free
+
+        try:
+            return not data_free([str(self.proxy)])
+        except (KeyError, ValueError, TypeError):
+            return True
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> ZeroCostPredictor:
         """Resolve the space and the proxy (bad names fail here); nothing is learnt.

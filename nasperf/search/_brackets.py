@@ -83,6 +83,19 @@ def fidelity_rungs(
     return tuple(reversed(chosen))
 
 
+def _largest_eta(ratio: float) -> str:
+    """``ratio`` (the epochs of the top rung over those of ``min_fidelity``, > 1), rounded
+    *down* to three significant digits (more where three would reach 1): the largest eta a
+    message can advise that still leaves ``min_fidelity`` a rung (:func:`fidelity_rungs`
+    needs ``eta <= ratio``; ``16.7`` for NAS-Bench-201's 200 / 12 = 16.67 would not)."""
+    for digits in range(3, 16):
+        scale = 10.0 ** (digits - 1 - math.floor(math.log10(ratio)))
+        down = math.floor(ratio * scale + 1e-9) / scale  # 2.0 stays 2, not 1.99
+        if down > 1:
+            return np.format_float_positional(down, trim="-")
+    return np.format_float_positional(ratio, trim="-")
+
+
 @dataclasses.dataclass
 class Bracket:
     """One bracket of successive halving in progress.
@@ -171,7 +184,7 @@ class BracketOptimizer(Optimizer):
                     f"{self.name}: min_fidelity={mf!r} cannot be honoured with eta={self.eta!r}: "
                     f"{mf!r}{ep(mf)} and {top!r}{ep(top)} are less than eta apart, so the only "
                     f"rung would be {top!r} (fidelities: {', '.join(fids)}); use an eta of at "
-                    f"most {ratio:.3g}, or no min_fidelity"
+                    f"most {_largest_eta(ratio)}, or no min_fidelity"
                 )
             lo = fids.index(mf) if mf is not None else 0
             hi = fids.index(self.max_fidelity) if self.max_fidelity is not None else len(fids) - 1

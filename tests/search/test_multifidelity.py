@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -482,7 +484,7 @@ def test_a_min_fidelity_eta_cannot_honour_is_an_error_and_a_single_rung_a_note(u
         match=r"^successive_halving: min_fidelity='12ep' cannot be honoured with eta=17: "
         r"'12ep' \(12 epochs\) and '200ep' \(200 epochs\) are less than eta apart, so the "
         r"only rung would be '200ep' \(fidelities: 12ep, 200ep\); use an eta of at most "
-        r"16.7, or no min_fidelity$",
+        r"16.6, or no min_fidelity$",
     ):
         run("sh", objective=obj, budget=10, params={"eta": 17, "min_fidelity": "12ep"})
     h = run("sh", objective=obj, budget=10, params={"eta": 17})
@@ -492,6 +494,45 @@ def test_a_min_fidelity_eta_cannot_honour_is_an_error_and_a_single_rung_a_note(u
         "so it reduces to random search at '200ep'"
     ]
     assert run("sh", objective=obj, budget=10, params={"eta": 3}).attrs["notes"] == []
+
+
+@pytest.mark.parametrize("eta", [50, 16.7])
+def test_the_eta_a_min_fidelity_error_advises_works(eta):
+    """NB201's 12 and 200 epochs are 200 / 12 = 16.67 apart: the advice had rounded that up
+    to 16.7, which failed the same way; it is rounded down, and following it runs both
+    rungs."""
+    params = {"eta": eta, "min_fidelity": "12ep"}
+    with pytest.raises(ValueError, match=r"use an eta of at most 16\.6, or no min_fidelity$") as e:
+        run("successive_halving", benchmark="nb201", budget=10, seed=0, params=params)
+    advised = float(re.search(r"at most ([0-9.]+),", str(e.value)).group(1))
+    h = run(
+        "successive_halving",
+        benchmark="nb201",
+        budget=20,
+        seed=0,
+        params={"eta": advised, "min_fidelity": "12ep"},
+    )
+    # 17 at 12 epochs, their best at 200, then the next bracket begins
+    assert h["fidelity"].tolist()[:19] == ["12ep"] * 17 + ["200ep", "12ep"]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "advice"),
+    [
+        (200 / 12, "16.6"),
+        (2.0, "2"),
+        (98.0, "98"),
+        (100 / 3, "33.3"),
+        (1234.5, "1230"),
+        (1.0005, "1.0005"),
+    ],
+)
+def test_the_advised_eta_is_rounded_down_and_above_1(ratio, advice):
+    from nasperf.search._brackets import _largest_eta
+
+    assert _largest_eta(ratio) == advice
+    # the advice leaves both rungs of fidelities ``ratio`` apart in epochs
+    assert fidelity_rungs(["lo", "hi"], {"lo": 1.0, "hi": ratio}, float(advice)) == ("lo", "hi")
 
 
 def test_a_min_fidelity_off_the_ladder_is_said():

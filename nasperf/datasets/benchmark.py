@@ -154,6 +154,36 @@ class Fidelity:
 _EPOCH_COUNT = re.compile(r"\s*(\d{1,9})\s*")
 
 
+#: A fidelity's name that gives its epochs: a number, alone or before ep / epoch(s).
+_EPOCHS_NAME = re.compile(r"\s*(\d{1,9})(?:[\s_-]*(?:ep|epochs?))?\s*", re.IGNORECASE)
+
+
+def epochs_in_name(name: str) -> int | None:
+    """The training epochs a fidelity's name gives, else None.
+
+    A name gives its epochs where it is a number, alone or before ``ep`` / ``epoch`` /
+    ``epochs`` (any case, a space, ``_`` or ``-`` between): ``25``, ``25ep``, ``25_epochs``,
+    ``12 Epochs``. A name that holds a number among other words (``val_acc_12ep``, ``low``)
+    gives none. This is the one reading of it: a study's table ``fidelities`` and a
+    search's :class:`~nasperf.search.TableObjective` both take a fidelity's epochs (and so
+    what a cheaper one costs) from it.
+
+    Parameters
+    ----------
+    name : str
+        A fidelity's name (anything else gives None).
+
+    Returns
+    -------
+    int or None
+        The epochs (0 where the name says ``0ep``: the caller refuses it), or None.
+    """
+    if not isinstance(name, str):
+        return None
+    m = _EPOCHS_NAME.fullmatch(name)
+    return int(m.group(1)) if m else None
+
+
 def match_fidelity(fidelities: Sequence[Fidelity], fidelity: str | int) -> Fidelity | None:
     """The member of ``fidelities`` that ``fidelity`` names, else None.
 

@@ -623,34 +623,21 @@ def _per_network_read(key: str) -> bool:
     return one_result_per_network(space, list(table.index), np.stack(values, axis=1))[0]
 
 
-#: A user's fidelity name that gives its epochs: a number, alone or before ep / epoch(s)
-#: (``25``, ``25ep``, ``25_epochs``).
-_EPOCHS_NAME = re.compile(r"\s*(\d{1,9})(?:[\s_-]*(?:ep|epochs?))?\s*", re.IGNORECASE)
-
-
 def _table_fidelities(data: Mapping[str, Any]) -> tuple[Fidelity, ...]:
     """A user's table's ``fidelities`` as :class:`~nasperf.datasets.Fidelity` values,
     cheapest first, as a benchmark lists its own.
 
     Where every name gives its epochs (``25ep``, ``100``, ``25_epochs``:
-    :data:`_EPOCHS_NAME`) they are ordered by epochs; otherwise they keep the order the
-    config wrote them in, which then says which is cheapest. Each fidelity's ``column`` is
+    :func:`~nasperf.datasets.epochs_in_name`) they are ordered by epochs; otherwise they
+    keep the order the config wrote them in, which then says which is cheapest. Each fidelity's ``column`` is
     its name (a table's budget is its list of columns, ``observed``), so a budget names it
     by its name or its epochs (:func:`~nasperf.datasets.match_fidelity`).
     """
-    from nasperf.datasets import Fidelity
+    from nasperf.datasets import Fidelity, epochs_in_name
 
     fids = []
     for name, cols in data.get("fidelities", {}).items():
-        epochs = _EPOCHS_NAME.fullmatch(name)
-        fids.append(
-            Fidelity(
-                name,
-                name,
-                epochs=int(epochs.group(1)) if epochs else None,
-                observed=tuple(cols),
-            )
-        )
+        fids.append(Fidelity(name, name, epochs=epochs_in_name(name), observed=tuple(cols)))
     if all(f.epochs is not None for f in fids):
         fids.sort(key=lambda f: f.epochs)  # stable: equal epochs keep the written order
     return tuple(fids)

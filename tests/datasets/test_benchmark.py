@@ -200,6 +200,27 @@ def test_a_fidelity_is_named_by_its_name_column_or_epochs():
         get_benchmark("nb201").resolve_fidelity("13")
 
 
+def test_a_fidelity_name_gives_its_epochs_by_one_rule():
+    """The one reading of a fidelity name's epochs, used by a study's table fidelities and a
+    search's TableObjective alike."""
+    from nasperf.datasets import epochs_in_name
+    from nasperf.evaluation.config import _table_fidelities
+
+    for name, epochs in [
+        ("12ep", 12),
+        ("200", 200),
+        ("25_epochs", 25),
+        (" 12 Epochs ", 12),
+        ("1-epoch", 1),
+        ("0ep", 0),
+    ]:
+        assert epochs_in_name(name) == epochs, name
+    for name in ("val_acc_12ep", "low", "full", "ep12", "12 eps", "", "1" * 10, 12, None):
+        assert epochs_in_name(name) is None, name
+    fids = _table_fidelities({"fidelities": {"200ep": ["a"], "12_epochs": ["b"]}})
+    assert [(f.name, f.epochs) for f in fids] == [("12_epochs", 12), ("200ep", 200)]
+
+
 def test_fidelity_seconds_are_a_fidelity_s_column_else_its_epochs_share():
     table = load_benchmark("nb201", "cifar10")
     full = table["train_time_s"].to_numpy(np.float64)

@@ -7,8 +7,9 @@ value is the search objective).
 
 * :class:`TableObjective`: a table indexed by architecture text, one value column per
   fidelity and optionally a full-training cost column (``train_time_s``), cheaper fidelities
-  charged ``epochs / full epochs`` of it; without a cost column every query costs one unit
-  (``cost_unit == "query"``). :meth:`TableObjective.from_benchmark` builds one from a
+  charged ``epochs / full epochs`` of it (epochs given, or read from names such as ``12ep``);
+  without a cost column a full-fidelity query costs one unit (``cost_unit == "query"``) and
+  a cheaper one its share. :meth:`TableObjective.from_benchmark` builds one from a
   registered benchmark (NAS-Bench-201: ``12ep`` and ``200ep``); a user's table over any
   space works the same (:meth:`TableObjective.from_file` reads a CSV / parquet file).
 * :class:`CurveObjective`: a learning-curve source (NAS-Bench-301's surrogate), any epoch
@@ -43,6 +44,8 @@ __all__ = [
 #: Values within this of the best count as the optimum (ties; the search report's targets use
 #: the same tolerance).
 TIE_TOLERANCE = 1e-9
+#: The end of a note on an objective charged in units of queries (:meth:`Objective.cost_notes`).
+_NOT_IN_UNITS = " (seconds the notes say were charged, e.g. for zero-cost proxies, are not in it)"
 #: :attr:`TableObjective.one_result_per_network` (and the network count) read from each
 #: table this process has seen, by the table's fingerprint.
 _PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
@@ -167,6 +170,29 @@ def _checked_epochs(epochs: Any, fidelities: tuple[str, ...], name: str) -> dict
             raise ValueError(
                 f"{name}: epochs must increase with the fidelities (cheapest first: {fids}); "
                 f"epochs[{lo!r}] = {out[lo]} is not below epochs[{hi!r}] = {out[hi]}"
+            )
+    return out
+
+
+def _epochs_from_names(fidelities: tuple[str, ...], name: str) -> dict[str, int]:
+    """The epochs of ``fidelities`` (several, cheapest first) that their names give
+    (:func:`~nasperf.datasets.epochs_in_name`: ``12ep``, ``200``, ``25_epochs``), as a study's
+    table reads them; {} where a name gives none (``low``, ``full``). Names that give epochs
+    that are not positive and increasing are a ``ValueError`` naming ``columns``: the last
+    fidelity is the full run, and a cheaper one must train fewer epochs."""
+    from nasperf.datasets import epochs_in_name
+
+    read = {f: epochs_in_name(f) for f in fidelities}
+    if len(fidelities) < 2 or any(e is None for e in read.values()):
+        return {}
+    out = {f: int(e) for f, e in read.items() if e is not None}
+    for lo, hi in zip(fidelities, fidelities[1:], strict=False):
+        if not 0 < out[lo] < out[hi]:
+            raise ValueError(
+                f"{name}: columns: the fidelity names give their epochs "
+                f"({', '.join(f'{f!r} {e}' for f, e in out.items())}), which must be positive "
+                "and increase, cheapest first (the last is the full run); list the fidelities "
+                "cheapest first, or give epochs= (epochs={} for none)"
             )
     return out
 
@@ -304,6 +330,22 @@ class Objective(ABC):
         """Training epochs of ``fidelity``, where known."""
         return None
 
+    def cost_notes(self) -> list[str]:
+        """What a search's notes say of how :meth:`evaluate` charges its queries, one line
+        each (:func:`~nasperf.search.run` puts them first). Default: nothing for costs in
+        seconds; for ``cost_unit == "query"``, that simulated time counts queries, one unit
+        per full-fidelity query (:class:`TableObjective` says what each fidelity costs)."""
+        if self.cost_unit == "s":
+            return []
+        label = objective_label(self)
+        what = (
+            "every query costs 1 unit and simulated time counts queries"
+            if len(self.fidelities) == 1
+            else f"a full-fidelity query ({self.full!r}) costs 1 unit, a cheaper one what "
+            "evaluate charges for it, and simulated time counts these units"
+        )
+        return [f"{label} has no recorded training cost: {what}{_NOT_IN_UNITS}"]
+
     def candidates(self) -> list | None:
         """Every architecture the objective knows (a tabular benchmark), else None."""
         return None
@@ -350,8 +392,12 @@ class TableObjective(Objective):
         Training epochs of every fidelity (keys exactly the fidelities, positive ints
         increasing with them; anything else is a ``ValueError`` naming ``epochs``); a
         cheaper fidelity is charged ``epochs / full epochs`` of the cost column. None
-        (default): every fidelity is charged the full cost, and multi-fidelity searches take
-        every fidelity as a rung.
+        (default): read from the fidelities' names where each gives its epochs (``12ep``,
+        ``200``, ``25_epochs``: :func:`~nasperf.datasets.epochs_in_name`, as a study's table
+        reads them; names that give epochs which do not increase are a ``ValueError``
+        naming ``columns``). Where the names give none (``low``, ``full``), or given as
+        ``{}``: every fidelity is charged the full cost (the run's notes say so), and
+        multi-fidelity searches take every fidelity as a rung.
     name : str
     continues : bool
         The fidelities are epochs of one training run (a query resuming from a cheaper
@@ -479,7 +525,13 @@ class TableObjective(Objective):
         self._columns = dict(columns)
         full_column = self._columns[self.fidelities[-1]]
         self.value_name = full_column if self.maximize else f"-{full_column}"
-        self._epochs = _checked_epochs(epochs, self.fidelities, name)
+        self._epochs = (
+            _epochs_from_names(self.fidelities, name)
+            if epochs is None
+            else _checked_epochs(epochs, self.fidelities, name)
+        )
+        # each fidelity's own seconds column: charged as recorded, whatever the epochs
+        self._costs_per_fidelity = isinstance(cost_column, Mapping)
         if duplicates not in DUPLICATES:
             raise ValueError(
                 f"{name}: duplicates must be one of {', '.join(DUPLICATES)}, got "
@@ -619,6 +671,36 @@ class TableObjective(Objective):
 
     def epochs(self, fidelity: str | None = None) -> int | None:
         return self._epochs.get(self.resolve(fidelity))
+
+    def cost_notes(self) -> list[str]:
+        """What each fidelity is charged: without a cost column a full-fidelity query costs
+        1 unit and a cheaper one its share of the epochs (``12ep``: 0.06 of NAS-Bench-201's
+        200); where several fidelities share one cost column but have no epochs, every
+        fidelity is charged the full cost, which a note says (the cost comparison with
+        single-fidelity methods is then biased against the multi-fidelity ones)."""
+        label = objective_label(self)
+        several = len(self.fidelities) > 1
+        notes = []
+        if self.cost_unit != "s":
+            what = "every query costs 1 unit and simulated time counts queries"
+            if several and self._epochs:
+                cheapest, full = self.fidelities[0], self._epochs[self.full]
+                share = epoch_fraction(self._epochs[cheapest], full)
+                what = (
+                    f"a full-fidelity query ({self.full!r}) costs 1 unit and a cheaper one "
+                    f"its share, epochs / {full} ({cheapest!r}: {share:.3g} units), so "
+                    "simulated time counts full-fidelity queries"
+                )
+            notes.append(f"{label} has no recorded training cost: {what}{_NOT_IN_UNITS}")
+        if several and not self._epochs and not self._costs_per_fidelity:
+            unit = "1 unit" if self.cost_unit != "s" else "the cost column's seconds"
+            notes.append(
+                f"{label}: fidelities without epochs ({', '.join(self.fidelities)}): every "
+                f"fidelity charged the full cost ({unit}), so a multi-fidelity search's "
+                "simulated time is an upper bound; give epochs= (or name the fidelities by "
+                "their epochs, '12ep') to charge a cheaper fidelity its share"
+            )
+        return notes
 
     def _rows(self, archs: Sequence[Any]) -> np.ndarray:
         from nasperf.errors import InvalidArchitectureError

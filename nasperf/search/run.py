@@ -433,13 +433,7 @@ def _history(
     notes = list(notes)
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     label = objective_label(objective)
-    if objective.cost_unit != "s":
-        notes.insert(
-            0,
-            f"{label} has no recorded training cost: every query costs 1 unit and "
-            "simulated time counts queries (seconds the notes say were charged, e.g. for "
-            "zero-cost proxies, are not in it)",
-        )
+    notes[:0] = objective.cost_notes()  # how its queries were charged: first
     if optimum is None:
         notes.append(
             f"{label} does not know its optimum (Objective.optimum() is None): "

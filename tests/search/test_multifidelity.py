@@ -327,10 +327,101 @@ def test_valid_epochs_charge_cheap_queries_their_share(user_nb201, nb201):
     low = h[h["fidelity"] == "12ep"]
     np.testing.assert_allclose(low["train_cost_s"], nb201.loc[low["arch"], "train_time_s"] * 0.06)
     assert (h["train_cost_s"] > 0).all()
-    # no epochs (None or {}): every fidelity is charged the full cost, as documented
-    for none in (None, {}):
-        o = search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s", epochs=none)
-        assert o.epochs("12ep") is None
+    # epochs=None reads them from the names (12ep, 200ep); {}: none, every fidelity is
+    # charged the full cost, as documented
+    named = search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s")
+    assert named.epochs("12ep") == 12 and named.epochs("200ep") == 200
+    o = search.TableObjective(user_nb201, "nb201", COLS, cost_column="train_s", epochs={})
+    assert o.epochs("12ep") is None
+
+
+def _probe_table() -> pd.DataFrame:
+    """The probe's user table: 400 random NB201 cells, acc_12, acc_200 and a cost column."""
+    import nasperf
+
+    space = nasperf.get_space("nb201")
+    rng = np.random.default_rng(0)
+    archs = list(dict.fromkeys(space.to_string(space.random_architecture(rng)) for _ in range(400)))
+    t = pd.DataFrame(
+        {"acc_12": rng.uniform(40, 80, len(archs)), "cost": rng.uniform(1000, 3000, len(archs))},
+        index=archs,
+    )
+    t["acc_200"] = t["acc_12"] + rng.uniform(5, 15, len(archs))
+    return t
+
+
+def test_fidelity_names_that_give_epochs_charge_cheap_queries_their_share():
+    """The README's form without epochs= (fidelities named 12ep / 200ep, a cost column) had
+    charged every 12-epoch query the full 200-epoch cost, with no note: Hyperband's
+    simulated time doubled (42,718 s against 21,452 s). The names give the epochs, read as a
+    study reads a table's fidelities (nasperf.datasets.epochs_in_name)."""
+    t = _probe_table()
+    fids = {"12ep": "acc_12", "200ep": "acc_200"}
+    named = search.TableObjective(t, "nb201", fids, cost_column="cost")
+    given = search.TableObjective(
+        t, "nb201", fids, cost_column="cost", epochs={"12ep": 12, "200ep": 200}
+    )
+    a = run("hyperband", space="nb201", objective=named, budget=20, seed=0)
+    b = run("hyperband", space="nb201", objective=given, budget=20, seed=0)
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["overhead_s", "sim_time_s", "wall_time_s"]),
+        b.drop(columns=["overhead_s", "sim_time_s", "wall_time_s"]),
+    )
+    low = a[a["fidelity"] == "12ep"]
+    assert len(low) == 11  # of 20 queries
+    np.testing.assert_allclose(low["train_cost_s"], t.loc[low["arch"], "cost"] * 12 / 200)
+    # about half the time it had been charged (the overheads differ by microseconds)
+    assert a["sim_time_s"].iloc[-1] == pytest.approx(b["sim_time_s"].iloc[-1], rel=1e-6)
+    assert a["sim_time_s"].iloc[-1] == pytest.approx(21452, abs=1)
+    assert a.attrs["notes"] == []
+    # names that give epochs out of order: the full run is the last fidelity
+    with pytest.raises(
+        ValueError,
+        match=r"^table: columns: the fidelity names give their epochs \('200ep' 200, '12ep' "
+        r"12\), which must be positive and increase, cheapest first",
+    ):
+        search.TableObjective(t, "nb201", {"200ep": "acc_200", "12ep": "acc_12"})
+
+
+@pytest.mark.parametrize("cost", ["cost", None])
+def test_fidelities_without_epochs_are_charged_the_full_cost_and_said(cost):
+    t = _probe_table()
+    obj = search.TableObjective(t, "nb201", {"low": "acc_12", "high": "acc_200"}, cost_column=cost)
+    h = run("hyperband", space="nb201", objective=obj, budget=10, seed=0)
+    low = h[h["fidelity"] == "low"]
+    full = t.loc[low["arch"], "cost"].to_numpy() if cost else 1.0
+    np.testing.assert_allclose(low["train_cost_s"], full)
+    unit = "the cost column's seconds" if cost else "1 unit"
+    assert h.attrs["notes"][-1] == (
+        "table: fidelities without epochs (low, high): every fidelity charged the full cost "
+        f"({unit}), so a multi-fidelity search's simulated time is an upper bound; give "
+        "epochs= (or name the fidelities by their epochs, '12ep') to charge a cheaper "
+        "fidelity its share"
+    )
+    # per-fidelity cost columns are charged as recorded: nothing to say
+    per = search.TableObjective(
+        t.assign(c12=1.0),
+        "nb201",
+        {"low": "acc_12", "high": "acc_200"},
+        cost_column={"low": "c12", "high": "cost"},
+    )
+    assert run("hyperband", space="nb201", objective=per, budget=5, seed=0).attrs["notes"] == []
+
+
+def test_without_a_cost_column_the_note_gives_a_cheaper_fidelitys_share():
+    """The note had said "every query costs 1 unit" while 12-epoch queries were charged
+    0.06 units."""
+    t = _probe_table()
+    obj = search.TableObjective(t, "nb201", {"12ep": "acc_12", "200ep": "acc_200"})
+    h = run("hyperband", space="nb201", objective=obj, budget=6, seed=0)
+    charged = h.groupby("fidelity")["train_cost_s"].unique().map(list).to_dict()
+    assert charged == {"12ep": [0.06], "200ep": [1.0]}
+    assert h.attrs["notes"][0] == (
+        "table has no recorded training cost: a full-fidelity query ('200ep') costs 1 unit "
+        "and a cheaper one its share, epochs / 200 ('12ep': 0.06 units), so simulated time "
+        "counts full-fidelity queries (seconds the notes say were charged, e.g. for "
+        "zero-cost proxies, are not in it)"
+    )
 
 
 def test_a_cheaper_target_is_charged_its_share_of_the_full_run(nb201):

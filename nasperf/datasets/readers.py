@@ -51,6 +51,7 @@ __all__ = [
     "read_naslib_zc",
     "read_parquet",
     "read_table_file",
+    "read_table_file_lines",
     "read_zero_cost_table",
     "table_stem",
 ]
@@ -222,6 +223,16 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
     ``.csv.gz``, ``.csv.bz2``, ``.csv.xz``) or parquet file, read within this module's
     bounds (sizes are checked before pandas builds the frame), ``arch_column`` kept as text;
     every error names the file."""
+    return read_table_file_lines(path, arch_column)[0]
+
+
+def read_table_file_lines(
+    path: str | Path, arch_column: str = "arch"
+) -> tuple[pd.DataFrame, list[int] | None]:
+    """:func:`read_table_file`'s table and the file line of each of its rows (1-based, as
+    :func:`read_architecture_csv` names them: the line a row ends on, counting the header
+    and blank lines, which pandas skips), so that an error in a cell can name the line a
+    user opens; None for a parquet file, which has no lines."""
     path = as_path(path, "path")
     if not path.exists():
         raise FileNotFoundError(f"no such table file: {path}")
@@ -232,7 +243,7 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
         table = read_parquet(path, max_cells=MAX_CSV_FIELDS)
         if arch_column not in table.columns and table.index.name == arch_column:
             table = table.reset_index()  # written from pandas with the architectures as index
-        return table
+        return table, None
     if not suffixes.endswith(tuple(".csv" + s for s in ("", *COMPRESSION_SUFFIXES))):
         raise ValueError(f"{path}: expected a .csv (.csv.gz, .csv.bz2, .csv.xz) or .parquet file")
     data = _read_bytes(path)  # decompressed up to its bound
@@ -241,7 +252,7 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
         raise ValueError(f"{path}: the file is empty (expected a header line)")
     # row length, field count, and every row as wide as the header: before pandas, which
     # shifts a row with a trailing comma into the next column (its first into the index)
-    raw = _csv_header_and_widths(text, str(path))
+    raw, lines = _csv_header_and_widths(text, str(path))
     del text
     names = [h.strip() for h in raw]
     try:
@@ -258,7 +269,8 @@ def read_table_file(path: str | Path, arch_column: str = "arch") -> pd.DataFrame
         raise ValueError(f"{path}: not readable CSV ({err})") from None
     # names as the other readers take them (spaces around dropped; pandas' for empty ones)
     table.columns = [n or c for n, c in zip(names, table.columns, strict=True)]
-    return table
+    # (a row pandas reads otherwise than csv, which no test has found: no lines, not wrong ones)
+    return table, lines if len(lines) == len(table) else None
 
 
 def _parquet_text_over(path: Path, text: list[str], limit: int) -> str | None:
@@ -427,8 +439,9 @@ def _header(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     return []
 
 
-def _csv_header_and_widths(text: str, name: str) -> list[str]:
-    """The header of CSV ``text`` as written, after a :func:`_csv_rows` pass over every row
+def _csv_header_and_widths(text: str, name: str) -> tuple[list[str], list[int]]:
+    """The header of CSV ``text`` as written and the line of each data row that pandas
+    keeps (not a blank or whitespace-only line), after a :func:`_csv_rows` pass over every row
     (cells of any length within a row's bound, for pandas, which has no cell limit:
     ``csv``'s own, 128 KiB, is raised for the pass and restored) that refuses a column name given
     twice (once stripped of surrounding spaces; empty names aside) and a row of another
@@ -445,6 +458,7 @@ def _csv_header_and_widths(text: str, name: str) -> list[str]:
             raise ValueError(
                 f"{name} line 1: a column name appears twice in {[h.strip() for h in header]}"
             )
+        lines = []
         for line, row in rows:
             if len(row) != len(header) and any(v.strip() for v in row):
                 # in pandas' words, which this reader's errors have always used
@@ -452,9 +466,11 @@ def _csv_header_and_widths(text: str, name: str) -> list[str]:
                     f"{name}: not readable CSV (Expected {len(header)} fields in line {line}, "
                     f"saw {len(row)}; quote fields that hold commas)"
                 )
+            if len(row) > 1 or (row and row[0].strip()):  # pandas skips blank lines
+                lines.append(line)
     finally:
         csv.field_size_limit(limit)
-    return header
+    return header, lines
 
 
 def _check_csv_size(text: str, name: str) -> None:

@@ -51,12 +51,22 @@ _NOT_IN_UNITS = " (seconds the notes say were charged, e.g. for zero-cost proxie
 _PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
 
 
-def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False) -> np.ndarray:
+def _numbers(
+    table: pd.DataFrame,
+    column: str,
+    name: str,
+    *,
+    cost: bool = False,
+    row_names: Sequence[str] | None = None,
+) -> np.ndarray:
     """``table[column]`` as float64. A cell that is missing, not a number (text such as
     ``"93.6%"``, a boolean), not finite or above ``MAX_ABS_TARGET`` in magnitude (the bound a
     predictor fitted on the values holds them to), or a negative cost, is a ``ValueError`` naming the
     table, the column, the first such row and how many there are: nothing becomes NaN
-    silently, so no optimum is missed and no search pays for an unlabelled architecture."""
+    silently, so no optimum is missed and no search pays for an unlabelled architecture.
+    ``row_names``: each row's place in the file it was read from (``mine.csv line 7``), which
+    the error then names, with advice for the file; None: a DataFrame's row position and
+    advice in pandas."""
     from nasperf.errors import short_repr
     from nasperf.predictors.base import MAX_ABS_TARGET
 
@@ -85,16 +95,19 @@ def _numbers(table: pd.DataFrame, column: str, name: str, *, cost: bool = False)
     elif cost and np.isfinite(values[i]):
         why = f"{float(values[i])!r} is negative (a training cost in seconds is at least 0)"
     elif not isinstance(cell, str) and pd.isna(cell):
-        why = (
-            "no value (every row is an architecture a search may query: drop the rows "
-            f"without one, table.dropna(subset=[{column!r}]))"
+        fix = (
+            f"drop the rows without one, table.dropna(subset=[{column!r}])"
+            if row_names is None
+            else "fill the cell or remove the row"
         )
+        why = f"no value (every row is an architecture a search may query: {fix})"
     else:
         why = f"{short_repr(cell)} is not a finite number"
     more = f"; {int(bad.sum())} rows like it" if bad.sum() > 1 else ""
-    raise ValueError(
-        f"{name}: column {column!r}, row {i} ({short_repr(table.index[i])}): {why}{more}"
-    )
+    arch = short_repr(table.index[i])
+    if row_names is not None:
+        raise ValueError(f"{row_names[i]}, column {column!r} ({arch}): {why}{more}")
+    raise ValueError(f"{name}: column {column!r}, row {i} ({arch}): {why}{more}")
 
 
 def _cost_columns(
@@ -424,6 +437,11 @@ class TableObjective(Objective):
         An architecture the table lists twice (one text twice, or two spellings of one,
         e.g. its text and its NASLib key): a ``ValueError`` naming it (default), or keep its
         first / last row, as :func:`~nasperf.datasets.read_architecture_csv` does.
+    row_names : sequence of str, optional
+        Where each row of ``table`` is in the file it was read from (``"mine.csv line
+        7"``, one per row; :meth:`from_file` gives the file's lines): an error in a row then
+        names it so, with advice for the file (fill the cell or remove the row). None
+        (default, a DataFrame): ``row i`` (its position) and advice in pandas.
 
     Attributes
     ----------
@@ -465,6 +483,7 @@ class TableObjective(Objective):
         one_result_per_network: bool | None = None,
         maximize: bool | None = None,
         duplicates: str = "error",
+        row_names: Sequence[str] | None = None,
     ) -> None:
         from nasperf.datasets.direction import target_sign
         from nasperf.datasets.readers import DUPLICATES
@@ -537,11 +556,21 @@ class TableObjective(Objective):
                 f"{name}: duplicates must be one of {', '.join(DUPLICATES)}, got "
                 f"{short_repr(duplicates)}"
             )
-        self._values = {f: sign * _numbers(table, c, name) for f, c in columns.items()}
+        if row_names is not None and len(row_names) != len(table):
+            raise ValueError(
+                f"{name}: row_names must name each of the table's {len(table)} rows, got "
+                f"{len(row_names)}"
+            )
+        self._values = {
+            f: sign * _numbers(table, c, name, row_names=row_names) for f, c in columns.items()
+        }
         # seconds charged at each fidelity (None: one unit per full-fidelity query)
         self._costs: dict[str, np.ndarray] | None = None
         if cost_columns:
-            read = {c: _numbers(table, c, name, cost=True) for c in set(cost_columns.values())}
+            read = {
+                c: _numbers(table, c, name, cost=True, row_names=row_names)
+                for c in set(cost_columns.values())
+            }
             full_ep = self._epochs.get(self.full)
             self._costs = {
                 f: read[c]
@@ -550,13 +579,17 @@ class TableObjective(Objective):
                 else read[c] * epoch_fraction(self._epochs.get(f), full_ep)
                 for f, c in cost_columns.items()
             }
-        self._index = pd.Index(self._canonical(table.index) if validate else table.index)
+        self._index = pd.Index(self._canonical(table.index, row_names) if validate else table.index)
         if not self._index.is_unique:
             if duplicates == "error":
                 dup = self._index[self._index.duplicated()][0]
+                on = ""
+                if row_names is not None:
+                    first, second = np.flatnonzero(self._index == dup)[:2]
+                    on = f" ({row_names[first]} and {row_names[second]})"
                 raise ValueError(
-                    f"{name}: the table lists architecture {dup!r} more than once (under one "
-                    "spelling or two); duplicates='first' / 'last' keeps one of its rows "
+                    f"{name}: the table lists architecture {dup!r} more than once{on} (under "
+                    "one spelling or two); duplicates='first' / 'last' keeps one of its rows "
                     "(nasperf search --data-duplicates)"
                 )
             keep = ~self._index.duplicated(keep=duplicates)
@@ -565,7 +598,7 @@ class TableObjective(Objective):
             if self._costs is not None:
                 self._costs = {f: c[keep] for f, c in self._costs.items()}
 
-    def _canonical(self, index: pd.Index) -> list[str]:
+    def _canonical(self, index: pd.Index, row_names: Sequence[str] | None) -> list[str]:
         """The index's texts in ``space.to_string`` form (each read once by
         ``space.coerce``: native text or a NASLib key, as ``read_architecture_csv``)."""
         from nasperf.errors import InvalidArchitectureError
@@ -575,6 +608,8 @@ class TableObjective(Objective):
             try:
                 out.append(self.space.to_string(self.space.coerce(text)))
             except InvalidArchitectureError as err:
+                if row_names is not None:
+                    raise err.within(f"{row_names[row]}: ") from None
                 where = "table" if self.name == "table" else f"{self.name} table"
                 raise err.within(f"{where} row {row}: ") from None
         return out
@@ -614,14 +649,20 @@ class TableObjective(Objective):
         epochs = None
         if fidelity_columns is not None:
             columns, epochs = _fidelity_columns(fidelity_columns, target)
-        from nasperf.datasets.readers import read_table_file
+        from nasperf.datasets.readers import read_table_file_lines
 
-        table = read_table_file(path, arch_column)
+        table, lines = read_table_file_lines(path, arch_column)
         if arch_column not in table.columns:
             raise ValueError(
                 f"{path}: no architecture column {arch_column!r}; it has {list(table.columns)}"
             )
         table = table.set_index(arch_column)
+        # errors name the line a user opens (a parquet file's data row, 1-based)
+        row_names = (
+            [f"{path.name} line {line}" for line in lines]
+            if lines is not None
+            else [f"{path.name} row {i + 1}" for i in range(len(table))]
+        )
         return cls(
             table,
             space,
@@ -631,6 +672,7 @@ class TableObjective(Objective):
             name=name or path.name,
             maximize=maximize,
             duplicates=duplicates,
+            row_names=row_names,
         )
 
     @classmethod

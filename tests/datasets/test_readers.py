@@ -463,3 +463,19 @@ def test_read_zero_cost_table_reads_scores_and_recorded_seconds(tmp_path):
     slow.write_text(text.replace(",0.75,", ",-1,"))
     with pytest.raises(ValueError, match=rf"^{slow}: column 'synflow_time', row .* not a time in"):
         read_zero_cost_table(slow, "nb201", seconds=True)
+
+
+def test_a_table_files_rows_know_their_lines(tmp_path):
+    """The line each row ends on, as csv counts them (header, blank and whitespace-only
+    lines, which pandas skips, counted; a row of empty cells kept; a quoted field over two
+    lines ends on the second); a parquet file has no lines."""
+    from nasperf.datasets.readers import read_table_file, read_table_file_lines
+
+    path = tmp_path / "t.csv"
+    path.write_text('\n\narch,b\n1,2\n\n   \n,\n3,4\n"x\ny",5\n6,7\n')
+    table, lines = read_table_file_lines(path)
+    assert table["arch"].tolist()[2:] == ["3", "x\ny", "6"] and len(table) == 5
+    assert lines == [4, 7, 8, 10, 11]
+    pd.testing.assert_frame_equal(read_table_file(path), table)
+    table.to_parquet(tmp_path / "t.parquet")
+    assert read_table_file_lines(tmp_path / "t.parquet")[1] is None

@@ -120,6 +120,90 @@ def test_table_objective_refuses_cells_that_are_not_numbers(column, cell, reason
         TableObjective(table, "user_chain8", "val_acc", cost_column="train_s")
 
 
+def _nb201_csv(path, *, blank_cell_at: int | None = None) -> list[str]:
+    """The probe's CSV of 60 NB201 cells (arch, acc_12, acc_200, cost): the ``blank_cell_at``-th
+    data row (0-based) without its acc_12. Returns the architectures."""
+    import nasperf
+
+    space = nasperf.get_space("nb201")
+    rng = np.random.default_rng(0)
+    archs = list(dict.fromkeys(space.to_string(space.random_architecture(rng)) for _ in range(60)))
+    with open(path, "w") as f:
+        f.write("arch,acc_12,acc_200,cost\n")
+        for i, a in enumerate(archs):
+            f.write(f"{a},{'' if i == blank_cell_at else 60 + i % 7},{80 + i % 9},{1000 + i}\n")
+    return archs
+
+
+def test_search_command_names_a_bad_cell_by_its_file_line(tmp_path, capsys):
+    """The probe's case: an empty acc_12 cell on line 7 of the CSV had been "row 5" (the
+    0-based data row) with Python advice, table.dropna(subset=['acc_12'])."""
+    path = tmp_path / "mine.csv"
+    archs = _nb201_csv(path, blank_cell_at=5)
+    assert path.read_text().splitlines()[6].startswith(f"{archs[5]},,")  # line 7
+    argv = ["--space", "nb201", "--data", str(path), "--target", "acc_200", "--cost", "cost"]
+    argv += ["--fidelity-columns", "12=acc_12,200=acc_200", "--methods", "hb", "--seeds", "1"]
+    argv += ["--budget", "5", "--no-progress", "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit):
+        search_main(argv)
+    err = capsys.readouterr().err
+    assert (
+        f"error: mine.csv line 7, column 'acc_12' ('{archs[5]}'): no value (every row is an "
+        "architecture a search may query: fill the cell or remove the row)"
+    ) in err
+    assert "dropna" not in err and "row 5" not in err
+
+
+def test_a_table_file_names_its_lines_and_a_dataframe_its_rows(tmp_path):
+    """From a file, errors name the 1-based file line (blank lines and the header counted,
+    as read_architecture_csv counts them); a parquet file, having no lines, its 1-based data
+    row; a DataFrame keeps its 0-based row position and advice in pandas."""
+    path = tmp_path / "mine.csv"
+    archs = _nb201_csv(path)
+    lines = path.read_text().splitlines()
+    # a blank line after the header, and the 4th data row's cost negative (now on line 6)
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",-5"
+    path.write_text("\n".join([lines[0], "", *lines[1:]]) + "\n")
+    cols = [(12, "acc_12"), (200, "acc_200")]
+    with pytest.raises(
+        ValueError,
+        match=r"^mine\.csv line 6, column 'cost' \('.*'\): -5.0 is negative \(a training cost",
+    ):
+        TableObjective.from_file(path, "nb201", "acc_200", cost="cost", fidelity_columns=cols)
+    # an architecture that does not parse, on line 4
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",1"
+    lines[2] = "not-a-cell" + lines[2][len(archs[1]) :]
+    path.write_text("\n".join([lines[0], "", *lines[1:]]) + "\n")
+    with pytest.raises(InvalidArchitectureError, match=r"mine\.csv line 4: "):
+        TableObjective.from_file(path, "nb201", "acc_200", cost="cost")
+    # an architecture on two lines: both named
+    lines[2] = f"{archs[0]}" + lines[2][len("not-a-cell") :]
+    path.write_text("\n".join([lines[0], "", *lines[1:]]) + "\n")
+    with pytest.raises(
+        ValueError, match=r"more than once \(mine\.csv line 3 and mine\.csv line 4\)"
+    ):
+        TableObjective.from_file(path, "nb201", "acc_200")
+    # parquet: the data row, 1-based
+    table = pd.read_csv(path)
+    table.loc[3, "acc_200"] = np.nan
+    table.iloc[1:].to_parquet(tmp_path / "mine.parquet")
+    with pytest.raises(
+        ValueError,
+        match=r"^mine\.parquet row 3, column 'acc_200' \('.*'\): no value \(every row is an "
+        r"architecture a search may query: fill the cell or remove the row\)$",
+    ):
+        TableObjective.from_file(tmp_path / "mine.parquet", "nb201", "acc_200")
+    # a DataFrame: its position, and pandas' advice
+    with pytest.raises(
+        ValueError,
+        match=r"^table: column 'acc_200', row 2 \('.*'\): no value .*"
+        r"table\.dropna\(subset=\['acc_200'\]\)\)$",
+    ):
+        TableObjective(table.iloc[1:].set_index("arch"), "nb201", "acc_200")
+    with pytest.raises(ValueError, match=r"^table: row_names must name each of the table's 59 "):
+        TableObjective(table.iloc[1:].set_index("arch"), "nb201", "acc_12", row_names=["x"])
+
+
 def test_table_objective_looks_up_any_spelling_of_an_architecture():
     table = chain8_table()
     obj = TableObjective(table, "user_chain8", "val_acc")

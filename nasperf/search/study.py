@@ -1286,7 +1286,8 @@ def summarize_search(
         names it, and says where a baseline has no search at all (no column then).
     mean_cost_s : float, optional
         Mean full-training cost of the table's architectures: the analytic random-search
-        row's time is its median queries times this.
+        row's time is its median queries times this (the speedups in simulated time of
+        histories of several fidelities divide it).
     confidence : float
         Level of the confidence intervals (:func:`median_ci`, :func:`found_ci`), in (0, 1).
     time_budget : float, optional
@@ -1306,7 +1307,13 @@ def summarize_search(
         median``, ``T: queries median ci low`` and ``... ci high`` (the median's
         distribution-free interval: two methods whose intervals overlap widely are not told
         apart by these seeds), ``T: queries q25``, ``T: queries q75``, ``T: queries max``,
-        ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline; then
+        ``T: time median (s)``, and ``T: speedup vs B`` (queries) for each baseline, or,
+        where the histories query several fidelities (multi-fidelity methods, whose cheap
+        queries cost a share of a full one), ``T: speedup vs B (sim. time)``: the ratio of
+        median simulated times, the comparison at equal cost that Hyperband and BOHB are
+        judged by (the analytic random-search row's time: ``mean_cost_s`` x its median
+        queries; without ``mean_cost_s``, against ``B``'s own searches), and a note says
+        the query counts count a cheap query as one; then
         ``best@N`` (median best value after N distinct paid queries: repeats, free, do not
         count; NaN where a seed stopped before N queries, and a note says which seeds and
         why). Where a method's searches had a time budget: ``time budget``, ``best@time``
@@ -1353,9 +1360,11 @@ def summarize_search(
     rows = []
     stopped: dict[int, list[str]] = {n: [] for n in checkpoints}  # blank best@n: who, why
     limits: dict[str, float] = {}  # each method's time budget
+    spent: dict[str, float] = {}  # each method's shortest search, in simulated time
     for label, g in histories.groupby("label", sort=False):
         seeds = [h for _, h in g.groupby("seed", sort=True)]
         made = [int(h["query"].max()) for h in seeds]
+        spent[str(label)] = min(float(h["sim_time_s"].max()) for h in seeds)
         row: dict[str, Any] = {
             "method": label,
             "seeds": len(seeds),
@@ -1444,20 +1453,64 @@ def summarize_search(
             "reads there (a query still training at the limit does not count); "
             "queries@time: the queries each seed finished by then"
         )
+    fids = _fidelities(histories)
+    if thresholds and len(fids) > 1:
+        notes.append(_by_time_note(fids, unit, checkpoints))
+    # several fidelities: a cheaper query costs less, so speedups divide simulated times
+    # (the analytic row's, where it has one: its median queries x the mean cost)
+    by_time = len(fids) > 1
+    timed = mean_cost_s is not None and bool(np.isfinite(float(mean_cost_s)))
     if thresholds:
         for base in baselines:
-            at, note = _baseline_row(out, base)
+            at, note = _baseline_row(out, base, analytic=not by_time or timed)
             if note:
                 notes.append(note)
             if at is None:
                 continue
-            budget = float(out.loc[at, "queries"])
             for name in thresholds:
-                col = f"{name}: queries median"
+                if by_time:
+                    col = f"{name}: time median (s)"
+                    budget = spent.get(str(out.loc[at, "method"]), np.nan)
+                    head = f"{name}: speedup vs {base} (sim. time)"
+                else:
+                    col = f"{name}: queries median"
+                    budget = float(out.loc[at, "queries"])
+                    head = f"{name}: speedup vs {base}"
                 b = float(out.loc[at, col])
-                out[f"{name}: speedup vs {base}"] = [_speedup(b, m, budget) for m in out[col]]
+                out[head] = [_speedup(b, m, budget) for m in out[col]]
     out.attrs["notes"] = notes
     return out
+
+
+def _fidelities(histories: pd.DataFrame) -> list[str]:
+    """The fidelities ``histories`` paid queries at ([] where they have no ``fidelity``
+    column): by epochs where every name gives them (``12ep``, ``200ep``), else in the order
+    first queried."""
+    from nasperf.datasets import epochs_in_name
+
+    if "fidelity" not in histories.columns:
+        return []
+    fids = [str(f) for f in histories["fidelity"].dropna().unique()]
+    epochs = [epochs_in_name(f) for f in fids]
+    if all(e is not None for e in epochs):
+        fids = [f for _, f in sorted(zip(epochs, fids, strict=True), key=lambda p: p[0])]
+    return fids
+
+
+def _by_time_note(fids: Sequence[str], unit: str, checkpoints: Sequence[int]) -> str:
+    """The report's note on histories of several fidelities ``fids``: speedups compare
+    simulated time, and the query counts count a cheap query as one."""
+    named = ", ".join(fids[:4]) + (f" and {len(fids) - 4} more" if len(fids) > 4 else "")
+    what = "seconds" if unit == "s" else "full-fidelity queries, a cheaper query its share"
+    best = ", ".join(f"best@{n}" for n in checkpoints)
+    return (
+        f"these searches query several fidelities ({named}): the speedups divide median "
+        f"simulated times to each target ({what}), so a cheap query counts at its cost "
+        "(random search's analytic time: its median queries x the table's mean "
+        "full-fidelity cost); the queries to a target"
+        + (f" and {best}" if best else "")
+        + " count every paid query as one, whatever its fidelity"
+    )
 
 
 def _time_budget(g: pd.DataFrame, label: Any, given: float | None) -> float | None:
@@ -1513,26 +1566,38 @@ def _stopped_text(
     )
 
 
-def _baseline_row(summary: pd.DataFrame, base: str) -> tuple[Any, str | None]:
+def _baseline_row(
+    summary: pd.DataFrame, base: str, *, analytic: bool = True
+) -> tuple[Any, str | None]:
     """The index of ``summary``'s row that the speedups against baseline ``base`` divide by,
     and a note for the report (None where there is nothing to say).
 
-    The analytic random-search row comes first, then the row labelled ``base``; else the
-    rows of ``base`` whose label only adds the settings that differ between searches
-    (``regularized_evolution [budget=300]``, :func:`_labels_apart`): of several, the one
-    with the most queries (a baseline's median is least censored by its budget; ties: the
-    first label in sorted order), named in the note with the others. None, and a note
-    saying so, where no row is ``base``'s: a baseline asked for is never dropped unsaid."""
+    The analytic random-search row comes first (unless ``analytic`` is False: speedups in
+    simulated time where it has none, ``mean_cost_s`` not given), then the row labelled
+    ``base``; else the rows of ``base`` whose label only adds the settings that differ
+    between searches (``regularized_evolution [budget=300]``, :func:`_labels_apart`): of
+    several, the one with the most queries (a baseline's median is least censored by its
+    budget; ties: the first label in sorted order), named in the note with the others.
+    None, and a note saying so, where no row is ``base``'s: a baseline asked for is never
+    dropped unsaid."""
     methods = summary["method"].astype(str)
-    for exact in (f"{base} (analytic)", base):
+    skipped = not analytic and (methods == f"{base} (analytic)").any()
+    why = (
+        " (its analytic row has no simulated time without mean_cost_s, the table's mean "
+        "full-fidelity cost)"
+        if skipped
+        else ""
+    )
+    for exact in [*([f"{base} (analytic)"] if analytic else []), base]:
         hit = summary.index[methods == exact]
         if len(hit):
-            return hit[-1], None
+            note = f"speedup vs {base}: against its simulated searches{why}" if skipped else None
+            return hit[-1], note
     configs = summary[methods.str.startswith(f"{base} [") & methods.str.endswith("]")]
     if configs.empty:
         return None, (
             f"no speedup vs {base}: no search of it among these histories (add it to the "
-            "methods to compare against it)"
+            f"methods to compare against it){why}"
         )
     order = configs.assign(_q=configs["queries"].astype("float64"))
     order = order.sort_values(["_q", "method"], ascending=[False, True], kind="stable")
@@ -1544,7 +1609,7 @@ def _baseline_row(summary: pd.DataFrame, base: str) -> tuple[Any, str | None]:
         if others
         else ""
     )
-    return at, f"speedup vs {base}: against {chosen!r}{also}"
+    return at, f"speedup vs {base}: against {chosen!r}{also}{why}"
 
 
 def _ratio(x: float) -> str:
@@ -1555,8 +1620,9 @@ def _speedup(base: float, method: float, base_budget: float) -> str:
     if not np.isfinite(method) or method <= 0:
         return "-"
     if not np.isfinite(base):
-        # the baseline's median search did not get there within its budget
-        return f">{_ratio(base_budget / method)}"
+        # the baseline's median search did not get there within its budget (queries, or
+        # the simulated time of its shortest search)
+        return f">{_ratio(base_budget / method)}" if np.isfinite(base_budget) else "-"
     return _ratio(base / method)
 
 
@@ -1810,7 +1876,9 @@ def plot_regret(
     all seeds, then aggregated, so the median never rises), one colour per method;
     log-scaled axes. Where the optimum is unknown (a surrogate benchmark) the best value so
     far is drawn instead. ``time_unit``: what simulated time counts (``"s"``, or
-    ``"queries"`` for an objective without recorded costs). The x axes label major ticks
+    ``"queries"`` for an objective without recorded costs). Where the searches queried
+    several fidelities the query axis says it counts queries of any fidelity (the time axis
+    is the comparison at equal cost). The x axes label major ticks
     only, at 1, 2 and 5 times each power of ten where they span few decades
     (:func:`nasperf.evaluation.plots._log_ticks`). Writes a PNG."""
     from nasperf.evaluation.plots import _log_ticks, _pyplot
@@ -1845,7 +1913,9 @@ def plot_regret(
             color=line.get_color(),
             step="post",
         )
-    for ax, xl in zip(axes, ("queries", f"simulated time ({time_unit})"), strict=True):
+    # several fidelities: a query of a cheap one counts one, as in the report's columns
+    queries = "queries (any fidelity)" if len(_fidelities(histories)) > 1 else "queries"
+    for ax, xl in zip(axes, (queries, f"simulated time ({time_unit})"), strict=True):
         ax.set_xscale("log")
         _log_ticks(ax.xaxis)  # labels on a span of one or two decades never overlap
         if metric == "regret":
@@ -1874,7 +1944,8 @@ Each method runs once per seed (simulated: queries are charged the benchmark's t
 time, optimizer overhead is measured). Results go to OUT/results.sqlite, one row per
 finished search: rerun the same command to resume. OUT/summary.csv and OUT/regret.png hold
 the report (queries and simulated time to the global best and the top 0.1 %, speedup vs
-random search and regularized evolution, best value after 100 / 300 queries; with
+random search and regularized evolution, in simulated time where methods query cheaper
+fidelities, best value after 100 / 300 queries; with
 --time-budget also best@time, the best value within the time budget, and the queries each
 seed finished by then).
 

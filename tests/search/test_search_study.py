@@ -192,6 +192,160 @@ def test_summary_counts_queries_to_targets_and_speedups():
     assert s50.loc["regularized_evolution", "optimum: found ci high"] < hi  # 50 %: narrower
 
 
+def _multi_fidelity(label: str, seed: int, queries: list[tuple[str, float]]) -> pd.DataFrame:
+    """A search of (fidelity, value) queries: a 12ep query costs 1 s, a 200ep one 10 s, and
+    only 200ep values count as found (best_value)."""
+    fid = [f for f, _ in queries]
+    cost = np.where(np.array(fid) == "12ep", 1.0, 10.0)
+    full = np.where(np.array(fid) == "200ep", [v for _, v in queries], -np.inf)
+    return pd.DataFrame(
+        {
+            "label": label,
+            "seed": seed,
+            "query": np.arange(1, len(queries) + 1),
+            "arch": [f"{label}-{seed}-{i}" for i in range(len(queries))],
+            "fidelity": fid,
+            "value": [v for _, v in queries],
+            "train_cost_s": cost,
+            "sim_time_s": np.cumsum(cost),
+            "best_value": pd.Series(np.maximum.accumulate(full)).replace(-np.inf, np.nan),
+        }
+    )
+
+
+def test_speedups_of_searches_of_several_fidelities_divide_simulated_times():
+    """Successive halving's 12-epoch queries had counted as full ones: on NB201 it reached
+    the top 0.1 % in 2.4x less simulated time than random search, and the report printed
+    a speedup of 0.5. With several fidelities the speedups divide median simulated times
+    (a column that says so), and a note says the query counts count a cheap query as one;
+    a report of one fidelity is unchanged."""
+    from nasperf.search.study import format_summary
+
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+    lo, hi = "12ep", "200ep"
+    hist = pd.concat(
+        [
+            # six 12ep queries (6 s), then the optimum at 200ep: query 7 at 16 s
+            _multi_fidelity("sh", 0, [(lo, 1)] * 6 + [(hi, 9)]),
+            _multi_fidelity("sh", 1, [(lo, 1)] * 4 + [(hi, 2), (hi, 9)]),  # query 6, 24 s
+            _multi_fidelity("sh", 2, [(lo, 1)] * 8 + [(hi, 9)]),  # query 9, 18 s
+            _history("regularized_evolution", 0, [1, 2, 3, 9]),  # query 4, 40 s
+            _history("regularized_evolution", 1, [1, 9]),  # 2, 20 s
+            _history("regularized_evolution", 2, [1, 2, 9]),  # 3, 30 s
+        ]
+    )
+    s = summarize_search(
+        hist, table_values=table, targets={"optimum": None}, checkpoints=(2,), mean_cost_s=10.0
+    )
+    by = s.set_index("method")
+    assert by.loc["sh", "optimum: queries median"] == 7  # every paid query counts one
+    assert by.loc["sh", "optimum: time median (s)"] == 18.0
+    assert by.loc["regularized_evolution", "optimum: time median (s)"] == 30.0
+    rs_median, _ = random_search_queries(10, 1)
+    assert by.loc["random_search (analytic)", "optimum: time median (s)"] == rs_median * 10.0
+    assert [c for c in s.columns if "speedup" in c] == [
+        "optimum: speedup vs random_search (sim. time)",
+        "optimum: speedup vs regularized_evolution (sim. time)",
+    ]
+    assert by.loc["sh", "optimum: speedup vs regularized_evolution (sim. time)"] == "1.7"  # 30/18
+    assert by.loc["sh", "optimum: speedup vs random_search (sim. time)"] == (
+        f"{rs_median * 10 / 18:.1f}"
+    )
+    assert s.attrs["notes"] == [
+        "these searches query several fidelities (12ep, 200ep): the speedups divide median "
+        "simulated times to each target (seconds), so a cheap query counts at its cost "
+        "(random search's analytic time: its median queries x the table's mean full-fidelity "
+        "cost); the queries to a target and best@2 count every paid query as one, whatever "
+        "its fidelity"
+    ]
+    head = format_summary(s).splitlines()[0]
+    assert "optimum: speedup vs random_search (sim. time)" in head
+    # without mean_cost_s the analytic row has no time: against random search's searches
+    rs = [_history("random_search", k, [1, 2, 3, 4, 9][k:]) for k in range(3)]  # 50, 40, 30 s
+    s = summarize_search(
+        pd.concat([hist, *rs]), table_values=table, targets={"optimum": None}, checkpoints=()
+    )
+    assert s.set_index("method").loc["sh", "optimum: speedup vs random_search (sim. time)"] == (
+        f"{40 / 18:.1f}"
+    )
+    assert s.attrs["notes"][1] == (
+        "speedup vs random_search: against its simulated searches (its analytic row has no "
+        "simulated time without mean_cost_s, the table's mean full-fidelity cost)"
+    )
+    # one fidelity: queries, as before, and no note
+    one = summarize_search(
+        hist[hist["label"] != "sh"],
+        table_values=table,
+        targets={"optimum": None},
+        checkpoints=(2,),
+        mean_cost_s=10.0,
+    )
+    assert one.attrs["notes"] == []
+    col = "optimum: speedup vs random_search"
+    assert one.set_index("method").loc["regularized_evolution", col] == f"{rs_median / 3:.1f}"
+
+
+def test_successive_halving_on_nb201_is_faster_than_random_search_in_simulated_time(tmp_path):
+    """The probe's case (NB201 CIFAR-10, 6 seeds, 1,500 queries): three quarters of
+    successive halving's queries are 12-epoch runs at ~6 % of a full one's cost. Its median
+    time to the top 0.1 % is 190 simulated hours against 337 for random search's analytic
+    median (663 queries x the mean 200-epoch cost): a speedup of 1.8 (a count of queries
+    had printed 0.5). summary.csv holds the same columns as the summary."""
+    from nasperf.search.study import write_report
+
+    hist = []
+    for method in ("random_search", "successive_halving"):
+        for seed in range(6):
+            h = S.run(method, benchmark="nb201", dataset="cifar10", budget=1500, seed=seed)
+            hist.append(h.assign(label=method, seed=seed, benchmark="nb201", dataset="cifar10"))
+    hist = pd.concat(hist, ignore_index=True)
+    s, _ = write_report(hist, tmp_path, benchmark="nb201", dataset="cifar10", checkpoints=(100,))
+    by = s.set_index("method")
+    t_sh = by.loc["successive_halving", "top 0.1%: time median (s)"]
+    t_rs = by.loc["random_search (analytic)", "top 0.1%: time median (s)"]
+    assert by.loc["random_search (analytic)", "top 0.1%: queries median"] == 663
+    assert (t_sh / 3600, t_rs / 3600) == pytest.approx((190.4, 336.7), abs=0.05)
+    col = "top 0.1%: speedup vs random_search (sim. time)"
+    assert by.loc["successive_halving", col] == "1.8" == f"{t_rs / t_sh:.1f}"
+    # its own 1,210 queries to the target against 663: what the report had divided
+    assert by.loc["successive_halving", "top 0.1%: queries median"] == 1210
+    assert "top 0.1%: speedup vs random_search" not in s.columns
+    csv = pd.read_csv(tmp_path / "summary.csv").set_index("method")
+    assert csv.loc["successive_halving", col] == 1.8
+    assert list(csv.columns) == [*s.columns[1:], "values"]  # values: val_acc_200ep
+    assert s.attrs["notes"][0].startswith("these searches query several fidelities (12ep, 200ep)")
+
+
+def test_search_command_reports_multi_fidelity_speedups_in_simulated_time(
+    tmp_path, capsys, monkeypatch
+):
+    """The printout, summary.csv and regret.png come from one summary: the speedup columns
+    say their unit, the note says the query counts count a 12-epoch query as one, and the
+    plot's query axis says it counts queries of any fidelity."""
+    import matplotlib.axes
+
+    labels = []
+    set_xlabel = matplotlib.axes.Axes.set_xlabel
+    monkeypatch.setattr(
+        matplotlib.axes.Axes,
+        "set_xlabel",
+        lambda ax, text, *a, **k: labels.append(text) or set_xlabel(ax, text, *a, **k),
+    )
+    out = tmp_path / "o"
+    argv = ["search", "--methods", "rs,sh", "--seeds", "2", "--budget", "60", "--no-progress"]
+    assert cli_main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    head = next(line for line in printed.splitlines() if line.startswith("| method"))
+    assert "| top 0.1%: speedup vs random_search (sim. time) |" in head
+    assert "note: these searches query several fidelities (12ep, 200ep)" in printed
+    csv = pd.read_csv(out / "summary.csv")
+    assert [c for c in csv.columns if "speedup" in c] == [
+        "optimum: speedup vs random_search (sim. time)",
+        "top 0.1%: speedup vs random_search (sim. time)",
+    ]
+    assert labels == ["queries (any fidelity)", "simulated time (s)"]
+
+
 def test_speedup_vs_a_baseline_labelled_with_its_own_budget():
     """bench/search.py gives the baselines a larger budget than the guided methods, so their
     labels name it (``regularized_evolution [budget=6]``): the speedup is still against

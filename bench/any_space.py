@@ -1004,8 +1004,10 @@ def _first_hits(objective, hist: pd.DataFrame, keys: set) -> str:
         hit = h["query"].to_numpy()[np.asarray(met, dtype=bool)]
         first.append(float(hit[0]) if len(hit) else np.inf)
     found = int(np.sum(np.isfinite(first)))
-    median = float(np.median(first))
-    return f"{found}/{len(first)}, " + ("-" if not np.isfinite(median) else f"{median:,.0f}")
+    from nasperf.search.study import _format_queries
+
+    # the search report's format: a median of an even number of seeds keeps its half
+    return f"{found}/{len(first)}, {_format_queries(float(np.median(first)))}"
 
 
 def _failed_searches(folder: Path, trials: list[dict], hist: pd.DataFrame) -> list:
@@ -1040,6 +1042,9 @@ def search_section(args: argparse.Namespace) -> str:
     """Queries to the optimum of every method on NB201 and the user spaces (markdown)."""
     import nasperf.search.study as study
 
+    # the search report's (and bench/search.py's) format of a count of queries: a median of
+    # an even number of seeds keeps its half (14.5, not 14), '-' where not reached
+    fq = study._format_queries
     seeds = getattr(args, "search_seeds", None) or (3 if args.quick else 10)
     workers = getattr(args, "workers", None) or 1
     draws = _seed_draws(args)  # seed resamplings (tied with the optimum)
@@ -1108,15 +1113,15 @@ def search_section(args: argparse.Namespace) -> str:
             if r["method"] == "random_search (analytic)":
                 cells = [
                     "-",
-                    f"{r['optimum: queries median']:,.0f} (exact)",
+                    f"{fq(r['optimum: queries median'])} (exact)",
                     "exact",
-                    f"{top:,.0f} (exact)",
+                    f"{fq(top)} (exact)",
                     "-",
                     "-",
                 ]
             else:
                 q = [r[f"optimum: queries {k}"] for k in ("median", "q25", "q75", "max")]
-                f = ["-" if not np.isfinite(v) else f"{v:.0f}" for v in q]
+                f = [fq(v) for v in q]  # '-' where not reached (inf)
                 g = hist[hist["label"] == r["method"]]
                 lo, hi = (r[f"optimum: found ci {k}"] for k in ("low", "high"))
                 mlo, mhi = (r[f"optimum: queries median ci {k}"] for k in ("low", "high"))
@@ -1129,8 +1134,8 @@ def search_section(args: argparse.Namespace) -> str:
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
                     "-"
                     if not np.isfinite(mlo)  # too few seeds, or most never reached it
-                    else f"{mlo:.0f}–" + (f"{mhi:.0f}" if np.isfinite(mhi) else "-"),
-                    f"{r['top 0.1%: found']}, " + ("-" if not np.isfinite(top) else f"{top:.0f}"),
+                    else f"{fq(mlo)}–{fq(mhi)}",
+                    f"{r['top 0.1%: found']}, {fq(top)}",
                     "-" if tied is None else _first_hits(objective, g, tied["contender_keys"]),
                     f"{int(g['repeat'].sum())}/{len(g)}",
                 ]

@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 
 from nasperf.search.study import (  # noqa: E402
     TARGETS,
+    _format_queries,
     compare_searches,
     read_search_study,
     target_threshold,
@@ -55,7 +56,9 @@ def _top_threshold(folder: Path) -> float | None:
 
 
 def _q(v: float) -> str:
-    return "-" if not np.isfinite(v) else f"{v:.0f}"
+    """A median of queries as the search report prints it (``14.5`` for an even number of
+    seeds, never rounded to even); ``-`` where not reached."""
+    return _format_queries(v)
 
 
 def compare_folders(a: Path, b: Path, cases: list[str] | None = None) -> str:

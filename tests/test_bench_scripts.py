@@ -658,6 +658,38 @@ def test_compare_searches_pairs_two_runs_of_the_search_section(tmp_path, any_spa
         compare.main([str(tmp_path), str(tmp_path / "b")])
 
 
+def test_search_tables_print_a_median_of_an_even_number_of_seeds_with_its_half(
+    tmp_path, any_space, capsys
+) -> None:
+    """any_space's search table and compare_searches print a median of queries as the
+    search report does (``nasperf.search.study._format_queries``): 39.5, not 40. They had
+    formatted it with ``:.0f``, which rounds halves to even (12.5 -> 12, 13.5 -> 14)."""
+    from nasperf.search.study import queries_to_target, read_search_study
+    from tests.search.user_spaces import chain8_table
+
+    compare = _import_bench("compare_searches")
+    path = _chain8_files(tmp_path, chain8_table().iloc[:60])  # found within the budget
+    argv = ["--user-space", str(path), "--sections", "search", "--search-cases", "my_chain"]
+    argv += ["--search-methods", "random_search", "--search-seeds", "4"]
+    assert any_space.main([*argv, "--out", str(tmp_path / "a")]) == 0
+    for cases in (any_space.CASES, any_space.SEARCH_CASES):  # main registers it again
+        del cases["my_chain"]
+    row = next(line for line in capsys.readouterr().out.splitlines() if "| random_search |" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    hist = read_search_study(tmp_path / "a" / "search" / "my_chain")
+    optimum = float(chain8_table().iloc[:60]["val_acc"].max())
+    queries = queries_to_target(hist, optimum)["queries"].to_numpy(np.float64)
+    median = float(np.median(queries))
+    # these 4 seeds' searches reach the optimum at an odd sum of queries: the case at issue
+    assert len(queries) == 4 and median % 1 == 0.5, queries
+    assert cells[4].startswith(f"{median:,.1f} ["), (cells[4], queries)
+    # on 60 rows the top 0.1 % is the optimum alone: the same median, formatted alike
+    assert cells[6] == f"4/4, {median:,.1f}", cells[6]
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "a")]) == 0
+    (opt_row,) = [r for r in capsys.readouterr().out.splitlines() if "| optimum |" in r]
+    assert [c.strip() for c in opt_row.strip("|").split("|")][4:6] == [f"{median:,.1f}"] * 2
+
+
 def _run_bench(script: str, *args: str) -> str:
     import subprocess
     import sys

@@ -1705,6 +1705,17 @@ def _repeated(row: pd.Series) -> str:
     return f" ({int(k)} distinct search{'es' if int(k) != 1 else ''})"
 
 
+def _format_queries(v: Any, budget: Any = None) -> str:
+    """A count of queries as the search report prints it: ``14`` for 14.0, ``14.5`` for a
+    median of an even number of seeds (said, never rounded to even), ``-`` for a missing
+    value, and for +inf (not reached) ``>B`` given the budget ``B``, else ``-``."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return "-"
+    if v == np.inf:
+        return f">{int(budget):,d}" if budget is not None and not pd.isna(budget) else "-"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+
 def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     """``summary`` (from :func:`summarize_search`) as a compact markdown table; with
     ``cost_unit="query"`` (an objective without recorded costs) the simulated time is in
@@ -1723,13 +1734,7 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
     [min–max]``."""
     per_query = cost_unit == "query"
 
-    def q(v: Any, budget: Any = None) -> str:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return "-"
-        if v == np.inf:
-            return f">{int(budget):,d}" if budget is not None and not pd.isna(budget) else "-"
-        # a median of an even number of seeds is x.5: said, not rounded (to even)
-        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+    q = _format_queries
 
     targets = [c[: -len(": found")] for c in summary.columns if c.endswith(": found")]
     best = [c for c in summary.columns if c.startswith("best@")]

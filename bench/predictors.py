@@ -5,7 +5,8 @@ NAS-Bench-201 (default): target = 200-epoch validation accuracy (mean over seeds
 training sets of the sizes asked for, drawn from the candidate cells (the same splits for
 every predictor: paired comparisons). Predictors get the side information they declare:
 zero-cost scores from ``--zero-cost FILE`` (a proxy table, e.g. written by ``nasperf
-proxies``; default: the packaged table of synflow, l2_norm, params and flops for all cells;
+proxies``; default: nasperf's packaged table of ``--dataset`` for all cells, every proxy it
+holds: ``--help`` closes with each table's proxies; ``--zero-cost-proxies`` picks some;
 candidates are the cells it covers) and the 12-epoch run's validation and test accuracy as
 the partial learning curve (``--budget``; also to predictors that only accept them, e.g.
 omni, unless ``--no-curves``). ``--features`` adds the zero-cost table to every feature-based
@@ -124,9 +125,22 @@ def feature_runs(name: str, side: dict, variants: list[bool]) -> list[bool]:
     return [v for v in variants if not v or cls.numeric or name == "ensemble"]
 
 
+def _packaged_tables_text() -> str:
+    """The packaged NB201 zero-cost tables' proxies, read from their settings files (what
+    ``--zero-cost packaged`` gives each ``--dataset``), for ``--help``."""
+    lines = ["packaged NB201 zero-cost tables (--zero-cost packaged):"]
+    for space, dataset in nasperf.datasets.available_zero_cost():
+        if space == "nb201":
+            proxies = nasperf.datasets.zero_cost_settings(space, dataset).get("proxies", [])
+            lines.append(f"  {dataset}: {len(proxies)} proxies ({', '.join(proxies)})")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__,
+        epilog=_packaged_tables_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("--space", default="nb201", choices=["nb201", "nb101", "nb301"])
     ap.add_argument("--dataset", default="cifar10")
@@ -245,7 +259,9 @@ def main(argv=None) -> int:
     if args.json:
         df.to_json(args.json, orient="records")
     zc_note = (
-        f", zero-cost table {args.zero_cost} ({len(y)} candidate cells"
+        f", zero-cost table {args.zero_cost} ("
+        + (f"{side['zero_cost'].shape[1]} proxies, " if "zero_cost" in side else "")
+        + f"{len(y)} candidate cells"
         + (f"; proxies {args.zero_cost_proxies}" if args.zero_cost_proxies else "")
         + ")"
         if args.zero_cost

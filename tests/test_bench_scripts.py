@@ -715,6 +715,21 @@ def test_label_leak_bench_runs_on_naslib_s_file_with_its_failure_values(shared_r
     assert 0.4 < enc < proxies < leaked and leaked > 0.9, row
 
 
+def test_predictors_bench_help_lists_the_packaged_tables_proxies(capsys):
+    # its docstring had called the default table synflow, l2_norm, params and flops when
+    # the CIFAR tables held 11 proxies: --help now reads each table's settings
+    import nasperf
+
+    bench = _import_bench("predictors")
+    with pytest.raises(SystemExit):
+        bench.main(["--help"])
+    out = capsys.readouterr().out
+    for dataset in ("cifar10", "cifar100", "imagenet16-120"):
+        proxies = nasperf.datasets.zero_cost_settings("nb201", dataset)["proxies"]
+        assert f"  {dataset}: {len(proxies)} proxies ({', '.join(proxies)})" in out
+    assert "synflow, l2_norm, params and flops for all cells" not in out
+
+
 @pytest.mark.slow
 def test_zero_cost_fidelity_bench_runs_on_naslib_s_file(shared_reference, tmp_path):
     out = _run_bench("zero_cost_fidelity.py", "--quick", "--out", str(tmp_path / "zcf.csv"))

@@ -14,7 +14,9 @@ A second table measures the rank rule's false refusals on real proxies: the shar
 ``n``-cell training sets on which any of the 11 proxies has ``|Spearman rho| > 0.99`` with
 the label (why ``refuse_label_copies`` applies that rule from 20 rows on only).
 
-Usage: ``python bench/label_leak.py [--quick]`` (needs ``../shared/reference``).
+Usage: ``python bench/label_leak.py [--quick] [--shared PATH]`` (needs
+``reference/naslib-zc/zc_nasbench201_sample.json`` in the shared folder, by default
+``../shared`` beside this checkout).
 """
 
 from __future__ import annotations
@@ -31,22 +33,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 import nasperf
 from nasperf.predictors import allow_target_like_columns, get
 
-REF = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "reference"
-    / "naslib-zc"
-    / "zc_nasbench201_sample.json"
-)
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REF = Path("reference") / "naslib-zc" / "zc_nasbench201_sample.json"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one size, two seeds")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=SHARED,
+        help="the shared folder with reference/naslib-zc/ (default: ../shared)",
+    )
     args = parser.parse_args()
+    ref = args.shared / REF
+    if not ref.is_file():
+        raise SystemExit(
+            f"bench/label_leak.py: {ref} not found: this bench needs NASLib's NB201 zero-cost "
+            "sample from the shared folder (../shared beside this checkout; --shared PATH)"
+        )
     # NASLib's failure value (-1e8: jacov and epe_nas failed on 7 cells) is read as NaN, as
     # the study engine reads the file; XGBoost takes NaN as missing.
-    table = nasperf.read_naslib_zc(REF, dataset="cifar10", nan="keep")
+    table = nasperf.read_naslib_zc(ref, dataset="cifar10", nan="keep")
     table["val_accs"] = table["val_accuracy"]
     archs = np.array(table.index)
     y = table["val_accuracy"].to_numpy()

@@ -715,6 +715,25 @@ def test_label_leak_bench_runs_on_naslib_s_file_with_its_failure_values(shared_r
     assert 0.4 < enc < proxies < leaked and leaked > 0.9, row
 
 
+def test_label_leak_bench_names_the_shared_file_it_lacks(tmp_path):
+    # run from a clone without ../shared it had stopped with a FileNotFoundError traceback
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "label_leak.py"), "--quick", "--shared", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    missing = tmp_path / "reference" / "naslib-zc" / "zc_nasbench201_sample.json"
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"bench/label_leak.py: {missing} not found: this bench needs NASLib's NB201 zero-cost "
+        "sample from the shared folder (../shared beside this checkout; --shared PATH)"
+    )
+
+
 def test_predictors_bench_help_lists_the_packaged_tables_proxies(capsys):
     # its docstring had called the default table synflow, l2_norm, params and flops when
     # the CIFAR tables held 11 proxies: --help now reads each table's settings

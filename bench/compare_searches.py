@@ -86,16 +86,20 @@ def compare_folders(a: Path, b: Path, cases: list[str] | None = None) -> str:
             if thr is None:
                 continue
             for _, r in compare_searches(ha, hb, thr).iterrows():
+                # (several fidelities: the medians are simulated seconds to the target)
+                unit = " s" if r["by"] == "sim_time_s" else ""
                 lines.append(
-                    f"| {name} | {r['label']} | {target} | {r['seeds']} | {_q(r['a median'])} "
-                    f"| {_q(r['b median'])} | {r['b fewer']} / {r['same']} / {r['b more']} "
-                    f"| {r['p']:.3f} |"
+                    f"| {name} | {r['label']} | {target} | {r['seeds']} | "
+                    f"{_q(r['a median'])}{unit} | {_q(r['b median'])}{unit} | "
+                    f"{r['b fewer']} / {r['same']} / {r['b more']} | {r['p']:.3f} |"
                 )
     lines += [
         "",
         "A median of '-': half the seeds or more did not reach the target within the budget "
         "(such a search needs more queries than any that did; two that did not tie). The sign "
-        "test ignores ties; p < 0.05 on few seeds is still one comparison among many.",
+        "test ignores ties; p < 0.05 on few seeds is still one comparison among many. "
+        "Medians in seconds ('s'): searches that queried several fidelities, compared by the "
+        "simulated time to the target (a cheap query costs its share of a full one).",
     ]
     return "\n".join(lines)
 

@@ -1113,10 +1113,13 @@ def queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame
     return _queries_to_target(histories, threshold)
 
 
-def _queries_to_target(histories: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """:func:`queries_to_target` of checked, ordered histories (:func:`_report_histories`)."""
+def _queries_to_target(
+    histories: pd.DataFrame, threshold: float, *, by_time: bool = False
+) -> pd.DataFrame:
+    """:func:`queries_to_target` of checked, ordered histories (:func:`_report_histories`);
+    with ``by_time`` its ``queries`` column holds the simulated time to the target."""
     rows = [
-        {"label": label, "seed": seed, "queries": _first_reach(h, threshold)[0]}
+        {"label": label, "seed": seed, "queries": _first_reach(h, threshold)[int(by_time)]}
         for (label, seed), h in histories.groupby(["label", "seed"], sort=True)
     ]
     out = pd.DataFrame(rows, columns=["label", "seed", "queries"])
@@ -1130,7 +1133,10 @@ def compare_searches(
     """Two runs of the same methods on the same seeds (a default and a variant) compared
     seed by seed: the queries each needed to reach ``threshold`` (:func:`queries_to_target`;
     a search that never reached it needs more than any that did, and two that never did
-    tie), paired by method label and seed.
+    tie), paired by method label and seed. Where either run queried several fidelities
+    (multi-fidelity methods, whose cheap queries cost a share of a full one) the seeds are
+    compared by the simulated time each needed instead, as the search report's speedups
+    are (:func:`summarize_search`): a query of 12 epochs had counted as one of 200.
 
     Pairing removes what the seeds share (the same warm start, the same first random
     draws), so it tells two settings apart where their medians' intervals
@@ -1142,7 +1148,9 @@ def compare_searches(
     DataFrame
         One row per label found in both: ``label``, ``seeds`` (paired), ``a median`` and
         ``b median`` (inf: half or more never reached it), ``b fewer``, ``same``, ``b more``
-        (seeds), ``p`` (the sign test's p-value; 1.0 where every pair ties).
+        (seeds), ``p`` (the sign test's p-value; 1.0 where every pair ties), ``by`` (what
+        the medians and the pairs count: ``"queries"``, or ``"sim_time_s"`` where the runs
+        queried several fidelities).
 
     Raises
     ------
@@ -1167,8 +1175,10 @@ def compare_searches(
                     f"{', '.join(vb)}: compare_searches pairs two runs of the same searches, "
                     "scored against one threshold; compare runs of one benchmark and dataset"
                 )
-    a = _queries_to_target(ha, threshold)
-    b = _queries_to_target(hb, threshold)
+    # several fidelities: a cheap query costs its share, so the pairs compare simulated time
+    by_time = len(_fidelities(ha)) > 1 or len(_fidelities(hb)) > 1
+    a = _queries_to_target(ha, threshold, by_time=by_time)
+    b = _queries_to_target(hb, threshold, by_time=by_time)
     both = a.merge(b, on=["label", "seed"], suffixes=(" a", " b"))
     rows = []
     for label, g in both.groupby("label", sort=False):
@@ -1185,11 +1195,12 @@ def compare_searches(
                 "same": len(g) - fewer - more,
                 "b more": more,
                 "p": float(p),
+                "by": "sim_time_s" if by_time else "queries",
             }
         )
     return pd.DataFrame(
         rows,
-        columns=["label", "seeds", "a median", "b median", "b fewer", "same", "b more", "p"],
+        columns=["label", "seeds", "a median", "b median", "b fewer", "same", "b more", "p", "by"],
     )
 
 

@@ -151,6 +151,30 @@ def test_compare_searches_pairs_seeds_and_counts_them_for_the_sign_test():
     assert row["a median"] == 8.5 and row["b median"] == 5.5
     # identical runs: every pair ties, p = 1
     assert compare_searches(a, a, 9.0)["p"].tolist() == [1.0]
+    assert set(compare_searches(a, b, 9.0)["by"]) == {"queries"}
+
+
+def test_compare_searches_of_several_fidelities_pairs_simulated_time():
+    """Two runs of a multi-fidelity method: B reaches the target in more queries but, most
+    of them 12-epoch ones (a share of the cost), sooner in simulated time on every seed;
+    the pairs had counted a 12-epoch query as a full one (B slower on every seed)."""
+
+    def run(fidelities: list[str]) -> pd.DataFrame:
+        frames = []
+        for seed in range(4):
+            h = _history("hb", seed, [1.0] * (len(fidelities) - 1) + [9.0])
+            h["fidelity"] = fidelities
+            cost = np.where(np.array(fidelities) == "12ep", 0.6, 10.0)
+            h["sim_time_s"] = np.cumsum(cost) + seed
+            frames.append(h)
+        return pd.concat(frames)
+
+    a = run(["200ep"] * 6)  # 6 full queries: 60 s
+    b = run(["12ep"] * 8 + ["200ep"] * 2)  # 10 queries: 8 x 0.6 + 2 x 10 = 24.8 s
+    (row,) = compare_searches(a, b, 9.0).to_dict("records")
+    assert row["by"] == "sim_time_s" and (row["b fewer"], row["b more"]) == (4, 0)
+    assert row["a median"] == pytest.approx(60.0 + 1.5)
+    assert row["b median"] == pytest.approx(24.8 + 1.5)
 
 
 def test_summary_counts_queries_to_targets_and_speedups():

@@ -83,7 +83,13 @@ def naslib_task(args) -> tuple[pd.Series, dict, dict]:
         "nb101": "nb101/naslib_zc_nb101_dev50.json",
         "nb301": "nb301/naslib_zc_nb301_dev50.json",
     }
-    table = nasperf.read_naslib_zc(SHARED / name[args.space], space=args.space)
+    path = SHARED / name[args.space]
+    if not path.is_file():  # the benchmark samples are not packaged: ../shared only
+        raise SystemExit(
+            f"bench/predictors.py: --space {args.space} reads NASLib's sample {path}, which "
+            "is not there (the shared data folder beside this checkout)"
+        )
+    table = nasperf.read_naslib_zc(path, space=args.space)
     y = table["val_accuracy"].astype(float)
     zc = table.drop(columns=["val_accuracy"])
     return y, {"zero_cost": zc}, {"space": args.space}

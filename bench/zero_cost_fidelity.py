@@ -67,6 +67,11 @@ def images(dataset: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]
 def reference(dataset: str) -> pd.DataFrame:
     """NASLib's scores for ``dataset``; its failure value -1e8 (jacov and epe_nas on a few
     cells) read as NaN, which ``corr`` leaves out."""
+    if not REF.is_file():  # NASLib's reference scores are not packaged: ../shared only
+        raise SystemExit(
+            f"bench/zero_cost_fidelity.py: needs NASLib's reference scores {REF}, which are "
+            "not there (the shared reference folder beside this checkout)"
+        )
     return nasperf.read_naslib_zc(REF, dataset=dataset, nan="keep")
 
 

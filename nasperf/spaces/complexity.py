@@ -7,12 +7,12 @@ Two conventions (``convention=`` of :func:`count_complexity` and of every space'
     What NASLib (and NAS-Bench-Suite-Zero) report as ``flops``: tensorwatch's
     ``ModelStats`` (a fork of torchstat) run on one image; BN, ReLU and pooling count (below).
 ``"macs"``
-    Multiply-accumulates of the convolutions (1-D, 2-D, 3-D) and ``Linear`` layers only
+    Multiply-accumulates: of the convolutions (1-D, 2-D, 3-D) and ``Linear`` layers
     (``k_h * k_w * C_in / groups * C_out`` per output position, ``in * out`` per linear
-    row; biases, BN,
-    activations and pooling are free), what macro-space benchmarks and ``thop``-style
-    counters report (NAS-Bench-Macro's ``flops``, MobileNet-style "MACs"). On the same
-    network it is a few per cent below ``"naslib"``.
+    row), of attention and recurrent layers and of matrix products written as functions
+    (below); biases, BN, activations and pooling are free. This is what macro-space
+    benchmarks and ``thop``-style counters report (NAS-Bench-Macro's ``flops``,
+    MobileNet-style "MACs"). On the same network it is a few per cent below ``"naslib"``.
 
 Parameters are the same in both. NASLib's convention in detail:
 
@@ -48,9 +48,21 @@ same convention, one FLOP per multiply-add of their dense transforms, per input 
 * Message passing itself (gathering, normalising and summing neighbours' features, GAT's
   attention coefficients) is functional and costs nothing here, as tensor additions do.
 
-Functional operations (tensor additions, concatenation, ``x * 0``) cost nothing. A module
-called twice counts twice (torchstat kept only the last call; builders in nasperf never call
-a module twice, so the two agree on them).
+Matrix products written as functions count their multiply-adds, in both conventions:
+``torch.matmul`` / ``@``, ``torch.mm`` / ``bmm`` / ``addmm`` / ``baddbmm``, ``torch.einsum``
+(which runs as ``bmm``), ``F.linear``, ``F.conv*`` and ``F.scaled_dot_product_attention``
+(``Q K^T`` and the product with ``V``: ``B * H * L * S * (E + E_v)``), by the per-operation
+formulas of ``torch.utils.flop_counter`` halved (torch counts a multiply-add as two FLOPs),
+seen by a ``TorchDispatchMode`` during the forward pass (on the meta device too). This is how most ViT, AutoFormer and HAT code writes attention; a hand-written attention
+counts what ``nn.MultiheadAttention`` does. They are counted where they run outside a module
+that a rule above counts (``Linear``, convolutions, ``MultiheadAttention``, recurrent layers,
+norms, pools, torch_geometric's layers, whose message passing stays free): what such a
+module runs inside is its rule's and is not counted again. A bias added by ``addmm`` or a
+functional convolution is not counted (as ``Linear``'s).
+
+Other functional operations (tensor additions, concatenation, ``x * 0``, reductions) cost
+nothing. A module called twice counts twice (torchstat kept only the last call; builders in
+nasperf never call a module twice, so the two agree on them).
 
 The network is built and run on PyTorch's ``meta`` device, so counting costs no arithmetic
 and no memory for weights.
@@ -65,6 +77,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
 from nasperf.errors import warn_caller
 
@@ -167,6 +181,94 @@ def _arma_flops(module: nn.Module, inp: torch.Tensor) -> int:
     first = 2 * f_in * f_out
     later = (layers - 1) * (f_out * f_out + f_in * f_out)
     return rows * k * (first + later)
+
+
+#: The fused attention kernels that ``F.scaled_dot_product_attention`` runs (on the meta
+#: device it runs ``bmm``s instead). torch's flop registry has formulas for the CUDA ones;
+#: the CPU kernel is counted by the same ``sdpa_flop_count``.
+_FUSED_ATTENTION = frozenset(
+    getattr(torch.ops.aten, name)
+    for name in (
+        "_scaled_dot_product_flash_attention_for_cpu",
+        "_scaled_dot_product_flash_attention",
+        "_scaled_dot_product_efficient_attention",
+        "_scaled_dot_product_cudnn_attention",
+        "_flash_attention_forward",
+        "_efficient_attention_forward",
+    )
+    if hasattr(torch.ops.aten, name)
+)
+
+
+def _op_flops(func: torch._ops.OpOverload, args: tuple, kwargs: dict, out: object) -> int:
+    """Multiply-adds of one aten operation: torch's flop formula halved, 0 for operations
+    without one (elementwise arithmetic, views, reductions)."""
+    packet = func.overloadpacket
+    formula = flop_registry.get(packet)
+    if formula is not None:
+        return int(formula(*args, **kwargs, out_val=out)) // 2
+    if packet in _FUSED_ATTENTION:  # the CPU kernel: (query, key, value, ...)
+        return int(sdpa_flop_count(*(t.shape for t in args[:3]))) // 2
+    return 0
+
+
+class _FunctionalFlops(TorchDispatchMode):
+    """Counts, during a forward pass, the multiply-adds of the aten operations that run
+    outside the modules counted by a rule (``ruled_depth`` is raised by hooks while one
+    runs), so that functional matrix products are counted once and a rule's module not
+    twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flops = 0
+        self.ruled_depth = 0
+
+    def __torch_dispatch__(
+        self,
+        func: torch._ops.OpOverload,
+        types: Sequence[type],
+        args: tuple = (),
+        kwargs: dict | None = None,
+    ) -> object:
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if not self.ruled_depth:
+            self.flops += _op_flops(func, args, kwargs, out)
+        return out
+
+
+def _counted_by_rule(module: nn.Module) -> bool:
+    """Whether a rule of :func:`module_flops` counts this module's forward (whatever it runs
+    inside is then the rule's; torch_geometric's message passing is free by rule)."""
+    ruled = (
+        nn.modules.conv._ConvNd,
+        nn.Linear,
+        nn.MultiheadAttention,
+        nn.RNNBase,
+        nn.modules.batchnorm._BatchNorm,
+        nn.LayerNorm,
+        nn.GroupNorm,
+        nn.modules.instancenorm._InstanceNorm,
+        nn.ReLU,
+        nn.ReLU6,
+        nn.PReLU,
+        nn.ELU,
+        nn.LeakyReLU,
+        nn.modules.pooling._AvgPoolNd,
+        nn.modules.pooling._MaxPoolNd,
+        nn.modules.pooling._AdaptiveAvgPoolNd,
+        nn.modules.pooling._AdaptiveMaxPoolNd,
+    )
+    if isinstance(module, ruled):
+        return True
+    for module_name, cls in (
+        ("torch_geometric.nn.dense.linear", "Linear"),
+        ("torch_geometric.nn.conv.message_passing", "MessagePassing"),
+    ):
+        loaded = _loaded_type(module_name, cls)
+        if loaded is not None and isinstance(module, loaded):
+            return True
+    return False
 
 
 def module_flops(
@@ -277,10 +379,23 @@ def count_complexity(
         device = torch.device("cpu" if isinstance(build, nn.Module) else "meta")
     flops = 0
     called: dict[int, nn.Module] = {}
+    functional = _FunctionalFlops()
+    # functional multiply-adds counted so far, at each call of a module (a stack per module)
+    entered: dict[int, list[int]] = {}
+    did_products: set[int] = set()  # modules whose forward ran counted functional products
+
+    def enter(module: nn.Module, args: tuple) -> None:
+        entered.setdefault(id(module), []).append(functional.flops)
+        if _counted_by_rule(module):
+            functional.ruled_depth += 1
 
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         nonlocal flops
         called[id(module)] = module
+        if functional.flops > entered[id(module)].pop():
+            did_products.add(id(module))
+        if _counted_by_rule(module):
+            functional.ruled_depth -= 1
         if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
             output = output[0]  # attention's (output, weights), an LSTM's (output, state)
         # the tensors a module was called with, by position or by keyword (attention(query=
@@ -294,10 +409,11 @@ def count_complexity(
     # Every module is hooked so that parameters a container holds itself (a graph layer's
     # bias or weight matrices) are counted; FLOPs rules exist for leaves (and ARMAConv).
     handles = [m.register_forward_hook(hook, with_kwargs=True) for m in net.modules()]
+    handles += [m.register_forward_pre_hook(enter) for m in net.modules()]
     was_training = net.training
     try:
         net.eval()
-        with torch.no_grad():
+        with torch.no_grad(), functional:
             if inputs is None:
                 # in the network's own floating dtype (a float64 or half network had failed:
                 # "Input type (float) and bias type (double) should be the same")
@@ -325,12 +441,14 @@ def count_complexity(
             if next(m.children(), None) is None
             and next(m.parameters(recurse=False), None) is not None
             and not _has_rule(m)
+            and id(m) not in did_products
         }
     )
+    flops += functional.flops
     if unknown:
         warn_caller(
             f"{what}: FLOPs have no rule for {', '.join(unknown)} (layers with weights), "
-            "counted as 0; parameters are counted",
+            "counted as 0 (they ran no matrix product); parameters are counted",
         )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
 

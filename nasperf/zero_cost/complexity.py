@@ -1,7 +1,8 @@
 """``flops`` and ``params``: the network's cost, NASLib's convention.
 
 Both count only what runs in a forward pass of one input (see
-:func:`nasperf.spaces.count_complexity`): ``flops`` in MFLOPs (one multiply-add = one FLOP),
+:func:`nasperf.spaces.count_complexity`): ``flops`` in MFLOPs (one multiply-add = one FLOP;
+matrix products written as functions, such as a hand-written attention's, included),
 ``params`` in millions of parameters of the called modules. On a graph (coupled samples) the
 whole graph is run and the FLOPs divided by its number of nodes: the cost of one node's dense
 transforms, message passing not counted. Data needed: the input shape

@@ -1362,9 +1362,10 @@ class SearchSpace(ABC, Generic[A]):
         space's :attr:`default_dataset`, the task ``zero_cost.compute`` builds for, so the
         ``params`` proxy and this agree).
 
-        ``convention``: ``"naslib"`` (NASLib's FLOPs: BN, ReLU and pooling included) or
-        ``"macs"`` (multiply-accumulates of convolutions and linear layers only, as macro
-        benchmarks report them); see :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
+        ``convention``: ``"naslib"`` (NASLib's FLOPs: BN, activations and pooling included)
+        or ``"macs"`` (multiply-accumulates only: convolutions, linear layers, attention and
+        matrix products, as macro benchmarks report them); see
+        :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
         :meth:`build_network`.
         """
         task = self.network_task(dataset)

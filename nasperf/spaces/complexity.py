@@ -5,7 +5,8 @@ Two conventions (``convention=`` of :func:`count_complexity` and of every space'
 
 ``"naslib"`` (default)
     What NASLib (and NAS-Bench-Suite-Zero) report as ``flops``: tensorwatch's
-    ``ModelStats`` (a fork of torchstat) run on one image; BN, ReLU and pooling count (below).
+    ``ModelStats`` (a fork of torchstat) run on one image; BN, activations and pooling count
+    (below).
 ``"macs"``
     Multiply-accumulates: of the convolutions (1-D, 2-D, 3-D) and ``Linear`` layers
     (``k_h * k_w * C_in / groups * C_out`` per output position, ``in * out`` per linear
@@ -23,7 +24,15 @@ Parameters are the same in both. NASLib's convention in detail:
   TransNAS-Bench-101's published FLOPs of its decoders leave them out); the ``"macs"``
   convention counts them, per input position.
 * ``BatchNorm2d``: one per input element, two when affine.
-* ``ReLU`` (and ReLU6, PReLU, ELU, LeakyReLU): one per input element.
+* ``ReLU`` (and ReLU6, PReLU, ELU, LeakyReLU): one per input element. Every other
+  activation (``GELU``, ``SiLU``, ``Sigmoid``, ``Tanh``, ``Hardswish``, ``Mish``,
+  ``Softplus``, ...) and ``Softmax`` / ``LogSoftmax`` alike, one per output element, as a
+  module or as a function (``F.gelu``, ``x.softmax(-1)``, the softmax inside
+  ``F.scaled_dot_product_attention`` and ``MultiheadAttention``): torchstat had rules for
+  the ReLU family only, so swapping ReLU for GELU had lowered the count. The networks of
+  NASLib's benchmarks use the ReLU family, whose counts this leaves as they were;
+  TransNAS-Bench-101's generative decoders end in a ``Tanh``, which its space's
+  ``complexity`` leaves out as NASLib's numbers do.
 * ``AvgPool2d`` / ``MaxPool2d``: ``k * k`` per output element (1-D and 3-D pools: the
   kernel's size).
 * ``AdaptiveAvgPool2d`` / ``AdaptiveMaxPool2d``: torchstat's window sum (``(h+1) * (w+1)``
@@ -33,8 +42,9 @@ Parameters are the same in both. NASLib's convention in detail:
 * ``LayerNorm``, ``GroupNorm`` and instance norms as ``BatchNorm2d``.
 * Layers torchstat had no rule for, counted by their multiply-adds in both conventions:
   ``MultiheadAttention`` (the four projections and the two products with the attention
-  matrix) and ``LSTM`` / ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h
-  + h * h)``). ``Embedding`` is a lookup (0).
+  matrix; in this convention also its softmax, one per attention weight) and ``LSTM`` /
+  ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h + h * h)``).
+  ``Embedding`` is a lookup (0).
 * Parameters: the parameters held directly by every called module.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
@@ -110,10 +120,13 @@ class Complexity:
 _TENSOR_KEYWORDS = ("input", "x", "query", "key", "value", "hx")
 
 
-def _attention_flops(module: nn.MultiheadAttention, query: torch.Tensor, extra) -> int:
+def _attention_flops(
+    module: nn.MultiheadAttention, query: torch.Tensor, extra: Sequence[object], convention: str
+) -> int:
     """Multiply-adds of ``nn.MultiheadAttention``: the query, key, value and output
     projections and the two products with the attention matrix (``L * S * E`` each), per
-    sample (``extra``: the key and value, where passed positionally; else self-attention)."""
+    sample (``extra``: the key and value, where passed positionally; else self-attention);
+    in NASLib's convention also its softmax (``heads * L * S``)."""
     e = module.embed_dim
     batched = query.dim() == 3
     if batched:
@@ -126,6 +139,8 @@ def _attention_flops(module: nn.MultiheadAttention, query: torch.Tensor, extra) 
         s = key.shape[1] if batched and module.batch_first else key.shape[0]
     per = length * e * e + s * module.kdim * e + s * module.vdim * e  # q, k, v projections
     per += 2 * length * s * e + length * e * e  # scores, weighted values, output projection
+    if convention == "naslib":
+        per += module.num_heads * length * s  # the softmax, as every activation
     return int(n * per)
 
 
@@ -183,6 +198,54 @@ def _arma_flops(module: nn.Module, inp: torch.Tensor) -> int:
     return rows * k * (first + later)
 
 
+#: Activation modules: NASLib's convention counts one FLOP per output element of each, as
+#: torchstat did for the ReLU family (the first five).
+_ACTIVATIONS: tuple[type[nn.Module], ...] = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.PReLU,
+    nn.ELU,
+    nn.LeakyReLU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Sigmoid,
+    nn.LogSigmoid,
+    nn.Tanh,
+    nn.Hardtanh,
+    nn.Softplus,
+    nn.SELU,
+    nn.CELU,
+    nn.RReLU,
+    nn.GLU,
+    nn.Threshold,
+    nn.Softsign,
+    nn.Tanhshrink,
+    nn.Hardshrink,
+    nn.Softshrink,
+    nn.Softmax,
+    nn.Softmin,
+    nn.Softmax2d,
+    nn.LogSoftmax,
+)
+
+#: The aten operations these modules and their functional forms (``F.gelu``,
+#: ``torch.sigmoid``, ``x.softmax(-1)``) run; in NASLib's convention one FLOP per output
+#: element where they run outside a module counted by a rule.
+_ACTIVATION_OPS = frozenset(
+    getattr(torch.ops.aten, name)
+    for name in (
+        "relu relu_ hardtanh hardtanh_ leaky_relu leaky_relu_ rrelu_with_noise "
+        "rrelu_with_noise_ _prelu_kernel elu elu_ celu celu_ selu selu_ gelu gelu_ silu silu_ "
+        "mish mish_ hardswish hardswish_ hardsigmoid hardsigmoid_ sigmoid sigmoid_ "
+        "log_sigmoid_forward tanh tanh_ softplus threshold threshold_ glu hardshrink "
+        "softshrink _softmax _safe_softmax _log_softmax"
+    ).split()
+    if hasattr(torch.ops.aten, name)
+)
+
 #: The fused attention kernels that ``F.scaled_dot_product_attention`` runs (on the meta
 #: device it runs ``bmm``s instead). torch's flop registry has formulas for the CUDA ones;
 #: the CPU kernel is counted by the same ``sdpa_flop_count``.
@@ -200,27 +263,49 @@ _FUSED_ATTENTION = frozenset(
 )
 
 
-def _op_flops(func: torch._ops.OpOverload, args: tuple, kwargs: dict, out: object) -> int:
-    """Multiply-adds of one aten operation: torch's flop formula halved, 0 for operations
-    without one (elementwise arithmetic, views, reductions)."""
+def _op_flops(
+    func: torch._ops.OpOverload, args: tuple, kwargs: dict, out: object, convention: str
+) -> tuple[int, int]:
+    """FLOPs of one aten operation: its multiply-adds (torch's flop formula halved) and, in
+    NASLib's convention, one per output element of an activation or softmax (a fused
+    attention's softmax: one per attention weight). Other operations (elementwise
+    arithmetic, views, reductions) cost 0.
+
+    Returns
+    -------
+    tuple of int
+        ``(multiply-adds, activation FLOPs)``.
+    """
     packet = func.overloadpacket
+    if packet in _FUSED_ATTENTION:  # (query, key, value, ...): (..., L, E), (..., S, E_v)
+        formula = flop_registry.get(packet)
+        if formula is not None:
+            macs = int(formula(*args, **kwargs, out_val=out)) // 2
+        else:  # the CPU kernel, which torch's registry has no entry for
+            macs = int(sdpa_flop_count(*(t.shape for t in args[:3]))) // 2
+        # B * H * L * S * (E + E_v) multiply-adds: B * H * L * S attention weights
+        weights = macs // (args[0].shape[-1] + args[2].shape[-1])
+        return macs, weights if convention == "naslib" else 0
     formula = flop_registry.get(packet)
     if formula is not None:
-        return int(formula(*args, **kwargs, out_val=out)) // 2
-    if packet in _FUSED_ATTENTION:  # the CPU kernel: (query, key, value, ...)
-        return int(sdpa_flop_count(*(t.shape for t in args[:3]))) // 2
-    return 0
+        return int(formula(*args, **kwargs, out_val=out)) // 2, 0
+    if convention == "naslib" and packet in _ACTIVATION_OPS:
+        first = out[0] if isinstance(out, tuple | list) else out
+        return 0, int(first.numel()) if isinstance(first, torch.Tensor) else 0
+    return 0, 0
 
 
 class _FunctionalFlops(TorchDispatchMode):
-    """Counts, during a forward pass, the multiply-adds of the aten operations that run
-    outside the modules counted by a rule (``ruled_depth`` is raised by hooks while one
-    runs), so that functional matrix products are counted once and a rule's module not
-    twice."""
+    """Counts, during a forward pass, the FLOPs (:func:`_op_flops`) of the aten operations
+    that run outside the modules counted by a rule (``ruled_depth`` is raised by hooks while
+    one runs), so that functional matrix products and activations are counted once and a
+    rule's module not twice."""
 
-    def __init__(self) -> None:
+    def __init__(self, convention: str) -> None:
         super().__init__()
+        self.convention = convention
         self.flops = 0
+        self.products = 0  # the multiply-adds among them
         self.ruled_depth = 0
 
     def __torch_dispatch__(
@@ -233,7 +318,9 @@ class _FunctionalFlops(TorchDispatchMode):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         if not self.ruled_depth:
-            self.flops += _op_flops(func, args, kwargs, out)
+            macs, elementwise = _op_flops(func, args, kwargs, out, self.convention)
+            self.products += macs
+            self.flops += macs + elementwise
         return out
 
 
@@ -249,11 +336,7 @@ def _counted_by_rule(module: nn.Module) -> bool:
         nn.LayerNorm,
         nn.GroupNorm,
         nn.modules.instancenorm._InstanceNorm,
-        nn.ReLU,
-        nn.ReLU6,
-        nn.PReLU,
-        nn.ELU,
-        nn.LeakyReLU,
+        *_ACTIVATIONS,
         nn.modules.pooling._AvgPoolNd,
         nn.modules.pooling._MaxPoolNd,
         nn.modules.pooling._AdaptiveAvgPoolNd,
@@ -303,7 +386,7 @@ def module_flops(
     if arma is not None and isinstance(module, arma):
         return _arma_flops(module, inp)
     if isinstance(module, nn.MultiheadAttention):
-        return _attention_flops(module, inp, extra)
+        return _attention_flops(module, inp, extra, convention)
     if isinstance(module, nn.RNNBase):  # LSTM, GRU, RNN
         return _recurrent_flops(module, inp)
     if convention == "macs":
@@ -315,8 +398,8 @@ def module_flops(
         return int(inp.numel() * (2 if affine else 1))
     if isinstance(module, nn.modules.instancenorm._InstanceNorm):
         return int(inp.numel() * (2 if module.affine else 1))
-    if isinstance(module, nn.ReLU | nn.ReLU6 | nn.PReLU | nn.ELU | nn.LeakyReLU):
-        return int(inp.numel())
+    if isinstance(module, _ACTIVATIONS):  # elementwise (GLU halves): one per output element
+        return int(out.numel())
     pools = nn.modules.pooling
     if isinstance(module, pools._AvgPoolNd | pools._MaxPoolNd):  # 1-D, 2-D, 3-D
         spatial = out.dim() - 2
@@ -379,20 +462,20 @@ def count_complexity(
         device = torch.device("cpu" if isinstance(build, nn.Module) else "meta")
     flops = 0
     called: dict[int, nn.Module] = {}
-    functional = _FunctionalFlops()
+    functional = _FunctionalFlops(convention)
     # functional multiply-adds counted so far, at each call of a module (a stack per module)
     entered: dict[int, list[int]] = {}
     did_products: set[int] = set()  # modules whose forward ran counted functional products
 
     def enter(module: nn.Module, args: tuple) -> None:
-        entered.setdefault(id(module), []).append(functional.flops)
+        entered.setdefault(id(module), []).append(functional.products)
         if _counted_by_rule(module):
             functional.ruled_depth += 1
 
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         nonlocal flops
         called[id(module)] = module
-        if functional.flops > entered[id(module)].pop():
+        if functional.products > entered[id(module)].pop():
             did_products.add(id(module))
         if _counted_by_rule(module):
             functional.ruled_depth -= 1

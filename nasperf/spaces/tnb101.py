@@ -39,7 +39,10 @@ tensorwatch counting, :mod:`~nasperf.spaces.complexity`) exactly on every cell o
 files and every task: 256 x 256 input images (64 x 64 tiles for jigsaw), the heads above.
 For jigsaw, NASLib counts the shared encoder once (tensorwatch keeps the last call of a
 module), not once per tile; so does :meth:`complexity`. A forward pass of the network costs
-8 more encoder passes (``count_complexity`` on the built network counts all 9).
+8 more encoder passes (``count_complexity`` on the built network counts all 9). The
+generative decoders (autoencoder, normal) end in a ``Tanh``, which tensorwatch had no rule
+for: :meth:`complexity` leaves out its one FLOP per output element, as NASLib's numbers do,
+which ``count_complexity`` on the built network counts (``3 * 256 * 256``).
 
 References
 ----------
@@ -249,8 +252,9 @@ class _TNB101Space(SearchSpace):
 
         The stem, every encoder block (every edge operation of a micro cell) and the head
         are counted once by :func:`count_complexity` and cached, so this equals counting
-        the built network at a fraction of the time, except for jigsaw: the shared encoder
-        is counted once, as NASLib did, not once per tile (see the module docstring).
+        the built network at a fraction of the time, except for jigsaw (the shared encoder
+        is counted once, as NASLib did, not once per tile) and the generative decoders
+        (their final ``Tanh`` is left out, as NASLib did; see the module docstring).
         ``convention="macs"`` counts the built network's multiply-adds instead
         (:mod:`nasperf.spaces.complexity`), as every space's ``complexity`` does.
         """
@@ -327,7 +331,12 @@ def _head_cost(
         lambda: make_head(head, channels, res, outputs, out_res, tiles),
         (1, channels * tiles, res, res),
     )
-    return round(c.mflops * 1e6), round(c.mparams * 1e6)
+    flops = round(c.mflops * 1e6)
+    if head == "pixels":
+        # the generative decoder ends in a Tanh, which tensorwatch had no rule for: NASLib's
+        # FLOPs leave out the one per output element that nasperf's convention counts
+        flops -= outputs * out_res * out_res
+    return flops, round(c.mparams * 1e6)
 
 
 # ------------------------------------------------------------------------------- micro

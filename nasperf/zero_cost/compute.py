@@ -45,7 +45,9 @@ from .cache import ProxyCache, canonical_json, resolve_cache
 __all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_proxies"]
 
 #: Bumped when a change here alters the scores stored under the same settings.
-_CACHE_FORMAT = 1
+#: 2: on networks with dropout every proxy draws its masks from the seed (zen and zico had
+#: depended on the other proxies of the call, so a stored value on the call's history).
+_CACHE_FORMAT = 2
 
 Scores = dict[str, tuple[float, str | None]]
 

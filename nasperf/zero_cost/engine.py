@@ -23,6 +23,14 @@ sees. For images every sample is scored. For a graph every node is computed, but
 scored nodes (e.g. the training nodes) count: logits, labels, the loss, input gradients,
 ReLU codes and per-sample activations are restricted to them, so a proxy sees a batch of
 ``len(rows)`` samples whatever the input.
+
+Randomness
+----------
+Dropout and other stochastic layers draw from torch's global stream. Each proxy's
+``compute`` and the shared train-mode pass run with that stream reseeded from the call's
+``seed`` (:func:`seeded_stream`, restored after), so a proxy draws the same masks whichever
+other proxies run in the same call and in whichever order (zen and zico had moved with the
+set of proxies on networks with dropout, and the cache had kept whichever value came first).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from nasperf._torch_state import torch_state
 from nasperf.registry import Registry
 
 from .second_order import SecondOrderKernels
@@ -54,6 +63,7 @@ __all__ = [
     "prunable_layers",
     "run_proxies",
     "scored_weights",
+    "seeded_stream",
 ]
 
 
@@ -725,10 +735,23 @@ def _agreement_kernel(units: torch.Tensor) -> torch.Tensor:
     return 2.0 * gram + units.shape[1] - ones[:, None] - ones[None, :]
 
 
+def seeded_stream(ctx: Context) -> contextlib.AbstractContextManager[None]:
+    """torch's random stream (the CPU generator, and the CUDA generator of the inputs'
+    device) reseeded from ``ctx.seed`` for the block and restored after: what a pass draws
+    (dropout masks) depends on the seed only, not on the passes run before it in the call."""
+    return torch_state(ctx.seed, devices=[ctx.inputs.device])
+
+
 def train_pass(ctx: Context) -> TrainPass:
     """One forward of the caller's network in train mode on the data, then the backward
-    passes the requested taps need, all on private tensors."""
-    return ctx.cached("train_pass", lambda: _train_pass(ctx))
+    passes the requested taps need, all on private tensors. Its dropout masks come from
+    :func:`seeded_stream`, whichever proxy asks for the pass first."""
+
+    def run() -> TrainPass:
+        with seeded_stream(ctx):
+            return _train_pass(ctx)
+
+    return ctx.cached("train_pass", run)
 
 
 def _train_pass(ctx: Context) -> TrainPass:
@@ -931,7 +954,10 @@ def run_proxies(
     for name, proxy in proxies.items():
         t0 = time.perf_counter()
         try:
-            raw = proxy.compute(ctx)
+            # every proxy draws from the same seeded stream: its value does not depend on
+            # the proxies computed before it (module docstring, "Randomness")
+            with seeded_stream(ctx):
+                raw = proxy.compute(ctx)
             if isinstance(raw, str | bytes | bool):  # float("1.5") would have read it
                 raise TypeError(
                     f"proxy {name!r} returned {type(raw).__name__} {raw!r:.40}, not a number"

@@ -11,6 +11,16 @@ where ``sigma^2`` is the layer's ``running_var`` after the two train-mode forwar
 with the layer's momentum from the caller's statistics, on private copies), as in the
 authors' code.
 
+Dropout: the Zen-NAS networks have none, and the score is meant to see the perturbation
+``0.01 e`` as the only difference between the two forwards. Dropout layers (``nn.Dropout``
+and its variants, ``nn.MultiheadAttention``'s attention dropout) therefore run in eval mode,
+the identity, while BatchNorm stays in train mode; and both forwards start from the same
+seeded random state, so that any other random op (a functional ``F.dropout``, drop-path)
+draws the same masks in both. A network with dropout gets the zen of the same network without
+it (independent masks had made zen measure the dropout noise: a network ignoring its input
+scored 4.85 instead of NaN, and 20 tiny ViTs ranked with Spearman 0.10 against their
+dropout-free selves).
+
 Data needed: the input shape only (random inputs). Sign: higher is better. NaN when the
 features do not depend on the input.
 
@@ -32,10 +42,16 @@ from .engine import (
     Proxy,
     UndefinedProxyError,
     _hooks,
+    _train_mode,
     fast_layout,
+    seeded_stream,
 )
 
 _POOLS = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
+#: Modules whose training flag only switches dropout on (nn.MultiheadAttention: its
+#: attention dropout; its eval mode may take torch's fused path, the same function): off in
+#: zen's forwards.
+_DROPOUT = (nn.modules.dropout._DropoutNd, nn.MultiheadAttention)
 
 
 def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tensor]:
@@ -86,9 +102,17 @@ class Zen(Proxy):
         # Private buffers: the two train-mode forwards update these running statistics (with
         # each layer's own momentum), exactly as the authors' code reads them afterwards.
         buffers = ctx.private_buffers()
-        with ctx.train_mode(True), _hooks(last_pool, pool_hook), torch.no_grad():
-            out1 = ctx.call(x, params, buffers)
-            out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
+        dropout = [m for m in ctx.modules if isinstance(m, _DROPOUT)]
+        with (
+            ctx.train_mode(True),
+            _train_mode(dropout, False),
+            _hooks(last_pool, pool_hook),
+            torch.no_grad(),
+        ):
+            with seeded_stream(ctx):  # the same masks for any random op left (see above)
+                out1 = ctx.call(x, params, buffers)
+            with seeded_stream(ctx):
+                out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
         log_bn = [
             torch.log(torch.sqrt(buffers[f"{name}.running_var"].to(torch.float64).mean()))
             for name, m in ctx.state.modules

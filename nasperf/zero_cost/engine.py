@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -44,7 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from nasperf._torch_state import torch_state
 from nasperf.registry import Registry
@@ -98,11 +101,16 @@ def _name_proxy(name: str, cls: Any) -> None:
 PROXIES: Registry = Registry("zero-cost proxy", check=_name_proxy)
 
 #: Layers whose weights the pruning-at-init proxies (snip, grasp, synflow, ...) score, as in
-#: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers. For
-#: graph networks also torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv
+#: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers. Also
+#: ``nn.MultiheadAttention``'s input projections (its ``out_proj`` is an ``nn.Linear``); for
+#: graph networks torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv
 #: layers) and the weight matrices a message-passing layer holds itself (``ARMAConv``): see
 #: :func:`scored_weights`.
 PRUNABLE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
+
+#: nn.MultiheadAttention's input-projection weights: one ``(3E, E)`` matrix, or separate
+#: query / key / value matrices when the key or value width differs from ``E``.
+ATTENTION_WEIGHTS = ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight")
 
 
 class UndefinedProxyError(Exception):
@@ -172,14 +180,24 @@ def _loaded(module_name: str, cls: str) -> type | None:
 def scored_weights(module: nn.Module) -> tuple[str, ...]:
     """Names of the parameters of ``module`` (itself, not its children) that the
     pruning-at-init proxies score: ``weight`` of a convolution or linear layer (torch's or
-    torch_geometric's), and the weight matrices (parameters named ``*weight``, 2-D or more)
-    held directly by a torch_geometric message-passing layer (e.g. ``ARMAConv``'s
-    ``init_weight``, ``weight``, ``root_weight``). Empty for any other module."""
+    torch_geometric's); an ``nn.MultiheadAttention``'s input projections
+    (:data:`ATTENTION_WEIGHTS` it holds: ``in_proj_weight``, the query, key and value maps
+    stacked, is scored as one matrix, as a transformer's fused ``nn.Linear`` qkv layer is);
+    and the weight matrices (parameters named ``*weight``, 2-D or more) held directly by a
+    torch_geometric message-passing layer (e.g. ``ARMAConv``'s ``init_weight``, ``weight``,
+    ``root_weight``). Empty for any other module.
+
+    The attention's projections are linear maps applied inside
+    ``F.multi_head_attention_forward``: they had been left out, so a network written with
+    ``nn.MultiheadAttention`` scored lower than the same function written with ``nn.Linear``
+    layers (synflow 866 against 1077)."""
     pyg_linear = _loaded("torch_geometric.nn.dense.linear", "Linear")
     linear = PRUNABLE if pyg_linear is None else (*PRUNABLE, pyg_linear)
     if isinstance(module, linear):
         w = getattr(module, "weight", None)
         return ("weight",) if isinstance(w, torch.Tensor) else ()
+    if isinstance(module, nn.MultiheadAttention):
+        return tuple(n for n in ATTENTION_WEIGHTS if isinstance(getattr(module, n), torch.Tensor))
     passing = _loaded("torch_geometric.nn.conv.message_passing", "MessagePassing")
     if passing is not None and isinstance(module, passing):
         return tuple(
@@ -694,8 +712,9 @@ class TrainPass:
     weights: dict[str, torch.Tensor] | None = None  # prunable weight name -> value
     grads: dict[str, torch.Tensor] | None = None
     hg: dict[str, torch.Tensor] | None = None  # H g: Hessian times the gradient
-    # per prunable layer (Context.prunable_modules): per output channel, and the layer's
-    # scored weights per output channel (its fan-in)
+    # per prunable layer (Context.prunable_modules; an attention layer's input projections
+    # one entry per weight and call of F.linear): per output channel, and the layer's scored
+    # weights per output channel (its fan-in)
     fisher: list[tuple[torch.Tensor, float]] | None = None
     input_grad: torch.Tensor | None = None
     relu_kernel: torch.Tensor | None = None  # (N, N) float64
@@ -735,6 +754,103 @@ def _agreement_kernel(units: torch.Tensor) -> torch.Tensor:
     return 2.0 * gram + units.shape[1] - ones[:, None] - ones[None, :]
 
 
+def _linear_like(module: nn.Module) -> bool:
+    """Whether ``module`` maps the last dim of its input (its output channels are last:
+    ``(N, C)``, a transformer's ``(N, tokens, C)``), as ``nn.Linear`` and torch_geometric's
+    ``Linear`` do; a convolution's channels are dim 1."""
+    pyg_linear = _loaded("torch_geometric.nn.dense.linear", "Linear")
+    return isinstance(module, nn.Linear) or (
+        pyg_linear is not None and isinstance(module, pyg_linear)
+    )
+
+
+#: One activation the fisher tap differentiates: (key of its layer, the tensor, its batch
+#: dim, its channel dim, the fan-in of its channels or None: the layer's scored weights per
+#: output channel).
+_Activation = tuple[tuple, torch.Tensor, int, int, float | None]
+
+
+class _AttentionTaps(TorchFunctionMode):
+    """Active inside one ``nn.MultiheadAttention``'s forward during the fisher tap: its
+    ``F.multi_head_attention_forward`` call gets its input projections computed here, by the
+    same ``F.linear`` calls torch makes, and then identity projection weights (exact in
+    float), so that the projections' outputs are tensors the pass can differentiate (inside
+    torch's function they are not reachable); the call's output, ``out_proj``'s output, is
+    recorded for ``out_proj``. Batched inputs only: an unbatched call has no sample rows."""
+
+    def __init__(self, module: nn.MultiheadAttention, record: Callable[..., None]) -> None:
+        super().__init__()
+        self.module = module
+        self.record = record
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+        kwargs = kwargs or {}
+        if func is not F.multi_head_attention_forward:
+            return func(*args, **kwargs)
+        a = inspect.signature(func).bind(*args, **kwargs).arguments
+        query, key, value = a["query"], a["key"], a["value"]
+        if query.dim() != 3:
+            return func(*args, **kwargs)
+        e = query.shape[-1]
+        m = id(self.module)
+        bias = a.get("in_proj_bias")
+        b3 = bias.chunk(3) if bias is not None else (None, None, None)
+        # inside torch's function the rows are (tokens, batch, channels): batch dim 1
+        if not a.get("use_separate_proj_weight", False):
+            w = a["in_proj_weight"]
+            fan_in = float(w.shape[1])
+            # the F.linear calls of torch's _in_projection_packed, on the same slices
+            if key is value and query is key:  # self-attention: one packed projection
+                proj = F.linear(query, w, bias)
+                self.record((m, "in_proj_weight", 0), proj, 1, -1, fan_in)
+                q, k, v = proj.split(e, -1)
+            elif key is value:
+                bq, bkv = (None, None) if bias is None else bias.split([e, 2 * e])
+                q = F.linear(query, w[:e], bq)
+                kv = F.linear(key, w[e:], bkv)
+                self.record((m, "in_proj_weight", 0), q, 1, -1, fan_in)
+                self.record((m, "in_proj_weight", 1), kv, 1, -1, fan_in)
+                k, v = kv.split(e, -1)
+            else:
+                w3 = w.chunk(3)
+                q, k, v = (F.linear(t, w3[i], b3[i]) for i, t in enumerate((query, key, value)))
+                for i, t in enumerate((q, k, v)):
+                    self.record((m, "in_proj_weight", i), t, 1, -1, fan_in)
+        else:
+            ws = (a["q_proj_weight"], a["k_proj_weight"], a["v_proj_weight"])
+            q, k, v = (F.linear(t, ws[i], b3[i]) for i, t in enumerate((query, key, value)))
+            for name, w, t in zip(ATTENTION_WEIGHTS[1:], ws, (q, k, v), strict=True):
+                self.record((m, name, 0), t, 1, -1, float(w.shape[1]))
+        eye = torch.eye(e, dtype=q.dtype, device=q.device)
+        a.update(
+            query=q,
+            key=k,
+            value=v,
+            in_proj_weight=None,
+            in_proj_bias=None,
+            use_separate_proj_weight=True,
+            q_proj_weight=eye,
+            k_proj_weight=eye,
+            v_proj_weight=eye,
+        )
+        out, weights = func(**a)
+        self.record((id(self.module.out_proj),), out, 1, -1, None)
+        # a copy downstream, as for a hooked layer: in-place ops must not alter the record
+        return out.clone(), weights
+
+
+def _attention_forward(
+    module: nn.MultiheadAttention, record: Callable[..., None]
+) -> Callable[..., Any]:
+    native = type(module).forward
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        with _AttentionTaps(module, record):
+            return native(module, *args, **kwargs)
+
+    return forward
+
+
 def seeded_stream(ctx: Context) -> contextlib.AbstractContextManager[None]:
     """torch's random stream (the CPU generator, and the CUDA generator of the inputs'
     device) reseeded from ``ctx.seed`` for the block and restored after: what a pass draws
@@ -766,17 +882,20 @@ def _train_pass(ctx: Context) -> TrainPass:
     x = fast_layout(ctx.inputs.detach())
     if want_input:
         x = x.clone().requires_grad_(True)
-    res_acts: list[torch.Tensor] = []
-    res_mods: list[nn.Module] = []  # the layer of each captured activation (call order)
+    res: list[_Activation] = []  # the fisher tap's activations, in call order
     kernel: list[torch.Tensor] = []
     n_relu = 0
     swap_codes: list[torch.Tensor] = []
     feats: list[torch.Tensor | None] = []
 
+    def record(key: tuple, act: torch.Tensor, batch: int, channel: int, fan_in: Any) -> None:
+        res.append((key, act, batch, channel, fan_in))
+
     def prunable_hook(module: nn.Module, args: tuple, out: Any) -> Any:
         if isinstance(out, torch.Tensor):
-            res_acts.append(out)
-            res_mods.append(module)
+            # a linear layer's output channels are its last dim (a transformer's (N, tokens,
+            # C), which NASLib's dim-1 rule had read as token channels), a convolution's dim 1
+            record((id(module),), out, 0, -1 if _linear_like(module) else 1, None)
             # Downstream in-place ops (ReLU(inplace=True)) must not alter the tensor whose
             # gradient we ask for: hand the network a copy.
             return out.clone()
@@ -834,6 +953,14 @@ def _train_pass(ctx: Context) -> TrainPass:
 
     modules = dict(ctx.state.modules)
     prunable_modules = ctx.prunable_modules() if "fisher" in taps else []
+    # attention layers compute their projections functionally: recorded from inside
+    # (_AttentionTaps); one with a forward of its own on the instance is not reached
+    attentions = [
+        m
+        for m in prunable_modules
+        if isinstance(m, nn.MultiheadAttention) and "forward" not in m.__dict__
+    ]
+    hooked = [m for m in prunable_modules if not isinstance(m, nn.MultiheadAttention)]
     relu_modules = (
         [m for m in modules.values() if isinstance(m, RELUS)]
         if taps & {"relu_codes", "swap"}
@@ -843,7 +970,8 @@ def _train_pass(ctx: Context) -> TrainPass:
     grad_ctx = torch.enable_grad() if (want_grad or want_input) else torch.no_grad()
     with (
         ctx.train_mode(True),
-        _hooks(prunable_modules, prunable_hook),
+        _hooks(hooked, prunable_hook),
+        instance_forwards((m, _attention_forward(m, record)) for m in attentions),
         _hooks(relu_modules, relu_hook),
         _hooks(feature_modules, feature_hook),
         grad_ctx,
@@ -871,7 +999,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         weights = [params[n] for n in weight_names]
         create = "hessian" in taps
         grads = torch.autograd.grad(
-            loss, weights + res_acts, create_graph=create, allow_unused=True
+            loss, weights + [r[1] for r in res], create_graph=create, allow_unused=True
         )
         wg = [torch.zeros_like(w) if g is None else g for w, g in zip(weights, grads, strict=False)]
         out.weights = {n: w.detach() for n, w in zip(weight_names, weights, strict=False)}
@@ -880,16 +1008,26 @@ def _train_pass(ctx: Context) -> TrainPass:
             # Per prunable layer in ctx.prunable order (activations arrive in call order,
             # which differs, e.g. a residual block's shortcut runs first); a layer called
             # several times accumulates, as in NASLib.
-            per_layer: dict[int, torch.Tensor] = {}
-            for mod, act, g in zip(res_mods, res_acts, grads[len(weights) :], strict=True):
+            per_layer: dict[tuple, torch.Tensor] = {}
+            fan_ins: dict[tuple, float] = {}
+            for (key, act, batch, channel, fan_in), g in zip(
+                res, grads[len(weights) :], strict=True
+            ):
                 if g is None:
                     continue
-                prod = ctx.batch.per_sample(act.detach() * g.detach())
+                prod = act.detach() * g.detach()
+                if prod.dim() < 2:
+                    continue
+                # (N, C, ...): samples first, then channels
+                prod = prod.movedim((batch, channel), (0, 1))
+                prod = ctx.batch.per_sample(prod)
                 if prod is None:
                     continue
                 g_nk = prod.sum(tuple(range(2, prod.dim()))) if prod.dim() > 2 else prod
                 value = 0.5 * g_nk.pow(2).mean(0)
-                per_layer[id(mod)] = per_layer[id(mod)] + value if id(mod) in per_layer else value
+                per_layer[key] = per_layer[key] + value if key in per_layer else value
+                if fan_in is not None:
+                    fan_ins[key] = fan_in
             # NASLib broadcasts a channel's value to every weight feeding that channel: a
             # layer's scored weights per output channel (a conv's weight[0].numel()).
             n_weights: dict[int, int] = {}
@@ -897,7 +1035,14 @@ def _train_pass(ctx: Context) -> TrainPass:
                 n_weights[id(m)] = n_weights.get(id(m), 0) + ctx.params[name].numel()
             out.fisher = []
             for m in prunable_modules:
-                value = per_layer.get(id(m))
+                if isinstance(m, nn.MultiheadAttention):
+                    # its projections, one entry per weight (and part of the packed one)
+                    parts = [k for k in per_layer if len(k) == 3 and k[0] == id(m)]
+                    out.fisher += [(per_layer[k], fan_ins[k]) for k in parts]
+                    if not parts:
+                        out.fisher.append((torch.zeros((), device=x.device), 0.0))
+                    continue
+                value = per_layer.get((id(m),))
                 if value is None:
                     out.fisher.append((torch.zeros((), device=x.device), 0.0))
                 else:

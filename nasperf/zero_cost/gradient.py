@@ -3,8 +3,9 @@ fisher and grasp.
 
 All five read the same train-mode forward / backward pass on the caller's minibatch
 (BatchNorm uses batch statistics, as in NASLib and zero-cost-nas) and sum a per-weight
-saliency over the weights of every convolution and linear layer (biases, BatchNorm and other
-parameters are not scored). With ``L`` the loss (cross-entropy by default), ``w`` a layer's
+saliency over the weights of every convolution and linear layer, ``nn.MultiheadAttention``'s
+input projections included (biases, BatchNorm and other parameters are not scored; see
+``engine.scored_weights``). With ``L`` the loss (cross-entropy by default), ``w`` a layer's
 weight and ``g = dL/dw``:
 
 * ``snip``      sum |w * g|                       (Lee et al., ICLR 2019)
@@ -12,7 +13,16 @@ weight and ``g = dL/dw``:
 * ``plain``     sum w * g                         (Mozer & Smolensky, 1989)
 * ``fisher``    sum over layers and output channels of 0.5 * mean_n (sum_hw a * dL/da)^2
                 times the channel's fan-in (its number of weights, as NASLib broadcasts
-                the channel value to them), ``a`` the layer's output (Turner et al., 2020)
+                the channel value to them), ``a`` the layer's output (Turner et al., 2020):
+                a convolution's channels are dim 1, a linear layer's its last dim (a
+                transformer's ``(N, tokens, C)``; NASLib's rule, dim 1 for every layer,
+                gives the same on its 2-D linear outputs). ``nn.MultiheadAttention``
+                applies its projections inside ``F.multi_head_attention_forward``, where
+                no hook sees them: the pass computes its input projections itself (the
+                same ``F.linear`` calls, then identity weights for torch's) and reads
+                ``out_proj``'s output from the call, so an attention layer scores as the
+                same projections written as ``nn.Linear`` layers (an unbatched call,
+                without sample rows, is not read)
 * ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
                 (Wang et al., ICLR 2020), by a double backward of the shared pass (own
                 double-backward kernels for convolutions and BatchNorm, see
@@ -88,7 +98,8 @@ class Plain(Proxy):
 
 @PROXIES.register("fisher")
 class Fisher(Proxy):
-    """Fisher information of the output channels of every conv / linear layer."""
+    """Fisher information of the output channels of every conv / linear layer (and of an
+    attention layer's projections)."""
 
     name = "fisher"
     taps = frozenset({"grad", "fisher"})

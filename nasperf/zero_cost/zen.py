@@ -1,7 +1,8 @@
 """``zen``: Zen-score (Lin et al., ICCV 2021), the expressivity of the pre-pooling features.
 
-With Gaussian weights (conv / linear ``N(0, 1)``, their biases 0; BatchNorm scale 1, shift 0;
-other parameters as the caller's), a Gaussian input ``x`` and a perturbation ``e`` (both drawn
+With Gaussian weights (conv / linear weights and ``nn.MultiheadAttention``'s input
+projections ``N(0, 1)``, their biases 0; BatchNorm scale 1, shift 0; other parameters as the
+caller's), a Gaussian input ``x`` and a perturbation ``e`` (both drawn
 from ``seed``), and ``f`` the features entering the last global average pooling (the logits
 when the network has none):
 
@@ -68,8 +69,10 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
                 params[name] = fast_layout(
                     torch.randn(p.shape, generator=gen, dtype=p.dtype, device="cpu").to(p.device)
                 )
-            if isinstance(b, torch.Tensor) and id(b) in names:
-                params[names[id(b)]] = torch.zeros_like(b)
+            # a layer's bias; an attention's is its input projections' in_proj_bias
+            for bias in (b, getattr(m, "in_proj_bias", None)):
+                if isinstance(bias, torch.Tensor) and id(bias) in names:
+                    params[names[id(bias)]] = torch.zeros_like(bias)
         elif isinstance(m, nn.modules.batchnorm._NormBase | nn.GroupNorm) and id(w) in names:
             params[names[id(w)]] = torch.ones_like(w)
             if b is not None and id(b) in names:

@@ -48,8 +48,8 @@ __all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_p
 #: 2: on networks with dropout every proxy draws its masks from the seed (zen and zico had
 #: depended on the other proxies of the call, so a stored value on the call's history), and
 #: zen runs with dropout off (it had measured the masks' noise); nn.MultiheadAttention's
-#: projections are scored (they had been left out), and fisher reads a linear layer's
-#: channels from its last dim (transformer token layouts).
+#: projections are scored (they had been left out); fisher and meco read the channels of a
+#: transformer's (batch, tokens, channels) outputs from their last dim.
 _CACHE_FORMAT = 2
 
 Scores = dict[str, tuple[float, str | None]]

@@ -40,6 +40,7 @@ import functools
 import inspect
 import math
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -696,11 +697,111 @@ class Context:
 #:   "input_grad" d sum(logits) / d inputs                              (jacov, epe_nas)
 #:   "relu_codes" Hamming kernel of binary ReLU codes                   (nwot)
 #:   "swap"       distinct sample-wise ReLU activation patterns         (swap)
-#:   "features"   the first sample's output of every module             (meco)
+#:   "features"   the first sample's output of every module, with its   (meco)
+#:                channel axis where known (:class:`Feature`)
 TRAIN_TAPS = frozenset(
     {"grad", "fisher", "hessian", "input_grad", "relu_codes", "swap", "features"}
 )
 RELUS = (nn.ReLU, nn.ReLU6)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One module's output for the first sample, read by the "features" tap.
+
+    Attributes
+    ----------
+    values : Tensor, shape (C, ...)
+        Channels first where ``layout`` is known; where it is None the sample's tensor as
+        it is (``output[0]``), whose first dim is its channels in a convolutional network.
+    layout : {"first", "last"} or None
+        Where the module's output keeps its channels: "first" (dim 1: convolutions,
+        BatchNorm, pooling), "last" (a linear layer, LayerNorm, an attention or transformer
+        layer: ``(N, tokens, C)``), None where the module's type does not say (containers,
+        a user's modules) and the tensor is none of those layers' outputs.
+    """
+
+    values: torch.Tensor
+    layout: str | None
+
+
+#: Outputs with channels in dim 1.
+_CHANNELS_FIRST = (
+    nn.modules.conv._ConvNd,
+    nn.modules.batchnorm._NormBase,
+    nn.GroupNorm,
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+)
+#: Element-wise modules: their output keeps the layout of their input.
+_ELEMENTWISE = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.GELU,
+    nn.SiLU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Hardtanh,
+    nn.Mish,
+    nn.Softplus,
+    nn.Identity,
+    nn.modules.dropout._DropoutNd,
+)
+
+
+def _own_layout(module: nn.Module) -> tuple[str, int] | None:
+    """``(layout, batch dim)`` of ``module``'s output as its type defines it, or None."""
+    if _linear_like(module) or isinstance(module, nn.Embedding):
+        return "last", 0
+    if isinstance(module, nn.LayerNorm) and len(module.normalized_shape) == 1:
+        return "last", 0
+    if isinstance(module, nn.MultiheadAttention):
+        return "last", 0 if module.batch_first else 1
+    if isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer):
+        return "last", 0 if module.self_attn.batch_first else 1
+    if isinstance(module, _CHANNELS_FIRST):
+        return "first", 0
+    return None
+
+
+class _FeatureLayouts:
+    """The channel axis of the tensors a forward produces, as far as modules' types say:
+    a module's own (:func:`_own_layout`), else that of the tensor it returns if another
+    module produced it (a container returning its last child's output), else for an
+    element-wise module that of its input (weak references: ids of freed tensors are
+    reused)."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[weakref.ref, str, int]] = {}
+
+    def _get(self, t: Any) -> tuple[str, int] | None:
+        if not isinstance(t, torch.Tensor):
+            return None
+        entry = self._known.get(id(t))
+        if entry is None or entry[0]() is not t:
+            return None
+        return entry[1], entry[2]
+
+    def feature(self, module: nn.Module, args: tuple, t: torch.Tensor) -> Feature:
+        found = _own_layout(module) or self._get(t)
+        if found is None and isinstance(module, _ELEMENTWISE) and args:
+            inp = self._get(args[0])
+            if inp is not None and args[0].shape == t.shape:
+                found = inp
+        if found is None:
+            return Feature(t[0].detach(), None)
+        layout, batch = found
+        self._known[id(t)] = (weakref.ref(t), layout, batch)
+        sample = t.detach().select(batch, 0)
+        return Feature(sample.movedim(-1, 0) if layout == "last" else sample, layout)
 
 
 @dataclass
@@ -720,7 +821,7 @@ class TrainPass:
     relu_kernel: torch.Tensor | None = None  # (N, N) float64
     n_relu: int = 0
     swap_codes: list[torch.Tensor] | None = None  # per ReLU, (units, words) int64
-    features: list[torch.Tensor | None] | None = None
+    features: list[Feature | None] | None = None
 
 
 def _pack_bits(active: torch.Tensor, word: int = 31) -> torch.Tensor:
@@ -886,7 +987,8 @@ def _train_pass(ctx: Context) -> TrainPass:
     kernel: list[torch.Tensor] = []
     n_relu = 0
     swap_codes: list[torch.Tensor] = []
-    feats: list[torch.Tensor | None] = []
+    feats: list[Feature | None] = []
+    layouts = _FeatureLayouts()
 
     def record(key: tuple, act: torch.Tensor, batch: int, channel: int, fan_in: Any) -> None:
         res.append((key, act, batch, channel, fan_in))
@@ -947,7 +1049,7 @@ def _train_pass(ctx: Context) -> TrainPass:
     def feature_hook(module: nn.Module, args: tuple, out: Any) -> None:
         t = out[0] if isinstance(out, (tuple, list)) and out else out
         if isinstance(t, torch.Tensor) and t.dim() >= 3:
-            feats.append(t[0].detach())
+            feats.append(layouts.feature(module, args, t))
         else:
             feats.append(None)
 

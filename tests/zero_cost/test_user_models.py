@@ -337,6 +337,59 @@ class _MeanTokens(nn.Module):
         return x.mean(1)
 
 
+class _Tokens(nn.Module):
+    """(N, 3, 4, 4) images as 16 tokens, mapped from 3 to 4 dims by a matmul: a user's
+    module, whose output layout no module type gives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(3, 4))
+
+    def forward(self, x):
+        return x.flatten(2).transpose(1, 2) @ self.w  # (N, 16, 4)
+
+
+def test_meco_reads_a_token_layout_s_channels_from_the_last_dim():
+    # (batch, tokens, dim) had been read as (batch, channels, positions): with more tokens
+    # than dims every correlation matrix was singular and every transformer scored ~1e-4
+    torch.manual_seed(0)
+    net = nn.Sequential(_Tokens(), nn.Linear(4, 3), nn.GELU(), _MeanTokens(), nn.Linear(3, 2))
+    x = torch.randn(4, 3, 4, 4)
+    # the first sample's Linear and GELU outputs, (16 tokens, 3 channels) each; _Tokens'
+    # output has no known layout and is left out
+    with torch.no_grad():
+        linear = net[1](net[0](x[:1]))[0]
+        terms = [linear, net[2](linear)]
+    want = sum(torch.linalg.eigvalsh(torch.corrcoef(t.T.double()))[0] for t in terms)
+    got = zc.score_details(net, x, proxies=["meco"])["meco"]
+    assert got.reason is None
+    assert got.value == pytest.approx(float(want), rel=1e-6)  # 3x3 matrices, float64 sums
+    assert got.value > 1e-3  # not the singular ~0 of tokens read as channels
+
+
+def test_meco_is_nan_where_every_correlation_matrix_is_singular():
+    # tokens of a layout no module type gives, read as channels: 16 "channels" over 4
+    # positions, singular by construction, had summed to ~1e-16 without a word
+    torch.manual_seed(0)
+    net = nn.Sequential(_Tokens(), nn.Tanh(), _MeanTokens(), nn.Linear(4, 2))
+    r = zc.score_details(net, torch.randn(4, 3, 4, 4), proxies=["meco"])["meco"]
+    assert math.isnan(r.value) and "more positions than channels" in r.reason
+
+
+def test_meco_of_a_transformer_reads_its_layers_not_its_tokens():
+    # the tiny ViT on 32x32 images: its layers' 65 tokens of 16 dims, read as 65 channels
+    # over 16 positions, had given singular matrices only, so meco was the patch
+    # convolution's term alone (0.112 here, + 1e-15); read as 16 channels over 65 tokens
+    # the layers add 0.100
+    x = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    net = _vit(0.0)
+    with torch.no_grad():
+        patches = net.embed(x[:1])[0].reshape(16, -1).double()  # (channels, 8x8 positions)
+    conv_term = float(torch.linalg.eigvalsh(torch.corrcoef(patches))[0])
+    r = zc.score_details(net, x, proxies=["meco"])["meco"]
+    assert r.reason is None and r.value - conv_term > 0.05
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
 def test_params_and_flops_of_a_model_in_another_dtype(dtype):
     # "Input type (float) and bias type (double) should be the same"

@@ -111,10 +111,11 @@ def test_global_torch_rng_is_not_touched():
     torch.testing.assert_close(torch.rand(3), expected)
 
 
-def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch, rsws):
+def _crash_after_first_epoch(monkeypatch) -> None:
+    """Make the weight-sharing fit raise KeyboardInterrupt once its first epoch's checkpoint
+    is written (an interrupted training run)."""
     from nasperf.predictors.weight_sharing import base as ws
 
-    ckpt = tmp_path / "supernet.pt"
     writes = []
     real_write = ws.WeightSharingPredictor._write_checkpoint
 
@@ -125,6 +126,12 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch,
             raise KeyboardInterrupt
 
     monkeypatch.setattr(ws.WeightSharingPredictor, "_write_checkpoint", crash_after_first_epoch)
+
+
+def test_interrupted_training_resumes_to_the_same_weights(tmp_path, monkeypatch, rsws):
+
+    ckpt = tmp_path / "supernet.pt"
+    _crash_after_first_epoch(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         get("rsws", **TINY, checkpoint=str(ckpt)).fit()
     monkeypatch.undo()
@@ -151,7 +158,6 @@ def _epoch_seconds(history) -> float:
 
 
 def test_a_resumed_or_reloaded_fit_reports_the_whole_training_time(tmp_path, monkeypatch):
-    from nasperf.predictors.weight_sharing import base as ws
 
     # The user's case: a second fit with the same checkpoint reloads the finished state and
     # had reported ~0.1 s as the supernet's training (a study's initialisation cost).
@@ -167,16 +173,7 @@ def test_a_resumed_or_reloaded_fit_reports_the_whole_training_time(tmp_path, mon
     assert again.history_ == first.history_
     assert _stored_seconds(ckpt) == stored  # reloading adds nothing to the file
     # A fit interrupted after its first epoch and resumed charges both runs' seconds.
-    writes = []
-    real_write = ws.WeightSharingPredictor._write_checkpoint
-
-    def crash_after_first_epoch(self, state):
-        real_write(self, state)
-        writes.append(state.get("current", {}).get("epoch"))
-        if writes == [1]:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ws.WeightSharingPredictor, "_write_checkpoint", crash_after_first_epoch)
+    _crash_after_first_epoch(monkeypatch)
     partial = tmp_path / "partial.pt"
     with pytest.raises(KeyboardInterrupt):
         get("rsws", **TINY, checkpoint=str(partial)).fit()

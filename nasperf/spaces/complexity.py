@@ -87,7 +87,12 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._python_dispatch import (
+    TorchDispatchMode,
+    _get_current_dispatch_mode,
+    _pop_mode,
+    _push_mode,
+)
 from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
 from nasperf.errors import warn_caller
@@ -301,12 +306,34 @@ class _FunctionalFlops(TorchDispatchMode):
     one runs), so that functional matrix products and activations are counted once and a
     rule's module not twice."""
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # torch wraps a mode's __torch_dispatch__ to keep torch.compile out of it, which
+        # imports torch._dynamo on the first operation (1.1 s in every process that counts
+        # FLOPs); a count is never compiled
+        return False
+
     def __init__(self, convention: str) -> None:
         super().__init__()
         self.convention = convention
         self.flops = 0
         self.products = 0  # the multiply-adds among them
         self.ruled_depth = 0
+        # off the dispatch stack while a rule's module runs (nothing there is counted, and
+        # intercepting every operation of a convolution network had doubled its count time)
+        self.on_stack = False
+
+    def suspend(self) -> None:
+        """Leave the dispatch stack (a rule's module starts)."""
+        if self.on_stack and _get_current_dispatch_mode() is self:
+            _pop_mode()
+            self.on_stack = False
+
+    def resume(self) -> None:
+        """Back on the dispatch stack (the outermost rule's module ended)."""
+        if not self.on_stack:
+            _push_mode(self)
+            self.on_stack = True
 
     def __torch_dispatch__(
         self,
@@ -471,6 +498,8 @@ def count_complexity(
         entered.setdefault(id(module), []).append(functional.products)
         if _counted_by_rule(module):
             functional.ruled_depth += 1
+            if functional.ruled_depth == 1:
+                functional.suspend()
 
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         nonlocal flops
@@ -479,6 +508,8 @@ def count_complexity(
             did_products.add(id(module))
         if _counted_by_rule(module):
             functional.ruled_depth -= 1
+            if functional.ruled_depth == 0:
+                functional.resume()
         if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
             output = output[0]  # attention's (output, weights), an LSTM's (output, state)
         # the tensors a module was called with, by position or by keyword (attention(query=
@@ -497,14 +528,19 @@ def count_complexity(
     try:
         net.eval()
         with torch.no_grad(), functional:
-            if inputs is None:
-                # in the network's own floating dtype (a float64 or half network had failed:
-                # "Input type (float) and bias type (double) should be the same")
-                first = next((p for p in net.parameters() if p.is_floating_point()), None)
-                dtype = first.dtype if first is not None else torch.get_default_dtype()
-                net(torch.zeros(input_shape, device=device, dtype=dtype))
-            else:
-                net(*(t.to(device) for t in inputs))
+            functional.on_stack = True
+            try:
+                if inputs is None:
+                    # in the network's own floating dtype (a float64 or half network had
+                    # failed: "Input type (float) and bias type (double) should be the same")
+                    first = next((p for p in net.parameters() if p.is_floating_point()), None)
+                    dtype = first.dtype if first is not None else torch.get_default_dtype()
+                    net(torch.zeros(input_shape, device=device, dtype=dtype))
+                else:
+                    net(*(t.to(device) for t in inputs))
+            finally:  # (a forward that raised inside a rule's module left it off the stack)
+                functional.resume()
+                functional.on_stack = False
     finally:
         for h in handles:
             h.remove()

@@ -229,3 +229,21 @@ def test_a_layer_whose_weights_only_scale_is_still_warned_about_with_an_activati
     with pytest.warns(UserWarning, match=r"FLOPs have no rule for Gate \(layers with weights\)"):
         got = count_complexity(Gate, (1, L, D), convention="naslib")
     assert round(got.mflops * 1e6) == L * D  # the sigmoid, one per element
+
+
+def test_counting_does_not_import_torch_dynamo():
+    """torch wraps a dispatch mode's handler to keep torch.compile out, importing
+    torch._dynamo on the first operation: 1.1 s in every process that counted FLOPs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch\n"
+        "from torch import nn\n"
+        "from nasperf.spaces.complexity import count_complexity\n"
+        "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())\n"
+        "c = count_complexity(net, (1, 3, 8, 8))\n"
+        "print(c.mflops > 0, 'torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]

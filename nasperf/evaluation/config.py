@@ -310,11 +310,10 @@ def _where_free(obj: Any) -> Any:
 
 
 def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The file's sha256 (:func:`nasperf.datasets.package_data.sha256_file`)."""
+    from nasperf.datasets.package_data import sha256_file
+
+    return sha256_file(path)
 
 
 #: The most seeds a study takes (a seed is a trial per predictor and training size; White

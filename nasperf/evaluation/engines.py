@@ -140,7 +140,9 @@ def load_source(trial: Mapping[str, Any]) -> tuple[pd.DataFrame, dict]:
             "space": bench.space,
         }
     else:
-        sha = _sha256(Path(data["path"]))
+        from .config import _file_sha256
+
+        sha = _file_sha256(Path(data["path"]))
         if sha != data["sha256"]:
             raise TrialError(
                 f"{data['path']} changed since the study was configured (sha256 {sha[:12]}..., "
@@ -223,18 +225,8 @@ def count_networks(candidates: Sequence[Any], networks: Mapping[Any, Any] | None
     return len({networks[c] for c in candidates})
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
-    from .config import source_dataset
+    from .config import _file_sha256, source_dataset
 
     spec = trial.get("zero_cost_table")
     data = trial.get("data")
@@ -262,7 +254,7 @@ def _zero_cost_table(trial: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFr
     key = spec["sha256"] + dataset
     if key not in _ZERO_COST:
         path = Path(spec["path"])
-        if _sha256(path) != spec["sha256"]:
+        if _file_sha256(path) != spec["sha256"]:
             raise TrialError(f"{path} changed since the study was configured; start a new study")
         from nasperf.datasets import read_zero_cost_table
 

@@ -94,6 +94,16 @@ class Stage:
     init_from: str | None = None
 
 
+def _is_seconds(value: Any) -> bool:
+    """Whether ``value`` is a number of seconds: a finite real >= 0, not a bool."""
+    return (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
 class WeightSharingPredictor(Predictor):
     """Base class: score architectures with weights inherited from a trained supernet.
 
@@ -588,12 +598,7 @@ class WeightSharingPredictor(Predictor):
             return 0.0
         if "train_time_s" in state:
             value = state["train_time_s"]
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, Real)
-                or not math.isfinite(value)
-                or value < 0
-            ):
+            if not _is_seconds(value):
                 raise ValueError(
                     f"checkpoint {self.checkpoint}: train_time_s is {short_repr(value)}, not "
                     "a number of seconds; delete it to start over"
@@ -604,13 +609,7 @@ class WeightSharingPredictor(Predictor):
             "history"
         )
         seconds = [h.get("seconds") for h in history or () if isinstance(h, dict)]
-        return float(
-            sum(
-                s
-                for s in seconds
-                if isinstance(s, Real) and not isinstance(s, bool) and math.isfinite(s) and s > 0
-            )
-        )
+        return float(sum(s for s in seconds if _is_seconds(s)))
 
     def _write_checkpoint(self, state: dict) -> None:
         import torch

@@ -116,7 +116,8 @@ class Registered(_Constraint):
 
 
 class ListOf(_Constraint):
-    """A list or tuple of at least ``min_len`` items that all satisfy ``item``.
+    """A list or tuple of at least ``min_len`` items that all satisfy ``item`` (a bool is
+    not a number of an ``Interval`` item).
 
     Parameters
     ----------
@@ -139,6 +140,10 @@ class ListOf(_Constraint):
         if not isinstance(val, list | tuple) or len(val) < self.min_len:
             return False
         if not all(self.item.is_satisfied_by(v) for v in val):
+            return False
+        # True / False are no numbers here either (check_counts_and_flags refuses them for
+        # one number; an Interval accepts them, and [True, 0] had been a split [1, 0])
+        if isinstance(self.item, Interval) and any(isinstance(v, bool | np.bool_) for v in val):
             return False
         if self.unique:
             try:

@@ -1513,6 +1513,37 @@ def _missing(
     return out
 
 
+def _check_for_space(config: StudyConfig, pred: dict, space: str) -> None:
+    """Refuse, when the study is planned, parameters of ``pred`` that its trials on
+    ``space`` could only fail with at fit
+    (:meth:`~nasperf.predictors.base.Predictor.check_for_space`: a ``fewshot`` split of
+    more regions than ``FewShot.MAX_REGIONS``, or of decisions the supernet lacks).
+    Nothing for a space not registered here (the source's own check names it).
+
+    Raises
+    ------
+    ConfigError
+        ``predictors[i].params``, the predictor's label and the predictor's own message.
+    """
+    import nasperf.predictors as P
+    from nasperf.spaces import get_space
+
+    cls = P.PREDICTORS.get(pred["name"])
+    if not hasattr(cls, "check_for_space"):  # a user's estimator that is no nasperf Predictor
+        return
+    params = pred.get("params") or {}
+    space = params.get("space", space)  # as the trial builds it (run_trial's defaults)
+    try:
+        get_space(space)
+    except (TypeError, ValueError):
+        return
+    try:
+        cls(**params).check_for_space(space)
+    except ValueError as err:
+        i = list(config.predictors).index(pred)
+        raise ConfigError(f"predictors[{i}].params: {pred['label']!r}: {err}") from None
+
+
 def _reads_images(pred: dict) -> bool:
     """Whether the predictor of ``pred``, with its parameters, reads images
     (:meth:`~nasperf.predictors.base.Predictor.reads_images`: ``zc_proxy`` of a data-free
@@ -1621,6 +1652,9 @@ def expand_trials(config: StudyConfig | Mapping[str, Any]) -> list[dict]:
         without a cheaper fidelity, zero-cost scores without a table, images of an unknown
         dataset): the message names the predictors to drop and those that can run; or no
         predictor at all can run.
+        Or a predictor's parameters cannot serve a source's space
+        (:meth:`~nasperf.predictors.base.Predictor.check_for_space`, e.g. a ``fewshot``
+        split of more than ``FewShot.MAX_REGIONS`` regions).
     TypeError
         ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
         :func:`parse_config`, see :func:`as_study_config`).
@@ -1654,6 +1688,7 @@ def expand_trials(config: StudyConfig | Mapping[str, Any]) -> list[dict]:
         for pred in config.predictors:
             if _missing(config, pred, source):
                 continue  # optional, and this source cannot serve it
+            _check_for_space(config, pred, space)
             req = P.PREDICTORS.get(pred["name"]).requirements
             budgets: list[str | None] = [None]
             if req.learning_curves or "learning_curves" in req.optional:

@@ -226,10 +226,16 @@ def _proxy_trials(config: Any, plan: TaskPlan, labels: set[str]) -> list[dict]:
 def expand_suite(config: Any) -> SuiteExpansion:
     """Every trial of a suite config (``config.tasks`` set): proxy trials, then predictor
     trials, task by task; plus one ``{task, label, reason}`` per predictor skipped on a task.
+
+    Raises
+    ------
+    ConfigError
+        A predictor's parameters cannot serve a task's space (as in
+        :func:`~nasperf.evaluation.config.expand_trials`).
     """
     import nasperf.predictors as P
 
-    from .config import make_trial
+    from .config import _check_for_space, make_trial
 
     trials: list[dict] = []
     plans: list[TaskPlan] = []
@@ -262,6 +268,7 @@ def expand_suite(config: Any) -> SuiteExpansion:
             if reason is not None:
                 skipped.append({"task": plan.task, "label": pred["label"], "reason": reason})
                 continue
+            _check_for_space(config, pred, plan.space)
             curves = req.learning_curves or "learning_curves" in req.optional
             budgets: Sequence[str | None] = (curves and plan.budgets) or [None]
             sizes = plan.train_sizes if req.labels else (0,)

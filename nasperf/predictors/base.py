@@ -441,6 +441,20 @@ class Predictor(RegressorMixin, BaseEstimator):
         it refuses a source without images."""
         return bool(self.requirements.images)
 
+    def check_for_space(self, space: Any) -> None:
+        """Refuse, before anything is built or fitted, parameters that ``space`` (a
+        registered name or a :class:`~nasperf.spaces.SearchSpace`) cannot serve, where the
+        space can tell without building a network. A study asks it when it is planned, so
+        that a trial which could only fail is refused with the config. The base class checks
+        nothing (``fit`` checks everything again); ``fewshot`` checks its ``split``.
+
+        Raises
+        ------
+        ValueError
+            Naming the parameter, its value and why ``space`` cannot serve it.
+        """
+        return None
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
         """Fit on architectures (or a feature matrix) and targets; returns ``self``.

@@ -37,6 +37,7 @@ __all__ = [
     "ImageTask",
     "SearchSpace",
     "SpaceDefinitionError",
+    "SupernetDecisions",
     "TASKS",
     "arch_column",
     "as_rng",
@@ -690,6 +691,52 @@ def space_of(value: Any) -> SearchSpace:
 _INSTANCES: dict[type, SearchSpace] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class SupernetDecisions:
+    """The categorical decisions of a space's weight-sharing supernet, known without
+    building it (:meth:`SearchSpace.supernet_decisions`): the attributes of the same names
+    that the built :class:`~nasperf.spaces.supernet.Supernet` has.
+
+    Attributes
+    ----------
+    decisions : tuple of int
+        Cardinality (>= 1) of each decision.
+    decision_names : tuple of str
+        A readable name per decision (``"edge 1<-0"``).
+    default_split : tuple of int
+        The decisions a few-shot supernet splits on by default (indices into
+        ``decisions``).
+
+    Raises
+    ------
+    SpaceDefinitionError
+        A cardinality below 1, names and cardinalities of different lengths, or a default
+        split that is not distinct indices of ``decisions`` (a space's code is wrong).
+    """
+
+    decisions: tuple[int, ...]
+    decision_names: tuple[str, ...]
+    default_split: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.decisions)
+        if not all(
+            isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in self.decisions
+        ):
+            raise SpaceDefinitionError("decisions", self.decisions, "cardinalities are ints >= 1")
+        if len(self.decision_names) != n:
+            raise SpaceDefinitionError(
+                "decision_names", self.decision_names, f"one name per decision ({n})"
+            )
+        split = self.default_split
+        if len(set(split)) != len(split) or not all(
+            isinstance(i, int) and 0 <= i < n for i in split
+        ):
+            raise SpaceDefinitionError(
+                "default_split", split, f"distinct decision indices in 0..{n - 1}"
+            )
+
+
 def defines_supernet(cls: Any) -> bool:
     """Whether ``cls`` is a :class:`SearchSpace` subclass that defines its own
     :meth:`~SearchSpace.build_supernet` (the rule of :attr:`SearchSpace.has_supernet`, on
@@ -1302,6 +1349,17 @@ class SearchSpace(ABC, Generic[A]):
     @abstractmethod
     def build_network(self, arch: A, dataset: str | ImageTask = "cifar10", **kwargs: Any):
         """A ``torch.nn.Module`` classifier for ``arch`` as the benchmark trained it."""
+
+    def supernet_decisions(self, **kwargs: Any) -> SupernetDecisions | None:
+        """The decisions of the supernet that ``build_supernet(dataset, **kwargs)`` builds,
+        without building it, or None where the space cannot tell before it builds one (the
+        default: a space of your own may override this to have a study check a few-shot
+        ``split`` when it is planned, rather than when the trial is fitted).
+
+        Must equal the built supernet's ``decisions``, ``decision_names`` and
+        ``default_split`` (NB201 and NB301 say so for any network size).
+        """
+        return None
 
     def build_supernet(self, dataset: str | ImageTask = "cifar10", **kwargs: Any):
         """A weight-sharing :class:`~nasperf.spaces.supernet.Supernet` over this space.

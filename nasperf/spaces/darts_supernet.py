@@ -55,6 +55,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .base import SupernetDecisions
 from .darts_network import DARTS_OPS, EDGE_OFFSET, cell_preprocess, make_op
 from .supernet import Supernet, mixed_edge
 
@@ -71,6 +72,21 @@ _PAIR_INDEX: dict[int, dict[tuple[int, int], int]] = {
     j: {p: k for k, p in enumerate(pairs)} for j, pairs in INPUT_PAIRS.items()
 }
 _DECISIONS_PER_CELL = 3 * len(NODES)
+
+#: The supernet's decisions, the same at every network size: per cell and node, its ordered
+#: input pair and its two operations. Few-shot default: the operation of the normal cell's
+#: first pair (7 regions); the first decision, node 2's input order, only splits isomorphic
+#: genotypes apart.
+DECISIONS = SupernetDecisions(
+    decisions=tuple(n for _ in CELL_NAMES for j in NODES for n in (len(INPUT_PAIRS[j]), 7, 7)),
+    decision_names=tuple(
+        f"{cell} node {j} {what}"
+        for cell in CELL_NAMES
+        for j in NODES
+        for what in ("inputs", "op a", "op b")
+    ),
+    default_split=(1,),
+)
 
 _CELL_KEY = re.compile(r"^cells\.(\d+)\.ops\.(\d+)\.(.+)$")
 
@@ -171,18 +187,9 @@ class DartsSupernet(Supernet):
             raise ValueError(f"layers must be at least 3 (two reduction cells), got {layers}")
         task = resolve_task(dataset)
         self.ops = DARTS_OPS
-        self.decisions = tuple(
-            n for _ in CELL_NAMES for j in NODES for n in (len(INPUT_PAIRS[j]), 7, 7)
-        )
-        # Few-shot default: the operation of the normal cell's first pair (7 regions); the
-        # first decision, node 2's input order, only splits isomorphic genotypes apart.
-        self.default_split = (1,)
-        self.decision_names = tuple(
-            f"{cell} node {j} {what}"
-            for cell in CELL_NAMES
-            for j in NODES
-            for what in ("inputs", "op a", "op b")
-        )
+        self.decisions = DECISIONS.decisions
+        self.decision_names = DECISIONS.decision_names
+        self.default_split = DECISIONS.default_split
         self.layers = layers
         c_curr = stem_multiplier * channels
         self.stem = nn.Sequential(

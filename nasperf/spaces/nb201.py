@@ -48,6 +48,7 @@ from .base import (
     GraphBatch,
     ImageTask,
     SearchSpace,
+    SupernetDecisions,
     check_positive_ints,
     resolve_task,
 )
@@ -220,6 +221,13 @@ class NB201Space(SearchSpace[NB201Arch]):
             cells_per_stage=cells_per_stage,
             in_channels=task.channels,
         )
+
+    def supernet_decisions(self, **kwargs: Any) -> SupernetDecisions:
+        """The decisions of :meth:`build_supernet`'s supernet (``nb201_supernet.DECISIONS``):
+        the same for every network size, so ``kwargs`` are not read."""
+        from .nb201_supernet import DECISIONS
+
+        return DECISIONS
 
     def build_supernet(
         self,

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .base import SupernetDecisions
 from .nb201_network import EDGES, NB201_OPS, ResNetBasicBlock, make_op
 from .supernet import Supernet, mixed_edge
 
@@ -61,6 +62,15 @@ class MixedNB201Cell(nn.Module):
         return nodes[3]
 
 
+#: The supernet's decisions, the same at every ``channels`` and ``cells_per_stage``: the
+#: operation of each edge. Few-shot splits edge 1<-0 by default (5 regions).
+DECISIONS = SupernetDecisions(
+    decisions=(len(NB201_OPS),) * len(EDGES),
+    decision_names=tuple(f"edge {dst}<-{src}" for dst, src in EDGES),
+    default_split=(0,),
+)
+
+
 class NB201Supernet(Supernet):
     """Weight-sharing supernet of NAS-Bench-201 (see the module docstring).
 
@@ -81,8 +91,9 @@ class NB201Supernet(Supernet):
         super().__init__(space, dataset, {"channels": channels, "cells_per_stage": cells_per_stage})
         task = resolve_task(dataset)
         self.ops = NB201_OPS
-        self.decisions = (len(NB201_OPS),) * len(EDGES)
-        self.decision_names = tuple(f"edge {dst}<-{src}" for dst, src in EDGES)
+        self.decisions = DECISIONS.decisions
+        self.decision_names = DECISIONS.decision_names
+        self.default_split = DECISIONS.default_split
         c = channels
         self.stem = nn.Sequential(
             nn.Conv2d(task.channels, c, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(c)

@@ -58,6 +58,7 @@ from .base import (
     GraphBatch,
     ImageTask,
     SearchSpace,
+    SupernetDecisions,
     _choose_sorted,
     check_positive_ints,
     resolve_task,
@@ -540,6 +541,13 @@ class NB301Space(SearchSpace[NB301Arch]):
             affine=affine,
             in_channels=task.channels,
         )
+
+    def supernet_decisions(self, **kwargs: Any) -> SupernetDecisions:
+        """The decisions of :meth:`build_supernet`'s supernet (``darts_supernet.DECISIONS``):
+        the same for every network size, so ``kwargs`` are not read."""
+        from .darts_supernet import DECISIONS
+
+        return DECISIONS
 
     def build_supernet(
         self,

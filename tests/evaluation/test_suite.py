@@ -129,6 +129,23 @@ def test_expansion_fits_sizes_to_each_task_and_skips_what_a_task_lacks():
         assert got == tasks, computed
 
 
+def test_a_fewshot_split_over_the_bound_is_refused_when_the_suite_is_planned():
+    # as a study's (tests/predictors/weight_sharing): from the space's decisions, not at fit
+    fewshot = {"name": "fewshot", "params": {"split": [0, 1, 2]}}
+    raw = suite_config(tasks=["nb201/cifar10"], proxies=None, predictors=["xgb", fewshot])
+    with pytest.raises(ConfigError) as err:
+        expand_suite(parse_config(raw))
+    assert str(err.value).startswith(
+        "predictors[1].params: 'fewshot': split=[0, 1, 2] divides the nb201 supernet into 125 "
+        "regions, more than the 64 of FewShot.MAX_REGIONS"
+    )
+    fewshot["params"]["split"] = [0, 1]  # 25 regions
+    trials = expand_suite(parse_config(raw)).trials
+    assert [t["params"] for t in trials if t["predictor"] == "fewshot"] == [
+        {"split": [0, 1]}
+    ] * 2  # training-free: one trial per seed
+
+
 @pytest.mark.slow  # builds the NB301 surrogate's 3,000-architecture table (~25 s on one core)
 def test_hybrids_skip_a_task_whose_zero_cost_table_is_partial():
     # the 50-genotype NB301 table scores 50 of the surrogate's 3,000: omni and xgb_zc skip it

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from sklearn.utils._param_validation import Interval
 
-from nasperf._constraints import ListOf
+from nasperf._constraints import MAX_COUNT, ListOf
 from nasperf.errors import short_repr
 
 from .. import PREDICTORS
@@ -32,11 +32,12 @@ class FewShot(WeightSharingPredictor):
 
     The number of regions is the product of the split decisions' cardinalities, so it grows
     exponentially with ``split``: NB201's six edges make 15,625 regions (about 107 GB of
-    sub-supernets at the benchmark's size), NB301's 24 decisions about 2.8e20. ``fit``
-    computes it before anything is built or trained and refuses more than
-    :attr:`MAX_REGIONS` (64): Zhao et al. split one edge (5 regions on NB201, 7 on DARTS),
-    and 64 still admits two split edges of either space (25 or 49 regions) but not three
-    (125 or 343).
+    sub-supernets at the benchmark's size), NB301's 24 decisions about 2.8e20. A study
+    computes it when it is planned (:meth:`check_for_space`, from the space's
+    :meth:`~nasperf.spaces.SearchSpace.supernet_decisions`), ``fit`` again before anything
+    is built or trained, and both refuse more than :attr:`MAX_REGIONS` (64): Zhao et al.
+    split one edge (5 regions on NB201, 7 on DARTS), and 64 still admits two split edges of
+    either space (25 or 49 regions) but not three (125 or 343).
 
     Parameters
     ----------
@@ -69,12 +70,14 @@ class FewShot(WeightSharingPredictor):
     MAX_REGIONS: ClassVar[int] = 64
 
     # Decision indices and the number of regions they make depend on the supernet: checked
-    # at the start of fit (_check_space), before any image is read or network trained.
+    # by check_for_space when a study is planned (for a space that tells its supernet's
+    # decisions without building it) and at the start of fit (_check_space), before any
+    # image is read or network trained.
     _parameter_constraints: ClassVar[dict] = {
         **WeightSharingPredictor._parameter_constraints,
         "split": [
             Interval(Integral, 0, None, closed="left"),
-            ListOf(Interval(Integral, 0, None, closed="left"), unique=True),
+            ListOf(Interval(Integral, 0, MAX_COUNT, closed="both"), unique=True),
             None,
         ],
         "split_epochs": [Interval(Integral, 0, None, closed="left"), None],
@@ -128,35 +131,63 @@ class FewShot(WeightSharingPredictor):
         self.split_epochs = split_epochs
 
     def _resolve_split(self) -> tuple[int, ...]:
-        probe = self._probe()
-        split = probe.default_split if self.split is None else self.split
-        if isinstance(split, int):
+        return self._split_of(self._probe(), self.space_.name)
+
+    def _split_of(self, supernet: Any, space: str) -> tuple[int, ...]:
+        """The decisions ``split`` names, checked against ``supernet`` (a built
+        :class:`~nasperf.spaces.supernet.Supernet` or the
+        :class:`~nasperf.spaces.SupernetDecisions` of space ``space``): distinct indices of
+        its decisions that make at most :attr:`MAX_REGIONS` regions."""
+        split = supernet.default_split if self.split is None else self.split
+        if isinstance(split, Integral):
             split = (split,)
         try:
             out = tuple(int(i) for i in split)
         except (TypeError, ValueError):
             raise ValueError(f"split must be decision indices, got {self.split!r}") from None
-        n = len(probe.decisions)
+        n = len(supernet.decisions)
         bad = [i for i in out if not 0 <= i < n]
         if bad or len(set(out)) != len(out) or not out:
             raise ValueError(
                 f"split must be distinct decision indices in 0..{n - 1} of the "
-                f"{self.space_.name} supernet ({', '.join(probe.decision_names)}), got "
+                f"{space} supernet ({', '.join(supernet.decision_names)}), got "
                 f"{short_repr(self.split)}"
             )
         # arithmetic on the cardinalities: the regions themselves are listed only below the
         # bound (all 24 NB301 decisions would be a list of 2.8e20 tuples)
-        n_regions = math.prod(probe.decisions[i] for i in out)
+        n_regions = math.prod(supernet.decisions[i] for i in out)
         if n_regions > self.MAX_REGIONS:
-            default = math.prod(probe.decisions[i] for i in probe.default_split)
+            default = math.prod(supernet.decisions[i] for i in supernet.default_split)
             raise ValueError(
-                f"split={short_repr(self.split)} divides the {self.space_.name} supernet into "
-                f"{_count(probe.decisions[i] for i in out)} regions, more than the "
+                f"split={short_repr(self.split)} divides the {space} supernet into "
+                f"{_count(supernet.decisions[i] for i in out)} regions, more than the "
                 f"{self.MAX_REGIONS} of {type(self).__name__}.MAX_REGIONS (each region is one "
                 "more supernet to train for split_epochs and to keep); split on fewer "
                 f"decisions (Zhao et al. split one edge: split=None gives {default} regions)"
             )
         return out
+
+    def check_for_space(self, space: Any) -> None:
+        """Check ``split`` against the decisions of ``space``'s supernet where the space
+        tells them without building one (:meth:`~nasperf.spaces.SearchSpace.supernet_decisions`:
+        NB201, NB301), as ``fit`` does with the built supernet; nothing for a space without
+        a supernet (the study skips or refuses the predictor there) or one that cannot tell
+        (``fit`` checks).
+
+        Raises
+        ------
+        ValueError
+            ``split`` names no decision of the supernet, or makes more than
+            :attr:`MAX_REGIONS` regions (the message names both and the count).
+        """
+        from nasperf.spaces import resolve_space
+
+        space = resolve_space(space)
+        if not space.has_supernet:
+            return
+        decisions = space.supernet_decisions(**(self.network or {}))
+        if decisions is not None:
+            self._split_of(decisions, space.name)
 
     def _check_space(self) -> None:
         super()._check_space()

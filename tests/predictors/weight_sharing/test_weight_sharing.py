@@ -310,6 +310,115 @@ def test_fewshot_trains_two_split_edges_within_the_bound():
     assert [tuple(r) for r in pred.regions_] == [(a, b) for a in range(5) for b in range(5)]
 
 
+def test_spaces_tell_their_supernets_decisions_without_building_one():
+    # what a study checks a few-shot split against when it is planned: equal to the built
+    # supernet's, at any network size
+    for name, sizes in (
+        ("nb201", [{"channels": 4, "cells_per_stage": 1}, {}]),
+        ("nb301", [{"channels": 4, "layers": 3}]),
+    ):
+        space = get_space(name)
+        told = space.supernet_decisions()
+        for network in sizes:
+            net = space.build_supernet("cifar10", **network)
+            assert told == nasperf.spaces.SupernetDecisions(
+                net.decisions, net.decision_names, net.default_split
+            )
+            assert space.supernet_decisions(**network) == told
+    assert get_space("nb201").supernet_decisions().decisions == (5,) * 6
+    nb301 = get_space("nb301").supernet_decisions()
+    assert nb301.decisions[:6] == (2, 7, 7, 6, 7, 7) and len(nb301.decisions) == 24
+    assert nb301.default_split == (1,) and nb301.decision_names[1] == "normal node 2 op a"
+    assert get_space("nb101").supernet_decisions() is None  # no supernet: the default
+    with pytest.raises(ValueError, match=r"invalid default_split = \(6,\): distinct decision"):
+        nasperf.spaces.SupernetDecisions((5,) * 6, ("e",) * 6, (6,))
+
+
+def test_a_fewshot_split_over_the_bound_is_refused_when_the_study_is_planned(
+    tmp_path, capsys, monkeypatch
+):
+    from nasperf.evaluation import parse_config
+    from nasperf.evaluation.config import ConfigError, expand_trials
+    from nasperf.evaluation.study import main
+    from nasperf.spaces import nb201_supernet
+
+    # counted from the space's decisions: no supernet is built to plan the study
+    def refuse(*args, **kwargs):
+        raise AssertionError("built a supernet to plan a study")
+
+    monkeypatch.setattr(nb201_supernet.NB201Supernet, "__init__", refuse)
+    config = tmp_path / "fewshot.yaml"
+    config.write_text(
+        "spaces: [nb201]\npredictors:\n  - {name: fewshot, params: {split: [0, 1, 2]}}\n"
+        "  - xgb\ntrain_sizes: [10]\nseeds: 1\n"
+    )
+    # it had listed the trial, failed it at fit and said "rerun to retry"
+    assert main(["--config", str(config), "--out", str(tmp_path / "o"), "--dry-run"]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "invalid study config: predictors[0].params: 'fewshot': split=[0, 1, 2] divides the "
+            "nb201 supernet into 125 regions, more than the 64 of FewShot.MAX_REGIONS (each region "
+            "is one more supernet to train for split_epochs and to keep); split on fewer decisions "
+            "(Zhao et al. split one edge: split=None gives 5 regions)"
+        )
+    )
+    assert not (tmp_path / "o").exists()
+
+    def plan(split, spaces=("nb201",), label="fewshot", optional=False):
+        pred = {"name": "fewshot", "label": label, "params": {"split": split}}
+        if optional:
+            pred["optional"] = True
+        raw = {"spaces": list(spaces), "predictors": ["xgb", pred], "train_sizes": [10]}
+        return expand_trials(parse_config({**raw, "seeds": 1}))
+
+    # the label names the entry; the bound holds for an optional predictor too (the space
+    # has a supernet: what is wrong is the split)
+    with pytest.raises(
+        ConfigError,
+        match=r"^predictors\[1\]\.params: 'fs': split=\[0, 1, 2, 3, 4, 5\] divides the nb201 supernet into 15,625 regions, more than the 64 ",
+    ):
+        plan([0, 1, 2, 3, 4, 5], label="fs", optional=True)
+    with pytest.raises(ConfigError, match=r"nb301 supernet into 2\.8e20 regions, more than the 64"):
+        plan(list(range(24)), spaces=("nb301",))
+    # an index the supernet lacks, as fit words it
+    with pytest.raises(
+        ConfigError,
+        match=r"^predictors\[1\]\.params: 'fewshot': split must be distinct decision indices "
+        r"in 0\.\.5 of the nb201 supernet \(edge 1<-0, edge 2<-0, ",
+    ):
+        plan(9)
+    # within the bound (5 x 5 = 25; NB301's op a x op b = 49): planned as before
+    assert [t["predictor"] for t in plan([0, 1])] == ["xgb", "fewshot"]
+    nb301 = plan([1, 2], spaces=("nb301",))
+    assert [(t["predictor"], t["params"].get("split")) for t in nb301] == [
+        ("xgb", None),
+        ("fewshot", [1, 2]),
+    ]
+    # optional on a space without a supernet: skipped there, its split is not asked about
+    trials = plan([0, 1, 2], spaces=("nb101",), optional=True)
+    assert [t["predictor"] for t in trials] == ["xgb"]
+
+
+def test_fewshot_split_is_validated_at_construction_where_no_space_is_needed():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    # bools are no indices (True had been decision 1), an index is bounded like every count
+    for split in ([True], [0, True], [np.bool_(False)], True, [100_001], 100_001, [], [1, 1]):
+        with pytest.raises(InvalidParameterError, match=r"The 'split' parameter of FewShot"):
+            get("fewshot", split=split)
+    # numpy integers are indices, alone or in a list (np.int64(1) had failed at fit with
+    # "split must be decision indices")
+    for split in (np.int64(1), [np.int64(1)], (1,)):
+        pred = get("fewshot", split=split)
+        pred.check_for_space("nb201")
+        assert pred._split_of(get_space("nb201").supernet_decisions(), "nb201") == (1,)
+    pred = get("fewshot", **{**TINY, "epochs": 0, "split_epochs": 0, "split": np.int64(1)}).fit()
+    assert pred.split_ == (1,) and len(pred.subnets_) == 5
+
+
 def test_a_study_of_weight_sharing_on_a_space_without_a_supernet_is_refused_at_planning(
     tmp_path, capsys
 ):

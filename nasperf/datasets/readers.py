@@ -1142,13 +1142,16 @@ def read_zero_cost_table(
     FileNotFoundError
         ``path`` does not exist.
     InvalidArchitectureError
-        An architecture does not parse (the field names the file and the row or key).
+        An architecture does not parse (the field names the file and the line, row or
+        key).
     ValueError
         A NASLib JSON of several datasets without ``dataset``; no ``arch_column``; an
         architecture on two rows; a column of ``columns`` missing, or a cell of one that is
-        not a finite number (the message names its row); a time cell that is not a time
-        in seconds (``seconds``); anything :func:`read_naslib_zc` / :func:`read_table_file`
-        refuse. Every message names the file.
+        not a finite number (inf included); a time cell that is not a time in seconds
+        (``seconds``); anything :func:`read_naslib_zc` / :func:`read_table_file` refuse.
+        Every message names the file and, for a cell, where it is: the 1-based line of a
+        CSV file as an editor counts it (header and blank lines included), the 1-based
+        data row of a parquet file, the key (and dataset) of a NASLib JSON.
     """
     path = as_path(path, "path")
     space_obj = _as_space(space)
@@ -1157,6 +1160,10 @@ def read_zero_cost_table(
     ):
         raise TypeError(f"columns must be a list of column names, got {short_repr(columns)}")
     json_file = table_format(path) == "naslib_zc"
+    # where each row is in the file, for messages: the line a CSV row ends on (1-based, as
+    # an editor counts them), a parquet file's data row (1-based), a NASLib key (a JSON file
+    # is often one line: the key is what a user searches for)
+    places: list[str]
     if json_file:
         table = read_naslib_zc(path, space=space_obj, dataset=dataset, nan="keep")
         datasets = list(dict.fromkeys(table["dataset"]))
@@ -1165,30 +1172,40 @@ def read_zero_cost_table(
                 f"{path}: NASLib JSON of the datasets {datasets}, whose networks score "
                 "differently on their images: say which one (dataset=, or --zero-cost-dataset)"
             )
+        places = [
+            f"key {short_repr(key)} of dataset {ds!r}"
+            for key, ds in zip(table["naslib_key"], table["dataset"], strict=True)
+        ]
         table = table.drop(columns=["dataset", "naslib_key"])
     else:
-        raw = read_table_file(path, arch_column)
+        raw, lines = read_table_file_lines(path, arch_column)
         if arch_column not in raw.columns:
             raise ValueError(
                 f"{path}: no architecture column {arch_column!r} (its columns: "
                 f"{[str(c) for c in raw.columns[:8]]})"
             )
+        places = (
+            [f"line {n}" for n in lines]
+            if lines is not None
+            else [f"row {i + 1}" for i in range(len(raw))]
+        )
         keys = []
-        for i, text in enumerate(raw[arch_column]):
+        for place, text in zip(places, raw[arch_column], strict=True):
             try:
                 keys.append(space_obj.to_string(space_obj.coerce(str(text).strip())))
             except ValueError as err:
                 reason = err.reason if isinstance(err, InvalidArchitectureError) else str(err)
                 raise InvalidArchitectureError(
-                    f"architecture of {path} data row {i + 1}", text, reason, space=space_obj.name
+                    f"{path} {place}, column {arch_column!r}", text, reason, space=space_obj.name
                 ) from None
         table = raw.drop(columns=[arch_column])
         table.index = pd.Index(keys, name="arch")
         if not table.index.is_unique:
             dup = table.index[table.index.duplicated()][0]
-            rows = [i + 1 for i in (table.index == dup).nonzero()[0][:2]]
+            first, second = (table.index == dup).nonzero()[0][:2]
             raise ValueError(
-                f"{path}: architecture {dup!r} is on two rows (data rows {rows[0]} and {rows[1]})"
+                f"{path} {places[second]}: architecture {dup!r} already appears at "
+                f"{places[first]} (under one spelling or two)"
             )
     missing = [c for c in columns or () if c not in table.columns]
     if missing:
@@ -1200,19 +1217,18 @@ def read_zero_cost_table(
     for c in dict.fromkeys(columns or ()):
         values, bad = _scores(table[c])
         if bad is not None:
-            row = "" if json_file else f"data row {bad + 1}, "
             cell = table[c].iloc[bad]
             cell = cell.item() if hasattr(cell, "item") else cell  # -inf, not np.float64(-inf)
             raise ValueError(
-                f"{path}: column {c!r} holds values that are not finite numbers ({row}"
-                f"architecture {table.index[bad]!r}: {short_repr(cell)})"
+                f"{path} {places[bad]}, column {c!r} (architecture {table.index[bad]!r}): "
+                f"{short_repr(cell)} is not a finite number"
             )
         table[c] = values
     table.attrs = {"space": space_obj.name, "source": str(path)}
     if seconds:
         from nasperf.encodings.zero_cost import with_recorded_seconds
 
-        table = with_recorded_seconds(table, str(path))
+        table = with_recorded_seconds(table, str(path), [f"{path} {p}" for p in places])
     return table
 
 

@@ -100,7 +100,9 @@ def time_columns(columns: Sequence[object]) -> dict[str, str]:
     }
 
 
-def with_recorded_seconds(table: pd.DataFrame, where: str = "zero-cost table") -> pd.DataFrame:
+def with_recorded_seconds(
+    table: pd.DataFrame, where: str = "zero-cost table", row_names: Sequence[str] | None = None
+) -> pd.DataFrame:
     """``table`` with its ``<proxy>_time`` columns (:func:`time_columns`) moved into
     ``attrs["seconds_per_arch"]`` (each one's mean over the rows that record a time; the
     form of the packaged tables' ``attrs["settings"]["seconds_per_arch"]``, outside
@@ -108,11 +110,14 @@ def with_recorded_seconds(table: pd.DataFrame, where: str = "zero-cost table") -
     :func:`recorded_seconds` charges them and no reader takes a time column for a proxy. A
     table without time columns is returned as it is.
 
+    ``row_names``: each row's place in the file it was read from (``zc.csv line 7``), which
+    an error then names instead of ``where`` and the row's architecture alone.
+
     Raises
     ------
     ValueError
         A time cell that is not a number, is infinite or is negative (empty / NaN: not
-        recorded), naming ``where``, the column and the row.
+        recorded), naming ``where`` (or the row's name), the column and the row.
     """
     from nasperf.errors import short_repr
 
@@ -125,9 +130,16 @@ def with_recorded_seconds(table: pd.DataFrame, where: str = "zero-cost table") -
         bad = (np.isnan(values) & table[col].notna().to_numpy()) | np.isinf(values) | (values < 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            cell = table[col].iloc[i]
+            cell = short_repr(cell.item() if isinstance(cell, np.generic) else cell)  # -1.0
+            if row_names is not None:
+                raise ValueError(
+                    f"{row_names[i]}, column {col!r} (architecture {table.index[i]!r}): "
+                    f"{cell} is not a time in seconds >= 0"
+                )
             raise ValueError(
                 f"{where}: column {col!r}, row {short_repr(table.index[i])}: "
-                f"{short_repr(table[col].iloc[i])} is not a time in seconds >= 0"
+                f"{cell} is not a time in seconds >= 0"
             )
         if np.isfinite(values).any():
             seconds[proxy] = float(np.nanmean(values))

@@ -349,13 +349,13 @@ def test_a_zero_cost_table_with_an_architecture_twice_is_one_line(tmp_path, caps
         (
             "twice.csv",
             pd.concat([zc, zc.head(1)]),
-            rf"twice\.csv: architecture '{re.escape(zc['arch'][0])}' is on two rows "
-            r"\(data rows 1 and 4\)$",
+            rf"twice\.csv line 5: architecture '{re.escape(zc['arch'][0])}' already appears "
+            r"at line 2 \(under one spelling or two\)$",
         ),
         (
             "garbage.csv",
             zc.assign(arch=["garbage", *zc["arch"][1:]]),
-            r"nb201: invalid architecture of \S*garbage\.csv data row 1 = 'garbage': must "
+            r"nb201: invalid \S*garbage\.csv line 2, column 'arch' = 'garbage': must "
             "start and end with",
         ),
     ]:

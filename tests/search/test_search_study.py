@@ -1130,8 +1130,8 @@ def test_a_search_s_zero_cost_file_is_read_as_a_study_s_proxy_table(tmp_path):
     with pytest.raises(ValueError) as ei:
         search_trials(["rs"], seeds=1, space="nb201", data=data, target="acc", zero_cost=zc)
     assert str(ei.value) == (
-        f"{zc}: column 'synflow' holds values that are not finite numbers (data row 6, "
-        f"architecture {table.index[5]!r}: 'inf')"
+        f"{zc} line 7, column 'synflow' (architecture {table.index[5]!r}): 'inf' is not a "
+        "finite number"
     )
 
 

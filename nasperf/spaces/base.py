@@ -1158,7 +1158,16 @@ class SearchSpace(ABC, Generic[A]):
         supernet, which weight-sharing predictors (``rsws``, ``oneshot``, ``fewshot``)
         train. Asked of the class, so nothing is built; a study skips those predictors on
         a space without one (:func:`nasperf.spaces.supernet_spaces` lists the spaces with
-        one)."""
+        one).
+
+        The rule is the override alone: a space without a supernet leaves
+        :meth:`build_supernet` undefined. One that overrides it only to raise (or to return
+        something other than a :class:`~nasperf.spaces.supernet.Supernet`) counts as having
+        one; a study plans its weight-sharing trials, and each fails at ``fit`` with one
+        ``ValueError`` naming the predictor, the space and what ``build_supernet`` did
+        (``RandomSamplingWeightSharing: search space 'mine' defines build_supernet, but
+        build_supernet('cifar10') raised NotImplementedError (...)``). Nothing calls
+        ``build_supernet`` to find out sooner: it builds a network."""
         return defines_supernet(type(self))
 
     @property
@@ -1364,9 +1373,10 @@ class SearchSpace(ABC, Generic[A]):
     def build_supernet(self, dataset: str | ImageTask = "cifar10", **kwargs: Any):
         """A weight-sharing :class:`~nasperf.spaces.supernet.Supernet` over this space.
 
-        Spaces without one raise ``NotImplementedError`` (weight-sharing predictors then
+        This base method raises ``NotImplementedError`` (weight-sharing predictors then
         say which spaces they support: :func:`nasperf.spaces.supernet_spaces`). A space
-        that defines this method has a supernet (:attr:`has_supernet`).
+        that defines this method has a supernet (:attr:`has_supernet`), so a space without
+        one does not override it, not even to raise.
         """
         raise NotImplementedError(
             f"search space {self.name!r} has no weight-sharing supernet (build_supernet)"

@@ -258,16 +258,35 @@ class WeightSharingPredictor(Predictor):
         if not self.space_.has_supernet:
             raise ValueError(f"{type(self).__name__}: {self._no_supernet()}")
 
-    def _no_supernet(self, reason: str | None = None) -> str:
+    def _no_supernet(self) -> str:
         """Why ``space_`` cannot serve, with the spaces that can."""
         from nasperf.spaces import supernet_spaces
 
-        reason = reason or (
-            f"search space {self.space_.name!r} has no weight-sharing supernet (build_supernet)"
-        )
         return (
-            f"{reason}; the spaces with one are {', '.join(supernet_spaces())} (space=, or a "
-            "space of your own that defines build_supernet)"
+            f"search space {self.space_.name!r} has no weight-sharing supernet "
+            f"(build_supernet); the spaces with one are {', '.join(supernet_spaces())} "
+            "(space=, or a space of your own that defines build_supernet)"
+        )
+
+    def _supernet_failed(self, err: BaseException) -> str:
+        """Why ``space_.build_supernet`` gave no supernet, for a space that defines it
+        (:attr:`~nasperf.spaces.SearchSpace.has_supernet` is that rule: a study planned the
+        trial, and only fit calls the method)."""
+        from nasperf.spaces import supernet_spaces
+
+        space = self.space_.name
+        args = [repr(str(self.dataset))]
+        args += [f"{k}={short_repr(v)}" for k, v in (self.network or {}).items()]
+        call = f"build_supernet({', '.join(args)})"
+        if not isinstance(err, NotImplementedError):
+            return f"search space {space!r}: {call} raised {type(err).__name__}: {err}"
+        others = [s for s in supernet_spaces() if s != space]
+        return (
+            f"search space {space!r} defines build_supernet, but {call} raised "
+            f"NotImplementedError ({err}): a space without a supernet leaves build_supernet "
+            f"undefined, so that a study skips {self.name or type(self).__name__} there when "
+            "it is planned; "
+            + (f"the spaces with one are {', '.join(others)}" if others else "no other has one")
         )
 
     # ------------------------------------------------------------------ contract
@@ -409,14 +428,24 @@ class WeightSharingPredictor(Predictor):
 
     # ------------------------------------------------------------------ networks
     def _new_net(self, seed: int):
+        from nasperf.spaces.supernet import Supernet
+
         try:
             # module initialisation only, in float32; the caller's global state is restored
             with torch_state(seed):
                 net = self.space_.build_supernet(str(self.dataset), **(self.network or {}))
-        except NotImplementedError as err:
-            raise ValueError(f"{type(self).__name__}: {self._no_supernet(str(err))}") from None
         except TypeError as err:
             raise ValueError(f"network={self.network!r}: {err}") from None
+        except Exception as err:
+            # one line naming the space, the call and the predictor (what a study shows of
+            # a failed trial), the space's own traceback kept as the cause
+            raise ValueError(f"{type(self).__name__}: {self._supernet_failed(err)}") from err
+        if not isinstance(net, Supernet):
+            raise ValueError(
+                f"{type(self).__name__}: search space {self.space_.name!r}: build_supernet "
+                f"returned {short_repr(net)} ({type(net).__name__}), not a "
+                "nasperf.spaces.supernet.Supernet"
+            )
         return net.to(self._device())
 
     def _load_net(self, state: dict):

@@ -24,10 +24,13 @@ _COSTS = r"latency|energy|power|runtime|time|delay|memory|mem|flops|macs|params|
 #: Words of a column name that mark a quantity to minimise: a cost, or a loss or error of
 #: the network's predictions. Matched as whole words between non-letters (``val_loss``,
 #: ``top1_err``, ``latency_ms``, ``test-error-rate``, camelCase ``valLoss``), so ``terror``
-#: or ``errand`` do not match.
+#: or ``errand`` do not match, nor ``ce`` in ``price`` or ``wer`` in ``lower``. Language and
+#: speech models' losses: cross-entropy ``ce``, bits per character / byte (``bpc``,
+#: ``bpb``, ``bits_per_char``), word and character error rates (``wer``, ``cer``).
 _MINIMISED = re.compile(
     r"(?<![a-z])(loss(?:es)?|logloss|errors?|err|mse|rmse|mae|mape|smape|nll|"
-    r"cross_?entropy|xent|regret|perplexity|ppl|" + _COSTS + r")(?![a-z])",
+    r"cross_?entropy|xent|ce|regret|perplexity|ppl|bpc|bpb|"
+    r"bits[_-]?per[_-]?(?:char(?:acter)?|byte)|wer|cer|" + _COSTS + r")(?![a-z])",
     re.IGNORECASE,
 )
 _COSTLY = re.compile(r"(?<![a-z])(" + _COSTS + r")(?![a-z])", re.IGNORECASE)

@@ -38,6 +38,27 @@ from nasperf.datasets import looks_minimised, negate_columns, target_sign
         ("score", None),
         ("y", None),
         ("timeless", None),
+        # language and speech models' losses (a probe's val_bpc table had been maximised)
+        ("val_bpc", "bpc"),
+        ("val_bpb", "bpb"),
+        ("bits_per_char", "bits_per_char"),
+        ("bits-per-character", "bits-per-character"),
+        ("bitsPerByte", "bits_Per_Byte"),
+        ("val_wer", "wer"),
+        ("test_WER", "WER"),
+        ("cer", "cer"),
+        ("val_ce", "ce"),
+        ("ce_12ep", "ce"),
+        ("val_ppl", "ppl"),
+        # ... as whole words only: not inside another word
+        ("price", None),
+        ("face_count", None),
+        ("val_acc_ce", "ce"),  # a word of its own, wherever it stands
+        ("lower_bound", None),
+        ("answer_len", None),
+        ("certainty", None),
+        ("bpcs", None),
+        ("concern", None),
     ],
 )
 def test_looks_minimised_matches_whole_words(column, word) -> None:
@@ -103,3 +124,18 @@ def test_an_accuracy_minimised_is_said() -> None:
         warnings.simplefilter("error")
         assert target_sign("val_err", False, where="data.maximize") == -1.0
         assert target_sign("val_acc", True, where="data.maximize") == 1.0
+
+
+def test_a_language_model_table_of_bits_per_char_is_not_searched_for_its_worst() -> None:
+    """A TableObjective on ``val_bpc`` with no direction had been maximised: the random
+    search's best was the table's worst bpc (found by a probe of an NLP space)."""
+    import nasperf
+    from nasperf.search import TableObjective
+
+    space = nasperf.get_space("nb201")
+    archs = [space.to_string(a) for a in space.sample(5, seed=0)]
+    table = pd.DataFrame({"val_bpc": np.linspace(1.2, 2.0, 5)}, index=archs)
+    with pytest.raises(ValueError, match=r"the target 'val_bpc' looks like a quantity to mini"):
+        TableObjective(table, "nb201", "val_bpc")
+    values, _ = TableObjective(table, "nb201", "val_bpc", maximize=False).evaluate(archs[:2])
+    assert values.tolist() == pytest.approx([-1.2, -1.4])  # read as minus the column

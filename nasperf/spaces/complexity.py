@@ -43,8 +43,10 @@ Parameters are the same in both. NASLib's convention in detail:
 * Layers torchstat had no rule for, counted by their multiply-adds in both conventions:
   ``MultiheadAttention`` (the four projections and the two products with the attention
   matrix; in this convention also its softmax, one per attention weight) and ``LSTM`` /
-  ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h + h * h)``).
-  ``Embedding`` is a lookup (0).
+  ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h + h * h)``). A
+  recurrent layer fed a ``PackedSequence`` (``pack_padded_sequence``, variable lengths)
+  runs ``batch_sizes.sum()`` steps per layer and direction, each sequence its own length,
+  not the padded one. ``Embedding`` is a lookup (0).
 * Parameters: the parameters held directly by every called module.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
@@ -87,6 +89,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 from torch.utils._python_dispatch import (
     TorchDispatchMode,
     _get_current_dispatch_mode,
@@ -149,23 +152,30 @@ def _attention_flops(
     return int(n * per)
 
 
-def _recurrent_flops(module: nn.RNNBase, inp: torch.Tensor) -> int:
+def _recurrent_flops(module: nn.RNNBase, inp: torch.Tensor | PackedSequence) -> int:
     """Multiply-adds of an LSTM / GRU / RNN over the sequence: per step, layer and
     direction, ``gates * (in * h + h * h)`` (LSTM 4 gates, GRU 3, RNN 1; with a projection
-    the recurrent input is the projection, plus ``h * proj``)."""
+    the recurrent input is the projection, plus ``h * proj``).
+
+    The steps: ``N * L`` of a padded ``(N, L, in)`` (or ``(L, N, in)``) input, ``L`` of an
+    unbatched ``(L, in)``; of a ``PackedSequence``, its rows (``batch_sizes.sum()``: each
+    sequence's own length, which every layer and direction runs)."""
     gates = {"LSTM": 4, "GRU": 3}.get(module.mode, 1)
     h, proj = module.hidden_size, getattr(module, "proj_size", 0) or 0
     recurrent = proj or h
     dirs = 2 if module.bidirectional else 1
-    if inp.dim() == 3:
-        n, length = (inp.shape[0], inp.shape[1]) if module.batch_first else inp.shape[1::-1]
+    if isinstance(inp, PackedSequence):
+        # its data holds one row per step of every sequence: batch_sizes.sum() rows
+        steps = int(inp.data.shape[0])
+    elif inp.dim() == 3:
+        steps = int(inp.shape[0]) * int(inp.shape[1])
     else:
-        n, length = 1, inp.shape[0]
+        steps = int(inp.shape[0])
     per_step = 0
     for layer in range(module.num_layers):
         width = module.input_size if layer == 0 else recurrent * dirs
         per_step += dirs * (gates * (width * h + recurrent * h) + (h * proj if proj else 0))
-    return int(n * length * per_step)
+    return steps * per_step
 
 
 def _rows(inp: torch.Tensor) -> int:
@@ -383,15 +393,16 @@ def _counted_by_rule(module: nn.Module) -> bool:
 
 def module_flops(
     module: nn.Module,
-    inp: torch.Tensor,
-    out: torch.Tensor,
+    inp: torch.Tensor | PackedSequence,
+    out: torch.Tensor | PackedSequence,
     convention: str = "naslib",
     extra: Sequence[object] = (),
 ) -> int:
     """FLOPs of one call of a leaf ``module`` mapping ``inp`` to ``out`` (see module doc).
 
-    Of non-leaf modules only those whose own weights do arithmetic (torch_geometric's
-    ``ARMAConv``) have a rule; every other container counts 0 (its children are counted).
+    ``inp`` and ``out`` are tensors, or a recurrent layer's ``PackedSequence``. Of non-leaf
+    modules only those whose own weights do arithmetic (torch_geometric's ``ARMAConv``)
+    have a rule; every other container counts 0 (its children are counted).
     """
     if isinstance(module, nn.modules.conv._ConvNd):  # Conv1d / 2d / 3d and transposed
         if module.transposed and convention == "naslib":
@@ -452,8 +463,11 @@ def count_complexity(
     ----------
     build : callable returning nn.Module, or nn.Module
         Preferably a zero-argument factory: it is called under ``torch.device("meta")`` so that
-        no weights are allocated. A ready module is run where its weights are, in eval mode
-        and without gradients; its parameters and training flag are left as they were.
+        no weights are allocated (a network whose forward reads its tensors' values, which
+        meta tensors do not hold, e.g. ``pad_packed_sequence`` of unsorted sequences, is
+        built again and run on the CPU). A ready module is run where its weights are, in
+        eval mode and without gradients; its parameters and training flag are left as they
+        were.
     input_shape : tuple of int
         Shape of one input batch, e.g. ``(1, 3, 32, 32)``; the network is called on zeros.
     inputs : sequence of Tensor, optional
@@ -475,24 +489,44 @@ def count_complexity(
         raise ValueError("pass exactly one of input_shape and inputs")
     check_convention(convention)
     if isinstance(build, nn.Module):
-        net = build
-    else:
-        with torch.device("meta"):
-            net = build()
-        if not isinstance(net, nn.Module):
-            raise TypeError(f"{what} returned {type(net).__name__}, expected a torch.nn.Module")
+        return _count_network(build, torch.device("cpu"), input_shape, inputs, convention, what)
+    with torch.device("meta"):
+        net = build()
+    try:
+        return _count_network(net, torch.device("meta"), input_shape, inputs, convention, what)
+    except _NoMetaRun:
+        pass  # (outside the handler: an error on the CPU is not shown chained to this one)
+    # meta tensors hold shapes, not values: a forward that reads values (.item(),
+    # pad_packed_sequence of unsorted sequences) runs on the CPU's zeros instead
+    return _count_network(build(), torch.device("cpu"), input_shape, inputs, convention, what)
+
+
+class _NoMetaRun(Exception):
+    """The network's forward failed on the meta device (its cause says why)."""
+
+
+def _count_network(
+    net: object,
+    default: torch.device,
+    input_shape: tuple[int, ...] | None,
+    inputs: Sequence[torch.Tensor] | None,
+    convention: str,
+    what: str,
+) -> Complexity:
+    """:func:`count_complexity` of a network built: run where its weights are (``default``
+    where it holds none); :class:`_NoMetaRun` where it ran on the meta device and failed."""
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"{what} returned {type(net).__name__}, expected a torch.nn.Module")
     # A factory may hand back an existing module; run on wherever its weights live.
     first = next(net.parameters(), None)
-    if first is not None:
-        device = first.device
-    else:
-        device = torch.device("cpu" if isinstance(build, nn.Module) else "meta")
+    device = first.device if first is not None else default
     flops = 0
     called: dict[int, nn.Module] = {}
     functional = _FunctionalFlops(convention)
     # functional multiply-adds counted so far, at each call of a module (a stack per module)
     entered: dict[int, list[int]] = {}
     did_products: set[int] = set()  # modules whose forward ran counted functional products
+    unread: dict[str, str] = {}  # ruled modules called on no tensor: type -> what they got
 
     def enter(module: nn.Module, args: tuple) -> None:
         entered.setdefault(id(module), []).append(functional.products)
@@ -510,6 +544,11 @@ def count_complexity(
             functional.ruled_depth -= 1
             if functional.ruled_depth == 0:
                 functional.resume()
+        first = args[0] if args else kwargs.get("input")
+        if isinstance(module, nn.RNNBase) and isinstance(first, PackedSequence):
+            # a tuple of tensors, which the lists below pass over (it had counted 0)
+            flops += module_flops(module, first, output[0], convention)
+            return
         if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
             output = output[0]  # attention's (output, weights), an LSTM's (output, state)
         # the tensors a module was called with, by position or by keyword (attention(query=
@@ -517,6 +556,11 @@ def count_complexity(
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
         tensors += [kwargs[k] for k in _TENSOR_KEYWORDS if isinstance(kwargs.get(k), torch.Tensor)]
         if not tensors or not isinstance(output, torch.Tensor):
+            if _rule_counts_itself(module):
+                # its rule cannot read the call, and the functional count was suspended
+                # while it ran: 0, which the warning below says
+                got = ", ".join(type(a).__name__ for a in (*args, *kwargs.values()))
+                unread.setdefault(type(module).__name__, f"({got}) -> {type(output).__name__}")
             return
         flops += module_flops(module, tensors[0], output, convention, tensors[1:])
 
@@ -530,14 +574,21 @@ def count_complexity(
         with torch.no_grad(), functional:
             functional.on_stack = True
             try:
-                if inputs is None:
-                    # in the network's own floating dtype (a float64 or half network had
-                    # failed: "Input type (float) and bias type (double) should be the same")
-                    first = next((p for p in net.parameters() if p.is_floating_point()), None)
-                    dtype = first.dtype if first is not None else torch.get_default_dtype()
-                    net(torch.zeros(input_shape, device=device, dtype=dtype))
-                else:
-                    net(*(t.to(device) for t in inputs))
+                try:
+                    if inputs is None:
+                        # in the network's own floating dtype (a float64 or half network
+                        # had failed: "Input type (float) and bias type (double) should be
+                        # the same")
+                        floating = (p for p in net.parameters() if p.is_floating_point())
+                        first = next(floating, None)
+                        dtype = first.dtype if first is not None else torch.get_default_dtype()
+                        net(torch.zeros(input_shape, device=device, dtype=dtype))
+                    else:
+                        net(*(t.to(device) for t in inputs))
+                except Exception as err:
+                    if device.type == "meta":
+                        raise _NoMetaRun from err
+                    raise
             finally:  # (a forward that raised inside a rule's module left it off the stack)
                 functional.resume()
                 functional.on_stack = False
@@ -569,7 +620,25 @@ def count_complexity(
             f"{what}: FLOPs have no rule for {', '.join(unknown)} (layers with weights), "
             "counted as 0 (they ran no matrix product); parameters are counted",
         )
+    if unread:
+        calls = "; ".join(f"{name}{got}" for name, got in sorted(unread.items()))
+        warn_caller(
+            f"{what}: FLOPs not counted (counted as 0) of {calls}: called on no tensor or "
+            "returning none, where its FLOPs rule reads tensors (a recurrent layer also a "
+            "PackedSequence); parameters are counted",
+        )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
+
+
+def _rule_counts_itself(module: nn.Module) -> bool:
+    """Whether a rule of :func:`module_flops` counts this module's own forward, which it
+    reads from its tensor input and output: every module counted by rule but
+    torch_geometric's message passing, which is free (its transforms are counted as their
+    own modules) and may take a pair of node feature matrices or a sparse adjacency."""
+    if not _counted_by_rule(module):
+        return False
+    passing = _loaded_type("torch_geometric.nn.conv.message_passing", "MessagePassing")
+    return passing is None or not isinstance(module, passing)
 
 
 def _has_rule(module: nn.Module) -> bool:

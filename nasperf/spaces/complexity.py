@@ -43,7 +43,12 @@ Parameters are the same in both. NASLib's convention in detail:
 * Layers torchstat had no rule for, counted by their multiply-adds in both conventions:
   ``MultiheadAttention`` (the four projections and the two products with the attention
   matrix; in this convention also its softmax, one per attention weight) and ``LSTM`` /
-  ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h + h * h)``). A
+  ``GRU`` / ``RNN`` (per step, layer and direction, ``gates * (in * h + h * h)``; in this
+  convention also their gates' activations, one per hidden unit each: an LSTM's three
+  sigmoids and two tanh, ``5 * h``, a GRU's ``3 * h``, an RNN's tanh or ReLU ``h``, as the
+  same layer written as an ``LSTMCell`` / ``GRUCell`` / ``RNNCell`` loop or by hand with
+  ``torch.sigmoid`` / ``torch.tanh`` counts; their elementwise products and sums are free,
+  as every tensor arithmetic is, and so are biases). A
   recurrent layer fed a ``PackedSequence`` (``pack_padded_sequence``, variable lengths)
   runs ``batch_sizes.sum()`` steps per layer and direction, each sequence its own length,
   not the padded one. ``Embedding`` is a lookup (0).
@@ -152,15 +157,21 @@ def _attention_flops(
     return int(n * per)
 
 
-def _recurrent_flops(module: nn.RNNBase, inp: torch.Tensor | PackedSequence) -> int:
+def _recurrent_flops(
+    module: nn.RNNBase, inp: torch.Tensor | PackedSequence, convention: str
+) -> int:
     """Multiply-adds of an LSTM / GRU / RNN over the sequence: per step, layer and
     direction, ``gates * (in * h + h * h)`` (LSTM 4 gates, GRU 3, RNN 1; with a projection
-    the recurrent input is the projection, plus ``h * proj``).
+    the recurrent input is the projection, plus ``h * proj``); in NASLib's convention also
+    one FLOP per gate activation (LSTM ``5 * h``: three sigmoids and two tanh; GRU
+    ``3 * h``: two sigmoids and a tanh; RNN ``h``), what the cells' functional forms count.
 
     The steps: ``N * L`` of a padded ``(N, L, in)`` (or ``(L, N, in)``) input, ``L`` of an
     unbatched ``(L, in)``; of a ``PackedSequence``, its rows (``batch_sizes.sum()``: each
     sequence's own length, which every layer and direction runs)."""
     gates = {"LSTM": 4, "GRU": 3}.get(module.mode, 1)
+    # activations per hidden unit and step (RNN_TANH / RNN_RELU: 1)
+    activations = {"LSTM": 5, "GRU": 3}.get(module.mode, 1) if convention == "naslib" else 0
     h, proj = module.hidden_size, getattr(module, "proj_size", 0) or 0
     recurrent = proj or h
     dirs = 2 if module.bidirectional else 1
@@ -175,6 +186,7 @@ def _recurrent_flops(module: nn.RNNBase, inp: torch.Tensor | PackedSequence) -> 
     for layer in range(module.num_layers):
         width = module.input_size if layer == 0 else recurrent * dirs
         per_step += dirs * (gates * (width * h + recurrent * h) + (h * proj if proj else 0))
+        per_step += dirs * activations * h
     return steps * per_step
 
 
@@ -426,7 +438,7 @@ def module_flops(
     if isinstance(module, nn.MultiheadAttention):
         return _attention_flops(module, inp, extra, convention)
     if isinstance(module, nn.RNNBase):  # LSTM, GRU, RNN
-        return _recurrent_flops(module, inp)
+        return _recurrent_flops(module, inp, convention)
     if convention == "macs":
         return 0
     if isinstance(module, nn.modules.batchnorm._BatchNorm):

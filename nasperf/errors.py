@@ -9,14 +9,17 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ArchitectureFailedError",
     "DataFileNotFoundError",
     "DataIntegrityError",
     "IncompatibleVersionError",
     "InvalidArchitectureError",
+    "NetworkRunError",
     "StudyNote",
     "WrongSpaceError",
     "as_names",
     "as_optional_path",
+    "architecture_failed",
     "as_path",
     "check_aligned",
     "check_flag",
@@ -248,6 +251,47 @@ class InvalidArchitectureError(ValueError):
         return InvalidArchitectureError(
             f"{prefix}{self.field}", self.value, self.reason, space=self.space
         )
+
+
+class ArchitectureFailedError(RuntimeError, ValueError):
+    """Building one architecture's network, running it (to count its FLOPs) or scoring it
+    raised: the message names the space, the architecture, the step and the cause (the
+    original exception is its ``__cause__`` where it was raised in this process). A
+    ``RuntimeError`` and a ``ValueError``, so that callers catching either of what was
+    raised before still do."""
+
+
+def architecture_failed(
+    space: str, arch: str, step: str, err: BaseException, note: str = ""
+) -> ArchitectureFailedError:
+    """The :class:`ArchitectureFailedError` of ``space``'s architecture ``arch`` (its text)
+    whose ``step`` (``"building its network"``) raised ``err``: ``"<space> architecture
+    <arch>: <step> failed: <type>: <the cause's first line>"``, then ``note`` (what to do)
+    after a semicolon. Raise it ``from err``."""
+    cause = (str(err).strip().splitlines() or [""])[0][:300]
+    return ArchitectureFailedError(
+        f"{space} architecture {arch}: {step} failed: {type(err).__name__}"
+        + (f": {cause}" if cause else "")
+        + (f"; {note}" if note else "")
+    )
+
+
+class NetworkRunError(RuntimeError, ValueError):
+    """A network raised on the inputs nasperf ran it on to count its FLOPs and parameters
+    (:func:`nasperf.spaces.count_complexity`); the message names them and the cause (the
+    original exception is its ``__cause__``). A ``RuntimeError`` and a ``ValueError``, as
+    :class:`ArchitectureFailedError`.
+
+    Attributes
+    ----------
+    inputs : str
+        What the network was fed (``"float32 zeros of shape (1, 12)"``).
+    note : str
+        What to do, where nasperf chose the inputs (else empty).
+    """
+
+    inputs: str = ""
+    note: str = ""
 
 
 class DataIntegrityError(ValueError):

@@ -23,7 +23,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from nasperf.errors import InvalidArchitectureError, short_repr
+from nasperf.errors import (
+    InvalidArchitectureError,
+    NetworkRunError,
+    architecture_failed,
+    short_repr,
+)
 from nasperf.registry import Registry
 
 from .complexity import Complexity, count_complexity
@@ -221,6 +226,10 @@ class TensorTask:
     data-free zero-cost proxies on inputs of this shape. nasperf packages no data for a
     task of yours: data-dependent proxies take ``inputs=(x, y)`` (``x`` float ``(N,
     *shape)``, ``y`` class labels ``(N,)`` in ``[0, num_classes)``).
+
+    Inputs are floats (zeros in the network's floating dtype, where nasperf chooses them):
+    a network of token ids (``shape=(length,)``) casts them in ``forward``
+    (``self.embed(ids.long())``), as ``docs/custom_space.md`` shows.
 
     Attributes
     ----------
@@ -1435,15 +1444,27 @@ class SearchSpace(ABC, Generic[A]):
         matrix products, as macro benchmarks report them); see
         :mod:`nasperf.spaces.complexity`. ``kwargs`` go to
         :meth:`build_network`.
+
+        The network runs on zeros of the task's shape (``task.input_shape(1)``), in its
+        floating dtype; where its forward raises, an
+        :class:`~nasperf.errors.ArchitectureFailedError` names the space, the architecture
+        and those inputs (a network of token ids casts them in ``forward``:
+        ``docs/custom_space.md``).
         """
         task = self.network_task(dataset)
         arch = self.coerce(arch)
-        return count_complexity(
-            lambda: self.build_network(arch, task, **kwargs),
-            task.input_shape(1),
-            convention=convention,
-            what=f"{self.name}.build_network",
-        )
+        try:
+            return count_complexity(
+                lambda: self.build_network(arch, task, **kwargs),
+                task.input_shape(1),
+                convention=convention,
+                what=f"{self.name}.build_network",
+            )
+        except NetworkRunError as err:
+            cause = err.__cause__ if err.__cause__ is not None else err
+            step = f"counting FLOPs and parameters on {err.inputs} (task {task.name!r})"
+            failed = architecture_failed(self.name, self.to_string(arch), step, cause, err.note)
+        raise failed from cause
 
     def flops(
         self,

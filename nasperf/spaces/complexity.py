@@ -103,7 +103,7 @@ from torch.utils._python_dispatch import (
 )
 from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
-from nasperf.errors import warn_caller
+from nasperf.errors import NetworkRunError, warn_caller
 
 __all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
 
@@ -496,6 +496,14 @@ def count_complexity(
     -------
     Complexity
         ``mflops`` (FLOPs / 1e6) and ``mparams`` (parameters / 1e6).
+
+    Raises
+    ------
+    nasperf.errors.NetworkRunError
+        The network's forward raised (a ``RuntimeError``, ``ValueError``, ``TypeError`` or
+        ``IndexError``): the message names ``what`` and the inputs it was fed (``"float32
+        zeros of shape (1, 12)"``); the original error is its ``__cause__``. A
+        ``RuntimeError`` and a ``ValueError``.
     """
     if (input_shape is None) == (inputs is None):
         raise ValueError("pass exactly one of input_shape and inputs")
@@ -588,19 +596,15 @@ def _count_network(
             try:
                 try:
                     if inputs is None:
-                        # in the network's own floating dtype (a float64 or half network
-                        # had failed: "Input type (float) and bias type (double) should be
-                        # the same")
-                        floating = (p for p in net.parameters() if p.is_floating_point())
-                        first = next(floating, None)
-                        dtype = first.dtype if first is not None else torch.get_default_dtype()
-                        net(torch.zeros(input_shape, device=device, dtype=dtype))
+                        net(torch.zeros(input_shape, device=device, dtype=_zeros_dtype(net)))
                     else:
                         net(*(t.to(device) for t in inputs))
                 except Exception as err:
                     if device.type == "meta":
                         raise _NoMetaRun from err
-                    raise
+                    if not isinstance(err, RuntimeError | ValueError | TypeError | IndexError):
+                        raise
+                    raise _run_error(what, err, input_shape, inputs, net) from err
             finally:  # (a forward that raised inside a rule's module left it off the stack)
                 functional.resume()
                 functional.on_stack = False
@@ -640,6 +644,53 @@ def _count_network(
             "PackedSequence); parameters are counted",
         )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
+
+
+def _zeros_dtype(net: nn.Module) -> torch.dtype:
+    """The dtype of the zeros a network is counted on: its own floating dtype (a float64 or
+    half network had failed: "Input type (float) and bias type (double) should be the
+    same"), else torch's default."""
+    first = next((p for p in net.parameters() if p.is_floating_point()), None)
+    return first.dtype if first is not None else torch.get_default_dtype()
+
+
+#: What to do where nasperf chose the inputs (zeros of the task's shape) and they failed.
+_ZEROS_NOTE = (
+    "nasperf counts a network on zeros of its task's shape, in the network's floating "
+    "dtype (as zero-cost proxies score it on floating inputs): a network of integer inputs "
+    "(token ids for nn.Embedding) takes them as floats and casts them in forward, "
+    "e.g. self.embed(x.long()) (docs/custom_space.md)"
+)
+
+
+def _run_error(
+    what: str,
+    err: BaseException,
+    input_shape: tuple[int, ...] | None,
+    inputs: Sequence[torch.Tensor] | None,
+    net: nn.Module,
+) -> NetworkRunError:
+    """The :class:`~nasperf.errors.NetworkRunError` of a forward that raised ``err``, naming
+    ``what`` built the network and the inputs it was fed."""
+
+    def shown(t: torch.Tensor) -> str:
+        return f"{str(t.dtype).removeprefix('torch.')} tensor of shape {tuple(t.shape)}"
+
+    if inputs is None:
+        dtype = str(_zeros_dtype(net)).removeprefix("torch.")
+        fed = f"{dtype} zeros of shape {tuple(input_shape or ())}"
+        note = _ZEROS_NOTE
+    else:
+        fed = f"inputs ({', '.join(shown(t) for t in inputs)})"
+        note = ""
+    cause = (str(err).strip().splitlines() or [""])[0][:300]
+    error = NetworkRunError(
+        f"{what}: its network failed on {fed}: {type(err).__name__}"
+        + (f": {cause}" if cause else "")
+        + (f"; {note}" if note else "")
+    )
+    error.inputs, error.note = fed, note
+    return error
 
 
 def _rule_counts_itself(module: nn.Module) -> bool:

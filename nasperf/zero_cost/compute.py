@@ -38,7 +38,14 @@ import numpy as np
 import pandas as pd
 
 from nasperf._device import resolve_device
-from nasperf.errors import as_path, check_flag, short_repr, warn_caller
+from nasperf.errors import (
+    ArchitectureFailedError,
+    architecture_failed,
+    as_path,
+    check_flag,
+    short_repr,
+    warn_caller,
+)
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 
@@ -162,13 +169,6 @@ class _Job:
     network_kwargs: dict = field(default_factory=dict)
 
 
-class ArchitectureFailedError(RuntimeError, ValueError):
-    """Building one architecture's network, or scoring it, raised: the message names the
-    space, the architecture, the step and the cause (the original exception is its
-    ``__cause__`` where it was raised in this process). A ``RuntimeError`` and a
-    ``ValueError``, so that callers catching either of what was raised before still do."""
-
-
 class _SettingsError(ValueError):
     """``network_kwargs`` that do not build the space's networks: the run's settings are at
     fault, not one architecture."""
@@ -240,11 +240,7 @@ def _failed(job: _Job, arch: Any, step: str, err: BaseException) -> Architecture
         text = job.space.to_string(arch)
     except Exception:
         text = short_repr(arch)
-    cause = (str(err).strip().splitlines() or [""])[0][:300]
-    return ArchitectureFailedError(
-        f"{job.space.name} architecture {text}: {step} failed: {type(err).__name__}"
-        + (f": {cause}" if cause else "")
-    )
+    return architecture_failed(job.space.name, text, step, err)
 
 
 _WORKER_JOB: _Job | None = None

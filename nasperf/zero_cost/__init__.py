@@ -2,7 +2,8 @@
 
 The one public door for zero-cost proxies (``nasperf.zero_cost``): scoring one network
 (:func:`score`, :func:`score_details`), scoring many architectures of a space with a disk
-cache (:func:`compute`, :func:`read_proxy_table`, :func:`nan_reasons`), and a proxy as a
+cache (:func:`compute`, :func:`read_proxy_table`, :func:`nan_reasons`; what computed scores
+cost whatever the cache held: :func:`proxy_charges`), and a proxy as a
 registered predictor (:class:`ZeroCostPredictor`, ``predictors.get("zc_proxy")``).
 
 ``score(network, inputs, targets, proxies=[...])`` returns ``{proxy: float}`` for any
@@ -46,6 +47,7 @@ from .vote import rank_vote
 # adding a file.
 _import_family(__name__, __path__)
 
+from .charges import ProxyCharges, proxy_charges  # noqa: E402
 from .compute import compute, nan_reasons, read_proxy_table  # noqa: E402
 
 
@@ -304,6 +306,7 @@ __all__ = [
     "PROXIES",
     "Context",
     "Proxy",
+    "ProxyCharges",
     "ProxyInputs",
     "ProxyResult",
     "UndefinedProxyError",
@@ -313,6 +316,7 @@ __all__ = [
     "compute",
     "nan_reasons",
     "prunable_layers",
+    "proxy_charges",
     "rank_vote",
     "read_proxy_table",
     "score",

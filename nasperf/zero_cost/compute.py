@@ -48,6 +48,7 @@ from nasperf.errors import (
 )
 
 from .cache import ProxyCache, canonical_json, resolve_cache
+from .charges import record_computation
 
 __all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_proxies"]
 
@@ -932,7 +933,11 @@ def compute(
         shared equally between the proxies}; absent where none is known), the seconds a
         study or search charges for reading the scores
         (:func:`nasperf.encodings.zero_cost.recorded_seconds`). The frame is a valid ``table`` of
-        :class:`nasperf.encodings.zero_cost.ZeroCostFeatures`.
+        :class:`nasperf.encodings.zero_cost.ZeroCostFeatures`. Inside an open
+        :func:`nasperf.zero_cost.charges.proxy_charges` block the call also reports those
+        seconds and its own wall seconds there (a study charges the scores at their
+        recorded seconds, not at the call's wall-clock, which a filled cache makes
+        milliseconds).
 
     Raises
     ------
@@ -947,6 +952,49 @@ def compute(
     Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021;
     Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks.
     """
+    start = time.perf_counter()
+    recorded: tuple[str, list[str], tuple[str, ...], list[float]] | None = None
+    try:
+        df, recorded = _compute(
+            space,
+            archs,
+            proxies,
+            dataset,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            cache=cache,
+            network_kwargs=network_kwargs,
+            inputs=inputs,
+            workers=workers,
+            progress=progress,
+        )
+    finally:
+        # what the open proxy_charges blocks charge for it: its scores at their recorded
+        # seconds, in place of this call's wall-clock (the computation on an empty cache,
+        # a lookup on a filled one)
+        settings, order, computed, seconds = recorded or ("", [], (), [])
+        record_computation(settings, order, computed, seconds, time.perf_counter() - start)
+    return df
+
+
+def _compute(
+    space: Any,
+    archs: Iterable[Any],
+    proxies: str | Sequence[str],
+    dataset: Any,
+    *,
+    batch_size: int | None,
+    seed: int,
+    device: Any,
+    cache: Any,
+    network_kwargs: Mapping[str, Any] | None,
+    inputs: Any,
+    workers: int,
+    progress: bool,
+) -> tuple[pd.DataFrame, tuple[str, list[str], tuple[str, ...], list[float]]]:
+    """:func:`compute`'s table, and what it charges: ``(settings, texts, per-network
+    proxies, seconds per text)`` (:func:`~nasperf.zero_cost.charges.record_computation`)."""
     progress = check_flag(progress, "progress")
     # Population-level proxies (the rank vote) combine their members over ``archs``.
     requested = resolve_proxies(proxies)
@@ -993,7 +1041,7 @@ def compute(
     if np.isfinite(took).any():
         per_arch = float(np.nanmean(took)) / len(requested)
         df.attrs["seconds_per_arch"] = dict.fromkeys(requested, per_arch)
-    return df
+    return df, (canonical_json(comp.settings), order, tuple(comp.proxies), list(attrs["seconds"]))
 
 
 def _frame(order: list[str], results: Mapping[str, Scores], proxies, comp) -> pd.DataFrame:

@@ -328,13 +328,20 @@ def run_trial(trial: Mapping[str, Any]) -> dict:
     The row holds the trial's configuration (``hash``, ``space``, ``dataset``, ``label``,
     ``n_train``, ``budget``, ``seed``, ...), every metric, and costs: ``fit_time_s`` (the
     wall-clock fit, plus the seconds of the earlier runs whose checkpoint the predictor
-    resumed, its ``resumed_time_s_``), ``predict_time_s``, ``query_time_per_arch_s`` (wall-clock prediction time per test
-    architecture plus, for learning-curve predictors, the simulated partial training of
-    one architecture, and ``zc_cost_per_arch_s``, the recorded computation time of the
-    zero-cost scores it read from a table), ``label_cost_s`` (simulated training of the
-    training set, from the benchmark's training times; NaN if unknown), ``init_time_s``
-    (= label cost + fit time + the training set's zero-cost scores) and ``total_time_s``
-    (= init + test_size x query time), as White et al. (2021) plot them.
+    resumed, its ``resumed_time_s_``), ``predict_time_s``, ``query_time_per_arch_s``
+    (wall-clock prediction time per test architecture plus, for learning-curve predictors,
+    the simulated partial training of one architecture, and ``zc_cost_per_arch_s``),
+    ``zc_cost_per_arch_s`` (the zero-cost scores of one test architecture at their recorded
+    computation seconds: read from a table, the table's seconds; computed by the
+    predictor, the seconds recorded with each architecture's scores, measured now or read
+    from the disk cache with them, so that a trial costs the same on an empty or a filled
+    cache), ``label_cost_s`` (simulated training of the training set, from the benchmark's
+    training times; NaN if unknown), ``init_time_s`` (= label cost + fit time + the
+    training set's zero-cost scores, at the same recorded seconds) and ``total_time_s`` (=
+    init + test_size x query time), as White et al. (2021) plot them. Each (architecture,
+    proxy) is charged once per trial, and the seconds spent inside
+    :func:`nasperf.zero_cost.compute` are left out of ``fit_time_s`` and ``predict_time_s``
+    (:func:`nasperf.zero_cost.charges.proxy_charges`): the charge stands for them.
 
     Raises
     ------
@@ -350,6 +357,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     from nasperf.evaluation.config import source_dataset
     from nasperf.evaluation.metrics import evaluate, initialisation_time
     from nasperf.evaluation.protocol import make_split
+    from nasperf.zero_cost.charges import proxy_charges
 
     start = time.perf_counter()
     from nasperf._imports import import_user_module
@@ -480,14 +488,21 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
 
     y_train = y_all.loc[train].to_numpy()
     y_test = y_all.loc[test].to_numpy()
-    t0 = time.perf_counter()
-    if req.labels:
-        predictor.fit(train, y_train, **fit_side)
-    else:
-        predictor.fit(test, **pred_side)  # training-free: no labels are read
-    t1 = time.perf_counter()
-    y_pred = np.asarray(predictor.predict(test, **pred_side), dtype=np.float64).reshape(-1)
-    t2 = time.perf_counter()
+    # Zero-cost scores the predictor computes (zc_proxy without a table, omni's data-free
+    # proxies, zero_cost_proxies=[...] of any member) are charged at the seconds recorded
+    # with them, not at the wall-clock of computing them: that is the computation on an
+    # empty cache and a lookup of milliseconds on a filled one (a zen trial had cost 51.6 s
+    # and then 0.26 s). The seconds spent inside compute leave the wall-clock times.
+    with proxy_charges() as fit_zc:
+        t0 = time.perf_counter()
+        if req.labels:
+            predictor.fit(train, y_train, **fit_side)
+        else:
+            predictor.fit(test, **pred_side)  # training-free: no labels are read
+        t1 = time.perf_counter()
+    with proxy_charges(after=fit_zc) as predict_zc:
+        y_pred = np.asarray(predictor.predict(test, **pred_side), dtype=np.float64).reshape(-1)
+        t2 = time.perf_counter()
     if y_pred.shape != y_test.shape:
         raise TrialError(
             f"predictor {trial['predictor']!r} returned {y_pred.shape[0]} scores for "
@@ -520,14 +535,22 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         lc_cost = float("nan") if b_seconds is None else float(b_seconds.loc[test].mean())
     # a predictor that resumed a checkpoint (a weight-sharing supernet's) did not spend its
     # earlier runs' seconds again, but the training they did is its initialisation too
-    fit_time = t1 - t0 + float(getattr(predictor, "resumed_time_s_", 0.0) or 0.0)
-    predict_time = t2 - t1
+    fit_time = t1 - t0 - fit_zc.wall_s + float(getattr(predictor, "resumed_time_s_", 0.0) or 0.0)
+    predict_time = t2 - t1 - predict_zc.wall_s
     # zero-cost scores read from a table stand for their computation (the table's recorded
-    # seconds; computed ones are in the wall-clock times): zc_proxy had been placed at the
-    # table lookup's milliseconds on the time axis, 1,600x too early (searches charge it)
-    zc_cost = float(getattr(predictor, "zero_cost_seconds_per_arch_", 0.0) or 0.0)
+    # seconds): zc_proxy had been placed at the table lookup's milliseconds on the time
+    # axis, 1,600x too early (searches charge it); computed ones at the seconds recorded
+    # with them, each (architecture, proxy) once: those of the training set (fit) are part
+    # of the initialisation, those of the test set (predict, or a training-free fit) of the
+    # query
+    table_zc = float(getattr(predictor, "zero_cost_seconds_per_arch_", 0.0) or 0.0)
+    if req.labels:
+        zc_cost = table_zc + predict_zc.seconds_s / len(test)
+        init = label_cost + fit_time + table_zc * len(train) + fit_zc.seconds_s
+    else:
+        zc_cost = table_zc + (fit_zc.seconds_s + predict_zc.seconds_s) / len(test)
+        init = label_cost + fit_time
     query = predict_time / len(test) + lc_cost + zc_cost
-    init = label_cost + fit_time + (zc_cost * len(train) if req.labels else 0.0)
 
     row: dict[str, Any] = {
         "hash": trial["hash"],

@@ -382,10 +382,13 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     of one seed, whose spread is unknown; both NaN where a seed's value is NaN, e.g. the
     MAE of a predictor whose predictions were NaN, never a mean over the other seeds
     beside a count of all of them), plus the means of
-    ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set) and
+    ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set, without
+    the time spent computing zero-cost scores) and
     ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
     simulated training of the labelled architectures and, for learning-curve budgets, the
-    partial training of the test architectures; NaN where the data has no training cost).
+    partial training of the test architectures, and the zero-cost scores at their recorded
+    seconds, read from a table or computed: :func:`~nasperf.evaluation.engines.run_trial`;
+    NaN where the data has no training cost).
 
     The rows are in the order of their groups (space, benchmark, dataset, suite task,
     predictor label, budget, the settings that keep configs apart, then training size

@@ -370,8 +370,11 @@ class Predictor(RegressorMixin, BaseEstimator):
     zero_cost_seconds_per_arch_ : float
         What the zero-cost features read from a table took to compute per architecture,
         as the table records it (:func:`nasperf.encodings.zero_cost.recorded_seconds`; 0
-        for computed features, whose time is in ``fit`` / ``predict``, or an unrecorded
-        table): a study charges it for each training and test architecture.
+        for an unrecorded table, or for computed features, which a study charges at the
+        seconds :func:`~nasperf.zero_cost.compute` records with each architecture's scores,
+        whether computed now or read from the cache, and leaves out of the wall-clock
+        ``fit`` / ``predict`` times: :mod:`nasperf.zero_cost.charges`): a study charges it
+        for each training and test architecture.
     """
 
     #: Side information the predictor needs; see :class:`Requirements`.

@@ -51,8 +51,9 @@ class OmniPredictor(Predictor):
       it, the proxies named in ``zero_cost_proxies``, else the cheap data-free proxies
       ``data_free_proxies`` (synflow, params, flops), computed on the space's own networks
       (built for its default dataset: cifar10, a graph space's default graph)
-      with :func:`nasperf.zero_cost.compute` (cached on disk; the time counts as the
-      predictor's ``fit`` / ``predict`` time). Spaces that build no networks
+      with :func:`nasperf.zero_cost.compute` (cached on disk; a study charges them at the
+      seconds recorded with each architecture's scores, computed now or read from the
+      cache, as it charges a table's: :mod:`nasperf.zero_cost.charges`). Spaces that build no networks
       (``build_network`` raises ``NotImplementedError``) go without;
     * partial learning curves: the ``learning_curves`` side information, when given;
 

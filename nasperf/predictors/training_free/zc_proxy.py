@@ -67,7 +67,10 @@ class ZeroCostPredictor(Predictor):
         ``zero_cost_source``).
     zero_cost_seconds_per_arch_ : float
         The seconds per architecture that the table records for the proxy (0 where it
-        does not, or where the scores were computed: their time is ``predict``'s own).
+        does not, or where the scores were computed: a study charges those at the seconds
+        :func:`~nasperf.zero_cost.compute` records with each architecture's scores, measured
+        now or read from the cache with them, and leaves the time of computing them out of
+        ``predict``'s: :mod:`nasperf.zero_cost.charges`).
 
     Returns of ``predict``: the proxy's scores (higher is better), NaN where the proxy is
     undefined on a cell (e.g. a NAS-Bench-201 cell whose output no input reaches; the
@@ -184,7 +187,9 @@ class ZeroCostPredictor(Predictor):
                 self.zero_cost_seconds_per_arch_ = recorded_seconds(table, [self.proxy_])
                 return table[self.proxy_].to_numpy(dtype=np.float64)[rows]
         self.zero_cost_source_ = "computed"
-        self.zero_cost_seconds_per_arch_ = 0.0  # computed here: in predict's own time
+        # computed here: a study charges the seconds recorded with the scores (computed now
+        # or read from the cache), through nasperf.zero_cost.charges, not this table's
+        self.zero_cost_seconds_per_arch_ = 0.0
         from nasperf.zero_cost.compute import compute
 
         computed = compute(

@@ -13,7 +13,8 @@ readers: :func:`~nasperf.evaluation.study.summarize` and
 * the checks of a table passed in: a DataFrame (:func:`as_frame`), the columns a function
   reads (:func:`check_columns`), numeric metrics (:func:`check_metrics`): one
   ``ValueError`` naming the argument and the column, never a pandas traceback;
-* a readable order of summary rows (:func:`sort_groups`).
+* a readable order of summary rows (:func:`sort_groups`);
+* a predictor's own seconds in a trial (:func:`own_seconds`).
 """
 
 from __future__ import annotations
@@ -198,3 +199,15 @@ def sort_groups(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     return frame.sort_values(list(keys), key=key, kind="stable", na_position="last").reset_index(
         drop=True
     )
+
+
+def own_seconds(table: pd.DataFrame) -> pd.Series:
+    """Each row's own cost of the predictor, in seconds: its wall-clock fit and prediction
+    of the test set (``fit_time_s + predict_time_s``) plus the zero-cost scores it used,
+    at their recorded seconds (``zc_time_s``, training and test sets: read from a table or
+    computed, never the wall-clock of a cache lookup). A row stored before ``zc_time_s``
+    was recorded adds nothing for it (its computed scores were in its wall-clock)."""
+    seconds = table["fit_time_s"].astype(float) + table["predict_time_s"].astype(float)
+    if "zc_time_s" in table.columns:
+        seconds = seconds + pd.to_numeric(table["zc_time_s"], errors="coerce").fillna(0.0)
+    return seconds

@@ -337,8 +337,9 @@ def run_trial(trial: Mapping[str, Any]) -> dict:
     from the disk cache with them, so that a trial costs the same on an empty or a filled
     cache), ``label_cost_s`` (simulated training of the training set, from the benchmark's
     training times; NaN if unknown), ``init_time_s`` (= label cost + fit time + the
-    training set's zero-cost scores, at the same recorded seconds) and ``total_time_s`` (=
-    init + test_size x query time), as White et al. (2021) plot them. Each (architecture,
+    training set's zero-cost scores, at the same recorded seconds), ``total_time_s`` (=
+    init + test_size x query time), as White et al. (2021) plot them, and ``zc_time_s``
+    (every zero-cost second charged: the training set's and the test set's). Each (architecture,
     proxy) is charged once per trial, and the seconds spent inside
     :func:`nasperf.zero_cost.compute` are left out of ``fit_time_s`` and ``predict_time_s``
     (:func:`nasperf.zero_cost.charges.proxy_charges`): the charge stands for them.
@@ -546,10 +547,11 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     table_zc = float(getattr(predictor, "zero_cost_seconds_per_arch_", 0.0) or 0.0)
     if req.labels:
         zc_cost = table_zc + predict_zc.seconds_s / len(test)
-        init = label_cost + fit_time + table_zc * len(train) + fit_zc.seconds_s
+        zc_train = table_zc * len(train) + fit_zc.seconds_s
     else:
         zc_cost = table_zc + (fit_zc.seconds_s + predict_zc.seconds_s) / len(test)
-        init = label_cost + fit_time
+        zc_train = 0.0
+    init = label_cost + fit_time + zc_train
     query = predict_time / len(test) + lc_cost + zc_cost
 
     row: dict[str, Any] = {
@@ -585,6 +587,9 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
             "label_cost_s": float(label_cost),
             "lc_cost_per_arch_s": float(lc_cost),
             "zc_cost_per_arch_s": zc_cost,
+            # every zero-cost second the trial charged (training and test sets): with
+            # fit + predict, the predictor's own cost (summarize's compute_time_s)
+            "zc_time_s": zc_train + len(test) * zc_cost,
             "fit_time_s": fit_time,
             "predict_time_s": predict_time,
             "query_time_per_arch_s": query,

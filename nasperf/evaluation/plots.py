@@ -8,7 +8,7 @@
   training of the training set + fitting) plus query time of the test set, log scale, one
   line per predictor joined in the order of its training sizes (each point marked
   ``n=...``), in the style of White et al. (2021), Fig. 1; on data without training times,
-  against the predictor's wall-clock fit + query time only, as the x axis says.
+  against the predictor's own fit + query time only, as the x axis says.
 * :func:`plot_study`: both, for a results folder (``nasperf plot RESULTS``), without
   rerunning anything.
 
@@ -52,6 +52,7 @@ from ._rows import (
     check_one_trial_per_seed,
     differing_settings,
     one_row_per_trial,
+    own_seconds,
     setting_text,
 )
 from ._rows import (
@@ -293,19 +294,18 @@ def plot_train_size(table: pd.DataFrame, path: str | Path, *, metric: str = "ken
 
 #: The time plot's x axis on data without training times: compute time only.
 COMPUTE_ONLY_TEXT = (
-    "predictor's wall-clock fit + query time only (s)\n"
-    "no training time: the data has no training times"
+    "predictor's own fit + query time only (s)\nno training time: the data has no training times"
 )
 
 
 def _time_axis(rows: pd.DataFrame) -> tuple[pd.Series, str]:
     """The time of each row and the axis label: White et al.'s ``total_time_s`` where every
-    row has one, else the predictor's wall-clock fit + query time (compute time only)."""
+    row has one, else the predictor's own fit + query time (compute time only:
+    :func:`~nasperf.evaluation._rows.own_seconds`)."""
     total = rows["total_time_s"].astype(float)
     if np.isfinite(total).all():
         return total, "simulated training + fit + query time (s)"
-    compute = rows["fit_time_s"].astype(float) + rows["predict_time_s"].astype(float)
-    return compute, COMPUTE_ONLY_TEXT
+    return own_seconds(rows), COMPUTE_ONLY_TEXT
 
 
 def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_tau") -> Path:
@@ -317,7 +317,8 @@ def plot_time(table: pd.DataFrame, path: str | Path, *, metric: str = "kendall_t
     simulated training of the training set from the data's training times, fit, and
     prediction of the test set) where every trial of the panel has one; on data without
     training times (a user's table without a cost column) it is the predictor's own
-    wall-clock fit + prediction time (``fit_time_s + predict_time_s``), and the axis says so
+    fit + prediction time (``fit_time_s + predict_time_s`` and its zero-cost scores at their
+    recorded seconds, ``zc_time_s``), and the axis says so
     (:data:`COMPUTE_ONLY_TEXT`).
 
     Raises

@@ -639,6 +639,7 @@ _ROW_FIELDS: dict[str, Callable[[Any], str | None]] = {
     "label_cost_s": _SECONDS,
     "lc_cost_per_arch_s": _SECONDS,
     "zc_cost_per_arch_s": _SECONDS,
+    "zc_time_s": _SECONDS,
     "pearson": _CORRELATION,
     "spearman": _CORRELATION,
     "kendall_tau": _CORRELATION,

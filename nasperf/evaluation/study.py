@@ -46,6 +46,7 @@ from ._rows import (
     check_one_trial_per_seed,
     differing_settings,
     one_row_per_trial,
+    own_seconds,
     setting_text,
     sort_groups,
 )
@@ -382,8 +383,9 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
     of one seed, whose spread is unknown; both NaN where a seed's value is NaN, e.g. the
     MAE of a predictor whose predictions were NaN, never a mean over the other seeds
     beside a count of all of them), plus the means of
-    ``compute_time_s`` (the predictor's wall-clock fit + prediction of the test set, without
-    the time spent computing zero-cost scores) and
+    ``compute_time_s`` (the predictor's own cost: its wall-clock fit + prediction of the
+    test set, and the zero-cost scores it used at their recorded seconds, ``zc_time_s``:
+    :func:`~nasperf.evaluation._rows.own_seconds`) and
     ``total_time_s`` (White et al.'s initialisation + query time: compute time plus the
     simulated training of the labelled architectures and, for learning-curve budgets, the
     partial training of the test architectures, and the zero-cost scores at their recorded
@@ -446,9 +448,7 @@ def summarize(table: pd.DataFrame, metrics: Sequence[str] | str = SUMMARY_METRIC
         out[f"{m}_std"] = g[m].std(ddof=1).mask(some_nan)
     if {"fit_time_s", "predict_time_s"} <= set(df.columns):
         out["compute_time_s"] = (
-            (df["fit_time_s"] + df["predict_time_s"])
-            .groupby([df[c] for c in keys], sort=False, dropna=False)
-            .mean()
+            own_seconds(df).groupby([df[c] for c in keys], sort=False, dropna=False).mean()
         )
     if "total_time_s" in df.columns:
         out["total_time_s"] = g["total_time_s"].mean()
@@ -497,7 +497,8 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
     ``metrics`` is one metric name or a list of them; those the summary lacks are left out
     (a ``ValueError`` names one passed explicitly).
 
-    Time columns: ``fit + query (s)``, the predictor's own wall-clock seconds, and, where
+    Time columns: ``fit + query (s)``, the predictor's own seconds (its wall-clock, and the
+    zero-cost scores it used at their recorded seconds), and, where
     the data records training times, ``+ training (s)``, that plus the simulated training
     of its training set (White et al.'s initialisation + query time); a line under the
     table says so.
@@ -581,14 +582,14 @@ def format_summary(summary: pd.DataFrame, metrics: Sequence[str] | str = _FORMAT
         )
     if times:
         lines.append(
-            "fit + query: wall-clock seconds to fit the predictor and predict the test set."
+            "fit + query: seconds to fit the predictor and predict the test set (wall-clock, "
+            "and the zero-cost scores it used at their recorded seconds)."
         )
         if len(times) > 1:
             lines.append(
                 "+ training: that plus the simulated training of the labelled architectures "
                 "(and partial training for learning-curve budgets), from the data's training "
-                "times, and the recorded time of zero-cost scores read from a table; '-' where "
-                "unknown."
+                "times; '-' where unknown."
             )
     return "\n".join(lines)
 

@@ -181,11 +181,11 @@ def test_time_columns_and_the_time_axis_say_what_they_are():
     assert summary["compute_time_s"].tolist() == [0.75, 0.75]
     text = format_summary(summary)
     assert "| fit + query (s) |" in text and "+ training" not in text
-    assert "fit + query: wall-clock seconds to fit the predictor" in text
+    assert "fit + query: seconds to fit the predictor and predict the test set (wall-clock" in text
     t, label = _time_axis(unknown)
     assert t.tolist() == [0.75, 0.75]
     assert label == (
-        "predictor's wall-clock fit + query time only (s)\n"
+        "predictor's own fit + query time only (s)\n"
         "no training time: the data has no training times"
     )
     known = _rows([1000.75, 2000.75])

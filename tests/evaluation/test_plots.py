@@ -80,7 +80,7 @@ def test_the_time_plot_without_training_times_says_it_is_compute_time_only(monke
     )
     fig = _drawn(monkeypatch, plot_time, table, tmp_path)
     ax = fig.axes[0]
-    assert ax.get_xlabel().startswith("predictor's wall-clock fit + query time only (s)\n")
+    assert ax.get_xlabel().startswith("predictor's own fit + query time only (s)\n")
     # fit 0.1 s + predict 0.1 s; the training-free series has no n to mark
     assert sorted(t.get_text() for t in ax.texts) == ["n=10", "n=20"]
     xs = [x for line in ax.get_lines() for x in line.get_xdata()]

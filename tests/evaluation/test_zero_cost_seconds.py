@@ -138,6 +138,15 @@ def test_a_computed_proxy_costs_the_same_on_a_cold_and_a_warm_cache(cells, tmp_p
             row["init_time_s"] + len(archs) * row["query_time_per_arch_s"], rel=1e-12
         )
     assert abs(cold["total_time_s"] - warm["total_time_s"]) < charge / 2
+    # the summary's fit + query (compute_time_s) is the predictor's own cost: its wall-clock
+    # and the scores at their recorded seconds, on either cache (a table without training
+    # times shows nothing else, and its time plot draws this)
+    from nasperf.evaluation.study import summarize
+
+    for row in (cold, warm):
+        assert row["zc_time_s"] == charge
+        (own,) = summarize(pd.DataFrame([row]))["compute_time_s"]
+        assert own == pytest.approx(row["fit_time_s"] + row["predict_time_s"] + charge, rel=1e-12)
 
 
 _XGB = {"n_estimators": 20}
@@ -193,3 +202,6 @@ def test_hybrids_charge_computed_proxies_once_in_fit_and_in_predict(
         assert row["zc_cost_per_arch_s"] == pytest.approx(test / 10, rel=1e-12)
         own = row["init_time_s"] - row["label_cost_s"] - row["fit_time_s"]
         assert own == pytest.approx(train, rel=1e-9)
+        # every zero-cost second of the trial, which the summary's fit + query adds to the
+        # wall-clock (a proxy computed on an empty cache had only been there)
+        assert row["zc_time_s"] == pytest.approx(train + test, rel=1e-12)

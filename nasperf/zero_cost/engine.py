@@ -103,15 +103,27 @@ PROXIES: Registry = Registry("zero-cost proxy", check=_name_proxy)
 
 #: Layers whose weights the pruning-at-init proxies (snip, grasp, synflow, ...) score, as in
 #: NASLib / zero-cost-nas (``get_layer_metric_array``): convolutions and linear layers. Also
-#: ``nn.MultiheadAttention``'s input projections (its ``out_proj`` is an ``nn.Linear``); for
-#: graph networks torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv
-#: layers) and the weight matrices a message-passing layer holds itself (``ARMAConv``): see
+#: ``nn.MultiheadAttention``'s input projections (its ``out_proj`` is an ``nn.Linear``) and
+#: recurrent layers' input, hidden and projection maps; for graph networks
+#: torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv layers) and the
+#: weight matrices a message-passing layer holds itself (``ARMAConv``): see
 #: :func:`scored_weights`.
 PRUNABLE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 #: nn.MultiheadAttention's input-projection weights: one ``(3E, E)`` matrix, or separate
 #: query / key / value matrices when the key or value width differs from ``E``.
 ATTENTION_WEIGHTS = ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight")
+
+#: Recurrent layers: ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (``nn.RNNBase``) and their cells
+#: (``nn.RNNCellBase``), which hold their gates' linear maps as weight matrices.
+RECURRENT = (nn.RNNBase, nn.RNNCellBase)
+
+#: Name prefixes of a recurrent layer's weight matrices: its input and hidden maps, all gates
+#: stacked (``weight_ih_l{k}`` / ``weight_hh_l{k}``, ``_reverse`` for the second direction;
+#: a cell's ``weight_ih`` / ``weight_hh``), and an LSTM's output projection with
+#: ``proj_size`` (``weight_hr_l{k}``). Its biases (``bias_ih`` / ``bias_hh``) are not scored,
+#: as no layer's bias is.
+RECURRENT_WEIGHTS = ("weight_ih", "weight_hh", "weight_hr")
 
 
 class UndefinedProxyError(Exception):
@@ -184,14 +196,19 @@ def scored_weights(module: nn.Module) -> tuple[str, ...]:
     torch_geometric's); an ``nn.MultiheadAttention``'s input projections
     (:data:`ATTENTION_WEIGHTS` it holds: ``in_proj_weight``, the query, key and value maps
     stacked, is scored as one matrix, as a transformer's fused ``nn.Linear`` qkv layer is);
-    and the weight matrices (parameters named ``*weight``, 2-D or more) held directly by a
-    torch_geometric message-passing layer (e.g. ``ARMAConv``'s ``init_weight``, ``weight``,
+    a recurrent layer's weight matrices (:data:`RECURRENT_WEIGHTS`: an ``nn.LSTM``'s
+    ``weight_ih_l0``, its gates' input maps stacked, is scored as one matrix, as the
+    ``nn.Linear(input_size, 4 * hidden_size)`` of an LSTM written by hand is); and the weight
+    matrices (parameters named ``*weight``, 2-D or more) held directly by a torch_geometric
+    message-passing layer (e.g. ``ARMAConv``'s ``init_weight``, ``weight``,
     ``root_weight``). Empty for any other module.
 
     The attention's projections are linear maps applied inside
-    ``F.multi_head_attention_forward``: they had been left out, so a network written with
-    ``nn.MultiheadAttention`` scored lower than the same function written with ``nn.Linear``
-    layers (synflow 866 against 1077)."""
+    ``F.multi_head_attention_forward``, a recurrent layer's inside torch's fused recurrent
+    kernel: they had been left out, so a network written with ``nn.MultiheadAttention``
+    scored lower than the same function written with ``nn.Linear`` layers (synflow 866
+    against 1077), and one with an ``nn.LSTM`` was scored by its other layers only (l2_norm
+    1.35 against 12.37 for the LSTM written as a loop of ``nn.Linear`` gates)."""
     pyg_linear = _loaded("torch_geometric.nn.dense.linear", "Linear")
     linear = PRUNABLE if pyg_linear is None else (*PRUNABLE, pyg_linear)
     if isinstance(module, linear):
@@ -199,6 +216,10 @@ def scored_weights(module: nn.Module) -> tuple[str, ...]:
         return ("weight",) if isinstance(w, torch.Tensor) else ()
     if isinstance(module, nn.MultiheadAttention):
         return tuple(n for n in ATTENTION_WEIGHTS if isinstance(getattr(module, n), torch.Tensor))
+    if isinstance(module, RECURRENT):
+        return tuple(
+            n for n, _ in module.named_parameters(recurse=False) if n.startswith(RECURRENT_WEIGHTS)
+        )
     passing = _loaded("torch_geometric.nn.conv.message_passing", "MessagePassing")
     if passing is not None and isinstance(module, passing):
         return tuple(
@@ -555,6 +576,41 @@ def _hooks(
     finally:
         for h in handles:
             h.remove()
+
+
+@contextlib.contextmanager
+def native_recurrent_kernels(modules: Iterable[nn.Module], device: torch.device) -> Iterator[None]:
+    """On a CUDA ``device``, the ``nn.RNNBase`` layers among ``modules`` (``nn.LSTM``,
+    ``nn.GRU``, ``nn.RNN``) run torch's own recurrent kernels for the block instead of
+    cuDNN's (cuDNN off while each of them runs, by a pre-hook and a hook; the flag as it was
+    after the block, whatever happens); elsewhere nothing changes.
+
+    For the passes that differentiate recurrent weights where cuDNN cannot: synflow's, in
+    eval mode ("cudnn RNN backward can only be called in training mode"), and GraSP's double
+    backward, which cuDNN's recurrent kernels lack (torch's fused cells have one). The
+    function is the same; float32 rounding differs from cuDNN's."""
+    rnns = [m for m in modules if isinstance(m, nn.RNNBase)]
+    if device.type != "cuda" or not rnns:
+        yield
+        return
+    enabled = torch.backends.cudnn.enabled
+
+    def off(module: nn.Module, args: tuple) -> None:
+        torch.backends.cudnn.enabled = False
+
+    def back(module: nn.Module, args: tuple, out: Any) -> None:
+        torch.backends.cudnn.enabled = enabled
+
+    handles = []
+    try:
+        for m in rnns:
+            handles.append(m.register_forward_pre_hook(off))
+            handles.append(m.register_forward_hook(back))
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+        torch.backends.cudnn.enabled = enabled
 
 
 def fast_layout(t: torch.Tensor) -> torch.Tensor:
@@ -1082,6 +1138,10 @@ def _train_pass(ctx: Context) -> TrainPass:
         SecondOrderKernels() if "hessian" in taps else contextlib.nullcontext(),
         # and attention by the math kernel: the fused (flash) kernels have no double backward
         _math_attention() if "hessian" in taps else contextlib.nullcontext(),
+        # nor have cuDNN's recurrent kernels
+        native_recurrent_kernels(modules.values(), x.device)
+        if "hessian" in taps
+        else contextlib.nullcontext(),
     ):
         logits = ctx.call(x, params)
     out = TrainPass(logits=logits.detach())

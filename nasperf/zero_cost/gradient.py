@@ -4,9 +4,10 @@ fisher and grasp.
 All five read the same train-mode forward / backward pass on the caller's minibatch
 (BatchNorm uses batch statistics, as in NASLib and zero-cost-nas) and sum a per-weight
 saliency over the weights of every convolution and linear layer, ``nn.MultiheadAttention``'s
-input projections included (biases, BatchNorm and other parameters are not scored; see
-``engine.scored_weights``). With ``L`` the loss (cross-entropy by default), ``w`` a layer's
-weight and ``g = dL/dw``:
+input projections and recurrent layers' input, hidden and projection maps included (an
+``nn.LSTM``'s ``weight_ih_l0`` is scored as the ``nn.Linear`` of an LSTM written by hand;
+biases, BatchNorm and other parameters are not scored; see ``engine.scored_weights``). With
+``L`` the loss (cross-entropy by default), ``w`` a layer's weight and ``g = dL/dw``:
 
 * ``snip``      sum |w * g|                       (Lee et al., ICLR 2019)
 * ``grad_norm`` sum over layers of ||g||_2        (Abdelfattah et al., ICLR 2021)

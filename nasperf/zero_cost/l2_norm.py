@@ -1,5 +1,9 @@
 """``l2_norm``: sum over convolution and linear layers of the Euclidean norm of the weight.
 
+The layers are those every weight-based proxy scores (``engine.scored_weights``): attention
+layers' input projections and recurrent layers' input, hidden and projection maps count as
+linear layers (an ``nn.LSTM``'s ``weight_ih_l0`` and ``weight_hh_l0``, one norm each).
+
 Reads the caller's weights only (no forward pass); at a standard initialisation it grows with
 the layers' widths and depth. Data needed: none. Sign: higher is better.
 

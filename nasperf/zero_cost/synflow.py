@@ -3,7 +3,8 @@
 All parameters and buffers are replaced by their absolute values in float64, every BatchNorm
 is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy), and an all-ones
 input of one sample is propagated; with ``R = sum(output)`` the score is
-``sum |w * dR/dw|`` over the weights of every convolution and linear layer. On a graph
+``sum |w * dR/dw|`` over the weights of every convolution and linear layer (and the linear
+maps of attention and recurrent layers: ``engine.scored_weights``). On a graph
 (coupled samples) the all-ones features of every node are propagated over the graph's edges
 and ``R`` sums the scored nodes' outputs.
 
@@ -30,6 +31,7 @@ from .engine import (
     _hooks,
     fast_layout,
     instance_forwards,
+    native_recurrent_kernels,
 )
 
 
@@ -94,6 +96,8 @@ class Synflow(Proxy):
             ctx.train_mode(False),
             instance_forwards((m, _identity_forward) for m in bypass),
             _hooks(hooked, _bypass),
+            # cuDNN's recurrent kernels have no backward in eval mode
+            native_recurrent_kernels(ctx.modules, x.device),
             torch.enable_grad(),
         ):
             out = ctx.call(x, params, buffers, batch=None if ctx.batch.coupled else _one(ctx))

@@ -1,10 +1,10 @@
 """``zen``: Zen-score (Lin et al., ICCV 2021), the expressivity of the pre-pooling features.
 
-With Gaussian weights (conv / linear weights and ``nn.MultiheadAttention``'s input
-projections ``N(0, 1)``, their biases 0; BatchNorm scale 1, shift 0; other parameters as the
-caller's), a Gaussian input ``x`` and a perturbation ``e`` (both drawn
-from ``seed``), and ``f`` the features entering the last global average pooling (the logits
-when the network has none):
+With Gaussian weights (conv / linear weights, ``nn.MultiheadAttention``'s input
+projections and recurrent layers' weight matrices ``N(0, 1)``, their biases 0; BatchNorm
+scale 1, shift 0; other parameters as the caller's), a Gaussian input ``x`` and a
+perturbation ``e`` (both drawn from ``seed``), and ``f`` the features entering the last
+global average pooling (the logits when the network has none):
 
     zen = log E_n ||f(x) - f(x + 0.01 e)||_1  +  sum over BatchNorm layers of log sqrt(mean sigma^2)
 
@@ -39,6 +39,7 @@ from torch import nn
 
 from .engine import (
     PROXIES,
+    RECURRENT,
     Context,
     Proxy,
     UndefinedProxyError,
@@ -69,8 +70,12 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
                 params[name] = fast_layout(
                     torch.randn(p.shape, generator=gen, dtype=p.dtype, device="cpu").to(p.device)
                 )
-            # a layer's bias; an attention's is its input projections' in_proj_bias
-            for bias in (b, getattr(m, "in_proj_bias", None)):
+            # a layer's bias; an attention's is its input projections' in_proj_bias, a
+            # recurrent layer's its gates' (bias_ih_l0, bias_hh_l0, ...; its ``bias`` is a flag)
+            biases = [b, getattr(m, "in_proj_bias", None)]
+            if isinstance(m, RECURRENT):
+                biases += [p for n, p in m.named_parameters(recurse=False) if n.startswith("bias_")]
+            for bias in biases:
                 if isinstance(bias, torch.Tensor) and id(bias) in names:
                     params[names[id(bias)]] = torch.zeros_like(bias)
         elif isinstance(m, nn.modules.batchnorm._NormBase | nn.GroupNorm) and id(w) in names:

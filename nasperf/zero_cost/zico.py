@@ -2,8 +2,11 @@
 
 The minibatch is split into ``splits`` (default 2) equal parts; each part gets its own
 train-mode forward and cross-entropy backward, giving per-part gradients ``g_b`` of every
-convolution / linear weight (on a graph: the scored nodes are split, each part's loss taken
-over the whole graph's forward). For each layer ``l``:
+convolution / linear weight (and attention and recurrent layers' linear maps:
+``engine.scored_weights``; on a graph: the scored nodes are split, each part's loss taken
+over the whole graph's forward). For each layer ``l``, a weight matrix (an ``nn.LSTM``'s
+``weight_ih_l0`` and ``weight_hh_l0`` are two, as the two ``nn.Linear`` layers of an LSTM
+written by hand):
 
     zico = sum_l log( sum_{theta in l, std_b > 0} mean_b |g_b(theta)| / std_b g_b(theta) )
 

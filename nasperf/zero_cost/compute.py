@@ -59,8 +59,8 @@ __all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_p
 #: projections are scored (they had been left out); fisher and meco read the channels of a
 #: transformer's (batch, tokens, channels) outputs from their last dim.
 #: 3: recurrent layers' weight matrices (nn.LSTM / nn.GRU / nn.RNN and their cells) are
-#: scored by the weight-based proxies (they had been left out); networks without recurrent
-#: layers score as under 2.
+#: scored by the weight-based proxies (they had been left out) and fisher is NaN on networks
+#: that have them; networks without recurrent layers score as under 2.
 _CACHE_FORMAT = 3
 
 Scores = dict[str, tuple[float, str | None]]

@@ -1118,7 +1118,9 @@ def _train_pass(ctx: Context) -> TrainPass:
         for m in prunable_modules
         if isinstance(m, nn.MultiheadAttention) and "forward" not in m.__dict__
     ]
-    hooked = [m for m in prunable_modules if not isinstance(m, nn.MultiheadAttention)]
+    # a recurrent layer's gates run inside torch's fused kernel: not read (the fisher proxy
+    # is undefined on such a network)
+    hooked = [m for m in prunable_modules if not isinstance(m, (nn.MultiheadAttention, *RECURRENT))]
     relu_modules = (
         [m for m in modules.values() if isinstance(m, RELUS)]
         if taps & {"relu_codes", "swap"}

@@ -23,7 +23,12 @@ biases, BatchNorm and other parameters are not scored; see ``engine.scored_weigh
                 same ``F.linear`` calls, then identity weights for torch's) and reads
                 ``out_proj``'s output from the call, so an attention layer scores as the
                 same projections written as ``nn.Linear`` layers (an unbatched call,
-                without sample rows, is not read)
+                without sample rows, is not read). Undefined (NaN, with the layers named)
+                on a network with ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` layers or their
+                cells: their gates' activations exist only inside torch's fused recurrent
+                kernel, where no pass reads them, and a value without them would score the
+                network by its other layers (as it had); written as ``nn.Linear`` gates, an
+                LSTM is read per call of each gate layer
 * ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
                 (Wang et al., ICLR 2020), by a double backward of the shared pass (own
                 double-backward kernels for convolutions and BatchNorm, see
@@ -43,7 +48,7 @@ from __future__ import annotations
 
 import torch
 
-from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+from .engine import PROXIES, RECURRENT, Context, Proxy, UndefinedProxyError, train_pass
 
 
 def _check_layers(ctx: Context) -> None:
@@ -107,6 +112,15 @@ class Fisher(Proxy):
 
     def compute(self, ctx: Context) -> float:
         _check_layers(ctx)
+        fused = [name for name, m in ctx.state.modules if isinstance(m, RECURRENT)]
+        if fused:
+            raise UndefinedProxyError(
+                f"fisher reads every scored layer's output channels; the gates of recurrent "
+                f"layer(s) {', '.join(repr(n) for n in fused[:3])}"
+                f"{f' and {len(fused) - 3} more' if len(fused) > 3 else ''} run inside "
+                "torch's fused recurrent kernel, where they cannot be read (written as "
+                "nn.Linear gate layers they would be)"
+            )
         # NASLib / zero-cost-nas broadcast each channel's value to every weight of that
         # channel before summing, so a channel counts once per weight of its fan-in.
         return _sum(f.abs() * fan_in for f, fan_in in train_pass(ctx).fisher)

@@ -27,6 +27,7 @@ are Performance Predictors in Neural Architecture Search?", NeurIPS 2021.
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -162,6 +163,15 @@ def predictor_scores(table: pd.DataFrame, metric: str = "kendall_tau") -> pd.Dat
     return out.rename(columns={"mean": metric, "size": "seeds"})
 
 
+def _mean(values: Iterable[float]) -> float:
+    """The mean of the non-NaN ``values`` (NaN if there are none), the same float in any
+    order: :func:`math.fsum` rounds the exact sum once, where a running sum rounds at every
+    step, so two methods with bit-identical per-seed scores stored in another row order
+    had differed in the last bit and been ranked 1 and 2 instead of tied."""
+    kept = [float(v) for v in values if not math.isnan(v)]
+    return math.fsum(kept) / len(kept) if kept else math.nan
+
+
 def _paired(
     preds: pd.DataFrame, sub: pd.DataFrame, free: pd.DataFrame, metric: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -184,7 +194,7 @@ def _paired(
     def paired(part: pd.DataFrame) -> pd.DataFrame:
         values = [per_seed[k] for k in zip(part["label"], part["n_train"], strict=True)]
         # NaN where the predictors share no seed: ranked last
-        means = [v[v.index.isin(common)].mean() for v in values]
+        means = [_mean(v[v.index.isin(common)]) for v in values]
         return part.assign(**{metric: means, "seeds": len(common)})
 
     return paired(sub), paired(free)
@@ -249,7 +259,7 @@ def mean_ranks(
     scores = predictor_scores(table, metric)
     proxies, preds = _split(table)
     proxy_scores = (
-        proxies.groupby(["task", "label"], sort=False)[metric].mean().reset_index()
+        proxies.groupby(["task", "label"], sort=False)[metric].agg(_mean).reset_index()
         if with_proxies and not proxies.empty
         else pd.DataFrame(columns=["task", "label", metric])
     )

@@ -30,7 +30,9 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -172,43 +174,61 @@ def _mean(values: Iterable[float]) -> float:
     return math.fsum(kept) / len(kept) if kept else math.nan
 
 
-def _paired(
-    preds: pd.DataFrame, sub: pd.DataFrame, free: pd.DataFrame, metric: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``sub`` (the predictors of one task at one training size) and ``free`` (its
-    training-free ones), their means taken over the seeds every one of them has: where a
-    trial failed, a predictor's mean over its other seeds had been ranked against the
-    others' means over all of them (a copy of xgb failing one seed ranked above xgb)."""
-    both = pd.concat([sub, free])
-    if both.empty:
-        return sub, free
-    rows = _labelled(preds)
-    rows = rows[rows["task"].eq(both["task"].iloc[0])]
-    per_seed = {
-        key: part.set_index("seed")[metric]
-        for key, part in rows.groupby(["label", "n_train"], sort=False)
-    }
-    keys = list(zip(both["label"], both["n_train"], strict=True))
-    common = set.intersection(*(set(per_seed[k].index) for k in keys))
+@dataclass(frozen=True, slots=True)
+class _Score:
+    """One method's score on one task at one training size.
 
-    def paired(part: pd.DataFrame) -> pd.DataFrame:
-        values = [per_seed[k] for k in zip(part["label"], part["n_train"], strict=True)]
-        # NaN where the predictors share no seed: ranked last
-        means = [_mean(v[v.index.isin(common)]) for v in values]
-        return part.assign(**{metric: means, "seeds": len(common)})
+    ``mean``: its mean over its own seeds (a proxy's one score); NaN where it has none.
+    ``seeds``: a predictor's score per seed, which pairs it with another predictor on the
+    seeds both ran; None for a proxy (one score, no seeds)."""
 
-    return paired(sub), paired(free)
+    method: str
+    kind: str
+    mean: float
+    seeds: Mapping[Any, float] | None = None
 
 
-def _ranks_of(values: pd.Series, metric: str) -> pd.Series:
-    """1 = best (highest score, or lowest for a lower-is-better ``metric``); NaN scores rank
-    last together."""
-    lower = lower_is_better(metric)
-    return (
-        values.astype(float)
-        .fillna(np.inf if lower else -np.inf)
-        .rank(ascending=lower, method="average")
-    )
+def _mean_on(score: _Score, seeds: Set[Any]) -> float:
+    """``score``'s mean over ``seeds`` (a subset of its own)."""
+    assert score.seeds is not None
+    if len(seeds) == len(score.seeds):
+        return score.mean
+    return _mean(score.seeds[s] for s in sorted(seeds))
+
+
+def _loss(a: _Score, b: _Score, lower: bool) -> Fraction | None:
+    """How much ``a`` loses to ``b`` head to head: 1 where ``b`` scores better, 1/2 on a
+    tie, 0 where ``a`` does; a NaN score is worse than any number and ties with NaN. Two
+    predictors are compared on the seeds both ran (None where they share none), a
+    predictor and a proxy by the predictor's mean over its seeds."""
+    if a.seeds is not None and b.seeds is not None:
+        shared = a.seeds.keys() & b.seeds.keys()
+        if not shared:
+            return None
+        x, y = _mean_on(a, shared), _mean_on(b, shared)
+    else:
+        x, y = a.mean, b.mean
+    if math.isnan(x) or math.isnan(y):
+        return Fraction(int(math.isnan(x)) - int(math.isnan(y)) + 1, 2)
+    if x == y:
+        return Fraction(1, 2)
+    return Fraction(int(y < x if lower else y > x))
+
+
+def _cell_ranks(scores: Sequence[_Score], lower: bool) -> list[Fraction]:
+    """The rank of each of ``scores`` (one task and training size), 1 = best, ties averaged:
+    1 + its losses to the others (:func:`_loss`), a pair that shares no seed counting 1/2
+    (no evidence either way). Where every predictor ran every seed this is the ordinary
+    tie-averaged rank of the means."""
+    out = []
+    for i, a in enumerate(scores):
+        lost = Fraction(1)
+        for j, b in enumerate(scores):
+            if i != j:
+                loss = _loss(a, b, lower)
+                lost += Fraction(1, 2) if loss is None else loss
+        out.append(lost)
+    return out
 
 
 def mean_ranks(
@@ -216,14 +236,24 @@ def mean_ranks(
 ) -> pd.DataFrame:
     """Mean rank of every method across tasks, per training size.
 
-    For each task and training size ``n`` the predictors evaluated there (mean ``metric``
-    over the seeds all of them have: a predictor whose trial failed for one seed is compared
-    on the others' seeds, never its mean over fewer against theirs over more) and, with
+    For each task and training size ``n`` the predictors evaluated there and, with
     ``with_proxies``, every proxy of the task (its one score) are ranked, 1 = best, ties
-    averaged; ranks are then averaged over the tasks. Best is the
-    highest value, or the lowest for a lower-is-better metric (``mae``, ``rmse``,
-    ``best_true_rank@k``: :func:`~nasperf.evaluation.metrics.lower_is_better`); a missing
-    (NaN) score ranks last.
+    averaged; ranks are then averaged over the tasks. Best is the highest value, or the
+    lowest for a lower-is-better metric (``mae``, ``rmse``, ``best_true_rank@k``:
+    :func:`~nasperf.evaluation.metrics.lower_is_better`); a missing (NaN) score ranks last.
+
+    A method's rank on a task is 1 + the number of methods there that beat it (a tie
+    counting 1/2), each pair compared on its own: two predictors on the seeds both ran,
+    a predictor and a proxy by the predictor's mean over its seeds. Where a trial failed,
+    only the comparisons of the method that lost it use fewer seeds: the order of two
+    methods that ran every seed never depends on a third one's failure (had every
+    predictor been averaged over the seeds all of them share, one crashed seed of one
+    predictor dropped that seed for all, and a predictor trained on 20 architectures
+    overtook a proxy it trails over all three seeds), and a method is never compared by its
+    mean over fewer seeds against another's over more (a copy of xgb that failed a seed
+    would rank above xgb). With every seed everywhere this is the ordinary tie-averaged
+    rank of the means. A pair of predictors that shares no seed counts 1/2 (no evidence
+    either way).
 
     Parameters
     ----------
@@ -239,7 +269,8 @@ def mean_ranks(
     DataFrame
         Columns ``method``, ``kind`` (``predictor`` / ``proxy``), ``n_train``,
         ``mean_rank``, ``tasks`` (how many tasks the mean is over), ``methods`` (mean number
-        of methods ranked per task), ``mean_<metric>``; plus one row per method with
+        of methods ranked per task), ``mean_<metric>`` (a predictor's mean over its own
+        seeds, averaged over the tasks); plus one row per method with
         ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in.
 
     Raises
@@ -256,29 +287,41 @@ def mean_ranks(
         raise ValueError(f"metric {metric!r} is not a column of the table; it has {numeric}")
     table = one_row_per_trial(table)
     _one_config(table, "a mean rank")
-    scores = predictor_scores(table, metric)
     proxies, preds = _split(table)
-    proxy_scores = (
-        proxies.groupby(["task", "label"], sort=False)[metric].agg(_mean).reset_index()
-        if with_proxies and not proxies.empty
-        else pd.DataFrame(columns=["task", "label", metric])
-    )
+    lower = lower_is_better(metric)
+    per_seed: dict[tuple[str, int], dict[str, dict[Any, float]]] = {}
+    if not preds.empty:
+        _configs_apart(preds)  # a seed stored twice: refused
+        for (task, label, n), part in _labelled(preds).groupby(
+            ["task", "label", "n_train"], sort=False
+        ):
+            seeds = dict(zip(part["seed"], part[metric].astype(float), strict=True))
+            per_seed.setdefault((str(task), int(n)), {})[str(label)] = seeds
+    proxy_scores: dict[str, list[_Score]] = {}
+    if with_proxies:
+        for (task, label), part in proxies.groupby(["task", "label"], sort=False):
+            proxy_scores.setdefault(str(task), []).append(
+                _Score(str(label), "proxy", _mean(part[metric].astype(float)))
+            )
     rows = []
-    for (task, n), sub in scores.groupby(["task", "n_train"], sort=False):
-        if int(n) == 0:
-            continue  # training-free predictors enter below, like proxies
-        # by column, not itertuples: a name such as precision@10 is no attribute name
-        free = scores[(scores["task"] == task) & (scores["n_train"] == 0)]
-        sub, free = _paired(preds, sub, free, metric)
-        prox = proxy_scores[proxy_scores["task"] == task]
+    for (task, n), trained in per_seed.items():
+        if n == 0:
+            continue  # training-free predictors enter every training size, like proxies
         entries = [
-            (label, kind, score)
-            for part, kind in ((sub, "predictor"), (free, "predictor"), (prox, "proxy"))
-            for label, score in zip(part["label"], part[metric], strict=True)
+            _Score(label, "predictor", _mean(seeds.values()), seeds)
+            for part in (trained, per_seed.get((task, 0), {}))
+            for label, seeds in part.items()
         ]
-        frame = pd.DataFrame(entries, columns=["method", "kind", "score"])
-        frame["rank"] = _ranks_of(frame["score"], metric)
-        frame["task"], frame["n_train"], frame["methods"] = task, int(n), len(frame)
+        entries += proxy_scores.get(task, [])
+        frame = pd.DataFrame(
+            {
+                "method": [e.method for e in entries],
+                "kind": [e.kind for e in entries],
+                "score": [e.mean for e in entries],
+                "rank": [float(r) for r in _cell_ranks(entries, lower)],
+            }
+        )
+        frame["task"], frame["n_train"], frame["methods"] = task, n, len(frame)
         rows.append(frame)
     if not rows:
         return pd.DataFrame(
@@ -733,7 +776,8 @@ def _with_seed_marks(values: pd.DataFrame, seeds: pd.DataFrame, full: int, digit
 
 _SEED_NOTE = (
     "† over fewer seeds than the others: a trial failed (see Failed trials); the mean is over "
-    "the seeds that ran, and the mean ranks compare predictors on the seeds all of them have."
+    "the seeds that ran, and the mean ranks compare it with each other predictor on the seeds "
+    "both ran."
 )
 
 

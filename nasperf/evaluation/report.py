@@ -180,12 +180,14 @@ class _Score:
 
     ``mean``: its mean over its own seeds (a proxy's one score); NaN where it has none.
     ``seeds``: a predictor's score per seed, which pairs it with another predictor on the
-    seeds both ran; None for a proxy (one score, no seeds)."""
+    seeds both ran; None for a proxy (one score, no seeds) and for a crash. ``crashed``:
+    every trial of the method there failed (``mean`` NaN: ranked last)."""
 
     method: str
     kind: str
     mean: float
     seeds: Mapping[Any, float] | None = None
+    crashed: bool = False
 
 
 def _mean_on(score: _Score, seeds: Set[Any]) -> float:
@@ -231,8 +233,48 @@ def _cell_ranks(scores: Sequence[_Score], lower: bool) -> list[Fraction]:
     return out
 
 
+def _crashes(
+    errors: Iterable[Mapping[str, Any]], table: pd.DataFrame
+) -> dict[tuple[str, str, int], str]:
+    """``(task, label, n_train)`` -> kind (``predictor`` / ``proxy``) of every method of
+    ``errors`` (failure records, :meth:`~nasperf.evaluation.store.ResultsStore.errors`:
+    mappings with the failed ``trial``) that has no row in ``table`` there: every trial of
+    it on that task and size failed. A failure whose trial later finished (its ``hash`` is
+    in ``table``) is left out; a learning-curve predictor's label carries its budget, as
+    :func:`_labelled` writes it."""
+    done = set(table["hash"].astype(str)) if "hash" in table.columns else set()
+    ran = set()
+    if not table.empty:
+        rows = _labelled(table.assign(task=_task_column(table)))
+        ran = set(
+            zip(rows["task"], rows["label"].astype(str), rows["n_train"].astype(int), strict=True)
+        )
+    out = {}
+    for record in errors:
+        trial = record.get("trial")
+        if not isinstance(trial, Mapping) or str(record.get("hash", trial.get("hash"))) in done:
+            continue
+        label = trial.get("label") or trial.get("predictor") or trial.get("proxy")
+        task = trial.get("task") or (
+            f"{trial.get('benchmark') or trial.get('space')}/{trial.get('dataset')}"
+        )
+        if not label or not task:
+            continue
+        budget = trial.get("budget")
+        label = f"{label}@{budget}" if budget is not None and not pd.isna(budget) else str(label)
+        kind = "proxy" if trial.get("kind") == "proxy" else "predictor"
+        key = (str(task), label, 0 if kind == "proxy" else int(trial.get("n_train") or 0))
+        if key not in ran:
+            out[key] = kind
+    return out
+
+
 def mean_ranks(
-    table: pd.DataFrame, metric: str = "kendall_tau", *, with_proxies: bool = True
+    table: pd.DataFrame,
+    metric: str = "kendall_tau",
+    *,
+    with_proxies: bool = True,
+    errors: Iterable[Mapping[str, Any]] = (),
 ) -> pd.DataFrame:
     """Mean rank of every method across tasks, per training size.
 
@@ -255,6 +297,13 @@ def mean_ranks(
     rank of the means. A pair of predictors that shares no seed counts 1/2 (no evidence
     either way).
 
+    A method whose every trial on a task and size failed (``errors``) ranks last there,
+    tied with the others that failed there: a crash is a result, and leaving the task out
+    of its mean had let a predictor that crashed where it would have ranked last come out
+    best. A method skipped for lack of side information (a suite's ``skipped``: no trial,
+    no failure) is not ranked on that task. A task and size where every method failed is
+    not ranked.
+
     Parameters
     ----------
     table : DataFrame
@@ -263,15 +312,24 @@ def mean_ranks(
         The column ranked, any name (``precision@10``, ``sparse_kendall_tau_0.1``).
     with_proxies : bool
         Rank the proxies together with the predictors.
+    errors : iterable of mapping
+        The failed trials of ``table``'s config, as
+        :meth:`~nasperf.evaluation.store.ResultsStore.errors` lists them (each with its
+        ``trial``); a failure whose trial later finished (its ``hash`` in ``table``) is
+        left out. Without them a crashed method is not ranked where it crashed.
 
     Returns
     -------
     DataFrame
         Columns ``method``, ``kind`` (``predictor`` / ``proxy``), ``n_train``,
-        ``mean_rank``, ``tasks`` (how many tasks the mean is over), ``methods`` (mean number
-        of methods ranked per task), ``mean_<metric>`` (a predictor's mean over its own
-        seeds, averaged over the tasks); plus one row per method with
-        ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in.
+        ``mean_rank``, ``tasks`` (how many tasks the mean is over, those it crashed on
+        included), ``methods`` (mean number of methods ranked per task),
+        ``mean_<metric>`` (a predictor's mean over its own seeds, averaged over the tasks
+        where it has a score), ``crashed`` (on how many tasks every trial failed: ranked
+        last there), ``fewer_seeds`` (on how many it has a score over fewer seeds than the
+        most any predictor of ``table`` has: a trial failed); plus one row per method with
+        ``n_train`` = ``"all"``: the mean over every (task, size) it was ranked in, its
+        ``crashed`` and ``fewer_seeds`` counting (task, size) pairs.
 
     Raises
     ------
@@ -297,47 +355,65 @@ def mean_ranks(
         ):
             seeds = dict(zip(part["seed"], part[metric].astype(float), strict=True))
             per_seed.setdefault((str(task), int(n)), {})[str(label)] = seeds
+    crashes = _crashes(errors, table)
     proxy_scores: dict[str, list[_Score]] = {}
     if with_proxies:
         for (task, label), part in proxies.groupby(["task", "label"], sort=False):
             proxy_scores.setdefault(str(task), []).append(
                 _Score(str(label), "proxy", _mean(part[metric].astype(float)))
             )
+        for (task, label, _), kind in crashes.items():
+            if kind == "proxy":
+                crash = _Score(label, "proxy", math.nan, crashed=True)
+                proxy_scores.setdefault(task, []).append(crash)
+    crashed: dict[tuple[str, int], list[_Score]] = {}
+    for (task, label, n), kind in crashes.items():
+        if kind == "predictor":
+            crash = _Score(label, "predictor", math.nan, crashed=True)
+            crashed.setdefault((task, n), []).append(crash)
+    full = max((len(seeds) for cell in per_seed.values() for seeds in cell.values()), default=0)
+    columns = ["method", "kind", "n_train", "mean_rank", "tasks", "methods", f"mean_{metric}"]
+    columns += ["crashed", "fewer_seeds"]
     rows = []
-    for (task, n), trained in per_seed.items():
+    for task, n in dict.fromkeys([*per_seed, *crashed]):
         if n == 0:
             continue  # training-free predictors enter every training size, like proxies
         entries = [
             _Score(label, "predictor", _mean(seeds.values()), seeds)
-            for part in (trained, per_seed.get((task, 0), {}))
+            for part in (per_seed.get((task, n), {}), per_seed.get((task, 0), {}))
             for label, seeds in part.items()
         ]
+        entries += crashed.get((task, n), []) + crashed.get((task, 0), [])
         entries += proxy_scores.get(task, [])
+        if all(e.crashed for e in entries):
+            continue  # nothing ran: no comparison
         frame = pd.DataFrame(
             {
                 "method": [e.method for e in entries],
                 "kind": [e.kind for e in entries],
-                "score": [e.mean for e in entries],
+                "score": [math.nan if e.crashed else e.mean for e in entries],
                 "rank": [float(r) for r in _cell_ranks(entries, lower)],
+                "crashed": [int(e.crashed) for e in entries],
+                "fewer_seeds": [int(e.seeds is not None and len(e.seeds) < full) for e in entries],
             }
         )
         frame["task"], frame["n_train"], frame["methods"] = task, n, len(frame)
         rows.append(frame)
     if not rows:
-        return pd.DataFrame(
-            columns=["method", "kind", "n_train", "mean_rank", "tasks", "methods", f"mean_{metric}"]
-        )
+        return pd.DataFrame(columns=columns)
     ranked = pd.concat(rows, ignore_index=True)
     summary = {
         "mean_rank": ("rank", "mean"),
         "tasks": ("task", "nunique"),
         "methods": ("methods", "mean"),
-        "score": ("score", "mean"),
+        "score": ("score", _mean),
+        "crashed": ("crashed", "sum"),
+        "fewer_seeds": ("fewer_seeds", "sum"),
     }
     per_n = ranked.groupby(["method", "kind", "n_train"]).agg(**summary).reset_index()
     overall = ranked.groupby(["method", "kind"]).agg(**summary).reset_index().assign(n_train="all")
     out = pd.concat([per_n.astype({"n_train": object}), overall], ignore_index=True)
-    return out.rename(columns={"score": f"mean_{metric}"})
+    return out.rename(columns={"score": f"mean_{metric}"})[columns]
 
 
 def proxy_ranks(matrix: pd.DataFrame, metric: str = "spearman") -> pd.DataFrame:
@@ -431,7 +507,9 @@ def plot_ranks(
     Every method drawn gets its own (colour, marker) pair, the same in both panels,
     assigned in the order of its name (``_series_styles``, which
     :mod:`~nasperf.evaluation.plots` shares), so no two lines look alike however many there
-    are (the colour cycle alone repeats after ten)."""
+    are (the colour cycle alone repeats after ten). A method with a failed trial
+    (``crashed`` or ``fewer_seeds``, as the summary's tables mark it) has ``†`` after its
+    name in the legend."""
     from ._matplotlib import pyplot as _pyplot
 
     path = as_path(path, "path")
@@ -465,12 +543,14 @@ def plot_ranks(
     for ax, per_n, title in panels:
         for (method, kind), g in per_n.groupby(["method", "kind"], sort=True):
             g = g.sort_values("n_train")
+            counts = [c for c in ("crashed", "fewer_seeds") if c in g.columns]
+            failed = bool(g[counts].gt(0).to_numpy().any()) if counts else False
             ax.plot(
                 g["n_train"],
                 g["mean_rank"],
                 markersize=4,
                 linestyle="-" if kind == "predictor" else "--",
-                label=method,
+                label=f"{method} †" if failed else method,
                 **styles[(method, kind)],
             )
         ax.set_xscale("log")
@@ -513,15 +593,55 @@ def _md_table(frame: pd.DataFrame, *, index: str | None = None, digits: int = 2)
 
 
 def _rank_pivot(ranks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mean_ranks`' rows as a table: a method per row, best first by its rank over
+    all sizes, a column per training size, then ``tasks``; a cell where a trial of the
+    method failed (``crashed`` or ``fewer_seeds``) marked ``†`` (:data:`_RANK_NOTE`)."""
     if ranks.empty:
         return pd.DataFrame()
     sizes = sorted({n for n in ranks["n_train"] if n != "all"})
     piv = ranks.pivot_table(index="method", columns="n_train", values="mean_rank", aggfunc="first")
     piv = piv[[*sizes, "all"]] if "all" in piv.columns else piv[sizes]
+    failed = ranks.assign(failed=ranks["crashed"].gt(0) | ranks["fewer_seeds"].gt(0))
+    marks = failed.pivot_table(index="method", columns="n_train", values="failed", aggfunc="any")
+    marks = marks.reindex_like(piv).fillna(False).astype(bool)
+    order = piv.sort_values("all" if "all" in piv.columns else piv.columns[0]).index
+    text = piv.map(_fmt)
+    text = text.where(~marks, text + " †").reindex(order)
     tasks = ranks[ranks["n_train"] == "all"].set_index("method")["tasks"]
-    piv.columns = [f"n={c}" if c != "all" else "all sizes" for c in piv.columns]
-    piv["tasks"] = tasks.reindex(piv.index).astype("Int64")
-    return piv.sort_values("all sizes" if "all sizes" in piv.columns else piv.columns[0])
+    text.columns = [f"n={c}" if c != "all" else "all sizes" for c in text.columns]
+    text["tasks"] = tasks.reindex(text.index).astype("Int64")
+    return text
+
+
+def _rank_notes(*pivots: pd.DataFrame) -> list[str]:
+    """The lines under mean-rank tables (:func:`_rank_pivot`) that say what their marks
+    mean, where a table has one."""
+    marked = any(
+        p[c].astype(str).str.endswith(" †").any() for p in pivots for c in p.columns if c != "tasks"
+    )
+    return [_RANK_NOTE, ""] if marked else []
+
+
+_RANK_NOTE = (
+    "† a trial of the method failed at this size (see Failed trials): on a task where every "
+    "one failed it ranks last (tied with the others that failed there; `tasks` counts it), "
+    "where some seeds failed it is compared with each predictor on the seeds both ran."
+)
+
+
+def _errors_of(
+    errors: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | None
+) -> list[Mapping[str, Any]]:
+    """The failure records of ``errors`` whose trial belongs to the config ``meta`` records
+    (its ``suite.trials``, as :func:`report_rows` keeps its rows); every one where ``meta``
+    lists no trials. A failed trial of another config run into the folder is not a crash
+    of the methods this report ranks."""
+    keys = ((meta or {}).get("suite") or {}).get("trials")
+    if keys is None:
+        return list(errors)
+    width = len(keys[0]) if keys else 0
+    wanted = set(keys)
+    return [e for e in errors if str(e.get("hash", ""))[:width] in wanted]
 
 
 def report_rows(table: pd.DataFrame, meta: Mapping[str, Any]) -> pd.DataFrame:
@@ -687,8 +807,9 @@ def summary_markdown(
                 _md_table(_with_seed_marks(at, seeds, full, 2), index="task"),
                 "",
             ]
-        rp = _rank_pivot(mean_ranks(table, with_proxies=False))
-        ra = _rank_pivot(mean_ranks(table, with_proxies=True))
+        failed = _errors_of(errors, meta)
+        rp = _rank_pivot(mean_ranks(table, with_proxies=False, errors=failed))
+        ra = _rank_pivot(mean_ranks(table, with_proxies=True, errors=failed))
         lines += [
             "## (c) Mean rank across tasks (Kendall tau; 1 = best, ties averaged)",
             "",
@@ -705,6 +826,7 @@ def summary_markdown(
                 _md_table(ra, index="method"),
                 "",
             ]
+        lines += _rank_notes(rp, ra)
     skipped = suite.get("skipped", [])
     if skipped:
         lines += ["## Skipped", ""]
@@ -829,8 +951,8 @@ def write_report(
     if not preds.empty:
         plots.append(
             plot_ranks(
-                mean_ranks(table, with_proxies=False),
-                mean_ranks(table, with_proxies=True),
+                mean_ranks(table, with_proxies=False, errors=_errors_of(errors, meta)),
+                mean_ranks(table, with_proxies=True, errors=_errors_of(errors, meta)),
                 out / RANKS_NAME,
             )
         )

@@ -5,6 +5,7 @@ comparison alone, a crash ranked last, pools of different sizes."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,12 +15,17 @@ import pytest
 from nasperf.evaluation.report import mean_ranks
 
 
+def _hash(text: str) -> str:
+    """A trial hash of the store's form (64 hex digits)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _rows(
     task: str, label: str, n_train: int, seeds: Mapping[int, float], kind: str = "predictor"
 ) -> list[dict[str, Any]]:
     return [
         {"task": task, "label": label, "kind": kind, "n_train": n_train, "seed": seed,
-         "budget": None, "kendall_tau": tau, "hash": f"{task}-{label}-{n_train}-{seed}"}
+         "budget": None, "kendall_tau": tau, "hash": _hash(f"{task}-{label}-{n_train}-{seed}")}
         for seed, tau in seeds.items()
     ]  # fmt: skip
 
@@ -94,3 +100,104 @@ def test_predictors_are_paired_on_the_seeds_each_pair_shares():
     table = table[~((table["label"] == "c") & (table["seed"] == 1))]
     ranks = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])["mean_rank"]
     assert ranks[[("a", 10), ("c", 10), ("b", 10)]].tolist() == [1.0, 2.0, 3.0]
+
+
+def _failure(task: str, label: str, n_train: int, seed: int, kind: str = "predictor") -> dict:
+    """A failure record as ``ResultsStore.errors()`` lists it."""
+    key = _hash(f"{task}-{label}-{n_train}-{seed}-failed")
+    trial = {"hash": key, "task": task, "label": label, "kind": kind, "n_train": n_train,
+             "seed": seed, "budget": None}  # fmt: skip
+    return {"hash": key, "error": "RuntimeError: broke", "trial": trial}
+
+
+def _crash_table() -> tuple[pd.DataFrame, list[dict]]:
+    """The probe's case: xgb best on the two CIFAR tasks and last on ImageNet16-120;
+    xgb_copy is xgb whose three ImageNet16-120 trials raised."""
+    taus = {"c10": {"gin": 0.5, "xgb": 0.6}, "c100": {"gin": 0.5, "xgb": 0.6},
+            "in16": {"gin": 0.6, "xgb": 0.2}}  # fmt: skip
+    parts = []
+    for task, tau in taus.items():
+        parts.append(_rows(task, "gin", 20, dict.fromkeys(range(3), tau["gin"])))
+        parts.append(_rows(task, "xgb", 20, dict.fromkeys(range(3), tau["xgb"])))
+        if task != "in16":
+            parts.append(_rows(task, "xgb_copy", 20, dict.fromkeys(range(3), tau["xgb"])))
+    return _table(parts), [_failure("in16", "xgb_copy", 20, s) for s in range(3)]
+
+
+def test_a_method_that_crashed_on_a_whole_task_ranks_last_there():
+    table, errors = _crash_table()
+    # without the failures the crash looks like "not applicable": xgb_copy is ranked on
+    # c10 and c100 only (1.5 each) and comes out best
+    blind = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])
+    assert blind.loc[("xgb_copy", 20), "mean_rank"] == 1.5
+    assert blind.loc[("xgb_copy", 20), "tasks"] == 2
+    ranks = mean_ranks(table, with_proxies=False, errors=errors).set_index(["method", "n_train"])
+    # c10, c100: xgb = xgb_copy 0.6 > gin 0.5 -> 1.5, 1.5, 3; in16: gin 1, xgb 2,
+    # xgb_copy crashed 3. Means: xgb 5/3, xgb_copy 6/3, gin 7/3
+    got = ranks.loc[[("xgb", 20), ("xgb_copy", 20), ("gin", 20)], "mean_rank"].tolist()
+    assert got == pytest.approx([5 / 3, 2.0, 7 / 3], rel=1e-15)
+    assert ranks.loc[("xgb_copy", 20), "tasks"] == 3
+    assert ranks.loc[("xgb_copy", 20), "crashed"] == 1
+    assert ranks.loc[("xgb", 20), "crashed"] == 0
+    # its score is averaged where it has one
+    assert ranks.loc[("xgb_copy", 20), "mean_kendall_tau"] == pytest.approx(0.6, rel=1e-15)
+    # a failure later retried (its hash now has a row) is no crash
+    retried = [{**e, "hash": _hash("c10-xgb-20-0")} for e in errors]
+    assert mean_ranks(table, errors=retried).equals(mean_ranks(table))
+
+
+def test_crashed_methods_tie_last_and_a_failed_seed_is_no_crash():
+    # task A: p ran (0.5); predictors q and r and the proxy z crashed on A. B: all ran.
+    table = _table(
+        [
+            _rows("A", "p", 10, {0: 0.5, 1: 0.5}),
+            _rows("B", "p", 10, {0: 0.1, 1: 0.1}),
+            _rows("B", "q", 10, {0: 0.3}),  # its seed 1 failed: compared on seed 0
+            _rows("B", "r", 10, {0: 0.2, 1: 0.2}),
+            _rows("B", "z", 0, {0: 0.9}, kind="proxy"),
+        ]
+    )
+    errors = [
+        _failure("A", "q", 10, 0),
+        _failure("A", "q", 10, 1),
+        _failure("A", "r", 10, 0),
+        _failure("A", "r", 10, 1),
+        _failure("A", "z", 0, 0, kind="proxy"),
+        _failure("B", "q", 10, 1),
+    ]
+    only = mean_ranks(table, with_proxies=False, errors=errors).set_index(["method", "n_train"])
+    # A: p 1, q and r tied last (2 + 3) / 2; B: q 0.3 > r 0.2 > p 0.1
+    assert only.loc[[("p", 10), ("q", 10), ("r", 10)], "mean_rank"].tolist() == [
+        (1 + 3) / 2,
+        (2.5 + 1) / 2,
+        (2.5 + 2) / 2,
+    ]
+    assert only.loc[[("p", 10), ("q", 10), ("r", 10)], "crashed"].tolist() == [0, 1, 1]
+    assert only.loc[[("p", 10), ("q", 10), ("r", 10)], "fewer_seeds"].tolist() == [0, 1, 0]
+    both = mean_ranks(table, errors=errors).set_index(["method", "n_train"])
+    # A: p 1, q, r, z tied last (2 + 3 + 4) / 3; B: z 0.9 first, then q, r, p
+    assert both.loc[[("p", 10), ("q", 10), ("r", 10), ("z", 10)], "mean_rank"].tolist() == [
+        (1 + 4) / 2,
+        (3 + 2) / 2,
+        (3 + 3) / 2,
+        (3 + 1) / 2,
+    ]
+    assert both.loc[("z", 10), "crashed"] == 1 and both.loc[("z", 10), "tasks"] == 2
+    # a task where every method crashed compares nothing and is not ranked
+    alone = mean_ranks(table[table["task"] == "B"], with_proxies=False, errors=errors[:4])
+    assert set(alone["tasks"]) == {1}
+
+
+def test_the_summary_marks_a_crash_in_the_mean_rank_tables():
+    from nasperf.evaluation.report import summary_markdown
+
+    table, errors = _crash_table()
+    text = summary_markdown(table, errors=errors)
+    ranks = text.split("## (c) Mean rank across tasks")[1]
+    assert "| xgb | 1.67 | 1.67 | 3 |\n| xgb_copy | 2.00 † | 2.00 † | 3 |\n| gin | 2.33 |" in ranks
+    assert "† a trial of the method failed at this size (see Failed trials): on a task" in ranks
+    # a failure of another config run into the folder (meta.json's suite.trials lists
+    # this config's trials by hash prefix) is not this config's crash
+    meta = {"suite": {"trials": sorted(h[:16] for h in table["hash"])}}
+    other = summary_markdown(table, meta=meta, errors=errors)
+    assert "| xgb_copy | 1.50 | 1.50 | 2 |" in other.split("## (c) Mean rank")[1]

@@ -7,9 +7,11 @@ From the rows of a suite (:mod:`nasperf.evaluation.suite`):
 * :func:`predictor_scores`: mean over seeds per (task, predictor, training size);
 * :func:`mean_ranks`: per task and training size, the methods ranked by a metric
   (1 = best: the highest correlation, or the lowest error for a lower-is-better metric
-  such as ``mae``; ties averaged), then averaged over tasks: among the predictors, and among
-  predictors and proxies together (a proxy, needing no training, enters every training
-  size with its one score); :func:`plot_ranks` draws them against the training size;
+  such as ``mae``; ties averaged), then averaged over tasks (where the tasks rank different
+  sets of methods, as the expected rank among all of them: :func:`_pairwise_ranks`), a
+  crash ranked last: among the predictors, and among predictors and proxies together (a
+  proxy, needing no training, enters every training size with its one score);
+  :func:`plot_ranks` draws them against the training size;
 * :func:`write_report`: ``OUT/summary.md`` and the two PNGs under ``OUT/plots/`` (or, given
   another folder for the plots, everything in that folder).
 
@@ -217,19 +219,56 @@ def _loss(a: _Score, b: _Score, lower: bool) -> Fraction | None:
     return Fraction(int(y < x if lower else y > x))
 
 
-def _cell_ranks(scores: Sequence[_Score], lower: bool) -> list[Fraction]:
-    """The rank of each of ``scores`` (one task and training size), 1 = best, ties averaged:
-    1 + its losses to the others (:func:`_loss`), a pair that shares no seed counting 1/2
-    (no evidence either way). Where every predictor ran every seed this is the ordinary
-    tie-averaged rank of the means."""
-    out = []
-    for i, a in enumerate(scores):
-        lost = Fraction(1)
-        for j, b in enumerate(scores):
-            if i != j:
+_Key = tuple[str, str]  # a ranked method: (name, kind)
+
+
+def _cell_losses(scores: Sequence[_Score], lower: bool) -> dict[tuple[_Key, _Key], Fraction]:
+    """``(a, b)`` -> how much ``a`` lost to ``b`` (:func:`_loss`) for every ordered pair of
+    ``scores`` (one task at one training size); a pair of predictors that shares no seed
+    is left out (no evidence either way)."""
+    out = {}
+    for a in scores:
+        for b in scores:
+            if a is not b:
                 loss = _loss(a, b, lower)
-                lost += Fraction(1, 2) if loss is None else loss
-        out.append(lost)
+                if loss is not None:
+                    out[((a.method, a.kind), (b.method, b.kind))] = loss
+    return out
+
+
+def _pairwise_ranks(
+    cells: Iterable[Mapping[tuple[_Key, _Key], Fraction]], keys: Iterable[_Key], n_methods: int
+) -> dict[_Key, tuple[float, int]]:
+    """Each of ``keys``' mean rank over ``cells`` (:func:`_cell_losses` of the tasks and
+    sizes averaged over) among ``n_methods`` methods, and how many others it was compared
+    with.
+
+    For a method ``i`` and each other method ``j`` it met, ``w_ji`` is the share of the
+    cells both were ranked in where ``j`` beat ``i`` (a tie 1/2); the mean rank is
+    ``1 + (n_methods - 1) * mean_j w_ji``: the expected rank ``1 + sum_j P(j beats i)``
+    of the method among all ``n_methods``, each ``P`` estimated on the tasks the pair
+    shares, and a pair that never met taking ``i``'s mean over those it met. Where every
+    method is ranked in every cell this is exactly the mean over the cells of its
+    tie-averaged rank (``sum_j w_ji`` is the mean number of methods that beat it); where
+    they are not, a rank taken among 2 methods no longer counts like one among 15, and a
+    method that loses to another on every task they share never comes out above it. A
+    method that met no other gets the middle rank, ``(n_methods + 1) / 2``. Exact
+    fractions until the result, so equal records give equal floats."""
+    total: dict[_Key, dict[_Key, list[Any]]] = {}
+    for losses in cells:
+        for (a, b), loss in losses.items():
+            acc = total.setdefault(a, {}).setdefault(b, [Fraction(0), 0])
+            acc[0] += loss
+            acc[1] += 1
+    out = {}
+    for key in keys:
+        shares = [lost / count for lost, count in total.get(key, {}).values()]
+        rank = (
+            1 + (n_methods - 1) * sum(shares, Fraction(0)) / len(shares)
+            if shares
+            else Fraction(n_methods + 1, 2)
+        )
+        out[key] = (float(rank), len(shares))
     return out
 
 
@@ -279,23 +318,33 @@ def mean_ranks(
     """Mean rank of every method across tasks, per training size.
 
     For each task and training size ``n`` the predictors evaluated there and, with
-    ``with_proxies``, every proxy of the task (its one score) are ranked, 1 = best, ties
-    averaged; ranks are then averaged over the tasks. Best is the highest value, or the
-    lowest for a lower-is-better metric (``mae``, ``rmse``, ``best_true_rank@k``:
+    ``with_proxies``, every proxy of the task (its one score) are compared, and the
+    comparisons are averaged over the tasks into a rank among the ``N`` methods of the
+    result, 1 = best, ties averaged. Best is the highest value, or the lowest for a
+    lower-is-better metric (``mae``, ``rmse``, ``best_true_rank@k``:
     :func:`~nasperf.evaluation.metrics.lower_is_better`); a missing (NaN) score ranks last.
 
-    A method's rank on a task is 1 + the number of methods there that beat it (a tie
-    counting 1/2), each pair compared on its own: two predictors on the seeds both ran,
-    a predictor and a proxy by the predictor's mean over its seeds. Where a trial failed,
-    only the comparisons of the method that lost it use fewer seeds: the order of two
-    methods that ran every seed never depends on a third one's failure (had every
-    predictor been averaged over the seeds all of them share, one crashed seed of one
-    predictor dropped that seed for all, and a predictor trained on 20 architectures
-    overtook a proxy it trails over all three seeds), and a method is never compared by its
-    mean over fewer seeds against another's over more (a copy of xgb that failed a seed
-    would rank above xgb). With every seed everywhere this is the ordinary tie-averaged
-    rank of the means. A pair of predictors that shares no seed counts 1/2 (no evidence
-    either way).
+    Where every method is ranked on every task, a method's mean rank is the plain mean of
+    its tie-averaged ranks over the tasks. In general it is ``1 + (N - 1) * mean_j w_j``:
+    for each other method ``j`` it met, ``w_j`` is the share of the tasks (and sizes, for
+    ``"all"``) both were ranked on where ``j`` beat it, ties counting 1/2 (details:
+    :func:`_pairwise_ranks`). It is the expected rank among all ``N`` methods, each
+    head-to-head estimated where the two meet, which makes tasks whose pools differ
+    comparable: averaging raw ranks had counted a rank 1 of 2 methods (a task where most
+    were missing) like a rank 1 of 15, and listed a method that lost every head-to-head
+    it had above the winner. Rescaling each task's ranks to the largest pool would still
+    do the latter: the method ranked alone with one other keeps its 1. ``methods`` says how
+    many methods were ranked together, ``met`` how many others a method was compared with.
+
+    Two methods are compared on their own: two predictors on the seeds both ran (a pair
+    that shares none is not compared there), a predictor and a proxy by the predictor's
+    mean over its seeds. Where a trial failed, only the comparisons of the method that lost
+    it use fewer seeds: the order of two methods that ran every seed never depends on a
+    third one's failure (had every predictor been averaged over the seeds all of them
+    share, one crashed seed of one predictor dropped that seed for all, and a predictor
+    trained on 20 architectures overtook a proxy it trails over all three seeds), and a
+    method is never compared by its mean over fewer seeds against another's over more (a
+    copy of xgb that failed a seed would rank above xgb).
 
     A method whose every trial on a task and size failed (``errors``) ranks last there,
     tied with the others that failed there: a crash is a result, and leaving the task out
@@ -323,8 +372,8 @@ def mean_ranks(
     DataFrame
         Columns ``method``, ``kind`` (``predictor`` / ``proxy``), ``n_train``,
         ``mean_rank``, ``tasks`` (how many tasks the mean is over, those it crashed on
-        included), ``methods`` (mean number of methods ranked per task),
-        ``mean_<metric>`` (a predictor's mean over its own seeds, averaged over the tasks
+        included), ``methods`` (mean number of methods ranked together on its tasks),
+        ``met`` (how many of the other ``N - 1`` it was compared with), ``mean_<metric>`` (a predictor's mean over its own seeds, averaged over the tasks
         where it has a score), ``crashed`` (on how many tasks every trial failed: ranked
         last there), ``fewer_seeds`` (on how many it has a score over fewer seeds than the
         most any predictor of ``table`` has: a trial failed); plus one row per method with
@@ -372,9 +421,9 @@ def mean_ranks(
             crash = _Score(label, "predictor", math.nan, crashed=True)
             crashed.setdefault((task, n), []).append(crash)
     full = max((len(seeds) for cell in per_seed.values() for seeds in cell.values()), default=0)
-    columns = ["method", "kind", "n_train", "mean_rank", "tasks", "methods", f"mean_{metric}"]
-    columns += ["crashed", "fewer_seeds"]
-    rows = []
+    columns = ["method", "kind", "n_train", "mean_rank", "tasks", "methods", "met"]
+    columns += [f"mean_{metric}", "crashed", "fewer_seeds"]
+    cells = []
     for task, n in dict.fromkeys([*per_seed, *crashed]):
         if n == 0:
             continue  # training-free predictors enter every training size, like proxies
@@ -385,52 +434,103 @@ def mean_ranks(
         ]
         entries += crashed.get((task, n), []) + crashed.get((task, 0), [])
         entries += proxy_scores.get(task, [])
-        if all(e.crashed for e in entries):
-            continue  # nothing ran: no comparison
-        frame = pd.DataFrame(
+        if not all(e.crashed for e in entries):  # where nothing ran, nothing is compared
+            cells.append((task, n, entries, _cell_losses(entries, lower)))
+    n_methods = len({(e.method, e.kind) for *_, entries, _ in cells for e in entries})
+
+    def summarise(group: list[tuple[str, int, list[_Score], Any]], n_train: Any) -> list[dict]:
+        mine: dict[_Key, list[tuple[str, int, _Score]]] = {}
+        for task, _, entries, _ in group:
+            for e in entries:
+                mine.setdefault((e.method, e.kind), []).append((task, len(entries), e))
+        ranks = _pairwise_ranks([losses for *_, losses in group], mine, n_methods)
+        return [
             {
-                "method": [e.method for e in entries],
-                "kind": [e.kind for e in entries],
-                "score": [math.nan if e.crashed else e.mean for e in entries],
-                "rank": [float(r) for r in _cell_ranks(entries, lower)],
-                "crashed": [int(e.crashed) for e in entries],
-                "fewer_seeds": [int(e.seeds is not None and len(e.seeds) < full) for e in entries],
+                "method": method,
+                "kind": kind,
+                "n_train": n_train,
+                "mean_rank": ranks[(method, kind)][0],
+                "tasks": len({task for task, _, _ in ranked}),
+                "methods": sum(size for _, size, _ in ranked) / len(ranked),
+                "met": ranks[(method, kind)][1],
+                f"mean_{metric}": _mean(e.mean for *_, e in ranked if not e.crashed),
+                "crashed": sum(e.crashed for *_, e in ranked),
+                "fewer_seeds": sum(e.seeds is not None and len(e.seeds) < full for *_, e in ranked),
             }
-        )
-        frame["task"], frame["n_train"], frame["methods"] = task, n, len(frame)
-        rows.append(frame)
+            for (method, kind), ranked in mine.items()
+        ]
+
+    rows = [
+        row
+        for n in sorted({c[1] for c in cells})
+        for row in summarise([c for c in cells if c[1] == n], n)
+    ]
+    overall = summarise(cells, "all")
     if not rows:
         return pd.DataFrame(columns=columns)
-    ranked = pd.concat(rows, ignore_index=True)
-    summary = {
-        "mean_rank": ("rank", "mean"),
-        "tasks": ("task", "nunique"),
-        "methods": ("methods", "mean"),
-        "score": ("score", _mean),
-        "crashed": ("crashed", "sum"),
-        "fewer_seeds": ("fewer_seeds", "sum"),
-    }
-    per_n = ranked.groupby(["method", "kind", "n_train"]).agg(**summary).reset_index()
-    overall = ranked.groupby(["method", "kind"]).agg(**summary).reset_index().assign(n_train="all")
+    per_n = pd.DataFrame(rows).sort_values(["method", "kind", "n_train"], kind="stable")
+    overall = pd.DataFrame(overall).sort_values(["method", "kind"], kind="stable")
     out = pd.concat([per_n.astype({"n_train": object}), overall], ignore_index=True)
-    return out.rename(columns={"score": f"mean_{metric}"})[columns]
+    return out[columns]
 
 
-def proxy_ranks(matrix: pd.DataFrame, metric: str = "spearman") -> pd.DataFrame:
+def proxy_ranks(
+    matrix: pd.DataFrame,
+    metric: str = "spearman",
+    *,
+    crashed: Iterable[tuple[str, str]] = (),
+) -> pd.DataFrame:
     """Proxies ranked among themselves on each task (1 = best: highest ``metric``, lowest
-    for a lower-is-better one), averaged over the tasks that have them: columns ``proxy``,
-    ``mean_rank``, ``tasks``, ``mean`` (of the matrix's metric), sorted by mean rank."""
-    if matrix.empty:
-        return pd.DataFrame(columns=["proxy", "mean_rank", "tasks", "mean"])
-    # NaN stays NaN: a task without the proxy does not rank it
-    ranks = matrix.rank(axis=1, ascending=lower_is_better(metric), method="average")
+    for a lower-is-better one), averaged over the tasks as :func:`mean_ranks` averages
+    (:func:`_pairwise_ranks`): with every proxy on every task the plain mean of its ranks,
+    otherwise the expected rank among all the proxies, each head-to-head taken on the
+    tasks the two share (a proxy stored on a task with 4 others no longer takes its rank
+    1 there as if it had beaten 10). A NaN cell (the task has no score of the proxy) is
+    not ranked; a ``(task, proxy)`` of ``crashed`` (every trial of a computed proxy on the
+    task failed) ranks last there, tied with the others that failed.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``proxy``, ``mean_rank``, ``tasks`` (ranked on, crashes included),
+        ``proxies`` (mean number ranked together on its tasks), ``crashed`` (tasks where
+        it failed), ``mean`` (of the matrix's metric), sorted by mean rank."""
+    columns = ["proxy", "mean_rank", "tasks", "proxies", "crashed", "mean"]
+    failed = set(crashed)
+    tasks = list(dict.fromkeys([*matrix.index, *(task for task, _ in failed)]))
+    lower = lower_is_better(metric)
+    cells = []
+    for task in tasks:
+        row = matrix.loc[task] if task in matrix.index else pd.Series(dtype=float)
+        entries = [_Score(str(p), "proxy", float(v)) for p, v in row.items() if pd.notna(v)]
+        have = {e.method for e in entries}
+        entries += [
+            _Score(str(p), "proxy", math.nan, crashed=True)
+            for t, p in sorted(failed)
+            if t == task and str(p) not in have
+        ]
+        if not all(e.crashed for e in entries):  # empty too: nothing to compare
+            cells.append((entries, _cell_losses(entries, lower)))
+    mine: dict[_Key, list[tuple[int, _Score]]] = {}
+    for entries, _ in cells:
+        for e in entries:
+            mine.setdefault((e.method, e.kind), []).append((len(entries), e))
+    if not mine:
+        return pd.DataFrame(columns=columns)
+    ranks = _pairwise_ranks([losses for _, losses in cells], mine, len(mine))
     out = pd.DataFrame(
-        {
-            "proxy": matrix.columns,
-            "mean_rank": ranks.mean(axis=0).to_numpy(),
-            "tasks": matrix.notna().sum(axis=0).to_numpy(),
-            "mean": matrix.mean(axis=0).to_numpy(),
-        }
+        [
+            {
+                "proxy": key[0],
+                "mean_rank": ranks[key][0],
+                "tasks": len(ranked),
+                "proxies": sum(size for size, _ in ranked) / len(ranked),
+                "crashed": sum(e.crashed for _, e in ranked),
+                "mean": _mean(e.mean for _, e in ranked if not e.crashed),
+            }
+            for key, ranked in mine.items()
+        ],
+        columns=columns,
     )
     return out.sort_values(["mean_rank", "proxy"], kind="stable").reset_index(drop=True)
 
@@ -532,7 +632,8 @@ def plot_ranks(
             if (ranks["method"].eq(m) & ranks["kind"].eq("proxy")).any()
         ][:n_proxies]
         keep = per_n["kind"].ne("proxy") | per_n["method"].isin(best_proxies)
-        panels.append((ax, per_n[keep], title))
+        n_methods = int(ranks["n_train"].eq("all").sum())
+        panels.append((ax, per_n[keep], f"{title}\n(ranks among all {n_methods})"))
     styles = _series_styles(
         {
             (m, k)
@@ -604,13 +705,32 @@ def _rank_pivot(ranks: pd.DataFrame) -> pd.DataFrame:
     failed = ranks.assign(failed=ranks["crashed"].gt(0) | ranks["fewer_seeds"].gt(0))
     marks = failed.pivot_table(index="method", columns="n_train", values="failed", aggfunc="any")
     marks = marks.reindex_like(piv).fillna(False).astype(bool)
-    order = piv.sort_values("all" if "all" in piv.columns else piv.columns[0]).index
+    order = piv.sort_values("all" if "all" in piv.columns else piv.columns[0], kind="stable").index
     text = piv.map(_fmt)
     text = text.where(~marks, text + " †").reindex(order)
-    tasks = ranks[ranks["n_train"] == "all"].set_index("method")["tasks"]
+    overall = ranks[ranks["n_train"] == "all"].set_index("method")
     text.columns = [f"n={c}" if c != "all" else "all sizes" for c in text.columns]
-    text["tasks"] = tasks.reindex(text.index).astype("Int64")
+    text["tasks"] = overall["tasks"].reindex(text.index).astype("Int64")
+    if ranks.loc[ranks["n_train"] != "all", "methods"].ne(len(overall)).any():
+        text["methods"] = overall["methods"].reindex(text.index).astype(float)
     return text
+
+
+def _pool_lines(table: pd.DataFrame, plural: str = "methods") -> list[str]:
+    """The line under a mean-rank table (:func:`_rank_pivot`, or the proxies' own) whose
+    pools differ (it has a ``plural`` column, the mean number ranked together): how its
+    ranks were made comparable (:func:`_pairwise_ranks`)."""
+    if plural not in table.columns:
+        return []
+    n = len(table)
+    return [
+        f"Not all {n} {plural} were ranked on every task ({plural}: how many were ranked "
+        f"together, on average), so a mean rank here is 1 + ({n} - 1) x the mean, over the "
+        "others it met, of the share of their shared tasks where the other scored better "
+        f"(ties 1/2): its expected rank among all {n}, which with every one on every task is "
+        "the plain mean rank.",
+        "",
+    ]
 
 
 def _rank_notes(*pivots: pd.DataFrame) -> list[str]:
@@ -626,6 +746,25 @@ _RANK_NOTE = (
     "† a trial of the method failed at this size (see Failed trials): on a task where every "
     "one failed it ranks last (tied with the others that failed there; `tasks` counts it), "
     "where some seeds failed it is compared with each predictor on the seeds both ran."
+)
+
+
+def _proxy_rank_table(ranks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`proxy_ranks`' rows as the summary prints them: by proxy, ``mean_rank`` (``†``
+    where it crashed on a task), ``tasks``, ``proxies`` where the pools differ, ``mean``."""
+    out = ranks.set_index("proxy")
+    text = out["mean_rank"].map(_fmt)
+    table = pd.DataFrame({"mean_rank": text.where(out["crashed"].eq(0), text + " †")})
+    table["tasks"] = out["tasks"].astype("Int64")
+    if out["proxies"].ne(len(out)).any():
+        table["proxies"] = out["proxies"].astype(float)
+    table["mean"] = out["mean"].astype(float)
+    return table
+
+
+_PROXY_CRASH_NOTE = (
+    "† every trial of the proxy on a task failed (see Failed trials): it ranks last there, "
+    "tied with the others that failed."
 )
 
 
@@ -770,12 +909,19 @@ def summary_markdown(
             "metrics.nan_policy says (by default 'worst': ranked last): " + "; ".join(nans) + ".",
             "",
         ]
+    failed = _errors_of(errors, meta)
     if not m.empty:
+        crashed = [
+            (t, label) for (t, label, _), k in _crashes(failed, table).items() if k == "proxy"
+        ]
+        pr = _proxy_rank_table(proxy_ranks(m, crashed=crashed))
         lines += [
             "### Proxies ranked among themselves on each task (by Spearman), mean over tasks",
             "",
-            _md_table(proxy_ranks(m).set_index("proxy"), index="proxy"),
+            _md_table(pr, index="proxy"),
             "",
+            *_pool_lines(pr, "proxies"),
+            *([_PROXY_CRASH_NOTE, ""] if pr["mean_rank"].str.endswith(" †").any() else []),
         ]
     if not preds.empty:
         scores = predictor_scores(table)
@@ -807,7 +953,6 @@ def summary_markdown(
                 _md_table(_with_seed_marks(at, seeds, full, 2), index="task"),
                 "",
             ]
-        failed = _errors_of(errors, meta)
         rp = _rank_pivot(mean_ranks(table, with_proxies=False, errors=failed))
         ra = _rank_pivot(mean_ranks(table, with_proxies=True, errors=failed))
         lines += [
@@ -817,6 +962,7 @@ def summary_markdown(
             "",
             _md_table(rp, index="method"),
             "",
+            *_pool_lines(rp),
         ]
         if not ra.empty and len(ra) > len(rp):
             lines += [
@@ -825,6 +971,7 @@ def summary_markdown(
                 "",
                 _md_table(ra, index="method"),
                 "",
+                *_pool_lines(ra),
             ]
         lines += _rank_notes(rp, ra)
     skipped = suite.get("skipped", [])

@@ -1191,15 +1191,16 @@ def _main(args: argparse.Namespace, argv: list[str], prog: str, where: list[Path
         return fail(f"{out / DB_NAME}: {str(err).strip() or type(err).__name__}")
     print()
     if config.tasks:
-        from .report import _md_table, _rank_notes, _rank_pivot, mean_ranks
+        from .report import _md_table, _pool_lines, _rank_notes, _rank_pivot, mean_ranks
 
         if not result.table.empty:
             failed = [{"hash": t.get("hash"), "trial": t} for t, _ in result.errors]
             ranks = _rank_pivot(mean_ranks(result.table, with_proxies=True, errors=failed))
             print("Mean rank across tasks (Kendall tau; 1 = best):\n")
             print(_md_table(ranks, index="method"))
-            for line in _rank_notes(ranks):
-                print(line)
+            notes = [*_pool_lines(ranks), *_rank_notes(ranks)]
+            if notes:
+                print("\n" + "\n".join(notes).rstrip())
     else:
         print(format_summary(result.summary))
     print(

@@ -201,3 +201,96 @@ def test_the_summary_marks_a_crash_in_the_mean_rank_tables():
     meta = {"suite": {"trials": sorted(h[:16] for h in table["hash"])}}
     other = summary_markdown(table, meta=meta, errors=errors)
     assert "| xgb_copy | 1.50 | 1.50 | 2 |" in other.split("## (c) Mean rank")[1]
+
+
+def _unequal_pools() -> pd.DataFrame:
+    """The probe's case: tasks A and B rank 6 methods, task C only gin and xgb (the proxies
+    have no score there). snip (0.40) beats xgb (0.30) on both tasks they share."""
+    parts = []
+    for task in ("A", "B"):
+        parts.append(_rows(task, "gin", 20, dict.fromkeys(range(3), 0.80)))
+        parts.append(_rows(task, "xgb", 20, dict.fromkeys(range(3), 0.30)))
+        for i, proxy in enumerate(["p1", "p2", "p3", "snip"]):
+            parts.append(_rows(task, proxy, 0, {0: 0.70 - 0.1 * i}, kind="proxy"))
+    parts.append(_rows("C", "gin", 20, dict.fromkeys(range(3), 0.20)))
+    parts.append(_rows("C", "xgb", 20, dict.fromkeys(range(3), 0.50)))
+    return _table(parts)
+
+
+def test_ranks_from_pools_of_different_sizes_are_comparable():
+    ranks = mean_ranks(_unequal_pools()).set_index(["method", "n_train"])
+    # N = 6 methods; rank = 1 + 5 x (mean over the others it met of the share of shared
+    # tasks they beat it on). gin: xgb beat it on 1 of 3 tasks, the proxies on none of 2:
+    # 1 + 5 (1/3) / 5 = 4/3. xgb: gin beat it on 2 of 3, each proxy on 2 of 2:
+    # 1 + 5 (2/3 + 4) / 5 = 17/3. snip: beaten by gin, p1, p2, p3 (2 of 2), never by
+    # xgb: 1 + 5 (4/5) = 5. p1, p2, p3: beaten by 1, 2, 3 of the 5 others: 2, 3, 4.
+    # (Averaging raw ranks had given xgb (6 + 6 + 1) / 3 = 4.33, ahead of snip's 5.00,
+    # because its 1 on C was taken among 2; rescaling C's ranks to 6 methods keeps it.)
+    order = ["gin", "p1", "p2", "p3", "snip", "xgb"]
+    got = ranks.loc[[(m, 20) for m in order], "mean_rank"].tolist()
+    assert got == pytest.approx([4 / 3, 2.0, 3.0, 4.0, 5.0, 17 / 3], rel=1e-15)
+    assert ranks.loc[("xgb", 20), "methods"] == pytest.approx((6 + 6 + 2) / 3, rel=1e-15)
+    assert ranks.loc[("xgb", 20), "met"] == 5 and ranks.loc[("xgb", 20), "tasks"] == 3
+    # among the predictors alone every task ranks both: the plain mean rank
+    only = mean_ranks(_unequal_pools(), with_proxies=False).set_index(["method", "n_train"])
+    assert only.loc[[("gin", 20), ("xgb", 20)], "mean_rank"].tolist() == pytest.approx(
+        [(1 + 1 + 2) / 3, (2 + 2 + 1) / 3], rel=1e-15
+    )
+
+
+def test_with_every_method_on_every_task_the_mean_rank_is_the_plain_one():
+    # 4 methods, 3 tasks, ties on A; the reference: pandas' tie-averaged ranks per task,
+    # averaged (both exact to the last bit: the ranks are halves, one division)
+    taus = {"A": [0.5, 0.5, 0.2, 0.1], "B": [0.1, 0.3, 0.3, 0.9], "C": [0.7, 0.2, 0.6, 0.4]}
+    labels = ["a", "b", "c", "d"]
+    table = _table(
+        _rows(task, label, 10, {0: tau, 1: tau})
+        for task, values in taus.items()
+        for label, tau in zip(labels, values, strict=True)
+    )
+    per_task = pd.DataFrame(taus, index=labels).rank(ascending=False)
+    ranks = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])
+    got = ranks.loc[[(m, 10) for m in labels], "mean_rank"].tolist()
+    assert got == per_task.mean(axis=1).tolist()
+    assert set(ranks["methods"]) == {4.0} and set(ranks["met"]) == {3}
+
+
+def test_proxies_ranked_among_themselves_on_pools_of_different_sizes():
+    from nasperf.evaluation.report import proxy_ranks
+
+    # x and y are stored on A only; on B, w beats z. Averaged raw ranks: z and w 2.5,
+    # w's rank 1 on B counted as if it had beaten the three others.
+    matrix = pd.DataFrame(
+        {"x": [0.9, None], "y": [0.8, None], "z": [0.7, 0.4], "w": [0.6, 0.5]}, index=["A", "B"]
+    )
+    got = proxy_ranks(matrix).set_index("proxy")
+    # N = 4. z: beaten by x and y (A), by w on 1 of 2: 1 + 3 (1 + 1 + 1/2) / 3 = 3.5; w too
+    assert got["mean_rank"].to_dict() == {"x": 1.0, "y": 2.0, "w": 3.5, "z": 3.5}
+    assert got["proxies"].to_dict() == {"x": 4.0, "y": 4.0, "w": 3.0, "z": 3.0}
+    # a computed proxy whose trials failed on B ranks last there: y meets z and w on B
+    crashed = proxy_ranks(matrix, crashed=[("B", "y")]).set_index("proxy")
+    # y: x beat it on A (1), z and w on 1 of 2 tasks each: 1 + 3 (1 + 1/2 + 1/2) / 3 = 3;
+    # z: x 1, y 1/2, w 1/2: 3; w likewise 3; x: 1
+    assert crashed["mean_rank"].to_dict() == {"x": 1.0, "y": 3.0, "w": 3.0, "z": 3.0}
+    assert crashed["crashed"].to_dict() == {"x": 0, "y": 1, "w": 0, "z": 0}
+
+
+def test_the_summary_shows_the_pools_where_they_differ():
+    from nasperf.evaluation.report import summary_markdown
+
+    table = _unequal_pools()
+    text = summary_markdown(table.assign(spearman=table["kendall_tau"]))
+    ranks = text.split("## (c) Mean rank across tasks")[1]
+    predictors, together = ranks.split("Among predictors and proxies together")
+    # every predictor on every task: no pools column, no note
+    assert "| method | n=20 | all sizes | tasks |\n|---|---|---|---|\n| gin | 1.33 |" in predictors
+    assert "Not all" not in predictors
+    assert "| method | n=20 | all sizes | tasks | methods |" in together
+    assert "| snip | 5.00 | 5.00 | 2 | 6.00 |\n| xgb | 5.67 | 5.67 | 3 | 4.67 |" in together
+    assert (
+        "Not all 6 methods were ranked on every task (methods: how many were ranked together, "
+        "on average), so a mean rank here is 1 + (6 - 1) x the mean"
+    ) in together
+    # the proxies' own table: p1..snip on A and B, each pool of 4: plain mean ranks
+    proxies = text.split("### Proxies ranked among themselves")[1].split("##")[0]
+    assert "| proxy | mean_rank | tasks | mean |" in proxies and "Not all" not in proxies

@@ -256,7 +256,14 @@ def test_mean_ranks_by_hand():
     assert both.at[("z", 20), "mean_rank"] == 3.0 and both.at[("z", "all"), "tasks"] == 2
     m = proxy_matrix(table, "kendall_tau")
     assert proxy_ranks(m).to_dict("records") == [
-        {"proxy": "z", "mean_rank": 1.0, "tasks": 1, "mean": pytest.approx(0.4)}
+        {
+            "proxy": "z",
+            "mean_rank": 1.0,
+            "tasks": 1,
+            "proxies": 1.0,
+            "crashed": 0,
+            "mean": pytest.approx(0.4),
+        }
     ]
 
 

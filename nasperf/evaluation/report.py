@@ -194,10 +194,10 @@ class _Score:
 
 def _mean_on(score: _Score, seeds: Set[Any]) -> float:
     """``score``'s mean over ``seeds`` (a subset of its own)."""
-    assert score.seeds is not None
-    if len(seeds) == len(score.seeds):
+    own = score.seeds or {}
+    if len(seeds) == len(own):
         return score.mean
-    return _mean(score.seeds[s] for s in sorted(seeds))
+    return _mean(own[s] for s in seeds)
 
 
 def _loss(a: _Score, b: _Score, lower: bool) -> Fraction | None:
@@ -373,7 +373,8 @@ def mean_ranks(
         Columns ``method``, ``kind`` (``predictor`` / ``proxy``), ``n_train``,
         ``mean_rank``, ``tasks`` (how many tasks the mean is over, those it crashed on
         included), ``methods`` (mean number of methods ranked together on its tasks),
-        ``met`` (how many of the other ``N - 1`` it was compared with), ``mean_<metric>`` (a predictor's mean over its own seeds, averaged over the tasks
+        ``met`` (how many of the other ``N - 1`` it was compared with),
+        ``mean_<metric>`` (a predictor's mean over its own seeds, averaged over the tasks
         where it has a score), ``crashed`` (on how many tasks every trial failed: ranked
         last there), ``fewer_seeds`` (on how many it has a score over fewer seeds than the
         most any predictor of ``table`` has: a trial failed); plus one row per method with
@@ -705,7 +706,8 @@ def _rank_pivot(ranks: pd.DataFrame) -> pd.DataFrame:
     failed = ranks.assign(failed=ranks["crashed"].gt(0) | ranks["fewer_seeds"].gt(0))
     marks = failed.pivot_table(index="method", columns="n_train", values="failed", aggfunc="any")
     marks = marks.reindex_like(piv).fillna(False).astype(bool)
-    order = piv.sort_values("all" if "all" in piv.columns else piv.columns[0], kind="stable").index
+    by = "all" if "all" in piv.columns else piv.columns[0]
+    order = piv.sort_values(by, kind="stable").index
     text = piv.map(_fmt)
     text = text.where(~marks, text + " †").reindex(order)
     overall = ranks[ranks["n_train"] == "all"].set_index("method")

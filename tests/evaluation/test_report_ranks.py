@@ -294,3 +294,22 @@ def test_the_summary_shows_the_pools_where_they_differ():
     # the proxies' own table: p1..snip on A and B, each pool of 4: plain mean ranks
     proxies = text.split("### Proxies ranked among themselves")[1].split("##")[0]
     assert "| proxy | mean_rank | tasks | mean |" in proxies and "Not all" not in proxies
+
+
+def test_the_rank_plot_marks_a_failed_method_and_names_the_pool(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from nasperf.evaluation.report import plot_ranks
+
+    figures = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    table, errors = _crash_table()
+    ranks = mean_ranks(table, with_proxies=False, errors=errors)
+    plot_ranks(ranks, mean_ranks(table, errors=errors), tmp_path / "r.png")
+    (fig,) = figures
+    left = fig.axes[0]
+    assert sorted(line.get_label() for line in left.get_lines()) == ["gin", "xgb", "xgb_copy †"]
+    assert left.get_title() == "among predictors\n(ranks among all 3)"
+    # the crash is drawn at its rank: 2.0 at n = 20
+    (copy,) = [line for line in left.get_lines() if line.get_label() == "xgb_copy †"]
+    assert copy.get_ydata().tolist() == [2.0]

@@ -211,7 +211,8 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
             return state.call(tensors, (fast_layout(batch.x), *batch.args))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         raise ValueError(
-            f"network(inputs) failed on inputs {_shape(batch.x)}: {_first_line(err)} (a "
-            "space whose networks take other inputs declares its task as default_dataset: "
-            "an ImageTask, or a TensorTask for inputs that are not images)"
+            f"network(inputs) failed on inputs {_shape(batch.x)} (proxies feed floating "
+            "inputs of the space's default_dataset: an ImageTask, or a TensorTask for inputs "
+            "that are not images; a network of token ids for nn.Embedding casts them in "
+            f"forward, e.g. self.embed(x.long()): docs/custom_space.md): {_first_line(err)}"
         ) from err

@@ -141,3 +141,16 @@ def test_the_error_survives_a_process_boundary() -> None:
     error.inputs, error.note = "float32 zeros of shape (1, 12)", "cast"
     back = pickle.loads(pickle.dumps(error))
     assert (str(back), back.inputs, back.note) == ("message", error.inputs, "cast")
+
+
+def test_zero_cost_proxies_of_a_network_fed_float_ids_raw_say_to_cast() -> None:
+    # the proxies feed floats too; their error had only said to declare a TensorTask, which
+    # this space does (found by a probe)
+    from nasperf.zero_cost.compute import compute
+
+    with pytest.raises(ValueError, match=r"self\.embed\(x\.long\(\)\)") as err:
+        compute(UncastSpace(), ["h16"], ["synflow"], cache=None)
+    assert str(err.value).startswith("test_text_uncast architecture h16: computing synflow")
+    # a network that casts is scored (synflow of its weights: a positive finite number)
+    (score,) = compute(TextSpace(), ["h16"], ["synflow"], cache=None)["synflow"]
+    assert np.isfinite(score) and score > 0

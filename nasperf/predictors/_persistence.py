@@ -151,7 +151,7 @@ ATTRIBUTE_RULES: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"inferred_space_", "text or null"),
         (r"fit_archs_", "texts or null"),
         (r"uses_zero_cost_", "texts"),
-        (r"uses_architecture_", "flag"),
+        (r"uses_architecture_|size_features_", "flag"),
     )
 )
 
@@ -1469,7 +1469,8 @@ def _blame(
 ) -> list[tuple[str, int]]:
     """The integers in ``params`` / ``attributes`` (label, value) that, replaced by a size
     the file holds where the build differed (``sizes``) or a small one, make the dry build
-    match the stored weights: the values at fault. Up to two are returned (a width that is a
+    match the stored weights: the values at fault (a true / false attribute that widens a
+    network, such as ``size_features_``, is tried negated). Up to two are returned (a width that is a
     sum or a product of several values can be mended through either), none when no single
     value mends it. Candidates whose value is among ``wrong`` (what the build gave instead)
     are tried first; when the build went over budget (``wrong`` None), the largest first and
@@ -1487,11 +1488,17 @@ def _blame(
         candidates.sort(key=lambda c: -c[2])
     else:
         candidates.sort(key=lambda c: c[2] not in wrong)
+    # One try each, so first.
+    candidates[:0] = [
+        (f"attributes.{a}", a, e["value"])
+        for a, e in meta["attributes"].items()
+        if e["kind"] == "json" and isinstance(e["value"], bool)
+    ]
     tries = sorted(set(sorted(sizes)[:8]) | {0, 1, 2, 3, 4})
     found: list[tuple[str, int]] = []
     n_tries = 0
     for label, name, value in candidates:
-        for size in tries:
+        for size in (not value,) if isinstance(value, bool) else tries:
             if size == value or n_tries >= MAX_BLAME_TRIES:
                 continue
             n_tries += 1

@@ -195,6 +195,16 @@ def test_every_torch_predictor_checks_its_networks_against_the_file(
     _refused(_edit_meta(files[name], section, key, value), f"{section}.{key} = {value}")
 
 
+def test_a_size_column_the_weights_do_not_read_is_refused(files):
+    """NB201's gin has no cell-size column (its cells are all 8 nodes): a file claiming one
+    describes a first layer one input wider than its weights."""
+    msg = _refused(
+        _edit_meta(files["gin"], "attributes", "size_features_", True),
+        "attributes.size_features_ = True",
+    )
+    assert "(64, 7) in arrays.npz, the params and attributes describe (64, 8)" in msg
+
+
 def test_an_input_width_edited_in_the_arrays_names_the_network(files):
     # x_mean_ and x_scale_ both one longer: consistent with each other, not with model_
     members = _members(files["mlp"])
@@ -232,6 +242,8 @@ def test_the_dry_build_leaves_the_global_rng_alone_and_files_round_trip(files, d
         ("gin", "n_node_features_", "a"),
         ("gin", "n_cells_", -1),
         ("gin", "n_extra_", True),
+        ("gin", "size_features_", "yes"),
+        ("gin", "size_scale_", 0.0),
         ("xgb", "fit_archs_", ["bogus"]),
         ("xgb", "fit_archs_", "|nor_conv_3x3~0|"),
         ("xgb", "uses_zero_cost_", [1]),

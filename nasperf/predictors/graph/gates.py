@@ -24,7 +24,9 @@ class GATESPredictor(GraphPredictor):
     predecessors send, so operations act as transformations of the flow rather than as
     node features. The mean state of the sink nodes, an MLP head, and a hinge ranking
     loss ``max(0, margin - (s_i - s_j))`` over the minibatch's pairs with ``y_i > y_j``
-    give scores whose order, not scale, is learnt.
+    give scores whose order, not scale, is learnt. Nodes read their cell's node count too
+    where cells vary in size (``size_features_``, as for
+    :class:`~nasperf.predictors.graph.gcn.GCNPredictor`).
 
     Parameters
     ----------
@@ -47,6 +49,12 @@ class GATESPredictor(GraphPredictor):
     Attributes
     ----------
     network_ : torch.nn.Module
+    size_features_ : bool
+        Whether each node also reads its cell's node count (True where a cell's size varied
+        between the training architectures; see
+        :class:`~nasperf.predictors.graph.gnn.GraphPredictor`).
+    size_scale_ : float
+        The largest cell node count seen in fitting, by which that count is divided.
 
     References
     ----------

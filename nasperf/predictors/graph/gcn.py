@@ -21,7 +21,9 @@ class GCNPredictor(GraphPredictor):
 
     GCN layers over the operations-on-nodes cell graphs (messages pass along both edge
     directions, as in the paper), global mean pooling, an MLP head, mean squared error on
-    standardised targets.
+    standardised targets. A node's input is its operation's one-hot, plus its cell's node
+    count (over the largest seen) where cells vary in size between the training
+    architectures (``size_features_``).
 
     Parameters
     ----------
@@ -51,6 +53,12 @@ class GCNPredictor(GraphPredictor):
     network_ : torch.nn.Module
     y_mean_, y_scale_ : float
         Target standardisation.
+    size_features_ : bool
+        Whether each node also reads its cell's node count (True where a cell's size varied
+        between the training architectures; see
+        :class:`~nasperf.predictors.graph.gnn.GraphPredictor`).
+    size_scale_ : float
+        The largest cell node count seen in fitting, by which that count is divided.
 
     References
     ----------

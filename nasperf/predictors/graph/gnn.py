@@ -11,6 +11,10 @@ Zero-cost side information enters as graph-level inputs: :meth:`GraphPredictor._
 returns the graphs together with the signed-log zero-cost block, which is standardised and
 concatenated to the pooled graph embedding before the head.
 
+A node's input is its label's one-hot and, where the node count of a cell varies between
+the training architectures, one more column: its cell's node count over the largest count
+seen in fitting (see :class:`GraphPredictor`).
+
 With the ``graph`` encoding's default view (operations on nodes, isolated nodes kept), the
 dense tensors are built straight from the space's vectorised
 :meth:`~nasperf.spaces.SearchSpace.graph_batch` arrays (:func:`dense_from_graph_batch`),
@@ -165,6 +169,24 @@ def dense_from_graph_batch(
         torch.from_numpy(mask),
         torch.from_numpy(cell),
     )
+
+
+def _cell_node_counts(packed: _Packed, n_cells: int) -> torch.Tensor:
+    """Real nodes of each cell of each packed graph, int64 ``(n_graphs, n_cells)``.
+
+    A graph with more cells than ``n_cells`` (one the predictor was not fitted on) widens
+    the result to its cell count."""
+    width = max(n_cells, int(packed.cell.max()) + 1 if packed.cell.numel() else 0)
+    onehot = nn.functional.one_hot(packed.cell, width) * packed.mask[..., None]
+    return onehot.sum(1)
+
+
+def _cell_size_column(packed: _Packed, n_cells: int, scale: float) -> torch.Tensor:
+    """Each node's cell size, ``(n_graphs, n_max, 1)`` in ``x``'s dtype: the node count of
+    the node's cell over ``scale`` (the largest count seen in fitting); 0 for padding."""
+    counts = _cell_node_counts(packed, n_cells)
+    size = torch.gather(counts, 1, packed.cell).to(packed.x.dtype) / scale
+    return (size * packed.mask)[..., None]
 
 
 def topological_depth(adj: torch.Tensor) -> torch.Tensor:
@@ -367,7 +389,26 @@ class GraphPredictor(Predictor):
     """Base of the graph predictors: features, packing, seeded training, rebuilding.
 
     Subclasses set ``_encoder_kind`` and implement :meth:`_make_network` (from the fitted
-    widths ``n_node_features_`` / ``n_extra_``) and their ``_fit`` / ``_predict``.
+    widths ``n_node_features_`` / ``n_extra_``, and ``size_features_``) and their ``_fit`` /
+    ``_predict``.
+
+    **Node inputs.** Each node reads the one-hot of its label (``n_node_features_``
+    columns). Where the node count of some cell differs between the training architectures
+    (stages of elastic depth written as one chain per stage, NB101's cells of 2-7 vertices,
+    TransNAS-Bench-101's macro chains), each node also reads its cell's node count divided
+    by the largest count seen in fitting (``size_features_`` True, ``size_scale_`` that
+    count): message passing and pooling over one-hot labels otherwise leave a cell's size,
+    often the strongest signal of such a space, to be inferred from node counts, which gin
+    at 100 training networks did not do (it memorised). Spaces whose cells always have the
+    same size (NB201, DARTS, NAS-Bench-Graph, chains of fixed length) get no such column
+    and fit exactly as before. A file saved before this rule has no ``size_features_`` and
+    loads as it was fitted, without the column.
+
+    Fitted attributes shared by the graph predictors: ``n_node_features_`` (one-hot
+    width), ``n_extra_`` (zero-cost columns, with ``extra_mean_`` / ``extra_scale_``),
+    ``n_cells_`` (cells per network, one readout each), ``size_features_`` (bool),
+    ``size_scale_`` (float, the largest cell node count seen in fitting), ``y_mean_`` /
+    ``y_scale_``.
     """
 
     numeric = False
@@ -416,13 +457,35 @@ class GraphPredictor(Predictor):
         self.y_mean_ = float(np.mean(y))
         self.y_scale_ = float(np.std(y)) or 1.0
         yt = torch.tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
-        return self._pack(X), yt.to(self._device())
+        packed = self._pack_graphs(X)
+        counts = _cell_node_counts(packed, self.n_cells_)
+        # The size column only where a cell's size varies (see the class docstring): cells of
+        # one fixed size would get a constant column, and a different fit than before.
+        self.size_features_ = bool((counts.amax(0) != counts.amin(0)).any())
+        self.size_scale_ = float(max(int(counts.max()), 1))
+        if self.size_features_:
+            self._add_size_column(packed)
+        return packed, yt.to(self._device())
 
-    def _pack(self, X: GraphInput) -> _Packed:
+    def _pack_graphs(self, X: GraphInput) -> _Packed:
+        """``X`` packed, its zero-cost block standardised; node inputs: the one-hot labels."""
         extra = X.extra
         if self.n_extra_:
             extra = (extra - self.extra_mean_) / self.extra_scale_
         return _Packed(X, extra, self._device())
+
+    def _add_size_column(self, packed: _Packed) -> None:
+        """Append each node's cell size (node count / ``size_scale_``) to ``packed.x``."""
+        column = _cell_size_column(packed, self.n_cells_, self.size_scale_)
+        packed.x = torch.cat([packed.x, column], dim=-1)
+
+    def _pack(self, X: GraphInput) -> _Packed:
+        """``X`` packed as the network reads it (the size column where fitted with one)."""
+        packed = self._pack_graphs(X)
+        # A file saved before the size column has no size_features_: fitted without it.
+        if getattr(self, "size_features_", False):
+            self._add_size_column(packed)
+        return packed
 
     def _threads(self):
         return torch_threads(getattr(self, "n_jobs", None))
@@ -451,10 +514,11 @@ class GraphPredictor(Predictor):
     def _graph_encoder(self, kind: str, dropout: float) -> nn.Module:
         """The encoder ``kind`` (:func:`make_encoder`) at this predictor's ``hidden`` /
         ``n_layers``, with one readout per cell of the fitted networks (a file saved before
-        per-cell readouts has no ``n_cells_``: one cell, as it was fitted)."""
+        per-cell readouts has no ``n_cells_``: one cell, as it was fitted) and one input
+        column more than the one-hot where nodes read their cell's size."""
         return make_encoder(
             kind,
-            self.n_node_features_,
+            self.n_node_features_ + int(getattr(self, "size_features_", False)),
             self.hidden,
             self.n_layers,
             dropout,

@@ -95,6 +95,12 @@ class PairwisePredictor(GraphPredictor):
     network_ : torch.nn.Module
     reference_embedding_ : torch.Tensor (n_reference, hidden)
         Embeddings of the reference architectures.
+    size_features_ : bool
+        Whether each node also reads its cell's node count (True where a cell's size varied
+        between the training architectures; see
+        :class:`~nasperf.predictors.graph.gnn.GraphPredictor`).
+    size_scale_ : float
+        The largest cell node count seen in fitting, by which that count is divided.
 
     References
     ----------

@@ -376,22 +376,6 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     candidates = list(table.index[finite])
 
     cls = P.PREDICTORS.get(trial["predictor"])
-    req = cls.requirements
-    n_train = int(trial["n_train"]) if req.labels else 0
-    try:
-        split = make_split(
-            candidates,
-            n_train,
-            test_size=int(trial["test_size"]),
-            seed=int(trial["seed"]),
-            # as make_trial marks it (a suite's proxy trial scores every labelled row: it
-            # has no training set to leak into)
-            networks=info["networks"] if trial.get("split") == "by_network" else None,
-        )
-    except ValueError as err:
-        raise TrialError(f"{trial['space']}/{trial['dataset']}: {err}") from None
-    train, test = list(split.train), list(split.test)
-
     params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
     defaults = {"space": info["space"] or trial["space"]}
@@ -411,6 +395,24 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     elif "seed" in names and "seed" not in params:
         params["seed"] = int(trial["seed"])
     predictor = P.get(trial["predictor"], **params)
+    # what this predictor, with its parameters, needs and uses: one with zero_cost_proxies
+    # takes the study's zero-cost table (its class's requirements had said nothing of it:
+    # the proxies were computed though the table held them)
+    req = predictor.effective_requirements()
+    n_train = int(trial["n_train"]) if req.labels else 0
+    try:
+        split = make_split(
+            candidates,
+            n_train,
+            test_size=int(trial["test_size"]),
+            seed=int(trial["seed"]),
+            # as make_trial marks it (a suite's proxy trial scores every labelled row: it
+            # has no training set to leak into)
+            networks=info["networks"] if trial.get("split") == "by_network" else None,
+        )
+    except ValueError as err:
+        raise TrialError(f"{trial['space']}/{trial['dataset']}: {err}") from None
+    train, test = list(split.train), list(split.test)
 
     side_names = set(req.side_information)
     if trial.get("pass_zero_cost"):

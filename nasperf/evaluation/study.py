@@ -206,7 +206,12 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int
         return repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
 
     def reads_zero_cost(t: dict) -> bool:
-        req = PREDICTORS.get(t["predictor"]).requirements
+        # the predictor with its parameters: xgb with zero_cost_proxies reads the table
+        try:
+            req = PREDICTORS.get(t["predictor"])(**(t.get("params") or {}))
+            req = req.effective_requirements()
+        except (TypeError, ValueError):  # its trial says what is wrong with the parameters
+            req = PREDICTORS.get(t["predictor"]).requirements
         return bool(req.zero_cost or "zero_cost" in req.optional or t.get("pass_zero_cost"))
 
     # the sources whose configured proxy table a trial reads

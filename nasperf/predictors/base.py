@@ -333,9 +333,12 @@ class Predictor(RegressorMixin, BaseEstimator):
     encoding : str or list of str
         Registered encoding(s) (``nasperf.encodings.available()``); a list concatenates them.
     zero_cost_proxies : list of str, optional
-        Registered proxies to add as features. With side information ``zero_cost`` these
-        columns are selected from it; without, they are computed (and cached) on the
-        space's network.
+        Registered proxies to add as features. With side information ``zero_cost`` (a
+        table) these columns are read from it, and those it lacks are computed (and cached)
+        on the space's networks; without, all are computed. A study hands its zero-cost
+        table (configured, or packaged for the space and dataset) to a predictor with this
+        parameter set (:meth:`effective_requirements`), so that the scores it has are read
+        and charged at its recorded seconds rather than computed again.
     zero_cost_columns : list of str, optional
         Columns of the ``zero_cost`` table to use as features (besides
         ``zero_cost_proxies``), for measurements that are not registered proxies (hardware
@@ -369,7 +372,8 @@ class Predictor(RegressorMixin, BaseEstimator):
         Seconds spent in ``fit``.
     zero_cost_seconds_per_arch_ : float
         What the zero-cost features read from a table took to compute per architecture,
-        as the table records it (:func:`nasperf.encodings.zero_cost.recorded_seconds`; 0
+        as the table records it (:func:`nasperf.encodings.zero_cost.recorded_seconds` of the
+        columns read from it; 0
         for an unrecorded table, or for computed features, which a study charges at the
         seconds :func:`~nasperf.zero_cost.compute` records with each architecture's scores,
         whether computed now or read from the cache, and leaves out of the wall-clock
@@ -443,6 +447,20 @@ class Predictor(RegressorMixin, BaseEstimator):
         it builds the space's networks and scores their weights). A study asks it before
         it refuses a source without images."""
         return bool(self.requirements.images)
+
+    def effective_requirements(self) -> Requirements:
+        """What this predictor, with its parameters, needs and uses (:attr:`requirements`
+        is what its class does; a study asks this one).
+
+        ``zero_cost_proxies=[...]`` adds ``"zero_cost"`` to ``optional``: given a table,
+        the predictor reads the proxies from it (and computes those it lacks), so a study
+        passes its table where it has one rather than let the scores be computed again.
+        Meta-predictors (``ensemble``, ``tuned``) report their members' view.
+        """
+        req = self.requirements
+        if getattr(self, "zero_cost_proxies", None) and "zero_cost" not in req.accepted:
+            return dataclasses.replace(req, optional=(*req.optional, "zero_cost"))
+        return req
 
     def check_for_space(self, space: Any) -> None:
         """Refuse, before anything is built or fitted, parameters that ``space`` (a
@@ -667,7 +685,9 @@ class Predictor(RegressorMixin, BaseEstimator):
             ""
             if not self.uses_zero_cost_
             else "computed"
+            # (a table holding none of zero_cost_proxies: every one is computed)
             if zc is None
+            or (isinstance(zc, pd.DataFrame) and not set(self.uses_zero_cost_) & set(zc.columns))
             else "table"
             if isinstance(zc, pd.DataFrame)
             else "array"
@@ -675,7 +695,9 @@ class Predictor(RegressorMixin, BaseEstimator):
         from nasperf.encodings.zero_cost import recorded_seconds
 
         self.zero_cost_seconds_per_arch_ = (
-            recorded_seconds(zc, self.uses_zero_cost_) if self.zero_cost_source_ == "table" else 0.0
+            recorded_seconds(zc, [c for c in self.uses_zero_cost_ if c in zc.columns])
+            if self.zero_cost_source_ == "table"
+            else 0.0
         )
         lc = side.get("learning_curves")
         if self.requirements.learning_curves and lc is None:
@@ -816,13 +838,16 @@ class Predictor(RegressorMixin, BaseEstimator):
                         "columns with zero_cost_columns=[...]"
                     )
                 return cols
-            missing = [c for c in wanted if c not in table.columns]
+            # proxies the table lacks are computed (and charged as computed scores are);
+            # a named column has nothing to compute it from
+            missing = [c for c in named if c not in table.columns]
             if missing:
                 raise ValueError(
                     f"zero_cost columns {missing} are not in the zero_cost table (its columns: "
                     f"{_first(table.columns)})"
                 )
-            not_numeric = [c for c in wanted if not pd.api.types.is_numeric_dtype(table[c])]
+            present = [c for c in wanted if c in table.columns]
+            not_numeric = [c for c in present if not pd.api.types.is_numeric_dtype(table[c])]
             if not_numeric:
                 raise ValueError(
                     f"zero_cost columns {not_numeric} are not numeric"
@@ -842,11 +867,33 @@ class Predictor(RegressorMixin, BaseEstimator):
             raise ValueError(f"zero_cost must be a DataFrame or a 2-d array, got shape {arr.shape}")
         return [f"zc{i}" for i in range(arr.shape[1])]
 
-    def _zero_cost_values(self, space: SearchSpace, archs: list, side: dict) -> np.ndarray:
+    def _zero_cost_values(
+        self, space: SearchSpace, archs: list, side: dict, columns: Sequence[str] | None = None
+    ) -> np.ndarray:
         """The raw ``(n_archs, n_columns)`` zero-cost values of ``archs`` (columns
-        ``uses_zero_cost_``), looked up in the side table or computed."""
-        cols = self.uses_zero_cost_
+        ``columns``, default ``uses_zero_cost_``), looked up in the side table or computed:
+        ``zero_cost_proxies`` that a side table lacks are computed."""
+        cols = list(self.uses_zero_cost_ if columns is None else columns)
         table = side.get("zero_cost")
+        if isinstance(table, pd.DataFrame):
+            own = set(self.zero_cost_proxies or [])
+            lacking = [c for c in cols if c not in table.columns and c in own]
+            if lacking:
+                from nasperf.zero_cost.compute import compute
+
+                computed = compute(space, archs, lacking)
+                block = np.empty((len(archs), len(cols)), dtype=np.float64)
+                read = [c for c in cols if c not in lacking]
+                if read:
+                    block[:, [cols.index(c) for c in read]] = self._zero_cost_values(
+                        space, archs, side, read
+                    )
+                rows = _rows_of(
+                    computed.index, [space.to_string(a) for a in archs], "the computed scores"
+                )
+                for c in lacking:
+                    block[:, cols.index(c)] = computed[c].to_numpy(dtype=np.float64)[rows]
+                return block
         if table is None:
             if self.zero_cost_source_ != "computed":
                 raise ValueError(
@@ -911,8 +958,14 @@ class Predictor(RegressorMixin, BaseEstimator):
         :func:`allow_target_like_columns` pass.
         """
         if self.uses_zero_cost_ and self.zero_cost_source_ != "computed":
-            block = self._zero_cost_values(space, archs, side)
-            refuse_label_copies(block, self.uses_zero_cost_, y, "zero_cost", rank=True)
+            table = side.get("zero_cost")
+            cols = [
+                c
+                for c in self.uses_zero_cost_
+                if not isinstance(table, pd.DataFrame) or c in table.columns
+            ]
+            block = self._zero_cost_values(space, archs, side, cols)
+            refuse_label_copies(block, cols, y, "zero_cost", rank=True)
         if self.uses_learning_curves_:
             lc = np.asarray(side["learning_curves"], dtype=np.float64).reshape(len(archs), -1)
             names = [f"epoch column {j}" for j in range(lc.shape[1])]  # rows checked on entry

@@ -4,6 +4,7 @@ proxies``' are: NAS-Bench-Suite-Zero's files had put the proxies at 0 s on the t
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -205,3 +206,67 @@ def test_hybrids_charge_computed_proxies_once_in_fit_and_in_predict(
         # every zero-cost second of the trial, which the summary's fit + query adds to the
         # wall-clock (a proxy computed on an empty cache had only been there)
         assert row["zc_time_s"] == pytest.approx(train + test, rel=1e-12)
+
+
+# --- a study's zero-cost table reaches the predictors that read proxies through a wrapper
+# (ensemble, tuned) or name them (zero_cost_proxies=[...]): they had computed them instead
+
+
+@pytest.fixture(scope="module")
+def cells_table(cells, tmp_path_factory):
+    """A proxy table of the 30 cells (made-up scores, far from computed ones) with a
+    ``<proxy>_time`` column each; with the mean seconds of each proxy."""
+    path, archs = cells
+    rng = np.random.default_rng(5)
+    cols = {c: rng.uniform(1.0, 1e3, len(archs)) for c in ("synflow", "params", "flops")}
+    times = {f"{c}_time": rng.uniform(0.1, 0.9, len(archs)) for c in cols}
+    out = tmp_path_factory.mktemp("zc") / "proxies.csv"
+    pd.DataFrame({"arch": archs, **cols, **times}).to_csv(out, index=False)
+    return out, {c: float(np.mean(t)) for c, t in zip(cols, times.values(), strict=True)}
+
+
+_READERS = {
+    "xgb": ({**_XGB, "zero_cost_proxies": ["synflow"]}, ["synflow"]),
+}
+
+
+@pytest.mark.parametrize("name", list(_READERS))
+def test_wrappers_and_named_proxies_read_the_study_table(
+    name, cells, cells_table, tmp_path, monkeypatch
+):
+    from nasperf.datasets import read_zero_cost_table
+    from nasperf.evaluation import make_split
+    from nasperf.evaluation.metrics import evaluate
+    from nasperf.predictors import get
+
+    path, archs = cells
+    zc_path, seconds = cells_table
+    params, read = _READERS[name]
+    read = read or ["synflow", "params", "flops"]  # omni: the table's registered proxies
+    raw = _config(path, {"name": name, "params": params}, 10, 20)
+    raw["zero_cost_table"] = str(zc_path)
+
+    def refuse(*args, **kw):
+        raise AssertionError("a proxy the study's table holds was computed")
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(importlib.import_module("nasperf.zero_cost.compute"), "compute", refuse)
+    (row,) = run_study(raw, tmp_path / "o").table.to_dict("records")
+    assert row["zero_cost"] is True or row["zero_cost"] == 1
+    assert row["zero_cost_source"] == "table"
+    # the table's recorded seconds of the columns read, each once per architecture (the
+    # mean of each <proxy>_time column; a sum of 1-3 floats: 1e-15 relative)
+    per_arch = math.fsum(seconds[c] for c in read)
+    assert row["zc_cost_per_arch_s"] == pytest.approx(per_arch, rel=1e-12)
+    assert row["zc_time_s"] == pytest.approx(30 * per_arch, rel=1e-12)
+    # the scores used are the table's: the same predictor fitted on the table by hand ranks
+    # the test set as the study did (identical inputs and seeds: equal to the bit)
+    zc = read_zero_cost_table(zc_path, "nb201", seconds=True)
+    split = make_split(archs, 10, test_size=20, seed=0)
+    y = pd.read_csv(path).set_index("arch")["acc"]
+    model = get(name, space="nb201", random_state=0, **params)
+    model.fit(list(split.train), y.loc[list(split.train)].to_numpy(), zero_cost=zc)
+    assert model.uses_zero_cost_ == read
+    pred = model.predict(list(split.test), zero_cost=zc)
+    by_hand = evaluate(y.loc[list(split.test)].to_numpy(), pred, ks=(10,))
+    assert row["kendall_tau"] == by_hand["kendall_tau"]

@@ -1,0 +1,86 @@
+"""What a predictor with its parameters reads from a zero-cost table: ``zero_cost_proxies``
+make a table optional side information (read where it has the proxies, the others
+computed), and an ensemble or a tuned wrapper reports (and charges) what its members read."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasperf.datasets import load_benchmark
+from nasperf.predictors import PREDICTORS, get
+from nasperf.predictors.base import signed_log
+
+#: Recorded seconds per architecture of the synthetic table's columns (powers of two: their
+#: sums are exact in float64, so a column charged twice would show to the bit).
+SECONDS = {"synflow": 0.5, "params": 0.25, "flops": 0.125}
+XGB = {"n_estimators": 20}
+
+
+@pytest.fixture(scope="module")
+def data():
+    """40 NB201 cells, their accuracies, and a table of made-up synflow / params / flops
+    scores (far from any computed value) that records SECONDS."""
+    bench = load_benchmark("nb201", "cifar10").iloc[300:340]
+    rng = np.random.default_rng(3)
+    zc = pd.DataFrame(
+        {c: rng.uniform(1.0, 1e3, len(bench)) for c in SECONDS}, index=bench.index.copy()
+    )
+    zc.attrs["seconds_per_arch"] = dict(SECONDS)
+    return list(bench.index), bench["val_acc_200ep"].to_numpy(), zc
+
+
+def test_zero_cost_proxies_make_a_table_optional_side_information():
+    assert get("xgb").effective_requirements().accepted == ()
+    assert get("xgb", zero_cost_proxies=["synflow"]).effective_requirements().optional == (
+        "zero_cost",
+    )
+    # omni takes a table already; a predictor that needs one keeps needing it
+    assert get("omni", zero_cost_proxies=["synflow"]).effective_requirements().optional == (
+        "zero_cost",
+        "learning_curves",
+    )
+    # nothing to add where the class takes a table already
+    assert get("zc_proxy").effective_requirements() == PREDICTORS.get("zc_proxy").requirements
+
+
+def test_proxies_are_read_from_the_table_and_those_it_lacks_computed(data, tmp_path, monkeypatch):
+    from nasperf.encodings import as_arch_list
+
+    compute_module = importlib.import_module("nasperf.zero_cost.compute")
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    archs, y, zc = data
+    asked = []
+    real = compute_module.compute
+
+    def spy(space, archs, proxies, *args, **kw):
+        asked.append(list(proxies))
+        return real(space, archs, proxies, *args, **kw)
+
+    monkeypatch.setattr(compute_module, "compute", spy)
+    side = {"zero_cost": zc[["synflow"]].copy()}
+    side["zero_cost"].attrs["seconds_per_arch"] = dict(SECONDS)
+    xgb = get("xgb", space="nb201", zero_cost_proxies=["synflow", "params"], random_state=0, **XGB)
+    xgb.fit(archs, y, **side)
+    assert xgb.uses_zero_cost_ == ["synflow", "params"]
+    assert xgb.zero_cost_source_ == "table"
+    # only synflow came from the table: its recorded seconds, not params' (computed, which
+    # a study charges at the seconds compute records)
+    assert xgb.zero_cost_seconds_per_arch_ == SECONDS["synflow"]
+    assert asked and all(a == ["params"] for a in asked)
+    X = xgb._features(xgb.space_, as_arch_list(xgb.space_, archs), side)
+    # the feature columns after the encoding: the table's synflow, the computed params
+    np.testing.assert_array_equal(X[:, -2], signed_log(zc["synflow"].to_numpy()))
+    params = real("nb201", archs, ["params"])["params"].to_numpy()
+    np.testing.assert_array_equal(X[:, -1], signed_log(params))
+    # a table holding none of them: every proxy computed, and said so
+    none = get("xgb", space="nb201", zero_cost_proxies=["params"], random_state=0, **XGB)
+    none.fit(archs, y, zero_cost=zc[["flops"]])
+    assert none.zero_cost_source_ == "computed" and none.zero_cost_seconds_per_arch_ == 0.0
+    # a named column has nothing to compute it from: refused as before
+    with pytest.raises(ValueError, match=r"zero_cost columns \['latency'\] are not in"):
+        get("xgb", space="nb201", zero_cost_columns=["latency"], **XGB).fit(archs, y, zero_cost=zc)

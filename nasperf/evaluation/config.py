@@ -65,7 +65,8 @@ Keys (all optional except ``predictors``)
 ``predictors``
     Registered names, or ``{name, label, params, zero_cost, optional}`` mappings
     (``zero_cost: true`` also hands the zero-cost table to a predictor that does not require
-    it; one with ``zero_cost_proxies`` gets it without: its
+    it; one with ``zero_cost_proxies``, and an ``ensemble`` / ``tuned`` wrapper of a member
+    that reads proxies, gets it without: its
     :meth:`~nasperf.predictors.base.Predictor.effective_requirements`). A predictor whose ``requirements`` a source cannot meet (learning curves without a
     cheaper fidelity, zero-cost scores without a table, images of an unknown dataset) is a
     :class:`ConfigError` naming what is missing, unless it is ``optional: true``: then it is

@@ -395,9 +395,10 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     elif "seed" in names and "seed" not in params:
         params["seed"] = int(trial["seed"])
     predictor = P.get(trial["predictor"], **params)
-    # what this predictor, with its parameters, needs and uses: one with zero_cost_proxies
-    # takes the study's zero-cost table (its class's requirements had said nothing of it:
-    # the proxies were computed though the table held them)
+    # what this predictor, with its parameters, needs and uses: one with zero_cost_proxies,
+    # or an ensemble / tuned wrapper of omni, takes the study's zero-cost table (its class's
+    # requirements had said nothing of it: the proxies were computed though the table held
+    # them)
     req = predictor.effective_requirements()
     n_train = int(trial["n_train"]) if req.labels else 0
     try:

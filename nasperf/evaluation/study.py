@@ -206,7 +206,7 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int
         return repr((t.get("benchmark"), t["dataset"], t.get("data"), t.get("target")))
 
     def reads_zero_cost(t: dict) -> bool:
-        # the predictor with its parameters: xgb with zero_cost_proxies reads the table
+        # the predictor with its parameters: xgb with zero_cost_proxies, an ensemble of omni
         try:
             req = PREDICTORS.get(t["predictor"])(**(t.get("params") or {}))
             req = req.effective_requirements()

@@ -716,7 +716,7 @@ class Predictor(RegressorMixin, BaseEstimator):
             self.n_features_in_ = X.shape[1]
         return X, y
 
-    def _record_members(self, members: Sequence[Predictor]) -> None:
+    def _record_members(self, members: Sequence[Predictor], zero_cost: Any = None) -> None:
         """For a meta-predictor (an ensemble, a tuned wrapper) whose ``fit`` fits
         ``members`` on its own inputs: record what they recorded about those inputs as its
         own fitted state, so that it keeps the contract of every predictor fitted on
@@ -726,7 +726,10 @@ class Predictor(RegressorMixin, BaseEstimator):
         after a feature matrix); ``uses_zero_cost_``: the zero-cost columns any member
         reads, in order of first use; ``zero_cost_source_``: where those come from at
         ``predict`` (``"array"`` over ``"table"`` over ``"computed"``: the most a caller
-        must pass; ``""`` for none).
+        must pass; ``""`` for none); ``zero_cost_seconds_per_arch_``: the recorded seconds
+        of the columns the members read from ``zero_cost`` (the side table of the fit), each
+        column once however many members read it, as one predictor reading them all is
+        charged (members computing scores are charged by :mod:`nasperf.zero_cost.charges`).
         """
         fitted = [getattr(m, "space_", None) for m in members]
         space = next((s for s in fitted if isinstance(s, SearchSpace)), None)
@@ -740,6 +743,19 @@ class Predictor(RegressorMixin, BaseEstimator):
             (s for s in ("array", "table", "computed") if s in sources and self.uses_zero_cost_),
             "",
         )
+        read = dict.fromkeys(
+            c
+            for m in members
+            if getattr(m, "zero_cost_source_", "") == "table"
+            for c in getattr(m, "uses_zero_cost_", []) or []
+        )
+        if isinstance(zero_cost, pd.DataFrame) and read:
+            from nasperf.encodings.zero_cost import recorded_seconds
+
+            cols = [c for c in read if c in zero_cost.columns]
+            self.zero_cost_seconds_per_arch_ = recorded_seconds(zero_cost, cols)
+        else:
+            self.zero_cost_seconds_per_arch_ = 0.0
 
     def _fit_encoder(self, space: SearchSpace, archs: list) -> None:
         """Fit the encoder on ``archs`` (values of ``space``) and remember them: ``space_``,

@@ -227,6 +227,17 @@ def cells_table(cells, tmp_path_factory):
 
 _READERS = {
     "xgb": ({**_XGB, "zero_cost_proxies": ["synflow"]}, ["synflow"]),
+    "ensemble": ({"members": [["omni", {"model": "xgb", "model_params": _XGB}]]}, None),
+    "tuned": (
+        {
+            "model": "omni",
+            "model_params": {"model": "xgb", "model_params": _XGB},
+            "param_distributions": {},
+            "n_iter": 1,
+            "cv": 2,
+        },
+        None,
+    ),
 }
 
 

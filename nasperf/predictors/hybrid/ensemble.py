@@ -38,8 +38,31 @@ def _member_specs(members: Any) -> list[tuple[str, dict]]:
     return specs
 
 
+def _union(reqs: list[Requirements]) -> Requirements:
+    """The requirements of predictors fitted side by side: what any needs, and what any
+    uses when given (and none needs) as optional."""
+    need = Requirements(
+        labels=any(r.labels for r in reqs),
+        zero_cost=any(r.zero_cost for r in reqs),
+        learning_curves=any(r.learning_curves for r in reqs),
+        learning_curve_epochs=tuple(sorted({e for r in reqs for e in r.learning_curve_epochs})),
+        unlabelled=any(r.unlabelled for r in reqs),
+        images=any(r.images for r in reqs),
+        supernet=any(r.supernet for r in reqs),
+    )
+    # What some member uses when given (and no member needs) the ensemble takes too.
+    optional = tuple(
+        k
+        for k in ("zero_cost", "learning_curves")
+        if k not in need.side_information and any(k in r.optional for r in reqs)
+    )
+    return dataclasses.replace(need, optional=optional)
+
+
 class _EnsembleRequirements:
-    """Class access: the default members' needs; instance access: the configured ones'."""
+    """Class access: the default members' needs; instance access: the configured ones'
+    (their classes'; :meth:`EnsemblePredictor.effective_requirements` asks the members
+    with their parameters)."""
 
     def __get__(self, obj, cls):
         members = DEFAULT_MEMBERS if obj is None else obj.members
@@ -48,22 +71,7 @@ class _EnsembleRequirements:
             reqs = [PREDICTORS.get(name).requirements for name, _ in specs]
         except (ValueError, KeyError):
             return Requirements()
-        need = Requirements(
-            labels=any(r.labels for r in reqs),
-            zero_cost=any(r.zero_cost for r in reqs),
-            learning_curves=any(r.learning_curves for r in reqs),
-            learning_curve_epochs=tuple(sorted({e for r in reqs for e in r.learning_curve_epochs})),
-            unlabelled=any(r.unlabelled for r in reqs),
-            images=any(r.images for r in reqs),
-            supernet=any(r.supernet for r in reqs),
-        )
-        # What some member uses when given (and no member needs) the ensemble takes too.
-        optional = tuple(
-            k
-            for k in ("zero_cost", "learning_curves")
-            if k not in need.side_information and any(k in r.optional for r in reqs)
-        )
-        return dataclasses.replace(need, optional=optional)
+        return _union(reqs)
 
 
 @PREDICTORS.register("ensemble")
@@ -97,11 +105,12 @@ class EnsemblePredictor(Predictor):
     members_ : list of Predictor
     scales_ : ndarray (n_members, 2)
         Mean and std of each member's training predictions (``zscore``).
-    space_, inferred_space_, uses_zero_cost_, zero_cost_source_
+    space_, inferred_space_, uses_zero_cost_, zero_cost_source_, zero_cost_seconds_per_arch_
         What the members recorded about the training inputs
         (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
-        architectures (None after a feature matrix) and the zero-cost columns ``predict``
-        reads.
+        architectures (None after a feature matrix), the zero-cost columns ``predict``
+        reads, and the table's recorded seconds per architecture of those read from a
+        ``zero_cost`` table (each column once), which a study charges.
 
     ``predict_std`` is the weighted spread of the members' standardised predictions,
     scaled back to the target's units.
@@ -136,6 +145,20 @@ class EnsemblePredictor(Predictor):
         self.combine = combine
         self.weights = weights
         self.random_state = random_state
+
+    def effective_requirements(self) -> Requirements:
+        """The union of the members' :meth:`~nasperf.predictors.base.Predictor.effective_requirements`
+        with their parameters (an ``omni`` member, or one with ``zero_cost_proxies``, makes
+        a zero-cost table optional side information of the ensemble); :attr:`requirements`
+        where a member cannot be made."""
+        from .. import get
+
+        try:
+            return _union(
+                [get(n, **p).effective_requirements() for n, p in _member_specs(self.members)]
+            )
+        except (ValueError, KeyError, TypeError):
+            return self.requirements
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -190,7 +213,7 @@ class EnsemblePredictor(Predictor):
         self.y_mean_ = float(np.mean(y_arr))
         self.y_std_ = float(np.std(y_arr)) or 1.0
         self.encoder_ = None
-        self._record_members(members)
+        self._record_members(members, side.get("zero_cost"))
         self.fit_time_ = time.perf_counter() - start
         return self
 
@@ -203,7 +226,7 @@ class EnsemblePredictor(Predictor):
     def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's
         # side information), so a hybrid member runs with whatever the caller has.
-        need = set(member.requirements.accepted)
+        need = set(member.effective_requirements().accepted)
         out = {}
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):

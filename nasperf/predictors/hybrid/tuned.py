@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -86,11 +87,12 @@ class TunedPredictor(Predictor):
     cv_results_ : list of dict
         ``{"params", "kendall_tau", "seconds"}`` per configuration tried.
     n_tried_ : int
-    space_, inferred_space_, uses_zero_cost_, zero_cost_source_
+    space_, inferred_space_, uses_zero_cost_, zero_cost_source_, zero_cost_seconds_per_arch_
         What ``model_`` recorded about the training inputs
         (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
-        architectures (None after a feature matrix) and the zero-cost columns ``predict``
-        reads.
+        architectures (None after a feature matrix), the zero-cost columns ``predict``
+        reads, and the table's recorded seconds per architecture of those read from a
+        ``zero_cost`` table, which a study charges (the folds read the same rows).
     """
 
     requirements = _TunedRequirements()
@@ -142,6 +144,23 @@ class TunedPredictor(Predictor):
         if "random_state" in valid:
             kw.setdefault("random_state", self._seed())
         return get(self.model, **kw)
+
+    def effective_requirements(self) -> Requirements:
+        """The tuned model's :meth:`~nasperf.predictors.base.Predictor.effective_requirements`
+        with ``model_params`` (an ``omni`` model, or ``zero_cost_proxies`` there or among
+        ``param_distributions``, makes a zero-cost table optional side information);
+        :attr:`requirements` where the model cannot be made."""
+        from .. import get
+
+        try:
+            req = get(self.model, **dict(self.model_params or {})).effective_requirements()
+        except (ValueError, KeyError, TypeError):
+            return self.requirements
+        if "zero_cost_proxies" in (self.param_distributions or {}) and (
+            "zero_cost" not in req.accepted
+        ):
+            req = dataclasses.replace(req, optional=(*req.optional, "zero_cost"))
+        return req
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -215,7 +234,7 @@ class TunedPredictor(Predictor):
         self.n_tried_ = len(results)
         self.model_ = self._make(self.best_params_).fit(archs, y_arr, **side)
         self.encoder_ = None
-        self._record_members([self.model_])
+        self._record_members([self.model_], side.get("zero_cost"))
         self.fit_time_ = time.perf_counter() - start
         return self
 

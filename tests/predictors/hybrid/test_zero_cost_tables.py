@@ -47,6 +47,22 @@ def test_zero_cost_proxies_make_a_table_optional_side_information():
     assert get("zc_proxy").effective_requirements() == PREDICTORS.get("zc_proxy").requirements
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("ensemble", {"members": [["omni", {"model": "xgb"}]]}),
+        ("ensemble", {"members": ["rf", ["xgb", {"zero_cost_proxies": ["synflow"]}]]}),
+        ("tuned", {"model": "omni", "param_distributions": {}}),
+        ("tuned", {"model_params": {"zero_cost_proxies": ["synflow"]}}),
+        ("tuned", {"param_distributions": {"zero_cost_proxies": [["synflow"], ["flops"]]}}),
+    ],
+)
+def test_wrappers_report_what_their_members_take(name, params):
+    # the class (and the study, which had asked it) says nothing of a zero-cost table
+    assert "zero_cost" not in PREDICTORS.get(name).requirements.accepted
+    assert "zero_cost" in get(name, **params).effective_requirements().optional
+
+
 def test_proxies_are_read_from_the_table_and_those_it_lacks_computed(data, tmp_path, monkeypatch):
     from nasperf.encodings import as_arch_list
 
@@ -84,3 +100,50 @@ def test_proxies_are_read_from_the_table_and_those_it_lacks_computed(data, tmp_p
     # a named column has nothing to compute it from: refused as before
     with pytest.raises(ValueError, match=r"zero_cost columns \['latency'\] are not in"):
         get("xgb", space="nb201", zero_cost_columns=["latency"], **XGB).fit(archs, y, zero_cost=zc)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "read"),
+    [
+        # omni reads the table's three proxies, the xgb member synflow again: charged once
+        (
+            "ensemble",
+            {
+                "members": [
+                    ["omni", {"model": "xgb", "model_params": XGB}],
+                    ["xgb", {**XGB, "zero_cost_proxies": ["synflow"]}],
+                ]
+            },
+            ["synflow", "params", "flops"],
+        ),
+        ("ensemble", {"members": [["xgb", {**XGB, "zero_cost_proxies": ["flops"]}]]}, ["flops"]),
+        (
+            "tuned",
+            {
+                "model": "omni",
+                "model_params": {"model": "xgb", "model_params": XGB},
+                "param_distributions": {},
+                "n_iter": 1,
+                "cv": 2,
+            },
+            ["synflow", "params", "flops"],
+        ),
+        (
+            "tuned",
+            {
+                "model_params": {**XGB, "zero_cost_proxies": ["params"]},
+                "param_distributions": {"max_depth": [2, 3]},
+                "n_iter": 2,
+                "cv": 2,
+            },
+            ["params"],
+        ),
+    ],
+)
+def test_wrappers_charge_the_table_seconds_of_what_their_members_read(data, name, params, read):
+    archs, y, zc = data
+    wrapper = get(name, space="nb201", random_state=0, **params).fit(archs, y, zero_cost=zc)
+    assert wrapper.zero_cost_source_ == "table"
+    assert wrapper.uses_zero_cost_ == read
+    # each column's recorded seconds once (powers of two: exact)
+    assert wrapper.zero_cost_seconds_per_arch_ == sum(SECONDS[c] for c in read)

@@ -20,7 +20,7 @@ from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
 from nasperf._torch_state import torch_state
 
-from .base import fit_scaler
+from .base import fit_feature_scaler, fit_scaler
 
 __all__ = [
     "seeded",
@@ -55,10 +55,16 @@ def device_of(device: Any) -> torch.device:
     return resolve_device(device)
 
 
-def standardize_fit(est: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def standardize_fit(
+    est: Any, X: np.ndarray, y: np.ndarray, *, pool_indicators: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``est``'s scalers (``x_mean_``, ``x_scale_``, ``y_mean_``, ``y_scale_``) on
-    ``X`` and ``y`` and return both standardised."""
-    est.x_mean_, est.x_scale_ = fit_scaler(X)
+    ``X`` and ``y`` and return both standardised.
+
+    Columns of ``X`` are z-scored; with ``pool_indicators`` its 0/1 columns share one
+    scale instead (:func:`~nasperf.predictors.base.fit_feature_scaler`).
+    """
+    est.x_mean_, est.x_scale_ = fit_feature_scaler(X, pool_indicators=pool_indicators)
     y_mean, y_scale = fit_scaler(y)
     est.y_mean_, est.y_scale_ = float(y_mean), float(y_scale)
     return (X - est.x_mean_) / est.x_scale_, (y - est.y_mean_) / est.y_scale_

@@ -9,15 +9,21 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
-from ..base import Predictor, fit_scaler
+from ..base import Predictor, fit_feature_scaler
 
 
 @PREDICTORS.register("gp", "gaussian_process")
 class GPPredictor(Predictor):
     """Exact GP regression (scikit-learn ``GaussianProcessRegressor``).
 
-    Features are standardised (zero mean, unit variance per column, statistics of the
-    training set) and targets normalised (``normalize_y``). The kernel is
+    Features are standardised with the training set's statistics: every column centred,
+    continuous columns (zero-cost proxies, counts) divided by their standard deviation,
+    and the 0/1 indicator columns (one-hot operations, adjacency entries) divided by one
+    shared scale, the root mean square of their standard deviations
+    (:func:`~nasperf.predictors.base.fit_feature_scaler`). Per-column z-scores would give
+    a rare indicator (an operation at a position few architectures have, as in a space of
+    elastic depth) as much weight in the isotropic kernel's distance as a common one.
+    Targets are normalised (``normalize_y``). The kernel is
     ``C * Matern(nu, isotropic length scale) + White``; its hyperparameters maximise the
     log marginal likelihood (L-BFGS from one deterministic start, plus ``n_restarts``
     random ones drawn from ``random_state``).
@@ -39,7 +45,7 @@ class GPPredictor(Predictor):
     ----------
     model_ : sklearn.gaussian_process.GaussianProcessRegressor
     x_mean_, x_scale_ : ndarray (n_features,)
-        Standardisation of the features.
+        Standardisation of the features, ``(X - x_mean_) / x_scale_``.
 
     References
     ----------
@@ -120,7 +126,7 @@ class GPPredictor(Predictor):
         from ._exact import warn_if_cubic
 
         warn_if_cubic(type(self).name or "gp", len(X))
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
+        self.x_mean_, self.x_scale_ = fit_feature_scaler(X)
         Z = (X - self.x_mean_) / self.x_scale_
         model = GaussianProcessRegressor(
             kernel=self._kernel(X.shape[1]),

@@ -60,10 +60,16 @@ def _new_mlp(pred: Any, n_in: int) -> nn.Sequential:
 class MLPPredictor(Predictor):
     """A fully connected network regressing (standardised) performance on the encoding.
 
-    Inputs are standardised per column and targets to zero mean and unit variance; the
-    network (``n_layers`` ReLU layers of ``layer_width`` units) is trained with Adam, a
-    cosine learning-rate schedule and the Huber loss (robust to the few diverged cells of
-    a space). Predictions are deterministic (no dropout).
+    Inputs are standardised with the training set's statistics: every column centred,
+    continuous columns (zero-cost proxies, counts) divided by their standard deviation,
+    and the 0/1 indicator columns (one-hot operations, adjacency entries) divided by one
+    shared scale, the root mean square of their standard deviations
+    (:func:`~nasperf.predictors.base.fit_feature_scaler`), so that a rare indicator (an
+    operation at a position few architectures have) is not stretched into the largest
+    inputs. Targets are standardised to zero mean and unit variance. The network
+    (``n_layers`` ReLU layers of ``layer_width`` units) is trained with Adam, a cosine
+    learning-rate schedule and the Huber loss (robust to the few diverged cells of a
+    space). Predictions are deterministic (no dropout).
 
     Parameters
     ----------
@@ -92,6 +98,11 @@ class MLPPredictor(Predictor):
     """
 
     test_params = {"epochs": 60, "layer_width": 32, "n_layers": 2}
+    #: 0/1 feature columns share one scale (:func:`~nasperf.predictors.base.fit_feature_scaler`).
+    #: Per-column z-scores stretch rare indicators: on a 5-stage space of 2-4 blocks per stage
+    #: (operations at optional positions), 100 training architectures ranked 1,000 others at
+    #: Kendall tau 0.38 with z-scores against 0.47 with the shared scale (3 seeds).
+    _pool_indicators: ClassVar[bool] = True
 
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
@@ -134,7 +145,7 @@ class MLPPredictor(Predictor):
         self.random_state = random_state
 
     def _scale_fit(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return standardize_fit(self, X, y)
+        return standardize_fit(self, X, y, pool_indicators=self._pool_indicators)
 
     def _scale_x(self, X: np.ndarray) -> torch.Tensor:
         return to_tensor((X - self.x_mean_) / self.x_scale_, device_of(self.device))

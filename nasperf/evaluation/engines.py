@@ -358,6 +358,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     from nasperf.evaluation.config import source_dataset
     from nasperf.evaluation.metrics import evaluate, initialisation_time
     from nasperf.evaluation.protocol import make_split
+    from nasperf.predictors.base import requirements_of
     from nasperf.zero_cost.charges import proxy_charges
 
     start = time.perf_counter()
@@ -399,7 +400,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     # or an ensemble / tuned wrapper of omni, takes the study's zero-cost table (its class's
     # requirements had said nothing of it: the proxies were computed though the table held
     # them)
-    req = predictor.effective_requirements()
+    req = requirements_of(predictor)
     n_train = int(trial["n_train"]) if req.labels else 0
     try:
         split = make_split(

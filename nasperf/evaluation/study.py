@@ -199,6 +199,7 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int
     column are raised first, as ConfigError."""
     from nasperf.encodings.zero_cost import uncovered
     from nasperf.predictors import PREDICTORS
+    from nasperf.predictors.base import requirements_of
 
     from .engines import TrialError, _zero_cost_table, count_networks
 
@@ -208,8 +209,7 @@ def _finite_counts(trials: Sequence[dict]) -> dict[str, tuple[str, int, str, int
     def reads_zero_cost(t: dict) -> bool:
         # the predictor with its parameters: xgb with zero_cost_proxies, an ensemble of omni
         try:
-            req = PREDICTORS.get(t["predictor"])(**(t.get("params") or {}))
-            req = req.effective_requirements()
+            req = requirements_of(PREDICTORS.get(t["predictor"])(**(t.get("params") or {})))
         except (TypeError, ValueError):  # its trial says what is wrong with the parameters
             req = PREDICTORS.get(t["predictor"]).requirements
         return bool(req.zero_cost or "zero_cost" in req.optional or t.get("pass_zero_cost"))

@@ -105,6 +105,7 @@ __all__ = [
     "check_nested_params",
     "fit_feature_scaler",
     "fit_scaler",
+    "requirements_of",
     "is_feature_matrix",
     "refuse_label_copies",
     "signed_log",
@@ -369,6 +370,15 @@ def torch_generator(random_state: Any):
     gen = torch.Generator()
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
     return gen
+
+
+def requirements_of(predictor: Any) -> Requirements:
+    """What ``predictor`` (an instance), with its parameters, needs and uses: its
+    :meth:`Predictor.effective_requirements`, or, for an estimator of a user's that is no
+    nasperf :class:`Predictor` (registered with a ``requirements`` attribute only), its
+    ``requirements``."""
+    method = getattr(predictor, "effective_requirements", None)
+    return method() if callable(method) else predictor.requirements
 
 
 class Predictor(RegressorMixin, BaseEstimator):

@@ -15,7 +15,14 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from nasperf._constraints import RANDOM_STATE, ListOf, PredictorSpec
 
 from .. import PREDICTORS
-from ..base import SPACE, Predictor, Requirements, _predictors, check_nested_params
+from ..base import (
+    SPACE,
+    Predictor,
+    Requirements,
+    _predictors,
+    check_nested_params,
+    requirements_of,
+)
 
 DEFAULT_MEMBERS: tuple = ("xgb", "lgb", "rf")
 
@@ -154,9 +161,7 @@ class EnsemblePredictor(Predictor):
         from .. import get
 
         try:
-            return _union(
-                [get(n, **p).effective_requirements() for n, p in _member_specs(self.members)]
-            )
+            return _union([requirements_of(get(n, **p)) for n, p in _member_specs(self.members)])
         except (ValueError, KeyError, TypeError):
             return self.requirements
 
@@ -226,7 +231,7 @@ class EnsemblePredictor(Predictor):
     def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's
         # side information), so a hybrid member runs with whatever the caller has.
-        need = set(member.effective_requirements().accepted)
+        need = set(requirements_of(member).accepted)
         out = {}
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):

@@ -25,6 +25,7 @@ from ..base import (
     _predictors,
     check_nested_params,
     check_side_rows,
+    requirements_of,
 )
 
 
@@ -153,7 +154,7 @@ class TunedPredictor(Predictor):
         from .. import get
 
         try:
-            req = get(self.model, **dict(self.model_params or {})).effective_requirements()
+            req = requirements_of(get(self.model, **dict(self.model_params or {})))
         except (ValueError, KeyError, TypeError):
             return self.requirements
         if "zero_cost_proxies" in (self.param_distributions or {}) and (

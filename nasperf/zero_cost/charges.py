@@ -40,7 +40,9 @@ class ProxyCharges:
     wall_s : float
         Wall seconds spent inside :func:`~nasperf.zero_cost.compute` calls (computing,
         reading the cache, loading the minibatch): the part of the caller's wall-clock that
-        :attr:`seconds_s` stands for.
+        :attr:`seconds_s` stands for. Calls that overlap in time (threads that carry the
+        block's context) count their overlap once, so this never exceeds the wall-clock
+        they spanned; a call that raised is not counted (its time stays the caller's).
     unrecorded : int
         (architecture, proxy) pairs returned without recorded seconds (a cache entry
         stored with ``seconds=None`` by a caller of :meth:`ProxyCache.put`; nasperf records
@@ -48,7 +50,10 @@ class ProxyCharges:
     """
 
     def __init__(self, after: ProxyCharges | None = None) -> None:
-        self.wall_s = 0.0
+        # [start, end] of the calls that said when they ran (perf_counter, one clock for
+        # every thread of the process); the wall seconds of those that did not
+        self._spans: list[tuple[float, float]] = []
+        self._loose_s = 0.0
         self.unrecorded = 0
         # (settings, architecture text) -> [(the proxies a call charged, its seconds)], in
         # call order
@@ -71,11 +76,14 @@ class ProxyCharges:
         proxies: Sequence[str],
         seconds: Sequence[float],
         wall_s: float,
+        start: float | None = None,
     ) -> None:
         """Record one computation: ``seconds[i]``, what computing ``proxies`` for the
         architecture text ``archs[i]`` took (NaN: not recorded), under ``settings`` (the
         computation's canonical settings: another image batch or network is another
-        computation); ``wall_s`` the call's own wall seconds.
+        computation); ``wall_s`` the call's own wall seconds, from ``start`` (a
+        :func:`time.perf_counter` reading) where given, so that overlapping calls count
+        their common time once (:attr:`wall_s`).
 
         An architecture whose ``proxies`` were all charged before (in this block or in
         ``after``) adds nothing, one charged for none of them its seconds in full. One
@@ -84,7 +92,10 @@ class ProxyCharges:
         returns the seconds of both computations, as the record of the three) adds its
         seconds less those charges; otherwise the share of the new proxies (its seconds
         split equally between ``proxies``, which share their passes)."""
-        self.wall_s += float(wall_s)
+        if start is None:
+            self._loose_s += float(wall_s)
+        else:
+            self._spans.append((float(start), float(start) + float(wall_s)))
         wanted = frozenset(proxies)
         for text, took in zip(archs, seconds, strict=True):
             key = (settings, text)
@@ -103,6 +114,17 @@ class ProxyCharges:
             else:
                 share = float(took) * len(new) / len(wanted)
             self._charged.setdefault(key, []).append((new, share))
+
+    @property
+    def wall_s(self) -> float:
+        """See the class's attributes: the length of the union of the timed calls'
+        intervals, plus the wall seconds of calls that gave no start."""
+        total, reach = 0.0, -math.inf
+        for start, end in sorted(self._spans):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total + self._loose_s
 
     @property
     def seconds_s(self) -> float:
@@ -145,8 +167,9 @@ def record_computation(
     proxies: Sequence[str],
     seconds: Sequence[float],
     wall_s: float,
+    start: float | None = None,
 ) -> None:
     """Report a computation to the open :func:`proxy_charges` blocks (nothing where none
     is open); arguments as :meth:`ProxyCharges.add`."""
     for charges in _OPEN.get():
-        charges.add(settings, archs, proxies, seconds, wall_s)
+        charges.add(settings, archs, proxies, seconds, wall_s, start)

@@ -956,28 +956,25 @@ def compute(
     Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks.
     """
     start = time.perf_counter()
-    recorded: tuple[str, list[str], tuple[str, ...], list[float]] | None = None
-    try:
-        df, recorded = _compute(
-            space,
-            archs,
-            proxies,
-            dataset,
-            batch_size=batch_size,
-            seed=seed,
-            device=device,
-            cache=cache,
-            network_kwargs=network_kwargs,
-            inputs=inputs,
-            workers=workers,
-            progress=progress,
-        )
-    finally:
-        # what the open proxy_charges blocks charge for it: its scores at their recorded
-        # seconds, in place of this call's wall-clock (the computation on an empty cache,
-        # a lookup on a filled one)
-        settings, order, computed, seconds = recorded or ("", [], (), [])
-        record_computation(settings, order, computed, seconds, time.perf_counter() - start)
+    df, (settings, order, computed, seconds) = _compute(
+        space,
+        archs,
+        proxies,
+        dataset,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        cache=cache,
+        network_kwargs=network_kwargs,
+        inputs=inputs,
+        workers=workers,
+        progress=progress,
+    )
+    # what the open proxy_charges blocks charge for it: its scores at their recorded
+    # seconds, in place of this call's wall-clock (the computation on an empty cache, a
+    # lookup on a filled one); a call that raised reports nothing, its time stays the
+    # caller's (a predictor that catches the error spent it)
+    record_computation(settings, order, computed, seconds, time.perf_counter() - start, start=start)
     return df
 
 

@@ -114,3 +114,24 @@ def test_record_computation_reports_only_to_open_blocks():
         record_computation("s", ["a"], ["synflow"], [1.0], 0.1)
     record_computation("s", ["b"], ["synflow"], [1.0], 0.1)  # closed: not collected
     assert (charges.seconds_s, charges.wall_s, charges.architectures) == (1.0, 0.1, 1)
+
+
+def test_calls_that_overlap_in_time_count_their_wall_seconds_once():
+    # threads that carry the block's context (copy_context, asyncio) ran compute side by
+    # side: their wall seconds had been summed, 0.289 s against 0.118 s elapsed, and a
+    # study's fit_time_s came out negative (found by a probe)
+    charges = ProxyCharges()
+    charges.add("s", ["a"], ["synflow"], [1.0], 3.0, start=10.0)  # [10, 13]
+    charges.add("s", ["b"], ["synflow"], [1.0], 2.0, start=12.0)  # [12, 14]: 1 s shared
+    charges.add("s", ["c"], ["synflow"], [1.0], 1.0, start=20.0)  # [20, 21]: apart
+    charges.add("s", ["d"], ["synflow"], [1.0], 0.5, start=10.5)  # inside [10, 13]
+    assert charges.wall_s == 5.0  # [10, 14] and [20, 21]
+    charges.add("s", ["e"], ["synflow"], [1.0], 0.25)  # no start: added as it is
+    assert charges.wall_s == 5.25 and charges.seconds_s == 5.0
+
+
+def test_a_compute_call_that_raises_reports_nothing(archs, tmp_path):
+    # its time stays in the caller's wall-clock: a predictor that catches the error spent it
+    with proxy_charges() as charges, pytest.raises(ValueError):
+        _compute(archs, tmp_path / "zc.sqlite", proxies=("no_such_proxy",))
+    assert (charges.wall_s, charges.seconds_s, charges.architectures) == (0.0, 0.0, 0)

@@ -47,9 +47,12 @@ def _member_specs(members: Any) -> list[tuple[str, dict]]:
 
 def _union(reqs: list[Requirements]) -> Requirements:
     """The requirements of predictors fitted side by side: what any needs, and what any
-    uses when given (and none needs) as optional."""
+    uses when given (and none needs) as optional; labels always, as the ensemble's own
+    ``fit`` takes the targets whatever its members are (an ensemble of training-free
+    members, planned at the study's training sizes, had been fitted on the test set
+    without them and failed every trial)."""
     need = Requirements(
-        labels=any(r.labels for r in reqs),
+        labels=True,
         zero_cost=any(r.zero_cost for r in reqs),
         learning_curves=any(r.learning_curves for r in reqs),
         learning_curve_epochs=tuple(sorted({e for r in reqs for e in r.learning_curve_epochs})),

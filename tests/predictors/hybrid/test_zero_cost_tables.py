@@ -147,3 +147,30 @@ def test_wrappers_charge_the_table_seconds_of_what_their_members_read(data, name
     assert wrapper.uses_zero_cost_ == read
     # each column's recorded seconds once (powers of two: exact)
     assert wrapper.zero_cost_seconds_per_arch_ == sum(SECONDS[c] for c in read)
+
+
+def test_an_ensemble_of_training_free_members_is_fitted_on_labels_in_a_study(tmp_path):
+    # the study plans it at its training sizes (the ensemble's fit takes targets); its
+    # instance requirements had said "no labels", so the trial fitted it on the test set
+    # without targets and every trial failed (found by a probe)
+    from nasperf.evaluation.study import run_study
+    from nasperf.predictors.base import requirements_of
+
+    members = [["zc_proxy", {"proxy": "params"}], ["zc_proxy", {"proxy": "flops"}]]
+    assert requirements_of(get("ensemble", space="nb201", members=members)).labels
+    table = load_benchmark("nb201", "cifar10").iloc[:60]
+    path = tmp_path / "cells.csv"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(path, index=False)
+    raw = {
+        "data": {"path": str(path), "space": "nb201", "target": "acc", "dataset": "cifar10"},
+        "predictors": [{"name": "ensemble", "params": {"members": members}}],
+        "train_sizes": [10],
+        "test_size": 20,
+        "seeds": 1,
+    }
+    result = run_study(raw, tmp_path / "out")
+    assert not result.errors
+    (row,) = result.table.to_dict("records")
+    # params and flops are exact counts: the value the trial gave before the regression
+    # (4f1a829), to a tolerance for the combination's float arithmetic
+    assert row["n_train"] == 10 and row["kendall_tau"] == pytest.approx(0.397879, abs=1e-4)

@@ -176,6 +176,15 @@ def _mean(values: Iterable[float]) -> float:
     return math.fsum(kept) / len(kept) if kept else math.nan
 
 
+def _seed_mean(values: Iterable[float]) -> float:
+    """A predictor's mean over seeds, as :func:`_mean`, but NaN where a seed's value is NaN
+    (NaN predictions), as :func:`~nasperf.evaluation.study.summarize` leaves it: the
+    method then ranks below any number there, where dropping the seed had compared its
+    mean over the others with a rival's over all of them."""
+    values = [float(v) for v in values]
+    return math.nan if any(math.isnan(v) for v in values) else _mean(values)
+
+
 @dataclass(frozen=True, slots=True)
 class _Score:
     """One method's score on one task at one training size.
@@ -197,7 +206,7 @@ def _mean_on(score: _Score, seeds: Set[Any]) -> float:
     own = score.seeds or {}
     if len(seeds) == len(own):
         return score.mean
-    return _mean(own[s] for s in seeds)
+    return _seed_mean(own[s] for s in seeds)
 
 
 def _loss(a: _Score, b: _Score, lower: bool) -> Fraction | None:
@@ -429,7 +438,7 @@ def mean_ranks(
         if n == 0:
             continue  # training-free predictors enter every training size, like proxies
         entries = [
-            _Score(label, "predictor", _mean(seeds.values()), seeds)
+            _Score(label, "predictor", _seed_mean(seeds.values()), seeds)
             for part in (per_seed.get((task, n), {}), per_seed.get((task, 0), {}))
             for label, seeds in part.items()
         ]

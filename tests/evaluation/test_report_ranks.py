@@ -313,3 +313,14 @@ def test_the_rank_plot_marks_a_failed_method_and_names_the_pool(tmp_path, monkey
     # the crash is drawn at its rank: 2.0 at n = 20
     (copy,) = [line for line in left.get_lines() if line.get_label() == "xgb_copy †"]
     assert copy.get_ydata().tolist() == [2.0]
+
+
+def test_a_nan_score_on_one_seed_ranks_the_method_below_a_number():
+    # NaN predictions on seed 0: the seed had been dropped, so a's 0.9 over seed 1 alone
+    # beat b's 0.5 over both seeds (a review probe); as summarize leaves the mean NaN, the
+    # method now ranks below any number on that task
+    table = _table(
+        [_rows("A", "a", 10, {0: float("nan"), 1: 0.9}), _rows("A", "b", 10, {0: 0.5, 1: 0.5})]
+    )
+    ranks = mean_ranks(table, with_proxies=False).set_index(["method", "n_train"])
+    assert ranks.loc[("b", 10), "mean_rank"] == 1.0 and ranks.loc[("a", 10), "mean_rank"] == 2.0

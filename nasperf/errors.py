@@ -23,6 +23,8 @@ __all__ = [
     "as_path",
     "check_aligned",
     "check_flag",
+    "failure_text",
+    "first_line",
     "short_repr",
     "warn_caller",
 ]
@@ -261,6 +263,19 @@ class ArchitectureFailedError(RuntimeError, ValueError):
     raised before still do."""
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of ``err``'s message, stripped and cut to 300 characters ("" where
+    it has none): what a one-line error quotes of its cause."""
+    return (str(err).strip().splitlines() or [""])[0][:300]
+
+
+def failure_text(err: BaseException) -> str:
+    """``"<type>: <first line>"`` of ``err`` (its type alone where the message is empty),
+    as a one-line error names its cause."""
+    cause = first_line(err)
+    return type(err).__name__ + (f": {cause}" if cause else "")
+
+
 def architecture_failed(
     space: str, arch: str, step: str, err: BaseException, note: str = ""
 ) -> ArchitectureFailedError:
@@ -268,10 +283,8 @@ def architecture_failed(
     whose ``step`` (``"building its network"``) raised ``err``: ``"<space> architecture
     <arch>: <step> failed: <type>: <the cause's first line>"``, then ``note`` (what to do)
     after a semicolon. Raise it ``from err``."""
-    cause = (str(err).strip().splitlines() or [""])[0][:300]
     return ArchitectureFailedError(
-        f"{space} architecture {arch}: {step} failed: {type(err).__name__}"
-        + (f": {cause}" if cause else "")
+        f"{space} architecture {arch}: {step} failed: {failure_text(err)}"
         + (f"; {note}" if note else "")
     )
 

@@ -103,7 +103,7 @@ from torch.utils._python_dispatch import (
 )
 from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
-from nasperf.errors import NetworkRunError, warn_caller
+from nasperf.errors import NetworkRunError, failure_text, warn_caller
 
 __all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
 
@@ -683,11 +683,8 @@ def _run_error(
     else:
         fed = f"inputs ({', '.join(shown(t) for t in inputs)})"
         note = ""
-    cause = (str(err).strip().splitlines() or [""])[0][:300]
     error = NetworkRunError(
-        f"{what}: its network failed on {fed}: {type(err).__name__}"
-        + (f": {cause}" if cause else "")
-        + (f"; {note}" if note else "")
+        f"{what}: its network failed on {fed}: {failure_text(err)}" + (f"; {note}" if note else "")
     )
     error.inputs, error.note = fed, note
     return error

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from nasperf.errors import short_repr
+from nasperf.errors import first_line, short_repr
 
 from .engine import NetworkState, Proxy, ProxyInputs, fast_layout
 
@@ -45,8 +45,7 @@ def _shape(t: torch.Tensor) -> str:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:300] if text else type(err).__name__
+    return first_line(err) or type(err).__name__
 
 
 def check_seed(seed: object) -> None:

@@ -16,6 +16,24 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 if os.environ.get("NASPERF_TEST_FLUSH_DENORMAL", "") not in ("", "0"):
     torch.set_flush_denormal(True)
 
+# Under pytest-xdist (``-n``) each worker process runs its tests with one torch thread: the
+# workers already keep the cores busy, and torch's default of one thread per core in each of
+# them oversubscribes the machine (its OpenMP threads spin while they wait).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (the project's default, ``pyproject.toml``): one worker per core this
+    process may use, at most 4 (the tests start processes of their own, and a loaded CI
+    machine's timing-sensitive tests, e.g. a study killed mid-run, should keep some room);
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` or ``-n N`` overrides it, ``-n 0`` runs one process."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
 
 @pytest.fixture
 def never_parse_json(monkeypatch):

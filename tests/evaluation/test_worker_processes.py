@@ -143,7 +143,7 @@ def test_main_script_listed_under_imports_is_not_refused(tmp_path, monkeypatch):
     register_in_main(monkeypatch, SPACES, "test_main_chain", MainChain)
     script = tmp_path / "myscript.py"
     script.write_text("")
-    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(script))
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(script), raising=False)
     trial = {"space": "test_main_chain", "imports": [str(script)]}
     check_main_registrations([trial] * 2, engine="local", workers=2)  # workers import it
     with pytest.raises(ValueError, match="search space 'test_main_chain'"):
@@ -159,6 +159,8 @@ def test_which_engines_run_trials_outside_the_callers_main(monkeypatch):
     assert not runs_elsewhere("local", 2, 0)
     pytest.importorskip("dask.distributed")
     # a LocalCluster's spawned workers run the caller's script again, not a notebook's code
+    # (pytest-xdist's workers have no script: the test gives __main__ one)
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", __file__, raising=False)
     assert not runs_elsewhere("dask", 2, 2)
     monkeypatch.delattr(sys.modules["__main__"], "__file__")
     assert runs_elsewhere("dask", 2, 2)

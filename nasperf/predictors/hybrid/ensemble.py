@@ -58,6 +58,7 @@ def _union(reqs: list[Requirements]) -> Requirements:
         learning_curve_epochs=tuple(sorted({e for r in reqs for e in r.learning_curve_epochs})),
         unlabelled=any(r.unlabelled for r in reqs),
         images=any(r.images for r in reqs),
+        network_training=any(r.network_training for r in reqs),
         supernet=any(r.supernet for r in reqs),
     )
     # What some member uses when given (and no member needs) the ensemble takes too.

@@ -122,6 +122,12 @@ def test_ensemble_requirements_are_the_union_of_its_members():
     with_es = get("ensemble", members=["xgb", "early_stop_acc"])
     assert set(with_es.requirements.side_information) == {"learning_curves"}
     assert get("ensemble", members=["xgb"]).requirements.accepted == ()
+    # a weight-sharing member trains networks: so does the ensemble (a zero-cost table given
+    # to an omni member must not let a study skip the images that member trains on)
+    ws = get("ensemble", members=["xgb", "oneshot"])
+    for req in (ws.requirements, ws.effective_requirements()):
+        assert req.network_training and req.images and req.supernet and req.labels
+    assert not get("ensemble", members=["xgb"]).effective_requirements().network_training
     with pytest.raises(ValueError, match="The 'members' parameter of EnsemblePredictor must be"):
         get("ensemble", members=[3])
 

@@ -107,8 +107,8 @@ Keys (all optional except ``predictors``)
 ``images``
     Image source (an ``.npz``, or a CIFAR binary / python distribution: folder, archive or
     batch file) for predictors that train networks or read images
-    (``requirements.images``): passed as their ``images`` parameter unless the predictor's
-    ``params`` set it. Default: the images nasperf ships (256 CIFAR test images).
+    (``requirements.images``): passed as their ``images`` parameter (``zc_proxy``'s
+    ``inputs``; ``images_parameter``) unless the predictor's ``params`` set it. Default: the images nasperf ships (256 CIFAR test images).
 ``training_epochs``
     Supernet training budget of weight-sharing predictors
     (``requirements.network_training``), passed as their ``epochs`` unless ``params`` set it.

@@ -385,7 +385,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
         # builds for its space's own task, e.g. zc_proxy computing a proxy its table lacks)
         defaults["dataset"] = source_dataset(trial)
     if trial.get("images") is not None:
-        defaults["images"] = trial["images"]["path"]
+        defaults[getattr(cls, "images_parameter", "images")] = trial["images"]["path"]
     if trial.get("training_epochs") is not None:
         defaults["epochs"] = int(trial["training_epochs"])
     for k, v in defaults.items():

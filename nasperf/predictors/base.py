@@ -212,7 +212,8 @@ class Requirements:
         ``fit`` uses extra unlabelled architectures (``unlabelled``).
     images : bool
         The predictor builds networks and reads images (zero-cost proxies, supernets); a
-        study's ``images`` source is passed to its ``images`` parameter.
+        study's ``images`` source is passed to the parameter its class names in
+        ``images_parameter`` (``images``; ``zc_proxy``: ``inputs``).
     network_training : bool
         ``fit`` trains networks on images (weight-sharing supernets): its time is the
         predictor's initialisation cost, and a study's ``training_epochs`` is passed to its
@@ -453,6 +454,9 @@ class Predictor(RegressorMixin, BaseEstimator):
     allow_nan: ClassVar[bool] = False
     #: Registered name (set by the registry decorator).
     name: ClassVar[str] = ""
+    #: The parameter through which a study passes its ``images:`` source to a predictor
+    #: that reads images (``requirements.images``), unless the predictor's ``params`` set it.
+    images_parameter: ClassVar[str] = "images"
     #: Parameters that make the predictor fast enough for the shared contract tests
     #: (n=100 training cells, a few seconds on one CPU core); not used elsewhere.
     test_params: ClassVar[dict] = {}

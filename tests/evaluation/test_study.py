@@ -852,3 +852,41 @@ def test_a_mean_masked_for_a_nan_seed_reads_dash_with_the_reason(monkeypatch, tm
     # no note where every mean is there
     whole = format_summary(summarize(table[table["kendall_tau"].notna()]), "kendall_tau")
     assert "-: no mean" not in whole and "| rf | 20 | 1 | 0.150 |" in whole
+
+
+def test_the_study_s_images_reach_zc_proxy(tmp_path):
+    """A study's ``images:`` was passed to predictors as ``images``, which zc_proxy has not
+    (its parameter is ``inputs``): on NB201 the packaged table's scores, computed on
+    nasperf's images, were reported for a study that had named its own, and on a user's
+    tensor task every trial asked for the file it had been given. The trial now computes the
+    proxy on the study's images, as the predictor given ``inputs=`` does."""
+    from nasperf.predictors import get
+
+    table = load_benchmark("nb201", "cifar10").iloc[:200]
+    csv, npz = tmp_path / "mine.csv", tmp_path / "imgs.npz"
+    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
+    rng = np.random.default_rng(0)
+    np.savez(
+        npz,
+        data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
+        labels=rng.integers(0, 10, size=16),
+    )
+    raw = tiny_config(
+        predictors=[{"name": "zc_proxy", "params": {"proxy": "nwot", "batch_size": 16}}], seeds=1
+    )
+    raw.update(train_sizes=[10], test_size=10, images=str(npz))
+    del raw["spaces"], raw["datasets"]
+    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+    (row,) = run_study(parse_config(raw), tmp_path / "out").table.to_dict("records")
+    assert row["zero_cost_source"] == "computed"
+    test = list(make_split(table.index, 0, test_size=10, seed=0).test)
+    direct = get(
+        "zc_proxy", space="nb201", proxy="nwot", batch_size=16, inputs=str(npz), cache=False
+    )
+    scores = direct.fit().predict(test)
+    assert direct.zero_cost_source_ == "computed"
+    want = kendall_tau(table.loc[test, "val_acc_200ep"], scores)
+    # the same networks on the same images (scores equal up to the summation order)
+    assert row["kendall_tau"] == pytest.approx(want, abs=1e-12)
+    packaged = get("zc_proxy", space="nb201", proxy="nwot").fit().predict(test)
+    assert not np.allclose(scores, packaged, rtol=1e-3)

@@ -86,6 +86,10 @@ class ZeroCostPredictor(Predictor):
     #: which had been ignored for the packaged one without a word.
     requirements = Requirements(labels=False, images=True, optional=("zero_cost",))
     numeric = False
+    #: A study's ``images:`` source is what :func:`nasperf.zero_cost.compute` calls
+    #: ``inputs`` (it had been passed as ``images``, which this predictor has not, and so
+    #: ignored: the packaged table's scores were reported, or the trial asked for the file).
+    images_parameter = "inputs"
     test_params = {"proxy": "params"}
     _parameter_constraints: ClassVar[dict] = {
         "space": SPACE,

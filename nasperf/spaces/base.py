@@ -199,7 +199,10 @@ def _check_task_sizes(task: Any, sizes: dict[str, Any], shape: Sequence[int]) ->
 
 @dataclass(frozen=True, slots=True)
 class ImageTask:
-    """Input and output sizes of an image-classification dataset a network is built for."""
+    """Input and output sizes of an image dataset a network is built for: a classifier's
+    ``num_classes``; 1 for a regression (age estimation, counting), whose real targets the
+    loss-reading zero-cost proxies read through the mean squared error, as a
+    :class:`TensorTask`'s."""
 
     name: str
     channels: int
@@ -225,7 +228,8 @@ class TensorTask:
     networks are then built for it, and counted (``params``, ``flops``) and scored by
     data-free zero-cost proxies on inputs of this shape. nasperf packages no data for a
     task of yours: data-dependent proxies take ``inputs=(x, y)`` (``x`` float ``(N,
-    *shape)``, ``y`` class labels ``(N,)`` in ``[0, num_classes)``).
+    *shape)``; ``y`` class labels ``(N,)`` in ``[0, num_classes)``, or for a task of one
+    output, a regression, real targets ``(N,)``).
 
     Inputs are floats (zeros in the network's floating dtype, where nasperf chooses them):
     a network of token ids (``shape=(length,)``) casts them in ``forward``
@@ -237,8 +241,9 @@ class TensorTask:
     shape : tuple of int
         One sample's shape (without the batch dimension).
     num_classes : int
-        Output width (classes; 1 for a regression network, which the loss-reading proxies
-        score only with a ``loss_fn`` of yours, :func:`nasperf.zero_cost.score`).
+        Output width (classes; 1 for a regression network, whose real targets the
+        loss-reading proxies read through the mean squared error, in
+        :func:`nasperf.zero_cost.compute` and :func:`nasperf.zero_cost.score` alike).
     """
 
     name: str

@@ -7,7 +7,8 @@ cost whatever the cache held: :func:`proxy_charges`), and a proxy as a
 registered predictor (:class:`ZeroCostPredictor`, ``predictors.get("zc_proxy")``).
 
 ``score(network, inputs, targets, proxies=[...])`` returns ``{proxy: float}`` for any
-``torch.nn.Module`` classifier, higher is better for every proxy; proxies that read the same
+``torch.nn.Module`` classifier (or regression network, or dense-prediction network),
+higher is better for every proxy; proxies that read the same
 forward / backward pass share it. Graph networks (forward ``(x, edge_index)``) are scored on
 a ``torch_geometric.data.Data``: the proxies see the nodes of its training mask as the batch
 (logits, labels, cross-entropy loss restricted to them). ``score_details`` returns :class:`ProxyResult` values that
@@ -242,12 +243,15 @@ def score(
     *,
     seed: int = 0,
 ) -> dict[str, float]:
-    """Zero-cost proxy scores of an (untrained) classifier, higher is better for each.
+    """Zero-cost proxy scores of an (untrained) network, higher is better for each.
 
     Parameters
     ----------
     network : torch.nn.Module
-        Any classifier mapping ``inputs`` to logits ``(N, num_classes)``; it is not changed
+        Any classifier mapping ``inputs`` to logits ``(N, num_classes)``, a regression
+        network of one output ``(N, 1)``, or a dense-prediction network with outputs ``(N,
+        C, ...)`` per element (segmentation logits, pixels; the proxies that read no labels
+        score it as it is, the loss-reading ones with per-element targets); it is not changed
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
         they were). Its parameters must be on ``inputs``' device. Weights computed from
         others (``weight_norm``, ``spectral_norm``, ``register_parametrization``) are scored
@@ -257,14 +261,20 @@ def score(
         (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose
         scored nodes are ``data.mask`` or else ``data.train_mask`` (default: all nodes); or
         the forward's arguments (see :func:`~nasperf.zero_cost.engine.as_proxy_inputs`).
-    targets : Tensor, shape (N,), optional
+    targets : Tensor, shape (N,) or (N, ...), optional
         Class labels (of every node of a graph; default ``data.y``); needed by the proxies
         whose ``data`` is ``"targets"``. Losses and per-sample statistics use the scored
-        samples only.
+        samples only. Without ``loss_fn`` the loss is cross-entropy for integer labels,
+        ``(N,)`` against logits ``(N, C)`` or ``(N, H, W)`` per pixel of a dense output
+        ``(N, C, H, W)``, and the mean squared error for real targets (a regression):
+        ``(N,)`` against a one-output network's ``(N, 1)``, or targets of a dense output's
+        own shape.
     proxies : str or sequence of str, optional
         Names from :func:`available`; default every single-network proxy.
     loss_fn : callable(logits, targets) -> scalar, optional
-        Loss for the gradient proxies; default cross-entropy.
+        Loss for the gradient proxies; default as ``targets`` says. An element-wise torch
+        loss that broadcasts the two (``F.mse_loss`` of ``(N, 1)`` against ``(N,)``, an
+        ``(N, N)`` average of every output against every target) is refused.
     seed : int
         Seeds the proxies that draw random inputs or weights (zen); results are
         deterministic for the same network, data and seed.
@@ -281,10 +291,12 @@ def score(
     TypeError, ValueError
         The call breaks the contract, checked up front with one no-grad forward on the first
         two inputs (:mod:`nasperf.zero_cost.contract`): not a module with parameters, inputs
-        not floating / finite (or fewer than 2 for proxies that read data), targets not
-        integer classes ``(N,)`` in ``[0, C)``, logits not one floating ``(N, C)`` tensor of
-        finite values, a ``loss_fn`` that does not return a scalar, ``proxies`` not a name
-        or a list of names, ``seed`` not an int. The message says what was expected.
+        not floating / finite (or fewer than 2 for proxies that read data), targets that
+        the loss cannot read (class labels outside ``[0, C)``, shapes that do not fit the
+        output), an output that is not one floating ``(N, C)`` or ``(N, C, ...)`` tensor of
+        finite values, a ``loss_fn`` that does not return a scalar or broadcasts,
+        ``proxies`` not a name or a list of names, ``seed`` not an int. The message says
+        what was expected.
     nasperf.UnknownNameError
         An unknown proxy name.
     """

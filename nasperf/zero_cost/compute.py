@@ -49,8 +49,16 @@ from nasperf.errors import (
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 from .charges import record_computation
+from .engine import regression_loss
 
-__all__ = ["compute", "data_free", "nan_reasons", "read_proxy_table", "resolve_proxies"]
+__all__ = [
+    "compute",
+    "data_free",
+    "nan_reasons",
+    "read_proxy_table",
+    "regression_loss",
+    "resolve_proxies",
+]
 
 #: Bumped when a change here alters the scores stored under the same settings.
 #: 2: on networks with dropout every proxy draws its masks from the seed (zen and zico had
@@ -111,28 +119,13 @@ def data_free(proxies: Sequence[str]) -> bool:
     return all(getattr(zc.PROXIES.get(p), "data", "") == "none" for p in proxies)
 
 
-def regression_loss(output, targets):
-    """The loss of a one-output (regression) task's networks: the mean squared error of the
-    output, ``(N, 1)``, against the real targets ``(N,)``; what the loss-reading proxies
-    (snip, grasp, fisher, grad_norm, ...) differentiate, as cross-entropy for classifiers."""
-    import torch.nn.functional as F
-
-    return F.mse_loss(output.reshape(targets.shape), targets)
-
-
 def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Scores:
     """``{proxy: (value, reason)}``; ``reason`` says why a value is NaN (None otherwise).
-    Real targets are a regression task's (a one-output :class:`~nasperf.spaces.TensorTask`):
-    scored with :func:`regression_loss`; class labels with the proxies' cross-entropy."""
-    regression = targets is not None and bool(targets.is_floating_point())
-    details = _zc()._details(
-        network,
-        inputs,
-        targets,
-        list(proxies),
-        regression_loss if regression else None,
-        seed=seed,
-    )
+    The loss is the proxies' default for the targets (:func:`~nasperf.zero_cost.engine.
+    default_loss`): a regression task's real targets (a one-output task, or real targets of
+    a dense output's shape) the mean squared error (:func:`regression_loss`), class labels
+    cross-entropy (per element of a dense output)."""
+    details = _zc()._details(network, inputs, targets, list(proxies), None, seed=seed)
     out: Scores = {}
     for proxy in proxies:
         r = details[proxy]
@@ -403,15 +396,40 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
             f"inputs: images must be a float tensor (N, C, H, W), got {x.dtype} {tuple(x.shape)}"
         )
     _check_label_shape(x, y)
-    _check_integer_labels(y)
     if x.shape[1] != task.channels:
         raise ValueError(
             f"inputs: {task.name} networks take {task.channels} channels, got {x.shape[1]}"
         )
-    _check_label_range(task, y)
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: images hold NaN / inf values")
-    return x, y.to(torch.int64)
+    return x, _checked_targets(task, y)
+
+
+def _checked_targets(task: Any, y: Any) -> Any:
+    """The targets ``y`` of a minibatch for ``task`` (an :class:`~nasperf.spaces.ImageTask` or
+    :class:`~nasperf.spaces.TensorTask`) as the proxies read them (:func:`~nasperf.zero_cost.
+    engine.default_loss`): a one-output task's (``num_classes=1``, a regression) real targets
+    ``(N,)`` as float32 (integers cast), the mean squared error's; per-element targets of a
+    dense output (``(N, H, W)`` class labels of a segmentation, real ``(N, C, H, W)`` pixels)
+    as int64 / float32, checked against each network's output by the proxies' contract;
+    otherwise class labels ``(N,)`` in ``[0, num_classes)`` as int64."""
+    import torch
+
+    if y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(
+            f"inputs: labels must be integer classes or real targets of a regression, got {y.dtype}"
+        )
+    if y.is_floating_point() and not bool(torch.isfinite(y).all()):
+        raise ValueError(f"inputs: targets must be finite real numbers, got NaN / inf in {y.dtype}")
+    if task.num_classes == 1 and y.ndim == 1:
+        # a regression network: real targets, which the loss-reading proxies read through
+        # the mean squared error (regression_loss)
+        return y.to(torch.float32)
+    if y.is_floating_point() and y.ndim > 1:
+        return y.to(torch.float32)  # real per-element targets of a dense output
+    _check_integer_labels(y)
+    _check_label_range(task, y)
+    return y.to(torch.int64)
 
 
 def _tensor_pair(inputs: Any, what: str) -> tuple[Any, Any]:
@@ -426,15 +444,21 @@ def _tensor_pair(inputs: Any, what: str) -> tuple[Any, Any]:
 
 
 def _check_label_shape(x: Any, y: Any) -> None:
-    if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"inputs: labels must have shape ({len(x)},), got {tuple(y.shape)}")
+    """One label per sample: ``(N,)``, or ``(N, ...)`` per element of a dense output."""
+    if y.ndim < 1 or len(y) != len(x):
+        raise ValueError(
+            f"inputs: labels must have shape ({len(x)},) (({len(x)}, ...) per element of a "
+            f"dense output), got {tuple(y.shape)}"
+        )
 
 
 def _check_integer_labels(y: Any) -> None:
-    import torch
-
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise ValueError(f"inputs: labels must be integer classes, got {y.dtype}")
+    if y.is_floating_point():
+        raise ValueError(
+            f"inputs: labels must be integer classes, got {y.dtype} (real targets are a "
+            "regression's: a task of one output, num_classes=1, or per-element targets of "
+            "a dense output's shape)"
+        )
 
 
 def _check_label_range(task: Any, y: Any) -> None:
@@ -455,7 +479,8 @@ def _image_datasets() -> frozenset[str]:
 
 def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, seed: int = 0):
     """The minibatch of a :class:`~nasperf.spaces.TensorTask`: ``inputs=(x, y)`` as given
-    (``x`` float ``(N, *task.shape)``, ``y`` class labels), ``batch_size`` samples drawn with
+    (``x`` float ``(N, *task.shape)``, ``y`` class labels, or real targets of a one-output
+    task: :func:`_checked_targets`), ``batch_size`` samples drawn with
     ``seed`` from an ``.npz`` path (``data``, ``labels``;
     :func:`nasperf.datasets.images.read_tensor_npz`), or for data-free proxies alone a
     placeholder of zeros (nothing is packaged for a task of yours)."""
@@ -475,13 +500,17 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
         if data_free:
             x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
             return x, torch.zeros(batch_size, dtype=torch.int64)
+        wanted = (
+            "y real targets (N,) (a regression: one output)"
+            if task.num_classes == 1
+            else f"y class labels (N,) in [0, {task.num_classes})"
+        )
         raise ValueError(
             f"no data is packaged for {task.name!r} (a TensorTask of yours): the "
             "data-dependent proxies need inputs=(x, y), x float (N, "
-            f"{', '.join(map(str, task.shape))}) and y class labels (N,) in "
-            f"[0, {task.num_classes}), or an .npz of 'data' and 'labels' (nasperf proxies "
-            "--images FILE.npz); the data-free ones (synflow, params, flops, l2_norm, zen) "
-            "need none"
+            f"{', '.join(map(str, task.shape))}) and {wanted}, or an .npz of 'data' and "
+            "'labels' (nasperf proxies --images FILE.npz); the data-free ones (synflow, "
+            "params, flops, l2_norm, zen) need none"
         )
     if not isinstance(inputs, tuple | list) or len(inputs) != 2:
         raise ValueError(
@@ -498,14 +527,7 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
     _check_label_shape(x, y)
     if not bool(torch.isfinite(x).all()):
         raise ValueError("inputs: x holds NaN / inf values")
-    if task.num_classes == 1:  # a regression network: real targets, which the loss-reading
-        # proxies read through the mean squared error (regression_loss)
-        if y.is_complex() or y.dtype == torch.bool or not bool(torch.isfinite(y.double()).all()):
-            raise ValueError(f"inputs: targets must be finite real numbers, got {y.dtype}")
-        return x.float(), y.to(torch.float32)
-    _check_integer_labels(y)
-    _check_label_range(task, y)
-    return x.float(), y.to(torch.int64)
+    return x.float(), _checked_targets(task, y)
 
 
 def builder_digest(space: Any) -> str | None:
@@ -909,7 +931,12 @@ def compute(
         (``.npz`` / CIFAR format; CIFAR-10, CIFAR-100 and ImageNet16-120, whose
         normalisation nasperf holds: a task of yours takes tensors); or a pair of tensors
         ``(N, C, H, W)`` float and ``(N,)`` int, used as given (a ``TensorTask``: ``(N,
-        *shape)``). For graphs: ``None`` (the packaged graph,
+        *shape)``). The labels of a one-output task (``num_classes=1``, a regression) are
+        real targets ``(N,)``, whose mean squared error the loss-reading proxies
+        differentiate; a dense-output network (segmentation, pixels: ``(N, C, H, W)``)
+        takes per-element targets, class labels ``(N, H, W)`` (cross-entropy per pixel) or
+        real targets of its output's shape (mean squared error). The data-free proxies
+        score any output without data. For graphs: ``None`` (the packaged graph,
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
         ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
     workers : int

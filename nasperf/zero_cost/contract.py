@@ -9,24 +9,32 @@ expected and what was got:
 * ``inputs`` (as :func:`~nasperf.zero_cost.engine.as_proxy_inputs` reads them) start with a
   floating tensor ``(N, ...)`` of finite values, at least 2 scored samples when a proxy
   reads the data (per-sample statistics need two samples);
-* ``targets`` (when given) are integer class labels ``(N,)`` in ``[0, C)`` for the default
-  cross-entropy, or anything ``(N, ...)`` a given ``loss_fn`` reads (float targets of a
-  regression network);
-* a network of one output is not scored by loss-reading proxies under the default
-  cross-entropy (over one class it is 0 for every input: every such score would be 0);
+* ``targets`` (when given) hold one row per input (``(N, ...)``); what the default loss
+  (:func:`~nasperf.zero_cost.engine.default_loss`) reads, where a proxy reads it: integer
+  class labels ``(N,)`` in ``[0, C)`` for logits ``(N, C)`` (cross-entropy), ``(N,
+  *spatial)`` per element of a dense output ``(N, C, *spatial)``, or real targets of a
+  regression (mean squared error): ``(N,)`` for a network of one output, the output's own
+  shape for a dense one; with a ``loss_fn`` of the user's, anything ``(N, ...)`` it reads;
+* a network of one output is not scored by loss-reading proxies with class labels (the
+  cross-entropy over one class is 0 for every input: every such score would be 0);
 * one forward of ``network`` on the first two inputs (the whole input for coupled samples
   such as graph nodes; no gradients, private copies of the buffers, so nothing changes;
   train mode when a proxy reads the data, as the shared pass runs) returns one floating
-  tensor of logits ``(2, C)`` (``(N, C)``), all finite. Two samples keep the
-  check at a few percent of one batch forward (it runs for every architecture ``compute``
-  scores) and still exercise batch statistics; when only data-free proxies run, the probe
-  is one sample in eval mode (no batch statistics to exercise);
-* ``loss_fn(logits, targets)`` (when given) returns a scalar tensor;
+  tensor of logits ``(2, C)`` (``(N, C)``), or a dense output ``(2, C, ...)`` (segmentation
+  logits, pixels), all finite; the proxies that read no labels score either as it is. Two
+  samples keep the check at a few percent of one batch forward (it runs for every
+  architecture ``compute`` scores) and still exercise batch statistics; when only
+  data-free proxies run, the probe is one sample in eval mode (no batch statistics to
+  exercise);
+* ``loss_fn(logits, targets)`` (when given) returns a scalar tensor, without torch's warning
+  that an element-wise loss broadcast the two against each other (``F.mse_loss`` of logits
+  ``(N, 1)`` and targets ``(N,)`` averages an ``(N, N)`` matrix);
 * ``seed`` is an int.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -35,7 +43,7 @@ from torch import nn
 
 from nasperf.errors import first_line, short_repr
 
-from .engine import NetworkState, Proxy, ProxyInputs, fast_layout
+from .engine import PROXIES, NetworkState, Proxy, ProxyInputs, fast_layout
 
 __all__ = ["check_call"]
 
@@ -105,33 +113,31 @@ def check_call(
             "a network's weights"
         )
     rows = x.shape[0]
-    # the proxies that read the targets through the loss (the default: cross-entropy)
+    # the proxies that read the targets through the loss (the default: cross-entropy for
+    # class labels, the mean squared error for real targets: engine.default_loss)
     loss_readers = sorted(k for k, p in proxies.items() if p.data == "targets")
     if targets is not None:
         if not isinstance(targets, torch.Tensor):
             raise TypeError(
-                f"targets must be a torch.Tensor of class labels (N,), got {type(targets).__name__}"
+                f"targets must be a torch.Tensor of class labels (N,) (or real targets of a "
+                f"regression), got {type(targets).__name__}"
             )
-        # with a loss_fn of the user's (e.g. mean squared error) targets are what it reads:
-        # any dtype; the default cross-entropy needs class labels, where a proxy reads them
+        # with a loss_fn of the user's, targets are what it reads: any dtype; the default
+        # loss reads class labels or real numbers, where a proxy reads them
         if (
             loss_fn is None
             and loss_readers
-            and (targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool)
+            and (targets.is_complex() or targets.dtype == torch.bool)
         ):
             raise TypeError(
-                f"targets must be integer class labels (torch.int64), got {_shape(targets)}"
-                + (
-                    "; real targets (a regression network) need loss_fn= (e.g. "
-                    "torch.nn.functional.mse_loss)"
-                    if targets.is_floating_point()
-                    else ""
-                )
+                f"targets must be integer class labels (torch.int64), or real numbers for a "
+                f"regression, got {_shape(targets)}"
             )
-        if tuple(targets.shape) != (rows,) if loss_fn is None else targets.shape[:1] != (rows,):
+        if targets.dim() == 0 or targets.shape[0] != rows:
             count = targets.shape[0] if targets.dim() else 0
             raise ValueError(
-                f"{count} targets for {rows} {what}: targets must have shape ({rows},), got "
+                f"{count} targets for {rows} {what}: targets must have shape ({rows},) (one "
+                f"per {what[:-1]}; ({rows}, ...) per element of a dense output), got "
                 f"{_shape(targets)}"
             )
     # Independent samples: the first two (a few percent of a batch forward), or the first one
@@ -142,9 +148,12 @@ def check_call(
     probe = batch if batch.coupled else batch.part(0, min(n, 2 if reads_data else 1))
     m = probe.x.shape[0]
     logits = _forward(state, probe, train=reads_data)
+    # logits (N, C) of a classifier (C = 1: a regression), or a dense output (N, C, ...):
+    # per-element logits or values (segmentation, pixels, depth), which every proxy that
+    # reads no labels scores as it is (synflow sums the output, jacov differentiates its sum)
     if not (
         isinstance(logits, torch.Tensor)
-        and logits.dim() == 2
+        and logits.dim() >= 2
         and logits.shape[0] == m
         and logits.shape[1] >= 1
         and logits.is_floating_point()
@@ -157,33 +166,22 @@ def check_call(
         )
         raise ValueError(
             f"network(inputs) must return one floating tensor of logits (N, num_classes) "
+            f"(or of per-element outputs (N, C, ...): segmentation logits, pixels) "
             f"for N {what}: for {m} {what} it returned {got}, not ({m}, num_classes); wrap "
-            "the module so that forward returns the logits only"
+            "the module so that forward returns that tensor only"
         )
     if not bool(torch.isfinite(logits).all()):
         raise ValueError(
             f"network(inputs) returned non-finite logits ({int((~torch.isfinite(logits)).sum())}"
             f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
         )
-    num_classes = logits.shape[1]
-    if loss_fn is None and num_classes == 1 and loss_readers:
-        raise ValueError(
-            f"network(inputs) returns one output per {what[:-1]}: the default loss, "
-            f"cross-entropy over one class, is 0 for every input, so {', '.join(loss_readers)} "
-            "would score 0 for every network; pass loss_fn= (e.g. torch.nn.functional.mse_loss for a "
-            "regression network, with float targets) or use proxies that read no loss"
-        )
-    if targets is not None and rows and loss_fn is None and loss_readers:
-        lo, hi = int(targets.min()), int(targets.max())
-        if lo < 0 or hi >= num_classes:
-            raise ValueError(
-                f"targets must be class labels in [0, {num_classes}) for logits of "
-                f"{num_classes} classes, got values in [{lo}, {hi}]"
-            )
+    if loss_fn is None and loss_readers:
+        _check_default_targets(logits, targets, loss_readers, what)
     if loss_fn is not None and targets is not None:
         labels = targets if batch.coupled else batch.select(targets)[:m]
         try:
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 loss = loss_fn(logits, labels)
         except Exception as err:
             raise ValueError(
@@ -194,6 +192,109 @@ def check_call(
             got = _shape(loss) if isinstance(loss, torch.Tensor) else type(loss).__name__
             raise ValueError(
                 f"loss_fn(logits, targets) must return a scalar tensor (a mean loss), got {got}"
+            )
+        _refuse_broadcast(caught, logits, labels, rows)
+
+
+def _no_label_proxies() -> str:
+    """The registered single-network proxies that read no labels, for the messages."""
+    return ", ".join(
+        n
+        for n in PROXIES.names()
+        if PROXIES.get(n).name == n
+        and not PROXIES.get(n).population
+        and PROXIES.get(n).data != "targets"
+    )
+
+
+def _check_default_targets(
+    logits: torch.Tensor, targets: torch.Tensor | None, loss_readers: list[str], what: str
+) -> None:
+    """Raise unless the default loss (:func:`~nasperf.zero_cost.engine.default_loss`) reads
+    ``targets`` for an output such as ``logits`` (the probe's): class labels ``(N,)`` in
+    ``[0, C)`` for logits ``(N, C)``, ``C > 1``, or ``(N, *spatial)`` per element of a dense
+    output ``(N, C, *spatial)``; real targets ``(N,)`` for a one-output network ``(N, 1)``,
+    or of a dense output's own shape (mean squared error)."""
+    if targets is None:
+        return
+    n, num_classes = targets.shape[0], logits.shape[1]
+    spatial = tuple(logits.shape[2:])
+    readers = ", ".join(loss_readers)
+    if spatial:
+        wanted = (
+            f"class labels of shape ({n}, {', '.join(map(str, spatial))}) (cross-entropy per "
+            f"element) or real numbers of the output's shape "
+            f"({n}, {', '.join(map(str, logits.shape[1:]))}) (mean squared error)"
+        )
+        fits = tuple(targets.shape[1:]) == (
+            tuple(logits.shape[1:]) if targets.is_floating_point() else spatial
+        )
+        if not fits:
+            raise ValueError(
+                f"network(inputs) returns dense outputs (per-element logits or values) of "
+                f"shape {tuple(logits.shape)}: {readers} read a loss of the targets, which "
+                f"must then be per element: {wanted}; got {_shape(targets)}. Pass such "
+                "targets or a loss_fn of yours, or use proxies that read no labels "
+                f"({_no_label_proxies()})"
+            )
+        if targets.is_floating_point():
+            return
+    elif targets.is_floating_point():
+        # real targets: a regression's, read by the mean squared error of a one-output network
+        if num_classes != 1 or targets.dim() != 1:
+            raise TypeError(
+                f"targets must be integer class labels (torch.int64) for logits of "
+                f"{num_classes} classes, got {_shape(targets)}; real targets are a "
+                f"regression's, scored by the mean squared error of a network of one output "
+                f"per {what[:-1]} against targets ({n},). For class probabilities or a "
+                "regression of several outputs pass loss_fn= (e.g. "
+                "torch.nn.functional.cross_entropy or torch.nn.functional.mse_loss, with "
+                f"targets of shape ({n}, {num_classes}))"
+            )
+        return
+    elif tuple(targets.shape) != (n,):
+        raise ValueError(
+            f"targets must have shape ({n},) for logits ({n}, {num_classes}), got {_shape(targets)}"
+        )
+    if num_classes == 1:
+        where = "one channel per element" if spatial else f"one output per {what[:-1]}"
+        raise ValueError(
+            f"network(inputs) returns {where}: the default loss, "
+            f"cross-entropy over one class, is 0 for every input, so {readers} would score 0 "
+            "for every network; a regression network takes real targets (float), whose mean "
+            "squared error the proxies then differentiate; or use proxies that read no loss"
+        )
+    if n:
+        lo, hi = int(targets.min()), int(targets.max())
+        if lo < 0 or hi >= num_classes:
+            raise ValueError(
+                f"targets must be class labels in [0, {num_classes}) for logits of "
+                f"{num_classes} classes, got values in [{lo}, {hi}]"
+            )
+
+
+def _refuse_broadcast(
+    caught: list[warnings.WarningMessage], logits: torch.Tensor, labels: torch.Tensor, rows: int
+) -> None:
+    """Raise where torch warned, inside ``loss_fn`` on the probe, that an element-wise loss
+    (``F.mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``huber_loss``) broadcast its input
+    against a target of another shape: logits ``(N, 1)`` against targets ``(N,)`` give an
+    ``(N, N)`` matrix that averages every output against every target, a wrong loss whose
+    scores had been returned with only torch's warning (snip 1.68 for 3.72)."""
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, UserWarning) and "broadcasting" in text:
+            one = (
+                f" (targets.reshape({rows}, 1) for a one-output network)"
+                if logits.dim() == 2 and logits.shape[1] == 1
+                else ""
+            )
+            raise ValueError(
+                f"loss_fn(logits, targets) broadcasts logits {tuple(logits.shape)} against "
+                f"targets {tuple(labels.shape)} (torch: {first_line(w.message)}): the loss would "
+                "compare every output with every target. Pass targets of the output's "
+                f"shape{one}, or leave loss_fn out: real targets are scored by the mean "
+                "squared error by default"
             )
 
 

@@ -64,7 +64,9 @@ __all__ = [
     "ProxyResult",
     "UndefinedProxyError",
     "as_proxy_inputs",
+    "default_loss",
     "prunable_layers",
+    "regression_loss",
     "run_proxies",
     "scored_weights",
     "seeded_stream",
@@ -1228,6 +1230,26 @@ def _train_pass(ctx: Context) -> TrainPass:
     return out
 
 
+def regression_loss(output: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The mean squared error of ``output`` against real ``targets``: the loss the
+    loss-reading proxies (snip, grasp, fisher, grad_norm, ...) differentiate for a
+    regression, as cross-entropy for a classifier. A one-output network's ``(N, 1)`` output
+    is read as ``(N,)`` against targets ``(N,)`` (``F.mse_loss`` of the two shapes as they
+    are would broadcast them to ``(N, N)`` and average every output against every target);
+    a dense output ``(N, C, ...)`` (pixels, depth) against targets of its own shape."""
+    return F.mse_loss(output.reshape(targets.shape), targets)
+
+
+def default_loss(targets: torch.Tensor | None) -> Callable[..., torch.Tensor]:
+    """The loss the proxies read where the caller gives none: :func:`regression_loss` for
+    real (floating) targets, a regression's; cross-entropy for integer class labels, ``(N,)``
+    against logits ``(N, C)`` or per element, ``(N, *spatial)`` against a dense output
+    ``(N, C, *spatial)`` (segmentation), as ``F.cross_entropy`` reads them."""
+    if isinstance(targets, torch.Tensor) and targets.is_floating_point():
+        return regression_loss
+    return F.cross_entropy
+
+
 def run_proxies(
     network: nn.Module,
     inputs: torch.Tensor | ProxyInputs | Any,
@@ -1240,8 +1262,10 @@ def run_proxies(
     """Compute ``proxies`` (name -> instance) on one network, sharing passes between them.
 
     ``inputs``: anything :func:`as_proxy_inputs` takes; ``targets`` one label per input row
-    (per node of a graph), restricted here to the scored rows; ``state`` the network's walk
-    when the caller already made it (:class:`NetworkState`).
+    (per node of a graph; ``(N, *spatial)`` labels or real targets of the output's shape for
+    a dense output), restricted here to the scored rows; ``loss_fn`` None: the
+    :func:`default_loss` of the targets; ``state`` the network's walk when the caller
+    already made it (:class:`NetworkState`).
     """
     import time
 
@@ -1253,7 +1277,7 @@ def run_proxies(
         network=network,
         inputs=batch.x,
         targets=targets,
-        loss_fn=loss_fn if loss_fn is not None else nn.functional.cross_entropy,
+        loss_fn=loss_fn if loss_fn is not None else default_loss(targets),
         seed=seed,
         taps=taps,
         batch=batch,

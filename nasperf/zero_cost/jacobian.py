@@ -14,7 +14,8 @@ On a graph the rows are the scored nodes' rows of ``d sum(scored logits) / d x``
 row also holds how much the scored nodes near it depend on its features).
 
 Data needed: inputs (jacov), inputs and class labels (epe_nas; NaN for a regression's real
-targets, which would make every value a class of its own). Sign: higher is better. Undefined
+targets, which would make every value a class of its own, and for a dense output's
+per-element labels, which give a sample no class). Sign: higher is better. Undefined
 (NaN) when the output does not depend on the input (a zero row of ``J`` has no correlation).
 
 References
@@ -74,6 +75,11 @@ class EpeNas(Proxy):
             # and the score the same for every network
             raise UndefinedProxyError(
                 "needs class labels; the targets are real numbers (a regression task)"
+            )
+        if ctx.targets.dim() != 1:
+            # per-element labels of a dense output (segmentation): no class per sample
+            raise UndefinedProxyError(
+                "needs one class label per sample; the targets are per element (a dense output)"
             )
         j = _jacobian(ctx)
         n_classes = int(train_pass(ctx).logits.shape[-1])

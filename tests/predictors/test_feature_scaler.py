@@ -68,3 +68,26 @@ def test_bananas_keeps_per_column_z_scores():
     want_mean, want_scale = fit_scaler(X)
     np.testing.assert_array_equal(pred.x_mean_, want_mean)
     np.testing.assert_array_equal(pred.x_scale_, want_scale)
+
+
+# The other predictors that standardise their features, each with a fit that takes well
+# under a second here; ``_pool_indicators`` chooses the scaling (bench/feature_scale.py).
+QUICK = {
+    "sparse_gp": {"n_iter": 5},
+    "var_sparse_gp": {"n_epochs": 5},
+    "svr": {},
+    "dngo": {"epochs": 2, "layer_width": 8},
+    "bohamiann": {"num_steps": 100, "burn_in": 50, "keep_every": 10, "layer_width": 8},
+    "nao": {"n_steps": 5, "hidden_size": 8},
+}
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_the_flag_chooses_the_scale_each_predictor_fits(name, pooled):
+    pred = get(name, random_state=0, **QUICK[name])
+    pred._pool_indicators = pooled
+    pred.fit(X, Y)
+    np.testing.assert_array_equal(pred.x_mean_, MEAN)
+    want = SCALE if pooled else fit_scaler(X)[1]
+    np.testing.assert_allclose(pred.x_scale_, want, rtol=1e-14, atol=0)

@@ -68,6 +68,9 @@ class GPPredictor(Predictor):
     )
     has_uncertainty = True
     test_params: dict = {}
+    #: 0/1 feature columns share one scale (:func:`~nasperf.predictors.base.fit_feature_scaler`);
+    #: ``False`` gives per-column z-scores (``bench/feature_scale.py`` compares the two).
+    _pool_indicators: ClassVar[bool] = True
 
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
@@ -126,7 +129,7 @@ class GPPredictor(Predictor):
         from ._exact import warn_if_cubic
 
         warn_if_cubic(type(self).name or "gp", len(X))
-        self.x_mean_, self.x_scale_ = fit_feature_scaler(X)
+        self.x_mean_, self.x_scale_ = fit_feature_scaler(X, pool_indicators=self._pool_indicators)
         Z = (X - self.x_mean_) / self.x_scale_
         model = GaussianProcessRegressor(
             kernel=self._kernel(X.shape[1]),

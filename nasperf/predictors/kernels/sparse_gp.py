@@ -14,7 +14,7 @@ from nasperf._torch_state import torch_state
 
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
-from ..base import Predictor, fit_scaler
+from ..base import Predictor, fit_feature_scaler
 
 
 def _initial_inducing(Z: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -112,6 +112,10 @@ class SparseGPPredictor(Predictor):
     has_uncertainty = True
     test_params = {"n_iter": 100}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "n_inducing": [Interval(Integral, 1, None, closed="left")],
@@ -167,7 +171,7 @@ class SparseGPPredictor(Predictor):
 
         if self.n_inducing < 1:
             raise ValueError(f"n_inducing must be >= 1, got {self.n_inducing}")
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
+        self.x_mean_, self.x_scale_ = fit_feature_scaler(X, pool_indicators=self._pool_indicators)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         self.X_train_ = (X - self.x_mean_) / self.x_scale_

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import PREDICTORS
-from ..base import Predictor, fit_scaler, numpy_global_rng_kept
+from ..base import Predictor, fit_feature_scaler, numpy_global_rng_kept
 
 
 @PREDICTORS.register("svr", "support_vector_regression")
@@ -49,6 +49,10 @@ class SVRPredictor(Predictor):
     skops_types = frozenset({"sklearn.svm._classes.SVR"})
     test_params: dict = {}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "C": [Interval(Real, 0, None, closed="neither")],
@@ -83,7 +87,7 @@ class SVRPredictor(Predictor):
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.svm import SVR
 
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
+        self.x_mean_, self.x_scale_ = fit_feature_scaler(X, pool_indicators=self._pool_indicators)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         self.model_ = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma, kernel=self.kernel)

@@ -13,7 +13,7 @@ from nasperf._torch_state import torch_state
 
 from .. import PREDICTORS
 from .._torch_utils import torch_threads
-from ..base import Predictor, fit_scaler
+from ..base import Predictor, fit_feature_scaler
 from .sparse_gp import _initial_inducing
 
 
@@ -101,6 +101,10 @@ class VariationalSparseGPPredictor(Predictor):
     has_uncertainty = True
     test_params = {"n_epochs": 150}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "n_inducing": [Interval(Integral, 1, None, closed="left")],
@@ -160,7 +164,7 @@ class VariationalSparseGPPredictor(Predictor):
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         rng = self._rng()
-        self.x_mean_, self.x_scale_ = fit_scaler(X)
+        self.x_mean_, self.x_scale_ = fit_feature_scaler(X, pool_indicators=self._pool_indicators)
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         Z = (X - self.x_mean_) / self.x_scale_

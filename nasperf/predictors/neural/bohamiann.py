@@ -144,6 +144,10 @@ class BOHAMIANNPredictor(Predictor):
     has_uncertainty = True
     test_params = {"num_steps": 1500, "burn_in": 1000, "keep_every": 50, "layer_width": 32}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "n_layers": [Interval(Integral, 1, None, closed="left")],
@@ -211,7 +215,7 @@ class BOHAMIANNPredictor(Predictor):
                 f"keep_every={self.keep_every}"
             )
         device = device_of(self.device)
-        Xs, ys = standardize_fit(self, X, y)
+        Xs, ys = standardize_fit(self, X, y, pool_indicators=self._pool_indicators)
         Xt = to_tensor(Xs, device)
         yt = to_tensor(ys, device)
         bs = max(1, min(int(self.batch_size), len(yt)))

@@ -93,6 +93,10 @@ class DNGOPredictor(Predictor):
     has_uncertainty = True
     test_params = {"epochs": 60, "layer_width": 32, "n_layers": 2}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "n_layers": [Interval(Integral, 1, None, closed="left")],
@@ -138,7 +142,7 @@ class DNGOPredictor(Predictor):
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         device = device_of(self.device)
-        Xs, ys = standardize_fit(self, X, y)
+        Xs, ys = standardize_fit(self, X, y, pool_indicators=self._pool_indicators)
         Xt = to_tensor(Xs, device)
         with seeded(self._seed(), device) as gen:
             self._build_modules()

@@ -116,6 +116,10 @@ class NAOPredictor(Predictor):
 
     test_params = {"n_steps": 600, "hidden_size": 16}
 
+    #: Per-column z-scores of the features (``True``: the shared indicator scale of
+    #: :func:`~nasperf.predictors.base.fit_feature_scaler`).
+    _pool_indicators: ClassVar[bool] = False
+
     _parameter_constraints: ClassVar[dict] = {
         **Predictor._parameter_constraints,
         "token_size": [Interval(Integral, 1, None, closed="left")],
@@ -175,7 +179,7 @@ class NAOPredictor(Predictor):
         return to_tensor(np.where(self.binary_, X, scaled), device_of(self.device))
 
     def _setup(self, X: np.ndarray, y: np.ndarray) -> None:
-        standardize_fit(self, X, y)
+        standardize_fit(self, X, y, pool_indicators=self._pool_indicators)
         self.binary_ = np.all((X == 0) | (X == 1), axis=0)
 
     def _train(

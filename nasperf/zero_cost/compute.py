@@ -69,7 +69,12 @@ __all__ = [
 #: 3: recurrent layers' weight matrices (nn.LSTM / nn.GRU / nn.RNN and their cells) are
 #: scored by the weight-based proxies (they had been left out) and fisher is NaN on networks
 #: that have them; networks without recurrent layers score as under 2.
-_CACHE_FORMAT = 3
+#: 4: a user's layer holding its own parameter and passing it to F.conv1d/2d/3d, F.linear,
+#: @ / matmul / einsum is scored as the built-in layer (engine Context.functional_weights;
+#: it had been left out of every weight-based proxy). Networks of torch's and
+#: torch_geometric's layers score bit for bit as under 3 (NB201, NB101, NB301, TNB101,
+#: NAS-Bench-Graph, attention and recurrent networks checked).
+_CACHE_FORMAT = 4
 
 Scores = dict[str, tuple[float, str | None]]
 

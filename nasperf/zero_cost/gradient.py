@@ -121,6 +121,15 @@ class Fisher(Proxy):
                 "torch's fused recurrent kernel, where they cannot be read (written as "
                 "nn.Linear gate layers they would be)"
             )
+        products = [n for n, kind in ctx.functional_weights.items() if kind == "matmul"]
+        if products:
+            raise UndefinedProxyError(
+                f"fisher reads every scored layer's output channels; parameter(s) "
+                f"{', '.join(repr(n) for n in products[:3])}"
+                f"{f' and {len(products) - 3} more' if len(products) > 3 else ''} are used "
+                "through a matrix product (@, matmul, einsum), whose output channels are not "
+                "known (through F.linear or an nn.Linear they would be)"
+            )
         # NASLib / zero-cost-nas broadcast each channel's value to every weight of that
         # channel before summing, so a channel counts once per weight of its fan-in.
         return _sum(f.abs() * fan_in for f, fan_in in train_pass(ctx).fisher)

@@ -82,6 +82,9 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
             params[names[id(w)]] = torch.ones_like(w)
             if b is not None and id(b) in names:
                 params[names[id(b)]] = torch.zeros_like(b)
+    # the bias a user's layer passes beside its own weight (F.conv2d(x, self.w, self.b))
+    for name in ctx.functional_biases:
+        params[name] = torch.zeros_like(ctx.params[name])
     return params
 
 

@@ -73,7 +73,9 @@ __all__ = [
 #: @ / matmul / einsum is scored as the built-in layer (engine Context.functional_weights;
 #: it had been left out of every weight-based proxy). Networks of torch's and
 #: torch_geometric's layers score bit for bit as under 3 (NB201, NB101, NB301, TNB101,
-#: NAS-Bench-Graph, attention and recurrent networks checked).
+#: NAS-Bench-Graph, attention and recurrent networks checked). zen reads the pool that runs
+#: last in each forward (it had taken the last one registered, and paired its first and
+#: last calls) and draws a tied weight once (it had drawn it once per layer holding it).
 _CACHE_FORMAT = 4
 
 Scores = dict[str, tuple[float, str | None]]

@@ -3,8 +3,10 @@
 With Gaussian weights (conv / linear weights, ``nn.MultiheadAttention``'s input
 projections and recurrent layers' weight matrices ``N(0, 1)``, their biases 0; BatchNorm
 scale 1, shift 0; other parameters as the caller's), a Gaussian input ``x`` and a
-perturbation ``e`` (both drawn from ``seed``), and ``f`` the features entering the last
-global average pooling (the logits when the network has none):
+perturbation ``e`` (both drawn from ``seed``), and ``f`` the features entering the global
+average pooling (``nn.AdaptiveAvgPool1d/2d/3d``) that runs last in the forward, in call
+order, each forward's own last call (the logits when no such pool runs; a pool instance
+shared by squeeze-and-excitation blocks and the head is read at its last call, the head's):
 
     zen = log E_n ||f(x) - f(x + 0.01 e)||_1  +  sum over BatchNorm layers of log sqrt(mean sigma^2)
 
@@ -62,10 +64,16 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
     scored: dict[int, list[str]] = {}
     for name, m in ctx.prunable_layers:
         scored.setdefault(id(m), []).append(name)
+    drawn: set[str] = set()
     for m in ctx.modules:
         w, b = getattr(m, "weight", None), getattr(m, "bias", None)
         if id(m) in scored:
             for name in scored[id(m)]:
+                # a weight tied between layers is one parameter, drawn once (it had been
+                # drawn again for each layer holding it, moving every later draw)
+                if name in drawn:
+                    continue
+                drawn.add(name)
                 p = ctx.params[name]
                 params[name] = fast_layout(
                     torch.randn(p.shape, generator=gen, dtype=p.dtype, device="cpu").to(p.device)
@@ -88,6 +96,26 @@ def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tens
     return params
 
 
+def _pooled_features(
+    calls: list[list[tuple[nn.Module, torch.Tensor]]], ctx: Context
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inputs of the last global-pool call of each of zen's two forwards; raises
+    :class:`UndefinedProxyError` where the two forwards do not end with the same pool on
+    the same shape (the features of one could not be paired with the other's)."""
+    (m1, f1), (m2, f2) = (c[-1] if c else (None, None) for c in calls)
+    if m1 is None or m1 is not m2 or f1.shape != f2.shape or len(calls[0]) != len(calls[1]):
+        names = {id(m): n for n, m in ctx.state.modules}
+        seen = [
+            f"{names.get(id(c[-1][0]), '?')} on {tuple(c[-1][1].shape)}" if c else "no pool"
+            for c in calls
+        ]
+        raise UndefinedProxyError(
+            "zen reads the input of the global average pool that runs last; the two "
+            f"forwards end with different pool calls ({seen[0]} against {seen[1]})"
+        )
+    return f1, f2
+
+
 @PROXIES.register("zen")
 class Zen(Proxy):
     """Log feature-perturbation norm of a Gaussian-initialised network plus BN scaling."""
@@ -104,11 +132,15 @@ class Zen(Proxy):
         x = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
         e = fast_layout(torch.randn(shape, generator=gen, dtype=dtype).to(ctx.inputs.device))
         pools = [m for m in ctx.modules if isinstance(m, _POOLS)]
-        last_pool = pools[-1:] if pools else []
-        feats: list[torch.Tensor] = []
+        # every pool's calls, forward by forward: the features are the input of the pool
+        # call that runs last in each forward (call order: a head pool defined before the
+        # squeeze-and-excitation blocks, or one pool instance shared by them, had had zen
+        # read an SE block's input or subtract one block's features from another's)
+        calls: list[list[tuple[nn.Module, torch.Tensor]]] = []
 
         def pool_hook(module: nn.Module, args: tuple, out: object) -> None:
-            feats.append(args[0].detach())
+            if args and isinstance(args[0], torch.Tensor):
+                calls[-1].append((module, args[0].detach()))
 
         # Private buffers: the two train-mode forwards update these running statistics (with
         # each layer's own momentum), exactly as the authors' code reads them afterwards.
@@ -117,11 +149,13 @@ class Zen(Proxy):
         with (
             ctx.train_mode(True),
             _train_mode(dropout, False),
-            _hooks(last_pool, pool_hook),
+            _hooks(pools, pool_hook),
             torch.no_grad(),
         ):
+            calls.append([])
             with seeded_stream(ctx):  # the same masks for any random op left (see above)
                 out1 = ctx.call(x, params, buffers)
+            calls.append([])
             with seeded_stream(ctx):
                 out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
         log_bn = [
@@ -129,10 +163,7 @@ class Zen(Proxy):
             for name, m in ctx.state.modules
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and f"{name}.running_var" in buffers
         ]
-        if last_pool:
-            f1, f2 = feats[0], feats[-1]
-        else:
-            f1, f2 = out1, out2
+        f1, f2 = _pooled_features(calls, ctx) if any(calls) else (out1, out2)
         diff = (f1 - f2).abs().flatten(1).sum(1).mean().to(torch.float64)
         if not torch.isfinite(diff) or float(diff) == 0.0:
             raise UndefinedProxyError("features do not depend on the input")

@@ -109,7 +109,11 @@ PROXIES: Registry = Registry("zero-cost proxy", check=_name_proxy)
 #: recurrent layers' input, hidden and projection maps; for graph networks
 #: torch_geometric's ``Linear`` (inside GCN, GAT, SAGE, Cheb, GraphConv layers) and the
 #: weight matrices a message-passing layer holds itself (``ARMAConv``): see
-#: :func:`scored_weights`.
+#: :func:`scored_weights`; and a user's layer's own parameters passed to ``F.conv2d`` /
+#: ``F.linear`` / ``@`` (:attr:`Context.functional_weights`). Transposed convolutions
+#: (``nn.ConvTranspose1d/2d/3d``, not subclasses of these) are not scored, as in NASLib,
+#: whose rule is ``isinstance(layer, nn.Conv2d)`` (NAS-Bench-Suite-Zero's
+#: TransNAS-Bench-101 scores): its decoders' upsampling weights add nothing.
 PRUNABLE = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
 #: nn.MultiheadAttention's input-projection weights: one ``(3E, E)`` matrix, or separate
@@ -281,7 +285,8 @@ def scored_weights(module: nn.Module) -> tuple[str, ...]:
     ``nn.Linear(input_size, 4 * hidden_size)`` of an LSTM written by hand is); and the weight
     matrices (parameters named ``*weight``, 2-D or more) held directly by a torch_geometric
     message-passing layer (e.g. ``ARMAConv``'s ``init_weight``, ``weight``,
-    ``root_weight``). Empty for any other module.
+    ``root_weight``). Empty for any other module (a user's module holding its own weight
+    is found by what its forward does: :attr:`Context.functional_weights`).
 
     The attention's projections are linear maps applied inside
     ``F.multi_head_attention_forward``, a recurrent layer's inside torch's fused recurrent

@@ -6,7 +6,10 @@ All five read the same train-mode forward / backward pass on the caller's miniba
 saliency over the weights of every convolution and linear layer, ``nn.MultiheadAttention``'s
 input projections and recurrent layers' input, hidden and projection maps included (an
 ``nn.LSTM``'s ``weight_ih_l0`` is scored as the ``nn.Linear`` of an LSTM written by hand;
-biases, BatchNorm and other parameters are not scored; see ``engine.scored_weights``). With
+biases, BatchNorm and other parameters are not scored; see ``engine.scored_weights``; a
+user's layer passing its own parameter to ``F.conv2d`` / ``F.linear`` / ``@`` is scored as
+the built-in layer, ``engine.Context.functional_weights``; transposed convolutions are not
+scored, as in NASLib). With
 ``L`` the loss (cross-entropy by default), ``w`` a layer's weight and ``g = dL/dw``:
 
 * ``snip``      sum |w * g|                       (Lee et al., ICLR 2019)
@@ -28,7 +31,10 @@ biases, BatchNorm and other parameters are not scored; see ``engine.scored_weigh
                 cells: their gates' activations exist only inside torch's fused recurrent
                 kernel, where no pass reads them, and a value without them would score the
                 network by its other layers (as it had); written as ``nn.Linear`` gates, an
-                LSTM is read per call of each gate layer
+                LSTM is read per call of each gate layer. A user's layer's ``F.conv*`` /
+                ``F.linear`` output on its own weight is read from the function call;
+                undefined (NaN, naming the parameters) where a weight is used through a
+                matrix product (``@``, ``einsum``), whose output channels are not known
 * ``grasp``     sum -w * (H g), ``H`` the Hessian of ``L`` over those weights
                 (Wang et al., ICLR 2020), by a double backward of the shared pass (own
                 double-backward kernels for convolutions and BatchNorm, see

@@ -2,7 +2,11 @@
 
 The layers are those every weight-based proxy scores (``engine.scored_weights``): attention
 layers' input projections and recurrent layers' input, hidden and projection maps count as
-linear layers (an ``nn.LSTM``'s ``weight_ih_l0`` and ``weight_hh_l0``, one norm each).
+linear layers (an ``nn.LSTM``'s ``weight_ih_l0`` and ``weight_hh_l0``, one norm each), and
+a user's layer's own parameter passed to ``F.conv2d`` / ``F.linear`` / ``@`` counts as the
+built-in layer's weight (``engine.Context.functional_weights``; found by one no-grad forward,
+run only where such a parameter may exist). Transposed convolutions are not scored (NASLib's
+rule).
 
 Reads the caller's weights only (no forward pass); at a standard initialisation it grows with
 the layers' widths and depth. Data needed: none. Sign: higher is better.

@@ -4,7 +4,9 @@ All parameters and buffers are replaced by their absolute values in float64, eve
 is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy), and an all-ones
 input of one sample is propagated; with ``R = sum(output)`` the score is
 ``sum |w * dR/dw|`` over the weights of every convolution and linear layer (and the linear
-maps of attention and recurrent layers: ``engine.scored_weights``). On a graph
+maps of attention and recurrent layers: ``engine.scored_weights``; a user's layer's own
+parameter passed to ``F.conv2d`` / ``F.linear`` / ``@``: ``engine.Context.functional_weights``;
+not transposed convolutions, as in NASLib). On a graph
 (coupled samples) the all-ones features of every node are propagated over the graph's edges
 and ``R`` sums the scored nodes' outputs.
 

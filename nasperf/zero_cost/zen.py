@@ -1,7 +1,9 @@
 """``zen``: Zen-score (Lin et al., ICCV 2021), the expressivity of the pre-pooling features.
 
 With Gaussian weights (conv / linear weights, ``nn.MultiheadAttention``'s input
-projections and recurrent layers' weight matrices ``N(0, 1)``, their biases 0; BatchNorm
+projections, recurrent layers' weight matrices and a user's layer's own parameter passed to
+``F.conv2d`` / ``F.linear`` / ``@`` (``engine.Context.functional_weights``) ``N(0, 1)``, each
+drawn once however many layers hold it, their biases 0; BatchNorm
 scale 1, shift 0; other parameters as the caller's), a Gaussian input ``x`` and a
 perturbation ``e`` (both drawn from ``seed``), and ``f`` the features entering the global
 average pooling (``nn.AdaptiveAvgPool1d/2d/3d``) that runs last in the forward, in call

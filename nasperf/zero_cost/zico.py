@@ -3,7 +3,8 @@
 The minibatch is split into ``splits`` (default 2) equal parts; each part gets its own
 train-mode forward and cross-entropy backward, giving per-part gradients ``g_b`` of every
 convolution / linear weight (and attention and recurrent layers' linear maps:
-``engine.scored_weights``; on a graph: the scored nodes are split, each part's loss taken
+``engine.scored_weights``, and a user's layer's own parameter passed to ``F.conv2d`` /
+``F.linear`` / ``@``: ``engine.Context.functional_weights``; on a graph: the scored nodes are split, each part's loss taken
 over the whole graph's forward). For each layer ``l``, a weight matrix (an ``nn.LSTM``'s
 ``weight_ih_l0`` and ``weight_hh_l0`` are two, as the two ``nn.Linear`` layers of an LSTM
 written by hand):

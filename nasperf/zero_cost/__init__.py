@@ -156,8 +156,9 @@ def _plain(network: nn.Module) -> nn.Module:
     plain parameter holding the value it has now: the same function at initialisation. The
     proxies read ``layer.weight`` and its gradient, which a parametrized layer computes anew
     in every forward (no leaf to differentiate: the whole call had failed inside autograd,
-    and the layers had not been scored); ``params`` then counts the weights the network
-    computes with (a weight_norm layer's ``weight``, not its ``g`` and ``v``)."""
+    and the layers had not been scored). ``flops`` and ``params`` count the network as
+    given (a weight_norm layer's ``g`` and ``v``, as ``space.params`` and
+    ``sum(p.numel() for p in network.parameters())`` do)."""
     found = _reparametrized(network)
     if not found:
         return network
@@ -185,6 +186,14 @@ def _plain(network: nn.Module) -> nn.Module:
             "parametrizations before scoring (torch.nn.utils.parametrize."
             "remove_parametrizations(layer, 'weight'))"
         ) from None
+    # A copy shares its parametrized class (ParametrizedConv2d) with the caller's module,
+    # and removing a parametrization deletes its property from that class: the caller's
+    # network had lost its weights ("'ParametrizedConv2d' object has no attribute
+    # 'weight'"). Each parametrized module of the copy gets a class of its own first.
+    for m in {id(m): m for m, _, hook in _reparametrized(plain) if hook is None}.values():
+        cls = type(m)
+        own = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
+        m.__class__ = type(cls.__name__, cls.__bases__, own)
     # not under no_grad: torch keeps the weight a parameter only where it requires grad
     for m, name, hook in _reparametrized(plain):
         if hook is None:
@@ -212,7 +221,7 @@ def _details(
     """:func:`score_details` without its reseeding (:mod:`~nasperf.zero_cost.compute` seeds
     torch's stream once per architecture, before building the network); ``network`` is a
     module (checked by :func:`score_details`; ``compute`` builds its own)."""
-    network = _plain(network)
+    given, network = network, _plain(network)
     batch = as_proxy_inputs(inputs)
     if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
         targets = inputs.y  # a graph's node labels
@@ -223,7 +232,8 @@ def _details(
     single = {n: p for n, p in chosen.items() if not p.population}
     state = NetworkState(network)  # one walk of the module tree for the whole call
     check_call(network, batch, targets, single or chosen, loss_fn, seed, state)
-    results = run_proxies(network, batch, targets, single, loss_fn, seed, state)
+    counted = given if network is not given else None
+    results = run_proxies(network, batch, targets, single, loss_fn, seed, state, counted)
     for name, proxy in chosen.items():
         if proxy.population:
             results[name] = ProxyResult(

@@ -3,7 +3,9 @@
 Both count only what runs in a forward pass of one input (see
 :func:`nasperf.spaces.count_complexity`): ``flops`` in MFLOPs (one multiply-add = one FLOP;
 matrix products written as functions, such as a hand-written attention's, included),
-``params`` in millions of parameters of the called modules. On a graph (coupled samples) the
+``params`` in millions of parameters the forward pass reads (those of the called modules,
+the elements it reads of others; a ``weight_norm`` layer's ``g`` and ``v``, as
+``space.params`` counts them). On a graph (coupled samples) the
 whole graph is run and the FLOPs divided by its number of nodes: the cost of one node's dense
 transforms, message passing not counted. Data needed: the input shape
 only. Sign: higher is better (bigger networks train to higher accuracy in NAS benchmarks,
@@ -23,20 +25,34 @@ from .engine import PROXIES, Context, Proxy
 
 
 def _complexity(ctx: Context) -> Complexity:
+    """FLOPs and parameters of the network as the caller gave it (:attr:`Context.counted`:
+    a weight_norm layer's ``g`` and ``v``, not the plain weight the other proxies score), so
+    that ``params`` equals ``space.params``."""
     batch = ctx.batch
+    net = ctx.counted if ctx.counted is not None else ctx.network
 
     def count() -> Complexity:
-        # count_complexity restores only the top-level flag; keep every module's own flag.
-        with ctx.train_mode(False):
-            if not batch.coupled and not batch.args:
-                return count_complexity(ctx.network, (1, *ctx.inputs.shape[1:]))
-            if not batch.coupled:
-                one = batch.part(0, 1)
-                return count_complexity(ctx.network, inputs=(one.x, *one.args))
-            whole = count_complexity(ctx.network, inputs=(batch.x, *batch.args))
-            return Complexity(whole.mflops / batch.x.shape[0], whole.mparams)
+        if not batch.coupled and not batch.args:
+            return count_complexity(net, (1, *ctx.inputs.shape[1:]))
+        if not batch.coupled:
+            one = batch.part(0, 1)
+            return count_complexity(net, inputs=(one.x, *one.args))
+        whole = count_complexity(net, inputs=(batch.x, *batch.args))
+        return Complexity(whole.mflops / batch.x.shape[0], whole.mparams)
 
-    return ctx.cached("complexity", count)
+    def restoring() -> Complexity:
+        # count_complexity restores only the top-level flag; keep every module's own flag.
+        if net is ctx.network:
+            with ctx.train_mode(False):
+                return count()
+        flags = [(m, m.training) for m in net.modules()]
+        try:
+            return count()
+        finally:
+            for m, training in flags:
+                m.training = training
+
+    return ctx.cached("complexity", restoring)
 
 
 @PROXIES.register("flops")
@@ -52,7 +68,7 @@ class Flops(Proxy):
 
 @PROXIES.register("params")
 class Params(Proxy):
-    """Millions of parameters of the modules called in a forward pass."""
+    """Millions of parameters a forward pass reads (:func:`~nasperf.spaces.count_complexity`)."""
 
     name = "params"
     data = "none"

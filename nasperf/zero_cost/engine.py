@@ -730,6 +730,11 @@ class Context:
     batch: ProxyInputs | None = None
     #: The network's walk for this call (built here when not given).
     state: NetworkState | None = None
+    #: The network as the caller gave it, where ``network`` is a copy of it with its
+    #: computed weights made plain (``weight_norm``, ...): ``flops`` and ``params`` count
+    #: it, as ``space.params`` does (a weight_norm layer's ``g`` and ``v``); ``None``: the
+    #: network itself.
+    counted: nn.Module | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -1448,6 +1453,7 @@ def run_proxies(
     loss_fn: Callable | None,
     seed: int,
     state: NetworkState | None = None,
+    counted: nn.Module | None = None,
 ) -> dict[str, ProxyResult]:
     """Compute ``proxies`` (name -> instance) on one network, sharing passes between them.
 
@@ -1455,7 +1461,8 @@ def run_proxies(
     (per node of a graph; ``(N, *spatial)`` labels or real targets of the output's shape for
     a dense output), restricted here to the scored rows; ``loss_fn`` None: the
     :func:`default_loss` of the targets; ``state`` the network's walk when the caller
-    already made it (:class:`NetworkState`).
+    already made it (:class:`NetworkState`); ``counted`` the caller's network where
+    ``network`` is a plain copy of it (:attr:`Context.counted`).
     """
     import time
 
@@ -1472,6 +1479,7 @@ def run_proxies(
         taps=taps,
         batch=batch,
         state=state,
+        counted=counted,
     )
     out: dict[str, ProxyResult] = {}
     for name, proxy in proxies.items():

@@ -514,14 +514,25 @@ def test_a_parametrized_weight_is_scored_as_the_weight_it_computes(kind):
             for i in (0, 3, 7):
                 wrap(net[i])
     before = {k: v.clone() for k, v in net.state_dict().items()}
+    net.eval()
+    out = net(x)
     got = zc.score(net, x, y, proxies=[*ALL])
     want = zc.score(plain, x, y, proxies=[*ALL])
-    for name in ALL:  # g * v / |v| rounds the weight's last bits
+    for name in set(ALL) - {"params"}:  # g * v / |v| rounds the weight's last bits
         assert math.isclose(got[name], want[name], rel_tol=1e-4, abs_tol=1e-9), name
+    # params counts the network's parameters, as space.params does: weight_norm's g adds
+    # one per output channel of layers 0 and 3 (8 each) and 7 (10); _Symmetric's A is
+    # the weight's size
+    extra = 8 + 8 + 10 if kind != "own" else 0
+    assert round((got["params"] - want["params"]) * 1e6) == extra
+    assert round(got["params"] * 1e6) == sum(p.numel() for p in net.parameters())
     after = net.state_dict()  # scored on a copy: the caller's g, v and hooks as they were
     assert after.keys() == before.keys()
     assert all(torch.equal(after[k], before[k]) for k in before)
     assert parametrize.is_parametrized(net[7]) or kind == "legacy_weight_norm"
+    # and its network still runs (removing the copy's parametrizations had deleted the
+    # 'weight' property of the class the caller's layers share)
+    assert torch.allclose(net(x), out)
 
 
 @pytest.mark.parametrize("legacy", [False, True])

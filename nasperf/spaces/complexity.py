@@ -21,8 +21,8 @@ Parameters are the same in both. NASLib's convention in detail:
 * ``Conv2d`` (and ``Conv1d`` / ``Conv3d`` alike): ``k_h * k_w * C_in * (C_out / groups)`` per
   output position, plus ``C_out`` per position for a bias (one multiply-add counts as one
   FLOP). Transposed convolutions count 0, as in torchstat, which has no rule for them (so
-  TransNAS-Bench-101's published FLOPs of its decoders leave them out); the ``"macs"``
-  convention counts them, per input position.
+  TransNAS-Bench-101's published FLOPs of its decoders leave them out), as modules or as
+  ``F.conv_transpose*d``; the ``"macs"`` convention counts them, per input position.
 * ``BatchNorm2d``: one per input element, two when affine.
 * ``ReLU`` (and ReLU6, PReLU, ELU, LeakyReLU): one per input element. Every other
   activation (``GELU``, ``SiLU``, ``Sigmoid``, ``Tanh``, ``Hardswish``, ``Mish``,
@@ -37,6 +37,10 @@ Parameters are the same in both. NASLib's convention in detail:
   kernel's size).
 * ``AdaptiveAvgPool2d`` / ``AdaptiveMaxPool2d``: torchstat's window sum (``(h+1) * (w+1)``
   inputs per output position of the adaptive window; per dimension alike in 1-D and 3-D).
+* Pools written as functions (``F.avg_pool2d``, ``F.max_pool3d``, ``F.adaptive_avg_pool3d``,
+  ...) as their modules: they are seen as the functions they are (a ``TorchFunctionMode``),
+  since ``F.adaptive_avg_pool2d(x, 1)`` runs as ``x.mean`` in aten. A mean written as a
+  reduction (``x.mean((2, 3))``, NB101's head as in NASLib) stays free.
 * ``Linear``: ``in * out`` per row (bias not counted); on a sequence ``(N, L, in)`` every
   position is a row.
 * ``LayerNorm``, ``GroupNorm`` and instance norms as ``BatchNorm2d``.
@@ -52,7 +56,21 @@ Parameters are the same in both. NASLib's convention in detail:
   recurrent layer fed a ``PackedSequence`` (``pack_padded_sequence``, variable lengths)
   runs ``batch_sizes.sum()`` steps per layer and direction, each sequence its own length,
   not the padded one. ``Embedding`` is a lookup (0).
-* Parameters: the parameters held directly by every called module.
+* Parameters: those the forward pass reads, each once (a weight tied between layers is one
+  parameter): the parameters held by every module it calls (whole: a module's forward is
+  taken to use its own weights), and of any other parameter the elements that the
+  operations it runs read (seen at the aten level, outside the modules counted by a rule):
+  weights in an ``nn.ParameterList`` / ``nn.ParameterDict`` (modules never called), or a
+  submodule's weight used without calling the submodule. A slice counts the elements it
+  covers: a once-for-all / slimmable layer running ``F.conv2d(x, self.conv.weight[:o,
+  :i])`` counts the ``o * i * k * k`` of its sub-network, as OFA reports an active
+  sub-network's size, and overlapping slices count each element once; an index by a tensor
+  (``w[idx]``) copies, and counts the whole parameter. A parameter of a module never called
+  and never read (an unused candidate operation of a supernet-like network) is left out, as
+  is one whose shape only is read (``torch.zeros_like(w)``). A subclass of a layer counted
+  by a rule (a ``nn.Linear`` subclass slicing its weight in ``forward``) is that layer: its
+  weights count whole. Parametrized weights (``weight_norm``) count what the network holds,
+  ``g`` and ``v``, as ``sum(p.numel() for p in net.parameters())`` does.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
 same convention, one FLOP per multiply-add of their dense transforms, per input row:
@@ -94,7 +112,11 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
+from torch.overrides import TorchFunctionMode, _get_current_function_mode
+from torch.overrides import _pop_mode as _pop_function_mode
+from torch.overrides import _push_mode as _push_function_mode
 from torch.utils._python_dispatch import (
     TorchDispatchMode,
     _get_current_dispatch_mode,
@@ -290,18 +312,29 @@ _FUSED_ATTENTION = frozenset(
 )
 
 
+#: The aten convolution operations (``F.conv*`` and ``F.conv_transpose*`` run them), whose
+#: ``transposed`` argument is their seventh.
+_CONVOLUTIONS = frozenset(
+    getattr(torch.ops.aten, name)
+    for name in ("convolution", "_convolution")
+    if hasattr(torch.ops.aten, name)
+)
+
+
 def _op_flops(
     func: torch._ops.OpOverload, args: tuple, kwargs: dict, out: object, convention: str
 ) -> tuple[int, int]:
     """FLOPs of one aten operation: its multiply-adds (torch's flop formula halved) and, in
     NASLib's convention, one per output element of an activation or softmax (a fused
     attention's softmax: one per attention weight). Other operations (elementwise
-    arithmetic, views, reductions) cost 0.
+    arithmetic, views, reductions) cost 0. A transposed convolution (``F.conv_transpose2d``)
+    counts 0 in NASLib's convention, as ``nn.ConvTranspose2d`` does.
 
     Returns
     -------
     tuple of int
-        ``(multiply-adds, activation FLOPs)``.
+        ``(FLOPs the convention counts, multiply-adds the operation ran)``; they differ by
+        the activations and by a transposed convolution in NASLib's convention.
     """
     packet = func.overloadpacket
     if packet in _FUSED_ATTENTION:  # (query, key, value, ...): (..., L, E), (..., S, E_v)
@@ -312,21 +345,215 @@ def _op_flops(
             macs = int(sdpa_flop_count(*(t.shape for t in args[:3]))) // 2
         # B * H * L * S * (E + E_v) multiply-adds: B * H * L * S attention weights
         weights = macs // (args[0].shape[-1] + args[2].shape[-1])
-        return macs, weights if convention == "naslib" else 0
+        return macs + (weights if convention == "naslib" else 0), macs
     formula = flop_registry.get(packet)
     if formula is not None:
-        return int(formula(*args, **kwargs, out_val=out)) // 2, 0
+        macs = int(formula(*args, **kwargs, out_val=out)) // 2
+        if convention == "naslib" and packet in _CONVOLUTIONS:
+            transposed = args[6] if len(args) > 6 else kwargs.get("transposed", False)
+            if transposed:  # as nn.ConvTranspose*d: torchstat had no rule for them
+                return 0, macs
+        return macs, macs
     if convention == "naslib" and packet in _ACTIVATION_OPS:
         first = out[0] if isinstance(out, tuple | list) else out
-        return 0, int(first.numel()) if isinstance(first, torch.Tensor) else 0
+        return (int(first.numel()) if isinstance(first, torch.Tensor) else 0), 0
     return 0, 0
+
+
+#: Operations that read a tensor's shape, dtype and device, never its values: a parameter
+#: they are given is not read (``torch.zeros_like(self.weight)``).
+_SHAPE_ONLY_OPS = frozenset(
+    getattr(torch.ops.aten, name)
+    for name in (
+        "empty_like zeros_like ones_like full_like rand_like randn_like randint_like "
+        "new_empty new_empty_strided new_zeros new_ones new_full"
+    ).split()
+    if hasattr(torch.ops.aten, name)
+)
+
+
+def _storage_key(t: torch.Tensor) -> int | None:
+    """An identifier of the memory ``t`` views (shared by all views of one parameter, also
+    on the meta device); ``None`` for a tensor without one (sparse, nested)."""
+    if t.layout is not torch.strided or t.is_nested:
+        return None
+    try:
+        return t.untyped_storage()._cdata
+    except (RuntimeError, NotImplementedError):  # a tensor subclass without storage
+        return None
+
+
+class _ParameterReads:
+    """Which elements of a network's parameters the operations of a forward pass read.
+
+    An operation given a parameter, or a view of one (a slice ``weight[:, :c]``, its
+    transpose, a reshape), reads the elements that view covers; views themselves read
+    nothing (``weight[:, :c]`` reads only where its result is used), nor do operations that
+    take a tensor's shape only (:data:`_SHAPE_ONLY_OPS`). An index by a tensor
+    (``weight[idx]``) copies, reading the whole parameter. Parameters are matched by the
+    memory they view, so a parameter sharing memory with another is read by element.
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        #: storage -> the parameters viewing it
+        self.by_storage: dict[int, list[torch.Tensor]] = {}
+        for p in net.parameters():
+            key = _storage_key(p)
+            if key is not None:
+                self.by_storage.setdefault(key, []).append(p)
+        self.whole: set[int] = set()  # ids of the parameters read whole
+        # storage -> which of its elements were read (only where a part of one was)
+        self.masks: dict[int, torch.Tensor] = {}
+
+    def record(self, args: tuple, kwargs: dict) -> None:
+        """Record the parameters an operation given ``args`` and ``kwargs`` reads."""
+        if not self.by_storage:
+            return
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, torch.Tensor):
+                self._read(arg)
+            elif isinstance(arg, list | tuple):  # torch.cat's tensors, an index's
+                for t in arg:
+                    if isinstance(t, torch.Tensor):
+                        self._read(t)
+
+    def _read(self, t: torch.Tensor) -> None:
+        key = _storage_key(t)
+        params = self.by_storage.get(key) if key is not None else None
+        if not params:
+            return
+        if len(params) == 1 and t.numel() == params[0].numel():
+            p = params[0]
+            if t.storage_offset() == p.storage_offset() and (
+                t.stride() == p.stride() or _dense(t) and _dense(p)
+            ):
+                self.whole.add(id(p))  # the parameter itself, transposed or reshaped
+                return
+        if t.element_size() != params[0].element_size():  # reinterpreted (.view(dtype))
+            self.whole.update(id(p) for p in params)
+            return
+        mask = self.masks.get(key)
+        if mask is None:
+            size = params[0].untyped_storage().nbytes() // params[0].element_size()
+            mask = self.masks[key] = torch.zeros(size, dtype=torch.bool)
+        mask.as_strided(t.shape, t.stride(), t.storage_offset()).fill_(True)
+
+    def count(self, p: torch.Tensor) -> int | None:
+        """Elements of ``p`` the forward pass read; ``None`` where no operation seen read
+        any (its module's own forward may, where it ran unseen)."""
+        if id(p) in self.whole:
+            return p.numel()
+        key = _storage_key(p)
+        mask = self.masks.get(key) if key is not None else None
+        if mask is None:
+            return None
+        read = int(mask.as_strided(p.shape, p.stride(), p.storage_offset()).sum())
+        return read if read else None
+
+
+def _dense(t: torch.Tensor) -> bool:
+    """Whether ``t`` covers a contiguous block of memory, in any order of dimensions."""
+    expected = 1
+    for stride, size in sorted(
+        (st, n) for st, n in zip(t.stride(), t.shape, strict=True) if n != 1
+    ):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _pool_window_flops(kernel: int | Sequence[int], out: torch.Tensor) -> int:
+    """NASLib's (torchstat's) count of an average or max pool: the kernel's size per output
+    element (an ``int`` kernel in every spatial dimension)."""
+    spatial = out.dim() - 2
+    size = kernel**spatial if isinstance(kernel, int) else math.prod(kernel)
+    return int(out.numel() * size)
+
+
+def _first(out: object) -> torch.Tensor:
+    """A pool's output (of ``return_indices=True``: the values, not the indices)."""
+    return out[0] if isinstance(out, tuple | list) else out
+
+
+def _functional_pool(args: tuple, kwargs: dict, out: object) -> int:
+    kernel = args[1] if len(args) > 1 else kwargs["kernel_size"]
+    return _pool_window_flops(kernel, _first(out))
+
+
+def _functional_adaptive_pool(args: tuple, kwargs: dict, out: object) -> int:
+    return _adaptive_pool_flops(args[0] if args else kwargs["input"], _first(out))
+
+
+#: Pooling written as a function, counted in NASLib's convention as its module is. They are
+#: told apart before they reach aten: ``F.adaptive_avg_pool2d(x, 1)`` runs as ``x.mean``,
+#: which costs 0 as every reduction does.
+_POOL_FUNCTIONS: dict[Callable[..., object], Callable[[tuple, dict, object], int]] = {
+    **{
+        getattr(owner, name): _functional_pool
+        for owner, names in (
+            (
+                F,
+                "avg_pool1d avg_pool2d avg_pool3d max_pool1d max_pool2d max_pool3d "
+                "max_pool1d_with_indices max_pool2d_with_indices max_pool3d_with_indices",
+            ),
+            (torch, "max_pool1d max_pool2d max_pool3d"),
+        )
+        for name in names.split()
+        if hasattr(owner, name)
+    },
+    **{
+        getattr(owner, name): _functional_adaptive_pool
+        for owner, names in (
+            (
+                F,
+                "adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d "
+                "adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d "
+                "adaptive_max_pool1d_with_indices adaptive_max_pool2d_with_indices "
+                "adaptive_max_pool3d_with_indices",
+            ),
+            (torch, "adaptive_avg_pool1d adaptive_max_pool1d"),
+        )
+        for name in names.split()
+        if hasattr(owner, name)
+    },
+}
+
+
+class _FunctionalPools(TorchFunctionMode):
+    """NASLib's convention: counts a pool written as a function (:data:`_POOL_FUNCTIONS`)
+    where it runs outside the modules counted by a rule (a pooling module runs its function
+    inside itself), into ``counter``'s FLOPs."""
+
+    def __init__(self, counter: _FunctionalFlops) -> None:
+        super().__init__()
+        self.counter = counter
+
+    def __torch_function__(
+        self,
+        func: Callable[..., object],
+        types: Sequence[type],
+        args: tuple = (),
+        kwargs: dict | None = None,
+    ) -> object:
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        try:
+            rule = _POOL_FUNCTIONS.get(func)
+        except TypeError:  # an unhashable callable
+            rule = None
+        if rule is not None and not self.counter.ruled_depth:
+            self.counter.flops += rule(args, kwargs, out)
+        return out
 
 
 class _FunctionalFlops(TorchDispatchMode):
     """Counts, during a forward pass, the FLOPs (:func:`_op_flops`) of the aten operations
     that run outside the modules counted by a rule (``ruled_depth`` is raised by hooks while
     one runs), so that functional matrix products and activations are counted once and a
-    rule's module not twice."""
+    rule's module not twice; and which parameters those operations read
+    (:class:`_ParameterReads`). In NASLib's convention it enters :class:`_FunctionalPools`
+    beside itself, off and on with it."""
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -335,24 +562,45 @@ class _FunctionalFlops(TorchDispatchMode):
         # FLOPs); a count is never compiled
         return False
 
-    def __init__(self, convention: str) -> None:
+    def __init__(self, convention: str, reads: _ParameterReads) -> None:
         super().__init__()
         self.convention = convention
+        self.reads = reads
         self.flops = 0
-        self.products = 0  # the multiply-adds among them
+        self.products = 0  # the multiply-adds the operations ran (counted or not)
         self.ruled_depth = 0
         # off the dispatch stack while a rule's module runs (nothing there is counted, and
         # intercepting every operation of a convolution network had doubled its count time)
         self.on_stack = False
+        self.pools = _FunctionalPools(self) if convention == "naslib" else None
+        self.pools_on = False
+
+    def __enter__(self) -> _FunctionalFlops:
+        if self.pools is not None:
+            _push_function_mode(self.pools)
+            self.pools_on = True
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        if self.pools_on and _get_current_function_mode() is self.pools:
+            _pop_function_mode()
+            self.pools_on = False
 
     def suspend(self) -> None:
         """Leave the dispatch stack (a rule's module starts)."""
         if self.on_stack and _get_current_dispatch_mode() is self:
             _pop_mode()
             self.on_stack = False
+        if self.pools_on and _get_current_function_mode() is self.pools:
+            _pop_function_mode()
+            self.pools_on = False
 
     def resume(self) -> None:
         """Back on the dispatch stack (the outermost rule's module ended)."""
+        if self.pools is not None and not self.pools_on:
+            _push_function_mode(self.pools)
+            self.pools_on = True
         if not self.on_stack:
             _push_mode(self)
             self.on_stack = True
@@ -367,9 +615,11 @@ class _FunctionalFlops(TorchDispatchMode):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         if not self.ruled_depth:
-            macs, elementwise = _op_flops(func, args, kwargs, out, self.convention)
+            flops, macs = _op_flops(func, args, kwargs, out, self.convention)
             self.products += macs
-            self.flops += macs + elementwise
+            self.flops += flops
+            if not func.is_view and func.overloadpacket not in _SHAPE_ONLY_OPS:
+                self.reads.record(args, kwargs)
         return out
 
 
@@ -452,10 +702,7 @@ def module_flops(
         return int(out.numel())
     pools = nn.modules.pooling
     if isinstance(module, pools._AvgPoolNd | pools._MaxPoolNd):  # 1-D, 2-D, 3-D
-        spatial = out.dim() - 2
-        kernel = module.kernel_size
-        size = kernel**spatial if isinstance(kernel, int) else math.prod(kernel)
-        return int(out.numel() * size)
+        return _pool_window_flops(module.kernel_size, out)
     if isinstance(module, pools._AdaptiveAvgPoolNd | pools._AdaptiveMaxPoolNd):
         return _adaptive_pool_flops(inp, out)
     return 0
@@ -542,7 +789,11 @@ def _count_network(
     device = first.device if first is not None else default
     flops = 0
     called: dict[int, nn.Module] = {}
-    functional = _FunctionalFlops(convention)
+    reads = _ParameterReads(net)
+    functional = _FunctionalFlops(convention, reads)
+    # modules whose forward ran unseen (that of a rule's module, or inside one): the
+    # parameters they hold count whole, as that forward reads them
+    unseen: set[int] = set()
     # functional multiply-adds counted so far, at each call of a module (a stack per module)
     entered: dict[int, list[int]] = {}
     did_products: set[int] = set()  # modules whose forward ran counted functional products
@@ -558,6 +809,8 @@ def _count_network(
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: object) -> None:
         nonlocal flops
         called[id(module)] = module
+        if functional.ruled_depth:
+            unseen.add(id(module))
         if functional.products > entered[id(module)].pop():
             did_products.add(id(module))
         if _counted_by_rule(module):
@@ -617,9 +870,8 @@ def _count_network(
         if isinstance(m, nn.MultiheadAttention):
             for sub in m.modules():
                 called.setdefault(id(sub), sub)
-    # each parameter once: a weight tied between two layers is one (it had been counted twice)
-    unique = {id(p): p for m in called.values() for p in m.parameters(recurse=False)}
-    n_params = sum(p.numel() for p in unique.values())
+                unseen.add(id(sub))
+    n_params = _count_parameters(net, called, unseen, reads)
     unknown = sorted(
         {
             type(m).__name__
@@ -644,6 +896,34 @@ def _count_network(
             "PackedSequence); parameters are counted",
         )
     return Complexity(mflops=flops / 1e6, mparams=n_params / 1e6)
+
+
+def _count_parameters(
+    net: nn.Module, called: dict[int, nn.Module], unseen: set[int], reads: _ParameterReads
+) -> int:
+    """Parameters (elements) of ``net`` that a forward pass read, each parameter once (a
+    weight tied between two layers is one).
+
+    A parameter counts where the forward read it: whole where it is held by a module whose
+    forward ran unseen (``unseen``: a module counted by a rule and what it calls, which
+    read their weights); else by the elements that the operations seen read of it (a
+    parameter in an ``nn.ParameterList``, or a submodule's weight sliced without calling
+    the submodule: the slice); else whole where held by a module that was called (its
+    forward is taken to use it); else not at all (a candidate operation never called).
+    """
+    held = {id(p) for m in called.values() for p in m.parameters(recurse=False)}
+    whole = {id(p) for i in unseen for p in called[i].parameters(recurse=False)}
+    total = 0
+    for p in net.parameters():  # each once
+        if id(p) in whole:
+            total += p.numel()
+            continue
+        read = reads.count(p)
+        if read is not None:
+            total += read
+        elif id(p) in held:
+            total += p.numel()
+    return total
 
 
 def _zeros_dtype(net: nn.Module) -> torch.dtype:

@@ -247,3 +247,79 @@ def test_counting_does_not_import_torch_dynamo():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+class _Pooled(nn.Module):
+    """A 3x3 4 -> 4 convolution, then ``pool`` as a module or as its function."""
+
+    def __init__(self, pool: nn.Module | None, fn=None) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+        self.pool, self.fn = pool, fn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        return self.pool(x) if self.pool is not None else self.fn(x)
+
+
+# on a (1, 4, 8, 8) map, naslib's count of the pool alone, by hand
+POOLS = {
+    # 4 * 4 * 4 outputs, a 2x2 window each
+    "avg": (nn.AvgPool2d(2), lambda x: F.avg_pool2d(x, 2), 64 * 4),
+    "max": (nn.MaxPool2d(2), lambda x: F.max_pool2d(x, (2, 2), return_indices=True)[0], 64 * 4),
+    # torchstat's window sum, per dimension of 8 -> 2: (4 - 0 + 1) + (8 - 4 + 1) = 10
+    "adaptive_max": (nn.AdaptiveMaxPool2d(2), lambda x: F.adaptive_max_pool2d(x, 2), 4 * 10 * 10),
+    # a global pool (output 1) runs as x.mean in aten: told apart as the function it is
+    "adaptive_avg": (nn.AdaptiveAvgPool2d(1), lambda x: F.adaptive_avg_pool2d(x, 1), 4 * 9 * 9),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(POOLS))
+def test_a_functional_pool_counts_as_its_module_in_naslib_s_convention(kind):
+    module, fn, pool = POOLS[kind]
+    conv = 64 * 4 * 4 * 9
+    by_module = count_complexity(lambda: _Pooled(module), (1, 4, 8, 8)).mflops * 1e6
+    by_function = count_complexity(lambda: _Pooled(None, fn), (1, 4, 8, 8)).mflops * 1e6
+    assert round(by_module) == round(by_function) == conv + pool  # the function had been 0
+    for make in (lambda: _Pooled(module), lambda: _Pooled(None, fn)):  # MACs: pools are free
+        assert round(count_complexity(make, (1, 4, 8, 8), convention="macs").mflops * 1e6) == conv
+
+
+def test_a_functional_3d_global_pool_counts_its_window_sum():
+    class Net(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.adaptive_avg_pool3d(x, 1)
+
+    # per (sample, channel) of a (4, 8, 8) volume: (4 + 1) * (8 + 1) * (8 + 1)
+    assert round(count_complexity(Net, (1, 3, 4, 8, 8)).mflops * 1e6) == 3 * 5 * 9 * 9
+    # a mean written as a reduction stays free, as NB101's head is in NASLib
+
+    class Mean(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.mean((2, 3, 4))
+
+    assert count_complexity(Mean, (1, 3, 4, 8, 8)).mflops == 0
+
+
+class _Upsample(nn.Module):
+    """A 2x2 stride-2 transposed convolution, 4 -> 4 channels, as a module or a function."""
+
+    def __init__(self, functional: bool) -> None:
+        super().__init__()
+        self.functional = functional
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose2d(x, self.up.weight, stride=2) if self.functional else self.up(x)
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_a_transposed_convolution_counts_the_same_as_a_module_or_a_function(functional):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # it ran a product: no "no rule" warning
+        naslib = count_complexity(lambda: _Upsample(functional), (1, 4, 8, 8))
+        macs = count_complexity(lambda: _Upsample(functional), (1, 4, 8, 8), convention="macs")
+    assert naslib.mflops == 0  # torchstat had no rule for them (the function had counted 4,096)
+    # per input position (64) k * C_in * C_out = 4 * 4 * 4
+    assert round(macs.mflops * 1e6) == 64 * 64
+    assert round(naslib.mparams * 1e6) == 64

@@ -514,7 +514,11 @@ def test_a_parametrized_weight_is_scored_as_the_weight_it_computes(kind):
             for i in (0, 3, 7):
                 wrap(net[i])
     before = {k: v.clone() for k, v in net.state_dict().items()}
+    # both in eval mode (the forward below keeps the running statistics; a proxy that reads
+    # the network in the mode it is given, as test_compute.py's test_output_mean, sees both
+    # alike)
     net.eval()
+    plain.eval()
     out = net(x)
     got = zc.score(net, x, y, proxies=[*ALL])
     want = zc.score(plain, x, y, proxies=[*ALL])

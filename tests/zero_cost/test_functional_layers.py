@@ -32,6 +32,11 @@ WEIGHT_PROXIES = [
 #: most values are bit-identical; the tolerance covers fisher's per-layer sum (taken in
 #: another layer order) and a matrix product against F.linear's addmm.
 REL = 1e-6
+#: A matrix product (``@``, ``einsum``) against ``F.linear``'s addmm: another kernel, so
+#: other reduction orders inside the gradients, and zico divides their mean by their spread
+#: over the batch, which amplifies float32 rounding (7.6e-6 relative measured on one CI
+#: run, one torch thread, einsum); the defect this guards against was a factor of ~3.
+REL_MATMUL = 1e-4
 
 
 class _Conv(nn.Module):
@@ -134,7 +139,7 @@ def test_a_matrix_product_on_a_parameter_is_a_linear_map(how):
     a = zc.score_details(builtin, x, y, proxies=[*names, "fisher"])
     b = zc.score_details(custom, x, y, proxies=[*names, "fisher"])
     for name in names:
-        assert math.isclose(a[name].value, b[name].value, rel_tol=REL), name
+        assert math.isclose(a[name].value, b[name].value, rel_tol=REL_MATMUL), name
     # fisher needs the map's output channels, which a matrix product does not name
     assert math.isnan(b["fisher"].value)
     assert "'8.weight'" in b["fisher"].reason and "matrix product" in b["fisher"].reason

@@ -650,6 +650,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with one_line_warnings("nasperf"):
             code = _main(argv)
+        # Output that fits stdout's buffer meets a closed pipe only when flushed: here, not
+        # at exit, where Python reports "Exception ignored ... BrokenPipeError" and exits 120
+        sys.stdout.flush()
         return 143 if _TERMINATED and code == 130 else code
     except BrokenPipeError:
         _quiet_stdout()

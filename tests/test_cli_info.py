@@ -114,13 +114,19 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command):
     """``nasperf info | head``: the pipe's reader closes before the output is written (here
     before the process has even started); the command ends with 141, as a shell tool killed
     by SIGPIPE, and no BrokenPipeError traceback."""
+    import os
     import subprocess
     import sys
 
+    # buffered output, as in a terminal session (PYTHONUNBUFFERED, set in some sandboxes and
+    # CI images, had hidden that the output met the closed pipe only at exit: exit 120 and
+    # "Exception ignored ... BrokenPipeError")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "nasperf.cli", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env,
     )
     proc.stdout.close()  # the reader is gone before the first write
     _, err = proc.communicate(timeout=120)

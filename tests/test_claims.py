@@ -149,9 +149,9 @@ def test_a_claims_table_of_another_schema_is_refused_naming_the_file(tmp_path, t
     with pytest.raises(ValueError) as err:
         WorkClaims(path)
     assert re.fullmatch(
-        r"\S*x\.sqlite: its table 'claims' has columns \[.*\], not nasperf's \['key', 'token', "
-        r"'pid', 'host', 'started', 'state', 'claimed_at', 'heartbeat'\]: not a nasperf claims "
-        r"table",
+        rf"{re.escape(str(path))}: its table 'claims' has columns \[.*\], not nasperf's "
+        r"\['key', 'token', 'pid', 'host', 'started', 'state', 'claimed_at', 'heartbeat'\]: "
+        r"not a nasperf claims table",
         str(err.value),
     ), str(err.value)
     path.unlink()  # its connection was closed

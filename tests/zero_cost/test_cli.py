@@ -398,8 +398,8 @@ def test_a_damaged_output_is_refused_not_resumed(tmp_path, capsys, column, value
     assert main(_args(out, "--n", "4", proxies="params")) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(
-        rf"nasperf proxies: error: \S*zc\.csv {message}.*; nasperf proxies does not resume a "
-        r"damaged output: .*choose another --out\n",
+        rf"nasperf proxies: error: {re.escape(str(out))} {message}.*; nasperf proxies does not "
+        r"resume a damaged output: .*choose another --out\n",
         err,
     ), err
     assert out.read_bytes() == before  # nothing appended, nothing rewritten
@@ -451,9 +451,9 @@ def test_a_claims_file_with_other_tables_is_named(tmp_path, capsys, table, messa
     assert main(_args(out, "--n", "4", proxies="params")) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(
-        rf"nasperf proxies: error: \S*zc\.csv\.claims\.sqlite: {message}.*; it holds only the "
+        rf"nasperf proxies: error: {re.escape(str(claims))}: {message}.*; it holds only the "
         r"claims of running processes: delete it when no nasperf proxies process is writing "
-        r"\S*zc\.csv\n",
+        rf"{re.escape(str(out))}\n",
         err,
     ), err
     assert out.read_bytes() == before
@@ -489,11 +489,12 @@ def test_a_cache_value_nasperf_never_writes_is_refused_naming_the_cache(
     capsys.readouterr()
     assert main(_cache_args(out, cache)) == 2
     err = capsys.readouterr().err.splitlines()[-1]  # after the "2 architectures" line
+    path = re.escape(str(cache))
     assert re.fullmatch(
-        rf"nasperf proxies: error: \S*zc\.sqlite: the cached 'params' score of .*{message}.*"
+        rf"nasperf proxies: error: {path}: the cached 'params' score of .*{message}.*"
         r"delete the file or pass another cache path \(nasperf proxies --cache\)"
         if "seconds" not in update
-        else rf"nasperf proxies: error: \S*zc\.sqlite: {message}.*--cache\)",
+        else rf"nasperf proxies: error: {path}: {message}.*--cache\)",
         err,
     ), err
     assert not out.exists()  # no output from the served values (it had no row: removed)
@@ -512,9 +513,9 @@ def test_a_cache_with_another_scores_table_is_named(tmp_path, capsys):
     assert main(_cache_args(out, cache)) == 2
     err = capsys.readouterr().err.splitlines()[-1]
     assert re.fullmatch(
-        r"nasperf proxies: error: \S*zc\.sqlite is not a nasperf proxy cache: its table "
-        r"'scores' has columns \['arch', 'value'\], not \['settings_id', .*\]; delete the file "
-        r"or pass another cache path \(nasperf proxies --cache\)",
+        rf"nasperf proxies: error: {re.escape(str(cache))} is not a nasperf proxy cache: its "
+        r"table 'scores' has columns \['arch', 'value'\], not \['settings_id', .*\]; delete the "
+        r"file or pass another cache path \(nasperf proxies --cache\)",
         err,
     ), err
     assert not out.exists()

@@ -4,6 +4,7 @@ the plots and meta.json keep the configs apart and never count a seed twice."""
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 
 import pandas as pd
@@ -24,18 +25,33 @@ _ARGS += ["--workers", "1", "--no-plots", "--no-progress"]
 
 
 @pytest.fixture(scope="module")
-def two_configs(tmp_path_factory):
-    """--test-size 50, then 60, into one --out: (folder, stderr of the second run)."""
+def _first_config(tmp_path_factory):
+    """A folder that a --test-size 50 run wrote, built once; tests change only copies."""
     out = tmp_path_factory.mktemp("m") / "M"
     assert cli.main([*_ARGS, "--test-size", "50", "--out", str(out)]) == 0
     return out
 
 
-def test_the_summary_keeps_each_config_s_seeds_apart(two_configs, capsys):
-    out = two_configs
+@pytest.fixture
+def one_config(_first_config, tmp_path):
+    """This test's own copy of the --test-size 50 folder: each test adds the --test-size 60
+    run itself, so no test sees another's runs whatever the order (meta.json's run history
+    had been [0, 4, 4] when the plot test ran before the summary test)."""
+    out = tmp_path / "M"
+    shutil.copytree(_first_config, out)
+    return out
+
+
+def _add_the_second_config(out):
+    """--test-size 60 into the folder of the --test-size 50 run, which it says it holds."""
     note = f"{out} also holds 4 finished trial(s) that are not part of this config"
     with pytest.warns(StudyNote, match=re.escape(note)):
         assert cli.main([*_ARGS, "--test-size", "60", "--out", str(out)]) == 0
+
+
+def test_the_summary_keeps_each_config_s_seeds_apart(one_config, capsys):
+    out = one_config
+    _add_the_second_config(out)
     table = read_results(out)
     assert len(table) == 8
     summary = summarize(table).sort_values(["test_size", "n_train"]).reset_index(drop=True)
@@ -53,11 +69,8 @@ def test_the_summary_keeps_each_config_s_seeds_apart(two_configs, capsys):
     assert "| predictor | n_train | test_size | seeds | kendall_tau |" in format_summary(summary)
 
 
-def test_the_plot_names_each_config_s_series_and_says_so(
-    two_configs, capsys, tmp_path, monkeypatch
-):
-    if len(read_results(two_configs)) < 8:  # run on its own: make the second config
-        assert cli.main([*_ARGS, "--test-size", "60", "--out", str(two_configs)]) == 0
+def test_the_plot_names_each_config_s_series_and_says_so(one_config, capsys, tmp_path, monkeypatch):
+    _add_the_second_config(one_config)
     capsys.readouterr()
     labels = []
     real = Axes.plot
@@ -65,19 +78,18 @@ def test_the_plot_names_each_config_s_series_and_says_so(
         Axes, "plot", lambda self, *a, **k: labels.append(k.get("label")) or real(self, *a, **k)
     )
     note = (
-        f"{two_configs} holds trials of several configs (they differ in test_size): "
+        f"{one_config} holds trials of several configs (they differ in test_size): "
         "each series names its test_size, never averaging the configs together"
     )
     with pytest.warns(StudyNote, match=re.escape(note)):
-        assert cli.main(["plot", str(two_configs), "--out", str(tmp_path / "p")]) == 0
+        assert cli.main(["plot", str(one_config), "--out", str(tmp_path / "p")]) == 0
     # kendall_tau and spearman vs train size, then the time plot: two series each
     assert labels == ["xgb [test_size=50]", "xgb [test_size=60]"] * 3
 
 
-def test_meta_json_lists_every_config_in_the_folder(two_configs):
-    if len(read_results(two_configs)) < 8:
-        assert cli.main([*_ARGS, "--test-size", "60", "--out", str(two_configs)]) == 0
-    meta = read_meta(two_configs)
+def test_meta_json_lists_every_config_in_the_folder(one_config):
+    _add_the_second_config(one_config)
+    meta = read_meta(one_config)
     # the latest run's config on top, as before; every config in "configs"
     assert (meta["config"]["test_size"], meta["n_trials"], meta["status"]) == (60, 4, "complete")
     assert meta["trials_in_folder"] == 8
@@ -88,8 +100,8 @@ def test_meta_json_lists_every_config_in_the_folder(two_configs):
     assert len({c["config_digest"] for c in meta["configs"]}) == 2
     assert [r["trials_of_other_configs"] for r in meta["runs"]] == [0, 4]
     # the same command again: the same two configs, not a third entry
-    assert cli.main([*_ARGS, "--test-size", "60", "--out", str(two_configs)]) == 0
-    assert len(read_meta(two_configs)["configs"]) == 2
+    assert cli.main([*_ARGS, "--test-size", "60", "--out", str(one_config)]) == 0
+    assert len(read_meta(one_config)["configs"]) == 2
 
 
 def test_a_meta_json_without_configs_keeps_its_config():

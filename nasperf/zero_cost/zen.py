@@ -62,7 +62,7 @@ _DROPOUT = (nn.modules.dropout._DropoutNd, nn.MultiheadAttention)
 
 def _gaussian_params(ctx: Context, gen: torch.Generator) -> dict[str, torch.Tensor]:
     params = ctx.fast_params()
-    names = {id(p): n for n, p in ctx.params.items()}
+    names = ctx.param_names
     scored: dict[int, list[str]] = {}
     for name, m in ctx.prunable_layers:
         scored.setdefault(id(m), []).append(name)

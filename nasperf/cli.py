@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from nasperf._argparse import ArgumentParser, path_arg
 from nasperf._argparse import fail as _fail
@@ -633,11 +633,12 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``nasperf`` command. Output piped to a reader that stops early
-    (``nasperf info | head``) ends quietly with 141, as a shell tool killed by SIGPIPE; Ctrl-C
-    ends with 130 and one line (a command that can resume says how); SIGTERM is handled the
-    same way and ends with 143 (128 + SIGTERM), as a process killed by it."""
+def run_command(body: Callable[[], int], prog: str = "nasperf") -> int:
+    """Run a command's ``body`` as the process's entry point (``nasperf``, ``python
+    run_study.py``). Output piped to a reader that stops early (``nasperf info | head``) ends
+    quietly with 141, as a shell tool killed by SIGPIPE; Ctrl-C ends with 130 and one line (a
+    command that can resume says how); SIGTERM is handled the same way and ends with 143
+    (128 + SIGTERM), as a process killed by it."""
     import signal
     import threading
 
@@ -648,8 +649,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from nasperf._argparse import one_line_warnings
 
-        with one_line_warnings("nasperf"):
-            code = _main(argv)
+        with one_line_warnings(prog):
+            code = body()
         # Output that fits stdout's buffer meets a closed pipe only when flushed: here, not
         # at exit, where Python reports "Exception ignored ... BrokenPipeError" and exits 120
         sys.stdout.flush()
@@ -658,14 +659,20 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_stdout()
         return 141
     except _Terminated:
-        print("\nnasperf: terminated", file=sys.stderr)
+        print(f"\n{prog}: terminated", file=sys.stderr)
         return 143
     except KeyboardInterrupt:  # before a command's own handler (imports, reading settings)
-        print("\nnasperf: interrupted", file=sys.stderr)
+        print(f"\n{prog}: interrupted", file=sys.stderr)
         return 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nasperf`` command (see :func:`run_command` for how it ends on a
+    closed pipe, Ctrl-C and SIGTERM)."""
+    return run_command(lambda: _main(argv))
 
 
 def _main(argv: list[str] | None) -> int:

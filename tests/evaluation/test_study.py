@@ -450,6 +450,56 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
     pd.testing.assert_frame_equal(comparable(stored), comparable(reference.table))
 
 
+def test_sigterm_mid_run_ends_the_script_with_143_and_the_rerun_resumes(tmp_path):
+    """``python run_study.py`` (not only ``nasperf study``) takes SIGTERM, a batch scheduler's
+    time limit, as Ctrl-C: the trial in flight is dropped, one line says how to resume, and
+    the exit status is 143 (128 + SIGTERM); the rerun runs only the trials not stored."""
+    raw = tiny_config(
+        predictors=[{"name": "xgb", "params": {"n_estimators": 150}}],
+        train_sizes=[10, 50, 100, 200, 400],
+        seeds=4,
+    )
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "terminated"
+    cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg), "--out", str(out)]
+    cmd += ["--workers", "1", "--no-plots", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    db = out / "results.sqlite"
+    deadline = time.monotonic() + 120
+    while _count_rows(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    n_stored = _count_rows(db)
+    assert proc.returncode == 143, err.decode()
+    assert 3 <= n_stored < 20, f"the signal landed after {n_stored} of 20 trials"
+    lines = err.decode().strip().splitlines()
+    assert lines[-1] == f"run_study.py: interrupted; rerun the same command to resume {out}"
+    assert b"Traceback" not in err
+
+    resumed = run_study(parse_config(raw), out)
+    assert (resumed.n_skipped, resumed.n_run) == (n_stored, 20 - n_stored)
+
+
+def test_a_reader_that_goes_away_ends_the_script_quietly(tmp_path):
+    """``python run_study.py --dry-run | head``: the reader closes the pipe before the output
+    is written; the script ends with 141, as a shell tool killed by SIGPIPE, with no
+    BrokenPipeError report (PYTHONUNBUFFERED, which hides this, removed)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_study.py"), "--dry-run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    proc.stdout.close()  # the reader is gone before the first write
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err
+
+
 def test_dask_local_cluster_and_local_engine_give_identical_tables(tmp_path):
     pytest.importorskip("dask.distributed")
     config = parse_config(tiny_config(seeds=3))

@@ -6,7 +6,10 @@ its networks: weights drawn from a seed (``random_state``, ``zero_cost.compute(s
 float32 networks and tensors whatever a caller's ``torch.set_default_dtype`` (BoTorch and
 GP code set float64; nasperf's float32 inputs then met float64 layers and fitting raised, and
 zero-cost scores moved by 12 %), and a fixed thread count where results depend on it.
-:func:`torch_state` takes all three and restores the caller's values on exit.
+:func:`torch_state` takes all three and restores the caller's values on exit. On request
+(``autograd=True``) it also turns gradients on and inference mode off for the block: those
+modes are the calling thread's, and a caller's ``torch.no_grad()`` (an evaluation loop, a
+notebook cell) had turned ten zero-cost proxies into NaN with a false reason.
 
 Threads
 -------
@@ -68,7 +71,11 @@ def _cuda_indices(devices: Iterable[Any]) -> list[int]:
 
 @contextlib.contextmanager
 def torch_state(
-    seed: int | None = None, *, devices: Iterable[Any] = (), n_threads: int | None = None
+    seed: int | None = None,
+    *,
+    devices: Iterable[Any] = (),
+    n_threads: int | None = None,
+    autograd: bool = False,
 ) -> Iterator[None]:
     """Run the block holding nasperf's torch lock, with torch's RNG forked (and seeded),
     float32 as the default dtype and, optionally, ``n_threads`` intra-op threads; the
@@ -85,6 +92,13 @@ def torch_state(
         entries are ignored. The CPU generator is always forked.
     n_threads : int or None
         ``torch.set_num_threads`` for the block (>= 1); None leaves the count alone.
+    autograd : bool
+        True: gradients enabled (``torch.enable_grad()``) and inference mode off
+        (``torch.inference_mode(False)``) for the block, whatever the caller's
+        ``torch.no_grad()`` / ``torch.inference_mode()``; both are the calling thread's modes
+        and are the caller's again on exit. Tensors created inside are then ordinary
+        tensors; the caller's inference tensors stay what they are (clone them to use them
+        in autograd). False leaves both modes as they are.
 
     Sections of different threads run one at a time (see the module's notes); a thread may
     nest sections.
@@ -109,7 +123,11 @@ def torch_state(
                 torch.default_generator.manual_seed(int(seed))
                 for i in cuda:
                     torch.cuda.default_generators[i].manual_seed(int(seed))
-            yield
+            if autograd:
+                with torch.inference_mode(False), torch.enable_grad():
+                    yield
+            else:
+                yield
         finally:
             torch.set_rng_state(cpu_state)
             for i, state in cuda_states:

@@ -55,6 +55,28 @@ def test_restored_when_the_block_raises(float64_default):
     assert torch.equal(torch.get_rng_state(), state)
 
 
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode", "enabled"])
+def test_autograd_turns_gradients_on_inside_and_gives_the_callers_modes_back(mode):
+    block = {
+        "no_grad": torch.no_grad,
+        "inference_mode": torch.inference_mode,
+        "enabled": torch.enable_grad,
+    }[mode]
+    with block():
+        before = (torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+        with torch_state(0, autograd=True):
+            assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+            w = torch.ones(3, requires_grad=True)
+            (g,) = torch.autograd.grad((2 * w).sum(), w)
+            assert not g.is_inference() and torch.equal(g, torch.full((3,), 2.0))
+        assert (torch.is_grad_enabled(), torch.is_inference_mode_enabled()) == before
+        with torch_state(0):  # without autograd: the caller's modes inside
+            assert (torch.is_grad_enabled(), torch.is_inference_mode_enabled()) == before
+    with pytest.raises(KeyError), torch.no_grad(), torch_state(autograd=True):
+        raise KeyError("x")
+    assert torch.is_grad_enabled()
+
+
 @pytest.mark.parametrize("bad", [0, -1, True])
 def test_thread_count_must_be_positive(bad):
     with pytest.raises(ValueError, match="n_threads must be >= 1"), torch_state(n_threads=bad):

@@ -30,6 +30,7 @@ from nasperf.registry import _import_family
 
 from .contract import check_call
 from .engine import (
+    HALF_PRECISION,
     PROXIES,
     Context,
     NetworkState,
@@ -38,9 +39,11 @@ from .engine import (
     ProxyResult,
     UndefinedProxyError,
     as_proxy_inputs,
+    class_labels,
     prunable_layers,
     run_proxies,
     scored_weights,
+    widened,
 )
 from .vote import rank_vote
 
@@ -150,17 +153,39 @@ def _reparametrized(network: nn.Module) -> list[tuple[nn.Module, str, Any]]:
     return out
 
 
+def _own_tensors(network: nn.Module) -> tuple[list[str], list[str]]:
+    """Names of ``network``'s parameters and buffers that the passes cannot read as they are:
+    float16 / bfloat16 ones (``HALF_PRECISION``), and inference tensors (made under
+    ``torch.inference_mode()``, which autograd refuses to save for backward)."""
+    half, inference = [], []
+    for name, t in (*network.named_parameters(), *network.named_buffers()):
+        if t.dtype in HALF_PRECISION:
+            half.append(name)
+        if t.is_inference():
+            inference.append(name)
+    return half, inference
+
+
 def _plain(network: nn.Module) -> nn.Module:
-    """``network``, or where some of its weights are computed from others (weight_norm,
-    spectral_norm, ...: :func:`_reparametrized`) a copy of it in which each such weight is a
-    plain parameter holding the value it has now: the same function at initialisation. The
-    proxies read ``layer.weight`` and its gradient, which a parametrized layer computes anew
-    in every forward (no leaf to differentiate: the whole call had failed inside autograd,
-    and the layers had not been scored). ``flops`` and ``params`` count the network as
-    given (a weight_norm layer's ``g`` and ``v``, as ``space.params`` and
-    ``sum(p.numel() for p in network.parameters())`` do)."""
+    """``network``, or a copy of it that the proxies can read (the same function at
+    initialisation) where they cannot read the network itself:
+
+    * some of its weights are computed from others (weight_norm, spectral_norm, ...:
+      :func:`_reparametrized`): in the copy each is a plain parameter holding the value it
+      has now. The proxies read ``layer.weight`` and its gradient, which a parametrized
+      layer computes anew in every forward (no leaf to differentiate: the whole call had
+      failed inside autograd, and the layers had not been scored);
+    * it holds float16 / bfloat16 tensors: the copy holds them in float32 (exact), so the
+      proxies compute in float32 (in half precision GraSP had been NaN and zico 8-9 % off,
+      without a word);
+    * it holds inference tensors (built under ``torch.inference_mode()``): the copy holds
+      ordinary ones of the same values (autograd had refused them).
+
+    ``flops`` and ``params`` count the network as given (a weight_norm layer's ``g`` and
+    ``v``, as ``space.params`` and ``sum(p.numel() for p in network.parameters())`` do)."""
     found = _reparametrized(network)
-    if not found:
+    half, inference = _own_tensors(network)
+    if not found and not half and not inference:
         return network
     import copy
 
@@ -179,13 +204,34 @@ def _plain(network: nn.Module) -> nn.Module:
     try:
         plain = copy.deepcopy(network, memo)
     except Exception as err:  # a module holding something that cannot be copied
-        raise TypeError(
-            "network has parametrized weights (weight_norm / spectral_norm / "
-            "register_parametrization), scored on a copy with plain weights, but it cannot "
-            f"be copied ({type(err).__name__}: {short_repr(str(err))}); remove the "
-            "parametrizations before scoring (torch.nn.utils.parametrize."
+        why = [
+            "parametrized weights (weight_norm / spectral_norm / register_parametrization), "
+            "scored as plain weights"
+        ] * bool(found)
+        fix = [
+            "remove the parametrizations (torch.nn.utils.parametrize."
             "remove_parametrizations(layer, 'weight'))"
+        ] * bool(found)
+        if half:
+            dtype = dict(network.named_parameters()).get(half[0])
+            dtype = (dtype if dtype is not None else dict(network.named_buffers())[half[0]]).dtype
+            why.append(f"{dtype} tensors ({half[0]}), scored in float32")
+            fix.append("convert it with network.float()")
+        if inference:
+            why.append(f"inference tensors ({inference[0]}, made under torch.inference_mode())")
+            fix.append("build it outside torch.inference_mode()")
+        raise TypeError(
+            f"network has {' and '.join(why)}, so it is scored on a copy, but it cannot be "
+            f"copied ({type(err).__name__}: {short_repr(str(err))}); {' and '.join(fix)} "
+            "before scoring"
         ) from None
+    if half or inference:
+        # ordinary float32 tensors of the same values, parameters kept parameters (with
+        # their requires_grad); before the parametrizations are removed below, so that a
+        # half-precision layer's weight is computed from them in float32
+        plain._apply(lambda t: widened(t.clone() if t.is_inference() else t))
+    if not found:
+        return plain
     # A copy shares its parametrized class (ParametrizedConv2d) with the caller's module,
     # and removing a parametrization deletes its property from that class: the caller's
     # network had lost its weights ("'ParametrizedConv2d' object has no attribute
@@ -209,6 +255,26 @@ def _plain(network: nn.Module) -> nn.Module:
     return plain
 
 
+def _scored_inputs(
+    batch: ProxyInputs, targets: Any, loss_fn: Callable | None
+) -> tuple[ProxyInputs, Any]:
+    """The caller's inputs and targets as the passes read them: inference tensors (made
+    under ``torch.inference_mode()``) as ordinary copies of the same values (autograd had
+    refused them), float16 / bfloat16 ones in float32 (:func:`~.engine.widened`; the
+    network is too: :func:`_plain`), and for the default loss integer class labels of any
+    integer dtype as int64 (:func:`~.engine.class_labels`, as ``compute`` reads them)."""
+
+    def own(t: torch.Tensor) -> torch.Tensor:
+        return widened(t.clone() if t.is_inference() else t)
+
+    batch = batch.map(own)
+    if isinstance(targets, torch.Tensor):
+        targets = own(targets)
+        if loss_fn is None:
+            targets = class_labels(targets)
+    return batch, targets
+
+
 def _details(
     network: nn.Module,
     inputs: torch.Tensor | Any,
@@ -225,6 +291,7 @@ def _details(
     batch = as_proxy_inputs(inputs)
     if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
         targets = inputs.y  # a graph's node labels
+    batch, targets = _scored_inputs(batch, targets, loss_fn)
     chosen = _resolve(proxies)
     needs_targets = [n for n, p in chosen.items() if p.data == "targets"]
     if targets is None and needs_targets:
@@ -265,14 +332,20 @@ def score(
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
         they were). Its parameters must be on ``inputs``' device. Weights computed from
         others (``weight_norm``, ``spectral_norm``, ``register_parametrization``) are scored
-        as the plain weights they compute at the first training forward, on a copy.
+        as the plain weights they compute at the first training forward, on a copy. A
+        float16 / bfloat16 network is scored as a float32 copy holding the same values
+        (half-precision inputs and targets widened too; in float16 GraSP had been NaN), so
+        it scores as ``network.float()`` would; ``params`` and ``flops`` count it as given.
+        A network of inference tensors (built under ``torch.inference_mode()``) is scored
+        on a copy holding ordinary tensors.
     inputs : Tensor (N, ...), torch_geometric Data, or sequence of Tensor
         One minibatch, e.g. normalised images ``(N, 3, 32, 32)``; or a graph
         (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose
         scored nodes are ``data.mask`` or else ``data.train_mask`` (default: all nodes); or
         the forward's arguments (see :func:`~nasperf.zero_cost.engine.as_proxy_inputs`).
     targets : Tensor, shape (N,) or (N, ...), optional
-        Class labels (of every node of a graph; default ``data.y``); needed by the proxies
+        Class labels (of every node of a graph; default ``data.y``), of any integer dtype
+        (read as int64, as ``compute`` reads them); needed by the proxies
         whose ``data`` is ``"targets"``. Losses and per-sample statistics use the scored
         samples only. Without ``loss_fn`` the loss is cross-entropy for integer labels,
         ``(N,)`` against logits ``(N, C)`` or ``(N, H, W)`` per pixel of a dense output
@@ -286,7 +359,8 @@ def score(
         loss that broadcasts the two (``F.mse_loss`` of ``(N, 1)`` against ``(N,)``, an
         ``(N, N)`` average of every output against every target) is refused.
     seed : int
-        Seeds the proxies that draw random inputs or weights (zen); results are
+        Seeds the proxies that draw random inputs or weights (zen, whose draws are made in
+        float32 and cast, so one seed gives one zen in any dtype); results are
         deterministic for the same network, data and seed.
 
     Returns
@@ -309,6 +383,14 @@ def score(
         what was expected.
     nasperf.UnknownNameError
         An unknown proxy name.
+
+    Notes
+    -----
+    Gradients are on and inference mode is off inside the call, whatever the caller's
+    ``torch.no_grad()`` / ``torch.inference_mode()`` (an evaluation loop, a notebook cell):
+    the scores are those outside such a block, and the caller's modes are its own again
+    afterwards (ten proxies had been NaN under ``no_grad``, with a false reason). Inference
+    tensors among the inputs are read as ordinary copies of the same values.
     """
     details = score_details(network, inputs, targets, proxies, loss_fn, seed=seed)
     return {name: r.value for name, r in details.items()}

@@ -49,7 +49,7 @@ from nasperf.errors import (
 
 from .cache import ProxyCache, canonical_json, resolve_cache
 from .charges import record_computation
-from .engine import regression_loss
+from .engine import ProxyInputs, class_labels, regression_loss, scoring_dtype
 
 __all__ = [
     "compute",
@@ -76,7 +76,15 @@ __all__ = [
 #: NAS-Bench-Graph, attention and recurrent networks checked). zen reads the pool that runs
 #: last in each forward (it had taken the last one registered, and paired its first and
 #: last calls) and draws a tied weight once (it had drawn it once per layer holding it).
-_CACHE_FORMAT = 4
+#: 5: a compute() called inside torch.no_grad() had stored NaN for nwot, jacov, snip,
+#: grad_norm, fisher, grasp, plain, meco, swap and epe_nas with the reason "the network's
+#: output does not depend on its weights", which a genuine NaN also gives: poisoned entries
+#: cannot be told apart, so no format-4 entry is read back (_seeded now turns gradients on).
+#: Also: float16 / bfloat16 networks are scored as float32 copies (grasp had been NaN in
+#: float16, zico 8-9 % off) and zen draws in float32 whatever the network's dtype (a
+#: float64 network's zen moves; a float32 network's does not). float32 networks score bit
+#: for bit as under 4 (NB201, NB101, a plain network checked).
+_CACHE_FORMAT = 5
 
 Scores = dict[str, tuple[float, str | None]]
 
@@ -151,12 +159,16 @@ def _score(network, inputs, targets, proxies: Sequence[str], seed: int) -> Score
 
 # ---------------------------------------------------------------------- devices and RNG
 def _seeded(seed: int, device: Any) -> AbstractContextManager[None]:
-    """Seed torch's CPU (and ``device``'s CUDA) generator, with float32 as the default dtype
-    and nasperf's torch lock held (:func:`nasperf._torch_state.torch_state`); the caller's
-    generators and default dtype are restored on exit."""
+    """Seed torch's CPU (and ``device``'s CUDA) generator, with float32 as the default dtype,
+    gradients on and inference mode off, and nasperf's torch lock held
+    (:func:`nasperf._torch_state.torch_state`); the caller's generators, default dtype and
+    grad modes are restored on exit. Every build and score runs inside: a caller's
+    ``torch.no_grad()`` had made ten proxies NaN ("does not depend on its weights", a false
+    reason) and ``compute`` had cached them; ``torch.inference_mode()`` had built inference
+    tensors that autograd refuses."""
     from nasperf._torch_state import torch_state
 
-    return torch_state(seed, devices=[device])
+    return torch_state(seed, devices=[device], autograd=True)
 
 
 # ---------------------------------------------------------------------- one architecture
@@ -194,7 +206,8 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
         raise _failed(job, arch, "building its network", err) from err
     try:
         network = network.to(device)
-        x, y = job.inputs.to(device), job.targets.to(device)
+        x, y = _in_dtype(job.inputs, job.targets, scoring_dtype(network))
+        x, y = x.to(device), y.to(device)
         # score_details never changes the network and runs each shared pass once for all
         # proxies; a proxy's value does not depend on which others it is computed with
         # (tests/predictors/zero_cost/test_compute.py checks this), so caching per proxy is
@@ -204,6 +217,21 @@ def _evaluate(job: _Job, arch: Any, proxies: Sequence[str]) -> tuple[Scores, flo
     except Exception as err:
         raise _failed(job, arch, f"computing {', '.join(proxies)}", err) from err
     return scores, time.perf_counter() - start
+
+
+def _in_dtype(inputs: Any, targets: Any, dtype: Any) -> tuple[Any, Any]:
+    """The minibatch (a tensor or a graph's ``ProxyInputs``; float32 as loaded) with its
+    floating tensors, real targets included, in ``dtype``: the network's own floating dtype
+    (:func:`~nasperf.zero_cost.engine.scoring_dtype`; float32 for a half-precision network,
+    which is scored as a float32 copy). A space building float64 networks had failed even
+    for the data-free proxies ("Input type (float) and bias type (double)"), although the
+    placeholder zeros are documented in the network's dtype. Exact: float32 to float64
+    widens; float32 networks get the batch itself."""
+
+    def cast(t: Any) -> Any:
+        return t.to(dtype) if t.is_floating_point() and t.dtype != dtype else t
+
+    return (inputs.map(cast) if isinstance(inputs, ProxyInputs) else cast(inputs)), cast(targets)
 
 
 def _build(job: _Job, arch: Any):
@@ -366,7 +394,8 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
     if isinstance(task, TensorTask):
         return _tensor_inputs(task, inputs, batch_size, data_free, seed)
     if inputs is None and data_free and not has_packaged_images(task.name):
-        # (N, tiles, C, H, W) for jigsaw; float32 whatever the caller's default dtype
+        # (N, tiles, C, H, W) for jigsaw; float32 whatever the caller's default dtype, cast
+        # to each network's floating dtype when it is scored (_in_dtype)
         x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
         return x, torch.zeros(batch_size, dtype=torch.int64)
     if isinstance(inputs, str | os.PathLike) and task.name.strip().lower() not in _image_datasets():
@@ -436,7 +465,7 @@ def _checked_targets(task: Any, y: Any) -> Any:
         return y.to(torch.float32)  # real per-element targets of a dense output
     _check_integer_labels(y)
     _check_label_range(task, y)
-    return y.to(torch.int64)
+    return class_labels(y)
 
 
 def _tensor_pair(inputs: Any, what: str) -> tuple[Any, Any]:
@@ -504,7 +533,7 @@ def _tensor_inputs(task: Any, inputs: Any, batch_size: int, data_free: bool, see
         rows = np.random.default_rng(seed).choice(len(x_all), size=batch_size, replace=False)
         inputs = (torch.from_numpy(x_all[rows].astype(np.float32)), torch.from_numpy(y_all[rows]))
     if inputs is None:
-        if data_free:
+        if data_free:  # float32, cast to each network's floating dtype (_in_dtype)
             x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
             return x, torch.zeros(batch_size, dtype=torch.int64)
         wanted = (
@@ -946,6 +975,10 @@ def compute(
         score any output without data. For graphs: ``None`` (the packaged graph,
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
         ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
+        Each network gets the batch (images, the placeholder zeros of the data-free
+        proxies, real targets) in its own floating dtype: float64 for a builder's float64
+        network; float32 for a float16 / bfloat16 one, which is scored as a float32 copy
+        (:func:`~nasperf.zero_cost.score`).
     workers : int
         ``1``: compute in this process; ``N > 1``: in ``N`` processes (in this process,
         with a ``UserWarning``, where it is a daemonic one that may not start processes:

@@ -11,7 +11,9 @@ expected and what was got:
   reads the data (per-sample statistics need two samples);
 * ``targets`` (when given) hold one row per input (``(N, ...)``); what the default loss
   (:func:`~nasperf.zero_cost.engine.default_loss`) reads, where a proxy reads it: integer
-  class labels ``(N,)`` in ``[0, C)`` for logits ``(N, C)`` (cross-entropy), ``(N,
+  class labels of any integer dtype (read as int64:
+  :func:`~nasperf.zero_cost.engine.class_labels`, as ``compute`` reads them) ``(N,)`` in
+  ``[0, C)`` for logits ``(N, C)`` (cross-entropy), ``(N,
   *spatial)`` per element of a dense output ``(N, C, *spatial)``, or real targets of a
   regression (mean squared error): ``(N,)`` for a network of one output, the output's own
   shape for a dense one; with a ``loss_fn`` of the user's, anything ``(N, ...)`` it reads;
@@ -130,8 +132,8 @@ def check_call(
             and (targets.is_complex() or targets.dtype == torch.bool)
         ):
             raise TypeError(
-                f"targets must be integer class labels (torch.int64), or real numbers for a "
-                f"regression, got {_shape(targets)}"
+                f"targets must be integer class labels (any integer dtype, read as int64), "
+                f"or real numbers for a regression, got {_shape(targets)}"
             )
         if targets.dim() == 0 or targets.shape[0] != rows:
             count = targets.shape[0] if targets.dim() else 0
@@ -243,7 +245,7 @@ def _check_default_targets(
         # real targets: a regression's, read by the mean squared error of a one-output network
         if num_classes != 1 or targets.dim() != 1:
             raise TypeError(
-                f"targets must be integer class labels (torch.int64) for logits of "
+                f"targets must be integer class labels (any integer dtype) for logits of "
                 f"{num_classes} classes, got {_shape(targets)}; real targets are a "
                 f"regression's, scored by the mean squared error of a network of one output "
                 f"per {what[:-1]} against targets ({n},). For class probabilities or a "

@@ -56,6 +56,7 @@ from nasperf.registry import Registry
 from .second_order import SecondOrderKernels
 
 __all__ = [
+    "HALF_PRECISION",
     "PROXIES",
     "Context",
     "NetworkState",
@@ -64,12 +65,15 @@ __all__ = [
     "ProxyResult",
     "UndefinedProxyError",
     "as_proxy_inputs",
+    "class_labels",
     "default_loss",
     "prunable_layers",
     "regression_loss",
     "run_proxies",
     "scored_weights",
+    "scoring_dtype",
     "seeded_stream",
+    "widened",
 ]
 
 
@@ -372,6 +376,11 @@ class ProxyInputs:
             return ProxyInputs(x, tuple(self.select(a)[start:stop] for a in self.args))
         rows = self.rows if self.rows is not None else torch.arange(self.x.shape[0])
         return ProxyInputs(self.x, self.args, rows[start:stop], coupled=True)
+
+    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> ProxyInputs:
+        """The inputs with ``fn`` applied to each forward argument (``x`` and ``args``; the
+        scored rows as they are)."""
+        return ProxyInputs(fn(self.x), tuple(fn(a) for a in self.args), self.rows, self.coupled)
 
     def to(self, device: torch.device | str) -> ProxyInputs:
         """The same inputs on ``device``."""
@@ -1437,6 +1446,39 @@ def regression_loss(output: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
     are would broadcast them to ``(N, N)`` and average every output against every target);
     a dense output ``(N, C, ...)`` (pixels, depth) against targets of its own shape."""
     return F.mse_loss(output.reshape(targets.shape), targets)
+
+
+#: Half-precision floating dtypes. The proxies compute in float32 where a network or its
+#: inputs hold them (:func:`scoring_dtype`, :func:`widened`): in float16 GraSP's Hessian
+#: product had overflowed to NaN on an NB201 cell, and zico had moved by 8-9 % (bfloat16
+#: too) against the same network in float32.
+HALF_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def widened(t: torch.Tensor) -> torch.Tensor:
+    """``t`` in float32 where it is float16 / bfloat16 (exact: float32 holds every such
+    value), else ``t`` itself."""
+    return t.to(torch.float32) if t.dtype in HALF_PRECISION else t
+
+
+def scoring_dtype(network: nn.Module) -> torch.dtype:
+    """The floating dtype the proxies run ``network`` in, and that nasperf's own inputs for
+    it take (``compute``'s images and placeholder zeros): the dtype of its first floating
+    parameter, float16 / bfloat16 widened to float32 (:data:`HALF_PRECISION`), float32 for a
+    network without floating parameters."""
+    first = next((p for p in network.parameters() if p.is_floating_point()), None)
+    return torch.float32 if first is None or first.dtype in HALF_PRECISION else first.dtype
+
+
+def class_labels(targets: torch.Tensor) -> torch.Tensor:
+    """Integer class labels of any integer dtype (``int8`` ... ``int64``, ``uint8``; numpy's
+    ``int32`` arrays are common) as int64, as cross-entropy reads them (int32 labels had
+    failed inside torch: "expected target dtype to be Long or Byte"); other targets (real
+    ones, bool, complex: refused by the contract) as they are. The one rule for
+    :func:`~nasperf.zero_cost.score` and :func:`~nasperf.zero_cost.compute`."""
+    if targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool:
+        return targets
+    return targets if targets.dtype == torch.int64 else targets.to(torch.int64)
 
 
 def default_loss(targets: torch.Tensor | None) -> Callable[..., torch.Tensor]:

@@ -159,3 +159,22 @@ def test_workers_in_a_daemonic_process_fall_back_to_this_process(archs, tmp_path
     ours = [m for c, m in result["warnings"] if c == "UserWarning" and "daemonic" in m]
     assert len(ours) == 1, result["warnings"]
     assert "workers=2" in ours[0] and "this process" in ours[0]
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_compute_inside_no_grad_or_inference_mode_computes_and_caches_the_real_scores(
+    archs, tmp_path, mode
+):
+    # under no_grad nwot and snip had been NaN ("does not depend on its weights") and
+    # cached as such, so that later calls with gradients on read the NaN back
+    proxies = ["nwot", "snip", "jacov", "synflow"]
+    archs = archs[:2]  # the third's output does not depend on its input: jacov is NaN
+    expected = _compute(archs, proxies)
+    assert np.isfinite(expected.to_numpy()).all()
+    cache = tmp_path / "zc.sqlite"
+    with torch.no_grad() if mode == "no_grad" else torch.inference_mode():
+        inside = _compute(archs, proxies, cache=cache)
+        assert not torch.is_grad_enabled()
+    pd.testing.assert_frame_equal(inside, expected, check_exact=True)  # one process
+    # what the cache serves afterwards, with gradients on
+    pd.testing.assert_frame_equal(_compute(archs, proxies, cache=cache), expected, check_exact=True)

@@ -574,6 +574,94 @@ class _no_warning:
         return False
 
 
+# ---------------------------------------------------------------- the caller's grad modes
+EVERY = zc.available(population=False)
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_scores_inside_no_grad_or_inference_mode_are_those_outside(mode):
+    # under no_grad ten proxies (nwot, jacov, snip, grad_norm, fisher, grasp, plain, meco,
+    # swap, epe_nas) had been NaN with a false reason ("does not depend on its weights");
+    # under inference_mode the call had failed with torch's "Inference tensors do not
+    # track version counter"
+    net = _small_net()
+    x, y = _data()
+    want = zc.score_details(net, x, y, proxies=EVERY)
+    assert all(r.is_defined for r in want.values()), want
+    block = torch.no_grad() if mode == "no_grad" else torch.inference_mode()
+    with block:
+        got = zc.score_details(net, x, y, proxies=EVERY)
+        # the caller's modes are its own again after the call
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() is (mode == "inference_mode")
+    # one process, the same operations: bit for bit
+    assert {k: (r.value, r.reason) for k, r in got.items()} == {
+        k: (r.value, r.reason) for k, r in want.items()
+    }
+
+
+def test_inference_tensors_of_the_caller_are_scored_as_their_values():
+    # inputs, labels and a network made under inference_mode (autograd refuses to save such
+    # tensors for backward): scored as ordinary tensors of the same values, the caller's
+    # network left as it was
+    want = zc.score(_small_net(), *_data(), proxies=EVERY)
+    with torch.inference_mode():
+        net = _small_net()
+        x, y = (t.clone() for t in _data())
+    assert next(net.parameters()).is_inference() and x.is_inference()
+    assert zc.score(net, x, y, proxies=EVERY) == want
+    with torch.inference_mode():
+        assert zc.score(net, x, y, proxies=EVERY) == want
+    assert all(t.is_inference() for t in (*net.parameters(), *net.buffers()))
+
+
+# ---------------------------------------------------------------- label and network dtypes
+LOSS_READERS = ["snip", "grad_norm", "fisher", "grasp", "plain", "zico", "epe_nas"]
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int16, torch.int8, torch.uint8])
+def test_integer_labels_of_any_dtype_are_read_as_int64(dtype):
+    # int32 / int16 labels (numpy's int32 arrays) had passed the contract and then failed
+    # inside torch: "expected target dtype to be Long or Byte, but got Int"
+    x, y = _data()
+    want = zc.score(_small_net(), x, y, proxies=LOSS_READERS)
+    assert zc.score(_small_net(), x, y.to(dtype), proxies=LOSS_READERS) == want
+
+
+def test_labels_out_of_range_in_another_integer_dtype_are_refused_up_front():
+    x, y = _data()
+    with pytest.raises(ValueError, match=r"class labels in \[0, 10\) .* values in \[-1, 6\]"):
+        zc.score(_small_net(), x, (y - 1).to(torch.int8), proxies=["snip"])
+
+
+def test_a_loss_fn_of_the_caller_gets_the_labels_as_given():
+    seen = []
+
+    def loss(logits, targets):
+        seen.append(targets.dtype)
+        return F.cross_entropy(logits, targets.long())
+
+    x, y = _data()
+    zc.score(_small_net(), x, y.int(), proxies=["snip"], loss_fn=loss)
+    assert set(seen) == {torch.int32}
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_half_precision_network_is_scored_as_its_float32_copy(dtype):
+    # grasp had been NaN in float16 on an NB201 cell, zico 8-9 % off: the proxies now
+    # compute in float32 on a copy holding the same (exactly widened) weights
+    x, y = _data()
+    half = _small_net().to(dtype)
+    plain = _small_net().to(dtype).float()  # the equivalent float32 network
+    want = zc.score(plain, x.to(dtype).float(), y, proxies=EVERY)
+    assert all(math.isfinite(v) for v in want.values()), want
+    assert zc.score(half, x.to(dtype), y, proxies=EVERY) == want
+    # float32 inputs fit it too (half-precision ones are widened, as its weights are)
+    want = zc.score(plain, x, y, proxies=EVERY)
+    assert zc.score(half, x, y, proxies=EVERY) == want
+    assert all(t.dtype == dtype for t in half.state_dict().values() if t.is_floating_point())
+
+
 def test_zen_draws_in_float32_whatever_the_network_dtype():
     # torch's randn draws other numbers in float64: a .double() copy had scored zen 4.52
     # against 4.73 at seed 0. The same draws, then computed in float64 instead of float32:
@@ -585,3 +673,19 @@ def test_zen_draws_in_float32_whatever_the_network_dtype():
         assert b == pytest.approx(a, rel=1e-5), seed
     seeds = {zc.score(_small_net(), x, proxies=["zen"], seed=s)["zen"] for s in range(3)}
     assert len(seeds) == 3  # the seed still draws
+
+
+def test_a_half_precision_network_that_cannot_be_copied_is_refused_in_one_line():
+    import threading
+
+    net = _small_net().half()
+    net.lock = threading.Lock()  # deepcopy refuses it
+    with pytest.raises(TypeError) as info:
+        zc.score(net, *_data(), proxies=["snip"])
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(
+        "network has torch.float16 tensors (0.weight), scored in float32, so it is scored on a "
+        "copy, but it cannot be copied (TypeError: "
+    )
+    assert message.endswith("); convert it with network.float() before scoring")

@@ -3,10 +3,15 @@ architecture, a builder returns a network, and --all stays bounded."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import torch
 from torch import nn
 
+from nasperf._torch_state import torch_state
 from nasperf.cli import main
+from nasperf.datasets import load_image_batch
+from nasperf.zero_cost import score
 from nasperf.zero_cost.compute import builder_digest, compute
 from tests.spaces.custom_space_example import ChainArch, ChainSpace
 
@@ -76,3 +81,37 @@ def test_all_refuses_a_space_too_large_to_list(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "--all: nb201 has 15,625 architectures, more than --all computes (10)" in err
     assert not out.exists()
+
+
+class TypedChain(ChainSpace):
+    """ChainSpace's networks converted to another floating dtype by the builder."""
+
+    dtype = torch.float64
+
+    def build_network(self, arch, dataset="cifar10", *, width: int = 8):
+        return super().build_network(arch, dataset, width=width).to(self.dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("dataset", ["cifar10", "ImageNet16-120"])
+def test_compute_scores_a_builder_s_networks_in_their_own_dtype(dtype, dataset):
+    # compute's float32 images (and the placeholder zeros where no images are packaged,
+    # ImageNet16-120) had met float64 / half layers: "Input type (float) and bias type
+    # (double)", for the data-free proxies too. The batch now takes the network's floating
+    # dtype, float32 for a half-precision network (scored as a float32 copy)
+    space = type("Typed", (TypedChain,), {"dtype": dtype})()
+    arch = ChainArch(("conv3x3", "skip", "conv1x1"))
+    proxies = ["params", "flops", "synflow", "zen"] + (["snip"] if dataset == "cifar10" else [])
+    got = compute(space, [arch], proxies, dataset, batch_size=4, cache=None)
+    # the same scores as score() on the built network and the batch in that dtype
+    task = space.network_task(dataset)
+    if dataset == "cifar10":
+        x, y = load_image_batch("cifar10", 4, seed=0)
+    else:
+        x, y = torch.zeros(task.input_shape(4)), torch.zeros(4, dtype=torch.int64)
+    with torch_state(0):
+        net = space.build_network(arch, task)
+    want = score(net, x.to(torch.float32 if dtype != torch.float64 else dtype), y, proxies)
+    assert got.iloc[0].to_dict() == want  # one process, the same operations: bit for bit
+    assert want["params"] == sum(p.numel() for p in net.parameters()) / 1e6
+    assert np.isfinite(got.to_numpy()).all()

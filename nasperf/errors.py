@@ -16,6 +16,7 @@ __all__ = [
     "InvalidArchitectureError",
     "NetworkRunError",
     "StudyNote",
+    "UnsupportedNetworkError",
     "WrongSpaceError",
     "as_names",
     "as_optional_path",
@@ -305,6 +306,12 @@ class NetworkRunError(RuntimeError, ValueError):
 
     inputs: str = ""
     note: str = ""
+
+
+class UnsupportedNetworkError(TypeError):
+    """A network in a form whose layers nasperf cannot read (a TorchScript module, quantised
+    layers), refused before it runs: the message names the argument (or the builder) and
+    the layer, and says what to pass instead (the eager, float ``nn.Module``)."""
 
 
 class DataIntegrityError(ValueError):

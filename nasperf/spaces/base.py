@@ -26,6 +26,7 @@ import numpy as np
 from nasperf.errors import (
     InvalidArchitectureError,
     NetworkRunError,
+    UnsupportedNetworkError,
     architecture_failed,
     short_repr,
 )
@@ -1454,7 +1455,9 @@ class SearchSpace(ABC, Generic[A]):
         floating dtype; where its forward raises, an
         :class:`~nasperf.errors.ArchitectureFailedError` names the space, the architecture
         and those inputs (a network of token ids casts them in ``forward``:
-        ``docs/custom_space.md``).
+        ``docs/custom_space.md``); where the builder returns a network nasperf cannot read
+        (TorchScript, quantised layers), one naming the space, the architecture and the
+        layer. Lazy modules (``nn.LazyLinear``) are initialised by a first forward.
         """
         task = self.network_task(dataset)
         arch = self.coerce(arch)
@@ -1469,6 +1472,10 @@ class SearchSpace(ABC, Generic[A]):
             cause = err.__cause__ if err.__cause__ is not None else err
             step = f"counting FLOPs and parameters on {err.inputs} (task {task.name!r})"
             failed = architecture_failed(self.name, self.to_string(arch), step, cause, err.note)
+        except UnsupportedNetworkError as err:  # a TorchScript or quantised network
+            cause = err
+            step = "counting FLOPs and parameters"
+            failed = architecture_failed(self.name, self.to_string(arch), step, err)
         raise failed from cause
 
     def flops(

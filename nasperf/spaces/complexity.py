@@ -125,6 +125,7 @@ from torch.utils._python_dispatch import (
 )
 from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
+from nasperf._module_forms import check_readable, has_lazy, initialised_copy
 from nasperf.errors import NetworkRunError, failure_text, warn_caller
 
 __all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
@@ -724,9 +725,11 @@ def count_complexity(
         Preferably a zero-argument factory: it is called under ``torch.device("meta")`` so that
         no weights are allocated (a network whose forward reads its tensors' values, which
         meta tensors do not hold, e.g. ``pad_packed_sequence`` of unsorted sequences, is
-        built again and run on the CPU). A ready module is run where its weights are, in
+        built again and run on the CPU, as is one whose builder fails there: a builder
+        that traces its network). A ready module is run where its weights are, in
         eval mode and without gradients; its parameters and training flag are left as they
-        were.
+        were. Lazy layers (``nn.LazyLinear``, ...) are initialised by one forward on the
+        same input, of a copy (torch's random stream restored after).
     input_shape : tuple of int
         Shape of one input batch, e.g. ``(1, 3, 32, 32)``; the network is called on zeros.
     inputs : sequence of Tensor, optional
@@ -751,21 +754,40 @@ def count_complexity(
         ``IndexError``): the message names ``what`` and the inputs it was fed (``"float32
         zeros of shape (1, 12)"``); the original error is its ``__cause__``. A
         ``RuntimeError`` and a ``ValueError``.
+    nasperf.errors.UnsupportedNetworkError
+        The network is or holds a TorchScript module (``torch.jit.trace`` / ``script``: its
+        compiled graph runs no layer's hooks) or quantised layers (``quantize_dynamic`` /
+        ``convert``: packed int8 weights, no parameters): a ``TypeError`` naming ``build``
+        (or the network ``what`` returned) and the layer.
     """
     if (input_shape is None) == (inputs is None):
         raise ValueError("pass exactly one of input_shape and inputs")
     check_convention(convention)
     if isinstance(build, nn.Module):
-        return _count_network(build, torch.device("cpu"), input_shape, inputs, convention, what)
-    with torch.device("meta"):
-        net = build()
+        return _count_network(
+            build, torch.device("cpu"), input_shape, inputs, convention, what, "build"
+        )
+    subject = f"the network from {what}"
     try:
-        return _count_network(net, torch.device("meta"), input_shape, inputs, convention, what)
-    except _NoMetaRun:
-        pass  # (outside the handler: an error on the CPU is not shown chained to this one)
+        with torch.device("meta"):
+            net = build()
+    except Exception:
+        # a builder that runs its network while building fails on the meta device
+        # (torch.jit.trace: "cond must be a bool"): built again on the CPU below, where
+        # an error of its own is raised as it is
+        net = None
+    if net is not None:
+        try:
+            return _count_network(
+                net, torch.device("meta"), input_shape, inputs, convention, what, subject
+            )
+        except _NoMetaRun:
+            pass  # (outside the handler: an error on the CPU is not shown chained to this one)
     # meta tensors hold shapes, not values: a forward that reads values (.item(),
     # pad_packed_sequence of unsorted sequences) runs on the CPU's zeros instead
-    return _count_network(build(), torch.device("cpu"), input_shape, inputs, convention, what)
+    return _count_network(
+        build(), torch.device("cpu"), input_shape, inputs, convention, what, subject
+    )
 
 
 class _NoMetaRun(Exception):
@@ -779,14 +801,36 @@ def _count_network(
     inputs: Sequence[torch.Tensor] | None,
     convention: str,
     what: str,
+    subject: str,
 ) -> Complexity:
     """:func:`count_complexity` of a network built: run where its weights are (``default``
-    where it holds none); :class:`_NoMetaRun` where it ran on the meta device and failed."""
+    where it holds none); :class:`_NoMetaRun` where it ran on the meta device and failed.
+    ``subject`` names the network in a refusal (:func:`check_readable`)."""
     if not isinstance(net, nn.Module):
         raise TypeError(f"{what} returned {type(net).__name__}, expected a torch.nn.Module")
+    check_readable(net, subject)
     # A factory may hand back an existing module; run on wherever its weights live.
     first = next(net.parameters(), None)
     device = first.device if first is not None else default
+
+    def run(module: nn.Module) -> None:
+        """One forward on the counted input, its error one that names the inputs."""
+        try:
+            if inputs is None:
+                module(torch.zeros(input_shape, device=device, dtype=_zeros_dtype(module)))
+            else:
+                module(*(t.to(device) for t in inputs))
+        except Exception as err:
+            if device.type == "meta":
+                raise _NoMetaRun from err
+            if not isinstance(err, RuntimeError | ValueError | TypeError | IndexError):
+                raise
+            raise _run_error(what, err, input_shape, inputs, module) from err
+
+    if has_lazy(net):
+        # its parameters' shapes (read below, before the forward) are set by a first
+        # forward: that of a copy, so a module of the caller's stays as it was
+        net = initialised_copy(net, run, device)
     flops = 0
     called: dict[int, nn.Module] = {}
     reads = _ParameterReads(net)
@@ -847,17 +891,7 @@ def _count_network(
         with torch.no_grad(), functional:
             functional.on_stack = True
             try:
-                try:
-                    if inputs is None:
-                        net(torch.zeros(input_shape, device=device, dtype=_zeros_dtype(net)))
-                    else:
-                        net(*(t.to(device) for t in inputs))
-                except Exception as err:
-                    if device.type == "meta":
-                        raise _NoMetaRun from err
-                    if not isinstance(err, RuntimeError | ValueError | TypeError | IndexError):
-                        raise
-                    raise _run_error(what, err, input_shape, inputs, net) from err
+                run(net)
             finally:  # (a forward that raised inside a rule's module left it off the stack)
                 functional.resume()
                 functional.on_stack = False

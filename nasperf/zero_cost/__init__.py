@@ -25,7 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from nasperf.errors import check_flag, short_repr
+from nasperf._module_forms import check_readable, has_lazy, initialised_copy
+from nasperf.errors import check_flag, first_line, short_repr
 from nasperf.registry import _import_family
 
 from .contract import check_call
@@ -275,6 +276,28 @@ def _scored_inputs(
     return batch, targets
 
 
+def _initialised(network: nn.Module, batch: ProxyInputs) -> nn.Module:
+    """A copy of a network holding lazy modules (``nn.LazyLinear``, ...), initialised by
+    one forward on its first input (all of coupled ones, a graph's), in torch's stream as
+    it is: :func:`score_details` and ``compute`` seeded it from ``seed``, so that the
+    copy's weights are those an eager network draws when built after
+    ``torch.manual_seed(seed)`` (where its layers are built in the order they run)."""
+    one = batch if batch.coupled else batch.part(0, 1)
+
+    def run(net: nn.Module) -> None:
+        try:
+            net(one.x, *one.args)
+        except (RuntimeError, ValueError, TypeError, IndexError) as err:
+            raise ValueError(
+                f"network holds lazy modules (nn.LazyLinear, ...), initialised on a copy by "
+                f"one forward on the first input, which failed ({one.x.dtype} tensor of shape "
+                f"{tuple(one.x.shape)}): "
+                f"{first_line(err) or type(err).__name__}"
+            ) from err
+
+    return initialised_copy(network, run, batch.x.device)
+
+
 def _details(
     network: nn.Module,
     inputs: torch.Tensor | Any,
@@ -287,8 +310,11 @@ def _details(
     """:func:`score_details` without its reseeding (:mod:`~nasperf.zero_cost.compute` seeds
     torch's stream once per architecture, before building the network); ``network`` is a
     module (checked by :func:`score_details`; ``compute`` builds its own)."""
-    given, network = network, _plain(network)
+    check_readable(network, "network")
     batch = as_proxy_inputs(inputs)
+    if has_lazy(network):
+        network = _initialised(network, batch)
+    given, network = network, _plain(network)
     if targets is None and batch.coupled and isinstance(getattr(inputs, "y", None), torch.Tensor):
         targets = inputs.y  # a graph's node labels
     batch, targets = _scored_inputs(batch, targets, loss_fn)
@@ -337,7 +363,10 @@ def score(
         (half-precision inputs and targets widened too; in float16 GraSP had been NaN), so
         it scores as ``network.float()`` would; ``params`` and ``flops`` count it as given.
         A network of inference tensors (built under ``torch.inference_mode()``) is scored
-        on a copy holding ordinary tensors.
+        on a copy holding ordinary tensors. Lazy layers (``nn.LazyLinear``, ...) are
+        initialised on a copy by one forward on the first input, drawing from torch's
+        stream seeded by ``seed``. A ``torch.compile``-d module is scored as the module it
+        wraps; a TorchScript module and quantised layers are refused.
     inputs : Tensor (N, ...), torch_geometric Data, or sequence of Tensor
         One minibatch, e.g. normalised images ``(N, 3, 32, 32)``; or a graph
         (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose
@@ -381,6 +410,10 @@ def score(
         finite values, a ``loss_fn`` that does not return a scalar or broadcasts,
         ``proxies`` not a name or a list of names, ``seed`` not an int. The message says
         what was expected.
+    nasperf.errors.UnsupportedNetworkError
+        ``network`` is or holds a TorchScript module (``torch.jit.trace`` / ``script``) or
+        quantised layers (``quantize_dynamic`` / ``convert``), whose layers the proxies
+        cannot read: a ``TypeError`` naming the layer; pass the eager float module.
     nasperf.UnknownNameError
         An unknown proxy name.
 

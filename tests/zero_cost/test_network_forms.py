@@ -1,0 +1,148 @@
+"""``nasperf.zero_cost.score`` / ``compute`` on networks handed over in other forms than an
+eager float ``nn.Module`` (``nasperf._module_forms``).
+
+A ``torch.jit.trace``-d network had been scored as one without layers (synflow, snip,
+l2_norm NaN with the false reason "no convolution or linear layer", zen -7.42 for 4.73), a
+scripted one had ended in torch's "register_forward_hook is not supported on ScriptModules",
+a dynamic-quantised Linear had given 0.0 without a reason for every gradient proxy (and
+synflow torch's "expected scalar type Float but found Double"): each is now refused in one
+line naming ``network``. Lazy modules had failed with torch's "Attempted to use an
+uninitialized parameter": they are initialised on a copy and score as the eager network.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.parameter import is_lazy
+
+import nasperf.zero_cost as zc
+from nasperf.errors import ArchitectureFailedError, UnsupportedNetworkError
+from nasperf.spaces import resolve_task
+from tests.spaces.custom_space_example import ChainSpace
+
+PROXIES = zc.available(population=False)
+
+
+def _eager(num_classes: int = 10) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(8, num_classes),
+    )
+
+
+def _lazy(num_classes: int = 10) -> nn.Sequential:
+    """:func:`_eager` with lazy layers: built in the same order, the same draws."""
+    return nn.Sequential(
+        nn.LazyConv2d(8, 3, padding=1),
+        nn.LazyBatchNorm2d(),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.LazyLinear(num_classes),
+    )
+
+
+def _data() -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(8, 3, 16, 16, generator=g), torch.arange(8) % 10
+
+
+def _quantised(net: nn.Module) -> nn.Module:
+    with warnings.catch_warnings():  # torch's deprecation of torch.ao.quantization
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(net, {nn.Linear}, dtype=torch.qint8)
+
+
+@pytest.mark.parametrize("how", ["trace", "script"])
+def test_a_torchscript_network_is_refused_naming_the_argument(how):
+    x, y = _data()
+    net = _eager().eval()
+    wrapped = torch.jit.trace(net, x[:2]) if how == "trace" else torch.jit.script(net)
+    with pytest.raises(UnsupportedNetworkError, match=r"^network is a TorchScript module") as e:
+        zc.score(wrapped, x, y, proxies=["synflow", "params"])
+    assert "pass the eager nn.Module" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_torchscript_submodule_is_refused_naming_where_it_is():
+    x, y = _data()
+    net = nn.Sequential(torch.jit.trace(_eager().eval(), x[:2]), nn.ReLU())
+    with pytest.raises(UnsupportedNetworkError, match=r"network holds at '0' a TorchScript"):
+        zc.score(net, x, y, proxies=["l2_norm"])
+
+
+@pytest.mark.parametrize("proxy", ["snip", "synflow", "params"])
+def test_a_quantised_network_is_refused_naming_the_layer(proxy):
+    x, y = _data()
+    with pytest.raises(UnsupportedNetworkError, match=r"^network holds quantised layers") as e:
+        zc.score(_quantised(_eager()), x, y, proxies=[proxy])
+    assert "'5' (torch.ao.nn.quantized.dynamic.Linear)" in str(e.value)
+    assert "quantize_dynamic" in str(e.value)
+
+
+def test_lazy_modules_score_as_the_eager_network_and_stay_lazy():
+    # the copy is initialised first thing under the call's seed: its weights are those of
+    # the eager network built after torch.manual_seed(seed) (checked below), so the same
+    # kernels run on the same values in this process and every score is equal
+    x, y = _data()
+    lazy = _lazy()
+    before = torch.get_rng_state()
+    got = zc.score_details(lazy, x, y, proxies=PROXIES, seed=3)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(is_lazy(p) for p in lazy.parameters())  # the caller's network as it was
+    torch.manual_seed(3)
+    eager = _eager()
+    want = zc.score_details(eager, x, y, proxies=PROXIES, seed=3)
+    for name in PROXIES:
+        assert got[name].reason == want[name].reason, name
+        if not math.isnan(want[name].value):
+            assert got[name].value == want[name].value, name
+    assert got["params"].value == pytest.approx(330e-6, abs=1e-12)  # 224 + 16 + 90
+
+
+def test_a_lazy_network_that_fails_its_first_forward_says_so():
+    # a 3x3 convolution on 2x2 images: the initialising forward fails, in one line
+    bad = nn.Sequential(nn.LazyConv2d(8, 3), nn.Flatten(), nn.LazyLinear(10))
+    with pytest.raises(
+        ValueError, match=r"^network holds lazy modules .* failed .*shape \(1, 3, 2, 2\)"
+    ):
+        zc.score(bad, torch.zeros(4, 3, 2, 2), torch.arange(4), proxies=["params"])
+
+
+class _Chain(ChainSpace):
+    """The chain space, its network built by ``build`` (for the task's classes)."""
+
+    def __init__(self, build) -> None:
+        super().__init__()
+        self.build = build
+
+    def build_network(self, arch, dataset="cifar10", **kwargs):
+        return self.build(resolve_task(dataset).num_classes)
+
+
+def test_compute_scores_a_lazy_builder_as_the_eager_one():
+    # compute seeds torch before scoring each network: the lazy copy draws the weights the
+    # eager builder drew under the same seed
+    space = _Chain(_eager)
+    archs = [space.parse("conv3x3-skip-conv1x1")]
+    proxies = ["params", "flops", "synflow", "snip", "l2_norm"]
+    want = zc.compute(space, archs, proxies, cache=False)
+    got = zc.compute(_Chain(_lazy), archs, proxies, cache=False)
+    assert got.to_dict("records") == want.to_dict("records")
+
+
+def test_compute_names_the_architecture_of_a_traced_builder():
+    def traced(num_classes: int) -> nn.Module:
+        return torch.jit.trace(_eager(num_classes).eval(), torch.zeros(1, 3, 32, 32))
+
+    space = _Chain(traced)
+    with pytest.raises(ArchitectureFailedError, match="conv3x3-skip-conv1x1.*TorchScript"):
+        zc.compute(space, [space.parse("conv3x3-skip-conv1x1")], ["synflow"], cache=False)

@@ -185,16 +185,23 @@ class _WeightOperands(TorchFunctionMode):
     """Records which of ``names``' tensors (id -> name) a forward passes as the weight of a
     convolution or linear map (:data:`_WEIGHT_OPS`, :data:`_MATMUL_OPS`): ``weights`` name
     -> ``"conv"`` / ``"linear"`` / ``"matmul"`` (the first use), ``biases`` the names
-    passed as the bias beside such a weight."""
+    passed as the bias beside such a weight; ``read`` the names passed to any function (the
+    tensor or a view of it, alone or in a list: an LSTM's flat weights)."""
 
     def __init__(self, names: Mapping[int, str]) -> None:
         super().__init__()
         self.names = names
         self.weights: dict[str, str] = {}
         self.biases: dict[str, None] = {}
+        self.read: set[str] = set()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
+        for t in (*args, *kwargs.values()):
+            for u in t if isinstance(t, list | tuple) else (t,):
+                name = _operand(u, self.names)
+                if name is not None:
+                    self.read.add(name)
         kind = _WEIGHT_OPS.get(func)
         if kind is not None:
             w = args[1] if len(args) > 1 else kwargs.get("weight")
@@ -786,11 +793,14 @@ class Context:
         if "prunable_layers" not in self._cache:
             names = self.param_names
             functional = self.functional_weights
+            unread = self._cache["unread_weights"]
             layers: list[tuple[str, nn.Module]] = []
             for _, m in self.state.modules:
                 own = scored_weights(m)
                 weights = (getattr(m, local) for local in own)
-                layers += [(names[id(w)], m) for w in weights if id(w) in names]
+                layers += [
+                    (names[id(w)], m) for w in weights if id(w) in names and id(w) not in unread
+                ]
                 if functional:
                     layers += [
                         (names[id(w)], m)
@@ -814,11 +824,20 @@ class Context:
         Found by one forward without gradients, in train mode, on the inputs, that records
         the weight operands (:class:`_WeightOperands`); run only where a parameter of two or
         more dims is not already scored (a transposed convolution's weight, never scored,
-        does not count), so a network of built-in layers is not run."""
+        does not count), so a network of built-in layers is not run.
+
+        That forward also finds the layers that ran without reading their own weight: a
+        skeleton module run by ``torch.func.functional_call`` on weights held elsewhere (an
+        ``nn.ParameterList``, a hypernetwork's output), whose own weights the forward never
+        uses. Those weights are not scored (:attr:`prunable_layers`): they had been added to
+        the weights the forward does use (l2_norm 13.35 against 3.34 for the same network
+        written plainly, fisher doubled)."""
         if "functional_weights" not in self._cache:
-            self._cache["functional_weights"], self._cache["functional_biases"] = (
-                self._weight_operands()
-            )
+            (
+                self._cache["functional_weights"],
+                self._cache["functional_biases"],
+                self._cache["unread_weights"],
+            ) = self._weight_operands()
         return self._cache["functional_weights"]
 
     @property
@@ -827,10 +846,11 @@ class Context:
         self.functional_weights  # noqa: B018 - fills the cache
         return self._cache["functional_biases"]
 
-    def _weight_operands(self) -> tuple[dict[str, str], list[str]]:
-        scored = {
-            id(getattr(m, local)) for m in self.state.module_list for local in scored_weights(m)
-        }
+    def _weight_operands(self) -> tuple[dict[str, str], list[str], set[int]]:
+        """``(functional weights, their biases, ids of the scored weights of layers that
+        ran without reading them)`` (:attr:`functional_weights`)."""
+        layers = [m for m in self.state.module_list if scored_weights(m)]
+        scored = {id(getattr(m, local)) for m in layers for local in scored_weights(m)}
         transposed = {
             id(m.weight)
             for m in self.state.module_list
@@ -842,13 +862,28 @@ class Context:
             if p.dim() >= 2 and id(p) not in scored and id(p) not in transposed
         }
         if not candidates:
-            return {}, []
+            return {}, [], set()
         mode = _WeightOperands(self.param_names)
+        called: dict[int, nn.Module] = {}
+
+        def ran(module: nn.Module, args: tuple, out: Any) -> None:
+            called[id(module)] = module
+
         # the caller's own parameters (their ids are what the mode looks for), private buffers
-        with seeded_stream(self), self.train_mode(True), torch.no_grad(), mode:
-            self.state.call(self.private_buffers(), (self.batch.x, *self.batch.args))
+        with seeded_stream(self), self.train_mode(True), torch.no_grad(), _hooks(layers, ran):
+            with mode:
+                self.state.call(self.private_buffers(), (self.batch.x, *self.batch.args))
         weights = {n: k for n, k in mode.weights.items() if n in candidates.values()}
-        return weights, [b for b in mode.biases if b not in weights]
+        # a layer that ran on other weights than its own (functional_call's skeleton); one
+        # never called (a supernet's unused candidate) is scored as where this forward
+        # does not run
+        unread = {
+            id(w)
+            for m in called.values()
+            for w in (getattr(m, local) for local in scored_weights(m))
+            if self.param_names.get(id(w)) not in mode.read
+        }
+        return weights, [b for b in mode.biases if b not in weights], unread
 
     @property
     def prunable(self) -> list[tuple[str, nn.Module]]:

@@ -197,3 +197,77 @@ def test_a_network_of_functional_layers_alone_scores_every_proxy():
     together = zc.score_details(custom, x, y, proxies=zc.available(population=False))
     for name in [*WEIGHT_PROXIES, "jacov", "nwot", "epe_nas", "params", "flops"]:
         assert together[name].reason is None and math.isfinite(together[name].value), name
+
+
+class _Skeleton(nn.Module):
+    """The :func:`_net` of built-in layers run by ``torch.func.functional_call`` on weights
+    held in an ``nn.ParameterList`` (hypernetwork / meta-learning style); the skeleton's own
+    weights, tripled so that scoring them shows, are never read by the forward."""
+
+    def __init__(self, plain: nn.Module) -> None:
+        super().__init__()
+        self.names = [n for n, _ in plain.named_parameters()]
+        self.w = nn.ParameterList([nn.Parameter(p.detach().clone()) for p in plain.parameters()])
+        self.skeleton = _net(False)
+        self.skeleton.load_state_dict(plain.state_dict())
+        with torch.no_grad():
+            for p in self.skeleton.parameters():
+                p.mul_(3.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weights = dict(zip(self.names, self.w, strict=True))
+        return torch.func.functional_call(self.skeleton, weights, (x,))
+
+
+def test_a_skeleton_run_on_weights_held_elsewhere_scores_those_weights_only():
+    # l2_norm had added the skeleton's unused weights (4x the true value here: 1 + 3) and
+    # fisher had counted each layer twice (its hook and its functional weight)
+    builtin, _ = _pair()
+    net = _Skeleton(builtin)
+    x, y = _data()
+    with torch.no_grad():
+        assert torch.allclose(net(x), builtin(x), atol=1e-6)
+    ctx = zc.engine.Context(net, x, y, F.cross_entropy, 0, frozenset())
+    # the list's weights are scored as the layers they feed; no skeleton weight is
+    assert [n for n, _ in ctx.prunable] == ["w.0", "w.4", "w.8", "w.10"]
+    a = zc.score_details(builtin, x, y, proxies=WEIGHT_PROXIES)
+    b = zc.score_details(net, x, y, proxies=WEIGHT_PROXIES)
+    for name in WEIGHT_PROXIES:
+        assert b[name].reason is None, (name, b[name])
+        # the same weights in other parameter slots: the kernels and sums of the built-in
+        # network's (fisher's per-layer order differs: REL, as above)
+        assert math.isclose(a[name].value, b[name].value, rel_tol=REL), name
+    by_hand = sum(float(p.detach().double().norm()) for p in builtin.parameters() if p.dim() > 1)
+    assert b["l2_norm"].value == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_a_layer_that_reads_its_weight_beside_a_functional_one_is_still_scored():
+    # the same forward drops only layers that ran without reading their weight: an
+    # LSTM's flat weights, an attention's projections (read inside torch's functions) and
+    # a layer never called (a supernet's unused candidate) stay scored as before
+    class Mixed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(8, 3, 3, 3) * 0.1)  # a functional conv
+            self.lstm = nn.LSTM(8, 8, batch_first=True)
+            self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+            self.head = nn.Linear(8, 10)
+            self.unused = nn.Linear(8, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            seq = F.conv2d(x, self.w, padding=1).flatten(2).transpose(1, 2)
+            seq, _ = self.lstm(seq)
+            seq, _ = self.attn(seq, seq, seq)
+            return self.head(seq.mean(1))
+
+    torch.manual_seed(0)
+    ctx = zc.engine.Context(Mixed(), _data()[0], None, F.cross_entropy, 0, frozenset())
+    assert [n for n, _ in ctx.prunable] == [
+        "w",
+        "lstm.weight_ih_l0",
+        "lstm.weight_hh_l0",
+        "attn.in_proj_weight",
+        "attn.out_proj.weight",
+        "head.weight",
+        "unused.weight",
+    ]

@@ -23,16 +23,40 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
+#: Most workers ``-n auto`` starts: the tests start processes of their own, and a loaded CI
+#: machine's timing-sensitive tests (a study killed mid-run) should keep some room.
+MAX_AUTO_WORKERS = 4
+
+
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (the project's default, ``pyproject.toml``): one worker per core this
-    process may use, at most 4 (the tests start processes of their own, and a loaded CI
-    machine's timing-sensitive tests, e.g. a study killed mid-run, should keep some room);
-    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` or ``-n N`` overrides it, ``-n 0`` runs one process."""
+    process may use, at most :data:`MAX_AUTO_WORKERS`. ``PYTEST_XDIST_AUTO_NUM_WORKERS=N``
+    (a whole number; 0 runs one process) or ``-n N`` overrides it, as either does under
+    pytest-xdist's own rule, uncapped: it is the caller's word (a value that is no whole
+    number is ignored, with a warning). ``-n 0`` runs one process.
+
+    pytest-xdist reads the variable only in its own implementation of this hook, which runs
+    after this one and only if this one answers None: the variable had been ignored."""
+    env = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if env:
+        try:
+            workers = int(env)
+        except ValueError:
+            workers = -1
+        if workers >= 0:
+            return workers
+        import warnings
+
+        warnings.warn(
+            f"PYTEST_XDIST_AUTO_NUM_WORKERS={env!r} is not a whole number >= 0: ignored, "
+            f"-n auto starts one worker per core (at most {MAX_AUTO_WORKERS})",
+            stacklevel=1,
+        )
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
-    return max(1, min(cores, 4))
+    return max(1, min(cores, MAX_AUTO_WORKERS))
 
 
 @pytest.fixture

@@ -108,10 +108,14 @@ Keys (all optional except ``predictors``)
     Image source (an ``.npz``, or a CIFAR binary / python distribution: folder, archive or
     batch file) for predictors that train networks or read images
     (``requirements.images``): passed as their ``images`` parameter (``zc_proxy``'s
-    ``inputs``; ``images_parameter``) unless the predictor's ``params`` set it. Default: the images nasperf ships (256 CIFAR test images).
+    ``inputs``; ``images_parameter``) unless the predictor's ``params`` set it, and so to
+    an ``ensemble``'s members and a ``tuned`` model that read images
+    (:func:`~nasperf.predictors.base.study_params`). Default: the images nasperf ships (256
+    CIFAR test images).
 ``training_epochs``
     Supernet training budget of weight-sharing predictors
-    (``requirements.network_training``), passed as their ``epochs`` unless ``params`` set it.
+    (``requirements.network_training``), passed as their ``epochs`` unless ``params`` set it
+    (and so to an ``ensemble``'s weight-sharing members and a ``tuned`` one).
 ``metrics``
     ``{ks: [10, 20, 50], nan_policy: worst}``, passed to :func:`evaluate`.
 ``imports``
@@ -1372,9 +1376,6 @@ def make_trial(
     ``test_size`` defaults to the config's; ``extra`` adds keys (a suite's ``task``,
     ``kind``, ``proxy_source``) that enter the hash and are copied into the result row.
     """
-    import nasperf.predictors as P
-
-    req = P.PREDICTORS.get(pred["name"]).requirements
     trial = {
         "space": space,
         "benchmark": bench,
@@ -1395,10 +1396,13 @@ def make_trial(
         "nan_policy": config.nan_policy,
         "imports": list(config.imports),
     }
-    # Only where used, so that other trials keep their hashes.
-    if req.images and config.images is not None:
+    # Only where used, so that other trials keep their hashes: by the predictor with its
+    # parameters (an ensemble whose members read images or train networks; the class's
+    # requirements are those of its default members, and had dropped them)
+    own = _own_requirements(pred)
+    if own.images and config.images is not None:
         trial["images"] = copy.deepcopy(config.images)
-    if req.network_training and config.training_epochs is not None:
+    if own.network_training and config.training_epochs is not None:
         trial["training_epochs"] = config.training_epochs
     if (extra or {}).get("kind") != "proxy" and (
         splits_by_network(space) or (data or {}).get("per_network")
@@ -1495,13 +1499,15 @@ def _missing(
                 )
     if req.supernet:
         out += _supernet_missing(space)
-    # zc_proxy's images compute the scores a configured table does not hold
+    # zc_proxy's images compute the scores a configured table does not hold (the predictor
+    # with its parameters: an ensemble's members, as make_trial gives it the images)
+    own = _own_requirements(pred)
     table_only = (
-        "zero_cost" in req.optional
-        and not req.network_training
+        "zero_cost" in own.optional
+        and not own.network_training
         and (config.zero_cost_table is not None or (data or {}).get("format") == "naslib_zc")
     )
-    if (req.images or req.network_training) and config.images is None and not table_only:
+    if (own.images or own.network_training) and config.images is None and not table_only:
         from nasperf.spaces import resolve_task
 
         try:
@@ -1544,6 +1550,20 @@ def _check_for_space(config: StudyConfig, pred: dict, space: str) -> None:
     except ValueError as err:
         i = list(config.predictors).index(pred)
         raise ConfigError(f"predictors[{i}].params: {pred['label']!r}: {err}") from None
+
+
+def _own_requirements(pred: dict) -> Any:
+    """The :class:`~nasperf.predictors.base.Requirements` of the predictor of ``pred`` with
+    its parameters (:func:`~nasperf.predictors.base.requirements_of`: an ensemble's are its
+    members'); its class's where its parameters do not make one (its trial says why)."""
+    import nasperf.predictors as P
+    from nasperf.predictors.base import requirements_of
+
+    cls = P.PREDICTORS.get(pred["name"])
+    try:
+        return requirements_of(cls(**(pred.get("params") or {})))
+    except (TypeError, ValueError, KeyError):
+        return cls.requirements
 
 
 def _reads_images(pred: dict) -> bool:

@@ -358,7 +358,7 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     from nasperf.evaluation.config import source_dataset
     from nasperf.evaluation.metrics import evaluate, initialisation_time
     from nasperf.evaluation.protocol import make_split
-    from nasperf.predictors.base import requirements_of
+    from nasperf.predictors.base import requirements_of, study_params
     from nasperf.zero_cost.charges import proxy_charges
 
     start = time.perf_counter()
@@ -377,20 +377,19 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     candidates = list(table.index[finite])
 
     cls = P.PREDICTORS.get(trial["predictor"])
-    params = dict(trial.get("params") or {})
     names = set(cls._get_param_names())
-    defaults = {"space": info["space"] or trial["space"]}
+    inputs: dict[str, Any] = {"space": info["space"] or trial["space"]}
     if _known_task(source_dataset(trial)):
         # (a user's table without data.dataset is named, not a dataset: the predictor
         # builds for its space's own task, e.g. zc_proxy computing a proxy its table lacks)
-        defaults["dataset"] = source_dataset(trial)
+        inputs["dataset"] = source_dataset(trial)
     if trial.get("images") is not None:
-        defaults[getattr(cls, "images_parameter", "images")] = trial["images"]["path"]
+        inputs["images"] = trial["images"]["path"]
     if trial.get("training_epochs") is not None:
-        defaults["epochs"] = int(trial["training_epochs"])
-    for k, v in defaults.items():
-        if k in names and k not in params:
-            params[k] = v
+        inputs["epochs"] = int(trial["training_epochs"])
+    # each to the parameter that takes it, where the config's params do not set it, and on
+    # to an ensemble's members and a tuned model (their images had been dropped)
+    params = study_params(cls, trial.get("params") or {}, inputs)
     if "random_state" in names:
         params["random_state"] = int(trial["seed"])
     elif "seed" in names and "seed" not in params:

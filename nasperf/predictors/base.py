@@ -77,7 +77,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -109,6 +109,7 @@ __all__ = [
     "is_feature_matrix",
     "refuse_label_copies",
     "signed_log",
+    "study_params",
     "torch_generator",
 ]
 
@@ -382,6 +383,60 @@ def requirements_of(predictor: Any) -> Requirements:
     return method() if callable(method) else predictor.requirements
 
 
+#: What a study supplies to the predictor of each trial, by role (besides its seed):
+#: ``space`` and ``dataset`` (to the parameters of those names), ``images`` (the image
+#: source, to :attr:`Predictor.images_parameter` of a predictor whose ``requirements.images``
+#: is set) and ``epochs`` (the study's ``training_epochs``, to ``epochs`` of one whose
+#: ``requirements.network_training`` is set: an ``mlp``'s ``epochs`` are its own).
+STUDY_INPUTS: tuple[str, ...] = ("space", "dataset", "images", "epochs")
+
+
+def _fill_study_inputs(cls: type, params: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict:
+    """``params`` with each of ``inputs`` (roles of :data:`STUDY_INPUTS`; None: not given)
+    added where ``cls`` takes it and ``params`` do not set it."""
+    bad = sorted(set(inputs) - set(STUDY_INPUTS))
+    if bad:
+        raise ValueError(f"inputs: unknown role(s) {bad}; the roles are {list(STUDY_INPUTS)}")
+    out = dict(params or {})
+    names = set(cls._get_param_names())
+    req = getattr(cls, "requirements", None) or Requirements()
+    for role, value in inputs.items():
+        if value is None:
+            continue
+        name = role
+        if role == "images":
+            if not req.images:
+                continue
+            name = getattr(cls, "images_parameter", "images")
+        elif role == "epochs" and not req.network_training:
+            continue
+        if name in names and name not in out:
+            out[name] = value
+    return out
+
+
+def study_params(cls: type, params: Mapping[str, Any] | None, inputs: Mapping[str, Any]) -> dict:
+    """The parameters with which a study builds the predictor class ``cls``: ``params``
+    (the config's) with the study's ``inputs`` (``{role: value}``, roles of
+    :data:`STUDY_INPUTS`) added where ``cls`` takes them and ``params`` do not set them.
+
+    A meta-predictor (``ensemble``, ``tuned``) passes them on to the predictors it builds,
+    through its :meth:`Predictor.with_study_inputs`: a study's images reach an ensemble's
+    ``zc_proxy`` member as they reach a bare one (they had been dropped, and the member had
+    read the packaged table, scored on nasperf's own images). An estimator of a user's that
+    is no nasperf :class:`Predictor` gets the roles its ``__init__`` takes.
+
+    Raises
+    ------
+    ValueError
+        ``inputs`` names a role that is not one of :data:`STUDY_INPUTS`.
+    """
+    method = getattr(cls, "with_study_inputs", None)
+    if callable(method):
+        return method(params or {}, inputs)
+    return _fill_study_inputs(cls, params or {}, inputs)
+
+
 class Predictor(RegressorMixin, BaseEstimator):
     """Base class of performance predictors (scikit-learn regressor contract).
 
@@ -504,6 +559,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         upper bound (:func:`nasperf._constraints.check_counts_and_flags`)."""
         super()._validate_params()
         check_counts_and_flags(self)
+
+    @classmethod
+    def with_study_inputs(cls, params: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict:
+        """``params`` with a study's ``inputs`` added where this class takes them and
+        ``params`` do not set them (:func:`study_params`). A meta-predictor overrides it to
+        pass them on, the same way, to the parameters of the predictors it builds."""
+        return _fill_study_inputs(cls, params, inputs)
 
     def reads_images(self) -> bool:
         """Whether this predictor, with its parameters, reads images

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from numbers import Real
 from typing import Any, ClassVar
 
@@ -22,6 +23,7 @@ from ..base import (
     _predictors,
     check_nested_params,
     requirements_of,
+    study_params,
 )
 
 DEFAULT_MEMBERS: tuple = ("xgb", "lgb", "rf")
@@ -90,9 +92,11 @@ class EnsemblePredictor(Predictor):
     """Average of several registered predictors, fitted on the same data.
 
     Each member is built with the ensemble's ``space`` and a seed derived from
-    ``random_state``, gets the side information it needs (the union of the members' needs is
-    the ensemble's :attr:`requirements`), and predicts; the ensemble averages the members'
-    predictions after putting them on one scale (``combine``). Members that learn from
+    ``random_state`` (in a study, also with what the study gives that predictor alone: its
+    images, dataset and training epochs, :meth:`with_study_inputs`), gets the side
+    information it needs (the union of the members' needs is the ensemble's
+    :attr:`requirements`), and predicts; the ensemble averages the members' predictions
+    after putting them on one scale (``combine``). Members that learn from
     different encodings, families and losses make different errors, so their average ranks
     better than most members (White et al., and the ensembles of NAS-Bench-Suite-Zero).
 
@@ -168,6 +172,37 @@ class EnsemblePredictor(Predictor):
             return _union([requirements_of(get(n, **p)) for n, p in _member_specs(self.members)])
         except (ValueError, KeyError, TypeError):
             return self.requirements
+
+    @classmethod
+    def with_study_inputs(cls, params: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict:
+        """``params`` with a study's ``inputs`` passed on to each member, as a study passes
+        them to that predictor alone (:func:`~nasperf.predictors.base.study_params`: a
+        ``zc_proxy`` member gets the study's images as ``inputs``, a ``oneshot`` member its
+        ``training_epochs``, each member the dataset); what a member's own parameters set
+        is kept. ``space`` is not passed on: each member is built with the ensemble's. The
+        members are rewritten as ``[name, params]`` pairs only where an input was added."""
+        out = super().with_study_inputs(params, inputs)
+        try:
+            specs = _member_specs(out.get("members", DEFAULT_MEMBERS))
+            classes = [PREDICTORS.get(name) for name, _ in specs]
+        except (ValueError, KeyError, TypeError):
+            return out  # fit's validation names the member it cannot read
+        inner = {k: v for k, v in inputs.items() if k != "space"}
+        filled = [study_params(c, p, inner) for (_, p), c in zip(specs, classes, strict=True)]
+        if any(f != p for f, (_, p) in zip(filled, specs, strict=True)):
+            out["members"] = [[name, f] for (name, _), f in zip(specs, filled, strict=True)]
+        return out
+
+    def reads_images(self) -> bool:
+        """Whether any member, with its parameters, reads images (an ensemble of a
+        data-free ``zc_proxy`` and trees reads none); True where a member cannot be made
+        (``fit`` says why)."""
+        from .. import get
+
+        try:
+            return any(get(n, **p).reads_images() for n, p in _member_specs(self.members))
+        except (ValueError, KeyError, TypeError):
+            return True
 
     def _validate_params(self) -> None:
         super()._validate_params()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -26,6 +27,7 @@ from ..base import (
     check_nested_params,
     check_side_rows,
     requirements_of,
+    study_params,
 )
 
 
@@ -145,6 +147,33 @@ class TunedPredictor(Predictor):
         if "random_state" in valid:
             kw.setdefault("random_state", self._seed())
         return get(self.model, **kw)
+
+    @classmethod
+    def with_study_inputs(cls, params: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict:
+        """``params`` with a study's ``inputs`` passed on to ``model_params``, as a study
+        passes them to ``model`` alone (:func:`~nasperf.predictors.base.study_params`);
+        what ``model_params`` set is kept, and ``space`` is not passed on (the model is
+        built with this predictor's)."""
+        out = super().with_study_inputs(params, inputs)
+        try:
+            model_cls = PREDICTORS.get(out.get("model", "xgb"))
+        except (ValueError, KeyError, TypeError):
+            return out  # its validation names the model
+        own = dict(out.get("model_params") or {})
+        filled = study_params(model_cls, own, {k: v for k, v in inputs.items() if k != "space"})
+        if filled != own:
+            out["model_params"] = filled
+        return out
+
+    def reads_images(self) -> bool:
+        """Whether ``model``, with ``model_params``, reads images; True where it cannot be
+        made (``fit`` says why)."""
+        from .. import get
+
+        try:
+            return get(self.model, **dict(self.model_params or {})).reads_images()
+        except (ValueError, KeyError, TypeError):
+            return True
 
     def effective_requirements(self) -> Requirements:
         """The tuned model's :meth:`~nasperf.predictors.base.Predictor.effective_requirements`

@@ -335,3 +335,85 @@ def test_meta_predictors_record_the_zero_cost_columns_their_members_read(data):
     plain = get("ensemble", space="nb201", members=members[2:], random_state=0)
     plain.fit(data["archs"][:60], data["y"][:60])
     assert plain.uses_zero_cost_ == [] and plain.zero_cost_source_ == ""
+
+
+def test_study_inputs_reach_the_members_a_meta_predictor_builds(tmp_path):
+    """What a study gives a predictor (:func:`~nasperf.predictors.base.study_params`: its
+    space, dataset, images and training epochs) reaches an ensemble's members and a tuned
+    model as it reaches each alone: images to the parameter a member reads them through
+    (``zc_proxy``: ``inputs``), epochs only to a member that trains networks (an ``mlp``'s
+    ``epochs`` are its own), nothing a member's own parameters set, and not the space (each
+    member is built with the ensemble's). The ensemble had dropped them all."""
+    from nasperf.predictors.base import study_params
+
+    inputs = {"space": "nb201", "dataset": "cifar100", "images": "imgs.npz", "epochs": 3}
+    members = [["zc_proxy", {"proxy": "nwot"}], "oneshot", "mlp", ["zc_proxy", {"inputs": "x"}]]
+    got = study_params(PREDICTORS.get("ensemble"), {"members": members}, inputs)
+    assert got == {
+        "space": "nb201",
+        "members": [
+            ["zc_proxy", {"proxy": "nwot", "dataset": "cifar100", "inputs": "imgs.npz"}],
+            ["oneshot", {"dataset": "cifar100", "images": "imgs.npz", "epochs": 3}],
+            ["mlp", {}],
+            ["zc_proxy", {"inputs": "x", "dataset": "cifar100"}],
+        ],
+    }
+    # bare, as a study has always built them
+    assert study_params(PREDICTORS.get("zc_proxy"), {}, inputs) == {
+        "space": "nb201",
+        "dataset": "cifar100",
+        "inputs": "imgs.npz",
+    }
+    assert study_params(PREDICTORS.get("mlp"), {"epochs": 9}, inputs) == {
+        "space": "nb201",
+        "epochs": 9,
+    }
+    # members that take none of it are left as written
+    assert study_params(PREDICTORS.get("ensemble"), {"members": ["xgb"]}, inputs) == {
+        "space": "nb201",
+        "members": ["xgb"],
+    }
+    # a tuned model, and an ensemble inside it
+    tuned = study_params(PREDICTORS.get("tuned"), {"model": "oneshot"}, inputs)
+    assert tuned["model_params"] == {"dataset": "cifar100", "images": "imgs.npz", "epochs": 3}
+    nested = study_params(
+        PREDICTORS.get("tuned"), {"model": "ensemble", "model_params": {"members": members}}, inputs
+    )
+    assert nested["model_params"]["members"] == got["members"]
+    with pytest.raises(ValueError, match=r"^inputs: unknown role\(s\) \['imgs'\]"):
+        study_params(PREDICTORS.get("xgb"), {}, {"imgs": "x"})
+    # what reads images: the members with their parameters (a data-free proxy reads none)
+    assert get("ensemble", members=[["zc_proxy", {"proxy": "nwot"}], "xgb"]).reads_images()
+    assert not get("ensemble", members=[["zc_proxy", {"proxy": "synflow"}], "xgb"]).reads_images()
+    assert not get("tuned", model="xgb").reads_images()
+
+
+def test_an_ensemble_member_scores_the_study_s_images(tmp_path):
+    """The member built from the study's inputs scores what the bare predictor given the
+    same images scores, not the packaged table (computed on nasperf's own images)."""
+    from nasperf.predictors.base import study_params
+
+    npz = tmp_path / "imgs.npz"
+    rng = np.random.default_rng(0)
+    np.savez(
+        npz,
+        data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
+        labels=rng.integers(0, 10, size=16),
+    )
+    table = nasperf.load_benchmark("nb201", "cifar10")
+    archs = list(table.index[:8])
+    member = {"proxy": "nwot", "batch_size": 16, "cache": False}
+    inputs = {"space": "nb201", "dataset": "cifar10", "images": str(npz)}
+    params = study_params(
+        PREDICTORS.get("ensemble"), {"members": [["zc_proxy", member]], "combine": "mean"}, inputs
+    )
+    ens = get("ensemble", **params).fit(archs[:4], table["val_acc_200ep"].to_numpy()[:4])
+    got = ens.members_[0].predict(archs[4:])
+    bare = get("zc_proxy", **study_params(PREDICTORS.get("zc_proxy"), member, inputs))
+    want = bare.fit().predict(archs[4:])
+    assert ens.members_[0].zero_cost_source_ == bare.zero_cost_source_ == "computed"
+    # one process, the same networks and images: the same floats
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ens.predict(archs[4:]), want)  # one member, "mean"
+    packaged = get("zc_proxy", space="nb201", proxy="nwot").fit().predict(archs[4:])
+    assert not np.allclose(want, packaged, rtol=1e-3)

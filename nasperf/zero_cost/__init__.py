@@ -352,7 +352,7 @@ def score(
     ----------
     network : torch.nn.Module
         Any classifier mapping ``inputs`` to logits ``(N, num_classes)``, a regression
-        network of one output ``(N, 1)``, or a dense-prediction network with outputs ``(N,
+        network of one output ``(N, 1)`` or ``(N,)``, or a dense-prediction network with outputs ``(N,
         C, ...)`` per element (segmentation logits, pixels; the proxies that read no labels
         score it as it is, the loss-reading ones with per-element targets); it is not changed
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
@@ -379,8 +379,8 @@ def score(
         samples only. Without ``loss_fn`` the loss is cross-entropy for integer labels,
         ``(N,)`` against logits ``(N, C)`` or ``(N, H, W)`` per pixel of a dense output
         ``(N, C, H, W)``, and the mean squared error for real targets (a regression):
-        ``(N,)`` against a one-output network's ``(N, 1)``, or targets of a dense output's
-        own shape.
+        ``(N,)`` or ``(N, 1)`` against a one-output network's ``(N, 1)`` or ``(N,)`` (the
+        four pairs score the same), or targets of a dense output's own shape.
     proxies : str or sequence of str, optional
         Names from :func:`available`; default every single-network proxy.
     loss_fn : callable(logits, targets) -> scalar, optional

@@ -399,11 +399,17 @@ def _load_inputs(task, inputs: Any, batch_size: int, seed: int, *, data_free: bo
         x = torch.zeros(task.input_shape(batch_size), dtype=torch.float32)
         return x, torch.zeros(batch_size, dtype=torch.int64)
     if isinstance(inputs, str | os.PathLike) and task.name.strip().lower() not in _image_datasets():
+        # a task of one output is a regression: its targets are real numbers
+        targets = (
+            "real targets (N,) (a regression: one output)"
+            if task.num_classes == 1
+            else f"int class labels (N,) in [0, {task.num_classes})"
+        )
         raise ValueError(
             f"inputs={str(inputs)[:200]!r}: an image file is read as images of a dataset nasperf "
             "knows (cifar10, cifar100, ImageNet16-120), whose normalisation it holds; for "
-            f"{task.name!r}, a task of yours, pass inputs=(images, labels) tensors "
-            f"(float (N, {task.channels}, H, W), int labels (N,)), normalised as your "
+            f"{task.name!r}, a task of yours, pass inputs=(images, targets) tensors "
+            f"(float images (N, {task.channels}, H, W), {targets}), normalised as your "
             "networks are trained"
         )
     if inputs is None or isinstance(inputs, str | os.PathLike):
@@ -445,7 +451,7 @@ def _checked_targets(task: Any, y: Any) -> Any:
     """The targets ``y`` of a minibatch for ``task`` (an :class:`~nasperf.spaces.ImageTask` or
     :class:`~nasperf.spaces.TensorTask`) as the proxies read them (:func:`~nasperf.zero_cost.
     engine.default_loss`): a one-output task's (``num_classes=1``, a regression) real targets
-    ``(N,)`` as float32 (integers cast), the mean squared error's; per-element targets of a
+    ``(N,)`` or ``(N, 1)`` as float32 (integers cast), the mean squared error's; per-element targets of a
     dense output (``(N, H, W)`` class labels of a segmentation, real ``(N, C, H, W)`` pixels)
     as int64 / float32, checked against each network's output by the proxies' contract;
     otherwise class labels ``(N,)`` in ``[0, num_classes)`` as int64."""
@@ -457,9 +463,9 @@ def _checked_targets(task: Any, y: Any) -> Any:
         )
     if y.is_floating_point() and not bool(torch.isfinite(y).all()):
         raise ValueError(f"inputs: targets must be finite real numbers, got NaN / inf in {y.dtype}")
-    if task.num_classes == 1 and y.ndim == 1:
-        # a regression network: real targets, which the loss-reading proxies read through
-        # the mean squared error (regression_loss)
+    if task.num_classes == 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        # a regression network: real targets, (N,) or (N, 1), which the loss-reading
+        # proxies read through the mean squared error (regression_loss)
         return y.to(torch.float32)
     if y.is_floating_point() and y.ndim > 1:
         return y.to(torch.float32)  # real per-element targets of a dense output
@@ -968,7 +974,8 @@ def compute(
         normalisation nasperf holds: a task of yours takes tensors); or a pair of tensors
         ``(N, C, H, W)`` float and ``(N,)`` int, used as given (a ``TensorTask``: ``(N,
         *shape)``). The labels of a one-output task (``num_classes=1``, a regression) are
-        real targets ``(N,)``, whose mean squared error the loss-reading proxies
+        real targets ``(N,)`` or ``(N, 1)`` (tensors: an image file holds a dataset's
+        classes), whose mean squared error the loss-reading proxies
         differentiate; a dense-output network (segmentation, pixels: ``(N, C, H, W)``)
         takes per-element targets, class labels ``(N, H, W)`` (cross-entropy per pixel) or
         real targets of its output's shape (mean squared error). The data-free proxies

@@ -15,15 +15,17 @@ expected and what was got:
   :func:`~nasperf.zero_cost.engine.class_labels`, as ``compute`` reads them) ``(N,)`` in
   ``[0, C)`` for logits ``(N, C)`` (cross-entropy), ``(N,
   *spatial)`` per element of a dense output ``(N, C, *spatial)``, or real targets of a
-  regression (mean squared error): ``(N,)`` for a network of one output, the output's own
-  shape for a dense one; with a ``loss_fn`` of the user's, anything ``(N, ...)`` it reads;
+  regression (mean squared error): ``(N,)`` or ``(N, 1)`` for a network of one output
+  (``(N, 1)`` or ``(N,)``), the output's own shape for a dense one; with a ``loss_fn`` of
+  the user's, anything ``(N, ...)`` it reads;
 * a network of one output is not scored by loss-reading proxies with class labels (the
   cross-entropy over one class is 0 for every input: every such score would be 0);
 * one forward of ``network`` on the first two inputs (the whole input for coupled samples
   such as graph nodes; no gradients, private copies of the buffers, so nothing changes;
   train mode when a proxy reads the data, as the shared pass runs) returns one floating
-  tensor of logits ``(2, C)`` (``(N, C)``), or a dense output ``(2, C, ...)`` (segmentation
-  logits, pixels), all finite; the proxies that read no labels score either as it is. Two
+  tensor of logits ``(2, C)`` (``(N, C)``), one output per sample ``(2,)`` (a regression,
+  as ``(2, 1)``), or a dense output ``(2, C, ...)`` (segmentation logits, pixels), all
+  finite; the proxies that read no labels score either as it is. Two
   samples keep the check at a few percent of one batch forward (it runs for every
   architecture ``compute`` scores) and still exercise batch statistics; when only
   data-free proxies run, the probe is one sample in eval mode (no batch statistics to
@@ -150,27 +152,38 @@ def check_call(
     probe = batch if batch.coupled else batch.part(0, min(n, 2 if reads_data else 1))
     m = probe.x.shape[0]
     logits = _forward(state, probe, train=reads_data)
-    # logits (N, C) of a classifier (C = 1: a regression), or a dense output (N, C, ...):
-    # per-element logits or values (segmentation, pixels, depth), which every proxy that
-    # reads no labels scores as it is (synflow sums the output, jacov differentiates its sum)
+    # logits (N, C) of a classifier, one output per sample ((N, 1) or (N,): a regression),
+    # or a dense output (N, C, ...): per-element logits or values (segmentation, pixels,
+    # depth), which every proxy that reads no labels scores as it is (synflow sums the
+    # output, jacov differentiates its sum)
     if not (
         isinstance(logits, torch.Tensor)
-        and logits.dim() >= 2
+        and logits.dim() >= 1
         and logits.shape[0] == m
-        and logits.shape[1] >= 1
+        and (logits.dim() == 1 or logits.shape[1] >= 1)
         and logits.is_floating_point()
     ):
-        got = (
-            _shape(logits)
-            if isinstance(logits, torch.Tensor)
-            else f"a {type(logits).__name__}"
-            + (f" of {len(logits)}" if isinstance(logits, tuple | list) else "")
+        wanted = (
+            f"one floating tensor of logits (N, num_classes), of one output per "
+            f"{what[:-1]} ((N, 1) or (N,): a regression) or of per-element outputs (N, C, "
+            f"...) (segmentation logits, pixels) for N {what}"
         )
+        if not isinstance(logits, torch.Tensor):
+            many = f" of {len(logits)}" if isinstance(logits, tuple | list) else ""
+            raise ValueError(
+                f"network(inputs) must return {wanted}: for {m} {what} it returned a "
+                f"{type(logits).__name__}{many}; wrap the module so that forward returns that "
+                "tensor only"
+            )
+        if not logits.is_floating_point():
+            why = "a floating tensor is differentiated"
+        elif logits.dim() == 0 or logits.shape[0] != m:
+            why = f"the output must keep one row per {what[:-1]} (no sum or mean over them)"
+        else:
+            why = "an output of no values per row scores nothing"
         raise ValueError(
-            f"network(inputs) must return one floating tensor of logits (N, num_classes) "
-            f"(or of per-element outputs (N, C, ...): segmentation logits, pixels) "
-            f"for N {what}: for {m} {what} it returned {got}, not ({m}, num_classes); wrap "
-            "the module so that forward returns that tensor only"
+            f"network(inputs) must return {wanted}: for {m} {what} it returned "
+            f"{_shape(logits)} ({why})"
         )
     if not bool(torch.isfinite(logits).all()):
         raise ValueError(
@@ -215,13 +228,18 @@ def _check_default_targets(
     """Raise unless the default loss (:func:`~nasperf.zero_cost.engine.default_loss`) reads
     ``targets`` for an output such as ``logits`` (the probe's): class labels ``(N,)`` in
     ``[0, C)`` for logits ``(N, C)``, ``C > 1``, or ``(N, *spatial)`` per element of a dense
-    output ``(N, C, *spatial)``; real targets ``(N,)`` for a one-output network ``(N, 1)``,
-    or of a dense output's own shape (mean squared error)."""
+    output ``(N, C, *spatial)``; real targets ``(N,)`` or ``(N, 1)`` for a one-output
+    network (``(N, 1)`` or ``(N,)``: :func:`~nasperf.zero_cost.engine.regression_loss`
+    reads any of the four pairs as the same ``N`` values), or of a dense output's own shape
+    (mean squared error)."""
     if targets is None:
         return
-    n, num_classes = targets.shape[0], logits.shape[1]
+    n = targets.shape[0]
+    one_output = logits.dim() == 1 or tuple(logits.shape[1:]) == (1,)
+    num_classes = 1 if logits.dim() == 1 else logits.shape[1]
     spatial = tuple(logits.shape[2:])
     readers = ", ".join(loss_readers)
+    sample = what[:-1]
     if spatial:
         wanted = (
             f"class labels of shape ({n}, {', '.join(map(str, spatial))}) (cross-entropy per "
@@ -241,27 +259,41 @@ def _check_default_targets(
             )
         if targets.is_floating_point():
             return
-    elif targets.is_floating_point():
-        # real targets: a regression's, read by the mean squared error of a one-output network
-        if num_classes != 1 or targets.dim() != 1:
-            raise TypeError(
-                f"targets must be integer class labels (any integer dtype) for logits of "
-                f"{num_classes} classes, got {_shape(targets)}; real targets are a "
-                f"regression's, scored by the mean squared error of a network of one output "
-                f"per {what[:-1]} against targets ({n},). For class probabilities or a "
-                "regression of several outputs pass loss_fn= (e.g. "
-                "torch.nn.functional.cross_entropy or torch.nn.functional.mse_loss, with "
-                f"targets of shape ({n}, {num_classes}))"
+    elif one_output:
+        # a regression network: real targets, whose mean squared error the proxies read
+        shapes = f"({n},) or ({n}, 1)"
+        if targets.is_floating_point():
+            if tuple(targets.shape) in ((n,), (n, 1)):
+                return
+            raise ValueError(
+                f"network(inputs) returns one output per {sample}: a regression's real "
+                f"targets must have shape {shapes} (one per {sample}), got {_shape(targets)}; "
+                "for outputs of another shape pass a loss_fn of yours"
             )
-        return
+        raise ValueError(
+            f"network(inputs) returns one output per {sample}: the default loss, "
+            f"cross-entropy over one class, is 0 for every input, so {readers} would score 0 "
+            f"for every network; a regression network takes real targets (float) of shape "
+            f"{shapes}, whose mean squared error the proxies then differentiate, got "
+            f"{_shape(targets)}; or use proxies that read no loss"
+        )
+    elif targets.is_floating_point():
+        raise TypeError(
+            f"targets must be integer class labels (any integer dtype) for logits of "
+            f"{num_classes} classes, got {_shape(targets)}; real targets are a "
+            f"regression's, scored by the mean squared error of a network of one output "
+            f"per {sample} ((N, 1) or (N,)) against targets ({n},) or ({n}, 1). For class "
+            "probabilities or a regression of several outputs pass loss_fn= (e.g. "
+            "torch.nn.functional.cross_entropy or torch.nn.functional.mse_loss, with "
+            f"targets of shape ({n}, {num_classes}))"
+        )
     elif tuple(targets.shape) != (n,):
         raise ValueError(
             f"targets must have shape ({n},) for logits ({n}, {num_classes}), got {_shape(targets)}"
         )
-    if num_classes == 1:
-        where = "one channel per element" if spatial else f"one output per {what[:-1]}"
+    if num_classes == 1:  # one channel per element of a dense output
         raise ValueError(
-            f"network(inputs) returns {where}: the default loss, "
+            f"network(inputs) returns one channel per element: the default loss, "
             f"cross-entropy over one class, is 0 for every input, so {readers} would score 0 "
             "for every network; a regression network takes real targets (float), whose mean "
             "squared error the proxies then differentiate; or use proxies that read no loss"
@@ -286,11 +318,11 @@ def _refuse_broadcast(
     for w in caught:
         text = str(w.message)
         if issubclass(w.category, UserWarning) and "broadcasting" in text:
-            one = (
-                f" (targets.reshape({rows}, 1) for a one-output network)"
-                if logits.dim() == 2 and logits.shape[1] == 1
-                else ""
-            )
+            one = ""
+            if logits.dim() == 2 and logits.shape[1] == 1:
+                one = f" (targets.reshape({rows}, 1) for a one-output network)"
+            elif logits.dim() == 1:
+                one = f" (targets.reshape({rows}) for a one-output network)"
             raise ValueError(
                 f"loss_fn(logits, targets) broadcasts logits {tuple(logits.shape)} against "
                 f"targets {tuple(labels.shape)} (torch: {first_line(w.message)}): the loss would "

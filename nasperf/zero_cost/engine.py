@@ -1476,10 +1476,12 @@ def _train_pass(ctx: Context) -> TrainPass:
 def regression_loss(output: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """The mean squared error of ``output`` against real ``targets``: the loss the
     loss-reading proxies (snip, grasp, fisher, grad_norm, ...) differentiate for a
-    regression, as cross-entropy for a classifier. A one-output network's ``(N, 1)`` output
-    is read as ``(N,)`` against targets ``(N,)`` (``F.mse_loss`` of the two shapes as they
-    are would broadcast them to ``(N, N)`` and average every output against every target);
-    a dense output ``(N, C, ...)`` (pixels, depth) against targets of its own shape."""
+    regression, as cross-entropy for a classifier. A one-output network's output, ``(N, 1)``
+    or ``(N,)``, is read in the targets' shape, ``(N,)`` or ``(N, 1)``: the same ``N``
+    pairs in the same order, one loss value for the four pairs (``F.mse_loss`` of ``(N, 1)``
+    and ``(N,)`` as they are would broadcast them to ``(N, N)`` and average every output
+    against every target); a dense output ``(N, C, ...)`` (pixels, depth) against targets
+    of its own shape."""
     return F.mse_loss(output.reshape(targets.shape), targets)
 
 

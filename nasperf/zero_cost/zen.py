@@ -178,7 +178,7 @@ class Zen(Proxy):
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and f"{name}.running_var" in buffers
         ]
         f1, f2 = _pooled_features(calls, ctx) if any(calls) else (out1, out2)
-        diff = (f1 - f2).abs().flatten(1).sum(1).mean().to(torch.float64)
+        diff = (f1 - f2).abs().reshape(f1.shape[0], -1).sum(1).mean().to(torch.float64)
         if not torch.isfinite(diff) or float(diff) == 0.0:
             raise UndefinedProxyError("features do not depend on the input")
         value = float(torch.log(diff) + (torch.stack(log_bn).sum() if log_bn else 0.0))

@@ -71,6 +71,98 @@ def test_real_targets_of_a_one_output_network_are_scored_by_the_mean_squared_err
         zc.score(three, x, torch.rand(3, 3), ["snip"])
 
 
+class _Squeezed(nn.Module):
+    """``net`` with its ``(N, 1)`` output read as ``(N,)`` (``squeeze(1)``)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+def _small_regressor() -> nn.Module:
+    """Conv + BatchNorm + ReLU + global pool + linear head of one output (every proxy has
+    something to read: ReLU codes, a pool for zen, BatchNorm)."""
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4, 1),
+    )
+
+
+def test_every_spelling_of_a_one_output_regression_scores_the_same():
+    """Only output ``(N, 1)`` against targets ``(N,)`` had been taken; targets ``(N, 1)``
+    were refused as "integer class labels ... for logits of 1 classes" and an output ``(N,)``
+    told to return logits ``(N, num_classes)``. The four pairs are one regression: the same
+    ``N`` (output, target) pairs, so the same loss and the same scores."""
+    net, x, y = _line()
+    pairs = [(net, y), (net, y[:, None]), (_Squeezed(net), y), (_Squeezed(net), y[:, None])]
+    for model, targets in pairs:
+        got = zc.score(model, x, targets, ["snip", "grad_norm"])
+        # by hand as in the test above: snip 6, grad_norm sqrt(8) (exact in float32)
+        assert got["snip"] == pytest.approx(6.0, rel=1e-6), tuple(targets.shape)
+        assert got["grad_norm"] == pytest.approx(math.sqrt(8.0), rel=1e-6)
+    # every single-network proxy, on a network with a pool, BatchNorm and ReLUs: the four
+    # pairs give the scores of output (N, 1) against (N,) (one process, the same values in
+    # the same order into each reduction: equal; 1e-12 leaves room for a kernel chosen by
+    # shape alone)
+    reg = _small_regressor()
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(8, 3, 6, 6, generator=gen), torch.randn(8, generator=gen)
+    names = zc.available(population=False)
+    want = zc.score(reg, x, y, names)
+    assert sum(np.isfinite(v) for v in want.values()) >= 12  # scores, not a row of NaN
+    for model, targets in [(reg, y[:, None]), (_Squeezed(reg), y), (_Squeezed(reg), y[:, None])]:
+        got = zc.score(model, x, targets, names)
+        assert got == pytest.approx(want, rel=1e-12, nan_ok=True)
+
+
+def test_what_a_one_output_network_refuses_is_named():
+    net, x, y = _line()
+    flat = _Squeezed(net)
+    # real targets of another shape
+    with pytest.raises(
+        ValueError,
+        match=r"^network\(inputs\) returns one output per input: a regression's real targets "
+        r"must have shape \(3,\) or \(3, 1\) \(one per input\), got torch.float32 tensor of "
+        r"shape \(3, 2\)",
+    ):
+        zc.score(flat, x, torch.rand(3, 2), ["snip"])
+    # class labels: cross-entropy over one class is 0; the advice is real targets
+    for model in (net, flat):
+        with pytest.raises(
+            ValueError, match=r"takes real targets \(float\) of shape \(3,\) or \(3, 1\)"
+        ):
+            zc.score(model, x, torch.zeros(3, dtype=torch.int64), ["snip"])
+    # a loss_fn that broadcasts an (N,) output against (N, 1) targets: the reshape to pass
+    with pytest.raises(ValueError, match=r"\(targets.reshape\(3\) for a one-output network\)"):
+        zc.score(flat, x, y[:, None], ["snip"], loss_fn=F.mse_loss)
+
+    class Mean(nn.Module):  # averages over the batch: no output per input
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.net(x).mean(0)
+
+    with pytest.raises(ValueError, match=r"one row per input \(no sum or mean over them\)\)$"):
+        zc.score(Mean(), x, y, ["snip"])
+
+    class Pair(Mean):  # a tuple: wrapping the module is the advice
+        def forward(self, x):
+            return self.net(x), x
+
+    with pytest.raises(ValueError, match=r"returned a tuple of 2; wrap the module so that"):
+        zc.score(Pair(), x, y, ["snip"])
+
+
 def test_an_image_task_of_one_output_is_a_regression(dense_space):
     # ImageTask(num_classes=1), as TensorTask's: real targets (integers cast), whose mean
     # squared error the loss-reading proxies differentiate (float targets had been refused
@@ -94,6 +186,33 @@ def test_an_image_task_of_one_output_is_a_regression(dense_space):
     cast = zc.compute(dense_space, archs, ["snip"], ages, inputs=(x, ints), cache=None)
     direct = zc.compute(dense_space, archs, ["snip"], ages, inputs=(x, ints.float()), cache=None)
     np.testing.assert_array_equal(cast["snip"], direct["snip"])
+
+
+def test_an_image_task_of_one_output_takes_targets_n_1_and_names_real_targets(
+    dense_space, tmp_path
+):
+    """A one-output ImageTask reads targets ``(N, 1)`` as ``(N,)`` (they had been taken as
+    class labels and refused), and an ``.npz`` for it (an image file is read as a dataset
+    nasperf knows) is refused with advice to pass real targets, not "int labels (N,)"."""
+    ages = ImageTask("test_ages", 3, 8, 1)
+    archs = dense_space.sample(2, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(6, 3, 8, 8, generator=gen), torch.randn(6, generator=gen)
+    flat = zc.compute(dense_space, archs, ["snip"], ages, inputs=(x, y), cache=None)
+    column = zc.compute(dense_space, archs, ["snip"], ages, inputs=(x, y[:, None]), cache=None)
+    np.testing.assert_array_equal(column["snip"], flat["snip"])  # one process, same loss
+    np.savez(tmp_path / "ages.npz", data=x.numpy(), labels=y.numpy())
+    with pytest.raises(ValueError, match=r"real targets \(N,\) \(a regression: one output\)\)"):
+        zc.compute(dense_space, archs, ["snip"], ages, inputs=tmp_path / "ages.npz", cache=None)
+    with pytest.raises(ValueError, match=r"int class labels \(N,\) in \[0, 10\)\)"):
+        zc.compute(
+            dense_space,
+            archs,
+            ["snip"],
+            ImageTask("test_ten", 3, 8, 10),
+            inputs=tmp_path / "ages.npz",
+            cache=None,
+        )
 
 
 def test_a_regression_task_without_data_asks_for_real_targets():

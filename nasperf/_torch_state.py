@@ -27,12 +27,15 @@ default); code that must not depend on that passes ``dtype=`` explicitly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-__all__ = ["torch_state"]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+__all__ = ["torch_state", "with_autograd"]
 
 _LOCK = threading.RLock()
 
@@ -136,3 +139,24 @@ def torch_state(
                 torch.set_default_dtype(dtype)
             if torch.get_num_threads() != threads:
                 torch.set_num_threads(threads)
+
+
+def with_autograd(fn: _F) -> _F:
+    """Decorate a method that trains (a predictor's or an encoder's ``fit``) to run with
+    gradients on and inference mode off, whatever the caller's ``torch.no_grad()`` /
+    ``torch.inference_mode()``; the caller's modes are its own again on return. Under such
+    a block every network-training ``fit`` (mlp, gin, bananas, seminas, ...) had ended in
+    torch's "element 0 of tensors does not require grad". Tensors the method makes are then
+    ordinary ones (made under inference mode, autograd refuses to save them). Torch is
+    imported at the first call, not with the decorated module."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        if torch.is_grad_enabled() and not torch.is_inference_mode_enabled():
+            return fn(*args, **kwargs)
+        with torch.inference_mode(False), torch.enable_grad():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -121,3 +121,33 @@ def test_sections_of_different_threads_do_not_overlap():
         torch.manual_seed(seed)
         torch.testing.assert_close(got, torch.rand(3), rtol=0, atol=0)
     torch.set_rng_state(state)
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+@pytest.mark.parametrize("name", ["mlp", "gin"])
+def test_a_fit_inside_a_callers_no_grad_block_trains_as_outside_it(name, mode):
+    """``fit`` runs with gradients on and inference mode off (``with_autograd``) whatever
+    the caller's block: every network-training predictor had ended in torch's "element 0 of
+    tensors does not require grad". The predictions equal those of a fit outside the block
+    (same process, same seed: bit for bit), and the caller's modes are its own afterwards."""
+    import numpy as np
+
+    import nasperf
+    from nasperf import predictors
+
+    table = nasperf.load_benchmark("nb201", dataset="cifar10").sample(60, random_state=0)
+    archs, y = list(table.index), table["val_acc_200ep"].to_numpy()
+    params = {"epochs": 5} if name == "mlp" else {"epochs": 3}
+
+    def fitted() -> np.ndarray:
+        pred = predictors.get(name, space="nb201", random_state=0, **params)
+        return pred.fit(archs[:40], y[:40]).predict(archs[40:])
+
+    expected = fitted()
+    block = torch.no_grad() if mode == "no_grad" else torch.inference_mode()
+    with block:
+        got = fitted()
+        assert not torch.is_grad_enabled()
+        assert torch.is_inference_mode_enabled() == (mode == "inference_mode")
+    np.testing.assert_array_equal(got, expected)
+    assert np.unique(expected).size > 1  # a trained network, not a constant

@@ -30,6 +30,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted
 
 from nasperf._constraints import Registered, check_counts_and_flags
+from nasperf._torch_state import with_autograd
 from nasperf.errors import InvalidArchitectureError
 from nasperf.registry import Registry, check_constraints_cover
 from nasperf.spaces import GraphBatch, SearchSpace
@@ -176,6 +177,7 @@ class Encoder(TransformerMixin, BaseEstimator):
         super()._validate_params()
         check_counts_and_flags(self)
 
+    @with_autograd
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Sequence[Any], y: Any = None) -> Encoder:
         """Learn what the encoding needs from ``archs``; returns ``self``."""

@@ -87,6 +87,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nasperf._constraints import RANDOM_STATE, ListOf, Registered, check_counts_and_flags
+from nasperf._torch_state import with_autograd
 from nasperf.encodings.base import SPACE
 from nasperf.errors import short_repr
 from nasperf.spaces import SearchSpace, as_rng
@@ -602,6 +603,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         """
         return None
 
+    @with_autograd
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any) -> Predictor:
         """Fit on architectures (or a feature matrix) and targets; returns ``self``.

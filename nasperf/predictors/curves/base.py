@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from nasperf._constraints import RANDOM_STATE
+from nasperf._torch_state import with_autograd
 from nasperf.datasets.curves import (
     ACCURACY_METRICS,
     LOSS_METRICS,
@@ -80,6 +81,7 @@ class CurvePredictor(Predictor):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ contract
+    @with_autograd
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> CurvePredictor:
         """Check the curves (and for trained members, fit on ``y``); returns ``self``.

@@ -35,7 +35,7 @@ from torch import nn
 
 from nasperf._denormals import without_denormals
 from nasperf._device import resolve_device
-from nasperf._torch_state import torch_state
+from nasperf._torch_state import torch_state, with_autograd
 
 from .._torch_utils import torch_threads
 from ..base import Predictor
@@ -491,6 +491,7 @@ class GraphPredictor(Predictor):
         return torch_threads(getattr(self, "n_jobs", None))
 
     # Validated before torch's thread count is set from n_jobs.
+    @with_autograd
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any, y: Any = None, **side: Any):
         with self._threads():

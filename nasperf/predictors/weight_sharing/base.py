@@ -57,7 +57,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from nasperf._atomic import atomic_write, make_folder
 from nasperf._constraints import PATH, RANDOM_STATE, Device, ImageDataset
 from nasperf._denormals import without_denormals
-from nasperf._torch_state import torch_state
+from nasperf._torch_state import torch_state, with_autograd
 from nasperf.datasets.images import normalize_images
 from nasperf.errors import as_optional_path, short_repr
 from nasperf.spaces import as_rng
@@ -290,6 +290,7 @@ class WeightSharingPredictor(Predictor):
         )
 
     # ------------------------------------------------------------------ contract
+    @with_autograd
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, archs: Any = None, y: Any = None, **side: Any) -> WeightSharingPredictor:
         """Train the supernet (the predictor's initialisation); ``archs`` and ``y`` are unused.

@@ -311,7 +311,9 @@ def _details(
     torch's stream once per architecture, before building the network); ``network`` is a
     module (checked by :func:`score_details`; ``compute`` builds its own)."""
     check_readable(network, "network")
-    batch = as_proxy_inputs(inputs)
+    # a graph's further fields (edge_attr, edge_weight, batch) go to the forward parameters
+    # of their names, read from the signature once per call
+    batch = as_proxy_inputs(inputs).bound(network)
     if has_lazy(network):
         network = _initialised(network, batch)
     given, network = network, _plain(network)
@@ -369,14 +371,19 @@ def score(
         wraps; a TorchScript module and quantised layers are refused.
     inputs : Tensor (N, ...), torch_geometric Data, or sequence of Tensor
         One minibatch, e.g. normalised images ``(N, 3, 32, 32)``; or a graph
-        (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``) whose
-        scored nodes are ``data.mask`` or else ``data.train_mask`` (default: all nodes); or
-        the forward's arguments (see :func:`~nasperf.zero_cost.engine.as_proxy_inputs`).
+        (``data.x`` ``(N, F)``, ``data.edge_index``; forward ``(x, edge_index)``, then the
+        Data's other tensors its forward names: ``edge_attr``, ``edge_weight``, ``batch``;
+        a Data with an ``edge_attr`` / ``edge_weight`` the forward cannot take is refused)
+        whose scored nodes are ``data.mask`` or else ``data.train_mask`` (default: all
+        nodes), one output row and one label per node (graph-level outputs, one row per
+        graph, are refused); or the forward's arguments (see
+        :func:`~nasperf.zero_cost.engine.as_proxy_inputs`).
     targets : Tensor, shape (N,) or (N, ...), optional
         Class labels (of every node of a graph; default ``data.y``), of any integer dtype
         (read as int64, as ``compute`` reads them); needed by the proxies
         whose ``data`` is ``"targets"``. Losses and per-sample statistics use the scored
-        samples only. Without ``loss_fn`` the loss is cross-entropy for integer labels,
+        samples only, and only their labels are checked (unlabelled nodes outside the
+        mask may hold ``-1``). Without ``loss_fn`` the loss is cross-entropy for integer labels,
         ``(N,)`` against logits ``(N, C)`` or ``(N, H, W)`` per pixel of a dense output
         ``(N, C, H, W)``, and the mean squared error for real targets (a regression):
         ``(N,)`` or ``(N, 1)`` against a one-output network's ``(N, 1)`` or ``(N,)`` (the

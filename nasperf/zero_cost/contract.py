@@ -52,6 +52,14 @@ from .engine import PROXIES, NetworkState, Proxy, ProxyInputs, fast_layout
 __all__ = ["check_call"]
 
 
+#: Why a graph's outputs or targets do not have one row per node: a graph-level task.
+_GRAPH_LEVEL = (
+    "; graph-level tasks (one output and one label per graph: global pooling over "
+    "data.batch) are not scored: the proxies read a node-level output, one row per node, "
+    "and one label per node (README, Zero-cost proxies: graph neural networks)"
+)
+
+
 def _shape(t: torch.Tensor) -> str:
     return f"{t.dtype} tensor of shape {tuple(t.shape)}"
 
@@ -142,7 +150,7 @@ def check_call(
             raise ValueError(
                 f"{count} targets for {rows} {what}: targets must have shape ({rows},) (one "
                 f"per {what[:-1]}; ({rows}, ...) per element of a dense output), got "
-                f"{_shape(targets)}"
+                f"{_shape(targets)}" + (_GRAPH_LEVEL if batch.coupled else "")
             )
     # Independent samples: the first two (a few percent of a batch forward), or the first one
     # when no proxy reads the data (the probe then runs in eval mode, where a sample's output
@@ -184,14 +192,19 @@ def check_call(
         raise ValueError(
             f"network(inputs) must return {wanted}: for {m} {what} it returned "
             f"{_shape(logits)} ({why})"
+            + (_GRAPH_LEVEL if batch.coupled and logits.dim() >= 1 and logits.shape[0] != m else "")
         )
     if not bool(torch.isfinite(logits).all()):
         raise ValueError(
             f"network(inputs) returned non-finite logits ({int((~torch.isfinite(logits)).sum())}"
             f" NaN / inf of {logits.numel()}); check the module's initialisation and inputs"
         )
+    if batch.coupled and targets is not None:
+        # the loss reads the scored nodes only (engine.run_proxies): the labels of the
+        # others (-1 for unlabelled nodes, say) are never read, so not checked
+        logits, targets = batch.select(logits), batch.select(targets)
     if loss_fn is None and loss_readers:
-        _check_default_targets(logits, targets, loss_readers, what)
+        _check_default_targets(logits, targets, loss_readers, what, batch.scored)
     if loss_fn is not None and targets is not None:
         labels = targets if batch.coupled else batch.select(targets)[:m]
         try:
@@ -223,7 +236,11 @@ def _no_label_proxies() -> str:
 
 
 def _check_default_targets(
-    logits: torch.Tensor, targets: torch.Tensor | None, loss_readers: list[str], what: str
+    logits: torch.Tensor,
+    targets: torch.Tensor | None,
+    loss_readers: list[str],
+    what: str,
+    scored: str = "",
 ) -> None:
     """Raise unless the default loss (:func:`~nasperf.zero_cost.engine.default_loss`) reads
     ``targets`` for an output such as ``logits`` (the probe's): class labels ``(N,)`` in
@@ -231,7 +248,8 @@ def _check_default_targets(
     output ``(N, C, *spatial)``; real targets ``(N,)`` or ``(N, 1)`` for a one-output
     network (``(N, 1)`` or ``(N,)``: :func:`~nasperf.zero_cost.engine.regression_loss`
     reads any of the four pairs as the same ``N`` values), or of a dense output's own shape
-    (mean squared error)."""
+    (mean squared error). ``scored``: what chose the rows of ``logits`` and ``targets``
+    (``"data.train_mask"``), named in the message."""
     if targets is None:
         return
     n = targets.shape[0]
@@ -301,9 +319,14 @@ def _check_default_targets(
     if n:
         lo, hi = int(targets.min()), int(targets.max())
         if lo < 0 or hi >= num_classes:
+            where = (
+                f" among the {n} {what} {scored} selects (the others' labels are not read)"
+                if scored
+                else ""
+            )
             raise ValueError(
                 f"targets must be class labels in [0, {num_classes}) for logits of "
-                f"{num_classes} classes, got values in [{lo}, {hi}]"
+                f"{num_classes} classes, got values in [{lo}, {hi}]{where}"
             )
 
 

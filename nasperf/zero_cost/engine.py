@@ -42,7 +42,7 @@ import math
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import torch
@@ -56,6 +56,7 @@ from nasperf.registry import Registry
 from .second_order import SecondOrderKernels
 
 __all__ = [
+    "EDGE_FIELDS",
     "HALF_PRECISION",
     "PROXIES",
     "Context",
@@ -67,6 +68,7 @@ __all__ = [
     "as_proxy_inputs",
     "class_labels",
     "default_loss",
+    "forward_fields",
     "prunable_layers",
     "regression_loss",
     "run_proxies",
@@ -341,8 +343,9 @@ class ProxyInputs:
     x : Tensor, shape (N, ...)
         The first forward argument: images, or a graph's node features ``(N, F)``. Input
         gradients (jacov) and random inputs (zen, synflow) refer to it.
-    args : tuple of Tensor
-        The other forward arguments (a graph's ``edge_index``), passed as they are.
+    args : tuple
+        The other forward arguments (a graph's ``edge_index``, then the fields of
+        ``fields`` its forward names: :meth:`bound`), passed as they are.
     rows : LongTensor or None
         Indices (among the ``N`` rows of ``x`` and of the outputs) of the scored samples; None:
         all ``N``.
@@ -350,12 +353,19 @@ class ProxyInputs:
         Whether samples interact in the forward (graph nodes through edges): then a subset
         of samples is scored by running the whole input and selecting rows, never by slicing
         the input.
+    fields : tuple of (str, Tensor)
+        A graph's further tensors (a ``Data``'s ``edge_attr``, ``edge_weight``, ``batch``,
+        ...) not yet among ``args``: :meth:`bound` passes those a network's forward names.
+    scored : str
+        What chose ``rows`` (``"data.train_mask"``), named in messages about them.
     """
 
     x: torch.Tensor
-    args: tuple[torch.Tensor, ...] = ()
+    args: tuple[Any, ...] = ()
     rows: torch.Tensor | None = None
     coupled: bool = False
+    fields: tuple[tuple[str, torch.Tensor], ...] = ()
+    scored: str = ""
 
     @property
     def n(self) -> int:
@@ -382,21 +392,130 @@ class ProxyInputs:
             x = self.select(self.x)[start:stop]
             return ProxyInputs(x, tuple(self.select(a)[start:stop] for a in self.args))
         rows = self.rows if self.rows is not None else torch.arange(self.x.shape[0])
-        return ProxyInputs(self.x, self.args, rows[start:stop], coupled=True)
+        return replace(self, rows=rows[start:stop])
 
     def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> ProxyInputs:
-        """The inputs with ``fn`` applied to each forward argument (``x`` and ``args``; the
-        scored rows as they are)."""
-        return ProxyInputs(fn(self.x), tuple(fn(a) for a in self.args), self.rows, self.coupled)
+        """The inputs with ``fn`` applied to each forward tensor (``x``, the tensors of
+        ``args`` and ``fields``; the scored rows as they are)."""
+        return replace(
+            self,
+            x=fn(self.x),
+            args=tuple(fn(a) if isinstance(a, torch.Tensor) else a for a in self.args),
+            fields=tuple((k, fn(t)) for k, t in self.fields),
+        )
 
     def to(self, device: torch.device | str) -> ProxyInputs:
         """The same inputs on ``device``."""
-        return ProxyInputs(
-            self.x.to(device),
-            tuple(a.to(device) for a in self.args),
-            None if self.rows is None else self.rows.to(device),
-            self.coupled,
+        return replace(
+            self,
+            x=self.x.to(device),
+            args=tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in self.args),
+            rows=None if self.rows is None else self.rows.to(device),
+            fields=tuple((k, t.to(device)) for k, t in self.fields),
         )
+
+    def args_for(self, x: torch.Tensor) -> tuple[Any, ...]:
+        """:attr:`args` for the input ``x`` in place of :attr:`x`: their floating tensors (a
+        graph's ``edge_attr``, ``edge_weight``) in ``x``'s floating dtype, as a pass that
+        runs the network in another one (synflow's float64) needs; the others as they are."""
+        if not x.is_floating_point() or not any(
+            isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != x.dtype
+            for a in self.args
+        ):
+            return self.args
+        return tuple(
+            a.to(x.dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+            for a in self.args
+        )
+
+    def bound(self, network: nn.Module) -> ProxyInputs:
+        """These inputs for ``network``: each of :attr:`fields` that its forward names
+        passed in that parameter's position (:func:`forward_fields`), ``fields`` emptied."""
+        if not self.fields:
+            return self
+        extra = forward_fields(network, dict(self.fields), self.args)
+        return replace(self, args=(*self.args, *extra), fields=())
+
+
+#: Per-edge fields of a graph (torch_geometric's names) that change what a GNN computes: a
+#: ``Data`` holding one is refused for a network whose forward cannot take it, rather than
+#: scored as if the graph had none (the scores had been those of the bare graph, silently).
+EDGE_FIELDS: tuple[str, ...] = ("edge_attr", "edge_weight")
+
+#: ``Data`` fields never passed to a forward: the labels and the masks choose and score the
+#: nodes (a forward with a parameter ``y`` would otherwise read the labels it is scored on).
+_NOT_INPUTS = ("x", "edge_index", "y")
+
+
+def forward_fields(
+    network: nn.Module, fields: Mapping[str, torch.Tensor], given: tuple = ()
+) -> tuple[Any, ...]:
+    """The forward arguments after ``(x, *given)`` that pass a graph's ``fields`` (name ->
+    tensor: a ``Data``'s ``edge_attr``, ``edge_weight``, ``batch``, ...) to ``network``:
+    torch_geometric's convention, each field to the forward parameter of its name
+    (``forward(x, edge_index, edge_attr=None)``). The forward's signature is read once;
+    fields go by position, so a parameter before the last field passed that the graph has no
+    field for gets its default (``GCN.forward(x, edge_index, edge_weight=None,
+    edge_attr=None)`` with ``edge_attr`` only: ``(edge_index, None, edge_attr)``).
+
+    Raises ``ValueError`` naming the field where a per-edge field (:data:`EDGE_FIELDS`) has
+    not one row per edge, or cannot reach the forward (no parameter of its name, keyword
+    only, or after a parameter without a default that the graph has no field for): the
+    scores would otherwise be those of a graph without it."""
+    try:
+        params = list(inspect.signature(network.forward).parameters.values())
+    except (TypeError, ValueError):  # a forward without a signature: nothing is named
+        params = []
+    by_position = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in params if p.kind in by_position][1 + len(given) :]
+    passed = [i for i, p in enumerate(positional) if p.name in fields]
+    out: list[Any] = []
+    for i, p in enumerate(positional[: passed[-1] + 1 if passed else 0]):
+        if p.name in fields:
+            out.append(fields[p.name])
+        elif p.default is not inspect.Parameter.empty:
+            out.append(p.default)
+        else:
+            later = next(q.name for q in positional[i + 1 :] if q.name in fields)
+            raise ValueError(
+                f"data.{later} cannot reach {type(network).__name__}.forward"
+                f"{_signature(params)}: its fields go by position, and the graph has no field "
+                f"for {p.name!r} before it; add data.{p.name} or give {p.name!r} a default"
+            )
+    edges = _edge_count(given)
+    taken = {positional[i].name for i in passed}
+    for name in EDGE_FIELDS:
+        t = fields.get(name)
+        if t is None:
+            continue
+        if edges is not None and (t.dim() == 0 or t.shape[0] != edges):
+            raise ValueError(
+                f"data.{name} must have one row per edge ({edges} in data.edge_index), got "
+                f"shape {tuple(t.shape)}"
+            )
+        if name not in taken:
+            raise ValueError(
+                f"data.{name} is set but {type(network).__name__}.forward"
+                f"{_signature(params)} has no positional parameter {name!r} to take it: the "
+                f"scores would be those of the graph without it. Name a parameter {name!r} "
+                f"(torch_geometric's convention), or delete the field (del data.{name}) to "
+                "score the network on the bare graph"
+            )
+    return tuple(out)
+
+
+def _signature(params: list[inspect.Parameter]) -> str:
+    text = f"({', '.join(str(p).split(':')[0].split('=')[0].strip() for p in params)})"
+    return text if len(text) <= 120 else text[:117] + "...)"
+
+
+def _edge_count(given: tuple) -> int | None:
+    """Edges of a graph whose forward arguments after ``x`` start with ``given``: the
+    columns of its ``edge_index`` (None where it has none: a sparse adjacency)."""
+    first = given[0] if given else None
+    if isinstance(first, torch.Tensor) and first.dim() == 2 and first.shape[0] == 2:
+        return int(first.shape[1])
+    return None
 
 
 def _graph_data_type() -> type | None:
@@ -407,8 +526,10 @@ def as_proxy_inputs(inputs: Any) -> ProxyInputs:
     """:class:`ProxyInputs` from what :func:`~nasperf.zero_cost.score` accepts.
 
     * a tensor ``(N, ...)``: one minibatch of independent samples (images), all scored;
-    * a ``torch_geometric.data.Data``: forward ``(data.x, data.edge_index)``; the scored
-      nodes are ``data.mask`` if it exists, else ``data.train_mask``, else every node;
+    * a ``torch_geometric.data.Data``: forward ``(data.x, data.edge_index)``, then its other
+      tensors that the forward names (``edge_attr``, ``edge_weight``, ``batch``, ...:
+      :meth:`ProxyInputs.bound`; labels and masks never); the scored nodes are
+      ``data.mask`` if it exists, else ``data.train_mask``, else every node;
     * a tuple / list of tensors: the forward arguments, the first the input; every row of it
       scored, samples treated as coupled;
     * a :class:`ProxyInputs`: as it is.
@@ -450,7 +571,13 @@ def as_proxy_inputs(inputs: Any) -> ProxyInputs:
             rows = torch.nonzero(mask).flatten()
             if not rows.numel():
                 raise ValueError(f"data.{name} selects no node")
-        return ProxyInputs(x, (edge_index,), rows, coupled=True)
+        fields = tuple(
+            (k, v)
+            for k, v in inputs.items()
+            if isinstance(v, torch.Tensor) and k not in _NOT_INPUTS and not k.endswith("mask")
+        )
+        scored = f"data.{name}" if rows is not None else ""
+        return ProxyInputs(x, (edge_index,), rows, coupled=True, fields=fields, scored=scored)
     if isinstance(inputs, Sequence) and not isinstance(inputs, str):
         parts = list(inputs)
         if not parts or not all(isinstance(t, torch.Tensor) for t in parts):
@@ -932,7 +1059,7 @@ class Context:
         if buffers is None:
             buffers = self.private_buffers()
         batch = self.batch if batch is None else batch
-        out = self.state.call({**params, **buffers}, (x, *batch.args))
+        out = self.state.call({**params, **buffers}, (x, *batch.args_for(x)))
         return batch.select(out)
 
     def fast_params(self) -> dict[str, torch.Tensor]:
@@ -1549,7 +1676,7 @@ def run_proxies(
     """
     import time
 
-    batch = as_proxy_inputs(inputs)
+    batch = as_proxy_inputs(inputs).bound(network)
     if targets is not None and batch.rows is not None:
         targets = targets.index_select(0, batch.rows.to(targets.device))
     taps = frozenset().union(*(p.taps for p in proxies.values())) if proxies else frozenset()

@@ -28,7 +28,7 @@ from nasperf.errors import DataIntegrityError, as_optional_path, as_path
 
 from .package_data import data_path
 
-__all__ = ["GRAPH_FILES", "load_graph", "read_graph_npz"]
+__all__ = ["GRAPH_FILES", "draw_nodes", "has_packaged_graph", "load_graph", "read_graph_npz"]
 
 #: Packaged graph of each dataset (relative to the data folder).
 GRAPH_FILES: dict[str, str] = {"cora": "graphs/cora.npz", "citeseer": "graphs/citeseer.npz"}
@@ -97,6 +97,38 @@ def read_graph_npz(path: str | Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def has_packaged_graph(dataset: Any) -> bool:
+    """Whether nasperf ships the graph of ``dataset`` (a name: ``"cora"``, ``"citeseer"``)."""
+    return isinstance(dataset, str) and dataset.strip().lower() in GRAPH_FILES
+
+
+def draw_nodes(
+    nodes: np.ndarray,
+    n: int | None,
+    rng: np.random.Generator | None,
+    where: str = "the graph has",
+    name: str = "n",
+) -> np.ndarray:
+    """The nodes a zero-cost proxy scores: ``n`` of the training ``nodes`` (indices, sorted)
+    drawn without replacement from ``rng`` (None: the first ``n``), sorted; ``n=None``: all.
+    ``where`` says in the message where ``nodes`` come from (``"data.train_mask selects"``),
+    ``name`` which argument ``n`` is.
+    Used by :func:`load_graph` and by :func:`nasperf.zero_cost.compute` on a user's ``Data``,
+    so one ``(n, seed)`` scores the same draw of either."""
+    if n is None:
+        return nodes
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{name} must be a positive int or None, got {n!r}")
+    if n > len(nodes):
+        raise ValueError(
+            f"asked for {n} nodes but {where} {len(nodes)} training nodes ({name}=None: "
+            "all of them)"
+        )
+    if rng is None:
+        return nodes[:n]
+    return np.sort(rng.choice(nodes, size=int(n), replace=False))
+
+
 def load_graph(
     dataset: str = "cora",
     n: int | None = None,
@@ -144,18 +176,7 @@ def load_graph(
     else:
         path = source
     arrays = read_graph_npz(path)
-    train = np.flatnonzero(arrays["train_mask"])
-    if n is None:
-        chosen = train
-    else:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"n must be a positive int or None, got {n!r}")
-        if n > len(train):
-            raise ValueError(f"asked for {n} nodes but the graph has {len(train)} training nodes")
-        if rng is None:
-            chosen = train[:n]
-        else:
-            chosen = np.sort(rng.choice(train, size=int(n), replace=False))
+    chosen = draw_nodes(np.flatnonzero(arrays["train_mask"]), n, rng)
     mask = np.zeros(len(arrays["y"]), dtype=bool)
     mask[chosen] = True
     return Data(

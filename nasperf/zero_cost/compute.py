@@ -346,13 +346,25 @@ def _tensor_digest(*tensors) -> str:
 def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
     """``(ProxyInputs, labels)`` of a graph task: the packaged graph, a graph ``.npz`` or a
     ``torch_geometric.data.Data``; the scored nodes are ``batch_size`` training nodes drawn
-    with ``seed`` (``None``: all of them)."""
+    with ``seed`` (``None``: all of them), the same draw for each
+    (:func:`nasperf.datasets.graphs.draw_nodes`); a ``Data``'s training nodes are those of
+    ``data.mask`` (else ``data.train_mask``, else every node)."""
+    import dataclasses
+
     import torch
 
     from nasperf.datasets import load_graph
+    from nasperf.datasets.graphs import GRAPH_FILES, draw_nodes, has_packaged_graph
+    from nasperf.spaces import as_rng
 
     from .engine import as_proxy_inputs
 
+    if inputs is None and not has_packaged_graph(task.name):
+        raise ValueError(
+            f"no packaged graph for dataset {task.name!r} (packaged: {', '.join(GRAPH_FILES)}): "
+            "pass inputs=<a torch_geometric Data with x, edge_index, y and train_mask, or the "
+            "path of a graph .npz>"
+        )
     if inputs is None or isinstance(inputs, str | os.PathLike):
         data = load_graph(
             task.name,
@@ -360,6 +372,7 @@ def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
             seed,
             source=None if inputs is None else as_path(inputs, "inputs"),
         )
+        batch = as_proxy_inputs(data)
     else:
         data = inputs
         if not isinstance(getattr(data, "y", None), torch.Tensor):
@@ -368,7 +381,13 @@ def _load_graph_inputs(task, inputs: Any, batch_size: int | None, seed: int):
                 f"torch_geometric Data with x, edge_index, y and train_mask; got "
                 f"{type(inputs).__name__}"
             )
-    batch = as_proxy_inputs(data)
+        batch = as_proxy_inputs(data)
+        if batch_size is not None:
+            # the packaged graph's draw (load_graph), from the Data's training nodes
+            nodes = np.arange(batch.x.shape[0]) if batch.rows is None else batch.rows.numpy()
+            where = f"{batch.scored} selects" if batch.scored else "the graph has"
+            chosen = draw_nodes(nodes, batch_size, as_rng(seed, "seed"), where, "batch_size")
+            batch = dataclasses.replace(batch, rows=torch.from_numpy(chosen))
     if not torch.is_floating_point(batch.x) or batch.x.shape[1] != task.num_features:
         raise ValueError(
             f"{task.name} networks take {task.num_features} float node features, got "
@@ -668,6 +687,15 @@ class Computation:
             self.batch_size = x.n
             described = [t.name, t.num_features, t.num_classes, "graph"]
             digest = _tensor_digest(x.x, *x.args, y, x.select(torch.arange(len(y))))
+            if x.fields:  # a Data's edge_attr, edge_weight, batch, ...: the forward reads them
+                described.append(sorted(k for k, _ in x.fields))
+                digest = _tensor_digest(
+                    x.x,
+                    *x.args,
+                    y,
+                    x.select(torch.arange(len(y))),
+                    *(t for _, t in sorted(x.fields, key=lambda f: f[0])),
+                )
         else:
             x, y = _load_inputs(
                 t, inputs, int(batch_size), self.seed, data_free=data_free(self.proxies)
@@ -947,8 +975,9 @@ def compute(
         a graph space's GNNs for its default graph.
     batch_size : int or None
         Images in the minibatch (at most 256 with the packaged images). For graphs: the
-        training nodes scored (drawn with ``seed``; ``None``: all of them); the networks run
-        on the whole graph and the proxies' losses and per-sample statistics use those nodes.
+        training nodes scored (drawn with ``seed``, the same draw from a packaged graph, an
+        ``.npz`` or a ``Data``; ``None``: all of them); the networks run on the whole graph
+        and the proxies' losses and per-sample statistics use those nodes.
     seed : int
         Seeds the choice of images and the weight initialisation (and any randomness inside
         the proxies).
@@ -981,7 +1010,10 @@ def compute(
         real targets of its output's shape (mean squared error). The data-free proxies
         score any output without data. For graphs: ``None`` (the packaged graph,
         :func:`nasperf.datasets.load_graph`), a graph ``.npz`` path, or a
-        ``torch_geometric.data.Data`` (scored nodes ``data.mask`` or ``data.train_mask``).
+        ``torch_geometric.data.Data`` (training nodes ``data.mask`` or ``data.train_mask``;
+        its ``edge_attr``, ``edge_weight``, ... go to forward parameters of those names:
+        :func:`~nasperf.zero_cost.engine.as_proxy_inputs`); a graph nasperf does not ship
+        (a space's ``GraphTask("syn", ...)``) needs one of the last two.
         Each network gets the batch (images, the placeholder zeros of the data-free
         proxies, real targets) in its own floating dtype: float64 for a builder's float64
         network; float32 for a float16 / bfloat16 one, which is scored as a float32 copy

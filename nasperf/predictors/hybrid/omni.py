@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 
 from nasperf._constraints import ListOf, Registered
+from nasperf.errors import warn_caller
 
 from .. import PREDICTORS
 from ..base import (
@@ -54,7 +55,9 @@ class OmniPredictor(Predictor):
       with :func:`nasperf.zero_cost.compute` (cached on disk; a study charges them at the
       seconds recorded with each architecture's scores, computed now or read from the
       cache, as it charges a table's: :mod:`nasperf.zero_cost.charges`). Spaces that build no networks
-      (``build_network`` raises ``NotImplementedError``) go without;
+      (``build_network`` raises ``NotImplementedError``) go without, and so, with a
+      ``UserWarning`` saying so, do graph spaces whose task is a graph nasperf does not ship
+      (``GraphTask("syn", ...)``: pass ``zero_cost=`` computed on it);
     * partial learning curves: the ``learning_curves`` side information, when given;
 
     and fits a registered feature-matrix predictor on it (``model``, gradient-boosted trees
@@ -166,7 +169,18 @@ class OmniPredictor(Predictor):
 
         names = resolve_proxies(list(proxies))
         first = self.space_.coerce(self.fit_archs_[0])
-        return names if _builds_networks(self.space_, first) else []
+        if not _builds_networks(self.space_, first):
+            return []
+        missing = _no_inputs(self.space_)
+        if missing:
+            # as the searches' zero-cost warm start does: fitted without them, with a note
+            warn_caller(
+                f"{type(self).__name__}: no zero-cost proxies: {missing}; fitted on its other "
+                "features (pass zero_cost=<a table of the proxies computed on your graph: "
+                "nasperf.zero_cost.compute(..., inputs=data)> to use them)"
+            )
+            return []
+        return names
 
     def _prepare_fit(self, archs: Any, y: Any, side: dict):
         X, y = super()._prepare_fit(archs, y, side)
@@ -221,6 +235,22 @@ class OmniPredictor(Predictor):
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict(X)
+
+
+def _no_inputs(space: Any) -> str:
+    """Why the data-free proxies cannot be computed for ``space``'s networks without data
+    from the caller (``""`` where they can): a graph space whose task is a graph of the
+    user's (``GraphTask("syn", ...)``), which nasperf does not ship. Data-free proxies still
+    run the network on the graph (synflow propagates through its edges), and edges cannot be
+    made up as an image batch's placeholder zeros can."""
+    from nasperf.datasets.graphs import GRAPH_FILES, has_packaged_graph
+
+    if getattr(space, "task_kind", "image") != "graph":
+        return ""
+    task = space.network_task(None)
+    if has_packaged_graph(task.name):
+        return ""
+    return f"no packaged graph for dataset {task.name!r} (packaged: {', '.join(GRAPH_FILES)})"
 
 
 def _builds_networks(space: Any, arch: Any) -> bool:

@@ -310,6 +310,16 @@ class GraphTask:
         """``(nodes, num_features)``: the node-feature matrix of ``nodes`` nodes."""
         return (nodes, self.num_features)
 
+    def one_node_graph(self, dtype: Any = None) -> tuple[Any, Any]:
+        """``(x, edge_index)`` of a graph of one node and no edge: zeros ``(1,
+        num_features)`` (``dtype``, default torch's) and an empty int64 ``(2, 0)``. A graph
+        network's FLOPs are counted per node, on such a graph (message passing is free, so
+        the count does not depend on the edges: ``SearchSpace.complexity``, ``nbgraph``'s
+        and the ``flops`` proxy agree)."""
+        import torch
+
+        return torch.zeros(1, self.num_features, dtype=dtype), torch.zeros(2, 0, dtype=torch.int64)
+
 
 #: The node-classification datasets of NAS-Bench-Graph (Qin et al., 2022): features,
 #: classes (ogbn-proteins: 112 binary tasks on 8 features aggregated from its edges) and nodes.
@@ -1457,21 +1467,50 @@ class SearchSpace(ABC, Generic[A]):
         and those inputs (a network of token ids casts them in ``forward``:
         ``docs/custom_space.md``); where the builder returns a network nasperf cannot read
         (TorchScript, quantised layers), one naming the space, the architecture and the
-        layer. Lazy modules (``nn.LazyLinear``) are initialised by a first forward.
+        layer. Lazy modules (``nn.LazyLinear``) are initialised by a first forward. A graph
+        network (a :class:`GraphTask`) is built on the CPU and counted per node, on a graph
+        of one node and no edge (:meth:`GraphTask.one_node_graph`): message passing is free,
+        so this is what the ``flops`` proxy counts on a whole graph, divided by its nodes; a
+        forward that needs more than ``(x, edge_index)`` (``edge_attr``) needs its space to
+        override this.
         """
         task = self.network_task(dataset)
         arch = self.coerce(arch)
+        what = f"{self.name}.build_network"
         try:
+            if isinstance(task, GraphTask):
+                from torch import nn
+
+                # graph layers cannot run on the meta device (their self loops have
+                # data-dependent shapes): a module built on the CPU, as nbgraph counts
+                net = self.build_network(arch, task, **kwargs)
+                if not isinstance(net, nn.Module):
+                    raise TypeError(
+                        f"{what} returned {type(net).__name__}, expected a torch.nn.Module"
+                    )
+                dtype = next((p.dtype for p in net.parameters() if p.is_floating_point()), None)
+                return count_complexity(
+                    net, inputs=task.one_node_graph(dtype), convention=convention, what=what
+                )
             return count_complexity(
                 lambda: self.build_network(arch, task, **kwargs),
                 task.input_shape(1),
                 convention=convention,
-                what=f"{self.name}.build_network",
+                what=what,
             )
         except NetworkRunError as err:
             cause = err.__cause__ if err.__cause__ is not None else err
             step = f"counting FLOPs and parameters on {err.inputs} (task {task.name!r})"
-            failed = architecture_failed(self.name, self.to_string(arch), step, cause, err.note)
+            note = err.note
+            if isinstance(task, GraphTask):
+                inputs = "a graph of one node and no edge, (x, edge_index)"
+                step = f"counting FLOPs and parameters per node on {inputs} (task {task.name!r})"
+                note = (
+                    "a graph space's networks are counted per node on such a graph (message "
+                    "passing is free); one whose forward needs more (edge_attr, ...) overrides "
+                    "complexity() (docs/custom_space.md)"
+                )
+            failed = architecture_failed(self.name, self.to_string(arch), step, cause, note)
         except UnsupportedNetworkError as err:  # a TorchScript or quantised network
             cause = err
             step = "counting FLOPs and parameters"

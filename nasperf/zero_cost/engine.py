@@ -48,7 +48,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.overrides import TorchFunctionMode
+from torch.overrides import TorchFunctionMode, _get_current_function_mode
 
 from nasperf._torch_state import torch_state
 from nasperf.registry import Registry
@@ -169,11 +169,26 @@ _MATMUL_OPS: frozenset[Callable[..., Any]] = frozenset(
         torch.baddbmm,
         torch.Tensor.baddbmm,
         torch.einsum,
+        # aliases and other products of the same kind
+        torch.linalg.matmul,
+        torch.tensordot,
+        torch.inner,
+        torch.Tensor.inner,
+        torch.linalg.multi_dot,
+        torch.chain_matmul,
+        torch.addmv,
+        torch.Tensor.addmv,
+        torch.addbmm,
+        torch.Tensor.addbmm,
     }
 )
+#: Bound on the autograd nodes :func:`_derived_from` visits for one operand: a weight
+#: computed from its parameter is a few ops away from it; an activation meets a second
+#: leaf (another layer's weight, the inputs) within a few nodes.
+_TRACE_LIMIT = 256
 
 
-def _operand(t: Any, names: Mapping[int, str]) -> str | None:
+def _operand(t: Any, names: Mapping[int, Any]) -> Any:
     """The name (in ``names``, by id) of the parameter that tensor ``t`` is, or is a view of."""
     if not isinstance(t, torch.Tensor):
         return None
@@ -183,19 +198,76 @@ def _operand(t: Any, names: Mapping[int, str]) -> str | None:
     return name
 
 
+def _derived_from(t: torch.Tensor, names: Mapping[int, str]) -> str | None:
+    """The name (in ``names``, by id) of the one parameter that the autograd history of
+    the non-leaf ``t`` leads to, where it leads to no other leaf (the inputs, another
+    parameter): a weight computed from one parameter alone (``w * mask`` with a mask that
+    needs no gradient, ``w.clone()``, ``w.t().contiguous()``); ``None`` otherwise."""
+    fn = t.grad_fn
+    if fn is None:
+        return None
+    found: str | None = None
+    stack, seen = [fn], {id(fn)}
+    while stack:
+        if len(seen) > _TRACE_LIMIT:
+            return None
+        node = stack.pop()
+        variable = getattr(node, "variable", None)
+        if variable is not None:  # AccumulateGrad: a leaf
+            name = names.get(id(variable))
+            if name is None or (found is not None and name != found):
+                return None
+            found = name
+            continue
+        for nxt, _ in node.next_functions:
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return found
+
+
 class _WeightOperands(TorchFunctionMode):
     """Records which of ``names``' tensors (id -> name) a forward passes as the weight of a
     convolution or linear map (:data:`_WEIGHT_OPS`, :data:`_MATMUL_OPS`): ``weights`` name
     -> ``"conv"`` / ``"linear"`` / ``"matmul"`` (the first use), ``biases`` the names
     passed as the bias beside such a weight; ``read`` the names passed to any function (the
-    tensor or a view of it, alone or in a list: an LSTM's flat weights)."""
+    tensor or a view of it, alone or in a list: an LSTM's flat weights).
 
-    def __init__(self, names: Mapping[int, str]) -> None:
+    A weight operand is the parameter, a view of it (a transpose, a reshape of a flat
+    parameter, a slice) or, where the forward runs with gradients, a tensor computed from
+    it alone (:func:`_derived_from`). ``parts`` holds, per parameter, which of its elements
+    (a bool mask of its storage) the views passed as weights cover: a slice
+    ``w[:k]`` covers its ``k`` rows; ``whole`` the names read whole as a weight."""
+
+    def __init__(self, names: Mapping[int, str], tensors: Mapping[str, torch.Tensor]) -> None:
         super().__init__()
         self.names = names
+        self.tensors = tensors
         self.weights: dict[str, str] = {}
         self.biases: dict[str, None] = {}
         self.read: set[str] = set()
+        self.whole: set[str] = set()
+        self.parts: dict[str, torch.Tensor] = {}
+
+    def _weight(self, t: Any) -> str | None:
+        if not isinstance(t, torch.Tensor):
+            return None
+        name = _operand(t, self.names)
+        if name is None:
+            name = _derived_from(t, self.names) if t.requires_grad else None
+            if name is not None:
+                self.whole.add(name)
+            return name
+        p = self.tensors[name]
+        if t.numel() == p.numel():
+            self.whole.add(name)  # the parameter itself, transposed or reshaped
+        else:
+            part = self.parts.get(name)
+            if part is None:
+                size = p.untyped_storage().nbytes() // p.element_size()
+                part = self.parts[name] = torch.zeros(size, dtype=torch.bool, device=p.device)
+            part.as_strided(t.shape, t.stride(), t.storage_offset()).fill_(True)
+        return name
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
@@ -208,7 +280,7 @@ class _WeightOperands(TorchFunctionMode):
         if kind is not None:
             w = args[1] if len(args) > 1 else kwargs.get("weight")
             b = args[2] if len(args) > 2 else kwargs.get("bias")
-            name = _operand(w, self.names)
+            name = self._weight(w)
             if name is not None:
                 self.weights.setdefault(name, kind)
                 bias = _operand(b, self.names)
@@ -217,10 +289,20 @@ class _WeightOperands(TorchFunctionMode):
         elif func in _MATMUL_OPS:
             for t in (*args, *kwargs.values()):
                 for u in t if isinstance(t, list | tuple) else (t,):
-                    name = _operand(u, self.names)
+                    name = self._weight(u)
                     if name is not None:
                         self.weights.setdefault(name, "matmul")
         return func(*args, **kwargs)
+
+    def part(self, name: str) -> torch.Tensor | None:
+        """The elements of parameter ``name`` read as a weight (a bool mask of its shape),
+        ``None`` where it was read whole."""
+        part = self.parts.get(name)
+        if part is None or name in self.whole:
+            return None
+        p = self.tensors[name]
+        mask = part.as_strided(p.shape, p.stride(), p.storage_offset()).clone()
+        return None if bool(mask.all()) else mask
 
 
 class UndefinedProxyError(Exception):
@@ -806,6 +888,86 @@ def _hooks(
             h.remove()
 
 
+class _FunctionCalls(TorchFunctionMode):
+    """Calls ``record(func, args, kwargs, out)`` after each call of one of ``funcs`` (by
+    the function object: ``F.relu``, ``torch.relu``, ``Tensor.relu`` are three) that a
+    forward makes itself, outside the forward of the modules :func:`function_calls` is
+    given (their own calls, ``nn.ReLU``'s ``F.relu``, are their hooks' to see)."""
+
+    def __init__(self, funcs: Mapping[Callable[..., Any], Any], record: Callable[..., None]):
+        super().__init__()
+        self.funcs = funcs
+        self.record = record
+        self.depth = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if self.depth == 0 and func in self.funcs:
+            self.record(func, args, kwargs, out)
+        return out
+
+
+@contextlib.contextmanager
+def function_calls(
+    funcs: Mapping[Callable[..., Any], Any],
+    modules: Iterable[nn.Module],
+    record: Callable[..., None],
+    opaque: Iterable[nn.Module] = (),
+) -> Iterator[None]:
+    """:class:`_FunctionCalls` active for the block: ``record`` sees the calls of ``funcs``
+    made outside the forwards of ``modules`` (the module forms of the same functions).
+
+    Inside the forwards of ``opaque`` modules the mode is off (taken off torch's stack where
+    it is on top): a transformer layer's eval-mode fast path is refused while any torch
+    function mode is on, and its slow path rounds otherwise (zen of a tiny ViT moved by
+    2.6e-6 relative)."""
+    mode = _FunctionCalls(funcs, record)
+    popped: list[bool] = []
+
+    def enter(module: nn.Module, args: tuple) -> None:
+        mode.depth += 1
+
+    def leave(module: nn.Module, args: tuple, out: Any) -> None:
+        mode.depth -= 1
+
+    def pause(module: nn.Module, args: tuple) -> None:
+        top = _get_current_function_mode() is mode
+        if top:
+            torch._C._pop_torch_function_stack()
+        popped.append(top)
+
+    def resume(module: nn.Module, args: tuple, out: Any) -> None:
+        if popped.pop():
+            torch._C._push_on_torch_function_stack(mode)
+
+    handles = []
+    try:
+        for m in modules:
+            handles.append(m.register_forward_pre_hook(enter))
+            handles.append(m.register_forward_hook(leave, always_call=True))
+        for m in opaque:
+            handles.append(m.register_forward_pre_hook(pause))
+            handles.append(m.register_forward_hook(resume, always_call=True))
+        with mode:
+            yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+#: ReLUs written as functions, read by nwot and swap as the module they stand for.
+FUNCTIONAL_RELUS: dict[Callable[..., Any], type[nn.Module]] = {
+    F.relu: nn.ReLU,
+    F.relu_: nn.ReLU,
+    torch.relu: nn.ReLU,
+    torch.relu_: nn.ReLU,
+    torch.Tensor.relu: nn.ReLU,
+    torch.Tensor.relu_: nn.ReLU,
+    F.relu6: nn.ReLU6,
+}
+
+
 @contextlib.contextmanager
 def native_recurrent_kernels(modules: Iterable[nn.Module], device: torch.device) -> Iterator[None]:
     """On a CUDA ``device``, the ``nn.RNNBase`` layers among ``modules`` (``nn.LSTM``,
@@ -878,6 +1040,10 @@ class Context:
     #: it, as ``space.params`` does (a weight_norm layer's ``g`` and ``v``); ``None``: the
     #: network itself.
     counted: nn.Module | None = None
+    #: Whether a requested proxy reads the data: the contract check's forward then runs in
+    #: train mode on two samples, else in eval mode on one; the detecting forward of
+    #: :attr:`functional_weights` runs in the same mode.
+    reads_data: bool = True
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -940,18 +1106,24 @@ class Context:
     @property
     def functional_weights(self) -> dict[str, str]:
         """Parameters that the forward passes itself as the weight of a convolution or a
-        linear map (``F.conv1d/2d/3d`` / ``F.linear``'s ``weight``, an operand of ``@``,
-        ``torch.matmul``, ``torch.einsum``, ...; the parameter or a view of it) and that no
-        module's :func:`scored_weights` names: a user's layer holding its own
-        ``nn.Parameter``. Name -> ``"conv"``, ``"linear"`` or ``"matmul"``. Scored as the
-        weight of the equivalent built-in layer (they had been left out of every
-        weight-based proxy without a word: l2_norm 1.56 against 4.86 for the same network
-        written with ``nn.Conv2d``).
+        linear map (``F.conv1d/2d/3d`` / ``F.linear``'s ``weight``, an operand of one of
+        :data:`_MATMUL_OPS`: ``@``, ``torch.matmul``, ``torch.linalg.matmul``,
+        ``torch.einsum``, ``torch.tensordot``, ``torch.inner``, ``torch.linalg.multi_dot``,
+        ...) and that no module's :func:`scored_weights` names: a user's layer holding its
+        own ``nn.Parameter``. The operand is the parameter, a view of it (a transpose, a
+        flat parameter's ``.view(o, i)``, a slice: :meth:`weight_part`) or a tensor
+        computed from it alone (:func:`_derived_from`: ``w * mask``, ``w.clone()``; a
+        product of two parameters is not a weight). Name -> ``"conv"``, ``"linear"`` or
+        ``"matmul"``. Scored as the weight of the equivalent built-in layer (they had been
+        left out of every weight-based proxy without a word: l2_norm 1.56 against 4.86 for
+        the same network written with ``nn.Conv2d``; torch.linalg.matmul, w * mask and a
+        flat parameter's view had still been, l2_norm 0.957 against 3.308).
 
-        Found by one forward without gradients, in train mode, on the inputs, that records
-        the weight operands (:class:`_WeightOperands`); run only where a parameter of two or
-        more dims is not already scored (a transposed convolution's weight, never scored,
-        does not count), so a network of built-in layers is not run.
+        Found by one forward that records the weight operands (:class:`_WeightOperands`;
+        :meth:`_detecting_forward`: in the contract check's mode, with gradients); run only
+        where a parameter of two or more dims (or a vector of a user's module) is not
+        already scored (a transposed convolution's weight, never scored, does not count),
+        so a network of built-in layers is not run.
 
         That forward also finds the layers that ran without reading their own weight: a
         skeleton module run by ``torch.func.functional_call`` on weights held elsewhere (an
@@ -975,7 +1147,8 @@ class Context:
 
     def _weight_operands(self) -> tuple[dict[str, str], list[str], set[int]]:
         """``(functional weights, their biases, ids of the scored weights of layers that
-        ran without reading them)`` (:attr:`functional_weights`)."""
+        ran without reading them)`` (:attr:`functional_weights`); the parts of the weights
+        read in part go to :meth:`weight_part`."""
         layers = [m for m in self.state.module_list if scored_weights(m)]
         scored = {id(getattr(m, local)) for m in layers for local in scored_weights(m)}
         transposed = {
@@ -983,24 +1156,32 @@ class Context:
             for m in self.state.module_list
             if isinstance(m, nn.modules.conv._ConvTransposeNd)
         }
+        # a user's module's own vector may be a flat weight viewed as a matrix (the
+        # parameters of torch's and torch_geometric's layers are never)
+        own_vectors = {
+            id(p)
+            for m in self.state.module_list
+            if not type(m).__module__.startswith(("torch.", "torch_geometric."))
+            for p in m._parameters.values()
+            if p is not None and p.dim() == 1
+        }
         candidates = {
             id(p): n
             for n, p in self.params.items()
-            if p.dim() >= 2 and id(p) not in scored and id(p) not in transposed
+            if (p.dim() >= 2 or id(p) in own_vectors)
+            and id(p) not in scored
+            and id(p) not in transposed
         }
         if not candidates:
             return {}, [], set()
-        mode = _WeightOperands(self.param_names)
         called: dict[int, nn.Module] = {}
 
         def ran(module: nn.Module, args: tuple, out: Any) -> None:
             called[id(module)] = module
 
-        # the caller's own parameters (their ids are what the mode looks for), private buffers
-        with seeded_stream(self), self.train_mode(True), torch.no_grad(), _hooks(layers, ran):
-            with mode:
-                self.state.call(self.private_buffers(), (self.batch.x, *self.batch.args))
+        mode = self._detecting_forward(layers, ran)
         weights = {n: k for n, k in mode.weights.items() if n in candidates.values()}
+        self._cache["weight_parts"] = {n: mode.part(n) for n in weights}
         # a layer that ran on other weights than its own (functional_call's skeleton); one
         # never called (a supernet's unused candidate) is scored as where this forward
         # does not run
@@ -1011,6 +1192,62 @@ class Context:
             if self.param_names.get(id(w)) not in mode.read
         }
         return weights, [b for b in mode.biases if b not in weights], unread
+
+    def _detecting_forward(
+        self, layers: list[nn.Module], ran: Callable[..., None]
+    ) -> _WeightOperands:
+        """Run the forward that :attr:`functional_weights` reads: in the mode of the call's
+        contract check (train mode where a proxy reads the data, as the shared pass runs;
+        eval mode for data-free proxies, so a BatchNorm network scored on one input runs),
+        with gradients on private leaves of the parameters and of the inputs (so a weight
+        computed from one parameter is traced back to it, an activation to the inputs), on
+        the whole batch; where that fails, on the samples the contract check ran without
+        gradients (it succeeded there)."""
+        batch = self.batch
+        probe = batch if batch.coupled else batch.part(0, min(batch.n, 2 if self.reads_data else 1))
+        x = batch.x.detach()
+        if x.is_floating_point():
+            # a non-leaf (the network may write its input in place), traced to the leaf
+            x = x.requires_grad_(True) * 1
+        for grad, inputs in (
+            (True, (x, *batch.args)),
+            (False, (fast_layout(probe.x), *probe.args)),
+        ):
+            # private tensors, one per distinct parameter (a tied weight stays one tensor)
+            own: dict[int, torch.Tensor] = {}
+            for p in self.params.values():
+                if id(p) not in own:
+                    t = p.detach()
+                    own[id(p)] = t.requires_grad_(grad and t.is_floating_point())
+            tensors = {n: own[id(p)] for n, p in self.params.items()}
+            mode = _WeightOperands({id(own[i]): n for i, n in self.param_names.items()}, tensors)
+            try:
+                with (
+                    seeded_stream(self),
+                    self.train_mode(self.reads_data),
+                    torch.enable_grad() if grad else torch.no_grad(),
+                    _hooks(layers, ran),
+                ):
+                    with mode:
+                        self.state.call({**tensors, **self.private_buffers()}, inputs)
+                return mode
+            except (RuntimeError, ValueError, TypeError, IndexError):
+                if not grad:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def weight_part(self, name: str) -> torch.Tensor | None:
+        """The elements of the scored weight ``name`` that the forward reads as a layer's
+        weight, a bool mask of its shape: a user's layer slicing its own parameter
+        (``F.conv2d(x, self.weight[:k])``, a slimmable layer) is scored as the built-in
+        layer of that width. ``None``: the whole weight (every layer of torch's)."""
+        self.functional_weights  # noqa: B018 - fills the cache
+        return self._cache.get("weight_parts", {}).get(name)
+
+    def weight_numel(self, name: str) -> int:
+        """The number of elements of the scored weight ``name`` (:meth:`weight_part`)."""
+        part = self.weight_part(name)
+        return self.params[name].numel() if part is None else int(part.sum())
 
     @property
     def prunable(self) -> list[tuple[str, nn.Module]]:
@@ -1326,12 +1563,13 @@ class _AttentionTaps(TorchFunctionMode):
 class _FunctionalTaps(TorchFunctionMode):
     """Active during the fisher tap's forward on a network with
     :attr:`Context.functional_weights`: the output of a convolution or ``F.linear`` whose
-    weight operand is one of ``weights`` (id of the pass's private tensor -> name) is
-    recorded under ``("functional", name)``, channels in dim 1 for a convolution and last
-    for a linear map (as :func:`_linear_like` layers), and a copy goes downstream, as for a
-    hooked layer."""
+    weight operand is one of ``weights`` (id of the pass's private tensor -> the key it is
+    recorded under: ``("functional", name)``, or a layer's ``(id(module),)`` for a layer
+    that also holds functional weights, below) is recorded, channels in dim 1 for a
+    convolution and last for a linear map (as :func:`_linear_like` layers), and a copy goes
+    downstream, as for a hooked layer."""
 
-    def __init__(self, weights: Mapping[int, str], record: Callable[..., None]) -> None:
+    def __init__(self, weights: Mapping[int, tuple], record: Callable[..., None]) -> None:
         super().__init__()
         self.weights = weights
         self.record = record
@@ -1342,10 +1580,10 @@ class _FunctionalTaps(TorchFunctionMode):
         kind = _WEIGHT_OPS.get(func)
         if kind is None or not isinstance(out, torch.Tensor) or not out.requires_grad:
             return out
-        name = _operand(args[1] if len(args) > 1 else kwargs.get("weight"), self.weights)
-        if name is None:
+        key = _operand(args[1] if len(args) > 1 else kwargs.get("weight"), self.weights)
+        if key is None:
             return out
-        self.record(("functional", name), out, 0, 1 if kind == "conv" else -1, None)
+        self.record(key, out, 0, 1 if kind == "conv" else -1, None)
         return out.clone()
 
 
@@ -1420,13 +1658,20 @@ def _train_pass(ctx: Context) -> TrainPass:
     held: list[torch.Tensor] = []
 
     def relu_hook(module: nn.Module, args: tuple, out: Any) -> None:
+        tap_relu(type(module), args, out)
+
+    def relu_call(func: Callable[..., Any], args: tuple, kwargs: dict, out: Any) -> None:
+        # a ReLU written as a function (F.relu, x.relu(), torch.relu_): as its module
+        tap_relu(FUNCTIONAL_RELUS[func], args or (kwargs.get("input"),), out)
+
+    def tap_relu(kind: type, args: tuple, out: Any) -> None:
         nonlocal n_relu
         if not isinstance(out, torch.Tensor) or out.dim() < 2:
             return
         inp = args[0] if args and isinstance(args[0], torch.Tensor) else None
         key = None
         if inp is not None and inp is not out and inp.shape == out.shape:
-            key = (id(inp), inp._version, type(module))
+            key = (id(inp), inp._version, kind)
             if key in seen_inputs:
                 k, codes = seen_inputs[key]
                 if k is not None:
@@ -1473,7 +1718,20 @@ def _train_pass(ctx: Context) -> TrainPass:
     ]
     # a recurrent layer's gates run inside torch's fused kernel: not read (the fisher proxy
     # is undefined on such a network)
-    hooked = [m for m in prunable_modules if not isinstance(m, (nn.MultiheadAttention, *RECURRENT))]
+    # a layer of torch's that also holds functional weights (a LoRA-style nn.Linear
+    # subclass adding F.linear(F.linear(x, self.A), self.B)): its own weight's output is
+    # read at its F.linear call, as the adapter's are; its module output (the sum) had
+    # been read as its own layer's, fisher 0.0242 against 0.0274 for three nn.Linear
+    mixed = (
+        {id(m): m for n, m in ctx.prunable_layers if n in ctx.functional_weights}
+        if "fisher" in taps and ctx.functional_weights
+        else {}
+    )
+    hooked = [
+        m
+        for m in prunable_modules
+        if not isinstance(m, (nn.MultiheadAttention, *RECURRENT)) and id(m) not in mixed
+    ]
     relu_modules = (
         [m for m in modules.values() if isinstance(m, RELUS)]
         if taps & {"relu_codes", "swap"}
@@ -1487,12 +1745,22 @@ def _train_pass(ctx: Context) -> TrainPass:
         if "fisher" in taps and ctx.functional_weights
         else {}
     )
+    tapped: dict[int, tuple] = {i: ("functional", n) for i, n in functional.items()}
+    for m in mixed.values():
+        for local in scored_weights(m):
+            name = ctx.param_names.get(id(getattr(m, local)))
+            if name in params and name not in ctx.functional_weights:
+                tapped[id(params[name])] = (id(m),)
     grad_ctx = torch.enable_grad() if (want_grad or want_input) else torch.no_grad()
     with (
         ctx.train_mode(True),
         _hooks(hooked, prunable_hook),
         instance_forwards((m, _attention_forward(m, record)) for m in attentions),
         _hooks(relu_modules, relu_hook),
+        # and the ReLUs the forward applies as functions (PyG's F.relu between layers)
+        function_calls(FUNCTIONAL_RELUS, relu_modules, relu_call)
+        if taps & {"relu_codes", "swap"}
+        else contextlib.nullcontext(),
         _hooks(feature_modules, feature_hook),
         grad_ctx,
         # "hessian" differentiates twice: convolutions and BatchNorm with faster double
@@ -1506,7 +1774,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         else contextlib.nullcontext(),
         # last: the user's own call reaches it first (SecondOrderKernels' convolution calls
         # torch's inside an autograd Function, without gradients)
-        _FunctionalTaps(functional, record) if functional else contextlib.nullcontext(),
+        _FunctionalTaps(tapped, record) if tapped else contextlib.nullcontext(),
     ):
         logits = ctx.call(x, params)
     out = TrainPass(logits=logits.detach())
@@ -1560,9 +1828,13 @@ def _train_pass(ctx: Context) -> TrainPass:
                     fan_ins[key] = fan_in
             # NASLib broadcasts a channel's value to every weight feeding that channel: a
             # layer's scored weights per output channel (a conv's weight[0].numel()).
+            # (the module's own scored weights: the functional weights a module holds
+            # beside them have entries of their own, below; a LoRA-style nn.Linear's adapter
+            # matrices had been added to its fan-in too, fisher 0.0342 against 0.0274)
             n_weights: dict[int, int] = {}
             for name, m in ctx.prunable_layers:
-                n_weights[id(m)] = n_weights.get(id(m), 0) + ctx.params[name].numel()
+                if name not in ctx.functional_weights:
+                    n_weights[id(m)] = n_weights.get(id(m), 0) + ctx.params[name].numel()
             out.fisher = []
             for m in prunable_modules:
                 if isinstance(m, nn.MultiheadAttention):
@@ -1582,7 +1854,7 @@ def _train_pass(ctx: Context) -> TrainPass:
                 if value is None:
                     out.fisher.append((torch.zeros((), device=x.device), 0.0))
                 else:
-                    out.fisher.append((value, ctx.params[n].numel() / value.numel()))
+                    out.fisher.append((value, ctx.weight_numel(n) / value.numel()))
         if create:
             # GraSP's H g: gradient of z = sum(stop_grad(g) * g). (A finite difference of two
             # gradients would be cheaper but is biased on ReLU networks: units that flip sign
@@ -1690,6 +1962,7 @@ def run_proxies(
         batch=batch,
         state=state,
         counted=counted,
+        reads_data=any(p.data != "none" for p in proxies.values()),
     )
     out: dict[str, ProxyResult] = {}
     for name, proxy in proxies.items():

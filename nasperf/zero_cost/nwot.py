@@ -8,7 +8,10 @@ have codes far apart and a large determinant.
 Data needed: inputs. Computed in train mode (BatchNorm batch statistics), as in the authors'
 and NASLib's code. Sign: higher is better. NaN (with the reason) when ``K`` is singular, e.g.
 when the output does not depend on the input and every sample gets the same code, or when the
-network has no ``nn.ReLU`` module.
+network has no ReLU. ReLUs are read however they are written: ``nn.ReLU`` / ``nn.ReLU6``
+modules and the functions ``F.relu``, ``torch.relu``, ``x.relu()`` (and their in-place
+forms), ``F.relu6`` (``engine.FUNCTIONAL_RELUS``; a network mixing them had been scored from
+its modules only: nwot -171 against 104 for the same function written with modules).
 
 References
 ----------
@@ -33,7 +36,9 @@ class NASWOT(Proxy):
     def compute(self, ctx: Context) -> float:
         tp = train_pass(ctx)
         if tp.relu_kernel is None:
-            raise UndefinedProxyError("the network has no nn.ReLU module to read codes from")
+            raise UndefinedProxyError(
+                "the network has no ReLU (nn.ReLU / nn.ReLU6, F.relu, x.relu(), ...) to read codes from"
+            )
         _, logabsdet = torch.linalg.slogdet(tp.relu_kernel)
         if not torch.isfinite(logabsdet):
             raise UndefinedProxyError(

@@ -8,7 +8,8 @@ the inputs in more ways). The patterns are bit-packed and deduplicated with a so
 exact. Read from the shared train-mode forward. The paper's optional parameter-count
 regularisation is not applied (it needs space-specific constants).
 
-Data needed: inputs. Sign: higher is better. NaN when the network has no ``nn.ReLU`` module.
+Data needed: inputs. Sign: higher is better. NaN when the network has no ReLU. ReLUs
+are read as nwot reads them: modules and functions (``F.relu``, ``x.relu()``, ...).
 
 References
 ----------
@@ -42,5 +43,7 @@ class SWAP(Proxy):
     def compute(self, ctx: Context) -> float:
         codes = train_pass(ctx).swap_codes
         if not codes:
-            raise UndefinedProxyError("the network has no nn.ReLU module to read patterns from")
+            raise UndefinedProxyError(
+                "the network has no ReLU (nn.ReLU / nn.ReLU6, F.relu, x.relu(), ...) to read patterns from"
+            )
         return float(count_unique_rows(torch.cat(codes)))

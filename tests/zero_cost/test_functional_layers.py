@@ -422,7 +422,7 @@ def test_a_sliced_functional_weight_scores_as_the_layer_of_that_width(k):
         # the same kernels on the same values but fisher's per-layer sum order: REL
         assert b[name] == pytest.approx(a[name], rel=REL), (name, a[name], b[name])
     # l2_norm by hand: the slice's norm and the head's
-    by_hand = float(w[:k].double().norm()) + float(own.head.weight.double().norm())
+    by_hand = float(w[:k].double().norm()) + float(own.head.weight.detach().double().norm())
     assert b["l2_norm"] == pytest.approx(by_hand, rel=1e-12)
 
 

@@ -84,7 +84,15 @@ __all__ = [
 #: float16, zico 8-9 % off) and zen draws in float32 whatever the network's dtype (a
 #: float64 network's zen moves; a float32 network's does not). float32 networks score bit
 #: for bit as under 4 (NB201, NB101, a plain network checked).
-_CACHE_FORMAT = 5
+#: 6: nwot and swap read ReLUs written as functions (F.relu, torch.relu, x.relu(), F.relu6)
+#: as well as nn.ReLU modules (a network mixing them had been scored from its modules
+#: only); a user's weight used through torch.linalg.matmul / tensordot / inner /
+#: multi_dot, computed from one parameter (w * mask) or a flat parameter's view is scored,
+#: a sliced one (w[:k]) as its slice; zen reads a functional head pool; fisher of a torch
+#: layer holding functional weights of its own reads its weight's output. Networks of
+#: torch's layers with nn.ReLU modules score bit for bit as under 5 (NB201, NB101, NB301,
+#: TNB101, NAS-Bench-Graph, recurrent and attention networks, a plain network checked).
+_CACHE_FORMAT = 6
 
 Scores = dict[str, tuple[float, str | None]]
 

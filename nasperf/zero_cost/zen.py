@@ -43,6 +43,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasperf.errors import first_line
+
 from .engine import (
     PROXIES,
     RECURRENT,
@@ -207,12 +209,21 @@ class Zen(Proxy):
             ),
             torch.no_grad(),
         ):
-            calls.append([])
-            with seeded_stream(ctx):  # the same masks for any random op left (see above)
-                out1 = ctx.call(x, params, buffers)
-            calls.append([])
-            with seeded_stream(ctx):
-                out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
+            try:
+                calls.append([])
+                with seeded_stream(ctx):  # the same masks for any random op left (see above)
+                    out1 = ctx.call(x, params, buffers)
+                calls.append([])
+                with seeded_stream(ctx):
+                    out2 = ctx.call(x + self.mixup_gamma * e, params, buffers)
+            except ValueError as err:
+                # BatchNorm in train mode on one input: torch's raw ValueError had escaped
+                if "Expected more than 1 value per channel" not in str(err):
+                    raise
+                raise UndefinedProxyError(
+                    "zen runs BatchNorm in train mode, which needs more than one value per "
+                    f"channel: score at least 2 inputs ({first_line(err)})"
+                ) from err
         log_bn = [
             torch.log(torch.sqrt(buffers[f"{name}.running_var"].to(torch.float64).mean()))
             for name, m in ctx.state.modules

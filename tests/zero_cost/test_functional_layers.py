@@ -551,3 +551,10 @@ def test_a_forward_that_fails_with_gradients_is_detected_without_them():
     net = NumpyGate()
     got = zc.score_details(net, torch.randn(3, 6), proxies=["l2_norm", "params"])
     assert got["l2_norm"].value == pytest.approx(float(net.w.detach().double().norm()), rel=1e-12)
+
+
+def test_zen_of_a_batchnorm_network_on_one_input_is_nan_with_the_reason():
+    # zen's forwards run BatchNorm in train mode: torch's ValueError had escaped
+    torch.manual_seed(0)
+    got = zc.score_details(_BNFunctional(True), torch.randn(1, 8), proxies="zen")["zen"]
+    assert math.isnan(got.value) and "at least 2 inputs" in got.reason

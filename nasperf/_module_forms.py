@@ -73,7 +73,10 @@ def check_readable(network: nn.Module, subject: str) -> None:
     """Raise :class:`~nasperf.errors.UnsupportedNetworkError` where ``network`` is, or
     holds, a TorchScript module or quantised layers (module docstring); ``subject`` names
     it in the message (``"network"``, ``"build"``, ``"the network from
-    chain.build_network"``)."""
+    chain.build_network"``). One unnamed walk of the modules (~0.2 ms on an NB201
+    network, called once per scoring and per count); names only where one is found."""
+    if not any(isinstance(m, torch.jit.ScriptModule) or _quantised(m) for m in network.modules()):
+        return
     script = [
         (name, m) for name, m in network.named_modules() if isinstance(m, torch.jit.ScriptModule)
     ]
@@ -103,7 +106,12 @@ def check_readable(network: nn.Module, subject: str) -> None:
 def has_lazy(network: nn.Module) -> bool:
     """Whether ``network`` holds an uninitialised lazy parameter or buffer (``nn.LazyLinear``
     before its first forward, ...)."""
-    return any(is_lazy(t) for t in (*network.parameters(), *network.buffers()))
+    return any(
+        is_lazy(t)
+        for m in network.modules()
+        for t in (*m._parameters.values(), *m._buffers.values())
+        if t is not None
+    )
 
 
 def initialised_copy(

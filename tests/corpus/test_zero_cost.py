@@ -92,18 +92,22 @@ SCORE = [
         y=None,
         proxies=["synflow", "params"],
     ),
+    # an (N,) output is a one-output regression (546dba9): class labels are refused there
     s(
         "logits-1d",
         ValueError,
-        r"logits \(N, num_classes\).*for 2 inputs it returned .*shape \(2,\)",
+        r"returns one output per input: the default loss, cross-entropy over one class, is 0"
+        r".*real targets \(float\) of shape \(4,\) or \(4, 1\).*got torch.int64",
         net=Wrapped(lambda z: z[:, 0]),
     ),
-    # data-free proxies only: the probe is one sample, in eval mode
+    # data-free proxies only: the probe is one sample, in eval mode; an output summed over
+    # the batch keeps no row per input
     s(
-        "logits-1d-data-free",
+        "logits-summed-data-free",
         ValueError,
-        r"logits \(N, num_classes\).*for 1 inputs it returned .*shape \(1,\)",
-        net=Wrapped(lambda z: z[:, 0]),
+        r"logits \(N, num_classes\).*for 1 inputs it returned .*shape \(\) \(the output "
+        r"must keep one row per input",
+        net=Wrapped(lambda z: z.sum()),
         y=None,
         proxies=["synflow", "params"],
     ),

@@ -1464,10 +1464,12 @@ def _missing(
 ) -> list[str]:
     """What ``pred`` needs (its ``requirements``) that ``source`` cannot supply, one phrase
     per missing kind of input; empty when it can run."""
-    import nasperf.predictors as P
 
     space, dataset, bench, data = source
-    req = P.PREDICTORS.get(pred["name"]).requirements
+    # the predictor with its parameters: an ensemble needs what its members need (its
+    # class's requirements are its default members'; one of lcsvr had been planned without
+    # a budget and every trial had failed for want of curves)
+    req = _own_requirements(pred)
     where = f"{bench}/{dataset}" if data is None else data["name"]
     task = source_dataset({"dataset": dataset, "data": data})
     name_it = "" if data is None else ", or name your data's dataset (data.dataset, --data-dataset)"
@@ -1681,7 +1683,6 @@ def expand_trials(config: StudyConfig | Mapping[str, Any]) -> list[dict]:
         ``config`` is neither a StudyConfig nor a config mapping (a mapping goes through
         :func:`parse_config`, see :func:`as_study_config`).
     """
-    import nasperf.predictors as P
 
     config = as_study_config(config)
 
@@ -1711,7 +1712,7 @@ def expand_trials(config: StudyConfig | Mapping[str, Any]) -> list[dict]:
             if _missing(config, pred, source):
                 continue  # optional, and this source cannot serve it
             _check_for_space(config, pred, space)
-            req = P.PREDICTORS.get(pred["name"]).requirements
+            req = _own_requirements(pred)
             budgets: list[str | None] = [None]
             if req.learning_curves or "learning_curves" in req.optional:
                 # required curves: _missing has checked the source has a cheaper fidelity

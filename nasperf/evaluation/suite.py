@@ -233,9 +233,8 @@ def expand_suite(config: Any) -> SuiteExpansion:
         A predictor's parameters cannot serve a task's space (as in
         :func:`~nasperf.evaluation.config.expand_trials`).
     """
-    import nasperf.predictors as P
 
-    from .config import _check_for_space, make_trial
+    from .config import _check_for_space, _own_requirements, make_trial
 
     trials: list[dict] = []
     plans: list[TaskPlan] = []
@@ -246,7 +245,7 @@ def expand_suite(config: Any) -> SuiteExpansion:
         plans.append(plan)
         trials += _proxy_trials(config, plan, labels)
         for pred in config.predictors:
-            req = P.PREDICTORS.get(pred["name"]).requirements
+            req = _own_requirements(pred)  # an ensemble's: its members' (config's note)
             reason = None
             has = {"learning_curves": bool(plan.budgets), "zero_cost": bool(plan.stored_proxies)}
             uses = [s for s in req.optional if s in has]

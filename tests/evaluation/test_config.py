@@ -236,6 +236,31 @@ def test_training_free_and_learning_curve_expansion():
     assert {t["budget"] for t in lc} == {"12ep"} and len(lc) == 6
 
 
+def test_an_ensemble_with_a_learning_curve_member_is_planned_with_its_budgets():
+    """An ensemble's requirements are its members' (``requirements_of``): planned from the
+    ensemble class's (its default members: trees), one with an ``lcsvr`` member had got
+    ``budget`` None and every trial had failed with "needs learning curves, and cifar10 has
+    no budget None". Now its trials carry the source's cheaper fidelity, as lcsvr's own do;
+    an ensemble of trees alone keeps ``budget`` None and its trial hashes."""
+    members = {"members": ["xgb", "lcsvr"]}
+    config = parse_config(
+        tiny_config(
+            predictors=[
+                {"name": "ensemble", "params": members, "label": "ens_lc"},
+                "lcsvr",
+                "ensemble",
+            ],
+            train_sizes=[10],
+        )
+    )
+    trials = expand_trials(config)
+    budgets = {
+        label: {t["budget"] for t in trials if t["label"] == label}
+        for label in ("ens_lc", "lcsvr", "ensemble")
+    }
+    assert budgets == {"ens_lc": {"12ep"}, "lcsvr": {"12ep"}, "ensemble": {None}}
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".parquet"])
 def test_a_table_s_default_name_drops_its_compression_suffix(suffix, tmp_path):
     """nb201.csv.gz was named 'nb201.csv' (Path.stem): the source, the study and its

@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode, _get_current_function_mode
+from torch.utils.weak import WeakIdKeyDictionary
 
 from nasperf._torch_state import torch_state
 from nasperf.registry import Registry
@@ -888,23 +889,55 @@ def _hooks(
             h.remove()
 
 
-class _FunctionCalls(TorchFunctionMode):
-    """Calls ``record(func, args, kwargs, out)`` after each call of one of ``funcs`` (by
-    the function object: ``F.relu``, ``torch.relu``, ``Tensor.relu`` are three) that a
-    forward makes itself, outside the forward of the modules :func:`function_calls` is
-    given (their own calls, ``nn.ReLU``'s ``F.relu``, are their hooks' to see)."""
+def _tensors(values: Iterable[Any]) -> Iterator[torch.Tensor]:
+    """The tensors among ``values``, and among the lists / tuples among them (one level)."""
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            yield v
+        elif isinstance(v, list | tuple):
+            yield from (u for u in v if isinstance(u, torch.Tensor))
 
-    def __init__(self, funcs: Mapping[Callable[..., Any], Any], record: Callable[..., None]):
+
+class _FunctionCalls(TorchFunctionMode):
+    """Calls ``record(func, args, kwargs, out, derived)`` after each call of one of
+    ``funcs`` (by the function object: ``F.relu``, ``torch.relu``, ``Tensor.relu`` are
+    three) that a forward makes itself, outside the forward of the modules
+    :func:`function_calls` is given (their own calls, ``nn.ReLU``'s ``F.relu``, are their
+    hooks' to see).
+
+    ``derived`` says whether an operand of the call was computed from one of ``sources``
+    (the forward's inputs): every torch function's outputs are marked where one of its
+    operands is (by identity, weakly held), so a ReLU of an activation is told from one
+    of a parameter (``F.linear(x, F.relu(self.weight))``) or of a constant."""
+
+    def __init__(
+        self,
+        funcs: Mapping[Callable[..., Any], Any],
+        record: Callable[..., None],
+        sources: Iterable[torch.Tensor] = (),
+    ):
         super().__init__()
         self.funcs = funcs
         self.record = record
         self.depth = 0
+        # None: not tracked (no sources given; ``derived`` is then always False)
+        self.derived: WeakIdKeyDictionary | None = None
+        for t in sources:
+            if self.derived is None:
+                self.derived = WeakIdKeyDictionary()
+            self.derived[t] = True
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
+        derived = self.derived
+        hit = False
+        if derived is not None and any(t in derived for t in _tensors((*args, *kwargs.values()))):
+            for t in _tensors((out,)):
+                derived[t] = True
+            hit = True
         if self.depth == 0 and func in self.funcs:
-            self.record(func, args, kwargs, out)
+            self.record(func, args, kwargs, out, hit)
         return out
 
 
@@ -914,15 +947,17 @@ def function_calls(
     modules: Iterable[nn.Module],
     record: Callable[..., None],
     opaque: Iterable[nn.Module] = (),
+    sources: Iterable[torch.Tensor] = (),
 ) -> Iterator[None]:
     """:class:`_FunctionCalls` active for the block: ``record`` sees the calls of ``funcs``
-    made outside the forwards of ``modules`` (the module forms of the same functions).
+    made outside the forwards of ``modules`` (the module forms of the same functions), and
+    whether their operands were computed from ``sources``.
 
     Inside the forwards of ``opaque`` modules the mode is off (taken off torch's stack where
     it is on top): a transformer layer's eval-mode fast path is refused while any torch
     function mode is on, and its slow path rounds otherwise (zen of a tiny ViT moved by
     2.6e-6 relative)."""
-    mode = _FunctionCalls(funcs, record)
+    mode = _FunctionCalls(funcs, record, sources)
     popped: list[bool] = []
 
     def enter(module: nn.Module, args: tuple) -> None:
@@ -1440,8 +1475,23 @@ class TrainPass:
     input_grad: torch.Tensor | None = None
     relu_kernel: torch.Tensor | None = None  # (N, N) float64
     n_relu: int = 0
+    # ReLUs whose output is not one row per sample (a (T, N, C) tensor, say): not read
+    relu_skipped: int = 0
     swap_codes: list[torch.Tensor] | None = None  # per ReLU, (units, words) int64
     features: list[Feature | None] | None = None
+
+
+def no_relu_reason(tp: TrainPass, what: str) -> str:
+    """Why nwot / swap (reading ``what``) have nothing to read in the pass ``tp``."""
+    reason = (
+        f"the network has no ReLU (nn.ReLU / nn.ReLU6, F.relu, x.relu(), ...) to read {what} from"
+    )
+    if tp.relu_skipped:
+        reason += (
+            f" ({tp.relu_skipped} ReLU output(s) not read: their leading dim is not the"
+            " batch's samples, e.g. a sequence-first (T, N, C) tensor)"
+        )
+    return reason
 
 
 def _pack_bits(active: torch.Tensor, word: int = 31) -> torch.Tensor:
@@ -1618,6 +1668,15 @@ def train_pass(ctx: Context) -> TrainPass:
     return ctx.cached("train_pass", run)
 
 
+def _seq_first_transformer(module: nn.Module) -> bool:
+    """Whether ``module`` is a torch transformer layer in the sequence-first layout
+    (``batch_first=False``, torch's default): its activations are ``(T, N, C)``."""
+    return (
+        isinstance(module, nn.TransformerEncoderLayer | nn.TransformerDecoderLayer)
+        and not module.self_attn.batch_first
+    )
+
+
 def _train_pass(ctx: Context) -> TrainPass:
     taps = ctx.taps
     want_grad = bool(taps & {"grad", "fisher", "hessian"})
@@ -1632,7 +1691,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         x = x.clone().requires_grad_(True)
     res: list[_Activation] = []  # the fisher tap's activations, in call order
     kernel: list[torch.Tensor] = []
-    n_relu = 0
+    n_relu = relu_skipped = 0
     swap_codes: list[torch.Tensor] = []
     feats: list[Feature | None] = []
     layouts = _FeatureLayouts()
@@ -1660,13 +1719,25 @@ def _train_pass(ctx: Context) -> TrainPass:
     def relu_hook(module: nn.Module, args: tuple, out: Any) -> None:
         tap_relu(type(module), args, out)
 
-    def relu_call(func: Callable[..., Any], args: tuple, kwargs: dict, out: Any) -> None:
-        # a ReLU written as a function (F.relu, x.relu(), torch.relu_): as its module
-        tap_relu(FUNCTIONAL_RELUS[func], args or (kwargs.get("input"),), out)
+    def relu_call(
+        func: Callable[..., Any], args: tuple, kwargs: dict, out: Any, derived: bool
+    ) -> None:
+        # a ReLU written as a function (F.relu, x.relu(), torch.relu_): as its module, where
+        # it acts on an activation, computed from the inputs; one of a parameter (a layer's
+        # non-negative weight, F.linear(x, F.relu(self.weight))) or of a constant is not a
+        # layer of units (its rows had been read as samples: nwot 16.6 -> 23.3, or the call
+        # failed in torch.stack)
+        if derived:
+            tap_relu(FUNCTIONAL_RELUS[func], args or (kwargs.get("input"),), out)
 
     def tap_relu(kind: type, args: tuple, out: Any) -> None:
-        nonlocal n_relu
+        nonlocal n_relu, relu_skipped
         if not isinstance(out, torch.Tensor) or out.dim() < 2:
+            return
+        if out.shape[0] != ctx.batch.x.shape[0]:
+            # rows that are not the samples (a sequence-first (T, N, C) tensor): never read
+            # as samples (a T x T kernel; kernels of unequal sizes had failed the whole call)
+            relu_skipped += 1
             return
         inp = args[0] if args and isinstance(args[0], torch.Tensor) else None
         key = None
@@ -1758,7 +1829,14 @@ def _train_pass(ctx: Context) -> TrainPass:
         instance_forwards((m, _attention_forward(m, record)) for m in attentions),
         _hooks(relu_modules, relu_hook),
         # and the ReLUs the forward applies as functions (PyG's F.relu between layers)
-        function_calls(FUNCTIONAL_RELUS, relu_modules, relu_call)
+        # (not inside a sequence-first transformer layer: its feed-forward F.relu runs on
+        # (T, N, C) rows, time steps, which had been read as samples; with T == N too)
+        function_calls(
+            FUNCTIONAL_RELUS,
+            relu_modules + [m for m in modules.values() if _seq_first_transformer(m)],
+            relu_call,
+            sources=[x, *_tensors(ctx.batch.args_for(x))],
+        )
         if taps & {"relu_codes", "swap"}
         else contextlib.nullcontext(),
         _hooks(feature_modules, feature_hook),
@@ -1781,6 +1859,7 @@ def _train_pass(ctx: Context) -> TrainPass:
     if kernel:
         out.relu_kernel = torch.stack(kernel).sum(0)
     out.n_relu = n_relu
+    out.relu_skipped = relu_skipped
     if "swap" in taps:
         out.swap_codes = swap_codes
     if "features" in taps:

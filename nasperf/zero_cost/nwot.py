@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, no_relu_reason, train_pass
 
 
 @PROXIES.register("nwot", "naswot")
@@ -36,9 +36,7 @@ class NASWOT(Proxy):
     def compute(self, ctx: Context) -> float:
         tp = train_pass(ctx)
         if tp.relu_kernel is None:
-            raise UndefinedProxyError(
-                "the network has no ReLU (nn.ReLU / nn.ReLU6, F.relu, x.relu(), ...) to read codes from"
-            )
+            raise UndefinedProxyError(no_relu_reason(tp, "codes"))
         _, logabsdet = torch.linalg.slogdet(tp.relu_kernel)
         if not torch.isfinite(logabsdet):
             raise UndefinedProxyError(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from .engine import PROXIES, Context, Proxy, UndefinedProxyError, train_pass
+from .engine import PROXIES, Context, Proxy, UndefinedProxyError, no_relu_reason, train_pass
 
 
 def count_unique_rows(codes: torch.Tensor) -> int:
@@ -41,9 +41,8 @@ class SWAP(Proxy):
     data = "inputs"
 
     def compute(self, ctx: Context) -> float:
-        codes = train_pass(ctx).swap_codes
+        tp = train_pass(ctx)
+        codes = tp.swap_codes
         if not codes:
-            raise UndefinedProxyError(
-                "the network has no ReLU (nn.ReLU / nn.ReLU6, F.relu, x.relu(), ...) to read patterns from"
-            )
+            raise UndefinedProxyError(no_relu_reason(tp, "patterns"))
         return float(count_unique_rows(torch.cat(codes)))

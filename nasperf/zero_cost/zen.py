@@ -188,7 +188,7 @@ class Zen(Proxy):
         # a pool written as a function (F.adaptive_avg_pool2d(h, 1) in the head) is a pool
         # call too: a head pooling so after module-pooling squeeze-and-excitation blocks had
         # had zen read the last block's input (5.52 against 7.33 with the module)
-        def pool_call(func: object, args: tuple, kwargs: dict, out: object) -> None:
+        def pool_call(func: object, args: tuple, kwargs: dict, out: object, derived: bool) -> None:
             x = args[0] if args else kwargs.get("input")
             if isinstance(x, torch.Tensor):
                 calls[-1].append((func, x.detach()))

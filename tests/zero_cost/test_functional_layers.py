@@ -558,3 +558,137 @@ def test_zen_of_a_batchnorm_network_on_one_input_is_nan_with_the_reason():
     torch.manual_seed(0)
     got = zc.score_details(_BNFunctional(True), torch.randn(1, 8), proxies="zen")["zen"]
     assert math.isnan(got.value) and "at least 2 inputs" in got.reason
+
+
+class _NonNeg(nn.Module):
+    """A linear map of non-negative weights: ``F.linear(x, F.relu(self.weight))``."""
+
+    def __init__(self, i: int, o: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(o, i))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, F.relu(self.weight))
+
+
+@pytest.mark.parametrize("rows", [7, 8])
+def test_a_relu_of_a_parameter_is_not_read_as_samples(rows):
+    # its output had been read as per-sample codes: with 7 rows the whole call failed in
+    # torch.stack ("stack expects each tensor to be equal size"), with 8 (the batch size)
+    # nwot moved 16.6 -> 23.3 and swap 17 -> 31 without a word
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Linear(12, 16), nn.ReLU(), _NonNeg(16, rows), nn.ReLU(), nn.Linear(rows, 5)
+    )
+    ref = nn.Sequential(
+        nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, rows, bias=False), nn.ReLU(), nn.Linear(rows, 5)
+    )
+    with torch.no_grad():
+        for i in (0, 4):
+            ref[i].load_state_dict(net[i].state_dict())
+        ref[2].weight.copy_(F.relu(net[2].weight))
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 12, generator=g), torch.randint(0, 5, (8,), generator=g)
+    a = zc.score_details(ref, x, y, proxies=["nwot", "swap", "snip"])
+    b = zc.score_details(net, x, y, proxies=["nwot", "swap", "snip"])
+    for name in ("nwot", "swap"):
+        # the same nn.ReLU outputs (F.linear of the same weights): the same kernels
+        assert b[name].reason is None, (name, b[name])
+        assert b[name].value == pytest.approx(a[name].value, rel=1e-9), (name, a, b)
+    assert math.isfinite(b["snip"].value)  # the call's other proxies are scored
+
+
+class _SeqFirst(nn.Module):
+    """A transformer layer in torch's default sequence-first layout (its feed-forward
+    F.relu runs on ``(T, N, C)``), on ``(N, T, 12)`` inputs."""
+
+    def __init__(self, batch_first: bool = False) -> None:
+        super().__init__()
+        self.inp, self.head = nn.Linear(12, 16), nn.Linear(16, 5)
+        self.batch_first = batch_first
+        self.enc = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=batch_first)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.inp(x)
+        if self.batch_first:
+            return self.head(self.enc(h).mean(1))
+        return self.head(self.enc(h.transpose(0, 1)).mean(0))
+
+
+@pytest.mark.parametrize("steps", [4, 8])
+def test_a_sequence_first_transformer_layers_relu_is_not_read(steps):
+    # its (T, N, C) rows are time steps: nwot had been a T x T kernel over them (also with
+    # T == N, 8 here); as before the functional ReLUs were read, NaN with the reason
+    torch.manual_seed(0)
+    x = torch.randn(8, steps, 12, generator=torch.Generator().manual_seed(0))
+    r = zc.score_details(_SeqFirst(), x, proxies=["nwot", "swap"])
+    for name in ("nwot", "swap"):
+        assert math.isnan(r[name].value) and "no ReLU" in r[name].reason, (name, r[name])
+    torch.manual_seed(0)
+    r = zc.score_details(_SeqFirst(batch_first=True), x, proxies=["nwot", "swap"])
+    assert r["swap"].reason is None and r["nwot"].reason is None, r
+
+
+class _AddmmLinear(nn.Module):
+    """``F.linear(x, w, b)`` (``fused=False``) or its fused form ``torch.addmm(b, x, w.t())``."""
+
+    def __init__(self, i: int, o: int, fused: bool) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(o, i) * 0.2)
+        self.bias = nn.Parameter(torch.full((o,), 3.0))
+        self.fused = fused
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fused:
+            return torch.addmm(self.bias, x, self.weight.t())
+        return F.linear(x, self.weight, self.bias)
+
+
+def test_the_added_input_of_addmm_is_a_bias_not_a_weight():
+    # its bias had been scored as a weight: l2_norm 17.82 against 3.18 for F.linear
+    nets = {}
+    for fused in (False, True):
+        torch.manual_seed(0)
+        nets[fused] = nn.Sequential(
+            _AddmmLinear(12, 7, fused), nn.ReLU(), _AddmmLinear(7, 5, fused)
+        )
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(8, 12, generator=g), torch.randint(0, 5, (8,), generator=g)
+    proxies = ["l2_norm", "synflow", "snip", "grad_norm"]
+    a, b = zc.score(nets[False], x, y, proxies), zc.score(nets[True], x, y, proxies)
+    for name in proxies:
+        assert b[name] == pytest.approx(a[name], rel=REL_MATMUL), (name, a, b)
+    # by hand: the two weights' norms, no bias
+    net = nets[True]
+    assert b["l2_norm"] == pytest.approx(
+        float(net[0].weight.detach().norm() + net[2].weight.detach().norm()), rel=1e-6
+    )
+    ctx = zc.engine.Context(net, x, None, F.cross_entropy, 0, frozenset())
+    assert sorted(ctx.functional_weights) == ["0.weight", "2.weight"]
+    assert sorted(ctx.functional_biases) == ["0.bias", "2.bias"]
+
+
+def test_an_embedding_lookup_in_a_matrix_product_is_an_activation_not_a_weight():
+    # emb(ids) @ W: the lookup's history leads to the table alone, and the whole table had
+    # been scored as a weight (l2_norm 32.12 against 2.32)
+    class Side(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc, self.emb = nn.Linear(12, 5), nn.Embedding(50, 16)
+            self.W = nn.Parameter(torch.randn(16, 5) * 0.1)
+
+        def forward(self, x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+            return self.fc(x) + self.emb(ids) @ self.W
+
+    torch.manual_seed(0)
+    net = Side()
+    g = torch.Generator().manual_seed(0)
+    x, ids = torch.randn(8, 12, generator=g), torch.randint(0, 50, (8,), generator=g)
+    r = zc.score(net, (x, ids), torch.randint(0, 5, (8,), generator=g), ["l2_norm"])
+    # by hand: the linear maps' weights fc.weight and W (float32 sums: 1e-6)
+    assert r["l2_norm"] == pytest.approx(
+        float(net.fc.weight.detach().norm() + net.W.detach().norm()), rel=1e-6
+    )
+    batch = zc.engine.as_proxy_inputs((x, ids))
+    ctx = zc.engine.Context(net, x, None, F.cross_entropy, 0, frozenset(), batch=batch)
+    assert ctx.functional_weights == {"W": "matmul"}

@@ -115,7 +115,11 @@ def has_lazy(network: nn.Module) -> bool:
 
 
 def initialised_copy(
-    network: nn.Module, run: Callable[[nn.Module], Any], device: torch.device
+    network: nn.Module,
+    run: Callable[[nn.Module], Any],
+    device: torch.device,
+    *,
+    widen: tuple[torch.dtype, ...] = (),
 ) -> nn.Module:
     """A copy of ``network`` (which :func:`has_lazy`) whose lazy modules are initialised by
     ``run(copy)``, one forward, called in eval mode (a batch of one sample is enough) and
@@ -126,15 +130,33 @@ def initialised_copy(
     caller's network is left uninitialised.
 
     ``deepcopy`` refuses uninitialised tensors: the copy starts from fresh uninitialised
-    ones of the same class, dtype, device and ``requires_grad``."""
+    ones of the same class, dtype, device and ``requires_grad``.
+
+    Tensors of the dtypes in ``widen`` (float16 / bfloat16, for a caller that runs the
+    network in float32 on float32 inputs) are float32 during ``run`` (the lazy ones drawn
+    in float32) and cast back after: the copy's values are those of the eager network built
+    in float32 and converted (``.half()``), and ``run`` passes float32 inputs (a lazy half
+    network had failed on them: "Input type (float) and bias type (c10::Half)")."""
     memo: dict[int, Any] = {}
     for t in (*network.parameters(), *network.buffers()):
         if is_lazy(t):
-            fresh = type(t)(requires_grad=t.requires_grad, device=t.device, dtype=t.dtype)
+            dtype = torch.float32 if t.dtype in widen else t.dtype
+            fresh = type(t)(requires_grad=t.requires_grad, device=t.device, dtype=dtype)
             if hasattr(t, "persistent"):
                 fresh.persistent = t.persistent
             memo[id(t)] = fresh
+    lazy_dtypes = {id(memo[id(t)]): t.dtype for t in network.parameters() if id(t) in memo}
+    lazy_dtypes.update({id(memo[id(t)]): t.dtype for t in network.buffers() if id(t) in memo})
     net = copy.deepcopy(network, memo)
+    # the copy's tensors to cast back after ``run`` (the same objects: a lazy one is
+    # materialised in place), with their dtypes
+    narrowed: list[tuple[torch.Tensor, torch.dtype]] = []
+    for t in {id(t): t for t in (*net.parameters(), *net.buffers())}.values():
+        dtype = lazy_dtypes.get(id(t), t.dtype)
+        if dtype in widen:
+            if not is_lazy(t):
+                t.data = t.data.to(torch.float32)
+            narrowed.append((t, dtype))
     flags = [(m, m.training) for m in net.modules()]
     try:
         net.eval()
@@ -143,4 +165,7 @@ def initialised_copy(
     finally:
         for m, flag in flags:
             m.training = flag
+        for t, dtype in narrowed:
+            if not is_lazy(t):
+                t.data = t.data.to(dtype)
     return net

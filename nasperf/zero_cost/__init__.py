@@ -286,8 +286,14 @@ def _initialised(network: nn.Module, batch: ProxyInputs) -> nn.Module:
     one forward on its first input (all of coupled ones, a graph's), in torch's stream as
     it is: :func:`score_details` and ``compute`` seeded it from ``seed``, so that the
     copy's weights are those an eager network draws when built after
-    ``torch.manual_seed(seed)`` (where its layers are built in the order they run)."""
+    ``torch.manual_seed(seed)`` (where its layers are built in the order they run).
+
+    A half-precision network is initialised in float32 on float32 inputs and converted
+    back (``initialised_copy``'s ``widen``): it is scored as a float32 copy on widened
+    inputs (:func:`_plain`), and a lazy one had failed on the float32 batch that
+    ``compute`` gives it."""
     one = batch if batch.coupled else batch.part(0, 1)
+    one = one.map(widened)
 
     def run(net: nn.Module) -> None:
         try:
@@ -300,7 +306,7 @@ def _initialised(network: nn.Module, batch: ProxyInputs) -> nn.Module:
                 f"{first_line(err) or type(err).__name__}"
             ) from err
 
-    return initialised_copy(network, run, batch.x.device)
+    return initialised_copy(network, run, batch.x.device, widen=HALF_PRECISION)
 
 
 def _details(

@@ -146,3 +146,21 @@ def test_compute_names_the_architecture_of_a_traced_builder():
     space = _Chain(traced)
     with pytest.raises(ArchitectureFailedError, match="conv3x3-skip-conv1x1.*TorchScript"):
         zc.compute(space, [space.parse("conv3x3-skip-conv1x1")], ["synflow"], cache=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_lazy_half_network_scores_as_the_eager_half_network(dtype):
+    # its lazy layers had been initialised on the float32 batch before the network was
+    # widened: "Input type (float) and bias type (c10::Half)", for every architecture of a
+    # space of such networks in compute (which hands a half network a float32 batch)
+    x, y = _data()
+    proxies = ["l2_norm", "snip", "synflow", "nwot"]
+    torch.manual_seed(0)
+    eager = _eager().to(dtype)
+    torch.manual_seed(0)
+    lazy = _lazy().to(dtype)
+    a = zc.score(eager, x, y, proxies, seed=0)
+    b = zc.score(lazy, x, y, proxies, seed=0)
+    # drawn in float32 in the same order and rounded alike: the same float32 copy
+    assert b == pytest.approx(a, rel=1e-12), (a, b)
+    assert any(is_lazy(p) for p in lazy.parameters())  # the caller's network as it was

@@ -47,7 +47,7 @@ from torch import nn
 
 from nasperf.errors import first_line, short_repr
 
-from .engine import PROXIES, NetworkState, Proxy, ProxyInputs, fast_layout
+from .engine import EDGE_FIELDS, PROXIES, NetworkState, Proxy, ProxyInputs, fast_layout
 
 __all__ = ["check_call"]
 
@@ -367,6 +367,35 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
             # its cost per-operator overhead, which oneDNN's channels-last path cuts by ~30 %
             return state.call(tensors, (fast_layout(batch.x), *batch.args))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        if batch.names:
+            # a graph's own fields (score(network, data)): name each, and an integer one
+            # among floating inputs first (integer edge weights had been reported as a
+            # failure of x, with advice about a space's dataset and token ids)
+            passed = [("data.x", batch.x)] + [
+                (n, a)
+                for n, a in zip(batch.names, batch.args, strict=False)
+                if isinstance(a, torch.Tensor)
+            ]
+            listed = ", ".join(f"{n}: {a.dtype} {tuple(a.shape)}" for n, a in passed)
+            odd = [
+                n
+                for n, a in passed[1:]
+                if n != "data.edge_index"
+                and batch.x.is_floating_point()
+                and not (a.is_floating_point() or a.is_complex())
+                and n.removeprefix("data.") in EDGE_FIELDS
+            ]
+            lead = ""
+            if odd:
+                dtype = dict(passed)[odd[0]].dtype
+                lead = (
+                    f"{odd[0]} is {str(dtype).removeprefix('torch.')} where the forward "
+                    f"computes in {str(batch.x.dtype).removeprefix('torch.')}: convert it "
+                    f"({odd[0]} = {odd[0]}.float()); "
+                )
+            raise ValueError(
+                f"{lead}network(inputs) failed on the graph's fields {listed}: {_first_line(err)}"
+            ) from err
         raise ValueError(
             f"network(inputs) failed on inputs {_shape(batch.x)} (proxies feed floating "
             "inputs of the space's default_dataset: an ImageTask, or a TensorTask for inputs "

@@ -492,6 +492,9 @@ class ProxyInputs:
         ...) not yet among ``args``: :meth:`bound` passes those a network's forward names.
     scored : str
         What chose ``rows`` (``"data.train_mask"``), named in messages about them.
+    names : tuple of str
+        What each of :attr:`args` is (``"data.edge_index"``, ``"data.edge_weight"``),
+        named in messages where the forward fails on them; empty where unnamed.
     """
 
     x: torch.Tensor
@@ -500,6 +503,7 @@ class ProxyInputs:
     coupled: bool = False
     fields: tuple[tuple[str, torch.Tensor], ...] = ()
     scored: str = ""
+    names: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:
@@ -568,7 +572,9 @@ class ProxyInputs:
         if not self.fields:
             return self
         extra = forward_fields(network, dict(self.fields), self.args)
-        return replace(self, args=(*self.args, *extra), fields=())
+        field_names = {id(t): f"data.{k}" for k, t in self.fields}
+        names = self.names + tuple(field_names.get(id(a), "a default") for a in extra)
+        return replace(self, args=(*self.args, *extra), fields=(), names=names)
 
 
 #: Per-edge fields of a graph (torch_geometric's names) that change what a GNN computes: a
@@ -711,7 +717,15 @@ def as_proxy_inputs(inputs: Any) -> ProxyInputs:
             if isinstance(v, torch.Tensor) and k not in _NOT_INPUTS and not k.endswith("mask")
         )
         scored = f"data.{name}" if rows is not None else ""
-        return ProxyInputs(x, (edge_index,), rows, coupled=True, fields=fields, scored=scored)
+        return ProxyInputs(
+            x,
+            (edge_index,),
+            rows,
+            coupled=True,
+            fields=fields,
+            scored=scored,
+            names=("data.edge_index",),
+        )
     if isinstance(inputs, Sequence) and not isinstance(inputs, str):
         parts = list(inputs)
         if not parts or not all(isinstance(t, torch.Tensor) for t in parts):

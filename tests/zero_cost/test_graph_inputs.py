@@ -339,3 +339,15 @@ def test_a_data_s_fields_are_kept_until_a_network_is_known():
     batch = as_proxy_inputs(d)
     assert [k for k, _ in batch.fields] == ["edge_attr"]  # not y, not the masks
     assert batch.scored == "data.train_mask" and math.isclose(batch.n, 20)
+
+
+def test_an_integer_edge_weight_that_breaks_the_forward_is_named():
+    # the failure had been reported as one of x, with advice about a space's dataset and
+    # token ids, never naming data.edge_weight
+    w = torch.ones(EDGES, dtype=torch.long)
+    with pytest.raises(
+        ValueError, match=r"^data\.edge_weight is int64 .*data\.edge_weight\.float\(\)"
+    ) as e:
+        score(WeightedGCN(), graph(edge_weight=w), proxies=["snip"])
+    assert "default_dataset" not in str(e.value)
+    assert f"data.edge_weight: torch.int64 ({EDGES},)" in str(e.value)

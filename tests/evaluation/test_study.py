@@ -418,7 +418,9 @@ def _count_rows(db: Path) -> int:
         return 0
 
 
-def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
+def _script_after_three_trials(tmp_path: Path, name: str) -> tuple[dict, Path, subprocess.Popen]:
+    """A 20-trial study started as ``python run_study.py`` in a subprocess, returned (its
+    raw config, its results folder, the process) once 3 trials are stored (or it ended)."""
     raw = tiny_config(
         predictors=[{"name": "xgb", "params": {"n_estimators": 150}}],
         train_sizes=[10, 50, 100, 200, 400],
@@ -426,7 +428,7 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
     )
     cfg = tmp_path / "study.yaml"
     cfg.write_text(yaml.safe_dump(raw))
-    out = tmp_path / "killed"
+    out = tmp_path / name
     cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg), "--out", str(out)]
     cmd += ["--workers", "1", "--no-plots", "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
@@ -434,6 +436,12 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
     deadline = time.monotonic() + 120
     while _count_rows(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    return raw, out, proc
+
+
+def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_rows(tmp_path):
+    raw, out, proc = _script_after_three_trials(tmp_path, "killed")
+    db = out / "results.sqlite"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     n_killed = _count_rows(db)
@@ -454,21 +462,8 @@ def test_sigterm_mid_run_ends_the_script_with_143_and_the_rerun_resumes(tmp_path
     """``python run_study.py`` (not only ``nasperf study``) takes SIGTERM, a batch scheduler's
     time limit, as Ctrl-C: the trial in flight is dropped, one line says how to resume, and
     the exit status is 143 (128 + SIGTERM); the rerun runs only the trials not stored."""
-    raw = tiny_config(
-        predictors=[{"name": "xgb", "params": {"n_estimators": 150}}],
-        train_sizes=[10, 50, 100, 200, 400],
-        seeds=4,
-    )
-    cfg = tmp_path / "study.yaml"
-    cfg.write_text(yaml.safe_dump(raw))
-    out = tmp_path / "terminated"
-    cmd = [sys.executable, str(ROOT / "run_study.py"), "--config", str(cfg), "--out", str(out)]
-    cmd += ["--workers", "1", "--no-plots", "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    raw, out, proc = _script_after_three_trials(tmp_path, "terminated")
     db = out / "results.sqlite"
-    deadline = time.monotonic() + 120
-    while _count_rows(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     n_stored = _count_rows(db)

@@ -241,7 +241,17 @@ def _proxies(args: argparse.Namespace) -> int:
                     f"--all: {space.name} has {size:,d} architectures, more than --all "
                     f"computes ({_MAX_ALL:,d}); give --n N (a seeded sample) or --archs FILE"
                 )
-            archs = list(space.enumerate())
+            # a space without a size (enumerate() but no size: both optional members) is
+            # read at most one past the bound: it had been listed whole, memory growing
+            # without limit before anything was printed (a 3^40 chain)
+            import itertools
+
+            archs = list(itertools.islice(space.enumerate(), _MAX_ALL + 1))
+            if len(archs) > _MAX_ALL:
+                return fail(
+                    f"--all: {space.name} enumerates more than {_MAX_ALL:,d} architectures, "
+                    f"more than --all computes; give --n N (a seeded sample) or --archs FILE"
+                )
         else:
             archs = space.sample(args.n, seed=args.seed)
         keys = comp.keys(archs, progress=not args.quiet)

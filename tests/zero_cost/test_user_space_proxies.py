@@ -83,6 +83,43 @@ def test_all_refuses_a_space_too_large_to_list(tmp_path, capsys, monkeypatch):
     assert not out.exists()
 
 
+def test_all_reads_a_space_without_a_size_one_past_the_bound(tmp_path, capsys, monkeypatch):
+    """A space that enumerates but has no ``size`` (both optional members) had been listed
+    whole by ``--all``: an endless (or 3^40) enumeration grew memory without limit before
+    anything was printed. It is read one past the bound, then refused in one line."""
+    import itertools
+
+    from nasperf import cli
+    from nasperf.spaces import SPACES
+
+    drawn: list[int] = []
+
+    class Endless(ChainSpace):
+        name = "test_endless_chain"
+
+        @property
+        def size(self):
+            return None
+
+        def enumerate(self):
+            for i in itertools.count():
+                drawn.append(i)
+                yield ChainArch(("conv3x3", "skip", "conv1x1"))
+
+    SPACES.names()
+    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
+    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
+    SPACES.register(Endless.name)(Endless)
+    monkeypatch.setattr(cli, "_MAX_ALL", 10)
+    out = tmp_path / "zc.csv"
+    args = ["proxies", "--space", Endless.name, "--all", "--proxies", "params"]
+    args += ["--out", str(out), "--cache", "none", "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"--all: {Endless.name} enumerates more than 10 architectures" in err
+    assert len(drawn) == 11 and not out.exists()
+
+
 class TypedChain(ChainSpace):
     """ChainSpace's networks converted to another floating dtype by the builder."""
 

@@ -23,6 +23,11 @@ MAX_PATH_FEATURES = 1 << 22
 MAX_UNION_PATHS = 1 << 16
 
 
+#: Largest dense matrix ``transform`` allocates (float32 bytes): 4 GiB, e.g. 90,000 NB301
+#: cells of 11,204 paths. Wider vocabularies reach it with few rows (a 9-layer chain of 5
+#: operations has 2.4M paths: 9.8 GB per 1,000 architectures), refused before allocating.
+MAX_TRANSFORM_BYTES = 1 << 32
+
 #: Architectures per chunk of ``fit``'s statistics (256 x 11,204 float32 on NB301: 11 MiB).
 _FIT_CHUNK = 256
 
@@ -272,7 +277,16 @@ class PathEncoder(Encoder):
     def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
         check_union_paths(batch, self.space_.name)
         n_arch = len(batch)
-        X = np.zeros((n_arch, len(self.columns_)), dtype=np.float32)
+        width = len(self.columns_)
+        if n_arch * width * 4 > MAX_TRANSFORM_BYTES:
+            raise ValueError(
+                f"the path encoding of {n_arch:,} architectures is a dense {n_arch:,} x "
+                f"{width:,} float32 matrix ({n_arch * width * 4 / 2**30:.1f} GiB), more than "
+                f"the {MAX_TRANSFORM_BYTES / 2**30:.0f} GiB it builds: encode fewer "
+                "architectures at a time, or use a shorter vocabulary (max_length=, "
+                "'path_auto') or the 'adjacency_onehot' encoding"
+            )
+        X = np.zeros((n_arch, width), dtype=np.float32)
         k = len(self.space_.operations)
         n_in = len(self.inputs_)
         is_in = input_mask(batch)

@@ -73,6 +73,21 @@ def test_path_transform_allocates_little_beyond_its_output():
     assert peak < X.nbytes + X.nbytes // 8
 
 
+def test_a_transform_beyond_the_memory_bound_is_refused_before_allocating(monkeypatch):
+    """A dense n x width matrix beyond MAX_TRANSFORM_BYTES is refused in one line naming
+    its size and what to use instead (a wide vocabulary had been allocated whatever it
+    cost: a 9-layer chain of 5 operations, 9.8 GB per 1,000 architectures). Under the
+    bound the output is the same."""
+    archs = nasperf.get_space("nb201").sample(10, seed=0)
+    enc = nasperf.encodings.get("path", space="nb201").fit(archs)
+    width = enc.n_features_out_
+    expected = enc.transform(archs)
+    monkeypatch.setattr(path, "MAX_TRANSFORM_BYTES", 9 * width * 4)
+    with pytest.raises(ValueError, match=r"^the path encoding of 10 architectures is a dense 10 x"):
+        enc.transform(archs)
+    np.testing.assert_array_equal(enc.transform(archs[:9]), expected[:9])
+
+
 def test_an_infinity_is_found_in_any_block_with_its_row(monkeypatch):
     monkeypatch.setattr(base, "_CHECK_BLOCK", 2)  # one row of 2 values per block
     archs = nasperf.get_space("nb201").sample(4, seed=0)

@@ -57,6 +57,30 @@ def test_pairwise_comparator_is_antisymmetric_and_ranks_by_win_rate():
     assert np.all((pred.predict(b) >= 0) & (pred.predict(b) <= 1))
 
 
+def test_pairwise_predicts_block_by_block_without_the_full_matrix(monkeypatch):
+    """predict takes each architecture's mean win rate in blocks of about 2**18 pairs: it
+    had held the whole n_test x n_reference float64 matrix (1.25 GB for the NB201 space
+    against 10,000 references). The values equal the full matrix's row means, bit for bit
+    (one process; numpy sums each row alone)."""
+    from nasperf.predictors.ranking import pairwise
+
+    space, archs, y = _nb101_toy(60)
+    pred = get("pairwise", space="nb101", **FAST).fit(archs, y)
+    test = space.sample(300, seed=4)
+    full = pred.compare(test, archs).mean(axis=1)
+    seen: list[int] = []
+    blocks = pairwise.PairwisePredictor._win_blocks
+
+    def counted(self, ea, eb):
+        for block in blocks(self, ea, eb):
+            seen.append(block.size)
+            yield block
+
+    monkeypatch.setattr(pairwise.PairwisePredictor, "_win_blocks", counted)
+    np.testing.assert_array_equal(pred.predict(test), full)
+    assert sum(seen) == 300 * 60 and max(seen) <= 2**18 + 60
+
+
 @pytest.mark.parametrize("name", ["gates", "pairwise", "bonas"])
 def test_user_defined_space(name, tmp_path):
     space = ChainSpace()

@@ -312,11 +312,10 @@ class _WeightOperands(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[override]
         kwargs = kwargs or {}
-        for t in (*args, *kwargs.values()):
-            for u in t if isinstance(t, list | tuple) else (t,):
-                name = _operand(u, self.names)
-                if name is not None:
-                    self.read.add(name)
+        for u in _tensors((*args, *kwargs.values())):
+            name = _operand(u, self.names)
+            if name is not None:
+                self.read.add(name)
         kind = _WEIGHT_OPS.get(func)
         if kind is not None:
             w = args[1] if len(args) > 1 else kwargs.get("weight")
@@ -335,12 +334,11 @@ class _WeightOperands(TorchFunctionMode):
                 added = args[0] if args else kwargs.get("input")
                 operands = (*args[1:], *(v for k, v in kwargs.items() if k != "input"))
             found = False
-            for t in operands:
-                for u in t if isinstance(t, list | tuple) else (t,):
-                    name = self._weight(u)
-                    if name is not None:
-                        self.weights.setdefault(name, "matmul")
-                        found = True
+            for u in _tensors(operands):
+                name = self._weight(u)
+                if name is not None:
+                    self.weights.setdefault(name, "matmul")
+                    found = True
             bias = _operand(added, self.names) if found else None
             if bias is not None:
                 self.biases[bias] = None

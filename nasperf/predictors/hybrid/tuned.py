@@ -30,10 +30,13 @@ from ..base import (
     study_params,
 )
 
+#: The model tuned when ``model`` is not given.
+DEFAULT_MODEL = "xgb"
+
 
 class _TunedRequirements:
     def __get__(self, obj, cls):
-        model = "xgb" if obj is None else obj.model
+        model = DEFAULT_MODEL if obj is None else obj.model
         try:
             return PREDICTORS.get(model).requirements
         except ValueError:
@@ -119,7 +122,7 @@ class TunedPredictor(Predictor):
         self,
         *,
         space: Any = None,
-        model: str = "xgb",
+        model: str = DEFAULT_MODEL,
         model_params: dict | None = None,
         param_distributions: dict | None = None,
         n_iter: int = 20,
@@ -156,7 +159,7 @@ class TunedPredictor(Predictor):
         built with this predictor's)."""
         out = super().with_study_inputs(params, inputs)
         try:
-            model_cls = PREDICTORS.get(out.get("model", "xgb"))
+            model_cls = PREDICTORS.get(out.get("model", DEFAULT_MODEL))
         except (ValueError, KeyError, TypeError):
             return out  # its validation names the model
         own = dict(out.get("model_params") or {})

@@ -899,14 +899,9 @@ def test_a_mean_masked_for_a_nan_seed_reads_dash_with_the_reason(monkeypatch, tm
     assert "-: no mean" not in whole and "| rf | 20 | 1 | 0.150 |" in whole
 
 
-def test_the_study_s_images_reach_zc_proxy(tmp_path):
-    """A study's ``images:`` was passed to predictors as ``images``, which zc_proxy has not
-    (its parameter is ``inputs``): on NB201 the packaged table's scores, computed on
-    nasperf's images, were reported for a study that had named its own, and on a user's
-    tensor task every trial asked for the file it had been given. The trial now computes the
-    proxy on the study's images, as the predictor given ``inputs=`` does."""
-    from nasperf.predictors import get
-
+def _nb201_table_and_images(tmp_path: Path) -> tuple[pd.DataFrame, Path]:
+    """200 NB201 CIFAR-10 rows written as a user's table (``mine.csv``: arch, acc) and 16
+    random CIFAR-sized images of a user's (``imgs.npz``); the rows and the file's path."""
     table = load_benchmark("nb201", "cifar10").iloc[:200]
     csv, npz = tmp_path / "mine.csv", tmp_path / "imgs.npz"
     pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
@@ -916,12 +911,31 @@ def test_the_study_s_images_reach_zc_proxy(tmp_path):
         data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
         labels=rng.integers(0, 10, size=16),
     )
+    return table, npz
+
+
+def _on_the_table_with_images(raw: dict, tmp_path: Path, npz: Path) -> None:
+    """``raw`` (a tiny config) set to study ``mine.csv`` with the images ``npz``: one size
+    of 10, a test set of 10."""
+    raw.update(train_sizes=[10], test_size=10, images=str(npz))
+    del raw["spaces"], raw["datasets"]
+    csv = tmp_path / "mine.csv"
+    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+
+
+def test_the_study_s_images_reach_zc_proxy(tmp_path):
+    """A study's ``images:`` was passed to predictors as ``images``, which zc_proxy has not
+    (its parameter is ``inputs``): on NB201 the packaged table's scores, computed on
+    nasperf's images, were reported for a study that had named its own, and on a user's
+    tensor task every trial asked for the file it had been given. The trial now computes the
+    proxy on the study's images, as the predictor given ``inputs=`` does."""
+    from nasperf.predictors import get
+
+    table, npz = _nb201_table_and_images(tmp_path)
     raw = tiny_config(
         predictors=[{"name": "zc_proxy", "params": {"proxy": "nwot", "batch_size": 16}}], seeds=1
     )
-    raw.update(train_sizes=[10], test_size=10, images=str(npz))
-    del raw["spaces"], raw["datasets"]
-    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+    _on_the_table_with_images(raw, tmp_path, npz)
     (row,) = run_study(parse_config(raw), tmp_path / "out").table.to_dict("records")
     assert row["zero_cost_source"] == "computed"
     test = list(make_split(table.index, 0, test_size=10, seed=0).test)
@@ -945,15 +959,7 @@ def test_the_study_s_images_reach_an_ensemble_s_members(tmp_path):
     ensemble (``combine: mean`` returns the member's scores) reports the bare row's tau."""
     from nasperf.predictors import get
 
-    table = load_benchmark("nb201", "cifar10").iloc[:200]
-    csv, npz = tmp_path / "mine.csv", tmp_path / "imgs.npz"
-    pd.DataFrame({"arch": table.index, "acc": table["val_acc_200ep"]}).to_csv(csv, index=False)
-    rng = np.random.default_rng(0)
-    np.savez(
-        npz,
-        data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
-        labels=rng.integers(0, 10, size=16),
-    )
+    table, npz = _nb201_table_and_images(tmp_path)
     member = {"proxy": "nwot", "batch_size": 16}
     raw = tiny_config(
         predictors=[
@@ -964,9 +970,7 @@ def test_the_study_s_images_reach_an_ensemble_s_members(tmp_path):
         ],
         seeds=1,
     )
-    raw.update(train_sizes=[10], test_size=10, images=str(npz))
-    del raw["spaces"], raw["datasets"]
-    raw["data"] = {"path": str(csv), "space": "nb201", "target": "acc", "dataset": "cifar10"}
+    _on_the_table_with_images(raw, tmp_path, npz)
     config = parse_config(raw)
     trials = {t["label"]: t for t in expand_trials(config)}
     assert trials["ensemble"]["images"]["path"] == str(npz)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from nasperf.predictors import load
+from tests._registry_helpers import register_space
 
 DATA = Path(__file__).parent / "data"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
@@ -111,10 +112,7 @@ def test_a_space_not_registered_in_the_loading_process_is_named(tmp_path, monkey
     class Unloaded(ChainSpace):
         name = "chain_unloaded_in_saved_files"
 
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register(Unloaded.name)(Unloaded)
+    register_space(monkeypatch, Unloaded)
     archs = [a for a in Unloaded().enumerate()][:20]
     y = np.arange(len(archs), dtype=float)
     texts = [Unloaded().to_string(a) for a in archs]

@@ -20,6 +20,7 @@ from nasperf.search.study import main as search_main
 from nasperf.search.study import summarize_search
 from nasperf.spaces import SPACES, get_space
 from nasperf.zero_cost import compute
+from tests._registry_helpers import register_space
 from tests.spaces.custom_space_example import CHAIN_OPS, ChainSpace
 
 from .user_spaces import Chain8Space, chain8_table
@@ -946,10 +947,7 @@ def test_a_space_s_own_task_is_what_its_networks_are_measured_and_warm_started_o
         name = "user_gray_chain8"
         default_dataset = gray
 
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register("user_gray_chain8")(GrayChain8)
+    register_space(monkeypatch, GrayChain8, "user_gray_chain8")
     space = GrayChain8()
     arch = space.sample(1, seed=0)[0]
     assert space.params(arch) == space.params(arch, gray) != space.params(arch, "cifar10")

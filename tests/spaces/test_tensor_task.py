@@ -15,7 +15,8 @@ from torch import nn
 
 import nasperf.zero_cost as zc
 from nasperf.errors import InvalidArchitectureError
-from nasperf.spaces import SPACES, CellGraph, SearchSpace, TensorTask, check_text
+from nasperf.spaces import CellGraph, SearchSpace, TensorTask, check_text
+from tests._registry_helpers import register_space
 
 WIDTHS = ("w8", "w16", "w32")
 TAB = TensorTask("tab20", (20,), 3)
@@ -84,10 +85,7 @@ def _units(arch: MLPArch) -> list[int]:
 @pytest.fixture
 def space(monkeypatch, tmp_path):
     monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register("test_tabular")(TabularSpace)
+    register_space(monkeypatch, TabularSpace, "test_tabular")
     return TabularSpace()
 
 

@@ -23,7 +23,8 @@ from torch import nn
 
 import nasperf.zero_cost as zc
 from nasperf.errors import InvalidArchitectureError
-from nasperf.spaces import SPACES, CellGraph, ImageTask, SearchSpace, TensorTask, check_text
+from nasperf.spaces import CellGraph, ImageTask, SearchSpace, TensorTask, check_text
+from tests._registry_helpers import register_space
 
 
 def _snip_and_grad_norm(net: nn.Module, loss: torch.Tensor) -> tuple[float, float]:
@@ -384,10 +385,7 @@ class DenseSpace(SearchSpace[DenseArch]):
 @pytest.fixture
 def dense_space(monkeypatch, tmp_path):
     monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register("test_dense")(DenseSpace)
+    register_space(monkeypatch, DenseSpace, "test_dense")
     return DenseSpace()
 
 

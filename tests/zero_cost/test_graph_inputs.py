@@ -27,6 +27,7 @@ from nasperf.errors import ArchitectureFailedError
 from nasperf.spaces import SPACES, CellGraph, GraphTask, SearchSpace
 from nasperf.zero_cost import compute, score, scored_weights
 from nasperf.zero_cost.engine import ProxyInputs, as_proxy_inputs
+from tests._registry_helpers import register_space
 
 N, FEATURES, CLASSES, EDGES = 40, 6, 3, 120
 PROXIES = ["grad_norm", "snip", "synflow", "jacov"]
@@ -232,10 +233,7 @@ class TinyGNNSpace(SearchSpace):
 @pytest.fixture
 def space(monkeypatch, tmp_path):
     monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register(TinyGNNSpace.name)(TinyGNNSpace)
+    register_space(monkeypatch, TinyGNNSpace)
     return nasperf.get_space(TinyGNNSpace.name)
 
 

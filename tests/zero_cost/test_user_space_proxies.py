@@ -13,6 +13,7 @@ from nasperf.cli import main
 from nasperf.datasets import load_image_batch
 from nasperf.zero_cost import score
 from nasperf.zero_cost.compute import builder_digest, compute
+from tests._registry_helpers import register_space
 from tests.spaces.custom_space_example import ChainArch, ChainSpace
 
 
@@ -90,7 +91,6 @@ def test_all_reads_a_space_without_a_size_one_past_the_bound(tmp_path, capsys, m
     import itertools
 
     from nasperf import cli
-    from nasperf.spaces import SPACES
 
     drawn: list[int] = []
 
@@ -106,10 +106,7 @@ def test_all_reads_a_space_without_a_size_one_past_the_bound(tmp_path, capsys, m
                 drawn.append(i)
                 yield ChainArch(("conv3x3", "skip", "conv1x1"))
 
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register(Endless.name)(Endless)
+    register_space(monkeypatch, Endless)
     monkeypatch.setattr(cli, "_MAX_ALL", 10)
     out = tmp_path / "zc.csv"
     args = ["proxies", "--space", Endless.name, "--all", "--proxies", "params"]

@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from nasperf.datasets import load_target
 from nasperf.spaces import NB201Space
 from nasperf.zero_cost import ZeroCostPredictor
+from tests._registry_helpers import register_space
 
 SMALL = {"channels": 8, "cells_per_stage": 1}
 DEAD = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
@@ -85,13 +86,9 @@ def test_unavailable_device_fails_at_fit():
 def test_the_default_dataset_is_the_space_s_own_task(monkeypatch):
     # it had been cifar10 whatever the space: a space of other inputs (here 20 tabular
     # features, a TensorTask) had failed to build its networks
-    from nasperf.spaces import SPACES
     from tests.spaces.test_tensor_task import TabularSpace
 
-    SPACES.names()
-    monkeypatch.setattr(SPACES, "_items", dict(SPACES._items))
-    monkeypatch.setattr(SPACES, "_primary", dict(SPACES._primary))
-    SPACES.register("test_tabular")(TabularSpace)
+    register_space(monkeypatch, TabularSpace, "test_tabular")
     space = TabularSpace()
     archs = list(space.enumerate())[:4]
     est = ZeroCostPredictor(space="test_tabular", proxy="params", cache=False).fit(archs)

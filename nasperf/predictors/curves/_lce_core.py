@@ -362,6 +362,7 @@ class LCEBase(CurvePredictor):
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "burn_in": [Interval(Integral, 0, None, closed="left")],
         "thin": [Interval(Integral, 1, None, closed="left")],
+        "progress": ["boolean"],
     }
 
     def __init__(
@@ -374,6 +375,7 @@ class LCEBase(CurvePredictor):
         n_samples: int = 2000,
         burn_in: int = 500,
         thin: int = 1,
+        progress: bool = False,
         random_state: Any = None,
     ) -> None:
         super().__init__(metric=metric, final_epoch=final_epoch, random_state=random_state)
@@ -382,6 +384,7 @@ class LCEBase(CurvePredictor):
         self.n_samples = n_samples
         self.burn_in = burn_in
         self.thin = thin
+        self.progress = progress
 
     # ------------------------------------------------------------------ contract
     @property
@@ -425,26 +428,39 @@ class LCEBase(CurvePredictor):
         mean = np.empty(n)
         std = np.empty(n)
         fallback = np.zeros(n, dtype=bool)
-        for i, y in enumerate(values):
-            crc = zlib.crc32(y.tobytes() + t.tobytes() + str(T).encode())
-            res = extrapolate_curve(
-                t,
-                y,
-                T,
-                families=tuple(self.families),
-                prior=self.prior,
-                n_walkers=int(self.n_walkers),
-                n_samples=int(self.n_samples),
-                burn_in=int(self.burn_in),
-                thin=int(self.thin),
-                seed=np.random.SeedSequence([base, crc]),
-            )
-            if res is None:
-                fallback[i] = True
-                mean[i] = raw[i, -1]
-                std[i] = 100.0 * max(float(np.std(y)), 0.01)
-            else:
-                mean[i], std[i] = 100.0 * res[0], 100.0 * res[1]
+        # made only when shown: a disabled tqdm still starts a monitor thread that outlives
+        # predict. The bar only counts curves; the chains are seeded as without it.
+        bar = None
+        if self.progress and n:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n, desc=f"{type(self).__name__} predict", unit="curve")
+        try:
+            for i, y in enumerate(values):
+                crc = zlib.crc32(y.tobytes() + t.tobytes() + str(T).encode())
+                res = extrapolate_curve(
+                    t,
+                    y,
+                    T,
+                    families=tuple(self.families),
+                    prior=self.prior,
+                    n_walkers=int(self.n_walkers),
+                    n_samples=int(self.n_samples),
+                    burn_in=int(self.burn_in),
+                    thin=int(self.thin),
+                    seed=np.random.SeedSequence([base, crc]),
+                )
+                if res is None:
+                    fallback[i] = True
+                    mean[i] = raw[i, -1]
+                    std[i] = 100.0 * max(float(np.std(y)), 0.01)
+                else:
+                    mean[i], std[i] = 100.0 * res[0], 100.0 * res[1]
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
         self._lce_cache = (key, (mean, std, fallback))
         return mean.copy(), std.copy()
 
@@ -453,7 +469,10 @@ class LCEBase(CurvePredictor):
         h.update(np.ascontiguousarray(values).tobytes())
         h.update(str(values.shape).encode())
         h.update(t.tobytes())
-        params = {k: v for k, v in self.get_params(deep=False).items() if k != "random_state"}
+        # random_state is keyed below; progress only shows the work (toggling it between
+        # predict and predict_std keeps the cached chains)
+        skip = ("random_state", "progress")
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in skip}
         rs = self.random_state
         # A generator (or None) draws fresh seeds: its results are cached for this call's
         # predict / predict_std pair on the same curves only by object identity.

@@ -50,6 +50,9 @@ class LCEm(LCEBase):
         as pybnn does).
     n_samples, burn_in, thin : int
         MCMC steps per curve (burn-in included), steps discarded, thinning.
+    progress : bool
+        As for :class:`~nasperf.predictors.curves.lce.LCE`: a bar over the curves in
+        ``predict``.
 
     References
     ----------
@@ -73,6 +76,7 @@ class LCEm(LCEBase):
         n_samples: int = 800,
         burn_in: int = 500,
         thin: int = 1,
+        progress: bool = False,
         random_state: Any = None,
     ) -> None:
         super().__init__(
@@ -83,5 +87,6 @@ class LCEm(LCEBase):
             n_samples=n_samples,
             burn_in=burn_in,
             thin=thin,
+            progress=progress,
             random_state=random_state,
         )

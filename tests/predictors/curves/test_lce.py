@@ -267,3 +267,61 @@ def test_thin_beyond_the_kept_steps_is_refused(pow3_curves):
     lc, _ = pow3_curves
     with pytest.raises(ValueError, match=r"'thin' parameter of LCEm must be at most .* = 150"):
         get("lce_m", thin=10_000, **FAST).fit(None, learning_curves=lc)
+
+
+# ----------------------------------------------------------------- progress
+@pytest.mark.parametrize("name", ["lce", "lce_m"])
+def test_progress_shows_a_bar_over_the_curves_and_changes_no_value(
+    name, pow3_curves, capsys, monkeypatch
+):
+    # a space-sized test set ran predict for hours without a sign of life
+    import tqdm.auto
+
+    made = []
+    real = tqdm.auto.tqdm
+
+    class Spy(real):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs.get("total"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
+    lc, _ = pow3_curves
+    kw = {"random_state": 4, "n_samples": 60, "burn_in": 30}
+    quiet = get(name, **kw).fit(None, learning_curves=lc)
+    mean, std = quiet.predict(None, learning_curves=lc), quiet.predict_std(None, learning_curves=lc)
+    assert made == [] and capsys.readouterr().err == ""  # no bar (nor monitor thread) unasked
+    shown = get(name, **kw, progress=True).fit(None, learning_curves=lc)
+    # bit-identical in one process: the bar only counts the curves, it draws no random number
+    np.testing.assert_array_equal(shown.predict(None, learning_curves=lc), mean)
+    np.testing.assert_array_equal(shown.predict_std(None, learning_curves=lc), std)
+    err = capsys.readouterr().err
+    assert made == [4]  # one bar: predict_std reuses predict's chains
+    assert f"{type(shown).__name__} predict: 100%" in err and "4/4" in err, err[-300:]
+    # switching it on after predict keeps the cached chains (no second bar, same values)
+    quiet.set_params(progress=True)
+    np.testing.assert_array_equal(quiet.predict_std(None, learning_curves=lc), std)
+    assert made == [4]
+
+
+def test_progress_must_be_a_bool():
+    with pytest.raises(ValueError, match=r"The 'progress' parameter of LCEm must be"):
+        get("lce_m", progress="yes")
+    assert get("lce").progress is False and get("lce_m").progress is False
+
+
+def test_progress_leaves_default_study_trials_and_their_hashes_alone():
+    # a study writes only the parameters its config sets: adding one with a default keeps
+    # the hashes of stored lce trials, so their results resume
+    from nasperf.evaluation.config import expand_trials, parse_config, trial_hash
+
+    cfg = parse_config(
+        {"predictors": ["lce", "lce_m"], "spaces": ["nb201"], "train_sizes": [10], "seeds": 1}
+    )
+    trials = {t["predictor"]: t for t in expand_trials(cfg)}
+    assert trials["lce"]["params"] == trials["lce_m"]["params"] == {}
+    # computed on the commit before ``progress`` existed: a stored study's rows still match
+    assert {k: trial_hash(t) for k, t in trials.items()} == {
+        "lce": "f09c216854330dea505ad414416e10a82b1235ff9cfd86325b53ad59f4465d88",
+        "lce_m": "89b65eff6581c49c05b690ce0f2465f09c3e94066495dab055f78d26e9549048",
+    }

@@ -84,6 +84,7 @@ def run(
     params: dict | None = None,
     stop_at_optimum: bool = False,
     progress: bool = False,
+    _query_bar: bool = True,
 ) -> pd.DataFrame:
     """Run one simulated search and return its full history.
 
@@ -138,8 +139,10 @@ def run(
         (benchmarks of queries to the optimum need nothing after it): right after that
         query, also within a batch; the notes name its query.
     progress : bool
-        Show a progress bar (on stderr) where a search computes zero-cost proxies for its
-        warm start (a user's space without a table; minutes on a large pool).
+        Show progress on stderr (tqdm): a bar over the queries (paid queries of
+        ``budget``, the best full-fidelity value so far beside it), and one where a search
+        computes zero-cost proxies for its warm start (a user's space without a table;
+        minutes on a large pool). The history is the same with or without it.
 
     Returns
     -------
@@ -273,6 +276,10 @@ def run(
     overhead = time.perf_counter() - t0 + optimizer.take_charge()
     found = False  # the optimum (any of the tied best) was paid for
     phase = "ask"  # what the optimizer or the objective was doing, for an error's note
+    # every optimizer's queries pass this loop: one bar for all of them. Made only when
+    # shown (a disabled tqdm still starts a monitor thread); a search study's worker
+    # processes go without (_query_bar=False: bars of several processes share one line).
+    bar = _query_progress(optimizer, budget) if progress and _query_bar else None
     try:
         while len(paid) < budget and (time_budget is None or sim < time_budget):
             if found:
@@ -335,6 +342,8 @@ def run(
                 sim += cost + (overhead if per_unit else 0.0)
                 if fid == objective.full and np.isfinite(value):
                     best = max(best, value)
+                if bar is not None and not repeat:
+                    _show_query(bar, best, objective.value_name)
                 rows.append(
                     {
                         "query": len(paid),
@@ -376,6 +385,9 @@ def run(
         except AttributeError:  # an exception type that takes no attribute
             pass
         raise
+    finally:
+        if bar is not None:
+            bar.close()
     if rows and not np.isfinite(best) and time_budget is not None and sim >= time_budget:
         notes.append(
             f"the time budget of {time_budget:g} s ended the run after "
@@ -393,6 +405,24 @@ _PHASES = {
     "tell": "{} was told its queries' values (tell)",
     "finish": "{} finished (finish)",
 }
+
+
+def _query_progress(optimizer: Optimizer, budget: int) -> Any:
+    """A tqdm bar (stderr) over the search's ``budget`` of paid queries. ``leave=None``:
+    kept on screen when it is the only bar, cleared when it sits under a search study's
+    bar of searches (one in this process)."""
+    from tqdm.auto import tqdm
+
+    name = optimizer.name or type(optimizer).__name__
+    return tqdm(total=int(budget), desc=name, unit="query", leave=None, dynamic_ncols=True)
+
+
+def _show_query(bar: Any, best: float, value_name: str) -> None:
+    """One more paid query on ``bar``, with the best full-fidelity value so far (in the
+    history's ``best_value`` units; none before the first full-fidelity query)."""
+    if np.isfinite(best):
+        bar.set_postfix_str(f"best {value_name or 'value'}={best:.4g}", refresh=False)
+    bar.update(1)
 
 
 def _asked(optimizer: Optimizer, queries: Any) -> list[Query]:

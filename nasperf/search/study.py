@@ -465,9 +465,13 @@ def _proxy_header(path: Path) -> list[str]:
     return proxies
 
 
-def run_search_trial(trial: Mapping[str, Any], *, progress: bool = False) -> dict:
+def run_search_trial(
+    trial: Mapping[str, Any], *, progress: bool = False, query_bar: bool = True
+) -> dict:
     """Run one search trial; the row holds the trial and its history (column lists).
-    ``progress``: a bar where the search computes its warm-start proxies."""
+    ``progress``: a bar where the search computes its warm-start proxies and, with
+    ``query_bar``, one over its queries (``run(..., progress=True)``); a search study
+    leaves the latter to searches it runs in its own process."""
     from nasperf.evaluation.engines import _with_threads_one
 
     from .run import run
@@ -486,6 +490,7 @@ def run_search_trial(trial: Mapping[str, Any], *, progress: bool = False) -> dic
             stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
             zero_cost=_trial_zero_cost(trial),
             progress=progress,
+            _query_bar=query_bar,
         )
     )
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
@@ -556,6 +561,11 @@ def run_search_study(
             bar = tqdm(total=len(todo), unit="search", dynamic_ncols=True)
         say = bar.write if bar is not None else print
         on_wait = wait_note("search(es)", out, say=say) if progress else None
+        # a search run in this process shows its queries under the bar of searches (tqdm
+        # puts it on the next line and clears it when the search ends); run_claimed runs
+        # them here where one process does. Worker processes show no bar of queries:
+        # several processes' bars would overwrite one line.
+        here = engine == "local" and min(workers, len(todo)) == 1
         try:
             for trial, _, err in run_claimed(
                 store,
@@ -564,7 +574,7 @@ def run_search_study(
                 workers=workers,
                 scheduler=scheduler,
                 address=address,
-                fn=functools.partial(run_search_trial, progress=progress),
+                fn=functools.partial(run_search_trial, progress=progress, query_bar=here),
                 on_wait=on_wait,
             ):
                 if err is not None:
@@ -2232,7 +2242,12 @@ def _command(argv: Sequence[str] | None, prog: str) -> int:
     )
     p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (--engine dask)")
     p.add_argument("--address", metavar="ADDR", help="Ray cluster address (--engine ray)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (by default one of searches and, with --workers 1, one of "
+        "the running search's queries under it)",
+    )
     args = p.parse_args(argv)
     _check_flags(p, args, max_seeds=MAX_SEEDS, max_workers=MAX_WORKERS, max_budget=MAX_BUDGET)
     benchmark = args.benchmark or "nb201"

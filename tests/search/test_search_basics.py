@@ -216,6 +216,46 @@ def test_the_warm_starts_proxy_bar_shows_only_when_asked(tmp_path, monkeypatch, 
         assert ("proxies:" in err) is progress, err[-300:]
 
 
+#: Columns of a history that read the clock (measured overhead, wall time) and differ
+#: between any two runs; every other column is computed from the queries alone.
+_CLOCKED = ["overhead_s", "sim_time_s", "wall_time_s"]
+
+
+@pytest.mark.parametrize("name", search.available())
+def test_progress_shows_every_optimizer_s_queries_and_changes_no_history(name, capsys):
+    # a single search showed no sign of life between its first and last query: every
+    # optimizer's queries pass the run loop, whose bar counts the paid ones of the budget
+    budget = 12
+    quiet = run(name, budget=budget, seed=2)
+    assert capsys.readouterr().err == ""
+    shown = run(name, budget=budget, seed=2, progress=True)
+    err = capsys.readouterr().err
+    pd.testing.assert_frame_equal(shown.drop(columns=_CLOCKED), quiet.drop(columns=_CLOCKED))
+    assert shown.attrs["notes"] == quiet.attrs["notes"]
+    paid = int(shown["query"].iloc[-1])  # distinct paid queries: repeats are not counted
+    last = err.rstrip("\n").split("\r")[-1]  # the bar as it was left
+    assert last.startswith(f"{name}: ") and f" {paid}/{budget} [" in last, last
+    best = shown["best_value"].iloc[-1]  # NaN: no full-fidelity query yet, no postfix
+    assert (f", best val_acc_200ep={best:.4g}]" in last) is bool(np.isfinite(best)), last
+
+
+def test_the_bar_of_queries_ends_with_a_search_that_fails(capsys):
+    # closed however the search ends: an error after 3 paid queries leaves 3/10 on screen
+    class Fails(TableObjective):
+        def evaluate(self, archs, fidelity=None):
+            self.calls = getattr(self, "calls", 0) + 1
+            if self.calls > 3:
+                raise RuntimeError("the cluster went down")
+            return super().evaluate(archs, fidelity)
+
+    obj = Fails(load_benchmark("nb201", "cifar10"), "nb201", "val_acc_200ep")
+    with pytest.raises(RuntimeError, match="cluster went down") as info:
+        run("rs", objective=obj, budget=10, seed=0, progress=True)
+    assert len(info.value.history) == 3
+    last = capsys.readouterr().err.rstrip("\n").split("\r")[-1]
+    assert " 3/10 [" in last, last
+
+
 def test_a_time_budget_ending_within_the_population_is_said():
     """A time budget may end regularized evolution before its population is full, which
     setup cannot know: the notes said nothing (a budget of queries had been said)."""

@@ -1688,3 +1688,52 @@ def test_search_summary_text_keeps_the_half_of_a_median_of_even_seeds():
     summary = summarize_search(two, table_values=table, targets={"T": None}, checkpoints=())
     assert summary.loc[0, "T: queries median"] == 8.5
     assert "| m | 2/2 | 8.5 [2–15], 15 | - |" in format_summary(summary)
+
+
+def test_a_study_shows_the_queries_of_the_search_it_runs_itself(tmp_path, capsys, monkeypatch):
+    # one bar of searches, and under it each search's bar of queries where the search runs
+    # in this process (nasperf search --seeds 1 had shown 0/1 for a whole long search)
+    import tqdm.auto
+
+    closed = []
+    real = tqdm.auto.tqdm
+
+    class Spy(real):
+        def close(self):
+            if not self.disable:
+                closed.append((self.unit, self.n, self.total, self.pos))
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
+    trials = search_trials(["rs"], seeds=[0, 1], budget=6)
+    quiet = run_search_study(trials, tmp_path / "quiet")
+    assert closed == [] and capsys.readouterr().err == ""
+    shown = run_search_study(trials, tmp_path / "shown", progress=True)
+    clocked = ["overhead_s", "sim_time_s", "wall_time_s", "trial_time_s"]
+    pd.testing.assert_frame_equal(
+        shown.drop(columns=clocked, errors="ignore"), quiet.drop(columns=clocked, errors="ignore")
+    )
+    # each search's bar full, on the line under the study's (tqdm's position 1, cleared
+    # when it closes: leave=None), then the study's bar of searches
+    assert closed == [("query", 6, 6, 1), ("query", 6, 6, 1), ("search", 2, 2, 0)]
+    assert "random_search: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("workers", "n_trials", "here"), [(1, 2, True), (2, 1, True), (2, 2, False)]
+)
+def test_worker_processes_show_no_bar_of_queries(tmp_path, monkeypatch, workers, n_trials, here):
+    # bars of several processes overwrite one line: only a search run in this process
+    # (run_claimed runs them here where one process does) gets its bar of queries
+    import nasperf.evaluation.engines as engines
+
+    seen = []
+
+    def spy(store, todo, **kwargs):
+        seen.append((kwargs["workers"], dict(kwargs["fn"].keywords)))
+        return iter(())
+
+    monkeypatch.setattr(engines, "run_claimed", spy)
+    trials = search_trials(["rs"], seeds=list(range(n_trials)), budget=3)
+    run_search_study(trials, tmp_path, workers=workers, progress=True)
+    assert seen == [(workers, {"progress": True, "query_bar": here})]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,11 @@ from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer, Query, _queries
 from .objective import TIE_TOLERANCE, Objective, get_objective, objective_label
+
+#: whether ``run(..., progress=True)`` draws its bar of queries (the warm start's bar of
+#: proxies is drawn either way): a search study sets it False in its worker processes,
+#: whose bars would overwrite one another on one line.
+QUERY_BAR: ContextVar[bool] = ContextVar("QUERY_BAR", default=True)
 
 __all__ = ["HISTORY_COLUMNS", "run"]
 
@@ -84,7 +90,6 @@ def run(
     params: dict | None = None,
     stop_at_optimum: bool = False,
     progress: bool = False,
-    _query_bar: bool = True,
 ) -> pd.DataFrame:
     """Run one simulated search and return its full history.
 
@@ -278,8 +283,8 @@ def run(
     phase = "ask"  # what the optimizer or the objective was doing, for an error's note
     # every optimizer's queries pass this loop: one bar for all of them. Made only when
     # shown (a disabled tqdm still starts a monitor thread); a search study's worker
-    # processes go without (_query_bar=False: bars of several processes share one line).
-    bar = _query_progress(optimizer, budget) if progress and _query_bar else None
+    # processes go without (QUERY_BAR: bars of several processes share one line).
+    bar = _query_progress(optimizer, budget) if progress and QUERY_BAR.get() else None
     try:
         while len(paid) < budget and (time_budget is None or sim < time_budget):
             if found:

@@ -474,25 +474,28 @@ def run_search_trial(
     leaves the latter to searches it runs in its own process."""
     from nasperf.evaluation.engines import _with_threads_one
 
-    from .run import run
+    from .run import QUERY_BAR, run
 
     start = time.perf_counter()
     objective = _trial_objective(trial)
-    hist = _with_threads_one(
-        lambda: run(
-            trial["optimizer"],
-            objective=objective,
-            dataset=trial["dataset"],
-            budget=int(trial["budget"]),
-            time_budget=trial.get("time_budget"),
-            seed=int(trial["seed"]),
-            params=trial.get("params") or None,
-            stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
-            zero_cost=_trial_zero_cost(trial),
-            progress=progress,
-            _query_bar=query_bar,
+    token = QUERY_BAR.set(query_bar)
+    try:
+        hist = _with_threads_one(
+            lambda: run(
+                trial["optimizer"],
+                objective=objective,
+                dataset=trial["dataset"],
+                budget=int(trial["budget"]),
+                time_budget=trial.get("time_budget"),
+                seed=int(trial["seed"]),
+                params=trial.get("params") or None,
+                stop_at_optimum=bool(trial.get("stop_at_optimum", False)),
+                zero_cost=_trial_zero_cost(trial),
+                progress=progress,
+            )
         )
-    )
+    finally:
+        QUERY_BAR.reset(token)
     row = {k: trial[k] for k in ("hash", "label", "optimizer", "benchmark", "dataset", "seed")}
     row["history"] = {c: hist[c].tolist() for c in _kept_columns()}
     row["optimum_archs"] = hist.attrs.get("optimum_archs")

@@ -23,11 +23,40 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
+#: pytest-xdist's options for a run that names none: one worker per core (at most
+#: :data:`MAX_AUTO_WORKERS`), a module's tests in one worker (its module-scoped fixtures
+#: built once). Not in ``pyproject.toml``'s ``addopts``: without pytest-xdist (not
+#: installed, or ``-p no:xdist``) pytest refuses ``-n`` before running anything.
+XDIST_DEFAULTS = {"numprocesses": "auto", "dist": "loadscope"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_cmdline_main(config):
+    """The suite runs in pytest-xdist workers by default (:data:`XDIST_DEFAULTS`), where
+    pytest-xdist is loaded; where it is not, in one process. The command line wins: ``-n 0``
+    runs one process, ``-n N`` N workers (still ``--dist loadscope`` unless ``--dist`` says
+    otherwise), ``-p no:xdist`` one process without the plugin.
+
+    A hook wrapper, so it runs before pytest-xdist's own ``pytest_cmdline_main`` turns
+    ``auto`` into a count (:func:`pytest_xdist_auto_num_workers`) and ``--tx`` specs. (The
+    documented way to add options dynamically, ``pytest_load_initial_conftests``, is called
+    for installed plugins only, never for a conftest.py.)"""
+    xdist_here = config.pluginmanager.hasplugin("xdist") and hasattr(config.option, "tx")
+    # a worker's pytest runs this hook too (its options reset to no -n): never nest workers
+    if xdist_here and not hasattr(config, "workerinput"):
+        if config.option.numprocesses is None and not config.option.tx:
+            config.option.numprocesses = XDIST_DEFAULTS["numprocesses"]
+        if config.option.numprocesses and config.option.dist == "no":
+            config.option.dist = XDIST_DEFAULTS["dist"]
+    yield
+
+
 #: Most workers ``-n auto`` starts: the tests start processes of their own, and a loaded CI
 #: machine's timing-sensitive tests (a study killed mid-run) should keep some room.
 MAX_AUTO_WORKERS = 4
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown where it is absent
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto`` (the project's default, ``pyproject.toml``): one worker per core this
     process may use, at most :data:`MAX_AUTO_WORKERS`. ``PYTEST_XDIST_AUTO_NUM_WORKERS=N``

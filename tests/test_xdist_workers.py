@@ -64,3 +64,45 @@ def test_a_run_starts_the_workers_the_variable_names(tmp_path):
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert (tmp_path / "count.txt").read_text() == f"{want} 1"
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        ([], "1 LoadScopeScheduling"),  # the default: workers, a module's tests in one
+        (["-n", "0"], "none"),
+        (["-n", "1", "--dist", "load"], "1 LoadScheduling"),  # the command line wins
+        (["-p", "no:xdist"], "none"),  # as without pytest-xdist installed
+    ],
+)
+def test_the_projects_configuration_runs_in_workers_unless_told(tmp_path, args, want):
+    """``pyproject.toml``'s options with the project's conftest: workers by default (the
+    conftest's ``pytest_cmdline_main``), one process for ``-n 0`` and without pytest-xdist.
+    ``-n auto`` had been in ``addopts``, where a run without pytest-xdist (``-p no:xdist``,
+    or not installed) stopped at parsing: "unrecognized arguments: -n"."""
+    if "no:xdist" not in args:
+        pytest.importorskip("xdist")
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import os, pathlib\n"
+        "def test_where():\n"
+        "    out = pathlib.Path(__file__).with_name('where.txt')\n"
+        "    out.write_text(os.environ.get('PYTEST_XDIST_WORKER_COUNT', 'none'))\n"
+    )
+    # one worker where -n auto would start more (the variable: tests/conftest.py's hook)
+    env = {**os.environ, "PYTEST_XDIST_AUTO_NUM_WORKERS": "1", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+        # -vv: addopts' -q takes one -v back (the scheduler's line needs verbosity 1)
+        + ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path), "-vv"]
+        + [*args, str(probe)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    where = (tmp_path / "where.txt").read_text()
+    scheduler = [w for w in run.stdout.split() if w.endswith("Scheduling")]
+    assert " ".join([where, *scheduler]) == want, run.stdout[-2000:]

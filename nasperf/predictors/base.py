@@ -858,6 +858,14 @@ class Predictor(RegressorMixin, BaseEstimator):
         of the columns the members read from ``zero_cost`` (the side table of the fit), each
         column once however many members read it, as one predictor reading them all is
         charged (members computing scores are charged by :mod:`nasperf.zero_cost.charges`).
+
+        A member that takes proxy scores itself without reading feature columns (``zc_proxy``:
+        a ``zero_cost_source_`` and no ``uses_zero_cost_``) adds no column, so ``predict``
+        needs no table for it; where no member reads columns, ``zero_cost_source_`` is
+        where such members took their scores (a study row's ``zero_cost_source``, which had
+        been empty for an ensemble of ``zc_proxy`` and trees), and the recorded seconds of a
+        table such a member read (the study's or a packaged one) are charged, once per proxy
+        that no member reads as a column.
         """
         fitted = [getattr(m, "space_", None) for m in members]
         space = next((s for s in fitted if isinstance(s, SearchSpace)), None)
@@ -866,24 +874,36 @@ class Predictor(RegressorMixin, BaseEstimator):
         self.uses_zero_cost_ = list(
             dict.fromkeys(c for m in members for c in getattr(m, "uses_zero_cost_", []) or [])
         )
-        sources = {getattr(m, "zero_cost_source_", "") or "" for m in members}
+        readers = [m for m in members if getattr(m, "uses_zero_cost_", None)]
+        scorers = [
+            m
+            for m in members
+            if not getattr(m, "uses_zero_cost_", None) and getattr(m, "zero_cost_source_", "")
+        ]
+        # readers' sources alone where there are any: a scorer's packaged table had made an
+        # ensemble of it and a computing omni say "table", and a checkpoint ask for one
+        sources = {m.zero_cost_source_ for m in readers or scorers}
         self.zero_cost_source_ = next(
-            (s for s in ("array", "table", "computed") if s in sources and self.uses_zero_cost_),
-            "",
+            (s for s in ("array", "table", "computed") if s in sources), ""
         )
         read = dict.fromkeys(
-            c
-            for m in members
-            if getattr(m, "zero_cost_source_", "") == "table"
-            for c in getattr(m, "uses_zero_cost_", []) or []
+            c for m in readers if m.zero_cost_source_ == "table" for c in m.uses_zero_cost_
         )
+        seconds = 0.0
         if isinstance(zero_cost, pd.DataFrame) and read:
             from nasperf.encodings.zero_cost import recorded_seconds
 
             cols = [c for c in read if c in zero_cost.columns]
-            self.zero_cost_seconds_per_arch_ = recorded_seconds(zero_cost, cols)
-        else:
-            self.zero_cost_seconds_per_arch_ = 0.0
+            seconds = recorded_seconds(zero_cost, cols)
+        # a proxy that a reader takes too (from the table, or computed and charged as such)
+        # stands for one computation: charged once
+        charged = set(self.uses_zero_cost_)
+        for m in scorers:
+            proxy = getattr(m, "proxy_", None)
+            if m.zero_cost_source_ == "table" and (proxy is None or proxy not in charged):
+                seconds += float(getattr(m, "zero_cost_seconds_per_arch_", 0.0) or 0.0)
+                charged.add(proxy)
+        self.zero_cost_seconds_per_arch_ = seconds
 
     def _fit_encoder(self, space: SearchSpace, archs: list) -> None:
         """Fit the encoder on ``archs`` (values of ``space``) and remember them: ``space_``,

@@ -124,8 +124,9 @@ class EnsemblePredictor(Predictor):
         What the members recorded about the training inputs
         (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
         architectures (None after a feature matrix), the zero-cost columns ``predict``
-        reads, and the table's recorded seconds per architecture of those read from a
-        ``zero_cost`` table (each column once), which a study charges.
+        reads, where those come from (else where ``zc_proxy`` members took their scores:
+        ``"table"``, ``"computed"``), and the table's recorded seconds per architecture of
+        those read from a table (each proxy once), which a study charges.
 
     ``predict_std`` is the weighted spread of the members' standardised predictions,
     scaled back to the target's units.

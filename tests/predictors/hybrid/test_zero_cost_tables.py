@@ -149,6 +149,63 @@ def test_wrappers_charge_the_table_seconds_of_what_their_members_read(data, name
     assert wrapper.zero_cost_seconds_per_arch_ == sum(SECONDS[c] for c in read)
 
 
+def test_an_ensemble_says_where_a_proxy_member_took_its_scores(data, tmp_path, monkeypatch):
+    """A ``zc_proxy`` member reads no feature columns (``uses_zero_cost_``) but takes its
+    scores from a table or computes them: the ensemble's ``zero_cost_source_`` (a study
+    row's) had been empty and the table's recorded seconds uncharged; ``predict`` still
+    needs no table, and a member reading columns decides what a caller must pass."""
+    from nasperf.datasets import load_zero_cost
+    from nasperf.encodings.zero_cost import recorded_seconds
+    from nasperf.pretrained import Checkpoint
+
+    monkeypatch.setenv("NASPERF_CACHE", str(tmp_path / "cache"))
+    archs, y, zc = data
+    tree = ["xgb", XGB]
+
+    def ensemble(*members, **side):
+        members = [list(m) for m in members]
+        return get("ensemble", space="nb201", members=members, random_state=0).fit(archs, y, **side)
+
+    # the packaged NB201 table (computed with zc_proxy's defaults): its recorded seconds
+    packaged = get("zc_proxy", space="nb201", proxy="params").fit(archs)
+    packaged.predict(archs)
+    assert packaged.zero_cost_source_ == "table" and packaged.zero_cost_seconds_per_arch_ > 0
+    ens = ensemble(["zc_proxy", {"proxy": "params"}], tree)
+    assert ens.uses_zero_cost_ == []  # predict needs no table
+    assert ens.zero_cost_source_ == "table"
+    assert ens.zero_cost_seconds_per_arch_ == packaged.zero_cost_seconds_per_arch_
+    np.testing.assert_array_equal(ens.predict(archs), ens.predict(archs, zero_cost=None))
+
+    # another seed than the packaged table's: computed (charged by nasperf.zero_cost.charges)
+    computed = ensemble(["zc_proxy", {"proxy": "params", "seed": 1}], tree)
+    assert computed.zero_cost_source_ == "computed"
+    assert computed.zero_cost_seconds_per_arch_ == 0.0
+
+    # the study's table, read by the proxy member and by a tree reading params as a column:
+    # one computation of params, charged once (SECONDS: powers of two, exact)
+    both = ensemble(
+        ["zc_proxy", {"proxy": "params"}],
+        ["zc_proxy", {"proxy": "flops"}],
+        ["xgb", {**XGB, "zero_cost_proxies": ["params"]}],
+        zero_cost=zc,
+    )
+    assert both.uses_zero_cost_ == ["params"] and both.zero_cost_source_ == "table"
+    assert both.zero_cost_seconds_per_arch_ == SECONDS["params"] + SECONDS["flops"]
+
+    # a member reading columns that it computes (omni, no table) decides what predict needs:
+    # the proxy member's packaged table had made the ensemble say "table", and a checkpoint
+    # of it ask for one. l2_norm: read from the packaged table, a proxy omni does not compute
+    mixed = ensemble(
+        ["omni", {"model": "xgb", "model_params": XGB}], ["zc_proxy", {"proxy": "l2_norm"}]
+    )
+    assert "l2_norm" not in mixed.uses_zero_cost_ and mixed.zero_cost_source_ == "computed"
+    l2_norm = recorded_seconds(load_zero_cost("nb201", "cifar10"), ["l2_norm"])
+    assert l2_norm > 0 and mixed.zero_cost_seconds_per_arch_ == l2_norm
+    screen = Checkpoint.from_predictor(mixed)
+    # the same fitted members on the same cells: a float tolerance for the combination
+    np.testing.assert_allclose(screen.predict(archs[:5]), mixed.predict(archs[:5]), rtol=1e-12)
+
+
 def test_an_ensemble_of_training_free_members_is_fitted_on_labels_in_a_study(tmp_path):
     # the study plans it at its training sizes (the ensemble's fit takes targets); its
     # instance requirements had said "no labels", so the trial fitted it on the test set
@@ -174,3 +231,12 @@ def test_an_ensemble_of_training_free_members_is_fitted_on_labels_in_a_study(tmp
     # params and flops are exact counts: the value the trial gave before the regression
     # (4f1a829), to a tolerance for the combination's float arithmetic
     assert row["n_train"] == 10 and row["kendall_tau"] == pytest.approx(0.397879, abs=1e-4)
+    # both members read the packaged table: said so, and its recorded seconds charged (the
+    # row had said None and charged nothing); the same float additions as the row's
+    from nasperf.datasets import load_zero_cost
+    from nasperf.encodings.zero_cost import recorded_seconds
+
+    packaged = load_zero_cost("nb201", "cifar10")
+    assert row["zero_cost_source"] == "table"
+    seconds = recorded_seconds(packaged, ["params"]) + recorded_seconds(packaged, ["flops"])
+    assert seconds > 0 and row["zc_cost_per_arch_s"] == pytest.approx(seconds, rel=1e-12)

@@ -15,7 +15,11 @@ passes to torch's functions. Two forms hide them and are refused in one line by
   weights are packed, not parameters, and no gradient reaches them: the gradient proxies had
   returned 0.0 without a reason, and the layers had been left out of ``params``, ``flops``
   and ``l2_norm`` without the warning documented for a layer with weights that no rule
-  covers.
+  covers. A module is quantised by what it is or holds (:func:`_quantised`), never by the
+  package its class comes from: a float network written for eager-mode quantisation
+  (skip-adds through ``torch.ao.nn.quantized.FloatFunctional``, ``QuantStub`` /
+  ``DeQuantStub``, as torch's tutorial and torchvision's quantizable models are) holds
+  float32 weights and runs float ops, and is read as the same network written with ``+``.
 
 Lazy modules (``nn.LazyLinear``, ``nn.LazyConv2d``, ...) hold no weights until their first
 forward: :func:`initialised_copy` returns a copy initialised by one forward (the caller's
@@ -26,7 +30,8 @@ network stays as it was), which then counts and scores as the same network writt
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -36,18 +41,37 @@ from torch.nn.parameter import is_lazy
 from nasperf._torch_state import torch_state
 from nasperf.errors import UnsupportedNetworkError
 
-__all__ = ["check_readable", "has_lazy", "initialised_copy"]
+__all__ = ["check_readable", "has_lazy", "initialised_copy", "quantisation_markers"]
 
-#: Packages of torch's quantised modules (static, dynamic, fused and reference ones): their
-#: weights are packed int8 tensors, or quantised and dequantised in every forward, which no
-#: gradient crosses.
-_QUANTISED = (
-    "torch.ao.nn.quantized.",
-    "torch.ao.nn.intrinsic.quantized.",
-    "torch.ao.nn.sparse.quantized.",
-    "torch.nn.quantized.",
-    "torch.nn.intrinsic.quantized.",
-)
+
+@functools.cache
+def _quantised_classes() -> tuple[type[nn.Module], ...]:
+    """The classes torch's quantisation converts float modules to (its static, reference,
+    dynamic and sparse conversion tables: quantised ``Linear`` / ``Conv2d``, ``Quantize``,
+    ``QFunctional``, the quantised activations and norms, the reference modules, which
+    quantise and dequantise their weight in every forward), less any class a float module
+    of those tables is an instance of, so that ``isinstance`` never catches a float module.
+    ``FloatFunctional``, ``QuantStub`` and ``DeQuantStub`` are sources there, not targets:
+    float ops and identities."""
+    from torch.ao.quantization import quantization_mappings as mappings
+
+    tables = (
+        "get_default_static_quant_module_mappings",
+        "get_default_static_quant_reference_module_mappings",
+        "get_default_dynamic_quant_module_mappings",
+        "get_default_static_sparse_quant_module_mappings",
+        "get_default_dynamic_sparse_quant_module_mappings",
+    )
+    sources: set[type] = set()
+    targets: set[type] = set()
+    for table in tables:
+        get = getattr(mappings, table, None)  # (a later torch may drop one)
+        for source, target in (get() if get is not None else {}).items():
+            if isinstance(source, type):
+                sources.add(source)
+            if isinstance(target, type) and issubclass(target, nn.Module):
+                targets.add(target)
+    return tuple(t for t in targets if not any(issubclass(s, t) for s in sources))
 
 
 def _where(name: str) -> str:
@@ -56,17 +80,29 @@ def _where(name: str) -> str:
 
 def _class(module: nn.Module) -> str:
     """The public path of a module's class (``torch.ao.nn.quantized.dynamic.Linear``)."""
-    package = type(module).__module__.split(".modules.")[0]
+    package = type(module).__module__
+    package = package.split(".modules.")[0].removesuffix(".modules")
     return f"{package}.{type(module).__qualname__}"
 
 
+@functools.cache
+def _quantised_type(cls: type) -> bool:
+    """Whether modules of class ``cls`` are quantised ones (:func:`_quantised_classes`),
+    once per class: a tuple ``isinstance`` per module had made the check 4x slower."""
+    return issubclass(cls, _quantised_classes())
+
+
 def _quantised(module: nn.Module) -> bool:
-    """Whether ``module`` is one of torch's quantised modules, or holds a quantised tensor
-    of its own (a custom layer's packed weight)."""
-    if type(module).__module__.startswith(_QUANTISED):
+    """Whether ``module`` runs quantised kernels or holds quantised weights: an instance of
+    a class torch's quantisation converts to (:func:`_quantised_classes`), or a module
+    holding a quantised tensor or a packed weight (a ``torch.ScriptObject``:
+    ``quantized.linear_prepack``'s, a custom layer's) of its own."""
+    if _quantised_type(type(module)):
         return True
     own = (*module._parameters.values(), *module._buffers.values())
-    return any(isinstance(t, torch.Tensor) and t.is_quantized for t in own)
+    if any(isinstance(t, torch.Tensor) and t.is_quantized for t in own):
+        return True
+    return torch.ScriptObject in map(type, vars(module).values())
 
 
 def check_readable(network: nn.Module, subject: str) -> None:
@@ -101,6 +137,27 @@ def check_readable(network: nn.Module, subject: str) -> None:
             f"network, before torch.ao.quantization.quantize_dynamic / convert; quantised: "
             f"{shown}{more}"
         )
+
+
+def quantisation_markers(modules: Iterable[nn.Module]) -> set[int]:
+    """``id``s of the modules among ``modules`` that only mark where torch's quantisation
+    would quantise, dequantise or observe: ``QuantStub`` / ``DeQuantStub`` (identities in a
+    float network), the modules a ``FloatFunctional`` holds (its ``activation_post_process``
+    placeholder, called on each result of its float ops), observers and fake-quantisers
+    (``prepare`` / ``prepare_qat``). They are no layers of the architecture: a proxy that
+    reads every module's output (meco) leaves them out, so that a float network written for
+    eager-mode quantisation reads as the same network written with ``+``."""
+    from torch.ao.nn.quantized import FloatFunctional, FXFloatFunctional
+    from torch.ao.quantization import DeQuantStub, FakeQuantizeBase, ObserverBase, QuantStub
+
+    marks = (QuantStub, DeQuantStub, ObserverBase, FakeQuantizeBase)
+    out: set[int] = set()
+    for m in modules:
+        if isinstance(m, FloatFunctional | FXFloatFunctional):
+            out.update(id(sub) for sub in m.modules())
+        elif isinstance(m, marks):
+            out.add(id(m))
+    return out
 
 
 def has_lazy(network: nn.Module) -> bool:

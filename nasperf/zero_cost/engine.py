@@ -51,6 +51,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode, _get_current_function_mode
 from torch.utils.weak import WeakIdKeyDictionary
 
+from nasperf._module_forms import quantisation_markers
 from nasperf._torch_state import torch_state
 from nasperf.registry import Registry
 
@@ -1871,7 +1872,11 @@ def _train_pass(ctx: Context) -> TrainPass:
         if taps & {"relu_codes", "swap"}
         else []
     )
-    feature_modules = list(modules.values()) if "features" in taps else []
+    # (not the modules that only mark where a quantised network would quantise or observe)
+    feature_modules = []
+    if "features" in taps:
+        marks = quantisation_markers(modules.values())
+        feature_modules = [m for m in modules.values() if id(m) not in marks]
     # a user's layers' weights (F.conv2d on its own parameter): their outputs recorded
     # from the function call (no module's hook sees them)
     functional = (

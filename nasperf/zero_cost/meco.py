@@ -4,9 +4,12 @@ For every module whose output has at least three dimensions (batch, channels, ..
 first sample's feature map, reshape it to ``(channels, positions)``, form the Pearson
 correlation matrix between channels (undefined entries, e.g. of constant channels, set to 0)
 and take its smallest eigenvalue; the score is the sum over modules (every module, containers
-included, as in the authors' code). Read from the shared train-mode forward: the first sample
-is propagated with the rest of the minibatch (BatchNorm batch statistics), which leaves the
-correlations of BatchNorm outputs unchanged (they are invariant to per-channel affine maps).
+included, as in the authors' code; not the modules that only mark where torch's quantisation
+would quantise or observe: ``QuantStub`` / ``DeQuantStub``, ``FloatFunctional``'s placeholder,
+observers and fake-quantisers, which are no layers of the architecture). Read from the shared
+train-mode forward: the first sample is propagated with the rest of the minibatch (BatchNorm
+batch statistics), which leaves the correlations of BatchNorm outputs unchanged (they are
+invariant to per-channel affine maps).
 
 Channel axis: the authors' networks are convolutional, ``(batch, channels, H, W)``. A
 transformer's layers output ``(batch, tokens, channels)``, which read the same way would

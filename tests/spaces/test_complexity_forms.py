@@ -121,3 +121,25 @@ def test_a_quantised_network_is_refused_naming_the_layer():
     with pytest.raises(UnsupportedNetworkError, match="^build holds quantised layers") as e:
         count_complexity(net, SHAPE)
     assert "'1' (torch.ao.nn.quantized.dynamic.Linear)" in str(e.value)
+
+
+def test_a_float_network_written_for_eager_quantisation_counts_as_the_plain_one():
+    # QuantStub / DeQuantStub (identities in a float network) and a skip-add through
+    # FloatFunctional, which had been refused as "quantised" (its package's name)
+    class Written(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.quant = torch.ao.quantization.QuantStub()
+            self.body = _eager()
+            self.skip = torch.ao.nn.quantized.FloatFunctional()
+            self.dequant = torch.ao.quantization.DeQuantStub()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.body(self.quant(x))
+            return self.dequant(self.skip.add(y, y))
+
+    assert count_complexity(Written(), SHAPE) == count_complexity(_eager(), SHAPE)
+    assert count_complexity(Written, SHAPE) == count_complexity(_eager, SHAPE)  # on meta
+    assert count_complexity(Written(), SHAPE, convention="macs") == count_complexity(
+        _eager(), SHAPE, convention="macs"
+    )

@@ -88,6 +88,89 @@ def test_a_quantised_network_is_refused_naming_the_layer(proxy):
     assert "quantize_dynamic" in str(e.value)
 
 
+class _Skip(nn.Module):
+    """A residual block; ``eager_quant``: written for torch's eager-mode quantisation (a
+    ``QuantStub`` / ``DeQuantStub`` pair and the skip-add through ``FloatFunctional``, as in
+    torch's tutorial and torchvision's quantizable ResNet), in plain float32."""
+
+    def __init__(self, eager_quant: bool) -> None:
+        super().__init__()
+        self.eager_quant = eager_quant
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 10)
+        if eager_quant:
+            self.quant = torch.ao.quantization.QuantStub()
+            self.dequant = torch.ao.quantization.DeQuantStub()
+            self.skip = torch.ao.nn.quantized.FloatFunctional()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.eager_quant:
+            x = self.quant(x)
+        x = self.stem(x)
+        y = torch.relu(self.bn(self.conv(x)))
+        x = self.skip.add(x, y) if self.eager_quant else x + y
+        x = self.fc(x.mean((2, 3)))
+        return self.dequant(x) if self.eager_quant else x
+
+
+def test_a_float_network_written_for_eager_quantisation_scores_as_the_plain_one():
+    # FloatFunctional's add is torch.add and the stubs are identities in a float network:
+    # the same kernels on the same values in one process, so every score is the same float.
+    # It had been refused as "quantised" (a check on the package name, torch.ao.nn.quantized)
+    x, y = _data()
+    torch.manual_seed(0)
+    plain = _Skip(eager_quant=False)
+    torch.manual_seed(0)
+    written = _Skip(eager_quant=True)
+    got = zc.score_details(written, x, y, proxies=PROXIES, seed=0)
+    want = zc.score_details(plain, x, y, proxies=PROXIES, seed=0)
+    for name in PROXIES:
+        assert got[name].reason == want[name].reason, name
+        if not math.isnan(want[name].value):
+            assert got[name].value == want[name].value, name
+    # 3*3*3*8 + 8, 3*3*8*8 + 8, BatchNorm's 16, 8*10 + 10: 224 + 584 + 16 + 90
+    assert got["params"].value == pytest.approx(914e-6, abs=1e-12)
+
+
+def test_a_statically_quantised_network_is_refused_naming_its_quantised_modules():
+    # torch.ao.quantization.convert of the network above: its QuantStub became Quantize (a
+    # module that only quantises), the convolutions and the Linear packed int8 layers
+    torch.manual_seed(0)
+    net = _Skip(eager_quant=True).eval()
+    x, y = _data()
+    with warnings.catch_warnings():  # torch's deprecation of torch.ao.quantization
+        warnings.simplefilter("ignore")
+        net.qconfig = torch.ao.quantization.get_default_qconfig("fbgemm")
+        prepared = torch.ao.quantization.prepare(net)
+        prepared(x)
+        converted = torch.ao.quantization.convert(prepared)
+    with pytest.raises(UnsupportedNetworkError, match=r"^network holds quantised layers") as e:
+        zc.score(converted, x, y, proxies=["params"])
+    assert "'stem' (torch.ao.nn.quantized.Conv2d)" in str(e.value)
+
+
+class _PackedLinear(nn.Module):
+    """A custom layer holding a packed int8 weight of its own (no torch class of its)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        weight = torch.quantize_per_tensor(torch.randn(10, 8), 0.1, 0, torch.qint8)
+        self.packed = torch.ops.quantized.linear_prepack(weight, None)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.ops.quantized.linear_dynamic(x.flatten(1), self.packed)
+
+
+def test_a_custom_layer_holding_a_packed_weight_is_refused():
+    x, y = _data()
+    net = nn.Sequential(nn.AdaptiveAvgPool2d(2), nn.Conv2d(3, 2, 1), _PackedLinear())
+    with pytest.raises(UnsupportedNetworkError, match=r"network holds quantised layers") as e:
+        zc.score(net, x, y, proxies=["snip"])
+    assert "'2' (tests.zero_cost.test_network_forms._PackedLinear)" in str(e.value)
+
+
 def test_lazy_modules_score_as_the_eager_network_and_stay_lazy():
     # the copy is initialised first thing under the call's seed: its weights are those of
     # the eager network built after torch.manual_seed(seed) (checked below), so the same

@@ -70,7 +70,9 @@ Parameters are the same in both. NASLib's convention in detail:
   is one whose shape only is read (``torch.zeros_like(w)``). A subclass of a layer counted
   by a rule (a ``nn.Linear`` subclass slicing its weight in ``forward``) is that layer: its
   weights count whole. Parametrized weights (``weight_norm``) count what the network holds,
-  ``g`` and ``v``, as ``sum(p.numel() for p in net.parameters())`` does.
+  ``g`` and ``v``, as ``sum(p.numel() for p in net.parameters())`` does; a pruned weight
+  (``torch.nn.utils.prune``) its ``weight_orig``, pruned zeros included, as the layer after
+  ``prune.remove`` counts.
 
 Graph networks (forward ``(x, edge_index)``, one row per node; pass ``inputs=``) follow the
 same convention, one FLOP per multiply-add of their dense transforms, per input row:

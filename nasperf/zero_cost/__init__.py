@@ -136,9 +136,11 @@ def _uncompiled(network: Any) -> Any:
 def _reparametrized(network: nn.Module) -> list[tuple[nn.Module, str, Any]]:
     """``(module, tensor name, legacy hook or None)`` of every weight computed from others:
     ``torch.nn.utils.parametrizations`` (weight_norm, spectral_norm, orthogonal, one's own
-    ``parametrize.register_parametrization``) and the older hook-based ``weight_norm`` /
-    ``spectral_norm``."""
+    ``parametrize.register_parametrization``), the older hook-based ``weight_norm`` /
+    ``spectral_norm``, and ``torch.nn.utils.prune``'s masks (``weight = weight_orig *
+    weight_mask``, computed by a pre-hook of its own)."""
     from torch.nn.utils import parametrize
+    from torch.nn.utils.prune import BasePruningMethod
     from torch.nn.utils.spectral_norm import SpectralNorm
     from torch.nn.utils.weight_norm import WeightNorm
 
@@ -148,11 +150,11 @@ def _reparametrized(network: nn.Module) -> list[tuple[nn.Module, str, Any]]:
         # every module: the registered ModuleDict is looked up first, 4x faster on NB201)
         if "parametrizations" in m._modules and parametrize.is_parametrized(m):
             out += [(m, name, None) for name in m.parametrizations]
-        out += [
-            (m, h.name, h)
-            for h in m._forward_pre_hooks.values()
-            if isinstance(h, WeightNorm | SpectralNorm)
-        ]
+        for h in m._forward_pre_hooks.values():
+            if isinstance(h, WeightNorm | SpectralNorm):
+                out.append((m, h.name, h))
+            elif isinstance(h, BasePruningMethod):  # (a PruningContainer too: one per tensor)
+                out.append((m, h._tensor_name, h))
     return out
 
 
@@ -181,6 +183,11 @@ def _plain(network: nn.Module) -> nn.Module:
       has now. The proxies read ``layer.weight`` and its gradient, which a parametrized
       layer computes anew in every forward (no leaf to differentiate: the whole call had
       failed inside autograd, and the layers had not been scored);
+    * it is pruned (``torch.nn.utils.prune``: ``weight = weight_orig * weight_mask``): the
+      copy is what ``prune.remove`` makes of it, a plain parameter holding the masked
+      weight, the weight its forward uses. A layer had been scored half as given and half
+      as removed (l2_norm of ``weight_orig``, grad_norm and fisher through the mask, snip
+      and synflow on the masked weight), and an all-ones mask had moved fisher;
     * it holds float16 / bfloat16 tensors: the copy holds them in float32 (exact), so the
       proxies compute in float32 (in half precision GraSP had been NaN and zico 8-9 % off,
       without a word);
@@ -195,7 +202,7 @@ def _plain(network: nn.Module) -> nn.Module:
         return network
     import copy
 
-    from torch.nn.utils import parametrize
+    from torch.nn.utils import parametrize, prune
     from torch.nn.utils.spectral_norm import remove_spectral_norm
     from torch.nn.utils.weight_norm import WeightNorm, remove_weight_norm
 
@@ -252,6 +259,8 @@ def _plain(network: nn.Module) -> nn.Module:
             parametrize.remove_parametrizations(m, name, leave_parametrized=True)
         elif isinstance(hook, WeightNorm):
             remove_weight_norm(m, name)
+        elif isinstance(hook, prune.BasePruningMethod):
+            prune.remove(m, name)
         else:
             # the first forward in training mode runs a power iteration before it divides
             # by the spectral norm; the stored vectors alone are still random ones
@@ -371,7 +380,9 @@ def score(
         (weights, buffers, ``requires_grad``, ``.grad``, training flags and hooks stay as
         they were). Its parameters must be on ``inputs``' device. Weights computed from
         others (``weight_norm``, ``spectral_norm``, ``register_parametrization``) are scored
-        as the plain weights they compute at the first training forward, on a copy. A
+        as the plain weights they compute at the first training forward, on a copy; a
+        pruned layer (``torch.nn.utils.prune``) as ``prune.remove`` leaves it, the masked
+        weight a plain parameter (``params`` counts the pruned zeros, as ``numel``). A
         float16 / bfloat16 network is scored as a float32 copy holding the same values
         (half-precision inputs and targets widened too; in float16 GraSP had been NaN), so
         it scores as ``network.float()`` would; ``params`` and ``flops`` count it as given.

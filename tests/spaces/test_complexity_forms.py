@@ -143,3 +143,19 @@ def test_a_float_network_written_for_eager_quantisation_counts_as_the_plain_one(
     assert count_complexity(Written(), SHAPE, convention="macs") == count_complexity(
         _eager(), SHAPE, convention="macs"
     )
+
+
+def test_a_pruned_network_counts_as_its_prune_removed_equivalent():
+    # torch.nn.utils.prune: weight_orig (a parameter) and weight_mask (a buffer); the pruned
+    # zeros count, as numel and the network after prune.remove count them
+    from torch.nn.utils import prune
+
+    net = _eager()
+    prune.l1_unstructured(net[0], "weight", amount=0.5)
+    prune.random_unstructured(net[4], "bias", amount=0.5)
+    got = count_complexity(net, SHAPE)
+    assert got.mparams == pytest.approx(HAND.mparams, abs=1e-12)
+    assert got.mflops == pytest.approx(HAND.mflops, abs=1e-12)
+    prune.remove(net[0], "weight")
+    prune.remove(net[4], "bias")
+    assert count_complexity(net, SHAPE) == got

@@ -539,6 +539,67 @@ def test_a_parametrized_weight_is_scored_as_the_weight_it_computes(kind):
     assert torch.allclose(net(x), out)
 
 
+def _pruned(kind: str) -> nn.Sequential:
+    """:func:`_small_net` pruned by ``torch.nn.utils.prune`` (masks and pre-hooks)."""
+    from torch.nn.utils import prune
+
+    net = _small_net()
+    torch.manual_seed(1)  # random_unstructured's draw
+    if kind == "l1":
+        prune.l1_unstructured(net[3], "weight", amount=0.5)
+    elif kind == "mixed":  # two masks on one layer (a PruningContainer), one on a bias
+        prune.ln_structured(net[0], "weight", amount=0.25, n=2, dim=0)
+        prune.l1_unstructured(net[0], "weight", amount=0.3)
+        prune.random_unstructured(net[7], "bias", amount=0.5)
+    elif kind == "global":
+        params = [(net[0], "weight"), (net[3], "weight"), (net[7], "weight")]
+        prune.global_unstructured(params, pruning_method=prune.L1Unstructured, amount=0.4)
+    else:  # an all-ones mask: the dense network's function
+        prune.identity(net[3], "weight")
+    return net
+
+
+@pytest.mark.parametrize("kind", ["l1", "mixed", "global", "identity"])
+def test_a_pruned_network_is_scored_as_its_prune_removed_equivalent(kind):
+    # A pruned layer's weight is weight_orig * weight_mask, recomputed by a pre-hook in each
+    # forward; prune.remove makes it a plain parameter. The layer had been scored half as
+    # each: l2_norm read weight_orig (4.8935 masked, 4.7769 removed, 4.8935 dense), grad_norm
+    # and fisher the gradient through the mask (0.126 / 0.153, 0.00265 / 0.00392), and an
+    # all-ones mask had moved fisher (0.00443 -> 0.00292). It is scored on a copy as
+    # prune.remove leaves it: the same weights and kernels in one process, the same floats
+    # (zen too: it redraws the removed copy's plain weights, as the removed network's)
+    from torch.nn.utils import prune
+
+    proxies = zc.available(population=False)
+    net = _pruned(kind)
+    removed = _pruned(kind)
+    for m in removed.modules():
+        for name in ("weight", "bias"):
+            if prune.is_pruned(m) and hasattr(m, f"{name}_orig"):
+                prune.remove(m, name)
+    x, y = _data()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    got = zc.score_details(net, x, y, proxies=proxies)
+    want = zc.score_details(removed, x, y, proxies=proxies)
+    for name in proxies:
+        assert (got[name].value, got[name].reason) == (want[name].value, want[name].reason), name
+    if kind == "identity":  # and the dense network's, as the mask changes nothing
+        dense = zc.score(_small_net(), x, y, proxies=proxies)
+        assert {n: r.value for n, r in got.items()} == dense
+    # params counts every element of a pruned weight (weight_orig, as prune.remove's weight
+    # and numel do): 224 + 16 + 584 + 90
+    assert got["params"].value == pytest.approx(914e-6, abs=1e-12)
+    after = net.state_dict()  # the caller's weight_orig, masks and hooks as they were
+    assert after.keys() == before.keys() and any(k.endswith("_mask") for k in after)
+    assert all(torch.equal(after[k], before[k]) for k in before)
+    assert any(prune.is_pruned(m) for m in net.modules()) and all(
+        type(m.weight) is torch.Tensor for m in net.modules() if hasattr(m, "weight_orig")
+    )
+    net.eval()
+    removed.eval()
+    assert torch.equal(net(x), removed(x))  # the caller's network still computes the same
+
+
 @pytest.mark.parametrize("legacy", [False, True])
 def test_spectral_norm_layers_are_scored_with_their_normalised_weights(legacy):
     from torch.nn.utils import parametrizations

@@ -729,8 +729,8 @@ def count_complexity(
         meta tensors do not hold, e.g. ``pad_packed_sequence`` of unsorted sequences, is
         built again and run on the CPU, as is one whose builder fails there: a builder
         that traces its network). A ready module is run where its weights are, in
-        eval mode and without gradients; its parameters and training flag are left as they
-        were. Lazy layers (``nn.LazyLinear``, ...) are initialised by one forward on the
+        eval mode and without gradients; its parameters, buffers (a prepared network's
+        observers and fake-quantisers) and training flag are left as they were. Lazy layers (``nn.LazyLinear``, ...) are initialised by one forward on the
         same input, of a copy (torch's random stream restored after).
     input_shape : tuple of int
         Shape of one input batch, e.g. ``(1, 3, 32, 32)``; the network is called on zeros.
@@ -790,6 +790,39 @@ def count_complexity(
     return _count_network(
         build(), torch.device("cpu"), input_shape, inputs, convention, what, subject
     )
+
+
+_SavedBuffer = tuple[dict, str, torch.Tensor, torch.Tensor]
+
+
+def _saved_buffers(net: nn.Module) -> list[_SavedBuffer]:
+    """Every buffer of ``net`` that holds values (its module's slot, name, tensor, a copy),
+    for :func:`_restore_buffers`: a forward in eval mode without gradients still changes
+    some (observers' ``min_val`` / ``max_val``, fake-quantisers' ``scale`` / ``zero_point``,
+    a custom module's state), which counting a caller's module had changed. ~0.14 ms on an
+    NB201 network (108 buffers), against ~44 ms for the count; none on the meta device."""
+    return [
+        (m._buffers, name, b, b.clone())
+        for m in net.modules()
+        for name, b in m._buffers.items()
+        if b is not None and not b.is_meta
+    ]
+
+
+def _restore_buffers(saved: list[_SavedBuffer]) -> None:
+    """Put back the buffers :func:`_saved_buffers` saved: the same tensors in their slots,
+    holding their values again where a forward wrote them (in place, a ``resize_`` first).
+    Compared by value: torch's fused fake-quantisation resizes and writes its buffers
+    without moving their version counters; an unchanged buffer is not written (its version
+    stays, so an autograd graph of the caller's that saved it can still run backward)."""
+    with torch.no_grad():
+        for slot, name, b, values in saved:
+            slot[name] = b
+            if b.shape != values.shape:
+                b.resize_(values.shape)
+            elif torch.equal(b, values):
+                continue
+            b.copy_(values)
 
 
 class _NoMetaRun(Exception):
@@ -888,6 +921,7 @@ def _count_network(
     handles = [m.register_forward_hook(hook, with_kwargs=True) for m in net.modules()]
     handles += [m.register_forward_pre_hook(enter) for m in net.modules()]
     was_training = net.training
+    buffers = _saved_buffers(net)
     try:
         net.eval()
         with torch.no_grad(), functional:
@@ -901,6 +935,7 @@ def _count_network(
         for h in handles:
             h.remove()
         net.train(was_training)
+        _restore_buffers(buffers)
     # attention runs its output projection functionally (out_proj is never called)
     for m in list(called.values()):
         if isinstance(m, nn.MultiheadAttention):

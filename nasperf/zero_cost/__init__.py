@@ -383,6 +383,8 @@ def score(
         as the plain weights they compute at the first training forward, on a copy; a
         pruned layer (``torch.nn.utils.prune``) as ``prune.remove`` leaves it, the masked
         weight a plain parameter (``params`` counts the pruned zeros, as ``numel``). A
+        network prepared for quantisation (observers, a QAT network's fake-quantisers) is
+        scored as it computes (synflow bypasses them, as it does BatchNorm). A
         float16 / bfloat16 network is scored as a float32 copy holding the same values
         (half-precision inputs and targets widened too; in float16 GraSP had been NaN), so
         it scores as ``network.float()`` would; ``params`` and ``flops`` count it as given.

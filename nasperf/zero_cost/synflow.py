@@ -1,7 +1,8 @@
 """``synflow``: synaptic flow (Tanaka et al., NeurIPS 2020), data-free.
 
 All parameters and buffers are replaced by their absolute values in float64, every BatchNorm
-is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy), and an all-ones
+is bypassed (its output replaced by its input, NASLib's ``bn=False`` copy; so are
+quantisation stubs, observers and fake-quantisers, which are no layers), and an all-ones
 input of one sample is propagated; with ``R = sum(output)`` the score is
 ``sum |w * dR/dw|`` over the weights of every convolution and linear layer (and the linear
 maps of attention and recurrent layers: ``engine.scored_weights``; a user's layer's own
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from nasperf._module_forms import quantisation_markers
 
 from .engine import (
     PROXIES,
@@ -69,7 +72,16 @@ class Synflow(Proxy):
         # BatchNorm arithmetic were ~6 % of the pass), unless a module that computes shares
         # one (tied). A norm layer with a forward of its own on the instance is left to
         # compute, then bypassed by a hook.
-        norms = [m for m in ctx.modules if isinstance(m, nn.modules.batchnorm._NormBase)]
+        # So are the modules that only mark where a quantised network would quantise or
+        # observe (QuantStub, observers, a QAT network's fake-quantisers: no layers, and
+        # torch's fake-quantisation runs in float32 only, where it had ended in "expected
+        # scalar type Float but found Double").
+        marks = quantisation_markers(ctx.modules)
+        norms = [
+            m
+            for m in ctx.modules
+            if isinstance(m, nn.modules.batchnorm._NormBase) or id(m) in marks
+        ]
         bypass = [m for m in norms if "forward" not in m.__dict__]
         hooked = [m for m in norms if "forward" in m.__dict__]
         unread = {id(t) for m in bypass for t in (*m._parameters.values(), *m._buffers.values())}

@@ -159,3 +159,22 @@ def test_a_pruned_network_counts_as_its_prune_removed_equivalent():
     prune.remove(net[0], "weight")
     prune.remove(net[4], "bias")
     assert count_complexity(net, SHAPE) == got
+
+
+def test_counting_a_network_prepared_for_qat_leaves_its_observers_as_they_were():
+    # its fake-quantisers observe in eval mode too (their min_val / max_val, scale and
+    # zero_point had been changed by the count, resized from empty and written); the same
+    # count as the plain network (fake-quantisers: no FLOPs, no parameters)
+    torch.manual_seed(0)
+    net = _eager()
+    plain = count_complexity(net, SHAPE)
+    with warnings.catch_warnings():  # torch's deprecation of torch.ao.quantization
+        warnings.simplefilter("ignore")
+        net.qconfig = torch.ao.quantization.get_default_qat_qconfig("fbgemm")
+        torch.ao.quantization.prepare_qat(net.train(), inplace=True)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    assert count_complexity(net, SHAPE) == plain
+    after = net.state_dict()
+    assert after.keys() == before.keys()
+    assert all(after[k].shape == v.shape and torch.equal(after[k], v) for k, v in before.items())
+    assert net.training  # and its flag

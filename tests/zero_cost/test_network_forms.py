@@ -171,6 +171,73 @@ def test_a_custom_layer_holding_a_packed_weight_is_refused():
     assert "'2' (tests.zero_cost.test_network_forms._PackedLinear)" in str(e.value)
 
 
+def _prepared(how: str) -> nn.Module:
+    """:func:`_eager` (seeded) prepared by torch's eager-mode quantisation: ``"qat"``
+    (``prepare_qat``: fake-quantisers on the weights and outputs), ``"qat_off"`` (the same
+    with fake quantisation and observers off), ``"ptq"`` (``prepare``: observers)."""
+    torch.manual_seed(0)
+    net = _eager()
+    with warnings.catch_warnings():  # torch's deprecation of torch.ao.quantization
+        warnings.simplefilter("ignore")
+        if how == "ptq":
+            net.qconfig = torch.ao.quantization.get_default_qconfig("fbgemm")
+            return torch.ao.quantization.prepare(net)
+        net.qconfig = torch.ao.quantization.get_default_qat_qconfig("fbgemm")
+        torch.ao.quantization.prepare_qat(net, inplace=True)
+    if how == "qat_off":
+        net.apply(torch.ao.quantization.disable_fake_quant)
+        net.apply(torch.ao.quantization.disable_observer)
+    return net
+
+
+def _state(net: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in net.state_dict().items()}
+
+
+def _same_state(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return a.keys() == b.keys() and all(
+        a[k].shape == b[k].shape and torch.equal(a[k], b[k]) for k in a
+    )
+
+
+@pytest.mark.parametrize("how", ["ptq", "qat_off"])
+def test_a_network_prepared_for_quantisation_scores_as_the_plain_one(how):
+    # observers (and fake-quantisers switched off) return their input: the same kernels on
+    # the same values in one process, every score the same float (synflow had ended in
+    # torch's "expected scalar type Float but found Double" on the QAT network)
+    x, y = _data()
+    net = _prepared(how)
+    got = zc.score(net, x, y, proxies=PROXIES)
+    torch.manual_seed(0)
+    assert got == zc.score(_eager(), x, y, proxies=PROXIES)
+
+
+def test_a_qat_network_is_scored_as_it_computes_and_left_as_it_was():
+    # prepare_qat's fake-quantisers run in the passes (each from the caller's observer
+    # state, on private buffers): the gradient and activation proxies read the
+    # fake-quantised network. synflow bypasses them, as it bypasses BatchNorm (a linearised
+    # network; torch's fake quantisation runs in float32 only, synflow in float64: it had
+    # ended in "expected scalar type Float but found Double"); l2_norm reads the float
+    # weights, params and flops count the layers, as for the plain network. params / flops
+    # had changed the caller's observers (scale, zero_point, min_val, max_val).
+    x, y = _data()
+    net = _prepared("qat")
+    before = _state(net)
+    got = zc.score(net, x, y, proxies=PROXIES)
+    assert _same_state(_state(net), before)
+    torch.manual_seed(0)
+    plain = zc.score(_eager(), x, y, proxies=PROXIES)
+    for name in ("synflow", "l2_norm", "params", "flops"):
+        assert got[name] == plain[name], name
+    assert all(math.isfinite(v) for v in got.values()), got
+    # one score per network: alone as beside the others, the caller's state as it was
+    for name in ("snip", "synflow", "fisher", "params"):
+        assert zc.score(net, x, y, proxies=[name]) == {name: got[name]}
+    assert _same_state(_state(net), before)
+    # the vote's members too (vote itself ranks a population)
+    assert zc.score(net, x, y, proxies=["synflow", "vote"])["synflow"] == got["synflow"]
+
+
 def test_lazy_modules_score_as_the_eager_network_and_stay_lazy():
     # the copy is initialised first thing under the call's seed: its weights are those of
     # the eager network built after torch.manual_seed(seed) (checked below), so the same

@@ -1005,6 +1005,58 @@ class _FunctionCalls(TorchFunctionMode):
         return out
 
 
+def _global_module_hooks() -> bool:
+    """Whether a global module hook is registered (``nn.modules.module.
+    register_module_forward_hook`` and the like): it runs inside every module's call."""
+    from torch.nn.modules import module as torch_module
+
+    names = (
+        "_global_forward_pre_hooks",
+        "_global_forward_hooks",
+        "_global_backward_pre_hooks",
+        "_global_backward_hooks",
+    )
+    # a torch without one of these dicts: assume hooks (the modules are then watched)
+    return any(getattr(torch_module, n, True) for n in names)
+
+
+def closed_modules(modules: Iterable[nn.Module]) -> list[nn.Module]:
+    """The modules among ``modules`` (every module of a network, in ``network.modules()``
+    order) whose calls :func:`function_calls` need not watch: torch's own leaf layers (a
+    class of ``torch.nn.modules``, no submodules), and ``nn.Sequential`` containers of such
+    (only the outermost of them returned), none with a ``forward`` set on the instance or
+    hooks of its own; none at all where a global module hook is registered. Their forward
+    computes its outputs from its arguments and its own tensors and calls no function that
+    the callers of :func:`function_calls` read, except in the module forms they give
+    (``nn.ReLU``'s ``F.relu``, ``nn.AdaptiveAvgPool2d``'s pool: a test reads torch's
+    sources for it). Called before a pass registers hooks of its own, so that the hooks
+    seen are the caller's."""
+    if _global_module_hooks():
+        return []
+    modules = list(modules)
+    closed: dict[int, bool] = {}
+    # children before their parents (reversed pre-order): a Sequential is closed where all
+    # its children are
+    for m in reversed(modules):
+        own = (
+            type(m).__module__.startswith("torch.nn.modules.")
+            and "forward" not in m.__dict__
+            and not (
+                m._forward_pre_hooks
+                or m._forward_hooks
+                or m._backward_pre_hooks
+                or m._backward_hooks
+            )
+        )
+        if own and m._modules:
+            own = type(m) is nn.Sequential and all(
+                c is not None and closed.get(id(c), False) for c in m._modules.values()
+            )
+        closed[id(m)] = own
+    inner = {id(c) for m in modules if closed[id(m)] for c in m._modules.values() if c is not None}
+    return [m for m in modules if closed[id(m)] and id(m) not in inner]
+
+
 @contextlib.contextmanager
 def function_calls(
     funcs: Mapping[Callable[..., Any], Any],
@@ -1012,6 +1064,7 @@ def function_calls(
     record: Callable[..., None],
     opaque: Iterable[nn.Module] = (),
     sources: Iterable[torch.Tensor] = (),
+    closed: Iterable[nn.Module] = (),
 ) -> Iterator[None]:
     """:class:`_FunctionCalls` active for the block: ``record`` sees the calls of ``funcs``
     made outside the forwards of ``modules`` (the module forms of the same functions), and
@@ -1020,7 +1073,17 @@ def function_calls(
     Inside the forwards of ``opaque`` modules the mode is off (taken off torch's stack where
     it is on top): a transformer layer's eval-mode fast path is refused while any torch
     function mode is on, and its slow path rounds otherwise (zen of a tiny ViT moved by
-    2.6e-6 relative)."""
+    2.6e-6 relative).
+
+    Inside the calls of ``closed`` modules (:func:`closed_modules`: torch's leaf layers and
+    Sequentials of them, whose forwards call none of ``funcs`` but in ``modules``) the mode
+    is off too, from their first forward pre-hook to their last forward hook (so the pass's
+    own hooks on them, the ReLU codes' arithmetic, run outside it), and their outputs are
+    marked as computed from ``sources`` where an argument is: what the mode would have
+    found op by op. A torch function mode costs every op a Python call (~25 us: a
+    BatchNorm's ``F.batch_norm`` goes through ``handle_torch_function``); on NB201, whose
+    ReLUs are all modules, watching every op had slowed nwot and ``compute(nwot)`` by
+    1.2-1.4x (bench/function_calls.py)."""
     mode = _FunctionCalls(funcs, record, sources)
     popped: list[bool] = []
 
@@ -1040,6 +1103,18 @@ def function_calls(
         if popped.pop():
             torch._C._push_on_torch_function_stack(mode)
 
+    def close(module: nn.Module, args: tuple, kwargs: dict) -> None:
+        pause(module, args)
+
+    def reopen(module: nn.Module, args: tuple, kwargs: dict, out: Any) -> None:
+        if not popped.pop():
+            return  # the mode was not on top (off in an opaque module, or another above)
+        torch._C._push_on_torch_function_stack(mode)
+        derived = mode.derived
+        if derived is not None and any(t in derived for t in _tensors((*args, *kwargs.values()))):
+            for t in _tensors((out,)):
+                derived[t] = True
+
     handles = []
     try:
         for m in modules:
@@ -1048,6 +1123,10 @@ def function_calls(
         for m in opaque:
             handles.append(m.register_forward_pre_hook(pause))
             handles.append(m.register_forward_hook(resume, always_call=True))
+        for m in closed:
+            # first of the pre-hooks, last of the hooks (so far: the pass's own are set)
+            handles.append(m.register_forward_pre_hook(close, prepend=True, with_kwargs=True))
+            handles.append(m.register_forward_hook(reopen, with_kwargs=True, always_call=True))
         with mode:
             yield
     finally:
@@ -1843,6 +1922,8 @@ def _train_pass(ctx: Context) -> TrainPass:
             feats.append(None)
 
     modules = dict(ctx.state.modules)
+    # before the pass sets hooks of its own (closed_modules reads the caller's)
+    closed = closed_modules(modules.values()) if taps & {"relu_codes", "swap"} else []
     prunable_modules = ctx.prunable_modules() if "fisher" in taps else []
     # attention layers compute their projections functionally: recorded from inside
     # (_AttentionTaps); one with a forward of its own on the instance is not reached
@@ -1891,6 +1972,8 @@ def _train_pass(ctx: Context) -> TrainPass:
             if name in params and name not in ctx.functional_weights:
                 tapped[id(params[name])] = (id(m),)
     grad_ctx = torch.enable_grad() if (want_grad or want_input) else torch.no_grad()
+    # (copied here, not inside the ReLU-call mode: ~200 clones on NB201, each a mode call)
+    buffers = ctx.private_buffers()
     with (
         ctx.train_mode(True),
         _hooks(hooked, prunable_hook),
@@ -1904,6 +1987,7 @@ def _train_pass(ctx: Context) -> TrainPass:
             relu_modules + [m for m in modules.values() if _seq_first_transformer(m)],
             relu_call,
             sources=[x, *_tensors(ctx.batch.args_for(x))],
+            closed=closed,
         )
         if taps & {"relu_codes", "swap"}
         else contextlib.nullcontext(),
@@ -1922,7 +2006,7 @@ def _train_pass(ctx: Context) -> TrainPass:
         # torch's inside an autograd Function, without gradients)
         _FunctionalTaps(tapped, record) if tapped else contextlib.nullcontext(),
     ):
-        logits = ctx.call(x, params)
+        logits = ctx.call(x, params, buffers)
     out = TrainPass(logits=logits.detach())
     if kernel:
         out.relu_kernel = torch.stack(kernel).sum(0)

@@ -53,6 +53,7 @@ from .engine import (
     UndefinedProxyError,
     _hooks,
     _train_mode,
+    closed_modules,
     fast_layout,
     function_calls,
     seeded_stream,
@@ -197,6 +198,7 @@ class Zen(Proxy):
         # each layer's own momentum), exactly as the authors' code reads them afterwards.
         buffers = ctx.private_buffers()
         dropout = [m for m in ctx.modules if isinstance(m, _DROPOUT)]
+        closed = closed_modules(ctx.modules)  # before the pool hooks are set
         with (
             ctx.train_mode(True),
             _train_mode(dropout, False),
@@ -206,6 +208,7 @@ class Zen(Proxy):
                 pools,
                 pool_call,
                 opaque=[m for m in ctx.modules if isinstance(m, _FAST_PATH)],
+                closed=closed,
             ),
             torch.no_grad(),
         ):

@@ -111,6 +111,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -128,7 +129,7 @@ from torch.utils._python_dispatch import (
 from torch.utils.flop_counter import flop_registry, sdpa_flop_count
 
 from nasperf._module_forms import check_readable, has_lazy, initialised_copy
-from nasperf.errors import NetworkRunError, failure_text, warn_caller
+from nasperf.errors import NetworkRunError, failure_text, short_repr, warn_caller
 
 __all__ = ["CONVENTIONS", "Complexity", "count_complexity", "module_flops"]
 
@@ -854,7 +855,8 @@ def _count_network(
             if inputs is None:
                 module(torch.zeros(input_shape, device=device, dtype=_zeros_dtype(module)))
             else:
-                module(*(t.to(device) for t in inputs))
+                # (a graph's forward arguments may hold a parameter's default, None)
+                module(*(t.to(device) if isinstance(t, torch.Tensor) else t for t in inputs))
         except Exception as err:
             if device.type == "meta":
                 raise _NoMetaRun from err
@@ -1024,7 +1026,9 @@ def _run_error(
     """The :class:`~nasperf.errors.NetworkRunError` of a forward that raised ``err``, naming
     ``what`` built the network and the inputs it was fed."""
 
-    def shown(t: torch.Tensor) -> str:
+    def shown(t: Any) -> str:
+        if not isinstance(t, torch.Tensor):
+            return short_repr(t)
         return f"{str(t.dtype).removeprefix('torch.')} tensor of shape {tuple(t.shape)}"
 
     if inputs is None:

@@ -306,7 +306,7 @@ def _initialised(network: nn.Module, batch: ProxyInputs) -> nn.Module:
 
     def run(net: nn.Module) -> None:
         try:
-            net(one.x, *one.args)
+            net(one.x, *one.args, **dict(one.kwargs))
         except (RuntimeError, ValueError, TypeError, IndexError) as err:
             raise ValueError(
                 f"network holds lazy modules (nn.LazyLinear, ...), initialised on a copy by "

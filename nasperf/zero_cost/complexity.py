@@ -19,9 +19,27 @@ NeurIPS Datasets and Benchmarks 2022.
 
 from __future__ import annotations
 
+from typing import Any
+
+from torch import nn
+
 from nasperf.spaces.complexity import Complexity, count_complexity
 
-from .engine import PROXIES, Context, Proxy
+from .engine import PROXIES, Context, Proxy, ProxyInputs
+
+
+class _ByName(nn.Module):
+    """``network`` called with ``kwargs`` after the arguments it is given: a forward taking
+    a graph's field by keyword only, counted by :func:`count_complexity` (which passes its
+    ``inputs`` by position). Holds no tensor of its own: it counts as ``network``."""
+
+    def __init__(self, network: nn.Module, kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self.network = network
+        self.kwargs = kwargs
+
+    def forward(self, *args: Any) -> Any:
+        return self.network(*args, **self.kwargs)
 
 
 def _complexity(ctx: Context) -> Complexity:
@@ -31,13 +49,16 @@ def _complexity(ctx: Context) -> Complexity:
     batch = ctx.batch
     net = ctx.counted if ctx.counted is not None else ctx.network
 
+    def counted(inputs: ProxyInputs) -> nn.Module:
+        return _ByName(net, dict(inputs.kwargs)) if inputs.kwargs else net
+
     def count() -> Complexity:
-        if not batch.coupled and not batch.args:
+        if not batch.coupled and not batch.args and not batch.kwargs:
             return count_complexity(net, (1, *ctx.inputs.shape[1:]))
         if not batch.coupled:
             one = batch.part(0, 1)
-            return count_complexity(net, inputs=(one.x, *one.args))
-        whole = count_complexity(net, inputs=(batch.x, *batch.args))
+            return count_complexity(counted(one), inputs=(one.x, *one.args))
+        whole = count_complexity(counted(batch), inputs=(batch.x, *batch.args))
         return Complexity(whole.mflops / batch.x.shape[0], whole.mparams)
 
     def restoring() -> Complexity:

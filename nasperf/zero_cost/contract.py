@@ -365,7 +365,7 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
         with mode, torch.no_grad():
             # channels-last images, as every pass runs them: the probe's few samples make
             # its cost per-operator overhead, which oneDNN's channels-last path cuts by ~30 %
-            return state.call(tensors, (fast_layout(batch.x), *batch.args))
+            return state.call(tensors, (fast_layout(batch.x), *batch.args), dict(batch.kwargs))
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
         if batch.names:
             # a graph's own fields (score(network, data)): name each, and an integer one
@@ -373,7 +373,10 @@ def _forward(state: NetworkState, batch: ProxyInputs, *, train: bool) -> object:
             # failure of x, with advice about a space's dataset and token ids)
             passed = [("data.x", batch.x)] + [
                 (n, a)
-                for n, a in zip(batch.names, batch.args, strict=False)
+                for n, a in (
+                    *zip(batch.names, batch.args, strict=False),
+                    *((f"data.{k}", v) for k, v in batch.kwargs),
+                )
                 if isinstance(a, torch.Tensor)
             ]
             listed = ", ".join(f"{n}: {a.dtype} {tuple(a.shape)}" for n, a in passed)

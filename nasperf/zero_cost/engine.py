@@ -494,6 +494,9 @@ class ProxyInputs:
     names : tuple of str
         What each of :attr:`args` is (``"data.edge_index"``, ``"data.edge_weight"``),
         named in messages where the forward fails on them; empty where unnamed.
+    kwargs : tuple of (str, Tensor)
+        Forward arguments passed by name after :attr:`args`: the fields of ``fields`` that
+        the forward takes by keyword only (:meth:`bound`), ``data.<name>`` in messages.
     """
 
     x: torch.Tensor
@@ -503,6 +506,7 @@ class ProxyInputs:
     fields: tuple[tuple[str, torch.Tensor], ...] = ()
     scored: str = ""
     names: tuple[str, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
 
     @property
     def n(self) -> int:
@@ -527,7 +531,11 @@ class ProxyInputs:
         independent samples, the same input with fewer scored rows for coupled ones."""
         if not self.coupled:
             x = self.select(self.x)[start:stop]
-            return ProxyInputs(x, tuple(self.select(a)[start:stop] for a in self.args))
+            return ProxyInputs(
+                x,
+                tuple(self.select(a)[start:stop] for a in self.args),
+                kwargs=tuple((k, self.select(v)[start:stop]) for k, v in self.kwargs),
+            )
         rows = self.rows if self.rows is not None else torch.arange(self.x.shape[0])
         return replace(self, rows=rows[start:stop])
 
@@ -539,6 +547,7 @@ class ProxyInputs:
             x=fn(self.x),
             args=tuple(fn(a) if isinstance(a, torch.Tensor) else a for a in self.args),
             fields=tuple((k, fn(t)) for k, t in self.fields),
+            kwargs=tuple((k, fn(v) if isinstance(v, torch.Tensor) else v) for k, v in self.kwargs),
         )
 
     def to(self, device: torch.device | str) -> ProxyInputs:
@@ -549,31 +558,51 @@ class ProxyInputs:
             args=tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in self.args),
             rows=None if self.rows is None else self.rows.to(device),
             fields=tuple((k, t.to(device)) for k, t in self.fields),
+            kwargs=tuple(
+                (k, v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in self.kwargs
+            ),
         )
 
     def args_for(self, x: torch.Tensor) -> tuple[Any, ...]:
         """:attr:`args` for the input ``x`` in place of :attr:`x`: their floating tensors (a
         graph's ``edge_attr``, ``edge_weight``) in ``x``'s floating dtype, as a pass that
         runs the network in another one (synflow's float64) needs; the others as they are."""
-        if not x.is_floating_point() or not any(
-            isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != x.dtype
-            for a in self.args
-        ):
-            return self.args
-        return tuple(
-            a.to(x.dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a
-            for a in self.args
-        )
+        return _in_dtype_of(x, self.args)
+
+    def kwargs_for(self, x: torch.Tensor) -> dict[str, Any]:
+        """:attr:`kwargs` (a dict) for the input ``x``, as :meth:`args_for`."""
+        values = _in_dtype_of(x, tuple(v for _, v in self.kwargs))
+        return dict(zip((k for k, _ in self.kwargs), values, strict=True))
 
     def bound(self, network: nn.Module) -> ProxyInputs:
         """These inputs for ``network``: each of :attr:`fields` that its forward names
-        passed in that parameter's position (:func:`forward_fields`), ``fields`` emptied."""
+        passed in that parameter's position, or by name where it takes it by keyword only
+        (:func:`forward_fields`), ``fields`` emptied."""
         if not self.fields:
             return self
-        extra = forward_fields(network, dict(self.fields), self.args)
+        extra, named = forward_fields(network, dict(self.fields), self.args)
         field_names = {id(t): f"data.{k}" for k, t in self.fields}
         names = self.names + tuple(field_names.get(id(a), "a default") for a in extra)
-        return replace(self, args=(*self.args, *extra), fields=(), names=names)
+        return replace(
+            self,
+            args=(*self.args, *extra),
+            fields=(),
+            names=names,
+            kwargs=self.kwargs + tuple(named.items()),
+        )
+
+
+def _in_dtype_of(x: torch.Tensor, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` with their floating tensors in ``x``'s floating dtype (the same tuple
+    where none differs: the same tensors)."""
+    if not x.is_floating_point() or not any(
+        isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != x.dtype for a in values
+    ):
+        return values
+    return tuple(
+        a.to(x.dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+        for a in values
+    )
 
 
 #: Per-edge fields of a graph (torch_geometric's names) that change what a GNN computes: a
@@ -588,25 +617,38 @@ _NOT_INPUTS = ("x", "edge_index", "y")
 
 def forward_fields(
     network: nn.Module, fields: Mapping[str, torch.Tensor], given: tuple = ()
-) -> tuple[Any, ...]:
+) -> tuple[tuple[Any, ...], dict[str, torch.Tensor]]:
     """The forward arguments after ``(x, *given)`` that pass a graph's ``fields`` (name ->
     tensor: a ``Data``'s ``edge_attr``, ``edge_weight``, ``batch``, ...) to ``network``:
-    torch_geometric's convention, each field to the forward parameter of its name
-    (``forward(x, edge_index, edge_attr=None)``). The forward's signature is read once;
-    fields go by position, so a parameter before the last field passed that the graph has no
-    field for gets its default (``GCN.forward(x, edge_index, edge_weight=None,
-    edge_attr=None)`` with ``edge_attr`` only: ``(edge_index, None, edge_attr)``).
+    torch_geometric's convention, each field to the forward parameter of its name.
+    Returns ``(positional, by_name)``:
 
-    Raises ``ValueError`` naming the field where a per-edge field (:data:`EDGE_FIELDS`) has
-    not one row per edge, or cannot reach the forward (no parameter of its name, keyword
-    only, or after a parameter without a default that the graph has no field for): the
-    scores would otherwise be those of a graph without it."""
+    * a field named by a positional parameter goes by position
+      (``forward(x, edge_index, edge_attr=None)``), so a parameter before the last field
+      passed that the graph has no field for gets its default (``GCN.forward(x,
+      edge_index, edge_weight=None, edge_attr=None)`` with ``edge_attr`` only:
+      ``(edge_index, None, edge_attr)``);
+    * one named by a keyword-only parameter (``forward(x, edge_index, *,
+      edge_weight=None)``) goes by name;
+    * a per-edge field (:data:`EDGE_FIELDS`) that no parameter names goes by name to a
+      forward that takes ``**kwargs`` (torch_geometric's layers name them so: a forward
+      handing its ``**kwargs`` to a ``GCNConv`` gives it ``edge_weight``); the other fields
+      reach ``**kwargs`` only where a parameter names them (``batch``, ``pos``, a field of
+      one's own: scored without them before, a forward handing them on to a layer that
+      does not take them would fail).
+
+    The forward's signature is read once. Raises ``ValueError`` naming the field where a
+    per-edge field has not one row per edge, or cannot reach the forward (no parameter of
+    its name and no ``**kwargs``, or a positional one after a parameter without a default
+    that the graph has no field for): the scores would otherwise be those of a graph
+    without it."""
     try:
         params = list(inspect.signature(network.forward).parameters.values())
     except (TypeError, ValueError):  # a forward without a signature: nothing is named
         params = []
     by_position = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = [p for p in params if p.kind in by_position][1 + len(given) :]
+    everything = [p for p in params if p.kind in by_position]
+    positional = everything[1 + len(given) :]
     passed = [i for i, p in enumerate(positional) if p.name in fields]
     out: list[Any] = []
     for i, p in enumerate(positional[: passed[-1] + 1 if passed else 0]):
@@ -621,8 +663,18 @@ def forward_fields(
                 f"{_signature(params)}: its fields go by position, and the graph has no field "
                 f"for {p.name!r} before it; add data.{p.name} or give {p.name!r} a default"
             )
+    # by name: keyword-only parameters, and **kwargs for the per-edge fields no positional
+    # parameter names (a name the positional ones hold would be given twice)
+    keyword_only = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    held = {p.name for p in everything}
+    named = {
+        k: t
+        for k, t in fields.items()
+        if k in keyword_only or (any_keyword and k in EDGE_FIELDS and k not in held)
+    }
     edges = _edge_count(given)
-    taken = {positional[i].name for i in passed}
+    taken = {positional[i].name for i in passed} | set(named)
     for name in EDGE_FIELDS:
         t = fields.get(name)
         if t is None:
@@ -635,16 +687,31 @@ def forward_fields(
         if name not in taken:
             raise ValueError(
                 f"data.{name} is set but {type(network).__name__}.forward"
-                f"{_signature(params)} has no positional parameter {name!r} to take it: the "
-                f"scores would be those of the graph without it. Name a parameter {name!r} "
-                f"(torch_geometric's convention), or delete the field (del data.{name}) to "
-                "score the network on the bare graph"
+                f"{_signature(params)} has no parameter {name!r} to take it, nor **kwargs: "
+                f"the scores would be those of the graph without it. Name a parameter "
+                f"{name!r} (torch_geometric's convention), or delete the field "
+                f"(del data.{name}) to score the network on the bare graph"
             )
-    return tuple(out)
+    return tuple(out), named
 
 
 def _signature(params: list[inspect.Parameter]) -> str:
-    text = f"({', '.join(str(p).split(':')[0].split('=')[0].strip() for p in params)})"
+    """``(x, edge_index, /, w, *, edge_weight, **kwargs)``: the forward's parameters as
+    written, without annotations and defaults, ``/`` and ``*`` where they are."""
+    kind = inspect.Parameter
+    parts: list[str] = []
+    for i, p in enumerate(params):
+        if p.kind is kind.KEYWORD_ONLY and not any(
+            q.kind in (kind.KEYWORD_ONLY, kind.VAR_POSITIONAL) for q in params[:i]
+        ):
+            parts.append("*")
+        prefix = {kind.VAR_POSITIONAL: "*", kind.VAR_KEYWORD: "**"}.get(p.kind, "")
+        parts.append(prefix + p.name)
+        if p.kind is kind.POSITIONAL_ONLY and (
+            i + 1 == len(params) or params[i + 1].kind is not kind.POSITIONAL_ONLY
+        ):
+            parts.append("/")
+    text = f"({', '.join(parts)})"
     return text if len(text) <= 120 else text[:117] + "...)"
 
 
@@ -816,12 +883,17 @@ class NetworkState:
         apply)."""
         return instance_forwards((m, _fast_pool_forward(m)) for m in self._pools)
 
-    def call(self, tensors: Mapping[str, torch.Tensor], args: tuple) -> Any:
-        """``network(*args)`` with ``tensors`` in place of its own (a leaner
+    def call(
+        self,
+        tensors: Mapping[str, torch.Tensor],
+        args: tuple,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``network(*args, **kwargs)`` with ``tensors`` in place of its own (a leaner
         :func:`torch.func.functional_call` over the walk already made), average pools
         computed as depthwise convolutions where that is faster (:meth:`fast_pools`)."""
         with self.swapped(tensors), self.fast_pools():
-            return self.network(*args)
+            return self.network(*args, **(kwargs or {}))
 
 
 #: Stride-1 average pools over at least this many pixels per channel run as depthwise
@@ -1387,9 +1459,9 @@ class Context:
         if x.is_floating_point():
             # a non-leaf (the network may write its input in place), traced to the leaf
             x = x.requires_grad_(True) * 1
-        for grad, inputs in (
-            (True, (x, *batch.args)),
-            (False, (fast_layout(probe.x), *probe.args)),
+        for grad, inputs, named in (
+            (True, (x, *batch.args), dict(batch.kwargs)),
+            (False, (fast_layout(probe.x), *probe.args), dict(probe.kwargs)),
         ):
             # private tensors, one per distinct parameter (a tied weight stays one tensor)
             own: dict[int, torch.Tensor] = {}
@@ -1407,7 +1479,7 @@ class Context:
                     _hooks(layers, ran),
                 ):
                     with mode:
-                        self.state.call({**tensors, **self.private_buffers()}, inputs)
+                        self.state.call({**tensors, **self.private_buffers()}, inputs, named)
                 return mode
             except (RuntimeError, ValueError, TypeError, IndexError):
                 if not grad:
@@ -1474,7 +1546,7 @@ class Context:
         if buffers is None:
             buffers = self.private_buffers()
         batch = self.batch if batch is None else batch
-        out = self.state.call({**params, **buffers}, (x, *batch.args_for(x)))
+        out = self.state.call({**params, **buffers}, (x, *batch.args_for(x)), batch.kwargs_for(x))
         return batch.select(out)
 
     def fast_params(self) -> dict[str, torch.Tensor]:
@@ -1986,7 +2058,7 @@ def _train_pass(ctx: Context) -> TrainPass:
             FUNCTIONAL_RELUS,
             relu_modules + [m for m in modules.values() if _seq_first_transformer(m)],
             relu_call,
-            sources=[x, *_tensors(ctx.batch.args_for(x))],
+            sources=[x, *_tensors((*ctx.batch.args_for(x), *ctx.batch.kwargs_for(x).values()))],
             closed=closed,
         )
         if taps & {"relu_codes", "swap"}

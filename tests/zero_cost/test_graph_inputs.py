@@ -99,6 +99,54 @@ def test_edge_attr_reaches_a_torch_geometric_model_past_a_default():
     assert got["snip"] != pytest.approx(score(net, graph(), proxies=PROXIES)["snip"], rel=1e-3)
 
 
+class KeywordGCN(WeightedGCN):
+    """``WeightedGCN`` taking the edge weights by keyword only."""
+
+    def forward(self, x, edge_index, *, edge_weight=None):
+        return super().forward(x, edge_index, edge_weight)
+
+
+class KwargsGCN(WeightedGCN):
+    """``WeightedGCN`` handing its ``**kwargs`` on to the layers (one a GCNConv, which takes
+    ``edge_weight``); records the names it was given."""
+
+    seen: tuple = ()
+
+    def forward(self, x, edge_index, **kwargs):
+        KwargsGCN.seen = tuple(sorted(kwargs))
+        h = self.c1(x, edge_index, **kwargs).relu()
+        return self.c2(h, edge_index, **kwargs)
+
+
+def test_edge_fields_reach_a_keyword_only_or_kwargs_forward_by_name():
+    # both had been refused ("has no positional parameter 'edge_weight'"), although the
+    # field could be passed by name: the same scores as the positional forward's
+    torch.manual_seed(0)
+    ref = WeightedGCN()
+    w = torch.rand(EDGES, generator=torch.Generator().manual_seed(1)) * 10
+    want = score(ref, graph(edge_weight=w), proxies=[*PROXIES, "flops", "params"])
+    for cls in (KeywordGCN, KwargsGCN):
+        net = cls()
+        net.load_state_dict(ref.state_dict())
+        assert close(score(net, graph(edge_weight=w), proxies=[*PROXIES, "flops", "params"]), want)
+    # **kwargs gets the per-edge fields only: a Data's other fields (pos here, batch, ...)
+    # had not reached it and would break a forward handing them on to its layers
+    d = graph(edge_weight=w, pos=torch.rand(N, 2))
+    assert close(score(net, d, proxies=PROXIES), {k: want[k] for k in PROXIES})
+    assert KwargsGCN.seen == ("edge_weight",)
+
+
+def test_a_positional_default_before_an_edge_field_is_counted():
+    # GAT.forward(x, edge_index, edge_weight=None, edge_attr=None, ...) gets (edge_index,
+    # None, edge_attr): flops had failed on the None ("'NoneType' object has no attribute
+    # 'to'", a raw AttributeError that failed the whole call)
+    torch.manual_seed(0)
+    net = GAT(FEATURES, 8, num_layers=2, out_channels=CLASSES, edge_dim=2)
+    attr = torch.rand(EDGES, 2, generator=torch.Generator().manual_seed(2))
+    got = score(net, graph(edge_attr=attr), proxies=["flops", "params"])
+    assert got == score(Fixed(net, edge_attr=attr), graph(), proxies=["flops", "params"])
+
+
 class Plain(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -120,6 +168,19 @@ def test_edge_fields_the_forward_cannot_take_are_refused():
         score(net, graph(edge_attr=attr), proxies=["snip"])
     with pytest.raises(ValueError, match="'extra'.*add data.extra"):
         score(NeedsExtra(), graph(edge_attr=attr), proxies=["snip"])
+
+    class Marked(Plain):
+        def forward(self, x, edge_index, /, scale=1.0, *args, edge_weight=None):
+            return self.c(x, edge_index) * scale
+
+    # the signature as written ('/', '*args'): it had read "forward(x, edge_index,
+    # edge_weight) has no positional parameter 'edge_weight'" for a keyword-only one
+    with pytest.raises(ValueError) as e:
+        score(Marked(), graph(edge_attr=attr, edge_weight=torch.rand(EDGES)), proxies=["snip"])
+    assert str(e.value).startswith(
+        "data.edge_attr is set but Marked.forward(x, edge_index, /, scale, *args, edge_weight) "
+        "has no parameter 'edge_attr' to take it, nor **kwargs"
+    )
     with pytest.raises(ValueError, match=r"one row per edge \(120 in data.edge_index\)"):
         score(WeightedGCN(), graph(edge_weight=torch.rand(7)), proxies=["snip"])
     # deleting the field says "score the bare graph": the scores of a graph without it

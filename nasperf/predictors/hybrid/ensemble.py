@@ -72,6 +72,45 @@ def _union(reqs: list[Requirements]) -> Requirements:
     return dataclasses.replace(need, optional=optional)
 
 
+def _scale(p: np.ndarray, name: str) -> tuple[float, float]:
+    """``(mean, std)`` of a member's predictions on the training architectures, over those
+    where it is defined (a ``zc_proxy``'s NaN: one undefined proxy score had made the scale,
+    and so every prediction of the ensemble, NaN); std 1 where the defined ones are equal.
+
+    Raises
+    ------
+    ValueError
+        The member predicts NaN for every training architecture: its predictions cannot be
+        put on the ensemble's scale (naming the member).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    defined = p[~np.isnan(p)]
+    if p.size and not defined.size:
+        raise ValueError(
+            f"EnsemblePredictor member {name!r} predicts NaN (undefined) for all {p.size} "
+            "training architectures, so its predictions cannot be put on the ensemble's "
+            "scale; leave it out, or train on architectures where it is defined"
+        )
+    if defined.size == p.size:  # (the same floats as before NaN was allowed for)
+        sd = float(np.std(p))
+        return float(np.mean(p)), sd if sd > 0 else 1.0
+    sd = float(np.std(defined))
+    return float(np.mean(defined)), sd if sd > 0 else 1.0
+
+
+def _ranks(p: np.ndarray) -> np.ndarray:
+    """A member's ranks within the queried batch, divided by the number ranked, over the
+    architectures where it is defined (NaN stays NaN, and leaves the member out of that
+    architecture's average)."""
+    undefined = np.isnan(p)
+    if not undefined.any():
+        return rankdata(p) / len(p)
+    out = np.full(len(p), np.nan)
+    defined = ~undefined
+    out[defined] = rankdata(p[defined]) / defined.sum()
+    return out
+
+
 class _EnsembleRequirements:
     """Class access: the default members' needs; instance access: the configured ones'
     (their classes'; :meth:`EnsemblePredictor.effective_requirements` asks the members
@@ -108,10 +147,10 @@ class EnsemblePredictor(Predictor):
         Predictor names, or ``[name, params]`` pairs.
     combine : {"zscore", "rank", "mean"}
         ``"zscore"``: each member's predictions standardised with the mean and std of its
-        own predictions on the training architectures, then averaged (keeps the margins
-        that matter at the top of the ranking); ``"rank"``: average of ranks within the
-        queried batch (ignores scale entirely, but depends on the batch); ``"mean"``: raw
-        average (members predicting the same target).
+        own predictions on the training architectures (where defined), then averaged
+        (keeps the margins that matter at the top of the ranking); ``"rank"``: average of
+        ranks within the queried batch (ignores scale entirely, but depends on the
+        batch); ``"mean"``: raw average (members predicting the same target).
     weights : list of float, optional
         Member weights (default equal).
 
@@ -130,6 +169,13 @@ class EnsemblePredictor(Predictor):
 
     ``predict_std`` is the weighted spread of the members' standardised predictions,
     scaled back to the target's units.
+
+    A member's NaN (a ``zc_proxy`` whose proxy is undefined on a cell: NAS-Bench-201's
+    packaged table has nwot NaN on 201 cells, jacov on 341) is no number to average: its
+    scale (``zscore``) and ranks (``rank``) are taken over the cells where it is defined,
+    and each cell's average is over the members defined there, their weights renormalised.
+    A cell is NaN only where every member is (as a bare ``zc_proxy`` is there); a member
+    undefined on every training architecture is refused at ``fit``, naming it.
     """
 
     requirements = _EnsembleRequirements()
@@ -249,8 +295,7 @@ class EnsemblePredictor(Predictor):
                 # e.g. too few rows for this member: say which member it is
                 raise ValueError(f"{type(self).__name__} member {name!r}: {err}") from err
             p = member.predict(archs, **self._side_for(member, side, fit=False))
-            sd = float(np.std(p))
-            scales.append((float(np.mean(p)), sd if sd > 0 else 1.0))
+            scales.append(_scale(p, name))
             members.append(member)
         self.members_ = members
         self.weights_ = w
@@ -308,20 +353,45 @@ class EnsemblePredictor(Predictor):
         if self.combine == "zscore":
             P = (P - self.scales_[:, :1]) / self.scales_[:, 1:]
         elif self.combine == "rank":
-            P = np.vstack([rankdata(p) / len(p) for p in P])
+            P = np.vstack([_ranks(p) for p in P])
         return P
 
+    def _average(self, P: np.ndarray) -> np.ndarray:
+        """Per architecture (column of ``P``, one row per member), the weighted average of
+        the members defined there: a member's NaN (a proxy undefined on the cell) leaves it
+        out and the others' weights are renormalised; NaN where no member of positive
+        weight is defined. Columns without NaN are averaged exactly as before this rule."""
+        undefined = np.isnan(P)
+        if not undefined.any():
+            return self.weights_ @ P
+        partial = undefined.any(axis=0)
+        out = np.empty(P.shape[1], dtype=np.float64)
+        out[~partial] = self.weights_ @ P[:, ~partial]
+        W = np.where(undefined[:, partial], 0.0, self.weights_[:, None])
+        total = W.sum(axis=0)
+        summed = (W * np.where(undefined[:, partial], 0.0, P[:, partial])).sum(axis=0)
+        out[partial] = np.divide(summed, total, out=np.full_like(summed, np.nan), where=total > 0)
+        return out
+
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
+        """The weighted average of the members' predictions on one scale (``combine``),
+        float64 ``(n,)``. A member's NaN (a ``zc_proxy`` whose proxy is undefined on the
+        cell) leaves that member out of the cell's average, the other members' weights
+        renormalised; NaN only where no member (of positive weight) is defined, as a bare
+        ``zc_proxy`` gives NaN there (the evaluation metrics rank NaN last by default)."""
         P = self._member_predictions(archs, side)
-        mean = self.weights_ @ P
+        mean = self._average(P)
         if self.combine == "zscore":
             return self.y_mean_ + self.y_std_ * mean
         return mean
 
     def predict_std(self, archs: Any, **side: Any) -> np.ndarray:
+        """The weighted spread of the members' predictions around :meth:`predict`'s average
+        (the members defined on each cell, as there), in the target's units for
+        ``zscore``; NaN where :meth:`predict` is."""
         P = self._member_predictions(archs, side)
-        mean = self.weights_ @ P
-        var = self.weights_ @ (P - mean) ** 2
+        mean = self._average(P)
+        var = self._average((P - mean) ** 2)
         scale = self.y_std_ if self.combine == "zscore" else 1.0
         # A floor keeps the spread positive where all members agree exactly.
         return np.sqrt(var) * scale + 1e-9 * scale

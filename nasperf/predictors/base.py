@@ -582,10 +582,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         ``zero_cost_proxies=[...]`` adds ``"zero_cost"`` to ``optional``: given a table,
         the predictor reads the proxies from it (and computes those it lacks), so a study
         passes its table where it has one rather than let the scores be computed again.
-        Meta-predictors (``ensemble``, ``tuned``) report their members' view.
+        ``zero_cost_columns=[...]`` does too (the columns it names are read from the table,
+        which it cannot do without). Meta-predictors (``ensemble``, ``tuned``) report their
+        members' view; an ``ensemble`` hands a table only to members that take it so.
         """
         req = self.requirements
-        if getattr(self, "zero_cost_proxies", None) and "zero_cost" not in req.accepted:
+        named = getattr(self, "zero_cost_proxies", None) or getattr(self, "zero_cost_columns", None)
+        if named and "zero_cost" not in req.accepted:
             return dataclasses.replace(req, optional=(*req.optional, "zero_cost"))
         return req
 

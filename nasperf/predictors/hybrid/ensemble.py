@@ -98,6 +98,13 @@ def _scale(p: np.ndarray, name: str) -> tuple[float, float]:
     return float(np.mean(defined)), sd if sd > 0 else 1.0
 
 
+def _reads_zero_cost(member: Predictor) -> bool:
+    """Whether ``member``, with its parameters, reads zero-cost scores: it needs or takes a
+    table (``zc_proxy``, ``omni``, one with ``zero_cost_proxies`` or ``zero_cost_columns``:
+    :meth:`~nasperf.predictors.base.Predictor.effective_requirements`)."""
+    return "zero_cost" in requirements_of(member).accepted
+
+
 def _ranks(p: np.ndarray) -> np.ndarray:
     """A member's ranks within the queried batch, divided by the number ranked, over the
     architectures where it is defined (NaN stays NaN, and leaves the member out of that
@@ -133,8 +140,11 @@ class EnsemblePredictor(Predictor):
     Each member is built with the ensemble's ``space`` and a seed derived from
     ``random_state`` (in a study, also with what the study gives that predictor alone: its
     images, dataset and training epochs, :meth:`with_study_inputs`), gets the side
-    information it needs (the union of the members' needs is the ensemble's
-    :attr:`requirements`), and predicts; the ensemble averages the members' predictions
+    information it needs or takes (the union of the members' needs is the ensemble's
+    :attr:`requirements`), and predicts; a ``zero_cost`` table reaches only the members
+    that read zero-cost scores (``zc_proxy``, ``omni``, one with ``zero_cost_proxies`` or
+    ``zero_cost_columns``): a feature-based member takes only the columns it names, as a
+    bare one does in a study (given a table that no member reads, ``fit`` says so); the ensemble averages the members' predictions
     after putting them on one scale (``combine``). Members that learn from
     different encodings, families and losses make different errors, so their average ranks
     better than most members (White et al., and the ensembles of NAS-Bench-Suite-Zero).
@@ -278,15 +288,23 @@ class EnsemblePredictor(Predictor):
         seeds = rng.integers(0, 2**31 - 1, size=len(specs))
         members, scales = [], []
         y_arr = self._check_y(y, len(archs))
+        built = []
         for (name, params), seed in zip(specs, seeds, strict=True):
-            cls = PREDICTORS.get(name)
-            valid = cls._get_param_names()
+            valid = PREDICTORS.get(name)._get_param_names()
             kw = dict(params)
             if "space" in valid:
                 kw.setdefault("space", self.space)
             if "random_state" in valid:
                 kw.setdefault("random_state", int(seed))
-            member = get(name, **kw)
+            built.append(get(name, **kw))
+        if side.get("zero_cost") is not None and not any(map(_reads_zero_cost, built)):
+            raise ValueError(
+                f"{type(self).__name__}: zero_cost was given, but no member reads zero-cost "
+                f"scores (members {[n for n, _ in specs]}); a feature-based member takes only "
+                "the columns it names: set its zero_cost_proxies=[...] or "
+                "zero_cost_columns=[...], or add a zc_proxy member"
+            )
+        for (name, _), member in zip(specs, built, strict=True):
             try:
                 member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
             except ValueError as err:
@@ -315,13 +333,17 @@ class EnsemblePredictor(Predictor):
 
     def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's
-        # side information), so a hybrid member runs with whatever the caller has.
+        # side information), so a hybrid member runs with whatever the caller has. A
+        # zero-cost table only where the member reads zero-cost scores (_reads_zero_cost):
+        # every feature-based member had taken it, and so all its proxy columns as features
+        # (a study hands the table to an ensemble for its zc_proxy member: its xgb member
+        # had trained on all 11 packaged proxies, and the row was charged for them).
         need = set(requirements_of(member).accepted)
         out = {}
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):
                 continue
-            if k == "zero_cost" and not (member.numeric or k in need):
+            if k == "zero_cost" and k not in need:
                 continue
             if k == "learning_curves" and k not in need:
                 continue

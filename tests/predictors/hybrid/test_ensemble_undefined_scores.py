@@ -47,7 +47,7 @@ def test_one_undefined_training_score_leaves_the_member_scale_defined(cells):
 
     pred = ens.predict(test, zero_cost=table)
     # by hand: each member standardised with its scale, averaged over the members defined
-    tree = ens.members_[0].predict(test, zero_cost=table)
+    tree = ens.members_[0].predict(test)
     z_tree = (tree - ens.scales_[0, 0]) / ens.scales_[0, 1]
     z_proxy = (table.loc[test, "nwot"].to_numpy() - ens.scales_[1, 0]) / ens.scales_[1, 1]
     mean = np.where(np.isnan(z_proxy), z_tree, (z_tree + z_proxy) / 2)
@@ -66,7 +66,7 @@ def test_weights_are_renormalised_over_the_members_defined_on_a_cell(cells):
     ens = get(
         "ensemble", space="nb201", members=[XGB, PROXY], weights=[1.0, 3.0], combine="mean"
     ).fit(train, y[:20], zero_cost=table)
-    tree = ens.members_[0].predict(test, zero_cost=table)
+    tree = ens.members_[0].predict(test)
     proxy = table.loc[test, "nwot"].to_numpy()
     pred = ens.predict(test, zero_cost=table)
     # raw average ("mean"): 1/4 tree + 3/4 proxy; the tree alone where the proxy is NaN
@@ -80,7 +80,7 @@ def test_ranks_are_taken_among_the_cells_where_the_member_is_defined(cells):
     ens = _ensemble([XGB, PROXY], combine="rank").fit(train, y[:20], zero_cost=table)
     proxy = table.loc[test, "nwot"].to_numpy()
     ok = ~np.isnan(proxy)
-    r_tree = rankdata(ens.members_[0].predict(test, zero_cost=table)) / len(test)
+    r_tree = rankdata(ens.members_[0].predict(test)) / len(test)
     r_proxy = np.full(len(test), np.nan)
     r_proxy[ok] = rankdata(proxy[ok]) / ok.sum()  # 38 ranked cells, ranks 1/38 .. 1
     expected = np.where(ok, (r_tree + r_proxy) / 2, r_tree)

@@ -45,6 +45,9 @@ def test_zero_cost_proxies_make_a_table_optional_side_information():
     )
     # nothing to add where the class takes a table already
     assert get("zc_proxy").effective_requirements() == PREDICTORS.get("zc_proxy").requirements
+    # columns named by the user are read from a table too (they cannot be computed)
+    named = get("xgb", zero_cost_columns=["latency"]).effective_requirements()
+    assert named.optional == ("zero_cost",) and not named.zero_cost
 
 
 @pytest.mark.parametrize(
@@ -240,3 +243,63 @@ def test_an_ensemble_of_training_free_members_is_fitted_on_labels_in_a_study(tmp
     assert row["zero_cost_source"] == "table"
     seconds = recorded_seconds(packaged, ["params"]) + recorded_seconds(packaged, ["flops"])
     assert seconds > 0 and row["zc_cost_per_arch_s"] == pytest.approx(seconds, rel=1e-12)
+
+
+def test_an_ensemble_hands_a_table_only_to_members_that_read_zero_cost_scores(data):
+    """A table given to an ensemble for its ``zc_proxy`` member had reached every
+    feature-based member, which then trained on all the table's proxy columns (a study
+    hands its table to the ensemble for the proxy member: ``xgb + synflow`` had been xgb on
+    11 packaged proxies, charged 3.44 s per architecture instead of synflow's 0.096 s)."""
+    archs, y, zc = data
+    members = [["xgb", XGB], ["zc_proxy", {"proxy": "synflow"}]]
+    ens = get("ensemble", space="nb201", members=members, random_state=0)
+    ens.fit(archs, y, zero_cost=zc)
+    tree = ens.members_[0]
+    assert tree.uses_zero_cost_ == [] and ens.uses_zero_cost_ == []
+    # the same member as a bare xgb with its seed and no table (bit for bit: one process)
+    bare = get("xgb", space="nb201", random_state=tree.random_state, **XGB).fit(archs, y)
+    np.testing.assert_array_equal(tree.predict(archs), bare.predict(archs))
+    # the proxy member's scores came from the table: synflow's seconds alone are charged
+    assert ens.zero_cost_source_ == "table"
+    assert ens.zero_cost_seconds_per_arch_ == SECONDS["synflow"]
+    np.testing.assert_array_equal(ens.members_[1].predict(archs, zero_cost=zc), zc["synflow"])
+
+    # a member naming its proxies takes those columns, and only those
+    named = [["xgb", {**XGB, "zero_cost_proxies": ["params"]}], ["zc_proxy", {"proxy": "flops"}]]
+    ens = get("ensemble", space="nb201", members=named, random_state=0).fit(archs, y, zero_cost=zc)
+    assert ens.members_[0].uses_zero_cost_ == ens.uses_zero_cost_ == ["params"]
+    assert ens.zero_cost_seconds_per_arch_ == SECONDS["params"] + SECONDS["flops"]
+
+    # a table that no member reads is said so, not silently dropped
+    trees = get("ensemble", space="nb201", members=[["xgb", XGB], ["rf", {}]], random_state=0)
+    with pytest.raises(ValueError, match=r"no member reads zero-cost scores.*zero_cost_proxies"):
+        trees.fit(archs, y, zero_cost=zc)
+
+
+def test_a_study_charges_an_ensemble_of_xgb_and_synflow_for_synflow_alone(tmp_path):
+    # repro 02 of a probe: the xgb member had read all 11 packaged proxies (tau 0.698 against
+    # bare xgb's 0.329 on this split) and the row had been charged 3.437 s per architecture
+    from nasperf.evaluation import run_study
+    from nasperf.evaluation.config import parse_config
+
+    raw = {
+        "name": "xgb_synflow",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "train_sizes": [20],
+        "seeds": 1,
+        "test_size": 60,
+        "predictors": [
+            {
+                "name": "ensemble",
+                "params": {"members": [["xgb", XGB], ["zc_proxy", {"proxy": "synflow"}]]},
+            },
+            {"name": "zc_proxy", "params": {"proxy": "synflow"}},
+        ],
+    }
+    rows = run_study(parse_config(raw), tmp_path).table.set_index("predictor")
+    ens, proxy = rows.loc["ensemble"], rows.loc["zc_proxy"]
+    assert ens["zero_cost_source"] == proxy["zero_cost_source"] == "table"
+    # one column's recorded seconds, read from the same packaged table: the same float
+    assert ens["zc_cost_per_arch_s"] == proxy["zc_cost_per_arch_s"] > 0
+    assert ens["zc_cost_per_arch_s"] < 0.2

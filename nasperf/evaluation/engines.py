@@ -548,9 +548,12 @@ def _run_trial(trial: Mapping[str, Any]) -> dict:
     # of the initialisation, those of the test set (predict, or a training-free fit) of the
     # query
     table_zc = float(getattr(predictor, "zero_cost_seconds_per_arch_", 0.0) or 0.0)
+    # what the training set was scored with, where a predictor read more there than it
+    # reads for a query (tuned: every configuration its folds tried)
+    train_zc = float(getattr(predictor, "zero_cost_train_seconds_per_arch_", table_zc) or 0.0)
     if req.labels:
         zc_cost = table_zc + predict_zc.seconds_s / len(test)
-        zc_train = table_zc * len(train) + fit_zc.seconds_s
+        zc_train = train_zc * len(train) + fit_zc.seconds_s
     else:
         zc_cost = table_zc + (fit_zc.seconds_s + predict_zc.seconds_s) / len(test)
         zc_train = 0.0

@@ -34,11 +34,23 @@ from ..base import (
 DEFAULT_MODEL = "xgb"
 
 
+def _with_labels(req: Requirements) -> Requirements:
+    """``req`` with labels: the tuner scores each configuration by Kendall tau against
+    the targets of held-out folds, whatever the model (a training-free ``zc_proxy``, whose
+    proxy it picks, included: planned without labels, every such trial had failed with
+    "needs targets y")."""
+    return req if req.labels else dataclasses.replace(req, labels=True)
+
+
 class _TunedRequirements:
+    """Class access: the default model's needs; instance access: the configured model's
+    class's (:meth:`TunedPredictor.effective_requirements` asks it with its parameters);
+    labels always."""
+
     def __get__(self, obj, cls):
         model = DEFAULT_MODEL if obj is None else obj.model
         try:
-            return PREDICTORS.get(model).requirements
+            return _with_labels(PREDICTORS.get(model).requirements)
         except ValueError:
             return Requirements()
 
@@ -64,6 +76,13 @@ class TunedPredictor(Predictor):
     set, stops after ``n_iter`` configurations or when ``time_budget`` seconds are spent,
     and refits the best configuration on all the data. The default configuration is always
     tried first, so tuning never does worse on the folds than the defaults.
+
+    The folds' scores need targets, so ``fit`` takes labels whatever the model (its
+    :attr:`requirements` say ``labels``): a training-free model is tuned too, by validation,
+    e.g. ``tuned(model="zc_proxy", param_distributions={"proxy": [...]})`` picks the proxy
+    that ranks the labelled training architectures best (each fold's proxy is fitted on
+    nothing and scored on its held-out part), and a study plans it at its training sizes
+    and charges their labels.
 
     Parameters
     ----------
@@ -98,7 +117,12 @@ class TunedPredictor(Predictor):
         (:meth:`~nasperf.predictors.base.Predictor._record_members`): the space of the
         architectures (None after a feature matrix), the zero-cost columns ``predict``
         reads, and the table's recorded seconds per architecture of those read from a
-        ``zero_cost`` table, which a study charges (the folds read the same rows).
+        ``zero_cost`` table, which a study charges for each test architecture (a
+        training-free ``model_`` records them at its first ``predict``).
+    zero_cost_train_seconds_per_arch_ : float
+        The same seconds for what every configuration tried read from the table (each
+        column once), which a study charges for each training architecture: the folds
+        scored them all there (``tuned(model="zc_proxy")`` reads every candidate proxy).
     """
 
     requirements = _TunedRequirements()
@@ -181,12 +205,13 @@ class TunedPredictor(Predictor):
     def effective_requirements(self) -> Requirements:
         """The tuned model's :meth:`~nasperf.predictors.base.Predictor.effective_requirements`
         with ``model_params`` (an ``omni`` model, or ``zero_cost_proxies`` there or among
-        ``param_distributions``, makes a zero-cost table optional side information);
-        :attr:`requirements` where the model cannot be made."""
+        ``param_distributions``, makes a zero-cost table optional side information), with
+        labels (the folds are scored against targets); :attr:`requirements` where the model
+        cannot be made."""
         from .. import get
 
         try:
-            req = requirements_of(get(self.model, **dict(self.model_params or {})))
+            req = _with_labels(requirements_of(get(self.model, **dict(self.model_params or {}))))
         except (ValueError, KeyError, TypeError):
             return self.requirements
         if "zero_cost_proxies" in (self.param_distributions or {}) and (
@@ -235,7 +260,7 @@ class TunedPredictor(Predictor):
             ParameterSampler(dists, n_iter=max(self.n_iter - 1, 0), random_state=seed)
         )
         folds = list(KFold(self.cv, shuffle=True, random_state=seed).split(np.arange(len(archs))))
-        results = []
+        results, tried = [], []
         for params in candidates:
             over = self.time_budget is not None and time.perf_counter() - start > self.time_budget
             if over and results:  # the default configuration is always scored
@@ -251,6 +276,7 @@ class TunedPredictor(Predictor):
                 )
                 tau = kendalltau(pred, y_arr[va])[0]
                 taus.append(0.0 if np.isnan(tau) else float(tau))
+            tried.append(m)  # (each fold of a configuration reads the same columns)
             params_json = {
                 k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()
             }
@@ -267,12 +293,25 @@ class TunedPredictor(Predictor):
         self.n_tried_ = len(results)
         self.model_ = self._make(self.best_params_).fit(archs, y_arr, **side)
         self.encoder_ = None
+        # the training architectures were scored by every configuration tried (a
+        # zc_proxy's every candidate proxy): what they all read from the table, each column
+        # once; the test architectures only by the chosen one
+        self._record_members([*tried, self.model_], side.get("zero_cost"))
+        self.zero_cost_train_seconds_per_arch_ = self.zero_cost_seconds_per_arch_
         self._record_members([self.model_], side.get("zero_cost"))
         self.fit_time_ = time.perf_counter() - start
         return self
 
     def predict(self, archs: Any, **side: Any) -> np.ndarray:
+        """``model_``'s predictions. A training-free ``model_`` (``zc_proxy``) says where
+        it takes its scores only when it predicts: recorded then (``zero_cost_source_``,
+        ``zero_cost_seconds_per_arch_``), as an ensemble records it at ``fit``."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "model_")
-        return self.model_.predict(archs, **side)
+        out = self.model_.predict(archs, **side)
+        if not getattr(self, "zero_cost_source_", "") and getattr(
+            self.model_, "zero_cost_source_", ""
+        ):
+            self._record_members([self.model_], side.get("zero_cost"))
+        return out

@@ -303,3 +303,69 @@ def test_a_study_charges_an_ensemble_of_xgb_and_synflow_for_synflow_alone(tmp_pa
     # one column's recorded seconds, read from the same packaged table: the same float
     assert ens["zc_cost_per_arch_s"] == proxy["zc_cost_per_arch_s"] > 0
     assert ens["zc_cost_per_arch_s"] < 0.2
+
+
+def test_tuning_a_zc_proxy_picks_the_proxy_by_validation_on_labels(data):
+    """``tuned(model="zc_proxy")`` chooses the proxy that ranks held-out labelled folds
+    best: it takes labels whatever the model (a study had planned it without, and every
+    trial had failed with "needs targets y")."""
+    from scipy.stats import kendalltau
+    from sklearn.model_selection import KFold
+
+    from nasperf.predictors.base import requirements_of
+
+    archs, y, zc = data
+    params = {"model": "zc_proxy", "param_distributions": {"proxy": ["synflow", "params"]}}
+    tuned = get("tuned", space="nb201", n_iter=3, cv=2, random_state=0, **params)
+    assert requirements_of(tuned).labels and tuned.requirements.labels
+    assert "zero_cost" in requirements_of(tuned).optional  # its proxy reads a table
+    tuned.fit(archs, y, zero_cost=zc)
+    # by hand: each proxy's mean Kendall tau over the same folds
+    folds = KFold(2, shuffle=True, random_state=tuned._seed()).split(np.arange(len(archs)))
+    folds = list(folds)
+    tau = {
+        p: np.mean([kendalltau(zc[p].to_numpy()[va], y[va])[0] for _, va in folds])
+        for p in ("synflow", "params")
+    }
+    tried = {r["params"].get("proxy", "synflow"): r["kendall_tau"] for r in tuned.cv_results_}
+    assert tried == pytest.approx(tau, abs=1e-12)  # the same taus in another order of sums
+    best = max(tau, key=tau.get)
+    assert tuned.model_.proxy_ == best
+    np.testing.assert_array_equal(tuned.predict(archs, zero_cost=zc), zc[best].to_numpy())
+    # where the scores came from is known once the proxy has predicted; the training set
+    # was scored with both proxies (the folds), a query with the chosen one
+    assert tuned.zero_cost_source_ == "table"
+    assert tuned.zero_cost_seconds_per_arch_ == SECONDS[best]
+    assert tuned.zero_cost_train_seconds_per_arch_ == SECONDS["synflow"] + SECONDS["params"]
+
+
+def test_a_study_plans_a_tuned_zc_proxy_with_labels_and_charges_what_it_read(tmp_path):
+    from nasperf.datasets import load_zero_cost
+    from nasperf.encodings.zero_cost import recorded_seconds
+    from nasperf.evaluation import run_study
+    from nasperf.evaluation.config import expand_trials, parse_config
+
+    params = {"model": "zc_proxy", "n_iter": 3, "cv": 2}
+    params["param_distributions"] = {"proxy": ["synflow", "params"]}
+    raw = {
+        "name": "tuned_proxy",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "train_sizes": [20],
+        "seeds": 1,
+        "test_size": 30,
+        "predictors": [{"name": "tuned", "params": params}],
+    }
+    config = parse_config(raw)
+    assert [t["n_train"] for t in expand_trials(config)] == [20]  # had been 0
+    result = run_study(config, tmp_path)
+    assert not result.errors
+    (row,) = result.table.to_dict("records")
+    assert row["n_train"] == 20 and row["label_cost_s"] > 0
+    assert row["zero_cost_source"] == "table"
+    table = load_zero_cost("nb201", "cifar10")
+    s = {p: recorded_seconds(table, [p]) for p in ("synflow", "params")}
+    # a query: the chosen proxy's seconds; the training set: both proxies' (the folds)
+    assert row["zc_cost_per_arch_s"] in (s["synflow"], s["params"])
+    expected = 20 * (s["synflow"] + s["params"]) + 30 * row["zc_cost_per_arch_s"]
+    assert row["zc_time_s"] == pytest.approx(expected, rel=1e-12)

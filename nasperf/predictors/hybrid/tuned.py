@@ -186,34 +186,74 @@ class TunedPredictor(Predictor):
             model_cls = PREDICTORS.get(out.get("model", DEFAULT_MODEL))
         except (ValueError, KeyError, TypeError):
             return out  # its validation names the model
+        inner = {k: v for k, v in inputs.items() if k != "space"}
         own = dict(out.get("model_params") or {})
-        filled = study_params(model_cls, own, {k: v for k, v in inputs.items() if k != "space"})
+        filled = study_params(model_cls, own, inner)
         if filled != own:
             out["model_params"] = filled
+        # each listed value of param_distributions too, as the model takes it in its place
+        # (an ensemble's members tuned there replace model_params' at fit: their zc_proxy
+        # had never had the study's images, and read the packaged table without a word)
+        dists = out.get("param_distributions")
+        if isinstance(dists, Mapping):
+            routed = {}
+            for name, values in dists.items():
+                if isinstance(values, list | tuple):  # (a scipy distribution: numbers)
+                    values = [
+                        study_params(model_cls, {name: v}, inner).get(name, v) for v in values
+                    ]
+                routed[name] = values
+            if any(routed[n] is not dists[n] and routed[n] != list(dists[n]) for n in dists):
+                out["param_distributions"] = routed
+        return out
+
+    def _candidates(self) -> list[Predictor]:
+        """``model`` with ``model_params``, then with each listed value of
+        ``param_distributions`` in turn (the values a search may draw, one parameter at a
+        time); a value that does not make a model is left to ``fit`` to name.
+
+        Raises
+        ------
+        ValueError, KeyError, TypeError
+            ``model`` with ``model_params`` cannot be made.
+        """
+        from .. import get
+
+        own = dict(self.model_params or {})
+        out = [get(self.model, **own)]
+        for name, values in (self.param_distributions or {}).items():
+            for value in values if isinstance(values, list | tuple) else ():
+                try:
+                    out.append(get(self.model, **{**own, name: value}))
+                except (ValueError, KeyError, TypeError):
+                    continue
         return out
 
     def reads_images(self) -> bool:
-        """Whether ``model``, with ``model_params``, reads images; True where it cannot be
-        made (``fit`` says why)."""
-        from .. import get
-
+        """Whether ``model``, with ``model_params`` or any value ``param_distributions``
+        lists, reads images; True where it cannot be made (``fit`` says why)."""
         try:
-            return get(self.model, **dict(self.model_params or {})).reads_images()
+            return any(m.reads_images() for m in self._candidates())
         except (ValueError, KeyError, TypeError):
             return True
 
     def effective_requirements(self) -> Requirements:
         """The tuned model's :meth:`~nasperf.predictors.base.Predictor.effective_requirements`
         with ``model_params`` (an ``omni`` model, or ``zero_cost_proxies`` there or among
-        ``param_distributions``, makes a zero-cost table optional side information), with
+        ``param_distributions``, makes a zero-cost table optional side information), joined
+        with the model's with each value ``param_distributions`` lists (an ensemble's
+        ``members`` tuned there read the study's images, and the trial carries them), with
         labels (the folds are scored against targets); :attr:`requirements` where the model
         cannot be made."""
-        from .. import get
+        from .ensemble import _union
 
         try:
-            req = _with_labels(requirements_of(get(self.model, **dict(self.model_params or {}))))
+            models = self._candidates()
         except (ValueError, KeyError, TypeError):
             return self.requirements
+        req = _with_labels(requirements_of(models[0]))
+        if len(models) > 1:
+            req = _union([req, *(requirements_of(m) for m in models[1:])])
         if "zero_cost_proxies" in (self.param_distributions or {}) and (
             "zero_cost" not in req.accepted
         ):

@@ -417,3 +417,65 @@ def test_an_ensemble_member_scores_the_study_s_images(tmp_path):
     np.testing.assert_array_equal(ens.predict(archs[4:]), want)  # one member, "mean"
     packaged = get("zc_proxy", space="nb201", proxy="nwot").fit().predict(archs[4:])
     assert not np.allclose(want, packaged, rtol=1e-3)
+
+
+def test_study_inputs_reach_ensemble_members_tuned_through_param_distributions(tmp_path):
+    """``tuned(model="ensemble", param_distributions={"members": [...]})``: the members
+    drawn replace ``model_params``' at fit, and had never had the study's images (nor did the
+    trial carry them), so each candidate's ``zc_proxy`` read the packaged table, computed on
+    nasperf's own images, without a word. Each listed value is now routed as the model
+    takes it, the trial records the images, and the member scores them."""
+    from nasperf.evaluation.config import expand_trials, parse_config
+    from nasperf.predictors.base import requirements_of, study_params
+
+    npz = tmp_path / "imgs.npz"
+    rng = np.random.default_rng(0)
+    np.savez(
+        npz,
+        data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
+        labels=rng.integers(0, 10, size=16),
+    )
+    member = {"proxy": "nwot", "batch_size": 16, "cache": False}
+    drawn = [[["zc_proxy", member]], [["xgb", {"n_estimators": 5}]]]
+    config_params = {"model": "ensemble", "param_distributions": {"members": drawn}}
+    inputs = {"space": "nb201", "dataset": "cifar10", "images": str(npz)}
+    params = study_params(PREDICTORS.get("tuned"), config_params, inputs)
+    routed = {**member, "dataset": "cifar10", "inputs": str(npz)}
+    assert params["param_distributions"] == {
+        "members": [[["zc_proxy", routed]], [["xgb", {"n_estimators": 5}]]]
+    }
+    assert config_params["param_distributions"]["members"] is drawn  # the config's untouched
+    # the trial carries the images (the default members, trees, read none)
+    tuned = get("tuned", **config_params)
+    assert requirements_of(tuned).images and tuned.reads_images()
+    tree_params = {"model": "ensemble", "param_distributions": {"members": [["xgb"], ["rf"]]}}
+    trees = get("tuned", **tree_params)
+    assert not requirements_of(trees).images and not trees.reads_images()
+    raw = {
+        "name": "drawn",
+        "spaces": ["nb201"],
+        "datasets": ["cifar10"],
+        "train_sizes": [10],
+        "seeds": 1,
+        "test_size": 20,
+        "images": str(npz),
+        "predictors": [
+            {"name": "tuned", "params": config_params},
+            {"name": "tuned", "label": "trees", "params": tree_params},
+        ],
+    }
+    trials = {t["label"]: t for t in expand_trials(parse_config(raw))}
+    assert trials["tuned"]["images"]["path"] == str(npz)
+    assert "images" not in trials["trees"]
+
+    # the candidate as tuned builds it at fit scores the study's images, as the bare
+    # zc_proxy given them does (one process, the same networks and images: the same floats)
+    table = nasperf.load_benchmark("nb201", "cifar10")
+    archs = list(table.index[:8])
+    built = get("tuned", **{**params, "space": "nb201", "random_state": 0})
+    ens = built._make({"members": params["param_distributions"]["members"][0]})
+    ens.fit(archs[:4], table["val_acc_200ep"].to_numpy()[:4])
+    bare = get("zc_proxy", **study_params(PREDICTORS.get("zc_proxy"), member, inputs))
+    want = bare.fit().predict(archs[4:])
+    np.testing.assert_array_equal(ens.members_[0].predict(archs[4:]), want)
+    assert ens.members_[0].zero_cost_source_ == "computed"

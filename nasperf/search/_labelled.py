@@ -7,7 +7,10 @@ the space (``Optimizer.space_``) is restricted when the objective's candidates a
 than the space's architectures: random draws are uniform over the labelled ones,
 neighbourhoods keep their labelled members, and a mutation is drawn again (then taken
 among the labelled neighbours, then at random) until it is labelled. Everything else
-(parsing, texts, networks) is the space's own.
+(parsing, texts, networks) is the space's own. Where the objective returns one result per
+network (a table of one row per network on a space whose values include inactive choices,
+NB101's isomorphic specs), an architecture is labelled when its network is: the table
+answers it with that network's row.
 
 Mutating is fast however sparse the table: where the space keeps the default
 ``SearchSpace.mutate`` (a uniform draw among ``neighbors``), each architecture's neighbourhood
@@ -20,7 +23,7 @@ unlabelled neighbourhood).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,14 +42,26 @@ NEIGHBOURHOOD_CACHE = 4096
 
 
 class LabelledSpace:
-    """``space`` restricted to ``keys`` (texts in ``space.to_string`` form)."""
+    """``space`` restricted to ``keys`` (texts in ``space.to_string`` form); with
+    ``networks`` (architecture -> its network, ``Context.query_key``), to every architecture
+    of their networks (``known``: those networks, where already computed)."""
 
-    def __init__(self, space: Any, keys: Sequence[str]) -> None:
+    def __init__(
+        self,
+        space: Any,
+        keys: Sequence[str],
+        networks: Callable[[Any], Hashable] | None = None,
+        known: frozenset | None = None,
+    ) -> None:
         from nasperf.spaces import SearchSpace
 
         self.space = space
         self.keys = list(keys)
         self._allowed = frozenset(self.keys)
+        self._network = networks
+        if networks is not None and known is None:
+            known = frozenset(networks(space.parse(k)) for k in self.keys)
+        self._networks = known if networks is not None else None
         self._parsed: dict[int, Any] = {}
         #: arch -> (neighbourhood size, {position: labelled neighbour}, labelled neighbours)
         self._hoods: dict[Any, tuple[int, dict[int, Any], list]] = {}
@@ -64,7 +79,9 @@ class LabelledSpace:
         return len(self.keys)
 
     def labelled(self, arch: Any) -> bool:
-        return self.space.to_string(arch) in self._allowed
+        if self.space.to_string(arch) in self._allowed:
+            return True
+        return self._networks is not None and self._network(arch) in self._networks
 
     def random_architecture(self, rng: np.random.Generator) -> Any:
         i = int(rng.integers(len(self.keys)))
@@ -115,13 +132,19 @@ class LabelledSpace:
         return self.random_architecture(rng)
 
 
-def restrict(space: Any, candidates: Sequence[str] | None) -> Any:
+def restrict(
+    space: Any,
+    candidates: Sequence[str] | None,
+    *,
+    networks: Callable[[Any], Hashable] | None = None,
+    known: frozenset | None = None,
+) -> Any:
     """``space`` itself when ``candidates`` is None or covers it (as many as the space's
     known size), else its :class:`LabelledSpace` over ``candidates`` (always for a table
-    over a space of unknown size)."""
+    over a space of unknown size); ``networks`` and ``known``: see :class:`LabelledSpace`."""
     if candidates is None:
         return space
     size = space.size
     if size is not None and len(candidates) >= size:
         return space
-    return LabelledSpace(space, candidates)
+    return LabelledSpace(space, candidates, networks, known)

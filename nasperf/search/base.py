@@ -42,6 +42,8 @@ from nasperf.spaces import SearchSpace
 __all__ = ["OPTIMIZERS", "Context", "Optimizer", "Query", "available", "get", "register"]
 
 OPTIMIZERS: Registry = Registry("optimizer", check=check_constraints_cover("optimizer"))
+#: Architectures whose network hash a :class:`Context` remembers (then forgotten at once).
+QUERY_KEY_MEMO = 100_000
 
 
 def _queries(n: int) -> str:
@@ -127,6 +129,12 @@ class Context:
         The run's budget of distinct paid queries (None: not known, e.g. a context built
         outside :func:`~nasperf.search.run`), for an optimizer's notes on what it can do
         within it.
+    candidate_networks : frozenset or None
+        Where the objective returns one result per network and its ``candidates`` do not
+        cover the space: their networks (:meth:`query_key`), so that the optimizer's view of
+        the space (:class:`~nasperf.search._labelled.LabelledSpace`) counts an architecture
+        as labelled under any text of its network. None: read from ``candidates`` where
+        needed (a context built outside :func:`~nasperf.search.run`).
     """
 
     space: SearchSpace
@@ -141,14 +149,28 @@ class Context:
     value_name: str = ""
     maximize: bool = True
     budget: int | None = None
+    candidate_networks: frozenset | None = None
+    #: query_key's hashes, by architecture (bounded: :data:`QUERY_KEY_MEMO`).
+    _hashes: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def query_key(self, arch: Any) -> str:
         """What identifies a query of ``arch`` (an architecture object): its network's
         ``space.hash`` where the objective returns one result per network, else its text.
-        The run loop keys what was paid for by it, optimizers what they have seen."""
-        if self.one_result_per_network:
+        The run loop keys what was paid for by it, optimizers what they have seen. Hashes
+        are remembered per architecture value (a hierarchical space's hash takes
+        milliseconds, and a search asks for one architecture's several times)."""
+        if not self.one_result_per_network:
+            return self.space.to_string(arch)
+        try:
+            return self._hashes[arch]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable user architecture
             return self.space.hash(arch)
-        return self.space.to_string(arch)
+        if len(self._hashes) >= QUERY_KEY_MEMO:
+            self._hashes.clear()
+        key = self._hashes[arch] = self.space.hash(arch)
+        return key
 
 
 class Optimizer:
@@ -188,7 +210,12 @@ class Optimizer:
         self.context_ = context
         #: The space as the optimizer sees it: restricted to the objective's candidates
         #: when they are fewer than the space's architectures (a partial table).
-        self.space_ = restrict(context.space, context.candidates)
+        self.space_ = restrict(
+            context.space,
+            context.candidates,
+            networks=context.query_key if context.one_result_per_network else None,
+            known=context.candidate_networks,
+        )
         self.rng_ = rng
         self.seen_: set[str] = set()
         self.charged_s_ = 0.0

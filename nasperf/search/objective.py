@@ -49,6 +49,12 @@ _NOT_IN_UNITS = " (seconds the notes say were charged, e.g. for zero-cost proxie
 #: :attr:`TableObjective.one_result_per_network` (and the network count) read from each
 #: table this process has seen, by the table's fingerprint.
 _PER_NETWORK: dict[str, tuple[bool, int | None]] = {}
+#: {network (``space.hash``): position of its first row} of the tables this process has
+#: hashed, by the table's fingerprint (the last :data:`_NETWORK_TABLES` kept): a
+#: hierarchical space's hash takes milliseconds, and every search on one table reads it.
+_NETWORK_ROWS: dict[str, dict[Any, int]] = {}
+#: Tables whose network map :data:`_NETWORK_ROWS` keeps.
+_NETWORK_TABLES = 8
 
 
 def _numbers(
@@ -385,7 +391,9 @@ class TableObjective(Objective):
         ``space.to_string``'s canonical form). Every cell of the columns read must be a
         finite number (a cost at least 0): a missing, non-numeric or infinite cell is a
         ``ValueError`` naming its column and row, never a NaN (drop unlabelled rows first).
-        :meth:`evaluate` looks texts up in the same canonical form.
+        :meth:`evaluate` looks texts up in the same canonical form, and, where the table
+        holds one result per network (:attr:`one_result_per_network`), any other
+        architecture of a network it holds by that network (:meth:`network_rows`).
     space : str or SearchSpace
         A registered name or an instance (a user space works as well as a built-in one).
     columns : str or mapping fidelity -> column
@@ -422,7 +430,8 @@ class TableObjective(Objective):
     one_result_per_network : bool or None
         Whether architectures that build the same network (equal ``space.hash``) share one
         result (see :attr:`Objective.one_result_per_network`); None (default): read from
-        the table, on first use (every row hashed once). True is taken as said, unchecked
+        the table, on first use (every row hashed once; on a space that counts networks a
+        table of one row per network is one, see the property). True is taken as said, unchecked
         (it spares that reading): a search then pays for one architecture of each network
         and answers its other architectures with that value, so a table whose isomorphic
         rows differ must not say True (its optimum may be a row never paid for).
@@ -500,6 +509,7 @@ class TableObjective(Objective):
                 f"{one_result_per_network!r}"
             )
         self._per_network = one_result_per_network
+        self._networks: dict[Any, int] | None = None  # network_rows(), once read
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{name}: table must be a pandas DataFrame, got {type(table).__name__}")
         if isinstance(columns, str):
@@ -757,6 +767,18 @@ class TableObjective(Objective):
             except InvalidArchitectureError:
                 continue
             rows[i] = self._index.get_indexer([canonical])[0]
+        if (rows < 0).any() and self.one_result_per_network:
+            # another architecture of a network the table holds (an inactive choice set
+            # otherwise, an isomorphic cell): the network's row answers it
+            networks = self.network_rows()
+            for i in np.flatnonzero(rows < 0):
+                arch = archs[i]
+                try:
+                    if isinstance(arch, str):
+                        arch = self.space.coerce(arch.strip())
+                    rows[i] = networks.get(self.space.hash(arch), -1)
+                except InvalidArchitectureError:
+                    continue
         if (rows < 0).any():
             bad = keys[int(np.flatnonzero(rows < 0)[0])]
             raise KeyError(f"{self.name}: architecture not in the table: {bad}")
@@ -781,9 +803,16 @@ class TableObjective(Objective):
         """As given to the constructor, else read from the table: True when at least two
         of its architectures build the same network (equal ``space.hash``) and every such
         group has identical values in every column the objective reads (the benchmark
-        trained each network once and copied its results, as NAS-Bench-Macro did); False
-        at the first group whose values differ (NB201 trained isomorphic cells
-        separately), or when no two rows share a network or the space cannot hash its
+        trained each network once and copied its results, as NAS-Bench-Macro did); True
+        as well on a space that counts networks
+        (:attr:`~nasperf.spaces.SearchSpace.counts_networks`: its ``distinct_key`` says
+        several values are one network, as NB101's specs or a hierarchical space's
+        inactive choices) when no two rows of one network differ, a table of one row per
+        network included: the space says what one training run is. False at the first
+        group whose values differ (NB201 trained isomorphic cells separately; replicates
+        or conflicting results of one network stored as rows of their own: each row is
+        then its own run, looked up by its text), when no two rows share a network on a
+        space that does not count networks, or when the space cannot hash its
         architectures. Read once per table and process (a table without shared networks
         hashes every row: ~0.5 ms a row with the default ``SearchSpace.hash``)."""
         if self._per_network is None:
@@ -807,17 +836,50 @@ class TableObjective(Objective):
 
     def _read_per_network(self) -> tuple[bool, int | None]:
         """(one result per network?, distinct networks where every row was hashed):
-        :func:`~nasperf.spaces.one_result_per_network` of the columns read."""
+        :func:`~nasperf.spaces.one_result_per_network` of the columns read; on a space
+        that counts networks, also True where no two rows share a network (the rows are
+        then hashed through :meth:`network_rows`, which a search reads next)."""
+        from nasperf.errors import InvalidArchitectureError
         from nasperf.spaces import one_result_per_network
 
-        return one_result_per_network(
-            self.space, list(self._index), np.stack(self._columns_read(), axis=1)
-        )
+        rows = np.stack(self._columns_read(), axis=1)
+        if not self.space.counts_networks:
+            return one_result_per_network(self.space, list(self._index), rows)
+        try:
+            networks = self.network_rows()
+        except (NotImplementedError, InvalidArchitectureError):
+            return False, None
+        if len(networks) < len(self._index):  # a network in several rows: are they equal?
+            shared, count = one_result_per_network(self.space, list(self._index), rows)
+            return shared, count
+        return True, len(networks)
+
+    def network_rows(self) -> dict[Any, int]:
+        """{network (``space.hash``): position of its first row} of every row of the table:
+        where :attr:`one_result_per_network`, the row that answers any architecture of
+        that network (:meth:`evaluate`). Hashed once per table and process (the last few
+        tables are kept); raises what ``space.hash`` raises on a space that cannot hash."""
+        if self._networks is not None:
+            return self._networks
+        key = self._fingerprint()
+        networks = _NETWORK_ROWS.get(key)
+        if networks is None:
+            networks = {}
+            for i, text in enumerate(self._index):
+                networks.setdefault(self.space.hash(self.space.parse(text)), i)
+            while len(_NETWORK_ROWS) >= _NETWORK_TABLES:
+                del _NETWORK_ROWS[next(iter(_NETWORK_ROWS))]
+            _NETWORK_ROWS[key] = networks
+        self._networks = networks
+        return networks
 
     def table_values(self, fidelity: str | None = None) -> pd.Series:
         return pd.Series(self._values[self.resolve(fidelity)], index=self._index)
 
     def optimum(self) -> tuple[tuple[str, ...], float]:
+        """The table's rows tied at the best value (within :data:`TIE_TOLERANCE`) and that
+        value; where the table holds one result per network, any architecture of their
+        networks has it too (a search's regret and ``stop_at_optimum`` read the value)."""
         v = self._values[self.full]
         best = float(np.nanmax(v))
         tied = np.flatnonzero(v >= best - TIE_TOLERANCE)

@@ -15,7 +15,7 @@ from nasperf.errors import check_flag, short_repr
 from nasperf.spaces import as_rng
 
 from .base import Context, Optimizer, Query, _queries
-from .objective import TIE_TOLERANCE, Objective, get_objective, objective_label
+from .objective import TIE_TOLERANCE, Objective, TableObjective, get_objective, objective_label
 
 #: whether ``run(..., progress=True)`` draws its bar of queries (the warm start's bar of
 #: proxies is drawn either way): a search study sets it False in its worker processes,
@@ -231,6 +231,7 @@ def run(
         maximize=bool(objective.maximize),
         budget=int(budget),
     )
+    context.candidate_networks = _candidate_networks(objective, context)
     per_unit = objective.cost_unit == "s"  # overhead seconds add to simulated seconds
     rng = as_rng(seed)
     optimum = _optimum(objective)
@@ -244,6 +245,11 @@ def run(
             f"{objective_label(objective)} stores one result per network: an architecture "
             "that builds a network already queried (equal space.hash) is answered as a "
             "repeat, at no cost"
+            + (
+                ", and any architecture of a network in the table is answered with its row"
+                if isinstance(objective, TableObjective)
+                else ""
+            )
         )
     n_candidates = None
     if context.candidates is not None:
@@ -265,8 +271,10 @@ def run(
                     "local search"
                 )
         if per_network:
-            n_candidates = objective.n_networks or len(
-                {context.query_key(space.parse(t)) for t in context.candidates}
+            n_candidates = (
+                objective.n_networks
+                or (context.candidate_networks and len(context.candidate_networks))
+                or len({context.query_key(space.parse(t)) for t in context.candidates})
             )
     rows: list[dict] = []
     paid: dict[tuple[str, str], float] = {}  # (network or arch text, fidelity) -> value
@@ -538,7 +546,8 @@ NEIGHBOUR_SAMPLE = 200
 
 def labelled_neighbour_share(objective: Objective) -> float | None:
     """The share of the objective's architectures with at least one neighbour
-    (``space.neighbors``) that it also answers, estimated on up to
+    (``space.neighbors``) that it also answers (under any text of a network it holds,
+    where it returns one result per network), estimated on up to
     :data:`NEIGHBOUR_SAMPLE` of them drawn with a fixed seed (the same for every search on
     it; remembered on the objective); None where it answers the whole space."""
     cached = getattr(objective, "_neighbour_share", False)
@@ -551,18 +560,43 @@ def labelled_neighbour_share(objective: Objective) -> float | None:
     if cands is not None and restrict(objective.space, cands) is not objective.space:
         space = objective.space
         allowed = frozenset(cands)
+        networks = _candidate_networks(objective) if objective.one_result_per_network else None
         rng = np.random.default_rng(0)
         picked = rng.choice(len(cands), size=min(len(cands), NEIGHBOUR_SAMPLE), replace=False)
         hits = 0
         for i in picked:
             arch = space.parse(cands[int(i)])
-            hits += any(space.to_string(b) in allowed for b in space.neighbors(arch))
+            hits += any(
+                space.to_string(b) in allowed
+                or (networks is not None and space.hash(b) in networks)
+                for b in space.neighbors(arch)
+            )
         share = hits / len(picked) if len(picked) else None
     try:
         objective._neighbour_share = share
     except AttributeError:  # an objective with __slots__: computed again next time
         pass
     return share
+
+
+def _candidate_networks(objective: Objective, context: Context | None = None) -> frozenset | None:
+    """The networks (``space.hash``) of the objective's candidates where it returns one
+    result per network and they do not cover its space (a partial table, which the
+    optimizers see through :class:`~nasperf.search._labelled.LabelledSpace`); None
+    otherwise. A :class:`TableObjective`'s are read once per table and process
+    (:meth:`TableObjective.network_rows`)."""
+    from ._labelled import restrict
+
+    if not objective.one_result_per_network:
+        return None
+    cands = context.candidates if context is not None else objective.candidates()
+    if cands is None or restrict(objective.space, cands) is objective.space:
+        return None
+    if isinstance(objective, TableObjective):
+        return frozenset(objective.network_rows())
+    key = context.query_key if context is not None else objective.space.hash
+    space = objective.space
+    return frozenset(key(space.parse(t)) for t in cands)
 
 
 def _objective_dataset(objective: Objective, dataset: Any) -> Any:

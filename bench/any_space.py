@@ -1130,12 +1130,12 @@ def search_section(args: argparse.Namespace) -> str:
                     k, n = (int(x) for x in str(r["optimum: found"]).split("/"))
                     found = f"{k}/{n + n_failed[r['method']]} ({n_failed[r['method']]} failed)"
                 cells = [
-                    found + study._repeated(r),
+                    found + study._repeated(r, "optimum"),
                     f"{f[0]} [{f[1]}–{f[2]}], {f[3]}",
                     "-"
                     if not np.isfinite(mlo)  # too few seeds, or most never reached it
                     else f"{fq(mlo)}–{fq(mhi)}",
-                    f"{r['top 0.1%: found']}, {fq(top)}",
+                    f"{r['top 0.1%: found']}{study._shared_hit(r, 'top 0.1%')}, {fq(top)}",
                     "-" if tied is None else _first_hits(objective, g, tied["contender_keys"]),
                     f"{int(g['repeat'].sum())}/{len(g)}",
                 ]

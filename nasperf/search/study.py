@@ -54,6 +54,7 @@ __all__ = [
     "run_search_study",
     "run_search_trial",
     "search_trials",
+    "shared_queries",
     "study_folder",
     "summarize_search",
     "target_threshold",
@@ -862,6 +863,38 @@ def distinct_searches(histories: Sequence[pd.DataFrame]) -> int:
     return len(keys)
 
 
+def shared_queries(histories: Sequence[pd.DataFrame]) -> int:
+    """How many paid queries every one of ``histories`` (one method's searches, one per
+    seed) made alike at its start: the ``query`` count at the end of the longest prefix of
+    queried architectures (with their fidelities; values where there is no ``arch``
+    column, as :func:`distinct_searches` reads them) common to all, each read in its
+    search's own order; 0 for fewer than two histories or none in common.
+
+    A zero-cost warm start ranks the candidates the same way in every seed (a packaged
+    proxy table, or a pool that holds the whole table or is drawn from a fixed seed), so
+    its first ``n_init`` queries are those of every seed; a target reached within them is
+    reached at the same query by every seed: one event, not one per seed.
+    :func:`summarize_search` counts it once.
+
+    Raises what :func:`distinct_searches` raises for the same input."""
+    distinct_searches(histories)  # the same checks and errors
+    if len(histories) < 2:
+        return 0
+    seqs = []
+    for h in histories:
+        cols = ["arch" if "arch" in h.columns else "value"]
+        cols += ["fidelity"] if "fidelity" in h.columns else []
+        h = _search_order(h)
+        seqs.append((list(zip(*(h[c].astype(str).tolist() for c in cols), strict=True)), h))
+    n = min(len(seq) for seq, _ in seqs)
+    common = 0
+    while common < n and len({seq[common] for seq, _ in seqs}) == 1:
+        common += 1
+    if common == 0:
+        return 0
+    return int(seqs[0][1]["query"].iloc[common - 1])
+
+
 #: Columns every report function reads from a history.
 _REPORT_COLUMNS = ("label", "seed", "query", "best_value", "sim_time_s")
 
@@ -1383,16 +1416,19 @@ def summarize_search(
             counts[name] = int((v >= thr - 1e-9).sum())
     rows = []
     stopped: dict[int, list[str]] = {n: [] for n in checkpoints}  # blank best@n: who, why
+    in_shared: dict[str, list[str]] = {name: [] for name in targets}  # one event: who
     limits: dict[str, float] = {}  # each method's time budget
     spent: dict[str, float] = {}  # each method's shortest search, in simulated time
     for label, g in histories.groupby("label", sort=False):
         seeds = [h for _, h in g.groupby("seed", sort=True)]
         made = [int(h["query"].max()) for h in seeds]
         spent[str(label)] = min(float(h["sim_time_s"].max()) for h in seeds)
+        shared = shared_queries(seeds)
         row: dict[str, Any] = {
             "method": label,
             "seeds": len(seeds),
             "distinct searches": distinct_searches(seeds),
+            "shared queries": shared,
             "queries": max(made),
             "queries min": min(made),
         }
@@ -1400,10 +1436,20 @@ def summarize_search(
             q, t = np.array([_first_reach(h, thr) for h in seeds]).T
             found = np.isfinite(q)
             row[f"{name}: found"] = f"{int(found.sum())}/{len(seeds)}"
-            lo, hi = found_ci(int(found.sum()), len(seeds), confidence)
+            # reached within the queries every seed shares: every seed at that query, one
+            # event; its intervals are those of one search
+            one = bool(shared and found.all() and np.max(q) <= shared)
+            row[f"{name}: in shared queries"] = one
+            if one:
+                in_shared[str(name)].append(f"{label} ({int(np.max(q))} of {shared})")
+            lo, hi = (
+                found_ci(1, 1, confidence)
+                if one
+                else found_ci(int(found.sum()), len(seeds), confidence)
+            )
             row[f"{name}: found ci low"], row[f"{name}: found ci high"] = lo, hi
             row[f"{name}: queries median"] = _median(q)
-            lo, hi = median_ci(q, confidence)
+            lo, hi = median_ci(q[:1] if one else q, confidence)
             row[f"{name}: queries median ci low"] = lo
             row[f"{name}: queries median ci high"] = hi
             qi = _unreached_as_inf(q)
@@ -1452,10 +1498,18 @@ def summarize_search(
             rs[f"{name}: time median (s)"] = med * mean_cost
         out = pd.concat([out, pd.DataFrame([rs])], ignore_index=True)
     # counts stay integers (the analytic row has no seeds: <NA>)
-    for col in ("seeds", "distinct searches", "queries", "queries min"):
+    for col in ("seeds", "distinct searches", "shared queries", "queries", "queries min"):
         if col in out.columns:
             out[col] = out[col].astype("Int64")
     notes: list[str] = []
+    for name, who in in_shared.items():
+        if who:
+            notes.append(
+                f"{name}: every seed of {'; '.join(who)} reached it within the first queries, "
+                "which all its seeds made alike (e.g. a zero-cost warm start, which ranks the "
+                "candidates the same way in every seed): one event, not one per seed; its "
+                "found interval is that of one search (1/1) and its median's has too few"
+            )
     unit = "queries" if histories.attrs.get("cost_unit") == "query" else "s"
     for n, why in stopped.items():
         if why:
@@ -1720,13 +1774,23 @@ def write_summary_csv(summary: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def _repeated(row: pd.Series) -> str:
+def _repeated(row: pd.Series, target: str | None = None) -> str:
     """`` (k distinct searches)`` where the seeds of a summary row repeated searches
-    (:func:`distinct_searches`), else ``""``."""
+    (:func:`distinct_searches`), else :func:`_shared_hit` of ``target``."""
     k, n = row.get("distinct searches"), row.get("seeds")
     if k is None or n is None or pd.isna(k) or pd.isna(n) or int(k) >= int(n):
-        return ""
+        return "" if target is None else _shared_hit(row, target)
     return f" ({int(k)} distinct search{'es' if int(k) != 1 else ''})"
+
+
+def _shared_hit(row: pd.Series, target: str) -> str:
+    """`` (1 search: in the k queries all seeds share)`` where the seeds of a summary row
+    reached ``target`` within the queries they all made alike at their start
+    (:func:`shared_queries`), else ``""``."""
+    one = row.get(f"{target}: in shared queries")
+    if one is None or pd.isna(one) or not bool(one):
+        return ""
+    return f" (1 search: in the {int(row['shared queries'])} queries all seeds share)"
 
 
 def _format_queries(v: Any, budget: Any = None) -> str:
@@ -1779,7 +1843,7 @@ def format_summary(summary: pd.DataFrame, *, cost_unit: str = "s") -> str:
         cells = [str(r["method"])]
         for t in targets:
             found = str(r[f"{t}: found"])
-            cells.append(found + _repeated(r))
+            cells.append(found + _repeated(r, t))
             if found == "expected":
                 cells.append(f"{q(r[f'{t}: queries median'])} (mean {q(r[f'{t}: queries mean'])})")
                 cells.append("exact")

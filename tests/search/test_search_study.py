@@ -595,6 +595,46 @@ def test_repeated_searches_are_counted_and_said(tmp_path):
     assert "| rs | 2/3 | 2 [2–>3], not found in 1 |" in text  # all distinct: nothing added
 
 
+def test_a_target_reached_within_the_queries_all_seeds_share_counts_once():
+    """A zero-cost warm start makes the same first queries in every seed: a target reached
+    there is one event, whose found interval is that of one search (1/1), not of five."""
+    from nasperf.search.study import format_summary, found_ci, shared_queries
+
+    table = pd.Series(np.arange(10.0), index=[f"a{i}" for i in range(10)])  # optimum 9
+
+    def seed(label: str, k: int, values: list[float], archs: list[str]) -> pd.DataFrame:
+        h = _history(label, k, values)
+        h["arch"] = archs
+        return h
+
+    # "warm": every seed queries x, z (the optimum, 9) first, then its own architectures
+    warm = [seed("warm", k, [1, 9, 2], ["x", "z", f"w{k}"]) for k in range(5)]
+    # "late": the same first query, then each finds 9 on its own (seed 4 never)
+    late = [seed("late", k, [1, 9 if k < 4 else 2], ["x", f"z{k}"]) for k in range(5)]
+    assert shared_queries(warm) == 2 and shared_queries(late) == 1
+    assert shared_queries(warm[:1]) == 0 and shared_queries([late[0], warm[0]]) == 1
+    # in the search's own order, whatever the order of the rows; a fidelity sets apart
+    assert shared_queries([warm[0].iloc[::-1], warm[1]]) == 2
+    low = warm[1].assign(fidelity=["12ep", "200ep", "200ep"])
+    assert shared_queries([warm[0], low]) == 0
+    s = summarize_search(
+        pd.concat([*warm, *late]), table_values=table, targets={"optimum": None}, checkpoints=()
+    ).set_index("method")
+    assert s.loc["warm", "shared queries"] == 2 and s.loc["warm", "distinct searches"] == 5
+    assert s.loc["warm", "optimum: found"] == "5/5" and s.loc["warm", "optimum: in shared queries"]
+    ci = (s.loc["warm", "optimum: found ci low"], s.loc["warm", "optimum: found ci high"])
+    assert ci == found_ci(1, 1) and ci != found_ci(5, 5)
+    assert pd.isna(s.loc["warm", "optimum: queries median ci low"])  # one search
+    # found after the shared query: seeds count as before
+    assert not s.loc["late", "optimum: in shared queries"]
+    late_ci = (s.loc["late", "optimum: found ci low"], s.loc["late", "optimum: found ci high"])
+    assert late_ci == found_ci(4, 5)
+    text = format_summary(s.reset_index())
+    assert "| warm | 5/5 (1 search: in the 2 queries all seeds share) | 2 [2–2], 2 |" in text
+    assert "| late | 4/5 | 2 [2–2], not found in 1 |" in text
+    assert any("warm (2 of 2)" in n and "one event" in n for n in s.attrs["notes"])
+
+
 def test_cli_default_out_and_help_lists_aliases(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     args = ["search", "--methods", "rs", "--seeds", "1", "--budget", "3", "--no-progress"]

@@ -486,6 +486,10 @@ def _parse_predictor(item: Any, i: int) -> dict:
     zc = item.get("zero_cost", False)
     if not isinstance(zc, bool):
         raise ConfigError(f"{key}.zero_cost: expected true or false, got {zc!r}")
+    if zc:  # a predictor that refuses the table it would be handed: before any trial
+        refusal = cls(**params).zero_cost_refusal()
+        if refusal is not None:
+            raise ConfigError(f"{key}.zero_cost: {refusal}")
     optional = item.get("optional", False)
     if not isinstance(optional, bool):
         raise ConfigError(f"{key}.optional: expected true or false, got {optional!r}")

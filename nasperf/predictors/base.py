@@ -575,6 +575,13 @@ class Predictor(RegressorMixin, BaseEstimator):
         it refuses a source without images."""
         return bool(self.requirements.images)
 
+    def zero_cost_refusal(self) -> str | None:
+        """Why this predictor, with its parameters, refuses a ``zero_cost`` table given to
+        ``fit`` (``None``: it reads it, or takes no harm from it). A study asks before any
+        trial where a configuration hands it a table (``zero_cost: true``), so the refusal
+        is one :class:`~nasperf.evaluation.config.ConfigError` rather than every trial's."""
+        return None
+
     def effective_requirements(self) -> Requirements:
         """What this predictor, with its parameters, needs and uses (:attr:`requirements`
         is what its class does; a study asks this one).

@@ -48,6 +48,24 @@ def test_bad_predictor_params_fail_at_parse_time(params, message):
     assert str(info.value) == message
 
 
+def test_zero_cost_true_on_an_ensemble_no_member_of_which_reads_it_fails_at_parse_time():
+    """An ensemble hands a zero-cost table only to members that read zero-cost scores; one
+    with none refuses it at fit. ``zero_cost: true`` on it is refused when the config is
+    parsed, not by every trial; with a zc_proxy member (or a bare xgb) it is accepted."""
+    entry = {"name": "ensemble", "params": {"members": ["xgb", "rf"]}, "zero_cost": True}
+    with pytest.raises(ConfigError) as info:
+        parse_config(tiny_config(predictors=[entry]))
+    assert str(info.value) == (
+        "predictors[0].zero_cost: EnsemblePredictor: zero_cost was given, but no member reads "
+        "zero-cost scores (members ['xgb', 'rf']); a feature-based member takes only the "
+        "columns it names: set its zero_cost_proxies=[...] or zero_cost_columns=[...], or add "
+        "a zc_proxy member"
+    )
+    entry["params"]["members"] = ["xgb", {"name": "zc_proxy", "proxy": "synflow"}]
+    ok = parse_config(tiny_config(predictors=[entry, {"name": "xgb", "zero_cost": True}]))
+    assert [p["zero_cost"] for p in ok.predictors] == [True, True]
+
+
 def test_a_bad_yaml_fails_when_loaded(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("predictors:\n  - {name: xgb, params: {learning_rate: 0}}\ntrain_sizes: [10]\n")

@@ -298,12 +298,7 @@ class EnsemblePredictor(Predictor):
                 kw.setdefault("random_state", int(seed))
             built.append(get(name, **kw))
         if side.get("zero_cost") is not None and not any(map(_reads_zero_cost, built)):
-            raise ValueError(
-                f"{type(self).__name__}: zero_cost was given, but no member reads zero-cost "
-                f"scores (members {[n for n, _ in specs]}); a feature-based member takes only "
-                "the columns it names: set its zero_cost_proxies=[...] or "
-                "zero_cost_columns=[...], or add a zc_proxy member"
-            )
+            raise ValueError(self._no_reader([n for n, _ in specs]))
         for (name, _), member in zip(specs, built, strict=True):
             try:
                 member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
@@ -330,6 +325,30 @@ class EnsemblePredictor(Predictor):
             return np.full(n, 1.0 / n)
         w = np.asarray(self.weights, dtype=np.float64)
         return w / w.sum()
+
+    def _no_reader(self, names: list[str]) -> str:
+        return (
+            f"{type(self).__name__}: zero_cost was given, but no member reads zero-cost "
+            f"scores (members {names}); a feature-based member takes only the columns it "
+            "names: set its zero_cost_proxies=[...] or zero_cost_columns=[...], or add a "
+            "zc_proxy member"
+        )
+
+    def zero_cost_refusal(self) -> str | None:
+        """A table given to an ensemble none of whose members reads zero-cost scores is
+        refused (:meth:`fit`): the message, else ``None``."""
+        from .. import get
+
+        specs = _member_specs(self.members)
+        built = []
+        for name, params in specs:
+            kw = dict(params)
+            if "space" in PREDICTORS.get(name)._get_param_names():
+                kw.setdefault("space", self.space)
+            built.append(get(name, **kw))
+        if any(map(_reads_zero_cost, built)):
+            return None
+        return self._no_reader([n for n, _ in specs])
 
     def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's

@@ -255,6 +255,20 @@ class Encoder(TransformerMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------ helpers
+    def _fit_node_values(self) -> None:
+        """Record the space's numeric node attributes (:attr:`SearchSpace.op_values`, read
+        through :meth:`~nasperf.spaces.SearchSpace.node_value_table`): ``value_fields_``
+        (empty where the space declares none) and ``value_table_``, float32 ``(L + 1, F)``
+        with a last row of zeros that padding nodes (label ``-1``) index."""
+        fields, table = self.space_.node_value_table()
+        self.value_fields_ = tuple(fields)
+        pad = np.zeros((1, len(fields)), dtype=np.float64)
+        self.value_table_ = np.concatenate([table, pad]).astype(np.float32)
+
+    def _node_values(self, batch: GraphBatch) -> np.ndarray:
+        """``(N, C, n, F)`` float32: each node's numeric attributes (0 for padding)."""
+        return self.value_table_[np.asarray(batch.ops, dtype=np.int64)]
+
     def _operation_codes(self) -> np.ndarray:
         """Indices into ``node_labels`` of the space's operations (the labels paths use)."""
         labels = self.space_.node_labels

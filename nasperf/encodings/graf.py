@@ -36,6 +36,12 @@ class GRAFEncoder(Encoder):
     without such operations (every edge ``none``, or an input wired to the output), there
     are no subsets and the features are the operation counts.
 
+    Where the space declares numeric attributes of its labels
+    (:attr:`SearchSpace.op_values`), each cell's block ends with their sums over the cell's
+    nodes, per field (``cell{c}_sum_{field}``, values scaled to [0, 1] as
+    :meth:`~nasperf.spaces.SearchSpace.node_value_table` gives them): e.g. a chain's total
+    width, next to how many layers have each width.
+
     Parameters
     ----------
     space : str or SearchSpace
@@ -75,6 +81,7 @@ class GRAFEncoder(Encoder):
         self.subsets_ = [
             s for r in range(1, min(size, len(used)) + 1) for s in itertools.combinations(used, r)
         ]
+        self._fit_node_values()
 
     def _transform(self, batch: GraphBatch, archs: list) -> np.ndarray:
         # A chunk of architectures at a time: path_statistics holds (subsets x archs x cells
@@ -101,6 +108,8 @@ class GRAFEncoder(Encoder):
             # (S, N, C) per statistic -> (N, C, S * 5)
             per = np.stack([stats[k] for k in _STATS], axis=-1)  # (S, N, C, 5)
             blocks.append(per.transpose(1, 2, 0, 3).reshape(len(batch), batch.n_cells, -1))
+        if getattr(self, "value_fields_", ()):
+            blocks.append(self._node_values(batch).sum(2))  # (N, C, F)
         if not blocks:
             return np.zeros((len(batch), 0), dtype=np.float32)
         return np.concatenate(blocks, axis=-1).reshape(len(batch), -1).astype(np.float32)
@@ -114,4 +123,5 @@ class GRAFEncoder(Encoder):
             for s in self.subsets_:
                 tag = "+".join(labels[k] for k in s)
                 names += [f"cell{c}_{tag}_{stat}" for stat in _STATS]
+            names += [f"cell{c}_sum_{f}" for f in getattr(self, "value_fields_", ())]
         return names

@@ -27,14 +27,19 @@ operations on nodes), computed for the whole batch at once from
     ``sum -> output`` identity edges); NAS-Bench-101 becomes a graph of tensors joined by
     its vertices' operations, a chain of layers a path.
 
+Where the space declares numeric attributes of its labels
+(:attr:`~nasperf.spaces.SearchSpace.op_values`, e.g. a layer's width), they follow the
+one-hot columns, scaled to [0, 1] (0 where a node has none): in ``x`` for ``ops_on_nodes``,
+in ``edge_attr`` (the operation edges) for ``ops_on_edges``.
+
 Several cells (DARTS's normal and reduction cell) are disjoint components of one graph;
 the per-node ``cell`` attribute says which cell a node belongs to.
 
 Data attributes
 ---------------
-``x`` float32 ``(num_nodes, n_node_labels)``, ``edge_index`` int64 ``(2, num_edges)``
-(sorted by source then target), ``edge_attr`` float32 ``(num_edges, n_ops + 1)`` (edge view
-only), ``cell`` int64 ``(num_nodes,)``, ``num_nodes``; ``y`` float32 ``(1,)`` (or
+``x`` float32 ``(num_nodes, n_node_labels [+ n_fields])``, ``edge_index`` int64
+``(2, num_edges)`` (sorted by source then target), ``edge_attr`` float32
+``(num_edges, n_ops + 1 [+ n_fields])`` (edge view only), ``cell`` int64 ``(num_nodes,)``, ``num_nodes``; ``y`` float32 ``(1,)`` (or
 ``(1, n_targets)``) from :meth:`GraphEncoder.to_dataset`. Each ``Data`` owns its tensors,
 so saving one does not save the batch it was cut from. Batch them with
 ``torch_geometric.loader.DataLoader``.
@@ -97,9 +102,12 @@ class GraphEncoder(Encoder):
     Fitted attributes
     -----------------
     node_labels_ : tuple of str
-        Names of the ``x`` columns.
+        Names of the one-hot ``x`` columns.
     edge_labels_ : tuple of str
-        Names of the ``edge_attr`` columns (empty for ``ops_on_nodes``).
+        Names of the one-hot ``edge_attr`` columns (empty for ``ops_on_nodes``).
+    value_fields_ : tuple of str
+        The space's numeric label attributes (empty where it declares none), after the
+        one-hot columns of ``x`` (``ops_on_nodes``) or ``edge_attr`` (``ops_on_edges``).
     n_features_out_ : int
         Width of ``x``.
 
@@ -137,8 +145,11 @@ class GraphEncoder(Encoder):
         else:
             self.node_labels_ = (*(lb for lb in labels if lb not in ops), TENSOR_LABEL)
             self.edge_labels_ = (*ops, IDENTITY_LABEL)
+        self._fit_node_values()
 
     def _feature_names(self) -> list[str]:
+        if self.view == "ops_on_nodes":
+            return [*self.node_labels_, *getattr(self, "value_fields_", ())]
         return list(self.node_labels_)
 
     def _batch(self, archs: list) -> GraphBatch:
@@ -170,6 +181,11 @@ class GraphEncoder(Encoder):
             parts = _nodes_view(batch, self.drop_isolated, self._operation_codes())
         else:
             parts = _edges_view(batch, self._operation_codes(), self.node_labels_)
+        values = getattr(self, "value_fields_", ())
+        if values:
+            # label codes of the space (-1 padding: the table's last row of zeros)
+            key = "node_code" if self.view == "ops_on_nodes" else "edge_code"
+            parts["values"] = self.value_table_[parts[key]]
         return _to_data(parts, len(self.node_labels_), len(self.edge_labels_), len(batch))
 
 
@@ -188,6 +204,7 @@ def _nodes_view(batch: GraphBatch, drop_isolated: bool, op_codes: np.ndarray) ->
     i, c, s, d = np.nonzero(adj & keep[..., :, None] & keep[..., None, :])
     return {
         "node_label": lab[keep].astype(np.int64),
+        "node_code": lab[keep].astype(np.int64),
         "node_row": rows,  # arch * C + cell
         "n_cells": C,
         "src": gid[i, c, s],
@@ -265,6 +282,8 @@ def _edges_view(batch: GraphBatch, op_codes: np.ndarray, node_labels: tuple[str,
         "edge_label": np.concatenate(
             [to_op[lab[om, ov]], np.full(int(wire.sum()), len(op_codes), dtype=np.int64)]
         ),
+        # the space's label code of each edge's operation; -1 (no values) for identities
+        "edge_code": np.concatenate([lab[om, ov], np.full(int(wire.sum()), -1, dtype=np.int64)]),
     }
 
 
@@ -282,7 +301,11 @@ def _to_data(parts: dict, n_node_labels: int, n_edge_labels: int, n_archs: int) 
     edges_per = np.bincount(edge_arch, minlength=n_archs)
     local = np.stack([src - offset[edge_arch], dst - offset[edge_arch]]).astype(np.int64)
 
-    x = torch.from_numpy(np.eye(n_node_labels, dtype=np.float32)[parts["node_label"]])
+    values = parts.get("values")
+    x_np = np.eye(n_node_labels, dtype=np.float32)[parts["node_label"]]
+    if values is not None and elab is None:
+        x_np = np.concatenate([x_np, values], axis=1)
+    x = torch.from_numpy(x_np)
     cell = torch.from_numpy((parts["node_row"] % C).astype(np.int64))
     ei = torch.from_numpy(np.ascontiguousarray(local.T))  # (E, 2): rows split contiguously
     node_splits = nodes_per.tolist()
@@ -291,7 +314,10 @@ def _to_data(parts: dict, n_node_labels: int, n_edge_labels: int, n_archs: int) 
     cells = torch.split(cell, node_splits)
     eis = torch.split(ei, edge_splits)
     if elab is not None:
-        attr = torch.from_numpy(np.eye(n_edge_labels, dtype=np.float32)[elab[order]])
+        attr_np = np.eye(n_edge_labels, dtype=np.float32)[elab[order]]
+        if values is not None:
+            attr_np = np.concatenate([attr_np, values[order]], axis=1)
+        attr = torch.from_numpy(attr_np)
         attrs = torch.split(attr, edge_splits)
     out = []
     for k in range(n_archs):

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from numbers import Number
+from numbers import Number, Real
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
@@ -920,6 +920,85 @@ def _checked_vocabulary(
     return {label: k for k, label in enumerate(labels)}
 
 
+def _frozen_op_values(op_values: Any) -> Any:
+    """``op_values`` as nested tuples in declared order (hashable, so its check is cached
+    per declaration); anything that is not a mapping of mappings is returned as is, for
+    :func:`_checked_op_values` to refuse."""
+    if not isinstance(op_values, Mapping) or not all(
+        isinstance(v, Mapping) for v in op_values.values()
+    ):
+        return op_values
+    return tuple((label, tuple(fields.items())) for label, fields in op_values.items())
+
+
+@lru_cache(maxsize=256)
+def _checked_op_values(
+    name: str, labels: Sequence[str], frozen: Any
+) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+    """See :meth:`SearchSpace.node_value_table`: the field names and, per node label, the
+    raw values (0.0 for a label left out), after checking the declaration (cached)."""
+    if frozen is None or frozen == ():
+        return (), tuple(() for _ in labels)
+    if not isinstance(frozen, tuple):
+        raise SpaceDefinitionError(
+            "op_values",
+            frozen,
+            "expected a mapping from node label to a mapping of numeric fields, e.g. "
+            "{'c8': {'width': 8}, 'c16': {'width': 16}}",
+            space=name,
+        )
+    fields: tuple[str, ...] = ()
+    rows: dict[str, dict[str, float]] = {}
+    for k, (label, items) in enumerate(frozen):
+        where = f"op_values[{label!r}]"
+        if not isinstance(label, str) or label not in labels:
+            raise SpaceDefinitionError(
+                where, label, f"not a node label of the space ({', '.join(labels)})", space=name
+            )
+        if label.startswith("input") or label == "output":
+            raise SpaceDefinitionError(
+                where, label, "inputs and the output carry no operation values", space=name
+            )
+        got = tuple(f for f, _ in items)
+        if k == 0:
+            fields = got
+            if not fields:
+                raise SpaceDefinitionError(where, {}, "expected at least one field", space=name)
+        elif set(got) != set(fields):
+            missing = [f for f in fields if f not in got]
+            extra = [f for f in got if f not in fields]
+            first = frozen[0][0]
+            raise SpaceDefinitionError(
+                where,
+                dict(items),
+                f"every label must give the same fields as {first!r} ({', '.join(fields)})"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; not in {first!r}: {', '.join(map(str, extra))}" if extra else ""),
+                space=name,
+            )
+        row = {}
+        for field, value in items:
+            if not isinstance(field, str) or not field.isidentifier():
+                raise SpaceDefinitionError(
+                    f"{where}[{field!r}]", field, "field names are identifiers", space=name
+                )
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, Real)
+                or not math.isfinite(float(value))
+            ):
+                raise SpaceDefinitionError(
+                    f"{where}[{field!r}]", value, "expected a finite real number", space=name
+                )
+            row[field] = float(value)
+        rows[label] = row
+    table = tuple(
+        tuple(rows[label][f] for f in fields) if label in rows else (0.0,) * len(fields)
+        for label in labels
+    )
+    return fields, table
+
+
 class SearchSpace(ABC, Generic[A]):
     """Base class of search spaces.
 
@@ -935,6 +1014,9 @@ class SearchSpace(ABC, Generic[A]):
         Operation vocabulary used as node labels in :meth:`cells`.
     arch_type : type
         The architecture value class (frozen, hashable).
+    op_values : mapping or None
+        Optional numeric attributes of node labels, e.g. ``{"c8": {"width": 8}, ...}``
+        (see :meth:`node_value_table`).
     """
 
     name: ClassVar[str] = "space"
@@ -961,6 +1043,15 @@ class SearchSpace(ABC, Generic[A]):
     #: before are never read back. (A user's space is keyed by its source files instead:
     #: :func:`nasperf.zero_cost.compute.builder_digest`.)
     network_revision: ClassVar[int] = 0
+    #: Numeric attributes of operation labels, for numeric choices (a layer's width, a
+    #: kernel size, an expansion ratio): ``{label: {field: number}}``, every listed label
+    #: giving the same fields, e.g. ``{"c8": {"width": 8}, "c16": {"width": 16}}`` or
+    #: ``{"k3_e4": {"kernel": 3, "expand": 4}, ...}``. Labels left out (and inputs, the
+    #: output) take 0. ``None`` (default): labels are categories only. The default
+    #: encodings read these numbers (:meth:`node_value_table`), so that ``c8`` and ``c16``
+    #: are neighbours rather than unrelated one-hot columns; checked with the vocabulary,
+    #: once (:class:`SpaceDefinitionError` naming the label and the field).
+    op_values: ClassVar[Mapping[str, Mapping[str, float]] | None] = None
 
     @property
     def node_labels(self) -> tuple[str, ...]:
@@ -1100,9 +1191,50 @@ class SearchSpace(ABC, Generic[A]):
         """
         ops, operations, labels = self.ops, self.operations, self.node_labels
         try:
-            return _checked_vocabulary(self.name, ops, operations, labels)
+            index = _checked_vocabulary(self.name, ops, operations, labels)
         except TypeError:  # unhashable (lists): checked on every call
-            return _checked_vocabulary.__wrapped__(self.name, ops, operations, labels)
+            index = _checked_vocabulary.__wrapped__(self.name, ops, operations, labels)
+        if self.op_values is not None:
+            self._op_value_rows()
+        return index
+
+    def _op_value_rows(self) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
+        """``op_values`` checked against ``node_labels`` (cached per declaration)."""
+        labels = tuple(self.node_labels)
+        frozen = _frozen_op_values(self.op_values)
+        try:
+            return _checked_op_values(self.name, labels, frozen)
+        except TypeError:  # an unhashable value inside: checked on every call
+            return _checked_op_values.__wrapped__(self.name, labels, frozen)
+
+    def node_value_table(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The numeric attributes of the node labels (:attr:`op_values`), as encoders read
+        them: ``(fields, table)``, ``table`` float64 of shape ``(len(node_labels),
+        len(fields))``, each field scaled to [0, 1] by the range of its declared values
+        (``(v - min) / (max - min)``; a field with one value gives 0), 0 for labels left out,
+        inputs and the output. ``((), (len(node_labels), 0) array)`` where the space declares
+        none: the encodings then are what they were without this attribute.
+
+        Raises
+        ------
+        SpaceDefinitionError
+            ``op_values`` names a label that is not a node label (or an input / the
+            output), gives labels different fields, or a value that is not a finite real
+            number.
+        """
+        self._label_index()
+        fields, rows = self._op_value_rows()
+        if not fields:
+            return fields, np.zeros((len(rows), 0), dtype=np.float64)
+        table = np.array(rows, dtype=np.float64)
+        declared = set(self.op_values or ())
+        mask = np.array([label in declared for label in self.node_labels])
+        lo = table[mask].min(0)
+        span = table[mask].max(0) - lo
+        scaled = (table - lo) / np.where(span > 0, span, 1.0)
+        scaled[~mask] = 0.0
+        scaled[:, span == 0] = 0.0
+        return fields, scaled
 
     def graph_batch(self, archs: Sequence[A], max_nodes: int | None = None) -> GraphBatch:
         """The cells of ``archs`` as padded arrays (see :class:`GraphBatch`).

@@ -11,7 +11,8 @@ Zero-cost side information enters as graph-level inputs: :meth:`GraphPredictor._
 returns the graphs together with the signed-log zero-cost block, which is standardised and
 concatenated to the pooled graph embedding before the head.
 
-A node's input is its label's one-hot and, where the node count of a cell varies between
+A node's input is its label's one-hot, the space's numeric attributes of its label where
+it declares them (:attr:`~nasperf.spaces.SearchSpace.op_values`), and, where the node count of a cell varies between
 the training architectures, one more column: its cell's node count over the largest count
 seen in fitting (see :class:`GraphPredictor`).
 
@@ -55,6 +56,9 @@ class GraphInput:
     extra: np.ndarray | None = None
     batch: Any = None
     n_node_labels: int = 0
+    #: float32 ``(n_node_labels + 1, F)``: each label's numeric attributes (last row: the
+    #: padding's zeros), appended to the one-hot ``x``; None where the space has none.
+    node_values: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.batch) if self.batch is not None else len(self.graphs)
@@ -80,7 +84,7 @@ class _Packed:
     def __init__(self, X: GraphInput, extra: np.ndarray | None, device: torch.device) -> None:
         if X.batch is not None:
             self.x, self.adj, self.mask, self.cell = dense_from_graph_batch(
-                X.batch, X.n_node_labels
+                X.batch, X.n_node_labels, X.node_values
             )
         else:
             from torch_geometric.data import Batch
@@ -122,7 +126,7 @@ class _Packed:
 
 
 def dense_from_graph_batch(
-    batch: Any, n_node_labels: int
+    batch: Any, n_node_labels: int, node_values: np.ndarray | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Dense ``(x, adj, mask)`` of the operations-on-nodes graphs of a ``GraphBatch``.
 
@@ -137,6 +141,9 @@ def dense_from_graph_batch(
         ``adjacency (N, C, n, n)``, ``ops (N, C, n)`` (-1: padding).
     n_node_labels : int
         Width of the one-hot ``x``.
+    node_values : float32 ``(n_node_labels + 1, F)``, optional
+        Numeric attributes of each label (see :class:`GraphInput`), appended to ``x`` as the
+        ``graph`` encoding appends them.
 
     Returns
     -------
@@ -159,6 +166,8 @@ def dense_from_graph_batch(
     mask = np.arange(m)[None, :] < counts[:, None]
     labels = ops.reshape(N, C * n)[rows, order]
     x = np.eye(n_node_labels, dtype=np.float32)[np.where(mask, labels, 0)]
+    if node_values is not None and node_values.shape[1]:
+        x = np.concatenate([x, node_values[np.where(mask, labels, -1)]], axis=-1)
     x *= mask[..., None]
     adj = block[rows[:, :, None], order[:, :, None], order[:, None, :]]
     adj &= mask[:, :, None] & mask[:, None, :]
@@ -392,8 +401,9 @@ class GraphPredictor(Predictor):
     widths ``n_node_features_`` / ``n_extra_``, and ``size_features_``) and their ``_fit`` /
     ``_predict``.
 
-    **Node inputs.** Each node reads the one-hot of its label (``n_node_features_``
-    columns). Where the node count of some cell differs between the training architectures
+    **Node inputs.** Each node reads the one-hot of its label, then the space's numeric
+    attributes of that label where it declares them (``n_node_features_`` columns in
+    all). Where the node count of some cell differs between the training architectures
     (stages of elastic depth written as one chain per stage, NB101's cells of 2-7 vertices,
     TransNAS-Bench-101's macro chains), each node also reads its cell's node count divided
     by the largest count seen in fitting (``size_features_`` True, ``size_scale_`` that
@@ -421,8 +431,13 @@ class GraphPredictor(Predictor):
         enc = self.encoder_
         if isinstance(enc, GraphEncoder) and enc.view == "ops_on_nodes" and not enc.drop_isolated:
             # The plain ops-on-nodes view: dense tensors straight from the space's arrays.
+            values = enc.value_table_ if getattr(enc, "value_fields_", ()) else None
             return GraphInput(
-                None, extra, batch=space.graph_batch(archs), n_node_labels=len(enc.node_labels_)
+                None,
+                extra,
+                batch=space.graph_batch(archs),
+                n_node_labels=len(enc.node_labels_),
+                node_values=values,
             )
         return GraphInput(enc.transform(archs), extra)
 
@@ -440,7 +455,9 @@ class GraphPredictor(Predictor):
         """Record the fitted widths and scalings; the packed graphs and standardised y."""
         X = self._check_input(X)
         self.n_node_features_ = (
-            X.n_node_labels if X.batch is not None else int(X.graphs[0].x.shape[1])
+            X.n_node_labels + (0 if X.node_values is None else int(X.node_values.shape[1]))
+            if X.batch is not None
+            else int(X.graphs[0].x.shape[1])
         )
         self.n_extra_ = 0 if X.extra is None else int(X.extra.shape[1])
         if X.batch is not None:

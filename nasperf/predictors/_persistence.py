@@ -1097,6 +1097,25 @@ def _check_widths(pred, meta: dict, where: Any) -> None:
             )
 
 
+def _check_encodings_registered(encoding: Any, where: Any) -> None:
+    """A ``ValueError`` with the import hint when the saved ``encoding`` (a name or a list
+    of names) is not registered in this process: a user's encoding whose module was not
+    imported, the same situation as a user's space, not a corrupt file (which the
+    parameter check still reports as one)."""
+    from nasperf.encodings import ENCODINGS
+
+    names = [encoding] if isinstance(encoding, str) else encoding
+    if not _str_list(names):
+        return  # not names: the parameter check names what is wrong
+    for name in names:
+        if name not in ENCODINGS:
+            raise ValueError(
+                f"{where} was fitted with the encoding {name[:80]!r}, which is not registered "
+                "in this process: import the module that registers it (`--import FILE` for "
+                "nasperf's commands)"
+            )
+
+
 def _str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -1143,6 +1162,7 @@ def _restore(
                 "registered in this process: import the module that registers it "
                 "(`--import FILE` for nasperf's commands), or pass space= to load"
             ) from err
+    _check_encodings_registered(params.get("encoding"), where)
     # JSON has no tuples: parameters that were tuples get their type back, so that
     # get_params of the loaded predictor equals the saved one's.
     for key in meta["tuple_params"]:

@@ -130,3 +130,46 @@ def test_a_space_not_registered_in_the_loading_process_is_named(tmp_path, monkey
         load(path)
     again = load(path, space=Unloaded())
     np.testing.assert_allclose(again.predict(archs), pred.predict(texts), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("encoding", ["raw_ops_unloaded", ["raw_ops_unloaded", "graf"]])
+def test_an_encoding_not_registered_in_the_loading_process_is_named(
+    tmp_path, monkeypatch, encoding
+):
+    """A predictor fitted with a user's encoding, loaded where that encoding's module has not
+    run: the import hint, not a DataIntegrityError ("'params' are not valid"), which reads as
+    a corrupt file. Registered again, the same file loads and predicts the same."""
+    from nasperf.encodings import ENCODINGS, Encoder
+    from nasperf.errors import DataIntegrityError
+    from nasperf.predictors import get
+
+    monkeypatch.setattr(ENCODINGS, "_items", dict(ENCODINGS._items))
+    monkeypatch.setattr(ENCODINGS, "_primary", dict(ENCODINGS._primary))
+
+    class RawOps(Encoder):
+        """The first cell's node label codes, as numbers."""
+
+        def _transform(self, batch, archs):
+            return batch.ops[:, 0].astype(np.float32)
+
+        def _feature_names(self):
+            return [f"node{v}" for v in range(self.max_nodes_)]
+
+    ENCODINGS.register("raw_ops_unloaded")(RawOps)
+    archs = __import__("nasperf").get_space("nb201").sample(30, seed=0)
+    y = np.arange(30, dtype=float)
+    pred = get("xgb", space="nb201", encoding=encoding, n_estimators=5, random_state=0)
+    pred.fit(archs, y)
+    pred.save(tmp_path / "p.nasperf")
+    ENCODINGS._items.pop("raw_ops_unloaded")
+    ENCODINGS._primary.pop("raw_ops_unloaded")
+    with pytest.raises(ValueError) as info:
+        load(tmp_path / "p.nasperf")
+    assert not isinstance(info.value, DataIntegrityError)
+    assert str(info.value).endswith(
+        "was fitted with the encoding 'raw_ops_unloaded', which is not registered in this "
+        "process: import the module that registers it (`--import FILE` for nasperf's commands)"
+    )
+    ENCODINGS.register("raw_ops_unloaded")(RawOps)
+    back = load(tmp_path / "p.nasperf")
+    np.testing.assert_array_equal(back.predict(archs), pred.predict(archs))

@@ -22,6 +22,7 @@ architectures; most encodings need nothing) and ``_transform(batch) -> ndarray``
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from nasperf._constraints import Registered, check_counts_and_flags
 from nasperf._torch_state import with_autograd
-from nasperf.errors import InvalidArchitectureError
+from nasperf.errors import InvalidArchitectureError, short_repr, warn_caller
 from nasperf.registry import Registry, check_constraints_cover
 from nasperf.spaces import GraphBatch, SearchSpace
 from nasperf.spaces import resolve_space as _resolve_space
@@ -130,6 +131,53 @@ def as_arch_list(space: SearchSpace, archs: Any) -> list:
     return out
 
 
+#: Fewest distinct architectures (the space's ``distinct_key``) with identical cells for which
+#: :func:`check_cells_tell_apart` warns: two may legitimately share a network (a choice that
+#: is inactive in both), so one such pair says little.
+INDISTINCT_MIN = 3
+
+
+def check_cells_tell_apart(space: SearchSpace, archs: list, batch: GraphBatch) -> None:
+    """Warn when at least :data:`INDISTINCT_MIN` distinct architectures all have identical
+    :meth:`~nasperf.spaces.SearchSpace.cells`: every encoding that reads the cells is then
+    constant over them, a predictor fitted on it predicts one value, and ``space.hash``
+    counts them as one network. The usual cause is a choice kept out of the cells (every
+    layer labelled ``conv3x3``, its width only in the architecture value). Costs one
+    comparison of the batch's arrays (the distinct values are counted only when they are
+    all equal)."""
+    if len(archs) < INDISTINCT_MIN:
+        return
+    adj, ops = batch.adjacency, batch.ops
+    if not ((adj == adj[:1]).all() and (ops == ops[:1]).all()):
+        return
+    firsts: dict[Any, Any] = {}
+    for a in archs:
+        firsts.setdefault(space.distinct_key(a), a)
+    if len(firsts) < INDISTINCT_MIN:
+        return
+    texts = [_text(space, a) for a in list(firsts.values())[:2]]
+    warn_caller(
+        f"{space.name}: the {len(firsts)} distinct architectures fitted on have identical "
+        f"cells() (e.g. {texts[0]} and {texts[1]}): every encoding of them is the same, so a "
+        "predictor can only predict a constant, and space.hash counts them as one network. "
+        "cells() must carry every choice: put it in the node labels (e.g. 'c16' rather than "
+        "'conv3x3', with op_values to give its number; docs/custom_space.md)"
+    )
+
+
+def _text(space: SearchSpace, arch: Any) -> str:
+    """``arch`` as its (bounded) text for a message, or its repr where formatting fails."""
+    try:
+        return short_repr(space.to_string(arch))
+    except Exception:  # the message is about another fault; never hide it
+        return short_repr(arch)
+
+
+#: True while an encoder's ``fit`` runs: an encoder fitting others on the same architectures
+#: (``path_auto``) warns once, not once per inner encoder.
+_FITTING: ContextVar[bool] = ContextVar("nasperf_encoder_fitting", default=False)
+
+
 class Encoder(TransformerMixin, BaseEstimator):
     """Base class of encoders (scikit-learn transformer contract).
 
@@ -184,9 +232,16 @@ class Encoder(TransformerMixin, BaseEstimator):
         self.space_ = resolve_space(self.space, archs)
         archs = as_arch_list(self.space_, archs)
         batch = self.space_.graph_batch(archs)
-        self.max_nodes_ = batch.max_nodes
-        self.n_cells_ = batch.n_cells
-        self._fit(batch, archs)
+        outer = not _FITTING.get()
+        if outer:
+            check_cells_tell_apart(self.space_, archs, batch)
+        token = _FITTING.set(True)
+        try:
+            self.max_nodes_ = batch.max_nodes
+            self.n_cells_ = batch.n_cells
+            self._fit(batch, archs)
+        finally:
+            _FITTING.reset(token)
         self.n_features_out_ = len(self._feature_names())
         return self
 

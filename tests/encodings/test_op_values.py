@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
-import examples.width_space  # noqa: F401  (registers "widths" and "widths_categorical")
+import examples.width_space  # registers "widths" and "widths_categorical"
 import nasperf
 from nasperf import encodings, predictors
 from nasperf.spaces import SpaceDefinitionError
@@ -125,3 +127,72 @@ def test_spaces_without_op_values_encode_as_before() -> None:
     enc = encodings.get("adjacency_onehot", space="nb201").fit(archs)
     # 8 nodes (input, six edge operations, output): 28 adjacency entries, 8 x 5 one-hots
     assert enc.n_features_out_ == 28 + 8 * 5
+
+
+class _SameLabel(type(nasperf.get_space("widths"))):
+    """The width space written as "the graph is fixed": every layer labelled ``conv3x3``,
+    the widths only in the architecture value (cells() cannot tell networks apart)."""
+
+    name = "widths_same_label_test"
+    ops = ("conv3x3",)
+    op_values = None
+
+    def cells(self, arch):
+        from nasperf.spaces import CellGraph
+
+        adj = tuple(tuple(int(j == i + 1) for j in range(7)) for i in range(7))
+        return (CellGraph(adjacency=adj, ops=("input", *("conv3x3",) * 5, "output")),)
+
+
+def _warnings(call) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def test_cells_that_do_not_tell_architectures_apart_are_named_once() -> None:
+    space = _SameLabel()
+    archs = space.sample(40, seed=0)
+    y = np.array([examples.width_space.synthetic_accuracy(a.channels) for a in archs])
+    for fit in (
+        lambda: encodings.get("adjacency_onehot", space=space).fit(archs),
+        lambda: encodings.get("path_auto", space=space).fit(archs),  # fits two inside: once
+        lambda: predictors.get("xgb", space=space, n_estimators=5).fit(archs, y),
+    ):
+        (message,) = _warnings(fit)
+        assert message.startswith(
+            "widths_same_label_test: the 40 distinct architectures fitted on have identical "
+            "cells() (e.g. "
+        )
+        assert "cells() must carry every choice" in message
+    # the defect it names: one encoding for all, one hash for networks of different sizes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X = encodings.get("adjacency_onehot", space=space).fit(archs).transform(archs)
+    assert len(np.unique(X, axis=0)) == 1
+    assert space.hash("8:8:8:8:8") == space.hash("64:64:64:64:64")
+
+
+@pytest.mark.parametrize(
+    ("space", "texts"),
+    [
+        # two distinct values sharing their cells may be one network (an inactive choice)
+        ("same", ["8:8:8:8:8", "64:64:64:64:64", "8:8:8:8:8"]),
+        # repeats of one architecture are one distinct value
+        ("same", ["16:16:16:16:16"] * 5),
+        # isomorphic NB201 cells: different node labels, so different cells
+        (
+            "nb201",
+            [
+                "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|",
+                "|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|",
+                "|none~0|+|skip_connect~0|none~1|+|none~0|none~1|none~2|",
+            ],
+        ),
+        ("widths", ["8:8:8:8:8", "16:16:16:16:16", "24:24:24:24:24"]),
+    ],
+)
+def test_no_warning_where_the_cells_may_legitimately_coincide(space, texts) -> None:
+    space = _SameLabel() if space == "same" else nasperf.get_space(space)
+    assert _warnings(lambda: encodings.get("adjacency_onehot", space=space).fit(texts)) == []

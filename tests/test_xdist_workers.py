@@ -22,6 +22,14 @@ def _auto() -> int:
     return max(1, min(cores, MAX_AUTO_WORKERS))
 
 
+def _outer_env() -> dict[str, str]:
+    """This process's environment less the variables pytest-xdist gives its workers
+    (``PYTEST_XDIST_WORKER``, ``PYTEST_XDIST_WORKER_COUNT``, ...): a pytest started from a
+    worker would read them as its own (the suite runs in workers: a one-process run had
+    reported the outer run's worker count)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
+
+
 def test_the_variable_overrides_the_capped_count(monkeypatch):
     """``PYTEST_XDIST_AUTO_NUM_WORKERS`` had been ignored: pytest-xdist reads it only in its
     own hook, which the project's answers before. It now sets the count, uncapped as ``-n N``
@@ -52,7 +60,7 @@ def test_a_run_starts_the_workers_the_variable_names(tmp_path):
         "                   + str(torch.get_num_threads()))\n"
     )
     want = 1 if _auto() != 1 else 2  # a count that -n auto alone would not start
-    env = {**os.environ, "PYTEST_XDIST_AUTO_NUM_WORKERS": str(want), "PYTHONPATH": str(ROOT)}
+    env = {**_outer_env(), "PYTEST_XDIST_AUTO_NUM_WORKERS": str(want), "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
         + ["-c", os.devnull, "--rootdir", str(tmp_path), "-q", "-n", "auto", str(probe)],
@@ -90,7 +98,7 @@ def test_the_projects_configuration_runs_in_workers_unless_told(tmp_path, args, 
         "    out.write_text(os.environ.get('PYTEST_XDIST_WORKER_COUNT', 'none'))\n"
     )
     # one worker where -n auto would start more (the variable: tests/conftest.py's hook)
-    env = {**os.environ, "PYTEST_XDIST_AUTO_NUM_WORKERS": "1", "PYTHONPATH": str(ROOT)}
+    env = {**_outer_env(), "PYTEST_XDIST_AUTO_NUM_WORKERS": "1", "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
         # -vv: addopts' -q takes one -v back (the scheduler's line needs verbosity 1)

@@ -362,9 +362,12 @@ class PredictorGuided(Optimizer):
         use = bool(np.isfinite(rho) and self.proxy_sign_ * rho >= ZC_FEATURES_MIN_RHO)
         if use != self.zc_informative_:
             verb = "used again" if use else "dropped"
+            # three decimals: at two, a rho of 0.096 read "0.10 (threshold 0.1)", dropped
+            side = "at least" if use else "below"
+            signed = "" if self.proxy_sign_ > 0 else f" ({-rho:.3f} for a minimised cost)"
             self.notes_.append(
-                f"zero-cost features {verb} after {n} queries: Spearman {rho:.2f} with the "
-                f"values so far (threshold {ZC_FEATURES_MIN_RHO})"
+                f"zero-cost features {verb} after {n} queries: Spearman {rho:.3f} with the "
+                f"values so far{signed}, {side} the threshold {ZC_FEATURES_MIN_RHO}"
             )
             self.zc_informative_ = use
         return use

@@ -30,6 +30,25 @@ def _outer_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
 
 
+def _pytest(auto_workers: int, args: list[str], probe: Path) -> subprocess.CompletedProcess:
+    """``python -m pytest`` on ``probe`` with the project's conftest as a plugin, ``-n
+    auto`` meaning ``auto_workers`` (tests/conftest.py's hook reads the variable)."""
+    env = {
+        **_outer_env(),
+        "PYTEST_XDIST_AUTO_NUM_WORKERS": str(auto_workers),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+        + [*args, str(probe)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_the_variable_overrides_the_capped_count(monkeypatch):
     """``PYTEST_XDIST_AUTO_NUM_WORKERS`` had been ignored: pytest-xdist reads it only in its
     own hook, which the project's answers before. It now sets the count, uncapped as ``-n N``
@@ -60,16 +79,7 @@ def test_a_run_starts_the_workers_the_variable_names(tmp_path):
         "                   + str(torch.get_num_threads()))\n"
     )
     want = 1 if _auto() != 1 else 2  # a count that -n auto alone would not start
-    env = {**_outer_env(), "PYTEST_XDIST_AUTO_NUM_WORKERS": str(want), "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
-        + ["-c", os.devnull, "--rootdir", str(tmp_path), "-q", "-n", "auto", str(probe)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = _pytest(want, ["-c", os.devnull, "--rootdir", str(tmp_path), "-q", "-n", "auto"], probe)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert (tmp_path / "count.txt").read_text() == f"{want} 1"
 
@@ -98,18 +108,9 @@ def test_the_projects_configuration_runs_in_workers_unless_told(tmp_path, args, 
         "    out.write_text(os.environ.get('PYTEST_XDIST_WORKER_COUNT', 'none'))\n"
     )
     # one worker where -n auto would start more (the variable: tests/conftest.py's hook)
-    env = {**_outer_env(), "PYTEST_XDIST_AUTO_NUM_WORKERS": "1", "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
-        # -vv: addopts' -q takes one -v back (the scheduler's line needs verbosity 1)
-        + ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path), "-vv"]
-        + [*args, str(probe)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # -vv: addopts' -q takes one -v back (the scheduler's line needs verbosity 1)
+    config = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path), "-vv"]
+    run = _pytest(1, [*config, *args], probe)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     where = (tmp_path / "where.txt").read_text()
     scheduler = [w for w in run.stdout.split() if w.endswith("Scheduling")]

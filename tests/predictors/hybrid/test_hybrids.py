@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.stats import kendalltau
@@ -388,18 +390,24 @@ def test_study_inputs_reach_the_members_a_meta_predictor_builds(tmp_path):
     assert not get("tuned", model="xgb").reads_images()
 
 
-def test_an_ensemble_member_scores_the_study_s_images(tmp_path):
-    """The member built from the study's inputs scores what the bare predictor given the
-    same images scores, not the packaged table (computed on nasperf's own images)."""
-    from nasperf.predictors.base import study_params
-
-    npz = tmp_path / "imgs.npz"
+def _random_images(folder: Path) -> Path:
+    """16 random CIFAR-sized images with labels in an ``.npz`` a study's ``images:`` reads."""
+    npz = folder / "imgs.npz"
     rng = np.random.default_rng(0)
     np.savez(
         npz,
         data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
         labels=rng.integers(0, 10, size=16),
     )
+    return npz
+
+
+def test_an_ensemble_member_scores_the_study_s_images(tmp_path):
+    """The member built from the study's inputs scores what the bare predictor given the
+    same images scores, not the packaged table (computed on nasperf's own images)."""
+    from nasperf.predictors.base import study_params
+
+    npz = _random_images(tmp_path)
     table = nasperf.load_benchmark("nb201", "cifar10")
     archs = list(table.index[:8])
     member = {"proxy": "nwot", "batch_size": 16, "cache": False}
@@ -428,13 +436,7 @@ def test_study_inputs_reach_ensemble_members_tuned_through_param_distributions(t
     from nasperf.evaluation.config import expand_trials, parse_config
     from nasperf.predictors.base import requirements_of, study_params
 
-    npz = tmp_path / "imgs.npz"
-    rng = np.random.default_rng(0)
-    np.savez(
-        npz,
-        data=rng.integers(0, 256, size=(16, 3, 32, 32), dtype=np.uint8),
-        labels=rng.integers(0, 10, size=16),
-    )
+    npz = _random_images(tmp_path)
     member = {"proxy": "nwot", "batch_size": 16, "cache": False}
     drawn = [[["zc_proxy", member]], [["xgb", {"n_estimators": 5}]]]
     config_params = {"model": "ensemble", "param_distributions": {"members": drawn}}

@@ -1229,8 +1229,12 @@ class SearchSpace(ABC, Generic[A]):
         table = np.array(rows, dtype=np.float64)
         declared = set(self.op_values or ())
         mask = np.array([label in declared for label in self.node_labels])
-        lo = table[mask].min(0)
-        span = table[mask].max(0) - lo
+        lo, hi = table[mask].min(0), table[mask].max(0)
+        # values beyond half of float64's range (-1e308, 1e308) overflow max - min: such
+        # fields are scaled from halves, exact where it matters (no NaN feature)
+        huge = np.abs(lo) > np.finfo(np.float64).max - np.abs(hi)
+        table[:, huge], lo[huge], hi[huge] = table[:, huge] / 2, lo[huge] / 2, hi[huge] / 2
+        span = hi - lo
         scaled = (table - lo) / np.where(span > 0, span, 1.0)
         scaled[~mask] = 0.0
         scaled[:, span == 0] = 0.0

@@ -37,6 +37,17 @@ def test_node_value_table_scales_each_field_by_its_declared_range() -> None:
     np.testing.assert_array_equal(table[:, 1], 0.0)  # one value: no information, 0
 
 
+def test_values_spanning_more_than_float64_holds_scale_without_nan() -> None:
+    """-1e308 and 1e308 are finite, but their difference overflows: the field had scaled to
+    NaN (numpy's overflow warning, then xgb training on NaN, gp refusing its input). Scaled
+    from halves, they give 0 and 1, as any two values do."""
+    huge = {f"c{w}": {"width": 1e308 if w > 32 else -1e308} for w in range(8, 65, 8)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        _, table = _space(huge).node_value_table()
+    np.testing.assert_array_equal(table[:, 0], [0, 0, 0, 0, 0, 1, 1, 1, 1, 0])
+
+
 @pytest.mark.parametrize(
     ("op_values", "field", "words"),
     [

@@ -362,7 +362,10 @@ class EnsemblePredictor(Predictor):
         for k, v in side.items():
             if k == "unlabelled" and (not fit or k not in need):
                 continue
-            if k == "zero_cost" and k not in need:
+            # at predict, a member fitted on proxy columns reads them (a file saved before
+            # this rule, whose tree members took the table, included)
+            fitted_on = not fit and getattr(member, "uses_zero_cost_", None)
+            if k == "zero_cost" and k not in need and not fitted_on:
                 continue
             if k == "learning_curves" and k not in need:
                 continue

@@ -276,6 +276,27 @@ def test_an_ensemble_hands_a_table_only_to_members_that_read_zero_cost_scores(da
         trees.fit(archs, y, zero_cost=zc)
 
 
+def test_a_member_fitted_on_proxy_columns_reads_them_at_predict(data):
+    """An ensemble saved before tables went only to zero-cost readers holds tree members
+    fitted on the table's columns: at predict they still get the table (the rule is decided
+    at fit; a loaded member says what it was fitted on), where they had been refused it
+    ("pass zero_cost= to predict too", with zero_cost= passed)."""
+    archs, y, zc = data
+    members = [["xgb", XGB], ["zc_proxy", {"proxy": "synflow"}]]
+    ens = get("ensemble", space="nb201", members=members, random_state=0)
+    ens.fit(archs, y, zero_cost=zc)
+    # the member as such an ensemble had fitted it: given the table, on all its columns
+    seed = ens.members_[0].random_state
+    old = get("xgb", space="nb201", random_state=seed, **XGB)
+    old.fit(archs, y, zero_cost=zc)
+    assert old.uses_zero_cost_ == list(SECONDS)
+    ens.members_[0] = old
+    ens.uses_zero_cost_ = list(old.uses_zero_cost_)
+    got = ens.members_[0].predict(archs, **ens._side_for(old, {"zero_cost": zc}, fit=False))
+    np.testing.assert_array_equal(got, old.predict(archs, zero_cost=zc))
+    assert np.isfinite(ens.predict(archs, zero_cost=zc)).all()
+
+
 def test_a_study_charges_an_ensemble_of_xgb_and_synflow_for_synflow_alone(tmp_path):
     # repro 02 of a probe: the xgb member had read all 11 packaged proxies (tau 0.698 against
     # bare xgb's 0.329 on this split) and the row had been charged 3.437 s per architecture

@@ -81,16 +81,18 @@ def _training_terms(pred: SparseGPPredictor) -> dict:
             "outputscale": float(kernel.outputscale),
             "noise": float(pred.likelihood_.noise.reshape(-1)[0]),
             "constant": float(model.mean_module.constant.reshape(-1)[0]),
+            # the fitted kernel's smoothness, not the predictor's nu (set_params after fit)
+            "nu": float(kernel.base_kernel.nu),
         }
     with torch_threads(pred.n_jobs):
         # factored as GPyTorch factors K_UU (a jitter only where the plain one fails)
-        upper = psd_safe_cholesky(torch.from_numpy(_kernel_rows(points, t, pred.nu)), upper=True)
+        upper = psd_safe_cholesky(torch.from_numpy(_kernel_rows(points, t, t["nu"])), upper=True)
         eye = torch.eye(len(points), dtype=torch.float64)
         r = torch.linalg.solve_triangular(upper, eye, upper=True).numpy()
         x = pred.X_train_
         block = _block_rows(len(points), x.shape[1])
         v = np.concatenate(
-            [_kernel_rows(x[i : i + block], t, pred.nu) @ r for i in range(0, len(x), block)]
+            [_kernel_rows(x[i : i + block], t, t["nu"]) @ r for i in range(0, len(x), block)]
         )
         d = np.maximum(t["outputscale"] - np.square(v).sum(axis=1), 0.0) + t["noise"]
         chol = np.linalg.cholesky(np.eye(len(r)) + v.T @ (v / d[:, None]))
@@ -333,7 +335,7 @@ class SparseGPPredictor(Predictor):
         for start in range(0, len(X), block):
             rows = slice(start, start + block)
             z = (np.asarray(X[rows], dtype=np.float64) - self.x_mean_) / self.x_scale_
-            lhs = _rowwise_product(_kernel_rows(z, t, self.nu), t["r_t"])
+            lhs = _rowwise_product(_kernel_rows(z, t, t["nu"]), t["r_t"])
             mean[rows] = t["constant"] + _rowwise_product(lhs, t["alpha"][None, :])[:, 0]
             solved = _rowwise_product(lhs, t["m_chol_inv"])
             var[rows] = (

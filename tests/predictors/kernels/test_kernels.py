@@ -195,3 +195,20 @@ def test_sparse_gp_predicts_gpytorchs_posterior_whatever_the_batch(monkeypatch):
     monkeypatch.setattr(sparse_gp, "BLOCK_BYTES", 3 * 8 * 64 * max(64, X.shape[1]))
     assert sparse_gp._block_rows(64, X.shape[1]) == 3
     np.testing.assert_array_equal(pred.predict(cells), mean)
+
+
+def test_sparse_gp_predicts_with_the_fitted_kernel_after_set_params():
+    """``set_params(nu=...)`` without a refit leaves the fitted model's kernel as it was:
+    the blockwise predict had read the predictor's current ``nu`` (predictions moved by up
+    to 4.45, and depended on whether a predict had run before set_params)."""
+    from nasperf.datasets import load_benchmark
+
+    bench = load_benchmark("nb201", "cifar10")
+    archs, y = list(bench.index[:120]), bench["val_acc_200ep"].to_numpy()[:120]
+    fitted = get("sparse_gp", space="nb201", n_iter=30, random_state=0).fit(archs[:80], y[:80])
+    before = fitted.predict(archs[80:])
+    fitted.set_params(nu=0.5)
+    np.testing.assert_array_equal(fitted.predict(archs[80:]), before)
+    fresh = get("sparse_gp", space="nb201", n_iter=30, random_state=0).fit(archs[:80], y[:80])
+    fresh.set_params(nu=0.5)  # before its first predict
+    np.testing.assert_array_equal(fresh.predict(archs[80:]), before)

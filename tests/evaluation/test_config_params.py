@@ -61,6 +61,21 @@ def test_zero_cost_true_on_an_ensemble_no_member_of_which_reads_it_fails_at_pars
         "columns it names: set its zero_cost_proxies=[...] or zero_cost_columns=[...], or add "
         "a zc_proxy member"
     )
+    # tuned of such an ensemble (model_params and every listed value refusing it) likewise
+    tuned = {
+        "name": "tuned",
+        "params": {
+            "model": "ensemble",
+            "model_params": {"members": ["xgb", "rf"]},
+            "param_distributions": {"combine": ["mean", "rank"]},
+        },
+        "zero_cost": True,
+    }
+    with pytest.raises(ConfigError, match=r"^predictors\[0\]\.zero_cost: TunedPredictor of "):
+        parse_config(tiny_config(predictors=[tuned]))
+    reader = [["xgb", {"zero_cost_proxies": ["synflow"]}]]
+    tuned["params"]["param_distributions"] = {"members": [["xgb", "rf"], reader]}
+    parse_config(tiny_config(predictors=[tuned]))  # a listed value reads proxies
     entry["params"]["members"] = ["xgb", {"name": "zc_proxy", "proxy": "synflow"}]
     ok = parse_config(tiny_config(predictors=[entry, {"name": "xgb", "zero_cost": True}]))
     assert [p["zero_cost"] for p in ok.predictors] == [True, True]

@@ -229,6 +229,19 @@ class TunedPredictor(Predictor):
                     continue
         return out
 
+    def zero_cost_refusal(self) -> str | None:
+        """The tuned model's refusal of a ``zero_cost`` table (an ``ensemble`` none of whose
+        members reads zero-cost scores) where ``model_params`` and every value
+        ``param_distributions`` lists refuse it; ``None`` where one takes it, or where the
+        model cannot be made (``fit`` says why)."""
+        try:
+            refusals = [m.zero_cost_refusal() for m in self._candidates()]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if any(r is None for r in refusals):
+            return None
+        return f"{type(self).__name__} of {refusals[0]}"
+
     def reads_images(self) -> bool:
         """Whether ``model``, with ``model_params`` or any value ``param_distributions``
         lists, reads images; True where it cannot be made (``fit`` says why)."""

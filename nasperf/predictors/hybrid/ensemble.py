@@ -277,8 +277,6 @@ class EnsemblePredictor(Predictor):
     def fit(self, archs: Any, y: Any = None, **side: Any) -> EnsemblePredictor:
         import time
 
-        from .. import get
-
         start = time.perf_counter()
         self._check_side(side)
         self.__dict__.pop("uses_zero_cost_", None)  # a previous fit's: not these members'
@@ -288,17 +286,10 @@ class EnsemblePredictor(Predictor):
         seeds = rng.integers(0, 2**31 - 1, size=len(specs))
         members, scales = [], []
         y_arr = self._check_y(y, len(archs))
-        built = []
-        for (name, params), seed in zip(specs, seeds, strict=True):
-            valid = PREDICTORS.get(name)._get_param_names()
-            kw = dict(params)
-            if "space" in valid:
-                kw.setdefault("space", self.space)
-            if "random_state" in valid:
-                kw.setdefault("random_state", int(seed))
-            built.append(get(name, **kw))
-        if side.get("zero_cost") is not None and not any(map(_reads_zero_cost, built)):
-            raise ValueError(self._no_reader([n for n, _ in specs]))
+        built = self._build(specs, seeds)
+        refusal = self._refusal(specs, built) if side.get("zero_cost") is not None else None
+        if refusal is not None:
+            raise ValueError(refusal)
         for (name, _), member in zip(specs, built, strict=True):
             try:
                 member.fit(archs, y_arr, **self._side_for(member, side, fit=True))
@@ -326,29 +317,39 @@ class EnsemblePredictor(Predictor):
         w = np.asarray(self.weights, dtype=np.float64)
         return w / w.sum()
 
-    def _no_reader(self, names: list[str]) -> str:
+    def _build(self, specs: list[tuple[str, dict]], seeds: Any = None) -> list[Predictor]:
+        """The members of ``specs``, unfitted, with the ensemble's ``space`` and, where
+        ``seeds`` are given, each its seed (where the member takes them)."""
+        from .. import get
+
+        built = []
+        for i, (name, params) in enumerate(specs):
+            valid = PREDICTORS.get(name)._get_param_names()
+            kw = dict(params)
+            if "space" in valid:
+                kw.setdefault("space", self.space)
+            if seeds is not None and "random_state" in valid:
+                kw.setdefault("random_state", int(seeds[i]))
+            built.append(get(name, **kw))
+        return built
+
+    def _refusal(self, specs: list[tuple[str, dict]], built: list[Predictor]) -> str | None:
+        """Why a zero-cost table given to these members is refused: none reads zero-cost
+        scores (``None`` where one does)."""
+        if any(map(_reads_zero_cost, built)):
+            return None
         return (
             f"{type(self).__name__}: zero_cost was given, but no member reads zero-cost "
-            f"scores (members {names}); a feature-based member takes only the columns it "
-            "names: set its zero_cost_proxies=[...] or zero_cost_columns=[...], or add a "
-            "zc_proxy member"
+            f"scores (members {[n for n, _ in specs]}); a feature-based member takes only the "
+            "columns it names: set its zero_cost_proxies=[...] or zero_cost_columns=[...], or "
+            "add a zc_proxy member"
         )
 
     def zero_cost_refusal(self) -> str | None:
         """A table given to an ensemble none of whose members reads zero-cost scores is
         refused (:meth:`fit`): the message, else ``None``."""
-        from .. import get
-
         specs = _member_specs(self.members)
-        built = []
-        for name, params in specs:
-            kw = dict(params)
-            if "space" in PREDICTORS.get(name)._get_param_names():
-                kw.setdefault("space", self.space)
-            built.append(get(name, **kw))
-        if any(map(_reads_zero_cost, built)):
-            return None
-        return self._no_reader([n for n, _ in specs])
+        return self._refusal(specs, self._build(specs))
 
     def _side_for(self, member: Predictor, side: dict, fit: bool) -> dict:
         # Each member gets what it needs or uses when given (any subset of the ensemble's
